@@ -1,0 +1,374 @@
+//! The supervised runner against shell scripts that speak the protocol, and end to end
+//! against this test binary re-executed as the converter child.
+
+mod common;
+
+use convert::{ConvertError, Format, Limits, Manifest, PreviewKind, run_supervised};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn sh(script: &str) -> (PathBuf, Vec<OsString>) {
+    (PathBuf::from("/bin/sh"), vec!["-c".into(), script.into()])
+}
+
+fn limits(timeout_ms: u64) -> Limits {
+    Limits {
+        timeout: Duration::from_millis(timeout_ms),
+        ..Limits::default()
+    }
+}
+
+/// Alive = exists and not a zombie.
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            let state = s
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .chars()
+                .next();
+            !matches!(state, Some('Z' | 'X'))
+        })
+        .unwrap_or(false)
+}
+
+#[test]
+fn timeout_kills_the_whole_process_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let (exe, args) = sh(&format!(
+        "echo PROGRESS 1 4; sleep 30 & echo $! > {}; wait",
+        pidfile.display()
+    ));
+    let mut seen = Vec::new();
+    let start = Instant::now();
+    let r = run_supervised(&exe, &args, &limits(1000), &mut |d, t| seen.push((d, t)));
+    let elapsed = start.elapsed();
+    assert!(matches!(r, Err(ConvertError::Timeout)), "{r:?}");
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    assert_eq!(seen, [(1, 4)]);
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(!alive(pid), "the grandchild {pid} survived");
+}
+
+#[test]
+fn child_error_line_becomes_the_error() {
+    let (exe, args) = sh(
+        "echo PROGRESS 0 2; echo 'ERROR corrupt The file is damaged or is not a valid PDF (truncated).'; exit 1",
+    );
+    let e = run_supervised(&exe, &args, &limits(10_000), &mut |_, _| {}).unwrap_err();
+    assert_eq!(e.code(), "corrupt");
+    assert_eq!(
+        e.to_string(),
+        "The file is damaged or is not a valid PDF (truncated)."
+    );
+
+    let (exe, args) = sh("echo 'ERROR encrypted whatever'; exit 1");
+    let e = run_supervised(&exe, &args, &limits(10_000), &mut |_, _| {}).unwrap_err();
+    assert!(matches!(e, ConvertError::Encrypted));
+}
+
+#[test]
+fn crashes_and_silent_failures() {
+    let (exe, args) = sh("echo PROGRESS 1 9; kill -SEGV $$");
+    let e = run_supervised(&exe, &args, &limits(10_000), &mut |_, _| {}).unwrap_err();
+    assert_eq!(e.code(), "crashed");
+    assert_eq!(e.to_string(), "The converter crashed (signal 11).");
+
+    let (exe, args) = sh("echo noise; exit 3");
+    let e = run_supervised(&exe, &args, &limits(10_000), &mut |_, _| {}).unwrap_err();
+    assert_eq!(e.to_string(), "The converter failed (exit status 3).");
+
+    let (exe, args) = sh("echo 'memory allocation of 123456789 bytes failed' >&2; kill -ABRT $$");
+    let e = run_supervised(&exe, &args, &limits(10_000), &mut |_, _| {}).unwrap_err();
+    assert_eq!(e.code(), "too_large");
+
+    let (exe, args) = sh("exit 0");
+    let e = run_supervised(&exe, &args, &limits(10_000), &mut |_, _| {}).unwrap_err();
+    assert_eq!(e.code(), "crashed");
+}
+
+#[test]
+fn manifest_line_is_the_result_and_limits_apply() {
+    let manifest = Manifest {
+        format: Format::Txt,
+        pages: vec![convert::PageEntry {
+            n: 1,
+            image: "page-0001.svg".into(),
+            mime: "image/svg+xml".into(),
+            text: "a 'quoted' \"text\"\nline".into(),
+        }],
+        thumbnail: "thumb.svg".into(),
+        preview: PreviewKind::TextOnly {
+            reason: "why".into(),
+        },
+        notes: vec![],
+    };
+    let json = serde_json::to_string(&manifest).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("m.json");
+    std::fs::write(&file, format!("MANIFEST {json}\n")).unwrap();
+    // The script reports the limits it runs under, so we can check them.
+    let (exe, args) = sh(&format!(
+        "echo PROGRESS 1 1; echo LIMITS $(ulimit -v) $(ulimit -t); cat {}",
+        file.display()
+    ));
+    let mut seen = Vec::new();
+    let got = run_supervised(&exe, &args, &limits(10_000), &mut |d, t| seen.push((d, t))).unwrap();
+    assert_eq!(got, manifest);
+    assert_eq!(seen, [(1, 1)]);
+
+    let (exe, args) = sh("echo \"ERROR corrupt $(ulimit -v) $(ulimit -t)\"; exit 1");
+    let l = Limits {
+        timeout: Duration::from_secs(10),
+        memory_bytes: 512 << 20,
+        cpu_seconds: 7,
+    };
+    let e = run_supervised(&exe, &args, &l, &mut |_, _| {}).unwrap_err();
+    assert_eq!(e.to_string(), format!("{} 7", (512u64 << 20) / 1024));
+}
+
+// ------------------------------------------------------------------ end to end
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Job {
+    input: PathBuf,
+    format: Format,
+    out: PathBuf,
+    soffice: Option<PathBuf>,
+    profile: PathBuf,
+}
+
+/// The child side: only active when re-executed by `supervised_child` below.
+#[test]
+#[ignore = "entry point of the re-executed child"]
+fn child_entry() {
+    let Ok(job) = std::env::var("GONGZHI_TEST_JOB") else {
+        return;
+    };
+    let job: Job = serde_json::from_str(&std::fs::read_to_string(job).unwrap()).unwrap();
+    let opts = convert::Options {
+        soffice: job.soffice,
+        profile_dir: job.profile,
+        ..Default::default()
+    };
+    let code = convert::child_main(&job.input, job.format, &opts, &job.out);
+    std::process::exit(code);
+}
+
+/// Runs a conversion through `run_supervised` with this test binary as the child.
+pub fn supervised(
+    input: &Path,
+    format: Format,
+    out: &Path,
+    soffice: Option<PathBuf>,
+    profile: &Path,
+    limits: &Limits,
+) -> Result<Manifest, ConvertError> {
+    let job = out.with_extension("job.json");
+    let spec = Job {
+        input: input.into(),
+        format,
+        out: out.into(),
+        soffice,
+        profile: profile.into(),
+    };
+    std::fs::write(&job, serde_json::to_string(&spec).unwrap()).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let (sh, args) = sh(&format!(
+        "GONGZHI_TEST_JOB='{}' exec '{}' --exact child_entry --ignored --nocapture --test-threads=1",
+        job.display(),
+        exe.display()
+    ));
+    run_supervised(&sh, &args, limits, &mut |_, _| {})
+}
+
+#[test]
+fn supervised_child_converts_a_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.pdf");
+    std::fs::write(&input, common::simple_pdf(3, 5)).unwrap();
+    let out = dir.path().join("out");
+    let m = supervised(
+        &input,
+        Format::Pdf,
+        &out,
+        None,
+        dir.path(),
+        &Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(m.pages.len(), 3);
+    assert!(m.pages[2].text.starts_with("Page 3 title"));
+    assert!(out.join("page-0003.png").is_file());
+
+    // And an error travels back typed.
+    let bad = dir.path().join("bad.pdf");
+    std::fs::write(&bad, b"%PDF-1.4\n1 0 obj << >> endobj\n").unwrap();
+    let e = supervised(
+        &bad,
+        Format::Pdf,
+        &dir.path().join("out2"),
+        None,
+        dir.path(),
+        &Limits::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "corrupt", "{e:?}");
+}
+
+#[test]
+fn soffice_docx_is_faithful() {
+    let Some(soffice) = ["/usr/bin/soffice", "/usr/local/bin/soffice"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+    else {
+        println!("skipped: soffice not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut paragraphs = vec![
+        "# 第一章 总则",
+        "为了规范公共服务，制定本办法。",
+        "Second paragraph in English.",
+    ];
+    let filler = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.";
+    paragraphs.extend(std::iter::repeat_n(filler, 60));
+    let input = dir.path().join("upload");
+    std::fs::write(&input, common::docx(&paragraphs)).unwrap();
+    let profile = dir.path().join("profile");
+
+    // Cold start (fresh profile), in-process.
+    let opts = convert::Options {
+        soffice: Some(soffice.clone()),
+        profile_dir: profile.clone(),
+        ..Default::default()
+    };
+    let start = Instant::now();
+    let m = convert::convert(
+        &input,
+        Format::Docx,
+        &opts,
+        &dir.path().join("out"),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let cold = start.elapsed();
+    assert_eq!(m.preview, PreviewKind::Faithful);
+    assert_eq!(m.format, Format::Docx);
+    assert!(m.pages.len() >= 2, "{} pages", m.pages.len());
+    assert_eq!(m.pages[0].mime, "image/png");
+    assert!(m.pages[0].text.contains("第一章"), "{:?}", m.pages[0].text);
+    assert!(
+        m.pages[0].text.contains("为了规范公共服务"),
+        "{:?}",
+        m.pages[0].text
+    );
+    assert_eq!(m.thumbnail, "thumb.png");
+
+    // Warm, and through the supervised child with the default 2 GiB address-space limit
+    // (LibreOffice inherits it).
+    let start = Instant::now();
+    let m2 = supervised(
+        &input,
+        Format::Docx,
+        &dir.path().join("out2"),
+        Some(soffice),
+        &profile,
+        &Limits::default(),
+    )
+    .unwrap();
+    let warm = start.elapsed();
+    assert_eq!(m2.preview, PreviewKind::Faithful);
+    assert_eq!(m2.pages.len(), m.pages.len());
+    println!(
+        "soffice DOCX ({} pages): cold {:.2} s in-process, warm {:.2} s supervised under RLIMIT_AS 2 GiB",
+        m.pages.len(),
+        cold.as_secs_f64(),
+        warm.as_secs_f64()
+    );
+}
+
+#[test]
+fn soffice_failure_falls_back_to_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("a.docx");
+    std::fs::write(&input, common::docx(&["Fallback text"])).unwrap();
+    // A "LibreOffice" that exits 0 without writing a PDF, as the real one sometimes does.
+    let fake = dir.path().join("fake-soffice");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho 'convert ... using filter' \nexit 0\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let opts = convert::Options {
+        soffice: Some(fake.clone()),
+        profile_dir: dir.path().join("p"),
+        ..Default::default()
+    };
+    let m = convert::convert(
+        &input,
+        Format::Docx,
+        &opts,
+        &dir.path().join("out"),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    match &m.preview {
+        PreviewKind::TextOnly { reason } => {
+            assert!(reason.contains("LibreOffice could not convert"), "{reason}")
+        }
+        p => panic!("{p:?}"),
+    }
+    assert_eq!(m.pages[0].text, "Fallback text");
+
+    // A hanging "LibreOffice" is killed at soffice_timeout.
+    let slow = dir.path().join("slow-soffice");
+    std::fs::write(&slow, "#!/bin/sh\nsleep 30\n").unwrap();
+    std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let opts = convert::Options {
+        soffice: Some(slow),
+        soffice_timeout: Duration::from_millis(500),
+        ..opts
+    };
+    let start = Instant::now();
+    let m = convert::convert(
+        &input,
+        Format::Docx,
+        &opts,
+        &dir.path().join("out2"),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert!(
+        matches!(&m.preview, PreviewKind::TextOnly { reason } if reason.contains("too long")),
+        "{:?}",
+        m.preview
+    );
+    // OLE2 files have no fallback: the error is returned.
+    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    ole.resize(2048, 0);
+    let doc = dir.path().join("a.doc");
+    std::fs::write(&doc, ole).unwrap();
+    let e = convert::convert(
+        &doc,
+        Format::Doc,
+        &opts,
+        &dir.path().join("out3"),
+        &mut |_, _| {},
+    )
+    .unwrap_err();
+    assert!(matches!(e, ConvertError::Timeout), "{e:?}");
+}

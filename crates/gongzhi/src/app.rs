@@ -1,0 +1,74 @@
+//! Builds the one application (ARCHITECTURE rule 1) and runs it.
+
+use axum::Router;
+use axum::routing::get;
+use platform::AppState;
+use platform::clock::SystemClock;
+use platform::config::Config;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Every module's migrations, in the order their ids sort.
+const MIGRATIONS: &[&[platform::db::Migration]] = &[platform::MIGRATIONS, library::MIGRATIONS];
+
+/// Opens storage and database and applies migrations.
+pub async fn open(config: Config) -> anyhow::Result<AppState> {
+    let exe = std::env::current_exe()?;
+    let state = platform::open(config, Arc::new(SystemClock), exe).await?;
+    let applied = state.db.migrate(MIGRATIONS).await?;
+    if applied > 0 {
+        tracing::info!(applied, backend = state.db.backend.name(), "database migrated");
+    }
+    Ok(state)
+}
+
+/// The whole HTTP application, assembled from each module's router.
+pub fn app(state: AppState) -> Router {
+    let modules = Router::new().merge(library::router(&state)).route("/api/v1/openapi.json", get(openapi));
+    platform::with_middleware(modules, state)
+}
+
+async fn openapi() -> axum::Json<serde_json::Value> {
+    axum::Json(openapi_document())
+}
+
+pub fn openapi_document() -> serde_json::Value {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(include_str!("../../platform/openapi.json")).expect("platform openapi.json is valid");
+    if let (Some(paths), serde_json::Value::Object(lib)) = (doc["paths"].as_object_mut(), library::openapi_paths()) {
+        paths.extend(lib);
+    }
+    doc
+}
+
+pub async fn serve(config: Config, addr: &str, demo: bool) -> anyhow::Result<()> {
+    let state = open(config).await?;
+    let mut handlers = library::job_handlers(&state);
+    handlers.shrink_to_fit();
+    state.jobs.start(handlers);
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr()?;
+    if demo {
+        crate::demo::seed_if_empty(&state, local).await?;
+    }
+    // Tests and scripts read this line to find the port.
+    println!("Gongzhi listening on http://{local}");
+    tracing::info!(%local, database = state.db.backend.name(), "serving");
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

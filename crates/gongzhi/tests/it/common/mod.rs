@@ -1,0 +1,304 @@
+//! Test support: the real `gongzhi` binary on 127.0.0.1:0 with a fresh data dir and a
+//! fresh database (SQLite file, or a new PostgreSQL database per server).
+#![allow(dead_code)]
+
+pub mod webdriver;
+
+use reqwest::multipart;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_gongzhi");
+pub const PASSWORD: &str = "test-password-1";
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Every backend this machine can test. CI sets GONGZHI_REQUIRE_POSTGRES=1 so a missing
+/// PostgreSQL fails the run instead of being skipped.
+pub async fn backends() -> Vec<Backend> {
+    let mut v = vec![Backend::Sqlite];
+    match sqlx_pg_ping().await {
+        Ok(()) => v.push(Backend::Postgres),
+        Err(e) => {
+            if std::env::var("GONGZHI_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                panic!("PostgreSQL is required (GONGZHI_REQUIRE_POSTGRES=1) but unreachable: {e}");
+            }
+            eprintln!("skipped: PostgreSQL backend ({e})");
+        }
+    }
+    v
+}
+
+async fn sqlx_pg_ping() -> Result<(), String> {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut c = tokio::time::timeout(Duration::from_secs(5), sqlx::AnyConnection::connect(PG_ADMIN_URL))
+        .await
+        .map_err(|_| "connection timed out".to_string())?
+        .map_err(|e| e.to_string())?;
+    sqlx::query("SELECT 1").execute(&mut c).await.map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+async fn pg_admin(sql: &str) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut c = sqlx::AnyConnection::connect(PG_ADMIN_URL).await.expect("connect to PostgreSQL");
+    sqlx::query(sql).execute(&mut c).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+pub fn tool_required(var: &str) -> bool {
+    std::env::var(var).is_ok_and(|v| v == "1")
+}
+
+pub fn have_soffice() -> bool {
+    let found = which("soffice").is_some();
+    if !found && tool_required("GONGZHI_REQUIRE_SOFFICE") {
+        panic!("LibreOffice is required (GONGZHI_REQUIRE_SOFFICE=1) but soffice is not on PATH");
+    }
+    found
+}
+
+pub fn which(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+/// A server process plus everything it owns; dropping it kills the process and the database.
+pub struct Server {
+    pub backend: Backend,
+    pub url: String,
+    pub data: tempfile::TempDir,
+    pub database_url: Option<String>,
+    pub pg_db: Option<String>,
+    pub env: Vec<(String, String)>,
+    child: Option<Child>,
+}
+
+impl Server {
+    pub async fn start(backend: Backend) -> Server {
+        Server::start_with(backend, &[]).await
+    }
+
+    pub async fn start_with(backend: Backend, env: &[(&str, &str)]) -> Server {
+        let data = tempfile::tempdir().expect("temp dir");
+        let (database_url, pg_db) = match backend {
+            Backend::Sqlite => (None, None),
+            Backend::Postgres => {
+                let name = format!("gz_test_{}_{}", std::process::id(), rand_suffix());
+                pg_admin(&format!("CREATE DATABASE {name}")).await;
+                (Some(format!("postgres://postgres@127.0.0.1:5432/{name}")), Some(name))
+            }
+        };
+        let mut s = Server {
+            backend,
+            url: String::new(),
+            data,
+            database_url,
+            pg_db,
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            child: None,
+        };
+        s.run_cli(&["migrate"], None);
+        s.spawn();
+        s
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.arg("--data-dir").arg(self.data.path()).args(args);
+        c.env_remove("DATABASE_URL");
+        if let Some(url) = &self.database_url {
+            c.env("DATABASE_URL", url);
+        }
+        c.env("RUST_LOG", "warn,gongzhi=info");
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    /// Runs a CLI subcommand against this server's data; panics on failure.
+    pub fn run_cli(&self, args: &[&str], stdin: Option<&str>) -> String {
+        use std::io::Write;
+        let mut c = self.command(args);
+        c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = c.spawn().expect("spawn gongzhi");
+        if let Some(input) = stdin {
+            child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+        } else {
+            drop(child.stdin.take());
+        }
+        let out = child.wait_with_output().expect("gongzhi output");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "gongzhi {args:?} failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        stdout
+    }
+
+    /// Starts (or restarts) the server process and waits for its "listening" line.
+    pub fn spawn(&mut self) {
+        let mut c = self.command(&["serve", "--addr", "127.0.0.1:0"]);
+        c.stdout(Stdio::piped()).stderr(Stdio::inherit()).stdin(Stdio::null());
+        let mut child = c.spawn().expect("spawn server");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if !sent && let Some(url) = line.split("listening on ").nth(1) {
+                    let _ = tx.send(url.trim().to_string());
+                    sent = true;
+                }
+            }
+        });
+        self.url = rx.recv_timeout(Duration::from_secs(60)).expect("server did not start within 60 s");
+        self.child = Some(child);
+    }
+
+    /// kill -9: no graceful shutdown, whatever was running is interrupted.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn add_user(&self, name: &str, role: &str) {
+        self.run_cli(&["user", "add", name, "--role", role, "--password-stdin"], Some(PASSWORD));
+    }
+
+    /// Creates the user and returns a bearer token for it.
+    pub async fn user_token(&self, name: &str, role: &str) -> String {
+        self.add_user(name, role);
+        self.login(name).await
+    }
+
+    pub async fn login(&self, name: &str) -> String {
+        let r = client()
+            .post(format!("{}/api/v1/auth/login", self.url))
+            .json(&serde_json::json!({ "username": name, "password": PASSWORD }))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(r.status(), 200, "login of {name}");
+        let v: Value = r.json().await.expect("login json");
+        v["token"].as_str().expect("token").to_string()
+    }
+
+    pub async fn upload(&self, token: &str, name: &str, bytes: Vec<u8>, extra: &[(&str, &str)]) -> (u16, Value) {
+        let mut form = multipart::Form::new().part("file", multipart::Part::bytes(bytes).file_name(name.to_string()));
+        for (k, v) in extra {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        let r = client()
+            .post(format!("{}/api/v1/documents", self.url))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn upload_fixture(&self, token: &str, rel: &str) -> i64 {
+        let path = fixtures().join(rel);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let (status, v) = self.upload(token, &name, bytes, &[]).await;
+        assert!(status == 201 || status == 200, "upload {rel}: {status} {v}");
+        v["id"].as_i64().expect("id")
+    }
+
+    pub async fn get_json(&self, token: Option<&str>, path: &str) -> (u16, Value) {
+        let mut r = client().get(format!("{}{}", self.url, path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        let r = r.send().await.expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn status_of(&self, token: Option<&str>, path: &str) -> u16 {
+        let mut r = client().get(format!("{}{}", self.url, path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.expect("request").status().as_u16()
+    }
+
+    /// Polls a document until it leaves `processing` (conversions take seconds).
+    pub async fn wait_converted(&self, token: &str, id: i64, limit: Duration) -> Value {
+        let start = Instant::now();
+        loop {
+            let (status, v) = self.get_json(Some(token), &format!("/api/v1/documents/{id}")).await;
+            assert_eq!(status, 200, "document {id}: {v}");
+            if v["status"] != "processing" {
+                return v;
+            }
+            assert!(start.elapsed() < limit, "document {id} still processing after {limit:?}: {v}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    pub async fn db(&self) -> sqlx::AnyPool {
+        use sqlx::any::AnyPoolOptions;
+        sqlx::any::install_default_drivers();
+        let url = self
+            .database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data.path().join("gongzhi.db").display()));
+        AnyPoolOptions::new().max_connections(1).connect(&url).await.expect("open test database")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+        if let Some(name) = self.pg_db.take() {
+            // Best effort; a leftover test database is harmless.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+                rt.block_on(pg_admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")));
+            })
+            .join();
+        }
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{}_{}", N.fetch_add(1, Ordering::SeqCst), nanos)
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client")
+}
+
+pub fn cookie_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client")
+}

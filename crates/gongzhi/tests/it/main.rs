@@ -1,0 +1,9 @@
+//! Integration tests: each starts the real server on 127.0.0.1:0 with a fresh data dir
+//! and database, on SQLite and on PostgreSQL.
+
+mod common;
+
+mod accounts;
+mod browser;
+mod library;
+mod restart;

@@ -1,0 +1,168 @@
+//! The library's one authorisation function. Every handler asks it before reading or
+//! changing a document; nothing else decides who may do what.
+
+use crate::model::{Document, Status};
+use platform::Actor;
+use platform::auth::Role;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// See that the document exists and its details.
+    View,
+    /// See preview page n (1-based).
+    ViewPage(i64),
+    /// Fetch the original file.
+    Download,
+    Upload,
+    /// Approve or reject an upload; see the review queue.
+    Moderate,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Denied {
+    /// Sign in first.
+    SignIn,
+    /// Signed in but not allowed; the reason is shown.
+    Forbidden(&'static str),
+    /// Not visible to this actor: answer as if it did not exist.
+    Hidden,
+}
+
+fn owns(actor: &Actor, doc: &Document) -> bool {
+    actor.id() == Some(doc.uploader_id)
+}
+
+/// Pages of `doc` that `actor` may see: the whole document for its uploader and staff,
+/// the free preview for everyone else (later: the whole document for buyers).
+pub fn visible_pages(actor: &Actor, doc: &Document, site_free_pages: u32) -> i64 {
+    if owns(actor, doc) || actor.is_staff() {
+        doc.pages
+    } else if doc.status == Status::Ready {
+        doc.preview_pages.unwrap_or(site_free_pages as i64).clamp(0, doc.pages)
+    } else {
+        0
+    }
+}
+
+pub fn authorize(actor: &Actor, action: Action, doc: Option<&Document>, site_free_pages: u32) -> Result<(), Denied> {
+    match (action, doc) {
+        (Action::Upload, _) => actor.user.as_ref().map(|_| ()).ok_or(Denied::SignIn),
+        (Action::Moderate, _) => match actor.role() {
+            None => Err(Denied::SignIn),
+            Some(Role::Admin | Role::Moderator) => Ok(()),
+            Some(Role::Member) => Err(Denied::Forbidden("only moderators review documents")),
+        },
+        (_, None) => Err(Denied::Hidden),
+        (action, Some(doc)) => {
+            let privileged = owns(actor, doc) || actor.is_staff();
+            if doc.status != Status::Ready && !privileged {
+                return Err(Denied::Hidden);
+            }
+            match action {
+                Action::View => Ok(()),
+                Action::ViewPage(n) => {
+                    if n >= 1 && n <= visible_pages(actor, doc, site_free_pages) {
+                        Ok(())
+                    } else if n < 1 || n > doc.pages {
+                        Err(Denied::Hidden)
+                    } else if actor.user.is_none() {
+                        Err(Denied::SignIn)
+                    } else {
+                        Err(Denied::Forbidden("this page is beyond the free preview"))
+                    }
+                }
+                Action::Download => {
+                    if actor.user.is_none() {
+                        Err(Denied::SignIn)
+                    } else {
+                        Ok(())
+                    }
+                }
+                Action::Upload | Action::Moderate => unreachable!("handled above"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use platform::auth::User;
+    use platform::web::Lang;
+
+    fn actor(id: Option<i64>, role: Role) -> Actor {
+        Actor {
+            user: id.map(|id| User { id, username: format!("u{id}"), display_name: String::new(), role }),
+            lang: Lang::Zh,
+            csrf: String::new(),
+            ip: "127.0.0.1".into(),
+            session_token: None,
+        }
+    }
+
+    fn doc(status: Status, pages: i64) -> Document {
+        Document {
+            id: 1,
+            title: "t".into(),
+            description: String::new(),
+            category_id: None,
+            format: "pdf".into(),
+            original_name: "t.pdf".into(),
+            size_bytes: 1,
+            status,
+            error: None,
+            pages,
+            preview_pages: None,
+            preview_kind: "faithful".into(),
+            preview_note: None,
+            thumb_key: None,
+            thumb_mime: None,
+            progress_done: 0,
+            progress_total: 0,
+            uploader_id: 7,
+            uploader_name: String::new(),
+            reject_reason: None,
+            views: 0,
+            downloads: 0,
+            created_at: 0,
+            published_at: None,
+            sha256: String::new(),
+            auto_publish: false,
+        }
+    }
+
+    #[test]
+    fn anonymous_sees_free_pages_of_ready_documents_only() {
+        let anon = actor(None, Role::Member);
+        let d = doc(Status::Ready, 12);
+        assert_eq!(authorize(&anon, Action::ViewPage(5), Some(&d), 5), Ok(()));
+        assert_eq!(authorize(&anon, Action::ViewPage(6), Some(&d), 5), Err(Denied::SignIn));
+        assert_eq!(authorize(&anon, Action::ViewPage(13), Some(&d), 5), Err(Denied::Hidden));
+        assert_eq!(authorize(&anon, Action::Download, Some(&d), 5), Err(Denied::SignIn));
+        let pending = doc(Status::PendingReview, 12);
+        assert_eq!(authorize(&anon, Action::View, Some(&pending), 5), Err(Denied::Hidden));
+    }
+
+    #[test]
+    fn members_are_limited_but_owners_and_staff_see_everything() {
+        let member = actor(Some(2), Role::Member);
+        let owner = actor(Some(7), Role::Member);
+        let moderator = actor(Some(3), Role::Moderator);
+        let mut d = doc(Status::Ready, 12);
+        assert!(matches!(authorize(&member, Action::ViewPage(6), Some(&d), 5), Err(Denied::Forbidden(_))));
+        assert_eq!(authorize(&owner, Action::ViewPage(12), Some(&d), 5), Ok(()));
+        assert_eq!(authorize(&moderator, Action::ViewPage(12), Some(&d), 5), Ok(()));
+        d.preview_pages = Some(8);
+        assert_eq!(authorize(&member, Action::ViewPage(8), Some(&d), 5), Ok(()));
+        d.status = Status::PendingReview;
+        assert_eq!(authorize(&member, Action::View, Some(&d), 5), Err(Denied::Hidden));
+        assert_eq!(authorize(&owner, Action::View, Some(&d), 5), Ok(()));
+    }
+
+    #[test]
+    fn only_staff_moderate() {
+        assert_eq!(authorize(&actor(None, Role::Member), Action::Moderate, None, 5), Err(Denied::SignIn));
+        assert!(matches!(authorize(&actor(Some(1), Role::Member), Action::Moderate, None, 5), Err(Denied::Forbidden(_))));
+        assert_eq!(authorize(&actor(Some(1), Role::Admin), Action::Moderate, None, 5), Ok(()));
+    }
+}

@@ -1,0 +1,74 @@
+//! The library's errors, each with a stable code; rendered through the platform's AppError.
+
+use crate::authz::Denied;
+use axum::response::{IntoResponse, Response};
+use platform::AppError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    #[error("{0}")]
+    Denied(String),
+    #[error("sign in first")]
+    SignIn,
+    #[error("document not found")]
+    NotFound,
+    #[error("the upload has no file: send it in a multipart field named `file`")]
+    NoFile,
+    #[error("the file is empty")]
+    EmptyFile,
+    #[error("the file is larger than the limit of {0} MB")]
+    TooLarge(u64),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("{0}")]
+    BadField(String),
+    #[error("{0}")]
+    WrongState(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+    /// An error the platform raised (rendering, sessions), passed through unchanged.
+    #[error(transparent)]
+    Platform(#[from] AppError),
+}
+
+impl From<sqlx::Error> for LibraryError {
+    fn from(e: sqlx::Error) -> Self {
+        LibraryError::Internal(e.into())
+    }
+}
+
+impl From<Denied> for LibraryError {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::SignIn => LibraryError::SignIn,
+            Denied::Forbidden(why) => LibraryError::Denied(why.to_string()),
+            Denied::Hidden => LibraryError::NotFound,
+        }
+    }
+}
+
+impl From<LibraryError> for AppError {
+    fn from(e: LibraryError) -> AppError {
+        match e {
+            LibraryError::Denied(m) => AppError::Forbidden(m),
+            LibraryError::SignIn => AppError::Unauthorized,
+            LibraryError::NotFound => AppError::NotFound,
+            LibraryError::NoFile => AppError::bad("no_file", e.to_string()),
+            LibraryError::EmptyFile => AppError::bad("empty_file", e.to_string()),
+            LibraryError::TooLarge(_) => AppError::TooLarge(e.to_string()),
+            LibraryError::Unsupported(m) => AppError::Unsupported(m),
+            LibraryError::BadField(m) => AppError::bad("invalid_field", m),
+            LibraryError::WrongState(m) => AppError::Conflict(m),
+            LibraryError::Internal(cause) => AppError::Internal(cause),
+            LibraryError::Platform(e) => e,
+        }
+    }
+}
+
+impl IntoResponse for LibraryError {
+    fn into_response(self) -> Response {
+        AppError::from(self).into_response()
+    }
+}
+
+pub type LibResult<T> = Result<T, LibraryError>;

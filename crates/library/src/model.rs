@@ -1,0 +1,214 @@
+//! Documents as stored, and the queries that read them.
+
+use platform::db::Db;
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Processing,
+    PendingReview,
+    Ready,
+    Rejected,
+    Failed,
+}
+
+impl Status {
+    pub fn parse(s: &str) -> Status {
+        match s {
+            "pending_review" => Status::PendingReview,
+            "ready" => Status::Ready,
+            "rejected" => Status::Rejected,
+            "failed" => Status::Failed,
+            _ => Status::Processing,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Processing => "processing",
+            Status::PendingReview => "pending_review",
+            Status::Ready => "ready",
+            Status::Rejected => "rejected",
+            Status::Failed => "failed",
+        }
+    }
+    pub fn label(self, lang: platform::web::Lang) -> &'static str {
+        match self {
+            Status::Processing => lang.pick("转换中", "Converting"),
+            Status::PendingReview => lang.pick("待审核", "Awaiting review"),
+            Status::Ready => lang.pick("已发布", "Published"),
+            Status::Rejected => lang.pick("未通过", "Rejected"),
+            Status::Failed => lang.pick("转换失败", "Conversion failed"),
+        }
+    }
+    /// CSS state colour.
+    pub fn tone(self) -> &'static str {
+        match self {
+            Status::Processing => "info",
+            Status::PendingReview => "warn",
+            Status::Ready => "ok",
+            Status::Rejected | Status::Failed => "bad",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Document {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub category_id: Option<i64>,
+    pub format: String,
+    pub original_name: String,
+    pub size_bytes: i64,
+    pub status: Status,
+    pub error: Option<String>,
+    pub pages: i64,
+    pub preview_pages: Option<i64>,
+    pub preview_kind: String,
+    pub preview_note: Option<String>,
+    #[serde(skip)]
+    pub thumb_key: Option<String>,
+    #[serde(skip)]
+    pub thumb_mime: Option<String>,
+    pub progress_done: i64,
+    pub progress_total: i64,
+    pub uploader_id: i64,
+    pub uploader_name: String,
+    pub reject_reason: Option<String>,
+    pub views: i64,
+    pub downloads: i64,
+    pub created_at: i64,
+    pub published_at: Option<i64>,
+    #[serde(skip)]
+    pub sha256: String,
+    #[serde(skip)]
+    pub auto_publish: bool,
+}
+
+pub const DOC_COLUMNS: &str = "d.id, d.title, d.description, d.category_id, d.format, d.original_name, d.size_bytes, \
+    d.status, d.error, d.pages, d.preview_pages, d.preview_kind, d.preview_note, d.thumb_key, d.thumb_mime, \
+    d.progress_done, d.progress_total, d.uploader_id, u.display_name, d.reject_reason, d.views, d.downloads, \
+    d.created_at, d.published_at, d.sha256, d.auto_publish";
+
+pub const DOC_FROM: &str = "library_documents d JOIN platform_users u ON u.id = d.uploader_id";
+
+pub fn doc_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Document> {
+    use sqlx::Row;
+    Ok(Document {
+        id: row.try_get(0)?,
+        title: row.try_get(1)?,
+        description: row.try_get(2)?,
+        category_id: row.try_get(3)?,
+        format: row.try_get(4)?,
+        original_name: row.try_get(5)?,
+        size_bytes: row.try_get(6)?,
+        status: Status::parse(&row.try_get::<String, _>(7)?),
+        error: row.try_get(8)?,
+        pages: row.try_get(9)?,
+        preview_pages: row.try_get(10)?,
+        preview_kind: row.try_get(11)?,
+        preview_note: row.try_get(12)?,
+        thumb_key: row.try_get(13)?,
+        thumb_mime: row.try_get(14)?,
+        progress_done: row.try_get(15)?,
+        progress_total: row.try_get(16)?,
+        uploader_id: row.try_get(17)?,
+        uploader_name: row.try_get(18)?,
+        reject_reason: row.try_get(19)?,
+        views: row.try_get(20)?,
+        downloads: row.try_get(21)?,
+        created_at: row.try_get(22)?,
+        published_at: row.try_get(23)?,
+        sha256: row.try_get(24)?,
+        auto_publish: row.try_get::<i64, _>(25)? != 0,
+    })
+}
+
+pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<Document>> {
+    let sql = format!("SELECT {DOC_COLUMNS} FROM {DOC_FROM} WHERE d.id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
+    row.as_ref().map(doc_from_row).transpose()
+}
+
+/// A list of documents by a WHERE clause over `d` (parameters bound in order).
+pub async fn list(db: &Db, where_order: &str, binds: &[i64], limit: i64, offset: i64) -> sqlx::Result<Vec<Document>> {
+    let sql = format!("SELECT {DOC_COLUMNS} FROM {DOC_FROM} WHERE {where_order} LIMIT {limit} OFFSET {offset}");
+    let mut q = sqlx::query(&sql);
+    for b in binds {
+        q = q.bind(*b);
+    }
+    q.fetch_all(&db.pool).await?.iter().map(doc_from_row).collect()
+}
+
+pub async fn tags(db: &Db, id: i64) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT tag FROM library_document_tags WHERE document_id = $1 ORDER BY tag")
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Category {
+    pub id: i64,
+    pub slug: String,
+    pub parent_id: Option<i64>,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+impl Category {
+    pub fn name(&self, lang: platform::web::Lang) -> &str {
+        lang.pick(&self.name_zh, &self.name_en)
+    }
+}
+
+pub async fn categories(db: &Db) -> sqlx::Result<Vec<Category>> {
+    let rows: Vec<(i64, String, Option<i64>, String, String)> =
+        sqlx::query_as("SELECT id, slug, parent_id, name_zh, name_en FROM library_categories ORDER BY sort, id")
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, slug, parent_id, name_zh, name_en)| Category { id, slug, parent_id, name_zh, name_en })
+        .collect())
+}
+
+/// Creates the category if its slug is new; returns its id either way.
+pub async fn ensure_category(db: &Db, slug: &str, parent: Option<i64>, name_zh: &str, name_en: &str, sort: i64) -> sqlx::Result<i64> {
+    if let Some((id,)) = sqlx::query_as::<_, (i64,)>("SELECT id FROM library_categories WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(&db.pool)
+        .await?
+    {
+        return Ok(id);
+    }
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO library_categories (slug, parent_id, name_zh, name_en, sort) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(slug)
+    .bind(parent)
+    .bind(name_zh)
+    .bind(name_en)
+    .bind(sort)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(id)
+}
+
+#[derive(Clone, Debug)]
+pub struct PageRow {
+    pub image_key: String,
+    pub mime: String,
+}
+
+pub async fn page(db: &Db, id: i64, n: i64) -> sqlx::Result<Option<PageRow>> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT image_key, mime FROM library_pages WHERE document_id = $1 AND n = $2")
+            .bind(id)
+            .bind(n)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.map(|(image_key, mime)| PageRow { image_key, mime }))
+}

@@ -1,0 +1,267 @@
+//! The library's server-rendered pages.
+
+use crate::authz::{Action, authorize, visible_pages};
+use crate::error::{LibResult, LibraryError};
+use crate::model::{self, Category, Document, Status};
+use crate::{service, upload};
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use platform::web::{PageCtx, format_bytes, redirect, render};
+use platform::{Actor, AppState};
+use serde::Deserialize;
+
+pub fn router(upload_limit: usize) -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/categories/{slug}", get(category))
+        .route("/documents/{id}", get(document))
+        .route("/documents/{id}/download", get(crate::api::download))
+        .route("/documents/{id}/approve", post(approve_form))
+        .route("/documents/{id}/reject", post(reject_form))
+        .route("/upload", get(upload_page).post(upload_form).layer(axum::extract::DefaultBodyLimit::max(upload_limit)))
+        .route("/me/uploads", get(my_uploads))
+        .route("/moderation", get(moderation))
+        .route("/static/library.js", get(|| async {
+            ([(axum::http::header::CONTENT_TYPE, "text/javascript"), (axum::http::header::CACHE_CONTROL, "public, max-age=300")],
+             include_str!("../static/library.js"))
+        }))
+}
+
+/// A document as a card in a list.
+pub struct Card {
+    pub id: i64,
+    pub title: String,
+    pub format: String,
+    pub pages: i64,
+    pub uploader: String,
+    pub views: i64,
+    pub downloads: i64,
+    pub date: String,
+    pub has_thumb: bool,
+    pub status: Status,
+    pub status_label: &'static str,
+    pub error: Option<String>,
+    pub reject_reason: Option<String>,
+    pub progress: String,
+}
+
+fn card(actor: &Actor, d: &Document) -> Card {
+    Card {
+        id: d.id,
+        title: d.title.clone(),
+        format: d.format.to_uppercase(),
+        pages: d.pages,
+        uploader: d.uploader_name.clone(),
+        views: d.views,
+        downloads: d.downloads,
+        date: platform::clock::format_ms(d.published_at.unwrap_or(d.created_at)),
+        has_thumb: d.thumb_key.is_some(),
+        status: d.status,
+        status_label: d.status.label(actor.lang),
+        error: d.error.clone(),
+        reject_reason: d.reject_reason.clone(),
+        progress: if d.progress_total > 0 { format!("{}/{}", d.progress_done, d.progress_total) } else { String::new() },
+    }
+}
+
+fn cards(actor: &Actor, docs: &[Document]) -> Vec<Card> {
+    docs.iter().map(|d| card(actor, d)).collect()
+}
+
+pub struct CatLink {
+    pub slug: String,
+    pub name: String,
+    pub child: bool,
+}
+
+fn cat_links(actor: &Actor, cats: &[Category]) -> Vec<CatLink> {
+    let mut out = Vec::new();
+    for top in cats.iter().filter(|c| c.parent_id.is_none()) {
+        out.push(CatLink { slug: top.slug.clone(), name: top.name(actor.lang).to_string(), child: false });
+        for c in cats.iter().filter(|c| c.parent_id == Some(top.id)) {
+            out.push(CatLink { slug: c.slug.clone(), name: c.name(actor.lang).to_string(), child: true });
+        }
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    page: PageCtx,
+    newest: Vec<Card>,
+    popular: Vec<Card>,
+    categories: Vec<CatLink>,
+}
+
+async fn home(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
+    let newest = model::list(&state.db, "d.status = 'ready' ORDER BY d.published_at DESC, d.id DESC", &[], 12, 0).await?;
+    let popular =
+        model::list(&state.db, "d.status = 'ready' ORDER BY d.downloads * 5 + d.views DESC, d.id DESC", &[], 8, 0).await?;
+    let cats = model::categories(&state.db).await?;
+    let page = actor.page(actor.lang.pick("文库首页", "Library"));
+    Ok(render(&HomePage { newest: cards(&actor, &newest), popular: cards(&actor, &popular), categories: cat_links(&actor, &cats), page })?)
+}
+
+#[derive(Template)]
+#[template(path = "category.html")]
+struct CategoryPage {
+    page: PageCtx,
+    name: String,
+    docs: Vec<Card>,
+    categories: Vec<CatLink>,
+    current: String,
+}
+
+async fn category(State(state): State<AppState>, actor: Actor, Path(slug): Path<String>) -> LibResult<Response> {
+    let cats = model::categories(&state.db).await?;
+    let cat = cats.iter().find(|c| c.slug == slug).ok_or(LibraryError::NotFound)?;
+    let docs = model::list(
+        &state.db,
+        "d.status = 'ready' AND (d.category_id = $1 OR d.category_id IN (SELECT id FROM library_categories WHERE parent_id = $1)) \
+         ORDER BY d.published_at DESC, d.id DESC",
+        &[cat.id],
+        100,
+        0,
+    )
+    .await?;
+    let name = cat.name(actor.lang).to_string();
+    Ok(render(&CategoryPage {
+        page: actor.page(name.clone()),
+        name,
+        docs: cards(&actor, &docs),
+        categories: cat_links(&actor, &cats),
+        current: slug,
+    })?)
+}
+
+#[derive(Template)]
+#[template(path = "document.html")]
+struct DocumentPage {
+    page: PageCtx,
+    doc: Document,
+    tags: Vec<String>,
+    category: Option<String>,
+    size: String,
+    date: String,
+    status_label: &'static str,
+    owner_or_staff: bool,
+    shown: i64,
+    allowed: i64,
+    can_download: bool,
+    signed_in: bool,
+}
+
+#[derive(Deserialize)]
+struct DocQuery {
+    show: Option<i64>,
+}
+
+async fn document(State(state): State<AppState>, actor: Actor, Path(id): Path<String>, Query(q): Query<DocQuery>) -> LibResult<Response> {
+    let id: i64 = id.parse().map_err(|_| LibraryError::NotFound)?;
+    let doc = service::load(&state, &actor, id, Action::View).await?;
+    if doc.status == Status::Ready && actor.id() != Some(doc.uploader_id) {
+        service::count_view(&state, id).await;
+    }
+    let tags = model::tags(&state.db, id).await?;
+    let cats = model::categories(&state.db).await?;
+    let category = doc.category_id.and_then(|cid| cats.iter().find(|c| c.id == cid)).map(|c| c.name(actor.lang).to_string());
+    let allowed = visible_pages(&actor, &doc, service::free_pages(&state));
+    // The first screen shows the site's preview size; "load more" (or ?show=) reveals the rest.
+    let initial = (doc.preview_pages.unwrap_or(state.config.preview.free_pages as i64)).max(1);
+    let shown = q.show.unwrap_or(initial).clamp(0, allowed);
+    let can_download = authorize(&actor, Action::Download, Some(&doc), service::free_pages(&state)).is_ok()
+        && doc.status == Status::Ready;
+    Ok(render(&DocumentPage {
+        page: actor.page(doc.title.clone()),
+        size: format_bytes(doc.size_bytes),
+        date: platform::clock::format_ms(doc.published_at.unwrap_or(doc.created_at)),
+        status_label: doc.status.label(actor.lang),
+        owner_or_staff: actor.id() == Some(doc.uploader_id) || actor.is_staff(),
+        signed_in: actor.user.is_some(),
+        tags,
+        category,
+        shown,
+        allowed,
+        can_download,
+        doc,
+    })?)
+}
+
+#[derive(Template)]
+#[template(path = "upload.html")]
+struct UploadPage {
+    page: PageCtx,
+    categories: Vec<CatLink>,
+    max_mb: u64,
+    error: Option<String>,
+}
+
+async fn upload_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
+    if actor.user.is_none() {
+        return Ok(redirect("/login?next=/upload"));
+    }
+    let cats = model::categories(&state.db).await?;
+    Ok(render(&UploadPage {
+        page: actor.page(actor.lang.pick("上传文档", "Upload a document")),
+        categories: cat_links(&actor, &cats),
+        max_mb: state.config.upload.max_bytes / (1024 * 1024),
+        error: None,
+    })?)
+}
+
+/// The no-JavaScript upload path: a plain multipart form, then the document page.
+async fn upload_form(State(state): State<AppState>, actor: Actor, mp: Multipart) -> LibResult<Response> {
+    authorize(&actor, Action::Upload, None, service::free_pages(&state))?;
+    let user = actor.require_user().map_err(|_| LibraryError::SignIn)?.clone();
+    let (fields, rec) = upload::receive(&state, mp).await?;
+    let created = upload::create(&state, &user, fields, rec).await?;
+    Ok(redirect(&format!("/documents/{}", created.id)))
+}
+
+#[derive(Template)]
+#[template(path = "my_uploads.html")]
+struct MyUploadsPage {
+    page: PageCtx,
+    docs: Vec<Card>,
+}
+
+async fn my_uploads(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
+    let Some(user) = &actor.user else { return Ok(redirect("/login?next=/me/uploads")) };
+    let docs = model::list(&state.db, "d.uploader_id = $1 ORDER BY d.created_at DESC, d.id DESC", &[user.id], 500, 0).await?;
+    Ok(render(&MyUploadsPage { page: actor.page(actor.lang.pick("我的上传", "My uploads")), docs: cards(&actor, &docs) })?)
+}
+
+#[derive(Template)]
+#[template(path = "moderation.html")]
+struct ModerationPage {
+    page: PageCtx,
+    docs: Vec<Card>,
+}
+
+async fn moderation(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
+    if actor.user.is_none() {
+        return Ok(redirect("/login?next=/moderation"));
+    }
+    authorize(&actor, Action::Moderate, None, service::free_pages(&state))?;
+    let docs = model::list(&state.db, "d.status = 'pending_review' ORDER BY d.created_at, d.id", &[], 200, 0).await?;
+    Ok(render(&ModerationPage { page: actor.page(actor.lang.pick("文档审核", "Review queue")), docs: cards(&actor, &docs) })?)
+}
+
+async fn approve_form(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> LibResult<Response> {
+    service::approve(&state, &actor, id).await?;
+    Ok(redirect("/moderation"))
+}
+
+#[derive(Deserialize)]
+struct RejectForm {
+    reason: String,
+}
+
+async fn reject_form(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>, Form(f): Form<RejectForm>) -> LibResult<Response> {
+    service::reject(&state, &actor, id, &f.reason).await?;
+    Ok(redirect("/moderation"))
+}

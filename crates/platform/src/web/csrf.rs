@@ -1,0 +1,118 @@
+//! CSRF protection for every cookie-authenticated write (ADR 003).
+//!
+//! Each browser gets a random `gz_csrf` cookie; every form carries the same value in a
+//! `_csrf` field (or the `X-CSRF-Token` header, or `?_csrf=` for multipart forms, whose
+//! bodies we do not buffer here). Requests authenticated by a bearer token, and JSON
+//! requests (which another site cannot send without a CORS preflight we never grant),
+//! need no token. A mismatching `Origin` is refused outright.
+
+use super::cookies;
+use super::error::AppError;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
+
+const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+
+pub async fn protect(State(secure): State<bool>, req: Request, next: Next) -> Response {
+    let existing = cookies::get(req.headers(), cookies::CSRF).filter(|t| t.len() == 64).map(str::to_string);
+    let (token, fresh) = match existing {
+        Some(t) => (t, false),
+        None => (crate::auth::new_token(), true),
+    };
+    let req = match check(req, &token, fresh).await {
+        Ok(req) => req,
+        Err(e) => return e.into_response(),
+    };
+    let mut req = req;
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut resp = next.run(req).await;
+    if fresh {
+        let cookie = cookies::set(cookies::CSRF, &token, None, secure);
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+fn expired() -> AppError {
+    AppError::Forbidden("This form has expired or came from another site. Reload the page and try again. (表单已过期，请刷新页面后重试)".into())
+}
+
+async fn check(req: Request, token: &str, fresh: bool) -> Result<Request, AppError> {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(req);
+    }
+    let headers = req.headers();
+    if let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST)) {
+        let origin = origin.to_str().unwrap_or("");
+        let origin_host = origin.split("://").nth(1).unwrap_or("");
+        if origin != "null" && origin_host != host.to_str().unwrap_or("") {
+            return Err(expired());
+        }
+    }
+    if headers.contains_key(header::AUTHORIZATION) {
+        return Ok(req);
+    }
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    if content_type.starts_with("application/json") {
+        return Ok(req);
+    }
+    if fresh {
+        return Err(expired());
+    }
+    let from_header = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let from_query = req.uri().query().and_then(|q| form_field(q.as_bytes(), "_csrf"));
+    if let Some(given) = from_header.or(from_query) {
+        return if eq(&given, token) { Ok(req) } else { Err(expired()) };
+    }
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let (parts, body) = req.into_parts();
+        let bytes = to_bytes(body, MAX_FORM_BYTES)
+            .await
+            .map_err(|_| AppError::TooLarge("The form is too large.".into()))?;
+        let given = form_field(&bytes, "_csrf").unwrap_or_default();
+        if !eq(&given, token) {
+            return Err(expired());
+        }
+        return Ok(Request::from_parts(parts, Body::from(bytes)));
+    }
+    Err(expired())
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    body.split(|b| *b == b'&').find_map(|pair| {
+        let s = std::str::from_utf8(pair).ok()?;
+        let (k, v) = s.split_once('=')?;
+        (k == name).then(|| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+    })
+}
+
+/// Comparison whose time does not depend on where the strings differ.
+fn eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_form_fields() {
+        assert_eq!(form_field(b"a=1&_csrf=abc%20d&b=2", "_csrf").as_deref(), Some("abc d"));
+        assert_eq!(form_field(b"a=1", "_csrf"), None);
+    }
+
+    #[test]
+    fn constant_time_eq() {
+        assert!(eq("abc", "abc"));
+        assert!(!eq("abc", "abd"));
+        assert!(!eq("abc", "ab"));
+    }
+}

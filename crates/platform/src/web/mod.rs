@@ -1,0 +1,174 @@
+//! The web kit shared by every module: state, the acting user, page context, CSRF,
+//! error rendering and small helpers.
+
+pub mod cookies;
+pub mod csrf;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+
+use crate::auth::{self, LoginLimiter, Role, User};
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::jobs::JobQueue;
+use crate::storage::Storage;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+pub use error::{AppError, AppResult};
+pub use i18n::Lang;
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub struct Inner {
+    pub config: Config,
+    pub db: Db,
+    pub storage: Storage,
+    pub clock: SharedClock,
+    pub jobs: JobQueue,
+    pub limiter: LoginLimiter,
+    /// The binary re-executed to convert files in a bounded child process.
+    pub converter_exe: PathBuf,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}
+
+/// Who is making the request, however they authenticated.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub user: Option<User>,
+    pub lang: Lang,
+    pub csrf: String,
+    pub ip: String,
+    pub session_token: Option<String>,
+}
+
+impl Actor {
+    pub fn role(&self) -> Option<Role> {
+        self.user.as_ref().map(|u| u.role)
+    }
+    pub fn id(&self) -> Option<i64> {
+        self.user.as_ref().map(|u| u.id)
+    }
+    pub fn require_user(&self) -> AppResult<&User> {
+        self.user.as_ref().ok_or(AppError::Unauthorized)
+    }
+    pub fn is_staff(&self) -> bool {
+        self.role().is_some_and(Role::is_staff)
+    }
+    /// The context every page template receives.
+    pub fn page(&self, title: impl Into<String>) -> PageCtx {
+        PageCtx { lang: self.lang, user: self.user.clone(), csrf: self.csrf.clone(), title: title.into() }
+    }
+}
+
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Actor, AppError> {
+        let token = bearer_token(parts).or_else(|| cookies::get(&parts.headers, cookies::SESSION)).map(str::to_string);
+        let user = match &token {
+            Some(t) if !t.is_empty() => auth::session_user(&state.db, state.now(), t).await?,
+            _ => None,
+        };
+        // A bearer token that does not resolve is an error, not an anonymous request.
+        if user.is_none() && bearer_token(parts).is_some() {
+            return Err(AppError::Unauthorized);
+        }
+        let lang = Lang::from_cookie(cookies::get(&parts.headers, cookies::LANG));
+        let csrf = parts.extensions.get::<csrf::CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        Ok(Actor { user, lang, csrf, ip, session_token: token })
+    }
+}
+
+/// What the base layout needs on every page.
+#[derive(Clone, Debug)]
+pub struct PageCtx {
+    pub lang: Lang,
+    pub user: Option<User>,
+    pub csrf: String,
+    pub title: String,
+}
+
+impl PageCtx {
+    pub fn is_staff(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role.is_staff())
+    }
+    pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        self.lang.pick(zh, en)
+    }
+}
+
+/// Renders an askama template into a response.
+pub fn render<T: askama::Template>(t: &T) -> AppResult<Response> {
+    let html = t.render().map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
+    Ok(Html(html).into_response())
+}
+
+/// A redirect target from user input: only paths on this site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+pub fn redirect(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+pub fn format_bytes(n: i64) -> String {
+    let n = n as f64;
+    if n >= 1024.0 * 1024.0 {
+        format!("{:.1} MB", n / 1024.0 / 1024.0)
+    } else if n >= 1024.0 {
+        format!("{:.0} KB", n / 1024.0)
+    } else {
+        format!("{n} B")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_is_local_only() {
+        assert_eq!(safe_next(Some("/documents/1")), "/documents/1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,278 @@
+//! The platform's own routes: accounts, language, health, metrics, static assets,
+//! and the middleware that renders errors and counts responses.
+
+use super::{Actor, AppError, AppResult, AppState, Lang, PageCtx, cookies, render, safe_next};
+use crate::auth::{self, CreateUserError, Role, SessionKind};
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login_form))
+        .route("/register", get(register_page).post(register_form))
+        .route("/logout", post(logout_form))
+        .route("/lang/{code}", get(switch_lang))
+        .route("/api/v1/auth/login", post(api_login))
+        .route("/api/v1/auth/logout", post(api_logout))
+        .route("/api/v1/me", get(api_me))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/static/app.css", get(|| static_file(include_str!("../../static/app.css"), "text/css")))
+        .route("/static/app.js", get(|| static_file(include_str!("../../static/app.js"), "text/javascript")))
+}
+
+async fn static_file(body: &'static str, mime: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=300")], body).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    page: PageCtx,
+    error: Option<String>,
+    username: String,
+    next: String,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    page: PageCtx,
+    error: Option<String>,
+    username: String,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    page: PageCtx,
+    headline: String,
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(actor: Actor, Query(q): Query<NextQuery>) -> AppResult<Response> {
+    let page = actor.page(actor.lang.pick("登录", "Sign in"));
+    render(&LoginPage { page, error: None, username: String::new(), next: safe_next(q.next.as_deref()) })
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// The one login path for forms and the API: throttled, then checked.
+async fn check_login(state: &AppState, actor: &Actor, username: &str, password: &str) -> AppResult<auth::User> {
+    let now = state.now();
+    if !state.limiter.allow(&actor.ip, username, now) {
+        crate::metrics::LOGIN_FAILURES.inc();
+        return Err(AppError::TooManyRequests(
+            "Too many sign-in attempts; wait a few minutes and try again. (登录尝试过多，请稍后再试)".into(),
+        ));
+    }
+    match auth::authenticate(&state.db, username, password).await? {
+        Some(user) => Ok(user),
+        None => {
+            state.limiter.failed(username, now);
+            crate::metrics::LOGIN_FAILURES.inc();
+            Err(AppError::Unauthorized)
+        }
+    }
+}
+
+fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
+    let age = state.config.auth.session_days * 86_400;
+    HeaderValue::from_str(&cookies::set(cookies::SESSION, token, Some(age), state.config.auth.secure_cookies))
+        .expect("cookie is ASCII")
+}
+
+async fn login_form(State(state): State<AppState>, actor: Actor, Form(f): Form<Credentials>) -> AppResult<Response> {
+    let next = safe_next(f.next.as_deref());
+    match check_login(&state, &actor, &f.username, &f.password).await {
+        Ok(user) => {
+            let token =
+                auth::create_session(&state.db, state.now(), user.id, SessionKind::Web, state.config.auth.session_days)
+                    .await?;
+            let mut resp = Redirect::to(&next).into_response();
+            resp.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &token));
+            Ok(resp)
+        }
+        Err(e @ (AppError::Unauthorized | AppError::TooManyRequests(_))) => {
+            let status = e.status();
+            let error = match e {
+                AppError::Unauthorized => actor.lang.pick("用户名或密码不正确。", "Wrong username or password.").to_string(),
+                other => other.to_string(),
+            };
+            let page = actor.page(actor.lang.pick("登录", "Sign in"));
+            let mut resp = render(&LoginPage { page, error: Some(error), username: f.username, next })?;
+            *resp.status_mut() = status;
+            Ok(resp)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn register_page(State(state): State<AppState>, actor: Actor) -> AppResult<Response> {
+    if !state.config.auth.allow_registration {
+        return Err(AppError::Forbidden("Registration is closed on this site.".into()));
+    }
+    render(&RegisterPage { page: actor.page(actor.lang.pick("注册", "Register")), error: None, username: String::new() })
+}
+
+#[derive(Deserialize)]
+struct Registration {
+    username: String,
+    password: String,
+}
+
+async fn register_form(State(state): State<AppState>, actor: Actor, Form(f): Form<Registration>) -> AppResult<Response> {
+    if !state.config.auth.allow_registration {
+        return Err(AppError::Forbidden("Registration is closed on this site.".into()));
+    }
+    match auth::create_user(&state.db, state.now(), &f.username, &f.password, Role::Member).await {
+        Ok(user) => {
+            let token =
+                auth::create_session(&state.db, state.now(), user.id, SessionKind::Web, state.config.auth.session_days)
+                    .await?;
+            let mut resp = Redirect::to("/").into_response();
+            resp.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &token));
+            Ok(resp)
+        }
+        Err(CreateUserError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            let message = match e {
+                CreateUserError::Taken => actor.lang.pick("用户名已被占用。", "This username is taken.").to_string(),
+                other => other.to_string(),
+            };
+            let page = actor.page(actor.lang.pick("注册", "Register"));
+            let mut resp = render(&RegisterPage { page, error: Some(message), username: f.username })?;
+            *resp.status_mut() = StatusCode::BAD_REQUEST;
+            Ok(resp)
+        }
+    }
+}
+
+async fn logout_form(State(state): State<AppState>, actor: Actor) -> AppResult<Response> {
+    if let Some(t) = &actor.session_token {
+        auth::end_session(&state.db, t).await?;
+    }
+    let mut resp = Redirect::to("/").into_response();
+    let clear = cookies::set(cookies::SESSION, "", Some(0), state.config.auth.secure_cookies);
+    resp.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&clear).expect("ascii"));
+    Ok(resp)
+}
+
+async fn switch_lang(State(state): State<AppState>, Path(code): Path<String>, req_headers: axum::http::HeaderMap) -> Response {
+    let lang = if code == "en" { "en" } else { "zh" };
+    // Go back where the reader was, if that was on this site.
+    let back = req_headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()));
+    let mut resp = Redirect::to(&safe_next(back.as_deref())).into_response();
+    let c = cookies::set(cookies::LANG, lang, Some(365 * 86_400), state.config.auth.secure_cookies);
+    resp.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).expect("ascii"));
+    resp
+}
+
+async fn api_login(
+    State(state): State<AppState>,
+    actor: Actor,
+    body: Result<Json<Credentials>, axum::extract::rejection::JsonRejection>,
+) -> AppResult<Response> {
+    let Json(c) = body.map_err(|e| AppError::bad("invalid_json", format!("Send JSON {{\"username\", \"password\"}}: {e}")))?;
+    let user = check_login(&state, &actor, &c.username, &c.password).await?;
+    let token = auth::create_session(&state.db, state.now(), user.id, SessionKind::Api, state.config.auth.session_days).await?;
+    Ok(Json(serde_json::json!({ "token": token, "user": user })).into_response())
+}
+
+async fn api_logout(State(state): State<AppState>, actor: Actor) -> AppResult<StatusCode> {
+    actor.require_user()?;
+    if let Some(t) = &actor.session_token {
+        auth::end_session(&state.db, t).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn api_me(actor: Actor) -> AppResult<Json<auth::User>> {
+    Ok(Json(actor.require_user()?.clone()))
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match sqlx::query("SELECT 1").execute(&state.db.pool).await {
+        Ok(_) => Json(serde_json::json!({ "status": "ok", "database": state.db.backend.name() })).into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "database unavailable" })))
+            .into_response(),
+    }
+}
+
+async fn metrics() -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::render()).into_response()
+}
+
+/// Counts responses and turns error responses into pages for browsers.
+pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let wants_json = req.uri().path().starts_with("/api/")
+        || req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.starts_with("application/json"));
+    let lang = Lang::from_cookie(cookies::get(req.headers(), cookies::LANG));
+    let session = cookies::get(req.headers(), cookies::SESSION).map(str::to_string);
+    let csrf = req.extensions().get::<super::csrf::CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    crate::metrics::record_status(status.as_u16());
+    let info = resp.extensions().get::<super::error::ErrorInfo>().cloned();
+    let info = match info {
+        Some(i) => i,
+        // Axum's own rejections (bad path, bad form) are plain text: give them the same shape.
+        None if status.is_client_error() && !wants_json && resp.headers().get(header::CONTENT_TYPE).is_none_or(|c| c.as_bytes().starts_with(b"text/plain")) => {
+            super::error::ErrorInfo { code: "bad_request", message: String::new() }
+        }
+        None => return resp,
+    };
+    if wants_json {
+        return resp;
+    }
+    let user = match &session {
+        Some(t) => auth::session_user(&state.db, state.now(), t).await.ok().flatten(),
+        None => None,
+    };
+    let headline = match status.as_u16() {
+        400 => lang.pick("请求有误", "Bad request"),
+        401 => lang.pick("请先登录", "Please sign in"),
+        403 => lang.pick("没有权限", "Not allowed"),
+        404 => lang.pick("页面不存在", "Page not found"),
+        413 => lang.pick("文件太大", "Too large"),
+        415 => lang.pick("不支持的文件类型", "Unsupported file type"),
+        429 => lang.pick("操作太频繁", "Too many requests"),
+        _ => lang.pick("服务器出错了", "Something went wrong"),
+    };
+    let message = if info.message.is_empty() || info.code == "not_found" {
+        lang.pick("请检查链接或返回首页。", "Check the address or go back to the home page.").to_string()
+    } else if info.code == "unauthorized" {
+        lang.pick("此操作需要登录。", "You need to sign in for this.").to_string()
+    } else {
+        info.message
+    };
+    let page = PageCtx { lang, user, csrf, title: headline.to_string() };
+    match render(&ErrorPage { page, headline: headline.to_string(), message }) {
+        Ok(mut html) => {
+            *html.status_mut() = status;
+            html
+        }
+        Err(_) => resp,
+    }
+}
