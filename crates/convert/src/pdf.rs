@@ -8,7 +8,7 @@ use hayro::hayro_interpret::hayro_cmap::{BfString, CidFamily};
 use hayro::hayro_interpret::util::TransformExt;
 use hayro::hayro_interpret::{
     BlendMode, ClipPath, Context, Device, DrawMode, DrawProps, Image, ImageDrawProps,
-    InterpreterCache, InterpreterSettings, SoftMask, interpret_page,
+    InterpreterCache, InterpreterSettings, InterpreterWarning, SoftMask, interpret_page,
 };
 use hayro::hayro_syntax::page::Page;
 use hayro::hayro_syntax::{LoadPdfError, Pdf};
@@ -19,6 +19,7 @@ use hayro::vello_cpu::{Pixels, Pixmap, RasterizerSettings, RenderContext, Resour
 use hayro::{RenderCache, RenderSettings, render_into};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// Pages taller than this many widths are cut (a 1 pt × 10 m page would be a huge bitmap).
@@ -117,7 +118,30 @@ fn wants_cjk(q: &FallbackFontQuery) -> bool {
         })
 }
 
-pub(crate) fn interpreter_settings(opts: &Options) -> InterpreterSettings {
+/// What hayro warned about while rendering, for notes in the manifest.
+#[derive(Default)]
+pub(crate) struct Warnings {
+    fonts: AtomicBool,
+    images: AtomicBool,
+}
+
+impl Warnings {
+    fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.fonts.load(Ordering::Relaxed) {
+            notes.push("Some fonts of this PDF could not be loaded; their text may be missing or look different.".to_string());
+        }
+        if self.images.load(Ordering::Relaxed) {
+            notes.push(
+                "Some images of this PDF could not be decoded and are missing from the preview."
+                    .to_string(),
+            );
+        }
+        notes
+    }
+}
+
+pub(crate) fn interpreter_settings(opts: &Options, warnings: Arc<Warnings>) -> InterpreterSettings {
     let cjk = opts.cjk_font.clone().map(|path| {
         Arc::new(LazyFont {
             path,
@@ -143,27 +167,32 @@ pub(crate) fn interpreter_settings(opts: &Options) -> InterpreterSettings {
                 Some(f.pick_standard_font().get_font_data()).or_else(cjk_font)
             }
         }),
+        warning_sink: Arc::new(move |w| match w {
+            InterpreterWarning::UnsupportedFont => warnings.fonts.store(true, Ordering::Relaxed),
+            InterpreterWarning::ImageDecodeFailure => {
+                warnings.images.store(true, Ordering::Relaxed)
+            }
+            _ => {}
+        }),
         ..Default::default()
     }
 }
 
 /// Opens a PDF, turning hayro's errors into user-facing ones.
 pub(crate) fn open(data: Vec<u8>) -> Result<Pdf, ConvertError> {
-    let has_encrypt = contains(&data, b"/Encrypt");
-    match Pdf::new(data) {
+    let data = Arc::new(data);
+    match Pdf::new(data.clone()) {
         Ok(pdf) => Ok(pdf),
         Err(LoadPdfError::Decryption(_)) => Err(ConvertError::Encrypted),
         // hayro's recovery path may give up on an encrypted file without saying why.
-        Err(LoadPdfError::Invalid) if has_encrypt => Err(ConvertError::Encrypted),
+        Err(LoadPdfError::Invalid) if memchr::memmem::find(&data, b"/Encrypt").is_some() => {
+            Err(ConvertError::Encrypted)
+        }
         Err(LoadPdfError::Invalid) => Err(corrupt(
             "PDF",
             "its structure could not be read; it may be truncated",
         )),
     }
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Page size in pixels at `width_px`, with absurd aspect ratios cut.
@@ -288,7 +317,8 @@ pub(crate) fn convert(
             "The document has {total} pages; only the first {count} were converted."
         ));
     }
-    let settings = interpreter_settings(opts);
+    let warnings = Arc::new(Warnings::default());
+    let settings = interpreter_settings(opts, warnings.clone());
     let cache = RenderCache::new();
     let text_cache = InterpreterCache::new();
     let page_width = crate::clamp_width(opts.page_width);
@@ -325,6 +355,7 @@ pub(crate) fn convert(
         });
         progress(n, count as u32);
     }
+    notes.extend(warnings.notes());
     Ok(Manifest {
         format,
         pages,

@@ -283,7 +283,7 @@ fn utf16le(s: &str) -> Vec<u8> {
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(hay, needle).is_some()
 }
 
 /// Which application wrote an OLE2 file, from the names of its streams (UTF-16LE in the

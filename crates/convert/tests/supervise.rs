@@ -296,6 +296,54 @@ fn soffice_docx_is_faithful() {
         cold.as_secs_f64(),
         warm.as_secs_f64()
     );
+
+    // A 97–2003 .doc (made by LibreOffice from the same file): sniffed from its streams,
+    // converted faithfully.
+    let named = dir.path().join("legacy.docx");
+    std::fs::copy(&input, &named).unwrap();
+    let status = std::process::Command::new(soffice_path())
+        .arg("--headless")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args(["--convert-to", "doc", "--outdir"])
+        .arg(dir.path())
+        .arg(&named)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let doc = dir.path().join("legacy.doc");
+    assert_eq!(convert::sniff_file(&doc, None).unwrap(), Format::Doc);
+    let opts = convert::Options {
+        soffice: Some(soffice_path()),
+        profile_dir: profile,
+        ..Default::default()
+    };
+    let m3 = convert::convert(
+        &doc,
+        Format::Doc,
+        &opts,
+        &dir.path().join("out3"),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(m3.preview, PreviewKind::Faithful);
+    assert!(
+        m3.pages[0].text.contains("为了规范公共服务"),
+        "{:?}",
+        m3.pages[0].text
+    );
+}
+
+fn soffice_path() -> PathBuf {
+    ["/usr/bin/soffice", "/usr/local/bin/soffice"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .expect("soffice")
 }
 
 #[test]

@@ -13,6 +13,45 @@ pub const KIND: &str = "library.convert";
 
 pub struct ConvertJob {
     pub state: AppState,
+    /// LibreOffice refuses to share a user profile between running instances: each
+    /// conversion borrows one profile slot and gives it back when done.
+    profiles: Arc<std::sync::Mutex<Vec<usize>>>,
+}
+
+impl ConvertJob {
+    pub fn new(state: AppState) -> ConvertJob {
+        let slots = (0..state.config.jobs.concurrency.max(1)).collect();
+        ConvertJob { state, profiles: Arc::new(std::sync::Mutex::new(slots)) }
+    }
+}
+
+/// A borrowed profile slot, returned on drop (also when the conversion fails).
+struct ProfileSlot {
+    pool: Arc<std::sync::Mutex<Vec<usize>>>,
+    slot: usize,
+}
+
+impl ProfileSlot {
+    fn take(pool: &Arc<std::sync::Mutex<Vec<usize>>>) -> ProfileSlot {
+        let mut free = pool.lock().expect("profile pool");
+        // More jobs than slots cannot happen (one slot per worker), but never block on it.
+        let slot = free.pop().unwrap_or_else(|| 1000 + rand_slot());
+        ProfileSlot { pool: pool.clone(), slot }
+    }
+}
+
+fn rand_slot() -> usize {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() as usize).unwrap_or(0)
+}
+
+impl Drop for ProfileSlot {
+    fn drop(&mut self) {
+        if self.slot < 1000
+            && let Ok(mut free) = self.pool.lock()
+        {
+            free.push(self.slot);
+        }
+    }
 }
 
 fn document_id(ctx: &JobCtx) -> Result<i64, JobError> {
@@ -22,7 +61,10 @@ fn document_id(ctx: &JobCtx) -> Result<i64, JobError> {
 impl JobHandler for ConvertJob {
     fn run(&self, ctx: &JobCtx) -> BoxFuture<'_, Result<(), JobError>> {
         let id = document_id(ctx);
-        Box::pin(async move { convert_document(&self.state, id?).await })
+        Box::pin(async move {
+            let profile = ProfileSlot::take(&self.profiles);
+            convert_document(&self.state, id?, profile.slot).await
+        })
     }
 
     fn failed<'a>(&'a self, ctx: &'a JobCtx, error: &'a str) -> BoxFuture<'a, ()> {
@@ -48,7 +90,7 @@ fn retry<E: std::fmt::Display>(e: E) -> JobError {
     JobError::Retry(e.to_string())
 }
 
-async fn convert_document(state: &AppState, id: i64) -> Result<(), JobError> {
+async fn convert_document(state: &AppState, id: i64, profile_slot: usize) -> Result<(), JobError> {
     let row: Option<(String, String, String, i64)> =
         sqlx::query_as("SELECT status, format, sha256, auto_publish FROM library_documents WHERE id = $1")
             .bind(id)
@@ -83,7 +125,7 @@ async fn convert_document(state: &AppState, id: i64) -> Result<(), JobError> {
         "--thumb-width".into(),
         cfg.preview.thumb_width.to_string().into(),
         "--profile-dir".into(),
-        cfg.data_dir.join("soffice-profiles").join(format!("worker-{}", std::process::id())).into(),
+        cfg.data_dir.join("soffice-profiles").join(format!("slot-{profile_slot}")).into(),
     ];
     if let Some(soffice) = cfg.soffice() {
         args.push("--soffice".into());

@@ -27,7 +27,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
 
 pub fn job_handlers(state: &AppState) -> HashMap<&'static str, Arc<dyn JobHandler>> {
     let mut h: HashMap<&'static str, Arc<dyn JobHandler>> = HashMap::new();
-    h.insert(convert_job::KIND, Arc::new(convert_job::ConvertJob { state: state.clone() }));
+    h.insert(convert_job::KIND, Arc::new(convert_job::ConvertJob::new(state.clone())));
     h
 }
 

@@ -152,7 +152,7 @@ async fn duplicates_and_downloads() {
         let doc = s.wait_converted(&admin, id, CONVERT_LIMIT).await;
         assert_eq!(doc["status"], "ready");
         assert_eq!(doc["title"], "热线问答");
-        assert_eq!(doc["tags"], serde_json::json!(["问答", "热线"]));
+        assert_eq!(doc["tags"], serde_json::json!(["热线", "问答"]));
         let pool = s.db().await;
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM platform_jobs").fetch_one(&pool).await.unwrap();
         assert_eq!(n, 1, "converted once");
@@ -244,9 +244,16 @@ async fn pages_render_for_readers() {
     let admin = s.user_token("admin", "admin").await;
     let id = s.upload_fixture(&admin, "documents/yunxiu-community-service-guide.pdf").await;
     s.wait_converted(&admin, id, CONVERT_LIMIT).await;
+    // Visitors see the free preview and are told where it ends.
     let html = client().get(format!("{}/documents/{id}", s.url)).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("查看更多"), "load-more button");
     assert_eq!(html.matches("class=\"page\"").count(), 5, "first five pages");
+    assert!(!html.contains("id=\"load-more\""), "nothing more to load for a visitor");
+    assert!(html.contains("免费预览已结束"));
+    // The uploader may read on: "load more" is offered, and ?show= works without JavaScript.
+    let html = client().get(format!("{}/documents/{id}", s.url)).bearer_auth(&admin).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("id=\"load-more\"") && html.contains("查看更多"), "load-more button");
+    let html = client().get(format!("{}/documents/{id}?show=10", s.url)).bearer_auth(&admin).send().await.unwrap().text().await.unwrap();
+    assert_eq!(html.matches("class=\"page\"").count(), 10);
     let html = client().get(format!("{}/", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains(&format!("/documents/{id}")), "home lists the new document");
     let r = client().get(format!("{}/moderation", s.url)).send().await.unwrap();

@@ -12,7 +12,7 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
-const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4a5404e6a5e4";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl Browser {
     /// None when chromium or chromedriver is missing (and not required by GONGZHI_REQUIRE_BROWSER=1).
@@ -79,7 +79,7 @@ impl Browser {
 
     pub async fn find(&self, css: &str) -> String {
         let v = self.cmd(reqwest::Method::POST, "/element", Some(json!({ "using": "css selector", "value": css }))).await;
-        v[ELEMENT_KEY].as_str().expect("element id").to_string()
+        v[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("no element {css}: {v}")).to_string()
     }
 
     pub async fn count(&self, css: &str) -> usize {
@@ -94,7 +94,7 @@ impl Browser {
 
     pub async fn click(&self, css: &str) {
         let el = self.find(css).await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{el}/click"), None).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({}))).await;
     }
 
     pub async fn text(&self, css: &str) -> String {
