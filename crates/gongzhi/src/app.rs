@@ -17,14 +17,20 @@ pub async fn open(config: Config) -> anyhow::Result<AppState> {
     let state = platform::open(config, Arc::new(SystemClock), exe).await?;
     let applied = state.db.migrate(MIGRATIONS).await?;
     if applied > 0 {
-        tracing::info!(applied, backend = state.db.backend.name(), "database migrated");
+        tracing::info!(
+            applied,
+            backend = state.db.backend.name(),
+            "database migrated"
+        );
     }
     Ok(state)
 }
 
 /// The whole HTTP application, assembled from each module's router.
 pub fn app(state: AppState) -> Router {
-    let modules = Router::new().merge(library::router(&state)).route("/api/v1/openapi.json", get(openapi));
+    let modules = Router::new()
+        .merge(library::router(&state))
+        .route("/api/v1/openapi.json", get(openapi));
     platform::with_middleware(modules, state)
 }
 
@@ -34,8 +40,11 @@ async fn openapi() -> axum::Json<serde_json::Value> {
 
 pub fn openapi_document() -> serde_json::Value {
     let mut doc: serde_json::Value =
-        serde_json::from_str(include_str!("../../platform/openapi.json")).expect("platform openapi.json is valid");
-    if let (Some(paths), serde_json::Value::Object(lib)) = (doc["paths"].as_object_mut(), library::openapi_paths()) {
+        serde_json::from_str(include_str!("../../platform/openapi.json"))
+            .expect("platform openapi.json is valid");
+    if let (Some(paths), serde_json::Value::Object(lib)) =
+        (doc["paths"].as_object_mut(), library::openapi_paths())
+    {
         paths.extend(lib);
     }
     doc
@@ -46,7 +55,9 @@ pub async fn serve(config: Config, addr: &str, demo: bool) -> anyhow::Result<()>
     let mut handlers = library::job_handlers(&state);
     handlers.shrink_to_fit();
     state.jobs.start(handlers);
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
     if demo {
         crate::demo::seed_if_empty(&state, local).await?;
@@ -54,9 +65,12 @@ pub async fn serve(config: Config, addr: &str, demo: bool) -> anyhow::Result<()>
     // Tests and scripts read this line to find the port.
     println!("Gongzhi listening on http://{local}");
     tracing::info!(%local, database = state.db.backend.name(), "serving");
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(())
 }
 
@@ -65,7 +79,8 @@ async fn shutdown_signal() {
         let _ = tokio::signal::ctrl_c().await;
     };
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -30,34 +30,63 @@ struct DocumentDef {
 }
 
 fn fixture(path: &str) -> anyhow::Result<&'static [u8]> {
-    FIXTURES.get_file(path).map(|f| f.contents()).ok_or_else(|| anyhow::anyhow!("fixture {path} is missing"))
+    FIXTURES
+        .get_file(path)
+        .map(|f| f.contents())
+        .ok_or_else(|| anyhow::anyhow!("fixture {path} is missing"))
 }
 
 fn demo_password() -> String {
     // A fixed password may be asked for (screenshots, scripted demos); otherwise a random one.
-    std::env::var("GONGZHI_DEMO_PASSWORD").ok().filter(|p| p.len() >= 8).unwrap_or_else(|| {
-        let t = platform::auth::new_token();
-        format!("gz-{}", &t[..12])
-    })
+    std::env::var("GONGZHI_DEMO_PASSWORD")
+        .ok()
+        .filter(|p| p.len() >= 8)
+        .unwrap_or_else(|| {
+            let t = platform::auth::new_token();
+            format!("gz-{}", &t[..12])
+        })
 }
 
 pub async fn seed_if_empty(state: &AppState, addr: SocketAddr) -> anyhow::Result<()> {
-    let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM platform_users").fetch_one(&state.db.pool).await?;
+    let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM platform_users")
+        .fetch_one(&state.db.pool)
+        .await?;
     if users > 0 {
         return Ok(());
     }
-    let accounts = [("admin", Role::Admin), ("moderator", Role::Moderator), ("reader", Role::Member)];
+    let accounts = [
+        ("admin", Role::Admin),
+        ("moderator", Role::Moderator),
+        ("reader", Role::Member),
+    ];
     let mut created = Vec::new();
     for (name, role) in accounts {
         let password = demo_password();
-        let user = platform::auth::create_user(&state.db, state.now(), name, &password, role).await?;
+        let user =
+            platform::auth::create_user(&state.db, state.now(), name, &password, role).await?;
         created.push((user, password));
     }
     let cats: Vec<CategoryDef> = serde_json::from_slice(fixture("categories.json")?)?;
     for (i, top) in cats.iter().enumerate() {
-        let parent = library::model::ensure_category(&state.db, &top.slug, None, &top.name_zh, &top.name_en, i as i64).await?;
+        let parent = library::model::ensure_category(
+            &state.db,
+            &top.slug,
+            None,
+            &top.name_zh,
+            &top.name_en,
+            i as i64,
+        )
+        .await?;
         for (j, c) in top.children.iter().enumerate() {
-            library::model::ensure_category(&state.db, &c.slug, Some(parent), &c.name_zh, &c.name_en, j as i64).await?;
+            library::model::ensure_category(
+                &state.db,
+                &c.slug,
+                Some(parent),
+                &c.name_zh,
+                &c.name_en,
+                j as i64,
+            )
+            .await?;
         }
     }
     let docs: Vec<DocumentDef> = serde_json::from_slice(fixture("documents/index.json")?)?;
@@ -77,10 +106,18 @@ pub async fn seed_if_empty(state: &AppState, addr: SocketAddr) -> anyhow::Result
         library::upload::create(state, admin, fields, rec).await?;
         std::fs::remove_file(&path)?;
     }
-    println!("Demo data: {} documents are converting in the background.", docs.len());
+    println!(
+        "Demo data: {} documents are converting in the background.",
+        docs.len()
+    );
     println!("Demo accounts for http://{addr} (shown only now):");
     for (user, password) in &created {
-        println!("  {:<10} {:<10} password: {}", user.username, user.role.as_str(), password);
+        println!(
+            "  {:<10} {:<10} password: {}",
+            user.username,
+            user.role.as_str(),
+            password
+        );
     }
     Ok(())
 }

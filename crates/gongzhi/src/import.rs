@@ -4,7 +4,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use platform::config::Config;
 use std::path::{Path, PathBuf};
 
-const EXTENSIONS: &[&str] = &["pdf", "doc", "docx", "ppt", "pptx", "xls", "xlsx", "txt", "md", "markdown", "epub"];
+const EXTENSIONS: &[&str] = &[
+    "pdf", "doc", "docx", "ppt", "pptx", "xls", "xlsx", "txt", "md", "markdown", "epub",
+];
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
@@ -22,23 +24,41 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-pub async fn run(config: Config, dir: &Path, username: &str, category: Option<String>) -> anyhow::Result<()> {
+pub async fn run(
+    config: Config,
+    dir: &Path,
+    username: &str,
+    category: Option<String>,
+) -> anyhow::Result<()> {
     let state = crate::app::open(config).await?;
     let (id,): (i64,) = sqlx::query_as("SELECT id FROM platform_users WHERE username = $1")
         .bind(username)
         .fetch_optional(&state.db.pool)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("no user named {username}; create one with `gongzhi user add`"))?;
-    let user = platform::auth::find_user(&state.db, id).await?.ok_or_else(|| anyhow::anyhow!("user {username} is disabled"))?;
+        .ok_or_else(|| {
+            anyhow::anyhow!("no user named {username}; create one with `gongzhi user add`")
+        })?;
+    let user = platform::auth::find_user(&state.db, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("user {username} is disabled"))?;
     let mut files = Vec::new();
     collect(dir, &mut files).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.display()))?;
     files.sort();
     let bar = ProgressBar::new(files.len() as u64);
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").expect("valid template"));
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").expect("valid template"),
+    );
     let (mut created, mut duplicates, mut failed) = (0, 0, 0);
     for path in &files {
-        bar.set_message(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
-        let fields = library::upload::Fields { category: category.clone(), ..Default::default() };
+        bar.set_message(
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        let fields = library::upload::Fields {
+            category: category.clone(),
+            ..Default::default()
+        };
         let result = match library::upload::receive_local(&state, path) {
             Ok(rec) => library::upload::create(&state, &user, fields, rec).await,
             Err(e) => Err(e),

@@ -9,10 +9,19 @@ use std::io::Read;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "gongzhi", version, about = "共治 Gongzhi — social-governance platform and document library")]
+#[command(
+    name = "gongzhi",
+    version,
+    about = "共治 Gongzhi — social-governance platform and document library"
+)]
 struct Cli {
     /// Where the database, files and index live.
-    #[arg(long, global = true, env = "GONGZHI_DATA_DIR", default_value = "./data")]
+    #[arg(
+        long,
+        global = true,
+        env = "GONGZHI_DATA_DIR",
+        default_value = "./data"
+    )]
     data_dir: PathBuf,
     /// A TOML configuration file.
     #[arg(long, global = true, env = "GONGZHI_CONFIG")]
@@ -85,7 +94,16 @@ enum UserCommand {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if let Command::ConvertChild { input, format, out, page_width, thumb_width, soffice, profile_dir } = &cli.command {
+    if let Command::ConvertChild {
+        input,
+        format,
+        out,
+        page_width,
+        thumb_width,
+        soffice,
+        profile_dir,
+    } = &cli.command
+    {
         let Some(format) = convert::Format::parse(format) else {
             println!("ERROR unsupported unknown format {format}");
             std::process::exit(2);
@@ -101,7 +119,9 @@ fn main() -> anyhow::Result<()> {
         std::process::exit(convert::child_main(input, format, &opts, out));
     }
     init_logging();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(run(cli))
 }
 
@@ -120,7 +140,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied ({} database)", state.db.backend.name());
             Ok(())
         }
-        Command::User { command: UserCommand::Add { name, role, password_stdin } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    name,
+                    role,
+                    password_stdin,
+                },
+        } => {
             let role = platform::auth::Role::parse(&role)
                 .ok_or_else(|| anyhow::anyhow!("role must be admin, moderator or member"))?;
             if !password_stdin {
@@ -130,13 +157,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']);
             let state = app::open(config).await?;
-            let user = platform::auth::create_user(&state.db, state.now(), &name, password, role).await?;
-            println!("created {} ({}) with id {}", user.username, role.as_str(), user.id);
+            let user =
+                platform::auth::create_user(&state.db, state.now(), &name, password, role).await?;
+            println!(
+                "created {} ({}) with id {}",
+                user.username,
+                role.as_str(),
+                user.id
+            );
             Ok(())
         }
-        Command::Import { dir, r#as, category } => import::run(config, &dir, &r#as, category).await,
+        Command::Import {
+            dir,
+            r#as,
+            category,
+        } => import::run(config, &dir, &r#as, category).await,
         Command::Reindex => {
-            anyhow::bail!("not yet: the search index arrives with library search (issue 3); there is nothing to rebuild")
+            anyhow::bail!(
+                "not yet: the search index arrives with library search (issue 3); there is nothing to rebuild"
+            )
         }
         Command::AuditCheck => {
             let state = app::open(config).await?;

@@ -17,7 +17,9 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
     Router::new()
         .route(
             "/api/v1/documents",
-            get(list_public).post(create).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+            get(list_public)
+                .post(create)
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         )
         .route("/api/v1/me/documents", get(list_mine))
         .route("/api/v1/documents/{id}", get(show))
@@ -62,21 +64,48 @@ pub fn doc_json(actor: &Actor, doc: &Document, tags: &[String], free_pages: u32)
 
 async fn create(State(state): State<AppState>, actor: Actor, mp: Multipart) -> LibResult<Response> {
     authorize(&actor, Action::Upload, None, service::free_pages(&state))?;
-    let user = actor.require_user().map_err(|_| LibraryError::SignIn)?.clone();
+    let user = actor
+        .require_user()
+        .map_err(|_| LibraryError::SignIn)?
+        .clone();
     let (fields, rec) = upload::receive(&state, mp).await?;
     let created = upload::create(&state, &user, fields, rec).await?;
-    let status = if created.duplicate { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, [(header::LOCATION, format!("/api/v1/documents/{}", created.id))], Json(created)).into_response())
+    let status = if created.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((
+        status,
+        [(
+            header::LOCATION,
+            format!("/api/v1/documents/{}", created.id),
+        )],
+        Json(created),
+    )
+        .into_response())
 }
 
 fn parse_id(raw: &str) -> LibResult<i64> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(LibraryError::NotFound)
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(LibraryError::NotFound)
 }
 
-async fn show(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> LibResult<Json<Value>> {
+async fn show(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> LibResult<Json<Value>> {
     let doc = service::load(&state, &actor, parse_id(&id)?, Action::View).await?;
     let tags = model::tags(&state.db, doc.id).await?;
-    Ok(Json(doc_json(&actor, &doc, &tags, service::free_pages(&state))))
+    Ok(Json(doc_json(
+        &actor,
+        &doc,
+        &tags,
+        service::free_pages(&state),
+    )))
 }
 
 fn image_response(mime: &str, data: bytes::Bytes) -> Response {
@@ -85,36 +114,68 @@ fn image_response(mime: &str, data: bytes::Bytes) -> Response {
             (header::CONTENT_TYPE, mime.to_string()),
             (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
             // SVG pages are drawn by us, but never let one run anything.
-            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; sandbox".to_string()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; sandbox".to_string(),
+            ),
         ],
         data,
     )
         .into_response()
 }
 
-async fn page_image(State(state): State<AppState>, actor: Actor, Path((id, n)): Path<(String, String)>) -> LibResult<Response> {
+async fn page_image(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, n)): Path<(String, String)>,
+) -> LibResult<Response> {
     let id = parse_id(&id)?;
     let n: i64 = n.parse().map_err(|_| LibraryError::NotFound)?;
     let doc = service::load(&state, &actor, id, Action::ViewPage(n)).await?;
-    let page = model::page(&state.db, doc.id, n).await?.ok_or(LibraryError::NotFound)?;
-    let data = state.storage.get(&page.image_key).await.map_err(|e| LibraryError::Internal(e.into()))?;
+    let page = model::page(&state.db, doc.id, n)
+        .await?
+        .ok_or(LibraryError::NotFound)?;
+    let data = state
+        .storage
+        .get(&page.image_key)
+        .await
+        .map_err(|e| LibraryError::Internal(e.into()))?;
     Ok(image_response(&page.mime, data))
 }
 
-async fn thumbnail(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> LibResult<Response> {
+async fn thumbnail(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> LibResult<Response> {
     let doc = service::load(&state, &actor, parse_id(&id)?, Action::View).await?;
-    let (Some(key), Some(mime)) = (&doc.thumb_key, &doc.thumb_mime) else { return Err(LibraryError::NotFound) };
-    let data = state.storage.get(key).await.map_err(|e| LibraryError::Internal(e.into()))?;
+    let (Some(key), Some(mime)) = (&doc.thumb_key, &doc.thumb_mime) else {
+        return Err(LibraryError::NotFound);
+    };
+    let data = state
+        .storage
+        .get(key)
+        .await
+        .map_err(|e| LibraryError::Internal(e.into()))?;
     Ok(image_response(mime, data))
 }
 
-pub async fn download(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> LibResult<Response> {
+pub async fn download(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> LibResult<Response> {
     let (doc, data) = service::download(&state, &actor, parse_id(&id)?).await?;
-    let mime = convert::Format::parse(&doc.format).map(|f| f.mime()).unwrap_or("application/octet-stream");
+    let mime = convert::Format::parse(&doc.format)
+        .map(|f| f.mime())
+        .unwrap_or("application/octet-stream");
     Ok((
         [
             (header::CONTENT_TYPE, mime.to_string()),
-            (header::CONTENT_DISPOSITION, service::attachment_header(&doc.original_name)),
+            (
+                header::CONTENT_DISPOSITION,
+                service::attachment_header(&doc.original_name),
+            ),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],
         data,
@@ -122,7 +183,11 @@ pub async fn download(State(state): State<AppState>, actor: Actor, Path(id): Pat
         .into_response())
 }
 
-async fn approve(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> LibResult<Json<Value>> {
+async fn approve(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> LibResult<Json<Value>> {
     let doc = service::approve(&state, &actor, parse_id(&id)?).await?;
     Ok(Json(json!({ "id": doc.id, "status": doc.status })))
 }
@@ -138,9 +203,12 @@ async fn reject(
     Path(id): Path<String>,
     body: Result<Json<RejectBody>, axum::extract::rejection::JsonRejection>,
 ) -> LibResult<Json<Value>> {
-    let Json(body) = body.map_err(|e| LibraryError::BadField(format!("send JSON {{\"reason\": \"…\"}}: {e}")))?;
+    let Json(body) =
+        body.map_err(|e| LibraryError::BadField(format!("send JSON {{\"reason\": \"…\"}}: {e}")))?;
     let doc = service::reject(&state, &actor, parse_id(&id)?, &body.reason).await?;
-    Ok(Json(json!({ "id": doc.id, "status": doc.status, "reject_reason": doc.reject_reason })))
+    Ok(Json(
+        json!({ "id": doc.id, "status": doc.status, "reject_reason": doc.reject_reason }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -150,33 +218,67 @@ pub struct ListQuery {
     pub category: Option<String>,
 }
 
-async fn list_public(State(state): State<AppState>, actor: Actor, Query(q): Query<ListQuery>) -> LibResult<Json<Value>> {
+async fn list_public(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(q): Query<ListQuery>,
+) -> LibResult<Json<Value>> {
     let per_page = q.per_page.unwrap_or(20).clamp(1, 100);
     let page = q.page.unwrap_or(1).clamp(1, 10_000);
     let (clause, binds) = match &q.category {
         Some(slug) => {
-            let cat: Option<(i64,)> = sqlx::query_as("SELECT id FROM library_categories WHERE slug = $1")
-                .bind(slug)
-                .fetch_optional(&state.db.pool)
-                .await?;
-            let cat = cat.ok_or_else(|| LibraryError::BadField(format!("unknown category `{slug}`")))?.0;
-            ("d.status = 'ready' AND (d.category_id = $1 OR d.category_id IN (SELECT id FROM library_categories WHERE parent_id = $1))", vec![cat])
+            let cat: Option<(i64,)> =
+                sqlx::query_as("SELECT id FROM library_categories WHERE slug = $1")
+                    .bind(slug)
+                    .fetch_optional(&state.db.pool)
+                    .await?;
+            let cat = cat
+                .ok_or_else(|| LibraryError::BadField(format!("unknown category `{slug}`")))?
+                .0;
+            (
+                "d.status = 'ready' AND (d.category_id = $1 OR d.category_id IN (SELECT id FROM library_categories WHERE parent_id = $1))",
+                vec![cat],
+            )
         }
         None => ("d.status = 'ready'", vec![]),
     };
     let where_order = format!("{clause} ORDER BY d.published_at DESC, d.id DESC");
-    let docs = model::list(&state.db, &where_order, &binds, per_page, (page - 1) * per_page).await?;
-    let items: Vec<Value> = docs.iter().map(|d| doc_json(&actor, d, &[], service::free_pages(&state))).collect();
-    Ok(Json(json!({ "page": page, "per_page": per_page, "items": items })))
+    let docs = model::list(
+        &state.db,
+        &where_order,
+        &binds,
+        per_page,
+        (page - 1) * per_page,
+    )
+    .await?;
+    let items: Vec<Value> = docs
+        .iter()
+        .map(|d| doc_json(&actor, d, &[], service::free_pages(&state)))
+        .collect();
+    Ok(Json(
+        json!({ "page": page, "per_page": per_page, "items": items }),
+    ))
 }
 
 async fn list_mine(State(state): State<AppState>, actor: Actor) -> LibResult<Json<Value>> {
     let user = actor.require_user().map_err(|_| LibraryError::SignIn)?;
-    let docs = model::list(&state.db, "d.uploader_id = $1 ORDER BY d.created_at DESC, d.id DESC", &[user.id], 500, 0).await?;
-    let items: Vec<Value> = docs.iter().map(|d| doc_json(&actor, d, &[], service::free_pages(&state))).collect();
+    let docs = model::list(
+        &state.db,
+        "d.uploader_id = $1 ORDER BY d.created_at DESC, d.id DESC",
+        &[user.id],
+        500,
+        0,
+    )
+    .await?;
+    let items: Vec<Value> = docs
+        .iter()
+        .map(|d| doc_json(&actor, d, &[], service::free_pages(&state)))
+        .collect();
     Ok(Json(json!({ "items": items })))
 }
 
 async fn categories(State(state): State<AppState>) -> LibResult<Json<Value>> {
-    Ok(Json(json!({ "items": model::categories(&state.db).await? })))
+    Ok(Json(
+        json!({ "items": model::categories(&state.db).await? }),
+    ))
 }

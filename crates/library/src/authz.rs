@@ -38,13 +38,20 @@ pub fn visible_pages(actor: &Actor, doc: &Document, site_free_pages: u32) -> i64
     if owns(actor, doc) || actor.is_staff() {
         doc.pages
     } else if doc.status == Status::Ready {
-        doc.preview_pages.unwrap_or(site_free_pages as i64).clamp(0, doc.pages)
+        doc.preview_pages
+            .unwrap_or(site_free_pages as i64)
+            .clamp(0, doc.pages)
     } else {
         0
     }
 }
 
-pub fn authorize(actor: &Actor, action: Action, doc: Option<&Document>, site_free_pages: u32) -> Result<(), Denied> {
+pub fn authorize(
+    actor: &Actor,
+    action: Action,
+    doc: Option<&Document>,
+    site_free_pages: u32,
+) -> Result<(), Denied> {
     match (action, doc) {
         (Action::Upload, _) => actor.user.as_ref().map(|_| ()).ok_or(Denied::SignIn),
         (Action::Moderate, _) => match actor.role() {
@@ -92,7 +99,12 @@ mod tests {
 
     fn actor(id: Option<i64>, role: Role) -> Actor {
         Actor {
-            user: id.map(|id| User { id, username: format!("u{id}"), display_name: String::new(), role }),
+            user: id.map(|id| User {
+                id,
+                username: format!("u{id}"),
+                display_name: String::new(),
+                role,
+            }),
             lang: Lang::Zh,
             csrf: String::new(),
             ip: "127.0.0.1".into(),
@@ -136,11 +148,23 @@ mod tests {
         let anon = actor(None, Role::Member);
         let d = doc(Status::Ready, 12);
         assert_eq!(authorize(&anon, Action::ViewPage(5), Some(&d), 5), Ok(()));
-        assert_eq!(authorize(&anon, Action::ViewPage(6), Some(&d), 5), Err(Denied::SignIn));
-        assert_eq!(authorize(&anon, Action::ViewPage(13), Some(&d), 5), Err(Denied::Hidden));
-        assert_eq!(authorize(&anon, Action::Download, Some(&d), 5), Err(Denied::SignIn));
+        assert_eq!(
+            authorize(&anon, Action::ViewPage(6), Some(&d), 5),
+            Err(Denied::SignIn)
+        );
+        assert_eq!(
+            authorize(&anon, Action::ViewPage(13), Some(&d), 5),
+            Err(Denied::Hidden)
+        );
+        assert_eq!(
+            authorize(&anon, Action::Download, Some(&d), 5),
+            Err(Denied::SignIn)
+        );
         let pending = doc(Status::PendingReview, 12);
-        assert_eq!(authorize(&anon, Action::View, Some(&pending), 5), Err(Denied::Hidden));
+        assert_eq!(
+            authorize(&anon, Action::View, Some(&pending), 5),
+            Err(Denied::Hidden)
+        );
     }
 
     #[test]
@@ -149,20 +173,38 @@ mod tests {
         let owner = actor(Some(7), Role::Member);
         let moderator = actor(Some(3), Role::Moderator);
         let mut d = doc(Status::Ready, 12);
-        assert!(matches!(authorize(&member, Action::ViewPage(6), Some(&d), 5), Err(Denied::Forbidden(_))));
+        assert!(matches!(
+            authorize(&member, Action::ViewPage(6), Some(&d), 5),
+            Err(Denied::Forbidden(_))
+        ));
         assert_eq!(authorize(&owner, Action::ViewPage(12), Some(&d), 5), Ok(()));
-        assert_eq!(authorize(&moderator, Action::ViewPage(12), Some(&d), 5), Ok(()));
+        assert_eq!(
+            authorize(&moderator, Action::ViewPage(12), Some(&d), 5),
+            Ok(())
+        );
         d.preview_pages = Some(8);
         assert_eq!(authorize(&member, Action::ViewPage(8), Some(&d), 5), Ok(()));
         d.status = Status::PendingReview;
-        assert_eq!(authorize(&member, Action::View, Some(&d), 5), Err(Denied::Hidden));
+        assert_eq!(
+            authorize(&member, Action::View, Some(&d), 5),
+            Err(Denied::Hidden)
+        );
         assert_eq!(authorize(&owner, Action::View, Some(&d), 5), Ok(()));
     }
 
     #[test]
     fn only_staff_moderate() {
-        assert_eq!(authorize(&actor(None, Role::Member), Action::Moderate, None, 5), Err(Denied::SignIn));
-        assert!(matches!(authorize(&actor(Some(1), Role::Member), Action::Moderate, None, 5), Err(Denied::Forbidden(_))));
-        assert_eq!(authorize(&actor(Some(1), Role::Admin), Action::Moderate, None, 5), Ok(()));
+        assert_eq!(
+            authorize(&actor(None, Role::Member), Action::Moderate, None, 5),
+            Err(Denied::SignIn)
+        );
+        assert!(matches!(
+            authorize(&actor(Some(1), Role::Member), Action::Moderate, None, 5),
+            Err(Denied::Forbidden(_))
+        ));
+        assert_eq!(
+            authorize(&actor(Some(1), Role::Admin), Action::Moderate, None, 5),
+            Ok(())
+        );
     }
 }

@@ -21,7 +21,10 @@ pub struct ConvertJob {
 impl ConvertJob {
     pub fn new(state: AppState) -> ConvertJob {
         let slots = (0..state.config.jobs.concurrency.max(1)).collect();
-        ConvertJob { state, profiles: Arc::new(std::sync::Mutex::new(slots)) }
+        ConvertJob {
+            state,
+            profiles: Arc::new(std::sync::Mutex::new(slots)),
+        }
     }
 }
 
@@ -36,12 +39,18 @@ impl ProfileSlot {
         let mut free = pool.lock().expect("profile pool");
         // More jobs than slots cannot happen (one slot per worker), but never block on it.
         let slot = free.pop().unwrap_or_else(|| 1000 + rand_slot());
-        ProfileSlot { pool: pool.clone(), slot }
+        ProfileSlot {
+            pool: pool.clone(),
+            slot,
+        }
     }
 }
 
 fn rand_slot() -> usize {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() as usize).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as usize)
+        .unwrap_or(0)
 }
 
 impl Drop for ProfileSlot {
@@ -55,7 +64,9 @@ impl Drop for ProfileSlot {
 }
 
 fn document_id(ctx: &JobCtx) -> Result<i64, JobError> {
-    ctx.payload["document_id"].as_i64().ok_or_else(|| JobError::Fail("job payload has no document_id".into()))
+    ctx.payload["document_id"]
+        .as_i64()
+        .ok_or_else(|| JobError::Fail("job payload has no document_id".into()))
 }
 
 impl JobHandler for ConvertJob {
@@ -91,23 +102,31 @@ fn retry<E: std::fmt::Display>(e: E) -> JobError {
 }
 
 async fn convert_document(state: &AppState, id: i64, profile_slot: usize) -> Result<(), JobError> {
-    let row: Option<(String, String, String, i64)> =
-        sqlx::query_as("SELECT status, format, sha256, auto_publish FROM library_documents WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&state.db.pool)
-            .await
-            .map_err(retry)?;
-    let Some((status, format, sha256, auto_publish)) = row else { return Ok(()) };
+    let row: Option<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT status, format, sha256, auto_publish FROM library_documents WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&state.db.pool)
+    .await
+    .map_err(retry)?;
+    let Some((status, format, sha256, auto_publish)) = row else {
+        return Ok(());
+    };
     if status != "processing" {
         return Ok(()); // converted already (a retried job after a crash)
     }
-    let format = convert::Format::parse(&format).ok_or_else(|| JobError::Fail(format!("unknown format {format}")))?;
+    let format = convert::Format::parse(&format)
+        .ok_or_else(|| JobError::Fail(format!("unknown format {format}")))?;
     let work = tempfile::Builder::new()
         .prefix(&format!("convert-{id}-"))
         .tempdir_in(crate::upload::temp_dir(state).map_err(retry)?)
         .map_err(retry)?;
     let input = work.path().join(format!("original.{}", format.extension()));
-    state.storage.get_to_file(&format!("originals/{sha256}"), &input).await.map_err(retry)?;
+    state
+        .storage
+        .get_to_file(&format!("originals/{sha256}"), &input)
+        .await
+        .map_err(retry)?;
     let out_dir = work.path().join("out");
     std::fs::create_dir_all(&out_dir).map_err(retry)?;
 
@@ -125,7 +144,10 @@ async fn convert_document(state: &AppState, id: i64, profile_slot: usize) -> Res
         "--thumb-width".into(),
         cfg.preview.thumb_width.to_string().into(),
         "--profile-dir".into(),
-        cfg.data_dir.join("soffice-profiles").join(format!("slot-{profile_slot}")).into(),
+        cfg.data_dir
+            .join("soffice-profiles")
+            .join(format!("slot-{profile_slot}"))
+            .into(),
     ];
     if let Some(soffice) = cfg.soffice() {
         args.push("--soffice".into());
@@ -178,24 +200,49 @@ async fn convert_document(state: &AppState, id: i64, profile_slot: usize) -> Res
     // Store the images first; the rows that point to them commit together afterwards.
     for page in &manifest.pages {
         let key = format!("pages/{id}/{}", page.image);
-        state.storage.put_file(&key, &out_dir.join(&page.image)).await.map_err(retry)?;
+        state
+            .storage
+            .put_file(&key, &out_dir.join(&page.image))
+            .await
+            .map_err(retry)?;
     }
     let thumb_key = format!("thumbs/{id}/{}", manifest.thumbnail);
-    state.storage.put_file(&thumb_key, &out_dir.join(&manifest.thumbnail)).await.map_err(retry)?;
-    let thumb_mime = if manifest.thumbnail.ends_with(".svg") { "image/svg+xml" } else { "image/png" };
+    state
+        .storage
+        .put_file(&thumb_key, &out_dir.join(&manifest.thumbnail))
+        .await
+        .map_err(retry)?;
+    let thumb_mime = if manifest.thumbnail.ends_with(".svg") {
+        "image/svg+xml"
+    } else {
+        "image/png"
+    };
     let (preview_kind, preview_note) = match &manifest.preview {
         convert::PreviewKind::Faithful => ("faithful", None),
         convert::PreviewKind::TextOnly { reason } => ("text_only", Some(reason.clone())),
     };
     let note = match (preview_note, manifest.notes.is_empty()) {
         (n, true) => n,
-        (n, false) => Some(n.into_iter().chain(manifest.notes.iter().cloned()).collect::<Vec<_>>().join(" ")),
+        (n, false) => Some(
+            n.into_iter()
+                .chain(manifest.notes.iter().cloned())
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
     };
 
     let now = state.now();
-    let new_status = if auto_publish != 0 { "ready" } else { "pending_review" };
+    let new_status = if auto_publish != 0 {
+        "ready"
+    } else {
+        "pending_review"
+    };
     let mut tx = state.db.begin().await.map_err(retry)?;
-    sqlx::query("DELETE FROM library_pages WHERE document_id = $1").bind(id).execute(&mut *tx).await.map_err(retry)?;
+    sqlx::query("DELETE FROM library_pages WHERE document_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(retry)?;
     for page in &manifest.pages {
         sqlx::query("INSERT INTO library_pages (document_id, n, text, image_key, mime) VALUES ($1, $2, $3, $4, $5)")
             .bind(id)
@@ -229,8 +276,20 @@ async fn convert_document(state: &AppState, id: i64, profile_slot: usize) -> Res
     if updated.rows_affected() == 0 {
         return Ok(()); // someone else finished it meanwhile
     }
-    let topic = if new_status == "ready" { "library.document.published" } else { "library.document.converted" };
-    outbox::emit(&mut tx, now, topic, id, serde_json::json!({ "pages": n_pages })).await.map_err(retry)?;
+    let topic = if new_status == "ready" {
+        "library.document.published"
+    } else {
+        "library.document.converted"
+    };
+    outbox::emit(
+        &mut tx,
+        now,
+        topic,
+        id,
+        serde_json::json!({ "pages": n_pages }),
+    )
+    .await
+    .map_err(retry)?;
     audit::append(
         &mut tx,
         audit::Entry {

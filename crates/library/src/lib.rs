@@ -16,22 +16,30 @@ use platform::jobs::JobHandler;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub const MIGRATIONS: &[platform::db::Migration] =
-    &[platform::db::Migration { id: "010_library", sql: include_str!("../migrations/001_library.sql") }];
+pub const MIGRATIONS: &[platform::db::Migration] = &[platform::db::Migration {
+    id: "010_library",
+    sql: include_str!("../migrations/001_library.sql"),
+}];
 
 pub fn router(state: &AppState) -> Router<AppState> {
     // Room for the multipart framing around a file of the maximum size.
     let limit = (state.config.upload.max_bytes as usize).saturating_add(1024 * 1024);
-    Router::new().merge(api::router(limit)).merge(pages::router(limit))
+    Router::new()
+        .merge(api::router(limit))
+        .merge(pages::router(limit))
 }
 
 pub fn job_handlers(state: &AppState) -> HashMap<&'static str, Arc<dyn JobHandler>> {
     let mut h: HashMap<&'static str, Arc<dyn JobHandler>> = HashMap::new();
-    h.insert(convert_job::KIND, Arc::new(convert_job::ConvertJob::new(state.clone())));
+    h.insert(
+        convert_job::KIND,
+        Arc::new(convert_job::ConvertJob::new(state.clone())),
+    );
     h
 }
 
 /// The library's part of the OpenAPI document.
 pub fn openapi_paths() -> serde_json::Value {
-    serde_json::from_str(include_str!("../openapi.json")).expect("library openapi.json is valid JSON")
+    serde_json::from_str(include_str!("../openapi.json"))
+        .expect("library openapi.json is valid JSON")
 }

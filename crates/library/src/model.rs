@@ -132,20 +132,33 @@ pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<Document>> {
 }
 
 /// A list of documents by a WHERE clause over `d` (parameters bound in order).
-pub async fn list(db: &Db, where_order: &str, binds: &[i64], limit: i64, offset: i64) -> sqlx::Result<Vec<Document>> {
-    let sql = format!("SELECT {DOC_COLUMNS} FROM {DOC_FROM} WHERE {where_order} LIMIT {limit} OFFSET {offset}");
+pub async fn list(
+    db: &Db,
+    where_order: &str,
+    binds: &[i64],
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Document>> {
+    let sql = format!(
+        "SELECT {DOC_COLUMNS} FROM {DOC_FROM} WHERE {where_order} LIMIT {limit} OFFSET {offset}"
+    );
     let mut q = sqlx::query(&sql);
     for b in binds {
         q = q.bind(*b);
     }
-    q.fetch_all(&db.pool).await?.iter().map(doc_from_row).collect()
+    q.fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(doc_from_row)
+        .collect()
 }
 
 pub async fn tags(db: &Db, id: i64) -> sqlx::Result<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT tag FROM library_document_tags WHERE document_id = $1 ORDER BY tag")
-        .bind(id)
-        .fetch_all(&db.pool)
-        .await?;
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT tag FROM library_document_tags WHERE document_id = $1 ORDER BY tag")
+            .bind(id)
+            .fetch_all(&db.pool)
+            .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
@@ -165,22 +178,37 @@ impl Category {
 }
 
 pub async fn categories(db: &Db) -> sqlx::Result<Vec<Category>> {
-    let rows: Vec<(i64, String, Option<i64>, String, String)> =
-        sqlx::query_as("SELECT id, slug, parent_id, name_zh, name_en FROM library_categories ORDER BY sort, id")
-            .fetch_all(&db.pool)
-            .await?;
+    let rows: Vec<(i64, String, Option<i64>, String, String)> = sqlx::query_as(
+        "SELECT id, slug, parent_id, name_zh, name_en FROM library_categories ORDER BY sort, id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, slug, parent_id, name_zh, name_en)| Category { id, slug, parent_id, name_zh, name_en })
+        .map(|(id, slug, parent_id, name_zh, name_en)| Category {
+            id,
+            slug,
+            parent_id,
+            name_zh,
+            name_en,
+        })
         .collect())
 }
 
 /// Creates the category if its slug is new; returns its id either way.
-pub async fn ensure_category(db: &Db, slug: &str, parent: Option<i64>, name_zh: &str, name_en: &str, sort: i64) -> sqlx::Result<i64> {
-    if let Some((id,)) = sqlx::query_as::<_, (i64,)>("SELECT id FROM library_categories WHERE slug = $1")
-        .bind(slug)
-        .fetch_optional(&db.pool)
-        .await?
+pub async fn ensure_category(
+    db: &Db,
+    slug: &str,
+    parent: Option<i64>,
+    name_zh: &str,
+    name_en: &str,
+    sort: i64,
+) -> sqlx::Result<i64> {
+    if let Some((id,)) =
+        sqlx::query_as::<_, (i64,)>("SELECT id FROM library_categories WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&db.pool)
+            .await?
     {
         return Ok(id);
     }
@@ -204,11 +232,12 @@ pub struct PageRow {
 }
 
 pub async fn page(db: &Db, id: i64, n: i64) -> sqlx::Result<Option<PageRow>> {
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT image_key, mime FROM library_pages WHERE document_id = $1 AND n = $2")
-            .bind(id)
-            .bind(n)
-            .fetch_optional(&db.pool)
-            .await?;
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT image_key, mime FROM library_pages WHERE document_id = $1 AND n = $2",
+    )
+    .bind(id)
+    .bind(n)
+    .fetch_optional(&db.pool)
+    .await?;
     Ok(row.map(|(image_key, mime)| PageRow { image_key, mime }))
 }

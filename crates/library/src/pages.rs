@@ -21,13 +21,26 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/documents/{id}/download", get(crate::api::download))
         .route("/documents/{id}/approve", post(approve_form))
         .route("/documents/{id}/reject", post(reject_form))
-        .route("/upload", get(upload_page).post(upload_form).layer(axum::extract::DefaultBodyLimit::max(upload_limit)))
+        .route(
+            "/upload",
+            get(upload_page)
+                .post(upload_form)
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
         .route("/me/uploads", get(my_uploads))
         .route("/moderation", get(moderation))
-        .route("/static/library.js", get(|| async {
-            ([(axum::http::header::CONTENT_TYPE, "text/javascript"), (axum::http::header::CACHE_CONTROL, "public, max-age=300")],
-             include_str!("../static/library.js"))
-        }))
+        .route(
+            "/static/library.js",
+            get(|| async {
+                (
+                    [
+                        (axum::http::header::CONTENT_TYPE, "text/javascript"),
+                        (axum::http::header::CACHE_CONTROL, "public, max-age=300"),
+                    ],
+                    include_str!("../static/library.js"),
+                )
+            }),
+        )
 }
 
 /// A document as a card in a list.
@@ -63,7 +76,11 @@ fn card(actor: &Actor, d: &Document) -> Card {
         status_label: d.status.label(actor.lang),
         error: d.error.clone(),
         reject_reason: d.reject_reason.clone(),
-        progress: if d.progress_total > 0 { format!("{}/{}", d.progress_done, d.progress_total) } else { String::new() },
+        progress: if d.progress_total > 0 {
+            format!("{}/{}", d.progress_done, d.progress_total)
+        } else {
+            String::new()
+        },
     }
 }
 
@@ -80,9 +97,17 @@ pub struct CatLink {
 fn cat_links(actor: &Actor, cats: &[Category]) -> Vec<CatLink> {
     let mut out = Vec::new();
     for top in cats.iter().filter(|c| c.parent_id.is_none()) {
-        out.push(CatLink { slug: top.slug.clone(), name: top.name(actor.lang).to_string(), child: false });
+        out.push(CatLink {
+            slug: top.slug.clone(),
+            name: top.name(actor.lang).to_string(),
+            child: false,
+        });
         for c in cats.iter().filter(|c| c.parent_id == Some(top.id)) {
-            out.push(CatLink { slug: c.slug.clone(), name: c.name(actor.lang).to_string(), child: true });
+            out.push(CatLink {
+                slug: c.slug.clone(),
+                name: c.name(actor.lang).to_string(),
+                child: true,
+            });
         }
     }
     out
@@ -98,12 +123,30 @@ struct HomePage {
 }
 
 async fn home(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    let newest = model::list(&state.db, "d.status = 'ready' ORDER BY d.published_at DESC, d.id DESC", &[], 12, 0).await?;
-    let popular =
-        model::list(&state.db, "d.status = 'ready' ORDER BY d.downloads * 5 + d.views DESC, d.id DESC", &[], 8, 0).await?;
+    let newest = model::list(
+        &state.db,
+        "d.status = 'ready' ORDER BY d.published_at DESC, d.id DESC",
+        &[],
+        12,
+        0,
+    )
+    .await?;
+    let popular = model::list(
+        &state.db,
+        "d.status = 'ready' ORDER BY d.downloads * 5 + d.views DESC, d.id DESC",
+        &[],
+        8,
+        0,
+    )
+    .await?;
     let cats = model::categories(&state.db).await?;
     let page = actor.page(actor.lang.pick("文库首页", "Library"));
-    Ok(render(&HomePage { newest: cards(&actor, &newest), popular: cards(&actor, &popular), categories: cat_links(&actor, &cats), page })?)
+    Ok(render(&HomePage {
+        newest: cards(&actor, &newest),
+        popular: cards(&actor, &popular),
+        categories: cat_links(&actor, &cats),
+        page,
+    })?)
 }
 
 #[derive(Template)]
@@ -116,9 +159,16 @@ struct CategoryPage {
     current: String,
 }
 
-async fn category(State(state): State<AppState>, actor: Actor, Path(slug): Path<String>) -> LibResult<Response> {
+async fn category(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(slug): Path<String>,
+) -> LibResult<Response> {
     let cats = model::categories(&state.db).await?;
-    let cat = cats.iter().find(|c| c.slug == slug).ok_or(LibraryError::NotFound)?;
+    let cat = cats
+        .iter()
+        .find(|c| c.slug == slug)
+        .ok_or(LibraryError::NotFound)?;
     let docs = model::list(
         &state.db,
         "d.status = 'ready' AND (d.category_id = $1 OR d.category_id IN (SELECT id FROM library_categories WHERE parent_id = $1)) \
@@ -160,7 +210,12 @@ struct DocQuery {
     show: Option<i64>,
 }
 
-async fn document(State(state): State<AppState>, actor: Actor, Path(id): Path<String>, Query(q): Query<DocQuery>) -> LibResult<Response> {
+async fn document(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Query(q): Query<DocQuery>,
+) -> LibResult<Response> {
     let id: i64 = id.parse().map_err(|_| LibraryError::NotFound)?;
     let doc = service::load(&state, &actor, id, Action::View).await?;
     if doc.status == Status::Ready && actor.id() != Some(doc.uploader_id) {
@@ -168,12 +223,24 @@ async fn document(State(state): State<AppState>, actor: Actor, Path(id): Path<St
     }
     let tags = model::tags(&state.db, id).await?;
     let cats = model::categories(&state.db).await?;
-    let category = doc.category_id.and_then(|cid| cats.iter().find(|c| c.id == cid)).map(|c| c.name(actor.lang).to_string());
+    let category = doc
+        .category_id
+        .and_then(|cid| cats.iter().find(|c| c.id == cid))
+        .map(|c| c.name(actor.lang).to_string());
     let allowed = visible_pages(&actor, &doc, service::free_pages(&state));
     // The first screen shows the site's preview size; "load more" (or ?show=) reveals the rest.
-    let initial = (doc.preview_pages.unwrap_or(state.config.preview.free_pages as i64)).max(1);
+    let initial = (doc
+        .preview_pages
+        .unwrap_or(state.config.preview.free_pages as i64))
+    .max(1);
     let shown = q.show.unwrap_or(initial).clamp(0, allowed);
-    let can_download = authorize(&actor, Action::Download, Some(&doc), service::free_pages(&state)).is_ok()
+    let can_download = authorize(
+        &actor,
+        Action::Download,
+        Some(&doc),
+        service::free_pages(&state),
+    )
+    .is_ok()
         && doc.status == Status::Ready;
     Ok(render(&DocumentPage {
         page: actor.page(doc.title.clone()),
@@ -214,9 +281,16 @@ async fn upload_page(State(state): State<AppState>, actor: Actor) -> LibResult<R
 }
 
 /// The no-JavaScript upload path: a plain multipart form, then the document page.
-async fn upload_form(State(state): State<AppState>, actor: Actor, mp: Multipart) -> LibResult<Response> {
+async fn upload_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    mp: Multipart,
+) -> LibResult<Response> {
     authorize(&actor, Action::Upload, None, service::free_pages(&state))?;
-    let user = actor.require_user().map_err(|_| LibraryError::SignIn)?.clone();
+    let user = actor
+        .require_user()
+        .map_err(|_| LibraryError::SignIn)?
+        .clone();
     let (fields, rec) = upload::receive(&state, mp).await?;
     let created = upload::create(&state, &user, fields, rec).await?;
     Ok(redirect(&format!("/documents/{}", created.id)))
@@ -230,9 +304,21 @@ struct MyUploadsPage {
 }
 
 async fn my_uploads(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    let Some(user) = &actor.user else { return Ok(redirect("/login?next=/me/uploads")) };
-    let docs = model::list(&state.db, "d.uploader_id = $1 ORDER BY d.created_at DESC, d.id DESC", &[user.id], 500, 0).await?;
-    Ok(render(&MyUploadsPage { page: actor.page(actor.lang.pick("我的上传", "My uploads")), docs: cards(&actor, &docs) })?)
+    let Some(user) = &actor.user else {
+        return Ok(redirect("/login?next=/me/uploads"));
+    };
+    let docs = model::list(
+        &state.db,
+        "d.uploader_id = $1 ORDER BY d.created_at DESC, d.id DESC",
+        &[user.id],
+        500,
+        0,
+    )
+    .await?;
+    Ok(render(&MyUploadsPage {
+        page: actor.page(actor.lang.pick("我的上传", "My uploads")),
+        docs: cards(&actor, &docs),
+    })?)
 }
 
 #[derive(Template)]
@@ -247,11 +333,25 @@ async fn moderation(State(state): State<AppState>, actor: Actor) -> LibResult<Re
         return Ok(redirect("/login?next=/moderation"));
     }
     authorize(&actor, Action::Moderate, None, service::free_pages(&state))?;
-    let docs = model::list(&state.db, "d.status = 'pending_review' ORDER BY d.created_at, d.id", &[], 200, 0).await?;
-    Ok(render(&ModerationPage { page: actor.page(actor.lang.pick("文档审核", "Review queue")), docs: cards(&actor, &docs) })?)
+    let docs = model::list(
+        &state.db,
+        "d.status = 'pending_review' ORDER BY d.created_at, d.id",
+        &[],
+        200,
+        0,
+    )
+    .await?;
+    Ok(render(&ModerationPage {
+        page: actor.page(actor.lang.pick("文档审核", "Review queue")),
+        docs: cards(&actor, &docs),
+    })?)
 }
 
-async fn approve_form(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> LibResult<Response> {
+async fn approve_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> LibResult<Response> {
     service::approve(&state, &actor, id).await?;
     Ok(redirect("/moderation"))
 }
@@ -261,7 +361,12 @@ struct RejectForm {
     reason: String,
 }
 
-async fn reject_form(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>, Form(f): Form<RejectForm>) -> LibResult<Response> {
+async fn reject_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    Form(f): Form<RejectForm>,
+) -> LibResult<Response> {
     service::reject(&state, &actor, id, &f.reason).await?;
     Ok(redirect("/moderation"))
 }

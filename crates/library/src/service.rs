@@ -25,12 +25,20 @@ pub async fn reject(state: &AppState, actor: &Actor, id: i64, reason: &str) -> L
     authorize(actor, Action::Moderate, None, free_pages(state))?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(LibraryError::BadField("give a reason of 1 to 1000 characters; the uploader will see it".into()));
+        return Err(LibraryError::BadField(
+            "give a reason of 1 to 1000 characters; the uploader will see it".into(),
+        ));
     }
     decide(state, actor, id, Status::Rejected, Some(reason)).await
 }
 
-async fn decide(state: &AppState, actor: &Actor, id: i64, to: Status, reason: Option<&str>) -> LibResult<Document> {
+async fn decide(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    to: Status,
+    reason: Option<&str>,
+) -> LibResult<Document> {
     let reviewer = actor.require_user().map_err(|_| LibraryError::SignIn)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -60,7 +68,14 @@ async fn decide(state: &AppState, actor: &Actor, id: i64, to: Status, reason: Op
         Status::Ready => ("library.document.published", "library.document.approve"),
         _ => ("library.document.rejected", "library.document.reject"),
     };
-    outbox::emit(&mut tx, now, topic, id, serde_json::json!({ "reviewer": reviewer.id })).await?;
+    outbox::emit(
+        &mut tx,
+        now,
+        topic,
+        id,
+        serde_json::json!({ "reviewer": reviewer.id }),
+    )
+    .await?;
     audit::append(
         &mut tx,
         audit::Entry {
@@ -73,14 +88,24 @@ async fn decide(state: &AppState, actor: &Actor, id: i64, to: Status, reason: Op
     )
     .await?;
     tx.commit().await?;
-    model::find(&state.db, id).await?.ok_or(LibraryError::NotFound)
+    model::find(&state.db, id)
+        .await?
+        .ok_or(LibraryError::NotFound)
 }
 
 /// Records a download and returns the original's bytes.
-pub async fn download(state: &AppState, actor: &Actor, id: i64) -> LibResult<(Document, bytes::Bytes)> {
+pub async fn download(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+) -> LibResult<(Document, bytes::Bytes)> {
     let doc = load(state, actor, id, Action::Download).await?;
     let user = actor.require_user().map_err(|_| LibraryError::SignIn)?;
-    let data = state.storage.get(&format!("originals/{}", doc.sha256)).await.map_err(|e| LibraryError::Internal(e.into()))?;
+    let data = state
+        .storage
+        .get(&format!("originals/{}", doc.sha256))
+        .await
+        .map_err(|e| LibraryError::Internal(e.into()))?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     sqlx::query("INSERT INTO library_downloads (document_id, user_id, at) VALUES ($1, $2, $3)")
@@ -89,27 +114,55 @@ pub async fn download(state: &AppState, actor: &Actor, id: i64) -> LibResult<(Do
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE library_documents SET downloads = downloads + 1 WHERE id = $1").bind(id).execute(&mut *tx).await?;
-    outbox::emit(&mut tx, now, "library.document.downloaded", id, serde_json::json!({ "user": user.id })).await?;
+    sqlx::query("UPDATE library_documents SET downloads = downloads + 1 WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    outbox::emit(
+        &mut tx,
+        now,
+        "library.document.downloaded",
+        id,
+        serde_json::json!({ "user": user.id }),
+    )
+    .await?;
     tx.commit().await?;
     platform::metrics::DOWNLOADS.inc();
     Ok((doc, data))
 }
 
 pub async fn count_view(state: &AppState, id: i64) {
-    let _ = sqlx::query("UPDATE library_documents SET views = views + 1 WHERE id = $1").bind(id).execute(&state.db.pool).await;
+    let _ = sqlx::query("UPDATE library_documents SET views = views + 1 WHERE id = $1")
+        .bind(id)
+        .execute(&state.db.pool)
+        .await;
 }
 
 /// `Content-Disposition` with an RFC 5987 UTF-8 file name (Chinese names survive).
 pub fn attachment_header(name: &str) -> String {
-    let ascii: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     let encoded = percent_encode(name);
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
 fn percent_encode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 

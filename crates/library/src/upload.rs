@@ -42,10 +42,16 @@ pub fn temp_dir(state: &AppState) -> std::io::Result<std::path::PathBuf> {
 fn text_field(name: &str, value: String, max_chars: usize) -> LibResult<String> {
     let v = value.trim().to_string();
     if v.chars().count() > max_chars {
-        return Err(LibraryError::BadField(format!("`{name}` is longer than {max_chars} characters")));
+        return Err(LibraryError::BadField(format!(
+            "`{name}` is longer than {max_chars} characters"
+        )));
     }
-    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        return Err(LibraryError::BadField(format!("`{name}` contains control characters")));
+    if v.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(LibraryError::BadField(format!(
+            "`{name}` contains control characters"
+        )));
     }
     Ok(v)
 }
@@ -62,7 +68,9 @@ pub fn parse_tags(raw: &str) -> LibResult<Vec<String>> {
         return Err(LibraryError::BadField("at most 10 tags".into()));
     }
     if let Some(t) = tags.iter().find(|t| t.chars().count() > 32) {
-        return Err(LibraryError::BadField(format!("tag `{t}` is longer than 32 characters")));
+        return Err(LibraryError::BadField(format!(
+            "tag `{t}` is longer than 32 characters"
+        )));
     }
     Ok(tags)
 }
@@ -81,27 +89,45 @@ pub async fn receive(state: &AppState, mut mp: Multipart) -> LibResult<(Fields, 
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
             "file" => {
-                let original_name = field.file_name().map(sanitize_name).unwrap_or_else(|| "upload".into());
+                let original_name = field
+                    .file_name()
+                    .map(sanitize_name)
+                    .unwrap_or_else(|| "upload".into());
                 received = Some(stream_to_temp(state, field, original_name, max).await?);
             }
             "title" | "description" | "category" | "tags" | "preview_pages" | "_csrf" => {
                 let value = field.text().await.map_err(|e| multipart_error(e, max))?;
                 match name.as_str() {
-                    "title" => fields.title = Some(text_field("title", value, 200)?).filter(|s| !s.is_empty()),
-                    "description" => fields.description = Some(text_field("description", value, 5000)?),
-                    "category" => fields.category = Some(value.trim().to_string()).filter(|s| !s.is_empty()),
+                    "title" => {
+                        fields.title =
+                            Some(text_field("title", value, 200)?).filter(|s| !s.is_empty())
+                    }
+                    "description" => {
+                        fields.description = Some(text_field("description", value, 5000)?)
+                    }
+                    "category" => {
+                        fields.category = Some(value.trim().to_string()).filter(|s| !s.is_empty())
+                    }
                     "tags" => fields.tags = parse_tags(&value)?,
                     "preview_pages" if !value.trim().is_empty() => {
-                        let n: i64 = value.trim().parse().map_err(|_| LibraryError::BadField("`preview_pages` must be a whole number".into()))?;
+                        let n: i64 = value.trim().parse().map_err(|_| {
+                            LibraryError::BadField("`preview_pages` must be a whole number".into())
+                        })?;
                         if !(0..=10_000).contains(&n) {
-                            return Err(LibraryError::BadField("`preview_pages` must be between 0 and 10000".into()));
+                            return Err(LibraryError::BadField(
+                                "`preview_pages` must be between 0 and 10000".into(),
+                            ));
                         }
                         fields.preview_pages = Some(n);
                     }
                     _ => {}
                 }
             }
-            other => return Err(LibraryError::BadField(format!("unknown form field `{other}`"))),
+            other => {
+                return Err(LibraryError::BadField(format!(
+                    "unknown form field `{other}`"
+                )));
+            }
         }
     }
     let received = received.ok_or(LibraryError::NoFile)?;
@@ -123,7 +149,11 @@ fn multipart_error(e: axum::extract::multipart::MultipartError, max: u64) -> Lib
 pub fn sanitize_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
-    if clean.trim().is_empty() { "upload".into() } else { clean }
+    if clean.trim().is_empty() {
+        "upload".into()
+    } else {
+        clean
+    }
 }
 
 async fn stream_to_temp(
@@ -133,7 +163,8 @@ async fn stream_to_temp(
     max: u64,
 ) -> LibResult<Received> {
     let dir = temp_dir(state).map_err(|e| LibraryError::Internal(e.into()))?;
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| LibraryError::Internal(e.into()))?;
+    let mut file =
+        tempfile::NamedTempFile::new_in(dir).map_err(|e| LibraryError::Internal(e.into()))?;
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     loop {
@@ -147,29 +178,52 @@ async fn stream_to_temp(
             return Err(LibraryError::TooLarge(max / (1024 * 1024)));
         }
         hasher.update(&chunk);
-        file.write_all(&chunk).map_err(|e| LibraryError::Internal(e.into()))?;
+        file.write_all(&chunk)
+            .map_err(|e| LibraryError::Internal(e.into()))?;
     }
     file.flush().map_err(|e| LibraryError::Internal(e.into()))?;
-    Ok(Received { file, original_name, size, sha256: hex::encode(hasher.finalize()) })
+    Ok(Received {
+        file,
+        original_name,
+        size,
+        sha256: hex::encode(hasher.finalize()),
+    })
 }
 
 /// Hashes a local file (for imports and demo data).
 pub fn receive_local(state: &AppState, path: &Path) -> LibResult<Received> {
     let bytes = std::fs::read(path).map_err(|e| LibraryError::Internal(e.into()))?;
     let dir = temp_dir(state).map_err(|e| LibraryError::Internal(e.into()))?;
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| LibraryError::Internal(e.into()))?;
-    file.write_all(&bytes).map_err(|e| LibraryError::Internal(e.into()))?;
-    let original_name = path.file_name().map(|n| sanitize_name(&n.to_string_lossy())).unwrap_or_default();
-    Ok(Received { file, original_name, size: bytes.len() as u64, sha256: hex::encode(Sha256::digest(&bytes)) })
+    let mut file =
+        tempfile::NamedTempFile::new_in(dir).map_err(|e| LibraryError::Internal(e.into()))?;
+    file.write_all(&bytes)
+        .map_err(|e| LibraryError::Internal(e.into()))?;
+    let original_name = path
+        .file_name()
+        .map(|n| sanitize_name(&n.to_string_lossy()))
+        .unwrap_or_default();
+    Ok(Received {
+        file,
+        original_name,
+        size: bytes.len() as u64,
+        sha256: hex::encode(Sha256::digest(&bytes)),
+    })
 }
 
 /// Creates the document (or finds its twin) and queues its conversion.
-pub async fn create(state: &AppState, uploader: &User, fields: Fields, rec: Received) -> LibResult<Created> {
+pub async fn create(
+    state: &AppState,
+    uploader: &User,
+    fields: Fields,
+    rec: Received,
+) -> LibResult<Created> {
     if rec.size == 0 {
         return Err(LibraryError::EmptyFile);
     }
     if rec.size > state.config.upload.max_bytes {
-        return Err(LibraryError::TooLarge(state.config.upload.max_bytes / (1024 * 1024)));
+        return Err(LibraryError::TooLarge(
+            state.config.upload.max_bytes / (1024 * 1024),
+        ));
     }
     if let Some(existing) = find_by_hash(state, &rec.sha256).await? {
         return Ok(existing);
@@ -192,7 +246,11 @@ pub async fn create(state: &AppState, uploader: &User, fields: Fields, rec: Rece
         ),
     };
     let title = fields.title.clone().unwrap_or_else(|| {
-        let stem = rec.original_name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&rec.original_name);
+        let stem = rec
+            .original_name
+            .rsplit_once('.')
+            .map(|(s, _)| s)
+            .unwrap_or(&rec.original_name);
         stem.chars().take(200).collect()
     });
     let key = format!("originals/{}", rec.sha256);
@@ -223,7 +281,9 @@ pub async fn create(state: &AppState, uploader: &User, fields: Fields, rec: Rece
         // Someone uploaded the same bytes a moment ago.
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             drop(tx);
-            return find_by_hash(state, &rec.sha256).await?.ok_or(LibraryError::NotFound);
+            return find_by_hash(state, &rec.sha256)
+                .await?
+                .ok_or(LibraryError::NotFound);
         }
         Err(e) => return Err(e.into()),
     };
@@ -234,8 +294,22 @@ pub async fn create(state: &AppState, uploader: &User, fields: Fields, rec: Rece
             .execute(&mut *tx)
             .await?;
     }
-    state.jobs.enqueue(&mut tx, crate::convert_job::KIND, serde_json::json!({ "document_id": id })).await?;
-    outbox::emit(&mut tx, now, "library.document.uploaded", id, serde_json::json!({ "format": format.as_str() })).await?;
+    state
+        .jobs
+        .enqueue(
+            &mut tx,
+            crate::convert_job::KIND,
+            serde_json::json!({ "document_id": id }),
+        )
+        .await?;
+    outbox::emit(
+        &mut tx,
+        now,
+        "library.document.uploaded",
+        id,
+        serde_json::json!({ "format": format.as_str() }),
+    )
+    .await?;
     audit::append(
         &mut tx,
         audit::Entry {
@@ -250,15 +324,24 @@ pub async fn create(state: &AppState, uploader: &User, fields: Fields, rec: Rece
     tx.commit().await?;
     state.jobs.wake();
     platform::metrics::UPLOADS.inc();
-    Ok(Created { id, status: "processing".into(), duplicate: false })
+    Ok(Created {
+        id,
+        status: "processing".into(),
+        duplicate: false,
+    })
 }
 
 async fn find_by_hash(state: &AppState, sha256: &str) -> LibResult<Option<Created>> {
-    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, status FROM library_documents WHERE sha256 = $1")
-        .bind(sha256)
-        .fetch_optional(&state.db.pool)
-        .await?;
-    Ok(row.map(|(id, status)| Created { id, status, duplicate: true }))
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, status FROM library_documents WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    Ok(row.map(|(id, status)| Created {
+        id,
+        status,
+        duplicate: true,
+    }))
 }
 
 #[cfg(test)]
@@ -267,8 +350,25 @@ mod tests {
 
     #[test]
     fn tags_are_split_trimmed_and_deduplicated() {
-        assert_eq!(parse_tags("社区, 养老，社区 ; ").unwrap(), vec!["养老", "社区"]);
-        assert!(parse_tags(&"x,".repeat(11).chars().enumerate().map(|(i, c)| if c == 'x' { char::from(b'a' + (i % 26) as u8) } else { c }).collect::<String>()).is_err());
+        assert_eq!(
+            parse_tags("社区, 养老，社区 ; ").unwrap(),
+            vec!["养老", "社区"]
+        );
+        assert!(
+            parse_tags(
+                &"x,"
+                    .repeat(11)
+                    .chars()
+                    .enumerate()
+                    .map(|(i, c)| if c == 'x' {
+                        char::from(b'a' + (i % 26) as u8)
+                    } else {
+                        c
+                    })
+                    .collect::<String>()
+            )
+            .is_err()
+        );
     }
 
     #[test]

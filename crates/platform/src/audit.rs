@@ -12,9 +12,25 @@ pub struct Entry<'a> {
     pub detail: serde_json::Value,
 }
 
-fn entry_hash(prev: &str, seq: i64, e_at: i64, actor: Option<i64>, action: &str, subject: &str, detail: &str) -> String {
+fn entry_hash(
+    prev: &str,
+    seq: i64,
+    e_at: i64,
+    actor: Option<i64>,
+    action: &str,
+    subject: &str,
+    detail: &str,
+) -> String {
     let mut h = Sha256::new();
-    for part in [prev, &seq.to_string(), &e_at.to_string(), &actor.map(|a| a.to_string()).unwrap_or_default(), action, subject, detail] {
+    for part in [
+        prev,
+        &seq.to_string(),
+        &e_at.to_string(),
+        &actor.map(|a| a.to_string()).unwrap_or_default(),
+        action,
+        subject,
+        detail,
+    ] {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
@@ -24,10 +40,11 @@ fn entry_hash(prev: &str, seq: i64, e_at: i64, actor: Option<i64>, action: &str,
 /// Appends inside the caller's transaction, so the entry commits with the change it records.
 pub async fn append(tx: &mut Tx, e: Entry<'_>) -> sqlx::Result<i64> {
     // The UPDATE takes the row lock on PostgreSQL (and the write lock on SQLite) first.
-    let (seq, prev): (i64, String) =
-        sqlx::query_as("UPDATE platform_audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-            .fetch_one(&mut **tx)
-            .await?;
+    let (seq, prev): (i64, String) = sqlx::query_as(
+        "UPDATE platform_audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+    )
+    .fetch_one(&mut **tx)
+    .await?;
     let detail = e.detail.to_string();
     let hash = entry_hash(&prev, seq, e.at, e.actor_id, e.action, e.subject, &detail);
     sqlx::query(
@@ -44,13 +61,25 @@ pub async fn append(tx: &mut Tx, e: Entry<'_>) -> sqlx::Result<i64> {
     .bind(&hash)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE platform_audit_head SET hash = $1 WHERE id = 1").bind(&hash).execute(&mut **tx).await?;
+    sqlx::query("UPDATE platform_audit_head SET hash = $1 WHERE id = 1")
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await?;
     Ok(seq)
 }
 
 /// Walks the whole chain; returns the first sequence number whose entry does not verify.
 pub async fn verify(db: &Db) -> anyhow::Result<Option<i64>> {
-    type Row = (i64, i64, Option<i64>, String, String, String, String, String);
+    type Row = (
+        i64,
+        i64,
+        Option<i64>,
+        String,
+        String,
+        String,
+        String,
+        String,
+    );
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT seq, at, actor_id, action, subject, detail, prev_hash, hash FROM platform_audit ORDER BY seq",
     )
@@ -59,14 +88,19 @@ pub async fn verify(db: &Db) -> anyhow::Result<Option<i64>> {
     let mut prev = "0".repeat(64);
     let mut expected_seq = 1;
     for (seq, at, actor, action, subject, detail, prev_hash, hash) in rows {
-        if seq != expected_seq || prev_hash != prev || entry_hash(&prev, seq, at, actor, &action, &subject, &detail) != hash {
+        if seq != expected_seq
+            || prev_hash != prev
+            || entry_hash(&prev, seq, at, actor, &action, &subject, &detail) != hash
+        {
             return Ok(Some(seq.min(expected_seq)));
         }
         prev = hash;
         expected_seq += 1;
     }
     let (head_seq, head_hash): (i64, String) =
-        sqlx::query_as("SELECT seq, hash FROM platform_audit_head WHERE id = 1").fetch_one(&db.pool).await?;
+        sqlx::query_as("SELECT seq, hash FROM platform_audit_head WHERE id = 1")
+            .fetch_one(&db.pool)
+            .await?;
     if head_seq != expected_seq - 1 || head_hash != prev {
         return Ok(Some(expected_seq));
     }

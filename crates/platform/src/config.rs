@@ -79,22 +79,37 @@ impl Default for Config {
 }
 impl Default for UploadConfig {
     fn default() -> Self {
-        UploadConfig { max_bytes: 100 * 1024 * 1024 }
+        UploadConfig {
+            max_bytes: 100 * 1024 * 1024,
+        }
     }
 }
 impl Default for PreviewConfig {
     fn default() -> Self {
-        PreviewConfig { free_pages: 5, page_width: 1000, thumb_width: 240 }
+        PreviewConfig {
+            free_pages: 5,
+            page_width: 1000,
+            thumb_width: 240,
+        }
     }
 }
 impl Default for JobsConfig {
     fn default() -> Self {
-        JobsConfig { concurrency: 2, lease_secs: 60, max_attempts: 5 }
+        JobsConfig {
+            concurrency: 2,
+            lease_secs: 60,
+            max_attempts: 5,
+        }
     }
 }
 impl Default for ConvertConfig {
     fn default() -> Self {
-        ConvertConfig { soffice: None, use_soffice: true, timeout_secs: 180, memory_mb: 2048 }
+        ConvertConfig {
+            soffice: None,
+            use_soffice: true,
+            timeout_secs: 180,
+            memory_mb: 2048,
+        }
     }
 }
 impl Default for AuthConfig {
@@ -125,26 +140,38 @@ impl Config {
         if let Some(dir) = data_dir {
             cfg.data_dir = dir;
         }
-        if let Ok(url) = std::env::var("DATABASE_URL") {
-            if !url.is_empty() {
-                cfg.database_url = Some(url);
-            }
+        if let Ok(url) = std::env::var("DATABASE_URL")
+            && !url.is_empty()
+        {
+            cfg.database_url = Some(url);
         }
         env_parse("GONGZHI_MAX_UPLOAD_BYTES", &mut cfg.upload.max_bytes)?;
         env_parse("GONGZHI_JOBS_CONCURRENCY", &mut cfg.jobs.concurrency)?;
         env_parse("GONGZHI_JOBS_LEASE_SECS", &mut cfg.jobs.lease_secs)?;
         env_parse("GONGZHI_FREE_PAGES", &mut cfg.preview.free_pages)?;
         env_parse("GONGZHI_USE_SOFFICE", &mut cfg.convert.use_soffice)?;
-        env_parse("GONGZHI_CONVERT_TIMEOUT_SECS", &mut cfg.convert.timeout_secs)?;
-        env_parse("GONGZHI_LOGIN_FAILURES_PER_ACCOUNT", &mut cfg.auth.login_failures_per_account)?;
-        env_parse("GONGZHI_LOGIN_ATTEMPTS_PER_IP", &mut cfg.auth.login_attempts_per_ip)?;
+        env_parse(
+            "GONGZHI_CONVERT_TIMEOUT_SECS",
+            &mut cfg.convert.timeout_secs,
+        )?;
+        env_parse(
+            "GONGZHI_LOGIN_FAILURES_PER_ACCOUNT",
+            &mut cfg.auth.login_failures_per_account,
+        )?;
+        env_parse(
+            "GONGZHI_LOGIN_ATTEMPTS_PER_IP",
+            &mut cfg.auth.login_attempts_per_ip,
+        )?;
         Ok(cfg)
     }
 
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("gongzhi.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("gongzhi.db").display()
+            ),
         }
     }
 
@@ -165,7 +192,9 @@ impl Config {
 
 fn env_parse<T: std::str::FromStr>(name: &str, slot: &mut T) -> anyhow::Result<()> {
     if let Ok(v) = std::env::var(name) {
-        *slot = v.parse().map_err(|_| anyhow::anyhow!("environment variable {name} has an invalid value {v:?}"))?;
+        *slot = v.parse().map_err(|_| {
+            anyhow::anyhow!("environment variable {name} has an invalid value {v:?}")
+        })?;
     }
     Ok(())
 }

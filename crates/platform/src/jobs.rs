@@ -29,12 +29,14 @@ pub struct JobCtx {
 
 impl JobCtx {
     pub async fn progress(&self, done: u32, total: u32) {
-        let _ = sqlx::query("UPDATE platform_jobs SET progress_done = $1, progress_total = $2 WHERE id = $3")
-            .bind(done as i64)
-            .bind(total as i64)
-            .bind(self.id)
-            .execute(&self.queue.db.pool)
-            .await;
+        let _ = sqlx::query(
+            "UPDATE platform_jobs SET progress_done = $1, progress_total = $2 WHERE id = $3",
+        )
+        .bind(done as i64)
+        .bind(total as i64)
+        .bind(self.id)
+        .execute(&self.queue.db.pool)
+        .await;
     }
 }
 
@@ -66,11 +68,22 @@ pub struct JobStatus {
 impl JobQueue {
     pub fn new(db: Db, clock: SharedClock, cfg: JobsConfig) -> JobQueue {
         let node = format!("{}-{}", std::process::id(), rand::random::<u32>());
-        JobQueue { db, clock, cfg, node, wake: Arc::new(Notify::new()) }
+        JobQueue {
+            db,
+            clock,
+            cfg,
+            node,
+            wake: Arc::new(Notify::new()),
+        }
     }
 
     /// Enqueues inside the caller's transaction: the job exists iff the change commits.
-    pub async fn enqueue(&self, tx: &mut Tx, kind: &str, payload: serde_json::Value) -> sqlx::Result<i64> {
+    pub async fn enqueue(
+        &self,
+        tx: &mut Tx,
+        kind: &str,
+        payload: serde_json::Value,
+    ) -> sqlx::Result<i64> {
         let now = self.clock.now_ms();
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO platform_jobs (kind, payload, status, max_attempts, run_at, created_at) \
@@ -97,14 +110,16 @@ impl JobQueue {
         .bind(id)
         .fetch_optional(&self.db.pool)
         .await?;
-        Ok(row.map(|(id, status, attempts, progress_done, progress_total, last_error)| JobStatus {
-            id,
-            status,
-            attempts,
-            progress_done,
-            progress_total,
-            last_error,
-        }))
+        Ok(row.map(
+            |(id, status, attempts, progress_done, progress_total, last_error)| JobStatus {
+                id,
+                status,
+                attempts,
+                progress_done,
+                progress_total,
+                last_error,
+            },
+        ))
     }
 
     fn lease_ms(&self) -> i64 {
@@ -124,7 +139,12 @@ impl JobQueue {
                          ORDER BY run_at, id LIMIT 1 {lock}) \
              RETURNING id, kind, payload, attempts, max_attempts"
         );
-        sqlx::query_as(&sql).bind(&self.node).bind(now + self.lease_ms()).bind(now).fetch_optional(&self.db.pool).await
+        sqlx::query_as(&sql)
+            .bind(&self.node)
+            .bind(now + self.lease_ms())
+            .bind(now)
+            .fetch_optional(&self.db.pool)
+            .await
     }
 
     async fn finish(&self, id: i64, status: &str, error: Option<&str>) -> sqlx::Result<()> {
@@ -143,7 +163,8 @@ impl JobQueue {
     }
 
     async fn retry_later(&self, id: i64, attempt: i64, error: &str) -> sqlx::Result<()> {
-        let backoff_ms = (1000i64 << attempt.clamp(0, 9)).min(600_000) + rand::random::<u16>() as i64 % 500;
+        let backoff_ms =
+            (1000i64 << attempt.clamp(0, 9)).min(600_000) + rand::random::<u16>() as i64 % 500;
         sqlx::query(
             "UPDATE platform_jobs SET status = 'queued', last_error = $1, run_at = $2, locked_by = NULL, locked_until = NULL \
              WHERE id = $3 AND locked_by = $4",
@@ -158,12 +179,14 @@ impl JobQueue {
     }
 
     async fn heartbeat(&self, id: i64) {
-        let _ = sqlx::query("UPDATE platform_jobs SET locked_until = $1 WHERE id = $2 AND locked_by = $3")
-            .bind(self.clock.now_ms() + self.lease_ms())
-            .bind(id)
-            .bind(&self.node)
-            .execute(&self.db.pool)
-            .await;
+        let _ = sqlx::query(
+            "UPDATE platform_jobs SET locked_until = $1 WHERE id = $2 AND locked_by = $3",
+        )
+        .bind(self.clock.now_ms() + self.lease_ms())
+        .bind(id)
+        .bind(&self.node)
+        .execute(&self.db.pool)
+        .await;
     }
 
     /// Starts `cfg.concurrency` worker loops that run until the process ends.
@@ -186,7 +209,8 @@ impl JobQueue {
                 }
             };
             let Some((id, kind, payload, attempt, max_attempts)) = claimed else {
-                let _ = tokio::time::timeout(Duration::from_millis(500), self.wake.notified()).await;
+                let _ =
+                    tokio::time::timeout(Duration::from_millis(500), self.wake.notified()).await;
                 continue;
             };
             let ctx = JobCtx {
@@ -198,7 +222,9 @@ impl JobQueue {
             };
             let Some(handler) = handlers.get(kind.as_str()).cloned() else {
                 tracing::error!(job = id, kind, "no handler for job kind");
-                let _ = self.finish(id, "failed", Some("no handler for this job kind")).await;
+                let _ = self
+                    .finish(id, "failed", Some("no handler for this job kind"))
+                    .await;
                 continue;
             };
             if attempt > max_attempts {
@@ -231,7 +257,11 @@ impl JobQueue {
         }
     }
 
-    async fn run_with_heartbeat(&self, handler: &dyn JobHandler, ctx: &JobCtx) -> Result<(), JobError> {
+    async fn run_with_heartbeat(
+        &self,
+        handler: &dyn JobHandler,
+        ctx: &JobCtx,
+    ) -> Result<(), JobError> {
         let beat = Duration::from_millis((self.lease_ms() / 3).max(200) as u64);
         let work = handler.run(ctx);
         tokio::pin!(work);

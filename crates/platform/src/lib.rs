@@ -18,11 +18,17 @@ pub use web::{Actor, AppError, AppResult, AppState, Inner, PageCtx};
 use axum::Router;
 use std::sync::Arc;
 
-pub const MIGRATIONS: &[db::Migration] =
-    &[db::Migration { id: "001_platform", sql: include_str!("../migrations/001_platform.sql") }];
+pub const MIGRATIONS: &[db::Migration] = &[db::Migration {
+    id: "001_platform",
+    sql: include_str!("../migrations/001_platform.sql"),
+}];
 
 /// Opens the database and storage described by `config` and builds the shared state.
-pub async fn open(config: config::Config, clock: clock::SharedClock, converter_exe: std::path::PathBuf) -> anyhow::Result<AppState> {
+pub async fn open(
+    config: config::Config,
+    clock: clock::SharedClock,
+    converter_exe: std::path::PathBuf,
+) -> anyhow::Result<AppState> {
     std::fs::create_dir_all(&config.data_dir)?;
     let db = db::Db::connect(&config.database_url()).await?;
     let storage = storage::Storage::local(&config.data_dir.join("files"))?;
@@ -32,15 +38,29 @@ pub async fn open(config: config::Config, clock: clock::SharedClock, converter_e
         config.auth.login_failures_per_account,
         config.auth.login_window_secs,
     );
-    Ok(AppState(Arc::new(Inner { config, db, storage, clock, jobs, limiter, converter_exe })))
+    Ok(AppState(Arc::new(Inner {
+        config,
+        db,
+        storage,
+        clock,
+        jobs,
+        limiter,
+        converter_exe,
+    })))
 }
 
 /// Wraps the assembled application in the platform's middleware (outermost last).
 pub fn with_middleware(app: Router<AppState>, state: AppState) -> Router {
     let secure = state.config.auth.secure_cookies;
     app.merge(web::pages::router())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), web::pages::render_errors))
-        .layer(axum::middleware::from_fn_with_state(secure, web::csrf::protect))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::pages::render_errors,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            secure,
+            web::csrf::protect,
+        ))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
@@ -48,9 +68,12 @@ pub fn with_middleware(app: Router<AppState>, state: AppState) -> Router {
 async fn security_headers(mut resp: axum::response::Response) -> axum::response::Response {
     use axum::http::{HeaderValue, header};
     let h = resp.headers_mut();
-    h.entry(header::X_CONTENT_TYPE_OPTIONS).or_insert(HeaderValue::from_static("nosniff"));
-    h.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
-    h.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("same-origin"));
+    h.entry(header::X_CONTENT_TYPE_OPTIONS)
+        .or_insert(HeaderValue::from_static("nosniff"));
+    h.entry(header::X_FRAME_OPTIONS)
+        .or_insert(HeaderValue::from_static("DENY"));
+    h.entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("same-origin"));
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; frame-ancestors 'none'",
     ));

@@ -11,7 +11,11 @@ pub struct Counter {
 
 impl Counter {
     const fn new(name: &'static str, help: &'static str) -> Counter {
-        Counter { name, help, value: AtomicU64::new(0) }
+        Counter {
+            name,
+            help,
+            value: AtomicU64::new(0),
+        }
     }
     pub fn inc(&self) {
         self.value.fetch_add(1, Ordering::Relaxed);
@@ -21,19 +25,51 @@ impl Counter {
     }
 }
 
-pub static HTTP_2XX: Counter = Counter::new("gongzhi_http_responses_2xx_total", "HTTP responses with a 2xx status");
-pub static HTTP_3XX: Counter = Counter::new("gongzhi_http_responses_3xx_total", "HTTP responses with a 3xx status");
-pub static HTTP_4XX: Counter = Counter::new("gongzhi_http_responses_4xx_total", "HTTP responses with a 4xx status");
-pub static HTTP_5XX: Counter = Counter::new("gongzhi_http_responses_5xx_total", "HTTP responses with a 5xx status");
-pub static JOBS_STARTED: Counter = Counter::new("gongzhi_jobs_started_total", "Background jobs started");
-pub static JOBS_DONE: Counter = Counter::new("gongzhi_jobs_done_total", "Background jobs finished successfully");
-pub static JOBS_FAILED: Counter = Counter::new("gongzhi_jobs_failed_total", "Background jobs failed for good");
-pub static LOGIN_FAILURES: Counter = Counter::new("gongzhi_login_failures_total", "Failed or throttled logins");
-pub static UPLOADS: Counter = Counter::new("gongzhi_uploads_total", "Documents accepted for upload");
-pub static DOWNLOADS: Counter = Counter::new("gongzhi_downloads_total", "Original files downloaded");
+pub static HTTP_2XX: Counter = Counter::new(
+    "gongzhi_http_responses_2xx_total",
+    "HTTP responses with a 2xx status",
+);
+pub static HTTP_3XX: Counter = Counter::new(
+    "gongzhi_http_responses_3xx_total",
+    "HTTP responses with a 3xx status",
+);
+pub static HTTP_4XX: Counter = Counter::new(
+    "gongzhi_http_responses_4xx_total",
+    "HTTP responses with a 4xx status",
+);
+pub static HTTP_5XX: Counter = Counter::new(
+    "gongzhi_http_responses_5xx_total",
+    "HTTP responses with a 5xx status",
+);
+pub static JOBS_STARTED: Counter =
+    Counter::new("gongzhi_jobs_started_total", "Background jobs started");
+pub static JOBS_DONE: Counter = Counter::new(
+    "gongzhi_jobs_done_total",
+    "Background jobs finished successfully",
+);
+pub static JOBS_FAILED: Counter = Counter::new(
+    "gongzhi_jobs_failed_total",
+    "Background jobs failed for good",
+);
+pub static LOGIN_FAILURES: Counter =
+    Counter::new("gongzhi_login_failures_total", "Failed or throttled logins");
+pub static UPLOADS: Counter =
+    Counter::new("gongzhi_uploads_total", "Documents accepted for upload");
+pub static DOWNLOADS: Counter =
+    Counter::new("gongzhi_downloads_total", "Original files downloaded");
 
-static ALL: &[&Counter] =
-    &[&HTTP_2XX, &HTTP_3XX, &HTTP_4XX, &HTTP_5XX, &JOBS_STARTED, &JOBS_DONE, &JOBS_FAILED, &LOGIN_FAILURES, &UPLOADS, &DOWNLOADS];
+static ALL: &[&Counter] = &[
+    &HTTP_2XX,
+    &HTTP_3XX,
+    &HTTP_4XX,
+    &HTTP_5XX,
+    &JOBS_STARTED,
+    &JOBS_DONE,
+    &JOBS_FAILED,
+    &LOGIN_FAILURES,
+    &UPLOADS,
+    &DOWNLOADS,
+];
 
 pub fn record_status(status: u16) {
     match status {
@@ -47,7 +83,15 @@ pub fn record_status(status: u16) {
 pub fn render() -> String {
     let mut out = String::new();
     for c in ALL {
-        let _ = writeln!(out, "# HELP {} {}\n# TYPE {} counter\n{} {}", c.name, c.help, c.name, c.name, c.get());
+        let _ = writeln!(
+            out,
+            "# HELP {} {}\n# TYPE {} counter\n{} {}",
+            c.name,
+            c.help,
+            c.name,
+            c.name,
+            c.get()
+        );
     }
     out
 }

@@ -3,14 +3,22 @@
 
 use crate::db::{Db, Tx};
 
-pub async fn emit(tx: &mut Tx, at: i64, topic: &str, subject_id: i64, payload: serde_json::Value) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO platform_events (at, topic, subject_id, payload) VALUES ($1, $2, $3, $4)")
-        .bind(at)
-        .bind(topic)
-        .bind(subject_id)
-        .bind(payload.to_string())
-        .execute(&mut **tx)
-        .await?;
+pub async fn emit(
+    tx: &mut Tx,
+    at: i64,
+    topic: &str,
+    subject_id: i64,
+    payload: serde_json::Value,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO platform_events (at, topic, subject_id, payload) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(at)
+    .bind(topic)
+    .bind(subject_id)
+    .bind(payload.to_string())
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -32,5 +40,14 @@ pub async fn read_after(db: &Db, position: i64, limit: i64) -> sqlx::Result<Vec<
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.into_iter().map(|(id, at, topic, subject_id, payload)| Event { id, at, topic, subject_id, payload }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, at, topic, subject_id, payload)| Event {
+            id,
+            at,
+            topic,
+            subject_id,
+            payload,
+        })
+        .collect())
 }

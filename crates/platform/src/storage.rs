@@ -16,11 +16,15 @@ pub struct Storage {
 impl Storage {
     pub fn local(root: &Path) -> anyhow::Result<Storage> {
         std::fs::create_dir_all(root)?;
-        Ok(Storage { store: Arc::new(LocalFileSystem::new_with_prefix(root)?) })
+        Ok(Storage {
+            store: Arc::new(LocalFileSystem::new_with_prefix(root)?),
+        })
     }
 
     pub async fn put(&self, key: &str, data: Bytes) -> object_store::Result<()> {
-        self.store.put(&StorePath::from(key), PutPayload::from_bytes(data)).await?;
+        self.store
+            .put(&StorePath::from(key), PutPayload::from_bytes(data))
+            .await?;
         Ok(())
     }
 

@@ -2,7 +2,10 @@ use crate::common::{Server, backends, client, cookie_client};
 use serde_json::Value;
 
 fn csrf_from(html: &str) -> String {
-    let i = html.find("name=\"_csrf\" value=\"").expect("form has a CSRF field") + 20;
+    let i = html
+        .find("name=\"_csrf\" value=\"")
+        .expect("form has a CSRF field")
+        + 20;
     html[i..i + 64].to_string()
 }
 
@@ -11,7 +14,14 @@ async fn register_login_logout_with_csrf() {
     for backend in backends().await {
         let s = Server::start(backend).await;
         let web = cookie_client();
-        let html = web.get(format!("{}/register", s.url)).send().await.unwrap().text().await.unwrap();
+        let html = web
+            .get(format!("{}/register", s.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(html.contains("lang=\"zh-CN\""), "Chinese by default");
         let csrf = csrf_from(&html);
 
@@ -33,35 +43,73 @@ async fn register_login_logout_with_csrf() {
 
         let r = web
             .post(format!("{}/register", s.url))
-            .form(&[("username", "xiaoming"), ("password", "long-enough-pw"), ("_csrf", csrf.as_str())])
+            .form(&[
+                ("username", "xiaoming"),
+                ("password", "long-enough-pw"),
+                ("_csrf", csrf.as_str()),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 303, "{backend:?}: register redirects");
-        let cookie = r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>();
-        assert!(cookie.iter().any(|c| c.starts_with("gz_session=") && c.contains("HttpOnly") && c.contains("SameSite=Lax")));
-        let home = web.get(format!("{}/", s.url)).send().await.unwrap().text().await.unwrap();
+        let cookie = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect::<Vec<_>>();
+        assert!(cookie.iter().any(|c| c.starts_with("gz_session=")
+            && c.contains("HttpOnly")
+            && c.contains("SameSite=Lax")));
+        let home = web
+            .get(format!("{}/", s.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(home.contains("xiaoming"), "signed in after registering");
 
         // Short passwords and taken names get a readable 400.
         let r = web
             .post(format!("{}/register", s.url))
-            .form(&[("username", "xiaoming"), ("password", "long-enough-pw"), ("_csrf", csrf.as_str())])
+            .form(&[
+                ("username", "xiaoming"),
+                ("password", "long-enough-pw"),
+                ("_csrf", csrf.as_str()),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 400);
         assert!(r.text().await.unwrap().contains("用户名已被占用"));
 
-        let r = web.post(format!("{}/logout", s.url)).form(&[("_csrf", csrf.as_str())]).send().await.unwrap();
+        let r = web
+            .post(format!("{}/logout", s.url))
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 303);
-        let home = web.get(format!("{}/", s.url)).send().await.unwrap().text().await.unwrap();
+        let home = web
+            .get(format!("{}/", s.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(!home.contains("xiaoming"), "signed out");
 
         // A form login works too, and a wrong password says so.
         let r = web
             .post(format!("{}/login", s.url))
-            .form(&[("username", "xiaoming"), ("password", "wrong-password"), ("_csrf", csrf.as_str())])
+            .form(&[
+                ("username", "xiaoming"),
+                ("password", "wrong-password"),
+                ("_csrf", csrf.as_str()),
+            ])
             .send()
             .await
             .unwrap();
@@ -69,7 +117,12 @@ async fn register_login_logout_with_csrf() {
         assert!(r.text().await.unwrap().contains("用户名或密码不正确"));
         let r = web
             .post(format!("{}/login", s.url))
-            .form(&[("username", "xiaoming"), ("password", "long-enough-pw"), ("_csrf", csrf.as_str()), ("next", "/me/uploads")])
+            .form(&[
+                ("username", "xiaoming"),
+                ("password", "long-enough-pw"),
+                ("_csrf", csrf.as_str()),
+                ("next", "/me/uploads"),
+            ])
             .send()
             .await
             .unwrap();
@@ -91,7 +144,13 @@ async fn bearer_tokens_and_login_throttling() {
         assert_eq!(s.status_of(None, "/api/v1/me").await, 401);
 
         // Malformed JSON gets a readable 400, not a crash.
-        let r = client().post(format!("{}/api/v1/auth/login", s.url)).header("content-type", "application/json").body("{").send().await.unwrap();
+        let r = client()
+            .post(format!("{}/api/v1/auth/login", s.url))
+            .header("content-type", "application/json")
+            .body("{")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 400);
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["error"]["code"], "invalid_json");
@@ -115,7 +174,12 @@ async fn bearer_tokens_and_login_throttling() {
         assert_eq!(r.status(), 429, "{backend:?}: throttled");
 
         // Logging out ends the token.
-        let r = client().post(format!("{}/api/v1/auth/logout", s.url)).bearer_auth(&token).send().await.unwrap();
+        let r = client()
+            .post(format!("{}/api/v1/auth/logout", s.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 204);
         assert_eq!(s.status_of(Some(&token), "/api/v1/me").await, 401);
     }
@@ -127,7 +191,14 @@ async fn health_metrics_openapi_and_language() {
     let (status, h) = s.get_json(None, "/healthz").await;
     assert_eq!(status, 200);
     assert_eq!(h["status"], "ok");
-    let metrics = client().get(format!("{}/metrics", s.url)).send().await.unwrap().text().await.unwrap();
+    let metrics = client()
+        .get(format!("{}/metrics", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(metrics.contains("gongzhi_http_responses_2xx_total"));
 
     let (status, doc) = s.get_json(None, "/api/v1/openapi.json").await;
@@ -149,11 +220,22 @@ async fn health_metrics_openapi_and_language() {
     let web = cookie_client();
     let r = web.get(format!("{}/lang/en", s.url)).send().await.unwrap();
     assert_eq!(r.status(), 303);
-    let home = web.get(format!("{}/", s.url)).send().await.unwrap().text().await.unwrap();
+    let home = web
+        .get(format!("{}/", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(home.contains("lang=\"en\"") && home.contains("Upload a document"));
 
     // Unknown pages: a page for browsers, JSON for the API.
-    let r = client().get(format!("{}/no/such/page", s.url)).send().await.unwrap();
+    let r = client()
+        .get(format!("{}/no/such/page", s.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     let (status, v) = s.get_json(None, "/api/v1/documents/999999").await;
     assert_eq!(status, 404);

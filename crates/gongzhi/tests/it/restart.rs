@@ -6,17 +6,30 @@ use std::time::{Duration, Instant};
 async fn conversion_resumes_after_kill_9() {
     for backend in backends().await {
         // A short lease so the restarted server takes the orphaned job back quickly.
-        let mut s = Server::start_with(backend, &[("GONGZHI_JOBS_LEASE_SECS", "2"), ("GONGZHI_JOBS_CONCURRENCY", "1")]).await;
+        let mut s = Server::start_with(
+            backend,
+            &[
+                ("GONGZHI_JOBS_LEASE_SECS", "2"),
+                ("GONGZHI_JOBS_CONCURRENCY", "1"),
+            ],
+        )
+        .await;
         let admin = s.user_token("admin", "admin").await;
         let mut ids = Vec::new();
-        for f in ["documents/yunxiu-community-service-guide.pdf", "documents/office-worker-service-points-research.pdf"] {
+        for f in [
+            "documents/yunxiu-community-service-guide.pdf",
+            "documents/office-worker-service-points-research.pdf",
+        ] {
             ids.push(s.upload_fixture(&admin, f).await);
         }
         let pool = s.db().await;
         let start = Instant::now();
         loop {
             let (running,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM platform_jobs WHERE status = 'running'").fetch_one(&pool).await.unwrap();
+                sqlx::query_as("SELECT COUNT(*) FROM platform_jobs WHERE status = 'running'")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
             if running > 0 {
                 break;
             }
@@ -25,7 +38,10 @@ async fn conversion_resumes_after_kill_9() {
         }
         s.kill();
         let (done,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM library_documents WHERE status = 'ready'").fetch_one(&pool).await.unwrap();
+            sqlx::query_as("SELECT COUNT(*) FROM library_documents WHERE status = 'ready'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         assert!(done < 2, "{backend:?}: the kill came while work was left");
         drop(pool);
 
@@ -35,7 +51,14 @@ async fn conversion_resumes_after_kill_9() {
             assert_eq!(doc["status"], "ready", "{backend:?}: {doc}");
         }
         let pool = s.db().await;
-        let (attempts,): (i64,) = sqlx::query_as("SELECT CAST(MAX(attempts) AS BIGINT) FROM platform_jobs").fetch_one(&pool).await.unwrap();
-        assert!(attempts >= 2, "the interrupted job ran again (attempts {attempts})");
+        let (attempts,): (i64,) =
+            sqlx::query_as("SELECT CAST(MAX(attempts) AS BIGINT) FROM platform_jobs")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert!(
+            attempts >= 2,
+            "the interrupted job ran again (attempts {attempts})"
+        );
     }
 }

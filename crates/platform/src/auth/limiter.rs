@@ -13,7 +13,12 @@ pub struct LoginLimiter {
 
 impl LoginLimiter {
     pub fn new(per_ip: u32, per_account: u32, window_secs: u64) -> LoginLimiter {
-        LoginLimiter { per_ip, per_account, window_ms: window_secs as i64 * 1000, hits: Mutex::new(HashMap::new()) }
+        LoginLimiter {
+            per_ip,
+            per_account,
+            window_ms: window_secs as i64 * 1000,
+            hits: Mutex::new(HashMap::new()),
+        }
     }
 
     fn count(&self, key: &str, now: i64) -> u32 {
@@ -41,7 +46,8 @@ impl LoginLimiter {
     pub fn allow(&self, ip: &str, username: &str, now: i64) -> bool {
         let ip_key = format!("ip:{ip}");
         let ok = self.count(&ip_key, now) < self.per_ip
-            && self.count(&format!("user:{}", username.trim().to_lowercase()), now) < self.per_account;
+            && self.count(&format!("user:{}", username.trim().to_lowercase()), now)
+                < self.per_account;
         self.bump(ip_key, now);
         ok
     }

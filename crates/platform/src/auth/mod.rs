@@ -55,7 +55,11 @@ pub fn parse_username(raw: &str) -> Result<String, &'static str> {
     if !(3..=32).contains(&n) {
         return Err("username must be 3 to 32 characters");
     }
-    if name.starts_with('.') || !name.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+    if name.starts_with('.')
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
         return Err("username may contain only letters, digits, '_', '-' and '.'");
     }
     Ok(name.to_string())
@@ -81,7 +85,13 @@ pub enum CreateUserError {
     Db(#[from] sqlx::Error),
 }
 
-pub async fn create_user(db: &Db, now: i64, username: &str, password: &str, role: Role) -> Result<User, CreateUserError> {
+pub async fn create_user(
+    db: &Db,
+    now: i64,
+    username: &str,
+    password: &str,
+    role: Role,
+) -> Result<User, CreateUserError> {
     let username = parse_username(username).map_err(CreateUserError::Invalid)?;
     check_password_strength(password).map_err(CreateUserError::Invalid)?;
     let hash = hash_password(password.to_string()).await;
@@ -96,7 +106,12 @@ pub async fn create_user(db: &Db, now: i64, username: &str, password: &str, role
     .fetch_one(&db.pool)
     .await;
     match res {
-        Ok((id,)) => Ok(User { id, display_name: username.clone(), username, role }),
+        Ok((id,)) => Ok(User {
+            id,
+            display_name: username.clone(),
+            username,
+            role,
+        }),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(CreateUserError::Taken),
         Err(e) => Err(e.into()),
     }
@@ -105,7 +120,12 @@ pub async fn create_user(db: &Db, now: i64, username: &str, password: &str, role
 type UserRow = (i64, String, String, String);
 
 fn user_from_row((id, username, display_name, role): UserRow) -> User {
-    User { id, username, display_name, role: Role::parse(&role).unwrap_or(Role::Member) }
+    User {
+        id,
+        username,
+        display_name,
+        role: Role::parse(&role).unwrap_or(Role::Member),
+    }
 }
 
 pub async fn find_user(db: &Db, id: i64) -> sqlx::Result<Option<User>> {
@@ -152,7 +172,13 @@ pub enum SessionKind {
     Api,
 }
 
-pub async fn create_session(db: &Db, now: i64, user_id: i64, kind: SessionKind, days: i64) -> sqlx::Result<String> {
+pub async fn create_session(
+    db: &Db,
+    now: i64,
+    user_id: i64,
+    kind: SessionKind,
+    days: i64,
+) -> sqlx::Result<String> {
     let token = new_token();
     sqlx::query("INSERT INTO platform_sessions (token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(token_hash(&token))
@@ -179,7 +205,10 @@ pub async fn session_user(db: &Db, now: i64, token: &str) -> sqlx::Result<Option
 }
 
 pub async fn end_session(db: &Db, token: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM platform_sessions WHERE token_hash = $1").bind(token_hash(token)).execute(&db.pool).await?;
+    sqlx::query("DELETE FROM platform_sessions WHERE token_hash = $1")
+        .bind(token_hash(token))
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 

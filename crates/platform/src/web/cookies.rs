@@ -36,9 +36,14 @@ mod tests {
     #[test]
     fn finds_cookie_among_several() {
         let mut h = HeaderMap::new();
-        h.insert(axum::http::header::COOKIE, "a=1; gz_session=abc; b=2".parse().unwrap());
+        h.insert(
+            axum::http::header::COOKIE,
+            "a=1; gz_session=abc; b=2".parse().unwrap(),
+        );
         assert_eq!(get(&h, SESSION), Some("abc"));
         assert_eq!(get(&h, "zz"), None);
-        assert!(set(SESSION, "x", Some(0), true).contains("HttpOnly; SameSite=Lax; Max-Age=0; Secure"));
+        assert!(
+            set(SESSION, "x", Some(0), true).contains("HttpOnly; SameSite=Lax; Max-Age=0; Secure")
+        );
     }
 }

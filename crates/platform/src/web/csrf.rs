@@ -20,7 +20,9 @@ pub struct CsrfToken(pub String);
 const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
 
 pub async fn protect(State(secure): State<bool>, req: Request, next: Next) -> Response {
-    let existing = cookies::get(req.headers(), cookies::CSRF).filter(|t| t.len() == 64).map(str::to_string);
+    let existing = cookies::get(req.headers(), cookies::CSRF)
+        .filter(|t| t.len() == 64)
+        .map(str::to_string);
     let (token, fresh) = match existing {
         Some(t) => (t, false),
         None => (crate::auth::new_token(), true),
@@ -60,17 +62,31 @@ async fn check(req: Request, token: &str, fresh: bool) -> Result<Request, AppErr
     if headers.contains_key(header::AUTHORIZATION) {
         return Ok(req);
     }
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     if content_type.starts_with("application/json") {
         return Ok(req);
     }
     if fresh {
         return Err(expired());
     }
-    let from_header = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let from_query = req.uri().query().and_then(|q| form_field(q.as_bytes(), "_csrf"));
+    let from_header = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let from_query = req
+        .uri()
+        .query()
+        .and_then(|q| form_field(q.as_bytes(), "_csrf"));
     if let Some(given) = from_header.or(from_query) {
-        return if eq(&given, token) { Ok(req) } else { Err(expired()) };
+        return if eq(&given, token) {
+            Ok(req)
+        } else {
+            Err(expired())
+        };
     }
     if content_type.starts_with("application/x-www-form-urlencoded") {
         let (parts, body) = req.into_parts();
@@ -90,13 +106,21 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
     body.split(|b| *b == b'&').find_map(|pair| {
         let s = std::str::from_utf8(pair).ok()?;
         let (k, v) = s.split_once('=')?;
-        (k == name).then(|| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+        (k == name).then(|| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
     })
 }
 
 /// Comparison whose time does not depend on where the strings differ.
 fn eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 #[cfg(test)]
@@ -105,7 +129,10 @@ mod tests {
 
     #[test]
     fn reads_form_fields() {
-        assert_eq!(form_field(b"a=1&_csrf=abc%20d&b=2", "_csrf").as_deref(), Some("abc d"));
+        assert_eq!(
+            form_field(b"a=1&_csrf=abc%20d&b=2", "_csrf").as_deref(),
+            Some("abc d")
+        );
         assert_eq!(form_field(b"a=1", "_csrf"), None);
     }
 

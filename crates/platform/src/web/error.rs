@@ -30,7 +30,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn bad(code: &'static str, message: impl Into<String>) -> AppError {
-        AppError::BadRequest { code, message: message.into() }
+        AppError::BadRequest {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -85,7 +88,10 @@ impl IntoResponse for AppError {
             }
             other => other.to_string(),
         };
-        let info = ErrorInfo { code: self.code(), message: message.clone() };
+        let info = ErrorInfo {
+            code: self.code(),
+            message: message.clone(),
+        };
         // Plain JSON by default; `render_errors` turns it into a page for browsers.
         let body = serde_json::json!({ "error": { "code": info.code, "message": message } });
         let mut resp = (status, axum::Json(body)).into_response();

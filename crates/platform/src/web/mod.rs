@@ -75,7 +75,12 @@ impl Actor {
     }
     /// The context every page template receives.
     pub fn page(&self, title: impl Into<String>) -> PageCtx {
-        PageCtx { lang: self.lang, user: self.user.clone(), csrf: self.csrf.clone(), title: title.into() }
+        PageCtx {
+            lang: self.lang,
+            user: self.user.clone(),
+            csrf: self.csrf.clone(),
+            title: title.into(),
+        }
     }
 }
 
@@ -92,7 +97,9 @@ impl FromRequestParts<AppState> for Actor {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Actor, AppError> {
-        let token = bearer_token(parts).or_else(|| cookies::get(&parts.headers, cookies::SESSION)).map(str::to_string);
+        let token = bearer_token(parts)
+            .or_else(|| cookies::get(&parts.headers, cookies::SESSION))
+            .map(str::to_string);
         let user = match &token {
             Some(t) if !t.is_empty() => auth::session_user(&state.db, state.now(), t).await?,
             _ => None,
@@ -102,13 +109,23 @@ impl FromRequestParts<AppState> for Actor {
             return Err(AppError::Unauthorized);
         }
         let lang = Lang::from_cookie(cookies::get(&parts.headers, cookies::LANG));
-        let csrf = parts.extensions.get::<csrf::CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let csrf = parts
+            .extensions
+            .get::<csrf::CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip().to_string())
             .unwrap_or_else(|| "unknown".into());
-        Ok(Actor { user, lang, csrf, ip, session_token: token })
+        Ok(Actor {
+            user,
+            lang,
+            csrf,
+            ip,
+            session_token: token,
+        })
     }
 }
 
@@ -132,7 +149,9 @@ impl PageCtx {
 
 /// Renders an askama template into a response.
 pub fn render<T: askama::Template>(t: &T) -> AppResult<Response> {
-    let html = t.render().map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
+    let html = t
+        .render()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
     Ok(Html(html).into_response())
 }
 

@@ -24,12 +24,25 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/me", get(api_me))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .route("/static/app.css", get(|| static_file(include_str!("../../static/app.css"), "text/css")))
-        .route("/static/app.js", get(|| static_file(include_str!("../../static/app.js"), "text/javascript")))
+        .route(
+            "/static/app.css",
+            get(|| static_file(include_str!("../../static/app.css"), "text/css")),
+        )
+        .route(
+            "/static/app.js",
+            get(|| static_file(include_str!("../../static/app.js"), "text/javascript")),
+        )
 }
 
 async fn static_file(body: &'static str, mime: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=300")], body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 #[derive(Template)]
@@ -64,7 +77,12 @@ struct NextQuery {
 
 async fn login_page(actor: Actor, Query(q): Query<NextQuery>) -> AppResult<Response> {
     let page = actor.page(actor.lang.pick("登录", "Sign in"));
-    render(&LoginPage { page, error: None, username: String::new(), next: safe_next(q.next.as_deref()) })
+    render(&LoginPage {
+        page,
+        error: None,
+        username: String::new(),
+        next: safe_next(q.next.as_deref()),
+    })
 }
 
 #[derive(Deserialize)]
@@ -75,7 +93,12 @@ struct Credentials {
 }
 
 /// The one login path for forms and the API: throttled, then checked.
-async fn check_login(state: &AppState, actor: &Actor, username: &str, password: &str) -> AppResult<auth::User> {
+async fn check_login(
+    state: &AppState,
+    actor: &Actor,
+    username: &str,
+    password: &str,
+) -> AppResult<auth::User> {
     let now = state.now();
     if !state.limiter.allow(&actor.ip, username, now) {
         crate::metrics::LOGIN_FAILURES.inc();
@@ -95,29 +118,52 @@ async fn check_login(state: &AppState, actor: &Actor, username: &str, password: 
 
 fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
     let age = state.config.auth.session_days * 86_400;
-    HeaderValue::from_str(&cookies::set(cookies::SESSION, token, Some(age), state.config.auth.secure_cookies))
-        .expect("cookie is ASCII")
+    HeaderValue::from_str(&cookies::set(
+        cookies::SESSION,
+        token,
+        Some(age),
+        state.config.auth.secure_cookies,
+    ))
+    .expect("cookie is ASCII")
 }
 
-async fn login_form(State(state): State<AppState>, actor: Actor, Form(f): Form<Credentials>) -> AppResult<Response> {
+async fn login_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Form(f): Form<Credentials>,
+) -> AppResult<Response> {
     let next = safe_next(f.next.as_deref());
     match check_login(&state, &actor, &f.username, &f.password).await {
         Ok(user) => {
-            let token =
-                auth::create_session(&state.db, state.now(), user.id, SessionKind::Web, state.config.auth.session_days)
-                    .await?;
+            let token = auth::create_session(
+                &state.db,
+                state.now(),
+                user.id,
+                SessionKind::Web,
+                state.config.auth.session_days,
+            )
+            .await?;
             let mut resp = Redirect::to(&next).into_response();
-            resp.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &token));
+            resp.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&state, &token));
             Ok(resp)
         }
         Err(e @ (AppError::Unauthorized | AppError::TooManyRequests(_))) => {
             let status = e.status();
             let error = match e {
-                AppError::Unauthorized => actor.lang.pick("用户名或密码不正确。", "Wrong username or password.").to_string(),
+                AppError::Unauthorized => actor
+                    .lang
+                    .pick("用户名或密码不正确。", "Wrong username or password.")
+                    .to_string(),
                 other => other.to_string(),
             };
             let page = actor.page(actor.lang.pick("登录", "Sign in"));
-            let mut resp = render(&LoginPage { page, error: Some(error), username: f.username, next })?;
+            let mut resp = render(&LoginPage {
+                page,
+                error: Some(error),
+                username: f.username,
+                next,
+            })?;
             *resp.status_mut() = status;
             Ok(resp)
         }
@@ -127,9 +173,15 @@ async fn login_form(State(state): State<AppState>, actor: Actor, Form(f): Form<C
 
 async fn register_page(State(state): State<AppState>, actor: Actor) -> AppResult<Response> {
     if !state.config.auth.allow_registration {
-        return Err(AppError::Forbidden("Registration is closed on this site.".into()));
+        return Err(AppError::Forbidden(
+            "Registration is closed on this site.".into(),
+        ));
     }
-    render(&RegisterPage { page: actor.page(actor.lang.pick("注册", "Register")), error: None, username: String::new() })
+    render(&RegisterPage {
+        page: actor.page(actor.lang.pick("注册", "Register")),
+        error: None,
+        username: String::new(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -138,27 +190,54 @@ struct Registration {
     password: String,
 }
 
-async fn register_form(State(state): State<AppState>, actor: Actor, Form(f): Form<Registration>) -> AppResult<Response> {
+async fn register_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Form(f): Form<Registration>,
+) -> AppResult<Response> {
     if !state.config.auth.allow_registration {
-        return Err(AppError::Forbidden("Registration is closed on this site.".into()));
+        return Err(AppError::Forbidden(
+            "Registration is closed on this site.".into(),
+        ));
     }
-    match auth::create_user(&state.db, state.now(), &f.username, &f.password, Role::Member).await {
+    match auth::create_user(
+        &state.db,
+        state.now(),
+        &f.username,
+        &f.password,
+        Role::Member,
+    )
+    .await
+    {
         Ok(user) => {
-            let token =
-                auth::create_session(&state.db, state.now(), user.id, SessionKind::Web, state.config.auth.session_days)
-                    .await?;
+            let token = auth::create_session(
+                &state.db,
+                state.now(),
+                user.id,
+                SessionKind::Web,
+                state.config.auth.session_days,
+            )
+            .await?;
             let mut resp = Redirect::to("/").into_response();
-            resp.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &token));
+            resp.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&state, &token));
             Ok(resp)
         }
         Err(CreateUserError::Db(e)) => Err(e.into()),
         Err(e) => {
             let message = match e {
-                CreateUserError::Taken => actor.lang.pick("用户名已被占用。", "This username is taken.").to_string(),
+                CreateUserError::Taken => actor
+                    .lang
+                    .pick("用户名已被占用。", "This username is taken.")
+                    .to_string(),
                 other => other.to_string(),
             };
             let page = actor.page(actor.lang.pick("注册", "Register"));
-            let mut resp = render(&RegisterPage { page, error: Some(message), username: f.username })?;
+            let mut resp = render(&RegisterPage {
+                page,
+                error: Some(message),
+                username: f.username,
+            })?;
             *resp.status_mut() = StatusCode::BAD_REQUEST;
             Ok(resp)
         }
@@ -170,12 +249,24 @@ async fn logout_form(State(state): State<AppState>, actor: Actor) -> AppResult<R
         auth::end_session(&state.db, t).await?;
     }
     let mut resp = Redirect::to("/").into_response();
-    let clear = cookies::set(cookies::SESSION, "", Some(0), state.config.auth.secure_cookies);
-    resp.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&clear).expect("ascii"));
+    let clear = cookies::set(
+        cookies::SESSION,
+        "",
+        Some(0),
+        state.config.auth.secure_cookies,
+    );
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&clear).expect("ascii"),
+    );
     Ok(resp)
 }
 
-async fn switch_lang(State(state): State<AppState>, Path(code): Path<String>, req_headers: axum::http::HeaderMap) -> Response {
+async fn switch_lang(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    req_headers: axum::http::HeaderMap,
+) -> Response {
     let lang = if code == "en" { "en" } else { "zh" };
     // Go back where the reader was, if that was on this site.
     let back = req_headers
@@ -184,8 +275,16 @@ async fn switch_lang(State(state): State<AppState>, Path(code): Path<String>, re
         .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()));
     let mut resp = Redirect::to(&safe_next(back.as_deref())).into_response();
-    let c = cookies::set(cookies::LANG, lang, Some(365 * 86_400), state.config.auth.secure_cookies);
-    resp.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).expect("ascii"));
+    let c = cookies::set(
+        cookies::LANG,
+        lang,
+        Some(365 * 86_400),
+        state.config.auth.secure_cookies,
+    );
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&c).expect("ascii"),
+    );
     resp
 }
 
@@ -194,9 +293,21 @@ async fn api_login(
     actor: Actor,
     body: Result<Json<Credentials>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult<Response> {
-    let Json(c) = body.map_err(|e| AppError::bad("invalid_json", format!("Send JSON {{\"username\", \"password\"}}: {e}")))?;
+    let Json(c) = body.map_err(|e| {
+        AppError::bad(
+            "invalid_json",
+            format!("Send JSON {{\"username\", \"password\"}}: {e}"),
+        )
+    })?;
     let user = check_login(&state, &actor, &c.username, &c.password).await?;
-    let token = auth::create_session(&state.db, state.now(), user.id, SessionKind::Api, state.config.auth.session_days).await?;
+    let token = auth::create_session(
+        &state.db,
+        state.now(),
+        user.id,
+        SessionKind::Api,
+        state.config.auth.session_days,
+    )
+    .await?;
     Ok(Json(serde_json::json!({ "token": token, "user": user })).into_response())
 }
 
@@ -214,23 +325,39 @@ async fn api_me(actor: Actor) -> AppResult<Json<auth::User>> {
 
 async fn healthz(State(state): State<AppState>) -> Response {
     match sqlx::query("SELECT 1").execute(&state.db.pool).await {
-        Ok(_) => Json(serde_json::json!({ "status": "ok", "database": state.db.backend.name() })).into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "database unavailable" })))
+        Ok(_) => Json(serde_json::json!({ "status": "ok", "database": state.db.backend.name() }))
+            .into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "database unavailable" })),
+        )
             .into_response(),
     }
 }
 
 async fn metrics() -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::render()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::metrics::render(),
+    )
+        .into_response()
 }
 
 /// Counts responses and turns error responses into pages for browsers.
 pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let wants_json = req.uri().path().starts_with("/api/")
-        || req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.starts_with("application/json"));
+        || req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.starts_with("application/json"));
     let lang = Lang::from_cookie(cookies::get(req.headers(), cookies::LANG));
     let session = cookies::get(req.headers(), cookies::SESSION).map(str::to_string);
-    let csrf = req.extensions().get::<super::csrf::CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+    let csrf = req
+        .extensions()
+        .get::<super::csrf::CsrfToken>()
+        .map(|t| t.0.clone())
+        .unwrap_or_default();
     let resp = next.run(req).await;
     let status = resp.status();
     crate::metrics::record_status(status.as_u16());
@@ -238,8 +365,17 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     let info = match info {
         Some(i) => i,
         // Axum's own rejections (bad path, bad form) are plain text: give them the same shape.
-        None if status.is_client_error() && !wants_json && resp.headers().get(header::CONTENT_TYPE).is_none_or(|c| c.as_bytes().starts_with(b"text/plain")) => {
-            super::error::ErrorInfo { code: "bad_request", message: String::new() }
+        None if status.is_client_error()
+            && !wants_json
+            && resp
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_none_or(|c| c.as_bytes().starts_with(b"text/plain")) =>
+        {
+            super::error::ErrorInfo {
+                code: "bad_request",
+                message: String::new(),
+            }
         }
         None => return resp,
     };
@@ -247,7 +383,10 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         return resp;
     }
     let user = match &session {
-        Some(t) => auth::session_user(&state.db, state.now(), t).await.ok().flatten(),
+        Some(t) => auth::session_user(&state.db, state.now(), t)
+            .await
+            .ok()
+            .flatten(),
         None => None,
     };
     let headline = match status.as_u16() {
@@ -261,14 +400,28 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         _ => lang.pick("服务器出错了", "Something went wrong"),
     };
     let message = if info.message.is_empty() || info.code == "not_found" {
-        lang.pick("请检查链接或返回首页。", "Check the address or go back to the home page.").to_string()
+        lang.pick(
+            "请检查链接或返回首页。",
+            "Check the address or go back to the home page.",
+        )
+        .to_string()
     } else if info.code == "unauthorized" {
-        lang.pick("此操作需要登录。", "You need to sign in for this.").to_string()
+        lang.pick("此操作需要登录。", "You need to sign in for this.")
+            .to_string()
     } else {
         info.message
     };
-    let page = PageCtx { lang, user, csrf, title: headline.to_string() };
-    match render(&ErrorPage { page, headline: headline.to_string(), message }) {
+    let page = PageCtx {
+        lang,
+        user,
+        csrf,
+        title: headline.to_string(),
+    };
+    match render(&ErrorPage {
+        page,
+        headline: headline.to_string(),
+        message,
+    }) {
         Ok(mut html) => {
             *html.status_mut() = status;
             html

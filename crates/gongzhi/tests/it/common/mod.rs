@@ -45,19 +45,30 @@ pub async fn backends() -> Vec<Backend> {
 async fn sqlx_pg_ping() -> Result<(), String> {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
-    let mut c = tokio::time::timeout(Duration::from_secs(5), sqlx::AnyConnection::connect(PG_ADMIN_URL))
+    let mut c = tokio::time::timeout(
+        Duration::from_secs(5),
+        sqlx::AnyConnection::connect(PG_ADMIN_URL),
+    )
+    .await
+    .map_err(|_| "connection timed out".to_string())?
+    .map_err(|e| e.to_string())?;
+    sqlx::query("SELECT 1")
+        .execute(&mut c)
         .await
-        .map_err(|_| "connection timed out".to_string())?
         .map_err(|e| e.to_string())?;
-    sqlx::query("SELECT 1").execute(&mut c).await.map_err(|e| e.to_string())?;
     Ok(())
 }
 
 async fn pg_admin(sql: &str) {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
-    let mut c = sqlx::AnyConnection::connect(PG_ADMIN_URL).await.expect("connect to PostgreSQL");
-    sqlx::query(sql).execute(&mut c).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut c = sqlx::AnyConnection::connect(PG_ADMIN_URL)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(sql)
+        .execute(&mut c)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 pub fn tool_required(var: &str) -> bool {
@@ -73,7 +84,9 @@ pub fn have_soffice() -> bool {
 }
 
 pub fn which(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(name)).find(|p| p.is_file())
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
 }
 
 /// A server process plus everything it owns; dropping it kills the process and the database.
@@ -99,7 +112,10 @@ impl Server {
             Backend::Postgres => {
                 let name = format!("gz_test_{}_{}", std::process::id(), rand_suffix());
                 pg_admin(&format!("CREATE DATABASE {name}")).await;
-                (Some(format!("postgres://postgres@127.0.0.1:5432/{name}")), Some(name))
+                (
+                    Some(format!("postgres://postgres@127.0.0.1:5432/{name}")),
+                    Some(name),
+                )
             }
         };
         let mut s = Server {
@@ -108,7 +124,10 @@ impl Server {
             data,
             database_url,
             pg_db,
-            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             child: None,
         };
         s.run_cli(&["migrate"], None);
@@ -134,23 +153,36 @@ impl Server {
     pub fn run_cli(&self, args: &[&str], stdin: Option<&str>) -> String {
         use std::io::Write;
         let mut c = self.command(args);
-        c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = c.spawn().expect("spawn gongzhi");
         if let Some(input) = stdin {
-            child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(input.as_bytes())
+                .expect("write stdin");
         } else {
             drop(child.stdin.take());
         }
         let out = child.wait_with_output().expect("gongzhi output");
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "gongzhi {args:?} failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "gongzhi {args:?} failed: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         stdout
     }
 
     /// Starts (or restarts) the server process and waits for its "listening" line.
     pub fn spawn(&mut self) {
         let mut c = self.command(&["serve", "--addr", "127.0.0.1:0"]);
-        c.stdout(Stdio::piped()).stderr(Stdio::inherit()).stdin(Stdio::null());
+        c.stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .stdin(Stdio::null());
         let mut child = c.spawn().expect("spawn server");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
@@ -163,7 +195,9 @@ impl Server {
                 }
             }
         });
-        self.url = rx.recv_timeout(Duration::from_secs(60)).expect("server did not start within 60 s");
+        self.url = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("server did not start within 60 s");
         self.child = Some(child);
     }
 
@@ -176,7 +210,10 @@ impl Server {
     }
 
     pub fn add_user(&self, name: &str, role: &str) {
-        self.run_cli(&["user", "add", name, "--role", role, "--password-stdin"], Some(PASSWORD));
+        self.run_cli(
+            &["user", "add", name, "--role", role, "--password-stdin"],
+            Some(PASSWORD),
+        );
     }
 
     /// Creates the user and returns a bearer token for it.
@@ -197,8 +234,17 @@ impl Server {
         v["token"].as_str().expect("token").to_string()
     }
 
-    pub async fn upload(&self, token: &str, name: &str, bytes: Vec<u8>, extra: &[(&str, &str)]) -> (u16, Value) {
-        let mut form = multipart::Form::new().part("file", multipart::Part::bytes(bytes).file_name(name.to_string()));
+    pub async fn upload(
+        &self,
+        token: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        extra: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let mut form = multipart::Form::new().part(
+            "file",
+            multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
         for (k, v) in extra {
             form = form.text(k.to_string(), v.to_string());
         }
@@ -244,12 +290,17 @@ impl Server {
     pub async fn wait_converted(&self, token: &str, id: i64, limit: Duration) -> Value {
         let start = Instant::now();
         loop {
-            let (status, v) = self.get_json(Some(token), &format!("/api/v1/documents/{id}")).await;
+            let (status, v) = self
+                .get_json(Some(token), &format!("/api/v1/documents/{id}"))
+                .await;
             assert_eq!(status, 200, "document {id}: {v}");
             if v["status"] != "processing" {
                 return v;
             }
-            assert!(start.elapsed() < limit, "document {id} still processing after {limit:?}: {v}");
+            assert!(
+                start.elapsed() < limit,
+                "document {id} still processing after {limit:?}: {v}"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -257,11 +308,14 @@ impl Server {
     pub async fn db(&self) -> sqlx::AnyPool {
         use sqlx::any::AnyPoolOptions;
         sqlx::any::install_default_drivers();
-        let url = self
-            .database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", self.data.path().join("gongzhi.db").display()));
-        AnyPoolOptions::new().max_connections(1).connect(&url).await.expect("open test database")
+        let url = self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}", self.data.path().join("gongzhi.db").display())
+        });
+        AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .expect("open test database")
     }
 }
 
@@ -271,8 +325,13 @@ impl Drop for Server {
         if let Some(name) = self.pg_db.take() {
             // Best effort; a leftover test database is harmless.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
-                rt.block_on(pg_admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")));
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("rt");
+                rt.block_on(pg_admin(&format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )));
             })
             .join();
         }
@@ -282,7 +341,10 @@ impl Drop for Server {
 fn rand_suffix() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
     format!("{}_{}", N.fetch_add(1, Ordering::SeqCst), nanos)
 }
 
