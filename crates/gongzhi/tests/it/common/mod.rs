@@ -142,7 +142,7 @@ impl Server {
         if let Some(url) = &self.database_url {
             c.env("DATABASE_URL", url);
         }
-        c.env("RUST_LOG", "warn,gongzhi=info");
+        c.env("RUST_LOG", "warn");
         for (k, v) in &self.env {
             c.env(k, v);
         }
