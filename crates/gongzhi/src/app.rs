@@ -9,7 +9,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Every module's migrations, in the order their ids sort.
-const MIGRATIONS: &[&[platform::db::Migration]] = &[platform::MIGRATIONS, library::MIGRATIONS];
+const MIGRATIONS: &[&[platform::db::Migration]] = &[
+    platform::MIGRATIONS,
+    library::MIGRATIONS,
+    governance::MIGRATIONS,
+];
 
 /// Opens storage and database and applies migrations.
 pub async fn open(config: Config) -> anyhow::Result<AppState> {
@@ -30,6 +34,7 @@ pub async fn open(config: Config) -> anyhow::Result<AppState> {
 pub fn app(state: AppState) -> Router {
     let modules = Router::new()
         .merge(library::router(&state))
+        .merge(governance::router(&state))
         .route("/api/v1/openapi.json", get(openapi));
     platform::with_middleware(modules, state)
 }
@@ -47,11 +52,17 @@ pub fn openapi_document() -> serde_json::Value {
     {
         paths.extend(lib);
     }
+    if let (Some(paths), serde_json::Value::Object(gov)) =
+        (doc["paths"].as_object_mut(), governance::openapi_paths())
+    {
+        paths.extend(gov);
+    }
     doc
 }
 
 pub async fn serve(config: Config, addr: &str, demo: bool) -> anyhow::Result<()> {
     let state = open(config).await?;
+    library::start(&state).await?;
     let mut handlers = library::job_handlers(&state);
     handlers.shrink_to_fit();
     state.jobs.start(handlers);

@@ -110,6 +110,7 @@ pub async fn seed_if_empty(state: &AppState, addr: SocketAddr) -> anyhow::Result
         "Demo data: {} documents are converting in the background.",
         docs.len()
     );
+    let governance = governance::demo::seed(state, &mut demo_password).await?;
     println!("Demo accounts for http://{addr} (shown only now):");
     for (user, password) in &created {
         println!(
@@ -118,6 +119,9 @@ pub async fn seed_if_empty(state: &AppState, addr: SocketAddr) -> anyhow::Result
             user.role.as_str(),
             password
         );
+    }
+    for (username, password, scope) in &governance {
+        println!("  {username:<14} password: {password}   ({scope})");
     }
     Ok(())
 }

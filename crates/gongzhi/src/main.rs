@@ -56,10 +56,15 @@ enum Command {
         #[arg(long)]
         category: Option<String>,
     },
-    /// Rebuild the search index (arrives with library search).
+    /// Rebuild the search index from the database (with the server stopped).
     Reindex,
     /// Verify the audit log's hash chain.
     AuditCheck,
+    /// Governance: give USERNAME a role on the unit with code CODE (and its subtree).
+    Gov {
+        #[command(subcommand)]
+        command: GovCommand,
+    },
     /// (internal) Convert one file in a bounded child process.
     #[command(hide = true)]
     ConvertChild {
@@ -77,6 +82,18 @@ enum Command {
         soffice: Option<PathBuf>,
         #[arg(long)]
         profile_dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum GovCommand {
+    /// `gongzhi gov grant USERNAME --unit CODE --role worker|unit_admin|viewer`
+    Grant {
+        username: String,
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        role: String,
     },
 }
 
@@ -172,11 +189,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             r#as,
             category,
         } => import::run(config, &dir, &r#as, category).await,
-        Command::Reindex => {
-            anyhow::bail!(
-                "not yet: the search index arrives with library search (issue 3); there is nothing to rebuild"
-            )
-        }
+        Command::Reindex => reindex(config).await,
         Command::AuditCheck => {
             let state = app::open(config).await?;
             match platform::audit::verify(&state.db).await? {
@@ -187,6 +200,59 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(seq) => anyhow::bail!("audit log broken at entry {seq}"),
             }
         }
+        Command::Gov {
+            command:
+                GovCommand::Grant {
+                    username,
+                    unit,
+                    role,
+                },
+        } => {
+            let role = governance::model::MemberRole::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("role must be viewer, worker or unit_admin"))?;
+            let state = app::open(config).await?;
+            let unit = governance::model::find_unit_by_code(&state.db, &unit)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no unit has the code {unit}"))?;
+            let user = governance::service::user_id_by_name(&state.db, &username)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no account named {username}"))?;
+            governance::service::grant_role(&state.db, state.now(), None, user, &unit, role)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{username} is now {} of {} ({})",
+                role.as_str(),
+                unit.name,
+                unit.code
+            );
+            Ok(())
+        }
         Command::ConvertChild { .. } => unreachable!("handled before the runtime starts"),
     }
+}
+
+/// Rebuilds the library's search index with a progress bar.
+async fn reindex(config: platform::config::Config) -> anyhow::Result<()> {
+    let state = app::open(config).await?;
+    let dir = library::search::index_dir(&state.config.data_dir);
+    let (index, _) = library::search::SearchIndex::open(&dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the index in {} (is the server running? stop it first): {e}",
+            dir.display()
+        )
+    })?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} documents")
+            .expect("valid template"),
+    );
+    let n = library::search::follow::rebuild(&state, &index, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await?;
+    bar.finish();
+    println!("indexed {n} published documents into {}", dir.display());
+    Ok(())
 }

@@ -7,6 +7,8 @@ pub mod convert_job;
 pub mod error;
 pub mod model;
 pub mod pages;
+pub mod search;
+pub mod search_api;
 pub mod service;
 pub mod upload;
 
@@ -27,6 +29,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(api::router(limit))
         .merge(pages::router(limit))
+        .merge(search_api::router())
+}
+
+/// Opens the search index (rebuilding it if missing or unreadable) and starts following
+/// the event log; call once before serving.
+pub async fn start(state: &AppState) -> anyhow::Result<()> {
+    let index = search::follow::start(state).await?;
+    state.attach(index);
+    Ok(())
 }
 
 pub fn job_handlers(state: &AppState) -> HashMap<&'static str, Arc<dyn JobHandler>> {

@@ -120,6 +120,8 @@ struct HomePage {
     newest: Vec<Card>,
     popular: Vec<Card>,
     categories: Vec<CatLink>,
+    recent: Vec<crate::search_api::RecentDownload>,
+    week: Vec<(i64, String, i64)>,
 }
 
 async fn home(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
@@ -140,11 +142,15 @@ async fn home(State(state): State<AppState>, actor: Actor) -> LibResult<Response
     )
     .await?;
     let cats = model::categories(&state.db).await?;
+    let recent = crate::search_api::recent(&state, 8).await?;
+    let week = crate::search_api::popular_week(&state, 8).await?;
     let page = actor.page(actor.lang.pick("文库首页", "Library"));
     Ok(render(&HomePage {
         newest: cards(&actor, &newest),
         popular: cards(&actor, &popular),
         categories: cat_links(&actor, &cats),
+        recent,
+        week,
         page,
     })?)
 }
@@ -203,6 +209,7 @@ struct DocumentPage {
     allowed: i64,
     can_download: bool,
     signed_in: bool,
+    related: Vec<(i64, String)>,
 }
 
 #[derive(Deserialize)]
@@ -242,6 +249,13 @@ async fn document(
     )
     .is_ok()
         && doc.status == Status::Ready;
+    let related = if doc.status == Status::Ready {
+        crate::search_api::related(&state, doc.id, &doc.title)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     Ok(render(&DocumentPage {
         page: actor.page(doc.title.clone()),
         size: format_bytes(doc.size_bytes),
@@ -254,6 +268,7 @@ async fn document(
         shown,
         allowed,
         can_download,
+        related,
         doc,
     })?)
 }

@@ -16,6 +16,7 @@
       for (var n = shown + 1; n <= until; n++) {
         var fig = document.createElement("figure");
         fig.className = "page";
+        fig.id = "page-" + n;
         var img = document.createElement("img");
         img.src = "/api/v1/documents/" + doc + "/pages/" + n;
         img.alt = zh ? "第" + n + "页" : "Page " + n;

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod logging;
 pub mod metrics;
 pub mod outbox;
+pub mod search;
 pub mod storage;
 pub mod web;
 
@@ -46,6 +47,7 @@ pub async fn open(
         jobs,
         limiter,
         converter_exe,
+        ext: Default::default(),
     })))
 }
 

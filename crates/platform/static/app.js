@@ -6,4 +6,37 @@
     var msg = ev.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) ev.preventDefault();
   });
+
+  // Title suggestions under any search box marked data-suggest.
+  Array.prototype.forEach.call(document.querySelectorAll("input[data-suggest]"), function (input) {
+    var list = document.createElement("ul");
+    list.className = "suggest";
+    list.hidden = true;
+    list.setAttribute("role", "listbox");
+    input.parentNode.appendChild(list);
+    var timer = null;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var q = input.value.trim();
+      if (!q) { list.hidden = true; return; }
+      timer = setTimeout(function () {
+        fetch("/api/v1/search/suggest?q=" + encodeURIComponent(q))
+          .then(function (r) { return r.json(); })
+          .then(function (d) {
+            list.textContent = "";
+            (d.items || []).forEach(function (it) {
+              var li = document.createElement("li");
+              var a = document.createElement("a");
+              a.href = "/documents/" + it.id;
+              a.textContent = it.title;
+              li.appendChild(a);
+              list.appendChild(li);
+            });
+            list.hidden = !(d.items && d.items.length);
+          })
+          .catch(function () { list.hidden = true; });
+      }, 150);
+    });
+    input.addEventListener("blur", function () { setTimeout(function () { list.hidden = true; }, 200); });
+  });
 })();

@@ -5,5 +5,7 @@ mod common;
 
 mod accounts;
 mod browser;
+mod governance;
 mod library;
 mod restart;
+mod search;

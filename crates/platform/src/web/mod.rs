@@ -32,6 +32,10 @@ pub struct Inner {
     pub limiter: LoginLimiter,
     /// The binary re-executed to convert files in a bounded child process.
     pub converter_exe: PathBuf,
+    /// Services that modules attach at start-up (a search index, …), by type.
+    pub ext: std::sync::RwLock<
+        std::collections::HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>,
+    >,
 }
 
 #[derive(Clone)]
@@ -47,6 +51,21 @@ impl Deref for AppState {
 impl AppState {
     pub fn now(&self) -> i64 {
         self.clock.now_ms()
+    }
+
+    /// A service a module attached with [`AppState::attach`].
+    pub fn ext<T: std::any::Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        let map = self.ext.read().expect("ext lock");
+        map.get(&std::any::TypeId::of::<T>())
+            .cloned()
+            .and_then(|v| v.downcast::<T>().ok())
+    }
+
+    pub fn attach<T: std::any::Any + Send + Sync>(&self, value: Arc<T>) {
+        self.ext
+            .write()
+            .expect("ext lock")
+            .insert(std::any::TypeId::of::<T>(), value);
     }
 }
 

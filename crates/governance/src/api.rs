@@ -1,0 +1,379 @@
+//! Governance's JSON API under /api/v1/gov. Every handler goes through `authorize`
+//! (directly or via `service`); lists are filtered by the actor's scope.
+
+use crate::authz::{Action, GovActor, Scope, authorize};
+use crate::error::{GovError, GovResult};
+use crate::model::{self, HubRole, MemberRole, Org, OrgFilter, OrgType, Unit, UnitId};
+use crate::service::{self, OrgInput, UnitInput};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use platform::AppState;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/gov/me", get(me))
+        .route("/api/v1/gov/units", get(list_units).post(create_unit))
+        .route("/api/v1/gov/units/{id}", get(show_unit))
+        .route("/api/v1/gov/orgs", get(list_orgs).post(create_org))
+        .route("/api/v1/gov/orgs/{id}", get(show_org).put(update_org))
+        .route("/api/v1/gov/hub", get(hub))
+        .route("/api/v1/gov/memberships", post(grant))
+}
+
+fn json_body<T>(body: Result<Json<T>, JsonRejection>, shape: &str) -> GovResult<T> {
+    body.map(|Json(v)| v).map_err(|e| {
+        GovError::invalid(
+            "invalid_json",
+            "body",
+            format!("请求体须为 JSON（{shape}）：{}", e.body_text()),
+            format!("send a JSON object ({shape}): {}", e.body_text()),
+        )
+    })
+}
+
+pub fn parse_id(raw: &str) -> GovResult<i64> {
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(GovError::NotFound)
+}
+
+async fn me(State(_state): State<AppState>, actor: GovActor) -> GovResult<Json<Value>> {
+    let user = actor.user.clone().ok_or(GovError::SignIn)?;
+    Ok(Json(json!({
+        "user": user,
+        "platform_admin": actor.is_platform_admin(),
+        "grants": actor.grants,
+    })))
+}
+
+fn unit_json(u: &Unit, org_count: Option<i64>) -> Value {
+    let mut v = serde_json::to_value(u).unwrap_or(Value::Null);
+    if let Some(n) = org_count {
+        v["org_count"] = json!(n);
+    }
+    v
+}
+
+async fn list_units(State(state): State<AppState>, actor: GovActor) -> GovResult<Json<Value>> {
+    authorize(&actor, Action::View, &Scope::Anywhere)?;
+    let units = model::list_units(&state.db, &actor.scope()).await?;
+    let items: Vec<Value> = units.iter().map(|u| unit_json(u, None)).collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+async fn show_unit(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+) -> GovResult<Json<Value>> {
+    let unit = service::load_unit(&state, &actor, UnitId(parse_id(&id)?), Action::View).await?;
+    let subtree = OrgFilter {
+        unit: Some(unit.path.clone()),
+        ..OrgFilter::default()
+    };
+    let orgs = model::count_orgs(&state.db, &actor.scope(), &subtree).await?;
+    let children: Vec<Value> = model::children(&state.db, unit.id)
+        .await?
+        .iter()
+        .map(|c| unit_json(c, None))
+        .collect();
+    let mut v = unit_json(&unit, Some(orgs));
+    v["orgs_per_10k"] = json!(model::per_10k(orgs, unit.residents));
+    v["children"] = json!(children);
+    Ok(Json(v))
+}
+
+async fn create_unit(
+    State(state): State<AppState>,
+    actor: GovActor,
+    body: Result<Json<UnitInput>, JsonRejection>,
+) -> GovResult<Response> {
+    let input = json_body(
+        body,
+        "parent_id, kind, name, code, households, residents, party_*",
+    )?;
+    let unit = service::create_unit(&state, &actor, &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/api/v1/gov/units/{}", unit.id))],
+        Json(unit_json(&unit, None)),
+    )
+        .into_response())
+}
+
+/// Directory filters as they arrive in a query string (empty values mean "any").
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct DirQuery {
+    #[serde(rename = "type")]
+    pub org_type: Option<String>,
+    pub role: Option<String>,
+    pub hub: Option<String>,
+    pub field: Option<String>,
+    pub unit: Option<String>,
+    pub q: Option<String>,
+    pub brand: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+fn nonempty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl DirQuery {
+    /// Parses the filters; a unit filter must be within the actor's scope.
+    pub async fn filter(&self, state: &AppState, actor: &GovActor) -> GovResult<OrgFilter> {
+        let bad = |field: &'static str, zh: &str, en: &str| {
+            GovError::invalid("invalid_filter", field, zh.to_string(), en.to_string())
+        };
+        let org_type = match nonempty(&self.org_type) {
+            None => None,
+            Some(s) => Some(OrgType::parse(s).ok_or_else(|| {
+                bad(
+                    "type",
+                    "类型筛选须为 social_group、social_service_agency 或 foundation。",
+                    "type must be social_group, social_service_agency or foundation",
+                )
+            })?),
+        };
+        let hub_role = match nonempty(&self.role) {
+            None => None,
+            Some(s) => Some(HubRole::parse(s).ok_or_else(|| {
+                bad(
+                    "role",
+                    "角色筛选须为 federation、hub 或 member。",
+                    "role must be federation, hub or member",
+                )
+            })?),
+        };
+        let hub_id = match nonempty(&self.hub) {
+            None => None,
+            Some(s) => Some(s.parse::<i64>().map_err(|_| {
+                bad(
+                    "hub",
+                    "枢纽筛选须为组织编号。",
+                    "hub must be an organisation id",
+                )
+            })?),
+        };
+        let field = match nonempty(&self.field) {
+            None => None,
+            Some(s) if model::is_field(s) => Some(s.to_string()),
+            Some(_) => {
+                return Err(bad("field", "未知的服务领域。", "unknown service field"));
+            }
+        };
+        let unit = match nonempty(&self.unit) {
+            None => None,
+            Some(s) => {
+                let id = UnitId::parse(s).ok_or(GovError::NotFound)?;
+                Some(
+                    service::load_unit(state, actor, id, Action::View)
+                        .await?
+                        .path,
+                )
+            }
+        };
+        Ok(OrgFilter {
+            org_type,
+            hub_role,
+            hub_id,
+            field,
+            unit,
+            name: nonempty(&self.q).map(|s| s.chars().take(100).collect()),
+            brand: nonempty(&self.brand).is_some_and(|b| b == "1" || b == "true"),
+        })
+    }
+
+    pub fn page(&self) -> i64 {
+        nonempty(&self.page)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1i64)
+            .clamp(1, 100_000)
+    }
+
+    pub fn per_page(&self, default: i64) -> i64 {
+        nonempty(&self.per_page)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(default)
+            .clamp(1, 200)
+    }
+}
+
+async fn list_orgs(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Query(q): Query<DirQuery>,
+) -> GovResult<Json<Value>> {
+    authorize(&actor, Action::View, &Scope::Anywhere)?;
+    let filter = q.filter(&state, &actor).await?;
+    let (page, per_page) = (q.page(), q.per_page(50));
+    let scope = actor.scope();
+    let total = model::count_orgs(&state.db, &scope, &filter).await?;
+    let items =
+        model::list_orgs(&state.db, &scope, &filter, per_page, (page - 1) * per_page).await?;
+    Ok(Json(json!({
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        "items": items,
+    })))
+}
+
+async fn show_org(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+) -> GovResult<Json<Org>> {
+    Ok(Json(
+        service::load_org(&state, &actor, parse_id(&id)?, Action::View).await?,
+    ))
+}
+
+async fn create_org(
+    State(state): State<AppState>,
+    actor: GovActor,
+    body: Result<Json<OrgInput>, JsonRejection>,
+) -> GovResult<Response> {
+    authorize(&actor, Action::EditOrg, &Scope::Anywhere)?;
+    let input = json_body(body, "see the OrgInput schema")?;
+    let draft = service::validate(&input, state.now())?;
+    let id = service::create_org(&state, &actor, &draft).await?;
+    let org = model::find_org(&state.db, id)
+        .await?
+        .ok_or(GovError::NotFound)?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/api/v1/gov/orgs/{id}"))],
+        Json(org),
+    )
+        .into_response())
+}
+
+async fn update_org(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+    body: Result<Json<OrgInput>, JsonRejection>,
+) -> GovResult<Json<Org>> {
+    let id = parse_id(&id)?;
+    // Out-of-scope records are 404 before the body is even looked at.
+    service::load_org(&state, &actor, id, Action::EditOrg).await?;
+    let input = json_body(body, "see the OrgInput schema")?;
+    let draft = service::validate(&input, state.now())?;
+    service::update_org(&state, &actor, id, &draft).await?;
+    Ok(Json(
+        model::find_org(&state.db, id)
+            .await?
+            .ok_or(GovError::NotFound)?,
+    ))
+}
+
+/// The 1+5+X structure as the actor may see it: the federation and hubs (by name), and
+/// per hub the number of member organisations within the actor's scope.
+pub async fn hub_structure(state: &AppState, actor: &GovActor) -> GovResult<HubStructure> {
+    authorize(actor, Action::View, &Scope::Anywhere)?;
+    let scope = actor.scope();
+    let refs = model::hub_refs(&state.db, &scope).await?;
+    let counts = model::member_counts(&state.db, &scope).await?;
+    let count_of = |id: i64| {
+        counts
+            .iter()
+            .find(|(h, _)| *h == id)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    };
+    let federation = refs
+        .iter()
+        .find(|r| r.hub_role == HubRole::Federation)
+        .map(|r| (r.id, r.name.clone()));
+    let hubs: Vec<HubEntry> = refs
+        .iter()
+        .filter(|r| r.hub_role == HubRole::Hub)
+        .map(|r| HubEntry {
+            id: r.id,
+            name: r.name.clone(),
+            members: count_of(r.id),
+            viewable: authorize(actor, Action::View, &Scope::Unit(&r.unit_path)).is_ok(),
+        })
+        .collect();
+    Ok(HubStructure { federation, hubs })
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct HubEntry {
+    pub id: i64,
+    pub name: String,
+    pub members: i64,
+    /// Whether the actor may open the hub's own record.
+    #[serde(skip)]
+    pub viewable: bool,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct HubStructure {
+    pub federation: Option<(i64, String)>,
+    pub hubs: Vec<HubEntry>,
+}
+
+async fn hub(State(state): State<AppState>, actor: GovActor) -> GovResult<Json<Value>> {
+    let s = hub_structure(&state, &actor).await?;
+    Ok(Json(json!({
+        "federation": s.federation.map(|(id, name)| json!({ "id": id, "name": name })),
+        "hubs": s.hubs,
+        "members": s.hubs.iter().map(|h| h.members).sum::<i64>(),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GrantBody {
+    username: String,
+    unit_id: Option<i64>,
+    unit_code: Option<String>,
+    role: String,
+}
+
+async fn grant(
+    State(state): State<AppState>,
+    actor: GovActor,
+    body: Result<Json<GrantBody>, JsonRejection>,
+) -> GovResult<Response> {
+    authorize(&actor, Action::Grant(MemberRole::Viewer), &Scope::Anywhere)?;
+    let b = json_body(body, "username, unit_id or unit_code, role")?;
+    let role = MemberRole::parse(&b.role).ok_or_else(|| {
+        GovError::invalid(
+            "invalid_role",
+            "role",
+            "角色须为 viewer、worker 或 unit_admin。",
+            "role must be viewer, worker or unit_admin",
+        )
+    })?;
+    let unit = match (b.unit_id, b.unit_code.as_deref()) {
+        (Some(id), _) => model::find_unit(&state.db, UnitId(id)).await?,
+        (None, Some(code)) => model::find_unit_by_code(&state.db, code).await?,
+        (None, None) => {
+            return Err(GovError::invalid(
+                "missing_field",
+                "unit_id",
+                "请给出单位编号 unit_id 或单位代码 unit_code。",
+                "give unit_id or unit_code",
+            ));
+        }
+    }
+    .ok_or(GovError::NotFound)?;
+    service::grant(&state, &actor, &b.username, unit.id, role).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "username": b.username.trim(), "unit_id": unit.id, "role": role })),
+    )
+        .into_response())
+}

@@ -1,0 +1,476 @@
+//! Governance's one authorisation function. Every handler asks [`authorize`] before it
+//! reads or changes anything; lists are filtered by [`GovActor::scope`], the same subtrees
+//! `authorize` accepts. Nothing else decides who may do what.
+//!
+//! A membership gives a role on a unit and so on its whole subtree: a community worker acts
+//! in their community and its grids, a street worker in all of the street's communities,
+//! the district's staff everywhere in the district. Platform admins see everything.
+
+use crate::model::{MemberRole, ScopeFilter, UnitId, UnitPath};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use platform::auth::Role;
+use platform::{Actor, AppError, AppState};
+use serde::Serialize;
+use std::ops::Deref;
+
+/// A role the actor holds on one unit.
+#[derive(Clone, Debug, Serialize)]
+pub struct Grant {
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    #[serde(skip)]
+    pub path: UnitPath,
+    pub role: MemberRole,
+}
+
+/// The platform's actor plus their governance memberships.
+#[derive(Clone, Debug)]
+pub struct GovActor {
+    pub base: Actor,
+    pub grants: Vec<Grant>,
+}
+
+impl Deref for GovActor {
+    type Target = Actor;
+    fn deref(&self) -> &Actor {
+        &self.base
+    }
+}
+
+impl GovActor {
+    pub fn is_platform_admin(&self) -> bool {
+        self.base.role() == Some(Role::Admin)
+    }
+
+    /// The subtrees this actor may see (outermost grants only; `None` = everything).
+    pub fn scope(&self) -> ScopeFilter {
+        if self.is_platform_admin() {
+            return ScopeFilter(None);
+        }
+        let mut roots: Vec<UnitPath> = Vec::new();
+        for g in &self.grants {
+            if !self.grants.iter().any(|o| g.path.strictly_below(&o.path))
+                && !roots.contains(&g.path)
+            {
+                roots.push(g.path.clone());
+            }
+        }
+        ScopeFilter(Some(roots))
+    }
+
+    /// The strongest role that covers `path` (held on it or on an ancestor).
+    pub fn role_on(&self, path: &UnitPath) -> Option<MemberRole> {
+        self.grants
+            .iter()
+            .filter(|g| g.path.contains(path))
+            .map(|g| g.role)
+            .max()
+    }
+
+    /// The subtrees in which the actor holds at least `role` (for form choices).
+    pub fn scope_with(&self, role: MemberRole) -> ScopeFilter {
+        if self.is_platform_admin() {
+            return ScopeFilter(None);
+        }
+        let mut roots: Vec<UnitPath> = Vec::new();
+        for g in self.grants.iter().filter(|g| g.role >= role) {
+            if !roots.contains(&g.path) {
+                roots.push(g.path.clone());
+            }
+        }
+        ScopeFilter(Some(roots))
+    }
+
+    pub fn can(&self, action: Action, target: &Scope) -> bool {
+        authorize(self, action, target).is_ok()
+    }
+}
+
+pub async fn load_grants(state: &AppState, user_id: i64) -> sqlx::Result<Vec<Grant>> {
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT m.unit_id, u.name, u.path, m.role FROM governance_memberships m \
+         JOIN governance_units u ON u.id = m.unit_id WHERE m.user_id = $1 ORDER BY u.path",
+    )
+    .bind(user_id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, name, path, role)| {
+            Some(Grant {
+                unit_id: UnitId(id),
+                unit_name: name,
+                path: UnitPath::parse(&path)?,
+                role: MemberRole::parse(&role)?,
+            })
+        })
+        .collect())
+}
+
+impl FromRequestParts<AppState> for GovActor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<GovActor, AppError> {
+        let base = Actor::from_request_parts(parts, state).await?;
+        let grants = match base.id() {
+            Some(id) => load_grants(state, id).await?,
+            None => Vec::new(),
+        };
+        Ok(GovActor { base, grants })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Read units, organisations and statistics (lists, detail pages, the hub view).
+    View,
+    /// See the name of a unit or hub above one's own (breadcrumbs, the hub an organisation
+    /// belongs to, the hubs one may attach to) — names only, never records.
+    Reference,
+    /// Download a list as a file.
+    Export,
+    /// Create or change organisation records.
+    EditOrg,
+    /// Make an organisation the federation or a hub, or take that role away.
+    DesignateHub,
+    /// Add units below a unit.
+    ManageUnits,
+    /// Create a new root unit (a district).
+    CreateDistrict,
+    /// Give someone this role on a unit.
+    Grant(MemberRole),
+}
+
+impl Action {
+    fn needs(self) -> MemberRole {
+        match self {
+            Action::View | Action::Reference => MemberRole::Viewer,
+            Action::Export | Action::EditOrg => MemberRole::Worker,
+            Action::DesignateHub
+            | Action::ManageUnits
+            | Action::CreateDistrict
+            | Action::Grant(_) => MemberRole::UnitAdmin,
+        }
+    }
+
+    fn why(self) -> &'static str {
+        match self {
+            Action::View | Action::Reference => "your role does not include viewing this",
+            Action::Export => {
+                "only workers and unit administrators export lists; viewers read them on screen"
+            }
+            Action::EditOrg => {
+                "only workers and unit administrators change organisation records; your role here is read-only"
+            }
+            Action::DesignateHub => {
+                "only administrators of the district choose its federation and hub organisations"
+            }
+            Action::ManageUnits => "only unit administrators add units",
+            Action::CreateDistrict => "only platform administrators create a district",
+            Action::Grant(_) => {
+                "only unit administrators give roles, and an administrator role only below their own unit"
+            }
+        }
+    }
+}
+
+/// What a request is about: the unit a resource belongs to, or governance as a whole.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope<'a> {
+    /// Governance as a whole: the home page, list pages (which are then filtered by the
+    /// actor's scope), "new" forms. Asks whether the actor may do this anywhere at all.
+    Anywhere,
+    /// A resource belonging to this unit: the unit itself, an organisation homed there.
+    Unit(&'a UnitPath),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Denied {
+    /// Sign in first.
+    SignIn,
+    /// Signed in but not allowed; the reason is shown.
+    Forbidden(&'static str),
+    /// Outside the actor's scope: answer as if it did not exist.
+    Hidden,
+}
+
+pub fn authorize(actor: &GovActor, action: Action, target: &Scope) -> Result<(), Denied> {
+    if actor.user.is_none() {
+        return Err(Denied::SignIn);
+    }
+    if actor.is_platform_admin() {
+        return Ok(());
+    }
+    if actor.grants.is_empty() {
+        return Err(Denied::Forbidden(
+            "you hold no role in any governance unit; ask your unit's administrator for one",
+        ));
+    }
+    let needs = action.needs();
+    match (action, target) {
+        (Action::CreateDistrict, _) => Err(Denied::Forbidden(action.why())),
+        (_, Scope::Anywhere) => {
+            let best = actor.grants.iter().map(|g| g.role).max();
+            if best.is_some_and(|r| r >= needs) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(action.why()))
+            }
+        }
+        (Action::Reference, Scope::Unit(path)) => {
+            // In a subtree, or an ancestor of one of the actor's units.
+            if actor
+                .grants
+                .iter()
+                .any(|g| g.path.contains(path) || path.contains(&g.path))
+            {
+                Ok(())
+            } else {
+                Err(Denied::Hidden)
+            }
+        }
+        (_, Scope::Unit(path)) => {
+            let Some(role) = actor.role_on(path) else {
+                return Err(Denied::Hidden);
+            };
+            // An administrator role is given only strictly below the giver's own unit, so
+            // nobody makes peers of themselves.
+            let role = if action == Action::Grant(MemberRole::UnitAdmin) {
+                actor
+                    .grants
+                    .iter()
+                    .filter(|g| path.strictly_below(&g.path))
+                    .map(|g| g.role)
+                    .max()
+            } else {
+                Some(role)
+            };
+            if role.is_some_and(|r| r >= needs) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(action.why()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use platform::auth::User;
+    use platform::web::Lang;
+
+    fn path(s: &str) -> UnitPath {
+        UnitPath::parse(s).unwrap()
+    }
+
+    fn actor(role: Option<Role>, grants: &[(&str, MemberRole)]) -> GovActor {
+        GovActor {
+            base: Actor {
+                user: role.map(|role| User {
+                    id: 5,
+                    username: "u".into(),
+                    display_name: "u".into(),
+                    role,
+                }),
+                lang: Lang::Zh,
+                csrf: String::new(),
+                ip: "127.0.0.1".into(),
+                session_token: None,
+            },
+            grants: grants
+                .iter()
+                .map(|(p, r)| Grant {
+                    unit_id: *path(p).ids().last().unwrap(),
+                    unit_name: String::new(),
+                    path: path(p),
+                    role: *r,
+                })
+                .collect(),
+        }
+    }
+
+    // District 1 → streets 2 and 3 → communities 4 (in 2) and 5 (in 3); grid 6 in 4.
+    const DISTRICT: &str = "/1/";
+    const STREET_A: &str = "/1/2/";
+    const COMM_A: &str = "/1/2/4/";
+    const GRID_A: &str = "/1/2/4/6/";
+    const COMM_B: &str = "/1/3/5/";
+
+    #[test]
+    fn anonymous_and_unscoped_members_get_nothing() {
+        let anon = actor(None, &[]);
+        assert_eq!(
+            authorize(&anon, Action::View, &Scope::Anywhere),
+            Err(Denied::SignIn)
+        );
+        assert_eq!(
+            authorize(&anon, Action::View, &Scope::Unit(&path(COMM_A))),
+            Err(Denied::SignIn)
+        );
+        let member = actor(Some(Role::Member), &[]);
+        assert!(matches!(
+            authorize(&member, Action::View, &Scope::Anywhere),
+            Err(Denied::Forbidden(_))
+        ));
+        // Library moderators hold no governance rights by that role.
+        let moderator = actor(Some(Role::Moderator), &[]);
+        assert!(matches!(
+            authorize(&moderator, Action::View, &Scope::Unit(&path(COMM_A))),
+            Err(Denied::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn a_community_worker_acts_in_their_community_only() {
+        let w = actor(Some(Role::Member), &[(COMM_A, MemberRole::Worker)]);
+        for p in [COMM_A, GRID_A] {
+            assert_eq!(authorize(&w, Action::View, &Scope::Unit(&path(p))), Ok(()));
+            assert_eq!(
+                authorize(&w, Action::EditOrg, &Scope::Unit(&path(p))),
+                Ok(())
+            );
+            assert_eq!(
+                authorize(&w, Action::Export, &Scope::Unit(&path(p))),
+                Ok(())
+            );
+        }
+        for p in [COMM_B, STREET_A, DISTRICT] {
+            for a in [Action::View, Action::EditOrg, Action::Export] {
+                assert_eq!(
+                    authorize(&w, a, &Scope::Unit(&path(p))),
+                    Err(Denied::Hidden),
+                    "{a:?} on {p}"
+                );
+            }
+        }
+        // Names of the units above (breadcrumbs, the district's hubs) are visible; B's are not.
+        assert_eq!(
+            authorize(&w, Action::Reference, &Scope::Unit(&path(DISTRICT))),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&w, Action::Reference, &Scope::Unit(&path(STREET_A))),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&w, Action::Reference, &Scope::Unit(&path(COMM_B))),
+            Err(Denied::Hidden)
+        );
+        assert!(matches!(
+            authorize(&w, Action::DesignateHub, &Scope::Unit(&path(COMM_A))),
+            Err(Denied::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn a_street_sees_its_communities_and_the_district_sees_all() {
+        let street = actor(Some(Role::Member), &[(STREET_A, MemberRole::Viewer)]);
+        assert_eq!(
+            authorize(&street, Action::View, &Scope::Unit(&path(COMM_A))),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&street, Action::View, &Scope::Unit(&path(COMM_B))),
+            Err(Denied::Hidden)
+        );
+        assert!(matches!(
+            authorize(&street, Action::EditOrg, &Scope::Unit(&path(COMM_A))),
+            Err(Denied::Forbidden(_))
+        ));
+        assert!(matches!(
+            authorize(&street, Action::Export, &Scope::Anywhere),
+            Err(Denied::Forbidden(_))
+        ));
+        let district = actor(Some(Role::Member), &[(DISTRICT, MemberRole::UnitAdmin)]);
+        for p in [DISTRICT, STREET_A, COMM_A, GRID_A, COMM_B] {
+            assert_eq!(
+                authorize(&district, Action::EditOrg, &Scope::Unit(&path(p))),
+                Ok(())
+            );
+        }
+        assert_eq!(
+            authorize(
+                &district,
+                Action::DesignateHub,
+                &Scope::Unit(&path(DISTRICT))
+            ),
+            Ok(())
+        );
+        assert!(matches!(
+            authorize(&district, Action::CreateDistrict, &Scope::Anywhere),
+            Err(Denied::Forbidden(_))
+        ));
+        let admin = actor(Some(Role::Admin), &[]);
+        assert_eq!(
+            authorize(&admin, Action::CreateDistrict, &Scope::Anywhere),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&admin, Action::EditOrg, &Scope::Unit(&path(COMM_B))),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn the_strongest_covering_grant_counts() {
+        let a = actor(
+            Some(Role::Member),
+            &[(STREET_A, MemberRole::Viewer), (COMM_A, MemberRole::Worker)],
+        );
+        assert_eq!(a.role_on(&path(GRID_A)), Some(MemberRole::Worker));
+        assert_eq!(a.role_on(&path(STREET_A)), Some(MemberRole::Viewer));
+        assert_eq!(a.role_on(&path(COMM_B)), None);
+        assert_eq!(
+            a.scope().0.unwrap(),
+            vec![path(STREET_A)],
+            "nested grants collapse to the outer subtree"
+        );
+        assert_eq!(
+            authorize(&a, Action::EditOrg, &Scope::Anywhere),
+            Ok(()),
+            "a worker somewhere may open the new-organisation form"
+        );
+    }
+
+    #[test]
+    fn administrator_roles_are_given_only_below_ones_own_unit() {
+        let street_admin = actor(Some(Role::Member), &[(STREET_A, MemberRole::UnitAdmin)]);
+        let at_comm = Scope::Unit(&path(COMM_A));
+        let at_street = Scope::Unit(&path(STREET_A));
+        assert_eq!(
+            authorize(
+                &street_admin,
+                Action::Grant(MemberRole::UnitAdmin),
+                &at_comm
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&street_admin, Action::Grant(MemberRole::Worker), &at_street),
+            Ok(())
+        );
+        assert!(matches!(
+            authorize(
+                &street_admin,
+                Action::Grant(MemberRole::UnitAdmin),
+                &at_street
+            ),
+            Err(Denied::Forbidden(_))
+        ));
+        assert_eq!(
+            authorize(
+                &street_admin,
+                Action::Grant(MemberRole::Viewer),
+                &Scope::Unit(&path(COMM_B))
+            ),
+            Err(Denied::Hidden)
+        );
+        let worker = actor(Some(Role::Member), &[(STREET_A, MemberRole::Worker)]);
+        assert!(matches!(
+            authorize(&worker, Action::Grant(MemberRole::Viewer), &at_comm),
+            Err(Denied::Forbidden(_))
+        ));
+    }
+}

@@ -1,0 +1,41 @@
+//! 社会治理 — the social-management system (SPEC G). This slice: the unit tree with scoped
+//! roles (G1) and the social-organisation registry in the "1+5+X" hub model (G2).
+
+pub mod api;
+pub mod authz;
+pub mod credit;
+pub mod demo;
+pub mod error;
+pub mod model;
+pub mod pages;
+pub mod service;
+pub mod svg;
+
+use axum::Router;
+use platform::AppState;
+
+pub const MIGRATIONS: &[platform::db::Migration] = &[platform::db::Migration {
+    id: "020_governance",
+    sql: include_str!("../migrations/001_governance.sql"),
+}];
+
+pub fn router(_state: &AppState) -> Router<AppState> {
+    Router::new().merge(api::router()).merge(pages::router())
+}
+
+/// Governance's part of the OpenAPI document.
+pub fn openapi_paths() -> serde_json::Value {
+    serde_json::from_str(include_str!("../openapi.json"))
+        .expect("governance openapi.json is valid JSON")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn openapi_paths_are_an_object_of_gov_paths() {
+        let v = super::openapi_paths();
+        let paths = v.as_object().expect("an object");
+        assert!(paths.keys().all(|k| k.starts_with("/api/v1/gov/")));
+        assert!(paths.contains_key("/api/v1/gov/orgs/{id}"));
+    }
+}

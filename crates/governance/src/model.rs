@@ -1,0 +1,827 @@
+//! Units, memberships and organisations as stored, their domain types, and the queries
+//! that read them. Every list query here takes the actor's scope as a [`ScopeFilter`].
+
+use crate::credit::CreditCode;
+use platform::db::Db;
+use platform::web::Lang;
+use serde::Serialize;
+use sqlx::Row;
+use std::fmt;
+
+/// The id of a unit in the tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct UnitId(pub i64);
+
+impl UnitId {
+    /// A path segment or query value that is a positive integer.
+    pub fn parse(raw: &str) -> Option<UnitId> {
+        raw.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(UnitId)
+    }
+}
+
+impl fmt::Display for UnitId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A materialised path of unit ids from the root, `/1/4/17/`. Unit X lies within unit Y
+/// exactly when Y's path is a prefix of X's.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct UnitPath(String);
+
+impl UnitPath {
+    pub fn root(id: UnitId) -> UnitPath {
+        UnitPath(format!("/{id}/"))
+    }
+
+    pub fn child(&self, id: UnitId) -> UnitPath {
+        UnitPath(format!("{}{id}/", self.0))
+    }
+
+    /// Only `/` + positive ids separated and ended by `/`.
+    pub fn parse(raw: &str) -> Option<UnitPath> {
+        let inner = raw.strip_prefix('/')?.strip_suffix('/')?;
+        if inner.is_empty() || !inner.split('/').all(|s| UnitId::parse(s).is_some()) {
+            return None;
+        }
+        Some(UnitPath(raw.to_string()))
+    }
+
+    /// Whether `other` is this unit or lies below it.
+    pub fn contains(&self, other: &UnitPath) -> bool {
+        other.0.starts_with(&self.0)
+    }
+
+    /// Whether this unit lies strictly below `other`.
+    pub fn strictly_below(&self, other: &UnitPath) -> bool {
+        self.0.len() > other.0.len() && other.contains(self)
+    }
+
+    /// The root (district) this path starts at.
+    pub fn root_path(&self) -> UnitPath {
+        let first = self.0[1..].split('/').next().unwrap_or("");
+        UnitPath(format!("/{first}/"))
+    }
+
+    /// Ids from the root down to this unit.
+    pub fn ids(&self) -> Vec<UnitId> {
+        self.0.split('/').filter_map(UnitId::parse).collect()
+    }
+
+    pub fn depth(&self) -> usize {
+        self.ids().len()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    District,
+    Street,
+    Community,
+    Grid,
+    Department,
+}
+
+impl UnitKind {
+    pub const ALL: [UnitKind; 5] = [
+        UnitKind::District,
+        UnitKind::Street,
+        UnitKind::Community,
+        UnitKind::Grid,
+        UnitKind::Department,
+    ];
+
+    pub fn parse(s: &str) -> Option<UnitKind> {
+        UnitKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitKind::District => "district",
+            UnitKind::Street => "street",
+            UnitKind::Community => "community",
+            UnitKind::Grid => "grid",
+            UnitKind::Department => "department",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            UnitKind::District => lang.pick("区", "District"),
+            UnitKind::Street => lang.pick("街道", "Street"),
+            UnitKind::Community => lang.pick("社区", "Community"),
+            UnitKind::Grid => lang.pick("网格", "Grid"),
+            UnitKind::Department => lang.pick("职能部门", "Department"),
+        }
+    }
+
+    /// The kind a parent of this kind must have (`None`: a root).
+    pub fn parent_kind(self) -> Option<UnitKind> {
+        match self {
+            UnitKind::District => None,
+            UnitKind::Street | UnitKind::Department => Some(UnitKind::District),
+            UnitKind::Community => Some(UnitKind::Street),
+            UnitKind::Grid => Some(UnitKind::Community),
+        }
+    }
+}
+
+/// A role held on a unit (and so on its whole subtree). Ordered by power.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberRole {
+    Viewer,
+    Worker,
+    UnitAdmin,
+}
+
+impl MemberRole {
+    pub fn parse(s: &str) -> Option<MemberRole> {
+        match s.trim() {
+            "viewer" => Some(MemberRole::Viewer),
+            "worker" => Some(MemberRole::Worker),
+            "unit_admin" => Some(MemberRole::UnitAdmin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberRole::Viewer => "viewer",
+            MemberRole::Worker => "worker",
+            MemberRole::UnitAdmin => "unit_admin",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            MemberRole::Viewer => lang.pick("查看", "Viewer"),
+            MemberRole::Worker => lang.pick("工作人员", "Worker"),
+            MemberRole::UnitAdmin => lang.pick("单位管理员", "Unit admin"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Unit {
+    pub id: UnitId,
+    pub parent_id: Option<UnitId>,
+    pub path: UnitPath,
+    pub kind: UnitKind,
+    pub name: String,
+    pub code: String,
+    pub households: i64,
+    pub residents: i64,
+    pub party_org_name: String,
+    pub party_secretary: String,
+    pub party_members: i64,
+}
+
+const UNIT_COLUMNS: &str = "u.id, u.parent_id, u.path, u.kind, u.name, u.code, u.households, u.residents, \
+    u.party_org_name, u.party_secretary, u.party_members";
+
+fn unit_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Unit> {
+    let path: String = row.try_get(2)?;
+    let kind: String = row.try_get(3)?;
+    let bad = |what: &str| sqlx::Error::Decode(format!("governance_units: bad {what}").into());
+    Ok(Unit {
+        id: UnitId(row.try_get(0)?),
+        parent_id: row.try_get::<Option<i64>, _>(1)?.map(UnitId),
+        path: UnitPath::parse(&path).ok_or_else(|| bad("path"))?,
+        kind: UnitKind::parse(&kind).ok_or_else(|| bad("kind"))?,
+        name: row.try_get(4)?,
+        code: row.try_get(5)?,
+        households: row.try_get(6)?,
+        residents: row.try_get(7)?,
+        party_org_name: row.try_get(8)?,
+        party_secretary: row.try_get(9)?,
+        party_members: row.try_get(10)?,
+    })
+}
+
+/// A bound query parameter of either type.
+#[derive(Clone, Debug)]
+pub enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// Builds `WHERE` clauses with numbered `$n` parameters.
+#[derive(Default)]
+pub struct Sql {
+    pub clauses: Vec<String>,
+    pub binds: Vec<Bind>,
+}
+
+impl Sql {
+    /// Adds a bind and returns its placeholder.
+    pub fn bind(&mut self, b: Bind) -> String {
+        self.binds.push(b);
+        format!("${}", self.binds.len())
+    }
+
+    pub fn push(&mut self, clause: String) {
+        self.clauses.push(clause);
+    }
+
+    pub fn where_clause(&self) -> String {
+        if self.clauses.is_empty() {
+            "1 = 1".into()
+        } else {
+            self.clauses.join(" AND ")
+        }
+    }
+
+    pub fn query<'q>(
+        &self,
+        sql: &'q str,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        let mut q = sqlx::query(sql);
+        for b in &self.binds {
+            q = match b {
+                Bind::Int(i) => q.bind(*i),
+                Bind::Text(s) => q.bind(s.clone()),
+            };
+        }
+        q
+    }
+}
+
+/// The subtrees an actor may see: `None` for everything (platform admins).
+#[derive(Clone, Debug)]
+pub struct ScopeFilter(pub Option<Vec<UnitPath>>);
+
+impl ScopeFilter {
+    /// Adds "the unit column's path lies in one of the subtrees" to `sql`.
+    pub fn apply(&self, sql: &mut Sql, path_col: &str) {
+        let Some(roots) = &self.0 else { return };
+        if roots.is_empty() {
+            sql.push("1 = 0".into());
+            return;
+        }
+        let parts: Vec<String> = roots
+            .iter()
+            .map(|r| {
+                let p = sql.bind(Bind::Text(r.as_str().to_string()));
+                format!("{path_col} LIKE {p} || '%'")
+            })
+            .collect();
+        sql.push(format!("({})", parts.join(" OR ")));
+    }
+
+    /// Adds "the unit lies in a subtree, or on the way down to one" (its ancestors):
+    /// what an actor may see by name, e.g. the hubs that serve their community.
+    pub fn apply_reference(&self, sql: &mut Sql, path_col: &str) {
+        let Some(roots) = &self.0 else { return };
+        if roots.is_empty() {
+            sql.push("1 = 0".into());
+            return;
+        }
+        let parts: Vec<String> = roots
+            .iter()
+            .map(|r| {
+                let p = sql.bind(Bind::Text(r.as_str().to_string()));
+                format!("({path_col} LIKE {p} || '%' OR {p} LIKE {path_col} || '%')")
+            })
+            .collect();
+        sql.push(format!("({})", parts.join(" OR ")));
+    }
+}
+
+pub async fn find_unit(db: &Db, id: UnitId) -> sqlx::Result<Option<Unit>> {
+    let sql = format!("SELECT {UNIT_COLUMNS} FROM governance_units u WHERE u.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id.0)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(unit_from_row).transpose()
+}
+
+pub async fn find_unit_by_code(db: &Db, code: &str) -> sqlx::Result<Option<Unit>> {
+    let sql = format!("SELECT {UNIT_COLUMNS} FROM governance_units u WHERE u.code = $1");
+    let row = sqlx::query(&sql)
+        .bind(code.trim())
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(unit_from_row).transpose()
+}
+
+/// Units within the scope, siblings in their display order (`sort`, then id).
+pub async fn list_units(db: &Db, scope: &ScopeFilter) -> sqlx::Result<Vec<Unit>> {
+    let mut sql = Sql::default();
+    scope.apply(&mut sql, "u.path");
+    let text = format!(
+        "SELECT {UNIT_COLUMNS} FROM governance_units u WHERE {} ORDER BY u.sort, u.id",
+        sql.where_clause()
+    );
+    let rows = sql.query(&text).fetch_all(&db.pool).await?;
+    rows.iter().map(unit_from_row).collect()
+}
+
+/// The children of a unit (all within the scope of whoever may see the unit).
+pub async fn children(db: &Db, id: UnitId) -> sqlx::Result<Vec<Unit>> {
+    let sql = format!(
+        "SELECT {UNIT_COLUMNS} FROM governance_units u WHERE u.parent_id = $1 ORDER BY u.sort, u.id"
+    );
+    let rows = sqlx::query(&sql).bind(id.0).fetch_all(&db.pool).await?;
+    rows.iter().map(unit_from_row).collect()
+}
+
+/// The named units (e.g. a unit's ancestors), in the order given.
+pub async fn units_by_ids(db: &Db, ids: &[UnitId]) -> sqlx::Result<Vec<Unit>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(u) = find_unit(db, *id).await? {
+            out.push(u);
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgType {
+    SocialGroup,
+    SocialServiceAgency,
+    Foundation,
+}
+
+impl OrgType {
+    pub const ALL: [OrgType; 3] = [
+        OrgType::SocialGroup,
+        OrgType::SocialServiceAgency,
+        OrgType::Foundation,
+    ];
+
+    pub fn parse(s: &str) -> Option<OrgType> {
+        OrgType::ALL.into_iter().find(|t| t.as_str() == s.trim())
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgType::SocialGroup => "social_group",
+            OrgType::SocialServiceAgency => "social_service_agency",
+            OrgType::Foundation => "foundation",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            OrgType::SocialGroup => lang.pick("社会团体", "Social group"),
+            OrgType::SocialServiceAgency => {
+                lang.pick("社会服务机构（民办非企业单位）", "Social service agency")
+            }
+            OrgType::Foundation => lang.pick("基金会", "Foundation"),
+        }
+    }
+}
+
+/// The place of an organisation in the "1+5+X" hub model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HubRole {
+    /// The "1": the district's social-organisation federation (at most one per district).
+    Federation,
+    /// One of the "5": a hub organisation.
+    Hub,
+    /// One of the "X": a member organisation attached to a hub.
+    Member,
+}
+
+impl HubRole {
+    pub const ALL: [HubRole; 3] = [HubRole::Federation, HubRole::Hub, HubRole::Member];
+
+    pub fn parse(s: &str) -> Option<HubRole> {
+        HubRole::ALL.into_iter().find(|t| t.as_str() == s.trim())
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HubRole::Federation => "federation",
+            HubRole::Hub => "hub",
+            HubRole::Member => "member",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            HubRole::Federation => lang.pick("社会组织联合会（1）", "Federation (1)"),
+            HubRole::Hub => lang.pick("枢纽型社会组织（5）", "Hub organisation (5)"),
+            HubRole::Member => lang.pick("会员组织（X）", "Member organisation (X)"),
+        }
+    }
+}
+
+/// The fixed vocabulary of service fields (服务领域).
+pub const SERVICE_FIELDS: &[(&str, &str, &str)] = &[
+    ("elderly", "养老服务", "Elderly care"),
+    ("children", "儿童青少年", "Children and youth"),
+    ("disability", "助残服务", "Disability support"),
+    ("community", "社区建设", "Community building"),
+    ("culture", "文体活动", "Culture and sports"),
+    ("education", "教育培训", "Education and training"),
+    ("health", "医疗健康", "Health"),
+    ("legal", "法律援助", "Legal aid"),
+    ("relief", "扶贫济困", "Relief"),
+    ("environment", "环境保护", "Environment"),
+    ("volunteering", "志愿服务", "Volunteering"),
+    ("mediation", "矛盾调解", "Mediation"),
+    ("employment", "就业创业", "Employment"),
+];
+
+pub fn field_label(code: &str, lang: Lang) -> String {
+    SERVICE_FIELDS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, zh, en)| lang.pick(zh, en).to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
+pub fn is_field(code: &str) -> bool {
+    SERVICE_FIELDS.iter().any(|(c, _, _)| *c == code)
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StaffProfile {
+    pub count: i64,
+    pub under_35: i64,
+    pub from_35_to_54: i64,
+    pub from_55: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Org {
+    pub id: i64,
+    pub name: String,
+    pub credit_code: String,
+    pub org_type: OrgType,
+    pub registered_on: String,
+    pub legal_rep: String,
+    pub address: String,
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    #[serde(skip)]
+    pub unit_path: UnitPath,
+    pub service_fields: Vec<String>,
+    pub staff: StaffProfile,
+    pub volunteers: i64,
+    pub contact_phone: String,
+    pub hub_role: HubRole,
+    pub hub_id: Option<i64>,
+    pub hub_name: Option<String>,
+    pub brand: bool,
+    pub leading_figure: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const ORG_COLUMNS: &str = "o.id, o.name, o.credit_code, o.org_type, o.registered_on, o.legal_rep, o.address, \
+    o.unit_id, u.name, u.path, o.staff_count, o.staff_under_35, o.staff_35_to_54, o.staff_55_plus, \
+    o.volunteers, o.contact_phone, o.hub_role, o.hub_id, h.name, o.brand, o.leading_figure, \
+    o.created_at, o.updated_at";
+
+const ORG_FROM: &str = "governance_orgs o JOIN governance_units u ON u.id = o.unit_id \
+    LEFT JOIN governance_orgs h ON h.id = o.hub_id";
+
+fn org_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Org> {
+    let bad = |what: &str| sqlx::Error::Decode(format!("governance_orgs: bad {what}").into());
+    let org_type: String = row.try_get(3)?;
+    let path: String = row.try_get(9)?;
+    let hub_role: String = row.try_get(16)?;
+    Ok(Org {
+        id: row.try_get(0)?,
+        name: row.try_get(1)?,
+        credit_code: row.try_get(2)?,
+        org_type: OrgType::parse(&org_type).ok_or_else(|| bad("org_type"))?,
+        registered_on: row.try_get(4)?,
+        legal_rep: row.try_get(5)?,
+        address: row.try_get(6)?,
+        unit_id: UnitId(row.try_get(7)?),
+        unit_name: row.try_get(8)?,
+        unit_path: UnitPath::parse(&path).ok_or_else(|| bad("path"))?,
+        service_fields: Vec::new(),
+        staff: StaffProfile {
+            count: row.try_get(10)?,
+            under_35: row.try_get(11)?,
+            from_35_to_54: row.try_get(12)?,
+            from_55: row.try_get(13)?,
+        },
+        volunteers: row.try_get(14)?,
+        contact_phone: row.try_get(15)?,
+        hub_role: HubRole::parse(&hub_role).ok_or_else(|| bad("hub_role"))?,
+        hub_id: row.try_get(17)?,
+        hub_name: row.try_get(18)?,
+        brand: row.try_get::<i64, _>(19)? != 0,
+        leading_figure: row.try_get(20)?,
+        created_at: row.try_get(21)?,
+        updated_at: row.try_get(22)?,
+    })
+}
+
+/// An organisation by id, whoever may see it (callers authorise against `unit_path`).
+pub async fn find_org(db: &Db, id: i64) -> sqlx::Result<Option<Org>> {
+    let sql = format!("SELECT {ORG_COLUMNS} FROM {ORG_FROM} WHERE o.id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
+    let Some(mut org) = row.as_ref().map(org_from_row).transpose()? else {
+        return Ok(None);
+    };
+    org.service_fields = org_fields(db, id).await?;
+    Ok(Some(org))
+}
+
+pub async fn org_fields(db: &Db, id: i64) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT field FROM governance_org_fields WHERE org_id = $1 ORDER BY field")
+            .bind(id)
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Directory filters; every one is optional and they combine with AND.
+#[derive(Clone, Debug, Default)]
+pub struct OrgFilter {
+    pub org_type: Option<OrgType>,
+    pub hub_role: Option<HubRole>,
+    pub hub_id: Option<i64>,
+    pub field: Option<String>,
+    /// The subtree of this unit (already authorised by the caller).
+    pub unit: Option<UnitPath>,
+    pub name: Option<String>,
+    pub brand: bool,
+}
+
+fn org_where(scope: &ScopeFilter, f: &OrgFilter) -> Sql {
+    let mut sql = Sql::default();
+    scope.apply(&mut sql, "u.path");
+    if let Some(t) = f.org_type {
+        let p = sql.bind(Bind::Text(t.as_str().into()));
+        sql.push(format!("o.org_type = {p}"));
+    }
+    if let Some(r) = f.hub_role {
+        let p = sql.bind(Bind::Text(r.as_str().into()));
+        sql.push(format!("o.hub_role = {p}"));
+    }
+    if let Some(h) = f.hub_id {
+        let p = sql.bind(Bind::Int(h));
+        sql.push(format!("(o.hub_id = {p} OR o.id = {p})"));
+    }
+    if let Some(field) = &f.field {
+        let p = sql.bind(Bind::Text(field.clone()));
+        sql.push(format!(
+            "EXISTS (SELECT 1 FROM governance_org_fields ff WHERE ff.org_id = o.id AND ff.field = {p})"
+        ));
+    }
+    if let Some(unit) = &f.unit {
+        let p = sql.bind(Bind::Text(unit.as_str().into()));
+        sql.push(format!("u.path LIKE {p} || '%'"));
+    }
+    if let Some(name) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        // A substring match; LIKE wildcards typed by the user are matched literally.
+        let escaped = name
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let p = sql.bind(Bind::Text(format!("%{escaped}%")));
+        sql.push(format!("o.name LIKE {p} ESCAPE '\\'"));
+    }
+    if f.brand {
+        sql.push("o.brand = 1".into());
+    }
+    sql
+}
+
+pub async fn count_orgs(db: &Db, scope: &ScopeFilter, f: &OrgFilter) -> sqlx::Result<i64> {
+    let sql = org_where(scope, f);
+    let text = format!(
+        "SELECT COUNT(*) FROM {ORG_FROM} WHERE {}",
+        sql.where_clause()
+    );
+    let row = sql.query(&text).fetch_one(&db.pool).await?;
+    row.try_get(0)
+}
+
+/// One page of the directory, federation and hubs first, then by name.
+pub async fn list_orgs(
+    db: &Db,
+    scope: &ScopeFilter,
+    f: &OrgFilter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Org>> {
+    let sql = org_where(scope, f);
+    let text = format!(
+        "SELECT {ORG_COLUMNS} FROM {ORG_FROM} WHERE {} \
+         ORDER BY CASE o.hub_role WHEN 'federation' THEN 0 WHEN 'hub' THEN 1 ELSE 2 END, o.name, o.id \
+         LIMIT {limit} OFFSET {offset}",
+        sql.where_clause()
+    );
+    let rows = sql.query(&text).fetch_all(&db.pool).await?;
+    let mut orgs: Vec<Org> = rows.iter().map(org_from_row).collect::<sqlx::Result<_>>()?;
+    attach_fields(db, &mut orgs).await?;
+    Ok(orgs)
+}
+
+async fn attach_fields(db: &Db, orgs: &mut [Org]) -> sqlx::Result<()> {
+    if orgs.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = orgs.iter().map(|o| o.id.to_string()).collect();
+    // Ids are integers we read ourselves, so inlining them is safe.
+    let text = format!(
+        "SELECT org_id, field FROM governance_org_fields WHERE org_id IN ({}) ORDER BY field",
+        ids.join(",")
+    );
+    let rows: Vec<(i64, String)> = sqlx::query_as(&text).fetch_all(&db.pool).await?;
+    for (id, field) in rows {
+        if let Some(o) = orgs.iter_mut().find(|o| o.id == id) {
+            o.service_fields.push(field);
+        }
+    }
+    Ok(())
+}
+
+/// A federation or hub, as a name others may pick or see.
+#[derive(Clone, Debug, Serialize)]
+pub struct HubRef {
+    pub id: i64,
+    pub name: String,
+    pub hub_role: HubRole,
+    pub unit_id: UnitId,
+    #[serde(skip)]
+    pub unit_path: UnitPath,
+}
+
+/// Federations and hubs an actor may see by name (in their subtrees or above them).
+pub async fn hub_refs(db: &Db, scope: &ScopeFilter) -> sqlx::Result<Vec<HubRef>> {
+    let mut sql = Sql::default();
+    scope.apply_reference(&mut sql, "u.path");
+    sql.push("o.hub_role IN ('federation', 'hub')".into());
+    let text = format!(
+        "SELECT o.id, o.name, o.hub_role, o.unit_id, u.path FROM governance_orgs o \
+         JOIN governance_units u ON u.id = o.unit_id WHERE {} \
+         ORDER BY CASE o.hub_role WHEN 'federation' THEN 0 ELSE 1 END, o.id",
+        sql.where_clause()
+    );
+    let rows = sql.query(&text).fetch_all(&db.pool).await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let role: String = row.try_get(2)?;
+        let path: String = row.try_get(4)?;
+        let (Some(hub_role), Some(unit_path)) = (HubRole::parse(&role), UnitPath::parse(&path))
+        else {
+            continue;
+        };
+        out.push(HubRef {
+            id: row.try_get(0)?,
+            name: row.try_get(1)?,
+            hub_role,
+            unit_id: UnitId(row.try_get(3)?),
+            unit_path,
+        });
+    }
+    Ok(out)
+}
+
+/// Per hub: how many member organisations within the scope are attached to it.
+pub async fn member_counts(db: &Db, scope: &ScopeFilter) -> sqlx::Result<Vec<(i64, i64)>> {
+    let mut sql = Sql::default();
+    scope.apply(&mut sql, "u.path");
+    sql.push("o.hub_role = 'member'".into());
+    let text = format!(
+        "SELECT o.hub_id, COUNT(*) FROM governance_orgs o JOIN governance_units u ON u.id = o.unit_id \
+         WHERE {} GROUP BY o.hub_id",
+        sql.where_clause()
+    );
+    let rows = sql.query(&text).fetch_all(&db.pool).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get::<Option<i64>, _>(0)?.unwrap_or(0), r.try_get(1)?)))
+        .collect()
+}
+
+/// Organisations homed directly at each unit within the scope.
+pub async fn org_counts_by_unit(db: &Db, scope: &ScopeFilter) -> sqlx::Result<Vec<(UnitId, i64)>> {
+    let mut sql = Sql::default();
+    scope.apply(&mut sql, "u.path");
+    let text = format!(
+        "SELECT o.unit_id, COUNT(*) FROM governance_orgs o JOIN governance_units u ON u.id = o.unit_id \
+         WHERE {} GROUP BY o.unit_id",
+        sql.where_clause()
+    );
+    let rows = sql.query(&text).fetch_all(&db.pool).await?;
+    rows.iter()
+        .map(|r| Ok((UnitId(r.try_get(0)?), r.try_get(1)?)))
+        .collect()
+}
+
+/// The validated content of an organisation record (create and update).
+#[derive(Clone, Debug)]
+pub struct OrgDraft {
+    pub name: String,
+    pub credit_code: CreditCode,
+    pub org_type: OrgType,
+    pub registered_on: String,
+    pub legal_rep: String,
+    pub address: String,
+    pub unit_id: UnitId,
+    pub service_fields: Vec<String>,
+    pub staff: StaffProfile,
+    pub volunteers: i64,
+    pub contact_phone: String,
+    pub hub_role: HubRole,
+    pub hub_id: Option<i64>,
+    pub brand: bool,
+    pub leading_figure: String,
+}
+
+/// Organisations per 10,000 residents, one decimal.
+pub fn per_10k(orgs: i64, residents: i64) -> String {
+    if residents <= 0 {
+        return "—".into();
+    }
+    format!("{:.1}", orgs as f64 * 10_000.0 / residents as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_contain_their_subtrees_only() {
+        let district = UnitPath::root(UnitId(1));
+        let street = district.child(UnitId(4));
+        let community = street.child(UnitId(17));
+        let other_street = district.child(UnitId(41));
+        assert_eq!(community.as_str(), "/1/4/17/");
+        assert!(district.contains(&community));
+        assert!(street.contains(&community));
+        assert!(community.contains(&community));
+        assert!(!community.contains(&street));
+        // `/1/4/` must not contain `/1/41/`: the trailing slash makes the prefix exact.
+        assert!(!street.contains(&other_street));
+        assert!(community.strictly_below(&street));
+        assert!(!street.strictly_below(&street));
+        assert_eq!(community.root_path(), district);
+        assert_eq!(community.ids(), vec![UnitId(1), UnitId(4), UnitId(17)]);
+        assert_eq!(community.depth(), 3);
+    }
+
+    #[test]
+    fn paths_are_parsed_strictly() {
+        assert!(UnitPath::parse("/1/4/").is_some());
+        for bad in [
+            "", "/", "//", "1/4/", "/1/4", "/1//4/", "/a/", "/0/", "/-1/",
+        ] {
+            assert!(UnitPath::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn unit_kinds_nest_in_four_tiers() {
+        assert_eq!(UnitKind::District.parent_kind(), None);
+        assert_eq!(UnitKind::Department.parent_kind(), Some(UnitKind::District));
+        assert_eq!(UnitKind::Grid.parent_kind(), Some(UnitKind::Community));
+        for k in UnitKind::ALL {
+            assert_eq!(UnitKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(UnitKind::parse("building"), None);
+    }
+
+    #[test]
+    fn scope_filter_builds_prefix_clauses() {
+        let mut sql = Sql::default();
+        ScopeFilter(Some(vec![
+            UnitPath::parse("/1/4/").unwrap(),
+            UnitPath::parse("/1/9/").unwrap(),
+        ]))
+        .apply(&mut sql, "u.path");
+        assert_eq!(
+            sql.where_clause(),
+            "(u.path LIKE $1 || '%' OR u.path LIKE $2 || '%')"
+        );
+        let mut none = Sql::default();
+        ScopeFilter(Some(vec![])).apply(&mut none, "u.path");
+        assert_eq!(none.where_clause(), "1 = 0");
+        let mut all = Sql::default();
+        ScopeFilter(None).apply(&mut all, "u.path");
+        assert_eq!(all.where_clause(), "1 = 1");
+    }
+
+    #[test]
+    fn density_per_10k() {
+        assert_eq!(per_10k(300, 210_000), "14.3");
+        assert_eq!(per_10k(3, 0), "—");
+    }
+}
