@@ -31,6 +31,18 @@ fn index(state: &AppState) -> LibResult<Arc<SearchIndex>> {
         .ok_or_else(|| LibraryError::Internal(anyhow::anyhow!("search index not attached")))
 }
 
+/// Runs `f` on the index off the async threads (tantivy work is synchronous).
+async fn with_index<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&SearchIndex) -> anyhow::Result<T> + Send + 'static,
+) -> LibResult<T> {
+    let index = index(state)?;
+    tokio::task::spawn_blocking(move || f(&index))
+        .await
+        .map_err(|e| LibraryError::Internal(e.into()))?
+        .map_err(LibraryError::Internal)
+}
+
 #[derive(Deserialize, Default, Clone)]
 pub struct SearchParams {
     #[serde(default)]
@@ -141,11 +153,7 @@ pub fn to_request(p: &SearchParams) -> LibResult<Request> {
 /// Runs the search off the async threads and drops anything the database no longer
 /// shows as published (the index may lag the database by a moment).
 pub async fn run(state: &AppState, req: Request) -> LibResult<(usize, Vec<Hit>)> {
-    let index = index(state)?;
-    let (total, hits) = tokio::task::spawn_blocking(move || index.search(&req))
-        .await
-        .map_err(|e| LibraryError::Internal(e.into()))?
-        .map_err(LibraryError::Internal)?;
+    let (total, hits) = with_index(state, move |i| i.search(&req)).await?;
     let visible = published_ids(state, hits.iter().map(|h| h.id)).await?;
     Ok((
         total,
@@ -194,11 +202,7 @@ async fn suggest(
     if p.q.chars().count() > query::MAX_QUERY_CHARS {
         return Err(LibraryError::BadField("the query is too long".into()));
     }
-    let index = index(&state)?;
-    let items = tokio::task::spawn_blocking(move || index.suggest(&p.q, 8))
-        .await
-        .map_err(|e| LibraryError::Internal(e.into()))?
-        .map_err(LibraryError::Internal)?;
+    let items = with_index(&state, move |i| i.suggest(&p.q, 8)).await?;
     let visible = published_ids(&state, items.iter().map(|i| i.0)).await?;
     let items: Vec<Value> = items
         .into_iter()
@@ -217,12 +221,8 @@ pub async fn related(state: &AppState, id: i64, title: &str) -> LibResult<Vec<(i
     .fetch_all(&state.db.pool)
     .await?;
     let text: String = text.into_iter().map(|t| t.0).collect::<Vec<_>>().join("\n");
-    let index = index(state)?;
     let title = title.to_string();
-    let items = tokio::task::spawn_blocking(move || index.related(id, &title, &text, 8))
-        .await
-        .map_err(|e| LibraryError::Internal(e.into()))?
-        .map_err(LibraryError::Internal)?;
+    let items = with_index(state, move |i| i.related(id, &title, &text, 8)).await?;
     let visible = published_ids(state, items.iter().map(|i| i.0)).await?;
     Ok(items
         .into_iter()

@@ -213,6 +213,10 @@ async fn health_metrics_openapi_and_language() {
         "/api/v1/documents/{id}/download",
         "/api/v1/documents/{id}/approve",
         "/api/v1/documents/{id}/reject",
+        "/api/v1/search",
+        "/api/v1/search/suggest",
+        "/api/v1/documents/{id}/related",
+        "/api/v1/downloads/recent",
     ] {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }

@@ -116,6 +116,17 @@ async fn check_login(
     }
 }
 
+/// Starts a browser session for `user_id` and sends the browser on to `to`.
+async fn signed_in_redirect(state: &AppState, user_id: i64, to: &str) -> AppResult<Response> {
+    let days = state.config.auth.session_days;
+    let token =
+        auth::create_session(&state.db, state.now(), user_id, SessionKind::Web, days).await?;
+    let mut resp = Redirect::to(to).into_response();
+    resp.headers_mut()
+        .append(header::SET_COOKIE, session_cookie(state, &token));
+    Ok(resp)
+}
+
 fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
     let age = state.config.auth.session_days * 86_400;
     HeaderValue::from_str(&cookies::set(
@@ -134,20 +145,7 @@ async fn login_form(
 ) -> AppResult<Response> {
     let next = safe_next(f.next.as_deref());
     match check_login(&state, &actor, &f.username, &f.password).await {
-        Ok(user) => {
-            let token = auth::create_session(
-                &state.db,
-                state.now(),
-                user.id,
-                SessionKind::Web,
-                state.config.auth.session_days,
-            )
-            .await?;
-            let mut resp = Redirect::to(&next).into_response();
-            resp.headers_mut()
-                .append(header::SET_COOKIE, session_cookie(&state, &token));
-            Ok(resp)
-        }
+        Ok(user) => signed_in_redirect(&state, user.id, &next).await,
         Err(e @ (AppError::Unauthorized | AppError::TooManyRequests(_))) => {
             let status = e.status();
             let error = match e {
@@ -209,20 +207,7 @@ async fn register_form(
     )
     .await
     {
-        Ok(user) => {
-            let token = auth::create_session(
-                &state.db,
-                state.now(),
-                user.id,
-                SessionKind::Web,
-                state.config.auth.session_days,
-            )
-            .await?;
-            let mut resp = Redirect::to("/").into_response();
-            resp.headers_mut()
-                .append(header::SET_COOKIE, session_cookie(&state, &token));
-            Ok(resp)
-        }
+        Ok(user) => signed_in_redirect(&state, user.id, "/").await,
         Err(CreateUserError::Db(e)) => Err(e.into()),
         Err(e) => {
             let message = match e {
