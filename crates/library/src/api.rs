@@ -22,7 +22,12 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         )
         .route("/api/v1/me/documents", get(list_mine))
-        .route("/api/v1/documents/{id}", get(show))
+        .route(
+            "/api/v1/documents/{id}",
+            get(show).patch(edit).delete(delete),
+        )
+        .route("/api/v1/documents/{id}/take-down", post(take_down))
+        .route("/api/v1/documents/{id}/restore", post(restore))
         .route("/api/v1/documents/{id}/pages/{n}", get(page_image))
         .route("/api/v1/documents/{id}/thumbnail", get(thumbnail))
         .route("/api/v1/documents/{id}/download", get(download))
@@ -58,6 +63,9 @@ pub fn doc_json(actor: &Actor, doc: &Document, tags: &[String], free_pages: u32)
     }
     if let Some(r) = &doc.reject_reason {
         v["reject_reason"] = json!(r);
+    }
+    if let Some(r) = &doc.takedown_reason {
+        v["takedown_reason"] = json!(r);
     }
     v
 }
@@ -197,14 +205,69 @@ struct RejectBody {
     reason: String,
 }
 
+type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
+
+fn json_body<T>(body: JsonBody<T>, shape: &str) -> LibResult<T> {
+    body.map(|Json(b)| b)
+        .map_err(|e| LibraryError::BadField(format!("send JSON {shape}: {e}")))
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    body: JsonBody<service::Edit>,
+) -> LibResult<Json<Value>> {
+    let e = json_body(
+        body,
+        "{\"title\", \"description\", \"category\", \"tags\": [], \"preview_pages\"}",
+    )?;
+    let doc = service::edit(&state, &actor, parse_id(&id)?, e).await?;
+    let tags = model::tags(&state.db, doc.id).await?;
+    Ok(Json(doc_json(
+        &actor,
+        &doc,
+        &tags,
+        service::free_pages(&state),
+    )))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> LibResult<StatusCode> {
+    service::delete(&state, &actor, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn take_down(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    body: JsonBody<RejectBody>,
+) -> LibResult<Json<Value>> {
+    let body = json_body(body, "{\"reason\": \"…\"}")?;
+    let doc = service::take_down(&state, &actor, parse_id(&id)?, &body.reason).await?;
+    Ok(Json(json!({ "id": doc.id, "status": doc.status })))
+}
+
+async fn restore(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> LibResult<Json<Value>> {
+    let doc = service::restore(&state, &actor, parse_id(&id)?).await?;
+    Ok(Json(json!({ "id": doc.id, "status": doc.status })))
+}
+
 async fn reject(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    body: Result<Json<RejectBody>, axum::extract::rejection::JsonRejection>,
+    body: JsonBody<RejectBody>,
 ) -> LibResult<Json<Value>> {
-    let Json(body) =
-        body.map_err(|e| LibraryError::BadField(format!("send JSON {{\"reason\": \"…\"}}: {e}")))?;
+    let body = json_body(body, "{\"reason\": \"…\"}")?;
     let doc = service::reject(&state, &actor, parse_id(&id)?, &body.reason).await?;
     Ok(Json(
         json!({ "id": doc.id, "status": doc.status, "reject_reason": doc.reject_reason }),

@@ -14,8 +14,12 @@ pub enum Action {
     /// Fetch the original file.
     Download,
     Upload,
-    /// Approve or reject an upload; see the review queue.
+    /// Approve or reject an upload; see the review queue; take down and restore.
     Moderate,
+    /// Change title, description, category, tags, preview size.
+    Edit,
+    /// Remove the document and its files for good.
+    Delete,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -85,6 +89,17 @@ pub fn authorize(
                         Ok(())
                     }
                 }
+                Action::Edit | Action::Delete => {
+                    if privileged {
+                        Ok(())
+                    } else if actor.user.is_none() {
+                        Err(Denied::SignIn)
+                    } else {
+                        Err(Denied::Forbidden(
+                            "only the uploader or a moderator may change this document",
+                        ))
+                    }
+                }
                 Action::Upload | Action::Moderate => unreachable!("handled above"),
             }
         }
@@ -134,6 +149,7 @@ mod tests {
             uploader_id: 7,
             uploader_name: String::new(),
             reject_reason: None,
+            takedown_reason: None,
             views: 0,
             downloads: 0,
             created_at: 0,
@@ -190,6 +206,42 @@ mod tests {
             Err(Denied::Hidden)
         );
         assert_eq!(authorize(&owner, Action::View, Some(&d), 5), Ok(()));
+    }
+
+    #[test]
+    fn only_owner_and_staff_edit_or_delete() {
+        let d = doc(Status::Ready, 3);
+        assert_eq!(
+            authorize(&actor(Some(7), Role::Member), Action::Edit, Some(&d), 5),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(
+                &actor(Some(3), Role::Moderator),
+                Action::Delete,
+                Some(&d),
+                5
+            ),
+            Ok(())
+        );
+        assert!(matches!(
+            authorize(&actor(Some(2), Role::Member), Action::Delete, Some(&d), 5),
+            Err(Denied::Forbidden(_))
+        ));
+        assert_eq!(
+            authorize(&actor(None, Role::Member), Action::Edit, Some(&d), 5),
+            Err(Denied::SignIn)
+        );
+        let hidden = doc(Status::TakenDown, 3);
+        assert_eq!(
+            authorize(
+                &actor(Some(2), Role::Member),
+                Action::Edit,
+                Some(&hidden),
+                5
+            ),
+            Err(Denied::Hidden)
+        );
     }
 
     #[test]

@@ -18,10 +18,16 @@ use platform::jobs::JobHandler;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub const MIGRATIONS: &[platform::db::Migration] = &[platform::db::Migration {
-    id: "010_library",
-    sql: include_str!("../migrations/001_library.sql"),
-}];
+pub const MIGRATIONS: &[platform::db::Migration] = &[
+    platform::db::Migration {
+        id: "010_library",
+        sql: include_str!("../migrations/001_library.sql"),
+    },
+    platform::db::Migration {
+        id: "011_library_takedown",
+        sql: include_str!("../migrations/002_takedown.sql"),
+    },
+];
 
 pub fn router(state: &AppState) -> Router<AppState> {
     // Room for the multipart framing around a file of the maximum size.

@@ -11,6 +11,7 @@ pub enum Status {
     Ready,
     Rejected,
     Failed,
+    TakenDown,
 }
 
 impl Status {
@@ -20,6 +21,7 @@ impl Status {
             "ready" => Status::Ready,
             "rejected" => Status::Rejected,
             "failed" => Status::Failed,
+            "taken_down" => Status::TakenDown,
             _ => Status::Processing,
         }
     }
@@ -30,6 +32,7 @@ impl Status {
             Status::Ready => "ready",
             Status::Rejected => "rejected",
             Status::Failed => "failed",
+            Status::TakenDown => "taken_down",
         }
     }
     pub fn label(self, lang: platform::web::Lang) -> &'static str {
@@ -39,6 +42,7 @@ impl Status {
             Status::Ready => lang.pick("已发布", "Published"),
             Status::Rejected => lang.pick("未通过", "Rejected"),
             Status::Failed => lang.pick("转换失败", "Conversion failed"),
+            Status::TakenDown => lang.pick("已下架", "Taken down"),
         }
     }
     /// CSS state colour.
@@ -47,7 +51,7 @@ impl Status {
             Status::Processing => "info",
             Status::PendingReview => "warn",
             Status::Ready => "ok",
-            Status::Rejected | Status::Failed => "bad",
+            Status::Rejected | Status::Failed | Status::TakenDown => "bad",
         }
     }
 }
@@ -76,6 +80,7 @@ pub struct Document {
     pub uploader_id: i64,
     pub uploader_name: String,
     pub reject_reason: Option<String>,
+    pub takedown_reason: Option<String>,
     pub views: i64,
     pub downloads: i64,
     pub created_at: i64,
@@ -89,7 +94,7 @@ pub struct Document {
 pub const DOC_COLUMNS: &str = "d.id, d.title, d.description, d.category_id, d.format, d.original_name, d.size_bytes, \
     d.status, d.error, d.pages, d.preview_pages, d.preview_kind, d.preview_note, d.thumb_key, d.thumb_mime, \
     d.progress_done, d.progress_total, d.uploader_id, u.display_name, d.reject_reason, d.views, d.downloads, \
-    d.created_at, d.published_at, d.sha256, d.auto_publish";
+    d.created_at, d.published_at, d.sha256, d.auto_publish, d.takedown_reason";
 
 pub const DOC_FROM: &str = "library_documents d JOIN platform_users u ON u.id = d.uploader_id";
 
@@ -116,6 +121,7 @@ pub fn doc_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Document> {
         uploader_id: row.try_get(17)?,
         uploader_name: row.try_get(18)?,
         reject_reason: row.try_get(19)?,
+        takedown_reason: row.try_get(26)?,
         views: row.try_get(20)?,
         downloads: row.try_get(21)?,
         created_at: row.try_get(22)?,

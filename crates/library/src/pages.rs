@@ -21,6 +21,9 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/documents/{id}/download", get(crate::api::download))
         .route("/documents/{id}/approve", post(approve_form))
         .route("/documents/{id}/reject", post(reject_form))
+        .route("/documents/{id}/take-down", post(take_down_form))
+        .route("/documents/{id}/restore", post(restore_form))
+        .route("/documents/{id}/delete", post(delete_form))
         .route(
             "/upload",
             get(upload_page)
@@ -384,4 +387,32 @@ async fn reject_form(
 ) -> LibResult<Response> {
     service::reject(&state, &actor, id, &f.reason).await?;
     Ok(redirect("/moderation"))
+}
+
+async fn take_down_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    Form(f): Form<RejectForm>,
+) -> LibResult<Response> {
+    service::take_down(&state, &actor, id, &f.reason).await?;
+    Ok(redirect(&format!("/documents/{id}")))
+}
+
+async fn restore_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> LibResult<Response> {
+    service::restore(&state, &actor, id).await?;
+    Ok(redirect(&format!("/documents/{id}")))
+}
+
+async fn delete_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> LibResult<Response> {
+    service::delete(&state, &actor, id).await?;
+    Ok(redirect("/me/uploads"))
 }

@@ -16,74 +16,138 @@ pub async fn load(state: &AppState, actor: &Actor, id: i64, action: Action) -> L
     doc.ok_or(LibraryError::NotFound)
 }
 
-pub async fn approve(state: &AppState, actor: &Actor, id: i64) -> LibResult<Document> {
-    authorize(actor, Action::Moderate, None, free_pages(state))?;
-    decide(state, actor, id, Status::Ready, None).await
+/// A moderation step: which status it leaves, which it enters, what it is called.
+struct Transition {
+    from: Status,
+    to: Status,
+    topic: &'static str,
+    audit: &'static str,
+    /// The column that keeps the moderator's reason, if the step takes one.
+    reason_column: Option<&'static str>,
 }
 
-pub async fn reject(state: &AppState, actor: &Actor, id: i64, reason: &str) -> LibResult<Document> {
-    authorize(actor, Action::Moderate, None, free_pages(state))?;
+const APPROVE: Transition = Transition {
+    from: Status::PendingReview,
+    to: Status::Ready,
+    topic: "library.document.published",
+    audit: "library.document.approve",
+    reason_column: None,
+};
+const REJECT: Transition = Transition {
+    from: Status::PendingReview,
+    to: Status::Rejected,
+    topic: "library.document.rejected",
+    audit: "library.document.reject",
+    reason_column: Some("reject_reason"),
+};
+const TAKE_DOWN: Transition = Transition {
+    from: Status::Ready,
+    to: Status::TakenDown,
+    topic: "library.document.taken_down",
+    audit: "library.document.take_down",
+    reason_column: Some("takedown_reason"),
+};
+const RESTORE: Transition = Transition {
+    from: Status::TakenDown,
+    to: Status::Ready,
+    topic: "library.document.published",
+    audit: "library.document.restore",
+    reason_column: None,
+};
+
+fn parse_reason(reason: &str) -> LibResult<&str> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
         return Err(LibraryError::BadField(
             "give a reason of 1 to 1000 characters; the uploader will see it".into(),
         ));
     }
-    decide(state, actor, id, Status::Rejected, Some(reason)).await
+    Ok(reason)
 }
 
-async fn decide(
+pub async fn approve(state: &AppState, actor: &Actor, id: i64) -> LibResult<Document> {
+    moderate(state, actor, id, &APPROVE, None).await
+}
+
+pub async fn reject(state: &AppState, actor: &Actor, id: i64, reason: &str) -> LibResult<Document> {
+    let reason = parse_reason(reason)?;
+    moderate(state, actor, id, &REJECT, Some(reason)).await
+}
+
+pub async fn take_down(
     state: &AppState,
     actor: &Actor,
     id: i64,
-    to: Status,
+    reason: &str,
+) -> LibResult<Document> {
+    let reason = parse_reason(reason)?;
+    moderate(state, actor, id, &TAKE_DOWN, Some(reason)).await
+}
+
+pub async fn restore(state: &AppState, actor: &Actor, id: i64) -> LibResult<Document> {
+    moderate(state, actor, id, &RESTORE, None).await
+}
+
+/// Moves a document from one status to the next, with its event and audit entry, in one
+/// transaction; refuses (409) when the document is not in the step's starting status.
+async fn moderate(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    step: &Transition,
     reason: Option<&str>,
 ) -> LibResult<Document> {
+    authorize(actor, Action::Moderate, None, free_pages(state))?;
     let reviewer = actor.require_user().map_err(|_| LibraryError::SignIn)?;
     let now = state.now();
+    let reason_set = match step.reason_column {
+        Some(col) => format!(", {col} = $6"),
+        None => String::new(),
+    };
+    let sql = format!(
+        "UPDATE library_documents SET status = $1, reviewer_id = $2, updated_at = $3, \
+         published_at = CASE WHEN $1 = 'ready' AND published_at IS NULL THEN $3 ELSE published_at END{reason_set} \
+         WHERE id = $4 AND status = $5"
+    );
     let mut tx = state.db.begin().await?;
-    let updated = sqlx::query(
-        "UPDATE library_documents SET status = $1, reject_reason = $2, reviewer_id = $3, updated_at = $4, \
-         published_at = CASE WHEN $1 = 'ready' THEN $4 ELSE published_at END \
-         WHERE id = $5 AND status = 'pending_review'",
-    )
-    .bind(to.as_str())
-    .bind(reason)
-    .bind(reviewer.id)
-    .bind(now)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() == 0 {
+    let mut q = sqlx::query(&sql)
+        .bind(step.to.as_str())
+        .bind(reviewer.id)
+        .bind(now)
+        .bind(id)
+        .bind(step.from.as_str());
+    if step.reason_column.is_some() {
+        q = q.bind(reason);
+    }
+    if q.execute(&mut *tx).await?.rows_affected() == 0 {
         drop(tx);
         return match model::find(&state.db, id).await? {
             None => Err(LibraryError::NotFound),
             Some(d) => Err(LibraryError::WrongState(format!(
-                "only documents awaiting review can be approved or rejected; this one is {}",
+                "this step needs a document that is {}; this one is {}",
+                step.from.as_str(),
                 d.status.as_str()
             ))),
         };
     }
-    let (topic, action) = match to {
-        Status::Ready => ("library.document.published", "library.document.approve"),
-        _ => ("library.document.rejected", "library.document.reject"),
-    };
     outbox::emit(
         &mut tx,
         now,
-        topic,
+        step.topic,
         id,
         serde_json::json!({ "reviewer": reviewer.id }),
     )
     .await?;
+    let subject = format!("document:{id}");
+    let detail = serde_json::json!({ "reason": reason });
     audit::append(
         &mut tx,
         audit::Entry {
             at: now,
             actor_id: Some(reviewer.id),
-            action,
-            subject: &format!("document:{id}"),
-            detail: serde_json::json!({ "reason": reason }),
+            action: step.audit,
+            subject: &subject,
+            detail,
         },
     )
     .await?;
@@ -91,6 +155,147 @@ async fn decide(
     model::find(&state.db, id)
         .await?
         .ok_or(LibraryError::NotFound)
+}
+
+/// Changes to a document's description, all optional.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Edit {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub category: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub preview_pages: Option<i64>,
+}
+
+pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResult<Document> {
+    let doc = load(state, actor, id, Action::Edit).await?;
+    let title = match e.title {
+        Some(t) => crate::upload::text_field("title", t, 200)?,
+        None => doc.title.clone(),
+    };
+    if title.is_empty() {
+        return Err(LibraryError::BadField("`title` cannot be empty".into()));
+    }
+    let description = match e.description {
+        Some(d) => crate::upload::text_field("description", d, 5000)?,
+        None => doc.description.clone(),
+    };
+    let category_id = match e.category.as_deref() {
+        None => doc.category_id,
+        Some("") => None,
+        Some(slug) => Some(crate::upload::category_id(state, slug).await?),
+    };
+    let preview_pages = match e.preview_pages {
+        Some(n) if !(0..=10_000).contains(&n) => {
+            return Err(LibraryError::BadField(
+                "`preview_pages` must be between 0 and 10000".into(),
+            ));
+        }
+        Some(n) => Some(n),
+        None => doc.preview_pages,
+    };
+    let tags = match e.tags {
+        Some(t) => Some(crate::upload::parse_tags(&t.join(","))?),
+        None => None,
+    };
+    let user = actor.require_user().map_err(|_| LibraryError::SignIn)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    sqlx::query(
+        "UPDATE library_documents SET title = $1, description = $2, category_id = $3, preview_pages = $4, updated_at = $5 \
+         WHERE id = $6",
+    )
+    .bind(&title)
+    .bind(&description)
+    .bind(category_id)
+    .bind(preview_pages)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(tags) = &tags {
+        sqlx::query("DELETE FROM library_document_tags WHERE document_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for tag in tags {
+            sqlx::query("INSERT INTO library_document_tags (document_id, tag) VALUES ($1, $2)")
+                .bind(id)
+                .bind(tag)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    outbox::emit(
+        &mut tx,
+        now,
+        "library.document.updated",
+        id,
+        serde_json::json!({ "by": user.id }),
+    )
+    .await?;
+    tx.commit().await?;
+    model::find(&state.db, id)
+        .await?
+        .ok_or(LibraryError::NotFound)
+}
+
+/// Removes a document, its pages and its files for good (the audit log keeps the fact).
+pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> LibResult<()> {
+    let doc = load(state, actor, id, Action::Delete).await?;
+    let user = actor.require_user().map_err(|_| LibraryError::SignIn)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    for table in [
+        "library_pages",
+        "library_document_tags",
+        "library_downloads",
+    ] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE document_id = $1"))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM library_documents WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    outbox::emit(
+        &mut tx,
+        now,
+        "library.document.deleted",
+        id,
+        serde_json::json!({ "by": user.id }),
+    )
+    .await?;
+    let subject = format!("document:{id}");
+    let detail = serde_json::json!({ "title": doc.title, "sha256": doc.sha256 });
+    audit::append(
+        &mut tx,
+        audit::Entry {
+            at: now,
+            actor_id: Some(user.id),
+            action: "library.document.delete",
+            subject: &subject,
+            detail,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    // Files go after the rows: a crash in between leaves unreachable files, never dangling rows.
+    for prefix in [format!("pages/{id}"), format!("thumbs/{id}")] {
+        state
+            .storage
+            .delete_prefix(&prefix)
+            .await
+            .map_err(|e| LibraryError::Internal(e.into()))?;
+    }
+    state
+        .storage
+        .delete(&format!("originals/{}", doc.sha256))
+        .await
+        .map_err(|e| LibraryError::Internal(e.into()))?;
+    Ok(())
 }
 
 /// Records a download and returns the original's bytes.

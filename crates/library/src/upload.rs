@@ -39,7 +39,7 @@ pub fn temp_dir(state: &AppState) -> std::io::Result<std::path::PathBuf> {
     Ok(dir)
 }
 
-fn text_field(name: &str, value: String, max_chars: usize) -> LibResult<String> {
+pub(crate) fn text_field(name: &str, value: String, max_chars: usize) -> LibResult<String> {
     let v = value.trim().to_string();
     if v.chars().count() > max_chars {
         return Err(LibraryError::BadField(format!(
@@ -236,14 +236,7 @@ pub async fn create(
         .map_err(|e| LibraryError::Unsupported(e.to_string()))?;
     let category_id = match &fields.category {
         None => None,
-        Some(slug) => Some(
-            sqlx::query_as::<_, (i64,)>("SELECT id FROM library_categories WHERE slug = $1")
-                .bind(slug)
-                .fetch_optional(&state.db.pool)
-                .await?
-                .ok_or_else(|| LibraryError::BadField(format!("unknown category `{slug}`")))?
-                .0,
-        ),
+        Some(slug) => Some(category_id(state, slug).await?),
     };
     let title = fields.title.clone().unwrap_or_else(|| {
         let stem = rec
@@ -329,6 +322,16 @@ pub async fn create(
         status: "processing".into(),
         duplicate: false,
     })
+}
+
+/// The id of the category with this slug, or a 400 naming the unknown slug.
+pub(crate) async fn category_id(state: &AppState, slug: &str) -> LibResult<i64> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM library_categories WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    row.map(|r| r.0)
+        .ok_or_else(|| LibraryError::BadField(format!("unknown category `{slug}`")))
 }
 
 async fn find_by_hash(state: &AppState, sha256: &str) -> LibResult<Option<Created>> {

@@ -50,10 +50,57 @@ impl Storage {
         self.store.head(&StorePath::from(key)).await.is_ok()
     }
 
+    /// Deletes every object under `prefix` (a document's pages, say).
+    pub async fn delete_prefix(&self, prefix: &str) -> object_store::Result<()> {
+        use futures_util::StreamExt;
+        let mut listing = self.store.list(Some(&StorePath::from(prefix)));
+        let mut keys = Vec::new();
+        while let Some(meta) = listing.next().await {
+            match meta {
+                Ok(m) => keys.push(m.location),
+                Err(object_store::Error::NotFound { .. }) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        for key in keys {
+            self.delete(key.as_ref()).await?;
+        }
+        Ok(())
+    }
+
     pub async fn delete(&self, key: &str) -> object_store::Result<()> {
         match self.store.delete(&StorePath::from(key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn put_get_and_delete_by_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Storage::local(dir.path()).unwrap();
+        s.put("pages/5/page-0001.png", Bytes::from_static(b"a"))
+            .await
+            .unwrap();
+        s.put("pages/5/page-0002.png", Bytes::from_static(b"b"))
+            .await
+            .unwrap();
+        s.put("pages/50/page-0001.png", Bytes::from_static(b"c"))
+            .await
+            .unwrap();
+        assert_eq!(s.get("pages/5/page-0002.png").await.unwrap().as_ref(), b"b");
+        s.delete_prefix("pages/5").await.unwrap();
+        assert!(!s.exists("pages/5/page-0001.png").await);
+        assert!(!s.exists("pages/5/page-0002.png").await);
+        assert!(
+            s.exists("pages/50/page-0001.png").await,
+            "a longer id with the same digits stays"
+        );
+        s.delete_prefix("nothing/here").await.unwrap();
     }
 }

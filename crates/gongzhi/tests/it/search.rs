@@ -227,3 +227,135 @@ async fn index_is_rebuilt_after_deletion() {
     s.spawn();
     assert!(ids(&search(&s, None, "热线").await).contains(&id));
 }
+
+#[tokio::test]
+async fn search_follows_edit_take_down_and_delete() {
+    for backend in backends().await {
+        let s = Server::start(backend).await;
+        let admin = s.user_token("admin", "admin").await;
+        let member = s.user_token("reader", "member").await;
+        let id = s
+            .upload_fixture(&admin, "documents/wanghu-residents-convention.txt")
+            .await;
+        s.wait_converted(&admin, id, LIMIT).await;
+        eventually(&s, "公约", |ids| ids.contains(&id)).await;
+
+        // Edit: a new title is searchable, the old one is gone.
+        let patch = |token: &str, body: serde_json::Value| {
+            client()
+                .patch(format!("{}/api/v1/documents/{id}", s.url))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+        };
+        let r = patch(&member, serde_json::json!({"title": "别人的标题"}))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "only the uploader or staff edit");
+        let r = patch(&admin, serde_json::json!({"title": ""}))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let r = patch(
+            &admin,
+            serde_json::json!({"title": "邻里守则修订版", "tags": ["守则", "邻里"]}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 200);
+        let lag = eventually(&s, "title:修订版", |ids| ids.contains(&id)).await;
+        assert!(
+            lag < Duration::from_secs(3),
+            "{backend:?}: edit took {lag:?}"
+        );
+        assert!(ids(&search(&s, None, "tag:守则").await).contains(&id));
+
+        // Take-down hides it; restore brings it back.
+        let post = |path: String, token: &str, body: serde_json::Value| {
+            client()
+                .post(format!("{}{path}", s.url))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+        };
+        let r = post(
+            format!("/api/v1/documents/{id}/take-down"),
+            &member,
+            serde_json::json!({"reason": "x"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 403);
+        let r = post(
+            format!("/api/v1/documents/{id}/take-down"),
+            &admin,
+            serde_json::json!({"reason": "收到权利人投诉，核实中"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 200);
+        let lag = eventually(&s, "title:修订版", |ids| !ids.contains(&id)).await;
+        assert!(
+            lag < Duration::from_secs(3),
+            "{backend:?}: take-down took {lag:?}"
+        );
+        assert_eq!(
+            s.status_of(None, &format!("/api/v1/documents/{id}")).await,
+            404,
+            "hidden from the public"
+        );
+        let (_, mine) = s
+            .get_json(Some(&admin), &format!("/api/v1/documents/{id}"))
+            .await;
+        assert_eq!(mine["takedown_reason"], "收到权利人投诉，核实中");
+        let r = post(
+            format!("/api/v1/documents/{id}/restore"),
+            &admin,
+            serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 200);
+        eventually(&s, "title:修订版", |ids| ids.contains(&id)).await;
+
+        // Delete removes it everywhere.
+        let r = client()
+            .delete(format!("{}/api/v1/documents/{id}", s.url))
+            .bearer_auth(&member)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let r = client()
+            .delete(format!("{}/api/v1/documents/{id}", s.url))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204);
+        let lag = eventually(&s, "title:修订版", |ids| !ids.contains(&id)).await;
+        assert!(
+            lag < Duration::from_secs(3),
+            "{backend:?}: delete took {lag:?}"
+        );
+        assert_eq!(
+            s.status_of(Some(&admin), &format!("/api/v1/documents/{id}"))
+                .await,
+            404
+        );
+        assert_eq!(
+            s.status_of(Some(&admin), &format!("/api/v1/documents/{id}/pages/1"))
+                .await,
+            404
+        );
+        if backend == Backend::Sqlite {
+            let dir = s.data.path().join(format!("files/pages/{id}"));
+            let left: Vec<_> = std::fs::read_dir(&dir)
+                .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+                .unwrap_or_default();
+            assert!(left.is_empty(), "page images removed: {left:?}");
+        }
+        let out = s.run_cli(&["audit-check"], None);
+        assert!(out.contains("intact"), "{out}");
+    }
+}
