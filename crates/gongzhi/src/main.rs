@@ -60,6 +60,11 @@ enum Command {
     Reindex,
     /// Verify the audit log's hash chain.
     AuditCheck,
+    /// Money: `gongzhi ledger check` verifies every ledger invariant.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
     /// Governance: give USERNAME a role on the unit with code CODE (and its subtree).
     Gov {
         #[command(subcommand)]
@@ -95,6 +100,13 @@ enum GovCommand {
         #[arg(long)]
         role: String,
     },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Every transaction balances, every balance equals its postings, no wallet is negative;
+    /// exits non-zero on any breach.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -190,6 +202,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             category,
         } => import::run(config, &dir, &r#as, category).await,
         Command::Reindex => reindex(config).await,
+        Command::Ledger {
+            command: LedgerCommand::Check,
+        } => {
+            let state = app::open(config).await?;
+            let problems = library::money::ledger::check(&state.db).await?;
+            if problems.is_empty() {
+                println!("ledger consistent");
+                Ok(())
+            } else {
+                for p in &problems {
+                    eprintln!("{p}");
+                }
+                anyhow::bail!("{} ledger problem(s)", problems.len())
+            }
+        }
         Command::AuditCheck => {
             let state = app::open(config).await?;
             match platform::audit::verify(&state.db).await? {

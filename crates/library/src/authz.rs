@@ -20,6 +20,10 @@ pub enum Action {
     Edit,
     /// Remove the document and its files for good.
     Delete,
+    /// See one's own wallet, redeem vouchers, pay.
+    UseWallet,
+    /// Top up wallets and issue vouchers (operators).
+    ManageMoney,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -57,7 +61,14 @@ pub fn authorize(
     site_free_pages: u32,
 ) -> Result<(), Denied> {
     match (action, doc) {
-        (Action::Upload, _) => actor.user.as_ref().map(|_| ()).ok_or(Denied::SignIn),
+        (Action::Upload | Action::UseWallet, _) => {
+            actor.user.as_ref().map(|_| ()).ok_or(Denied::SignIn)
+        }
+        (Action::ManageMoney, _) => match actor.role() {
+            None => Err(Denied::SignIn),
+            Some(Role::Admin) => Ok(()),
+            Some(_) => Err(Denied::Forbidden("only administrators manage money")),
+        },
         (Action::Moderate, _) => match actor.role() {
             None => Err(Denied::SignIn),
             Some(Role::Admin | Role::Moderator) => Ok(()),
@@ -100,7 +111,9 @@ pub fn authorize(
                         ))
                     }
                 }
-                Action::Upload | Action::Moderate => unreachable!("handled above"),
+                Action::Upload | Action::Moderate | Action::UseWallet | Action::ManageMoney => {
+                    unreachable!("handled above")
+                }
             }
         }
     }

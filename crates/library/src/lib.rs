@@ -1,11 +1,12 @@
 //! 文库 — the document library (SPEC L): upload, conversion, moderation and reading.
-//! Later: search, money and rights.
+//! Search, and the ledger under money; paid access, VIP and rights come next.
 
 pub mod api;
 pub mod authz;
 pub mod convert_job;
 pub mod error;
 pub mod model;
+pub mod money;
 pub mod pages;
 pub mod search;
 pub mod search_api;
@@ -27,6 +28,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "011_library_takedown",
         sql: include_str!("../migrations/002_takedown.sql"),
     },
+    platform::db::Migration {
+        id: "012_library_ledger",
+        sql: include_str!("../migrations/003_ledger.sql"),
+    },
 ];
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -36,6 +41,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(api::router(limit))
         .merge(pages::router(limit))
         .merge(search_api::router())
+        .merge(money::api::router())
 }
 
 /// Opens the search index (rebuilding it if missing or unreadable) and starts following

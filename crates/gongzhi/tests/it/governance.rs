@@ -907,29 +907,53 @@ async fn every_route_with_every_role() {
 /// member count to the directory and opens an organisation profile of their community.
 #[tokio::test]
 async fn hub_view_and_profile_in_a_browser() {
-    let Some(b) = crate::common::webdriver::Browser::start().await else { return };
+    let Some(b) = crate::common::webdriver::Browser::start().await else {
+        return;
+    };
     let w = world(crate::common::Backend::Sqlite).await;
     b.goto(&format!("{}/login?next=/gov/hub", w.s.url)).await;
     b.type_into("input[name=username]", "worker_a").await;
     b.type_into("input[name=password]", PASSWORD).await;
     b.click("form.form button[type=submit]").await;
-    b.wait_for("location.pathname === '/gov/hub'", std::time::Duration::from_secs(20)).await;
+    b.wait_for(
+        "location.pathname === '/gov/hub'",
+        std::time::Duration::from_secs(20),
+    )
+    .await;
     // The structure is drawn (SVG) and also given as a table for screen readers.
-    b.wait_for("document.querySelector('svg') !== null", std::time::Duration::from_secs(5)).await;
+    b.wait_for(
+        "document.querySelector('svg') !== null",
+        std::time::Duration::from_secs(5),
+    )
+    .await;
     let page = b.eval("return document.body.innerText;").await;
     let text = page.as_str().unwrap_or_default();
-    assert!(text.contains("测试区社会组织联合会") && text.contains("测试区养老服务协会"), "{text}");
+    assert!(
+        text.contains("测试区社会组织联合会") && text.contains("测试区养老服务协会"),
+        "{text}"
+    );
     b.goto(&format!("{}/gov/orgs/{}", w.s.url, w.ma)).await;
-    b.wait_for("document.querySelector('h1') !== null", std::time::Duration::from_secs(5)).await;
+    b.wait_for(
+        "document.querySelector('h1') !== null",
+        std::time::Duration::from_secs(5),
+    )
+    .await;
     assert!(b.text("h1").await.contains("甲社区老年协会"));
     let body = b.eval("return document.body.innerText;").await;
-    assert!(body.as_str().unwrap_or_default().contains(&code(3)), "profile shows the credit code");
+    assert!(
+        body.as_str().unwrap_or_default().contains(&code(3)),
+        "profile shows the credit code"
+    );
     // Community B's organisation is not there for this worker.
     b.goto(&format!("{}/gov/orgs/{}", w.s.url, w.mb)).await;
     let body = b.eval("return document.body.innerText;").await;
-    assert!(!body.as_str().unwrap_or_default().contains("乙社区书画社"), "out of scope");
+    assert!(
+        !body.as_str().unwrap_or_default().contains("乙社区书画社"),
+        "out of scope"
+    );
     if let Ok(dir) = std::env::var("GONGZHI_SCREENSHOT_DIR") {
         b.goto(&format!("{}/gov/hub", w.s.url)).await;
-        b.screenshot(&std::path::Path::new(&dir).join("browser-hub.png")).await;
+        b.screenshot(&std::path::Path::new(&dir).join("browser-hub.png"))
+            .await;
     }
 }

@@ -7,5 +7,6 @@ mod accounts;
 mod browser;
 mod governance;
 mod library;
+mod money;
 mod restart;
 mod search;

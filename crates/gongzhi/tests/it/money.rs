@@ -1,0 +1,174 @@
+//! The ledger through the API: idempotent top-ups, single-use vouchers under concurrency,
+//! operator-only money routes, and `gongzhi ledger check` — on every backend.
+
+use crate::common::{Server, backends, client};
+use serde_json::{Value, json};
+
+async fn topup(s: &Server, token: &str, key: Option<&str>, body: Value) -> (u16, Value) {
+    let mut r = client()
+        .post(format!("{}/api/v1/admin/topups", s.url))
+        .bearer_auth(token)
+        .json(&body);
+    if let Some(k) = key {
+        r = r.header("Idempotency-Key", k);
+    }
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn balance(s: &Server, token: &str) -> i64 {
+    let (status, v) = s.get_json(Some(token), "/api/v1/me/wallet").await;
+    assert_eq!(status, 200, "{v}");
+    v["balance"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn topups_are_idempotent_and_vouchers_pay_once() {
+    for backend in backends().await {
+        let s = Server::start(backend).await;
+        let admin = s.user_token("admin", "admin").await;
+        let moderator = s.user_token("mod", "moderator").await;
+        let reader = s.user_token("reader", "member").await;
+        assert_eq!(balance(&s, &reader).await, 0);
+        assert_eq!(s.status_of(None, "/api/v1/me/wallet").await, 401);
+
+        // Only administrators move money, and only with a key.
+        let body = json!({"username": "reader", "amount": "50.00"});
+        assert_eq!(topup(&s, &moderator, Some("k1"), body.clone()).await.0, 403);
+        assert_eq!(topup(&s, &admin, None, body.clone()).await.0, 400);
+        for bad in ["-5", "0", "1.234", "abc", "1e9"] {
+            let (st, v) = topup(
+                &s,
+                &admin,
+                Some("kbad"),
+                json!({"username": "reader", "amount": bad}),
+            )
+            .await;
+            assert_eq!(st, 400, "{bad}: {v}");
+        }
+        let (st, v) = topup(
+            &s,
+            &admin,
+            Some("kx"),
+            json!({"username": "nobody", "amount": "5"}),
+        )
+        .await;
+        assert_eq!(st, 400, "{v}");
+
+        // The same key twice posts once; the same key for another amount is refused.
+        let (st, first) = topup(&s, &admin, Some("k1"), body.clone()).await;
+        assert_eq!(st, 201, "{first}");
+        let (st, again) = topup(&s, &admin, Some("k1"), body.clone()).await;
+        assert_eq!(st, 200, "{again}");
+        assert_eq!(again["transaction"], first["transaction"]);
+        assert_eq!(again["replayed"], true);
+        let (st, _) = topup(
+            &s,
+            &admin,
+            Some("k1"),
+            json!({"username": "reader", "amount": "60.00"}),
+        )
+        .await;
+        assert_eq!(st, 409, "{backend:?}: key reused for a different amount");
+        assert_eq!(balance(&s, &reader).await, 5000);
+
+        // Concurrent retries of one request still post once.
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (url, admin) = (s.url.clone(), admin.clone());
+            tasks.push(tokio::spawn(async move {
+                client()
+                    .post(format!("{url}/api/v1/admin/topups"))
+                    .bearer_auth(admin)
+                    .header("Idempotency-Key", "k2")
+                    .json(&json!({"username": "reader", "amount": "1.50"}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }));
+        }
+        let mut created = 0;
+        for t in tasks {
+            let st = t.await.unwrap();
+            assert!(
+                st == 201 || st == 200,
+                "{backend:?}: a retried request is created or replayed, got {st}"
+            );
+            created += (st == 201) as i32;
+        }
+        assert_eq!(created, 1, "{backend:?}: exactly one post for one key");
+        assert_eq!(balance(&s, &reader).await, 5150);
+
+        // Vouchers: issued by an administrator, redeemed once, even when raced.
+        let r = client()
+            .post(format!("{}/api/v1/admin/vouchers", s.url))
+            .bearer_auth(&admin)
+            .json(&json!({"amount": "20", "count": 2}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let v: Value = r.json().await.unwrap();
+        let code = v["codes"][0].as_str().unwrap().to_string();
+        let mut tasks = Vec::new();
+        for _ in 0..6 {
+            let (url, reader, code) = (s.url.clone(), reader.clone(), code.clone());
+            tasks.push(tokio::spawn(async move {
+                client()
+                    .post(format!("{url}/api/v1/me/vouchers/redeem"))
+                    .bearer_auth(reader)
+                    .json(&json!({"code": code.to_lowercase()}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }));
+        }
+        let mut ok = 0;
+        for t in tasks {
+            ok += (t.await.unwrap() == 200) as i32;
+        }
+        assert_eq!(ok, 1, "{backend:?}: a voucher pays once");
+        assert_eq!(balance(&s, &reader).await, 7150);
+        let r = client()
+            .post(format!("{}/api/v1/me/vouchers/redeem", s.url))
+            .bearer_auth(&reader)
+            .json(&json!({"code": "NOPE-NOPE-NOPE-NOPE"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+
+        let (_, w) = s.get_json(Some(&reader), "/api/v1/me/wallet").await;
+        assert_eq!(w["balance_yuan"], "71.50");
+        assert_eq!(w["lines"].as_array().unwrap().len(), 3);
+
+        let out = s.run_cli(&["ledger", "check"], None);
+        assert!(out.contains("ledger consistent"), "{out}");
+        let out = s.run_cli(&["audit-check"], None);
+        assert!(out.contains("intact"), "{out}");
+
+        // A tampered balance is caught.
+        let pool = s.db().await;
+        sqlx::query("UPDATE library_accounts SET balance = balance + 1 WHERE kind = 'wallet'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let out = std::process::Command::new(crate::common::BIN)
+            .arg("--data-dir")
+            .arg(s.data.path())
+            .args(["ledger", "check"])
+            .envs(s.database_url.iter().map(|u| ("DATABASE_URL", u.as_str())))
+            .output()
+            .unwrap();
+        assert!(
+            !out.status.success(),
+            "{backend:?}: ledger check must fail on a tampered balance"
+        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("postings sum to"));
+    }
+}

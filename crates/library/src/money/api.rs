@@ -1,0 +1,197 @@
+//! Wallet, vouchers and operator top-ups over the JSON API. Every money-changing call
+//! takes an `Idempotency-Key` header (or redeems a single-use code).
+
+use super::ledger::{self, AccountKind, Entry, Fen, LedgerError, Posted, Posting};
+use super::vouchers::{self, RedeemError};
+use crate::authz::{Action, authorize};
+use crate::error::{LibResult, LibraryError};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use platform::{Actor, AppState};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/me/wallet", get(wallet))
+        .route("/api/v1/me/vouchers/redeem", post(redeem))
+        .route("/api/v1/admin/topups", post(topup))
+        .route("/api/v1/admin/vouchers", post(issue_vouchers))
+}
+
+fn allowed(state: &AppState, actor: &Actor, action: Action) -> LibResult<i64> {
+    authorize(actor, action, None, crate::service::free_pages(state))?;
+    actor.id().ok_or(LibraryError::SignIn)
+}
+
+impl From<LedgerError> for LibraryError {
+    fn from(e: LedgerError) -> Self {
+        match e {
+            LedgerError::Db(e) => LibraryError::Internal(e.into()),
+            LedgerError::KeyReused | LedgerError::InsufficientFunds => {
+                LibraryError::WrongState(e.to_string())
+            }
+            other => LibraryError::BadField(other.to_string()),
+        }
+    }
+}
+
+fn idempotency_key(headers: &HeaderMap) -> LibResult<String> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .unwrap_or("");
+    if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(LibraryError::BadField(
+            "send an `Idempotency-Key` header (1–200 visible ASCII characters) so that a retried request is applied once".into(),
+        ));
+    }
+    Ok(key.to_string())
+}
+
+type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
+
+fn body<T>(b: Body<T>, shape: &str) -> LibResult<T> {
+    b.map(|Json(v)| v)
+        .map_err(|e| LibraryError::BadField(format!("send JSON {shape}: {e}")))
+}
+
+async fn wallet(State(state): State<AppState>, actor: Actor) -> LibResult<Json<serde_json::Value>> {
+    let user = allowed(&state, &actor, Action::UseWallet)?;
+    let balance = ledger::wallet_balance(&state.db, user).await?;
+    let lines = ledger::wallet_lines(&state.db, user, 50).await?;
+    Ok(Json(
+        json!({ "balance": balance, "balance_yuan": Fen(balance).yuan(), "lines": lines }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct RedeemBody {
+    code: String,
+}
+
+async fn redeem(
+    State(state): State<AppState>,
+    actor: Actor,
+    b: Body<RedeemBody>,
+) -> LibResult<Json<serde_json::Value>> {
+    let user = allowed(&state, &actor, Action::UseWallet)?;
+    let b = body(b, "{\"code\": \"XXXX-XXXX-XXXX-XXXX\"}")?;
+    let amount = match vouchers::redeem(&state, user, &b.code).await {
+        Ok(a) => a,
+        Err(RedeemError::Invalid) => {
+            return Err(LibraryError::BadField(RedeemError::Invalid.to_string()));
+        }
+        Err(RedeemError::Ledger(e)) => return Err(e.into()),
+    };
+    let balance = ledger::wallet_balance(&state.db, user).await?;
+    Ok(Json(
+        json!({ "amount": amount.0, "amount_yuan": amount.yuan(), "balance": balance }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct TopupBody {
+    username: String,
+    /// Yuan as a decimal string, e.g. "50.00".
+    amount: String,
+}
+
+async fn topup(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    b: Body<TopupBody>,
+) -> LibResult<Response> {
+    let admin = allowed(&state, &actor, Action::ManageMoney)?;
+    let key = idempotency_key(&headers)?;
+    let b = body(b, "{\"username\", \"amount\": \"50.00\"}")?;
+    let amount = Fen::parse_yuan(&b.amount)?;
+    let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM platform_users WHERE username = $1")
+        .bind(b.username.trim())
+        .fetch_optional(&state.db.pool)
+        .await?;
+    let (user,) =
+        user.ok_or_else(|| LibraryError::BadField(format!("no user named {:?}", b.username)))?;
+    // A concurrent request with the same key may win the insert; then ours is a replay.
+    let posted = match credit_topup(&state, admin, user, amount, &key).await {
+        Err(LedgerError::Db(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+            credit_topup(&state, admin, user, amount, &key).await?
+        }
+        other => other?,
+    };
+    let status = if matches!(posted, Posted::New(_)) {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let balance = ledger::wallet_balance(&state.db, user).await?;
+    Ok((status, Json(json!({ "transaction": posted.id(), "replayed": !matches!(posted, Posted::New(_)), "balance": balance }))).into_response())
+}
+
+async fn credit_topup(
+    state: &AppState,
+    admin: i64,
+    user: i64,
+    amount: Fen,
+    key: &str,
+) -> Result<Posted, LedgerError> {
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let wallet = ledger::account(&mut tx, AccountKind::Wallet, Some(user), now).await?;
+    let clearing = ledger::account(&mut tx, AccountKind::ProviderClearing, None, now).await?;
+    let posted = ledger::post(
+        &mut tx,
+        Entry {
+            key: &format!("topup:{key}"),
+            kind: "topup",
+            memo: "运营充值",
+            actor: Some(admin),
+            now,
+            postings: vec![
+                Posting {
+                    account: clearing,
+                    amount: -amount.0,
+                },
+                Posting {
+                    account: wallet,
+                    amount: amount.0,
+                },
+            ],
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(posted)
+}
+
+#[derive(Deserialize)]
+struct IssueBody {
+    amount: String,
+    count: usize,
+}
+
+async fn issue_vouchers(
+    State(state): State<AppState>,
+    actor: Actor,
+    b: Body<IssueBody>,
+) -> LibResult<Response> {
+    let admin = allowed(&state, &actor, Action::ManageMoney)?;
+    let b = body(b, "{\"amount\": \"50.00\", \"count\": 10}")?;
+    if !(1..=500).contains(&b.count) {
+        return Err(LibraryError::BadField(
+            "`count` must be between 1 and 500".into(),
+        ));
+    }
+    let amount = Fen::parse_yuan(&b.amount)?;
+    let codes = vouchers::issue(&state, admin, amount, b.count).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "amount": amount.0, "codes": codes })),
+    )
+        .into_response())
+}

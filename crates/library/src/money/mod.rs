@@ -1,0 +1,6 @@
+//! Money (SPEC L5): a double-entry ledger in 分, operator top-ups and vouchers (兑换码).
+//! Paid documents, VIP plans and contributor rewards build on [`ledger::post`].
+
+pub mod api;
+pub mod ledger;
+pub mod vouchers;
