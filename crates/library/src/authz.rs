@@ -40,10 +40,10 @@ fn owns(actor: &Actor, doc: &Document) -> bool {
     actor.id() == Some(doc.uploader_id)
 }
 
-/// Pages of `doc` that `actor` may see: the whole document for its uploader and staff,
-/// the free preview for everyone else (later: the whole document for buyers).
+/// Pages of `doc` that `actor` may see: the whole document for its uploader, staff and
+/// buyers, the free preview for everyone else.
 pub fn visible_pages(actor: &Actor, doc: &Document, site_free_pages: u32) -> i64 {
-    if owns(actor, doc) || actor.is_staff() {
+    if owns(actor, doc) || actor.is_staff() || (doc.bought && doc.status == Status::Ready) {
         doc.pages
     } else if doc.status == Status::Ready {
         doc.preview_pages
@@ -96,8 +96,12 @@ pub fn authorize(
                 Action::Download => {
                     if actor.user.is_none() {
                         Err(Denied::SignIn)
-                    } else {
+                    } else if doc.price_kind == "free" || privileged || doc.bought {
                         Ok(())
+                    } else {
+                        Err(Denied::Forbidden(
+                            "buy this document first; after that it downloads free, for good",
+                        ))
                     }
                 }
                 Action::Edit | Action::Delete => {
@@ -163,6 +167,9 @@ mod tests {
             uploader_name: String::new(),
             reject_reason: None,
             takedown_reason: None,
+            price_kind: "free".into(),
+            price: 0,
+            bought: false,
             views: 0,
             downloads: 0,
             created_at: 0,
@@ -254,6 +261,37 @@ mod tests {
                 5
             ),
             Err(Denied::Hidden)
+        );
+    }
+
+    #[test]
+    fn paid_documents_open_fully_to_buyers() {
+        let mut d = doc(Status::Ready, 12);
+        d.price_kind = "paid".into();
+        d.price = 300;
+        let member = actor(Some(2), Role::Member);
+        assert!(matches!(
+            authorize(&member, Action::Download, Some(&d), 5),
+            Err(Denied::Forbidden(_))
+        ));
+        assert!(matches!(
+            authorize(&member, Action::ViewPage(6), Some(&d), 5),
+            Err(Denied::Forbidden(_))
+        ));
+        d.bought = true;
+        assert_eq!(authorize(&member, Action::Download, Some(&d), 5), Ok(()));
+        assert_eq!(
+            authorize(&member, Action::ViewPage(12), Some(&d), 5),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(
+                &actor(Some(7), Role::Member),
+                Action::Download,
+                Some(&doc(Status::Ready, 1)),
+                5
+            ),
+            Ok(())
         );
     }
 

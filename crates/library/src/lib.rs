@@ -32,6 +32,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "012_library_ledger",
         sql: include_str!("../migrations/003_ledger.sql"),
     },
+    platform::db::Migration {
+        id: "013_library_paid",
+        sql: include_str!("../migrations/004_paid.sql"),
+    },
 ];
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -42,6 +46,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(pages::router(limit))
         .merge(search_api::router())
         .merge(money::api::router())
+        .merge(money::pages::router())
 }
 
 /// Opens the search index (rebuilding it if missing or unreadable) and starts following

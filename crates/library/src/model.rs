@@ -81,6 +81,13 @@ pub struct Document {
     pub uploader_name: String,
     pub reject_reason: Option<String>,
     pub takedown_reason: Option<String>,
+    /// `free`, `paid` or `vip`.
+    pub price_kind: String,
+    /// In 分 (paid documents).
+    pub price: i64,
+    /// Whether the actor this document was loaded for has bought it (see service::load).
+    #[serde(skip)]
+    pub bought: bool,
     pub views: i64,
     pub downloads: i64,
     pub created_at: i64,
@@ -94,7 +101,7 @@ pub struct Document {
 pub const DOC_COLUMNS: &str = "d.id, d.title, d.description, d.category_id, d.format, d.original_name, d.size_bytes, \
     d.status, d.error, d.pages, d.preview_pages, d.preview_kind, d.preview_note, d.thumb_key, d.thumb_mime, \
     d.progress_done, d.progress_total, d.uploader_id, u.display_name, d.reject_reason, d.views, d.downloads, \
-    d.created_at, d.published_at, d.sha256, d.auto_publish, d.takedown_reason";
+    d.created_at, d.published_at, d.sha256, d.auto_publish, d.takedown_reason, d.price_kind, d.price";
 
 pub const DOC_FROM: &str = "library_documents d JOIN platform_users u ON u.id = d.uploader_id";
 
@@ -122,6 +129,9 @@ pub fn doc_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Document> {
         uploader_name: row.try_get(18)?,
         reject_reason: row.try_get(19)?,
         takedown_reason: row.try_get(26)?,
+        price_kind: row.try_get(27)?,
+        price: row.try_get(28)?,
+        bought: false,
         views: row.try_get(20)?,
         downloads: row.try_get(21)?,
         created_at: row.try_get(22)?,

@@ -213,6 +213,7 @@ struct DocumentPage {
     can_download: bool,
     signed_in: bool,
     related: Vec<(i64, String)>,
+    price: String,
 }
 
 #[derive(Deserialize)]
@@ -272,6 +273,7 @@ async fn document(
         allowed,
         can_download,
         related,
+        price: crate::money::ledger::Fen(doc.price).yuan(),
         doc,
     })?)
 }

@@ -11,7 +11,13 @@ pub fn free_pages(state: &AppState) -> u32 {
 
 /// Loads a document the actor may perform `action` on.
 pub async fn load(state: &AppState, actor: &Actor, id: i64, action: Action) -> LibResult<Document> {
-    let doc = model::find(&state.db, id).await?;
+    let mut doc = model::find(&state.db, id).await?;
+    // Whether the actor bought it decides how much of a paid document they may see.
+    if let (Some(d), Some(user)) = (doc.as_mut(), actor.id())
+        && d.price_kind != "free"
+    {
+        d.bought = crate::money::purchase::has_bought(&state.db, user, d.id).await?;
+    }
     authorize(actor, action, doc.as_ref(), free_pages(state))?;
     doc.ok_or(LibraryError::NotFound)
 }
@@ -165,6 +171,10 @@ pub struct Edit {
     pub category: Option<String>,
     pub tags: Option<Vec<String>>,
     pub preview_pages: Option<i64>,
+    /// `free` or `paid` (VIP documents arrive with memberships).
+    pub price_kind: Option<String>,
+    /// Yuan as a decimal string, for paid documents.
+    pub price: Option<String>,
 }
 
 pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResult<Document> {
@@ -198,12 +208,40 @@ pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResul
         Some(t) => Some(crate::upload::parse_tags(&t.join(","))?),
         None => None,
     };
+    let (price_kind, price) = match (e.price_kind.as_deref(), e.price.as_deref()) {
+        (None, None) => (doc.price_kind.clone(), doc.price),
+        (Some("free"), _) => ("free".to_string(), 0),
+        (Some("paid") | None, Some(p)) => {
+            let fen = crate::money::ledger::Fen::parse_yuan(p)?;
+            if fen.0 > 100_000 {
+                return Err(LibraryError::BadField(
+                    "a document costs at most 1000.00 yuan".into(),
+                ));
+            }
+            ("paid".to_string(), fen.0)
+        }
+        (Some("paid"), None) => {
+            return Err(LibraryError::BadField(
+                "a paid document needs a `price`".into(),
+            ));
+        }
+        (Some("vip"), _) => {
+            return Err(LibraryError::BadField(
+                "VIP documents arrive with memberships; not yet".into(),
+            ));
+        }
+        (Some(other), _) => {
+            return Err(LibraryError::BadField(format!(
+                "`price_kind` must be free or paid, not {other:?}"
+            )));
+        }
+    };
     let user = actor.require_user().map_err(|_| LibraryError::SignIn)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     sqlx::query(
-        "UPDATE library_documents SET title = $1, description = $2, category_id = $3, preview_pages = $4, updated_at = $5 \
-         WHERE id = $6",
+        "UPDATE library_documents SET title = $1, description = $2, category_id = $3, preview_pages = $4, updated_at = $5, \
+         price_kind = $7, price = $8 WHERE id = $6",
     )
     .bind(&title)
     .bind(&description)
@@ -211,6 +249,8 @@ pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResul
     .bind(preview_pages)
     .bind(now)
     .bind(id)
+    .bind(&price_kind)
+    .bind(price)
     .execute(&mut *tx)
     .await?;
     if let Some(tags) = &tags {

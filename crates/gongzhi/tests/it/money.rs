@@ -172,3 +172,148 @@ async fn topups_are_idempotent_and_vouchers_pay_once() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("postings sum to"));
     }
 }
+
+#[tokio::test]
+async fn paid_documents_charge_once_and_download_again_free() {
+    for backend in backends().await {
+        let s = Server::start(backend).await;
+        let admin = s.user_token("admin", "admin").await;
+        let buyer = s.user_token("buyer", "member").await;
+        let other = s.user_token("other", "member").await;
+        let id = s
+            .upload_fixture(&admin, "documents/yunxiu-community-service-guide.pdf")
+            .await;
+        s.wait_converted(&admin, id, std::time::Duration::from_secs(120))
+            .await;
+        let patch = |body: Value| {
+            client()
+                .patch(format!("{}/api/v1/documents/{id}", s.url))
+                .bearer_auth(&admin)
+                .json(&body)
+                .send()
+        };
+        assert_eq!(
+            patch(json!({"price_kind": "paid"})).await.unwrap().status(),
+            400,
+            "a price is needed"
+        );
+        assert_eq!(
+            patch(json!({"price_kind": "paid", "price": "-1"}))
+                .await
+                .unwrap()
+                .status(),
+            400
+        );
+        assert_eq!(
+            patch(json!({"price_kind": "paid", "price": "3.00"}))
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+
+        // Before buying: the free preview only, no download.
+        assert_eq!(
+            s.status_of(Some(&buyer), &format!("/api/v1/documents/{id}/pages/6"))
+                .await,
+            403
+        );
+        assert_eq!(
+            s.status_of(Some(&buyer), &format!("/api/v1/documents/{id}/download"))
+                .await,
+            403
+        );
+        let (_, q) = s
+            .get_json(Some(&buyer), &format!("/api/v1/documents/{id}/purchase"))
+            .await;
+        assert_eq!(q["price"], 300);
+        assert!(
+            q["licence"].as_str().unwrap().contains("不是著作权"),
+            "the licence is shown before paying"
+        );
+
+        let buy = |token: String, key: &'static str| {
+            let url = format!("{}/api/v1/documents/{id}/purchase", s.url);
+            async move {
+                let r = client()
+                    .post(url)
+                    .bearer_auth(token)
+                    .header("Idempotency-Key", key)
+                    .send()
+                    .await
+                    .unwrap();
+                let st = r.status().as_u16();
+                (st, r.json::<Value>().await.unwrap_or(Value::Null))
+            }
+        };
+        let (st, v) = buy(buyer.clone(), "b1").await;
+        assert_eq!(st, 409, "{backend:?}: no money yet: {v}");
+        assert!(v["error"]["message"].as_str().unwrap().contains("balance"));
+        let r = client()
+            .post(format!("{}/api/v1/admin/topups", s.url))
+            .bearer_auth(&admin)
+            .header("Idempotency-Key", "t1")
+            .json(&json!({"username": "buyer", "amount": "5.00"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+
+        // Several clicks at once, a retry and a second key: one charge.
+        let mut tasks = Vec::new();
+        for key in ["b2", "b2", "b3", "b2"] {
+            tasks.push(tokio::spawn(buy(buyer.clone(), key)));
+        }
+        let mut charged = 0;
+        for t in tasks {
+            let (st, v) = t.await.unwrap();
+            assert!(st == 201 || st == 200, "{backend:?}: {st} {v}");
+            charged += (v["charged"] == true) as i32;
+            assert!(
+                v["licence"].as_str().unwrap().contains("不是著作权"),
+                "the receipt repeats the licence"
+            );
+        }
+        assert_eq!(charged, 1, "{backend:?}: charged exactly once");
+        let (_, w) = s.get_json(Some(&buyer), "/api/v1/me/wallet").await;
+        assert_eq!(w["balance"], 200, "5.00 - 3.00");
+
+        // The buyer reads everything and downloads again, though 2.00 < 3.00 now.
+        assert_eq!(
+            s.status_of(Some(&buyer), &format!("/api/v1/documents/{id}/pages/12"))
+                .await,
+            200
+        );
+        for _ in 0..2 {
+            assert_eq!(
+                s.status_of(Some(&buyer), &format!("/api/v1/documents/{id}/download"))
+                    .await,
+                200
+            );
+        }
+        assert_eq!(
+            s.status_of(Some(&other), &format!("/api/v1/documents/{id}/download"))
+                .await,
+            403
+        );
+        let (_, p) = s.get_json(Some(&buyer), "/api/v1/me/purchases").await;
+        assert_eq!(p["items"].as_array().unwrap().len(), 1);
+        assert_eq!(p["items"][0]["receipt"]["document_id"], id);
+        let html = client()
+            .get(format!("{}/me/purchases", s.url))
+            .bearer_auth(&buyer)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(&format!("/documents/{id}/download")),
+            "re-download from the purchase history"
+        );
+
+        let out = s.run_cli(&["ledger", "check"], None);
+        assert!(out.contains("ledger consistent"), "{out}");
+    }
+}

@@ -20,6 +20,60 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/me/vouchers/redeem", post(redeem))
         .route("/api/v1/admin/topups", post(topup))
         .route("/api/v1/admin/vouchers", post(issue_vouchers))
+        .route("/api/v1/documents/{id}/purchase", get(quote).post(purchase))
+        .route("/api/v1/me/purchases", get(my_purchases))
+}
+
+fn doc_id(raw: &str) -> LibResult<i64> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(LibraryError::NotFound)
+}
+
+/// What buying would cost and grant, before paying.
+async fn quote(
+    State(state): State<AppState>,
+    actor: Actor,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> LibResult<Json<serde_json::Value>> {
+    let user = allowed(&state, &actor, Action::UseWallet)?;
+    let doc = crate::service::load(&state, &actor, doc_id(&id)?, Action::View).await?;
+    let balance = ledger::wallet_balance(&state.db, user).await?;
+    Ok(Json(json!({
+        "document_id": doc.id, "price_kind": doc.price_kind, "price": doc.price, "price_yuan": Fen(doc.price).yuan(),
+        "bought": doc.bought, "balance": balance, "licence": super::purchase::LICENCE_ZH, "licence_en": super::purchase::LICENCE_EN,
+    })))
+}
+
+async fn purchase(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> LibResult<Response> {
+    allowed(&state, &actor, Action::UseWallet)?;
+    let key = idempotency_key(&headers)?;
+    let receipt = super::purchase::buy(&state, &actor, doc_id(&id)?, &key).await?;
+    let status = if receipt.charged {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(receipt)).into_response())
+}
+
+async fn my_purchases(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> LibResult<Json<serde_json::Value>> {
+    let user = allowed(&state, &actor, Action::UseWallet)?;
+    let items = super::purchase::purchases(&state.db, user).await?;
+    let items: Vec<_> = items
+        .into_iter()
+        .map(|r| json!({ "receipt": r, "download": format!("/api/v1/documents/{}/download", r.document_id) }))
+        .collect();
+    Ok(Json(json!({ "items": items })))
 }
 
 fn allowed(state: &AppState, actor: &Actor, action: Action) -> LibResult<i64> {

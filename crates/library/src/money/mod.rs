@@ -3,4 +3,6 @@
 
 pub mod api;
 pub mod ledger;
+pub mod pages;
+pub mod purchase;
 pub mod vouchers;

@@ -699,15 +699,23 @@ pub fn parse_request(q: &str) -> Result<Vec<Clause>, QueryError> {
 
 /// Loads what the index needs of a document, if it is published.
 pub async fn load(db: &Db, id: i64) -> sqlx::Result<Option<IndexedDoc>> {
-    type Row = (String, String, Option<i64>, String, String, Option<i64>);
+    type Row = (
+        String,
+        String,
+        Option<i64>,
+        String,
+        String,
+        Option<i64>,
+        String,
+    );
     let row: Option<Row> = sqlx::query_as(
-        "SELECT d.title, d.description, d.category_id, u.username, d.format, d.published_at \
+        "SELECT d.title, d.description, d.category_id, u.username, d.format, d.published_at, d.price_kind \
          FROM library_documents d JOIN platform_users u ON u.id = d.uploader_id WHERE d.id = $1 AND d.status = 'ready'",
     )
     .bind(id)
     .fetch_optional(&db.pool)
     .await?;
-    let Some((title, description, category_id, uploader, format, published_at)) = row else {
+    let Some((title, description, category_id, uploader, format, published_at, price)) = row else {
         return Ok(None);
     };
     let mut categories = Vec::new();
@@ -736,7 +744,7 @@ pub async fn load(db: &Db, id: i64) -> sqlx::Result<Option<IndexedDoc>> {
         categories,
         uploader,
         format,
-        price: "free".into(),
+        price,
         published_at: published_at.unwrap_or(0),
         pages: pages.into_iter().map(|p| p.0).collect(),
     }))

@@ -1,0 +1,111 @@
+//! Pages for buying: the confirmation with the licence, and the purchase history from
+//! which bought documents download again free.
+
+use super::ledger::{self, Fen};
+use super::purchase::{self, LICENCE_EN, LICENCE_ZH, Receipt};
+use crate::authz::Action;
+use crate::error::{LibResult, LibraryError};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Form, Router};
+use platform::web::{PageCtx, redirect, render};
+use platform::{Actor, AppState};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/documents/{id}/buy", get(confirm_page).post(buy_form))
+        .route("/me/purchases", get(purchases_page))
+}
+
+#[derive(Template)]
+#[template(path = "buy.html")]
+struct ConfirmPage {
+    page: PageCtx,
+    id: i64,
+    title: String,
+    price: String,
+    balance: String,
+    enough: bool,
+    bought: bool,
+    licence: &'static str,
+    key: String,
+}
+
+async fn confirm_page(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> LibResult<Response> {
+    let Some(user) = actor.id() else {
+        return Ok(redirect(&format!("/login?next=/documents/{id}/buy")));
+    };
+    let doc = crate::service::load(&state, &actor, id, Action::View).await?;
+    if doc.price_kind != "paid" {
+        return Err(LibraryError::WrongState(
+            "this document is not for sale".into(),
+        ));
+    }
+    let balance = ledger::wallet_balance(&state.db, user).await?;
+    Ok(render(&ConfirmPage {
+        page: actor.page(actor.lang.pick("确认购买", "Confirm purchase")),
+        id,
+        title: doc.title.clone(),
+        price: Fen(doc.price).yuan(),
+        balance: Fen(balance).yuan(),
+        enough: balance >= doc.price,
+        bought: doc.bought,
+        licence: actor.lang.pick(LICENCE_ZH, LICENCE_EN),
+        // One key per confirmation page: a double click or a resubmitted form pays once.
+        key: platform::auth::new_token(),
+    })?)
+}
+
+#[derive(Deserialize)]
+struct BuyForm {
+    key: String,
+}
+
+async fn buy_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    Form(f): Form<BuyForm>,
+) -> LibResult<Response> {
+    if f.key.is_empty() || f.key.len() > 200 {
+        return Err(LibraryError::BadField(
+            "the form is missing its purchase key; reload the page".into(),
+        ));
+    }
+    let receipt = purchase::buy(&state, &actor, id, &f.key).await?;
+    Ok(redirect(&format!("/me/purchases#order-{}", receipt.order)))
+}
+
+#[derive(Template)]
+#[template(path = "purchases.html")]
+struct PurchasesPage {
+    page: PageCtx,
+    items: Vec<Receipt>,
+    balance: String,
+    licence: &'static str,
+}
+
+async fn purchases_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
+    let Some(user) = actor.id() else {
+        return Ok(redirect("/login?next=/me/purchases"));
+    };
+    let items = purchase::purchases(&state.db, user).await?;
+    let balance = Fen(ledger::wallet_balance(&state.db, user).await?).yuan();
+    Ok(render(&PurchasesPage {
+        page: actor.page(actor.lang.pick("已购文档", "My purchases")),
+        items,
+        balance,
+        licence: actor.lang.pick(LICENCE_ZH, LICENCE_EN),
+    })?)
+}
+
+pub fn paid_at(r: &Receipt) -> String {
+    platform::clock::format_ms(r.paid_at)
+}
