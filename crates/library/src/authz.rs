@@ -43,7 +43,8 @@ fn owns(actor: &Actor, doc: &Document) -> bool {
 /// Pages of `doc` that `actor` may see: the whole document for its uploader, staff and
 /// buyers, the free preview for everyone else.
 pub fn visible_pages(actor: &Actor, doc: &Document, site_free_pages: u32) -> i64 {
-    if owns(actor, doc) || actor.is_staff() || (doc.bought && doc.status == Status::Ready) {
+    let entitled = doc.bought || (doc.price_kind == "vip" && doc.vip_member);
+    if owns(actor, doc) || actor.is_staff() || (entitled && doc.status == Status::Ready) {
         doc.pages
     } else if doc.status == Status::Ready {
         doc.preview_pages
@@ -98,6 +99,15 @@ pub fn authorize(
                         Err(Denied::SignIn)
                     } else if doc.price_kind == "free" || privileged || doc.bought {
                         Ok(())
+                    } else if doc.price_kind == "vip" {
+                        // Members pass here; the download itself uses one of their rights.
+                        if doc.vip_member {
+                            Ok(())
+                        } else {
+                            Err(Denied::Forbidden(
+                                "this is a VIP document: become a VIP member to download it, or buy it",
+                            ))
+                        }
                     } else {
                         Err(Denied::Forbidden(
                             "buy this document first; after that it downloads free, for good",
@@ -170,6 +180,7 @@ mod tests {
             price_kind: "free".into(),
             price: 0,
             bought: false,
+            vip_member: false,
             views: 0,
             downloads: 0,
             created_at: 0,

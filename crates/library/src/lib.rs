@@ -36,6 +36,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "013_library_paid",
         sql: include_str!("../migrations/004_paid.sql"),
     },
+    platform::db::Migration {
+        id: "014_library_vip",
+        sql: include_str!("../migrations/005_vip.sql"),
+    },
 ];
 
 pub fn router(state: &AppState) -> Router<AppState> {

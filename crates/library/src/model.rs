@@ -88,6 +88,9 @@ pub struct Document {
     /// Whether the actor this document was loaded for has bought it (see service::load).
     #[serde(skip)]
     pub bought: bool,
+    /// Whether that actor is a VIP member now (VIP documents only).
+    #[serde(skip)]
+    pub vip_member: bool,
     pub views: i64,
     pub downloads: i64,
     pub created_at: i64,
@@ -132,6 +135,7 @@ pub fn doc_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Document> {
         price_kind: row.try_get(27)?,
         price: row.try_get(28)?,
         bought: false,
+        vip_member: false,
         views: row.try_get(20)?,
         downloads: row.try_get(21)?,
         created_at: row.try_get(22)?,

@@ -17,6 +17,9 @@ pub async fn load(state: &AppState, actor: &Actor, id: i64, action: Action) -> L
         && d.price_kind != "free"
     {
         d.bought = crate::money::purchase::has_bought(&state.db, user, d.id).await?;
+        if d.price_kind == "vip" {
+            d.vip_member = crate::money::vip::is_member(&state.db, user, state.now()).await?;
+        }
     }
     authorize(actor, action, doc.as_ref(), free_pages(state))?;
     doc.ok_or(LibraryError::NotFound)
@@ -211,28 +214,20 @@ pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResul
     let (price_kind, price) = match (e.price_kind.as_deref(), e.price.as_deref()) {
         (None, None) => (doc.price_kind.clone(), doc.price),
         (Some("free"), _) => ("free".to_string(), 0),
-        (Some("paid") | None, Some(p)) => {
-            let fen = crate::money::ledger::Fen::parse_yuan(p)?;
-            if fen.0 > 100_000 {
-                return Err(LibraryError::BadField(
-                    "a document costs at most 1000.00 yuan".into(),
-                ));
-            }
-            ("paid".to_string(), fen.0)
-        }
+        (Some("paid") | None, Some(p)) => ("paid".to_string(), document_price(p)?),
         (Some("paid"), None) => {
             return Err(LibraryError::BadField(
                 "a paid document needs a `price`".into(),
             ));
         }
-        (Some("vip"), _) => {
-            return Err(LibraryError::BadField(
-                "VIP documents arrive with memberships; not yet".into(),
-            ));
-        }
+        // A VIP document may also carry a price: the paid route for non-members.
+        (Some("vip"), p) => (
+            "vip".to_string(),
+            p.map(document_price).transpose()?.unwrap_or(0),
+        ),
         (Some(other), _) => {
             return Err(LibraryError::BadField(format!(
-                "`price_kind` must be free or paid, not {other:?}"
+                "`price_kind` must be free, paid or vip, not {other:?}"
             )));
         }
     };
@@ -278,6 +273,16 @@ pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResul
     model::find(&state.db, id)
         .await?
         .ok_or(LibraryError::NotFound)
+}
+
+fn document_price(yuan: &str) -> LibResult<i64> {
+    let fen = crate::money::ledger::Fen::parse_yuan(yuan)?;
+    if fen.0 > 100_000 {
+        return Err(LibraryError::BadField(
+            "a document costs at most 1000.00 yuan".into(),
+        ));
+    }
+    Ok(fen.0)
 }
 
 /// Removes a document, its pages and its files for good (the audit log keeps the fact).
@@ -353,6 +358,10 @@ pub async fn download(
         .map_err(|e| LibraryError::Internal(e.into()))?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
+    let privileged = doc.uploader_id == user.id || actor.is_staff();
+    if doc.price_kind == "vip" && !privileged && !doc.bought {
+        crate::money::vip::use_right(&mut tx, user.id, id, now).await?;
+    }
     sqlx::query("INSERT INTO library_downloads (document_id, user_id, at) VALUES ($1, $2, $3)")
         .bind(id)
         .bind(user.id)

@@ -317,3 +317,149 @@ async fn paid_documents_charge_once_and_download_again_free() {
         assert!(out.contains("ledger consistent"), "{out}");
     }
 }
+
+#[tokio::test]
+async fn vip_members_download_against_their_quota() {
+    for backend in backends().await {
+        let s = Server::start(backend).await;
+        let admin = s.user_token("admin", "admin").await;
+        let member = s.user_token("vipper", "member").await;
+        let mut docs = Vec::new();
+        for f in [
+            "documents/service-hotline-faq.txt",
+            "documents/wanghu-residents-convention.txt",
+        ] {
+            let id = s.upload_fixture(&admin, f).await;
+            s.wait_converted(&admin, id, std::time::Duration::from_secs(120))
+                .await;
+            let r = client()
+                .patch(format!("{}/api/v1/documents/{id}", s.url))
+                .bearer_auth(&admin)
+                .json(&json!({"price_kind": "vip", "price": "2.00"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            docs.push(id);
+        }
+        let dl = |id: i64| {
+            let (url, t) = (
+                format!("{}/api/v1/documents/{id}/download", s.url),
+                member.clone(),
+            );
+            async move {
+                client()
+                    .get(url)
+                    .bearer_auth(t)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        };
+        assert_eq!(dl(docs[0]).await, 403, "{backend:?}: not a member yet");
+
+        let (_, plans) = s.get_json(None, "/api/v1/vip/plans").await;
+        let plan = plans["items"][0].clone();
+        assert_eq!(plan["downloads"], 10);
+        let buy = |key: &'static str| {
+            let (url, t) = (
+                format!("{}/api/v1/vip/plans/{}/buy", s.url, plan["id"]),
+                member.clone(),
+            );
+            async move {
+                let r = client()
+                    .post(url)
+                    .bearer_auth(t)
+                    .header("Idempotency-Key", key)
+                    .send()
+                    .await
+                    .unwrap();
+                (
+                    r.status().as_u16(),
+                    r.json::<Value>().await.unwrap_or(Value::Null),
+                )
+            }
+        };
+        assert_eq!(buy("v1").await.0, 409, "no balance");
+        let r = client()
+            .post(format!("{}/api/v1/admin/topups", s.url))
+            .bearer_auth(&admin)
+            .header("Idempotency-Key", "t-vip")
+            .json(&json!({"username": "vipper", "amount": "40.00"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let (st, v) = buy("v2").await;
+        assert_eq!(st, 201, "{v}");
+        let (st, v) = buy("v2").await;
+        assert_eq!(
+            (st, v["charged"].clone()),
+            (200, json!(false)),
+            "a retried purchase is not charged"
+        );
+        assert_eq!(v["membership"]["rights_total"], 10);
+
+        // First download of each VIP document uses one right; downloading again is free.
+        assert_eq!(dl(docs[0]).await, 200);
+        assert_eq!(dl(docs[0]).await, 200);
+        assert_eq!(dl(docs[1]).await, 200);
+        let (_, m) = s.get_json(Some(&member), "/api/v1/me/membership").await;
+        assert_eq!(m["membership"]["rights_used"], 2, "{backend:?}: {m}");
+
+        // With no rights left the member is told so; the paid route stays open.
+        let pool = s.db().await;
+        sqlx::query("UPDATE library_memberships SET rights_total = rights_used")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let third = s
+            .upload_fixture(
+                &admin,
+                "documents/neighbourhood-watch-volunteer-recruitment.txt",
+            )
+            .await;
+        s.wait_converted(&admin, third, std::time::Duration::from_secs(120))
+            .await;
+        let r = client()
+            .patch(format!("{}/api/v1/documents/{third}", s.url))
+            .bearer_auth(&admin)
+            .json(&json!({"price_kind": "vip", "price": "2.00"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let r = client()
+            .get(format!("{}/api/v1/documents/{third}/download", s.url))
+            .bearer_auth(&member)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let v: Value = r.json().await.unwrap();
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("no download rights left"),
+            "{v}"
+        );
+        assert_eq!(dl(docs[0]).await, 200, "earlier VIP downloads stay free");
+        let r = client()
+            .post(format!("{}/api/v1/documents/{third}/purchase", s.url))
+            .bearer_auth(&member)
+            .header("Idempotency-Key", "p-third")
+            .send()
+            .await
+            .unwrap();
+        let st = r.status().as_u16();
+        let body = r.text().await.unwrap();
+        assert_eq!(st, 201, "the paid route: {body}");
+        assert_eq!(dl(third).await, 200);
+
+        let out = s.run_cli(&["ledger", "check"], None);
+        assert!(out.contains("ledger consistent"), "{out}");
+    }
+}

@@ -22,6 +22,42 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/admin/vouchers", post(issue_vouchers))
         .route("/api/v1/documents/{id}/purchase", get(quote).post(purchase))
         .route("/api/v1/me/purchases", get(my_purchases))
+        .route("/api/v1/vip/plans", get(vip_plans))
+        .route("/api/v1/vip/plans/{id}/buy", post(vip_buy))
+        .route("/api/v1/me/membership", get(my_membership))
+}
+
+async fn vip_plans(State(state): State<AppState>) -> LibResult<Json<serde_json::Value>> {
+    Ok(Json(
+        json!({ "items": super::vip::plans(&state.db).await? }),
+    ))
+}
+
+async fn vip_buy(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> LibResult<Response> {
+    allowed(&state, &actor, Action::UseWallet)?;
+    let key = idempotency_key(&headers)?;
+    let (m, charged) = super::vip::buy_plan(&state, &actor, doc_id(&id)?, &key).await?;
+    let status = if charged {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(json!({ "membership": m, "charged": charged }))).into_response())
+}
+
+async fn my_membership(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> LibResult<Json<serde_json::Value>> {
+    let user = allowed(&state, &actor, Action::UseWallet)?;
+    Ok(Json(
+        json!({ "membership": super::vip::membership(&state.db, user, state.now()).await? }),
+    ))
 }
 
 fn doc_id(raw: &str) -> LibResult<i64> {

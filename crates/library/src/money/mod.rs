@@ -5,4 +5,5 @@ pub mod api;
 pub mod ledger;
 pub mod pages;
 pub mod purchase;
+pub mod vip;
 pub mod vouchers;

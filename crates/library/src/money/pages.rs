@@ -18,6 +18,60 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/documents/{id}/buy", get(confirm_page).post(buy_form))
         .route("/me/purchases", get(purchases_page))
+        .route("/vip", get(vip_page))
+        .route("/vip/plans/{id}/buy", axum::routing::post(vip_buy_form))
+}
+
+#[derive(Template)]
+#[template(path = "vip.html")]
+struct VipPage {
+    page: PageCtx,
+    plans: Vec<super::vip::Plan>,
+    membership: Option<super::vip::Membership>,
+    until: String,
+    balance: String,
+    key: String,
+}
+
+async fn vip_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
+    let plans = super::vip::plans(&state.db).await?;
+    let (membership, balance) = match actor.id() {
+        Some(user) => (
+            super::vip::membership(&state.db, user, state.now()).await?,
+            Fen(ledger::wallet_balance(&state.db, user).await?).yuan(),
+        ),
+        None => (None, String::new()),
+    };
+    let until = membership
+        .as_ref()
+        .map(|m| platform::clock::format_ms(m.ends_at))
+        .unwrap_or_default();
+    Ok(render(&VipPage {
+        page: actor.page(actor.lang.pick("VIP会员", "VIP membership")),
+        plans,
+        membership,
+        until,
+        balance,
+        key: platform::auth::new_token(),
+    })?)
+}
+
+async fn vip_buy_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    Form(f): Form<BuyForm>,
+) -> LibResult<Response> {
+    if actor.id().is_none() {
+        return Ok(redirect("/login?next=/vip"));
+    }
+    if f.key.is_empty() || f.key.len() > 200 {
+        return Err(LibraryError::BadField(
+            "the form is missing its purchase key; reload the page".into(),
+        ));
+    }
+    super::vip::buy_plan(&state, &actor, id, &f.key).await?;
+    Ok(redirect("/vip"))
 }
 
 #[derive(Template)]
@@ -43,7 +97,7 @@ async fn confirm_page(
         return Ok(redirect(&format!("/login?next=/documents/{id}/buy")));
     };
     let doc = crate::service::load(&state, &actor, id, Action::View).await?;
-    if doc.price_kind != "paid" {
+    if doc.price_kind == "free" || doc.price == 0 {
         return Err(LibraryError::WrongState(
             "this document is not for sale".into(),
         ));

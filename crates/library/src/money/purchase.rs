@@ -73,9 +73,10 @@ async fn existing(db: &Db, user: i64, document: i64) -> sqlx::Result<Option<Rece
 pub async fn buy(state: &AppState, actor: &Actor, document: i64, key: &str) -> LibResult<Receipt> {
     let user = actor.id().ok_or(LibraryError::SignIn)?;
     let doc = service::load(state, actor, document, Action::View).await?;
-    if doc.price_kind != "paid" || doc.status != crate::model::Status::Ready {
+    let for_sale = doc.price_kind == "paid" || (doc.price_kind == "vip" && doc.price > 0);
+    if !for_sale || doc.status != crate::model::Status::Ready {
         return Err(LibraryError::WrongState(
-            "only published paid documents can be bought".into(),
+            "only published documents with a price can be bought".into(),
         ));
     }
     if doc.uploader_id == user {
