@@ -94,7 +94,8 @@ async fn create(State(state): State<AppState>, actor: Actor, mp: Multipart) -> L
         .into_response())
 }
 
-fn parse_id(raw: &str) -> LibResult<i64> {
+/// A document id from the path; anything else is simply not found.
+pub(crate) fn parse_id(raw: &str) -> LibResult<i64> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)

@@ -235,7 +235,7 @@ async fn related_json(
     actor: Actor,
     Path(id): Path<String>,
 ) -> LibResult<Json<Value>> {
-    let id: i64 = id.parse().map_err(|_| LibraryError::NotFound)?;
+    let id = crate::api::parse_id(&id)?;
     let doc = crate::service::load(&state, &actor, id, crate::authz::Action::View).await?;
     let items: Vec<Value> = related(&state, id, &doc.title)
         .await?

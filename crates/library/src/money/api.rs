@@ -41,7 +41,7 @@ async fn vip_buy(
 ) -> LibResult<Response> {
     allowed(&state, &actor, Action::UseWallet)?;
     let key = idempotency_key(&headers)?;
-    let (m, charged) = super::vip::buy_plan(&state, &actor, doc_id(&id)?, &key).await?;
+    let (m, charged) = super::vip::buy_plan(&state, &actor, crate::api::parse_id(&id)?, &key).await?;
     let status = if charged {
         StatusCode::CREATED
     } else {
@@ -60,12 +60,6 @@ async fn my_membership(
     ))
 }
 
-fn doc_id(raw: &str) -> LibResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(LibraryError::NotFound)
-}
 
 /// What buying would cost and grant, before paying.
 async fn quote(
@@ -74,7 +68,7 @@ async fn quote(
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> LibResult<Json<serde_json::Value>> {
     let user = allowed(&state, &actor, Action::UseWallet)?;
-    let doc = crate::service::load(&state, &actor, doc_id(&id)?, Action::View).await?;
+    let doc = crate::service::load(&state, &actor, crate::api::parse_id(&id)?, Action::View).await?;
     let balance = ledger::wallet_balance(&state.db, user).await?;
     Ok(Json(json!({
         "document_id": doc.id, "price_kind": doc.price_kind, "price": doc.price, "price_yuan": Fen(doc.price).yuan(),
@@ -90,7 +84,7 @@ async fn purchase(
 ) -> LibResult<Response> {
     allowed(&state, &actor, Action::UseWallet)?;
     let key = idempotency_key(&headers)?;
-    let receipt = super::purchase::buy(&state, &actor, doc_id(&id)?, &key).await?;
+    let receipt = super::purchase::buy(&state, &actor, crate::api::parse_id(&id)?, &key).await?;
     let status = if receipt.charged {
         StatusCode::CREATED
     } else {
