@@ -227,7 +227,7 @@ async fn document(
     Path(id): Path<String>,
     Query(q): Query<DocQuery>,
 ) -> LibResult<Response> {
-    let id: i64 = id.parse().map_err(|_| LibraryError::NotFound)?;
+    let id = crate::api::parse_id(&id)?;
     let doc = service::load(&state, &actor, id, Action::View).await?;
     if doc.status == Status::Ready && actor.id() != Some(doc.uploader_id) {
         service::count_view(&state, id).await;
