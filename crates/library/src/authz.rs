@@ -179,6 +179,8 @@ mod tests {
             takedown_reason: None,
             price_kind: "free".into(),
             price: 0,
+            quality: 3,
+            original: false,
             bought: false,
             vip_member: false,
             views: 0,

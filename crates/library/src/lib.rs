@@ -40,6 +40,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "014_library_vip",
         sql: include_str!("../migrations/005_vip.sql"),
     },
+    platform::db::Migration {
+        id: "015_library_rewards",
+        sql: include_str!("../migrations/006_rewards.sql"),
+    },
 ];
 
 pub fn router(state: &AppState) -> Router<AppState> {

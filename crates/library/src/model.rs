@@ -85,6 +85,10 @@ pub struct Document {
     pub price_kind: String,
     /// In 分 (paid documents).
     pub price: i64,
+    /// Moderator's rating 1–5; scales contributor rewards.
+    pub quality: i64,
+    /// Declared as the uploader's own work (rewards more than shared material).
+    pub original: bool,
     /// Whether the actor this document was loaded for has bought it (see service::load).
     #[serde(skip)]
     pub bought: bool,
@@ -104,7 +108,7 @@ pub struct Document {
 pub const DOC_COLUMNS: &str = "d.id, d.title, d.description, d.category_id, d.format, d.original_name, d.size_bytes, \
     d.status, d.error, d.pages, d.preview_pages, d.preview_kind, d.preview_note, d.thumb_key, d.thumb_mime, \
     d.progress_done, d.progress_total, d.uploader_id, u.display_name, d.reject_reason, d.views, d.downloads, \
-    d.created_at, d.published_at, d.sha256, d.auto_publish, d.takedown_reason, d.price_kind, d.price";
+    d.created_at, d.published_at, d.sha256, d.auto_publish, d.takedown_reason, d.price_kind, d.price, d.quality, d.original";
 
 pub const DOC_FROM: &str = "library_documents d JOIN platform_users u ON u.id = d.uploader_id";
 
@@ -134,6 +138,8 @@ pub fn doc_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Document> {
         takedown_reason: row.try_get(26)?,
         price_kind: row.try_get(27)?,
         price: row.try_get(28)?,
+        quality: row.try_get(29)?,
+        original: row.try_get::<i64, _>(30)? != 0,
         bought: false,
         vip_member: false,
         views: row.try_get(20)?,

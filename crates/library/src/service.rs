@@ -178,6 +178,10 @@ pub struct Edit {
     pub price_kind: Option<String>,
     /// Yuan as a decimal string, for paid documents.
     pub price: Option<String>,
+    /// 1–5, moderators only: scales the uploader's rewards.
+    pub quality: Option<i64>,
+    /// The uploader's own work (rewarded more than shared material).
+    pub original: Option<bool>,
 }
 
 pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResult<Document> {
@@ -231,12 +235,27 @@ pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResul
             )));
         }
     };
+    let quality = match e.quality {
+        None => doc.quality,
+        Some(_) if !actor.is_staff() => {
+            return Err(LibraryError::Denied(
+                "only moderators rate a document's quality".into(),
+            ));
+        }
+        Some(q) if (1..=5).contains(&q) => q,
+        Some(_) => {
+            return Err(LibraryError::BadField(
+                "`quality` must be from 1 to 5".into(),
+            ));
+        }
+    };
+    let original = e.original.unwrap_or(doc.original);
     let user = actor.require_user().map_err(|_| LibraryError::SignIn)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     sqlx::query(
         "UPDATE library_documents SET title = $1, description = $2, category_id = $3, preview_pages = $4, updated_at = $5, \
-         price_kind = $7, price = $8 WHERE id = $6",
+         price_kind = $7, price = $8, quality = $9, original = $10 WHERE id = $6",
     )
     .bind(&title)
     .bind(&description)
@@ -246,6 +265,8 @@ pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResul
     .bind(id)
     .bind(&price_kind)
     .bind(price)
+    .bind(quality)
+    .bind(original as i64)
     .execute(&mut *tx)
     .await?;
     if let Some(tags) = &tags {
@@ -360,7 +381,11 @@ pub async fn download(
     let mut tx = state.db.begin().await?;
     let privileged = doc.uploader_id == user.id || actor.is_staff();
     if doc.price_kind == "vip" && !privileged && !doc.bought {
-        crate::money::vip::use_right(&mut tx, user.id, id, now).await?;
+        let first = crate::money::vip::use_right(&mut tx, user.id, id, now).await?;
+        if first == crate::money::vip::RightUse::Used {
+            let cause = format!("vip:{}:{id}", user.id);
+            crate::money::rewards::credit(&mut tx, &doc, 0, "vip_download", &cause, now).await?;
+        }
     }
     sqlx::query("INSERT INTO library_downloads (document_id, user_id, at) VALUES ($1, $2, $3)")
         .bind(id)

@@ -463,3 +463,102 @@ async fn vip_members_download_against_their_quota() {
         assert!(out.contains("ledger consistent"), "{out}");
     }
 }
+
+#[tokio::test]
+async fn contributors_earn_by_quality_and_type() {
+    for backend in backends().await {
+        let s = Server::start(backend).await;
+        let admin = s.user_token("admin", "admin").await;
+        let moderator = s.user_token("mod", "moderator").await;
+        let author = s.user_token("author", "member").await;
+        let buyer = s.user_token("buyer", "member").await;
+        let id = s
+            .upload_fixture(&author, "documents/service-hotline-faq.txt")
+            .await;
+        s.wait_converted(&author, id, std::time::Duration::from_secs(120))
+            .await;
+        let r = client()
+            .post(format!("{}/api/v1/documents/{id}/approve", s.url))
+            .bearer_auth(&moderator)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let patch = |token: &str, body: Value| {
+            client()
+                .patch(format!("{}/api/v1/documents/{id}", s.url))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+        };
+        assert_eq!(
+            patch(&author, json!({"price_kind": "paid", "price": "3.00"}))
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        assert_eq!(
+            patch(&author, json!({"quality": 5}))
+                .await
+                .unwrap()
+                .status(),
+            403,
+            "authors do not rate themselves"
+        );
+        assert_eq!(
+            patch(&moderator, json!({"quality": 6}))
+                .await
+                .unwrap()
+                .status(),
+            400
+        );
+        assert_eq!(
+            patch(&moderator, json!({"quality": 5}))
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+
+        // Rules are the operator's: only administrators change them.
+        let rules =
+            json!([{"price_kind": "paid", "original": false, "share_permille": 500, "vip_fen": 0}]);
+        let put = |token: &str| {
+            client()
+                .put(format!("{}/api/v1/admin/reward-rules", s.url))
+                .bearer_auth(token)
+                .json(&rules)
+                .send()
+        };
+        assert_eq!(put(&moderator).await.unwrap().status(), 403);
+        assert_eq!(put(&admin).await.unwrap().status(), 200);
+
+        let r = client()
+            .post(format!("{}/api/v1/admin/topups", s.url))
+            .bearer_auth(&admin)
+            .header("Idempotency-Key", "t-buyer")
+            .json(&json!({"username": "buyer", "amount": "10.00"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let r = client()
+            .post(format!("{}/api/v1/documents/{id}/purchase", s.url))
+            .bearer_auth(&buyer)
+            .header("Idempotency-Key", "p1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        // 300 分 × 500‰ (shared material) × 1,200‰ (quality 5, no downloads yet) = 180 分.
+        let (_, e) = s.get_json(Some(&author), "/api/v1/me/earnings").await;
+        assert_eq!(e["earnings"]["total"], 180, "{backend:?}: {e}");
+        assert_eq!(e["earnings"]["by_document"][0][0], id);
+        assert_eq!(e["earnings"]["by_month"].as_array().unwrap().len(), 1);
+        let (_, e) = s.get_json(Some(&buyer), "/api/v1/me/earnings").await;
+        assert_eq!(e["earnings"]["total"], 0);
+        let out = s.run_cli(&["ledger", "check"], None);
+        assert!(out.contains("ledger consistent"), "{out}");
+    }
+}

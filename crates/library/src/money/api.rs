@@ -25,6 +25,103 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/vip/plans", get(vip_plans))
         .route("/api/v1/vip/plans/{id}/buy", post(vip_buy))
         .route("/api/v1/me/membership", get(my_membership))
+        .route("/api/v1/me/earnings", get(my_earnings))
+        .route(
+            "/api/v1/admin/reward-rules",
+            get(reward_rules).put(set_reward_rules),
+        )
+}
+
+async fn my_earnings(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> LibResult<Json<serde_json::Value>> {
+    let user = allowed(&state, &actor, Action::UseWallet)?;
+    Ok(Json(
+        json!({ "earnings": super::rewards::earnings(&state.db, user).await? }),
+    ))
+}
+
+#[derive(serde::Serialize, Deserialize)]
+struct Rule {
+    price_kind: String,
+    original: bool,
+    /// Share of the price credited for a paid sale, in ‰.
+    share_permille: i64,
+    /// Credited for a member's first download of a VIP document, in 分.
+    vip_fen: i64,
+}
+
+async fn reward_rules(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> LibResult<Json<serde_json::Value>> {
+    allowed(&state, &actor, Action::ManageMoney)?;
+    let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT price_kind, original, share_permille, vip_fen FROM library_reward_rules ORDER BY price_kind, original DESC",
+    )
+    .fetch_all(&state.db.pool)
+    .await?;
+    let rules: Vec<Rule> = rows
+        .into_iter()
+        .map(|(price_kind, original, share_permille, vip_fen)| Rule {
+            price_kind,
+            original: original != 0,
+            share_permille,
+            vip_fen,
+        })
+        .collect();
+    Ok(Json(json!({ "items": rules })))
+}
+
+async fn set_reward_rules(
+    State(state): State<AppState>,
+    actor: Actor,
+    b: Body<Vec<Rule>>,
+) -> LibResult<Json<serde_json::Value>> {
+    let admin = allowed(&state, &actor, Action::ManageMoney)?;
+    let rules = body(
+        b,
+        "[{\"price_kind\": \"paid\", \"original\": true, \"share_permille\": 600, \"vip_fen\": 0}]",
+    )?;
+    for r in &rules {
+        if !matches!(r.price_kind.as_str(), "paid" | "vip")
+            || !(0..=1000).contains(&r.share_permille)
+            || !(0..=100_000).contains(&r.vip_fen)
+        {
+            return Err(LibraryError::BadField(
+                "each rule needs price_kind paid or vip, share_permille 0–1000 and vip_fen 0–100000".into(),
+            ));
+        }
+    }
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    for r in &rules {
+        sqlx::query(
+            "INSERT INTO library_reward_rules (price_kind, original, share_permille, vip_fen) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (price_kind, original) DO UPDATE SET share_permille = $3, vip_fen = $4",
+        )
+        .bind(&r.price_kind)
+        .bind(r.original as i64)
+        .bind(r.share_permille)
+        .bind(r.vip_fen)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let detail = serde_json::to_value(&rules).unwrap_or_default();
+    platform::audit::append(
+        &mut tx,
+        platform::audit::Entry {
+            at: now,
+            actor_id: Some(admin),
+            action: "library.reward_rules.set",
+            subject: "reward_rules",
+            detail,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(json!({ "updated": rules.len() })))
 }
 
 async fn vip_plans(State(state): State<AppState>) -> LibResult<Json<serde_json::Value>> {
@@ -41,7 +138,8 @@ async fn vip_buy(
 ) -> LibResult<Response> {
     allowed(&state, &actor, Action::UseWallet)?;
     let key = idempotency_key(&headers)?;
-    let (m, charged) = super::vip::buy_plan(&state, &actor, crate::api::parse_id(&id)?, &key).await?;
+    let (m, charged) =
+        super::vip::buy_plan(&state, &actor, crate::api::parse_id(&id)?, &key).await?;
     let status = if charged {
         StatusCode::CREATED
     } else {
@@ -60,7 +158,6 @@ async fn my_membership(
     ))
 }
 
-
 /// What buying would cost and grant, before paying.
 async fn quote(
     State(state): State<AppState>,
@@ -68,7 +165,8 @@ async fn quote(
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> LibResult<Json<serde_json::Value>> {
     let user = allowed(&state, &actor, Action::UseWallet)?;
-    let doc = crate::service::load(&state, &actor, crate::api::parse_id(&id)?, Action::View).await?;
+    let doc =
+        crate::service::load(&state, &actor, crate::api::parse_id(&id)?, Action::View).await?;
     let balance = ledger::wallet_balance(&state.db, user).await?;
     Ok(Json(json!({
         "document_id": doc.id, "price_kind": doc.price_kind, "price": doc.price, "price_yuan": Fen(doc.price).yuan(),

@@ -74,12 +74,10 @@ impl AccountKind {
             AccountKind::VipSales => "vip_sales",
         }
     }
-    /// Accounts that mirror money outside the platform may be negative.
+    /// Users' accounts never go negative; the platform's may (money from outside, or the
+    /// platform subsidising contributors beyond its revenue).
     fn may_go_negative(self) -> bool {
-        matches!(
-            self,
-            AccountKind::ProviderClearing | AccountKind::VoucherIssuance
-        )
+        !matches!(self, AccountKind::Wallet | AccountKind::ContributorPayable)
     }
 }
 

@@ -5,5 +5,6 @@ pub mod api;
 pub mod ledger;
 pub mod pages;
 pub mod purchase;
+pub mod rewards;
 pub mod vip;
 pub mod vouchers;

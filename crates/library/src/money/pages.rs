@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/documents/{id}/buy", get(confirm_page).post(buy_form))
         .route("/me/purchases", get(purchases_page))
         .route("/vip", get(vip_page))
+        .route("/me/earnings", get(earnings_page))
         .route("/vip/plans/{id}/buy", axum::routing::post(vip_buy_form))
 }
 
@@ -162,4 +163,24 @@ async fn purchases_page(State(state): State<AppState>, actor: Actor) -> LibResul
 
 pub fn paid_at(r: &Receipt) -> String {
     platform::clock::format_ms(r.paid_at)
+}
+
+#[derive(Template)]
+#[template(path = "earnings.html")]
+struct EarningsPage {
+    page: PageCtx,
+    e: super::rewards::Earnings,
+    chart: String,
+}
+
+async fn earnings_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
+    let Some(user) = actor.id() else { return Ok(redirect("/login?next=/me/earnings")) };
+    let e = super::rewards::earnings(&state.db, user).await?;
+    let data: Vec<(String, i64, String)> = e.by_month.iter().map(|(m, v)| (m.clone(), *v, Fen(*v).yuan())).collect();
+    let chart = platform::web::charts::bars(actor.lang.pick("每月收益（元）", "Earnings per month (yuan)"), &data);
+    Ok(render(&EarningsPage { page: actor.page(actor.lang.pick("我的收益", "My earnings")), e, chart })?)
+}
+
+pub fn yuan(fen: &i64) -> String {
+    Fen(*fen).yuan()
 }

@@ -142,6 +142,15 @@ async fn pay(
     .bind(order)
     .execute(&mut *tx)
     .await?;
+    super::rewards::credit(
+        &mut tx,
+        doc,
+        doc.price,
+        "purchase",
+        &format!("order:{order}"),
+        now,
+    )
+    .await?;
     sqlx::query("INSERT INTO library_purchases (user_id, document_id, order_id, created_at) VALUES ($1, $2, $3, $4)")
         .bind(user)
         .bind(doc.id)

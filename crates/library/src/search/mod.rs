@@ -10,7 +10,7 @@ pub mod follow;
 pub mod query;
 
 use platform::db::Db;
-use platform::search::{NGRAM, ZH, index_tokens, typed_grams};
+use platform::search::{NGRAM, ZH, typed_grams};
 use query::{Clause, QueryError, Target, clause_words};
 use std::collections::HashMap;
 use std::ops::Bound;
@@ -26,13 +26,10 @@ use tantivy::schema::{
     TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::PreTokenizedString;
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
 };
 
-/// Gap between pages in the document-level position space, so phrases do not span pages.
-const PAGE_GAP: usize = 64;
 const WRITER_HEAP: usize = 96 * 1024 * 1024;
 
 #[derive(Clone, Copy)]
@@ -257,42 +254,19 @@ impl SearchIndex {
         doc.add_text(f.price, &d.price);
         doc.add_i64(f.published, d.published_at);
 
-        // Each page is segmented once; its tokens serve the page entry and, shifted, the
-        // document's body.
-        let mut body_tokens = Vec::new();
-        let mut base = 0usize;
+        // Text goes in as text: segmentation runs in tantivy's indexing threads (one per
+        // core), not here. The document's body takes each page as one value of a
+        // multi-valued field, so a phrase never spans two pages.
         let mut pages = Vec::with_capacity(d.pages.len());
         for (i, text) in d.pages.iter().enumerate() {
-            let tokens = index_tokens(text);
-            let last = tokens.last().map(|t| t.position + 1).unwrap_or(0);
-            body_tokens.extend(tokens.iter().map(|t| {
-                let mut t = t.clone();
-                t.position += base;
-                t.offset_from = 0;
-                t.offset_to = 0;
-                t
-            }));
-            base += last + PAGE_GAP;
+            doc.add_text(f.body, text);
             let mut p = TantivyDocument::default();
             p.add_text(f.kind, "page");
             p.add_u64(f.doc_id, id);
             p.add_u64(f.page, i as u64 + 1);
-            p.add_pre_tokenized_text(
-                f.body_stored,
-                PreTokenizedString {
-                    text: text.clone(),
-                    tokens,
-                },
-            );
+            p.add_text(f.body_stored, text);
             pages.push(p);
         }
-        doc.add_pre_tokenized_text(
-            f.body,
-            PreTokenizedString {
-                text: String::new(),
-                tokens: body_tokens,
-            },
-        );
 
         let writer = self.writer.lock().expect("writer lock");
         writer.delete_term(Term::from_field_u64(f.doc_id, id));

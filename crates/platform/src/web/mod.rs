@@ -1,6 +1,7 @@
 //! The web kit shared by every module: state, the acting user, page context, CSRF,
 //! error rendering and small helpers.
 
+pub mod charts;
 pub mod cookies;
 pub mod csrf;
 pub mod error;
