@@ -70,6 +70,13 @@ enum Command {
         #[command(subcommand)]
         command: GovCommand,
     },
+    /// Open Referral HSDS 3.0: `gongzhi hsds export DIR` writes the published service
+    /// network as JSON files; `gongzhi hsds import DIR` creates or updates it from them.
+    Hsds {
+        /// export or import
+        action: String,
+        dir: PathBuf,
+    },
     /// (internal) Convert one file in a bounded child process.
     #[command(hide = true)]
     ConvertChild {
@@ -253,6 +260,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 unit.name,
                 unit.code
             );
+            Ok(())
+        }
+        Command::Hsds { action, dir } => {
+            let state = app::open(config).await?;
+            let counts = match action.as_str() {
+                "export" => governance::hsds::io::export(&state.db, &dir).await?,
+                "import" => governance::hsds::io::import(&state, &dir).await?,
+                other => anyhow::bail!("hsds {other}: say export or import"),
+            };
+            for (name, n) in counts {
+                println!("{name}.json: {n}");
+            }
             Ok(())
         }
         Command::ConvertChild { .. } => unreachable!("handled before the runtime starts"),

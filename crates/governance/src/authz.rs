@@ -132,6 +132,8 @@ pub enum Action {
     Export,
     /// Create or change organisation records.
     EditOrg,
+    /// Create or change service points and services (SPEC G3).
+    EditService,
     /// Make an organisation the federation or a hub, or take that role away.
     DesignateHub,
     /// Add units below a unit.
@@ -147,6 +149,7 @@ impl Action {
         match self {
             Action::View | Action::Reference => MemberRole::Viewer,
             Action::Export | Action::EditOrg => MemberRole::Worker,
+            Action::EditService => MemberRole::Worker,
             Action::DesignateHub
             | Action::ManageUnits
             | Action::CreateDistrict
@@ -162,6 +165,9 @@ impl Action {
             }
             Action::EditOrg => {
                 "only workers and unit administrators change organisation records; your role here is read-only"
+            }
+            Action::EditService => {
+                "only workers and unit administrators change services and service points; your role here is read-only"
             }
             Action::DesignateHub => {
                 "only administrators of the district choose its federation and hub organisations"

@@ -540,6 +540,7 @@ pub async fn seed(
             .map_err(|e| anyhow::anyhow!("demo organisation {:?}: {e}", input.name))?;
         org_ids.push(id);
     }
+    crate::services::demo::seed(&mut tx, now, &plan, &unit_ids, &org_ids).await?;
     tx.commit().await?;
     let mut accounts = Vec::new();
     for (name, unit, role, what) in [

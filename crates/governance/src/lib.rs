@@ -6,21 +6,34 @@ pub mod authz;
 pub mod credit;
 pub mod demo;
 pub mod error;
+pub mod hsds;
 pub mod model;
 pub mod pages;
 pub mod service;
+pub mod services;
 pub mod svg;
 
 use axum::Router;
 use platform::AppState;
 
-pub const MIGRATIONS: &[platform::db::Migration] = &[platform::db::Migration {
-    id: "020_governance",
-    sql: include_str!("../migrations/001_governance.sql"),
-}];
+pub const MIGRATIONS: &[platform::db::Migration] = &[
+    platform::db::Migration {
+        id: "020_governance",
+        sql: include_str!("../migrations/001_governance.sql"),
+    },
+    platform::db::Migration {
+        id: "021_governance_services",
+        sql: include_str!("../migrations/002_services.sql"),
+    },
+];
 
 pub fn router(_state: &AppState) -> Router<AppState> {
-    Router::new().merge(api::router()).merge(pages::router())
+    Router::new()
+        .merge(api::router())
+        .merge(pages::router())
+        .merge(services::api::router())
+        .merge(services::pages::router())
+        .merge(hsds::api::router())
 }
 
 /// Governance's part of the OpenAPI document.
@@ -35,7 +48,11 @@ mod tests {
     fn openapi_paths_are_an_object_of_gov_paths() {
         let v = super::openapi_paths();
         let paths = v.as_object().expect("an object");
-        assert!(paths.keys().all(|k| k.starts_with("/api/v1/gov/")));
+        assert!(
+            paths
+                .keys()
+                .all(|k| k.starts_with("/api/v1/gov/") || k.starts_with("/hsds/"))
+        );
         assert!(paths.contains_key("/api/v1/gov/orgs/{id}"));
     }
 }

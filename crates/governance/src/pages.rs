@@ -708,6 +708,7 @@ struct OrgPage {
     members: i64,
     can_edit: bool,
     saved: bool,
+    services: Vec<crate::services::pages::ServiceRow>,
 }
 
 #[derive(serde::Deserialize)]
@@ -791,6 +792,7 @@ async fn org(
         members,
         can_edit: actor.can(Action::EditOrg, &Scope::Unit(&org.unit_path)),
         saved: sq.saved.is_some(),
+        services: crate::services::pages::org_services(&state.db, org.id, lang).await?,
         org,
     })?)
 }

@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod browser;
 mod governance;
+mod hsds;
 mod library;
 mod money;
 mod restart;

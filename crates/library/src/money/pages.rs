@@ -174,11 +174,26 @@ struct EarningsPage {
 }
 
 async fn earnings_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    let Some(user) = actor.id() else { return Ok(redirect("/login?next=/me/earnings")) };
+    let Some(user) = actor.id() else {
+        return Ok(redirect("/login?next=/me/earnings"));
+    };
     let e = super::rewards::earnings(&state.db, user).await?;
-    let data: Vec<(String, i64, String)> = e.by_month.iter().map(|(m, v)| (m.clone(), *v, Fen(*v).yuan())).collect();
-    let chart = platform::web::charts::bars(actor.lang.pick("每月收益（元）", "Earnings per month (yuan)"), &data);
-    Ok(render(&EarningsPage { page: actor.page(actor.lang.pick("我的收益", "My earnings")), e, chart })?)
+    let data: Vec<(String, i64, String)> = e
+        .by_month
+        .iter()
+        .map(|(m, v)| (m.clone(), *v, Fen(*v).yuan()))
+        .collect();
+    let chart = platform::web::charts::bars(
+        actor
+            .lang
+            .pick("每月收益（元）", "Earnings per month (yuan)"),
+        &data,
+    );
+    Ok(render(&EarningsPage {
+        page: actor.page(actor.lang.pick("我的收益", "My earnings")),
+        e,
+        chart,
+    })?)
 }
 
 pub fn yuan(fen: &i64) -> String {

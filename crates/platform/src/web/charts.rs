@@ -2,7 +2,10 @@
 //! readers; pages put a table of the same numbers beside them.
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// A vertical bar chart of (label, value, value shown) with the given accessible title.
@@ -42,7 +45,13 @@ pub fn bars(title: &str, data: &[(String, i64, String)]) -> String {
 mod tests {
     #[test]
     fn bars_escape_labels_and_scale() {
-        let svg = super::bars("收益 <script>", &[("1月".into(), 10, "0.10".into()), ("<b>".into(), 20, "0.20".into())]);
+        let svg = super::bars(
+            "收益 <script>",
+            &[
+                ("1月".into(), 10, "0.10".into()),
+                ("<b>".into(), 20, "0.20".into()),
+            ],
+        );
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(!svg.contains("<script>") && !svg.contains("<b>"));
         assert_eq!(svg.matches("<rect").count(), 2);

@@ -1,0 +1,1499 @@
+//! The service network (SPEC G3): service points (楼宇服务点, 社区生活服务中心), the
+//! community-service taxonomy, and the services organisations or units offer at those
+//! points. Every read and write goes through [`authorize`]: a service point belongs to its
+//! unit, a service to its organisation's home unit (or to its own unit when a unit offers it).
+
+pub mod api;
+pub mod demo;
+pub mod pages;
+
+use crate::authz::{Action, Denied, GovActor, Scope, authorize};
+use crate::error::{GovError, GovResult};
+use crate::model::{self, Bind, ScopeFilter, Sql, UnitId, UnitPath};
+use platform::db::{Db, Tx};
+use platform::web::Lang;
+use platform::{AppState, audit};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+/// The key (and HSDS name) of our own taxonomy of community service categories.
+pub const TAXONOMY: &str = "gongzhi-community-services";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PointKind {
+    BuildingServicePoint,
+    CommunityServiceCentre,
+    Other,
+}
+
+impl PointKind {
+    pub const ALL: [PointKind; 3] = [
+        PointKind::BuildingServicePoint,
+        PointKind::CommunityServiceCentre,
+        PointKind::Other,
+    ];
+
+    pub fn parse(s: &str) -> Option<PointKind> {
+        PointKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PointKind::BuildingServicePoint => "building_service_point",
+            PointKind::CommunityServiceCentre => "community_service_centre",
+            PointKind::Other => "other",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            PointKind::BuildingServicePoint => lang.pick("楼宇服务点", "Building service point"),
+            PointKind::CommunityServiceCentre => {
+                lang.pick("社区生活服务中心", "Community service centre")
+            }
+            PointKind::Other => lang.pick("其他服务场所", "Other place"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceStatus {
+    Active,
+    Inactive,
+    Defunct,
+}
+
+impl ServiceStatus {
+    pub const ALL: [ServiceStatus; 3] = [
+        ServiceStatus::Active,
+        ServiceStatus::Inactive,
+        ServiceStatus::Defunct,
+    ];
+
+    pub fn parse(s: &str) -> Option<ServiceStatus> {
+        ServiceStatus::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceStatus::Active => "active",
+            ServiceStatus::Inactive => "inactive",
+            ServiceStatus::Defunct => "defunct",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            ServiceStatus::Active => lang.pick("提供中", "Active"),
+            ServiceStatus::Inactive => lang.pick("暂停", "Inactive"),
+            ServiceStatus::Defunct => lang.pick("已停止", "Defunct"),
+        }
+    }
+}
+
+pub const WEEKDAYS: [(&str, &str, &str); 7] = [
+    ("MO", "周一", "Mon"),
+    ("TU", "周二", "Tue"),
+    ("WE", "周三", "Wed"),
+    ("TH", "周四", "Thu"),
+    ("FR", "周五", "Fri"),
+    ("SA", "周六", "Sat"),
+    ("SU", "周日", "Sun"),
+];
+
+/// One opening: weekday 1 (Monday) … 7 (Sunday), times `HH:MM`, closing after opening.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hours {
+    pub weekday: i64,
+    pub opens: String,
+    pub closes: String,
+}
+
+impl Hours {
+    pub fn day_code(&self) -> &'static str {
+        WEEKDAYS[(self.weekday.clamp(1, 7) - 1) as usize].0
+    }
+
+    pub fn day_label(&self, lang: Lang) -> &'static str {
+        let d = WEEKDAYS[(self.weekday.clamp(1, 7) - 1) as usize];
+        lang.pick(d.1, d.2)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ServicePoint {
+    pub id: i64,
+    pub uuid: String,
+    pub kind: PointKind,
+    pub name: String,
+    pub description: String,
+    pub address: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    pub unit_code: String,
+    #[serde(skip)]
+    pub unit_path: UnitPath,
+    pub contact_phone: String,
+    pub hours: Vec<Hours>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Term {
+    pub id: i64,
+    pub uuid: String,
+    pub taxonomy_id: i64,
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub description: String,
+    pub parent_id: Option<i64>,
+    pub sort: i64,
+}
+
+impl Term {
+    pub fn label(&self, lang: Lang) -> &str {
+        if lang.is_en() && !self.name_en.is_empty() {
+            &self.name_en
+        } else {
+            &self.name
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Taxonomy {
+    pub id: i64,
+    pub uuid: String,
+    pub name: String,
+    pub description: String,
+    pub version: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Service {
+    pub id: i64,
+    pub uuid: String,
+    pub org_id: Option<i64>,
+    pub org_name: Option<String>,
+    /// The unit the service belongs to: its organisation's home unit, or its own.
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    #[serde(skip)]
+    pub unit_path: UnitPath,
+    pub name: String,
+    pub description: String,
+    pub schedule: String,
+    pub eligibility: String,
+    pub capacity: Option<i64>,
+    pub contact_phone: String,
+    pub status: ServiceStatus,
+    /// Category codes of our taxonomy.
+    pub categories: Vec<String>,
+    /// Ids of the service points where it is delivered.
+    pub point_ids: Vec<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading
+
+const POINT_COLUMNS: &str = "p.id, p.uuid, p.kind, p.name, p.description, p.address, p.latitude, p.longitude, \
+    p.unit_id, u.name, u.code, u.path, p.contact_phone, p.created_at, p.updated_at";
+const POINT_FROM: &str = "governance_service_points p JOIN governance_units u ON u.id = p.unit_id";
+
+fn bad(table: &str, what: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("{table}: bad {what}").into())
+}
+
+fn point_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<ServicePoint> {
+    let kind: String = row.try_get(2)?;
+    let path: String = row.try_get(11)?;
+    Ok(ServicePoint {
+        id: row.try_get(0)?,
+        uuid: row.try_get::<Option<String>, _>(1)?.unwrap_or_default(),
+        kind: PointKind::parse(&kind).ok_or_else(|| bad("governance_service_points", "kind"))?,
+        name: row.try_get(3)?,
+        description: row.try_get(4)?,
+        address: row.try_get(5)?,
+        latitude: row.try_get(6)?,
+        longitude: row.try_get(7)?,
+        unit_id: UnitId(row.try_get(8)?),
+        unit_name: row.try_get(9)?,
+        unit_code: row.try_get(10)?,
+        unit_path: UnitPath::parse(&path).ok_or_else(|| bad("governance_units", "path"))?,
+        contact_phone: row.try_get(12)?,
+        hours: Vec::new(),
+        created_at: row.try_get(13)?,
+        updated_at: row.try_get(14)?,
+    })
+}
+
+/// Ids are integers we read ourselves, so inlining them is safe.
+fn id_list(ids: impl Iterator<Item = i64>) -> String {
+    ids.map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+}
+
+async fn attach_hours(db: &Db, points: &mut [ServicePoint]) -> sqlx::Result<()> {
+    if points.is_empty() {
+        return Ok(());
+    }
+    let text = format!(
+        "SELECT point_id, weekday, opens, closes FROM governance_point_hours WHERE point_id IN ({}) \
+         ORDER BY weekday, opens",
+        id_list(points.iter().map(|p| p.id))
+    );
+    let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(&text).fetch_all(&db.pool).await?;
+    for (id, weekday, opens, closes) in rows {
+        if let Some(p) = points.iter_mut().find(|p| p.id == id) {
+            p.hours.push(Hours {
+                weekday,
+                opens,
+                closes,
+            });
+        }
+    }
+    Ok(())
+}
+
+pub async fn find_point(db: &Db, id: i64) -> sqlx::Result<Option<ServicePoint>> {
+    let sql = format!("SELECT {POINT_COLUMNS} FROM {POINT_FROM} WHERE p.id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
+    let Some(p) = row.as_ref().map(point_from_row).transpose()? else {
+        return Ok(None);
+    };
+    let mut v = vec![p];
+    attach_hours(db, &mut v).await?;
+    Ok(v.pop())
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PointFilter {
+    pub kind: Option<PointKind>,
+    pub unit: Option<UnitPath>,
+    pub name: Option<String>,
+}
+
+fn like_pattern(raw: &str) -> String {
+    let escaped = raw
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn point_where(scope: &ScopeFilter, f: &PointFilter) -> Sql {
+    let mut sql = Sql::default();
+    scope.apply(&mut sql, "u.path");
+    if let Some(k) = f.kind {
+        let p = sql.bind(Bind::Text(k.as_str().into()));
+        sql.push(format!("p.kind = {p}"));
+    }
+    if let Some(unit) = &f.unit {
+        let p = sql.bind(Bind::Text(unit.as_str().into()));
+        sql.push(format!("u.path LIKE {p} || '%'"));
+    }
+    if let Some(name) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        let p = sql.bind(Bind::Text(like_pattern(name)));
+        sql.push(format!("p.name LIKE {p} ESCAPE '\\'"));
+    }
+    sql
+}
+
+pub async fn count_points(db: &Db, scope: &ScopeFilter, f: &PointFilter) -> sqlx::Result<i64> {
+    let sql = point_where(scope, f);
+    let text = format!(
+        "SELECT COUNT(*) FROM {POINT_FROM} WHERE {}",
+        sql.where_clause()
+    );
+    sql.query(&text).fetch_one(&db.pool).await?.try_get(0)
+}
+
+pub async fn list_points(
+    db: &Db,
+    scope: &ScopeFilter,
+    f: &PointFilter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<ServicePoint>> {
+    let sql = point_where(scope, f);
+    let text = format!(
+        "SELECT {POINT_COLUMNS} FROM {POINT_FROM} WHERE {} ORDER BY u.path, p.kind, p.name, p.id \
+         LIMIT {limit} OFFSET {offset}",
+        sql.where_clause()
+    );
+    let rows = sql.query(&text).fetch_all(&db.pool).await?;
+    let mut points: Vec<ServicePoint> = rows
+        .iter()
+        .map(point_from_row)
+        .collect::<sqlx::Result<_>>()?;
+    attach_hours(db, &mut points).await?;
+    Ok(points)
+}
+
+/// Points by id (for a service's locations), in id order.
+pub async fn points_by_ids(db: &Db, ids: &[i64]) -> sqlx::Result<Vec<ServicePoint>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let text = format!(
+        "SELECT {POINT_COLUMNS} FROM {POINT_FROM} WHERE p.id IN ({}) ORDER BY p.id",
+        id_list(ids.iter().copied())
+    );
+    let rows = sqlx::query(&text).fetch_all(&db.pool).await?;
+    let mut points: Vec<ServicePoint> = rows
+        .iter()
+        .map(point_from_row)
+        .collect::<sqlx::Result<_>>()?;
+    attach_hours(db, &mut points).await?;
+    Ok(points)
+}
+
+pub async fn taxonomies(db: &Db) -> sqlx::Result<Vec<Taxonomy>> {
+    let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, uuid, name, description, version FROM governance_taxonomies ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, uuid, name, description, version)| Taxonomy {
+            id,
+            uuid,
+            name,
+            description,
+            version,
+        })
+        .collect())
+}
+
+/// Every term of every stored taxonomy, parents before children within a taxonomy.
+pub async fn terms(db: &Db) -> sqlx::Result<Vec<Term>> {
+    let rows = sqlx::query(
+        "SELECT id, uuid, taxonomy_id, code, name, name_en, description, parent_id, sort \
+         FROM governance_taxonomy_terms ORDER BY taxonomy_id, sort, id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Term {
+                id: r.try_get(0)?,
+                uuid: r.try_get(1)?,
+                taxonomy_id: r.try_get(2)?,
+                code: r.try_get(3)?,
+                name: r.try_get(4)?,
+                name_en: r.try_get(5)?,
+                description: r.try_get(6)?,
+                parent_id: r.try_get(7)?,
+                sort: r.try_get(8)?,
+            })
+        })
+        .collect()
+}
+
+/// The categories of our own taxonomy, in display order.
+pub async fn categories(db: &Db) -> sqlx::Result<Vec<Term>> {
+    let tax: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM governance_taxonomies WHERE name = $1")
+            .bind(TAXONOMY)
+            .fetch_optional(&db.pool)
+            .await?;
+    let Some((tax,)) = tax else {
+        return Ok(Vec::new());
+    };
+    Ok(terms(db)
+        .await?
+        .into_iter()
+        .filter(|t| t.taxonomy_id == tax)
+        .collect())
+}
+
+const SERVICE_COLUMNS: &str = "s.id, s.uuid, s.org_id, o.name, u.id, u.name, u.path, s.name, s.description, \
+    s.schedule, s.eligibility, s.capacity, s.contact_phone, s.status, s.created_at, s.updated_at";
+pub(crate) const SERVICE_FROM: &str = "governance_services s LEFT JOIN governance_orgs o ON o.id = s.org_id \
+    JOIN governance_units u ON u.id = COALESCE(o.unit_id, s.unit_id)";
+
+fn service_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Service> {
+    let path: String = row.try_get(6)?;
+    let status: String = row.try_get(13)?;
+    Ok(Service {
+        id: row.try_get(0)?,
+        uuid: row.try_get::<Option<String>, _>(1)?.unwrap_or_default(),
+        org_id: row.try_get(2)?,
+        org_name: row.try_get(3)?,
+        unit_id: UnitId(row.try_get(4)?),
+        unit_name: row.try_get(5)?,
+        unit_path: UnitPath::parse(&path).ok_or_else(|| bad("governance_units", "path"))?,
+        name: row.try_get(7)?,
+        description: row.try_get(8)?,
+        schedule: row.try_get(9)?,
+        eligibility: row.try_get(10)?,
+        capacity: row.try_get(11)?,
+        contact_phone: row.try_get(12)?,
+        status: ServiceStatus::parse(&status)
+            .ok_or_else(|| bad("governance_services", "status"))?,
+        categories: Vec::new(),
+        point_ids: Vec::new(),
+        created_at: row.try_get(14)?,
+        updated_at: row.try_get(15)?,
+    })
+}
+
+async fn attach_links(db: &Db, services: &mut [Service]) -> sqlx::Result<()> {
+    if services.is_empty() {
+        return Ok(());
+    }
+    let ids = id_list(services.iter().map(|s| s.id));
+    let text = format!(
+        "SELECT st.service_id, t.code FROM governance_service_terms st \
+         JOIN governance_taxonomy_terms t ON t.id = st.term_id WHERE st.service_id IN ({ids}) \
+         ORDER BY t.sort, t.id"
+    );
+    let rows: Vec<(i64, String)> = sqlx::query_as(&text).fetch_all(&db.pool).await?;
+    for (id, code) in rows {
+        if let Some(s) = services.iter_mut().find(|s| s.id == id) {
+            s.categories.push(code);
+        }
+    }
+    let text = format!(
+        "SELECT service_id, point_id FROM governance_service_at_location WHERE service_id IN ({ids}) \
+         ORDER BY point_id"
+    );
+    let rows: Vec<(i64, i64)> = sqlx::query_as(&text).fetch_all(&db.pool).await?;
+    for (id, point) in rows {
+        if let Some(s) = services.iter_mut().find(|s| s.id == id) {
+            s.point_ids.push(point);
+        }
+    }
+    Ok(())
+}
+
+pub async fn find_service(db: &Db, id: i64) -> sqlx::Result<Option<Service>> {
+    let sql = format!("SELECT {SERVICE_COLUMNS} FROM {SERVICE_FROM} WHERE s.id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
+    let Some(s) = row.as_ref().map(service_from_row).transpose()? else {
+        return Ok(None);
+    };
+    let mut v = vec![s];
+    attach_links(db, &mut v).await?;
+    Ok(v.pop())
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ServiceFilter {
+    /// A category code: services in it or in one of its sub-categories.
+    pub category: Option<String>,
+    pub unit: Option<UnitPath>,
+    pub org_id: Option<i64>,
+    pub point_id: Option<i64>,
+    pub status: Option<ServiceStatus>,
+    pub name: Option<String>,
+}
+
+fn service_where(scope: &ScopeFilter, f: &ServiceFilter) -> Sql {
+    let mut sql = Sql::default();
+    scope.apply(&mut sql, "u.path");
+    if let Some(code) = &f.category {
+        let p = sql.bind(Bind::Text(code.clone()));
+        sql.push(format!(
+            "EXISTS (SELECT 1 FROM governance_service_terms st JOIN governance_taxonomy_terms t ON t.id = st.term_id \
+             LEFT JOIN governance_taxonomy_terms tp ON tp.id = t.parent_id \
+             WHERE st.service_id = s.id AND (t.code = {p} OR tp.code = {p}))"
+        ));
+    }
+    if let Some(unit) = &f.unit {
+        let p = sql.bind(Bind::Text(unit.as_str().into()));
+        sql.push(format!("u.path LIKE {p} || '%'"));
+    }
+    if let Some(org) = f.org_id {
+        let p = sql.bind(Bind::Int(org));
+        sql.push(format!("s.org_id = {p}"));
+    }
+    if let Some(point) = f.point_id {
+        let p = sql.bind(Bind::Int(point));
+        sql.push(format!(
+            "EXISTS (SELECT 1 FROM governance_service_at_location sl WHERE sl.service_id = s.id AND sl.point_id = {p})"
+        ));
+    }
+    if let Some(st) = f.status {
+        let p = sql.bind(Bind::Text(st.as_str().into()));
+        sql.push(format!("s.status = {p}"));
+    }
+    if let Some(name) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        let p = sql.bind(Bind::Text(like_pattern(name)));
+        sql.push(format!("s.name LIKE {p} ESCAPE '\\'"));
+    }
+    sql
+}
+
+pub async fn count_services(db: &Db, scope: &ScopeFilter, f: &ServiceFilter) -> sqlx::Result<i64> {
+    let sql = service_where(scope, f);
+    let text = format!(
+        "SELECT COUNT(*) FROM {SERVICE_FROM} WHERE {}",
+        sql.where_clause()
+    );
+    sql.query(&text).fetch_one(&db.pool).await?.try_get(0)
+}
+
+pub async fn list_services(
+    db: &Db,
+    scope: &ScopeFilter,
+    f: &ServiceFilter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Service>> {
+    let sql = service_where(scope, f);
+    let text = format!(
+        "SELECT {SERVICE_COLUMNS} FROM {SERVICE_FROM} WHERE {} ORDER BY s.name, s.id \
+         LIMIT {limit} OFFSET {offset}",
+        sql.where_clause()
+    );
+    let rows = sql.query(&text).fetch_all(&db.pool).await?;
+    let mut services: Vec<Service> = rows
+        .iter()
+        .map(service_from_row)
+        .collect::<sqlx::Result<_>>()?;
+    attach_links(db, &mut services).await?;
+    Ok(services)
+}
+
+// ---------------------------------------------------------------------------------------
+// Loading with authorisation
+
+/// A service point the actor may perform `action` on (404 when out of scope).
+pub async fn load_point(
+    state: &AppState,
+    actor: &GovActor,
+    id: i64,
+    action: Action,
+) -> GovResult<ServicePoint> {
+    authorize(actor, Action::View, &Scope::Anywhere)?;
+    let p = find_point(&state.db, id).await?.ok_or(GovError::NotFound)?;
+    authorize(actor, action, &Scope::Unit(&p.unit_path))?;
+    Ok(p)
+}
+
+/// A service the actor may perform `action` on (404 when out of scope).
+pub async fn load_service(
+    state: &AppState,
+    actor: &GovActor,
+    id: i64,
+    action: Action,
+) -> GovResult<Service> {
+    authorize(actor, Action::View, &Scope::Anywhere)?;
+    let s = find_service(&state.db, id)
+        .await?
+        .ok_or(GovError::NotFound)?;
+    authorize(actor, action, &Scope::Unit(&s.unit_path))?;
+    Ok(s)
+}
+
+// ---------------------------------------------------------------------------------------
+// Validation
+
+fn text(
+    field: &'static str,
+    raw: Option<&str>,
+    min: usize,
+    max: usize,
+    zh: &str,
+    en: &str,
+) -> GovResult<String> {
+    let v = raw.unwrap_or("").trim();
+    let n = v.chars().count();
+    let multiline = max > 200;
+    let bad_char = v
+        .chars()
+        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t')));
+    if n < min || n > max || bad_char {
+        return Err(GovError::invalid(
+            if n < min && min > 0 {
+                "missing_field"
+            } else {
+                "invalid_field"
+            },
+            field,
+            if min > 0 {
+                format!("请填写{zh}（{min}–{max} 个字符）。")
+            } else {
+                format!("{zh}最多 {max} 个字符。")
+            },
+            if min > 0 {
+                format!("{en} must be {min} to {max} characters")
+            } else {
+                format!("{en} may have at most {max} characters")
+            },
+        ));
+    }
+    Ok(v.to_string())
+}
+
+pub fn phone(raw: Option<&str>) -> GovResult<String> {
+    let v = raw.unwrap_or("").trim();
+    let ok = v.is_empty()
+        || (v.chars().count() <= 30
+            && v.chars().filter(char::is_ascii_digit).count() >= 5
+            && v.chars()
+                .all(|c| c.is_ascii_digit() || " -+()转".contains(c)));
+    if !ok {
+        return Err(GovError::invalid(
+            "invalid_phone",
+            "contact_phone",
+            "联系电话只能包含数字、空格、-、+ 和括号（至少 5 位数字）。",
+            "the contact phone may contain digits, spaces, -, + and brackets (at least 5 digits)",
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// `HH:MM` on a 24-hour clock.
+pub fn parse_time(raw: &str) -> Option<String> {
+    let v = raw.trim();
+    let (h, m) = v.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 || !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then(|| format!("{h:02}:{m:02}"))
+}
+
+pub fn check_hours(hours: &[Hours]) -> GovResult<Vec<Hours>> {
+    let bad = |zh: String, en: String| GovError::invalid("invalid_hours", "hours", zh, en);
+    if hours.len() > 28 {
+        return Err(bad(
+            "开放时间最多 28 段。".into(),
+            "at most 28 opening periods".into(),
+        ));
+    }
+    let mut out: Vec<Hours> = Vec::new();
+    for h in hours {
+        if !(1..=7).contains(&h.weekday) {
+            return Err(bad(
+                "星期须为 1（周一）到 7（周日）。".into(),
+                "weekday must be 1 (Monday) to 7 (Sunday)".into(),
+            ));
+        }
+        let (Some(opens), Some(closes)) = (parse_time(&h.opens), parse_time(&h.closes)) else {
+            return Err(bad(
+                format!(
+                    "“{} – {}”不是有效的时间，请用 24 小时制 HH:MM。",
+                    h.opens, h.closes
+                ),
+                format!(
+                    "“{} – {}” is not a valid time; use HH:MM on a 24-hour clock",
+                    h.opens, h.closes
+                ),
+            ));
+        };
+        if closes <= opens {
+            return Err(bad(
+                format!("{opens} 开门、{closes} 关门：关门时间须晚于开门时间。"),
+                format!("opens {opens}, closes {closes}: closing must be after opening"),
+            ));
+        }
+        if out
+            .iter()
+            .any(|o| o.weekday == h.weekday && o.opens == opens)
+        {
+            return Err(bad(
+                "同一天的同一开门时间填写了两次。".into(),
+                "the same opening time is given twice for one day".into(),
+            ));
+        }
+        out.push(Hours {
+            weekday: h.weekday,
+            opens,
+            closes,
+        });
+    }
+    out.sort_by(|a, b| (a.weekday, &a.opens).cmp(&(b.weekday, &b.opens)));
+    Ok(out)
+}
+
+/// A service point as sent by a form or the API.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointInput {
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub unit_id: Option<i64>,
+    pub contact_phone: Option<String>,
+    pub hours: Option<Vec<Hours>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PointDraft {
+    pub kind: PointKind,
+    pub name: String,
+    pub description: String,
+    pub address: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub unit_id: UnitId,
+    pub contact_phone: String,
+    pub hours: Vec<Hours>,
+}
+
+pub fn validate_point(i: &PointInput) -> GovResult<PointDraft> {
+    let kind = PointKind::parse(i.kind.as_deref().unwrap_or("")).ok_or_else(|| {
+        GovError::invalid(
+            "invalid_kind",
+            "kind",
+            "类型须为 building_service_point（楼宇服务点）、community_service_centre（社区生活服务中心）或 other。",
+            "kind must be building_service_point, community_service_centre or other",
+        )
+    })?;
+    let name = text("name", i.name.as_deref(), 2, 100, "名称", "the name")?;
+    let description = text(
+        "description",
+        i.description.as_deref(),
+        0,
+        2000,
+        "简介",
+        "the description",
+    )?;
+    let address = text(
+        "address",
+        i.address.as_deref(),
+        0,
+        200,
+        "地址",
+        "the address",
+    )?;
+    let coord = |v: Option<f64>, limit: f64, field: &'static str| -> GovResult<Option<f64>> {
+        match v {
+            None => Ok(None),
+            Some(x) if x.is_finite() && x.abs() <= limit => Ok(Some(x)),
+            Some(_) => Err(GovError::invalid(
+                "invalid_coordinates",
+                field,
+                "纬度须在 -90 到 90 之间，经度须在 -180 到 180 之间。",
+                "latitude must be within -90..90 and longitude within -180..180",
+            )),
+        }
+    };
+    let latitude = coord(i.latitude, 90.0, "latitude")?;
+    let longitude = coord(i.longitude, 180.0, "longitude")?;
+    if latitude.is_some() != longitude.is_some() {
+        return Err(GovError::invalid(
+            "invalid_coordinates",
+            "latitude",
+            "经纬度须同时填写或同时留空。",
+            "give both latitude and longitude, or neither",
+        ));
+    }
+    let unit_id = i.unit_id.filter(|u| *u > 0).map(UnitId).ok_or_else(|| {
+        GovError::invalid(
+            "missing_field",
+            "unit_id",
+            "请选择服务的单位。",
+            "the unit served is required",
+        )
+    })?;
+    Ok(PointDraft {
+        kind,
+        name,
+        description,
+        address,
+        latitude,
+        longitude,
+        unit_id,
+        contact_phone: phone(i.contact_phone.as_deref())?,
+        hours: check_hours(i.hours.as_deref().unwrap_or(&[]))?,
+    })
+}
+
+/// A service as sent by a form or the API: offered by `org_id`, or by `unit_id` directly.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceInput {
+    pub org_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub schedule: Option<String>,
+    pub eligibility: Option<String>,
+    pub capacity: Option<i64>,
+    pub contact_phone: Option<String>,
+    pub status: Option<String>,
+    pub categories: Option<Vec<String>>,
+    pub point_ids: Option<Vec<i64>>,
+}
+
+impl ServiceInput {
+    pub fn from_service(s: &Service) -> ServiceInput {
+        ServiceInput {
+            org_id: s.org_id,
+            unit_id: if s.org_id.is_none() {
+                Some(s.unit_id.0)
+            } else {
+                None
+            },
+            name: Some(s.name.clone()),
+            description: Some(s.description.clone()),
+            schedule: Some(s.schedule.clone()),
+            eligibility: Some(s.eligibility.clone()),
+            capacity: s.capacity,
+            contact_phone: Some(s.contact_phone.clone()),
+            status: Some(s.status.as_str().into()),
+            categories: Some(s.categories.clone()),
+            point_ids: Some(s.point_ids.clone()),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Provider {
+    Org(i64),
+    Unit(UnitId),
+}
+
+#[derive(Clone, Debug)]
+pub struct ServiceDraft {
+    pub provider: Provider,
+    pub name: String,
+    pub description: String,
+    pub schedule: String,
+    pub eligibility: String,
+    pub capacity: Option<i64>,
+    pub contact_phone: String,
+    pub status: ServiceStatus,
+    pub categories: Vec<String>,
+    pub point_ids: Vec<i64>,
+}
+
+pub fn validate_service(i: &ServiceInput) -> GovResult<ServiceDraft> {
+    let provider = match (i.org_id.filter(|v| *v > 0), i.unit_id.filter(|v| *v > 0)) {
+        (Some(o), None) => Provider::Org(o),
+        (None, Some(u)) => Provider::Unit(UnitId(u)),
+        (Some(_), Some(_)) => {
+            return Err(GovError::invalid(
+                "provider_ambiguous",
+                "org_id",
+                "服务由社会组织或单位提供，二者只能选一个。",
+                "a service is offered by an organisation or by a unit, not both",
+            ));
+        }
+        (None, None) => {
+            return Err(GovError::invalid(
+                "missing_field",
+                "org_id",
+                "请选择提供服务的社会组织或单位。",
+                "choose the organisation or unit that offers the service",
+            ));
+        }
+    };
+    let name = text("name", i.name.as_deref(), 2, 100, "服务名称", "the name")?;
+    let description = text(
+        "description",
+        i.description.as_deref(),
+        0,
+        2000,
+        "服务内容",
+        "the description",
+    )?;
+    let schedule = text(
+        "schedule",
+        i.schedule.as_deref(),
+        0,
+        200,
+        "服务时间",
+        "the schedule",
+    )?;
+    let eligibility = text(
+        "eligibility",
+        i.eligibility.as_deref(),
+        0,
+        500,
+        "服务对象",
+        "the eligibility",
+    )?;
+    if let Some(c) = i.capacity
+        && !(0..=1_000_000).contains(&c)
+    {
+        return Err(GovError::invalid(
+            "invalid_field",
+            "capacity",
+            "服务容量须为 0 到 1,000,000 之间的整数。",
+            "capacity must be a whole number from 0 to 1,000,000",
+        ));
+    }
+    let status = match i.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => ServiceStatus::Active,
+        Some(s) => ServiceStatus::parse(s).ok_or_else(|| {
+            GovError::invalid(
+                "invalid_status",
+                "status",
+                "状态须为 active（提供中）、inactive（暂停）或 defunct（已停止）。",
+                "status must be active, inactive or defunct",
+            )
+        })?,
+    };
+    let mut categories: Vec<String> = Vec::new();
+    for c in i.categories.as_deref().unwrap_or(&[]) {
+        let c = c.trim().to_string();
+        if !c.is_empty() && !categories.contains(&c) {
+            categories.push(c);
+        }
+    }
+    if categories.len() > 10 {
+        return Err(GovError::invalid(
+            "invalid_category",
+            "categories",
+            "服务类别最多选 10 个。",
+            "choose at most 10 categories",
+        ));
+    }
+    let mut point_ids: Vec<i64> = Vec::new();
+    for p in i.point_ids.as_deref().unwrap_or(&[]) {
+        if !point_ids.contains(p) {
+            point_ids.push(*p);
+        }
+    }
+    if point_ids.len() > 50 {
+        return Err(GovError::invalid(
+            "invalid_point",
+            "point_ids",
+            "服务地点最多 50 个。",
+            "at most 50 service points",
+        ));
+    }
+    Ok(ServiceDraft {
+        provider,
+        name,
+        description,
+        schedule,
+        eligibility,
+        capacity: i.capacity,
+        contact_phone: phone(i.contact_phone.as_deref())?,
+        status,
+        categories,
+        point_ids,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Writing
+
+/// A unit the actor may attach service-network records to; out of scope reads as unknown.
+async fn editable_unit(state: &AppState, actor: &GovActor, id: UnitId) -> GovResult<model::Unit> {
+    let unknown = || {
+        GovError::invalid(
+            "unknown_unit",
+            "unit_id",
+            "所选的单位不存在。",
+            "the unit does not exist",
+        )
+    };
+    let unit = model::find_unit(&state.db, id).await?.ok_or_else(unknown)?;
+    authorize(actor, Action::EditService, &Scope::Unit(&unit.path)).map_err(|d| match d {
+        Denied::Hidden => unknown(),
+        other => other.into(),
+    })?;
+    Ok(unit)
+}
+
+/// The unit path of a draft's provider, authorised for editing.
+async fn provider_path(
+    state: &AppState,
+    actor: &GovActor,
+    provider: &Provider,
+) -> GovResult<UnitPath> {
+    match provider {
+        Provider::Unit(u) => Ok(editable_unit(state, actor, *u).await?.path),
+        Provider::Org(id) => {
+            let unknown = || {
+                GovError::invalid(
+                    "unknown_org",
+                    "org_id",
+                    "所选的社会组织不存在。",
+                    "the organisation does not exist",
+                )
+            };
+            let org = model::find_org(&state.db, *id).await?.ok_or_else(unknown)?;
+            authorize(actor, Action::EditService, &Scope::Unit(&org.unit_path)).map_err(
+                |d| match d {
+                    Denied::Hidden => unknown(),
+                    other => other.into(),
+                },
+            )?;
+            Ok(org.unit_path)
+        }
+    }
+}
+
+/// Category codes → term ids (unknown codes are an input error).
+async fn category_ids(tx: &mut Tx, codes: &[String]) -> GovResult<Vec<i64>> {
+    let mut ids = Vec::new();
+    for code in codes {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT t.id FROM governance_taxonomy_terms t JOIN governance_taxonomies x ON x.id = t.taxonomy_id \
+             WHERE x.name = $1 AND t.code = $2",
+        )
+        .bind(TAXONOMY)
+        .bind(code)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let (id,) = row.ok_or_else(|| {
+            GovError::invalid(
+                "invalid_category",
+                "categories",
+                format!("未知的服务类别“{code}”。"),
+                format!("unknown category “{code}”"),
+            )
+        })?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Points must exist and be visible to the actor (a service may be delivered at any point
+/// the actor can see, e.g. a district organisation at a community centre).
+async fn check_points(state: &AppState, actor: Option<&GovActor>, ids: &[i64]) -> GovResult<()> {
+    for id in ids {
+        let unknown = || {
+            GovError::invalid(
+                "unknown_point",
+                "point_ids",
+                format!("服务地点 {id} 不存在。"),
+                format!("service point {id} does not exist"),
+            )
+        };
+        let p = find_point(&state.db, *id).await?.ok_or_else(unknown)?;
+        if let Some(a) = actor
+            && authorize(a, Action::View, &Scope::Unit(&p.unit_path)).is_err()
+        {
+            return Err(unknown());
+        }
+    }
+    Ok(())
+}
+
+async fn write_hours(tx: &mut Tx, id: i64, hours: &[Hours]) -> GovResult<()> {
+    sqlx::query("DELETE FROM governance_point_hours WHERE point_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    for h in hours {
+        sqlx::query(
+            "INSERT INTO governance_point_hours (point_id, weekday, opens, closes) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(h.weekday)
+        .bind(&h.opens)
+        .bind(&h.closes)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Inserts a checked service point; its UUID is derived from its id unless one is given.
+pub async fn insert_point(
+    tx: &mut Tx,
+    now: i64,
+    d: &PointDraft,
+    uuid: Option<&str>,
+) -> GovResult<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO governance_service_points (uuid, kind, name, description, address, latitude, longitude, \
+         unit_id, contact_phone, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+    )
+    .bind(uuid)
+    .bind(d.kind.as_str())
+    .bind(&d.name)
+    .bind(&d.description)
+    .bind(&d.address)
+    .bind(d.latitude)
+    .bind(d.longitude)
+    .bind(d.unit_id.0)
+    .bind(&d.contact_phone)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    if uuid.is_none() {
+        sqlx::query("UPDATE governance_service_points SET uuid = $1 WHERE id = $2")
+            .bind(crate::hsds::derive_uuid(&format!("location:{id}")))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    write_hours(tx, id, &d.hours).await?;
+    Ok(id)
+}
+
+pub async fn update_point_row(tx: &mut Tx, now: i64, id: i64, d: &PointDraft) -> GovResult<()> {
+    sqlx::query(
+        "UPDATE governance_service_points SET kind = $1, name = $2, description = $3, address = $4, \
+         latitude = $5, longitude = $6, unit_id = $7, contact_phone = $8, updated_at = $9 WHERE id = $10",
+    )
+    .bind(d.kind.as_str())
+    .bind(&d.name)
+    .bind(&d.description)
+    .bind(&d.address)
+    .bind(d.latitude)
+    .bind(d.longitude)
+    .bind(d.unit_id.0)
+    .bind(&d.contact_phone)
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    write_hours(tx, id, &d.hours).await
+}
+
+async fn audit_entry(
+    tx: &mut Tx,
+    now: i64,
+    actor: &GovActor,
+    action: &'static str,
+    subject: String,
+    detail: serde_json::Value,
+) -> GovResult<()> {
+    audit::append(
+        tx,
+        audit::Entry {
+            at: now,
+            actor_id: actor.id(),
+            action,
+            subject: &subject,
+            detail,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn create_point(state: &AppState, actor: &GovActor, d: &PointDraft) -> GovResult<i64> {
+    authorize(actor, Action::EditService, &Scope::Anywhere)?;
+    editable_unit(state, actor, d.unit_id).await?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let id = insert_point(&mut tx, now, d, None).await?;
+    audit_entry(
+        &mut tx,
+        now,
+        actor,
+        "governance.service_point.create",
+        format!("governance_service_point:{id}"),
+        serde_json::json!({ "name": d.name, "kind": d.kind, "unit_id": d.unit_id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn update_point(
+    state: &AppState,
+    actor: &GovActor,
+    id: i64,
+    d: &PointDraft,
+) -> GovResult<()> {
+    load_point(state, actor, id, Action::EditService).await?;
+    editable_unit(state, actor, d.unit_id).await?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    update_point_row(&mut tx, now, id, d).await?;
+    audit_entry(
+        &mut tx,
+        now,
+        actor,
+        "governance.service_point.update",
+        format!("governance_service_point:{id}"),
+        serde_json::json!({ "name": d.name, "kind": d.kind, "unit_id": d.unit_id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn write_service_links(
+    tx: &mut Tx,
+    id: i64,
+    term_ids: &[i64],
+    point_ids: &[i64],
+) -> GovResult<()> {
+    sqlx::query("DELETE FROM governance_service_terms WHERE service_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    for t in term_ids {
+        sqlx::query("INSERT INTO governance_service_terms (service_id, term_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(*t)
+            .execute(&mut **tx)
+            .await?;
+    }
+    // Keep the join rows (and their UUIDs) of points that stay; add and drop the others.
+    let existing: Vec<(i64,)> =
+        sqlx::query_as("SELECT point_id FROM governance_service_at_location WHERE service_id = $1")
+            .bind(id)
+            .fetch_all(&mut **tx)
+            .await?;
+    for (p,) in &existing {
+        if !point_ids.contains(p) {
+            sqlx::query(
+                "DELETE FROM governance_service_at_location WHERE service_id = $1 AND point_id = $2",
+            )
+            .bind(id)
+            .bind(*p)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    for p in point_ids {
+        if existing.iter().any(|(e,)| e == p) {
+            continue;
+        }
+        insert_service_at_location(tx, id, *p, "", None).await?;
+    }
+    Ok(())
+}
+
+pub async fn insert_service_at_location(
+    tx: &mut Tx,
+    service_id: i64,
+    point_id: i64,
+    description: &str,
+    uuid: Option<&str>,
+) -> GovResult<i64> {
+    let (sal,): (i64,) = sqlx::query_as(
+        "INSERT INTO governance_service_at_location (uuid, service_id, point_id, description) \
+         VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(uuid)
+    .bind(service_id)
+    .bind(point_id)
+    .bind(description)
+    .fetch_one(&mut **tx)
+    .await?;
+    if uuid.is_none() {
+        sqlx::query("UPDATE governance_service_at_location SET uuid = $1 WHERE id = $2")
+            .bind(crate::hsds::derive_uuid(&format!(
+                "service_at_location:{sal}"
+            )))
+            .bind(sal)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(sal)
+}
+
+/// Inserts a checked service and its categories and locations.
+pub async fn insert_service(
+    tx: &mut Tx,
+    by: Option<i64>,
+    now: i64,
+    d: &ServiceDraft,
+    uuid: Option<&str>,
+) -> GovResult<i64> {
+    let term_ids = category_ids(tx, &d.categories).await?;
+    let (org_id, unit_id) = match d.provider {
+        Provider::Org(o) => (Some(o), None),
+        Provider::Unit(u) => (None, Some(u.0)),
+    };
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO governance_services (uuid, org_id, unit_id, name, description, schedule, eligibility, capacity, \
+         contact_phone, status, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+    )
+    .bind(uuid)
+    .bind(org_id)
+    .bind(unit_id)
+    .bind(&d.name)
+    .bind(&d.description)
+    .bind(&d.schedule)
+    .bind(&d.eligibility)
+    .bind(d.capacity)
+    .bind(&d.contact_phone)
+    .bind(d.status.as_str())
+    .bind(by)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    if uuid.is_none() {
+        sqlx::query("UPDATE governance_services SET uuid = $1 WHERE id = $2")
+            .bind(crate::hsds::derive_uuid(&format!("service:{id}")))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    write_service_links(tx, id, &term_ids, &d.point_ids).await?;
+    Ok(id)
+}
+
+pub async fn update_service_row(tx: &mut Tx, now: i64, id: i64, d: &ServiceDraft) -> GovResult<()> {
+    let term_ids = category_ids(tx, &d.categories).await?;
+    let (org_id, unit_id) = match d.provider {
+        Provider::Org(o) => (Some(o), None),
+        Provider::Unit(u) => (None, Some(u.0)),
+    };
+    sqlx::query(
+        "UPDATE governance_services SET org_id = $1, unit_id = $2, name = $3, description = $4, schedule = $5, \
+         eligibility = $6, capacity = $7, contact_phone = $8, status = $9, updated_at = $10 WHERE id = $11",
+    )
+    .bind(org_id)
+    .bind(unit_id)
+    .bind(&d.name)
+    .bind(&d.description)
+    .bind(&d.schedule)
+    .bind(&d.eligibility)
+    .bind(d.capacity)
+    .bind(&d.contact_phone)
+    .bind(d.status.as_str())
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    write_service_links(tx, id, &term_ids, &d.point_ids).await
+}
+
+pub async fn create_service(
+    state: &AppState,
+    actor: &GovActor,
+    d: &ServiceDraft,
+) -> GovResult<i64> {
+    authorize(actor, Action::EditService, &Scope::Anywhere)?;
+    provider_path(state, actor, &d.provider).await?;
+    check_points(state, Some(actor), &d.point_ids).await?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let id = insert_service(&mut tx, actor.id(), now, d, None).await?;
+    audit_entry(
+        &mut tx,
+        now,
+        actor,
+        "governance.service.create",
+        format!("governance_service:{id}"),
+        serde_json::json!({ "name": d.name, "status": d.status, "points": d.point_ids }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn update_service(
+    state: &AppState,
+    actor: &GovActor,
+    id: i64,
+    d: &ServiceDraft,
+) -> GovResult<()> {
+    load_service(state, actor, id, Action::EditService).await?;
+    provider_path(state, actor, &d.provider).await?;
+    check_points(state, Some(actor), &d.point_ids).await?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    update_service_row(&mut tx, now, id, d).await?;
+    audit_entry(
+        &mut tx,
+        now,
+        actor,
+        "governance.service.update",
+        format!("governance_service:{id}"),
+        serde_json::json!({ "name": d.name, "status": d.status, "points": d.point_ids }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hours_are_checked_and_sorted() {
+        let h = |d, o: &str, c: &str| Hours {
+            weekday: d,
+            opens: o.into(),
+            closes: c.into(),
+        };
+        let ok = check_hours(&[h(3, "9:00", "17:00"), h(1, "08:30", "12:00")]);
+        assert!(ok.is_err(), "9:00 needs two digits");
+        let ok = check_hours(&[h(3, "09:00", "17:00"), h(1, "08:30", "12:00")]).unwrap();
+        assert_eq!(ok[0].weekday, 1);
+        assert_eq!(ok[1].day_code(), "WE");
+        for bad in [
+            vec![h(0, "09:00", "10:00")],
+            vec![h(8, "09:00", "10:00")],
+            vec![h(1, "10:00", "09:00")],
+            vec![h(1, "24:00", "25:00")],
+            vec![h(1, "09:00", "10:00"), h(1, "09:00", "11:00")],
+        ] {
+            assert!(check_hours(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn service_inputs_name_their_field() {
+        let good = ServiceInput {
+            org_id: Some(3),
+            name: Some("长者助餐".into()),
+            status: Some("active".into()),
+            categories: Some(vec!["meal_aid".into(), "meal_aid".into()]),
+            point_ids: Some(vec![1, 1, 2]),
+            ..ServiceInput::default()
+        };
+        let d = validate_service(&good).unwrap();
+        assert_eq!(d.categories, vec!["meal_aid"]);
+        assert_eq!(d.point_ids, vec![1, 2]);
+        type Change = Box<dyn Fn(&mut ServiceInput)>;
+        let cases: Vec<(Change, &str)> = vec![
+            (Box::new(|i| i.unit_id = Some(4)), "provider_ambiguous"),
+            (Box::new(|i| i.org_id = None), "missing_field"),
+            (
+                Box::new(|i| i.status = Some("gone".into())),
+                "invalid_status",
+            ),
+            (Box::new(|i| i.capacity = Some(-1)), "invalid_field"),
+            (Box::new(|i| i.name = Some("x".into())), "missing_field"),
+            (
+                Box::new(|i| i.contact_phone = Some("call".into())),
+                "invalid_phone",
+            ),
+        ];
+        for (change, code) in cases {
+            let mut i = good.clone();
+            change(&mut i);
+            match validate_service(&i) {
+                Err(GovError::Invalid(inv)) => assert_eq!(inv.code, code),
+                other => panic!("expected {code}, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn point_inputs_are_checked() {
+        let good = PointInput {
+            kind: Some("community_service_centre".into()),
+            name: Some("桂园社区生活服务中心".into()),
+            unit_id: Some(4),
+            latitude: Some(30.1),
+            longitude: Some(120.2),
+            ..PointInput::default()
+        };
+        assert!(validate_point(&good).is_ok());
+        let mut i = good.clone();
+        i.longitude = None;
+        assert!(validate_point(&i).is_err());
+        let mut i = good.clone();
+        i.latitude = Some(f64::NAN);
+        assert!(validate_point(&i).is_err());
+        let mut i = good;
+        i.kind = Some("shop".into());
+        assert!(validate_point(&i).is_err());
+    }
+}
