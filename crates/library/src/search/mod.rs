@@ -827,6 +827,51 @@ mod tests {
     }
 
     #[test]
+    fn filters_and_sorting() {
+        let mut a = doc(1, "社区养老甲", &["养老 服务"]);
+        a.format = "docx".into();
+        let b = doc(2, "社区养老乙", &["养老 服务 养老"]);
+        let (_d, si) = index(&[a, b]);
+        si.set_downloads(HashMap::from([(1, 9), (2, 1)]));
+        let run = |f: &dyn Fn(&mut Request)| {
+            let mut r = req("养老");
+            f(&mut r);
+            si.search(&r)
+                .unwrap()
+                .1
+                .iter()
+                .map(|h| h.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run(&|r| r.format = Some("docx".into())), vec![1]);
+        assert_eq!(
+            run(&|r| r.from_ms = Some(1500)),
+            vec![2],
+            "published at 2000 only"
+        );
+        assert_eq!(
+            run(&|r| r.to_ms = Some(1500)),
+            vec![1],
+            "published at 1000 only"
+        );
+        assert_eq!(run(&|r| r.sort = Sort::Newest), vec![2, 1]);
+        assert_eq!(run(&|r| r.sort = Sort::Downloads), vec![1, 2]);
+        assert_eq!(
+            run(&|r| r.category = Some("nope".into())),
+            Vec::<i64>::new()
+        );
+        assert_eq!(
+            run(&|r| {
+                r.limit = 1;
+                r.offset = 1;
+                r.sort = Sort::Newest;
+            }),
+            vec![1],
+            "stable paging"
+        );
+    }
+
+    #[test]
     fn delete_and_replace() {
         let (_d, si) = index(&[doc(1, "甲", &["养老"]), doc(2, "乙", &["养老"])]);
         si.delete(1);
