@@ -444,7 +444,8 @@ impl SearchIndex {
     }
 
     /// The text clauses again, over page text only: which page matches first.
-    fn page_query(&self, req: &Request, id: u64) -> Option<Box<dyn Query>> {
+    /// The text clauses of the request over page text only (None when there are none).
+    fn page_text_query(&self, req: &Request) -> Option<Box<dyn Query>> {
         let fields = [(self.f.body_stored, 1.0)];
         let text: Vec<(Occur, Box<dyn Query>)> = req
             .clauses
@@ -452,10 +453,12 @@ impl SearchIndex {
             .filter(|c| c.target == Target::Any && !c.negated)
             .filter_map(|c| self.clause_query(c, &fields).map(|q| (Occur::Should, q)))
             .collect();
-        if text.is_empty() {
-            return None;
-        }
-        Some(Box::new(BooleanQuery::new(vec![
+        (!text.is_empty()).then(|| Box::new(BooleanQuery::new(text)) as Box<dyn Query>)
+    }
+
+    /// `text` restricted to the pages of document `id`.
+    fn pages_of(&self, id: u64, text: &dyn Query) -> BooleanQuery {
+        BooleanQuery::new(vec![
             (Occur::Must, self.term(self.f.kind, "page")),
             (
                 Occur::Must,
@@ -464,8 +467,8 @@ impl SearchIndex {
                     IndexRecordOption::Basic,
                 )),
             ),
-            (Occur::Must, Box::new(BooleanQuery::new(text))),
-        ])))
+            (Occur::Must, text.box_clone()),
+        ])
     }
 
     fn stored_u64(doc: &TantivyDocument, field: Field) -> u64 {
@@ -522,12 +525,21 @@ impl SearchIndex {
                 (n, v.into_iter().map(|((d, _), a)| (d as f32, a)).collect())
             }
         };
+        // One page-text query and one snippet generator serve every hit of this request.
+        let text = match self.page_text_query(req) {
+            Some(q) => {
+                let mut generator = SnippetGenerator::create(&searcher, &*q, self.f.body_stored)?;
+                generator.set_max_num_chars(120);
+                Some((q, generator))
+            }
+            None => None,
+        };
         let mut out = Vec::with_capacity(hits.len());
         for (score, addr) in hits {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let id = Self::stored_u64(&doc, self.f.doc_id);
             let title = Self::stored_str(&doc, self.f.title);
-            let (page, snippet) = self.first_page(&searcher, req, id, &doc)?;
+            let (page, snippet) = self.first_page(&searcher, text.as_ref(), id, &doc)?;
             out.push(Hit {
                 id: id as i64,
                 title,
@@ -544,29 +556,23 @@ impl SearchIndex {
     fn first_page(
         &self,
         searcher: &tantivy::Searcher,
-        req: &Request,
+        text: Option<&(Box<dyn Query>, SnippetGenerator)>,
         id: u64,
         doc: &TantivyDocument,
     ) -> anyhow::Result<(u64, String)> {
-        if let Some(q) = self.page_query(req, id) {
+        if let Some((q, generator)) = text {
             let first = searcher.search(
-                &q,
+                &self.pages_of(id, q.as_ref()),
                 &TopDocs::with_limit(1).order_by_fast_field::<u64>("page", Order::Asc),
             )?;
             if let Some((_, addr)) = first.first() {
                 let page_doc: TantivyDocument = searcher.doc(*addr)?;
-                let mut generator = SnippetGenerator::create(searcher, &*q, self.f.body_stored)?;
-                generator.set_max_num_chars(120);
                 let mut snippet = generator.snippet_from_doc(&page_doc);
                 snippet.set_snippet_prefix_postfix("<em>", "</em>");
                 let mut html = snippet.to_html();
                 if html.is_empty() {
-                    html = escape(
-                        &Self::stored_str(&page_doc, self.f.body_stored)
-                            .chars()
-                            .take(120)
-                            .collect::<String>(),
-                    );
+                    let text = Self::stored_str(&page_doc, self.f.body_stored);
+                    html = escape(&text.chars().take(120).collect::<String>());
                 }
                 return Ok((Self::stored_u64(&page_doc, self.f.page), html));
             }
