@@ -97,12 +97,23 @@ pub struct Server {
     pub database_url: Option<String>,
     pub pg_db: Option<String>,
     pub env: Vec<(String, String)>,
+    /// Start with `serve --demo` (demo accounts, categories, documents, district).
+    pub demo: bool,
     child: Option<Child>,
 }
 
 impl Server {
     pub async fn start(backend: Backend) -> Server {
         Server::start_with(backend, &[]).await
+    }
+
+    /// The README's first command: `serve --demo` on an empty data dir.
+    pub async fn start_demo(backend: Backend, password: &str) -> Server {
+        let mut s = Server::start_with(backend, &[("GONGZHI_DEMO_PASSWORD", password)]).await;
+        s.kill();
+        s.demo = true;
+        s.spawn();
+        s
     }
 
     pub async fn start_with(backend: Backend, env: &[(&str, &str)]) -> Server {
@@ -128,6 +139,7 @@ impl Server {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            demo: false,
             child: None,
         };
         s.run_cli(&["migrate"], None);
@@ -179,7 +191,11 @@ impl Server {
 
     /// Starts (or restarts) the server process and waits for its "listening" line.
     pub fn spawn(&mut self) {
-        let mut c = self.command(&["serve", "--addr", "127.0.0.1:0"]);
+        let mut args = vec!["serve", "--addr", "127.0.0.1:0"];
+        if self.demo {
+            args.push("--demo");
+        }
+        let mut c = self.command(&args);
         c.stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .stdin(Stdio::null());

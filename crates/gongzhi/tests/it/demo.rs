@@ -1,0 +1,51 @@
+//! The README's first command gives a living site: demo accounts, categories, sample
+//! documents in every format converted and published, and the demo district.
+
+use crate::common::{Backend, Server, client};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+#[tokio::test]
+async fn serve_demo_gives_a_living_site() {
+    let s = Server::start_demo(Backend::Sqlite, "demo-pass-1").await;
+    let r = client()
+        .post(format!("{}/api/v1/auth/login", s.url))
+        .json(&json!({"username": "admin", "password": "demo-pass-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the printed demo admin can sign in");
+    let start = Instant::now();
+    loop {
+        let (_, v) = s.get_json(None, "/api/v1/documents?per_page=100").await;
+        let published = v["items"].as_array().map(|a| a.len()).unwrap_or(0);
+        if published >= 20 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "only {published} demo documents published: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let (_, cats) = s.get_json(None, "/api/v1/categories").await;
+    assert!(cats["items"].as_array().unwrap().len() >= 8);
+    let (status, hsds): (u16, Value) = s.get_json(None, "/hsds/organizations?per_page=1").await;
+    assert_eq!(status, 200);
+    assert!(
+        hsds["total_items"].as_i64().unwrap_or(0) >= 300,
+        "the demo district: {hsds}"
+    );
+    let home = client()
+        .get(format!("{}/", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("/documents/"),
+        "the home page lists documents"
+    );
+}
