@@ -518,6 +518,18 @@ async fn new_point_form(State(state): State<AppState>, actor: GovActor) -> GovRe
     point_form(&state, &actor, None, v, None).await
 }
 
+/// Splits a save's outcome: saved, the user's input to show again with its errors
+/// (`Err` inside), or a failure that is not the user's to fix (the outer error).
+fn saved<T>(result: GovResult<T>) -> GovResult<Result<T, Invalid>> {
+    match result {
+        Ok(v) => Ok(Ok(v)),
+        Err(e) => match e.as_input().cloned() {
+            Some(inv) => Ok(Err(inv)),
+            None => Err(e),
+        },
+    }
+}
+
 async fn create_point_form(
     State(state): State<AppState>,
     actor: GovActor,
@@ -530,12 +542,9 @@ async fn create_point_form(
         create_point(&state, &actor, &d).await
     }
     .await;
-    match result {
+    match saved(result)? {
         Ok(id) => Ok(redirect(&format!("/gov/service-points/{id}?saved=1"))),
-        Err(e) => match e.as_input().cloned() {
-            Some(inv) => point_form(&state, &actor, None, v, Some(&inv)).await,
-            None => Err(e),
-        },
+        Err(inv) => point_form(&state, &actor, None, v, Some(&inv)).await,
     }
 }
 
@@ -565,12 +574,9 @@ async fn update_point_form(
         update_point(&state, &actor, p.id, &d).await
     }
     .await;
-    match result {
+    match saved(result)? {
         Ok(()) => Ok(redirect(&format!("/gov/service-points/{}?saved=1", p.id))),
-        Err(e) => match e.as_input().cloned() {
-            Some(inv) => point_form(&state, &actor, Some(&p), v, Some(&inv)).await,
-            None => Err(e),
-        },
+        Err(inv) => point_form(&state, &actor, Some(&p), v, Some(&inv)).await,
     }
 }
 
@@ -980,12 +986,9 @@ async fn create_service_form(
         create_service(&state, &actor, &d).await
     }
     .await;
-    match result {
+    match saved(result)? {
         Ok(id) => Ok(redirect(&format!("/gov/services/{id}?saved=1"))),
-        Err(e) => match e.as_input().cloned() {
-            Some(inv) => service_form(&state, &actor, None, v, Some(&inv)).await,
-            None => Err(e),
-        },
+        Err(inv) => service_form(&state, &actor, None, v, Some(&inv)).await,
     }
 }
 
@@ -1015,11 +1018,8 @@ async fn update_service_form(
         update_service(&state, &actor, s.id, &d).await
     }
     .await;
-    match result {
+    match saved(result)? {
         Ok(()) => Ok(redirect(&format!("/gov/services/{}?saved=1", s.id))),
-        Err(e) => match e.as_input().cloned() {
-            Some(inv) => service_form(&state, &actor, Some(&s), v, Some(&inv)).await,
-            None => Err(e),
-        },
+        Err(inv) => service_form(&state, &actor, Some(&s), v, Some(&inv)).await,
     }
 }
