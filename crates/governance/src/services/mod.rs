@@ -1110,18 +1110,23 @@ pub async fn insert_point(
 ) -> GovResult<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO governance_service_points (uuid, kind, name, description, address, latitude, longitude, \
-         unit_id, contact_phone, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+         unit_id, contact_phone, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, CASE WHEN $11 = 1 THEN $6 END, CASE WHEN $12 = 1 THEN $7 END, $8, $9, $10, $10) \
+         RETURNING id",
     )
     .bind(uuid)
     .bind(d.kind.as_str())
     .bind(&d.name)
     .bind(&d.description)
     .bind(&d.address)
-    .bind(d.latitude)
-    .bind(d.longitude)
+    // Always an f64 (with a flag for "none"): a NULL bound as the first value of a cached
+    // PostgreSQL statement would fix the parameter's type wrongly for later coordinates.
+    .bind(d.latitude.unwrap_or(0.0))
+    .bind(d.longitude.unwrap_or(0.0))
     .bind(d.unit_id.0)
     .bind(&d.contact_phone)
     .bind(now)
+    .bind(d.latitude.is_some() as i64)
+    .bind(d.longitude.is_some() as i64)
     .fetch_one(&mut **tx)
     .await?;
     if uuid.is_none() {
@@ -1138,18 +1143,23 @@ pub async fn insert_point(
 pub async fn update_point_row(tx: &mut Tx, now: i64, id: i64, d: &PointDraft) -> GovResult<()> {
     sqlx::query(
         "UPDATE governance_service_points SET kind = $1, name = $2, description = $3, address = $4, \
-         latitude = $5, longitude = $6, unit_id = $7, contact_phone = $8, updated_at = $9 WHERE id = $10",
+         latitude = CASE WHEN $11 = 1 THEN $5 END, longitude = CASE WHEN $12 = 1 THEN $6 END, \
+         unit_id = $7, contact_phone = $8, updated_at = $9 WHERE id = $10",
     )
     .bind(d.kind.as_str())
     .bind(&d.name)
     .bind(&d.description)
     .bind(&d.address)
-    .bind(d.latitude)
-    .bind(d.longitude)
+    // Always an f64 (with a flag for "none"): a NULL bound as the first value of a cached
+    // PostgreSQL statement would fix the parameter's type wrongly for later coordinates.
+    .bind(d.latitude.unwrap_or(0.0))
+    .bind(d.longitude.unwrap_or(0.0))
     .bind(d.unit_id.0)
     .bind(&d.contact_phone)
     .bind(now)
     .bind(id)
+    .bind(d.latitude.is_some() as i64)
+    .bind(d.longitude.is_some() as i64)
     .execute(&mut **tx)
     .await?;
     write_hours(tx, id, &d.hours).await
