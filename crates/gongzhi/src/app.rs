@@ -3,22 +3,21 @@
 use axum::Router;
 use axum::routing::get;
 use platform::AppState;
-use platform::clock::SystemClock;
 use platform::config::Config;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 /// Every module's migrations, in the order their ids sort.
 const MIGRATIONS: &[&[platform::db::Migration]] = &[
     platform::MIGRATIONS,
     library::MIGRATIONS,
     governance::MIGRATIONS,
+    cases::MIGRATIONS,
 ];
 
 /// Opens storage and database and applies migrations.
 pub async fn open(config: Config) -> anyhow::Result<AppState> {
     let exe = std::env::current_exe()?;
-    let state = platform::open(config, Arc::new(SystemClock), exe).await?;
+    let state = platform::open(config, platform::clock::from_env(), exe).await?;
     let applied = state.db.migrate(MIGRATIONS).await?;
     if applied > 0 {
         tracing::info!(
@@ -35,6 +34,7 @@ pub fn app(state: AppState) -> Router {
     let modules = Router::new()
         .merge(library::router(&state))
         .merge(governance::router(&state))
+        .merge(cases::router(&state))
         .route("/api/v1/openapi.json", get(openapi));
     platform::with_middleware(modules, state)
 }
@@ -57,6 +57,11 @@ pub fn openapi_document() -> serde_json::Value {
     {
         paths.extend(gov);
     }
+    if let (Some(paths), serde_json::Value::Object(c)) =
+        (doc["paths"].as_object_mut(), cases::openapi_paths())
+    {
+        paths.extend(c);
+    }
     doc
 }
 
@@ -66,6 +71,7 @@ pub async fn serve(config: Config, addr: &str, demo: bool) -> anyhow::Result<()>
     let mut handlers = library::job_handlers(&state);
     handlers.shrink_to_fit();
     state.jobs.start(handlers);
+    cases::start(&state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;

@@ -110,7 +110,8 @@ pub async fn seed_if_empty(state: &AppState, addr: SocketAddr) -> anyhow::Result
         "Demo data: {} documents are converting in the background.",
         docs.len()
     );
-    let governance = governance::demo::seed(state, &mut demo_password).await?;
+    let mut governance = governance::demo::seed(state, &mut demo_password).await?;
+    governance.extend(cases::demo::seed(state, &mut demo_password).await?);
     println!("Demo accounts for http://{addr} (shown only now):");
     for (user, password) in &created {
         println!(

@@ -77,6 +77,11 @@ enum Command {
         action: String,
         dir: PathBuf,
     },
+    /// Open311: `gongzhi open311 key add CLIENT [--district CODE]` issues an api_key.
+    Open311 {
+        #[command(subcommand)]
+        command: Open311Command,
+    },
     /// (internal) Convert one file in a bounded child process.
     #[command(hide = true)]
     ConvertChild {
@@ -106,6 +111,26 @@ enum GovCommand {
         unit: String,
         #[arg(long)]
         role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum Open311Command {
+    /// Manage client api_keys.
+    Key {
+        #[command(subcommand)]
+        command: Open311KeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum Open311KeyCommand {
+    /// Issue a key for CLIENT and print it (only a hash is stored).
+    Add {
+        client: String,
+        /// The district's unit code (default: the only district).
+        #[arg(long)]
+        district: Option<String>,
     },
 }
 
@@ -272,6 +297,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for (name, n) in counts {
                 println!("{name}.json: {n}");
             }
+            Ok(())
+        }
+        Command::Open311 {
+            command:
+                Open311Command::Key {
+                    command: Open311KeyCommand::Add { client, district },
+                },
+        } => {
+            let state = app::open(config).await?;
+            let roots: Vec<_> =
+                governance::model::list_units(&state.db, &governance::model::ScopeFilter(None))
+                    .await?
+                    .into_iter()
+                    .filter(|u| u.parent_id.is_none())
+                    .collect();
+            let unit = match &district {
+                Some(code) => roots.into_iter().find(|u| &u.code == code),
+                None if roots.len() == 1 => roots.into_iter().next(),
+                None => anyhow::bail!("several districts exist: name one with --district CODE"),
+            }
+            .ok_or_else(|| anyhow::anyhow!("no district to issue the key for"))?;
+            let key = cases::open311::keys::issue(&state, None, &client, unit)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{key}");
             Ok(())
         }
         Command::ConvertChild { .. } => unreachable!("handled before the runtime starts"),

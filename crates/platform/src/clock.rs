@@ -34,6 +34,31 @@ impl Clock for OffsetClock {
     }
 }
 
+/// The system clock shifted by an offset read from a file on every call, so that a test
+/// can move a running server's time forward (deadlines, cards, expiries) from outside.
+/// Chosen only when `GONGZHI_CLOCK_OFFSET_FILE` is set; there is no route that moves time.
+pub struct FileOffsetClock {
+    pub path: std::path::PathBuf,
+}
+
+impl Clock for FileOffsetClock {
+    fn now_ms(&self) -> i64 {
+        let offset = std::fs::read_to_string(&self.path)
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .unwrap_or(0);
+        SystemClock.now_ms() + offset
+    }
+}
+
+/// The clock the server runs on: the system's, or a test's offset file.
+pub fn from_env() -> SharedClock {
+    match std::env::var_os("GONGZHI_CLOCK_OFFSET_FILE") {
+        Some(path) => Arc::new(FileOffsetClock { path: path.into() }),
+        None => Arc::new(SystemClock),
+    }
+}
+
 pub type SharedClock = Arc<dyn Clock>;
 
 /// `2026-11-27 12:30` in the server's local display zone (UTC+8, the district's).

@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod browser;
+mod cases;
 mod demo;
 mod governance;
 mod hsds;

@@ -1,0 +1,690 @@
+//! The cases JSON API under /api/v1/cases.
+
+use crate::authz::{self, Action, Target, authorize};
+use crate::calendar::{DayKind, day_start, local_date, parse_day};
+use crate::error::{CaseError, CaseResult};
+use crate::intake::{self, NewCase};
+use crate::model::{self, Case, CaseState, Priority, Source};
+use crate::{stats, workflow};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use governance::authz::GovActor;
+use governance::model::{Bind, Sql, UnitId, find_unit};
+use platform::AppState;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/cases", get(list).post(create))
+        .route(
+            "/api/v1/cases/categories",
+            get(categories).post(create_category),
+        )
+        .route("/api/v1/cases/dashboard", get(dashboard))
+        .route("/api/v1/cases/stats", get(rates))
+        .route("/api/v1/cases/calendar", get(calendar))
+        .route(
+            "/api/v1/cases/calendar/{day}",
+            put(set_day).delete(clear_day),
+        )
+        .route("/api/v1/cases/open311-clients", post(issue_key))
+        .route("/api/v1/cases/{id}", get(detail))
+        .route("/api/v1/cases/{id}/actions", post(act))
+}
+
+pub fn parse_id(raw: &str) -> CaseResult<i64> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|i| *i > 0)
+        .ok_or(CaseError::NotFound)
+}
+
+fn ms_json(ms: Option<i64>) -> Value {
+    ms.map(|m| json!(m)).unwrap_or(Value::Null)
+}
+
+/// A case as the API shows it; contact details only to those who may see them.
+pub fn case_json(c: &Case, show_contact: bool) -> Value {
+    let mut v = json!({
+        "id": c.id,
+        "token": c.token,
+        "category_id": c.category_id,
+        "source": c.source.as_str(),
+        "priority": c.priority.as_str(),
+        "state": c.state.as_str(),
+        "open": c.state.is_open(),
+        "place_unit_id": c.place_unit_id,
+        "address": c.address,
+        "lat": c.lat_e6.map(|l| l as f64 / 1e6),
+        "long": c.lon_e6.map(|l| l as f64 / 1e6),
+        "description": c.description,
+        "attributes": serde_json::from_str::<Value>(&c.attributes).unwrap_or(Value::Null),
+        "media_url": c.media_url,
+        "has_photo": !c.photo_key.is_empty(),
+        "lead_unit_id": c.lead_unit_id,
+        "merged_into": c.merged_into,
+        "result": c.result,
+        "supervision": c.supervision.as_str(),
+        "satisfaction": c.satisfaction.map(|s| s.as_str()),
+        "reported_at": c.reported_at,
+        "accepted_at": ms_json(c.accepted_at),
+        "dispatched_at": ms_json(c.dispatched_at),
+        "responded_at": ms_json(c.responded_at),
+        "respond_by": ms_json(c.respond_by),
+        "return_by": ms_json(c.return_by),
+        "due_at": ms_json(c.due_at),
+        "handled_at": ms_json(c.handled_at),
+        "closed_at": ms_json(c.closed_at),
+        "updated_at": c.updated_at,
+    });
+    if show_contact {
+        v["reporter"] = json!({
+            "name": c.reporter_name,
+            "phone": c.reporter_phone,
+            "email": c.reporter_email,
+        });
+    }
+    v
+}
+
+/// What filing a case needs, from the JSON API or the report form.
+#[derive(Debug, Default, Deserialize)]
+pub struct Filing {
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub priority: String,
+    #[serde(default)]
+    pub source: String,
+    pub place_unit_id: Option<i64>,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub lat: String,
+    #[serde(default)]
+    pub long: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub reporter_name: String,
+    #[serde(default)]
+    pub reporter_phone: String,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// Checks a filing and makes it a case to file. Residents file for themselves; staff may
+/// file as a grid worker or hotline operator for someone else.
+pub async fn check_filing(
+    state: &AppState,
+    actor: &GovActor,
+    f: Filing,
+    photo: Option<(String, String)>,
+) -> CaseResult<NewCase> {
+    authorize(actor, Action::Report, &Target::Anywhere)?;
+    let user = actor.user.as_ref().ok_or(CaseError::SignIn)?;
+    let source = match f.source.trim() {
+        "" | "web" => Source::Web,
+        s => {
+            let s = Source::parse(s)
+                .filter(|s| *s != Source::Open311)
+                .ok_or_else(|| CaseError::invalid("bad_source", "source: web, grid or hotline"))?;
+            authorize(actor, Action::ReportOnBehalf, &Target::Anywhere)?;
+            s
+        }
+    };
+    let category = intake::leaf_category(state, &f.category).await?;
+    let priority = match f.priority.trim() {
+        "" => Priority::Normal,
+        p => Priority::parse(p).ok_or_else(|| {
+            CaseError::invalid("bad_priority", "priority: normal, urgent or critical")
+        })?,
+    };
+    let place_id = f.place_unit_id.ok_or_else(|| {
+        CaseError::invalid(
+            "missing_place",
+            "请选择事件发生的社区 (choose where it happened)",
+        )
+    })?;
+    let place = find_unit(&state.db, UnitId(place_id))
+        .await?
+        .ok_or_else(|| CaseError::invalid("bad_place", "no such unit"))?;
+    let attributes = intake::check_attributes(&category, &f.attributes)?;
+    let on_behalf = source != Source::Web;
+    Ok(NewCase {
+        category,
+        source,
+        priority,
+        place,
+        address: intake::short(&f.address, intake::MAX_ADDRESS, "address")?,
+        lat_lon_e6: intake::coordinates(&f.lat, &f.long)?,
+        description: intake::description(&f.description)?,
+        attributes,
+        media_url: String::new(),
+        photo,
+        reporter_id: (!on_behalf).then_some(user.id),
+        reporter_name: if on_behalf {
+            intake::short(&f.reporter_name, intake::MAX_CONTACT, "reporter_name")?
+        } else {
+            user.username.clone()
+        },
+        reporter_phone: intake::short(&f.reporter_phone, intake::MAX_CONTACT, "reporter_phone")?,
+        reporter_email: String::new(),
+        client_id: None,
+    })
+}
+
+async fn create(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Json(f): Json<Filing>,
+) -> CaseResult<Response> {
+    let new = check_filing(&state, &actor, f, None).await?;
+    let case = intake::file(&state, new).await?;
+    Ok((StatusCode::CREATED, Json(case_json(&case, true))).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    pub state: Option<String>,
+    pub mine: Option<String>,
+    pub supervision: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+pub struct Listed {
+    pub cases: Vec<Case>,
+    pub total: i64,
+}
+
+/// Cases the actor may see, newest first, filtered by state or card.
+pub async fn query_cases(
+    state: &AppState,
+    actor: &GovActor,
+    q: &ListQuery,
+    inbox: bool,
+) -> CaseResult<Listed> {
+    let mut sql = Sql::default();
+    if q.mine.as_deref().is_some_and(|m| m == "1" || m == "true") {
+        let me = actor.id().ok_or(CaseError::SignIn)?;
+        let p = sql.bind(Bind::Int(me));
+        sql.push(format!("c.reporter_id = {p}"));
+    } else {
+        authorize(actor, Action::View, &Target::Anywhere)?;
+        authz::list_filter(actor, &mut sql);
+    }
+    if inbox {
+        authz::inbox_filter(actor, &mut sql);
+    }
+    let states: Vec<CaseState> = q
+        .state
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter_map(CaseState::parse)
+        .collect();
+    if !states.is_empty() {
+        let ps: Vec<String> = states
+            .iter()
+            .map(|s| sql.bind(Bind::Text(s.as_str().into())))
+            .collect();
+        sql.push(format!("c.state IN ({})", ps.join(", ")));
+    }
+    match q.supervision.as_deref() {
+        Some("any") => sql.push("c.supervision <> 'none'".into()),
+        Some(s @ ("yellow" | "red")) => {
+            let p = sql.bind(Bind::Text(s.into()));
+            sql.push(format!("c.supervision = {p}"));
+        }
+        _ => {}
+    }
+    let per = q.per_page.unwrap_or(50).clamp(1, 200);
+    let page = q.page.unwrap_or(1).clamp(1, 10_000);
+    let count = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM cases_cases c WHERE {}",
+        sql.where_clause()
+    );
+    let (total,): (i64,) = {
+        use sqlx::Row;
+        let r = sql.query(&count).fetch_one(&state.db.pool).await?;
+        (r.try_get(0)?,)
+    };
+    let cols = model::CASE_COLUMNS
+        .split(", ")
+        .map(|c| format!("c.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let order = if inbox || q.supervision.is_some() {
+        "COALESCE(c.due_at, c.reported_at), c.id"
+    } else {
+        "c.id DESC"
+    };
+    let list = format!(
+        "SELECT {cols} FROM cases_cases c WHERE {} ORDER BY {order} LIMIT {per} OFFSET {}",
+        sql.where_clause(),
+        (page - 1) * per
+    );
+    let rows = sql.query(&list).fetch_all(&state.db.pool).await?;
+    let cases = rows
+        .iter()
+        .map(model::case_from_row)
+        .collect::<sqlx::Result<Vec<_>>>()?;
+    Ok(Listed { cases, total })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Query(q): Query<ListQuery>,
+) -> CaseResult<Json<Value>> {
+    let listed = query_cases(&state, &actor, &q, false).await?;
+    let mut items = Vec::new();
+    for c in &listed.cases {
+        let co = co_paths(&state, c.id).await?;
+        let contact = authorize(&actor, Action::SeeContact, &Target::Case(c, &co)).is_ok();
+        items.push(case_json(c, contact));
+    }
+    Ok(Json(json!({ "total": listed.total, "cases": items })))
+}
+
+pub async fn co_paths(state: &AppState, id: i64) -> CaseResult<Vec<String>> {
+    Ok(model::co_units(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect())
+}
+
+/// A case the actor may view, with whether they may see its contact details.
+pub async fn visible_case(state: &AppState, actor: &GovActor, id: i64) -> CaseResult<(Case, bool)> {
+    let case = model::find(&state.db, id)
+        .await?
+        .ok_or(CaseError::NotFound)?;
+    let co = co_paths(state, id).await?;
+    authorize(actor, Action::View, &Target::Case(&case, &co))?;
+    let contact = authorize(actor, Action::SeeContact, &Target::Case(&case, &co)).is_ok();
+    Ok((case, contact))
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+) -> CaseResult<Json<Value>> {
+    let (case, contact) = visible_case(&state, &actor, parse_id(&id)?).await?;
+    let mut v = case_json(&case, contact);
+    let events: Vec<Value> = model::timeline(&state.db, case.id)
+        .await?
+        .into_iter()
+        .filter(|e| e.public || contact)
+        .map(|e| json!({ "at": e.at, "actor": e.actor_label, "kind": e.kind, "note": e.note }))
+        .collect();
+    v["timeline"] = Value::Array(events);
+    v["extensions"] = json!(model::extensions(&state.db, case.id).await?);
+    let co: Vec<i64> = model::co_units(&state.db, case.id)
+        .await?
+        .into_iter()
+        .map(|(u, _)| u)
+        .collect();
+    v["co_unit_ids"] = json!(co);
+    Ok(Json(v))
+}
+
+async fn act(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+    Json(input): Json<workflow::OpInput>,
+) -> CaseResult<Json<Value>> {
+    let id = parse_id(&id)?;
+    let op = input.parse()?;
+    let case = workflow::apply(&state, &actor, id, op).await?;
+    let co = co_paths(&state, id).await?;
+    let contact = authorize(&actor, Action::SeeContact, &Target::Case(&case, &co)).is_ok();
+    Ok(Json(case_json(&case, contact)))
+}
+
+async fn categories(State(state): State<AppState>) -> CaseResult<Json<Value>> {
+    let all = model::categories(&state.db).await?;
+    Ok(Json(json!({ "categories": all })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DashQuery {
+    pub days: Option<i64>,
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Query(q): Query<DashQuery>,
+) -> CaseResult<Json<stats::Dashboard>> {
+    authorize(&actor, Action::Monitor, &Target::Anywhere)?;
+    let days = q.days.unwrap_or(30).clamp(1, 366);
+    Ok(Json(stats::dashboard(&state, &actor, days).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RateQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// `[from, to]` as whole days (both inclusive); defaults to the last 30 days.
+pub fn period(state: &AppState, from: Option<&str>, to: Option<&str>) -> CaseResult<(i64, i64)> {
+    let today = local_date(state.now());
+    let bad = || CaseError::invalid("bad_date", "dates are YYYY-MM-DD");
+    let to = match to.filter(|s| !s.is_empty()) {
+        Some(s) => parse_day(s).ok_or_else(bad)?,
+        None => today,
+    };
+    let from = match from.filter(|s| !s.is_empty()) {
+        Some(s) => parse_day(s).ok_or_else(bad)?,
+        None => to - chrono::Duration::days(29),
+    };
+    if from > to {
+        return Err(CaseError::invalid("bad_period", "from is after to"));
+    }
+    Ok((day_start(from), day_start(to) + 24 * 3600 * 1000))
+}
+
+async fn rates(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Query(q): Query<RateQuery>,
+) -> CaseResult<Json<Value>> {
+    authorize(&actor, Action::Monitor, &Target::Anywhere)?;
+    let (from, to) = period(&state, q.from.as_deref(), q.to.as_deref())?;
+    let (units, total) = stats::rates(&state, &actor, from, to).await?;
+    Ok(Json(
+        json!({ "from": from, "to": to, "units": units, "total": total }),
+    ))
+}
+
+async fn calendar(State(state): State<AppState>) -> CaseResult<Json<Value>> {
+    let rows: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT day, kind, note FROM cases_calendar ORDER BY day")
+            .fetch_all(&state.db.pool)
+            .await?;
+    let days: Vec<Value> = rows
+        .into_iter()
+        .map(|(d, k, n)| json!({ "day": d, "kind": k, "note": n }))
+        .collect();
+    Ok(Json(json!({ "days": days })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DayInput {
+    pub kind: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Marks a day a holiday or a worked weekend day.
+pub async fn save_day(
+    state: &AppState,
+    actor: &GovActor,
+    day: &str,
+    kind: &str,
+    note: &str,
+) -> CaseResult<()> {
+    authorize(actor, Action::Configure, &Target::Anywhere)?;
+    let day =
+        parse_day(day).ok_or_else(|| CaseError::invalid("bad_date", "dates are YYYY-MM-DD"))?;
+    let kind = DayKind::parse(kind)
+        .ok_or_else(|| CaseError::invalid("bad_kind", "kind: holiday or workday"))?;
+    let note = intake::short(note, 100, "note")?;
+    let day = day.format("%Y-%m-%d").to_string();
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    sqlx::query("DELETE FROM cases_calendar WHERE day = $1")
+        .bind(&day)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO cases_calendar (day, kind, note) VALUES ($1, $2, $3)")
+        .bind(&day)
+        .bind(kind.as_str())
+        .bind(&note)
+        .execute(&mut *tx)
+        .await?;
+    platform::audit::append(
+        &mut tx,
+        platform::audit::Entry {
+            at: now,
+            actor_id: actor.id(),
+            action: "case.calendar_set",
+            subject: &format!("day:{day}"),
+            detail: json!({ "kind": kind.as_str(), "note": note }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn remove_day(state: &AppState, actor: &GovActor, day: &str) -> CaseResult<()> {
+    authorize(actor, Action::Configure, &Target::Anywhere)?;
+    let day =
+        parse_day(day).ok_or_else(|| CaseError::invalid("bad_date", "dates are YYYY-MM-DD"))?;
+    let day = day.format("%Y-%m-%d").to_string();
+    let mut tx = state.db.begin().await?;
+    sqlx::query("DELETE FROM cases_calendar WHERE day = $1")
+        .bind(&day)
+        .execute(&mut *tx)
+        .await?;
+    platform::audit::append(
+        &mut tx,
+        platform::audit::Entry {
+            at: state.now(),
+            actor_id: actor.id(),
+            action: "case.calendar_cleared",
+            subject: &format!("day:{day}"),
+            detail: json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn set_day(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(day): Path<String>,
+    Json(input): Json<DayInput>,
+) -> CaseResult<StatusCode> {
+    save_day(&state, &actor, &day, &input.kind, &input.note).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn clear_day(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(day): Path<String>,
+) -> CaseResult<StatusCode> {
+    remove_day(&state, &actor, &day).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KeyInput {
+    pub name: String,
+    pub district_unit_id: Option<i64>,
+}
+
+async fn issue_key(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Json(input): Json<KeyInput>,
+) -> CaseResult<Response> {
+    authorize(&actor, Action::Configure, &Target::Anywhere)?;
+    let district =
+        crate::open311::keys::district_for(&state, &actor, input.district_unit_id).await?;
+    let key = crate::open311::keys::issue(&state, actor.id(), &input.name, district).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "name": input.name.trim(), "api_key": key })),
+    )
+        .into_response())
+}
+
+/// Parses the `{id}` of a unit path segment (used by pages too).
+pub fn unit_id(raw: &str) -> Option<UnitId> {
+    UnitId::parse(raw)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CategoryInput {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub parent: String,
+    pub days_normal: Option<i64>,
+    pub days_urgent: Option<i64>,
+    pub days_critical: Option<i64>,
+    #[serde(default)]
+    pub route_kind: String,
+    pub route_unit_id: Option<i64>,
+    #[serde(default)]
+    pub attributes: Vec<model::Attribute>,
+}
+
+/// Adds a category (an Open311 service). Codes are URL-safe and unique.
+pub async fn add_category(
+    state: &AppState,
+    actor: &GovActor,
+    c: CategoryInput,
+) -> CaseResult<model::Category> {
+    authorize(actor, Action::Configure, &Target::Anywhere)?;
+    let code = c.code.trim();
+    if code.is_empty()
+        || code.len() > 40
+        || !code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(CaseError::invalid(
+            "bad_code",
+            "code: 1–40 letters, digits, - or _",
+        ));
+    }
+    let name = intake::short(&c.name, 60, "name")?;
+    if name.is_empty() {
+        return Err(CaseError::invalid("missing_name", "name is required"));
+    }
+    let route = match c.route_kind.trim() {
+        "" => model::RouteKind::Community,
+        r => model::RouteKind::parse(r).ok_or_else(|| {
+            CaseError::invalid("bad_route", "route_kind: grid, community, street or fixed")
+        })?,
+    };
+    if route == model::RouteKind::Fixed {
+        let ok = match c.route_unit_id {
+            Some(id) => find_unit(&state.db, UnitId(id)).await?.is_some(),
+            None => false,
+        };
+        if !ok {
+            return Err(CaseError::invalid(
+                "bad_route",
+                "a fixed route needs route_unit_id, an existing unit",
+            ));
+        }
+    }
+    let days = |d: Option<i64>, default: i64| -> CaseResult<i64> {
+        let v = d.unwrap_or(default);
+        if (0..=365).contains(&v) {
+            Ok(v)
+        } else {
+            Err(CaseError::invalid(
+                "bad_days",
+                "time limits are 0–365 working days",
+            ))
+        }
+    };
+    for a in &c.attributes {
+        let types = [
+            "string",
+            "number",
+            "datetime",
+            "text",
+            "singlevaluelist",
+            "multivaluelist",
+        ];
+        if a.code.trim().is_empty() || !types.contains(&a.datatype.as_str()) {
+            return Err(CaseError::invalid(
+                "bad_attribute",
+                "each attribute needs a code and a GeoReport datatype",
+            ));
+        }
+    }
+    let parent_id = if c.parent.trim().is_empty() {
+        None
+    } else {
+        Some(
+            model::category_by_code(&state.db, c.parent.trim())
+                .await?
+                .ok_or_else(|| {
+                    CaseError::invalid("bad_parent", "no category has that parent code")
+                })?
+                .id,
+        )
+    };
+    if model::category_by_code(&state.db, code).await?.is_some() {
+        return Err(CaseError::Conflict(format!(
+            "a category with code {code} exists"
+        )));
+    }
+    let mut tx = state.db.begin().await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO cases_categories (parent_id, code, name, name_en, description, keywords, \
+         days_normal, days_urgent, days_critical, route_kind, route_unit_id, attributes) \
+         VALUES ($1, $2, $3, $4, $5, $3, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(parent_id)
+    .bind(code)
+    .bind(&name)
+    .bind(intake::short(&c.name_en, 60, "name_en")?)
+    .bind(intake::short(&c.description, 300, "description")?)
+    .bind(days(c.days_normal, 5)?)
+    .bind(days(c.days_urgent, 2)?)
+    .bind(days(c.days_critical, 1)?)
+    .bind(route.as_str())
+    .bind(c.route_unit_id.filter(|_| route == model::RouteKind::Fixed))
+    .bind(serde_json::to_string(&c.attributes).map_err(anyhow::Error::from)?)
+    .fetch_one(&mut *tx)
+    .await?;
+    platform::audit::append(
+        &mut tx,
+        platform::audit::Entry {
+            at: state.now(),
+            actor_id: actor.id(),
+            action: "case.category_added",
+            subject: &format!("case_category:{id}"),
+            detail: json!({ "code": code }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    model::category(&state.db, id)
+        .await?
+        .ok_or(CaseError::NotFound)
+}
+
+async fn create_category(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Json(c): Json<CategoryInput>,
+) -> CaseResult<Response> {
+    let cat = add_category(&state, &actor, c).await?;
+    Ok((StatusCode::CREATED, Json(json!(cat))).into_response())
+}

@@ -1,0 +1,228 @@
+//! The cases context's one authorisation function. Every handler asks [`authorize`]
+//! before it reads or changes a case; lists are filtered with [`list_filter`], which
+//! admits exactly the cases `authorize` lets the actor view.
+//!
+//! Who is who (ADR 010):
+//! - the **centre** (综治信息中心) of a district: staff holding a worker or higher role on
+//!   the district unit itself, and platform admins. They triage, dispatch, verify, close,
+//!   reopen, approve extensions and make return visits;
+//! - the **handling unit**: staff whose role covers the case's lead unit (they sign for it,
+//!   return it, ask for more time, report it handled); co-handling units add progress;
+//! - the **place**: staff whose scope covers the unit where it happened see the case, but
+//!   not the reporter's contact details;
+//! - the **reporter**: a signed-in resident sees their own cases and public steps.
+
+use crate::model::Case;
+use governance::authz::{Denied, GovActor};
+use governance::model::{Bind, MemberRole, Sql, UnitPath};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// File a case as a resident (any signed-in account).
+    Report,
+    /// File a case for someone else: a grid worker or a hotline operator.
+    ReportOnBehalf,
+    /// Read a case and its public timeline.
+    View,
+    /// Read the reporter's name, phone and e-mail, and internal notes.
+    SeeContact,
+    /// Centre decisions: accept, reject, merge, dispatch, verify, close, reopen, approve
+    /// extensions, return visits.
+    Triage,
+    /// Lead-unit work: sign for, return, request an extension, report handled.
+    Handle,
+    /// Add a progress note (lead or co-handling unit, or the centre).
+    Assist,
+    /// Watch the queues and the dashboard (filtered to scope).
+    Monitor,
+    /// Categories, the calendar and Open311 keys.
+    Configure,
+}
+
+/// What a request is about.
+pub enum Target<'a> {
+    /// The cases context as a whole (list pages, forms).
+    Anywhere,
+    /// One case, with its co-handling units' paths.
+    Case(&'a Case, &'a [String]),
+}
+
+fn path(raw: &str) -> Option<UnitPath> {
+    UnitPath::parse(raw)
+}
+
+fn role_on(actor: &GovActor, raw: &str) -> Option<MemberRole> {
+    path(raw).and_then(|p| actor.role_on(&p))
+}
+
+/// Whether the actor is the centre for a district (worker or more on the district unit).
+pub fn is_centre(actor: &GovActor, district_path: &str) -> bool {
+    actor.is_platform_admin()
+        || actor
+            .grants
+            .iter()
+            .any(|g| g.path.as_str() == district_path && g.role >= MemberRole::Worker)
+}
+
+/// Whether the actor is the centre of any district.
+pub fn is_any_centre(actor: &GovActor) -> bool {
+    actor.is_platform_admin()
+        || actor
+            .grants
+            .iter()
+            .any(|g| g.path.depth() == 1 && g.role >= MemberRole::Worker)
+}
+
+fn handles(actor: &GovActor, case: &Case, at_least: MemberRole) -> bool {
+    !case.lead_path.is_empty() && role_on(actor, &case.lead_path).is_some_and(|r| r >= at_least)
+}
+
+fn co_handles(actor: &GovActor, co: &[String], at_least: MemberRole) -> bool {
+    co.iter()
+        .any(|p| role_on(actor, p).is_some_and(|r| r >= at_least))
+}
+
+pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<(), Denied> {
+    let Some(user) = &actor.user else {
+        return Err(Denied::SignIn);
+    };
+    let staff = actor.is_platform_admin() || !actor.grants.is_empty();
+    match (action, target) {
+        (Action::Report, _) => Ok(()),
+        (Action::ReportOnBehalf, _) => {
+            if actor.is_platform_admin()
+                || actor.grants.iter().any(|g| g.role >= MemberRole::Worker)
+            {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(
+                    "only grid workers and centre operators file cases for others",
+                ))
+            }
+        }
+        (Action::Monitor, _) | (Action::View, Target::Anywhere) => {
+            if staff {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(
+                    "case queues are for centre and unit staff; your own reports are under 我的事件",
+                ))
+            }
+        }
+        (Action::Configure, Target::Anywhere) => {
+            if actor.is_platform_admin()
+                || actor
+                    .grants
+                    .iter()
+                    .any(|g| g.path.depth() == 1 && g.role >= MemberRole::UnitAdmin)
+            {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(
+                    "only the administrators of a district's centre change categories, the calendar and client keys",
+                ))
+            }
+        }
+        (Action::Triage, Target::Anywhere) => {
+            if is_any_centre(actor) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(
+                    "only the governance centre accepts, dispatches and closes cases",
+                ))
+            }
+        }
+        (_, Target::Anywhere) => {
+            if staff {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden("this is work for unit staff"))
+            }
+        }
+        (_, Target::Case(..)) if actor.is_platform_admin() => Ok(()),
+        (action, Target::Case(case, co)) => {
+            let centre = is_centre(actor, &case.district_path);
+            let reporter = case.reporter_id == Some(user.id);
+            let sees = centre
+                || reporter
+                || role_on(actor, &case.place_path).is_some()
+                || handles(actor, case, MemberRole::Viewer)
+                || co_handles(actor, co, MemberRole::Viewer);
+            if !sees {
+                return Err(Denied::Hidden);
+            }
+            let ok = match action {
+                Action::View => true,
+                Action::SeeContact => {
+                    centre
+                        || handles(actor, case, MemberRole::Viewer)
+                        || co_handles(actor, co, MemberRole::Viewer)
+                }
+                Action::Triage => centre,
+                Action::Handle => handles(actor, case, MemberRole::Worker),
+                Action::Assist => {
+                    centre
+                        || handles(actor, case, MemberRole::Worker)
+                        || co_handles(actor, co, MemberRole::Worker)
+                }
+                Action::Configure => actor.is_platform_admin(),
+                Action::Report | Action::ReportOnBehalf | Action::Monitor => true,
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(match action {
+                    Action::Triage => "only the governance centre makes this decision about a case",
+                    Action::Handle => "only the handling unit's workers act on this case",
+                    Action::Assist => "only the handling units add progress to this case",
+                    _ => "your role does not include this",
+                }))
+            }
+        }
+    }
+}
+
+/// The SQL condition (over `cases_cases c`) admitting the cases an actor may view.
+pub fn list_filter(actor: &GovActor, sql: &mut Sql) {
+    if actor.is_platform_admin() {
+        return;
+    }
+    let mut parts = Vec::new();
+    if let Some(id) = actor.id() {
+        let p = sql.bind(Bind::Int(id));
+        parts.push(format!("c.reporter_id = {p}"));
+    }
+    for root in actor.scope().0.unwrap_or_default() {
+        let p = sql.bind(Bind::Text(root.as_str().to_string()));
+        parts.push(format!(
+            "c.place_path LIKE {p} || '%' OR c.lead_path LIKE {p} || '%' OR EXISTS \
+             (SELECT 1 FROM cases_co_units k WHERE k.case_id = c.id AND k.unit_path LIKE {p} || '%')"
+        ));
+    }
+    if parts.is_empty() {
+        sql.push("1 = 0".into());
+    } else {
+        sql.push(format!("({})", parts.join(" OR ")));
+    }
+}
+
+/// The SQL condition admitting only cases whose lead unit the actor covers (the inbox).
+pub fn inbox_filter(actor: &GovActor, sql: &mut Sql) {
+    if actor.is_platform_admin() {
+        sql.push("c.lead_unit_id IS NOT NULL".into());
+        return;
+    }
+    let mut parts = Vec::new();
+    for g in actor.grants.iter().filter(|g| g.role >= MemberRole::Worker) {
+        let p = sql.bind(Bind::Text(g.path.as_str().to_string()));
+        parts.push(format!(
+            "c.lead_path LIKE {p} || '%' OR EXISTS (SELECT 1 FROM cases_co_units k \
+             WHERE k.case_id = c.id AND k.unit_path LIKE {p} || '%')"
+        ));
+    }
+    if parts.is_empty() {
+        sql.push("1 = 0".into());
+    } else {
+        sql.push(format!("({})", parts.join(" OR ")));
+    }
+}

@@ -1,0 +1,80 @@
+//! Case errors, each with a stable code; rendered through the platform's AppError.
+//! (Open311 answers in its own error format: see `open311::format`.)
+
+use axum::response::{IntoResponse, Response};
+use governance::authz::Denied;
+use platform::AppError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("{0}")]
+    Denied(String),
+    #[error("sign in first")]
+    SignIn,
+    #[error("not found")]
+    NotFound,
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
+    /// The case is not in a state that allows this step.
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl CaseError {
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> CaseError {
+        CaseError::Invalid {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for CaseError {
+    fn from(e: sqlx::Error) -> Self {
+        CaseError::Internal(e.into())
+    }
+}
+
+impl From<AppError> for CaseError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Unauthorized => CaseError::SignIn,
+            AppError::NotFound => CaseError::NotFound,
+            AppError::Forbidden(m) => CaseError::Denied(m),
+            other => CaseError::Internal(anyhow::anyhow!("{other}")),
+        }
+    }
+}
+
+impl From<Denied> for CaseError {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::SignIn => CaseError::SignIn,
+            Denied::Forbidden(why) => CaseError::Denied(why.to_string()),
+            Denied::Hidden => CaseError::NotFound,
+        }
+    }
+}
+
+impl From<CaseError> for AppError {
+    fn from(e: CaseError) -> AppError {
+        match e {
+            CaseError::Denied(m) => AppError::Forbidden(m),
+            CaseError::SignIn => AppError::Unauthorized,
+            CaseError::NotFound => AppError::NotFound,
+            CaseError::Invalid { code, message } => AppError::bad(code, message),
+            CaseError::Conflict(m) => AppError::Conflict(m),
+            CaseError::Internal(cause) => AppError::Internal(cause),
+        }
+    }
+}
+
+impl IntoResponse for CaseError {
+    fn into_response(self) -> Response {
+        AppError::from(self).into_response()
+    }
+}
+
+pub type CaseResult<T> = Result<T, CaseError>;

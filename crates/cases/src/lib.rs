@@ -1,0 +1,41 @@
+//! 综治信息中心 — the governance information centre (SPEC G5): cases taken in from
+//! residents, grid workers, the hotline and Open311 clients, dispatched to the units that
+//! must act, watched against working-day deadlines, supervised and closed.
+
+pub mod api;
+pub mod authz;
+pub mod calendar;
+pub mod demo;
+pub mod error;
+pub mod intake;
+pub mod model;
+pub mod open311;
+pub mod pages;
+pub mod stats;
+pub mod sweep;
+pub mod workflow;
+
+use axum::Router;
+use platform::AppState;
+
+pub const MIGRATIONS: &[platform::db::Migration] = &[platform::db::Migration {
+    id: "030_cases",
+    sql: include_str!("../migrations/001_cases.sql"),
+}];
+
+pub fn router(_state: &AppState) -> Router<AppState> {
+    Router::new()
+        .merge(api::router())
+        .merge(open311::router())
+        .merge(pages::router())
+}
+
+/// Starts the deadline sweep (reminders, yellow and red cards).
+pub fn start(state: &AppState) {
+    sweep::start(state.clone());
+}
+
+/// The cases part of the OpenAPI document.
+pub fn openapi_paths() -> serde_json::Value {
+    serde_json::from_str(include_str!("../openapi.json")).expect("cases openapi.json is valid JSON")
+}

@@ -1,0 +1,413 @@
+//! Case records and the small vocabularies around them (states, priorities, sources,
+//! satisfaction, supervision), each parsed once at the edge.
+
+use platform::db::Db;
+use platform::web::Lang;
+use serde::Serialize;
+use sqlx::Row;
+
+macro_rules! vocabulary {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn parse(s: &str) -> Option<$name> {
+                match s.trim() { $($code => Some($name::$variant),)+ _ => None }
+            }
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+            pub fn label(self, lang: Lang) -> &'static str {
+                match self { $($name::$variant => lang.pick($zh, $en)),+ }
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// Where a case is in its workflow.
+    CaseState {
+        Reported = "reported", "待受理", "Reported";
+        Accepted = "accepted", "待派单", "Accepted";
+        Rejected = "rejected", "不予受理", "Rejected";
+        Merged = "merged", "已合并", "Merged";
+        Dispatched = "dispatched", "待签收", "Dispatched";
+        InProgress = "in_progress", "办理中", "In progress";
+        Handled = "handled", "待核查", "Handled";
+        Verified = "verified", "待结案", "Verified";
+        Closed = "closed", "已结案", "Closed";
+    }
+}
+
+impl CaseState {
+    /// Open311 knows only open and closed.
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            CaseState::Closed | CaseState::Rejected | CaseState::Merged
+        )
+    }
+
+    /// States in which the handling unit's clock runs.
+    pub const WITH_UNIT: [CaseState; 2] = [CaseState::Dispatched, CaseState::InProgress];
+
+    /// The stepper on the case page.
+    pub const STEPS: [CaseState; 7] = [
+        CaseState::Reported,
+        CaseState::Accepted,
+        CaseState::Dispatched,
+        CaseState::InProgress,
+        CaseState::Handled,
+        CaseState::Verified,
+        CaseState::Closed,
+    ];
+}
+
+vocabulary! {
+    Priority {
+        Normal = "normal", "一般", "Normal";
+        Urgent = "urgent", "紧急", "Urgent";
+        Critical = "critical", "特急", "Critical";
+    }
+}
+
+vocabulary! {
+    Source {
+        Web = "web", "居民网上报", "Resident web form";
+        Grid = "grid", "网格员上报", "Grid worker";
+        Hotline = "hotline", "热线电话", "Hotline";
+        Open311 = "open311", "Open311 客户端", "Open311 client";
+    }
+}
+
+vocabulary! {
+    Satisfaction {
+        Satisfied = "satisfied", "满意", "Satisfied";
+        Basic = "basic", "基本满意", "Basically satisfied";
+        Dissatisfied = "dissatisfied", "不满意", "Dissatisfied";
+    }
+}
+
+vocabulary! {
+    /// 督办: a yellow card when the deadline passes, a red card when it stays passed.
+    Supervision {
+        None = "none", "正常", "None";
+        Yellow = "yellow", "黄牌督办", "Yellow card";
+        Red = "red", "红牌督办", "Red card";
+    }
+}
+
+vocabulary! {
+    /// Which unit above the place handles a category's cases.
+    RouteKind {
+        Grid = "grid", "网格", "Grid";
+        Community = "community", "社区", "Community";
+        Street = "street", "街道", "Street";
+        Fixed = "fixed", "指定部门", "A fixed unit";
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Category {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub description: String,
+    pub keywords: String,
+    pub days_normal: i64,
+    pub days_urgent: i64,
+    pub days_critical: i64,
+    pub route_kind: RouteKind,
+    pub route_unit_id: Option<i64>,
+    pub attributes: Vec<Attribute>,
+    pub active: bool,
+}
+
+impl Category {
+    pub fn days(&self, p: Priority) -> i64 {
+        match p {
+            Priority::Normal => self.days_normal,
+            Priority::Urgent => self.days_urgent,
+            Priority::Critical => self.days_critical,
+        }
+    }
+    pub fn label(&self, lang: Lang) -> &str {
+        if lang.is_en() && !self.name_en.is_empty() {
+            &self.name_en
+        } else {
+            &self.name
+        }
+    }
+}
+
+/// An Open311 service attribute: a question a category asks when a case is filed.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct Attribute {
+    pub code: String,
+    /// string, number, datetime, text, singlevaluelist or multivaluelist.
+    pub datatype: String,
+    pub required: bool,
+    pub description: String,
+    #[serde(default)]
+    pub values: Vec<AttributeValue>,
+}
+
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct AttributeValue {
+    pub key: String,
+    pub name: String,
+}
+
+const CATEGORY_COLUMNS: &str = "id, parent_id, code, name, name_en, description, keywords, \
+    days_normal, days_urgent, days_critical, route_kind, route_unit_id, attributes, active";
+
+fn category_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Category> {
+    let route: String = r.try_get(10)?;
+    let attrs: String = r.try_get(12)?;
+    Ok(Category {
+        id: r.try_get(0)?,
+        parent_id: r.try_get(1)?,
+        code: r.try_get(2)?,
+        name: r.try_get(3)?,
+        name_en: r.try_get(4)?,
+        description: r.try_get(5)?,
+        keywords: r.try_get(6)?,
+        days_normal: r.try_get(7)?,
+        days_urgent: r.try_get(8)?,
+        days_critical: r.try_get(9)?,
+        route_kind: RouteKind::parse(&route).unwrap_or(RouteKind::Community),
+        route_unit_id: r.try_get(11)?,
+        attributes: serde_json::from_str(&attrs).unwrap_or_default(),
+        active: r.try_get::<i64, _>(13)? != 0,
+    })
+}
+
+pub async fn categories(db: &Db) -> sqlx::Result<Vec<Category>> {
+    let sql = format!("SELECT {CATEGORY_COLUMNS} FROM cases_categories ORDER BY sort, id");
+    let rows = sqlx::query(&sql).fetch_all(&db.pool).await?;
+    rows.iter().map(category_from_row).collect()
+}
+
+pub async fn category_by_code(db: &Db, code: &str) -> sqlx::Result<Option<Category>> {
+    let sql = format!("SELECT {CATEGORY_COLUMNS} FROM cases_categories WHERE code = $1");
+    let row = sqlx::query(&sql)
+        .bind(code)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(category_from_row).transpose()
+}
+
+pub async fn category(db: &Db, id: i64) -> sqlx::Result<Option<Category>> {
+    let sql = format!("SELECT {CATEGORY_COLUMNS} FROM cases_categories WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
+    row.as_ref().map(category_from_row).transpose()
+}
+
+/// Categories a case can be filed under: active ones without children.
+pub fn leaves(all: &[Category]) -> Vec<&Category> {
+    all.iter()
+        .filter(|c| c.active && !all.iter().any(|o| o.parent_id == Some(c.id)))
+        .collect()
+}
+
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub id: i64,
+    pub token: String,
+    pub category_id: i64,
+    pub source: Source,
+    pub priority: Priority,
+    pub state: CaseState,
+    pub place_unit_id: i64,
+    pub place_path: String,
+    pub district_path: String,
+    pub address: String,
+    pub lat_e6: Option<i64>,
+    pub lon_e6: Option<i64>,
+    pub description: String,
+    pub attributes: String,
+    pub media_url: String,
+    pub photo_key: String,
+    pub photo_type: String,
+    pub reporter_id: Option<i64>,
+    pub reporter_name: String,
+    pub reporter_phone: String,
+    pub reporter_email: String,
+    pub lead_unit_id: Option<i64>,
+    pub lead_path: String,
+    pub merged_into: Option<i64>,
+    pub result: String,
+    pub supervision: Supervision,
+    pub reminded: bool,
+    pub satisfaction: Option<Satisfaction>,
+    pub reported_at: i64,
+    pub accepted_at: Option<i64>,
+    pub dispatched_at: Option<i64>,
+    pub responded_at: Option<i64>,
+    pub respond_by: Option<i64>,
+    pub return_by: Option<i64>,
+    pub due_at: Option<i64>,
+    pub handled_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+pub const CASE_COLUMNS: &str = "id, token, category_id, source, priority, state, place_unit_id, \
+    place_path, district_path, address, lat_e6, lon_e6, description, attributes, media_url, \
+    photo_key, photo_type, reporter_id, reporter_name, reporter_phone, reporter_email, \
+    lead_unit_id, lead_path, merged_into, result, supervision, reminded, satisfaction, \
+    reported_at, accepted_at, dispatched_at, responded_at, respond_by, return_by, due_at, \
+    handled_at, closed_at, updated_at";
+
+pub fn case_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Case> {
+    let bad = |what: &str| sqlx::Error::Decode(format!("cases_cases: bad {what}").into());
+    let text = |i: usize| -> sqlx::Result<String> { r.try_get(i) };
+    Ok(Case {
+        id: r.try_get(0)?,
+        token: text(1)?,
+        category_id: r.try_get(2)?,
+        source: Source::parse(&text(3)?).ok_or_else(|| bad("source"))?,
+        priority: Priority::parse(&text(4)?).ok_or_else(|| bad("priority"))?,
+        state: CaseState::parse(&text(5)?).ok_or_else(|| bad("state"))?,
+        place_unit_id: r.try_get(6)?,
+        place_path: text(7)?,
+        district_path: text(8)?,
+        address: text(9)?,
+        lat_e6: r.try_get(10)?,
+        lon_e6: r.try_get(11)?,
+        description: text(12)?,
+        attributes: text(13)?,
+        media_url: text(14)?,
+        photo_key: text(15)?,
+        photo_type: text(16)?,
+        reporter_id: r.try_get(17)?,
+        reporter_name: text(18)?,
+        reporter_phone: text(19)?,
+        reporter_email: text(20)?,
+        lead_unit_id: r.try_get(21)?,
+        lead_path: text(22)?,
+        merged_into: r.try_get(23)?,
+        result: text(24)?,
+        supervision: Supervision::parse(&text(25)?).ok_or_else(|| bad("supervision"))?,
+        reminded: r.try_get::<i64, _>(26)? != 0,
+        satisfaction: Satisfaction::parse(&text(27)?),
+        reported_at: r.try_get(28)?,
+        accepted_at: r.try_get(29)?,
+        dispatched_at: r.try_get(30)?,
+        responded_at: r.try_get(31)?,
+        respond_by: r.try_get(32)?,
+        return_by: r.try_get(33)?,
+        due_at: r.try_get(34)?,
+        handled_at: r.try_get(35)?,
+        closed_at: r.try_get(36)?,
+        updated_at: r.try_get(37)?,
+    })
+}
+
+pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<Case>> {
+    let sql = format!("SELECT {CASE_COLUMNS} FROM cases_cases WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
+    row.as_ref().map(case_from_row).transpose()
+}
+
+pub async fn co_units(db: &Db, case_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as("SELECT unit_id, unit_path FROM cases_co_units WHERE case_id = $1")
+        .bind(case_id)
+        .fetch_all(&db.pool)
+        .await
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Event {
+    pub id: i64,
+    pub at: i64,
+    pub actor_label: String,
+    pub kind: String,
+    pub note: String,
+    pub public: bool,
+}
+
+pub async fn timeline(db: &Db, case_id: i64) -> sqlx::Result<Vec<Event>> {
+    let rows: Vec<(i64, i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT id, at, actor_label, kind, note, public FROM cases_events \
+         WHERE case_id = $1 ORDER BY id",
+    )
+    .bind(case_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, at, actor_label, kind, note, public)| Event {
+            id,
+            at,
+            actor_label,
+            kind,
+            note,
+            public: public != 0,
+        })
+        .collect())
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Extension {
+    pub id: i64,
+    pub days: i64,
+    pub reason: String,
+    pub state: String,
+    pub requested_at: i64,
+}
+
+pub async fn extensions(db: &Db, case_id: i64) -> sqlx::Result<Vec<Extension>> {
+    let rows: Vec<(i64, i64, String, String, i64)> = sqlx::query_as(
+        "SELECT id, days, reason, state, requested_at FROM cases_extensions \
+         WHERE case_id = $1 ORDER BY id",
+    )
+    .bind(case_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, days, reason, state, requested_at)| Extension {
+            id,
+            days,
+            reason,
+            state,
+            requested_at,
+        })
+        .collect())
+}
+
+/// Timeline step names, for the page.
+pub fn event_label(kind: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match kind {
+        "reported" => ("上报", "Reported"),
+        "accepted" => ("受理", "Accepted"),
+        "rejected" => ("不予受理", "Rejected"),
+        "merged" => ("合并为重复事件", "Merged as a duplicate"),
+        "dispatched" => ("派单", "Dispatched"),
+        "redispatched" => ("改派", "Re-dispatched"),
+        "signed" => ("签收", "Signed for"),
+        "returned" => ("退回", "Returned"),
+        "progress" => ("办理进展", "Progress"),
+        "handled" => ("办结反馈", "Handled"),
+        "verified" => ("核查通过", "Verified"),
+        "verify_failed" => ("核查未通过", "Sent back after checking"),
+        "closed" => ("结案", "Closed"),
+        "reopened" => ("重新打开", "Reopened"),
+        "extension_requested" => ("申请延期", "Extension requested"),
+        "extension_approved" => ("批准延期", "Extension approved"),
+        "extension_denied" => ("驳回延期", "Extension denied"),
+        "reminder" => ("到期提醒", "Reminder"),
+        "yellow_card" => ("黄牌督办", "Yellow card"),
+        "red_card" => ("红牌督办", "Red card"),
+        "return_visit" => ("回访", "Return visit"),
+        _ => ("记录", "Note"),
+    };
+    lang.pick(zh, en)
+}

@@ -1,0 +1,591 @@
+//! Open311 GeoReport v2 at /open311/v2/: discovery, services and their definitions,
+//! filing requests with an api_key, reading requests and tokens — XML and JSON, with the
+//! spec's error documents. Our workflow shows as `open`/`closed` with status notes, the
+//! agency responsible (the lead unit) and the expected date (the deadline).
+
+pub mod format;
+pub mod keys;
+
+use crate::error::CaseError;
+use crate::intake::{self, NewCase};
+use crate::model::{self, Case, CaseState, Category, Priority, Source};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use axum::routing::get;
+use chrono::{DateTime, FixedOffset, TimeZone};
+use format::{Format, Node, error, s};
+use governance::model::{UnitId, units_by_ids};
+use platform::AppState;
+use std::collections::{BTreeMap, HashMap};
+
+/// The spec's default window and page size for GET requests.
+pub const DEFAULT_DAYS: i64 = 90;
+pub const MAX_REQUESTS: i64 = 1000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/open311/v2/{file}", get(top).post(post_request))
+        .route("/open311/v2/services/{file}", get(service_definition))
+        .route("/open311/v2/requests/{file}", get(one_request))
+        .route("/open311/v2/tokens/{file}", get(token))
+}
+
+fn zone() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("valid offset")
+}
+
+/// W3C date-time with the district's offset.
+pub fn w3c(ms: i64) -> String {
+    zone()
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%:z").to_string())
+        .unwrap_or_default()
+}
+
+fn opt_time(ms: Option<i64>) -> Node {
+    ms.map(|m| s(w3c(m))).unwrap_or(Node::Null)
+}
+
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}/open311/v2")
+}
+
+type Params = HashMap<String, String>;
+
+fn params(query: Option<&str>, body: &[u8]) -> Params {
+    let mut out = Params::new();
+    for src in [query.unwrap_or("").as_bytes(), body] {
+        for (k, v) in form_urlencoded::parse(src) {
+            out.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+        }
+    }
+    out
+}
+
+async fn top(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let Some((name, fmt)) = Format::split(&file) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            Format::Json,
+            "unknown resource; use .json or .xml",
+        );
+    };
+    let result = match name {
+        "discovery" => Ok(discovery(&headers).respond(StatusCode::OK, fmt, "discovery")),
+        "services" => services(&state)
+            .await
+            .map(|n| n.respond(StatusCode::OK, fmt, "services")),
+        "requests" => requests(&state, &params(q.as_deref(), b""), fmt).await,
+        _ => return error(StatusCode::NOT_FOUND, fmt, "unknown resource"),
+    };
+    result.unwrap_or_else(|e| failure(e, fmt))
+}
+
+/// A case error in the spec's format; internal causes are logged, never shown.
+fn failure(e: CaseError, fmt: Format) -> Response {
+    match e {
+        CaseError::NotFound => error(StatusCode::NOT_FOUND, fmt, "not found"),
+        CaseError::Invalid { message, .. } => error(StatusCode::BAD_REQUEST, fmt, &message),
+        CaseError::Denied(m) => error(StatusCode::FORBIDDEN, fmt, &m),
+        CaseError::Internal(cause) => {
+            tracing::error!(error = %cause, "open311 request failed");
+            error(StatusCode::INTERNAL_SERVER_ERROR, fmt, "internal error")
+        }
+        other => error(StatusCode::BAD_REQUEST, fmt, &other.to_string()),
+    }
+}
+
+fn discovery(headers: &HeaderMap) -> Node {
+    let url = base_url(headers);
+    Node::Obj(vec![
+        ("changeset", s("2026-11-27T00:00:00+08:00")),
+        (
+            "contact",
+            s("综治信息中心 — the district governance centre"),
+        ),
+        (
+            "key_service",
+            s("API keys are issued by the centre's administrators (页面：/cases/settings)"),
+        ),
+        (
+            "endpoints",
+            Node::List(
+                "endpoint",
+                vec![Node::Obj(vec![
+                    ("specification", s("http://wiki.open311.org/GeoReport_v2")),
+                    ("url", s(url)),
+                    ("changeset", s("2026-11-27T00:00:00+08:00")),
+                    ("type", s("production")),
+                    (
+                        "formats",
+                        Node::List("format", vec![s("text/xml"), s("application/json")]),
+                    ),
+                ])],
+            ),
+        ),
+    ])
+}
+
+fn group_of(c: &Category, all: &[Category]) -> String {
+    c.parent_id
+        .and_then(|p| all.iter().find(|o| o.id == p))
+        .map(|p| p.name.clone())
+        .unwrap_or_default()
+}
+
+async fn services(state: &AppState) -> Result<Node, CaseError> {
+    let all = model::categories(&state.db).await?;
+    let items = model::leaves(&all)
+        .into_iter()
+        .map(|c| {
+            Node::Obj(vec![
+                ("service_code", s(&c.code)),
+                ("service_name", s(&c.name)),
+                ("description", s(&c.description)),
+                ("metadata", Node::Bool(!c.attributes.is_empty())),
+                ("type", s("realtime")),
+                ("keywords", s(&c.keywords)),
+                ("group", s(group_of(c, &all))),
+            ])
+        })
+        .collect();
+    Ok(Node::List("service", items))
+}
+
+async fn service_definition(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some((code, fmt)) = Format::split(&file) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            Format::Json,
+            "unknown resource; use .json or .xml",
+        );
+    };
+    let cat = match intake::leaf_category(&state, code).await {
+        Ok(c) => c,
+        Err(CaseError::Invalid { .. }) => {
+            return error(StatusCode::NOT_FOUND, fmt, "service_code not found");
+        }
+        Err(e) => return failure(e, fmt),
+    };
+    let attrs = cat
+        .attributes
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            Node::Obj(vec![
+                ("variable", Node::Bool(true)),
+                ("code", s(&a.code)),
+                ("datatype", s(&a.datatype)),
+                ("required", Node::Bool(a.required)),
+                ("datatype_description", s("")),
+                ("order", Node::Int(i as i64 + 1)),
+                ("description", s(&a.description)),
+                (
+                    "values",
+                    Node::List(
+                        "value",
+                        a.values
+                            .iter()
+                            .map(|v| Node::Obj(vec![("key", s(&v.key)), ("name", s(&v.name))]))
+                            .collect(),
+                    ),
+                ),
+            ])
+        })
+        .collect();
+    Node::Obj(vec![
+        ("service_code", s(&cat.code)),
+        ("attributes", Node::List("attribute", attrs)),
+    ])
+    .respond(StatusCode::OK, fmt, "service_definition")
+}
+
+async fn post_request(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Response {
+    let fmt = match Format::split(&file) {
+        Some(("requests", f)) => f,
+        Some((_, f)) => return error(StatusCode::NOT_FOUND, f, "only requests can be posted"),
+        None => {
+            return error(
+                StatusCode::NOT_FOUND,
+                Format::Json,
+                "unknown resource; use .json or .xml",
+            );
+        }
+    };
+    let p = params(q.as_deref(), &body);
+    match file_request(&state, &p).await {
+        Ok(case) => Node::List(
+            "request",
+            vec![Node::Obj(vec![
+                ("service_request_id", s(case.id.to_string())),
+                ("service_notice", s(notice(&case))),
+                ("account_id", Node::Null),
+                ("token", s(&case.token)),
+            ])],
+        )
+        .respond(StatusCode::OK, fmt, "service_requests"),
+        Err(e) => failure(e, fmt),
+    }
+}
+
+fn notice(case: &Case) -> String {
+    format!(
+        "已收到，事件编号 {}；中心受理后将派往承办单位。Received as case {}.",
+        case.id, case.id
+    )
+}
+
+fn param<'a>(p: &'a Params, k: &str) -> &'a str {
+    p.get(k).map(|s| s.as_str()).unwrap_or("")
+}
+
+async fn file_request(state: &AppState, p: &Params) -> Result<Case, CaseError> {
+    let Some((client_id, district)) = keys::client(state, param(p, "api_key")).await? else {
+        return Err(CaseError::Denied("api_key is missing or not valid".into()));
+    };
+    let code = param(p, "service_code");
+    if code.trim().is_empty() {
+        return Err(CaseError::invalid(
+            "missing_service_code",
+            "service_code is required",
+        ));
+    }
+    let category = match intake::leaf_category(state, code).await {
+        Ok(c) => c,
+        Err(CaseError::Invalid { .. }) => return Err(CaseError::NotFound),
+        Err(e) => return Err(e),
+    };
+    let lat_lon = intake::coordinates(param(p, "lat"), param(p, "long"))?;
+    let (address, address_id) = (param(p, "address_string"), param(p, "address_id"));
+    if lat_lon.is_none() && address.trim().is_empty() && address_id.trim().is_empty() {
+        return Err(CaseError::invalid(
+            "missing_location",
+            "a location is required: lat and long, address_string or address_id",
+        ));
+    }
+    let description = param(p, "description").trim();
+    if description.chars().count() > intake::MAX_DESCRIPTION {
+        return Err(CaseError::invalid(
+            "description_too_long",
+            "description is longer than 4,000 characters",
+        ));
+    }
+    let answers: BTreeMap<String, String> = p
+        .iter()
+        .filter_map(|(k, v)| {
+            let code = k.strip_prefix("attribute[")?.strip_suffix(']')?;
+            Some((code.to_string(), v.clone()))
+        })
+        .collect();
+    let attributes = intake::check_attributes(&category, &answers)?;
+    let media_url = param(p, "media_url").trim();
+    if !media_url.is_empty()
+        && (media_url.len() > 1000
+            || !(media_url.starts_with("https://") || media_url.starts_with("http://")))
+    {
+        return Err(CaseError::invalid(
+            "bad_media_url",
+            "media_url must be an http(s) URL",
+        ));
+    }
+    let place = intake::place_from(state, &district, address_id, address).await?;
+    let name = format!(
+        "{} {}",
+        param(p, "first_name").trim(),
+        param(p, "last_name").trim()
+    );
+    let new = NewCase {
+        category,
+        source: Source::Open311,
+        priority: Priority::Normal,
+        place,
+        address: intake::short(address, intake::MAX_ADDRESS, "address_string")?,
+        lat_lon_e6: lat_lon,
+        description: if description.is_empty() {
+            "（未填写描述）".into()
+        } else {
+            description.to_string()
+        },
+        attributes,
+        media_url: media_url.to_string(),
+        photo: None,
+        reporter_id: None,
+        reporter_name: intake::short(&name, intake::MAX_CONTACT, "first_name/last_name")?,
+        reporter_phone: intake::short(param(p, "phone"), intake::MAX_CONTACT, "phone")?,
+        reporter_email: intake::short(param(p, "email"), intake::MAX_CONTACT, "email")?,
+        client_id: Some(client_id),
+    };
+    intake::file(state, new).await
+}
+
+fn parse_time(raw: &str, field: &str) -> Result<Option<i64>, CaseError> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|t| Some(t.timestamp_millis()))
+        .map_err(|_| {
+            CaseError::invalid(
+                "bad_date",
+                format!("{field} must be a W3C date-time such as 2026-11-27T08:00:00Z"),
+            )
+        })
+}
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+async fn requests(state: &AppState, p: &Params, fmt: Format) -> Result<Response, CaseError> {
+    let mut sql = governance::model::Sql::default();
+    use governance::model::Bind;
+    let ids: Vec<i64> = param(p, "service_request_id")
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            s.trim().parse::<i64>().map_err(|_| {
+                CaseError::invalid("bad_id", "service_request_id: numbers, comma-separated")
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    if !ids.is_empty() {
+        // The spec: a list of ids overrides every other parameter.
+        let ps: Vec<String> = ids
+            .iter()
+            .take(MAX_REQUESTS as usize)
+            .map(|i| sql.bind(Bind::Int(*i)))
+            .collect();
+        sql.push(format!("c.id IN ({})", ps.join(", ")));
+    } else {
+        let start = parse_time(param(p, "start_date"), "start_date")?;
+        let end = parse_time(param(p, "end_date"), "end_date")?;
+        let (start, end) = match (start, end) {
+            (Some(s), Some(e)) => (s, e),
+            (Some(s), None) => (s, s + DEFAULT_DAYS * DAY_MS),
+            (None, Some(e)) => (e - DEFAULT_DAYS * DAY_MS, e),
+            (None, None) => {
+                let now = state.now();
+                (now - DEFAULT_DAYS * DAY_MS, now)
+            }
+        };
+        if end < start {
+            return Err(CaseError::invalid(
+                "bad_range",
+                "end_date is before start_date",
+            ));
+        }
+        if end - start > DEFAULT_DAYS * DAY_MS {
+            return Err(CaseError::invalid(
+                "range_too_long",
+                "start_date and end_date may not span more than 90 days",
+            ));
+        }
+        let a = sql.bind(Bind::Int(start));
+        let b = sql.bind(Bind::Int(end));
+        sql.push(format!("c.reported_at >= {a} AND c.reported_at <= {b}"));
+        let codes: Vec<&str> = param(p, "service_code")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if !codes.is_empty() {
+            let ps: Vec<String> = codes
+                .iter()
+                .map(|c| sql.bind(Bind::Text(c.to_string())))
+                .collect();
+            sql.push(format!(
+                "c.category_id IN (SELECT id FROM cases_categories WHERE code IN ({}))",
+                ps.join(", ")
+            ));
+        }
+        let statuses: Vec<&str> = param(p, "status")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if statuses.iter().any(|s| *s != "open" && *s != "closed") {
+            return Err(CaseError::invalid("bad_status", "status: open or closed"));
+        }
+        let open = statuses.contains(&"open");
+        let closed = statuses.contains(&"closed");
+        if open && !closed {
+            sql.push("c.state NOT IN ('closed', 'rejected', 'merged')".into());
+        } else if closed && !open {
+            sql.push("c.state IN ('closed', 'rejected', 'merged')".into());
+        }
+    }
+    let cols = model::CASE_COLUMNS
+        .split(", ")
+        .map(|c| format!("c.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let q = format!(
+        "SELECT {cols} FROM cases_cases c WHERE {} ORDER BY c.reported_at DESC, c.id DESC LIMIT {MAX_REQUESTS}",
+        sql.where_clause()
+    );
+    let rows = sql.query(&q).fetch_all(&state.db.pool).await?;
+    let cases = rows
+        .iter()
+        .map(model::case_from_row)
+        .collect::<sqlx::Result<Vec<_>>>()?;
+    let nodes = request_nodes(state, &cases).await?;
+    Ok(Node::List("request", nodes).respond(StatusCode::OK, fmt, "service_requests"))
+}
+
+/// Cases as GeoReport requests. Never the reporter's contact details.
+async fn request_nodes(state: &AppState, cases: &[Case]) -> Result<Vec<Node>, CaseError> {
+    let cats: HashMap<i64, Category> = model::categories(&state.db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let mut unit_ids: Vec<UnitId> = cases
+        .iter()
+        .flat_map(|c| [Some(c.place_unit_id), c.lead_unit_id])
+        .flatten()
+        .map(UnitId)
+        .collect();
+    unit_ids.sort_by_key(|u| u.0);
+    unit_ids.dedup_by_key(|u| u.0);
+    let units: HashMap<i64, (String, String)> = units_by_ids(&state.db, &unit_ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.0, (u.name, u.code)))
+        .collect();
+    Ok(cases
+        .iter()
+        .map(|c| {
+            let cat = cats.get(&c.category_id);
+            let agency = c
+                .lead_unit_id
+                .and_then(|u| units.get(&u))
+                .map(|u| u.0.clone())
+                .unwrap_or_else(|| "综治信息中心".into());
+            let notes = status_notes(c);
+            Node::Obj(vec![
+                ("service_request_id", s(c.id.to_string())),
+                (
+                    "status",
+                    s(if c.state.is_open() { "open" } else { "closed" }),
+                ),
+                ("status_notes", s(notes)),
+                (
+                    "service_name",
+                    s(cat.map(|c| c.name.clone()).unwrap_or_default()),
+                ),
+                (
+                    "service_code",
+                    s(cat.map(|c| c.code.clone()).unwrap_or_default()),
+                ),
+                ("description", s(&c.description)),
+                ("agency_responsible", s(agency)),
+                ("service_notice", s("")),
+                ("requested_datetime", s(w3c(c.reported_at))),
+                ("updated_datetime", s(w3c(c.updated_at))),
+                ("expected_datetime", opt_time(c.due_at)),
+                ("address", s(&c.address)),
+                (
+                    "address_id",
+                    s(units
+                        .get(&c.place_unit_id)
+                        .map(|u| u.1.clone())
+                        .unwrap_or_default()),
+                ),
+                ("zipcode", s("")),
+                (
+                    "lat",
+                    c.lat_e6
+                        .map(|v| Node::Float(v as f64 / 1e6))
+                        .unwrap_or(Node::Null),
+                ),
+                (
+                    "long",
+                    c.lon_e6
+                        .map(|v| Node::Float(v as f64 / 1e6))
+                        .unwrap_or(Node::Null),
+                ),
+                ("media_url", s(&c.media_url)),
+            ])
+        })
+        .collect())
+}
+
+fn status_notes(c: &Case) -> String {
+    let state = format!(
+        "{}（{}）",
+        c.state.label(platform::web::Lang::Zh),
+        c.state.label(platform::web::Lang::En)
+    );
+    match c.state {
+        CaseState::Closed | CaseState::Handled | CaseState::Verified if !c.result.is_empty() => {
+            format!("{state}：{}", c.result)
+        }
+        CaseState::Merged => format!("{state}：#{}", c.merged_into.unwrap_or_default()),
+        _ => state,
+    }
+}
+
+async fn one_request(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some((id, fmt)) = Format::split(&file) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            Format::Json,
+            "unknown resource; use .json or .xml",
+        );
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error(StatusCode::NOT_FOUND, fmt, "service_request_id not found");
+    };
+    let found = match model::find(&state.db, id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return error(StatusCode::NOT_FOUND, fmt, "service_request_id not found"),
+        Err(e) => return failure(e.into(), fmt),
+    };
+    match request_nodes(&state, std::slice::from_ref(&found)).await {
+        Ok(nodes) => Node::List("request", nodes).respond(StatusCode::OK, fmt, "service_requests"),
+        Err(e) => failure(e, fmt),
+    }
+}
+
+async fn token(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some((token, fmt)) = Format::split(&file) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            Format::Json,
+            "unknown resource; use .json or .xml",
+        );
+    };
+    let row: Result<Option<(i64,)>, _> =
+        sqlx::query_as("SELECT id FROM cases_cases WHERE token = $1")
+            .bind(token)
+            .fetch_optional(&state.db.pool)
+            .await;
+    match row {
+        Ok(Some((id,))) => Node::List(
+            "request",
+            vec![Node::Obj(vec![
+                ("service_request_id", s(id.to_string())),
+                ("token", s(token)),
+            ])],
+        )
+        .respond(StatusCode::OK, fmt, "service_requests"),
+        Ok(None) => error(StatusCode::NOT_FOUND, fmt, "token not found"),
+        Err(e) => failure(e.into(), fmt),
+    }
+}

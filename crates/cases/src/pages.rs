@@ -1,0 +1,1315 @@
+//! The centre's pages under /cases: the resident's report form and "my cases", the
+//! operator console, the unit inbox, the supervision list, a case with its timeline and
+//! the steps the viewer may take, the dashboard, and the settings.
+
+use crate::api::{self, Filing, ListQuery, parse_id, visible_case};
+use crate::authz::{self, Action, Target, authorize};
+use crate::error::{CaseError, CaseResult};
+use crate::model::{self, Case, CaseState, Category, Priority, Satisfaction, Source};
+use crate::{intake, stats, workflow};
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use governance::authz::GovActor;
+use governance::model::{ScopeFilter, Unit, UnitId, UnitKind, UnitPath, list_units, units_by_ids};
+use platform::AppState;
+use platform::clock::format_ms;
+use platform::web::{Lang, PageCtx, charts, redirect, render};
+use std::collections::{BTreeMap, HashMap};
+
+pub const MAX_PHOTO: usize = 5 * 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/cases", get(start).post(report))
+        .route("/cases/new", get(new_form))
+        .route("/cases/mine", get(mine))
+        .route("/cases/console", get(console))
+        .route("/cases/inbox", get(inbox))
+        .route("/cases/supervision", get(supervision))
+        .route("/cases/dashboard", get(dashboard))
+        .route("/cases/settings", get(settings))
+        .route("/cases/settings/calendar", post(calendar_save))
+        .route("/cases/settings/calendar/delete", post(calendar_delete))
+        .route("/cases/settings/keys", post(key_issue))
+        .route("/cases/settings/keys/{id}/revoke", post(key_revoke))
+        .route("/cases/{id}", get(detail))
+        .route("/cases/{id}/act", post(act))
+        .route("/cases/{id}/photo", get(photo))
+        .route(
+            "/static/cases.css",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/css"),
+                        (header::CACHE_CONTROL, "public, max-age=300"),
+                    ],
+                    include_str!("../static/cases.css"),
+                )
+            }),
+        )
+        .layer(DefaultBodyLimit::max(MAX_PHOTO + 256 * 1024))
+}
+
+fn sign_in_first(actor: &GovActor, here: &str) -> Option<Response> {
+    actor
+        .user
+        .is_none()
+        .then(|| redirect(&format!("/login?next={here}")))
+}
+
+// ---------------------------------------------------------------------------------------
+// Rows shared by the lists
+
+pub struct Row {
+    pub id: i64,
+    pub category: String,
+    pub place: String,
+    pub lead: String,
+    pub state: String,
+    pub state_class: &'static str,
+    pub priority: String,
+    pub urgent: bool,
+    pub left: String,
+    pub left_class: &'static str,
+    pub card: String,
+    pub card_class: &'static str,
+    pub reported: String,
+    pub summary: String,
+}
+
+const HOUR: i64 = 3600 * 1000;
+
+/// "Time left" as people read it, with the state colour it deserves.
+pub fn time_left(c: &Case, now: i64, lang: Lang) -> (String, &'static str) {
+    if CaseState::WITH_UNIT.contains(&c.state)
+        && let Some(due) = c.due_at
+    {
+        let left = due - now;
+        return if left < 0 {
+            let days = (-left) / (24 * HOUR) + 1;
+            (
+                format!(
+                    "{} {days} {}",
+                    lang.pick("超期", "overdue"),
+                    lang.pick("天", "d")
+                ),
+                "bad",
+            )
+        } else if left < 24 * HOUR {
+            (
+                format!(
+                    "{} {} {}",
+                    lang.pick("剩余", ""),
+                    left / HOUR,
+                    lang.pick("小时", "h left")
+                ),
+                "warn",
+            )
+        } else {
+            (
+                format!(
+                    "{} {} {}",
+                    lang.pick("剩余", ""),
+                    left / (24 * HOUR),
+                    lang.pick("天", "d left")
+                ),
+                "ok",
+            )
+        };
+    }
+    match c.state {
+        CaseState::Reported | CaseState::Accepted => {
+            let waited = (now - c.reported_at).max(0) / HOUR;
+            (
+                format!(
+                    "{} {waited} {}",
+                    lang.pick("已等待", "waiting"),
+                    lang.pick("小时", "h")
+                ),
+                if waited >= 24 { "warn" } else { "" },
+            )
+        }
+        _ => (String::new(), ""),
+    }
+}
+
+fn state_class(s: CaseState) -> &'static str {
+    match s {
+        CaseState::Closed | CaseState::Verified => "ok",
+        CaseState::Rejected | CaseState::Merged => "muted",
+        CaseState::Reported | CaseState::Accepted => "info",
+        _ => "warn",
+    }
+}
+
+fn card(c: &Case, lang: Lang) -> (String, &'static str) {
+    match c.supervision {
+        model::Supervision::None => (String::new(), ""),
+        model::Supervision::Yellow => (c.supervision.label(lang).into(), "yellow"),
+        model::Supervision::Red => (c.supervision.label(lang).into(), "red"),
+    }
+}
+
+async fn rows(state: &AppState, cases: &[Case], lang: Lang) -> CaseResult<Vec<Row>> {
+    let cats: HashMap<i64, Category> = model::categories(&state.db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let mut ids: Vec<UnitId> = cases
+        .iter()
+        .flat_map(|c| [Some(c.place_unit_id), c.lead_unit_id])
+        .flatten()
+        .map(UnitId)
+        .collect();
+    ids.sort_by_key(|u| u.0);
+    ids.dedup_by_key(|u| u.0);
+    let names: HashMap<i64, String> = units_by_ids(&state.db, &ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.0, u.name))
+        .collect();
+    let now = state.now();
+    Ok(cases
+        .iter()
+        .map(|c| {
+            let (left, left_class) = time_left(c, now, lang);
+            let (card, card_class) = card(c, lang);
+            Row {
+                id: c.id,
+                category: cats
+                    .get(&c.category_id)
+                    .map(|k| k.label(lang).to_string())
+                    .unwrap_or_default(),
+                place: names.get(&c.place_unit_id).cloned().unwrap_or_default(),
+                lead: c
+                    .lead_unit_id
+                    .and_then(|u| names.get(&u).cloned())
+                    .unwrap_or_default(),
+                state: c.state.label(lang).into(),
+                state_class: state_class(c.state),
+                priority: c.priority.label(lang).into(),
+                urgent: c.priority != Priority::Normal,
+                left,
+                left_class,
+                card,
+                card_class,
+                reported: format_ms(c.reported_at),
+                summary: c.description.chars().take(40).collect(),
+            }
+        })
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------
+// Lists
+
+pub struct Tab {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+fn tabs(actor: &GovActor, current: &str, lang: Lang) -> Vec<Tab> {
+    let staff = authorize(actor, Action::Monitor, &Target::Anywhere).is_ok();
+    let centre = authz::is_any_centre(actor);
+    let configure = authorize(actor, Action::Configure, &Target::Anywhere).is_ok();
+    let mut out = vec![
+        ("/cases/new", lang.pick("我要上报", "Report"), true),
+        ("/cases/mine", lang.pick("我的事件", "My cases"), true),
+        ("/cases/console", lang.pick("受理派单", "Console"), centre),
+        ("/cases/inbox", lang.pick("承办待办", "Unit inbox"), staff),
+        (
+            "/cases/supervision",
+            lang.pick("督办", "Supervision"),
+            staff,
+        ),
+        (
+            "/cases/dashboard",
+            lang.pick("指挥大屏", "Dashboard"),
+            staff,
+        ),
+        ("/cases/settings", lang.pick("设置", "Settings"), configure),
+    ];
+    out.retain(|t| t.2);
+    out.into_iter()
+        .map(|(href, label, _)| Tab {
+            href,
+            label,
+            current: href == current,
+        })
+        .collect()
+}
+
+pub struct StateFilter {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "cases_list.html")]
+struct ListPage {
+    page: PageCtx,
+    tabs: Vec<Tab>,
+    heading: String,
+    intro: String,
+    base: &'static str,
+    filters: Vec<StateFilter>,
+    rows: Vec<Row>,
+    total: i64,
+    empty: String,
+    show_lead: bool,
+    pager_prev: Option<String>,
+    pager_next: Option<String>,
+}
+
+struct ListSpec {
+    base: &'static str,
+    heading: (&'static str, &'static str),
+    intro: (&'static str, &'static str),
+    empty: (&'static str, &'static str),
+    filters: &'static [CaseState],
+    inbox: bool,
+}
+
+async fn list_page(
+    state: &AppState,
+    actor: &GovActor,
+    mut q: ListQuery,
+    spec: ListSpec,
+) -> CaseResult<Response> {
+    let lang = actor.lang;
+    let current = q.state.clone().unwrap_or_default();
+    if spec.inbox && q.state.is_none() {
+        q.state = Some("dispatched,in_progress".into());
+    }
+    let listed = api::query_cases(state, actor, &q, spec.inbox).await?;
+    let page_no = q.page.unwrap_or(1).max(1);
+    let per = q.per_page.unwrap_or(50).clamp(1, 200);
+    let link = |p: i64| {
+        let mut s = format!("{}?page={p}", spec.base);
+        if !current.is_empty() {
+            s.push_str(&format!("&state={current}"));
+        }
+        if let Some(sup) = &q.supervision {
+            s.push_str(&format!("&supervision={sup}"));
+        }
+        s
+    };
+    let page = ListPage {
+        page: actor.page(lang.pick(spec.heading.0, spec.heading.1)),
+        tabs: tabs(actor, spec.base, lang),
+        heading: lang.pick(spec.heading.0, spec.heading.1).into(),
+        intro: lang.pick(spec.intro.0, spec.intro.1).into(),
+        base: spec.base,
+        filters: spec
+            .filters
+            .iter()
+            .map(|s| StateFilter {
+                value: s.as_str(),
+                label: s.label(lang),
+                current: current == s.as_str(),
+            })
+            .collect(),
+        rows: rows(state, &listed.cases, lang).await?,
+        total: listed.total,
+        empty: lang.pick(spec.empty.0, spec.empty.1).into(),
+        show_lead: spec.base != "/cases/mine",
+        pager_prev: (page_no > 1).then(|| link(page_no - 1)),
+        pager_next: (page_no * per < listed.total).then(|| link(page_no + 1)),
+    };
+    Ok(render(&page)?)
+}
+
+async fn start(actor: GovActor) -> Response {
+    if authz::is_any_centre(&actor) {
+        redirect("/cases/console")
+    } else if !actor.grants.is_empty() {
+        redirect("/cases/inbox")
+    } else {
+        redirect("/cases/mine")
+    }
+}
+
+async fn mine(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Query(mut q): Query<ListQuery>,
+) -> CaseResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/cases/mine") {
+        return Ok(r);
+    }
+    q.mine = Some("1".into());
+    list_page(
+        &state,
+        &actor,
+        q,
+        ListSpec {
+            base: "/cases/mine",
+            heading: ("我的事件", "My cases"),
+            intro: (
+                "您上报的事件和办理进度。每一步都会记录在事件的时间线上。",
+                "The cases you reported and where they stand; every step is on the case's timeline.",
+            ),
+            empty: (
+                "您还没有上报过事件。看到道路破损、垃圾堆放、噪声扰民等问题，点“我要上报”告诉我们。",
+                "You have not reported anything yet. Seen a broken pavement, rubbish or noise? Use Report to tell us.",
+            ),
+            filters: &[],
+            inbox: false,
+        },
+    )
+    .await
+}
+
+const CONSOLE_STATES: &[CaseState] = &[
+    CaseState::Reported,
+    CaseState::Accepted,
+    CaseState::Dispatched,
+    CaseState::InProgress,
+    CaseState::Handled,
+    CaseState::Verified,
+    CaseState::Closed,
+];
+
+async fn console(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Query(mut q): Query<ListQuery>,
+) -> CaseResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/cases/console") {
+        return Ok(r);
+    }
+    authorize(&actor, Action::Triage, &Target::Anywhere)?;
+    if q.state.is_none() {
+        q.state = Some("reported".into());
+    }
+    list_page(
+        &state,
+        &actor,
+        q,
+        ListSpec {
+            base: "/cases/console",
+            heading: ("受理派单", "Operator console"),
+            intro: (
+                "按状态查看全区事件：受理或不予受理新上报的事件，合并重复事件，派给承办单位，核查办结结果并结案。",
+                "Every case of the district by state: accept or reject new reports, merge duplicates, dispatch to a handling unit, verify results and close.",
+            ),
+            empty: (
+                "这个状态下没有事件。新上报的事件会出现在“待受理”里。",
+                "No cases in this state. New reports appear under Reported.",
+            ),
+            filters: CONSOLE_STATES,
+            inbox: false,
+        },
+    )
+    .await
+}
+
+async fn inbox(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Query(q): Query<ListQuery>,
+) -> CaseResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/cases/inbox") {
+        return Ok(r);
+    }
+    authorize(&actor, Action::Monitor, &Target::Anywhere)?;
+    list_page(
+        &state,
+        &actor,
+        q,
+        ListSpec {
+            base: "/cases/inbox",
+            heading: ("承办待办", "Unit inbox"),
+            intro: (
+                "派给本单位的事件，按办理期限排序。请先签收；不属于本单位职责的，须在派单后 3 个工作日内退回并说明理由。",
+                "Cases sent to your unit, soonest deadline first. Sign for them; a case that is not yours goes back within 3 working days, with a reason.",
+            ),
+            empty: (
+                "目前没有派给本单位的事件。中心派单后会出现在这里。",
+                "Nothing has been sent to your unit. Cases appear here once the centre dispatches them.",
+            ),
+            filters: &[CaseState::Dispatched, CaseState::InProgress, CaseState::Handled],
+            inbox: true,
+        },
+    )
+    .await
+}
+
+async fn supervision(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Query(mut q): Query<ListQuery>,
+) -> CaseResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/cases/supervision") {
+        return Ok(r);
+    }
+    authorize(&actor, Action::Monitor, &Target::Anywhere)?;
+    if q.supervision.is_none() {
+        q.supervision = Some("any".into());
+    }
+    list_page(
+        &state,
+        &actor,
+        q,
+        ListSpec {
+            base: "/cases/supervision",
+            heading: ("督办", "Supervision"),
+            intro: (
+                "超过办理期限的事件亮黄牌；超期 2 个工作日以上仍未办结的升级为红牌。",
+                "A case past its deadline gets a yellow card; more than 2 working days past it, a red card.",
+            ),
+            empty: (
+                "没有被督办的事件，所有事件都在期限内。",
+                "No case is under supervision: everything is within its deadline.",
+            ),
+            filters: &[CaseState::Dispatched, CaseState::InProgress],
+            inbox: false,
+        },
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------
+// Reporting
+
+pub struct CategoryOpt {
+    pub code: String,
+    pub label: String,
+    pub group: String,
+    pub selected: bool,
+    pub hint: String,
+}
+
+pub struct UnitOpt {
+    pub id: i64,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct ValueOpt {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "cases_new.html")]
+struct NewPage {
+    page: PageCtx,
+    tabs: Vec<Tab>,
+    error: Option<String>,
+    categories: Vec<CategoryOpt>,
+    places: Vec<UnitOpt>,
+    priorities: Vec<ValueOpt>,
+    sources: Vec<ValueOpt>,
+    on_behalf: bool,
+    questions: Vec<Question>,
+    f: Filing,
+}
+
+/// A category's extra question (an Open311 attribute), asked on the form.
+pub struct Question {
+    pub category: String,
+    pub code: String,
+    pub description: String,
+    pub required: bool,
+    pub values: Vec<(String, String, bool)>,
+}
+
+async fn place_units(state: &AppState) -> CaseResult<Vec<Unit>> {
+    let mut units = list_units(&state.db, &ScopeFilter(None)).await?;
+    units.retain(|u| {
+        matches!(
+            u.kind,
+            UnitKind::Community | UnitKind::Grid | UnitKind::Street
+        )
+    });
+    Ok(units)
+}
+
+async fn new_page(
+    state: &AppState,
+    actor: &GovActor,
+    f: Filing,
+    error: Option<String>,
+) -> CaseResult<Response> {
+    let lang = actor.lang;
+    let all = model::categories(&state.db).await?;
+    let names: HashMap<i64, String> = all
+        .iter()
+        .map(|c| (c.id, c.label(lang).to_string()))
+        .collect();
+    let categories = model::leaves(&all)
+        .into_iter()
+        .map(|c| CategoryOpt {
+            code: c.code.clone(),
+            label: c.label(lang).to_string(),
+            group: c
+                .parent_id
+                .and_then(|p| names.get(&p).cloned())
+                .unwrap_or_default(),
+            selected: c.code == f.category,
+            hint: c.description.clone(),
+        })
+        .collect();
+    let place_id = f.place_unit_id.unwrap_or(0);
+    let places = place_units(state)
+        .await?
+        .into_iter()
+        .filter(|u| u.kind == UnitKind::Community)
+        .map(|u| UnitOpt {
+            id: u.id.0,
+            label: u.name,
+            selected: u.id.0 == place_id,
+        })
+        .collect();
+    let questions = model::leaves(&all)
+        .into_iter()
+        .flat_map(|c| {
+            c.attributes.iter().map(|a| Question {
+                category: c.label(lang).to_string(),
+                code: a.code.clone(),
+                description: a.description.clone(),
+                required: a.required,
+                values: a
+                    .values
+                    .iter()
+                    .map(|v| {
+                        let chosen = f.attributes.get(&a.code) == Some(&v.key);
+                        (v.key.clone(), v.name.clone(), chosen)
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
+    let on_behalf = authorize(actor, Action::ReportOnBehalf, &Target::Anywhere).is_ok();
+    let page = NewPage {
+        page: actor.page(lang.pick("上报事件", "Report a case")),
+        tabs: tabs(actor, "/cases/new", lang),
+        error,
+        categories,
+        places,
+        priorities: Priority::ALL
+            .iter()
+            .map(|p| ValueOpt {
+                value: p.as_str(),
+                label: p.label(lang),
+                selected: p.as_str() == f.priority,
+            })
+            .collect(),
+        sources: [Source::Web, Source::Grid, Source::Hotline]
+            .iter()
+            .map(|s| ValueOpt {
+                value: s.as_str(),
+                label: s.label(lang),
+                selected: s.as_str() == f.source,
+            })
+            .collect(),
+        on_behalf,
+        questions,
+        f,
+    };
+    Ok(render(&page)?)
+}
+
+async fn new_form(State(state): State<AppState>, actor: GovActor) -> CaseResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/cases/new") {
+        return Ok(r);
+    }
+    new_page(&state, &actor, Filing::default(), None).await
+}
+
+/// JPEG, PNG or WebP by their first bytes (never by the name the browser sent).
+fn image_type(b: &[u8]) -> Option<&'static str> {
+    if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if b.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if b.len() > 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+async fn read_report(
+    mut mp: Multipart,
+) -> Result<(Filing, Option<(bytes::Bytes, &'static str)>), String> {
+    let mut f = Filing::default();
+    let mut photo = None;
+    let broken =
+        |_| "表单没有完整传到，请重试 (the form arrived incomplete; try again)".to_string();
+    while let Some(field) = mp.next_field().await.map_err(broken)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "photo" {
+            let data = field.bytes().await.map_err(|_| {
+                format!(
+                    "照片不能超过 {} MB (the photo is larger than {} MB)",
+                    MAX_PHOTO >> 20,
+                    MAX_PHOTO >> 20
+                )
+            })?;
+            if data.is_empty() {
+                continue;
+            }
+            if data.len() > MAX_PHOTO {
+                return Err(format!(
+                    "照片不能超过 {} MB (the photo is larger than {} MB)",
+                    MAX_PHOTO >> 20,
+                    MAX_PHOTO >> 20
+                ));
+            }
+            let kind = image_type(&data).ok_or_else(|| {
+                "照片须为 JPEG、PNG 或 WebP 图片 (the photo must be a JPEG, PNG or WebP image)"
+                    .to_string()
+            })?;
+            photo = Some((data, kind));
+            continue;
+        }
+        let value = field.text().await.map_err(broken)?;
+        match name.as_str() {
+            "category" => f.category = value,
+            "priority" => f.priority = value,
+            "source" => f.source = value,
+            "place_unit_id" => f.place_unit_id = value.trim().parse().ok(),
+            "address" => f.address = value,
+            "lat" => f.lat = value,
+            "long" => f.long = value,
+            "description" => f.description = value,
+            "reporter_name" => f.reporter_name = value,
+            "reporter_phone" => f.reporter_phone = value,
+            other if other.starts_with("attribute[") => {
+                if let Some(code) = other
+                    .strip_prefix("attribute[")
+                    .and_then(|s| s.strip_suffix(']'))
+                {
+                    f.attributes.insert(code.to_string(), value);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((f, photo))
+}
+
+async fn report(
+    State(state): State<AppState>,
+    actor: GovActor,
+    mp: Multipart,
+) -> CaseResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/cases/new") {
+        return Ok(r);
+    }
+    let (f, photo) = match read_report(mp).await {
+        Ok(x) => x,
+        Err(msg) => return new_page(&state, &actor, Filing::default(), Some(msg)).await,
+    };
+    // Check everything before the photo is stored, so a refused form leaves nothing behind.
+    let stored = photo.as_ref().map(|(_, kind)| {
+        (
+            format!("cases/photos/{}", platform::auth::new_token()),
+            kind.to_string(),
+        )
+    });
+    let keep = Filing {
+        attributes: f.attributes.clone(),
+        ..Filing {
+            category: f.category.clone(),
+            priority: f.priority.clone(),
+            source: f.source.clone(),
+            place_unit_id: f.place_unit_id,
+            address: f.address.clone(),
+            lat: f.lat.clone(),
+            long: f.long.clone(),
+            description: f.description.clone(),
+            reporter_name: f.reporter_name.clone(),
+            reporter_phone: f.reporter_phone.clone(),
+            attributes: BTreeMap::new(),
+        }
+    };
+    let new = match api::check_filing(&state, &actor, f, stored.clone()).await {
+        Ok(n) => n,
+        Err(CaseError::Invalid { message, .. }) => {
+            return new_page(&state, &actor, keep, Some(message)).await;
+        }
+        Err(e) => return Err(e),
+    };
+    if let (Some((data, _)), Some((key, _))) = (photo, &stored) {
+        state
+            .storage
+            .put(key, data)
+            .await
+            .map_err(|e| CaseError::Internal(anyhow::anyhow!("storing a case photo: {e}")))?;
+    }
+    let case = intake::file(&state, new).await?;
+    Ok(redirect(&format!("/cases/{}?filed=1", case.id)))
+}
+
+async fn photo(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+) -> CaseResult<Response> {
+    let (case, _) = visible_case(&state, &actor, parse_id(&id)?).await?;
+    if case.photo_key.is_empty() {
+        return Err(CaseError::NotFound);
+    }
+    let data = state
+        .storage
+        .get(&case.photo_key)
+        .await
+        .map_err(|_| CaseError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, case.photo_type.clone()),
+            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+        ],
+        data,
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// One case
+
+pub struct Step {
+    pub label: &'static str,
+    pub done: bool,
+    pub current: bool,
+}
+
+pub struct EventView {
+    pub at: String,
+    pub who: String,
+    pub what: &'static str,
+    pub note: String,
+    pub kind: String,
+    pub internal: bool,
+}
+
+pub struct ExtView {
+    pub id: i64,
+    pub days: i64,
+    pub reason: String,
+    pub state: &'static str,
+    pub pending: bool,
+}
+
+#[derive(Template)]
+#[template(path = "cases_detail.html")]
+struct DetailPage {
+    page: PageCtx,
+    tabs: Vec<Tab>,
+    c: Case,
+    filed: bool,
+    category: String,
+    place: String,
+    lead: String,
+    co: Vec<String>,
+    priority: String,
+    source: String,
+    state_label: String,
+    state_class: &'static str,
+    steps: Vec<Step>,
+    off_path: bool,
+    left: String,
+    left_class: &'static str,
+    card: String,
+    card_class: &'static str,
+    contact: bool,
+    attributes: Vec<(String, String)>,
+    events: Vec<EventView>,
+    extensions: Vec<ExtView>,
+    times: Vec<(String, String)>,
+    satisfaction: String,
+    can_triage: bool,
+    can_handle: bool,
+    can_assist: bool,
+    can_return: bool,
+    units: Vec<UnitOpt>,
+    satisfactions: Vec<ValueOpt>,
+    is_reported: bool,
+    is_open_for_triage: bool,
+    is_with_unit: bool,
+    is_dispatched: bool,
+    is_handled: bool,
+    is_verified: bool,
+    is_closed: bool,
+    is_reopenable: bool,
+    has_pending_ext: bool,
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> CaseResult<Response> {
+    let id = parse_id(&id)?;
+    if let Some(r) = sign_in_first(&actor, &format!("/cases/{id}")) {
+        return Ok(r);
+    }
+    let (c, contact) = visible_case(&state, &actor, id).await?;
+    let lang = actor.lang;
+    let co_rows = model::co_units(&state.db, id).await?;
+    let co_paths: Vec<String> = co_rows.iter().map(|r| r.1.clone()).collect();
+    let target = Target::Case(&c, &co_paths);
+    let can_triage = authorize(&actor, Action::Triage, &target).is_ok();
+    let can_handle = authorize(&actor, Action::Handle, &target).is_ok();
+    let can_assist = authorize(&actor, Action::Assist, &target).is_ok();
+    let mut ids: Vec<UnitId> = vec![UnitId(c.place_unit_id)];
+    ids.extend(c.lead_unit_id.map(UnitId));
+    ids.extend(co_rows.iter().map(|r| UnitId(r.0)));
+    let names: HashMap<i64, String> = units_by_ids(&state.db, &ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.0, u.name))
+        .collect();
+    let cat = model::category(&state.db, c.category_id).await?;
+    let attributes = match (
+        &cat,
+        serde_json::from_str::<BTreeMap<String, String>>(&c.attributes),
+    ) {
+        (Some(cat), Ok(answers)) => cat
+            .attributes
+            .iter()
+            .filter_map(|a| {
+                let v = answers.get(&a.code)?;
+                let shown = a
+                    .values
+                    .iter()
+                    .find(|x| &x.key == v)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_else(|| v.clone());
+                Some((a.description.clone(), shown))
+            })
+            .collect(),
+        _ => vec![],
+    };
+    let events = model::timeline(&state.db, id)
+        .await?
+        .into_iter()
+        .filter(|e| e.public || contact)
+        .map(|e| EventView {
+            at: format_ms(e.at),
+            who: e.actor_label,
+            what: model::event_label(&e.kind, lang),
+            note: e.note,
+            kind: e.kind,
+            internal: !e.public,
+        })
+        .collect();
+    let exts = model::extensions(&state.db, id).await?;
+    let has_pending_ext = exts.iter().any(|e| e.state == "pending");
+    let extensions = exts
+        .into_iter()
+        .map(|e| ExtView {
+            id: e.id,
+            days: e.days,
+            reason: e.reason,
+            pending: e.state == "pending",
+            state: match e.state.as_str() {
+                "approved" => lang.pick("已批准", "approved"),
+                "denied" => lang.pick("已驳回", "denied"),
+                _ => lang.pick("待批复", "waiting"),
+            },
+        })
+        .collect();
+    let current = CaseState::STEPS.iter().position(|s| *s == c.state);
+    let steps = CaseState::STEPS
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Step {
+            label: s.label(lang),
+            done: current.is_some_and(|k| i < k),
+            current: current == Some(i),
+        })
+        .collect();
+    let units = if can_triage {
+        let district = UnitPath::parse(&c.district_path);
+        list_units(&state.db, &ScopeFilter(district.map(|d| vec![d])))
+            .await?
+            .into_iter()
+            .filter(|u| u.kind != UnitKind::District)
+            .map(|u| UnitOpt {
+                id: u.id.0,
+                label: format!("{}（{}）", u.name, u.kind.label(lang)),
+                selected: Some(u.id.0) == c.lead_unit_id,
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let now = state.now();
+    let (left, left_class) = time_left(&c, now, lang);
+    let (card, card_class) = card(&c, lang);
+    let mut times = vec![(
+        lang.pick("上报时间", "Reported").to_string(),
+        format_ms(c.reported_at),
+    )];
+    for (label, t) in [
+        (lang.pick("签收期限", "Sign for by"), c.respond_by),
+        (lang.pick("退回期限", "Return by"), c.return_by),
+        (lang.pick("办理期限", "Due"), c.due_at),
+        (lang.pick("办结时间", "Handled"), c.handled_at),
+        (lang.pick("结案时间", "Closed"), c.closed_at),
+    ] {
+        if let Some(t) = t {
+            times.push((label.to_string(), format_ms(t)));
+        }
+    }
+    let page = DetailPage {
+        page: actor.page(format!("{} #{}", lang.pick("事件", "Case"), c.id)),
+        tabs: tabs(&actor, "", lang),
+        filed: q.contains_key("filed"),
+        category: cat
+            .as_ref()
+            .map(|k| k.label(lang).to_string())
+            .unwrap_or_default(),
+        place: names.get(&c.place_unit_id).cloned().unwrap_or_default(),
+        lead: c
+            .lead_unit_id
+            .and_then(|u| names.get(&u).cloned())
+            .unwrap_or_default(),
+        co: co_rows
+            .iter()
+            .filter_map(|r| names.get(&r.0).cloned())
+            .collect(),
+        priority: c.priority.label(lang).into(),
+        source: c.source.label(lang).into(),
+        state_label: c.state.label(lang).into(),
+        state_class: state_class(c.state),
+        steps,
+        off_path: current.is_none(),
+        left,
+        left_class,
+        card,
+        card_class,
+        contact,
+        attributes,
+        events,
+        extensions,
+        times,
+        satisfaction: c
+            .satisfaction
+            .map(|s| s.label(lang).to_string())
+            .unwrap_or_default(),
+        can_triage,
+        can_handle,
+        can_assist,
+        can_return: c.return_by.is_some_and(|by| now <= by),
+        units,
+        satisfactions: Satisfaction::ALL
+            .iter()
+            .map(|s| ValueOpt {
+                value: s.as_str(),
+                label: s.label(lang),
+                selected: false,
+            })
+            .collect(),
+        is_reported: c.state == CaseState::Reported,
+        is_open_for_triage: matches!(c.state, CaseState::Reported | CaseState::Accepted),
+        is_with_unit: CaseState::WITH_UNIT.contains(&c.state),
+        is_dispatched: c.state == CaseState::Dispatched,
+        is_handled: c.state == CaseState::Handled,
+        is_verified: c.state == CaseState::Verified,
+        is_closed: c.state == CaseState::Closed,
+        is_reopenable: matches!(c.state, CaseState::Closed | CaseState::Rejected),
+        has_pending_ext,
+        c,
+    };
+    Ok(render(&page)?)
+}
+
+async fn act(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+    body: bytes::Bytes,
+) -> CaseResult<Response> {
+    let id = parse_id(&id)?;
+    if let Some(r) = sign_in_first(&actor, &format!("/cases/{id}")) {
+        return Ok(r);
+    }
+    let op = workflow::OpInput::from_form(&body)?.parse()?;
+    workflow::apply(&state, &actor, id, op).await?;
+    Ok(redirect(&format!("/cases/{id}")))
+}
+
+// ---------------------------------------------------------------------------------------
+// Dashboard
+
+pub struct RateRow {
+    pub unit: String,
+    pub dispatched: i64,
+    pub response: String,
+    pub resolution: String,
+    pub satisfaction: String,
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|p| format!("{p:.1}%")).unwrap_or_else(|| "—".into())
+}
+
+#[derive(Template)]
+#[template(path = "cases_dashboard.html")]
+struct DashPage {
+    page: PageCtx,
+    tabs: Vec<Tab>,
+    d: stats::Dashboard,
+    open_total: i64,
+    open_states: Vec<(String, i64)>,
+    total: RateRow,
+    rates: Vec<RateRow>,
+    trend_svg: String,
+    overdue_svg: String,
+}
+
+fn rate_row(r: &stats::Rates) -> RateRow {
+    RateRow {
+        unit: r.unit_name.clone(),
+        dispatched: r.dispatched,
+        response: pct(r.response_rate),
+        resolution: pct(r.resolution_rate),
+        satisfaction: pct(r.satisfaction_rate),
+    }
+}
+
+/// A unit's name short enough for a chart label: "桂园社区" → "桂园", "区城市管理局" → "城市管理".
+fn short_name(name: &str) -> String {
+    let n = name.strip_prefix('区').unwrap_or(name);
+    let n = ["社区", "街道", "局", "办公室"]
+        .iter()
+        .find_map(|s| n.strip_suffix(s))
+        .unwrap_or(n);
+    n.chars().take(4).collect()
+}
+
+async fn dashboard(State(state): State<AppState>, actor: GovActor) -> CaseResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/cases/dashboard") {
+        return Ok(r);
+    }
+    authorize(&actor, Action::Monitor, &Target::Anywhere)?;
+    let lang = actor.lang;
+    let d = stats::dashboard(&state, &actor, 30).await?;
+    let labels: Vec<String> = d.trend.iter().map(|t| t.day.clone()).collect();
+    let trend_svg = charts::lines(
+        lang.pick("近 30 天上报与结案", "Reported and closed, last 30 days"),
+        &labels,
+        &[
+            (
+                lang.pick("上报", "Reported").into(),
+                "#b4232a",
+                d.trend.iter().map(|t| t.reported).collect(),
+            ),
+            (
+                lang.pick("结案", "Closed").into(),
+                "#1a7f37",
+                d.trend.iter().map(|t| t.closed).collect(),
+            ),
+        ],
+    );
+    let overdue_svg = charts::bars(
+        lang.pick("各单位超期事件", "Overdue cases by unit"),
+        &d.overdue_by_unit
+            .iter()
+            .take(10)
+            .map(|o| (short_name(&o.unit_name), o.overdue, o.overdue.to_string()))
+            .collect::<Vec<_>>(),
+    );
+    let open_states: Vec<(String, i64)> = CaseState::ALL
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| {
+            let n = d
+                .open_by_state
+                .iter()
+                .find(|(k, _)| k == s.as_str())
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            (s.label(lang).to_string(), n)
+        })
+        .collect();
+    let page = DashPage {
+        page: actor.page(lang.pick("指挥大屏", "Centre dashboard")),
+        tabs: tabs(&actor, "/cases/dashboard", lang),
+        open_total: open_states.iter().map(|s| s.1).sum(),
+        open_states,
+        total: rate_row(&d.total),
+        rates: d.rates.iter().map(rate_row).collect(),
+        trend_svg,
+        overdue_svg,
+        d,
+    };
+    Ok(render(&page)?)
+}
+
+// ---------------------------------------------------------------------------------------
+// Settings
+
+pub struct DayRow {
+    pub day: String,
+    pub kind: &'static str,
+    pub note: String,
+}
+
+pub struct CategoryRow {
+    pub code: String,
+    pub name: String,
+    pub days: String,
+    pub route: String,
+    pub leaf: bool,
+}
+
+pub struct KeyRow {
+    pub id: i64,
+    pub name: String,
+    pub created: String,
+    pub revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "cases_settings.html")]
+struct SettingsPage {
+    page: PageCtx,
+    tabs: Vec<Tab>,
+    days: Vec<DayRow>,
+    categories: Vec<CategoryRow>,
+    keys: Vec<KeyRow>,
+    new_key: Option<String>,
+    message: Option<String>,
+}
+
+async fn settings_page(
+    state: &AppState,
+    actor: &GovActor,
+    new_key: Option<String>,
+    message: Option<String>,
+) -> CaseResult<Response> {
+    authorize(actor, Action::Configure, &Target::Anywhere)?;
+    let lang = actor.lang;
+    let rows: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT day, kind, note FROM cases_calendar ORDER BY day")
+            .fetch_all(&state.db.pool)
+            .await?;
+    let all = model::categories(&state.db).await?;
+    let leaves: Vec<i64> = model::leaves(&all).iter().map(|c| c.id).collect();
+    let page = SettingsPage {
+        page: actor.page(lang.pick("事件设置", "Case settings")),
+        tabs: tabs(actor, "/cases/settings", lang),
+        days: rows
+            .into_iter()
+            .map(|(day, kind, note)| DayRow {
+                day,
+                kind: if kind == "holiday" {
+                    lang.pick("放假", "Holiday")
+                } else {
+                    lang.pick("调休上班", "Worked day")
+                },
+                note,
+            })
+            .collect(),
+        categories: all
+            .iter()
+            .map(|c| CategoryRow {
+                code: c.code.clone(),
+                name: c.label(lang).to_string(),
+                days: format!(
+                    "{} / {} / {}",
+                    c.days_normal, c.days_urgent, c.days_critical
+                ),
+                route: c.route_kind.label(lang).to_string(),
+                leaf: leaves.contains(&c.id),
+            })
+            .collect(),
+        keys: crate::open311::keys::list(state)
+            .await?
+            .into_iter()
+            .map(|k| KeyRow {
+                id: k.id,
+                name: k.name,
+                created: format_ms(k.created_at),
+                revoked: k.revoked,
+            })
+            .collect(),
+        new_key,
+        message,
+    };
+    Ok(render(&page)?)
+}
+
+async fn settings(State(state): State<AppState>, actor: GovActor) -> CaseResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/cases/settings") {
+        return Ok(r);
+    }
+    settings_page(&state, &actor, None, None).await
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct DayForm {
+    day: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn calendar_save(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Form(f): Form<DayForm>,
+) -> CaseResult<Response> {
+    match api::save_day(&state, &actor, &f.day, &f.kind, &f.note).await {
+        Ok(()) => Ok(redirect("/cases/settings")),
+        Err(CaseError::Invalid { message, .. }) => {
+            settings_page(&state, &actor, None, Some(message)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn calendar_delete(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Form(f): Form<DayForm>,
+) -> CaseResult<Response> {
+    api::remove_day(&state, &actor, &f.day).await?;
+    Ok(redirect("/cases/settings"))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct KeyForm {
+    name: String,
+}
+
+async fn key_issue(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Form(f): Form<KeyForm>,
+) -> CaseResult<Response> {
+    authorize(&actor, Action::Configure, &Target::Anywhere)?;
+    let district = crate::open311::keys::district_for(&state, &actor, None).await?;
+    match crate::open311::keys::issue(&state, actor.id(), &f.name, district).await {
+        Ok(key) => settings_page(&state, &actor, Some(key), None).await,
+        Err(CaseError::Invalid { message, .. }) => {
+            settings_page(&state, &actor, None, Some(message)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn key_revoke(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+) -> CaseResult<Response> {
+    crate::open311::keys::revoke(&state, &actor, parse_id(&id)?).await?;
+    Ok(redirect("/cases/settings"))
+}

@@ -1,0 +1,105 @@
+//! The clock's part of the workflow: reminders before a deadline, a yellow card when it
+//! passes, a red card when it stays passed (督办). Runs every few seconds on every node;
+//! each change is a conditional UPDATE, so two nodes never record the same card twice.
+
+use crate::calendar::{Calendar, day_start, local_date};
+use crate::workflow::{self, RED_AFTER_DAYS};
+use platform::AppState;
+use serde_json::json;
+use std::time::Duration;
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub reminders: usize,
+    pub yellow: usize,
+    pub red: usize,
+}
+
+/// One pass over the cases whose unit clock is running.
+pub async fn run_once(state: &AppState) -> anyhow::Result<Swept> {
+    let now = state.now();
+    let cal = Calendar::load(&state.db).await?;
+    // Only cases within a day of their deadline or past it can change.
+    let horizon = now + 24 * 3600 * 1000;
+    let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+        "SELECT id, due_at, supervision, reminded FROM cases_cases \
+         WHERE state IN ('dispatched', 'in_progress') AND due_at IS NOT NULL AND due_at < $1",
+    )
+    .bind(horizon)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut out = Swept::default();
+    for (id, due, sup, reminded) in rows {
+        // The reminder comes at the start of the deadline's day.
+        let last_day = day_start(local_date(due));
+        let red_at = cal.deadline(due, RED_AFTER_DAYS);
+        let change = if now > red_at && sup != "red" {
+            Some(("red", "red_card"))
+        } else if now > due && sup == "none" {
+            Some(("yellow", "yellow_card"))
+        } else if now >= last_day && now <= due && reminded == 0 {
+            Some(("", "reminder"))
+        } else {
+            None
+        };
+        let Some((card, kind)) = change else { continue };
+        let mut tx = state.db.begin().await?;
+        let changed = if card.is_empty() {
+            sqlx::query("UPDATE cases_cases SET reminded = 1 WHERE id = $1 AND reminded = 0")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+        } else {
+            sqlx::query(
+                "UPDATE cases_cases SET supervision = $1 WHERE id = $2 AND supervision = $3 \
+                 AND state IN ('dispatched', 'in_progress')",
+            )
+            .bind(card)
+            .bind(id)
+            .bind(&sup)
+            .execute(&mut *tx)
+            .await?
+        };
+        if changed.rows_affected() == 0 {
+            continue;
+        }
+        let note = format!("办理期限：{}", platform::clock::format_ms(due));
+        workflow::event(&mut tx, id, now, None, kind, &note, false).await?;
+        if card.is_empty() {
+            out.reminders += 1;
+        } else {
+            workflow::decided(&mut tx, now, None, kind, id, json!({ "due_at": due })).await?;
+            if card == "red" {
+                out.red += 1;
+            } else {
+                out.yellow += 1;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(out)
+}
+
+/// How often the sweep runs (`GONGZHI_CASES_SWEEP_MS`, default one minute).
+pub fn interval() -> Duration {
+    let ms = std::env::var("GONGZHI_CASES_SWEEP_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(60_000)
+        .max(50);
+    Duration::from_millis(ms)
+}
+
+pub fn start(state: AppState) {
+    tokio::spawn(async move {
+        let every = interval();
+        loop {
+            match run_once(&state).await {
+                Ok(s) if s != Swept::default() => tracing::info!(?s, "case deadlines swept"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "case sweep failed"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}
