@@ -6,14 +6,16 @@
 //! and judges the 30 topic queries by nDCG@10.
 
 mod corpus;
+mod http;
+mod proc;
 mod run;
 
 use corpus::{BenchQuery, Params, Vocab};
-use run::{Http, Measured, Summary, run_parallel, summarise, summary_json};
+use http::Http;
+use run::{Measured, Summary, run_parallel, summarise, summary_json};
 use serde_json::json;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 struct Args {
@@ -100,16 +102,6 @@ fn parse_args() -> anyhow::Result<Args> {
         "bad page length"
     );
     Ok(a)
-}
-
-fn gongzhi(args: &Args, data: &Path) -> Command {
-    let mut c = Command::new(&args.gongzhi);
-    c.arg("--data-dir")
-        .arg(data)
-        .env("RUST_LOG", "warn")
-        .env_remove("GONGZHI_CONFIG")
-        .env_remove("DATABASE_URL");
-    c
 }
 
 fn dir_size(p: &Path) -> u64 {
@@ -300,73 +292,6 @@ fn mean_ndcg(judged: &[(u8, bool)], qs: &[BenchQuery], m: &Measured) -> f64 {
     v.iter().sum::<f64>() / v.len().max(1) as f64
 }
 
-/// Starts `gongzhi serve` and waits for its listening line.
-fn serve(args: &Args, data: &Path) -> anyhow::Result<(std::process::Child, String)> {
-    let log = std::fs::File::create(data.join("serve.log"))?;
-    let mut child = gongzhi(args, data)
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()?;
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut r = std::io::BufReader::new(stdout);
-        let mut line = String::new();
-        while r.read_line(&mut line).unwrap_or(0) > 0 {
-            if let Some(a) = line.trim().strip_prefix("Gongzhi listening on http://") {
-                let _ = tx.send(a.to_string());
-            }
-            line.clear();
-        }
-    });
-    match rx.recv_timeout(Duration::from_secs(300)) {
-        Ok(addr) => Ok((child, addr)),
-        Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            anyhow::bail!(
-                "gongzhi serve did not start; see {}",
-                data.join("serve.log").display()
-            )
-        }
-    }
-}
-
-fn machine() -> serde_json::Value {
-    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
-    let cpu = read("/proc/cpuinfo")
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_default();
-    let mem = read("/proc/meminfo")
-        .lines()
-        .find(|l| l.starts_with("MemTotal"))
-        .map(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .unwrap_or("0")
-                .parse::<u64>()
-                .unwrap_or(0)
-        })
-        .unwrap_or(0);
-    json!({
-        "nproc": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
-        "cpu": cpu,
-        "mem_gib": mem as f64 / 1024.0 / 1024.0,
-    })
-}
-
-fn now_utc() -> String {
-    Command::new("date")
-        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default()
-}
-
 fn sql_engine(
     threads: usize,
     db: &Path,
@@ -436,7 +361,7 @@ fn main() -> anyhow::Result<()> {
     );
 
     // 1–2. Corpus, migrate, load.
-    let st = gongzhi(&args, &data).arg("migrate").output()?;
+    let st = proc::gongzhi(&args.gongzhi, &data).arg("migrate").output()?;
     anyhow::ensure!(
         st.status.success(),
         "gongzhi migrate failed: {}",
@@ -453,7 +378,7 @@ fn main() -> anyhow::Result<()> {
 
     // 3. Indexing.
     let t = Instant::now();
-    let st = gongzhi(&args, &data)
+    let st = proc::gongzhi(&args.gongzhi, &data)
         .arg("reindex")
         .stderr(Stdio::inherit())
         .output()?;
@@ -494,7 +419,7 @@ fn main() -> anyhow::Result<()> {
     let qs = corpus::queries(&vocab, &params, args.docs);
     let all: Vec<usize> = (0..qs.len()).collect();
     let texts: Vec<String> = qs.iter().map(BenchQuery::text).collect();
-    let (mut child, addr) = serve(&args, &data)?;
+    let (mut child, addr) = proc::serve(&args.gongzhi, &data)?;
     let http = |jobs: &[usize]| {
         run_parallel(
             args.clients,
@@ -585,7 +510,7 @@ fn main() -> anyhow::Result<()> {
         loaded.text_bytes as f64 / 1e6,
         loaded.text_chars as f64 / loaded.pages as f64,
         args.clients,
-        now_utc()
+        proc::now_utc()
     );
     println!();
     println!(
@@ -664,8 +589,8 @@ fn main() -> anyhow::Result<()> {
     };
     let report = json!({
         "scale": scale,
-        "date": now_utc(),
-        "machine": machine(),
+        "date": proc::now_utc(),
+        "machine": proc::machine(),
         "args": {
             "docs": args.docs, "pages_per_doc": args.pages_per_doc,
             "min_chars": args.min_chars, "max_chars": args.max_chars, "seed": args.seed,

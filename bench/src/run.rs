@@ -2,10 +2,9 @@
 //! SQLite baselines (FTS5 trigram, LIKE scan).
 
 use crate::corpus::{BenchQuery, Kind};
+use crate::http::Http;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, SqliteConnection};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -137,11 +136,6 @@ pub fn by_kind(m: &Measured, qs: &[BenchQuery]) -> Vec<(Kind, Summary)> {
 
 /// A minimal HTTP/1.1 keep-alive client (GET only), so that the measurement is the
 /// server's and not a client library's.
-pub struct Http {
-    addr: String,
-    conn: Option<(BufReader<TcpStream>, TcpStream)>,
-}
-
 fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 3);
     for b in s.bytes() {
@@ -159,95 +153,6 @@ pub fn search_path(q: &str) -> String {
 }
 
 impl Http {
-    pub fn new(addr: &str) -> Http {
-        Http {
-            addr: addr.to_string(),
-            conn: None,
-        }
-    }
-
-    fn connect(&mut self) -> anyhow::Result<&mut (BufReader<TcpStream>, TcpStream)> {
-        if self.conn.is_none() {
-            let s = TcpStream::connect(&self.addr)?;
-            s.set_nodelay(true)?;
-            s.set_read_timeout(Some(Duration::from_secs(120)))?;
-            self.conn = Some((BufReader::new(s.try_clone()?), s));
-        }
-        Ok(self.conn.as_mut().expect("connected"))
-    }
-
-    fn try_get(&mut self, path: &str) -> anyhow::Result<(u16, Vec<u8>)> {
-        let (r, w) = self.connect()?;
-        write!(
-            w,
-            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n"
-        )?;
-        w.flush()?;
-        let mut line = String::new();
-        if r.read_line(&mut line)? == 0 {
-            anyhow::bail!("connection closed");
-        }
-        let status: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| anyhow::anyhow!("bad status line {line:?}"))?;
-        let (mut len, mut chunked, mut close) = (None, false, false);
-        loop {
-            line.clear();
-            r.read_line(&mut line)?;
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            let (k, v) = l.split_once(':').unwrap_or((l, ""));
-            let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
-            match k.as_str() {
-                "content-length" => len = v.parse::<usize>().ok(),
-                "transfer-encoding" => chunked = v.eq_ignore_ascii_case("chunked"),
-                "connection" => close = v.eq_ignore_ascii_case("close"),
-                _ => {}
-            }
-        }
-        let mut body = Vec::new();
-        if chunked {
-            loop {
-                line.clear();
-                r.read_line(&mut line)?;
-                let n = usize::from_str_radix(line.trim(), 16)?;
-                let start = body.len();
-                body.resize(start + n, 0);
-                r.read_exact(&mut body[start..])?;
-                line.clear();
-                r.read_line(&mut line)?;
-                if n == 0 {
-                    break;
-                }
-            }
-        } else if let Some(n) = len {
-            body.resize(n, 0);
-            r.read_exact(&mut body)?;
-        } else {
-            r.read_to_end(&mut body)?;
-            close = true;
-        }
-        if close {
-            self.conn = None;
-        }
-        Ok((status, body))
-    }
-
-    /// GET with one reconnect when a kept-alive connection was closed under us.
-    pub fn get(&mut self, path: &str) -> anyhow::Result<(u16, Vec<u8>)> {
-        match self.try_get(path) {
-            Ok(r) => Ok(r),
-            Err(_) => {
-                self.conn = None;
-                self.try_get(path)
-            }
-        }
-    }
-
     /// Runs one search and returns the hit ids.
     pub fn search(&mut self, q: &str) -> anyhow::Result<Vec<i64>> {
         let (status, body) = self.get(&search_path(q))?;

@@ -77,6 +77,7 @@ CREATE INDEX cases_cases_lead ON cases_cases (lead_unit_id, dispatched_at);
 CREATE INDEX cases_cases_place ON cases_cases (place_path);
 CREATE INDEX cases_cases_reporter ON cases_cases (reporter_id, reported_at);
 CREATE INDEX cases_cases_dispatched ON cases_cases (dispatched_at);
+CREATE INDEX cases_cases_closed ON cases_cases (closed_at);
 CREATE TABLE cases_co_units (
     case_id BIGINT NOT NULL REFERENCES cases_cases (id),
     unit_id BIGINT NOT NULL,

@@ -194,6 +194,11 @@ pub fn list_filter(actor: &GovActor, sql: &mut Sql) {
     }
     for root in actor.scope().0.unwrap_or_default() {
         let p = sql.bind(Bind::Text(root.as_str().to_string()));
+        if root.depth() == 1 {
+            // A whole district: every case filed there carries it (cheap to test per row).
+            parts.push(format!("c.district_path = {p}"));
+            continue;
+        }
         parts.push(format!(
             "c.place_path LIKE {p} || '%' OR c.lead_path LIKE {p} || '%' OR EXISTS \
              (SELECT 1 FROM cases_co_units k WHERE k.case_id = c.id AND k.unit_path LIKE {p} || '%')"

@@ -1,0 +1,421 @@
+//! `cases-bench`: the governance-centre benchmark of issue 6 (see BENCHMARKS.md).
+//!
+//! In one run, on one fresh SQLite data dir:
+//! 1. the raw SQLite rate of inserting one case row and committing, single writer, with
+//!    the server's pragmas (WAL, synchronous=NORMAL) — the baseline;
+//! 2. Open311 intake: `POST /open311/v2/requests.json` from N concurrent keep-alive
+//!    clients (default 50) for S seconds → requests/s and p50/p95/p99, as a ratio of (1);
+//! 3. the centre dashboard (`GET /api/v1/cases/dashboard`) after loading M cases (default
+//!    1,000,000) spread over two years, for the platform admin and for a district centre
+//!    operator → p50/p95/max.
+
+mod http;
+mod proc;
+
+use http::Http;
+use serde_json::{Value, json};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection, SqliteConnection};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+const USAGE: &str = "cases-bench [--clients 50] [--seconds 10] [--cases 1000000] \
+[--dashboard-runs 20] [--gongzhi PATH] [--work DIR] [--out DIR]";
+
+struct Args {
+    clients: usize,
+    seconds: u64,
+    cases: usize,
+    dashboard_runs: usize,
+    gongzhi: PathBuf,
+    work: PathBuf,
+    out: PathBuf,
+}
+
+fn parse_args() -> anyhow::Result<Args> {
+    let release = PathBuf::from("/var/tmp/gongzhi-target/release/gongzhi");
+    let mut a = Args {
+        clients: 50,
+        seconds: 10,
+        cases: 1_000_000,
+        dashboard_runs: 20,
+        gongzhi: if release.exists() {
+            release
+        } else {
+            PathBuf::from("/var/tmp/gongzhi-target/debug/gongzhi")
+        },
+        work: PathBuf::from("/var/tmp/gongzhi-cases-bench"),
+        out: Path::new(env!("CARGO_MANIFEST_DIR")).join("out"),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        if flag == "-h" || flag == "--help" {
+            println!("{USAGE}");
+            std::process::exit(0);
+        }
+        let v = it
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("{flag} needs a value\n{USAGE}"))?;
+        let n = || -> anyhow::Result<usize> {
+            v.parse()
+                .map_err(|_| anyhow::anyhow!("{flag} needs a number, not {v:?}"))
+        };
+        match flag.as_str() {
+            "--clients" => a.clients = n()?.max(1),
+            "--seconds" => a.seconds = n()?.max(1) as u64,
+            "--cases" => a.cases = n()?,
+            "--dashboard-runs" => a.dashboard_runs = n()?.max(1),
+            "--gongzhi" => a.gongzhi = PathBuf::from(&v),
+            "--work" => a.work = PathBuf::from(&v),
+            "--out" => a.out = PathBuf::from(&v),
+            _ => anyhow::bail!("unknown flag {flag}\n{USAGE}"),
+        }
+    }
+    Ok(a)
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+fn latency_json(mut l: Vec<Duration>) -> Value {
+    l.sort();
+    json!({
+        "n": l.len(),
+        "p50_ms": pct(&l, 0.50),
+        "p95_ms": pct(&l, 0.95),
+        "p99_ms": pct(&l, 0.99),
+        "max_ms": l.last().map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0),
+    })
+}
+
+async fn sqlite(path: &Path) -> anyhow::Result<SqliteConnection> {
+    Ok(SqliteConnectOptions::new()
+        .filename(path)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10))
+        .connect()
+        .await?)
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect::<String>()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn json_request(h: &mut Http, method: &str, path: &str, token: Option<&str>, body: &Value) -> anyhow::Result<Value> {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let mut headers = vec![("Content-Type", "application/json")];
+    if let Some(a) = &auth {
+        headers.push(("Authorization", a.as_str()));
+    }
+    let payload = if body.is_null() { Vec::new() } else { body.to_string().into_bytes() };
+    let (st, out) = h.request(method, path, &headers, &payload)?;
+    if !(200..300).contains(&st) {
+        anyhow::bail!("{method} {path}: HTTP {st}: {}", String::from_utf8_lossy(&out));
+    }
+    Ok(serde_json::from_slice(&out).unwrap_or(Value::Null))
+}
+
+struct District {
+    admin: String,
+    centre: String,
+    units: Vec<(i64, String)>,
+    district_path: String,
+    category: i64,
+}
+
+/// Accounts, a district with 5 streets and 40 communities, and a category, through the API.
+fn set_up(args: &Args, data: &Path, addr: &str) -> anyhow::Result<District> {
+    for (user, role) in [("bench_admin", "admin"), ("bench_centre", "member")] {
+        let mut c = proc::gongzhi(&args.gongzhi, data)
+            .args(["user", "add", user, "--role", role, "--password-stdin"])
+            .stdin(std::process::Stdio::piped())
+            .spawn()?;
+        use std::io::Write;
+        c.stdin.take().expect("stdin").write_all(b"bench-password-1\n")?;
+        anyhow::ensure!(c.wait()?.success(), "user add {user}");
+    }
+    let mut h = Http::new(addr);
+    let login = |h: &mut Http, u: &str| -> anyhow::Result<String> {
+        let v = json_request(h, "POST", "/api/v1/auth/login", None, &json!({"username": u, "password": "bench-password-1"}))?;
+        Ok(v["token"].as_str().unwrap_or_default().to_string())
+    };
+    let admin = login(&mut h, "bench_admin")?;
+    let mut unit = |parent: Option<i64>, kind: &str, code: String| -> anyhow::Result<(i64, String)> {
+        let v = json_request(&mut h, "POST", "/api/v1/gov/units", Some(&admin),
+            &json!({"parent_id": parent, "kind": kind, "name": format!("{code}单位"), "code": code, "residents": 5000}))?;
+        Ok((v["id"].as_i64().unwrap_or_default(), v["path"].as_str().unwrap_or_default().to_string()))
+    };
+    let (district, district_path) = unit(None, "district", "BD".into())?;
+    let mut units = Vec::new();
+    for s in 0..5 {
+        let street = unit(Some(district), "street", format!("BS{s}"))?;
+        units.push(street.clone());
+        for c in 0..8 {
+            units.push(unit(Some(street.0), "community", format!("BC{s}{c}"))?);
+        }
+    }
+    let st = proc::gongzhi(&args.gongzhi, data)
+        .args(["gov", "grant", "bench_centre", "--unit", "BD", "--role", "worker"])
+        .output()?;
+    anyhow::ensure!(st.status.success(), "grant: {}", String::from_utf8_lossy(&st.stderr));
+    let centre = login(&mut h, "bench_centre")?;
+    let cat = json_request(&mut h, "POST", "/api/v1/cases/categories", Some(&admin),
+        &json!({"code": "noise", "name": "噪声扰民", "route_kind": "community"}))?;
+    Ok(District {
+        admin,
+        centre,
+        units,
+        district_path: if district_path.is_empty() { format!("/{district}/") } else { district_path },
+        category: cat["id"].as_i64().unwrap_or(1),
+    })
+}
+
+/// (1) Raw single-row insert-and-commit into a copy of the database.
+async fn raw_rate(db: &Path, seconds: u64, category: i64) -> anyhow::Result<(f64, usize)> {
+    let copy = db.with_file_name("raw-baseline.db");
+    let mut src = sqlite(db).await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut src).await?;
+    src.close().await?;
+    std::fs::copy(db, &copy)?;
+    let mut c = sqlite(&copy).await?;
+    let started = Instant::now();
+    let mut n = 0usize;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        let mut tx = c.begin().await?;
+        sqlx::query(
+            "INSERT INTO cases_cases (token, category_id, source, priority, state, place_unit_id, \
+             place_path, district_path, description, reported_at, updated_at) \
+             VALUES ($1, $2, 'open311', 'normal', 'reported', 1, '/1/', '/1/', $3, $4, $4)",
+        )
+        .bind(format!("raw{n}"))
+        .bind(category)
+        .bind("广场舞音响太响，影响休息")
+        .bind(n as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        n += 1;
+    }
+    let rate = n as f64 / started.elapsed().as_secs_f64();
+    c.close().await?;
+    let _ = std::fs::remove_file(&copy);
+    Ok((rate, n))
+}
+
+/// (2) Open311 intake from many clients.
+fn intake(addr: &str, key: &str, clients: usize, seconds: u64) -> (f64, Value, usize, Option<String>) {
+    let stop = AtomicBool::new(false);
+    let lat = Mutex::new(Vec::new());
+    let errors = Mutex::new((0usize, None::<String>));
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for i in 0..clients {
+            let (stop, lat, errors) = (&stop, &lat, &errors);
+            s.spawn(move || {
+                let mut h = Http::new(addr);
+                let mut mine = Vec::new();
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let desc = format!("客户端{i}第{n}次上报：夜间施工噪声");
+                    let body = form(&[("api_key", key), ("service_code", "noise"), ("address_id", "BC00"),
+                                      ("description", &desc), ("email", "bench@example.org")]);
+                    let t = Instant::now();
+                    match h.request("POST", "/open311/v2/requests.json",
+                        &[("Content-Type", "application/x-www-form-urlencoded")], body.as_bytes()) {
+                        Ok((200, _)) => mine.push(t.elapsed()),
+                        Ok((st, b)) => {
+                            let mut e = errors.lock().unwrap();
+                            e.0 += 1;
+                            e.1.get_or_insert_with(|| format!("HTTP {st}: {}", String::from_utf8_lossy(&b)));
+                        }
+                        Err(err) => {
+                            let mut e = errors.lock().unwrap();
+                            e.0 += 1;
+                            e.1.get_or_insert_with(|| err.to_string());
+                        }
+                    }
+                    n += 1;
+                }
+                lat.lock().unwrap().extend(mine);
+            });
+        }
+        std::thread::sleep(Duration::from_secs(seconds));
+        stop.store(true, Ordering::Relaxed);
+    });
+    let wall = started.elapsed().as_secs_f64();
+    let l = lat.into_inner().unwrap();
+    let rps = l.len() as f64 / wall;
+    let (errs, first) = errors.into_inner().unwrap();
+    (rps, latency_json(l), errs, first)
+}
+
+/// (3) Loads `n` cases straight into the database, spread over two years before `now`.
+async fn load_cases(db: &Path, n: usize, d: &District, now: i64) -> anyhow::Result<f64> {
+    let mut c = sqlite(db).await?;
+    let started = Instant::now();
+    let day = 86_400_000i64;
+    let mut rng = 0x2545F4914F6CDD1Du64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut done = 0;
+    while done < n {
+        let mut tx = c.begin().await?;
+        for _ in 0..(n - done).min(20_000) {
+            let r = next();
+            let reported = now - (r % (730 * day as u64)) as i64;
+            let (uid, upath) = &d.units[(r >> 20) as usize % d.units.len()];
+            let age = now - reported;
+            // Older cases are closed; recent ones are spread along the workflow.
+            let state = match (age / day, r >> 40 & 7) {
+                (a, _) if a > 30 => "closed",
+                (_, 0) => "reported",
+                (_, 1) => "accepted",
+                (_, 2 | 3) => "in_progress",
+                (_, 4) => "handled",
+                _ => "closed",
+            };
+            let dispatched = (state != "reported" && state != "accepted").then_some(reported + 3_600_000);
+            let due = dispatched.map(|t| t + 5 * day);
+            let closed = (state == "closed").then_some(reported + (r >> 8) as i64 % (6 * day));
+            let sat = if state == "closed" { ["satisfied", "basic", "dissatisfied", ""][(r >> 50) as usize % 4] } else { "" };
+            let sup = if state == "in_progress" && due.is_some_and(|d| d < now) { "yellow" } else { "none" };
+            sqlx::query(
+                "INSERT INTO cases_cases (token, category_id, source, priority, state, place_unit_id, place_path, \
+                 district_path, description, lead_unit_id, lead_path, supervision, satisfaction, reported_at, \
+                 dispatched_at, responded_at, respond_by, due_at, closed_at, updated_at) \
+                 VALUES ($1, $2, 'open311', 'normal', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $12)",
+            )
+            .bind(format!("b{done}"))
+            .bind(d.category)
+            .bind(state)
+            .bind(uid)
+            .bind(upath)
+            .bind(&d.district_path)
+            .bind("楼下商铺夜间噪声扰民")
+            .bind(dispatched.map(|_| *uid))
+            .bind(if dispatched.is_some() { upath.as_str() } else { "" })
+            .bind(sup)
+            .bind(sat)
+            .bind(reported)
+            .bind(dispatched)
+            .bind(dispatched.map(|t| t + 7_200_000))
+            .bind(dispatched.map(|t| t + day))
+            .bind(due)
+            .bind(closed)
+            .execute(&mut *tx)
+            .await?;
+            done += 1;
+        }
+        tx.commit().await?;
+    }
+    sqlx::query("ANALYZE").execute(&mut c).await?;
+    c.close().await?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
+fn dashboard(addr: &str, token: &str, runs: usize) -> anyhow::Result<Value> {
+    let mut h = Http::new(addr);
+    let auth = format!("Bearer {token}");
+    let mut l = Vec::new();
+    for i in 0..runs + 2 {
+        let t = Instant::now();
+        let (st, body) = h.request("GET", "/api/v1/cases/dashboard", &[("Authorization", &auth)], b"")?;
+        anyhow::ensure!(st == 200, "dashboard: HTTP {st}: {}", String::from_utf8_lossy(&body));
+        if i >= 2 {
+            l.push(t.elapsed());
+        }
+    }
+    Ok(latency_json(l))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let args = parse_args()?;
+    let _ = std::fs::remove_dir_all(&args.work);
+    let data = args.work.join("data");
+    std::fs::create_dir_all(&data)?;
+    std::fs::create_dir_all(&args.out)?;
+    let st = proc::gongzhi(&args.gongzhi, &data).arg("migrate").output()?;
+    anyhow::ensure!(st.status.success(), "migrate: {}", String::from_utf8_lossy(&st.stderr));
+    let (mut child, addr) = proc::serve(&args.gongzhi, &data)?;
+    let district = set_up(&args, &data, &addr)?;
+    let key_out = proc::gongzhi(&args.gongzhi, &data).args(["open311", "key", "add", "bench"]).output()?;
+    anyhow::ensure!(key_out.status.success(), "key: {}", String::from_utf8_lossy(&key_out.stderr));
+    let key = String::from_utf8_lossy(&key_out.stdout).trim().to_string();
+    let db = data.join("gongzhi.db");
+
+    println!("raw SQLite insert-and-commit, 1 writer, {} s …", args.seconds);
+    let (raw, raw_n) = raw_rate(&db, args.seconds, district.category).await?;
+    println!("  {raw:.0} rows/s ({raw_n} rows)");
+    println!("Open311 intake, {} clients, {} s …", args.clients, args.seconds);
+    let _ = intake(&addr, &key, args.clients, 1); // warm-up
+    let (rps, lat, errors, first_error) = intake(&addr, &key, args.clients, args.seconds);
+    println!("  {rps:.0} requests/s, latency {lat}, errors {errors} {}", first_error.clone().unwrap_or_default());
+    let _ = child.kill();
+    let _ = child.wait();
+
+    println!("loading {} cases …", args.cases);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64;
+    let load_s = load_cases(&db, args.cases, &district, now).await?;
+    println!("  {load_s:.1} s");
+    let (mut child, addr) = proc::serve(&args.gongzhi, &data)?;
+    let dash_admin = dashboard(&addr, &district.admin, args.dashboard_runs)?;
+    let dash_centre = dashboard(&addr, &district.centre, args.dashboard_runs)?;
+    println!("dashboard over {} cases: admin {dash_admin}, centre {dash_centre}", args.cases);
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let report = json!({
+        "date": proc::now_utc(),
+        "machine": proc::machine(),
+        "binary": args.gongzhi.display().to_string(),
+        "raw_sqlite_insert_commit_per_s": raw,
+        "intake": {
+            "clients": args.clients,
+            "seconds": args.seconds,
+            "requests_per_s": rps,
+            "ratio_to_raw": rps / raw,
+            "latency": lat,
+            "errors": errors,
+            "first_error": first_error,
+        },
+        "dashboard": {
+            "cases": args.cases,
+            "load_seconds": load_s,
+            "admin": dash_admin,
+            "centre_operator": dash_centre,
+        },
+    });
+    let path = args.out.join("cases-bench.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&report)?)?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    println!("written to {}", path.display());
+    Ok(())
+}

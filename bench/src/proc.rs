@@ -1,0 +1,85 @@
+//! Running the gongzhi binary for a benchmark, and describing the machine it ran on.
+
+use serde_json::json;
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+pub fn gongzhi(exe: &Path, data: &Path) -> Command {
+    let mut c = Command::new(exe);
+    c.arg("--data-dir")
+        .arg(data)
+        .env("RUST_LOG", "warn")
+        .env_remove("GONGZHI_CONFIG")
+        .env_remove("DATABASE_URL");
+    c
+}
+
+/// Starts `gongzhi serve` and waits for its listening line.
+pub fn serve(exe: &Path, data: &Path) -> anyhow::Result<(std::process::Child, String)> {
+    let log = std::fs::File::create(data.join("serve.log"))?;
+    let mut child = gongzhi(exe, data)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()?;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut r = std::io::BufReader::new(stdout);
+        let mut line = String::new();
+        while r.read_line(&mut line).unwrap_or(0) > 0 {
+            if let Some(a) = line.trim().strip_prefix("Gongzhi listening on http://") {
+                let _ = tx.send(a.to_string());
+            }
+            line.clear();
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(300)) {
+        Ok(addr) => Ok((child, addr)),
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            anyhow::bail!(
+                "gongzhi serve did not start; see {}",
+                data.join("serve.log").display()
+            )
+        }
+    }
+}
+
+pub fn machine() -> serde_json::Value {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let cpu = read("/proc/cpuinfo")
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default();
+    let mem = read("/proc/meminfo")
+        .lines()
+        .find(|l| l.starts_with("MemTotal"))
+        .map(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .unwrap_or("0")
+                .parse::<u64>()
+                .unwrap_or(0)
+        })
+        .unwrap_or(0);
+    json!({
+        "nproc": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        "cpu": cpu,
+        "mem_gib": mem as f64 / 1024.0 / 1024.0,
+    })
+}
+
+pub fn now_utc() -> String {
+    Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}
+
