@@ -124,16 +124,29 @@ fn form(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-fn json_request(h: &mut Http, method: &str, path: &str, token: Option<&str>, body: &Value) -> anyhow::Result<Value> {
+fn json_request(
+    h: &mut Http,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &Value,
+) -> anyhow::Result<Value> {
     let auth = token.map(|t| format!("Bearer {t}"));
     let mut headers = vec![("Content-Type", "application/json")];
     if let Some(a) = &auth {
         headers.push(("Authorization", a.as_str()));
     }
-    let payload = if body.is_null() { Vec::new() } else { body.to_string().into_bytes() };
+    let payload = if body.is_null() {
+        Vec::new()
+    } else {
+        body.to_string().into_bytes()
+    };
     let (st, out) = h.request(method, path, &headers, &payload)?;
     if !(200..300).contains(&st) {
-        anyhow::bail!("{method} {path}: HTTP {st}: {}", String::from_utf8_lossy(&out));
+        anyhow::bail!(
+            "{method} {path}: HTTP {st}: {}",
+            String::from_utf8_lossy(&out)
+        );
     }
     Ok(serde_json::from_slice(&out).unwrap_or(Value::Null))
 }
@@ -154,19 +167,39 @@ fn set_up(args: &Args, data: &Path, addr: &str) -> anyhow::Result<District> {
             .stdin(std::process::Stdio::piped())
             .spawn()?;
         use std::io::Write;
-        c.stdin.take().expect("stdin").write_all(b"bench-password-1\n")?;
+        c.stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"bench-password-1\n")?;
         anyhow::ensure!(c.wait()?.success(), "user add {user}");
     }
     let mut h = Http::new(addr);
     let login = |h: &mut Http, u: &str| -> anyhow::Result<String> {
-        let v = json_request(h, "POST", "/api/v1/auth/login", None, &json!({"username": u, "password": "bench-password-1"}))?;
+        let v = json_request(
+            h,
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": u, "password": "bench-password-1"}),
+        )?;
         Ok(v["token"].as_str().unwrap_or_default().to_string())
     };
     let admin = login(&mut h, "bench_admin")?;
-    let mut unit = |parent: Option<i64>, kind: &str, code: String| -> anyhow::Result<(i64, String)> {
-        let v = json_request(&mut h, "POST", "/api/v1/gov/units", Some(&admin),
-            &json!({"parent_id": parent, "kind": kind, "name": format!("{code}单位"), "code": code, "residents": 5000}))?;
-        Ok((v["id"].as_i64().unwrap_or_default(), v["path"].as_str().unwrap_or_default().to_string()))
+    let mut unit = |parent: Option<i64>,
+                    kind: &str,
+                    code: String|
+     -> anyhow::Result<(i64, String)> {
+        let v = json_request(
+            &mut h,
+            "POST",
+            "/api/v1/gov/units",
+            Some(&admin),
+            &json!({"parent_id": parent, "kind": kind, "name": format!("{code}单位"), "code": code, "residents": 5000}),
+        )?;
+        Ok((
+            v["id"].as_i64().unwrap_or_default(),
+            v["path"].as_str().unwrap_or_default().to_string(),
+        ))
     };
     let (district, district_path) = unit(None, "district", "BD".into())?;
     let mut units = Vec::new();
@@ -178,17 +211,38 @@ fn set_up(args: &Args, data: &Path, addr: &str) -> anyhow::Result<District> {
         }
     }
     let st = proc::gongzhi(&args.gongzhi, data)
-        .args(["gov", "grant", "bench_centre", "--unit", "BD", "--role", "worker"])
+        .args([
+            "gov",
+            "grant",
+            "bench_centre",
+            "--unit",
+            "BD",
+            "--role",
+            "worker",
+        ])
         .output()?;
-    anyhow::ensure!(st.status.success(), "grant: {}", String::from_utf8_lossy(&st.stderr));
+    anyhow::ensure!(
+        st.status.success(),
+        "grant: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     let centre = login(&mut h, "bench_centre")?;
-    let cat = json_request(&mut h, "POST", "/api/v1/cases/categories", Some(&admin),
-        &json!({"code": "noise", "name": "噪声扰民", "route_kind": "community"}))?;
+    let cat = json_request(
+        &mut h,
+        "POST",
+        "/api/v1/cases/categories",
+        Some(&admin),
+        &json!({"code": "noise", "name": "噪声扰民", "route_kind": "community"}),
+    )?;
     Ok(District {
         admin,
         centre,
         units,
-        district_path: if district_path.is_empty() { format!("/{district}/") } else { district_path },
+        district_path: if district_path.is_empty() {
+            format!("/{district}/")
+        } else {
+            district_path
+        },
         category: cat["id"].as_i64().unwrap_or(1),
     })
 }
@@ -197,7 +251,9 @@ fn set_up(args: &Args, data: &Path, addr: &str) -> anyhow::Result<District> {
 async fn raw_rate(db: &Path, seconds: u64, category: i64) -> anyhow::Result<(f64, usize)> {
     let copy = db.with_file_name("raw-baseline.db");
     let mut src = sqlite(db).await?;
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut src).await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut src)
+        .await?;
     src.close().await?;
     std::fs::copy(db, &copy)?;
     let mut c = sqlite(&copy).await?;
@@ -226,7 +282,12 @@ async fn raw_rate(db: &Path, seconds: u64, category: i64) -> anyhow::Result<(f64
 }
 
 /// (2) Open311 intake from many clients.
-fn intake(addr: &str, key: &str, clients: usize, seconds: u64) -> (f64, Value, usize, Option<String>) {
+fn intake(
+    addr: &str,
+    key: &str,
+    clients: usize,
+    seconds: u64,
+) -> (f64, Value, usize, Option<String>) {
     let stop = AtomicBool::new(false);
     let lat = Mutex::new(Vec::new());
     let errors = Mutex::new((0usize, None::<String>));
@@ -240,16 +301,27 @@ fn intake(addr: &str, key: &str, clients: usize, seconds: u64) -> (f64, Value, u
                 let mut n = 0u64;
                 while !stop.load(Ordering::Relaxed) {
                     let desc = format!("客户端{i}第{n}次上报：夜间施工噪声");
-                    let body = form(&[("api_key", key), ("service_code", "noise"), ("address_id", "BC00"),
-                                      ("description", &desc), ("email", "bench@example.org")]);
+                    let body = form(&[
+                        ("api_key", key),
+                        ("service_code", "noise"),
+                        ("address_id", "BC00"),
+                        ("description", &desc),
+                        ("email", "bench@example.org"),
+                    ]);
                     let t = Instant::now();
-                    match h.request("POST", "/open311/v2/requests.json",
-                        &[("Content-Type", "application/x-www-form-urlencoded")], body.as_bytes()) {
+                    match h.request(
+                        "POST",
+                        "/open311/v2/requests.json",
+                        &[("Content-Type", "application/x-www-form-urlencoded")],
+                        body.as_bytes(),
+                    ) {
                         Ok((200, _)) => mine.push(t.elapsed()),
                         Ok((st, b)) => {
                             let mut e = errors.lock().unwrap();
                             e.0 += 1;
-                            e.1.get_or_insert_with(|| format!("HTTP {st}: {}", String::from_utf8_lossy(&b)));
+                            e.1.get_or_insert_with(|| {
+                                format!("HTTP {st}: {}", String::from_utf8_lossy(&b))
+                            });
                         }
                         Err(err) => {
                             let mut e = errors.lock().unwrap();
@@ -301,11 +373,20 @@ async fn load_cases(db: &Path, n: usize, d: &District, now: i64) -> anyhow::Resu
                 (_, 4) => "handled",
                 _ => "closed",
             };
-            let dispatched = (state != "reported" && state != "accepted").then_some(reported + 3_600_000);
+            let dispatched =
+                (state != "reported" && state != "accepted").then_some(reported + 3_600_000);
             let due = dispatched.map(|t| t + 5 * day);
             let closed = (state == "closed").then_some(reported + (r >> 8) as i64 % (6 * day));
-            let sat = if state == "closed" { ["satisfied", "basic", "dissatisfied", ""][(r >> 50) as usize % 4] } else { "" };
-            let sup = if state == "in_progress" && due.is_some_and(|d| d < now) { "yellow" } else { "none" };
+            let sat = if state == "closed" {
+                ["satisfied", "basic", "dissatisfied", ""][(r >> 50) as usize % 4]
+            } else {
+                ""
+            };
+            let sup = if state == "in_progress" && due.is_some_and(|d| d < now) {
+                "yellow"
+            } else {
+                "none"
+            };
             sqlx::query(
                 "INSERT INTO cases_cases (token, category_id, source, priority, state, place_unit_id, place_path, \
                  district_path, description, lead_unit_id, lead_path, supervision, satisfaction, reported_at, \
@@ -346,8 +427,17 @@ fn dashboard(addr: &str, token: &str, runs: usize) -> anyhow::Result<Value> {
     let mut l = Vec::new();
     for i in 0..runs + 2 {
         let t = Instant::now();
-        let (st, body) = h.request("GET", "/api/v1/cases/dashboard", &[("Authorization", &auth)], b"")?;
-        anyhow::ensure!(st == 200, "dashboard: HTTP {st}: {}", String::from_utf8_lossy(&body));
+        let (st, body) = h.request(
+            "GET",
+            "/api/v1/cases/dashboard",
+            &[("Authorization", &auth)],
+            b"",
+        )?;
+        anyhow::ensure!(
+            st == 200,
+            "dashboard: HTTP {st}: {}",
+            String::from_utf8_lossy(&body)
+        );
         if i >= 2 {
             l.push(t.elapsed());
         }
@@ -362,33 +452,59 @@ async fn main() -> anyhow::Result<()> {
     let data = args.work.join("data");
     std::fs::create_dir_all(&data)?;
     std::fs::create_dir_all(&args.out)?;
-    let st = proc::gongzhi(&args.gongzhi, &data).arg("migrate").output()?;
-    anyhow::ensure!(st.status.success(), "migrate: {}", String::from_utf8_lossy(&st.stderr));
+    let st = proc::gongzhi(&args.gongzhi, &data)
+        .arg("migrate")
+        .output()?;
+    anyhow::ensure!(
+        st.status.success(),
+        "migrate: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     let (mut child, addr) = proc::serve(&args.gongzhi, &data)?;
     let district = set_up(&args, &data, &addr)?;
-    let key_out = proc::gongzhi(&args.gongzhi, &data).args(["open311", "key", "add", "bench"]).output()?;
-    anyhow::ensure!(key_out.status.success(), "key: {}", String::from_utf8_lossy(&key_out.stderr));
+    let key_out = proc::gongzhi(&args.gongzhi, &data)
+        .args(["open311", "key", "add", "bench"])
+        .output()?;
+    anyhow::ensure!(
+        key_out.status.success(),
+        "key: {}",
+        String::from_utf8_lossy(&key_out.stderr)
+    );
     let key = String::from_utf8_lossy(&key_out.stdout).trim().to_string();
     let db = data.join("gongzhi.db");
 
-    println!("raw SQLite insert-and-commit, 1 writer, {} s …", args.seconds);
+    println!(
+        "raw SQLite insert-and-commit, 1 writer, {} s …",
+        args.seconds
+    );
     let (raw, raw_n) = raw_rate(&db, args.seconds, district.category).await?;
     println!("  {raw:.0} rows/s ({raw_n} rows)");
-    println!("Open311 intake, {} clients, {} s …", args.clients, args.seconds);
+    println!(
+        "Open311 intake, {} clients, {} s …",
+        args.clients, args.seconds
+    );
     let _ = intake(&addr, &key, args.clients, 1); // warm-up
     let (rps, lat, errors, first_error) = intake(&addr, &key, args.clients, args.seconds);
-    println!("  {rps:.0} requests/s, latency {lat}, errors {errors} {}", first_error.clone().unwrap_or_default());
+    println!(
+        "  {rps:.0} requests/s, latency {lat}, errors {errors} {}",
+        first_error.clone().unwrap_or_default()
+    );
     let _ = child.kill();
     let _ = child.wait();
 
     println!("loading {} cases …", args.cases);
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis() as i64;
     let load_s = load_cases(&db, args.cases, &district, now).await?;
     println!("  {load_s:.1} s");
     let (mut child, addr) = proc::serve(&args.gongzhi, &data)?;
     let dash_admin = dashboard(&addr, &district.admin, args.dashboard_runs)?;
     let dash_centre = dashboard(&addr, &district.centre, args.dashboard_runs)?;
-    println!("dashboard over {} cases: admin {dash_admin}, centre {dash_centre}", args.cases);
+    println!(
+        "dashboard over {} cases: admin {dash_admin}, centre {dash_centre}",
+        args.cases
+    );
     let _ = child.kill();
     let _ = child.wait();
 

@@ -36,9 +36,8 @@ impl Http {
         body: &[u8],
     ) -> anyhow::Result<(u16, Vec<u8>)> {
         let (r, w) = self.connect()?;
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n"
-        );
+        let mut head =
+            format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n");
         for (k, v) in headers {
             head.push_str(&format!("{k}: {v}\r\n"));
         }

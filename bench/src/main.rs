@@ -361,7 +361,9 @@ fn main() -> anyhow::Result<()> {
     );
 
     // 1–2. Corpus, migrate, load.
-    let st = proc::gongzhi(&args.gongzhi, &data).arg("migrate").output()?;
+    let st = proc::gongzhi(&args.gongzhi, &data)
+        .arg("migrate")
+        .output()?;
     anyhow::ensure!(
         st.status.success(),
         "gongzhi migrate failed: {}",
