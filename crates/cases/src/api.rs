@@ -675,6 +675,7 @@ pub async fn add_category(
     )
     .await?;
     tx.commit().await?;
+    crate::hot::forget(state);
     model::category(&state.db, id)
         .await?
         .ok_or(CaseError::NotFound)

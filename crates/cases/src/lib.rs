@@ -7,6 +7,7 @@ pub mod authz;
 pub mod calendar;
 pub mod demo;
 pub mod error;
+pub mod hot;
 pub mod intake;
 pub mod model;
 pub mod open311;
@@ -30,8 +31,10 @@ pub fn router(_state: &AppState) -> Router<AppState> {
         .merge(pages::router())
 }
 
-/// Starts the deadline sweep (reminders, yellow and red cards).
+/// Starts the intake writer (group commit) and the deadline sweep (reminders, cards).
 pub fn start(state: &AppState) {
+    hot::attach(state);
+    intake::Writer::start(state);
     sweep::start(state.clone());
 }
 

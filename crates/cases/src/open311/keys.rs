@@ -70,6 +70,7 @@ pub async fn revoke(state: &AppState, actor: &GovActor, id: i64) -> CaseResult<(
     if done.rows_affected() == 0 {
         return Err(CaseError::NotFound);
     }
+    crate::hot::forget(state);
     platform::audit::append(
         &mut tx,
         platform::audit::Entry {
@@ -90,10 +91,23 @@ pub async fn client(state: &AppState, key: &str) -> CaseResult<Option<(i64, Unit
     if key.is_empty() || key.len() > 200 {
         return Ok(None);
     }
+    let hashed = hash(key);
+    let hot = state.ext::<crate::hot::Hot>();
+    if let Some(found) = hot.as_ref().and_then(|h| h.keys.get(&hashed)) {
+        return Ok(found);
+    }
+    let found = lookup(state, &hashed).await?;
+    if let Some(h) = hot {
+        h.keys.put(hashed, found.clone());
+    }
+    Ok(found)
+}
+
+async fn lookup(state: &AppState, hashed: &str) -> CaseResult<Option<(i64, Unit)>> {
     let row: Option<(i64, i64)> = sqlx::query_as(
         "SELECT id, district_unit_id FROM cases_open311_clients WHERE key_hash = $1 AND revoked_at IS NULL",
     )
-    .bind(hash(key))
+    .bind(hashed)
     .fetch_optional(&state.db.pool)
     .await?;
     let Some((id, district)) = row else {
