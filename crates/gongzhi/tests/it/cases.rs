@@ -1194,3 +1194,121 @@ async fn a_published_georeport_client_works() {
     );
     assert!(stdout.contains("georeport client: ok"), "{stdout}");
 }
+
+/// A resident files a case with a photo in the browser; the centre accepts and dispatches
+/// it, the community handles it (through the API), and the centre verifies and closes it.
+#[tokio::test]
+async fn a_resident_files_and_the_centre_closes_in_a_browser() {
+    use crate::common::webdriver::Browser;
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let w = World::new(Backend::Sqlite).await;
+    let login = async |user: &str| {
+        b.goto(&format!("{}/login", w.s.url)).await;
+        b.type_into("input[name=username]", user).await;
+        b.type_into("input[name=password]", PASSWORD).await;
+        b.click("form.form button[type=submit]").await;
+        b.wait_for(
+            &format!("document.querySelector('.who') && document.querySelector('.who').textContent.includes('{user}')"),
+            Duration::from_secs(20),
+        )
+        .await;
+    };
+    // A real PNG to attach: a picture of the sign-in page.
+    let photo = w.s.data.path().join("photo.png");
+    b.goto(&format!("{}/login", w.s.url)).await;
+    b.screenshot(&photo).await;
+
+    login("resident").await;
+    b.goto(&format!("{}/cases/new", w.s.url)).await;
+    b.eval(&format!(
+        "document.querySelector('#category').value = 'noise'; document.querySelector('#place').value = '{}';",
+        w.community_a
+    ))
+    .await;
+    b.type_into("#address", "5号楼南门").await;
+    b.type_into("#description", "广场上的音响每晚十点以后还很响")
+        .await;
+    b.type_into("#phone", "000-5555-0101").await;
+    b.type_into("#photo", &photo.to_string_lossy()).await;
+    b.click(".case-form button[type=submit]").await;
+    b.wait_for(
+        "location.pathname.startsWith('/cases/') && location.search.includes('filed')",
+        Duration::from_secs(20),
+    )
+    .await;
+    let id: i64 = b
+        .url()
+        .await
+        .split("/cases/")
+        .nth(1)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(b.text(".alert-ok").await.contains(&format!("#{id}")));
+    b.wait_for(
+        "document.querySelector('.case-photo img').naturalWidth > 0",
+        Duration::from_secs(10),
+    )
+    .await;
+
+    b.click("form[action='/logout'] button").await;
+    login("centre").await;
+    b.goto(&format!("{}/cases/console", w.s.url)).await;
+    assert!(b.text(".case-table").await.contains("噪声扰民"));
+    b.goto(&format!("{}/cases/{id}", w.s.url)).await;
+    assert!(
+        b.text(".contact").await.contains("000-5555-0101"),
+        "the centre sees the contact"
+    );
+    b.click("form:has(input[name=action][value=accept]) button")
+        .await;
+    b.wait_for(
+        "document.querySelector('.state').textContent.includes('待派单')",
+        Duration::from_secs(10),
+    )
+    .await;
+    b.click("form:has(input[name=action][value=dispatch]) button")
+        .await;
+    b.wait_for(
+        "document.querySelector('.state').textContent.includes('待签收')",
+        Duration::from_secs(10),
+    )
+    .await;
+
+    w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
+    w.ok(
+        &w.worker_a,
+        id,
+        json!({"action": "handle", "result": "已约谈广场舞队，十点后停止播放"}),
+    )
+    .await;
+
+    b.goto(&format!("{}/cases/{id}", w.s.url)).await;
+    b.click("form:has(input[name=action][value=verify]) button[name=ok][value='1']")
+        .await;
+    b.wait_for(
+        "document.querySelector('.state').textContent.includes('待结案')",
+        Duration::from_secs(10),
+    )
+    .await;
+    b.click("form:has(input[name=action][value=close]) button")
+        .await;
+    b.wait_for(
+        "document.querySelector('.state').textContent.includes('已结案')",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(b.text(".timeline").await.contains("已约谈广场舞队"));
+    if let Ok(dir) = std::env::var("GONGZHI_SCREENSHOT_DIR") {
+        b.screenshot(&std::path::Path::new(&dir).join("case-closed.png"))
+            .await;
+    }
+    let (_, v) = w.get(&w.resident, id).await;
+    assert_eq!(v["state"], "closed");
+    assert_eq!(v["has_photo"], true);
+}
