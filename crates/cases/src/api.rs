@@ -453,15 +453,13 @@ pub async fn save_day(
         .bind(&note)
         .execute(&mut *tx)
         .await?;
-    platform::audit::append(
+    crate::workflow::audited(
         &mut tx,
-        platform::audit::Entry {
-            at: now,
-            actor_id: actor.id(),
-            action: "case.calendar_set",
-            subject: &format!("day:{day}"),
-            detail: json!({ "kind": kind.as_str(), "note": note }),
-        },
+        now,
+        actor.id(),
+        "case.calendar_set",
+        &format!("day:{day}"),
+        json!({ "kind": kind.as_str(), "note": note }),
     )
     .await?;
     tx.commit().await?;
@@ -478,15 +476,13 @@ pub async fn remove_day(state: &AppState, actor: &GovActor, day: &str) -> CaseRe
         .bind(&day)
         .execute(&mut *tx)
         .await?;
-    platform::audit::append(
+    crate::workflow::audited(
         &mut tx,
-        platform::audit::Entry {
-            at: state.now(),
-            actor_id: actor.id(),
-            action: "case.calendar_cleared",
-            subject: &format!("day:{day}"),
-            detail: json!({}),
-        },
+        state.now(),
+        actor.id(),
+        "case.calendar_cleared",
+        &format!("day:{day}"),
+        json!({}),
     )
     .await?;
     tx.commit().await?;
@@ -663,15 +659,13 @@ pub async fn add_category(
     .bind(serde_json::to_string(&c.attributes).map_err(anyhow::Error::from)?)
     .fetch_one(&mut *tx)
     .await?;
-    platform::audit::append(
+    crate::workflow::audited(
         &mut tx,
-        platform::audit::Entry {
-            at: state.now(),
-            actor_id: actor.id(),
-            action: "case.category_added",
-            subject: &format!("case_category:{id}"),
-            detail: json!({ "code": code }),
-        },
+        state.now(),
+        actor.id(),
+        "case.category_added",
+        &format!("case_category:{id}"),
+        json!({ "code": code }),
     )
     .await?;
     tx.commit().await?;

@@ -360,6 +360,29 @@ pub async fn event(
     Ok(())
 }
 
+/// Appends to the audit log inside the caller's transaction.
+pub async fn audited(
+    tx: &mut Tx,
+    at: i64,
+    actor_id: Option<i64>,
+    action: &str,
+    subject: &str,
+    detail: Value,
+) -> sqlx::Result<()> {
+    audit::append(
+        tx,
+        audit::Entry {
+            at,
+            actor_id,
+            action,
+            subject,
+            detail,
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
 /// Records a decision in the audit log and the outbox.
 pub async fn decided(
     tx: &mut Tx,
@@ -369,15 +392,13 @@ pub async fn decided(
     case_id: i64,
     detail: Value,
 ) -> sqlx::Result<()> {
-    audit::append(
+    audited(
         tx,
-        audit::Entry {
-            at,
-            actor_id,
-            action: &format!("case.{kind}"),
-            subject: &format!("case:{case_id}"),
-            detail: detail.clone(),
-        },
+        at,
+        actor_id,
+        &format!("case.{kind}"),
+        &format!("case:{case_id}"),
+        detail.clone(),
     )
     .await?;
     outbox::emit(tx, at, "case.changed", case_id, detail).await

@@ -41,15 +41,13 @@ pub async fn issue(
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    platform::audit::append(
+    crate::workflow::audited(
         &mut tx,
-        platform::audit::Entry {
-            at: now,
-            actor_id: by,
-            action: "open311.key_issued",
-            subject: &format!("open311_client:{id}"),
-            detail: serde_json::json!({ "name": name, "district_unit_id": district.id.0 }),
-        },
+        now,
+        by,
+        "open311.key_issued",
+        &format!("open311_client:{id}"),
+        serde_json::json!({ "name": name, "district_unit_id": district.id.0 }),
     )
     .await?;
     tx.commit().await?;
@@ -71,15 +69,13 @@ pub async fn revoke(state: &AppState, actor: &GovActor, id: i64) -> CaseResult<(
         return Err(CaseError::NotFound);
     }
     crate::hot::forget(state);
-    platform::audit::append(
+    crate::workflow::audited(
         &mut tx,
-        platform::audit::Entry {
-            at: now,
-            actor_id: actor.id(),
-            action: "open311.key_revoked",
-            subject: &format!("open311_client:{id}"),
-            detail: serde_json::json!({}),
-        },
+        now,
+        actor.id(),
+        "open311.key_revoked",
+        &format!("open311_client:{id}"),
+        serde_json::json!({}),
     )
     .await?;
     tx.commit().await?;

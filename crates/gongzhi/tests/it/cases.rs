@@ -158,6 +158,11 @@ impl World {
         .await
     }
 
+    /// The status a step answers with (for refusals).
+    async fn code(&self, token: &str, id: i64, body: Value) -> u16 {
+        self.act(token, id, body).await.0
+    }
+
     async fn ok(&self, token: &str, id: i64, body: Value) -> Value {
         let (st, v) = self.act(token, id, body.clone()).await;
         assert_eq!(st, 200, "{body}: {v}");
@@ -223,15 +228,15 @@ async fn every_workflow_path_with_scopes_and_hidden_contact() {
         assert_eq!(w.get(&w.dept, id).await.0, 404);
         // Only the centre triages.
         assert_eq!(
-            w.act(&w.worker_a, id, json!({"action": "accept"})).await.0,
+            w.code(&w.worker_a, id, json!({"action": "accept"})).await,
             403
         );
         assert_eq!(
-            w.act(&w.resident, id, json!({"action": "accept"})).await.0,
+            w.code(&w.resident, id, json!({"action": "accept"})).await,
             403
         );
         assert_eq!(
-            w.act(&w.worker_b, id, json!({"action": "accept"})).await.0,
+            w.code(&w.worker_b, id, json!({"action": "accept"})).await,
             404
         );
 
@@ -247,11 +252,11 @@ async fn every_workflow_path_with_scopes_and_hidden_contact() {
         );
         // Not its case: community B can't act; A returns it within 3 working days.
         assert_eq!(
-            w.act(&w.worker_b, id, json!({"action": "sign"})).await.0,
+            w.code(&w.worker_b, id, json!({"action": "sign"})).await,
             404
         );
         assert_eq!(
-            w.act(&w.worker_a, id, json!({"action": "return"})).await.0,
+            w.code(&w.worker_a, id, json!({"action": "return"})).await,
             400,
             "a reason is required"
         );
@@ -270,7 +275,7 @@ async fn every_workflow_path_with_scopes_and_hidden_contact() {
         let (_, dept_view) = w.get(&w.dept, id).await;
         assert_eq!(dept_view["co_unit_ids"], json!([w.dept_unit]));
         assert_eq!(
-            w.act(&w.dept, id, json!({"action": "sign"})).await.0,
+            w.code(&w.dept, id, json!({"action": "sign"})).await,
             403,
             "co-handling does not sign"
         );
@@ -286,13 +291,12 @@ async fn every_workflow_path_with_scopes_and_hidden_contact() {
         // Extension: requested, a second request refused while one waits, approved.
         let due_before = signed["due_at"].as_i64().unwrap();
         assert_eq!(
-            w.act(
+            w.code(
                 &w.worker_a,
                 id,
                 json!({"action": "request_extension", "days": 0, "reason": "x"})
             )
-            .await
-            .0,
+            .await,
             400
         );
         w.ok(
@@ -302,25 +306,23 @@ async fn every_workflow_path_with_scopes_and_hidden_contact() {
         )
         .await;
         assert_eq!(
-            w.act(
+            w.code(
                 &w.worker_a,
                 id,
                 json!({"action": "request_extension", "days": 1, "reason": "再等等"})
             )
-            .await
-            .0,
+            .await,
             409
         );
         let (_, detail) = w.get(&w.centre, id).await;
         let ext = detail["extensions"][0]["id"].as_i64().unwrap();
         assert_eq!(
-            w.act(
+            w.code(
                 &w.worker_a,
                 id,
                 json!({"action": "decide_extension", "extension_id": ext, "approve": true})
             )
-            .await
-            .0,
+            .await,
             403
         );
         let extended = w
@@ -337,7 +339,7 @@ async fn every_workflow_path_with_scopes_and_hidden_contact() {
 
         // Handled → verification fails once → handled again → verified → closed.
         assert_eq!(
-            w.act(&w.centre, id, json!({"action": "close"})).await.0,
+            w.code(&w.centre, id, json!({"action": "close"})).await,
             409,
             "close needs verification"
         );
@@ -367,13 +369,12 @@ async fn every_workflow_path_with_scopes_and_hidden_contact() {
         assert_eq!(closed["state"], "closed");
         // Return visit once; reopen sends it back to the same unit.
         assert_eq!(
-            w.act(
+            w.code(
                 &w.centre,
                 id,
                 json!({"action": "return_visit", "satisfaction": "great"})
             )
-            .await
-            .0,
+            .await,
             400
         );
         let v = w
@@ -385,13 +386,12 @@ async fn every_workflow_path_with_scopes_and_hidden_contact() {
             .await;
         assert_eq!(v["satisfaction"], "basic");
         assert_eq!(
-            w.act(
+            w.code(
                 &w.centre,
                 id,
                 json!({"action": "return_visit", "satisfaction": "satisfied"})
             )
-            .await
-            .0,
+            .await,
             409
         );
         let re = w
@@ -443,25 +443,23 @@ async fn every_workflow_path_with_scopes_and_hidden_contact() {
         );
         // Already merged: no second merge; a case never merges into itself.
         assert_eq!(
-            w.act(&w.centre, dup, json!({"action": "merge", "into": id}))
-                .await
-                .0,
+            w.code(&w.centre, dup, json!({"action": "merge", "into": id}))
+                .await,
             409
         );
         let other = w.file(&w.resident, "noise", w.community_a).await["id"]
             .as_i64()
             .unwrap();
         assert_eq!(
-            w.act(&w.centre, other, json!({"action": "merge", "into": other}))
-                .await
-                .0,
+            w.code(&w.centre, other, json!({"action": "merge", "into": other}))
+                .await,
             400
         );
         let junk = w.file(&w.resident, "noise", w.community_b).await["id"]
             .as_i64()
             .unwrap();
         assert_eq!(
-            w.act(&w.centre, junk, json!({"action": "reject"})).await.0,
+            w.code(&w.centre, junk, json!({"action": "reject"})).await,
             400
         );
         let rj = w
