@@ -71,13 +71,15 @@ CREATE TABLE cases_cases (
     closed_at BIGINT,
     updated_at BIGINT NOT NULL
 );
-CREATE INDEX cases_cases_reported ON cases_cases (reported_at);
-CREATE INDEX cases_cases_state_due ON cases_cases (state, due_at);
-CREATE INDEX cases_cases_lead ON cases_cases (lead_unit_id, dispatched_at);
+-- The dashboard's range queries read these indexes alone (covering), so they stay fast at
+-- a million cases; district_path serves the centre's scope filter without a table lookup.
+CREATE INDEX cases_cases_reported ON cases_cases (reported_at, district_path);
+CREATE INDEX cases_cases_state_due ON cases_cases (state, due_at, lead_unit_id, supervision, district_path);
+CREATE INDEX cases_cases_lead ON cases_cases (lead_path);
 CREATE INDEX cases_cases_place ON cases_cases (place_path);
 CREATE INDEX cases_cases_reporter ON cases_cases (reporter_id, reported_at);
-CREATE INDEX cases_cases_dispatched ON cases_cases (dispatched_at);
-CREATE INDEX cases_cases_closed ON cases_cases (closed_at);
+CREATE INDEX cases_cases_dispatched ON cases_cases (dispatched_at, lead_unit_id, state, responded_at, respond_by, satisfaction, district_path);
+CREATE INDEX cases_cases_closed ON cases_cases (closed_at, state, district_path);
 CREATE TABLE cases_co_units (
     case_id BIGINT NOT NULL REFERENCES cases_cases (id),
     unit_id BIGINT NOT NULL,

@@ -60,14 +60,14 @@ pub async fn rates(
     let b = sql.bind(Bind::Int(to));
     sql.push(format!("c.dispatched_at >= {a} AND c.dispatched_at < {b}"));
     sql.push("c.lead_unit_id IS NOT NULL".into());
-    authz::list_filter(actor, &mut sql);
+    authz::stats_filter(actor, &mut sql);
     let q = format!(
-        "SELECT c.lead_unit_id, CAST(COUNT(*) AS BIGINT), \
+        "SELECT +c.lead_unit_id, CAST(COUNT(*) AS BIGINT), \
          CAST(SUM(CASE WHEN c.responded_at IS NOT NULL AND c.responded_at <= c.respond_by THEN 1 ELSE 0 END) AS BIGINT), \
          CAST(SUM(CASE WHEN c.state = 'closed' THEN 1 ELSE 0 END) AS BIGINT), \
          CAST(SUM(CASE WHEN c.satisfaction <> '' THEN 1 ELSE 0 END) AS BIGINT), \
          CAST(SUM(CASE WHEN c.satisfaction IN ('satisfied', 'basic') THEN 1 ELSE 0 END) AS BIGINT) \
-         FROM cases_cases c WHERE {} GROUP BY c.lead_unit_id",
+         FROM cases_cases c WHERE {} GROUP BY 1",
         sql.where_clause()
     );
     let rows = sql.query(&q).fetch_all(&state.db.pool).await?;
@@ -145,6 +145,10 @@ pub struct Dashboard {
     pub period_days: i64,
 }
 
+async fn fetch(state: &AppState, sql: Sql, q: String) -> sqlx::Result<Vec<sqlx::any::AnyRow>> {
+    sql.query(&q).fetch_all(&state.db.pool).await
+}
+
 /// Everything the centre dashboard shows, for the actor's scope.
 pub async fn dashboard(state: &AppState, actor: &GovActor, days: i64) -> sqlx::Result<Dashboard> {
     use sqlx::Row;
@@ -158,43 +162,73 @@ pub async fn dashboard(state: &AppState, actor: &GovActor, days: i64) -> sqlx::R
             debug_assert_eq!(p, format!("${}", i + 1));
         }
         sql.push(extra.to_string());
-        authz::list_filter(actor, &mut sql);
+        authz::stats_filter(actor, &mut sql);
         sql
     };
 
+    // Every query is built first and then all run at once, each on its own connection.
     let sql = scoped("c.reported_at >= $1", vec![today]);
-    let q = format!(
+    let q_today = format!(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM cases_cases c WHERE {}",
         sql.where_clause()
     );
-    let today_reported: i64 = sql.query(&q).fetch_one(&state.db.pool).await?.try_get(0)?;
-
+    let today_q = fetch(state, sql, q_today);
     let sql = scoped(
         "c.state IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified')",
         vec![],
     );
-    let q = format!(
+    let q_open = format!(
         "SELECT c.state, CAST(COUNT(*) AS BIGINT) FROM cases_cases c WHERE {} GROUP BY c.state",
         sql.where_clause()
     );
-    let mut open_by_state: Vec<(String, i64)> = Vec::new();
-    for r in sql.query(&q).fetch_all(&state.db.pool).await? {
-        open_by_state.push((r.try_get(0)?, r.try_get(1)?));
-    }
-
+    let open_q = fetch(state, sql, q_open);
+    // `+c.lead_unit_id` keeps SQLite on the (state, due_at) index instead of walking
+    // every case in lead-unit order to avoid a small sort.
     let sql = scoped(
         "c.state IN ('dispatched', 'in_progress') AND c.due_at < $1",
         vec![now],
     );
-    let q = format!(
-        "SELECT c.lead_unit_id, CAST(COUNT(*) AS BIGINT), \
+    let q_overdue = format!(
+        "SELECT +c.lead_unit_id, CAST(COUNT(*) AS BIGINT), \
          CAST(SUM(CASE WHEN c.supervision = 'yellow' THEN 1 ELSE 0 END) AS BIGINT), \
          CAST(SUM(CASE WHEN c.supervision = 'red' THEN 1 ELSE 0 END) AS BIGINT) \
-         FROM cases_cases c WHERE {} GROUP BY c.lead_unit_id",
+         FROM cases_cases c WHERE {} GROUP BY 1",
         sql.where_clause()
     );
+    let overdue_q = fetch(state, sql, q_overdue);
+    // Daily buckets: whole days since `first`, computed in SQL on the indexed column.
+    let day_query = |col: &str, extra: &str| {
+        let sql = scoped(
+            &format!("c.{col} >= $1 AND c.{col} < $2{extra}"),
+            vec![first, today + DAY_MS],
+        );
+        let q = format!(
+            "SELECT CAST((c.{col} - {first}) / {DAY_MS} AS BIGINT) AS d, CAST(COUNT(*) AS BIGINT) \
+             FROM cases_cases c WHERE {} GROUP BY d",
+            sql.where_clause()
+        );
+        fetch(state, sql, q)
+    };
+    let reported_q = day_query("reported_at", "");
+    let closed_q = day_query("closed_at", " AND c.state = 'closed'");
+    let (today_rows, open_rows, overdue_rows, reported_rows, closed_rows, (rates, total)) = tokio::try_join!(
+        today_q,
+        open_q,
+        overdue_q,
+        reported_q,
+        closed_q,
+        rates(state, actor, first, today + DAY_MS)
+    )?;
+    let today_reported: i64 = match today_rows.first() {
+        Some(r) => r.try_get(0)?,
+        None => 0,
+    };
+    let mut open_by_state: Vec<(String, i64)> = Vec::new();
+    for r in &open_rows {
+        open_by_state.push((r.try_get(0)?, r.try_get(1)?));
+    }
     let mut overdue: Vec<(i64, i64, i64, i64)> = Vec::new();
-    for r in sql.query(&q).fetch_all(&state.db.pool).await? {
+    for r in &overdue_rows {
         overdue.push((
             r.try_get::<Option<i64>, _>(0)?.unwrap_or(0),
             r.try_get(1)?,
@@ -220,7 +254,6 @@ pub async fn dashboard(state: &AppState, actor: &GovActor, days: i64) -> sqlx::R
     });
     let overdue_total = overdue_by_unit.iter().map(|o| o.overdue).sum();
 
-    // Daily buckets: whole days since `first`, computed in SQL on the indexed column.
     let mut trend: Vec<Day> = (0..days)
         .map(|i| Day {
             day: local_date(first + i * DAY_MS).format("%m-%d").to_string(),
@@ -228,22 +261,8 @@ pub async fn dashboard(state: &AppState, actor: &GovActor, days: i64) -> sqlx::R
             closed: 0,
         })
         .collect();
-    for (col, closed) in [("reported_at", false), ("closed_at", true)] {
-        let sql = scoped(
-            &format!("c.{col} >= $1 AND c.{col} < $2"),
-            vec![first, today + DAY_MS],
-        );
-        let extra = if closed {
-            " AND c.state = 'closed'"
-        } else {
-            ""
-        };
-        let q = format!(
-            "SELECT CAST((c.{col} - {first}) / {DAY_MS} AS BIGINT) AS d, CAST(COUNT(*) AS BIGINT) \
-             FROM cases_cases c WHERE {}{extra} GROUP BY d",
-            sql.where_clause()
-        );
-        for r in sql.query(&q).fetch_all(&state.db.pool).await? {
+    for (rows, closed) in [(&reported_rows, false), (&closed_rows, true)] {
+        for r in rows.iter() {
             let (d, n): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
             if let Some(slot) = trend.get_mut(d as usize) {
                 if closed {
@@ -254,7 +273,6 @@ pub async fn dashboard(state: &AppState, actor: &GovActor, days: i64) -> sqlx::R
             }
         }
     }
-    let (rates, total) = rates(state, actor, first, today + DAY_MS).await?;
     Ok(Dashboard {
         today_reported,
         open_by_state,
