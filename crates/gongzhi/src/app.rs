@@ -3,10 +3,8 @@
 use axum::Router;
 use axum::routing::get;
 use platform::AppState;
-use platform::clock::SystemClock;
 use platform::config::Config;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 /// Every module's migrations, in the order their ids sort.
 const MIGRATIONS: &[&[platform::db::Migration]] = &[
@@ -18,7 +16,7 @@ const MIGRATIONS: &[&[platform::db::Migration]] = &[
 /// Opens storage and database and applies migrations.
 pub async fn open(config: Config) -> anyhow::Result<AppState> {
     let exe = std::env::current_exe()?;
-    let state = platform::open(config, Arc::new(SystemClock), exe).await?;
+    let state = platform::open(config, platform::clock::from_env()?, exe).await?;
     let applied = state.db.migrate(MIGRATIONS).await?;
     if applied > 0 {
         tracing::info!(

@@ -26,7 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/gov/memberships", post(grant))
 }
 
-fn json_body<T>(body: Result<Json<T>, JsonRejection>, shape: &str) -> GovResult<T> {
+pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>, shape: &str) -> GovResult<T> {
     body.map(|Json(v)| v).map_err(|e| {
         GovError::invalid(
             "invalid_json",
@@ -120,6 +120,8 @@ pub struct DirQuery {
     pub unit: Option<String>,
     pub q: Option<String>,
     pub brand: Option<String>,
+    /// A current grade: 1A … 5A (or 1 … 5).
+    pub grade: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
 }
@@ -182,7 +184,21 @@ impl DirQuery {
                 )
             }
         };
+        let grade = match nonempty(&self.grade) {
+            None => None,
+            Some(g) => Some(
+                g.trim_end_matches(['A', 'a'])
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|g| (1..=5).contains(g))
+                    .ok_or_else(|| {
+                        bad("grade", "等级筛选须为 1A 到 5A。", "grade must be 1A to 5A")
+                    })?,
+            ),
+        };
         Ok(OrgFilter {
+            grade,
+            today: crate::dates::Day::at(state.now()).to_string(),
             org_type,
             hub_role,
             hub_id,

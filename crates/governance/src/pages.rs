@@ -44,7 +44,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Pages send anonymous readers to the sign-in page (and back afterwards).
-fn sign_in_first(actor: &GovActor, here: &str) -> Option<Response> {
+pub(crate) fn sign_in_first(actor: &GovActor, here: &str) -> Option<Response> {
     actor
         .user
         .is_none()
@@ -64,7 +64,7 @@ fn enc(s: &str) -> String {
     out
 }
 
-fn fmt_int(n: i64) -> String {
+pub(crate) fn fmt_int(n: i64) -> String {
     let s = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -82,7 +82,7 @@ pub struct Opt {
     pub selected: bool,
 }
 
-fn opt(value: impl Into<String>, label: impl Into<String>, current: &str) -> Opt {
+pub(crate) fn opt(value: impl Into<String>, label: impl Into<String>, current: &str) -> Opt {
     let value = value.into();
     Opt {
         selected: value == current,
@@ -117,7 +117,7 @@ struct HomePage {
 }
 
 /// Residents of the outermost visible units (a district's figure already sums its streets).
-fn top_units(units: &[Unit]) -> Vec<&Unit> {
+pub(crate) fn top_units(units: &[Unit]) -> Vec<&Unit> {
     units
         .iter()
         .filter(|u| !u.parent_id.is_some_and(|p| units.iter().any(|x| x.id == p)))
@@ -127,6 +127,10 @@ fn top_units(units: &[Unit]) -> Vec<&Unit> {
 async fn home(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
     if let Some(r) = sign_in_first(&actor, "/gov") {
         return Ok(r);
+    }
+    // Organisation staff without a unit role have one page: their organisation.
+    if actor.grants.is_empty() && !actor.org_links.is_empty() && !actor.is_platform_admin() {
+        return Ok(redirect("/gov/my"));
     }
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     let scope = actor.scope();
@@ -448,7 +452,7 @@ async fn unit(
 // Directory and export
 
 /// Choices for the unit filter and the form: the units in scope, indented by depth.
-fn unit_options(units: &[Unit], current: &str, skip_grids: bool) -> Vec<Opt> {
+pub(crate) fn unit_options(units: &[Unit], current: &str, skip_grids: bool) -> Vec<Opt> {
     let tops = top_units(units);
     let base = tops.iter().map(|u| u.path.depth()).min().unwrap_or(1);
     let mut ordered: Vec<&Unit> = Vec::new();
@@ -486,6 +490,7 @@ struct OrgsPage {
     hubs: Vec<Opt>,
     fields: Vec<Opt>,
     units: Vec<Opt>,
+    grades: Vec<Opt>,
     brand: bool,
     filtered: bool,
     can_export: bool,
@@ -504,6 +509,7 @@ fn query_string(q: &DirQuery) -> String {
         ("unit", &q.unit),
         ("q", &q.q),
         ("brand", &q.brand),
+        ("grade", &q.grade),
     ] {
         if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             parts.push(format!("{k}={}", enc(v)));
@@ -569,8 +575,15 @@ async fn orgs(
     let all_units = model::list_units(&state.db, &scope).await?;
     let mut units = vec![opt("", lang.pick("全部单位", "All units"), &cur(&q.unit))];
     units.extend(unit_options(&all_units, &cur(&q.unit), true));
+    let mut grades = vec![opt("", lang.pick("全部等级", "Any grade"), &cur(&q.grade))];
+    grades.extend(
+        (1..=5)
+            .rev()
+            .map(|g| opt(format!("{g}A"), format!("{g}A"), &cur(&q.grade))),
+    );
     let query = query_string(&q);
     Ok(render(&OrgsPage {
+        grades,
         page: actor.page(lang.pick("社会组织名录", "Organisation directory")),
         rows: list.iter().map(|o| org_row(o, lang)).collect(),
         total,
@@ -709,6 +722,7 @@ struct OrgPage {
     can_edit: bool,
     saved: bool,
     services: Vec<crate::services::pages::ServiceRow>,
+    ov: crate::oversight::pages::OrgOversight,
 }
 
 #[derive(serde::Deserialize)]
@@ -732,10 +746,11 @@ async fn org(
         .await?
         .ok_or(GovError::NotFound)?;
     let mut crumbs = crumbs(&state, &actor, &unit).await?;
+    let unit_link = actor.can(Action::View, &Scope::Unit(&unit.path));
     crumbs.push(Crumb {
         id: unit.id.0,
         name: unit.name.clone(),
-        link: true,
+        link: unit_link,
     });
     let hub_link = match org.hub_id {
         Some(h) => match model::find_org(&state.db, h).await? {
@@ -786,13 +801,14 @@ async fn org(
             .map(|f| model::field_label(f, lang))
             .collect(),
         crumbs,
-        unit_link: true,
+        unit_link,
         hub_link,
         ages,
         members,
         can_edit: actor.can(Action::EditOrg, &Scope::Unit(&org.unit_path)),
         saved: sq.saved.is_some(),
         services: crate::services::pages::org_services(&state.db, org.id, lang).await?,
+        ov: crate::oversight::pages::org_section(&state, &actor, &org).await?,
         org,
     })?)
 }

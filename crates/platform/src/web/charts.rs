@@ -41,8 +41,72 @@ pub fn bars(title: &str, data: &[(String, i64, String)]) -> String {
     out
 }
 
+/// Slice colours for [`donut`], in order.
+const SLICES: [&str; 6] = [
+    "#b4232a", "#e0777c", "#2f6fb3", "#8fb3dc", "#c08a12", "#9aa3ad",
+];
+
+/// A donut of (label, value) with a legend beside it; empty data draws an empty ring.
+pub fn donut(title: &str, data: &[(String, i64)]) -> String {
+    let (cx, cy, r, stroke) = (110.0_f64, 110.0_f64, 80.0_f64, 36.0_f64);
+    let total: i64 = data.iter().map(|d| d.1.max(0)).sum();
+    let circ = 2.0 * std::f64::consts::PI * r;
+    let mut out = format!(
+        r#"<svg class="chart" viewBox="0 0 440 220" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        t = escape(title)
+    );
+    out.push_str(&format!(
+        r##"<circle cx="{cx}" cy="{cy}" r="{r}" fill="none" stroke="#eef0f3" stroke-width="{stroke}"/>"##
+    ));
+    let mut offset = 0.0_f64;
+    for (i, (_, value)) in data.iter().enumerate() {
+        if total == 0 || *value <= 0 {
+            continue;
+        }
+        let len = circ * (*value as f64) / (total as f64);
+        out.push_str(&format!(
+            r##"<circle cx="{cx}" cy="{cy}" r="{r}" fill="none" stroke="{c}" stroke-width="{stroke}" stroke-dasharray="{len:.2} {rest:.2}" stroke-dashoffset="{off:.2}" transform="rotate(-90 {cx} {cy})"/>"##,
+            c = SLICES[i % SLICES.len()],
+            rest = circ - len,
+            off = -offset
+        ));
+        offset += len;
+    }
+    out.push_str(&format!(
+        r##"<text x="{cx}" y="{y}" text-anchor="middle" font-size="22" font-weight="700" fill="#1f2329">{total}</text>"##,
+        y = cy + 8.0
+    ));
+    for (i, (label, value)) in data.iter().enumerate() {
+        let y = 40.0 + 26.0 * i as f64;
+        let pct = if total > 0 { value * 100 / total } else { 0 };
+        out.push_str(&format!(
+            r##"<rect x="240" y="{ry}" width="14" height="14" rx="3" fill="{c}"/><text x="262" y="{ty}" font-size="13" fill="#1f2329">{l} · {value} ({pct}%)</text>"##,
+            ry = y - 11.0,
+            ty = y,
+            c = SLICES[i % SLICES.len()],
+            l = escape(label)
+        ));
+    }
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn donut_slices_and_legend() {
+        let svg = super::donut(
+            "年龄 <x>",
+            &[("甲".into(), 3), ("乙".into(), 1), ("丙".into(), 0)],
+        );
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(!svg.contains("<x>"));
+        // The track plus one ring per non-empty slice.
+        assert_eq!(svg.matches("<circle").count(), 3);
+        assert!(svg.contains("甲 · 3 (75%)"));
+        assert_eq!(super::donut("空", &[]).matches("<circle").count(), 1);
+    }
+
     #[test]
     fn bars_escape_labels_and_scale() {
         let svg = super::bars(
