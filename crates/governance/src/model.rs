@@ -621,7 +621,7 @@ fn words_of(f: &OrgFilter) -> Option<Vec<String>> {
 
 /// How well an organisation matches the query words (segmented by jieba, like the
 /// library's search): every word must occur in its name, address, legal representative,
-/// home unit, hub, credit code or service fields; words in the name weigh most.
+/// home unit, credit code, leading figure or service fields (the hub is a filter); words in the name weigh most.
 /// `None`: no match.
 pub fn search_rank(o: &Org, words: &[String], whole: &str) -> Option<i64> {
     let norm = |t: &str| platform::search::fold(t).to_lowercase();
@@ -630,7 +630,6 @@ pub fn search_rank(o: &Org, words: &[String], whole: &str) -> Option<i64> {
         o.address.clone(),
         o.legal_rep.clone(),
         o.unit_name.clone(),
-        o.hub_name.clone().unwrap_or_default(),
         o.credit_code.clone(),
         o.leading_figure.clone(),
     ];

@@ -3,7 +3,7 @@
 //! byte-identical through the CLI, and scope isolation of the service write routes — on
 //! every backend.
 
-use crate::common::{BIN, Backend, Server, backends, client};
+use crate::common::{BIN, Backend, Server, backends, client, credit_code, send};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -81,48 +81,15 @@ impl Schemas {
     }
 }
 
-async fn send(
-    s: &Server,
-    method: &str,
-    token: Option<&str>,
-    path: &str,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let url = format!("{}{}", s.url, path);
-    let mut r = match method {
-        "GET" => client().get(url),
-        "POST" => client().post(url),
-        "PUT" => client().put(url),
-        other => panic!("method {other}"),
-    };
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        r = r.json(b);
-    }
-    let r = r.send().await.expect("request");
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+/// A valid credit code for these tests.
+fn code(seq: u32) -> String {
+    credit_code("52330199", seq)
 }
 
 async fn created(s: &Server, token: &str, path: &str, body: Value) -> Value {
     let (st, v) = send(s, "POST", Some(token), path, Some(&body)).await;
     assert_eq!(st, 201, "POST {path} {body}: {v}");
     v
-}
-
-/// A valid GB 32100-2015 credit code (check character computed here).
-fn code(seq: u32) -> String {
-    const CS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    let first17 = format!("52330199MJ{seq:07}");
-    let mut w = 1u32;
-    let mut sum = 0u32;
-    for c in first17.bytes() {
-        sum += CS.iter().position(|x| *x == c).unwrap() as u32 * w;
-        w = w * 3 % 31;
-    }
-    format!("{first17}{}", CS[((31 - sum % 31) % 31) as usize] as char)
 }
 
 struct World {

@@ -380,3 +380,53 @@ pub fn cookie_client() -> reqwest::Client {
         .build()
         .expect("client")
 }
+
+/// One JSON request (bearer token optional); the status and the body (`Null` if not JSON).
+pub async fn send(
+    s: &Server,
+    method: &str,
+    token: Option<&str>,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let url = format!("{}{}", s.url, path);
+    let mut r = match method {
+        "GET" => client().get(url),
+        "POST" => client().post(url),
+        "PUT" => client().put(url),
+        "DELETE" => client().delete(url),
+        other => panic!("method {other}"),
+    };
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        r = r.json(b);
+    }
+    let r = r.send().await.expect("request");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// The CSRF token a server-rendered form carries.
+pub fn csrf_from(html: &str) -> String {
+    let i = html
+        .find("name=\"_csrf\" value=\"")
+        .expect("form has a CSRF field")
+        + 20;
+    html[i..i + 64].to_string()
+}
+
+/// A valid GB 32100-2015 credit code from an 8-character prefix and a sequence number,
+/// its check character computed here independently of the server's implementation.
+pub fn credit_code(prefix: &str, seq: u32) -> String {
+    const CS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let first17 = format!("{prefix}MJ{seq:07}");
+    let mut w = 1u32;
+    let mut sum = 0u32;
+    for c in first17.bytes() {
+        sum += CS.iter().position(|x| *x == c).unwrap() as u32 * w;
+        w = w * 3 % 31;
+    }
+    format!("{first17}{}", CS[((31 - sum % 31) % 31) as usize] as char)
+}
