@@ -256,9 +256,22 @@ async fn page(
     let mut units = vec![opt("", t("权限范围内全部", "Everything in my scope"), "")];
     units.extend(unit_options(&all_units, &current, true));
     let mut charts = Vec::new();
-    // Density per unit (tenths, so bars compare one-decimal figures).
-    let density: Vec<(String, i64, String)> = s
+    // Units with people or organisations (departments have no residents of their own).
+    let shown_rows: Vec<&UnitRow> = s
         .rows
+        .iter()
+        .filter(|r| r.residents > 0 || r.orgs > 0 || r.overdue_reports > 0)
+        .collect();
+    let many = shown_rows.len() > 8;
+    let bar_chart = |title: &str, data: &[(String, i64, String)]| {
+        if many {
+            charts::hbars(title, data)
+        } else {
+            charts::bars(title, data)
+        }
+    };
+    // Density per unit (tenths, so bars compare one-decimal figures).
+    let density: Vec<(String, i64, String)> = shown_rows
         .iter()
         .map(|r| {
             let v = if r.residents > 0 {
@@ -275,7 +288,7 @@ async fn page(
             "每万人社会组织数（按单位）",
             "Organisations per 10,000 residents, by unit",
         ),
-        svg: charts::bars(
+        svg: bar_chart(
             &t("每万人社会组织数", "Organisations per 10,000 residents"),
             &density,
         ),
@@ -336,7 +349,7 @@ async fn page(
     charts.push(Chart {
         id: "fields",
         title: t("服务领域覆盖", "Service fields covered"),
-        svg: charts::bars(
+        svg: charts::hbars(
             &t("各服务领域的社会组织数", "Organisations per service field"),
             &field_bars,
         ),
@@ -394,8 +407,7 @@ async fn page(
             "A grade stands five years from its assessment; lapsed grades are counted apart.",
         ),
     });
-    let overdue: Vec<(String, i64, String)> = s
-        .rows
+    let overdue: Vec<(String, i64, String)> = shown_rows
         .iter()
         .map(|r| {
             (
@@ -408,7 +420,7 @@ async fn page(
     charts.push(Chart {
         id: "overdue",
         title: t("逾期未报年报（按单位）", "Overdue annual reports, by unit"),
-        svg: charts::bars(&t("逾期未报年报", "Overdue annual reports"), &overdue),
+        svg: bar_chart(&t("逾期未报年报", "Overdue annual reports"), &overdue),
         head: vec![t("单位", "Unit"), t("逾期年报", "Overdue reports")],
         rows: overdue
             .iter()

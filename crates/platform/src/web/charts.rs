@@ -41,6 +41,33 @@ pub fn bars(title: &str, data: &[(String, i64, String)]) -> String {
     out
 }
 
+/// Horizontal bars of (label, value, value shown): for many categories or long labels.
+pub fn hbars(title: &str, data: &[(String, i64, String)]) -> String {
+    let (w, row, label_w, pad) = (640.0_f64, 26.0_f64, 150.0_f64, 8.0_f64);
+    let h = (data.len().max(1) as f64) * row + 2.0 * pad;
+    let max = data.iter().map(|d| d.1).max().unwrap_or(0).max(1) as f64;
+    let span = w - label_w - 60.0;
+    let mut out = format!(
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        t = escape(title)
+    );
+    for (i, (label, value, shown)) in data.iter().enumerate() {
+        let y = pad + row * i as f64;
+        let bw = (*value as f64 / max) * span;
+        out.push_str(&format!(
+            r##"<text x="{lx}" y="{ty:.1}" text-anchor="end" font-size="13" fill="#4e5969">{l}</text><rect x="{label_w}" y="{ry:.1}" width="{bw:.1}" height="16" rx="3" fill="#b4232a"/><text x="{vx:.1}" y="{ty:.1}" font-size="12" fill="#1f2329">{v}</text>"##,
+            lx = label_w - 8.0,
+            ty = y + 17.0,
+            ry = y + 4.0,
+            vx = label_w + bw + 6.0,
+            l = escape(label),
+            v = escape(shown)
+        ));
+    }
+    out.push_str("</svg>");
+    out
+}
+
 /// Slice colours for [`donut`], in order.
 const SLICES: [&str; 6] = [
     "#b4232a", "#e0777c", "#2f6fb3", "#8fb3dc", "#c08a12", "#9aa3ad",
@@ -93,6 +120,19 @@ pub fn donut(title: &str, data: &[(String, i64)]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hbars_one_row_per_item() {
+        let svg = super::hbars(
+            "领域 <x>",
+            &[
+                ("养老".into(), 3, "3".into()),
+                ("助残".into(), 0, "0".into()),
+            ],
+        );
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>") && !svg.contains("<x>"));
+        assert_eq!(svg.matches("<rect").count(), 2);
+    }
+
     #[test]
     fn donut_slices_and_legend() {
         let svg = super::donut(
