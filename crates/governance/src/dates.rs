@@ -63,6 +63,17 @@ impl Day {
         Day { y, m, d }
     }
 
+    /// Midnight starting this day in UTC+8, as Unix milliseconds.
+    pub fn start_ms(self) -> i64 {
+        let y = if self.m <= 2 { self.y - 1 } else { self.y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (self.m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + self.d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        (era * 146_097 + doe - 719_468) * DAY_MS - ZONE_MS
+    }
+
     pub fn year(self) -> i64 {
         self.y
     }
@@ -124,6 +135,9 @@ mod tests {
         assert_eq!(Day::at(1_782_835_200_000).to_string(), "2026-07-01");
         assert_eq!(Day::at(1_782_835_199_999).to_string(), "2026-06-30");
         assert_eq!(Day::at(0).to_string(), "1970-01-01");
+        let d = Day::parse("2026-07-01").unwrap();
+        assert_eq!(d.start_ms(), 1_782_835_200_000);
+        assert_eq!(Day::at(d.start_ms()), d);
     }
 
     #[test]

@@ -54,7 +54,10 @@ pub async fn seed(tx: &mut Tx, now: i64, plan: &Plan, org_ids: &[i64]) -> anyhow
                 (true, 89..=92) => "returned",
                 (true, _) => continue,
             };
-            let submitted_at = now - rng.range(30, 200) * 86_400_000;
+            // Sent in the spring after the year, reviewed a week later (never after today).
+            let spring = Day::parse(&format!("{}-03-01", year + 1)).expect("a valid demo date");
+            let submitted_at =
+                (spring.start_ms() + rng.range(0, 110) * 86_400_000).min(now - 86_400_000 * 8);
             let note = match status {
                 "returned" => "收支数据与活动记录不一致，请核对后补充说明并重新报送。",
                 "accepted" => "材料齐全，审核通过。",
