@@ -19,7 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/gov/me", get(me))
         .route("/api/v1/gov/units", get(list_units).post(create_unit))
-        .route("/api/v1/gov/units/{id}", get(show_unit))
+        .route("/api/v1/gov/units/{id}", get(show_unit).put(update_unit))
         .route("/api/v1/gov/orgs", get(list_orgs).post(create_org))
         .route("/api/v1/gov/orgs/{id}", get(show_org).put(update_org))
         .route("/api/v1/gov/hub", get(hub))
@@ -107,6 +107,22 @@ async fn create_unit(
         Json(unit_json(&unit, None)),
     )
         .into_response())
+}
+
+async fn update_unit(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+    body: Result<Json<service::UnitEdit>, JsonRejection>,
+) -> GovResult<Json<Value>> {
+    let id = UnitId(parse_id(&id)?);
+    service::load_unit(&state, &actor, id, Action::EditUnit).await?;
+    let edit = json_body(
+        body,
+        "parent_id (to move), name, code, households, residents, party_*, sort",
+    )?;
+    let unit = service::update_unit(&state, &actor, id, &edit).await?;
+    Ok(Json(unit_json(&unit, None)))
 }
 
 /// Directory filters as they arrive in a query string (empty values mean "any").

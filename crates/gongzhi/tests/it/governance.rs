@@ -1704,3 +1704,119 @@ async fn org_staff_edit_their_profile_only() {
         assert!(actions.iter().any(|a| a == "governance.org_staff.link"));
     }
 }
+
+/// Units are edited and moved by their administrators; a move rewrites the subtree's paths,
+/// so scopes follow: the organisations of a moved community leave the old street's scope.
+#[tokio::test]
+async fn units_are_edited_and_moved_with_their_subtree() {
+    for backend in backends().await {
+        let w = world(backend).await;
+        let s = &w.s;
+        let path = format!("/api/v1/gov/units/{}", w.ca);
+        // Data: the community's administrator may; its worker may not.
+        let edit = json!({ "residents": 7200, "party_secretary": "周书记" });
+        assert_eq!(
+            send(s, "PUT", Some(&w.worker_a), &path, Some(&edit))
+                .await
+                .0,
+            403
+        );
+        let (st, v) = send(s, "PUT", Some(&w.uadmin_a), &path, Some(&edit)).await;
+        assert_eq!(
+            (st, v["residents"].as_i64(), v["party_secretary"].as_str()),
+            (200, Some(7200), Some("周书记")),
+            "{v}"
+        );
+        assert_eq!(v["name"], "TCA单位", "absent fields keep their value");
+        // A move needs the right over the new parent, and keeps the tiers and the district.
+        let (_, units) = send(s, "GET", Some(&w.admin), "/api/v1/gov/units", None).await;
+        let id_of = |code: &str| {
+            units["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|u| u["code"] == code)
+                .unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        };
+        let (sb, ca2) = (id_of("TSB"), id_of("TCA2"));
+        assert_eq!(
+            send(
+                s,
+                "PUT",
+                Some(&w.uadmin_a),
+                &path,
+                Some(&json!({ "parent_id": sb }))
+            )
+            .await
+            .0,
+            400,
+            "B's street reads as unknown"
+        );
+        assert_eq!(
+            send(
+                s,
+                "PUT",
+                Some(&w.admin),
+                &path,
+                Some(&json!({ "parent_id": ca2 }))
+            )
+            .await
+            .0,
+            400,
+            "a community under a community"
+        );
+        assert_eq!(
+            send(
+                s,
+                "PUT",
+                Some(&w.admin),
+                &path,
+                Some(&json!({ "code": "TCB" }))
+            )
+            .await
+            .0,
+            409
+        );
+        assert_eq!(org_ids(&w, &w.street_a, "").await, {
+            let mut v = vec![w.ma, w.ma2];
+            v.sort();
+            v
+        });
+        let (st, v) = send(
+            s,
+            "PUT",
+            Some(&w.admin),
+            &path,
+            Some(&json!({ "parent_id": sb })),
+        )
+        .await;
+        assert_eq!(st, 200, "{backend:?} {v}");
+        assert_eq!(v["path"], format!("/{}/{sb}/{}/", w.d, w.ca));
+        // The grid below moved too; street A no longer sees community A's organisation, street B's scope has it.
+        let (_, grid) = send(
+            s,
+            "GET",
+            Some(&w.admin),
+            &format!("/api/v1/gov/units/{}", id_of("TGA")),
+            None,
+        )
+        .await;
+        assert_eq!(
+            grid["path"],
+            format!("/{}/{sb}/{}/{}/", w.d, w.ca, id_of("TGA"))
+        );
+        assert_eq!(org_ids(&w, &w.street_a, "").await, vec![w.ma2]);
+        assert_eq!(
+            org_ids(&w, &w.worker_a, "").await,
+            vec![w.ma],
+            "grants on the community itself still hold"
+        );
+        let actions = audit_actions(s).await;
+        assert!(
+            actions.iter().any(|a| a == "governance.unit.move")
+                && actions.iter().any(|a| a == "governance.unit.update")
+        );
+    }
+}

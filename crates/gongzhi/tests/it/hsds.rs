@@ -990,3 +990,125 @@ async fn export_import_export_is_byte_identical() {
         let _ = (w.ma, w.mb, w.cb);
     }
 }
+
+/// Re-importing a changed data set: a service missing from it (of an organisation it lists)
+/// is withdrawn and loses its locations; a data set that would break the 1+5+X rules is
+/// refused as a whole.
+#[tokio::test]
+async fn import_withdraws_missing_services_and_keeps_1_5_x() {
+    for backend in backends().await {
+        let w = world(backend).await;
+        let out = tempfile::tempdir().unwrap();
+        let dir = out.path().join("set");
+        w.s.run_cli(&["hsds", "export", dir.to_str().unwrap()], None);
+        let read = |name: &str| -> Vec<Value> {
+            serde_json::from_str(
+                &std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap(),
+            )
+            .unwrap()
+        };
+        let write = |name: &str, v: &Vec<Value>| {
+            std::fs::write(
+                dir.join(format!("{name}.json")),
+                serde_json::to_string(v).unwrap(),
+            )
+            .unwrap()
+        };
+        // Drop 甲社区长者助餐 and its locations from the set.
+        let services = read("services");
+        let gone = services
+            .iter()
+            .find(|s| s["name"] == "甲社区长者助餐")
+            .unwrap()["id"]
+            .clone();
+        write(
+            "services",
+            &services
+                .iter()
+                .filter(|s| s["id"] != gone)
+                .cloned()
+                .collect(),
+        );
+        let links = read("service_at_locations");
+        write(
+            "service_at_locations",
+            &links
+                .iter()
+                .filter(|l| l["service_id"] != gone)
+                .cloned()
+                .collect(),
+        );
+        let text =
+            w.s.run_cli(&["hsds", "import", dir.to_str().unwrap()], None);
+        assert!(text.contains("withdrawn services: 1"), "{backend:?} {text}");
+        let (_, v) = send(
+            &w.s,
+            "GET",
+            Some(&w.admin),
+            &format!("/api/v1/gov/services/{}", w.s_a),
+            None,
+        )
+        .await;
+        assert_eq!(v["status"], "inactive", "{v}");
+        let (_, v) = send(
+            &w.s,
+            "GET",
+            None,
+            "/hsds/service_at_locations?per_page=50",
+            None,
+        )
+        .await;
+        assert!(!v.to_string().contains(gone.as_str().unwrap()), "{v}");
+        // The other services are untouched.
+        let (_, v) = send(
+            &w.s,
+            "GET",
+            Some(&w.admin),
+            &format!("/api/v1/gov/services/{}", w.s_b),
+            None,
+        )
+        .await;
+        assert_eq!(v["status"], "active");
+
+        // Making the hub a second federation, or a member's parent a member, is refused.
+        let orgs = read("organizations");
+        let with_role = |name: &str, role: &str| -> Vec<Value> {
+            orgs.iter()
+                .cloned()
+                .map(|mut o| {
+                    if o["name"] == name {
+                        for a in o["attributes"].as_array_mut().unwrap() {
+                            if a["link_type"] == "hub_role" {
+                                a["value"] = json!(role);
+                            }
+                        }
+                    }
+                    o
+                })
+                .collect()
+        };
+        for (name, role, why) in [
+            (
+                "测试区养老服务协会",
+                "federation",
+                "already has its federation",
+            ),
+            ("测试区养老服务协会", "member", "must be attached to a hub"),
+        ] {
+            write("organizations", &with_role(name, role));
+            let o = cli(&w.s, &["hsds", "import", dir.to_str().unwrap()]);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                !o.status.success() && err.contains("1+5+X") && err.contains(why),
+                "{backend:?} {err}"
+            );
+        }
+        let (_, v) = send(&w.s, "GET", Some(&w.admin), "/api/v1/gov/hub", None).await;
+        assert_eq!(
+            v["hubs"].as_array().unwrap().len(),
+            1,
+            "nothing of a refused import is kept: {v}"
+        );
+        let _ = (w.ma, w.mb, w.cb, w.point_a, w.point_b, w.s_inactive);
+    }
+}
