@@ -244,6 +244,45 @@ impl Sql {
         }
     }
 
+    /// "The unit column's path lies in `unit`'s subtree."
+    pub fn within(&mut self, path_col: &str, unit: &UnitPath) {
+        let p = self.bind(Bind::Text(unit.as_str().into()));
+        self.push(format!("{path_col} LIKE {p} || '%'"));
+    }
+
+    /// A substring match on `col`; LIKE wildcards typed by the user are matched literally.
+    pub fn contains(&mut self, col: &str, raw: &str) {
+        let escaped = raw
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let p = self.bind(Bind::Text(format!("%{escaped}%")));
+        self.push(format!("{col} LIKE {p} ESCAPE '\\'"));
+    }
+
+    /// `COUNT(*)` of `from` under these clauses.
+    pub async fn count(&self, db: &Db, from: &str) -> sqlx::Result<i64> {
+        let text = format!("SELECT COUNT(*) FROM {from} WHERE {}", self.where_clause());
+        self.query(&text).fetch_one(&db.pool).await?.try_get(0)
+    }
+
+    /// `columns` of `from` under these clauses, in `order`, one page.
+    pub async fn page(
+        &self,
+        db: &Db,
+        columns: &str,
+        from: &str,
+        order: &str,
+        limit: i64,
+        offset: i64,
+    ) -> sqlx::Result<Vec<sqlx::any::AnyRow>> {
+        let text = format!(
+            "SELECT {columns} FROM {from} WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+            self.where_clause()
+        );
+        self.query(&text).fetch_all(&db.pool).await
+    }
+
     pub fn query<'q>(
         &self,
         sql: &'q str,
@@ -590,8 +629,7 @@ fn org_where(scope: &ScopeFilter, f: &OrgFilter) -> Sql {
         ));
     }
     if let Some(unit) = &f.unit {
-        let p = sql.bind(Bind::Text(unit.as_str().into()));
-        sql.push(format!("u.path LIKE {p} || '%'"));
+        sql.within("u.path", unit);
     }
     if f.brand {
         sql.push("o.brand = 1".into());
@@ -678,13 +716,7 @@ pub async fn count_orgs(db: &Db, scope: &ScopeFilter, f: &OrgFilter) -> sqlx::Re
     if let Some(words) = words_of(f) {
         return Ok(search_orgs(db, scope, f, &words).await?.len() as i64);
     }
-    let sql = org_where(scope, f);
-    let text = format!(
-        "SELECT COUNT(*) FROM {ORG_FROM} WHERE {}",
-        sql.where_clause()
-    );
-    let row = sql.query(&text).fetch_one(&db.pool).await?;
-    row.try_get(0)
+    org_where(scope, f).count(db, ORG_FROM).await
 }
 
 /// One page of the directory, federation and hubs first, then by name.
@@ -714,14 +746,16 @@ async fn list_orgs_sql(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Org>> {
-    let sql = org_where(scope, f);
-    let text = format!(
-        "SELECT {ORG_COLUMNS} FROM {ORG_FROM} WHERE {} \
-         ORDER BY CASE o.hub_role WHEN 'federation' THEN 0 WHEN 'hub' THEN 1 ELSE 2 END, o.name, o.id \
-         LIMIT {limit} OFFSET {offset}",
-        sql.where_clause()
-    );
-    let rows = sql.query(&text).fetch_all(&db.pool).await?;
+    let rows = org_where(scope, f)
+        .page(
+            db,
+            ORG_COLUMNS,
+            ORG_FROM,
+            "CASE o.hub_role WHEN 'federation' THEN 0 WHEN 'hub' THEN 1 ELSE 2 END, o.name, o.id",
+            limit,
+            offset,
+        )
+        .await?;
     let mut orgs: Vec<Org> = rows.iter().map(org_from_row).collect::<sqlx::Result<_>>()?;
     attach_fields(db, &mut orgs).await?;
     Ok(orgs)

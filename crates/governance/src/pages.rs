@@ -10,7 +10,7 @@ use crate::model::{
 use crate::service::{self, OrgInput};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
@@ -1033,7 +1033,7 @@ async fn form_page(
             "/gov/orgs".to_string(),
         ),
     };
-    let mut resp = render(&FormPage {
+    let resp = render(&FormPage {
         page: actor.page(heading.clone()),
         heading,
         action,
@@ -1048,17 +1048,11 @@ async fn form_page(
         fields,
         roles_locked,
     })?;
-    if let Some(e) = error {
-        *resp.status_mut() = if e.code.ends_with("_taken")
-            || e.code == "federation_exists"
-            || e.code == "hub_has_members"
-        {
-            StatusCode::CONFLICT
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-    }
-    Ok(resp)
+    Ok(crate::forms::with_error_status(
+        resp,
+        error,
+        error.is_some_and(crate::forms::is_conflict),
+    ))
 }
 
 async fn new_form(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
@@ -1087,15 +1081,9 @@ async fn create_form(
         service::create_org(&state, &actor, &draft).await
     }
     .await;
-    match result {
+    match crate::forms::saved(result)? {
         Ok(id) => Ok(redirect(&format!("/gov/orgs/{id}?saved=1"))),
-        Err(e) => match e.as_input() {
-            Some(inv) => {
-                let inv = inv.clone();
-                form_page(&state, &actor, None, v, Some(&inv)).await
-            }
-            None => Err(e),
-        },
+        Err(inv) => form_page(&state, &actor, None, v, Some(&inv)).await,
     }
 }
 
@@ -1128,15 +1116,9 @@ async fn update_form(
         service::update_org(&state, &actor, org.id, &draft).await
     }
     .await;
-    match result {
+    match crate::forms::saved(result)? {
         Ok(()) => Ok(redirect(&format!("/gov/orgs/{}?saved=1", org.id))),
-        Err(e) => match e.as_input() {
-            Some(inv) => {
-                let inv = inv.clone();
-                form_page(&state, &actor, Some(&org), v, Some(&inv)).await
-            }
-            None => Err(e),
-        },
+        Err(inv) => form_page(&state, &actor, Some(&org), v, Some(&inv)).await,
     }
 }
 

@@ -123,6 +123,48 @@ pub(crate) fn count(field: &'static str, v: i64, zh: &str, en: &str) -> GovResul
     Ok(v)
 }
 
+/// A unit's own data (new or changed), as typed and then as checked.
+struct UnitFields {
+    name: String,
+    code: String,
+    party_org_name: String,
+    party_secretary: String,
+    households: i64,
+    residents: i64,
+    party_members: i64,
+}
+
+fn unit_fields(raw: UnitFields) -> GovResult<UnitFields> {
+    Ok(UnitFields {
+        name: text("name", &raw.name, 1, 100, "名称", "the name")?,
+        code: text("code", &raw.code, 1, 40, "单位代码", "the code")?,
+        party_org_name: text(
+            "party_org_name",
+            &raw.party_org_name,
+            0,
+            100,
+            "党组织名称",
+            "the party organisation's name",
+        )?,
+        party_secretary: text(
+            "party_secretary",
+            &raw.party_secretary,
+            0,
+            50,
+            "党组织书记",
+            "the party secretary",
+        )?,
+        households: count("households", raw.households, "户数", "households")?,
+        residents: count("residents", raw.residents, "人口", "residents")?,
+        party_members: count(
+            "party_members",
+            raw.party_members,
+            "党员人数",
+            "party members",
+        )?,
+    })
+}
+
 /// Inserts a unit below its parent (checked: the four tiers) and sets its path.
 pub async fn insert_unit(tx: &mut Tx, now: i64, input: &UnitInput) -> GovResult<Unit> {
     let kind = UnitKind::parse(&input.kind).ok_or_else(|| {
@@ -133,32 +175,23 @@ pub async fn insert_unit(tx: &mut Tx, now: i64, input: &UnitInput) -> GovResult<
             "kind must be district, street, community, grid or department",
         )
     })?;
-    let name = text("name", &input.name, 1, 100, "名称", "the name")?;
-    let code = text("code", &input.code, 1, 40, "单位代码", "the code")?;
-    let party_org_name = text(
-        "party_org_name",
-        &input.party_org_name,
-        0,
-        100,
-        "党组织名称",
-        "the party organisation's name",
-    )?;
-    let party_secretary = text(
-        "party_secretary",
-        &input.party_secretary,
-        0,
-        50,
-        "党组织书记",
-        "the party secretary",
-    )?;
-    let households = count("households", input.households, "户数", "households")?;
-    let residents = count("residents", input.residents, "人口", "residents")?;
-    let party_members = count(
-        "party_members",
-        input.party_members,
-        "党员人数",
-        "party members",
-    )?;
+    let UnitFields {
+        name,
+        code,
+        party_org_name,
+        party_secretary,
+        households,
+        residents,
+        party_members,
+    } = unit_fields(UnitFields {
+        name: input.name.clone(),
+        code: input.code.clone(),
+        party_org_name: input.party_org_name.clone(),
+        party_secretary: input.party_secretary.clone(),
+        households: input.households,
+        residents: input.residents,
+        party_members: input.party_members,
+    })?;
     let parent: Option<(i64, String, String)> = match input.parent_id {
         Some(pid) => Some(
             sqlx::query_as("SELECT id, path, kind FROM governance_units WHERE id = $1")
@@ -325,60 +358,24 @@ pub async fn update_unit(
     edit: &UnitEdit,
 ) -> GovResult<Unit> {
     let unit = load_unit(state, actor, id, Action::EditUnit).await?;
-    let name = text(
-        "name",
-        edit.name.as_deref().unwrap_or(&unit.name),
-        1,
-        100,
-        "名称",
-        "the name",
-    )?;
-    let code = text(
-        "code",
-        edit.code.as_deref().unwrap_or(&unit.code),
-        1,
-        40,
-        "单位代码",
-        "the code",
-    )?;
-    let party_org_name = text(
-        "party_org_name",
-        edit.party_org_name
-            .as_deref()
-            .unwrap_or(&unit.party_org_name),
-        0,
-        100,
-        "党组织名称",
-        "the party organisation's name",
-    )?;
-    let party_secretary = text(
-        "party_secretary",
-        edit.party_secretary
-            .as_deref()
-            .unwrap_or(&unit.party_secretary),
-        0,
-        50,
-        "党组织书记",
-        "the party secretary",
-    )?;
-    let households = count(
-        "households",
-        edit.households.unwrap_or(unit.households),
-        "户数",
-        "households",
-    )?;
-    let residents = count(
-        "residents",
-        edit.residents.unwrap_or(unit.residents),
-        "人口",
-        "residents",
-    )?;
-    let party_members = count(
-        "party_members",
-        edit.party_members.unwrap_or(unit.party_members),
-        "党员人数",
-        "party members",
-    )?;
+    let or = |v: &Option<String>, old: &str| v.clone().unwrap_or_else(|| old.to_string());
+    let UnitFields {
+        name,
+        code,
+        party_org_name,
+        party_secretary,
+        households,
+        residents,
+        party_members,
+    } = unit_fields(UnitFields {
+        name: or(&edit.name, &unit.name),
+        code: or(&edit.code, &unit.code),
+        party_org_name: or(&edit.party_org_name, &unit.party_org_name),
+        party_secretary: or(&edit.party_secretary, &unit.party_secretary),
+        households: edit.households.unwrap_or(unit.households),
+        residents: edit.residents.unwrap_or(unit.residents),
+        party_members: edit.party_members.unwrap_or(unit.party_members),
+    })?;
     let unknown_parent = || {
         GovError::invalid(
             "unknown_parent",

@@ -2,7 +2,8 @@
 //! validation, and every governance route walked with every role — on every backend.
 
 use crate::common::{
-    PASSWORD, Server, backends, client, cookie_client, credit_code, csrf_from, send,
+    PASSWORD, Server, backends, client, cookie_client, credit_code, csrf_from, page_text, send,
+    status,
 };
 use serde_json::{Value, json};
 
@@ -232,29 +233,27 @@ async fn scope_isolation() {
             "B's name is not found"
         );
         assert_eq!(org_ids(&w, a, &format!("?hub={}", w.hub)).await, vec![w.ma]);
-        assert_eq!(send(s, "GET", Some(a), &b, None).await.0, 404);
+        assert_eq!(status(s, "GET", Some(a), &b, None).await, 404);
         assert_eq!(
-            send(
+            status(
                 s,
                 "GET",
                 Some(a),
                 &format!("/api/v1/gov/units/{}", w.cb),
                 None
             )
-            .await
-            .0,
+            .await,
             404
         );
         assert_eq!(
-            send(
+            status(
                 s,
                 "GET",
                 Some(a),
                 &format!("/api/v1/gov/orgs?unit={}", w.cb),
                 None
             )
-            .await
-            .0,
+            .await,
             404
         );
         assert_eq!(
@@ -267,7 +266,7 @@ async fn scope_isolation() {
         );
         let body = org_body("乙社区书画社（改）", &code(5), w.cb, "member", Some(w.hub));
         assert_eq!(
-            send(s, "PUT", Some(a), &b, Some(&body)).await.0,
+            status(s, "PUT", Some(a), &b, Some(&body)).await,
             404,
             "cannot change B"
         );
@@ -309,15 +308,7 @@ async fn scope_isolation() {
             "{text}"
         );
         assert_eq!(csv(&w, a, &format!("?unit={}", w.cb)).await.0, 404);
-        let html = client()
-            .get(format!("{}/gov/units", s.url))
-            .bearer_auth(a)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = page_text(s, a, "/gov/units").await;
         assert!(
             html.contains("TCA单位") && !html.contains("TCB单位") && !html.contains("TSB单位"),
             "tree shows only A"
@@ -336,15 +327,14 @@ async fn scope_isolation() {
         );
         // The federation's own record is above the community: named, not readable.
         assert_eq!(
-            send(
+            status(
                 s,
                 "GET",
                 Some(a),
                 &format!("/api/v1/gov/orgs/{}", w.fed),
                 None
             )
-            .await
-            .0,
+            .await,
             404
         );
 
@@ -364,18 +354,17 @@ async fn scope_isolation() {
         // A street sees its communities, not the other street's.
         assert_eq!(org_ids(&w, &w.street_a, "").await, vec![w.ma, w.ma2]);
         assert_eq!(
-            send(
+            status(
                 s,
                 "GET",
                 Some(&w.street_a),
                 &format!("/api/v1/gov/units/{}", w.ca),
                 None
             )
-            .await
-            .0,
+            .await,
             200
         );
-        assert_eq!(send(s, "GET", Some(&w.street_a), &b, None).await.0, 404);
+        assert_eq!(status(s, "GET", Some(&w.street_a), &b, None).await, 404);
 
         // The district sees all (read-only for a viewer: no export, no edit).
         assert_eq!(
@@ -384,7 +373,7 @@ async fn scope_isolation() {
         );
         assert_eq!(csv(&w, &w.district_v, "").await.0, 403);
         assert_eq!(
-            send(s, "PUT", Some(&w.district_v), &b, Some(&body)).await.0,
+            status(s, "PUT", Some(&w.district_v), &b, Some(&body)).await,
             403
         );
         let (_, u) = send(
@@ -834,7 +823,7 @@ async fn every_route_with_every_role() {
             let put = |id: i64, body: &Value| {
                 let body = body.clone();
                 async move {
-                    send(
+                    status(
                         s,
                         "PUT",
                         *token,
@@ -842,7 +831,6 @@ async fn every_route_with_every_role() {
                         Some(&body),
                     )
                     .await
-                    .0
                 }
             };
             assert_eq!(put(ma, &put_a).await, a, "{backend:?} PUT A's org as {who}");
@@ -855,25 +843,19 @@ async fn every_route_with_every_role() {
                 Some(w.hub),
             );
             assert_eq!(
-                send(s, "POST", *token, "/api/v1/gov/orgs", Some(&body))
-                    .await
-                    .0,
+                status(s, "POST", *token, "/api/v1/gov/orgs", Some(&body)).await,
                 create,
                 "{backend:?} POST org as {who}"
             );
             let grid = json!({ "parent_id": ca, "kind": "grid", "name": "新网格", "code": format!("NG{i}") });
             assert_eq!(
-                send(s, "POST", *token, "/api/v1/gov/units", Some(&grid))
-                    .await
-                    .0,
+                status(s, "POST", *token, "/api/v1/gov/units", Some(&grid)).await,
                 unit,
                 "{backend:?} POST unit as {who}"
             );
             let g = json!({ "username": "nobody", "unit_id": ca, "role": "viewer" });
             assert_eq!(
-                send(s, "POST", *token, "/api/v1/gov/memberships", Some(&g))
-                    .await
-                    .0,
+                status(s, "POST", *token, "/api/v1/gov/memberships", Some(&g)).await,
                 grant,
                 "{backend:?} POST membership as {who}"
             );
@@ -953,12 +935,30 @@ async fn every_route_with_every_role() {
         {
             let profile = json!({ "volunteers": 20 + i as i64 });
             let got = [
-                send(s, "PUT", *token, &format!("/api/v1/gov/orgs/{ma}/profile"), Some(&profile)).await.0,
-                send(s, "PUT", *token, &format!("/api/v1/gov/orgs/{mb}/profile"), Some(&profile)).await.0,
+                status(
+                    s,
+                    "PUT",
+                    *token,
+                    &format!("/api/v1/gov/orgs/{ma}/profile"),
+                    Some(&profile),
+                ).await,
+                status(
+                    s,
+                    "PUT",
+                    *token,
+                    &format!("/api/v1/gov/orgs/{mb}/profile"),
+                    Some(&profile),
+                ).await,
                 {
                     // Each allowed submitter resubmits the 2025 report after it was returned.
                     let body = json!({ "year": 2025, "activities": format!("第{i}次报送的年度活动情况说明。") });
-                    let st = send(s, "POST", *token, &format!("/api/v1/gov/orgs/{ma}/reports"), Some(&body)).await.0;
+                    let st = status(
+                        s,
+                        "POST",
+                        *token,
+                        &format!("/api/v1/gov/orgs/{ma}/reports"),
+                        Some(&body),
+                    ).await;
                     if st == 201 {
                         let id = report_of(2025).await;
                         let (rst, rv) = send(s, "POST", Some(&w.admin), &format!("/api/v1/gov/reports/{id}/review"),
@@ -969,17 +969,43 @@ async fn every_route_with_every_role() {
                 },
                 {
                     let id = report_of(2018 + i as i64).await;
-                    let id = if i as i64 + 2018 == 2019 { report_of(2020).await } else { id };
-                    send(s, "POST", *token, &format!("/api/v1/gov/reports/{id}/review"),
-                        Some(&json!({ "decision": "accept", "note": "" }))).await.0
+                    let id = if i as i64 + 2018 == 2019 {
+                        report_of(2020).await
+                    } else {
+                        id
+                    };
+                    status(
+                        s,
+                        "POST",
+                        *token,
+                        &format!("/api/v1/gov/reports/{id}/review"),
+                        Some(&json!({ "decision": "accept", "note": "" })),
+                    ).await
                 },
-                send(s, "POST", *token, &format!("/api/v1/gov/orgs/{ma}/assessments"),
-                    Some(&json!({ "assessed_on": "2024-05-01", "score_basic": 80, "score_governance": 250,
-                                  "score_performance": 380, "score_reputation": 120 }))).await.0,
-                send(s, "PUT", *token, "/api/v1/gov/grade-cutoffs",
-                    Some(&json!({ "min_scores": [500, 600, 700, 800, 900] }))).await.0,
-                send(s, "POST", *token, &format!("/api/v1/gov/orgs/{ma}/staff"),
-                    Some(&json!({ "username": "spare" }))).await.0,
+                status(
+                    s,
+                    "POST",
+                    *token,
+                    &format!("/api/v1/gov/orgs/{ma}/assessments"),
+                    Some(
+                        &json!({ "assessed_on": "2024-05-01", "score_basic": 80, "score_governance": 250,
+                                  "score_performance": 380, "score_reputation": 120 }),
+                    ),
+                ).await,
+                status(
+                    s,
+                    "PUT",
+                    *token,
+                    "/api/v1/gov/grade-cutoffs",
+                    Some(&json!({ "min_scores": [500, 600, 700, 800, 900] })),
+                ).await,
+                status(
+                    s,
+                    "POST",
+                    *token,
+                    &format!("/api/v1/gov/orgs/{ma}/staff"),
+                    Some(&json!({ "username": "spare" })),
+                ).await,
                 {
                     let mut r = client()
                         .post(format!("{}/gov/orgs/{ma}/profile", s.url))
@@ -1008,28 +1034,26 @@ async fn every_route_with_every_role() {
         // and nothing outside their subtree.
         let g = json!({ "username": "nobody", "unit_id": ca, "role": "unit_admin" });
         assert_eq!(
-            send(
+            status(
                 s,
                 "POST",
                 Some(&w.uadmin_a),
                 "/api/v1/gov/memberships",
                 Some(&g)
             )
-            .await
-            .0,
+            .await,
             403
         );
         let g = json!({ "username": "nobody", "unit_id": cb, "role": "viewer" });
         assert_eq!(
-            send(
+            status(
                 s,
                 "POST",
                 Some(&w.uadmin_a),
                 "/api/v1/gov/memberships",
                 Some(&g)
             )
-            .await
-            .0,
+            .await,
             404
         );
         // The OpenAPI document lists the governance paths.
@@ -1129,16 +1153,14 @@ async fn annual_reports_review_and_the_abnormal_list() {
         let deadline = json!({ "due_on": "2026-06-30" });
         let put = "/api/v1/gov/report-deadlines/2025";
         assert_eq!(
-            send(&w.s, "PUT", Some(&w.worker_a), put, Some(&deadline))
-                .await
-                .0,
+            status(&w.s, "PUT", Some(&w.worker_a), put, Some(&deadline)).await,
             403
         );
         let (st, v) = send(&w.s, "PUT", Some(&w.admin), put, Some(&deadline)).await;
         assert_eq!((st, v["due_on"].as_str()), (200, Some("2026-06-30")), "{v}");
         let bad = json!({ "due_on": "2025-02-30" });
         assert_eq!(
-            send(&w.s, "PUT", Some(&w.admin), put, Some(&bad)).await.0,
+            status(&w.s, "PUT", Some(&w.admin), put, Some(&bad)).await,
             400
         );
 
@@ -1157,9 +1179,7 @@ async fn annual_reports_review_and_the_abnormal_list() {
         assert_eq!(st, 409, "{v}");
         let short = json!({ "year": 2025, "activities": "太短" });
         assert_eq!(
-            send(&w.s, "POST", Some(&w.org_a), &path, Some(&short))
-                .await
-                .0,
+            status(&w.s, "POST", Some(&w.org_a), &path, Some(&short)).await,
             400
         );
 
@@ -1167,15 +1187,11 @@ async fn annual_reports_review_and_the_abnormal_list() {
         let review = format!("/api/v1/gov/reports/{rid}/review");
         let ret = json!({ "decision": "return", "note": "" });
         assert_eq!(
-            send(&w.s, "POST", Some(&w.org_a), &review, Some(&ret))
-                .await
-                .0,
+            status(&w.s, "POST", Some(&w.org_a), &review, Some(&ret)).await,
             403
         );
         assert_eq!(
-            send(&w.s, "POST", Some(&w.viewer_a), &review, Some(&ret))
-                .await
-                .0,
+            status(&w.s, "POST", Some(&w.viewer_a), &review, Some(&ret)).await,
             403
         );
         let (st, v) = send(&w.s, "POST", Some(&w.worker_a), &review, Some(&ret)).await;
@@ -1199,15 +1215,11 @@ async fn annual_reports_review_and_the_abnormal_list() {
             "{v}"
         );
         assert_eq!(
-            send(&w.s, "POST", Some(&w.worker_a), &review, Some(&ok))
-                .await
-                .0,
+            status(&w.s, "POST", Some(&w.worker_a), &review, Some(&ok)).await,
             409
         );
         assert_eq!(
-            send(&w.s, "POST", Some(&w.org_a), &path, Some(&body))
-                .await
-                .0,
+            status(&w.s, "POST", Some(&w.org_a), &path, Some(&body)).await,
             409
         );
         // Decisions are audited.
@@ -1249,20 +1261,10 @@ async fn annual_reports_review_and_the_abnormal_list() {
             "street A sees its own only"
         );
         assert_eq!(
-            send(&w.s, "GET", Some(&org_a), "/api/v1/gov/abnormal", None)
-                .await
-                .0,
+            status(&w.s, "GET", Some(&org_a), "/api/v1/gov/abnormal", None).await,
             403
         );
-        let page = client()
-            .get(format!("{}/gov/abnormal", w.s.url))
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = page_text(&w.s, &admin, "/gov/abnormal").await;
         assert!(
             page.contains("乙社区书画社") && !page.contains("甲社区老年协会"),
             "{backend:?}"
@@ -1294,7 +1296,7 @@ async fn grades_follow_cutoffs_and_expire() {
         let cut = "/api/v1/gov/grade-cutoffs";
         let bad = json!({ "min_scores": [500, 600, 600, 800, 900] });
         assert_eq!(
-            send(&w.s, "PUT", Some(&w.admin), cut, Some(&bad)).await.0,
+            status(&w.s, "PUT", Some(&w.admin), cut, Some(&bad)).await,
             400
         );
         let good = json!({ "min_scores": [450, 600, 700, 800, 900] });
@@ -1319,40 +1321,37 @@ async fn grades_follow_cutoffs_and_expire() {
         // Only the district's staff assess (a community worker or a district viewer may not).
         for t in [&w.worker_a, &w.uadmin_a, &w.district_v, &w.org_a] {
             assert_eq!(
-                send(
+                status(
                     &w.s,
                     "POST",
                     Some(t),
                     &path_a,
                     Some(&sheet("2021-06-15", 90, 280, 420, 140))
                 )
-                .await
-                .0,
+                .await,
                 403
             );
         }
         assert_eq!(
-            send(
+            status(
                 &w.s,
                 "POST",
                 Some(&w.admin),
                 &path_a,
                 Some(&sheet("2021-06-15", 101, 280, 420, 140))
             )
-            .await
-            .0,
+            .await,
             400
         );
         assert_eq!(
-            send(
+            status(
                 &w.s,
                 "POST",
                 Some(&w.admin),
                 &path_a,
                 Some(&sheet("2026-06-01", 90, 280, 420, 140))
             )
-            .await
-            .0,
+            .await,
             400
         );
         let mut a = sheet("2021-06-15", 90, 280, 420, 140);
@@ -1397,15 +1396,14 @@ async fn grades_follow_cutoffs_and_expire() {
             "B is out of scope"
         );
         assert_eq!(
-            send(
+            status(
                 &w.s,
                 "GET",
                 Some(&w.admin),
                 "/api/v1/gov/orgs?grade=6A",
                 None
             )
-            .await
-            .0,
+            .await,
             400
         );
         let actions = audit_actions(&w.s).await;
@@ -1444,15 +1442,7 @@ async fn grades_follow_cutoffs_and_expire() {
             ),
             (Some(1), Some(1))
         );
-        let page = client()
-            .get(format!("{}/gov/orgs/{}", w.s.url, w.ma))
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = page_text(&w.s, &admin, &format!("/gov/orgs/{}", w.ma)).await;
         assert!(
             page.contains("等级已过期") && page.contains("5A"),
             "{backend:?}"
@@ -1529,27 +1519,18 @@ async fn statistics_on_a_known_data_set() {
         assert_eq!(v["rows"].as_array().unwrap().len(), 1);
         assert_eq!(v["overdue_reports"], 1);
         assert_eq!(
-            send(
+            status(
                 s,
                 "GET",
                 Some(&w.worker_a),
                 &format!("/api/v1/gov/stats?unit={}", w.cb),
                 None
             )
-            .await
-            .0,
+            .await,
             404
         );
         // The page draws every chart as SVG, each with its table.
-        let page = client()
-            .get(format!("{}/gov/stats", s.url))
-            .bearer_auth(&w.admin)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = page_text(s, &w.admin, "/gov/stats").await;
         assert_eq!(page.matches("<svg").count(), 5, "{backend:?}");
         assert_eq!(page.matches("<table").count(), 5);
         assert!(page.contains("10.0") && page.contains("TSA单位"));
@@ -1592,15 +1573,14 @@ async fn directory_search_is_segmented_and_scoped() {
             .is_empty()
         );
         assert_eq!(
-            send(
+            status(
                 &w.s,
                 "GET",
                 Some(&w.worker_a),
                 &format!("/api/v1/gov/orgs?q=x&unit={}", w.cb),
                 None
             )
-            .await
-            .0,
+            .await,
             404
         );
         // Words match service fields too, in either language; filters still apply.
@@ -1624,18 +1604,12 @@ async fn directory_search_is_segmented_and_scoped() {
             Vec::<i64>::new()
         );
         // The page shows the hits.
-        let page = client()
-            .get(format!(
-                "{}/gov/orgs?q=%E7%A4%BE%E5%8C%BA%E5%8D%8F%E4%BC%9A",
-                w.s.url
-            ))
-            .bearer_auth(&w.admin)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = page_text(
+            &w.s,
+            &w.admin,
+            "/gov/orgs?q=%E7%A4%BE%E5%8C%BA%E5%8D%8F%E4%BC%9A",
+        )
+        .await;
         assert!(page.contains("甲社区老年协会") && !page.contains("乙社区书画社"));
     }
 }
@@ -1659,15 +1633,14 @@ async fn org_staff_edit_their_profile_only() {
         assert_eq!(v["service_fields"], json!(["elderly", "health"]));
         // Registration data is not theirs to change.
         assert_eq!(
-            send(
+            status(
                 s,
                 "PUT",
                 Some(&w.org_a),
                 &path,
                 Some(&json!({ "name": "改名" }))
             )
-            .await
-            .0,
+            .await,
             400
         );
         let (st, v) = send(
@@ -1686,15 +1659,7 @@ async fn org_staff_edit_their_profile_only() {
             .await
             .unwrap();
         assert_eq!(home.headers()["location"], "/gov/my");
-        let my = client()
-            .get(format!("{}/gov/my", s.url))
-            .bearer_auth(&w.org_a)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let my = page_text(s, &w.org_a, "/gov/my").await;
         assert!(
             my.contains("甲社区老年协会") && my.contains("报送年报"),
             "{backend:?}"
@@ -1716,9 +1681,7 @@ async fn units_are_edited_and_moved_with_their_subtree() {
         // Data: the community's administrator may; its worker may not.
         let edit = json!({ "residents": 7200, "party_secretary": "周书记" });
         assert_eq!(
-            send(s, "PUT", Some(&w.worker_a), &path, Some(&edit))
-                .await
-                .0,
+            status(s, "PUT", Some(&w.worker_a), &path, Some(&edit)).await,
             403
         );
         let (st, v) = send(s, "PUT", Some(&w.uadmin_a), &path, Some(&edit)).await;
@@ -1742,41 +1705,38 @@ async fn units_are_edited_and_moved_with_their_subtree() {
         };
         let (sb, ca2) = (id_of("TSB"), id_of("TCA2"));
         assert_eq!(
-            send(
+            status(
                 s,
                 "PUT",
                 Some(&w.uadmin_a),
                 &path,
                 Some(&json!({ "parent_id": sb }))
             )
-            .await
-            .0,
+            .await,
             400,
             "B's street reads as unknown"
         );
         assert_eq!(
-            send(
+            status(
                 s,
                 "PUT",
                 Some(&w.admin),
                 &path,
                 Some(&json!({ "parent_id": ca2 }))
             )
-            .await
-            .0,
+            .await,
             400,
             "a community under a community"
         );
         assert_eq!(
-            send(
+            status(
                 s,
                 "PUT",
                 Some(&w.admin),
                 &path,
                 Some(&json!({ "code": "TCB" }))
             )
-            .await
-            .0,
+            .await,
             409
         );
         assert_eq!(org_ids(&w, &w.street_a, "").await, {

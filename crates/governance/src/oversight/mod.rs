@@ -339,11 +339,16 @@ pub async fn list_reports(
         let p = sql.bind(Bind::Int(y));
         sql.push(format!("r.year = {p}"));
     }
-    let text = format!(
-        "SELECT {REPORT_COLUMNS} FROM {REPORT_FROM} WHERE {} ORDER BY r.submitted_at, r.id LIMIT 1000",
-        sql.where_clause()
-    );
-    let rows = sql.query(&text).fetch_all(&db.pool).await?;
+    let rows = sql
+        .page(
+            db,
+            REPORT_COLUMNS,
+            REPORT_FROM,
+            "r.submitted_at, r.id",
+            1000,
+            0,
+        )
+        .await?;
     rows.iter().map(report_from_row).collect()
 }
 

@@ -408,6 +408,30 @@ pub async fn send(
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// Only the status of [`send`].
+pub async fn status(
+    s: &Server,
+    method: &str,
+    token: Option<&str>,
+    path: &str,
+    body: Option<&Value>,
+) -> u16 {
+    send(s, method, token, path, body).await.0
+}
+
+/// A page's HTML as the bearer of `token` sees it.
+pub async fn page_text(s: &Server, token: &str, path: &str) -> String {
+    client()
+        .get(format!("{}{path}", s.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("page text")
+}
+
 /// The CSRF token a server-rendered form carries.
 pub fn csrf_from(html: &str) -> String {
     let i = html
