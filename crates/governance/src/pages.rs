@@ -23,6 +23,10 @@ pub fn router() -> Router<AppState> {
         .route("/gov", get(home))
         .route("/gov/units", get(units))
         .route("/gov/units/{id}", get(unit))
+        .route(
+            "/gov/units/{id}/edit",
+            get(unit_edit_form).post(unit_edit_post),
+        )
         .route("/gov/orgs", get(orgs).post(create_form))
         .route("/gov/orgs.csv", get(export))
         .route("/gov/orgs/new", get(new_form))
@@ -315,6 +319,9 @@ pub struct OrgRow {
     pub brand: bool,
     pub staff: i64,
     pub volunteers: i64,
+    /// The latest grade ("" when never assessed) and whether it has lapsed.
+    pub grade: String,
+    pub grade_expired: bool,
 }
 
 fn role_short(r: HubRole, lang: Lang) -> &'static str {
@@ -348,7 +355,22 @@ fn org_row(o: &Org, lang: Lang) -> OrgRow {
         brand: o.brand,
         staff: o.staff.count,
         volunteers: o.volunteers,
+        grade: String::new(),
+        grade_expired: false,
     }
+}
+
+/// Puts each organisation's latest grade on its row.
+async fn with_grades(state: &AppState, actor: &GovActor, rows: &mut [OrgRow]) -> GovResult<()> {
+    let latest = crate::oversight::latest_assessments(&state.db, &actor.scope()).await?;
+    let today = crate::oversight::today(state);
+    for r in rows {
+        if let Some(a) = latest.get(&r.id) {
+            r.grade = crate::oversight::grade_label(a.grade, actor.lang);
+            r.grade_expired = a.expired(today);
+        }
+    }
+    Ok(())
 }
 
 #[derive(Template)]
@@ -366,6 +388,7 @@ struct UnitPage {
     orgs_total: i64,
     per10k: String,
     can_edit: bool,
+    can_manage: bool,
 }
 
 async fn unit(
@@ -444,8 +467,122 @@ async fn unit(
         orgs_total,
         per10k: per_10k(orgs_total, unit.residents),
         can_edit: actor.can(Action::EditOrg, &Scope::Unit(&unit.path)),
+        can_manage: actor.can(Action::EditUnit, &Scope::Unit(&unit.path)),
         unit,
     })?)
+}
+
+// ---------------------------------------------------------------------------------------
+// Editing and moving a unit
+
+#[derive(Template)]
+#[template(path = "gov_unit_form.html")]
+struct UnitFormPage {
+    page: PageCtx,
+    unit: Unit,
+    v: crate::forms::Pairs,
+    parents: Vec<Opt>,
+    error: Option<String>,
+    error_field: String,
+}
+
+async fn unit_form_page(
+    state: &AppState,
+    actor: &GovActor,
+    unit: Unit,
+    v: crate::forms::Pairs,
+    error: Option<&Invalid>,
+) -> GovResult<Response> {
+    let lang = actor.lang;
+    // Where it may hang: units of the parent tier in its district that the actor manages.
+    let parents = match unit.kind.parent_kind() {
+        None => Vec::new(),
+        Some(kind) => model::list_units(&state.db, &actor.scope_with(MemberRole::UnitAdmin))
+            .await?
+            .into_iter()
+            .filter(|p| {
+                (p.kind == kind && p.path.root_path() == unit.path.root_path())
+                    || Some(p.id) == unit.parent_id
+            })
+            .map(|p| opt(p.id.0.to_string(), p.name, v.get("parent_id")))
+            .collect(),
+    };
+    // The current parent is always a choice (so saving without a change never moves).
+    let mut parents = parents;
+    if let Some(pid) = unit.parent_id
+        && !parents.iter().any(|o| o.value == pid.0.to_string())
+        && let Some(p) = model::find_unit(&state.db, pid).await?
+    {
+        parents.insert(0, opt(pid.0.to_string(), p.name, v.get("parent_id")));
+    }
+    let resp = render(&UnitFormPage {
+        page: actor.page(format!("{}{}", lang.pick("编辑：", "Edit: "), unit.name)),
+        parents,
+        error: error.map(|e| e.message(lang).to_string()),
+        error_field: error.map(|e| e.field.to_string()).unwrap_or_default(),
+        v,
+        unit,
+    })?;
+    Ok(crate::forms::with_error_status(
+        resp,
+        error,
+        error.is_some_and(crate::forms::is_conflict),
+    ))
+}
+
+async fn unit_edit_form(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+) -> GovResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/gov/units") {
+        return Ok(r);
+    }
+    let id = UnitId::parse(&id).ok_or(GovError::NotFound)?;
+    let unit = service::load_unit(&state, &actor, id, Action::EditUnit).await?;
+    let mut v = crate::forms::Pairs::default();
+    v.set("name", unit.name.clone());
+    v.set("code", unit.code.clone());
+    v.set("residents", unit.residents.to_string());
+    v.set("households", unit.households.to_string());
+    v.set("party_org_name", unit.party_org_name.clone());
+    v.set("party_secretary", unit.party_secretary.clone());
+    v.set("party_members", unit.party_members.to_string());
+    v.set(
+        "parent_id",
+        unit.parent_id.map(|p| p.0.to_string()).unwrap_or_default(),
+    );
+    unit_form_page(&state, &actor, unit, v, None).await
+}
+
+async fn unit_edit_post(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> GovResult<Response> {
+    let id = UnitId::parse(&id).ok_or(GovError::NotFound)?;
+    let unit = service::load_unit(&state, &actor, id, Action::EditUnit).await?;
+    let v = crate::forms::Pairs(pairs);
+    let result = async {
+        let edit = service::UnitEdit {
+            parent_id: v.int("parent_id")?,
+            name: v.text("name"),
+            code: v.text("code"),
+            households: v.int("households")?,
+            residents: v.int("residents")?,
+            party_org_name: v.text("party_org_name"),
+            party_secretary: v.text("party_secretary"),
+            party_members: v.int("party_members")?,
+            sort: None,
+        };
+        service::update_unit(&state, &actor, unit.id, &edit).await
+    }
+    .await;
+    match crate::forms::saved(result)? {
+        Ok(u) => Ok(redirect(&format!("/gov/units/{}", u.id))),
+        Err(inv) => unit_form_page(&state, &actor, unit, v, Some(&inv)).await,
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -582,10 +719,12 @@ async fn orgs(
             .map(|g| opt(format!("{g}A"), format!("{g}A"), &cur(&q.grade))),
     );
     let query = query_string(&q);
+    let mut rows: Vec<OrgRow> = list.iter().map(|o| org_row(o, lang)).collect();
+    with_grades(&state, &actor, &mut rows).await?;
     Ok(render(&OrgsPage {
         grades,
         page: actor.page(lang.pick("社会组织名录", "Organisation directory")),
-        rows: list.iter().map(|o| org_row(o, lang)).collect(),
+        rows,
         total,
         page_no,
         pages,

@@ -727,6 +727,11 @@ async fn every_route_with_every_role() {
             ("/gov/units".into(), read),
             (format!("/gov/units/{ca}"), read),
             (format!("/gov/units/{cb}"), other_page),
+            (
+                format!("/gov/units/{ca}/edit"),
+                [303, 403, 403, 403, 200, 200, 403],
+            ),
+            (format!("/gov/units/{cb}/edit"), other_page),
             ("/gov/orgs".into(), read),
             (
                 "/gov/orgs?type=social_group&field=elderly&q=%E7%A4%BE&grade=5A".into(),
@@ -752,6 +757,7 @@ async fn every_route_with_every_role() {
             ("/gov/hub".into(), read),
             ("/gov/reports".into(), read),
             ("/gov/reports?status=submitted&year=2019".into(), read),
+            ("/gov/reports?status=all".into(), read),
             (format!("/gov/reports/{rid}"), own_org_page),
             ("/gov/abnormal".into(), read),
             ("/gov/grades".into(), read),
@@ -1772,6 +1778,38 @@ async fn units_are_edited_and_moved_with_their_subtree() {
             org_ids(&w, &w.worker_a, "").await,
             vec![w.ma],
             "grants on the community itself still hold"
+        );
+        // The form: a bad number is shown back (400); a good save redirects to the unit.
+        let form = |fields: Vec<(&'static str, String)>| {
+            let r = client()
+                .post(format!("{}/gov/units/{}/edit", s.url, w.ca))
+                .bearer_auth(&w.admin)
+                .form(&fields);
+            async move { r.send().await.unwrap() }
+        };
+        let bad = form(vec![
+            ("name", "TCA单位".into()),
+            ("code", "TCA".into()),
+            ("residents", "很多".into()),
+        ])
+        .await;
+        assert_eq!(bad.status(), 400);
+        assert!(
+            bad.text().await.unwrap().contains("很多"),
+            "the typed value is shown back"
+        );
+        let ok = form(vec![
+            ("name", "甲社区".into()),
+            ("code", "TCA".into()),
+            ("residents", "7300".into()),
+            ("parent_id", sb.to_string()),
+        ])
+        .await;
+        assert_eq!(ok.status(), 303);
+        let (_, v) = send(s, "GET", Some(&w.admin), &path, None).await;
+        assert_eq!(
+            (v["name"].as_str(), v["residents"].as_i64()),
+            (Some("甲社区"), Some(7300))
         );
         let actions = audit_actions(s).await;
         assert!(

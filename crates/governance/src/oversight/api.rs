@@ -93,15 +93,15 @@ impl ReportQuery {
             .status
             .as_deref()
             .map(str::trim)
-            .filter(|s| !s.is_empty())
+            .filter(|s| !s.is_empty() && *s != "all")
         {
             None => None,
             Some(s) => Some(ReportStatus::parse(s).ok_or_else(|| {
                 GovError::invalid(
                     "invalid_filter",
                     "status",
-                    "状态须为 submitted、accepted 或 returned。",
-                    "status must be submitted, accepted or returned",
+                    "状态须为 submitted、accepted、returned 或 all。",
+                    "status must be submitted, accepted, returned or all",
                 )
             })?),
         };

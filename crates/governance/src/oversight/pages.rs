@@ -232,9 +232,15 @@ async fn reports_page(
 ) -> GovResult<Response> {
     let lang = actor.lang;
     let (status, year) = q.parse()?;
+    // The work queue: what awaits review, unless another status (or all) is asked for.
+    let status = if q.status.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        Some(ReportStatus::Submitted)
+    } else {
+        status
+    };
     let rows = list_reports(&state.db, &actor.scope(), status, year).await?;
-    let cur = status.map(|s| s.as_str()).unwrap_or("");
-    let mut statuses = vec![opt("", lang.pick("全部状态", "Any status"), cur)];
+    let cur = status.map(|s| s.as_str()).unwrap_or("all");
+    let mut statuses = vec![opt("all", lang.pick("全部状态", "Any status"), cur)];
     for s in [
         ReportStatus::Submitted,
         ReportStatus::Returned,
