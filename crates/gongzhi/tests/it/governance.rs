@@ -1670,9 +1670,63 @@ async fn org_staff_edit_their_profile_only() {
             my.contains("甲社区老年协会") && my.contains("报送年报"),
             "{backend:?}"
         );
+        // In English too.
+        let en = client()
+            .get(format!("{}/gov/my", s.url))
+            .bearer_auth(&w.org_a)
+            .header("cookie", "gz_lang=en")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            en.contains("Submit the annual report") && en.contains("lang=\"en\""),
+            "{backend:?}"
+        );
+        // Unlinked by the community's administrator (not by a worker), they lose the organisation.
+        let (_, staff) = send(
+            s,
+            "GET",
+            Some(&w.admin),
+            &format!("/api/v1/gov/orgs/{}/staff", w.ma),
+            None,
+        )
+        .await;
+        let uid = staff["items"][0]["user_id"].as_i64().unwrap();
+        let unlink = format!("/api/v1/gov/orgs/{}/staff/{uid}", w.ma);
+        assert_eq!(
+            status(s, "DELETE", Some(&w.worker_a), &unlink, None).await,
+            403
+        );
+        assert_eq!(
+            status(s, "DELETE", Some(&w.uadmin_a), &unlink, None).await,
+            204
+        );
+        assert_eq!(
+            status(s, "DELETE", Some(&w.uadmin_a), &unlink, None).await,
+            404
+        );
+        assert_eq!(
+            status(
+                s,
+                "GET",
+                Some(&w.org_a),
+                &format!("/api/v1/gov/orgs/{}", w.ma),
+                None
+            )
+            .await,
+            403
+        );
         let actions = audit_actions(s).await;
-        assert!(actions.iter().any(|a| a == "governance.org.profile"));
-        assert!(actions.iter().any(|a| a == "governance.org_staff.link"));
+        for a in [
+            "governance.org.profile",
+            "governance.org_staff.link",
+            "governance.org_staff.unlink",
+        ] {
+            assert!(actions.iter().any(|x| x == a), "{a}");
+        }
     }
 }
 

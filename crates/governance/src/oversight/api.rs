@@ -43,6 +43,10 @@ pub fn router() -> Router<AppState> {
             get(assessments_of_org).post(create_assessment),
         )
         .route("/api/v1/gov/orgs/{id}/staff", get(staff).post(add_staff))
+        .route(
+            "/api/v1/gov/orgs/{id}/staff/{user_id}",
+            axum::routing::delete(remove_staff),
+        )
         .route("/api/v1/gov/orgs/{id}/profile", put(profile))
 }
 
@@ -326,6 +330,15 @@ async fn add_staff(
         Json(json!({ "org_id": id, "user_id": user, "username": b.username.trim() })),
     )
         .into_response())
+}
+
+async fn remove_staff(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path((id, user_id)): Path<(String, String)>,
+) -> GovResult<StatusCode> {
+    super::unlink_staff(&state, &actor, parse_id(&id)?, parse_id(&user_id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn profile(

@@ -1014,6 +1014,38 @@ pub async fn link_staff(
     Ok(user)
 }
 
+/// Removes an account's link to an organisation (unit administrators over it); audited.
+pub async fn unlink_staff(
+    state: &AppState,
+    actor: &GovActor,
+    org_id: i64,
+    user_id: i64,
+) -> GovResult<()> {
+    service::load_org(state, actor, org_id, Action::ManageOrgStaff).await?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let gone = sqlx::query("DELETE FROM governance_org_staff WHERE user_id = $1 AND org_id = $2")
+        .bind(user_id)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if gone == 0 {
+        return Err(GovError::NotFound);
+    }
+    record(
+        state,
+        &mut tx,
+        actor,
+        "governance.org_staff.unlink",
+        format!("platform_user:{user_id}"),
+        serde_json::json!({ "org_id": org_id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The part of an organisation's record its own staff keep up to date.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -41,6 +41,10 @@ pub fn router() -> Router<AppState> {
             get(profile_form).post(profile_post),
         )
         .route("/gov/orgs/{id}/staff", post(staff_post))
+        .route(
+            "/gov/orgs/{id}/staff/{user_id}/remove",
+            post(staff_remove_post),
+        )
 }
 
 #[derive(Deserialize, Default)]
@@ -107,7 +111,7 @@ fn grade_view(a: &Assessment, today: crate::dates::Day, lang: Lang) -> GradeView
 pub struct OrgOversight {
     pub grade: Option<GradeView>,
     pub reports: Vec<ReportRow>,
-    pub staff: Vec<String>,
+    pub staff: Vec<(i64, String)>,
     pub can_report: bool,
     pub can_profile: bool,
     pub can_assess: bool,
@@ -135,7 +139,7 @@ pub async fn org_section(state: &AppState, actor: &GovActor, org: &Org) -> GovRe
             org_staff(&state.db, org.id)
                 .await?
                 .into_iter()
-                .map(|s| s.username)
+                .map(|s| (s.user_id, s.username))
                 .collect()
         } else {
             Vec::new()
@@ -863,4 +867,14 @@ async fn staff_post(
     let v = Pairs(pairs);
     link_staff(&state, Some(&actor), org.id, v.get("username")).await?;
     Ok(redirect(&format!("/gov/orgs/{}?saved=1", org.id)))
+}
+
+async fn staff_remove_post(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path((id, user_id)): Path<(String, String)>,
+) -> GovResult<Response> {
+    let org_id = parse_id(&id)?;
+    super::unlink_staff(&state, &actor, org_id, parse_id(&user_id)?).await?;
+    Ok(redirect(&format!("/gov/orgs/{org_id}?saved=1")))
 }
