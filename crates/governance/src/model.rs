@@ -708,7 +708,7 @@ async fn search_orgs(
         .filter_map(|o| search_rank(&o, words, whole.trim()).map(|s| (s, o)))
         .collect();
     // Stable: equal scores keep the directory order (federation, hubs, then by name).
-    hits.sort_by(|a, b| b.0.cmp(&a.0));
+    hits.sort_by_key(|h| std::cmp::Reverse(h.0));
     Ok(hits.into_iter().map(|(_, o)| o).collect())
 }
 

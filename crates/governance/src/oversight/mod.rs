@@ -1022,7 +1022,7 @@ pub async fn unlink_staff(
     user_id: i64,
 ) -> GovResult<()> {
     service::load_org(state, actor, org_id, Action::ManageOrgStaff).await?;
-    let now = state.now();
+
     let mut tx = state.db.begin().await?;
     let gone = sqlx::query("DELETE FROM governance_org_staff WHERE user_id = $1 AND org_id = $2")
         .bind(user_id)

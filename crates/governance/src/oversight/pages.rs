@@ -488,7 +488,7 @@ async fn grades_page(
             })
         })
         .collect();
-    rows.sort_by(|a, b| b.g.total.cmp(&a.g.total));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.g.total));
     let c = cutoffs(&state.db).await?;
     let resp = render(&GradesPage {
         page: actor.page(lang.pick("等级评估", "Grade assessment")),
