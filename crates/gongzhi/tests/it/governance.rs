@@ -1872,3 +1872,96 @@ async fn units_are_edited_and_moved_with_their_subtree() {
         );
     }
 }
+
+/// In a browser: the organisation's staff submit the annual report through the form (a
+/// typing mistake is shown back in place), then a community worker returns it with reasons
+/// and the organisation sees the reasons on its page.
+#[tokio::test]
+async fn annual_report_forms_in_a_browser() {
+    let Some(b) = crate::common::webdriver::Browser::start().await else {
+        return;
+    };
+    let w = world(crate::common::Backend::Sqlite).await;
+    let url = &w.s.url;
+    let sign_in = |who: &'static str, next: String| {
+        let b = &b;
+        async move {
+            // Sign out first when someone is signed in (the header's sign-out form).
+            if b.count("form[action='/logout'] button").await > 0 {
+                b.click("form[action='/logout'] button").await;
+                b.wait_for(
+                    "document.querySelector(\"form[action='/logout']\") === null",
+                    std::time::Duration::from_secs(10),
+                )
+                .await;
+            }
+            b.goto(&format!("{url}/login?next={next}")).await;
+            b.type_into("input[name=username]", who).await;
+            b.type_into("input[name=password]", PASSWORD).await;
+            b.click("form.form button[type=submit]").await;
+            b.wait_for(
+                &format!("location.pathname === '{next}'"),
+                std::time::Duration::from_secs(20),
+            )
+            .await;
+        }
+    };
+    sign_in("orgstaff_a", "/gov/my".into()).await;
+    assert!(b.text("h1").await.contains("我的组织"));
+    b.click(&format!("a[href='/gov/orgs/{}/report']", w.ma))
+        .await;
+    b.wait_for(
+        "document.querySelector('textarea[name=activities]') !== null",
+        std::time::Duration::from_secs(10),
+    )
+    .await;
+    b.type_into(
+        "textarea[name=activities]",
+        "全年开展长者健康讲座与上门探访，服务三百余人次。",
+    )
+    .await;
+    b.eval("document.querySelector('input[name=events]').value = '十二'; return 1;")
+        .await;
+    b.click("form.org-form button").await;
+    b.wait_for(
+        "document.querySelector('#form-error') !== null",
+        std::time::Duration::from_secs(10),
+    )
+    .await;
+    assert!(b.text("#form-error").await.contains("十二"));
+    b.eval("document.querySelector('input[name=events]').value = '12'; return 1;")
+        .await;
+    b.click("form.org-form button").await;
+    b.wait_for(
+        "location.pathname.startsWith('/gov/reports/')",
+        std::time::Duration::from_secs(10),
+    )
+    .await;
+    let report_path: String = b
+        .eval("return location.pathname;")
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(b.text(".badges").await.contains("待审核"));
+
+    sign_in("worker_a", report_path.clone()).await;
+    b.type_into("textarea[name=note]", "请补充活动签到表后重新报送。")
+        .await;
+    b.click("button[value=return]").await;
+    b.wait_for(
+        "document.querySelector('.alert-ok') !== null",
+        std::time::Duration::from_secs(10),
+    )
+    .await;
+    assert!(b.text(".badges").await.contains("已退回"));
+
+    sign_in("orgstaff_a", "/gov/my".into()).await;
+    let page = b.eval("return document.body.innerText;").await;
+    assert!(
+        page.as_str()
+            .unwrap_or_default()
+            .contains("请补充活动签到表"),
+        "{page}"
+    );
+}
