@@ -51,6 +51,7 @@ async fn me(State(_state): State<AppState>, actor: GovActor) -> GovResult<Json<V
         "user": user,
         "platform_admin": actor.is_platform_admin(),
         "grants": actor.grants,
+        "organisations": actor.org_links,
     })))
 }
 

@@ -239,9 +239,14 @@ impl Server {
     }
 
     pub async fn login(&self, name: &str) -> String {
+        self.login_with(name, PASSWORD).await
+    }
+
+    /// A bearer token for an account with this password (e.g. the demo's).
+    pub async fn login_with(&self, name: &str, password: &str) -> String {
         let r = client()
             .post(format!("{}/api/v1/auth/login", self.url))
-            .json(&serde_json::json!({ "username": name, "password": PASSWORD }))
+            .json(&serde_json::json!({ "username": name, "password": password }))
             .send()
             .await
             .expect("login request");
