@@ -1036,6 +1036,73 @@ async fn every_route_with_every_role() {
                 assert_eq!(got[k], want[k], "{backend:?} {} as {who}", what[k]);
             }
         }
+        // The oversight forms, posted with a bearer token (no CSRF token needed; anonymous
+        // posts are refused by the CSRF check): 303 on success, re-shown with 409 on conflict.
+        // ("no scope" was made a viewer of community A above, so B's records are now hidden.)
+        let scores = [
+            ("assessed_on", "2024-01-01"),
+            ("score_basic", "80"),
+            ("score_governance", "250"),
+            ("score_performance", "380"),
+            ("score_reputation", "120"),
+        ];
+        let cut = [
+            ("min_1", "500"),
+            ("min_2", "600"),
+            ("min_3", "700"),
+            ("min_4", "800"),
+            ("min_5", "900"),
+        ];
+        let forms: Vec<(String, Vec<(&str, &str)>, [u16; 7])> = vec![
+            (
+                "/gov/reports/deadline".into(),
+                vec![("year", "2031"), ("due_on", "2032-06-30")],
+                [403, 403, 403, 403, 403, 303, 403],
+            ),
+            (
+                "/gov/grades/cutoffs".into(),
+                cut.to_vec(),
+                [403, 403, 403, 403, 403, 303, 403],
+            ),
+            (
+                format!("/gov/orgs/{ma}/assess"),
+                scores.to_vec(),
+                [403, 403, 403, 403, 403, 303, 403],
+            ),
+            (
+                format!("/gov/orgs/{mb}/report"),
+                vec![
+                    ("year", "2022"),
+                    ("activities", "全年开展书画培训与展览活动。"),
+                ],
+                [403, 404, 404, 404, 404, 303, 404],
+            ),
+            (
+                format!("/gov/reports/{rid}/review"),
+                vec![("decision", "return"), ("note", "请补充年度收支明细。")],
+                [403, 403, 403, 303, 409, 409, 403],
+            ),
+            (
+                format!("/gov/units/{ca}/edit"),
+                vec![("name", "TCA单位"), ("code", "TCA")],
+                [403, 403, 403, 403, 303, 303, 403],
+            ),
+            (
+                format!("/gov/orgs/{ma}/staff"),
+                vec![("username", "spare")],
+                [403, 403, 403, 403, 303, 303, 403],
+            ),
+        ];
+        for (path, fields, expected) in &forms {
+            for ((who, token), want) in roles.iter().zip(expected) {
+                let mut r = client().post(format!("{}{path}", s.url)).form(fields);
+                if let Some(t) = token {
+                    r = r.bearer_auth(t);
+                }
+                let got = r.send().await.unwrap().status().as_u16();
+                assert_eq!(got, *want, "{backend:?} POST {path} as {who}");
+            }
+        }
         // A unit admin names workers but not fellow administrators of their own unit,
         // and nothing outside their subtree.
         let g = json!({ "username": "nobody", "unit_id": ca, "role": "unit_admin" });
