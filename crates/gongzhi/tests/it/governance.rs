@@ -1405,28 +1405,14 @@ async fn grades_follow_cutoffs_and_expire() {
                 403
             );
         }
-        assert_eq!(
-            status(
-                &w.s,
-                "POST",
-                Some(&w.admin),
-                &path_a,
-                Some(&sheet("2021-06-15", 101, 280, 420, 140))
-            )
-            .await,
-            400
-        );
-        assert_eq!(
-            status(
-                &w.s,
-                "POST",
-                Some(&w.admin),
-                &path_a,
-                Some(&sheet("2026-06-01", 90, 280, 420, 140))
-            )
-            .await,
-            400
-        );
+        // A score above its section's maximum, a date after today.
+        for bad in [
+            sheet("2021-06-15", 101, 280, 420, 140),
+            sheet("2026-06-01", 90, 280, 420, 140),
+        ] {
+            let st = status(&w.s, "POST", Some(&w.admin), &path_a, Some(&bad)).await;
+            assert_eq!(st, 400, "{bad}");
+        }
         let mut a = sheet("2021-06-15", 90, 280, 420, 140);
         a["brand"] = json!(true);
         a["leading_figure"] = json!("林晓禾");
@@ -1741,13 +1727,8 @@ async fn org_staff_edit_their_profile_only() {
         let en = client()
             .get(format!("{}/gov/my", s.url))
             .bearer_auth(&w.org_a)
-            .header("cookie", "gz_lang=en")
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+            .header("cookie", "gz_lang=en");
+        let en = en.send().await.unwrap().text().await.unwrap();
         assert!(
             en.contains("Submit the annual report") && en.contains("lang=\"en\""),
             "{backend:?}"
