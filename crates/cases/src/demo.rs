@@ -314,6 +314,7 @@ pub async fn seed(
             session_token: None,
         },
         grants: vec![],
+        org_links: vec![],
     };
     let communities: Vec<_> = units
         .iter()

@@ -17,7 +17,7 @@ const MIGRATIONS: &[&[platform::db::Migration]] = &[
 /// Opens storage and database and applies migrations.
 pub async fn open(config: Config) -> anyhow::Result<AppState> {
     let exe = std::env::current_exe()?;
-    let state = platform::open(config, platform::clock::from_env(), exe).await?;
+    let state = platform::open(config, platform::clock::from_env()?, exe).await?;
     let applied = state.db.migrate(MIGRATIONS).await?;
     if applied > 0 {
         tracing::info!(

@@ -295,7 +295,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 other => anyhow::bail!("hsds {other}: say export or import"),
             };
             for (name, n) in counts {
-                println!("{name}.json: {n}");
+                if name.contains(' ') {
+                    // What an import did beyond the files (e.g. "withdrawn services").
+                    println!("{name}: {n}");
+                } else {
+                    println!("{name}.json: {n}");
+                }
             }
             Ok(())
         }

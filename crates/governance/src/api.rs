@@ -19,14 +19,14 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/gov/me", get(me))
         .route("/api/v1/gov/units", get(list_units).post(create_unit))
-        .route("/api/v1/gov/units/{id}", get(show_unit))
+        .route("/api/v1/gov/units/{id}", get(show_unit).put(update_unit))
         .route("/api/v1/gov/orgs", get(list_orgs).post(create_org))
         .route("/api/v1/gov/orgs/{id}", get(show_org).put(update_org))
         .route("/api/v1/gov/hub", get(hub))
         .route("/api/v1/gov/memberships", post(grant))
 }
 
-fn json_body<T>(body: Result<Json<T>, JsonRejection>, shape: &str) -> GovResult<T> {
+pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>, shape: &str) -> GovResult<T> {
     body.map(|Json(v)| v).map_err(|e| {
         GovError::invalid(
             "invalid_json",
@@ -51,6 +51,7 @@ async fn me(State(_state): State<AppState>, actor: GovActor) -> GovResult<Json<V
         "user": user,
         "platform_admin": actor.is_platform_admin(),
         "grants": actor.grants,
+        "organisations": actor.org_links,
     })))
 }
 
@@ -109,6 +110,22 @@ async fn create_unit(
         .into_response())
 }
 
+async fn update_unit(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+    body: Result<Json<service::UnitEdit>, JsonRejection>,
+) -> GovResult<Json<Value>> {
+    let id = UnitId(parse_id(&id)?);
+    service::load_unit(&state, &actor, id, Action::EditUnit).await?;
+    let edit = json_body(
+        body,
+        "parent_id (to move), name, code, households, residents, party_*, sort",
+    )?;
+    let unit = service::update_unit(&state, &actor, id, &edit).await?;
+    Ok(Json(unit_json(&unit, None)))
+}
+
 /// Directory filters as they arrive in a query string (empty values mean "any").
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct DirQuery {
@@ -120,6 +137,8 @@ pub struct DirQuery {
     pub unit: Option<String>,
     pub q: Option<String>,
     pub brand: Option<String>,
+    /// A current grade: 1A … 5A (or 1 … 5).
+    pub grade: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
 }
@@ -182,7 +201,21 @@ impl DirQuery {
                 )
             }
         };
+        let grade = match nonempty(&self.grade) {
+            None => None,
+            Some(g) => Some(
+                g.trim_end_matches(['A', 'a'])
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|g| (1..=5).contains(g))
+                    .ok_or_else(|| {
+                        bad("grade", "等级筛选须为 1A 到 5A。", "grade must be 1A to 5A")
+                    })?,
+            ),
+        };
         Ok(OrgFilter {
+            grade,
+            today: crate::dates::Day::at(state.now()).to_string(),
             org_type,
             hub_role,
             hub_id,

@@ -24,11 +24,22 @@ pub struct Grant {
     pub role: MemberRole,
 }
 
-/// The platform's actor plus their governance memberships.
+/// An organisation the actor works for (an org-staff link): they may read its record,
+/// edit its profile and submit its annual report — nothing else (ADR 010).
+#[derive(Clone, Debug, Serialize)]
+pub struct OrgLink {
+    pub org_id: i64,
+    pub org_name: String,
+    #[serde(skip)]
+    pub unit_path: UnitPath,
+}
+
+/// The platform's actor plus their governance memberships and organisation links.
 #[derive(Clone, Debug)]
 pub struct GovActor {
     pub base: Actor,
     pub grants: Vec<Grant>,
+    pub org_links: Vec<OrgLink>,
 }
 
 impl Deref for GovActor {
@@ -82,6 +93,11 @@ impl GovActor {
         ScopeFilter(Some(roots))
     }
 
+    /// Whether the actor works for this organisation (an org-staff link).
+    pub fn works_for(&self, org_id: i64) -> bool {
+        self.org_links.iter().any(|l| l.org_id == org_id)
+    }
+
     pub fn can(&self, action: Action, target: &Scope) -> bool {
         authorize(self, action, target).is_ok()
     }
@@ -108,16 +124,44 @@ pub async fn load_grants(state: &AppState, user_id: i64) -> sqlx::Result<Vec<Gra
         .collect())
 }
 
+pub async fn load_org_links(state: &AppState, user_id: i64) -> sqlx::Result<Vec<OrgLink>> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT o.id, o.name, u.path FROM governance_org_staff s \
+         JOIN governance_orgs o ON o.id = s.org_id \
+         JOIN governance_units u ON u.id = o.unit_id WHERE s.user_id = $1 ORDER BY o.id",
+    )
+    .bind(user_id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(org_id, org_name, path)| {
+            Some(OrgLink {
+                org_id,
+                org_name,
+                unit_path: UnitPath::parse(&path)?,
+            })
+        })
+        .collect())
+}
+
 impl FromRequestParts<AppState> for GovActor {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<GovActor, AppError> {
         let base = Actor::from_request_parts(parts, state).await?;
-        let grants = match base.id() {
-            Some(id) => load_grants(state, id).await?,
-            None => Vec::new(),
+        let (grants, org_links) = match base.id() {
+            Some(id) => (
+                load_grants(state, id).await?,
+                load_org_links(state, id).await?,
+            ),
+            None => (Vec::new(), Vec::new()),
         };
-        Ok(GovActor { base, grants })
+        Ok(GovActor {
+            base,
+            grants,
+            org_links,
+        })
     }
 }
 
@@ -142,6 +186,21 @@ pub enum Action {
     CreateDistrict,
     /// Give someone this role on a unit.
     Grant(MemberRole),
+    /// Change an organisation's profile (contact, staff, fields): its own staff may.
+    EditProfile,
+    /// Submit an organisation's annual report: its own staff, or unit workers for it.
+    SubmitReport,
+    /// Accept or return an annual report (unit staff over the organisation's home unit).
+    ReviewReport,
+    /// Record a grade assessment, mark brand organisations and leading figures: staff of
+    /// the district (the caller passes the district's path as the scope).
+    AssessGrade,
+    /// Link an account to an organisation as its staff.
+    ManageOrgStaff,
+    /// Change a unit's data or move it (unit administrators above or at it).
+    EditUnit,
+    /// Set district-wide rules: report deadlines, grade cut-offs (platform administrators).
+    SetRules,
 }
 
 impl Action {
@@ -149,7 +208,12 @@ impl Action {
         match self {
             Action::View | Action::Reference => MemberRole::Viewer,
             Action::Export | Action::EditOrg => MemberRole::Worker,
-            Action::EditService => MemberRole::Worker,
+            Action::EditService
+            | Action::EditProfile
+            | Action::SubmitReport
+            | Action::ReviewReport
+            | Action::AssessGrade => MemberRole::Worker,
+            Action::ManageOrgStaff | Action::EditUnit | Action::SetRules => MemberRole::UnitAdmin,
             Action::DesignateHub
             | Action::ManageUnits
             | Action::CreateDistrict
@@ -177,6 +241,23 @@ impl Action {
             Action::Grant(_) => {
                 "only unit administrators give roles, and an administrator role only below their own unit"
             }
+            Action::EditProfile => {
+                "only the organisation's own staff and unit workers change its profile"
+            }
+            Action::SubmitReport => {
+                "only the organisation's own staff and unit workers submit its annual report"
+            }
+            Action::ReviewReport => {
+                "only workers and unit administrators over the organisation's home unit review annual reports"
+            }
+            Action::AssessGrade => {
+                "only staff of the district record grade assessments and brand marks"
+            }
+            Action::ManageOrgStaff => "only unit administrators link accounts to an organisation",
+            Action::EditUnit => "only unit administrators change or move units",
+            Action::SetRules => {
+                "only platform administrators set report deadlines and grade cut-offs"
+            }
         }
     }
 }
@@ -189,6 +270,16 @@ pub enum Scope<'a> {
     Anywhere,
     /// A resource belonging to this unit: the unit itself, an organisation homed there.
     Unit(&'a UnitPath),
+    /// One organisation (its id and home unit's path): its own staff hold rights here too.
+    Org(i64, &'a UnitPath),
+}
+
+/// What an organisation's own staff may do for it.
+fn org_staff_may(action: Action) -> bool {
+    matches!(
+        action,
+        Action::View | Action::Reference | Action::EditProfile | Action::SubmitReport
+    )
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -208,14 +299,37 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Scope) -> Result<(),
     if actor.is_platform_admin() {
         return Ok(());
     }
+    if let Scope::Org(id, path) = target {
+        if actor.works_for(*id) {
+            if org_staff_may(action) {
+                return Ok(());
+            }
+            if actor.role_on(path).is_none() {
+                return Err(Denied::Forbidden(
+                    "organisation staff may read their organisation, edit its profile and submit its annual report; nothing else",
+                ));
+            }
+        }
+        return authorize(actor, action, &Scope::Unit(path));
+    }
     if actor.grants.is_empty() {
+        // Organisation staff may submit and edit (for their own organisations only).
+        if !actor.org_links.is_empty()
+            && matches!(target, Scope::Anywhere)
+            && matches!(action, Action::EditProfile | Action::SubmitReport)
+        {
+            return Ok(());
+        }
+        if !actor.org_links.is_empty() && matches!(target, Scope::Unit(_)) {
+            return Err(Denied::Hidden);
+        }
         return Err(Denied::Forbidden(
             "you hold no role in any governance unit; ask your unit's administrator for one",
         ));
     }
     let needs = action.needs();
     match (action, target) {
-        (Action::CreateDistrict, _) => Err(Denied::Forbidden(action.why())),
+        (Action::CreateDistrict | Action::SetRules, _) => Err(Denied::Forbidden(action.why())),
         (_, Scope::Anywhere) => {
             let best = actor.grants.iter().map(|g| g.role).max();
             if best.is_some_and(|r| r >= needs) {
@@ -236,7 +350,8 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Scope) -> Result<(),
                 Err(Denied::Hidden)
             }
         }
-        (_, Scope::Unit(path)) => {
+        // (An organisation scope was turned into its unit's above.)
+        (_, Scope::Unit(path) | Scope::Org(_, path)) => {
             let Some(role) = actor.role_on(path) else {
                 return Err(Denied::Hidden);
             };
@@ -294,6 +409,7 @@ mod tests {
                     role: *r,
                 })
                 .collect(),
+            org_links: Vec::new(),
         }
     }
 
@@ -438,6 +554,44 @@ mod tests {
             Ok(()),
             "a worker somewhere may open the new-organisation form"
         );
+    }
+
+    #[test]
+    fn organisation_staff_act_for_their_organisation_only() {
+        let mut s = actor(Some(Role::Member), &[]);
+        s.org_links.push(OrgLink {
+            org_id: 9,
+            org_name: String::new(),
+            unit_path: path(COMM_A),
+        });
+        let own = Scope::Org(9, &s.org_links[0].unit_path.clone());
+        let comm_a = path(COMM_A);
+        let other = Scope::Org(10, &comm_a);
+        for a in [Action::View, Action::EditProfile, Action::SubmitReport] {
+            assert_eq!(authorize(&s, a, &own), Ok(()), "{a:?}");
+            assert_eq!(authorize(&s, a, &other), Err(Denied::Hidden), "{a:?}");
+        }
+        for a in [Action::EditOrg, Action::ReviewReport, Action::AssessGrade] {
+            assert!(
+                matches!(authorize(&s, a, &own), Err(Denied::Forbidden(_))),
+                "{a:?}"
+            );
+        }
+        assert!(matches!(
+            authorize(&s, Action::View, &Scope::Anywhere),
+            Err(Denied::Forbidden(_))
+        ));
+        assert_eq!(
+            authorize(&s, Action::View, &Scope::Unit(&comm_a)),
+            Err(Denied::Hidden)
+        );
+        // A worker of the community reviews; the org's staff do not.
+        let w = actor(Some(Role::Member), &[(COMM_A, MemberRole::Worker)]);
+        assert_eq!(authorize(&w, Action::ReviewReport, &other), Ok(()));
+        assert!(matches!(
+            authorize(&w, Action::SetRules, &Scope::Anywhere),
+            Err(Denied::Forbidden(_))
+        ));
     }
 
     #[test]

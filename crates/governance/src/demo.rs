@@ -541,6 +541,7 @@ pub async fn seed(
         org_ids.push(id);
     }
     crate::services::demo::seed(&mut tx, now, &plan, &unit_ids, &org_ids).await?;
+    crate::oversight::demo::seed(&mut tx, now, &plan, &org_ids).await?;
     tx.commit().await?;
     let mut accounts = Vec::new();
     for (name, unit, role, what) in [
@@ -570,6 +571,22 @@ pub async fn seed(
             .await
             .map_err(|e| anyhow::anyhow!("demo grant for {name}: {e}"))?;
         accounts.push((name.to_string(), pw, what));
+    }
+    // Staff of one member organisation in the first community: they keep its profile and
+    // submit its annual report, and see nothing else.
+    if let Some((i, _)) = plan
+        .orgs
+        .iter()
+        .enumerate()
+        .find(|(_, o)| o.unit == plan.community1 && o.hub.is_some())
+    {
+        let pw = password();
+        platform::auth::create_user(&state.db, state.now(), "gov_org1", &pw, Role::Member).await?;
+        crate::oversight::link_staff(state, None, org_ids[i], "gov_org1")
+            .await
+            .map_err(|e| anyhow::anyhow!("demo org staff: {e}"))?;
+        let name = plan.orgs[i].input.name.clone().unwrap_or_default();
+        accounts.push(("gov_org1".to_string(), pw, format!("{name} · org staff")));
     }
     Ok(accounts)
 }

@@ -4,13 +4,17 @@
 pub mod api;
 pub mod authz;
 pub mod credit;
+pub mod dates;
 pub mod demo;
 pub mod error;
+pub mod forms;
 pub mod hsds;
 pub mod model;
+pub mod oversight;
 pub mod pages;
 pub mod service;
 pub mod services;
+pub mod stats;
 pub mod svg;
 
 use axum::Router;
@@ -25,6 +29,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "021_governance_services",
         sql: include_str!("../migrations/002_services.sql"),
     },
+    platform::db::Migration {
+        id: "022_governance_oversight",
+        sql: include_str!("../migrations/003_oversight.sql"),
+    },
 ];
 
 pub fn router(_state: &AppState) -> Router<AppState> {
@@ -34,6 +42,9 @@ pub fn router(_state: &AppState) -> Router<AppState> {
         .merge(services::api::router())
         .merge(services::pages::router())
         .merge(hsds::api::router())
+        .merge(oversight::api::router())
+        .merge(oversight::pages::router())
+        .merge(stats::router())
 }
 
 /// Governance's part of the OpenAPI document.

@@ -244,6 +244,45 @@ impl Sql {
         }
     }
 
+    /// "The unit column's path lies in `unit`'s subtree."
+    pub fn within(&mut self, path_col: &str, unit: &UnitPath) {
+        let p = self.bind(Bind::Text(unit.as_str().into()));
+        self.push(format!("{path_col} LIKE {p} || '%'"));
+    }
+
+    /// A substring match on `col`; LIKE wildcards typed by the user are matched literally.
+    pub fn contains(&mut self, col: &str, raw: &str) {
+        let escaped = raw
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let p = self.bind(Bind::Text(format!("%{escaped}%")));
+        self.push(format!("{col} LIKE {p} ESCAPE '\\'"));
+    }
+
+    /// `COUNT(*)` of `from` under these clauses.
+    pub async fn count(&self, db: &Db, from: &str) -> sqlx::Result<i64> {
+        let text = format!("SELECT COUNT(*) FROM {from} WHERE {}", self.where_clause());
+        self.query(&text).fetch_one(&db.pool).await?.try_get(0)
+    }
+
+    /// `columns` of `from` under these clauses, in `order`, one page.
+    pub async fn page(
+        &self,
+        db: &Db,
+        columns: &str,
+        from: &str,
+        order: &str,
+        limit: i64,
+        offset: i64,
+    ) -> sqlx::Result<Vec<sqlx::any::AnyRow>> {
+        let text = format!(
+            "SELECT {columns} FROM {from} WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+            self.where_clause()
+        );
+        self.query(&text).fetch_all(&db.pool).await
+    }
+
     pub fn query<'q>(
         &self,
         sql: &'q str,
@@ -559,8 +598,13 @@ pub struct OrgFilter {
     pub field: Option<String>,
     /// The subtree of this unit (already authorised by the caller).
     pub unit: Option<UnitPath>,
+    /// Words to find (segmented with the platform's Chinese analyzer; see [`search_rank`]).
     pub name: Option<String>,
     pub brand: bool,
+    /// A current (unexpired on `today`) grade, 1–5.
+    pub grade: Option<i64>,
+    /// `YYYY-MM-DD`, for the grade filter.
+    pub today: String,
 }
 
 fn org_where(scope: &ScopeFilter, f: &OrgFilter) -> Sql {
@@ -585,32 +629,94 @@ fn org_where(scope: &ScopeFilter, f: &OrgFilter) -> Sql {
         ));
     }
     if let Some(unit) = &f.unit {
-        let p = sql.bind(Bind::Text(unit.as_str().into()));
-        sql.push(format!("u.path LIKE {p} || '%'"));
-    }
-    if let Some(name) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        // A substring match; LIKE wildcards typed by the user are matched literally.
-        let escaped = name
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let p = sql.bind(Bind::Text(format!("%{escaped}%")));
-        sql.push(format!("o.name LIKE {p} ESCAPE '\\'"));
+        sql.within("u.path", unit);
     }
     if f.brand {
         sql.push("o.brand = 1".into());
     }
+    if let Some(g) = f.grade {
+        // The latest assessment has this grade and has not lapsed.
+        let g = sql.bind(Bind::Int(g));
+        let t = sql.bind(Bind::Text(f.today.clone()));
+        sql.push(format!(
+            "EXISTS (SELECT 1 FROM governance_assessments a WHERE a.org_id = o.id AND a.grade = {g} \
+             AND a.valid_until > {t} AND NOT EXISTS (SELECT 1 FROM governance_assessments b \
+             WHERE b.org_id = o.id AND (b.assessed_on > a.assessed_on OR (b.assessed_on = a.assessed_on AND b.id > a.id))))"
+        ));
+    }
     sql
 }
 
+fn words_of(f: &OrgFilter) -> Option<Vec<String>> {
+    let q = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty())?;
+    let words = platform::search::query_words(q);
+    Some(if words.is_empty() {
+        vec![platform::search::fold(q).to_lowercase()]
+    } else {
+        words
+    })
+}
+
+/// How well an organisation matches the query words (segmented by jieba, like the
+/// library's search): every word must occur in its name, address, legal representative,
+/// home unit, credit code, leading figure or service fields (the hub is a filter); words in the name weigh most.
+/// `None`: no match.
+pub fn search_rank(o: &Org, words: &[String], whole: &str) -> Option<i64> {
+    let norm = |t: &str| platform::search::fold(t).to_lowercase();
+    let name = norm(&o.name);
+    let mut rest = vec![
+        o.address.clone(),
+        o.legal_rep.clone(),
+        o.unit_name.clone(),
+        o.credit_code.clone(),
+        o.leading_figure.clone(),
+    ];
+    for f in &o.service_fields {
+        rest.push(field_label(f, Lang::Zh));
+        rest.push(field_label(f, Lang::En));
+    }
+    let rest = norm(&rest.join(" "));
+    let mut score = 0;
+    for w in words {
+        match (name.contains(w.as_str()), rest.contains(w.as_str())) {
+            (true, _) => score += 3,
+            (false, true) => score += 1,
+            (false, false) => return None,
+        }
+    }
+    if name.contains(&norm(whole)) {
+        score += 5;
+    }
+    Some(score)
+}
+
+/// The matching organisations of a word search within the scope, best first.
+async fn search_orgs(
+    db: &Db,
+    scope: &ScopeFilter,
+    f: &OrgFilter,
+    words: &[String],
+) -> sqlx::Result<Vec<Org>> {
+    let whole = f.name.clone().unwrap_or_default();
+    let rest = OrgFilter {
+        name: None,
+        ..f.clone()
+    };
+    let all = list_orgs_sql(db, scope, &rest, 1_000_000, 0).await?;
+    let mut hits: Vec<(i64, Org)> = all
+        .into_iter()
+        .filter_map(|o| search_rank(&o, words, whole.trim()).map(|s| (s, o)))
+        .collect();
+    // Stable: equal scores keep the directory order (federation, hubs, then by name).
+    hits.sort_by_key(|h| std::cmp::Reverse(h.0));
+    Ok(hits.into_iter().map(|(_, o)| o).collect())
+}
+
 pub async fn count_orgs(db: &Db, scope: &ScopeFilter, f: &OrgFilter) -> sqlx::Result<i64> {
-    let sql = org_where(scope, f);
-    let text = format!(
-        "SELECT COUNT(*) FROM {ORG_FROM} WHERE {}",
-        sql.where_clause()
-    );
-    let row = sql.query(&text).fetch_one(&db.pool).await?;
-    row.try_get(0)
+    if let Some(words) = words_of(f) {
+        return Ok(search_orgs(db, scope, f, &words).await?.len() as i64);
+    }
+    org_where(scope, f).count(db, ORG_FROM).await
 }
 
 /// One page of the directory, federation and hubs first, then by name.
@@ -621,14 +727,35 @@ pub async fn list_orgs(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Org>> {
-    let sql = org_where(scope, f);
-    let text = format!(
-        "SELECT {ORG_COLUMNS} FROM {ORG_FROM} WHERE {} \
-         ORDER BY CASE o.hub_role WHEN 'federation' THEN 0 WHEN 'hub' THEN 1 ELSE 2 END, o.name, o.id \
-         LIMIT {limit} OFFSET {offset}",
-        sql.where_clause()
-    );
-    let rows = sql.query(&text).fetch_all(&db.pool).await?;
+    if let Some(words) = words_of(f) {
+        let hits = search_orgs(db, scope, f, &words).await?;
+        return Ok(hits
+            .into_iter()
+            .skip(offset.max(0) as usize)
+            .take(limit.max(0) as usize)
+            .collect());
+    }
+    list_orgs_sql(db, scope, f, limit, offset).await
+}
+
+/// One page of the directory by the SQL filters alone (no word search).
+async fn list_orgs_sql(
+    db: &Db,
+    scope: &ScopeFilter,
+    f: &OrgFilter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Org>> {
+    let rows = org_where(scope, f)
+        .page(
+            db,
+            ORG_COLUMNS,
+            ORG_FROM,
+            "CASE o.hub_role WHEN 'federation' THEN 0 WHEN 'hub' THEN 1 ELSE 2 END, o.name, o.id",
+            limit,
+            offset,
+        )
+        .await?;
     let mut orgs: Vec<Org> = rows.iter().map(org_from_row).collect::<sqlx::Result<_>>()?;
     attach_fields(db, &mut orgs).await?;
     Ok(orgs)

@@ -10,7 +10,7 @@ use crate::model::{
 use crate::service::{self, OrgInput};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
@@ -23,6 +23,10 @@ pub fn router() -> Router<AppState> {
         .route("/gov", get(home))
         .route("/gov/units", get(units))
         .route("/gov/units/{id}", get(unit))
+        .route(
+            "/gov/units/{id}/edit",
+            get(unit_edit_form).post(unit_edit_post),
+        )
         .route("/gov/orgs", get(orgs).post(create_form))
         .route("/gov/orgs.csv", get(export))
         .route("/gov/orgs/new", get(new_form))
@@ -44,7 +48,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Pages send anonymous readers to the sign-in page (and back afterwards).
-fn sign_in_first(actor: &GovActor, here: &str) -> Option<Response> {
+pub(crate) fn sign_in_first(actor: &GovActor, here: &str) -> Option<Response> {
     actor
         .user
         .is_none()
@@ -64,7 +68,7 @@ fn enc(s: &str) -> String {
     out
 }
 
-fn fmt_int(n: i64) -> String {
+pub(crate) fn fmt_int(n: i64) -> String {
     let s = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -82,7 +86,7 @@ pub struct Opt {
     pub selected: bool,
 }
 
-fn opt(value: impl Into<String>, label: impl Into<String>, current: &str) -> Opt {
+pub(crate) fn opt(value: impl Into<String>, label: impl Into<String>, current: &str) -> Opt {
     let value = value.into();
     Opt {
         selected: value == current,
@@ -117,7 +121,7 @@ struct HomePage {
 }
 
 /// Residents of the outermost visible units (a district's figure already sums its streets).
-fn top_units(units: &[Unit]) -> Vec<&Unit> {
+pub(crate) fn top_units(units: &[Unit]) -> Vec<&Unit> {
     units
         .iter()
         .filter(|u| !u.parent_id.is_some_and(|p| units.iter().any(|x| x.id == p)))
@@ -127,6 +131,10 @@ fn top_units(units: &[Unit]) -> Vec<&Unit> {
 async fn home(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
     if let Some(r) = sign_in_first(&actor, "/gov") {
         return Ok(r);
+    }
+    // Organisation staff without a unit role have one page: their organisation.
+    if actor.grants.is_empty() && !actor.org_links.is_empty() && !actor.is_platform_admin() {
+        return Ok(redirect("/gov/my"));
     }
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     let scope = actor.scope();
@@ -311,6 +319,9 @@ pub struct OrgRow {
     pub brand: bool,
     pub staff: i64,
     pub volunteers: i64,
+    /// The latest grade ("" when never assessed) and whether it has lapsed.
+    pub grade: String,
+    pub grade_expired: bool,
 }
 
 fn role_short(r: HubRole, lang: Lang) -> &'static str {
@@ -344,7 +355,22 @@ fn org_row(o: &Org, lang: Lang) -> OrgRow {
         brand: o.brand,
         staff: o.staff.count,
         volunteers: o.volunteers,
+        grade: String::new(),
+        grade_expired: false,
     }
+}
+
+/// Puts each organisation's latest grade on its row.
+async fn with_grades(state: &AppState, actor: &GovActor, rows: &mut [OrgRow]) -> GovResult<()> {
+    let latest = crate::oversight::latest_assessments(&state.db, &actor.scope()).await?;
+    let today = crate::oversight::today(state);
+    for r in rows {
+        if let Some(a) = latest.get(&r.id) {
+            r.grade = crate::oversight::grade_label(a.grade, actor.lang);
+            r.grade_expired = a.expired(today);
+        }
+    }
+    Ok(())
 }
 
 #[derive(Template)]
@@ -362,6 +388,7 @@ struct UnitPage {
     orgs_total: i64,
     per10k: String,
     can_edit: bool,
+    can_manage: bool,
 }
 
 async fn unit(
@@ -440,15 +467,129 @@ async fn unit(
         orgs_total,
         per10k: per_10k(orgs_total, unit.residents),
         can_edit: actor.can(Action::EditOrg, &Scope::Unit(&unit.path)),
+        can_manage: actor.can(Action::EditUnit, &Scope::Unit(&unit.path)),
         unit,
     })?)
+}
+
+// ---------------------------------------------------------------------------------------
+// Editing and moving a unit
+
+#[derive(Template)]
+#[template(path = "gov_unit_form.html")]
+struct UnitFormPage {
+    page: PageCtx,
+    unit: Unit,
+    v: crate::forms::Pairs,
+    parents: Vec<Opt>,
+    error: Option<String>,
+    error_field: String,
+}
+
+async fn unit_form_page(
+    state: &AppState,
+    actor: &GovActor,
+    unit: Unit,
+    v: crate::forms::Pairs,
+    error: Option<&Invalid>,
+) -> GovResult<Response> {
+    let lang = actor.lang;
+    // Where it may hang: units of the parent tier in its district that the actor manages.
+    let parents = match unit.kind.parent_kind() {
+        None => Vec::new(),
+        Some(kind) => model::list_units(&state.db, &actor.scope_with(MemberRole::UnitAdmin))
+            .await?
+            .into_iter()
+            .filter(|p| {
+                (p.kind == kind && p.path.root_path() == unit.path.root_path())
+                    || Some(p.id) == unit.parent_id
+            })
+            .map(|p| opt(p.id.0.to_string(), p.name, v.get("parent_id")))
+            .collect(),
+    };
+    // The current parent is always a choice (so saving without a change never moves).
+    let mut parents = parents;
+    if let Some(pid) = unit.parent_id
+        && !parents.iter().any(|o| o.value == pid.0.to_string())
+        && let Some(p) = model::find_unit(&state.db, pid).await?
+    {
+        parents.insert(0, opt(pid.0.to_string(), p.name, v.get("parent_id")));
+    }
+    let resp = render(&UnitFormPage {
+        page: actor.page(format!("{}{}", lang.pick("编辑：", "Edit: "), unit.name)),
+        parents,
+        error: error.map(|e| e.message(lang).to_string()),
+        error_field: error.map(|e| e.field.to_string()).unwrap_or_default(),
+        v,
+        unit,
+    })?;
+    Ok(crate::forms::with_error_status(
+        resp,
+        error,
+        error.is_some_and(crate::forms::is_conflict),
+    ))
+}
+
+async fn unit_edit_form(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+) -> GovResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/gov/units") {
+        return Ok(r);
+    }
+    let id = UnitId::parse(&id).ok_or(GovError::NotFound)?;
+    let unit = service::load_unit(&state, &actor, id, Action::EditUnit).await?;
+    let mut v = crate::forms::Pairs::default();
+    v.set("name", unit.name.clone());
+    v.set("code", unit.code.clone());
+    v.set("residents", unit.residents.to_string());
+    v.set("households", unit.households.to_string());
+    v.set("party_org_name", unit.party_org_name.clone());
+    v.set("party_secretary", unit.party_secretary.clone());
+    v.set("party_members", unit.party_members.to_string());
+    v.set(
+        "parent_id",
+        unit.parent_id.map(|p| p.0.to_string()).unwrap_or_default(),
+    );
+    unit_form_page(&state, &actor, unit, v, None).await
+}
+
+async fn unit_edit_post(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> GovResult<Response> {
+    let id = UnitId::parse(&id).ok_or(GovError::NotFound)?;
+    let unit = service::load_unit(&state, &actor, id, Action::EditUnit).await?;
+    let v = crate::forms::Pairs(pairs);
+    let result = async {
+        let edit = service::UnitEdit {
+            parent_id: v.int("parent_id")?,
+            name: v.text("name"),
+            code: v.text("code"),
+            households: v.int("households")?,
+            residents: v.int("residents")?,
+            party_org_name: v.text("party_org_name"),
+            party_secretary: v.text("party_secretary"),
+            party_members: v.int("party_members")?,
+            sort: None,
+        };
+        service::update_unit(&state, &actor, unit.id, &edit).await
+    }
+    .await;
+    match crate::forms::saved(result)? {
+        Ok(u) => Ok(redirect(&format!("/gov/units/{}", u.id))),
+        Err(inv) => unit_form_page(&state, &actor, unit, v, Some(&inv)).await,
+    }
 }
 
 // ---------------------------------------------------------------------------------------
 // Directory and export
 
 /// Choices for the unit filter and the form: the units in scope, indented by depth.
-fn unit_options(units: &[Unit], current: &str, skip_grids: bool) -> Vec<Opt> {
+pub(crate) fn unit_options(units: &[Unit], current: &str, skip_grids: bool) -> Vec<Opt> {
     let tops = top_units(units);
     let base = tops.iter().map(|u| u.path.depth()).min().unwrap_or(1);
     let mut ordered: Vec<&Unit> = Vec::new();
@@ -486,6 +627,7 @@ struct OrgsPage {
     hubs: Vec<Opt>,
     fields: Vec<Opt>,
     units: Vec<Opt>,
+    grades: Vec<Opt>,
     brand: bool,
     filtered: bool,
     can_export: bool,
@@ -504,6 +646,7 @@ fn query_string(q: &DirQuery) -> String {
         ("unit", &q.unit),
         ("q", &q.q),
         ("brand", &q.brand),
+        ("grade", &q.grade),
     ] {
         if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             parts.push(format!("{k}={}", enc(v)));
@@ -569,10 +712,19 @@ async fn orgs(
     let all_units = model::list_units(&state.db, &scope).await?;
     let mut units = vec![opt("", lang.pick("全部单位", "All units"), &cur(&q.unit))];
     units.extend(unit_options(&all_units, &cur(&q.unit), true));
+    let mut grades = vec![opt("", lang.pick("全部等级", "Any grade"), &cur(&q.grade))];
+    grades.extend(
+        (1..=5)
+            .rev()
+            .map(|g| opt(format!("{g}A"), format!("{g}A"), &cur(&q.grade))),
+    );
     let query = query_string(&q);
+    let mut rows: Vec<OrgRow> = list.iter().map(|o| org_row(o, lang)).collect();
+    with_grades(&state, &actor, &mut rows).await?;
     Ok(render(&OrgsPage {
+        grades,
         page: actor.page(lang.pick("社会组织名录", "Organisation directory")),
-        rows: list.iter().map(|o| org_row(o, lang)).collect(),
+        rows,
         total,
         page_no,
         pages,
@@ -709,6 +861,7 @@ struct OrgPage {
     can_edit: bool,
     saved: bool,
     services: Vec<crate::services::pages::ServiceRow>,
+    ov: crate::oversight::pages::OrgOversight,
 }
 
 #[derive(serde::Deserialize)]
@@ -732,10 +885,11 @@ async fn org(
         .await?
         .ok_or(GovError::NotFound)?;
     let mut crumbs = crumbs(&state, &actor, &unit).await?;
+    let unit_link = actor.can(Action::View, &Scope::Unit(&unit.path));
     crumbs.push(Crumb {
         id: unit.id.0,
         name: unit.name.clone(),
-        link: true,
+        link: unit_link,
     });
     let hub_link = match org.hub_id {
         Some(h) => match model::find_org(&state.db, h).await? {
@@ -786,13 +940,14 @@ async fn org(
             .map(|f| model::field_label(f, lang))
             .collect(),
         crumbs,
-        unit_link: true,
+        unit_link,
         hub_link,
         ages,
         members,
         can_edit: actor.can(Action::EditOrg, &Scope::Unit(&org.unit_path)),
         saved: sq.saved.is_some(),
         services: crate::services::pages::org_services(&state.db, org.id, lang).await?,
+        ov: crate::oversight::pages::org_section(&state, &actor, &org).await?,
         org,
     })?)
 }
@@ -1017,7 +1172,7 @@ async fn form_page(
             "/gov/orgs".to_string(),
         ),
     };
-    let mut resp = render(&FormPage {
+    let resp = render(&FormPage {
         page: actor.page(heading.clone()),
         heading,
         action,
@@ -1032,17 +1187,11 @@ async fn form_page(
         fields,
         roles_locked,
     })?;
-    if let Some(e) = error {
-        *resp.status_mut() = if e.code.ends_with("_taken")
-            || e.code == "federation_exists"
-            || e.code == "hub_has_members"
-        {
-            StatusCode::CONFLICT
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-    }
-    Ok(resp)
+    Ok(crate::forms::with_error_status(
+        resp,
+        error,
+        error.is_some_and(crate::forms::is_conflict),
+    ))
 }
 
 async fn new_form(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
@@ -1071,15 +1220,9 @@ async fn create_form(
         service::create_org(&state, &actor, &draft).await
     }
     .await;
-    match result {
+    match crate::forms::saved(result)? {
         Ok(id) => Ok(redirect(&format!("/gov/orgs/{id}?saved=1"))),
-        Err(e) => match e.as_input() {
-            Some(inv) => {
-                let inv = inv.clone();
-                form_page(&state, &actor, None, v, Some(&inv)).await
-            }
-            None => Err(e),
-        },
+        Err(inv) => form_page(&state, &actor, None, v, Some(&inv)).await,
     }
 }
 
@@ -1112,15 +1255,9 @@ async fn update_form(
         service::update_org(&state, &actor, org.id, &draft).await
     }
     .await;
-    match result {
+    match crate::forms::saved(result)? {
         Ok(()) => Ok(redirect(&format!("/gov/orgs/{}?saved=1", org.id))),
-        Err(e) => match e.as_input() {
-            Some(inv) => {
-                let inv = inv.clone();
-                form_page(&state, &actor, Some(&org), v, Some(&inv)).await
-            }
-            None => Err(e),
-        },
+        Err(inv) => form_page(&state, &actor, Some(&org), v, Some(&inv)).await,
     }
 }
 

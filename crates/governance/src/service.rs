@@ -34,11 +34,16 @@ pub async fn load_org(
     id: i64,
     action: Action,
 ) -> GovResult<Org> {
-    authorize(actor, Action::View, &Scope::Anywhere)?;
+    // Organisation staff hold no unit role; anyone else needs some governance standing.
+    if actor.org_links.is_empty() {
+        authorize(actor, Action::View, &Scope::Anywhere)?;
+    } else if actor.user.is_none() {
+        return Err(GovError::SignIn);
+    }
     let org = model::find_org(&state.db, id)
         .await?
         .ok_or(GovError::NotFound)?;
-    authorize(actor, action, &Scope::Unit(&org.unit_path))?;
+    authorize(actor, action, &Scope::Org(org.id, &org.unit_path))?;
     Ok(org)
 }
 
@@ -77,7 +82,7 @@ pub struct UnitInput {
     pub sort: i64,
 }
 
-fn text(
+pub(crate) fn text(
     field: &'static str,
     raw: &str,
     min: usize,
@@ -106,7 +111,7 @@ fn text(
     Ok(v.to_string())
 }
 
-fn count(field: &'static str, v: i64, zh: &str, en: &str) -> GovResult<i64> {
+pub(crate) fn count(field: &'static str, v: i64, zh: &str, en: &str) -> GovResult<i64> {
     if !(0..=10_000_000).contains(&v) {
         return Err(GovError::invalid(
             "invalid_field",
@@ -116,6 +121,48 @@ fn count(field: &'static str, v: i64, zh: &str, en: &str) -> GovResult<i64> {
         ));
     }
     Ok(v)
+}
+
+/// A unit's own data (new or changed), as typed and then as checked.
+struct UnitFields {
+    name: String,
+    code: String,
+    party_org_name: String,
+    party_secretary: String,
+    households: i64,
+    residents: i64,
+    party_members: i64,
+}
+
+fn unit_fields(raw: UnitFields) -> GovResult<UnitFields> {
+    Ok(UnitFields {
+        name: text("name", &raw.name, 1, 100, "名称", "the name")?,
+        code: text("code", &raw.code, 1, 40, "单位代码", "the code")?,
+        party_org_name: text(
+            "party_org_name",
+            &raw.party_org_name,
+            0,
+            100,
+            "党组织名称",
+            "the party organisation's name",
+        )?,
+        party_secretary: text(
+            "party_secretary",
+            &raw.party_secretary,
+            0,
+            50,
+            "党组织书记",
+            "the party secretary",
+        )?,
+        households: count("households", raw.households, "户数", "households")?,
+        residents: count("residents", raw.residents, "人口", "residents")?,
+        party_members: count(
+            "party_members",
+            raw.party_members,
+            "党员人数",
+            "party members",
+        )?,
+    })
 }
 
 /// Inserts a unit below its parent (checked: the four tiers) and sets its path.
@@ -128,32 +175,23 @@ pub async fn insert_unit(tx: &mut Tx, now: i64, input: &UnitInput) -> GovResult<
             "kind must be district, street, community, grid or department",
         )
     })?;
-    let name = text("name", &input.name, 1, 100, "名称", "the name")?;
-    let code = text("code", &input.code, 1, 40, "单位代码", "the code")?;
-    let party_org_name = text(
-        "party_org_name",
-        &input.party_org_name,
-        0,
-        100,
-        "党组织名称",
-        "the party organisation's name",
-    )?;
-    let party_secretary = text(
-        "party_secretary",
-        &input.party_secretary,
-        0,
-        50,
-        "党组织书记",
-        "the party secretary",
-    )?;
-    let households = count("households", input.households, "户数", "households")?;
-    let residents = count("residents", input.residents, "人口", "residents")?;
-    let party_members = count(
-        "party_members",
-        input.party_members,
-        "党员人数",
-        "party members",
-    )?;
+    let UnitFields {
+        name,
+        code,
+        party_org_name,
+        party_secretary,
+        households,
+        residents,
+        party_members,
+    } = unit_fields(UnitFields {
+        name: input.name.clone(),
+        code: input.code.clone(),
+        party_org_name: input.party_org_name.clone(),
+        party_secretary: input.party_secretary.clone(),
+        households: input.households,
+        residents: input.residents,
+        party_members: input.party_members,
+    })?;
     let parent: Option<(i64, String, String)> = match input.parent_id {
         Some(pid) => Some(
             sqlx::query_as("SELECT id, path, kind FROM governance_units WHERE id = $1")
@@ -292,6 +330,176 @@ pub async fn create_unit(state: &AppState, actor: &GovActor, input: &UnitInput) 
     .await?;
     tx.commit().await?;
     Ok(unit)
+}
+
+/// A change to a unit: its data, and optionally a new parent (a move). Absent fields keep
+/// their value; the kind never changes.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitEdit {
+    pub parent_id: Option<i64>,
+    pub name: Option<String>,
+    pub code: Option<String>,
+    pub households: Option<i64>,
+    pub residents: Option<i64>,
+    pub party_org_name: Option<String>,
+    pub party_secretary: Option<String>,
+    pub party_members: Option<i64>,
+    pub sort: Option<i64>,
+}
+
+/// Changes a unit (unit administrators at or above it). A move needs the right to add
+/// units under the new parent, keeps the four tiers and the district, and rewrites the
+/// materialised paths of the whole subtree in the same transaction (ADR 007).
+pub async fn update_unit(
+    state: &AppState,
+    actor: &GovActor,
+    id: UnitId,
+    edit: &UnitEdit,
+) -> GovResult<Unit> {
+    let unit = load_unit(state, actor, id, Action::EditUnit).await?;
+    let or = |v: &Option<String>, old: &str| v.clone().unwrap_or_else(|| old.to_string());
+    let UnitFields {
+        name,
+        code,
+        party_org_name,
+        party_secretary,
+        households,
+        residents,
+        party_members,
+    } = unit_fields(UnitFields {
+        name: or(&edit.name, &unit.name),
+        code: or(&edit.code, &unit.code),
+        party_org_name: or(&edit.party_org_name, &unit.party_org_name),
+        party_secretary: or(&edit.party_secretary, &unit.party_secretary),
+        households: edit.households.unwrap_or(unit.households),
+        residents: edit.residents.unwrap_or(unit.residents),
+        party_members: edit.party_members.unwrap_or(unit.party_members),
+    })?;
+    let unknown_parent = || {
+        GovError::invalid(
+            "unknown_parent",
+            "parent_id",
+            "上级单位不存在。",
+            "the parent unit does not exist",
+        )
+    };
+    // A move: the new parent must be of the kind this unit hangs under, in the same district,
+    // and the actor must be allowed to add units there.
+    let new_parent = match edit.parent_id {
+        Some(pid) if Some(UnitId(pid)) != unit.parent_id => {
+            let parent = model::find_unit(&state.db, UnitId(pid))
+                .await?
+                .ok_or_else(unknown_parent)?;
+            authorize(actor, Action::ManageUnits, &Scope::Unit(&parent.path)).map_err(
+                |d| match d {
+                    crate::authz::Denied::Hidden => unknown_parent(),
+                    other => other.into(),
+                },
+            )?;
+            if Some(parent.kind) != unit.kind.parent_kind() {
+                return Err(GovError::invalid(
+                    "invalid_parent",
+                    "parent_id",
+                    format!(
+                        "{}只能挂在{}之下。",
+                        unit.kind.label(platform::web::Lang::Zh),
+                        unit.kind
+                            .parent_kind()
+                            .map(|k| k.label(platform::web::Lang::Zh))
+                            .unwrap_or("（无）")
+                    ),
+                    format!(
+                        "a {} can only hang under a {}",
+                        unit.kind.as_str(),
+                        unit.kind
+                            .parent_kind()
+                            .map(|k| k.as_str())
+                            .unwrap_or("nothing")
+                    ),
+                ));
+            }
+            if parent.path.root_path() != unit.path.root_path() {
+                return Err(GovError::invalid(
+                    "other_district",
+                    "parent_id",
+                    "单位不能迁移到另一个区。",
+                    "a unit cannot move to another district",
+                ));
+            }
+            Some(parent)
+        }
+        _ => None,
+    };
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let taken: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM governance_units WHERE code = $1 AND id <> $2")
+            .bind(&code)
+            .bind(unit.id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if taken.is_some() {
+        return Err(GovError::conflict(
+            "code_taken",
+            "code",
+            format!("单位代码 {code} 已被使用。"),
+            format!("the unit code {code} is taken"),
+        ));
+    }
+    sqlx::query(
+        "UPDATE governance_units SET name = $1, code = $2, households = $3, residents = $4, party_org_name = $5, \
+         party_secretary = $6, party_members = $7, sort = CASE WHEN $8 < 0 THEN sort ELSE $8 END, updated_at = $9 WHERE id = $10",
+    )
+    .bind(&name)
+    .bind(&code)
+    .bind(households)
+    .bind(residents)
+    .bind(&party_org_name)
+    .bind(&party_secretary)
+    .bind(party_members)
+    .bind(edit.sort.unwrap_or(-1))
+    .bind(now)
+    .bind(unit.id.0)
+    .execute(&mut *tx)
+    .await?;
+    let mut path = unit.path.clone();
+    if let Some(parent) = &new_parent {
+        path = parent.path.child(unit.id);
+        // Every path in the subtree starts with the old path: swap that prefix.
+        sqlx::query(
+            "UPDATE governance_units SET path = $1 || SUBSTR(path, CAST($2 AS INTEGER)) WHERE path LIKE $3 || '%'",
+        )
+        .bind(path.as_str())
+        .bind(unit.path.as_str().len() as i64 + 1)
+        .bind(unit.path.as_str())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE governance_units SET parent_id = $1 WHERE id = $2")
+            .bind(parent.id.0)
+            .bind(unit.id.0)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::append(
+        &mut tx,
+        audit::Entry {
+            at: now,
+            actor_id: actor.id(),
+            action: if new_parent.is_some() {
+                "governance.unit.move"
+            } else {
+                "governance.unit.update"
+            },
+            subject: &format!("governance_unit:{}", unit.id),
+            detail: serde_json::json!({ "code": code, "from": unit.path, "to": path }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    model::find_unit(&state.db, unit.id)
+        .await?
+        .ok_or(GovError::NotFound)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -508,7 +716,7 @@ pub fn parse_date(raw: &str, today_ms: i64) -> Result<String, Invalid> {
     Ok(s.to_string())
 }
 
-fn phone(raw: &str) -> GovResult<String> {
+pub(crate) fn phone(raw: &str) -> GovResult<String> {
     let v = raw.trim();
     let ok = v.is_empty()
         || (v.chars().count() <= 30
@@ -839,7 +1047,7 @@ async fn lock_district(tx: &mut Tx, district: &UnitPath) -> GovResult<()> {
     Ok(())
 }
 
-async fn write_fields(tx: &mut Tx, id: i64, fields: &[String]) -> GovResult<()> {
+pub(crate) async fn write_fields(tx: &mut Tx, id: i64, fields: &[String]) -> GovResult<()> {
     sqlx::query("DELETE FROM governance_org_fields WHERE org_id = $1")
         .bind(id)
         .execute(&mut **tx)

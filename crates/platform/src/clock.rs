@@ -51,15 +51,52 @@ impl Clock for FileOffsetClock {
     }
 }
 
-/// The clock the server runs on: the system's, or a test's offset file.
-pub fn from_env() -> SharedClock {
-    match std::env::var_os("GONGZHI_CLOCK_OFFSET_FILE") {
-        Some(path) => Arc::new(FileOffsetClock { path: path.into() }),
-        None => Arc::new(SystemClock),
+impl OffsetClock {
+    /// A clock that reads `start_ms` now and runs on from there at the system's pace.
+    pub fn starting_at(start_ms: i64) -> OffsetClock {
+        OffsetClock {
+            offset_ms: AtomicI64::new(start_ms - SystemClock.now_ms()),
+        }
     }
 }
 
 pub type SharedClock = Arc<dyn Clock>;
+
+/// The server's clock: a test's offset file (`GONGZHI_CLOCK_OFFSET_FILE`), or the system
+/// clock, or — when `GONGZHI_NOW` is set — a clock that
+/// starts at that instant and runs on (`2027-07-01`, `2027-07-01T09:30:00+08:00` or Unix
+/// milliseconds). Tests and demos use it to put a server after a deadline or an expiry.
+pub fn from_env() -> anyhow::Result<SharedClock> {
+    if let Some(path) = std::env::var_os("GONGZHI_CLOCK_OFFSET_FILE") {
+        return Ok(Arc::new(FileOffsetClock { path: path.into() }));
+    }
+    match std::env::var("GONGZHI_NOW") {
+        Ok(v) if !v.trim().is_empty() => {
+            Ok(Arc::new(OffsetClock::starting_at(parse_instant(v.trim())?)))
+        }
+        _ => Ok(Arc::new(SystemClock)),
+    }
+}
+
+/// `YYYY-MM-DD` (midnight in UTC+8), an RFC 3339 instant, or Unix milliseconds.
+pub fn parse_instant(v: &str) -> anyhow::Result<i64> {
+    use chrono::{FixedOffset, NaiveDate, TimeZone};
+    if let Ok(ms) = v.parse::<i64>() {
+        return Ok(ms);
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) {
+        return Ok(t.timestamp_millis());
+    }
+    let d = NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+        anyhow::anyhow!("GONGZHI_NOW={v:?} is not a date, an RFC 3339 instant or Unix milliseconds")
+    })?;
+    let tz = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let midnight = d.and_hms_opt(0, 0, 0).expect("midnight exists");
+    tz.from_local_datetime(&midnight)
+        .single()
+        .map(|t| t.timestamp_millis())
+        .ok_or_else(|| anyhow::anyhow!("GONGZHI_NOW={v:?} is out of range"))
+}
 
 /// `2026-11-27 12:30` in the server's local display zone (UTC+8, the district's).
 pub fn format_ms(ms: i64) -> String {
@@ -68,5 +105,23 @@ pub fn format_ms(ms: i64) -> String {
     match tz.timestamp_millis_opt(ms).single() {
         Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_parse_in_three_shapes() {
+        assert_eq!(parse_instant("1780000000000").unwrap(), 1_780_000_000_000);
+        // Midnight in the district's zone is 16:00 UTC the day before.
+        assert_eq!(
+            parse_instant("2027-07-01").unwrap(),
+            parse_instant("2027-06-30T16:00:00Z").unwrap()
+        );
+        assert!(parse_instant("yesterday").is_err());
+        let c = OffsetClock::starting_at(1_000);
+        assert!((c.now_ms() - 1_000).abs() < 5_000);
     }
 }

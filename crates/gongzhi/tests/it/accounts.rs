@@ -1,13 +1,5 @@
-use crate::common::{Server, backends, client, cookie_client};
+use crate::common::{Server, backends, client, cookie_client, csrf_from};
 use serde_json::Value;
-
-fn csrf_from(html: &str) -> String {
-    let i = html
-        .find("name=\"_csrf\" value=\"")
-        .expect("form has a CSRF field")
-        + 20;
-    html[i..i + 64].to_string()
-}
 
 #[tokio::test]
 async fn register_login_logout_with_csrf() {

@@ -2,36 +2,10 @@
 //! clock, routing, scope isolation with hidden reporter contact, rates, Open311 in JSON
 //! and XML with its error cases, a published GeoReport client — on every backend.
 
-use crate::common::{Backend, PASSWORD, Server, backends, client};
+use crate::common::{Backend, PASSWORD, Server, backends, client, send};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
-
-async fn send(
-    s: &Server,
-    method: &str,
-    token: Option<&str>,
-    path: &str,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let url = format!("{}{}", s.url, path);
-    let mut r = match method {
-        "GET" => client().get(url),
-        "POST" => client().post(url),
-        "PUT" => client().put(url),
-        "DELETE" => client().delete(url),
-        other => panic!("method {other}"),
-    };
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        r = r.json(b);
-    }
-    let r = r.send().await.expect("request");
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
 
 /// A district with a street, two communities and a department; the centre, a worker in
 /// each community, a department worker and a resident; two categories.

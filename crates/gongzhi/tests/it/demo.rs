@@ -36,6 +36,22 @@ async fn serve_demo_gives_a_living_site() {
         hsds["total_items"].as_i64().unwrap_or(0) >= 300,
         "the demo district: {hsds}"
     );
+    // The district's oversight data: reports (some overdue), grades (some lapsed), org staff.
+    let admin = s.login_with("admin", "demo-pass-1").await;
+    let (_, st) = s.get_json(Some(&admin), "/api/v1/gov/stats").await;
+    assert!(st["overdue_reports"].as_i64().unwrap_or(0) > 0, "{st}");
+    assert!(st["grades"]["expired"].as_i64().unwrap_or(0) > 0, "{st}");
+    assert!(
+        st["grades"]["valid"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g.as_i64() > Some(0))
+    );
+    let org_staff = s.login_with("gov_org1", "demo-pass-1").await;
+    let (status, me) = s.get_json(Some(&org_staff), "/api/v1/gov/me").await;
+    assert_eq!(status, 200, "{me}");
+    assert!(me["organisations"][0]["org_id"].is_i64(), "{me}");
     let home = client()
         .get(format!("{}/", s.url))
         .send()

@@ -1,21 +1,15 @@
 //! Governance (issue 5, first slice): scope isolation, the 1+5+X rules, credit-code
 //! validation, and every governance route walked with every role — on every backend.
 
-use crate::common::{PASSWORD, Server, backends, client, cookie_client};
+use crate::common::{
+    PASSWORD, Server, backends, client, cookie_client, credit_code, csrf_from, page_text, send,
+    status,
+};
 use serde_json::{Value, json};
 
-/// A valid GB 32100-2015 code, computed here independently of the server's implementation.
+/// A valid credit code for these tests.
 fn code(seq: u32) -> String {
-    const CS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    let first17 = format!("51330199MJ{seq:07}");
-    let mut w = 1u32;
-    let mut sum = 0u32;
-    for c in first17.bytes() {
-        sum += CS.iter().position(|x| *x == c).unwrap() as u32 * w;
-        w = w * 3 % 31;
-    }
-    let check = CS[((31 - sum % 31) % 31) as usize] as char;
-    format!("{first17}{check}")
+    credit_code("51330199", seq)
 }
 
 /// The same code with its check character replaced by a wrong one.
@@ -23,31 +17,6 @@ fn corrupt(code: &str) -> String {
     let last = code.chars().last().unwrap();
     let wrong = if last == '0' { '1' } else { '0' };
     format!("{}{wrong}", &code[..17])
-}
-
-async fn send(
-    s: &Server,
-    method: &str,
-    token: Option<&str>,
-    path: &str,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let url = format!("{}{}", s.url, path);
-    let mut r = match method {
-        "GET" => client().get(url),
-        "POST" => client().post(url),
-        "PUT" => client().put(url),
-        other => panic!("method {other}"),
-    };
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        r = r.json(b);
-    }
-    let r = r.send().await.expect("request");
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 async fn unit(s: &Server, token: &str, parent: Option<i64>, kind: &str, code: &str) -> i64 {
@@ -83,6 +52,8 @@ struct World {
     uadmin_a: String,
     street_a: String,
     district_v: String,
+    /// Staff of organisation `ma` (an org-staff link, no unit role).
+    org_a: String,
     d: i64,
     ca: i64,
     cb: i64,
@@ -94,7 +65,12 @@ struct World {
 }
 
 async fn world(backend: crate::common::Backend) -> World {
-    let s = Server::start(backend).await;
+    world_with(backend, &[]).await
+}
+
+/// The world on a server started with extra environment (e.g. `GONGZHI_NOW`).
+async fn world_with(backend: crate::common::Backend, env: &[(&str, &str)]) -> World {
+    let s = Server::start_with(backend, env).await;
     let admin = s.user_token("admin", "admin").await;
     let d = unit(&s, &admin, None, "district", "TD").await;
     let sa = unit(&s, &admin, Some(d), "street", "TSA").await;
@@ -140,6 +116,8 @@ async fn world(backend: crate::common::Backend) -> World {
         "uadmin_a",
         "street_a",
         "district_v",
+        "orgstaff_a",
+        "spare",
     ] {
         s.add_user(name, "member");
     }
@@ -177,7 +155,19 @@ async fn world(backend: crate::common::Backend) -> World {
         .await;
         assert_eq!(st, 201, "grant {user}: {v}");
     }
+    // An organisation's own staff account, linked by the community's administrator.
+    let uadmin = s.login("uadmin_a").await;
+    let (st, v) = send(
+        &s,
+        "POST",
+        Some(&uadmin),
+        &format!("/api/v1/gov/orgs/{ma}/staff"),
+        Some(&json!({ "username": "orgstaff_a" })),
+    )
+    .await;
+    assert_eq!(st, 201, "link org staff: {v}");
     World {
+        org_a: s.login("orgstaff_a").await,
         nobody: s.login("nobody").await,
         viewer_a: s.login("viewer_a").await,
         worker_a: s.login("worker_a").await,
@@ -243,29 +233,27 @@ async fn scope_isolation() {
             "B's name is not found"
         );
         assert_eq!(org_ids(&w, a, &format!("?hub={}", w.hub)).await, vec![w.ma]);
-        assert_eq!(send(s, "GET", Some(a), &b, None).await.0, 404);
+        assert_eq!(status(s, "GET", Some(a), &b, None).await, 404);
         assert_eq!(
-            send(
+            status(
                 s,
                 "GET",
                 Some(a),
                 &format!("/api/v1/gov/units/{}", w.cb),
                 None
             )
-            .await
-            .0,
+            .await,
             404
         );
         assert_eq!(
-            send(
+            status(
                 s,
                 "GET",
                 Some(a),
                 &format!("/api/v1/gov/orgs?unit={}", w.cb),
                 None
             )
-            .await
-            .0,
+            .await,
             404
         );
         assert_eq!(
@@ -278,7 +266,7 @@ async fn scope_isolation() {
         );
         let body = org_body("乙社区书画社（改）", &code(5), w.cb, "member", Some(w.hub));
         assert_eq!(
-            send(s, "PUT", Some(a), &b, Some(&body)).await.0,
+            status(s, "PUT", Some(a), &b, Some(&body)).await,
             404,
             "cannot change B"
         );
@@ -320,15 +308,7 @@ async fn scope_isolation() {
             "{text}"
         );
         assert_eq!(csv(&w, a, &format!("?unit={}", w.cb)).await.0, 404);
-        let html = client()
-            .get(format!("{}/gov/units", s.url))
-            .bearer_auth(a)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = page_text(s, a, "/gov/units").await;
         assert!(
             html.contains("TCA单位") && !html.contains("TCB单位") && !html.contains("TSB单位"),
             "tree shows only A"
@@ -347,15 +327,14 @@ async fn scope_isolation() {
         );
         // The federation's own record is above the community: named, not readable.
         assert_eq!(
-            send(
+            status(
                 s,
                 "GET",
                 Some(a),
                 &format!("/api/v1/gov/orgs/{}", w.fed),
                 None
             )
-            .await
-            .0,
+            .await,
             404
         );
 
@@ -375,18 +354,17 @@ async fn scope_isolation() {
         // A street sees its communities, not the other street's.
         assert_eq!(org_ids(&w, &w.street_a, "").await, vec![w.ma, w.ma2]);
         assert_eq!(
-            send(
+            status(
                 s,
                 "GET",
                 Some(&w.street_a),
                 &format!("/api/v1/gov/units/{}", w.ca),
                 None
             )
-            .await
-            .0,
+            .await,
             200
         );
-        assert_eq!(send(s, "GET", Some(&w.street_a), &b, None).await.0, 404);
+        assert_eq!(status(s, "GET", Some(&w.street_a), &b, None).await, 404);
 
         // The district sees all (read-only for a viewer: no export, no edit).
         assert_eq!(
@@ -395,7 +373,7 @@ async fn scope_isolation() {
         );
         assert_eq!(csv(&w, &w.district_v, "").await.0, 403);
         assert_eq!(
-            send(s, "PUT", Some(&w.district_v), &b, Some(&body)).await.0,
+            status(s, "PUT", Some(&w.district_v), &b, Some(&body)).await,
             403
         );
         let (_, u) = send(
@@ -705,62 +683,112 @@ async fn credit_codes_are_checked() {
     }
 }
 
-fn csrf_from(html: &str) -> String {
-    let i = html
-        .find("name=\"_csrf\" value=\"")
-        .expect("form has a CSRF field")
-        + 20;
-    html[i..i + 64].to_string()
-}
-
 #[tokio::test]
 async fn every_route_with_every_role() {
     for backend in backends().await {
         let w = world(backend).await;
         let s = &w.s;
-        // anonymous, member without scope, viewer, worker, unit admin (all of community A), platform admin
-        let roles: [(&str, Option<&str>); 6] = [
+        // anonymous, member without scope, viewer, worker, unit admin (all of community A),
+        // platform admin, and the staff of organisation A (an org-staff link, no unit role)
+        let roles: [(&str, Option<&str>); 7] = [
             ("anonymous", None),
             ("no scope", Some(&w.nobody)),
             ("viewer", Some(&w.viewer_a)),
             ("worker", Some(&w.worker_a)),
             ("unit admin", Some(&w.uadmin_a)),
             ("admin", Some(&w.admin)),
+            ("org staff", Some(&w.org_a)),
         ];
         let (ma, mb, ca, cb) = (w.ma, w.mb, w.ca, w.cb);
-        let read = [303, 403, 200, 200, 200, 200];
-        let write_page = [303, 403, 403, 200, 200, 200];
-        let other_page = [303, 403, 404, 404, 404, 200];
-        let api_read = [401, 403, 200, 200, 200, 200];
-        let api_other = [401, 403, 404, 404, 404, 200];
-        let gets: Vec<(String, [u16; 6])> = vec![
-            ("/gov".into(), read),
+        // A report of A's organisation to look at.
+        let (st, rep) = send(
+            s,
+            "POST",
+            Some(&w.org_a),
+            &format!("/api/v1/gov/orgs/{ma}/reports"),
+            Some(&json!({ "year": 2019, "activities": "全年开展睦邻活动十余次，服务老人。" })),
+        )
+        .await;
+        assert_eq!(st, 201, "{rep}");
+        let rid = rep["id"].as_i64().unwrap();
+        let read = [303, 403, 200, 200, 200, 200, 403];
+        let write_page = [303, 403, 403, 200, 200, 200, 403];
+        let other_page = [303, 403, 404, 404, 404, 200, 403];
+        let api_read = [401, 403, 200, 200, 200, 200, 403];
+        let api_other = [401, 403, 404, 404, 404, 200, 403];
+        let own_org_page = [303, 403, 200, 200, 200, 200, 200];
+        let own_org_api = [401, 403, 200, 200, 200, 200, 200];
+        let other_org_page = [303, 403, 404, 404, 404, 200, 404];
+        let other_org_api = [401, 403, 404, 404, 404, 200, 404];
+        let org_write_page = [303, 403, 403, 200, 200, 200, 200];
+        let gets: Vec<(String, [u16; 7])> = vec![
+            ("/gov".into(), [303, 403, 200, 200, 200, 200, 303]),
+            ("/gov/my".into(), [303, 200, 200, 200, 200, 200, 200]),
             ("/gov/units".into(), read),
             (format!("/gov/units/{ca}"), read),
             (format!("/gov/units/{cb}"), other_page),
+            (
+                format!("/gov/units/{ca}/edit"),
+                [303, 403, 403, 403, 200, 200, 403],
+            ),
+            (format!("/gov/units/{cb}/edit"), other_page),
             ("/gov/orgs".into(), read),
             (
-                "/gov/orgs?type=social_group&field=elderly&q=%E7%A4%BE".into(),
+                "/gov/orgs?type=social_group&field=elderly&q=%E7%A4%BE&grade=5A".into(),
                 read,
             ),
-            (format!("/gov/orgs/{ma}"), read),
-            (format!("/gov/orgs/{mb}"), other_page),
+            (format!("/gov/orgs/{ma}"), own_org_page),
+            (format!("/gov/orgs/{mb}"), other_org_page),
             ("/gov/orgs/new".into(), write_page),
             (format!("/gov/orgs/{ma}/edit"), write_page),
             (
                 format!("/gov/orgs/{mb}/edit"),
-                [303, 403, 404, 404, 404, 200],
+                [303, 403, 404, 404, 404, 200, 404],
+            ),
+            (format!("/gov/orgs/{ma}/report"), org_write_page),
+            (format!("/gov/orgs/{mb}/report"), other_org_page),
+            (format!("/gov/orgs/{ma}/profile"), org_write_page),
+            (format!("/gov/orgs/{mb}/profile"), other_org_page),
+            (
+                format!("/gov/orgs/{ma}/assess"),
+                [303, 403, 403, 403, 403, 200, 403],
             ),
             ("/gov/orgs.csv".into(), write_page),
             ("/gov/hub".into(), read),
-            ("/api/v1/gov/me".into(), [401, 200, 200, 200, 200, 200]),
+            ("/gov/reports".into(), read),
+            ("/gov/reports?status=submitted&year=2019".into(), read),
+            ("/gov/reports?status=all".into(), read),
+            (format!("/gov/reports/{rid}"), own_org_page),
+            ("/gov/abnormal".into(), read),
+            ("/gov/grades".into(), read),
+            ("/gov/stats".into(), read),
+            (format!("/gov/stats?unit={ca}"), read),
+            (format!("/gov/stats?unit={cb}"), other_page),
+            ("/api/v1/gov/me".into(), [401, 200, 200, 200, 200, 200, 200]),
             ("/api/v1/gov/units".into(), api_read),
             (format!("/api/v1/gov/units/{ca}"), api_read),
             (format!("/api/v1/gov/units/{cb}"), api_other),
             ("/api/v1/gov/orgs".into(), api_read),
-            (format!("/api/v1/gov/orgs/{ma}"), api_read),
-            (format!("/api/v1/gov/orgs/{mb}"), api_other),
+            (format!("/api/v1/gov/orgs/{ma}"), own_org_api),
+            (format!("/api/v1/gov/orgs/{mb}"), other_org_api),
             ("/api/v1/gov/hub".into(), api_read),
+            ("/api/v1/gov/reports".into(), api_read),
+            (format!("/api/v1/gov/reports/{rid}"), own_org_api),
+            (format!("/api/v1/gov/orgs/{ma}/reports"), own_org_api),
+            (format!("/api/v1/gov/orgs/{mb}/reports"), other_org_api),
+            (format!("/api/v1/gov/orgs/{ma}/assessments"), own_org_api),
+            (format!("/api/v1/gov/orgs/{ma}/staff"), own_org_api),
+            (format!("/api/v1/gov/orgs/{mb}/staff"), other_org_api),
+            (
+                "/api/v1/gov/report-deadlines".into(),
+                [401, 403, 200, 200, 200, 200, 200],
+            ),
+            ("/api/v1/gov/abnormal".into(), api_read),
+            ("/api/v1/gov/grades".into(), api_read),
+            ("/api/v1/gov/grade-cutoffs".into(), api_read),
+            ("/api/v1/gov/stats".into(), api_read),
+            (format!("/api/v1/gov/stats?unit={ca}"), api_read),
+            (format!("/api/v1/gov/stats?unit={cb}"), api_other),
         ];
         for (path, expected) in &gets {
             for ((who, token), want) in roles.iter().zip(expected) {
@@ -794,13 +822,14 @@ async fn every_route_with_every_role() {
                 (200, 404, 201, 403, 403),
                 (200, 404, 201, 201, 201),
                 (200, 200, 201, 201, 201),
+                (403, 404, 403, 403, 403),
             ])
             .enumerate()
         {
             let put = |id: i64, body: &Value| {
                 let body = body.clone();
                 async move {
-                    send(
+                    status(
                         s,
                         "PUT",
                         *token,
@@ -808,7 +837,6 @@ async fn every_route_with_every_role() {
                         Some(&body),
                     )
                     .await
-                    .0
                 }
             };
             assert_eq!(put(ma, &put_a).await, a, "{backend:?} PUT A's org as {who}");
@@ -821,25 +849,19 @@ async fn every_route_with_every_role() {
                 Some(w.hub),
             );
             assert_eq!(
-                send(s, "POST", *token, "/api/v1/gov/orgs", Some(&body))
-                    .await
-                    .0,
+                status(s, "POST", *token, "/api/v1/gov/orgs", Some(&body)).await,
                 create,
                 "{backend:?} POST org as {who}"
             );
             let grid = json!({ "parent_id": ca, "kind": "grid", "name": "新网格", "code": format!("NG{i}") });
             assert_eq!(
-                send(s, "POST", *token, "/api/v1/gov/units", Some(&grid))
-                    .await
-                    .0,
+                status(s, "POST", *token, "/api/v1/gov/units", Some(&grid)).await,
                 unit,
                 "{backend:?} POST unit as {who}"
             );
             let g = json!({ "username": "nobody", "unit_id": ca, "role": "viewer" });
             assert_eq!(
-                send(s, "POST", *token, "/api/v1/gov/memberships", Some(&g))
-                    .await
-                    .0,
+                status(s, "POST", *token, "/api/v1/gov/memberships", Some(&g)).await,
                 grant,
                 "{backend:?} POST membership as {who}"
             );
@@ -869,37 +891,248 @@ async fn every_route_with_every_role() {
             };
             assert_eq!(form_status, want, "{backend:?} POST edit form as {who}");
         }
+        // Oversight writes: profile, reports (submit and review), assessments, rules, staff links.
+        // Reports of A's organisation, one per role to review.
+        for year in 2018..=2024 {
+            if year == 2019 {
+                continue;
+            }
+            let (st, v) = send(
+                s,
+                "POST",
+                Some(&w.admin),
+                &format!("/api/v1/gov/orgs/{ma}/reports"),
+                Some(&json!({ "year": year, "activities": "年度内开展多次社区服务活动。" })),
+            )
+            .await;
+            assert_eq!(st, 201, "{v}");
+        }
+        let admin_token = w.admin.as_str();
+        let report_of = |year: i64| async move {
+            let (_, v) = send(
+                s,
+                "GET",
+                Some(admin_token),
+                &format!("/api/v1/gov/orgs/{ma}/reports"),
+                None,
+            )
+            .await;
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["year"] == year)
+                .unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        };
+        for (i, ((who, token), want)) in roles
+            .iter()
+            .zip([
+                [401, 401, 401, 401, 401, 401, 401, 403],
+                [403, 404, 403, 403, 403, 403, 403, 403],
+                [403, 404, 403, 403, 403, 403, 403, 403],
+                [200, 404, 201, 200, 403, 403, 403, 303],
+                [200, 404, 201, 200, 403, 403, 201, 303],
+                [200, 200, 201, 200, 201, 200, 201, 303],
+                [200, 404, 201, 403, 403, 403, 403, 303],
+            ])
+            .enumerate()
+        {
+            let profile = json!({ "volunteers": 20 + i as i64 });
+            let got = [
+                status(
+                    s,
+                    "PUT",
+                    *token,
+                    &format!("/api/v1/gov/orgs/{ma}/profile"),
+                    Some(&profile),
+                ).await,
+                status(
+                    s,
+                    "PUT",
+                    *token,
+                    &format!("/api/v1/gov/orgs/{mb}/profile"),
+                    Some(&profile),
+                ).await,
+                {
+                    // Each allowed submitter resubmits the 2025 report after it was returned.
+                    let body = json!({ "year": 2025, "activities": format!("第{i}次报送的年度活动情况说明。") });
+                    let st = status(
+                        s,
+                        "POST",
+                        *token,
+                        &format!("/api/v1/gov/orgs/{ma}/reports"),
+                        Some(&body),
+                    ).await;
+                    if st == 201 {
+                        let id = report_of(2025).await;
+                        let (rst, rv) = send(s, "POST", Some(&w.admin), &format!("/api/v1/gov/reports/{id}/review"),
+                            Some(&json!({ "decision": "return", "note": "请补充活动照片与签到表。" }))).await;
+                        assert_eq!(rst, 200, "{rv}");
+                    }
+                    st
+                },
+                {
+                    let id = report_of(2018 + i as i64).await;
+                    let id = if i as i64 + 2018 == 2019 {
+                        report_of(2020).await
+                    } else {
+                        id
+                    };
+                    status(
+                        s,
+                        "POST",
+                        *token,
+                        &format!("/api/v1/gov/reports/{id}/review"),
+                        Some(&json!({ "decision": "accept", "note": "" })),
+                    ).await
+                },
+                status(
+                    s,
+                    "POST",
+                    *token,
+                    &format!("/api/v1/gov/orgs/{ma}/assessments"),
+                    Some(
+                        &json!({ "assessed_on": "2024-05-01", "score_basic": 80, "score_governance": 250,
+                                  "score_performance": 380, "score_reputation": 120 }),
+                    ),
+                ).await,
+                status(
+                    s,
+                    "PUT",
+                    *token,
+                    "/api/v1/gov/grade-cutoffs",
+                    Some(&json!({ "min_scores": [500, 600, 700, 800, 900] })),
+                ).await,
+                status(
+                    s,
+                    "POST",
+                    *token,
+                    &format!("/api/v1/gov/orgs/{ma}/staff"),
+                    Some(&json!({ "username": "spare" })),
+                ).await,
+                {
+                    let mut r = client()
+                        .post(format!("{}/gov/orgs/{ma}/profile", s.url))
+                        .form(&[("volunteers", "30"), ("service_fields", "elderly")]);
+                    if let Some(t) = token {
+                        r = r.bearer_auth(t);
+                    }
+                    r.send().await.unwrap().status().as_u16()
+                },
+            ];
+            let what = [
+                "PUT A's profile",
+                "PUT B's profile",
+                "POST A's report",
+                "review A's report",
+                "POST assessment",
+                "PUT cut-offs",
+                "link org staff",
+                "POST profile form",
+            ];
+            for k in 0..want.len() {
+                assert_eq!(got[k], want[k], "{backend:?} {} as {who}", what[k]);
+            }
+        }
+        // The oversight forms, posted with a bearer token (no CSRF token needed; anonymous
+        // posts are refused by the CSRF check): 303 on success, re-shown with 409 on conflict.
+        // ("no scope" was made a viewer of community A above, so B's records are now hidden.)
+        let scores = [
+            ("assessed_on", "2024-01-01"),
+            ("score_basic", "80"),
+            ("score_governance", "250"),
+            ("score_performance", "380"),
+            ("score_reputation", "120"),
+        ];
+        let cut = [
+            ("min_1", "500"),
+            ("min_2", "600"),
+            ("min_3", "700"),
+            ("min_4", "800"),
+            ("min_5", "900"),
+        ];
+        let forms: Vec<(String, Vec<(&str, &str)>, [u16; 7])> = vec![
+            (
+                "/gov/reports/deadline".into(),
+                vec![("year", "2031"), ("due_on", "2032-06-30")],
+                [403, 403, 403, 403, 403, 303, 403],
+            ),
+            (
+                "/gov/grades/cutoffs".into(),
+                cut.to_vec(),
+                [403, 403, 403, 403, 403, 303, 403],
+            ),
+            (
+                format!("/gov/orgs/{ma}/assess"),
+                scores.to_vec(),
+                [403, 403, 403, 403, 403, 303, 403],
+            ),
+            (
+                format!("/gov/orgs/{mb}/report"),
+                vec![
+                    ("year", "2022"),
+                    ("activities", "全年开展书画培训与展览活动。"),
+                ],
+                [403, 404, 404, 404, 404, 303, 404],
+            ),
+            (
+                format!("/gov/reports/{rid}/review"),
+                vec![("decision", "return"), ("note", "请补充年度收支明细。")],
+                [403, 403, 403, 303, 409, 409, 403],
+            ),
+            (
+                format!("/gov/units/{ca}/edit"),
+                vec![("name", "TCA单位"), ("code", "TCA")],
+                [403, 403, 403, 403, 303, 303, 403],
+            ),
+            (
+                format!("/gov/orgs/{ma}/staff"),
+                vec![("username", "spare")],
+                [403, 403, 403, 403, 303, 303, 403],
+            ),
+        ];
+        for (path, fields, expected) in &forms {
+            for ((who, token), want) in roles.iter().zip(expected) {
+                let mut r = client().post(format!("{}{path}", s.url)).form(fields);
+                if let Some(t) = token {
+                    r = r.bearer_auth(t);
+                }
+                let got = r.send().await.unwrap().status().as_u16();
+                assert_eq!(got, *want, "{backend:?} POST {path} as {who}");
+            }
+        }
         // A unit admin names workers but not fellow administrators of their own unit,
         // and nothing outside their subtree.
         let g = json!({ "username": "nobody", "unit_id": ca, "role": "unit_admin" });
         assert_eq!(
-            send(
+            status(
                 s,
                 "POST",
                 Some(&w.uadmin_a),
                 "/api/v1/gov/memberships",
                 Some(&g)
             )
-            .await
-            .0,
+            .await,
             403
         );
         let g = json!({ "username": "nobody", "unit_id": cb, "role": "viewer" });
         assert_eq!(
-            send(
+            status(
                 s,
                 "POST",
                 Some(&w.uadmin_a),
                 "/api/v1/gov/memberships",
                 Some(&g)
             )
-            .await
-            .0,
+            .await,
             404
         );
         // The OpenAPI document lists the governance paths.
         let (_, doc) = send(s, "GET", None, "/api/v1/openapi.json", None).await;
         assert!(doc["paths"]["/api/v1/gov/orgs/{id}"]["put"].is_object());
+        assert!(doc["paths"]["/api/v1/gov/reports/{id}/review"]["post"].is_object());
     }
 }
 
@@ -956,4 +1189,827 @@ async fn hub_view_and_profile_in_a_browser() {
         b.screenshot(&std::path::Path::new(&dir).join("browser-hub.png"))
             .await;
     }
+}
+
+/// Audit actions recorded so far (oldest first).
+async fn audit_actions(s: &Server) -> Vec<String> {
+    let db = s.db().await;
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT action FROM platform_audit ORDER BY seq")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    rows.into_iter().map(|r| r.0).collect()
+}
+
+async fn abnormal_ids(s: &Server, token: &str) -> Vec<i64> {
+    let (st, v) = send(s, "GET", Some(token), "/api/v1/gov/abnormal", None).await;
+    assert_eq!(st, 200, "{v}");
+    let mut ids: Vec<i64> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["org_id"].as_i64().unwrap())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Annual reports: submitted by the organisation's own staff before the deadline, returned
+/// with reasons, resubmitted, accepted; after the deadline (by the server's clock) the
+/// organisations without a report are on the abnormal-activity list, each viewer seeing
+/// only their scope; a late report takes an organisation off the list.
+#[tokio::test]
+async fn annual_reports_review_and_the_abnormal_list() {
+    for backend in backends().await {
+        let mut w = world_with(backend, &[("GONGZHI_NOW", "2026-05-01T10:00:00+08:00")]).await;
+        let ma = w.ma;
+        let deadline = json!({ "due_on": "2026-06-30" });
+        let put = "/api/v1/gov/report-deadlines/2025";
+        assert_eq!(
+            status(&w.s, "PUT", Some(&w.worker_a), put, Some(&deadline)).await,
+            403
+        );
+        let (st, v) = send(&w.s, "PUT", Some(&w.admin), put, Some(&deadline)).await;
+        assert_eq!((st, v["due_on"].as_str()), (200, Some("2026-06-30")), "{v}");
+        let bad = json!({ "due_on": "2025-02-30" });
+        assert_eq!(
+            status(&w.s, "PUT", Some(&w.admin), put, Some(&bad)).await,
+            400
+        );
+
+        // The organisation's staff submit; a second submission waits for the review.
+        let path = format!("/api/v1/gov/orgs/{ma}/reports");
+        let body = json!({ "year": 2025, "activities": "全年组织老年人健康讲座十二场、上门探访八十余户。",
+                           "events": 24, "beneficiaries": 860, "income_yuan": 120000, "expenditure_yuan": 98000 });
+        let (st, r) = send(&w.s, "POST", Some(&w.org_a), &path, Some(&body)).await;
+        assert_eq!(st, 201, "{backend:?} {r}");
+        assert_eq!(
+            (r["status"].as_str(), r["late"].as_bool()),
+            (Some("submitted"), Some(false))
+        );
+        let rid = r["id"].as_i64().unwrap();
+        let (st, v) = send(&w.s, "POST", Some(&w.org_a), &path, Some(&body)).await;
+        assert_eq!(st, 409, "{v}");
+        let short = json!({ "year": 2025, "activities": "太短" });
+        assert_eq!(
+            status(&w.s, "POST", Some(&w.org_a), &path, Some(&short)).await,
+            400
+        );
+
+        // Reviewing: the org's staff and viewers may not; a return needs reasons.
+        let review = format!("/api/v1/gov/reports/{rid}/review");
+        let ret = json!({ "decision": "return", "note": "" });
+        assert_eq!(
+            status(&w.s, "POST", Some(&w.org_a), &review, Some(&ret)).await,
+            403
+        );
+        assert_eq!(
+            status(&w.s, "POST", Some(&w.viewer_a), &review, Some(&ret)).await,
+            403
+        );
+        let (st, v) = send(&w.s, "POST", Some(&w.worker_a), &review, Some(&ret)).await;
+        assert_eq!(
+            (st, v["error"]["code"].as_str()),
+            (400, Some("reasons_required")),
+            "{v}"
+        );
+        let ret =
+            json!({ "decision": "return", "note": "支出明细缺少票据说明，请补充后重新报送。" });
+        let (st, v) = send(&w.s, "POST", Some(&w.worker_a), &review, Some(&ret)).await;
+        assert_eq!((st, v["status"].as_str()), (200, Some("returned")), "{v}");
+        // The street's worker covers the community too: after the resubmission, they accept.
+        let (st, v) = send(&w.s, "POST", Some(&w.org_a), &path, Some(&body)).await;
+        assert_eq!((st, v["status"].as_str()), (201, Some("submitted")), "{v}");
+        let ok = json!({ "decision": "accept" });
+        let (st, v) = send(&w.s, "POST", Some(&w.street_a), &review, Some(&ok)).await;
+        assert_eq!(
+            (st, v["status"].as_str(), v["returns"].as_i64()),
+            (200, Some("accepted"), Some(1)),
+            "{v}"
+        );
+        assert_eq!(
+            status(&w.s, "POST", Some(&w.worker_a), &review, Some(&ok)).await,
+            409
+        );
+        assert_eq!(
+            status(&w.s, "POST", Some(&w.org_a), &path, Some(&body)).await,
+            409
+        );
+        // Decisions are audited.
+        let actions = audit_actions(&w.s).await;
+        for a in [
+            "governance.report.deadline",
+            "governance.report.submit",
+            "governance.report.return",
+            "governance.report.accept",
+        ] {
+            assert!(
+                actions.iter().any(|x| x == a),
+                "{backend:?} audit has {a}: {actions:?}"
+            );
+        }
+        // Before the deadline nobody is overdue.
+        assert!(abnormal_ids(&w.s, &w.admin).await.is_empty());
+
+        // Two weeks after the deadline (the server restarted with a later clock).
+        w.s.kill();
+        w.s.env.retain(|(k, _)| k != "GONGZHI_NOW");
+        w.s.env
+            .push(("GONGZHI_NOW".into(), "2026-07-15T09:00:00+08:00".into()));
+        w.s.spawn();
+        let admin = w.s.login("admin").await;
+        let worker = w.s.login("worker_a").await;
+        let street = w.s.login("street_a").await;
+        let org_a = w.s.login("orgstaff_a").await;
+        let mut everyone = vec![w.fed, w.hub, w.ma2, w.mb];
+        everyone.sort();
+        assert_eq!(abnormal_ids(&w.s, &admin).await, everyone, "{backend:?}");
+        assert!(
+            abnormal_ids(&w.s, &worker).await.is_empty(),
+            "A's only org reported"
+        );
+        assert_eq!(
+            abnormal_ids(&w.s, &street).await,
+            vec![w.ma2],
+            "street A sees its own only"
+        );
+        assert_eq!(
+            status(&w.s, "GET", Some(&org_a), "/api/v1/gov/abnormal", None).await,
+            403
+        );
+        let page = page_text(&w.s, &admin, "/gov/abnormal").await;
+        assert!(
+            page.contains("乙社区书画社") && !page.contains("甲社区老年协会"),
+            "{backend:?}"
+        );
+        // A late report (here by the street's worker for its community) takes ma2 off the list.
+        let (st, v) = send(
+            &w.s,
+            "POST",
+            Some(&street),
+            &format!("/api/v1/gov/orgs/{}/reports", w.ma2),
+            Some(&json!({ "year": 2025, "activities": "补报：全年开展读书分享活动二十次。" })),
+        )
+        .await;
+        assert_eq!((st, v["late"].as_bool()), (201, Some(true)), "{v}");
+        assert!(abnormal_ids(&w.s, &street).await.is_empty());
+        // The statistics count what is left.
+        let (_, st) = send(&w.s, "GET", Some(&admin), "/api/v1/gov/stats", None).await;
+        assert_eq!(st["overdue_reports"], 3, "{st}");
+    }
+}
+
+/// Grade assessment: district staff record a score sheet, the grade follows the operator's
+/// cut-offs, lasts five years (expired by the server's clock afterwards), and brand
+/// organisations and leading figures are marked; the directory filters by current grade.
+#[tokio::test]
+async fn grades_follow_cutoffs_and_expire() {
+    for backend in backends().await {
+        let mut w = world_with(backend, &[("GONGZHI_NOW", "2026-05-01T10:00:00+08:00")]).await;
+        let cut = "/api/v1/gov/grade-cutoffs";
+        let bad = json!({ "min_scores": [500, 600, 600, 800, 900] });
+        assert_eq!(
+            status(&w.s, "PUT", Some(&w.admin), cut, Some(&bad)).await,
+            400
+        );
+        let good = json!({ "min_scores": [450, 600, 700, 800, 900] });
+        let (st, v) = send(&w.s, "PUT", Some(&w.admin), cut, Some(&good)).await;
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(v["cutoffs"][4], json!({ "grade": "1A", "min_score": 450 }));
+        assert_eq!(
+            v["sections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["max"].as_i64().unwrap())
+                .sum::<i64>(),
+            1000
+        );
+
+        let sheet = |on: &str, b: i64, g: i64, p: i64, r: i64| {
+            json!({ "assessed_on": on, "score_basic": b, "score_governance": g,
+                    "score_performance": p, "score_reputation": r, "note": "实地评估" })
+        };
+        let path_a = format!("/api/v1/gov/orgs/{}/assessments", w.ma);
+        // Only the district's staff assess (a community worker or a district viewer may not).
+        for t in [&w.worker_a, &w.uadmin_a, &w.district_v, &w.org_a] {
+            assert_eq!(
+                status(
+                    &w.s,
+                    "POST",
+                    Some(t),
+                    &path_a,
+                    Some(&sheet("2021-06-15", 90, 280, 420, 140))
+                )
+                .await,
+                403
+            );
+        }
+        // A score above its section's maximum, a date after today.
+        for bad in [
+            sheet("2021-06-15", 101, 280, 420, 140),
+            sheet("2026-06-01", 90, 280, 420, 140),
+        ] {
+            let st = status(&w.s, "POST", Some(&w.admin), &path_a, Some(&bad)).await;
+            assert_eq!(st, 400, "{bad}");
+        }
+        let mut a = sheet("2021-06-15", 90, 280, 420, 140);
+        a["brand"] = json!(true);
+        a["leading_figure"] = json!("林晓禾");
+        let (st, v) = send(&w.s, "POST", Some(&w.admin), &path_a, Some(&a)).await;
+        assert_eq!(st, 201, "{backend:?} {v}");
+        assert_eq!(
+            (
+                v["total"].as_i64(),
+                v["grade"].as_i64(),
+                v["valid_until"].as_str()
+            ),
+            (Some(930), Some(5), Some("2026-06-15"))
+        );
+        let (st, v) = send(
+            &w.s,
+            "POST",
+            Some(&w.admin),
+            &format!("/api/v1/gov/orgs/{}/assessments", w.mb),
+            Some(&sheet("2024-03-01", 60, 200, 300, 100)),
+        )
+        .await;
+        assert_eq!((st, v["grade"].as_i64()), (201, Some(2)), "{v}");
+        let (_, org) = send(
+            &w.s,
+            "GET",
+            Some(&w.worker_a),
+            &format!("/api/v1/gov/orgs/{}", w.ma),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (org["brand"].as_bool(), org["leading_figure"].as_str()),
+            (Some(true), Some("林晓禾"))
+        );
+        assert_eq!(org_ids(&w, &w.admin, "?grade=5A").await, vec![w.ma]);
+        assert_eq!(org_ids(&w, &w.admin, "?grade=2").await, vec![w.mb]);
+        assert_eq!(
+            org_ids(&w, &w.worker_a, "?grade=2A").await,
+            Vec::<i64>::new(),
+            "B is out of scope"
+        );
+        assert_eq!(
+            status(
+                &w.s,
+                "GET",
+                Some(&w.admin),
+                "/api/v1/gov/orgs?grade=6A",
+                None
+            )
+            .await,
+            400
+        );
+        let actions = audit_actions(&w.s).await;
+        assert!(actions.iter().any(|a| a == "governance.grade.assess"));
+        assert!(actions.iter().any(|a| a == "governance.grade.cutoffs"));
+
+        // On 2026-06-15 the 2021 grade lapses; later cut-off changes leave recorded grades alone.
+        w.s.kill();
+        w.s.env.retain(|(k, _)| k != "GONGZHI_NOW");
+        w.s.env
+            .push(("GONGZHI_NOW".into(), "2026-06-15T08:00:00+08:00".into()));
+        w.s.spawn();
+        let admin = w.s.login("admin").await;
+        w.admin = admin.clone();
+        let (_, g) = send(&w.s, "GET", Some(&admin), "/api/v1/gov/grades", None).await;
+        let by_org = |id: i64| {
+            g["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["org_id"] == id)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(by_org(w.ma)["expired"], true, "{g}");
+        assert_eq!(by_org(w.mb)["expired"], false, "{g}");
+        assert!(org_ids(&w, &admin, "?grade=5A").await.is_empty());
+        let (_, stats) = send(&w.s, "GET", Some(&admin), "/api/v1/gov/stats", None).await;
+        assert_eq!(stats["grades"]["expired"], 1, "{stats}");
+        assert_eq!(stats["grades"]["valid"], json!([0, 1, 0, 0, 0]));
+        assert_eq!(stats["grades"]["none"], 3);
+        assert_eq!(
+            (
+                stats["brand_orgs"].as_i64(),
+                stats["leading_figures"].as_i64()
+            ),
+            (Some(1), Some(1))
+        );
+        let page = page_text(&w.s, &admin, &format!("/gov/orgs/{}", w.ma)).await;
+        assert!(
+            page.contains("等级已过期") && page.contains("5A"),
+            "{backend:?}"
+        );
+    }
+}
+
+/// The statistics of a small known district: density per 10,000 residents, staff ages,
+/// fields covered, overdue reports — for the district and within a worker's scope.
+#[tokio::test]
+async fn statistics_on_a_known_data_set() {
+    for backend in backends().await {
+        let w = world_with(backend, &[("GONGZHI_NOW", "2026-11-27T10:00:00+08:00")]).await;
+        let s = &w.s;
+        let (st, _) = send(
+            s,
+            "PUT",
+            Some(&w.admin),
+            "/api/v1/gov/report-deadlines/2025",
+            Some(&json!({ "due_on": "2026-06-30" })),
+        )
+        .await;
+        assert_eq!(st, 200);
+        // Every unit has 5,000 residents; five organisations of five staff each (2/2/1 by age), all in elderly care.
+        let (st, v) = send(s, "GET", Some(&w.admin), "/api/v1/gov/stats", None).await;
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(
+            (
+                v["unit_id"].as_i64(),
+                v["residents"].as_i64(),
+                v["orgs"].as_i64()
+            ),
+            (Some(w.d), Some(5000), Some(5))
+        );
+        assert_eq!(v["orgs_per_10k"], "10.0");
+        let rows: Vec<(String, i64, String, i64)> = v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["name"].as_str().unwrap().to_string(),
+                    r["orgs"].as_i64().unwrap(),
+                    r["orgs_per_10k"].as_str().unwrap().to_string(),
+                    r["overdue_reports"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("TSA单位".into(), 2, "4.0".into(), 2),
+                ("TSB单位".into(), 1, "2.0".into(), 1)
+            ],
+            "{backend:?}"
+        );
+        assert_eq!(
+            v["staff"],
+            json!({ "total": 25, "under_35": 10, "from_35_to_54": 10, "from_55": 5 })
+        );
+        assert_eq!(v["fields_covered"], 1);
+        assert_eq!(v["fields_uncovered"].as_array().unwrap().len(), 12);
+        assert_eq!(v["overdue_reports"], 5);
+        // A community worker: their community only, its grid as the rows.
+        let (_, v) = send(s, "GET", Some(&w.worker_a), "/api/v1/gov/stats", None).await;
+        assert_eq!(
+            (
+                v["unit_id"].as_i64(),
+                v["orgs"].as_i64(),
+                v["orgs_per_10k"].as_str()
+            ),
+            (Some(w.ca), Some(1), Some("2.0"))
+        );
+        assert_eq!(v["rows"].as_array().unwrap().len(), 1);
+        assert_eq!(v["overdue_reports"], 1);
+        assert_eq!(
+            status(
+                s,
+                "GET",
+                Some(&w.worker_a),
+                &format!("/api/v1/gov/stats?unit={}", w.cb),
+                None
+            )
+            .await,
+            404
+        );
+        // The page draws every chart as SVG, each with its table.
+        let page = page_text(s, &w.admin, "/gov/stats").await;
+        assert_eq!(page.matches("<svg").count(), 5, "{backend:?}");
+        assert_eq!(page.matches("<table").count(), 5);
+        assert!(page.contains("10.0") && page.contains("TSA单位"));
+    }
+}
+
+/// Directory search segments with the platform's Chinese analyzer (jieba) and never finds
+/// anything outside the searcher's scope.
+#[tokio::test]
+async fn directory_search_is_segmented_and_scoped() {
+    for backend in backends().await {
+        let w = world(backend).await;
+        // "社区协会" is not a substring of any name, but both its words are in 甲社区老年协会.
+        assert_eq!(
+            org_ids(&w, &w.admin, "?q=%E7%A4%BE%E5%8C%BA%E5%8D%8F%E4%BC%9A").await,
+            vec![w.ma],
+            "{backend:?}"
+        );
+        // Traditional characters fold to simplified: 社區 finds the three community organisations.
+        let mut three = vec![w.ma, w.ma2, w.mb];
+        three.sort();
+        assert_eq!(org_ids(&w, &w.admin, "?q=%E7%A4%BE%E5%8D%80").await, three);
+        // 书画 is B's; community A's worker does not find it, with or without filters.
+        assert_eq!(
+            org_ids(&w, &w.admin, "?q=%E4%B9%A6%E7%94%BB").await,
+            vec![w.mb]
+        );
+        assert!(
+            org_ids(&w, &w.worker_a, "?q=%E4%B9%A6%E7%94%BB")
+                .await
+                .is_empty()
+        );
+        assert!(
+            org_ids(
+                &w,
+                &w.worker_a,
+                "?q=%E4%B9%A6%E7%94%BB&type=social_group&field=elderly"
+            )
+            .await
+            .is_empty()
+        );
+        assert_eq!(
+            status(
+                &w.s,
+                "GET",
+                Some(&w.worker_a),
+                &format!("/api/v1/gov/orgs?q=x&unit={}", w.cb),
+                None
+            )
+            .await,
+            404
+        );
+        // Words match service fields too, in either language; filters still apply.
+        assert_eq!(org_ids(&w, &w.worker_a, "?q=Elderly").await, vec![w.ma]);
+        assert_eq!(org_ids(&w, &w.street_a, "?q=%E7%A4%BE%E5%8C%BA").await, {
+            let mut v = vec![w.ma, w.ma2];
+            v.sort();
+            v
+        });
+        assert_eq!(
+            org_ids(
+                &w,
+                &w.street_a,
+                &format!("?q=%E7%A4%BE%E5%8C%BA&unit={}", w.ca)
+            )
+            .await,
+            vec![w.ma]
+        );
+        assert_eq!(
+            org_ids(&w, &w.admin, "?q=%E7%A4%BE%E5%8C%BA&hub=0&type=foundation").await,
+            Vec::<i64>::new()
+        );
+        // The page shows the hits.
+        let page = page_text(
+            &w.s,
+            &w.admin,
+            "/gov/orgs?q=%E7%A4%BE%E5%8C%BA%E5%8D%8F%E4%BC%9A",
+        )
+        .await;
+        assert!(page.contains("甲社区老年协会") && !page.contains("乙社区书画社"));
+    }
+}
+
+/// Organisation staff keep their organisation's profile (only its profile fields) and
+/// see nothing else; their landing page lists what is due.
+#[tokio::test]
+async fn org_staff_edit_their_profile_only() {
+    for backend in backends().await {
+        let w = world(backend).await;
+        let s = &w.s;
+        let path = format!("/api/v1/gov/orgs/{}/profile", w.ma);
+        let (st, v) = send(s, "PUT", Some(&w.org_a), &path,
+            Some(&json!({ "volunteers": 40, "staff_count": 6, "staff_under_35": 3, "staff_35_to_54": 2, "staff_55_plus": 1,
+                          "service_fields": ["elderly", "health"], "contact_phone": "000-7654321" }))).await;
+        assert_eq!(st, 200, "{backend:?} {v}");
+        assert_eq!(
+            (v["volunteers"].as_i64(), v["staff"]["count"].as_i64()),
+            (Some(40), Some(6))
+        );
+        assert_eq!(v["service_fields"], json!(["elderly", "health"]));
+        // Registration data is not theirs to change.
+        assert_eq!(
+            status(
+                s,
+                "PUT",
+                Some(&w.org_a),
+                &path,
+                Some(&json!({ "name": "改名" }))
+            )
+            .await,
+            400
+        );
+        let (st, v) = send(
+            s,
+            "PUT",
+            Some(&w.org_a),
+            &path,
+            Some(&json!({ "staff_count": 1, "staff_under_35": 3 })),
+        )
+        .await;
+        assert_eq!(st, 400, "{v}");
+        let home = client()
+            .get(format!("{}/gov", s.url))
+            .bearer_auth(&w.org_a)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(home.headers()["location"], "/gov/my");
+        let my = page_text(s, &w.org_a, "/gov/my").await;
+        assert!(
+            my.contains("甲社区老年协会") && my.contains("报送年报"),
+            "{backend:?}"
+        );
+        // In English too.
+        let en = client()
+            .get(format!("{}/gov/my", s.url))
+            .bearer_auth(&w.org_a)
+            .header("cookie", "gz_lang=en");
+        let en = en.send().await.unwrap().text().await.unwrap();
+        assert!(
+            en.contains("Submit the annual report") && en.contains("lang=\"en\""),
+            "{backend:?}"
+        );
+        // Unlinked by the community's administrator (not by a worker), they lose the organisation.
+        let (_, staff) = send(
+            s,
+            "GET",
+            Some(&w.admin),
+            &format!("/api/v1/gov/orgs/{}/staff", w.ma),
+            None,
+        )
+        .await;
+        let uid = staff["items"][0]["user_id"].as_i64().unwrap();
+        let unlink = format!("/api/v1/gov/orgs/{}/staff/{uid}", w.ma);
+        assert_eq!(
+            status(s, "DELETE", Some(&w.worker_a), &unlink, None).await,
+            403
+        );
+        assert_eq!(
+            status(s, "DELETE", Some(&w.uadmin_a), &unlink, None).await,
+            204
+        );
+        assert_eq!(
+            status(s, "DELETE", Some(&w.uadmin_a), &unlink, None).await,
+            404
+        );
+        assert_eq!(
+            status(
+                s,
+                "GET",
+                Some(&w.org_a),
+                &format!("/api/v1/gov/orgs/{}", w.ma),
+                None
+            )
+            .await,
+            403
+        );
+        let actions = audit_actions(s).await;
+        for a in [
+            "governance.org.profile",
+            "governance.org_staff.link",
+            "governance.org_staff.unlink",
+        ] {
+            assert!(actions.iter().any(|x| x == a), "{a}");
+        }
+    }
+}
+
+/// Units are edited and moved by their administrators; a move rewrites the subtree's paths,
+/// so scopes follow: the organisations of a moved community leave the old street's scope.
+#[tokio::test]
+async fn units_are_edited_and_moved_with_their_subtree() {
+    for backend in backends().await {
+        let w = world(backend).await;
+        let s = &w.s;
+        let path = format!("/api/v1/gov/units/{}", w.ca);
+        // Data: the community's administrator may; its worker may not.
+        let edit = json!({ "residents": 7200, "party_secretary": "周书记" });
+        assert_eq!(
+            status(s, "PUT", Some(&w.worker_a), &path, Some(&edit)).await,
+            403
+        );
+        let (st, v) = send(s, "PUT", Some(&w.uadmin_a), &path, Some(&edit)).await;
+        assert_eq!(
+            (st, v["residents"].as_i64(), v["party_secretary"].as_str()),
+            (200, Some(7200), Some("周书记")),
+            "{v}"
+        );
+        assert_eq!(v["name"], "TCA单位", "absent fields keep their value");
+        // A move needs the right over the new parent, and keeps the tiers and the district.
+        let (_, units) = send(s, "GET", Some(&w.admin), "/api/v1/gov/units", None).await;
+        let id_of = |code: &str| {
+            units["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|u| u["code"] == code)
+                .unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        };
+        let (sb, ca2) = (id_of("TSB"), id_of("TCA2"));
+        assert_eq!(
+            status(
+                s,
+                "PUT",
+                Some(&w.uadmin_a),
+                &path,
+                Some(&json!({ "parent_id": sb }))
+            )
+            .await,
+            400,
+            "B's street reads as unknown"
+        );
+        assert_eq!(
+            status(
+                s,
+                "PUT",
+                Some(&w.admin),
+                &path,
+                Some(&json!({ "parent_id": ca2 }))
+            )
+            .await,
+            400,
+            "a community under a community"
+        );
+        assert_eq!(
+            status(
+                s,
+                "PUT",
+                Some(&w.admin),
+                &path,
+                Some(&json!({ "code": "TCB" }))
+            )
+            .await,
+            409
+        );
+        assert_eq!(org_ids(&w, &w.street_a, "").await, {
+            let mut v = vec![w.ma, w.ma2];
+            v.sort();
+            v
+        });
+        let (st, v) = send(
+            s,
+            "PUT",
+            Some(&w.admin),
+            &path,
+            Some(&json!({ "parent_id": sb })),
+        )
+        .await;
+        assert_eq!(st, 200, "{backend:?} {v}");
+        assert_eq!(v["path"], format!("/{}/{sb}/{}/", w.d, w.ca));
+        // The grid below moved too; street A no longer sees community A's organisation, street B's scope has it.
+        let (_, grid) = send(
+            s,
+            "GET",
+            Some(&w.admin),
+            &format!("/api/v1/gov/units/{}", id_of("TGA")),
+            None,
+        )
+        .await;
+        assert_eq!(
+            grid["path"],
+            format!("/{}/{sb}/{}/{}/", w.d, w.ca, id_of("TGA"))
+        );
+        assert_eq!(org_ids(&w, &w.street_a, "").await, vec![w.ma2]);
+        assert_eq!(
+            org_ids(&w, &w.worker_a, "").await,
+            vec![w.ma],
+            "grants on the community itself still hold"
+        );
+        // The form: a bad number is shown back (400); a good save redirects to the unit.
+        let form = |fields: Vec<(&'static str, String)>| {
+            let r = client()
+                .post(format!("{}/gov/units/{}/edit", s.url, w.ca))
+                .bearer_auth(&w.admin)
+                .form(&fields);
+            async move { r.send().await.unwrap() }
+        };
+        let bad = form(vec![
+            ("name", "TCA单位".into()),
+            ("code", "TCA".into()),
+            ("residents", "很多".into()),
+        ])
+        .await;
+        assert_eq!(bad.status(), 400);
+        assert!(
+            bad.text().await.unwrap().contains("很多"),
+            "the typed value is shown back"
+        );
+        let ok = form(vec![
+            ("name", "甲社区".into()),
+            ("code", "TCA".into()),
+            ("residents", "7300".into()),
+            ("parent_id", sb.to_string()),
+        ])
+        .await;
+        assert_eq!(ok.status(), 303);
+        let (_, v) = send(s, "GET", Some(&w.admin), &path, None).await;
+        assert_eq!(
+            (v["name"].as_str(), v["residents"].as_i64()),
+            (Some("甲社区"), Some(7300))
+        );
+        let actions = audit_actions(s).await;
+        assert!(
+            actions.iter().any(|a| a == "governance.unit.move")
+                && actions.iter().any(|a| a == "governance.unit.update")
+        );
+    }
+}
+
+/// In a browser: the organisation's staff submit the annual report through the form (a
+/// typing mistake is shown back in place), then a community worker returns it with reasons
+/// and the organisation sees the reasons on its page.
+#[tokio::test]
+async fn annual_report_forms_in_a_browser() {
+    let Some(b) = crate::common::webdriver::Browser::start().await else {
+        return;
+    };
+    let w = world(crate::common::Backend::Sqlite).await;
+    let url = &w.s.url;
+    let sign_in = |who: &'static str, next: String| {
+        let b = &b;
+        async move {
+            // Sign out first when someone is signed in (the header's sign-out form).
+            if b.count("form[action='/logout'] button").await > 0 {
+                b.click("form[action='/logout'] button").await;
+                b.wait_for(
+                    "document.querySelector(\"form[action='/logout']\") === null",
+                    std::time::Duration::from_secs(10),
+                )
+                .await;
+            }
+            b.goto(&format!("{url}/login?next={next}")).await;
+            b.type_into("input[name=username]", who).await;
+            b.type_into("input[name=password]", PASSWORD).await;
+            b.click("form.form button[type=submit]").await;
+            b.wait_for(
+                &format!("location.pathname === '{next}'"),
+                std::time::Duration::from_secs(20),
+            )
+            .await;
+        }
+    };
+    sign_in("orgstaff_a", "/gov/my".into()).await;
+    assert!(b.text("h1").await.contains("我的组织"));
+    b.click(&format!("a[href='/gov/orgs/{}/report']", w.ma))
+        .await;
+    b.wait_for(
+        "document.querySelector('textarea[name=activities]') !== null",
+        std::time::Duration::from_secs(10),
+    )
+    .await;
+    b.type_into(
+        "textarea[name=activities]",
+        "全年开展长者健康讲座与上门探访，服务三百余人次。",
+    )
+    .await;
+    b.eval("document.querySelector('input[name=events]').value = '十二'; return 1;")
+        .await;
+    b.click("form.org-form button").await;
+    b.wait_for(
+        "document.querySelector('#form-error') !== null",
+        std::time::Duration::from_secs(10),
+    )
+    .await;
+    assert!(b.text("#form-error").await.contains("十二"));
+    b.eval("document.querySelector('input[name=events]').value = '12'; return 1;")
+        .await;
+    b.click("form.org-form button").await;
+    b.wait_for(
+        "location.pathname.startsWith('/gov/reports/')",
+        std::time::Duration::from_secs(10),
+    )
+    .await;
+    let report_path: String = b
+        .eval("return location.pathname;")
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(b.text(".badges").await.contains("待审核"));
+
+    sign_in("worker_a", report_path.clone()).await;
+    b.type_into("textarea[name=note]", "请补充活动签到表后重新报送。")
+        .await;
+    b.click("button[value=return]").await;
+    b.wait_for(
+        "document.querySelector('.alert-ok') !== null",
+        std::time::Duration::from_secs(10),
+    )
+    .await;
+    assert!(b.text(".badges").await.contains("已退回"));
+
+    sign_in("orgstaff_a", "/gov/my".into()).await;
+    let page = b.eval("return document.body.innerText;").await;
+    assert!(
+        page.as_str()
+            .unwrap_or_default()
+            .contains("请补充活动签到表"),
+        "{page}"
+    );
 }

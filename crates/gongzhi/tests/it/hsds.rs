@@ -3,7 +3,7 @@
 //! byte-identical through the CLI, and scope isolation of the service write routes — on
 //! every backend.
 
-use crate::common::{BIN, Backend, Server, backends, client};
+use crate::common::{BIN, Backend, Server, backends, client, credit_code, send};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -81,48 +81,15 @@ impl Schemas {
     }
 }
 
-async fn send(
-    s: &Server,
-    method: &str,
-    token: Option<&str>,
-    path: &str,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let url = format!("{}{}", s.url, path);
-    let mut r = match method {
-        "GET" => client().get(url),
-        "POST" => client().post(url),
-        "PUT" => client().put(url),
-        other => panic!("method {other}"),
-    };
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        r = r.json(b);
-    }
-    let r = r.send().await.expect("request");
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+/// A valid credit code for these tests.
+fn code(seq: u32) -> String {
+    credit_code("52330199", seq)
 }
 
 async fn created(s: &Server, token: &str, path: &str, body: Value) -> Value {
     let (st, v) = send(s, "POST", Some(token), path, Some(&body)).await;
     assert_eq!(st, 201, "POST {path} {body}: {v}");
     v
-}
-
-/// A valid GB 32100-2015 credit code (check character computed here).
-fn code(seq: u32) -> String {
-    const CS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    let first17 = format!("52330199MJ{seq:07}");
-    let mut w = 1u32;
-    let mut sum = 0u32;
-    for c in first17.bytes() {
-        sum += CS.iter().position(|x| *x == c).unwrap() as u32 * w;
-        w = w * 3 % 31;
-    }
-    format!("{first17}{}", CS[((31 - sum % 31) % 31) as usize] as char)
 }
 
 struct World {
@@ -1021,5 +988,127 @@ async fn export_import_export_is_byte_identical() {
             "nothing of a failed import is kept"
         );
         let _ = (w.ma, w.mb, w.cb);
+    }
+}
+
+/// Re-importing a changed data set: a service missing from it (of an organisation it lists)
+/// is withdrawn and loses its locations; a data set that would break the 1+5+X rules is
+/// refused as a whole.
+#[tokio::test]
+async fn import_withdraws_missing_services_and_keeps_1_5_x() {
+    for backend in backends().await {
+        let w = world(backend).await;
+        let out = tempfile::tempdir().unwrap();
+        let dir = out.path().join("set");
+        w.s.run_cli(&["hsds", "export", dir.to_str().unwrap()], None);
+        let read = |name: &str| -> Vec<Value> {
+            serde_json::from_str(
+                &std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap(),
+            )
+            .unwrap()
+        };
+        let write = |name: &str, v: &Vec<Value>| {
+            std::fs::write(
+                dir.join(format!("{name}.json")),
+                serde_json::to_string(v).unwrap(),
+            )
+            .unwrap()
+        };
+        // Drop 甲社区长者助餐 and its locations from the set.
+        let services = read("services");
+        let gone = services
+            .iter()
+            .find(|s| s["name"] == "甲社区长者助餐")
+            .unwrap()["id"]
+            .clone();
+        write(
+            "services",
+            &services
+                .iter()
+                .filter(|s| s["id"] != gone)
+                .cloned()
+                .collect(),
+        );
+        let links = read("service_at_locations");
+        write(
+            "service_at_locations",
+            &links
+                .iter()
+                .filter(|l| l["service_id"] != gone)
+                .cloned()
+                .collect(),
+        );
+        let text =
+            w.s.run_cli(&["hsds", "import", dir.to_str().unwrap()], None);
+        assert!(text.contains("withdrawn services: 1"), "{backend:?} {text}");
+        let (_, v) = send(
+            &w.s,
+            "GET",
+            Some(&w.admin),
+            &format!("/api/v1/gov/services/{}", w.s_a),
+            None,
+        )
+        .await;
+        assert_eq!(v["status"], "inactive", "{v}");
+        let (_, v) = send(
+            &w.s,
+            "GET",
+            None,
+            "/hsds/service_at_locations?per_page=50",
+            None,
+        )
+        .await;
+        assert!(!v.to_string().contains(gone.as_str().unwrap()), "{v}");
+        // The other services are untouched.
+        let (_, v) = send(
+            &w.s,
+            "GET",
+            Some(&w.admin),
+            &format!("/api/v1/gov/services/{}", w.s_b),
+            None,
+        )
+        .await;
+        assert_eq!(v["status"], "active");
+
+        // Making the hub a second federation, or a member's parent a member, is refused.
+        let orgs = read("organizations");
+        let with_role = |name: &str, role: &str| -> Vec<Value> {
+            orgs.iter()
+                .cloned()
+                .map(|mut o| {
+                    if o["name"] == name {
+                        for a in o["attributes"].as_array_mut().unwrap() {
+                            if a["link_type"] == "hub_role" {
+                                a["value"] = json!(role);
+                            }
+                        }
+                    }
+                    o
+                })
+                .collect()
+        };
+        for (name, role, why) in [
+            (
+                "测试区养老服务协会",
+                "federation",
+                "already has its federation",
+            ),
+            ("测试区养老服务协会", "member", "must be attached to a hub"),
+        ] {
+            write("organizations", &with_role(name, role));
+            let o = cli(&w.s, &["hsds", "import", dir.to_str().unwrap()]);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                !o.status.success() && err.contains("1+5+X") && err.contains(why),
+                "{backend:?} {err}"
+            );
+        }
+        let (_, v) = send(&w.s, "GET", Some(&w.admin), "/api/v1/gov/hub", None).await;
+        assert_eq!(
+            v["hubs"].as_array().unwrap().len(),
+            1,
+            "nothing of a refused import is kept: {v}"
+        );
+        let _ = (w.ma, w.mb, w.cb, w.point_a, w.point_b, w.s_inactive);
     }
 }

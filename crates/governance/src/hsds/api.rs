@@ -550,9 +550,13 @@ async fn organization(
     Ok(Json(v))
 }
 
+/// An id filter: a UUID, or (when it is not one) a value that matches nothing rather than everything.
+fn uuid_filter(v: &Option<String>) -> Option<String> {
+    nonempty(v).map(|s| parse_uuid(s).unwrap_or_else(|| "-".into()))
+}
+
 fn service_query(q: &ListQuery) -> ServiceQuery {
-    // An id filter that is not a UUID matches nothing (rather than everything).
-    let id = |v: &Option<String>| nonempty(v).map(|s| parse_uuid(s).unwrap_or_else(|| "-".into()));
+    let id = uuid_filter;
     ServiceQuery {
         org_uuid: id(&q.organization_id),
         term_uuid: id(&q.taxonomy_term_id),
@@ -651,19 +655,32 @@ fn slice(all: Vec<Value>, page: i64, per_page: i64) -> Value {
     page_envelope(total, page, per_page, contents)
 }
 
+/// The items whose `keys` contain the `search` text (all when there is none).
+fn searched(mut all: Vec<Value>, q: &ListQuery, keys: &[&str]) -> Vec<Value> {
+    if let Some(s) = nonempty(&q.search) {
+        all.retain(|t| {
+            keys.iter()
+                .any(|k| t[*k].as_str().is_some_and(|n| n.contains(s)))
+        });
+    }
+    all
+}
+
+/// The one item with this id, or 404.
+fn by_id(all: Vec<Value>, uuid: &str) -> HsdsResult<Json<Value>> {
+    all.into_iter()
+        .find(|t| t["id"].as_str() == Some(uuid))
+        .map(Json)
+        .ok_or_else(|| not_found().into())
+}
+
 async fn taxonomy_list(
     State(state): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> HsdsResult<Json<Value>> {
     let (page, per_page) = paging(&q)?;
     let ctx = Ctx::load(&state.db).await?;
-    let mut all = ctx.all_taxonomies();
-    if let Some(s) = nonempty(&q.search) {
-        all.retain(|t| {
-            t["name"].as_str().is_some_and(|n| n.contains(s))
-                || t["description"].as_str().is_some_and(|n| n.contains(s))
-        });
-    }
+    let all = searched(ctx.all_taxonomies(), &q, &["name", "description"]);
     Ok(Json(slice(all, page, per_page)))
 }
 
@@ -672,12 +689,7 @@ async fn taxonomy_one(
     Path(id): Path<String>,
 ) -> HsdsResult<Json<Value>> {
     let uuid = uuid_param(&id)?;
-    let ctx = Ctx::load(&state.db).await?;
-    ctx.all_taxonomies()
-        .into_iter()
-        .find(|t| t["id"].as_str() == Some(uuid.as_str()))
-        .map(Json)
-        .ok_or_else(|| not_found().into())
+    by_id(Ctx::load(&state.db).await?.all_taxonomies(), &uuid)
 }
 
 async fn term_list(
@@ -687,23 +699,20 @@ async fn term_list(
     let (page, per_page) = paging(&q)?;
     let ctx = Ctx::load(&state.db).await?;
     let mut all = ctx.all_terms();
-    let id = |v: &Option<String>| nonempty(v).map(|s| parse_uuid(s).unwrap_or_else(|| "-".into()));
-    if let Some(t) = id(&q.taxonomy_id) {
+    if let Some(t) = uuid_filter(&q.taxonomy_id) {
         all.retain(|x| x["taxonomy_id"].as_str() == Some(t.as_str()));
     }
-    if let Some(p) = id(&q.parent_id) {
+    if let Some(p) = uuid_filter(&q.parent_id) {
         all.retain(|x| x["parent_id"].as_str() == Some(p.as_str()));
     }
     if nonempty(&q.top_only).is_some_and(|v| v == "true" || v == "1") {
         all.retain(|x| x.get("parent_id").is_none());
     }
-    if let Some(s) = nonempty(&q.search) {
-        all.retain(|t| {
-            t["name"].as_str().is_some_and(|n| n.contains(s))
-                || t["code"].as_str().is_some_and(|n| n.contains(s))
-        });
-    }
-    Ok(Json(slice(all, page, per_page)))
+    Ok(Json(slice(
+        searched(all, &q, &["name", "code"]),
+        page,
+        per_page,
+    )))
 }
 
 async fn term_one(
@@ -711,12 +720,7 @@ async fn term_one(
     Path(id): Path<String>,
 ) -> HsdsResult<Json<Value>> {
     let uuid = uuid_param(&id)?;
-    let ctx = Ctx::load(&state.db).await?;
-    ctx.all_terms()
-        .into_iter()
-        .find(|t| t["id"].as_str() == Some(uuid.as_str()))
-        .map(Json)
-        .ok_or_else(|| not_found().into())
+    by_id(Ctx::load(&state.db).await?.all_terms(), &uuid)
 }
 
 #[cfg(test)]

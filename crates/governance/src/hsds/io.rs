@@ -12,7 +12,7 @@ use crate::services::{self as svc, PointInput, ServiceInput};
 use anyhow::{Context, anyhow, bail};
 use platform::db::{Db, Tx};
 use platform::{AppState, audit};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 pub const FILES: [&str; 6] = [
@@ -409,6 +409,9 @@ pub async fn import(state: &AppState, dir: &Path) -> anyhow::Result<Counts> {
         pending = later;
     }
 
+    // The imported organisations must leave every district a valid 1+5+X structure.
+    check_structure(&mut tx).await?;
+
     // Locations → service points.
     let mut point_ids: HashMap<String, i64> = HashMap::new();
     for l in &files["locations"] {
@@ -595,7 +598,63 @@ pub async fn import(state: &AppState, dir: &Path) -> anyhow::Result<Counts> {
         }
     }
 
-    let counts: Counts = FILES.iter().map(|n| (*n, files[n].len())).collect();
+    // Deletions: the file is the full record of every organisation it lists. Their services
+    // missing from it are withdrawn (status inactive, no longer at any location), and the
+    // listed services' links to locations missing from it are removed. Organisations absent
+    // from the file are kept: registry records are not deleted by an import (ADR 011).
+    let listed_services: HashSet<i64> = service_ids.values().copied().collect();
+    let listed_links: HashSet<String> = files["service_at_locations"].iter().map(id_of).collect();
+    let mut withdrawn = 0usize;
+    let mut unlinked = 0usize;
+    for org in org_ids.values() {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, status FROM governance_services WHERE org_id = $1")
+                .bind(*org)
+                .fetch_all(&mut *tx)
+                .await?;
+        for (id, status) in rows {
+            if listed_services.contains(&id) {
+                continue;
+            }
+            if status != "inactive" {
+                sqlx::query("UPDATE governance_services SET status = 'inactive', updated_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                withdrawn += 1;
+            }
+            unlinked +=
+                sqlx::query("DELETE FROM governance_service_at_location WHERE service_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected() as usize;
+        }
+    }
+    for service in &listed_services {
+        let links: Vec<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT id, uuid FROM governance_service_at_location WHERE service_id = $1",
+        )
+        .bind(*service)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, uuid) in links {
+            if !uuid.is_some_and(|u| listed_links.contains(&u)) {
+                sqlx::query("DELETE FROM governance_service_at_location WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                unlinked += 1;
+            }
+        }
+    }
+
+    let mut counts: Counts = FILES.iter().map(|n| (*n, files[n].len())).collect();
+    if withdrawn > 0 || unlinked > 0 {
+        counts.push(("withdrawn services", withdrawn));
+        counts.push(("removed service_at_locations", unlinked));
+    }
     audit::append(
         &mut tx,
         audit::Entry {
@@ -614,6 +673,55 @@ pub async fn import(state: &AppState, dir: &Path) -> anyhow::Result<Counts> {
     .await?;
     tx.commit().await?;
     Ok(counts)
+}
+
+/// The 1+5+X rules over everything stored (inside the import's transaction): at most one
+/// federation per district; the federation and hubs attach to nobody; every member attaches
+/// to a hub of its own district.
+async fn check_structure(tx: &mut Tx) -> anyhow::Result<()> {
+    let rows: Vec<(i64, String, String, Option<i64>, String)> = sqlx::query_as(
+        "SELECT o.id, o.name, o.hub_role, o.hub_id, u.path FROM governance_orgs o \
+         JOIN governance_units u ON u.id = o.unit_id ORDER BY o.id",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let district = |path: &str| path.split('/').nth(1).unwrap_or("").to_string();
+    let by_id: HashMap<i64, &(i64, String, String, Option<i64>, String)> =
+        rows.iter().map(|r| (r.0, r)).collect();
+    let mut federations: HashMap<String, &str> = HashMap::new();
+    for (id, name, role, hub, path) in &rows {
+        match (role.as_str(), hub) {
+            ("federation", None) => {
+                if let Some(other) = federations.insert(district(path), name) {
+                    bail!(
+                        "1+5+X: the district already has its federation ({other}); {name} (organisation {id}) cannot be a second one"
+                    );
+                }
+            }
+            ("federation" | "hub", Some(_)) => {
+                bail!(
+                    "1+5+X: {name} is the federation or a hub and cannot be attached to another organisation"
+                )
+            }
+            ("member", None) => {
+                bail!(
+                    "1+5+X: member organisation {name} must be attached to a hub (parent_organization_id)"
+                )
+            }
+            ("member", Some(h)) => match by_id.get(h) {
+                Some(hub) if hub.2 == "hub" && district(&hub.4) == district(path) => {}
+                Some(hub) => bail!(
+                    "1+5+X: member organisation {name} is attached to {}, which is not a hub of its district",
+                    hub.1
+                ),
+                None => bail!(
+                    "1+5+X: member organisation {name} is attached to an unknown organisation"
+                ),
+            },
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn org_type_of(v: &Value) -> OrgType {

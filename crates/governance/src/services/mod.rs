@@ -282,14 +282,6 @@ pub struct PointFilter {
     pub name: Option<String>,
 }
 
-fn like_pattern(raw: &str) -> String {
-    let escaped = raw
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 fn point_where(scope: &ScopeFilter, f: &PointFilter) -> Sql {
     let mut sql = Sql::default();
     scope.apply(&mut sql, "u.path");
@@ -298,23 +290,16 @@ fn point_where(scope: &ScopeFilter, f: &PointFilter) -> Sql {
         sql.push(format!("p.kind = {p}"));
     }
     if let Some(unit) = &f.unit {
-        let p = sql.bind(Bind::Text(unit.as_str().into()));
-        sql.push(format!("u.path LIKE {p} || '%'"));
+        sql.within("u.path", unit);
     }
     if let Some(name) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        let p = sql.bind(Bind::Text(like_pattern(name)));
-        sql.push(format!("p.name LIKE {p} ESCAPE '\\'"));
+        sql.contains("p.name", name);
     }
     sql
 }
 
 pub async fn count_points(db: &Db, scope: &ScopeFilter, f: &PointFilter) -> sqlx::Result<i64> {
-    let sql = point_where(scope, f);
-    let text = format!(
-        "SELECT COUNT(*) FROM {POINT_FROM} WHERE {}",
-        sql.where_clause()
-    );
-    sql.query(&text).fetch_one(&db.pool).await?.try_get(0)
+    point_where(scope, f).count(db, POINT_FROM).await
 }
 
 pub async fn list_points(
@@ -324,13 +309,16 @@ pub async fn list_points(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<ServicePoint>> {
-    let sql = point_where(scope, f);
-    let text = format!(
-        "SELECT {POINT_COLUMNS} FROM {POINT_FROM} WHERE {} ORDER BY u.path, p.kind, p.name, p.id \
-         LIMIT {limit} OFFSET {offset}",
-        sql.where_clause()
-    );
-    let rows = sql.query(&text).fetch_all(&db.pool).await?;
+    let rows = point_where(scope, f)
+        .page(
+            db,
+            POINT_COLUMNS,
+            POINT_FROM,
+            "u.path, p.kind, p.name, p.id",
+            limit,
+            offset,
+        )
+        .await?;
     let mut points: Vec<ServicePoint> = rows
         .iter()
         .map(point_from_row)
@@ -511,8 +499,7 @@ fn service_where(scope: &ScopeFilter, f: &ServiceFilter) -> Sql {
         ));
     }
     if let Some(unit) = &f.unit {
-        let p = sql.bind(Bind::Text(unit.as_str().into()));
-        sql.push(format!("u.path LIKE {p} || '%'"));
+        sql.within("u.path", unit);
     }
     if let Some(org) = f.org_id {
         let p = sql.bind(Bind::Int(org));
@@ -529,19 +516,13 @@ fn service_where(scope: &ScopeFilter, f: &ServiceFilter) -> Sql {
         sql.push(format!("s.status = {p}"));
     }
     if let Some(name) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        let p = sql.bind(Bind::Text(like_pattern(name)));
-        sql.push(format!("s.name LIKE {p} ESCAPE '\\'"));
+        sql.contains("s.name", name);
     }
     sql
 }
 
 pub async fn count_services(db: &Db, scope: &ScopeFilter, f: &ServiceFilter) -> sqlx::Result<i64> {
-    let sql = service_where(scope, f);
-    let text = format!(
-        "SELECT COUNT(*) FROM {SERVICE_FROM} WHERE {}",
-        sql.where_clause()
-    );
-    sql.query(&text).fetch_one(&db.pool).await?.try_get(0)
+    service_where(scope, f).count(db, SERVICE_FROM).await
 }
 
 pub async fn list_services(
@@ -551,13 +532,16 @@ pub async fn list_services(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Service>> {
-    let sql = service_where(scope, f);
-    let text = format!(
-        "SELECT {SERVICE_COLUMNS} FROM {SERVICE_FROM} WHERE {} ORDER BY s.name, s.id \
-         LIMIT {limit} OFFSET {offset}",
-        sql.where_clause()
-    );
-    let rows = sql.query(&text).fetch_all(&db.pool).await?;
+    let rows = service_where(scope, f)
+        .page(
+            db,
+            SERVICE_COLUMNS,
+            SERVICE_FROM,
+            "s.name, s.id",
+            limit,
+            offset,
+        )
+        .await?;
     let mut services: Vec<Service> = rows
         .iter()
         .map(service_from_row)

@@ -5,10 +5,10 @@ use super::api::NetQuery;
 use super::*;
 use crate::api::parse_id;
 use crate::error::Invalid;
+use crate::forms::{saved, with_error_status};
 use crate::model::{MemberRole, OrgFilter, Unit};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
@@ -487,7 +487,7 @@ async fn point_form(
             "/gov/service-points".to_string(),
         ),
     };
-    let mut resp = render(&PointFormPage {
+    let resp = render(&PointFormPage {
         page: actor.page(heading.clone()),
         heading,
         action,
@@ -499,10 +499,7 @@ async fn point_form(
         error: error.map(|e| e.message(lang).to_string()),
         error_field: error.map(|e| e.field.to_string()).unwrap_or_default(),
     })?;
-    if error.is_some() {
-        *resp.status_mut() = StatusCode::BAD_REQUEST;
-    }
-    Ok(resp)
+    Ok(with_error_status(resp, error, false))
 }
 
 async fn new_point_form(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
@@ -516,18 +513,6 @@ async fn new_point_form(State(state): State<AppState>, actor: GovActor) -> GovRe
         ..PointValues::default()
     };
     point_form(&state, &actor, None, v, None).await
-}
-
-/// Splits a save's outcome: saved, the user's input to show again with its errors
-/// (`Err` inside), or a failure that is not the user's to fix (the outer error).
-fn saved<T>(result: GovResult<T>) -> GovResult<Result<T, Invalid>> {
-    match result {
-        Ok(v) => Ok(Ok(v)),
-        Err(e) => match e.as_input().cloned() {
-            Some(inv) => Ok(Err(inv)),
-            None => Err(e),
-        },
-    }
 }
 
 async fn create_point_form(
@@ -928,7 +913,7 @@ async fn service_form(
             "/gov/services".to_string(),
         ),
     };
-    let mut resp = render(&ServiceFormPage {
+    let resp = render(&ServiceFormPage {
         page: actor.page(heading.clone()),
         heading,
         action,
@@ -941,10 +926,7 @@ async fn service_form(
         error: error.map(|e| e.message(lang).to_string()),
         error_field: error.map(|e| e.field.to_string()).unwrap_or_default(),
     })?;
-    if error.is_some() {
-        *resp.status_mut() = StatusCode::BAD_REQUEST;
-    }
-    Ok(resp)
+    Ok(with_error_status(resp, error, false))
 }
 
 #[derive(Deserialize)]

@@ -41,6 +41,83 @@ pub fn bars(title: &str, data: &[(String, i64, String)]) -> String {
     out
 }
 
+/// Horizontal bars of (label, value, value shown): for many categories or long labels.
+pub fn hbars(title: &str, data: &[(String, i64, String)]) -> String {
+    let (w, row, label_w, pad) = (640.0_f64, 26.0_f64, 150.0_f64, 8.0_f64);
+    let h = (data.len().max(1) as f64) * row + 2.0 * pad;
+    let max = data.iter().map(|d| d.1).max().unwrap_or(0).max(1) as f64;
+    let span = w - label_w - 60.0;
+    let mut out = format!(
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        t = escape(title)
+    );
+    for (i, (label, value, shown)) in data.iter().enumerate() {
+        let y = pad + row * i as f64;
+        let bw = (*value as f64 / max) * span;
+        out.push_str(&format!(
+            r##"<text x="{lx}" y="{ty:.1}" text-anchor="end" font-size="13" fill="#4e5969">{l}</text><rect x="{label_w}" y="{ry:.1}" width="{bw:.1}" height="16" rx="3" fill="#b4232a"/><text x="{vx:.1}" y="{ty:.1}" font-size="12" fill="#1f2329">{v}</text>"##,
+            lx = label_w - 8.0,
+            ty = y + 17.0,
+            ry = y + 4.0,
+            vx = label_w + bw + 6.0,
+            l = escape(label),
+            v = escape(shown)
+        ));
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// Slice colours for [`donut`], in order.
+const SLICES: [&str; 6] = [
+    "#b4232a", "#e0777c", "#2f6fb3", "#8fb3dc", "#c08a12", "#9aa3ad",
+];
+
+/// A donut of (label, value) with a legend beside it; empty data draws an empty ring.
+pub fn donut(title: &str, data: &[(String, i64)]) -> String {
+    let (cx, cy, r, stroke) = (110.0_f64, 110.0_f64, 80.0_f64, 36.0_f64);
+    let total: i64 = data.iter().map(|d| d.1.max(0)).sum();
+    let circ = 2.0 * std::f64::consts::PI * r;
+    let mut out = format!(
+        r#"<svg class="chart" viewBox="0 0 440 220" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        t = escape(title)
+    );
+    out.push_str(&format!(
+        r##"<circle cx="{cx}" cy="{cy}" r="{r}" fill="none" stroke="#eef0f3" stroke-width="{stroke}"/>"##
+    ));
+    let mut offset = 0.0_f64;
+    for (i, (_, value)) in data.iter().enumerate() {
+        if total == 0 || *value <= 0 {
+            continue;
+        }
+        let len = circ * (*value as f64) / (total as f64);
+        out.push_str(&format!(
+            r##"<circle cx="{cx}" cy="{cy}" r="{r}" fill="none" stroke="{c}" stroke-width="{stroke}" stroke-dasharray="{len:.2} {rest:.2}" stroke-dashoffset="{off:.2}" transform="rotate(-90 {cx} {cy})"/>"##,
+            c = SLICES[i % SLICES.len()],
+            rest = circ - len,
+            off = -offset
+        ));
+        offset += len;
+    }
+    out.push_str(&format!(
+        r##"<text x="{cx}" y="{y}" text-anchor="middle" font-size="22" font-weight="700" fill="#1f2329">{total}</text>"##,
+        y = cy + 8.0
+    ));
+    for (i, (label, value)) in data.iter().enumerate() {
+        let y = 40.0 + 26.0 * i as f64;
+        let pct = if total > 0 { value * 100 / total } else { 0 };
+        out.push_str(&format!(
+            r##"<rect x="240" y="{ry}" width="14" height="14" rx="3" fill="{c}"/><text x="262" y="{ty}" font-size="13" fill="#1f2329">{l} · {value} ({pct}%)</text>"##,
+            ry = y - 11.0,
+            ty = y,
+            c = SLICES[i % SLICES.len()],
+            l = escape(label)
+        ));
+    }
+    out.push_str("</svg>");
+    out
+}
+
 /// A line chart of several series over the same labels: (series name, colour, values).
 /// Every fifth label is written under the axis; the legend names the series.
 pub fn lines(title: &str, labels: &[String], series: &[(String, &str, Vec<i64>)]) -> String {
@@ -113,6 +190,33 @@ mod tests {
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert_eq!(svg.matches("<polyline").count(), 2);
         assert!(!svg.contains("<x>"));
+    }
+
+    #[test]
+    fn hbars_one_row_per_item() {
+        let svg = super::hbars(
+            "领域 <x>",
+            &[
+                ("养老".into(), 3, "3".into()),
+                ("助残".into(), 0, "0".into()),
+            ],
+        );
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>") && !svg.contains("<x>"));
+        assert_eq!(svg.matches("<rect").count(), 2);
+    }
+
+    #[test]
+    fn donut_slices_and_legend() {
+        let svg = super::donut(
+            "年龄 <x>",
+            &[("甲".into(), 3), ("乙".into(), 1), ("丙".into(), 0)],
+        );
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(!svg.contains("<x>"));
+        // The track plus one ring per non-empty slice.
+        assert_eq!(svg.matches("<circle").count(), 3);
+        assert!(svg.contains("甲 · 3 (75%)"));
+        assert_eq!(super::donut("空", &[]).matches("<circle").count(), 1);
     }
 
     #[test]

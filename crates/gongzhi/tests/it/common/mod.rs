@@ -239,9 +239,14 @@ impl Server {
     }
 
     pub async fn login(&self, name: &str) -> String {
+        self.login_with(name, PASSWORD).await
+    }
+
+    /// A bearer token for an account with this password (e.g. the demo's).
+    pub async fn login_with(&self, name: &str, password: &str) -> String {
         let r = client()
             .post(format!("{}/api/v1/auth/login", self.url))
-            .json(&serde_json::json!({ "username": name, "password": PASSWORD }))
+            .json(&serde_json::json!({ "username": name, "password": password }))
             .send()
             .await
             .expect("login request");
@@ -379,4 +384,78 @@ pub fn cookie_client() -> reqwest::Client {
         .timeout(Duration::from_secs(60))
         .build()
         .expect("client")
+}
+
+/// One JSON request (bearer token optional); the status and the body (`Null` if not JSON).
+pub async fn send(
+    s: &Server,
+    method: &str,
+    token: Option<&str>,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let url = format!("{}{}", s.url, path);
+    let mut r = match method {
+        "GET" => client().get(url),
+        "POST" => client().post(url),
+        "PUT" => client().put(url),
+        "DELETE" => client().delete(url),
+        other => panic!("method {other}"),
+    };
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        r = r.json(b);
+    }
+    let r = r.send().await.expect("request");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Only the status of [`send`].
+pub async fn status(
+    s: &Server,
+    method: &str,
+    token: Option<&str>,
+    path: &str,
+    body: Option<&Value>,
+) -> u16 {
+    send(s, method, token, path, body).await.0
+}
+
+/// A page's HTML as the bearer of `token` sees it.
+pub async fn page_text(s: &Server, token: &str, path: &str) -> String {
+    client()
+        .get(format!("{}{path}", s.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("page text")
+}
+
+/// The CSRF token a server-rendered form carries.
+pub fn csrf_from(html: &str) -> String {
+    let i = html
+        .find("name=\"_csrf\" value=\"")
+        .expect("form has a CSRF field")
+        + 20;
+    html[i..i + 64].to_string()
+}
+
+/// A valid GB 32100-2015 credit code from an 8-character prefix and a sequence number,
+/// its check character computed here independently of the server's implementation.
+pub fn credit_code(prefix: &str, seq: u32) -> String {
+    const CS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let first17 = format!("{prefix}MJ{seq:07}");
+    let mut w = 1u32;
+    let mut sum = 0u32;
+    for c in first17.bytes() {
+        sum += CS.iter().position(|x| *x == c).unwrap() as u32 * w;
+        w = w * 3 % 31;
+    }
+    format!("{first17}{}", CS[((31 - sum % 31) % 31) as usize] as char)
 }

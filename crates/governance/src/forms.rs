@@ -1,0 +1,97 @@
+//! Form plumbing shared by the governance pages: the posted fields as typed (shown again
+//! beside an error), numbers read from them, and the save-or-show-errors split.
+
+use crate::error::{GovError, GovResult, Invalid};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+/// Posted form fields in order (a field may repeat, e.g. checkboxes).
+#[derive(Clone, Debug, Default)]
+pub struct Pairs(pub Vec<(String, String)>);
+
+impl Pairs {
+    /// The first value of `k`, or "" (templates show it back as typed).
+    pub fn get(&self, k: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    /// Every value of a repeated field.
+    pub fn all(&self, k: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// Whether a repeated field holds `v` (a ticked checkbox).
+    pub fn has(&self, k: &str, v: &str) -> bool {
+        self.0.iter().any(|(key, val)| key == k && val == v)
+    }
+
+    pub fn set(&mut self, k: &str, v: impl Into<String>) {
+        self.0.retain(|(key, _)| key != k);
+        self.0.push((k.to_string(), v.into()));
+    }
+
+    /// A whole number, `None` when empty; anything else is an input error on that field.
+    pub fn int(&self, field: &'static str) -> GovResult<Option<i64>> {
+        let v = self.get(field).trim();
+        if v.is_empty() {
+            return Ok(None);
+        }
+        v.parse::<i64>().map(Some).map_err(|_| {
+            GovError::invalid(
+                "invalid_number",
+                field,
+                format!("“{v}”不是整数，请填写数字。"),
+                format!("“{v}” is not a whole number"),
+            )
+        })
+    }
+
+    pub fn text(&self, field: &str) -> Option<String> {
+        Some(self.get(field).to_string())
+    }
+}
+
+/// Splits a save's outcome: saved, the user's input to show again with its errors
+/// (`Err` inside), or a failure that is not the user's to fix (the outer error).
+pub fn saved<T>(result: GovResult<T>) -> GovResult<Result<T, Invalid>> {
+    match result {
+        Ok(v) => Ok(Ok(v)),
+        Err(e) => match e.as_input().cloned() {
+            Some(inv) => Ok(Err(inv)),
+            None => Err(e),
+        },
+    }
+}
+
+/// A re-shown form answers 409 for a conflict (taken, already decided) and 400 otherwise.
+pub fn with_error_status(mut resp: Response, error: Option<&Invalid>, conflict: bool) -> Response {
+    if error.is_some() {
+        *resp.status_mut() = if conflict {
+            StatusCode::CONFLICT
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+    }
+    resp
+}
+
+/// Whether an error is a conflict (so a form answers 409).
+pub fn is_conflict(e: &Invalid) -> bool {
+    e.code.ends_with("_taken")
+        || matches!(
+            e.code,
+            "federation_exists"
+                | "hub_has_members"
+                | "report_accepted"
+                | "report_pending"
+                | "report_not_pending"
+        )
+}

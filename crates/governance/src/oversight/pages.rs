@@ -1,0 +1,880 @@
+//! Pages for annual reports, the abnormal-activity list, grade assessment, organisation
+//! profiles kept by their own staff, and the org-staff landing page.
+
+use super::{
+    AbnormalEntry, Assessment, AssessmentInput, Decision, ProfileInput, ReportInput, ReportStatus,
+    SECTIONS, abnormal, assess, cutoffs, deadlines, grade_label, latest_assessments, link_staff,
+    list_reports, load_report, org_assessments, org_reports, org_staff, review_report, set_cutoffs,
+    set_deadline, submit_report, today, update_profile,
+};
+use crate::api::parse_id;
+use crate::authz::{Action, GovActor, Scope, authorize};
+use crate::error::{GovError, GovResult, Invalid};
+use crate::forms::{Pairs, is_conflict, saved, with_error_status};
+use crate::model::{self, Org, SERVICE_FIELDS};
+use crate::oversight::api::ReportQuery;
+use crate::pages::{Opt, opt, sign_in_first};
+use crate::service;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use platform::AppState;
+use platform::web::{Lang, PageCtx, redirect, render};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/gov/my", get(my))
+        .route("/gov/reports", get(reports))
+        .route("/gov/reports/deadline", post(deadline_form))
+        .route("/gov/reports/{id}", get(report))
+        .route("/gov/reports/{id}/review", post(review_form))
+        .route("/gov/abnormal", get(abnormal_page))
+        .route("/gov/grades", get(grades))
+        .route("/gov/grades/cutoffs", post(cutoffs_form))
+        .route("/gov/orgs/{id}/report", get(report_form).post(submit_form))
+        .route("/gov/orgs/{id}/assess", get(assess_form).post(assess_post))
+        .route(
+            "/gov/orgs/{id}/profile",
+            get(profile_form).post(profile_post),
+        )
+        .route("/gov/orgs/{id}/staff", post(staff_post))
+        .route(
+            "/gov/orgs/{id}/staff/{user_id}/remove",
+            post(staff_remove_post),
+        )
+}
+
+#[derive(Deserialize, Default)]
+struct Flash {
+    saved: Option<String>,
+}
+
+pub fn status_label(s: ReportStatus, lang: Lang) -> &'static str {
+    s.label(lang)
+}
+
+// ---------------------------------------------------------------------------------------
+// What the organisation profile shows about reports, grades and staff
+
+pub struct ReportRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub unit_name: String,
+    pub year: i64,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub late: bool,
+    pub returns: i64,
+    pub submitted: String,
+    pub note: String,
+}
+
+fn report_row(r: &super::AnnualReport, lang: Lang) -> ReportRow {
+    ReportRow {
+        id: r.id,
+        org_id: r.org_id,
+        org_name: r.org_name.clone(),
+        unit_name: r.unit_name.clone(),
+        year: r.year,
+        status: r.status.as_str(),
+        status_label: r.status.label(lang),
+        late: r.late,
+        returns: r.returns,
+        submitted: platform::clock::format_ms(r.submitted_at),
+        note: r.review_note.clone(),
+    }
+}
+
+pub struct GradeView {
+    pub label: String,
+    pub expired: bool,
+    pub assessed_on: String,
+    pub valid_until: String,
+    pub total: i64,
+}
+
+fn grade_view(a: &Assessment, today: crate::dates::Day, lang: Lang) -> GradeView {
+    GradeView {
+        label: grade_label(a.grade, lang),
+        expired: a.expired(today),
+        assessed_on: a.assessed_on.clone(),
+        valid_until: a.valid_until.clone(),
+        total: a.total,
+    }
+}
+
+/// The oversight part of an organisation's profile page.
+pub struct OrgOversight {
+    pub grade: Option<GradeView>,
+    pub reports: Vec<ReportRow>,
+    pub staff: Vec<(i64, String)>,
+    pub can_report: bool,
+    pub can_profile: bool,
+    pub can_assess: bool,
+    pub can_link: bool,
+    pub can_see_staff: bool,
+}
+
+pub async fn org_section(state: &AppState, actor: &GovActor, org: &Org) -> GovResult<OrgOversight> {
+    let lang = actor.lang;
+    let today = today(state);
+    let scope = Scope::Org(org.id, &org.unit_path);
+    let grade = org_assessments(&state.db, org.id)
+        .await?
+        .first()
+        .map(|a| grade_view(a, today, lang));
+    let can_see_staff = actor.can(Action::ReviewReport, &scope);
+    Ok(OrgOversight {
+        grade,
+        reports: org_reports(&state.db, org.id)
+            .await?
+            .iter()
+            .map(|r| report_row(r, lang))
+            .collect(),
+        staff: if can_see_staff {
+            org_staff(&state.db, org.id)
+                .await?
+                .into_iter()
+                .map(|s| (s.user_id, s.username))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        can_report: actor.can(Action::SubmitReport, &scope),
+        can_profile: actor.can(Action::EditProfile, &scope),
+        can_assess: super::may_assess(actor, org).is_ok(),
+        can_link: actor.can(Action::ManageOrgStaff, &scope),
+        can_see_staff,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Org staff's landing page
+
+pub struct MyOrg {
+    pub id: i64,
+    pub name: String,
+    pub reports: Vec<ReportRow>,
+    pub overdue: Vec<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "gov_my.html")]
+struct MyPage {
+    page: PageCtx,
+    orgs: Vec<MyOrg>,
+}
+
+async fn my(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/gov/my") {
+        return Ok(r);
+    }
+    let lang = actor.lang;
+    let today = today(&state);
+    let mut orgs = Vec::new();
+    for link in &actor.org_links {
+        let Some(org) = model::find_org(&state.db, link.org_id).await? else {
+            continue;
+        };
+        let own = model::ScopeFilter(Some(vec![org.unit_path.clone()]));
+        let overdue = abnormal(&state.db, &own, today)
+            .await?
+            .into_iter()
+            .filter(|e| e.org_id == org.id)
+            .map(|e| e.year)
+            .collect();
+        orgs.push(MyOrg {
+            id: org.id,
+            reports: org_reports(&state.db, org.id)
+                .await?
+                .iter()
+                .map(|r| report_row(r, lang))
+                .collect(),
+            overdue,
+            name: org.name,
+        });
+    }
+    Ok(render(&MyPage {
+        page: actor.page(lang.pick("我的组织", "My organisation")),
+        orgs,
+    })?)
+}
+
+// ---------------------------------------------------------------------------------------
+// Review queue and deadlines
+
+pub struct DeadlineRow {
+    pub year: i64,
+    pub due_on: String,
+    pub passed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "gov_reports.html")]
+struct ReportsPage {
+    page: PageCtx,
+    rows: Vec<ReportRow>,
+    statuses: Vec<Opt>,
+    year: String,
+    deadlines: Vec<DeadlineRow>,
+    today: String,
+    can_set: bool,
+    v: Pairs,
+    error: Option<String>,
+}
+
+async fn reports_page(
+    state: &AppState,
+    actor: &GovActor,
+    q: &ReportQuery,
+    v: Pairs,
+    error: Option<&Invalid>,
+) -> GovResult<Response> {
+    let lang = actor.lang;
+    let (status, year) = q.parse()?;
+    // The work queue: what awaits review, unless another status (or all) is asked for.
+    let status = if q.status.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        Some(ReportStatus::Submitted)
+    } else {
+        status
+    };
+    let rows = list_reports(&state.db, &actor.scope(), status, year).await?;
+    let cur = status.map(|s| s.as_str()).unwrap_or("all");
+    let mut statuses = vec![opt("all", lang.pick("全部状态", "Any status"), cur)];
+    for s in [
+        ReportStatus::Submitted,
+        ReportStatus::Returned,
+        ReportStatus::Accepted,
+    ] {
+        statuses.push(opt(s.as_str(), s.label(lang), cur));
+    }
+    let today = today(state);
+    let resp = render(&ReportsPage {
+        page: actor.page(lang.pick("年报审核", "Annual reports")),
+        rows: rows.iter().map(|r| report_row(r, lang)).collect(),
+        statuses,
+        year: year.map(|y| y.to_string()).unwrap_or_default(),
+        deadlines: deadlines(&state.db)
+            .await?
+            .into_iter()
+            .map(|d| DeadlineRow {
+                year: d.year,
+                due_on: d.due_on.to_string(),
+                passed: today > d.due_on,
+            })
+            .collect(),
+        today: today.to_string(),
+        can_set: actor.can(Action::SetRules, &Scope::Anywhere),
+        v,
+        error: error.map(|e| e.message(lang).to_string()),
+    })?;
+    Ok(with_error_status(resp, error, false))
+}
+
+async fn reports(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Query(q): Query<ReportQuery>,
+) -> GovResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/gov/reports") {
+        return Ok(r);
+    }
+    authorize(&actor, Action::View, &Scope::Anywhere)?;
+    reports_page(&state, &actor, &q, Pairs::default(), None).await
+}
+
+async fn deadline_form(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> GovResult<Response> {
+    authorize(&actor, Action::SetRules, &Scope::Anywhere)?;
+    let v = Pairs(pairs);
+    let result = async {
+        let year = v.int("year")?.unwrap_or(0);
+        set_deadline(&state, &actor, year, v.get("due_on")).await
+    }
+    .await;
+    match saved(result)? {
+        Ok(_) => Ok(redirect("/gov/reports?saved=1")),
+        Err(inv) => reports_page(&state, &actor, &ReportQuery::default(), v, Some(&inv)).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "gov_report.html")]
+struct ReportPage {
+    page: PageCtx,
+    r: super::AnnualReport,
+    status_label: &'static str,
+    submitted: String,
+    reviewed: String,
+    can_review: bool,
+    can_resubmit: bool,
+    saved: bool,
+    note: String,
+    error: Option<String>,
+}
+
+async fn report_page(
+    state: &AppState,
+    actor: &GovActor,
+    r: super::AnnualReport,
+    saved: bool,
+    note: String,
+    error: Option<&Invalid>,
+) -> GovResult<Response> {
+    let lang = actor.lang;
+    let scope = Scope::Org(r.org_id, &r.unit_path);
+    let can_review = r.status == ReportStatus::Submitted && actor.can(Action::ReviewReport, &scope);
+    let can_resubmit =
+        r.status == ReportStatus::Returned && actor.can(Action::SubmitReport, &scope);
+    let _ = state;
+    let resp = render(&ReportPage {
+        page: actor.page(format!(
+            "{} · {} {}",
+            r.org_name,
+            r.year,
+            lang.pick("年度年报", "annual report")
+        )),
+        status_label: r.status.label(lang),
+        submitted: platform::clock::format_ms(r.submitted_at),
+        reviewed: if r.reviewed_at > 0 {
+            platform::clock::format_ms(r.reviewed_at)
+        } else {
+            String::new()
+        },
+        can_review,
+        can_resubmit,
+        saved,
+        note,
+        error: error.map(|e| e.message(lang).to_string()),
+        r,
+    })?;
+    Ok(with_error_status(
+        resp,
+        error,
+        error.is_some_and(is_conflict),
+    ))
+}
+
+async fn report(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+    Query(f): Query<Flash>,
+) -> GovResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/gov/reports") {
+        return Ok(r);
+    }
+    let r = load_report(&state, &actor, parse_id(&id)?, Action::View).await?;
+    report_page(&state, &actor, r, f.saved.is_some(), String::new(), None).await
+}
+
+async fn review_form(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> GovResult<Response> {
+    let r = load_report(&state, &actor, parse_id(&id)?, Action::ReviewReport).await?;
+    let v = Pairs(pairs);
+    let result = async {
+        let d = Decision::parse(v.get("decision")).ok_or_else(|| {
+            GovError::invalid(
+                "invalid_decision",
+                "decision",
+                "请选择“通过”或“退回”。",
+                "choose accept or return",
+            )
+        })?;
+        review_report(&state, &actor, r.id, d, v.get("note")).await
+    }
+    .await;
+    match saved(result)? {
+        Ok(done) => Ok(redirect(&format!("/gov/reports/{}?saved=1", done.id))),
+        Err(inv) => report_page(&state, &actor, r, false, v.get("note").into(), Some(&inv)).await,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Abnormal-activity list
+
+#[derive(Template)]
+#[template(path = "gov_abnormal.html")]
+struct AbnormalPage {
+    page: PageCtx,
+    rows: Vec<AbnormalEntry>,
+    today: String,
+    any_deadline: bool,
+}
+
+async fn abnormal_page(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/gov/abnormal") {
+        return Ok(r);
+    }
+    authorize(&actor, Action::View, &Scope::Anywhere)?;
+    let today = today(&state);
+    Ok(render(&AbnormalPage {
+        page: actor.page(actor.lang.pick("活动异常名录", "Abnormal-activity list")),
+        rows: abnormal(&state.db, &actor.scope(), today).await?,
+        today: today.to_string(),
+        any_deadline: !deadlines(&state.db).await?.is_empty(),
+    })?)
+}
+
+// ---------------------------------------------------------------------------------------
+// Grades: cut-offs and the current grades in scope
+
+pub struct CutoffRow {
+    pub grade: i64,
+    pub min: i64,
+}
+
+pub struct GradeRow {
+    pub org_id: i64,
+    pub org_name: String,
+    pub unit_name: String,
+    pub g: GradeView,
+    pub brand: bool,
+    pub leading_figure: String,
+}
+
+#[derive(Template)]
+#[template(path = "gov_grades.html")]
+struct GradesPage {
+    page: PageCtx,
+    sections: Vec<(String, i64)>,
+    cutoffs: Vec<CutoffRow>,
+    rows: Vec<GradeRow>,
+    can_set: bool,
+    today: String,
+    error: Option<String>,
+    saved: bool,
+}
+
+async fn grades_page(
+    state: &AppState,
+    actor: &GovActor,
+    error: Option<&Invalid>,
+    saved: bool,
+) -> GovResult<Response> {
+    let lang = actor.lang;
+    let today = today(state);
+    let scope = actor.scope();
+    let latest = latest_assessments(&state.db, &scope).await?;
+    let orgs = model::list_orgs(
+        &state.db,
+        &scope,
+        &model::OrgFilter::default(),
+        1_000_000,
+        0,
+    )
+    .await?;
+    let mut rows: Vec<GradeRow> = orgs
+        .iter()
+        .filter_map(|o| {
+            latest.get(&o.id).map(|a| GradeRow {
+                org_id: o.id,
+                org_name: o.name.clone(),
+                unit_name: o.unit_name.clone(),
+                g: grade_view(a, today, lang),
+                brand: o.brand,
+                leading_figure: o.leading_figure.clone(),
+            })
+        })
+        .collect();
+    rows.sort_by_key(|r| std::cmp::Reverse(r.g.total));
+    let c = cutoffs(&state.db).await?;
+    let resp = render(&GradesPage {
+        page: actor.page(lang.pick("等级评估", "Grade assessment")),
+        sections: SECTIONS
+            .iter()
+            .map(|(_, zh, en, max)| (lang.pick(zh, en).to_string(), *max))
+            .collect(),
+        cutoffs: (1..=5)
+            .rev()
+            .map(|g| CutoffRow {
+                grade: g,
+                min: c.0[(g - 1) as usize],
+            })
+            .collect(),
+        rows,
+        can_set: actor.can(Action::SetRules, &Scope::Anywhere),
+        today: today.to_string(),
+        error: error.map(|e| e.message(lang).to_string()),
+        saved,
+    })?;
+    Ok(with_error_status(resp, error, false))
+}
+
+async fn grades(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Query(f): Query<Flash>,
+) -> GovResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/gov/grades") {
+        return Ok(r);
+    }
+    authorize(&actor, Action::View, &Scope::Anywhere)?;
+    grades_page(&state, &actor, None, f.saved.is_some()).await
+}
+
+async fn cutoffs_form(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> GovResult<Response> {
+    authorize(&actor, Action::SetRules, &Scope::Anywhere)?;
+    let v = Pairs(pairs);
+    let result = async {
+        let mut mins = [0i64; 5];
+        for (i, field) in ["min_1", "min_2", "min_3", "min_4", "min_5"]
+            .into_iter()
+            .enumerate()
+        {
+            mins[i] = v.int(field)?.unwrap_or(0);
+        }
+        set_cutoffs(&state, &actor, mins).await
+    }
+    .await;
+    match saved(result)? {
+        Ok(_) => Ok(redirect("/gov/grades?saved=1")),
+        Err(inv) => grades_page(&state, &actor, Some(&inv), false).await,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Submitting a report
+
+#[derive(Template)]
+#[template(path = "gov_report_form.html")]
+struct ReportFormPage {
+    page: PageCtx,
+    org: Org,
+    v: Pairs,
+    error: Option<String>,
+    error_field: String,
+    history: Vec<ReportRow>,
+    due: String,
+}
+
+async fn report_form_page(
+    state: &AppState,
+    actor: &GovActor,
+    org: Org,
+    v: Pairs,
+    error: Option<&Invalid>,
+) -> GovResult<Response> {
+    let lang = actor.lang;
+    let year = v.get("year").trim().parse::<i64>().unwrap_or(0);
+    let due = super::deadline_of(&state.db, year)
+        .await?
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let resp = render(&ReportFormPage {
+        page: actor.page(format!(
+            "{} · {}",
+            org.name,
+            lang.pick("报送年报", "Submit the annual report")
+        )),
+        history: org_reports(&state.db, org.id)
+            .await?
+            .iter()
+            .map(|r| report_row(r, lang))
+            .collect(),
+        v,
+        error: error.map(|e| e.message(lang).to_string()),
+        error_field: error.map(|e| e.field.to_string()).unwrap_or_default(),
+        due,
+        org,
+    })?;
+    Ok(with_error_status(
+        resp,
+        error,
+        error.is_some_and(is_conflict),
+    ))
+}
+
+async fn report_form(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+) -> GovResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/gov/my") {
+        return Ok(r);
+    }
+    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::SubmitReport).await?;
+    // Prefill: last year, the profile's current staff figures, or a returned report's text.
+    let year = today(&state).year() - 1;
+    let mut v = Pairs::default();
+    v.set("year", year.to_string());
+    v.set("staff_count", org.staff.count.to_string());
+    v.set("volunteers", org.volunteers.to_string());
+    if let Some(r) = org_reports(&state.db, org.id)
+        .await?
+        .into_iter()
+        .find(|r| r.year == year && r.status == ReportStatus::Returned)
+    {
+        v.set("activities", r.activities);
+        v.set("events", r.events.to_string());
+        v.set("beneficiaries", r.beneficiaries.to_string());
+        v.set("income_yuan", r.income_yuan.to_string());
+        v.set("expenditure_yuan", r.expenditure_yuan.to_string());
+    }
+    report_form_page(&state, &actor, org, v, None).await
+}
+
+async fn submit_form(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> GovResult<Response> {
+    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::SubmitReport).await?;
+    let v = Pairs(pairs);
+    let result = async {
+        let input = ReportInput {
+            year: v.int("year")?,
+            activities: v.text("activities"),
+            events: v.int("events")?,
+            beneficiaries: v.int("beneficiaries")?,
+            income_yuan: v.int("income_yuan")?,
+            expenditure_yuan: v.int("expenditure_yuan")?,
+            staff_count: v.int("staff_count")?,
+            volunteers: v.int("volunteers")?,
+        };
+        submit_report(&state, &actor, org.id, &input).await
+    }
+    .await;
+    match saved(result)? {
+        Ok(r) => Ok(redirect(&format!("/gov/reports/{}?saved=1", r.id))),
+        Err(inv) => report_form_page(&state, &actor, org, v, Some(&inv)).await,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Recording an assessment
+
+#[derive(Template)]
+#[template(path = "gov_assess_form.html")]
+struct AssessPage {
+    page: PageCtx,
+    org: Org,
+    sections: Vec<(&'static str, String, i64)>,
+    v: Pairs,
+    error: Option<String>,
+    error_field: String,
+    history: Vec<(Assessment, GradeView)>,
+    cutoffs: String,
+}
+
+async fn assess_page(
+    state: &AppState,
+    actor: &GovActor,
+    org: Org,
+    v: Pairs,
+    error: Option<&Invalid>,
+) -> GovResult<Response> {
+    let lang = actor.lang;
+    let today = today(state);
+    let c = cutoffs(&state.db).await?;
+    let resp = render(&AssessPage {
+        page: actor.page(format!(
+            "{} · {}",
+            org.name,
+            lang.pick("等级评估", "Grade assessment")
+        )),
+        sections: SECTIONS
+            .iter()
+            .map(|(code, zh, en, max)| (*code, lang.pick(zh, en).to_string(), *max))
+            .collect(),
+        history: org_assessments(&state.db, org.id)
+            .await?
+            .into_iter()
+            .map(|a| {
+                let g = grade_view(&a, today, lang);
+                (a, g)
+            })
+            .collect(),
+        cutoffs: (1..=5)
+            .rev()
+            .map(|g| format!("{g}A ≥ {}", c.0[g - 1]))
+            .collect::<Vec<_>>()
+            .join(" · "),
+        v,
+        error: error.map(|e| e.message(lang).to_string()),
+        error_field: error.map(|e| e.field.to_string()).unwrap_or_default(),
+        org,
+    })?;
+    Ok(with_error_status(resp, error, false))
+}
+
+async fn assess_form(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+) -> GovResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/gov/grades") {
+        return Ok(r);
+    }
+    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::View).await?;
+    super::may_assess(&actor, &org)?;
+    let mut v = Pairs::default();
+    v.set("assessed_on", today(&state).to_string());
+    if org.brand {
+        v.set("brand", "1");
+    }
+    v.set("leading_figure", org.leading_figure.clone());
+    assess_page(&state, &actor, org, v, None).await
+}
+
+async fn assess_post(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> GovResult<Response> {
+    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::View).await?;
+    super::may_assess(&actor, &org)?;
+    let v = Pairs(pairs);
+    let result = async {
+        let input = AssessmentInput {
+            assessed_on: v.text("assessed_on"),
+            score_basic: v.int("score_basic")?,
+            score_governance: v.int("score_governance")?,
+            score_performance: v.int("score_performance")?,
+            score_reputation: v.int("score_reputation")?,
+            note: v.get("note").to_string(),
+            brand: Some(v.has("brand", "1")),
+            leading_figure: v.text("leading_figure"),
+        };
+        assess(&state, &actor, org.id, &input).await
+    }
+    .await;
+    match saved(result)? {
+        Ok(_) => Ok(redirect(&format!("/gov/orgs/{}?saved=1", org.id))),
+        Err(inv) => assess_page(&state, &actor, org, v, Some(&inv)).await,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Profile kept by the organisation's own staff
+
+#[derive(Template)]
+#[template(path = "gov_profile_form.html")]
+struct ProfilePage {
+    page: PageCtx,
+    org: Org,
+    v: Pairs,
+    fields: Vec<Opt>,
+    error: Option<String>,
+    error_field: String,
+}
+
+fn profile_page(
+    actor: &GovActor,
+    org: Org,
+    v: Pairs,
+    error: Option<&Invalid>,
+) -> GovResult<Response> {
+    let lang = actor.lang;
+    let fields = SERVICE_FIELDS
+        .iter()
+        .map(|(c, zh, en)| Opt {
+            value: c.to_string(),
+            label: lang.pick(zh, en).to_string(),
+            selected: v.has("service_fields", c),
+        })
+        .collect();
+    let resp = render(&ProfilePage {
+        page: actor.page(format!(
+            "{} · {}",
+            org.name,
+            lang.pick("更新组织信息", "Update the profile")
+        )),
+        fields,
+        error: error.map(|e| e.message(lang).to_string()),
+        error_field: error.map(|e| e.field.to_string()).unwrap_or_default(),
+        v,
+        org,
+    })?;
+    Ok(with_error_status(resp, error, false))
+}
+
+async fn profile_form(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+) -> GovResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/gov/my") {
+        return Ok(r);
+    }
+    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::EditProfile).await?;
+    let mut v = Pairs::default();
+    v.set("address", org.address.clone());
+    v.set("contact_phone", org.contact_phone.clone());
+    v.set("staff_count", org.staff.count.to_string());
+    v.set("staff_under_35", org.staff.under_35.to_string());
+    v.set("staff_35_to_54", org.staff.from_35_to_54.to_string());
+    v.set("staff_55_plus", org.staff.from_55.to_string());
+    v.set("volunteers", org.volunteers.to_string());
+    for f in &org.service_fields {
+        v.0.push(("service_fields".into(), f.clone()));
+    }
+    profile_page(&actor, org, v, None)
+}
+
+async fn profile_post(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> GovResult<Response> {
+    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::EditProfile).await?;
+    let v = Pairs(pairs);
+    let result = async {
+        let p = ProfileInput {
+            address: v.text("address"),
+            contact_phone: v.text("contact_phone"),
+            service_fields: Some(v.all("service_fields")),
+            staff_count: v.int("staff_count")?,
+            staff_under_35: v.int("staff_under_35")?,
+            staff_35_to_54: v.int("staff_35_to_54")?,
+            staff_55_plus: v.int("staff_55_plus")?,
+            volunteers: v.int("volunteers")?,
+        };
+        update_profile(&state, &actor, org.id, &p).await
+    }
+    .await;
+    match saved(result)? {
+        Ok(o) => Ok(redirect(&format!("/gov/orgs/{}?saved=1", o.id))),
+        Err(inv) => profile_page(&actor, org, v, Some(&inv)),
+    }
+}
+
+async fn staff_post(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> GovResult<Response> {
+    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::ManageOrgStaff).await?;
+    let v = Pairs(pairs);
+    link_staff(&state, Some(&actor), org.id, v.get("username")).await?;
+    Ok(redirect(&format!("/gov/orgs/{}?saved=1", org.id)))
+}
+
+async fn staff_remove_post(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path((id, user_id)): Path<(String, String)>,
+) -> GovResult<Response> {
+    let org_id = parse_id(&id)?;
+    super::unlink_staff(&state, &actor, org_id, parse_id(&user_id)?).await?;
+    Ok(redirect(&format!("/gov/orgs/{org_id}?saved=1")))
+}
