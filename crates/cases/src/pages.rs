@@ -1070,6 +1070,7 @@ struct DashPage {
     rates: Vec<RateRow>,
     trend_svg: String,
     overdue_svg: String,
+    periods: Vec<(i64, bool)>,
 }
 
 fn rate_row(r: &stats::Rates) -> RateRow {
@@ -1092,16 +1093,25 @@ fn short_name(name: &str) -> String {
     n.chars().take(4).collect()
 }
 
-async fn dashboard(State(state): State<AppState>, actor: GovActor) -> CaseResult<Response> {
+async fn dashboard(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Query(q): Query<api::DashQuery>,
+) -> CaseResult<Response> {
     if let Some(r) = sign_in_first(&actor, "/cases/dashboard") {
         return Ok(r);
     }
     authorize(&actor, Action::Monitor, &Target::Anywhere)?;
     let lang = actor.lang;
-    let d = stats::dashboard(&state, &actor, 30).await?;
+    let days = q.days.unwrap_or(30).clamp(7, 366);
+    let d = stats::dashboard(&state, &actor, days).await?;
     let labels: Vec<String> = d.trend.iter().map(|t| t.day.clone()).collect();
     let trend_svg = charts::lines(
-        lang.pick("近 30 天上报与结案", "Reported and closed, last 30 days"),
+        &format!(
+            "{} {days} {}",
+            lang.pick("近", "Reported and closed, last"),
+            lang.pick("天上报与结案", "days")
+        ),
         &labels,
         &[
             (
@@ -1146,6 +1156,7 @@ async fn dashboard(State(state): State<AppState>, actor: GovActor) -> CaseResult
         rates: d.rates.iter().map(rate_row).collect(),
         trend_svg,
         overdue_svg,
+        periods: [7, 30, 90, 365].iter().map(|p| (*p, *p == days)).collect(),
         d,
     };
     Ok(render(&page)?)

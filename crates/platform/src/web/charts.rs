@@ -119,7 +119,7 @@ pub fn donut(title: &str, data: &[(String, i64)]) -> String {
 }
 
 /// A line chart of several series over the same labels: (series name, colour, values).
-/// Every fifth label is written under the axis; the legend names the series.
+/// About eight labels are written under the axis; the legend names the series.
 pub fn lines(title: &str, labels: &[String], series: &[(String, &str, Vec<i64>)]) -> String {
     let (w, h, pad, top) = (640.0_f64, 240.0_f64, 36.0_f64, 28.0_f64);
     let max = series
@@ -145,8 +145,10 @@ pub fn lines(title: &str, labels: &[String], series: &[(String, &str, Vec<i64>)]
             ty = y + 4.0
         ));
     }
+    // About eight labels under the axis, however long the series.
+    let stride = (labels.len() / 7).max(1);
     for (i, l) in labels.iter().enumerate() {
-        if i % 5 == 0 || i + 1 == labels.len() {
+        if i % stride == 0 || i + 1 == labels.len() {
             out.push_str(&format!(
                 r##"<text x="{x:.1}" y="{y}" text-anchor="middle" font-size="11" fill="#6b7785">{l}</text>"##,
                 x = pad + step * i as f64,
