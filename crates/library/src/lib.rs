@@ -7,10 +7,13 @@ pub mod convert_job;
 pub mod error;
 pub mod model;
 pub mod money;
+pub mod notifications;
 pub mod pages;
+pub mod rights;
 pub mod search;
 pub mod search_api;
 pub mod service;
+pub mod social;
 pub mod upload;
 
 use axum::Router;
@@ -44,6 +47,18 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "015_library_rewards",
         sql: include_str!("../migrations/006_rewards.sql"),
     },
+    platform::db::Migration {
+        id: "016_library_payments",
+        sql: include_str!("../migrations/007_payments.sql"),
+    },
+    platform::db::Migration {
+        id: "017_library_rights",
+        sql: include_str!("../migrations/008_rights.sql"),
+    },
+    platform::db::Migration {
+        id: "018_library_social",
+        sql: include_str!("../migrations/009_social.sql"),
+    },
 ];
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -55,11 +70,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(search_api::router())
         .merge(money::api::router())
         .merge(money::pages::router())
+        .merge(money::wallet_pages::router())
 }
 
 /// Opens the search index (rebuilding it if missing or unreadable) and starts following
 /// the event log; call once before serving.
 pub async fn start(state: &AppState) -> anyhow::Result<()> {
+    state.attach(std::sync::Arc::new(money::payments::Payments::from_env()?));
     let index = search::follow::start(state).await?;
     state.attach(index);
     Ok(())

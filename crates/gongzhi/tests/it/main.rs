@@ -10,5 +10,7 @@ mod governance;
 mod hsds;
 mod library;
 mod money;
+mod money_props;
+mod payments;
 mod restart;
 mod search;

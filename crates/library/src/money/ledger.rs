@@ -61,6 +61,12 @@ pub enum AccountKind {
     PlatformRevenue,
     ContributorPayable,
     VipSales,
+    /// Money a provider collected for an order we had already closed: owed back to the payer.
+    RefundsDue,
+    /// Contributor earnings handed to a provider for payout, not yet confirmed.
+    PayoutsPending,
+    /// Contributor earnings the provider confirmed as paid out.
+    PaidOut,
 }
 
 impl AccountKind {
@@ -72,6 +78,9 @@ impl AccountKind {
             AccountKind::PlatformRevenue => "platform_revenue",
             AccountKind::ContributorPayable => "contributor_payable",
             AccountKind::VipSales => "vip_sales",
+            AccountKind::RefundsDue => "refunds_due",
+            AccountKind::PayoutsPending => "payouts_pending",
+            AccountKind::PaidOut => "paid_out",
         }
     }
     /// Users' accounts never go negative; the platform's may (money from outside, or the

@@ -1,0 +1,180 @@
+//! The wallet page (balance, top-up through a provider, payment orders) and the test
+//! provider's checkout page, which stands in for a bank's.
+
+use super::ledger::{self, Fen};
+use super::payments::{self, Order, Reported, Sandbox};
+use crate::error::{LibResult, LibraryError};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use platform::web::{PageCtx, redirect, render};
+use platform::{Actor, AppState};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/me/wallet", get(wallet_page))
+        .route("/me/wallet/topup", post(topup_form))
+        .route("/me/wallet/orders/{id}/cancel", post(cancel_form))
+        .route("/pay/sandbox/{id}", get(checkout_page).post(checkout_form))
+}
+
+pub struct ProviderOption {
+    pub name: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "wallet.html")]
+struct WalletPage {
+    page: PageCtx,
+    balance: String,
+    providers: Vec<ProviderOption>,
+    orders: Vec<Order>,
+    lines: Vec<ledger::Line>,
+    key: String,
+}
+
+impl WalletPage {
+    fn state_label(&self, o: &Order) -> &'static str {
+        o.state.label(self.page.lang)
+    }
+    fn when(&self, ms: impl std::borrow::Borrow<i64>) -> String {
+        platform::clock::format_ms(*ms.borrow())
+    }
+    fn money(&self, fen: impl std::borrow::Borrow<i64>) -> String {
+        Fen(*fen.borrow()).yuan()
+    }
+}
+
+async fn wallet_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
+    let Some(user) = actor.id() else {
+        return Ok(redirect("/login?next=/me/wallet"));
+    };
+    crate::money::api::allowed(&state, &actor, crate::authz::Action::UseWallet)?;
+    let providers = payments::payments(&state)
+        .all()
+        .iter()
+        .map(|p| ProviderOption {
+            name: p.name(),
+            label: actor.lang.pick(p.label().0, p.label().1),
+        })
+        .collect();
+    Ok(render(&WalletPage {
+        page: actor.page(actor.lang.pick("我的钱包", "My wallet")),
+        balance: Fen(ledger::wallet_balance(&state.db, user).await?).yuan(),
+        providers,
+        orders: payments::list(&state.db, Some(user), None, state.now()).await?,
+        lines: ledger::wallet_lines(&state.db, user, 30).await?,
+        key: platform::auth::new_token(),
+    })?)
+}
+
+#[derive(Deserialize)]
+struct TopupForm {
+    amount: String,
+    provider: String,
+    key: String,
+}
+
+async fn topup_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Form(f): Form<TopupForm>,
+) -> LibResult<Response> {
+    let user = crate::money::api::allowed(&state, &actor, crate::authz::Action::UseWallet)?;
+    if f.key.is_empty() || f.key.len() > 200 {
+        return Err(LibraryError::BadField(
+            "the form is missing its key; reload the page".into(),
+        ));
+    }
+    let amount = Fen::parse_yuan(&f.amount)?;
+    let (order, _) = payments::create_topup(&state, user, amount, &f.provider, &f.key).await?;
+    Ok(redirect(order.pay_url.as_deref().unwrap_or("/me/wallet")))
+}
+
+async fn cancel_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> LibResult<Response> {
+    let user = crate::money::api::allowed(&state, &actor, crate::authz::Action::UseWallet)?;
+    payments::cancel(&state, user, id).await?;
+    Ok(redirect("/me/wallet"))
+}
+
+#[derive(Template)]
+#[template(path = "sandbox_checkout.html")]
+struct CheckoutPage {
+    page: PageCtx,
+    order: Order,
+    state_label: &'static str,
+}
+
+async fn own_order(state: &AppState, actor: &Actor, id: i64) -> LibResult<Order> {
+    let user = crate::money::api::allowed(state, actor, crate::authz::Action::UseWallet)?;
+    match payments::find(&state.db, id, state.now()).await? {
+        Some(o) if o.user_id == user && o.provider == "sandbox" => Ok(o),
+        _ => Err(LibraryError::NotFound),
+    }
+}
+
+async fn checkout_page(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> LibResult<Response> {
+    if actor.id().is_none() {
+        return Ok(redirect(&format!("/login?next=/pay/sandbox/{id}")));
+    }
+    let order = own_order(&state, &actor, id).await?;
+    Ok(render(&CheckoutPage {
+        page: actor.page(actor.lang.pick("测试支付", "Test payment")),
+        state_label: order.state.label(actor.lang),
+        order,
+    })?)
+}
+
+#[derive(Deserialize)]
+struct CheckoutForm {
+    result: String,
+}
+
+/// The sandbox "bank" answers: it sends the site the same signed callback any provider would.
+async fn checkout_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    Form(f): Form<CheckoutForm>,
+) -> LibResult<Response> {
+    let order = own_order(&state, &actor, id).await?;
+    let sandbox = payments::payments(&state)
+        .sandbox
+        .clone()
+        .ok_or(LibraryError::NotFound)?;
+    let reported = if f.result == "paid" {
+        Reported::Paid
+    } else {
+        Reported::Failed
+    };
+    let event = format!("sbx-{id}-{}-{}", reported.as_str(), state.now());
+    let body = Sandbox::event_body(&event, id, reported, order.amount);
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        payments::SIGNATURE_HEADER,
+        sandbox
+            .sign(body.as_bytes())
+            .parse()
+            .map_err(|_| LibraryError::Internal(anyhow::anyhow!("signature header")))?,
+    );
+    match payments::handle_callback(&state, "sandbox", &headers, body.as_bytes()).await {
+        Ok(_) => Ok(redirect("/me/wallet")),
+        Err(payments::CallbackRefusal::Internal(e)) => Err(e),
+        Err(_) => Err(LibraryError::WrongState(
+            "the test payment was refused".into(),
+        )),
+    }
+}
