@@ -10,10 +10,12 @@ pub mod money;
 pub mod notifications;
 pub mod pages;
 pub mod rights;
+pub mod rights_api;
 pub mod search;
 pub mod search_api;
 pub mod service;
 pub mod social;
+pub mod social_api;
 pub mod upload;
 
 use axum::Router;
@@ -71,6 +73,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(money::api::router())
         .merge(money::pages::router())
         .merge(money::wallet_pages::router())
+        .merge(rights_api::router())
+        .merge(social_api::router())
 }
 
 /// Opens the search index (rebuilding it if missing or unreadable) and starts following

@@ -13,4 +13,5 @@ mod money;
 mod money_props;
 mod payments;
 mod restart;
+mod rights;
 mod search;
