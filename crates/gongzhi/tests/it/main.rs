@@ -15,3 +15,4 @@ mod payments;
 mod restart;
 mod rights;
 mod search;
+mod social;
