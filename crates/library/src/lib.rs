@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod pages;
 pub mod rights;
 pub mod rights_api;
+pub mod rights_pages;
 pub mod search;
 pub mod search_api;
 pub mod service;
@@ -75,6 +76,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(money::wallet_pages::router())
         .merge(rights_api::router())
         .merge(social_api::router())
+        .merge(rights_pages::router())
 }
 
 /// Opens the search index (rebuilding it if missing or unreadable) and starts following

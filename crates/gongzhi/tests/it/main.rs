@@ -11,6 +11,7 @@ mod hsds;
 mod library;
 mod money;
 mod money_props;
+mod money_routes;
 mod payments;
 mod restart;
 mod rights;
