@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/me/wallet", get(wallet_page))
         .route("/me/wallet/topup", post(topup_form))
+        .route("/me/wallet/redeem", post(redeem_form))
         .route("/me/wallet/orders/{id}/cancel", post(cancel_form))
         .route("/pay/sandbox/{id}", get(checkout_page).post(checkout_form))
 }
@@ -36,6 +37,7 @@ struct WalletPage {
     orders: Vec<Order>,
     lines: Vec<ledger::Line>,
     key: String,
+    ttl_minutes: i64,
 }
 
 impl WalletPage {
@@ -70,7 +72,28 @@ async fn wallet_page(State(state): State<AppState>, actor: Actor) -> LibResult<R
         orders: payments::list(&state.db, Some(user), None, state.now()).await?,
         lines: ledger::wallet_lines(&state.db, user, 30).await?,
         key: platform::auth::new_token(),
+        ttl_minutes: (payments::payments(&state).order_ttl_ms / 60_000).max(1),
     })?)
+}
+
+#[derive(Deserialize)]
+struct RedeemForm {
+    code: String,
+}
+
+async fn redeem_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Form(f): Form<RedeemForm>,
+) -> LibResult<Response> {
+    let user = crate::money::api::allowed(&state, &actor, crate::authz::Action::UseWallet)?;
+    match super::vouchers::redeem(&state, user, &f.code).await {
+        Ok(_) => Ok(redirect("/me/wallet")),
+        Err(super::vouchers::RedeemError::Invalid) => Err(LibraryError::BadField(
+            super::vouchers::RedeemError::Invalid.to_string(),
+        )),
+        Err(super::vouchers::RedeemError::Ledger(e)) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]
