@@ -41,6 +41,12 @@ pub enum Action {
     SyncReading {
         member: bool,
     },
+    /// Use a member-only benefit: format conversion, copyright registration.
+    VipBenefit {
+        member: bool,
+    },
+    /// Check a copyright certificate at its public address: anyone.
+    VerifyCertificate,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -82,13 +88,24 @@ pub fn authorize(
         (Action::Upload | Action::UseWallet, _) => {
             actor.user.as_ref().map(|_| ()).ok_or(Denied::SignIn)
         }
-        (Action::ProviderCallback, _) => Ok(()),
+        (Action::ProviderCallback | Action::VerifyCertificate, _) => Ok(()),
         (Action::Complain, _) => actor.user.as_ref().map(|_| ()).ok_or(Denied::SignIn),
         (Action::ReviewComplaints, _) => match actor.role() {
             None => Err(Denied::SignIn),
             Some(Role::Admin | Role::Moderator) => Ok(()),
             Some(Role::Member) => Err(Denied::Forbidden("only moderators review complaints")),
         },
+        (Action::VipBenefit { member }, _) => {
+            if actor.user.is_none() {
+                Err(Denied::SignIn)
+            } else if member || actor.is_staff() {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(
+                    "this is a VIP benefit (format conversion, copyright registration); join VIP to use it",
+                ))
+            }
+        }
         (Action::SyncReading { member }, _) => {
             if actor.user.is_none() {
                 Err(Denied::SignIn)
@@ -186,6 +203,8 @@ pub fn authorize(
                 | Action::Complain
                 | Action::ReviewComplaints
                 | Action::SyncReading { .. }
+                | Action::VipBenefit { .. }
+                | Action::VerifyCertificate
                 | Action::Moderate
                 | Action::UseWallet
                 | Action::ManageMoney

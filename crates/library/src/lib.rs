@@ -18,6 +18,7 @@ pub mod service;
 pub mod social;
 pub mod social_api;
 pub mod upload;
+pub mod vip_benefits;
 
 use axum::Router;
 use platform::AppState;
@@ -62,6 +63,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "018_library_social",
         sql: include_str!("../migrations/009_social.sql"),
     },
+    platform::db::Migration {
+        id: "019_library_vip_benefits",
+        sql: include_str!("../migrations/010_vip_benefits.sql"),
+    },
 ];
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -77,6 +82,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(rights_api::router())
         .merge(social_api::router())
         .merge(rights_pages::router())
+        .merge(vip_benefits::router())
 }
 
 /// Opens the search index (rebuilding it if missing or unreadable) and starts following

@@ -220,6 +220,9 @@ struct DocumentPage {
     favourite: bool,
     can_rate: bool,
     uploader_vip: bool,
+    promo: Option<crate::vip_benefits::Promotion>,
+    member: bool,
+    is_uploader: bool,
 }
 
 impl DocumentPage {
@@ -298,7 +301,15 @@ async fn document(
     )
     .is_ok();
     let uploader_vip = crate::money::vip::is_member(&state.db, doc.uploader_id, now).await?;
+    let promo = crate::vip_benefits::promotion_for(&state, &actor).await?;
+    let member = match actor.id() {
+        Some(u) => crate::money::vip::is_member(&state.db, u, now).await?,
+        None => false,
+    };
     Ok(render(&DocumentPage {
+        promo,
+        member,
+        is_uploader: actor.id() == Some(doc.uploader_id),
         comments,
         rating,
         rating_text,

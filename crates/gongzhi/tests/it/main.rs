@@ -17,3 +17,4 @@ mod restart;
 mod rights;
 mod search;
 mod social;
+mod vip_benefits;
