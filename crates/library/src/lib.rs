@@ -17,6 +17,7 @@ pub mod search_api;
 pub mod service;
 pub mod social;
 pub mod social_api;
+pub mod tickets;
 pub mod upload;
 pub mod vip_benefits;
 
@@ -67,6 +68,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "019_library_vip_benefits",
         sql: include_str!("../migrations/010_vip_benefits.sql"),
     },
+    platform::db::Migration {
+        id: "019a_library_tickets",
+        sql: include_str!("../migrations/011_tickets.sql"),
+    },
 ];
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -83,6 +88,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(social_api::router())
         .merge(rights_pages::router())
         .merge(vip_benefits::router())
+        .merge(tickets::router())
 }
 
 /// Opens the search index (rebuilding it if missing or unreadable) and starts following

@@ -208,3 +208,90 @@ async fn member_benefits_are_real_and_refused_to_others() {
         assert_eq!(v["broken_at"], 1);
     }
 }
+
+#[tokio::test]
+async fn members_tickets_come_first() {
+    for backend in backends().await {
+        let s = Server::start(backend).await;
+        let admin = s.user_token("admin", "admin").await;
+        let moderator = s.user_token("mod", "moderator").await;
+        let reader = s.user_token("reader", "member").await;
+        let vip = s.user_token("vipper", "member").await;
+        let r = client()
+            .post(format!("{}/api/v1/admin/topups", s.url))
+            .bearer_auth(&admin)
+            .header("Idempotency-Key", "t")
+            .json(&json!({"username": "vipper", "amount": "20.00"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let plans = s.get_json(None, "/api/v1/vip/plans").await.1;
+        let r = client()
+            .post(format!(
+                "{}/api/v1/vip/plans/{}/buy",
+                s.url, plans["items"][0]["id"]
+            ))
+            .bearer_auth(&vip)
+            .header("Idempotency-Key", "vip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let open = |token: Option<String>, subject: &'static str| {
+            let url = format!("{}/api/v1/tickets", s.url);
+            async move {
+                let mut r = client()
+                    .post(url)
+                    .json(&json!({"subject": subject, "body": "下载后打不开文件。"}));
+                if let Some(t) = token {
+                    r = r.bearer_auth(t);
+                }
+                send(r).await
+            }
+        };
+        assert_eq!(open(None, "匿名").await.0, 401);
+        assert_eq!(open(Some(reader.clone()), "普通读者的问题").await.0, 201);
+        let (st, v) = open(Some(vip.clone()), "会员的问题").await;
+        assert_eq!(st, 201);
+        let vip_ticket = v["id"].as_i64().unwrap();
+        assert_eq!(s.status_of(Some(&reader), "/api/v1/tickets").await, 403);
+        let (_, q) = s.get_json(Some(&moderator), "/api/v1/tickets").await;
+        let subjects: Vec<&str> = q["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["subject"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            subjects,
+            ["会员的问题", "普通读者的问题"],
+            "{backend:?}: members first, though later"
+        );
+        let answer = |token: String| {
+            let url = format!("{}/api/v1/tickets/{vip_ticket}/answer", s.url);
+            async move {
+                send(
+                    client()
+                        .post(url)
+                        .bearer_auth(token)
+                        .json(&json!({"answer": "请换用最新版阅读器再试。"})),
+                )
+                .await
+            }
+        };
+        assert_eq!(answer(reader.clone()).await.0, 403);
+        assert_eq!(answer(moderator.clone()).await.0, 200);
+        assert_eq!(answer(moderator.clone()).await.0, 409, "answered once");
+        let (_, mine) = s.get_json(Some(&vip), "/api/v1/me/tickets").await;
+        assert_eq!(mine["items"][0]["state"], "answered");
+        let (_, n) = s.get_json(Some(&vip), "/api/v1/me/notifications").await;
+        assert_eq!(n["items"][0]["kind"], "ticket_answered");
+        assert_eq!(s.status_of(Some(&reader), "/moderation/tickets").await, 403);
+        assert_eq!(
+            s.status_of(Some(&moderator), "/moderation/tickets").await,
+            200
+        );
+        assert_eq!(s.status_of(Some(&reader), "/support").await, 200);
+    }
+}
