@@ -10,6 +10,7 @@ mod governance;
 mod hsds;
 mod library;
 mod money;
+mod money_browser;
 mod money_props;
 mod money_routes;
 mod payments;
