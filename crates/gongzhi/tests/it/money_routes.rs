@@ -52,6 +52,12 @@ async fn every_money_and_rights_route_with_every_role() {
                 [200, 200, 200, 200],
             ),
             ("/me/wallet".into(), [303, 200, 200, 200]),
+            ("/admin/payments".into(), [303, 403, 403, 200]),
+            ("/support".into(), [303, 200, 200, 200]),
+            ("/moderation/tickets".into(), [303, 403, 200, 200]),
+            ("/api/v1/tickets".into(), [401, 403, 200, 200]),
+            ("/api/v1/me/tickets".into(), [401, 200, 200, 200]),
+            ("/api/v1/admin/promotion".into(), [401, 403, 403, 200]),
             ("/me/notifications".into(), [303, 200, 200, 200]),
             ("/me/favourites".into(), [303, 200, 200, 200]),
             (format!("/pay/sandbox/{order}"), [303, 200, 404, 404]),
@@ -93,6 +99,11 @@ async fn every_money_and_rights_route_with_every_role() {
         assert!(html.contains("没有待审的投诉"));
         let html = page("/me/wallet".into(), member.clone(), "zh").await;
         assert!(html.contains("测试支付通道") && html.contains("待支付"));
+        let html = page("/admin/payments".into(), admin.clone(), "zh").await;
+        assert!(
+            html.contains("结算贡献者收益") && html.contains("待支付"),
+            "{backend:?}"
+        );
         let html = page("/me/notifications".into(), author.clone(), "zh").await;
         assert!(html.contains("暂无通知"));
         let html = page("/disclaimer".into(), member.clone(), "en").await;

@@ -21,6 +21,9 @@ pub fn router() -> Router<AppState> {
         .route("/me/wallet/redeem", post(redeem_form))
         .route("/me/wallet/orders/{id}/cancel", post(cancel_form))
         .route("/pay/sandbox/{id}", get(checkout_page).post(checkout_form))
+        .route("/admin/payments", get(admin_page))
+        .route("/admin/payments/{id}/refund", post(refund_form))
+        .route("/admin/payouts", post(payout_form))
 }
 
 pub struct ProviderOption {
@@ -200,4 +203,82 @@ async fn checkout_form(
             "the test payment was refused".into(),
         )),
     }
+}
+
+#[derive(Template)]
+#[template(path = "admin_payments.html")]
+struct AdminPage {
+    page: PageCtx,
+    orders: Vec<(Order, &'static str, Vec<payments::CallbackRecord>)>,
+    providers: Vec<ProviderOption>,
+    key: String,
+}
+
+async fn admin_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
+    if actor.id().is_none() {
+        return Ok(redirect("/login?next=/admin/payments"));
+    }
+    crate::money::api::allowed(&state, &actor, crate::authz::Action::ManageMoney)?;
+    let mut orders = Vec::new();
+    for o in payments::list(&state.db, None, None, state.now())
+        .await?
+        .into_iter()
+        .take(200)
+    {
+        let notices = payments::callbacks(&state.db, o.id).await?;
+        let label = o.state.label(actor.lang);
+        orders.push((o, label, notices));
+    }
+    let providers = payments::payments(&state)
+        .all()
+        .iter()
+        .map(|p| ProviderOption {
+            name: p.name(),
+            label: actor.lang.pick(p.label().0, p.label().1),
+        })
+        .collect();
+    Ok(render(&AdminPage {
+        page: actor.page(actor.lang.pick("支付订单", "Payment orders")),
+        orders,
+        providers,
+        key: platform::auth::new_token(),
+    })?)
+}
+
+async fn refund_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> LibResult<Response> {
+    let admin = crate::money::api::allowed(&state, &actor, crate::authz::Action::ManageMoney)?;
+    payments::refund(&state, admin, id).await?;
+    Ok(redirect("/admin/payments"))
+}
+
+#[derive(Deserialize)]
+struct PayoutForm {
+    username: String,
+    provider: String,
+    key: String,
+}
+
+async fn payout_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Form(f): Form<PayoutForm>,
+) -> LibResult<Response> {
+    let admin = crate::money::api::allowed(&state, &actor, crate::authz::Action::ManageMoney)?;
+    if f.key.is_empty() || f.key.len() > 200 {
+        return Err(LibraryError::BadField(
+            "the form is missing its key; reload the page".into(),
+        ));
+    }
+    let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM platform_users WHERE username = $1")
+        .bind(f.username.trim())
+        .fetch_optional(&state.db.pool)
+        .await?;
+    let (user,) =
+        user.ok_or_else(|| LibraryError::BadField(format!("no user named {:?}", f.username)))?;
+    payments::create_payout(&state, admin, user, &f.provider, &f.key).await?;
+    Ok(redirect("/admin/payments"))
 }
