@@ -336,6 +336,27 @@ async fn provider_callbacks_are_verified_idempotent_and_ordered() {
                 .await
                 .unwrap();
         assert_eq!(audited, recorded, "every callback decision is audited");
+
+        // `ledger check` also holds the orders to the ledger: a top-up marked paid without
+        // its credit is a breach.
+        sqlx::query("UPDATE library_payment_orders SET state = 'paid' WHERE id = $1")
+            .bind(o4)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let out = std::process::Command::new(crate::common::BIN)
+            .arg("--data-dir")
+            .arg(s.data.path())
+            .args(["ledger", "check"])
+            .envs(s.database_url.iter().map(|u| ("DATABASE_URL", u.as_str())))
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{backend:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("credited 0 time(s)"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
