@@ -72,6 +72,10 @@ enum Op {
         user: usize,
         doc: usize,
     },
+    /// The operator pays out the uploader's accrued earnings.
+    Payout {
+        key: String,
+    },
 }
 
 struct World {
@@ -155,6 +159,15 @@ async fn run(w: &World, op: Op) -> (u16, Value) {
             )
             .await
         }
+        Op::Payout { key } => {
+            send(
+                c.post(format!("{u}/api/v1/admin/payouts"))
+                    .bearer_auth(&w.admin)
+                    .header("Idempotency-Key", key)
+                    .json(&json!({"username": "admin", "provider": "sandbox"})),
+            )
+            .await
+        }
         Op::VipDownload { user, doc } => {
             let r = c
                 .get(format!("{u}/api/v1/documents/{}/download", w.vip_docs[doc]))
@@ -233,6 +246,17 @@ async fn check_invariants(s: &Server, pool: &sqlx::AnyPool, ctx: &str) {
             "{ctx}: wallet of user {user} disagrees with its orders"
         );
     }
+    // Contributor earnings are conserved: accrued = payable + being paid + paid out.
+    let earned = scalar(
+        pool,
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM library_rewards",
+    )
+    .await;
+    let held_for_contributors = scalar(pool, "SELECT CAST(COALESCE(SUM(balance), 0) AS BIGINT) FROM library_accounts WHERE kind IN ('contributor_payable', 'payouts_pending', 'paid_out')").await;
+    assert_eq!(
+        earned, held_for_contributors,
+        "{ctx}: contributor earnings leaked"
+    );
     let held = scalar(pool, "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM library_payment_orders WHERE state = 'refund_due'").await;
     let due = scalar(pool, "SELECT CAST(COALESCE(SUM(balance), 0) AS BIGINT) FROM library_accounts WHERE kind = 'refunds_due'").await;
     assert_eq!(held, due, "{ctx}: refunds due disagree with held orders");
@@ -313,7 +337,8 @@ async fn random_concurrent_money_sequences_keep_every_invariant() {
                     let fen = *rng.pick(&[100, 250, 300, 1500, 2000]);
                     // Keys from small pools, so that retries and reuse happen.
                     let key = format!("{seed}-k{}", rng.below(12));
-                    let op = match rng.below(10) {
+                    let op = match rng.below(11) {
+                        10 => Op::Payout { key },
                         0 => Op::OperatorTopup { user, key, fen },
                         1 | 2 => Op::ProviderTopup { user, key, fen },
                         3 | 4 if !orders.is_empty() => {
@@ -366,6 +391,12 @@ async fn random_concurrent_money_sequences_keep_every_invariant() {
                         None => format!("{name} {st}"),
                     };
                     *statuses.entry(what).or_default() += 1;
+                    if let Op::Payout { .. } = op
+                        && let Some(id) = v["order"]["id"].as_i64()
+                        && !orders.iter().any(|o| o.1 == id)
+                    {
+                        orders.push((0, id, v["order"]["amount"].as_i64().unwrap()));
+                    }
                     if let Op::ProviderTopup { user, .. } = op
                         && let Some(id) = v["order"]["id"].as_i64()
                         && !orders.iter().any(|o| o.1 == id)
@@ -384,6 +415,7 @@ async fn random_concurrent_money_sequences_keep_every_invariant() {
             "ProviderTopup 201",
             "Callback settled",
             "Callback duplicate",
+            "Payout 201",
         ] {
             assert!(
                 statuses.contains_key(must),
