@@ -24,6 +24,29 @@ pub enum Action {
     UseWallet,
     /// Top up wallets and issue vouchers (operators).
     ManageMoney,
+    /// A payment provider's callback: anyone may send one; it counts only if its signature
+    /// verifies under the provider's secret (checked by the provider adapter).
+    ProviderCallback,
+    /// File a copyright complaint, ownership claim or report.
+    Complain,
+    /// Decide complaints and reports; moderate comments (moderators).
+    ReviewComplaints,
+    /// Comment on a document one can see.
+    Comment,
+    /// Rate a document 1–5 (not one's own).
+    Rate,
+    /// Add a document to one's favourites.
+    Favourite,
+    /// Keep reading progress on the server for every device: a VIP benefit.
+    SyncReading {
+        member: bool,
+    },
+    /// Use a member-only benefit: format conversion, copyright registration.
+    VipBenefit {
+        member: bool,
+    },
+    /// Check a copyright certificate at its public address: anyone.
+    VerifyCertificate,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -64,6 +87,35 @@ pub fn authorize(
     match (action, doc) {
         (Action::Upload | Action::UseWallet, _) => {
             actor.user.as_ref().map(|_| ()).ok_or(Denied::SignIn)
+        }
+        (Action::ProviderCallback | Action::VerifyCertificate, _) => Ok(()),
+        (Action::Complain, _) => actor.user.as_ref().map(|_| ()).ok_or(Denied::SignIn),
+        (Action::ReviewComplaints, _) => match actor.role() {
+            None => Err(Denied::SignIn),
+            Some(Role::Admin | Role::Moderator) => Ok(()),
+            Some(Role::Member) => Err(Denied::Forbidden("only moderators review complaints")),
+        },
+        (Action::VipBenefit { member }, _) => {
+            if actor.user.is_none() {
+                Err(Denied::SignIn)
+            } else if member || actor.is_staff() {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(
+                    "this is a VIP benefit (format conversion, copyright registration); join VIP to use it",
+                ))
+            }
+        }
+        (Action::SyncReading { member }, _) => {
+            if actor.user.is_none() {
+                Err(Denied::SignIn)
+            } else if member || actor.is_staff() {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(
+                    "syncing reading progress across devices is a VIP benefit; join VIP to keep your place on every device",
+                ))
+            }
         }
         (Action::ManageMoney, _) => match actor.role() {
             None => Err(Denied::SignIn),
@@ -125,7 +177,38 @@ pub fn authorize(
                         ))
                     }
                 }
-                Action::Upload | Action::Moderate | Action::UseWallet | Action::ManageMoney => {
+                Action::Comment | Action::Favourite => {
+                    if actor.user.is_none() {
+                        Err(Denied::SignIn)
+                    } else if doc.status != Status::Ready {
+                        Err(Denied::Forbidden(
+                            "only published documents take comments and favourites",
+                        ))
+                    } else {
+                        Ok(())
+                    }
+                }
+                Action::Rate => {
+                    if actor.user.is_none() {
+                        Err(Denied::SignIn)
+                    } else if owns(actor, doc) {
+                        Err(Denied::Forbidden("you cannot rate your own document"))
+                    } else if doc.status != Status::Ready {
+                        Err(Denied::Forbidden("only published documents can be rated"))
+                    } else {
+                        Ok(())
+                    }
+                }
+                Action::Upload
+                | Action::Complain
+                | Action::ReviewComplaints
+                | Action::SyncReading { .. }
+                | Action::VipBenefit { .. }
+                | Action::VerifyCertificate
+                | Action::Moderate
+                | Action::UseWallet
+                | Action::ManageMoney
+                | Action::ProviderCallback => {
                     unreachable!("handled above")
                 }
             }
@@ -181,6 +264,8 @@ mod tests {
             price: 0,
             quality: 3,
             original: false,
+            rating_sum: 0,
+            rating_count: 0,
             bought: false,
             vip_member: false,
             views: 0,

@@ -7,11 +7,19 @@ pub mod convert_job;
 pub mod error;
 pub mod model;
 pub mod money;
+pub mod notifications;
 pub mod pages;
+pub mod rights;
+pub mod rights_api;
+pub mod rights_pages;
 pub mod search;
 pub mod search_api;
 pub mod service;
+pub mod social;
+pub mod social_api;
+pub mod tickets;
 pub mod upload;
+pub mod vip_benefits;
 
 use axum::Router;
 use platform::AppState;
@@ -44,6 +52,26 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "015_library_rewards",
         sql: include_str!("../migrations/006_rewards.sql"),
     },
+    platform::db::Migration {
+        id: "016_library_payments",
+        sql: include_str!("../migrations/007_payments.sql"),
+    },
+    platform::db::Migration {
+        id: "017_library_rights",
+        sql: include_str!("../migrations/008_rights.sql"),
+    },
+    platform::db::Migration {
+        id: "018_library_social",
+        sql: include_str!("../migrations/009_social.sql"),
+    },
+    platform::db::Migration {
+        id: "019_library_vip_benefits",
+        sql: include_str!("../migrations/010_vip_benefits.sql"),
+    },
+    platform::db::Migration {
+        id: "019a_library_tickets",
+        sql: include_str!("../migrations/011_tickets.sql"),
+    },
 ];
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -55,11 +83,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(search_api::router())
         .merge(money::api::router())
         .merge(money::pages::router())
+        .merge(money::wallet_pages::router())
+        .merge(rights_api::router())
+        .merge(social_api::router())
+        .merge(rights_pages::router())
+        .merge(vip_benefits::router())
+        .merge(tickets::router())
 }
 
 /// Opens the search index (rebuilding it if missing or unreadable) and starts following
 /// the event log; call once before serving.
 pub async fn start(state: &AppState) -> anyhow::Result<()> {
+    state.attach(std::sync::Arc::new(money::payments::Payments::from_env()?));
     let index = search::follow::start(state).await?;
     state.attach(index);
     Ok(())

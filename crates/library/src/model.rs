@@ -89,6 +89,9 @@ pub struct Document {
     pub quality: i64,
     /// Declared as the uploader's own work (rewards more than shared material).
     pub original: bool,
+    /// Readers' ratings (1–5 stars each): their sum and count.
+    pub rating_sum: i64,
+    pub rating_count: i64,
     /// Whether the actor this document was loaded for has bought it (see service::load).
     #[serde(skip)]
     pub bought: bool,
@@ -108,7 +111,7 @@ pub struct Document {
 pub const DOC_COLUMNS: &str = "d.id, d.title, d.description, d.category_id, d.format, d.original_name, d.size_bytes, \
     d.status, d.error, d.pages, d.preview_pages, d.preview_kind, d.preview_note, d.thumb_key, d.thumb_mime, \
     d.progress_done, d.progress_total, d.uploader_id, u.display_name, d.reject_reason, d.views, d.downloads, \
-    d.created_at, d.published_at, d.sha256, d.auto_publish, d.takedown_reason, d.price_kind, d.price, d.quality, d.original";
+    d.created_at, d.published_at, d.sha256, d.auto_publish, d.takedown_reason, d.price_kind, d.price, d.quality, d.original, d.rating_sum, d.rating_count";
 
 pub const DOC_FROM: &str = "library_documents d JOIN platform_users u ON u.id = d.uploader_id";
 
@@ -140,6 +143,8 @@ pub fn doc_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Document> {
         price: row.try_get(28)?,
         quality: row.try_get(29)?,
         original: row.try_get::<i64, _>(30)? != 0,
+        rating_sum: row.try_get(31)?,
+        rating_count: row.try_get(32)?,
         bought: false,
         vip_member: false,
         views: row.try_get(20)?,

@@ -214,6 +214,21 @@ struct DocumentPage {
     signed_in: bool,
     related: Vec<(i64, String)>,
     price: String,
+    comments: Vec<(crate::social::Comment, String)>,
+    rating: crate::social::Rating,
+    rating_text: String,
+    favourite: bool,
+    can_rate: bool,
+    uploader_vip: bool,
+    promo: Option<crate::vip_benefits::Promotion>,
+    member: bool,
+    is_uploader: bool,
+}
+
+impl DocumentPage {
+    fn mine_is(&self, n: impl std::borrow::Borrow<i64>) -> bool {
+        self.rating.mine == Some(*n.borrow())
+    }
 }
 
 #[derive(Deserialize)]
@@ -260,7 +275,47 @@ async fn document(
     } else {
         Vec::new()
     };
+    let now = state.now();
+    let comments = crate::social::for_document(&state.db, doc.id, actor.id(), now)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let at = platform::clock::format_ms(c.created_at);
+            (c, at)
+        })
+        .collect();
+    let rating = crate::social::rating(&state.db, doc.id, actor.id()).await?;
+    let rating_text = rating
+        .average
+        .map(|a| format!("{a:.1}"))
+        .unwrap_or_default();
+    let favourite = match actor.id() {
+        Some(u) => crate::social::is_favourite(&state.db, u, doc.id).await?,
+        None => false,
+    };
+    let can_rate = authorize(
+        &actor,
+        Action::Rate,
+        Some(&doc),
+        service::free_pages(&state),
+    )
+    .is_ok();
+    let uploader_vip = crate::money::vip::is_member(&state.db, doc.uploader_id, now).await?;
+    let promo = crate::vip_benefits::promotion_for(&state, &actor).await?;
+    let member = match actor.id() {
+        Some(u) => crate::money::vip::is_member(&state.db, u, now).await?,
+        None => false,
+    };
     Ok(render(&DocumentPage {
+        promo,
+        member,
+        is_uploader: actor.id() == Some(doc.uploader_id),
+        comments,
+        rating,
+        rating_text,
+        favourite,
+        can_rate,
+        uploader_vip,
         page: actor.page(doc.title.clone()),
         size: format_bytes(doc.size_bytes),
         date: platform::clock::format_ms(doc.published_at.unwrap_or(doc.created_at)),

@@ -316,6 +316,10 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> LibResult<()> {
         "library_pages",
         "library_document_tags",
         "library_downloads",
+        "library_comments",
+        "library_ratings",
+        "library_favourites",
+        "library_reading_progress",
     ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE document_id = $1"))
             .bind(id)

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/admin/reward-rules",
             get(reward_rules).put(set_reward_rules),
         )
+        .merge(super::payments_api::router())
 }
 
 async fn my_earnings(
@@ -204,7 +205,7 @@ async fn my_purchases(
     Ok(Json(json!({ "items": items })))
 }
 
-fn allowed(state: &AppState, actor: &Actor, action: Action) -> LibResult<i64> {
+pub(crate) fn allowed(state: &AppState, actor: &Actor, action: Action) -> LibResult<i64> {
     authorize(actor, action, None, crate::service::free_pages(state))?;
     actor.id().ok_or(LibraryError::SignIn)
 }
@@ -221,7 +222,7 @@ impl From<LedgerError> for LibraryError {
     }
 }
 
-fn idempotency_key(headers: &HeaderMap) -> LibResult<String> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> LibResult<String> {
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -235,9 +236,9 @@ fn idempotency_key(headers: &HeaderMap) -> LibResult<String> {
     Ok(key.to_string())
 }
 
-type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
+pub(crate) type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 
-fn body<T>(b: Body<T>, shape: &str) -> LibResult<T> {
+pub(crate) fn body<T>(b: Body<T>, shape: &str) -> LibResult<T> {
     b.map(|Json(v)| v)
         .map_err(|e| LibraryError::BadField(format!("send JSON {shape}: {e}")))
 }

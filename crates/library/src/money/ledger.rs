@@ -61,6 +61,12 @@ pub enum AccountKind {
     PlatformRevenue,
     ContributorPayable,
     VipSales,
+    /// Money a provider collected for an order we had already closed: owed back to the payer.
+    RefundsDue,
+    /// Contributor earnings handed to a provider for payout, not yet confirmed.
+    PayoutsPending,
+    /// Contributor earnings the provider confirmed as paid out.
+    PaidOut,
 }
 
 impl AccountKind {
@@ -72,6 +78,9 @@ impl AccountKind {
             AccountKind::PlatformRevenue => "platform_revenue",
             AccountKind::ContributorPayable => "contributor_payable",
             AccountKind::VipSales => "vip_sales",
+            AccountKind::RefundsDue => "refunds_due",
+            AccountKind::PayoutsPending => "payouts_pending",
+            AccountKind::PaidOut => "paid_out",
         }
     }
     /// Users' accounts never go negative; the platform's may (money from outside, or the
@@ -322,6 +331,53 @@ pub async fn check(db: &Db) -> sqlx::Result<Vec<String>> {
     .await?;
     for (a, b) in negative {
         problems.push(format!("account {a} is negative ({b})"));
+    }
+    // The orders agree with the ledger.
+    let charged_twice: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT user_id, document_id FROM library_orders WHERE transaction_id IS NOT NULL \
+         GROUP BY user_id, document_id HAVING COUNT(*) > 1",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    for (u, d) in charged_twice {
+        problems.push(format!(
+            "user {u} was charged more than once for document {d}"
+        ));
+    }
+    let credits: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT o.id, o.state, CAST((SELECT COUNT(*) FROM library_transactions t \
+         WHERE t.idempotency_key = 'payment:' || CAST(o.id AS TEXT) || ':credit') AS BIGINT) \
+         FROM library_payment_orders o WHERE o.purpose = 'topup'",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    for (o, state, n) in credits {
+        let want = (state == "paid") as i64;
+        if n != want {
+            problems.push(format!(
+                "top-up order {o} is {state} but was credited {n} time(s)"
+            ));
+        }
+    }
+    for (kind, states) in [
+        ("refunds_due", "'refund_due'"),
+        ("payouts_pending", "'pending'"),
+    ] {
+        let purpose = if kind == "refunds_due" {
+            "topup"
+        } else {
+            "payout"
+        };
+        let sql = format!(
+            "SELECT CAST(COALESCE((SELECT SUM(balance) FROM library_accounts WHERE kind = '{kind}'), 0) AS BIGINT), \
+             CAST(COALESCE((SELECT SUM(amount) FROM library_payment_orders WHERE purpose = '{purpose}' AND state IN ({states})), 0) AS BIGINT)"
+        );
+        let (balance, orders): (i64, i64) = sqlx::query_as(&sql).fetch_one(&db.pool).await?;
+        if balance != orders {
+            problems.push(format!(
+                "{kind} holds {balance} but its open orders add up to {orders}"
+            ));
+        }
     }
     Ok(problems)
 }

@@ -4,7 +4,10 @@
 pub mod api;
 pub mod ledger;
 pub mod pages;
+pub mod payments;
+pub mod payments_api;
 pub mod purchase;
 pub mod rewards;
 pub mod vip;
 pub mod vouchers;
+pub mod wallet_pages;

@@ -6,10 +6,19 @@ use crate::model::Document;
 use platform::db::{Db, Tx};
 use serde::Serialize;
 
-/// 400‰–1,400‰: the moderator's quality rating (1 → 400‰ … 5 → 1,200‰) plus up to 200‰
-/// for reader demand (downloads).
-pub fn quality_permille(quality: i64, downloads: i64) -> i64 {
-    600 + 200 * (quality.clamp(1, 5) - 1) - 200 + downloads.clamp(0, 50) * 4
+/// The quality score in ‰ that scales every subsidy: the moderator's rating (1 → 400‰ …
+/// 5 → 1,200‰) plus reader signals — demand (downloads, up to +100‰) and readers' ratings
+/// (their average against a neutral 3 stars, ±100‰, once at least three readers rated).
+pub fn quality_permille(quality: i64, downloads: i64, rating_sum: i64, rating_count: i64) -> i64 {
+    let moderator = 400 + 200 * (quality.clamp(1, 5) - 1);
+    let demand = downloads.clamp(0, 50) * 2;
+    let readers = if rating_count >= 3 {
+        // (average − 3) × 50‰, computed in integers: average = sum / count.
+        ((rating_sum - 3 * rating_count) * 50 / rating_count).clamp(-100, 100)
+    } else {
+        0
+    };
+    moderator + demand + readers
 }
 
 /// The subsidy for one sale (paid) or one first VIP download, in 分.
@@ -19,7 +28,7 @@ pub fn subsidy(share_permille: i64, vip_fen: i64, doc: &Document, price_paid: i6
     } else {
         price_paid * share_permille / 1000
     };
-    base * quality_permille(doc.quality, doc.downloads) / 1000
+    base * quality_permille(doc.quality, doc.downloads, doc.rating_sum, doc.rating_count) / 1000
 }
 
 /// Credits the uploader inside the caller's transaction; `cause_key` makes it idempotent.
@@ -101,6 +110,10 @@ pub async fn credit(
 pub struct Earnings {
     pub total: i64,
     pub total_yuan: String,
+    /// Accrued and not yet paid out (the contributor-payable balance).
+    pub payable: i64,
+    /// Confirmed by the provider as paid out.
+    pub paid_out: i64,
     pub by_document: Vec<(i64, String, i64)>,
     /// ("2026-11", 分), oldest first.
     pub by_month: Vec<(String, i64)>,
@@ -131,9 +144,23 @@ pub async fn earnings(db: &Db, user: i64) -> sqlx::Result<Earnings> {
     }
     by_document.sort_by(|a, b| b.2.cmp(&a.2));
     let total = rows.iter().map(|r| r.2).sum();
+    let (payable,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(balance), 0) AS BIGINT) FROM library_accounts WHERE kind = 'contributor_payable' AND owner_id = $1",
+    )
+    .bind(user)
+    .fetch_one(&db.pool)
+    .await?;
+    let (paid_out,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM library_payment_orders WHERE purpose = 'payout' AND state = 'paid' AND user_id = $1",
+    )
+    .bind(user)
+    .fetch_one(&db.pool)
+    .await?;
     Ok(Earnings {
         total,
         total_yuan: Fen(total).yuan(),
+        payable,
+        paid_out,
         by_document,
         by_month,
     })
@@ -145,14 +172,34 @@ mod tests {
 
     #[test]
     fn quality_scales_the_subsidy() {
-        assert_eq!(quality_permille(3, 0), 800);
-        assert_eq!(quality_permille(5, 0), 1200);
-        assert_eq!(quality_permille(1, 0), 400);
+        assert_eq!(quality_permille(3, 0, 0, 0), 800);
+        assert_eq!(quality_permille(5, 0, 0, 0), 1200);
+        assert_eq!(quality_permille(1, 0, 0, 0), 400);
         assert_eq!(
-            quality_permille(5, 1000),
-            1400,
-            "reader demand adds at most 200‰"
+            quality_permille(5, 1000, 0, 0),
+            1300,
+            "reader demand adds at most 100‰"
         );
-        assert_eq!(quality_permille(9, 0), 1200, "ratings are clamped to 1–5");
+        assert_eq!(
+            quality_permille(9, 0, 0, 0),
+            1200,
+            "ratings are clamped to 1–5"
+        );
+        assert_eq!(
+            quality_permille(3, 0, 10, 2),
+            800,
+            "two ratings are not a signal yet"
+        );
+        assert_eq!(
+            quality_permille(3, 0, 15, 3),
+            900,
+            "three five-star ratings: +100‰"
+        );
+        assert_eq!(
+            quality_permille(3, 0, 3, 3),
+            700,
+            "three one-star ratings: −100‰"
+        );
+        assert_eq!(quality_permille(3, 0, 12, 3), 850, "average 4: +50‰");
     }
 }

@@ -1,0 +1,444 @@
+//! Rights and trust: copyright complaints and claims take a document down pending review;
+//! a reviewer restores, removes or transfers it (earnings follow the new owner); reports
+//! hide it after K reporters; both sides are notified — on every backend.
+
+use crate::common::{Server, backends, client};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+pub async fn published(s: &Server, owner: &str, moderator: &str, fixture: &str) -> i64 {
+    let id = s.upload_fixture(owner, fixture).await;
+    s.wait_converted(owner, id, Duration::from_secs(120)).await;
+    let r = client()
+        .post(format!("{}/api/v1/documents/{id}/approve", s.url))
+        .bearer_auth(moderator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    id
+}
+
+pub async fn post(s: &Server, token: Option<&str>, path: &str, body: Value) -> (u16, Value) {
+    let mut r = client().post(format!("{}{path}", s.url)).json(&body);
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    let r = r.send().await.unwrap();
+    let st = r.status().as_u16();
+    (st, r.json().await.unwrap_or(Value::Null))
+}
+
+pub async fn send(r: reqwest::RequestBuilder) -> (u16, Value) {
+    let r = r.send().await.unwrap();
+    let st = r.status().as_u16();
+    (st, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn status(s: &Server, token: &str, id: i64) -> String {
+    let (st, v) = s
+        .get_json(Some(token), &format!("/api/v1/documents/{id}"))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    v["status"].as_str().unwrap().to_string()
+}
+
+async fn kinds(s: &Server, token: &str) -> Vec<String> {
+    let (_, v) = s.get_json(Some(token), "/api/v1/me/notifications").await;
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn buy(s: &Server, admin: &str, who: &str, token: &str, id: i64) {
+    let r = client()
+        .post(format!("{}/api/v1/admin/topups", s.url))
+        .bearer_auth(admin)
+        .header("Idempotency-Key", format!("top-{who}"))
+        .json(&json!({"username": who, "amount": "10.00"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = client()
+        .post(format!("{}/api/v1/documents/{id}/purchase", s.url))
+        .bearer_auth(token)
+        .header("Idempotency-Key", format!("buy-{who}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+}
+
+async fn earned(s: &Server, token: &str) -> i64 {
+    let (_, e) = s.get_json(Some(token), "/api/v1/me/earnings").await;
+    e["earnings"]["total"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn complaints_take_down_and_reviewers_restore_remove_or_transfer() {
+    for backend in backends().await {
+        let s = Server::start(backend).await;
+        let admin = s.user_token("admin", "admin").await;
+        let moderator = s.user_token("mod", "moderator").await;
+        let author = s.user_token("author", "member").await;
+        let claimant = s.user_token("claimant", "member").await;
+        let buyer = s.user_token("buyer", "member").await;
+        let buyer2 = s.user_token("buyer2", "member").await;
+        let a = published(&s, &author, &moderator, "documents/service-hotline-faq.txt").await;
+        let b = published(
+            &s,
+            &author,
+            &moderator,
+            "documents/wanghu-residents-convention.txt",
+        )
+        .await;
+        let c = published(
+            &s,
+            &author,
+            &moderator,
+            "documents/grid-management-measures.md",
+        )
+        .await;
+        let r = client()
+            .patch(format!("{}/api/v1/documents/{a}", s.url))
+            .bearer_auth(&author)
+            .json(&json!({"price_kind": "paid", "price": "3.00"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        buy(&s, &admin, "buyer", &buyer, a).await;
+        let author_before = earned(&s, &author).await;
+        assert!(author_before > 0);
+
+        // Filing: signed in, with evidence, not about one's own work, once.
+        let complain = |token: Option<String>, id: i64, body: Value| {
+            let s = &s;
+            async move {
+                post(
+                    s,
+                    token.as_deref(),
+                    &format!("/api/v1/documents/{id}/complaints"),
+                    body,
+                )
+                .await
+            }
+        };
+        let evidence = "本文第2至5页摘自我2024年出版的《社区服务实务》，附出版合同与原稿截图。";
+        assert_eq!(
+            complain(None, a, json!({"kind": "copyright", "evidence": evidence}))
+                .await
+                .0,
+            401
+        );
+        assert_eq!(
+            complain(
+                Some(claimant.clone()),
+                a,
+                json!({"kind": "copyright", "evidence": "太短"})
+            )
+            .await
+            .0,
+            400
+        );
+        assert_eq!(
+            complain(
+                Some(claimant.clone()),
+                a,
+                json!({"kind": "other", "evidence": evidence})
+            )
+            .await
+            .0,
+            400
+        );
+        assert_eq!(
+            complain(
+                Some(author.clone()),
+                a,
+                json!({"kind": "copyright", "evidence": evidence})
+            )
+            .await
+            .0,
+            409
+        );
+        let (st, v) = complain(
+            Some(claimant.clone()),
+            a,
+            json!({"kind": "claim", "evidence": evidence, "contact": "claimant@example.org"}),
+        )
+        .await;
+        assert_eq!(st, 201, "{backend:?}: {v}");
+        let ca = v["complaint"]["id"].as_i64().unwrap();
+        // Hidden pending review: there is nothing left for others to see or complain about.
+        assert_eq!(
+            complain(
+                Some(claimant.clone()),
+                a,
+                json!({"kind": "claim", "evidence": evidence})
+            )
+            .await
+            .0,
+            404
+        );
+
+        // Taken down pending review: hidden from readers, visible to its uploader.
+        assert_eq!(status(&s, &author, a).await, "taken_down");
+        assert_eq!(
+            s.status_of(Some(&buyer2), &format!("/api/v1/documents/{a}"))
+                .await,
+            404
+        );
+        assert!(
+            kinds(&s, &author)
+                .await
+                .contains(&"complaint_received".to_string())
+        );
+        assert!(
+            kinds(&s, &claimant)
+                .await
+                .contains(&"complaint_filed".to_string())
+        );
+
+        // Only reviewers see the queue and decide; the complainant sees their own.
+        assert_eq!(s.status_of(Some(&author), "/api/v1/complaints").await, 403);
+        assert_eq!(
+            s.status_of(Some(&author), &format!("/api/v1/complaints/{ca}"))
+                .await,
+            404
+        );
+        assert_eq!(
+            s.status_of(Some(&claimant), &format!("/api/v1/complaints/{ca}"))
+                .await,
+            200
+        );
+        let (_, q) = s.get_json(Some(&moderator), "/api/v1/complaints").await;
+        assert_eq!(q["items"].as_array().unwrap().len(), 1);
+        let decide = |token: String, id: i64, decision: &'static str| {
+            let s = &s;
+            async move {
+                post(
+                    s,
+                    Some(&token),
+                    &format!("/api/v1/complaints/{id}/decide"),
+                    json!({"decision": decision, "note": "核实了出版合同。"}),
+                )
+                .await
+            }
+        };
+        assert_eq!(decide(author.clone(), ca, "restore").await.0, 403);
+        assert_eq!(decide(moderator.clone(), ca, "keep").await.0, 400);
+
+        // Transfer: the claimant owns it, it is public again, and future earnings are theirs.
+        let (st, v) = decide(moderator.clone(), ca, "transfer").await;
+        assert_eq!(st, 200, "{backend:?}: {v}");
+        assert_eq!(v["complaint"]["decision"], "transfer");
+        assert_eq!(
+            decide(moderator.clone(), ca, "restore").await.0,
+            409,
+            "decided once"
+        );
+        let (_, d) = s
+            .get_json(Some(&buyer2), &format!("/api/v1/documents/{a}"))
+            .await;
+        assert_eq!(d["status"], "ready");
+        assert_eq!(d["uploader"]["name"], "claimant");
+        buy(&s, &admin, "buyer2", &buyer2, a).await;
+        assert_eq!(
+            earned(&s, &author).await,
+            author_before,
+            "{backend:?}: past earnings stay, future ones move"
+        );
+        assert!(
+            earned(&s, &claimant).await > 0,
+            "{backend:?}: the new owner earns"
+        );
+        assert!(
+            kinds(&s, &author)
+                .await
+                .contains(&"complaint_decided".to_string())
+        );
+        assert!(
+            kinds(&s, &claimant)
+                .await
+                .contains(&"complaint_decided".to_string())
+        );
+        let (_, n) = s
+            .get_json(Some(&claimant), "/api/v1/me/notifications")
+            .await;
+        assert!(n["unread"].as_i64().unwrap() >= 2);
+        let (st, _) = post(
+            &s,
+            Some(&claimant),
+            "/api/v1/me/notifications/read",
+            json!({}),
+        )
+        .await;
+        assert_eq!(st, 200);
+        let (_, n) = s
+            .get_json(Some(&claimant), "/api/v1/me/notifications")
+            .await;
+        assert_eq!(n["unread"], 0);
+
+        // Restore: the complaint does not hold.
+        let (st, v) = complain(
+            Some(claimant.clone()),
+            b,
+            json!({"kind": "copyright", "evidence": evidence}),
+        )
+        .await;
+        assert_eq!(st, 201, "{v}");
+        assert_eq!(status(&s, &author, b).await, "taken_down");
+        let (st, _) = decide(
+            moderator.clone(),
+            v["complaint"]["id"].as_i64().unwrap(),
+            "restore",
+        )
+        .await;
+        assert_eq!(st, 200);
+        assert_eq!(status(&s, &buyer, b).await, "ready");
+        let (_, d) = s
+            .get_json(Some(&buyer), &format!("/api/v1/documents/{b}"))
+            .await;
+        assert_eq!(d["uploader"]["name"], "author");
+
+        // Remove: gone for good, for everyone.
+        let (_, v) = complain(
+            Some(claimant.clone()),
+            c,
+            json!({"kind": "copyright", "evidence": evidence}),
+        )
+        .await;
+        let (st, _) = decide(
+            moderator.clone(),
+            v["complaint"]["id"].as_i64().unwrap(),
+            "remove",
+        )
+        .await;
+        assert_eq!(st, 200);
+        assert_eq!(
+            s.status_of(Some(&moderator), &format!("/api/v1/documents/{c}"))
+                .await,
+            404
+        );
+        assert_eq!(
+            s.status_of(Some(&author), &format!("/api/v1/documents/{c}"))
+                .await,
+            404
+        );
+
+        // Operator settings: no take-down on complaint; reports hide after two reporters.
+        let r = client()
+            .put(format!("{}/api/v1/admin/library-settings", s.url))
+            .bearer_auth(&moderator)
+            .json(&json!({"takedown_on_complaint": false, "report_hide_threshold": 2, "comments_premoderated": false}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "settings are the operator's");
+        let r = client()
+            .put(format!("{}/api/v1/admin/library-settings", s.url))
+            .bearer_auth(&admin)
+            .json(&json!({"takedown_on_complaint": false, "report_hide_threshold": 2, "comments_premoderated": false}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let (st, _) = complain(
+            Some(claimant.clone()),
+            b,
+            json!({"kind": "copyright", "evidence": evidence}),
+        )
+        .await;
+        assert_eq!(st, 201);
+        assert_eq!(
+            status(&s, &buyer, b).await,
+            "ready",
+            "{backend:?}: no take-down when switched off"
+        );
+        assert_eq!(
+            complain(
+                Some(buyer.clone()),
+                b,
+                json!({"kind": "report", "reason": "gossip"})
+            )
+            .await
+            .0,
+            400
+        );
+        assert_eq!(
+            complain(
+                Some(buyer.clone()),
+                b,
+                json!({"kind": "report", "reason": "spam"})
+            )
+            .await
+            .0,
+            201
+        );
+        assert_eq!(
+            complain(
+                Some(buyer.clone()),
+                b,
+                json!({"kind": "report", "reason": "illegal"})
+            )
+            .await
+            .0,
+            409,
+            "one person, one report"
+        );
+        assert_eq!(status(&s, &buyer2, b).await, "ready");
+        let (st, v) = complain(Some(buyer2.clone()), b, json!({"kind": "report", "reason": "personal_rights", "evidence": "第3页公开了居民住址与电话。"})).await;
+        assert_eq!(st, 201);
+        assert_eq!(
+            s.status_of(Some(&buyer), &format!("/api/v1/documents/{b}"))
+                .await,
+            404,
+            "{backend:?}: hidden after 2 reporters"
+        );
+        let (_, q) = s.get_json(Some(&moderator), "/api/v1/complaints").await;
+        assert_eq!(q["items"].as_array().unwrap().len(), 3);
+        let (st, _) = decide(
+            moderator.clone(),
+            v["complaint"]["id"].as_i64().unwrap(),
+            "transfer",
+        )
+        .await;
+        assert_eq!(st, 400, "a report cannot transfer ownership");
+        let (st, _) = decide(
+            moderator.clone(),
+            v["complaint"]["id"].as_i64().unwrap(),
+            "restore",
+        )
+        .await;
+        assert_eq!(st, 200);
+        let (_, q) = s.get_json(Some(&moderator), "/api/v1/complaints").await;
+        assert_eq!(
+            q["items"].as_array().unwrap().len(),
+            0,
+            "one decision settles the document's complaints"
+        );
+        assert_eq!(status(&s, &buyer, b).await, "ready");
+        assert!(
+            kinds(&s, &buyer)
+                .await
+                .contains(&"complaint_decided".to_string())
+        );
+
+        let out = s.run_cli(&["audit-check"], None);
+        assert!(out.contains("intact"), "{out}");
+        let pool = s.db().await;
+        let (decided,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM platform_audit WHERE action = 'library.complaint.decide'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(decided, 4, "{backend:?}: every decision is audited");
+        let out = s.run_cli(&["ledger", "check"], None);
+        assert!(out.contains("ledger consistent"), "{out}");
+    }
+}

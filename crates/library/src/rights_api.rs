@@ -1,0 +1,188 @@
+//! Complaints, reports, notifications and the library's operator settings over the JSON API.
+
+use crate::authz::{Action, authorize};
+use crate::error::{LibResult, LibraryError};
+use crate::money::api::{Body, allowed, body};
+use crate::rights::{self, Decision, Kind, NewComplaint, Settings};
+use crate::service;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use platform::{Actor, AppState};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/documents/{id}/complaints", post(file))
+        .route("/api/v1/me/complaints", get(mine))
+        .route("/api/v1/complaints", get(queue))
+        .route("/api/v1/complaints/{id}", get(show))
+        .route("/api/v1/complaints/{id}/decide", post(decide))
+        .route(
+            "/api/v1/admin/library-settings",
+            get(get_settings).put(put_settings),
+        )
+        .route("/api/v1/me/notifications", get(notifications))
+        .route("/api/v1/me/notifications/read", post(mark_read))
+}
+
+#[derive(Deserialize)]
+struct FileBody {
+    kind: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    evidence: String,
+    #[serde(default)]
+    contact: String,
+}
+
+async fn file(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    b: Body<FileBody>,
+) -> LibResult<Response> {
+    let b = body(
+        b,
+        "{\"kind\": \"copyright|claim|report\", \"reason\": \"spam\", \"evidence\": \"…\", \"contact\": \"…\"}",
+    )?;
+    let c = rights::file(
+        &state,
+        &actor,
+        crate::api::parse_id(&id)?,
+        NewComplaint {
+            kind: Kind::parse(&b.kind)?,
+            reason: b.reason,
+            evidence: b.evidence,
+            contact: b.contact,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "complaint": c }))).into_response())
+}
+
+async fn mine(State(state): State<AppState>, actor: Actor) -> LibResult<Json<Value>> {
+    authorize(&actor, Action::Complain, None, service::free_pages(&state))?;
+    let items = rights::list(&state.db, None, actor.id()).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+struct QueueQuery {
+    state: Option<String>,
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(q): Query<QueueQuery>,
+) -> LibResult<Json<Value>> {
+    authorize(
+        &actor,
+        Action::ReviewComplaints,
+        None,
+        service::free_pages(&state),
+    )?;
+    let filter = q.state.as_deref().unwrap_or("open");
+    let filter = if filter == "all" { None } else { Some(filter) };
+    let items = rights::list(&state.db, filter, None).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> LibResult<Json<Value>> {
+    authorize(&actor, Action::Complain, None, service::free_pages(&state))?;
+    let c = rights::find(&state.db, crate::api::parse_id(&id)?)
+        .await?
+        .ok_or(LibraryError::NotFound)?;
+    let reviewer = authorize(
+        &actor,
+        Action::ReviewComplaints,
+        None,
+        service::free_pages(&state),
+    )
+    .is_ok();
+    if !reviewer && actor.id() != Some(c.complainant_id) {
+        return Err(LibraryError::NotFound);
+    }
+    Ok(Json(json!({ "complaint": c })))
+}
+
+#[derive(Deserialize)]
+struct DecideBody {
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    b: Body<DecideBody>,
+) -> LibResult<Json<Value>> {
+    let b = body(
+        b,
+        "{\"decision\": \"restore|remove|transfer\", \"note\": \"…\"}",
+    )?;
+    let c = rights::decide(
+        &state,
+        &actor,
+        crate::api::parse_id(&id)?,
+        Decision::parse(&b.decision)?,
+        &b.note,
+    )
+    .await?;
+    Ok(Json(json!({ "complaint": c })))
+}
+
+async fn get_settings(State(state): State<AppState>, actor: Actor) -> LibResult<Json<Value>> {
+    allowed(&state, &actor, Action::ManageMoney)?;
+    Ok(Json(
+        json!({ "settings": rights::settings(&state.db).await? }),
+    ))
+}
+
+async fn put_settings(
+    State(state): State<AppState>,
+    actor: Actor,
+    b: Body<Settings>,
+) -> LibResult<Json<Value>> {
+    let s = body(
+        b,
+        "{\"takedown_on_complaint\": true, \"report_hide_threshold\": 3, \"comments_premoderated\": false}",
+    )?;
+    Ok(Json(
+        json!({ "settings": rights::set_settings(&state, &actor, &s).await? }),
+    ))
+}
+
+async fn notifications(State(state): State<AppState>, actor: Actor) -> LibResult<Json<Value>> {
+    let user = allowed(&state, &actor, Action::UseWallet)?;
+    let items = crate::notifications::list(&state.db, user, 100).await?;
+    let unread = crate::notifications::unread(&state.db, user).await?;
+    Ok(Json(json!({ "unread": unread, "items": items })))
+}
+
+#[derive(Deserialize)]
+struct ReadBody {
+    ids: Option<Vec<i64>>,
+}
+
+async fn mark_read(
+    State(state): State<AppState>,
+    actor: Actor,
+    b: Body<ReadBody>,
+) -> LibResult<Json<Value>> {
+    let user = allowed(&state, &actor, Action::UseWallet)?;
+    let b = body(b, "{\"ids\": [1, 2]} or {} for all")?;
+    let n = crate::notifications::mark_read(&state.db, user, b.ids.as_deref(), state.now()).await?;
+    Ok(Json(json!({ "marked": n })))
+}

@@ -1,0 +1,419 @@
+//! Readers around a document: comments with moderation, ratings 1–5 (a reader signal in the
+//! quality score that scales contributor rewards), favourites, and reading progress kept
+//! on the server so that any device picks up where the reader stopped (VIP benefit 7).
+
+use crate::authz::{Action, authorize};
+use crate::error::{LibResult, LibraryError};
+use crate::notifications::notify;
+use crate::service;
+use platform::db::Db;
+use platform::{Actor, AppState, audit};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Comment {
+    pub id: i64,
+    pub document_id: i64,
+    pub user_id: i64,
+    pub author: String,
+    pub body: String,
+    /// `visible`, `pending` (waiting for a moderator) or `hidden`.
+    pub state: String,
+    pub created_at: i64,
+    /// The author is a VIP member now (their badge shows next to the name).
+    pub vip: bool,
+}
+
+type Row = (i64, i64, i64, String, String, String, i64, Option<i64>);
+
+fn from_row(r: Row, now: i64) -> Comment {
+    Comment {
+        id: r.0,
+        document_id: r.1,
+        user_id: r.2,
+        author: r.3,
+        body: r.4,
+        state: r.5,
+        created_at: r.6,
+        vip: r.7.is_some_and(|ends| ends > now),
+    }
+}
+
+const COLUMNS: &str =
+    "c.id, c.document_id, c.user_id, u.display_name, c.body, c.state, c.created_at, m.ends_at";
+const FROM: &str = "library_comments c JOIN platform_users u ON u.id = c.user_id LEFT JOIN library_memberships m ON m.user_id = c.user_id";
+
+/// The comments a viewer sees under a document: visible ones, plus their own pending ones.
+pub async fn for_document(
+    db: &Db,
+    doc: i64,
+    viewer: Option<i64>,
+    now: i64,
+) -> sqlx::Result<Vec<Comment>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE c.document_id = $1 AND (c.state = 'visible' OR (c.state = 'pending' AND c.user_id = $2)) ORDER BY c.id"
+    );
+    let rows: Vec<Row> = sqlx::query_as(&sql)
+        .bind(doc)
+        .bind(viewer.unwrap_or(0))
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.into_iter().map(|r| from_row(r, now)).collect())
+}
+
+/// The moderators' queue: pending comments first, then the newest visible ones.
+pub async fn queue(db: &Db, now: i64) -> sqlx::Result<Vec<Comment>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE c.state IN ('pending', 'visible') \
+         ORDER BY CASE WHEN c.state = 'pending' THEN 0 ELSE 1 END, c.id DESC LIMIT 200"
+    );
+    let rows: Vec<Row> = sqlx::query_as(&sql).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(|r| from_row(r, now)).collect())
+}
+
+pub async fn add_comment(
+    state: &AppState,
+    actor: &Actor,
+    doc_id: i64,
+    body: &str,
+) -> LibResult<Comment> {
+    let doc = service::load(state, actor, doc_id, Action::Comment).await?;
+    let user = actor.id().ok_or(LibraryError::SignIn)?;
+    let body = body.trim();
+    if body.is_empty() || body.chars().count() > 2000 {
+        return Err(LibraryError::BadField(
+            "a comment needs 1 to 2000 characters".into(),
+        ));
+    }
+    let pre = crate::rights::settings(&state.db)
+        .await?
+        .comments_premoderated
+        && !actor.is_staff();
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO library_comments (document_id, user_id, body, state, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(doc.id)
+    .bind(user)
+    .bind(body)
+    .bind(if pre { "pending" } else { "visible" })
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    if doc.uploader_id != user && !pre {
+        notify(
+            &mut tx,
+            doc.uploader_id,
+            "comment",
+            &format!("《{}》有了新评论。", doc.title),
+            &format!("“{}” has a new comment.", doc.title),
+            &format!("/documents/{}#comment-{id}", doc.id),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE c.id = $1");
+    let row: Row = sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_one(&state.db.pool)
+        .await?;
+    Ok(from_row(row, now))
+}
+
+/// A moderator shows (approves) or hides a comment; the author is told when it is hidden.
+pub async fn moderate_comment(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    show: bool,
+) -> LibResult<()> {
+    authorize(
+        actor,
+        Action::ReviewComplaints,
+        None,
+        service::free_pages(state),
+    )?;
+    let reviewer = actor.id().ok_or(LibraryError::SignIn)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "UPDATE library_comments SET state = $1, moderated_by = $2, moderated_at = $3 WHERE id = $4 RETURNING user_id, document_id",
+    )
+    .bind(if show { "visible" } else { "hidden" })
+    .bind(reviewer)
+    .bind(now)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((author, doc)) = row else {
+        return Err(LibraryError::NotFound);
+    };
+    let subject = format!("comment:{id}");
+    audit::append(
+        &mut tx,
+        audit::Entry {
+            at: now,
+            actor_id: Some(reviewer),
+            action: if show {
+                "library.comment.show"
+            } else {
+                "library.comment.hide"
+            },
+            subject: &subject,
+            detail: serde_json::json!({ "document": doc }),
+        },
+    )
+    .await?;
+    if !show {
+        notify(
+            &mut tx,
+            author,
+            "comment_hidden",
+            "你的一条评论因违反社区规则已被隐藏。",
+            "One of your comments was hidden for breaking the community rules.",
+            &format!("/documents/{doc}"),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+pub struct Rating {
+    pub average: Option<f64>,
+    pub count: i64,
+    pub mine: Option<i64>,
+}
+
+/// Rates a document (again, replacing one's earlier rating); the document's sum and count
+/// change in the same transaction, so the quality score always matches the ratings.
+pub async fn rate(state: &AppState, actor: &Actor, doc_id: i64, stars: i64) -> LibResult<Rating> {
+    let doc = service::load(state, actor, doc_id, Action::Rate).await?;
+    let user = actor.id().ok_or(LibraryError::SignIn)?;
+    if !(1..=5).contains(&stars) {
+        return Err(LibraryError::BadField("`stars` must be from 1 to 5".into()));
+    }
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    // Lock the document row first, so concurrent ratings add up.
+    sqlx::query("UPDATE library_documents SET rating_sum = rating_sum WHERE id = $1")
+        .bind(doc.id)
+        .execute(&mut *tx)
+        .await?;
+    let before: Option<(i64,)> =
+        sqlx::query_as("SELECT stars FROM library_ratings WHERE document_id = $1 AND user_id = $2")
+            .bind(doc.id)
+            .bind(user)
+            .fetch_optional(&mut *tx)
+            .await?;
+    match before {
+        Some((old,)) => {
+            sqlx::query("UPDATE library_ratings SET stars = $1, at = $2 WHERE document_id = $3 AND user_id = $4")
+                .bind(stars)
+                .bind(now)
+                .bind(doc.id)
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE library_documents SET rating_sum = rating_sum + $1 WHERE id = $2")
+                .bind(stars - old)
+                .bind(doc.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        None => {
+            sqlx::query("INSERT INTO library_ratings (document_id, user_id, stars, at) VALUES ($1, $2, $3, $4)")
+                .bind(doc.id)
+                .bind(user)
+                .bind(stars)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE library_documents SET rating_sum = rating_sum + $1, rating_count = rating_count + 1 WHERE id = $2",
+            )
+            .bind(stars)
+            .bind(doc.id)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    rating(&state.db, doc.id, Some(user))
+        .await
+        .map_err(Into::into)
+}
+
+pub async fn rating(db: &Db, doc: i64, viewer: Option<i64>) -> sqlx::Result<Rating> {
+    let (sum, count): (i64, i64) =
+        sqlx::query_as("SELECT rating_sum, rating_count FROM library_documents WHERE id = $1")
+            .bind(doc)
+            .fetch_optional(&db.pool)
+            .await?
+            .unwrap_or((0, 0));
+    let mine: Option<(i64,)> =
+        sqlx::query_as("SELECT stars FROM library_ratings WHERE document_id = $1 AND user_id = $2")
+            .bind(doc)
+            .bind(viewer.unwrap_or(0))
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(Rating {
+        average: (count > 0).then(|| (sum * 10 / count) as f64 / 10.0),
+        count,
+        mine: mine.map(|m| m.0),
+    })
+}
+
+pub async fn set_favourite(
+    state: &AppState,
+    actor: &Actor,
+    doc_id: i64,
+    on: bool,
+) -> LibResult<bool> {
+    let user = actor.id().ok_or(LibraryError::SignIn)?;
+    if on {
+        let doc = service::load(state, actor, doc_id, Action::Favourite).await?;
+        sqlx::query(
+            "INSERT INTO library_favourites (user_id, document_id, at) VALUES ($1, $2, $3) ON CONFLICT (user_id, document_id) DO NOTHING",
+        )
+        .bind(user)
+        .bind(doc.id)
+        .bind(state.now())
+        .execute(&state.db.pool)
+        .await?;
+    } else {
+        // Removing needs no access to the document: it may be gone or hidden by now.
+        authorize(actor, Action::UseWallet, None, service::free_pages(state))?;
+        sqlx::query("DELETE FROM library_favourites WHERE user_id = $1 AND document_id = $2")
+            .bind(user)
+            .bind(doc_id)
+            .execute(&state.db.pool)
+            .await?;
+    }
+    Ok(on)
+}
+
+pub async fn is_favourite(db: &Db, user: i64, doc: i64) -> sqlx::Result<bool> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT at FROM library_favourites WHERE user_id = $1 AND document_id = $2")
+            .bind(user)
+            .bind(doc)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.is_some())
+}
+
+#[derive(Debug, Serialize)]
+pub struct Favourite {
+    pub document_id: i64,
+    pub title: String,
+    pub at: i64,
+    /// The reader's last page, when progress is synced.
+    pub last_page: Option<i64>,
+}
+
+/// Favourites of published documents, newest first, with the reader's last page.
+pub async fn favourites(db: &Db, user: i64) -> sqlx::Result<Vec<Favourite>> {
+    let rows: Vec<(i64, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT f.document_id, d.title, f.at, p.page FROM library_favourites f \
+         JOIN library_documents d ON d.id = f.document_id AND d.status = 'ready' \
+         LEFT JOIN library_reading_progress p ON p.user_id = f.user_id AND p.document_id = f.document_id \
+         WHERE f.user_id = $1 ORDER BY f.at DESC, f.document_id DESC",
+    )
+    .bind(user)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(document_id, title, at, last_page)| Favourite {
+            document_id,
+            title,
+            at,
+            last_page,
+        })
+        .collect())
+}
+
+#[derive(Debug, Serialize)]
+pub struct Progress {
+    pub document_id: i64,
+    pub title: String,
+    pub page: i64,
+    pub pages: i64,
+    pub device: String,
+    pub updated_at: i64,
+}
+
+async fn member(state: &AppState, actor: &Actor) -> LibResult<i64> {
+    let user = actor.id().ok_or(LibraryError::SignIn)?;
+    let member = crate::money::vip::is_member(&state.db, user, state.now()).await?;
+    authorize(
+        actor,
+        Action::SyncReading { member },
+        None,
+        service::free_pages(state),
+    )?;
+    Ok(user)
+}
+
+/// Saves the reader's page in a document they may read that far. A later save from any
+/// device wins; an older one (by its `at`) does not overwrite a newer position.
+pub async fn save_progress(
+    state: &AppState,
+    actor: &Actor,
+    doc_id: i64,
+    page: i64,
+    device: &str,
+) -> LibResult<Progress> {
+    let user = member(state, actor).await?;
+    let doc = service::load(state, actor, doc_id, Action::ViewPage(page)).await?;
+    let device: String = device.trim().chars().take(60).collect();
+    let now = state.now();
+    sqlx::query(
+        "INSERT INTO library_reading_progress (user_id, document_id, page, device, updated_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (user_id, document_id) DO UPDATE SET page = $3, device = $4, updated_at = $5",
+    )
+    .bind(user)
+    .bind(doc.id)
+    .bind(page)
+    .bind(&device)
+    .bind(now)
+    .execute(&state.db.pool)
+    .await?;
+    Ok(Progress {
+        document_id: doc.id,
+        title: doc.title,
+        page,
+        pages: doc.pages,
+        device,
+        updated_at: now,
+    })
+}
+
+pub async fn progress(state: &AppState, actor: &Actor) -> LibResult<Vec<Progress>> {
+    let user = member(state, actor).await?;
+    let rows: Vec<(i64, String, i64, i64, String, i64)> = sqlx::query_as(
+        "SELECT p.document_id, d.title, p.page, d.pages, p.device, p.updated_at FROM library_reading_progress p \
+         JOIN library_documents d ON d.id = p.document_id WHERE p.user_id = $1 ORDER BY p.updated_at DESC",
+    )
+    .bind(user)
+    .fetch_all(&state.db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(document_id, title, page, pages, device, updated_at)| Progress {
+                document_id,
+                title,
+                page,
+                pages,
+                device,
+                updated_at,
+            },
+        )
+        .collect())
+}

@@ -1,0 +1,175 @@
+//! Comments, ratings, favourites and synced reading progress over the JSON API.
+
+use crate::authz::{Action, authorize};
+use crate::error::{LibResult, LibraryError};
+use crate::money::api::{Body, allowed, body};
+use crate::{service, social};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use platform::{Actor, AppState};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/documents/{id}/comments",
+            get(comments).post(add_comment),
+        )
+        .route("/api/v1/comments", get(comment_queue))
+        .route("/api/v1/comments/{id}/hide", post(hide))
+        .route("/api/v1/comments/{id}/show", post(show))
+        .route("/api/v1/documents/{id}/rating", get(rating).put(rate))
+        .route(
+            "/api/v1/documents/{id}/favourite",
+            put(favourite).delete(unfavourite),
+        )
+        .route("/api/v1/me/favourites", get(favourites))
+        .route("/api/v1/me/progress", get(progress))
+        .route("/api/v1/me/progress/{id}", put(save_progress))
+}
+
+async fn comments(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> LibResult<Json<Value>> {
+    let doc = service::load(&state, &actor, crate::api::parse_id(&id)?, Action::View).await?;
+    let items = social::for_document(&state.db, doc.id, actor.id(), state.now()).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+struct CommentBody {
+    body: String,
+}
+
+async fn add_comment(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    b: Body<CommentBody>,
+) -> LibResult<Response> {
+    let b = body(b, "{\"body\": \"…\"}")?;
+    let c = social::add_comment(&state, &actor, crate::api::parse_id(&id)?, &b.body).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "comment": c }))).into_response())
+}
+
+async fn comment_queue(State(state): State<AppState>, actor: Actor) -> LibResult<Json<Value>> {
+    authorize(
+        &actor,
+        Action::ReviewComplaints,
+        None,
+        service::free_pages(&state),
+    )?;
+    Ok(Json(
+        json!({ "items": social::queue(&state.db, state.now()).await? }),
+    ))
+}
+
+async fn hide(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> LibResult<Json<Value>> {
+    social::moderate_comment(&state, &actor, crate::api::parse_id(&id)?, false).await?;
+    Ok(Json(json!({ "state": "hidden" })))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> LibResult<Json<Value>> {
+    social::moderate_comment(&state, &actor, crate::api::parse_id(&id)?, true).await?;
+    Ok(Json(json!({ "state": "visible" })))
+}
+
+async fn rating(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> LibResult<Json<Value>> {
+    let doc = service::load(&state, &actor, crate::api::parse_id(&id)?, Action::View).await?;
+    Ok(Json(
+        json!({ "rating": social::rating(&state.db, doc.id, actor.id()).await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct RateBody {
+    stars: i64,
+}
+
+async fn rate(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    b: Body<RateBody>,
+) -> LibResult<Json<Value>> {
+    let b = body(b, "{\"stars\": 5}")?;
+    let r = social::rate(&state, &actor, crate::api::parse_id(&id)?, b.stars).await?;
+    Ok(Json(json!({ "rating": r })))
+}
+
+async fn favourite(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> LibResult<Json<Value>> {
+    social::set_favourite(&state, &actor, crate::api::parse_id(&id)?, true).await?;
+    Ok(Json(json!({ "favourite": true })))
+}
+
+async fn unfavourite(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> LibResult<Json<Value>> {
+    social::set_favourite(&state, &actor, crate::api::parse_id(&id)?, false).await?;
+    Ok(Json(json!({ "favourite": false })))
+}
+
+async fn favourites(State(state): State<AppState>, actor: Actor) -> LibResult<Json<Value>> {
+    let user = allowed(&state, &actor, Action::UseWallet)?;
+    Ok(Json(
+        json!({ "items": social::favourites(&state.db, user).await? }),
+    ))
+}
+
+async fn progress(State(state): State<AppState>, actor: Actor) -> LibResult<Json<Value>> {
+    Ok(Json(
+        json!({ "items": social::progress(&state, &actor).await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ProgressBody {
+    page: i64,
+    #[serde(default)]
+    device: String,
+}
+
+async fn save_progress(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    b: Body<ProgressBody>,
+) -> LibResult<Json<Value>> {
+    let b = body(b, "{\"page\": 12, \"device\": \"phone\"}")?;
+    if b.page < 1 {
+        return Err(LibraryError::BadField("`page` starts at 1".into()));
+    }
+    let p = social::save_progress(
+        &state,
+        &actor,
+        crate::api::parse_id(&id)?,
+        b.page,
+        &b.device,
+    )
+    .await?;
+    Ok(Json(json!({ "progress": p })))
+}
