@@ -47,6 +47,11 @@ pub enum Action {
     },
     /// Check a copyright certificate at its public address: anyone.
     VerifyCertificate,
+    /// Search with fields (title:, tag:, category:, uploader:, format:) or a date range:
+    /// a VIP benefit (members and staff).
+    AdvancedSearch {
+        member: bool,
+    },
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -103,6 +108,17 @@ pub fn authorize(
             } else {
                 Err(Denied::Forbidden(
                     "this is a VIP benefit (format conversion, copyright registration); join VIP to use it",
+                ))
+            }
+        }
+        (Action::AdvancedSearch { member }, _) => {
+            if actor.user.is_none() {
+                Err(Denied::SignIn)
+            } else if member || actor.is_staff() {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(
+                    "field search (title:, tag:, category:, uploader:, format:) and date ranges are a VIP benefit; plain words, phrases and exclusions work for everyone",
                 ))
             }
         }
@@ -204,6 +220,7 @@ pub fn authorize(
                 | Action::ReviewComplaints
                 | Action::SyncReading { .. }
                 | Action::VipBenefit { .. }
+                | Action::AdvancedSearch { .. }
                 | Action::VerifyCertificate
                 | Action::Moderate
                 | Action::UseWallet

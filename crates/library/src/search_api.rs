@@ -177,11 +177,34 @@ async fn published_ids(state: &AppState, ids: impl Iterator<Item = i64>) -> LibR
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// Field clauses and date ranges are VIP benefit 4: checked through `authorize`.
+async fn check_advanced(state: &AppState, actor: &Actor, req: &Request) -> LibResult<()> {
+    let advanced = req.from_ms.is_some()
+        || req.to_ms.is_some()
+        || req.clauses.iter().any(|c| c.target != query::Target::Any);
+    if !advanced {
+        return Ok(());
+    }
+    let member = match actor.id() {
+        Some(id) => crate::money::vip::is_member(&state.db, id, state.now()).await?,
+        None => false,
+    };
+    crate::authz::authorize(
+        actor,
+        crate::authz::Action::AdvancedSearch { member },
+        None,
+        state.config.preview.free_pages,
+    )?;
+    Ok(())
+}
+
 async fn search_json(
     State(state): State<AppState>,
+    actor: Actor,
     Query(p): Query<SearchParams>,
 ) -> LibResult<Json<Value>> {
     let req = to_request(&p)?;
+    check_advanced(&state, &actor, &req).await?;
     let (page, per_page) = (req.offset / req.limit + 1, req.limit);
     let (total, hits) = run(&state, req).await?;
     Ok(Json(
@@ -361,7 +384,11 @@ async fn search_page(
     let searched = !p.q.trim().is_empty() || p.category.as_deref().is_some_and(|c| !c.is_empty());
     let (mut total, mut hits, mut error, mut prev, mut next) = (0, Vec::new(), None, None, None);
     if searched {
-        match to_request(&p) {
+        let checked = match to_request(&p) {
+            Ok(req) => check_advanced(&state, &actor, &req).await.map(|_| req),
+            Err(e) => Err(e),
+        };
+        match checked {
             Ok(req) => {
                 let (page, per_page) = (req.offset / req.limit + 1, req.limit);
                 let free = state.config.preview.free_pages as u64;

@@ -1590,11 +1590,7 @@ async fn statistics_on_a_known_data_set() {
         );
         // The page draws every chart as SVG, each with its table.
         let page = page_text(s, &w.admin, "/gov/stats").await;
-        assert_eq!(
-            page.matches("<svg class=\"chart").count(),
-            5,
-            "{backend:?}"
-        );
+        assert_eq!(page.matches("<svg class=\"chart").count(), 5, "{backend:?}");
         assert_eq!(page.matches("<table").count(), 5);
         assert!(page.contains("10.0") && page.contains("TSA单位"));
     }

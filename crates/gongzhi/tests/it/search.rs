@@ -27,10 +27,15 @@ fn ids(v: &Value) -> Vec<i64> {
 
 /// Polls until `cond` holds for the search results of `query` (the index follows the
 /// database through the event log; the promise is within a second).
-async fn eventually(s: &Server, query: &str, cond: impl Fn(&[i64]) -> bool) -> Duration {
+async fn eventually(
+    s: &Server,
+    token: Option<&str>,
+    query: &str,
+    cond: impl Fn(&[i64]) -> bool,
+) -> Duration {
     let start = Instant::now();
     loop {
-        let v = search(s, None, query).await;
+        let v = search(s, token, query).await;
         if cond(&ids(&v)) {
             return start.elapsed();
         }
@@ -79,7 +84,7 @@ async fn search_follows_publication_and_finds_pages() {
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
-        let lag = eventually(&s, "社区服务指南", |ids| ids.contains(&guide)).await;
+        let lag = eventually(&s, None, "社区服务指南", |ids| ids.contains(&guide)).await;
         assert!(
             lag < Duration::from_secs(3),
             "{backend:?}: published → searchable took {lag:?}"
@@ -136,9 +141,20 @@ async fn search_follows_publication_and_finds_pages() {
             .await
             .unwrap();
         assert_eq!(r.status(), 400);
-        assert!(ids(&search(&s, None, "title:指南 uploader:writer").await).contains(&guide));
-        assert!(ids(&search(&s, None, "title:指南 uploader:somebody").await).is_empty());
-        assert!(ids(&search(&s, None, "tag:便民").await).contains(&guide));
+        // Field search is VIP benefit 4: members of staff and VIP members only.
+        for (token, expected) in [(None, 401), (Some(member.as_str()), 403)] {
+            let mut r = client()
+                .get(format!("{}/api/v1/search", s.url))
+                .query(&[("q", "title:指南")]);
+            if let Some(t) = token {
+                r = r.bearer_auth(t);
+            }
+            assert_eq!(r.send().await.unwrap().status(), expected);
+        }
+        let staff = Some(moderator.as_str());
+        assert!(ids(&search(&s, staff, "title:指南 uploader:writer").await).contains(&guide));
+        assert!(ids(&search(&s, staff, "title:指南 uploader:somebody").await).is_empty());
+        assert!(ids(&search(&s, staff, "tag:便民").await).contains(&guide));
         assert!(
             ids(&search(&s, None, "社区 -云岫").await)
                 .iter()
@@ -211,7 +227,7 @@ async fn index_is_rebuilt_after_deletion() {
         .upload_fixture(&admin, "documents/service-hotline-faq.txt")
         .await;
     s.wait_converted(&admin, id, LIMIT).await;
-    eventually(&s, "热线", |ids| ids.contains(&id)).await;
+    eventually(&s, None, "热线", |ids| ids.contains(&id)).await;
 
     s.kill();
     std::fs::remove_dir_all(s.data.path().join("index")).unwrap();
@@ -238,7 +254,7 @@ async fn search_follows_edit_take_down_and_delete() {
             .upload_fixture(&admin, "documents/wanghu-residents-convention.txt")
             .await;
         s.wait_converted(&admin, id, LIMIT).await;
-        eventually(&s, "公约", |ids| ids.contains(&id)).await;
+        eventually(&s, None, "公约", |ids| ids.contains(&id)).await;
 
         // Edit: a new title is searchable, the old one is gone.
         let patch = |token: &str, body: serde_json::Value| {
@@ -263,12 +279,12 @@ async fn search_follows_edit_take_down_and_delete() {
         .await
         .unwrap();
         assert_eq!(r.status(), 200);
-        let lag = eventually(&s, "title:修订版", |ids| ids.contains(&id)).await;
+        let lag = eventually(&s, Some(&admin), "title:修订版", |ids| ids.contains(&id)).await;
         assert!(
             lag < Duration::from_secs(3),
             "{backend:?}: edit took {lag:?}"
         );
-        assert!(ids(&search(&s, None, "tag:守则").await).contains(&id));
+        assert!(ids(&search(&s, Some(&admin), "tag:守则").await).contains(&id));
 
         // Take-down hides it; restore brings it back.
         let post = |path: String, token: &str, body: serde_json::Value| {
@@ -294,7 +310,10 @@ async fn search_follows_edit_take_down_and_delete() {
         .await
         .unwrap();
         assert_eq!(r.status(), 200);
-        let lag = eventually(&s, "title:修订版", |ids| !ids.contains(&id)).await;
+        let lag = eventually(&s, Some(&admin), "title:修订版", |ids| {
+            !ids.contains(&id)
+        })
+        .await;
         assert!(
             lag < Duration::from_secs(3),
             "{backend:?}: take-down took {lag:?}"
@@ -316,7 +335,7 @@ async fn search_follows_edit_take_down_and_delete() {
         .await
         .unwrap();
         assert_eq!(r.status(), 200);
-        eventually(&s, "title:修订版", |ids| ids.contains(&id)).await;
+        eventually(&s, Some(&admin), "title:修订版", |ids| ids.contains(&id)).await;
 
         // Delete removes it everywhere.
         let r = client()
@@ -333,7 +352,10 @@ async fn search_follows_edit_take_down_and_delete() {
             .await
             .unwrap();
         assert_eq!(r.status(), 204);
-        let lag = eventually(&s, "title:修订版", |ids| !ids.contains(&id)).await;
+        let lag = eventually(&s, Some(&admin), "title:修订版", |ids| {
+            !ids.contains(&id)
+        })
+        .await;
         assert!(
             lag < Duration::from_secs(3),
             "{backend:?}: delete took {lag:?}"
