@@ -1144,19 +1144,10 @@ pub async fn handle_callback(
                 CallbackError::BadSignature => "bad_signature",
                 CallbackError::Malformed(_) => "malformed",
             };
+            // Unverified bodies are not kept: anyone can send them, and only the fact of a
+            // refusal is worth recording.
             let mut tx = state.db.begin().await?;
-            record(
-                &mut tx,
-                p.name(),
-                None,
-                None,
-                outcome,
-                None,
-                None,
-                body,
-                now,
-            )
-            .await?;
+            record(&mut tx, p.name(), None, None, outcome, None, None, b"", now).await?;
             tx.commit().await?;
             tracing::warn!(provider = p.name(), outcome, "payment callback refused");
             return Err(match e {
