@@ -1,5 +1,6 @@
 //! A minimal HTTP/1.1 keep-alive client, so that the load generator costs little next to
 //! the server it measures.
+#![allow(dead_code)] // shared by the three benchmark binaries; each uses part of it
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -103,7 +104,6 @@ impl Http {
     }
 
     /// GET with one reconnect when a kept-alive connection was closed under us.
-    #[allow(dead_code)] // search-bench's; cases-bench sends headers
     pub fn get(&mut self, path: &str) -> anyhow::Result<(u16, Vec<u8>)> {
         self.request("GET", path, &[], b"")
     }

@@ -8,11 +8,14 @@
 //! idempotency key, as a retrying client would. Afterwards: `gongzhi ledger check`, one
 //! charge per (user, document), every wallet equal to its top-up minus its purchases.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+mod http;
+mod proc;
+
+use http::Http;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Instant;
 
 const USAGE: &str = "money-bench [--backend sqlite|postgres|both] [--clients 50] [--docs 20] \
 [--gongzhi PATH] [--pg postgres://postgres@127.0.0.1:5432/postgres] [--out DIR]";
@@ -73,102 +76,18 @@ fn parse_args() -> anyhow::Result<Args> {
 }
 
 /// A minimal keep-alive HTTP/1.1 client: the clients should cost little next to the server.
-struct Http {
-    addr: String,
-    conn: Option<(BufReader<TcpStream>, TcpStream)>,
-}
-
-impl Http {
-    fn new(addr: &str) -> Http {
-        Http {
-            addr: addr.into(),
-            conn: None,
-        }
-    }
-
-    fn once(
-        &mut self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &str,
-    ) -> anyhow::Result<(u16, String)> {
-        if self.conn.is_none() {
-            let s = TcpStream::connect(&self.addr)?;
-            s.set_nodelay(true)?;
-            s.set_read_timeout(Some(Duration::from_secs(120)))?;
-            self.conn = Some((BufReader::new(s.try_clone()?), s));
-        }
-        let (r, w) = self.conn.as_mut().expect("connected");
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
-        }
-        req.push_str("\r\n");
-        req.push_str(body);
-        w.write_all(req.as_bytes())?;
-        w.flush()?;
-        let mut line = String::new();
-        if r.read_line(&mut line)? == 0 {
-            anyhow::bail!("connection closed");
-        }
-        let status: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| anyhow::anyhow!("bad status line {line:?}"))?;
-        let (mut len, mut close) = (0usize, false);
-        loop {
-            line.clear();
-            r.read_line(&mut line)?;
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            let (k, v) = l.split_once(':').unwrap_or((l, ""));
-            match k.trim().to_ascii_lowercase().as_str() {
-                "content-length" => len = v.trim().parse().unwrap_or(0),
-                "connection" => close = v.trim().eq_ignore_ascii_case("close"),
-                _ => {}
-            }
-        }
-        let mut buf = vec![0; len];
-        r.read_exact(&mut buf)?;
-        if close {
-            self.conn = None;
-        }
-        Ok((status, String::from_utf8_lossy(&buf).into_owned()))
-    }
-
-    fn send(
-        &mut self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &str,
-    ) -> anyhow::Result<(u16, String)> {
-        match self.once(method, path, headers, body) {
-            Ok(r) => Ok(r),
-            Err(_) => {
-                self.conn = None;
-                self.once(method, path, headers, body)
-            }
-        }
-    }
-}
-
-fn gongzhi(args: &Args, data: &Path, url: Option<&str>) -> Command {
-    let mut c = Command::new(&args.gongzhi);
-    c.arg("--data-dir").arg(data).env("RUST_LOG", "warn");
-    c.env("GONGZHI_LOGIN_ATTEMPTS_PER_IP", "100000");
-    c.env_remove("DATABASE_URL");
-    if let Some(u) = url {
-        c.env("DATABASE_URL", u);
-    }
-    c
+/// A JSON request through the shared client; the answer's body as text.
+fn send(
+    http: &mut Http,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> anyhow::Result<(u16, String)> {
+    let mut all = vec![("Content-Type", "application/json")];
+    all.extend_from_slice(headers);
+    let (status, bytes) = http.request(method, path, &all, body.as_bytes())?;
+    Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 fn cli(
@@ -178,7 +97,7 @@ fn cli(
     a: &[&str],
     stdin: Option<&str>,
 ) -> anyhow::Result<String> {
-    let mut child = gongzhi(args, data, url)
+    let mut child = proc::gongzhi_on(&args.gongzhi, data, url)
         .args(a)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -197,35 +116,6 @@ fn cli(
         );
     }
     Ok(text)
-}
-
-fn serve(
-    args: &Args,
-    data: &Path,
-    url: Option<&str>,
-) -> anyhow::Result<(std::process::Child, String)> {
-    let log = std::fs::File::create(data.join("serve.log"))?;
-    let mut child = gongzhi(args, data, url)
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()?;
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut r = BufReader::new(stdout);
-        let mut line = String::new();
-        while r.read_line(&mut line).unwrap_or(0) > 0 {
-            if let Some(a) = line.trim().strip_prefix("Gongzhi listening on http://") {
-                let _ = tx.send(a.to_string());
-            }
-            line.clear();
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(120))
-        .map_err(|_| anyhow::anyhow!("gongzhi serve did not start"))?;
-    Ok((child, addr))
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -329,11 +219,12 @@ async fn one(args: &Args, backend: &str) -> anyhow::Result<serde_json::Value> {
     }
     db.close().await?;
 
-    let (mut server, addr) = serve(args, &data, url)?;
+    let (mut server, addr) = proc::serve_on(&args.gongzhi, &data, url)?;
     let result = (|| -> anyhow::Result<serde_json::Value> {
         let mut http = Http::new(&addr);
         let login = |http: &mut Http, name: &str| -> anyhow::Result<String> {
-            let (st, body) = http.send(
+            let (st, body) = send(
+                http,
                 "POST",
                 "/api/v1/auth/login",
                 &[],
@@ -350,7 +241,8 @@ async fn one(args: &Args, backend: &str) -> anyhow::Result<serde_json::Value> {
             tokens.push(login(&mut http, &format!("buyer{i}"))?);
             let auth = format!("Bearer {admin}");
             let key = format!("bench-top-{i}");
-            let (st, body) = http.send(
+            let (st, body) = send(
+                &mut http,
                 "POST",
                 "/api/v1/admin/topups",
                 &[("Authorization", &auth), ("Idempotency-Key", &key)],
@@ -378,7 +270,8 @@ async fn one(args: &Args, backend: &str) -> anyhow::Result<serde_json::Value> {
                         let tries = if k % 5 == 0 { 2 } else { 1 };
                         for _ in 0..tries {
                             let t = Instant::now();
-                            let (st, _) = http.send(
+                            let (st, _) = send(
+                                &mut http,
                                 "POST",
                                 &format!("/api/v1/documents/{doc}/purchase"),
                                 &[("Authorization", &auth), ("Idempotency-Key", &key)],

@@ -1,4 +1,5 @@
 //! Running the gongzhi binary for a benchmark, and describing the machine it ran on.
+#![allow(dead_code)] // shared by the three benchmark binaries; each uses part of it
 
 use serde_json::json;
 use std::io::BufRead;
@@ -7,19 +8,37 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 pub fn gongzhi(exe: &Path, data: &Path) -> Command {
+    gongzhi_on(exe, data, None)
+}
+
+/// The binary on a data dir and, when given, a PostgreSQL database; login throttling is
+/// lifted because every benchmark client signs in from 127.0.0.1.
+pub fn gongzhi_on(exe: &Path, data: &Path, database_url: Option<&str>) -> Command {
     let mut c = Command::new(exe);
     c.arg("--data-dir")
         .arg(data)
         .env("RUST_LOG", "warn")
+        .env("GONGZHI_LOGIN_ATTEMPTS_PER_IP", "100000")
         .env_remove("GONGZHI_CONFIG")
         .env_remove("DATABASE_URL");
+    if let Some(u) = database_url {
+        c.env("DATABASE_URL", u);
+    }
     c
 }
 
 /// Starts `gongzhi serve` and waits for its listening line.
 pub fn serve(exe: &Path, data: &Path) -> anyhow::Result<(std::process::Child, String)> {
+    serve_on(exe, data, None)
+}
+
+pub fn serve_on(
+    exe: &Path,
+    data: &Path,
+    database_url: Option<&str>,
+) -> anyhow::Result<(std::process::Child, String)> {
     let log = std::fs::File::create(data.join("serve.log"))?;
-    let mut child = gongzhi(exe, data)
+    let mut child = gongzhi_on(exe, data, database_url)
         .args(["serve", "--addr", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(log)
