@@ -255,11 +255,7 @@ pub async fn query_cases(
         let r = sql.query(&count).fetch_one(&state.db.pool).await?;
         (r.try_get(0)?,)
     };
-    let cols = model::CASE_COLUMNS
-        .split(", ")
-        .map(|c| format!("c.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let cols = model::columns("c");
     let order = if inbox || q.supervision.is_some() {
         "COALESCE(c.due_at, c.reported_at), c.id"
     } else {
@@ -528,11 +524,6 @@ async fn issue_key(
         Json(json!({ "name": input.name.trim(), "api_key": key })),
     )
         .into_response())
-}
-
-/// Parses the `{id}` of a unit path segment (used by pages too).
-pub fn unit_id(raw: &str) -> Option<UnitId> {
-    UnitId::parse(raw)
 }
 
 #[derive(Debug, Deserialize)]

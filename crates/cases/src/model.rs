@@ -265,6 +265,32 @@ pub const CASE_COLUMNS: &str = "id, token, category_id, source, priority, state,
     reported_at, accepted_at, dispatched_at, responded_at, respond_by, return_by, due_at, \
     handled_at, closed_at, updated_at";
 
+/// The case columns qualified by a table alias (`c.id, c.token, …`), in `case_from_row`'s order.
+pub fn columns(alias: &str) -> String {
+    CASE_COLUMNS
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The units with these ids (each looked up once), by id.
+pub async fn units(
+    db: &Db,
+    ids: impl IntoIterator<Item = i64>,
+) -> sqlx::Result<std::collections::HashMap<i64, governance::model::Unit>> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let ids: Vec<governance::model::UnitId> =
+        ids.into_iter().map(governance::model::UnitId).collect();
+    Ok(governance::model::units_by_ids(db, &ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.0, u))
+        .collect())
+}
+
 pub fn case_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Case> {
     let bad = |what: &str| sqlx::Error::Decode(format!("cases_cases: bad {what}").into());
     let text = |i: usize| -> sqlx::Result<String> { r.try_get(i) };

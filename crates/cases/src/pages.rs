@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use governance::authz::GovActor;
-use governance::model::{ScopeFilter, Unit, UnitId, UnitKind, UnitPath, list_units, units_by_ids};
+use governance::model::{ScopeFilter, Unit, UnitKind, UnitPath, list_units};
 use platform::AppState;
 use platform::clock::format_ms;
 use platform::web::{Lang, PageCtx, charts, redirect, render};
@@ -154,25 +154,20 @@ fn card(c: &Case, lang: Lang) -> (String, &'static str) {
     }
 }
 
+use crate::stats::unit_names;
+
 async fn rows(state: &AppState, cases: &[Case], lang: Lang) -> CaseResult<Vec<Row>> {
     let cats: HashMap<i64, Category> = model::categories(&state.db)
         .await?
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
-    let mut ids: Vec<UnitId> = cases
+    let ids: Vec<i64> = cases
         .iter()
         .flat_map(|c| [Some(c.place_unit_id), c.lead_unit_id])
         .flatten()
-        .map(UnitId)
         .collect();
-    ids.sort_by_key(|u| u.0);
-    ids.dedup_by_key(|u| u.0);
-    let names: HashMap<i64, String> = units_by_ids(&state.db, &ids)
-        .await?
-        .into_iter()
-        .map(|u| (u.id.0, u.name))
-        .collect();
+    let names = unit_names(state, ids).await?;
     let now = state.now();
     Ok(cases
         .iter()
@@ -864,14 +859,12 @@ async fn detail(
     let can_triage = authorize(&actor, Action::Triage, &target).is_ok();
     let can_handle = authorize(&actor, Action::Handle, &target).is_ok();
     let can_assist = authorize(&actor, Action::Assist, &target).is_ok();
-    let mut ids: Vec<UnitId> = vec![UnitId(c.place_unit_id)];
-    ids.extend(c.lead_unit_id.map(UnitId));
-    ids.extend(co_rows.iter().map(|r| UnitId(r.0)));
-    let names: HashMap<i64, String> = units_by_ids(&state.db, &ids)
-        .await?
+    let ids = [c.place_unit_id]
         .into_iter()
-        .map(|u| (u.id.0, u.name))
-        .collect();
+        .chain(c.lead_unit_id)
+        .chain(co_rows.iter().map(|r| r.0))
+        .collect::<Vec<i64>>();
+    let names = unit_names(&state, ids).await?;
     let cat = model::category(&state.db, c.category_id).await?;
     let attributes = match (
         &cat,

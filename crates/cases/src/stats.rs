@@ -5,7 +5,7 @@
 use crate::authz;
 use crate::calendar::{day_start, local_date};
 use governance::authz::GovActor;
-use governance::model::{Bind, Sql, UnitId, units_by_ids};
+use governance::model::{Bind, Sql};
 use platform::AppState;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -105,15 +105,15 @@ pub async fn rates(
     Ok((per, total.finish()))
 }
 
-async fn unit_names(
+/// Unit names by id, for rows that carry unit ids.
+pub async fn unit_names(
     state: &AppState,
-    ids: impl Iterator<Item = i64>,
+    ids: impl IntoIterator<Item = i64>,
 ) -> sqlx::Result<HashMap<i64, String>> {
-    let ids: Vec<UnitId> = ids.map(UnitId).collect();
-    Ok(units_by_ids(&state.db, &ids)
+    Ok(crate::model::units(&state.db, ids)
         .await?
         .into_iter()
-        .map(|u| (u.id.0, u.name))
+        .map(|(id, u)| (id, u.name))
         .collect())
 }
 

@@ -17,7 +17,6 @@ use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, FixedOffset, TimeZone};
 use format::{Format, Node, error, s};
-use governance::model::{UnitId, units_by_ids};
 use platform::AppState;
 use std::collections::{BTreeMap, HashMap};
 
@@ -430,11 +429,7 @@ async fn requests(state: &AppState, p: &Params, fmt: Format) -> Result<Response,
             sql.push("c.state IN ('closed', 'rejected', 'merged')".into());
         }
     }
-    let cols = model::CASE_COLUMNS
-        .split(", ")
-        .map(|c| format!("c.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let cols = model::columns("c");
     let q = format!(
         "SELECT {cols} FROM cases_cases c WHERE {} ORDER BY c.reported_at DESC, c.id DESC LIMIT {MAX_REQUESTS}",
         sql.where_clause()
@@ -450,23 +445,20 @@ async fn requests(state: &AppState, p: &Params, fmt: Format) -> Result<Response,
 
 /// Cases as GeoReport requests. Never the reporter's contact details.
 async fn request_nodes(state: &AppState, cases: &[Case]) -> Result<Vec<Node>, CaseError> {
-    let cats: HashMap<i64, Category> = model::categories(&state.db)
+    let cats: HashMap<i64, Category> = crate::hot::categories(state)
         .await?
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
-    let mut unit_ids: Vec<UnitId> = cases
+    let ids: Vec<i64> = cases
         .iter()
         .flat_map(|c| [Some(c.place_unit_id), c.lead_unit_id])
         .flatten()
-        .map(UnitId)
         .collect();
-    unit_ids.sort_by_key(|u| u.0);
-    unit_ids.dedup_by_key(|u| u.0);
-    let units: HashMap<i64, (String, String)> = units_by_ids(&state.db, &unit_ids)
+    let units: HashMap<i64, (String, String)> = model::units(&state.db, ids)
         .await?
         .into_iter()
-        .map(|u| (u.id.0, (u.name, u.code)))
+        .map(|(id, u)| (id, (u.name, u.code)))
         .collect();
     Ok(cases
         .iter()

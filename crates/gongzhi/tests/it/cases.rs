@@ -1229,6 +1229,9 @@ async fn a_resident_files_and_the_centre_closes_in_a_browser() {
     .await;
 
     b.click("form[action='/logout'] button").await;
+    // Let the sign-out land before navigating, or its redirect can overtake the next page.
+    b.wait_for("!document.querySelector('.who')", Duration::from_secs(10))
+        .await;
     login("centre").await;
     b.goto(&format!("{}/cases/console", w.s.url)).await;
     assert!(b.text(".case-table").await.contains("噪声扰民"));
