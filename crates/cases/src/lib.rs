@@ -24,6 +24,9 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[platform::db::Migration {
     sql: include_str!("../migrations/001_cases.sql"),
 }];
 
+/// Routes that authenticate by an Open311 api_key, never by the session cookie.
+pub const KEY_AUTHENTICATED: &[&str] = &["/open311/"];
+
 pub fn router(_state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(api::router())

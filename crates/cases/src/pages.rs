@@ -54,12 +54,7 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_PHOTO + 256 * 1024))
 }
 
-fn sign_in_first(actor: &GovActor, here: &str) -> Option<Response> {
-    actor
-        .user
-        .is_none()
-        .then(|| redirect(&format!("/login?next={here}")))
-}
+use platform::web::sign_in_first;
 
 // ---------------------------------------------------------------------------------------
 // Rows shared by the lists

@@ -36,7 +36,7 @@ pub fn app(state: AppState) -> Router {
         .merge(governance::router(&state))
         .merge(cases::router(&state))
         .route("/api/v1/openapi.json", get(openapi));
-    platform::with_middleware(modules, state)
+    platform::with_middleware(modules, state, cases::KEY_AUTHENTICATED)
 }
 
 async fn openapi() -> axum::Json<serde_json::Value> {

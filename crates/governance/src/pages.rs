@@ -47,13 +47,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Pages send anonymous readers to the sign-in page (and back afterwards).
-pub(crate) fn sign_in_first(actor: &GovActor, here: &str) -> Option<Response> {
-    actor
-        .user
-        .is_none()
-        .then(|| redirect(&format!("/login?next={here}")))
-}
+pub(crate) use platform::web::sign_in_first;
 
 /// Percent-encodes a query value.
 fn enc(s: &str) -> String {

@@ -53,15 +53,24 @@ pub async fn open(
 }
 
 /// Wraps the assembled application in the platform's middleware (outermost last).
-pub fn with_middleware(app: Router<AppState>, state: AppState) -> Router {
-    let secure = state.config.auth.secure_cookies;
+/// `key_authenticated`: path prefixes whose routes authenticate by a key in the request and
+/// never by the session cookie, so they need no CSRF token (ADR 003).
+pub fn with_middleware(
+    app: Router<AppState>,
+    state: AppState,
+    key_authenticated: &'static [&'static str],
+) -> Router {
+    let csrf = web::csrf::CsrfConfig {
+        secure: state.config.auth.secure_cookies,
+        key_authenticated,
+    };
     app.merge(web::pages::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             web::pages::render_errors,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            secure,
+            csrf,
             web::csrf::protect,
         ))
         .layer(axum::middleware::map_response(security_headers))

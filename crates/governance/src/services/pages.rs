@@ -38,12 +38,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-fn sign_in_first(actor: &GovActor, here: &str) -> Option<Response> {
-    actor
-        .user
-        .is_none()
-        .then(|| redirect(&format!("/login?next={here}")))
-}
+use platform::web::sign_in_first;
 
 fn enc(s: &str) -> String {
     let mut out = String::new();

@@ -183,6 +183,14 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// Pages send anonymous readers to the sign-in page, and back to `here` afterwards.
+pub fn sign_in_first(actor: &Actor, here: &str) -> Option<Response> {
+    actor
+        .user
+        .is_none()
+        .then(|| redirect(&format!("/login?next={here}")))
+}
+
 pub fn redirect(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
