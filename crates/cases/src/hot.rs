@@ -13,6 +13,8 @@ pub struct Hot {
     pub keys: TtlCache<String, Option<(i64, Unit)>>,
     pub categories: TtlCache<(), Vec<Category>>,
     pub units: TtlCache<String, Option<Unit>>,
+    /// Every unit of a district, by the district's path (to read places from addresses).
+    pub districts: TtlCache<String, Vec<Unit>>,
 }
 
 pub fn attach(state: &AppState) {
@@ -21,6 +23,7 @@ pub fn attach(state: &AppState) {
         keys: TtlCache::new(ttl),
         categories: TtlCache::new(ttl),
         units: TtlCache::new(ttl),
+        districts: TtlCache::new(ttl),
     }));
 }
 
@@ -52,11 +55,26 @@ pub async fn unit_by_code(state: &AppState, code: &str) -> sqlx::Result<Option<U
     Ok(v)
 }
 
+pub async fn district_units(state: &AppState, district: &Unit) -> sqlx::Result<Vec<Unit>> {
+    let key = district.path.as_str().to_string();
+    let h = hot(state);
+    if let Some(v) = h.as_ref().and_then(|h| h.districts.get(&key)) {
+        return Ok(v);
+    }
+    let scope = governance::model::ScopeFilter(Some(vec![district.path.clone()]));
+    let v = governance::model::list_units(&state.db, &scope).await?;
+    if let Some(h) = h {
+        h.districts.put(key, v.clone());
+    }
+    Ok(v)
+}
+
 /// Clears what a change on this node made stale.
 pub fn forget(state: &AppState) {
     if let Some(h) = hot(state) {
         h.keys.clear();
         h.categories.clear();
         h.units.clear();
+        h.districts.clear();
     }
 }

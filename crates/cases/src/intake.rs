@@ -340,8 +340,7 @@ pub async fn place_from(
             });
     }
     if !address.trim().is_empty() {
-        let scope = governance::model::ScopeFilter(Some(vec![district.path.clone()]));
-        let units = governance::model::list_units(&state.db, &scope).await?;
+        let units = crate::hot::district_units(state, district).await?;
         // The most specific unit whose name the address mentions.
         if let Some(u) = units
             .into_iter()

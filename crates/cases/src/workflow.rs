@@ -566,6 +566,16 @@ async fn set(tx: &mut Tx, id: i64, sql: &str, binds: Vec<Value>, now: i64) -> sq
     Ok(())
 }
 
+/// Marks the case changed (for steps that only add to the timeline or extensions).
+async fn touch(tx: &mut Tx, id: i64, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE cases_cases SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 async fn step(
     tx: &mut Tx,
     case: &Case,
@@ -729,7 +739,7 @@ async fn step(
             .bind(now)
             .execute(&mut **tx)
             .await?;
-            set(tx, id, "reminded = reminded", vec![], now).await?;
+            touch(tx, id, now).await?;
             (
                 "extension_requested",
                 format!("{days} 个工作日：{reason}"),
@@ -792,7 +802,7 @@ async fn step(
                     json!({ "extension_id": ext, "due_at": due }),
                 )
             } else {
-                set(tx, id, "reminded = reminded", vec![], now).await?;
+                touch(tx, id, now).await?;
                 (
                     "extension_denied",
                     note.clone(),
@@ -802,7 +812,7 @@ async fn step(
             }
         }
         (Op::Progress { note }, _) => {
-            set(tx, id, "reminded = reminded", vec![], now).await?;
+            touch(tx, id, now).await?;
             ("progress", note.clone(), true, json!({}))
         }
         (Op::Handle { result }, _) => {
