@@ -4,7 +4,10 @@
 //! 1. the raw SQLite rate of inserting one case row and committing, single writer, with
 //!    the server's pragmas (WAL, synchronous=NORMAL) — the baseline;
 //! 2. Open311 intake: `POST /open311/v2/requests.json` from N concurrent keep-alive
-//!    clients (default 50) for S seconds → requests/s and p50/p95/p99, as a ratio of (1);
+//!    clients (default 50) for S seconds → requests/s and p50/p95/p99, as a ratio of (1):
+//!    first as fast as answers come (saturation), then at each fixed offered rate of
+//!    `--rates` (open loop: latency counted from when a request was due, so a stall is
+//!    not hidden by clients that stop sending while they wait);
 //! 3. the centre dashboard (`GET /api/v1/cases/dashboard`) after loading M cases (default
 //!    1,000,000) spread over two years, for the platform admin and for a district centre
 //!    operator → p50/p95/max.
@@ -22,12 +25,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "cases-bench [--clients 50] [--seconds 10] [--cases 1000000] \
-[--dashboard-runs 20] [--gongzhi PATH] [--work DIR] [--out DIR]";
+[--rates 1000,1500,2000] [--dashboard-runs 20] [--gongzhi PATH] [--work DIR] [--out DIR]";
 
 struct Args {
     clients: usize,
     seconds: u64,
     cases: usize,
+    rates: Vec<f64>,
     dashboard_runs: usize,
     gongzhi: PathBuf,
     work: PathBuf,
@@ -40,6 +44,7 @@ fn parse_args() -> anyhow::Result<Args> {
         clients: 50,
         seconds: 10,
         cases: 1_000_000,
+        rates: vec![1000.0, 1500.0, 2000.0],
         dashboard_runs: 20,
         gongzhi: if release.exists() {
             release
@@ -66,6 +71,14 @@ fn parse_args() -> anyhow::Result<Args> {
             "--clients" => a.clients = n()?.max(1),
             "--seconds" => a.seconds = n()?.max(1) as u64,
             "--cases" => a.cases = n()?,
+            "--rates" => {
+                a.rates = v
+                    .split(',')
+                    .filter(|r| !r.trim().is_empty())
+                    .map(|r| r.trim().parse::<f64>().ok().filter(|r| *r > 0.0))
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| anyhow::anyhow!("--rates needs numbers like 1000,1500"))?
+            }
             "--dashboard-runs" => a.dashboard_runs = n()?.max(1),
             "--gongzhi" => a.gongzhi = PathBuf::from(&v),
             "--work" => a.work = PathBuf::from(&v),
@@ -281,12 +294,15 @@ async fn raw_rate(db: &Path, seconds: u64, category: i64) -> anyhow::Result<(f64
     Ok((rate, n))
 }
 
-/// (2) Open311 intake from many clients.
+/// (2) Open311 intake from many clients: as fast as answers come (`rate` None), or at a
+/// fixed total rate, each client sending on its own schedule and latency counted from when
+/// the request was due.
 fn intake(
     addr: &str,
     key: &str,
     clients: usize,
     seconds: u64,
+    rate: Option<f64>,
 ) -> (f64, Value, usize, Option<String>) {
     let stop = AtomicBool::new(false);
     let lat = Mutex::new(Vec::new());
@@ -299,7 +315,20 @@ fn intake(
                 let mut h = Http::new(addr);
                 let mut mine = Vec::new();
                 let mut n = 0u64;
+                let every = rate.map(|r| Duration::from_secs_f64(clients as f64 / r));
+                let first_due =
+                    started + every.map_or(Duration::ZERO, |e| e * i as u32 / clients as u32);
                 while !stop.load(Ordering::Relaxed) {
+                    let due = match every {
+                        Some(e) => {
+                            let due = first_due + e * n as u32;
+                            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                                std::thread::sleep(wait);
+                            }
+                            due
+                        }
+                        None => Instant::now(),
+                    };
                     let desc = format!("客户端{i}第{n}次上报：夜间施工噪声");
                     let body = form(&[
                         ("api_key", key),
@@ -308,14 +337,13 @@ fn intake(
                         ("description", &desc),
                         ("email", "bench@example.org"),
                     ]);
-                    let t = Instant::now();
                     match h.request(
                         "POST",
                         "/open311/v2/requests.json",
                         &[("Content-Type", "application/x-www-form-urlencoded")],
                         body.as_bytes(),
                     ) {
-                        Ok((200, _)) => mine.push(t.elapsed()),
+                        Ok((200, _)) => mine.push(due.elapsed()),
                         Ok((st, b)) => {
                             let mut e = errors.lock().unwrap();
                             e.0 += 1;
@@ -483,12 +511,24 @@ async fn main() -> anyhow::Result<()> {
         "Open311 intake, {} clients, {} s …",
         args.clients, args.seconds
     );
-    let _ = intake(&addr, &key, args.clients, 1); // warm-up
-    let (rps, lat, errors, first_error) = intake(&addr, &key, args.clients, args.seconds);
+    let _ = intake(&addr, &key, args.clients, 1, None); // warm-up
+    let (rps, lat, errors, first_error) = intake(&addr, &key, args.clients, args.seconds, None);
     println!(
-        "  {rps:.0} requests/s, latency {lat}, errors {errors} {}",
+        "  saturation: {rps:.0} requests/s, latency {lat}, errors {errors} {}",
         first_error.clone().unwrap_or_default()
     );
+    let mut paced = Vec::new();
+    for &r in &args.rates {
+        let (got, lat, errs, first) = intake(&addr, &key, args.clients, args.seconds, Some(r));
+        println!(
+            "  offered {r:.0}/s: {got:.0} requests/s, latency {lat}, errors {errs} {}",
+            first.clone().unwrap_or_default()
+        );
+        paced.push(
+            json!({ "offered_per_s": r, "requests_per_s": got, "latency": lat,
+                           "errors": errs, "first_error": first }),
+        );
+    }
     let _ = child.kill();
     let _ = child.wait();
 
@@ -521,6 +561,7 @@ async fn main() -> anyhow::Result<()> {
             "latency": lat,
             "errors": errors,
             "first_error": first_error,
+            "paced": paced,
         },
         "dashboard": {
             "cases": args.cases,

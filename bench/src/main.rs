@@ -3,7 +3,7 @@
 //! One run generates a deterministic Chinese corpus, loads it into a fresh Gongzhi data
 //! dir and into an SQLite FTS5 (trigram) file, times `gongzhi reindex`, then runs the same
 //! 200 queries through Gongzhi's HTTP API, FTS5 and a `LIKE '%w%'` scan, 8 clients each,
-//! and judges the 30 topic queries by nDCG@10.
+//! and judges the 30 written queries (`corpus::JUDGED`) by nDCG@10.
 
 mod corpus;
 mod http;
@@ -570,7 +570,7 @@ fn main() -> anyhow::Result<()> {
         fts_bytes as f64 / loaded.text_bytes as f64
     );
     println!(
-        "nDCG@10 over 30 topic queries: Gongzhi {ndcg_gz:.3}  FTS5 {ndcg_ft:.3}{}",
+        "nDCG@10 over the 30 judged queries: Gongzhi {ndcg_gz:.3}  FTS5 {ndcg_ft:.3}{}",
         ndcg_lk
             .map(|n| format!("  LIKE {n:.3}"))
             .unwrap_or_default()

@@ -87,7 +87,7 @@ pub fn fold(text: &str) -> String {
 
 /// [`fold`], with the byte offset in `text` of every byte boundary of the result (so
 /// tokens found in the folded text can be highlighted in the original).
-fn fold_with_offsets(text: &str) -> (String, Vec<usize>) {
+pub fn fold_with_offsets(text: &str) -> (String, Vec<usize>) {
     // fast2s maps three-byte characters to three-byte characters: offsets are unchanged.
     let simplified = fast2s::convert(text);
     let same = simplified.len() == text.len();

@@ -5,7 +5,7 @@ use super::SearchIndex;
 use platform::{AppState, outbox};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Re-indexes every published document and sets the position to the log's end.
 pub async fn rebuild(
@@ -17,49 +17,107 @@ pub async fn rebuild(
         sqlx::query_as("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM platform_events")
             .fetch_one(&state.db.pool)
             .await?;
-    let ids: Vec<(i64,)> =
-        sqlx::query_as("SELECT id FROM library_documents WHERE status = 'ready' ORDER BY id")
-            .fetch_all(&state.db.pool)
-            .await?;
+    let (total,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM library_documents WHERE status = 'ready'",
+    )
+    .fetch_one(&state.db.pool)
+    .await?;
     index.delete_all()?;
-    let total = ids.len() as u64;
-    for (i, (id,)) in ids.iter().enumerate() {
-        if let Some(doc) = super::load(&state.db, *id).await? {
-            index.put(&doc)?;
-        }
-        progress(i as u64 + 1, total);
-    }
+    let mut done = 0u64;
+    let n = super::load::load_all(&state.db, &mut |doc| {
+        index.put(&doc)?;
+        done += 1;
+        progress(done, total as u64);
+        Ok(())
+    })
+    .await?;
     index.commit(position)?;
-    Ok(ids.len())
+    Ok(n)
 }
 
-async fn download_counts(state: &AppState) -> anyhow::Result<HashMap<u64, u64>> {
+/// Download counts from the database, and the last event they include: download events
+/// up to it are already counted.
+async fn download_counts(state: &AppState) -> anyhow::Result<(HashMap<u64, u64>, i64)> {
+    let mut tx = state.db.pool.begin().await?;
     let rows: Vec<(i64, i64)> =
         sqlx::query_as("SELECT id, downloads FROM library_documents WHERE downloads > 0")
-            .fetch_all(&state.db.pool)
+            .fetch_all(&mut *tx)
             .await?;
-    Ok(rows
+    let (through,): (i64,) =
+        sqlx::query_as("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM platform_events")
+            .fetch_one(&mut *tx)
+            .await?;
+    tx.commit().await?;
+    let counts = rows
         .into_iter()
         .map(|(id, n)| (id as u64, n as u64))
-        .collect())
+        .collect();
+    Ok((counts, through))
 }
 
-/// Applies one event; true when the index changed.
-async fn apply(state: &AppState, index: &SearchIndex, e: &outbox::Event) -> anyhow::Result<()> {
-    match e.topic.as_str() {
-        "library.document.published" | "library.document.updated" => {
-            match super::load(&state.db, e.subject_id).await? {
-                Some(doc) => index.put(&doc)?,
-                None => index.delete(e.subject_id),
+/// Where the follower is in the event log. The index is committed when an event changed
+/// it; when only other modules' events went by, the position alone is committed at most
+/// every [`Follower::IDLE_COMMIT`] (a tantivy commit syncs files to disk, and the log is
+/// busiest exactly when the library is not: case intake writes an event per case).
+struct Follower {
+    read: i64,
+    committed: i64,
+    committed_at: Instant,
+    counted_through: i64,
+}
+
+impl Follower {
+    const IDLE_COMMIT: Duration = Duration::from_secs(10);
+
+    /// Applies one event; true when the index changed.
+    async fn apply(
+        &self,
+        state: &AppState,
+        index: &SearchIndex,
+        e: &outbox::Event,
+    ) -> anyhow::Result<bool> {
+        match e.topic.as_str() {
+            "library.document.published" | "library.document.updated" => {
+                match super::load(&state.db, e.subject_id).await? {
+                    Some(doc) => index.put(&doc)?,
+                    None => index.delete(e.subject_id),
+                }
+                Ok(true)
             }
+            "library.document.rejected"
+            | "library.document.taken_down"
+            | "library.document.deleted" => {
+                index.delete(e.subject_id);
+                Ok(true)
+            }
+            "library.document.downloaded" => {
+                if e.id > self.counted_through {
+                    index.add_download(e.subject_id);
+                }
+                Ok(false)
+            }
+            _ => Ok(false),
         }
-        "library.document.rejected"
-        | "library.document.taken_down"
-        | "library.document.deleted" => index.delete(e.subject_id),
-        "library.document.downloaded" => index.add_download(e.subject_id),
-        _ => {}
     }
-    Ok(())
+
+    async fn once(&mut self, state: &AppState, index: &SearchIndex) -> anyhow::Result<()> {
+        let events = outbox::read_after(&state.db, self.read, 500).await?;
+        let mut changed = false;
+        for e in &events {
+            changed |= self.apply(state, index, e).await?;
+        }
+        if let Some(last) = events.last() {
+            self.read = last.id;
+        }
+        let idle_due =
+            self.read > self.committed && self.committed_at.elapsed() >= Self::IDLE_COMMIT;
+        if changed || idle_due {
+            tokio::task::block_in_place(|| index.commit(self.read))?;
+            self.committed = self.read;
+            self.committed_at = Instant::now();
+        }
+        Ok(())
+    }
 }
 
 /// Opens (or rebuilds) the index and follows the event log in the background.
@@ -71,11 +129,19 @@ pub async fn start(state: &AppState) -> anyhow::Result<Arc<SearchIndex>> {
         let n = rebuild(state, &index, &mut |_, _| {}).await?;
         tracing::info!(documents = n, "search index built");
     }
-    index.set_downloads(download_counts(state).await?);
-    let (state, follower) = (state.clone(), index.clone());
+    let (counts, counted_through) = download_counts(state).await?;
+    index.set_downloads(counts);
+    let position = index.position();
+    let mut follower = Follower {
+        read: position,
+        committed: position,
+        committed_at: Instant::now(),
+        counted_through,
+    };
+    let (state, index2) = (state.clone(), index.clone());
     tokio::spawn(async move {
         loop {
-            if let Err(e) = follow_once(&state, &follower).await {
+            if let Err(e) = follower.once(&state, &index2).await {
                 tracing::warn!(error = %e, "search index follower");
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
@@ -83,17 +149,4 @@ pub async fn start(state: &AppState) -> anyhow::Result<Arc<SearchIndex>> {
         }
     });
     Ok(index)
-}
-
-async fn follow_once(state: &AppState, index: &SearchIndex) -> anyhow::Result<()> {
-    let position = index.position();
-    let events = outbox::read_after(&state.db, position, 500).await?;
-    let Some(last) = events.last().map(|e| e.id) else {
-        return Ok(());
-    };
-    for e in &events {
-        apply(state, index, e).await?;
-    }
-    tokio::task::block_in_place(|| index.commit(last))?;
-    Ok(())
 }

@@ -7,30 +7,32 @@
 //! the event log is committed with the index itself, so a crash loses nothing.
 
 pub mod follow;
+pub mod load;
 pub mod query;
+pub mod snippet;
 
-use platform::db::Db;
 use platform::search::{NGRAM, ZH, typed_grams};
 use query::{Clause, QueryError, Target, clause_words};
+use snippet::{FoldedPage, Needles};
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, MoreLikeThisQuery, Occur, PhraseQuery, Query, RangeQuery,
-    TermQuery,
+    BooleanQuery, BoostQuery, MoreLikeThisQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, OwnedValue, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
 };
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
 };
 
 const WRITER_HEAP: usize = 96 * 1024 * 1024;
+/// The most pages a document has (the converter's limit).
+const MAX_PAGES: usize = 2000;
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -74,7 +76,8 @@ fn schema() -> (Schema, Fields) {
         price: b.add_text_field("price", STRING),
         published: b.add_i64_field("published", INDEXED | FAST),
         body: b.add_text_field("body", zh(false)),
-        body_stored: b.add_text_field("page_text", zh(true)),
+        // Stored only: pages are found and highlighted by `snippet`, not by the index.
+        body_stored: b.add_text_field("page_text", STORED),
         title_grams: b.add_text_field(
             "title_grams",
             TextOptions::default().set_indexing_options(
@@ -396,9 +399,11 @@ impl SearchIndex {
         Some(Box::new(BooleanQuery::new(all)))
     }
 
+    /// Every field a query reads exists on `doc` entries only, so `kind:doc` is needed
+    /// only when nothing positive is asked (intersecting with it costs a walk over every
+    /// document).
     fn build(&self, req: &Request) -> Box<dyn Query> {
-        let mut parts: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, self.term(self.f.kind, "doc"))];
+        let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let fields = self.doc_fields();
         let mut positive = false;
         for c in &req.clauses {
@@ -415,7 +420,7 @@ impl SearchIndex {
             }
         }
         if !positive {
-            parts.push((Occur::Must, Box::new(AllQuery)));
+            parts.push((Occur::Must, self.term(self.f.kind, "doc")));
         }
         for (field, value) in [
             (self.f.category, &req.category),
@@ -441,34 +446,6 @@ impl SearchIndex {
             ));
         }
         Box::new(BooleanQuery::new(parts))
-    }
-
-    /// The text clauses again, over page text only: which page matches first.
-    /// The text clauses of the request over page text only (None when there are none).
-    fn page_text_query(&self, req: &Request) -> Option<Box<dyn Query>> {
-        let fields = [(self.f.body_stored, 1.0)];
-        let text: Vec<(Occur, Box<dyn Query>)> = req
-            .clauses
-            .iter()
-            .filter(|c| c.target == Target::Any && !c.negated)
-            .filter_map(|c| self.clause_query(c, &fields).map(|q| (Occur::Should, q)))
-            .collect();
-        (!text.is_empty()).then(|| Box::new(BooleanQuery::new(text)) as Box<dyn Query>)
-    }
-
-    /// `text` restricted to the pages of document `id`.
-    fn pages_of(&self, id: u64, text: &dyn Query) -> BooleanQuery {
-        BooleanQuery::new(vec![
-            (Occur::Must, self.term(self.f.kind, "page")),
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_u64(self.f.doc_id, id),
-                    IndexRecordOption::Basic,
-                )),
-            ),
-            (Occur::Must, text.box_clone()),
-        ])
     }
 
     fn stored_u64(doc: &TantivyDocument, field: Field) -> u64 {
@@ -525,21 +502,13 @@ impl SearchIndex {
                 (n, v.into_iter().map(|((d, _), a)| (d as f32, a)).collect())
             }
         };
-        // One page-text query and one snippet generator serve every hit of this request.
-        let text = match self.page_text_query(req) {
-            Some(q) => {
-                let mut generator = SnippetGenerator::create(&searcher, &*q, self.f.body_stored)?;
-                generator.set_max_num_chars(120);
-                Some((q, generator))
-            }
-            None => None,
-        };
+        let needles = Needles::new(&req.clauses);
         let mut out = Vec::with_capacity(hits.len());
         for (score, addr) in hits {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let id = Self::stored_u64(&doc, self.f.doc_id);
             let title = Self::stored_str(&doc, self.f.title);
-            let (page, snippet) = self.first_page(&searcher, text.as_ref(), id, &doc)?;
+            let (page, snippet) = self.first_page(&searcher, &needles, id, &doc)?;
             out.push(Hit {
                 id: id as i64,
                 title,
@@ -551,34 +520,54 @@ impl SearchIndex {
         Ok((total, out))
     }
 
-    /// The first page matching the text of the query, with a highlighted snippet; page 1
-    /// and the description when only the title or the filters matched.
+    /// The first page holding every word of the query (else the first holding any of
+    /// them), with a highlighted snippet; page 1 and the description when only
+    /// the title, the tags or the filters matched.
     fn first_page(
         &self,
         searcher: &tantivy::Searcher,
-        text: Option<&(Box<dyn Query>, SnippetGenerator)>,
+        needles: &Needles,
         id: u64,
         doc: &TantivyDocument,
     ) -> anyhow::Result<(u64, String)> {
-        if let Some((q, generator)) = text {
-            let first = searcher.search(
-                &self.pages_of(id, q.as_ref()),
-                &TopDocs::with_limit(1).order_by_fast_field::<u64>("page", Order::Asc),
+        const SNIPPET_CHARS: usize = 120;
+        if !needles.is_empty() {
+            let pages = BooleanQuery::new(vec![
+                (Occur::Must, self.term(self.f.kind, "page")),
+                (
+                    Occur::Must,
+                    Box::new(TermQuery::new(
+                        Term::from_field_u64(self.f.doc_id, id),
+                        IndexRecordOption::Basic,
+                    )),
+                ),
+            ]);
+            let in_order = searcher.search(
+                &pages,
+                &TopDocs::with_limit(MAX_PAGES).order_by_fast_field::<u64>("page", Order::Asc),
             )?;
-            if let Some((_, addr)) = first.first() {
-                let page_doc: TantivyDocument = searcher.doc(*addr)?;
-                let mut snippet = generator.snippet_from_doc(&page_doc);
-                snippet.set_snippet_prefix_postfix("<em>", "</em>");
-                let mut html = snippet.to_html();
-                if html.is_empty() {
-                    let text = Self::stored_str(&page_doc, self.f.body_stored);
-                    html = escape(&text.chars().take(120).collect::<String>());
+            let mut fallback: Option<(u64, String)> = None;
+            for (n, addr) in in_order {
+                let n = n.unwrap_or(1);
+                let page_doc: TantivyDocument = searcher.doc(addr)?;
+                let text = Self::stored_str(&page_doc, self.f.body_stored);
+                let folded = FoldedPage::new(&text);
+                if folded.matches_all(needles) {
+                    return Ok((n, folded.snippet(needles, SNIPPET_CHARS)));
                 }
-                return Ok((Self::stored_u64(&page_doc, self.f.page), html));
+                if fallback.is_none() && folded.matches_any(needles) {
+                    fallback = Some((n, folded.snippet(needles, SNIPPET_CHARS)));
+                }
+            }
+            if let Some(found) = fallback {
+                return Ok(found);
             }
         }
         let desc = Self::stored_str(doc, self.f.description);
-        Ok((1, escape(&desc.chars().take(120).collect::<String>())))
+        Ok((
+            1,
+            escape(&desc.chars().take(SNIPPET_CHARS).collect::<String>()),
+        ))
     }
 
     /// Titles containing what the reader has typed so far (every character pair of it).
@@ -677,58 +666,7 @@ pub fn parse_request(q: &str) -> Result<Vec<Clause>, QueryError> {
     query::parse(q)
 }
 
-/// Loads what the index needs of a document, if it is published.
-pub async fn load(db: &Db, id: i64) -> sqlx::Result<Option<IndexedDoc>> {
-    type Row = (
-        String,
-        String,
-        Option<i64>,
-        String,
-        String,
-        Option<i64>,
-        String,
-    );
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT d.title, d.description, d.category_id, u.username, d.format, d.published_at, d.price_kind \
-         FROM library_documents d JOIN platform_users u ON u.id = d.uploader_id WHERE d.id = $1 AND d.status = 'ready'",
-    )
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?;
-    let Some((title, description, category_id, uploader, format, published_at, price)) = row else {
-        return Ok(None);
-    };
-    let mut categories = Vec::new();
-    let mut next = category_id;
-    while let Some(cid) = next {
-        let r: Option<(String, Option<i64>)> =
-            sqlx::query_as("SELECT slug, parent_id FROM library_categories WHERE id = $1")
-                .bind(cid)
-                .fetch_optional(&db.pool)
-                .await?;
-        let Some((slug, parent)) = r else { break };
-        categories.push(slug);
-        next = parent.filter(|_| categories.len() < 8);
-    }
-    let tags = crate::model::tags(db, id).await?;
-    let pages: Vec<(String,)> =
-        sqlx::query_as("SELECT text FROM library_pages WHERE document_id = $1 ORDER BY n")
-            .bind(id)
-            .fetch_all(&db.pool)
-            .await?;
-    Ok(Some(IndexedDoc {
-        id,
-        title,
-        description,
-        tags,
-        categories,
-        uploader,
-        format,
-        price,
-        published_at: published_at.unwrap_or(0),
-        pages: pages.into_iter().map(|p| p.0).collect(),
-    }))
-}
+pub use load::load;
 
 pub fn index_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("index").join("library")
