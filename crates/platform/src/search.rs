@@ -17,9 +17,10 @@ pub const NGRAM: &str = "zh_ngram";
 
 static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
 
-/// Loads the dictionary now rather than on the first request.
+/// Loads the dictionary and the folding table now rather than on the first request.
 pub fn warm_up() {
     LazyLock::force(&JIEBA);
+    LazyLock::force(&FOLD_TABLE);
 }
 
 pub fn register(index: &tantivy::Index) {
@@ -87,7 +88,7 @@ pub fn fold(text: &str) -> String {
 
 /// [`fold`], with the byte offset in `text` of every byte boundary of the result (so
 /// tokens found in the folded text can be highlighted in the original).
-pub fn fold_with_offsets(text: &str) -> (String, Vec<usize>) {
+fn fold_with_offsets(text: &str) -> (String, Vec<usize>) {
     // fast2s maps three-byte characters to three-byte characters: offsets are unchanged.
     let simplified = fast2s::convert(text);
     let same = simplified.len() == text.len();
@@ -107,6 +108,49 @@ pub fn fold_with_offsets(text: &str) -> (String, Vec<usize>) {
     }
     map.push(if same { text.len() } else { 0 });
     (out, map)
+}
+
+/// The first and last code points of the folding table: CJK Extension A through the
+/// Unified Ideographs, then CJK punctuation through the full-width forms.
+const TABLE_FROM: u32 = 0x3000;
+const TABLE_TO: u32 = 0xFFEF;
+
+/// Every character of the table folded alone, or '\0' where it is not a letter or digit.
+static FOLD_TABLE: LazyLock<Vec<char>> = LazyLock::new(|| {
+    (TABLE_FROM..=TABLE_TO)
+        .map(|u| match char::from_u32(u) {
+            Some(c) => {
+                let f = fold(c.encode_utf8(&mut [0; 4])).chars().next().unwrap_or(c);
+                let mut lower = f.to_lowercase();
+                match (lower.next(), lower.next()) {
+                    (Some(l), None) if l.is_alphanumeric() => l,
+                    _ => '\0',
+                }
+            }
+            None => '\0',
+        })
+        .collect()
+});
+
+/// One character folded as [`fold`] and lower-cased, or `None` when it is not a letter
+/// or digit. Table-driven for CJK and full-width text, so matching query words on stored
+/// pages costs a lookup a character. Unlike [`fold`] it ignores the neighbouring
+/// characters (fast2s maps a handful of characters differently inside set words); it is
+/// used to find pages and highlight words, never to build the index.
+pub fn fold_char(c: char) -> Option<char> {
+    let u = c as u32;
+    if u < 0x80 {
+        return c.is_ascii_alphanumeric().then(|| c.to_ascii_lowercase());
+    }
+    if (TABLE_FROM..=TABLE_TO).contains(&u) {
+        let f = FOLD_TABLE[(u - TABLE_FROM) as usize];
+        return (f != '\0').then_some(f);
+    }
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) if l.is_alphanumeric() => Some(l),
+        _ => c.is_alphanumeric().then_some(c),
+    }
 }
 
 fn normalise_word(w: &str) -> String {
@@ -257,6 +301,17 @@ mod tests {
         assert_eq!(typed_grams("社"), vec!["社"]);
         assert_eq!(typed_grams("社區服"), vec!["社区", "区服"]);
         assert!(ngrams("云岫区").contains(&"岫区".to_string()));
+    }
+
+    #[test]
+    fn one_character_folds_like_the_text() {
+        for c in "社會服務ＡＢＣ１２abcÄ中华".chars() {
+            let whole = fold(&c.to_string()).to_lowercase();
+            assert_eq!(fold_char(c).map(String::from), Some(whole), "{c}");
+        }
+        assert_eq!(fold_char('，'), None);
+        assert_eq!(fold_char(' '), None);
+        assert_eq!(fold_char('\u{3000}'), None);
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //!
 //! Pages are stored, not indexed, in the search index (the document's own `body` field
 //! ranks documents). For the hits of one result page, each page's text is folded the way
-//! the analyzer folds it (Traditional → Simplified, full-width → ASCII, lower case) and
-//! reduced to letters and digits, then searched for the query's words as substrings.
+//! the analyzer folds it (Traditional → Simplified, full-width → ASCII, lower case, one
+//! table lookup a character) and reduced to letters and digits, then searched for the query's words as substrings.
 //! This costs a few microseconds a page where re-segmenting it with jieba cost ~0.15 ms,
 //! and Chinese readers expect a word highlighted inside a longer compound anyway.
 
@@ -51,34 +51,34 @@ impl Needles {
     }
 }
 
-/// A page's text folded for matching, with the original byte range of each kept character.
+/// A page's text folded for matching (see [`platform::search::fold_char`]): letters and
+/// digits only. The original byte range of each kept character is worked out only for
+/// the page that gets a snippet.
 pub struct FoldedPage<'a> {
     original: &'a str,
     text: String,
-    /// (byte offset in `text`, start and end byte in `original`) per kept character.
-    spans: Vec<(usize, usize, usize)>,
 }
 
 impl<'a> FoldedPage<'a> {
     pub fn new(original: &'a str) -> FoldedPage<'a> {
-        let (folded, map) = platform::search::fold_with_offsets(original);
-        let mut text = String::with_capacity(folded.len());
-        let mut spans = Vec::with_capacity(folded.len() / 2);
-        for (i, c) in folded.char_indices() {
-            if !c.is_alphanumeric() {
-                continue;
-            }
-            let (from, to) = (map[i], map[i + c.len_utf8()]);
-            for l in c.to_lowercase() {
-                spans.push((text.len(), from, to));
-                text.push(l);
+        let text = original
+            .chars()
+            .filter_map(platform::search::fold_char)
+            .collect();
+        FoldedPage { original, text }
+    }
+
+    /// (byte offset in `text`, start and end byte in `original`) per kept character.
+    fn spans(&self) -> Vec<(usize, usize, usize)> {
+        let mut at = 0;
+        let mut out = Vec::with_capacity(self.text.len() / 2);
+        for (i, c) in self.original.char_indices() {
+            if let Some(f) = platform::search::fold_char(c) {
+                out.push((at, i, i + c.len_utf8()));
+                at += f.len_utf8();
             }
         }
-        FoldedPage {
-            original,
-            text,
-            spans,
-        }
+        out
     }
 
     fn contains(&self, word: &str) -> bool {
@@ -98,13 +98,14 @@ impl<'a> FoldedPage<'a> {
     /// Original byte ranges of every occurrence of the query's words, sorted, with the
     /// index of the word found.
     fn occurrences(&self, n: &Needles) -> Vec<(usize, usize, usize)> {
+        let spans = self.spans();
         let mut out = Vec::new();
         for (k, w) in n.words().enumerate() {
             for (at, m) in self.text.match_indices(w) {
-                let first = self.spans.partition_point(|s| s.0 < at);
-                let last = self.spans.partition_point(|s| s.0 < at + m.len());
+                let first = spans.partition_point(|s| s.0 < at);
+                let last = spans.partition_point(|s| s.0 < at + m.len());
                 if first < last {
-                    out.push((self.spans[first].1, self.spans[last - 1].2, k));
+                    out.push((spans[first].1, spans[last - 1].2, k));
                 }
             }
         }
