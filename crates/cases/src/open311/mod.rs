@@ -216,7 +216,7 @@ async fn post_request(
     State(state): State<AppState>,
     Path(file): Path<String>,
     RawQuery(q): RawQuery,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
     let fmt = match Format::split(&file) {
         Some(("requests", f)) => f,
@@ -227,6 +227,14 @@ async fn post_request(
                 Format::Json,
                 "unknown resource; use .json or .xml",
             );
+        }
+    };
+    // A body over the server's limit (2 MB) gets the spec's error document too.
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            let why = format!("the request body could not be read: {}", e.body_text());
+            return error(e.status(), fmt, &why);
         }
     };
     let p = params(q.as_deref(), &body);

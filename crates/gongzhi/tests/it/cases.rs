@@ -861,6 +861,7 @@ async fn open311_georeport_v2_in_json_and_xml() {
                 .to_string();
         assert_eq!(key.len(), 64, "{key}");
         let long = "长".repeat(4001);
+        let huge = "x".repeat(3 * 1024 * 1024); // past the 2 MB body limit
         for fmt in ["json", "xml"] {
             let (st, ct, body) = o311(&w.s, "GET", &format!("discovery.{fmt}"), &[]).await;
             assert_eq!(st, 200);
@@ -978,6 +979,14 @@ async fn open311_georeport_v2_in_json_and_xml() {
                         ("description", long.as_str()),
                     ],
                     400,
+                ),
+                (
+                    vec![
+                        ("api_key", key.as_str()),
+                        ("service_code", "noise"),
+                        ("description", huge.as_str()),
+                    ],
+                    413,
                 ),
                 (
                     vec![
