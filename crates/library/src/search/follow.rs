@@ -17,14 +17,9 @@ pub async fn rebuild(
         sqlx::query_as("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM platform_events")
             .fetch_one(&state.db.pool)
             .await?;
-    let (total,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM library_documents WHERE status = 'ready'",
-    )
-    .fetch_one(&state.db.pool)
-    .await?;
     index.delete_all()?;
     let mut done = 0u64;
-    let n = super::load::load_all(&state.db, &mut |doc| {
+    let n = super::load::load_all(&state.db, &mut |doc, total| {
         index.put(&doc)?;
         done += 1;
         progress(done, total as u64);

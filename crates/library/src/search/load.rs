@@ -80,11 +80,11 @@ pub async fn load(db: &Db, id: i64) -> sqlx::Result<Option<IndexedDoc>> {
     )))
 }
 
-/// Hands every published document, in id order, to `each`; pages are streamed, so memory
-/// holds one document's pages at a time. Returns how many documents there were.
+/// Hands every published document, in id order, to `each` with the number there are;
+/// pages are streamed, so memory holds one document's pages at a time. Returns that number.
 pub async fn load_all(
     db: &Db,
-    each: &mut dyn FnMut(IndexedDoc) -> anyhow::Result<()>,
+    each: &mut dyn FnMut(IndexedDoc, usize) -> anyhow::Result<()>,
 ) -> anyhow::Result<usize> {
     let mut rows: Vec<Row> = sqlx::query_as(PUBLISHED).fetch_all(&db.pool).await?;
     rows.sort_by_key(|r| r.0);
@@ -105,7 +105,7 @@ pub async fn load_all(
     let mut emit = |row: Row, pages: Vec<String>| {
         let categories = chain(&tree, row.3);
         let t = tags.remove(&row.0).unwrap_or_default();
-        each(doc(row, categories, t, pages))
+        each(doc(row, categories, t, pages), total)
     };
     let mut pages = sqlx::query_as::<_, (i64, String)>(
         "SELECT p.document_id, p.text FROM library_pages p \

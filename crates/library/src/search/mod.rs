@@ -300,6 +300,14 @@ impl SearchIndex {
         ))
     }
 
+    /// The entries (document and pages) of one document.
+    fn doc_term(&self, id: u64) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_u64(self.f.doc_id, id),
+            IndexRecordOption::Basic,
+        ))
+    }
+
     /// One analysed word in the given text fields, any of them, with the field's boost.
     /// A long word may also match as all of its bigrams (how it is stored inside compounds).
     fn word_query(
@@ -534,18 +542,13 @@ impl SearchIndex {
         if !needles.is_empty() {
             let pages = BooleanQuery::new(vec![
                 (Occur::Must, self.term(self.f.kind, "page")),
-                (
-                    Occur::Must,
-                    Box::new(TermQuery::new(
-                        Term::from_field_u64(self.f.doc_id, id),
-                        IndexRecordOption::Basic,
-                    )),
-                ),
+                (Occur::Must, self.doc_term(id)),
             ]);
             let in_order = searcher.search(
                 &pages,
                 &TopDocs::with_limit(MAX_PAGES).order_by_fast_field::<u64>("page", Order::Asc),
             )?;
+            // The first page with any of the words, kept in case none has them all.
             let mut fallback: Option<(u64, String)> = None;
             for (n, addr) in in_order {
                 let n = n.unwrap_or(1);
@@ -556,11 +559,11 @@ impl SearchIndex {
                     return Ok((n, folded.snippet(needles, SNIPPET_CHARS)));
                 }
                 if fallback.is_none() && folded.matches_any(needles) {
-                    fallback = Some((n, folded.snippet(needles, SNIPPET_CHARS)));
+                    fallback = Some((n, text));
                 }
             }
-            if let Some(found) = fallback {
-                return Ok(found);
+            if let Some((n, text)) = fallback {
+                return Ok((n, FoldedPage::new(&text).snippet(needles, SNIPPET_CHARS)));
             }
         }
         let desc = Self::stored_str(doc, self.f.description);
@@ -617,13 +620,7 @@ impl SearchIndex {
         let q = BooleanQuery::new(vec![
             (Occur::Must, self.term(self.f.kind, "doc")),
             (Occur::Must, Box::new(mlt)),
-            (
-                Occur::MustNot,
-                Box::new(TermQuery::new(
-                    Term::from_field_u64(self.f.doc_id, id as u64),
-                    IndexRecordOption::Basic,
-                )),
-            ),
+            (Occur::MustNot, self.doc_term(id as u64)),
         ]);
         let searcher = self.reader.searcher();
         let hits = searcher.search(&q, &TopDocs::with_limit(limit).order_by_score())?;

@@ -17,8 +17,9 @@ pub struct Needles {
     clauses: Vec<Vec<String>>,
 }
 
-fn letters_and_digits(w: &str) -> String {
-    w.chars().filter(|c| c.is_alphanumeric()).collect()
+/// A query word folded exactly as page text is (see [`FoldedPage::new`]).
+fn folded_word(w: &str) -> String {
+    w.chars().filter_map(platform::search::fold_char).collect()
 }
 
 impl Needles {
@@ -29,7 +30,7 @@ impl Needles {
             .filter_map(|c| {
                 let words: Vec<String> = clause_words(c)
                     .into_iter()
-                    .map(|(w, _)| letters_and_digits(&w))
+                    .map(|(w, _)| folded_word(&w))
                     .filter(|w| !w.is_empty())
                     .collect();
                 match words.len() {
