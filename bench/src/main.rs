@@ -32,11 +32,23 @@ struct Args {
     baseline_rounds: usize,
     like_queries: Option<usize>,
     keep: bool,
+    /// Reuse the corpus a `--keep` run left in the work dir (skips generating and loading).
+    reuse: bool,
+    /// Gongzhi only: no FTS5 file, no FTS5 or LIKE queries (for re-measuring at scale).
+    baselines: bool,
+    /// With --reuse: keep the index too and skip `gongzhi reindex` (queries only).
+    reuse_index: bool,
 }
 
-const USAGE: &str = "search-bench --docs N [--pages-per-doc 10] [--min-chars 400] [--max-chars 800] \
+const USAGE: &str =
+    "search-bench --docs N [--pages-per-doc 10] [--min-chars 400] [--max-chars 800] \
 [--seed 3] [--gongzhi PATH] [--out DIR] [--work DIR] [--clients 8] [--rounds 5] \
-[--baseline-rounds 1] [--like-queries N] [--keep]";
+[--baseline-rounds 1] [--like-queries N] [--keep] [--reuse] [--reuse-index] [--no-baselines]
+
+--keep          leave the work dir (corpus, index, FTS5 file) in place
+--reuse         take the corpus a --keep run left instead of loading it again
+--reuse-index   --reuse, and keep the index as well: no reindex, queries only
+--no-baselines  measure Gongzhi only (no FTS5 file is loaded; no FTS5 or LIKE queries)";
 
 fn parse_args() -> anyhow::Result<Args> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -59,12 +71,23 @@ fn parse_args() -> anyhow::Result<Args> {
         baseline_rounds: 1,
         like_queries: None,
         keep: false,
+        reuse: false,
+        baselines: true,
+        reuse_index: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        if flag == "--keep" {
-            a.keep = true;
-            continue;
+        match flag.as_str() {
+            "--keep" | "--reuse" | "--reuse-index" | "--no-baselines" => {
+                match flag.as_str() {
+                    "--keep" => a.keep = true,
+                    "--reuse" => a.reuse = true,
+                    "--reuse-index" => (a.reuse, a.reuse_index) = (true, true),
+                    _ => a.baselines = false,
+                }
+                continue;
+            }
+            _ => {}
         }
         if flag == "-h" || flag == "--help" {
             println!("{USAGE}");
@@ -128,7 +151,70 @@ struct Loaded {
     text_bytes: u64,
     text_chars: u64,
     load: Duration,
-    fts_insert: Duration,
+    /// None when the FTS5 file was not loaded (`--no-baselines`).
+    fts_insert: Option<Duration>,
+}
+
+impl Loaded {
+    const FILE: &str = "loaded.json";
+
+    /// Written next to the corpus so that `--reuse` can skip loading it again.
+    fn save(&self, work: &Path, args: &Args) -> anyhow::Result<()> {
+        let v = json!({
+            "docs": args.docs, "pages_per_doc": args.pages_per_doc, "seed": args.seed,
+            "min_chars": args.min_chars, "max_chars": args.max_chars,
+            "pages": self.pages, "text_bytes": self.text_bytes, "text_chars": self.text_chars,
+            "load_s": self.load.as_secs_f64(),
+            "fts_insert_s": self.fts_insert.map(|d| d.as_secs_f64()),
+            "judged": self.judged.iter().map(|&(t, title)| json!([t, title])).collect::<Vec<_>>(),
+        });
+        std::fs::write(work.join(Self::FILE), serde_json::to_vec(&v)?)?;
+        Ok(())
+    }
+
+    /// The corpus a `--keep` run left, if it was made with the same parameters.
+    fn restore(work: &Path, args: &Args) -> anyhow::Result<Loaded> {
+        let path = work.join(Self::FILE);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            anyhow::anyhow!(
+                "--reuse: no corpus at {} ({e}); run once with --keep",
+                path.display()
+            )
+        })?;
+        let v: serde_json::Value = serde_json::from_slice(&bytes)?;
+        let u = |k: &str| v[k].as_u64().unwrap_or(u64::MAX);
+        anyhow::ensure!(
+            u("docs") == args.docs as u64
+                && u("pages_per_doc") == args.pages_per_doc as u64
+                && u("seed") == args.seed
+                && u("min_chars") == args.min_chars as u64
+                && u("max_chars") == args.max_chars as u64,
+            "--reuse: the corpus in {} was made with other parameters",
+            work.display()
+        );
+        let secs = |k: &str| v[k].as_f64().map(Duration::from_secs_f64);
+        let judged = v["judged"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|p| {
+                        (
+                            p[0].as_u64().unwrap_or(0) as u8,
+                            p[1].as_bool().unwrap_or(false),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Loaded {
+            judged,
+            pages: u("pages") as usize,
+            text_bytes: u("text_bytes"),
+            text_chars: u("text_chars"),
+            load: secs("load_s").unwrap_or_default(),
+            fts_insert: secs("fts_insert_s"),
+        })
+    }
 }
 
 /// Generates every document and inserts it into Gongzhi's database and the FTS5 file.
@@ -137,16 +223,22 @@ async fn load(
     v: &Vocab,
     p: &Params,
     data: &Path,
-    fts: &Path,
+    fts: Option<&Path>,
 ) -> anyhow::Result<Loaded> {
     let start = Instant::now();
     let mut db = run::connect(&data.join("gongzhi.db"), false, true).await?;
-    let mut ft = run::connect(fts, true, true).await?;
-    sqlx::raw_sql(
-        "CREATE VIRTUAL TABLE pages USING fts5(doc_id UNINDEXED, page UNINDEXED, text, tokenize='trigram')",
-    )
-    .execute(&mut ft)
-    .await?;
+    let mut ft = match fts {
+        Some(path) => {
+            let mut c = run::connect(path, true, true).await?;
+            sqlx::raw_sql(
+                "CREATE VIRTUAL TABLE pages USING fts5(doc_id UNINDEXED, page UNINDEXED, text, tokenize='trigram')",
+            )
+            .execute(&mut c)
+            .await?;
+            Some(c)
+        }
+        None => None,
+    };
     let now = 1_700_000_000_000i64;
     sqlx::query(
         "INSERT INTO platform_users (username, display_name, password_hash, role, created_at) \
@@ -165,7 +257,7 @@ async fn load(
         text_bytes: 0,
         text_chars: 0,
         load: Duration::ZERO,
-        fts_insert: Duration::ZERO,
+        fts_insert: ft.as_ref().map(|_| Duration::ZERO),
     };
     const BATCH: usize = 1000;
     let mut id = 1i64;
@@ -213,34 +305,40 @@ async fn load(
             l.judged.push((d.topic as u8, d.title_has_topic));
         }
         sqlx::raw_sql("COMMIT").execute(&mut db).await?;
-        let t = Instant::now();
-        sqlx::raw_sql("BEGIN").execute(&mut ft).await?;
-        for d in &docs {
-            let rows = std::iter::once(&d.title).chain(d.pages.iter());
-            for (n, text) in rows.enumerate() {
-                sqlx::query("INSERT INTO pages (doc_id, page, text) VALUES ($1, $2, $3)")
-                    .bind(d.id)
-                    .bind(n as i64)
-                    .bind(text)
-                    .execute(&mut ft)
-                    .await?;
+        if let Some(ft) = ft.as_mut() {
+            let t = Instant::now();
+            sqlx::raw_sql("BEGIN").execute(&mut *ft).await?;
+            for d in &docs {
+                let rows = std::iter::once(&d.title).chain(d.pages.iter());
+                for (n, text) in rows.enumerate() {
+                    sqlx::query("INSERT INTO pages (doc_id, page, text) VALUES ($1, $2, $3)")
+                        .bind(d.id)
+                        .bind(n as i64)
+                        .bind(text)
+                        .execute(&mut *ft)
+                        .await?;
+                }
             }
+            sqlx::raw_sql("COMMIT").execute(&mut *ft).await?;
+            *l.fts_insert.get_or_insert_default() += t.elapsed();
         }
-        sqlx::raw_sql("COMMIT").execute(&mut ft).await?;
-        l.fts_insert += t.elapsed();
         id = end + 1;
     }
-    let t = Instant::now();
-    sqlx::raw_sql("INSERT INTO pages(pages) VALUES ('optimize'); PRAGMA wal_checkpoint(TRUNCATE);")
-        .execute(&mut ft)
-        .await?;
-    l.fts_insert += t.elapsed();
     sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(&mut db)
         .await?;
     use sqlx::Connection;
     db.close().await?;
-    ft.close().await?;
+    if let Some(mut ft) = ft {
+        let t = Instant::now();
+        sqlx::raw_sql(
+            "INSERT INTO pages(pages) VALUES ('optimize'); PRAGMA wal_checkpoint(TRUNCATE);",
+        )
+        .execute(&mut ft)
+        .await?;
+        *l.fts_insert.get_or_insert_default() += t.elapsed();
+        ft.close().await?;
+    }
     l.load = start.elapsed();
     Ok(l)
 }
@@ -315,6 +413,9 @@ fn sql_engine(
 }
 
 fn row(name: &str, s: &Summary) -> String {
+    if s.n == 0 {
+        return format!("{name:<26} not run (--no-baselines)");
+    }
     format!(
         "{name:<26} {:>6} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>10.1}",
         s.n, s.p50, s.p95, s.p99, s.mean, s.qps
@@ -335,8 +436,12 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|| PathBuf::from("/var/tmp/gongzhi-bench").join(&scale));
     let data = work.join("data");
     let fts = work.join("fts5.db");
-    if work.exists() {
+    if work.exists() && !args.reuse {
         std::fs::remove_dir_all(&work)?;
+    }
+    if args.reuse && !args.reuse_index {
+        // The index is rebuilt (and measured) from the kept database.
+        let _ = std::fs::remove_dir_all(data.join("index"));
     }
     std::fs::create_dir_all(&data)?;
     std::fs::create_dir_all(&args.out)?;
@@ -360,16 +465,29 @@ fn main() -> anyhow::Result<()> {
         work.display()
     );
 
-    // 1–2. Corpus, migrate, load.
-    let st = proc::gongzhi(&args.gongzhi, &data)
-        .arg("migrate")
-        .output()?;
-    anyhow::ensure!(
-        st.status.success(),
-        "gongzhi migrate failed: {}",
-        String::from_utf8_lossy(&st.stderr)
-    );
-    let loaded = rt.block_on(load(&args, &vocab, &params, &data, &fts))?;
+    // 1–2. Corpus, migrate, load (or the corpus a --keep run left).
+    let loaded = if args.reuse {
+        let l = Loaded::restore(&work, &args)?;
+        anyhow::ensure!(
+            l.fts_insert.is_some() || !args.baselines,
+            "--reuse: the kept corpus has no FTS5 file; add --no-baselines"
+        );
+        eprintln!("[bench] reusing the corpus in {}", work.display());
+        l
+    } else {
+        let st = proc::gongzhi(&args.gongzhi, &data)
+            .arg("migrate")
+            .output()?;
+        anyhow::ensure!(
+            st.status.success(),
+            "gongzhi migrate failed: {}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+        let fts_path = args.baselines.then_some(fts.as_path());
+        let l = rt.block_on(load(&args, &vocab, &params, &data, fts_path))?;
+        l.save(&work, &args)?;
+        l
+    };
     eprintln!(
         "[bench] loaded {} documents, {} pages, {:.1} MB of page text in {:.1}s",
         args.docs,
@@ -378,21 +496,27 @@ fn main() -> anyhow::Result<()> {
         loaded.load.as_secs_f64()
     );
 
-    // 3. Indexing.
+    // 3. Indexing (not measured with --reuse-index).
     let t = Instant::now();
-    let st = proc::gongzhi(&args.gongzhi, &data)
-        .arg("reindex")
-        .stderr(Stdio::inherit())
-        .output()?;
+    if !args.reuse_index {
+        let st = proc::gongzhi(&args.gongzhi, &data)
+            .arg("reindex")
+            .stderr(Stdio::inherit())
+            .output()?;
+        anyhow::ensure!(
+            st.status.success(),
+            "gongzhi reindex failed: {}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+    }
     let reindex = t.elapsed();
-    anyhow::ensure!(
-        st.status.success(),
-        "gongzhi reindex failed: {}",
-        String::from_utf8_lossy(&st.stderr)
-    );
     let index_bytes = dir_size(&data.join("index").join("library"));
     let fts_bytes = file_size(&fts);
-    let pages_per_s = loaded.pages as f64 / reindex.as_secs_f64();
+    let pages_per_s = if args.reuse_index {
+        f64::NAN
+    } else {
+        loaded.pages as f64 / reindex.as_secs_f64()
+    };
     let index_ratio = index_bytes as f64 / loaded.text_bytes as f64;
     eprintln!(
         "[bench] reindex {:.1}s = {:.0} pages/s; index {:.1} MB = {:.2}x the page text",
@@ -457,7 +581,11 @@ fn main() -> anyhow::Result<()> {
     let fts_jobs: Vec<usize> = (0..args.baseline_rounds)
         .flat_map(|_| all.iter().copied())
         .collect();
-    let ft = sql_engine(args.clients, &fts, &qs, &fts_sql, &fts_jobs)?;
+    let ft = if args.baselines {
+        sql_engine(args.clients, &fts, &qs, &fts_sql, &fts_jobs)?
+    } else {
+        Measured::not_run(qs.len())
+    };
     if let Some(e) = &ft.first_error {
         eprintln!("[bench] fts5 errors: {} (first: {e})", ft.errors);
     }
@@ -474,13 +602,17 @@ fn main() -> anyhow::Result<()> {
         .clamp(1, qs.len());
     let like_jobs: Vec<usize> = (0..like_n).map(|i| i * qs.len() / like_n).collect();
     let like_sql: Vec<run::SqlQuery> = qs.iter().map(run::like_query).collect();
-    let lk = sql_engine(
-        args.clients,
-        &data.join("gongzhi.db"),
-        &qs,
-        &like_sql,
-        &like_jobs,
-    )?;
+    let lk = if args.baselines {
+        sql_engine(
+            args.clients,
+            &data.join("gongzhi.db"),
+            &qs,
+            &like_sql,
+            &like_jobs,
+        )?
+    } else {
+        Measured::not_run(qs.len())
+    };
     if let Some(e) = &lk.first_error {
         eprintln!("[bench] like errors: {} (first: {e})", lk.errors);
     }
@@ -491,11 +623,12 @@ fn main() -> anyhow::Result<()> {
 
     // 6. Relevance.
     let ndcg_gz = mean_ndcg(&loaded.judged, &qs, &warm);
-    let ndcg_ft = mean_ndcg(&loaded.judged, &qs, &ft);
-    let ndcg_lk = if qs
-        .iter()
-        .enumerate()
-        .all(|(i, q)| q.topic.is_none() || in_like(i))
+    let ndcg_ft = args.baselines.then(|| mean_ndcg(&loaded.judged, &qs, &ft));
+    let ndcg_lk = if args.baselines
+        && qs
+            .iter()
+            .enumerate()
+            .all(|(i, q)| q.topic.is_none() || in_like(i))
     {
         Some(mean_ndcg(&loaded.judged, &qs, &lk))
     } else {
@@ -553,13 +686,14 @@ fn main() -> anyhow::Result<()> {
         gz_sum.qps / lk_sum.qps
     );
     println!();
+    let fts_insert_s = loaded.fts_insert.map_or(f64::NAN, |d| d.as_secs_f64());
     println!(
         "indexing: gongzhi reindex {:.1}s = {:.0} pages/s (target >= 5000; analyzer alone {:.0} pages/s/thread); FTS5 inserts {:.1}s = {:.0} pages/s",
         reindex.as_secs_f64(),
         pages_per_s,
         analyzer_pages_per_s,
-        loaded.fts_insert.as_secs_f64(),
-        loaded.pages as f64 / loaded.fts_insert.as_secs_f64()
+        fts_insert_s,
+        loaded.pages as f64 / fts_insert_s
     );
     println!(
         "index size: {:.1} MB = {:.2}x the {:.1} MB page text (target <= 1.5x); FTS5 file {:.1} MB = {:.2}x",
@@ -570,7 +704,8 @@ fn main() -> anyhow::Result<()> {
         fts_bytes as f64 / loaded.text_bytes as f64
     );
     println!(
-        "nDCG@10 over the 30 judged queries: Gongzhi {ndcg_gz:.3}  FTS5 {ndcg_ft:.3}{}",
+        "nDCG@10 over the 30 judged queries: Gongzhi {ndcg_gz:.3}  FTS5 {}{}",
+        ndcg_ft.map_or("not run".into(), |n| format!("{n:.3}")),
         ndcg_lk
             .map(|n| format!("  LIKE {n:.3}"))
             .unwrap_or_default()
@@ -608,8 +743,8 @@ fn main() -> anyhow::Result<()> {
             "reindex_s": reindex.as_secs_f64(), "pages_per_s": pages_per_s,
             "analyzer_only_pages_per_s_one_thread": analyzer_pages_per_s,
             "index_bytes": index_bytes, "index_to_text": index_ratio,
-            "fts5_insert_s": loaded.fts_insert.as_secs_f64(),
-            "fts5_pages_per_s": loaded.pages as f64 / loaded.fts_insert.as_secs_f64(),
+            "fts5_insert_s": fts_insert_s,
+            "fts5_pages_per_s": loaded.pages as f64 / fts_insert_s,
             "fts5_bytes": fts_bytes, "fts5_to_text": fts_bytes as f64 / loaded.text_bytes as f64,
         },
         "gongzhi": { "all": summary_json(&gz_sum), "by_kind": kinds(&gz), "errors": gz.errors + warm.errors,

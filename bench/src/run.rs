@@ -21,6 +21,19 @@ pub struct Measured {
     pub wall: Duration,
 }
 
+impl Measured {
+    /// An engine that was not run (`--no-baselines`).
+    pub fn not_run(n_queries: usize) -> Measured {
+        Measured {
+            latencies: Vec::new(),
+            results: vec![None; n_queries],
+            errors: 0,
+            first_error: None,
+            wall: Duration::ZERO,
+        }
+    }
+}
+
 /// Runs `jobs` on `threads` threads, each with its own state (a connection).
 pub fn run_parallel<S: Send>(
     threads: usize,

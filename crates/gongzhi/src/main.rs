@@ -337,7 +337,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn reindex(config: platform::config::Config) -> anyhow::Result<()> {
     let state = app::open(config).await?;
     let dir = library::search::index_dir(&state.config.data_dir);
-    let (index, _) = library::search::SearchIndex::open(&dir).map_err(|e| {
+    let (index, _) = library::search::SearchIndex::open_for_rebuild(&dir).map_err(|e| {
         anyhow::anyhow!(
             "cannot open the index in {} (is the server running? stop it first): {e}",
             dir.display()
@@ -353,6 +353,7 @@ async fn reindex(config: platform::config::Config) -> anyhow::Result<()> {
         bar.set_position(done);
     })
     .await?;
+    index.close()?;
     bar.finish();
     println!("indexed {n} published documents into {}", dir.display());
     Ok(())

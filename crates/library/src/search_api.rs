@@ -2,6 +2,7 @@
 //! related documents, recent downloads and this week's popular documents.
 
 use crate::error::{LibResult, LibraryError};
+use crate::search::snippet::Needles;
 use crate::search::{Hit, Request, SearchIndex, Sort, query};
 use askama::Template;
 use axum::Json;
@@ -153,14 +154,19 @@ pub fn to_request(p: &SearchParams) -> LibResult<Request> {
 /// Runs the search off the async threads and drops anything the database no longer
 /// shows as published (the index may lag the database by a moment).
 pub async fn run(state: &AppState, req: Request) -> LibResult<(usize, Vec<Hit>)> {
+    let needles = Needles::new(&req.clauses);
+    let t0 = std::time::Instant::now();
     let (total, hits) = with_index(state, move |i| i.search(&req)).await?;
+    tracing::debug!(us = t0.elapsed().as_micros() as u64, "search: index");
     let visible = published_ids(state, hits.iter().map(|h| h.id)).await?;
-    Ok((
-        total,
-        hits.into_iter()
-            .filter(|h| visible.contains(&h.id))
-            .collect(),
-    ))
+    let mut hits: Vec<Hit> = hits
+        .into_iter()
+        .filter(|h| visible.contains(&h.id))
+        .collect();
+    tracing::debug!(us = t0.elapsed().as_micros() as u64, "search: published");
+    crate::search::pages::locate(&state.db, &needles, &mut hits).await?;
+    tracing::debug!(us = t0.elapsed().as_micros() as u64, "search: pages");
+    Ok((total, hits))
 }
 
 async fn published_ids(state: &AppState, ids: impl Iterator<Item = i64>) -> LibResult<Vec<i64>> {

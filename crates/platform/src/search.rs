@@ -6,12 +6,16 @@
 //! finds a longer compound without breaking phrase positions. Queries are segmented
 //! without the bigrams (see [`query_words`]).
 
+pub mod pairs;
+
 use jieba_rs::Jieba;
 use std::sync::LazyLock;
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 
 /// The name the analyzer is registered under in every index.
 pub const ZH: &str = "zh";
+/// Neighbouring words as one token, for quoted phrases (see [`pairs`]).
+pub const PAIRS: &str = "zh_pairs";
 /// Characters and character bigrams, for matching what someone is still typing.
 pub const NGRAM: &str = "zh_ngram";
 
@@ -30,6 +34,9 @@ pub fn register(index: &tantivy::Index) {
     index
         .tokenizers()
         .register(NGRAM, TextAnalyzer::from(NgramTokenizer));
+    index
+        .tokenizers()
+        .register(PAIRS, TextAnalyzer::from(pairs::PairsTokenizer));
 }
 
 /// The folded, lower-cased characters of `text` that are letters or digits.
@@ -233,10 +240,9 @@ pub struct ZhTokenStream {
 impl Tokenizer for ZhTokenizer {
     type TokenStream<'a> = ZhTokenStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> ZhTokenStream {
-        ZhTokenStream {
-            tokens: index_tokens(text),
-            index: 0,
-        }
+        let tokens = index_tokens(text);
+        pairs::remember(text, &tokens);
+        ZhTokenStream { tokens, index: 0 }
     }
 }
 

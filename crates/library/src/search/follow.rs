@@ -118,12 +118,16 @@ impl Follower {
 /// Opens (or rebuilds) the index and follows the event log in the background.
 pub async fn start(state: &AppState) -> anyhow::Result<Arc<SearchIndex>> {
     let dir = super::index_dir(&state.config.data_dir);
-    let (index, fresh) = tokio::task::block_in_place(|| SearchIndex::open(&dir))?;
-    let index = Arc::new(index);
+    let (mut index, fresh) = tokio::task::block_in_place(|| SearchIndex::open(&dir))?;
     if fresh {
-        let n = rebuild(state, &index, &mut |_, _| {}).await?;
+        tokio::task::block_in_place(|| index.close())?;
+        let (big, _) = tokio::task::block_in_place(|| SearchIndex::open_for_rebuild(&dir))?;
+        let n = rebuild(state, &big, &mut |_, _| {}).await?;
+        tokio::task::block_in_place(|| big.close())?;
         tracing::info!(documents = n, "search index built");
+        index = tokio::task::block_in_place(|| SearchIndex::open(&dir))?.0;
     }
+    let index = Arc::new(index);
     let (counts, counted_through) = download_counts(state).await?;
     index.set_downloads(counts);
     let position = index.position();

@@ -1,44 +1,50 @@
 //! Library search (SPEC L4): an embedded tantivy index with the platform's Chinese
-//! analyzer. Each published document is indexed twice over: one `doc` entry (title,
-//! description, tags, filters and all its text) ranks documents; one `page` entry per
-//! page finds the first page a query matches and gives its snippet.
+//! analyzer, one entry per published document (title, description, tags, filters and
+//! all its text). The page a hit is found on and its snippet come from the hit's pages
+//! in the database (see [`snippet`]; ADR 016): the index holds no page text.
 //!
 //! The index follows the database through the outbox (see [`follow`]); its position in
 //! the event log is committed with the index itself, so a crash loses nothing.
 
 pub mod follow;
 pub mod load;
+pub mod pages;
 pub mod query;
 pub mod snippet;
 
-use platform::search::{NGRAM, ZH, typed_grams};
+use platform::search::pairs::phrase_pairs;
+use platform::search::{NGRAM, PAIRS, ZH, typed_grams};
 use query::{Clause, QueryError, Target, clause_words};
-use snippet::{FoldedPage, Needles};
+use snippet::SNIPPET_CHARS;
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::{Count, TopDocs};
+use tantivy::query::Scorer as _;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, MoreLikeThisQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, EnableScoring, MoreLikeThisQuery, Occur, PhraseQuery,
+    Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, OwnedValue, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
 };
 use tantivy::{
-    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
+    DocAddress, DocSet as _, Index, IndexReader, IndexWriter, Order, ReloadPolicy,
+    SeekDangerResult, TantivyDocument, Term,
 };
 
+/// The writer's memory while following the database (a few documents at a time).
 const WRITER_HEAP: usize = 96 * 1024 * 1024;
-/// The most pages a document has (the converter's limit).
-const MAX_PAGES: usize = 2000;
+/// The writer's memory while rebuilding: each indexing thread fills its share before
+/// writing a segment, so 1 GiB turns a million pages into a handful of segments that
+/// need no merging (96 MiB made dozens, merged again and again while indexing).
+const REBUILD_HEAP: usize = 1024 * 1024 * 1024;
 
 #[derive(Clone, Copy)]
 struct Fields {
-    kind: Field,
     doc_id: Field,
-    page: Field,
     title: Field,
     description: Field,
     tags: Field,
@@ -49,8 +55,8 @@ struct Fields {
     price: Field,
     published: Field,
     body: Field,
-    body_stored: Field,
     title_grams: Field,
+    pairs: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -63,9 +69,7 @@ fn schema() -> (Schema, Fields) {
         if stored { o.set_stored() } else { o }
     };
     let f = Fields {
-        kind: b.add_text_field("kind", STRING),
         doc_id: b.add_u64_field("doc_id", INDEXED | FAST | STORED),
-        page: b.add_u64_field("page", FAST | STORED),
         title: b.add_text_field("title", zh(true)),
         description: b.add_text_field("description", zh(true)),
         tags: b.add_text_field("tags", zh(false)),
@@ -75,15 +79,27 @@ fn schema() -> (Schema, Fields) {
         format: b.add_text_field("format", STRING),
         price: b.add_text_field("price", STRING),
         published: b.add_i64_field("published", INDEXED | FAST),
-        body: b.add_text_field("body", zh(false)),
-        // Stored only: pages are found and highlighted by `snippet`, not by the index.
-        body_stored: b.add_text_field("page_text", STORED),
+        // Everything a reader's words may match: title, tags, description and every page.
+        // Matching reads this field alone, so a query is a flat set of terms that top-k
+        // pruning (block-max WAND) can skip through; the other fields only add score.
+        body: b.add_text_field("text", zh(false)),
         title_grams: b.add_text_field(
             "title_grams",
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
                     .set_tokenizer(NGRAM)
                     .set_index_option(IndexRecordOption::Basic),
+            ),
+        ),
+        // Neighbouring words as one token at the first word's position, for quoted
+        // phrases (a phrase of pairs is read from these sparse positions); no norms.
+        pairs: b.add_text_field(
+            "text_pairs21",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(PAIRS)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions)
+                    .set_fieldnorms(false),
             ),
         ),
     };
@@ -156,6 +172,26 @@ impl SearchIndex {
     /// Opens the index in `dir`, or creates an empty one. Returns whether it is new or was
     /// unreadable (then the caller rebuilds it from the database).
     pub fn open(dir: &Path) -> anyhow::Result<(SearchIndex, bool)> {
+        Self::open_with_heap(dir, WRITER_HEAP)
+    }
+
+    /// Opens the index with the writer's memory sized for a rebuild; call
+    /// [`Self::close`] when done, then [`Self::open`] it to follow the database.
+    pub fn open_for_rebuild(dir: &Path) -> anyhow::Result<(SearchIndex, bool)> {
+        Self::open_with_heap(dir, REBUILD_HEAP)
+    }
+
+    /// Waits for the merges the last commits started, and lets go of the index.
+    pub fn close(self) -> anyhow::Result<()> {
+        let writer = self
+            .writer
+            .into_inner()
+            .map_err(|_| anyhow::anyhow!("the index writer panicked"))?;
+        writer.wait_merging_threads()?;
+        Ok(())
+    }
+
+    fn open_with_heap(dir: &Path, heap: usize) -> anyhow::Result<(SearchIndex, bool)> {
         let (schema, f) = schema();
         std::fs::create_dir_all(dir)?;
         let opened = Index::open_in_dir(dir)
@@ -175,7 +211,7 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let writer = index.writer(WRITER_HEAP)?;
+        let writer = index.writer(heap)?;
         let si = SearchIndex {
             index,
             reader,
@@ -235,12 +271,11 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// (Re)indexes one document: its old entries go, the new ones come in.
+    /// (Re)indexes one document: its old entry goes, the new one comes in.
     pub fn put(&self, d: &IndexedDoc) -> anyhow::Result<()> {
         let f = self.f;
         let id = d.id as u64;
         let mut doc = TantivyDocument::default();
-        doc.add_text(f.kind, "doc");
         doc.add_u64(f.doc_id, id);
         doc.add_text(f.title, &d.title);
         doc.add_text(f.title_grams, &d.title);
@@ -258,25 +293,23 @@ impl SearchIndex {
         doc.add_i64(f.published, d.published_at);
 
         // Text goes in as text: segmentation runs in tantivy's indexing threads (one per
-        // core), not here. The document's body takes each page as one value of a
-        // multi-valued field, so a phrase never spans two pages.
-        let mut pages = Vec::with_capacity(d.pages.len());
-        for (i, text) in d.pages.iter().enumerate() {
+        // core), not here. The text field takes each page as one value of a multi-valued
+        // field, so a phrase never spans two pages.
+        for text in &d.pages {
             doc.add_text(f.body, text);
-            let mut p = TantivyDocument::default();
-            p.add_text(f.kind, "page");
-            p.add_u64(f.doc_id, id);
-            p.add_u64(f.page, i as u64 + 1);
-            p.add_text(f.body_stored, text);
-            pages.push(p);
+            doc.add_text(f.pairs, text);
+        }
+        for field in [f.body, f.pairs] {
+            doc.add_text(field, &d.title);
+            doc.add_text(field, &d.description);
+            for t in &d.tags {
+                doc.add_text(field, t);
+            }
         }
 
         let writer = self.writer.lock().expect("writer lock");
         writer.delete_term(Term::from_field_u64(f.doc_id, id));
         writer.add_document(doc)?;
-        for p in pages {
-            writer.add_document(p)?;
-        }
         Ok(())
     }
 
@@ -407,16 +440,47 @@ impl SearchIndex {
         Some(Box::new(BooleanQuery::new(all)))
     }
 
-    /// Every field a query reads exists on `doc` entries only, so `kind:doc` is needed
-    /// only when nothing positive is asked (intersecting with it costs a walk over every
-    /// document).
-    fn build(&self, req: &Request) -> Box<dyn Query> {
+    /// What a document must hold to match: every clause read from the `text` field alone
+    /// (it holds the title, tags and description too), one flat list of terms where it
+    /// can be, so that a plain query is a single term or a pure term intersection, the
+    /// shapes tantivy prunes with block-max WAND. The same documents match as the scoring
+    /// query of [`Self::scored`]: a long word there matches as itself or as all its
+    /// bigrams, and the index stores a long word's bigrams wherever it stores the word.
+    /// Also says whether the query is one that tantivy prunes (plain words, no filters).
+    fn matching(&self, req: &Request) -> (Box<dyn Query>, bool) {
+        let text = self.f.body;
+        let mut terms: Vec<String> = Vec::new();
         let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let fields = self.doc_fields();
-        let mut positive = false;
         for c in &req.clauses {
-            if let Some(q) = self.clause_query(c, &fields) {
-                positive |= !c.negated;
+            let words = clause_words(c);
+            let phrase = c.target == Target::Any && c.phrase && words.len() > 1;
+            if phrase {
+                let ws: Vec<String> = words.into_iter().map(|(w, _)| w).collect();
+                if !c.negated {
+                    terms.extend(ws.iter().cloned());
+                }
+                let occur = if c.negated {
+                    Occur::MustNot
+                } else {
+                    Occur::Must
+                };
+                parts.push((occur, self.phrase_match(&ws)));
+                continue;
+            }
+            if c.target == Target::Any && !c.negated {
+                for (w, b) in words {
+                    match (c.phrase, b.is_empty()) {
+                        (false, false) => terms.extend(b),
+                        _ => terms.push(w),
+                    }
+                }
+                continue;
+            }
+            let q = match c.target {
+                Target::Any => self.clause_query(c, &[(text, 1.0)]),
+                _ => self.clause_query(c, &self.doc_fields()),
+            };
+            if let Some(q) = q {
                 parts.push((
                     if c.negated {
                         Occur::MustNot
@@ -427,8 +491,117 @@ impl SearchIndex {
                 ));
             }
         }
-        if !positive {
-            parts.push((Occur::Must, self.term(self.f.kind, "doc")));
+        terms.sort_unstable();
+        terms.dedup();
+        let mut must: Vec<(Occur, Box<dyn Query>)> = terms
+            .iter()
+            .map(|t| (Occur::Must, self.term(text, t)))
+            .collect();
+        let filtered = [&req.category, &req.format, &req.price]
+            .iter()
+            .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()))
+            || req.from_ms.is_some()
+            || req.to_ms.is_some();
+        let prunable = parts.is_empty() && !must.is_empty() && !filtered;
+        must.append(&mut parts);
+        (self.with_filters(req, must), prunable)
+    }
+
+    /// Documents holding `words` side by side in one value of the text field: the
+    /// phrase query reads positions only in the documents that hold every pair's token.
+    fn phrase_match(&self, words: &[String]) -> Box<dyn Query> {
+        let pairs: Vec<Term> = phrase_pairs(words)
+            .iter()
+            .map(|p| Term::from_field_text(self.f.pairs, p))
+            .collect();
+        // The pairs lead: one pair's postings, or the phrase of pairs (whose positions
+        // are far sparser than those of common words); the text's own phrase then
+        // weeds out the rare document whose pair tokens only share a hash bucket.
+        let by_pairs: Box<dyn Query> = match pairs.len() {
+            1 => Box::new(TermQuery::new(pairs[0].clone(), IndexRecordOption::Basic)),
+            _ => Box::new(PhraseQuery::new(pairs)),
+        };
+        let terms = words
+            .iter()
+            .map(|w| Term::from_field_text(self.f.body, w))
+            .collect();
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Must, by_pairs),
+            (Occur::Must, Box::new(PhraseQuery::new(terms))),
+        ]))
+    }
+
+    /// The parts of the ranking score, each a (boost, query) whose score is added for
+    /// every candidate it matches: every word in title, tags, description and text with
+    /// the field's boost, a long word also (at half weight) as all its bigrams, and the
+    /// words side by side as a phrase. Exclusions and filters hold for every candidate
+    /// and add nothing. Scored one part at a time, so each part's scorer can skip to the
+    /// candidates (a union of parts would score every document between them).
+    fn features(&self, req: &Request) -> Vec<(f32, Box<dyn Query>)> {
+        let mut out: Vec<(f32, Box<dyn Query>)> = Vec::new();
+        for c in req.clauses.iter().filter(|c| !c.negated) {
+            let fields = match c.target {
+                Target::Any => self.doc_fields(),
+                Target::Title => vec![(self.f.title, 3.0)],
+                _ => continue,
+            };
+            let words = clause_words(c);
+            let ws: Vec<String> = words.iter().map(|(w, _)| w.clone()).collect();
+            for &(field, boost) in &fields {
+                if ws.len() == 1 || !c.phrase {
+                    for (w, bigrams) in &words {
+                        out.push((boost, self.term(field, w)));
+                        if !c.phrase && !bigrams.is_empty() {
+                            let all = bigrams
+                                .iter()
+                                .map(|b| (Occur::Must, self.term(field, b)))
+                                .collect();
+                            out.push((boost * 0.5, Box::new(BooleanQuery::new(all))));
+                        }
+                    }
+                }
+                if ws.len() > 1 {
+                    let terms = ws.iter().map(|w| Term::from_field_text(field, w)).collect();
+                    out.push((boost, Box::new(PhraseQuery::new(terms))));
+                }
+            }
+        }
+        out
+    }
+
+    /// The ranking query as one query (what [`Self::features`] sums, plus exclusions and
+    /// filters): the reference that [`Self::matching`] is tested against.
+    #[cfg(test)]
+    fn scored(&self, req: &Request) -> Box<dyn Query> {
+        let fields = self.doc_fields();
+        let parts = req
+            .clauses
+            .iter()
+            .filter_map(|c| {
+                let q = self.clause_query(c, &fields)?;
+                Some((
+                    if c.negated {
+                        Occur::MustNot
+                    } else {
+                        Occur::Must
+                    },
+                    q,
+                ))
+            })
+            .collect();
+        self.with_filters(req, parts)
+    }
+
+    /// Adds the filters (category, format, price, dates) to a query's clauses; a query
+    /// with nothing positive (only exclusions) starts from every document. A lone term
+    /// is returned as itself, which tantivy prunes best.
+    fn with_filters(
+        &self,
+        req: &Request,
+        mut parts: Vec<(Occur, Box<dyn Query>)>,
+    ) -> Box<dyn Query> {
+        if !parts.iter().any(|(o, _)| *o == Occur::Must) {
+            parts.push((Occur::Must, Box::new(AllQuery)));
         }
         for (field, value) in [
             (self.f.category, &req.category),
@@ -453,6 +626,9 @@ impl SearchIndex {
                 )),
             ));
         }
+        if parts.len() == 1 && parts[0].0 == Occur::Must {
+            return parts.pop().expect("one part").1;
+        }
         Box::new(BooleanQuery::new(parts))
     }
 
@@ -470,10 +646,34 @@ impl SearchIndex {
     /// Runs a search: (total matching documents, the requested page of hits).
     pub fn search(&self, req: &Request) -> anyhow::Result<(usize, Vec<Hit>)> {
         let searcher = self.reader.searcher();
-        let query = self.build(req);
+        let (query, prunable) = self.matching(req);
         let top = TopDocs::with_limit(req.limit.max(1)).and_offset(req.offset);
         let (total, hits): (usize, Vec<(f32, DocAddress)>) = match req.sort {
-            Sort::Relevance => searcher.search(&query, &(Count, top.order_by_score()))?,
+            Sort::Relevance => {
+                let window = req.offset + req.limit.max(1);
+                let best = TopDocs::with_limit(rescore_window(window)).order_by_score();
+                // A prunable query is counted apart: counting needs no scores, and a
+                // collector that must see every match would stop the ranking from
+                // skipping. Any other query visits every match anyway: one pass.
+                let t0 = std::time::Instant::now();
+                let (total, candidates) = if prunable {
+                    let n = searcher.search(&query, &Count)?;
+                    tracing::debug!(us = t0.elapsed().as_micros() as u64, "search: counted");
+                    (n, searcher.search(&query, &best)?)
+                } else {
+                    searcher.search(&query, &(Count, best))?
+                };
+                tracing::debug!(
+                    us = t0.elapsed().as_micros() as u64,
+                    prunable,
+                    "search: candidates"
+                );
+                let mut ranked = self.rescore(&searcher, self.features(req), candidates)?;
+                tracing::debug!(us = t0.elapsed().as_micros() as u64, "search: ranked");
+                ranked.truncate(window);
+                ranked.drain(..req.offset.min(ranked.len()));
+                (total, ranked)
+            }
             Sort::Newest => {
                 let (n, v) = searcher.search(
                     &query,
@@ -482,12 +682,11 @@ impl SearchIndex {
                         top.order_by_fast_field::<i64>("published", Order::Desc),
                     ),
                 )?;
-                (
-                    n,
-                    v.into_iter()
-                        .map(|(k, a)| (k.unwrap_or(0) as f32, a))
-                        .collect(),
-                )
+                let v = v
+                    .into_iter()
+                    .map(|(k, a)| (k.unwrap_or(0) as f32, a))
+                    .collect();
+                (n, v)
             }
             Sort::Downloads => {
                 let counts = self.downloads.clone();
@@ -510,67 +709,64 @@ impl SearchIndex {
                 (n, v.into_iter().map(|((d, _), a)| (d as f32, a)).collect())
             }
         };
-        let needles = Needles::new(&req.clauses);
         let mut out = Vec::with_capacity(hits.len());
         for (score, addr) in hits {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let id = Self::stored_u64(&doc, self.f.doc_id);
-            let title = Self::stored_str(&doc, self.f.title);
-            let (page, snippet) = self.first_page(&searcher, &needles, id, &doc)?;
+            let description = Self::stored_str(&doc, self.f.description);
             out.push(Hit {
-                id: id as i64,
-                title,
-                snippet,
-                page,
+                id: Self::stored_u64(&doc, self.f.doc_id) as i64,
+                title: Self::stored_str(&doc, self.f.title),
+                // Until the hit's pages are read (`pages::locate`): page 1 and the
+                // description, which is what a match on title, tags or filters shows.
+                snippet: escape(&description.chars().take(SNIPPET_CHARS).collect::<String>()),
+                page: 1,
                 score,
             });
         }
         Ok((total, out))
     }
 
-    /// The first page holding every word of the query (else the first holding any of
-    /// them), with a highlighted snippet; page 1 and the description when only
-    /// the title, the tags or the filters matched.
-    fn first_page(
+    /// The candidates' ranking scores (see [`Self::features`]), best first; ties in
+    /// index order, so pages of results are stable.
+    fn rescore(
         &self,
         searcher: &tantivy::Searcher,
-        needles: &Needles,
-        id: u64,
-        doc: &TantivyDocument,
-    ) -> anyhow::Result<(u64, String)> {
-        const SNIPPET_CHARS: usize = 120;
-        if !needles.is_empty() {
-            let pages = BooleanQuery::new(vec![
-                (Occur::Must, self.term(self.f.kind, "page")),
-                (Occur::Must, self.doc_term(id)),
-            ]);
-            let in_order = searcher.search(
-                &pages,
-                &TopDocs::with_limit(MAX_PAGES).order_by_fast_field::<u64>("page", Order::Asc),
-            )?;
-            // The first page with any of the words, kept in case none has them all.
-            let mut fallback: Option<(u64, String)> = None;
-            for (n, addr) in in_order {
-                let n = n.unwrap_or(1);
-                let page_doc: TantivyDocument = searcher.doc(addr)?;
-                let text = Self::stored_str(&page_doc, self.f.body_stored);
-                let folded = FoldedPage::new(&text);
-                if folded.matches_all(needles) {
-                    return Ok((n, folded.snippet(needles, SNIPPET_CHARS)));
+        features: Vec<(f32, Box<dyn Query>)>,
+        candidates: Vec<(f32, DocAddress)>,
+    ) -> anyhow::Result<Vec<(f32, DocAddress)>> {
+        let mut addrs: Vec<DocAddress> = candidates.into_iter().map(|(_, a)| a).collect();
+        addrs.sort_unstable();
+        let mut scores = vec![0f32; addrs.len()];
+        for (boost, query) in features {
+            let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+            let mut from = 0;
+            for group in addrs.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+                let reader = searcher.segment_reader(group[0].segment_ord);
+                // `seek_danger` answers "is this document in?" without moving on to the
+                // next match (which for a phrase means reading positions until one is
+                // found); after a miss only further `seek_danger` calls are allowed.
+                let (first, mut scorer) = weight.scorer_danger(reader, group[0].doc_id, 1.0)?;
+                let mut below = group[0].doc_id + 1;
+                for (i, a) in group.iter().enumerate() {
+                    let found = match i {
+                        0 => first,
+                        _ if a.doc_id < below => continue,
+                        _ => scorer.seek_danger(a.doc_id),
+                    };
+                    match found {
+                        SeekDangerResult::Found => {
+                            below = a.doc_id + 1;
+                            scores[from + i] += boost * scorer.score();
+                        }
+                        SeekDangerResult::SeekLowerBound(next) => below = next,
+                    }
                 }
-                if fallback.is_none() && folded.matches_any(needles) {
-                    fallback = Some((n, text));
-                }
-            }
-            if let Some((n, text)) = fallback {
-                return Ok((n, FoldedPage::new(&text).snippet(needles, SNIPPET_CHARS)));
+                from += group.len();
             }
         }
-        let desc = Self::stored_str(doc, self.f.description);
-        Ok((
-            1,
-            escape(&desc.chars().take(SNIPPET_CHARS).collect::<String>()),
-        ))
+        let mut out: Vec<(f32, DocAddress)> = scores.into_iter().zip(addrs).collect();
+        out.sort_by(|(x, a), (y, b)| y.total_cmp(x).then(a.cmp(b)));
+        Ok(out)
     }
 
     /// Titles containing what the reader has typed so far (every character pair of it).
@@ -579,8 +775,7 @@ impl SearchIndex {
         if grams.is_empty() {
             return Ok(Vec::new());
         }
-        let mut parts: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, self.term(self.f.kind, "doc"))];
+        let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for g in grams.iter().take(24) {
             parts.push((Occur::Must, self.term(self.f.title_grams, g)));
         }
@@ -618,7 +813,6 @@ impl SearchIndex {
                 (self.f.title, vec![OwnedValue::Str(title.to_string())]),
             ]);
         let q = BooleanQuery::new(vec![
-            (Occur::Must, self.term(self.f.kind, "doc")),
             (Occur::Must, Box::new(mlt)),
             (Occur::MustNot, self.doc_term(id as u64)),
         ]);
@@ -635,13 +829,17 @@ impl SearchIndex {
             .collect()
     }
 
-    /// Number of documents (not pages) in the index.
+    /// Number of documents in the index.
     pub fn doc_count(&self) -> usize {
-        let searcher = self.reader.searcher();
-        searcher
-            .search(&self.term(self.f.kind, "doc"), &Count)
-            .unwrap_or(0)
+        self.reader.searcher().num_docs() as usize
     }
+}
+
+/// How many of the best matches (by the plain BM25 of the `text` field) are ranked by
+/// the full query: at least 128, and the same number for every page of results up to
+/// there, so that paging through them never shows a document twice.
+fn rescore_window(wanted: usize) -> usize {
+    wanted.next_power_of_two().max(128)
 }
 
 pub fn escape(s: &str) -> String {
@@ -714,28 +912,24 @@ mod tests {
     }
 
     #[test]
-    fn finds_words_on_their_page_and_highlights_safely() {
-        let (_d, si) = index(&[
-            doc(
-                1,
-                "社区服务指南",
-                &[
-                    "第一页讲办事流程。",
-                    "第二页：养老服务中心提供助餐<script>alert(1)</script>。",
-                ],
-            ),
-            doc(2, "网格管理办法", &["网格员每日巡查。"]),
-        ]);
+    fn finds_words_on_any_page_and_escapes_the_description() {
+        let mut first = doc(
+            1,
+            "社区服务指南",
+            &[
+                "第一页讲办事流程。",
+                "第二页：养老服务中心提供助餐<script>alert(1)</script>。",
+            ],
+        );
+        first.description = "<b>办事</b>指南".into();
+        let (_d, si) = index(&[first, doc(2, "网格管理办法", &["网格员每日巡查。"])]);
         let (total, hits) = si.search(&req("养老")).unwrap();
         assert_eq!(total, 1);
         assert_eq!(hits[0].id, 1);
-        assert_eq!(hits[0].page, 2);
-        assert!(
-            hits[0].snippet.contains("<em>养老</em>"),
-            "{}",
-            hits[0].snippet
-        );
-        assert!(!hits[0].snippet.contains("<script>"), "{}", hits[0].snippet);
+        // The page and its snippet come from the database (`pages::locate`); until
+        // then a hit shows page 1 and its description, escaped.
+        assert_eq!(hits[0].page, 1);
+        assert_eq!(hits[0].snippet, "&lt;b&gt;办事&lt;/b&gt;指南");
         assert_eq!(si.position(), 42);
     }
 
@@ -765,6 +959,40 @@ mod tests {
         assert_eq!(ids("category:governance").len(), 2);
         assert_eq!(ids("uploader:admin").len(), 2);
         assert!(ids("uploader:nobody").is_empty());
+    }
+
+    #[test]
+    fn matching_and_ranking_queries_match_the_same_documents() {
+        let (_d, si) = index(&[
+            doc(1, "居家养老服务指南", &["社区居家养老，助餐上门。"]),
+            doc(2, "养老与居家", &["居家生活；养老机构。"]),
+            doc(3, "社区治理", &["网格员巡查", "养老 服务 站点"]),
+            doc(4, "服务站", &["居家 养老 服务站点 社区"]),
+        ]);
+        let searcher = si.reader.searcher();
+        for q in [
+            "居家养老",
+            "\"居家养老\"",
+            "养老 服务",
+            "\"养老 服务\"",
+            "养老 -社区",
+            "title:养老 居家",
+            "tag:社区 养老",
+            "社區治理",
+            "-养老",
+            "\"居家 养老 服务站点\"",
+            "社区 -\"居家 养老\"",
+            "\"站点 养老\"",
+        ] {
+            let r = req(q);
+            let m = searcher.search(&si.matching(&r).0, &Count).unwrap();
+            let s = searcher.search(&si.scored(&r), &Count).unwrap();
+            assert_eq!(m, s, "{q}");
+        }
+        // Pairs, like positions, never join the last word of a page to the next page's first.
+        assert_eq!(si.search(&req("\"巡查 养老\"")).unwrap().0, 0);
+        let hits = si.search(&req("\"养老 服务\"")).unwrap().1;
+        assert!(hits.iter().any(|h| h.id == 3), "{hits:?}");
     }
 
     #[test]

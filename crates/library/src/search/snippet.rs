@@ -1,7 +1,8 @@
 //! Finding the first page a query matches and highlighting it, without the analyzer.
 //!
-//! Pages are stored, not indexed, in the search index (the document's own `body` field
-//! ranks documents). For the hits of one result page, each page's text is folded the way
+//! Pages are not in the search index (the document's `text` field ranks documents); for
+//! the hits of one result page they are read from the database ([`super::pages`]), and
+//! each page's text is folded the way
 //! the analyzer folds it (Traditional → Simplified, full-width → ASCII, lower case, one
 //! table lookup a character) and reduced to letters and digits, then searched for the query's words as substrings.
 //! This costs a few microseconds a page where re-segmenting it with jieba cost ~0.15 ms,
@@ -9,6 +10,47 @@
 
 use super::escape;
 use super::query::{Clause, Target, clause_words};
+
+/// How long a snippet is, in characters.
+pub const SNIPPET_CHARS: usize = 120;
+
+/// Reads a hit's pages in order and picks its page: the first that holds every word of
+/// the query, else the first that holds any of them.
+pub struct PageFinder<'n> {
+    needles: &'n Needles,
+    /// The first page with any of the words, kept in case none has them all.
+    fallback: Option<(u64, String)>,
+}
+
+impl<'n> PageFinder<'n> {
+    pub fn new(needles: &'n Needles) -> PageFinder<'n> {
+        PageFinder {
+            needles,
+            fallback: None,
+        }
+    }
+
+    /// The page number and snippet once page `n` holds every word (stop reading then).
+    pub fn offer(&mut self, n: u64, text: String) -> Option<(u64, String)> {
+        let folded = FoldedPage::new(&text);
+        if folded.matches_all(self.needles) {
+            return Some((n, folded.snippet(self.needles, SNIPPET_CHARS)));
+        }
+        if self.fallback.is_none() && folded.matches_any(self.needles) {
+            self.fallback = Some((n, text));
+        }
+        None
+    }
+
+    /// After the last page: the first page that held any of the words, if one did.
+    pub fn finish(self) -> Option<(u64, String)> {
+        let (n, text) = self.fallback?;
+        Some((
+            n,
+            FoldedPage::new(&text).snippet(self.needles, SNIPPET_CHARS),
+        ))
+    }
+}
 
 /// What a page is searched for: the words of the positive clauses (a phrase's words
 /// joined, since it must appear as one run of text).
@@ -223,6 +265,33 @@ mod tests {
         assert!(html.starts_with('…') && html.ends_with('…'), "{html}");
         assert!(html.contains("<em>助餐</em>"), "{html}");
         assert!(html.chars().count() < 100, "{html}");
+    }
+
+    #[test]
+    fn the_first_page_with_every_word_else_the_first_with_any() {
+        let n = needles("养老 助餐");
+        let pages = ["封面", "养老政策", "助餐<b>与</b>养老", "养老助餐"];
+        let mut f = PageFinder::new(&n);
+        let hit = pages
+            .iter()
+            .enumerate()
+            .find_map(|(i, p)| f.offer(i as u64 + 1, p.to_string()));
+        let (page, snippet) = hit.expect("page 3 has both");
+        assert_eq!(page, 3);
+        assert!(
+            snippet.contains("&lt;b&gt;") && snippet.contains("<em>助餐</em>"),
+            "{snippet}"
+        );
+
+        let mut f = PageFinder::new(&n);
+        for (i, p) in ["封面", "只讲养老", "也讲养老"].iter().enumerate() {
+            assert!(f.offer(i as u64 + 1, p.to_string()).is_none());
+        }
+        assert_eq!(f.finish().map(|h| h.0), Some(2));
+
+        let mut f = PageFinder::new(&n);
+        assert!(f.offer(1, "无关".into()).is_none());
+        assert!(f.finish().is_none());
     }
 
     #[test]
