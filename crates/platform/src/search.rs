@@ -187,7 +187,12 @@ pub fn index_tokens(text: &str) -> Vec<Token> {
             text: normalise_word(word),
             position_length: 1,
         });
-        let chars: Vec<(usize, char)> = word.char_indices().collect();
+        // Three CJK characters are 9 bytes: shorter words need no bigrams (or a Vec).
+        let chars: Vec<(usize, char)> = if word.len() >= 9 {
+            word.char_indices().collect()
+        } else {
+            Vec::new()
+        };
         if chars.len() >= 3 && chars.iter().all(|(_, c)| !c.is_ascii()) {
             for pair in chars.windows(2) {
                 let (a, _) = pair[0];
