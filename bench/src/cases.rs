@@ -480,14 +480,7 @@ async fn main() -> anyhow::Result<()> {
     let data = args.work.join("data");
     std::fs::create_dir_all(&data)?;
     std::fs::create_dir_all(&args.out)?;
-    let st = proc::gongzhi(&args.gongzhi, &data)
-        .arg("migrate")
-        .output()?;
-    anyhow::ensure!(
-        st.status.success(),
-        "migrate: {}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    proc::run(&args.gongzhi, &data, "migrate")?;
     let (mut child, addr) = proc::serve(&args.gongzhi, &data)?;
     let district = set_up(&args, &data, &addr)?;
     let key_out = proc::gongzhi(&args.gongzhi, &data)

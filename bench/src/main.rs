@@ -15,7 +15,6 @@ use http::Http;
 use run::{Measured, Summary, run_parallel, summarise, summary_json};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 struct Args {
@@ -475,14 +474,7 @@ fn main() -> anyhow::Result<()> {
         eprintln!("[bench] reusing the corpus in {}", work.display());
         l
     } else {
-        let st = proc::gongzhi(&args.gongzhi, &data)
-            .arg("migrate")
-            .output()?;
-        anyhow::ensure!(
-            st.status.success(),
-            "gongzhi migrate failed: {}",
-            String::from_utf8_lossy(&st.stderr)
-        );
+        proc::run(&args.gongzhi, &data, "migrate")?;
         let fts_path = args.baselines.then_some(fts.as_path());
         let l = rt.block_on(load(&args, &vocab, &params, &data, fts_path))?;
         l.save(&work, &args)?;
@@ -499,15 +491,7 @@ fn main() -> anyhow::Result<()> {
     // 3. Indexing (not measured with --reuse-index).
     let t = Instant::now();
     if !args.reuse_index {
-        let st = proc::gongzhi(&args.gongzhi, &data)
-            .arg("reindex")
-            .stderr(Stdio::inherit())
-            .output()?;
-        anyhow::ensure!(
-            st.status.success(),
-            "gongzhi reindex failed: {}",
-            String::from_utf8_lossy(&st.stderr)
-        );
+        proc::run(&args.gongzhi, &data, "reindex")?;
     }
     let reindex = t.elapsed();
     let index_bytes = dir_size(&data.join("index").join("library"));

@@ -27,6 +27,21 @@ pub fn gongzhi_on(exe: &Path, data: &Path, database_url: Option<&str>) -> Comman
     c
 }
 
+/// Runs a gongzhi command (`migrate`, `reindex`) to its end; its progress bar goes to
+/// the bench's stderr, its error into the returned one.
+pub fn run(exe: &Path, data: &Path, command: &str) -> anyhow::Result<()> {
+    let out = gongzhi(exe, data)
+        .arg(command)
+        .stderr(Stdio::inherit())
+        .output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "gongzhi {command} failed ({})",
+        out.status
+    );
+    Ok(())
+}
+
 /// Starts `gongzhi serve` and waits for its listening line.
 pub fn serve(exe: &Path, data: &Path) -> anyhow::Result<(std::process::Child, String)> {
     serve_on(exe, data, None)

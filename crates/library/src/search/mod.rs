@@ -497,14 +497,10 @@ impl SearchIndex {
             .iter()
             .map(|t| (Occur::Must, self.term(text, t)))
             .collect();
-        let filtered = [&req.category, &req.format, &req.price]
-            .iter()
-            .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()))
-            || req.from_ms.is_some()
-            || req.to_ms.is_some();
-        let prunable = parts.is_empty() && !must.is_empty() && !filtered;
+        let filters = self.filters(req);
+        let prunable = parts.is_empty() && !must.is_empty() && filters.is_empty();
         must.append(&mut parts);
-        (self.with_filters(req, must), prunable)
+        (Self::with_filters(must, filters), prunable)
     }
 
     /// Documents holding `words` side by side in one value of the text field: the
@@ -589,27 +585,19 @@ impl SearchIndex {
                 ))
             })
             .collect();
-        self.with_filters(req, parts)
+        Self::with_filters(parts, self.filters(req))
     }
 
-    /// Adds the filters (category, format, price, dates) to a query's clauses; a query
-    /// with nothing positive (only exclusions) starts from every document. A lone term
-    /// is returned as itself, which tantivy prunes best.
-    fn with_filters(
-        &self,
-        req: &Request,
-        mut parts: Vec<(Occur, Box<dyn Query>)>,
-    ) -> Box<dyn Query> {
-        if !parts.iter().any(|(o, _)| *o == Occur::Must) {
-            parts.push((Occur::Must, Box::new(AllQuery)));
-        }
+    /// The filters of a request (category, format, price, dates) as clauses.
+    fn filters(&self, req: &Request) -> Vec<(Occur, Box<dyn Query>)> {
+        let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (field, value) in [
             (self.f.category, &req.category),
             (self.f.format, &req.format),
             (self.f.price, &req.price),
         ] {
             if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-                parts.push((Occur::Must, self.term(field, v)));
+                out.push((Occur::Must, self.term(field, v)));
             }
         }
         if req.from_ms.is_some() || req.to_ms.is_some() {
@@ -618,7 +606,7 @@ impl SearchIndex {
                 Some(v) => Bound::Excluded(Term::from_field_i64(self.f.published, v)),
                 None => Bound::Unbounded,
             };
-            parts.push((
+            out.push((
                 Occur::Must,
                 Box::new(RangeQuery::new(
                     bound(req.from_ms, true),
@@ -626,6 +614,20 @@ impl SearchIndex {
                 )),
             ));
         }
+        out
+    }
+
+    /// A query's clauses and its filters as one query; a query with nothing positive
+    /// (only exclusions) starts from every document. A lone term is returned as itself,
+    /// which tantivy prunes best.
+    fn with_filters(
+        mut parts: Vec<(Occur, Box<dyn Query>)>,
+        mut filters: Vec<(Occur, Box<dyn Query>)>,
+    ) -> Box<dyn Query> {
+        if !parts.iter().any(|(o, _)| *o == Occur::Must) {
+            parts.push((Occur::Must, Box::new(AllQuery)));
+        }
+        parts.append(&mut filters);
         if parts.len() == 1 && parts[0].0 == Occur::Must {
             return parts.pop().expect("one part").1;
         }

@@ -6,9 +6,9 @@
 //! "养老服务" is a phrase of it and "养老指南" is not.
 //!
 //! The pairs field is tokenized by tantivy right after the text field of the same
-//! document, from the same strings. Segmenting with jieba is most of indexing's cost, so
-//! each indexing thread remembers the words of the texts it segmented last and the pairs
-//! tokenizer reuses them; a text it has not seen (or forgot) is segmented again.
+//! document, from the same strings. Segmenting with jieba is a large part of indexing's
+//! cost, so each indexing thread remembers the words of the texts it segmented last and
+//! the pairs tokenizer takes them; a text it has not seen (or forgot) is segmented again.
 
 use super::index_tokens;
 use std::cell::RefCell;
@@ -66,13 +66,19 @@ pub(super) fn remember(text: &str, tokens: &[Token]) {
     });
 }
 
+/// The remembered words of `text`, which is then forgotten with every text remembered
+/// before it: tantivy tokenizes the pairs of a document's values in the order it
+/// tokenized their text, so the cache holds about one document and a lookup is found at
+/// or near the front.
 fn words(text: &str) -> String {
-    let known = RECENT.with_borrow(|r| {
-        r.seen
-            .iter()
-            .rev()
-            .find(|s| s.text == text)
-            .map(|s| s.words.clone())
+    let known = RECENT.with_borrow_mut(|r| {
+        let k = r.seen.iter().position(|s| s.text == text)?;
+        let mut found = None;
+        for s in r.seen.drain(..=k) {
+            r.bytes -= s.text.len() + s.words.len();
+            found = Some(s.words);
+        }
+        found
     });
     known.unwrap_or_else(|| words_of(&index_tokens(text)))
 }
