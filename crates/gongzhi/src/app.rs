@@ -68,7 +68,7 @@ pub fn openapi_document() -> serde_json::Value {
 pub async fn serve(config: Config, addr: &str, demo: bool) -> anyhow::Result<()> {
     let state = open(config).await?;
     state.db.start_checkpointer();
-    library::start(&state).await?;
+    library::start(&state, demo).await?;
     let mut handlers = library::job_handlers(&state);
     handlers.shrink_to_fit();
     state.jobs.start(handlers);

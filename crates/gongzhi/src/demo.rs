@@ -29,6 +29,18 @@ struct DocumentDef {
     tags: Vec<String>,
 }
 
+/// Sample documents that cost money, so the demo shows buying and VIP downloads:
+/// (file, price kind, price in yuan; a VIP document's price buys it without membership).
+const PRICED: &[(&str, &str, &str)] = &[
+    ("office-worker-service-points-research.pdf", "paid", "3.00"),
+    ("community-self-governance-study-notes.docx", "paid", "2.00"),
+    ("case-handling-workflow-training.ppt", "paid", "5.00"),
+    ("social-org-capacity-assessment.md", "paid", "1.50"),
+    ("building-party-building-opinions.docx", "vip", "4.00"),
+    ("community-population-statistics-2023.xlsx", "vip", ""),
+    ("community-co-governance-reader.epub", "vip", "6.00"),
+];
+
 fn fixture(path: &str) -> anyhow::Result<&'static [u8]> {
     FIXTURES
         .get_file(path)
@@ -52,6 +64,15 @@ pub async fn seed_if_empty(state: &AppState, addr: SocketAddr) -> anyhow::Result
         .fetch_one(&state.db.pool)
         .await?;
     if users > 0 {
+        // Say so: a newcomer re-running the demo on old data would wonder where it went.
+        println!(
+            "Demo: this data directory already has accounts, so --demo seeds nothing \
+             (演示：此数据目录已有账号，不写入演示数据). Use an empty --data-dir for a fresh demo."
+        );
+        tracing::warn!(
+            users,
+            "serve --demo: the data directory has accounts; nothing seeded"
+        );
         return Ok(());
     }
     let accounts = [
@@ -96,12 +117,16 @@ pub async fn seed_if_empty(state: &AppState, addr: SocketAddr) -> anyhow::Result
         let path = tmp.join(&d.file);
         std::fs::write(&path, fixture(&format!("documents/{}", d.file))?)?;
         let rec = library::upload::receive_local(state, &path)?;
+        let price = PRICED.iter().find(|p| p.0 == d.file);
         let fields = library::upload::Fields {
             title: Some(d.title.clone()),
             description: Some(d.description.clone()),
             category: d.category.clone(),
             tags: d.tags.clone(),
-            preview_pages: None,
+            // Priced documents preview two pages, so the paywall shows early.
+            preview_pages: price.map(|_| 2),
+            price_kind: price.map(|p| p.1.to_string()),
+            price: price.map(|p| p.2.to_string()),
         };
         library::upload::create(state, admin, fields, rec).await?;
         std::fs::remove_file(&path)?;

@@ -47,6 +47,9 @@ pub fn doc_json(actor: &Actor, doc: &Document, tags: &[String], free_pages: u32)
         "pages": doc.pages,
         "visible_pages": visible_pages(actor, doc, free_pages),
         "preview": doc.preview_kind,
+        "preview_pages": doc.preview_pages,
+        "price_kind": doc.price_kind,
+        "price": crate::money::ledger::Fen(doc.price).yuan(),
         "preview_note": doc.preview_note,
         "category_id": doc.category_id,
         "tags": tags,
@@ -221,7 +224,7 @@ async fn edit(
 ) -> LibResult<Json<Value>> {
     let e = json_body(
         body,
-        "{\"title\", \"description\", \"category\", \"tags\": [], \"preview_pages\"}",
+        "{\"title\", \"description\", \"category\", \"tags\": [], \"preview_pages\", \"price_kind\": \"free|paid|vip\", \"price\": \"3.00\"}",
     )?;
     let doc = service::edit(&state, &actor, parse_id(&id)?, e).await?;
     let tags = model::tags(&state.db, doc.id).await?;

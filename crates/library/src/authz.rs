@@ -31,6 +31,9 @@ pub enum Action {
     Complain,
     /// Decide complaints and reports; moderate comments (moderators).
     ReviewComplaints,
+    /// Mark accounts as verified rights holders, whose complaints take documents down
+    /// pending review (operators).
+    VerifyRightsHolders,
     /// Comment on a document one can see.
     Comment,
     /// Rate a document 1–5 (not one's own).
@@ -83,6 +86,13 @@ pub fn visible_pages(actor: &Actor, doc: &Document, site_free_pages: u32) -> i64
     }
 }
 
+/// Whether `doc` does not exist as far as `user` may know: it is not published, and it is
+/// neither theirs nor are they staff.
+pub fn hidden_from(user: Option<&platform::auth::User>, doc: &Document) -> bool {
+    let privileged = user.is_some_and(|u| u.id == doc.uploader_id || u.role.is_staff());
+    doc.status != Status::Ready && !privileged
+}
+
 pub fn authorize(
     actor: &Actor,
     action: Action,
@@ -133,10 +143,12 @@ pub fn authorize(
                 ))
             }
         }
-        (Action::ManageMoney, _) => match actor.role() {
+        (Action::ManageMoney | Action::VerifyRightsHolders, _) => match actor.role() {
             None => Err(Denied::SignIn),
             Some(Role::Admin) => Ok(()),
-            Some(_) => Err(Denied::Forbidden("only administrators manage money")),
+            Some(_) => Err(Denied::Forbidden(
+                "only administrators manage money and verify rights holders",
+            )),
         },
         (Action::Moderate, _) => match actor.role() {
             None => Err(Denied::SignIn),
@@ -146,7 +158,7 @@ pub fn authorize(
         (_, None) => Err(Denied::Hidden),
         (action, Some(doc)) => {
             let privileged = owns(actor, doc) || actor.is_staff();
-            if doc.status != Status::Ready && !privileged {
+            if hidden_from(actor.user.as_ref(), doc) {
                 return Err(Denied::Hidden);
             }
             match action {
@@ -218,6 +230,7 @@ pub fn authorize(
                 Action::Upload
                 | Action::Complain
                 | Action::ReviewComplaints
+                | Action::VerifyRightsHolders
                 | Action::SyncReading { .. }
                 | Action::VipBenefit { .. }
                 | Action::AdvancedSearch { .. }

@@ -24,6 +24,9 @@ pub enum LibraryError {
     BadField(String),
     #[error("{0}")]
     WrongState(String),
+    /// Down for a moment (e.g. the search thread failed; logged where it happened).
+    #[error("{0}")]
+    Unavailable(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
     /// An error the platform raised (rendering, sessions), passed through unchanged.
@@ -59,6 +62,7 @@ impl From<LibraryError> for AppError {
             LibraryError::Unsupported(m) => AppError::Unsupported(m),
             LibraryError::BadField(m) => AppError::bad("invalid_field", m),
             LibraryError::WrongState(m) => AppError::Conflict(m),
+            LibraryError::Unavailable(m) => AppError::Unavailable(m),
             LibraryError::Internal(cause) => AppError::Internal(cause),
             LibraryError::Platform(e) => e,
         }

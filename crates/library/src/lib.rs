@@ -72,6 +72,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "019a_library_tickets",
         sql: include_str!("../migrations/011_tickets.sql"),
     },
+    platform::db::Migration {
+        id: "019b_library_rights_trust",
+        sql: include_str!("../migrations/012_rights_trust.sql"),
+    },
 ];
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -84,6 +88,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(money::api::router())
         .merge(money::pages::router())
         .merge(money::wallet_pages::router())
+        .merge(money::voucher_pages::router())
         .merge(rights_api::router())
         .merge(social_api::router())
         .merge(rights_pages::router())
@@ -92,9 +97,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
 }
 
 /// Opens the search index (rebuilding it if missing or unreadable) and starts following
-/// the event log; call once before serving.
-pub async fn start(state: &AppState) -> anyhow::Result<()> {
-    state.attach(std::sync::Arc::new(money::payments::Payments::from_env()?));
+/// the event log; call once before serving. A `demo` also gets the test payment channel.
+pub async fn start(state: &AppState, demo: bool) -> anyhow::Result<()> {
+    state.attach(std::sync::Arc::new(money::payments::Payments::from_env(
+        demo,
+    )?));
     let index = search::follow::start(state).await?;
     state.attach(index);
     Ok(())

@@ -24,6 +24,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/documents/{id}/take-down", post(take_down_form))
         .route("/documents/{id}/restore", post(restore_form))
         .route("/documents/{id}/delete", post(delete_form))
+        .route("/documents/{id}/edit", get(edit_page).post(edit_form))
         .route(
             "/upload",
             get(upload_page)
@@ -62,6 +63,9 @@ pub struct Card {
     pub error: Option<String>,
     pub reject_reason: Option<String>,
     pub progress: String,
+    pub price_kind: String,
+    /// Yuan, e.g. "3.00".
+    pub price: String,
 }
 
 fn card(actor: &Actor, d: &Document) -> Card {
@@ -79,6 +83,8 @@ fn card(actor: &Actor, d: &Document) -> Card {
         status_label: d.status.label(actor.lang),
         error: d.error.clone(),
         reject_reason: d.reject_reason.clone(),
+        price_kind: d.price_kind.clone(),
+        price: crate::money::ledger::Fen(d.price).yuan(),
         progress: if d.progress_total > 0 {
             format!("{}/{}", d.progress_done, d.progress_total)
         } else {
@@ -212,7 +218,8 @@ struct DocumentPage {
     allowed: i64,
     can_download: bool,
     signed_in: bool,
-    related: Vec<(i64, String)>,
+    /// None when the search engine could not answer (logged): the box says so.
+    related: Option<Vec<(i64, String)>>,
     price: String,
     comments: Vec<(crate::social::Comment, String)>,
     rating: crate::social::Rating,
@@ -269,11 +276,15 @@ async fn document(
     .is_ok()
         && doc.status == Status::Ready;
     let related = if doc.status == Status::Ready {
-        crate::search_api::related(&state, doc.id, &doc.title)
-            .await
-            .unwrap_or_default()
+        match crate::search_api::related(&state, &actor, &doc).await {
+            Ok(items) => Some(items),
+            Err(e) => {
+                tracing::warn!(document = doc.id, error = %e, "related documents unavailable");
+                None
+            }
+        }
     } else {
-        Vec::new()
+        Some(Vec::new())
     };
     let now = state.now();
     let comments = crate::social::for_document(&state.db, doc.id, actor.id(), now)
@@ -340,19 +351,48 @@ struct UploadPage {
     categories: Vec<CatLink>,
     max_mb: u64,
     error: Option<String>,
+    price_kind: String,
+    price: String,
+    preview_pages: String,
+    site_free_pages: u32,
 }
 
 async fn upload_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
     if actor.user.is_none() {
         return Ok(redirect("/login?next=/upload"));
     }
+    render_upload(&state, &actor, None).await
+}
+
+async fn render_upload(
+    state: &AppState,
+    actor: &Actor,
+    error: Option<String>,
+) -> LibResult<Response> {
     let cats = model::categories(&state.db).await?;
     Ok(render(&UploadPage {
         page: actor.page(actor.lang.pick("上传文档", "Upload a document")),
-        categories: cat_links(&actor, &cats),
+        categories: cat_links(actor, &cats),
         max_mb: state.config.upload.max_bytes / (1024 * 1024),
-        error: None,
+        error,
+        price_kind: "free".into(),
+        price: String::new(),
+        preview_pages: String::new(),
+        site_free_pages: service::free_pages(state),
     })?)
+}
+
+/// Whether an error is the uploader's to fix on the form (shown there, not as a page).
+fn form_error(e: &LibraryError) -> Option<String> {
+    match e {
+        LibraryError::BadField(m) | LibraryError::WrongState(m) | LibraryError::Unsupported(m) => {
+            Some(m.clone())
+        }
+        LibraryError::NoFile | LibraryError::EmptyFile | LibraryError::TooLarge(_) => {
+            Some(e.to_string())
+        }
+        _ => None,
+    }
 }
 
 /// The no-JavaScript upload path: a plain multipart form, then the document page.
@@ -366,9 +406,157 @@ async fn upload_form(
         .require_user()
         .map_err(|_| LibraryError::SignIn)?
         .clone();
-    let (fields, rec) = upload::receive(&state, mp).await?;
-    let created = upload::create(&state, &user, fields, rec).await?;
-    Ok(redirect(&format!("/documents/{}", created.id)))
+    let created = match upload::receive(&state, mp).await {
+        Ok((fields, rec)) => upload::create(&state, &user, fields, rec).await,
+        Err(e) => Err(e),
+    };
+    match created {
+        Ok(created) => Ok(redirect(&format!("/documents/{}", created.id))),
+        Err(e) => match form_error(&e) {
+            Some(m) => render_upload(&state, &actor, Some(m)).await,
+            None => Err(e),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "edit.html")]
+struct EditPage {
+    page: PageCtx,
+    doc: Document,
+    categories: Vec<CatLink>,
+    error: Option<String>,
+    title: String,
+    description: String,
+    category: String,
+    tags: String,
+    price_kind: String,
+    price: String,
+    preview_pages: String,
+    site_free_pages: u32,
+}
+
+/// The edit form, filled from `f` (what was sent) or else from the document.
+async fn render_edit(
+    state: &AppState,
+    actor: &Actor,
+    doc: Document,
+    f: Option<EditForm>,
+    error: Option<String>,
+) -> LibResult<Response> {
+    let cats = model::categories(&state.db).await?;
+    let f = match f {
+        Some(f) => f,
+        None => EditForm {
+            title: doc.title.clone(),
+            description: doc.description.clone(),
+            category: doc
+                .category_id
+                .and_then(|id| cats.iter().find(|c| c.id == id))
+                .map(|c| c.slug.clone())
+                .unwrap_or_default(),
+            tags: model::tags(&state.db, doc.id).await?.join(", "),
+            price_kind: doc.price_kind.clone(),
+            price: match doc.price {
+                0 => String::new(),
+                p => crate::money::ledger::Fen(p).yuan(),
+            },
+            preview_pages: doc.preview_pages.map(|n| n.to_string()).unwrap_or_default(),
+        },
+    };
+    Ok(render(&EditPage {
+        page: actor.page(format!(
+            "{} · {}",
+            actor.lang.pick("编辑", "Edit"),
+            doc.title
+        )),
+        categories: cat_links(actor, &cats),
+        error,
+        title: f.title,
+        description: f.description,
+        category: f.category,
+        tags: f.tags,
+        price_kind: f.price_kind,
+        price: f.price,
+        preview_pages: f.preview_pages,
+        site_free_pages: service::free_pages(state),
+        doc,
+    })?)
+}
+
+async fn edit_page(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> LibResult<Response> {
+    let id = crate::api::parse_id(&id)?;
+    if actor.user.is_none() {
+        return Ok(redirect(&format!("/login?next=/documents/{id}/edit")));
+    }
+    let doc = service::load(&state, &actor, id, Action::Edit).await?;
+    render_edit(&state, &actor, doc, None, None).await
+}
+
+#[derive(Deserialize, Clone)]
+struct EditForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    price_kind: String,
+    #[serde(default)]
+    price: String,
+    #[serde(default)]
+    preview_pages: String,
+}
+
+impl EditForm {
+    fn to_edit(&self) -> LibResult<service::Edit> {
+        let preview_pages = match self.preview_pages.trim() {
+            "" => None,
+            n => Some(n.parse::<i64>().map_err(|_| {
+                LibraryError::BadField("`preview_pages` must be a whole number".into())
+            })?),
+        };
+        Ok(service::Edit {
+            title: Some(self.title.clone()),
+            description: Some(self.description.clone()),
+            category: Some(self.category.clone()),
+            tags: Some(vec![self.tags.clone()]),
+            preview_pages,
+            price_kind: Some(self.price_kind.clone()),
+            price: Some(self.price.clone()),
+            ..Default::default()
+        })
+    }
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<EditForm>,
+) -> LibResult<Response> {
+    let id = crate::api::parse_id(&id)?;
+    let result = match f.to_edit() {
+        Ok(e) => service::edit(&state, &actor, id, e).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(redirect(&format!("/documents/{id}"))),
+        Err(e) => match form_error(&e) {
+            Some(m) => {
+                let doc = service::load(&state, &actor, id, Action::Edit).await?;
+                render_edit(&state, &actor, doc, Some(f), Some(m)).await
+            }
+            None => Err(e),
+        },
+    }
 }
 
 #[derive(Template)]
@@ -401,6 +589,8 @@ async fn my_uploads(State(state): State<AppState>, actor: Actor) -> LibResult<Re
 struct ModerationPage {
     page: PageCtx,
     docs: Vec<Card>,
+    /// Operators also get the money pages.
+    admin: bool,
 }
 
 async fn moderation(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
@@ -419,6 +609,13 @@ async fn moderation(State(state): State<AppState>, actor: Actor) -> LibResult<Re
     Ok(render(&ModerationPage {
         page: actor.page(actor.lang.pick("文档审核", "Review queue")),
         docs: cards(&actor, &docs),
+        admin: authorize(
+            &actor,
+            Action::ManageMoney,
+            None,
+            service::free_pages(&state),
+        )
+        .is_ok(),
     })?)
 }
 

@@ -1,6 +1,8 @@
 //! Rights and trust (SPEC L6): copyright complaints (版权申诉), ownership claims (认领) and
-//! reports (举报). A complaint can take the document down pending review (an operator
-//! setting); K reports from K people hide it (another setting). A reviewer restores it,
+//! reports (举报). A rights complaint takes the document down pending review (an operator
+//! setting) only when it is trusted: from a rights holder whose identity an operator has
+//! verified, or the K-th distinct complainant with evidence (K a setting); otherwise it
+//! waits in the queue with a review deadline. K reports from K people hide it (another setting). A reviewer restores it,
 //! removes it, or transfers it — with its future earnings — to the claimant. Both sides are
 //! notified; every step is audited.
 
@@ -104,12 +106,28 @@ impl Decision {
 /// Operator settings of the library, kept in `library_settings`.
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Settings {
-    /// A copyright complaint or claim takes the document down until a reviewer decides.
+    /// A trusted copyright complaint or claim takes the document down until a reviewer
+    /// decides (see [`Settings::complaint_quorum`]).
     pub takedown_on_complaint: bool,
     /// This many reports from different people hide the document until a reviewer decides.
     pub report_hide_threshold: i64,
     /// New comments wait for a moderator before they show.
     pub comments_premoderated: bool,
+    /// A rights complaint from an account that is not a verified rights holder takes the
+    /// document down only once this many different people have filed one with evidence.
+    #[serde(default = "default_quorum")]
+    pub complaint_quorum: i64,
+    /// Reviewers are asked to decide a complaint within this many hours of its filing.
+    #[serde(default = "default_review_hours")]
+    pub complaint_review_hours: i64,
+}
+
+fn default_quorum() -> i64 {
+    3
+}
+
+fn default_review_hours() -> i64 {
+    72
 }
 
 pub async fn settings(db: &Db) -> sqlx::Result<Settings> {
@@ -121,6 +139,8 @@ pub async fn settings(db: &Db) -> sqlx::Result<Settings> {
         takedown_on_complaint: get("takedown_on_complaint", 1) != 0,
         report_hide_threshold: get("report_hide_threshold", 3),
         comments_premoderated: get("comments_premoderated", 0) != 0,
+        complaint_quorum: get("complaint_quorum", default_quorum()),
+        complaint_review_hours: get("complaint_review_hours", default_review_hours()),
     })
 }
 
@@ -131,12 +151,24 @@ pub async fn set_settings(state: &AppState, actor: &Actor, s: &Settings) -> LibR
             "`report_hide_threshold` must be from 1 to 1000".into(),
         ));
     }
+    if !(1..=1000).contains(&s.complaint_quorum) {
+        return Err(LibraryError::BadField(
+            "`complaint_quorum` must be from 1 to 1000".into(),
+        ));
+    }
+    if !(1..=720).contains(&s.complaint_review_hours) {
+        return Err(LibraryError::BadField(
+            "`complaint_review_hours` must be from 1 to 720".into(),
+        ));
+    }
     let now = state.now();
     let mut tx = state.db.begin().await?;
     for (name, value) in [
         ("takedown_on_complaint", s.takedown_on_complaint as i64),
         ("report_hide_threshold", s.report_hide_threshold),
         ("comments_premoderated", s.comments_premoderated as i64),
+        ("complaint_quorum", s.complaint_quorum),
+        ("complaint_review_hours", s.complaint_review_hours),
     ] {
         sqlx::query(
             "INSERT INTO library_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = $2",
@@ -178,10 +210,17 @@ pub struct Complaint {
     pub note: Option<String>,
     pub created_at: i64,
     pub decided_at: Option<i64>,
+    /// The complainant is a rights holder whose identity an operator has verified.
+    pub verified_complainant: bool,
+    /// When a reviewer should have decided it (filing + the review hours setting).
+    pub review_by: i64,
 }
 
 const COLUMNS: &str = "c.id, c.document_id, c.document_title, c.kind, c.reason, c.complainant_id, u.display_name, \
-    c.uploader_id, c.evidence, c.contact, c.state, c.decision, c.note, c.created_at, c.decided_at";
+    c.uploader_id, c.evidence, c.contact, c.state, c.decision, c.note, c.created_at, c.decided_at, \
+    CASE WHEN h.user_id IS NULL THEN 0 ELSE 1 END";
+const FROM: &str = "library_complaints c JOIN platform_users u ON u.id = c.complainant_id \
+    LEFT JOIN library_rights_holders h ON h.user_id = c.complainant_id";
 type Row = (
     i64,
     i64,
@@ -198,9 +237,10 @@ type Row = (
     Option<String>,
     i64,
     Option<i64>,
+    i64,
 );
 
-fn from_row(r: Row) -> Complaint {
+fn from_row(r: Row, review_hours: i64) -> Complaint {
     Complaint {
         id: r.0,
         document_id: r.1,
@@ -217,6 +257,8 @@ fn from_row(r: Row) -> Complaint {
         note: r.12,
         created_at: r.13,
         decided_at: r.14,
+        verified_complainant: r.15 != 0,
+        review_by: r.13 + review_hours * 3_600_000,
     }
 }
 
@@ -227,7 +269,7 @@ pub async fn list(
     complainant: Option<i64>,
 ) -> sqlx::Result<Vec<Complaint>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM library_complaints c JOIN platform_users u ON u.id = c.complainant_id \
+        "SELECT {COLUMNS} FROM {FROM} \
          WHERE ($1 = '' OR c.state = $1) AND ($2 = 0 OR c.complainant_id = $2) ORDER BY c.id DESC LIMIT 500"
     );
     let rows: Vec<Row> = sqlx::query_as(&sql)
@@ -235,18 +277,18 @@ pub async fn list(
         .bind(complainant.unwrap_or(0))
         .fetch_all(&db.pool)
         .await?;
-    Ok(rows.into_iter().map(from_row).collect())
+    let hours = settings(db).await?.complaint_review_hours;
+    Ok(rows.into_iter().map(|r| from_row(r, hours)).collect())
 }
 
 pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<Complaint>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM library_complaints c JOIN platform_users u ON u.id = c.complainant_id WHERE c.id = $1"
-    );
+    let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE c.id = $1");
     let row: Option<Row> = sqlx::query_as(&sql)
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
-    Ok(row.map(from_row))
+    let hours = settings(db).await?.complaint_review_hours;
+    Ok(row.map(|r| from_row(r, hours)))
 }
 
 fn text(name: &str, v: &str, min: usize, max: usize) -> LibResult<String> {
@@ -307,6 +349,120 @@ async fn hide(
     )
     .await?;
     Ok(true)
+}
+
+/// Whether the open rights complaints about `doc` are enough to take it down pending
+/// review: `complainant` is a verified rights holder, or `quorum` different people have
+/// filed one with evidence (filing a rights complaint requires evidence).
+async fn trusted(tx: &mut Tx, doc: i64, complainant: i64, quorum: i64) -> sqlx::Result<bool> {
+    let (verified,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM library_rights_holders WHERE user_id = $1",
+    )
+    .bind(complainant)
+    .fetch_one(&mut **tx)
+    .await?;
+    if verified > 0 {
+        return Ok(true);
+    }
+    let (people,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COUNT(DISTINCT complainant_id) AS BIGINT) FROM library_complaints \
+         WHERE document_id = $1 AND kind IN ('copyright', 'claim') AND state = 'open' AND evidence <> ''",
+    )
+    .bind(doc)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(people >= quorum)
+}
+
+/// A rights holder whose identity an operator has checked (e.g. an ID card and a
+/// publishing contract): their complaints with evidence take a document down at once.
+#[derive(Debug, Serialize)]
+pub struct RightsHolder {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub note: String,
+    pub verified_at: i64,
+}
+
+pub async fn rights_holders(db: &Db) -> sqlx::Result<Vec<RightsHolder>> {
+    let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT h.user_id, u.username, u.display_name, h.note, h.verified_at FROM library_rights_holders h \
+         JOIN platform_users u ON u.id = h.user_id ORDER BY h.verified_at DESC, h.user_id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(user_id, username, display_name, note, verified_at)| RightsHolder {
+                user_id,
+                username,
+                display_name,
+                note,
+                verified_at,
+            },
+        )
+        .collect())
+}
+
+/// Marks the account `username` as a verified rights holder (`verified`), or no longer.
+pub async fn set_rights_holder(
+    state: &AppState,
+    actor: &Actor,
+    username: &str,
+    note: &str,
+    verified: bool,
+) -> LibResult<()> {
+    authorize(
+        actor,
+        Action::VerifyRightsHolders,
+        None,
+        service::free_pages(state),
+    )?;
+    let operator = actor.id().ok_or(LibraryError::SignIn)?;
+    let note = text("note", note, if verified { 2 } else { 0 }, 500)?;
+    let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM platform_users WHERE username = $1")
+        .bind(username.trim())
+        .fetch_optional(&state.db.pool)
+        .await?;
+    let (user,) =
+        user.ok_or_else(|| LibraryError::BadField(format!("no account named {username:?}")))?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    sqlx::query("DELETE FROM library_rights_holders WHERE user_id = $1")
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    if verified {
+        sqlx::query(
+            "INSERT INTO library_rights_holders (user_id, note, verified_by, verified_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(user)
+        .bind(&note)
+        .bind(operator)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let subject = format!("user:{user}");
+    audit::append(
+        &mut tx,
+        audit::Entry {
+            at: now,
+            actor_id: Some(operator),
+            action: if verified {
+                "library.rights_holder.verify"
+            } else {
+                "library.rights_holder.revoke"
+            },
+            subject: &subject,
+            detail: serde_json::json!({ "note": note }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Files a complaint, claim or report about a document the actor can see.
@@ -374,7 +530,10 @@ pub async fn file(
     )
     .await?;
     let hidden = match c.kind {
-        Kind::Copyright | Kind::Claim if settings.takedown_on_complaint => {
+        Kind::Copyright | Kind::Claim
+            if settings.takedown_on_complaint
+                && trusted(&mut tx, doc.id, user, settings.complaint_quorum).await? =>
+        {
             hide(
                 &mut tx,
                 doc.id,

@@ -25,6 +25,14 @@ pub fn router() -> Router<AppState> {
             "/api/v1/admin/library-settings",
             get(get_settings).put(put_settings),
         )
+        .route(
+            "/api/v1/admin/rights-holders",
+            get(list_rights_holders).post(add_rights_holder),
+        )
+        .route(
+            "/api/v1/admin/rights-holders/{username}",
+            axum::routing::delete(remove_rights_holder),
+        )
         .route("/api/v1/me/notifications", get(notifications))
         .route("/api/v1/me/notifications/read", post(mark_read))
 }
@@ -157,11 +165,50 @@ async fn put_settings(
 ) -> LibResult<Json<Value>> {
     let s = body(
         b,
-        "{\"takedown_on_complaint\": true, \"report_hide_threshold\": 3, \"comments_premoderated\": false}",
+        "{\"takedown_on_complaint\": true, \"report_hide_threshold\": 3, \"comments_premoderated\": false, \"complaint_quorum\": 3, \"complaint_review_hours\": 72}",
     )?;
     Ok(Json(
         json!({ "settings": rights::set_settings(&state, &actor, &s).await? }),
     ))
+}
+
+async fn list_rights_holders(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> LibResult<Json<Value>> {
+    allowed(&state, &actor, Action::VerifyRightsHolders)?;
+    Ok(Json(
+        json!({ "items": rights::rights_holders(&state.db).await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct RightsHolderBody {
+    username: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn add_rights_holder(
+    State(state): State<AppState>,
+    actor: Actor,
+    b: Body<RightsHolderBody>,
+) -> LibResult<Response> {
+    let b = body(
+        b,
+        "{\"username\": \"…\", \"note\": \"how the identity and rights were checked\"}",
+    )?;
+    rights::set_rights_holder(&state, &actor, &b.username, &b.note, true).await?;
+    Ok(StatusCode::CREATED.into_response())
+}
+
+async fn remove_rights_holder(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(username): Path<String>,
+) -> LibResult<StatusCode> {
+    rights::set_rights_holder(&state, &actor, &username, "", false).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn notifications(State(state): State<AppState>, actor: Actor) -> LibResult<Json<Value>> {

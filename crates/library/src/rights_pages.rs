@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/documents/{id}/favourite", post(favourite_form))
         .route("/moderation/complaints", get(complaints_page))
         .route("/moderation/complaints/{id}/decide", post(decide_form))
+        .route("/moderation/rights-holders", post(rights_holder_form))
         .route("/moderation/comments", get(comments_page))
         .route(
             "/moderation/comments/{id}/{verb}",
@@ -191,6 +192,9 @@ pub struct ComplaintRow {
     pub kind_label: &'static str,
     pub reason_label: String,
     pub at: String,
+    /// The review deadline, and whether it has passed.
+    pub due: String,
+    pub overdue: bool,
 }
 
 #[derive(Template)]
@@ -199,15 +203,20 @@ struct ComplaintsPage {
     page: PageCtx,
     open: Vec<ComplaintRow>,
     decided: Vec<ComplaintRow>,
+    settings: rights::Settings,
+    /// Verified rights holders, for operators (who manage them) only.
+    holders: Option<Vec<(rights::RightsHolder, String)>>,
 }
 
-fn rows(actor: &Actor, items: Vec<Complaint>) -> Vec<ComplaintRow> {
+fn rows(actor: &Actor, items: Vec<Complaint>, now: i64) -> Vec<ComplaintRow> {
     items
         .into_iter()
         .map(|c| ComplaintRow {
             kind_label: c.kind.label(actor.lang),
             reason_label: rights::reason_label(&c.reason, actor.lang),
             at: when(c.created_at),
+            due: when(c.review_by),
+            overdue: c.state == "open" && now > c.review_by,
             c,
         })
         .collect()
@@ -223,17 +232,63 @@ async fn complaints_page(State(state): State<AppState>, actor: Actor) -> LibResu
         None,
         service::free_pages(&state),
     )?;
-    let open = rows(&actor, rights::list(&state.db, Some("open"), None).await?);
+    let now = state.now();
+    let open = rows(
+        &actor,
+        rights::list(&state.db, Some("open"), None).await?,
+        now,
+    );
     let mut decided = rows(
         &actor,
         rights::list(&state.db, Some("decided"), None).await?,
+        now,
     );
     decided.truncate(30);
+    let operator = authorize(
+        &actor,
+        Action::VerifyRightsHolders,
+        None,
+        service::free_pages(&state),
+    )
+    .is_ok();
+    let holders = match operator {
+        true => Some(
+            rights::rights_holders(&state.db)
+                .await?
+                .into_iter()
+                .map(|h| {
+                    let at = when(h.verified_at);
+                    (h, at)
+                })
+                .collect(),
+        ),
+        false => None,
+    };
     Ok(render(&ComplaintsPage {
         page: actor.page(actor.lang.pick("投诉队列", "Complaints queue")),
         open,
         decided,
+        settings: rights::settings(&state.db).await?,
+        holders,
     })?)
+}
+
+#[derive(Deserialize)]
+struct RightsHolderForm {
+    username: String,
+    #[serde(default)]
+    note: String,
+    /// "1" verifies, anything else revokes.
+    verified: String,
+}
+
+async fn rights_holder_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Form(f): Form<RightsHolderForm>,
+) -> LibResult<Response> {
+    rights::set_rights_holder(&state, &actor, &f.username, &f.note, f.verified == "1").await?;
+    Ok(redirect("/moderation/complaints#rights-holders"))
 }
 
 #[derive(Deserialize)]
@@ -361,18 +416,22 @@ async fn favourites_page(State(state): State<AppState>, actor: Actor) -> LibResu
 struct LegalPage {
     page: PageCtx,
     terms: bool,
+    /// The complaint rule in force, stated on the terms page.
+    settings: rights::Settings,
 }
 
-async fn disclaimer(actor: Actor) -> LibResult<Response> {
+async fn disclaimer(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
     Ok(render(&LegalPage {
         page: actor.page(actor.lang.pick("免责声明", "Disclaimer")),
         terms: false,
+        settings: rights::settings(&state.db).await?,
     })?)
 }
 
-async fn terms(actor: Actor) -> LibResult<Response> {
+async fn terms(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
     Ok(render(&LegalPage {
         page: actor.page(actor.lang.pick("用户协议", "Terms of use")),
         terms: true,
+        settings: rights::settings(&state.db).await?,
     })?)
 }

@@ -1,7 +1,9 @@
 //! Search and discovery routes: the search page, the JSON search API, title suggestions,
 //! related documents, recent downloads and this week's popular documents.
 
+use crate::authz::visible_pages;
 use crate::error::{LibResult, LibraryError};
+use crate::model::Document;
 use crate::search::snippet::Needles;
 use crate::search::{Hit, Request, SearchIndex, Sort, query};
 use askama::Template;
@@ -38,10 +40,30 @@ async fn with_index<T: Send + 'static>(
     f: impl FnOnce(&SearchIndex) -> anyhow::Result<T> + Send + 'static,
 ) -> LibResult<T> {
     let index = index(state)?;
-    tokio::task::spawn_blocking(move || f(&index))
-        .await
-        .map_err(|e| LibraryError::Internal(e.into()))?
-        .map_err(LibraryError::Internal)
+    blocking(move || f(&index)).await
+}
+
+/// Runs `f` on a blocking thread. A panic there (a bug in the search engine) is logged
+/// and answered as a 503: the server and the index stay up, the reader can retry.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> LibResult<T> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result.map_err(LibraryError::Internal),
+        Err(e) if e.is_panic() => {
+            let panic = e.into_panic();
+            let why = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("?");
+            tracing::error!(panic = why, "the search thread panicked");
+            Err(LibraryError::Unavailable(
+                "search is unavailable for a moment; please try again".into(),
+            ))
+        }
+        Err(e) => Err(LibraryError::Internal(e.into())),
+    }
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -152,24 +174,38 @@ pub fn to_request(p: &SearchParams) -> LibResult<Request> {
 }
 
 /// Runs the search off the async threads and drops anything the database no longer
-/// shows as published (the index may lag the database by a moment).
-pub async fn run(state: &AppState, req: Request) -> LibResult<(usize, Vec<Hit>)> {
+/// shows as published (the index may lag the database by a moment). Snippets come only
+/// from pages `actor` may see (`authz::visible_pages`, as for page images); a match
+/// further on gives its page number and the document's description.
+pub async fn run(state: &AppState, actor: &Actor, req: Request) -> LibResult<(usize, Vec<Hit>)> {
     let needles = Needles::new(&req.clauses);
     let t0 = std::time::Instant::now();
     let (total, hits) = with_index(state, move |i| i.search(&req)).await?;
     tracing::debug!(us = t0.elapsed().as_micros() as u64, "search: index");
-    let visible = published_ids(state, hits.iter().map(|h| h.id)).await?;
+    let docs = published(state, actor, hits.iter().map(|h| h.id)).await?;
+    let mut readable = Vec::with_capacity(hits.len());
     let mut hits: Vec<Hit> = hits
         .into_iter()
-        .filter(|h| visible.contains(&h.id))
+        .filter_map(|mut h| {
+            let d = docs.iter().find(|d| d.id == h.id)?;
+            let free = state.config.preview.free_pages;
+            readable.push(visible_pages(actor, d, free).max(0) as u64);
+            h.price_kind = d.price_kind.clone();
+            Some(h)
+        })
         .collect();
     tracing::debug!(us = t0.elapsed().as_micros() as u64, "search: published");
-    crate::search::pages::locate(&state.db, &needles, &mut hits).await?;
+    crate::search::pages::locate(&state.db, &needles, &mut hits, &readable).await?;
     tracing::debug!(us = t0.elapsed().as_micros() as u64, "search: pages");
     Ok((total, hits))
 }
 
-async fn published_ids(state: &AppState, ids: impl Iterator<Item = i64>) -> LibResult<Vec<i64>> {
+/// Which of `ids` are published, with what `actor` is entitled to of each.
+async fn published(
+    state: &AppState,
+    actor: &Actor,
+    ids: impl Iterator<Item = i64>,
+) -> LibResult<Vec<Document>> {
     let ids: Vec<String> = ids.map(|i| i.to_string()).collect();
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -178,11 +214,25 @@ async fn published_ids(state: &AppState, ids: impl Iterator<Item = i64>) -> LibR
     // SQLite from reading every published document through the status index (without
     // statistics it prefers that index to ten primary-key lookups).
     let sql = format!(
-        "SELECT id FROM library_documents WHERE id IN ({}) AND status || '' = 'ready'",
+        "d.id IN ({}) AND d.status || '' = 'ready' ORDER BY d.id",
         ids.join(",")
     );
-    let rows: Vec<(i64,)> = sqlx::query_as(&sql).fetch_all(&state.db.pool).await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
+    let mut docs = crate::model::list(&state.db, &sql, &[], ids.len() as i64, 0).await?;
+    crate::service::entitle(state, actor, &mut docs).await?;
+    Ok(docs)
+}
+
+/// The ids of `items` that are published.
+async fn keep_published(
+    state: &AppState,
+    actor: &Actor,
+    items: Vec<(i64, String)>,
+) -> LibResult<Vec<(i64, String)>> {
+    let docs = published(state, actor, items.iter().map(|i| i.0)).await?;
+    Ok(items
+        .into_iter()
+        .filter(|(id, _)| docs.iter().any(|d| d.id == *id))
+        .collect())
 }
 
 /// Field clauses and date ranges are VIP benefit 4: checked through `authorize`.
@@ -214,7 +264,7 @@ async fn search_json(
     let req = to_request(&p)?;
     check_advanced(&state, &actor, &req).await?;
     let (page, per_page) = (req.offset / req.limit + 1, req.limit);
-    let (total, hits) = run(&state, req).await?;
+    let (total, hits) = run(&state, &actor, req).await?;
     Ok(Json(
         json!({ "total": total, "page": page, "per_page": per_page, "hits": hits }),
     ))
@@ -228,37 +278,40 @@ struct SuggestParams {
 
 async fn suggest(
     State(state): State<AppState>,
+    actor: Actor,
     Query(p): Query<SuggestParams>,
 ) -> LibResult<Json<Value>> {
     if p.q.chars().count() > query::MAX_QUERY_CHARS {
         return Err(LibraryError::BadField("the query is too long".into()));
     }
     let items = with_index(&state, move |i| i.suggest(&p.q, 8)).await?;
-    let visible = published_ids(&state, items.iter().map(|i| i.0)).await?;
-    let items: Vec<Value> = items
+    let items: Vec<Value> = keep_published(&state, &actor, items)
+        .await?
         .into_iter()
-        .filter(|(id, _)| visible.contains(id))
         .map(|(id, title)| json!({ "id": id, "title": title }))
         .collect();
     Ok(Json(json!({ "items": items })))
 }
 
-/// Related documents of `id`, by the similarity of their text.
-pub async fn related(state: &AppState, id: i64, title: &str) -> LibResult<Vec<(i64, String)>> {
+/// Related documents of `doc`, by the similarity of their text to the first pages of
+/// `doc` that `actor` may read (never pages beyond their entitlement).
+pub async fn related(
+    state: &AppState,
+    actor: &Actor,
+    doc: &Document,
+) -> LibResult<Vec<(i64, String)>> {
+    let readable = visible_pages(actor, doc, state.config.preview.free_pages).min(5);
     let text: Vec<(String,)> = sqlx::query_as(
-        "SELECT text FROM library_pages WHERE document_id = $1 AND n <= 5 ORDER BY n",
+        "SELECT text FROM library_pages WHERE document_id = $1 AND n <= $2 ORDER BY n",
     )
-    .bind(id)
+    .bind(doc.id)
+    .bind(readable)
     .fetch_all(&state.db.pool)
     .await?;
     let text: String = text.into_iter().map(|t| t.0).collect::<Vec<_>>().join("\n");
-    let title = title.to_string();
+    let (id, title) = (doc.id, doc.title.clone());
     let items = with_index(state, move |i| i.related(id, &title, &text, 8)).await?;
-    let visible = published_ids(state, items.iter().map(|i| i.0)).await?;
-    Ok(items
-        .into_iter()
-        .filter(|(id, _)| visible.contains(id))
-        .collect())
+    keep_published(state, actor, items).await
 }
 
 async fn related_json(
@@ -268,7 +321,7 @@ async fn related_json(
 ) -> LibResult<Json<Value>> {
     let id = crate::api::parse_id(&id)?;
     let doc = crate::service::load(&state, &actor, id, crate::authz::Action::View).await?;
-    let items: Vec<Value> = related(&state, id, &doc.title)
+    let items: Vec<Value> = related(&state, &actor, &doc)
         .await?
         .into_iter()
         .map(|(id, title)| json!({ "id": id, "title": title }))
@@ -337,6 +390,25 @@ pub struct HitView {
     pub snippet: String,
     pub page: u64,
     pub show: u64,
+    /// For a match on a page the reader may not read: what would open it.
+    pub locked: Option<&'static str>,
+}
+
+/// What opens a page beyond the reader's entitlement, said after "on page N".
+fn unlock_hint(actor: &Actor, price_kind: &str) -> &'static str {
+    let lang = actor.lang;
+    match price_kind {
+        "paid" => lang.pick("购买后可读", "available after purchase"),
+        "vip" => lang.pick(
+            "开通 VIP 或购买后可读",
+            "available to VIP members or after purchase",
+        ),
+        _ if actor.user.is_none() => lang.pick(
+            "登录并下载原文件后可读",
+            "sign in and download the original to read it",
+        ),
+        _ => lang.pick("下载原文件后可读", "download the original to read it"),
+    }
 }
 
 #[derive(Template)]
@@ -400,11 +472,12 @@ async fn search_page(
             Ok(req) => {
                 let (page, per_page) = (req.offset / req.limit + 1, req.limit);
                 let free = state.config.preview.free_pages as u64;
-                let (t, h) = run(&state, req).await?;
+                let (t, h) = run(&state, &actor, req).await?;
                 total = t;
                 hits = h
                     .into_iter()
                     .map(|h| HitView {
+                        locked: h.locked.then(|| unlock_hint(&actor, &h.price_kind)),
                         show: h.page.max(free),
                         id: h.id,
                         title: h.title,
@@ -450,6 +523,15 @@ async fn search_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_panic_on_the_search_thread_is_a_503_not_a_crash() {
+        let r: LibResult<()> = blocking(|| -> anyhow::Result<()> { panic!("25 >= 26") }).await;
+        let e = platform::AppError::from(r.expect_err("a panic is an error"));
+        assert_eq!(e.status(), axum::http::StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.code(), "unavailable");
+        assert_eq!(blocking(|| Ok(7)).await.unwrap(), 7);
+    }
 
     #[test]
     fn dates_are_china_midnights() {

@@ -12,17 +12,30 @@ pub fn free_pages(state: &AppState) -> u32 {
 /// Loads a document the actor may perform `action` on.
 pub async fn load(state: &AppState, actor: &Actor, id: i64, action: Action) -> LibResult<Document> {
     let mut doc = model::find(&state.db, id).await?;
-    // Whether the actor bought it decides how much of a paid document they may see.
-    if let (Some(d), Some(user)) = (doc.as_mut(), actor.id())
-        && d.price_kind != "free"
-    {
-        d.bought = crate::money::purchase::has_bought(&state.db, user, d.id).await?;
-        if d.price_kind == "vip" {
-            d.vip_member = crate::money::vip::is_member(&state.db, user, state.now()).await?;
-        }
+    if let Some(d) = doc.as_mut() {
+        entitle(state, actor, std::slice::from_mut(d)).await?;
     }
     authorize(actor, action, doc.as_ref(), free_pages(state))?;
     doc.ok_or(LibraryError::NotFound)
+}
+
+/// Marks whether `actor` bought each document and, for VIP documents, is a member now:
+/// what decides how much of a paid document they may see (`authz::visible_pages`).
+pub async fn entitle(state: &AppState, actor: &Actor, docs: &mut [Document]) -> LibResult<()> {
+    let Some(user) = actor.id() else {
+        return Ok(());
+    };
+    let mut member = None;
+    for d in docs.iter_mut().filter(|d| d.price_kind != "free") {
+        d.bought = crate::money::purchase::has_bought(&state.db, user, d.id).await?;
+        if d.price_kind == "vip" {
+            if member.is_none() {
+                member = Some(crate::money::vip::is_member(&state.db, user, state.now()).await?);
+            }
+            d.vip_member = member == Some(true);
+        }
+    }
+    Ok(())
 }
 
 /// A moderation step: which status it leaves, which it enters, what it is called.
@@ -215,26 +228,11 @@ pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResul
         Some(t) => Some(crate::upload::parse_tags(&t.join(","))?),
         None => None,
     };
-    let (price_kind, price) = match (e.price_kind.as_deref(), e.price.as_deref()) {
-        (None, None) => (doc.price_kind.clone(), doc.price),
-        (Some("free"), _) => ("free".to_string(), 0),
-        (Some("paid") | None, Some(p)) => ("paid".to_string(), document_price(p)?),
-        (Some("paid"), None) => {
-            return Err(LibraryError::BadField(
-                "a paid document needs a `price`".into(),
-            ));
-        }
-        // A VIP document may also carry a price: the paid route for non-members.
-        (Some("vip"), p) => (
-            "vip".to_string(),
-            p.map(document_price).transpose()?.unwrap_or(0),
-        ),
-        (Some(other), _) => {
-            return Err(LibraryError::BadField(format!(
-                "`price_kind` must be free, paid or vip, not {other:?}"
-            )));
-        }
-    };
+    let (price_kind, price) = parse_price(
+        e.price_kind.as_deref(),
+        e.price.as_deref(),
+        (&doc.price_kind, doc.price),
+    )?;
     let quality = match e.quality {
         None => doc.quality,
         Some(_) if !actor.is_staff() => {
@@ -294,6 +292,38 @@ pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResul
     model::find(&state.db, id)
         .await?
         .ok_or(LibraryError::NotFound)
+}
+
+/// A document's price from a request: `kind` free, paid or vip and `price` in yuan
+/// ("3.00"; blank counts as absent); `current` (kind, 分) when neither is given.
+pub fn parse_price(
+    kind: Option<&str>,
+    price: Option<&str>,
+    current: (&str, i64),
+) -> LibResult<(String, i64)> {
+    let price = price.map(str::trim).filter(|p| !p.is_empty());
+    Ok(
+        match (kind.map(str::trim).filter(|k| !k.is_empty()), price) {
+            (None, None) => (current.0.to_string(), current.1),
+            (Some("free"), _) => ("free".to_string(), 0),
+            (Some("paid") | None, Some(p)) => ("paid".to_string(), document_price(p)?),
+            (Some("paid"), None) => {
+                return Err(LibraryError::BadField(
+                    "a paid document needs a `price`".into(),
+                ));
+            }
+            // A VIP document may also carry a price: the paid route for non-members.
+            (Some("vip"), p) => (
+                "vip".to_string(),
+                p.map(document_price).transpose()?.unwrap_or(0),
+            ),
+            (Some(other), _) => {
+                return Err(LibraryError::BadField(format!(
+                    "`price_kind` must be free, paid or vip, not {other:?}"
+                )));
+            }
+        },
+    )
 }
 
 fn document_price(yuan: &str) -> LibResult<i64> {
@@ -421,8 +451,10 @@ pub async fn count_view(state: &AppState, id: i64) {
         .await;
 }
 
-/// `Content-Disposition` with an RFC 5987 UTF-8 file name (Chinese names survive).
+/// `Content-Disposition` with an RFC 5987 UTF-8 file name (Chinese names survive), without
+/// bidirectional controls (a name must read as what it is).
 pub fn attachment_header(name: &str) -> String {
+    let name = &crate::upload::strip_bidi(name);
     let ascii: String = name
         .chars()
         .map(|c| {
@@ -456,5 +488,7 @@ mod tests {
         let h = super::attachment_header("报告 \"x\".pdf");
         assert!(h.starts_with("attachment; filename=\"____x_.pdf\""));
         assert!(h.contains("filename*=UTF-8''%E6%8A%A5%E5%91%8A%20%22x%22.pdf"));
+        let h = super::attachment_header("a\u{202E}fdp.exe");
+        assert!(h.ends_with("filename*=UTF-8''afdp.exe"), "{h}");
     }
 }

@@ -17,6 +17,9 @@ pub struct Fields {
     pub category: Option<String>,
     pub tags: Vec<String>,
     pub preview_pages: Option<i64>,
+    /// `free` (default), `paid` or `vip`, and the price in yuan ("3.00").
+    pub price_kind: Option<String>,
+    pub price: Option<String>,
 }
 
 pub struct Received {
@@ -39,8 +42,33 @@ pub fn temp_dir(state: &AppState) -> std::io::Result<std::path::PathBuf> {
     Ok(dir)
 }
 
+/// Whether `c` is a bidirectional control (U+202A–U+202E, U+2066–U+2069), which can make
+/// a name read differently from what it is ("report\u{202E}fdp.exe").
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` without bidirectional controls.
+pub fn strip_bidi(s: &str) -> String {
+    s.chars().filter(|c| !is_bidi_control(*c)).collect()
+}
+
+/// What a document is called when neither the uploader nor the file name says.
+pub const UNTITLED: &str = "未命名文档";
+
+/// A title from a file name: its stem, or [`UNTITLED`] when that is blank (".txt").
+pub fn title_from_name(name: &str) -> String {
+    let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(name);
+    let title: String = strip_bidi(stem).trim().chars().take(200).collect();
+    if title.is_empty() {
+        UNTITLED.to_string()
+    } else {
+        title
+    }
+}
+
 pub(crate) fn text_field(name: &str, value: String, max_chars: usize) -> LibResult<String> {
-    let v = value.trim().to_string();
+    let v = strip_bidi(&value).trim().to_string();
     if v.chars().count() > max_chars {
         return Err(LibraryError::BadField(format!(
             "`{name}` is longer than {max_chars} characters"
@@ -95,7 +123,8 @@ pub async fn receive(state: &AppState, mut mp: Multipart) -> LibResult<(Fields, 
                     .unwrap_or_else(|| "upload".into());
                 received = Some(stream_to_temp(state, field, original_name, max).await?);
             }
-            "title" | "description" | "category" | "tags" | "preview_pages" | "_csrf" => {
+            "title" | "description" | "category" | "tags" | "preview_pages" | "price_kind"
+            | "price" | "_csrf" => {
                 let value = field.text().await.map_err(|e| multipart_error(e, max))?;
                 match name.as_str() {
                     "title" => {
@@ -109,6 +138,8 @@ pub async fn receive(state: &AppState, mut mp: Multipart) -> LibResult<(Fields, 
                         fields.category = Some(value.trim().to_string()).filter(|s| !s.is_empty())
                     }
                     "tags" => fields.tags = parse_tags(&value)?,
+                    "price_kind" => fields.price_kind = Some(value),
+                    "price" => fields.price = Some(value),
                     "preview_pages" if !value.trim().is_empty() => {
                         let n: i64 = value.trim().parse().map_err(|_| {
                             LibraryError::BadField("`preview_pages` must be a whole number".into())
@@ -148,7 +179,11 @@ fn multipart_error(e: axum::extract::multipart::MultipartError, max: u64) -> Lib
 /// Keeps only the last path component and printable characters of a client file name.
 pub fn sanitize_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    let clean: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !is_bidi_control(*c))
+        .take(200)
+        .collect();
     if clean.trim().is_empty() {
         "upload".into()
     } else {
@@ -225,7 +260,7 @@ pub async fn create(
             state.config.upload.max_bytes / (1024 * 1024),
         ));
     }
-    if let Some(existing) = find_by_hash(state, &rec.sha256).await? {
+    if let Some(existing) = find_by_hash(state, uploader, &rec.sha256).await? {
         return Ok(existing);
     }
     let path = rec.file.path().to_path_buf();
@@ -238,14 +273,17 @@ pub async fn create(
         None => None,
         Some(slug) => Some(category_id(state, slug).await?),
     };
-    let title = fields.title.clone().unwrap_or_else(|| {
-        let stem = rec
-            .original_name
-            .rsplit_once('.')
-            .map(|(s, _)| s)
-            .unwrap_or(&rec.original_name);
-        stem.chars().take(200).collect()
-    });
+    let title = fields
+        .title
+        .as_deref()
+        .map(strip_bidi)
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| title_from_name(&rec.original_name));
+    let (price_kind, price) = crate::service::parse_price(
+        fields.price_kind.as_deref(),
+        fields.price.as_deref(),
+        ("free", 0),
+    )?;
     let key = format!("originals/{}", rec.sha256);
     state.storage.put_file(&key, rec.file.path()).await?;
 
@@ -253,8 +291,8 @@ pub async fn create(
     let mut tx = state.db.begin().await?;
     let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
         "INSERT INTO library_documents (sha256, title, description, category_id, format, original_name, size_bytes, \
-         status, auto_publish, preview_pages, uploader_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9, $10, $11, $11) RETURNING id",
+         status, auto_publish, preview_pages, uploader_id, created_at, updated_at, price_kind, price) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9, $10, $11, $11, $12, $13) RETURNING id",
     )
     .bind(&rec.sha256)
     .bind(&title)
@@ -267,6 +305,8 @@ pub async fn create(
     .bind(fields.preview_pages)
     .bind(uploader.id)
     .bind(now)
+    .bind(&price_kind)
+    .bind(price)
     .fetch_one(&mut *tx)
     .await;
     let id = match inserted {
@@ -274,7 +314,7 @@ pub async fn create(
         // Someone uploaded the same bytes a moment ago.
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             drop(tx);
-            return find_by_hash(state, &rec.sha256)
+            return find_by_hash(state, uploader, &rec.sha256)
                 .await?
                 .ok_or(LibraryError::NotFound);
         }
@@ -334,15 +374,32 @@ pub(crate) async fn category_id(state: &AppState, slug: &str) -> LibResult<i64> 
         .ok_or_else(|| LibraryError::BadField(format!("unknown category `{slug}`")))
 }
 
-async fn find_by_hash(state: &AppState, sha256: &str) -> LibResult<Option<Created>> {
-    let row: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, status FROM library_documents WHERE sha256 = $1")
-            .bind(sha256)
-            .fetch_optional(&state.db.pool)
-            .await?;
-    Ok(row.map(|(id, status)| Created {
-        id,
-        status,
+/// The document already holding these bytes, as the uploader may learn of it: its id
+/// and status when they may see it (theirs, published, or they are staff); otherwise a
+/// neutral refusal that names no document, so hidden uploads stay hidden.
+async fn find_by_hash(
+    state: &AppState,
+    uploader: &User,
+    sha256: &str,
+) -> LibResult<Option<Created>> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM library_documents WHERE sha256 = $1")
+        .bind(sha256)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    let Some(doc) = (match row {
+        Some((id,)) => crate::model::find(&state.db, id).await?,
+        None => None,
+    }) else {
+        return Ok(None);
+    };
+    if crate::authz::hidden_from(Some(uploader), &doc) {
+        return Err(LibraryError::WrongState(
+            "the same file is already in the library, so it cannot be uploaded again".into(),
+        ));
+    }
+    Ok(Some(Created {
+        id: doc.id,
+        status: doc.status.as_str().to_string(),
         duplicate: true,
     }))
 }
@@ -379,5 +436,15 @@ mod tests {
         assert_eq!(sanitize_name("../../etc/passwd"), "passwd");
         assert_eq!(sanitize_name("C:\\Users\\a\\报告.docx"), "报告.docx");
         assert_eq!(sanitize_name(""), "upload");
+        assert_eq!(sanitize_name("报告\u{202E}fdp.exe"), "报告fdp.exe");
+    }
+
+    #[test]
+    fn titles_from_names_are_never_blank_and_lose_bidi_controls() {
+        assert_eq!(title_from_name(".txt"), UNTITLED);
+        assert_eq!(title_from_name("\u{2066} \u{2069}.pdf"), UNTITLED);
+        assert_eq!(title_from_name("年报\u{202E}txt.exe.pdf"), "年报txt.exe");
+        assert_eq!(title_from_name("README"), "README");
+        assert_eq!(text_field("title", "a\u{202B}b".into(), 10).unwrap(), "ab");
     }
 }

@@ -28,6 +28,31 @@ async fn serve_demo_gives_a_living_site() {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    // Money features are on show: paid and VIP documents, and the test payment channel.
+    let (_, v) = s.get_json(None, "/api/v1/documents?per_page=100").await;
+    let kinds: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["price_kind"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"paid") && kinds.contains(&"vip") && kinds.contains(&"free"),
+        "{kinds:?}"
+    );
+    let reader = s.login_with("reader", "demo-pass-1").await;
+    let (status, providers) = s
+        .get_json(Some(&reader), "/api/v1/payments/providers")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(providers["items"][0]["name"], "sandbox", "{providers}");
+    assert!(
+        providers["items"][0]["label"]
+            .as_str()
+            .unwrap()
+            .contains("测试"),
+        "{providers}"
+    );
     let (_, cats) = s.get_json(None, "/api/v1/categories").await;
     assert!(cats["items"].as_array().unwrap().len() >= 8);
     let (status, hsds): (u16, Value) = s.get_json(None, "/hsds/organizations?per_page=1").await;
@@ -64,4 +89,38 @@ async fn serve_demo_gives_a_living_site() {
         home.contains("/documents/"),
         "the home page lists documents"
     );
+}
+
+/// `serve --demo` again on a data dir that has accounts says it seeds nothing.
+#[tokio::test]
+async fn serve_demo_on_old_data_says_it_seeds_nothing() {
+    use std::io::{BufRead, BufReader};
+    let mut s = Server::start(Backend::Sqlite).await;
+    s.add_user("someone", "member");
+    s.kill();
+    let mut child = std::process::Command::new(crate::common::BIN)
+        .arg("--data-dir")
+        .arg(s.data.path())
+        .args(["serve", "--addr", "127.0.0.1:0", "--demo"])
+        .env_remove("DATABASE_URL")
+        .env_remove("GONGZHI_PAYMENT_SANDBOX_SECRET")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut said = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let done = line.contains("listening on");
+        said.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let said = said.join("\n");
+    assert!(said.contains("seeds nothing"), "{said}");
+    assert!(!said.contains("Demo accounts"), "{said}");
 }

@@ -279,14 +279,19 @@ async fn duplicates_and_downloads() {
             .await;
         assert_eq!(status, 201, "{first}");
         let id = first["id"].as_i64().unwrap();
+        let (status, again) = s.upload(&admin, "faq-again.txt", bytes.clone(), &[]).await;
+        assert_eq!(status, 200, "{backend:?}: one's own duplicate answers 200");
+        assert_eq!(again["id"].as_i64(), Some(id));
+        assert_eq!(again["duplicate"], true);
+        let doc = s.wait_converted(&admin, id, CONVERT_LIMIT).await;
+        assert_eq!(doc["status"], "ready");
+        // Published: anyone may be pointed at it.
         let (status, again) = s
             .upload(&member, "copy-of-faq.txt", bytes.clone(), &[])
             .await;
         assert_eq!(status, 200, "{backend:?}: duplicate answers 200");
         assert_eq!(again["id"].as_i64(), Some(id));
         assert_eq!(again["duplicate"], true);
-        let doc = s.wait_converted(&admin, id, CONVERT_LIMIT).await;
-        assert_eq!(doc["status"], "ready");
         assert_eq!(doc["title"], "热线问答");
         assert_eq!(doc["tags"], serde_json::json!(["热线", "问答"]));
         let pool = s.db().await;
@@ -512,4 +517,277 @@ async fn pages_render_for_readers() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303, "anonymous visitors are sent to sign in");
+}
+
+/// A multipart upload whose file name goes out as raw UTF-8, as browsers send it.
+async fn upload_named(
+    s: &Server,
+    token: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    extra: &[(&str, &str)],
+) -> (u16, Value) {
+    let mut form = reqwest::multipart::Form::new().percent_encode_noop().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+    );
+    for (k, v) in extra {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    let r = client()
+        .post(format!("{}/api/v1/documents", s.url))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn hidden_duplicates_stay_hidden_and_titles_are_clean() {
+    for backend in backends().await {
+        let s = Server::start(backend).await;
+        let author = s.user_token("author", "member").await;
+        let other = s.user_token("other", "member").await;
+        let moderator = s.user_token("mod", "moderator").await;
+        let bytes = "待审核的内部材料：第一条。".as_bytes().to_vec();
+        let (status, first) = s.upload(&author, "internal.txt", bytes.clone(), &[]).await;
+        assert_eq!(status, 201, "{first}");
+        let id = first["id"].as_i64().unwrap();
+        let doc = s.wait_converted(&author, id, CONVERT_LIMIT).await;
+        assert_eq!(doc["status"], "pending_review");
+        // Someone else's identical bytes learn neither its id nor its status.
+        let (status, v) = s.upload(&other, "mine.txt", bytes.clone(), &[]).await;
+        assert_eq!(status, 409, "{backend:?}: {v}");
+        assert!(v.get("id").is_none() && v.get("status").is_none(), "{v}");
+        assert!(v["error"]["message"].is_string(), "{v}");
+        let text = v.to_string();
+        assert!(
+            !text.contains("pending_review") && !text.contains(&format!("/documents/{id}")),
+            "{v}"
+        );
+        // Rejected stays hidden too; the uploader and staff still hear "duplicate".
+        let r = client()
+            .post(format!("{}/api/v1/documents/{id}/reject", s.url))
+            .bearer_auth(&moderator)
+            .json(&serde_json::json!({"reason": "内部材料"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            s.upload(&other, "mine.txt", bytes.clone(), &[]).await.0,
+            409
+        );
+        let (status, v) = s.upload(&author, "again.txt", bytes.clone(), &[]).await;
+        assert_eq!((status, v["id"].as_i64()), (200, Some(id)), "{v}");
+        assert_eq!(v["duplicate"], true);
+        let (status, v) = s.upload(&moderator, "again.txt", bytes.clone(), &[]).await;
+        assert_eq!((status, v["id"].as_i64()), (200, Some(id)), "{v}");
+
+        // A file name without a stem gets a title; bidi controls never reach a title or
+        // a download name.
+        let (status, v) =
+            upload_named(&s, &author, ".txt", "空名文件".as_bytes().to_vec(), &[]).await;
+        assert_eq!(status, 201, "{v}");
+        let (_, d) = s
+            .get_json(Some(&author), &format!("/api/v1/documents/{}", v["id"]))
+            .await;
+        assert_eq!(d["title"], "未命名文档", "{backend:?}: {d}");
+        let tricky = "年报\u{202E}gpj.exe\u{2066}.txt";
+        let (status, v) =
+            upload_named(&s, &author, tricky, "年报正文".as_bytes().to_vec(), &[]).await;
+        assert_eq!(status, 201, "{v}");
+        let tricky_id = v["id"].as_i64().unwrap();
+        let (_, d) = s
+            .get_json(Some(&author), &format!("/api/v1/documents/{tricky_id}"))
+            .await;
+        assert_eq!(d["title"], "年报gpj.exe", "{d}");
+        let (status, v) = upload_named(
+            &s,
+            &author,
+            "b.txt",
+            "另一份".as_bytes().to_vec(),
+            &[("title", "\u{202B}标题\u{2069}")],
+        )
+        .await;
+        assert_eq!(status, 201, "{v}");
+        let (_, d) = s
+            .get_json(Some(&author), &format!("/api/v1/documents/{}", v["id"]))
+            .await;
+        assert_eq!(d["title"], "标题", "{d}");
+        s.wait_converted(&author, tricky_id, CONVERT_LIMIT).await;
+        let r = client()
+            .get(format!("{}/api/v1/documents/{tricky_id}/download", s.url))
+            .bearer_auth(&author)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let cd = r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            !cd.contains("%E2%80%AE") && !cd.contains("%E2%81%A6"),
+            "{cd}"
+        );
+        assert!(cd.contains("gpj.exe.txt"), "{cd}");
+        let pool = s.db().await;
+        let names: Vec<(String,)> = sqlx::query_as("SELECT original_name FROM library_documents")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert!(
+            names
+                .iter()
+                .all(|(n,)| !n.contains('\u{202E}') && !n.contains('\u{2066}')),
+            "{names:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn prices_and_previews_are_set_on_the_upload_form_and_the_edit_page() {
+    for backend in backends().await {
+        let s = Server::start(backend).await;
+        let author = s.user_token("author", "member").await;
+        let stranger = s.user_token("stranger", "member").await;
+        let moderator = s.user_token("mod", "moderator").await;
+        let form = crate::common::page_text(&s, &author, "/upload").await;
+        assert!(
+            form.contains("name=\"price_kind\"")
+                && form.contains("name=\"price\"")
+                && form.contains("name=\"preview_pages\""),
+            "{form}"
+        );
+        // The no-JavaScript upload form takes the price and the free preview.
+        let parts = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes("第一页\u{c}第二页\u{c}第三页".as_bytes().to_vec())
+                    .file_name("priced.txt"),
+            )
+            .text("price_kind", "paid")
+            .text("price", "2.50")
+            .text("preview_pages", "1");
+        let r = client()
+            .post(format!("{}/upload", s.url))
+            .bearer_auth(&author)
+            .multipart(parts)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{backend:?}");
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let id: i64 = to.trim_start_matches("/documents/").parse().unwrap();
+        let d = s.wait_converted(&author, id, CONVERT_LIMIT).await;
+        assert_eq!(
+            (&d["price_kind"], &d["price"], &d["preview_pages"]),
+            (
+                &serde_json::json!("paid"),
+                &serde_json::json!("2.50"),
+                &serde_json::json!(1)
+            ),
+            "{d}"
+        );
+        // A bad price comes back on the form, not as an error page.
+        let parts = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes("另一份文件".as_bytes().to_vec())
+                    .file_name("x.txt"),
+            )
+            .text("price_kind", "paid")
+            .text("price", "");
+        let r = client()
+            .post(format!("{}/upload", s.url))
+            .bearer_auth(&author)
+            .multipart(parts)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("alert-error") && html.contains("price"),
+            "{html}"
+        );
+
+        // The edit page: the uploader and moderators only, filled with what is set now.
+        let page = crate::common::page_text(&s, &author, &format!("/documents/{id}/edit")).await;
+        assert!(
+            page.contains("value=\"2.50\"") && page.contains("value=\"1\""),
+            "{page}"
+        );
+        assert!(page.contains("<option value=\"paid\" selected"), "{page}");
+        assert_eq!(
+            s.status_of(Some(&stranger), &format!("/documents/{id}/edit"))
+                .await,
+            404,
+            "an unpublished document does not exist for others"
+        );
+        let edit = |token: &str, fields: Vec<(&'static str, &'static str)>| {
+            client()
+                .post(format!("{}/documents/{id}/edit", s.url))
+                .bearer_auth(token.to_string())
+                .form(&fields)
+                .send()
+        };
+        let fields = vec![
+            ("title", "改过的标题"),
+            ("description", "简介"),
+            ("category", ""),
+            ("tags", "甲, 乙"),
+            ("price_kind", "vip"),
+            ("price", "4.00"),
+            ("preview_pages", "2"),
+        ];
+        let r = edit(&author, fields.clone()).await.unwrap();
+        assert_eq!(r.status(), 303, "{backend:?}");
+        let (_, d) = s
+            .get_json(Some(&author), &format!("/api/v1/documents/{id}"))
+            .await;
+        assert_eq!(d["title"], "改过的标题");
+        assert_eq!(
+            (d["price_kind"].as_str(), d["price"].as_str()),
+            (Some("vip"), Some("4.00"))
+        );
+        assert_eq!(d["preview_pages"], 2);
+        assert_eq!(d["tags"], serde_json::json!(["乙", "甲"]));
+        let mut bad = fields.clone();
+        bad[5] = ("price", "abc");
+        bad[4] = ("price_kind", "paid");
+        let r = edit(&author, bad).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("alert-error") && html.contains("value=\"abc\""),
+            "{html}"
+        );
+        let (_, d) = s
+            .get_json(Some(&author), &format!("/api/v1/documents/{id}"))
+            .await;
+        assert_eq!(d["price_kind"], "vip", "unchanged after a bad price");
+        // Moderators edit too; others may not.
+        let mut free = fields.clone();
+        free[4] = ("price_kind", "free");
+        free[5] = ("price", "");
+        assert_eq!(edit(&stranger, free.clone()).await.unwrap().status(), 404);
+        assert_eq!(edit(&moderator, free).await.unwrap().status(), 303);
+        assert_eq!(
+            s.status_of(None, &format!("/api/v1/documents/{id}")).await,
+            404,
+            "still unpublished"
+        );
+        let (_, d) = s
+            .get_json(Some(&author), &format!("/api/v1/documents/{id}"))
+            .await;
+        assert_eq!(
+            (d["price_kind"].as_str(), d["price"].as_str()),
+            (Some("free"), Some("0.00"))
+        );
+    }
 }

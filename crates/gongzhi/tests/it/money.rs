@@ -562,3 +562,58 @@ async fn contributors_earn_by_quality_and_type() {
         assert!(out.contains("ledger consistent"), "{out}");
     }
 }
+
+#[tokio::test]
+async fn operators_issue_vouchers_on_a_page_that_shows_codes_once() {
+    for backend in backends().await {
+        let s = Server::start(backend).await;
+        let admin = s.user_token("admin", "admin").await;
+        let moderator = s.user_token("mod", "moderator").await;
+        let member = s.user_token("reader", "member").await;
+        assert_eq!(s.status_of(Some(&member), "/admin/vouchers").await, 403);
+        assert_eq!(s.status_of(Some(&moderator), "/admin/vouchers").await, 403);
+        let page = crate::common::page_text(&s, &admin, "/admin/vouchers").await;
+        assert!(
+            page.contains("name=\"amount\"") && page.contains("name=\"count\""),
+            "{page}"
+        );
+        let issue = |token: &str, amount: &str, count: &str| {
+            client()
+                .post(format!("{}/admin/vouchers", s.url))
+                .bearer_auth(token.to_string())
+                .form(&[("amount", amount.to_string()), ("count", count.to_string())])
+                .send()
+        };
+        assert_eq!(issue(&member, "5.00", "3").await.unwrap().status(), 403);
+        let r = issue(&admin, "5.00", "0").await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(
+            r.text().await.unwrap().contains("alert-error"),
+            "count 0 is refused on the form"
+        );
+        let r = issue(&admin, "5.00", "3").await.unwrap();
+        assert_eq!(r.status(), 200, "{backend:?}");
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let html = r.text().await.unwrap();
+        let codes: Vec<String> = html
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|w| w.len() == 19 && w.matches('-').count() == 3)
+            .map(str::to_string)
+            .collect();
+        assert_eq!(codes.len(), 3, "{html}");
+        let (st, v) = crate::rights::send(
+            client()
+                .post(format!("{}/api/v1/me/vouchers/redeem", s.url))
+                .bearer_auth(&member)
+                .header("Idempotency-Key", "redeem-1")
+                .json(&json!({"code": codes[0]})),
+        )
+        .await;
+        assert_eq!(st, 200, "{v}");
+        // Shown once: the list has the vouchers, not their codes.
+        let page = crate::common::page_text(&s, &admin, "/admin/vouchers").await;
+        assert!(!page.contains(&codes[1]), "{page}");
+        assert_eq!(page.matches("¥5.00").count(), 3, "{page}");
+        assert!(page.contains("已兑换"), "{page}");
+    }
+}

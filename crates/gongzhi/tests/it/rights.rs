@@ -1,4 +1,5 @@
-//! Rights and trust: copyright complaints and claims take a document down pending review;
+//! Rights and trust: copyright complaints and claims from verified rights holders (or
+//! enough different people) take a document down pending review;
 //! a reviewer restores, removes or transfers it (earnings follow the new owner); reports
 //! hide it after K reporters; both sides are notified — on every backend.
 
@@ -53,7 +54,7 @@ async fn kinds(s: &Server, token: &str) -> Vec<String> {
         .collect()
 }
 
-async fn buy(s: &Server, admin: &str, who: &str, token: &str, id: i64) {
+pub async fn buy(s: &Server, admin: &str, who: &str, token: &str, id: i64) {
     let r = client()
         .post(format!("{}/api/v1/admin/topups", s.url))
         .bearer_auth(admin)
@@ -129,6 +130,16 @@ async fn complaints_take_down_and_reviewers_restore_remove_or_transfer() {
             }
         };
         let evidence = "本文第2至5页摘自我2024年出版的《社区服务实务》，附出版合同与原稿截图。";
+        // The operator has checked the claimant's identity and rights: their complaints
+        // take a document down at once.
+        let (st, v) = post(
+            &s,
+            Some(&admin),
+            "/api/v1/admin/rights-holders",
+            json!({"username": "claimant", "note": "核验身份证与出版合同"}),
+        )
+        .await;
+        assert_eq!(st, 201, "{v}");
         assert_eq!(
             complain(None, a, json!({"kind": "copyright", "evidence": evidence}))
                 .await
@@ -440,5 +451,127 @@ async fn complaints_take_down_and_reviewers_restore_remove_or_transfer() {
         assert_eq!(decided, 4, "{backend:?}: every decision is audited");
         let out = s.run_cli(&["ledger", "check"], None);
         assert!(out.contains("ledger consistent"), "{out}");
+    }
+}
+
+#[tokio::test]
+async fn one_complaint_from_a_new_account_waits_for_review() {
+    for backend in backends().await {
+        let s = Server::start(backend).await;
+        let admin = s.user_token("admin", "admin").await;
+        let moderator = s.user_token("mod", "moderator").await;
+        let author = s.user_token("author", "member").await;
+        let mut newcomers = Vec::new();
+        for i in 0..3 {
+            newcomers.push(s.user_token(&format!("new{i}"), "member").await);
+        }
+        let a = published(&s, &author, &moderator, "documents/service-hotline-faq.txt").await;
+        let b = published(
+            &s,
+            &author,
+            &moderator,
+            "documents/wanghu-residents-convention.txt",
+        )
+        .await;
+        let evidence = "此文摘自我单位内部手册第三章，附手册封面与目录页照片。";
+        let complain = |token: String, id: i64| {
+            let s = &s;
+            async move {
+                post(
+                    s,
+                    Some(&token),
+                    &format!("/api/v1/documents/{id}/complaints"),
+                    json!({"kind": "copyright", "evidence": evidence}),
+                )
+                .await
+            }
+        };
+
+        // One fresh account's complaint: the document stays public; the complaint waits
+        // in the queue with a deadline 72 hours on.
+        let (st, v) = complain(newcomers[0].clone(), a).await;
+        assert_eq!(st, 201, "{backend:?}: {v}");
+        let c = &v["complaint"];
+        assert_eq!(
+            c["review_by"].as_i64().unwrap() - c["created_at"].as_i64().unwrap(),
+            72 * 3_600_000,
+            "{c}"
+        );
+        assert_eq!(c["verified_complainant"], false);
+        assert_eq!(status(&s, &author, a).await, "ready", "{backend:?}");
+        assert_eq!(
+            s.status_of(None, &format!("/api/v1/documents/{a}")).await,
+            200
+        );
+        let html = crate::common::page_text(&s, &moderator, "/moderation/complaints").await;
+        assert!(
+            html.contains("审核期限") && html.contains("id=\"takedown-rule\""),
+            "{html}"
+        );
+        assert!(
+            kinds(&s, &author)
+                .await
+                .contains(&"complaint_received".to_string())
+        );
+
+        // The second of K = 3 still waits; the third distinct complainant takes it down.
+        assert_eq!(complain(newcomers[1].clone(), a).await.0, 201);
+        assert_eq!(status(&s, &author, a).await, "ready");
+        assert_eq!(complain(newcomers[2].clone(), a).await.0, 201);
+        assert_eq!(status(&s, &author, a).await, "taken_down", "{backend:?}");
+
+        // Only operators verify rights holders; a verified one takes a document down alone.
+        let body = json!({"username": "new0", "note": "核验身份证与著作权登记证书"});
+        let (st, _) = post(
+            &s,
+            Some(&moderator),
+            "/api/v1/admin/rights-holders",
+            body.clone(),
+        )
+        .await;
+        assert_eq!(st, 403);
+        let (st, _) = post(&s, Some(&admin), "/api/v1/admin/rights-holders", body).await;
+        assert_eq!(st, 201);
+        let (_, list) = s
+            .get_json(Some(&admin), "/api/v1/admin/rights-holders")
+            .await;
+        assert_eq!(list["items"][0]["username"], "new0", "{list}");
+        let (st, v) = complain(newcomers[0].clone(), b).await;
+        assert_eq!(st, 201, "{v}");
+        assert_eq!(v["complaint"]["verified_complainant"], true, "{v}");
+        assert_eq!(status(&s, &author, b).await, "taken_down", "{backend:?}");
+
+        // K is the operator's setting, and the terms state the rule in force.
+        let (st, v) = send(
+            client()
+                .put(format!("{}/api/v1/admin/library-settings", s.url))
+                .bearer_auth(&admin)
+                .json(&json!({"takedown_on_complaint": true, "report_hide_threshold": 3,
+                    "comments_premoderated": false, "complaint_quorum": 5, "complaint_review_hours": 48})),
+        )
+        .await;
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(v["settings"]["complaint_quorum"], 5);
+        let (st, _) = send(
+            client()
+                .put(format!("{}/api/v1/admin/library-settings", s.url))
+                .bearer_auth(&admin)
+                .json(
+                    &json!({"takedown_on_complaint": true, "report_hide_threshold": 3,
+                    "comments_premoderated": false, "complaint_quorum": 0}),
+                ),
+        )
+        .await;
+        assert_eq!(st, 400);
+        let terms = client()
+            .get(format!("{}/terms", s.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(terms.contains("一次投诉不会让文档下架"), "{terms}");
+        assert!(terms.contains(" 5 ") && terms.contains(" 48 "), "{terms}");
     }
 }

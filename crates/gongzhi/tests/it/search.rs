@@ -1,5 +1,5 @@
 use crate::common::{Backend, Server, backends, client};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -379,5 +379,235 @@ async fn search_follows_edit_take_down_and_delete() {
         }
         let out = s.run_cli(&["audit-check"], None);
         assert!(out.contains("intact"), "{out}");
+    }
+}
+
+/// A text document of these pages (a form feed starts a page), uploaded with `extra`
+/// form fields; returns its id once converted.
+pub async fn text_document(
+    s: &Server,
+    token: &str,
+    name: &str,
+    pages: &[&str],
+    extra: &[(&str, &str)],
+) -> i64 {
+    let (status, v) = s
+        .upload(token, name, pages.join("\u{c}").into_bytes(), extra)
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    s.wait_converted(token, id, LIMIT).await;
+    id
+}
+
+async fn hit_for(s: &Server, token: Option<&str>, query: &str, id: i64) -> Value {
+    let v = search(s, token, query).await;
+    v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("{query}: no hit {id} in {v}"))
+}
+
+async fn html(s: &Server, token: Option<&str>, path: &str) -> String {
+    let mut r = client().get(format!("{}{path}", s.url));
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    r.send().await.unwrap().text().await.unwrap()
+}
+
+async fn related_ids(s: &Server, token: Option<&str>, id: i64) -> Vec<i64> {
+    let (status, v) = s
+        .get_json(token, &format!("/api/v1/documents/{id}/related"))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn search_snippets_suggestions_and_related_keep_the_paywall() {
+    // Page 3 of a paid document previewing 2 pages holds the phrase and a secret sentence.
+    const SECRET: &str = "每日三次温水送服";
+    let pages = [
+        "第一页：社区公告与办事指南。",
+        "第二页：窗口办理时间与材料清单。",
+        "第三页：独家秘方在此记载，每日三次温水送服，切勿外传。",
+    ];
+    for backend in backends().await {
+        let s = Server::start(backend).await;
+        let admin = s.user_token("admin", "admin").await;
+        let moderator = s.user_token("mod", "moderator").await;
+        let uploader = s.user_token("author", "member").await;
+        let member = s.user_token("reader", "member").await;
+        let buyer = s.user_token("buyer", "member").await;
+        let paid = text_document(
+            &s,
+            &uploader,
+            "paid.txt",
+            &pages,
+            &[
+                ("title", "社区办事汇编"),
+                ("description", "汇编简介：三页材料"),
+                ("price_kind", "paid"),
+                ("price", "3.00"),
+                ("preview_pages", "2"),
+            ],
+        )
+        .await;
+        // A free document about what only page 3 of the paid one says.
+        let other = text_document(
+            &s,
+            &admin,
+            "other.txt",
+            &["独家秘方 温水送服 秘方记载 温水送服 秘方"],
+            &[("title", "服药提醒")],
+        )
+        .await;
+        for id in [paid, other] {
+            let r = client()
+                .post(format!("{}/api/v1/documents/{id}/approve", s.url))
+                .bearer_auth(&moderator)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status() == 200 || r.status() == 409, "{}", r.status());
+        }
+        let (_, d) = s.get_json(None, &format!("/api/v1/documents/{paid}")).await;
+        assert_eq!(d["price_kind"], "paid", "{d}");
+        assert_eq!(d["price"], "3.00", "{d}");
+        assert_eq!(d["visible_pages"], 2, "{d}");
+        let q = "\"独家秘方\"";
+        eventually(&s, None, q, |ids| ids.contains(&paid)).await;
+
+        // Stranger and member without purchase: the page number, never its text.
+        for token in [None, Some(member.as_str())] {
+            let h = hit_for(&s, token, q, paid).await;
+            assert_eq!(h["page"], 3, "{backend:?}: {h}");
+            assert_eq!(h["locked"], true, "{h}");
+            assert_eq!(h["snippet"], "汇编简介：三页材料", "{h}");
+            let page = html(
+                &s,
+                token,
+                "/search?q=%22%E7%8B%AC%E5%AE%B6%E7%A7%98%E6%96%B9%22",
+            )
+            .await;
+            assert!(
+                page.contains("在第 3 页，购买后可读"),
+                "{backend:?}: {page}"
+            );
+            assert!(
+                !page.contains(SECRET) && !page.contains("切勿外传") && !page.contains("此记载"),
+                "{page}"
+            );
+            let doc_page = html(&s, token, &format!("/documents/{paid}")).await;
+            assert!(!doc_page.contains(SECRET), "{doc_page}");
+            assert!(
+                !related_ids(&s, token, paid).await.contains(&other),
+                "{backend:?}: related documents are chosen from readable pages only"
+            );
+            for typed in ["独家秘方", "温水送服", "社区办事"] {
+                let (status, v) = s
+                    .get_json(token, &format!("/api/v1/search/suggest?q={typed}"))
+                    .await;
+                assert_eq!(status, 200);
+                assert!(!v.to_string().contains(SECRET), "{v}");
+            }
+        }
+        let (_, v) = s.get_json(None, "/api/v1/search/suggest?q=社区办事").await;
+        assert_eq!(v["items"][0]["id"], paid, "titles are suggested: {v}");
+
+        // Buyer and uploader read page 3: its snippet, and related documents from it.
+        crate::rights::buy(&s, &admin, "buyer", &buyer, paid).await;
+        for token in [&buyer, &uploader, &moderator] {
+            let h = hit_for(&s, Some(token), q, paid).await;
+            assert_eq!(h["page"], 3, "{h}");
+            assert_eq!(h["locked"], false, "{h}");
+            let snippet = h["snippet"].as_str().unwrap();
+            assert!(snippet.contains("<em>") && snippet.contains(SECRET), "{h}");
+            let page = html(
+                &s,
+                Some(token),
+                "/search?q=%22%E7%8B%AC%E5%AE%B6%E7%A7%98%E6%96%B9%22",
+            )
+            .await;
+            assert!(page.contains(SECRET), "{backend:?}: {page}");
+            assert!(related_ids(&s, Some(token), paid).await.contains(&other));
+        }
+    }
+}
+
+#[tokio::test]
+async fn related_documents_survive_edits_take_downs_and_restores() {
+    for backend in backends().await {
+        let s = Server::start(backend).await;
+        let admin = s.user_token("admin", "admin").await;
+        let mut ids = Vec::new();
+        for i in 0..4 {
+            let text = format!("社区养老 助餐服务 日间照料 社区养老 志愿服务 第{i}号");
+            ids.push(text_document(&s, &admin, &format!("care{i}.txt"), &[&text], &[]).await);
+        }
+        eventually(&s, None, "日间照料", |found| {
+            ids.iter().all(|id| found.contains(id))
+        })
+        .await;
+        // Every edit re-indexes a document and leaves its old entry behind, deleted.
+        for round in 0..3 {
+            for id in &ids {
+                let r = client()
+                    .patch(format!("{}/api/v1/documents/{id}", s.url))
+                    .bearer_auth(&admin)
+                    .json(&json!({"title": format!("社区养老服务 {id}-{round}")}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+            }
+        }
+        let (down, up) = (ids[0], ids[1]);
+        for (path, body) in [
+            (
+                format!("/api/v1/documents/{down}/take-down"),
+                json!({"reason": "核实中"}),
+            ),
+            (
+                format!("/api/v1/documents/{up}/take-down"),
+                json!({"reason": "核实中"}),
+            ),
+            (format!("/api/v1/documents/{up}/restore"), json!({})),
+        ] {
+            let r = client()
+                .post(format!("{}{path}", s.url))
+                .bearer_auth(&admin)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+        }
+        eventually(&s, Some(&admin), "日间照料", |found| {
+            !found.contains(&down) && found.contains(&up)
+        })
+        .await;
+        for id in &ids {
+            let (status, v) = s
+                .get_json(Some(&admin), &format!("/api/v1/documents/{id}/related"))
+                .await;
+            assert_eq!(status, 200, "{backend:?}: related of {id}: {v}");
+            assert!(!v.to_string().contains(&format!("\"id\":{down}")), "{v}");
+        }
+        let page = html(&s, None, &format!("/documents/{up}")).await;
+        assert!(!page.contains("related-unavailable"), "{page}");
+        assert!(
+            page.contains(&format!("/documents/{}", ids[2])),
+            "{backend:?}: {page}"
+        );
     }
 }

@@ -365,13 +365,9 @@ async fn issue_vouchers(
 ) -> LibResult<Response> {
     let admin = allowed(&state, &actor, Action::ManageMoney)?;
     let b = body(b, "{\"amount\": \"50.00\", \"count\": 10}")?;
-    if !(1..=500).contains(&b.count) {
-        return Err(LibraryError::BadField(
-            "`count` must be between 1 and 500".into(),
-        ));
-    }
+    let count = vouchers::batch_size(b.count)?;
     let amount = Fen::parse_yuan(&b.amount)?;
-    let codes = vouchers::issue(&state, admin, amount, b.count).await?;
+    let codes = vouchers::issue(&state, admin, amount, count).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "amount": amount.0, "codes": codes })),

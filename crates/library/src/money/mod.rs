@@ -9,5 +9,6 @@ pub mod payments_api;
 pub mod purchase;
 pub mod rewards;
 pub mod vip;
+pub mod voucher_pages;
 pub mod vouchers;
 pub mod wallet_pages;

@@ -348,12 +348,21 @@ pub struct Payments {
 impl Payments {
     /// From the environment: `GONGZHI_PAYMENT_SANDBOX_SECRET` enables the test provider;
     /// `GONGZHI_PAYMENT_ORDER_TTL_SECS` (default 1800) is how long a top-up waits.
-    pub fn from_env() -> anyhow::Result<Payments> {
+    /// With `demo` (`serve --demo`) the sandbox channel is on even when no secret is set:
+    /// a random one, good for this run, so a newcomer sees the money features.
+    pub fn from_env(demo: bool) -> anyhow::Result<Payments> {
         let mut providers: Vec<Arc<dyn PaymentProvider>> = Vec::new();
         let mut sandbox = None;
-        if let Ok(secret) = std::env::var("GONGZHI_PAYMENT_SANDBOX_SECRET")
-            && !secret.is_empty()
-        {
+        let secret = std::env::var("GONGZHI_PAYMENT_SANDBOX_SECRET")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .or_else(|| {
+                demo.then(|| {
+                    tracing::info!("demo: the test payment channel (测试支付通道) is on, with a generated secret");
+                    platform::auth::new_token()
+                })
+            });
+        if let Some(secret) = secret {
             let s = Arc::new(Sandbox::new(secret.as_bytes()));
             providers.push(s.clone());
             sandbox = Some(s);

@@ -33,6 +33,53 @@ fn hash(code: &str) -> String {
     hex::encode(Sha256::digest(normalise(code).as_bytes()))
 }
 
+/// The most codes one batch creates.
+pub const MAX_BATCH: usize = 500;
+
+/// A batch size an operator asked for, if it is one we make.
+pub fn batch_size(count: usize) -> crate::error::LibResult<usize> {
+    if (1..=MAX_BATCH).contains(&count) {
+        Ok(count)
+    } else {
+        Err(crate::error::LibraryError::BadField(format!(
+            "`count` must be between 1 and {MAX_BATCH}"
+        )))
+    }
+}
+
+/// One issued voucher as operators see it (the code itself is never stored).
+#[derive(Debug, serde::Serialize)]
+pub struct Issued {
+    pub id: i64,
+    pub amount: i64,
+    pub created_at: i64,
+    pub redeemed_at: Option<i64>,
+    pub redeemed_by: Option<String>,
+}
+
+/// The latest vouchers, newest first.
+pub async fn list(db: &platform::db::Db, limit: i64) -> sqlx::Result<Vec<Issued>> {
+    let rows: Vec<(i64, i64, i64, Option<i64>, Option<String>)> = sqlx::query_as(
+        "SELECT v.id, v.amount, v.created_at, v.redeemed_at, u.display_name FROM library_vouchers v \
+         LEFT JOIN platform_users u ON u.id = v.redeemed_by ORDER BY v.id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, amount, created_at, redeemed_at, redeemed_by)| Issued {
+                id,
+                amount,
+                created_at,
+                redeemed_at,
+                redeemed_by,
+            },
+        )
+        .collect())
+}
+
 pub async fn issue(
     state: &AppState,
     admin: i64,

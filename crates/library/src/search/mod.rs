@@ -23,11 +23,11 @@ use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::Scorer as _;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, EnableScoring, MoreLikeThisQuery, Occur, PhraseQuery,
-    Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, EnableScoring, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, OwnedValue, STORED, STRING, Schema, TextFieldIndexing,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
 };
 use tantivy::{
@@ -158,6 +158,11 @@ pub struct Hit {
     pub snippet: String,
     pub page: u64,
     pub score: f32,
+    /// The words are on `page`, which the reader may not read (yet): the snippet is the
+    /// description, never that page's text.
+    pub locked: bool,
+    /// `free`, `paid` or `vip` (what unlocks a locked page).
+    pub price_kind: String,
 }
 
 fn norm(s: &str) -> String {
@@ -723,6 +728,8 @@ impl SearchIndex {
                 snippet: escape(&description.chars().take(SNIPPET_CHARS).collect::<String>()),
                 page: 1,
                 score,
+                locked: false,
+                price_kind: String::new(),
             });
         }
         Ok((total, out))
@@ -805,20 +812,14 @@ impl SearchIndex {
         text: &str,
         limit: usize,
     ) -> anyhow::Result<Vec<(i64, String)>> {
-        let mlt = MoreLikeThisQuery::builder()
-            .with_min_doc_frequency(1)
-            .with_min_term_frequency(1)
-            .with_max_query_terms(30)
-            .with_min_word_length(2)
-            .with_document_fields(vec![
-                (self.f.body, vec![OwnedValue::Str(text.to_string())]),
-                (self.f.title, vec![OwnedValue::Str(title.to_string())]),
-            ]);
+        let searcher = self.reader.searcher();
+        let Some(like) = self.like_query(&searcher, title, text)? else {
+            return Ok(Vec::new());
+        };
         let q = BooleanQuery::new(vec![
-            (Occur::Must, Box::new(mlt)),
+            (Occur::Must, Box::new(like)),
             (Occur::MustNot, self.doc_term(id as u64)),
         ]);
-        let searcher = self.reader.searcher();
         let hits = searcher.search(&q, &TopDocs::with_limit(limit).order_by_score())?;
         hits.into_iter()
             .map(|(_, a)| {
@@ -831,11 +832,72 @@ impl SearchIndex {
             .collect()
     }
 
+    /// The "more like this" query: the [`LIKE_TERMS`] words of `title` and `text` with
+    /// the highest tf·idf, any of them. Chosen here rather than by tantivy's
+    /// MoreLikeThisQuery, which weighs document frequencies that still count deleted
+    /// entries against a count of live documents, and panics once edits leave more
+    /// deleted entries than it expects. Both counts here include deleted entries until
+    /// their segment is merged, as BM25 scoring itself counts them.
+    fn like_query(
+        &self,
+        searcher: &tantivy::Searcher,
+        title: &str,
+        text: &str,
+    ) -> anyhow::Result<Option<BooleanQuery>> {
+        use tantivy::tokenizer::TokenStream as _;
+        let mut analyzer = self
+            .index
+            .tokenizers()
+            .get(ZH)
+            .ok_or_else(|| anyhow::anyhow!("the {ZH} analyzer is not registered"))?;
+        let mut freqs: HashMap<(Field, String), u32> = HashMap::new();
+        for (field, value) in [(self.f.body, text), (self.f.title, title)] {
+            analyzer.token_stream(value).process(&mut |t| {
+                // One ASCII letter or digit says nothing about a document.
+                if t.text.len() >= 2 {
+                    *freqs.entry((field, t.text.clone())).or_default() += 1;
+                }
+            });
+        }
+        let total: u64 = searcher
+            .segment_readers()
+            .iter()
+            .map(|r| u64::from(r.max_doc()))
+            .sum();
+        let mut scored = Vec::with_capacity(freqs.len());
+        for ((field, word), tf) in freqs {
+            let term = Term::from_field_text(field, &word);
+            let df = searcher.doc_freq(&term)?.min(total);
+            if df == 0 {
+                continue;
+            }
+            let idf = (1.0 + ((total - df) as f32 + 0.5) / (df as f32 + 0.5)).ln();
+            scored.push((tf as f32 * idf, word, term));
+        }
+        // Best first; ties by word, so the same document always asks the same question.
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        scored.truncate(LIKE_TERMS);
+        if scored.is_empty() {
+            return Ok(None);
+        }
+        let any = scored
+            .into_iter()
+            .map(|(_, _, term)| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                (Occur::Should, q)
+            })
+            .collect();
+        Ok(Some(BooleanQuery::new(any)))
+    }
+
     /// Number of documents in the index.
     pub fn doc_count(&self) -> usize {
         self.reader.searcher().num_docs() as usize
     }
 }
+
+/// How many words of a document ask for documents like it.
+const LIKE_TERMS: usize = 30;
 
 /// How many of the best matches (by the plain BM25 of the `text` field) are ranked by
 /// the full query: at least 128, and the same number for every page of results up to
@@ -1057,6 +1119,37 @@ mod tests {
         assert_eq!(si.search(&req("养老")).unwrap().0, 0);
         assert_eq!(si.search(&req("助餐")).unwrap().0, 1);
         assert_eq!(si.doc_count(), 1);
+    }
+
+    #[test]
+    fn related_survives_edits_that_leave_deleted_entries() {
+        let docs: Vec<IndexedDoc> = (1..=3)
+            .map(|i| doc(i, &format!("社区养老服务{i}"), &["养老 助餐 日间照料 社区"]))
+            .collect();
+        let (_d, si) = index(&docs);
+        // Every edit re-puts a document: its old entry stays, deleted, in its segment,
+        // so "养老" is in 9 entries of which 3 live (MoreLikeThisQuery panicked here).
+        for round in 0..2 {
+            for d in &docs {
+                si.put(d).unwrap();
+            }
+            si.commit(50 + round).unwrap();
+        }
+        si.delete(3);
+        si.commit(60).unwrap();
+        let searcher = si.reader.searcher();
+        assert!(
+            searcher
+                .doc_freq(&Term::from_field_text(si.f.body, "养老"))
+                .unwrap()
+                > 2
+        );
+        for d in &docs {
+            let r = si.related(d.id, &d.title, &d.pages.join("\n"), 5).unwrap();
+            assert!(r.iter().all(|x| x.0 != d.id && x.0 != 3), "{r:?}");
+        }
+        let r = si.related(1, &docs[0].title, &docs[0].pages[0], 5).unwrap();
+        assert_eq!(r.first().map(|x| x.0), Some(2), "{r:?}");
     }
 
     #[test]

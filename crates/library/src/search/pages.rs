@@ -2,7 +2,7 @@
 //! page text (ADR 016), and only the ten or so hits of one result page are read.
 
 use super::Hit;
-use super::snippet::{Needles, PageFinder};
+use super::snippet::{Found, Needles, PageFinder};
 use futures_util::TryStreamExt;
 use platform::db::Db;
 use sqlx::pool::PoolConnection;
@@ -13,15 +13,22 @@ const FIRST: i64 = 3;
 const BATCH: i64 = 16;
 
 /// Sets each hit's page and snippet; hits without the query's words (a match on title,
-/// tags or filters only) keep page 1 and their description.
-pub async fn locate(db: &Db, needles: &Needles, hits: &mut [Hit]) -> sqlx::Result<()> {
+/// tags or filters only) keep page 1 and their description. `readable[i]` is how many
+/// pages the reader may see of `hits[i]`: a match further on is marked `locked` and
+/// keeps the description as its snippet.
+pub async fn locate(
+    db: &Db,
+    needles: &Needles,
+    hits: &mut [Hit],
+    readable: &[u64],
+) -> sqlx::Result<()> {
     if needles.is_empty() || hits.is_empty() {
         return Ok(());
     }
     let mut conn = db.pool.acquire().await?;
-    let mut finders: Vec<(PageFinder, Option<(u64, String)>, i64)> = hits
+    let mut finders: Vec<(PageFinder, Option<Found>, i64)> = readable
         .iter()
-        .map(|_| (PageFinder::new(needles), None, 0))
+        .map(|r| (PageFinder::new(needles, *r), None, 0))
         .collect();
     // The ids are integers from the index, so inlining them is safe.
     let ids: Vec<String> = hits.iter().map(|h| h.id.to_string()).collect();
@@ -48,9 +55,16 @@ pub async fn locate(db: &Db, needles: &Needles, hits: &mut [Hit]) -> sqlx::Resul
             None if last < FIRST => finder.finish(),
             None => read_on(&mut conn, hit.id, last, finder).await?,
         };
-        if let Some((page, snippet)) = found {
-            hit.page = page;
-            hit.snippet = snippet;
+        match found {
+            Some(Found::Page(page, snippet)) => {
+                hit.page = page;
+                hit.snippet = snippet;
+            }
+            Some(Found::Locked(page)) => {
+                hit.page = page;
+                hit.locked = true;
+            }
+            None => {}
         }
     }
     Ok(())
@@ -62,7 +76,7 @@ async fn read_on(
     id: i64,
     mut after: i64,
     mut finder: PageFinder<'_>,
-) -> sqlx::Result<Option<(u64, String)>> {
+) -> sqlx::Result<Option<Found>> {
     loop {
         let mut rows = sqlx::query_as::<_, (i64, String)>(
             "SELECT n, text FROM library_pages WHERE document_id = $1 AND n > $2 \

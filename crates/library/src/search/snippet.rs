@@ -14,41 +14,64 @@ use super::query::{Clause, Target, clause_words};
 /// How long a snippet is, in characters.
 pub const SNIPPET_CHARS: usize = 120;
 
+/// Where a hit's words are: a page the reader may read, with its snippet, or a page
+/// beyond what they may read, by number only (its text is never shown to them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    Page(u64, String),
+    Locked(u64),
+}
+
 /// Reads a hit's pages in order and picks its page: the first that holds every word of
-/// the query, else the first that holds any of them.
+/// the query, else the first that holds any of them. Pages after `readable` (what the
+/// reader is entitled to see, `authz::visible_pages`) give their number, never a snippet.
 pub struct PageFinder<'n> {
     needles: &'n Needles,
-    /// The first page with any of the words, kept in case none has them all.
+    readable: u64,
+    /// The first readable page with any of the words, kept in case none has them all.
     fallback: Option<(u64, String)>,
+    /// The first locked page with any of the words, if no readable page had any.
+    locked_any: Option<u64>,
 }
 
 impl<'n> PageFinder<'n> {
-    pub fn new(needles: &'n Needles) -> PageFinder<'n> {
+    pub fn new(needles: &'n Needles, readable: u64) -> PageFinder<'n> {
         PageFinder {
             needles,
+            readable,
             fallback: None,
+            locked_any: None,
         }
     }
 
-    /// The page number and snippet once page `n` holds every word (stop reading then).
-    pub fn offer(&mut self, n: u64, text: String) -> Option<(u64, String)> {
+    /// The page once page `n` holds every word (stop reading then).
+    pub fn offer(&mut self, n: u64, text: String) -> Option<Found> {
         let folded = FoldedPage::new(&text);
         if folded.matches_all(self.needles) {
-            return Some((n, folded.snippet(self.needles, SNIPPET_CHARS)));
+            return Some(if n <= self.readable {
+                Found::Page(n, folded.snippet(self.needles, SNIPPET_CHARS))
+            } else {
+                Found::Locked(n)
+            });
         }
-        if self.fallback.is_none() && folded.matches_any(self.needles) {
-            self.fallback = Some((n, text));
+        if folded.matches_any(self.needles) {
+            if n > self.readable {
+                self.locked_any = self.locked_any.or(Some(n));
+            } else if self.fallback.is_none() {
+                self.fallback = Some((n, text));
+            }
         }
         None
     }
 
-    /// After the last page: the first page that held any of the words, if one did.
-    pub fn finish(self) -> Option<(u64, String)> {
-        let (n, text) = self.fallback?;
-        Some((
-            n,
-            FoldedPage::new(&text).snippet(self.needles, SNIPPET_CHARS),
-        ))
+    /// After the last page: the first page that held any of the words, if one did (a
+    /// readable one first).
+    pub fn finish(self) -> Option<Found> {
+        if let Some((n, text)) = self.fallback {
+            let snippet = FoldedPage::new(&text).snippet(self.needles, SNIPPET_CHARS);
+            return Some(Found::Page(n, snippet));
+        }
+        self.locked_any.map(Found::Locked)
     }
 }
 
@@ -271,27 +294,53 @@ mod tests {
     fn the_first_page_with_every_word_else_the_first_with_any() {
         let n = needles("养老 助餐");
         let pages = ["封面", "养老政策", "助餐<b>与</b>养老", "养老助餐"];
-        let mut f = PageFinder::new(&n);
+        let mut f = PageFinder::new(&n, 10);
         let hit = pages
             .iter()
             .enumerate()
             .find_map(|(i, p)| f.offer(i as u64 + 1, p.to_string()));
-        let (page, snippet) = hit.expect("page 3 has both");
+        let Some(Found::Page(page, snippet)) = hit else {
+            panic!("page 3 has both: {hit:?}")
+        };
         assert_eq!(page, 3);
         assert!(
             snippet.contains("&lt;b&gt;") && snippet.contains("<em>助餐</em>"),
             "{snippet}"
         );
 
-        let mut f = PageFinder::new(&n);
+        let mut f = PageFinder::new(&n, 10);
         for (i, p) in ["封面", "只讲养老", "也讲养老"].iter().enumerate() {
             assert!(f.offer(i as u64 + 1, p.to_string()).is_none());
         }
-        assert_eq!(f.finish().map(|h| h.0), Some(2));
+        assert!(matches!(f.finish(), Some(Found::Page(2, _))));
 
-        let mut f = PageFinder::new(&n);
+        let mut f = PageFinder::new(&n, 10);
         assert!(f.offer(1, "无关".into()).is_none());
         assert!(f.finish().is_none());
+    }
+
+    #[test]
+    fn pages_beyond_the_entitlement_give_their_number_only() {
+        let n = needles("\"养老助餐\"");
+        let pages = ["封面", "养老政策", "养老助餐的秘密条款"];
+        let mut f = PageFinder::new(&n, 2);
+        let hit = pages
+            .iter()
+            .enumerate()
+            .find_map(|(i, p)| f.offer(i as u64 + 1, p.to_string()));
+        assert_eq!(hit, Some(Found::Locked(3)));
+        // A readable page with some of the words wins over a locked page with some.
+        let n = needles("养老 秘密");
+        let mut f = PageFinder::new(&n, 2);
+        for (i, p) in ["封面", "只讲养老", "只讲秘密"].iter().enumerate() {
+            assert!(f.offer(i as u64 + 1, p.to_string()).is_none());
+        }
+        assert!(matches!(f.finish(), Some(Found::Page(2, s)) if s.contains("<em>养老</em>")));
+        let mut f = PageFinder::new(&n, 1);
+        for (i, p) in ["封面", "只讲养老"].iter().enumerate() {
+            assert!(f.offer(i as u64 + 1, p.to_string()).is_none());
+        }
+        assert_eq!(f.finish(), Some(Found::Locked(2)));
     }
 
     #[test]

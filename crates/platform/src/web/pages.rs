@@ -382,6 +382,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         413 => lang.pick("文件太大", "Too large"),
         415 => lang.pick("不支持的文件类型", "Unsupported file type"),
         429 => lang.pick("操作太频繁", "Too many requests"),
+        503 => lang.pick("暂时无法使用，请稍后再试", "Unavailable for a moment"),
         _ => lang.pick("服务器出错了", "Something went wrong"),
     };
     let message = if info.message.is_empty() || info.code == "not_found" {
