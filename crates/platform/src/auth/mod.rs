@@ -3,7 +3,7 @@
 mod limiter;
 mod password;
 
-pub use limiter::LoginLimiter;
+pub use limiter::{LoginLimiter, RateLimit};
 pub use password::{hash_password, verify_password};
 
 use crate::db::Db;
@@ -204,6 +204,51 @@ pub async fn session_user(db: &Db, now: i64, token: &str) -> sqlx::Result<Option
     Ok(row.map(user_from_row))
 }
 
+/// Whether `password` is the current password of account `user_id`.
+pub async fn check_password(db: &Db, user_id: i64, password: &str) -> sqlx::Result<bool> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT password_hash FROM platform_users WHERE id = $1 AND disabled = 0")
+            .bind(user_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    let hash = row.map_or_else(|| password::DUMMY_HASH.to_string(), |(h,)| h);
+    Ok(verify_password(password.to_string(), hash).await)
+}
+
+/// Stores a new password hash and signs the account out of every session but `keep` (the
+/// one the change was made from, if any), inside the caller's transaction so the audit
+/// entry commits with it. Returns how many sessions were ended.
+pub async fn replace_password(
+    tx: &mut crate::db::Tx,
+    user_id: i64,
+    hash: &str,
+    keep: Option<&str>,
+) -> sqlx::Result<u64> {
+    sqlx::query("UPDATE platform_users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    let keep = keep.map(token_hash).unwrap_or_default();
+    let ended =
+        sqlx::query("DELETE FROM platform_sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep)
+            .execute(&mut **tx)
+            .await?;
+    Ok(ended.rows_affected())
+}
+
+/// A password to hand over once: 16 characters without look-alikes (0/O, 1/l/I).
+pub fn generate_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..16)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
 pub async fn end_session(db: &Db, token: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM platform_sessions WHERE token_hash = $1")
         .bind(token_hash(token))
@@ -222,6 +267,15 @@ mod tests {
         assert!(parse_username("a b c").is_err());
         assert!(parse_username(".hidden").is_err());
         assert_eq!(parse_username("  张三_01 ").unwrap(), "张三_01");
+    }
+
+    #[test]
+    fn generated_passwords_are_strong_and_differ() {
+        let a = generate_password();
+        assert_eq!(a.chars().count(), 16);
+        assert!(check_password_strength(&a).is_ok());
+        assert!(!a.contains(['0', 'O', '1', 'l', 'I']));
+        assert_ne!(a, generate_password());
     }
 
     #[test]
