@@ -248,6 +248,24 @@ async fn registration_is_limited_per_address() {
                 ])
                 .send()
         };
+        // A refused name is said in Chinese and uses up nothing.
+        let r = web
+            .post(format!("{}/register", s.url))
+            .form(&[
+                ("username", "ab"),
+                ("password", "long-enough-pw"),
+                ("_csrf", csrf.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("用户名需要 3 到 32 个字符")
+        );
         for i in 0..5 {
             assert_eq!(register(i).await.unwrap().status(), 303, "{backend:?} #{i}");
         }
@@ -485,6 +503,7 @@ async fn password_change_signs_out_other_sessions() {
         assert!(r.text().await.unwrap().contains("两次输入的新密码不一致"));
         let r = change(PASSWORD, "short", "short", &csrf).await.unwrap();
         assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains("密码至少需要 8 个字符"));
         let r = change(PASSWORD, new, new, &csrf).await.unwrap();
         assert_eq!(r.status(), 303, "{backend:?}: changed");
         assert_eq!(location(&r), "/me/password?done=1");

@@ -48,29 +48,54 @@ pub struct User {
     pub role: Role,
 }
 
+/// A rule a new username or password breaks, worded in both languages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Invalid {
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.en)
+    }
+}
+
 /// A username: 3–32 letters, digits, `_`, `-`, `.` (or CJK letters), not starting with a dot.
-pub fn parse_username(raw: &str) -> Result<String, &'static str> {
+pub fn parse_username(raw: &str) -> Result<String, Invalid> {
     let name = raw.trim();
     let n = name.chars().count();
     if !(3..=32).contains(&n) {
-        return Err("username must be 3 to 32 characters");
+        return Err(Invalid {
+            zh: "用户名需要 3 到 32 个字符。",
+            en: "username must be 3 to 32 characters",
+        });
     }
     if name.starts_with('.')
         || !name
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
     {
-        return Err("username may contain only letters, digits, '_', '-' and '.'");
+        return Err(Invalid {
+            zh: "用户名只能包含文字、数字、“_”、“-”和“.”，且不能以“.”开头。",
+            en: "username may contain only letters, digits, '_', '-' and '.'",
+        });
     }
     Ok(name.to_string())
 }
 
-pub fn check_password_strength(pw: &str) -> Result<(), &'static str> {
+pub fn check_password_strength(pw: &str) -> Result<(), Invalid> {
     if pw.chars().count() < 8 {
-        return Err("password must be at least 8 characters");
+        return Err(Invalid {
+            zh: "密码至少需要 8 个字符。",
+            en: "password must be at least 8 characters",
+        });
     }
     if pw.len() > 1024 {
-        return Err("password is too long");
+        return Err(Invalid {
+            zh: "密码太长。",
+            en: "password is too long",
+        });
     }
     Ok(())
 }
@@ -78,7 +103,7 @@ pub fn check_password_strength(pw: &str) -> Result<(), &'static str> {
 #[derive(Debug, thiserror::Error)]
 pub enum CreateUserError {
     #[error("{0}")]
-    Invalid(&'static str),
+    Invalid(Invalid),
     #[error("this username is taken")]
     Taken,
     #[error(transparent)]

@@ -114,13 +114,7 @@ fn new_password(lang: Lang, new: &str, confirm: &str) -> Result<(), String> {
             .pick("两次输入的新密码不一致。", "The two new passwords differ.")
             .into());
     }
-    auth::check_password_strength(new).map_err(|_| {
-        lang.pick(
-            "新密码需要 8 到 1024 个字符。",
-            "The new password needs 8 to 1024 characters.",
-        )
-        .into()
-    })
+    auth::check_password_strength(new).map_err(|rule| lang.pick(rule.zh, rule.en).into())
 }
 
 #[derive(Template)]

@@ -253,6 +253,7 @@ async fn register_form(
                     .lang
                     .pick("用户名已被占用。", "This username is taken.")
                     .to_string(),
+                CreateUserError::Invalid(rule) => actor.lang.pick(rule.zh, rule.en).to_string(),
                 other => other.to_string(),
             };
             let page = actor.page(actor.lang.pick("注册", "Register"));
