@@ -4,7 +4,6 @@ use axum::Router;
 use axum::routing::get;
 use platform::AppState;
 use platform::config::Config;
-use std::net::SocketAddr;
 
 /// Every module's migrations, in the order their ids sort.
 const MIGRATIONS: &[&[platform::db::Migration]] = &[
@@ -68,6 +67,8 @@ pub fn openapi_document() -> serde_json::Value {
 pub async fn serve(config: Config, addr: &str, demo: bool) -> anyhow::Result<()> {
     let state = open(config).await?;
     state.db.start_checkpointer();
+    // Before any worker starts: nothing can be using what a crash left in tmp/.
+    library::convert_job::remove_stale_work_dirs(&state)?;
     library::start(&state, demo).await?;
     let mut handlers = library::job_handlers(&state);
     handlers.shrink_to_fit();
@@ -77,18 +78,36 @@ pub async fn serve(config: Config, addr: &str, demo: bool) -> anyhow::Result<()>
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
+    if let Some(metrics_addr) = state.config.metrics.addr.clone() {
+        serve_metrics(&metrics_addr, header_timeout(&state)).await?;
+    }
     if demo {
         crate::demo::seed_if_empty(&state, local).await?;
     }
     // Tests and scripts read this line to find the port.
     println!("Gongzhi listening on http://{local}");
     tracing::info!(%local, database = state.db.backend.name(), "serving");
-    axum::serve(
+    let timeout = header_timeout(&state);
+    platform::web::serve::serve(listener, app(state), timeout, shutdown_signal()).await;
+    Ok(())
+}
+
+fn header_timeout(state: &AppState) -> std::time::Duration {
+    std::time::Duration::from_secs(state.config.server.header_timeout_secs)
+}
+
+/// `/metrics` alone on its own address (`metrics.addr`), for a scraper on a private network.
+async fn serve_metrics(addr: &str, header_timeout: std::time::Duration) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen for metrics on {addr}: {e}"))?;
+    tracing::info!(local = %listener.local_addr()?, "serving metrics");
+    tokio::spawn(platform::web::serve::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+        platform::web::pages::metrics_only(),
+        header_timeout,
+        std::future::pending(),
+    ));
     Ok(())
 }
 

@@ -306,3 +306,46 @@ async fn convert_document(state: &AppState, id: i64, profile_slot: usize) -> Res
     tracing::info!(document = id, pages = n_pages, ms = convert_ms, "converted");
     Ok(())
 }
+
+/// Removes what interrupted work left in `data_dir/tmp`: conversion folders (`convert-…`,
+/// only ever used by this server's workers, so none can be in use before they start)
+/// and upload spool files older than an hour (a `gongzhi import` may be running now).
+/// Called once at start; returns how many entries went.
+pub fn remove_stale_work_dirs(state: &AppState) -> std::io::Result<usize> {
+    let dir = state.config.data_dir.join("tmp");
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let meta = entry.metadata()?;
+        let old = meta.modified().is_ok_and(|t| t < an_hour_ago);
+        let stale = (name.starts_with("convert-") && meta.is_dir())
+            || (name.starts_with(".tmp") && meta.is_file() && old);
+        if !stale {
+            continue;
+        }
+        let path = entry.path();
+        let gone = if meta.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        match gone {
+            Ok(()) => removed += 1,
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "cannot remove stale temp")
+            }
+        }
+    }
+    if removed > 0 {
+        tracing::info!(removed, "removed temp files left by interrupted work");
+    }
+    Ok(removed)
+}

@@ -15,6 +15,8 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub convert: ConvertConfig,
     pub auth: AuthConfig,
+    pub server: ServerConfig,
+    pub metrics: MetricsConfig,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -58,10 +60,38 @@ pub struct AuthConfig {
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
     pub session_days: i64,
-    pub login_attempts_per_ip: u32,
+    /// Failed sign-ins from one address (any accounts) per window; successes never count.
+    #[serde(alias = "login_attempts_per_ip")]
+    pub login_failures_per_ip: u32,
+    /// Failed sign-ins for one account from one address per window: slows a guesser there,
+    /// never the owner signing in from elsewhere.
     pub login_failures_per_account: u32,
     pub login_window_secs: u64,
     pub allow_registration: bool,
+    /// New accounts one address may register per `registration_window_secs`.
+    pub registrations_per_ip: u32,
+    pub registration_window_secs: u64,
+    /// Reverse proxies (addresses or CIDR networks) whose `X-Forwarded-For` is believed;
+    /// empty: the socket peer is the client.
+    pub trusted_proxies: Vec<String>,
+}
+
+/// The HTTP listener's limits against slow clients.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// A request's headers must arrive within this time, or the connection is closed.
+    pub header_timeout_secs: u64,
+    /// A request's body must arrive within this time (uploads included).
+    pub body_timeout_secs: u64,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// A separate address (e.g. `127.0.0.1:9090`) serving `/metrics` alone, to anyone who
+    /// can reach it; on the main address only administrators may read it.
+    pub addr: Option<String>,
 }
 
 impl Default for Config {
@@ -74,6 +104,8 @@ impl Default for Config {
             jobs: JobsConfig::default(),
             convert: ConvertConfig::default(),
             auth: AuthConfig::default(),
+            server: ServerConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -117,10 +149,21 @@ impl Default for AuthConfig {
         AuthConfig {
             secure_cookies: false,
             session_days: 30,
-            login_attempts_per_ip: 30,
+            login_failures_per_ip: 30,
             login_failures_per_account: 5,
             login_window_secs: 900,
             allow_registration: true,
+            registrations_per_ip: 5,
+            registration_window_secs: 3600,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            header_timeout_secs: 30,
+            body_timeout_secs: 300,
         }
     }
 }
@@ -158,10 +201,36 @@ impl Config {
             "GONGZHI_LOGIN_FAILURES_PER_ACCOUNT",
             &mut cfg.auth.login_failures_per_account,
         )?;
+        // The old name still works.
         env_parse(
             "GONGZHI_LOGIN_ATTEMPTS_PER_IP",
-            &mut cfg.auth.login_attempts_per_ip,
+            &mut cfg.auth.login_failures_per_ip,
         )?;
+        env_parse(
+            "GONGZHI_LOGIN_FAILURES_PER_IP",
+            &mut cfg.auth.login_failures_per_ip,
+        )?;
+        env_parse("GONGZHI_LOGIN_WINDOW_SECS", &mut cfg.auth.login_window_secs)?;
+        env_parse(
+            "GONGZHI_REGISTRATIONS_PER_IP",
+            &mut cfg.auth.registrations_per_ip,
+        )?;
+        if let Ok(v) = std::env::var("GONGZHI_TRUSTED_PROXIES") {
+            cfg.auth.trusted_proxies = v.split(',').map(|p| p.trim().to_string()).collect();
+        }
+        crate::web::client_ip::TrustedProxies::parse(&cfg.auth.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("auth.trusted_proxies: {e}"))?;
+        env_parse(
+            "GONGZHI_HEADER_TIMEOUT_SECS",
+            &mut cfg.server.header_timeout_secs,
+        )?;
+        env_parse(
+            "GONGZHI_BODY_TIMEOUT_SECS",
+            &mut cfg.server.body_timeout_secs,
+        )?;
+        if let Ok(addr) = std::env::var("GONGZHI_METRICS_ADDR") {
+            cfg.metrics.addr = Some(addr).filter(|a| !a.trim().is_empty());
+        }
         Ok(cfg)
     }
 
@@ -197,4 +266,39 @@ fn env_parse<T: std::str::FromStr>(name: &str, slot: &mut T) -> anyhow::Result<(
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_sign_in_server_and_metrics_settings() {
+        let cfg: Config = toml::from_str(
+            "[auth]\nlogin_attempts_per_ip = 7\nregistrations_per_ip = 2\n\
+             trusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n\
+             [server]\nheader_timeout_secs = 5\n[metrics]\naddr = \"127.0.0.1:9100\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.auth.login_failures_per_ip, 7,
+            "the old name still works"
+        );
+        assert_eq!(cfg.auth.registrations_per_ip, 2);
+        assert_eq!(cfg.auth.trusted_proxies, ["10.0.0.0/8", "::1"]);
+        assert_eq!(cfg.server.header_timeout_secs, 5);
+        assert_eq!(cfg.server.body_timeout_secs, 300);
+        assert_eq!(cfg.metrics.addr.as_deref(), Some("127.0.0.1:9100"));
+        let d = Config::default();
+        assert!(d.auth.trusted_proxies.is_empty() && d.metrics.addr.is_none());
+    }
+
+    #[test]
+    fn a_bad_proxy_entry_stops_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("gongzhi.toml");
+        std::fs::write(&file, "[auth]\ntrusted_proxies = [\"proxy.local\"]\n").unwrap();
+        let err = Config::load(Some(&file), None).unwrap_err().to_string();
+        assert!(err.contains("trusted_proxies"), "{err}");
+    }
 }

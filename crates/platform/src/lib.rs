@@ -36,10 +36,16 @@ pub async fn open(
     let storage = storage::Storage::local(&config.data_dir.join("files"))?;
     let jobs = jobs::JobQueue::new(db.clone(), clock.clone(), config.jobs.clone());
     let limiter = auth::LoginLimiter::new(
-        config.auth.login_attempts_per_ip,
+        config.auth.login_failures_per_ip,
         config.auth.login_failures_per_account,
         config.auth.login_window_secs,
     );
+    let registrations = auth::RateLimit::new(
+        config.auth.registrations_per_ip,
+        config.auth.registration_window_secs,
+    );
+    let proxies = web::client_ip::TrustedProxies::parse(&config.auth.trusted_proxies)
+        .map_err(|e| anyhow::anyhow!("auth.trusted_proxies: {e}"))?;
     Ok(AppState(Arc::new(Inner {
         config,
         db,
@@ -47,6 +53,8 @@ pub async fn open(
         clock,
         jobs,
         limiter,
+        registrations,
+        proxies,
         converter_exe,
         ext: Default::default(),
     })))
@@ -70,8 +78,12 @@ pub fn with_middleware(
             web::pages::render_errors,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            csrf,
+            (csrf, state.clone()),
             web::csrf::protect,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            std::time::Duration::from_secs(state.config.server.body_timeout_secs),
+            web::serve::body_deadline,
         ))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)

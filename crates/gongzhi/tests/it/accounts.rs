@@ -183,8 +183,10 @@ async fn health_metrics_openapi_and_language() {
     let (status, h) = s.get_json(None, "/healthz").await;
     assert_eq!(status, 200);
     assert_eq!(h["status"], "ok");
+    let admin = s.user_token("metrics-admin", "admin").await;
     let metrics = client()
         .get(format!("{}/metrics", s.url))
+        .bearer_auth(&admin)
         .send()
         .await
         .unwrap()

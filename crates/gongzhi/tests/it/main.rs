@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod auth;
 mod browser;
 mod cases;
 mod demo;

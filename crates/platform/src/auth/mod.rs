@@ -3,7 +3,7 @@
 mod limiter;
 mod password;
 
-pub use limiter::LoginLimiter;
+pub use limiter::{LoginLimiter, RateLimit};
 pub use password::{hash_password, verify_password};
 
 use crate::db::Db;
@@ -48,29 +48,54 @@ pub struct User {
     pub role: Role,
 }
 
+/// A rule a new username or password breaks, worded in both languages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Invalid {
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.en)
+    }
+}
+
 /// A username: 3–32 letters, digits, `_`, `-`, `.` (or CJK letters), not starting with a dot.
-pub fn parse_username(raw: &str) -> Result<String, &'static str> {
+pub fn parse_username(raw: &str) -> Result<String, Invalid> {
     let name = raw.trim();
     let n = name.chars().count();
     if !(3..=32).contains(&n) {
-        return Err("username must be 3 to 32 characters");
+        return Err(Invalid {
+            zh: "用户名需要 3 到 32 个字符。",
+            en: "username must be 3 to 32 characters",
+        });
     }
     if name.starts_with('.')
         || !name
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
     {
-        return Err("username may contain only letters, digits, '_', '-' and '.'");
+        return Err(Invalid {
+            zh: "用户名只能包含文字、数字、“_”、“-”和“.”，且不能以“.”开头。",
+            en: "username may contain only letters, digits, '_', '-' and '.'",
+        });
     }
     Ok(name.to_string())
 }
 
-pub fn check_password_strength(pw: &str) -> Result<(), &'static str> {
+pub fn check_password_strength(pw: &str) -> Result<(), Invalid> {
     if pw.chars().count() < 8 {
-        return Err("password must be at least 8 characters");
+        return Err(Invalid {
+            zh: "密码至少需要 8 个字符。",
+            en: "password must be at least 8 characters",
+        });
     }
     if pw.len() > 1024 {
-        return Err("password is too long");
+        return Err(Invalid {
+            zh: "密码太长。",
+            en: "password is too long",
+        });
     }
     Ok(())
 }
@@ -78,7 +103,7 @@ pub fn check_password_strength(pw: &str) -> Result<(), &'static str> {
 #[derive(Debug, thiserror::Error)]
 pub enum CreateUserError {
     #[error("{0}")]
-    Invalid(&'static str),
+    Invalid(Invalid),
     #[error("this username is taken")]
     Taken,
     #[error(transparent)]
@@ -204,6 +229,51 @@ pub async fn session_user(db: &Db, now: i64, token: &str) -> sqlx::Result<Option
     Ok(row.map(user_from_row))
 }
 
+/// Whether `password` is the current password of account `user_id`.
+pub async fn check_password(db: &Db, user_id: i64, password: &str) -> sqlx::Result<bool> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT password_hash FROM platform_users WHERE id = $1 AND disabled = 0")
+            .bind(user_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    let hash = row.map_or_else(|| password::DUMMY_HASH.to_string(), |(h,)| h);
+    Ok(verify_password(password.to_string(), hash).await)
+}
+
+/// Stores a new password hash and signs the account out of every session but `keep` (the
+/// one the change was made from, if any), inside the caller's transaction so the audit
+/// entry commits with it. Returns how many sessions were ended.
+pub async fn replace_password(
+    tx: &mut crate::db::Tx,
+    user_id: i64,
+    hash: &str,
+    keep: Option<&str>,
+) -> sqlx::Result<u64> {
+    sqlx::query("UPDATE platform_users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    let keep = keep.map(token_hash).unwrap_or_default();
+    let ended =
+        sqlx::query("DELETE FROM platform_sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep)
+            .execute(&mut **tx)
+            .await?;
+    Ok(ended.rows_affected())
+}
+
+/// A password to hand over once: 16 characters without look-alikes (0/O, 1/l/I).
+pub fn generate_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..16)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
 pub async fn end_session(db: &Db, token: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM platform_sessions WHERE token_hash = $1")
         .bind(token_hash(token))
@@ -222,6 +292,15 @@ mod tests {
         assert!(parse_username("a b c").is_err());
         assert!(parse_username(".hidden").is_err());
         assert_eq!(parse_username("  张三_01 ").unwrap(), "张三_01");
+    }
+
+    #[test]
+    fn generated_passwords_are_strong_and_differ() {
+        let a = generate_password();
+        assert_eq!(a.chars().count(), 16);
+        assert!(check_password_strength(&a).is_ok());
+        assert!(!a.contains(['0', 'O', '1', 'l', 'I']));
+        assert_ne!(a, generate_password());
     }
 
     #[test]

@@ -2,15 +2,18 @@
 //!
 //! Each browser gets a random `gz_csrf` cookie; every form carries the same value in a
 //! `_csrf` field (or the `X-CSRF-Token` header, or `?_csrf=` for multipart forms, whose
-//! bodies we do not buffer here). Requests authenticated by a bearer token, and JSON
+//! bodies we do not buffer here). Requests authenticated by a valid bearer token, and JSON
 //! requests (which another site cannot send without a CORS preflight we never grant),
-//! need no token. A mismatching `Origin` is refused outright.
+//! need no token. Any other `Authorization` header earns nothing: a browser may add one
+//! by itself (HTTP Basic to a proxy), and a junk token must not unlock a cookie session.
+//! A mismatching `Origin` is refused outright.
 
 use super::cookies;
 use super::error::AppError;
+use crate::AppState;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -28,7 +31,11 @@ pub struct CsrfConfig {
     pub key_authenticated: &'static [&'static str],
 }
 
-pub async fn protect(State(cfg): State<CsrfConfig>, req: Request, next: Next) -> Response {
+pub async fn protect(
+    State((cfg, state)): State<(CsrfConfig, AppState)>,
+    req: Request,
+    next: Next,
+) -> Response {
     let secure = cfg.secure;
     let existing = cookies::get(req.headers(), cookies::CSRF)
         .filter(|t| t.len() == 64)
@@ -44,7 +51,7 @@ pub async fn protect(State(cfg): State<CsrfConfig>, req: Request, next: Next) ->
     let checked = if exempt {
         Ok(req)
     } else {
-        check(req, &token, fresh).await
+        check(&state, req, &token, fresh).await
     };
     let req = match checked {
         Ok(req) => req,
@@ -66,7 +73,12 @@ fn expired() -> AppError {
     AppError::Forbidden("This form has expired or came from another site. Reload the page and try again. (表单已过期，请刷新页面后重试)".into())
 }
 
-async fn check(req: Request, token: &str, fresh: bool) -> Result<Request, AppError> {
+async fn check(
+    state: &AppState,
+    req: Request,
+    token: &str,
+    fresh: bool,
+) -> Result<Request, AppError> {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(req);
     }
@@ -78,7 +90,7 @@ async fn check(req: Request, token: &str, fresh: bool) -> Result<Request, AppErr
             return Err(expired());
         }
     }
-    if headers.contains_key(header::AUTHORIZATION) {
+    if bearer_exempts(state, headers).await? {
         return Ok(req);
     }
     let content_type = headers
@@ -109,9 +121,7 @@ async fn check(req: Request, token: &str, fresh: bool) -> Result<Request, AppErr
     }
     if content_type.starts_with("application/x-www-form-urlencoded") {
         let (parts, body) = req.into_parts();
-        let bytes = to_bytes(body, MAX_FORM_BYTES)
-            .await
-            .map_err(|_| AppError::TooLarge("The form is too large.".into()))?;
+        let bytes = to_bytes(body, MAX_FORM_BYTES).await.map_err(unread_form)?;
         let given = form_field(&bytes, "_csrf").unwrap_or_default();
         if !eq(&given, token) {
             return Err(expired());
@@ -119,6 +129,37 @@ async fn check(req: Request, token: &str, fresh: bool) -> Result<Request, AppErr
         return Ok(Request::from_parts(parts, Body::from(bytes)));
     }
     Err(expired())
+}
+
+/// Why a form body could not be read: it stalled, it was too large, or the client left.
+fn unread_form(e: axum::Error) -> AppError {
+    if super::serve::is_body_timeout(&e) {
+        AppError::bad(
+            "body_timeout",
+            "The form did not arrive in time; try again. (表单上传超时，请重试)",
+        )
+    } else if e.to_string().contains("length limit") {
+        AppError::TooLarge("The form is too large. (表单过大)".into())
+    } else {
+        AppError::bad("bad_body", "The form could not be read. (无法读取表单)")
+    }
+}
+
+/// A bearer token that names a live session authenticates the request by itself (the
+/// actor is its user, not the cookie's). A bearer that does not resolve, sent without a
+/// session cookie, carries no ambient authority either: the request is refused as
+/// unauthorised further on. With a session cookie it exempts nothing.
+async fn bearer_exempts(state: &AppState, headers: &HeaderMap) -> Result<bool, AppError> {
+    let Some(bearer) = super::bearer_token_in(headers) else {
+        return Ok(false);
+    };
+    if cookies::get(headers, cookies::SESSION).is_none() {
+        return Ok(true);
+    }
+    Ok(!bearer.is_empty()
+        && crate::auth::session_user(&state.db, state.now(), bearer)
+            .await?
+            .is_some())
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {

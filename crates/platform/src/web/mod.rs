@@ -1,14 +1,18 @@
 //! The web kit shared by every module: state, the acting user, page context, CSRF,
 //! error rendering and small helpers.
 
+mod account;
+pub mod authz;
 pub mod charts;
+pub mod client_ip;
 pub mod cookies;
 pub mod csrf;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod serve;
 
-use crate::auth::{self, LoginLimiter, Role, User};
+use crate::auth::{self, LoginLimiter, RateLimit, Role, User};
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
@@ -31,6 +35,10 @@ pub struct Inner {
     pub clock: SharedClock,
     pub jobs: JobQueue,
     pub limiter: LoginLimiter,
+    /// New accounts per address.
+    pub registrations: RateLimit,
+    /// Whose `X-Forwarded-For` names the client (`auth.trusted_proxies`).
+    pub proxies: client_ip::TrustedProxies,
     /// The binary re-executed to convert files in a bounded child process.
     pub converter_exe: PathBuf,
     /// Services that modules attach at start-up (a search index, …), by type.
@@ -105,8 +113,11 @@ impl Actor {
 }
 
 pub fn bearer_token(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
+    bearer_token_in(&parts.headers)
+}
+
+pub fn bearer_token_in(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
@@ -137,7 +148,12 @@ impl FromRequestParts<AppState> for Actor {
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
+            .map(|c| {
+                state
+                    .proxies
+                    .client_ip(c.0.ip(), &parts.headers)
+                    .to_string()
+            })
             .unwrap_or_else(|| "unknown".into());
         Ok(Actor {
             user,
@@ -162,6 +178,9 @@ impl PageCtx {
     pub fn is_staff(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.role.is_staff())
     }
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
+    }
     pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         self.lang.pick(zh, en)
     }
@@ -175,24 +194,66 @@ pub fn render<T: askama::Template>(t: &T) -> AppResult<Response> {
     Ok(Html(html).into_response())
 }
 
-/// A redirect target from user input: only paths on this site.
+/// A redirect target from user input: only a path on this site, else `/`.
+///
+/// Browsers drop tabs and newlines inside URLs (`/\t/host` becomes `//host`, another site)
+/// and read `\` as `/`, so any control character, backslash or a `//` start is refused.
+/// Characters a `Location` header cannot carry (spaces, non-ASCII) are percent-encoded.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if is_local_path(n) => encode_path(n),
         _ => "/".to_string(),
     }
 }
 
-/// Pages send anonymous readers to the sign-in page, and back to `here` afterwards.
-pub fn sign_in_first(actor: &Actor, here: &str) -> Option<Response> {
-    actor
-        .user
-        .is_none()
-        .then(|| redirect(&format!("/login?next={here}")))
+fn is_local_path(n: &str) -> bool {
+    n.starts_with('/')
+        && !n.starts_with("//")
+        && !n
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || is_invisible_format(c))
 }
 
+/// Unicode format characters that render as nothing or reorder text (bidi controls,
+/// zero-width characters, the byte-order mark): they hide what a link really says.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Percent-encodes what is not visible ASCII; `%` itself stays (the path may be encoded already).
+fn encode_path(n: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'<')
+        .add(b'>')
+        .add(b'`');
+    percent_encoding::utf8_percent_encode(n, SET).to_string()
+}
+
+/// Pages send anonymous readers to the sign-in page, and back to `here` afterwards.
+pub fn sign_in_first(actor: &Actor, here: &str) -> Option<Response> {
+    actor.user.is_none().then(|| {
+        // `&`, `#`, `+` and `%` would change the query's meaning; `/` reads better as is.
+        const VALUE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+            .add(b' ')
+            .add(b'#')
+            .add(b'%')
+            .add(b'&')
+            .add(b'+');
+        let target = safe_next(Some(here));
+        let next = percent_encoding::utf8_percent_encode(&target, VALUE);
+        redirect(&format!("/login?next={next}"))
+    })
+}
+
+/// A 303 to `to`; a target no header can carry goes to `/` instead of panicking.
 pub fn redirect(to: &str) -> Response {
-    Redirect::to(to).into_response()
+    if axum::http::HeaderValue::from_str(to).is_ok() {
+        Redirect::to(to).into_response()
+    } else {
+        Redirect::to("/").into_response()
+    }
 }
 
 pub fn format_bytes(n: i64) -> String {
@@ -213,9 +274,59 @@ mod tests {
     #[test]
     fn next_is_local_only() {
         assert_eq!(safe_next(Some("/documents/1")), "/documents/1");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(
+            safe_next(Some("/search?q=a%20b&page=2")),
+            "/search?q=a%20b&page=2"
+        );
         assert_eq!(safe_next(None), "/");
+        for hostile in [
+            "//evil.example",
+            "https://evil.example",
+            "evil.example",
+            "",
+            "/\\evil",
+            "\\\\evil",
+            "/\t/evil.example/x",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/\u{0B}/evil.example",
+            "/\u{0C}/evil.example",
+            "/\0/evil.example",
+            "/\u{7F}/evil.example",
+            "/\u{85}/evil.example",
+            "/\u{202E}/evil.example",
+            "/\u{2066}x",
+            "/\u{200B}/evil.example",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile:?}");
+        }
+    }
+
+    #[test]
+    fn next_is_a_valid_header_value() {
+        assert_eq!(safe_next(Some("/文档 1")), "/%E6%96%87%E6%A1%A3%201");
+        assert!(axum::http::HeaderValue::from_str(&safe_next(Some("/a\"b<c>`d"))).is_ok());
+    }
+
+    #[test]
+    fn sign_in_first_keeps_the_query_of_here() {
+        let actor = Actor {
+            user: None,
+            lang: Lang::Zh,
+            csrf: String::new(),
+            ip: String::new(),
+            session_token: None,
+        };
+        let r = sign_in_first(&actor, "/cases?page=2&q=a%20b").expect("anonymous");
+        assert_eq!(
+            r.headers()["location"],
+            "/login?next=/cases?page=2%26q=a%2520b"
+        );
+    }
+
+    #[test]
+    fn redirect_never_panics() {
+        assert_eq!(redirect("/ok").headers()["location"], "/ok");
+        assert_eq!(redirect("/bad\nheader").headers()["location"], "/");
     }
 }

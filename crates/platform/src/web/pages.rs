@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/me", get(api_me))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .merge(super::account::router())
         .route(
             "/static/app.css",
             get(|| static_file(include_str!("../../static/app.css"), "text/css")),
@@ -60,6 +61,7 @@ struct RegisterPage {
     page: PageCtx,
     error: Option<String>,
     username: String,
+    next: String,
 }
 
 #[derive(Template)]
@@ -102,18 +104,29 @@ async fn check_login(
     let now = state.now();
     if !state.limiter.allow(&actor.ip, username, now) {
         crate::metrics::LOGIN_FAILURES.inc();
-        return Err(AppError::TooManyRequests(
-            "Too many sign-in attempts; wait a few minutes and try again. (登录尝试过多，请稍后再试)".into(),
-        ));
+        return Err(too_many_attempts(actor.lang));
     }
     match auth::authenticate(&state.db, username, password).await? {
-        Some(user) => Ok(user),
+        Some(user) => {
+            state.limiter.succeeded(&actor.ip, username);
+            Ok(user)
+        }
         None => {
-            state.limiter.failed(username, now);
+            state.limiter.failed(&actor.ip, username, now);
             crate::metrics::LOGIN_FAILURES.inc();
             Err(AppError::Unauthorized)
         }
     }
+}
+
+pub(crate) fn too_many_attempts(lang: Lang) -> AppError {
+    AppError::TooManyRequests(
+        lang.pick(
+            "密码错误次数过多，请稍后再试。",
+            "Too many wrong passwords; wait a few minutes and try again.",
+        )
+        .into(),
+    )
 }
 
 /// Starts a browser session for `user_id` and sends the browser on to `to`.
@@ -169,16 +182,28 @@ async fn login_form(
     }
 }
 
-async fn register_page(State(state): State<AppState>, actor: Actor) -> AppResult<Response> {
-    if !state.config.auth.allow_registration {
-        return Err(AppError::Forbidden(
-            "Registration is closed on this site.".into(),
-        ));
+fn registration_closed(state: &AppState, lang: Lang) -> AppResult<()> {
+    if state.config.auth.allow_registration {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            lang.pick("本站已关闭注册。", "Registration is closed on this site.")
+                .into(),
+        ))
     }
+}
+
+async fn register_page(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(q): Query<NextQuery>,
+) -> AppResult<Response> {
+    registration_closed(&state, actor.lang)?;
     render(&RegisterPage {
         page: actor.page(actor.lang.pick("注册", "Register")),
         error: None,
         username: String::new(),
+        next: safe_next(q.next.as_deref()),
     })
 }
 
@@ -186,6 +211,7 @@ async fn register_page(State(state): State<AppState>, actor: Actor) -> AppResult
 struct Registration {
     username: String,
     password: String,
+    next: Option<String>,
 }
 
 async fn register_form(
@@ -193,11 +219,20 @@ async fn register_form(
     actor: Actor,
     Form(f): Form<Registration>,
 ) -> AppResult<Response> {
-    if !state.config.auth.allow_registration {
-        return Err(AppError::Forbidden(
-            "Registration is closed on this site.".into(),
+    registration_closed(&state, actor.lang)?;
+    let now = state.now();
+    if !state.registrations.allow(&actor.ip, now) {
+        return Err(AppError::TooManyRequests(
+            actor
+                .lang
+                .pick(
+                    "此网络地址注册的账号过多，请稍后再试。",
+                    "Too many accounts were registered from this address; try again later.",
+                )
+                .into(),
         ));
     }
+    let next = safe_next(f.next.as_deref());
     match auth::create_user(
         &state.db,
         state.now(),
@@ -207,7 +242,10 @@ async fn register_form(
     )
     .await
     {
-        Ok(user) => signed_in_redirect(&state, user.id, "/").await,
+        Ok(user) => {
+            state.registrations.record(&actor.ip, now);
+            signed_in_redirect(&state, user.id, &next).await
+        }
         Err(CreateUserError::Db(e)) => Err(e.into()),
         Err(e) => {
             let message = match e {
@@ -215,6 +253,7 @@ async fn register_form(
                     .lang
                     .pick("用户名已被占用。", "This username is taken.")
                     .to_string(),
+                CreateUserError::Invalid(rule) => actor.lang.pick(rule.zh, rule.en).to_string(),
                 other => other.to_string(),
             };
             let page = actor.page(actor.lang.pick("注册", "Register"));
@@ -222,6 +261,7 @@ async fn register_form(
                 page,
                 error: Some(message),
                 username: f.username,
+                next,
             })?;
             *resp.status_mut() = StatusCode::BAD_REQUEST;
             Ok(resp)
@@ -320,12 +360,23 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics() -> Response {
+/// On the main address: administrators only.
+async fn metrics(actor: Actor) -> AppResult<Response> {
+    super::authz::authorize(&actor, super::authz::Action::ReadMetrics)?;
+    Ok(metrics_text().await)
+}
+
+async fn metrics_text() -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::metrics::render(),
     )
         .into_response()
+}
+
+/// What the separate metrics address (`metrics.addr`) serves: `/metrics` and nothing else.
+pub fn metrics_only() -> Router {
+    Router::new().route("/metrics", get(metrics_text))
 }
 
 /// Counts responses and turns error responses into pages for browsers.

@@ -1,0 +1,91 @@
+//! The platform's one authorisation function, for its own routes: metrics and accounts.
+
+use super::{Actor, AppError, AppResult};
+use crate::auth::Role;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Read `/metrics` on the main address (administrators; a separate metrics address
+    /// needs no account).
+    ReadMetrics,
+    /// Change one's own password.
+    ChangeOwnPassword,
+    /// List accounts and set or generate another account's password.
+    ManageAccounts,
+}
+
+pub fn authorize(actor: &Actor, action: Action) -> AppResult<()> {
+    let role = actor.role();
+    match action {
+        // Nobody else learns that the endpoint exists.
+        Action::ReadMetrics if role == Some(Role::Admin) => Ok(()),
+        Action::ReadMetrics => Err(AppError::NotFound),
+        Action::ChangeOwnPassword => actor.require_user().map(|_| ()),
+        Action::ManageAccounts => match role {
+            None => Err(AppError::Unauthorized),
+            Some(Role::Admin) => Ok(()),
+            Some(_) => Err(AppError::Forbidden(
+                actor
+                    .lang
+                    .pick(
+                        "只有管理员可以管理账号。",
+                        "Only administrators manage accounts.",
+                    )
+                    .into(),
+            )),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::User;
+    use crate::web::Lang;
+
+    fn actor(role: Option<Role>) -> Actor {
+        Actor {
+            user: role.map(|role| User {
+                id: 1,
+                username: "u".into(),
+                display_name: "u".into(),
+                role,
+            }),
+            lang: Lang::Zh,
+            csrf: String::new(),
+            ip: String::new(),
+            session_token: None,
+        }
+    }
+
+    #[test]
+    fn every_action_with_every_role() {
+        use Action::*;
+        let roles = [
+            None,
+            Some(Role::Member),
+            Some(Role::Moderator),
+            Some(Role::Admin),
+        ];
+        let expect = |action, role: Option<Role>| -> &'static str {
+            match (action, role) {
+                (ReadMetrics, Some(Role::Admin)) => "ok",
+                (ReadMetrics, _) => "not_found",
+                (ChangeOwnPassword, None) => "unauthorized",
+                (ChangeOwnPassword, _) => "ok",
+                (ManageAccounts, None) => "unauthorized",
+                (ManageAccounts, Some(Role::Admin)) => "ok",
+                (ManageAccounts, _) => "forbidden",
+            }
+        };
+        for action in [ReadMetrics, ChangeOwnPassword, ManageAccounts] {
+            for role in roles {
+                let got = match authorize(&actor(role), action) {
+                    Ok(()) => "ok",
+                    Err(e) => e.code(),
+                };
+                assert_eq!(got, expect(action, role), "{action:?} as {role:?}");
+            }
+        }
+    }
+}
