@@ -72,6 +72,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "019a_library_tickets",
         sql: include_str!("../migrations/011_tickets.sql"),
     },
+    platform::db::Migration {
+        id: "019b_library_notifications_moved",
+        sql: include_str!("../migrations/012_notifications_moved.sql"),
+    },
 ];
 
 pub fn router(state: &AppState) -> Router<AppState> {
