@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/cases/categories",
             get(categories).post(create_category),
         )
+        .route("/api/v1/cases/categories/{id}", put(update_category))
         .route("/api/v1/cases/dashboard", get(dashboard))
         .route("/api/v1/cases/stats", get(rates))
         .route("/api/v1/cases/calendar", get(calendar))
@@ -48,8 +49,36 @@ fn ms_json(ms: Option<i64>) -> Value {
     ms.map(|m| json!(m)).unwrap_or(Value::Null)
 }
 
-/// A case as the API shows it; contact details only to those who may see them.
-pub fn case_json(c: &Case, show_contact: bool) -> Value {
+/// Whether the actor reads a case as staff (internal steps, deadlines, cards), rather than
+/// as the resident who reported it.
+pub fn sees_internal(actor: &GovActor, c: &Case, co: &[String]) -> bool {
+    authorize(actor, Action::SeeInternal, &Target::Case(c, co)).is_ok()
+}
+
+/// A case as the API shows it; contact details only to those who may see them, and to a
+/// resident only what concerns them: the result once the case is closed, no cards or
+/// internal deadlines.
+pub fn case_json(c: &Case, show_contact: bool, internal: bool) -> Value {
+    let mut v = staff_json(c, show_contact);
+    if !internal {
+        let obj = v.as_object_mut().expect("a case is a JSON object");
+        for k in [
+            "supervision",
+            "respond_by",
+            "return_by",
+            "responded_at",
+            "public_description",
+        ] {
+            obj.remove(k);
+        }
+        if c.state != CaseState::Closed {
+            obj.insert("result".into(), json!(""));
+        }
+    }
+    v
+}
+
+fn staff_json(c: &Case, show_contact: bool) -> Value {
     let mut v = json!({
         "id": c.id,
         "token": c.token,
@@ -81,6 +110,7 @@ pub fn case_json(c: &Case, show_contact: bool) -> Value {
         "handled_at": ms_json(c.handled_at),
         "closed_at": ms_json(c.closed_at),
         "updated_at": c.updated_at,
+        "public_description": c.public_description,
     });
     if show_contact {
         v["reporter"] = json!({
@@ -186,7 +216,8 @@ async fn create(
 ) -> CaseResult<Response> {
     let new = check_filing(&state, &actor, f, None).await?;
     let case = intake::file(&state, new).await?;
-    Ok((StatusCode::CREATED, Json(case_json(&case, true))).into_response())
+    let internal = sees_internal(&actor, &case, &[]);
+    Ok((StatusCode::CREATED, Json(case_json(&case, true, internal))).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -284,7 +315,7 @@ async fn list(
     for c in &listed.cases {
         let co = co_paths(&state, c.id).await?;
         let contact = authorize(&actor, Action::SeeContact, &Target::Case(c, &co)).is_ok();
-        items.push(case_json(c, contact));
+        items.push(case_json(c, contact, sees_internal(&actor, c, &co)));
     }
     Ok(Json(json!({ "total": listed.total, "cases": items })))
 }
@@ -314,15 +345,20 @@ async fn detail(
     Path(id): Path<String>,
 ) -> CaseResult<Json<Value>> {
     let (case, contact) = visible_case(&state, &actor, parse_id(&id)?).await?;
-    let mut v = case_json(&case, contact);
-    let events: Vec<Value> = model::timeline(&state.db, case.id)
+    let co_paths = co_paths(&state, case.id).await?;
+    let internal = sees_internal(&actor, &case, &co_paths);
+    let mut v = case_json(&case, contact, internal);
+    let events: Vec<Value> = shown_timeline(&state, &case, contact, internal, actor.lang)
         .await?
         .into_iter()
-        .filter(|e| e.public || contact)
         .map(|e| json!({ "at": e.at, "actor": e.actor_label, "kind": e.kind, "note": e.note }))
         .collect();
     v["timeline"] = Value::Array(events);
-    v["extensions"] = json!(model::extensions(&state.db, case.id).await?);
+    v["extensions"] = if internal {
+        json!(model::extensions(&state.db, case.id).await?)
+    } else {
+        json!([])
+    };
     let co: Vec<i64> = model::co_units(&state.db, case.id)
         .await?
         .into_iter()
@@ -330,6 +366,25 @@ async fn detail(
         .collect();
     v["co_unit_ids"] = json!(co);
     Ok(Json(v))
+}
+
+/// The timeline as this viewer may read it: staff with contact rights see internal steps,
+/// other staff the public ones, the reporter public milestones only (no staff names).
+pub async fn shown_timeline(
+    state: &AppState,
+    case: &Case,
+    contact: bool,
+    internal: bool,
+    lang: platform::web::Lang,
+) -> CaseResult<Vec<model::Event>> {
+    let all = model::timeline(&state.db, case.id).await?;
+    Ok(if internal {
+        all.into_iter().filter(|e| e.public || contact).collect()
+    } else {
+        all.iter()
+            .filter_map(|e| model::resident_event(e, lang))
+            .collect()
+    })
 }
 
 async fn act(
@@ -343,7 +398,11 @@ async fn act(
     let case = workflow::apply(&state, &actor, id, op).await?;
     let co = co_paths(&state, id).await?;
     let contact = authorize(&actor, Action::SeeContact, &Target::Case(&case, &co)).is_ok();
-    Ok(Json(case_json(&case, contact)))
+    Ok(Json(case_json(
+        &case,
+        contact,
+        sees_internal(&actor, &case, &co),
+    )))
 }
 
 async fn categories(State(state): State<AppState>) -> CaseResult<Json<Value>> {
@@ -526,7 +585,7 @@ async fn issue_key(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct CategoryInput {
     pub code: String,
     pub name: String,
@@ -542,18 +601,47 @@ pub struct CategoryInput {
     #[serde(default)]
     pub route_kind: String,
     pub route_unit_id: Option<i64>,
+    /// None on an edit: keep the category's questions.
+    pub attributes: Option<Vec<model::Attribute>>,
+    /// Whether accepted cases of this category may be published (default: no).
     #[serde(default)]
-    pub attributes: Vec<model::Attribute>,
+    pub public: bool,
+    /// Whether new cases may be filed under it (default: yes).
+    pub active: Option<bool>,
 }
 
-/// Adds a category (an Open311 service). Codes are URL-safe and unique.
-pub async fn add_category(
+/// A category input checked against the rules and the database, ready to write.
+struct CheckedCategory {
+    code: String,
+    name: String,
+    name_en: String,
+    description: String,
+    parent_id: Option<i64>,
+    days: [i64; 3],
+    route: model::RouteKind,
+    route_unit_id: Option<i64>,
+    attributes: Option<String>,
+    public: bool,
+    active: bool,
+}
+
+const ATTRIBUTE_TYPES: [&str; 6] = [
+    "string",
+    "number",
+    "datetime",
+    "text",
+    "singlevaluelist",
+    "multivaluelist",
+];
+
+/// Checks a category; `editing` is the category being changed (its code stays fixed and it
+/// may not become its own ancestor).
+async fn check_category(
     state: &AppState,
-    actor: &GovActor,
     c: CategoryInput,
-) -> CaseResult<model::Category> {
-    authorize(actor, Action::Configure, &Target::Anywhere)?;
-    let code = c.code.trim();
+    editing: Option<&model::Category>,
+) -> CaseResult<CheckedCategory> {
+    let code = c.code.trim().to_string();
     if code.is_empty()
         || code.len() > 40
         || !code
@@ -562,17 +650,29 @@ pub async fn add_category(
     {
         return Err(CaseError::invalid(
             "bad_code",
-            "code: 1–40 letters, digits, - or _",
+            "代码须为 1–40 个字母、数字、- 或 _ (code: 1–40 letters, digits, - or _)",
+        ));
+    }
+    if editing.is_some_and(|e| e.code != code) {
+        return Err(CaseError::invalid(
+            "code_fixed",
+            "类别代码是 Open311 的 service_code，创建后不能修改 (the code is the Open311 service_code and cannot change)",
         ));
     }
     let name = intake::short(&c.name, 60, "name")?;
     if name.is_empty() {
-        return Err(CaseError::invalid("missing_name", "name is required"));
+        return Err(CaseError::invalid(
+            "missing_name",
+            "请填写类别名称 (name is required)",
+        ));
     }
     let route = match c.route_kind.trim() {
         "" => model::RouteKind::Community,
         r => model::RouteKind::parse(r).ok_or_else(|| {
-            CaseError::invalid("bad_route", "route_kind: grid, community, street or fixed")
+            CaseError::invalid(
+                "bad_route",
+                "派往须为网格、社区、街道或指定部门 (route_kind: grid, community, street or fixed)",
+            )
         })?,
     };
     if route == model::RouteKind::Fixed {
@@ -583,7 +683,7 @@ pub async fn add_category(
         if !ok {
             return Err(CaseError::invalid(
                 "bad_route",
-                "a fixed route needs route_unit_id, an existing unit",
+                "派往指定部门时请选择一个单位 (a fixed route needs route_unit_id, an existing unit)",
             ));
         }
     }
@@ -594,20 +694,18 @@ pub async fn add_category(
         } else {
             Err(CaseError::invalid(
                 "bad_days",
-                "time limits are 0–365 working days",
+                "时限须为 0–365 个工作日 (time limits are 0–365 working days)",
             ))
         }
     };
-    for a in &c.attributes {
-        let types = [
-            "string",
-            "number",
-            "datetime",
-            "text",
-            "singlevaluelist",
-            "multivaluelist",
-        ];
-        if a.code.trim().is_empty() || !types.contains(&a.datatype.as_str()) {
+    let current = |f: fn(&model::Category) -> i64, default: i64| editing.map(f).unwrap_or(default);
+    let days = [
+        days(c.days_normal, current(|k| k.days_normal, 5))?,
+        days(c.days_urgent, current(|k| k.days_urgent, 2))?,
+        days(c.days_critical, current(|k| k.days_critical, 1))?,
+    ];
+    for a in c.attributes.iter().flatten() {
+        if a.code.trim().is_empty() || !ATTRIBUTE_TYPES.contains(&a.datatype.as_str()) {
             return Err(CaseError::invalid(
                 "bad_attribute",
                 "each attribute needs a code and a GeoReport datatype",
@@ -617,37 +715,85 @@ pub async fn add_category(
     let parent_id = if c.parent.trim().is_empty() {
         None
     } else {
-        Some(
-            model::category_by_code(&state.db, c.parent.trim())
-                .await?
-                .ok_or_else(|| {
-                    CaseError::invalid("bad_parent", "no category has that parent code")
-                })?
-                .id,
-        )
+        let parent = model::category_by_code(&state.db, c.parent.trim())
+            .await?
+            .ok_or_else(|| {
+                CaseError::invalid(
+                    "bad_parent",
+                    "没有这个上级类别代码 (no category has that parent code)",
+                )
+            })?;
+        if let Some(e) = editing {
+            let all = model::categories(&state.db).await?;
+            let mut up = Some(parent.id);
+            while let Some(id) = up {
+                if id == e.id {
+                    return Err(CaseError::invalid(
+                        "bad_parent",
+                        "上级类别不能是它自己或它的下级 (a category cannot sit below itself)",
+                    ));
+                }
+                up = all.iter().find(|k| k.id == id).and_then(|k| k.parent_id);
+            }
+        }
+        Some(parent.id)
     };
-    if model::category_by_code(&state.db, code).await?.is_some() {
-        return Err(CaseError::Conflict(format!(
-            "a category with code {code} exists"
-        )));
+    Ok(CheckedCategory {
+        code,
+        name,
+        name_en: intake::short(&c.name_en, 60, "name_en")?,
+        description: intake::short(&c.description, 300, "description")?,
+        parent_id,
+        days,
+        route,
+        route_unit_id: c.route_unit_id.filter(|_| route == model::RouteKind::Fixed),
+        attributes: c
+            .attributes
+            .map(|a| serde_json::to_string(&a))
+            .transpose()
+            .map_err(anyhow::Error::from)?,
+        public: c.public,
+        active: c.active.unwrap_or(true),
+    })
+}
+
+/// Adds a category (an Open311 service). Codes are URL-safe and unique.
+pub async fn add_category(
+    state: &AppState,
+    actor: &GovActor,
+    c: CategoryInput,
+) -> CaseResult<model::Category> {
+    authorize(actor, Action::Configure, &Target::Anywhere)?;
+    let k = check_category(state, c, None).await?;
+    if model::category_by_code(&state.db, &k.code).await?.is_some() {
+        return Err(CaseError::refused(
+            409,
+            "code_taken",
+            format!(
+                "已有代码为 {} 的类别 (a category with code {} exists)",
+                k.code, k.code
+            ),
+        ));
     }
     let mut tx = state.db.begin().await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO cases_categories (parent_id, code, name, name_en, description, keywords, \
-         days_normal, days_urgent, days_critical, route_kind, route_unit_id, attributes) \
-         VALUES ($1, $2, $3, $4, $5, $3, $6, $7, $8, $9, $10, $11) RETURNING id",
+         days_normal, days_urgent, days_critical, route_kind, route_unit_id, attributes, public, active) \
+         VALUES ($1, $2, $3, $4, $5, $3, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
-    .bind(parent_id)
-    .bind(code)
-    .bind(&name)
-    .bind(intake::short(&c.name_en, 60, "name_en")?)
-    .bind(intake::short(&c.description, 300, "description")?)
-    .bind(days(c.days_normal, 5)?)
-    .bind(days(c.days_urgent, 2)?)
-    .bind(days(c.days_critical, 1)?)
-    .bind(route.as_str())
-    .bind(c.route_unit_id.filter(|_| route == model::RouteKind::Fixed))
-    .bind(serde_json::to_string(&c.attributes).map_err(anyhow::Error::from)?)
+    .bind(k.parent_id)
+    .bind(&k.code)
+    .bind(&k.name)
+    .bind(&k.name_en)
+    .bind(&k.description)
+    .bind(k.days[0])
+    .bind(k.days[1])
+    .bind(k.days[2])
+    .bind(k.route.as_str())
+    .bind(k.route_unit_id)
+    .bind(k.attributes.as_deref().unwrap_or("[]"))
+    .bind(k.public as i64)
+    .bind(k.active as i64)
     .fetch_one(&mut *tx)
     .await?;
     crate::workflow::audited(
@@ -656,7 +802,81 @@ pub async fn add_category(
         actor.id(),
         "case.category_added",
         &format!("case_category:{id}"),
-        json!({ "code": code }),
+        json!({ "code": k.code, "public": k.public }),
+    )
+    .await?;
+    tx.commit().await?;
+    crate::hot::forget(state);
+    model::category(&state.db, id)
+        .await?
+        .ok_or(CaseError::NotFound)
+}
+
+/// Changes a category: names, time limits, routing, whether it is public or active, and
+/// (when given) its questions. The audit entry records every field's old and new value.
+pub async fn edit_category(
+    state: &AppState,
+    actor: &GovActor,
+    id: i64,
+    c: CategoryInput,
+) -> CaseResult<model::Category> {
+    authorize(actor, Action::Configure, &Target::Anywhere)?;
+    let old = model::category(&state.db, id)
+        .await?
+        .ok_or(CaseError::NotFound)?;
+    let k = check_category(state, c, Some(&old)).await?;
+    let attributes = match &k.attributes {
+        Some(a) => a.clone(),
+        None => serde_json::to_string(&old.attributes).map_err(anyhow::Error::from)?,
+    };
+    let mut tx = state.db.begin().await?;
+    sqlx::query(
+        "UPDATE cases_categories SET parent_id = $1, name = $2, name_en = $3, description = $4, \
+         days_normal = $5, days_urgent = $6, days_critical = $7, route_kind = $8, route_unit_id = $9, \
+         attributes = $10, public = $11, active = $12 WHERE id = $13",
+    )
+    .bind(k.parent_id)
+    .bind(&k.name)
+    .bind(&k.name_en)
+    .bind(&k.description)
+    .bind(k.days[0])
+    .bind(k.days[1])
+    .bind(k.days[2])
+    .bind(k.route.as_str())
+    .bind(k.route_unit_id)
+    .bind(&attributes)
+    .bind(k.public as i64)
+    .bind(k.active as i64)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let before = json!({
+        "parent_id": old.parent_id, "name": old.name, "name_en": old.name_en,
+        "description": old.description, "days": [old.days_normal, old.days_urgent, old.days_critical],
+        "route_kind": old.route_kind.as_str(), "route_unit_id": old.route_unit_id,
+        "attributes": old.attributes, "public": old.public, "active": old.active,
+    });
+    let after = json!({
+        "parent_id": k.parent_id, "name": k.name, "name_en": k.name_en,
+        "description": k.description, "days": k.days,
+        "route_kind": k.route.as_str(), "route_unit_id": k.route_unit_id,
+        "attributes": serde_json::from_str::<Value>(&attributes).unwrap_or(Value::Null),
+        "public": k.public, "active": k.active,
+    });
+    let changed: serde_json::Map<String, Value> = after
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(f, v)| before.get(f.as_str()) != Some(*v))
+        .map(|(f, v)| (f.clone(), json!({ "from": before[f.as_str()], "to": v })))
+        .collect();
+    crate::workflow::audited(
+        &mut tx,
+        state.now(),
+        actor.id(),
+        "case.category_changed",
+        &format!("case_category:{id}"),
+        json!({ "code": old.code, "changed": changed }),
     )
     .await?;
     tx.commit().await?;
@@ -673,4 +893,14 @@ async fn create_category(
 ) -> CaseResult<Response> {
     let cat = add_category(&state, &actor, c).await?;
     Ok((StatusCode::CREATED, Json(json!(cat))).into_response())
+}
+
+async fn update_category(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+    Json(c): Json<CategoryInput>,
+) -> CaseResult<Json<Value>> {
+    let cat = edit_category(&state, &actor, parse_id(&id)?, c).await?;
+    Ok(Json(json!(cat)))
 }

@@ -6,8 +6,9 @@
 //! - the **centre** (综治信息中心) of a district: staff holding a worker or higher role on
 //!   the district unit itself, and platform admins. They triage, dispatch, verify, close,
 //!   reopen, approve extensions and make return visits;
-//! - the **handling unit**: staff whose role covers the case's lead unit (they sign for it,
-//!   return it, ask for more time, report it handled); co-handling units add progress;
+//! - the **handling unit**: staff whose role covers the case's lead unit below the district
+//!   (they sign for it, return it, ask for more time, report it handled — the centre and
+//!   platform admins cannot do these for them); co-handling units add progress;
 //! - the **place**: staff whose scope covers the unit where it happened see the case, but
 //!   not the reporter's contact details;
 //! - the **reporter**: a signed-in resident sees their own cases and public steps.
@@ -26,6 +27,9 @@ pub enum Action {
     View,
     /// Read the reporter's name, phone and e-mail, and internal notes.
     SeeContact,
+    /// Read the whole timeline as staff do (notes, reasons, who did what). Without it — a
+    /// resident reading their own case — only public milestones and the final result.
+    SeeInternal,
     /// Centre decisions: accept, reject, merge, dispatch, verify, close, reopen, approve
     /// extensions, return visits.
     Triage,
@@ -75,6 +79,18 @@ pub fn is_any_centre(actor: &GovActor) -> bool {
 
 fn handles(actor: &GovActor, case: &Case, at_least: MemberRole) -> bool {
     !case.lead_path.is_empty() && role_on(actor, &case.lead_path).is_some_and(|r| r >= at_least)
+}
+
+/// Staff of the lead unit itself (a grant on it or on a unit between it and the district).
+/// The district's grants cover every unit too, but signing for and handling a case is the
+/// unit's own act: the centre cannot do it on the unit's behalf (issue 12).
+pub fn lead_staff(actor: &GovActor, case: &Case, at_least: MemberRole) -> bool {
+    let Some(lead) = path(&case.lead_path) else {
+        return false;
+    };
+    actor.grants.iter().any(|g| {
+        g.role >= at_least && g.path.contains(&lead) && (g.path.depth() > 1 || lead.depth() == 1)
+    })
 }
 
 fn co_handles(actor: &GovActor, co: &[String], at_least: MemberRole) -> bool {
@@ -139,11 +155,15 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
                 Err(Denied::Forbidden("this is work for unit staff"))
             }
         }
-        (_, Target::Case(..)) if actor.is_platform_admin() => Ok(()),
+        // Platform admins may do anything to a case except the lead unit's own steps.
+        (action, Target::Case(..)) if actor.is_platform_admin() && action != Action::Handle => {
+            Ok(())
+        }
         (action, Target::Case(case, co)) => {
             let centre = is_centre(actor, &case.district_path);
             let reporter = case.reporter_id == Some(user.id);
             let sees = centre
+                || actor.is_platform_admin()
                 || reporter
                 || role_on(actor, &case.place_path).is_some()
                 || handles(actor, case, MemberRole::Viewer)
@@ -158,8 +178,14 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
                         || handles(actor, case, MemberRole::Viewer)
                         || co_handles(actor, co, MemberRole::Viewer)
                 }
+                Action::SeeInternal => {
+                    centre
+                        || role_on(actor, &case.place_path).is_some()
+                        || handles(actor, case, MemberRole::Viewer)
+                        || co_handles(actor, co, MemberRole::Viewer)
+                }
                 Action::Triage => centre,
-                Action::Handle => handles(actor, case, MemberRole::Worker),
+                Action::Handle => lead_staff(actor, case, MemberRole::Worker),
                 Action::Assist => {
                     centre
                         || handles(actor, case, MemberRole::Worker)
@@ -173,7 +199,9 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
             } else {
                 Err(Denied::Forbidden(match action {
                     Action::Triage => "only the governance centre makes this decision about a case",
-                    Action::Handle => "only the handling unit's workers act on this case",
+                    Action::Handle => {
+                        "只有主办单位的工作人员可以签收、退回和办理这件事件 (only the lead unit's workers sign for, return and handle this case)"
+                    }
                     Action::Assist => "only the handling units add progress to this case",
                     _ => "your role does not include this",
                 }))

@@ -361,6 +361,7 @@ pub async fn seed(
         let steps: Vec<Op> = [
             Op::Accept {
                 note: String::new(),
+                public_description: String::new(),
             },
             Op::Dispatch {
                 lead: None,
@@ -392,7 +393,13 @@ pub async fn seed(
         .take(depth as usize)
         .collect();
         for op in steps {
-            if let Err(e) = workflow::apply(state, &actor, case.id, op).await {
+            // Signing for and handling are the lead unit's own steps (the admin cannot).
+            let who = if matches!(op, Op::Sign | Op::Handle { .. }) {
+                lead_unit_actor(state, &actor, case.id).await?
+            } else {
+                actor.clone()
+            };
+            if let Err(e) = workflow::apply(state, &who, case.id, op).await {
                 tracing::debug!(case = case.id, error = %e, "demo case stops early");
                 break;
             }
@@ -406,6 +413,28 @@ pub async fn seed(
         backdate(state, case.id, days_back * day + rng.range(0, day / 2)).await?;
     }
     Ok(accounts)
+}
+
+/// The demo's admin acting as a worker of the case's lead unit.
+async fn lead_unit_actor(state: &AppState, admin: &GovActor, id: i64) -> anyhow::Result<GovActor> {
+    let lead = match model::find(&state.db, id)
+        .await?
+        .and_then(|c| c.lead_unit_id)
+    {
+        Some(l) => governance::model::find_unit(&state.db, governance::model::UnitId(l)).await?,
+        None => None,
+    };
+    let mut who = admin.clone();
+    who.grants = lead
+        .into_iter()
+        .map(|u| governance::authz::Grant {
+            unit_id: u.id,
+            unit_name: u.name,
+            path: u.path,
+            role: MemberRole::Worker,
+        })
+        .collect();
+    Ok(who)
 }
 
 /// Moves every time of a case (and its timeline) back by `ms`.

@@ -145,6 +145,7 @@ fn filed(c: NewCase, id: i64, token: String, now: i64) -> Case {
         handled_at: None,
         closed_at: None,
         updated_at: now,
+        public_description: String::new(),
     }
 }
 

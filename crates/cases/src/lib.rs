@@ -10,6 +10,7 @@ pub mod error;
 pub mod hot;
 pub mod intake;
 pub mod model;
+pub mod notices;
 pub mod open311;
 pub mod pages;
 pub mod stats;
@@ -19,10 +20,16 @@ pub mod workflow;
 use axum::Router;
 use platform::AppState;
 
-pub const MIGRATIONS: &[platform::db::Migration] = &[platform::db::Migration {
-    id: "030_cases",
-    sql: include_str!("../migrations/001_cases.sql"),
-}];
+pub const MIGRATIONS: &[platform::db::Migration] = &[
+    platform::db::Migration {
+        id: "030_cases",
+        sql: include_str!("../migrations/001_cases.sql"),
+    },
+    platform::db::Migration {
+        id: "031_cases_publication",
+        sql: include_str!("../migrations/002_publication.sql"),
+    },
+];
 
 /// Routes that authenticate by an Open311 api_key, never by the session cookie.
 pub const KEY_AUTHENTICATED: &[&str] = &["/open311/"];

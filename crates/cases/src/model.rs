@@ -127,6 +127,9 @@ pub struct Category {
     pub route_unit_id: Option<i64>,
     pub attributes: Vec<Attribute>,
     pub active: bool,
+    /// Whether accepted cases of this category may be published (Open311, public lists);
+    /// the operator's choice, off by default.
+    pub public: bool,
 }
 
 impl Category {
@@ -165,7 +168,7 @@ pub struct AttributeValue {
 }
 
 const CATEGORY_COLUMNS: &str = "id, parent_id, code, name, name_en, description, keywords, \
-    days_normal, days_urgent, days_critical, route_kind, route_unit_id, attributes, active";
+    days_normal, days_urgent, days_critical, route_kind, route_unit_id, attributes, active, public";
 
 fn category_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Category> {
     let route: String = r.try_get(10)?;
@@ -185,6 +188,7 @@ fn category_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Category> {
         route_unit_id: r.try_get(11)?,
         attributes: serde_json::from_str(&attrs).unwrap_or_default(),
         active: r.try_get::<i64, _>(13)? != 0,
+        public: r.try_get::<i64, _>(14)? != 0,
     })
 }
 
@@ -256,6 +260,8 @@ pub struct Case {
     pub handled_at: Option<i64>,
     pub closed_at: Option<i64>,
     pub updated_at: i64,
+    /// The text the centre approved for publication ('' = not published).
+    pub public_description: String,
 }
 
 pub const CASE_COLUMNS: &str = "id, token, category_id, source, priority, state, place_unit_id, \
@@ -263,7 +269,7 @@ pub const CASE_COLUMNS: &str = "id, token, category_id, source, priority, state,
     photo_key, photo_type, reporter_id, reporter_name, reporter_phone, reporter_email, \
     lead_unit_id, lead_path, merged_into, result, supervision, reminded, satisfaction, \
     reported_at, accepted_at, dispatched_at, responded_at, respond_by, return_by, due_at, \
-    handled_at, closed_at, updated_at";
+    handled_at, closed_at, updated_at, public_description";
 
 /// The case columns qualified by a table alias (`c.id, c.token, …`), in `case_from_row`'s order.
 pub fn columns(alias: &str) -> String {
@@ -333,7 +339,25 @@ pub fn case_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Case> {
         handled_at: r.try_get(35)?,
         closed_at: r.try_get(36)?,
         updated_at: r.try_get(37)?,
+        public_description: text(38)?,
     })
+}
+
+/// The publication rule (ADR 017), as SQL over `cases_cases c`: the centre has accepted
+/// the case (and not rejected or merged it since), its category is marked public, and the
+/// centre approved a text for publication. A case without an approved text is not
+/// published at all, so a resident's own words never go out.
+pub const PUBLISHED_SQL: &str = "(c.state NOT IN ('reported', 'rejected', 'merged') \
+    AND c.public_description <> '' \
+    AND c.category_id IN (SELECT id FROM cases_categories WHERE public = 1))";
+
+/// The same rule for one case already read.
+pub fn is_published(c: &Case, category: Option<&Category>) -> bool {
+    !matches!(
+        c.state,
+        CaseState::Reported | CaseState::Rejected | CaseState::Merged
+    ) && !c.public_description.is_empty()
+        && category.is_some_and(|k| k.public)
 }
 
 pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<Case>> {
@@ -409,11 +433,36 @@ pub async fn extensions(db: &Db, case_id: i64) -> sqlx::Result<Vec<Extension>> {
         .collect())
 }
 
+/// How a resident reading their own case sees one step: public milestones only, by role
+/// rather than staff account, and a note only where it is written for them (why a case
+/// was not accepted). Returns, progress notes, checking results, extensions, reminders and
+/// cards stay inside. `None`: not shown.
+pub fn resident_event(e: &Event, lang: Lang) -> Option<Event> {
+    let (who, note) = match e.kind.as_str() {
+        _ if !e.public => return None,
+        "reported" => (lang.pick("反映人", "Reporter"), true),
+        "rejected" => (lang.pick("综治信息中心", "Governance centre"), true),
+        "accepted" | "merged" | "dispatched" | "redispatched" | "verified" | "closed"
+        | "reopened" | "return_visit" => (lang.pick("综治信息中心", "Governance centre"), false),
+        "signed" | "handled" => (lang.pick("承办单位", "Handling unit"), false),
+        _ => return None,
+    };
+    Some(Event {
+        id: e.id,
+        at: e.at,
+        actor_label: who.to_string(),
+        kind: e.kind.clone(),
+        note: if note { e.note.clone() } else { String::new() },
+        public: true,
+    })
+}
+
 /// Timeline step names, for the page.
 pub fn event_label(kind: &str, lang: Lang) -> &'static str {
     let (zh, en) = match kind {
         "reported" => ("上报", "Reported"),
         "accepted" => ("受理", "Accepted"),
+        "published" => ("核定公开内容", "Publication text set"),
         "rejected" => ("不予受理", "Rejected"),
         "merged" => ("合并为重复事件", "Merged as a duplicate"),
         "dispatched" => ("派单", "Dispatched"),

@@ -36,9 +36,26 @@ pub fn router() -> Router<AppState> {
         .route("/cases/settings/calendar/delete", post(calendar_delete))
         .route("/cases/settings/keys", post(key_issue))
         .route("/cases/settings/keys/{id}/revoke", post(key_revoke))
+        .route("/cases/categories", get(categories_list).post(category_add))
+        .route(
+            "/cases/categories/{id}",
+            get(category_edit).post(category_update),
+        )
         .route("/cases/{id}", get(detail))
         .route("/cases/{id}/act", post(act))
         .route("/cases/{id}/photo", get(photo))
+        .route(
+            "/static/cases.js",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/javascript"),
+                        (header::CACHE_CONTROL, "public, max-age=300"),
+                    ],
+                    include_str!("../static/cases.js"),
+                )
+            }),
+        )
         .route(
             "/static/cases.css",
             get(|| async {
@@ -222,6 +239,11 @@ fn tabs(actor: &GovActor, current: &str, lang: Lang) -> Vec<Tab> {
             "/cases/dashboard",
             lang.pick("指挥大屏", "Dashboard"),
             staff,
+        ),
+        (
+            "/cases/categories",
+            lang.pick("事件类别", "Categories"),
+            configure,
         ),
         ("/cases/settings", lang.pick("设置", "Settings"), configure),
     ];
@@ -500,17 +522,43 @@ struct NewPage {
     priorities: Vec<ValueOpt>,
     sources: Vec<ValueOpt>,
     on_behalf: bool,
-    questions: Vec<Question>,
+    questions: Vec<QuestionSet>,
     f: Filing,
 }
 
-/// A category's extra question (an Open311 attribute), asked on the form.
-pub struct Question {
+/// A category's extra questions (Open311 attributes), asked in its own fieldset that
+/// shows only while the category is chosen.
+pub struct QuestionSet {
+    pub category_code: String,
     pub category: String,
+    pub shown: bool,
+    pub questions: Vec<Question>,
+}
+
+pub struct Question {
     pub code: String,
     pub description: String,
     pub required: bool,
     pub values: Vec<(String, String, bool)>,
+}
+
+fn question_list(c: &Category, f: &Filing) -> Vec<Question> {
+    c.attributes
+        .iter()
+        .map(|a| Question {
+            code: a.code.clone(),
+            description: a.description.clone(),
+            required: a.required,
+            values: a
+                .values
+                .iter()
+                .map(|v| {
+                    let chosen = f.attributes.get(&a.code) == Some(&v.key);
+                    (v.key.clone(), v.name.clone(), chosen)
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 async fn place_units(state: &AppState) -> CaseResult<Vec<Unit>> {
@@ -562,21 +610,12 @@ async fn new_page(
         .collect();
     let questions = model::leaves(&all)
         .into_iter()
-        .flat_map(|c| {
-            c.attributes.iter().map(|a| Question {
-                category: c.label(lang).to_string(),
-                code: a.code.clone(),
-                description: a.description.clone(),
-                required: a.required,
-                values: a
-                    .values
-                    .iter()
-                    .map(|v| {
-                        let chosen = f.attributes.get(&a.code) == Some(&v.key);
-                        (v.key.clone(), v.name.clone(), chosen)
-                    })
-                    .collect(),
-            })
+        .filter(|c| !c.attributes.is_empty())
+        .map(|c| QuestionSet {
+            category_code: c.code.clone(),
+            category: c.label(lang).to_string(),
+            shown: c.code == f.category,
+            questions: question_list(c, &f),
         })
         .collect();
     let on_behalf = authorize(actor, Action::ReportOnBehalf, &Target::Anywhere).is_ok();
@@ -634,6 +673,7 @@ async fn read_report(
 ) -> Result<(Filing, Option<(bytes::Bytes, &'static str)>), String> {
     let mut f = Filing::default();
     let mut photo = None;
+    let mut scoped = Vec::new();
     let broken =
         |_| "表单没有完整传到，请重试 (the form arrived incomplete; try again)".to_string();
     while let Some(field) = mp.next_field().await.map_err(broken)? {
@@ -683,10 +723,27 @@ async fn read_report(
                     f.attributes.insert(code.to_string(), value);
                 }
             }
-            _ => {}
+            other => {
+                if let Some((cat, code)) = question_field(other) {
+                    scoped.push((cat.to_string(), code.to_string(), value));
+                }
+            }
+        }
+    }
+    // Only the chosen category's answers count: the others' questions may sit on the page
+    // (without JS every category's fieldset shows) but are neither kept nor checked.
+    for (cat, code, value) in scoped {
+        if cat == f.category.trim() {
+            f.attributes.insert(code, value);
         }
     }
     Ok((f, photo))
+}
+
+/// `q[CATEGORY][CODE]`, the form name of one category's question.
+fn question_field(name: &str) -> Option<(&str, &str)> {
+    let rest = name.strip_prefix("q[")?.strip_suffix(']')?;
+    rest.split_once("][")
 }
 
 async fn report(
@@ -834,6 +891,14 @@ struct DetailPage {
     is_closed: bool,
     is_reopenable: bool,
     has_pending_ext: bool,
+    /// The unit's result as this viewer may read it (a resident: once closed).
+    result: String,
+    /// Staff view (internal steps, deadlines, cards, the publication text).
+    internal: bool,
+    /// The centre may set the text published for this case (accepted, not rejected/merged).
+    can_publish: bool,
+    category_public: bool,
+    min_result: usize,
 }
 
 async fn detail(
@@ -881,10 +946,10 @@ async fn detail(
             .collect(),
         _ => vec![],
     };
-    let events = model::timeline(&state.db, id)
+    let internal = api::sees_internal(&actor, &c, &co_paths);
+    let events = api::shown_timeline(&state, &c, contact, internal, lang)
         .await?
         .into_iter()
-        .filter(|e| e.public || contact)
         .map(|e| EventView {
             at: format_ms(e.at),
             who: e.actor_label,
@@ -894,7 +959,11 @@ async fn detail(
             internal: !e.public,
         })
         .collect();
-    let exts = model::extensions(&state.db, id).await?;
+    let exts = if internal {
+        model::extensions(&state.db, id).await?
+    } else {
+        vec![]
+    };
     let has_pending_ext = exts.iter().any(|e| e.state == "pending");
     let extensions = exts
         .into_iter()
@@ -937,14 +1006,22 @@ async fn detail(
     };
     let now = state.now();
     let (left, left_class) = time_left(&c, now, lang);
-    let (card, card_class) = card(&c, lang);
+    let (card, card_class) = if internal {
+        card(&c, lang)
+    } else {
+        (String::new(), "")
+    };
     let mut times = vec![(
         lang.pick("上报时间", "Reported").to_string(),
         format_ms(c.reported_at),
     )];
+    let staff_only = |t: Option<i64>| t.filter(|_| internal);
     for (label, t) in [
-        (lang.pick("签收期限", "Sign for by"), c.respond_by),
-        (lang.pick("退回期限", "Return by"), c.return_by),
+        (
+            lang.pick("签收期限", "Sign for by"),
+            staff_only(c.respond_by),
+        ),
+        (lang.pick("退回期限", "Return by"), staff_only(c.return_by)),
         (lang.pick("办理期限", "Due"), c.due_at),
         (lang.pick("办结时间", "Handled"), c.handled_at),
         (lang.pick("结案时间", "Closed"), c.closed_at),
@@ -1011,6 +1088,19 @@ async fn detail(
         is_closed: c.state == CaseState::Closed,
         is_reopenable: matches!(c.state, CaseState::Closed | CaseState::Rejected),
         has_pending_ext,
+        result: if internal || c.state == CaseState::Closed {
+            c.result.clone()
+        } else {
+            String::new()
+        },
+        internal,
+        can_publish: can_triage
+            && !matches!(
+                c.state,
+                CaseState::Reported | CaseState::Rejected | CaseState::Merged
+            ),
+        category_public: cat.as_ref().is_some_and(|k| k.public),
+        min_result: workflow::MIN_RESULT,
         c,
     };
     Ok(render(&page)?)
@@ -1059,6 +1149,35 @@ struct DashPage {
     trend_svg: String,
     overdue_svg: String,
     periods: Vec<(i64, bool)>,
+    /// Whose figures these are: the centre, or the community (street, unit) of the viewer.
+    title: String,
+}
+
+/// The dashboard's title names the viewer's own area: a community worker sees their
+/// community's figures, so the page says so rather than naming the district's centre.
+fn dashboard_title(actor: &GovActor, lang: Lang) -> String {
+    let centre = lang.pick("综治信息中心", "Governance centre");
+    if actor.is_platform_admin() {
+        return centre.to_string();
+    }
+    let roots = actor.scope().0.unwrap_or_default();
+    let names: Vec<&str> = actor
+        .grants
+        .iter()
+        .filter(|g| roots.contains(&g.path))
+        .map(|g| g.unit_name.as_str())
+        .collect();
+    match names.as_slice() {
+        [] => centre.to_string(),
+        _ if roots.iter().all(|r| r.depth() == 1) => {
+            format!("{}{}{centre}", names.join("、"), lang.pick("", " · "))
+        }
+        _ => format!(
+            "{}{}",
+            names.join("、"),
+            lang.pick(" · 事件概况", " · cases")
+        ),
+    }
 }
 
 fn rate_row(r: &stats::Rates) -> RateRow {
@@ -1136,7 +1255,7 @@ async fn dashboard(
         })
         .collect();
     let page = DashPage {
-        page: actor.page(lang.pick("指挥大屏", "Centre dashboard")),
+        page: actor.page(dashboard_title(&actor, lang)),
         tabs: tabs(&actor, "/cases/dashboard", lang),
         open_total: open_states.iter().map(|s| s.1).sum(),
         open_states,
@@ -1145,6 +1264,7 @@ async fn dashboard(
         trend_svg,
         overdue_svg,
         periods: [7, 30, 90, 365].iter().map(|p| (*p, *p == days)).collect(),
+        title: dashboard_title(&actor, lang),
         d,
     };
     Ok(render(&page)?)
@@ -1311,4 +1431,263 @@ async fn key_revoke(
 ) -> CaseResult<Response> {
     crate::open311::keys::revoke(&state, &actor, parse_id(&id)?).await?;
     Ok(redirect("/cases/settings"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Case categories (the centre's administrators)
+
+/// One category in the list.
+pub struct CategoryItem {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub parent: String,
+    pub days: String,
+    pub route: String,
+    pub public: bool,
+    pub active: bool,
+    pub questions: usize,
+}
+
+/// The add / edit form, holding what was typed (so a refused form keeps it).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CategoryForm {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub parent: String,
+    #[serde(default)]
+    pub days_normal: String,
+    #[serde(default)]
+    pub days_urgent: String,
+    #[serde(default)]
+    pub days_critical: String,
+    #[serde(default)]
+    pub route_kind: String,
+    #[serde(default)]
+    pub route_unit_id: String,
+    #[serde(default)]
+    pub public: Option<String>,
+    #[serde(default)]
+    pub active: Option<String>,
+}
+
+impl CategoryForm {
+    fn of(c: &Category, all: &[Category]) -> CategoryForm {
+        CategoryForm {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            name_en: c.name_en.clone(),
+            description: c.description.clone(),
+            parent: c
+                .parent_id
+                .and_then(|p| all.iter().find(|k| k.id == p))
+                .map(|p| p.code.clone())
+                .unwrap_or_default(),
+            days_normal: c.days_normal.to_string(),
+            days_urgent: c.days_urgent.to_string(),
+            days_critical: c.days_critical.to_string(),
+            route_kind: c.route_kind.as_str().into(),
+            route_unit_id: c.route_unit_id.map(|u| u.to_string()).unwrap_or_default(),
+            public: c.public.then(|| "1".into()),
+            active: c.active.then(|| "1".into()),
+        }
+    }
+
+    fn blank() -> CategoryForm {
+        CategoryForm {
+            days_normal: "5".into(),
+            days_urgent: "2".into(),
+            days_critical: "1".into(),
+            route_kind: "community".into(),
+            active: Some("1".into()),
+            ..CategoryForm::default()
+        }
+    }
+
+    /// The API's input; a number field that is not a whole number is refused by name.
+    fn input(&self) -> CaseResult<api::CategoryInput> {
+        let number = |raw: &str, zh: &str| -> CaseResult<Option<i64>> {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                return Ok(None);
+            }
+            raw.parse().map(Some).map_err(|_| {
+                CaseError::invalid("bad_number", format!("{zh}须为整数 ({zh}: a whole number)"))
+            })
+        };
+        Ok(api::CategoryInput {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            name_en: self.name_en.clone(),
+            description: self.description.clone(),
+            parent: self.parent.clone(),
+            days_normal: number(&self.days_normal, "一般时限")?,
+            days_urgent: number(&self.days_urgent, "紧急时限")?,
+            days_critical: number(&self.days_critical, "特急时限")?,
+            route_kind: self.route_kind.clone(),
+            route_unit_id: number(&self.route_unit_id, "指定单位")?,
+            attributes: None,
+            public: self.public.is_some(),
+            active: Some(self.active.is_some()),
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases_categories.html")]
+struct CategoriesPage {
+    page: PageCtx,
+    tabs: Vec<Tab>,
+    items: Vec<CategoryItem>,
+    /// The category being edited (None: the add form).
+    editing: Option<i64>,
+    form: CategoryForm,
+    parents: Vec<(String, String)>,
+    routes: Vec<ValueOpt>,
+    units: Vec<UnitOpt>,
+    message: Option<String>,
+}
+
+async fn categories_page(
+    state: &AppState,
+    actor: &GovActor,
+    editing: Option<i64>,
+    form: Option<CategoryForm>,
+    message: Option<String>,
+) -> CaseResult<Response> {
+    authorize(actor, Action::Configure, &Target::Anywhere)?;
+    let lang = actor.lang;
+    let all = model::categories(&state.db).await?;
+    let form = match (form, editing) {
+        (Some(f), _) => f,
+        (None, Some(id)) => {
+            let c = all.iter().find(|c| c.id == id).ok_or(CaseError::NotFound)?;
+            CategoryForm::of(c, &all)
+        }
+        (None, None) => CategoryForm::blank(),
+    };
+    let route_unit: Option<i64> = form.route_unit_id.trim().parse().ok();
+    let scope = actor.scope_with(governance::model::MemberRole::UnitAdmin);
+    let units = list_units(&state.db, &scope)
+        .await?
+        .into_iter()
+        .filter(|u| u.kind != UnitKind::District)
+        .map(|u| UnitOpt {
+            id: u.id.0,
+            label: format!("{}（{}）", u.name, u.kind.label(lang)),
+            selected: Some(u.id.0) == route_unit,
+        })
+        .collect();
+    let page = CategoriesPage {
+        page: actor.page(lang.pick("事件类别", "Case categories")),
+        tabs: tabs(actor, "/cases/categories", lang),
+        items: all
+            .iter()
+            .map(|c| CategoryItem {
+                id: c.id,
+                code: c.code.clone(),
+                name: c.label(lang).to_string(),
+                parent: c
+                    .parent_id
+                    .and_then(|p| all.iter().find(|k| k.id == p))
+                    .map(|p| p.label(lang).to_string())
+                    .unwrap_or_default(),
+                days: format!(
+                    "{} / {} / {}",
+                    c.days_normal, c.days_urgent, c.days_critical
+                ),
+                route: c.route_kind.label(lang).to_string(),
+                public: c.public,
+                active: c.active,
+                questions: c.attributes.len(),
+            })
+            .collect(),
+        parents: all
+            .iter()
+            .filter(|c| c.parent_id.is_none() && Some(c.id) != editing)
+            .map(|c| (c.code.clone(), c.label(lang).to_string()))
+            .collect(),
+        routes: model::RouteKind::ALL
+            .iter()
+            .map(|r| ValueOpt {
+                value: r.as_str(),
+                label: r.label(lang),
+                selected: r.as_str() == form.route_kind,
+            })
+            .collect(),
+        units,
+        editing,
+        form,
+        message,
+    };
+    Ok(render(&page)?)
+}
+
+async fn categories_list(State(state): State<AppState>, actor: GovActor) -> CaseResult<Response> {
+    if let Some(r) = sign_in_first(&actor, "/cases/categories") {
+        return Ok(r);
+    }
+    categories_page(&state, &actor, None, None, None).await
+}
+
+async fn category_edit(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+) -> CaseResult<Response> {
+    let id = parse_id(&id)?;
+    if let Some(r) = sign_in_first(&actor, &format!("/cases/categories/{id}")) {
+        return Ok(r);
+    }
+    categories_page(&state, &actor, Some(id), None, None).await
+}
+
+/// A refused form comes back with what was typed and the reason next to it.
+async fn category_saved(
+    state: &AppState,
+    actor: &GovActor,
+    editing: Option<i64>,
+    form: CategoryForm,
+    saved: CaseResult<Category>,
+) -> CaseResult<Response> {
+    match saved {
+        Ok(_) => Ok(redirect("/cases/categories")),
+        Err(CaseError::Invalid { message, .. }) | Err(CaseError::Refused { message, .. }) => {
+            categories_page(state, actor, editing, Some(form), Some(message)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn category_add(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Form(f): Form<CategoryForm>,
+) -> CaseResult<Response> {
+    let saved = match f.input() {
+        Ok(input) => api::add_category(&state, &actor, input).await,
+        Err(e) => Err(e),
+    };
+    category_saved(&state, &actor, None, f, saved).await
+}
+
+async fn category_update(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+    Form(f): Form<CategoryForm>,
+) -> CaseResult<Response> {
+    let id = parse_id(&id)?;
+    let saved = match f.input() {
+        Ok(input) => api::edit_category(&state, &actor, id, input).await,
+        Err(e) => Err(e),
+    };
+    category_saved(&state, &actor, Some(id), f, saved).await
 }

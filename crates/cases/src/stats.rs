@@ -21,14 +21,17 @@ pub struct Rates {
     pub closed: i64,
     pub visited: i64,
     pub satisfied: i64,
-    /// Percentages with one decimal, `None` when there is nothing to divide by.
+    /// Percentages with one decimal, `None` (shown as "—") below [`MIN_CASES_FOR_RATE`].
     pub response_rate: Option<f64>,
     pub resolution_rate: Option<f64>,
     pub satisfaction_rate: Option<f64>,
 }
 
+/// Below this many cases a rate says more about chance than about a unit: it shows "—".
+pub const MIN_CASES_FOR_RATE: i64 = 5;
+
 fn pct(n: i64, d: i64) -> Option<f64> {
-    (d > 0).then(|| (n as f64 * 1000.0 / d as f64).round() / 10.0)
+    (d >= MIN_CASES_FOR_RATE).then(|| (n as f64 * 1000.0 / d as f64).round() / 10.0)
 }
 
 impl Rates {

@@ -43,6 +43,10 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Swept> {
             None
         };
         let Some((card, kind)) = change else { continue };
+        let notice = match crate::model::find(&state.db, id).await? {
+            Some(case) => crate::notices::deadline(state, &case, kind).await?,
+            None => None,
+        };
         let mut tx = state.db.begin().await?;
         let changed = if card.is_empty() {
             sqlx::query("UPDATE cases_cases SET reminded = 1 WHERE id = $1 AND reminded = 0")
@@ -65,6 +69,9 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Swept> {
         }
         let note = format!("办理期限：{}", platform::clock::format_ms(due));
         workflow::event(&mut tx, id, now, None, kind, &note, false).await?;
+        if let Some(n) = notice {
+            n.write(&mut tx, now).await?;
+        }
         if card.is_empty() {
             out.reminders += 1;
         } else {

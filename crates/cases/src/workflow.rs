@@ -11,6 +11,7 @@ use crate::authz::{self, Action, Target};
 use crate::calendar::Calendar;
 use crate::error::{CaseError, CaseResult};
 use crate::model::{self, CASE_COLUMNS, Case, CaseState, Satisfaction, Supervision};
+use crate::notices;
 use governance::authz::GovActor;
 use governance::model::{UnitId, UnitPath, find_unit};
 use platform::db::Tx;
@@ -27,12 +28,20 @@ pub const RED_AFTER_DAYS: i64 = 2;
 /// The longest extension one request may ask for.
 pub const MAX_EXTENSION_DAYS: i64 = 30;
 pub const MAX_NOTE: usize = 2000;
+/// The shortest handling result a unit may report: at least a sentence.
+pub const MIN_RESULT: usize = 10;
 
 /// One step, parsed from a form or a JSON body (both arrive as this flat shape).
 #[derive(Clone, Debug)]
 pub enum Op {
     Accept {
         note: String,
+        /// The text approved for publication; empty: not published (yet).
+        public_description: String,
+    },
+    /// Sets or clears (empty) the text the centre approves for publication.
+    Publish {
+        text: String,
     },
     Reject {
         reason: String,
@@ -95,6 +104,7 @@ pub struct OpInput {
     pub approve: Option<Value>,
     pub ok: Option<Value>,
     pub satisfaction: Option<Value>,
+    pub public_description: Option<Value>,
 }
 
 fn text(v: &Option<Value>) -> String {
@@ -168,6 +178,20 @@ fn bounded(s: String, field: &'static str) -> CaseResult<String> {
     Ok(s)
 }
 
+/// A handling result says what was done: at least [`MIN_RESULT`] characters.
+fn result_text(s: String) -> CaseResult<String> {
+    let s = bounded(s, "result")?;
+    if s.chars().filter(|c| !c.is_whitespace()).count() < MIN_RESULT {
+        return Err(CaseError::invalid(
+            "result_too_short",
+            format!(
+                "请用至少 {MIN_RESULT} 个字说明办理结果：做了什么、现在怎样 (describe the result in at least {MIN_RESULT} characters)"
+            ),
+        ));
+    }
+    Ok(s)
+}
+
 impl OpInput {
     /// From an HTML form body; repeated fields (a multi-select) are joined with commas.
     pub fn from_form(body: &[u8]) -> CaseResult<OpInput> {
@@ -190,7 +214,13 @@ impl OpInput {
     pub fn parse(self) -> CaseResult<Op> {
         let note = bounded(text(&self.note), "note")?;
         let op = match text(&self.action).as_str() {
-            "accept" => Op::Accept { note },
+            "accept" => Op::Accept {
+                note,
+                public_description: bounded(text(&self.public_description), "public_description")?,
+            },
+            "publish" => Op::Publish {
+                text: bounded(text(&self.public_description), "public_description")?,
+            },
             "reject" => Op::Reject {
                 reason: required(text(&self.reason), "reason", "不予受理的理由")?,
             },
@@ -232,7 +262,7 @@ impl OpInput {
                 note: required(note, "note", "办理进展")?,
             },
             "handle" => Op::Handle {
-                result: required(text(&self.result), "result", "办理结果")?,
+                result: result_text(text(&self.result))?,
             },
             "verify" => Op::Verify {
                 ok: flag(&self.ok),
@@ -266,6 +296,7 @@ impl Op {
     pub fn name(&self) -> &'static str {
         match self {
             Op::Accept { .. } => "accept",
+            Op::Publish { .. } => "publish",
             Op::Reject { .. } => "reject",
             Op::Merge { .. } => "merge",
             Op::Dispatch { .. } => "dispatch",
@@ -297,13 +328,14 @@ impl Op {
         use CaseState::*;
         match self {
             Op::Accept { .. } => &[Reported],
+            Op::Publish { .. } => &[Accepted, Dispatched, InProgress, Handled, Verified, Closed],
             Op::Reject { .. } | Op::Merge { .. } => &[Reported, Accepted],
             Op::Dispatch { .. } => &[Reported, Accepted, Dispatched, InProgress],
             Op::Sign => &[Dispatched],
             Op::Return { .. } => &[Dispatched, InProgress],
             Op::RequestExtension { .. } | Op::DecideExtension { .. } => &[Dispatched, InProgress],
             Op::Progress { .. } => &[Dispatched, InProgress, Handled],
-            Op::Handle { .. } => &[Dispatched, InProgress],
+            Op::Handle { .. } => &[InProgress],
             Op::Verify { .. } => &[Handled],
             Op::Close { .. } => &[Verified],
             Op::Reopen { .. } => &[Closed, Rejected],
@@ -433,10 +465,12 @@ async fn deadlines(state: &AppState, case: &Case, now: i64) -> CaseResult<Deadli
     let cat = model::category(&state.db, case.category_id)
         .await?
         .ok_or(CaseError::NotFound)?;
+    let due_at = cal.deadline(now, cat.days(case.priority).max(0));
+    // A unit cannot be allowed to send a case back after it should have been handled.
     Ok(Deadlines {
-        respond_by: cal.deadline(now, RESPOND_DAYS),
-        return_by: cal.deadline(now, RETURN_DAYS),
-        due_at: cal.deadline(now, cat.days(case.priority).max(0)),
+        respond_by: cal.deadline(now, RESPOND_DAYS).min(due_at),
+        return_by: cal.deadline(now, RETURN_DAYS).min(due_at),
+        due_at,
     })
 }
 
@@ -455,11 +489,26 @@ pub async fn apply(state: &AppState, actor: &GovActor, id: i64, op: Op) -> CaseR
         .map(|(_, p)| p)
         .collect();
     authz::authorize(actor, Action::View, &Target::Case(&before, &co))?;
-    authz::authorize(actor, op.action(), &Target::Case(&before, &co))?;
+    authz::authorize(actor, op.action(), &Target::Case(&before, &co)).map_err(|d| {
+        match (op.action(), d) {
+            (Action::Handle, governance::authz::Denied::Forbidden(why)) => {
+                CaseError::refused(403, "lead_unit_only", why)
+            }
+            (_, d) => d.into(),
+        }
+    })?;
     let prepared = prepare(state, &before, &op, now).await?;
+    let notice = plan_notice(state, &before, &op, &prepared).await?;
 
     let mut tx = state.db.begin().await?;
     let case = lock(&mut tx, id, postgres).await?;
+    if matches!(op, Op::Handle { .. }) && case.state == CaseState::Dispatched {
+        return Err(CaseError::refused(
+            409,
+            "not_signed",
+            "请先签收，再反馈办理结果 (sign for the case before reporting it handled)",
+        ));
+    }
     if !op.from().contains(&case.state) {
         return Err(CaseError::Conflict(format!(
             "这一步不适用于“{}”状态的事件 (cannot {} a case that is {})",
@@ -473,6 +522,9 @@ pub async fn apply(state: &AppState, actor: &GovActor, id: i64, op: Op) -> CaseR
     let me = uid.map(|u| (u, who.as_str()));
     let (kind, note, public, detail) = step(&mut tx, &case, &op, prepared, now, uid).await?;
     event(&mut tx, id, now, me, kind, &note, public).await?;
+    if let Some(n) = notice {
+        n.write(&mut tx, now).await?;
+    }
     if op.action() == Action::Triage || matches!(op, Op::Return { .. } | Op::Handle { .. }) {
         decided(&mut tx, now, uid, kind, id, detail).await?;
     } else {
@@ -480,6 +532,34 @@ pub async fn apply(state: &AppState, actor: &GovActor, id: i64, op: Op) -> CaseR
     }
     tx.commit().await?;
     model::find(&state.db, id).await?.ok_or(CaseError::NotFound)
+}
+
+/// Who hears of this step in the bell (read now, written with the step).
+async fn plan_notice(
+    state: &AppState,
+    case: &Case,
+    op: &Op,
+    prepared: &Prepared,
+) -> CaseResult<Option<notices::Notice>> {
+    Ok(match (op, prepared) {
+        (Op::Dispatch { .. }, Prepared::Dispatch { lead, co, times }) => {
+            let co: Vec<i64> = co.iter().map(|c| c.0).collect();
+            Some(notices::dispatched(state, case, lead.0, &co, times.due_at).await?)
+        }
+        (Op::Reopen { .. }, Prepared::Times(times)) if case.state == CaseState::Closed => {
+            match case.lead_unit_id {
+                Some(lead) => {
+                    Some(notices::dispatched(state, case, lead, &[], times.due_at).await?)
+                }
+                None => None,
+            }
+        }
+        (Op::Accept { .. }, _) => notices::to_reporter(case, "case.accepted"),
+        (Op::Reject { .. }, _) => notices::to_reporter(case, "case.rejected"),
+        (Op::Close { .. }, _) => notices::to_reporter(case, "case.closed"),
+        (Op::Return { .. }, _) => Some(notices::returned(state, case).await?),
+        _ => None,
+    })
 }
 
 /// What a step needs from outside the transaction.
@@ -586,16 +666,37 @@ async fn step(
 ) -> CaseResult<Outcome> {
     let id = case.id;
     let out: Outcome = match (op, prepared) {
-        (Op::Accept { note }, _) => {
+        (
+            Op::Accept {
+                note,
+                public_description,
+            },
+            _,
+        ) => {
             set(
                 tx,
                 id,
-                "state = 'accepted', accepted_at = $1",
-                vec![json!(now)],
+                "state = 'accepted', accepted_at = $1, public_description = $2",
+                vec![json!(now), json!(public_description)],
                 now,
             )
             .await?;
-            ("accepted", note.clone(), true, json!({}))
+            (
+                "accepted",
+                note.clone(),
+                true,
+                json!({ "published": !public_description.is_empty() }),
+            )
+        }
+        (Op::Publish { text }, _) => {
+            set(tx, id, "public_description = $1", vec![json!(text)], now).await?;
+            // Internal: the resident sees the case, not the centre's editing of it.
+            (
+                "published",
+                text.clone(),
+                false,
+                json!({ "public_description": text }),
+            )
         }
         (Op::Reject { reason }, _) => {
             set(

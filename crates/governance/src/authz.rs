@@ -124,6 +124,26 @@ pub async fn load_grants(state: &AppState, user_id: i64) -> sqlx::Result<Vec<Gra
         .collect())
 }
 
+/// The accounts holding at least `role` on exactly this unit: its own staff (not those of
+/// units above it), who hear of work sent to the unit.
+pub async fn unit_staff(
+    db: &platform::db::Db,
+    unit: UnitId,
+    role: MemberRole,
+) -> sqlx::Result<Vec<i64>> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT user_id, role FROM governance_memberships WHERE unit_id = $1 ORDER BY user_id",
+    )
+    .bind(unit.0)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, r)| MemberRole::parse(r).is_some_and(|r| r >= role))
+        .map(|(u, _)| u)
+        .collect())
+}
+
 pub async fn load_org_links(state: &AppState, user_id: i64) -> sqlx::Result<Vec<OrgLink>> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT o.id, o.name, u.path FROM governance_org_staff s \

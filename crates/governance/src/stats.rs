@@ -169,7 +169,18 @@ pub async fn compute(state: &AppState, actor: &GovActor, unit: Option<&Unit>) ->
         unit_name: area.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
         residents,
         orgs: orgs.len() as i64,
-        orgs_per_10k: per_10k(orgs.len() as i64, residents),
+        // Units without population (departments) are left out: their organisations
+        // would raise the figure without any residents behind them.
+        orgs_per_10k: per_10k(
+            orgs.iter()
+                .filter(|o| {
+                    !row_units
+                        .iter()
+                        .any(|u| u.residents <= 0 && u.path.contains(&o.unit_path))
+                })
+                .count() as i64,
+            residents,
+        ),
         rows,
         staff,
         fields_covered: fields.iter().filter(|f| f.orgs > 0).count(),

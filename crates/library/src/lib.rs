@@ -76,6 +76,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "019b_library_rights_trust",
         sql: include_str!("../migrations/012_rights_trust.sql"),
     },
+    platform::db::Migration {
+        id: "019c_library_notifications_moved",
+        sql: include_str!("../migrations/013_notifications_moved.sql"),
+    },
 ];
 
 pub fn router(state: &AppState) -> Router<AppState> {

@@ -10,6 +10,7 @@ pub mod db;
 pub mod jobs;
 pub mod logging;
 pub mod metrics;
+pub mod notify;
 pub mod outbox;
 pub mod search;
 pub mod storage;
@@ -20,10 +21,16 @@ pub use web::{Actor, AppError, AppResult, AppState, Inner, PageCtx};
 use axum::Router;
 use std::sync::Arc;
 
-pub const MIGRATIONS: &[db::Migration] = &[db::Migration {
-    id: "001_platform",
-    sql: include_str!("../migrations/001_platform.sql"),
-}];
+pub const MIGRATIONS: &[db::Migration] = &[
+    db::Migration {
+        id: "001_platform",
+        sql: include_str!("../migrations/001_platform.sql"),
+    },
+    db::Migration {
+        id: "002_platform_notifications",
+        sql: include_str!("../migrations/002_notifications.sql"),
+    },
+];
 
 /// Opens the database and storage described by `config` and builds the shared state.
 pub async fn open(

@@ -17,6 +17,7 @@ use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, FixedOffset, TimeZone};
 use format::{Format, Node, error, s};
+use governance::model::{Bind, Sql};
 use platform::AppState;
 use std::collections::{BTreeMap, HashMap};
 
@@ -359,9 +360,66 @@ fn parse_time(raw: &str, field: &str) -> Result<Option<i64>, CaseError> {
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
+/// Who reads: the public (None), or the Open311 client that a valid `api_key` names.
+async fn reader(state: &AppState, p: &Params) -> Result<Option<i64>, CaseError> {
+    let key = param(p, "api_key");
+    if key.is_empty() {
+        return Ok(None);
+    }
+    match keys::client(state, key).await? {
+        Some((client, _)) => Ok(Some(client)),
+        None => Err(CaseError::Denied("api_key is not valid".into())),
+    }
+}
+
+/// Admits the published cases, and for a client also the requests it filed itself.
+fn visible_to(sql: &mut Sql, client: Option<i64>) {
+    match client {
+        Some(id) => {
+            let p = sql.bind(Bind::Int(id));
+            sql.push(format!("({} OR c.client_id = {p})", model::PUBLISHED_SQL));
+        }
+        None => sql.push(model::PUBLISHED_SQL.into()),
+    }
+}
+
+/// A request as a reader sees it: its own filing in full, anyone else's as published.
+struct Seen {
+    case: Case,
+    own: bool,
+}
+
+/// Runs a `SELECT` over `cases_cases c` limited to what `client` may read.
+async fn fetch_visible(
+    state: &AppState,
+    mut sql: Sql,
+    client: Option<i64>,
+    tail: &str,
+) -> Result<Vec<Seen>, CaseError> {
+    use sqlx::Row;
+    visible_to(&mut sql, client);
+    let q = format!(
+        "SELECT {}, c.client_id FROM cases_cases c WHERE {} {tail}",
+        model::columns("c"),
+        sql.where_clause()
+    );
+    let rows = sql.query(&q).fetch_all(&state.db.pool).await?;
+    let width = model::CASE_COLUMNS.split(',').count();
+    rows.iter()
+        .map(|r| {
+            let filer: Option<i64> = r.try_get(width)?;
+            Ok(Seen {
+                case: model::case_from_row(r)?,
+                own: client.is_some() && filer == client,
+            })
+        })
+        .collect::<sqlx::Result<Vec<_>>>()
+        .map_err(CaseError::from)
+}
+
 async fn requests(state: &AppState, p: &Params, fmt: Format) -> Result<Response, CaseError> {
-    let mut sql = governance::model::Sql::default();
-    use governance::model::Bind;
+    let client = reader(state, p).await?;
+    let mut sql = Sql::default();
     let ids: Vec<i64> = param(p, "service_request_id")
         .split(',')
         .filter(|s| !s.trim().is_empty())
@@ -437,30 +495,29 @@ async fn requests(state: &AppState, p: &Params, fmt: Format) -> Result<Response,
             sql.push("c.state IN ('closed', 'rejected', 'merged')".into());
         }
     }
-    let cols = model::columns("c");
-    let q = format!(
-        "SELECT {cols} FROM cases_cases c WHERE {} ORDER BY c.reported_at DESC, c.id DESC LIMIT {MAX_REQUESTS}",
-        sql.where_clause()
-    );
-    let rows = sql.query(&q).fetch_all(&state.db.pool).await?;
-    let cases = rows
-        .iter()
-        .map(model::case_from_row)
-        .collect::<sqlx::Result<Vec<_>>>()?;
-    let nodes = request_nodes(state, &cases).await?;
+    let seen = fetch_visible(
+        state,
+        sql,
+        client,
+        &format!("ORDER BY c.reported_at DESC, c.id DESC LIMIT {MAX_REQUESTS}"),
+    )
+    .await?;
+    let nodes = request_nodes(state, &seen).await?;
     Ok(Node::List("request", nodes).respond(StatusCode::OK, fmt, "service_requests"))
 }
 
-/// Cases as GeoReport requests. Never the reporter's contact details.
-async fn request_nodes(state: &AppState, cases: &[Case]) -> Result<Vec<Node>, CaseError> {
+/// Cases as GeoReport requests. Never the reporter's contact details; a request another
+/// client or a resident filed shows only what the centre approved: the published text,
+/// the place as a unit (no street address, coordinates or media) and the state.
+async fn request_nodes(state: &AppState, seen: &[Seen]) -> Result<Vec<Node>, CaseError> {
     let cats: HashMap<i64, Category> = crate::hot::categories(state)
         .await?
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
-    let ids: Vec<i64> = cases
+    let ids: Vec<i64> = seen
         .iter()
-        .flat_map(|c| [Some(c.place_unit_id), c.lead_unit_id])
+        .flat_map(|c| [Some(c.case.place_unit_id), c.case.lead_unit_id])
         .flatten()
         .collect();
     let units: HashMap<i64, (String, String)> = model::units(&state.db, ids)
@@ -468,16 +525,22 @@ async fn request_nodes(state: &AppState, cases: &[Case]) -> Result<Vec<Node>, Ca
         .into_iter()
         .map(|(id, u)| (id, (u.name, u.code)))
         .collect();
-    Ok(cases
+    Ok(seen
         .iter()
-        .map(|c| {
+        .map(|Seen { case: c, own }| {
+            let own = *own;
             let cat = cats.get(&c.category_id);
             let agency = c
                 .lead_unit_id
                 .and_then(|u| units.get(&u))
                 .map(|u| u.0.clone())
                 .unwrap_or_else(|| "综治信息中心".into());
-            let notes = status_notes(c);
+            let notes = status_notes(c, own);
+            let place = units.get(&c.place_unit_id);
+            let coordinate = |v: Option<i64>| match v {
+                Some(v) if own => Node::Float(v as f64 / 1e6),
+                _ => Node::Null,
+            };
             Node::Obj(vec![
                 ("service_request_id", s(c.id.to_string())),
                 (
@@ -493,55 +556,63 @@ async fn request_nodes(state: &AppState, cases: &[Case]) -> Result<Vec<Node>, Ca
                     "service_code",
                     s(cat.map(|c| c.code.clone()).unwrap_or_default()),
                 ),
-                ("description", s(&c.description)),
+                (
+                    "description",
+                    s(if own {
+                        &c.description
+                    } else {
+                        &c.public_description
+                    }),
+                ),
                 ("agency_responsible", s(agency)),
                 ("service_notice", s("")),
                 ("requested_datetime", s(w3c(c.reported_at))),
                 ("updated_datetime", s(w3c(c.updated_at))),
                 ("expected_datetime", opt_time(c.due_at)),
-                ("address", s(&c.address)),
+                (
+                    "address",
+                    s(if own {
+                        c.address.clone()
+                    } else {
+                        place.map(|u| u.0.clone()).unwrap_or_default()
+                    }),
+                ),
                 (
                     "address_id",
-                    s(units
-                        .get(&c.place_unit_id)
-                        .map(|u| u.1.clone())
-                        .unwrap_or_default()),
+                    s(place.map(|u| u.1.clone()).unwrap_or_default()),
                 ),
                 ("zipcode", s("")),
-                (
-                    "lat",
-                    c.lat_e6
-                        .map(|v| Node::Float(v as f64 / 1e6))
-                        .unwrap_or(Node::Null),
-                ),
-                (
-                    "long",
-                    c.lon_e6
-                        .map(|v| Node::Float(v as f64 / 1e6))
-                        .unwrap_or(Node::Null),
-                ),
-                ("media_url", s(&c.media_url)),
+                ("lat", coordinate(c.lat_e6)),
+                ("long", coordinate(c.lon_e6)),
+                ("media_url", s(if own { c.media_url.as_str() } else { "" })),
             ])
         })
         .collect())
 }
 
-fn status_notes(c: &Case) -> String {
+/// The state in both languages; the unit's result only to the client that filed it.
+fn status_notes(c: &Case, own: bool) -> String {
     let state = format!(
         "{}（{}）",
         c.state.label(platform::web::Lang::Zh),
         c.state.label(platform::web::Lang::En)
     );
     match c.state {
-        CaseState::Closed | CaseState::Handled | CaseState::Verified if !c.result.is_empty() => {
+        CaseState::Closed | CaseState::Handled | CaseState::Verified
+            if own && !c.result.is_empty() =>
+        {
             format!("{state}：{}", c.result)
         }
-        CaseState::Merged => format!("{state}：#{}", c.merged_into.unwrap_or_default()),
+        CaseState::Merged if own => format!("{state}：#{}", c.merged_into.unwrap_or_default()),
         _ => state,
     }
 }
 
-async fn one_request(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+async fn one_request(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
     let Some((id, fmt)) = Format::split(&file) else {
         return error(
             StatusCode::NOT_FOUND,
@@ -552,13 +623,22 @@ async fn one_request(State(state): State<AppState>, Path(file): Path<String>) ->
     let Ok(id) = id.parse::<i64>() else {
         return error(StatusCode::NOT_FOUND, fmt, "service_request_id not found");
     };
-    let found = match model::find(&state.db, id).await {
-        Ok(Some(c)) => c,
-        Ok(None) => return error(StatusCode::NOT_FOUND, fmt, "service_request_id not found"),
-        Err(e) => return failure(e.into(), fmt),
+    let found = async {
+        let client = reader(&state, &params(q.as_deref(), b"")).await?;
+        let mut sql = Sql::default();
+        let p = sql.bind(Bind::Int(id));
+        sql.push(format!("c.id = {p}"));
+        let seen = fetch_visible(&state, sql, client, "").await?;
+        if seen.is_empty() {
+            return Err(CaseError::NotFound);
+        }
+        request_nodes(&state, &seen).await
     };
-    match request_nodes(&state, std::slice::from_ref(&found)).await {
+    match found.await {
         Ok(nodes) => Node::List("request", nodes).respond(StatusCode::OK, fmt, "service_requests"),
+        Err(CaseError::NotFound) => {
+            error(StatusCode::NOT_FOUND, fmt, "service_request_id not found")
+        }
         Err(e) => failure(e, fmt),
     }
 }

@@ -666,28 +666,37 @@ fn chrono_day(ms: i64) -> chrono::NaiveDate {
 async fn rates_on_a_known_set() {
     for backend in backends().await {
         let w = World::new(backend).await;
+        // Community A: six cases, five signed and closed (four satisfied, one not).
+        // Community B: two cases — too few for a rate, so its rates are "—" (null).
         let mut ids = Vec::new();
-        for _ in 0..3 {
-            let id = w.file(&w.resident, "noise", w.community_a).await["id"]
+        for place in [w.community_a; 6].into_iter().chain([w.community_b; 2]) {
+            let id = w.file(&w.resident, "noise", place).await["id"]
                 .as_i64()
                 .unwrap();
             w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
             ids.push(id);
         }
-        for (id, sat) in [(ids[0], "satisfied"), (ids[1], "dissatisfied")] {
-            w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
+        let sats = [
+            "satisfied",
+            "satisfied",
+            "dissatisfied",
+            "satisfied",
+            "basic",
+        ];
+        for (id, sat) in ids[..5].iter().zip(sats) {
+            w.ok(&w.worker_a, *id, json!({"action": "sign"})).await;
             w.ok(
                 &w.worker_a,
-                id,
-                json!({"action": "handle", "result": "好了"}),
+                *id,
+                json!({"action": "handle", "result": "已到现场处理，噪声已停止。"}),
             )
             .await;
-            w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
+            w.ok(&w.centre, *id, json!({"action": "verify", "ok": true}))
                 .await;
-            w.ok(&w.centre, id, json!({"action": "close"})).await;
+            w.ok(&w.centre, *id, json!({"action": "close"})).await;
             w.ok(
                 &w.centre,
-                id,
+                *id,
                 json!({"action": "return_visit", "satisfaction": sat}),
             )
             .await;
@@ -696,10 +705,21 @@ async fn rates_on_a_known_set() {
         assert_eq!(st, 200, "{r}");
         let unit = &r["units"][0];
         assert_eq!(unit["unit_id"], w.community_a);
-        assert_eq!(unit["dispatched"], 3);
-        assert_eq!(unit["response_rate"], 66.7);
-        assert_eq!(unit["resolution_rate"], 66.7);
-        assert_eq!(unit["satisfaction_rate"], 50.0);
+        assert_eq!(unit["dispatched"], 6);
+        assert_eq!(unit["response_rate"], 83.3);
+        assert_eq!(unit["resolution_rate"], 83.3);
+        assert_eq!(unit["satisfaction_rate"], 80.0);
+        let b = &r["units"][1];
+        assert_eq!(
+            (b["unit_id"].as_i64(), b["dispatched"].as_i64()),
+            (Some(w.community_b), Some(2))
+        );
+        assert!(
+            b["response_rate"].is_null() && b["resolution_rate"].is_null(),
+            "fewer than 5 cases: no rate: {b}"
+        );
+        let page = crate::common::page_text(&w.s, &w.centre, "/cases/dashboard").await;
+        assert!(page.contains("83.3%") && page.contains("—"), "{page}");
         // Community B's worker sees no rates of A's cases.
         let (_, rb) = send(&w.s, "GET", Some(&w.worker_b), "/api/v1/cases/stats", None).await;
         assert_eq!(rb["total"]["dispatched"], 0);
@@ -740,35 +760,41 @@ async fn every_route_with_every_role() {
         "/cases/dashboard",
         "/cases/settings",
         &format!("/cases/{id}"),
+        "/cases/categories",
+        "/cases/categories/1",
     ];
     // (who, expected status per page in order)
-    let table: [(&str, Option<&str>, [u16; 8]); 6] = [
+    let table: [(&str, Option<&str>, [u16; 10]); 6] = [
         (
             "admin",
             Some(&w.admin),
-            [200, 200, 200, 200, 200, 200, 200, 200],
+            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
         ),
         (
             "centre",
             Some(&w.centre),
-            [200, 200, 200, 200, 200, 200, 403, 200],
+            [200, 200, 200, 200, 200, 200, 403, 200, 403, 403],
         ),
         (
             "worker_a",
             Some(&w.worker_a),
-            [200, 200, 403, 200, 200, 200, 403, 200],
+            [200, 200, 403, 200, 200, 200, 403, 200, 403, 403],
         ),
         (
             "worker_b",
             Some(&w.worker_b),
-            [200, 200, 403, 200, 200, 200, 403, 404],
+            [200, 200, 403, 200, 200, 200, 403, 404, 403, 403],
         ),
         (
             "resident",
             Some(&w.resident),
-            [200, 200, 403, 403, 403, 403, 403, 200],
+            [200, 200, 403, 403, 403, 403, 403, 200, 403, 403],
         ),
-        ("anonymous", None, [303, 303, 303, 303, 303, 303, 303, 303]),
+        (
+            "anonymous",
+            None,
+            [303, 303, 303, 303, 303, 303, 303, 303, 303, 303],
+        ),
     ];
     let no_redirect = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -1018,8 +1044,10 @@ async fn open311_georeport_v2_in_json_and_xml() {
                 assert_error(fmt, st, expected, &body);
             }
 
-            // Reading back: one request, several, filtered, and the token.
-            let (st, _, body) = o311(&w.s, "GET", &format!("requests/{id}.{fmt}"), &[]).await;
+            // Reading back (the filing client's own requests, with its key): one request,
+            // several, filtered, and the token.
+            let k = ("api_key", key.as_str());
+            let (st, _, body) = o311(&w.s, "GET", &format!("requests/{id}.{fmt}"), &[k]).await;
             assert_eq!(st, 200);
             assert!(
                 body.contains("广场舞音响太响") && body.contains("open"),
@@ -1029,7 +1057,7 @@ async fn open311_georeport_v2_in_json_and_xml() {
                 !body.contains("secret@example.org") && !body.contains("000-9999"),
                 "contact leaked: {body}"
             );
-            let (st, _, body) = o311(&w.s, "GET", &format!("requests/999999.{fmt}"), &[]).await;
+            let (st, _, body) = o311(&w.s, "GET", &format!("requests/999999.{fmt}"), &[k]).await;
             assert_error(fmt, st, 404, &body);
             let (st, _, body) = o311(&w.s, "GET", &format!("tokens/{token}.{fmt}"), &[]).await;
             assert_eq!(st, 200);
@@ -1040,7 +1068,7 @@ async fn open311_georeport_v2_in_json_and_xml() {
                 &w.s,
                 "GET",
                 &format!("requests.{fmt}"),
-                &[("service_code", "pothole")],
+                &[("service_code", "pothole"), k],
             )
             .await;
             assert_eq!(st, 200);
@@ -1052,7 +1080,7 @@ async fn open311_georeport_v2_in_json_and_xml() {
                 &w.s,
                 "GET",
                 &format!("requests.{fmt}"),
-                &[("service_request_id", id.as_str())],
+                &[("service_request_id", id.as_str()), k],
             )
             .await;
             assert_eq!(st, 200);
@@ -1096,7 +1124,14 @@ async fn open311_georeport_v2_in_json_and_xml() {
         }
         // The workflow shows through: dispatched → agency_responsible and expected_datetime;
         // closed → closed with the result in status_notes.
-        let (_, _, body) = o311(&w.s, "GET", "requests.json", &[("service_code", "pothole")]).await;
+        let k = ("api_key", key.as_str());
+        let (_, _, body) = o311(
+            &w.s,
+            "GET",
+            "requests.json",
+            &[("service_code", "pothole"), k],
+        )
+        .await;
         let v: Value = serde_json::from_str(&body).unwrap();
         let pid: i64 = v[0]["service_request_id"]
             .as_str()
@@ -1105,16 +1140,17 @@ async fn open311_georeport_v2_in_json_and_xml() {
             .unwrap();
         assert_eq!(v[0]["address_id"], "CA");
         w.ok(&w.centre, pid, json!({"action": "dispatch"})).await;
+        w.ok(&w.dept, pid, json!({"action": "sign"})).await;
         w.ok(
             &w.dept,
             pid,
-            json!({"action": "handle", "result": "已更换井盖"}),
+            json!({"action": "handle", "result": "已更换井盖，现场复查无松动。"}),
         )
         .await;
         w.ok(&w.centre, pid, json!({"action": "verify", "ok": true}))
             .await;
         w.ok(&w.centre, pid, json!({"action": "close"})).await;
-        let (_, _, body) = o311(&w.s, "GET", &format!("requests/{pid}.json"), &[]).await;
+        let (_, _, body) = o311(&w.s, "GET", &format!("requests/{pid}.json"), &[k]).await;
         let v: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v[0]["status"], "closed");
         assert_eq!(v[0]["agency_responsible"], "CT单位");
@@ -1137,7 +1173,9 @@ async fn open311_georeport_v2_in_json_and_xml() {
 }
 
 /// A published GeoReport v2 client (`georeport` from PyPI) lists services, reads a
-/// definition, and reads back in JSON and XML a request it posted. georeport 0.3.1 has no
+/// definition, posts a request (its own, read back with its key in full), and — as the
+/// public — reads only the case the centre published, with the approved text; a resident's
+/// unpublished case and its own unaccepted request answer 404. georeport 0.3.1 has no
 /// POST method, so the script posts with `requests`, the HTTP library georeport itself uses.
 #[tokio::test]
 async fn a_published_georeport_client_works() {
@@ -1160,11 +1198,25 @@ async fn a_published_georeport_client_works() {
         w.s.run_cli(&["open311", "key", "add", "georeport"], None)
             .trim()
             .to_string();
+    // A resident's case the centre accepted and published, and one it did not.
+    w.set_public("noise", true).await;
+    let published = w.file_text("noise", PRIVATE).await;
+    w.ok(
+        &w.centre,
+        published,
+        json!({"action": "accept", "public_description": APPROVED}),
+    )
+    .await;
+    let hidden = w.file_text("noise", PRIVATE).await;
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/open311_client.py");
     let out = std::process::Command::new(&python)
         .arg(script)
         .arg(format!("{}/open311/v2", w.s.url))
         .arg(&key)
+        .arg(published.to_string())
+        .arg(APPROVED)
+        .arg(hidden.to_string())
+        .arg("独居老人")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -1203,6 +1255,30 @@ async fn a_resident_files_and_the_centre_closes_in_a_browser() {
 
     login("resident").await;
     b.goto(&format!("{}/cases/new", w.s.url)).await;
+    // Only the chosen category's questions show (issue 12): pothole asks its size, noise
+    // asks nothing, and a hidden fieldset is disabled so nothing of it is sent.
+    let pothole_shown = "(() => { const f = document.querySelector('fieldset[data-category=pothole]'); \
+        return !f.hidden && !f.disabled && f.getBoundingClientRect().height > 0; })()";
+    assert_eq!(
+        b.eval(&format!("return {pothole_shown}")).await,
+        json!(false)
+    );
+    let choose = |code: &str| {
+        format!(
+            "const s = document.querySelector('#category'); s.value = '{code}'; \
+             s.dispatchEvent(new Event('change'));"
+        )
+    };
+    b.eval(&choose("pothole")).await;
+    assert_eq!(
+        b.eval(&format!("return {pothole_shown}")).await,
+        json!(true)
+    );
+    b.eval(&choose("noise")).await;
+    assert_eq!(
+        b.eval(&format!("return {pothole_shown}")).await,
+        json!(false)
+    );
     b.eval(&format!(
         "document.querySelector('#category').value = 'noise'; document.querySelector('#place').value = '{}';",
         w.community_a
@@ -1295,4 +1371,784 @@ async fn a_resident_files_and_the_centre_closes_in_a_browser() {
     let (_, v) = w.get(&w.resident, id).await;
     assert_eq!(v["state"], "closed");
     assert_eq!(v["has_photo"], true);
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 12: what the centre publishes, the lead unit's own steps, what residents read, the
+// one bell, categories.
+
+/// The resident's private words, and the text the centre approved for publication.
+const PRIVATE: &str = "3号楼402独居老人夜里呼救，电话000-1111-2222";
+const APPROVED: &str = "某小区夜间噪声问题，已受理并派社区处理";
+
+impl World {
+    /// Marks a category public (or not) through the categories API.
+    async fn set_public(&self, code: &str, public: bool) {
+        let (_, all) = send(&self.s, "GET", None, "/api/v1/cases/categories", None).await;
+        let cat = all["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == code)
+            .unwrap()
+            .clone();
+        let mut body = cat.clone();
+        body["public"] = json!(public);
+        body["parent"] = json!("");
+        body.as_object_mut().unwrap().remove("attributes");
+        let (st, v) = send(
+            &self.s,
+            "PUT",
+            Some(&self.admin),
+            &format!("/api/v1/cases/categories/{}", cat["id"]),
+            Some(&body),
+        )
+        .await;
+        assert_eq!((st, v["public"].as_bool()), (200, Some(public)), "{v}");
+    }
+
+    async fn file_text(&self, category: &str, text: &str) -> i64 {
+        let body = json!({ "category": category, "place_unit_id": self.community_a, "description": text,
+                           "address": "幸福小区3号楼402", "lat": "30.27", "long": "120.15",
+                           "reporter_phone": "000-1234-5678", "attributes": { "size": "small" } });
+        let (st, v) = send(
+            &self.s,
+            "POST",
+            Some(&self.resident),
+            "/api/v1/cases",
+            Some(&body),
+        )
+        .await;
+        assert_eq!(st, 201, "file: {v}");
+        v["id"].as_i64().unwrap()
+    }
+
+    async fn notifications(&self, token: &str) -> Vec<(String, String)> {
+        let (st, v) = self
+            .s
+            .get_json(Some(token), "/api/v1/me/notifications")
+            .await;
+        assert_eq!(st, 200, "{v}");
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                (
+                    n["kind"].as_str().unwrap().to_string(),
+                    format!("{} {} {}", n["text_zh"], n["text_en"], n["link"]),
+                )
+            })
+            .collect()
+    }
+}
+
+fn request_ids(body: &str) -> Vec<String> {
+    let v: Value = serde_json::from_str(body).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["service_request_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Open311 publishes only cases the centre accepted, in categories marked public, with the
+/// text it approved — never the resident's words, address, coordinates or contact; a
+/// client's key also sees the requests it filed itself.
+#[tokio::test]
+async fn open311_publishes_only_accepted_cases_in_public_categories() {
+    for backend in backends().await {
+        let w = World::new(backend).await;
+        let key =
+            w.s.run_cli(&["open311", "key", "add", "客户端"], None)
+                .trim()
+                .to_string();
+        let other_key =
+            w.s.run_cli(&["open311", "key", "add", "别的客户端"], None)
+                .trim()
+                .to_string();
+        let n1 = w.file_text("noise", PRIVATE).await;
+        let p1 = w.file_text("pothole", "井盖松动，在3号楼门口").await;
+        let form = [
+            ("api_key", key.as_str()),
+            ("service_code", "noise"),
+            ("address_id", "CA"),
+            ("description", "客户端提交的噪声"),
+        ];
+        let (st, _, body) = o311(&w.s, "POST", "requests.json", &form).await;
+        assert_eq!(st, 200, "{body}");
+        let o1 = serde_json::from_str::<Value>(&body).unwrap()[0]["service_request_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        // Nothing is published yet: no category is public and nothing is accepted.
+        let (st, _, body) = o311(&w.s, "GET", "requests.json", &[]).await;
+        assert_eq!((st, body.as_str()), (200, "[]"));
+        for id in [n1.to_string(), p1.to_string(), o1.clone()] {
+            for fmt in ["json", "xml"] {
+                let (st, _, body) = o311(&w.s, "GET", &format!("requests/{id}.{fmt}"), &[]).await;
+                assert_error(fmt, st, 404, &body);
+            }
+        }
+        // A client sees its own request in full, and only that one; a bad key is refused.
+        let (_, _, body) = o311(&w.s, "GET", "requests.json", &[("api_key", key.as_str())]).await;
+        assert_eq!(request_ids(&body), [o1.clone()]);
+        assert!(body.contains("客户端提交的噪声"));
+        let (_, _, body) = o311(
+            &w.s,
+            "GET",
+            "requests.json",
+            &[("api_key", other_key.as_str())],
+        )
+        .await;
+        assert_eq!(body, "[]");
+        let (st, _, body) = o311(&w.s, "GET", "requests.json", &[("api_key", "nope")]).await;
+        assert_error("json", st, 403, &body);
+
+        // Accepted with an approved text, but the category is not public: still nothing.
+        w.ok(
+            &w.centre,
+            n1,
+            json!({"action": "accept", "public_description": APPROVED}),
+        )
+        .await;
+        w.ok(
+            &w.centre,
+            p1,
+            json!({"action": "accept", "public_description": "道路问题"}),
+        )
+        .await;
+        let (_, _, body) = o311(&w.s, "GET", "requests.json", &[]).await;
+        assert_eq!(body, "[]");
+
+        // Noise becomes public: the accepted case shows, with the approved text only.
+        w.set_public("noise", true).await;
+        for fmt in ["json", "xml"] {
+            let (st, _, list) = o311(&w.s, "GET", &format!("requests.{fmt}"), &[]).await;
+            let (st1, _, one) = o311(&w.s, "GET", &format!("requests/{n1}.{fmt}"), &[]).await;
+            assert_eq!((st, st1), (200, 200), "{list} {one}");
+            for body in [&list, &one] {
+                assert!(body.contains(APPROVED), "{body}");
+                for secret in [
+                    "独居老人",
+                    "000-1111-2222",
+                    "000-1234-5678",
+                    "幸福小区",
+                    "30.27",
+                    "井盖",
+                    "客户端提交",
+                ] {
+                    assert!(!body.contains(secret), "{secret} leaked: {body}");
+                }
+            }
+        }
+        let (_, _, list) = o311(&w.s, "GET", "requests.json", &[]).await;
+        assert_eq!(request_ids(&list), [n1.to_string()]);
+        let v: Value = serde_json::from_str(&list).unwrap();
+        assert!(v[0]["lat"].is_null() && v[0]["media_url"] == "", "{v}");
+        assert_eq!(v[0]["address_id"], "CA");
+        // The client sees the published case as published, and its own in full.
+        let (_, _, body) = o311(&w.s, "GET", "requests.json", &[("api_key", key.as_str())]).await;
+        let mut ids = request_ids(&body);
+        ids.sort();
+        let mut want = vec![n1.to_string(), o1.clone()];
+        want.sort();
+        assert_eq!(ids, want);
+        assert!(!body.contains("独居老人"), "{body}");
+        // The client's own request is not public until the centre approves a text.
+        let (st, _, _) = o311(&w.s, "GET", &format!("requests/{o1}.json"), &[]).await;
+        assert_eq!(st, 404);
+
+        // Withdrawing the text (or rejecting the case) takes it down again.
+        w.ok(
+            &w.centre,
+            n1,
+            json!({"action": "publish", "public_description": ""}),
+        )
+        .await;
+        let (_, _, body) = o311(&w.s, "GET", "requests.json", &[]).await;
+        assert_eq!(body, "[]");
+        w.ok(
+            &w.centre,
+            n1,
+            json!({"action": "publish", "public_description": APPROVED}),
+        )
+        .await;
+        assert_eq!(
+            request_ids(&o311(&w.s, "GET", "requests.json", &[]).await.2),
+            [n1.to_string()]
+        );
+        w.ok(
+            &w.centre,
+            n1,
+            json!({"action": "reject", "reason": "重复反映"}),
+        )
+        .await;
+        let (_, _, body) = o311(&w.s, "GET", "requests.json", &[]).await;
+        assert_eq!(body, "[]");
+        // Only the centre sets the published text.
+        let p2 = w.file_text("noise", PRIVATE).await;
+        w.ok(&w.centre, p2, json!({"action": "accept"})).await;
+        assert_eq!(
+            w.code(
+                &w.resident,
+                p2,
+                json!({"action": "publish", "public_description": "x"})
+            )
+            .await,
+            403
+        );
+        assert_eq!(
+            w.code(
+                &w.worker_a,
+                p2,
+                json!({"action": "publish", "public_description": "x"})
+            )
+            .await,
+            403
+        );
+    }
+}
+
+/// Only the lead unit signs and handles (the centre and admins cannot do it for it); no
+/// result before signing; a result says at least a sentence; the return deadline never
+/// falls after the handling deadline.
+#[tokio::test]
+async fn only_the_lead_unit_signs_and_results_need_a_sentence() {
+    for backend in backends().await {
+        let w = World::new(backend).await;
+        let id = w.file(&w.resident, "noise", w.community_a).await["id"]
+            .as_i64()
+            .unwrap();
+        w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
+        for who in [&w.centre, &w.admin] {
+            let (st, v) = w.act(who, id, json!({"action": "sign"})).await;
+            assert_eq!(
+                (st, v["error"]["code"].as_str()),
+                (403, Some("lead_unit_only")),
+                "{v}"
+            );
+            assert!(v["error"]["message"].as_str().unwrap().contains("主办单位"));
+        }
+        let (st, v) = w
+            .act(
+                &w.worker_a,
+                id,
+                json!({"action": "handle", "result": "已经全部处理完毕，居民满意"}),
+            )
+            .await;
+        assert_eq!(
+            (st, v["error"]["code"].as_str()),
+            (409, Some("not_signed")),
+            "{v}"
+        );
+        w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
+        let (st, v) = w
+            .act(
+                &w.worker_a,
+                id,
+                json!({"action": "handle", "result": "好了"}),
+            )
+            .await;
+        assert_eq!(
+            (st, v["error"]["code"].as_str()),
+            (400, Some("result_too_short")),
+            "{v}"
+        );
+        let (st, v) = w
+            .act(
+                &w.centre,
+                id,
+                json!({"action": "handle", "result": "中心代为办结，已处理完毕"}),
+            )
+            .await;
+        assert_eq!(
+            (st, v["error"]["code"].as_str()),
+            (403, Some("lead_unit_only"))
+        );
+        let done = w
+            .ok(
+                &w.worker_a,
+                id,
+                json!({"action": "handle", "result": "已约谈商户，晚十点后停止营业"}),
+            )
+            .await;
+        assert_eq!(done["state"], "handled");
+
+        // A category handled within one working day: returning closes with the deadline.
+        let (st, v) = send(
+            &w.s,
+            "POST",
+            Some(&w.admin),
+            "/api/v1/cases/categories",
+            Some(&json!({"code": "quick", "name": "紧急抢修", "days_normal": 1})),
+        )
+        .await;
+        assert_eq!(st, 201, "{v}");
+        for category in ["quick", "noise"] {
+            let c = w.file(&w.resident, category, w.community_a).await["id"]
+                .as_i64()
+                .unwrap();
+            let d = w.ok(&w.centre, c, json!({"action": "dispatch"})).await;
+            let (due, back) = (
+                d["due_at"].as_i64().unwrap(),
+                d["return_by"].as_i64().unwrap(),
+            );
+            assert!(back <= due, "{category}: return by {back} after due {due}");
+            if category == "quick" {
+                assert_eq!(back, due);
+            }
+        }
+    }
+}
+
+/// The reporter reads public milestones and the final result only: no internal notes,
+/// return or checking reasons, extensions, cards or staff account names — in the API and
+/// on the page.
+#[tokio::test]
+async fn residents_see_milestones_not_internal_steps() {
+    for backend in backends().await {
+        let w = World::new(backend).await;
+        let id = w.file(&w.resident, "noise", w.community_a).await["id"]
+            .as_i64()
+            .unwrap();
+        let secrets = [
+            "派单内部说明-勿外传",
+            "退回理由-不属本社区",
+            "协办进展-已派人查看",
+            "延期理由-需要协调物业",
+            "核查未通过-居民仍反映吵",
+            "结案内部备注-归档",
+        ];
+        w.ok(
+            &w.centre,
+            id,
+            json!({"action": "dispatch", "note": secrets[0]}),
+        )
+        .await;
+        w.ok(
+            &w.worker_a,
+            id,
+            json!({"action": "return", "reason": secrets[1]}),
+        )
+        .await;
+        w.ok(&w.centre, id, json!({"action": "dispatch", "lead_unit_id": w.community_a, "co_unit_ids": [w.dept_unit]}))
+            .await;
+        w.ok(
+            &w.dept,
+            id,
+            json!({"action": "progress", "note": secrets[2]}),
+        )
+        .await;
+        w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
+        w.ok(
+            &w.worker_a,
+            id,
+            json!({"action": "request_extension", "days": 2, "reason": secrets[3]}),
+        )
+        .await;
+        w.ok(
+            &w.worker_a,
+            id,
+            json!({"action": "handle", "result": "第一次办理结果，尚未核实"}),
+        )
+        .await;
+        w.ok(
+            &w.centre,
+            id,
+            json!({"action": "verify", "ok": false, "note": secrets[4]}),
+        )
+        .await;
+        let result = "加装隔音设施，复查噪声达标";
+        w.ok(
+            &w.worker_a,
+            id,
+            json!({"action": "handle", "result": result}),
+        )
+        .await;
+        let (_, before_close) = w.get(&w.resident, id).await;
+        assert_eq!(before_close["result"], "", "the result shows once closed");
+        w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
+            .await;
+        w.ok(
+            &w.centre,
+            id,
+            json!({"action": "close", "note": secrets[5]}),
+        )
+        .await;
+
+        let (st, mine) = w.get(&w.resident, id).await;
+        assert_eq!(st, 200);
+        let kinds: Vec<&str> = mine["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "reported",
+                "dispatched",
+                "dispatched",
+                "signed",
+                "handled",
+                "handled",
+                "verified",
+                "closed"
+            ],
+            "{mine}"
+        );
+        assert_eq!(mine["result"], result);
+        assert!(mine.get("supervision").is_none() && mine.get("return_by").is_none());
+        assert_eq!(mine["extensions"], json!([]));
+        let page = crate::common::page_text(&w.s, &w.resident, &format!("/cases/{id}")).await;
+        for text in [mine.to_string(), page.clone()] {
+            for secret in secrets {
+                assert!(
+                    !text.contains(secret),
+                    "{secret} shown to the resident: {text}"
+                );
+            }
+            for staff in ["worker_a", "\"centre\"", "· centre"] {
+                assert!(!text.contains(staff), "{staff} shown to the resident");
+            }
+        }
+        assert!(page.contains(result) && page.contains("承办单位"), "{page}");
+        // Staff still read the whole story.
+        let (_, theirs) = w.get(&w.centre, id).await;
+        for secret in secrets {
+            assert!(
+                theirs.to_string().contains(secret),
+                "{secret} missing for the centre"
+            );
+        }
+    }
+}
+
+/// One bell: units hear of dispatch and deadlines, the centre of returns, the reporter of
+/// acceptance and closure — nobody else, and never with the reporter's contact details.
+#[tokio::test]
+async fn notifications_reach_the_right_people_only() {
+    for backend in backends().await {
+        let w = World::new(backend).await;
+        w.s.add_user("neighbour", "member");
+        let neighbour = w.s.login("neighbour").await;
+        let id = w.file(&w.resident, "noise", w.community_a).await["id"]
+            .as_i64()
+            .unwrap();
+        // The neighbour's own case, rejected: only the neighbour hears of it.
+        let (st, theirs) = send(&w.s, "POST", Some(&neighbour), "/api/v1/cases",
+            Some(&json!({"category": "noise", "place_unit_id": w.community_a, "description": "邻居的事"}))).await;
+        assert_eq!(st, 201);
+        let nid = theirs["id"].as_i64().unwrap();
+        w.ok(
+            &w.centre,
+            nid,
+            json!({"action": "reject", "reason": "不属于受理范围"}),
+        )
+        .await;
+
+        w.ok(&w.centre, id, json!({"action": "accept"})).await;
+        w.ok(&w.centre, id, json!({"action": "dispatch", "lead_unit_id": w.community_a, "co_unit_ids": [w.dept_unit]}))
+            .await;
+        w.ok(
+            &w.worker_a,
+            id,
+            json!({"action": "return", "reason": "不属于本社区"}),
+        )
+        .await;
+        let d = w
+            .ok(
+                &w.centre,
+                id,
+                json!({"action": "dispatch", "lead_unit_id": w.community_a}),
+            )
+            .await;
+        w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
+        // The deadline's day: a reminder for the unit.
+        w.set_now(d["due_at"].as_i64().unwrap() - 3_600_000);
+        w.wait_for_kind(id, "reminder").await;
+        w.ok(
+            &w.worker_a,
+            id,
+            json!({"action": "handle", "result": "已处理完毕，现场复查安静"}),
+        )
+        .await;
+        w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
+            .await;
+        w.ok(&w.centre, id, json!({"action": "close"})).await;
+
+        let kinds = |n: &[(String, String)]| -> Vec<String> {
+            let mut k: Vec<String> = n.iter().map(|x| x.0.clone()).collect();
+            k.reverse();
+            k
+        };
+        let resident = w.notifications(&w.resident).await;
+        assert_eq!(kinds(&resident), ["case.accepted", "case.closed"]);
+        assert!(resident.iter().all(|n| n.1.contains(&format!("#{id}"))));
+        let neighbour_n = w.notifications(&neighbour).await;
+        assert_eq!(kinds(&neighbour_n), ["case.rejected"]);
+        assert!(neighbour_n[0].1.contains(&format!("#{nid}")));
+        let worker_a = w.notifications(&w.worker_a).await;
+        assert_eq!(
+            kinds(&worker_a),
+            ["case.dispatched", "case.dispatched", "case.reminder"]
+        );
+        assert_eq!(kinds(&w.notifications(&w.dept).await), ["case.dispatched"]);
+        assert_eq!(kinds(&w.notifications(&w.centre).await), ["case.returned"]);
+        assert!(w.notifications(&w.worker_b).await.is_empty());
+        assert!(w.notifications(&w.admin).await.is_empty());
+        for token in [&w.resident, &neighbour, &w.worker_a, &w.dept, &w.centre] {
+            for (_, text) in w.notifications(token).await {
+                for private in ["000-1234-5678", "楼下每晚很吵", "resident", "邻居的事"] {
+                    assert!(
+                        !text.contains(private),
+                        "{private} in a notification: {text}"
+                    );
+                }
+            }
+        }
+        // The bell's page lists them too.
+        let page = crate::common::page_text(&w.s, &w.worker_a, "/me/notifications").await;
+        assert!(page.contains(&format!("/cases/{id}")), "{page}");
+    }
+}
+
+/// Posts a form (bearer-authenticated, so no CSRF token is needed) and returns the status,
+/// the redirect target and the body.
+async fn post_form(
+    s: &Server,
+    token: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, String, String) {
+    let r = client()
+        .post(format!("{}{path}", s.url))
+        .bearer_auth(token)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, location, r.text().await.unwrap())
+}
+
+/// The centre's categories page: list, add (with time limits, a fixed route and the public
+/// flag), refuse bad input on the form keeping what was typed, edit (audited field by
+/// field); the API refuses a changed code; only the centre's administrators get in.
+#[tokio::test]
+async fn the_categories_page_adds_and_edits() {
+    for backend in backends().await {
+        let w = World::new(backend).await;
+        let page = crate::common::page_text(&w.s, &w.admin, "/cases/categories").await;
+        assert!(
+            page.contains("noise") && page.contains("噪声扰民") && page.contains("不公开"),
+            "{page}"
+        );
+        let dept = w.dept_unit.to_string();
+        let good = [
+            ("code", "water"),
+            ("name", "供水故障"),
+            ("name_en", "Water supply"),
+            ("days_normal", "2"),
+            ("days_urgent", "1"),
+            ("days_critical", "0"),
+            ("route_kind", "fixed"),
+            ("route_unit_id", dept.as_str()),
+            ("public", "1"),
+            ("active", "1"),
+        ];
+        let (st, to, _) = post_form(&w.s, &w.admin, "/cases/categories", &good).await;
+        assert_eq!((st, to.as_str()), (303, "/cases/categories"));
+        let (_, all) = send(&w.s, "GET", None, "/api/v1/cases/categories", None).await;
+        let water = all["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == "water")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (
+                water["public"].as_bool(),
+                water["route_kind"].as_str(),
+                water["route_unit_id"].as_i64(),
+                water["days_critical"].as_i64()
+            ),
+            (Some(true), Some("fixed"), Some(w.dept_unit), Some(0))
+        );
+        // Bad input comes back on the form, in Chinese, with what was typed.
+        let mut bad = good.to_vec();
+        bad[0] = ("code", "water2");
+        bad[3] = ("days_normal", "三天");
+        let (st, _, html) = post_form(&w.s, &w.admin, "/cases/categories", &bad).await;
+        assert_eq!(st, 200);
+        assert!(
+            html.contains("一般时限须为整数") && html.contains("value=\"water2\""),
+            "{html}"
+        );
+        let (st, _, html) = post_form(&w.s, &w.admin, "/cases/categories", &good).await;
+        assert_eq!(st, 200);
+        assert!(html.contains("已有代码为 water 的类别"), "{html}");
+
+        // Edit: a new name and limit, no longer public.
+        let id = water["id"].as_i64().unwrap();
+        let edit_page =
+            crate::common::page_text(&w.s, &w.admin, &format!("/cases/categories/{id}")).await;
+        assert!(
+            edit_page.contains("供水故障") && edit_page.contains("checked"),
+            "{edit_page}"
+        );
+        let mut edit = good.to_vec();
+        edit[1] = ("name", "供水与管网");
+        edit[3] = ("days_normal", "4");
+        edit.retain(|f| f.0 != "public");
+        let (st, to, _) =
+            post_form(&w.s, &w.admin, &format!("/cases/categories/{id}"), &edit).await;
+        assert_eq!((st, to.as_str()), (303, "/cases/categories"));
+        let (_, all) = send(&w.s, "GET", None, "/api/v1/cases/categories", None).await;
+        let water = all["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (
+                water["name"].as_str(),
+                water["days_normal"].as_i64(),
+                water["public"].as_bool()
+            ),
+            (Some("供水与管网"), Some(4), Some(false))
+        );
+        let db = w.s.db().await;
+        let (detail,): (String,) = sqlx::query_as(
+            "SELECT detail FROM platform_audit WHERE action = 'case.category_changed' ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        let detail: Value = serde_json::from_str(&detail).unwrap();
+        assert_eq!(
+            detail["changed"]["public"],
+            json!({"from": true, "to": false}),
+            "{detail}"
+        );
+        assert_eq!(detail["changed"]["name"]["to"], "供水与管网");
+        assert!(
+            detail["changed"].get("route_kind").is_none(),
+            "unchanged fields stay out: {detail}"
+        );
+        // The code is the Open311 service_code: fixed.
+        let (st, v) = send(
+            &w.s,
+            "PUT",
+            Some(&w.admin),
+            &format!("/api/v1/cases/categories/{id}"),
+            Some(&json!({"code": "water-x", "name": "供水"})),
+        )
+        .await;
+        assert_eq!(
+            (st, v["error"]["code"].as_str()),
+            (400, Some("code_fixed")),
+            "{v}"
+        );
+        // Only the centre's administrators.
+        for token in [&w.centre, &w.worker_a, &w.resident] {
+            let (st, _, _) = post_form(&w.s, token, "/cases/categories", &good).await;
+            assert_eq!(st, 403);
+            let (st, _) = send(
+                &w.s,
+                "PUT",
+                Some(token),
+                &format!("/api/v1/cases/categories/{id}"),
+                Some(&json!({"code": "water", "name": "供水"})),
+            )
+            .await;
+            assert_eq!(st, 403);
+        }
+    }
+}
+
+/// The report form asks each category's questions in its own fieldset, and without JS the
+/// server keeps and checks only the chosen category's answers.
+#[tokio::test]
+async fn the_report_form_checks_only_the_chosen_categorys_questions() {
+    for backend in backends().await {
+        let w = World::new(backend).await;
+        let (st, v) = send(&w.s, "POST", Some(&w.admin), "/api/v1/cases/categories",
+            Some(&json!({"code": "tree", "name": "树木倒伏", "attributes": [{"code": "size", "datatype": "string",
+                "required": true, "description": "树有多高"}]}))).await;
+        assert_eq!(st, 201, "{v}");
+        let html = crate::common::page_text(&w.s, &w.resident, "/cases/new").await;
+        assert!(
+            html.contains("data-category=\"pothole\"") && html.contains("name=\"q[tree][size]\""),
+            "{html}"
+        );
+        let file = async |fields: &[(&str, &str)]| {
+            let mut form = reqwest::multipart::Form::new()
+                .text("place_unit_id", w.community_a.to_string())
+                .text("description", "路口的井盖松动了");
+            for (k, v) in fields {
+                form = form.text(k.to_string(), v.to_string());
+            }
+            let r = client()
+                .post(format!("{}/cases", w.s.url))
+                .bearer_auth(&w.resident)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            let st = r.status().as_u16();
+            let location = r
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_string());
+            (st, location, r.text().await.unwrap())
+        };
+        // Pothole chosen: tree's required question left empty does not matter, and its
+        // stray answer is not kept.
+        let (st, location, body) = file(&[
+            ("category", "pothole"),
+            ("q[pothole][size]", "large"),
+            ("q[tree][size]", "五米"),
+        ])
+        .await;
+        assert_eq!(st, 303, "{body}");
+        let id: i64 = location
+            .unwrap()
+            .split("/cases/")
+            .nth(1)
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let (_, case) = w.get(&w.centre, id).await;
+        assert_eq!(case["attributes"], json!({"size": "large"}));
+        // Tree chosen: its own required question is checked, on the form.
+        let (st, _, body) = file(&[("category", "tree"), ("q[pothole][size]", "large")]).await;
+        assert_eq!(st, 200);
+        assert!(body.contains("请回答“树有多高”"), "{body}");
+    }
+}
+
+/// A community's dashboard is titled by the community, the centre's by its district.
+#[tokio::test]
+async fn dashboards_are_titled_by_their_area() {
+    let w = World::new(Backend::Sqlite).await;
+    let a = crate::common::page_text(&w.s, &w.worker_a, "/cases/dashboard").await;
+    assert!(a.contains("<h1>CA单位 · 事件概况</h1>"), "{a}");
+    assert!(!a.contains("<h1>综治信息中心"), "{a}");
+    let c = crate::common::page_text(&w.s, &w.centre, "/cases/dashboard").await;
+    assert!(c.contains("<h1>CD单位综治信息中心</h1>"), "{c}");
 }

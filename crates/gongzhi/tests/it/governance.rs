@@ -1308,6 +1308,30 @@ async fn annual_reports_review_and_the_abnormal_list() {
                 "{backend:?} audit has {a}: {actions:?}"
             );
         }
+        // The organisation's staff heard of both decisions in the bell; the reviewers and
+        // other accounts did not (issue 12).
+        let kinds = |v: Value| -> Vec<String> {
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["kind"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let (_, n) =
+            w.s.get_json(Some(&w.org_a), "/api/v1/me/notifications")
+                .await;
+        assert_eq!(
+            kinds(n.clone()),
+            ["report.accepted", "report.returned"],
+            "{backend:?} {n}"
+        );
+        assert!(n.to_string().contains("/gov/orgs/"), "{n}");
+        for other in [&w.worker_a, &w.street_a, &w.viewer_a] {
+            let (_, n) = w.s.get_json(Some(other), "/api/v1/me/notifications").await;
+            assert!(kinds(n.clone()).is_empty(), "{backend:?} {n}");
+        }
+
         // Before the deadline nobody is overdue.
         assert!(abnormal_ids(&w.s, &w.admin).await.is_empty());
 

@@ -525,6 +525,11 @@ pub async fn review_report(
         Decision::Accept => (ReportStatus::Accepted, "governance.report.accept"),
         Decision::Return => (ReportStatus::Returned, "governance.report.return"),
     };
+    let staff: Vec<i64> = org_staff(&state.db, report.org_id)
+        .await?
+        .into_iter()
+        .map(|s| s.user_id)
+        .collect();
     let mut tx = state.db.begin().await?;
     // Only a still-pending row changes: two reviewers cannot both decide.
     let done = sqlx::query(
@@ -556,8 +561,47 @@ pub async fn review_report(
         serde_json::json!({ "org_id": report.org_id, "year": report.year, "note": note }),
     )
     .await?;
+    notify_review(&mut tx, &report, decision, &staff, state.now()).await?;
     tx.commit().await?;
     find_report(&state.db, id).await?.ok_or(GovError::NotFound)
+}
+
+/// Tells the organisation's staff accounts (in the bell) that its report was accepted or
+/// returned, inside the review's transaction.
+async fn notify_review(
+    tx: &mut platform::db::Tx,
+    report: &AnnualReport,
+    decision: Decision,
+    staff: &[i64],
+    now: i64,
+) -> sqlx::Result<()> {
+    let (kind, zh, en, link) = match decision {
+        Decision::Accept => (
+            "report.accepted",
+            "已审核通过",
+            "was accepted",
+            "/gov/my".to_string(),
+        ),
+        Decision::Return => (
+            "report.returned",
+            "被退回，请按审核意见修改后重新报送",
+            "was returned; fix it as the review says and submit again",
+            format!("/gov/orgs/{}/report", report.org_id),
+        ),
+    };
+    platform::notify::notify_all(
+        tx,
+        staff,
+        kind,
+        &format!("{}的 {} 年度报告{zh}。", report.org_name, report.year),
+        &format!(
+            "The {} annual report of {} {en}.",
+            report.year, report.org_name
+        ),
+        &link,
+        now,
+    )
+    .await
 }
 
 /// An organisation on the abnormal-activity list for one report year.

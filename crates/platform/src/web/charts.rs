@@ -8,31 +8,62 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// About how wide `s` is drawn at `font` px: CJK (and other wide) characters take a full
+/// em, ASCII about 0.6 em.
+pub fn text_width(s: &str, font: f64) -> f64 {
+    s.chars()
+        .map(|c| if c.is_ascii() { 0.6 } else { 1.0 })
+        .sum::<f64>()
+        * font
+}
+
+/// Labels under vertical bars: written level when every one fits its slot, otherwise
+/// turned 40° (anchored at their end) so that neighbours never overlap; the chart grows
+/// by the room the turned labels need.
+const LABEL_FONT: f64 = 12.0;
+const LABEL_TURN: f64 = 40.0;
+
+fn turned_labels(labels: &[&String], slot: f64) -> Option<f64> {
+    let widest = labels
+        .iter()
+        .map(|l| text_width(l, LABEL_FONT))
+        .fold(0.0, f64::max);
+    (widest > slot - 4.0).then(|| widest * LABEL_TURN.to_radians().sin() + LABEL_FONT)
+}
+
 /// A vertical bar chart of (label, value, value shown) with the given accessible title.
 pub fn bars(title: &str, data: &[(String, i64, String)]) -> String {
-    let (w, h, pad, top) = (640.0_f64, 220.0_f64, 32.0_f64, 24.0_f64);
+    let (w, pad, top) = (640.0_f64, 32.0_f64, 24.0_f64);
     let max = data.iter().map(|d| d.1).max().unwrap_or(0).max(1) as f64;
     let n = data.len().max(1) as f64;
     let slot = (w - 2.0 * pad) / n;
     let bar = (slot * 0.6).min(56.0);
+    let turned = turned_labels(&data.iter().map(|d| &d.0).collect::<Vec<_>>(), slot);
+    let h = 220.0_f64 + turned.unwrap_or(0.0);
+    let base = 220.0 - pad;
     let mut out = format!(
         r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
         t = escape(title)
     );
     out.push_str(&format!(
-        r##"<line x1="{pad}" y1="{y}" x2="{x2}" y2="{y}" stroke="#c9cdd4"/>"##,
-        y = h - pad,
+        r##"<line x1="{pad}" y1="{base}" x2="{x2}" y2="{base}" stroke="#c9cdd4"/>"##,
         x2 = w - pad
     ));
     for (i, (label, value, shown)) in data.iter().enumerate() {
-        let bh = (*value as f64 / max) * (h - pad - top);
+        let bh = (*value as f64 / max) * (base - top);
         let x = pad + slot * i as f64 + (slot - bar) / 2.0;
-        let y = h - pad - bh;
+        let y = base - bh;
+        let cx = x + bar / 2.0;
+        let ly = base + 18.0;
+        let placed = match turned {
+            None => format!(r#"x="{cx:.1}" y="{ly:.1}" text-anchor="middle""#),
+            Some(_) => format!(
+                r#"x="{cx:.1}" y="{ly:.1}" text-anchor="end" transform="rotate(-{LABEL_TURN} {cx:.1} {ly:.1})""#
+            ),
+        };
         out.push_str(&format!(
-            r##"<rect x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{bh:.1}" rx="3" fill="#b4232a"/><text x="{cx:.1}" y="{ty:.1}" text-anchor="middle" font-size="12" fill="#1f2329">{v}</text><text x="{cx:.1}" y="{ly:.1}" text-anchor="middle" font-size="12" fill="#6b7785">{l}</text>"##,
-            cx = x + bar / 2.0,
+            r##"<rect x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{bh:.1}" rx="3" fill="#b4232a"/><text x="{cx:.1}" y="{ty:.1}" text-anchor="middle" font-size="12" fill="#1f2329">{v}</text><text {placed} font-size="{LABEL_FONT}" fill="#6b7785">{l}</text>"##,
             ty = (y - 6.0).max(12.0),
-            ly = h - pad + 18.0,
             v = escape(shown),
             l = escape(label)
         ));
@@ -145,10 +176,19 @@ pub fn lines(title: &str, labels: &[String], series: &[(String, &str, Vec<i64>)]
             ty = y + 4.0
         ));
     }
-    // About eight labels under the axis, however long the series.
-    let stride = (labels.len() / 7).max(1);
+    // About eight labels under the axis, however long the series, each at least its own
+    // width from the next; the last one always shows, so a regular one too close to it
+    // gives way.
+    let widest = labels
+        .iter()
+        .map(|l| text_width(l, 11.0))
+        .fold(0.0, f64::max);
+    let stride = (labels.len() / 7)
+        .max((widest / step + 0.5).ceil() as usize)
+        .max(1);
+    let last = labels.len().saturating_sub(1);
     for (i, l) in labels.iter().enumerate() {
-        if i % stride == 0 || i + 1 == labels.len() {
+        if i == last || (i % stride == 0 && last - i >= stride) {
             out.push_str(&format!(
                 r##"<text x="{x:.1}" y="{y}" text-anchor="middle" font-size="11" fill="#6b7785">{l}</text>"##,
                 x = pad + step * i as f64,
@@ -219,6 +259,56 @@ mod tests {
         assert_eq!(svg.matches("<circle").count(), 3);
         assert!(svg.contains("甲 · 3 (75%)"));
         assert_eq!(super::donut("空", &[]).matches("<circle").count(), 1);
+    }
+
+    /// The x positions of the labels under the axis, in order (level labels only).
+    fn axis_labels(svg: &str, y: &str) -> Vec<f64> {
+        svg.split("<text x=\"")
+            .skip(1)
+            .filter(|t| t.contains(&format!("y=\"{y}\"")))
+            .map(|t| t.split('"').next().unwrap().parse().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn line_labels_never_overlap_the_last_one() {
+        for n in [7, 8, 29, 30, 31, 90, 365] {
+            let labels: Vec<String> = (0..n).map(|d| format!("11-{:02}", d % 30 + 1)).collect();
+            let svg = super::lines("t", &labels, &[("a".into(), "#000", vec![1; n])]);
+            let xs = axis_labels(&svg, "222");
+            assert!(xs.len() >= 2, "{n}: {xs:?}");
+            let room = super::text_width("11-01", 11.0);
+            for pair in xs.windows(2) {
+                assert!(pair[1] - pair[0] >= room, "{n} labels: {xs:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn long_bar_labels_turn_instead_of_overlapping() {
+        let short: Vec<(String, i64, String)> = (0..3)
+            .map(|i| (format!("甲{i}"), i, i.to_string()))
+            .collect();
+        assert!(!super::bars("t", &short).contains("rotate("));
+        let long: Vec<(String, i64, String)> = (0..10)
+            .map(|i| (format!("某某街道第{i}社区居委会"), i, i.to_string()))
+            .collect();
+        let svg = super::bars("t", &long);
+        assert_eq!(svg.matches("rotate(-40").count(), 10);
+        // The chart grows to hold the turned labels.
+        let h: f64 = svg
+            .split("viewBox=\"0 0 640 ")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            h > 220.0 + super::text_width("某某街道第0社区居委会", 12.0) * 0.6,
+            "{h}"
+        );
     }
 
     #[test]
