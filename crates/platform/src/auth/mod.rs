@@ -53,31 +53,41 @@ pub fn parse_username(raw: &str) -> Result<String, &'static str> {
     let name = raw.trim();
     let n = name.chars().count();
     if !(3..=32).contains(&n) {
-        return Err("username must be 3 to 32 characters");
+        return Err(crate::bi!(
+            "用户名须为 3–32 个字符。",
+            "username must be 3 to 32 characters"
+        ));
     }
     if name.starts_with('.')
         || !name
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
     {
-        return Err("username may contain only letters, digits, '_', '-' and '.'");
+        return Err(crate::bi!(
+            "用户名只能包含字母、数字、“_”、“-”和“.”。",
+            "username may contain only letters, digits, '_', '-' and '.'"
+        ));
     }
     Ok(name.to_string())
 }
 
 pub fn check_password_strength(pw: &str) -> Result<(), &'static str> {
     if pw.chars().count() < 8 {
-        return Err("password must be at least 8 characters");
+        return Err(crate::bi!(
+            "密码至少 8 个字符。",
+            "password must be at least 8 characters"
+        ));
     }
     if pw.len() > 1024 {
-        return Err("password is too long");
+        return Err(crate::bi!("密码太长。", "password is too long"));
     }
     Ok(())
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateUserError {
-    #[error("{0}")]
+    /// Both languages (`bi!`); shown as "English (中文)" on the command line.
+    #[error("{}", crate::web::i18n::both(.0))]
     Invalid(&'static str),
     #[error("this username is taken")]
     Taken,

@@ -63,7 +63,13 @@ pub async fn protect(State(cfg): State<CsrfConfig>, req: Request, next: Next) ->
 }
 
 fn expired() -> AppError {
-    AppError::Forbidden("This form has expired or came from another site. Reload the page and try again. (表单已过期，请刷新页面后重试)".into())
+    AppError::Forbidden(
+        crate::bi!(
+            "表单已过期或来自其他网站，请刷新页面后重试。",
+            "This form has expired or came from another site. Reload the page and try again."
+        )
+        .into(),
+    )
 }
 
 async fn check(req: Request, token: &str, fresh: bool) -> Result<Request, AppError> {
@@ -109,9 +115,9 @@ async fn check(req: Request, token: &str, fresh: bool) -> Result<Request, AppErr
     }
     if content_type.starts_with("application/x-www-form-urlencoded") {
         let (parts, body) = req.into_parts();
-        let bytes = to_bytes(body, MAX_FORM_BYTES)
-            .await
-            .map_err(|_| AppError::TooLarge("The form is too large.".into()))?;
+        let bytes = to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| {
+            AppError::TooLarge(crate::bi!("表单内容太大。", "The form is too large.").into())
+        })?;
         let given = form_field(&bytes, "_csrf").unwrap_or_default();
         if !eq(&given, token) {
             return Err(expired());

@@ -6,6 +6,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod error;
 pub mod i18n;
+pub mod menu;
 pub mod pages;
 
 use crate::auth::{self, LoginLimiter, Role, User};
@@ -100,6 +101,7 @@ impl Actor {
             user: self.user.clone(),
             csrf: self.csrf.clone(),
             title: title.into(),
+            menu: menu::current(),
         }
     }
 }
@@ -156,6 +158,8 @@ pub struct PageCtx {
     pub user: Option<User>,
     pub csrf: String,
     pub title: String,
+    /// The modules' main-menu entries this viewer may open.
+    pub menu: Vec<menu::MenuItem>,
 }
 
 impl PageCtx {
@@ -164,6 +168,10 @@ impl PageCtx {
     }
     pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         self.lang.pick(zh, en)
+    }
+    /// Whether a module said this viewer may open `href` (see [`menu`]).
+    pub fn may_open(&self, href: &str) -> bool {
+        self.menu.iter().any(|m| m.href == href)
     }
 }
 
