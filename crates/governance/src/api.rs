@@ -299,8 +299,9 @@ async fn update_org(
 ) -> GovResult<Json<Org>> {
     let id = parse_id(&id)?;
     // Out-of-scope records are 404 before the body is even looked at.
-    service::load_org(&state, &actor, id, Action::EditOrg).await?;
-    let input = json_body(body, "see the OrgInput schema")?;
+    let old = service::load_org(&state, &actor, id, Action::EditOrg).await?;
+    let mut input = json_body(body, "see the OrgInput schema")?;
+    input.keep_marks_of(&old);
     let draft = service::validate(&input, state.now())?;
     service::update_org(&state, &actor, id, &draft).await?;
     Ok(Json(
@@ -324,10 +325,10 @@ pub async fn hub_structure(state: &AppState, actor: &GovActor) -> GovResult<HubS
             .map(|(_, n)| *n)
             .unwrap_or(0)
     };
-    let federation = refs
-        .iter()
-        .find(|r| r.hub_role == HubRole::Federation)
-        .map(|r| (r.id, r.name.clone()));
+    let fed = refs.iter().find(|r| r.hub_role == HubRole::Federation);
+    let federation = fed.map(|r| (r.id, r.name.clone()));
+    let federation_viewable =
+        fed.is_some_and(|r| authorize(actor, Action::View, &Scope::Unit(&r.unit_path)).is_ok());
     let hubs: Vec<HubEntry> = refs
         .iter()
         .filter(|r| r.hub_role == HubRole::Hub)
@@ -338,7 +339,11 @@ pub async fn hub_structure(state: &AppState, actor: &GovActor) -> GovResult<HubS
             viewable: authorize(actor, Action::View, &Scope::Unit(&r.unit_path)).is_ok(),
         })
         .collect();
-    Ok(HubStructure { federation, hubs })
+    Ok(HubStructure {
+        federation,
+        federation_viewable,
+        hubs,
+    })
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -354,6 +359,9 @@ pub struct HubEntry {
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct HubStructure {
     pub federation: Option<(i64, String)>,
+    /// Whether the actor may open the federation's own record.
+    #[serde(skip)]
+    pub federation_viewable: bool,
     pub hubs: Vec<HubEntry>,
 }
 

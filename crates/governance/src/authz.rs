@@ -10,6 +10,7 @@ use crate::model::{MemberRole, ScopeFilter, UnitId, UnitPath};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use platform::auth::Role;
+use platform::web::menu::MenuItem;
 use platform::{Actor, AppError, AppState};
 use serde::Serialize;
 use std::ops::Deref;
@@ -165,6 +166,34 @@ pub async fn load_org_links(state: &AppState, user_id: i64) -> sqlx::Result<Vec<
         .collect())
 }
 
+/// Governance's places in the menu for this user: the governance pages for holders of a
+/// unit role, the staff page for unit administrators, and for an organisation's own staff
+/// only their organisation — nothing that would answer 403.
+pub fn menu<'a>(
+    state: &'a AppState,
+    user: &'a platform::auth::User,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<MenuItem>> + Send + 'a>> {
+    Box::pin(async move {
+        let admin = user.role == Role::Admin;
+        let grants = load_grants(state, user.id).await.unwrap_or_default();
+        let item = |href, zh, en, main| MenuItem { href, zh, en, main };
+        let mut out = Vec::new();
+        if admin || !grants.is_empty() {
+            out.push(item("/gov", "社会治理", "Governance", true));
+        } else if !load_org_links(state, user.id)
+            .await
+            .unwrap_or_default()
+            .is_empty()
+        {
+            out.push(item("/gov/my", "我的组织", "My organisation", true));
+        }
+        if admin || grants.iter().any(|g| g.role == MemberRole::UnitAdmin) {
+            out.push(item("/gov/staff", "单位人员", "Staff of units", false));
+        }
+        out
+    })
+}
+
 impl FromRequestParts<AppState> for GovActor {
     type Rejection = AppError;
 
@@ -241,43 +270,72 @@ impl Action {
         }
     }
 
-    fn why(self) -> &'static str {
+    /// Why the action was refused (both languages, see `platform::bi!`).
+    pub fn why(self) -> &'static str {
+        use platform::bi;
         match self {
-            Action::View | Action::Reference => "your role does not include viewing this",
-            Action::Export => {
+            Action::View | Action::Reference => {
+                bi!(
+                    "您的角色无权查看此内容。",
+                    "your role does not include viewing this"
+                )
+            }
+            Action::Export => bi!(
+                "只有工作人员和单位管理员可以导出名单；查看员请在页面上查阅。",
                 "only workers and unit administrators export lists; viewers read them on screen"
-            }
-            Action::EditOrg => {
+            ),
+            Action::EditOrg => bi!(
+                "只有工作人员和单位管理员可以修改社会组织信息；您在此处只能查看。",
                 "only workers and unit administrators change organisation records; your role here is read-only"
-            }
-            Action::EditService => {
+            ),
+            Action::EditService => bi!(
+                "只有工作人员和单位管理员可以修改服务项目和服务阵地；您在此处只能查看。",
                 "only workers and unit administrators change services and service points; your role here is read-only"
-            }
-            Action::DesignateHub => {
+            ),
+            Action::DesignateHub => bi!(
+                "联合会和枢纽组织只能由区级管理员认定。",
                 "only administrators of the district choose its federation and hub organisations"
-            }
-            Action::ManageUnits => "only unit administrators add units",
-            Action::CreateDistrict => "only platform administrators create a district",
-            Action::Grant(_) => {
+            ),
+            Action::ManageUnits => bi!(
+                "只有单位管理员可以添加单位。",
+                "only unit administrators add units"
+            ),
+            Action::CreateDistrict => bi!(
+                "只有平台管理员可以新建区。",
+                "only platform administrators create a district"
+            ),
+            Action::Grant(_) => bi!(
+                "只有单位管理员可以授予角色，且管理员角色只能授予本单位以下的单位。",
                 "only unit administrators give roles, and an administrator role only below their own unit"
-            }
-            Action::EditProfile => {
+            ),
+            Action::EditProfile => bi!(
+                "只有本组织的工作人员和单位工作人员可以修改组织信息。",
                 "only the organisation's own staff and unit workers change its profile"
-            }
-            Action::SubmitReport => {
+            ),
+            Action::SubmitReport => bi!(
+                "只有本组织的工作人员和单位工作人员可以报送年报。",
                 "only the organisation's own staff and unit workers submit its annual report"
-            }
-            Action::ReviewReport => {
+            ),
+            Action::ReviewReport => bi!(
+                "只有组织所属单位的工作人员和管理员可以审核年报。",
                 "only workers and unit administrators over the organisation's home unit review annual reports"
-            }
-            Action::AssessGrade => {
-                "only staff of the district record grade assessments and brand marks"
-            }
-            Action::ManageOrgStaff => "only unit administrators link accounts to an organisation",
-            Action::EditUnit => "only unit administrators change or move units",
-            Action::SetRules => {
+            ),
+            Action::AssessGrade => bi!(
+                "等级评估、品牌社会组织和领军人物只能由区级工作人员认定。",
+                "only staff of the district record grade assessments, brand marks and leading figures"
+            ),
+            Action::ManageOrgStaff => bi!(
+                "只有单位管理员可以为组织关联工作人员账号。",
+                "only unit administrators link accounts to an organisation"
+            ),
+            Action::EditUnit => bi!(
+                "只有单位管理员可以修改或迁移单位。",
+                "only unit administrators change or move units"
+            ),
+            Action::SetRules => bi!(
+                "只有平台管理员可以设置年报截止日期和等级分数线。",
                 "only platform administrators set report deadlines and grade cut-offs"
-            }
+            ),
         }
     }
 }
@@ -325,9 +383,10 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Scope) -> Result<(),
                 return Ok(());
             }
             if actor.role_on(path).is_none() {
-                return Err(Denied::Forbidden(
-                    "organisation staff may read their organisation, edit its profile and submit its annual report; nothing else",
-                ));
+                return Err(Denied::Forbidden(platform::bi!(
+                    "组织工作人员只能查看本组织、更新组织信息和报送年报。",
+                    "organisation staff may read their organisation, edit its profile and submit its annual report; nothing else"
+                )));
             }
         }
         return authorize(actor, action, &Scope::Unit(path));
@@ -343,9 +402,10 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Scope) -> Result<(),
         if !actor.org_links.is_empty() && matches!(target, Scope::Unit(_)) {
             return Err(Denied::Hidden);
         }
-        return Err(Denied::Forbidden(
-            "you hold no role in any governance unit; ask your unit's administrator for one",
-        ));
+        return Err(Denied::Forbidden(platform::bi!(
+            "您在社会治理中还没有任何单位的角色，请联系所在单位的管理员开通。",
+            "you hold no role in any governance unit; ask your unit's administrator for one"
+        )));
     }
     let needs = action.needs();
     match (action, target) {

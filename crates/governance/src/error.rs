@@ -4,6 +4,7 @@ use crate::authz::Denied;
 use axum::response::{IntoResponse, Response};
 use platform::AppError;
 use platform::web::Lang;
+use platform::web::i18n::bilingual;
 
 /// A rejected input, worded in both languages: forms show the reader's, the API both.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,7 +37,8 @@ impl Invalid {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GovError {
-    #[error("{0}")]
+    /// Why, in both languages (`platform::bi!`).
+    #[error("{}", platform::web::i18n::both(.0))]
     Denied(String),
     #[error("sign in first")]
     SignIn,
@@ -102,8 +104,8 @@ impl From<GovError> for AppError {
             GovError::Denied(m) => AppError::Forbidden(m),
             GovError::SignIn => AppError::Unauthorized,
             GovError::NotFound => AppError::NotFound,
-            GovError::Invalid(ref i) => AppError::bad(i.code, e.to_string()),
-            GovError::Conflict(_) => AppError::Conflict(e.to_string()),
+            GovError::Invalid(i) => AppError::bad(i.code, bilingual(&i.zh, &i.en)),
+            GovError::Conflict(i) => AppError::Conflict(bilingual(&i.zh, &i.en)),
             GovError::Internal(cause) => AppError::Internal(cause),
             GovError::Platform(e) => e,
         }

@@ -12,8 +12,10 @@ pub mod hsds;
 pub mod model;
 pub mod oversight;
 pub mod pages;
+pub mod picker;
 pub mod service;
 pub mod services;
+pub mod staff;
 pub mod stats;
 pub mod svg;
 
@@ -35,7 +37,8 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
     },
 ];
 
-pub fn router(_state: &AppState) -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
+    platform::web::menu::add(state, authz::menu);
     Router::new()
         .merge(api::router())
         .merge(pages::router())
@@ -45,6 +48,7 @@ pub fn router(_state: &AppState) -> Router<AppState> {
         .merge(oversight::api::router())
         .merge(oversight::pages::router())
         .merge(stats::router())
+        .merge(staff::router())
 }
 
 /// Governance's part of the OpenAPI document.

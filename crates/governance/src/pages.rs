@@ -7,6 +7,7 @@ use crate::model::{
     self, HubRole, MemberRole, Org, OrgFilter, OrgType, SERVICE_FIELDS, Unit, UnitId, UnitKind,
     per_10k,
 };
+use crate::picker::UnitPicker;
 use crate::service::{self, OrgInput};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -582,30 +583,6 @@ async fn unit_edit_post(
 // ---------------------------------------------------------------------------------------
 // Directory and export
 
-/// Choices for the unit filter and the form: the units in scope, indented by depth.
-pub(crate) fn unit_options(units: &[Unit], current: &str, skip_grids: bool) -> Vec<Opt> {
-    let tops = top_units(units);
-    let base = tops.iter().map(|u| u.path.depth()).min().unwrap_or(1);
-    let mut ordered: Vec<&Unit> = Vec::new();
-    fn walk<'a>(units: &'a [Unit], u: &'a Unit, out: &mut Vec<&'a Unit>) {
-        out.push(u);
-        for k in units.iter().filter(|k| k.parent_id == Some(u.id)) {
-            walk(units, k, out);
-        }
-    }
-    for t in tops {
-        walk(units, t, &mut ordered);
-    }
-    ordered
-        .into_iter()
-        .filter(|u| !(skip_grids && u.kind == UnitKind::Grid))
-        .map(|u| {
-            let indent = "　".repeat(u.path.depth().saturating_sub(base));
-            opt(u.id.0.to_string(), format!("{indent}{}", u.name), current)
-        })
-        .collect()
-}
-
 #[derive(Template)]
 #[template(path = "gov_orgs.html")]
 struct OrgsPage {
@@ -620,7 +597,7 @@ struct OrgsPage {
     roles: Vec<Opt>,
     hubs: Vec<Opt>,
     fields: Vec<Opt>,
-    units: Vec<Opt>,
+    units: UnitPicker,
     grades: Vec<Opt>,
     brand: bool,
     filtered: bool,
@@ -704,8 +681,13 @@ async fn orgs(
             .map(|(c, zh, en)| opt(*c, lang.pick(zh, en), &cur(&q.field))),
     );
     let all_units = model::list_units(&state.db, &scope).await?;
-    let mut units = vec![opt("", lang.pick("全部单位", "All units"), &cur(&q.unit))];
-    units.extend(unit_options(&all_units, &cur(&q.unit), true));
+    let units = UnitPicker::new(
+        "unit",
+        lang.pick("全部单位", "All units"),
+        &all_units,
+        &cur(&q.unit),
+        true,
+    );
     let mut grades = vec![opt("", lang.pick("全部等级", "Any grade"), &cur(&q.grade))];
     grades.extend(
         (1..=5)
@@ -1090,9 +1072,36 @@ struct FormPage {
     types: Vec<Opt>,
     roles: Vec<Opt>,
     hubs: Vec<Opt>,
-    units: Vec<Opt>,
+    units: UnitPicker,
     fields: Vec<Opt>,
     roles_locked: bool,
+    /// Brand marks and leading figures are the district's to award (ADR 011).
+    can_award: bool,
+}
+
+/// Whether the actor may use a district-reserved right for `editing` (or, for a new
+/// organisation, in some district of theirs).
+fn district_may(actor: &GovActor, action: Action, editing: Option<&Org>) -> bool {
+    match editing {
+        Some(o) => service::district_right(actor, action, &o.unit_path.root_path()).is_ok(),
+        None => {
+            actor.is_platform_admin()
+                || actor
+                    .grants
+                    .iter()
+                    .any(|g| actor.can(action, &Scope::Unit(&g.path.root_path())))
+        }
+    }
+}
+
+/// Those who may not award keep what the record holds (the form shows it read-only).
+fn keep_marks(actor: &GovActor, editing: Option<&Org>, v: &mut FormValues) {
+    if !district_may(actor, Action::AssessGrade, editing) {
+        v.brand = editing.is_some_and(|o| o.brand);
+        v.leading_figure = editing
+            .map(|o| o.leading_figure.clone())
+            .unwrap_or_default();
+    }
 }
 
 async fn form_page(
@@ -1114,11 +1123,7 @@ async fn form_page(
         v.hub_role.clone()
     };
     // Naming the federation or a hub is the district's call: others see the role fixed.
-    let can_designate = actor.is_platform_admin()
-        || actor
-            .grants
-            .iter()
-            .any(|g| actor.can(Action::DesignateHub, &Scope::Unit(&g.path.root_path())));
+    let can_designate = district_may(actor, Action::DesignateHub, editing);
     let roles_locked = !can_designate;
     let roles = HubRole::ALL
         .iter()
@@ -1139,12 +1144,13 @@ async fn form_page(
     );
     let editable_units =
         model::list_units(&state.db, &actor.scope_with(MemberRole::Worker)).await?;
-    let mut units = vec![opt(
-        "",
+    let units = UnitPicker::new(
+        "unit_id",
         lang.pick("请选择所属单位", "Choose the home unit"),
+        &editable_units,
         &v.unit_id,
-    )];
-    units.extend(unit_options(&editable_units, &v.unit_id, false));
+        false,
+    );
     let fields = SERVICE_FIELDS
         .iter()
         .map(|(c, zh, en)| Opt {
@@ -1180,6 +1186,7 @@ async fn form_page(
         units,
         fields,
         roles_locked,
+        can_award: district_may(actor, Action::AssessGrade, editing),
     })?;
     Ok(crate::forms::with_error_status(
         resp,
@@ -1207,7 +1214,8 @@ async fn create_form(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> GovResult<Response> {
     authorize(&actor, Action::EditOrg, &Scope::Anywhere)?;
-    let v = FormValues::from_pairs(&pairs);
+    let mut v = FormValues::from_pairs(&pairs);
+    keep_marks(&actor, None, &mut v);
     let result = async {
         let input = v.to_input().map_err(GovError::Invalid)?;
         let draft = service::validate(&input, state.now())?;
@@ -1242,7 +1250,8 @@ async fn update_form(
 ) -> GovResult<Response> {
     let org =
         service::load_org(&state, &actor, crate::api::parse_id(&id)?, Action::EditOrg).await?;
-    let v = FormValues::from_pairs(&pairs);
+    let mut v = FormValues::from_pairs(&pairs);
+    keep_marks(&actor, Some(&org), &mut v);
     let result = async {
         let input = v.to_input().map_err(GovError::Invalid)?;
         let draft = service::validate(&input, state.now())?;
@@ -1282,13 +1291,7 @@ async fn hub(State(state): State<AppState>, actor: GovActor) -> GovResult<Respon
     }
     let s = hub_structure(&state, &actor).await?;
     let svg = crate::svg::hub_tree(&s, actor.lang);
-    let federation_link = match &s.federation {
-        Some((id, _)) => match model::find_org(&state.db, *id).await? {
-            Some(f) => actor.can(Action::View, &Scope::Unit(&f.unit_path)),
-            None => false,
-        },
-        None => false,
-    };
+    let federation_link = s.federation_viewable;
     Ok(render(&HubPage {
         page: actor.page(
             actor

@@ -10,7 +10,7 @@ use crate::model::{
 };
 use platform::db::{Db, Tx};
 use platform::{AppState, audit, outbox};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Loads a unit the actor may perform `action` on (404 when out of scope).
 pub async fn load_unit(
@@ -584,7 +584,7 @@ pub async fn grant(
 // Organisations
 
 /// An organisation as sent by a form or the API, before validation.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrgInput {
     pub name: Option<String>,
@@ -630,6 +630,58 @@ impl OrgInput {
             leading_figure: Some(o.leading_figure.clone()),
         }
     }
+
+    /// A checked draft in the same shape, so a change can be compared field by field.
+    pub fn from_draft(d: &OrgDraft) -> OrgInput {
+        OrgInput {
+            name: Some(d.name.clone()),
+            credit_code: Some(d.credit_code.as_str().to_string()),
+            org_type: Some(d.org_type.as_str().into()),
+            registered_on: Some(d.registered_on.clone()),
+            legal_rep: Some(d.legal_rep.clone()),
+            address: Some(d.address.clone()),
+            unit_id: Some(d.unit_id.0),
+            service_fields: Some(d.service_fields.clone()),
+            staff_count: Some(d.staff.count),
+            staff_under_35: Some(d.staff.under_35),
+            staff_35_to_54: Some(d.staff.from_35_to_54),
+            staff_55_plus: Some(d.staff.from_55),
+            volunteers: Some(d.volunteers),
+            contact_phone: Some(d.contact_phone.clone()),
+            hub_role: Some(d.hub_role.as_str().into()),
+            hub_id: d.hub_id,
+            brand: Some(d.brand),
+            leading_figure: Some(d.leading_figure.clone()),
+        }
+    }
+
+    /// The district's marks (brand, leading figure) left out of a request keep their value:
+    /// only the district may change them, so an edit that does not mention them is allowed.
+    pub fn keep_marks_of(&mut self, o: &Org) {
+        if self.brand.is_none() {
+            self.brand = Some(o.brand);
+        }
+        if self.leading_figure.is_none() {
+            self.leading_figure = Some(o.leading_figure.clone());
+        }
+    }
+}
+
+/// Every field whose value differs, as `{field: {"from": …, "to": …}}` (for the audit log).
+pub fn changes<T: Serialize>(before: &T, after: &T) -> serde_json::Value {
+    let (Ok(serde_json::Value::Object(b)), Ok(serde_json::Value::Object(a))) =
+        (serde_json::to_value(before), serde_json::to_value(after))
+    else {
+        return serde_json::Value::Null;
+    };
+    let mut out = serde_json::Map::new();
+    for (k, to) in a {
+        let from = b.get(&k).cloned().unwrap_or(serde_json::Value::Null);
+        if from != to {
+            out.insert(k, serde_json::json!({ "from": from, "to": to }));
+        }
+    }
+    serde_json::Value::Object(out)
 }
 
 fn required<'a>(
@@ -1080,16 +1132,22 @@ async fn home_unit(state: &AppState, actor: &GovActor, id: UnitId) -> GovResult<
     Ok(unit)
 }
 
-/// Naming the federation or a hub needs the district's administrators. Staff below the
-/// district know their district exists, so a refusal says why instead of "not found".
-fn may_designate(actor: &GovActor, district: &UnitPath) -> GovResult<()> {
-    authorize(actor, Action::DesignateHub, &Scope::Unit(district)).map_err(|d| match d {
-        crate::authz::Denied::Hidden => GovError::Denied(
-            "only administrators of the district choose its federation and hub organisations"
-                .into(),
-        ),
+/// A right reserved for the district (naming hubs, brand marks, leading figures). Staff
+/// below the district know their district exists, so a refusal says why, not "not found".
+pub fn district_right(actor: &GovActor, action: Action, district: &UnitPath) -> GovResult<()> {
+    authorize(actor, action, &Scope::Unit(district)).map_err(|d| match d {
+        crate::authz::Denied::Hidden => GovError::Denied(action.why().into()),
         other => other.into(),
     })
+}
+
+fn may_designate(actor: &GovActor, district: &UnitPath) -> GovResult<()> {
+    district_right(actor, Action::DesignateHub, district)
+}
+
+/// Brand marks and leading figures are awarded by the district (ADR 011), by whatever path.
+fn may_award(actor: &GovActor, district: &UnitPath) -> GovResult<()> {
+    district_right(actor, Action::AssessGrade, district)
 }
 
 /// Registers an organisation on behalf of a user.
@@ -1099,6 +1157,9 @@ pub async fn create_org(state: &AppState, actor: &GovActor, draft: &OrgDraft) ->
     let district = unit.path.root_path();
     if draft.hub_role != HubRole::Member {
         may_designate(actor, &district)?;
+    }
+    if draft.brand || !draft.leading_figure.is_empty() {
+        may_award(actor, &district)?;
     }
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -1110,7 +1171,7 @@ pub async fn create_org(state: &AppState, actor: &GovActor, draft: &OrgDraft) ->
             actor_id: actor.id(),
             action: "governance.org.create",
             subject: &format!("governance_org:{id}"),
-            detail: serde_json::json!({ "name": draft.name, "credit_code": draft.credit_code, "unit_id": draft.unit_id, "hub_role": draft.hub_role }),
+            detail: serde_json::json!({ "name": draft.name, "fields": OrgInput::from_draft(draft) }),
         },
     )
     .await?;
@@ -1193,6 +1254,9 @@ pub async fn update_org(
     if role_changes || moves_a_hub {
         may_designate(actor, &district)?;
     }
+    if draft.brand != old.brand || draft.leading_figure != old.leading_figure {
+        may_award(actor, &district)?;
+    }
     let now = state.now();
     let mut tx = state.db.begin().await?;
     lock_district(&mut tx, &district).await?;
@@ -1259,7 +1323,10 @@ pub async fn update_org(
             actor_id: actor.id(),
             action: "governance.org.update",
             subject: &format!("governance_org:{id}"),
-            detail: serde_json::json!({ "name": draft.name, "unit_id": draft.unit_id, "hub_role": draft.hub_role, "hub_id": draft.hub_id }),
+            detail: serde_json::json!({
+                "name": draft.name,
+                "changes": changes(&OrgInput::from_org(&old), &OrgInput::from_draft(draft)),
+            }),
         },
     )
     .await?;

@@ -7,7 +7,8 @@ use crate::authz::{Action, GovActor, Scope, authorize};
 use crate::error::{GovError, GovResult};
 use crate::model::{self, OrgFilter, SERVICE_FIELDS, ScopeFilter, Unit, UnitId, per_10k};
 use crate::oversight::{self, today};
-use crate::pages::{Opt, fmt_int, opt, sign_in_first, top_units, unit_options};
+use crate::pages::{fmt_int, sign_in_first, top_units};
+use crate::picker::UnitPicker;
 use crate::service;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -242,7 +243,7 @@ pub struct Chart {
 struct StatsPage {
     page: PageCtx,
     s: Stats,
-    units: Vec<Opt>,
+    units: UnitPicker,
     charts: Vec<Chart>,
     residents: String,
     uncovered: Vec<String>,
@@ -264,8 +265,13 @@ async fn page(
     let t = |zh: &'static str, en: &'static str| lang.pick(zh, en).to_string();
     let all_units = model::list_units(&state.db, &actor.scope()).await?;
     let current = s.unit_id.map(|i| i.to_string()).unwrap_or_default();
-    let mut units = vec![opt("", t("权限范围内全部", "Everything in my scope"), "")];
-    units.extend(unit_options(&all_units, &current, true));
+    let units = UnitPicker::new(
+        "unit",
+        t("权限范围内全部", "Everything in my scope"),
+        &all_units,
+        &current,
+        true,
+    );
     let mut charts = Vec::new();
     // Units with people or organisations (departments have no residents of their own).
     let shown_rows: Vec<&UnitRow> = s

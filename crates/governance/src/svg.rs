@@ -83,9 +83,15 @@ pub fn hub_tree(s: &HubStructure, lang: Lang) -> String {
     let fed_w = 300;
     match &s.federation {
         Some((id, name)) => {
+            // A link only for those who may open the federation's record (no 404s).
+            if s.federation_viewable {
+                let _ = write!(svg, r#"<a href="/gov/orgs/{id}">"#);
+            } else {
+                svg.push_str("<g>");
+            }
             let _ = write!(
                 svg,
-                r#"<a href="/gov/orgs/{id}"><rect x="{}" y="{fed_y}" width="{fed_w}" height="76" rx="10" class="node node-fed"/>"#,
+                r#"<rect x="{}" y="{fed_y}" width="{fed_w}" height="76" rx="10" class="node node-fed"/>"#,
                 cx - fed_w / 2
             );
             text_lines(
@@ -106,7 +112,11 @@ pub fn hub_tree(s: &HubStructure, lang: Lang) -> String {
                 15,
                 "name name-fed",
             );
-            svg.push_str("</a>");
+            svg.push_str(if s.federation_viewable {
+                "</a>"
+            } else {
+                "</g>"
+            });
         }
         None => {
             let _ = write!(
@@ -230,6 +240,7 @@ mod tests {
     fn draws_every_hub_and_escapes_names() {
         let s = HubStructure {
             federation: Some((1, "联合会 <&>".into())),
+            federation_viewable: false,
             hubs: (0..5)
                 .map(|i| HubEntry {
                     id: 10 + i,
@@ -244,9 +255,14 @@ mod tests {
         assert_eq!(svg.matches("node-hub").count(), 5);
         assert!(svg.contains("联合会 &lt;&amp;&gt;"));
         assert!(svg.contains("X · 40 家会员"));
+        assert!(
+            !svg.contains("/gov/orgs/1\""),
+            "no link the viewer cannot open"
+        );
         let empty = hub_tree(
             &HubStructure {
                 federation: None,
+                federation_viewable: false,
                 hubs: vec![],
             },
             Lang::En,

@@ -39,4 +39,29 @@
     });
     input.addEventListener("blur", function () { setTimeout(function () { list.hidden = true; }, 200); });
   });
+
+  // Unit pickers (select[data-unit-picker]) get a filter box: typing keeps the units whose
+  // name, or whose street's name, contains the text. The select works without it.
+  Array.prototype.forEach.call(document.querySelectorAll("select[data-unit-picker]"), function (select) {
+    var box = select.nextElementSibling;
+    if (!box || !box.classList.contains("unit-filter")) return;
+    box.hidden = false;
+    box.addEventListener("input", function () {
+      var q = box.value.trim().toLowerCase();
+      Array.prototype.forEach.call(select.querySelectorAll("optgroup"), function (g) {
+        var groupHit = q !== "" && g.label.toLowerCase().indexOf(q) >= 0;
+        var any = false;
+        Array.prototype.forEach.call(g.querySelectorAll("option"), function (o) {
+          o.hidden = !(groupHit || o.textContent.toLowerCase().indexOf(q) >= 0);
+          any = any || !o.hidden;
+        });
+        g.hidden = !any;
+      });
+      Array.prototype.forEach.call(select.querySelectorAll(":scope > option"), function (o) {
+        if (o.value !== "") o.hidden = o.textContent.toLowerCase().indexOf(q) < 0;
+      });
+    });
+    // Enter in the box must not submit the form.
+    box.addEventListener("keydown", function (ev) { if (ev.key === "Enter") ev.preventDefault(); });
+  });
 })();

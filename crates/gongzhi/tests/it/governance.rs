@@ -7,6 +7,8 @@ use crate::common::{
 };
 use serde_json::{Value, json};
 
+mod trust;
+
 /// A valid credit code for these tests.
 fn code(seq: u32) -> String {
     credit_code("51330199", seq)

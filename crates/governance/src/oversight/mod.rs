@@ -8,7 +8,7 @@ pub mod api;
 pub mod demo;
 pub mod pages;
 
-use crate::authz::{Action, Denied, GovActor, Scope, authorize};
+use crate::authz::{Action, GovActor, Scope, authorize};
 use crate::dates::Day;
 use crate::error::{GovError, GovResult};
 use crate::model::{Bind, Org, ScopeFilter, Sql, UnitPath};
@@ -253,6 +253,29 @@ pub async fn deadline_of(db: &Db, year: i64) -> sqlx::Result<Option<Day>> {
             .fetch_optional(&db.pool)
             .await?;
     Ok(row.and_then(|r| Day::parse(&r.0)))
+}
+
+/// The year whose report an organisation owes: the oldest year that is due (a deadline is
+/// set for it, or it is last year) and was returned or never sent, counting only years the
+/// organisation was registered in. Last year when nothing is outstanding.
+pub async fn due_year(db: &Db, org: &Org, today: Day) -> sqlx::Result<i64> {
+    let last = today.year() - 1;
+    let mut years: Vec<i64> = deadlines(db)
+        .await?
+        .into_iter()
+        .map(|d| d.year)
+        .filter(|y| *y <= last)
+        .collect();
+    years.push(last);
+    let reports = org_reports(db, org.id).await?;
+    let outstanding = |y: &i64| {
+        org.registered_on.as_str() <= Day::year_end(*y).to_string().as_str()
+            && reports
+                .iter()
+                .find(|r| r.year == *y)
+                .is_none_or(|r| r.status == ReportStatus::Returned)
+    };
+    Ok(years.into_iter().filter(outstanding).min().unwrap_or(last))
 }
 
 /// Sets (or moves) the deadline for reports on `year` (platform administrators).
@@ -969,13 +992,7 @@ pub async fn assess(
 
 /// Assessments are the district's: staff of the organisation's district record them.
 pub fn may_assess(actor: &GovActor, org: &Org) -> GovResult<()> {
-    let district = org.unit_path.root_path();
-    authorize(actor, Action::AssessGrade, &Scope::Unit(&district)).map_err(|d| match d {
-        Denied::Hidden => GovError::Denied(
-            "only staff of the district record grade assessments and brand marks".into(),
-        ),
-        other => other.into(),
-    })
+    service::district_right(actor, Action::AssessGrade, &org.unit_path.root_path())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1159,8 +1176,9 @@ pub async fn update_profile(
         actor,
         "governance.org.profile",
         format!("governance_org:{}", org.id),
-        serde_json::json!({ "staff_count": draft.staff.count, "volunteers": draft.volunteers,
-                            "service_fields": draft.service_fields }),
+        serde_json::json!({
+            "changes": service::changes(&OrgInput::from_org(&org), &OrgInput::from_draft(&draft)),
+        }),
     )
     .await?;
     tx.commit().await?;

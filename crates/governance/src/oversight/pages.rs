@@ -600,17 +600,27 @@ async fn report_form_page(
     ))
 }
 
+#[derive(Deserialize, Default)]
+struct YearQuery {
+    year: Option<String>,
+}
+
 async fn report_form(
     State(state): State<AppState>,
     actor: GovActor,
     Path(id): Path<String>,
+    Query(q): Query<YearQuery>,
 ) -> GovResult<Response> {
     if let Some(r) = sign_in_first(&actor, "/gov/my") {
         return Ok(r);
     }
     let org = service::load_org(&state, &actor, parse_id(&id)?, Action::SubmitReport).await?;
-    // Prefill: last year, the profile's current staff figures, or a returned report's text.
-    let year = today(&state).year() - 1;
+    // The year asked for (a "revise" link), else the one that is due; a returned report of
+    // that year comes back with everything it said, else the profile's staff figures.
+    let year = match q.year.as_deref().and_then(|y| y.trim().parse::<i64>().ok()) {
+        Some(y) => y,
+        None => super::due_year(&state.db, &org, today(&state)).await?,
+    };
     let mut v = Pairs::default();
     v.set("year", year.to_string());
     v.set("staff_count", org.staff.count.to_string());
@@ -625,6 +635,9 @@ async fn report_form(
         v.set("beneficiaries", r.beneficiaries.to_string());
         v.set("income_yuan", r.income_yuan.to_string());
         v.set("expenditure_yuan", r.expenditure_yuan.to_string());
+        v.set("staff_count", r.staff_count.to_string());
+        v.set("volunteers", r.volunteers.to_string());
+        v.set("review_note", r.review_note);
     }
     report_form_page(&state, &actor, org, v, None).await
 }

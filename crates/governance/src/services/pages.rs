@@ -7,6 +7,7 @@ use crate::api::parse_id;
 use crate::error::Invalid;
 use crate::forms::{saved, with_error_status};
 use crate::model::{MemberRole, OrgFilter, Unit};
+use crate::picker::UnitPicker;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -64,24 +65,6 @@ fn opt(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Op
         label: label.into(),
         selected,
     }
-}
-
-/// The units in a scope as indented choices (tree order).
-fn unit_opts(units: &[Unit], current: &str) -> Vec<Opt> {
-    let mut sorted: Vec<&Unit> = units.iter().collect();
-    sorted.sort_by(|a, b| a.path.as_str().cmp(b.path.as_str()));
-    let base = sorted.iter().map(|u| u.path.depth()).min().unwrap_or(1);
-    sorted
-        .into_iter()
-        .map(|u| {
-            let indent = "　".repeat(u.path.depth().saturating_sub(base));
-            opt(
-                u.id.0.to_string(),
-                format!("{indent}{}", u.name),
-                u.id.0.to_string() == current,
-            )
-        })
-        .collect()
 }
 
 fn hours_text(hours: &[Hours], lang: Lang) -> Vec<String> {
@@ -183,7 +166,7 @@ struct PointsPage {
     query: String,
     q: String,
     kinds: Vec<Opt>,
-    units: Vec<Opt>,
+    units: UnitPicker,
     filtered: bool,
     can_create: bool,
 }
@@ -229,17 +212,14 @@ async fn points_page(
             .map(|k| opt(k.as_str(), k.label(lang), k.as_str() == kind_now)),
     );
     let unit_now = q.unit.clone().unwrap_or_default();
-    let mut units = vec![opt(
-        "",
+    let visible: Vec<Unit> = model::list_units(&state.db, &scope).await?;
+    let units = UnitPicker::new(
+        "unit",
         lang.pick("全部单位", "All units"),
-        unit_now.is_empty(),
-    )];
-    let visible: Vec<Unit> = model::list_units(&state.db, &scope)
-        .await?
-        .into_iter()
-        .filter(|u| u.kind != model::UnitKind::Grid)
-        .collect();
-    units.extend(unit_opts(&visible, &unit_now));
+        &visible,
+        &unit_now,
+        true,
+    );
     Ok(render(&PointsPage {
         page: actor.page(lang.pick("服务阵地", "Service points")),
         rows: list
@@ -334,7 +314,7 @@ struct PointFormPage {
     v: PointValues,
     days: Vec<DayRow>,
     kinds: Vec<Opt>,
-    units: Vec<Opt>,
+    units: UnitPicker,
     error: Option<String>,
     error_field: String,
 }
@@ -454,12 +434,13 @@ async fn point_form(
         .map(|k| opt(k.as_str(), k.label(lang), k.as_str() == v.kind))
         .collect();
     let editable = model::list_units(&state.db, &actor.scope_with(MemberRole::Worker)).await?;
-    let mut units = vec![opt(
-        "",
+    let units = UnitPicker::new(
+        "unit_id",
         lang.pick("请选择服务的单位", "Choose the unit served"),
-        v.unit_id.is_empty(),
-    )];
-    units.extend(unit_opts(&editable, &v.unit_id));
+        &editable,
+        &v.unit_id,
+        false,
+    );
     let days = WEEKDAYS
         .iter()
         .enumerate()
@@ -575,7 +556,7 @@ struct ServicesPage {
     q: String,
     categories: Vec<Opt>,
     statuses: Vec<Opt>,
-    units: Vec<Opt>,
+    units: UnitPicker,
     filtered: bool,
     can_create: bool,
 }
@@ -623,17 +604,14 @@ async fn services_page(
             .map(|s| opt(s.as_str(), s.label(lang), s.as_str() == status_now)),
     );
     let unit_now = q.unit.clone().unwrap_or_default();
-    let mut units = vec![opt(
-        "",
+    let visible: Vec<Unit> = model::list_units(&state.db, &scope).await?;
+    let units = UnitPicker::new(
+        "unit",
         lang.pick("全部单位", "All units"),
-        unit_now.is_empty(),
-    )];
-    let visible: Vec<Unit> = model::list_units(&state.db, &scope)
-        .await?
-        .into_iter()
-        .filter(|u| u.kind != model::UnitKind::Grid)
-        .collect();
-    units.extend(unit_opts(&visible, &unit_now));
+        &visible,
+        &unit_now,
+        true,
+    );
     Ok(render(&ServicesPage {
         page: actor.page(lang.pick("服务项目", "Services")),
         rows: service_rows(&list, &terms, lang),

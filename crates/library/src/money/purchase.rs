@@ -128,9 +128,12 @@ async fn pay(
     )
     .await
     .map_err(|e| match e {
-        LedgerError::InsufficientFunds => LibraryError::WrongState(format!(
-            "your balance is not enough for this document ({} yuan); top up or redeem a voucher first",
-            Fen(doc.price).yuan()
+        LedgerError::InsufficientFunds => LibraryError::WrongState(platform::web::i18n::bilingual(
+            &format!("余额不足，本文档需 {} 元；请先充值或兑换兑换码。", Fen(doc.price).yuan()),
+            &format!(
+                "your balance is not enough for this document ({} yuan); top up or redeem a voucher first",
+                Fen(doc.price).yuan()
+            ),
         )),
         other => other.into(),
     })?;

@@ -153,9 +153,12 @@ async fn pay(state: &AppState, user: i64, plan: &Plan, order_key: &str) -> LibRe
     )
     .await
     .map_err(|e| match e {
-        ledger::LedgerError::InsufficientFunds => LibraryError::WrongState(format!(
-            "your balance is not enough for this plan ({} yuan); top up or redeem a voucher first",
-            plan.price_yuan
+        ledger::LedgerError::InsufficientFunds => LibraryError::WrongState(platform::web::i18n::bilingual(
+            &format!("余额不足，该套餐需 {} 元；请先充值或兑换兑换码。", plan.price_yuan),
+            &format!(
+                "your balance is not enough for this plan ({} yuan); top up or redeem a voucher first",
+                plan.price_yuan
+            ),
         )),
         other => other.into(),
     })?;

@@ -70,7 +70,13 @@ pub async fn protect(
 }
 
 fn expired() -> AppError {
-    AppError::Forbidden("This form has expired or came from another site. Reload the page and try again. (表单已过期，请刷新页面后重试)".into())
+    AppError::Forbidden(
+        crate::bi!(
+            "表单已过期或来自其他网站，请刷新页面后重试。",
+            "This form has expired or came from another site. Reload the page and try again."
+        )
+        .into(),
+    )
 }
 
 async fn check(

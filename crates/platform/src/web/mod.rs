@@ -9,6 +9,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod error;
 pub mod i18n;
+pub mod menu;
 pub mod pages;
 pub mod serve;
 
@@ -108,6 +109,7 @@ impl Actor {
             user: self.user.clone(),
             csrf: self.csrf.clone(),
             title: title.into(),
+            menu: menu::current(),
         }
     }
 }
@@ -172,6 +174,8 @@ pub struct PageCtx {
     pub user: Option<User>,
     pub csrf: String,
     pub title: String,
+    /// The modules' main-menu entries this viewer may open.
+    pub menu: Vec<menu::MenuItem>,
 }
 
 impl PageCtx {
@@ -183,6 +187,10 @@ impl PageCtx {
     }
     pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         self.lang.pick(zh, en)
+    }
+    /// Whether a module said this viewer may open `href` (see [`menu`]).
+    pub fn may_open(&self, href: &str) -> bool {
+        self.menu.iter().any(|m| m.href == href)
     }
 }
 

@@ -166,7 +166,7 @@ async fn login_form(
                     .lang
                     .pick("用户名或密码不正确。", "Wrong username or password.")
                     .to_string(),
-                other => other.to_string(),
+                other => actor.lang.msg(&other.to_string()).to_string(),
             };
             let page = actor.page(actor.lang.pick("登录", "Sign in"));
             let mut resp = render(&LoginPage {
@@ -388,13 +388,41 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
             .and_then(|v| v.to_str().ok())
             .is_some_and(|a| a.starts_with("application/json"));
     let lang = Lang::from_cookie(cookies::get(req.headers(), cookies::LANG));
-    let session = cookies::get(req.headers(), cookies::SESSION).map(str::to_string);
     let csrf = req
         .extensions()
         .get::<super::csrf::CsrfToken>()
         .map(|t| t.0.clone())
         .unwrap_or_default();
-    let resp = next.run(req).await;
+    // Pages show the viewer's menu (also on an error page): find out who it is first.
+    let path = req.uri().path();
+    let is_page = !wants_json
+        && !["/static/", "/hsds/", "/open311/"]
+            .iter()
+            .any(|p| path.starts_with(p));
+    let user = if is_page {
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string())
+            .or_else(|| cookies::get(req.headers(), cookies::SESSION).map(str::to_string));
+        match token {
+            Some(t) if !t.is_empty() => auth::session_user(&state.db, state.now(), &t)
+                .await
+                .ok()
+                .flatten(),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let menu = if is_page {
+        super::menu::items(&state, user.as_ref()).await
+    } else {
+        Vec::new()
+    };
+    let resp = super::menu::scope(menu.clone(), next.run(req)).await;
     let status = resp.status();
     crate::metrics::record_status(status.as_u16());
     let info = resp.extensions().get::<super::error::ErrorInfo>().cloned();
@@ -418,41 +446,14 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     if wants_json {
         return resp;
     }
-    let user = match &session {
-        Some(t) => auth::session_user(&state.db, state.now(), t)
-            .await
-            .ok()
-            .flatten(),
-        None => None,
-    };
-    let headline = match status.as_u16() {
-        400 => lang.pick("请求有误", "Bad request"),
-        401 => lang.pick("请先登录", "Please sign in"),
-        403 => lang.pick("没有权限", "Not allowed"),
-        404 => lang.pick("页面不存在", "Page not found"),
-        413 => lang.pick("文件太大", "Too large"),
-        415 => lang.pick("不支持的文件类型", "Unsupported file type"),
-        429 => lang.pick("操作太频繁", "Too many requests"),
-        503 => lang.pick("暂时无法使用，请稍后再试", "Unavailable for a moment"),
-        _ => lang.pick("服务器出错了", "Something went wrong"),
-    };
-    let message = if info.message.is_empty() || info.code == "not_found" {
-        lang.pick(
-            "请检查链接或返回首页。",
-            "Check the address or go back to the home page.",
-        )
-        .to_string()
-    } else if info.code == "unauthorized" {
-        lang.pick("此操作需要登录。", "You need to sign in for this.")
-            .to_string()
-    } else {
-        info.message
-    };
+    let headline = super::error::headline(status.as_u16(), lang);
+    let message = super::error::page_message(status.as_u16(), lang, info.code, &info.message);
     let page = PageCtx {
         lang,
         user,
         csrf,
         title: headline.to_string(),
+        menu,
     };
     match render(&ErrorPage {
         page,

@@ -95,6 +95,19 @@ impl Browser {
         v["value"].clone()
     }
 
+    /// Lays pages out as on a phone of this size (Chrome's device emulation).
+    pub async fn emulate(&self, width: u32, height: u32) {
+        let url = format!("{}/session/{}/goog/cdp/execute", self.base, self.session);
+        let body = json!({ "cmd": "Emulation.setDeviceMetricsOverride", "params": {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": true } });
+        let r = self.http.post(url).json(&body).send().await.expect("cdp");
+        assert!(
+            r.status().is_success(),
+            "device emulation: {}",
+            r.text().await.unwrap_or_default()
+        );
+    }
+
     pub async fn goto(&self, url: &str) {
         self.cmd(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
             .await;

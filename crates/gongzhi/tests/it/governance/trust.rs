@@ -1,0 +1,743 @@
+//! Issue 12 ("Trust first"), governance part: district-reserved marks, audited changes,
+//! the report form's defaults, unit pickers, the staff page, navigation and messages.
+
+use super::*;
+use crate::common::Backend;
+
+/// The detail of the newest audit entry with this action.
+async fn last_audit(s: &Server, action: &str) -> Value {
+    let db = s.db().await;
+    let (detail,): (String,) = sqlx::query_as(
+        "SELECT detail FROM platform_audit WHERE action = $1 ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(action)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    serde_json::from_str(&detail).unwrap()
+}
+
+async fn org_json(w: &World, id: i64) -> Value {
+    let (st, v) = send(
+        &w.s,
+        "GET",
+        Some(&w.admin),
+        &format!("/api/v1/gov/orgs/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    v
+}
+
+/// A community worker cannot award the brand mark or name a leading figure through the
+/// organisation record (ADR 011 reserves both for the district); every change is audited
+/// field by field.
+#[tokio::test]
+async fn brand_marks_are_the_districts_and_changes_are_audited() {
+    for backend in backends().await {
+        let w = world(backend).await;
+        let path = format!("/api/v1/gov/orgs/{}", w.ma);
+        let mut body = org_body("甲社区老年协会", &code(3), w.ca, "member", Some(w.hub));
+        for (field, value) in [("brand", json!(true)), ("leading_figure", json!("王领军"))] {
+            let mut b = body.clone();
+            b[field] = value;
+            for who in [&w.worker_a, &w.uadmin_a, &w.street_a] {
+                let (st, v) = send(&w.s, "PUT", Some(who), &path, Some(&b)).await;
+                assert_eq!(st, 403, "{backend:?} {field}: {v}");
+            }
+        }
+        let o = org_json(&w, w.ma).await;
+        assert_eq!(
+            (o["brand"].as_bool(), o["leading_figure"].as_str()),
+            (Some(false), Some(""))
+        );
+
+        // Other changes stay the worker's; marks left out of the request keep their value.
+        body["volunteers"] = json!(20);
+        body.as_object_mut().unwrap().remove("brand");
+        body.as_object_mut().unwrap().remove("leading_figure");
+        let (st, v) = send(&w.s, "PUT", Some(&w.worker_a), &path, Some(&body)).await;
+        assert_eq!(st, 200, "{backend:?}: {v}");
+        let d = last_audit(&w.s, "governance.org.update").await;
+        assert_eq!(
+            d["changes"]["volunteers"],
+            json!({"from": 12, "to": 20}),
+            "{d}"
+        );
+        assert_eq!(
+            d["changes"].as_object().unwrap().len(),
+            1,
+            "only what changed: {d}"
+        );
+
+        // The district (here the platform administrator) awards; the audit says so.
+        body["brand"] = json!(true);
+        body["leading_figure"] = json!("王领军");
+        let (st, v) = send(&w.s, "PUT", Some(&w.admin), &path, Some(&body)).await;
+        assert_eq!(st, 200, "{backend:?}: {v}");
+        let d = last_audit(&w.s, "governance.org.update").await;
+        assert_eq!(
+            d["changes"]["brand"],
+            json!({"from": false, "to": true}),
+            "{d}"
+        );
+        assert_eq!(
+            d["changes"]["leading_figure"],
+            json!({"from": "", "to": "王领军"}),
+            "{d}"
+        );
+
+        // The worker's form cannot take the marks away either: it shows them read-only and
+        // keeps them whatever is posted.
+        let c = cookie_client();
+        let html = form_page_as(&w.s, &c, "worker_a", &format!("/gov/orgs/{}/edit", w.ma)).await;
+        assert!(
+            html.contains("name=\"brand\" value=\"1\" checked disabled"),
+            "{html}"
+        );
+        let form = vec![
+            ("_csrf", csrf_from(&html)),
+            ("name", "甲社区老年协会".into()),
+            ("credit_code", code(3)),
+            ("org_type", "social_group".into()),
+            ("registered_on", "2018-03-15".into()),
+            ("legal_rep", "测试人".into()),
+            ("unit_id", w.ca.to_string()),
+            ("hub_role", "member".into()),
+            ("hub_id", w.hub.to_string()),
+            ("staff_count", "5".into()),
+            ("volunteers", "21".into()),
+            ("leading_figure", "".into()),
+        ];
+        let r = c
+            .post(format!("{}/gov/orgs/{}/edit", w.s.url, w.ma))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{backend:?}: {}", r.text().await.unwrap());
+        let o = org_json(&w, w.ma).await;
+        assert_eq!(
+            (
+                o["brand"].as_bool(),
+                o["leading_figure"].as_str(),
+                o["volunteers"].as_i64()
+            ),
+            (Some(true), Some("王领军"), Some(21))
+        );
+    }
+}
+
+/// Signs `who` in on a cookie client and returns the HTML of `path`.
+async fn form_page_as(s: &Server, c: &reqwest::Client, who: &str, path: &str) -> String {
+    let login = c
+        .get(format!("{}/login", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = c
+        .post(format!("{}/login", s.url))
+        .form(&[
+            ("_csrf", csrf_from(&login)),
+            ("username", who.to_string()),
+            ("password", PASSWORD.to_string()),
+            ("next", "/".to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "sign-in of {who}");
+    let r = c.get(format!("{}{path}", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{path} for {who}");
+    r.text().await.unwrap()
+}
+
+/// Internal links (`href="/…"`) in `html`, or only inside its `<nav>` elements.
+fn links(html: &str, nav_only: bool) -> Vec<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    if nav_only {
+        let mut rest = html;
+        while let Some(i) = rest.find("<nav") {
+            let end = rest[i..]
+                .find("</nav>")
+                .map(|e| i + e)
+                .unwrap_or(rest.len());
+            parts.push(&rest[i..end]);
+            rest = &rest[end..];
+        }
+    } else {
+        parts.push(html);
+    }
+    let mut out = Vec::new();
+    for p in parts {
+        for chunk in p.split("href=\"").skip(1) {
+            let href = chunk.split('"').next().unwrap_or("").replace("&amp;", "&");
+            let skip = ["/static/", "/lang/", "/logout", "/login", "/register"];
+            if href.starts_with('/')
+                && !href.starts_with("//")
+                && !skip.iter().any(|s| href.starts_with(s))
+                && !out.contains(&href)
+            {
+                out.push(href);
+            }
+        }
+    }
+    out
+}
+
+/// For every demo role: the pages it lands on and every link in their menus and tabs (and
+/// every link on the dashboards) answer neither 403 nor 404 — and plain readers are not
+/// offered 社会治理 at all.
+#[tokio::test]
+async fn navigation_offers_only_what_the_viewer_can_open() {
+    let s = Server::start_demo(Backend::Sqlite, "demo-pass-1").await;
+    let follow = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let roles = [
+        None,
+        Some("reader"),
+        Some("moderator"),
+        Some("admin"),
+        Some("gov_district"),
+        Some("gov_street1"),
+        Some("gov_community1"),
+        Some("gov_org1"),
+        Some("centre_op"),
+        Some("dept_city"),
+    ];
+    let dashboards = ["/gov", "/gov/hub", "/gov/stats", "/gov/my"];
+    for who in roles {
+        let token = match who {
+            Some(name) => Some(s.login_with(name, "demo-pass-1").await),
+            None => None,
+        };
+        let get = |path: String| {
+            let mut r = follow.get(format!("{}{path}", s.url));
+            if let Some(t) = &token {
+                r = r.bearer_auth(t);
+            }
+            async move {
+                let r = r.send().await.unwrap();
+                let status = r.status().as_u16();
+                (status, r.text().await.unwrap_or_default())
+            }
+        };
+        let (_, home) = get("/".into()).await;
+        let main_menu = links(&home, true);
+        if matches!(who, None | Some("reader") | Some("moderator")) {
+            assert!(
+                !main_menu.iter().any(|l| l.starts_with("/gov")),
+                "{who:?} is offered governance: {main_menu:?}"
+            );
+        }
+        let mut queue: Vec<String> = main_menu.clone();
+        queue.extend(dashboards.iter().map(|d| d.to_string()));
+        let mut seen: Vec<String> = Vec::new();
+        let mut failures = Vec::new();
+        while let Some(path) = queue.pop() {
+            if seen.contains(&path) || seen.len() > 200 {
+                continue;
+            }
+            seen.push(path.clone());
+            let (st, html) = get(path.clone()).await;
+            let offered = !dashboards.contains(&path.as_str()) || main_menu.contains(&path);
+            if offered && (st == 403 || st == 404) {
+                failures.push(format!("{path} → {st}"));
+                continue;
+            }
+            if st != 200 {
+                continue;
+            }
+            // Menus and tabs of every page; every link of a dashboard the viewer may open.
+            let dash = dashboards.contains(&path.as_str());
+            for l in links(&html, !dash) {
+                if !seen.contains(&l) {
+                    queue.push(l);
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{who:?}: {failures:?}");
+    }
+}
+
+/// The text of an HTML fragment without its tags.
+fn text_of(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Runs of three or more ASCII-only words: English sentences a Chinese page must not show.
+fn english_runs(text: &str) -> Vec<String> {
+    let mut runs = Vec::new();
+    let mut run: Vec<&str> = Vec::new();
+    for w in text.split_whitespace() {
+        let word = w.trim_matches(|c: char| c.is_ascii_punctuation());
+        if !word.is_empty() && word.chars().all(|c| c.is_ascii_alphabetic()) {
+            run.push(word);
+        } else {
+            if run.len() >= 3 {
+                runs.push(run.join(" "));
+            }
+            run.clear();
+        }
+    }
+    if run.len() >= 3 {
+        runs.push(run.join(" "));
+    }
+    runs
+}
+
+/// The part of a page that says what went wrong: the error page's card or a form's alert.
+fn message_area(html: &str) -> String {
+    for (start, end) in [("error-card", "</section>"), ("id=\"form-error\"", "</p>")] {
+        if let Some(i) = html.find(start) {
+            let rest = &html[i..];
+            let j = rest.find(end).unwrap_or(rest.len());
+            return text_of(&rest[rest.find('>').map(|k| k + 1).unwrap_or(0)..j]);
+        }
+    }
+    panic!("no message area in {html}");
+}
+
+/// With the Chinese UI a 403 page, a 409 and a validation error speak Chinese (and the
+/// form keeps what was typed); the English switch gives English; the API gives both.
+#[tokio::test]
+async fn messages_in_the_chinese_ui_are_chinese() {
+    for backend in backends().await {
+        let w = world(backend).await;
+        let c = cookie_client();
+        form_page_as(&w.s, &c, "worker_a", "/gov/orgs/new").await;
+        // The language is the reader's cookie, set by the switch (Chinese by default).
+        let get = |path: String, lang: &'static str| {
+            let c = &c;
+            let base = w.s.url.clone();
+            async move {
+                c.get(format!("{base}/lang/{lang}")).send().await.unwrap();
+                let r = c.get(format!("{base}{path}")).send().await.unwrap();
+                (r.status().as_u16(), r.text().await.unwrap())
+            }
+        };
+        // 403: a worker may not edit the unit.
+        let (st, html) = get(format!("/gov/units/{}/edit", w.ca), "zh").await;
+        assert_eq!(st, 403, "{backend:?}");
+        let msg = message_area(&html);
+        assert!(html.contains("无权访问"), "{html}");
+        assert!(msg.contains("单位管理员"), "{msg}");
+        assert!(english_runs(&msg).is_empty(), "{backend:?}: {msg}");
+        let (_, html) = get(format!("/gov/units/{}/edit", w.ca), "en").await;
+        let msg = message_area(&html);
+        assert!(msg.contains("only unit administrators"), "{msg}");
+        get("/".into(), "zh").await;
+
+        // A validation error and a 409 re-show the form, in Chinese, with what was typed.
+        let form = c
+            .get(format!("{}/gov/orgs/new", w.s.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let fields = |credit: String| {
+            vec![
+                ("_csrf".to_string(), csrf_from(&form)),
+                ("name".into(), "消息测试组织".into()),
+                ("credit_code".into(), credit),
+                ("org_type".into(), "social_group".into()),
+                ("registered_on".into(), "2020-05-06".into()),
+                ("legal_rep".into(), "测试人".into()),
+                ("unit_id".into(), w.ca.to_string()),
+                ("hub_role".into(), "member".into()),
+                ("hub_id".into(), w.hub.to_string()),
+            ]
+        };
+        for (credit, want) in [(corrupt(&code(40)), 400), (code(3), 409)] {
+            let r = c
+                .post(format!("{}/gov/orgs", w.s.url))
+                .form(&fields(credit))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), want, "{backend:?}");
+            let html = r.text().await.unwrap();
+            let msg = message_area(&html);
+            assert!(english_runs(&msg).is_empty(), "{backend:?} {want}: {msg}");
+            assert!(
+                msg.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{msg}"
+            );
+            assert!(
+                html.contains("value=\"消息测试组织\""),
+                "the typed values stay"
+            );
+            assert!(!html.contains("服务器出错了"), "{html}");
+        }
+
+        // The API keeps both languages in one message.
+        let (st, v) = send(
+            &w.s,
+            "PUT",
+            Some(&w.worker_a),
+            &format!("/api/v1/gov/units/{}", w.ca),
+            Some(&json!({ "name": "改名" })),
+        )
+        .await;
+        assert_eq!(st, 403, "{v}");
+        let m = v["error"]["message"].as_str().unwrap();
+        assert!(
+            m.contains("only unit administrators") && m.contains("单位管理员"),
+            "{m}"
+        );
+    }
+}
+
+/// The annual report form proposes the year that is due, and a returned report comes back
+/// with everything it said (and the reviewer's note) for editing.
+#[tokio::test]
+async fn report_form_defaults_to_the_due_year_and_keeps_a_returned_report() {
+    for backend in backends().await {
+        let w = world_with(backend, &[("GONGZHI_NOW", "2026-09-01T10:00:00+08:00")]).await;
+        for (year, due) in [(2024, "2025-06-30"), (2025, "2026-06-30")] {
+            let (st, v) = send(
+                &w.s,
+                "PUT",
+                Some(&w.admin),
+                &format!("/api/v1/gov/report-deadlines/{year}"),
+                Some(&json!({ "due_on": due })),
+            )
+            .await;
+            assert_eq!(st, 200, "{v}");
+        }
+        let form_path = format!("/gov/orgs/{}/report", w.ma);
+        let year_in = |html: &str| {
+            let i = html.find("name=\"year\" value=\"").expect("year field") + 19;
+            html[i..i + 4].to_string()
+        };
+        // Nothing sent yet: the oldest year that is due (2024, registered in 2018).
+        let html = page_text(&w.s, &w.org_a, &form_path).await;
+        assert_eq!(year_in(&html), "2024", "{backend:?}");
+        // 2024 sent, then returned: 2024 stays due, with the report's own figures.
+        let report = json!({ "year": 2024, "activities": "全年开展邻里互助与健康讲座二十场。",
+                             "events": 20, "beneficiaries": 640, "income_yuan": 51000,
+                             "expenditure_yuan": 48000, "staff_count": 4, "volunteers": 33 });
+        let (st, v) = send(
+            &w.s,
+            "POST",
+            Some(&w.org_a),
+            &format!("/api/v1/gov/orgs/{}/reports", w.ma),
+            Some(&report),
+        )
+        .await;
+        assert_eq!(st, 201, "{v}");
+        let id = v["id"].as_i64().unwrap();
+        let (st, v) = send(
+            &w.s,
+            "POST",
+            Some(&w.worker_a),
+            &format!("/api/v1/gov/reports/{id}/review"),
+            Some(&json!({ "decision": "return", "note": "请补充活动照片。" })),
+        )
+        .await;
+        assert_eq!(st, 200, "{v}");
+        let html = page_text(&w.s, &w.org_a, &form_path).await;
+        assert_eq!(year_in(&html), "2024", "{backend:?}");
+        for kept in [
+            "全年开展邻里互助与健康讲座二十场。",
+            "value=\"640\"",
+            "value=\"51000\"",
+            "value=\"48000\"",
+            "value=\"33\"",
+            "请补充活动照片。",
+        ] {
+            assert!(html.contains(kept), "{backend:?}: {kept} missing");
+        }
+        // Resubmitted (awaiting review): the next year that is due is 2025.
+        let (st, v) = send(
+            &w.s,
+            "POST",
+            Some(&w.org_a),
+            &format!("/api/v1/gov/orgs/{}/reports", w.ma),
+            Some(&report),
+        )
+        .await;
+        assert_eq!(st, 201, "{v}");
+        let html = page_text(&w.s, &w.org_a, &form_path).await;
+        assert_eq!(year_in(&html), "2025", "{backend:?}");
+        assert!(
+            !html.contains("id=\"returned-note\""),
+            "2025 was never returned"
+        );
+    }
+}
+
+/// Unit pickers are grouped street → community and carry a filter box for JavaScript.
+#[tokio::test]
+async fn unit_pickers_are_grouped_by_street() {
+    let w = world(Backend::Sqlite).await;
+    for (who, path) in [
+        (&w.admin, "/gov/orgs/new".to_string()),
+        (&w.admin, "/gov/orgs".to_string()),
+        (&w.street_a, "/gov/orgs/new".to_string()),
+    ] {
+        let html = page_text(&w.s, who, &path).await;
+        let i = html.find("data-unit-picker").expect("a unit picker");
+        let select = &html[i..i + html[i..].find("</select>").unwrap()];
+        assert!(
+            select.contains("<optgroup label=\"TSA单位\">"),
+            "{path}: {select}"
+        );
+        // Street A's communities sit in street A's group.
+        let group = &select[select.find("label=\"TSA单位\"").unwrap()..];
+        let group = &group[..group.find("</optgroup>").unwrap()];
+        assert!(
+            group.contains("TCA单位") && group.contains("TCA2单位"),
+            "{group}"
+        );
+        assert!(!group.contains("TCB单位"), "{group}");
+        assert!(html.contains("class=\"unit-filter\" hidden"), "{path}");
+    }
+}
+
+/// Unit administrators see the staff of their units, give roles and take them back; the
+/// page and the API agree, and nobody takes back a role they could not have given.
+#[tokio::test]
+async fn unit_admins_manage_the_staff_of_their_units() {
+    for backend in backends().await {
+        let w = world(backend).await;
+        // The API: community A's administrator sees community A's roles only.
+        let (st, v) = send(
+            &w.s,
+            "GET",
+            Some(&w.uadmin_a),
+            "/api/v1/gov/memberships",
+            None,
+        )
+        .await;
+        assert_eq!(st, 200, "{v}");
+        let names: Vec<&str> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["username"].as_str().unwrap())
+            .collect();
+        assert!(
+            names.contains(&"worker_a") && names.contains(&"viewer_a"),
+            "{names:?}"
+        );
+        assert!(
+            !names.contains(&"street_a") && !names.contains(&"district_v"),
+            "{names:?}"
+        );
+        assert_eq!(
+            status(
+                &w.s,
+                "GET",
+                Some(&w.worker_a),
+                "/api/v1/gov/memberships",
+                None
+            )
+            .await,
+            403
+        );
+        // The page: grant through the form (an error keeps the typed values).
+        let c = cookie_client();
+        let html = form_page_as(&w.s, &c, "uadmin_a", "/gov/staff").await;
+        assert!(
+            html.contains("worker_a") && html.contains("/gov/staff/revoke"),
+            "{html}"
+        );
+        let post = |form: Vec<(&'static str, String)>| {
+            let c = &c;
+            let url = format!("{}/gov/staff", w.s.url);
+            async move { c.post(url).form(&form).send().await.unwrap() }
+        };
+        let r = post(vec![
+            ("_csrf", csrf_from(&html)),
+            ("username", "no_such_user".into()),
+            ("unit_id", w.ca.to_string()),
+            ("role", "viewer".into()),
+        ])
+        .await;
+        assert_eq!(r.status(), 400, "{backend:?}");
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("没有名为 no_such_user 的账号")
+                && page.contains("value=\"no_such_user\"")
+        );
+        let r = post(vec![
+            ("_csrf", csrf_from(&html)),
+            ("username", "spare".into()),
+            ("unit_id", w.ca.to_string()),
+            ("role", "worker".into()),
+        ])
+        .await;
+        assert_eq!(r.status(), 303, "{backend:?}");
+        let spare_token = w.s.login("spare").await;
+        assert_eq!(
+            status(
+                &w.s,
+                "GET",
+                Some(&spare_token),
+                &format!("/api/v1/gov/units/{}", w.ca),
+                None
+            )
+            .await,
+            200
+        );
+        // An administrator role on their own unit is not theirs to give.
+        let r = post(vec![
+            ("_csrf", csrf_from(&html)),
+            ("username", "spare".into()),
+            ("unit_id", w.ca.to_string()),
+            ("role", "unit_admin".into()),
+        ])
+        .await;
+        assert_eq!(r.status(), 400, "{backend:?}");
+        // Take the role back through the page; it is gone and audited.
+        let (_, me) = send(&w.s, "GET", Some(&spare_token), "/api/v1/gov/me", None).await;
+        let spare_id = me["user"]["id"].as_i64().unwrap();
+        let r = c
+            .post(format!("{}/gov/staff/revoke", w.s.url))
+            .form(&[
+                ("_csrf", csrf_from(&html)),
+                ("unit_id", w.ca.to_string()),
+                ("user_id", spare_id.to_string()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{backend:?}");
+        assert_eq!(
+            status(
+                &w.s,
+                "GET",
+                Some(&spare_token),
+                &format!("/api/v1/gov/units/{}", w.ca),
+                None
+            )
+            .await,
+            403
+        );
+        let d = last_audit(&w.s, "governance.membership.revoke").await;
+        assert_eq!(d["role"], "worker", "{d}");
+        // The API: the community's admin cannot take back their own admin role, nor a role
+        // in community B; the district's unit admin… is the platform admin here.
+        let (_, me) = send(&w.s, "GET", Some(&w.uadmin_a), "/api/v1/gov/me", None).await;
+        let own = me["user"]["id"].as_i64().unwrap();
+        let del = |unit: i64, user: i64| format!("/api/v1/gov/units/{unit}/members/{user}");
+        assert_eq!(
+            status(&w.s, "DELETE", Some(&w.uadmin_a), &del(w.ca, own), None).await,
+            403
+        );
+        let (_, me) = send(&w.s, "GET", Some(&w.worker_a), "/api/v1/gov/me", None).await;
+        let worker = me["user"]["id"].as_i64().unwrap();
+        assert_eq!(
+            status(&w.s, "DELETE", Some(&w.uadmin_a), &del(w.cb, worker), None).await,
+            404
+        );
+        assert_eq!(
+            status(&w.s, "DELETE", Some(&w.uadmin_a), &del(w.ca, worker), None).await,
+            204
+        );
+        assert_eq!(
+            status(&w.s, "DELETE", Some(&w.uadmin_a), &del(w.ca, worker), None).await,
+            404
+        );
+    }
+}
+
+/// At 360 px the header stays small, the organisation list has no sideways scrolling and
+/// its rows are stacked cards with labels, and chart text keeps a readable size.
+#[tokio::test]
+async fn phone_width_pages_in_a_browser() {
+    let Some(b) = crate::common::webdriver::Browser::start().await else {
+        return;
+    };
+    let w = world(Backend::Sqlite).await;
+    b.emulate(360, 740).await;
+    b.goto(&format!("{}/login?next=/gov/orgs", w.s.url)).await;
+    b.type_into("input[name=username]", "admin").await;
+    b.type_into("input[name=password]", PASSWORD).await;
+    b.click("form.form button[type=submit]").await;
+    b.wait_for(
+        "location.pathname === '/gov/orgs'",
+        std::time::Duration::from_secs(20),
+    )
+    .await;
+    let width = b.eval("return window.innerWidth;").await;
+    assert_eq!(width.as_i64(), Some(360), "the page is laid out for 360 px");
+    let header = b
+        .eval("return document.querySelector('.topbar').getBoundingClientRect().height / window.innerHeight;")
+        .await;
+    assert!(
+        header.as_f64().unwrap() < 0.2,
+        "header takes {header} of the screen"
+    );
+    let overflow = b
+        .eval("return document.documentElement.scrollWidth - window.innerWidth;")
+        .await;
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "sideways overflow of {overflow} px"
+    );
+    let stacked = b
+        .eval(
+            "var td = document.querySelector('table.org-table tbody td:nth-child(2)');
+             return [getComputedStyle(td).display, getComputedStyle(td, '::before').content];",
+        )
+        .await;
+    assert_eq!(stacked[0], "block", "{stacked}");
+    assert!(stacked[1].as_str().unwrap().contains("类型"), "{stacked}");
+    // Statistics: chart labels render at 10 px or more, and the page does not overflow.
+    b.goto(&format!("{}/gov/stats", w.s.url)).await;
+    b.wait_for(
+        "document.querySelector('svg.chart') !== null",
+        std::time::Duration::from_secs(10),
+    )
+    .await;
+    let smallest = b
+        .eval(
+            "var min = 99; document.querySelectorAll('svg.chart text').forEach(function (t) {
+               var h = t.getBoundingClientRect().height; if (h > 0 && h < min) min = h; });
+             return min;",
+        )
+        .await;
+    assert!(
+        smallest.as_f64().unwrap() >= 10.0,
+        "chart text {smallest} px high"
+    );
+    let overflow = b
+        .eval("return document.documentElement.scrollWidth - window.innerWidth;")
+        .await;
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "stats overflow {overflow} px"
+    );
+    if let Ok(dir) = std::env::var("GONGZHI_SCREENSHOT_DIR") {
+        let dir = std::path::Path::new(&dir);
+        b.screenshot(&dir.join("phone-stats.png")).await;
+        b.goto(&format!("{}/gov/orgs", w.s.url)).await;
+        b.screenshot(&dir.join("phone-orgs.png")).await;
+        b.eval("document.querySelector('table.org-table').scrollIntoView(); return 1;")
+            .await;
+        b.screenshot(&dir.join("phone-orgs-table.png")).await;
+    }
+}
