@@ -90,3 +90,79 @@ async fn top_up_buy_and_download_twice_in_a_browser() {
     let out = s.run_cli(&["ledger", "check"], None);
     assert!(out.contains("ledger consistent"), "{out}");
 }
+
+/// In a real browser: the uploader sets a price and a free preview on the document's edit
+/// page; a visitor's search then names the page of a match beyond the preview, not its text.
+#[tokio::test]
+async fn price_set_on_the_edit_page_and_search_keeps_the_paywall_in_a_browser() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let s = Server::start(Backend::Sqlite).await;
+    let admin = s.user_token("admin", "admin").await;
+    let id = crate::search::text_document(
+        &s,
+        &admin,
+        "three.txt",
+        &[
+            "第一页：公告。",
+            "第二页：指南。",
+            "第三页：独家秘方，每日三次温水送服。",
+        ],
+        &[("title", "三页汇编")],
+    )
+    .await;
+
+    b.goto(&format!("{}/login", s.url)).await;
+    b.type_into("input[name=username]", "admin").await;
+    b.type_into("input[name=password]", PASSWORD).await;
+    b.click("form.form button[type=submit]").await;
+    b.wait_for("!!document.querySelector('.who')", Duration::from_secs(20))
+        .await;
+    b.goto(&format!("{}/documents/{id}", s.url)).await;
+    b.click(&format!("a[href='/documents/{id}/edit']")).await;
+    b.wait_for(
+        "!!document.querySelector('#edit-form')",
+        Duration::from_secs(20),
+    )
+    .await;
+    b.eval("document.querySelector('#edit-form select[name=price_kind]').value = 'paid';")
+        .await;
+    b.type_into("#edit-form input[name=price]", "2.00").await;
+    b.type_into("#edit-form input[name=preview_pages]", "2")
+        .await;
+    b.click("#edit-form button[type=submit]").await;
+    b.wait_for(
+        &format!("location.pathname === '/documents/{id}'"),
+        Duration::from_secs(20),
+    )
+    .await;
+    assert!(b.text("#price").await.contains("¥2.00"), "the price shows");
+    let (_, d) = s.get_json(None, &format!("/api/v1/documents/{id}")).await;
+    assert_eq!(
+        (d["price_kind"].as_str(), d["price"].as_str()),
+        (Some("paid"), Some("2.00"))
+    );
+    assert_eq!(d["visible_pages"], 2, "{d}");
+
+    // Signed out, a search for page 3's words says where they are, not what it says.
+    b.click("form[action='/logout'] button").await;
+    b.wait_for("!document.querySelector('.who')", Duration::from_secs(20))
+        .await;
+    b.goto(&format!(
+        "{}/search?q=%E7%8B%AC%E5%AE%B6%E7%A7%98%E6%96%B9",
+        s.url
+    ))
+    .await;
+    b.wait_for(
+        "!!document.querySelector('.locked-hit')",
+        Duration::from_secs(20),
+    )
+    .await;
+    assert!(
+        b.text(".locked-hit")
+            .await
+            .contains("在第 3 页，购买后可读")
+    );
+    assert!(!b.text(".hits").await.contains("温水送服"));
+}

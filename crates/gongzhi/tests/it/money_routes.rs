@@ -53,6 +53,10 @@ async fn every_money_and_rights_route_with_every_role() {
             ),
             ("/me/wallet".into(), [303, 200, 200, 200]),
             ("/admin/payments".into(), [303, 403, 403, 200]),
+            ("/admin/vouchers".into(), [303, 403, 403, 200]),
+            ("/api/v1/admin/rights-holders".into(), [401, 403, 403, 200]),
+            // The uploader and staff edit; a published document is forbidden to others.
+            (format!("/documents/{doc}/edit"), [303, 403, 200, 200]),
             ("/support".into(), [303, 200, 200, 200]),
             ("/moderation/tickets".into(), [303, 403, 200, 200]),
             ("/api/v1/tickets".into(), [401, 403, 200, 200]),
