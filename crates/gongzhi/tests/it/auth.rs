@@ -292,7 +292,12 @@ async fn registration_is_limited_per_address() {
         }
         let r = register(5).await.unwrap();
         assert_eq!(r.status(), 429, "{backend:?}: the sixth in an hour");
-        assert!(r.text().await.unwrap().contains("注册的账号过多"));
+        let html = r.text().await.unwrap();
+        assert!(html.contains("注册的账号过多"), "said on the form");
+        assert!(
+            html.contains(r#"value="signup5""#),
+            "the form keeps the name"
+        );
         assert_eq!(api_login(&s, "signup5", "long-enough-pw", None).await, 401);
     }
 }

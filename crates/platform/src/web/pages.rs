@@ -220,18 +220,15 @@ async fn register_form(
 ) -> AppResult<Response> {
     registration_closed(&state, actor.lang)?;
     let now = state.now();
-    if !state.registrations.try_take(&actor.ip, now) {
-        return Err(AppError::TooManyRequests(
-            actor
-                .lang
-                .pick(
-                    "此网络地址注册的账号过多，请稍后再试。",
-                    "Too many accounts were registered from this address; try again later.",
-                )
-                .into(),
-        ));
-    }
     let next = safe_next(f.next.as_deref());
+    if !state.registrations.try_take(&actor.ip, now) {
+        let message = actor.lang.pick(
+            "此网络地址注册的账号过多，请稍后再试。",
+            "Too many accounts were registered from this address; try again later.",
+        );
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        return register_again(&actor, status, message, f.username, next);
+    }
     match auth::create_user(
         &state.db,
         state.now(),
@@ -264,13 +261,23 @@ fn registration_refused(
             .pick("用户名已被占用。", "This username is taken."),
         CreateUserError::Invalid(rule) => actor.lang.pick(rule.zh, rule.en),
     };
+    register_again(actor, StatusCode::BAD_REQUEST, message, username, next)
+}
+
+fn register_again(
+    actor: &Actor,
+    status: StatusCode,
+    message: &str,
+    username: String,
+    next: String,
+) -> AppResult<Response> {
     let mut resp = render(&RegisterPage {
         page: actor.page(actor.lang.pick("注册", "Register")),
         error: Some(message.to_string()),
         username,
         next,
     })?;
-    *resp.status_mut() = StatusCode::BAD_REQUEST;
+    *resp.status_mut() = status;
     Ok(resp)
 }
 
