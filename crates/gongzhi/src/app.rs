@@ -79,7 +79,7 @@ pub async fn serve(config: Config, addr: &str, demo: bool) -> anyhow::Result<()>
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
     if let Some(metrics_addr) = state.config.metrics.addr.clone() {
-        serve_metrics(&metrics_addr, header_timeout(&state)).await?;
+        serve_metrics(&metrics_addr, state.config.server.header_timeout()).await?;
     }
     if demo {
         crate::demo::seed_if_empty(&state, local).await?;
@@ -87,17 +87,16 @@ pub async fn serve(config: Config, addr: &str, demo: bool) -> anyhow::Result<()>
     // Tests and scripts read this line to find the port.
     println!("Gongzhi listening on http://{local}");
     tracing::info!(%local, database = state.db.backend.name(), "serving");
-    let timeout = header_timeout(&state);
+    let timeout = state.config.server.header_timeout();
     platform::web::serve::serve(listener, app(state), timeout, shutdown_signal()).await;
     Ok(())
 }
 
-fn header_timeout(state: &AppState) -> std::time::Duration {
-    std::time::Duration::from_secs(state.config.server.header_timeout_secs)
-}
-
 /// `/metrics` alone on its own address (`metrics.addr`), for a scraper on a private network.
-async fn serve_metrics(addr: &str, header_timeout: std::time::Duration) -> anyhow::Result<()> {
+async fn serve_metrics(
+    addr: &str,
+    header_timeout: Option<std::time::Duration>,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen for metrics on {addr}: {e}"))?;

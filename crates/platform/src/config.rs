@@ -80,10 +80,24 @@ pub struct AuthConfig {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
-    /// A request's headers must arrive within this time, or the connection is closed.
+    /// A request's headers must arrive within this time, or the connection is closed
+    /// (0: no limit).
     pub header_timeout_secs: u64,
-    /// A request's body must arrive within this time (uploads included).
+    /// A request's body must arrive within this time, uploads included (0: no limit).
     pub body_timeout_secs: u64,
+}
+
+impl ServerConfig {
+    pub fn header_timeout(&self) -> Option<std::time::Duration> {
+        secs(self.header_timeout_secs)
+    }
+    pub fn body_timeout(&self) -> Option<std::time::Duration> {
+        secs(self.body_timeout_secs)
+    }
+}
+
+fn secs(n: u64) -> Option<std::time::Duration> {
+    (n > 0).then(|| std::time::Duration::from_secs(n))
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -288,6 +302,12 @@ mod tests {
         assert_eq!(cfg.auth.trusted_proxies, ["10.0.0.0/8", "::1"]);
         assert_eq!(cfg.server.header_timeout_secs, 5);
         assert_eq!(cfg.server.body_timeout_secs, 300);
+        let off: ServerConfig = toml::from_str("body_timeout_secs = 0").unwrap();
+        assert_eq!(off.body_timeout(), None, "0 turns the limit off");
+        assert_eq!(
+            off.header_timeout(),
+            Some(std::time::Duration::from_secs(30))
+        );
         assert_eq!(cfg.metrics.addr.as_deref(), Some("127.0.0.1:9100"));
         let d = Config::default();
         assert!(d.auth.trusted_proxies.is_empty() && d.metrics.addr.is_none());

@@ -89,7 +89,7 @@ pub fn with_middleware(
             web::csrf::protect,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            std::time::Duration::from_secs(state.config.server.body_timeout_secs),
+            state.config.server.body_timeout(),
             web::serve::body_deadline,
         ))
         .layer(axum::middleware::map_response(security_headers))

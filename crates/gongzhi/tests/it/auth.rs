@@ -225,6 +225,27 @@ async fn forwarded_for_is_ignored_without_a_trusted_proxy() {
     );
 }
 
+/// Guesses sent all at once are counted as they start, not when their slow checks end.
+#[tokio::test]
+async fn parallel_guesses_do_not_slip_through() {
+    let s = Server::start(Backend::Sqlite).await;
+    s.add_user("target", "member");
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let url = format!("{}/api/v1/auth/login", s.url);
+        guesses.spawn(async move {
+            let body =
+                serde_json::json!({ "username": "target", "password": format!("guess-{i:04}") });
+            let r = client().post(url).json(&body).send().await.unwrap();
+            r.status().as_u16()
+        });
+    }
+    let statuses = guesses.join_all().await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, refused), (5, 15), "{statuses:?}");
+}
+
 #[tokio::test]
 async fn registration_is_limited_per_address() {
     for backend in backends().await {
@@ -271,7 +292,12 @@ async fn registration_is_limited_per_address() {
         }
         let r = register(5).await.unwrap();
         assert_eq!(r.status(), 429, "{backend:?}: the sixth in an hour");
-        assert!(r.text().await.unwrap().contains("注册的账号过多"));
+        let html = r.text().await.unwrap();
+        assert!(html.contains("注册的账号过多"), "said on the form");
+        assert!(
+            html.contains(r#"value="signup5""#),
+            "the form keeps the name"
+        );
         assert_eq!(api_login(&s, "signup5", "long-enough-pw", None).await, 401);
     }
 }

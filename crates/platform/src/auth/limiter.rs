@@ -31,17 +31,32 @@ impl Windows {
     }
 
     fn bump(&self, key: String, now: i64) {
+        self.bump_below(key, u32::MAX, now);
+    }
+
+    /// Counts one event for `key` only if it has fewer than `limit` in its window.
+    fn bump_below(&self, key: String, limit: u32, now: i64) -> bool {
+        let window = self.window_ms;
         let mut hits = self.hits.lock().expect("limiter lock");
         // Bounded memory: forget finished windows once the map grows large.
         if hits.len() > 100_000 {
-            let window = self.window_ms;
             hits.retain(|_, (start, _)| now - *start < window);
         }
         let e = hits.entry(key).or_insert((now, 0));
-        if now - e.0 >= self.window_ms {
+        if now - e.0 >= window {
             *e = (now, 0);
         }
-        e.1 += 1;
+        let below = e.1 < limit;
+        if below {
+            e.1 += 1;
+        }
+        below
+    }
+
+    fn unbump(&self, key: &str) {
+        if let Some(e) = self.hits.lock().expect("limiter lock").get_mut(key) {
+            e.1 = e.1.saturating_sub(1);
+        }
     }
 
     fn clear(&self, key: &str) {
@@ -53,6 +68,7 @@ pub struct LoginLimiter {
     per_ip: u32,
     per_account_ip: u32,
     failures: Windows,
+    attempts: Mutex<()>,
 }
 
 fn account_key(username: &str, ip: &str) -> String {
@@ -71,24 +87,31 @@ impl LoginLimiter {
             per_ip,
             per_account_ip,
             failures: Windows::new(window_secs),
+            attempts: Mutex::new(()),
         }
     }
 
-    /// May `ip` try to sign in as `username` now? Asking counts nothing.
-    pub fn allow(&self, ip: &str, username: &str, now: i64) -> bool {
-        self.failures.count(&ip_key(ip), now) < self.per_ip
-            && self.failures.count(&account_key(username, ip), now) < self.per_account_ip
+    /// May `ip` try a password for `username` now? The attempt is counted as a failure
+    /// at once — so a guesser cannot slip many attempts through in parallel while the slow
+    /// password checks run — and given back by [`LoginLimiter::succeeded`].
+    pub fn try_attempt(&self, ip: &str, username: &str, now: i64) -> bool {
+        // One lock for both checks and both counts, so parallel attempts cannot interleave.
+        let _guard = self.attempts.lock().expect("limiter lock");
+        let (ip_key, account_key) = (ip_key(ip), account_key(username, ip));
+        let allowed = self.failures.count(&ip_key, now) < self.per_ip
+            && self.failures.count(&account_key, now) < self.per_account_ip;
+        if allowed {
+            self.failures.bump(ip_key, now);
+            self.failures.bump(account_key, now);
+        }
+        allowed
     }
 
-    /// A wrong password from `ip` for `username`.
-    pub fn failed(&self, ip: &str, username: &str, now: i64) {
-        self.failures.bump(ip_key(ip), now);
-        self.failures.bump(account_key(username, ip), now);
-    }
-
-    /// The owner got in: their own typos from this address are forgotten. The address's
-    /// count stays, or a guesser could reset it by signing in to an account of their own.
+    /// The password was right: the attempt is given back to the address, and the owner's
+    /// own earlier typos from there are forgotten. Only this attempt is given back, or a
+    /// guesser could reset the address's count by signing in to an account of their own.
     pub fn succeeded(&self, ip: &str, username: &str) {
+        self.failures.unbump(&ip_key(ip));
         self.failures.clear(&account_key(username, ip));
     }
 }
@@ -107,12 +130,14 @@ impl RateLimit {
         }
     }
 
-    pub fn allow(&self, ip: &str, now: i64) -> bool {
-        self.windows.count(ip, now) < self.limit
+    /// Takes one event from the address's allowance; false (and nothing taken) when spent.
+    pub fn try_take(&self, ip: &str, now: i64) -> bool {
+        self.windows.bump_below(ip.to_string(), self.limit, now)
     }
 
-    pub fn record(&self, ip: &str, now: i64) {
-        self.windows.bump(ip.to_string(), now);
+    /// Gives back an event that did not happen after all (e.g. a refused registration).
+    pub fn give_back(&self, ip: &str) {
+        self.windows.unbump(ip);
     }
 }
 
@@ -124,7 +149,7 @@ mod tests {
     fn successes_never_count() {
         let l = LoginLimiter::new(3, 3, 60);
         for _ in 0..100 {
-            assert!(l.allow("1.1.1.1", "alice", 0));
+            assert!(l.try_attempt("1.1.1.1", "alice", 0));
             l.succeeded("1.1.1.1", "alice");
         }
     }
@@ -133,49 +158,68 @@ mod tests {
     fn guesses_block_the_guesser_not_the_owner_elsewhere() {
         let l = LoginLimiter::new(100, 3, 60);
         for _ in 0..3 {
-            assert!(l.allow("6.6.6.6", "alice", 0));
-            l.failed("6.6.6.6", "Alice", 0);
+            assert!(l.try_attempt("6.6.6.6", "Alice", 0));
         }
-        assert!(!l.allow("6.6.6.6", "alice", 10), "the guesser is slowed");
         assert!(
-            l.allow("6.6.6.6", "bob", 10),
+            !l.try_attempt("6.6.6.6", "alice", 10),
+            "the guesser is slowed"
+        );
+        assert!(
+            l.try_attempt("6.6.6.6", "bob", 10),
             "other accounts from there are not"
         );
         assert!(
-            l.allow("2.2.2.2", "alice", 10),
+            l.try_attempt("2.2.2.2", "alice", 10),
             "the owner elsewhere is not"
         );
-        assert!(l.allow("6.6.6.6", "alice", 60_001), "the window passes");
+        assert!(
+            l.try_attempt("6.6.6.6", "alice", 60_001),
+            "the window passes"
+        );
+    }
+
+    #[test]
+    fn attempts_in_flight_count_at_once() {
+        // Three parallel guesses may start; a fourth may not, before any of them ends.
+        let l = LoginLimiter::new(100, 3, 60);
+        let started = (0..10)
+            .filter(|_| l.try_attempt("6.6.6.6", "alice", 0))
+            .count();
+        assert_eq!(started, 3);
     }
 
     #[test]
     fn failures_per_address_across_accounts() {
         let l = LoginLimiter::new(2, 100, 60);
-        l.failed("9.9.9.9", "a", 0);
-        l.failed("9.9.9.9", "b", 0);
-        assert!(!l.allow("9.9.9.9", "c", 0));
-        assert!(l.allow("8.8.8.8", "c", 0));
+        assert!(l.try_attempt("9.9.9.9", "a", 0));
+        assert!(l.try_attempt("9.9.9.9", "b", 0));
+        assert!(!l.try_attempt("9.9.9.9", "c", 0));
+        assert!(l.try_attempt("8.8.8.8", "c", 0));
     }
 
     #[test]
     fn success_forgets_own_typos_but_not_the_address_count() {
         let l = LoginLimiter::new(3, 2, 60);
-        l.failed("1.1.1.1", "alice", 0);
+        assert!(l.try_attempt("1.1.1.1", "alice", 0)); // a typo
+        assert!(l.try_attempt("1.1.1.1", "alice", 0));
         l.succeeded("1.1.1.1", "alice");
-        l.failed("1.1.1.1", "alice", 0);
-        assert!(l.allow("1.1.1.1", "alice", 0));
-        l.failed("1.1.1.1", "mallory", 0);
+        assert!(l.try_attempt("1.1.1.1", "alice", 0)); // typos forgotten: 1 of 2
+        assert!(l.try_attempt("1.1.1.1", "mallory", 0));
         l.succeeded("1.1.1.1", "mallory");
-        assert!(!l.allow("1.1.1.1", "anyone", 0));
+        // The address has three failures: alice's typo, alice's new one, and one more.
+        assert!(l.try_attempt("1.1.1.1", "bob", 0));
+        assert!(!l.try_attempt("1.1.1.1", "anyone", 0));
     }
 
     #[test]
     fn rate_limit_per_address() {
         let r = RateLimit::new(2, 3600);
-        r.record("1.1.1.1", 0);
-        r.record("1.1.1.1", 0);
-        assert!(!r.allow("1.1.1.1", 1));
-        assert!(r.allow("2.2.2.2", 1));
-        assert!(r.allow("1.1.1.1", 3_600_000));
+        assert!(r.try_take("1.1.1.1", 0));
+        assert!(r.try_take("1.1.1.1", 0));
+        assert!(!r.try_take("1.1.1.1", 1));
+        assert!(r.try_take("2.2.2.2", 1));
+        r.give_back("1.1.1.1");
+        assert!(r.try_take("1.1.1.1", 1));
+        assert!(r.try_take("1.1.1.1", 3_600_000), "a new window");
     }
 }

@@ -74,17 +74,17 @@ async fn own_form(
     };
     // A stolen session must not become a way to guess the password: the sign-in limits apply.
     let now = state.now();
-    if !state.limiter.allow(&actor.ip, &user.username, now) {
+    if !state.limiter.try_attempt(&actor.ip, &user.username, now) {
         let e = super::pages::too_many_attempts(actor.lang);
         return refuse(e.status(), e.to_string());
     }
     if !auth::check_password(&state.db, user.id, &f.current).await? {
-        state.limiter.failed(&actor.ip, &user.username, now);
         let msg = actor
             .lang
             .pick("当前密码不正确。", "The current password is wrong.");
         return refuse(StatusCode::BAD_REQUEST, msg.into());
     }
+    state.limiter.succeeded(&actor.ip, &user.username);
     if let Err(msg) = new_password(actor.lang, &f.new, &f.confirm) {
         return refuse(StatusCode::BAD_REQUEST, msg);
     }

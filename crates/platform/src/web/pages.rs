@@ -102,7 +102,7 @@ async fn check_login(
     password: &str,
 ) -> AppResult<auth::User> {
     let now = state.now();
-    if !state.limiter.allow(&actor.ip, username, now) {
+    if !state.limiter.try_attempt(&actor.ip, username, now) {
         crate::metrics::LOGIN_FAILURES.inc();
         return Err(too_many_attempts(actor.lang));
     }
@@ -112,7 +112,6 @@ async fn check_login(
             Ok(user)
         }
         None => {
-            state.limiter.failed(&actor.ip, username, now);
             crate::metrics::LOGIN_FAILURES.inc();
             Err(AppError::Unauthorized)
         }
@@ -221,18 +220,15 @@ async fn register_form(
 ) -> AppResult<Response> {
     registration_closed(&state, actor.lang)?;
     let now = state.now();
-    if !state.registrations.allow(&actor.ip, now) {
-        return Err(AppError::TooManyRequests(
-            actor
-                .lang
-                .pick(
-                    "此网络地址注册的账号过多，请稍后再试。",
-                    "Too many accounts were registered from this address; try again later.",
-                )
-                .into(),
-        ));
-    }
     let next = safe_next(f.next.as_deref());
+    if !state.registrations.try_take(&actor.ip, now) {
+        let message = actor.lang.pick(
+            "此网络地址注册的账号过多，请稍后再试。",
+            "Too many accounts were registered from this address; try again later.",
+        );
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        return register_again(&actor, status, message, f.username, next);
+    }
     match auth::create_user(
         &state.db,
         state.now(),
@@ -242,31 +238,47 @@ async fn register_form(
     )
     .await
     {
-        Ok(user) => {
-            state.registrations.record(&actor.ip, now);
-            signed_in_redirect(&state, user.id, &next).await
-        }
-        Err(CreateUserError::Db(e)) => Err(e.into()),
+        Ok(user) => signed_in_redirect(&state, user.id, &next).await,
         Err(e) => {
-            let message = match e {
-                CreateUserError::Taken => actor
-                    .lang
-                    .pick("用户名已被占用。", "This username is taken.")
-                    .to_string(),
-                CreateUserError::Invalid(rule) => actor.lang.pick(rule.zh, rule.en).to_string(),
-                other => other.to_string(),
-            };
-            let page = actor.page(actor.lang.pick("注册", "Register"));
-            let mut resp = render(&RegisterPage {
-                page,
-                error: Some(message),
-                username: f.username,
-                next,
-            })?;
-            *resp.status_mut() = StatusCode::BAD_REQUEST;
-            Ok(resp)
+            // Only accounts created use up the address's allowance.
+            state.registrations.give_back(&actor.ip);
+            registration_refused(&actor, e, f.username, next)
         }
     }
+}
+
+/// The registration form again, saying what was wrong.
+fn registration_refused(
+    actor: &Actor,
+    e: CreateUserError,
+    username: String,
+    next: String,
+) -> AppResult<Response> {
+    let message = match e {
+        CreateUserError::Db(e) => return Err(e.into()),
+        CreateUserError::Taken => actor
+            .lang
+            .pick("用户名已被占用。", "This username is taken."),
+        CreateUserError::Invalid(rule) => actor.lang.pick(rule.zh, rule.en),
+    };
+    register_again(actor, StatusCode::BAD_REQUEST, message, username, next)
+}
+
+fn register_again(
+    actor: &Actor,
+    status: StatusCode,
+    message: &str,
+    username: String,
+    next: String,
+) -> AppResult<Response> {
+    let mut resp = render(&RegisterPage {
+        page: actor.page(actor.lang.pick("注册", "Register")),
+        error: Some(message.to_string()),
+        username,
+        next,
+    })?;
+    *resp.status_mut() = status;
+    Ok(resp)
 }
 
 async fn logout_form(State(state): State<AppState>, actor: Actor) -> AppResult<Response> {

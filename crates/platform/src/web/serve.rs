@@ -24,7 +24,7 @@ use tower::ServiceExt;
 pub async fn serve(
     listener: TcpListener,
     app: Router,
-    header_timeout: Duration,
+    header_timeout: Option<Duration>,
     shutdown: impl Future<Output = ()>,
 ) {
     let (stop_tx, stop_rx) = watch::channel(());
@@ -75,11 +75,16 @@ pub async fn serve(
 
 /// Middleware: the body of every request must arrive within `server.body_timeout_secs`;
 /// after that, reading it fails with [`BodyTimeout`] and the handler answers 4xx.
-pub async fn body_deadline(State(limit): State<Duration>, req: Request, next: Next) -> Response {
-    let req = if req.body().is_end_stream() {
-        req
-    } else {
-        req.map(|body| Body::new(DeadlineBody::new(body, limit)))
+pub async fn body_deadline(
+    State(limit): State<Option<Duration>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let req = match limit {
+        Some(limit) if !req.body().is_end_stream() => {
+            req.map(|body| Body::new(DeadlineBody::new(body, limit)))
+        }
+        _ => req,
     };
     next.run(req).await
 }
