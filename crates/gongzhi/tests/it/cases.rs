@@ -720,9 +720,10 @@ async fn rates_on_a_known_set() {
         );
         let page = crate::common::page_text(&w.s, &w.centre, "/cases/dashboard").await;
         assert!(page.contains("83.3%") && page.contains("—"), "{page}");
-        // Community B's worker sees no rates of A's cases.
+        // Community B's worker sees only B's cases, none of A's.
         let (_, rb) = send(&w.s, "GET", Some(&w.worker_b), "/api/v1/cases/stats", None).await;
-        assert_eq!(rb["total"]["dispatched"], 0);
+        assert_eq!(rb["total"]["dispatched"], 2);
+        assert_eq!(rb["units"].as_array().unwrap().len(), 1, "{rb}");
         assert_eq!(
             send(&w.s, "GET", Some(&w.resident), "/api/v1/cases/stats", None)
                 .await
