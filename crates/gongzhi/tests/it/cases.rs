@@ -2153,3 +2153,82 @@ async fn dashboards_are_titled_by_their_area() {
     let c = crate::common::page_text(&w.s, &w.centre, "/cases/dashboard").await;
     assert!(c.contains("<h1>CD单位综治信息中心</h1>"), "{c}");
 }
+
+/// Upgrading a database whose notifications still live in the library's table: the
+/// platform's migration makes the one table, the library's copies every row over (read or
+/// not, in order) and drops the old one.
+#[tokio::test]
+async fn notifications_move_from_the_library_to_the_platform() {
+    for backend in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let url = match backend {
+            Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("up.db").display()),
+            Backend::Postgres => {
+                use sqlx::Connection;
+                let name = format!("gz_move_{}", std::process::id());
+                let mut c =
+                    sqlx::AnyConnection::connect("postgres://postgres@127.0.0.1:5432/postgres")
+                        .await
+                        .unwrap();
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                format!("postgres://postgres@127.0.0.1:5432/{name}")
+            }
+        };
+        let db = platform::db::Db::connect(&url).await.unwrap();
+        // The schema as it was: the platform's first migration and the library's up to
+        // its tickets.
+        let old_library: Vec<_> = library::MIGRATIONS
+            .iter()
+            .take_while(|m| m.id <= "019a_library_tickets")
+            .map(|m| platform::db::Migration {
+                id: m.id,
+                sql: m.sql,
+            })
+            .collect();
+        let first = [platform::db::Migration {
+            id: platform::MIGRATIONS[0].id,
+            sql: platform::MIGRATIONS[0].sql,
+        }];
+        db.migrate(&[&first, &old_library]).await.unwrap();
+        let user = platform::auth::create_user(
+            &db,
+            1,
+            "reader",
+            "a-long-password",
+            platform::auth::Role::Member,
+        )
+        .await
+        .unwrap();
+        for (i, read) in [(1, Some(5_i64)), (2, None)] {
+            sqlx::query(
+                "INSERT INTO library_notifications (user_id, kind, text_zh, text_en, link, created_at, read_at) \
+                 VALUES ($1, 'comment', $2, 'x', '/d/1', $3, $4)",
+            )
+            .bind(user.id)
+            .bind(format!("第{i}条"))
+            .bind(i as i64)
+            .bind(read)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        }
+        db.migrate(&[platform::MIGRATIONS, library::MIGRATIONS])
+            .await
+            .unwrap();
+        let moved = platform::notify::list(&db, user.id, 10).await.unwrap();
+        let texts: Vec<(&str, bool)> = moved.iter().map(|n| (n.text_zh.as_str(), n.read)).collect();
+        assert_eq!(texts, [("第2条", false), ("第1条", true)], "{backend:?}");
+        assert_eq!(platform::notify::unread(&db, user.id).await.unwrap(), 1);
+        let gone = sqlx::query("SELECT 1 FROM library_notifications")
+            .fetch_all(&db.pool)
+            .await;
+        assert!(gone.is_err(), "the library's table is dropped");
+    }
+}
