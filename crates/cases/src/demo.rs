@@ -371,6 +371,7 @@ pub async fn seed(
             Op::Sign,
             Op::Handle {
                 result: "已到现场处置完毕，并拍照留存。".into(),
+                photo: None,
             },
             Op::Verify {
                 ok: true,

@@ -2232,3 +2232,68 @@ async fn notifications_move_from_the_library_to_the_platform() {
         assert!(gone.is_err(), "the library's table is dropped");
     }
 }
+
+/// A handling result may be a photo instead of a sentence (the handling form is multipart);
+/// staff see it at once, the reporter once the case is closed.
+#[tokio::test]
+async fn a_result_can_be_a_photo() {
+    for backend in backends().await {
+        let w = World::new(backend).await;
+        let id = w.file(&w.resident, "noise", w.community_a).await["id"]
+            .as_i64()
+            .unwrap();
+        w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
+        w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
+        let png: Vec<u8> = b"\x89PNG\r\n\x1a\n-a-photo-of-the-quiet-square".to_vec();
+        let handle = async |photo: Option<Vec<u8>>| {
+            let mut form = reqwest::multipart::Form::new()
+                .text("action", "handle")
+                .text("result", "好了");
+            if let Some(p) = photo {
+                form = form.part(
+                    "photo",
+                    reqwest::multipart::Part::bytes(p).file_name("done.png"),
+                );
+            }
+            client()
+                .post(format!("{}/cases/{id}/act", w.s.url))
+                .bearer_auth(&w.worker_a)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        };
+        assert_eq!(handle(None).await, 400, "a short result needs a photo");
+        assert_eq!(handle(Some(b"not an image".to_vec())).await, 400);
+        assert_eq!(handle(Some(png.clone())).await, 303);
+        let (_, c) = w.get(&w.centre, id).await;
+        assert_eq!(
+            (c["state"].as_str(), c["has_result_photo"].as_bool()),
+            (Some("handled"), Some(true))
+        );
+        let get = async |token: &str| {
+            let r = client()
+                .get(format!("{}/cases/{id}/result-photo", w.s.url))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+        };
+        assert_eq!(get(&w.centre).await, (200, png.clone()));
+        assert_eq!(
+            get(&w.resident).await.0,
+            404,
+            "not before the case is closed"
+        );
+        assert_eq!(get(&w.worker_b).await.0, 404);
+        w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
+            .await;
+        w.ok(&w.centre, id, json!({"action": "close"})).await;
+        assert_eq!(get(&w.resident).await, (200, png));
+        let page = crate::common::page_text(&w.s, &w.resident, &format!("/cases/{id}")).await;
+        assert!(page.contains(&format!("/cases/{id}/result-photo")));
+    }
+}
