@@ -314,6 +314,11 @@ async fn list_page(
         }
         s
     };
+    let mut rows = rows(state, &listed.cases, lang).await?;
+    if spec.base == "/cases/mine" {
+        // Supervision cards are the centre's business with the unit, not the reporter's.
+        rows.iter_mut().for_each(|r| r.card.clear());
+    }
     let page = ListPage {
         page: actor.page(lang.pick(spec.heading.0, spec.heading.1)),
         tabs: tabs(actor, spec.base, lang),
@@ -329,7 +334,7 @@ async fn list_page(
                 current: current == s.as_str(),
             })
             .collect(),
-        rows: rows(state, &listed.cases, lang).await?,
+        rows,
         total: listed.total,
         empty: lang.pick(spec.empty.0, spec.empty.1).into(),
         show_lead: spec.base != "/cases/mine",
