@@ -523,6 +523,15 @@ async fn the_clock_brings_reminders_cards_and_closes_the_return_window() {
         w.set_now(due + 3_600_000);
         w.wait_for_kind(id, "yellow_card").await;
         assert_eq!(w.get(&w.centre, id).await.1["supervision"], "yellow");
+        // The card is the centre's business with the unit: not on the resident's pages.
+        for path in ["/cases/mine".to_string(), format!("/cases/{id}")] {
+            let page = crate::common::page_text(&w.s, &w.resident, &path).await;
+            assert!(
+                page.contains(&format!("#{id}")) && !page.contains("黄牌督办"),
+                "{path}: {page}"
+            );
+        }
+        assert!(w.get(&w.resident, id).await.1.get("supervision").is_none());
         let (_, sup) = send(
             &w.s,
             "GET",
