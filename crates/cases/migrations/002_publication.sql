@@ -5,3 +5,6 @@
 ALTER TABLE cases_categories ADD COLUMN public BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE cases_cases ADD COLUMN public_description TEXT NOT NULL DEFAULT '';
 CREATE INDEX cases_cases_client ON cases_cases (client_id, reported_at);
+-- A handling result may be a photo of the work done (with or without a sentence).
+ALTER TABLE cases_cases ADD COLUMN result_photo_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases_cases ADD COLUMN result_photo_type TEXT NOT NULL DEFAULT '';

@@ -73,6 +73,7 @@ pub fn case_json(c: &Case, show_contact: bool, internal: bool) -> Value {
         }
         if c.state != CaseState::Closed {
             obj.insert("result".into(), json!(""));
+            obj.insert("has_result_photo".into(), json!(false));
         }
     }
     v
@@ -95,6 +96,7 @@ fn staff_json(c: &Case, show_contact: bool) -> Value {
         "attributes": serde_json::from_str::<Value>(&c.attributes).unwrap_or(Value::Null),
         "media_url": c.media_url,
         "has_photo": !c.photo_key.is_empty(),
+        "has_result_photo": !c.result_photo_key.is_empty(),
         "lead_unit_id": c.lead_unit_id,
         "merged_into": c.merged_into,
         "result": c.result,

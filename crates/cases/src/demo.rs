@@ -229,6 +229,22 @@ const STORIES: [(&str, &str); 12] = [
     ),
 ];
 
+/// Categories the demo publishes on Open311, with the neutral text the centre approves for
+/// each accepted case (never the resident's own words).
+const PUBLISHED: [(&str, &str); 3] = [
+    ("road-damage", "道路设施破损，已受理，正在安排维修。"),
+    ("street-light", "路灯故障，已受理，正在安排维修。"),
+    ("garbage", "垃圾清运问题，已受理，正在安排清理。"),
+];
+
+fn approved_text(code: &str) -> String {
+    PUBLISHED
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, t)| t.to_string())
+        .unwrap_or_default()
+}
+
 /// Seeds the centre's demo data; returns the staff accounts it made (name, password, scope).
 pub async fn seed(
     state: &AppState,
@@ -266,6 +282,12 @@ pub async fn seed(
         .bind(i as i64)
         .execute(&db.pool)
         .await?;
+    }
+    for (code, _) in PUBLISHED {
+        sqlx::query("UPDATE cases_categories SET public = 1 WHERE code = $1")
+            .bind(code)
+            .execute(&db.pool)
+            .await?;
     }
     for (day, kind, note) in HOLIDAYS {
         let d = parse_day(day).expect("valid demo day");
@@ -361,7 +383,7 @@ pub async fn seed(
         let steps: Vec<Op> = [
             Op::Accept {
                 note: String::new(),
-                public_description: String::new(),
+                public_description: approved_text(code),
             },
             Op::Dispatch {
                 lead: None,
@@ -371,6 +393,7 @@ pub async fn seed(
             Op::Sign,
             Op::Handle {
                 result: "已到现场处置完毕，并拍照留存。".into(),
+                photo: None,
             },
             Op::Verify {
                 ok: true,

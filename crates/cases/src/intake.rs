@@ -146,6 +146,8 @@ fn filed(c: NewCase, id: i64, token: String, now: i64) -> Case {
         closed_at: None,
         updated_at: now,
         public_description: String::new(),
+        result_photo_key: String::new(),
+        result_photo_type: String::new(),
     }
 }
 

@@ -262,6 +262,9 @@ pub struct Case {
     pub updated_at: i64,
     /// The text the centre approved for publication ('' = not published).
     pub public_description: String,
+    /// A photo of the work done, reported with the result ('' = none).
+    pub result_photo_key: String,
+    pub result_photo_type: String,
 }
 
 pub const CASE_COLUMNS: &str = "id, token, category_id, source, priority, state, place_unit_id, \
@@ -269,7 +272,7 @@ pub const CASE_COLUMNS: &str = "id, token, category_id, source, priority, state,
     photo_key, photo_type, reporter_id, reporter_name, reporter_phone, reporter_email, \
     lead_unit_id, lead_path, merged_into, result, supervision, reminded, satisfaction, \
     reported_at, accepted_at, dispatched_at, responded_at, respond_by, return_by, due_at, \
-    handled_at, closed_at, updated_at, public_description";
+    handled_at, closed_at, updated_at, public_description, result_photo_key, result_photo_type";
 
 /// The case columns qualified by a table alias (`c.id, c.token, …`), in `case_from_row`'s order.
 pub fn columns(alias: &str) -> String {
@@ -340,6 +343,8 @@ pub fn case_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Case> {
         closed_at: r.try_get(36)?,
         updated_at: r.try_get(37)?,
         public_description: text(38)?,
+        result_photo_key: text(39)?,
+        result_photo_type: text(40)?,
     })
 }
 

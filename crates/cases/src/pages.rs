@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}", get(detail))
         .route("/cases/{id}/act", post(act))
         .route("/cases/{id}/photo", get(photo))
+        .route("/cases/{id}/result-photo", get(result_photo))
         .route(
             "/static/cases.js",
             get(|| async {
@@ -313,6 +314,11 @@ async fn list_page(
         }
         s
     };
+    let mut rows = rows(state, &listed.cases, lang).await?;
+    if spec.base == "/cases/mine" {
+        // Supervision cards are the centre's business with the unit, not the reporter's.
+        rows.iter_mut().for_each(|r| r.card.clear());
+    }
     let page = ListPage {
         page: actor.page(lang.pick(spec.heading.0, spec.heading.1)),
         tabs: tabs(actor, spec.base, lang),
@@ -328,7 +334,7 @@ async fn list_page(
                 current: current == s.as_str(),
             })
             .collect(),
-        rows: rows(state, &listed.cases, lang).await?,
+        rows,
         total: listed.total,
         empty: lang.pick(spec.empty.0, spec.empty.1).into(),
         show_lead: spec.base != "/cases/mine",
@@ -668,6 +674,58 @@ fn image_type(b: &[u8]) -> Option<&'static str> {
     }
 }
 
+type Photo = (bytes::Bytes, &'static str);
+
+/// A photo field of a form: none when left empty; refused past the size limit or when it
+/// is not a JPEG, PNG or WebP image.
+async fn read_photo(field: axum::extract::multipart::Field<'_>) -> Result<Option<Photo>, String> {
+    let too_big = || {
+        format!(
+            "照片不能超过 {} MB (the photo is larger than {} MB)",
+            MAX_PHOTO >> 20,
+            MAX_PHOTO >> 20
+        )
+    };
+    let data = field.bytes().await.map_err(|_| too_big())?;
+    if data.is_empty() {
+        return Ok(None);
+    }
+    if data.len() > MAX_PHOTO {
+        return Err(too_big());
+    }
+    let kind = image_type(&data).ok_or_else(|| {
+        "照片须为 JPEG、PNG 或 WebP 图片 (the photo must be a JPEG, PNG or WebP image)".to_string()
+    })?;
+    Ok(Some((data, kind)))
+}
+
+/// A workflow step sent as multipart (the handling form, which may carry a photo).
+async fn read_step(mut mp: Multipart) -> Result<(workflow::OpInput, Option<Photo>), CaseError> {
+    let broken = |_| {
+        CaseError::invalid(
+            "bad_form",
+            "表单没有完整传到，请重试 (the form arrived incomplete; try again)",
+        )
+    };
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut photo = None;
+    while let Some(field) = mp.next_field().await.map_err(broken)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "photo" {
+            photo = read_photo(field)
+                .await
+                .map_err(|m| CaseError::invalid("bad_photo", m))?;
+        } else {
+            let value = field.text().await.map_err(broken)?;
+            fields.push((name, value));
+        }
+    }
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    Ok((workflow::OpInput::from_form(body.as_bytes())?, photo))
+}
+
 async fn read_report(
     mut mp: Multipart,
 ) -> Result<(Filing, Option<(bytes::Bytes, &'static str)>), String> {
@@ -679,28 +737,9 @@ async fn read_report(
     while let Some(field) = mp.next_field().await.map_err(broken)? {
         let name = field.name().unwrap_or("").to_string();
         if name == "photo" {
-            let data = field.bytes().await.map_err(|_| {
-                format!(
-                    "照片不能超过 {} MB (the photo is larger than {} MB)",
-                    MAX_PHOTO >> 20,
-                    MAX_PHOTO >> 20
-                )
-            })?;
-            if data.is_empty() {
-                continue;
+            if let Some(p) = read_photo(field).await? {
+                photo = Some(p);
             }
-            if data.len() > MAX_PHOTO {
-                return Err(format!(
-                    "照片不能超过 {} MB (the photo is larger than {} MB)",
-                    MAX_PHOTO >> 20,
-                    MAX_PHOTO >> 20
-                ));
-            }
-            let kind = image_type(&data).ok_or_else(|| {
-                "照片须为 JPEG、PNG 或 WebP 图片 (the photo must be a JPEG, PNG or WebP image)"
-                    .to_string()
-            })?;
-            photo = Some((data, kind));
             continue;
         }
         let value = field.text().await.map_err(broken)?;
@@ -808,19 +847,7 @@ async fn photo(
     if case.photo_key.is_empty() {
         return Err(CaseError::NotFound);
     }
-    let data = state
-        .storage
-        .get(&case.photo_key)
-        .await
-        .map_err(|_| CaseError::NotFound)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, case.photo_type.clone()),
-            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
-        ],
-        data,
-    )
-        .into_response())
+    image_response(&state, &case.photo_key, &case.photo_type).await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -893,6 +920,7 @@ struct DetailPage {
     has_pending_ext: bool,
     /// The unit's result as this viewer may read it (a resident: once closed).
     result: String,
+    result_photo: bool,
     /// Staff view (internal steps, deadlines, cards, the publication text).
     internal: bool,
     /// The centre may set the text published for this case (accepted, not rejected/merged).
@@ -1093,6 +1121,7 @@ async fn detail(
         } else {
             String::new()
         },
+        result_photo: !c.result_photo_key.is_empty() && (internal || c.state == CaseState::Closed),
         internal,
         can_publish: can_triage
             && !matches!(
@@ -1110,15 +1139,84 @@ async fn act(
     State(state): State<AppState>,
     actor: GovActor,
     Path(id): Path<String>,
-    body: bytes::Bytes,
+    req: axum::extract::Request,
 ) -> CaseResult<Response> {
+    use axum::extract::FromRequest;
     let id = parse_id(&id)?;
     if let Some(r) = sign_in_first(&actor, &format!("/cases/{id}")) {
         return Ok(r);
     }
-    let op = workflow::OpInput::from_form(&body)?.parse()?;
-    workflow::apply(&state, &actor, id, op).await?;
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|c| c.to_str().ok())
+        .is_some_and(|c| c.starts_with("multipart/form-data"));
+    let (mut input, photo) = if multipart {
+        let mp = Multipart::from_request(req, &state)
+            .await
+            .map_err(|e| CaseError::invalid("bad_form", e.body_text()))?;
+        read_step(mp).await?
+    } else {
+        let body = axum::body::to_bytes(req.into_body(), 256 * 1024)
+            .await
+            .map_err(|_| CaseError::invalid("bad_form", "表单太大 (the form is too large)"))?;
+        (workflow::OpInput::from_form(&body)?, None)
+    };
+    // The photo is stored under a fresh key before the step, and removed if the step fails.
+    let stored = photo.as_ref().map(|(_, kind)| {
+        (
+            format!("cases/results/{}", platform::auth::new_token()),
+            kind.to_string(),
+        )
+    });
+    input.photo = stored.clone();
+    let op = input.parse()?;
+    if let (Some((data, _)), Some((key, _))) = (photo, &stored) {
+        state
+            .storage
+            .put(key, data)
+            .await
+            .map_err(|e| CaseError::Internal(anyhow::anyhow!("storing a result photo: {e}")))?;
+    }
+    let applied = workflow::apply(&state, &actor, id, op).await;
+    if let (Err(_), Some((key, _))) = (&applied, &stored) {
+        let _ = state.storage.delete(key).await;
+    }
+    applied?;
     Ok(redirect(&format!("/cases/{id}")))
+}
+
+/// The photo a unit reported with its result: staff of the case, and the reporter once
+/// the case is closed.
+async fn result_photo(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Path(id): Path<String>,
+) -> CaseResult<Response> {
+    let id = parse_id(&id)?;
+    let (case, _) = visible_case(&state, &actor, id).await?;
+    let co = api::co_paths(&state, id).await?;
+    let shown = api::sees_internal(&actor, &case, &co) || case.state == CaseState::Closed;
+    if case.result_photo_key.is_empty() || !shown {
+        return Err(CaseError::NotFound);
+    }
+    image_response(&state, &case.result_photo_key, &case.result_photo_type).await
+}
+
+async fn image_response(state: &AppState, key: &str, kind: &str) -> CaseResult<Response> {
+    let data = state
+        .storage
+        .get(key)
+        .await
+        .map_err(|_| CaseError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+        ],
+        data,
+    )
+        .into_response())
 }
 
 // ---------------------------------------------------------------------------------------

@@ -72,6 +72,8 @@ pub enum Op {
     },
     Handle {
         result: String,
+        /// A photo of the work done, already stored: (storage key, content type).
+        photo: Option<(String, String)>,
     },
     Verify {
         ok: bool,
@@ -105,6 +107,9 @@ pub struct OpInput {
     pub ok: Option<Value>,
     pub satisfaction: Option<Value>,
     pub public_description: Option<Value>,
+    /// Set by the page handler when a photo came with the form (never from JSON).
+    #[serde(skip)]
+    pub photo: Option<(String, String)>,
 }
 
 fn text(v: &Option<Value>) -> String {
@@ -178,14 +183,14 @@ fn bounded(s: String, field: &'static str) -> CaseResult<String> {
     Ok(s)
 }
 
-/// A handling result says what was done: at least [`MIN_RESULT`] characters.
-fn result_text(s: String) -> CaseResult<String> {
+/// A handling result says what was done: at least [`MIN_RESULT`] characters, or a photo.
+fn result_text(s: String, with_photo: bool) -> CaseResult<String> {
     let s = bounded(s, "result")?;
-    if s.chars().filter(|c| !c.is_whitespace()).count() < MIN_RESULT {
+    if !with_photo && s.chars().filter(|c| !c.is_whitespace()).count() < MIN_RESULT {
         return Err(CaseError::invalid(
             "result_too_short",
             format!(
-                "请用至少 {MIN_RESULT} 个字说明办理结果：做了什么、现在怎样 (describe the result in at least {MIN_RESULT} characters)"
+                "请用至少 {MIN_RESULT} 个字说明办理结果（做了什么、现在怎样），或附一张现场照片 (describe the result in at least {MIN_RESULT} characters, or attach a photo)"
             ),
         ));
     }
@@ -262,7 +267,8 @@ impl OpInput {
                 note: required(note, "note", "办理进展")?,
             },
             "handle" => Op::Handle {
-                result: result_text(text(&self.result))?,
+                result: result_text(text(&self.result), self.photo.is_some())?,
+                photo: self.photo.clone(),
             },
             "verify" => Op::Verify {
                 ok: flag(&self.ok),
@@ -916,16 +922,25 @@ async fn step(
             touch(tx, id, now).await?;
             ("progress", note.clone(), true, json!({}))
         }
-        (Op::Handle { result }, _) => {
-            set(
-                tx,
-                id,
+        (Op::Handle { result, photo }, _) => {
+            let (sql, mut binds) = (
                 "state = 'handled', handled_at = $1, result = $2, responded_at = COALESCE(responded_at, $1)",
                 vec![json!(now), json!(result)],
-                now,
+            );
+            let sql = match photo {
+                Some((key, kind)) => {
+                    binds.extend([json!(key), json!(kind)]);
+                    format!("{sql}, result_photo_key = $3, result_photo_type = $4")
+                }
+                None => sql.to_string(),
+            };
+            set(tx, id, &sql, binds, now).await?;
+            (
+                "handled",
+                result.clone(),
+                true,
+                json!({ "photo": photo.is_some() }),
             )
-            .await?;
-            ("handled", result.clone(), true, json!({}))
         }
         (Op::Verify { ok: true, note }, _) => {
             set(tx, id, "state = 'verified'", vec![], now).await?;

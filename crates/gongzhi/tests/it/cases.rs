@@ -523,6 +523,15 @@ async fn the_clock_brings_reminders_cards_and_closes_the_return_window() {
         w.set_now(due + 3_600_000);
         w.wait_for_kind(id, "yellow_card").await;
         assert_eq!(w.get(&w.centre, id).await.1["supervision"], "yellow");
+        // The card is the centre's business with the unit: not on the resident's pages.
+        for path in ["/cases/mine".to_string(), format!("/cases/{id}")] {
+            let page = crate::common::page_text(&w.s, &w.resident, &path).await;
+            assert!(
+                page.contains(&format!("#{id}")) && !page.contains("黄牌督办"),
+                "{path}: {page}"
+            );
+        }
+        assert!(w.get(&w.resident, id).await.1.get("supervision").is_none());
         let (_, sup) = send(
             &w.s,
             "GET",
@@ -720,9 +729,10 @@ async fn rates_on_a_known_set() {
         );
         let page = crate::common::page_text(&w.s, &w.centre, "/cases/dashboard").await;
         assert!(page.contains("83.3%") && page.contains("—"), "{page}");
-        // Community B's worker sees no rates of A's cases.
+        // Community B's worker sees only B's cases, none of A's.
         let (_, rb) = send(&w.s, "GET", Some(&w.worker_b), "/api/v1/cases/stats", None).await;
-        assert_eq!(rb["total"]["dispatched"], 0);
+        assert_eq!(rb["total"]["dispatched"], 2);
+        assert_eq!(rb["units"].as_array().unwrap().len(), 1, "{rb}");
         assert_eq!(
             send(&w.s, "GET", Some(&w.resident), "/api/v1/cases/stats", None)
                 .await
@@ -2151,4 +2161,148 @@ async fn dashboards_are_titled_by_their_area() {
     assert!(!a.contains("<h1>综治信息中心"), "{a}");
     let c = crate::common::page_text(&w.s, &w.centre, "/cases/dashboard").await;
     assert!(c.contains("<h1>CD单位综治信息中心</h1>"), "{c}");
+}
+
+/// Upgrading a database whose notifications still live in the library's table: the
+/// platform's migration makes the one table, the library's copies every row over (read or
+/// not, in order) and drops the old one.
+#[tokio::test]
+async fn notifications_move_from_the_library_to_the_platform() {
+    for backend in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let url = match backend {
+            Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("up.db").display()),
+            Backend::Postgres => {
+                use sqlx::Connection;
+                let name = format!("gz_move_{}", std::process::id());
+                let mut c =
+                    sqlx::AnyConnection::connect("postgres://postgres@127.0.0.1:5432/postgres")
+                        .await
+                        .unwrap();
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                format!("postgres://postgres@127.0.0.1:5432/{name}")
+            }
+        };
+        let db = platform::db::Db::connect(&url).await.unwrap();
+        // The schema as it was: the platform's first migration and the library's up to
+        // its tickets.
+        let old_library: Vec<_> = library::MIGRATIONS
+            .iter()
+            .take_while(|m| m.id <= "019a_library_tickets")
+            .map(|m| platform::db::Migration {
+                id: m.id,
+                sql: m.sql,
+            })
+            .collect();
+        let first = [platform::db::Migration {
+            id: platform::MIGRATIONS[0].id,
+            sql: platform::MIGRATIONS[0].sql,
+        }];
+        db.migrate(&[&first, &old_library]).await.unwrap();
+        let user = platform::auth::create_user(
+            &db,
+            1,
+            "reader",
+            "a-long-password",
+            platform::auth::Role::Member,
+        )
+        .await
+        .unwrap();
+        for (i, read) in [(1, Some(5_i64)), (2, None)] {
+            sqlx::query(
+                "INSERT INTO library_notifications (user_id, kind, text_zh, text_en, link, created_at, read_at) \
+                 VALUES ($1, 'comment', $2, 'x', '/d/1', $3, $4)",
+            )
+            .bind(user.id)
+            .bind(format!("第{i}条"))
+            .bind(i as i64)
+            .bind(read)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        }
+        db.migrate(&[platform::MIGRATIONS, library::MIGRATIONS])
+            .await
+            .unwrap();
+        let moved = platform::notify::list(&db, user.id, 10).await.unwrap();
+        let texts: Vec<(&str, bool)> = moved.iter().map(|n| (n.text_zh.as_str(), n.read)).collect();
+        assert_eq!(texts, [("第2条", false), ("第1条", true)], "{backend:?}");
+        assert_eq!(platform::notify::unread(&db, user.id).await.unwrap(), 1);
+        let gone = sqlx::query("SELECT 1 FROM library_notifications")
+            .fetch_all(&db.pool)
+            .await;
+        assert!(gone.is_err(), "the library's table is dropped");
+    }
+}
+
+/// A handling result may be a photo instead of a sentence (the handling form is multipart);
+/// staff see it at once, the reporter once the case is closed.
+#[tokio::test]
+async fn a_result_can_be_a_photo() {
+    for backend in backends().await {
+        let w = World::new(backend).await;
+        let id = w.file(&w.resident, "noise", w.community_a).await["id"]
+            .as_i64()
+            .unwrap();
+        w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
+        w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
+        let png: Vec<u8> = b"\x89PNG\r\n\x1a\n-a-photo-of-the-quiet-square".to_vec();
+        let handle = async |photo: Option<Vec<u8>>| {
+            let mut form = reqwest::multipart::Form::new()
+                .text("action", "handle")
+                .text("result", "好了");
+            if let Some(p) = photo {
+                form = form.part(
+                    "photo",
+                    reqwest::multipart::Part::bytes(p).file_name("done.png"),
+                );
+            }
+            client()
+                .post(format!("{}/cases/{id}/act", w.s.url))
+                .bearer_auth(&w.worker_a)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        };
+        assert_eq!(handle(None).await, 400, "a short result needs a photo");
+        assert_eq!(handle(Some(b"not an image".to_vec())).await, 400);
+        assert_eq!(handle(Some(png.clone())).await, 303);
+        let (_, c) = w.get(&w.centre, id).await;
+        assert_eq!(
+            (c["state"].as_str(), c["has_result_photo"].as_bool()),
+            (Some("handled"), Some(true))
+        );
+        let get = async |token: &str| {
+            let r = client()
+                .get(format!("{}/cases/{id}/result-photo", w.s.url))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+        };
+        assert_eq!(get(&w.centre).await, (200, png.clone()));
+        assert_eq!(
+            get(&w.resident).await.0,
+            404,
+            "not before the case is closed"
+        );
+        assert_eq!(get(&w.worker_b).await.0, 404);
+        w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
+            .await;
+        w.ok(&w.centre, id, json!({"action": "close"})).await;
+        assert_eq!(get(&w.resident).await, (200, png));
+        let page = crate::common::page_text(&w.s, &w.resident, &format!("/cases/{id}")).await;
+        assert!(page.contains(&format!("/cases/{id}/result-photo")));
+    }
 }

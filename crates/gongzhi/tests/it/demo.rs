@@ -73,6 +73,19 @@ async fn serve_demo_gives_a_living_site() {
             .iter()
             .any(|g| g.as_i64() > Some(0))
     );
+    // The centre's demo: cases taken through to closure by their lead units, and Open311
+    // publishing only the approved texts of accepted cases in the public categories.
+    let (_, closed) = s.get_json(Some(&admin), "/api/v1/cases?state=closed").await;
+    assert!(closed["total"].as_i64().unwrap_or(0) > 0, "{closed}");
+    let (status, published) = s.get_json(None, "/open311/v2/requests.json").await;
+    assert_eq!(status, 200);
+    let published = published.as_array().unwrap();
+    assert!(!published.is_empty(), "the demo publishes some cases");
+    for r in published {
+        let text = r["description"].as_str().unwrap();
+        assert!(text.contains("已受理"), "only approved texts: {r}");
+        assert!(r["lat"].is_null(), "{r}");
+    }
     let org_staff = s.login_with("gov_org1", "demo-pass-1").await;
     let (status, me) = s.get_json(Some(&org_staff), "/api/v1/gov/me").await;
     assert_eq!(status, 200, "{me}");

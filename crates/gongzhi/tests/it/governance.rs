@@ -1619,6 +1619,37 @@ async fn statistics_on_a_known_data_set() {
         assert_eq!(page.matches("<svg class=\"chart").count(), 5, "{backend:?}");
         assert_eq!(page.matches("<table").count(), 5);
         assert!(page.contains("10.0") && page.contains("TSA单位"));
+
+        // A department has no population: its organisation counts, but not per 10,000
+        // residents (issue 12) — the district's figure stays 5 orgs / 5,000 residents.
+        let body = json!({ "parent_id": w.d, "kind": "department", "name": "文化局", "code": "TDEPT",
+                           "residents": 0, "households": 0 });
+        let (st, v) = send(s, "POST", Some(&w.admin), "/api/v1/gov/units", Some(&body)).await;
+        assert_eq!(st, 201, "{v}");
+        let dept = v["id"].as_i64().unwrap();
+        org(
+            s,
+            &w.admin,
+            &org_body("文化志愿者协会", &code(30), dept, "member", Some(w.hub)),
+        )
+        .await;
+        let (_, v) = send(s, "GET", Some(&w.admin), "/api/v1/gov/stats", None).await;
+        assert_eq!(
+            (v["orgs"].as_i64(), v["orgs_per_10k"].as_str()),
+            (Some(6), Some("10.0")),
+            "{v}"
+        );
+        let dept_row = v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["unit_id"] == dept)
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (dept_row["orgs"].as_i64(), dept_row["orgs_per_10k"].as_str()),
+            (Some(1), Some("—"))
+        );
     }
 }
 
