@@ -838,6 +838,9 @@ struct OrgPage {
     saved: bool,
     services: Vec<crate::services::pages::ServiceRow>,
     ov: crate::oversight::pages::OrgOversight,
+    /// The account-linking form as typed, with what was wrong with it.
+    staff_username: String,
+    staff_error: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -856,7 +859,20 @@ async fn org(
     }
     let id = crate::api::parse_id(&id)?;
     let org = service::load_org(&state, &actor, id, Action::View).await?;
-    let lang = actor.lang;
+    org_page(&state, &actor, org, sq.saved.is_some(), "", None).await
+}
+
+/// An organisation's profile; `staff_error` re-shows the account-linking form with its
+/// problem (400) instead of leaving the page.
+pub(crate) async fn org_page(
+    state: &AppState,
+    actor: &GovActor,
+    org: Org,
+    saved: bool,
+    staff_username: &str,
+    staff_error: Option<&Invalid>,
+) -> GovResult<Response> {
+    let (state, lang) = (state.clone(), actor.lang);
     let unit = model::find_unit(&state.db, org.unit_id)
         .await?
         .ok_or(GovError::NotFound)?;
@@ -906,7 +922,7 @@ async fn org(
             pct: org.staff.from_55 * 100 / total,
         },
     ];
-    Ok(render(&OrgPage {
+    let resp = render(&OrgPage {
         page: actor.page(org.name.clone()),
         type_label: org.org_type.label(lang),
         role_label: org.hub_role.label(lang),
@@ -921,11 +937,14 @@ async fn org(
         ages,
         members,
         can_edit: actor.can(Action::EditOrg, &Scope::Unit(&org.unit_path)),
-        saved: sq.saved.is_some(),
+        saved,
         services: crate::services::pages::org_services(&state.db, org.id, lang).await?,
-        ov: crate::oversight::pages::org_section(&state, &actor, &org).await?,
+        ov: crate::oversight::pages::org_section(&state, actor, &org).await?,
         org,
-    })?)
+        staff_username: staff_username.to_string(),
+        staff_error: staff_error.map(|e| e.message(lang).to_string()),
+    })?;
+    Ok(crate::forms::with_error_status(resp, staff_error, false))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -878,8 +878,12 @@ async fn staff_post(
 ) -> GovResult<Response> {
     let org = service::load_org(&state, &actor, parse_id(&id)?, Action::ManageOrgStaff).await?;
     let v = Pairs(pairs);
-    link_staff(&state, Some(&actor), org.id, v.get("username")).await?;
-    Ok(redirect(&format!("/gov/orgs/{}?saved=1", org.id)))
+    match saved(link_staff(&state, Some(&actor), org.id, v.get("username")).await)? {
+        Ok(_) => Ok(redirect(&format!("/gov/orgs/{}?saved=1", org.id))),
+        Err(inv) => {
+            crate::pages::org_page(&state, &actor, org, false, v.get("username"), Some(&inv)).await
+        }
+    }
 }
 
 async fn staff_remove_post(

@@ -52,6 +52,18 @@ async fn brand_marks_are_the_districts_and_changes_are_audited() {
             (o["brand"].as_bool(), o["leading_figure"].as_str()),
             (Some(false), Some(""))
         );
+        // Nor by registering a new organisation as a brand one.
+        let mut new_org = org_body("新登记的品牌组织", &code(30), w.ca, "member", Some(w.hub));
+        new_org["brand"] = json!(true);
+        let (st, v) = send(
+            &w.s,
+            "POST",
+            Some(&w.worker_a),
+            "/api/v1/gov/orgs",
+            Some(&new_org),
+        )
+        .await;
+        assert_eq!(st, 403, "{backend:?}: {v}");
 
         // Other changes stay the worker's; marks left out of the request keep their value.
         body["volunteers"] = json!(20);
@@ -391,6 +403,24 @@ async fn messages_in_the_chinese_ui_are_chinese() {
             assert!(!html.contains("服务器出错了"), "{html}");
         }
 
+        // Linking an unknown account on the organisation's page stays on that page.
+        let c2 = cookie_client();
+        let html = form_page_as(&w.s, &c2, "uadmin_a", &format!("/gov/orgs/{}", w.ma)).await;
+        let r = c2
+            .post(format!("{}/gov/orgs/{}/staff", w.s.url, w.ma))
+            .form(&[
+                ("_csrf", csrf_from(&html)),
+                ("username", "nobody_here".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{backend:?}");
+        let html = r.text().await.unwrap();
+        let msg = message_area(&html);
+        assert!(msg.contains("没有名为 nobody_here 的账号"), "{msg}");
+        assert!(html.contains("value=\"nobody_here\"") && html.contains("甲社区老年协会"));
+
         // The API keeps both languages in one message.
         let (st, v) = send(
             &w.s,
@@ -706,6 +736,18 @@ async fn phone_width_pages_in_a_browser() {
         .await;
     assert_eq!(stacked[0], "block", "{stacked}");
     assert!(stacked[1].as_str().unwrap().contains("类型"), "{stacked}");
+    // The unit filter narrows the grouped picker as one types (street B's group only).
+    let visible = b
+        .eval(
+            "var box = document.querySelector('select[data-unit-picker] + .unit-filter');
+             if (box.hidden) return 'hidden';
+             box.value = 'TCB'; box.dispatchEvent(new Event('input'));
+             return Array.prototype.filter.call(
+               document.querySelectorAll('select[data-unit-picker] option'),
+               function (o) { return !o.hidden && o.value !== ''; }).map(function (o) { return o.textContent.trim(); });",
+        )
+        .await;
+    assert_eq!(visible, json!(["TCB单位"]), "filtered picker");
     // Statistics: chart labels render at 10 px or more, and the page does not overflow.
     b.goto(&format!("{}/gov/stats", w.s.url)).await;
     b.wait_for(
