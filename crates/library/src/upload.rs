@@ -394,7 +394,7 @@ async fn find_by_hash(
     };
     if crate::authz::hidden_from(Some(uploader), &doc) {
         return Err(LibraryError::WrongState(
-            "the same file is already in the library, so it cannot be uploaded again".into(),
+            "这份文件已在文库中，不能重复上传 (the same file is already in the library, so it cannot be uploaded again)".into(),
         ));
     }
     Ok(Some(Created {
