@@ -59,7 +59,8 @@ async fn blocking<T: Send + 'static>(
                 .unwrap_or("?");
             tracing::error!(panic = why, "the search thread panicked");
             Err(LibraryError::Unavailable(
-                "search is unavailable for a moment; please try again".into(),
+                "搜索暂时不可用，请稍后再试 (search is unavailable for a moment; please try again)"
+                    .into(),
             ))
         }
         Err(e) => Err(LibraryError::Internal(e.into())),

@@ -25,9 +25,15 @@ pub async fn entitle(state: &AppState, actor: &Actor, docs: &mut [Document]) -> 
     let Some(user) = actor.id() else {
         return Ok(());
     };
+    let priced: Vec<i64> = docs
+        .iter()
+        .filter(|d| d.price_kind != "free")
+        .map(|d| d.id)
+        .collect();
+    let bought = crate::money::purchase::bought_among(&state.db, user, &priced).await?;
     let mut member = None;
     for d in docs.iter_mut().filter(|d| d.price_kind != "free") {
-        d.bought = crate::money::purchase::has_bought(&state.db, user, d.id).await?;
+        d.bought = bought.contains(&d.id);
         if d.price_kind == "vip" {
             if member.is_none() {
                 member = Some(crate::money::vip::is_member(&state.db, user, state.now()).await?);

@@ -85,7 +85,7 @@ pub(crate) fn text_field(name: &str, value: String, max_chars: usize) -> LibResu
 }
 
 pub fn parse_tags(raw: &str) -> LibResult<Vec<String>> {
-    let mut tags: Vec<String> = raw
+    let mut tags: Vec<String> = strip_bidi(raw)
         .split([',', '，', ';', '；'])
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())
@@ -394,7 +394,7 @@ async fn find_by_hash(
     };
     if crate::authz::hidden_from(Some(uploader), &doc) {
         return Err(LibraryError::WrongState(
-            "the same file is already in the library, so it cannot be uploaded again".into(),
+            "这份文件已在文库中，不能重复上传 (the same file is already in the library, so it cannot be uploaded again)".into(),
         ));
     }
     Ok(Some(Created {
@@ -411,7 +411,7 @@ mod tests {
     #[test]
     fn tags_are_split_trimmed_and_deduplicated() {
         assert_eq!(
-            parse_tags("社区, 养老，社区 ; ").unwrap(),
+            parse_tags("社区, 养老，社区 ; \u{202E}").unwrap(),
             vec!["养老", "社区"]
         );
         assert!(

@@ -532,6 +532,26 @@ async fn one_complaint_from_a_new_account_waits_for_review() {
         assert_eq!(st, 403);
         let (st, _) = post(&s, Some(&admin), "/api/v1/admin/rights-holders", body).await;
         assert_eq!(st, 201);
+        // The complaints page's form does the same for operators only.
+        let form = |token: &str, verified: &'static str| {
+            client()
+                .post(format!("{}/moderation/rights-holders", s.url))
+                .bearer_auth(token.to_string())
+                .form(&[
+                    ("username", "new2"),
+                    ("note", "核验营业执照与授权书"),
+                    ("verified", verified),
+                ])
+                .send()
+        };
+        assert_eq!(form(&moderator, "1").await.unwrap().status(), 403);
+        assert_eq!(form(&admin, "1").await.unwrap().status(), 303);
+        let page = crate::common::page_text(&s, &admin, "/moderation/complaints").await;
+        assert!(
+            page.contains("@new2") && page.contains("核验营业执照与授权书"),
+            "{page}"
+        );
+        assert_eq!(form(&admin, "0").await.unwrap().status(), 303);
         let (_, list) = s
             .get_json(Some(&admin), "/api/v1/admin/rights-holders")
             .await;

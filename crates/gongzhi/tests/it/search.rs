@@ -541,6 +541,53 @@ async fn search_snippets_suggestions_and_related_keep_the_paywall() {
             assert!(page.contains(SECRET), "{backend:?}: {page}");
             assert!(related_ids(&s, Some(token), paid).await.contains(&other));
         }
+
+        // As a VIP document: members read page 3; the page names what opens it for others.
+        let r = client()
+            .patch(format!("{}/api/v1/documents/{paid}", s.url))
+            .bearer_auth(&uploader)
+            .json(&json!({"price_kind": "vip"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let plans = s.get_json(None, "/api/v1/vip/plans").await.1;
+        let r = client()
+            .post(format!("{}/api/v1/admin/topups", s.url))
+            .bearer_auth(&admin)
+            .header("Idempotency-Key", "t-reader")
+            .json(&json!({"username": "reader", "amount": "20.00"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let h = hit_for(&s, Some(&member), q, paid).await;
+        assert_eq!(h["locked"], true, "{h}");
+        let page = html(
+            &s,
+            Some(&member),
+            "/search?q=%22%E7%8B%AC%E5%AE%B6%E7%A7%98%E6%96%B9%22",
+        )
+        .await;
+        assert!(page.contains("在第 3 页，开通 VIP 或购买后可读"), "{page}");
+        let r = client()
+            .post(format!(
+                "{}/api/v1/vip/plans/{}/buy",
+                s.url, plans["items"][0]["id"]
+            ))
+            .bearer_auth(&member)
+            .header("Idempotency-Key", "vip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let h = hit_for(&s, Some(&member), q, paid).await;
+        assert_eq!(
+            h["locked"], false,
+            "{backend:?}: a VIP member reads a VIP document: {h}"
+        );
+        assert!(h["snippet"].as_str().unwrap().contains(SECRET), "{h}");
+        assert_eq!(hit_for(&s, None, q, paid).await["locked"], true);
     }
 }
 

@@ -18,15 +18,19 @@ pub const LICENCE_EN: &str = "You pay a service fee, not for the copyright: you 
 in-house study and research, not commercially, and may not copy, distribute, compile, translate or post it online without \
 the rights holder's permission. Bought documents download again free at any time from “My purchases”. No refunds after download.";
 
-pub async fn has_bought(db: &Db, user: i64, document: i64) -> sqlx::Result<bool> {
-    let row: Option<(i64,)> = sqlx::query_as(
-        "SELECT order_id FROM library_purchases WHERE user_id = $1 AND document_id = $2",
-    )
-    .bind(user)
-    .bind(document)
-    .fetch_optional(&db.pool)
-    .await?;
-    Ok(row.is_some())
+/// Which of `documents` the user has bought (one query for a page of search hits).
+pub async fn bought_among(db: &Db, user: i64, documents: &[i64]) -> sqlx::Result<Vec<i64>> {
+    if documents.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The ids are integers, so inlining them is safe.
+    let ids: Vec<String> = documents.iter().map(i64::to_string).collect();
+    let sql = format!(
+        "SELECT document_id FROM library_purchases WHERE user_id = $1 AND document_id IN ({})",
+        ids.join(",")
+    );
+    let rows: Vec<(i64,)> = sqlx::query_as(&sql).bind(user).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
 #[derive(Debug, Serialize)]

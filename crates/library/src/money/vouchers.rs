@@ -57,9 +57,12 @@ pub struct Issued {
     pub redeemed_by: Option<String>,
 }
 
+/// id, amount, created at, redeemed at, redeemed by.
+type IssuedRow = (i64, i64, i64, Option<i64>, Option<String>);
+
 /// The latest vouchers, newest first.
 pub async fn list(db: &platform::db::Db, limit: i64) -> sqlx::Result<Vec<Issued>> {
-    let rows: Vec<(i64, i64, i64, Option<i64>, Option<String>)> = sqlx::query_as(
+    let rows: Vec<IssuedRow> = sqlx::query_as(
         "SELECT v.id, v.amount, v.created_at, v.redeemed_at, u.display_name FROM library_vouchers v \
          LEFT JOIN platform_users u ON u.id = v.redeemed_by ORDER BY v.id DESC LIMIT $1",
     )
