@@ -1889,6 +1889,19 @@ async fn notifications_reach_the_right_people_only() {
         w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
             .await;
         w.ok(&w.centre, id, json!({"action": "close"})).await;
+        // Dispatched straight from the queue: that is acceptance too. The neighbour's
+        // duplicate is merged: they hear of it, and their page links to nobody else's case.
+        let id2 = w.file(&w.resident, "noise", w.community_a).await["id"]
+            .as_i64()
+            .unwrap();
+        w.ok(&w.centre, id2, json!({"action": "dispatch"})).await;
+        let (_, dup) = send(&w.s, "POST", Some(&neighbour), "/api/v1/cases",
+            Some(&json!({"category": "noise", "place_unit_id": w.community_a, "description": "邻居的事"}))).await;
+        let dup = dup["id"].as_i64().unwrap();
+        w.ok(&w.centre, dup, json!({"action": "merge", "into": id2}))
+            .await;
+        let page = crate::common::page_text(&w.s, &neighbour, &format!("/cases/{dup}")).await;
+        assert!(!page.contains(&format!("/cases/{id2}")), "{page}");
 
         let kinds = |n: &[(String, String)]| -> Vec<String> {
             let mut k: Vec<String> = n.iter().map(|x| x.0.clone()).collect();
@@ -1896,15 +1909,29 @@ async fn notifications_reach_the_right_people_only() {
             k
         };
         let resident = w.notifications(&w.resident).await;
-        assert_eq!(kinds(&resident), ["case.accepted", "case.closed"]);
-        assert!(resident.iter().all(|n| n.1.contains(&format!("#{id}"))));
+        assert_eq!(
+            kinds(&resident),
+            ["case.accepted", "case.closed", "case.accepted"]
+        );
+        assert!(resident[0].1.contains(&format!("#{id2}")));
+        assert!(
+            resident[1..]
+                .iter()
+                .all(|n| n.1.contains(&format!("#{id}")))
+        );
         let neighbour_n = w.notifications(&neighbour).await;
-        assert_eq!(kinds(&neighbour_n), ["case.rejected"]);
-        assert!(neighbour_n[0].1.contains(&format!("#{nid}")));
+        assert_eq!(kinds(&neighbour_n), ["case.rejected", "case.merged"]);
+        assert!(neighbour_n[1].1.contains(&format!("#{nid}")));
+        assert!(neighbour_n[0].1.contains(&format!("#{dup}")));
         let worker_a = w.notifications(&w.worker_a).await;
         assert_eq!(
             kinds(&worker_a),
-            ["case.dispatched", "case.dispatched", "case.reminder"]
+            [
+                "case.dispatched",
+                "case.dispatched",
+                "case.reminder",
+                "case.dispatched"
+            ]
         );
         assert_eq!(kinds(&w.notifications(&w.dept).await), ["case.dispatched"]);
         assert_eq!(kinds(&w.notifications(&w.centre).await), ["case.returned"]);
