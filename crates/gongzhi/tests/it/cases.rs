@@ -2333,3 +2333,57 @@ async fn a_result_can_be_a_photo() {
         assert!(page.contains(&format!("/cases/{id}/result-photo")));
     }
 }
+
+/// The centre's administrator adds a public category on the categories page in a browser,
+/// and edits its time limit; the list shows both.
+#[tokio::test]
+async fn the_categories_page_works_in_a_browser() {
+    use crate::common::webdriver::Browser;
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let w = World::new(Backend::Sqlite).await;
+    b.goto(&format!("{}/login", w.s.url)).await;
+    b.type_into("input[name=username]", "boss").await;
+    b.type_into("input[name=password]", PASSWORD).await;
+    b.click("form.form button[type=submit]").await;
+    b.wait_for(
+        "document.querySelector('.who') && document.querySelector('.who').textContent.includes('boss')",
+        Duration::from_secs(20),
+    )
+    .await;
+    b.goto(&format!("{}/cases/categories", w.s.url)).await;
+    b.type_into("#code", "graffiti").await;
+    b.type_into("#name", "乱涂乱画").await;
+    b.eval("document.querySelector('input[name=public]').click()")
+        .await;
+    b.click("#edit button.btn").await;
+    b.wait_for(
+        "document.querySelector('.cat-table') && document.querySelector('.cat-table').textContent.includes('graffiti')",
+        Duration::from_secs(10),
+    )
+    .await;
+    let row = b
+        .eval("return [...document.querySelectorAll('.cat-table tr')].find(r => r.textContent.includes('graffiti')).textContent")
+        .await;
+    let row = row.as_str().unwrap();
+    assert!(
+        row.contains("乱涂乱画") && row.contains("5 / 2 / 1") && !row.contains("不公开"),
+        "{row}"
+    );
+    b.eval("[...document.querySelectorAll('.cat-table tr')].find(r => r.textContent.includes('graffiti')).querySelector('a').click()")
+        .await;
+    b.wait_for(
+        "location.pathname.startsWith('/cases/categories/') && document.querySelector('#code').readOnly",
+        Duration::from_secs(10),
+    )
+    .await;
+    b.eval("const d = document.querySelector('#dn'); d.value = '7';")
+        .await;
+    b.click("#edit button.btn").await;
+    b.wait_for(
+        "location.pathname === '/cases/categories' && document.querySelector('.cat-table').textContent.includes('7 / 2 / 1')",
+        Duration::from_secs(10),
+    )
+    .await;
+}
