@@ -1532,8 +1532,13 @@ async fn open311_publishes_only_accepted_cases_in_public_categories() {
         let (_, _, body) = o311(&w.s, "GET", "requests.json", &[]).await;
         assert_eq!(body, "[]");
 
+        let staff_page = async |id: i64| {
+            crate::common::page_text(&w.s, &w.centre, &format!("/cases/{id}")).await
+        };
+        assert!(!staff_page(n1).await.contains("已在 Open311 公开"));
         // Noise becomes public: the accepted case shows, with the approved text only.
         w.set_public("noise", true).await;
+        assert!(staff_page(n1).await.contains("已在 Open311 公开"));
         for fmt in ["json", "xml"] {
             let (st, _, list) = o311(&w.s, "GET", &format!("requests.{fmt}"), &[]).await;
             let (st1, _, one) = o311(&w.s, "GET", &format!("requests/{n1}.{fmt}"), &[]).await;
