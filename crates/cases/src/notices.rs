@@ -94,6 +94,10 @@ pub fn to_reporter(case: &Case, kind: &'static str) -> Option<Notice> {
     let (zh, en) = match kind {
         "case.accepted" => ("已受理，将派给承办单位办理", "was accepted"),
         "case.rejected" => ("不予受理，请查看原因", "was not accepted; see why"),
+        "case.merged" => (
+            "与反映同一问题的事件合并办理",
+            "is handled together with a report of the same problem",
+        ),
         "case.closed" => ("已办结，请查看办理结果", "is closed; see the result"),
         _ => return None,
     };

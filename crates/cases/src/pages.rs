@@ -926,6 +926,8 @@ struct DetailPage {
     /// The centre may set the text published for this case (accepted, not rejected/merged).
     can_publish: bool,
     category_public: bool,
+    /// Whether Open311 shows this case now (the rule in ADR 017).
+    published: bool,
     min_result: usize,
 }
 
@@ -1129,6 +1131,7 @@ async fn detail(
                 CaseState::Reported | CaseState::Rejected | CaseState::Merged
             ),
         category_public: cat.as_ref().is_some_and(|k| k.public),
+        published: model::is_published(&c, cat.as_ref()),
         min_result: workflow::MIN_RESULT,
         c,
     };

@@ -504,7 +504,7 @@ pub async fn apply(state: &AppState, actor: &GovActor, id: i64, op: Op) -> CaseR
         }
     })?;
     let prepared = prepare(state, &before, &op, now).await?;
-    let notice = plan_notice(state, &before, &op, &prepared).await?;
+    let notices = plan_notices(state, &before, &op, &prepared).await?;
 
     let mut tx = state.db.begin().await?;
     let case = lock(&mut tx, id, postgres).await?;
@@ -528,7 +528,7 @@ pub async fn apply(state: &AppState, actor: &GovActor, id: i64, op: Op) -> CaseR
     let me = uid.map(|u| (u, who.as_str()));
     let (kind, note, public, detail) = step(&mut tx, &case, &op, prepared, now, uid).await?;
     event(&mut tx, id, now, me, kind, &note, public).await?;
-    if let Some(n) = notice {
+    for n in notices {
         n.write(&mut tx, now).await?;
     }
     if op.action() == Action::Triage || matches!(op, Op::Return { .. } | Op::Handle { .. }) {
@@ -541,31 +541,35 @@ pub async fn apply(state: &AppState, actor: &GovActor, id: i64, op: Op) -> CaseR
 }
 
 /// Who hears of this step in the bell (read now, written with the step).
-async fn plan_notice(
+async fn plan_notices(
     state: &AppState,
     case: &Case,
     op: &Op,
     prepared: &Prepared,
-) -> CaseResult<Option<notices::Notice>> {
-    Ok(match (op, prepared) {
+) -> CaseResult<Vec<notices::Notice>> {
+    let mut out = Vec::new();
+    match (op, prepared) {
         (Op::Dispatch { .. }, Prepared::Dispatch { lead, co, times }) => {
             let co: Vec<i64> = co.iter().map(|c| c.0).collect();
-            Some(notices::dispatched(state, case, lead.0, &co, times.due_at).await?)
-        }
-        (Op::Reopen { .. }, Prepared::Times(times)) if case.state == CaseState::Closed => {
-            match case.lead_unit_id {
-                Some(lead) => {
-                    Some(notices::dispatched(state, case, lead, &[], times.due_at).await?)
-                }
-                None => None,
+            out.push(notices::dispatched(state, case, lead.0, &co, times.due_at).await?);
+            // Dispatching a case straight from the queue accepts it too.
+            if case.state == CaseState::Reported {
+                out.extend(notices::to_reporter(case, "case.accepted"));
             }
         }
-        (Op::Accept { .. }, _) => notices::to_reporter(case, "case.accepted"),
-        (Op::Reject { .. }, _) => notices::to_reporter(case, "case.rejected"),
-        (Op::Close { .. }, _) => notices::to_reporter(case, "case.closed"),
-        (Op::Return { .. }, _) => Some(notices::returned(state, case).await?),
-        _ => None,
-    })
+        (Op::Reopen { .. }, Prepared::Times(times)) if case.state == CaseState::Closed => {
+            if let Some(lead) = case.lead_unit_id {
+                out.push(notices::dispatched(state, case, lead, &[], times.due_at).await?);
+            }
+        }
+        (Op::Accept { .. }, _) => out.extend(notices::to_reporter(case, "case.accepted")),
+        (Op::Reject { .. }, _) => out.extend(notices::to_reporter(case, "case.rejected")),
+        (Op::Merge { .. }, _) => out.extend(notices::to_reporter(case, "case.merged")),
+        (Op::Close { .. }, _) => out.extend(notices::to_reporter(case, "case.closed")),
+        (Op::Return { .. }, _) => out.push(notices::returned(state, case).await?),
+        _ => {}
+    }
+    Ok(out)
 }
 
 /// What a step needs from outside the transaction.

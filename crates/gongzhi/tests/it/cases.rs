@@ -1532,8 +1532,13 @@ async fn open311_publishes_only_accepted_cases_in_public_categories() {
         let (_, _, body) = o311(&w.s, "GET", "requests.json", &[]).await;
         assert_eq!(body, "[]");
 
+        let staff_page = async |id: i64| {
+            crate::common::page_text(&w.s, &w.centre, &format!("/cases/{id}")).await
+        };
+        assert!(!staff_page(n1).await.contains("已在 Open311 公开"));
         // Noise becomes public: the accepted case shows, with the approved text only.
         w.set_public("noise", true).await;
+        assert!(staff_page(n1).await.contains("已在 Open311 公开"));
         for fmt in ["json", "xml"] {
             let (st, _, list) = o311(&w.s, "GET", &format!("requests.{fmt}"), &[]).await;
             let (st1, _, one) = o311(&w.s, "GET", &format!("requests/{n1}.{fmt}"), &[]).await;
@@ -1889,6 +1894,19 @@ async fn notifications_reach_the_right_people_only() {
         w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
             .await;
         w.ok(&w.centre, id, json!({"action": "close"})).await;
+        // Dispatched straight from the queue: that is acceptance too. The neighbour's
+        // duplicate is merged: they hear of it, and their page links to nobody else's case.
+        let id2 = w.file(&w.resident, "noise", w.community_a).await["id"]
+            .as_i64()
+            .unwrap();
+        w.ok(&w.centre, id2, json!({"action": "dispatch"})).await;
+        let (_, dup) = send(&w.s, "POST", Some(&neighbour), "/api/v1/cases",
+            Some(&json!({"category": "noise", "place_unit_id": w.community_a, "description": "邻居的事"}))).await;
+        let dup = dup["id"].as_i64().unwrap();
+        w.ok(&w.centre, dup, json!({"action": "merge", "into": id2}))
+            .await;
+        let page = crate::common::page_text(&w.s, &neighbour, &format!("/cases/{dup}")).await;
+        assert!(!page.contains(&format!("/cases/{id2}")), "{page}");
 
         let kinds = |n: &[(String, String)]| -> Vec<String> {
             let mut k: Vec<String> = n.iter().map(|x| x.0.clone()).collect();
@@ -1896,15 +1914,29 @@ async fn notifications_reach_the_right_people_only() {
             k
         };
         let resident = w.notifications(&w.resident).await;
-        assert_eq!(kinds(&resident), ["case.accepted", "case.closed"]);
-        assert!(resident.iter().all(|n| n.1.contains(&format!("#{id}"))));
+        assert_eq!(
+            kinds(&resident),
+            ["case.accepted", "case.closed", "case.accepted"]
+        );
+        assert!(resident[0].1.contains(&format!("#{id2}")));
+        assert!(
+            resident[1..]
+                .iter()
+                .all(|n| n.1.contains(&format!("#{id}")))
+        );
         let neighbour_n = w.notifications(&neighbour).await;
-        assert_eq!(kinds(&neighbour_n), ["case.rejected"]);
-        assert!(neighbour_n[0].1.contains(&format!("#{nid}")));
+        assert_eq!(kinds(&neighbour_n), ["case.rejected", "case.merged"]);
+        assert!(neighbour_n[1].1.contains(&format!("#{nid}")));
+        assert!(neighbour_n[0].1.contains(&format!("#{dup}")));
         let worker_a = w.notifications(&w.worker_a).await;
         assert_eq!(
             kinds(&worker_a),
-            ["case.dispatched", "case.dispatched", "case.reminder"]
+            [
+                "case.dispatched",
+                "case.dispatched",
+                "case.reminder",
+                "case.dispatched"
+            ]
         );
         assert_eq!(kinds(&w.notifications(&w.dept).await), ["case.dispatched"]);
         assert_eq!(kinds(&w.notifications(&w.centre).await), ["case.returned"]);
@@ -2305,4 +2337,58 @@ async fn a_result_can_be_a_photo() {
         let page = crate::common::page_text(&w.s, &w.resident, &format!("/cases/{id}")).await;
         assert!(page.contains(&format!("/cases/{id}/result-photo")));
     }
+}
+
+/// The centre's administrator adds a public category on the categories page in a browser,
+/// and edits its time limit; the list shows both.
+#[tokio::test]
+async fn the_categories_page_works_in_a_browser() {
+    use crate::common::webdriver::Browser;
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let w = World::new(Backend::Sqlite).await;
+    b.goto(&format!("{}/login", w.s.url)).await;
+    b.type_into("input[name=username]", "boss").await;
+    b.type_into("input[name=password]", PASSWORD).await;
+    b.click("form.form button[type=submit]").await;
+    b.wait_for(
+        "document.querySelector('.who') && document.querySelector('.who').textContent.includes('boss')",
+        Duration::from_secs(20),
+    )
+    .await;
+    b.goto(&format!("{}/cases/categories", w.s.url)).await;
+    b.type_into("#code", "graffiti").await;
+    b.type_into("#name", "乱涂乱画").await;
+    b.eval("document.querySelector('input[name=public]').click()")
+        .await;
+    b.click("#edit button.btn").await;
+    b.wait_for(
+        "document.querySelector('.cat-table') && document.querySelector('.cat-table').textContent.includes('graffiti')",
+        Duration::from_secs(10),
+    )
+    .await;
+    let row = b
+        .eval("return [...document.querySelectorAll('.cat-table tr')].find(r => r.textContent.includes('graffiti')).textContent")
+        .await;
+    let row = row.as_str().unwrap();
+    assert!(
+        row.contains("乱涂乱画") && row.contains("5 / 2 / 1") && !row.contains("不公开"),
+        "{row}"
+    );
+    b.eval("[...document.querySelectorAll('.cat-table tr')].find(r => r.textContent.includes('graffiti')).querySelector('a').click()")
+        .await;
+    b.wait_for(
+        "location.pathname.startsWith('/cases/categories/') && document.querySelector('#code').readOnly",
+        Duration::from_secs(10),
+    )
+    .await;
+    b.eval("const d = document.querySelector('#dn'); d.value = '7';")
+        .await;
+    b.click("#edit button.btn").await;
+    b.wait_for(
+        "location.pathname === '/cases/categories' && document.querySelector('.cat-table').textContent.includes('7 / 2 / 1')",
+        Duration::from_secs(10),
+    )
+    .await;
 }
