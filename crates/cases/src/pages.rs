@@ -1054,6 +1054,8 @@ struct DashPage {
     d: stats::Dashboard,
     open_total: i64,
     open_states: Vec<(String, i64)>,
+    /// Numbers link to the console only for those who may open it.
+    console: bool,
     total: RateRow,
     rates: Vec<RateRow>,
     trend_svg: String,
@@ -1140,6 +1142,7 @@ async fn dashboard(
         tabs: tabs(&actor, "/cases/dashboard", lang),
         open_total: open_states.iter().map(|s| s.1).sum(),
         open_states,
+        console: authz::is_any_centre(&actor),
         total: rate_row(&d.total),
         rates: d.rates.iter().map(rate_row).collect(),
         trend_svg,
