@@ -798,3 +798,43 @@ async fn phone_width_pages_in_a_browser() {
         b.screenshot(&dir.join("phone-orgs-table.png")).await;
     }
 }
+
+/// A conflict on an error page is titled as one (not "服务器出错了") and says in Chinese
+/// what went wrong: buying a VIP plan with an empty wallet — "balance too low".
+#[tokio::test]
+async fn a_conflict_page_is_titled_as_one_in_chinese() {
+    for backend in backends().await {
+        let s = Server::start(backend).await;
+        s.add_user("poor_reader", "member");
+        let c = cookie_client();
+        let html = form_page_as(&s, &c, "poor_reader", "/vip").await;
+        let r = c
+            .post(format!("{}/vip/plans/1/buy", s.url))
+            .form(&[("_csrf", csrf_from(&html)), ("key", "trust-409-key".into())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409, "{backend:?}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("<h1>操作冲突</h1>"), "{html}");
+        assert!(!html.contains("服务器出错了"));
+        let msg = message_area(&html);
+        assert!(msg.contains("余额不足"), "{msg}");
+        assert!(english_runs(&msg).is_empty(), "{backend:?}: {msg}");
+        // The English switch gives the English half.
+        c.get(format!("{}/lang/en", s.url)).send().await.unwrap();
+        let r = c
+            .post(format!("{}/vip/plans/1/buy", s.url))
+            .form(&[
+                ("_csrf", csrf_from(&html)),
+                ("key", "trust-409-key-2".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("<h1>Conflict</h1>"), "{html}");
+        assert!(message_area(&html).contains("balance is not enough"));
+    }
+}
