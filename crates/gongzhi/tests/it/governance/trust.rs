@@ -100,6 +100,38 @@ async fn brand_marks_are_the_districts_and_changes_are_audited() {
             "{d}"
         );
 
+        // Units and profiles kept by an organisation's own staff are audited the same way.
+        let (st, v) = send(
+            &w.s,
+            "PUT",
+            Some(&w.uadmin_a),
+            &format!("/api/v1/gov/units/{}", w.ca),
+            Some(&json!({ "residents": 5100 })),
+        )
+        .await;
+        assert_eq!(st, 200, "{v}");
+        let d = last_audit(&w.s, "governance.unit.update").await;
+        assert_eq!(
+            d["changes"],
+            json!({"residents": {"from": 5000, "to": 5100}}),
+            "{d}"
+        );
+        let (st, v) = send(
+            &w.s,
+            "PUT",
+            Some(&w.org_a),
+            &format!("/api/v1/gov/orgs/{}/profile", w.ma),
+            Some(&json!({ "volunteers": 40 })),
+        )
+        .await;
+        assert_eq!(st, 200, "{v}");
+        let d = last_audit(&w.s, "governance.org.profile").await;
+        assert_eq!(
+            d["changes"],
+            json!({"volunteers": {"from": 20, "to": 40}}),
+            "{d}"
+        );
+
         // The worker's form cannot take the marks away either: it shows them read-only and
         // keeps them whatever is posted.
         let c = cookie_client();
