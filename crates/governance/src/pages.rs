@@ -384,6 +384,8 @@ struct UnitPage {
     per10k: String,
     can_edit: bool,
     can_manage: bool,
+    /// Whether the actor manages the staff of this unit (the staff page, filtered to it).
+    can_staff: bool,
 }
 
 async fn unit(
@@ -463,6 +465,7 @@ async fn unit(
         per10k: per_10k(orgs_total, unit.residents),
         can_edit: actor.can(Action::EditOrg, &Scope::Unit(&unit.path)),
         can_manage: actor.can(Action::EditUnit, &Scope::Unit(&unit.path)),
+        can_staff: actor.can(Action::Grant(MemberRole::Viewer), &Scope::Unit(&unit.path)),
         unit,
     })?)
 }

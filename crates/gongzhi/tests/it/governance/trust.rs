@@ -626,6 +626,27 @@ async fn unit_admins_manage_the_staff_of_their_units() {
             .await,
             403
         );
+        // The page lists one unit's subtree on request (the unit page links there).
+        let html = page_text(&w.s, &w.admin, &format!("/gov/staff?unit={}", w.ca)).await;
+        assert!(
+            html.contains("worker_a") && !html.contains("street_a"),
+            "{backend:?}"
+        );
+        let html = page_text(&w.s, &w.admin, &format!("/gov/staff?unit={}", w.cb)).await;
+        assert!(!html.contains("worker_a"), "{backend:?}");
+        let html = page_text(&w.s, &w.uadmin_a, &format!("/gov/units/{}", w.ca)).await;
+        assert!(html.contains(&format!("/gov/staff?unit={}", w.ca)));
+        assert_eq!(
+            crate::common::status(
+                &w.s,
+                "GET",
+                Some(&w.uadmin_a),
+                &format!("/gov/staff?unit={}", w.cb),
+                None
+            )
+            .await,
+            404
+        );
         // The page: grant through the form (an error keeps the typed values).
         let c = cookie_client();
         let html = form_page_as(&w.s, &c, "uadmin_a", "/gov/staff").await;
