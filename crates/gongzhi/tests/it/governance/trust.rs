@@ -849,6 +849,11 @@ async fn phone_width_pages_in_a_browser() {
         b.eval("document.querySelector('table.org-table').scrollIntoView(); return 1;")
             .await;
         b.screenshot(&dir.join("phone-orgs-table.png")).await;
+        b.goto(&format!("{}/gov/staff", w.s.url)).await;
+        b.screenshot(&dir.join("phone-staff.png")).await;
+        b.eval("document.querySelector('table.stack').scrollIntoView(); return 1;")
+            .await;
+        b.screenshot(&dir.join("phone-staff-table.png")).await;
     }
 }
 
