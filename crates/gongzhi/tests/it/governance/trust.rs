@@ -460,6 +460,15 @@ async fn messages_in_the_chinese_ui_are_chinese() {
         assert!(msg.contains("没有名为 nobody_here 的账号"), "{msg}");
         assert!(html.contains("value=\"nobody_here\"") && html.contains("甲社区老年协会"));
 
+        // The case centre's refusals too.
+        let html = page_text(&w.s, &w.nobody, "/cases/console").await;
+        let msg = message_area(&html);
+        assert!(
+            msg.contains("综治中心") || msg.contains("事件队列"),
+            "{msg}"
+        );
+        assert!(english_runs(&msg).is_empty(), "{backend:?}: {msg}");
+
         // The API keeps both languages in one message.
         let (st, v) = send(
             &w.s,
