@@ -111,18 +111,20 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
             {
                 Ok(())
             } else {
-                Err(Denied::Forbidden(
-                    "only grid workers and centre operators file cases for others",
-                ))
+                Err(Denied::Forbidden(platform::bi!(
+                    "只有网格员和中心工作人员可以代他人上报事件。",
+                    "only grid workers and centre operators file cases for others"
+                )))
             }
         }
         (Action::Monitor, _) | (Action::View, Target::Anywhere) => {
             if staff {
                 Ok(())
             } else {
-                Err(Denied::Forbidden(
-                    "case queues are for centre and unit staff; your own reports are under 我的事件",
-                ))
+                Err(Denied::Forbidden(platform::bi!(
+                    "事件队列供中心和承办单位工作人员使用；您上报的事件在“我的事件”中。",
+                    "case queues are for centre and unit staff; your own reports are under My cases"
+                )))
             }
         }
         (Action::Configure, Target::Anywhere) => {
@@ -134,25 +136,30 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
             {
                 Ok(())
             } else {
-                Err(Denied::Forbidden(
-                    "only the administrators of a district's centre change categories, the calendar and client keys",
-                ))
+                Err(Denied::Forbidden(platform::bi!(
+                    "只有区综治中心的管理员可以修改事件类别、工作日历和接入密钥。",
+                    "only the administrators of a district's centre change categories, the calendar and client keys"
+                )))
             }
         }
         (Action::Triage, Target::Anywhere) => {
             if is_any_centre(actor) {
                 Ok(())
             } else {
-                Err(Denied::Forbidden(
-                    "only the governance centre accepts, dispatches and closes cases",
-                ))
+                Err(Denied::Forbidden(platform::bi!(
+                    "只有综治中心可以受理、派遣和结案。",
+                    "only the governance centre accepts, dispatches and closes cases"
+                )))
             }
         }
         (_, Target::Anywhere) => {
             if staff {
                 Ok(())
             } else {
-                Err(Denied::Forbidden("this is work for unit staff"))
+                Err(Denied::Forbidden(platform::bi!(
+                    "这是单位工作人员的工作。",
+                    "this is work for unit staff"
+                )))
             }
         }
         // Platform admins may do anything to a case except the lead unit's own steps.
@@ -198,12 +205,22 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
                 Ok(())
             } else {
                 Err(Denied::Forbidden(match action {
-                    Action::Triage => "only the governance centre makes this decision about a case",
-                    Action::Handle => {
-                        "只有主办单位的工作人员可以签收、退回和办理这件事件 (only the lead unit's workers sign for, return and handle this case)"
-                    }
-                    Action::Assist => "only the handling units add progress to this case",
-                    _ => "your role does not include this",
+                    Action::Triage => platform::bi!(
+                        "只有综治中心可以对事件作出这一决定。",
+                        "only the governance centre makes this decision about a case"
+                    ),
+                    Action::Handle => platform::bi!(
+                        "只有主办单位的工作人员可以签收、退回和办理这件事件。",
+                        "only the lead unit's workers sign for, return and handle this case"
+                    ),
+                    Action::Assist => platform::bi!(
+                        "只有承办和协办单位可以添加办理进展。",
+                        "only the handling units add progress to this case"
+                    ),
+                    _ => platform::bi!(
+                        "您的角色无权进行此操作。",
+                        "your role does not include this"
+                    ),
                 }))
             }
         }

@@ -348,7 +348,7 @@ pub fn case_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Case> {
     })
 }
 
-/// The publication rule (ADR 017), as SQL over `cases_cases c`: the centre has accepted
+/// The publication rule (ADR 018), as SQL over `cases_cases c`: the centre has accepted
 /// the case (and not rejected or merged it since), its category is marked public, and the
 /// centre approved a text for publication. A case without an approved text is not
 /// published at all, so a resident's own words never go out.

@@ -926,7 +926,7 @@ struct DetailPage {
     /// The centre may set the text published for this case (accepted, not rejected/merged).
     can_publish: bool,
     category_public: bool,
-    /// Whether Open311 shows this case now (the rule in ADR 017).
+    /// Whether Open311 shows this case now (the rule in ADR 018).
     published: bool,
     min_result: usize,
 }
@@ -1245,6 +1245,8 @@ struct DashPage {
     d: stats::Dashboard,
     open_total: i64,
     open_states: Vec<(String, i64)>,
+    /// Numbers link to the console only for those who may open it.
+    console: bool,
     total: RateRow,
     rates: Vec<RateRow>,
     trend_svg: String,
@@ -1360,6 +1362,7 @@ async fn dashboard(
         tabs: tabs(&actor, "/cases/dashboard", lang),
         open_total: open_states.iter().map(|s| s.1).sum(),
         open_states,
+        console: authz::is_any_centre(&actor),
         total: rate_row(&d.total),
         rates: d.rates.iter().map(rate_row).collect(),
         trend_svg,

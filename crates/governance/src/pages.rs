@@ -384,6 +384,8 @@ struct UnitPage {
     per10k: String,
     can_edit: bool,
     can_manage: bool,
+    /// Whether the actor manages the staff of this unit (the staff page, filtered to it).
+    can_staff: bool,
 }
 
 async fn unit(
@@ -463,6 +465,7 @@ async fn unit(
         per10k: per_10k(orgs_total, unit.residents),
         can_edit: actor.can(Action::EditOrg, &Scope::Unit(&unit.path)),
         can_manage: actor.can(Action::EditUnit, &Scope::Unit(&unit.path)),
+        can_staff: actor.can(Action::Grant(MemberRole::Viewer), &Scope::Unit(&unit.path)),
         unit,
     })?)
 }
@@ -872,11 +875,11 @@ pub(crate) async fn org_page(
     staff_username: &str,
     staff_error: Option<&Invalid>,
 ) -> GovResult<Response> {
-    let (state, lang) = (state.clone(), actor.lang);
+    let lang = actor.lang;
     let unit = model::find_unit(&state.db, org.unit_id)
         .await?
         .ok_or(GovError::NotFound)?;
-    let mut crumbs = crumbs(&state, &actor, &unit).await?;
+    let mut crumbs = crumbs(state, actor, &unit).await?;
     let unit_link = actor.can(Action::View, &Scope::Unit(&unit.path));
     crumbs.push(Crumb {
         id: unit.id.0,
@@ -939,7 +942,7 @@ pub(crate) async fn org_page(
         can_edit: actor.can(Action::EditOrg, &Scope::Unit(&org.unit_path)),
         saved,
         services: crate::services::pages::org_services(&state.db, org.id, lang).await?,
-        ov: crate::oversight::pages::org_section(&state, actor, &org).await?,
+        ov: crate::oversight::pages::org_section(state, actor, &org).await?,
         org,
         staff_username: staff_username.to_string(),
         staff_error: staff_error.map(|e| e.message(lang).to_string()),

@@ -165,6 +165,19 @@ fn unit_fields(raw: UnitFields) -> GovResult<UnitFields> {
     })
 }
 
+/// A unit's own data as the audit log compares it.
+fn unit_record(
+    name: &str,
+    code: &str,
+    party_org_name: &str,
+    party_secretary: &str,
+    [households, residents, party_members]: [i64; 3],
+) -> serde_json::Value {
+    serde_json::json!({ "name": name, "code": code, "party_org_name": party_org_name,
+        "party_secretary": party_secretary, "households": households, "residents": residents,
+        "party_members": party_members })
+}
+
 /// Inserts a unit below its parent (checked: the four tiers) and sets its path.
 pub async fn insert_unit(tx: &mut Tx, now: i64, input: &UnitInput) -> GovResult<Unit> {
     let kind = UnitKind::parse(&input.kind).ok_or_else(|| {
@@ -492,7 +505,15 @@ pub async fn update_unit(
                 "governance.unit.update"
             },
             subject: &format!("governance_unit:{}", unit.id),
-            detail: serde_json::json!({ "code": code, "from": unit.path, "to": path }),
+            detail: serde_json::json!({
+                "code": code, "from": unit.path, "to": path,
+                "changes": changes(
+                    &unit_record(&unit.name, &unit.code, &unit.party_org_name, &unit.party_secretary,
+                                 [unit.households, unit.residents, unit.party_members]),
+                    &unit_record(&name, &code, &party_org_name, &party_secretary,
+                                 [households, residents, party_members]),
+                ),
+            }),
         },
     )
     .await?;

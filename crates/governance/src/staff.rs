@@ -173,6 +173,9 @@ pub struct MemberRow {
 struct StaffPage {
     page: PageCtx,
     rows: Vec<MemberRow>,
+    /// The list's unit filter (a picker named `unit`) and the grant form's unit picker.
+    filter: UnitPicker,
+    filtered: Option<String>,
     units: UnitPicker,
     roles: Vec<Opt>,
     v: Pairs,
@@ -184,19 +187,45 @@ struct StaffPage {
 #[derive(Deserialize, Default)]
 struct Flash {
     saved: Option<String>,
+    unit: Option<String>,
 }
 
 async fn staff_page(
     state: &AppState,
     actor: &GovActor,
-    v: Pairs,
+    mut v: Pairs,
     error: Option<&Invalid>,
     saved: bool,
+    unit: Option<&str>,
 ) -> GovResult<Response> {
     let lang = actor.lang;
+    // Filtered to one unit's subtree (one the actor administers, else not found).
+    let within = match unit.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(raw) => {
+            let id = UnitId::parse(raw).ok_or(GovError::NotFound)?;
+            let u = model::find_unit(&state.db, id)
+                .await?
+                .ok_or(GovError::NotFound)?;
+            authorize(
+                actor,
+                Action::Grant(MemberRole::Viewer),
+                &Scope::Unit(&u.path),
+            )?;
+            if v.get("unit_id").is_empty() {
+                v.set("unit_id", u.id.0.to_string());
+            }
+            Some(u)
+        }
+        None => None,
+    };
     let rows = memberships(state, actor)
         .await?
         .into_iter()
+        .filter(|m| {
+            within
+                .as_ref()
+                .is_none_or(|u| u.path.contains(&m.unit_path))
+        })
         .map(|m| MemberRow {
             can_revoke: actor.can(Action::Grant(m.role), &Scope::Unit(&m.unit_path)),
             user_id: m.user_id,
@@ -229,9 +258,21 @@ async fn staff_page(
     .iter()
     .map(|r| opt(r.as_str(), r.label(lang), role_now))
     .collect();
+    let filter = UnitPicker::new(
+        "unit",
+        lang.pick("全部单位", "All units"),
+        &units,
+        &within
+            .as_ref()
+            .map(|u| u.id.0.to_string())
+            .unwrap_or_default(),
+        false,
+    );
     let resp = render(&StaffPage {
         page: actor.page(lang.pick("单位人员", "Staff of units")),
         rows,
+        filter,
+        filtered: within.map(|u| u.name),
         units: picker,
         roles,
         error: error.map(|e| e.message(lang).to_string()),
@@ -250,7 +291,15 @@ async fn page(
     if let Some(r) = sign_in_first(&actor, "/gov/staff") {
         return Ok(r);
     }
-    staff_page(&state, &actor, Pairs::default(), None, f.saved.is_some()).await
+    staff_page(
+        &state,
+        &actor,
+        Pairs::default(),
+        None,
+        f.saved.is_some(),
+        f.unit.as_deref(),
+    )
+    .await
 }
 
 async fn grant_post(
@@ -301,7 +350,7 @@ async fn grant_post(
     .await;
     match saved(result)? {
         Ok(()) => Ok(redirect("/gov/staff?saved=1")),
-        Err(inv) => staff_page(&state, &actor, v, Some(&inv), false).await,
+        Err(inv) => staff_page(&state, &actor, v, Some(&inv), false, None).await,
     }
 }
 

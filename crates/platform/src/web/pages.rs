@@ -411,14 +411,11 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         && !["/static/", "/hsds/", "/open311/"]
             .iter()
             .any(|p| path.starts_with(p));
+    let (parts, body) = req.into_parts();
     let user = if is_page {
-        let token = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_string())
-            .or_else(|| cookies::get(req.headers(), cookies::SESSION).map(str::to_string));
+        let token = super::bearer_token(&parts)
+            .or_else(|| cookies::get(&parts.headers, cookies::SESSION))
+            .map(str::to_string);
         match token {
             Some(t) if !t.is_empty() => auth::session_user(&state.db, state.now(), &t)
                 .await
@@ -434,6 +431,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     } else {
         Vec::new()
     };
+    let req = Request::from_parts(parts, body);
     let resp = super::menu::scope(menu.clone(), next.run(req)).await;
     let status = resp.status();
     crate::metrics::record_status(status.as_u16());

@@ -100,6 +100,38 @@ async fn brand_marks_are_the_districts_and_changes_are_audited() {
             "{d}"
         );
 
+        // Units and profiles kept by an organisation's own staff are audited the same way.
+        let (st, v) = send(
+            &w.s,
+            "PUT",
+            Some(&w.uadmin_a),
+            &format!("/api/v1/gov/units/{}", w.ca),
+            Some(&json!({ "residents": 5100 })),
+        )
+        .await;
+        assert_eq!(st, 200, "{v}");
+        let d = last_audit(&w.s, "governance.unit.update").await;
+        assert_eq!(
+            d["changes"],
+            json!({"residents": {"from": 5000, "to": 5100}}),
+            "{d}"
+        );
+        let (st, v) = send(
+            &w.s,
+            "PUT",
+            Some(&w.org_a),
+            &format!("/api/v1/gov/orgs/{}/profile", w.ma),
+            Some(&json!({ "volunteers": 40 })),
+        )
+        .await;
+        assert_eq!(st, 200, "{v}");
+        let d = last_audit(&w.s, "governance.org.profile").await;
+        assert_eq!(
+            d["changes"],
+            json!({"volunteers": {"from": 20, "to": 40}}),
+            "{d}"
+        );
+
         // The worker's form cannot take the marks away either: it shows them read-only and
         // keeps them whatever is posted.
         let c = cookie_client();
@@ -223,7 +255,14 @@ async fn navigation_offers_only_what_the_viewer_can_open() {
         Some("centre_op"),
         Some("dept_city"),
     ];
-    let dashboards = ["/gov", "/gov/hub", "/gov/stats", "/gov/my"];
+    let dashboards = [
+        "/gov",
+        "/gov/hub",
+        "/gov/stats",
+        "/gov/my",
+        "/gov/staff",
+        "/cases/dashboard",
+    ];
     for who in roles {
         let token = match who {
             Some(name) => Some(s.login_with(name, "demo-pass-1").await),
@@ -421,6 +460,15 @@ async fn messages_in_the_chinese_ui_are_chinese() {
         assert!(msg.contains("没有名为 nobody_here 的账号"), "{msg}");
         assert!(html.contains("value=\"nobody_here\"") && html.contains("甲社区老年协会"));
 
+        // The case centre's refusals too.
+        let html = page_text(&w.s, &w.nobody, "/cases/console").await;
+        let msg = message_area(&html);
+        assert!(
+            msg.contains("综治中心") || msg.contains("事件队列"),
+            "{msg}"
+        );
+        assert!(english_runs(&msg).is_empty(), "{backend:?}: {msg}");
+
         // The API keeps both languages in one message.
         let (st, v) = send(
             &w.s,
@@ -586,6 +634,27 @@ async fn unit_admins_manage_the_staff_of_their_units() {
             )
             .await,
             403
+        );
+        // The page lists one unit's subtree on request (the unit page links there).
+        let html = page_text(&w.s, &w.admin, &format!("/gov/staff?unit={}", w.ca)).await;
+        assert!(
+            html.contains("worker_a") && !html.contains("street_a"),
+            "{backend:?}"
+        );
+        let html = page_text(&w.s, &w.admin, &format!("/gov/staff?unit={}", w.cb)).await;
+        assert!(!html.contains("worker_a"), "{backend:?}");
+        let html = page_text(&w.s, &w.uadmin_a, &format!("/gov/units/{}", w.ca)).await;
+        assert!(html.contains(&format!("/gov/staff?unit={}", w.ca)));
+        assert_eq!(
+            crate::common::status(
+                &w.s,
+                "GET",
+                Some(&w.uadmin_a),
+                &format!("/gov/staff?unit={}", w.cb),
+                None
+            )
+            .await,
+            404
         );
         // The page: grant through the form (an error keeps the typed values).
         let c = cookie_client();
@@ -767,7 +836,12 @@ async fn phone_width_pages_in_a_browser() {
         "chart text {smallest} px high"
     );
     let overflow = b
-        .eval("return document.documentElement.scrollWidth - window.innerWidth;")
+        .eval(
+            "var worst = document.documentElement.scrollWidth - window.innerWidth;
+             document.querySelectorAll('.chart-card').forEach(function (c) {
+               worst = Math.max(worst, c.getBoundingClientRect().right - window.innerWidth); });
+             return Math.ceil(worst);",
+        )
         .await;
     assert!(
         overflow.as_i64().unwrap() <= 0,
@@ -776,10 +850,58 @@ async fn phone_width_pages_in_a_browser() {
     if let Ok(dir) = std::env::var("GONGZHI_SCREENSHOT_DIR") {
         let dir = std::path::Path::new(&dir);
         b.screenshot(&dir.join("phone-stats.png")).await;
+        b.eval("document.querySelector('svg.chart').scrollIntoView(); return 1;")
+            .await;
+        b.screenshot(&dir.join("phone-chart.png")).await;
         b.goto(&format!("{}/gov/orgs", w.s.url)).await;
         b.screenshot(&dir.join("phone-orgs.png")).await;
         b.eval("document.querySelector('table.org-table').scrollIntoView(); return 1;")
             .await;
         b.screenshot(&dir.join("phone-orgs-table.png")).await;
+        b.goto(&format!("{}/gov/staff", w.s.url)).await;
+        b.screenshot(&dir.join("phone-staff.png")).await;
+        b.eval("document.querySelector('table.stack').scrollIntoView(); return 1;")
+            .await;
+        b.screenshot(&dir.join("phone-staff-table.png")).await;
+    }
+}
+
+/// A conflict on an error page is titled as one (not "服务器出错了") and says in Chinese
+/// what went wrong: buying a VIP plan with an empty wallet — "balance too low".
+#[tokio::test]
+async fn a_conflict_page_is_titled_as_one_in_chinese() {
+    for backend in backends().await {
+        let s = Server::start(backend).await;
+        s.add_user("poor_reader", "member");
+        let c = cookie_client();
+        let html = form_page_as(&s, &c, "poor_reader", "/vip").await;
+        let r = c
+            .post(format!("{}/vip/plans/1/buy", s.url))
+            .form(&[("_csrf", csrf_from(&html)), ("key", "trust-409-key".into())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409, "{backend:?}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("<h1>操作冲突</h1>"), "{html}");
+        assert!(!html.contains("服务器出错了"));
+        let msg = message_area(&html);
+        assert!(msg.contains("余额不足"), "{msg}");
+        assert!(english_runs(&msg).is_empty(), "{backend:?}: {msg}");
+        // The English switch gives the English half.
+        c.get(format!("{}/lang/en", s.url)).send().await.unwrap();
+        let r = c
+            .post(format!("{}/vip/plans/1/buy", s.url))
+            .form(&[
+                ("_csrf", csrf_from(&html)),
+                ("key", "trust-409-key-2".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("<h1>Conflict</h1>"), "{html}");
+        assert!(message_area(&html).contains("balance is not enough"));
     }
 }
