@@ -86,8 +86,13 @@ async fn show_unit(
         .iter()
         .map(|c| unit_json(c, None))
         .collect();
+    let subtree = model::ScopeFilter(Some(vec![unit.path.clone()]));
+    let among_residents = crate::pages::orgs_among_residents(
+        &model::list_units(&state.db, &subtree).await?,
+        &model::org_counts_by_unit(&state.db, &subtree).await?,
+    );
     let mut v = unit_json(&unit, Some(orgs));
-    v["orgs_per_10k"] = json!(model::per_10k(orgs, unit.residents));
+    v["orgs_per_10k"] = json!(model::per_10k(among_residents, unit.residents));
     v["children"] = json!(children);
     Ok(Json(v))
 }

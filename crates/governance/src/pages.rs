@@ -138,6 +138,8 @@ async fn home(State(state): State<AppState>, actor: GovActor) -> GovResult<Respo
     let residents: i64 = tops.iter().map(|u| u.residents).sum();
     let households: i64 = tops.iter().map(|u| u.households).sum();
     let orgs = model::count_orgs(&state.db, &scope, &OrgFilter::default()).await?;
+    let among_residents =
+        orgs_among_residents(&units, &model::org_counts_by_unit(&state.db, &scope).await?);
     let brands = model::count_orgs(
         &state.db,
         &scope,
@@ -165,7 +167,7 @@ async fn home(State(state): State<AppState>, actor: GovActor) -> GovResult<Respo
         residents: fmt_int(residents),
         households: fmt_int(households),
         orgs: fmt_int(orgs),
-        per10k: per_10k(orgs, residents),
+        per10k: per_10k(among_residents, residents),
         hubs,
         brands: fmt_int(brands),
         can_edit: actor.can(Action::EditOrg, &Scope::Anywhere),
@@ -194,6 +196,27 @@ pub struct TreeNode {
 }
 
 /// Orgs per unit including everything below it.
+/// Organisations of units that have residents behind them: those registered under a
+/// department (a unit without population) are left out of per-10,000 figures, where they
+/// would raise the density of an area they do not live in.
+pub(crate) fn orgs_among_residents(units: &[Unit], direct: &[(UnitId, i64)]) -> i64 {
+    let department = |id: UnitId| {
+        units
+            .iter()
+            .any(|u| u.id == id && u.kind == UnitKind::Department)
+    };
+    direct
+        .iter()
+        .filter(|(unit_id, _)| {
+            units
+                .iter()
+                .find(|u| u.id == *unit_id)
+                .is_some_and(|u| !u.path.ids().into_iter().any(department))
+        })
+        .map(|(_, n)| n)
+        .sum()
+}
+
 fn subtree_counts(units: &[Unit], direct: &[(UnitId, i64)]) -> HashMap<UnitId, i64> {
     let mut out: HashMap<UnitId, i64> = HashMap::new();
     for (unit_id, n) in direct {
@@ -462,7 +485,10 @@ async fn unit(
         child_kind,
         rows: orgs_here.iter().map(|o| org_row(o, lang)).collect(),
         orgs_total,
-        per10k: per_10k(orgs_total, unit.residents),
+        per10k: per_10k(
+            orgs_among_residents(&subtree_units, &direct),
+            unit.residents,
+        ),
         can_edit: actor.can(Action::EditOrg, &Scope::Unit(&unit.path)),
         can_manage: actor.can(Action::EditUnit, &Scope::Unit(&unit.path)),
         can_staff: actor.can(Action::Grant(MemberRole::Viewer), &Scope::Unit(&unit.path)),

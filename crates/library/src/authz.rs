@@ -108,7 +108,10 @@ pub fn authorize(
         (Action::ReviewComplaints, _) => match actor.role() {
             None => Err(Denied::SignIn),
             Some(Role::Admin | Role::Moderator) => Ok(()),
-            Some(Role::Member) => Err(Denied::Forbidden("only moderators review complaints")),
+            Some(Role::Member) => Err(Denied::Forbidden(platform::bi!(
+                "只有审核员可以处理投诉。",
+                "only moderators review complaints"
+            ))),
         },
         (Action::VipBenefit { member }, _) => {
             if actor.user.is_none() {
@@ -116,9 +119,10 @@ pub fn authorize(
             } else if member || actor.is_staff() {
                 Ok(())
             } else {
-                Err(Denied::Forbidden(
-                    "this is a VIP benefit (format conversion, copyright registration); join VIP to use it",
-                ))
+                Err(Denied::Forbidden(platform::bi!(
+                    "这是 VIP 权益（格式转换、版权登记），开通 VIP 后可用。",
+                    "this is a VIP benefit (format conversion, copyright registration); join VIP to use it"
+                )))
             }
         }
         (Action::AdvancedSearch { member }, _) => {
@@ -127,9 +131,10 @@ pub fn authorize(
             } else if member || actor.is_staff() {
                 Ok(())
             } else {
-                Err(Denied::Forbidden(
-                    "field search (title:, tag:, category:, uploader:, format:) and date ranges are a VIP benefit; plain words, phrases and exclusions work for everyone",
-                ))
+                Err(Denied::Forbidden(platform::bi!(
+                    "字段检索（title:、tag:、category:、uploader:、format:）和日期范围是 VIP 权益；普通词语、短语和排除词人人可用。",
+                    "field search (title:, tag:, category:, uploader:, format:) and date ranges are a VIP benefit; plain words, phrases and exclusions work for everyone"
+                )))
             }
         }
         (Action::SyncReading { member }, _) => {
@@ -138,22 +143,27 @@ pub fn authorize(
             } else if member || actor.is_staff() {
                 Ok(())
             } else {
-                Err(Denied::Forbidden(
-                    "syncing reading progress across devices is a VIP benefit; join VIP to keep your place on every device",
-                ))
+                Err(Denied::Forbidden(platform::bi!(
+                    "多端同步阅读进度是 VIP 权益，开通 VIP 后在每台设备上都能接着读。",
+                    "syncing reading progress across devices is a VIP benefit; join VIP to keep your place on every device"
+                )))
             }
         }
         (Action::ManageMoney | Action::VerifyRightsHolders, _) => match actor.role() {
             None => Err(Denied::SignIn),
             Some(Role::Admin) => Ok(()),
-            Some(_) => Err(Denied::Forbidden(
-                "only administrators manage money and verify rights holders",
-            )),
+            Some(_) => Err(Denied::Forbidden(platform::bi!(
+                "只有管理员可以管理资金和认证权利人。",
+                "only administrators manage money and verify rights holders"
+            ))),
         },
         (Action::Moderate, _) => match actor.role() {
             None => Err(Denied::SignIn),
             Some(Role::Admin | Role::Moderator) => Ok(()),
-            Some(Role::Member) => Err(Denied::Forbidden("only moderators review documents")),
+            Some(Role::Member) => Err(Denied::Forbidden(platform::bi!(
+                "只有审核员可以审核文档。",
+                "only moderators review documents"
+            ))),
         },
         (_, None) => Err(Denied::Hidden),
         (action, Some(doc)) => {
@@ -171,7 +181,10 @@ pub fn authorize(
                     } else if actor.user.is_none() {
                         Err(Denied::SignIn)
                     } else {
-                        Err(Denied::Forbidden("this page is beyond the free preview"))
+                        Err(Denied::Forbidden(platform::bi!(
+                            "此页超出免费预览范围。",
+                            "this page is beyond the free preview"
+                        )))
                     }
                 }
                 Action::Download => {
@@ -184,14 +197,16 @@ pub fn authorize(
                         if doc.vip_member {
                             Ok(())
                         } else {
-                            Err(Denied::Forbidden(
-                                "this is a VIP document: become a VIP member to download it, or buy it",
-                            ))
+                            Err(Denied::Forbidden(platform::bi!(
+                                "这是 VIP 文档：开通 VIP 会员或购买后即可下载。",
+                                "this is a VIP document: become a VIP member to download it, or buy it"
+                            )))
                         }
                     } else {
-                        Err(Denied::Forbidden(
-                            "buy this document first; after that it downloads free, for good",
-                        ))
+                        Err(Denied::Forbidden(platform::bi!(
+                            "请先购买此文档；购买后可永久免费再次下载。",
+                            "buy this document first; after that it downloads free, for good"
+                        )))
                     }
                 }
                 Action::Edit | Action::Delete => {
@@ -200,18 +215,20 @@ pub fn authorize(
                     } else if actor.user.is_none() {
                         Err(Denied::SignIn)
                     } else {
-                        Err(Denied::Forbidden(
-                            "only the uploader or a moderator may change this document",
-                        ))
+                        Err(Denied::Forbidden(platform::bi!(
+                            "只有上传者或审核员可以修改此文档。",
+                            "only the uploader or a moderator may change this document"
+                        )))
                     }
                 }
                 Action::Comment | Action::Favourite => {
                     if actor.user.is_none() {
                         Err(Denied::SignIn)
                     } else if doc.status != Status::Ready {
-                        Err(Denied::Forbidden(
-                            "only published documents take comments and favourites",
-                        ))
+                        Err(Denied::Forbidden(platform::bi!(
+                            "只有已发布的文档可以评论和收藏。",
+                            "only published documents take comments and favourites"
+                        )))
                     } else {
                         Ok(())
                     }
@@ -220,9 +237,15 @@ pub fn authorize(
                     if actor.user.is_none() {
                         Err(Denied::SignIn)
                     } else if owns(actor, doc) {
-                        Err(Denied::Forbidden("you cannot rate your own document"))
+                        Err(Denied::Forbidden(platform::bi!(
+                            "不能给自己的文档评分。",
+                            "you cannot rate your own document"
+                        )))
                     } else if doc.status != Status::Ready {
-                        Err(Denied::Forbidden("only published documents can be rated"))
+                        Err(Denied::Forbidden(platform::bi!(
+                            "只有已发布的文档可以评分。",
+                            "only published documents can be rated"
+                        )))
                     } else {
                         Ok(())
                     }

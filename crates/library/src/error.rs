@@ -50,15 +50,36 @@ impl From<Denied> for LibraryError {
     }
 }
 
+impl LibraryError {
+    /// What a reader is told, in both languages (`platform::bi!`), for the errors whose
+    /// message is not carried in the variant.
+    pub fn file_problem(&self) -> Option<String> {
+        Some(match self {
+            LibraryError::NoFile => platform::bi!(
+                "没有收到文件：请放在名为 `file` 的 multipart 字段中上传。",
+                "the upload has no file: send it in a multipart field named `file`"
+            )
+            .into(),
+            LibraryError::EmptyFile => platform::bi!("文件是空的。", "the file is empty").into(),
+            LibraryError::TooLarge(mb) => platform::web::i18n::bilingual(
+                &format!("文件超过了 {mb} MB 的上限。"),
+                &self.to_string(),
+            ),
+            _ => return None,
+        })
+    }
+}
+
 impl From<LibraryError> for AppError {
     fn from(e: LibraryError) -> AppError {
+        let file_problem = e.file_problem().unwrap_or_default();
         match e {
             LibraryError::Denied(m) => AppError::Forbidden(m),
             LibraryError::SignIn => AppError::Unauthorized,
             LibraryError::NotFound => AppError::NotFound,
-            LibraryError::NoFile => AppError::bad("no_file", e.to_string()),
-            LibraryError::EmptyFile => AppError::bad("empty_file", e.to_string()),
-            LibraryError::TooLarge(_) => AppError::TooLarge(e.to_string()),
+            LibraryError::NoFile => AppError::bad("no_file", file_problem),
+            LibraryError::EmptyFile => AppError::bad("empty_file", file_problem),
+            LibraryError::TooLarge(_) => AppError::TooLarge(file_problem),
             LibraryError::Unsupported(m) => AppError::Unsupported(m),
             LibraryError::BadField(m) => AppError::bad("invalid_field", m),
             LibraryError::WrongState(m) => AppError::Conflict(m),

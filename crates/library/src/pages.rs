@@ -9,6 +9,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use platform::web::i18n::Lang;
 use platform::web::{PageCtx, format_bytes, redirect, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
@@ -383,15 +384,13 @@ async fn render_upload(
 }
 
 /// Whether an error is the uploader's to fix on the form (shown there, not as a page).
-fn form_error(e: &LibraryError) -> Option<String> {
+/// Messages carry both languages (`platform::bi!`): the form shows the reader's.
+fn form_error(e: &LibraryError, lang: Lang) -> Option<String> {
     match e {
         LibraryError::BadField(m) | LibraryError::WrongState(m) | LibraryError::Unsupported(m) => {
-            Some(m.clone())
+            Some(lang.msg(m).to_string())
         }
-        LibraryError::NoFile | LibraryError::EmptyFile | LibraryError::TooLarge(_) => {
-            Some(e.to_string())
-        }
-        _ => None,
+        _ => e.file_problem().map(|m| lang.msg(&m).to_string()),
     }
 }
 
@@ -412,7 +411,7 @@ async fn upload_form(
     };
     match created {
         Ok(created) => Ok(redirect(&format!("/documents/{}", created.id))),
-        Err(e) => match form_error(&e) {
+        Err(e) => match form_error(&e, actor.lang) {
             Some(m) => render_upload(&state, &actor, Some(m)).await,
             None => Err(e),
         },
@@ -520,7 +519,13 @@ impl EditForm {
         let preview_pages = match self.preview_pages.trim() {
             "" => None,
             n => Some(n.parse::<i64>().map_err(|_| {
-                LibraryError::BadField("`preview_pages` must be a whole number".into())
+                LibraryError::BadField(
+                    platform::bi!(
+                        "免费预览页数须为整数。",
+                        "`preview_pages` must be a whole number"
+                    )
+                    .into(),
+                )
             })?),
         };
         Ok(service::Edit {
@@ -549,7 +554,7 @@ async fn edit_form(
     };
     match result {
         Ok(_) => Ok(redirect(&format!("/documents/{id}"))),
-        Err(e) => match form_error(&e) {
+        Err(e) => match form_error(&e, actor.lang) {
             Some(m) => {
                 let doc = service::load(&state, &actor, id, Action::Edit).await?;
                 render_edit(&state, &actor, doc, Some(f), Some(m)).await

@@ -32,7 +32,11 @@ impl Kind {
             "claim" => Ok(Kind::Claim),
             "report" => Ok(Kind::Report),
             _ => Err(LibraryError::BadField(
-                "`kind` must be copyright, claim or report".into(),
+                platform::bi!(
+                    "类型（kind）须为 copyright、claim 或 report。",
+                    "`kind` must be copyright, claim or report"
+                )
+                .into(),
             )),
         }
     }
@@ -90,7 +94,11 @@ impl Decision {
             "remove" => Ok(Decision::Remove),
             "transfer" => Ok(Decision::Transfer),
             _ => Err(LibraryError::BadField(
-                "`decision` must be restore, remove or transfer".into(),
+                platform::bi!(
+                    "处理决定（decision）须为 restore、remove 或 transfer。",
+                    "`decision` must be restore, remove or transfer"
+                )
+                .into(),
             )),
         }
     }
@@ -148,17 +156,29 @@ pub async fn set_settings(state: &AppState, actor: &Actor, s: &Settings) -> LibR
     authorize(actor, Action::ManageMoney, None, service::free_pages(state))?;
     if !(1..=1000).contains(&s.report_hide_threshold) {
         return Err(LibraryError::BadField(
-            "`report_hide_threshold` must be from 1 to 1000".into(),
+            platform::bi!(
+                "report_hide_threshold 须在 1 到 1000 之间。",
+                "`report_hide_threshold` must be from 1 to 1000"
+            )
+            .into(),
         ));
     }
     if !(1..=1000).contains(&s.complaint_quorum) {
         return Err(LibraryError::BadField(
-            "`complaint_quorum` must be from 1 to 1000".into(),
+            platform::bi!(
+                "complaint_quorum 须在 1 到 1000 之间。",
+                "`complaint_quorum` must be from 1 to 1000"
+            )
+            .into(),
         ));
     }
     if !(1..=720).contains(&s.complaint_review_hours) {
         return Err(LibraryError::BadField(
-            "`complaint_review_hours` must be from 1 to 720".into(),
+            platform::bi!(
+                "complaint_review_hours 须在 1 到 720 之间。",
+                "`complaint_review_hours` must be from 1 to 720"
+            )
+            .into(),
         ));
     }
     let now = state.now();
@@ -477,14 +497,22 @@ pub async fn file(
     let doc = service::load(state, actor, document, Action::View).await?;
     if doc.uploader_id == user {
         return Err(LibraryError::WrongState(
-            "this is your own document; edit or delete it instead".into(),
+            platform::bi!(
+                "这是您自己的文档，请直接编辑或删除。",
+                "this is your own document; edit or delete it instead"
+            )
+            .into(),
         ));
     }
     let reason = match c.kind {
         Kind::Report => {
             if !REPORT_REASONS.iter().any(|r| r.0 == c.reason) {
                 return Err(LibraryError::BadField(
-                    "`reason` must be trade_secret, personal_rights, illegal or spam".into(),
+                    platform::bi!(
+                        "举报理由（reason）须为 trade_secret、personal_rights、illegal 或 spam。",
+                        "`reason` must be trade_secret, personal_rights, illegal or spam"
+                    )
+                    .into(),
                 ));
             }
             c.reason.clone()
@@ -514,7 +542,7 @@ pub async fn file(
     .await?;
     let Some((id,)) = inserted else {
         return Err(LibraryError::WrongState(
-            "you already have an open complaint of this kind about this document; a reviewer will answer it".into(),
+            platform::bi!("您已就此文档提交过同类投诉，审核员会尽快处理。", "you already have an open complaint of this kind about this document; a reviewer will answer it").into(),
         ));
     };
     let subject = format!("complaint:{id}");
@@ -641,12 +669,20 @@ pub async fn decide(
     let c = find(&state.db, id).await?.ok_or(LibraryError::NotFound)?;
     if c.state != "open" {
         return Err(LibraryError::WrongState(
-            "this complaint has been decided already".into(),
+            platform::bi!(
+                "此投诉已处理完毕。",
+                "this complaint has been decided already"
+            )
+            .into(),
         ));
     }
     if decision == Decision::Transfer && c.kind == Kind::Report {
         return Err(LibraryError::BadField(
-            "a report cannot transfer ownership; use a claim or copyright complaint".into(),
+            platform::bi!(
+                "举报不能转移文档归属，请使用认领或版权投诉。",
+                "a report cannot transfer ownership; use a claim or copyright complaint"
+            )
+            .into(),
         ));
     }
     let doc = crate::model::find(&state.db, c.document_id)
@@ -667,7 +703,11 @@ pub async fn decide(
     .await?;
     if !closed.iter().any(|r| r.0 == id) {
         return Err(LibraryError::WrongState(
-            "this complaint has been decided already".into(),
+            platform::bi!(
+                "此投诉已处理完毕。",
+                "this complaint has been decided already"
+            )
+            .into(),
         ));
     }
     let doc_id = doc.id;

@@ -132,7 +132,7 @@ async fn complain_form(
                     .iter()
                     .map(|r| (r.0, actor.lang.pick(r.1, r.2)))
                     .collect(),
-                error: Some(m),
+                error: Some(actor.lang.msg(&m).to_string()),
             })?)
         }
         Err(e) => Err(e),

@@ -283,7 +283,9 @@ async fn suggest(
     Query(p): Query<SuggestParams>,
 ) -> LibResult<Json<Value>> {
     if p.q.chars().count() > query::MAX_QUERY_CHARS {
-        return Err(LibraryError::BadField("the query is too long".into()));
+        return Err(LibraryError::BadField(
+            platform::bi!("搜索词太长。", "the query is too long").into(),
+        ));
     }
     let items = with_index(&state, move |i| i.suggest(&p.q, 8)).await?;
     let items: Vec<Value> = keep_published(&state, &actor, items)
@@ -493,7 +495,7 @@ async fn search_page(
                     next = Some(page_link(&p, page + 1));
                 }
             }
-            Err(e) => error = Some(e.to_string()),
+            Err(e) => error = Some(actor.lang.msg(&e.to_string()).to_string()),
         }
     }
     let title = if p.q.is_empty() {

@@ -87,7 +87,11 @@ fn parse_reason(reason: &str) -> LibResult<&str> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
         return Err(LibraryError::BadField(
-            "give a reason of 1 to 1000 characters; the uploader will see it".into(),
+            platform::bi!(
+                "请填写 1 到 1000 字的理由，上传者会看到。",
+                "give a reason of 1 to 1000 characters; the uploader will see it"
+            )
+            .into(),
         ));
     }
     Ok(reason)
@@ -210,7 +214,9 @@ pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResul
         None => doc.title.clone(),
     };
     if title.is_empty() {
-        return Err(LibraryError::BadField("`title` cannot be empty".into()));
+        return Err(LibraryError::BadField(
+            platform::bi!("标题不能为空。", "`title` cannot be empty").into(),
+        ));
     }
     let description = match e.description {
         Some(d) => crate::upload::text_field("description", d, 5000)?,
@@ -224,7 +230,11 @@ pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResul
     let preview_pages = match e.preview_pages {
         Some(n) if !(0..=10_000).contains(&n) => {
             return Err(LibraryError::BadField(
-                "`preview_pages` must be between 0 and 10000".into(),
+                platform::bi!(
+                    "免费预览页数须在 0 到 10000 之间。",
+                    "`preview_pages` must be between 0 and 10000"
+                )
+                .into(),
             ));
         }
         Some(n) => Some(n),
@@ -243,13 +253,21 @@ pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResul
         None => doc.quality,
         Some(_) if !actor.is_staff() => {
             return Err(LibraryError::Denied(
-                "only moderators rate a document's quality".into(),
+                platform::bi!(
+                    "只有审核员可以评定文档质量。",
+                    "only moderators rate a document's quality"
+                )
+                .into(),
             ));
         }
         Some(q) if (1..=5).contains(&q) => q,
         Some(_) => {
             return Err(LibraryError::BadField(
-                "`quality` must be from 1 to 5".into(),
+                platform::bi!(
+                    "质量评分（quality）须在 1 到 5 之间。",
+                    "`quality` must be from 1 to 5"
+                )
+                .into(),
             ));
         }
     };
@@ -315,7 +333,8 @@ pub fn parse_price(
             (Some("paid") | None, Some(p)) => ("paid".to_string(), document_price(p)?),
             (Some("paid"), None) => {
                 return Err(LibraryError::BadField(
-                    "a paid document needs a `price`".into(),
+                    platform::bi!("付费文档需要填写价格。", "a paid document needs a `price`")
+                        .into(),
                 ));
             }
             // A VIP document may also carry a price: the paid route for non-members.
@@ -336,7 +355,11 @@ fn document_price(yuan: &str) -> LibResult<i64> {
     let fen = crate::money::ledger::Fen::parse_yuan(yuan)?;
     if fen.0 > 100_000 {
         return Err(LibraryError::BadField(
-            "a document costs at most 1000.00 yuan".into(),
+            platform::bi!(
+                "文档价格不超过 1000.00 元。",
+                "a document costs at most 1000.00 yuan"
+            )
+            .into(),
         ));
     }
     Ok(fen.0)

@@ -82,7 +82,11 @@ pub async fn add_comment(
     let body = body.trim();
     if body.is_empty() || body.chars().count() > 2000 {
         return Err(LibraryError::BadField(
-            "a comment needs 1 to 2000 characters".into(),
+            platform::bi!(
+                "评论须为 1 到 2000 个字。",
+                "a comment needs 1 to 2000 characters"
+            )
+            .into(),
         ));
     }
     let pre = crate::rights::settings(&state.db)
@@ -195,7 +199,13 @@ pub async fn rate(state: &AppState, actor: &Actor, doc_id: i64, stars: i64) -> L
     let doc = service::load(state, actor, doc_id, Action::Rate).await?;
     let user = actor.id().ok_or(LibraryError::SignIn)?;
     if !(1..=5).contains(&stars) {
-        return Err(LibraryError::BadField("`stars` must be from 1 to 5".into()));
+        return Err(LibraryError::BadField(
+            platform::bi!(
+                "评分（stars）须在 1 到 5 之间。",
+                "`stars` must be from 1 to 5"
+            )
+            .into(),
+        ));
     }
     let now = state.now();
     let mut tx = state.db.begin().await?;

@@ -161,7 +161,9 @@ async fn save_progress(
 ) -> LibResult<Json<Value>> {
     let b = body(b, "{\"page\": 12, \"device\": \"phone\"}")?;
     if b.page < 1 {
-        return Err(LibraryError::BadField("`page` starts at 1".into()));
+        return Err(LibraryError::BadField(
+            platform::bi!("页码（page）从 1 开始。", "`page` starts at 1").into(),
+        ));
     }
     let p = social::save_progress(
         &state,

@@ -141,7 +141,11 @@ pub async fn answer(state: &AppState, actor: &Actor, id: i64, answer: &str) -> L
     .await?;
     let Some((user, subject)) = row else {
         return Err(LibraryError::WrongState(
-            "no open ticket with this number".into(),
+            platform::bi!(
+                "没有这个编号的待处理工单。",
+                "no open ticket with this number"
+            )
+            .into(),
         ));
     };
     crate::notifications::notify(

@@ -93,7 +93,9 @@ pub fn parse_tags(raw: &str) -> LibResult<Vec<String>> {
     tags.sort();
     tags.dedup();
     if tags.len() > 10 {
-        return Err(LibraryError::BadField("at most 10 tags".into()));
+        return Err(LibraryError::BadField(
+            platform::bi!("标签最多 10 个。", "at most 10 tags").into(),
+        ));
     }
     if let Some(t) = tags.iter().find(|t| t.chars().count() > 32) {
         return Err(LibraryError::BadField(format!(
@@ -142,11 +144,21 @@ pub async fn receive(state: &AppState, mut mp: Multipart) -> LibResult<(Fields, 
                     "price" => fields.price = Some(value),
                     "preview_pages" if !value.trim().is_empty() => {
                         let n: i64 = value.trim().parse().map_err(|_| {
-                            LibraryError::BadField("`preview_pages` must be a whole number".into())
+                            LibraryError::BadField(
+                                platform::bi!(
+                                    "免费预览页数须为整数。",
+                                    "`preview_pages` must be a whole number"
+                                )
+                                .into(),
+                            )
                         })?;
                         if !(0..=10_000).contains(&n) {
                             return Err(LibraryError::BadField(
-                                "`preview_pages` must be between 0 and 10000".into(),
+                                platform::bi!(
+                                    "免费预览页数须在 0 到 10000 之间。",
+                                    "`preview_pages` must be between 0 and 10000"
+                                )
+                                .into(),
                             ));
                         }
                         fields.preview_pages = Some(n);
@@ -394,7 +406,11 @@ async fn find_by_hash(
     };
     if crate::authz::hidden_from(Some(uploader), &doc) {
         return Err(LibraryError::WrongState(
-            "这份文件已在文库中，不能重复上传 (the same file is already in the library, so it cannot be uploaded again)".into(),
+            platform::bi!(
+                "这份文件已在文库中，不能重复上传。",
+                "the same file is already in the library, so it cannot be uploaded again"
+            )
+            .into(),
         ));
     }
     Ok(Some(Created {

@@ -106,8 +106,11 @@ async fn put_promotion(
         || p.text_en.chars().count() > 300
     {
         return Err(LibraryError::BadField(
-            "texts up to 300 characters; `link` a site path like /vip or an https:// address"
-                .into(),
+            platform::bi!(
+                "文字不超过 300 字；链接须为本站路径（如 /vip）或 https:// 地址。",
+                "texts up to 300 characters; `link` a site path like /vip or an https:// address"
+            )
+            .into(),
         ));
     }
     let now = state.now();
@@ -389,7 +392,11 @@ pub async fn register_certificate(
     let doc = service::load(state, actor, id, Action::Edit).await?;
     if doc.uploader_id != user.id {
         return Err(LibraryError::Denied(
-            "only the uploader of a document registers its copyright".into(),
+            platform::bi!(
+                "只有文档的上传者可以登记版权。",
+                "only the uploader of a document registers its copyright"
+            )
+            .into(),
         ));
     }
     let existing: Option<CertRow> = sqlx::query_as(&format!(

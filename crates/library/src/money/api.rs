@@ -91,7 +91,7 @@ async fn set_reward_rules(
             || !(0..=100_000).contains(&r.vip_fen)
         {
             return Err(LibraryError::BadField(
-                "each rule needs price_kind paid or vip, share_permille 0–1000 and vip_fen 0–100000".into(),
+                platform::bi!("每条规则需要 price_kind 为 paid 或 vip、share_permille 为 0–1000、vip_fen 为 0–100000。", "each rule needs price_kind paid or vip, share_permille 0–1000 and vip_fen 0–100000").into(),
             ));
         }
     }
@@ -230,7 +230,7 @@ pub(crate) fn idempotency_key(headers: &HeaderMap) -> LibResult<String> {
         .unwrap_or("");
     if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(LibraryError::BadField(
-            "send an `Idempotency-Key` header (1–200 visible ASCII characters) so that a retried request is applied once".into(),
+            platform::bi!("请带上 `Idempotency-Key` 请求头（1–200 个可见 ASCII 字符），以免重试时重复扣款。", "send an `Idempotency-Key` header (1–200 visible ASCII characters) so that a retried request is applied once").into(),
         ));
     }
     Ok(key.to_string())

@@ -68,7 +68,11 @@ async fn vip_buy_form(
     }
     if f.key.is_empty() || f.key.len() > 200 {
         return Err(LibraryError::BadField(
-            "the form is missing its purchase key; reload the page".into(),
+            platform::bi!(
+                "表单缺少购买凭据，请刷新页面后重试。",
+                "the form is missing its purchase key; reload the page"
+            )
+            .into(),
         ));
     }
     super::vip::buy_plan(&state, &actor, id, &f.key).await?;
@@ -100,7 +104,7 @@ async fn confirm_page(
     let doc = crate::service::load(&state, &actor, id, Action::View).await?;
     if doc.price_kind == "free" || doc.price == 0 {
         return Err(LibraryError::WrongState(
-            "this document is not for sale".into(),
+            platform::bi!("此文档不出售。", "this document is not for sale").into(),
         ));
     }
     let balance = ledger::wallet_balance(&state.db, user).await?;
@@ -131,7 +135,11 @@ async fn buy_form(
 ) -> LibResult<Response> {
     if f.key.is_empty() || f.key.len() > 200 {
         return Err(LibraryError::BadField(
-            "the form is missing its purchase key; reload the page".into(),
+            platform::bi!(
+                "表单缺少购买凭据，请刷新页面后重试。",
+                "the form is missing its purchase key; reload the page"
+            )
+            .into(),
         ));
     }
     let receipt = purchase::buy(&state, &actor, id, &f.key).await?;

@@ -775,7 +775,11 @@ pub async fn create_payout(
         .await?;
     if amount <= 0 {
         return Err(LibraryError::WrongState(
-            "this contributor has no accrued earnings to pay out".into(),
+            platform::bi!(
+                "该贡献者没有可结算的收益。",
+                "this contributor has no accrued earnings to pay out"
+            )
+            .into(),
         ));
     }
     let Some(id) = insert_order(
@@ -823,7 +827,11 @@ pub async fn create_payout(
     .map_err(|e| match e {
         // Another payout took the same earnings a moment earlier.
         LedgerError::InsufficientFunds => LibraryError::WrongState(
-            "this contributor's earnings are already being paid out".into(),
+            platform::bi!(
+                "该贡献者的收益正在结算中。",
+                "this contributor's earnings are already being paid out"
+            )
+            .into(),
         ),
         other => other.into(),
     })?;

@@ -62,7 +62,11 @@ async fn create_topup(
     let amount = Fen::parse_yuan(&b.amount)?;
     if amount.0 > 5_000_000 {
         return Err(LibraryError::BadField(
-            "a top-up is at most 50000.00 yuan".into(),
+            platform::bi!(
+                "单次充值不超过 50000.00 元。",
+                "a top-up is at most 50000.00 yuan"
+            )
+            .into(),
         ));
     }
     let (order, created) = payments::create_topup(&state, user, amount, &b.provider, &key).await?;

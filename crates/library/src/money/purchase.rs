@@ -80,11 +80,17 @@ pub async fn buy(state: &AppState, actor: &Actor, document: i64, key: &str) -> L
     let for_sale = doc.price_kind == "paid" || (doc.price_kind == "vip" && doc.price > 0);
     if !for_sale || doc.status != crate::model::Status::Ready {
         return Err(LibraryError::WrongState(
-            "only published documents with a price can be bought".into(),
+            platform::bi!(
+                "只有已发布且标价的文档可以购买。",
+                "only published documents with a price can be bought"
+            )
+            .into(),
         ));
     }
     if doc.uploader_id == user {
-        return Err(LibraryError::WrongState("this is your own document".into()));
+        return Err(LibraryError::WrongState(
+            platform::bi!("这是您自己的文档。", "this is your own document").into(),
+        ));
     }
     if let Some(r) = existing(&state.db, user, document).await? {
         return Ok(r);

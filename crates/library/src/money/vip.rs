@@ -242,7 +242,7 @@ pub async fn use_right(tx: &mut Tx, user: i64, document: i64, now: i64) -> LibRe
     .await?;
     if took.rows_affected() == 0 {
         return Err(LibraryError::Denied(
-            "your VIP membership has no download rights left (or has ended); renew it, or buy this document".into(),
+            platform::bi!("您的 VIP 下载权益已用完（或会员已到期），请续费或购买此文档。", "your VIP membership has no download rights left (or has ended); renew it, or buy this document").into(),
         ));
     }
     sqlx::query("INSERT INTO library_vip_downloads (user_id, document_id, at) VALUES ($1, $2, $3)")

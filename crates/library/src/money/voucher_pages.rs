@@ -106,13 +106,24 @@ async fn issue_form(
         .count
         .trim()
         .parse::<usize>()
-        .map_err(|_| LibraryError::BadField("`count` must be a whole number".into()))
+        .map_err(|_| {
+            LibraryError::BadField(
+                platform::bi!("数量（count）须为整数。", "`count` must be a whole number").into(),
+            )
+        })
         .and_then(vouchers::batch_size)
         .and_then(|count| Ok((Fen::parse_yuan(&f.amount)?, count)));
     let (amount, count) = match parsed {
         Ok(p) => p,
         Err(LibraryError::BadField(m)) => {
-            return render_page(&state, &actor, None, Some(m), Some(f)).await;
+            return render_page(
+                &state,
+                &actor,
+                None,
+                Some(actor.lang.msg(&m).to_string()),
+                Some(f),
+            )
+            .await;
         }
         Err(e) => return Err(e),
     };

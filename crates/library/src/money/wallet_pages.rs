@@ -114,7 +114,11 @@ async fn topup_form(
     let user = crate::money::api::allowed(&state, &actor, crate::authz::Action::UseWallet)?;
     if f.key.is_empty() || f.key.len() > 200 {
         return Err(LibraryError::BadField(
-            "the form is missing its key; reload the page".into(),
+            platform::bi!(
+                "表单缺少凭据，请刷新页面后重试。",
+                "the form is missing its key; reload the page"
+            )
+            .into(),
         ));
     }
     let amount = Fen::parse_yuan(&f.amount)?;
@@ -200,7 +204,7 @@ async fn checkout_form(
         Ok(_) => Ok(redirect("/me/wallet")),
         Err(payments::CallbackRefusal::Internal(e)) => Err(e),
         Err(_) => Err(LibraryError::WrongState(
-            "the test payment was refused".into(),
+            platform::bi!("测试支付被拒绝。", "the test payment was refused").into(),
         )),
     }
 }
@@ -270,7 +274,11 @@ async fn payout_form(
     let admin = crate::money::api::allowed(&state, &actor, crate::authz::Action::ManageMoney)?;
     if f.key.is_empty() || f.key.len() > 200 {
         return Err(LibraryError::BadField(
-            "the form is missing its key; reload the page".into(),
+            platform::bi!(
+                "表单缺少凭据，请刷新页面后重试。",
+                "the form is missing its key; reload the page"
+            )
+            .into(),
         ));
     }
     let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM platform_users WHERE username = $1")
