@@ -151,7 +151,7 @@ pub async fn seed_if_empty(state: &AppState, addr: SocketAddr) -> anyhow::Result
     }
     if library::money::payments::payments(state).sandbox.is_some() {
         println!(
-            "The test payment channel (测试支付通道) is on: top up from /me/wallet and pay on its test checkout;              some documents are paid or VIP."
+            "The test payment channel (测试支付通道) is on: top up from /me/wallet and pay on its test checkout; some documents are paid or VIP."
         );
     }
     Ok(())
