@@ -14,8 +14,8 @@
 //! - the **reporter**: a signed-in resident sees their own cases and public steps.
 
 use crate::model::Case;
-use governance::authz::{Denied, GovActor};
-use governance::model::{Bind, MemberRole, Sql, UnitPath};
+use gov_core::{Bind, GovActor, MemberRole, Sql, UnitPath};
+use platform::web::authz::Denied;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {

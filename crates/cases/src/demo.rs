@@ -6,11 +6,10 @@ use crate::calendar::{DayKind, parse_day};
 use crate::intake::{self, NewCase};
 use crate::model::{self, Attribute, AttributeValue, Priority, Satisfaction, Source};
 use crate::workflow::{self, Op};
-use governance::authz::GovActor;
-use governance::demo::Rng;
-use governance::model::{MemberRole, ScopeFilter, UnitKind, list_units};
+use gov_core::{GovActor, MemberRole, ScopeFilter, UnitKind, list_units};
 use platform::AppState;
 use platform::auth::Role;
+use platform::rng::Rng;
 
 /// (code, parent code, name, English name, description, days normal/urgent/critical,
 /// route kind, fixed unit code)
@@ -310,7 +309,7 @@ pub async fn seed(
     for (name, unit, what) in staff {
         let pw = password();
         let user = platform::auth::create_user(db, state.now(), name, &pw, Role::Member).await?;
-        governance::service::grant_role(db, state.now(), None, user.id, &unit, MemberRole::Worker)
+        gov_core::grant_role(db, state.now(), None, user.id, &unit, MemberRole::Worker)
             .await
             .map_err(|e| anyhow::anyhow!("demo grant for {name}: {e}"))?;
         accounts.push((name.to_string(), pw, what.to_string()));
@@ -444,13 +443,13 @@ async fn lead_unit_actor(state: &AppState, admin: &GovActor, id: i64) -> anyhow:
         .await?
         .and_then(|c| c.lead_unit_id)
     {
-        Some(l) => governance::model::find_unit(&state.db, governance::model::UnitId(l)).await?,
+        Some(l) => gov_core::find_unit(&state.db, gov_core::UnitId(l)).await?,
         None => None,
     };
     let mut who = admin.clone();
     who.grants = lead
         .into_iter()
-        .map(|u| governance::authz::Grant {
+        .map(|u| gov_core::Grant {
             unit_id: u.id,
             unit_name: u.name,
             path: u.path,

@@ -3,8 +3,8 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use governance::authz::Denied;
 use platform::AppError;
+use platform::web::authz::Denied;
 use platform::web::error::ErrorInfo;
 
 #[derive(Debug, thiserror::Error)]

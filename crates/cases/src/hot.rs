@@ -3,7 +3,7 @@
 //! for a few seconds; changes made on this node clear them at once (ADR 014).
 
 use crate::model::{self, Category};
-use governance::model::Unit;
+use gov_core::Unit;
 use platform::AppState;
 use platform::cache::TtlCache;
 use std::sync::Arc;
@@ -48,7 +48,7 @@ pub async fn unit_by_code(state: &AppState, code: &str) -> sqlx::Result<Option<U
     if let Some(v) = h.as_ref().and_then(|h| h.units.get(&code.to_string())) {
         return Ok(v);
     }
-    let v = governance::model::find_unit_by_code(&state.db, code).await?;
+    let v = gov_core::find_unit_by_code(&state.db, code).await?;
     if let Some(h) = h {
         h.units.put(code.to_string(), v.clone());
     }
@@ -61,8 +61,8 @@ pub async fn district_units(state: &AppState, district: &Unit) -> sqlx::Result<V
     if let Some(v) = h.as_ref().and_then(|h| h.districts.get(&key)) {
         return Ok(v);
     }
-    let scope = governance::model::ScopeFilter(Some(vec![district.path.clone()]));
-    let v = governance::model::list_units(&state.db, &scope).await?;
+    let scope = gov_core::ScopeFilter(Some(vec![district.path.clone()]));
+    let v = gov_core::list_units(&state.db, &scope).await?;
     if let Some(h) = h {
         h.districts.put(key, v.clone());
     }

@@ -4,7 +4,7 @@
 use crate::error::{CaseError, CaseResult};
 use crate::model::{Case, Category, Priority, RouteKind, Source};
 use crate::workflow;
-use governance::model::{Unit, UnitId, UnitKind, UnitPath, find_unit, units_by_ids};
+use gov_core::{Unit, UnitId, UnitKind, UnitPath, find_unit, units_by_ids};
 use platform::AppState;
 
 pub const MAX_DESCRIPTION: usize = 4000;

@@ -287,13 +287,12 @@ pub fn columns(alias: &str) -> String {
 pub async fn units(
     db: &Db,
     ids: impl IntoIterator<Item = i64>,
-) -> sqlx::Result<std::collections::HashMap<i64, governance::model::Unit>> {
+) -> sqlx::Result<std::collections::HashMap<i64, gov_core::Unit>> {
     let mut ids: Vec<i64> = ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
-    let ids: Vec<governance::model::UnitId> =
-        ids.into_iter().map(governance::model::UnitId).collect();
-    Ok(governance::model::units_by_ids(db, &ids)
+    let ids: Vec<gov_core::UnitId> = ids.into_iter().map(gov_core::UnitId).collect();
+    Ok(gov_core::units_by_ids(db, &ids)
         .await?
         .into_iter()
         .map(|u| (u.id.0, u))

@@ -5,8 +5,7 @@
 //! category and place — never the description or the reporter's contact details.
 
 use crate::model::{self, Case};
-use governance::authz::unit_staff;
-use governance::model::{MemberRole, UnitId, UnitPath, find_unit};
+use gov_core::{MemberRole, UnitId, UnitPath, find_unit, unit_staff};
 use platform::db::Tx;
 use platform::{AppState, notify};
 

@@ -13,8 +13,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use governance::authz::GovActor;
-use governance::model::{ScopeFilter, Unit, UnitKind, UnitPath, list_units};
+use gov_core::{GovActor, ScopeFilter, Unit, UnitKind, UnitPath, list_units};
 use platform::AppState;
 use platform::clock::format_ms;
 use platform::web::{Lang, PageCtx, charts, redirect, render};
@@ -1678,7 +1677,7 @@ async fn categories_page(
         (None, None) => CategoryForm::blank(),
     };
     let route_unit: Option<i64> = form.route_unit_id.trim().parse().ok();
-    let scope = actor.scope_with(governance::model::MemberRole::UnitAdmin);
+    let scope = actor.scope_with(gov_core::MemberRole::UnitAdmin);
     let units = list_units(&state.db, &scope)
         .await?
         .into_iter()

@@ -4,8 +4,7 @@
 
 use crate::authz;
 use crate::calendar::{day_start, local_date};
-use governance::authz::GovActor;
-use governance::model::{Bind, Sql};
+use gov_core::{Bind, GovActor, Sql};
 use platform::AppState;
 use serde::Serialize;
 use std::collections::HashMap;

@@ -12,9 +12,9 @@ use crate::calendar::Calendar;
 use crate::error::{CaseError, CaseResult};
 use crate::model::{self, CASE_COLUMNS, Case, CaseState, Satisfaction, Supervision};
 use crate::notices;
-use governance::authz::GovActor;
-use governance::model::{UnitId, UnitPath, find_unit};
+use gov_core::{GovActor, UnitId, UnitPath, find_unit};
 use platform::db::Tx;
+use platform::web::authz::Denied;
 use platform::{AppState, audit, outbox};
 use serde_json::{Value, json};
 
@@ -497,7 +497,7 @@ pub async fn apply(state: &AppState, actor: &GovActor, id: i64, op: Op) -> CaseR
     authz::authorize(actor, Action::View, &Target::Case(&before, &co))?;
     authz::authorize(actor, op.action(), &Target::Case(&before, &co)).map_err(|d| {
         match (op.action(), d) {
-            (Action::Handle, governance::authz::Denied::Forbidden(why)) => {
+            (Action::Handle, Denied::Forbidden(why)) => {
                 CaseError::refused(403, "lead_unit_only", why)
             }
             (_, d) => d.into(),

@@ -5,166 +5,13 @@
 //! A membership gives a role on a unit and so on its whole subtree: a community worker acts
 //! in their community and its grids, a street worker in all of the street's communities,
 //! the district's staff everywhere in the district. Platform admins see everything.
+//! (The actor, their grants and the refusal type are shared G code, in `gov_core`.)
 
-use crate::model::{MemberRole, ScopeFilter, UnitId, UnitPath};
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
+use crate::model::{MemberRole, UnitPath};
+pub use gov_core::{Denied, GovActor, Grant, OrgLink, Policy, load_grants, load_org_links};
+use platform::AppState;
 use platform::auth::Role;
 use platform::web::menu::MenuItem;
-use platform::{Actor, AppError, AppState};
-use serde::Serialize;
-use std::ops::Deref;
-
-/// A role the actor holds on one unit.
-#[derive(Clone, Debug, Serialize)]
-pub struct Grant {
-    pub unit_id: UnitId,
-    pub unit_name: String,
-    #[serde(skip)]
-    pub path: UnitPath,
-    pub role: MemberRole,
-}
-
-/// An organisation the actor works for (an org-staff link): they may read its record,
-/// edit its profile and submit its annual report — nothing else (ADR 010).
-#[derive(Clone, Debug, Serialize)]
-pub struct OrgLink {
-    pub org_id: i64,
-    pub org_name: String,
-    #[serde(skip)]
-    pub unit_path: UnitPath,
-}
-
-/// The platform's actor plus their governance memberships and organisation links.
-#[derive(Clone, Debug)]
-pub struct GovActor {
-    pub base: Actor,
-    pub grants: Vec<Grant>,
-    pub org_links: Vec<OrgLink>,
-}
-
-impl Deref for GovActor {
-    type Target = Actor;
-    fn deref(&self) -> &Actor {
-        &self.base
-    }
-}
-
-impl GovActor {
-    pub fn is_platform_admin(&self) -> bool {
-        self.base.role() == Some(Role::Admin)
-    }
-
-    /// The subtrees this actor may see (outermost grants only; `None` = everything).
-    pub fn scope(&self) -> ScopeFilter {
-        if self.is_platform_admin() {
-            return ScopeFilter(None);
-        }
-        let mut roots: Vec<UnitPath> = Vec::new();
-        for g in &self.grants {
-            if !self.grants.iter().any(|o| g.path.strictly_below(&o.path))
-                && !roots.contains(&g.path)
-            {
-                roots.push(g.path.clone());
-            }
-        }
-        ScopeFilter(Some(roots))
-    }
-
-    /// The strongest role that covers `path` (held on it or on an ancestor).
-    pub fn role_on(&self, path: &UnitPath) -> Option<MemberRole> {
-        self.grants
-            .iter()
-            .filter(|g| g.path.contains(path))
-            .map(|g| g.role)
-            .max()
-    }
-
-    /// The subtrees in which the actor holds at least `role` (for form choices).
-    pub fn scope_with(&self, role: MemberRole) -> ScopeFilter {
-        if self.is_platform_admin() {
-            return ScopeFilter(None);
-        }
-        let mut roots: Vec<UnitPath> = Vec::new();
-        for g in self.grants.iter().filter(|g| g.role >= role) {
-            if !roots.contains(&g.path) {
-                roots.push(g.path.clone());
-            }
-        }
-        ScopeFilter(Some(roots))
-    }
-
-    /// Whether the actor works for this organisation (an org-staff link).
-    pub fn works_for(&self, org_id: i64) -> bool {
-        self.org_links.iter().any(|l| l.org_id == org_id)
-    }
-
-    pub fn can(&self, action: Action, target: &Scope) -> bool {
-        authorize(self, action, target).is_ok()
-    }
-}
-
-pub async fn load_grants(state: &AppState, user_id: i64) -> sqlx::Result<Vec<Grant>> {
-    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT m.unit_id, u.name, u.path, m.role FROM governance_memberships m \
-         JOIN governance_units u ON u.id = m.unit_id WHERE m.user_id = $1 ORDER BY u.path",
-    )
-    .bind(user_id)
-    .fetch_all(&state.db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, name, path, role)| {
-            Some(Grant {
-                unit_id: UnitId(id),
-                unit_name: name,
-                path: UnitPath::parse(&path)?,
-                role: MemberRole::parse(&role)?,
-            })
-        })
-        .collect())
-}
-
-/// The accounts holding at least `role` on exactly this unit: its own staff (not those of
-/// units above it), who hear of work sent to the unit.
-pub async fn unit_staff(
-    db: &platform::db::Db,
-    unit: UnitId,
-    role: MemberRole,
-) -> sqlx::Result<Vec<i64>> {
-    let rows: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT user_id, role FROM governance_memberships WHERE unit_id = $1 ORDER BY user_id",
-    )
-    .bind(unit.0)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter(|(_, r)| MemberRole::parse(r).is_some_and(|r| r >= role))
-        .map(|(u, _)| u)
-        .collect())
-}
-
-pub async fn load_org_links(state: &AppState, user_id: i64) -> sqlx::Result<Vec<OrgLink>> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT o.id, o.name, u.path FROM governance_org_staff s \
-         JOIN governance_orgs o ON o.id = s.org_id \
-         JOIN governance_units u ON u.id = o.unit_id WHERE s.user_id = $1 ORDER BY o.id",
-    )
-    .bind(user_id)
-    .fetch_all(&state.db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(org_id, org_name, path)| {
-            Some(OrgLink {
-                org_id,
-                org_name,
-                unit_path: UnitPath::parse(&path)?,
-            })
-        })
-        .collect())
-}
 
 /// Governance's places in the menu for this user: the governance pages for holders of a
 /// unit role, the staff page for unit administrators, and for an organisation's own staff
@@ -175,12 +22,12 @@ pub fn menu<'a>(
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<MenuItem>> + Send + 'a>> {
     Box::pin(async move {
         let admin = user.role == Role::Admin;
-        let grants = load_grants(state, user.id).await.unwrap_or_default();
+        let grants = load_grants(&state.db, user.id).await.unwrap_or_default();
         let item = |href, zh, en, main| MenuItem { href, zh, en, main };
         let mut out = Vec::new();
         if admin || !grants.is_empty() {
             out.push(item("/gov", "社会治理", "Governance", true));
-        } else if !load_org_links(state, user.id)
+        } else if !load_org_links(&state.db, user.id)
             .await
             .unwrap_or_default()
             .is_empty()
@@ -192,26 +39,6 @@ pub fn menu<'a>(
         }
         out
     })
-}
-
-impl FromRequestParts<AppState> for GovActor {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<GovActor, AppError> {
-        let base = Actor::from_request_parts(parts, state).await?;
-        let (grants, org_links) = match base.id() {
-            Some(id) => (
-                load_grants(state, id).await?,
-                load_org_links(state, id).await?,
-            ),
-            None => (Vec::new(), Vec::new()),
-        };
-        Ok(GovActor {
-            base,
-            grants,
-            org_links,
-        })
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -360,16 +187,6 @@ fn org_staff_may(action: Action) -> bool {
     )
 }
 
-#[derive(Debug, PartialEq, Eq)]
-pub enum Denied {
-    /// Sign in first.
-    SignIn,
-    /// Signed in but not allowed; the reason is shown.
-    Forbidden(&'static str),
-    /// Outside the actor's scope: answer as if it did not exist.
-    Hidden,
-}
-
 pub fn authorize(actor: &GovActor, action: Action, target: &Scope) -> Result<(), Denied> {
     if actor.user.is_none() {
         return Err(Denied::SignIn);
@@ -456,9 +273,17 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Scope) -> Result<(),
     }
 }
 
+/// So that `actor.can(Action::…, &Scope::…)` asks [`authorize`].
+impl Policy<Scope<'_>> for Action {
+    fn check(self, actor: &GovActor, target: &Scope<'_>) -> Result<(), Denied> {
+        authorize(actor, self, target)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use platform::Actor;
     use platform::auth::User;
     use platform::web::Lang;
 

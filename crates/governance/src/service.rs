@@ -8,6 +8,8 @@ use crate::model::{
     self, HubRole, MemberRole, Org, OrgDraft, OrgType, StaffProfile, Unit, UnitId, UnitKind,
     UnitPath,
 };
+/// Memberships are shared G code; callers keep this path.
+pub use gov_core::grant_role;
 use platform::db::{Db, Tx};
 use platform::{AppState, audit, outbox};
 use serde::{Deserialize, Serialize};
@@ -526,47 +528,6 @@ pub async fn update_unit(
 // ---------------------------------------------------------------------------------------
 // Memberships
 
-/// Gives `user_id` a role on `unit` (replacing a role they held there). The caller has
-/// authorised it; `by` is recorded in the audit log (None: an operator on the CLI).
-pub async fn grant_role(
-    db: &Db,
-    now: i64,
-    by: Option<i64>,
-    user_id: i64,
-    unit: &Unit,
-    role: MemberRole,
-) -> GovResult<()> {
-    let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM governance_memberships WHERE user_id = $1 AND unit_id = $2")
-        .bind(user_id)
-        .bind(unit.id.0)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO governance_memberships (user_id, unit_id, role, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(user_id)
-    .bind(unit.id.0)
-    .bind(role.as_str())
-    .bind(by)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    audit::append(
-        &mut tx,
-        audit::Entry {
-            at: now,
-            actor_id: by,
-            action: "governance.membership.grant",
-            subject: &format!("platform_user:{user_id}"),
-            detail: serde_json::json!({ "unit_id": unit.id, "unit_code": unit.code, "role": role }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Looks up an active account by username.
 pub async fn user_id_by_name(db: &Db, username: &str) -> sqlx::Result<Option<i64>> {
     let row: Option<(i64,)> =
@@ -598,7 +559,7 @@ pub async fn grant(
             format!("there is no account named {}", username.trim()),
         )
     })?;
-    grant_role(&state.db, state.now(), actor.id(), user, &unit, role).await
+    Ok(grant_role(&state.db, state.now(), actor.id(), user, &unit, role).await?)
 }
 
 // ---------------------------------------------------------------------------------------

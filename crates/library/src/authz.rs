@@ -4,6 +4,8 @@
 use crate::model::{Document, Status};
 use platform::Actor;
 use platform::auth::Role;
+/// The refusal every module's `authorize` answers with.
+pub use platform::web::authz::Denied;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -55,16 +57,6 @@ pub enum Action {
     AdvancedSearch {
         member: bool,
     },
-}
-
-#[derive(Debug, PartialEq, Eq)]
-pub enum Denied {
-    /// Sign in first.
-    SignIn,
-    /// Signed in but not allowed; the reason is shown.
-    Forbidden(&'static str),
-    /// Not visible to this actor: answer as if it did not exist.
-    Hidden,
 }
 
 fn owns(actor: &Actor, doc: &Document) -> bool {

@@ -12,6 +12,7 @@ pub mod logging;
 pub mod metrics;
 pub mod notify;
 pub mod outbox;
+pub mod rng;
 pub mod search;
 pub mod storage;
 pub mod web;

@@ -4,8 +4,7 @@
 
 use crate::authz::{Action, Target, authorize};
 use crate::error::{CaseError, CaseResult};
-use governance::authz::GovActor;
-use governance::model::{Unit, UnitId, find_unit};
+use gov_core::{GovActor, Unit, UnitId, find_unit};
 use platform::AppState;
 use sha2::{Digest, Sha256};
 
@@ -124,9 +123,7 @@ pub async fn district_for(
     let candidates: Vec<i64> = match asked {
         Some(id) => vec![id],
         None if actor.is_platform_admin() => {
-            let roots =
-                governance::model::list_units(&state.db, &governance::model::ScopeFilter(None))
-                    .await?;
+            let roots = gov_core::list_units(&state.db, &gov_core::ScopeFilter(None)).await?;
             roots
                 .into_iter()
                 .filter(|u| u.parent_id.is_none())
@@ -144,9 +141,10 @@ pub async fn district_for(
         if let Some(u) = find_unit(&state.db, UnitId(id)).await?
             && u.parent_id.is_none()
             && (actor.is_platform_admin()
-                || actor.grants.iter().any(|g| {
-                    g.unit_id == u.id && g.role >= governance::model::MemberRole::UnitAdmin
-                }))
+                || actor
+                    .grants
+                    .iter()
+                    .any(|g| g.unit_id == u.id && g.role >= gov_core::MemberRole::UnitAdmin))
         {
             return Ok(u);
         }

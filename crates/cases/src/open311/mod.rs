@@ -17,7 +17,7 @@ use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, FixedOffset, TimeZone};
 use format::{Format, Node, error, s};
-use governance::model::{Bind, Sql};
+use gov_core::{Bind, Sql};
 use platform::AppState;
 use std::collections::{BTreeMap, HashMap};
 

@@ -1,7 +1,20 @@
-//! The platform's one authorisation function, for its own routes: metrics and accounts.
+//! The platform's one authorisation function, for its own routes: metrics and accounts;
+//! and [`Denied`], the refusal every module's `authorize` answers with.
 
 use super::{Actor, AppError, AppResult};
 use crate::auth::Role;
+
+/// Why a module's `authorize` refused. Each module's error type maps it onto its own
+/// variants (sign in, forbidden with the reason, not found).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Denied {
+    /// Sign in first.
+    SignIn,
+    /// Signed in but not allowed; the reason is shown.
+    Forbidden(&'static str),
+    /// Not visible to this actor (outside their scope): answer as if it did not exist.
+    Hidden,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {

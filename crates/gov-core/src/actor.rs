@@ -1,0 +1,144 @@
+//! The governance actor: the platform's actor plus where they work — their roles on units
+//! and the organisations they are staff of. Each G module decides what the actor may do
+//! with its own `authorize` function, which `GovActor::can` asks through [`Policy`].
+
+use crate::role::{Grant, MemberRole, load_grants};
+use crate::sql::ScopeFilter;
+use crate::unit::UnitPath;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use platform::auth::Role;
+use platform::db::Db;
+use platform::web::authz::Denied;
+use platform::{Actor, AppError, AppState};
+use serde::Serialize;
+use std::ops::Deref;
+
+/// An organisation the actor works for (an org-staff link): they may read its record,
+/// edit its profile and submit its annual report — nothing else (ADR 010).
+#[derive(Clone, Debug, Serialize)]
+pub struct OrgLink {
+    pub org_id: i64,
+    pub org_name: String,
+    #[serde(skip)]
+    pub unit_path: UnitPath,
+}
+
+/// The platform's actor plus their governance memberships and organisation links.
+#[derive(Clone, Debug)]
+pub struct GovActor {
+    pub base: Actor,
+    pub grants: Vec<Grant>,
+    pub org_links: Vec<OrgLink>,
+}
+
+impl Deref for GovActor {
+    type Target = Actor;
+    fn deref(&self) -> &Actor {
+        &self.base
+    }
+}
+
+/// One context's authorisation function (`authorize(actor, action, target)`), seen from
+/// the action, so that [`GovActor::can`] works for every G module's actions.
+pub trait Policy<T: ?Sized> {
+    fn check(self, actor: &GovActor, target: &T) -> Result<(), Denied>;
+}
+
+impl GovActor {
+    pub fn is_platform_admin(&self) -> bool {
+        self.base.role() == Some(Role::Admin)
+    }
+
+    /// The subtrees this actor may see (outermost grants only; `None` = everything).
+    pub fn scope(&self) -> ScopeFilter {
+        if self.is_platform_admin() {
+            return ScopeFilter(None);
+        }
+        let mut roots: Vec<UnitPath> = Vec::new();
+        for g in &self.grants {
+            if !self.grants.iter().any(|o| g.path.strictly_below(&o.path))
+                && !roots.contains(&g.path)
+            {
+                roots.push(g.path.clone());
+            }
+        }
+        ScopeFilter(Some(roots))
+    }
+
+    /// The strongest role that covers `path` (held on it or on an ancestor).
+    pub fn role_on(&self, path: &UnitPath) -> Option<MemberRole> {
+        self.grants
+            .iter()
+            .filter(|g| g.path.contains(path))
+            .map(|g| g.role)
+            .max()
+    }
+
+    /// The subtrees in which the actor holds at least `role` (for form choices).
+    pub fn scope_with(&self, role: MemberRole) -> ScopeFilter {
+        if self.is_platform_admin() {
+            return ScopeFilter(None);
+        }
+        let mut roots: Vec<UnitPath> = Vec::new();
+        for g in self.grants.iter().filter(|g| g.role >= role) {
+            if !roots.contains(&g.path) {
+                roots.push(g.path.clone());
+            }
+        }
+        ScopeFilter(Some(roots))
+    }
+
+    /// Whether the actor works for this organisation (an org-staff link).
+    pub fn works_for(&self, org_id: i64) -> bool {
+        self.org_links.iter().any(|l| l.org_id == org_id)
+    }
+
+    /// Whether the action's context allows it on `target`.
+    pub fn can<A: Policy<T>, T: ?Sized>(&self, action: A, target: &T) -> bool {
+        action.check(self, target).is_ok()
+    }
+}
+
+/// The organisations `user_id` is staff of. (The organisation tables belong to governance's
+/// registry; the link is read here because it is part of who the actor is.)
+pub async fn load_org_links(db: &Db, user_id: i64) -> sqlx::Result<Vec<OrgLink>> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT o.id, o.name, u.path FROM governance_org_staff s \
+         JOIN governance_orgs o ON o.id = s.org_id \
+         JOIN governance_units u ON u.id = o.unit_id WHERE s.user_id = $1 ORDER BY o.id",
+    )
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(org_id, org_name, path)| {
+            Some(OrgLink {
+                org_id,
+                org_name,
+                unit_path: UnitPath::parse(&path)?,
+            })
+        })
+        .collect())
+}
+
+impl FromRequestParts<AppState> for GovActor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<GovActor, AppError> {
+        let base = Actor::from_request_parts(parts, state).await?;
+        let (grants, org_links) = match base.id() {
+            Some(id) => (
+                load_grants(&state.db, id).await?,
+                load_org_links(&state.db, id).await?,
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
+        Ok(GovActor {
+            base,
+            grants,
+            org_links,
+        })
+    }
+}

@@ -1,0 +1,150 @@
+//! Roles held on units (memberships) and the grants an actor carries: who works where.
+
+use crate::unit::{Unit, UnitId, UnitPath};
+use platform::audit;
+use platform::db::Db;
+use platform::web::Lang;
+use serde::Serialize;
+
+/// A role held on a unit (and so on its whole subtree). Ordered by power.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberRole {
+    Viewer,
+    Worker,
+    UnitAdmin,
+}
+
+impl MemberRole {
+    pub fn parse(s: &str) -> Option<MemberRole> {
+        match s.trim() {
+            "viewer" => Some(MemberRole::Viewer),
+            "worker" => Some(MemberRole::Worker),
+            "unit_admin" => Some(MemberRole::UnitAdmin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberRole::Viewer => "viewer",
+            MemberRole::Worker => "worker",
+            MemberRole::UnitAdmin => "unit_admin",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            MemberRole::Viewer => lang.pick("查看", "Viewer"),
+            MemberRole::Worker => lang.pick("工作人员", "Worker"),
+            MemberRole::UnitAdmin => lang.pick("单位管理员", "Unit admin"),
+        }
+    }
+}
+
+/// A role the actor holds on one unit.
+#[derive(Clone, Debug, Serialize)]
+pub struct Grant {
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    #[serde(skip)]
+    pub path: UnitPath,
+    pub role: MemberRole,
+}
+
+/// The roles `user_id` holds, outermost units first.
+pub async fn load_grants(db: &Db, user_id: i64) -> sqlx::Result<Vec<Grant>> {
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT m.unit_id, u.name, u.path, m.role FROM governance_memberships m \
+         JOIN governance_units u ON u.id = m.unit_id WHERE m.user_id = $1 ORDER BY u.path",
+    )
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, name, path, role)| {
+            Some(Grant {
+                unit_id: UnitId(id),
+                unit_name: name,
+                path: UnitPath::parse(&path)?,
+                role: MemberRole::parse(&role)?,
+            })
+        })
+        .collect())
+}
+
+/// The accounts holding at least `role` on exactly this unit: its own staff (not those of
+/// units above it), who hear of work sent to the unit.
+pub async fn unit_staff(db: &Db, unit: UnitId, role: MemberRole) -> sqlx::Result<Vec<i64>> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT user_id, role FROM governance_memberships WHERE unit_id = $1 ORDER BY user_id",
+    )
+    .bind(unit.0)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, r)| MemberRole::parse(r).is_some_and(|r| r >= role))
+        .map(|(u, _)| u)
+        .collect())
+}
+
+/// Gives `user_id` a role on `unit` (replacing a role they held there). The caller has
+/// authorised it; `by` is recorded in the audit log (None: an operator on the CLI).
+pub async fn grant_role(
+    db: &Db,
+    now: i64,
+    by: Option<i64>,
+    user_id: i64,
+    unit: &Unit,
+    role: MemberRole,
+) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM governance_memberships WHERE user_id = $1 AND unit_id = $2")
+        .bind(user_id)
+        .bind(unit.id.0)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO governance_memberships (user_id, unit_id, role, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(user_id)
+    .bind(unit.id.0)
+    .bind(role.as_str())
+    .bind(by)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        audit::Entry {
+            at: now,
+            actor_id: by,
+            action: "governance.membership.grant",
+            subject: &format!("platform_user:{user_id}"),
+            detail: serde_json::json!({ "unit_id": unit.id, "unit_code": unit.code, "role": role }),
+        },
+    )
+    .await?;
+    tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered_by_power_and_round_trip() {
+        assert!(MemberRole::Viewer < MemberRole::Worker);
+        assert!(MemberRole::Worker < MemberRole::UnitAdmin);
+        for r in [
+            MemberRole::Viewer,
+            MemberRole::Worker,
+            MemberRole::UnitAdmin,
+        ] {
+            assert_eq!(MemberRole::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(MemberRole::parse("owner"), None);
+    }
+}

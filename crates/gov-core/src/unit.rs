@@ -1,0 +1,276 @@
+//! The unit tree: districts, streets, communities, grids and departments, addressed by
+//! materialised paths, and the queries that read it.
+//!
+//! The tables (`governance_units`, `governance_memberships`) are created by governance's
+//! migrations (`crates/governance/migrations/001_governance.sql`); this crate reads and
+//! writes them for every G module so that none of them needs all of governance.
+
+use crate::sql::{ScopeFilter, Sql};
+use platform::db::Db;
+use platform::web::Lang;
+use serde::Serialize;
+use sqlx::Row;
+use std::fmt;
+
+/// The id of a unit in the tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct UnitId(pub i64);
+
+impl UnitId {
+    /// A path segment or query value that is a positive integer.
+    pub fn parse(raw: &str) -> Option<UnitId> {
+        raw.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(UnitId)
+    }
+}
+
+impl fmt::Display for UnitId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A materialised path of unit ids from the root, `/1/4/17/`. Unit X lies within unit Y
+/// exactly when Y's path is a prefix of X's.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct UnitPath(String);
+
+impl UnitPath {
+    pub fn root(id: UnitId) -> UnitPath {
+        UnitPath(format!("/{id}/"))
+    }
+
+    pub fn child(&self, id: UnitId) -> UnitPath {
+        UnitPath(format!("{}{id}/", self.0))
+    }
+
+    /// Only `/` + positive ids separated and ended by `/`.
+    pub fn parse(raw: &str) -> Option<UnitPath> {
+        let inner = raw.strip_prefix('/')?.strip_suffix('/')?;
+        if inner.is_empty() || !inner.split('/').all(|s| UnitId::parse(s).is_some()) {
+            return None;
+        }
+        Some(UnitPath(raw.to_string()))
+    }
+
+    /// Whether `other` is this unit or lies below it.
+    pub fn contains(&self, other: &UnitPath) -> bool {
+        other.0.starts_with(&self.0)
+    }
+
+    /// Whether this unit lies strictly below `other`.
+    pub fn strictly_below(&self, other: &UnitPath) -> bool {
+        self.0.len() > other.0.len() && other.contains(self)
+    }
+
+    /// The root (district) this path starts at.
+    pub fn root_path(&self) -> UnitPath {
+        let first = self.0[1..].split('/').next().unwrap_or("");
+        UnitPath(format!("/{first}/"))
+    }
+
+    /// Ids from the root down to this unit.
+    pub fn ids(&self) -> Vec<UnitId> {
+        self.0.split('/').filter_map(UnitId::parse).collect()
+    }
+
+    pub fn depth(&self) -> usize {
+        self.ids().len()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    District,
+    Street,
+    Community,
+    Grid,
+    Department,
+}
+
+impl UnitKind {
+    pub const ALL: [UnitKind; 5] = [
+        UnitKind::District,
+        UnitKind::Street,
+        UnitKind::Community,
+        UnitKind::Grid,
+        UnitKind::Department,
+    ];
+
+    pub fn parse(s: &str) -> Option<UnitKind> {
+        UnitKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitKind::District => "district",
+            UnitKind::Street => "street",
+            UnitKind::Community => "community",
+            UnitKind::Grid => "grid",
+            UnitKind::Department => "department",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            UnitKind::District => lang.pick("区", "District"),
+            UnitKind::Street => lang.pick("街道", "Street"),
+            UnitKind::Community => lang.pick("社区", "Community"),
+            UnitKind::Grid => lang.pick("网格", "Grid"),
+            UnitKind::Department => lang.pick("职能部门", "Department"),
+        }
+    }
+
+    /// The kind a parent of this kind must have (`None`: a root).
+    pub fn parent_kind(self) -> Option<UnitKind> {
+        match self {
+            UnitKind::District => None,
+            UnitKind::Street | UnitKind::Department => Some(UnitKind::District),
+            UnitKind::Community => Some(UnitKind::Street),
+            UnitKind::Grid => Some(UnitKind::Community),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Unit {
+    pub id: UnitId,
+    pub parent_id: Option<UnitId>,
+    pub path: UnitPath,
+    pub kind: UnitKind,
+    pub name: String,
+    pub code: String,
+    pub households: i64,
+    pub residents: i64,
+    pub party_org_name: String,
+    pub party_secretary: String,
+    pub party_members: i64,
+}
+
+const UNIT_COLUMNS: &str = "u.id, u.parent_id, u.path, u.kind, u.name, u.code, u.households, u.residents, \
+    u.party_org_name, u.party_secretary, u.party_members";
+
+fn unit_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Unit> {
+    let path: String = row.try_get(2)?;
+    let kind: String = row.try_get(3)?;
+    let bad = |what: &str| sqlx::Error::Decode(format!("governance_units: bad {what}").into());
+    Ok(Unit {
+        id: UnitId(row.try_get(0)?),
+        parent_id: row.try_get::<Option<i64>, _>(1)?.map(UnitId),
+        path: UnitPath::parse(&path).ok_or_else(|| bad("path"))?,
+        kind: UnitKind::parse(&kind).ok_or_else(|| bad("kind"))?,
+        name: row.try_get(4)?,
+        code: row.try_get(5)?,
+        households: row.try_get(6)?,
+        residents: row.try_get(7)?,
+        party_org_name: row.try_get(8)?,
+        party_secretary: row.try_get(9)?,
+        party_members: row.try_get(10)?,
+    })
+}
+
+pub async fn find_unit(db: &Db, id: UnitId) -> sqlx::Result<Option<Unit>> {
+    let sql = format!("SELECT {UNIT_COLUMNS} FROM governance_units u WHERE u.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id.0)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(unit_from_row).transpose()
+}
+
+pub async fn find_unit_by_code(db: &Db, code: &str) -> sqlx::Result<Option<Unit>> {
+    let sql = format!("SELECT {UNIT_COLUMNS} FROM governance_units u WHERE u.code = $1");
+    let row = sqlx::query(&sql)
+        .bind(code.trim())
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(unit_from_row).transpose()
+}
+
+/// Units within the scope, siblings in their display order (`sort`, then id).
+pub async fn list_units(db: &Db, scope: &ScopeFilter) -> sqlx::Result<Vec<Unit>> {
+    let mut sql = Sql::default();
+    scope.apply(&mut sql, "u.path");
+    let text = format!(
+        "SELECT {UNIT_COLUMNS} FROM governance_units u WHERE {} ORDER BY u.sort, u.id",
+        sql.where_clause()
+    );
+    let rows = sql.query(&text).fetch_all(&db.pool).await?;
+    rows.iter().map(unit_from_row).collect()
+}
+
+/// The children of a unit (all within the scope of whoever may see the unit).
+pub async fn children(db: &Db, id: UnitId) -> sqlx::Result<Vec<Unit>> {
+    let sql = format!(
+        "SELECT {UNIT_COLUMNS} FROM governance_units u WHERE u.parent_id = $1 ORDER BY u.sort, u.id"
+    );
+    let rows = sqlx::query(&sql).bind(id.0).fetch_all(&db.pool).await?;
+    rows.iter().map(unit_from_row).collect()
+}
+
+/// The named units (e.g. a unit's ancestors), in the order given.
+pub async fn units_by_ids(db: &Db, ids: &[UnitId]) -> sqlx::Result<Vec<Unit>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(u) = find_unit(db, *id).await? {
+            out.push(u);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_contain_their_subtrees_only() {
+        let district = UnitPath::root(UnitId(1));
+        let street = district.child(UnitId(4));
+        let community = street.child(UnitId(17));
+        let other_street = district.child(UnitId(41));
+        assert_eq!(community.as_str(), "/1/4/17/");
+        assert!(district.contains(&community));
+        assert!(street.contains(&community));
+        assert!(community.contains(&community));
+        assert!(!community.contains(&street));
+        // `/1/4/` must not contain `/1/41/`: the trailing slash makes the prefix exact.
+        assert!(!street.contains(&other_street));
+        assert!(community.strictly_below(&street));
+        assert!(!street.strictly_below(&street));
+        assert_eq!(community.root_path(), district);
+        assert_eq!(community.ids(), vec![UnitId(1), UnitId(4), UnitId(17)]);
+        assert_eq!(community.depth(), 3);
+    }
+
+    #[test]
+    fn paths_are_parsed_strictly() {
+        assert!(UnitPath::parse("/1/4/").is_some());
+        for bad in [
+            "", "/", "//", "1/4/", "/1/4", "/1//4/", "/a/", "/0/", "/-1/",
+        ] {
+            assert!(UnitPath::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn unit_kinds_nest_in_four_tiers() {
+        assert_eq!(UnitKind::District.parent_kind(), None);
+        assert_eq!(UnitKind::Department.parent_kind(), Some(UnitKind::District));
+        assert_eq!(UnitKind::Grid.parent_kind(), Some(UnitKind::Community));
+        for k in UnitKind::ALL {
+            assert_eq!(UnitKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(UnitKind::parse("building"), None);
+    }
+}
