@@ -19,6 +19,29 @@ pub mod workflow;
 
 use axum::Router;
 use platform::AppState;
+use platform::module::Module;
+
+/// The centre as the binary wires it (ADR 020).
+pub fn module() -> Module {
+    Module {
+        openapi_paths: Some(openapi_paths),
+        key_authenticated: KEY_AUTHENTICATED,
+        start: Some(|state, _demo| {
+            Box::pin(async move {
+                start(state);
+                Ok(())
+            })
+        }),
+        demo: Some(|state, demo| {
+            Box::pin(async move {
+                let accounts = demo::seed(state, &mut demo.password).await?;
+                demo.accounts.extend(accounts);
+                Ok(())
+            })
+        }),
+        ..Module::new("cases", MIGRATIONS, router)
+    }
+}
 
 pub const MIGRATIONS: &[platform::db::Migration] = &[
     platform::db::Migration {

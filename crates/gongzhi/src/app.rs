@@ -1,23 +1,24 @@
 //! Builds the one application (ARCHITECTURE rule 1) and runs it.
 
 use axum::Router;
-use axum::routing::get;
 use platform::AppState;
 use platform::config::Config;
+use platform::module::Module;
 
-/// Every module's migrations, in the order their ids sort.
-const MIGRATIONS: &[&[platform::db::Migration]] = &[
-    platform::MIGRATIONS,
-    library::MIGRATIONS,
-    governance::MIGRATIONS,
-    cases::MIGRATIONS,
-];
+/// Every module of the application, in the order they start and seed their demo data
+/// (cases builds on governance's units). Adding a module is one line here (ADR 020).
+pub fn modules() -> [Module; 3] {
+    [library::module(), governance::module(), cases::module()]
+}
 
 /// Opens storage and database and applies migrations.
 pub async fn open(config: Config) -> anyhow::Result<AppState> {
     let exe = std::env::current_exe()?;
     let state = platform::open(config, platform::clock::from_env()?, exe).await?;
-    let applied = state.db.migrate(MIGRATIONS).await?;
+    let applied = state
+        .db
+        .migrate(&platform::module::migrations(&modules()))
+        .await?;
     if applied > 0 {
         tracing::info!(
             applied,
@@ -30,50 +31,13 @@ pub async fn open(config: Config) -> anyhow::Result<AppState> {
 
 /// The whole HTTP application, assembled from each module's router.
 pub fn app(state: AppState) -> Router {
-    let modules = Router::new()
-        .merge(library::router(&state))
-        .merge(governance::router(&state))
-        .merge(cases::router(&state))
-        .route("/api/v1/openapi.json", get(openapi));
-    platform::with_middleware(modules, state, cases::KEY_AUTHENTICATED)
-}
-
-async fn openapi() -> axum::Json<serde_json::Value> {
-    axum::Json(openapi_document())
-}
-
-pub fn openapi_document() -> serde_json::Value {
-    let mut doc: serde_json::Value =
-        serde_json::from_str(include_str!("../../platform/openapi.json"))
-            .expect("platform openapi.json is valid");
-    if let (Some(paths), serde_json::Value::Object(lib)) =
-        (doc["paths"].as_object_mut(), library::openapi_paths())
-    {
-        paths.extend(lib);
-    }
-    if let (Some(paths), serde_json::Value::Object(gov)) =
-        (doc["paths"].as_object_mut(), governance::openapi_paths())
-    {
-        paths.extend(gov);
-    }
-    if let (Some(paths), serde_json::Value::Object(c)) =
-        (doc["paths"].as_object_mut(), cases::openapi_paths())
-    {
-        paths.extend(c);
-    }
-    doc
+    platform::module::app(state, &modules())
 }
 
 pub async fn serve(config: Config, addr: &str, demo: bool) -> anyhow::Result<()> {
     let state = open(config).await?;
     state.db.start_checkpointer();
-    // Before any worker starts: nothing can be using what a crash left in tmp/.
-    library::convert_job::remove_stale_work_dirs(&state)?;
-    library::start(&state, demo).await?;
-    let mut handlers = library::job_handlers(&state);
-    handlers.shrink_to_fit();
-    state.jobs.start(handlers);
-    cases::start(&state);
+    platform::module::start(&state, &modules(), demo).await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
@@ -82,7 +46,7 @@ pub async fn serve(config: Config, addr: &str, demo: bool) -> anyhow::Result<()>
         serve_metrics(&metrics_addr, state.config.server.header_timeout()).await?;
     }
     if demo {
-        crate::demo::seed_if_empty(&state, local).await?;
+        crate::demo::seed_if_empty(&state, &modules(), local).await?;
     }
     // Tests and scripts read this line to find the port.
     println!("Gongzhi listening on http://{local}");
@@ -122,4 +86,33 @@ async fn shutdown_signal() {
     };
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    /// What one module declares must not silently replace another's.
+    #[test]
+    fn modules_do_not_collide() {
+        let modules = super::modules();
+        let mut names = HashSet::new();
+        let mut ids = HashSet::new();
+        let mut paths = HashSet::new();
+        for m in &modules {
+            assert!(names.insert(m.name), "module {} listed twice", m.name);
+        }
+        for m in platform::module::migrations(&modules)
+            .iter()
+            .copied()
+            .flatten()
+        {
+            assert!(ids.insert(m.id), "migration {} defined twice", m.id);
+        }
+        for f in modules.iter().filter_map(|m| m.openapi_paths) {
+            for path in f().as_object().expect("paths object").keys() {
+                assert!(paths.insert(path.clone()), "{path} documented twice");
+            }
+        }
+    }
 }

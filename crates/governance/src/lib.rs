@@ -21,6 +21,23 @@ pub mod svg;
 
 use axum::Router;
 use platform::AppState;
+use platform::module::Module;
+
+/// Governance as the binary wires it (ADR 020).
+pub fn module() -> Module {
+    Module {
+        openapi_paths: Some(openapi_paths),
+        demo: Some(|state, demo| {
+            Box::pin(async move {
+                let accounts = demo::seed(state, &mut demo.password).await?;
+                demo.accounts.extend(accounts);
+                Ok(())
+            })
+        }),
+        menu: Some(authz::menu),
+        ..Module::new("governance", MIGRATIONS, router)
+    }
+}
 
 pub const MIGRATIONS: &[platform::db::Migration] = &[
     platform::db::Migration {
@@ -37,8 +54,7 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
     },
 ];
 
-pub fn router(state: &AppState) -> Router<AppState> {
-    platform::web::menu::add(state, authz::menu);
+pub fn router(_state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(api::router())
         .merge(pages::router())

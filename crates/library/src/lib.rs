@@ -4,6 +4,7 @@
 pub mod api;
 pub mod authz;
 pub mod convert_job;
+pub mod demo;
 pub mod error;
 pub mod model;
 pub mod money;
@@ -24,8 +25,25 @@ pub mod vip_benefits;
 use axum::Router;
 use platform::AppState;
 use platform::jobs::JobHandler;
-use std::collections::HashMap;
+use platform::module::Module;
 use std::sync::Arc;
+
+/// The library as the binary wires it (ADR 020).
+pub fn module() -> Module {
+    Module {
+        openapi_paths: Some(openapi_paths),
+        start: Some(|state, demo| {
+            Box::pin(async move {
+                // Before any worker starts: nothing can be using what a crash left in tmp/.
+                convert_job::remove_stale_work_dirs(state)?;
+                start(state, demo).await
+            })
+        }),
+        jobs: Some(job_handlers),
+        demo: Some(|state, demo| Box::pin(demo::seed(state, demo))),
+        ..Module::new("library", MIGRATIONS, router)
+    }
+}
 
 pub const MIGRATIONS: &[platform::db::Migration] = &[
     platform::db::Migration {
@@ -111,13 +129,11 @@ pub async fn start(state: &AppState, demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn job_handlers(state: &AppState) -> HashMap<&'static str, Arc<dyn JobHandler>> {
-    let mut h: HashMap<&'static str, Arc<dyn JobHandler>> = HashMap::new();
-    h.insert(
+pub fn job_handlers(state: &AppState) -> Vec<(&'static str, Arc<dyn JobHandler>)> {
+    vec![(
         convert_job::KIND,
         Arc::new(convert_job::ConvertJob::new(state.clone())),
-    );
-    h
+    )]
 }
 
 /// The library's part of the OpenAPI document.

@@ -10,6 +10,7 @@ pub mod db;
 pub mod jobs;
 pub mod logging;
 pub mod metrics;
+pub mod module;
 pub mod notify;
 pub mod outbox;
 pub mod rng;
@@ -74,11 +75,11 @@ pub async fn open(
 pub fn with_middleware(
     app: Router<AppState>,
     state: AppState,
-    key_authenticated: &'static [&'static str],
+    key_authenticated: Vec<&'static str>,
 ) -> Router {
     let csrf = web::csrf::CsrfConfig {
         secure: state.config.auth.secure_cookies,
-        key_authenticated,
+        key_authenticated: key_authenticated.into(),
     };
     app.merge(web::pages::router())
         .layer(axum::middleware::from_fn_with_state(

@@ -25,10 +25,10 @@ const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
 /// How the CSRF layer is set up: secure cookies, and the path prefixes of routes that
 /// authenticate by a key in the request itself and never act on a session cookie (so a
 /// forged cross-site request gains nothing there), e.g. Open311.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct CsrfConfig {
     pub secure: bool,
-    pub key_authenticated: &'static [&'static str],
+    pub key_authenticated: std::sync::Arc<[&'static str]>,
 }
 
 pub async fn protect(
