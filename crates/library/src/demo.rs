@@ -98,7 +98,7 @@ pub async fn seed(state: &AppState, demo: &mut Demo) -> anyhow::Result<()> {
     );
     if crate::money::payments::payments(state).sandbox.is_some() {
         demo.notes.push(
-            "The test payment channel (测试支付通道) is on: top up from /me/wallet and pay on its test checkout;              some documents are paid or VIP."
+            "The test payment channel (测试支付通道) is on: top up from /me/wallet and pay on its test checkout; some documents are paid or VIP."
                 .to_string(),
         );
     }

@@ -1,180 +1,155 @@
-use crate::common::{Server, backends, client, cookie_client, csrf_from};
+use crate::common::{Backend, Server, both_dbs, client, cookie_client, csrf_from, get_html};
 use serde_json::Value;
 
-#[tokio::test]
-async fn register_login_logout_with_csrf() {
-    for backend in backends().await {
-        let s = Server::start(backend).await;
-        let web = cookie_client();
-        let html = web
-            .get(format!("{}/register", s.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(html.contains("lang=\"zh-CN\""), "Chinese by default");
-        let csrf = csrf_from(&html);
+both_dbs!(register_login_logout_with_csrf);
+async fn register_login_logout_with_csrf(backend: Backend) {
+    let s = Server::start(backend).await;
+    let web = cookie_client();
+    let html = get_html(&web, format!("{}/register", s.url)).await;
+    assert!(html.contains("lang=\"zh-CN\""), "Chinese by default");
+    let csrf = csrf_from(&html);
 
-        // A form post without the token is refused and creates nothing.
-        let r = web
-            .post(format!("{}/register", s.url))
-            .form(&[("username", "xiaoming"), ("password", "long-enough-pw")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 403, "{backend:?}: missing CSRF token");
-        let r = client()
-            .post(format!("{}/api/v1/auth/login", s.url))
-            .json(&serde_json::json!({"username": "xiaoming", "password": "long-enough-pw"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 401);
+    // A form post without the token is refused and creates nothing.
+    let r = web
+        .post(format!("{}/register", s.url))
+        .form(&[("username", "xiaoming"), ("password", "long-enough-pw")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "{backend:?}: missing CSRF token");
+    let r = client()
+        .post(format!("{}/api/v1/auth/login", s.url))
+        .json(&serde_json::json!({"username": "xiaoming", "password": "long-enough-pw"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
 
-        let r = web
-            .post(format!("{}/register", s.url))
-            .form(&[
-                ("username", "xiaoming"),
-                ("password", "long-enough-pw"),
-                ("_csrf", csrf.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303, "{backend:?}: register redirects");
-        let cookie = r
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .map(|v| v.to_str().unwrap().to_string())
-            .collect::<Vec<_>>();
-        assert!(cookie.iter().any(|c| c.starts_with("gz_session=")
-            && c.contains("HttpOnly")
-            && c.contains("SameSite=Lax")));
-        let home = web
-            .get(format!("{}/", s.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(home.contains("xiaoming"), "signed in after registering");
+    let r = web
+        .post(format!("{}/register", s.url))
+        .form(&[
+            ("username", "xiaoming"),
+            ("password", "long-enough-pw"),
+            ("_csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{backend:?}: register redirects");
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect::<Vec<_>>();
+    assert!(cookie.iter().any(|c| c.starts_with("gz_session=")
+        && c.contains("HttpOnly")
+        && c.contains("SameSite=Lax")));
+    let home = get_html(&web, format!("{}/", s.url)).await;
+    assert!(home.contains("xiaoming"), "signed in after registering");
 
-        // Short passwords and taken names get a readable 400.
-        let r = web
-            .post(format!("{}/register", s.url))
-            .form(&[
-                ("username", "xiaoming"),
-                ("password", "long-enough-pw"),
-                ("_csrf", csrf.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 400);
-        assert!(r.text().await.unwrap().contains("用户名已被占用"));
+    // Short passwords and taken names get a readable 400.
+    let r = web
+        .post(format!("{}/register", s.url))
+        .form(&[
+            ("username", "xiaoming"),
+            ("password", "long-enough-pw"),
+            ("_csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("用户名已被占用"));
 
-        let r = web
-            .post(format!("{}/logout", s.url))
-            .form(&[("_csrf", csrf.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303);
-        let home = web
-            .get(format!("{}/", s.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(!home.contains("xiaoming"), "signed out");
+    let r = web
+        .post(format!("{}/logout", s.url))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let home = get_html(&web, format!("{}/", s.url)).await;
+    assert!(!home.contains("xiaoming"), "signed out");
 
-        // A form login works too, and a wrong password says so.
-        let r = web
-            .post(format!("{}/login", s.url))
-            .form(&[
-                ("username", "xiaoming"),
-                ("password", "wrong-password"),
-                ("_csrf", csrf.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 401);
-        assert!(r.text().await.unwrap().contains("用户名或密码不正确"));
-        let r = web
-            .post(format!("{}/login", s.url))
-            .form(&[
-                ("username", "xiaoming"),
-                ("password", "long-enough-pw"),
-                ("_csrf", csrf.as_str()),
-                ("next", "/me/uploads"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303);
-        assert_eq!(r.headers()["location"], "/me/uploads");
-    }
+    // A form login works too, and a wrong password says so.
+    let r = web
+        .post(format!("{}/login", s.url))
+        .form(&[
+            ("username", "xiaoming"),
+            ("password", "wrong-password"),
+            ("_csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("用户名或密码不正确"));
+    let r = web
+        .post(format!("{}/login", s.url))
+        .form(&[
+            ("username", "xiaoming"),
+            ("password", "long-enough-pw"),
+            ("_csrf", csrf.as_str()),
+            ("next", "/me/uploads"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/me/uploads");
 }
 
-#[tokio::test]
-async fn bearer_tokens_and_login_throttling() {
-    for backend in backends().await {
-        let s = Server::start(backend).await;
-        let token = s.user_token("apiuser", "member").await;
-        let (status, me) = s.get_json(Some(&token), "/api/v1/me").await;
-        assert_eq!(status, 200);
-        assert_eq!(me["username"], "apiuser");
-        assert_eq!(me["role"], "member");
-        assert_eq!(s.status_of(Some("not-a-token"), "/api/v1/me").await, 401);
-        assert_eq!(s.status_of(None, "/api/v1/me").await, 401);
+both_dbs!(bearer_tokens_and_login_throttling);
+async fn bearer_tokens_and_login_throttling(backend: Backend) {
+    let s = Server::start(backend).await;
+    let token = s.user_token("apiuser", "member").await;
+    let (status, me) = s.get_json(Some(&token), "/api/v1/me").await;
+    assert_eq!(status, 200);
+    assert_eq!(me["username"], "apiuser");
+    assert_eq!(me["role"], "member");
+    assert_eq!(s.status_of(Some("not-a-token"), "/api/v1/me").await, 401);
+    assert_eq!(s.status_of(None, "/api/v1/me").await, 401);
 
-        // Malformed JSON gets a readable 400, not a crash.
+    // Malformed JSON gets a readable 400, not a crash.
+    let r = client()
+        .post(format!("{}/api/v1/auth/login", s.url))
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "invalid_json");
+
+    // Five failures lock the account for a while, even with the right password.
+    for _ in 0..5 {
         let r = client()
             .post(format!("{}/api/v1/auth/login", s.url))
-            .header("content-type", "application/json")
-            .body("{")
+            .json(&serde_json::json!({"username": "apiuser", "password": "nope-nope"}))
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 400);
-        let v: Value = r.json().await.unwrap();
-        assert_eq!(v["error"]["code"], "invalid_json");
-
-        // Five failures lock the account for a while, even with the right password.
-        for _ in 0..5 {
-            let r = client()
-                .post(format!("{}/api/v1/auth/login", s.url))
-                .json(&serde_json::json!({"username": "apiuser", "password": "nope-nope"}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 401);
-        }
-        let r = client()
-            .post(format!("{}/api/v1/auth/login", s.url))
-            .json(&serde_json::json!({"username": "apiuser", "password": crate::common::PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 429, "{backend:?}: throttled");
-
-        // Logging out ends the token.
-        let r = client()
-            .post(format!("{}/api/v1/auth/logout", s.url))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 204);
-        assert_eq!(s.status_of(Some(&token), "/api/v1/me").await, 401);
+        assert_eq!(r.status(), 401);
     }
+    let r = client()
+        .post(format!("{}/api/v1/auth/login", s.url))
+        .json(&serde_json::json!({"username": "apiuser", "password": crate::common::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429, "{backend:?}: throttled");
+
+    // Logging out ends the token.
+    let r = client()
+        .post(format!("{}/api/v1/auth/logout", s.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(s.status_of(Some(&token), "/api/v1/me").await, 401);
 }
 
 #[tokio::test]
@@ -218,14 +193,7 @@ async fn health_metrics_openapi_and_language() {
     let web = cookie_client();
     let r = web.get(format!("{}/lang/en", s.url)).send().await.unwrap();
     assert_eq!(r.status(), 303);
-    let home = web
-        .get(format!("{}/", s.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = get_html(&web, format!("{}/", s.url)).await;
     assert!(home.contains("lang=\"en\"") && home.contains("Upload a document"));
 
     // Unknown pages: a page for browsers, JSON for the API.

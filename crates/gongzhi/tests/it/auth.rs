@@ -1,34 +1,10 @@
 //! Sign-in and sessions (issue 12): redirects stay on the site, throttling slows guessers
 //! and not owners, CSRF, slow clients, metrics, temp folders, password pages.
 
-use crate::common::{Backend, PASSWORD, Server, backends, client, cookie_client, csrf_from};
+use crate::common::{
+    Backend, PASSWORD, Server, both_dbs, client, cookie_client, csrf_from, get_html, web_login,
+};
 use std::time::{Duration, Instant};
-
-/// A browser-like client signed in through the login form, and its CSRF token.
-async fn web_login(s: &Server, name: &str, password: &str) -> (reqwest::Client, String) {
-    let web = cookie_client();
-    let html = web
-        .get(format!("{}/login", s.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_from(&html);
-    let r = web
-        .post(format!("{}/login", s.url))
-        .form(&[
-            ("username", name),
-            ("password", password),
-            ("_csrf", csrf.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "form login of {name}");
-    (web, csrf)
-}
 
 /// `POST /api/v1/auth/login`, optionally as if forwarded for `xff`; the status.
 async fn api_login(s: &Server, name: &str, password: &str, xff: Option<&str>) -> u16 {
@@ -61,153 +37,140 @@ const HOSTILE_NEXT: &[&str] = &[
     "evil.example",
 ];
 
-#[tokio::test]
-async fn next_never_leaves_the_site() {
-    for backend in backends().await {
-        let s = Server::start(backend).await;
-        s.add_user("walker", "member");
-        let web = cookie_client();
-        let html = web
-            .get(format!("{}/login", s.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let csrf = csrf_from(&html);
-        for next in HOSTILE_NEXT {
-            for page in ["login", "register"] {
-                let r = web
-                    .get(format!("{}/{page}", s.url))
-                    .query(&[("next", next)])
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(r.status(), 200, "{backend:?} GET /{page} next={next:?}");
-                let html = r.text().await.unwrap();
-                assert!(
-                    html.contains(r#"name="next" value="/""#),
-                    "{backend:?} /{page} next={next:?} kept"
-                );
-            }
+both_dbs!(next_never_leaves_the_site);
+async fn next_never_leaves_the_site(backend: Backend) {
+    let s = Server::start(backend).await;
+    s.add_user("walker", "member");
+    let web = cookie_client();
+    let html = get_html(&web, format!("{}/login", s.url)).await;
+    let csrf = csrf_from(&html);
+    for next in HOSTILE_NEXT {
+        for page in ["login", "register"] {
             let r = web
-                .post(format!("{}/login", s.url))
-                .form(&[
-                    ("username", "walker"),
-                    ("password", PASSWORD),
-                    ("_csrf", csrf.as_str()),
-                    ("next", next),
-                ])
+                .get(format!("{}/{page}", s.url))
+                .query(&[("next", next)])
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(r.status(), 303, "{backend:?} POST /login next={next:?}");
-            assert_eq!(location(&r), "/", "{backend:?} next={next:?}");
-        }
-        // Registering honours a local `next` and refuses a hostile one.
-        for (i, (next, to)) in [
-            ("/\n/evil.example", "/"),
-            ("/search?q=社区", "/search?q=%E7%A4%BE%E5%8C%BA"),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let r = web
-                .post(format!("{}/register", s.url))
-                .form(&[
-                    ("username", format!("newcomer{i}").as_str()),
-                    ("password", "long-enough-pw"),
-                    ("_csrf", csrf.as_str()),
-                    ("next", next),
-                ])
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 303, "{backend:?} register next={next:?}");
-            assert_eq!(location(&r), to);
-        }
-        // The language switch goes back only to a page of this site.
-        let r = client()
-            .get(format!("{}/lang/en", s.url))
-            .header("referer", "https://evil.example//evil.example/x")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303);
-        assert_eq!(location(&r), "/");
-        // Pages that need an account send the reader to sign in, and back afterwards.
-        let r = client()
-            .get(format!("{}/cases/mine", s.url))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(location(&r), "/login?next=/cases/mine");
-    }
-}
-
-#[tokio::test]
-async fn an_office_behind_one_address_signs_in_all_day() {
-    for backend in backends().await {
-        let s = Server::start(backend).await;
-        for i in 0..4 {
-            s.add_user(&format!("clerk{i}"), "member");
-        }
-        // 40 sign-ins from one address, more than the 30 failures it may have.
-        for n in 0..40 {
-            let name = format!("clerk{}", n % 4);
-            assert_eq!(
-                api_login(&s, &name, PASSWORD, None).await,
-                200,
-                "{backend:?} #{n}"
+            assert_eq!(r.status(), 200, "{backend:?} GET /{page} next={next:?}");
+            let html = r.text().await.unwrap();
+            assert!(
+                html.contains(r#"name="next" value="/""#),
+                "{backend:?} /{page} next={next:?} kept"
             );
         }
-        // One typo in between does not change that.
-        assert_eq!(api_login(&s, "clerk0", "typo-typo", None).await, 401);
-        assert_eq!(api_login(&s, "clerk0", PASSWORD, None).await, 200);
+        let r = web
+            .post(format!("{}/login", s.url))
+            .form(&[
+                ("username", "walker"),
+                ("password", PASSWORD),
+                ("_csrf", csrf.as_str()),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{backend:?} POST /login next={next:?}");
+        assert_eq!(location(&r), "/", "{backend:?} next={next:?}");
     }
+    // Registering honours a local `next` and refuses a hostile one.
+    for (i, (next, to)) in [
+        ("/\n/evil.example", "/"),
+        ("/search?q=社区", "/search?q=%E7%A4%BE%E5%8C%BA"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = web
+            .post(format!("{}/register", s.url))
+            .form(&[
+                ("username", format!("newcomer{i}").as_str()),
+                ("password", "long-enough-pw"),
+                ("_csrf", csrf.as_str()),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{backend:?} register next={next:?}");
+        assert_eq!(location(&r), to);
+    }
+    // The language switch goes back only to a page of this site.
+    let r = client()
+        .get(format!("{}/lang/en", s.url))
+        .header("referer", "https://evil.example//evil.example/x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/");
+    // Pages that need an account send the reader to sign in, and back afterwards.
+    let r = client()
+        .get(format!("{}/cases/mine", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/login?next=/cases/mine");
 }
 
-#[tokio::test]
-async fn guesses_slow_the_guesser_not_the_owner() {
-    for backend in backends().await {
-        let s = Server::start_with(
-            backend,
-            &[
-                ("GONGZHI_TRUSTED_PROXIES", "127.0.0.1"),
-                ("GONGZHI_LOGIN_FAILURES_PER_IP", "8"),
-            ],
-        )
-        .await;
-        s.add_user("owner", "member");
-        s.add_user("other", "member");
-        let guesser = Some("203.0.113.5");
-        for _ in 0..5 {
-            assert_eq!(api_login(&s, "owner", "guess-guess", guesser).await, 401);
-        }
-        // The guesser's address is slowed for this account, even with the right password…
-        assert_eq!(api_login(&s, "owner", PASSWORD, guesser).await, 429);
-        // …the owner at another address is not.
+both_dbs!(an_office_behind_one_address_signs_in_all_day);
+async fn an_office_behind_one_address_signs_in_all_day(backend: Backend) {
+    let s = Server::start(backend).await;
+    for i in 0..4 {
+        s.add_user(&format!("clerk{i}"), "member");
+    }
+    // 40 sign-ins from one address, more than the 30 failures it may have.
+    for n in 0..40 {
+        let name = format!("clerk{}", n % 4);
         assert_eq!(
-            api_login(&s, "owner", PASSWORD, Some("198.51.100.7")).await,
+            api_login(&s, &name, PASSWORD, None).await,
             200,
-            "{backend:?}: the owner elsewhere signs in"
-        );
-        // Per address across accounts: 8 failures in all, then nothing more from there.
-        for _ in 0..3 {
-            assert_eq!(api_login(&s, "other", "guess-guess", guesser).await, 401);
-        }
-        assert_eq!(api_login(&s, "other", PASSWORD, guesser).await, 429);
-        assert_eq!(
-            api_login(&s, "other", PASSWORD, Some("198.51.100.7")).await,
-            200
-        );
-        // A forged hop further left changes nothing: the proxy's own entry counts.
-        assert_eq!(
-            api_login(&s, "other", PASSWORD, Some("198.51.100.99, 203.0.113.5")).await,
-            429
+            "{backend:?} #{n}"
         );
     }
+    // One typo in between does not change that.
+    assert_eq!(api_login(&s, "clerk0", "typo-typo", None).await, 401);
+    assert_eq!(api_login(&s, "clerk0", PASSWORD, None).await, 200);
+}
+
+both_dbs!(guesses_slow_the_guesser_not_the_owner);
+async fn guesses_slow_the_guesser_not_the_owner(backend: Backend) {
+    let s = Server::start_with(
+        backend,
+        &[
+            ("GONGZHI_TRUSTED_PROXIES", "127.0.0.1"),
+            ("GONGZHI_LOGIN_FAILURES_PER_IP", "8"),
+        ],
+    )
+    .await;
+    s.add_user("owner", "member");
+    s.add_user("other", "member");
+    let guesser = Some("203.0.113.5");
+    for _ in 0..5 {
+        assert_eq!(api_login(&s, "owner", "guess-guess", guesser).await, 401);
+    }
+    // The guesser's address is slowed for this account, even with the right password…
+    assert_eq!(api_login(&s, "owner", PASSWORD, guesser).await, 429);
+    // …the owner at another address is not.
+    assert_eq!(
+        api_login(&s, "owner", PASSWORD, Some("198.51.100.7")).await,
+        200,
+        "{backend:?}: the owner elsewhere signs in"
+    );
+    // Per address across accounts: 8 failures in all, then nothing more from there.
+    for _ in 0..3 {
+        assert_eq!(api_login(&s, "other", "guess-guess", guesser).await, 401);
+    }
+    assert_eq!(api_login(&s, "other", PASSWORD, guesser).await, 429);
+    assert_eq!(
+        api_login(&s, "other", PASSWORD, Some("198.51.100.7")).await,
+        200
+    );
+    // A forged hop further left changes nothing: the proxy's own entry counts.
+    assert_eq!(
+        api_login(&s, "other", PASSWORD, Some("198.51.100.99, 203.0.113.5")).await,
+        429
+    );
 }
 
 #[tokio::test]
@@ -246,102 +209,91 @@ async fn parallel_guesses_do_not_slip_through() {
     assert_eq!((checked, refused), (5, 15), "{statuses:?}");
 }
 
-#[tokio::test]
-async fn registration_is_limited_per_address() {
-    for backend in backends().await {
-        let s = Server::start(backend).await;
-        let web = cookie_client();
-        let html = web
-            .get(format!("{}/register", s.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let csrf = csrf_from(&html);
-        let register = |i: usize| {
-            web.post(format!("{}/register", s.url))
-                .form(&[
-                    ("username", format!("signup{i}")),
-                    ("password", "long-enough-pw".to_string()),
-                    ("_csrf", csrf.clone()),
-                ])
-                .send()
-        };
-        // A refused name is said in Chinese and uses up nothing.
-        let r = web
-            .post(format!("{}/register", s.url))
+both_dbs!(registration_is_limited_per_address);
+async fn registration_is_limited_per_address(backend: Backend) {
+    let s = Server::start(backend).await;
+    let web = cookie_client();
+    let html = get_html(&web, format!("{}/register", s.url)).await;
+    let csrf = csrf_from(&html);
+    let register = |i: usize| {
+        web.post(format!("{}/register", s.url))
             .form(&[
-                ("username", "ab"),
-                ("password", "long-enough-pw"),
-                ("_csrf", csrf.as_str()),
+                ("username", format!("signup{i}")),
+                ("password", "long-enough-pw".to_string()),
+                ("_csrf", csrf.clone()),
             ])
             .send()
+    };
+    // A refused name is said in Chinese and uses up nothing.
+    let r = web
+        .post(format!("{}/register", s.url))
+        .form(&[
+            ("username", "ab"),
+            ("password", "long-enough-pw"),
+            ("_csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
             .await
-            .unwrap();
-        assert_eq!(r.status(), 400);
-        assert!(
-            r.text()
-                .await
-                .unwrap()
-                .contains("用户名需要 3 到 32 个字符")
-        );
-        for i in 0..5 {
-            assert_eq!(register(i).await.unwrap().status(), 303, "{backend:?} #{i}");
-        }
-        let r = register(5).await.unwrap();
-        assert_eq!(r.status(), 429, "{backend:?}: the sixth in an hour");
-        let html = r.text().await.unwrap();
-        assert!(html.contains("注册的账号过多"), "said on the form");
-        assert!(
-            html.contains(r#"value="signup5""#),
-            "the form keeps the name"
-        );
-        assert_eq!(api_login(&s, "signup5", "long-enough-pw", None).await, 401);
+            .unwrap()
+            .contains("用户名需要 3 到 32 个字符")
+    );
+    for i in 0..5 {
+        assert_eq!(register(i).await.unwrap().status(), 303, "{backend:?} #{i}");
     }
+    let r = register(5).await.unwrap();
+    assert_eq!(r.status(), 429, "{backend:?}: the sixth in an hour");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("注册的账号过多"), "said on the form");
+    assert!(
+        html.contains(r#"value="signup5""#),
+        "the form keeps the name"
+    );
+    assert_eq!(api_login(&s, "signup5", "long-enough-pw", None).await, 401);
 }
 
-#[tokio::test]
-async fn a_junk_bearer_does_not_skip_csrf() {
-    for backend in backends().await {
-        let s = Server::start(backend).await;
-        s.add_user("carol", "member");
-        let (web, csrf) = web_login(&s, "carol", PASSWORD).await;
-        for auth in ["Bearer junk", "Basic Y2Fyb2w6cGFzc3dvcmQ=", "Bearer "] {
-            let r = web
-                .post(format!("{}/logout", s.url))
-                .header("authorization", auth)
-                .form(&[("x", "1")])
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 403, "{backend:?}: {auth} + cookie, no token");
-        }
-        let me = web
-            .get(format!("{}/api/v1/me", s.url))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(me.status(), 200, "still signed in");
-        // A valid bearer authenticates the request by itself.
-        let token = s.login("carol").await;
+both_dbs!(a_junk_bearer_does_not_skip_csrf);
+async fn a_junk_bearer_does_not_skip_csrf(backend: Backend) {
+    let s = Server::start(backend).await;
+    s.add_user("carol", "member");
+    let (web, csrf) = web_login(&s, "carol", PASSWORD).await;
+    for auth in ["Bearer junk", "Basic Y2Fyb2w6cGFzc3dvcmQ=", "Bearer "] {
         let r = web
-            .post(format!("{}/api/v1/auth/logout", s.url))
-            .bearer_auth(&token)
+            .post(format!("{}/logout", s.url))
+            .header("authorization", auth)
             .form(&[("x", "1")])
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 204, "{backend:?}: valid bearer");
-        let r = web
-            .post(format!("{}/logout", s.url))
-            .form(&[("_csrf", csrf.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303);
+        assert_eq!(r.status(), 403, "{backend:?}: {auth} + cookie, no token");
     }
+    let me = web
+        .get(format!("{}/api/v1/me", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200, "still signed in");
+    // A valid bearer authenticates the request by itself.
+    let token = s.login("carol").await;
+    let r = web
+        .post(format!("{}/api/v1/auth/logout", s.url))
+        .bearer_auth(&token)
+        .form(&[("x", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204, "{backend:?}: valid bearer");
+    let r = web
+        .post(format!("{}/logout", s.url))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
 }
 
 /// Reads until the server closes the connection; what it sent.
@@ -492,173 +444,162 @@ async fn user_id(s: &Server, token: &str) -> i64 {
     me["id"].as_i64().unwrap()
 }
 
-#[tokio::test]
-async fn password_change_signs_out_other_sessions() {
-    for backend in backends().await {
-        let s = Server::start(backend).await;
-        let api = s.user_token("dora", "member").await;
-        let (other_device, _) = web_login(&s, "dora", PASSWORD).await;
-        let (web, csrf) = web_login(&s, "dora", PASSWORD).await;
-        let page = web
-            .get(format!("{}/me/password", s.url))
+both_dbs!(password_change_signs_out_other_sessions);
+async fn password_change_signs_out_other_sessions(backend: Backend) {
+    let s = Server::start(backend).await;
+    let api = s.user_token("dora", "member").await;
+    let (other_device, _) = web_login(&s, "dora", PASSWORD).await;
+    let (web, csrf) = web_login(&s, "dora", PASSWORD).await;
+    let page = web
+        .get(format!("{}/me/password", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("当前密码"));
+    let change = |current: &str, new: &str, confirm: &str, csrf: &str| {
+        web.post(format!("{}/me/password", s.url))
+            .form(&[
+                ("current", current.to_string()),
+                ("new", new.to_string()),
+                ("confirm", confirm.to_string()),
+                ("_csrf", csrf.to_string()),
+            ])
             .send()
-            .await
-            .unwrap();
-        assert_eq!(page.status(), 200);
-        assert!(page.text().await.unwrap().contains("当前密码"));
-        let change = |current: &str, new: &str, confirm: &str, csrf: &str| {
-            web.post(format!("{}/me/password", s.url))
-                .form(&[
-                    ("current", current.to_string()),
-                    ("new", new.to_string()),
-                    ("confirm", confirm.to_string()),
-                    ("_csrf", csrf.to_string()),
-                ])
-                .send()
-        };
-        let new = "a-brand-new-pw";
-        let r = change(PASSWORD, new, new, "").await.unwrap();
-        assert_eq!(r.status(), 403, "{backend:?}: without the CSRF token");
-        let r = change("not-my-password", new, new, &csrf).await.unwrap();
-        assert_eq!(r.status(), 400);
-        assert!(r.text().await.unwrap().contains("当前密码不正确"));
-        let r = change(PASSWORD, new, "a-different-pw", &csrf)
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 400);
-        assert!(r.text().await.unwrap().contains("两次输入的新密码不一致"));
-        let r = change(PASSWORD, "short", "short", &csrf).await.unwrap();
-        assert_eq!(r.status(), 400);
-        assert!(r.text().await.unwrap().contains("密码至少需要 8 个字符"));
-        let r = change(PASSWORD, new, new, &csrf).await.unwrap();
-        assert_eq!(r.status(), 303, "{backend:?}: changed");
-        assert_eq!(location(&r), "/me/password?done=1");
+    };
+    let new = "a-brand-new-pw";
+    let r = change(PASSWORD, new, new, "").await.unwrap();
+    assert_eq!(r.status(), 403, "{backend:?}: without the CSRF token");
+    let r = change("not-my-password", new, new, &csrf).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("当前密码不正确"));
+    let r = change(PASSWORD, new, "a-different-pw", &csrf)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("两次输入的新密码不一致"));
+    let r = change(PASSWORD, "short", "short", &csrf).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("密码至少需要 8 个字符"));
+    let r = change(PASSWORD, new, new, &csrf).await.unwrap();
+    assert_eq!(r.status(), 303, "{backend:?}: changed");
+    assert_eq!(location(&r), "/me/password?done=1");
 
-        // This session stays; the API token and the other device are signed out.
-        let me = web
-            .get(format!("{}/api/v1/me", s.url))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(me.status(), 200, "{backend:?}: the current session stays");
-        assert_eq!(s.status_of(Some(&api), "/api/v1/me").await, 401);
-        let me = other_device
-            .get(format!("{}/api/v1/me", s.url))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(me.status(), 401, "{backend:?}: the other device is out");
-        assert_eq!(api_login(&s, "dora", PASSWORD, None).await, 401);
-        assert_eq!(api_login(&s, "dora", new, None).await, 200);
-        let rows = audit_rows(&s, "account.password.change").await;
-        assert_eq!(rows.len(), 1, "{backend:?}: audited once");
-    }
+    // This session stays; the API token and the other device are signed out.
+    let me = web
+        .get(format!("{}/api/v1/me", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200, "{backend:?}: the current session stays");
+    assert_eq!(s.status_of(Some(&api), "/api/v1/me").await, 401);
+    let me = other_device
+        .get(format!("{}/api/v1/me", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401, "{backend:?}: the other device is out");
+    assert_eq!(api_login(&s, "dora", PASSWORD, None).await, 401);
+    assert_eq!(api_login(&s, "dora", new, None).await, 200);
+    let rows = audit_rows(&s, "account.password.change").await;
+    assert_eq!(rows.len(), 1, "{backend:?}: audited once");
 }
 
-#[tokio::test]
-async fn an_admin_resets_a_password_and_a_member_cannot() {
-    for backend in backends().await {
-        let s = Server::start(backend).await;
-        s.add_user("admin", "admin");
-        let alice = s.user_token("alice", "member").await;
-        let alice_id = user_id(&s, &alice).await;
-        let (admin_web, admin_csrf) = web_login(&s, "admin", PASSWORD).await;
-        let admin_id = user_id(&s, &s.login("admin").await).await;
+both_dbs!(an_admin_resets_a_password_and_a_member_cannot);
+async fn an_admin_resets_a_password_and_a_member_cannot(backend: Backend) {
+    let s = Server::start(backend).await;
+    s.add_user("admin", "admin");
+    let alice = s.user_token("alice", "member").await;
+    let alice_id = user_id(&s, &alice).await;
+    let (admin_web, admin_csrf) = web_login(&s, "admin", PASSWORD).await;
+    let admin_id = user_id(&s, &s.login("admin").await).await;
 
-        let list = admin_web
-            .get(format!("{}/admin/users?q=ali", s.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(list.contains(&format!("/admin/users/{alice_id}/password")));
-        assert!(
-            list.contains("<td>alice</td>") && !list.contains("<td>admin</td>"),
-            "filtered by the search"
-        );
+    let list = get_html(&admin_web, format!("{}/admin/users?q=ali", s.url)).await;
+    assert!(list.contains(&format!("/admin/users/{alice_id}/password")));
+    assert!(
+        list.contains("<td>alice</td>") && !list.contains("<td>admin</td>"),
+        "filtered by the search"
+    );
 
-        // Generate: the password is shown once and works; alice's sessions end.
-        let url = format!("{}/admin/users/{alice_id}/password", s.url);
-        let r = admin_web
-            .post(&url)
-            .form(&[("mode", "generate"), ("_csrf", admin_csrf.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "{backend:?}");
-        assert_eq!(r.headers()["cache-control"], "private, no-store");
-        let html = r.text().await.unwrap();
-        let open = "<code class=\"secret\">";
-        let i = html.find(open).expect("shown") + open.len();
-        let generated = &html[i..i + 16];
-        assert_eq!(s.status_of(Some(&alice), "/api/v1/me").await, 401);
-        assert_eq!(api_login(&s, "alice", PASSWORD, None).await, 401);
-        assert_eq!(api_login(&s, "alice", generated, None).await, 200);
+    // Generate: the password is shown once and works; alice's sessions end.
+    let url = format!("{}/admin/users/{alice_id}/password", s.url);
+    let r = admin_web
+        .post(&url)
+        .form(&[("mode", "generate"), ("_csrf", admin_csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{backend:?}");
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
+    let html = r.text().await.unwrap();
+    let open = "<code class=\"secret\">";
+    let i = html.find(open).expect("shown") + open.len();
+    let generated = &html[i..i + 16];
+    assert_eq!(s.status_of(Some(&alice), "/api/v1/me").await, 401);
+    assert_eq!(api_login(&s, "alice", PASSWORD, None).await, 401);
+    assert_eq!(api_login(&s, "alice", generated, None).await, 200);
 
-        // Set: typed twice.
-        let r = admin_web
-            .post(&url)
-            .form(&[
-                ("mode", "set"),
-                ("new", "chosen-by-admin"),
-                ("confirm", "chosen-by-admiN"),
-                ("_csrf", admin_csrf.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 400);
-        let r = admin_web
-            .post(&url)
-            .form(&[
-                ("mode", "set"),
-                ("new", "chosen-by-admin"),
-                ("confirm", "chosen-by-admin"),
-                ("_csrf", admin_csrf.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303);
-        assert_eq!(api_login(&s, "alice", "chosen-by-admin", None).await, 200);
-        let rows = audit_rows(&s, "account.password.reset").await;
-        let subject = format!("platform_user:{alice_id}");
-        assert_eq!(
-            rows,
-            vec![(Some(admin_id), subject.clone()), (Some(admin_id), subject)],
-            "{backend:?}: both resets audited"
-        );
+    // Set: typed twice.
+    let r = admin_web
+        .post(&url)
+        .form(&[
+            ("mode", "set"),
+            ("new", "chosen-by-admin"),
+            ("confirm", "chosen-by-admiN"),
+            ("_csrf", admin_csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = admin_web
+        .post(&url)
+        .form(&[
+            ("mode", "set"),
+            ("new", "chosen-by-admin"),
+            ("confirm", "chosen-by-admin"),
+            ("_csrf", admin_csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(api_login(&s, "alice", "chosen-by-admin", None).await, 200);
+    let rows = audit_rows(&s, "account.password.reset").await;
+    let subject = format!("platform_user:{alice_id}");
+    assert_eq!(
+        rows,
+        vec![(Some(admin_id), subject.clone()), (Some(admin_id), subject)],
+        "{backend:?}: both resets audited"
+    );
 
-        // A member may not, with or without the form's token; anonymous readers sign in.
-        s.add_user("mallory", "member");
-        let (mallory, csrf) = web_login(&s, "mallory", PASSWORD).await;
+    // A member may not, with or without the form's token; anonymous readers sign in.
+    s.add_user("mallory", "member");
+    let (mallory, csrf) = web_login(&s, "mallory", PASSWORD).await;
+    let r = mallory
+        .post(&url)
+        .form(&[("mode", "generate"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "{backend:?}: member resets");
+    for path in ["/admin/users", &format!("/admin/users/{alice_id}/password")] {
         let r = mallory
-            .post(&url)
-            .form(&[("mode", "generate"), ("_csrf", csrf.as_str())])
+            .get(format!("{}{path}", s.url))
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 403, "{backend:?}: member resets");
-        for path in ["/admin/users", &format!("/admin/users/{alice_id}/password")] {
-            let r = mallory
-                .get(format!("{}{path}", s.url))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 403, "{path}");
-            let r = client()
-                .get(format!("{}{path}", s.url))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 303, "{path}");
-        }
-        assert_eq!(api_login(&s, "alice", "chosen-by-admin", None).await, 200);
-        let rows = audit_rows(&s, "account.password.reset").await;
-        assert_eq!(rows.len(), 2, "{backend:?}: nothing more was audited");
+        assert_eq!(r.status(), 403, "{path}");
+        let r = client()
+            .get(format!("{}{path}", s.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{path}");
     }
+    assert_eq!(api_login(&s, "alice", "chosen-by-admin", None).await, 200);
+    let rows = audit_rows(&s, "account.password.reset").await;
+    assert_eq!(rows.len(), 2, "{backend:?}: nothing more was audited");
 }
 
 /// In a real browser: a tab in `next` no longer leads to another site after signing in

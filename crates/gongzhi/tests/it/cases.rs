@@ -2,7 +2,7 @@
 //! clock, routing, scope isolation with hidden reporter contact, rates, Open311 in JSON
 //! and XML with its error cases, a published GeoReport client — on every backend.
 
-use crate::common::{Backend, PASSWORD, Server, backends, client, send};
+use crate::common::{Backend, PASSWORD, Server, both_dbs, client, send};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -178,481 +178,491 @@ impl World {
     }
 }
 
-#[tokio::test]
-async fn every_workflow_path_with_scopes_and_hidden_contact() {
-    for backend in backends().await {
-        let w = World::new(backend).await;
-        let c = w.file(&w.resident, "noise", w.community_a).await;
-        let id = c["id"].as_i64().unwrap();
-        assert_eq!(c["state"], "reported");
+both_dbs!(every_workflow_path_with_scopes_and_hidden_contact);
+async fn every_workflow_path_with_scopes_and_hidden_contact(backend: Backend) {
+    let w = World::new(backend).await;
+    let c = w.file(&w.resident, "noise", w.community_a).await;
+    let id = c["id"].as_i64().unwrap();
+    assert_eq!(c["state"], "reported");
 
-        // Scope: community B sees nothing; community A sees the case but not the reporter.
-        assert_eq!(w.get(&w.worker_b, id).await.0, 404);
-        let (_, list_b) = send(&w.s, "GET", Some(&w.worker_b), "/api/v1/cases", None).await;
-        assert_eq!(list_b["total"], 0, "{list_b}");
-        let (st, seen_a) = w.get(&w.worker_a, id).await;
-        assert_eq!(st, 200);
-        assert!(
-            seen_a.get("reporter").is_none(),
-            "place staff must not see contact: {seen_a}"
-        );
-        assert!(!seen_a.to_string().contains("000-1234-5678"));
-        let (_, seen_c) = w.get(&w.centre, id).await;
-        assert_eq!(seen_c["reporter"]["phone"], "000-1234-5678");
-        assert_eq!(w.get(&w.dept, id).await.0, 404);
-        // Only the centre triages.
-        assert_eq!(
-            w.code(&w.worker_a, id, json!({"action": "accept"})).await,
-            403
-        );
-        assert_eq!(
-            w.code(&w.resident, id, json!({"action": "accept"})).await,
-            403
-        );
-        assert_eq!(
-            w.code(&w.worker_b, id, json!({"action": "accept"})).await,
-            404
-        );
+    // Scope: community B sees nothing; community A sees the case but not the reporter.
+    assert_eq!(w.get(&w.worker_b, id).await.0, 404);
+    let (_, list_b) = send(&w.s, "GET", Some(&w.worker_b), "/api/v1/cases", None).await;
+    assert_eq!(list_b["total"], 0, "{list_b}");
+    let (st, seen_a) = w.get(&w.worker_a, id).await;
+    assert_eq!(st, 200);
+    assert!(
+        seen_a.get("reporter").is_none(),
+        "place staff must not see contact: {seen_a}"
+    );
+    assert!(!seen_a.to_string().contains("000-1234-5678"));
+    let (_, seen_c) = w.get(&w.centre, id).await;
+    assert_eq!(seen_c["reporter"]["phone"], "000-1234-5678");
+    assert_eq!(w.get(&w.dept, id).await.0, 404);
+    // Only the centre triages.
+    assert_eq!(
+        w.code(&w.worker_a, id, json!({"action": "accept"})).await,
+        403
+    );
+    assert_eq!(
+        w.code(&w.resident, id, json!({"action": "accept"})).await,
+        403
+    );
+    assert_eq!(
+        w.code(&w.worker_b, id, json!({"action": "accept"})).await,
+        404
+    );
 
-        // Accept, dispatch by routing (noise → the community of the place).
-        w.ok(&w.centre, id, json!({"action": "accept"})).await;
-        let d = w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
-        assert_eq!(d["lead_unit_id"], w.community_a);
-        assert!(d["due_at"].as_i64().unwrap() > d["dispatched_at"].as_i64().unwrap());
-        let (_, now_a) = w.get(&w.worker_a, id).await;
-        assert_eq!(
-            now_a["reporter"]["phone"], "000-1234-5678",
-            "the handling unit sees contact"
-        );
-        // Not its case: community B can't act; A returns it within 3 working days.
-        assert_eq!(
-            w.code(&w.worker_b, id, json!({"action": "sign"})).await,
-            404
-        );
-        assert_eq!(
-            w.code(&w.worker_a, id, json!({"action": "return"})).await,
-            400,
-            "a reason is required"
-        );
-        let r = w
-            .ok(
-                &w.worker_a,
-                id,
-                json!({"action": "return", "reason": "不属于本社区"}),
-            )
-            .await;
-        assert_eq!(r["state"], "accepted");
-        assert!(r["lead_unit_id"].is_null());
-        // Re-dispatched by hand, with a co-handling unit.
-        let d = w.ok(&w.centre, id, json!({"action": "dispatch", "lead_unit_id": w.community_a, "co_unit_ids": [w.dept_unit]})).await;
-        assert_eq!(d["state"], "dispatched");
-        let (_, dept_view) = w.get(&w.dept, id).await;
-        assert_eq!(dept_view["co_unit_ids"], json!([w.dept_unit]));
-        assert_eq!(
-            w.code(&w.dept, id, json!({"action": "sign"})).await,
-            403,
-            "co-handling does not sign"
-        );
-        w.ok(
-            &w.dept,
-            id,
-            json!({"action": "progress", "note": "已派人查看"}),
-        )
-        .await;
-        let signed = w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
-        assert_eq!(signed["state"], "in_progress");
-
-        // Extension: requested, a second request refused while one waits, approved.
-        let due_before = signed["due_at"].as_i64().unwrap();
-        assert_eq!(
-            w.code(
-                &w.worker_a,
-                id,
-                json!({"action": "request_extension", "days": 0, "reason": "x"})
-            )
-            .await,
-            400
-        );
-        w.ok(
+    // Accept, dispatch by routing (noise → the community of the place).
+    w.ok(&w.centre, id, json!({"action": "accept"})).await;
+    let d = w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
+    assert_eq!(d["lead_unit_id"], w.community_a);
+    assert!(d["due_at"].as_i64().unwrap() > d["dispatched_at"].as_i64().unwrap());
+    let (_, now_a) = w.get(&w.worker_a, id).await;
+    assert_eq!(
+        now_a["reporter"]["phone"], "000-1234-5678",
+        "the handling unit sees contact"
+    );
+    // Not its case: community B can't act; A returns it within 3 working days.
+    assert_eq!(
+        w.code(&w.worker_b, id, json!({"action": "sign"})).await,
+        404
+    );
+    assert_eq!(
+        w.code(&w.worker_a, id, json!({"action": "return"})).await,
+        400,
+        "a reason is required"
+    );
+    let r = w
+        .ok(
             &w.worker_a,
             id,
-            json!({"action": "request_extension", "days": 2, "reason": "需要协调物业"}),
+            json!({"action": "return", "reason": "不属于本社区"}),
         )
         .await;
-        assert_eq!(
-            w.code(
-                &w.worker_a,
-                id,
-                json!({"action": "request_extension", "days": 1, "reason": "再等等"})
-            )
-            .await,
-            409
-        );
-        let (_, detail) = w.get(&w.centre, id).await;
-        let ext = detail["extensions"][0]["id"].as_i64().unwrap();
-        assert_eq!(
-            w.code(
-                &w.worker_a,
-                id,
-                json!({"action": "decide_extension", "extension_id": ext, "approve": true})
-            )
-            .await,
-            403
-        );
-        let extended = w
-            .ok(
-                &w.centre,
-                id,
-                json!({"action": "decide_extension", "extension_id": ext, "approve": true}),
-            )
-            .await;
-        assert!(
-            extended["due_at"].as_i64().unwrap() >= due_before + 2 * 86_400_000,
-            "two working days later"
-        );
+    assert_eq!(r["state"], "accepted");
+    assert!(r["lead_unit_id"].is_null());
+    // Re-dispatched by hand, with a co-handling unit.
+    let d = w.ok(&w.centre, id, json!({"action": "dispatch", "lead_unit_id": w.community_a, "co_unit_ids": [w.dept_unit]})).await;
+    assert_eq!(d["state"], "dispatched");
+    let (_, dept_view) = w.get(&w.dept, id).await;
+    assert_eq!(dept_view["co_unit_ids"], json!([w.dept_unit]));
+    assert_eq!(
+        w.code(&w.dept, id, json!({"action": "sign"})).await,
+        403,
+        "co-handling does not sign"
+    );
+    w.ok(
+        &w.dept,
+        id,
+        json!({"action": "progress", "note": "已派人查看"}),
+    )
+    .await;
+    let signed = w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
+    assert_eq!(signed["state"], "in_progress");
 
-        // Handled → verification fails once → handled again → verified → closed.
-        assert_eq!(
-            w.code(&w.centre, id, json!({"action": "close"})).await,
-            409,
-            "close needs verification"
-        );
-        w.ok(
+    // Extension: requested, a second request refused while one waits, approved.
+    let due_before = signed["due_at"].as_i64().unwrap();
+    assert_eq!(
+        w.code(
             &w.worker_a,
             id,
-            json!({"action": "handle", "result": "已与商户沟通，营业时间调整"}),
+            json!({"action": "request_extension", "days": 0, "reason": "x"})
         )
-        .await;
-        let back = w
-            .ok(
-                &w.centre,
-                id,
-                json!({"action": "verify", "ok": false, "note": "居民反映仍然吵"}),
-            )
-            .await;
-        assert_eq!(back["state"], "in_progress");
-        w.ok(
+        .await,
+        400
+    );
+    w.ok(
+        &w.worker_a,
+        id,
+        json!({"action": "request_extension", "days": 2, "reason": "需要协调物业"}),
+    )
+    .await;
+    assert_eq!(
+        w.code(
             &w.worker_a,
             id,
-            json!({"action": "handle", "result": "加装隔音设施，复查达标"}),
+            json!({"action": "request_extension", "days": 1, "reason": "再等等"})
+        )
+        .await,
+        409
+    );
+    let (_, detail) = w.get(&w.centre, id).await;
+    let ext = detail["extensions"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        w.code(
+            &w.worker_a,
+            id,
+            json!({"action": "decide_extension", "extension_id": ext, "approve": true})
+        )
+        .await,
+        403
+    );
+    let extended = w
+        .ok(
+            &w.centre,
+            id,
+            json!({"action": "decide_extension", "extension_id": ext, "approve": true}),
         )
         .await;
-        w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
-            .await;
-        let closed = w.ok(&w.centre, id, json!({"action": "close"})).await;
-        assert_eq!(closed["state"], "closed");
-        // Return visit once; reopen sends it back to the same unit.
-        assert_eq!(
-            w.code(
-                &w.centre,
-                id,
-                json!({"action": "return_visit", "satisfaction": "great"})
-            )
+    assert!(
+        extended["due_at"].as_i64().unwrap() >= due_before + 2 * 86_400_000,
+        "two working days later"
+    );
+
+    // Handled → verification fails once → handled again → verified → closed.
+    assert_eq!(
+        w.code(&w.centre, id, json!({"action": "close"})).await,
+        409,
+        "close needs verification"
+    );
+    w.ok(
+        &w.worker_a,
+        id,
+        json!({"action": "handle", "result": "已与商户沟通，营业时间调整"}),
+    )
+    .await;
+    let back = w
+        .ok(
+            &w.centre,
+            id,
+            json!({"action": "verify", "ok": false, "note": "居民反映仍然吵"}),
+        )
+        .await;
+    assert_eq!(back["state"], "in_progress");
+    w.ok(
+        &w.worker_a,
+        id,
+        json!({"action": "handle", "result": "加装隔音设施，复查达标"}),
+    )
+    .await;
+    w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
+        .await;
+    let closed = w.ok(&w.centre, id, json!({"action": "close"})).await;
+    assert_eq!(closed["state"], "closed");
+    // Return visit once; reopen sends it back to the same unit.
+    assert_eq!(
+        w.code(
+            &w.centre,
+            id,
+            json!({"action": "return_visit", "satisfaction": "great"})
+        )
+        .await,
+        400
+    );
+    let v = w
+        .ok(
+            &w.centre,
+            id,
+            json!({"action": "return_visit", "satisfaction": "basic"}),
+        )
+        .await;
+    assert_eq!(v["satisfaction"], "basic");
+    assert_eq!(
+        w.code(
+            &w.centre,
+            id,
+            json!({"action": "return_visit", "satisfaction": "satisfied"})
+        )
+        .await,
+        409
+    );
+    let re = w
+        .ok(
+            &w.centre,
+            id,
+            json!({"action": "reopen", "reason": "居民再次反映"}),
+        )
+        .await;
+    assert_eq!(re["state"], "dispatched");
+    assert_eq!(re["lead_unit_id"], w.community_a);
+    assert!(re["satisfaction"].is_null());
+    assert_eq!(
+        w.timeline_kinds(id).await,
+        [
+            "reported",
+            "accepted",
+            "dispatched",
+            "returned",
+            "dispatched",
+            "progress",
+            "signed",
+            "extension_requested",
+            "extension_approved",
+            "handled",
+            "verify_failed",
+            "handled",
+            "verified",
+            "closed",
+            "return_visit",
+            "reopened"
+        ]
+        .map(String::from)
+    );
+    // The resident follows it, without internal steps or other people's data.
+    let (st, mine) = send(&w.s, "GET", Some(&w.resident), "/api/v1/cases?mine=1", None).await;
+    assert_eq!((st, mine["total"].as_i64()), (200, Some(1)));
+
+    // Reject and merge.
+    let dup = w.file(&w.resident, "noise", w.community_a).await["id"]
+        .as_i64()
+        .unwrap();
+    let m = w
+        .ok(&w.centre, dup, json!({"action": "merge", "into": id}))
+        .await;
+    assert_eq!(
+        (m["state"].as_str(), m["merged_into"].as_i64()),
+        (Some("merged"), Some(id))
+    );
+    // Already merged: no second merge; a case never merges into itself.
+    assert_eq!(
+        w.code(&w.centre, dup, json!({"action": "merge", "into": id}))
             .await,
-            400
-        );
-        let v = w
-            .ok(
-                &w.centre,
-                id,
-                json!({"action": "return_visit", "satisfaction": "basic"}),
-            )
-            .await;
-        assert_eq!(v["satisfaction"], "basic");
-        assert_eq!(
-            w.code(
-                &w.centre,
-                id,
-                json!({"action": "return_visit", "satisfaction": "satisfied"})
-            )
+        409
+    );
+    let other = w.file(&w.resident, "noise", w.community_a).await["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        w.code(&w.centre, other, json!({"action": "merge", "into": other}))
             .await,
-            409
-        );
-        let re = w
-            .ok(
-                &w.centre,
-                id,
-                json!({"action": "reopen", "reason": "居民再次反映"}),
-            )
-            .await;
-        assert_eq!(re["state"], "dispatched");
-        assert_eq!(re["lead_unit_id"], w.community_a);
-        assert!(re["satisfaction"].is_null());
-        assert_eq!(
-            w.timeline_kinds(id).await,
-            [
-                "reported",
-                "accepted",
-                "dispatched",
-                "returned",
-                "dispatched",
-                "progress",
-                "signed",
-                "extension_requested",
-                "extension_approved",
-                "handled",
-                "verify_failed",
-                "handled",
-                "verified",
-                "closed",
-                "return_visit",
-                "reopened"
-            ]
-            .map(String::from)
-        );
-        // The resident follows it, without internal steps or other people's data.
-        let (st, mine) = send(&w.s, "GET", Some(&w.resident), "/api/v1/cases?mine=1", None).await;
-        assert_eq!((st, mine["total"].as_i64()), (200, Some(1)));
+        400
+    );
+    let junk = w.file(&w.resident, "noise", w.community_b).await["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        w.code(&w.centre, junk, json!({"action": "reject"})).await,
+        400
+    );
+    let rj = w
+        .ok(
+            &w.centre,
+            junk,
+            json!({"action": "reject", "reason": "不属于政府职责"}),
+        )
+        .await;
+    assert_eq!(rj["state"], "rejected");
 
-        // Reject and merge.
-        let dup = w.file(&w.resident, "noise", w.community_a).await["id"]
-            .as_i64()
-            .unwrap();
-        let m = w
-            .ok(&w.centre, dup, json!({"action": "merge", "into": id}))
-            .await;
-        assert_eq!(
-            (m["state"].as_str(), m["merged_into"].as_i64()),
-            (Some("merged"), Some(id))
-        );
-        // Already merged: no second merge; a case never merges into itself.
-        assert_eq!(
-            w.code(&w.centre, dup, json!({"action": "merge", "into": id}))
-                .await,
-            409
-        );
-        let other = w.file(&w.resident, "noise", w.community_a).await["id"]
-            .as_i64()
-            .unwrap();
-        assert_eq!(
-            w.code(&w.centre, other, json!({"action": "merge", "into": other}))
-                .await,
-            400
-        );
-        let junk = w.file(&w.resident, "noise", w.community_b).await["id"]
-            .as_i64()
-            .unwrap();
-        assert_eq!(
-            w.code(&w.centre, junk, json!({"action": "reject"})).await,
-            400
-        );
-        let rj = w
-            .ok(
-                &w.centre,
-                junk,
-                json!({"action": "reject", "reason": "不属于政府职责"}),
-            )
-            .await;
-        assert_eq!(rj["state"], "rejected");
-
-        // Routing by category: potholes go to the department, whatever the place.
-        let p = w.file(&w.resident, "pothole", w.community_b).await["id"]
-            .as_i64()
-            .unwrap();
-        let pd = w.ok(&w.centre, p, json!({"action": "dispatch"})).await;
-        assert_eq!(pd["lead_unit_id"], w.dept_unit);
-        assert!(w.get(&w.dept, p).await.1["reporter"].is_object());
-        // A required attribute is enforced.
-        let (st, _) = send(&w.s, "POST", Some(&w.resident), "/api/v1/cases",
-            Some(&json!({"category": "pothole", "place_unit_id": w.community_b, "description": "坑"}))).await;
-        assert_eq!(st, 400);
-        // Bad input: a 4,001-character description, an unknown category, a unit that is not one.
-        for body in [
-            json!({"category": "noise", "place_unit_id": w.community_a, "description": "字".repeat(4001)}),
-            json!({"category": "nope", "place_unit_id": w.community_a, "description": "x"}),
-            json!({"category": "noise", "place_unit_id": 999999, "description": "x"}),
-            json!({"category": "noise", "place_unit_id": w.community_a, "description": "x", "lat": "91", "long": "10"}),
-            json!({"category": "noise", "place_unit_id": w.community_a, "description": "x", "source": "hotline"}),
-        ] {
-            let (st, v) = send(
-                &w.s,
-                "POST",
-                Some(&w.resident),
-                "/api/v1/cases",
-                Some(&body),
-            )
-            .await;
-            assert!(st == 400 || st == 403, "{body}: {st} {v}");
-        }
-        // Staff file for a caller; anonymous may not file at all.
-        let (st, hot) = send(&w.s, "POST", Some(&w.centre), "/api/v1/cases",
-            Some(&json!({"category": "noise", "place_unit_id": w.community_b, "description": "热线来电",
-                         "source": "hotline", "reporter_name": "王先生"}))).await;
-        assert_eq!((st, hot["source"].as_str()), (201, Some("hotline")));
-        assert_eq!(
-            send(&w.s, "POST", None, "/api/v1/cases", Some(&json!({})))
-                .await
-                .0,
-            401
-        );
-
-        let out = w.s.run_cli(&["audit-check"], None);
-        assert!(out.contains("intact"), "{out}");
+    // Routing by category: potholes go to the department, whatever the place.
+    let p = w.file(&w.resident, "pothole", w.community_b).await["id"]
+        .as_i64()
+        .unwrap();
+    let pd = w.ok(&w.centre, p, json!({"action": "dispatch"})).await;
+    assert_eq!(pd["lead_unit_id"], w.dept_unit);
+    assert!(w.get(&w.dept, p).await.1["reporter"].is_object());
+    // A required attribute is enforced.
+    let (st, _) = send(
+        &w.s,
+        "POST",
+        Some(&w.resident),
+        "/api/v1/cases",
+        Some(&json!({"category": "pothole", "place_unit_id": w.community_b, "description": "坑"})),
+    )
+    .await;
+    assert_eq!(st, 400);
+    // Bad input: a 4,001-character description, an unknown category, a unit that is not one.
+    for body in [
+        json!({"category": "noise", "place_unit_id": w.community_a, "description": "字".repeat(4001)}),
+        json!({"category": "nope", "place_unit_id": w.community_a, "description": "x"}),
+        json!({"category": "noise", "place_unit_id": 999999, "description": "x"}),
+        json!({"category": "noise", "place_unit_id": w.community_a, "description": "x", "lat": "91", "long": "10"}),
+        json!({"category": "noise", "place_unit_id": w.community_a, "description": "x", "source": "hotline"}),
+    ] {
+        let (st, v) = send(
+            &w.s,
+            "POST",
+            Some(&w.resident),
+            "/api/v1/cases",
+            Some(&body),
+        )
+        .await;
+        assert!(st == 400 || st == 403, "{body}: {st} {v}");
     }
+    // Staff file for a caller; anonymous may not file at all.
+    let (st, hot) = send(
+        &w.s,
+        "POST",
+        Some(&w.centre),
+        "/api/v1/cases",
+        Some(
+            &json!({"category": "noise", "place_unit_id": w.community_b, "description": "热线来电",
+                     "source": "hotline", "reporter_name": "王先生"}),
+        ),
+    )
+    .await;
+    assert_eq!((st, hot["source"].as_str()), (201, Some("hotline")));
+    assert_eq!(
+        send(&w.s, "POST", None, "/api/v1/cases", Some(&json!({})))
+            .await
+            .0,
+        401
+    );
+
+    let out = w.s.run_cli(&["audit-check"], None);
+    assert!(out.contains("intact"), "{out}");
 }
 
-#[tokio::test]
-async fn the_clock_brings_reminders_cards_and_closes_the_return_window() {
-    for backend in backends().await {
-        let w = World::new(backend).await;
-        let id = w.file(&w.resident, "noise", w.community_a).await["id"]
-            .as_i64()
-            .unwrap();
-        let d = w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
-        let (due, return_by) = (
-            d["due_at"].as_i64().unwrap(),
-            d["return_by"].as_i64().unwrap(),
-        );
+both_dbs!(the_clock_brings_reminders_cards_and_closes_the_return_window);
+async fn the_clock_brings_reminders_cards_and_closes_the_return_window(backend: Backend) {
+    let w = World::new(backend).await;
+    let id = w.file(&w.resident, "noise", w.community_a).await["id"]
+        .as_i64()
+        .unwrap();
+    let d = w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
+    let (due, return_by) = (
+        d["due_at"].as_i64().unwrap(),
+        d["return_by"].as_i64().unwrap(),
+    );
 
-        // A few hours before the deadline: a reminder (internal, not shown to the resident).
-        w.set_now(due - 2 * 3_600_000);
-        w.wait_for_kind(id, "reminder").await;
-        let (_, theirs) = w.get(&w.resident, id).await;
-        assert!(!theirs["timeline"].to_string().contains("reminder"));
-        // Past the return window the unit can no longer send it back.
-        w.set_now(return_by + 60_000);
-        let (st, v) = w
-            .act(
-                &w.worker_a,
-                id,
-                json!({"action": "return", "reason": "晚了"}),
-            )
-            .await;
-        assert_eq!(st, 409, "{v}");
-        // Just past the deadline: a yellow card; long past it: a red card.
-        w.set_now(due + 3_600_000);
-        w.wait_for_kind(id, "yellow_card").await;
-        assert_eq!(w.get(&w.centre, id).await.1["supervision"], "yellow");
-        // The card is the centre's business with the unit: not on the resident's pages.
-        for path in ["/cases/mine".to_string(), format!("/cases/{id}")] {
-            let page = crate::common::page_text(&w.s, &w.resident, &path).await;
-            assert!(
-                page.contains(&format!("#{id}")) && !page.contains("黄牌督办"),
-                "{path}: {page}"
-            );
-        }
-        assert!(w.get(&w.resident, id).await.1.get("supervision").is_none());
-        let (_, sup) = send(
-            &w.s,
-            "GET",
-            Some(&w.centre),
-            "/api/v1/cases?supervision=yellow",
-            None,
-        )
-        .await;
-        assert_eq!(sup["total"], 1);
-        w.set_now(due + 10 * 86_400_000);
-        w.wait_for_kind(id, "red_card").await;
-        assert_eq!(w.get(&w.centre, id).await.1["supervision"], "red");
-        let kinds = w.timeline_kinds(id).await;
-        assert_eq!(
-            kinds.iter().filter(|k| *k == "red_card").count(),
-            1,
-            "one card per step: {kinds:?}"
-        );
-        let (_, dash) = send(
-            &w.s,
-            "GET",
-            Some(&w.centre),
-            "/api/v1/cases/dashboard",
-            None,
-        )
-        .await;
-        assert_eq!(dash["overdue_total"], 1, "{dash}");
-        assert_eq!(dash["overdue_by_unit"][0]["red"], 1);
-        // An approved extension into the future lifts the card (the timeline keeps it).
-        w.ok(
+    // A few hours before the deadline: a reminder (internal, not shown to the resident).
+    w.set_now(due - 2 * 3_600_000);
+    w.wait_for_kind(id, "reminder").await;
+    let (_, theirs) = w.get(&w.resident, id).await;
+    assert!(!theirs["timeline"].to_string().contains("reminder"));
+    // Past the return window the unit can no longer send it back.
+    w.set_now(return_by + 60_000);
+    let (st, v) = w
+        .act(
             &w.worker_a,
             id,
-            json!({"action": "request_extension", "days": 20, "reason": "等待材料"}),
+            json!({"action": "return", "reason": "晚了"}),
         )
         .await;
-        let (_, detail) = w.get(&w.centre, id).await;
-        let ext = detail["extensions"][0]["id"].as_i64().unwrap();
-        let e = w
-            .ok(
-                &w.centre,
-                id,
-                json!({"action": "decide_extension", "extension_id": ext, "approve": true}),
-            )
-            .await;
-        assert_eq!(e["supervision"], "none");
-
-        // Holidays count: a holiday right after dispatch pushes the deadline one day on.
-        w.set_now(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_millis() as i64,
+    assert_eq!(st, 409, "{v}");
+    // Just past the deadline: a yellow card; long past it: a red card.
+    w.set_now(due + 3_600_000);
+    w.wait_for_kind(id, "yellow_card").await;
+    assert_eq!(w.get(&w.centre, id).await.1["supervision"], "yellow");
+    // The card is the centre's business with the unit: not on the resident's pages.
+    for path in ["/cases/mine".to_string(), format!("/cases/{id}")] {
+        let page = crate::common::page_text(&w.s, &w.resident, &path).await;
+        assert!(
+            page.contains(&format!("#{id}")) && !page.contains("黄牌督办"),
+            "{path}: {page}"
         );
-        let a = w.file(&w.resident, "noise", w.community_a).await["id"]
-            .as_i64()
-            .unwrap();
-        let plain = w.ok(&w.centre, a, json!({"action": "dispatch"})).await["due_at"]
-            .as_i64()
-            .unwrap();
-        let b = w.file(&w.resident, "noise", w.community_a).await["id"]
-            .as_i64()
-            .unwrap();
-        // Mark every day of the next two weeks that is a working day… only the first one.
-        let (_, cal) = send(&w.s, "GET", Some(&w.centre), "/api/v1/cases/calendar", None).await;
-        assert_eq!(cal["days"], json!([]));
-        let mut day = chrono_day(real_now());
-        let mut marked = None;
-        for _ in 0..14 {
-            day = day.succ_opt().unwrap();
-            use chrono::Datelike;
-            if day.weekday().number_from_monday() <= 5 {
-                marked = Some(day);
-                break;
-            }
-        }
-        let marked = marked.unwrap().format("%Y-%m-%d").to_string();
-        assert_eq!(
-            send(
-                &w.s,
-                "PUT",
-                Some(&w.centre),
-                &format!("/api/v1/cases/calendar/{marked}"),
-                Some(&json!({"kind": "holiday", "note": "测试"}))
-            )
-            .await
-            .0,
-            403,
-            "operators are not administrators"
-        );
-        assert_eq!(
-            send(
-                &w.s,
-                "PUT",
-                Some(&w.admin),
-                &format!("/api/v1/cases/calendar/{marked}"),
-                Some(&json!({"kind": "holiday", "note": "测试"}))
-            )
-            .await
-            .0,
-            204
-        );
-        assert_eq!(
-            send(
-                &w.s,
-                "PUT",
-                Some(&w.admin),
-                "/api/v1/cases/calendar/2026-13-01",
-                Some(&json!({"kind": "holiday"}))
-            )
-            .await
-            .0,
-            400
-        );
-        let later = w.ok(&w.centre, b, json!({"action": "dispatch"})).await["due_at"]
-            .as_i64()
-            .unwrap();
-        // The marked day lies before the plain deadline, so the deadline moves by one
-        // working day: one or three calendar days (over a weekend).
-        let shift = (later - plain) / 86_400_000;
-        assert!(shift == 1 || shift == 3, "shift {shift} days");
     }
+    assert!(w.get(&w.resident, id).await.1.get("supervision").is_none());
+    let (_, sup) = send(
+        &w.s,
+        "GET",
+        Some(&w.centre),
+        "/api/v1/cases?supervision=yellow",
+        None,
+    )
+    .await;
+    assert_eq!(sup["total"], 1);
+    w.set_now(due + 10 * 86_400_000);
+    w.wait_for_kind(id, "red_card").await;
+    assert_eq!(w.get(&w.centre, id).await.1["supervision"], "red");
+    let kinds = w.timeline_kinds(id).await;
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "red_card").count(),
+        1,
+        "one card per step: {kinds:?}"
+    );
+    let (_, dash) = send(
+        &w.s,
+        "GET",
+        Some(&w.centre),
+        "/api/v1/cases/dashboard",
+        None,
+    )
+    .await;
+    assert_eq!(dash["overdue_total"], 1, "{dash}");
+    assert_eq!(dash["overdue_by_unit"][0]["red"], 1);
+    // An approved extension into the future lifts the card (the timeline keeps it).
+    w.ok(
+        &w.worker_a,
+        id,
+        json!({"action": "request_extension", "days": 20, "reason": "等待材料"}),
+    )
+    .await;
+    let (_, detail) = w.get(&w.centre, id).await;
+    let ext = detail["extensions"][0]["id"].as_i64().unwrap();
+    let e = w
+        .ok(
+            &w.centre,
+            id,
+            json!({"action": "decide_extension", "extension_id": ext, "approve": true}),
+        )
+        .await;
+    assert_eq!(e["supervision"], "none");
+
+    // Holidays count: a holiday right after dispatch pushes the deadline one day on.
+    w.set_now(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64,
+    );
+    let a = w.file(&w.resident, "noise", w.community_a).await["id"]
+        .as_i64()
+        .unwrap();
+    let plain = w.ok(&w.centre, a, json!({"action": "dispatch"})).await["due_at"]
+        .as_i64()
+        .unwrap();
+    let b = w.file(&w.resident, "noise", w.community_a).await["id"]
+        .as_i64()
+        .unwrap();
+    // Mark every day of the next two weeks that is a working day… only the first one.
+    let (_, cal) = send(&w.s, "GET", Some(&w.centre), "/api/v1/cases/calendar", None).await;
+    assert_eq!(cal["days"], json!([]));
+    let mut day = chrono_day(real_now());
+    let mut marked = None;
+    for _ in 0..14 {
+        day = day.succ_opt().unwrap();
+        use chrono::Datelike;
+        if day.weekday().number_from_monday() <= 5 {
+            marked = Some(day);
+            break;
+        }
+    }
+    let marked = marked.unwrap().format("%Y-%m-%d").to_string();
+    assert_eq!(
+        send(
+            &w.s,
+            "PUT",
+            Some(&w.centre),
+            &format!("/api/v1/cases/calendar/{marked}"),
+            Some(&json!({"kind": "holiday", "note": "测试"}))
+        )
+        .await
+        .0,
+        403,
+        "operators are not administrators"
+    );
+    assert_eq!(
+        send(
+            &w.s,
+            "PUT",
+            Some(&w.admin),
+            &format!("/api/v1/cases/calendar/{marked}"),
+            Some(&json!({"kind": "holiday", "note": "测试"}))
+        )
+        .await
+        .0,
+        204
+    );
+    assert_eq!(
+        send(
+            &w.s,
+            "PUT",
+            Some(&w.admin),
+            "/api/v1/cases/calendar/2026-13-01",
+            Some(&json!({"kind": "holiday"}))
+        )
+        .await
+        .0,
+        400
+    );
+    let later = w.ok(&w.centre, b, json!({"action": "dispatch"})).await["due_at"]
+        .as_i64()
+        .unwrap();
+    // The marked day lies before the plain deadline, so the deadline moves by one
+    // working day: one or three calendar days (over a weekend).
+    let shift = (later - plain) / 86_400_000;
+    assert!(shift == 1 || shift == 3, "shift {shift} days");
 }
 
 fn real_now() -> i64 {
@@ -671,87 +681,85 @@ fn chrono_day(ms: i64) -> chrono::NaiveDate {
         .date_naive()
 }
 
-#[tokio::test]
-async fn rates_on_a_known_set() {
-    for backend in backends().await {
-        let w = World::new(backend).await;
-        // Community A: six cases, five signed and closed (four satisfied, one not).
-        // Community B: two cases — too few for a rate, so its rates are "—" (null).
-        let mut ids = Vec::new();
-        for place in [w.community_a; 6].into_iter().chain([w.community_b; 2]) {
-            let id = w.file(&w.resident, "noise", place).await["id"]
-                .as_i64()
-                .unwrap();
-            w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
-            ids.push(id);
-        }
-        let sats = [
-            "satisfied",
-            "satisfied",
-            "dissatisfied",
-            "satisfied",
-            "basic",
-        ];
-        for (id, sat) in ids[..5].iter().zip(sats) {
-            w.ok(&w.worker_a, *id, json!({"action": "sign"})).await;
-            w.ok(
-                &w.worker_a,
-                *id,
-                json!({"action": "handle", "result": "已到现场处理，噪声已停止。"}),
-            )
+both_dbs!(rates_on_a_known_set);
+async fn rates_on_a_known_set(backend: Backend) {
+    let w = World::new(backend).await;
+    // Community A: six cases, five signed and closed (four satisfied, one not).
+    // Community B: two cases — too few for a rate, so its rates are "—" (null).
+    let mut ids = Vec::new();
+    for place in [w.community_a; 6].into_iter().chain([w.community_b; 2]) {
+        let id = w.file(&w.resident, "noise", place).await["id"]
+            .as_i64()
+            .unwrap();
+        w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
+        ids.push(id);
+    }
+    let sats = [
+        "satisfied",
+        "satisfied",
+        "dissatisfied",
+        "satisfied",
+        "basic",
+    ];
+    for (id, sat) in ids[..5].iter().zip(sats) {
+        w.ok(&w.worker_a, *id, json!({"action": "sign"})).await;
+        w.ok(
+            &w.worker_a,
+            *id,
+            json!({"action": "handle", "result": "已到现场处理，噪声已停止。"}),
+        )
+        .await;
+        w.ok(&w.centre, *id, json!({"action": "verify", "ok": true}))
             .await;
-            w.ok(&w.centre, *id, json!({"action": "verify", "ok": true}))
-                .await;
-            w.ok(&w.centre, *id, json!({"action": "close"})).await;
-            w.ok(
-                &w.centre,
-                *id,
-                json!({"action": "return_visit", "satisfaction": sat}),
-            )
-            .await;
-        }
-        let (st, r) = send(&w.s, "GET", Some(&w.centre), "/api/v1/cases/stats", None).await;
-        assert_eq!(st, 200, "{r}");
-        let unit = &r["units"][0];
-        assert_eq!(unit["unit_id"], w.community_a);
-        assert_eq!(unit["dispatched"], 6);
-        assert_eq!(unit["response_rate"], 83.3);
-        assert_eq!(unit["resolution_rate"], 83.3);
-        assert_eq!(unit["satisfaction_rate"], 80.0);
-        let b = &r["units"][1];
-        assert_eq!(
-            (b["unit_id"].as_i64(), b["dispatched"].as_i64()),
-            (Some(w.community_b), Some(2))
-        );
-        assert!(
-            b["response_rate"].is_null() && b["resolution_rate"].is_null(),
-            "fewer than 5 cases: no rate: {b}"
-        );
-        let page = crate::common::page_text(&w.s, &w.centre, "/cases/dashboard").await;
-        assert!(page.contains("83.3%") && page.contains("—"), "{page}");
-        // Community B's worker sees only B's cases, none of A's.
-        let (_, rb) = send(&w.s, "GET", Some(&w.worker_b), "/api/v1/cases/stats", None).await;
-        assert_eq!(rb["total"]["dispatched"], 2);
-        assert_eq!(rb["units"].as_array().unwrap().len(), 1, "{rb}");
-        assert_eq!(
-            send(&w.s, "GET", Some(&w.resident), "/api/v1/cases/stats", None)
-                .await
-                .0,
-            403
-        );
-        assert_eq!(
-            send(
-                &w.s,
-                "GET",
-                Some(&w.centre),
-                "/api/v1/cases/stats?from=2026-02-30",
-                None
-            )
+        w.ok(&w.centre, *id, json!({"action": "close"})).await;
+        w.ok(
+            &w.centre,
+            *id,
+            json!({"action": "return_visit", "satisfaction": sat}),
+        )
+        .await;
+    }
+    let (st, r) = send(&w.s, "GET", Some(&w.centre), "/api/v1/cases/stats", None).await;
+    assert_eq!(st, 200, "{r}");
+    let unit = &r["units"][0];
+    assert_eq!(unit["unit_id"], w.community_a);
+    assert_eq!(unit["dispatched"], 6);
+    assert_eq!(unit["response_rate"], 83.3);
+    assert_eq!(unit["resolution_rate"], 83.3);
+    assert_eq!(unit["satisfaction_rate"], 80.0);
+    let b = &r["units"][1];
+    assert_eq!(
+        (b["unit_id"].as_i64(), b["dispatched"].as_i64()),
+        (Some(w.community_b), Some(2))
+    );
+    assert!(
+        b["response_rate"].is_null() && b["resolution_rate"].is_null(),
+        "fewer than 5 cases: no rate: {b}"
+    );
+    let page = crate::common::page_text(&w.s, &w.centre, "/cases/dashboard").await;
+    assert!(page.contains("83.3%") && page.contains("—"), "{page}");
+    // Community B's worker sees only B's cases, none of A's.
+    let (_, rb) = send(&w.s, "GET", Some(&w.worker_b), "/api/v1/cases/stats", None).await;
+    assert_eq!(rb["total"]["dispatched"], 2);
+    assert_eq!(rb["units"].as_array().unwrap().len(), 1, "{rb}");
+    assert_eq!(
+        send(&w.s, "GET", Some(&w.resident), "/api/v1/cases/stats", None)
             .await
             .0,
-            400
-        );
-    }
+        403
+    );
+    assert_eq!(
+        send(
+            &w.s,
+            "GET",
+            Some(&w.centre),
+            "/api/v1/cases/stats?from=2026-02-30",
+            None
+        )
+        .await
+        .0,
+        400
+    );
 }
 
 /// Every cases page and API route with every role: who gets what.
@@ -887,299 +895,297 @@ fn assert_error(fmt: &str, status: u16, expected: u16, body: &str) {
     }
 }
 
-#[tokio::test]
-async fn open311_georeport_v2_in_json_and_xml() {
-    for backend in backends().await {
-        let w = World::new(backend).await;
-        let key =
-            w.s.run_cli(&["open311", "key", "add", "测试客户端"], None)
-                .trim()
-                .to_string();
-        assert_eq!(key.len(), 64, "{key}");
-        let long = "长".repeat(4001);
-        let huge = "x".repeat(3 * 1024 * 1024); // past the 2 MB body limit
-        for fmt in ["json", "xml"] {
-            let (st, ct, body) = o311(&w.s, "GET", &format!("discovery.{fmt}"), &[]).await;
-            assert_eq!(st, 200);
-            assert!(body.contains("GeoReport_v2"));
-            assert!(
-                ct.starts_with(if fmt == "json" {
-                    "application/json"
-                } else {
-                    "text/xml"
-                }),
-                "{ct}"
-            );
-
-            let (st, _, body) = o311(&w.s, "GET", &format!("services.{fmt}"), &[]).await;
-            assert_eq!(st, 200);
-            if fmt == "json" {
-                let v: Value = serde_json::from_str(&body).unwrap();
-                let codes: Vec<&str> = v
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|s| s["service_code"].as_str().unwrap())
-                    .collect();
-                assert_eq!(codes, ["noise", "pothole"]);
-                assert_eq!(v[1]["metadata"], true);
-                assert_eq!(v[0]["type"], "realtime");
+both_dbs!(open311_georeport_v2_in_json_and_xml);
+async fn open311_georeport_v2_in_json_and_xml(backend: Backend) {
+    let w = World::new(backend).await;
+    let key =
+        w.s.run_cli(&["open311", "key", "add", "测试客户端"], None)
+            .trim()
+            .to_string();
+    assert_eq!(key.len(), 64, "{key}");
+    let long = "长".repeat(4001);
+    let huge = "x".repeat(3 * 1024 * 1024); // past the 2 MB body limit
+    for fmt in ["json", "xml"] {
+        let (st, ct, body) = o311(&w.s, "GET", &format!("discovery.{fmt}"), &[]).await;
+        assert_eq!(st, 200);
+        assert!(body.contains("GeoReport_v2"));
+        assert!(
+            ct.starts_with(if fmt == "json" {
+                "application/json"
             } else {
-                assert!(
-                    body.contains("<services><service><service_code>noise</service_code>"),
-                    "{body}"
-                );
-            }
-            let (st, _, body) = o311(&w.s, "GET", &format!("services/pothole.{fmt}"), &[]).await;
-            assert_eq!(st, 200);
-            assert!(body.contains("singlevaluelist") && body.contains("small"));
-            let (st, _, body) = o311(&w.s, "GET", &format!("services/nothing.{fmt}"), &[]).await;
-            assert_error(fmt, st, 404, &body);
+                "text/xml"
+            }),
+            "{ct}"
+        );
 
-            // Filing: a good request, then every error case.
-            let ca = "CA";
-            let good = [
-                ("api_key", key.as_str()),
-                ("service_code", "noise"),
-                ("lat", "30.27"),
-                ("long", "120.15"),
-                ("description", "广场舞音响太响"),
-                ("email", "secret@example.org"),
-                ("phone", "000-9999"),
-            ];
-            let (st, _, body) = o311(&w.s, "POST", &format!("requests.{fmt}"), &good).await;
-            assert_eq!(st, 200, "{body}");
-            let (id, token) = if fmt == "json" {
-                let v: Value = serde_json::from_str(&body).unwrap();
-                (
-                    v[0]["service_request_id"].as_str().unwrap().to_string(),
-                    v[0]["token"].as_str().unwrap().to_string(),
-                )
-            } else {
-                let between = |a: &str, b: &str| {
-                    body.split(a)
-                        .nth(1)
-                        .unwrap()
-                        .split(b)
-                        .next()
-                        .unwrap()
-                        .to_string()
-                };
-                (
-                    between("<service_request_id>", "</service_request_id>"),
-                    between("<token>", "</token>"),
-                )
-            };
-            let by_code = [
-                ("api_key", key.as_str()),
-                ("service_code", "pothole"),
-                ("address_id", ca),
-                ("attribute[size]", "large"),
-                ("description", "井盖松动"),
-            ];
-            let (st, _, body) = o311(&w.s, "POST", &format!("requests.{fmt}"), &by_code).await;
-            assert_eq!(st, 200, "{body}");
-            for (form, expected) in [
-                (
-                    vec![
-                        ("api_key", "wrong"),
-                        ("service_code", "noise"),
-                        ("lat", "1"),
-                        ("long", "1"),
-                    ],
-                    403,
-                ),
-                (
-                    vec![("service_code", "noise"), ("lat", "1"), ("long", "1")],
-                    403,
-                ),
-                (
-                    vec![
-                        ("api_key", key.as_str()),
-                        ("service_code", "unknown"),
-                        ("lat", "1"),
-                        ("long", "1"),
-                    ],
-                    404,
-                ),
-                (
-                    vec![("api_key", key.as_str()), ("service_code", "noise")],
-                    400,
-                ),
-                (
-                    vec![
-                        ("api_key", key.as_str()),
-                        ("service_code", "noise"),
-                        ("lat", "1"),
-                        ("long", "1"),
-                        ("description", long.as_str()),
-                    ],
-                    400,
-                ),
-                (
-                    vec![
-                        ("api_key", key.as_str()),
-                        ("service_code", "noise"),
-                        ("description", huge.as_str()),
-                    ],
-                    413,
-                ),
-                (
-                    vec![
-                        ("api_key", key.as_str()),
-                        ("service_code", "pothole"),
-                        ("address_id", ca),
-                    ],
-                    400,
-                ),
-                (
-                    vec![
-                        ("api_key", key.as_str()),
-                        ("service_code", "noise"),
-                        ("lat", "abc"),
-                        ("long", "1"),
-                    ],
-                    400,
-                ),
-                (
-                    vec![
-                        ("api_key", key.as_str()),
-                        ("service_code", "noise"),
-                        ("address_id", "NOPE"),
-                    ],
-                    400,
-                ),
-            ] {
-                let (st, _, body) = o311(&w.s, "POST", &format!("requests.{fmt}"), &form).await;
-                assert_error(fmt, st, expected, &body);
-            }
-
-            // Reading back (the filing client's own requests, with its key): one request,
-            // several, filtered, and the token.
-            let k = ("api_key", key.as_str());
-            let (st, _, body) = o311(&w.s, "GET", &format!("requests/{id}.{fmt}"), &[k]).await;
-            assert_eq!(st, 200);
+        let (st, _, body) = o311(&w.s, "GET", &format!("services.{fmt}"), &[]).await;
+        assert_eq!(st, 200);
+        if fmt == "json" {
+            let v: Value = serde_json::from_str(&body).unwrap();
+            let codes: Vec<&str> = v
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["service_code"].as_str().unwrap())
+                .collect();
+            assert_eq!(codes, ["noise", "pothole"]);
+            assert_eq!(v[1]["metadata"], true);
+            assert_eq!(v[0]["type"], "realtime");
+        } else {
             assert!(
-                body.contains("广场舞音响太响") && body.contains("open"),
+                body.contains("<services><service><service_code>noise</service_code>"),
                 "{body}"
             );
-            assert!(
-                !body.contains("secret@example.org") && !body.contains("000-9999"),
-                "contact leaked: {body}"
-            );
-            let (st, _, body) = o311(&w.s, "GET", &format!("requests/999999.{fmt}"), &[k]).await;
-            assert_error(fmt, st, 404, &body);
-            let (st, _, body) = o311(&w.s, "GET", &format!("tokens/{token}.{fmt}"), &[]).await;
-            assert_eq!(st, 200);
-            assert!(body.contains(&id));
-            let (st, _, body) = o311(&w.s, "GET", &format!("tokens/nothing.{fmt}"), &[]).await;
-            assert_error(fmt, st, 404, &body);
-            let (st, _, body) = o311(
-                &w.s,
-                "GET",
-                &format!("requests.{fmt}"),
-                &[("service_code", "pothole"), k],
-            )
-            .await;
-            assert_eq!(st, 200);
-            assert!(
-                body.contains("井盖松动") && !body.contains("广场舞"),
-                "{body}"
-            );
-            let (st, _, body) = o311(
-                &w.s,
-                "GET",
-                &format!("requests.{fmt}"),
-                &[("service_request_id", id.as_str()), k],
-            )
-            .await;
-            assert_eq!(st, 200);
-            assert!(body.contains("广场舞") && !body.contains("井盖松动"));
-            let (st, _, body) = o311(
-                &w.s,
-                "GET",
-                &format!("requests.{fmt}"),
-                &[("status", "closed")],
-            )
-            .await;
-            assert_eq!(st, 200);
-            assert!(!body.contains("广场舞"));
-            let (st, _, body) = o311(
-                &w.s,
-                "GET",
-                &format!("requests.{fmt}"),
-                &[
-                    ("start_date", "2026-01-01T00:00:00Z"),
-                    ("end_date", "2026-06-01T00:00:00Z"),
-                ],
-            )
-            .await;
-            assert_error(fmt, st, 400, &body);
-            let (st, _, body) = o311(
-                &w.s,
-                "GET",
-                &format!("requests.{fmt}"),
-                &[("start_date", "yesterday")],
-            )
-            .await;
-            assert_error(fmt, st, 400, &body);
-            let (st, _, body) = o311(
-                &w.s,
-                "GET",
-                &format!("requests.{fmt}"),
-                &[("status", "maybe")],
-            )
-            .await;
-            assert_error(fmt, st, 400, &body);
         }
-        // The workflow shows through: dispatched → agency_responsible and expected_datetime;
-        // closed → closed with the result in status_notes.
+        let (st, _, body) = o311(&w.s, "GET", &format!("services/pothole.{fmt}"), &[]).await;
+        assert_eq!(st, 200);
+        assert!(body.contains("singlevaluelist") && body.contains("small"));
+        let (st, _, body) = o311(&w.s, "GET", &format!("services/nothing.{fmt}"), &[]).await;
+        assert_error(fmt, st, 404, &body);
+
+        // Filing: a good request, then every error case.
+        let ca = "CA";
+        let good = [
+            ("api_key", key.as_str()),
+            ("service_code", "noise"),
+            ("lat", "30.27"),
+            ("long", "120.15"),
+            ("description", "广场舞音响太响"),
+            ("email", "secret@example.org"),
+            ("phone", "000-9999"),
+        ];
+        let (st, _, body) = o311(&w.s, "POST", &format!("requests.{fmt}"), &good).await;
+        assert_eq!(st, 200, "{body}");
+        let (id, token) = if fmt == "json" {
+            let v: Value = serde_json::from_str(&body).unwrap();
+            (
+                v[0]["service_request_id"].as_str().unwrap().to_string(),
+                v[0]["token"].as_str().unwrap().to_string(),
+            )
+        } else {
+            let between = |a: &str, b: &str| {
+                body.split(a)
+                    .nth(1)
+                    .unwrap()
+                    .split(b)
+                    .next()
+                    .unwrap()
+                    .to_string()
+            };
+            (
+                between("<service_request_id>", "</service_request_id>"),
+                between("<token>", "</token>"),
+            )
+        };
+        let by_code = [
+            ("api_key", key.as_str()),
+            ("service_code", "pothole"),
+            ("address_id", ca),
+            ("attribute[size]", "large"),
+            ("description", "井盖松动"),
+        ];
+        let (st, _, body) = o311(&w.s, "POST", &format!("requests.{fmt}"), &by_code).await;
+        assert_eq!(st, 200, "{body}");
+        for (form, expected) in [
+            (
+                vec![
+                    ("api_key", "wrong"),
+                    ("service_code", "noise"),
+                    ("lat", "1"),
+                    ("long", "1"),
+                ],
+                403,
+            ),
+            (
+                vec![("service_code", "noise"), ("lat", "1"), ("long", "1")],
+                403,
+            ),
+            (
+                vec![
+                    ("api_key", key.as_str()),
+                    ("service_code", "unknown"),
+                    ("lat", "1"),
+                    ("long", "1"),
+                ],
+                404,
+            ),
+            (
+                vec![("api_key", key.as_str()), ("service_code", "noise")],
+                400,
+            ),
+            (
+                vec![
+                    ("api_key", key.as_str()),
+                    ("service_code", "noise"),
+                    ("lat", "1"),
+                    ("long", "1"),
+                    ("description", long.as_str()),
+                ],
+                400,
+            ),
+            (
+                vec![
+                    ("api_key", key.as_str()),
+                    ("service_code", "noise"),
+                    ("description", huge.as_str()),
+                ],
+                413,
+            ),
+            (
+                vec![
+                    ("api_key", key.as_str()),
+                    ("service_code", "pothole"),
+                    ("address_id", ca),
+                ],
+                400,
+            ),
+            (
+                vec![
+                    ("api_key", key.as_str()),
+                    ("service_code", "noise"),
+                    ("lat", "abc"),
+                    ("long", "1"),
+                ],
+                400,
+            ),
+            (
+                vec![
+                    ("api_key", key.as_str()),
+                    ("service_code", "noise"),
+                    ("address_id", "NOPE"),
+                ],
+                400,
+            ),
+        ] {
+            let (st, _, body) = o311(&w.s, "POST", &format!("requests.{fmt}"), &form).await;
+            assert_error(fmt, st, expected, &body);
+        }
+
+        // Reading back (the filing client's own requests, with its key): one request,
+        // several, filtered, and the token.
         let k = ("api_key", key.as_str());
-        let (_, _, body) = o311(
+        let (st, _, body) = o311(&w.s, "GET", &format!("requests/{id}.{fmt}"), &[k]).await;
+        assert_eq!(st, 200);
+        assert!(
+            body.contains("广场舞音响太响") && body.contains("open"),
+            "{body}"
+        );
+        assert!(
+            !body.contains("secret@example.org") && !body.contains("000-9999"),
+            "contact leaked: {body}"
+        );
+        let (st, _, body) = o311(&w.s, "GET", &format!("requests/999999.{fmt}"), &[k]).await;
+        assert_error(fmt, st, 404, &body);
+        let (st, _, body) = o311(&w.s, "GET", &format!("tokens/{token}.{fmt}"), &[]).await;
+        assert_eq!(st, 200);
+        assert!(body.contains(&id));
+        let (st, _, body) = o311(&w.s, "GET", &format!("tokens/nothing.{fmt}"), &[]).await;
+        assert_error(fmt, st, 404, &body);
+        let (st, _, body) = o311(
             &w.s,
             "GET",
-            "requests.json",
+            &format!("requests.{fmt}"),
             &[("service_code", "pothole"), k],
         )
         .await;
-        let v: Value = serde_json::from_str(&body).unwrap();
-        let pid: i64 = v[0]["service_request_id"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert_eq!(v[0]["address_id"], "CA");
-        w.ok(&w.centre, pid, json!({"action": "dispatch"})).await;
-        w.ok(&w.dept, pid, json!({"action": "sign"})).await;
-        w.ok(
-            &w.dept,
-            pid,
-            json!({"action": "handle", "result": "已更换井盖，现场复查无松动。"}),
+        assert_eq!(st, 200);
+        assert!(
+            body.contains("井盖松动") && !body.contains("广场舞"),
+            "{body}"
+        );
+        let (st, _, body) = o311(
+            &w.s,
+            "GET",
+            &format!("requests.{fmt}"),
+            &[("service_request_id", id.as_str()), k],
         )
         .await;
-        w.ok(&w.centre, pid, json!({"action": "verify", "ok": true}))
-            .await;
-        w.ok(&w.centre, pid, json!({"action": "close"})).await;
-        let (_, _, body) = o311(&w.s, "GET", &format!("requests/{pid}.json"), &[k]).await;
-        let v: Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(v[0]["status"], "closed");
-        assert_eq!(v[0]["agency_responsible"], "CT单位");
-        assert!(
-            v[0]["status_notes"]
-                .as_str()
-                .unwrap()
-                .contains("已更换井盖")
-        );
-        assert!(
-            v[0]["expected_datetime"]
-                .as_str()
-                .unwrap()
-                .ends_with("+08:00")
-        );
-        // A revoked… an unknown format is a 404 in the spec's shape.
-        let (st, _, body) = o311(&w.s, "GET", "services.html", &[]).await;
-        assert_error("json", st, 404, &body);
+        assert_eq!(st, 200);
+        assert!(body.contains("广场舞") && !body.contains("井盖松动"));
+        let (st, _, body) = o311(
+            &w.s,
+            "GET",
+            &format!("requests.{fmt}"),
+            &[("status", "closed")],
+        )
+        .await;
+        assert_eq!(st, 200);
+        assert!(!body.contains("广场舞"));
+        let (st, _, body) = o311(
+            &w.s,
+            "GET",
+            &format!("requests.{fmt}"),
+            &[
+                ("start_date", "2026-01-01T00:00:00Z"),
+                ("end_date", "2026-06-01T00:00:00Z"),
+            ],
+        )
+        .await;
+        assert_error(fmt, st, 400, &body);
+        let (st, _, body) = o311(
+            &w.s,
+            "GET",
+            &format!("requests.{fmt}"),
+            &[("start_date", "yesterday")],
+        )
+        .await;
+        assert_error(fmt, st, 400, &body);
+        let (st, _, body) = o311(
+            &w.s,
+            "GET",
+            &format!("requests.{fmt}"),
+            &[("status", "maybe")],
+        )
+        .await;
+        assert_error(fmt, st, 400, &body);
     }
+    // The workflow shows through: dispatched → agency_responsible and expected_datetime;
+    // closed → closed with the result in status_notes.
+    let k = ("api_key", key.as_str());
+    let (_, _, body) = o311(
+        &w.s,
+        "GET",
+        "requests.json",
+        &[("service_code", "pothole"), k],
+    )
+    .await;
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let pid: i64 = v[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(v[0]["address_id"], "CA");
+    w.ok(&w.centre, pid, json!({"action": "dispatch"})).await;
+    w.ok(&w.dept, pid, json!({"action": "sign"})).await;
+    w.ok(
+        &w.dept,
+        pid,
+        json!({"action": "handle", "result": "已更换井盖，现场复查无松动。"}),
+    )
+    .await;
+    w.ok(&w.centre, pid, json!({"action": "verify", "ok": true}))
+        .await;
+    w.ok(&w.centre, pid, json!({"action": "close"})).await;
+    let (_, _, body) = o311(&w.s, "GET", &format!("requests/{pid}.json"), &[k]).await;
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v[0]["status"], "closed");
+    assert_eq!(v[0]["agency_responsible"], "CT单位");
+    assert!(
+        v[0]["status_notes"]
+            .as_str()
+            .unwrap()
+            .contains("已更换井盖")
+    );
+    assert!(
+        v[0]["expected_datetime"]
+            .as_str()
+            .unwrap()
+            .ends_with("+08:00")
+    );
+    // A revoked… an unknown format is a 404 in the spec's shape.
+    let (st, _, body) = o311(&w.s, "GET", "services.html", &[]).await;
+    assert_error("json", st, 404, &body);
 }
 
 /// A published GeoReport v2 client (`georeport` from PyPI) lists services, reads a
@@ -1462,500 +1468,499 @@ fn request_ids(body: &str) -> Vec<String> {
         .collect()
 }
 
+both_dbs!(open311_publishes_only_accepted_cases_in_public_categories);
 /// Open311 publishes only cases the centre accepted, in categories marked public, with the
 /// text it approved — never the resident's words, address, coordinates or contact; a
 /// client's key also sees the requests it filed itself.
-#[tokio::test]
-async fn open311_publishes_only_accepted_cases_in_public_categories() {
-    for backend in backends().await {
-        let w = World::new(backend).await;
-        let key =
-            w.s.run_cli(&["open311", "key", "add", "客户端"], None)
-                .trim()
-                .to_string();
-        let other_key =
-            w.s.run_cli(&["open311", "key", "add", "别的客户端"], None)
-                .trim()
-                .to_string();
-        let n1 = w.file_text("noise", PRIVATE).await;
-        let p1 = w.file_text("pothole", "井盖松动，在3号楼门口").await;
-        let form = [
-            ("api_key", key.as_str()),
-            ("service_code", "noise"),
-            ("address_id", "CA"),
-            ("description", "客户端提交的噪声"),
-        ];
-        let (st, _, body) = o311(&w.s, "POST", "requests.json", &form).await;
-        assert_eq!(st, 200, "{body}");
-        let o1 = serde_json::from_str::<Value>(&body).unwrap()[0]["service_request_id"]
-            .as_str()
-            .unwrap()
+async fn open311_publishes_only_accepted_cases_in_public_categories(backend: Backend) {
+    let w = World::new(backend).await;
+    let key =
+        w.s.run_cli(&["open311", "key", "add", "客户端"], None)
+            .trim()
             .to_string();
+    let other_key =
+        w.s.run_cli(&["open311", "key", "add", "别的客户端"], None)
+            .trim()
+            .to_string();
+    let n1 = w.file_text("noise", PRIVATE).await;
+    let p1 = w.file_text("pothole", "井盖松动，在3号楼门口").await;
+    let form = [
+        ("api_key", key.as_str()),
+        ("service_code", "noise"),
+        ("address_id", "CA"),
+        ("description", "客户端提交的噪声"),
+    ];
+    let (st, _, body) = o311(&w.s, "POST", "requests.json", &form).await;
+    assert_eq!(st, 200, "{body}");
+    let o1 = serde_json::from_str::<Value>(&body).unwrap()[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
-        // Nothing is published yet: no category is public and nothing is accepted.
-        let (st, _, body) = o311(&w.s, "GET", "requests.json", &[]).await;
-        assert_eq!((st, body.as_str()), (200, "[]"));
-        for id in [n1.to_string(), p1.to_string(), o1.clone()] {
-            for fmt in ["json", "xml"] {
-                let (st, _, body) = o311(&w.s, "GET", &format!("requests/{id}.{fmt}"), &[]).await;
-                assert_error(fmt, st, 404, &body);
-            }
-        }
-        // A client sees its own request in full, and only that one; a bad key is refused.
-        let (_, _, body) = o311(&w.s, "GET", "requests.json", &[("api_key", key.as_str())]).await;
-        assert_eq!(request_ids(&body), [o1.clone()]);
-        assert!(body.contains("客户端提交的噪声"));
-        let (_, _, body) = o311(
-            &w.s,
-            "GET",
-            "requests.json",
-            &[("api_key", other_key.as_str())],
-        )
-        .await;
-        assert_eq!(body, "[]");
-        let (st, _, body) = o311(&w.s, "GET", "requests.json", &[("api_key", "nope")]).await;
-        assert_error("json", st, 403, &body);
-
-        // Accepted with an approved text, but the category is not public: still nothing.
-        w.ok(
-            &w.centre,
-            n1,
-            json!({"action": "accept", "public_description": APPROVED}),
-        )
-        .await;
-        w.ok(
-            &w.centre,
-            p1,
-            json!({"action": "accept", "public_description": "道路问题"}),
-        )
-        .await;
-        let (_, _, body) = o311(&w.s, "GET", "requests.json", &[]).await;
-        assert_eq!(body, "[]");
-
-        let staff_page = async |id: i64| {
-            crate::common::page_text(&w.s, &w.centre, &format!("/cases/{id}")).await
-        };
-        assert!(!staff_page(n1).await.contains("已在 Open311 公开"));
-        // Noise becomes public: the accepted case shows, with the approved text only.
-        w.set_public("noise", true).await;
-        assert!(staff_page(n1).await.contains("已在 Open311 公开"));
+    // Nothing is published yet: no category is public and nothing is accepted.
+    let (st, _, body) = o311(&w.s, "GET", "requests.json", &[]).await;
+    assert_eq!((st, body.as_str()), (200, "[]"));
+    for id in [n1.to_string(), p1.to_string(), o1.clone()] {
         for fmt in ["json", "xml"] {
-            let (st, _, list) = o311(&w.s, "GET", &format!("requests.{fmt}"), &[]).await;
-            let (st1, _, one) = o311(&w.s, "GET", &format!("requests/{n1}.{fmt}"), &[]).await;
-            assert_eq!((st, st1), (200, 200), "{list} {one}");
-            for body in [&list, &one] {
-                assert!(body.contains(APPROVED), "{body}");
-                for secret in [
-                    "独居老人",
-                    "000-1111-2222",
-                    "000-1234-5678",
-                    "幸福小区",
-                    "30.27",
-                    "井盖",
-                    "客户端提交",
-                ] {
-                    assert!(!body.contains(secret), "{secret} leaked: {body}");
-                }
+            let (st, _, body) = o311(&w.s, "GET", &format!("requests/{id}.{fmt}"), &[]).await;
+            assert_error(fmt, st, 404, &body);
+        }
+    }
+    // A client sees its own request in full, and only that one; a bad key is refused.
+    let (_, _, body) = o311(&w.s, "GET", "requests.json", &[("api_key", key.as_str())]).await;
+    assert_eq!(request_ids(&body), [o1.clone()]);
+    assert!(body.contains("客户端提交的噪声"));
+    let (_, _, body) = o311(
+        &w.s,
+        "GET",
+        "requests.json",
+        &[("api_key", other_key.as_str())],
+    )
+    .await;
+    assert_eq!(body, "[]");
+    let (st, _, body) = o311(&w.s, "GET", "requests.json", &[("api_key", "nope")]).await;
+    assert_error("json", st, 403, &body);
+
+    // Accepted with an approved text, but the category is not public: still nothing.
+    w.ok(
+        &w.centre,
+        n1,
+        json!({"action": "accept", "public_description": APPROVED}),
+    )
+    .await;
+    w.ok(
+        &w.centre,
+        p1,
+        json!({"action": "accept", "public_description": "道路问题"}),
+    )
+    .await;
+    let (_, _, body) = o311(&w.s, "GET", "requests.json", &[]).await;
+    assert_eq!(body, "[]");
+
+    let staff_page =
+        async |id: i64| crate::common::page_text(&w.s, &w.centre, &format!("/cases/{id}")).await;
+    assert!(!staff_page(n1).await.contains("已在 Open311 公开"));
+    // Noise becomes public: the accepted case shows, with the approved text only.
+    w.set_public("noise", true).await;
+    assert!(staff_page(n1).await.contains("已在 Open311 公开"));
+    for fmt in ["json", "xml"] {
+        let (st, _, list) = o311(&w.s, "GET", &format!("requests.{fmt}"), &[]).await;
+        let (st1, _, one) = o311(&w.s, "GET", &format!("requests/{n1}.{fmt}"), &[]).await;
+        assert_eq!((st, st1), (200, 200), "{list} {one}");
+        for body in [&list, &one] {
+            assert!(body.contains(APPROVED), "{body}");
+            for secret in [
+                "独居老人",
+                "000-1111-2222",
+                "000-1234-5678",
+                "幸福小区",
+                "30.27",
+                "井盖",
+                "客户端提交",
+            ] {
+                assert!(!body.contains(secret), "{secret} leaked: {body}");
             }
         }
-        let (_, _, list) = o311(&w.s, "GET", "requests.json", &[]).await;
-        assert_eq!(request_ids(&list), [n1.to_string()]);
-        let v: Value = serde_json::from_str(&list).unwrap();
-        assert!(v[0]["lat"].is_null() && v[0]["media_url"] == "", "{v}");
-        assert_eq!(v[0]["address_id"], "CA");
-        // The client sees the published case as published, and its own in full.
-        let (_, _, body) = o311(&w.s, "GET", "requests.json", &[("api_key", key.as_str())]).await;
-        let mut ids = request_ids(&body);
-        ids.sort();
-        let mut want = vec![n1.to_string(), o1.clone()];
-        want.sort();
-        assert_eq!(ids, want);
-        assert!(!body.contains("独居老人"), "{body}");
-        // The client's own request is not public until the centre approves a text.
-        let (st, _, _) = o311(&w.s, "GET", &format!("requests/{o1}.json"), &[]).await;
-        assert_eq!(st, 404);
-
-        // Withdrawing the text (or rejecting the case) takes it down again.
-        w.ok(
-            &w.centre,
-            n1,
-            json!({"action": "publish", "public_description": ""}),
-        )
-        .await;
-        let (_, _, body) = o311(&w.s, "GET", "requests.json", &[]).await;
-        assert_eq!(body, "[]");
-        w.ok(
-            &w.centre,
-            n1,
-            json!({"action": "publish", "public_description": APPROVED}),
-        )
-        .await;
-        assert_eq!(
-            request_ids(&o311(&w.s, "GET", "requests.json", &[]).await.2),
-            [n1.to_string()]
-        );
-        w.ok(
-            &w.centre,
-            n1,
-            json!({"action": "reject", "reason": "重复反映"}),
-        )
-        .await;
-        let (_, _, body) = o311(&w.s, "GET", "requests.json", &[]).await;
-        assert_eq!(body, "[]");
-        // Only the centre sets the published text.
-        let p2 = w.file_text("noise", PRIVATE).await;
-        w.ok(&w.centre, p2, json!({"action": "accept"})).await;
-        assert_eq!(
-            w.code(
-                &w.resident,
-                p2,
-                json!({"action": "publish", "public_description": "x"})
-            )
-            .await,
-            403
-        );
-        assert_eq!(
-            w.code(
-                &w.worker_a,
-                p2,
-                json!({"action": "publish", "public_description": "x"})
-            )
-            .await,
-            403
-        );
     }
+    let (_, _, list) = o311(&w.s, "GET", "requests.json", &[]).await;
+    assert_eq!(request_ids(&list), [n1.to_string()]);
+    let v: Value = serde_json::from_str(&list).unwrap();
+    assert!(v[0]["lat"].is_null() && v[0]["media_url"] == "", "{v}");
+    assert_eq!(v[0]["address_id"], "CA");
+    // The client sees the published case as published, and its own in full.
+    let (_, _, body) = o311(&w.s, "GET", "requests.json", &[("api_key", key.as_str())]).await;
+    let mut ids = request_ids(&body);
+    ids.sort();
+    let mut want = vec![n1.to_string(), o1.clone()];
+    want.sort();
+    assert_eq!(ids, want);
+    assert!(!body.contains("独居老人"), "{body}");
+    // The client's own request is not public until the centre approves a text.
+    let (st, _, _) = o311(&w.s, "GET", &format!("requests/{o1}.json"), &[]).await;
+    assert_eq!(st, 404);
+
+    // Withdrawing the text (or rejecting the case) takes it down again.
+    w.ok(
+        &w.centre,
+        n1,
+        json!({"action": "publish", "public_description": ""}),
+    )
+    .await;
+    let (_, _, body) = o311(&w.s, "GET", "requests.json", &[]).await;
+    assert_eq!(body, "[]");
+    w.ok(
+        &w.centre,
+        n1,
+        json!({"action": "publish", "public_description": APPROVED}),
+    )
+    .await;
+    assert_eq!(
+        request_ids(&o311(&w.s, "GET", "requests.json", &[]).await.2),
+        [n1.to_string()]
+    );
+    w.ok(
+        &w.centre,
+        n1,
+        json!({"action": "reject", "reason": "重复反映"}),
+    )
+    .await;
+    let (_, _, body) = o311(&w.s, "GET", "requests.json", &[]).await;
+    assert_eq!(body, "[]");
+    // Only the centre sets the published text.
+    let p2 = w.file_text("noise", PRIVATE).await;
+    w.ok(&w.centre, p2, json!({"action": "accept"})).await;
+    assert_eq!(
+        w.code(
+            &w.resident,
+            p2,
+            json!({"action": "publish", "public_description": "x"})
+        )
+        .await,
+        403
+    );
+    assert_eq!(
+        w.code(
+            &w.worker_a,
+            p2,
+            json!({"action": "publish", "public_description": "x"})
+        )
+        .await,
+        403
+    );
 }
 
+both_dbs!(only_the_lead_unit_signs_and_results_need_a_sentence);
 /// Only the lead unit signs and handles (the centre and admins cannot do it for it); no
 /// result before signing; a result says at least a sentence; the return deadline never
 /// falls after the handling deadline.
-#[tokio::test]
-async fn only_the_lead_unit_signs_and_results_need_a_sentence() {
-    for backend in backends().await {
-        let w = World::new(backend).await;
-        let id = w.file(&w.resident, "noise", w.community_a).await["id"]
-            .as_i64()
-            .unwrap();
-        w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
-        for who in [&w.centre, &w.admin] {
-            let (st, v) = w.act(who, id, json!({"action": "sign"})).await;
-            assert_eq!(
-                (st, v["error"]["code"].as_str()),
-                (403, Some("lead_unit_only")),
-                "{v}"
-            );
-            assert!(v["error"]["message"].as_str().unwrap().contains("主办单位"));
-        }
-        let (st, v) = w
-            .act(
-                &w.worker_a,
-                id,
-                json!({"action": "handle", "result": "已经全部处理完毕，居民满意"}),
-            )
-            .await;
+async fn only_the_lead_unit_signs_and_results_need_a_sentence(backend: Backend) {
+    let w = World::new(backend).await;
+    let id = w.file(&w.resident, "noise", w.community_a).await["id"]
+        .as_i64()
+        .unwrap();
+    w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
+    for who in [&w.centre, &w.admin] {
+        let (st, v) = w.act(who, id, json!({"action": "sign"})).await;
         assert_eq!(
             (st, v["error"]["code"].as_str()),
-            (409, Some("not_signed")),
+            (403, Some("lead_unit_only")),
             "{v}"
         );
-        w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
-        let (st, v) = w
-            .act(
-                &w.worker_a,
-                id,
-                json!({"action": "handle", "result": "好了"}),
-            )
-            .await;
-        assert_eq!(
-            (st, v["error"]["code"].as_str()),
-            (400, Some("result_too_short")),
-            "{v}"
-        );
-        let (st, v) = w
-            .act(
-                &w.centre,
-                id,
-                json!({"action": "handle", "result": "中心代为办结，已处理完毕"}),
-            )
-            .await;
-        assert_eq!(
-            (st, v["error"]["code"].as_str()),
-            (403, Some("lead_unit_only"))
-        );
-        let done = w
-            .ok(
-                &w.worker_a,
-                id,
-                json!({"action": "handle", "result": "已约谈商户，晚十点后停止营业"}),
-            )
-            .await;
-        assert_eq!(done["state"], "handled");
-
-        // A category handled within one working day: returning closes with the deadline.
-        let (st, v) = send(
-            &w.s,
-            "POST",
-            Some(&w.admin),
-            "/api/v1/cases/categories",
-            Some(&json!({"code": "quick", "name": "紧急抢修", "days_normal": 1})),
+        assert!(v["error"]["message"].as_str().unwrap().contains("主办单位"));
+    }
+    let (st, v) = w
+        .act(
+            &w.worker_a,
+            id,
+            json!({"action": "handle", "result": "已经全部处理完毕，居民满意"}),
         )
         .await;
-        assert_eq!(st, 201, "{v}");
-        for category in ["quick", "noise"] {
-            let c = w.file(&w.resident, category, w.community_a).await["id"]
-                .as_i64()
-                .unwrap();
-            let d = w.ok(&w.centre, c, json!({"action": "dispatch"})).await;
-            let (due, back) = (
-                d["due_at"].as_i64().unwrap(),
-                d["return_by"].as_i64().unwrap(),
-            );
-            assert!(back <= due, "{category}: return by {back} after due {due}");
-            if category == "quick" {
-                assert_eq!(back, due);
-            }
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (409, Some("not_signed")),
+        "{v}"
+    );
+    w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
+    let (st, v) = w
+        .act(
+            &w.worker_a,
+            id,
+            json!({"action": "handle", "result": "好了"}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (400, Some("result_too_short")),
+        "{v}"
+    );
+    let (st, v) = w
+        .act(
+            &w.centre,
+            id,
+            json!({"action": "handle", "result": "中心代为办结，已处理完毕"}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (403, Some("lead_unit_only"))
+    );
+    let done = w
+        .ok(
+            &w.worker_a,
+            id,
+            json!({"action": "handle", "result": "已约谈商户，晚十点后停止营业"}),
+        )
+        .await;
+    assert_eq!(done["state"], "handled");
+
+    // A category handled within one working day: returning closes with the deadline.
+    let (st, v) = send(
+        &w.s,
+        "POST",
+        Some(&w.admin),
+        "/api/v1/cases/categories",
+        Some(&json!({"code": "quick", "name": "紧急抢修", "days_normal": 1})),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    for category in ["quick", "noise"] {
+        let c = w.file(&w.resident, category, w.community_a).await["id"]
+            .as_i64()
+            .unwrap();
+        let d = w.ok(&w.centre, c, json!({"action": "dispatch"})).await;
+        let (due, back) = (
+            d["due_at"].as_i64().unwrap(),
+            d["return_by"].as_i64().unwrap(),
+        );
+        assert!(back <= due, "{category}: return by {back} after due {due}");
+        if category == "quick" {
+            assert_eq!(back, due);
         }
     }
 }
 
+both_dbs!(residents_see_milestones_not_internal_steps);
 /// The reporter reads public milestones and the final result only: no internal notes,
 /// return or checking reasons, extensions, cards or staff account names — in the API and
 /// on the page.
-#[tokio::test]
-async fn residents_see_milestones_not_internal_steps() {
-    for backend in backends().await {
-        let w = World::new(backend).await;
-        let id = w.file(&w.resident, "noise", w.community_a).await["id"]
-            .as_i64()
-            .unwrap();
-        let secrets = [
-            "派单内部说明-勿外传",
-            "退回理由-不属本社区",
-            "协办进展-已派人查看",
-            "延期理由-需要协调物业",
-            "核查未通过-居民仍反映吵",
-            "结案内部备注-归档",
-        ];
-        w.ok(
-            &w.centre,
-            id,
-            json!({"action": "dispatch", "note": secrets[0]}),
-        )
+async fn residents_see_milestones_not_internal_steps(backend: Backend) {
+    let w = World::new(backend).await;
+    let id = w.file(&w.resident, "noise", w.community_a).await["id"]
+        .as_i64()
+        .unwrap();
+    let secrets = [
+        "派单内部说明-勿外传",
+        "退回理由-不属本社区",
+        "协办进展-已派人查看",
+        "延期理由-需要协调物业",
+        "核查未通过-居民仍反映吵",
+        "结案内部备注-归档",
+    ];
+    w.ok(
+        &w.centre,
+        id,
+        json!({"action": "dispatch", "note": secrets[0]}),
+    )
+    .await;
+    w.ok(
+        &w.worker_a,
+        id,
+        json!({"action": "return", "reason": secrets[1]}),
+    )
+    .await;
+    w.ok(
+        &w.centre,
+        id,
+        json!({"action": "dispatch", "lead_unit_id": w.community_a, "co_unit_ids": [w.dept_unit]}),
+    )
+    .await;
+    w.ok(
+        &w.dept,
+        id,
+        json!({"action": "progress", "note": secrets[2]}),
+    )
+    .await;
+    w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
+    w.ok(
+        &w.worker_a,
+        id,
+        json!({"action": "request_extension", "days": 2, "reason": secrets[3]}),
+    )
+    .await;
+    w.ok(
+        &w.worker_a,
+        id,
+        json!({"action": "handle", "result": "第一次办理结果，尚未核实"}),
+    )
+    .await;
+    w.ok(
+        &w.centre,
+        id,
+        json!({"action": "verify", "ok": false, "note": secrets[4]}),
+    )
+    .await;
+    let result = "加装隔音设施，复查噪声达标";
+    w.ok(
+        &w.worker_a,
+        id,
+        json!({"action": "handle", "result": result}),
+    )
+    .await;
+    let (_, before_close) = w.get(&w.resident, id).await;
+    assert_eq!(before_close["result"], "", "the result shows once closed");
+    w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
         .await;
-        w.ok(
-            &w.worker_a,
-            id,
-            json!({"action": "return", "reason": secrets[1]}),
-        )
-        .await;
-        w.ok(&w.centre, id, json!({"action": "dispatch", "lead_unit_id": w.community_a, "co_unit_ids": [w.dept_unit]}))
-            .await;
-        w.ok(
-            &w.dept,
-            id,
-            json!({"action": "progress", "note": secrets[2]}),
-        )
-        .await;
-        w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
-        w.ok(
-            &w.worker_a,
-            id,
-            json!({"action": "request_extension", "days": 2, "reason": secrets[3]}),
-        )
-        .await;
-        w.ok(
-            &w.worker_a,
-            id,
-            json!({"action": "handle", "result": "第一次办理结果，尚未核实"}),
-        )
-        .await;
-        w.ok(
-            &w.centre,
-            id,
-            json!({"action": "verify", "ok": false, "note": secrets[4]}),
-        )
-        .await;
-        let result = "加装隔音设施，复查噪声达标";
-        w.ok(
-            &w.worker_a,
-            id,
-            json!({"action": "handle", "result": result}),
-        )
-        .await;
-        let (_, before_close) = w.get(&w.resident, id).await;
-        assert_eq!(before_close["result"], "", "the result shows once closed");
-        w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
-            .await;
-        w.ok(
-            &w.centre,
-            id,
-            json!({"action": "close", "note": secrets[5]}),
-        )
-        .await;
+    w.ok(
+        &w.centre,
+        id,
+        json!({"action": "close", "note": secrets[5]}),
+    )
+    .await;
 
-        let (st, mine) = w.get(&w.resident, id).await;
-        assert_eq!(st, 200);
-        let kinds: Vec<&str> = mine["timeline"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["kind"].as_str().unwrap())
-            .collect();
-        assert_eq!(
-            kinds,
-            [
-                "reported",
-                "dispatched",
-                "dispatched",
-                "signed",
-                "handled",
-                "handled",
-                "verified",
-                "closed"
-            ],
-            "{mine}"
-        );
-        assert_eq!(mine["result"], result);
-        assert!(mine.get("supervision").is_none() && mine.get("return_by").is_none());
-        assert_eq!(mine["extensions"], json!([]));
-        let page = crate::common::page_text(&w.s, &w.resident, &format!("/cases/{id}")).await;
-        for text in [mine.to_string(), page.clone()] {
-            for secret in secrets {
-                assert!(
-                    !text.contains(secret),
-                    "{secret} shown to the resident: {text}"
-                );
-            }
-            for staff in ["worker_a", "\"centre\"", "· centre"] {
-                assert!(!text.contains(staff), "{staff} shown to the resident");
-            }
-        }
-        assert!(page.contains(result) && page.contains("承办单位"), "{page}");
-        // Staff still read the whole story.
-        let (_, theirs) = w.get(&w.centre, id).await;
+    let (st, mine) = w.get(&w.resident, id).await;
+    assert_eq!(st, 200);
+    let kinds: Vec<&str> = mine["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "reported",
+            "dispatched",
+            "dispatched",
+            "signed",
+            "handled",
+            "handled",
+            "verified",
+            "closed"
+        ],
+        "{mine}"
+    );
+    assert_eq!(mine["result"], result);
+    assert!(mine.get("supervision").is_none() && mine.get("return_by").is_none());
+    assert_eq!(mine["extensions"], json!([]));
+    let page = crate::common::page_text(&w.s, &w.resident, &format!("/cases/{id}")).await;
+    for text in [mine.to_string(), page.clone()] {
         for secret in secrets {
             assert!(
-                theirs.to_string().contains(secret),
-                "{secret} missing for the centre"
+                !text.contains(secret),
+                "{secret} shown to the resident: {text}"
             );
         }
+        for staff in ["worker_a", "\"centre\"", "· centre"] {
+            assert!(!text.contains(staff), "{staff} shown to the resident");
+        }
+    }
+    assert!(page.contains(result) && page.contains("承办单位"), "{page}");
+    // Staff still read the whole story.
+    let (_, theirs) = w.get(&w.centre, id).await;
+    for secret in secrets {
+        assert!(
+            theirs.to_string().contains(secret),
+            "{secret} missing for the centre"
+        );
     }
 }
 
+both_dbs!(notifications_reach_the_right_people_only);
 /// One bell: units hear of dispatch and deadlines, the centre of returns, the reporter of
 /// acceptance and closure — nobody else, and never with the reporter's contact details.
-#[tokio::test]
-async fn notifications_reach_the_right_people_only() {
-    for backend in backends().await {
-        let w = World::new(backend).await;
-        w.s.add_user("neighbour", "member");
-        let neighbour = w.s.login("neighbour").await;
-        let id = w.file(&w.resident, "noise", w.community_a).await["id"]
-            .as_i64()
-            .unwrap();
-        // The neighbour's own case, rejected: only the neighbour hears of it.
-        let (st, theirs) = send(&w.s, "POST", Some(&neighbour), "/api/v1/cases",
-            Some(&json!({"category": "noise", "place_unit_id": w.community_a, "description": "邻居的事"}))).await;
-        assert_eq!(st, 201);
-        let nid = theirs["id"].as_i64().unwrap();
-        w.ok(
+async fn notifications_reach_the_right_people_only(backend: Backend) {
+    let w = World::new(backend).await;
+    w.s.add_user("neighbour", "member");
+    let neighbour = w.s.login("neighbour").await;
+    let id = w.file(&w.resident, "noise", w.community_a).await["id"]
+        .as_i64()
+        .unwrap();
+    // The neighbour's own case, rejected: only the neighbour hears of it.
+    let (st, theirs) = send(&w.s, "POST", Some(&neighbour), "/api/v1/cases",
+        Some(&json!({"category": "noise", "place_unit_id": w.community_a, "description": "邻居的事"}))).await;
+    assert_eq!(st, 201);
+    let nid = theirs["id"].as_i64().unwrap();
+    w.ok(
+        &w.centre,
+        nid,
+        json!({"action": "reject", "reason": "不属于受理范围"}),
+    )
+    .await;
+
+    w.ok(&w.centre, id, json!({"action": "accept"})).await;
+    w.ok(
+        &w.centre,
+        id,
+        json!({"action": "dispatch", "lead_unit_id": w.community_a, "co_unit_ids": [w.dept_unit]}),
+    )
+    .await;
+    w.ok(
+        &w.worker_a,
+        id,
+        json!({"action": "return", "reason": "不属于本社区"}),
+    )
+    .await;
+    let d = w
+        .ok(
             &w.centre,
-            nid,
-            json!({"action": "reject", "reason": "不属于受理范围"}),
-        )
-        .await;
-
-        w.ok(&w.centre, id, json!({"action": "accept"})).await;
-        w.ok(&w.centre, id, json!({"action": "dispatch", "lead_unit_id": w.community_a, "co_unit_ids": [w.dept_unit]}))
-            .await;
-        w.ok(
-            &w.worker_a,
             id,
-            json!({"action": "return", "reason": "不属于本社区"}),
+            json!({"action": "dispatch", "lead_unit_id": w.community_a}),
         )
         .await;
-        let d = w
-            .ok(
-                &w.centre,
-                id,
-                json!({"action": "dispatch", "lead_unit_id": w.community_a}),
-            )
-            .await;
-        w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
-        // The deadline's day: a reminder for the unit.
-        w.set_now(d["due_at"].as_i64().unwrap() - 3_600_000);
-        w.wait_for_kind(id, "reminder").await;
-        w.ok(
-            &w.worker_a,
-            id,
-            json!({"action": "handle", "result": "已处理完毕，现场复查安静"}),
-        )
+    w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
+    // The deadline's day: a reminder for the unit.
+    w.set_now(d["due_at"].as_i64().unwrap() - 3_600_000);
+    w.wait_for_kind(id, "reminder").await;
+    w.ok(
+        &w.worker_a,
+        id,
+        json!({"action": "handle", "result": "已处理完毕，现场复查安静"}),
+    )
+    .await;
+    w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
         .await;
-        w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
-            .await;
-        w.ok(&w.centre, id, json!({"action": "close"})).await;
-        // Dispatched straight from the queue: that is acceptance too. The neighbour's
-        // duplicate is merged: they hear of it, and their page links to nobody else's case.
-        let id2 = w.file(&w.resident, "noise", w.community_a).await["id"]
-            .as_i64()
-            .unwrap();
-        w.ok(&w.centre, id2, json!({"action": "dispatch"})).await;
-        let (_, dup) = send(&w.s, "POST", Some(&neighbour), "/api/v1/cases",
-            Some(&json!({"category": "noise", "place_unit_id": w.community_a, "description": "邻居的事"}))).await;
-        let dup = dup["id"].as_i64().unwrap();
-        w.ok(&w.centre, dup, json!({"action": "merge", "into": id2}))
-            .await;
-        let page = crate::common::page_text(&w.s, &neighbour, &format!("/cases/{dup}")).await;
-        assert!(!page.contains(&format!("/cases/{id2}")), "{page}");
+    w.ok(&w.centre, id, json!({"action": "close"})).await;
+    // Dispatched straight from the queue: that is acceptance too. The neighbour's
+    // duplicate is merged: they hear of it, and their page links to nobody else's case.
+    let id2 = w.file(&w.resident, "noise", w.community_a).await["id"]
+        .as_i64()
+        .unwrap();
+    w.ok(&w.centre, id2, json!({"action": "dispatch"})).await;
+    let (_, dup) = send(&w.s, "POST", Some(&neighbour), "/api/v1/cases",
+        Some(&json!({"category": "noise", "place_unit_id": w.community_a, "description": "邻居的事"}))).await;
+    let dup = dup["id"].as_i64().unwrap();
+    w.ok(&w.centre, dup, json!({"action": "merge", "into": id2}))
+        .await;
+    let page = crate::common::page_text(&w.s, &neighbour, &format!("/cases/{dup}")).await;
+    assert!(!page.contains(&format!("/cases/{id2}")), "{page}");
 
-        let kinds = |n: &[(String, String)]| -> Vec<String> {
-            let mut k: Vec<String> = n.iter().map(|x| x.0.clone()).collect();
-            k.reverse();
-            k
-        };
-        let resident = w.notifications(&w.resident).await;
-        assert_eq!(
-            kinds(&resident),
-            ["case.accepted", "case.closed", "case.accepted"]
-        );
-        assert!(resident[0].1.contains(&format!("#{id2}")));
-        assert!(
-            resident[1..]
-                .iter()
-                .all(|n| n.1.contains(&format!("#{id}")))
-        );
-        let neighbour_n = w.notifications(&neighbour).await;
-        assert_eq!(kinds(&neighbour_n), ["case.rejected", "case.merged"]);
-        assert!(neighbour_n[1].1.contains(&format!("#{nid}")));
-        assert!(neighbour_n[0].1.contains(&format!("#{dup}")));
-        let worker_a = w.notifications(&w.worker_a).await;
-        assert_eq!(
-            kinds(&worker_a),
-            [
-                "case.dispatched",
-                "case.dispatched",
-                "case.reminder",
-                "case.dispatched"
-            ]
-        );
-        assert_eq!(kinds(&w.notifications(&w.dept).await), ["case.dispatched"]);
-        assert_eq!(kinds(&w.notifications(&w.centre).await), ["case.returned"]);
-        assert!(w.notifications(&w.worker_b).await.is_empty());
-        assert!(w.notifications(&w.admin).await.is_empty());
-        for token in [&w.resident, &neighbour, &w.worker_a, &w.dept, &w.centre] {
-            for (_, text) in w.notifications(token).await {
-                for private in ["000-1234-5678", "楼下每晚很吵", "resident", "邻居的事"] {
-                    assert!(
-                        !text.contains(private),
-                        "{private} in a notification: {text}"
-                    );
-                }
+    let kinds = |n: &[(String, String)]| -> Vec<String> {
+        let mut k: Vec<String> = n.iter().map(|x| x.0.clone()).collect();
+        k.reverse();
+        k
+    };
+    let resident = w.notifications(&w.resident).await;
+    assert_eq!(
+        kinds(&resident),
+        ["case.accepted", "case.closed", "case.accepted"]
+    );
+    assert!(resident[0].1.contains(&format!("#{id2}")));
+    assert!(
+        resident[1..]
+            .iter()
+            .all(|n| n.1.contains(&format!("#{id}")))
+    );
+    let neighbour_n = w.notifications(&neighbour).await;
+    assert_eq!(kinds(&neighbour_n), ["case.rejected", "case.merged"]);
+    assert!(neighbour_n[1].1.contains(&format!("#{nid}")));
+    assert!(neighbour_n[0].1.contains(&format!("#{dup}")));
+    let worker_a = w.notifications(&w.worker_a).await;
+    assert_eq!(
+        kinds(&worker_a),
+        [
+            "case.dispatched",
+            "case.dispatched",
+            "case.reminder",
+            "case.dispatched"
+        ]
+    );
+    assert_eq!(kinds(&w.notifications(&w.dept).await), ["case.dispatched"]);
+    assert_eq!(kinds(&w.notifications(&w.centre).await), ["case.returned"]);
+    assert!(w.notifications(&w.worker_b).await.is_empty());
+    assert!(w.notifications(&w.admin).await.is_empty());
+    for token in [&w.resident, &neighbour, &w.worker_a, &w.dept, &w.centre] {
+        for (_, text) in w.notifications(token).await {
+            for private in ["000-1234-5678", "楼下每晚很吵", "resident", "邻居的事"] {
+                assert!(
+                    !text.contains(private),
+                    "{private} in a notification: {text}"
+                );
             }
         }
-        // The bell's page lists them too.
-        let page = crate::common::page_text(&w.s, &w.worker_a, "/me/notifications").await;
-        assert!(page.contains(&format!("/cases/{id}")), "{page}");
     }
+    // The bell's page lists them too.
+    let page = crate::common::page_text(&w.s, &w.worker_a, "/me/notifications").await;
+    assert!(page.contains(&format!("/cases/{id}")), "{page}");
 }
 
 /// Posts a form (bearer-authenticated, so no CSRF token is needed) and returns the status,
@@ -1982,206 +1987,201 @@ async fn post_form(
     (status, location, r.text().await.unwrap())
 }
 
+both_dbs!(the_categories_page_adds_and_edits);
 /// The centre's categories page: list, add (with time limits, a fixed route and the public
 /// flag), refuse bad input on the form keeping what was typed, edit (audited field by
 /// field); the API refuses a changed code; only the centre's administrators get in.
-#[tokio::test]
-async fn the_categories_page_adds_and_edits() {
-    for backend in backends().await {
-        let w = World::new(backend).await;
-        let page = crate::common::page_text(&w.s, &w.admin, "/cases/categories").await;
-        assert!(
-            page.contains("noise") && page.contains("噪声扰民") && page.contains("不公开"),
-            "{page}"
-        );
-        let dept = w.dept_unit.to_string();
-        let good = [
-            ("code", "water"),
-            ("name", "供水故障"),
-            ("name_en", "Water supply"),
-            ("days_normal", "2"),
-            ("days_urgent", "1"),
-            ("days_critical", "0"),
-            ("route_kind", "fixed"),
-            ("route_unit_id", dept.as_str()),
-            ("public", "1"),
-            ("active", "1"),
-        ];
-        let (st, to, _) = post_form(&w.s, &w.admin, "/cases/categories", &good).await;
-        assert_eq!((st, to.as_str()), (303, "/cases/categories"));
-        let (_, all) = send(&w.s, "GET", None, "/api/v1/cases/categories", None).await;
-        let water = all["categories"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["code"] == "water")
-            .unwrap()
-            .clone();
-        assert_eq!(
-            (
-                water["public"].as_bool(),
-                water["route_kind"].as_str(),
-                water["route_unit_id"].as_i64(),
-                water["days_critical"].as_i64()
-            ),
-            (Some(true), Some("fixed"), Some(w.dept_unit), Some(0))
-        );
-        // Bad input comes back on the form, in Chinese, with what was typed.
-        let mut bad = good.to_vec();
-        bad[0] = ("code", "water2");
-        bad[3] = ("days_normal", "三天");
-        let (st, _, html) = post_form(&w.s, &w.admin, "/cases/categories", &bad).await;
-        assert_eq!(st, 200);
-        assert!(
-            html.contains("一般时限须为整数") && html.contains("value=\"water2\""),
-            "{html}"
-        );
-        let (st, _, html) = post_form(&w.s, &w.admin, "/cases/categories", &good).await;
-        assert_eq!(st, 200);
-        assert!(html.contains("已有代码为 water 的类别"), "{html}");
+async fn the_categories_page_adds_and_edits(backend: Backend) {
+    let w = World::new(backend).await;
+    let page = crate::common::page_text(&w.s, &w.admin, "/cases/categories").await;
+    assert!(
+        page.contains("noise") && page.contains("噪声扰民") && page.contains("不公开"),
+        "{page}"
+    );
+    let dept = w.dept_unit.to_string();
+    let good = [
+        ("code", "water"),
+        ("name", "供水故障"),
+        ("name_en", "Water supply"),
+        ("days_normal", "2"),
+        ("days_urgent", "1"),
+        ("days_critical", "0"),
+        ("route_kind", "fixed"),
+        ("route_unit_id", dept.as_str()),
+        ("public", "1"),
+        ("active", "1"),
+    ];
+    let (st, to, _) = post_form(&w.s, &w.admin, "/cases/categories", &good).await;
+    assert_eq!((st, to.as_str()), (303, "/cases/categories"));
+    let (_, all) = send(&w.s, "GET", None, "/api/v1/cases/categories", None).await;
+    let water = all["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "water")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            water["public"].as_bool(),
+            water["route_kind"].as_str(),
+            water["route_unit_id"].as_i64(),
+            water["days_critical"].as_i64()
+        ),
+        (Some(true), Some("fixed"), Some(w.dept_unit), Some(0))
+    );
+    // Bad input comes back on the form, in Chinese, with what was typed.
+    let mut bad = good.to_vec();
+    bad[0] = ("code", "water2");
+    bad[3] = ("days_normal", "三天");
+    let (st, _, html) = post_form(&w.s, &w.admin, "/cases/categories", &bad).await;
+    assert_eq!(st, 200);
+    assert!(
+        html.contains("一般时限须为整数") && html.contains("value=\"water2\""),
+        "{html}"
+    );
+    let (st, _, html) = post_form(&w.s, &w.admin, "/cases/categories", &good).await;
+    assert_eq!(st, 200);
+    assert!(html.contains("已有代码为 water 的类别"), "{html}");
 
-        // Edit: a new name and limit, no longer public.
-        let id = water["id"].as_i64().unwrap();
-        let edit_page =
-            crate::common::page_text(&w.s, &w.admin, &format!("/cases/categories/{id}")).await;
-        assert!(
-            edit_page.contains("供水故障") && edit_page.contains("checked"),
-            "{edit_page}"
-        );
-        let mut edit = good.to_vec();
-        edit[1] = ("name", "供水与管网");
-        edit[3] = ("days_normal", "4");
-        edit.retain(|f| f.0 != "public");
-        let (st, to, _) =
-            post_form(&w.s, &w.admin, &format!("/cases/categories/{id}"), &edit).await;
-        assert_eq!((st, to.as_str()), (303, "/cases/categories"));
-        let (_, all) = send(&w.s, "GET", None, "/api/v1/cases/categories", None).await;
-        let water = all["categories"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
-            .unwrap()
-            .clone();
-        assert_eq!(
-            (
-                water["name"].as_str(),
-                water["days_normal"].as_i64(),
-                water["public"].as_bool()
-            ),
-            (Some("供水与管网"), Some(4), Some(false))
-        );
-        let db = w.s.db().await;
-        let (detail,): (String,) = sqlx::query_as(
-            "SELECT detail FROM platform_audit WHERE action = 'case.category_changed' ORDER BY seq DESC LIMIT 1",
-        )
-        .fetch_one(&db)
-        .await
-        .unwrap();
-        let detail: Value = serde_json::from_str(&detail).unwrap();
-        assert_eq!(
-            detail["changed"]["public"],
-            json!({"from": true, "to": false}),
-            "{detail}"
-        );
-        assert_eq!(detail["changed"]["name"]["to"], "供水与管网");
-        assert!(
-            detail["changed"].get("route_kind").is_none(),
-            "unchanged fields stay out: {detail}"
-        );
-        // The code is the Open311 service_code: fixed.
-        let (st, v) = send(
+    // Edit: a new name and limit, no longer public.
+    let id = water["id"].as_i64().unwrap();
+    let edit_page =
+        crate::common::page_text(&w.s, &w.admin, &format!("/cases/categories/{id}")).await;
+    assert!(
+        edit_page.contains("供水故障") && edit_page.contains("checked"),
+        "{edit_page}"
+    );
+    let mut edit = good.to_vec();
+    edit[1] = ("name", "供水与管网");
+    edit[3] = ("days_normal", "4");
+    edit.retain(|f| f.0 != "public");
+    let (st, to, _) = post_form(&w.s, &w.admin, &format!("/cases/categories/{id}"), &edit).await;
+    assert_eq!((st, to.as_str()), (303, "/cases/categories"));
+    let (_, all) = send(&w.s, "GET", None, "/api/v1/cases/categories", None).await;
+    let water = all["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            water["name"].as_str(),
+            water["days_normal"].as_i64(),
+            water["public"].as_bool()
+        ),
+        (Some("供水与管网"), Some(4), Some(false))
+    );
+    let db = w.s.db().await;
+    let (detail,): (String,) = sqlx::query_as(
+        "SELECT detail FROM platform_audit WHERE action = 'case.category_changed' ORDER BY seq DESC LIMIT 1",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let detail: Value = serde_json::from_str(&detail).unwrap();
+    assert_eq!(
+        detail["changed"]["public"],
+        json!({"from": true, "to": false}),
+        "{detail}"
+    );
+    assert_eq!(detail["changed"]["name"]["to"], "供水与管网");
+    assert!(
+        detail["changed"].get("route_kind").is_none(),
+        "unchanged fields stay out: {detail}"
+    );
+    // The code is the Open311 service_code: fixed.
+    let (st, v) = send(
+        &w.s,
+        "PUT",
+        Some(&w.admin),
+        &format!("/api/v1/cases/categories/{id}"),
+        Some(&json!({"code": "water-x", "name": "供水"})),
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (400, Some("code_fixed")),
+        "{v}"
+    );
+    // Only the centre's administrators.
+    for token in [&w.centre, &w.worker_a, &w.resident] {
+        let (st, _, _) = post_form(&w.s, token, "/cases/categories", &good).await;
+        assert_eq!(st, 403);
+        let (st, _) = send(
             &w.s,
             "PUT",
-            Some(&w.admin),
+            Some(token),
             &format!("/api/v1/cases/categories/{id}"),
-            Some(&json!({"code": "water-x", "name": "供水"})),
+            Some(&json!({"code": "water", "name": "供水"})),
         )
         .await;
-        assert_eq!(
-            (st, v["error"]["code"].as_str()),
-            (400, Some("code_fixed")),
-            "{v}"
-        );
-        // Only the centre's administrators.
-        for token in [&w.centre, &w.worker_a, &w.resident] {
-            let (st, _, _) = post_form(&w.s, token, "/cases/categories", &good).await;
-            assert_eq!(st, 403);
-            let (st, _) = send(
-                &w.s,
-                "PUT",
-                Some(token),
-                &format!("/api/v1/cases/categories/{id}"),
-                Some(&json!({"code": "water", "name": "供水"})),
-            )
-            .await;
-            assert_eq!(st, 403);
-        }
+        assert_eq!(st, 403);
     }
 }
 
+both_dbs!(the_report_form_checks_only_the_chosen_categorys_questions);
 /// The report form asks each category's questions in its own fieldset, and without JS the
 /// server keeps and checks only the chosen category's answers.
-#[tokio::test]
-async fn the_report_form_checks_only_the_chosen_categorys_questions() {
-    for backend in backends().await {
-        let w = World::new(backend).await;
-        let (st, v) = send(&w.s, "POST", Some(&w.admin), "/api/v1/cases/categories",
-            Some(&json!({"code": "tree", "name": "树木倒伏", "attributes": [{"code": "size", "datatype": "string",
-                "required": true, "description": "树有多高"}]}))).await;
-        assert_eq!(st, 201, "{v}");
-        let html = crate::common::page_text(&w.s, &w.resident, "/cases/new").await;
-        assert!(
-            html.contains("data-category=\"pothole\"") && html.contains("name=\"q[tree][size]\""),
-            "{html}"
-        );
-        let file = async |fields: &[(&str, &str)]| {
-            let mut form = reqwest::multipart::Form::new()
-                .text("place_unit_id", w.community_a.to_string())
-                .text("description", "路口的井盖松动了");
-            for (k, v) in fields {
-                form = form.text(k.to_string(), v.to_string());
-            }
-            let r = client()
-                .post(format!("{}/cases", w.s.url))
-                .bearer_auth(&w.resident)
-                .multipart(form)
-                .send()
-                .await
-                .unwrap();
-            let st = r.status().as_u16();
-            let location = r
-                .headers()
-                .get("location")
-                .map(|l| l.to_str().unwrap().to_string());
-            (st, location, r.text().await.unwrap())
-        };
-        // Pothole chosen: tree's required question left empty does not matter, and its
-        // stray answer is not kept.
-        let (st, location, body) = file(&[
-            ("category", "pothole"),
-            ("q[pothole][size]", "large"),
-            ("q[tree][size]", "五米"),
-        ])
-        .await;
-        assert_eq!(st, 303, "{body}");
-        let id: i64 = location
-            .unwrap()
-            .split("/cases/")
-            .nth(1)
-            .unwrap()
-            .split('?')
-            .next()
-            .unwrap()
-            .parse()
+async fn the_report_form_checks_only_the_chosen_categorys_questions(backend: Backend) {
+    let w = World::new(backend).await;
+    let (st, v) = send(&w.s, "POST", Some(&w.admin), "/api/v1/cases/categories",
+        Some(&json!({"code": "tree", "name": "树木倒伏", "attributes": [{"code": "size", "datatype": "string",
+            "required": true, "description": "树有多高"}]}))).await;
+    assert_eq!(st, 201, "{v}");
+    let html = crate::common::page_text(&w.s, &w.resident, "/cases/new").await;
+    assert!(
+        html.contains("data-category=\"pothole\"") && html.contains("name=\"q[tree][size]\""),
+        "{html}"
+    );
+    let file = async |fields: &[(&str, &str)]| {
+        let mut form = reqwest::multipart::Form::new()
+            .text("place_unit_id", w.community_a.to_string())
+            .text("description", "路口的井盖松动了");
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        let r = client()
+            .post(format!("{}/cases", w.s.url))
+            .bearer_auth(&w.resident)
+            .multipart(form)
+            .send()
+            .await
             .unwrap();
-        let (_, case) = w.get(&w.centre, id).await;
-        assert_eq!(case["attributes"], json!({"size": "large"}));
-        // Tree chosen: its own required question is checked, on the form.
-        let (st, _, body) = file(&[("category", "tree"), ("q[pothole][size]", "large")]).await;
-        assert_eq!(st, 200);
-        assert!(body.contains("请回答“树有多高”"), "{body}");
-    }
+        let st = r.status().as_u16();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
+        (st, location, r.text().await.unwrap())
+    };
+    // Pothole chosen: tree's required question left empty does not matter, and its
+    // stray answer is not kept.
+    let (st, location, body) = file(&[
+        ("category", "pothole"),
+        ("q[pothole][size]", "large"),
+        ("q[tree][size]", "五米"),
+    ])
+    .await;
+    assert_eq!(st, 303, "{body}");
+    let id: i64 = location
+        .unwrap()
+        .split("/cases/")
+        .nth(1)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (_, case) = w.get(&w.centre, id).await;
+    assert_eq!(case["attributes"], json!({"size": "large"}));
+    // Tree chosen: its own required question is checked, on the form.
+    let (st, _, body) = file(&[("category", "tree"), ("q[pothole][size]", "large")]).await;
+    assert_eq!(st, 200);
+    assert!(body.contains("请回答“树有多高”"), "{body}");
 }
 
 /// A community's dashboard is titled by the community, the centre's by its district.
@@ -2195,148 +2195,143 @@ async fn dashboards_are_titled_by_their_area() {
     assert!(c.contains("<h1>CD单位综治信息中心</h1>"), "{c}");
 }
 
+both_dbs!(notifications_move_from_the_library_to_the_platform);
 /// Upgrading a database whose notifications still live in the library's table: the
 /// platform's migration makes the one table, the library's copies every row over (read or
 /// not, in order) and drops the old one.
-#[tokio::test]
-async fn notifications_move_from_the_library_to_the_platform() {
-    for backend in backends().await {
-        let dir = tempfile::tempdir().unwrap();
-        let url = match backend {
-            Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("up.db").display()),
-            Backend::Postgres => {
-                use sqlx::Connection;
-                let name = format!("gz_move_{}", std::process::id());
-                let mut c =
-                    sqlx::AnyConnection::connect("postgres://postgres@127.0.0.1:5432/postgres")
-                        .await
-                        .unwrap();
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-                    .execute(&mut c)
-                    .await
-                    .unwrap();
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&mut c)
-                    .await
-                    .unwrap();
-                format!("postgres://postgres@127.0.0.1:5432/{name}")
-            }
-        };
-        let db = platform::db::Db::connect(&url).await.unwrap();
-        // The schema as it was: the platform's first migration and the library's up to
-        // its tickets.
-        let old_library: Vec<_> = library::MIGRATIONS
-            .iter()
-            .take_while(|m| m.id <= "019a_library_tickets")
-            .map(|m| platform::db::Migration {
-                id: m.id,
-                sql: m.sql,
-            })
-            .collect();
-        let first = [platform::db::Migration {
-            id: platform::MIGRATIONS[0].id,
-            sql: platform::MIGRATIONS[0].sql,
-        }];
-        db.migrate(&[&first, &old_library]).await.unwrap();
-        let user = platform::auth::create_user(
-            &db,
-            1,
-            "reader",
-            "a-long-password",
-            platform::auth::Role::Member,
-        )
-        .await
-        .unwrap();
-        for (i, read) in [(1, Some(5_i64)), (2, None)] {
-            sqlx::query(
-                "INSERT INTO library_notifications (user_id, kind, text_zh, text_en, link, created_at, read_at) \
-                 VALUES ($1, 'comment', $2, 'x', '/d/1', $3, $4)",
-            )
-            .bind(user.id)
-            .bind(format!("第{i}条"))
-            .bind(i as i64)
-            .bind(read)
-            .execute(&db.pool)
-            .await
-            .unwrap();
-        }
-        db.migrate(&[platform::MIGRATIONS, library::MIGRATIONS])
-            .await
-            .unwrap();
-        let moved = platform::notify::list(&db, user.id, 10).await.unwrap();
-        let texts: Vec<(&str, bool)> = moved.iter().map(|n| (n.text_zh.as_str(), n.read)).collect();
-        assert_eq!(texts, [("第2条", false), ("第1条", true)], "{backend:?}");
-        assert_eq!(platform::notify::unread(&db, user.id).await.unwrap(), 1);
-        let gone = sqlx::query("SELECT 1 FROM library_notifications")
-            .fetch_all(&db.pool)
-            .await;
-        assert!(gone.is_err(), "the library's table is dropped");
-    }
-}
-
-/// A handling result may be a photo instead of a sentence (the handling form is multipart);
-/// staff see it at once, the reporter once the case is closed.
-#[tokio::test]
-async fn a_result_can_be_a_photo() {
-    for backend in backends().await {
-        let w = World::new(backend).await;
-        let id = w.file(&w.resident, "noise", w.community_a).await["id"]
-            .as_i64()
-            .unwrap();
-        w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
-        w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
-        let png: Vec<u8> = b"\x89PNG\r\n\x1a\n-a-photo-of-the-quiet-square".to_vec();
-        let handle = async |photo: Option<Vec<u8>>| {
-            let mut form = reqwest::multipart::Form::new()
-                .text("action", "handle")
-                .text("result", "好了");
-            if let Some(p) = photo {
-                form = form.part(
-                    "photo",
-                    reqwest::multipart::Part::bytes(p).file_name("done.png"),
-                );
-            }
-            client()
-                .post(format!("{}/cases/{id}/act", w.s.url))
-                .bearer_auth(&w.worker_a)
-                .multipart(form)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        };
-        assert_eq!(handle(None).await, 400, "a short result needs a photo");
-        assert_eq!(handle(Some(b"not an image".to_vec())).await, 400);
-        assert_eq!(handle(Some(png.clone())).await, 303);
-        let (_, c) = w.get(&w.centre, id).await;
-        assert_eq!(
-            (c["state"].as_str(), c["has_result_photo"].as_bool()),
-            (Some("handled"), Some(true))
-        );
-        let get = async |token: &str| {
-            let r = client()
-                .get(format!("{}/cases/{id}/result-photo", w.s.url))
-                .bearer_auth(token)
-                .send()
+async fn notifications_move_from_the_library_to_the_platform(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = match backend {
+        Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("up.db").display()),
+        Backend::Postgres => {
+            use sqlx::Connection;
+            let name = format!("gz_move_{}", std::process::id());
+            let mut c = sqlx::AnyConnection::connect("postgres://postgres@127.0.0.1:5432/postgres")
                 .await
                 .unwrap();
-            (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
-        };
-        assert_eq!(get(&w.centre).await, (200, png.clone()));
-        assert_eq!(
-            get(&w.resident).await.0,
-            404,
-            "not before the case is closed"
-        );
-        assert_eq!(get(&w.worker_b).await.0, 404);
-        w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
-            .await;
-        w.ok(&w.centre, id, json!({"action": "close"})).await;
-        assert_eq!(get(&w.resident).await, (200, png));
-        let page = crate::common::page_text(&w.s, &w.resident, &format!("/cases/{id}")).await;
-        assert!(page.contains(&format!("/cases/{id}/result-photo")));
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&mut c)
+                .await
+                .unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut c)
+                .await
+                .unwrap();
+            format!("postgres://postgres@127.0.0.1:5432/{name}")
+        }
+    };
+    let db = platform::db::Db::connect(&url).await.unwrap();
+    // The schema as it was: the platform's first migration and the library's up to
+    // its tickets.
+    let old_library: Vec<_> = library::MIGRATIONS
+        .iter()
+        .take_while(|m| m.id <= "019a_library_tickets")
+        .map(|m| platform::db::Migration {
+            id: m.id,
+            sql: m.sql,
+        })
+        .collect();
+    let first = [platform::db::Migration {
+        id: platform::MIGRATIONS[0].id,
+        sql: platform::MIGRATIONS[0].sql,
+    }];
+    db.migrate(&[&first, &old_library]).await.unwrap();
+    let user = platform::auth::create_user(
+        &db,
+        1,
+        "reader",
+        "a-long-password",
+        platform::auth::Role::Member,
+    )
+    .await
+    .unwrap();
+    for (i, read) in [(1, Some(5_i64)), (2, None)] {
+        sqlx::query(
+            "INSERT INTO library_notifications (user_id, kind, text_zh, text_en, link, created_at, read_at) \
+                 VALUES ($1, 'comment', $2, 'x', '/d/1', $3, $4)",
+        )
+        .bind(user.id)
+        .bind(format!("第{i}条"))
+        .bind(i as i64)
+        .bind(read)
+        .execute(&db.pool)
+        .await
+        .unwrap();
     }
+    db.migrate(&[platform::MIGRATIONS, library::MIGRATIONS])
+        .await
+        .unwrap();
+    let moved = platform::notify::list(&db, user.id, 10).await.unwrap();
+    let texts: Vec<(&str, bool)> = moved.iter().map(|n| (n.text_zh.as_str(), n.read)).collect();
+    assert_eq!(texts, [("第2条", false), ("第1条", true)], "{backend:?}");
+    assert_eq!(platform::notify::unread(&db, user.id).await.unwrap(), 1);
+    let gone = sqlx::query("SELECT 1 FROM library_notifications")
+        .fetch_all(&db.pool)
+        .await;
+    assert!(gone.is_err(), "the library's table is dropped");
+}
+
+both_dbs!(a_result_can_be_a_photo);
+/// A handling result may be a photo instead of a sentence (the handling form is multipart);
+/// staff see it at once, the reporter once the case is closed.
+async fn a_result_can_be_a_photo(backend: Backend) {
+    let w = World::new(backend).await;
+    let id = w.file(&w.resident, "noise", w.community_a).await["id"]
+        .as_i64()
+        .unwrap();
+    w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
+    w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
+    let png: Vec<u8> = b"\x89PNG\r\n\x1a\n-a-photo-of-the-quiet-square".to_vec();
+    let handle = async |photo: Option<Vec<u8>>| {
+        let mut form = reqwest::multipart::Form::new()
+            .text("action", "handle")
+            .text("result", "好了");
+        if let Some(p) = photo {
+            form = form.part(
+                "photo",
+                reqwest::multipart::Part::bytes(p).file_name("done.png"),
+            );
+        }
+        client()
+            .post(format!("{}/cases/{id}/act", w.s.url))
+            .bearer_auth(&w.worker_a)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(handle(None).await, 400, "a short result needs a photo");
+    assert_eq!(handle(Some(b"not an image".to_vec())).await, 400);
+    assert_eq!(handle(Some(png.clone())).await, 303);
+    let (_, c) = w.get(&w.centre, id).await;
+    assert_eq!(
+        (c["state"].as_str(), c["has_result_photo"].as_bool()),
+        (Some("handled"), Some(true))
+    );
+    let get = async |token: &str| {
+        let r = client()
+            .get(format!("{}/cases/{id}/result-photo", w.s.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+    };
+    assert_eq!(get(&w.centre).await, (200, png.clone()));
+    assert_eq!(
+        get(&w.resident).await.0,
+        404,
+        "not before the case is closed"
+    );
+    assert_eq!(get(&w.worker_b).await.0, 404);
+    w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
+        .await;
+    w.ok(&w.centre, id, json!({"action": "close"})).await;
+    assert_eq!(get(&w.resident).await, (200, png));
+    let page = crate::common::page_text(&w.s, &w.resident, &format!("/cases/{id}")).await;
+    assert!(page.contains(&format!("/cases/{id}/result-photo")));
 }
 
 /// The centre's administrator adds a public category on the categories page in a browser,

@@ -1,7 +1,7 @@
 //! The README's first command gives a living site: demo accounts, categories, sample
 //! documents in every format converted and published, and the demo district.
 
-use crate::common::{Backend, Server, client};
+use crate::common::{Backend, Server, client, get_html};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -90,14 +90,7 @@ async fn serve_demo_gives_a_living_site() {
     let (status, me) = s.get_json(Some(&org_staff), "/api/v1/gov/me").await;
     assert_eq!(status, 200, "{me}");
     assert!(me["organisations"][0]["org_id"].is_i64(), "{me}");
-    let home = client()
-        .get(format!("{}/", s.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = get_html(&client(), format!("{}/", s.url)).await;
     assert!(
         home.contains("/documents/"),
         "the home page lists documents"

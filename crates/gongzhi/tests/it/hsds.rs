@@ -3,7 +3,7 @@
 //! byte-identical through the CLI, and scope isolation of the service write routes — on
 //! every backend.
 
-use crate::common::{BIN, Backend, Server, backends, client, credit_code, send};
+use crate::common::{BIN, Backend, Server, both_dbs, client, credit_code, send};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -346,8 +346,8 @@ async fn all_items(s: &Server, path: &str, schema: &str, schemas: &Schemas) -> V
     items
 }
 
-#[tokio::test]
-async fn hsds_responses_validate_against_the_schemas() {
+both_dbs!(hsds_responses_validate_against_the_schemas);
+async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
     let schemas = Schemas::load();
     // The validators are real: formats are checked and nested $refs resolve.
     for bad in [
@@ -364,545 +364,541 @@ async fn hsds_responses_validate_against_the_schemas() {
             .1;
         assert!(!v.is_valid(&bad), "{bad} must not validate");
     }
-    for backend in backends().await {
-        let w = world(backend).await;
-        let s = &w.s;
+    let w = world(backend).await;
+    let s = &w.s;
 
-        // API metadata, anonymously.
-        let (st, meta) = send(s, "GET", None, "/hsds/", None).await;
+    // API metadata, anonymously.
+    let (st, meta) = send(s, "GET", None, "/hsds/", None).await;
+    assert_eq!(st, 200);
+    assert_eq!(meta["version"], "3.0");
+    assert!(meta["openapi_url"].as_str().unwrap().starts_with("http://"));
+    assert!(meta["profile"].as_str().unwrap().starts_with("https://"));
+
+    let orgs = all_items(s, "/hsds/organizations", "organization_list", &schemas).await;
+    assert_eq!(orgs.len(), 4);
+    let text = serde_json::to_string(&orgs).unwrap();
+    assert!(
+        !text.contains("私人姓名") && !text.contains("领军某人"),
+        "no personal data"
+    );
+    for o in &orgs {
+        let id = o["id"].as_str().unwrap();
+        let (st, full) = send(s, "GET", None, &format!("/hsds/organizations/{id}"), None).await;
         assert_eq!(st, 200);
-        assert_eq!(meta["version"], "3.0");
-        assert!(meta["openapi_url"].as_str().unwrap().starts_with("http://"));
-        assert!(meta["profile"].as_str().unwrap().starts_with("https://"));
-
-        let orgs = all_items(s, "/hsds/organizations", "organization_list", &schemas).await;
-        assert_eq!(orgs.len(), 4);
-        let text = serde_json::to_string(&orgs).unwrap();
-        assert!(
-            !text.contains("私人姓名") && !text.contains("领军某人"),
-            "no personal data"
-        );
-        for o in &orgs {
-            let id = o["id"].as_str().unwrap();
-            let (st, full) = send(s, "GET", None, &format!("/hsds/organizations/{id}"), None).await;
-            assert_eq!(st, 200);
-            schemas.check("organization", &full, "organization");
-            for sv in full["services"].as_array().unwrap() {
-                schemas.check("service", sv, "organization.services[]");
-            }
-            assert!(!full.to_string().contains("私人姓名"));
+        schemas.check("organization", &full, "organization");
+        for sv in full["services"].as_array().unwrap() {
+            schemas.check("service", sv, "organization.services[]");
         }
+        assert!(!full.to_string().contains("私人姓名"));
+    }
 
-        // Only the active services of organisations are published.
-        let services = all_items(s, "/hsds/services", "service_list", &schemas).await;
-        let names: Vec<&str> = services
-            .iter()
-            .map(|x| x["name"].as_str().unwrap())
-            .collect();
-        assert_eq!(names.len(), 2, "{names:?}");
-        assert!(names.contains(&"甲社区长者助餐") && names.contains(&"乙社区志愿陪伴"));
-        for sv in &services {
-            let id = sv["id"].as_str().unwrap();
-            let (st, full) = send(s, "GET", None, &format!("/hsds/services/{id}"), None).await;
-            assert_eq!(st, 200);
-            schemas.check("service", &full, "service");
-            for sal in full["service_at_locations"].as_array().unwrap() {
-                schemas.check("service_at_location", sal, "service.service_at_locations[]");
-            }
+    // Only the active services of organisations are published.
+    let services = all_items(s, "/hsds/services", "service_list", &schemas).await;
+    let names: Vec<&str> = services
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"甲社区长者助餐") && names.contains(&"乙社区志愿陪伴"));
+    for sv in &services {
+        let id = sv["id"].as_str().unwrap();
+        let (st, full) = send(s, "GET", None, &format!("/hsds/services/{id}"), None).await;
+        assert_eq!(st, 200);
+        schemas.check("service", &full, "service");
+        for sal in full["service_at_locations"].as_array().unwrap() {
+            schemas.check("service_at_location", sal, "service.service_at_locations[]");
         }
-        let meal = services
-            .iter()
-            .find(|x| x["name"] == "甲社区长者助餐")
-            .unwrap();
-        let (_, full) = send(
+    }
+    let meal = services
+        .iter()
+        .find(|x| x["name"] == "甲社区长者助餐")
+        .unwrap();
+    let (_, full) = send(
+        s,
+        "GET",
+        None,
+        &format!("/hsds/services/{}", meal["id"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert_eq!(full["service_at_locations"].as_array().unwrap().len(), 2);
+    assert_eq!(full["organization"]["name"], "甲社区长者服务社");
+    let cats: Vec<&str> = full["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["link_type"] == "category")
+        .map(|a| a["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(cats, vec!["elderly", "meal_aid"]);
+    let centre = full["service_at_locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| &x["location"])
+        .find(|l| l["name"] == "甲社区生活服务中心")
+        .unwrap();
+    assert_eq!(centre["schedules"][0]["byday"], "MO");
+    assert_eq!(centre["schedules"][1]["opens_at"], "09:00");
+
+    let sals = all_items(
+        s,
+        "/hsds/service_at_locations",
+        "service_at_location_list",
+        &schemas,
+    )
+    .await;
+    assert_eq!(sals.len(), 3);
+    for x in &sals {
+        let id = x["id"].as_str().unwrap();
+        let (st, full) = send(
             s,
             "GET",
             None,
-            &format!("/hsds/services/{}", meal["id"].as_str().unwrap()),
+            &format!("/hsds/service_at_locations/{id}"),
             None,
         )
         .await;
-        assert_eq!(full["service_at_locations"].as_array().unwrap().len(), 2);
-        assert_eq!(full["organization"]["name"], "甲社区长者服务社");
-        let cats: Vec<&str> = full["attributes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|a| a["link_type"] == "category")
-            .map(|a| a["value"].as_str().unwrap())
-            .collect();
-        assert_eq!(cats, vec!["elderly", "meal_aid"]);
-        let centre = full["service_at_locations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| &x["location"])
-            .find(|l| l["name"] == "甲社区生活服务中心")
-            .unwrap();
-        assert_eq!(centre["schedules"][0]["byday"], "MO");
-        assert_eq!(centre["schedules"][1]["opens_at"], "09:00");
+        assert_eq!(st, 200);
+        schemas.check("service_at_location", &full, "service_at_location");
+        schemas.check(
+            "location",
+            &full["location"],
+            "service_at_location.location",
+        );
+        schemas.check("service", &full["service"], "service_at_location.service");
+    }
 
-        let sals = all_items(
-            s,
+    let taxonomies = all_items(s, "/hsds/taxonomies", "taxonomy", &schemas).await;
+    assert_eq!(taxonomies.len(), 2);
+    for t in &taxonomies {
+        let id = t["id"].as_str().unwrap();
+        let (st, one) = send(s, "GET", None, &format!("/hsds/taxonomies/{id}"), None).await;
+        assert_eq!(st, 200);
+        schemas.check("taxonomy", &one, "taxonomy");
+    }
+    let terms = all_items(s, "/hsds/taxonomy_terms", "taxonomy_term", &schemas).await;
+    assert!(terms.len() >= 20 + 5, "{} terms", terms.len());
+    for t in terms.iter().take(40) {
+        let id = t["id"].as_str().unwrap();
+        let (st, one) = send(s, "GET", None, &format!("/hsds/taxonomy_terms/{id}"), None).await;
+        assert_eq!(st, 200);
+        schemas.check("taxonomy_term", &one, "taxonomy_term");
+        assert_eq!(&one, t);
+    }
+    // Filters: a category's services, an organisation's services, a taxonomy's terms.
+    let meal_term = terms.iter().find(|t| t["code"] == "meal_aid").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, v) = send(
+        s,
+        "GET",
+        None,
+        &format!("/hsds/services?taxonomy_term_id={meal_term}"),
+        None,
+    )
+    .await;
+    assert_eq!(v["total_items"], 2);
+    let ma_uuid = meal["organization_id"].as_str().unwrap();
+    let (_, v) = send(
+        s,
+        "GET",
+        None,
+        &format!("/hsds/services?organization_id={ma_uuid}"),
+        None,
+    )
+    .await;
+    assert_eq!(v["total_items"], 1);
+    let (_, v) = send(
+        s,
+        "GET",
+        None,
+        "/hsds/services?organization_id=nonsense",
+        None,
+    )
+    .await;
+    assert_eq!(v["total_items"], 0);
+    let cat_tax = taxonomies
+        .iter()
+        .find(|t| t["name"] == "gongzhi-community-services")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, v) = send(
+        s,
+        "GET",
+        None,
+        &format!("/hsds/taxonomy_terms?taxonomy_id={cat_tax}&per_page=100"),
+        None,
+    )
+    .await;
+    assert!(
+        (18..=25).contains(&v["total_items"].as_i64().unwrap()),
+        "{}",
+        v["total_items"]
+    );
+
+    // Paging: the envelope and its limits.
+    let (st, p2) = send(s, "GET", None, "/hsds/services?per_page=1&page=2", None).await;
+    assert_eq!(st, 200);
+    check_envelope(&p2, "page 2");
+    assert_eq!(p2["total_items"], 2);
+    assert_eq!(p2["total_pages"], 2);
+    assert_eq!(p2["page_number"], 2);
+    assert_eq!(p2["size"], 1);
+    assert_eq!(p2["first_page"], false);
+    assert_eq!(p2["last_page"], true);
+    assert_eq!(p2["empty"], false);
+    let (_, p1) = send(s, "GET", None, "/hsds/services?per_page=1", None).await;
+    assert_eq!(p1["first_page"], true);
+    assert_eq!(p1["last_page"], false);
+    assert_ne!(p1["contents"][0]["id"], p2["contents"][0]["id"]);
+    let (st, beyond) = send(s, "GET", None, "/hsds/services?page=9", None).await;
+    assert_eq!(st, 200);
+    assert_eq!(beyond["empty"], true);
+    assert_eq!(beyond["size"], 0);
+    for q in [
+        "page=0",
+        "page=-1",
+        "page=x",
+        "per_page=0",
+        "per_page=501",
+        "per_page=1.5",
+    ] {
+        for list in [
+            "/hsds/organizations",
+            "/hsds/services",
+            "/hsds/taxonomy_terms",
             "/hsds/service_at_locations",
-            "service_at_location_list",
-            &schemas,
-        )
-        .await;
-        assert_eq!(sals.len(), 3);
-        for x in &sals {
-            let id = x["id"].as_str().unwrap();
-            let (st, full) = send(
-                s,
-                "GET",
-                None,
-                &format!("/hsds/service_at_locations/{id}"),
-                None,
-            )
-            .await;
-            assert_eq!(st, 200);
-            schemas.check("service_at_location", &full, "service_at_location");
-            schemas.check(
-                "location",
-                &full["location"],
-                "service_at_location.location",
-            );
-            schemas.check("service", &full["service"], "service_at_location.service");
-        }
-
-        let taxonomies = all_items(s, "/hsds/taxonomies", "taxonomy", &schemas).await;
-        assert_eq!(taxonomies.len(), 2);
-        for t in &taxonomies {
-            let id = t["id"].as_str().unwrap();
-            let (st, one) = send(s, "GET", None, &format!("/hsds/taxonomies/{id}"), None).await;
-            assert_eq!(st, 200);
-            schemas.check("taxonomy", &one, "taxonomy");
-        }
-        let terms = all_items(s, "/hsds/taxonomy_terms", "taxonomy_term", &schemas).await;
-        assert!(terms.len() >= 20 + 5, "{} terms", terms.len());
-        for t in terms.iter().take(40) {
-            let id = t["id"].as_str().unwrap();
-            let (st, one) = send(s, "GET", None, &format!("/hsds/taxonomy_terms/{id}"), None).await;
-            assert_eq!(st, 200);
-            schemas.check("taxonomy_term", &one, "taxonomy_term");
-            assert_eq!(&one, t);
-        }
-        // Filters: a category's services, an organisation's services, a taxonomy's terms.
-        let meal_term = terms.iter().find(|t| t["code"] == "meal_aid").unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let (_, v) = send(
-            s,
-            "GET",
-            None,
-            &format!("/hsds/services?taxonomy_term_id={meal_term}"),
-            None,
-        )
-        .await;
-        assert_eq!(v["total_items"], 2);
-        let ma_uuid = meal["organization_id"].as_str().unwrap();
-        let (_, v) = send(
-            s,
-            "GET",
-            None,
-            &format!("/hsds/services?organization_id={ma_uuid}"),
-            None,
-        )
-        .await;
-        assert_eq!(v["total_items"], 1);
-        let (_, v) = send(
-            s,
-            "GET",
-            None,
-            "/hsds/services?organization_id=nonsense",
-            None,
-        )
-        .await;
-        assert_eq!(v["total_items"], 0);
-        let cat_tax = taxonomies
-            .iter()
-            .find(|t| t["name"] == "gongzhi-community-services")
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let (_, v) = send(
-            s,
-            "GET",
-            None,
-            &format!("/hsds/taxonomy_terms?taxonomy_id={cat_tax}&per_page=100"),
-            None,
-        )
-        .await;
-        assert!(
-            (18..=25).contains(&v["total_items"].as_i64().unwrap()),
-            "{}",
-            v["total_items"]
-        );
-
-        // Paging: the envelope and its limits.
-        let (st, p2) = send(s, "GET", None, "/hsds/services?per_page=1&page=2", None).await;
-        assert_eq!(st, 200);
-        check_envelope(&p2, "page 2");
-        assert_eq!(p2["total_items"], 2);
-        assert_eq!(p2["total_pages"], 2);
-        assert_eq!(p2["page_number"], 2);
-        assert_eq!(p2["size"], 1);
-        assert_eq!(p2["first_page"], false);
-        assert_eq!(p2["last_page"], true);
-        assert_eq!(p2["empty"], false);
-        let (_, p1) = send(s, "GET", None, "/hsds/services?per_page=1", None).await;
-        assert_eq!(p1["first_page"], true);
-        assert_eq!(p1["last_page"], false);
-        assert_ne!(p1["contents"][0]["id"], p2["contents"][0]["id"]);
-        let (st, beyond) = send(s, "GET", None, "/hsds/services?page=9", None).await;
-        assert_eq!(st, 200);
-        assert_eq!(beyond["empty"], true);
-        assert_eq!(beyond["size"], 0);
-        for q in [
-            "page=0",
-            "page=-1",
-            "page=x",
-            "per_page=0",
-            "per_page=501",
-            "per_page=1.5",
+            "/hsds/taxonomies",
         ] {
-            for list in [
-                "/hsds/organizations",
-                "/hsds/services",
-                "/hsds/taxonomy_terms",
-                "/hsds/service_at_locations",
-                "/hsds/taxonomies",
-            ] {
-                let (st, v) = send(s, "GET", None, &format!("{list}?{q}"), None).await;
-                assert_eq!(st, 400, "{list}?{q}: {v}");
-                assert_eq!(v["error"]["code"], "invalid_paging", "{v}");
-            }
+            let (st, v) = send(s, "GET", None, &format!("{list}?{q}"), None).await;
+            assert_eq!(st, 400, "{list}?{q}: {v}");
+            assert_eq!(v["error"]["code"], "invalid_paging", "{v}");
         }
+    }
 
-        // Unknown or unpublished ids are 404.
-        let unknown = "0b7e2f51-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
-        for path in [
-            "organizations",
-            "services",
-            "service_at_locations",
-            "taxonomies",
-            "taxonomy_terms",
-        ] {
-            for id in [unknown, "not-a-uuid", "42"] {
-                let (st, _) = send(s, "GET", None, &format!("/hsds/{path}/{id}"), None).await;
-                assert_eq!(st, 404, "/hsds/{path}/{id}");
-            }
+    // Unknown or unpublished ids are 404.
+    let unknown = "0b7e2f51-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
+    for path in [
+        "organizations",
+        "services",
+        "service_at_locations",
+        "taxonomies",
+        "taxonomy_terms",
+    ] {
+        for id in [unknown, "not-a-uuid", "42"] {
+            let (st, _) = send(s, "GET", None, &format!("/hsds/{path}/{id}"), None).await;
+            assert_eq!(st, 404, "/hsds/{path}/{id}");
         }
-        let (_, inactive) = send(
-            s,
-            "GET",
-            Some(&w.admin),
-            &format!("/api/v1/gov/services/{}", w.s_inactive),
-            None,
-        )
-        .await;
-        let (st, _) = send(
-            s,
-            "GET",
-            None,
-            &format!("/hsds/services/{}", inactive["uuid"].as_str().unwrap()),
-            None,
-        )
-        .await;
-        assert_eq!(st, 404, "inactive services are not published");
+    }
+    let (_, inactive) = send(
+        s,
+        "GET",
+        Some(&w.admin),
+        &format!("/api/v1/gov/services/{}", w.s_inactive),
+        None,
+    )
+    .await;
+    let (st, _) = send(
+        s,
+        "GET",
+        None,
+        &format!("/hsds/services/{}", inactive["uuid"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert_eq!(st, 404, "inactive services are not published");
 
-        // The pages render for the district admin, in Chinese.
-        for path in [
-            "/gov/services".to_string(),
-            "/gov/services?category=elderly".to_string(),
-            format!("/gov/services?unit={}", w.ca),
-            "/gov/service-points".to_string(),
-            "/gov/service-points?kind=building_service_point".to_string(),
-            format!("/gov/service-points/{}", w.point_a),
-            format!("/gov/services/{}", w.s_a),
-            format!("/gov/orgs/{}", w.ma),
-            "/gov/services/new".to_string(),
-            "/gov/service-points/new".to_string(),
-            format!("/gov/services/{}/edit", w.s_a),
-            format!("/gov/service-points/{}/edit", w.point_a),
-        ] {
-            let r = client()
-                .get(format!("{}{path}", s.url))
-                .bearer_auth(&w.admin)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200, "{path}");
-            let html = r.text().await.unwrap();
-            assert!(html.contains("服务"), "{path}");
-        }
+    // The pages render for the district admin, in Chinese.
+    for path in [
+        "/gov/services".to_string(),
+        "/gov/services?category=elderly".to_string(),
+        format!("/gov/services?unit={}", w.ca),
+        "/gov/service-points".to_string(),
+        "/gov/service-points?kind=building_service_point".to_string(),
+        format!("/gov/service-points/{}", w.point_a),
+        format!("/gov/services/{}", w.s_a),
+        format!("/gov/orgs/{}", w.ma),
+        "/gov/services/new".to_string(),
+        "/gov/service-points/new".to_string(),
+        format!("/gov/services/{}/edit", w.s_a),
+        format!("/gov/service-points/{}/edit", w.point_a),
+    ] {
         let r = client()
-            .get(format!("{}/gov/orgs/{}", s.url, w.ma))
+            .get(format!("{}{path}", s.url))
             .bearer_auth(&w.admin)
             .send()
             .await
             .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
         let html = r.text().await.unwrap();
-        assert!(html.contains("提供的服务") && html.contains("甲社区长者助餐"));
+        assert!(html.contains("服务"), "{path}");
     }
+    let r = client()
+        .get(format!("{}/gov/orgs/{}", s.url, w.ma))
+        .bearer_auth(&w.admin)
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(html.contains("提供的服务") && html.contains("甲社区长者助餐"));
 }
 
-#[tokio::test]
-async fn service_writes_stay_in_scope() {
-    for backend in backends().await {
-        let w = world(backend).await;
-        let s = &w.s;
-        let body = |org: i64, points: Vec<i64>| json!({ "org_id": org, "name": "新登记的服务", "categories": ["health"], "point_ids": points });
-        // A community-A worker registers and edits A's services…
-        let (st, v) = send(
-            s,
-            "POST",
-            Some(&w.worker_a),
-            "/api/v1/gov/services",
-            Some(&body(w.ma, vec![w.point_a])),
-        )
-        .await;
-        assert_eq!(st, 201, "{v}");
-        let (st, v) = send(
-            s,
-            "PUT",
-            Some(&w.worker_a),
-            &format!("/api/v1/gov/services/{}", w.s_a),
-            Some(&body(w.ma, vec![w.point_a])),
-        )
-        .await;
-        assert_eq!(st, 200, "{v}");
-        // …but B's are invisible to them, whatever route they take.
-        let (st, _) = send(
-            s,
-            "PUT",
-            Some(&w.worker_a),
-            &format!("/api/v1/gov/services/{}", w.s_b),
-            Some(&body(w.ma, vec![])),
-        )
-        .await;
-        assert_eq!(st, 404);
-        let (st, _) = send(
-            s,
-            "GET",
-            Some(&w.worker_a),
-            &format!("/api/v1/gov/services/{}", w.s_b),
-            None,
-        )
-        .await;
-        assert_eq!(st, 404);
-        let (st, v) = send(
-            s,
-            "POST",
-            Some(&w.worker_a),
-            "/api/v1/gov/services",
-            Some(&body(w.mb, vec![])),
-        )
-        .await;
-        assert_eq!(
-            (st, v["error"]["code"].as_str()),
-            (400, Some("unknown_org")),
-            "{v}"
-        );
-        let (st, v) = send(
-            s,
-            "POST",
-            Some(&w.worker_a),
-            "/api/v1/gov/services",
-            Some(&body(w.ma, vec![w.point_b])),
-        )
-        .await;
-        assert_eq!(
-            (st, v["error"]["code"].as_str()),
-            (400, Some("unknown_point")),
-            "{v}"
-        );
-        let (st, v) = send(
-            s,
-            "PUT",
-            Some(&w.worker_a),
-            &format!("/api/v1/gov/services/{}", w.s_a),
-            Some(&body(w.mb, vec![])),
-        )
-        .await;
-        assert_eq!(st, 400, "moving a service to B's organisation: {v}");
-        let point_b = json!({ "kind": "other", "name": "乙社区活动室", "unit_id": w.cb });
-        let (st, _) = send(
-            s,
-            "PUT",
-            Some(&w.worker_a),
-            &format!("/api/v1/gov/service-points/{}", w.point_b),
-            Some(&point_b),
-        )
-        .await;
-        assert_eq!(st, 404);
-        let (st, v) = send(
-            s,
-            "POST",
-            Some(&w.worker_a),
-            "/api/v1/gov/service-points",
-            Some(&point_b),
-        )
-        .await;
-        assert_eq!(
-            (st, v["error"]["code"].as_str()),
-            (400, Some("unknown_unit")),
-            "{v}"
-        );
-        let point_a = json!({ "kind": "other", "name": "甲社区活动室", "unit_id": w.ca,
-                              "hours": [{ "weekday": 2, "opens": "19:00", "closes": "21:00" }] });
-        let (st, v) = send(
-            s,
-            "POST",
-            Some(&w.worker_a),
-            "/api/v1/gov/service-points",
-            Some(&point_a),
-        )
-        .await;
-        assert_eq!(st, 201, "{v}");
-        let bad_hours = json!({ "kind": "other", "name": "甲社区活动室", "unit_id": w.ca,
-                                "hours": [{ "weekday": 2, "opens": "21:00", "closes": "19:00" }] });
-        let (st, v) = send(
-            s,
-            "POST",
-            Some(&w.worker_a),
-            "/api/v1/gov/service-points",
-            Some(&bad_hours),
-        )
-        .await;
-        assert_eq!(
-            (st, v["error"]["code"].as_str()),
-            (400, Some("invalid_hours")),
-            "{v}"
-        );
-        // The form routes are guarded the same way.
-        let form = [
-            ("provider", format!("org:{}", w.ma)),
-            ("name", "表单改名的服务".to_string()),
-            ("status", "active".into()),
-        ];
-        let r = client()
-            .post(format!("{}/gov/services/{}/edit", s.url, w.s_b))
-            .bearer_auth(&w.worker_a)
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 404);
-        let r = client()
-            .post(format!("{}/gov/services/{}/edit", s.url, w.s_a))
-            .bearer_auth(&w.worker_a)
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303);
-        let r = client()
-            .post(format!("{}/gov/service-points/{}/edit", s.url, w.point_b))
-            .bearer_auth(&w.worker_a)
-            .form(&[
-                ("kind", "other"),
-                ("name", "乙社区活动室"),
-                ("unit_id", &w.cb.to_string()),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 404);
-        let r = client()
-            .post(format!("{}/gov/services", s.url))
-            .bearer_auth(&w.worker_a)
-            .form(&[
-                ("provider", format!("org:{}", w.mb).as_str()),
-                ("name", "越界的服务"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 400, "out-of-scope provider reads as unknown");
-        // A viewer reads but does not write.
-        let (st, _) = send(
-            s,
-            "GET",
-            Some(&w.viewer_a),
-            &format!("/api/v1/gov/services/{}", w.s_a),
-            None,
-        )
-        .await;
-        assert_eq!(st, 200);
-        let (st, _) = send(
-            s,
-            "PUT",
-            Some(&w.viewer_a),
-            &format!("/api/v1/gov/services/{}", w.s_a),
-            Some(&body(w.ma, vec![])),
-        )
-        .await;
-        assert_eq!(st, 403);
-        let (st, _) = send(
-            s,
-            "POST",
-            Some(&w.viewer_a),
-            "/api/v1/gov/service-points",
-            Some(&point_a),
-        )
-        .await;
-        assert_eq!(st, 403);
-        // Anonymous callers cannot write at all.
-        let (st, _) = send(
-            s,
-            "POST",
-            None,
-            "/api/v1/gov/services",
-            Some(&body(w.ma, vec![])),
-        )
-        .await;
-        assert_eq!(st, 401);
-        let (st, _) = send(
-            s,
-            "PUT",
-            None,
-            &format!("/api/v1/gov/service-points/{}", w.point_a),
-            Some(&point_a),
-        )
-        .await;
-        assert_eq!(st, 401);
-        let r = client()
-            .post(format!("{}/gov/services/{}/edit", s.url, w.s_a))
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        assert!(matches!(r.status().as_u16(), 401 | 403), "{}", r.status());
-        // Lists are scoped: worker A sees A's services only.
-        let (_, v) = send(
-            s,
-            "GET",
-            Some(&w.worker_a),
-            "/api/v1/gov/services?per_page=200",
-            None,
-        )
-        .await;
-        let names: Vec<&str> = v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x["name"].as_str().unwrap())
-            .collect();
-        assert!(!names.iter().any(|n| n.starts_with("乙")), "{names:?}");
-        assert!(names.contains(&"表单改名的服务"), "{names:?}");
-        let (st, _) = send(
-            s,
-            "GET",
-            Some(&w.worker_a),
-            &format!("/api/v1/gov/services?unit={}", w.cb),
-            None,
-        )
-        .await;
-        assert_eq!(st, 404);
-    }
+both_dbs!(service_writes_stay_in_scope);
+async fn service_writes_stay_in_scope(backend: Backend) {
+    let w = world(backend).await;
+    let s = &w.s;
+    let body = |org: i64, points: Vec<i64>| json!({ "org_id": org, "name": "新登记的服务", "categories": ["health"], "point_ids": points });
+    // A community-A worker registers and edits A's services…
+    let (st, v) = send(
+        s,
+        "POST",
+        Some(&w.worker_a),
+        "/api/v1/gov/services",
+        Some(&body(w.ma, vec![w.point_a])),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let (st, v) = send(
+        s,
+        "PUT",
+        Some(&w.worker_a),
+        &format!("/api/v1/gov/services/{}", w.s_a),
+        Some(&body(w.ma, vec![w.point_a])),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    // …but B's are invisible to them, whatever route they take.
+    let (st, _) = send(
+        s,
+        "PUT",
+        Some(&w.worker_a),
+        &format!("/api/v1/gov/services/{}", w.s_b),
+        Some(&body(w.ma, vec![])),
+    )
+    .await;
+    assert_eq!(st, 404);
+    let (st, _) = send(
+        s,
+        "GET",
+        Some(&w.worker_a),
+        &format!("/api/v1/gov/services/{}", w.s_b),
+        None,
+    )
+    .await;
+    assert_eq!(st, 404);
+    let (st, v) = send(
+        s,
+        "POST",
+        Some(&w.worker_a),
+        "/api/v1/gov/services",
+        Some(&body(w.mb, vec![])),
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (400, Some("unknown_org")),
+        "{v}"
+    );
+    let (st, v) = send(
+        s,
+        "POST",
+        Some(&w.worker_a),
+        "/api/v1/gov/services",
+        Some(&body(w.ma, vec![w.point_b])),
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (400, Some("unknown_point")),
+        "{v}"
+    );
+    let (st, v) = send(
+        s,
+        "PUT",
+        Some(&w.worker_a),
+        &format!("/api/v1/gov/services/{}", w.s_a),
+        Some(&body(w.mb, vec![])),
+    )
+    .await;
+    assert_eq!(st, 400, "moving a service to B's organisation: {v}");
+    let point_b = json!({ "kind": "other", "name": "乙社区活动室", "unit_id": w.cb });
+    let (st, _) = send(
+        s,
+        "PUT",
+        Some(&w.worker_a),
+        &format!("/api/v1/gov/service-points/{}", w.point_b),
+        Some(&point_b),
+    )
+    .await;
+    assert_eq!(st, 404);
+    let (st, v) = send(
+        s,
+        "POST",
+        Some(&w.worker_a),
+        "/api/v1/gov/service-points",
+        Some(&point_b),
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (400, Some("unknown_unit")),
+        "{v}"
+    );
+    let point_a = json!({ "kind": "other", "name": "甲社区活动室", "unit_id": w.ca,
+                          "hours": [{ "weekday": 2, "opens": "19:00", "closes": "21:00" }] });
+    let (st, v) = send(
+        s,
+        "POST",
+        Some(&w.worker_a),
+        "/api/v1/gov/service-points",
+        Some(&point_a),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let bad_hours = json!({ "kind": "other", "name": "甲社区活动室", "unit_id": w.ca,
+                            "hours": [{ "weekday": 2, "opens": "21:00", "closes": "19:00" }] });
+    let (st, v) = send(
+        s,
+        "POST",
+        Some(&w.worker_a),
+        "/api/v1/gov/service-points",
+        Some(&bad_hours),
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (400, Some("invalid_hours")),
+        "{v}"
+    );
+    // The form routes are guarded the same way.
+    let form = [
+        ("provider", format!("org:{}", w.ma)),
+        ("name", "表单改名的服务".to_string()),
+        ("status", "active".into()),
+    ];
+    let r = client()
+        .post(format!("{}/gov/services/{}/edit", s.url, w.s_b))
+        .bearer_auth(&w.worker_a)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = client()
+        .post(format!("{}/gov/services/{}/edit", s.url, w.s_a))
+        .bearer_auth(&w.worker_a)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = client()
+        .post(format!("{}/gov/service-points/{}/edit", s.url, w.point_b))
+        .bearer_auth(&w.worker_a)
+        .form(&[
+            ("kind", "other"),
+            ("name", "乙社区活动室"),
+            ("unit_id", &w.cb.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = client()
+        .post(format!("{}/gov/services", s.url))
+        .bearer_auth(&w.worker_a)
+        .form(&[
+            ("provider", format!("org:{}", w.mb).as_str()),
+            ("name", "越界的服务"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "out-of-scope provider reads as unknown");
+    // A viewer reads but does not write.
+    let (st, _) = send(
+        s,
+        "GET",
+        Some(&w.viewer_a),
+        &format!("/api/v1/gov/services/{}", w.s_a),
+        None,
+    )
+    .await;
+    assert_eq!(st, 200);
+    let (st, _) = send(
+        s,
+        "PUT",
+        Some(&w.viewer_a),
+        &format!("/api/v1/gov/services/{}", w.s_a),
+        Some(&body(w.ma, vec![])),
+    )
+    .await;
+    assert_eq!(st, 403);
+    let (st, _) = send(
+        s,
+        "POST",
+        Some(&w.viewer_a),
+        "/api/v1/gov/service-points",
+        Some(&point_a),
+    )
+    .await;
+    assert_eq!(st, 403);
+    // Anonymous callers cannot write at all.
+    let (st, _) = send(
+        s,
+        "POST",
+        None,
+        "/api/v1/gov/services",
+        Some(&body(w.ma, vec![])),
+    )
+    .await;
+    assert_eq!(st, 401);
+    let (st, _) = send(
+        s,
+        "PUT",
+        None,
+        &format!("/api/v1/gov/service-points/{}", w.point_a),
+        Some(&point_a),
+    )
+    .await;
+    assert_eq!(st, 401);
+    let r = client()
+        .post(format!("{}/gov/services/{}/edit", s.url, w.s_a))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(matches!(r.status().as_u16(), 401 | 403), "{}", r.status());
+    // Lists are scoped: worker A sees A's services only.
+    let (_, v) = send(
+        s,
+        "GET",
+        Some(&w.worker_a),
+        "/api/v1/gov/services?per_page=200",
+        None,
+    )
+    .await;
+    let names: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.iter().any(|n| n.starts_with("乙")), "{names:?}");
+    assert!(names.contains(&"表单改名的服务"), "{names:?}");
+    let (st, _) = send(
+        s,
+        "GET",
+        Some(&w.worker_a),
+        &format!("/api/v1/gov/services?unit={}", w.cb),
+        None,
+    )
+    .await;
+    assert_eq!(st, 404);
 }
 
 fn cli(s: &Server, args: &[&str]) -> std::process::Output {
@@ -915,200 +911,194 @@ fn cli(s: &Server, args: &[&str]) -> std::process::Output {
     c.output().expect("run gongzhi")
 }
 
-#[tokio::test]
-async fn export_import_export_is_byte_identical() {
-    for backend in backends().await {
-        let w = world(backend).await;
-        let out = tempfile::tempdir().unwrap();
-        let (first, second) = (out.path().join("first"), out.path().join("second"));
-        let text =
-            w.s.run_cli(&["hsds", "export", first.to_str().unwrap()], None);
-        assert!(text.contains("services.json: 2"), "{text}");
-        let fresh = Server::start(backend).await;
-        let text = fresh.run_cli(&["hsds", "import", first.to_str().unwrap()], None);
-        assert!(text.contains("organizations.json: 4"), "{text}");
-        fresh.run_cli(&["hsds", "export", second.to_str().unwrap()], None);
-        for name in [
-            "organizations",
-            "services",
-            "locations",
-            "service_at_locations",
-            "taxonomies",
-            "taxonomy_terms",
-        ] {
-            let a = std::fs::read(first.join(format!("{name}.json"))).unwrap();
-            let b = std::fs::read(second.join(format!("{name}.json"))).unwrap();
-            assert!(a == b, "{name}.json differs after export → import → export");
-        }
-        // The imported copy publishes the same data through the API.
-        for path in [
-            "/hsds/services",
-            "/hsds/organizations",
-            "/hsds/service_at_locations",
-        ] {
-            let (_, a) = send(&w.s, "GET", None, path, None).await;
-            let (_, b) = send(&fresh, "GET", None, path, None).await;
-            assert_eq!(a, b, "{path}");
-        }
-        // Importing again changes nothing (matched by UUID), and is all-or-nothing on bad input.
-        fresh.run_cli(&["hsds", "import", first.to_str().unwrap()], None);
-        let (_, v) = send(&fresh, "GET", None, "/hsds/organizations", None).await;
-        assert_eq!(v["total_items"], 4);
-        let bad = out.path().join("bad");
-        std::fs::create_dir_all(&bad).unwrap();
-        std::fs::copy(
-            first.join("taxonomy_terms.json"),
-            bad.join("taxonomy_terms.json"),
-        )
-        .unwrap();
-        std::fs::write(bad.join("services.json"), "[{\"id\": \"x\"}]").unwrap();
-        let o = cli(&fresh, &["hsds", "import", bad.to_str().unwrap()]);
-        assert!(!o.status.success());
-        assert!(
-            String::from_utf8_lossy(&o.stderr).contains("must be a UUID"),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        std::fs::write(bad.join("services.json"), "{ not json").unwrap();
-        let o = cli(&fresh, &["hsds", "import", bad.to_str().unwrap()]);
-        assert!(!o.status.success());
-        let svc: Value =
-            serde_json::from_str(&std::fs::read_to_string(first.join("services.json")).unwrap())
-                .unwrap();
-        let mut broken = svc.clone();
-        broken[0]["organization_id"] = json!("0b7e2f51-3c4d-4e5f-8a9b-0c1d2e3f4a5b");
-        broken[0]["name"] = json!("不应写入的名称");
-        std::fs::write(bad.join("services.json"), broken.to_string()).unwrap();
-        std::fs::write(bad.join("organizations.json"), "[]").unwrap();
-        let o = cli(&fresh, &["hsds", "import", bad.to_str().unwrap()]);
-        assert!(!o.status.success());
-        let (_, v) = send(&fresh, "GET", None, "/hsds/services?per_page=10", None).await;
-        assert!(
-            !v.to_string().contains("不应写入的名称"),
-            "nothing of a failed import is kept"
-        );
-        let _ = (w.ma, w.mb, w.cb);
+both_dbs!(export_import_export_is_byte_identical);
+async fn export_import_export_is_byte_identical(backend: Backend) {
+    let w = world(backend).await;
+    let out = tempfile::tempdir().unwrap();
+    let (first, second) = (out.path().join("first"), out.path().join("second"));
+    let text =
+        w.s.run_cli(&["hsds", "export", first.to_str().unwrap()], None);
+    assert!(text.contains("services.json: 2"), "{text}");
+    let fresh = Server::start(backend).await;
+    let text = fresh.run_cli(&["hsds", "import", first.to_str().unwrap()], None);
+    assert!(text.contains("organizations.json: 4"), "{text}");
+    fresh.run_cli(&["hsds", "export", second.to_str().unwrap()], None);
+    for name in [
+        "organizations",
+        "services",
+        "locations",
+        "service_at_locations",
+        "taxonomies",
+        "taxonomy_terms",
+    ] {
+        let a = std::fs::read(first.join(format!("{name}.json"))).unwrap();
+        let b = std::fs::read(second.join(format!("{name}.json"))).unwrap();
+        assert!(a == b, "{name}.json differs after export → import → export");
     }
+    // The imported copy publishes the same data through the API.
+    for path in [
+        "/hsds/services",
+        "/hsds/organizations",
+        "/hsds/service_at_locations",
+    ] {
+        let (_, a) = send(&w.s, "GET", None, path, None).await;
+        let (_, b) = send(&fresh, "GET", None, path, None).await;
+        assert_eq!(a, b, "{path}");
+    }
+    // Importing again changes nothing (matched by UUID), and is all-or-nothing on bad input.
+    fresh.run_cli(&["hsds", "import", first.to_str().unwrap()], None);
+    let (_, v) = send(&fresh, "GET", None, "/hsds/organizations", None).await;
+    assert_eq!(v["total_items"], 4);
+    let bad = out.path().join("bad");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::copy(
+        first.join("taxonomy_terms.json"),
+        bad.join("taxonomy_terms.json"),
+    )
+    .unwrap();
+    std::fs::write(bad.join("services.json"), "[{\"id\": \"x\"}]").unwrap();
+    let o = cli(&fresh, &["hsds", "import", bad.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("must be a UUID"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::write(bad.join("services.json"), "{ not json").unwrap();
+    let o = cli(&fresh, &["hsds", "import", bad.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let svc: Value =
+        serde_json::from_str(&std::fs::read_to_string(first.join("services.json")).unwrap())
+            .unwrap();
+    let mut broken = svc.clone();
+    broken[0]["organization_id"] = json!("0b7e2f51-3c4d-4e5f-8a9b-0c1d2e3f4a5b");
+    broken[0]["name"] = json!("不应写入的名称");
+    std::fs::write(bad.join("services.json"), broken.to_string()).unwrap();
+    std::fs::write(bad.join("organizations.json"), "[]").unwrap();
+    let o = cli(&fresh, &["hsds", "import", bad.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let (_, v) = send(&fresh, "GET", None, "/hsds/services?per_page=10", None).await;
+    assert!(
+        !v.to_string().contains("不应写入的名称"),
+        "nothing of a failed import is kept"
+    );
+    let _ = (w.ma, w.mb, w.cb);
 }
 
+both_dbs!(import_withdraws_missing_services_and_keeps_1_5_x);
 /// Re-importing a changed data set: a service missing from it (of an organisation it lists)
 /// is withdrawn and loses its locations; a data set that would break the 1+5+X rules is
 /// refused as a whole.
-#[tokio::test]
-async fn import_withdraws_missing_services_and_keeps_1_5_x() {
-    for backend in backends().await {
-        let w = world(backend).await;
-        let out = tempfile::tempdir().unwrap();
-        let dir = out.path().join("set");
-        w.s.run_cli(&["hsds", "export", dir.to_str().unwrap()], None);
-        let read = |name: &str| -> Vec<Value> {
-            serde_json::from_str(
-                &std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap(),
-            )
+async fn import_withdraws_missing_services_and_keeps_1_5_x(backend: Backend) {
+    let w = world(backend).await;
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("set");
+    w.s.run_cli(&["hsds", "export", dir.to_str().unwrap()], None);
+    let read = |name: &str| -> Vec<Value> {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap())
             .unwrap()
-        };
-        let write = |name: &str, v: &Vec<Value>| {
-            std::fs::write(
-                dir.join(format!("{name}.json")),
-                serde_json::to_string(v).unwrap(),
-            )
-            .unwrap()
-        };
-        // Drop 甲社区长者助餐 and its locations from the set.
-        let services = read("services");
-        let gone = services
+    };
+    let write = |name: &str, v: &Vec<Value>| {
+        std::fs::write(
+            dir.join(format!("{name}.json")),
+            serde_json::to_string(v).unwrap(),
+        )
+        .unwrap()
+    };
+    // Drop 甲社区长者助餐 and its locations from the set.
+    let services = read("services");
+    let gone = services
+        .iter()
+        .find(|s| s["name"] == "甲社区长者助餐")
+        .unwrap()["id"]
+        .clone();
+    write(
+        "services",
+        &services
             .iter()
-            .find(|s| s["name"] == "甲社区长者助餐")
-            .unwrap()["id"]
-            .clone();
-        write(
-            "services",
-            &services
-                .iter()
-                .filter(|s| s["id"] != gone)
-                .cloned()
-                .collect(),
-        );
-        let links = read("service_at_locations");
-        write(
-            "service_at_locations",
-            &links
-                .iter()
-                .filter(|l| l["service_id"] != gone)
-                .cloned()
-                .collect(),
-        );
-        let text =
-            w.s.run_cli(&["hsds", "import", dir.to_str().unwrap()], None);
-        assert!(text.contains("withdrawn services: 1"), "{backend:?} {text}");
-        let (_, v) = send(
-            &w.s,
-            "GET",
-            Some(&w.admin),
-            &format!("/api/v1/gov/services/{}", w.s_a),
-            None,
-        )
-        .await;
-        assert_eq!(v["status"], "inactive", "{v}");
-        let (_, v) = send(
-            &w.s,
-            "GET",
-            None,
-            "/hsds/service_at_locations?per_page=50",
-            None,
-        )
-        .await;
-        assert!(!v.to_string().contains(gone.as_str().unwrap()), "{v}");
-        // The other services are untouched.
-        let (_, v) = send(
-            &w.s,
-            "GET",
-            Some(&w.admin),
-            &format!("/api/v1/gov/services/{}", w.s_b),
-            None,
-        )
-        .await;
-        assert_eq!(v["status"], "active");
+            .filter(|s| s["id"] != gone)
+            .cloned()
+            .collect(),
+    );
+    let links = read("service_at_locations");
+    write(
+        "service_at_locations",
+        &links
+            .iter()
+            .filter(|l| l["service_id"] != gone)
+            .cloned()
+            .collect(),
+    );
+    let text =
+        w.s.run_cli(&["hsds", "import", dir.to_str().unwrap()], None);
+    assert!(text.contains("withdrawn services: 1"), "{backend:?} {text}");
+    let (_, v) = send(
+        &w.s,
+        "GET",
+        Some(&w.admin),
+        &format!("/api/v1/gov/services/{}", w.s_a),
+        None,
+    )
+    .await;
+    assert_eq!(v["status"], "inactive", "{v}");
+    let (_, v) = send(
+        &w.s,
+        "GET",
+        None,
+        "/hsds/service_at_locations?per_page=50",
+        None,
+    )
+    .await;
+    assert!(!v.to_string().contains(gone.as_str().unwrap()), "{v}");
+    // The other services are untouched.
+    let (_, v) = send(
+        &w.s,
+        "GET",
+        Some(&w.admin),
+        &format!("/api/v1/gov/services/{}", w.s_b),
+        None,
+    )
+    .await;
+    assert_eq!(v["status"], "active");
 
-        // Making the hub a second federation, or a member's parent a member, is refused.
-        let orgs = read("organizations");
-        let with_role = |name: &str, role: &str| -> Vec<Value> {
-            orgs.iter()
-                .cloned()
-                .map(|mut o| {
-                    if o["name"] == name {
-                        for a in o["attributes"].as_array_mut().unwrap() {
-                            if a["link_type"] == "hub_role" {
-                                a["value"] = json!(role);
-                            }
+    // Making the hub a second federation, or a member's parent a member, is refused.
+    let orgs = read("organizations");
+    let with_role = |name: &str, role: &str| -> Vec<Value> {
+        orgs.iter()
+            .cloned()
+            .map(|mut o| {
+                if o["name"] == name {
+                    for a in o["attributes"].as_array_mut().unwrap() {
+                        if a["link_type"] == "hub_role" {
+                            a["value"] = json!(role);
                         }
                     }
-                    o
-                })
-                .collect()
-        };
-        for (name, role, why) in [
-            (
-                "测试区养老服务协会",
-                "federation",
-                "already has its federation",
-            ),
-            ("测试区养老服务协会", "member", "must be attached to a hub"),
-        ] {
-            write("organizations", &with_role(name, role));
-            let o = cli(&w.s, &["hsds", "import", dir.to_str().unwrap()]);
-            let err = String::from_utf8_lossy(&o.stderr);
-            assert!(
-                !o.status.success() && err.contains("1+5+X") && err.contains(why),
-                "{backend:?} {err}"
-            );
-        }
-        let (_, v) = send(&w.s, "GET", Some(&w.admin), "/api/v1/gov/hub", None).await;
-        assert_eq!(
-            v["hubs"].as_array().unwrap().len(),
-            1,
-            "nothing of a refused import is kept: {v}"
+                }
+                o
+            })
+            .collect()
+    };
+    for (name, role, why) in [
+        (
+            "测试区养老服务协会",
+            "federation",
+            "already has its federation",
+        ),
+        ("测试区养老服务协会", "member", "must be attached to a hub"),
+    ] {
+        write("organizations", &with_role(name, role));
+        let o = cli(&w.s, &["hsds", "import", dir.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && err.contains("1+5+X") && err.contains(why),
+            "{backend:?} {err}"
         );
-        let _ = (w.ma, w.mb, w.cb, w.point_a, w.point_b, w.s_inactive);
     }
+    let (_, v) = send(&w.s, "GET", Some(&w.admin), "/api/v1/gov/hub", None).await;
+    assert_eq!(
+        v["hubs"].as_array().unwrap().len(),
+        1,
+        "nothing of a refused import is kept: {v}"
+    );
+    let _ = (w.ma, w.mb, w.cb, w.point_a, w.point_b, w.s_inactive);
 }

@@ -15,6 +15,7 @@ mod money;
 mod money_browser;
 mod money_props;
 mod money_routes;
+mod openapi;
 mod payments;
 mod restart;
 mod rights;

@@ -6,7 +6,7 @@
 //!
 //! `GONGZHI_PROPTEST_SEED` replays one seed; `GONGZHI_PROPTEST_ROUNDS` sets the length.
 
-use crate::common::{Server, backends, client};
+use crate::common::{Backend, Server, both_dbs, client};
 use crate::payments::{callback, env};
 use library::money::payments::Reported;
 use serde_json::{Value, json};
@@ -311,8 +311,8 @@ async fn setup(s: &Server, users: usize) -> World {
     }
 }
 
-#[tokio::test]
-async fn random_concurrent_money_sequences_keep_every_invariant() {
+both_dbs!(random_concurrent_money_sequences_keep_every_invariant);
+async fn random_concurrent_money_sequences_keep_every_invariant(backend: Backend) {
     let seeds: Vec<u64> = match std::env::var("GONGZHI_PROPTEST_SEED") {
         Ok(s) => vec![s.parse().expect("GONGZHI_PROPTEST_SEED is a number")],
         Err(_) => vec![0x5EED_0001, 0x5EED_0002],
@@ -321,158 +321,153 @@ async fn random_concurrent_money_sequences_keep_every_invariant() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(40);
-    for backend in backends().await {
-        let s = Server::start_with(backend, &env()).await;
-        let w = Arc::new(setup(&s, 4).await);
-        let pool = s.db().await;
-        let mut orders: Vec<(usize, i64, i64)> = Vec::new();
-        let mut statuses: std::collections::BTreeMap<String, usize> = Default::default();
-        for seed in &seeds {
-            let mut rng = Rng(*seed);
-            for round in 0..rounds {
-                let n = 1 + rng.below(6) as usize;
-                let mut ops = Vec::new();
-                for _ in 0..n {
-                    let user = rng.below(w.users.len() as u64) as usize;
-                    let fen = *rng.pick(&[100, 250, 300, 1500, 2000]);
-                    // Keys from small pools, so that retries and reuse happen.
-                    let key = format!("{seed}-k{}", rng.below(12));
-                    let op = match rng.below(11) {
-                        10 => Op::Payout { key },
-                        0 => Op::OperatorTopup { user, key, fen },
-                        1 | 2 => Op::ProviderTopup { user, key, fen },
-                        3 | 4 if !orders.is_empty() => {
-                            let (_, order, amount) = *rng.pick(&orders);
-                            Op::Callback {
-                                order,
-                                // Events repeat (duplicates) and arrive in any order.
-                                event: format!("ev{}", rng.below(40)),
-                                paid: rng.below(3) != 0,
-                                fen: if rng.below(20) == 0 {
-                                    amount + 1
-                                } else {
-                                    amount
-                                },
-                            }
+    let s = Server::start_with(backend, &env()).await;
+    let w = Arc::new(setup(&s, 4).await);
+    let pool = s.db().await;
+    let mut orders: Vec<(usize, i64, i64)> = Vec::new();
+    let mut statuses: std::collections::BTreeMap<String, usize> = Default::default();
+    for seed in &seeds {
+        let mut rng = Rng(*seed);
+        for round in 0..rounds {
+            let n = 1 + rng.below(6) as usize;
+            let mut ops = Vec::new();
+            for _ in 0..n {
+                let user = rng.below(w.users.len() as u64) as usize;
+                let fen = *rng.pick(&[100, 250, 300, 1500, 2000]);
+                // Keys from small pools, so that retries and reuse happen.
+                let key = format!("{seed}-k{}", rng.below(12));
+                let op = match rng.below(11) {
+                    10 => Op::Payout { key },
+                    0 => Op::OperatorTopup { user, key, fen },
+                    1 | 2 => Op::ProviderTopup { user, key, fen },
+                    3 | 4 if !orders.is_empty() => {
+                        let (_, order, amount) = *rng.pick(&orders);
+                        Op::Callback {
+                            order,
+                            // Events repeat (duplicates) and arrive in any order.
+                            event: format!("ev{}", rng.below(40)),
+                            paid: rng.below(3) != 0,
+                            fen: if rng.below(20) == 0 {
+                                amount + 1
+                            } else {
+                                amount
+                            },
                         }
-                        5 if !orders.is_empty() => {
-                            let (owner, order, _) = *rng.pick(&orders);
-                            Op::Cancel { user: owner, order }
-                        }
-                        6 if !orders.is_empty() => Op::Refund {
-                            order: rng.pick(&orders).1,
-                        },
-                        7 => Op::Purchase {
-                            user,
-                            doc: rng.below(w.docs.len() as u64) as usize,
-                            key,
-                        },
-                        8 => Op::VipPlan { user, key },
-                        _ => Op::VipDownload {
-                            user,
-                            doc: rng.below(w.vip_docs.len() as u64) as usize,
-                        },
-                    };
-                    ops.push(op);
-                }
-                let results = run_all(&w, ops.clone()).await;
-                for (op, (st, v)) in ops.iter().zip(results) {
-                    assert!(
-                        st < 500,
-                        "{backend:?} seed {seed} round {round}: {op:?} → {st} {v}"
-                    );
-                    let name = format!("{op:?}")
-                        .split([' ', '{'])
-                        .next()
-                        .unwrap()
-                        .to_string();
-                    let what = match v["outcome"].as_str() {
-                        Some(outcome) => format!("{name} {outcome}"),
-                        None => format!("{name} {st}"),
-                    };
-                    *statuses.entry(what).or_default() += 1;
-                    if let Op::Payout { .. } = op
-                        && let Some(id) = v["order"]["id"].as_i64()
-                        && !orders.iter().any(|o| o.1 == id)
-                    {
-                        orders.push((0, id, v["order"]["amount"].as_i64().unwrap()));
                     }
-                    if let Op::ProviderTopup { user, .. } = op
-                        && let Some(id) = v["order"]["id"].as_i64()
-                        && !orders.iter().any(|o| o.1 == id)
-                    {
-                        orders.push((*user, id, v["order"]["amount"].as_i64().unwrap()));
+                    5 if !orders.is_empty() => {
+                        let (owner, order, _) = *rng.pick(&orders);
+                        Op::Cancel { user: owner, order }
                     }
-                }
-                check_invariants(&s, &pool, &format!("{backend:?} seed {seed} round {round}"))
-                    .await;
+                    6 if !orders.is_empty() => Op::Refund {
+                        order: rng.pick(&orders).1,
+                    },
+                    7 => Op::Purchase {
+                        user,
+                        doc: rng.below(w.docs.len() as u64) as usize,
+                        key,
+                    },
+                    8 => Op::VipPlan { user, key },
+                    _ => Op::VipDownload {
+                        user,
+                        doc: rng.below(w.vip_docs.len() as u64) as usize,
+                    },
+                };
+                ops.push(op);
             }
+            let results = run_all(&w, ops.clone()).await;
+            for (op, (st, v)) in ops.iter().zip(results) {
+                assert!(
+                    st < 500,
+                    "{backend:?} seed {seed} round {round}: {op:?} → {st} {v}"
+                );
+                let name = format!("{op:?}")
+                    .split([' ', '{'])
+                    .next()
+                    .unwrap()
+                    .to_string();
+                let what = match v["outcome"].as_str() {
+                    Some(outcome) => format!("{name} {outcome}"),
+                    None => format!("{name} {st}"),
+                };
+                *statuses.entry(what).or_default() += 1;
+                if let Op::Payout { .. } = op
+                    && let Some(id) = v["order"]["id"].as_i64()
+                    && !orders.iter().any(|o| o.1 == id)
+                {
+                    orders.push((0, id, v["order"]["amount"].as_i64().unwrap()));
+                }
+                if let Op::ProviderTopup { user, .. } = op
+                    && let Some(id) = v["order"]["id"].as_i64()
+                    && !orders.iter().any(|o| o.1 == id)
+                {
+                    orders.push((*user, id, v["order"]["amount"].as_i64().unwrap()));
+                }
+            }
+            check_invariants(&s, &pool, &format!("{backend:?} seed {seed} round {round}")).await;
         }
-        eprintln!("{backend:?}: outcomes {statuses:?}");
-        // The sequences did exercise the interesting paths.
-        for must in [
-            "Purchase 201",
-            "ProviderTopup 201",
-            "Callback settled",
-            "Callback duplicate",
-            "Payout 201",
-        ] {
-            assert!(
-                statuses.contains_key(must),
-                "{backend:?}: never saw {must}: {statuses:?}"
-            );
-        }
+    }
+    eprintln!("{backend:?}: outcomes {statuses:?}");
+    // The sequences did exercise the interesting paths.
+    for must in [
+        "Purchase 201",
+        "ProviderTopup 201",
+        "Callback settled",
+        "Callback duplicate",
+        "Payout 201",
+    ] {
+        assert!(
+            statuses.contains_key(must),
+            "{backend:?}: never saw {must}: {statuses:?}"
+        );
     }
 }
 
-#[tokio::test]
-async fn two_hundred_concurrent_purchases_charge_once() {
-    for backend in backends().await {
-        let s = Server::start_with(backend, &env()).await;
-        let w = Arc::new(setup(&s, 2).await);
-        let r = client()
-            .post(format!("{}/api/v1/admin/topups", s.url))
-            .bearer_auth(&w.admin)
-            .header("Idempotency-Key", "t")
-            .json(&json!({"username": "user0", "amount": "100.00"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
-        let r = client()
-            .post(format!("{}/api/v1/admin/topups", s.url))
-            .bearer_auth(&w.admin)
-            .header("Idempotency-Key", "t1")
-            .json(&json!({"username": "user1", "amount": "100.00"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
-        for (user, same_key) in [(0usize, true), (1usize, false)] {
-            let ops: Vec<Op> = (0..200)
-                .map(|i| Op::Purchase {
-                    user,
-                    doc: 0,
-                    key: if same_key {
-                        "one".into()
-                    } else {
-                        format!("k{i}")
-                    },
-                })
-                .collect();
-            let results = run_all(&w, ops).await;
-            let mut charged = 0;
-            for (st, v) in results {
-                assert!(st == 200 || st == 201, "{backend:?}: {st} {v}");
-                charged += (v["charged"] == true) as i32;
-            }
-            assert_eq!(charged, 1, "{backend:?}: same key {same_key}: one charge");
-            let (_, wal) = s
-                .get_json(Some(&w.users[user].1), "/api/v1/me/wallet")
-                .await;
-            assert_eq!(wal["balance"], 10000 - 300, "{backend:?}");
+both_dbs!(two_hundred_concurrent_purchases_charge_once);
+async fn two_hundred_concurrent_purchases_charge_once(backend: Backend) {
+    let s = Server::start_with(backend, &env()).await;
+    let w = Arc::new(setup(&s, 2).await);
+    let r = client()
+        .post(format!("{}/api/v1/admin/topups", s.url))
+        .bearer_auth(&w.admin)
+        .header("Idempotency-Key", "t")
+        .json(&json!({"username": "user0", "amount": "100.00"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = client()
+        .post(format!("{}/api/v1/admin/topups", s.url))
+        .bearer_auth(&w.admin)
+        .header("Idempotency-Key", "t1")
+        .json(&json!({"username": "user1", "amount": "100.00"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    for (user, same_key) in [(0usize, true), (1usize, false)] {
+        let ops: Vec<Op> = (0..200)
+            .map(|i| Op::Purchase {
+                user,
+                doc: 0,
+                key: if same_key {
+                    "one".into()
+                } else {
+                    format!("k{i}")
+                },
+            })
+            .collect();
+        let results = run_all(&w, ops).await;
+        let mut charged = 0;
+        for (st, v) in results {
+            assert!(st == 200 || st == 201, "{backend:?}: {st} {v}");
+            charged += (v["charged"] == true) as i32;
         }
-        let pool = s.db().await;
-        check_invariants(&s, &pool, &format!("{backend:?} 200 purchases")).await;
+        assert_eq!(charged, 1, "{backend:?}: same key {same_key}: one charge");
+        let (_, wal) = s
+            .get_json(Some(&w.users[user].1), "/api/v1/me/wallet")
+            .await;
+        assert_eq!(wal["balance"], 10000 - 300, "{backend:?}");
     }
+    let pool = s.db().await;
+    check_invariants(&s, &pool, &format!("{backend:?} 200 purchases")).await;
 }

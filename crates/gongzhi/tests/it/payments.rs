@@ -2,7 +2,7 @@
 //! replayed duplicate, late, out of order and badly signed; payouts of contributor
 //! earnings through the same interface — on every backend.
 
-use crate::common::{Server, backends, client};
+use crate::common::{Backend, Server, both_dbs, client};
 use library::money::payments::{Reported, Sandbox, sign};
 use serde_json::{Value, json};
 
@@ -74,421 +74,415 @@ async fn order_state(s: &Server, token: &str, id: i64) -> String {
     v["order"]["state"].as_str().unwrap().to_string()
 }
 
-#[tokio::test]
-async fn provider_callbacks_are_verified_idempotent_and_ordered() {
-    for backend in backends().await {
-        let s = Server::start_with(backend, &env()).await;
-        let admin = s.user_token("admin", "admin").await;
-        let reader = s.user_token("reader", "member").await;
-        let other = s.user_token("other", "member").await;
-        let (_, p) = s
-            .get_json(Some(&reader), "/api/v1/payments/providers")
-            .await;
-        assert_eq!(p["items"][0]["name"], "sandbox", "{p}");
+both_dbs!(provider_callbacks_are_verified_idempotent_and_ordered);
+async fn provider_callbacks_are_verified_idempotent_and_ordered(backend: Backend) {
+    let s = Server::start_with(backend, &env()).await;
+    let admin = s.user_token("admin", "admin").await;
+    let reader = s.user_token("reader", "member").await;
+    let other = s.user_token("other", "member").await;
+    let (_, p) = s
+        .get_json(Some(&reader), "/api/v1/payments/providers")
+        .await;
+    assert_eq!(p["items"][0]["name"], "sandbox", "{p}");
 
-        // A top-up order: one per key; the same key for another amount is refused.
-        let (st, v) = topup(&s, &reader, "t1", "50.00").await;
-        assert_eq!(st, 201, "{backend:?}: {v}");
-        let o1 = v["order"]["id"].as_i64().unwrap();
-        assert_eq!(v["order"]["state"], "pending");
-        assert_eq!(v["order"]["pay_url"], format!("/pay/sandbox/{o1}"));
-        let (st, v) = topup(&s, &reader, "t1", "50.00").await;
-        assert_eq!((st, v["order"]["id"].as_i64()), (200, Some(o1)));
-        assert_eq!(topup(&s, &reader, "t1", "60.00").await.0, 409);
-        assert_eq!(topup(&s, &reader, "t9", "0").await.0, 400);
-        let r = client()
-            .post(format!("{}/api/v1/me/topups", s.url))
-            .bearer_auth(&reader)
-            .header("Idempotency-Key", "t8")
-            .json(&json!({"amount": "5", "provider": "nope"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 400, "unknown provider");
+    // A top-up order: one per key; the same key for another amount is refused.
+    let (st, v) = topup(&s, &reader, "t1", "50.00").await;
+    assert_eq!(st, 201, "{backend:?}: {v}");
+    let o1 = v["order"]["id"].as_i64().unwrap();
+    assert_eq!(v["order"]["state"], "pending");
+    assert_eq!(v["order"]["pay_url"], format!("/pay/sandbox/{o1}"));
+    let (st, v) = topup(&s, &reader, "t1", "50.00").await;
+    assert_eq!((st, v["order"]["id"].as_i64()), (200, Some(o1)));
+    assert_eq!(topup(&s, &reader, "t1", "60.00").await.0, 409);
+    assert_eq!(topup(&s, &reader, "t9", "0").await.0, 400);
+    let r = client()
+        .post(format!("{}/api/v1/me/topups", s.url))
+        .bearer_auth(&reader)
+        .header("Idempotency-Key", "t8")
+        .json(&json!({"amount": "5", "provider": "nope"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "unknown provider");
 
-        // Badly signed and unsigned callbacks are refused and credit nothing.
-        let (st, _) = callback_signed(&s.url, "wrong-secret", "e1", o1, Reported::Paid, 5000).await;
-        assert_eq!(st, 401, "{backend:?}");
-        let r = client()
-            .post(format!("{}/api/v1/payments/sandbox/callback", s.url))
-            .header("Content-Type", "application/json")
-            .body(Sandbox::event_body("e1", o1, Reported::Paid, 5000))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 401);
-        let body = Sandbox::event_body("e1", o1, Reported::Paid, 5000);
-        let r = client()
-            .post(format!("{}/api/v1/payments/sandbox/callback", s.url))
-            .header("Content-Type", "application/json")
-            .header(
-                "X-Gongzhi-Signature",
-                sign(SECRET.as_bytes(), body.as_bytes()),
-            )
-            .body(body.replace("5000", "9000"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 401, "a tampered body fails its signature");
-        assert_eq!(balance(&s, &reader).await, 0);
-        // The wrong amount is recorded, not credited.
-        let (st, v) = callback(&s.url, "e0", o1, Reported::Paid, 4000).await;
-        assert_eq!((st, v["outcome"].as_str()), (200, Some("amount_mismatch")));
-        assert_eq!(balance(&s, &reader).await, 0);
-        assert_eq!(
-            callback(&s.url, "e-x", 999_999, Reported::Paid, 1).await.0,
-            404
+    // Badly signed and unsigned callbacks are refused and credit nothing.
+    let (st, _) = callback_signed(&s.url, "wrong-secret", "e1", o1, Reported::Paid, 5000).await;
+    assert_eq!(st, 401, "{backend:?}");
+    let r = client()
+        .post(format!("{}/api/v1/payments/sandbox/callback", s.url))
+        .header("Content-Type", "application/json")
+        .body(Sandbox::event_body("e1", o1, Reported::Paid, 5000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let body = Sandbox::event_body("e1", o1, Reported::Paid, 5000);
+    let r = client()
+        .post(format!("{}/api/v1/payments/sandbox/callback", s.url))
+        .header("Content-Type", "application/json")
+        .header(
+            "X-Gongzhi-Signature",
+            sign(SECRET.as_bytes(), body.as_bytes()),
+        )
+        .body(body.replace("5000", "9000"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "a tampered body fails its signature");
+    assert_eq!(balance(&s, &reader).await, 0);
+    // The wrong amount is recorded, not credited.
+    let (st, v) = callback(&s.url, "e0", o1, Reported::Paid, 4000).await;
+    assert_eq!((st, v["outcome"].as_str()), (200, Some("amount_mismatch")));
+    assert_eq!(balance(&s, &reader).await, 0);
+    assert_eq!(
+        callback(&s.url, "e-x", 999_999, Reported::Paid, 1).await.0,
+        404
+    );
+    let (st, _) = client()
+        .post(format!("{}/api/v1/payments/nope/callback", s.url))
+        .json(&json!({}))
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), ()))
+        .unwrap();
+    assert_eq!(st, 404);
+
+    // Paid: credited once, however often and however concurrently it is repeated.
+    let (st, v) = callback(&s.url, "e1", o1, Reported::Paid, 5000).await;
+    assert_eq!((st, v["outcome"].as_str()), (200, Some("settled")), "{v}");
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let url = s.url.clone();
+        // Half repeat the same event, half are new events saying the same thing.
+        let ev = if i % 2 == 0 {
+            "e1".to_string()
+        } else {
+            format!("e1-{i}")
+        };
+        tasks.push(tokio::spawn(async move {
+            callback(&url, &ev, o1, Reported::Paid, 5000).await
+        }));
+    }
+    for t in tasks {
+        let (st, v) = t.await.unwrap();
+        assert_eq!(st, 200);
+        assert!(
+            v["outcome"] == "duplicate" || v["outcome"] == "ignored_already_paid",
+            "{backend:?}: {v}"
         );
-        let (st, _) = client()
-            .post(format!("{}/api/v1/payments/nope/callback", s.url))
-            .json(&json!({}))
+    }
+    assert_eq!(
+        balance(&s, &reader).await,
+        5000,
+        "{backend:?}: credited once"
+    );
+    // Out of order: a failure after the payment does not undo it.
+    let (_, v) = callback(&s.url, "e2", o1, Reported::Failed, 5000).await;
+    assert_eq!(v["outcome"], "ignored_failure_after_paid");
+    assert_eq!(order_state(&s, &reader, o1).await, "paid");
+    assert_eq!(balance(&s, &reader).await, 5000);
+
+    // Failed, then paid: the later payment is credited (the rule in ADR 012).
+    let (_, v) = topup(&s, &reader, "t2", "10.00").await;
+    let o2 = v["order"]["id"].as_i64().unwrap();
+    let (_, v) = callback(&s.url, "e3", o2, Reported::Failed, 1000).await;
+    assert_eq!(v["outcome"], "failed");
+    assert_eq!(order_state(&s, &reader, o2).await, "failed");
+    let (_, v) = callback(&s.url, "e3", o2, Reported::Failed, 1000).await;
+    assert_eq!(v["outcome"], "duplicate");
+    let (_, v) = callback(&s.url, "e4", o2, Reported::Paid, 1000).await;
+    assert_eq!(v["outcome"], "settled_after_failure");
+    assert_eq!(balance(&s, &reader).await, 6000);
+
+    // Late: paid after the payer cancelled → held for a refund, not credited.
+    let (_, v) = topup(&s, &reader, "t3", "7.00").await;
+    let o3 = v["order"]["id"].as_i64().unwrap();
+    assert_eq!(
+        client()
+            .post(format!("{}/api/v1/me/payments/{o3}/cancel", s.url))
+            .bearer_auth(&other)
             .send()
             .await
-            .map(|r| (r.status().as_u16(), ()))
-            .unwrap();
-        assert_eq!(st, 404);
-
-        // Paid: credited once, however often and however concurrently it is repeated.
-        let (st, v) = callback(&s.url, "e1", o1, Reported::Paid, 5000).await;
-        assert_eq!((st, v["outcome"].as_str()), (200, Some("settled")), "{v}");
-        let mut tasks = Vec::new();
-        for i in 0..12 {
-            let url = s.url.clone();
-            // Half repeat the same event, half are new events saying the same thing.
-            let ev = if i % 2 == 0 {
-                "e1".to_string()
-            } else {
-                format!("e1-{i}")
-            };
-            tasks.push(tokio::spawn(async move {
-                callback(&url, &ev, o1, Reported::Paid, 5000).await
-            }));
-        }
-        for t in tasks {
-            let (st, v) = t.await.unwrap();
-            assert_eq!(st, 200);
-            assert!(
-                v["outcome"] == "duplicate" || v["outcome"] == "ignored_already_paid",
-                "{backend:?}: {v}"
-            );
-        }
-        assert_eq!(
-            balance(&s, &reader).await,
-            5000,
-            "{backend:?}: credited once"
-        );
-        // Out of order: a failure after the payment does not undo it.
-        let (_, v) = callback(&s.url, "e2", o1, Reported::Failed, 5000).await;
-        assert_eq!(v["outcome"], "ignored_failure_after_paid");
-        assert_eq!(order_state(&s, &reader, o1).await, "paid");
-        assert_eq!(balance(&s, &reader).await, 5000);
-
-        // Failed, then paid: the later payment is credited (the rule in ADR 012).
-        let (_, v) = topup(&s, &reader, "t2", "10.00").await;
-        let o2 = v["order"]["id"].as_i64().unwrap();
-        let (_, v) = callback(&s.url, "e3", o2, Reported::Failed, 1000).await;
-        assert_eq!(v["outcome"], "failed");
-        assert_eq!(order_state(&s, &reader, o2).await, "failed");
-        let (_, v) = callback(&s.url, "e3", o2, Reported::Failed, 1000).await;
-        assert_eq!(v["outcome"], "duplicate");
-        let (_, v) = callback(&s.url, "e4", o2, Reported::Paid, 1000).await;
-        assert_eq!(v["outcome"], "settled_after_failure");
-        assert_eq!(balance(&s, &reader).await, 6000);
-
-        // Late: paid after the payer cancelled → held for a refund, not credited.
-        let (_, v) = topup(&s, &reader, "t3", "7.00").await;
-        let o3 = v["order"]["id"].as_i64().unwrap();
-        assert_eq!(
+            .unwrap()
+            .status(),
+        404,
+        "another user's order is not theirs to cancel"
+    );
+    assert_eq!(
+        s.status_of(Some(&other), &format!("/api/v1/me/payments/{o3}"))
+            .await,
+        404
+    );
+    let r = client()
+        .post(format!("{}/api/v1/me/payments/{o3}/cancel", s.url))
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = client()
+        .post(format!("{}/api/v1/me/payments/{o3}/cancel", s.url))
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "cancelled once");
+    let (_, v) = callback(&s.url, "e5", o3, Reported::Paid, 700).await;
+    assert_eq!(v["outcome"], "late_refund_due", "{v}");
+    assert_eq!(v["state"], "refund_due");
+    assert_eq!(
+        balance(&s, &reader).await,
+        6000,
+        "a late payment is not credited"
+    );
+    let (_, v) = callback(&s.url, "e6", o3, Reported::Paid, 700).await;
+    assert_eq!(v["outcome"], "ignored_closed");
+    let refund = |id: i64, token: String| {
+        let url = format!("{}/api/v1/admin/payments/{id}/refund", s.url);
+        async move {
             client()
-                .post(format!("{}/api/v1/me/payments/{o3}/cancel", s.url))
-                .bearer_auth(&other)
+                .post(url)
+                .bearer_auth(token)
                 .send()
                 .await
                 .unwrap()
-                .status(),
-            404,
-            "another user's order is not theirs to cancel"
-        );
-        assert_eq!(
-            s.status_of(Some(&other), &format!("/api/v1/me/payments/{o3}"))
-                .await,
-            404
-        );
-        let r = client()
-            .post(format!("{}/api/v1/me/payments/{o3}/cancel", s.url))
-            .bearer_auth(&reader)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let r = client()
-            .post(format!("{}/api/v1/me/payments/{o3}/cancel", s.url))
-            .bearer_auth(&reader)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 409, "cancelled once");
-        let (_, v) = callback(&s.url, "e5", o3, Reported::Paid, 700).await;
-        assert_eq!(v["outcome"], "late_refund_due", "{v}");
-        assert_eq!(v["state"], "refund_due");
-        assert_eq!(
-            balance(&s, &reader).await,
-            6000,
-            "a late payment is not credited"
-        );
-        let (_, v) = callback(&s.url, "e6", o3, Reported::Paid, 700).await;
-        assert_eq!(v["outcome"], "ignored_closed");
-        let refund = |id: i64, token: String| {
-            let url = format!("{}/api/v1/admin/payments/{id}/refund", s.url);
-            async move {
-                client()
-                    .post(url)
-                    .bearer_auth(token)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16()
-            }
-        };
-        assert_eq!(refund(o3, reader.clone()).await, 403);
-        assert_eq!(refund(o3, admin.clone()).await, 200);
-        assert_eq!(refund(o3, admin.clone()).await, 409, "refunded once");
-        assert_eq!(
-            refund(o1, admin.clone()).await,
-            409,
-            "a credited top-up is not refunded here"
-        );
-        let (_, d) = s
-            .get_json(Some(&admin), &format!("/api/v1/admin/payments/{o3}"))
-            .await;
-        assert_eq!(d["order"]["state"], "refunded");
-        let outcomes: Vec<&str> = d["callbacks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["outcome"].as_str().unwrap())
-            .collect();
-        assert_eq!(outcomes, ["late_refund_due", "ignored_closed"]);
-        assert_eq!(
-            s.status_of(Some(&reader), &format!("/api/v1/admin/payments/{o3}"))
-                .await,
-            403
-        );
-        let (_, l) = s
-            .get_json(Some(&admin), "/api/v1/admin/payments?state=paid")
-            .await;
-        assert_eq!(l["items"].as_array().unwrap().len(), 2);
-
-        // Cancelled then failed: recorded, nothing changes.
-        let (_, v) = topup(&s, &reader, "t4", "3.00").await;
-        let o4 = v["order"]["id"].as_i64().unwrap();
-        client()
-            .post(format!("{}/api/v1/me/payments/{o4}/cancel", s.url))
-            .bearer_auth(&reader)
-            .send()
-            .await
-            .unwrap();
-        let (_, v) = callback(&s.url, "e7", o4, Reported::Failed, 300).await;
-        assert_eq!(v["outcome"], "ignored_closed");
-        assert_eq!(order_state(&s, &reader, o4).await, "cancelled");
-
-        // Many different "paid" events racing for one order: one credit.
-        let (_, v) = topup(&s, &reader, "t5", "1.00").await;
-        let o5 = v["order"]["id"].as_i64().unwrap();
-        let mut tasks = Vec::new();
-        for i in 0..16 {
-            let url = s.url.clone();
-            tasks.push(tokio::spawn(async move {
-                callback(&url, &format!("race-{i}"), o5, Reported::Paid, 100).await
-            }));
+                .status()
+                .as_u16()
         }
-        let mut settled = 0;
-        for t in tasks {
-            let (st, v) = t.await.unwrap();
-            assert_eq!(st, 200, "{v}");
-            settled += (v["outcome"] == "settled") as i32;
-        }
-        assert_eq!(settled, 1, "{backend:?}");
-        assert_eq!(balance(&s, &reader).await, 6100);
+    };
+    assert_eq!(refund(o3, reader.clone()).await, 403);
+    assert_eq!(refund(o3, admin.clone()).await, 200);
+    assert_eq!(refund(o3, admin.clone()).await, 409, "refunded once");
+    assert_eq!(
+        refund(o1, admin.clone()).await,
+        409,
+        "a credited top-up is not refunded here"
+    );
+    let (_, d) = s
+        .get_json(Some(&admin), &format!("/api/v1/admin/payments/{o3}"))
+        .await;
+    assert_eq!(d["order"]["state"], "refunded");
+    let outcomes: Vec<&str> = d["callbacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["late_refund_due", "ignored_closed"]);
+    assert_eq!(
+        s.status_of(Some(&reader), &format!("/api/v1/admin/payments/{o3}"))
+            .await,
+        403
+    );
+    let (_, l) = s
+        .get_json(Some(&admin), "/api/v1/admin/payments?state=paid")
+        .await;
+    assert_eq!(l["items"].as_array().unwrap().len(), 2);
 
-        let out = s.run_cli(&["ledger", "check"], None);
-        assert!(out.contains("ledger consistent"), "{out}");
-        let out = s.run_cli(&["audit-check"], None);
-        assert!(out.contains("intact"), "{out}");
-        let pool = s.db().await;
-        let (bad,): (i64,) = sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM library_payment_callbacks WHERE outcome = 'bad_signature'",
-        )
-        .fetch_one(&pool)
+    // Cancelled then failed: recorded, nothing changes.
+    let (_, v) = topup(&s, &reader, "t4", "3.00").await;
+    let o4 = v["order"]["id"].as_i64().unwrap();
+    client()
+        .post(format!("{}/api/v1/me/payments/{o4}/cancel", s.url))
+        .bearer_auth(&reader)
+        .send()
         .await
         .unwrap();
-        assert_eq!(bad, 3, "{backend:?}: refused callbacks are recorded");
-        let (audited,): (i64,) = sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM platform_audit WHERE action = 'library.payment.callback'",
-        )
-        .fetch_one(&pool)
+    let (_, v) = callback(&s.url, "e7", o4, Reported::Failed, 300).await;
+    assert_eq!(v["outcome"], "ignored_closed");
+    assert_eq!(order_state(&s, &reader, o4).await, "cancelled");
+
+    // Many different "paid" events racing for one order: one credit.
+    let (_, v) = topup(&s, &reader, "t5", "1.00").await;
+    let o5 = v["order"]["id"].as_i64().unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let url = s.url.clone();
+        tasks.push(tokio::spawn(async move {
+            callback(&url, &format!("race-{i}"), o5, Reported::Paid, 100).await
+        }));
+    }
+    let mut settled = 0;
+    for t in tasks {
+        let (st, v) = t.await.unwrap();
+        assert_eq!(st, 200, "{v}");
+        settled += (v["outcome"] == "settled") as i32;
+    }
+    assert_eq!(settled, 1, "{backend:?}");
+    assert_eq!(balance(&s, &reader).await, 6100);
+
+    let out = s.run_cli(&["ledger", "check"], None);
+    assert!(out.contains("ledger consistent"), "{out}");
+    let out = s.run_cli(&["audit-check"], None);
+    assert!(out.contains("intact"), "{out}");
+    let pool = s.db().await;
+    let (bad,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM library_payment_callbacks WHERE outcome = 'bad_signature'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(bad, 3, "{backend:?}: refused callbacks are recorded");
+    let (audited,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM platform_audit WHERE action = 'library.payment.callback'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let (recorded,): (i64,) =
+        sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM library_payment_callbacks")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, recorded, "every callback decision is audited");
+
+    // `ledger check` also holds the orders to the ledger: a top-up marked paid without
+    // its credit is a breach.
+    sqlx::query("UPDATE library_payment_orders SET state = 'paid' WHERE id = $1")
+        .bind(o4)
+        .execute(&pool)
         .await
         .unwrap();
-        let (recorded,): (i64,) =
-            sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM library_payment_callbacks")
-                .fetch_one(&pool)
+    let out = std::process::Command::new(crate::common::BIN)
+        .arg("--data-dir")
+        .arg(s.data.path())
+        .args(["ledger", "check"])
+        .envs(s.database_url.iter().map(|u| ("DATABASE_URL", u.as_str())))
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{backend:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("credited 0 time(s)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+both_dbs!(unpaid_orders_expire_and_late_payments_are_held);
+async fn unpaid_orders_expire_and_late_payments_are_held(backend: Backend) {
+    let mut e = env();
+    e.push(("GONGZHI_PAYMENT_ORDER_TTL_SECS", "1"));
+    let s = Server::start_with(backend, &e).await;
+    let reader = s.user_token("reader", "member").await;
+    let (_, v) = topup(&s, &reader, "t1", "8.00").await;
+    let o = v["order"]["id"].as_i64().unwrap();
+    // The order lives one second (set above); wait it out.
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    assert_eq!(order_state(&s, &reader, o).await, "expired");
+    let r = client()
+        .post(format!("{}/api/v1/me/payments/{o}/cancel", s.url))
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "an expired order cannot be cancelled");
+    let (_, v) = callback(&s.url, "late", o, Reported::Paid, 800).await;
+    assert_eq!(v["outcome"], "late_refund_due", "{backend:?}: {v}");
+    assert_eq!(balance(&s, &reader).await, 0);
+    let out = s.run_cli(&["ledger", "check"], None);
+    assert!(out.contains("ledger consistent"), "{out}");
+}
+
+both_dbs!(contributor_payouts_go_through_the_provider);
+async fn contributor_payouts_go_through_the_provider(backend: Backend) {
+    let s = Server::start_with(backend, &env()).await;
+    let admin = s.user_token("admin", "admin").await;
+    let author = s.user_token("author", "member").await;
+    let buyer = s.user_token("buyer", "member").await;
+    let id = s
+        .upload_fixture(&author, "documents/service-hotline-faq.txt")
+        .await;
+    s.wait_converted(&author, id, std::time::Duration::from_secs(120))
+        .await;
+    let r = client()
+        .post(format!("{}/api/v1/documents/{id}/approve", s.url))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = client()
+        .patch(format!("{}/api/v1/documents/{id}", s.url))
+        .bearer_auth(&author)
+        .json(&json!({"price_kind": "paid", "price": "3.00"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // The buyer pays through the provider, then buys.
+    let (_, v) = topup(&s, &buyer, "b1", "5.00").await;
+    let o = v["order"]["id"].as_i64().unwrap();
+    callback(&s.url, "pay-b1", o, Reported::Paid, 500).await;
+    let r = client()
+        .post(format!("{}/api/v1/documents/{id}/purchase", s.url))
+        .bearer_auth(&buyer)
+        .header("Idempotency-Key", "p1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let (_, e) = s.get_json(Some(&author), "/api/v1/me/earnings").await;
+    let earned = e["earnings"]["total"].as_i64().unwrap();
+    assert!(earned > 0, "{e}");
+    assert_eq!(e["earnings"]["payable"], earned);
+
+    let payout = |token: String, key: &'static str| {
+        let url = format!("{}/api/v1/admin/payouts", s.url);
+        async move {
+            let r = client()
+                .post(url)
+                .bearer_auth(token)
+                .header("Idempotency-Key", key)
+                .json(&json!({"username": "author", "provider": "sandbox"}))
+                .send()
                 .await
                 .unwrap();
-        assert_eq!(audited, recorded, "every callback decision is audited");
-
-        // `ledger check` also holds the orders to the ledger: a top-up marked paid without
-        // its credit is a breach.
-        sqlx::query("UPDATE library_payment_orders SET state = 'paid' WHERE id = $1")
-            .bind(o4)
-            .execute(&pool)
-            .await
-            .unwrap();
-        let out = std::process::Command::new(crate::common::BIN)
-            .arg("--data-dir")
-            .arg(s.data.path())
-            .args(["ledger", "check"])
-            .envs(s.database_url.iter().map(|u| ("DATABASE_URL", u.as_str())))
-            .output()
-            .unwrap();
-        assert!(!out.status.success(), "{backend:?}");
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains("credited 0 time(s)"),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-#[tokio::test]
-async fn unpaid_orders_expire_and_late_payments_are_held() {
-    for backend in backends().await {
-        let mut e = env();
-        e.push(("GONGZHI_PAYMENT_ORDER_TTL_SECS", "1"));
-        let s = Server::start_with(backend, &e).await;
-        let reader = s.user_token("reader", "member").await;
-        let (_, v) = topup(&s, &reader, "t1", "8.00").await;
-        let o = v["order"]["id"].as_i64().unwrap();
-        // The order lives one second (set above); wait it out.
-        tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
-        assert_eq!(order_state(&s, &reader, o).await, "expired");
-        let r = client()
-            .post(format!("{}/api/v1/me/payments/{o}/cancel", s.url))
-            .bearer_auth(&reader)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 409, "an expired order cannot be cancelled");
-        let (_, v) = callback(&s.url, "late", o, Reported::Paid, 800).await;
-        assert_eq!(v["outcome"], "late_refund_due", "{backend:?}: {v}");
-        assert_eq!(balance(&s, &reader).await, 0);
-        let out = s.run_cli(&["ledger", "check"], None);
-        assert!(out.contains("ledger consistent"), "{out}");
-    }
-}
-
-#[tokio::test]
-async fn contributor_payouts_go_through_the_provider() {
-    for backend in backends().await {
-        let s = Server::start_with(backend, &env()).await;
-        let admin = s.user_token("admin", "admin").await;
-        let author = s.user_token("author", "member").await;
-        let buyer = s.user_token("buyer", "member").await;
-        let id = s
-            .upload_fixture(&author, "documents/service-hotline-faq.txt")
-            .await;
-        s.wait_converted(&author, id, std::time::Duration::from_secs(120))
-            .await;
-        let r = client()
-            .post(format!("{}/api/v1/documents/{id}/approve", s.url))
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let r = client()
-            .patch(format!("{}/api/v1/documents/{id}", s.url))
-            .bearer_auth(&author)
-            .json(&json!({"price_kind": "paid", "price": "3.00"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        // The buyer pays through the provider, then buys.
-        let (_, v) = topup(&s, &buyer, "b1", "5.00").await;
-        let o = v["order"]["id"].as_i64().unwrap();
-        callback(&s.url, "pay-b1", o, Reported::Paid, 500).await;
-        let r = client()
-            .post(format!("{}/api/v1/documents/{id}/purchase", s.url))
-            .bearer_auth(&buyer)
-            .header("Idempotency-Key", "p1")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
-        let (_, e) = s.get_json(Some(&author), "/api/v1/me/earnings").await;
-        let earned = e["earnings"]["total"].as_i64().unwrap();
-        assert!(earned > 0, "{e}");
-        assert_eq!(e["earnings"]["payable"], earned);
-
-        let payout = |token: String, key: &'static str| {
-            let url = format!("{}/api/v1/admin/payouts", s.url);
-            async move {
-                let r = client()
-                    .post(url)
-                    .bearer_auth(token)
-                    .header("Idempotency-Key", key)
-                    .json(&json!({"username": "author", "provider": "sandbox"}))
-                    .send()
-                    .await
-                    .unwrap();
-                let st = r.status().as_u16();
-                (st, r.json::<Value>().await.unwrap_or(Value::Null))
-            }
-        };
-        assert_eq!(
-            payout(author.clone(), "x").await.0,
-            403,
-            "operators pay out"
-        );
-        let (st, v) = payout(admin.clone(), "po1").await;
-        assert_eq!(st, 201, "{backend:?}: {v}");
-        let p1 = v["order"]["id"].as_i64().unwrap();
-        assert_eq!(v["order"]["amount"], earned);
-        assert_eq!(payout(admin.clone(), "po1").await.0, 200, "replayed");
-        assert_eq!(
-            payout(admin.clone(), "po2").await.0,
-            409,
-            "nothing left to pay"
-        );
-        let (_, e) = s.get_json(Some(&author), "/api/v1/me/earnings").await;
-        assert_eq!(e["earnings"]["payable"], 0);
-        // The provider fails the payout: the earnings go back.
-        let (_, v) = callback(&s.url, "po-e1", p1, Reported::Failed, earned).await;
-        assert_eq!(v["outcome"], "failed");
-        let (_, e) = s.get_json(Some(&author), "/api/v1/me/earnings").await;
-        assert_eq!(e["earnings"]["payable"], earned);
-        // A second payout succeeds.
-        let (st, v) = payout(admin.clone(), "po3").await;
-        assert_eq!(st, 201, "{v}");
-        let p2 = v["order"]["id"].as_i64().unwrap();
-        let (_, v) = callback(&s.url, "po-e2", p2, Reported::Paid, earned).await;
-        assert_eq!(v["outcome"], "settled");
-        let (_, v) = callback(&s.url, "po-e3", p2, Reported::Failed, earned).await;
-        assert_eq!(v["outcome"], "ignored_failure_after_paid");
-        // The failed first payout reported paid after all: its money was paid out again
-        // already, so it waits for a person instead of paying twice.
-        let (_, v) = callback(&s.url, "po-e4", p1, Reported::Paid, earned).await;
-        assert_eq!(v["outcome"], "needs_review", "{v}");
-        let (_, e) = s.get_json(Some(&author), "/api/v1/me/earnings").await;
-        assert_eq!(
-            (
-                e["earnings"]["payable"].as_i64(),
-                e["earnings"]["paid_out"].as_i64()
-            ),
-            (Some(0), Some(earned))
-        );
-        let out = s.run_cli(&["ledger", "check"], None);
-        assert!(out.contains("ledger consistent"), "{out}");
-    }
+            let st = r.status().as_u16();
+            (st, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    assert_eq!(
+        payout(author.clone(), "x").await.0,
+        403,
+        "operators pay out"
+    );
+    let (st, v) = payout(admin.clone(), "po1").await;
+    assert_eq!(st, 201, "{backend:?}: {v}");
+    let p1 = v["order"]["id"].as_i64().unwrap();
+    assert_eq!(v["order"]["amount"], earned);
+    assert_eq!(payout(admin.clone(), "po1").await.0, 200, "replayed");
+    assert_eq!(
+        payout(admin.clone(), "po2").await.0,
+        409,
+        "nothing left to pay"
+    );
+    let (_, e) = s.get_json(Some(&author), "/api/v1/me/earnings").await;
+    assert_eq!(e["earnings"]["payable"], 0);
+    // The provider fails the payout: the earnings go back.
+    let (_, v) = callback(&s.url, "po-e1", p1, Reported::Failed, earned).await;
+    assert_eq!(v["outcome"], "failed");
+    let (_, e) = s.get_json(Some(&author), "/api/v1/me/earnings").await;
+    assert_eq!(e["earnings"]["payable"], earned);
+    // A second payout succeeds.
+    let (st, v) = payout(admin.clone(), "po3").await;
+    assert_eq!(st, 201, "{v}");
+    let p2 = v["order"]["id"].as_i64().unwrap();
+    let (_, v) = callback(&s.url, "po-e2", p2, Reported::Paid, earned).await;
+    assert_eq!(v["outcome"], "settled");
+    let (_, v) = callback(&s.url, "po-e3", p2, Reported::Failed, earned).await;
+    assert_eq!(v["outcome"], "ignored_failure_after_paid");
+    // The failed first payout reported paid after all: its money was paid out again
+    // already, so it waits for a person instead of paying twice.
+    let (_, v) = callback(&s.url, "po-e4", p1, Reported::Paid, earned).await;
+    assert_eq!(v["outcome"], "needs_review", "{v}");
+    let (_, e) = s.get_json(Some(&author), "/api/v1/me/earnings").await;
+    assert_eq!(
+        (
+            e["earnings"]["payable"].as_i64(),
+            e["earnings"]["paid_out"].as_i64()
+        ),
+        (Some(0), Some(earned))
+    );
+    let out = s.run_cli(&["ledger", "check"], None);
+    assert!(out.contains("ledger consistent"), "{out}");
 }

@@ -1,4 +1,4 @@
-use crate::common::{Backend, Server, backends, client};
+use crate::common::{Backend, Server, both_dbs, client, get_html};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -47,167 +47,158 @@ async fn eventually(
     }
 }
 
-#[tokio::test]
-async fn search_follows_publication_and_finds_pages() {
-    for backend in backends().await {
-        let s = Server::start(backend).await;
-        let member = s.user_token("writer", "member").await;
-        let moderator = s.user_token("mod", "moderator").await;
+both_dbs!(search_follows_publication_and_finds_pages);
+async fn search_follows_publication_and_finds_pages(backend: Backend) {
+    let s = Server::start(backend).await;
+    let member = s.user_token("writer", "member").await;
+    let moderator = s.user_token("mod", "moderator").await;
 
-        let bytes = std::fs::read(
-            crate::common::fixtures().join("documents/yunxiu-community-service-guide.pdf"),
+    let bytes = std::fs::read(
+        crate::common::fixtures().join("documents/yunxiu-community-service-guide.pdf"),
+    )
+    .unwrap();
+    let (status, v) = s
+        .upload(
+            &member,
+            "guide.pdf",
+            bytes,
+            &[("title", "云岫区社区服务指南"), ("tags", "便民,办事")],
         )
-        .unwrap();
-        let (status, v) = s
-            .upload(
-                &member,
-                "guide.pdf",
-                bytes,
-                &[("title", "云岫区社区服务指南"), ("tags", "便民,办事")],
-            )
-            .await;
-        assert_eq!(status, 201, "{v}");
-        let guide = v["id"].as_i64().unwrap();
-        let doc = s.wait_converted(&member, guide, LIMIT).await;
-        assert_eq!(doc["status"], "pending_review");
-        // Pending documents are never returned, not even to their uploader.
-        tokio::time::sleep(Duration::from_millis(600)).await;
-        assert!(
-            ids(&search(&s, Some(&member), "社区服务指南").await).is_empty(),
-            "{backend:?}: pending is hidden"
-        );
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let guide = v["id"].as_i64().unwrap();
+    let doc = s.wait_converted(&member, guide, LIMIT).await;
+    assert_eq!(doc["status"], "pending_review");
+    // Pending documents are never returned, not even to their uploader.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(
+        ids(&search(&s, Some(&member), "社区服务指南").await).is_empty(),
+        "{backend:?}: pending is hidden"
+    );
 
-        let r = client()
-            .post(format!("{}/api/v1/documents/{guide}/approve", s.url))
-            .bearer_auth(&moderator)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let lag = eventually(&s, None, "社区服务指南", |ids| ids.contains(&guide)).await;
-        assert!(
-            lag < Duration::from_secs(3),
-            "{backend:?}: published → searchable took {lag:?}"
-        );
-
-        // Words deep inside the document: the hit says on which page, and the snippet marks them.
-        let pool = s.db().await;
-        let (n, text): (i64, String) = sqlx::query_as(
-            "SELECT n, text FROM library_pages WHERE document_id = $1 AND n > 3 ORDER BY n LIMIT 1",
-        )
-        .bind(guide)
-        .fetch_one(&pool)
+    let r = client()
+        .post(format!("{}/api/v1/documents/{guide}/approve", s.url))
+        .bearer_auth(&moderator)
+        .send()
         .await
         .unwrap();
-        let word: String = platform_words(&text);
-        let v = search(&s, None, &format!("\"{word}\"")).await;
-        let hit = v["hits"]
+    assert_eq!(r.status(), 200);
+    let lag = eventually(&s, None, "社区服务指南", |ids| ids.contains(&guide)).await;
+    assert!(
+        lag < Duration::from_secs(3),
+        "{backend:?}: published → searchable took {lag:?}"
+    );
+
+    // Words deep inside the document: the hit says on which page, and the snippet marks them.
+    let pool = s.db().await;
+    let (n, text): (i64, String) = sqlx::query_as(
+        "SELECT n, text FROM library_pages WHERE document_id = $1 AND n > 3 ORDER BY n LIMIT 1",
+    )
+    .bind(guide)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let word: String = platform_words(&text);
+    let v = search(&s, None, &format!("\"{word}\"")).await;
+    let hit = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == guide)
+        .unwrap_or_else(|| panic!("{word}: {v}"));
+    assert!(hit["page"].as_i64().unwrap() <= n, "{hit}");
+    assert!(hit["snippet"].as_str().unwrap().contains("<em>"), "{hit}");
+
+    // Traditional characters find the simplified text.
+    assert!(
+        ids(&search(&s, None, "社區服務").await).contains(&guide),
+        "{backend:?}: traditional → simplified"
+    );
+
+    // Filters, field search and bad parameters.
+    let (status, v) = s
+        .get_json(
+            None,
+            "/api/v1/search?q=%E7%A4%BE%E5%8C%BA&format=pdf&sort=newest",
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert!(ids(&v).contains(&guide));
+    let (_, v) = s
+        .get_json(None, "/api/v1/search?q=%E7%A4%BE%E5%8C%BA&format=docx")
+        .await;
+    assert!(!ids(&v).contains(&guide));
+    let (status, _) = s.get_json(None, "/api/v1/search?q=x&sort=sideways").await;
+    assert_eq!(status, 400);
+    let (status, _) = s.get_json(None, "/api/v1/search?q=x&per_page=1000").await;
+    assert_eq!(status, 400);
+    let long = "长".repeat(300);
+    let r = client()
+        .get(format!("{}/api/v1/search", s.url))
+        .query(&[("q", long.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // Field search is VIP benefit 4: members of staff and VIP members only.
+    for (token, expected) in [(None, 401), (Some(member.as_str()), 403)] {
+        let mut r = client()
+            .get(format!("{}/api/v1/search", s.url))
+            .query(&[("q", "title:指南")]);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        assert_eq!(r.send().await.unwrap().status(), expected);
+    }
+    let staff = Some(moderator.as_str());
+    assert!(ids(&search(&s, staff, "title:指南 uploader:writer").await).contains(&guide));
+    assert!(ids(&search(&s, staff, "title:指南 uploader:somebody").await).is_empty());
+    assert!(ids(&search(&s, staff, "tag:便民").await).contains(&guide));
+    assert!(
+        ids(&search(&s, None, "社区 -云岫").await)
+            .iter()
+            .all(|i| *i != guide),
+        "excluded word"
+    );
+
+    // Suggestions and related documents.
+    let (_, v) = s
+        .get_json(None, "/api/v1/search/suggest?q=%E4%BA%91%E5%B2%AB")
+        .await;
+    assert!(
+        v["items"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|h| h["id"] == guide)
-            .unwrap_or_else(|| panic!("{word}: {v}"));
-        assert!(hit["page"].as_i64().unwrap() <= n, "{hit}");
-        assert!(hit["snippet"].as_str().unwrap().contains("<em>"), "{hit}");
+            .any(|i| i["id"] == guide),
+        "{v}"
+    );
+    let (status, _) = s
+        .get_json(None, &format!("/api/v1/documents/{guide}/related"))
+        .await;
+    assert_eq!(status, 200);
 
-        // Traditional characters find the simplified text.
-        assert!(
-            ids(&search(&s, None, "社區服務").await).contains(&guide),
-            "{backend:?}: traditional → simplified"
-        );
+    // A download shows in the public feed.
+    let r = client()
+        .get(format!("{}/api/v1/documents/{guide}/download", s.url))
+        .bearer_auth(&moderator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, v) = s.get_json(None, "/api/v1/downloads/recent").await;
+    assert_eq!(v["items"][0]["id"], guide);
+    let (_, v) = s
+        .get_json(None, "/api/v1/search?q=%E7%A4%BE%E5%8C%BA&sort=downloads")
+        .await;
+    assert_eq!(ids(&v).first(), Some(&guide), "{v}");
 
-        // Filters, field search and bad parameters.
-        let (status, v) = s
-            .get_json(
-                None,
-                "/api/v1/search?q=%E7%A4%BE%E5%8C%BA&format=pdf&sort=newest",
-            )
-            .await;
-        assert_eq!(status, 200, "{v}");
-        assert!(ids(&v).contains(&guide));
-        let (_, v) = s
-            .get_json(None, "/api/v1/search?q=%E7%A4%BE%E5%8C%BA&format=docx")
-            .await;
-        assert!(!ids(&v).contains(&guide));
-        let (status, _) = s.get_json(None, "/api/v1/search?q=x&sort=sideways").await;
-        assert_eq!(status, 400);
-        let (status, _) = s.get_json(None, "/api/v1/search?q=x&per_page=1000").await;
-        assert_eq!(status, 400);
-        let long = "长".repeat(300);
-        let r = client()
-            .get(format!("{}/api/v1/search", s.url))
-            .query(&[("q", long.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 400);
-        // Field search is VIP benefit 4: members of staff and VIP members only.
-        for (token, expected) in [(None, 401), (Some(member.as_str()), 403)] {
-            let mut r = client()
-                .get(format!("{}/api/v1/search", s.url))
-                .query(&[("q", "title:指南")]);
-            if let Some(t) = token {
-                r = r.bearer_auth(t);
-            }
-            assert_eq!(r.send().await.unwrap().status(), expected);
-        }
-        let staff = Some(moderator.as_str());
-        assert!(ids(&search(&s, staff, "title:指南 uploader:writer").await).contains(&guide));
-        assert!(ids(&search(&s, staff, "title:指南 uploader:somebody").await).is_empty());
-        assert!(ids(&search(&s, staff, "tag:便民").await).contains(&guide));
-        assert!(
-            ids(&search(&s, None, "社区 -云岫").await)
-                .iter()
-                .all(|i| *i != guide),
-            "excluded word"
-        );
-
-        // Suggestions and related documents.
-        let (_, v) = s
-            .get_json(None, "/api/v1/search/suggest?q=%E4%BA%91%E5%B2%AB")
-            .await;
-        assert!(
-            v["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|i| i["id"] == guide),
-            "{v}"
-        );
-        let (status, _) = s
-            .get_json(None, &format!("/api/v1/documents/{guide}/related"))
-            .await;
-        assert_eq!(status, 200);
-
-        // A download shows in the public feed.
-        let r = client()
-            .get(format!("{}/api/v1/documents/{guide}/download", s.url))
-            .bearer_auth(&moderator)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let (_, v) = s.get_json(None, "/api/v1/downloads/recent").await;
-        assert_eq!(v["items"][0]["id"], guide);
-        let (_, v) = s
-            .get_json(None, "/api/v1/search?q=%E7%A4%BE%E5%8C%BA&sort=downloads")
-            .await;
-        assert_eq!(ids(&v).first(), Some(&guide), "{v}");
-
-        // The search page renders hits that link to their page.
-        let html = client()
-            .get(format!("{}/search?q=%E7%A4%BE%E5%8C%BA", s.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(
-            html.contains(&format!("/documents/{guide}?show=")),
-            "search page links to the page"
-        );
-    }
+    // The search page renders hits that link to their page.
+    let html = get_html(&client(), format!("{}/search?q=%E7%A4%BE%E5%8C%BA", s.url)).await;
+    assert!(
+        html.contains(&format!("/documents/{guide}?show=")),
+        "search page links to the page"
+    );
 }
 
 /// A short word sequence from the page's own text to search for.
@@ -244,142 +235,140 @@ async fn index_is_rebuilt_after_deletion() {
     assert!(ids(&search(&s, None, "热线").await).contains(&id));
 }
 
-#[tokio::test]
-async fn search_follows_edit_take_down_and_delete() {
-    for backend in backends().await {
-        let s = Server::start(backend).await;
-        let admin = s.user_token("admin", "admin").await;
-        let member = s.user_token("reader", "member").await;
-        let id = s
-            .upload_fixture(&admin, "documents/wanghu-residents-convention.txt")
-            .await;
-        s.wait_converted(&admin, id, LIMIT).await;
-        eventually(&s, None, "公约", |ids| ids.contains(&id)).await;
-
-        // Edit: a new title is searchable, the old one is gone.
-        let patch = |token: &str, body: serde_json::Value| {
-            client()
-                .patch(format!("{}/api/v1/documents/{id}", s.url))
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-        };
-        let r = patch(&member, serde_json::json!({"title": "别人的标题"}))
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 403, "only the uploader or staff edit");
-        let r = patch(&admin, serde_json::json!({"title": ""}))
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 400);
-        let r = patch(
-            &admin,
-            serde_json::json!({"title": "邻里守则修订版", "tags": ["守则", "邻里"]}),
-        )
-        .await
-        .unwrap();
-        assert_eq!(r.status(), 200);
-        let lag = eventually(&s, Some(&admin), "title:修订版", |ids| ids.contains(&id)).await;
-        assert!(
-            lag < Duration::from_secs(3),
-            "{backend:?}: edit took {lag:?}"
-        );
-        assert!(ids(&search(&s, Some(&admin), "tag:守则").await).contains(&id));
-
-        // Take-down hides it; restore brings it back.
-        let post = |path: String, token: &str, body: serde_json::Value| {
-            client()
-                .post(format!("{}{path}", s.url))
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-        };
-        let r = post(
-            format!("/api/v1/documents/{id}/take-down"),
-            &member,
-            serde_json::json!({"reason": "x"}),
-        )
-        .await
-        .unwrap();
-        assert_eq!(r.status(), 403);
-        let r = post(
-            format!("/api/v1/documents/{id}/take-down"),
-            &admin,
-            serde_json::json!({"reason": "收到权利人投诉，核实中"}),
-        )
-        .await
-        .unwrap();
-        assert_eq!(r.status(), 200);
-        let lag = eventually(&s, Some(&admin), "title:修订版", |ids| {
-            !ids.contains(&id)
-        })
+both_dbs!(search_follows_edit_take_down_and_delete);
+async fn search_follows_edit_take_down_and_delete(backend: Backend) {
+    let s = Server::start(backend).await;
+    let admin = s.user_token("admin", "admin").await;
+    let member = s.user_token("reader", "member").await;
+    let id = s
+        .upload_fixture(&admin, "documents/wanghu-residents-convention.txt")
         .await;
-        assert!(
-            lag < Duration::from_secs(3),
-            "{backend:?}: take-down took {lag:?}"
-        );
-        assert_eq!(
-            s.status_of(None, &format!("/api/v1/documents/{id}")).await,
-            404,
-            "hidden from the public"
-        );
-        let (_, mine) = s
-            .get_json(Some(&admin), &format!("/api/v1/documents/{id}"))
-            .await;
-        assert_eq!(mine["takedown_reason"], "收到权利人投诉，核实中");
-        let r = post(
-            format!("/api/v1/documents/{id}/restore"),
-            &admin,
-            serde_json::json!({}),
-        )
+    s.wait_converted(&admin, id, LIMIT).await;
+    eventually(&s, None, "公约", |ids| ids.contains(&id)).await;
+
+    // Edit: a new title is searchable, the old one is gone.
+    let patch = |token: &str, body: serde_json::Value| {
+        client()
+            .patch(format!("{}/api/v1/documents/{id}", s.url))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let r = patch(&member, serde_json::json!({"title": "别人的标题"}))
         .await
         .unwrap();
-        assert_eq!(r.status(), 200);
-        eventually(&s, Some(&admin), "title:修订版", |ids| ids.contains(&id)).await;
+    assert_eq!(r.status(), 403, "only the uploader or staff edit");
+    let r = patch(&admin, serde_json::json!({"title": ""}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = patch(
+        &admin,
+        serde_json::json!({"title": "邻里守则修订版", "tags": ["守则", "邻里"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let lag = eventually(&s, Some(&admin), "title:修订版", |ids| ids.contains(&id)).await;
+    assert!(
+        lag < Duration::from_secs(3),
+        "{backend:?}: edit took {lag:?}"
+    );
+    assert!(ids(&search(&s, Some(&admin), "tag:守则").await).contains(&id));
 
-        // Delete removes it everywhere.
-        let r = client()
-            .delete(format!("{}/api/v1/documents/{id}", s.url))
-            .bearer_auth(&member)
+    // Take-down hides it; restore brings it back.
+    let post = |path: String, token: &str, body: serde_json::Value| {
+        client()
+            .post(format!("{}{path}", s.url))
+            .bearer_auth(token)
+            .json(&body)
             .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 403);
-        let r = client()
-            .delete(format!("{}/api/v1/documents/{id}", s.url))
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 204);
-        let lag = eventually(&s, Some(&admin), "title:修订版", |ids| {
-            !ids.contains(&id)
-        })
+    };
+    let r = post(
+        format!("/api/v1/documents/{id}/take-down"),
+        &member,
+        serde_json::json!({"reason": "x"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = post(
+        format!("/api/v1/documents/{id}/take-down"),
+        &admin,
+        serde_json::json!({"reason": "收到权利人投诉，核实中"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let lag = eventually(&s, Some(&admin), "title:修订版", |ids| {
+        !ids.contains(&id)
+    })
+    .await;
+    assert!(
+        lag < Duration::from_secs(3),
+        "{backend:?}: take-down took {lag:?}"
+    );
+    assert_eq!(
+        s.status_of(None, &format!("/api/v1/documents/{id}")).await,
+        404,
+        "hidden from the public"
+    );
+    let (_, mine) = s
+        .get_json(Some(&admin), &format!("/api/v1/documents/{id}"))
         .await;
-        assert!(
-            lag < Duration::from_secs(3),
-            "{backend:?}: delete took {lag:?}"
-        );
-        assert_eq!(
-            s.status_of(Some(&admin), &format!("/api/v1/documents/{id}"))
-                .await,
-            404
-        );
-        assert_eq!(
-            s.status_of(Some(&admin), &format!("/api/v1/documents/{id}/pages/1"))
-                .await,
-            404
-        );
-        if backend == Backend::Sqlite {
-            let dir = s.data.path().join(format!("files/pages/{id}"));
-            let left: Vec<_> = std::fs::read_dir(&dir)
-                .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
-                .unwrap_or_default();
-            assert!(left.is_empty(), "page images removed: {left:?}");
-        }
-        let out = s.run_cli(&["audit-check"], None);
-        assert!(out.contains("intact"), "{out}");
+    assert_eq!(mine["takedown_reason"], "收到权利人投诉，核实中");
+    let r = post(
+        format!("/api/v1/documents/{id}/restore"),
+        &admin,
+        serde_json::json!({}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    eventually(&s, Some(&admin), "title:修订版", |ids| ids.contains(&id)).await;
+
+    // Delete removes it everywhere.
+    let r = client()
+        .delete(format!("{}/api/v1/documents/{id}", s.url))
+        .bearer_auth(&member)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = client()
+        .delete(format!("{}/api/v1/documents/{id}", s.url))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let lag = eventually(&s, Some(&admin), "title:修订版", |ids| {
+        !ids.contains(&id)
+    })
+    .await;
+    assert!(
+        lag < Duration::from_secs(3),
+        "{backend:?}: delete took {lag:?}"
+    );
+    assert_eq!(
+        s.status_of(Some(&admin), &format!("/api/v1/documents/{id}"))
+            .await,
+        404
+    );
+    assert_eq!(
+        s.status_of(Some(&admin), &format!("/api/v1/documents/{id}/pages/1"))
+            .await,
+        404
+    );
+    if backend == Backend::Sqlite {
+        let dir = s.data.path().join(format!("files/pages/{id}"));
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "page images removed: {left:?}");
     }
+    let out = s.run_cli(&["audit-check"], None);
+    assert!(out.contains("intact"), "{out}");
 }
 
 /// A text document of these pages (a form feed starts a page), uploaded with `extra`
@@ -432,8 +421,8 @@ async fn related_ids(s: &Server, token: Option<&str>, id: i64) -> Vec<i64> {
         .collect()
 }
 
-#[tokio::test]
-async fn search_snippets_suggestions_and_related_keep_the_paywall() {
+both_dbs!(search_snippets_suggestions_and_related_keep_the_paywall);
+async fn search_snippets_suggestions_and_related_keep_the_paywall(backend: Backend) {
     // Page 3 of a paid document previewing 2 pages holds the phrase and a secret sentence.
     const SECRET: &str = "每日三次温水送服";
     let pages = [
@@ -441,224 +430,220 @@ async fn search_snippets_suggestions_and_related_keep_the_paywall() {
         "第二页：窗口办理时间与材料清单。",
         "第三页：独家秘方在此记载，每日三次温水送服，切勿外传。",
     ];
-    for backend in backends().await {
-        let s = Server::start(backend).await;
-        let admin = s.user_token("admin", "admin").await;
-        let moderator = s.user_token("mod", "moderator").await;
-        let uploader = s.user_token("author", "member").await;
-        let member = s.user_token("reader", "member").await;
-        let buyer = s.user_token("buyer", "member").await;
-        let paid = text_document(
-            &s,
-            &uploader,
-            "paid.txt",
-            &pages,
-            &[
-                ("title", "社区办事汇编"),
-                ("description", "汇编简介：三页材料"),
-                ("price_kind", "paid"),
-                ("price", "3.00"),
-                ("preview_pages", "2"),
-            ],
-        )
-        .await;
-        // A free document about what only page 3 of the paid one says.
-        let other = text_document(
-            &s,
-            &admin,
-            "other.txt",
-            &["独家秘方 温水送服 秘方记载 温水送服 秘方"],
-            &[("title", "服药提醒")],
-        )
-        .await;
-        for id in [paid, other] {
-            let r = client()
-                .post(format!("{}/api/v1/documents/{id}/approve", s.url))
-                .bearer_auth(&moderator)
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status() == 200 || r.status() == 409, "{}", r.status());
-        }
-        let (_, d) = s.get_json(None, &format!("/api/v1/documents/{paid}")).await;
-        assert_eq!(d["price_kind"], "paid", "{d}");
-        assert_eq!(d["price"], "3.00", "{d}");
-        assert_eq!(d["visible_pages"], 2, "{d}");
-        let q = "\"独家秘方\"";
-        eventually(&s, None, q, |ids| ids.contains(&paid)).await;
-
-        // Stranger and member without purchase: the page number, never its text.
-        for token in [None, Some(member.as_str())] {
-            let h = hit_for(&s, token, q, paid).await;
-            assert_eq!(h["page"], 3, "{backend:?}: {h}");
-            assert_eq!(h["locked"], true, "{h}");
-            assert_eq!(h["snippet"], "汇编简介：三页材料", "{h}");
-            let page = html(
-                &s,
-                token,
-                "/search?q=%22%E7%8B%AC%E5%AE%B6%E7%A7%98%E6%96%B9%22",
-            )
-            .await;
-            assert!(
-                page.contains("在第 3 页，购买后可读"),
-                "{backend:?}: {page}"
-            );
-            assert!(
-                !page.contains(SECRET) && !page.contains("切勿外传") && !page.contains("此记载"),
-                "{page}"
-            );
-            let doc_page = html(&s, token, &format!("/documents/{paid}")).await;
-            assert!(!doc_page.contains(SECRET), "{doc_page}");
-            assert!(
-                !related_ids(&s, token, paid).await.contains(&other),
-                "{backend:?}: related documents are chosen from readable pages only"
-            );
-            for typed in ["独家秘方", "温水送服", "社区办事"] {
-                let (status, v) = s
-                    .get_json(token, &format!("/api/v1/search/suggest?q={typed}"))
-                    .await;
-                assert_eq!(status, 200);
-                assert!(!v.to_string().contains(SECRET), "{v}");
-            }
-        }
-        let (_, v) = s.get_json(None, "/api/v1/search/suggest?q=社区办事").await;
-        assert_eq!(v["items"][0]["id"], paid, "titles are suggested: {v}");
-
-        // Buyer and uploader read page 3: its snippet, and related documents from it.
-        crate::rights::buy(&s, &admin, "buyer", &buyer, paid).await;
-        for token in [&buyer, &uploader, &moderator] {
-            let h = hit_for(&s, Some(token), q, paid).await;
-            assert_eq!(h["page"], 3, "{h}");
-            assert_eq!(h["locked"], false, "{h}");
-            let snippet = h["snippet"].as_str().unwrap();
-            assert!(snippet.contains("<em>") && snippet.contains(SECRET), "{h}");
-            let page = html(
-                &s,
-                Some(token),
-                "/search?q=%22%E7%8B%AC%E5%AE%B6%E7%A7%98%E6%96%B9%22",
-            )
-            .await;
-            assert!(page.contains(SECRET), "{backend:?}: {page}");
-            assert!(related_ids(&s, Some(token), paid).await.contains(&other));
-        }
-
-        // As a VIP document: members read page 3; the page names what opens it for others.
+    let s = Server::start(backend).await;
+    let admin = s.user_token("admin", "admin").await;
+    let moderator = s.user_token("mod", "moderator").await;
+    let uploader = s.user_token("author", "member").await;
+    let member = s.user_token("reader", "member").await;
+    let buyer = s.user_token("buyer", "member").await;
+    let paid = text_document(
+        &s,
+        &uploader,
+        "paid.txt",
+        &pages,
+        &[
+            ("title", "社区办事汇编"),
+            ("description", "汇编简介：三页材料"),
+            ("price_kind", "paid"),
+            ("price", "3.00"),
+            ("preview_pages", "2"),
+        ],
+    )
+    .await;
+    // A free document about what only page 3 of the paid one says.
+    let other = text_document(
+        &s,
+        &admin,
+        "other.txt",
+        &["独家秘方 温水送服 秘方记载 温水送服 秘方"],
+        &[("title", "服药提醒")],
+    )
+    .await;
+    for id in [paid, other] {
         let r = client()
-            .patch(format!("{}/api/v1/documents/{paid}", s.url))
-            .bearer_auth(&uploader)
-            .json(&json!({"price_kind": "vip"}))
+            .post(format!("{}/api/v1/documents/{id}/approve", s.url))
+            .bearer_auth(&moderator)
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 200);
-        let plans = s.get_json(None, "/api/v1/vip/plans").await.1;
-        let r = client()
-            .post(format!("{}/api/v1/admin/topups", s.url))
-            .bearer_auth(&admin)
-            .header("Idempotency-Key", "t-reader")
-            .json(&json!({"username": "reader", "amount": "20.00"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
-        let h = hit_for(&s, Some(&member), q, paid).await;
+        assert!(r.status() == 200 || r.status() == 409, "{}", r.status());
+    }
+    let (_, d) = s.get_json(None, &format!("/api/v1/documents/{paid}")).await;
+    assert_eq!(d["price_kind"], "paid", "{d}");
+    assert_eq!(d["price"], "3.00", "{d}");
+    assert_eq!(d["visible_pages"], 2, "{d}");
+    let q = "\"独家秘方\"";
+    eventually(&s, None, q, |ids| ids.contains(&paid)).await;
+
+    // Stranger and member without purchase: the page number, never its text.
+    for token in [None, Some(member.as_str())] {
+        let h = hit_for(&s, token, q, paid).await;
+        assert_eq!(h["page"], 3, "{backend:?}: {h}");
         assert_eq!(h["locked"], true, "{h}");
+        assert_eq!(h["snippet"], "汇编简介：三页材料", "{h}");
         let page = html(
             &s,
-            Some(&member),
+            token,
             "/search?q=%22%E7%8B%AC%E5%AE%B6%E7%A7%98%E6%96%B9%22",
         )
         .await;
-        assert!(page.contains("在第 3 页，开通 VIP 或购买后可读"), "{page}");
-        let r = client()
-            .post(format!(
-                "{}/api/v1/vip/plans/{}/buy",
-                s.url, plans["items"][0]["id"]
-            ))
-            .bearer_auth(&member)
-            .header("Idempotency-Key", "vip")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
-        let h = hit_for(&s, Some(&member), q, paid).await;
-        assert_eq!(
-            h["locked"], false,
-            "{backend:?}: a VIP member reads a VIP document: {h}"
+        assert!(
+            page.contains("在第 3 页，购买后可读"),
+            "{backend:?}: {page}"
         );
-        assert!(h["snippet"].as_str().unwrap().contains(SECRET), "{h}");
-        assert_eq!(hit_for(&s, None, q, paid).await["locked"], true);
+        assert!(
+            !page.contains(SECRET) && !page.contains("切勿外传") && !page.contains("此记载"),
+            "{page}"
+        );
+        let doc_page = html(&s, token, &format!("/documents/{paid}")).await;
+        assert!(!doc_page.contains(SECRET), "{doc_page}");
+        assert!(
+            !related_ids(&s, token, paid).await.contains(&other),
+            "{backend:?}: related documents are chosen from readable pages only"
+        );
+        for typed in ["独家秘方", "温水送服", "社区办事"] {
+            let (status, v) = s
+                .get_json(token, &format!("/api/v1/search/suggest?q={typed}"))
+                .await;
+            assert_eq!(status, 200);
+            assert!(!v.to_string().contains(SECRET), "{v}");
+        }
     }
+    let (_, v) = s.get_json(None, "/api/v1/search/suggest?q=社区办事").await;
+    assert_eq!(v["items"][0]["id"], paid, "titles are suggested: {v}");
+
+    // Buyer and uploader read page 3: its snippet, and related documents from it.
+    crate::rights::buy(&s, &admin, "buyer", &buyer, paid).await;
+    for token in [&buyer, &uploader, &moderator] {
+        let h = hit_for(&s, Some(token), q, paid).await;
+        assert_eq!(h["page"], 3, "{h}");
+        assert_eq!(h["locked"], false, "{h}");
+        let snippet = h["snippet"].as_str().unwrap();
+        assert!(snippet.contains("<em>") && snippet.contains(SECRET), "{h}");
+        let page = html(
+            &s,
+            Some(token),
+            "/search?q=%22%E7%8B%AC%E5%AE%B6%E7%A7%98%E6%96%B9%22",
+        )
+        .await;
+        assert!(page.contains(SECRET), "{backend:?}: {page}");
+        assert!(related_ids(&s, Some(token), paid).await.contains(&other));
+    }
+
+    // As a VIP document: members read page 3; the page names what opens it for others.
+    let r = client()
+        .patch(format!("{}/api/v1/documents/{paid}", s.url))
+        .bearer_auth(&uploader)
+        .json(&json!({"price_kind": "vip"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let plans = s.get_json(None, "/api/v1/vip/plans").await.1;
+    let r = client()
+        .post(format!("{}/api/v1/admin/topups", s.url))
+        .bearer_auth(&admin)
+        .header("Idempotency-Key", "t-reader")
+        .json(&json!({"username": "reader", "amount": "20.00"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let h = hit_for(&s, Some(&member), q, paid).await;
+    assert_eq!(h["locked"], true, "{h}");
+    let page = html(
+        &s,
+        Some(&member),
+        "/search?q=%22%E7%8B%AC%E5%AE%B6%E7%A7%98%E6%96%B9%22",
+    )
+    .await;
+    assert!(page.contains("在第 3 页，开通 VIP 或购买后可读"), "{page}");
+    let r = client()
+        .post(format!(
+            "{}/api/v1/vip/plans/{}/buy",
+            s.url, plans["items"][0]["id"]
+        ))
+        .bearer_auth(&member)
+        .header("Idempotency-Key", "vip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let h = hit_for(&s, Some(&member), q, paid).await;
+    assert_eq!(
+        h["locked"], false,
+        "{backend:?}: a VIP member reads a VIP document: {h}"
+    );
+    assert!(h["snippet"].as_str().unwrap().contains(SECRET), "{h}");
+    assert_eq!(hit_for(&s, None, q, paid).await["locked"], true);
 }
 
-#[tokio::test]
-async fn related_documents_survive_edits_take_downs_and_restores() {
-    for backend in backends().await {
-        let mut s = Server::start(backend).await;
-        let admin = s.user_token("admin", "admin").await;
-        let mut ids = Vec::new();
-        for i in 0..4 {
-            let text = format!("社区养老 助餐服务 日间照料 社区养老 志愿服务 第{i}号");
-            ids.push(text_document(&s, &admin, &format!("care{i}.txt"), &[&text], &[]).await);
-        }
-        eventually(&s, None, "日间照料", |found| {
-            ids.iter().all(|id| found.contains(id))
-        })
-        .await;
-        // A rebuild puts them in one segment (as at start-up after an upgrade); from then
-        // on every edit re-indexes a document and leaves its old entry there, deleted.
-        s.kill();
-        s.run_cli(&["reindex"], None);
-        s.spawn();
-        for round in 0..3 {
-            for id in &ids {
-                let r = client()
-                    .patch(format!("{}/api/v1/documents/{id}", s.url))
-                    .bearer_auth(&admin)
-                    .json(&json!({"title": format!("社区养老服务 {id}-{round}")}))
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(r.status(), 200);
-            }
-        }
-        let (down, up) = (ids[0], ids[1]);
-        for (path, body) in [
-            (
-                format!("/api/v1/documents/{down}/take-down"),
-                json!({"reason": "核实中"}),
-            ),
-            (
-                format!("/api/v1/documents/{up}/take-down"),
-                json!({"reason": "核实中"}),
-            ),
-            (format!("/api/v1/documents/{up}/restore"), json!({})),
-        ] {
+both_dbs!(related_documents_survive_edits_take_downs_and_restores);
+async fn related_documents_survive_edits_take_downs_and_restores(backend: Backend) {
+    let mut s = Server::start(backend).await;
+    let admin = s.user_token("admin", "admin").await;
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let text = format!("社区养老 助餐服务 日间照料 社区养老 志愿服务 第{i}号");
+        ids.push(text_document(&s, &admin, &format!("care{i}.txt"), &[&text], &[]).await);
+    }
+    eventually(&s, None, "日间照料", |found| {
+        ids.iter().all(|id| found.contains(id))
+    })
+    .await;
+    // A rebuild puts them in one segment (as at start-up after an upgrade); from then
+    // on every edit re-indexes a document and leaves its old entry there, deleted.
+    s.kill();
+    s.run_cli(&["reindex"], None);
+    s.spawn();
+    for round in 0..3 {
+        for id in &ids {
             let r = client()
-                .post(format!("{}{path}", s.url))
+                .patch(format!("{}/api/v1/documents/{id}", s.url))
                 .bearer_auth(&admin)
-                .json(&body)
+                .json(&json!({"title": format!("社区养老服务 {id}-{round}")}))
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(r.status(), 200, "{path}");
+            assert_eq!(r.status(), 200);
         }
-        eventually(&s, Some(&admin), "日间照料", |found| {
-            !found.contains(&down) && found.contains(&up)
-        })
-        .await;
-        for id in &ids {
-            let (status, v) = s
-                .get_json(Some(&admin), &format!("/api/v1/documents/{id}/related"))
-                .await;
-            assert_eq!(status, 200, "{backend:?}: related of {id}: {v}");
-            assert!(!v.to_string().contains(&format!("\"id\":{down}")), "{v}");
-        }
-        let page = html(&s, None, &format!("/documents/{up}")).await;
-        assert!(!page.contains("related-unavailable"), "{page}");
-        assert!(
-            page.contains(&format!("/documents/{}", ids[2])),
-            "{backend:?}: {page}"
-        );
     }
+    let (down, up) = (ids[0], ids[1]);
+    for (path, body) in [
+        (
+            format!("/api/v1/documents/{down}/take-down"),
+            json!({"reason": "核实中"}),
+        ),
+        (
+            format!("/api/v1/documents/{up}/take-down"),
+            json!({"reason": "核实中"}),
+        ),
+        (format!("/api/v1/documents/{up}/restore"), json!({})),
+    ] {
+        let r = client()
+            .post(format!("{}{path}", s.url))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    eventually(&s, Some(&admin), "日间照料", |found| {
+        !found.contains(&down) && found.contains(&up)
+    })
+    .await;
+    for id in &ids {
+        let (status, v) = s
+            .get_json(Some(&admin), &format!("/api/v1/documents/{id}/related"))
+            .await;
+        assert_eq!(status, 200, "{backend:?}: related of {id}: {v}");
+        assert!(!v.to_string().contains(&format!("\"id\":{down}")), "{v}");
+    }
+    let page = html(&s, None, &format!("/documents/{up}")).await;
+    assert!(!page.contains("related-unavailable"), "{page}");
+    assert!(
+        page.contains(&format!("/documents/{}", ids[2])),
+        "{backend:?}: {page}"
+    );
 }
