@@ -14,6 +14,7 @@ use axum::{Json, Router};
 use governance::authz::GovActor;
 use governance::model::{Bind, Sql, UnitId, find_unit};
 use platform::AppState;
+use platform::web::{ApiJson, Code};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -214,7 +215,7 @@ pub async fn check_filing(
 async fn create(
     State(state): State<AppState>,
     actor: GovActor,
-    Json(f): Json<Filing>,
+    ApiJson(f): ApiJson<Filing>,
 ) -> CaseResult<Response> {
     let new = check_filing(&state, &actor, f, None).await?;
     let case = intake::file(&state, new).await?;
@@ -393,7 +394,7 @@ async fn act(
     State(state): State<AppState>,
     actor: GovActor,
     Path(id): Path<String>,
-    Json(input): Json<workflow::OpInput>,
+    ApiJson(input): ApiJson<workflow::OpInput>,
 ) -> CaseResult<Json<Value>> {
     let id = parse_id(&id)?;
     let op = input.parse()?;
@@ -550,7 +551,7 @@ async fn set_day(
     State(state): State<AppState>,
     actor: GovActor,
     Path(day): Path<String>,
-    Json(input): Json<DayInput>,
+    ApiJson(input): ApiJson<DayInput>,
 ) -> CaseResult<StatusCode> {
     save_day(&state, &actor, &day, &input.kind, &input.note).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -574,7 +575,7 @@ pub struct KeyInput {
 async fn issue_key(
     State(state): State<AppState>,
     actor: GovActor,
-    Json(input): Json<KeyInput>,
+    ApiJson(input): ApiJson<KeyInput>,
 ) -> CaseResult<Response> {
     authorize(&actor, Action::Configure, &Target::Anywhere)?;
     let district =
@@ -769,8 +770,7 @@ pub async fn add_category(
     let k = check_category(state, c, None).await?;
     if model::category_by_code(&state.db, &k.code).await?.is_some() {
         return Err(CaseError::refused(
-            409,
-            "code_taken",
+            Code::CodeTaken,
             format!(
                 "已有代码为 {} 的类别 (a category with code {} exists)",
                 k.code, k.code
@@ -891,7 +891,7 @@ pub async fn edit_category(
 async fn create_category(
     State(state): State<AppState>,
     actor: GovActor,
-    Json(c): Json<CategoryInput>,
+    ApiJson(c): ApiJson<CategoryInput>,
 ) -> CaseResult<Response> {
     let cat = add_category(&state, &actor, c).await?;
     Ok((StatusCode::CREATED, Json(json!(cat))).into_response())
@@ -901,7 +901,7 @@ async fn update_category(
     State(state): State<AppState>,
     actor: GovActor,
     Path(id): Path<String>,
-    Json(c): Json<CategoryInput>,
+    ApiJson(c): ApiJson<CategoryInput>,
 ) -> CaseResult<Json<Value>> {
     let cat = edit_category(&state, &actor, parse_id(&id)?, c).await?;
     Ok(Json(json!(cat)))

@@ -17,6 +17,7 @@ use governance::authz::GovActor;
 use governance::model::{ScopeFilter, Unit, UnitKind, UnitPath, list_units};
 use platform::AppState;
 use platform::clock::format_ms;
+use platform::web::SignedIn;
 use platform::web::{Lang, PageCtx, charts, redirect, render};
 use std::collections::{BTreeMap, HashMap};
 
@@ -356,12 +357,9 @@ async fn start(actor: GovActor) -> Response {
 
 async fn mine(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(mut q): Query<ListQuery>,
 ) -> CaseResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/cases/mine") {
-        return Ok(r);
-    }
     q.mine = Some("1".into());
     list_page(
         &state,
@@ -397,12 +395,9 @@ const CONSOLE_STATES: &[CaseState] = &[
 
 async fn console(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(mut q): Query<ListQuery>,
 ) -> CaseResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/cases/console") {
-        return Ok(r);
-    }
     authorize(&actor, Action::Triage, &Target::Anywhere)?;
     if q.state.is_none() {
         q.state = Some("reported".into());
@@ -431,12 +426,9 @@ async fn console(
 
 async fn inbox(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(q): Query<ListQuery>,
 ) -> CaseResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/cases/inbox") {
-        return Ok(r);
-    }
     authorize(&actor, Action::Monitor, &Target::Anywhere)?;
     list_page(
         &state,
@@ -462,12 +454,9 @@ async fn inbox(
 
 async fn supervision(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(mut q): Query<ListQuery>,
 ) -> CaseResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/cases/supervision") {
-        return Ok(r);
-    }
     authorize(&actor, Action::Monitor, &Target::Anywhere)?;
     if q.supervision.is_none() {
         q.supervision = Some("any".into());
@@ -654,10 +643,10 @@ async fn new_page(
     Ok(render(&page)?)
 }
 
-async fn new_form(State(state): State<AppState>, actor: GovActor) -> CaseResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/cases/new") {
-        return Ok(r);
-    }
+async fn new_form(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> CaseResult<Response> {
     new_page(&state, &actor, Filing::default(), None).await
 }
 
@@ -933,14 +922,11 @@ struct DetailPage {
 
 async fn detail(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> CaseResult<Response> {
     let id = parse_id(&id)?;
-    if let Some(r) = sign_in_first(&actor, &format!("/cases/{id}")) {
-        return Ok(r);
-    }
     let (c, contact) = visible_case(&state, &actor, id).await?;
     let lang = actor.lang;
     let co_rows = model::co_units(&state.db, id).await?;
@@ -1305,12 +1291,9 @@ fn short_name(name: &str) -> String {
 
 async fn dashboard(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(q): Query<api::DashQuery>,
 ) -> CaseResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/cases/dashboard") {
-        return Ok(r);
-    }
     authorize(&actor, Action::Monitor, &Target::Anywhere)?;
     let lang = actor.lang;
     let days = q.days.unwrap_or(30).clamp(7, 366);
@@ -1468,10 +1451,10 @@ async fn settings_page(
     Ok(render(&page)?)
 }
 
-async fn settings(State(state): State<AppState>, actor: GovActor) -> CaseResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/cases/settings") {
-        return Ok(r);
-    }
+async fn settings(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> CaseResult<Response> {
     settings_page(&state, &actor, None, None).await
 }
 
@@ -1734,22 +1717,19 @@ async fn categories_page(
     Ok(render(&page)?)
 }
 
-async fn categories_list(State(state): State<AppState>, actor: GovActor) -> CaseResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/cases/categories") {
-        return Ok(r);
-    }
+async fn categories_list(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> CaseResult<Response> {
     categories_page(&state, &actor, None, None, None).await
 }
 
 async fn category_edit(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Path(id): Path<String>,
 ) -> CaseResult<Response> {
     let id = parse_id(&id)?;
-    if let Some(r) = sign_in_first(&actor, &format!("/cases/categories/{id}")) {
-        return Ok(r);
-    }
     categories_page(&state, &actor, Some(id), None, None).await
 }
 

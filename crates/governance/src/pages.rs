@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use platform::AppState;
+use platform::web::SignedIn;
 use platform::web::{Lang, PageCtx, redirect, render};
 use std::collections::HashMap;
 
@@ -47,8 +48,6 @@ pub fn router() -> Router<AppState> {
             }),
         )
 }
-
-pub(crate) use platform::web::sign_in_first;
 
 /// Percent-encodes a query value.
 fn enc(s: &str) -> String {
@@ -123,10 +122,10 @@ pub(crate) fn top_units(units: &[Unit]) -> Vec<&Unit> {
         .collect()
 }
 
-async fn home(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov") {
-        return Ok(r);
-    }
+async fn home(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> GovResult<Response> {
     // Organisation staff without a unit role have one page: their organisation.
     if actor.grants.is_empty() && !actor.org_links.is_empty() && !actor.is_platform_admin() {
         return Ok(redirect("/gov/my"));
@@ -252,10 +251,10 @@ struct UnitsPage {
     nodes: Vec<TreeNode>,
 }
 
-async fn units(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/units") {
-        return Ok(r);
-    }
+async fn units(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> GovResult<Response> {
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     let scope = actor.scope();
     let all = model::list_units(&state.db, &scope).await?;
@@ -390,12 +389,9 @@ struct UnitPage {
 
 async fn unit(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Path(id): Path<String>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/units") {
-        return Ok(r);
-    }
     let id = UnitId::parse(&id).ok_or(GovError::NotFound)?;
     let unit = service::load_unit(&state, &actor, id, Action::View).await?;
     let kids = model::children(&state.db, unit.id).await?;
@@ -530,12 +526,9 @@ async fn unit_form_page(
 
 async fn unit_edit_form(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Path(id): Path<String>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/units") {
-        return Ok(r);
-    }
     let id = UnitId::parse(&id).ok_or(GovError::NotFound)?;
     let unit = service::load_unit(&state, &actor, id, Action::EditUnit).await?;
     let mut v = crate::forms::Pairs::default();
@@ -631,12 +624,9 @@ fn query_string(q: &DirQuery) -> String {
 
 async fn orgs(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(q): Query<DirQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/orgs") {
-        return Ok(r);
-    }
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     let filter = q.filter(&state, &actor).await?;
     let scope = actor.scope();
@@ -733,12 +723,9 @@ fn cell(s: &str) -> String {
 
 async fn export(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(q): Query<DirQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/orgs") {
-        return Ok(r);
-    }
     authorize(&actor, Action::Export, &Scope::Anywhere)?;
     let filter = q.filter(&state, &actor).await?;
     if let Some(unit) = &filter.unit {
@@ -853,13 +840,10 @@ struct SavedQuery {
 
 async fn org(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Path(id): Path<String>,
     Query(sq): Query<SavedQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/orgs") {
-        return Ok(r);
-    }
     let id = crate::api::parse_id(&id)?;
     let org = service::load_org(&state, &actor, id, Action::View).await?;
     org_page(&state, &actor, org, sq.saved.is_some(), "", None).await
@@ -1217,10 +1201,10 @@ async fn form_page(
     ))
 }
 
-async fn new_form(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/orgs/new") {
-        return Ok(r);
-    }
+async fn new_form(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> GovResult<Response> {
     authorize(&actor, Action::EditOrg, &Scope::Anywhere)?;
     let v = FormValues {
         hub_role: HubRole::Member.as_str().into(),
@@ -1252,12 +1236,9 @@ async fn create_form(
 
 async fn edit_form(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Path(id): Path<String>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/orgs") {
-        return Ok(r);
-    }
     let org =
         service::load_org(&state, &actor, crate::api::parse_id(&id)?, Action::EditOrg).await?;
     let v = FormValues::from_input(&OrgInput::from_org(&org));
@@ -1307,10 +1288,10 @@ struct HubPage {
     total_members: i64,
 }
 
-async fn hub(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/hub") {
-        return Ok(r);
-    }
+async fn hub(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> GovResult<Response> {
     let s = hub_structure(&state, &actor).await?;
     let svg = crate::svg::hub_tree(&s, actor.lang);
     let federation_link = s.federation_viewable;

@@ -9,6 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use platform::web::ApiJson;
 use platform::{Actor, AppState};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -209,23 +210,12 @@ struct RejectBody {
     reason: String,
 }
 
-type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
-
-fn json_body<T>(body: JsonBody<T>, shape: &str) -> LibResult<T> {
-    body.map(|Json(b)| b)
-        .map_err(|e| LibraryError::BadField(format!("send JSON {shape}: {e}")))
-}
-
 async fn edit(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    body: JsonBody<service::Edit>,
+    ApiJson(e): ApiJson<service::Edit>,
 ) -> LibResult<Json<Value>> {
-    let e = json_body(
-        body,
-        "{\"title\", \"description\", \"category\", \"tags\": [], \"preview_pages\", \"price_kind\": \"free|paid|vip\", \"price\": \"3.00\"}",
-    )?;
     let doc = service::edit(&state, &actor, parse_id(&id)?, e).await?;
     let tags = model::tags(&state.db, doc.id).await?;
     Ok(Json(doc_json(
@@ -249,9 +239,8 @@ async fn take_down(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    body: JsonBody<RejectBody>,
+    ApiJson(body): ApiJson<RejectBody>,
 ) -> LibResult<Json<Value>> {
-    let body = json_body(body, "{\"reason\": \"…\"}")?;
     let doc = service::take_down(&state, &actor, parse_id(&id)?, &body.reason).await?;
     Ok(Json(json!({ "id": doc.id, "status": doc.status })))
 }
@@ -269,9 +258,8 @@ async fn reject(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    body: JsonBody<RejectBody>,
+    ApiJson(body): ApiJson<RejectBody>,
 ) -> LibResult<Json<Value>> {
-    let body = json_body(body, "{\"reason\": \"…\"}")?;
     let doc = service::reject(&state, &actor, parse_id(&id)?, &body.reason).await?;
     Ok(Json(
         json!({ "id": doc.id, "status": doc.status, "reject_reason": doc.reject_reason }),

@@ -3,6 +3,7 @@
 use crate::authz::Denied;
 use axum::response::{IntoResponse, Response};
 use platform::AppError;
+use platform::web::Code;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LibraryError {
@@ -56,11 +57,11 @@ impl From<LibraryError> for AppError {
             LibraryError::Denied(m) => AppError::Forbidden(m),
             LibraryError::SignIn => AppError::Unauthorized,
             LibraryError::NotFound => AppError::NotFound,
-            LibraryError::NoFile => AppError::bad("no_file", e.to_string()),
-            LibraryError::EmptyFile => AppError::bad("empty_file", e.to_string()),
+            LibraryError::NoFile => AppError::coded(Code::NoFile, e.to_string()),
+            LibraryError::EmptyFile => AppError::coded(Code::EmptyFile, e.to_string()),
             LibraryError::TooLarge(_) => AppError::TooLarge(e.to_string()),
             LibraryError::Unsupported(m) => AppError::Unsupported(m),
-            LibraryError::BadField(m) => AppError::bad("invalid_field", m),
+            LibraryError::BadField(m) => AppError::coded(Code::InvalidField, m),
             LibraryError::WrongState(m) => AppError::Conflict(m),
             LibraryError::Unavailable(m) => AppError::Unavailable(m),
             LibraryError::Internal(cause) => AppError::Internal(cause),

@@ -2,13 +2,14 @@
 
 use crate::authz::{Action, authorize};
 use crate::error::{LibResult, LibraryError};
-use crate::money::api::{Body, allowed, body};
+use crate::money::api::allowed;
 use crate::{service, social};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use platform::web::ApiJson;
 use platform::{Actor, AppState};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -51,9 +52,8 @@ async fn add_comment(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    b: Body<CommentBody>,
+    ApiJson(b): ApiJson<CommentBody>,
 ) -> LibResult<Response> {
-    let b = body(b, "{\"body\": \"…\"}")?;
     let c = social::add_comment(&state, &actor, crate::api::parse_id(&id)?, &b.body).await?;
     Ok((StatusCode::CREATED, Json(json!({ "comment": c }))).into_response())
 }
@@ -108,9 +108,8 @@ async fn rate(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    b: Body<RateBody>,
+    ApiJson(b): ApiJson<RateBody>,
 ) -> LibResult<Json<Value>> {
-    let b = body(b, "{\"stars\": 5}")?;
     let r = social::rate(&state, &actor, crate::api::parse_id(&id)?, b.stars).await?;
     Ok(Json(json!({ "rating": r })))
 }
@@ -157,9 +156,8 @@ async fn save_progress(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    b: Body<ProgressBody>,
+    ApiJson(b): ApiJson<ProgressBody>,
 ) -> LibResult<Json<Value>> {
-    let b = body(b, "{\"page\": 12, \"device\": \"phone\"}")?;
     if b.page < 1 {
         return Err(LibraryError::BadField("`page` starts at 1".into()));
     }

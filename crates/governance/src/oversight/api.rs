@@ -7,17 +7,17 @@ use super::{
     org_reports, org_staff, review_report, set_cutoffs, set_deadline, submit_report, today,
     update_profile,
 };
-use crate::api::{json_body, parse_id};
+use crate::api::parse_id;
 use crate::authz::{Action, GovActor, Scope, authorize};
 use crate::error::{GovError, GovResult};
 use crate::service;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use platform::AppState;
+use platform::web::ApiJson;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -75,11 +75,10 @@ async fn put_deadline(
     State(state): State<AppState>,
     actor: GovActor,
     Path(year): Path<String>,
-    body: Result<Json<DeadlineBody>, JsonRejection>,
+    ApiJson(b): ApiJson<DeadlineBody>,
 ) -> GovResult<Json<Value>> {
     authorize(&actor, Action::SetRules, &Scope::Anywhere)?;
     let year = parse_id(&year)?;
-    let b = json_body(body, "due_on")?;
     Ok(Json(json!(
         set_deadline(&state, &actor, year, &b.due_on).await?
     )))
@@ -161,11 +160,10 @@ async fn review(
     State(state): State<AppState>,
     actor: GovActor,
     Path(id): Path<String>,
-    body: Result<Json<ReviewBody>, JsonRejection>,
+    ApiJson(b): ApiJson<ReviewBody>,
 ) -> GovResult<Json<Value>> {
     let id = parse_id(&id)?;
     load_report(&state, &actor, id, Action::ReviewReport).await?;
-    let b = json_body(body, "decision: accept|return, note")?;
     let decision = Decision::parse(&b.decision).ok_or_else(|| {
         GovError::invalid(
             "invalid_decision",
@@ -193,14 +191,10 @@ async fn submit(
     State(state): State<AppState>,
     actor: GovActor,
     Path(id): Path<String>,
-    body: Result<Json<ReportInput>, JsonRejection>,
+    ApiJson(input): ApiJson<ReportInput>,
 ) -> GovResult<Response> {
     let id = parse_id(&id)?;
     service::load_org(&state, &actor, id, Action::SubmitReport).await?;
-    let input = json_body(
-        body,
-        "year, activities, events, beneficiaries, income_yuan, …",
-    )?;
     let r = submit_report(&state, &actor, id, &input).await?;
     Ok((StatusCode::CREATED, Json(json!(r))).into_response())
 }
@@ -238,10 +232,9 @@ struct CutoffsBody {
 async fn put_cutoffs(
     State(state): State<AppState>,
     actor: GovActor,
-    body: Result<Json<CutoffsBody>, JsonRejection>,
+    ApiJson(b): ApiJson<CutoffsBody>,
 ) -> GovResult<Json<Value>> {
     authorize(&actor, Action::SetRules, &Scope::Anywhere)?;
-    let b = json_body(body, "min_scores: [1A, 2A, 3A, 4A, 5A]")?;
     let c = set_cutoffs(&state, &actor, b.min_scores).await?;
     Ok(Json(cutoffs_json(c.0)))
 }
@@ -288,12 +281,11 @@ async fn create_assessment(
     State(state): State<AppState>,
     actor: GovActor,
     Path(id): Path<String>,
-    body: Result<Json<AssessmentInput>, JsonRejection>,
+    ApiJson(input): ApiJson<AssessmentInput>,
 ) -> GovResult<Response> {
     let id = parse_id(&id)?;
     let org = service::load_org(&state, &actor, id, Action::View).await?;
     super::may_assess(&actor, &org)?;
-    let input = json_body(body, "assessed_on, score_basic, score_governance, …")?;
     let a = assess(&state, &actor, id, &input).await?;
     Ok((StatusCode::CREATED, Json(json!(a))).into_response())
 }
@@ -319,11 +311,10 @@ async fn add_staff(
     State(state): State<AppState>,
     actor: GovActor,
     Path(id): Path<String>,
-    body: Result<Json<StaffBody>, JsonRejection>,
+    ApiJson(b): ApiJson<StaffBody>,
 ) -> GovResult<Response> {
     let id = parse_id(&id)?;
     service::load_org(&state, &actor, id, Action::ManageOrgStaff).await?;
-    let b = json_body(body, "username")?;
     let user = link_staff(&state, Some(&actor), id, &b.username).await?;
     Ok((
         StatusCode::CREATED,
@@ -345,13 +336,9 @@ async fn profile(
     State(state): State<AppState>,
     actor: GovActor,
     Path(id): Path<String>,
-    body: Result<Json<ProfileInput>, JsonRejection>,
+    ApiJson(p): ApiJson<ProfileInput>,
 ) -> GovResult<Json<Value>> {
     let id = parse_id(&id)?;
     service::load_org(&state, &actor, id, Action::EditProfile).await?;
-    let p = json_body(
-        body,
-        "address, contact_phone, service_fields, staff_*, volunteers",
-    )?;
     Ok(Json(json!(update_profile(&state, &actor, id, &p).await?)))
 }

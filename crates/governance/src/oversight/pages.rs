@@ -13,7 +13,7 @@ use crate::error::{GovError, GovResult, Invalid};
 use crate::forms::{Pairs, is_conflict, saved, with_error_status};
 use crate::model::{self, Org, SERVICE_FIELDS};
 use crate::oversight::api::ReportQuery;
-use crate::pages::{Opt, opt, sign_in_first};
+use crate::pages::{Opt, opt};
 use crate::service;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -21,6 +21,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use platform::AppState;
+use platform::web::SignedIn;
 use platform::web::{Lang, PageCtx, redirect, render};
 use serde::Deserialize;
 
@@ -169,10 +170,10 @@ struct MyPage {
     orgs: Vec<MyOrg>,
 }
 
-async fn my(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/my") {
-        return Ok(r);
-    }
+async fn my(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> GovResult<Response> {
     let lang = actor.lang;
     let today = today(&state);
     let mut orgs = Vec::new();
@@ -277,12 +278,9 @@ async fn reports_page(
 
 async fn reports(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(q): Query<ReportQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/reports") {
-        return Ok(r);
-    }
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     reports_page(&state, &actor, &q, Pairs::default(), None).await
 }
@@ -364,13 +362,10 @@ async fn report_page(
 
 async fn report(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Path(id): Path<String>,
     Query(f): Query<Flash>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/reports") {
-        return Ok(r);
-    }
     let r = load_report(&state, &actor, parse_id(&id)?, Action::View).await?;
     report_page(&state, &actor, r, f.saved.is_some(), String::new(), None).await
 }
@@ -413,10 +408,10 @@ struct AbnormalPage {
     any_deadline: bool,
 }
 
-async fn abnormal_page(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/abnormal") {
-        return Ok(r);
-    }
+async fn abnormal_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> GovResult<Response> {
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     let today = today(&state);
     Ok(render(&AbnormalPage {
@@ -514,12 +509,9 @@ async fn grades_page(
 
 async fn grades(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(f): Query<Flash>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/grades") {
-        return Ok(r);
-    }
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     grades_page(&state, &actor, None, f.saved.is_some()).await
 }
@@ -607,13 +599,10 @@ struct YearQuery {
 
 async fn report_form(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Path(id): Path<String>,
     Query(q): Query<YearQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/my") {
-        return Ok(r);
-    }
     let org = service::load_org(&state, &actor, parse_id(&id)?, Action::SubmitReport).await?;
     // The year asked for (a "revise" link), else the one that is due; a returned report of
     // that year comes back with everything it said, else the profile's staff figures.
@@ -729,12 +718,9 @@ async fn assess_page(
 
 async fn assess_form(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Path(id): Path<String>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/grades") {
-        return Ok(r);
-    }
     let org = service::load_org(&state, &actor, parse_id(&id)?, Action::View).await?;
     super::may_assess(&actor, &org)?;
     let mut v = Pairs::default();
@@ -821,12 +807,9 @@ fn profile_page(
 
 async fn profile_form(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Path(id): Path<String>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/my") {
-        return Ok(r);
-    }
     let org = service::load_org(&state, &actor, parse_id(&id)?, Action::EditProfile).await?;
     let mut v = Pairs::default();
     v.set("address", org.address.clone());

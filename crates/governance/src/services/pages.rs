@@ -13,6 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
+use platform::web::SignedIn;
 use platform::web::{PageCtx, redirect, render};
 
 pub fn router() -> Router<AppState> {
@@ -38,8 +39,6 @@ pub fn router() -> Router<AppState> {
             get(edit_service_form).post(update_service_form),
         )
 }
-
-use platform::web::sign_in_first;
 
 fn enc(s: &str) -> String {
     let mut out = String::new();
@@ -184,12 +183,9 @@ async fn point_service_counts(db: &Db, ids: &[i64]) -> GovResult<Vec<(i64, i64)>
 
 async fn points_page(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(q): Query<NetQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/service-points") {
-        return Ok(r);
-    }
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     let f = q.point_filter(&state, &actor).await?;
     let scope = actor.scope();
@@ -270,13 +266,10 @@ struct SavedQuery {
 
 async fn point_page(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Path(id): Path<String>,
     Query(sq): Query<SavedQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/service-points") {
-        return Ok(r);
-    }
     let p = load_point(&state, &actor, parse_id(&id)?, Action::View).await?;
     let lang = actor.lang;
     let f = ServiceFilter {
@@ -478,10 +471,10 @@ async fn point_form(
     Ok(with_error_status(resp, error, false))
 }
 
-async fn new_point_form(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/service-points/new") {
-        return Ok(r);
-    }
+async fn new_point_form(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> GovResult<Response> {
     authorize(&actor, Action::EditService, &Scope::Anywhere)?;
     let v = PointValues {
         kind: PointKind::CommunityServiceCentre.as_str().into(),
@@ -511,12 +504,9 @@ async fn create_point_form(
 
 async fn edit_point_form(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Path(id): Path<String>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/service-points") {
-        return Ok(r);
-    }
     let p = load_point(&state, &actor, parse_id(&id)?, Action::EditService).await?;
     let v = PointValues::from_point(&p);
     point_form(&state, &actor, Some(&p), v, None).await
@@ -563,12 +553,9 @@ struct ServicesPage {
 
 async fn services_page(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(q): Query<NetQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/services") {
-        return Ok(r);
-    }
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     let f = q.service_filter(&state, &actor).await?;
     let scope = actor.scope();
@@ -652,13 +639,10 @@ struct ServicePage {
 
 async fn service_page(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Path(id): Path<String>,
     Query(sq): Query<SavedQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/services") {
-        return Ok(r);
-    }
     let s = load_service(&state, &actor, parse_id(&id)?, Action::View).await?;
     let lang = actor.lang;
     let terms = categories(&state.db).await?;
@@ -909,12 +893,9 @@ struct NewServiceQuery {
 
 async fn new_service_form(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(nq): Query<NewServiceQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/services/new") {
-        return Ok(r);
-    }
     authorize(&actor, Action::EditService, &Scope::Anywhere)?;
     let v = ServiceValues {
         provider: nq
@@ -949,12 +930,9 @@ async fn create_service_form(
 
 async fn edit_service_form(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Path(id): Path<String>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/services") {
-        return Ok(r);
-    }
     let s = load_service(&state, &actor, parse_id(&id)?, Action::EditService).await?;
     let v = ServiceValues::from_service(&s);
     service_form(&state, &actor, Some(&s), v, None).await

@@ -1,7 +1,7 @@
 //! Payment orders over the JSON API: top-ups through a provider, cancellations, the
 //! providers' signed callbacks, and the operators' payouts and refunds.
 
-use super::api::{Body, allowed, body, idempotency_key};
+use super::api::{allowed, idempotency_key};
 use super::ledger::Fen;
 use super::payments::{self, CallbackRefusal, OrderState};
 use crate::authz::{Action, authorize};
@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use platform::web::ApiJson;
 use platform::{Actor, AppState};
 use serde::Deserialize;
 use serde_json::json;
@@ -54,11 +55,10 @@ async fn create_topup(
     State(state): State<AppState>,
     actor: Actor,
     headers: HeaderMap,
-    b: Body<TopupBody>,
+    ApiJson(b): ApiJson<TopupBody>,
 ) -> LibResult<Response> {
     let user = allowed(&state, &actor, Action::UseWallet)?;
     let key = idempotency_key(&headers)?;
-    let b = body(b, "{\"amount\": \"50.00\", \"provider\": \"sandbox\"}")?;
     let amount = Fen::parse_yuan(&b.amount)?;
     if amount.0 > 5_000_000 {
         return Err(LibraryError::BadField(
@@ -208,11 +208,10 @@ async fn create_payout(
     State(state): State<AppState>,
     actor: Actor,
     headers: HeaderMap,
-    b: Body<PayoutBody>,
+    ApiJson(b): ApiJson<PayoutBody>,
 ) -> LibResult<Response> {
     let admin = allowed(&state, &actor, Action::ManageMoney)?;
     let key = idempotency_key(&headers)?;
-    let b = body(b, "{\"username\": \"author\", \"provider\": \"sandbox\"}")?;
     let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM platform_users WHERE username = $1")
         .bind(b.username.trim())
         .fetch_optional(&state.db.pool)
