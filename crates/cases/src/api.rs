@@ -14,6 +14,7 @@ use axum::{Json, Router};
 use governance::authz::GovActor;
 use governance::model::{Bind, Sql, UnitId, find_unit};
 use platform::AppState;
+use platform::web::Id;
 use platform::web::{ApiJson, Code};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -39,12 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}/actions", post(act))
 }
 
-pub fn parse_id(raw: &str) -> CaseResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|i| *i > 0)
-        .ok_or(CaseError::NotFound)
-}
+pub use platform::web::parse_id;
 
 fn ms_json(ms: Option<i64>) -> Value {
     ms.map(|m| json!(m)).unwrap_or(Value::Null)
@@ -345,9 +341,9 @@ pub async fn visible_case(state: &AppState, actor: &GovActor, id: i64) -> CaseRe
 async fn detail(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> CaseResult<Json<Value>> {
-    let (case, contact) = visible_case(&state, &actor, parse_id(&id)?).await?;
+    let (case, contact) = visible_case(&state, &actor, id).await?;
     let co_paths = co_paths(&state, case.id).await?;
     let internal = sees_internal(&actor, &case, &co_paths);
     let mut v = case_json(&case, contact, internal);
@@ -393,10 +389,9 @@ pub async fn shown_timeline(
 async fn act(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(input): ApiJson<workflow::OpInput>,
 ) -> CaseResult<Json<Value>> {
-    let id = parse_id(&id)?;
     let op = input.parse()?;
     let case = workflow::apply(&state, &actor, id, op).await?;
     let co = co_paths(&state, id).await?;
@@ -900,9 +895,9 @@ async fn create_category(
 async fn update_category(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(c): ApiJson<CategoryInput>,
 ) -> CaseResult<Json<Value>> {
-    let cat = edit_category(&state, &actor, parse_id(&id)?, c).await?;
+    let cat = edit_category(&state, &actor, id, c).await?;
     Ok(Json(json!(cat)))
 }

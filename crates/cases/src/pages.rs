@@ -2,13 +2,13 @@
 //! operator console, the unit inbox, the supervision list, a case with its timeline and
 //! the steps the viewer may take, the dashboard, and the settings.
 
-use crate::api::{self, Filing, ListQuery, parse_id, visible_case};
+use crate::api::{self, Filing, ListQuery, visible_case};
 use crate::authz::{self, Action, Target, authorize};
 use crate::error::{CaseError, CaseResult};
 use crate::model::{self, Case, CaseState, Category, Priority, Satisfaction, Source};
 use crate::{intake, stats, workflow};
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,6 +17,7 @@ use governance::authz::GovActor;
 use governance::model::{ScopeFilter, Unit, UnitKind, UnitPath, list_units};
 use platform::AppState;
 use platform::clock::format_ms;
+use platform::web::Id;
 use platform::web::SignedIn;
 use platform::web::{Lang, PageCtx, charts, redirect, render};
 use std::collections::{BTreeMap, HashMap};
@@ -827,12 +828,8 @@ async fn report(
     Ok(redirect(&format!("/cases/{}?filed=1", case.id)))
 }
 
-async fn photo(
-    State(state): State<AppState>,
-    actor: GovActor,
-    Path(id): Path<String>,
-) -> CaseResult<Response> {
-    let (case, _) = visible_case(&state, &actor, parse_id(&id)?).await?;
+async fn photo(State(state): State<AppState>, actor: GovActor, Id(id): Id) -> CaseResult<Response> {
+    let (case, _) = visible_case(&state, &actor, id).await?;
     if case.photo_key.is_empty() {
         return Err(CaseError::NotFound);
     }
@@ -923,10 +920,9 @@ struct DetailPage {
 async fn detail(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
-    Path(id): Path<String>,
+    Id(id): Id,
     Query(q): Query<HashMap<String, String>>,
 ) -> CaseResult<Response> {
-    let id = parse_id(&id)?;
     let (c, contact) = visible_case(&state, &actor, id).await?;
     let lang = actor.lang;
     let co_rows = model::co_units(&state.db, id).await?;
@@ -1127,11 +1123,10 @@ async fn detail(
 async fn act(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     req: axum::extract::Request,
 ) -> CaseResult<Response> {
     use axum::extract::FromRequest;
-    let id = parse_id(&id)?;
     if let Some(r) = sign_in_first(&actor, &format!("/cases/{id}")) {
         return Ok(r);
     }
@@ -1180,9 +1175,8 @@ async fn act(
 async fn result_photo(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> CaseResult<Response> {
-    let id = parse_id(&id)?;
     let (case, _) = visible_case(&state, &actor, id).await?;
     let co = api::co_paths(&state, id).await?;
     let shown = api::sees_internal(&actor, &case, &co) || case.state == CaseState::Closed;
@@ -1514,9 +1508,9 @@ async fn key_issue(
 async fn key_revoke(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> CaseResult<Response> {
-    crate::open311::keys::revoke(&state, &actor, parse_id(&id)?).await?;
+    crate::open311::keys::revoke(&state, &actor, id).await?;
     Ok(redirect("/cases/settings"))
 }
 
@@ -1727,9 +1721,8 @@ async fn categories_list(
 async fn category_edit(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> CaseResult<Response> {
-    let id = parse_id(&id)?;
     categories_page(&state, &actor, Some(id), None, None).await
 }
 
@@ -1765,10 +1758,9 @@ async fn category_add(
 async fn category_update(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     Form(f): Form<CategoryForm>,
 ) -> CaseResult<Response> {
-    let id = parse_id(&id)?;
     let saved = match f.input() {
         Ok(input) => api::edit_category(&state, &actor, id, input).await,
         Err(e) => Err(e),

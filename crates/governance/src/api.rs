@@ -5,13 +5,14 @@ use crate::authz::{Action, GovActor, Scope, authorize};
 use crate::error::{GovError, GovResult};
 use crate::model::{self, HubRole, MemberRole, Org, OrgFilter, OrgType, Unit, UnitId};
 use crate::service::{self, OrgInput, UnitInput};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use platform::AppState;
 use platform::web::ApiJson;
+use platform::web::Id;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -26,13 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/gov/memberships", post(grant))
 }
 
-pub fn parse_id(raw: &str) -> GovResult<i64> {
-    raw.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(GovError::NotFound)
-}
+pub use platform::web::parse_id;
 
 async fn me(State(_state): State<AppState>, actor: GovActor) -> GovResult<Json<Value>> {
     let user = actor.user.clone().ok_or(GovError::SignIn)?;
@@ -62,9 +57,9 @@ async fn list_units(State(state): State<AppState>, actor: GovActor) -> GovResult
 async fn show_unit(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Json<Value>> {
-    let unit = service::load_unit(&state, &actor, UnitId(parse_id(&id)?), Action::View).await?;
+    let unit = service::load_unit(&state, &actor, UnitId(id), Action::View).await?;
     let subtree = OrgFilter {
         unit: Some(unit.path.clone()),
         ..OrgFilter::default()
@@ -98,10 +93,10 @@ async fn create_unit(
 async fn update_unit(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(edit): ApiJson<service::UnitEdit>,
 ) -> GovResult<Json<Value>> {
-    let id = UnitId(parse_id(&id)?);
+    let id = UnitId(id);
     service::load_unit(&state, &actor, id, Action::EditUnit).await?;
     let unit = service::update_unit(&state, &actor, id, &edit).await?;
     Ok(Json(unit_json(&unit, None)))
@@ -245,10 +240,10 @@ async fn list_orgs(
 async fn show_org(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Json<Org>> {
     Ok(Json(
-        service::load_org(&state, &actor, parse_id(&id)?, Action::View).await?,
+        service::load_org(&state, &actor, id, Action::View).await?,
     ))
 }
 
@@ -274,10 +269,9 @@ async fn create_org(
 async fn update_org(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(body): ApiJson<OrgInput>,
 ) -> GovResult<Json<Org>> {
-    let id = parse_id(&id)?;
     // Out-of-scope records are 404 before the body is even looked at.
     let old = service::load_org(&state, &actor, id, Action::EditOrg).await?;
     let mut input = body;

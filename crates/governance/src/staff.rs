@@ -7,7 +7,7 @@ use crate::authz::{Action, GovActor, Scope, authorize};
 use crate::error::{GovError, GovResult, Invalid};
 use crate::forms::{Pairs, saved, with_error_status};
 use crate::model::{self, MemberRole, Sql, UnitId, UnitPath};
-use crate::pages::{Opt, opt};
+use crate::pages::Opt;
 use crate::picker::UnitPicker;
 use crate::service;
 use askama::Template;
@@ -257,7 +257,7 @@ async fn staff_page(
         MemberRole::UnitAdmin,
     ]
     .iter()
-    .map(|r| opt(r.as_str(), r.label(lang), role_now))
+    .map(|r| Opt::current(r.as_str(), r.label(lang), role_now))
     .collect();
     let filter = UnitPicker::new(
         "unit",

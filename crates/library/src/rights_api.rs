@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use platform::web::ApiJson;
+use platform::web::Id;
 use platform::{Actor, AppState};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -52,13 +53,13 @@ struct FileBody {
 async fn file(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(b): ApiJson<FileBody>,
 ) -> LibResult<Response> {
     let c = rights::file(
         &state,
         &actor,
-        crate::api::parse_id(&id)?,
+        id,
         NewComplaint {
             kind: Kind::parse(&b.kind)?,
             reason: b.reason,
@@ -98,13 +99,9 @@ async fn queue(
     Ok(Json(json!({ "items": items })))
 }
 
-async fn show(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> LibResult<Json<Value>> {
+async fn show(State(state): State<AppState>, actor: Actor, Id(id): Id) -> LibResult<Json<Value>> {
     authorize(&actor, Action::Complain, None, service::free_pages(&state))?;
-    let c = rights::find(&state.db, crate::api::parse_id(&id)?)
+    let c = rights::find(&state.db, id)
         .await?
         .ok_or(LibraryError::NotFound)?;
     let reviewer = authorize(
@@ -130,17 +127,10 @@ struct DecideBody {
 async fn decide(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(b): ApiJson<DecideBody>,
 ) -> LibResult<Json<Value>> {
-    let c = rights::decide(
-        &state,
-        &actor,
-        crate::api::parse_id(&id)?,
-        Decision::parse(&b.decision)?,
-        &b.note,
-    )
-    .await?;
+    let c = rights::decide(&state, &actor, id, Decision::parse(&b.decision)?, &b.note).await?;
     Ok(Json(json!({ "complaint": c })))
 }
 

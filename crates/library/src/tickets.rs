@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use platform::db::Db;
 use platform::web::ApiJson;
+use platform::web::Id;
 use platform::web::{PageCtx, redirect, render};
 use platform::{Actor, AppState, audit};
 use serde::{Deserialize, Serialize};
@@ -213,10 +214,10 @@ struct AnswerBody {
 async fn answer_json(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(b): ApiJson<AnswerBody>,
 ) -> LibResult<Json<Value>> {
-    answer(&state, &actor, crate::api::parse_id(&id)?, &b.answer).await?;
+    answer(&state, &actor, id, &b.answer).await?;
     Ok(Json(json!({ "state": "answered" })))
 }
 

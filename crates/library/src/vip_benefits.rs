@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use platform::db::Db;
 use platform::web::ApiJson;
+use platform::web::Id;
 use platform::web::{PageCtx, render};
 use platform::{Actor, AppState, audit};
 use serde::{Deserialize, Serialize};
@@ -494,12 +495,8 @@ pub async fn verify(db: &Db, code: &str) -> sqlx::Result<Option<(Certificate, Op
     Ok(Some((cert, broken)))
 }
 
-async fn register(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> LibResult<Response> {
-    let (c, created) = register_certificate(&state, &actor, crate::api::parse_id(&id)?).await?;
+async fn register(State(state): State<AppState>, actor: Actor, Id(id): Id) -> LibResult<Response> {
+    let (c, created) = register_certificate(&state, &actor, id).await?;
     let status = if created {
         axum::http::StatusCode::CREATED
     } else {

@@ -18,6 +18,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use platform::AppState;
 use platform::web::ApiJson;
+use platform::web::Id;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -142,9 +143,9 @@ async fn reports(
 async fn report(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Json<Value>> {
-    let r = load_report(&state, &actor, parse_id(&id)?, Action::View).await?;
+    let r = load_report(&state, &actor, id, Action::View).await?;
     Ok(Json(json!(r)))
 }
 
@@ -159,10 +160,9 @@ struct ReviewBody {
 async fn review(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(b): ApiJson<ReviewBody>,
 ) -> GovResult<Json<Value>> {
-    let id = parse_id(&id)?;
     load_report(&state, &actor, id, Action::ReviewReport).await?;
     let decision = Decision::parse(&b.decision).ok_or_else(|| {
         GovError::invalid(
@@ -180,9 +180,9 @@ async fn review(
 async fn reports_of_org(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Json<Value>> {
-    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::View).await?;
+    let org = service::load_org(&state, &actor, id, Action::View).await?;
     let items = org_reports(&state.db, org.id).await?;
     Ok(Json(json!({ "org_id": org.id, "items": items })))
 }
@@ -190,10 +190,9 @@ async fn reports_of_org(
 async fn submit(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(input): ApiJson<ReportInput>,
 ) -> GovResult<Response> {
-    let id = parse_id(&id)?;
     service::load_org(&state, &actor, id, Action::SubmitReport).await?;
     let r = submit_report(&state, &actor, id, &input).await?;
     Ok((StatusCode::CREATED, Json(json!(r))).into_response())
@@ -259,9 +258,9 @@ async fn grades(State(state): State<AppState>, actor: GovActor) -> GovResult<Jso
 async fn assessments_of_org(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Json<Value>> {
-    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::View).await?;
+    let org = service::load_org(&state, &actor, id, Action::View).await?;
     let today = today(&state);
     let items: Vec<Value> = org_assessments(&state.db, org.id)
         .await?
@@ -280,10 +279,9 @@ async fn assessments_of_org(
 async fn create_assessment(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(input): ApiJson<AssessmentInput>,
 ) -> GovResult<Response> {
-    let id = parse_id(&id)?;
     let org = service::load_org(&state, &actor, id, Action::View).await?;
     super::may_assess(&actor, &org)?;
     let a = assess(&state, &actor, id, &input).await?;
@@ -293,9 +291,9 @@ async fn create_assessment(
 async fn staff(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Json<Value>> {
-    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::View).await?;
+    let org = service::load_org(&state, &actor, id, Action::View).await?;
     Ok(Json(
         json!({ "org_id": org.id, "items": org_staff(&state.db, org.id).await? }),
     ))
@@ -310,10 +308,9 @@ struct StaffBody {
 async fn add_staff(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(b): ApiJson<StaffBody>,
 ) -> GovResult<Response> {
-    let id = parse_id(&id)?;
     service::load_org(&state, &actor, id, Action::ManageOrgStaff).await?;
     let user = link_staff(&state, Some(&actor), id, &b.username).await?;
     Ok((
@@ -335,10 +332,9 @@ async fn remove_staff(
 async fn profile(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(p): ApiJson<ProfileInput>,
 ) -> GovResult<Json<Value>> {
-    let id = parse_id(&id)?;
     service::load_org(&state, &actor, id, Action::EditProfile).await?;
     Ok(Json(json!(update_profile(&state, &actor, id, &p).await?)))
 }

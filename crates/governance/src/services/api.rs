@@ -2,13 +2,13 @@
 //! category list. Lists are filtered by the actor's scope; writes go through `authorize`.
 
 use super::*;
-use crate::api::parse_id;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use platform::web::ApiJson;
+use platform::web::Id;
 use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
@@ -168,11 +168,9 @@ async fn list_points_api(
 async fn show_point(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Json<ServicePoint>> {
-    Ok(Json(
-        load_point(&state, &actor, parse_id(&id)?, Action::View).await?,
-    ))
+    Ok(Json(load_point(&state, &actor, id, Action::View).await?))
 }
 
 async fn create_point_api(
@@ -195,10 +193,9 @@ async fn create_point_api(
 async fn update_point_api(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(body): ApiJson<PointInput>,
 ) -> GovResult<Json<ServicePoint>> {
-    let id = parse_id(&id)?;
     load_point(&state, &actor, id, Action::EditService).await?;
     let d = validate_point(&body)?;
     update_point(&state, &actor, id, &d).await?;
@@ -226,11 +223,9 @@ async fn list_services_api(
 async fn show_service(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Json<Service>> {
-    Ok(Json(
-        load_service(&state, &actor, parse_id(&id)?, Action::View).await?,
-    ))
+    Ok(Json(load_service(&state, &actor, id, Action::View).await?))
 }
 
 async fn create_service_api(
@@ -255,10 +250,9 @@ async fn create_service_api(
 async fn update_service_api(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(body): ApiJson<ServiceInput>,
 ) -> GovResult<Json<Service>> {
-    let id = parse_id(&id)?;
     load_service(&state, &actor, id, Action::EditService).await?;
     let d = validate_service(&body)?;
     update_service(&state, &actor, id, &d).await?;

@@ -3,17 +3,19 @@
 
 use super::api::NetQuery;
 use super::*;
-use crate::api::parse_id;
 use crate::error::Invalid;
 use crate::forms::{saved, with_error_status};
 use crate::model::{MemberRole, OrgFilter, Unit};
 use crate::picker::UnitPicker;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
+use platform::web::Id;
+pub use platform::web::Opt;
 use platform::web::SignedIn;
+use platform::web::url_encode;
 use platform::web::{PageCtx, redirect, render};
 
 pub fn router() -> Router<AppState> {
@@ -38,32 +40,6 @@ pub fn router() -> Router<AppState> {
             "/gov/services/{id}/edit",
             get(edit_service_form).post(update_service_form),
         )
-}
-
-fn enc(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-pub struct Opt {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-fn opt(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Opt {
-    Opt {
-        value: value.into(),
-        label: label.into(),
-        selected,
-    }
 }
 
 fn hours_text(hours: &[Hours], lang: Lang) -> Vec<String> {
@@ -143,7 +119,7 @@ fn query_string(q: &NetQuery) -> String {
         ("org", &q.org),
     ] {
         if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            parts.push(format!("{k}={}", enc(v)));
+            parts.push(format!("{k}={}", url_encode(v)));
         }
     }
     parts.join("&")
@@ -197,7 +173,7 @@ async fn points_page(
         point_service_counts(&state.db, &list.iter().map(|p| p.id).collect::<Vec<_>>()).await?;
     let lang = actor.lang;
     let kind_now = q.kind.clone().unwrap_or_default();
-    let mut kinds = vec![opt(
+    let mut kinds = vec![Opt::new(
         "",
         lang.pick("全部类型", "All kinds"),
         kind_now.is_empty(),
@@ -205,7 +181,7 @@ async fn points_page(
     kinds.extend(
         PointKind::ALL
             .iter()
-            .map(|k| opt(k.as_str(), k.label(lang), k.as_str() == kind_now)),
+            .map(|k| Opt::new(k.as_str(), k.label(lang), k.as_str() == kind_now)),
     );
     let unit_now = q.unit.clone().unwrap_or_default();
     let visible: Vec<Unit> = model::list_units(&state.db, &scope).await?;
@@ -267,10 +243,10 @@ struct SavedQuery {
 async fn point_page(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
-    Path(id): Path<String>,
+    Id(id): Id,
     Query(sq): Query<SavedQuery>,
 ) -> GovResult<Response> {
-    let p = load_point(&state, &actor, parse_id(&id)?, Action::View).await?;
+    let p = load_point(&state, &actor, id, Action::View).await?;
     let lang = actor.lang;
     let f = ServiceFilter {
         point_id: Some(p.id),
@@ -424,7 +400,7 @@ async fn point_form(
     let lang = actor.lang;
     let kinds = PointKind::ALL
         .iter()
-        .map(|k| opt(k.as_str(), k.label(lang), k.as_str() == v.kind))
+        .map(|k| Opt::new(k.as_str(), k.label(lang), k.as_str() == v.kind))
         .collect();
     let editable = model::list_units(&state.db, &actor.scope_with(MemberRole::Worker)).await?;
     let units = UnitPicker::new(
@@ -505,9 +481,9 @@ async fn create_point_form(
 async fn edit_point_form(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Response> {
-    let p = load_point(&state, &actor, parse_id(&id)?, Action::EditService).await?;
+    let p = load_point(&state, &actor, id, Action::EditService).await?;
     let v = PointValues::from_point(&p);
     point_form(&state, &actor, Some(&p), v, None).await
 }
@@ -515,10 +491,10 @@ async fn edit_point_form(
 async fn update_point_form(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> GovResult<Response> {
-    let p = load_point(&state, &actor, parse_id(&id)?, Action::EditService).await?;
+    let p = load_point(&state, &actor, id, Action::EditService).await?;
     let v = PointValues::from_pairs(&pairs);
     let result = async {
         let d = validate_point(&v.to_input().map_err(GovError::Invalid)?)?;
@@ -566,21 +542,21 @@ async fn services_page(
     let lang = actor.lang;
     let terms = categories(&state.db).await?;
     let cat_now = q.category.clone().unwrap_or_default();
-    let mut cats = vec![opt(
+    let mut cats = vec![Opt::new(
         "",
         lang.pick("全部类别", "All categories"),
         cat_now.is_empty(),
     )];
     cats.extend(terms.iter().map(|t| {
         let indent = if t.parent_id.is_some() { "　" } else { "" };
-        opt(
+        Opt::new(
             t.code.clone(),
             format!("{indent}{}", t.label(lang)),
             t.code == cat_now,
         )
     }));
     let status_now = q.status.clone().unwrap_or_default();
-    let mut statuses = vec![opt(
+    let mut statuses = vec![Opt::new(
         "",
         lang.pick("全部状态", "Any status"),
         status_now.is_empty(),
@@ -588,7 +564,7 @@ async fn services_page(
     statuses.extend(
         ServiceStatus::ALL
             .iter()
-            .map(|s| opt(s.as_str(), s.label(lang), s.as_str() == status_now)),
+            .map(|s| Opt::new(s.as_str(), s.label(lang), s.as_str() == status_now)),
     );
     let unit_now = q.unit.clone().unwrap_or_default();
     let visible: Vec<Unit> = model::list_units(&state.db, &scope).await?;
@@ -640,10 +616,10 @@ struct ServicePage {
 async fn service_page(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
-    Path(id): Path<String>,
+    Id(id): Id,
     Query(sq): Query<SavedQuery>,
 ) -> GovResult<Response> {
-    let s = load_service(&state, &actor, parse_id(&id)?, Action::View).await?;
+    let s = load_service(&state, &actor, id, Action::View).await?;
     let lang = actor.lang;
     let terms = categories(&state.db).await?;
     let points = points_by_ids(&state.db, &s.point_ids)
@@ -803,7 +779,7 @@ async fn service_form(
 ) -> GovResult<Response> {
     let lang = actor.lang;
     let editable = actor.scope_with(MemberRole::Worker);
-    let mut providers = vec![opt(
+    let mut providers = vec![Opt::new(
         "",
         lang.pick("请选择提供服务的组织或单位", "Choose who offers it"),
         v.provider.is_empty(),
@@ -812,7 +788,7 @@ async fn service_form(
     providers.extend(orgs.iter().map(|o| {
         let value = format!("org:{}", o.id);
         let selected = value == v.provider;
-        opt(value, format!("{}（{}）", o.name, o.unit_name), selected)
+        Opt::new(value, format!("{}（{}）", o.name, o.unit_name), selected)
     }));
     let units = model::list_units(&state.db, &editable).await?;
     providers.extend(
@@ -822,7 +798,7 @@ async fn service_form(
             .map(|u| {
                 let value = format!("unit:{}", u.id);
                 let selected = value == v.provider;
-                opt(
+                Opt::new(
                     value,
                     format!("{}{}", lang.pick("单位：", "Unit: "), u.name),
                     selected,
@@ -836,13 +812,13 @@ async fn service_form(
     };
     let statuses = ServiceStatus::ALL
         .iter()
-        .map(|s| opt(s.as_str(), s.label(lang), s.as_str() == status_now))
+        .map(|s| Opt::new(s.as_str(), s.label(lang), s.as_str() == status_now))
         .collect();
     let categories = categories(&state.db)
         .await?
         .iter()
         .map(|t| {
-            opt(
+            Opt::new(
                 t.code.clone(),
                 t.label(lang),
                 v.categories.contains(&t.code),
@@ -855,7 +831,7 @@ async fn service_form(
         .map(|p| {
             let id = p.id.to_string();
             let selected = v.points.contains(&id);
-            opt(id, format!("{}（{}）", p.name, p.unit_name), selected)
+            Opt::new(id, format!("{}（{}）", p.name, p.unit_name), selected)
         })
         .collect();
     let (heading, action, cancel) = match editing {
@@ -931,9 +907,9 @@ async fn create_service_form(
 async fn edit_service_form(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Response> {
-    let s = load_service(&state, &actor, parse_id(&id)?, Action::EditService).await?;
+    let s = load_service(&state, &actor, id, Action::EditService).await?;
     let v = ServiceValues::from_service(&s);
     service_form(&state, &actor, Some(&s), v, None).await
 }
@@ -941,10 +917,10 @@ async fn edit_service_form(
 async fn update_service_form(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> GovResult<Response> {
-    let s = load_service(&state, &actor, parse_id(&id)?, Action::EditService).await?;
+    let s = load_service(&state, &actor, id, Action::EditService).await?;
     let v = ServiceValues::from_pairs(&pairs);
     let result = async {
         let d = validate_service(&v.to_input().map_err(GovError::Invalid)?)?;

@@ -132,12 +132,11 @@ async fn vip_buy(
     State(state): State<AppState>,
     actor: Actor,
     headers: HeaderMap,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    platform::web::Id(id): platform::web::Id,
 ) -> LibResult<Response> {
     allowed(&state, &actor, Action::UseWallet)?;
     let key = idempotency_key(&headers)?;
-    let (m, charged) =
-        super::vip::buy_plan(&state, &actor, crate::api::parse_id(&id)?, &key).await?;
+    let (m, charged) = super::vip::buy_plan(&state, &actor, id, &key).await?;
     let status = if charged {
         StatusCode::CREATED
     } else {
@@ -160,11 +159,10 @@ async fn my_membership(
 async fn quote(
     State(state): State<AppState>,
     actor: Actor,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    platform::web::Id(id): platform::web::Id,
 ) -> LibResult<Json<serde_json::Value>> {
     let user = allowed(&state, &actor, Action::UseWallet)?;
-    let doc =
-        crate::service::load(&state, &actor, crate::api::parse_id(&id)?, Action::View).await?;
+    let doc = crate::service::load(&state, &actor, id, Action::View).await?;
     let balance = ledger::wallet_balance(&state.db, user).await?;
     Ok(Json(json!({
         "document_id": doc.id, "price_kind": doc.price_kind, "price": doc.price, "price_yuan": Fen(doc.price).yuan(),
@@ -176,11 +174,11 @@ async fn purchase(
     State(state): State<AppState>,
     actor: Actor,
     headers: HeaderMap,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    platform::web::Id(id): platform::web::Id,
 ) -> LibResult<Response> {
     allowed(&state, &actor, Action::UseWallet)?;
     let key = idempotency_key(&headers)?;
-    let receipt = super::purchase::buy(&state, &actor, crate::api::parse_id(&id)?, &key).await?;
+    let receipt = super::purchase::buy(&state, &actor, id, &key).await?;
     let status = if receipt.charged {
         StatusCode::CREATED
     } else {

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use platform::web::ApiJson;
+use platform::web::Id;
 use platform::{Actor, AppState};
 use serde::Deserialize;
 use serde_json::json;
@@ -86,10 +87,9 @@ async fn my_orders(
 async fn my_order(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> LibResult<Json<serde_json::Value>> {
     let user = allowed(&state, &actor, Action::UseWallet)?;
-    let id = crate::api::parse_id(&id)?;
     match payments::find(&state.db, id, state.now()).await? {
         // Another user's order does not exist, as far as this user can tell.
         Some(o) if o.user_id == user => Ok(Json(json!({ "order": o }))),
@@ -100,10 +100,10 @@ async fn my_order(
 async fn cancel(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> LibResult<Json<serde_json::Value>> {
     let user = allowed(&state, &actor, Action::UseWallet)?;
-    let order = payments::cancel(&state, user, crate::api::parse_id(&id)?).await?;
+    let order = payments::cancel(&state, user, id).await?;
     Ok(Json(json!({ "order": order })))
 }
 
@@ -177,10 +177,9 @@ async fn all_orders(
 async fn order_detail(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> LibResult<Json<serde_json::Value>> {
     allowed(&state, &actor, Action::ManageMoney)?;
-    let id = crate::api::parse_id(&id)?;
     let order = payments::find(&state.db, id, state.now())
         .await?
         .ok_or(LibraryError::NotFound)?;
@@ -191,10 +190,10 @@ async fn order_detail(
 async fn refund(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> LibResult<Json<serde_json::Value>> {
     let admin = allowed(&state, &actor, Action::ManageMoney)?;
-    let order = payments::refund(&state, admin, crate::api::parse_id(&id)?).await?;
+    let order = payments::refund(&state, admin, id).await?;
     Ok(Json(json!({ "order": order })))
 }
 
