@@ -13,6 +13,8 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use gov_core::{Bind, GovActor, Sql, UnitId, find_unit};
 use platform::AppState;
+use platform::web::Id;
+use platform::web::{ApiJson, Code};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -37,12 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}/actions", post(act))
 }
 
-pub fn parse_id(raw: &str) -> CaseResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|i| *i > 0)
-        .ok_or(CaseError::NotFound)
-}
+pub use platform::web::parse_id;
 
 fn ms_json(ms: Option<i64>) -> Value {
     ms.map(|m| json!(m)).unwrap_or(Value::Null)
@@ -213,7 +210,7 @@ pub async fn check_filing(
 async fn create(
     State(state): State<AppState>,
     actor: GovActor,
-    Json(f): Json<Filing>,
+    ApiJson(f): ApiJson<Filing>,
 ) -> CaseResult<Response> {
     let new = check_filing(&state, &actor, f, None).await?;
     let case = intake::file(&state, new).await?;
@@ -343,9 +340,9 @@ pub async fn visible_case(state: &AppState, actor: &GovActor, id: i64) -> CaseRe
 async fn detail(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> CaseResult<Json<Value>> {
-    let (case, contact) = visible_case(&state, &actor, parse_id(&id)?).await?;
+    let (case, contact) = visible_case(&state, &actor, id).await?;
     let co_paths = co_paths(&state, case.id).await?;
     let internal = sees_internal(&actor, &case, &co_paths);
     let mut v = case_json(&case, contact, internal);
@@ -391,10 +388,9 @@ pub async fn shown_timeline(
 async fn act(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
-    Json(input): Json<workflow::OpInput>,
+    Id(id): Id,
+    ApiJson(input): ApiJson<workflow::OpInput>,
 ) -> CaseResult<Json<Value>> {
-    let id = parse_id(&id)?;
     let op = input.parse()?;
     let case = workflow::apply(&state, &actor, id, op).await?;
     let co = co_paths(&state, id).await?;
@@ -549,7 +545,7 @@ async fn set_day(
     State(state): State<AppState>,
     actor: GovActor,
     Path(day): Path<String>,
-    Json(input): Json<DayInput>,
+    ApiJson(input): ApiJson<DayInput>,
 ) -> CaseResult<StatusCode> {
     save_day(&state, &actor, &day, &input.kind, &input.note).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -573,7 +569,7 @@ pub struct KeyInput {
 async fn issue_key(
     State(state): State<AppState>,
     actor: GovActor,
-    Json(input): Json<KeyInput>,
+    ApiJson(input): ApiJson<KeyInput>,
 ) -> CaseResult<Response> {
     authorize(&actor, Action::Configure, &Target::Anywhere)?;
     let district =
@@ -768,8 +764,7 @@ pub async fn add_category(
     let k = check_category(state, c, None).await?;
     if model::category_by_code(&state.db, &k.code).await?.is_some() {
         return Err(CaseError::refused(
-            409,
-            "code_taken",
+            Code::CodeTaken,
             format!(
                 "已有代码为 {} 的类别 (a category with code {} exists)",
                 k.code, k.code
@@ -890,7 +885,7 @@ pub async fn edit_category(
 async fn create_category(
     State(state): State<AppState>,
     actor: GovActor,
-    Json(c): Json<CategoryInput>,
+    ApiJson(c): ApiJson<CategoryInput>,
 ) -> CaseResult<Response> {
     let cat = add_category(&state, &actor, c).await?;
     Ok((StatusCode::CREATED, Json(json!(cat))).into_response())
@@ -899,9 +894,9 @@ async fn create_category(
 async fn update_category(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
-    Json(c): Json<CategoryInput>,
+    Id(id): Id,
+    ApiJson(c): ApiJson<CategoryInput>,
 ) -> CaseResult<Json<Value>> {
-    let cat = edit_category(&state, &actor, parse_id(&id)?, c).await?;
+    let cat = edit_category(&state, &actor, id, c).await?;
     Ok(Json(json!(cat)))
 }

@@ -1,11 +1,10 @@
 //! Case errors, each with a stable code; rendered through the platform's AppError.
 //! (Open311 answers in its own error format: see `open311::format`.)
 
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use platform::AppError;
 use platform::web::authz::Denied;
-use platform::web::error::ErrorInfo;
+use platform::web::Code;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaseError {
@@ -20,14 +19,11 @@ pub enum CaseError {
     /// The case is not in a state that allows this step.
     #[error("{0}")]
     Conflict(String),
-    /// A workflow rule refused the step: 403 or 409 with its own stable code, so a client
-    /// can tell "sign for it first" from "not your case" without reading the message.
+    /// A workflow rule refused the step with its own code from the platform's table (403
+    /// or 409), so a client can tell "sign for it first" from "not your case" without
+    /// reading the message.
     #[error("{message}")]
-    Refused {
-        status: u16,
-        code: &'static str,
-        message: String,
-    },
+    Refused { code: Code, message: String },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -42,9 +38,8 @@ impl CaseError {
 }
 
 impl CaseError {
-    pub fn refused(status: u16, code: &'static str, message: impl Into<String>) -> CaseError {
+    pub fn refused(code: Code, message: impl Into<String>) -> CaseError {
         CaseError::Refused {
-            status,
             code,
             message: message.into(),
         }
@@ -86,12 +81,7 @@ impl From<CaseError> for AppError {
             CaseError::NotFound => AppError::NotFound,
             CaseError::Invalid { code, message } => AppError::bad(code, message),
             CaseError::Conflict(m) => AppError::Conflict(m),
-            CaseError::Refused {
-                status: 403,
-                message,
-                ..
-            } => AppError::Forbidden(message),
-            CaseError::Refused { message, .. } => AppError::Conflict(message),
+            CaseError::Refused { code, message } => AppError::coded(code, message),
             CaseError::Internal(cause) => AppError::Internal(cause),
         }
     }
@@ -99,21 +89,7 @@ impl From<CaseError> for AppError {
 
 impl IntoResponse for CaseError {
     fn into_response(self) -> Response {
-        let CaseError::Refused {
-            status,
-            code,
-            message,
-        } = self
-        else {
-            return AppError::from(self).into_response();
-        };
-        // AppError's shape and page rendering, with this refusal's own code.
-        let mut resp = AppError::Conflict(message.clone()).into_response();
-        *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT);
-        let body = serde_json::json!({ "error": { "code": code, "message": message } });
-        *resp.body_mut() = axum::body::Body::from(body.to_string());
-        resp.extensions_mut().insert(ErrorInfo { code, message });
-        resp
+        AppError::from(self).into_response()
     }
 }
 

@@ -2,13 +2,13 @@
 //! operator console, the unit inbox, the supervision list, a case with its timeline and
 //! the steps the viewer may take, the dashboard, and the settings.
 
-use crate::api::{self, Filing, ListQuery, parse_id, visible_case};
+use crate::api::{self, Filing, ListQuery, visible_case};
 use crate::authz::{self, Action, Target, authorize};
 use crate::error::{CaseError, CaseResult};
 use crate::model::{self, Case, CaseState, Category, Priority, Satisfaction, Source};
 use crate::{intake, stats, workflow};
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,6 +16,8 @@ use axum::{Form, Router};
 use gov_core::{GovActor, ScopeFilter, Unit, UnitKind, UnitPath, list_units};
 use platform::AppState;
 use platform::clock::format_ms;
+use platform::web::Id;
+use platform::web::SignedIn;
 use platform::web::{Lang, PageCtx, charts, redirect, render};
 use std::collections::{BTreeMap, HashMap};
 
@@ -355,12 +357,9 @@ async fn start(actor: GovActor) -> Response {
 
 async fn mine(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(mut q): Query<ListQuery>,
 ) -> CaseResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/cases/mine") {
-        return Ok(r);
-    }
     q.mine = Some("1".into());
     list_page(
         &state,
@@ -396,12 +395,9 @@ const CONSOLE_STATES: &[CaseState] = &[
 
 async fn console(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(mut q): Query<ListQuery>,
 ) -> CaseResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/cases/console") {
-        return Ok(r);
-    }
     authorize(&actor, Action::Triage, &Target::Anywhere)?;
     if q.state.is_none() {
         q.state = Some("reported".into());
@@ -430,12 +426,9 @@ async fn console(
 
 async fn inbox(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(q): Query<ListQuery>,
 ) -> CaseResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/cases/inbox") {
-        return Ok(r);
-    }
     authorize(&actor, Action::Monitor, &Target::Anywhere)?;
     list_page(
         &state,
@@ -461,12 +454,9 @@ async fn inbox(
 
 async fn supervision(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(mut q): Query<ListQuery>,
 ) -> CaseResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/cases/supervision") {
-        return Ok(r);
-    }
     authorize(&actor, Action::Monitor, &Target::Anywhere)?;
     if q.supervision.is_none() {
         q.supervision = Some("any".into());
@@ -653,10 +643,10 @@ async fn new_page(
     Ok(render(&page)?)
 }
 
-async fn new_form(State(state): State<AppState>, actor: GovActor) -> CaseResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/cases/new") {
-        return Ok(r);
-    }
+async fn new_form(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> CaseResult<Response> {
     new_page(&state, &actor, Filing::default(), None).await
 }
 
@@ -837,12 +827,8 @@ async fn report(
     Ok(redirect(&format!("/cases/{}?filed=1", case.id)))
 }
 
-async fn photo(
-    State(state): State<AppState>,
-    actor: GovActor,
-    Path(id): Path<String>,
-) -> CaseResult<Response> {
-    let (case, _) = visible_case(&state, &actor, parse_id(&id)?).await?;
+async fn photo(State(state): State<AppState>, actor: GovActor, Id(id): Id) -> CaseResult<Response> {
+    let (case, _) = visible_case(&state, &actor, id).await?;
     if case.photo_key.is_empty() {
         return Err(CaseError::NotFound);
     }
@@ -932,14 +918,10 @@ struct DetailPage {
 
 async fn detail(
     State(state): State<AppState>,
-    actor: GovActor,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Id(id): Id,
     Query(q): Query<HashMap<String, String>>,
 ) -> CaseResult<Response> {
-    let id = parse_id(&id)?;
-    if let Some(r) = sign_in_first(&actor, &format!("/cases/{id}")) {
-        return Ok(r);
-    }
     let (c, contact) = visible_case(&state, &actor, id).await?;
     let lang = actor.lang;
     let co_rows = model::co_units(&state.db, id).await?;
@@ -1140,11 +1122,10 @@ async fn detail(
 async fn act(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     req: axum::extract::Request,
 ) -> CaseResult<Response> {
     use axum::extract::FromRequest;
-    let id = parse_id(&id)?;
     if let Some(r) = sign_in_first(&actor, &format!("/cases/{id}")) {
         return Ok(r);
     }
@@ -1193,9 +1174,8 @@ async fn act(
 async fn result_photo(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> CaseResult<Response> {
-    let id = parse_id(&id)?;
     let (case, _) = visible_case(&state, &actor, id).await?;
     let co = api::co_paths(&state, id).await?;
     let shown = api::sees_internal(&actor, &case, &co) || case.state == CaseState::Closed;
@@ -1304,12 +1284,9 @@ fn short_name(name: &str) -> String {
 
 async fn dashboard(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(q): Query<api::DashQuery>,
 ) -> CaseResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/cases/dashboard") {
-        return Ok(r);
-    }
     authorize(&actor, Action::Monitor, &Target::Anywhere)?;
     let lang = actor.lang;
     let days = q.days.unwrap_or(30).clamp(7, 366);
@@ -1467,10 +1444,10 @@ async fn settings_page(
     Ok(render(&page)?)
 }
 
-async fn settings(State(state): State<AppState>, actor: GovActor) -> CaseResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/cases/settings") {
-        return Ok(r);
-    }
+async fn settings(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> CaseResult<Response> {
     settings_page(&state, &actor, None, None).await
 }
 
@@ -1530,9 +1507,9 @@ async fn key_issue(
 async fn key_revoke(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> CaseResult<Response> {
-    crate::open311::keys::revoke(&state, &actor, parse_id(&id)?).await?;
+    crate::open311::keys::revoke(&state, &actor, id).await?;
     Ok(redirect("/cases/settings"))
 }
 
@@ -1733,22 +1710,18 @@ async fn categories_page(
     Ok(render(&page)?)
 }
 
-async fn categories_list(State(state): State<AppState>, actor: GovActor) -> CaseResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/cases/categories") {
-        return Ok(r);
-    }
+async fn categories_list(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> CaseResult<Response> {
     categories_page(&state, &actor, None, None, None).await
 }
 
 async fn category_edit(
     State(state): State<AppState>,
-    actor: GovActor,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Id(id): Id,
 ) -> CaseResult<Response> {
-    let id = parse_id(&id)?;
-    if let Some(r) = sign_in_first(&actor, &format!("/cases/categories/{id}")) {
-        return Ok(r);
-    }
     categories_page(&state, &actor, Some(id), None, None).await
 }
 
@@ -1784,10 +1757,9 @@ async fn category_add(
 async fn category_update(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     Form(f): Form<CategoryForm>,
 ) -> CaseResult<Response> {
-    let id = parse_id(&id)?;
     let saved = match f.input() {
         Ok(input) => api::edit_category(&state, &actor, id, input).await,
         Err(e) => Err(e),

@@ -15,6 +15,7 @@ use crate::notices;
 use gov_core::{GovActor, UnitId, UnitPath, find_unit};
 use platform::db::Tx;
 use platform::web::authz::Denied;
+use platform::web::Code;
 use platform::{AppState, audit, outbox};
 use serde_json::{Value, json};
 
@@ -498,7 +499,7 @@ pub async fn apply(state: &AppState, actor: &GovActor, id: i64, op: Op) -> CaseR
     authz::authorize(actor, op.action(), &Target::Case(&before, &co)).map_err(|d| {
         match (op.action(), d) {
             (Action::Handle, Denied::Forbidden(why)) => {
-                CaseError::refused(403, "lead_unit_only", why)
+                CaseError::refused(Code::LeadUnitOnly, why)
             }
             (_, d) => d.into(),
         }
@@ -510,8 +511,7 @@ pub async fn apply(state: &AppState, actor: &GovActor, id: i64, op: Op) -> CaseR
     let case = lock(&mut tx, id, postgres).await?;
     if matches!(op, Op::Handle { .. }) && case.state == CaseState::Dispatched {
         return Err(CaseError::refused(
-            409,
-            "not_signed",
+            Code::NotSigned,
             "请先签收，再反馈办理结果 (sign for the case before reporting it handled)",
         ));
     }

@@ -5,13 +5,14 @@ use crate::authz::{Action, GovActor, Scope, authorize};
 use crate::error::{GovError, GovResult};
 use crate::model::{self, HubRole, MemberRole, Org, OrgFilter, OrgType, Unit, UnitId};
 use crate::service::{self, OrgInput, UnitInput};
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use platform::AppState;
+use platform::web::ApiJson;
+use platform::web::Id;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -26,24 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/gov/memberships", post(grant))
 }
 
-pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>, shape: &str) -> GovResult<T> {
-    body.map(|Json(v)| v).map_err(|e| {
-        GovError::invalid(
-            "invalid_json",
-            "body",
-            format!("请求体须为 JSON（{shape}）：{}", e.body_text()),
-            format!("send a JSON object ({shape}): {}", e.body_text()),
-        )
-    })
-}
-
-pub fn parse_id(raw: &str) -> GovResult<i64> {
-    raw.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(GovError::NotFound)
-}
+pub use platform::web::parse_id;
 
 async fn me(State(_state): State<AppState>, actor: GovActor) -> GovResult<Json<Value>> {
     let user = actor.user.clone().ok_or(GovError::SignIn)?;
@@ -73,9 +57,9 @@ async fn list_units(State(state): State<AppState>, actor: GovActor) -> GovResult
 async fn show_unit(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Json<Value>> {
-    let unit = service::load_unit(&state, &actor, UnitId(parse_id(&id)?), Action::View).await?;
+    let unit = service::load_unit(&state, &actor, UnitId(id), Action::View).await?;
     let subtree = OrgFilter {
         unit: Some(unit.path.clone()),
         ..OrgFilter::default()
@@ -100,12 +84,8 @@ async fn show_unit(
 async fn create_unit(
     State(state): State<AppState>,
     actor: GovActor,
-    body: Result<Json<UnitInput>, JsonRejection>,
+    ApiJson(input): ApiJson<UnitInput>,
 ) -> GovResult<Response> {
-    let input = json_body(
-        body,
-        "parent_id, kind, name, code, households, residents, party_*",
-    )?;
     let unit = service::create_unit(&state, &actor, &input).await?;
     Ok((
         StatusCode::CREATED,
@@ -118,15 +98,11 @@ async fn create_unit(
 async fn update_unit(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
-    body: Result<Json<service::UnitEdit>, JsonRejection>,
+    Id(id): Id,
+    ApiJson(edit): ApiJson<service::UnitEdit>,
 ) -> GovResult<Json<Value>> {
-    let id = UnitId(parse_id(&id)?);
+    let id = UnitId(id);
     service::load_unit(&state, &actor, id, Action::EditUnit).await?;
-    let edit = json_body(
-        body,
-        "parent_id (to move), name, code, households, residents, party_*, sort",
-    )?;
     let unit = service::update_unit(&state, &actor, id, &edit).await?;
     Ok(Json(unit_json(&unit, None)))
 }
@@ -269,20 +245,19 @@ async fn list_orgs(
 async fn show_org(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Json<Org>> {
     Ok(Json(
-        service::load_org(&state, &actor, parse_id(&id)?, Action::View).await?,
+        service::load_org(&state, &actor, id, Action::View).await?,
     ))
 }
 
 async fn create_org(
     State(state): State<AppState>,
     actor: GovActor,
-    body: Result<Json<OrgInput>, JsonRejection>,
+    ApiJson(input): ApiJson<OrgInput>,
 ) -> GovResult<Response> {
     authorize(&actor, Action::EditOrg, &Scope::Anywhere)?;
-    let input = json_body(body, "see the OrgInput schema")?;
     let draft = service::validate(&input, state.now())?;
     let id = service::create_org(&state, &actor, &draft).await?;
     let org = model::find_org(&state.db, id)
@@ -299,13 +274,12 @@ async fn create_org(
 async fn update_org(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
-    body: Result<Json<OrgInput>, JsonRejection>,
+    Id(id): Id,
+    ApiJson(body): ApiJson<OrgInput>,
 ) -> GovResult<Json<Org>> {
-    let id = parse_id(&id)?;
     // Out-of-scope records are 404 before the body is even looked at.
     let old = service::load_org(&state, &actor, id, Action::EditOrg).await?;
-    let mut input = json_body(body, "see the OrgInput schema")?;
+    let mut input = body;
     input.keep_marks_of(&old);
     let draft = service::validate(&input, state.now())?;
     service::update_org(&state, &actor, id, &draft).await?;
@@ -391,10 +365,9 @@ struct GrantBody {
 async fn grant(
     State(state): State<AppState>,
     actor: GovActor,
-    body: Result<Json<GrantBody>, JsonRejection>,
+    ApiJson(b): ApiJson<GrantBody>,
 ) -> GovResult<Response> {
     authorize(&actor, Action::Grant(MemberRole::Viewer), &Scope::Anywhere)?;
-    let b = json_body(body, "username, unit_id or unit_code, role")?;
     let role = MemberRole::parse(&b.role).ok_or_else(|| {
         GovError::invalid(
             "invalid_role",

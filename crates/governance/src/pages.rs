@@ -16,6 +16,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use platform::AppState;
+use platform::web::Id;
+pub use platform::web::Opt;
+use platform::web::SignedIn;
+use platform::web::url_encode;
 use platform::web::{Lang, PageCtx, redirect, render};
 use std::collections::HashMap;
 
@@ -48,21 +52,6 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-pub(crate) use platform::web::sign_in_first;
-
-/// Percent-encodes a query value.
-fn enc(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 pub(crate) fn fmt_int(n: i64) -> String {
     let s = n.abs().to_string();
     let mut out = String::new();
@@ -73,21 +62,6 @@ pub(crate) fn fmt_int(n: i64) -> String {
         out.push(c);
     }
     if n < 0 { format!("-{out}") } else { out }
-}
-
-pub struct Opt {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-pub(crate) fn opt(value: impl Into<String>, label: impl Into<String>, current: &str) -> Opt {
-    let value = value.into();
-    Opt {
-        selected: value == current,
-        value,
-        label: label.into(),
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -123,10 +97,10 @@ pub(crate) fn top_units(units: &[Unit]) -> Vec<&Unit> {
         .collect()
 }
 
-async fn home(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov") {
-        return Ok(r);
-    }
+async fn home(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> GovResult<Response> {
     // Organisation staff without a unit role have one page: their organisation.
     if actor.grants.is_empty() && !actor.org_links.is_empty() && !actor.is_platform_admin() {
         return Ok(redirect("/gov/my"));
@@ -275,10 +249,10 @@ struct UnitsPage {
     nodes: Vec<TreeNode>,
 }
 
-async fn units(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/units") {
-        return Ok(r);
-    }
+async fn units(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> GovResult<Response> {
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     let scope = actor.scope();
     let all = model::list_units(&state.db, &scope).await?;
@@ -413,12 +387,9 @@ struct UnitPage {
 
 async fn unit(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Path(id): Path<String>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/units") {
-        return Ok(r);
-    }
     let id = UnitId::parse(&id).ok_or(GovError::NotFound)?;
     let unit = service::load_unit(&state, &actor, id, Action::View).await?;
     let kids = model::children(&state.db, unit.id).await?;
@@ -528,7 +499,7 @@ async fn unit_form_page(
                 (p.kind == kind && p.path.root_path() == unit.path.root_path())
                     || Some(p.id) == unit.parent_id
             })
-            .map(|p| opt(p.id.0.to_string(), p.name, v.get("parent_id")))
+            .map(|p| Opt::current(p.id.0.to_string(), p.name, v.get("parent_id")))
             .collect(),
     };
     // The current parent is always a choice (so saving without a change never moves).
@@ -537,7 +508,10 @@ async fn unit_form_page(
         && !parents.iter().any(|o| o.value == pid.0.to_string())
         && let Some(p) = model::find_unit(&state.db, pid).await?
     {
-        parents.insert(0, opt(pid.0.to_string(), p.name, v.get("parent_id")));
+        parents.insert(
+            0,
+            Opt::current(pid.0.to_string(), p.name, v.get("parent_id")),
+        );
     }
     let resp = render(&UnitFormPage {
         page: actor.page(format!("{}{}", lang.pick("编辑：", "Edit: "), unit.name)),
@@ -556,12 +530,9 @@ async fn unit_form_page(
 
 async fn unit_edit_form(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Path(id): Path<String>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/units") {
-        return Ok(r);
-    }
     let id = UnitId::parse(&id).ok_or(GovError::NotFound)?;
     let unit = service::load_unit(&state, &actor, id, Action::EditUnit).await?;
     let mut v = crate::forms::Pairs::default();
@@ -649,7 +620,7 @@ fn query_string(q: &DirQuery) -> String {
         ("grade", &q.grade),
     ] {
         if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            parts.push(format!("{k}={}", enc(v)));
+            parts.push(format!("{k}={}", url_encode(v)));
         }
     }
     parts.join("&")
@@ -657,12 +628,9 @@ fn query_string(q: &DirQuery) -> String {
 
 async fn orgs(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(q): Query<DirQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/orgs") {
-        return Ok(r);
-    }
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     let filter = q.filter(&state, &actor).await?;
     let scope = actor.scope();
@@ -679,7 +647,7 @@ async fn orgs(
     .await?;
     let lang = actor.lang;
     let cur = |v: &Option<String>| v.clone().unwrap_or_default();
-    let mut types = vec![opt(
+    let mut types = vec![Opt::current(
         "",
         lang.pick("全部类型", "All types"),
         &cur(&q.org_type),
@@ -687,27 +655,39 @@ async fn orgs(
     types.extend(
         OrgType::ALL
             .iter()
-            .map(|t| opt(t.as_str(), t.label(lang), &cur(&q.org_type))),
+            .map(|t| Opt::current(t.as_str(), t.label(lang), &cur(&q.org_type))),
     );
-    let mut roles = vec![opt("", lang.pick("全部角色", "All roles"), &cur(&q.role))];
+    let mut roles = vec![Opt::current(
+        "",
+        lang.pick("全部角色", "All roles"),
+        &cur(&q.role),
+    )];
     roles.extend(
         HubRole::ALL
             .iter()
-            .map(|r| opt(r.as_str(), r.label(lang), &cur(&q.role))),
+            .map(|r| Opt::current(r.as_str(), r.label(lang), &cur(&q.role))),
     );
-    let mut hubs = vec![opt("", lang.pick("全部枢纽", "All hubs"), &cur(&q.hub))];
+    let mut hubs = vec![Opt::current(
+        "",
+        lang.pick("全部枢纽", "All hubs"),
+        &cur(&q.hub),
+    )];
     hubs.extend(
         model::hub_refs(&state.db, &scope)
             .await?
             .into_iter()
             .filter(|h| h.hub_role == HubRole::Hub)
-            .map(|h| opt(h.id.to_string(), h.name, &cur(&q.hub))),
+            .map(|h| Opt::current(h.id.to_string(), h.name, &cur(&q.hub))),
     );
-    let mut fields = vec![opt("", lang.pick("全部领域", "All fields"), &cur(&q.field))];
+    let mut fields = vec![Opt::current(
+        "",
+        lang.pick("全部领域", "All fields"),
+        &cur(&q.field),
+    )];
     fields.extend(
         SERVICE_FIELDS
             .iter()
-            .map(|(c, zh, en)| opt(*c, lang.pick(zh, en), &cur(&q.field))),
+            .map(|(c, zh, en)| Opt::current(*c, lang.pick(zh, en), &cur(&q.field))),
     );
     let all_units = model::list_units(&state.db, &scope).await?;
     let units = UnitPicker::new(
@@ -717,11 +697,15 @@ async fn orgs(
         &cur(&q.unit),
         true,
     );
-    let mut grades = vec![opt("", lang.pick("全部等级", "Any grade"), &cur(&q.grade))];
+    let mut grades = vec![Opt::current(
+        "",
+        lang.pick("全部等级", "Any grade"),
+        &cur(&q.grade),
+    )];
     grades.extend(
         (1..=5)
             .rev()
-            .map(|g| opt(format!("{g}A"), format!("{g}A"), &cur(&q.grade))),
+            .map(|g| Opt::current(format!("{g}A"), format!("{g}A"), &cur(&q.grade))),
     );
     let query = query_string(&q);
     let mut rows: Vec<OrgRow> = list.iter().map(|o| org_row(o, lang)).collect();
@@ -759,12 +743,9 @@ fn cell(s: &str) -> String {
 
 async fn export(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(q): Query<DirQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/orgs") {
-        return Ok(r);
-    }
     authorize(&actor, Action::Export, &Scope::Anywhere)?;
     let filter = q.filter(&state, &actor).await?;
     if let Some(unit) = &filter.unit {
@@ -879,14 +860,10 @@ struct SavedQuery {
 
 async fn org(
     State(state): State<AppState>,
-    actor: GovActor,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Id(id): Id,
     Query(sq): Query<SavedQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/orgs") {
-        return Ok(r);
-    }
-    let id = crate::api::parse_id(&id)?;
     let org = service::load_org(&state, &actor, id, Action::View).await?;
     org_page(&state, &actor, org, sq.saved.is_some(), "", None).await
 }
@@ -1163,7 +1140,7 @@ async fn form_page(
     let scope = actor.scope();
     let types = OrgType::ALL
         .iter()
-        .map(|t| opt(t.as_str(), t.label(lang), &v.org_type))
+        .map(|t| Opt::current(t.as_str(), t.label(lang), &v.org_type))
         .collect();
     let role_now = if v.hub_role.is_empty() {
         HubRole::Member.as_str().to_string()
@@ -1176,9 +1153,9 @@ async fn form_page(
     let roles = HubRole::ALL
         .iter()
         .filter(|r| can_designate || r.as_str() == role_now)
-        .map(|r| opt(r.as_str(), r.label(lang), &role_now))
+        .map(|r| Opt::current(r.as_str(), r.label(lang), &role_now))
         .collect();
-    let mut hubs = vec![opt(
+    let mut hubs = vec![Opt::current(
         "",
         lang.pick("请选择枢纽组织", "Choose a hub"),
         &v.hub_id,
@@ -1188,7 +1165,7 @@ async fn form_page(
             .await?
             .into_iter()
             .filter(|h| h.hub_role == HubRole::Hub && Some(h.id) != editing.map(|o| o.id))
-            .map(|h| opt(h.id.to_string(), h.name, &v.hub_id)),
+            .map(|h| Opt::current(h.id.to_string(), h.name, &v.hub_id)),
     );
     let editable_units =
         model::list_units(&state.db, &actor.scope_with(MemberRole::Worker)).await?;
@@ -1243,10 +1220,10 @@ async fn form_page(
     ))
 }
 
-async fn new_form(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/orgs/new") {
-        return Ok(r);
-    }
+async fn new_form(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> GovResult<Response> {
     authorize(&actor, Action::EditOrg, &Scope::Anywhere)?;
     let v = FormValues {
         hub_role: HubRole::Member.as_str().into(),
@@ -1278,14 +1255,10 @@ async fn create_form(
 
 async fn edit_form(
     State(state): State<AppState>,
-    actor: GovActor,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Id(id): Id,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/orgs") {
-        return Ok(r);
-    }
-    let org =
-        service::load_org(&state, &actor, crate::api::parse_id(&id)?, Action::EditOrg).await?;
+    let org = service::load_org(&state, &actor, id, Action::EditOrg).await?;
     let v = FormValues::from_input(&OrgInput::from_org(&org));
     form_page(&state, &actor, Some(&org), v, None).await
 }
@@ -1293,11 +1266,10 @@ async fn edit_form(
 async fn update_form(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> GovResult<Response> {
-    let org =
-        service::load_org(&state, &actor, crate::api::parse_id(&id)?, Action::EditOrg).await?;
+    let org = service::load_org(&state, &actor, id, Action::EditOrg).await?;
     let mut v = FormValues::from_pairs(&pairs);
     keep_marks(&actor, Some(&org), &mut v);
     let result = async {
@@ -1333,10 +1305,10 @@ struct HubPage {
     total_members: i64,
 }
 
-async fn hub(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/hub") {
-        return Ok(r);
-    }
+async fn hub(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> GovResult<Response> {
     let s = hub_structure(&state, &actor).await?;
     let svg = crate::svg::hub_tree(&s, actor.lang);
     let federation_link = s.federation_viewable;
@@ -1412,7 +1384,7 @@ mod tests {
     fn csv_cells_are_quoted_and_defused() {
         assert_eq!(cell("a\"b"), "\"a\"\"b\"");
         assert_eq!(cell("=1+1"), "\"'=1+1\"");
-        assert_eq!(enc("桂 a&b"), "%E6%A1%82%20a%26b");
+        assert_eq!(url_encode("桂 a&b"), "%E6%A1%82%20a%26b");
         assert_eq!(fmt_int(1234567), "1,234,567");
         assert_eq!(fmt_int(12), "12");
     }

@@ -4,7 +4,7 @@
 //! tree, not a list").
 
 use crate::model::{Unit, UnitKind};
-use crate::pages::{Opt, opt, top_units};
+use crate::pages::{Opt, top_units};
 
 pub struct PickGroup {
     /// Empty: options outside any group (the actor's scope starts below a street).
@@ -48,7 +48,7 @@ impl UnitPicker {
             }
             let indent = if u.kind == UnitKind::Grid { "　" } else { "" };
             if let Some(g) = groups.last_mut() {
-                g.options.push(opt(
+                g.options.push(Opt::current(
                     u.id.0.to_string(),
                     format!("{indent}{}", u.name),
                     current,

@@ -7,7 +7,7 @@ use crate::authz::{Action, GovActor, Scope, authorize};
 use crate::error::{GovError, GovResult, Invalid};
 use crate::forms::{Pairs, saved, with_error_status};
 use crate::model::{self, MemberRole, Sql, UnitId, UnitPath};
-use crate::pages::{Opt, opt, sign_in_first};
+use crate::pages::Opt;
 use crate::picker::UnitPicker;
 use crate::service;
 use askama::Template;
@@ -16,6 +16,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::{Form, Json, Router};
+use platform::web::SignedIn;
 use platform::web::{PageCtx, redirect, render};
 use platform::{AppState, audit};
 use serde::{Deserialize, Serialize};
@@ -256,7 +257,7 @@ async fn staff_page(
         MemberRole::UnitAdmin,
     ]
     .iter()
-    .map(|r| opt(r.as_str(), r.label(lang), role_now))
+    .map(|r| Opt::current(r.as_str(), r.label(lang), role_now))
     .collect();
     let filter = UnitPicker::new(
         "unit",
@@ -285,12 +286,9 @@ async fn staff_page(
 
 async fn page(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(f): Query<Flash>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/staff") {
-        return Ok(r);
-    }
     staff_page(
         &state,
         &actor,

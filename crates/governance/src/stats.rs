@@ -7,7 +7,7 @@ use crate::authz::{Action, GovActor, Scope, authorize};
 use crate::error::{GovError, GovResult};
 use crate::model::{self, OrgFilter, SERVICE_FIELDS, ScopeFilter, Unit, UnitId, per_10k};
 use crate::oversight::{self, today};
-use crate::pages::{fmt_int, sign_in_first, top_units};
+use crate::pages::{fmt_int, top_units};
 use crate::picker::UnitPicker;
 use crate::service;
 use askama::Template;
@@ -16,6 +16,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use platform::AppState;
+use platform::web::SignedIn;
 use platform::web::charts;
 use platform::web::{PageCtx, render};
 use serde::{Deserialize, Serialize};
@@ -252,12 +253,9 @@ struct StatsPage {
 
 async fn page(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(q): Query<StatsQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/stats") {
-        return Ok(r);
-    }
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     let unit = chosen_unit(&state, &actor, &q).await?;
     let s = compute(&state, &actor, unit.as_ref()).await?;

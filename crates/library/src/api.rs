@@ -9,6 +9,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use platform::web::ApiJson;
+use platform::web::Id;
 use platform::{Actor, AppState};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -97,20 +99,10 @@ async fn create(State(state): State<AppState>, actor: Actor, mp: Multipart) -> L
         .into_response())
 }
 
-/// A document id from the path; anything else is simply not found.
-pub(crate) fn parse_id(raw: &str) -> LibResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(LibraryError::NotFound)
-}
+pub(crate) use platform::web::parse_id;
 
-async fn show(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> LibResult<Json<Value>> {
-    let doc = service::load(&state, &actor, parse_id(&id)?, Action::View).await?;
+async fn show(State(state): State<AppState>, actor: Actor, Id(id): Id) -> LibResult<Json<Value>> {
+    let doc = service::load(&state, &actor, id, Action::View).await?;
     let tags = model::tags(&state.db, doc.id).await?;
     Ok(Json(doc_json(
         &actor,
@@ -155,12 +147,8 @@ async fn page_image(
     Ok(image_response(&page.mime, data))
 }
 
-async fn thumbnail(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> LibResult<Response> {
-    let doc = service::load(&state, &actor, parse_id(&id)?, Action::View).await?;
+async fn thumbnail(State(state): State<AppState>, actor: Actor, Id(id): Id) -> LibResult<Response> {
+    let doc = service::load(&state, &actor, id, Action::View).await?;
     let (Some(key), Some(mime)) = (&doc.thumb_key, &doc.thumb_mime) else {
         return Err(LibraryError::NotFound);
     };
@@ -175,9 +163,9 @@ async fn thumbnail(
 pub async fn download(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> LibResult<Response> {
-    let (doc, data) = service::download(&state, &actor, parse_id(&id)?).await?;
+    let (doc, data) = service::download(&state, &actor, id).await?;
     let mime = convert::Format::parse(&doc.format)
         .map(|f| f.mime())
         .unwrap_or("application/octet-stream");
@@ -198,9 +186,9 @@ pub async fn download(
 async fn approve(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> LibResult<Json<Value>> {
-    let doc = service::approve(&state, &actor, parse_id(&id)?).await?;
+    let doc = service::approve(&state, &actor, id).await?;
     Ok(Json(json!({ "id": doc.id, "status": doc.status })))
 }
 
@@ -209,24 +197,13 @@ struct RejectBody {
     reason: String,
 }
 
-type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
-
-fn json_body<T>(body: JsonBody<T>, shape: &str) -> LibResult<T> {
-    body.map(|Json(b)| b)
-        .map_err(|e| LibraryError::BadField(format!("send JSON {shape}: {e}")))
-}
-
 async fn edit(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
-    body: JsonBody<service::Edit>,
+    Id(id): Id,
+    ApiJson(e): ApiJson<service::Edit>,
 ) -> LibResult<Json<Value>> {
-    let e = json_body(
-        body,
-        "{\"title\", \"description\", \"category\", \"tags\": [], \"preview_pages\", \"price_kind\": \"free|paid|vip\", \"price\": \"3.00\"}",
-    )?;
-    let doc = service::edit(&state, &actor, parse_id(&id)?, e).await?;
+    let doc = service::edit(&state, &actor, id, e).await?;
     let tags = model::tags(&state.db, doc.id).await?;
     Ok(Json(doc_json(
         &actor,
@@ -236,43 +213,37 @@ async fn edit(
     )))
 }
 
-async fn delete(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> LibResult<StatusCode> {
-    service::delete(&state, &actor, parse_id(&id)?).await?;
+async fn delete(State(state): State<AppState>, actor: Actor, Id(id): Id) -> LibResult<StatusCode> {
+    service::delete(&state, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn take_down(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
-    body: JsonBody<RejectBody>,
+    Id(id): Id,
+    ApiJson(body): ApiJson<RejectBody>,
 ) -> LibResult<Json<Value>> {
-    let body = json_body(body, "{\"reason\": \"…\"}")?;
-    let doc = service::take_down(&state, &actor, parse_id(&id)?, &body.reason).await?;
+    let doc = service::take_down(&state, &actor, id, &body.reason).await?;
     Ok(Json(json!({ "id": doc.id, "status": doc.status })))
 }
 
 async fn restore(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> LibResult<Json<Value>> {
-    let doc = service::restore(&state, &actor, parse_id(&id)?).await?;
+    let doc = service::restore(&state, &actor, id).await?;
     Ok(Json(json!({ "id": doc.id, "status": doc.status })))
 }
 
 async fn reject(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
-    body: JsonBody<RejectBody>,
+    Id(id): Id,
+    ApiJson(body): ApiJson<RejectBody>,
 ) -> LibResult<Json<Value>> {
-    let body = json_body(body, "{\"reason\": \"…\"}")?;
-    let doc = service::reject(&state, &actor, parse_id(&id)?, &body.reason).await?;
+    let doc = service::reject(&state, &actor, id, &body.reason).await?;
     Ok(Json(
         json!({ "id": doc.id, "status": doc.status, "reject_reason": doc.reject_reason }),
     ))

@@ -3,6 +3,7 @@
 use crate::authz::Denied;
 use axum::response::{IntoResponse, Response};
 use platform::AppError;
+use platform::web::Code;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LibraryError {
@@ -77,11 +78,11 @@ impl From<LibraryError> for AppError {
             LibraryError::Denied(m) => AppError::Forbidden(m),
             LibraryError::SignIn => AppError::Unauthorized,
             LibraryError::NotFound => AppError::NotFound,
-            LibraryError::NoFile => AppError::bad("no_file", file_problem),
-            LibraryError::EmptyFile => AppError::bad("empty_file", file_problem),
+            LibraryError::NoFile => AppError::coded(Code::NoFile, file_problem),
+            LibraryError::EmptyFile => AppError::coded(Code::EmptyFile, file_problem),
             LibraryError::TooLarge(_) => AppError::TooLarge(file_problem),
             LibraryError::Unsupported(m) => AppError::Unsupported(m),
-            LibraryError::BadField(m) => AppError::bad("invalid_field", m),
+            LibraryError::BadField(m) => AppError::coded(Code::InvalidField, m),
             LibraryError::WrongState(m) => AppError::Conflict(m),
             LibraryError::Unavailable(m) => AppError::Unavailable(m),
             LibraryError::Internal(cause) => AppError::Internal(cause),

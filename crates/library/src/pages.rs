@@ -10,6 +10,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use platform::web::i18n::Lang;
+use platform::web::Id;
 use platform::web::{PageCtx, format_bytes, redirect, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
@@ -247,10 +248,9 @@ struct DocQuery {
 async fn document(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
     Query(q): Query<DocQuery>,
 ) -> LibResult<Response> {
-    let id = crate::api::parse_id(&id)?;
     let doc = service::load(&state, &actor, id, Action::View).await?;
     if doc.status == Status::Ready && actor.id() != Some(doc.uploader_id) {
         service::count_view(&state, id).await;
@@ -483,12 +483,7 @@ async fn render_edit(
     })?)
 }
 
-async fn edit_page(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> LibResult<Response> {
-    let id = crate::api::parse_id(&id)?;
+async fn edit_page(State(state): State<AppState>, actor: Actor, Id(id): Id) -> LibResult<Response> {
     if actor.user.is_none() {
         return Ok(redirect(&format!("/login?next=/documents/{id}/edit")));
     }
@@ -544,10 +539,9 @@ impl EditForm {
 async fn edit_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
     Form(f): Form<EditForm>,
 ) -> LibResult<Response> {
-    let id = crate::api::parse_id(&id)?;
     let result = match f.to_edit() {
         Ok(e) => service::edit(&state, &actor, id, e).await,
         Err(e) => Err(e),

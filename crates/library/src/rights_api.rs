@@ -2,7 +2,7 @@
 
 use crate::authz::{Action, authorize};
 use crate::error::{LibResult, LibraryError};
-use crate::money::api::{Body, allowed, body};
+use crate::money::api::allowed;
 use crate::rights::{self, Decision, Kind, NewComplaint, Settings};
 use crate::service;
 use axum::extract::{Path, Query, State};
@@ -10,6 +10,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use platform::web::ApiJson;
+use platform::web::Id;
 use platform::{Actor, AppState};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -51,17 +53,13 @@ struct FileBody {
 async fn file(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
-    b: Body<FileBody>,
+    Id(id): Id,
+    ApiJson(b): ApiJson<FileBody>,
 ) -> LibResult<Response> {
-    let b = body(
-        b,
-        "{\"kind\": \"copyright|claim|report\", \"reason\": \"spam\", \"evidence\": \"…\", \"contact\": \"…\"}",
-    )?;
     let c = rights::file(
         &state,
         &actor,
-        crate::api::parse_id(&id)?,
+        id,
         NewComplaint {
             kind: Kind::parse(&b.kind)?,
             reason: b.reason,
@@ -101,13 +99,9 @@ async fn queue(
     Ok(Json(json!({ "items": items })))
 }
 
-async fn show(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> LibResult<Json<Value>> {
+async fn show(State(state): State<AppState>, actor: Actor, Id(id): Id) -> LibResult<Json<Value>> {
     authorize(&actor, Action::Complain, None, service::free_pages(&state))?;
-    let c = rights::find(&state.db, crate::api::parse_id(&id)?)
+    let c = rights::find(&state.db, id)
         .await?
         .ok_or(LibraryError::NotFound)?;
     let reviewer = authorize(
@@ -133,21 +127,10 @@ struct DecideBody {
 async fn decide(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
-    b: Body<DecideBody>,
+    Id(id): Id,
+    ApiJson(b): ApiJson<DecideBody>,
 ) -> LibResult<Json<Value>> {
-    let b = body(
-        b,
-        "{\"decision\": \"restore|remove|transfer\", \"note\": \"…\"}",
-    )?;
-    let c = rights::decide(
-        &state,
-        &actor,
-        crate::api::parse_id(&id)?,
-        Decision::parse(&b.decision)?,
-        &b.note,
-    )
-    .await?;
+    let c = rights::decide(&state, &actor, id, Decision::parse(&b.decision)?, &b.note).await?;
     Ok(Json(json!({ "complaint": c })))
 }
 
@@ -161,12 +144,8 @@ async fn get_settings(State(state): State<AppState>, actor: Actor) -> LibResult<
 async fn put_settings(
     State(state): State<AppState>,
     actor: Actor,
-    b: Body<Settings>,
+    ApiJson(s): ApiJson<Settings>,
 ) -> LibResult<Json<Value>> {
-    let s = body(
-        b,
-        "{\"takedown_on_complaint\": true, \"report_hide_threshold\": 3, \"comments_premoderated\": false, \"complaint_quorum\": 3, \"complaint_review_hours\": 72}",
-    )?;
     Ok(Json(
         json!({ "settings": rights::set_settings(&state, &actor, &s).await? }),
     ))
@@ -192,12 +171,8 @@ struct RightsHolderBody {
 async fn add_rights_holder(
     State(state): State<AppState>,
     actor: Actor,
-    b: Body<RightsHolderBody>,
+    ApiJson(b): ApiJson<RightsHolderBody>,
 ) -> LibResult<Response> {
-    let b = body(
-        b,
-        "{\"username\": \"…\", \"note\": \"how the identity and rights were checked\"}",
-    )?;
     rights::set_rights_holder(&state, &actor, &b.username, &b.note, true).await?;
     Ok(StatusCode::CREATED.into_response())
 }
@@ -226,10 +201,9 @@ struct ReadBody {
 async fn mark_read(
     State(state): State<AppState>,
     actor: Actor,
-    b: Body<ReadBody>,
+    ApiJson(b): ApiJson<ReadBody>,
 ) -> LibResult<Json<Value>> {
     let user = allowed(&state, &actor, Action::UseWallet)?;
-    let b = body(b, "{\"ids\": [1, 2]} or {} for all")?;
     let n = crate::notifications::mark_read(&state.db, user, b.ids.as_deref(), state.now()).await?;
     Ok(Json(json!({ "marked": n })))
 }

@@ -9,9 +9,11 @@ use crate::search::{Hit, Request, SearchIndex, Sort, query};
 use askama::Template;
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
+use platform::web::Id;
+use platform::web::url_encode;
 use platform::web::{PageCtx, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
@@ -320,9 +322,8 @@ pub async fn related(
 async fn related_json(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> LibResult<Json<Value>> {
-    let id = crate::api::parse_id(&id)?;
     let doc = crate::service::load(&state, &actor, id, crate::authz::Action::View).await?;
     let items: Vec<Value> = related(&state, &actor, &doc)
         .await?
@@ -430,7 +431,7 @@ struct SearchPage {
 }
 
 fn page_link(p: &SearchParams, page: usize) -> String {
-    let enc = |s: &str| percent_encode(s);
+    let enc = url_encode;
     let mut q = format!("/search?q={}&page={page}", enc(&p.q));
     for (k, v) in [
         ("category", &p.category),
@@ -445,18 +446,6 @@ fn page_link(p: &SearchParams, page: usize) -> String {
         }
     }
     q
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 async fn search_page(

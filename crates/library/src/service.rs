@@ -3,6 +3,7 @@
 use crate::authz::{Action, authorize};
 use crate::error::{LibResult, LibraryError};
 use crate::model::{self, Document, Status};
+use platform::web::url_encode;
 use platform::{Actor, AppState, audit, outbox};
 
 pub fn free_pages(state: &AppState) -> u32 {
@@ -494,20 +495,8 @@ pub fn attachment_header(name: &str) -> String {
             }
         })
         .collect();
-    let encoded = percent_encode(name);
+    let encoded = url_encode(name);
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

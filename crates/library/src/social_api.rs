@@ -2,13 +2,15 @@
 
 use crate::authz::{Action, authorize};
 use crate::error::{LibResult, LibraryError};
-use crate::money::api::{Body, allowed, body};
+use crate::money::api::allowed;
 use crate::{service, social};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use platform::web::ApiJson;
+use platform::web::Id;
 use platform::{Actor, AppState};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -35,9 +37,9 @@ pub fn router() -> Router<AppState> {
 async fn comments(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> LibResult<Json<Value>> {
-    let doc = service::load(&state, &actor, crate::api::parse_id(&id)?, Action::View).await?;
+    let doc = service::load(&state, &actor, id, Action::View).await?;
     let items = social::for_document(&state.db, doc.id, actor.id(), state.now()).await?;
     Ok(Json(json!({ "items": items })))
 }
@@ -50,11 +52,10 @@ struct CommentBody {
 async fn add_comment(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
-    b: Body<CommentBody>,
+    Id(id): Id,
+    ApiJson(b): ApiJson<CommentBody>,
 ) -> LibResult<Response> {
-    let b = body(b, "{\"body\": \"…\"}")?;
-    let c = social::add_comment(&state, &actor, crate::api::parse_id(&id)?, &b.body).await?;
+    let c = social::add_comment(&state, &actor, id, &b.body).await?;
     Ok((StatusCode::CREATED, Json(json!({ "comment": c }))).into_response())
 }
 
@@ -70,30 +71,18 @@ async fn comment_queue(State(state): State<AppState>, actor: Actor) -> LibResult
     ))
 }
 
-async fn hide(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> LibResult<Json<Value>> {
-    social::moderate_comment(&state, &actor, crate::api::parse_id(&id)?, false).await?;
+async fn hide(State(state): State<AppState>, actor: Actor, Id(id): Id) -> LibResult<Json<Value>> {
+    social::moderate_comment(&state, &actor, id, false).await?;
     Ok(Json(json!({ "state": "hidden" })))
 }
 
-async fn show(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> LibResult<Json<Value>> {
-    social::moderate_comment(&state, &actor, crate::api::parse_id(&id)?, true).await?;
+async fn show(State(state): State<AppState>, actor: Actor, Id(id): Id) -> LibResult<Json<Value>> {
+    social::moderate_comment(&state, &actor, id, true).await?;
     Ok(Json(json!({ "state": "visible" })))
 }
 
-async fn rating(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> LibResult<Json<Value>> {
-    let doc = service::load(&state, &actor, crate::api::parse_id(&id)?, Action::View).await?;
+async fn rating(State(state): State<AppState>, actor: Actor, Id(id): Id) -> LibResult<Json<Value>> {
+    let doc = service::load(&state, &actor, id, Action::View).await?;
     Ok(Json(
         json!({ "rating": social::rating(&state.db, doc.id, actor.id()).await? }),
     ))
@@ -107,29 +96,28 @@ struct RateBody {
 async fn rate(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
-    b: Body<RateBody>,
+    Id(id): Id,
+    ApiJson(b): ApiJson<RateBody>,
 ) -> LibResult<Json<Value>> {
-    let b = body(b, "{\"stars\": 5}")?;
-    let r = social::rate(&state, &actor, crate::api::parse_id(&id)?, b.stars).await?;
+    let r = social::rate(&state, &actor, id, b.stars).await?;
     Ok(Json(json!({ "rating": r })))
 }
 
 async fn favourite(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> LibResult<Json<Value>> {
-    social::set_favourite(&state, &actor, crate::api::parse_id(&id)?, true).await?;
+    social::set_favourite(&state, &actor, id, true).await?;
     Ok(Json(json!({ "favourite": true })))
 }
 
 async fn unfavourite(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> LibResult<Json<Value>> {
-    social::set_favourite(&state, &actor, crate::api::parse_id(&id)?, false).await?;
+    social::set_favourite(&state, &actor, id, false).await?;
     Ok(Json(json!({ "favourite": false })))
 }
 
@@ -156,22 +144,14 @@ struct ProgressBody {
 async fn save_progress(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
-    b: Body<ProgressBody>,
+    Id(id): Id,
+    ApiJson(b): ApiJson<ProgressBody>,
 ) -> LibResult<Json<Value>> {
-    let b = body(b, "{\"page\": 12, \"device\": \"phone\"}")?;
     if b.page < 1 {
         return Err(LibraryError::BadField(
             platform::bi!("页码（page）从 1 开始。", "`page` starts at 1").into(),
         ));
     }
-    let p = social::save_progress(
-        &state,
-        &actor,
-        crate::api::parse_id(&id)?,
-        b.page,
-        &b.device,
-    )
-    .await?;
+    let p = social::save_progress(&state, &actor, id, b.page, &b.device).await?;
     Ok(Json(json!({ "progress": p })))
 }

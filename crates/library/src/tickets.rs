@@ -3,7 +3,6 @@
 
 use crate::authz::{Action, authorize};
 use crate::error::{LibResult, LibraryError};
-use crate::money::api::{Body, body};
 use crate::service;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -12,6 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use platform::db::Db;
+use platform::web::ApiJson;
+use platform::web::Id;
 use platform::web::{PageCtx, redirect, render};
 use platform::{Actor, AppState, audit};
 use serde::{Deserialize, Serialize};
@@ -183,9 +184,8 @@ struct OpenBody {
 async fn open_json(
     State(state): State<AppState>,
     actor: Actor,
-    b: Body<OpenBody>,
+    ApiJson(b): ApiJson<OpenBody>,
 ) -> LibResult<Response> {
-    let b = body(b, "{\"subject\": \"…\", \"body\": \"…\"}")?;
     let id = open(&state, &actor, &b.subject, &b.body).await?;
     Ok((
         StatusCode::CREATED,
@@ -218,11 +218,10 @@ struct AnswerBody {
 async fn answer_json(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
-    b: Body<AnswerBody>,
+    Id(id): Id,
+    ApiJson(b): ApiJson<AnswerBody>,
 ) -> LibResult<Json<Value>> {
-    let b = body(b, "{\"answer\": \"…\"}")?;
-    answer(&state, &actor, crate::api::parse_id(&id)?, &b.answer).await?;
+    answer(&state, &actor, id, &b.answer).await?;
     Ok(Json(json!({ "state": "answered" })))
 }
 

@@ -12,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use platform::db::Db;
+use platform::web::ApiJson;
+use platform::web::Id;
 use platform::web::{PageCtx, render};
 use platform::{Actor, AppState, audit};
 use serde::{Deserialize, Serialize};
@@ -85,17 +87,13 @@ async fn get_promotion(State(state): State<AppState>, actor: Actor) -> LibResult
 async fn put_promotion(
     State(state): State<AppState>,
     actor: Actor,
-    b: crate::money::api::Body<Promotion>,
+    ApiJson(p): ApiJson<Promotion>,
 ) -> LibResult<Json<Value>> {
     authorize(
         &actor,
         Action::ManageMoney,
         None,
         service::free_pages(&state),
-    )?;
-    let p = crate::money::api::body(
-        b,
-        "{\"text_zh\": \"…\", \"text_en\": \"…\", \"link\": \"/vip\", \"active\": true}",
     )?;
     let safe_link = p.link.is_empty()
         || (p.link.starts_with('/') && !p.link.starts_with("//"))
@@ -504,12 +502,8 @@ pub async fn verify(db: &Db, code: &str) -> sqlx::Result<Option<(Certificate, Op
     Ok(Some((cert, broken)))
 }
 
-async fn register(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> LibResult<Response> {
-    let (c, created) = register_certificate(&state, &actor, crate::api::parse_id(&id)?).await?;
+async fn register(State(state): State<AppState>, actor: Actor, Id(id): Id) -> LibResult<Response> {
+    let (c, created) = register_certificate(&state, &actor, id).await?;
     let status = if created {
         axum::http::StatusCode::CREATED
     } else {

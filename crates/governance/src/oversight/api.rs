@@ -7,17 +7,18 @@ use super::{
     org_reports, org_staff, review_report, set_cutoffs, set_deadline, submit_report, today,
     update_profile,
 };
-use crate::api::{json_body, parse_id};
+use crate::api::parse_id;
 use crate::authz::{Action, GovActor, Scope, authorize};
 use crate::error::{GovError, GovResult};
 use crate::service;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use platform::AppState;
+use platform::web::ApiJson;
+use platform::web::Id;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -75,11 +76,10 @@ async fn put_deadline(
     State(state): State<AppState>,
     actor: GovActor,
     Path(year): Path<String>,
-    body: Result<Json<DeadlineBody>, JsonRejection>,
+    ApiJson(b): ApiJson<DeadlineBody>,
 ) -> GovResult<Json<Value>> {
     authorize(&actor, Action::SetRules, &Scope::Anywhere)?;
     let year = parse_id(&year)?;
-    let b = json_body(body, "due_on")?;
     Ok(Json(json!(
         set_deadline(&state, &actor, year, &b.due_on).await?
     )))
@@ -143,9 +143,9 @@ async fn reports(
 async fn report(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Json<Value>> {
-    let r = load_report(&state, &actor, parse_id(&id)?, Action::View).await?;
+    let r = load_report(&state, &actor, id, Action::View).await?;
     Ok(Json(json!(r)))
 }
 
@@ -160,12 +160,10 @@ struct ReviewBody {
 async fn review(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
-    body: Result<Json<ReviewBody>, JsonRejection>,
+    Id(id): Id,
+    ApiJson(b): ApiJson<ReviewBody>,
 ) -> GovResult<Json<Value>> {
-    let id = parse_id(&id)?;
     load_report(&state, &actor, id, Action::ReviewReport).await?;
-    let b = json_body(body, "decision: accept|return, note")?;
     let decision = Decision::parse(&b.decision).ok_or_else(|| {
         GovError::invalid(
             "invalid_decision",
@@ -182,9 +180,9 @@ async fn review(
 async fn reports_of_org(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Json<Value>> {
-    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::View).await?;
+    let org = service::load_org(&state, &actor, id, Action::View).await?;
     let items = org_reports(&state.db, org.id).await?;
     Ok(Json(json!({ "org_id": org.id, "items": items })))
 }
@@ -192,15 +190,10 @@ async fn reports_of_org(
 async fn submit(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
-    body: Result<Json<ReportInput>, JsonRejection>,
+    Id(id): Id,
+    ApiJson(input): ApiJson<ReportInput>,
 ) -> GovResult<Response> {
-    let id = parse_id(&id)?;
     service::load_org(&state, &actor, id, Action::SubmitReport).await?;
-    let input = json_body(
-        body,
-        "year, activities, events, beneficiaries, income_yuan, …",
-    )?;
     let r = submit_report(&state, &actor, id, &input).await?;
     Ok((StatusCode::CREATED, Json(json!(r))).into_response())
 }
@@ -238,10 +231,9 @@ struct CutoffsBody {
 async fn put_cutoffs(
     State(state): State<AppState>,
     actor: GovActor,
-    body: Result<Json<CutoffsBody>, JsonRejection>,
+    ApiJson(b): ApiJson<CutoffsBody>,
 ) -> GovResult<Json<Value>> {
     authorize(&actor, Action::SetRules, &Scope::Anywhere)?;
-    let b = json_body(body, "min_scores: [1A, 2A, 3A, 4A, 5A]")?;
     let c = set_cutoffs(&state, &actor, b.min_scores).await?;
     Ok(Json(cutoffs_json(c.0)))
 }
@@ -266,9 +258,9 @@ async fn grades(State(state): State<AppState>, actor: GovActor) -> GovResult<Jso
 async fn assessments_of_org(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Json<Value>> {
-    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::View).await?;
+    let org = service::load_org(&state, &actor, id, Action::View).await?;
     let today = today(&state);
     let items: Vec<Value> = org_assessments(&state.db, org.id)
         .await?
@@ -287,13 +279,11 @@ async fn assessments_of_org(
 async fn create_assessment(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
-    body: Result<Json<AssessmentInput>, JsonRejection>,
+    Id(id): Id,
+    ApiJson(input): ApiJson<AssessmentInput>,
 ) -> GovResult<Response> {
-    let id = parse_id(&id)?;
     let org = service::load_org(&state, &actor, id, Action::View).await?;
     super::may_assess(&actor, &org)?;
-    let input = json_body(body, "assessed_on, score_basic, score_governance, …")?;
     let a = assess(&state, &actor, id, &input).await?;
     Ok((StatusCode::CREATED, Json(json!(a))).into_response())
 }
@@ -301,9 +291,9 @@ async fn create_assessment(
 async fn staff(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Json<Value>> {
-    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::View).await?;
+    let org = service::load_org(&state, &actor, id, Action::View).await?;
     Ok(Json(
         json!({ "org_id": org.id, "items": org_staff(&state.db, org.id).await? }),
     ))
@@ -318,12 +308,10 @@ struct StaffBody {
 async fn add_staff(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
-    body: Result<Json<StaffBody>, JsonRejection>,
+    Id(id): Id,
+    ApiJson(b): ApiJson<StaffBody>,
 ) -> GovResult<Response> {
-    let id = parse_id(&id)?;
     service::load_org(&state, &actor, id, Action::ManageOrgStaff).await?;
-    let b = json_body(body, "username")?;
     let user = link_staff(&state, Some(&actor), id, &b.username).await?;
     Ok((
         StatusCode::CREATED,
@@ -344,14 +332,9 @@ async fn remove_staff(
 async fn profile(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
-    body: Result<Json<ProfileInput>, JsonRejection>,
+    Id(id): Id,
+    ApiJson(p): ApiJson<ProfileInput>,
 ) -> GovResult<Json<Value>> {
-    let id = parse_id(&id)?;
     service::load_org(&state, &actor, id, Action::EditProfile).await?;
-    let p = json_body(
-        body,
-        "address, contact_phone, service_fields, staff_*, volunteers",
-    )?;
     Ok(Json(json!(update_profile(&state, &actor, id, &p).await?)))
 }

@@ -13,7 +13,7 @@ use crate::error::{GovError, GovResult, Invalid};
 use crate::forms::{Pairs, is_conflict, saved, with_error_status};
 use crate::model::{self, Org, SERVICE_FIELDS};
 use crate::oversight::api::ReportQuery;
-use crate::pages::{Opt, opt, sign_in_first};
+use crate::pages::Opt;
 use crate::service;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -21,6 +21,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use platform::AppState;
+use platform::web::Id;
+use platform::web::SignedIn;
 use platform::web::{Lang, PageCtx, redirect, render};
 use serde::Deserialize;
 
@@ -169,10 +171,10 @@ struct MyPage {
     orgs: Vec<MyOrg>,
 }
 
-async fn my(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/my") {
-        return Ok(r);
-    }
+async fn my(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> GovResult<Response> {
     let lang = actor.lang;
     let today = today(&state);
     let mut orgs = Vec::new();
@@ -244,13 +246,17 @@ async fn reports_page(
     };
     let rows = list_reports(&state.db, &actor.scope(), status, year).await?;
     let cur = status.map(|s| s.as_str()).unwrap_or("all");
-    let mut statuses = vec![opt("all", lang.pick("全部状态", "Any status"), cur)];
+    let mut statuses = vec![Opt::current(
+        "all",
+        lang.pick("全部状态", "Any status"),
+        cur,
+    )];
     for s in [
         ReportStatus::Submitted,
         ReportStatus::Returned,
         ReportStatus::Accepted,
     ] {
-        statuses.push(opt(s.as_str(), s.label(lang), cur));
+        statuses.push(Opt::current(s.as_str(), s.label(lang), cur));
     }
     let today = today(state);
     let resp = render(&ReportsPage {
@@ -277,12 +283,9 @@ async fn reports_page(
 
 async fn reports(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(q): Query<ReportQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/reports") {
-        return Ok(r);
-    }
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     reports_page(&state, &actor, &q, Pairs::default(), None).await
 }
@@ -364,24 +367,21 @@ async fn report_page(
 
 async fn report(
     State(state): State<AppState>,
-    actor: GovActor,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Id(id): Id,
     Query(f): Query<Flash>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/reports") {
-        return Ok(r);
-    }
-    let r = load_report(&state, &actor, parse_id(&id)?, Action::View).await?;
+    let r = load_report(&state, &actor, id, Action::View).await?;
     report_page(&state, &actor, r, f.saved.is_some(), String::new(), None).await
 }
 
 async fn review_form(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> GovResult<Response> {
-    let r = load_report(&state, &actor, parse_id(&id)?, Action::ReviewReport).await?;
+    let r = load_report(&state, &actor, id, Action::ReviewReport).await?;
     let v = Pairs(pairs);
     let result = async {
         let d = Decision::parse(v.get("decision")).ok_or_else(|| {
@@ -413,10 +413,10 @@ struct AbnormalPage {
     any_deadline: bool,
 }
 
-async fn abnormal_page(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/abnormal") {
-        return Ok(r);
-    }
+async fn abnormal_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> GovResult<Response> {
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     let today = today(&state);
     Ok(render(&AbnormalPage {
@@ -514,12 +514,9 @@ async fn grades_page(
 
 async fn grades(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(f): Query<Flash>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/grades") {
-        return Ok(r);
-    }
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     grades_page(&state, &actor, None, f.saved.is_some()).await
 }
@@ -607,14 +604,11 @@ struct YearQuery {
 
 async fn report_form(
     State(state): State<AppState>,
-    actor: GovActor,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Id(id): Id,
     Query(q): Query<YearQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/my") {
-        return Ok(r);
-    }
-    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::SubmitReport).await?;
+    let org = service::load_org(&state, &actor, id, Action::SubmitReport).await?;
     // The year asked for (a "revise" link), else the one that is due; a returned report of
     // that year comes back with everything it said, else the profile's staff figures.
     let year = match q.year.as_deref().and_then(|y| y.trim().parse::<i64>().ok()) {
@@ -645,10 +639,10 @@ async fn report_form(
 async fn submit_form(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> GovResult<Response> {
-    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::SubmitReport).await?;
+    let org = service::load_org(&state, &actor, id, Action::SubmitReport).await?;
     let v = Pairs(pairs);
     let result = async {
         let input = ReportInput {
@@ -729,13 +723,10 @@ async fn assess_page(
 
 async fn assess_form(
     State(state): State<AppState>,
-    actor: GovActor,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Id(id): Id,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/grades") {
-        return Ok(r);
-    }
-    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::View).await?;
+    let org = service::load_org(&state, &actor, id, Action::View).await?;
     super::may_assess(&actor, &org)?;
     let mut v = Pairs::default();
     v.set("assessed_on", today(&state).to_string());
@@ -749,10 +740,10 @@ async fn assess_form(
 async fn assess_post(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> GovResult<Response> {
-    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::View).await?;
+    let org = service::load_org(&state, &actor, id, Action::View).await?;
     super::may_assess(&actor, &org)?;
     let v = Pairs(pairs);
     let result = async {
@@ -821,13 +812,10 @@ fn profile_page(
 
 async fn profile_form(
     State(state): State<AppState>,
-    actor: GovActor,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Id(id): Id,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/my") {
-        return Ok(r);
-    }
-    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::EditProfile).await?;
+    let org = service::load_org(&state, &actor, id, Action::EditProfile).await?;
     let mut v = Pairs::default();
     v.set("address", org.address.clone());
     v.set("contact_phone", org.contact_phone.clone());
@@ -845,10 +833,10 @@ async fn profile_form(
 async fn profile_post(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> GovResult<Response> {
-    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::EditProfile).await?;
+    let org = service::load_org(&state, &actor, id, Action::EditProfile).await?;
     let v = Pairs(pairs);
     let result = async {
         let p = ProfileInput {
@@ -873,10 +861,10 @@ async fn profile_post(
 async fn staff_post(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> GovResult<Response> {
-    let org = service::load_org(&state, &actor, parse_id(&id)?, Action::ManageOrgStaff).await?;
+    let org = service::load_org(&state, &actor, id, Action::ManageOrgStaff).await?;
     let v = Pairs(pairs);
     match saved(link_staff(&state, Some(&actor), org.id, v.get("username")).await)? {
         Ok(_) => Ok(redirect(&format!("/gov/orgs/{}?saved=1", org.id))),

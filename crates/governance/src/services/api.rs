@@ -2,13 +2,13 @@
 //! category list. Lists are filtered by the actor's scope; writes go through `authorize`.
 
 use super::*;
-use crate::api::parse_id;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use platform::web::ApiJson;
+use platform::web::Id;
 use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
@@ -30,17 +30,6 @@ pub fn router() -> Router<AppState> {
             get(show_service).put(update_service_api),
         )
         .route("/api/v1/gov/service-categories", get(list_categories))
-}
-
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> GovResult<T> {
-    body.map(|Json(v)| v).map_err(|e| {
-        GovError::invalid(
-            "invalid_json",
-            "body",
-            format!("请求体须为 JSON 对象：{}", e.body_text()),
-            format!("send a JSON object: {}", e.body_text()),
-        )
-    })
 }
 
 /// Filters of the service-network lists as they arrive in a query string.
@@ -179,20 +168,18 @@ async fn list_points_api(
 async fn show_point(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Json<ServicePoint>> {
-    Ok(Json(
-        load_point(&state, &actor, parse_id(&id)?, Action::View).await?,
-    ))
+    Ok(Json(load_point(&state, &actor, id, Action::View).await?))
 }
 
 async fn create_point_api(
     State(state): State<AppState>,
     actor: GovActor,
-    body: Result<Json<PointInput>, JsonRejection>,
+    ApiJson(body): ApiJson<PointInput>,
 ) -> GovResult<Response> {
     authorize(&actor, Action::EditService, &Scope::Anywhere)?;
-    let d = validate_point(&json_body(body)?)?;
+    let d = validate_point(&body)?;
     let id = create_point(&state, &actor, &d).await?;
     let p = find_point(&state.db, id).await?.ok_or(GovError::NotFound)?;
     Ok((
@@ -206,12 +193,11 @@ async fn create_point_api(
 async fn update_point_api(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
-    body: Result<Json<PointInput>, JsonRejection>,
+    Id(id): Id,
+    ApiJson(body): ApiJson<PointInput>,
 ) -> GovResult<Json<ServicePoint>> {
-    let id = parse_id(&id)?;
     load_point(&state, &actor, id, Action::EditService).await?;
-    let d = validate_point(&json_body(body)?)?;
+    let d = validate_point(&body)?;
     update_point(&state, &actor, id, &d).await?;
     Ok(Json(
         find_point(&state.db, id).await?.ok_or(GovError::NotFound)?,
@@ -237,20 +223,18 @@ async fn list_services_api(
 async fn show_service(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> GovResult<Json<Service>> {
-    Ok(Json(
-        load_service(&state, &actor, parse_id(&id)?, Action::View).await?,
-    ))
+    Ok(Json(load_service(&state, &actor, id, Action::View).await?))
 }
 
 async fn create_service_api(
     State(state): State<AppState>,
     actor: GovActor,
-    body: Result<Json<ServiceInput>, JsonRejection>,
+    ApiJson(body): ApiJson<ServiceInput>,
 ) -> GovResult<Response> {
     authorize(&actor, Action::EditService, &Scope::Anywhere)?;
-    let d = validate_service(&json_body(body)?)?;
+    let d = validate_service(&body)?;
     let id = create_service(&state, &actor, &d).await?;
     let s = find_service(&state.db, id)
         .await?
@@ -266,12 +250,11 @@ async fn create_service_api(
 async fn update_service_api(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
-    body: Result<Json<ServiceInput>, JsonRejection>,
+    Id(id): Id,
+    ApiJson(body): ApiJson<ServiceInput>,
 ) -> GovResult<Json<Service>> {
-    let id = parse_id(&id)?;
     load_service(&state, &actor, id, Action::EditService).await?;
-    let d = validate_service(&json_body(body)?)?;
+    let d = validate_service(&body)?;
     update_service(&state, &actor, id, &d).await?;
     Ok(Json(
         find_service(&state.db, id)

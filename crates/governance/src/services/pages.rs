@@ -3,16 +3,19 @@
 
 use super::api::NetQuery;
 use super::*;
-use crate::api::parse_id;
 use crate::error::Invalid;
 use crate::forms::{saved, with_error_status};
 use crate::model::{MemberRole, OrgFilter, Unit};
 use crate::picker::UnitPicker;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
+use platform::web::Id;
+pub use platform::web::Opt;
+use platform::web::SignedIn;
+use platform::web::url_encode;
 use platform::web::{PageCtx, redirect, render};
 
 pub fn router() -> Router<AppState> {
@@ -37,34 +40,6 @@ pub fn router() -> Router<AppState> {
             "/gov/services/{id}/edit",
             get(edit_service_form).post(update_service_form),
         )
-}
-
-use platform::web::sign_in_first;
-
-fn enc(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-pub struct Opt {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-fn opt(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Opt {
-    Opt {
-        value: value.into(),
-        label: label.into(),
-        selected,
-    }
 }
 
 fn hours_text(hours: &[Hours], lang: Lang) -> Vec<String> {
@@ -144,7 +119,7 @@ fn query_string(q: &NetQuery) -> String {
         ("org", &q.org),
     ] {
         if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            parts.push(format!("{k}={}", enc(v)));
+            parts.push(format!("{k}={}", url_encode(v)));
         }
     }
     parts.join("&")
@@ -184,12 +159,9 @@ async fn point_service_counts(db: &Db, ids: &[i64]) -> GovResult<Vec<(i64, i64)>
 
 async fn points_page(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(q): Query<NetQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/service-points") {
-        return Ok(r);
-    }
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     let f = q.point_filter(&state, &actor).await?;
     let scope = actor.scope();
@@ -201,7 +173,7 @@ async fn points_page(
         point_service_counts(&state.db, &list.iter().map(|p| p.id).collect::<Vec<_>>()).await?;
     let lang = actor.lang;
     let kind_now = q.kind.clone().unwrap_or_default();
-    let mut kinds = vec![opt(
+    let mut kinds = vec![Opt::new(
         "",
         lang.pick("全部类型", "All kinds"),
         kind_now.is_empty(),
@@ -209,7 +181,7 @@ async fn points_page(
     kinds.extend(
         PointKind::ALL
             .iter()
-            .map(|k| opt(k.as_str(), k.label(lang), k.as_str() == kind_now)),
+            .map(|k| Opt::new(k.as_str(), k.label(lang), k.as_str() == kind_now)),
     );
     let unit_now = q.unit.clone().unwrap_or_default();
     let visible: Vec<Unit> = model::list_units(&state.db, &scope).await?;
@@ -270,14 +242,11 @@ struct SavedQuery {
 
 async fn point_page(
     State(state): State<AppState>,
-    actor: GovActor,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Id(id): Id,
     Query(sq): Query<SavedQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/service-points") {
-        return Ok(r);
-    }
-    let p = load_point(&state, &actor, parse_id(&id)?, Action::View).await?;
+    let p = load_point(&state, &actor, id, Action::View).await?;
     let lang = actor.lang;
     let f = ServiceFilter {
         point_id: Some(p.id),
@@ -431,7 +400,7 @@ async fn point_form(
     let lang = actor.lang;
     let kinds = PointKind::ALL
         .iter()
-        .map(|k| opt(k.as_str(), k.label(lang), k.as_str() == v.kind))
+        .map(|k| Opt::new(k.as_str(), k.label(lang), k.as_str() == v.kind))
         .collect();
     let editable = model::list_units(&state.db, &actor.scope_with(MemberRole::Worker)).await?;
     let units = UnitPicker::new(
@@ -478,10 +447,10 @@ async fn point_form(
     Ok(with_error_status(resp, error, false))
 }
 
-async fn new_point_form(State(state): State<AppState>, actor: GovActor) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/service-points/new") {
-        return Ok(r);
-    }
+async fn new_point_form(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> GovResult<Response> {
     authorize(&actor, Action::EditService, &Scope::Anywhere)?;
     let v = PointValues {
         kind: PointKind::CommunityServiceCentre.as_str().into(),
@@ -511,13 +480,10 @@ async fn create_point_form(
 
 async fn edit_point_form(
     State(state): State<AppState>,
-    actor: GovActor,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Id(id): Id,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/service-points") {
-        return Ok(r);
-    }
-    let p = load_point(&state, &actor, parse_id(&id)?, Action::EditService).await?;
+    let p = load_point(&state, &actor, id, Action::EditService).await?;
     let v = PointValues::from_point(&p);
     point_form(&state, &actor, Some(&p), v, None).await
 }
@@ -525,10 +491,10 @@ async fn edit_point_form(
 async fn update_point_form(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> GovResult<Response> {
-    let p = load_point(&state, &actor, parse_id(&id)?, Action::EditService).await?;
+    let p = load_point(&state, &actor, id, Action::EditService).await?;
     let v = PointValues::from_pairs(&pairs);
     let result = async {
         let d = validate_point(&v.to_input().map_err(GovError::Invalid)?)?;
@@ -563,12 +529,9 @@ struct ServicesPage {
 
 async fn services_page(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(q): Query<NetQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/services") {
-        return Ok(r);
-    }
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     let f = q.service_filter(&state, &actor).await?;
     let scope = actor.scope();
@@ -579,21 +542,21 @@ async fn services_page(
     let lang = actor.lang;
     let terms = categories(&state.db).await?;
     let cat_now = q.category.clone().unwrap_or_default();
-    let mut cats = vec![opt(
+    let mut cats = vec![Opt::new(
         "",
         lang.pick("全部类别", "All categories"),
         cat_now.is_empty(),
     )];
     cats.extend(terms.iter().map(|t| {
         let indent = if t.parent_id.is_some() { "　" } else { "" };
-        opt(
+        Opt::new(
             t.code.clone(),
             format!("{indent}{}", t.label(lang)),
             t.code == cat_now,
         )
     }));
     let status_now = q.status.clone().unwrap_or_default();
-    let mut statuses = vec![opt(
+    let mut statuses = vec![Opt::new(
         "",
         lang.pick("全部状态", "Any status"),
         status_now.is_empty(),
@@ -601,7 +564,7 @@ async fn services_page(
     statuses.extend(
         ServiceStatus::ALL
             .iter()
-            .map(|s| opt(s.as_str(), s.label(lang), s.as_str() == status_now)),
+            .map(|s| Opt::new(s.as_str(), s.label(lang), s.as_str() == status_now)),
     );
     let unit_now = q.unit.clone().unwrap_or_default();
     let visible: Vec<Unit> = model::list_units(&state.db, &scope).await?;
@@ -652,14 +615,11 @@ struct ServicePage {
 
 async fn service_page(
     State(state): State<AppState>,
-    actor: GovActor,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Id(id): Id,
     Query(sq): Query<SavedQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/services") {
-        return Ok(r);
-    }
-    let s = load_service(&state, &actor, parse_id(&id)?, Action::View).await?;
+    let s = load_service(&state, &actor, id, Action::View).await?;
     let lang = actor.lang;
     let terms = categories(&state.db).await?;
     let points = points_by_ids(&state.db, &s.point_ids)
@@ -819,7 +779,7 @@ async fn service_form(
 ) -> GovResult<Response> {
     let lang = actor.lang;
     let editable = actor.scope_with(MemberRole::Worker);
-    let mut providers = vec![opt(
+    let mut providers = vec![Opt::new(
         "",
         lang.pick("请选择提供服务的组织或单位", "Choose who offers it"),
         v.provider.is_empty(),
@@ -828,7 +788,7 @@ async fn service_form(
     providers.extend(orgs.iter().map(|o| {
         let value = format!("org:{}", o.id);
         let selected = value == v.provider;
-        opt(value, format!("{}（{}）", o.name, o.unit_name), selected)
+        Opt::new(value, format!("{}（{}）", o.name, o.unit_name), selected)
     }));
     let units = model::list_units(&state.db, &editable).await?;
     providers.extend(
@@ -838,7 +798,7 @@ async fn service_form(
             .map(|u| {
                 let value = format!("unit:{}", u.id);
                 let selected = value == v.provider;
-                opt(
+                Opt::new(
                     value,
                     format!("{}{}", lang.pick("单位：", "Unit: "), u.name),
                     selected,
@@ -852,13 +812,13 @@ async fn service_form(
     };
     let statuses = ServiceStatus::ALL
         .iter()
-        .map(|s| opt(s.as_str(), s.label(lang), s.as_str() == status_now))
+        .map(|s| Opt::new(s.as_str(), s.label(lang), s.as_str() == status_now))
         .collect();
     let categories = categories(&state.db)
         .await?
         .iter()
         .map(|t| {
-            opt(
+            Opt::new(
                 t.code.clone(),
                 t.label(lang),
                 v.categories.contains(&t.code),
@@ -871,7 +831,7 @@ async fn service_form(
         .map(|p| {
             let id = p.id.to_string();
             let selected = v.points.contains(&id);
-            opt(id, format!("{}（{}）", p.name, p.unit_name), selected)
+            Opt::new(id, format!("{}（{}）", p.name, p.unit_name), selected)
         })
         .collect();
     let (heading, action, cancel) = match editing {
@@ -909,12 +869,9 @@ struct NewServiceQuery {
 
 async fn new_service_form(
     State(state): State<AppState>,
-    actor: GovActor,
+    SignedIn(actor): SignedIn<GovActor>,
     Query(nq): Query<NewServiceQuery>,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/services/new") {
-        return Ok(r);
-    }
     authorize(&actor, Action::EditService, &Scope::Anywhere)?;
     let v = ServiceValues {
         provider: nq
@@ -949,13 +906,10 @@ async fn create_service_form(
 
 async fn edit_service_form(
     State(state): State<AppState>,
-    actor: GovActor,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Id(id): Id,
 ) -> GovResult<Response> {
-    if let Some(r) = sign_in_first(&actor, "/gov/services") {
-        return Ok(r);
-    }
-    let s = load_service(&state, &actor, parse_id(&id)?, Action::EditService).await?;
+    let s = load_service(&state, &actor, id, Action::EditService).await?;
     let v = ServiceValues::from_service(&s);
     service_form(&state, &actor, Some(&s), v, None).await
 }
@@ -963,10 +917,10 @@ async fn edit_service_form(
 async fn update_service_form(
     State(state): State<AppState>,
     actor: GovActor,
-    Path(id): Path<String>,
+    Id(id): Id,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> GovResult<Response> {
-    let s = load_service(&state, &actor, parse_id(&id)?, Action::EditService).await?;
+    let s = load_service(&state, &actor, id, Action::EditService).await?;
     let v = ServiceValues::from_pairs(&pairs);
     let result = async {
         let d = validate_service(&v.to_input().map_err(GovError::Invalid)?)?;

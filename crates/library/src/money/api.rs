@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use platform::web::ApiJson;
 use platform::{Actor, AppState};
 use serde::Deserialize;
 use serde_json::json;
@@ -78,13 +79,9 @@ async fn reward_rules(
 async fn set_reward_rules(
     State(state): State<AppState>,
     actor: Actor,
-    b: Body<Vec<Rule>>,
+    ApiJson(rules): ApiJson<Vec<Rule>>,
 ) -> LibResult<Json<serde_json::Value>> {
     let admin = allowed(&state, &actor, Action::ManageMoney)?;
-    let rules = body(
-        b,
-        "[{\"price_kind\": \"paid\", \"original\": true, \"share_permille\": 600, \"vip_fen\": 0}]",
-    )?;
     for r in &rules {
         if !matches!(r.price_kind.as_str(), "paid" | "vip")
             || !(0..=1000).contains(&r.share_permille)
@@ -135,12 +132,11 @@ async fn vip_buy(
     State(state): State<AppState>,
     actor: Actor,
     headers: HeaderMap,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    platform::web::Id(id): platform::web::Id,
 ) -> LibResult<Response> {
     allowed(&state, &actor, Action::UseWallet)?;
     let key = idempotency_key(&headers)?;
-    let (m, charged) =
-        super::vip::buy_plan(&state, &actor, crate::api::parse_id(&id)?, &key).await?;
+    let (m, charged) = super::vip::buy_plan(&state, &actor, id, &key).await?;
     let status = if charged {
         StatusCode::CREATED
     } else {
@@ -163,11 +159,10 @@ async fn my_membership(
 async fn quote(
     State(state): State<AppState>,
     actor: Actor,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    platform::web::Id(id): platform::web::Id,
 ) -> LibResult<Json<serde_json::Value>> {
     let user = allowed(&state, &actor, Action::UseWallet)?;
-    let doc =
-        crate::service::load(&state, &actor, crate::api::parse_id(&id)?, Action::View).await?;
+    let doc = crate::service::load(&state, &actor, id, Action::View).await?;
     let balance = ledger::wallet_balance(&state.db, user).await?;
     Ok(Json(json!({
         "document_id": doc.id, "price_kind": doc.price_kind, "price": doc.price, "price_yuan": Fen(doc.price).yuan(),
@@ -179,11 +174,11 @@ async fn purchase(
     State(state): State<AppState>,
     actor: Actor,
     headers: HeaderMap,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    platform::web::Id(id): platform::web::Id,
 ) -> LibResult<Response> {
     allowed(&state, &actor, Action::UseWallet)?;
     let key = idempotency_key(&headers)?;
-    let receipt = super::purchase::buy(&state, &actor, crate::api::parse_id(&id)?, &key).await?;
+    let receipt = super::purchase::buy(&state, &actor, id, &key).await?;
     let status = if receipt.charged {
         StatusCode::CREATED
     } else {
@@ -236,13 +231,6 @@ pub(crate) fn idempotency_key(headers: &HeaderMap) -> LibResult<String> {
     Ok(key.to_string())
 }
 
-pub(crate) type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
-
-pub(crate) fn body<T>(b: Body<T>, shape: &str) -> LibResult<T> {
-    b.map(|Json(v)| v)
-        .map_err(|e| LibraryError::BadField(format!("send JSON {shape}: {e}")))
-}
-
 async fn wallet(State(state): State<AppState>, actor: Actor) -> LibResult<Json<serde_json::Value>> {
     let user = allowed(&state, &actor, Action::UseWallet)?;
     let balance = ledger::wallet_balance(&state.db, user).await?;
@@ -260,10 +248,9 @@ struct RedeemBody {
 async fn redeem(
     State(state): State<AppState>,
     actor: Actor,
-    b: Body<RedeemBody>,
+    ApiJson(b): ApiJson<RedeemBody>,
 ) -> LibResult<Json<serde_json::Value>> {
     let user = allowed(&state, &actor, Action::UseWallet)?;
-    let b = body(b, "{\"code\": \"XXXX-XXXX-XXXX-XXXX\"}")?;
     let amount = match vouchers::redeem(&state, user, &b.code).await {
         Ok(a) => a,
         Err(RedeemError::Invalid) => {
@@ -288,11 +275,10 @@ async fn topup(
     State(state): State<AppState>,
     actor: Actor,
     headers: HeaderMap,
-    b: Body<TopupBody>,
+    ApiJson(b): ApiJson<TopupBody>,
 ) -> LibResult<Response> {
     let admin = allowed(&state, &actor, Action::ManageMoney)?;
     let key = idempotency_key(&headers)?;
-    let b = body(b, "{\"username\", \"amount\": \"50.00\"}")?;
     let amount = Fen::parse_yuan(&b.amount)?;
     let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM platform_users WHERE username = $1")
         .bind(b.username.trim())
@@ -361,10 +347,9 @@ struct IssueBody {
 async fn issue_vouchers(
     State(state): State<AppState>,
     actor: Actor,
-    b: Body<IssueBody>,
+    ApiJson(b): ApiJson<IssueBody>,
 ) -> LibResult<Response> {
     let admin = allowed(&state, &actor, Action::ManageMoney)?;
-    let b = body(b, "{\"amount\": \"50.00\", \"count\": 10}")?;
     let count = vouchers::batch_size(b.count)?;
     let amount = Fen::parse_yuan(&b.amount)?;
     let codes = vouchers::issue(&state, admin, amount, count).await?;

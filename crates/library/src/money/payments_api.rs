@@ -1,7 +1,7 @@
 //! Payment orders over the JSON API: top-ups through a provider, cancellations, the
 //! providers' signed callbacks, and the operators' payouts and refunds.
 
-use super::api::{Body, allowed, body, idempotency_key};
+use super::api::{allowed, idempotency_key};
 use super::ledger::Fen;
 use super::payments::{self, CallbackRefusal, OrderState};
 use crate::authz::{Action, authorize};
@@ -12,6 +12,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use platform::web::ApiJson;
+use platform::web::Id;
 use platform::{Actor, AppState};
 use serde::Deserialize;
 use serde_json::json;
@@ -54,11 +56,10 @@ async fn create_topup(
     State(state): State<AppState>,
     actor: Actor,
     headers: HeaderMap,
-    b: Body<TopupBody>,
+    ApiJson(b): ApiJson<TopupBody>,
 ) -> LibResult<Response> {
     let user = allowed(&state, &actor, Action::UseWallet)?;
     let key = idempotency_key(&headers)?;
-    let b = body(b, "{\"amount\": \"50.00\", \"provider\": \"sandbox\"}")?;
     let amount = Fen::parse_yuan(&b.amount)?;
     if amount.0 > 5_000_000 {
         return Err(LibraryError::BadField(
@@ -90,10 +91,9 @@ async fn my_orders(
 async fn my_order(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> LibResult<Json<serde_json::Value>> {
     let user = allowed(&state, &actor, Action::UseWallet)?;
-    let id = crate::api::parse_id(&id)?;
     match payments::find(&state.db, id, state.now()).await? {
         // Another user's order does not exist, as far as this user can tell.
         Some(o) if o.user_id == user => Ok(Json(json!({ "order": o }))),
@@ -104,10 +104,10 @@ async fn my_order(
 async fn cancel(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> LibResult<Json<serde_json::Value>> {
     let user = allowed(&state, &actor, Action::UseWallet)?;
-    let order = payments::cancel(&state, user, crate::api::parse_id(&id)?).await?;
+    let order = payments::cancel(&state, user, id).await?;
     Ok(Json(json!({ "order": order })))
 }
 
@@ -181,10 +181,9 @@ async fn all_orders(
 async fn order_detail(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> LibResult<Json<serde_json::Value>> {
     allowed(&state, &actor, Action::ManageMoney)?;
-    let id = crate::api::parse_id(&id)?;
     let order = payments::find(&state.db, id, state.now())
         .await?
         .ok_or(LibraryError::NotFound)?;
@@ -195,10 +194,10 @@ async fn order_detail(
 async fn refund(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> LibResult<Json<serde_json::Value>> {
     let admin = allowed(&state, &actor, Action::ManageMoney)?;
-    let order = payments::refund(&state, admin, crate::api::parse_id(&id)?).await?;
+    let order = payments::refund(&state, admin, id).await?;
     Ok(Json(json!({ "order": order })))
 }
 
@@ -212,11 +211,10 @@ async fn create_payout(
     State(state): State<AppState>,
     actor: Actor,
     headers: HeaderMap,
-    b: Body<PayoutBody>,
+    ApiJson(b): ApiJson<PayoutBody>,
 ) -> LibResult<Response> {
     let admin = allowed(&state, &actor, Action::ManageMoney)?;
     let key = idempotency_key(&headers)?;
-    let b = body(b, "{\"username\": \"author\", \"provider\": \"sandbox\"}")?;
     let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM platform_users WHERE username = $1")
         .bind(b.username.trim())
         .fetch_optional(&state.db.pool)

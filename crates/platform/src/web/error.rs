@@ -4,6 +4,7 @@
 //! Internal causes are logged, never shown.
 
 use super::Lang;
+use super::code::Code;
 use super::i18n::has_cjk;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -31,6 +32,9 @@ pub enum AppError {
     Unavailable(String),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
+    /// An error from the table of codes: status and code come from there.
+    #[error("{message}")]
+    Coded { code: Code, message: String },
 }
 
 impl AppError {
@@ -41,33 +45,46 @@ impl AppError {
         }
     }
 
-    pub fn status(&self) -> StatusCode {
-        match self {
-            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    /// An error of the table with the code's own message.
+    pub fn of(code: Code) -> AppError {
+        AppError::coded(code, code.message())
+    }
+
+    /// An error of the table with a message that says more than the code's.
+    pub fn coded(code: Code, message: impl Into<String>) -> AppError {
+        AppError::Coded {
+            code,
+            message: message.into(),
         }
+    }
+
+    /// The table's entry for this error; `None` for a bad request whose code is not in
+    /// the table yet (a string at its call site).
+    pub fn table_code(&self) -> Option<Code> {
+        Some(match self {
+            AppError::BadRequest { .. } => return None,
+            AppError::Unauthorized => Code::Unauthorized,
+            AppError::Forbidden(_) => Code::Forbidden,
+            AppError::NotFound => Code::NotFound,
+            AppError::Conflict(_) => Code::Conflict,
+            AppError::TooLarge(_) => Code::TooLarge,
+            AppError::Unsupported(_) => Code::Unsupported,
+            AppError::TooManyRequests(_) => Code::RateLimited,
+            AppError::Unavailable(_) => Code::Unavailable,
+            AppError::Internal(_) => Code::Internal,
+            AppError::Coded { code, .. } => *code,
+        })
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.table_code()
+            .map_or(StatusCode::BAD_REQUEST, Code::status)
     }
 
     pub fn code(&self) -> &'static str {
         match self {
             AppError::BadRequest { code, .. } => code,
-            AppError::Unauthorized => "unauthorized",
-            AppError::Forbidden(_) => "forbidden",
-            AppError::NotFound => "not_found",
-            AppError::Conflict(_) => "conflict",
-            AppError::TooLarge(_) => "too_large",
-            AppError::Unsupported(_) => "unsupported",
-            AppError::TooManyRequests(_) => "rate_limited",
-            AppError::Unavailable(_) => "unavailable",
-            AppError::Internal(_) => "internal",
+            other => other.table_code().map_or("bad_request", Code::as_str),
         }
     }
 }
@@ -157,11 +174,7 @@ impl IntoResponse for AppError {
         let message = match &self {
             AppError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
-                crate::bi!(
-                    "服务器出错了，请稍后再试。",
-                    "Something went wrong on our side; please try again later."
-                )
-                .to_string()
+                Code::Internal.message().to_string()
             }
             other => other.to_string(),
         };

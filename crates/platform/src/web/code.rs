@@ -1,0 +1,93 @@
+//! The one table of error codes: each code says its HTTP status and a default message in
+//! both languages (`bi!`). Module errors map onto it, so a client reads the same code for
+//! the same problem whichever module answered. Conflicts keep their own codes (a client
+//! can tell "code taken" from "sign for it first" without reading the message).
+//!
+//! Add a code here, not a string literal at a call site.
+
+use axum::http::StatusCode;
+
+/// Declares [`Code`]: `Variant = "wire_code", STATUS, "中文", "English";` per line.
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal, $status:ident, $zh:literal, $en:literal; )*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Code {
+            /// Every code, for tests and documentation.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The code as clients see it in `{"error": {"code"}}`.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            pub const fn status(self) -> StatusCode {
+                match self { $(Code::$variant => StatusCode::$status,)* }
+            }
+
+            /// The default message, in both languages (`bi!`).
+            pub const fn message(self) -> &'static str {
+                match self { $(Code::$variant => $crate::bi!($zh, $en),)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    // Generic, one per status: what AppError's plain variants answer.
+    Unauthorized = "unauthorized", UNAUTHORIZED, "请先登录。", "Sign in first.";
+    Forbidden = "forbidden", FORBIDDEN, "您没有权限进行此操作。", "You are not allowed to do this.";
+    NotFound = "not_found", NOT_FOUND, "未找到。", "Not found.";
+    Conflict = "conflict", CONFLICT, "此操作与当前状态冲突，请刷新后重试。", "This clashes with the current state; reload and try again.";
+    TooLarge = "too_large", PAYLOAD_TOO_LARGE, "内容超过了大小上限。", "This is larger than the limit.";
+    Unsupported = "unsupported", UNSUPPORTED_MEDIA_TYPE, "不支持此文件类型。", "This file type is not supported.";
+    RateLimited = "rate_limited", TOO_MANY_REQUESTS, "操作太频繁，请稍后再试。", "Too many requests; try again later.";
+    Unavailable = "unavailable", SERVICE_UNAVAILABLE, "服务暂不可用，请稍后再试。", "The service is unavailable for a moment; try again.";
+    Internal = "internal", INTERNAL_SERVER_ERROR, "服务器出错了，请稍后再试。", "Something went wrong on our side; please try again later.";
+
+    // Bad input (400).
+    /// A request body that is not the JSON the endpoint takes (see `ApiJson`).
+    InvalidJson = "invalid_json", BAD_REQUEST, "请求体须为 JSON 对象。", "Send a JSON object.";
+    InvalidField = "invalid_field", BAD_REQUEST, "有字段的值无效。", "A field has an invalid value.";
+    MissingField = "missing_field", BAD_REQUEST, "请填写必填项。", "A required field is missing.";
+    InvalidFilter = "invalid_filter", BAD_REQUEST, "筛选条件无效。", "A filter is invalid.";
+    InvalidPaging = "invalid_paging", BAD_REQUEST, "页码或每页条数无效。", "page or per_page is invalid.";
+    NoFile = "no_file", BAD_REQUEST, "请上传文件（multipart 字段 `file`）。", "The upload has no file: send it in a multipart field named `file`.";
+    EmptyFile = "empty_file", BAD_REQUEST, "文件是空的。", "The file is empty.";
+
+    // Conflicts with their own codes (409), and refusals a client acts on.
+    /// A code (of a category, a unit, …) that another record already has.
+    CodeTaken = "code_taken", CONFLICT, "代码已被使用。", "That code is taken.";
+    /// A case step that needs the case signed for first.
+    NotSigned = "not_signed", CONFLICT, "请先签收，再反馈办理结果。", "Sign for the case before reporting it handled.";
+    /// A case step only the lead unit may take.
+    LeadUnitOnly = "lead_unit_only", FORBIDDEN, "只有主办单位可以办理此步骤。", "Only the lead unit may take this step.";
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::i18n::{has_cjk, split};
+
+    #[test]
+    fn every_code_is_unique_and_bilingual() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "{c} twice");
+            let (zh, en) = split(c.message()).expect("bilingual");
+            assert!(has_cjk(zh) && !en.is_empty(), "{c}");
+            assert!(c.status().is_client_error() || c.status().is_server_error());
+        }
+        assert_eq!(Code::NotSigned.status(), StatusCode::CONFLICT);
+        assert_eq!(Code::InvalidJson.as_str(), "invalid_json");
+    }
+}
