@@ -142,3 +142,85 @@ impl FromRequestParts<AppState> for GovActor {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use platform::auth::User;
+    use platform::web::Lang;
+
+    fn path(s: &str) -> UnitPath {
+        UnitPath::parse(s).unwrap()
+    }
+
+    fn actor(role: Role, grants: &[(&str, MemberRole)]) -> GovActor {
+        GovActor {
+            base: Actor {
+                user: Some(User {
+                    id: 5,
+                    username: "u".into(),
+                    display_name: "u".into(),
+                    role,
+                }),
+                lang: Lang::Zh,
+                csrf: String::new(),
+                ip: "127.0.0.1".into(),
+                session_token: None,
+            },
+            grants: grants
+                .iter()
+                .map(|(p, r)| Grant {
+                    unit_id: *path(p).ids().last().unwrap(),
+                    unit_name: String::new(),
+                    path: path(p),
+                    role: *r,
+                })
+                .collect(),
+            org_links: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn scopes_collapse_nested_grants_and_roles_cover_subtrees() {
+        let a = actor(
+            Role::Member,
+            &[
+                ("/1/2/", MemberRole::Viewer),
+                ("/1/2/4/", MemberRole::Worker),
+                ("/1/3/", MemberRole::Worker),
+            ],
+        );
+        assert_eq!(a.scope().0.unwrap(), vec![path("/1/2/"), path("/1/3/")]);
+        assert_eq!(
+            a.scope_with(MemberRole::Worker).0.unwrap(),
+            vec![path("/1/2/4/"), path("/1/3/")]
+        );
+        assert_eq!(a.role_on(&path("/1/2/4/6/")), Some(MemberRole::Worker));
+        assert_eq!(a.role_on(&path("/1/2/5/")), Some(MemberRole::Viewer));
+        assert_eq!(a.role_on(&path("/1/")), None);
+        let admin = actor(Role::Admin, &[]);
+        assert!(admin.scope().0.is_none());
+        assert!(admin.scope_with(MemberRole::UnitAdmin).0.is_none());
+    }
+
+    /// A module's rules, seen through `GovActor::can`.
+    #[derive(Clone, Copy)]
+    struct EditUnit;
+
+    impl Policy<UnitPath> for EditUnit {
+        fn check(self, actor: &GovActor, target: &UnitPath) -> Result<(), Denied> {
+            match actor.role_on(target) {
+                Some(r) if r >= MemberRole::Worker => Ok(()),
+                Some(_) => Err(Denied::Forbidden("workers only")),
+                None => Err(Denied::Hidden),
+            }
+        }
+    }
+
+    #[test]
+    fn can_asks_the_actions_policy() {
+        let a = actor(Role::Member, &[("/1/2/", MemberRole::Worker)]);
+        assert!(a.can(EditUnit, &path("/1/2/7/")));
+        assert!(!a.can(EditUnit, &path("/1/3/")));
+    }
+}
