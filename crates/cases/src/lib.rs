@@ -34,8 +34,8 @@ pub fn module() -> Module {
         }),
         demo: Some(|state, demo| {
             Box::pin(async move {
-                let accounts = demo::seed(state, &mut demo.password).await?;
-                demo.accounts.extend(accounts);
+                demo.accounts
+                    .extend(demo::seed(state, &mut demo.password).await?);
                 Ok(())
             })
         }),

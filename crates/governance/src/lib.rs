@@ -29,8 +29,8 @@ pub fn module() -> Module {
         openapi_paths: Some(openapi_paths),
         demo: Some(|state, demo| {
             Box::pin(async move {
-                let accounts = demo::seed(state, &mut demo.password).await?;
-                demo.accounts.extend(accounts);
+                demo.accounts
+                    .extend(demo::seed(state, &mut demo.password).await?);
                 Ok(())
             })
         }),

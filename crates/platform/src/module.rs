@@ -238,4 +238,48 @@ mod tests {
         assert_eq!(doc.len(), base.len() + 1);
         assert!(doc.contains_key("/api/v1/a"));
     }
+
+    fn todo(href: &str) -> Todo {
+        Todo {
+            href: href.into(),
+            zh: String::new(),
+            en: String::new(),
+            count: 1,
+            due_ms: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn todos_come_from_every_module_in_list_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = crate::config::Config {
+            data_dir: dir.path().into(),
+            ..Default::default()
+        };
+        let clock = Arc::new(crate::clock::SystemClock);
+        let state = crate::open(config, clock, "gongzhi".into()).await.unwrap();
+        let user = User {
+            id: 7,
+            username: "u".into(),
+            display_name: "u".into(),
+            role: crate::auth::Role::Member,
+        };
+        assert!(todos(&state, &user).await.is_empty(), "no app, no to-dos");
+        let a = Module {
+            todos: Some(|_, u| Box::pin(async move { vec![todo(&format!("/a/{}", u.id))] })),
+            ..Module::new("a", A, no_routes)
+        };
+        let none = Module::new("none", &[], no_routes);
+        let b = Module {
+            todos: Some(|_, _| Box::pin(async { vec![todo("/b")] })),
+            ..Module::new("b", &[], no_routes)
+        };
+        let _app = app(state.clone(), &[a, none, b]);
+        let hrefs: Vec<String> = todos(&state, &user)
+            .await
+            .into_iter()
+            .map(|t| t.href)
+            .collect();
+        assert_eq!(hrefs, ["/a/7", "/b"]);
+    }
 }
