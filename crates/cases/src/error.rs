@@ -3,8 +3,8 @@
 
 use axum::response::{IntoResponse, Response};
 use platform::AppError;
-use platform::web::authz::Denied;
 use platform::web::Code;
+use platform::web::authz::Denied;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaseError {

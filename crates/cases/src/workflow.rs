@@ -14,8 +14,8 @@ use crate::model::{self, CASE_COLUMNS, Case, CaseState, Satisfaction, Supervisio
 use crate::notices;
 use gov_core::{GovActor, UnitId, UnitPath, find_unit};
 use platform::db::Tx;
-use platform::web::authz::Denied;
 use platform::web::Code;
+use platform::web::authz::Denied;
 use platform::{AppState, audit, outbox};
 use serde_json::{Value, json};
 
@@ -498,9 +498,7 @@ pub async fn apply(state: &AppState, actor: &GovActor, id: i64, op: Op) -> CaseR
     authz::authorize(actor, Action::View, &Target::Case(&before, &co))?;
     authz::authorize(actor, op.action(), &Target::Case(&before, &co)).map_err(|d| {
         match (op.action(), d) {
-            (Action::Handle, Denied::Forbidden(why)) => {
-                CaseError::refused(Code::LeadUnitOnly, why)
-            }
+            (Action::Handle, Denied::Forbidden(why)) => CaseError::refused(Code::LeadUnitOnly, why),
             (_, d) => d.into(),
         }
     })?;

@@ -1599,7 +1599,14 @@ async fn statistics_on_a_known_data_set(backend: Backend) {
     );
     // The same rule on the district's own figures: its API record, its unit page and
     // the governance home page.
-    let (_, v) = send(s, "GET", Some(&w.admin), &format!("/api/v1/gov/units/{}", w.d), None).await;
+    let (_, v) = send(
+        s,
+        "GET",
+        Some(&w.admin),
+        &format!("/api/v1/gov/units/{}", w.d),
+        None,
+    )
+    .await;
     assert_eq!(
         (v["org_count"].as_i64(), v["orgs_per_10k"].as_str()),
         (Some(6), Some("10.0")),
@@ -1607,7 +1614,10 @@ async fn statistics_on_a_known_data_set(backend: Backend) {
     );
     for path in [format!("/gov/units/{}", w.d), "/gov".to_string()] {
         let page = page_text(s, &w.admin, &path).await;
-        assert!(page.contains("10.0") && !page.contains("12.0"), "{path}: {page}");
+        assert!(
+            page.contains("10.0") && !page.contains("12.0"),
+            "{path}: {page}"
+        );
     }
 }
 
