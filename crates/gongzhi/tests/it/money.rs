@@ -1,7 +1,7 @@
 //! The ledger through the API: idempotent top-ups, single-use vouchers under concurrency,
 //! operator-only money routes, and `gongzhi ledger check` — on every backend.
 
-use crate::common::{Backend, Server, both_dbs, client};
+use crate::common::{Backend, Server, both_dbs, client, page_text, status};
 use serde_json::{Value, json};
 
 async fn topup(s: &Server, token: &str, key: Option<&str>, body: Value) -> (u16, Value) {
@@ -296,15 +296,7 @@ async fn paid_documents_charge_once_and_download_again_free(backend: Backend) {
     let (_, p) = s.get_json(Some(&buyer), "/api/v1/me/purchases").await;
     assert_eq!(p["items"].as_array().unwrap().len(), 1);
     assert_eq!(p["items"][0]["receipt"]["document_id"], id);
-    let html = client()
-        .get(format!("{}/me/purchases", s.url))
-        .bearer_auth(&buyer)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_text(&s, &buyer, "/me/purchases").await;
     assert!(
         html.contains(&format!("/documents/{id}/download")),
         "re-download from the purchase history"
@@ -470,13 +462,17 @@ async fn contributors_earn_by_quality_and_type(backend: Backend) {
         .await;
     s.wait_converted(&author, id, std::time::Duration::from_secs(120))
         .await;
-    let r = client()
-        .post(format!("{}/api/v1/documents/{id}/approve", s.url))
-        .bearer_auth(&moderator)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(
+        status(
+            &s,
+            "POST",
+            Some(&moderator),
+            &format!("/api/v1/documents/{id}/approve"),
+            None
+        )
+        .await,
+        200
+    );
     let patch = |token: &str, body: Value| {
         client()
             .patch(format!("{}/api/v1/documents/{id}", s.url))

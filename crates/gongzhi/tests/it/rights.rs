@@ -10,13 +10,17 @@ use std::time::Duration;
 pub async fn published(s: &Server, owner: &str, moderator: &str, fixture: &str) -> i64 {
     let id = s.upload_fixture(owner, fixture).await;
     s.wait_converted(owner, id, Duration::from_secs(120)).await;
-    let r = client()
-        .post(format!("{}/api/v1/documents/{id}/approve", s.url))
-        .bearer_auth(moderator)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(
+        crate::common::status(
+            &s,
+            "POST",
+            Some(&moderator),
+            &format!("/api/v1/documents/{id}/approve"),
+            None
+        )
+        .await,
+        200
+    );
     id
 }
 

@@ -76,13 +76,17 @@ async fn search_follows_publication_and_finds_pages(backend: Backend) {
         "{backend:?}: pending is hidden"
     );
 
-    let r = client()
-        .post(format!("{}/api/v1/documents/{guide}/approve", s.url))
-        .bearer_auth(&moderator)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(
+        crate::common::status(
+            &s,
+            "POST",
+            Some(&moderator),
+            &format!("/api/v1/documents/{guide}/approve"),
+            None
+        )
+        .await,
+        200
+    );
     let lag = eventually(&s, None, "社区服务指南", |ids| ids.contains(&guide)).await;
     assert!(
         lag < Duration::from_secs(3),
@@ -179,13 +183,17 @@ async fn search_follows_publication_and_finds_pages(backend: Backend) {
     assert_eq!(status, 200);
 
     // A download shows in the public feed.
-    let r = client()
-        .get(format!("{}/api/v1/documents/{guide}/download", s.url))
-        .bearer_auth(&moderator)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(
+        crate::common::status(
+            &s,
+            "GET",
+            Some(&moderator),
+            &format!("/api/v1/documents/{guide}/download"),
+            None
+        )
+        .await,
+        200
+    );
     let (_, v) = s.get_json(None, "/api/v1/downloads/recent").await;
     assert_eq!(v["items"][0]["id"], guide);
     let (_, v) = s
@@ -328,20 +336,28 @@ async fn search_follows_edit_take_down_and_delete(backend: Backend) {
     eventually(&s, Some(&admin), "title:修订版", |ids| ids.contains(&id)).await;
 
     // Delete removes it everywhere.
-    let r = client()
-        .delete(format!("{}/api/v1/documents/{id}", s.url))
-        .bearer_auth(&member)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
-    let r = client()
-        .delete(format!("{}/api/v1/documents/{id}", s.url))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    assert_eq!(
+        crate::common::status(
+            &s,
+            "DELETE",
+            Some(&member),
+            &format!("/api/v1/documents/{id}"),
+            None
+        )
+        .await,
+        403
+    );
+    assert_eq!(
+        crate::common::status(
+            &s,
+            "DELETE",
+            Some(&admin),
+            &format!("/api/v1/documents/{id}"),
+            None
+        )
+        .await,
+        204
+    );
     let lag = eventually(&s, Some(&admin), "title:修订版", |ids| {
         !ids.contains(&id)
     })

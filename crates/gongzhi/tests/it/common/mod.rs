@@ -2,7 +2,10 @@
 //! fresh database (SQLite file, or a new PostgreSQL database per server).
 #![allow(dead_code)]
 
+pub mod district;
 pub mod webdriver;
+
+pub use district::District;
 
 use reqwest::multipart;
 use serde_json::Value;
@@ -444,6 +447,20 @@ pub async fn send(
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// [`send`] that asserts the status; the body.
+pub async fn send_expect(
+    s: &Server,
+    method: &str,
+    token: Option<&str>,
+    path: &str,
+    body: Option<&Value>,
+    want: u16,
+) -> Value {
+    let (status, v) = send(s, method, token, path, body).await;
+    assert_eq!(status, want, "{method} {path} {body:?}: {v}");
+    v
+}
+
 /// Only the status of [`send`].
 pub async fn status(
     s: &Server,
@@ -491,6 +508,15 @@ pub async fn web_login(s: &Server, name: &str, password: &str) -> (reqwest::Clie
     let web = cookie_client();
     let csrf = sign_in(s, &web, name, password).await;
     (web, csrf)
+}
+
+/// Posts a form (`&[("field", "value"), …]`, repeated fields allowed) on this client.
+pub async fn post_form<F: serde::Serialize + ?Sized>(
+    c: &reqwest::Client,
+    url: impl reqwest::IntoUrl,
+    form: &F,
+) -> reqwest::Response {
+    c.post(url).form(form).send().await.expect("form post")
 }
 
 /// The body of a GET on this client, whatever the status (pages, forms).
