@@ -29,15 +29,6 @@ pub enum Backend {
 
 const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-/// Every backend this machine can test.
-pub async fn backends() -> Vec<Backend> {
-    let mut v = vec![Backend::Sqlite];
-    if postgres_available().await {
-        v.push(Backend::Postgres);
-    }
-    v
-}
-
 /// Whether PostgreSQL tests can run here. CI sets GONGZHI_REQUIRE_POSTGRES=1 so a missing
 /// PostgreSQL fails the run instead of being skipped (said on stderr: the harness has no
 /// "skipped" outcome).
