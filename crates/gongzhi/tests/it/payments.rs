@@ -2,7 +2,7 @@
 //! replayed duplicate, late, out of order and badly signed; payouts of contributor
 //! earnings through the same interface — on every backend.
 
-use crate::common::{Backend, Server, both_dbs, client, status};
+use crate::common::{Backend, Server, both_dbs, client, set_price, status};
 use library::money::payments::{Reported, Sandbox, sign};
 use serde_json::{Value, json};
 
@@ -419,14 +419,7 @@ async fn contributor_payouts_go_through_the_provider(backend: Backend) {
         .await,
         200
     );
-    let r = client()
-        .patch(format!("{}/api/v1/documents/{id}", s.url))
-        .bearer_auth(&author)
-        .json(&json!({"price_kind": "paid", "price": "3.00"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    set_price(&s, &author, id, "paid", "3.00").await;
     // The buyer pays through the provider, then buys.
     let (_, v) = topup(&s, &buyer, "b1", "5.00").await;
     let o = v["order"]["id"].as_i64().unwrap();

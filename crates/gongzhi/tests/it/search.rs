@@ -547,24 +547,29 @@ async fn search_snippets_suggestions_and_related_keep_the_paywall(backend: Backe
     }
 
     // As a VIP document: members read page 3; the page names what opens it for others.
-    let r = client()
-        .patch(format!("{}/api/v1/documents/{paid}", s.url))
-        .bearer_auth(&uploader)
-        .json(&json!({"price_kind": "vip"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(
+        crate::common::status(
+            &s,
+            "PATCH",
+            Some(&uploader),
+            &format!("/api/v1/documents/{paid}"),
+            Some(&json!({"price_kind": "vip"}))
+        )
+        .await,
+        200
+    );
     let plans = s.get_json(None, "/api/v1/vip/plans").await.1;
-    let r = client()
-        .post(format!("{}/api/v1/admin/topups", s.url))
-        .bearer_auth(&admin)
-        .header("Idempotency-Key", "t-reader")
-        .json(&json!({"username": "reader", "amount": "20.00"}))
-        .send()
+    assert_eq!(
+        crate::money::topup(
+            &s,
+            &admin,
+            Some("t-reader"),
+            json!({"username": "reader", "amount": "20.00"})
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+        .0,
+        201
+    );
     let h = hit_for(&s, Some(&member), q, paid).await;
     assert_eq!(h["locked"], true, "{h}");
     let page = html(
@@ -614,14 +619,17 @@ async fn related_documents_survive_edits_take_downs_and_restores(backend: Backen
     s.spawn();
     for round in 0..3 {
         for id in &ids {
-            let r = client()
-                .patch(format!("{}/api/v1/documents/{id}", s.url))
-                .bearer_auth(&admin)
-                .json(&json!({"title": format!("社区养老服务 {id}-{round}")}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
+            assert_eq!(
+                crate::common::status(
+                    &s,
+                    "PATCH",
+                    Some(&admin),
+                    &format!("/api/v1/documents/{id}"),
+                    Some(&json!({"title": format!("社区养老服务 {id}-{round}")}))
+                )
+                .await,
+                200
+            );
         }
     }
     let (down, up) = (ids[0], ids[1]);

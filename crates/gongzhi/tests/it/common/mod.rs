@@ -425,6 +425,7 @@ pub async fn send(
         "POST" => client().post(url),
         "PUT" => client().put(url),
         "DELETE" => client().delete(url),
+        "PATCH" => client().patch(url),
         other => panic!("method {other}"),
     };
     if let Some(t) = token {
@@ -450,6 +451,14 @@ pub async fn send_expect(
     let (status, v) = send(s, method, token, path, body).await;
     assert_eq!(status, want, "{method} {path} {body:?}: {v}");
     v
+}
+
+/// Prices a document (`price_kind` free, paid or vip; `price` in yuan) as the bearer of
+/// `token`, which must be allowed to.
+pub async fn set_price(s: &Server, token: &str, id: i64, kind: &str, price: &str) {
+    let body = serde_json::json!({ "price_kind": kind, "price": price });
+    let path = format!("/api/v1/documents/{id}");
+    send_expect(s, "PATCH", Some(token), &path, Some(&body), 200).await;
 }
 
 /// Only the status of [`send`].
