@@ -1,4 +1,6 @@
-use crate::common::{Backend, Server, both_dbs, client, cookie_client, csrf_from, get_html};
+use crate::common::{
+    Backend, Server, both_dbs, client, cookie_client, csrf_from, get_html, page_text, post_form,
+};
 use serde_json::Value;
 
 both_dbs!(register_login_logout_with_csrf);
@@ -10,12 +12,12 @@ async fn register_login_logout_with_csrf(backend: Backend) {
     let csrf = csrf_from(&html);
 
     // A form post without the token is refused and creates nothing.
-    let r = web
-        .post(format!("{}/register", s.url))
-        .form(&[("username", "xiaoming"), ("password", "long-enough-pw")])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &web,
+        format!("{}/register", s.url),
+        &[("username", "xiaoming"), ("password", "long-enough-pw")],
+    )
+    .await;
     assert_eq!(r.status(), 403, "{backend:?}: missing CSRF token");
     let r = client()
         .post(format!("{}/api/v1/auth/login", s.url))
@@ -25,16 +27,16 @@ async fn register_login_logout_with_csrf(backend: Backend) {
         .unwrap();
     assert_eq!(r.status(), 401);
 
-    let r = web
-        .post(format!("{}/register", s.url))
-        .form(&[
+    let r = post_form(
+        &web,
+        format!("{}/register", s.url),
+        &[
             ("username", "xiaoming"),
             ("password", "long-enough-pw"),
             ("_csrf", csrf.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 303, "{backend:?}: register redirects");
     let cookie = r
         .headers()
@@ -49,53 +51,53 @@ async fn register_login_logout_with_csrf(backend: Backend) {
     assert!(home.contains("xiaoming"), "signed in after registering");
 
     // Short passwords and taken names get a readable 400.
-    let r = web
-        .post(format!("{}/register", s.url))
-        .form(&[
+    let r = post_form(
+        &web,
+        format!("{}/register", s.url),
+        &[
             ("username", "xiaoming"),
             ("password", "long-enough-pw"),
             ("_csrf", csrf.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("用户名已被占用"));
 
-    let r = web
-        .post(format!("{}/logout", s.url))
-        .form(&[("_csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &web,
+        format!("{}/logout", s.url),
+        &[("_csrf", csrf.as_str())],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     let home = get_html(&web, format!("{}/", s.url)).await;
     assert!(!home.contains("xiaoming"), "signed out");
 
     // A form login works too, and a wrong password says so.
-    let r = web
-        .post(format!("{}/login", s.url))
-        .form(&[
+    let r = post_form(
+        &web,
+        format!("{}/login", s.url),
+        &[
             ("username", "xiaoming"),
             ("password", "wrong-password"),
             ("_csrf", csrf.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 401);
     assert!(r.text().await.unwrap().contains("用户名或密码不正确"));
-    let r = web
-        .post(format!("{}/login", s.url))
-        .form(&[
+    let r = post_form(
+        &web,
+        format!("{}/login", s.url),
+        &[
             ("username", "xiaoming"),
             ("password", "long-enough-pw"),
             ("_csrf", csrf.as_str()),
             ("next", "/me/uploads"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/me/uploads");
 }
@@ -142,13 +144,10 @@ async fn bearer_tokens_and_login_throttling(backend: Backend) {
     assert_eq!(r.status(), 429, "{backend:?}: throttled");
 
     // Logging out ends the token.
-    let r = client()
-        .post(format!("{}/api/v1/auth/logout", s.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    assert_eq!(
+        crate::common::status(&s, "POST", Some(&token), "/api/v1/auth/logout", None).await,
+        204
+    );
     assert_eq!(s.status_of(Some(&token), "/api/v1/me").await, 401);
 }
 
@@ -159,15 +158,7 @@ async fn health_metrics_openapi_and_language() {
     assert_eq!(status, 200);
     assert_eq!(h["status"], "ok");
     let admin = s.user_token("metrics-admin", "admin").await;
-    let metrics = client()
-        .get(format!("{}/metrics", s.url))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = page_text(&s, &admin, "/metrics").await;
     assert!(metrics.contains("gongzhi_http_responses_2xx_total"));
 
     let (status, doc) = s.get_json(None, "/api/v1/openapi.json").await;

@@ -2,7 +2,8 @@
 //! and not owners, CSRF, slow clients, metrics, temp folders, password pages.
 
 use crate::common::{
-    Backend, PASSWORD, Server, both_dbs, client, cookie_client, csrf_from, get_html, web_login,
+    Backend, PASSWORD, Server, both_dbs, client, cookie_client, csrf_from, get_html, post_form,
+    web_login,
 };
 use std::time::{Duration, Instant};
 
@@ -59,17 +60,17 @@ async fn next_never_leaves_the_site(backend: Backend) {
                 "{backend:?} /{page} next={next:?} kept"
             );
         }
-        let r = web
-            .post(format!("{}/login", s.url))
-            .form(&[
+        let r = post_form(
+            &web,
+            format!("{}/login", s.url),
+            &[
                 ("username", "walker"),
                 ("password", PASSWORD),
                 ("_csrf", csrf.as_str()),
                 ("next", next),
-            ])
-            .send()
-            .await
-            .unwrap();
+            ],
+        )
+        .await;
         assert_eq!(r.status(), 303, "{backend:?} POST /login next={next:?}");
         assert_eq!(location(&r), "/", "{backend:?} next={next:?}");
     }
@@ -81,17 +82,17 @@ async fn next_never_leaves_the_site(backend: Backend) {
     .into_iter()
     .enumerate()
     {
-        let r = web
-            .post(format!("{}/register", s.url))
-            .form(&[
+        let r = post_form(
+            &web,
+            format!("{}/register", s.url),
+            &[
                 ("username", format!("newcomer{i}").as_str()),
                 ("password", "long-enough-pw"),
                 ("_csrf", csrf.as_str()),
                 ("next", next),
-            ])
-            .send()
-            .await
-            .unwrap();
+            ],
+        )
+        .await;
         assert_eq!(r.status(), 303, "{backend:?} register next={next:?}");
         assert_eq!(location(&r), to);
     }
@@ -225,16 +226,16 @@ async fn registration_is_limited_per_address(backend: Backend) {
             .send()
     };
     // A refused name is said in Chinese and uses up nothing.
-    let r = web
-        .post(format!("{}/register", s.url))
-        .form(&[
+    let r = post_form(
+        &web,
+        format!("{}/register", s.url),
+        &[
             ("username", "ab"),
             ("password", "long-enough-pw"),
             ("_csrf", csrf.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 400);
     assert!(
         r.text()
@@ -287,12 +288,12 @@ async fn a_junk_bearer_does_not_skip_csrf(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 204, "{backend:?}: valid bearer");
-    let r = web
-        .post(format!("{}/logout", s.url))
-        .form(&[("_csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &web,
+        format!("{}/logout", s.url),
+        &[("_csrf", csrf.as_str())],
+    )
+    .await;
     assert_eq!(r.status(), 303);
 }
 
@@ -523,12 +524,12 @@ async fn an_admin_resets_a_password_and_a_member_cannot(backend: Backend) {
 
     // Generate: the password is shown once and works; alice's sessions end.
     let url = format!("{}/admin/users/{alice_id}/password", s.url);
-    let r = admin_web
-        .post(&url)
-        .form(&[("mode", "generate"), ("_csrf", admin_csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &admin_web,
+        &url,
+        &[("mode", "generate"), ("_csrf", admin_csrf.as_str())],
+    )
+    .await;
     assert_eq!(r.status(), 200, "{backend:?}");
     assert_eq!(r.headers()["cache-control"], "private, no-store");
     let html = r.text().await.unwrap();
@@ -540,29 +541,29 @@ async fn an_admin_resets_a_password_and_a_member_cannot(backend: Backend) {
     assert_eq!(api_login(&s, "alice", generated, None).await, 200);
 
     // Set: typed twice.
-    let r = admin_web
-        .post(&url)
-        .form(&[
+    let r = post_form(
+        &admin_web,
+        &url,
+        &[
             ("mode", "set"),
             ("new", "chosen-by-admin"),
             ("confirm", "chosen-by-admiN"),
             ("_csrf", admin_csrf.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 400);
-    let r = admin_web
-        .post(&url)
-        .form(&[
+    let r = post_form(
+        &admin_web,
+        &url,
+        &[
             ("mode", "set"),
             ("new", "chosen-by-admin"),
             ("confirm", "chosen-by-admin"),
             ("_csrf", admin_csrf.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     assert_eq!(api_login(&s, "alice", "chosen-by-admin", None).await, 200);
     let rows = audit_rows(&s, "account.password.reset").await;
@@ -576,12 +577,12 @@ async fn an_admin_resets_a_password_and_a_member_cannot(backend: Backend) {
     // A member may not, with or without the form's token; anonymous readers sign in.
     s.add_user("mallory", "member");
     let (mallory, csrf) = web_login(&s, "mallory", PASSWORD).await;
-    let r = mallory
-        .post(&url)
-        .form(&[("mode", "generate"), ("_csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &mallory,
+        &url,
+        &[("mode", "generate"), ("_csrf", csrf.as_str())],
+    )
+    .await;
     assert_eq!(r.status(), 403, "{backend:?}: member resets");
     for path in ["/admin/users", &format!("/admin/users/{alice_id}/password")] {
         let r = mallory

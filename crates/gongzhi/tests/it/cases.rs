@@ -2,7 +2,7 @@
 //! clock, routing, scope isolation with hidden reporter contact, rates, Open311 in JSON
 //! and XML with its error cases, a published GeoReport client — on every backend.
 
-use crate::common::{Backend, PASSWORD, Server, both_dbs, client, send};
+use crate::common::{Backend, District, PASSWORD, Server, both_dbs, client, send, send_expect};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -40,38 +40,21 @@ impl World {
         )
         .await;
         let admin = s.user_token("boss", "admin").await;
-        let unit = async |parent: Option<i64>, kind: &str, code: &str| -> i64 {
-            let body = json!({ "parent_id": parent, "kind": kind, "name": format!("{code}单位"), "code": code,
-                               "residents": 5000, "households": 2000 });
-            let (st, v) = send(&s, "POST", Some(&admin), "/api/v1/gov/units", Some(&body)).await;
-            assert_eq!(st, 201, "unit {code}: {v}");
-            v["id"].as_i64().unwrap()
-        };
-        let district = unit(None, "district", "CD").await;
-        let street = unit(Some(district), "street", "CS").await;
-        let community_a = unit(Some(street), "community", "CA").await;
-        let community_b = unit(Some(street), "community", "CB").await;
-        let dept_unit = unit(Some(district), "department", "CT").await;
-        for (user, unit) in [
-            ("centre", "CD"),
-            ("worker_a", "CA"),
-            ("worker_b", "CB"),
-            ("dept", "CT"),
-        ] {
-            s.add_user(user, "member");
-            s.run_cli(
-                &["gov", "grant", user, "--unit", unit, "--role", "worker"],
-                None,
-            );
-        }
-        s.add_user("resident", "member");
-        let (centre, worker_a, worker_b, dept, resident) = (
-            s.login("centre").await,
-            s.login("worker_a").await,
-            s.login("worker_b").await,
-            s.login("dept").await,
-            s.login("resident").await,
-        );
+        let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
+        d.units(&[
+            ("", "district", "CD"),
+            ("CD", "street", "CS"),
+            ("CS", "community", "CA"),
+            ("CS", "community", "CB"),
+            ("CD", "department", "CT"),
+        ])
+        .await;
+        let (community_a, community_b, dept_unit) = (d.id("CA"), d.id("CB"), d.id("CT"));
+        let centre = d.staff("centre", "CD", "worker").await;
+        let worker_a = d.staff("worker_a", "CA", "worker").await;
+        let worker_b = d.staff("worker_b", "CB", "worker").await;
+        let dept = d.staff("dept", "CT", "worker").await;
+        let resident = s.user_token("resident", "member").await;
         let cats = [
             json!({ "code": "noise", "name": "噪声扰民", "days_normal": 3, "days_urgent": 1, "route_kind": "community" }),
             json!({ "code": "pothole", "name": "道路坑洼", "route_kind": "fixed", "route_unit_id": dept_unit,
@@ -79,15 +62,15 @@ impl World {
                                      "values": [{ "key": "small", "name": "小" }, { "key": "large", "name": "大" }] }] }),
         ];
         for c in cats {
-            let (st, v) = send(
+            send_expect(
                 &s,
                 "POST",
                 Some(&admin),
                 "/api/v1/cases/categories",
                 Some(&c),
+                201,
             )
             .await;
-            assert_eq!(st, 201, "category: {v}");
         }
         World {
             s,
@@ -116,8 +99,15 @@ impl World {
     async fn file(&self, token: &str, category: &str, place: i64) -> Value {
         let body = json!({ "category": category, "place_unit_id": place, "description": "楼下每晚很吵",
                            "reporter_phone": "000-1234-5678", "attributes": { "size": "small" } });
-        let (st, v) = send(&self.s, "POST", Some(token), "/api/v1/cases", Some(&body)).await;
-        assert_eq!(st, 201, "file: {v}");
+        let v = send_expect(
+            &self.s,
+            "POST",
+            Some(token),
+            "/api/v1/cases",
+            Some(&body),
+            201,
+        )
+        .await;
         v
     }
 
@@ -452,15 +442,15 @@ async fn every_workflow_path_with_scopes_and_hidden_contact(backend: Backend) {
     assert_eq!(pd["lead_unit_id"], w.dept_unit);
     assert!(w.get(&w.dept, p).await.1["reporter"].is_object());
     // A required attribute is enforced.
-    let (st, _) = send(
+    send_expect(
         &w.s,
         "POST",
         Some(&w.resident),
         "/api/v1/cases",
         Some(&json!({"category": "pothole", "place_unit_id": w.community_b, "description": "坑"})),
+        400,
     )
     .await;
-    assert_eq!(st, 400);
     // Bad input: a 4,001-character description, an unknown category, a unit that is not one.
     for body in [
         json!({"category": "noise", "place_unit_id": w.community_a, "description": "字".repeat(4001)}),
@@ -719,8 +709,15 @@ async fn rates_on_a_known_set(backend: Backend) {
         )
         .await;
     }
-    let (st, r) = send(&w.s, "GET", Some(&w.centre), "/api/v1/cases/stats", None).await;
-    assert_eq!(st, 200, "{r}");
+    let r = send_expect(
+        &w.s,
+        "GET",
+        Some(&w.centre),
+        "/api/v1/cases/stats",
+        None,
+        200,
+    )
+    .await;
     let unit = &r["units"][0];
     assert_eq!(unit["unit_id"], w.community_a);
     assert_eq!(unit["dispatched"], 6);
@@ -1427,15 +1424,15 @@ impl World {
         let body = json!({ "category": category, "place_unit_id": self.community_a, "description": text,
                            "address": "幸福小区3号楼402", "lat": "30.27", "long": "120.15",
                            "reporter_phone": "000-1234-5678", "attributes": { "size": "small" } });
-        let (st, v) = send(
+        let v = send_expect(
             &self.s,
             "POST",
             Some(&self.resident),
             "/api/v1/cases",
             Some(&body),
+            201,
         )
         .await;
-        assert_eq!(st, 201, "file: {v}");
         v["id"].as_i64().unwrap()
     }
 
@@ -1694,15 +1691,15 @@ async fn only_the_lead_unit_signs_and_results_need_a_sentence(backend: Backend) 
     assert_eq!(done["state"], "handled");
 
     // A category handled within one working day: returning closes with the deadline.
-    let (st, v) = send(
+    send_expect(
         &w.s,
         "POST",
         Some(&w.admin),
         "/api/v1/cases/categories",
         Some(&json!({"code": "quick", "name": "紧急抢修", "days_normal": 1})),
+        201,
     )
     .await;
-    assert_eq!(st, 201, "{v}");
     for category in ["quick", "noise"] {
         let c = w.file(&w.resident, category, w.community_a).await["id"]
             .as_i64()
@@ -1856,9 +1853,8 @@ async fn notifications_reach_the_right_people_only(backend: Backend) {
         .as_i64()
         .unwrap();
     // The neighbour's own case, rejected: only the neighbour hears of it.
-    let (st, theirs) = send(&w.s, "POST", Some(&neighbour), "/api/v1/cases",
-        Some(&json!({"category": "noise", "place_unit_id": w.community_a, "description": "邻居的事"}))).await;
-    assert_eq!(st, 201);
+    let theirs = send_expect(&w.s, "POST", Some(&neighbour), "/api/v1/cases",
+        Some(&json!({"category": "noise", "place_unit_id": w.community_a, "description": "邻居的事"})), 201).await;
     let nid = theirs["id"].as_i64().unwrap();
     w.ok(
         &w.centre,
@@ -2110,15 +2106,15 @@ async fn the_categories_page_adds_and_edits(backend: Backend) {
     for token in [&w.centre, &w.worker_a, &w.resident] {
         let (st, _, _) = post_form(&w.s, token, "/cases/categories", &good).await;
         assert_eq!(st, 403);
-        let (st, _) = send(
+        send_expect(
             &w.s,
             "PUT",
             Some(token),
             &format!("/api/v1/cases/categories/{id}"),
             Some(&json!({"code": "water", "name": "供水"})),
+            403,
         )
         .await;
-        assert_eq!(st, 403);
     }
 }
 

@@ -2,8 +2,8 @@
 //! validation, and every governance route walked with every role — on every backend.
 
 use crate::common::{
-    Backend, PASSWORD, Server, both_dbs, client, cookie_client, credit_code, csrf_from, get_html,
-    page_text, send, status, web_login,
+    Backend, District, PASSWORD, Server, both_dbs, client, cookie_client, credit_code, csrf_from,
+    get_html, page_text, post_form, send, send_expect, status, web_login,
 };
 use serde_json::{Value, json};
 
@@ -21,12 +21,13 @@ fn corrupt(code: &str) -> String {
     format!("{}{wrong}", &code[..17])
 }
 
-async fn unit(s: &Server, token: &str, parent: Option<i64>, kind: &str, code: &str) -> i64 {
-    let body = json!({ "parent_id": parent, "kind": kind, "name": format!("{code}单位"), "code": code,
-                       "residents": 5000, "households": 2000, "party_org_name": format!("{code}党支部") });
-    let (st, v) = send(s, "POST", Some(token), "/api/v1/gov/units", Some(&body)).await;
-    assert_eq!(st, 201, "create unit {code}: {v}");
-    v["id"].as_i64().unwrap()
+/// This file's units: with population and a party organisation.
+fn district<'a>(s: &'a Server, token: &str) -> District<'a> {
+    District::new(
+        s,
+        token,
+        json!({ "residents": 5000, "households": 2000, "party_org_name": "{code}党支部" }),
+    )
 }
 
 fn org_body(name: &str, code: &str, unit: i64, role: &str, hub: Option<i64>) -> Value {
@@ -39,8 +40,7 @@ fn org_body(name: &str, code: &str, unit: i64, role: &str, hub: Option<i64>) -> 
 }
 
 async fn org(s: &Server, token: &str, body: &Value) -> i64 {
-    let (st, v) = send(s, "POST", Some(token), "/api/v1/gov/orgs", Some(body)).await;
-    assert_eq!(st, 201, "create org {}: {v}", body["name"]);
+    let v = send_expect(s, "POST", Some(token), "/api/v1/gov/orgs", Some(body), 201).await;
     v["id"].as_i64().unwrap()
 }
 
@@ -74,13 +74,24 @@ async fn world(backend: crate::common::Backend) -> World {
 async fn world_with(backend: crate::common::Backend, env: &[(&str, &str)]) -> World {
     let s = Server::start_with(backend, env).await;
     let admin = s.user_token("admin", "admin").await;
-    let d = unit(&s, &admin, None, "district", "TD").await;
-    let sa = unit(&s, &admin, Some(d), "street", "TSA").await;
-    let sb = unit(&s, &admin, Some(d), "street", "TSB").await;
-    let ca = unit(&s, &admin, Some(sa), "community", "TCA").await;
-    let ca2 = unit(&s, &admin, Some(sa), "community", "TCA2").await;
-    let cb = unit(&s, &admin, Some(sb), "community", "TCB").await;
-    unit(&s, &admin, Some(ca), "grid", "TGA").await;
+    let mut units = district(&s, &admin);
+    units
+        .units(&[
+            ("", "district", "TD"),
+            ("TD", "street", "TSA"),
+            ("TD", "street", "TSB"),
+            ("TSA", "community", "TCA"),
+            ("TSA", "community", "TCA2"),
+            ("TSB", "community", "TCB"),
+            ("TCA", "grid", "TGA"),
+        ])
+        .await;
+    let (d, ca, ca2, cb) = (
+        units.id("TD"),
+        units.id("TCA"),
+        units.id("TCA2"),
+        units.id("TCB"),
+    );
     let fed = org(
         &s,
         &admin,
@@ -124,50 +135,35 @@ async fn world_with(backend: crate::common::Backend, env: &[(&str, &str)]) -> Wo
         s.add_user(name, "member");
     }
     // Roles through the operator CLI…
-    s.run_cli(
-        &[
-            "gov", "grant", "viewer_a", "--unit", "TCA", "--role", "viewer",
-        ],
-        None,
-    );
-    s.run_cli(
-        &[
-            "gov", "grant", "worker_a", "--unit", "TCA", "--role", "worker",
-        ],
-        None,
-    );
-    s.run_cli(
-        &[
-            "gov", "grant", "street_a", "--unit", "TSA", "--role", "worker",
-        ],
-        None,
-    );
+    units.grant("viewer_a", "TCA", "viewer");
+    units.grant("worker_a", "TCA", "worker");
+    units.grant("street_a", "TSA", "worker");
     // …and through the API.
     for (user, unit_code, role) in [
         ("uadmin_a", "TCA", "unit_admin"),
         ("district_v", "TD", "viewer"),
     ] {
-        let (st, v) = send(
+        send_expect(
             &s,
             "POST",
             Some(&admin),
             "/api/v1/gov/memberships",
             Some(&json!({ "username": user, "unit_code": unit_code, "role": role })),
+            201,
         )
         .await;
-        assert_eq!(st, 201, "grant {user}: {v}");
     }
     // An organisation's own staff account, linked by the community's administrator.
     let uadmin = s.login("uadmin_a").await;
-    let (st, v) = send(
+    send_expect(
         &s,
         "POST",
         Some(&uadmin),
         &format!("/api/v1/gov/orgs/{ma}/staff"),
         Some(&json!({ "username": "orgstaff_a" })),
+        201,
     )
     .await;
-    assert_eq!(st, 201, "link org staff: {v}");
     World {
         org_a: s.login("orgstaff_a").await,
         nobody: s.login("nobody").await,
@@ -190,15 +186,15 @@ async fn world_with(backend: crate::common::Backend, env: &[(&str, &str)]) -> Wo
 }
 
 async fn org_ids(w: &World, token: &str, query: &str) -> Vec<i64> {
-    let (st, v) = send(
+    let v = send_expect(
         &w.s,
         "GET",
         Some(token),
         &format!("/api/v1/gov/orgs{query}"),
         None,
+        200,
     )
     .await;
-    assert_eq!(st, 200, "{query}: {v}");
     let mut ids: Vec<i64> = v["items"]
         .as_array()
         .unwrap()
@@ -291,15 +287,15 @@ async fn scope_isolation(backend: Backend) {
         "cannot register in B: {v}"
     );
     let moved = org_body("甲社区老年协会", &code(3), w.cb, "member", Some(w.hub));
-    let (st, _) = send(
+    send_expect(
         s,
         "PUT",
         Some(a),
         &format!("/api/v1/gov/orgs/{}", w.ma),
         Some(&moved),
+        400,
     )
     .await;
-    assert_eq!(st, 400, "cannot move A's organisation into B");
     let (st, text) = csv(&w, a, "").await;
     assert_eq!(st, 200);
     assert!(
@@ -445,7 +441,7 @@ async fn hub_rules_1_5_x(backend: Backend) {
     assert_eq!((st, c.as_str()), (409, "conflict"), "{v}");
 
     // A hub of another district cannot take this district's members.
-    let d2 = unit(s, &w.admin, None, "district", "TD2").await;
+    let d2 = district(s, &w.admin).unit(None, "district", "TD2").await;
     let hub2 = org(
         s,
         &w.admin,
@@ -464,15 +460,15 @@ async fn hub_rules_1_5_x(backend: Backend) {
 
     // A hub with members keeps its role; without members it may become a member.
     let demote = org_body("测试区养老服务协会", &code(2), w.d, "member", Some(hub2));
-    let (st, v) = send(
+    send_expect(
         s,
         "PUT",
         Some(&w.admin),
         &format!("/api/v1/gov/orgs/{}", w.hub),
         Some(&demote),
+        409,
     )
     .await;
-    assert_eq!(st, 409, "{v}");
     let hub3 = org(
         s,
         &w.admin,
@@ -492,15 +488,15 @@ async fn hub_rules_1_5_x(backend: Backend) {
 
     // Only the district's administrators name hubs: a community worker or admin cannot.
     for t in [&w.worker_a, &w.uadmin_a] {
-        let (st, v) = send(
+        send_expect(
             s,
             "POST",
             Some(t),
             "/api/v1/gov/orgs",
             Some(&org_body("自封枢纽", &code(30), w.ca, "hub", None)),
+            403,
         )
         .await;
-        assert_eq!(st, 403, "{v}");
     }
     // A worker may attach their members to the district's hub (named above them).
     let id = org(
@@ -518,15 +514,15 @@ async fn credit_codes_are_checked(backend: Backend) {
     let s = &w.s;
     let good = code(40);
     let bad = corrupt(&good);
-    let (st, v) = send(
+    let v = send_expect(
         s,
         "POST",
         Some(&w.worker_a),
         "/api/v1/gov/orgs",
         Some(&org_body("校验位错误", &bad, w.ca, "member", Some(w.hub))),
+        400,
     )
     .await;
-    assert_eq!(st, 400, "{backend:?}: {v}");
     assert_eq!(v["error"]["code"], "invalid_credit_code");
     let msg = v["error"]["message"].as_str().unwrap();
     assert!(
@@ -602,24 +598,19 @@ async fn credit_codes_are_checked(backend: Backend) {
             ("staff_count".into(), "3".into()),
         ]
     };
-    let r = web
-        .post(format!("{}/gov/orgs", s.url))
-        .form(&fields(corrupt(&code(41))))
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &web,
+        format!("{}/gov/orgs", s.url),
+        &fields(corrupt(&code(41))),
+    )
+    .await;
     assert_eq!(r.status(), 400);
     let html = r.text().await.unwrap();
     assert!(
         html.contains("校验位不正确") && html.contains("表单登记的组织"),
         "error shown, input kept"
     );
-    let r = web
-        .post(format!("{}/gov/orgs", s.url))
-        .form(&fields(code(41)))
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(&web, format!("{}/gov/orgs", s.url), &fields(code(41))).await;
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"].to_str().unwrap().to_string();
     let page = get_html(&web, format!("{}{to}", s.url)).await;
@@ -630,12 +621,7 @@ async fn credit_codes_are_checked(backend: Backend) {
     // Without the token the same form is refused.
     let mut no_token = fields(code(42));
     no_token.remove(0);
-    let r = web
-        .post(format!("{}/gov/orgs", s.url))
-        .form(&no_token)
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(&web, format!("{}/gov/orgs", s.url), &no_token).await;
     assert_eq!(r.status(), 403);
 }
 
@@ -656,15 +642,15 @@ async fn every_route_with_every_role(backend: Backend) {
     ];
     let (ma, mb, ca, cb) = (w.ma, w.mb, w.ca, w.cb);
     // A report of A's organisation to look at.
-    let (st, rep) = send(
+    let rep = send_expect(
         s,
         "POST",
         Some(&w.org_a),
         &format!("/api/v1/gov/orgs/{ma}/reports"),
         Some(&json!({ "year": 2019, "activities": "全年开展睦邻活动十余次，服务老人。" })),
+        201,
     )
     .await;
-    assert_eq!(st, 201, "{rep}");
     let rid = rep["id"].as_i64().unwrap();
     let read = [303, 403, 200, 200, 200, 200, 403];
     let write_page = [303, 403, 403, 200, 200, 200, 403];
@@ -923,9 +909,8 @@ async fn every_route_with_every_role(backend: Backend) {
                 ).await;
                 if st == 201 {
                     let id = report_of(2025).await;
-                    let (rst, rv) = send(s, "POST", Some(&w.admin), &format!("/api/v1/gov/reports/{id}/review"),
-                        Some(&json!({ "decision": "return", "note": "请补充活动照片与签到表。" }))).await;
-                    assert_eq!(rst, 200, "{rv}");
+                    send_expect(s, "POST", Some(&w.admin), &format!("/api/v1/gov/reports/{id}/review"),
+                        Some(&json!({ "decision": "return", "note": "请补充活动照片与签到表。" })), 200).await;
                 }
                 st
             },
@@ -1157,8 +1142,7 @@ async fn audit_actions(s: &Server) -> Vec<String> {
 }
 
 async fn abnormal_ids(s: &Server, token: &str) -> Vec<i64> {
-    let (st, v) = send(s, "GET", Some(token), "/api/v1/gov/abnormal", None).await;
-    assert_eq!(st, 200, "{v}");
+    let v = send_expect(s, "GET", Some(token), "/api/v1/gov/abnormal", None, 200).await;
     let mut ids: Vec<i64> = v["items"]
         .as_array()
         .unwrap()
@@ -1195,15 +1179,13 @@ async fn annual_reports_review_and_the_abnormal_list(backend: Backend) {
     let path = format!("/api/v1/gov/orgs/{ma}/reports");
     let body = json!({ "year": 2025, "activities": "全年组织老年人健康讲座十二场、上门探访八十余户。",
                        "events": 24, "beneficiaries": 860, "income_yuan": 120000, "expenditure_yuan": 98000 });
-    let (st, r) = send(&w.s, "POST", Some(&w.org_a), &path, Some(&body)).await;
-    assert_eq!(st, 201, "{backend:?} {r}");
+    let r = send_expect(&w.s, "POST", Some(&w.org_a), &path, Some(&body), 201).await;
     assert_eq!(
         (r["status"].as_str(), r["late"].as_bool()),
         (Some("submitted"), Some(false))
     );
     let rid = r["id"].as_i64().unwrap();
-    let (st, v) = send(&w.s, "POST", Some(&w.org_a), &path, Some(&body)).await;
-    assert_eq!(st, 409, "{v}");
+    send_expect(&w.s, "POST", Some(&w.org_a), &path, Some(&body), 409).await;
     let short = json!({ "year": 2025, "activities": "太短" });
     assert_eq!(
         status(&w.s, "POST", Some(&w.org_a), &path, Some(&short)).await,
@@ -1391,8 +1373,7 @@ async fn grades_follow_cutoffs_and_expire(backend: Backend) {
     let mut a = sheet("2021-06-15", 90, 280, 420, 140);
     a["brand"] = json!(true);
     a["leading_figure"] = json!("林晓禾");
-    let (st, v) = send(&w.s, "POST", Some(&w.admin), &path_a, Some(&a)).await;
-    assert_eq!(st, 201, "{backend:?} {v}");
+    let v = send_expect(&w.s, "POST", Some(&w.admin), &path_a, Some(&a), 201).await;
     assert_eq!(
         (
             v["total"].as_i64(),
@@ -1489,18 +1470,17 @@ both_dbs!(statistics_on_a_known_data_set);
 async fn statistics_on_a_known_data_set(backend: Backend) {
     let w = world_with(backend, &[("GONGZHI_NOW", "2026-11-27T10:00:00+08:00")]).await;
     let s = &w.s;
-    let (st, _) = send(
+    send_expect(
         s,
         "PUT",
         Some(&w.admin),
         "/api/v1/gov/report-deadlines/2025",
         Some(&json!({ "due_on": "2026-06-30" })),
+        200,
     )
     .await;
-    assert_eq!(st, 200);
     // Every unit has 5,000 residents; five organisations of five staff each (2/2/1 by age), all in elderly care.
-    let (st, v) = send(s, "GET", Some(&w.admin), "/api/v1/gov/stats", None).await;
-    assert_eq!(st, 200, "{v}");
+    let v = send_expect(s, "GET", Some(&w.admin), "/api/v1/gov/stats", None, 200).await;
     assert_eq!(
         (
             v["unit_id"].as_i64(),
@@ -1571,8 +1551,15 @@ async fn statistics_on_a_known_data_set(backend: Backend) {
     // residents (issue 12) — the district's figure stays 5 orgs / 5,000 residents.
     let body = json!({ "parent_id": w.d, "kind": "department", "name": "文化局", "code": "TDEPT",
                        "residents": 0, "households": 0 });
-    let (st, v) = send(s, "POST", Some(&w.admin), "/api/v1/gov/units", Some(&body)).await;
-    assert_eq!(st, 201, "{v}");
+    let v = send_expect(
+        s,
+        "POST",
+        Some(&w.admin),
+        "/api/v1/gov/units",
+        Some(&body),
+        201,
+    )
+    .await;
     let dept = v["id"].as_i64().unwrap();
     org(
         s,
@@ -1703,10 +1690,9 @@ async fn org_staff_edit_their_profile_only(backend: Backend) {
     let w = world(backend).await;
     let s = &w.s;
     let path = format!("/api/v1/gov/orgs/{}/profile", w.ma);
-    let (st, v) = send(s, "PUT", Some(&w.org_a), &path,
+    let v = send_expect(s, "PUT", Some(&w.org_a), &path,
         Some(&json!({ "volunteers": 40, "staff_count": 6, "staff_under_35": 3, "staff_35_to_54": 2, "staff_55_plus": 1,
-                      "service_fields": ["elderly", "health"], "contact_phone": "000-7654321" }))).await;
-    assert_eq!(st, 200, "{backend:?} {v}");
+                      "service_fields": ["elderly", "health"], "contact_phone": "000-7654321" })), 200).await;
     assert_eq!(
         (v["volunteers"].as_i64(), v["staff"]["count"].as_i64()),
         (Some(40), Some(6))
@@ -1724,15 +1710,15 @@ async fn org_staff_edit_their_profile_only(backend: Backend) {
         .await,
         400
     );
-    let (st, v) = send(
+    send_expect(
         s,
         "PUT",
         Some(&w.org_a),
         &path,
         Some(&json!({ "staff_count": 1, "staff_under_35": 3 })),
+        400,
     )
     .await;
-    assert_eq!(st, 400, "{v}");
     let home = client()
         .get(format!("{}/gov", s.url))
         .bearer_auth(&w.org_a)
@@ -1872,15 +1858,15 @@ async fn units_are_edited_and_moved_with_their_subtree(backend: Backend) {
         v.sort();
         v
     });
-    let (st, v) = send(
+    let v = send_expect(
         s,
         "PUT",
         Some(&w.admin),
         &path,
         Some(&json!({ "parent_id": sb })),
+        200,
     )
     .await;
-    assert_eq!(st, 200, "{backend:?} {v}");
     assert_eq!(v["path"], format!("/{}/{sb}/{}/", w.d, w.ca));
     // The grid below moved too; street A no longer sees community A's organisation, street B's scope has it.
     let (_, grid) = send(

@@ -3,7 +3,9 @@
 //! byte-identical through the CLI, and scope isolation of the service write routes — on
 //! every backend.
 
-use crate::common::{BIN, Backend, Server, both_dbs, client, credit_code, send};
+use crate::common::{
+    BIN, Backend, District, Server, both_dbs, client, credit_code, send, send_expect,
+};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -87,8 +89,7 @@ fn code(seq: u32) -> String {
 }
 
 async fn created(s: &Server, token: &str, path: &str, body: Value) -> Value {
-    let (st, v) = send(s, "POST", Some(token), path, Some(&body)).await;
-    assert_eq!(st, 201, "POST {path} {body}: {v}");
+    let v = send_expect(s, "POST", Some(token), path, Some(&body), 201).await;
     v
 }
 
@@ -111,52 +112,17 @@ struct World {
 async fn world(backend: Backend) -> World {
     let s = Server::start(backend).await;
     let admin = s.user_token("admin", "admin").await;
-    let unit = |parent: Option<i64>, kind: &str, code: &str| json!({ "parent_id": parent, "kind": kind, "name": format!("{code}单位"), "code": code, "residents": 4000 });
-    let d = created(
-        &s,
-        &admin,
-        "/api/v1/gov/units",
-        unit(None, "district", "HD"),
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
-    let sa = created(
-        &s,
-        &admin,
-        "/api/v1/gov/units",
-        unit(Some(d), "street", "HSA"),
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
-    let sb = created(
-        &s,
-        &admin,
-        "/api/v1/gov/units",
-        unit(Some(d), "street", "HSB"),
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
-    let ca = created(
-        &s,
-        &admin,
-        "/api/v1/gov/units",
-        unit(Some(sa), "community", "HCA"),
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
-    let cb = created(
-        &s,
-        &admin,
-        "/api/v1/gov/units",
-        unit(Some(sb), "community", "HCB"),
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
+    let mut units = District::new(&s, &admin, json!({ "residents": 4000 }));
+    units
+        .units(&[
+            ("", "district", "HD"),
+            ("HD", "street", "HSA"),
+            ("HD", "street", "HSB"),
+            ("HSA", "community", "HCA"),
+            ("HSB", "community", "HCB"),
+        ])
+        .await;
+    let (d, ca, cb) = (units.id("HD"), units.id("HCA"), units.id("HCB"));
     let org = |name: &str, n: u32, unit: i64, role: &str, hub: Option<i64>| {
         json!({
             "name": name, "credit_code": code(n), "org_type": "social_service_agency", "registered_on": "2017-09-01",
@@ -281,18 +247,8 @@ async fn world(backend: Backend) -> World {
     for name in ["worker_a", "viewer_a"] {
         s.add_user(name, "member");
     }
-    s.run_cli(
-        &[
-            "gov", "grant", "worker_a", "--unit", "HCA", "--role", "worker",
-        ],
-        None,
-    );
-    s.run_cli(
-        &[
-            "gov", "grant", "viewer_a", "--unit", "HCA", "--role", "viewer",
-        ],
-        None,
-    );
+    units.grant("worker_a", "HCA", "worker");
+    units.grant("viewer_a", "HCA", "viewer");
     World {
         worker_a: s.login("worker_a").await,
         viewer_a: s.login("viewer_a").await,
@@ -336,8 +292,7 @@ fn check_envelope(v: &Value, what: &str) {
 
 /// Every content item of a list, fetched with per_page=500.
 async fn all_items(s: &Server, path: &str, schema: &str, schemas: &Schemas) -> Vec<Value> {
-    let (st, v) = send(s, "GET", None, &format!("{path}?per_page=500"), None).await;
-    assert_eq!(st, 200, "{path}: {v}");
+    let v = send_expect(s, "GET", None, &format!("{path}?per_page=500"), None, 200).await;
     check_envelope(&v, path);
     let items = v["contents"].as_array().unwrap().clone();
     for (i, item) in items.iter().enumerate() {
@@ -368,8 +323,7 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
     let s = &w.s;
 
     // API metadata, anonymously.
-    let (st, meta) = send(s, "GET", None, "/hsds/", None).await;
-    assert_eq!(st, 200);
+    let meta = send_expect(s, "GET", None, "/hsds/", None, 200).await;
     assert_eq!(meta["version"], "3.0");
     assert!(meta["openapi_url"].as_str().unwrap().starts_with("http://"));
     assert!(meta["profile"].as_str().unwrap().starts_with("https://"));
@@ -383,8 +337,15 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
     );
     for o in &orgs {
         let id = o["id"].as_str().unwrap();
-        let (st, full) = send(s, "GET", None, &format!("/hsds/organizations/{id}"), None).await;
-        assert_eq!(st, 200);
+        let full = send_expect(
+            s,
+            "GET",
+            None,
+            &format!("/hsds/organizations/{id}"),
+            None,
+            200,
+        )
+        .await;
         schemas.check("organization", &full, "organization");
         for sv in full["services"].as_array().unwrap() {
             schemas.check("service", sv, "organization.services[]");
@@ -402,8 +363,7 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
     assert!(names.contains(&"甲社区长者助餐") && names.contains(&"乙社区志愿陪伴"));
     for sv in &services {
         let id = sv["id"].as_str().unwrap();
-        let (st, full) = send(s, "GET", None, &format!("/hsds/services/{id}"), None).await;
-        assert_eq!(st, 200);
+        let full = send_expect(s, "GET", None, &format!("/hsds/services/{id}"), None, 200).await;
         schemas.check("service", &full, "service");
         for sal in full["service_at_locations"].as_array().unwrap() {
             schemas.check("service_at_location", sal, "service.service_at_locations[]");
@@ -451,15 +411,15 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
     assert_eq!(sals.len(), 3);
     for x in &sals {
         let id = x["id"].as_str().unwrap();
-        let (st, full) = send(
+        let full = send_expect(
             s,
             "GET",
             None,
             &format!("/hsds/service_at_locations/{id}"),
             None,
+            200,
         )
         .await;
-        assert_eq!(st, 200);
         schemas.check("service_at_location", &full, "service_at_location");
         schemas.check(
             "location",
@@ -473,16 +433,22 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
     assert_eq!(taxonomies.len(), 2);
     for t in &taxonomies {
         let id = t["id"].as_str().unwrap();
-        let (st, one) = send(s, "GET", None, &format!("/hsds/taxonomies/{id}"), None).await;
-        assert_eq!(st, 200);
+        let one = send_expect(s, "GET", None, &format!("/hsds/taxonomies/{id}"), None, 200).await;
         schemas.check("taxonomy", &one, "taxonomy");
     }
     let terms = all_items(s, "/hsds/taxonomy_terms", "taxonomy_term", &schemas).await;
     assert!(terms.len() >= 20 + 5, "{} terms", terms.len());
     for t in terms.iter().take(40) {
         let id = t["id"].as_str().unwrap();
-        let (st, one) = send(s, "GET", None, &format!("/hsds/taxonomy_terms/{id}"), None).await;
-        assert_eq!(st, 200);
+        let one = send_expect(
+            s,
+            "GET",
+            None,
+            &format!("/hsds/taxonomy_terms/{id}"),
+            None,
+            200,
+        )
+        .await;
         schemas.check("taxonomy_term", &one, "taxonomy_term");
         assert_eq!(&one, t);
     }
@@ -541,8 +507,15 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
     );
 
     // Paging: the envelope and its limits.
-    let (st, p2) = send(s, "GET", None, "/hsds/services?per_page=1&page=2", None).await;
-    assert_eq!(st, 200);
+    let p2 = send_expect(
+        s,
+        "GET",
+        None,
+        "/hsds/services?per_page=1&page=2",
+        None,
+        200,
+    )
+    .await;
     check_envelope(&p2, "page 2");
     assert_eq!(p2["total_items"], 2);
     assert_eq!(p2["total_pages"], 2);
@@ -555,8 +528,7 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
     assert_eq!(p1["first_page"], true);
     assert_eq!(p1["last_page"], false);
     assert_ne!(p1["contents"][0]["id"], p2["contents"][0]["id"]);
-    let (st, beyond) = send(s, "GET", None, "/hsds/services?page=9", None).await;
-    assert_eq!(st, 200);
+    let beyond = send_expect(s, "GET", None, "/hsds/services?page=9", None, 200).await;
     assert_eq!(beyond["empty"], true);
     assert_eq!(beyond["size"], 0);
     for q in [
@@ -574,8 +546,7 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
             "/hsds/service_at_locations",
             "/hsds/taxonomies",
         ] {
-            let (st, v) = send(s, "GET", None, &format!("{list}?{q}"), None).await;
-            assert_eq!(st, 400, "{list}?{q}: {v}");
+            let v = send_expect(s, "GET", None, &format!("{list}?{q}"), None, 400).await;
             assert_eq!(v["error"]["code"], "invalid_paging", "{v}");
         }
     }
@@ -590,8 +561,7 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
         "taxonomy_terms",
     ] {
         for id in [unknown, "not-a-uuid", "42"] {
-            let (st, _) = send(s, "GET", None, &format!("/hsds/{path}/{id}"), None).await;
-            assert_eq!(st, 404, "/hsds/{path}/{id}");
+            send_expect(s, "GET", None, &format!("/hsds/{path}/{id}"), None, 404).await;
         }
     }
     let (_, inactive) = send(
@@ -602,15 +572,15 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
         None,
     )
     .await;
-    let (st, _) = send(
+    send_expect(
         s,
         "GET",
         None,
         &format!("/hsds/services/{}", inactive["uuid"].as_str().unwrap()),
         None,
+        404,
     )
     .await;
-    assert_eq!(st, 404, "inactive services are not published");
 
     // The pages render for the district admin, in Chinese.
     for path in [
@@ -653,43 +623,43 @@ async fn service_writes_stay_in_scope(backend: Backend) {
     let s = &w.s;
     let body = |org: i64, points: Vec<i64>| json!({ "org_id": org, "name": "新登记的服务", "categories": ["health"], "point_ids": points });
     // A community-A worker registers and edits A's services…
-    let (st, v) = send(
+    send_expect(
         s,
         "POST",
         Some(&w.worker_a),
         "/api/v1/gov/services",
         Some(&body(w.ma, vec![w.point_a])),
+        201,
     )
     .await;
-    assert_eq!(st, 201, "{v}");
-    let (st, v) = send(
+    send_expect(
         s,
         "PUT",
         Some(&w.worker_a),
         &format!("/api/v1/gov/services/{}", w.s_a),
         Some(&body(w.ma, vec![w.point_a])),
+        200,
     )
     .await;
-    assert_eq!(st, 200, "{v}");
     // …but B's are invisible to them, whatever route they take.
-    let (st, _) = send(
+    send_expect(
         s,
         "PUT",
         Some(&w.worker_a),
         &format!("/api/v1/gov/services/{}", w.s_b),
         Some(&body(w.ma, vec![])),
+        404,
     )
     .await;
-    assert_eq!(st, 404);
-    let (st, _) = send(
+    send_expect(
         s,
         "GET",
         Some(&w.worker_a),
         &format!("/api/v1/gov/services/{}", w.s_b),
         None,
+        404,
     )
     .await;
-    assert_eq!(st, 404);
     let (st, v) = send(
         s,
         "POST",
@@ -716,25 +686,25 @@ async fn service_writes_stay_in_scope(backend: Backend) {
         (400, Some("unknown_point")),
         "{v}"
     );
-    let (st, v) = send(
+    send_expect(
         s,
         "PUT",
         Some(&w.worker_a),
         &format!("/api/v1/gov/services/{}", w.s_a),
         Some(&body(w.mb, vec![])),
+        400,
     )
     .await;
-    assert_eq!(st, 400, "moving a service to B's organisation: {v}");
     let point_b = json!({ "kind": "other", "name": "乙社区活动室", "unit_id": w.cb });
-    let (st, _) = send(
+    send_expect(
         s,
         "PUT",
         Some(&w.worker_a),
         &format!("/api/v1/gov/service-points/{}", w.point_b),
         Some(&point_b),
+        404,
     )
     .await;
-    assert_eq!(st, 404);
     let (st, v) = send(
         s,
         "POST",
@@ -750,15 +720,15 @@ async fn service_writes_stay_in_scope(backend: Backend) {
     );
     let point_a = json!({ "kind": "other", "name": "甲社区活动室", "unit_id": w.ca,
                           "hours": [{ "weekday": 2, "opens": "19:00", "closes": "21:00" }] });
-    let (st, v) = send(
+    send_expect(
         s,
         "POST",
         Some(&w.worker_a),
         "/api/v1/gov/service-points",
         Some(&point_a),
+        201,
     )
     .await;
-    assert_eq!(st, 201, "{v}");
     let bad_hours = json!({ "kind": "other", "name": "甲社区活动室", "unit_id": w.ca,
                             "hours": [{ "weekday": 2, "opens": "21:00", "closes": "19:00" }] });
     let (st, v) = send(
@@ -820,52 +790,52 @@ async fn service_writes_stay_in_scope(backend: Backend) {
         .unwrap();
     assert_eq!(r.status(), 400, "out-of-scope provider reads as unknown");
     // A viewer reads but does not write.
-    let (st, _) = send(
+    send_expect(
         s,
         "GET",
         Some(&w.viewer_a),
         &format!("/api/v1/gov/services/{}", w.s_a),
         None,
+        200,
     )
     .await;
-    assert_eq!(st, 200);
-    let (st, _) = send(
+    send_expect(
         s,
         "PUT",
         Some(&w.viewer_a),
         &format!("/api/v1/gov/services/{}", w.s_a),
         Some(&body(w.ma, vec![])),
+        403,
     )
     .await;
-    assert_eq!(st, 403);
-    let (st, _) = send(
+    send_expect(
         s,
         "POST",
         Some(&w.viewer_a),
         "/api/v1/gov/service-points",
         Some(&point_a),
+        403,
     )
     .await;
-    assert_eq!(st, 403);
     // Anonymous callers cannot write at all.
-    let (st, _) = send(
+    send_expect(
         s,
         "POST",
         None,
         "/api/v1/gov/services",
         Some(&body(w.ma, vec![])),
+        401,
     )
     .await;
-    assert_eq!(st, 401);
-    let (st, _) = send(
+    send_expect(
         s,
         "PUT",
         None,
         &format!("/api/v1/gov/service-points/{}", w.point_a),
         Some(&point_a),
+        401,
     )
     .await;
-    assert_eq!(st, 401);
     let r = client()
         .post(format!("{}/gov/services/{}/edit", s.url, w.s_a))
         .form(&form)
@@ -890,15 +860,15 @@ async fn service_writes_stay_in_scope(backend: Backend) {
         .collect();
     assert!(!names.iter().any(|n| n.starts_with("乙")), "{names:?}");
     assert!(names.contains(&"表单改名的服务"), "{names:?}");
-    let (st, _) = send(
+    send_expect(
         s,
         "GET",
         Some(&w.worker_a),
         &format!("/api/v1/gov/services?unit={}", w.cb),
         None,
+        404,
     )
     .await;
-    assert_eq!(st, 404);
 }
 
 fn cli(s: &Server, args: &[&str]) -> std::process::Output {

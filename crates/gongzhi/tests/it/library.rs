@@ -1,4 +1,6 @@
-use crate::common::{Backend, Server, both_dbs, client, fixtures, get_html, have_soffice};
+use crate::common::{
+    Backend, Server, both_dbs, client, fixtures, get_html, have_soffice, page_text,
+};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -461,28 +463,12 @@ async fn pages_render_for_readers() {
     );
     assert!(html.contains("免费预览已结束"));
     // The uploader may read on: "load more" is offered, and ?show= works without JavaScript.
-    let html = client()
-        .get(format!("{}/documents/{id}", s.url))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_text(&s, &admin, &format!("/documents/{id}")).await;
     assert!(
         html.contains("id=\"load-more\"") && html.contains("查看更多"),
         "load-more button"
     );
-    let html = client()
-        .get(format!("{}/documents/{id}?show=10", s.url))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_text(&s, &admin, &format!("/documents/{id}?show=10")).await;
     assert_eq!(html.matches("class=\"page\"").count(), 10);
     let html = get_html(&client(), format!("{}/", s.url)).await;
     assert!(

@@ -1,5 +1,11 @@
 //! Integration tests: each starts the real server on 127.0.0.1:0 with a fresh data dir
 //! and database, on SQLite and on PostgreSQL.
+//!
+//! The kit in `common`: `both_dbs!(name)` above `async fn name(backend: Backend)` makes the
+//! two tests `name::sqlite` and `name::postgres`; `Server` (start, users, tokens, CLI, the
+//! database); `send`/`send_expect`/`status` for JSON calls; `web_login`, `get_html`,
+//! `post_form` for what a browser does; `District` for a unit tree with staff; `webdriver`
+//! for Chromium.
 
 mod common;
 

@@ -1,10 +1,11 @@
 //! The ledger through the API: idempotent top-ups, single-use vouchers under concurrency,
 //! operator-only money routes, and `gongzhi ledger check` — on every backend.
 
-use crate::common::{Backend, Server, both_dbs, client};
+use crate::common::{Backend, Server, both_dbs, client, page_text, set_price, status};
 use serde_json::{Value, json};
 
-async fn topup(s: &Server, token: &str, key: Option<&str>, body: Value) -> (u16, Value) {
+/// `POST /api/v1/admin/topups` (an operator credits a wallet); the status and the body.
+pub async fn topup(s: &Server, token: &str, key: Option<&str>, body: Value) -> (u16, Value) {
     let mut r = client()
         .post(format!("{}/api/v1/admin/topups", s.url))
         .bearer_auth(token)
@@ -133,14 +134,17 @@ async fn topups_are_idempotent_and_vouchers_pay_once(backend: Backend) {
     }
     assert_eq!(ok, 1, "{backend:?}: a voucher pays once");
     assert_eq!(balance(&s, &reader).await, 7150);
-    let r = client()
-        .post(format!("{}/api/v1/me/vouchers/redeem", s.url))
-        .bearer_auth(&reader)
-        .json(&json!({"code": "NOPE-NOPE-NOPE-NOPE"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+    assert_eq!(
+        crate::common::status(
+            &s,
+            "POST",
+            Some(&reader),
+            "/api/v1/me/vouchers/redeem",
+            Some(&json!({"code": "NOPE-NOPE-NOPE-NOPE"}))
+        )
+        .await,
+        400
+    );
 
     let (_, w) = s.get_json(Some(&reader), "/api/v1/me/wallet").await;
     assert_eq!(w["balance_yuan"], "71.50");
@@ -246,15 +250,17 @@ async fn paid_documents_charge_once_and_download_again_free(backend: Backend) {
     let (st, v) = buy(buyer.clone(), "b1").await;
     assert_eq!(st, 409, "{backend:?}: no money yet: {v}");
     assert!(v["error"]["message"].as_str().unwrap().contains("balance"));
-    let r = client()
-        .post(format!("{}/api/v1/admin/topups", s.url))
-        .bearer_auth(&admin)
-        .header("Idempotency-Key", "t1")
-        .json(&json!({"username": "buyer", "amount": "5.00"}))
-        .send()
+    assert_eq!(
+        topup(
+            &s,
+            &admin,
+            Some("t1"),
+            json!({"username": "buyer", "amount": "5.00"})
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+        .0,
+        201
+    );
 
     // Several clicks at once, a retry and a second key: one charge.
     let mut tasks = Vec::new();
@@ -296,15 +302,7 @@ async fn paid_documents_charge_once_and_download_again_free(backend: Backend) {
     let (_, p) = s.get_json(Some(&buyer), "/api/v1/me/purchases").await;
     assert_eq!(p["items"].as_array().unwrap().len(), 1);
     assert_eq!(p["items"][0]["receipt"]["document_id"], id);
-    let html = client()
-        .get(format!("{}/me/purchases", s.url))
-        .bearer_auth(&buyer)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_text(&s, &buyer, "/me/purchases").await;
     assert!(
         html.contains(&format!("/documents/{id}/download")),
         "re-download from the purchase history"
@@ -327,14 +325,7 @@ async fn vip_members_download_against_their_quota(backend: Backend) {
         let id = s.upload_fixture(&admin, f).await;
         s.wait_converted(&admin, id, std::time::Duration::from_secs(120))
             .await;
-        let r = client()
-            .patch(format!("{}/api/v1/documents/{id}", s.url))
-            .bearer_auth(&admin)
-            .json(&json!({"price_kind": "vip", "price": "2.00"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
+        set_price(&s, &admin, id, "vip", "2.00").await;
         docs.push(id);
     }
     let dl = |id: i64| {
@@ -378,15 +369,17 @@ async fn vip_members_download_against_their_quota(backend: Backend) {
         }
     };
     assert_eq!(buy("v1").await.0, 409, "no balance");
-    let r = client()
-        .post(format!("{}/api/v1/admin/topups", s.url))
-        .bearer_auth(&admin)
-        .header("Idempotency-Key", "t-vip")
-        .json(&json!({"username": "vipper", "amount": "40.00"}))
-        .send()
+    assert_eq!(
+        topup(
+            &s,
+            &admin,
+            Some("t-vip"),
+            json!({"username": "vipper", "amount": "40.00"})
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+        .0,
+        201
+    );
     let (st, v) = buy("v2").await;
     assert_eq!(st, 201, "{v}");
     let (st, v) = buy("v2").await;
@@ -418,14 +411,7 @@ async fn vip_members_download_against_their_quota(backend: Backend) {
         .await;
     s.wait_converted(&admin, third, std::time::Duration::from_secs(120))
         .await;
-    let r = client()
-        .patch(format!("{}/api/v1/documents/{third}", s.url))
-        .bearer_auth(&admin)
-        .json(&json!({"price_kind": "vip", "price": "2.00"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    set_price(&s, &admin, third, "vip", "2.00").await;
     let r = client()
         .get(format!("{}/api/v1/documents/{third}/download", s.url))
         .bearer_auth(&member)
@@ -470,13 +456,17 @@ async fn contributors_earn_by_quality_and_type(backend: Backend) {
         .await;
     s.wait_converted(&author, id, std::time::Duration::from_secs(120))
         .await;
-    let r = client()
-        .post(format!("{}/api/v1/documents/{id}/approve", s.url))
-        .bearer_auth(&moderator)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(
+        status(
+            &s,
+            "POST",
+            Some(&moderator),
+            &format!("/api/v1/documents/{id}/approve"),
+            None
+        )
+        .await,
+        200
+    );
     let patch = |token: &str, body: Value| {
         client()
             .patch(format!("{}/api/v1/documents/{id}", s.url))
@@ -527,15 +517,17 @@ async fn contributors_earn_by_quality_and_type(backend: Backend) {
     assert_eq!(put(&moderator).await.unwrap().status(), 403);
     assert_eq!(put(&admin).await.unwrap().status(), 200);
 
-    let r = client()
-        .post(format!("{}/api/v1/admin/topups", s.url))
-        .bearer_auth(&admin)
-        .header("Idempotency-Key", "t-buyer")
-        .json(&json!({"username": "buyer", "amount": "10.00"}))
-        .send()
+    assert_eq!(
+        topup(
+            &s,
+            &admin,
+            Some("t-buyer"),
+            json!({"username": "buyer", "amount": "10.00"})
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+        .0,
+        201
+    );
     let r = client()
         .post(format!("{}/api/v1/documents/{id}/purchase", s.url))
         .bearer_auth(&buyer)

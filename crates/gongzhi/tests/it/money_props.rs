@@ -6,7 +6,7 @@
 //!
 //! `GONGZHI_PROPTEST_SEED` replays one seed; `GONGZHI_PROPTEST_ROUNDS` sets the length.
 
-use crate::common::{Backend, Server, both_dbs, client};
+use crate::common::{Backend, Server, both_dbs, client, set_price};
 use crate::payments::{callback, env};
 use library::money::payments::Reported;
 use serde_json::{Value, json};
@@ -286,14 +286,7 @@ async fn setup(s: &Server, users: usize) -> World {
     ] {
         let id = s.upload_fixture(&admin, f).await;
         s.wait_converted(&admin, id, Duration::from_secs(180)).await;
-        let r = client()
-            .patch(format!("{}/api/v1/documents/{id}", s.url))
-            .bearer_auth(&admin)
-            .json(&json!({"price_kind": kind, "price": price}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
+        set_price(&s, &admin, id, kind, price).await;
         // VIP documents with a price are for sale too: the paid route for non-members.
         docs.push(id);
         if kind == "vip" {
@@ -426,24 +419,28 @@ both_dbs!(two_hundred_concurrent_purchases_charge_once);
 async fn two_hundred_concurrent_purchases_charge_once(backend: Backend) {
     let s = Server::start_with(backend, &env()).await;
     let w = Arc::new(setup(&s, 2).await);
-    let r = client()
-        .post(format!("{}/api/v1/admin/topups", s.url))
-        .bearer_auth(&w.admin)
-        .header("Idempotency-Key", "t")
-        .json(&json!({"username": "user0", "amount": "100.00"}))
-        .send()
+    assert_eq!(
+        crate::money::topup(
+            &s,
+            &w.admin,
+            Some("t"),
+            json!({"username": "user0", "amount": "100.00"})
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let r = client()
-        .post(format!("{}/api/v1/admin/topups", s.url))
-        .bearer_auth(&w.admin)
-        .header("Idempotency-Key", "t1")
-        .json(&json!({"username": "user1", "amount": "100.00"}))
-        .send()
+        .0,
+        201
+    );
+    assert_eq!(
+        crate::money::topup(
+            &s,
+            &w.admin,
+            Some("t1"),
+            json!({"username": "user1", "amount": "100.00"})
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+        .0,
+        201
+    );
     for (user, same_key) in [(0usize, true), (1usize, false)] {
         let ops: Vec<Op> = (0..200)
             .map(|i| Op::Purchase {

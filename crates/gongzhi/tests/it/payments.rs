@@ -2,7 +2,7 @@
 //! replayed duplicate, late, out of order and badly signed; payouts of contributor
 //! earnings through the same interface — on every backend.
 
-use crate::common::{Backend, Server, both_dbs, client};
+use crate::common::{Backend, Server, both_dbs, client, set_price, status};
 use library::money::payments::{Reported, Sandbox, sign};
 use serde_json::{Value, json};
 
@@ -213,20 +213,29 @@ async fn provider_callbacks_are_verified_idempotent_and_ordered(backend: Backend
             .await,
         404
     );
-    let r = client()
-        .post(format!("{}/api/v1/me/payments/{o3}/cancel", s.url))
-        .bearer_auth(&reader)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let r = client()
-        .post(format!("{}/api/v1/me/payments/{o3}/cancel", s.url))
-        .bearer_auth(&reader)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 409, "cancelled once");
+    assert_eq!(
+        status(
+            &s,
+            "POST",
+            Some(&reader),
+            &format!("/api/v1/me/payments/{o3}/cancel"),
+            None
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        status(
+            &s,
+            "POST",
+            Some(&reader),
+            &format!("/api/v1/me/payments/{o3}/cancel"),
+            None
+        )
+        .await,
+        409,
+        "cancelled once"
+    );
     let (_, v) = callback(&s.url, "e5", o3, Reported::Paid, 700).await;
     assert_eq!(v["outcome"], "late_refund_due", "{v}");
     assert_eq!(v["state"], "refund_due");
@@ -369,13 +378,18 @@ async fn unpaid_orders_expire_and_late_payments_are_held(backend: Backend) {
     // The order lives one second (set above); wait it out.
     tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
     assert_eq!(order_state(&s, &reader, o).await, "expired");
-    let r = client()
-        .post(format!("{}/api/v1/me/payments/{o}/cancel", s.url))
-        .bearer_auth(&reader)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 409, "an expired order cannot be cancelled");
+    assert_eq!(
+        status(
+            &s,
+            "POST",
+            Some(&reader),
+            &format!("/api/v1/me/payments/{o}/cancel"),
+            None
+        )
+        .await,
+        409,
+        "an expired order cannot be cancelled"
+    );
     let (_, v) = callback(&s.url, "late", o, Reported::Paid, 800).await;
     assert_eq!(v["outcome"], "late_refund_due", "{backend:?}: {v}");
     assert_eq!(balance(&s, &reader).await, 0);
@@ -394,21 +408,18 @@ async fn contributor_payouts_go_through_the_provider(backend: Backend) {
         .await;
     s.wait_converted(&author, id, std::time::Duration::from_secs(120))
         .await;
-    let r = client()
-        .post(format!("{}/api/v1/documents/{id}/approve", s.url))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let r = client()
-        .patch(format!("{}/api/v1/documents/{id}", s.url))
-        .bearer_auth(&author)
-        .json(&json!({"price_kind": "paid", "price": "3.00"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(
+        status(
+            &s,
+            "POST",
+            Some(&admin),
+            &format!("/api/v1/documents/{id}/approve"),
+            None
+        )
+        .await,
+        200
+    );
+    set_price(&s, &author, id, "paid", "3.00").await;
     // The buyer pays through the provider, then buys.
     let (_, v) = topup(&s, &buyer, "b1", "5.00").await;
     let o = v["order"]["id"].as_i64().unwrap();

@@ -3,20 +3,24 @@
 //! a reviewer restores, removes or transfers it (earnings follow the new owner); reports
 //! hide it after K reporters; both sides are notified — on every backend.
 
-use crate::common::{Backend, Server, both_dbs, client, get_html};
+use crate::common::{Backend, Server, both_dbs, client, get_html, set_price};
 use serde_json::{Value, json};
 use std::time::Duration;
 
 pub async fn published(s: &Server, owner: &str, moderator: &str, fixture: &str) -> i64 {
     let id = s.upload_fixture(owner, fixture).await;
     s.wait_converted(owner, id, Duration::from_secs(120)).await;
-    let r = client()
-        .post(format!("{}/api/v1/documents/{id}/approve", s.url))
-        .bearer_auth(moderator)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(
+        crate::common::status(
+            &s,
+            "POST",
+            Some(&moderator),
+            &format!("/api/v1/documents/{id}/approve"),
+            None
+        )
+        .await,
+        200
+    );
     id
 }
 
@@ -103,14 +107,7 @@ async fn complaints_take_down_and_reviewers_restore_remove_or_transfer(backend: 
         "documents/grid-management-measures.md",
     )
     .await;
-    let r = client()
-        .patch(format!("{}/api/v1/documents/{a}", s.url))
-        .bearer_auth(&author)
-        .json(&json!({"price_kind": "paid", "price": "3.00"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    set_price(&s, &author, a, "paid", "3.00").await;
     buy(&s, &admin, "buyer", &buyer, a).await;
     let author_before = earned(&s, &author).await;
     assert!(author_before > 0);
@@ -341,22 +338,8 @@ async fn complaints_take_down_and_reviewers_restore_remove_or_transfer(backend: 
     );
 
     // Operator settings: no take-down on complaint; reports hide after two reporters.
-    let r = client()
-        .put(format!("{}/api/v1/admin/library-settings", s.url))
-        .bearer_auth(&moderator)
-        .json(&json!({"takedown_on_complaint": false, "report_hide_threshold": 2, "comments_premoderated": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403, "settings are the operator's");
-    let r = client()
-        .put(format!("{}/api/v1/admin/library-settings", s.url))
-        .bearer_auth(&admin)
-        .json(&json!({"takedown_on_complaint": false, "report_hide_threshold": 2, "comments_premoderated": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(crate::common::status(&s, "PUT", Some(&moderator), "/api/v1/admin/library-settings", Some(&json!({"takedown_on_complaint": false, "report_hide_threshold": 2, "comments_premoderated": false}))).await, 403, "settings are the operator's");
+    assert_eq!(crate::common::status(&s, "PUT", Some(&admin), "/api/v1/admin/library-settings", Some(&json!({"takedown_on_complaint": false, "report_hide_threshold": 2, "comments_premoderated": false}))).await, 200);
     let (st, _) = complain(
         Some(claimant.clone()),
         b,

@@ -76,13 +76,17 @@ async fn search_follows_publication_and_finds_pages(backend: Backend) {
         "{backend:?}: pending is hidden"
     );
 
-    let r = client()
-        .post(format!("{}/api/v1/documents/{guide}/approve", s.url))
-        .bearer_auth(&moderator)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(
+        crate::common::status(
+            &s,
+            "POST",
+            Some(&moderator),
+            &format!("/api/v1/documents/{guide}/approve"),
+            None
+        )
+        .await,
+        200
+    );
     let lag = eventually(&s, None, "社区服务指南", |ids| ids.contains(&guide)).await;
     assert!(
         lag < Duration::from_secs(3),
@@ -179,13 +183,17 @@ async fn search_follows_publication_and_finds_pages(backend: Backend) {
     assert_eq!(status, 200);
 
     // A download shows in the public feed.
-    let r = client()
-        .get(format!("{}/api/v1/documents/{guide}/download", s.url))
-        .bearer_auth(&moderator)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(
+        crate::common::status(
+            &s,
+            "GET",
+            Some(&moderator),
+            &format!("/api/v1/documents/{guide}/download"),
+            None
+        )
+        .await,
+        200
+    );
     let (_, v) = s.get_json(None, "/api/v1/downloads/recent").await;
     assert_eq!(v["items"][0]["id"], guide);
     let (_, v) = s
@@ -328,20 +336,28 @@ async fn search_follows_edit_take_down_and_delete(backend: Backend) {
     eventually(&s, Some(&admin), "title:修订版", |ids| ids.contains(&id)).await;
 
     // Delete removes it everywhere.
-    let r = client()
-        .delete(format!("{}/api/v1/documents/{id}", s.url))
-        .bearer_auth(&member)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
-    let r = client()
-        .delete(format!("{}/api/v1/documents/{id}", s.url))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    assert_eq!(
+        crate::common::status(
+            &s,
+            "DELETE",
+            Some(&member),
+            &format!("/api/v1/documents/{id}"),
+            None
+        )
+        .await,
+        403
+    );
+    assert_eq!(
+        crate::common::status(
+            &s,
+            "DELETE",
+            Some(&admin),
+            &format!("/api/v1/documents/{id}"),
+            None
+        )
+        .await,
+        204
+    );
     let lag = eventually(&s, Some(&admin), "title:修订版", |ids| {
         !ids.contains(&id)
     })
@@ -531,24 +547,29 @@ async fn search_snippets_suggestions_and_related_keep_the_paywall(backend: Backe
     }
 
     // As a VIP document: members read page 3; the page names what opens it for others.
-    let r = client()
-        .patch(format!("{}/api/v1/documents/{paid}", s.url))
-        .bearer_auth(&uploader)
-        .json(&json!({"price_kind": "vip"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(
+        crate::common::status(
+            &s,
+            "PATCH",
+            Some(&uploader),
+            &format!("/api/v1/documents/{paid}"),
+            Some(&json!({"price_kind": "vip"}))
+        )
+        .await,
+        200
+    );
     let plans = s.get_json(None, "/api/v1/vip/plans").await.1;
-    let r = client()
-        .post(format!("{}/api/v1/admin/topups", s.url))
-        .bearer_auth(&admin)
-        .header("Idempotency-Key", "t-reader")
-        .json(&json!({"username": "reader", "amount": "20.00"}))
-        .send()
+    assert_eq!(
+        crate::money::topup(
+            &s,
+            &admin,
+            Some("t-reader"),
+            json!({"username": "reader", "amount": "20.00"})
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+        .0,
+        201
+    );
     let h = hit_for(&s, Some(&member), q, paid).await;
     assert_eq!(h["locked"], true, "{h}");
     let page = html(
@@ -598,14 +619,17 @@ async fn related_documents_survive_edits_take_downs_and_restores(backend: Backen
     s.spawn();
     for round in 0..3 {
         for id in &ids {
-            let r = client()
-                .patch(format!("{}/api/v1/documents/{id}", s.url))
-                .bearer_auth(&admin)
-                .json(&json!({"title": format!("社区养老服务 {id}-{round}")}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
+            assert_eq!(
+                crate::common::status(
+                    &s,
+                    "PATCH",
+                    Some(&admin),
+                    &format!("/api/v1/documents/{id}"),
+                    Some(&json!({"title": format!("社区养老服务 {id}-{round}")}))
+                )
+                .await,
+                200
+            );
         }
     }
     let (down, up) = (ids[0], ids[1]);

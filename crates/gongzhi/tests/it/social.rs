@@ -2,7 +2,7 @@
 //! contributor rewards, favourites, and reading progress synced across devices for VIP
 //! members — on every backend.
 
-use crate::common::{Backend, Server, both_dbs, client};
+use crate::common::{Backend, Server, both_dbs, client, set_price};
 use crate::rights::{post, published, send};
 use serde_json::json;
 
@@ -154,25 +154,20 @@ async fn comments_ratings_favourites_and_synced_progress(backend: Backend) {
     assert_eq!(v["rating"]["mine"], 4);
     // The reader signal feeds the quality score: 300 分 × 400‰ (shared, paid) × (800‰
     // for quality 3 + (14 − 9) × 50 / 3 = 83‰ from readers) = 105 分.
-    let r = client()
-        .patch(format!("{}/api/v1/documents/{id}", s.url))
-        .bearer_auth(&author)
-        .json(&json!({"price_kind": "paid", "price": "3.00"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    set_price(&s, &author, id, "paid", "3.00").await;
     let buyer = s.user_token("buyer", "member").await;
     for (who, key) in [("buyer", "t1"), ("reader2", "t2")] {
-        let r = client()
-            .post(format!("{}/api/v1/admin/topups", s.url))
-            .bearer_auth(&admin)
-            .header("Idempotency-Key", key)
-            .json(&json!({"username": who, "amount": "30.00"}))
-            .send()
+        assert_eq!(
+            crate::money::topup(
+                &s,
+                &admin,
+                Some(key),
+                json!({"username": who, "amount": "30.00"})
+            )
             .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
+            .0,
+            201
+        );
     }
     let r = client()
         .post(format!("{}/api/v1/documents/{id}/purchase", s.url))

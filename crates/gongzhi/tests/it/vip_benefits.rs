@@ -1,7 +1,7 @@
 //! VIP benefits: reading without the promotion block, format conversion, member badges and
 //! hash-chained copyright certificates with a public verify page — on every backend.
 
-use crate::common::{Backend, Server, both_dbs, client, get_html};
+use crate::common::{Backend, Server, both_dbs, client, get_html, set_price};
 use crate::rights::{published, send};
 use serde_json::json;
 
@@ -131,14 +131,7 @@ async fn member_benefits_are_real_and_refused_to_others(backend: Backend) {
     let r = conv(vip.clone(), pdf_id, "pdf").await;
     assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
     // A paid document converts only for those who bought it.
-    let r = client()
-        .patch(format!("{}/api/v1/documents/{id}", s.url))
-        .bearer_auth(&author)
-        .json(&json!({"price_kind": "paid", "price": "2.00"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    set_price(&s, &author, id, "paid", "2.00").await;
     assert_eq!(
         conv(vip.clone(), id, "txt").await.status(),
         403,
@@ -202,15 +195,17 @@ async fn members_tickets_come_first(backend: Backend) {
     let moderator = s.user_token("mod", "moderator").await;
     let reader = s.user_token("reader", "member").await;
     let vip = s.user_token("vipper", "member").await;
-    let r = client()
-        .post(format!("{}/api/v1/admin/topups", s.url))
-        .bearer_auth(&admin)
-        .header("Idempotency-Key", "t")
-        .json(&json!({"username": "vipper", "amount": "20.00"}))
-        .send()
+    assert_eq!(
+        crate::money::topup(
+            &s,
+            &admin,
+            Some("t"),
+            json!({"username": "vipper", "amount": "20.00"})
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+        .0,
+        201
+    );
     let plans = s.get_json(None, "/api/v1/vip/plans").await.1;
     let r = client()
         .post(format!(

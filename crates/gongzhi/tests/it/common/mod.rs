@@ -2,7 +2,10 @@
 //! fresh database (SQLite file, or a new PostgreSQL database per server).
 #![allow(dead_code)]
 
+pub mod district;
 pub mod webdriver;
+
+pub use district::District;
 
 use reqwest::multipart;
 use serde_json::Value;
@@ -25,15 +28,6 @@ pub enum Backend {
 }
 
 const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// Every backend this machine can test.
-pub async fn backends() -> Vec<Backend> {
-    let mut v = vec![Backend::Sqlite];
-    if postgres_available().await {
-        v.push(Backend::Postgres);
-    }
-    v
-}
 
 /// Whether PostgreSQL tests can run here. CI sets GONGZHI_REQUIRE_POSTGRES=1 so a missing
 /// PostgreSQL fails the run instead of being skipped (said on stderr: the harness has no
@@ -431,6 +425,7 @@ pub async fn send(
         "POST" => client().post(url),
         "PUT" => client().put(url),
         "DELETE" => client().delete(url),
+        "PATCH" => client().patch(url),
         other => panic!("method {other}"),
     };
     if let Some(t) = token {
@@ -442,6 +437,28 @@ pub async fn send(
     let r = r.send().await.expect("request");
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// [`send`] that asserts the status; the body.
+pub async fn send_expect(
+    s: &Server,
+    method: &str,
+    token: Option<&str>,
+    path: &str,
+    body: Option<&Value>,
+    want: u16,
+) -> Value {
+    let (status, v) = send(s, method, token, path, body).await;
+    assert_eq!(status, want, "{method} {path} {body:?}: {v}");
+    v
+}
+
+/// Prices a document (`price_kind` free, paid or vip; `price` in yuan) as the bearer of
+/// `token`, which must be allowed to.
+pub async fn set_price(s: &Server, token: &str, id: i64, kind: &str, price: &str) {
+    let body = serde_json::json!({ "price_kind": kind, "price": price });
+    let path = format!("/api/v1/documents/{id}");
+    send_expect(s, "PATCH", Some(token), &path, Some(&body), 200).await;
 }
 
 /// Only the status of [`send`].
@@ -491,6 +508,15 @@ pub async fn web_login(s: &Server, name: &str, password: &str) -> (reqwest::Clie
     let web = cookie_client();
     let csrf = sign_in(s, &web, name, password).await;
     (web, csrf)
+}
+
+/// Posts a form (`&[("field", "value"), …]`, repeated fields allowed) on this client.
+pub async fn post_form<F: serde::Serialize + ?Sized>(
+    c: &reqwest::Client,
+    url: impl reqwest::IntoUrl,
+    form: &F,
+) -> reqwest::Response {
+    c.post(url).form(form).send().await.expect("form post")
 }
 
 /// The body of a GET on this client, whatever the status (pages, forms).

@@ -18,15 +18,15 @@ async fn last_audit(s: &Server, action: &str) -> Value {
 }
 
 async fn org_json(w: &World, id: i64) -> Value {
-    let (st, v) = send(
+    let v = send_expect(
         &w.s,
         "GET",
         Some(&w.admin),
         &format!("/api/v1/gov/orgs/{id}"),
         None,
+        200,
     )
     .await;
-    assert_eq!(st, 200, "{v}");
     v
 }
 
@@ -42,8 +42,7 @@ async fn brand_marks_are_the_districts_and_changes_are_audited(backend: Backend)
         let mut b = body.clone();
         b[field] = value;
         for who in [&w.worker_a, &w.uadmin_a, &w.street_a] {
-            let (st, v) = send(&w.s, "PUT", Some(who), &path, Some(&b)).await;
-            assert_eq!(st, 403, "{backend:?} {field}: {v}");
+            send_expect(&w.s, "PUT", Some(who), &path, Some(&b), 403).await;
         }
     }
     let o = org_json(&w, w.ma).await;
@@ -54,22 +53,21 @@ async fn brand_marks_are_the_districts_and_changes_are_audited(backend: Backend)
     // Nor by registering a new organisation as a brand one.
     let mut new_org = org_body("新登记的品牌组织", &code(30), w.ca, "member", Some(w.hub));
     new_org["brand"] = json!(true);
-    let (st, v) = send(
+    send_expect(
         &w.s,
         "POST",
         Some(&w.worker_a),
         "/api/v1/gov/orgs",
         Some(&new_org),
+        403,
     )
     .await;
-    assert_eq!(st, 403, "{backend:?}: {v}");
 
     // Other changes stay the worker's; marks left out of the request keep their value.
     body["volunteers"] = json!(20);
     body.as_object_mut().unwrap().remove("brand");
     body.as_object_mut().unwrap().remove("leading_figure");
-    let (st, v) = send(&w.s, "PUT", Some(&w.worker_a), &path, Some(&body)).await;
-    assert_eq!(st, 200, "{backend:?}: {v}");
+    send_expect(&w.s, "PUT", Some(&w.worker_a), &path, Some(&body), 200).await;
     let d = last_audit(&w.s, "governance.org.update").await;
     assert_eq!(
         d["changes"]["volunteers"],
@@ -85,8 +83,7 @@ async fn brand_marks_are_the_districts_and_changes_are_audited(backend: Backend)
     // The district (here the platform administrator) awards; the audit says so.
     body["brand"] = json!(true);
     body["leading_figure"] = json!("王领军");
-    let (st, v) = send(&w.s, "PUT", Some(&w.admin), &path, Some(&body)).await;
-    assert_eq!(st, 200, "{backend:?}: {v}");
+    send_expect(&w.s, "PUT", Some(&w.admin), &path, Some(&body), 200).await;
     let d = last_audit(&w.s, "governance.org.update").await;
     assert_eq!(
         d["changes"]["brand"],
@@ -100,30 +97,30 @@ async fn brand_marks_are_the_districts_and_changes_are_audited(backend: Backend)
     );
 
     // Units and profiles kept by an organisation's own staff are audited the same way.
-    let (st, v) = send(
+    send_expect(
         &w.s,
         "PUT",
         Some(&w.uadmin_a),
         &format!("/api/v1/gov/units/{}", w.ca),
         Some(&json!({ "residents": 5100 })),
+        200,
     )
     .await;
-    assert_eq!(st, 200, "{v}");
     let d = last_audit(&w.s, "governance.unit.update").await;
     assert_eq!(
         d["changes"],
         json!({"residents": {"from": 5000, "to": 5100}}),
         "{d}"
     );
-    let (st, v) = send(
+    send_expect(
         &w.s,
         "PUT",
         Some(&w.org_a),
         &format!("/api/v1/gov/orgs/{}/profile", w.ma),
         Some(&json!({ "volunteers": 40 })),
+        200,
     )
     .await;
-    assert_eq!(st, 200, "{v}");
     let d = last_audit(&w.s, "governance.org.profile").await;
     assert_eq!(
         d["changes"],
@@ -153,12 +150,7 @@ async fn brand_marks_are_the_districts_and_changes_are_audited(backend: Backend)
         ("volunteers", "21".into()),
         ("leading_figure", "".into()),
     ];
-    let r = c
-        .post(format!("{}/gov/orgs/{}/edit", w.s.url, w.ma))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(&c, format!("{}/gov/orgs/{}/edit", w.s.url, w.ma), &form).await;
     assert_eq!(r.status(), 303, "{backend:?}: {}", r.text().await.unwrap());
     let o = org_json(&w, w.ma).await;
     assert_eq!(
@@ -392,12 +384,7 @@ async fn messages_in_the_chinese_ui_are_chinese(backend: Backend) {
         ]
     };
     for (credit, want) in [(corrupt(&code(40)), 400), (code(3), 409)] {
-        let r = c
-            .post(format!("{}/gov/orgs", w.s.url))
-            .form(&fields(credit))
-            .send()
-            .await
-            .unwrap();
+        let r = post_form(&c, format!("{}/gov/orgs", w.s.url), &fields(credit)).await;
         assert_eq!(r.status().as_u16(), want, "{backend:?}");
         let html = r.text().await.unwrap();
         let msg = message_area(&html);
@@ -416,15 +403,15 @@ async fn messages_in_the_chinese_ui_are_chinese(backend: Backend) {
     // Linking an unknown account on the organisation's page stays on that page.
     let c2 = cookie_client();
     let html = form_page_as(&w.s, &c2, "uadmin_a", &format!("/gov/orgs/{}", w.ma)).await;
-    let r = c2
-        .post(format!("{}/gov/orgs/{}/staff", w.s.url, w.ma))
-        .form(&[
+    let r = post_form(
+        &c2,
+        format!("{}/gov/orgs/{}/staff", w.s.url, w.ma),
+        &[
             ("_csrf", csrf_from(&html)),
             ("username", "nobody_here".into()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 400, "{backend:?}");
     let html = r.text().await.unwrap();
     let msg = message_area(&html);
@@ -441,15 +428,15 @@ async fn messages_in_the_chinese_ui_are_chinese(backend: Backend) {
     assert!(english_runs(&msg).is_empty(), "{backend:?}: {msg}");
 
     // The API keeps both languages in one message.
-    let (st, v) = send(
+    let v = send_expect(
         &w.s,
         "PUT",
         Some(&w.worker_a),
         &format!("/api/v1/gov/units/{}", w.ca),
         Some(&json!({ "name": "改名" })),
+        403,
     )
     .await;
-    assert_eq!(st, 403, "{v}");
     let m = v["error"]["message"].as_str().unwrap();
     assert!(
         m.contains("only unit administrators") && m.contains("单位管理员"),
@@ -463,15 +450,15 @@ both_dbs!(report_form_defaults_to_the_due_year_and_keeps_a_returned_report);
 async fn report_form_defaults_to_the_due_year_and_keeps_a_returned_report(backend: Backend) {
     let w = world_with(backend, &[("GONGZHI_NOW", "2026-09-01T10:00:00+08:00")]).await;
     for (year, due) in [(2024, "2025-06-30"), (2025, "2026-06-30")] {
-        let (st, v) = send(
+        send_expect(
             &w.s,
             "PUT",
             Some(&w.admin),
             &format!("/api/v1/gov/report-deadlines/{year}"),
             Some(&json!({ "due_on": due })),
+            200,
         )
         .await;
-        assert_eq!(st, 200, "{v}");
     }
     let form_path = format!("/gov/orgs/{}/report", w.ma);
     let year_in = |html: &str| {
@@ -485,25 +472,25 @@ async fn report_form_defaults_to_the_due_year_and_keeps_a_returned_report(backen
     let report = json!({ "year": 2024, "activities": "全年开展邻里互助与健康讲座二十场。",
                          "events": 20, "beneficiaries": 640, "income_yuan": 51000,
                          "expenditure_yuan": 48000, "staff_count": 4, "volunteers": 33 });
-    let (st, v) = send(
+    let v = send_expect(
         &w.s,
         "POST",
         Some(&w.org_a),
         &format!("/api/v1/gov/orgs/{}/reports", w.ma),
         Some(&report),
+        201,
     )
     .await;
-    assert_eq!(st, 201, "{v}");
     let id = v["id"].as_i64().unwrap();
-    let (st, v) = send(
+    send_expect(
         &w.s,
         "POST",
         Some(&w.worker_a),
         &format!("/api/v1/gov/reports/{id}/review"),
         Some(&json!({ "decision": "return", "note": "请补充活动照片。" })),
+        200,
     )
     .await;
-    assert_eq!(st, 200, "{v}");
     let html = page_text(&w.s, &w.org_a, &form_path).await;
     assert_eq!(year_in(&html), "2024", "{backend:?}");
     for kept in [
@@ -517,15 +504,15 @@ async fn report_form_defaults_to_the_due_year_and_keeps_a_returned_report(backen
         assert!(html.contains(kept), "{backend:?}: {kept} missing");
     }
     // Resubmitted (awaiting review): the next year that is due is 2025.
-    let (st, v) = send(
+    send_expect(
         &w.s,
         "POST",
         Some(&w.org_a),
         &format!("/api/v1/gov/orgs/{}/reports", w.ma),
         Some(&report),
+        201,
     )
     .await;
-    assert_eq!(st, 201, "{v}");
     let html = page_text(&w.s, &w.org_a, &form_path).await;
     assert_eq!(year_in(&html), "2025", "{backend:?}");
     assert!(
@@ -568,15 +555,15 @@ both_dbs!(unit_admins_manage_the_staff_of_their_units);
 async fn unit_admins_manage_the_staff_of_their_units(backend: Backend) {
     let w = world(backend).await;
     // The API: community A's administrator sees community A's roles only.
-    let (st, v) = send(
+    let v = send_expect(
         &w.s,
         "GET",
         Some(&w.uadmin_a),
         "/api/v1/gov/memberships",
         None,
+        200,
     )
     .await;
-    assert_eq!(st, 200, "{v}");
     let names: Vec<&str> = v["items"]
         .as_array()
         .unwrap()
@@ -633,7 +620,7 @@ async fn unit_admins_manage_the_staff_of_their_units(backend: Backend) {
     let post = |form: Vec<(&'static str, String)>| {
         let c = &c;
         let url = format!("{}/gov/staff", w.s.url);
-        async move { c.post(url).form(&form).send().await.unwrap() }
+        async move { post_form(&c, url, &form).await }
     };
     let r = post(vec![
         ("_csrf", csrf_from(&html)),
@@ -679,16 +666,16 @@ async fn unit_admins_manage_the_staff_of_their_units(backend: Backend) {
     // Take the role back through the page; it is gone and audited.
     let (_, me) = send(&w.s, "GET", Some(&spare_token), "/api/v1/gov/me", None).await;
     let spare_id = me["user"]["id"].as_i64().unwrap();
-    let r = c
-        .post(format!("{}/gov/staff/revoke", w.s.url))
-        .form(&[
+    let r = post_form(
+        &c,
+        format!("{}/gov/staff/revoke", w.s.url),
+        &[
             ("_csrf", csrf_from(&html)),
             ("unit_id", w.ca.to_string()),
             ("user_id", spare_id.to_string()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 303, "{backend:?}");
     assert_eq!(
         status(
@@ -839,12 +826,12 @@ async fn a_conflict_page_is_titled_as_one_in_chinese(backend: Backend) {
     s.add_user("poor_reader", "member");
     let c = cookie_client();
     let html = form_page_as(&s, &c, "poor_reader", "/vip").await;
-    let r = c
-        .post(format!("{}/vip/plans/1/buy", s.url))
-        .form(&[("_csrf", csrf_from(&html)), ("key", "trust-409-key".into())])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &c,
+        format!("{}/vip/plans/1/buy", s.url),
+        &[("_csrf", csrf_from(&html)), ("key", "trust-409-key".into())],
+    )
+    .await;
     assert_eq!(r.status(), 409, "{backend:?}");
     let html = r.text().await.unwrap();
     assert!(html.contains("<h1>操作冲突</h1>"), "{html}");
@@ -854,15 +841,15 @@ async fn a_conflict_page_is_titled_as_one_in_chinese(backend: Backend) {
     assert!(english_runs(&msg).is_empty(), "{backend:?}: {msg}");
     // The English switch gives the English half.
     c.get(format!("{}/lang/en", s.url)).send().await.unwrap();
-    let r = c
-        .post(format!("{}/vip/plans/1/buy", s.url))
-        .form(&[
+    let r = post_form(
+        &c,
+        format!("{}/vip/plans/1/buy", s.url),
+        &[
             ("_csrf", csrf_from(&html)),
             ("key", "trust-409-key-2".into()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 409);
     let html = r.text().await.unwrap();
     assert!(html.contains("<h1>Conflict</h1>"), "{html}");
