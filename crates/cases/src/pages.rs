@@ -304,8 +304,10 @@ async fn list_page(
         q.state = Some("dispatched,in_progress".into());
     }
     let listed = api::query_cases(state, actor, &q, spec.inbox).await?;
-    let page_no = q.page.unwrap_or(1).max(1);
-    let per = q.per_page.unwrap_or(50).clamp(1, 200);
+    let platform::web::Page {
+        page: page_no,
+        per_page: per,
+    } = q.page();
     let link = |p: i64| {
         let mut s = format!("{}?page={p}", spec.base);
         if !current.is_empty() {
