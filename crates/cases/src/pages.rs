@@ -17,9 +17,7 @@ use governance::authz::GovActor;
 use governance::model::{ScopeFilter, Unit, UnitKind, UnitPath, list_units};
 use platform::AppState;
 use platform::clock::format_ms;
-use platform::web::Id;
-use platform::web::SignedIn;
-use platform::web::{Lang, PageCtx, charts, redirect, render};
+use platform::web::{Id, Lang, PageCtx, SignedIn, charts, redirect, render, sign_in_first};
 use std::collections::{BTreeMap, HashMap};
 
 pub const MAX_PHOTO: usize = 5 * 1024 * 1024;
@@ -73,8 +71,6 @@ pub fn router() -> Router<AppState> {
         )
         .layer(DefaultBodyLimit::max(MAX_PHOTO + 256 * 1024))
 }
-
-use platform::web::sign_in_first;
 
 // ---------------------------------------------------------------------------------------
 // Rows shared by the lists

@@ -9,9 +9,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use platform::web::Id;
-use platform::web::SignedIn;
-use platform::web::{PageCtx, format_bytes, redirect, render};
+use platform::web::{Id, PageCtx, SignedIn, format_bytes, redirect, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
 

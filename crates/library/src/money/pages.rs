@@ -10,8 +10,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
-use platform::web::SignedIn;
-use platform::web::{PageCtx, redirect, render};
+use platform::web::{PageCtx, SignedIn, redirect, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
 

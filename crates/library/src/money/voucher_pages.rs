@@ -11,8 +11,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use platform::web::SignedIn;
-use platform::web::{PageCtx, render};
+use platform::web::{PageCtx, SignedIn, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
 
