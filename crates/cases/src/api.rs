@@ -13,8 +13,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use gov_core::{Bind, GovActor, Sql, UnitId, find_unit};
 use platform::AppState;
-use platform::web::Id;
-use platform::web::{ApiJson, Code};
+use platform::web::{ApiJson, Code, Id, Page, Paging};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -227,6 +226,17 @@ pub struct ListQuery {
     pub per_page: Option<i64>,
 }
 
+impl ListQuery {
+    /// 50 cases a page, at most 200.
+    pub fn page(&self) -> Page {
+        Paging {
+            page: self.page,
+            per_page: self.per_page,
+        }
+        .bounded(50, 200)
+    }
+}
+
 pub struct Listed {
     pub cases: Vec<Case>,
     pub total: i64,
@@ -273,8 +283,7 @@ pub async fn query_cases(
         }
         _ => {}
     }
-    let per = q.per_page.unwrap_or(50).clamp(1, 200);
-    let page = q.page.unwrap_or(1).clamp(1, 10_000);
+    let page = q.page();
     let count = format!(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM cases_cases c WHERE {}",
         sql.where_clause()
@@ -291,9 +300,10 @@ pub async fn query_cases(
         "c.id DESC"
     };
     let list = format!(
-        "SELECT {cols} FROM cases_cases c WHERE {} ORDER BY {order} LIMIT {per} OFFSET {}",
+        "SELECT {cols} FROM cases_cases c WHERE {} ORDER BY {order} LIMIT {} OFFSET {}",
         sql.where_clause(),
-        (page - 1) * per
+        page.per_page,
+        page.offset()
     );
     let rows = sql.query(&list).fetch_all(&state.db.pool).await?;
     let cases = rows

@@ -16,9 +16,7 @@ use axum::{Form, Router};
 use gov_core::{GovActor, ScopeFilter, Unit, UnitKind, UnitPath, list_units};
 use platform::AppState;
 use platform::clock::format_ms;
-use platform::web::Id;
-use platform::web::SignedIn;
-use platform::web::{Lang, PageCtx, charts, redirect, render};
+use platform::web::{Id, Lang, PageCtx, SignedIn, charts, redirect, render, sign_in_first};
 use std::collections::{BTreeMap, HashMap};
 
 pub const MAX_PHOTO: usize = 5 * 1024 * 1024;
@@ -72,8 +70,6 @@ pub fn router() -> Router<AppState> {
         )
         .layer(DefaultBodyLimit::max(MAX_PHOTO + 256 * 1024))
 }
-
-use platform::web::sign_in_first;
 
 // ---------------------------------------------------------------------------------------
 // Rows shared by the lists
@@ -303,8 +299,10 @@ async fn list_page(
         q.state = Some("dispatched,in_progress".into());
     }
     let listed = api::query_cases(state, actor, &q, spec.inbox).await?;
-    let page_no = q.page.unwrap_or(1).max(1);
-    let per = q.per_page.unwrap_or(50).clamp(1, 200);
+    let platform::web::Page {
+        page: page_no,
+        per_page: per,
+    } = q.page();
     let link = |p: i64| {
         let mut s = format!("{}?page={p}", spec.base);
         if !current.is_empty() {

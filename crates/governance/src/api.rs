@@ -11,8 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use platform::AppState;
-use platform::web::ApiJson;
-use platform::web::Id;
+use platform::web::{ApiJson, Id};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -16,11 +16,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use platform::AppState;
-use platform::web::Id;
 pub use platform::web::Opt;
-use platform::web::SignedIn;
-use platform::web::url_encode;
-use platform::web::{Lang, PageCtx, redirect, render};
+use platform::web::{Id, Lang, PageCtx, SignedIn, redirect, render, url_encode};
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {

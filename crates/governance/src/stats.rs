@@ -16,9 +16,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use platform::AppState;
-use platform::web::SignedIn;
-use platform::web::charts;
-use platform::web::{PageCtx, render};
+use platform::web::{PageCtx, SignedIn, charts, render};
 use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {

@@ -9,8 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use platform::web::ApiJson;
-use platform::web::Id;
+use platform::web::{ApiJson, Id, Page, Paging};
 use platform::{Actor, AppState};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -251,18 +250,16 @@ async fn reject(
 
 #[derive(Deserialize)]
 pub struct ListQuery {
-    pub page: Option<i64>,
-    pub per_page: Option<i64>,
     pub category: Option<String>,
 }
 
 async fn list_public(
     State(state): State<AppState>,
     actor: Actor,
+    paging: Paging,
     Query(q): Query<ListQuery>,
 ) -> LibResult<Json<Value>> {
-    let per_page = q.per_page.unwrap_or(20).clamp(1, 100);
-    let page = q.page.unwrap_or(1).clamp(1, 10_000);
+    let Page { page, per_page } = paging.bounded(20, 100);
     let (clause, binds) = match &q.category {
         Some(slug) => {
             let cat: Option<(i64,)> =

@@ -9,9 +9,8 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use platform::web::Id;
 use platform::web::i18n::Lang;
-use platform::web::{PageCtx, format_bytes, redirect, render};
+use platform::web::{Id, PageCtx, SignedIn, format_bytes, redirect, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
 
@@ -358,10 +357,10 @@ struct UploadPage {
     site_free_pages: u32,
 }
 
-async fn upload_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    if actor.user.is_none() {
-        return Ok(redirect("/login?next=/upload"));
-    }
+async fn upload_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> LibResult<Response> {
     render_upload(&state, &actor, None).await
 }
 
@@ -483,10 +482,11 @@ async fn render_edit(
     })?)
 }
 
-async fn edit_page(State(state): State<AppState>, actor: Actor, Id(id): Id) -> LibResult<Response> {
-    if actor.user.is_none() {
-        return Ok(redirect(&format!("/login?next=/documents/{id}/edit")));
-    }
+async fn edit_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    Id(id): Id,
+) -> LibResult<Response> {
     let doc = service::load(&state, &actor, id, Action::Edit).await?;
     render_edit(&state, &actor, doc, None, None).await
 }
@@ -565,10 +565,11 @@ struct MyUploadsPage {
     docs: Vec<Card>,
 }
 
-async fn my_uploads(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    let Some(user) = &actor.user else {
-        return Ok(redirect("/login?next=/me/uploads"));
-    };
+async fn my_uploads(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> LibResult<Response> {
+    let user = actor.require_user()?;
     let docs = model::list(
         &state.db,
         "d.uploader_id = $1 ORDER BY d.created_at DESC, d.id DESC",
@@ -592,10 +593,10 @@ struct ModerationPage {
     admin: bool,
 }
 
-async fn moderation(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    if actor.user.is_none() {
-        return Ok(redirect("/login?next=/moderation"));
-    }
+async fn moderation(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> LibResult<Response> {
     authorize(&actor, Action::Moderate, None, service::free_pages(&state))?;
     let docs = model::list(
         &state.db,

@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use platform::web::{PageCtx, redirect, render};
+use platform::web::{PageCtx, SignedIn, redirect, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
 
@@ -62,13 +62,10 @@ struct KindQuery {
 
 async fn complain_page(
     State(state): State<AppState>,
-    actor: Actor,
+    SignedIn(actor): SignedIn,
     Path(id): Path<i64>,
     axum::extract::Query(q): axum::extract::Query<KindQuery>,
 ) -> LibResult<Response> {
-    if actor.id().is_none() {
-        return Ok(redirect(&format!("/login?next=/documents/{id}/complain")));
-    }
     authorize(&actor, Action::Complain, None, service::free_pages(&state))?;
     let doc = service::load(&state, &actor, id, Action::View).await?;
     Ok(render(&ComplainPage {
@@ -222,10 +219,10 @@ fn rows(actor: &Actor, items: Vec<Complaint>, now: i64) -> Vec<ComplaintRow> {
         .collect()
 }
 
-async fn complaints_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    if actor.id().is_none() {
-        return Ok(redirect("/login?next=/moderation/complaints"));
-    }
+async fn complaints_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> LibResult<Response> {
     authorize(
         &actor,
         Action::ReviewComplaints,
@@ -320,10 +317,10 @@ struct CommentsPage {
     items: Vec<CommentRow>,
 }
 
-async fn comments_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    if actor.id().is_none() {
-        return Ok(redirect("/login?next=/moderation/comments"));
-    }
+async fn comments_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> LibResult<Response> {
     authorize(
         &actor,
         Action::ReviewComplaints,
@@ -366,10 +363,11 @@ struct NotificationsPage {
     unread: i64,
 }
 
-async fn notifications_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    let Some(user) = actor.id() else {
-        return Ok(redirect("/login?next=/me/notifications"));
-    };
+async fn notifications_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> LibResult<Response> {
+    let user = actor.require_user()?.id;
     let items = notifications::list(&state.db, user, 100)
         .await?
         .into_iter()
@@ -399,10 +397,11 @@ struct FavouritesPage {
     progress: Option<Vec<social::Progress>>,
 }
 
-async fn favourites_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    let Some(user) = actor.id() else {
-        return Ok(redirect("/login?next=/me/favourites"));
-    };
+async fn favourites_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> LibResult<Response> {
+    let user = actor.require_user()?.id;
     let progress = social::progress(&state, &actor).await.ok();
     Ok(render(&FavouritesPage {
         page: actor.page(actor.lang.pick("我的收藏", "My favourites")),

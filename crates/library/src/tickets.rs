@@ -11,9 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use platform::db::Db;
-use platform::web::ApiJson;
-use platform::web::Id;
-use platform::web::{PageCtx, redirect, render};
+use platform::web::{ApiJson, Id, PageCtx, SignedIn, redirect, render};
 use platform::{Actor, AppState, audit};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -234,10 +232,11 @@ struct SupportPage {
     staff_view: bool,
 }
 
-async fn support_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    let Some(user) = actor.id() else {
-        return Ok(redirect("/login?next=/support"));
-    };
+async fn support_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> LibResult<Response> {
+    let user = actor.require_user()?.id;
     Ok(render(&SupportPage {
         page: actor.page(actor.lang.pick("客服工单", "Support")),
         items: mine(&state.db, user).await?,
@@ -261,10 +260,10 @@ async fn support_form(
     Ok(redirect("/support"))
 }
 
-async fn queue_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    if actor.id().is_none() {
-        return Ok(redirect("/login?next=/moderation/tickets"));
-    }
+async fn queue_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> LibResult<Response> {
     authorize(
         &actor,
         Action::ReviewComplaints,

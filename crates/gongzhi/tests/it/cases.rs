@@ -2384,49 +2384,47 @@ async fn the_categories_page_works_in_a_browser() {
     .await;
 }
 
+both_dbs!(bad_json_and_junk_ids_get_our_json_errors);
 /// Bad JSON and junk ids get the house's JSON error (`ApiJson`, `Id`), not axum's text.
-#[tokio::test]
-async fn bad_json_and_junk_ids_get_our_json_errors() {
-    for backend in crate::common::backends().await {
-        let s = Server::start(backend).await;
-        let token = s.user_token("caller", "admin").await;
-        let post = |body: &'static str, json: bool| {
-            let mut r = client()
-                .post(format!("{}/api/v1/cases", s.url))
-                .bearer_auth(&token)
-                .body(body);
-            if json {
-                r = r.header("content-type", "application/json");
-            }
-            r.send()
-        };
-        for (body, json) in [("{", true), ("[1]", true), ("{}", false)] {
-            let r = post(body, json).await.unwrap();
-            assert_eq!(r.status(), 400, "{body} json={json}");
-            let v: Value = r.json().await.unwrap();
-            assert_eq!(v["error"]["code"], "invalid_json", "{body}: {v}");
-            assert!(
-                v["error"]["message"]
-                    .as_str()
-                    .is_some_and(|m| !m.is_empty())
-            );
+async fn bad_json_and_junk_ids_get_our_json_errors(backend: Backend) {
+    let s = Server::start(backend).await;
+    let token = s.user_token("caller", "admin").await;
+    let post = |body: &'static str, json: bool| {
+        let mut r = client()
+            .post(format!("{}/api/v1/cases", s.url))
+            .bearer_auth(&token)
+            .body(body);
+        if json {
+            r = r.header("content-type", "application/json");
         }
-        for path in ["/api/v1/cases/abc", "/api/v1/cases/0", "/api/v1/cases/-3"] {
-            let (st, v) = send(&s, "GET", Some(&token), path, None).await;
-            assert_eq!(
-                (st, &v["error"]["code"]),
-                (404, &json!("not_found")),
-                "{path}"
-            );
-        }
-        let (st, v) = send(
-            &s,
-            "PUT",
-            Some(&token),
-            "/api/v1/cases/categories/x1",
-            Some(&json!({ "code": "noise", "name": "噪声" })),
-        )
-        .await;
-        assert_eq!((st, &v["error"]["code"]), (404, &json!("not_found")), "{v}");
+        r.send()
+    };
+    for (body, json) in [("{", true), ("[1]", true), ("{}", false)] {
+        let r = post(body, json).await.unwrap();
+        assert_eq!(r.status(), 400, "{body} json={json}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "invalid_json", "{body}: {v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
     }
+    for path in ["/api/v1/cases/abc", "/api/v1/cases/0", "/api/v1/cases/-3"] {
+        let (st, v) = send(&s, "GET", Some(&token), path, None).await;
+        assert_eq!(
+            (st, &v["error"]["code"]),
+            (404, &json!("not_found")),
+            "{path}"
+        );
+    }
+    let (st, v) = send(
+        &s,
+        "PUT",
+        Some(&token),
+        "/api/v1/cases/categories/x1",
+        Some(&json!({ "code": "noise", "name": "噪声" })),
+    )
+    .await;
+    assert_eq!((st, &v["error"]["code"]), (404, &json!("not_found")), "{v}");
 }

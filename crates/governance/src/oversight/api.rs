@@ -17,8 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use platform::AppState;
-use platform::web::ApiJson;
-use platform::web::Id;
+use platform::web::{ApiJson, Id};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -21,9 +21,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use platform::AppState;
-use platform::web::Id;
-use platform::web::SignedIn;
-use platform::web::{Lang, PageCtx, redirect, render};
+use platform::web::{Id, Lang, PageCtx, SignedIn, redirect, render};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {

@@ -7,8 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use platform::web::ApiJson;
-use platform::web::Id;
+use platform::web::{ApiJson, Id};
 use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {

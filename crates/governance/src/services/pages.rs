@@ -12,11 +12,8 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
-use platform::web::Id;
 pub use platform::web::Opt;
-use platform::web::SignedIn;
-use platform::web::url_encode;
-use platform::web::{PageCtx, redirect, render};
+use platform::web::{Id, PageCtx, SignedIn, redirect, render, url_encode};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
-use platform::web::{PageCtx, redirect, render};
+use platform::web::{PageCtx, SignedIn, redirect, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
 
@@ -95,12 +95,10 @@ struct ConfirmPage {
 
 async fn confirm_page(
     State(state): State<AppState>,
-    actor: Actor,
+    SignedIn(actor): SignedIn,
     Path(id): Path<i64>,
 ) -> LibResult<Response> {
-    let Some(user) = actor.id() else {
-        return Ok(redirect(&format!("/login?next=/documents/{id}/buy")));
-    };
+    let user = actor.require_user()?.id;
     let doc = crate::service::load(&state, &actor, id, Action::View).await?;
     if doc.price_kind == "free" || doc.price == 0 {
         return Err(LibraryError::WrongState(
@@ -155,10 +153,11 @@ struct PurchasesPage {
     licence: &'static str,
 }
 
-async fn purchases_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    let Some(user) = actor.id() else {
-        return Ok(redirect("/login?next=/me/purchases"));
-    };
+async fn purchases_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> LibResult<Response> {
+    let user = actor.require_user()?.id;
     let items = purchase::purchases(&state.db, user).await?;
     let balance = Fen(ledger::wallet_balance(&state.db, user).await?).yuan();
     Ok(render(&PurchasesPage {
@@ -181,10 +180,11 @@ struct EarningsPage {
     chart: String,
 }
 
-async fn earnings_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    let Some(user) = actor.id() else {
-        return Ok(redirect("/login?next=/me/earnings"));
-    };
+async fn earnings_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> LibResult<Response> {
+    let user = actor.require_user()?.id;
     let e = super::rewards::earnings(&state.db, user).await?;
     let data: Vec<(String, i64, String)> = e
         .by_month

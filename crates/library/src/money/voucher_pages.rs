@@ -11,7 +11,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use platform::web::{PageCtx, redirect, render};
+use platform::web::{PageCtx, SignedIn, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
 
@@ -80,10 +80,10 @@ async fn render_page(
     Ok(resp.into_response())
 }
 
-async fn vouchers_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    if actor.id().is_none() {
-        return Ok(redirect("/login?next=/admin/vouchers"));
-    }
+async fn vouchers_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> LibResult<Response> {
     super::api::allowed(&state, &actor, Action::ManageMoney)?;
     render_page(&state, &actor, None, None, None).await
 }

@@ -10,7 +10,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use platform::web::{PageCtx, redirect, render};
+use platform::web::{PageCtx, SignedIn, redirect, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
 
@@ -55,10 +55,11 @@ impl WalletPage {
     }
 }
 
-async fn wallet_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    let Some(user) = actor.id() else {
-        return Ok(redirect("/login?next=/me/wallet"));
-    };
+async fn wallet_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> LibResult<Response> {
+    let user = actor.require_user()?.id;
     crate::money::api::allowed(&state, &actor, crate::authz::Action::UseWallet)?;
     let providers = payments::payments(&state)
         .all()
@@ -154,12 +155,9 @@ async fn own_order(state: &AppState, actor: &Actor, id: i64) -> LibResult<Order>
 
 async fn checkout_page(
     State(state): State<AppState>,
-    actor: Actor,
+    SignedIn(actor): SignedIn,
     Path(id): Path<i64>,
 ) -> LibResult<Response> {
-    if actor.id().is_none() {
-        return Ok(redirect(&format!("/login?next=/pay/sandbox/{id}")));
-    }
     let order = own_order(&state, &actor, id).await?;
     Ok(render(&CheckoutPage {
         page: actor.page(actor.lang.pick("测试支付", "Test payment")),
@@ -218,10 +216,10 @@ struct AdminPage {
     key: String,
 }
 
-async fn admin_page(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    if actor.id().is_none() {
-        return Ok(redirect("/login?next=/admin/payments"));
-    }
+async fn admin_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> LibResult<Response> {
     crate::money::api::allowed(&state, &actor, crate::authz::Action::ManageMoney)?;
     let mut orders = Vec::new();
     for o in payments::list(&state.db, None, None, state.now())
