@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use platform::AppState;
-use platform::web::{ApiJson, Id};
+use platform::web::{ApiJson, Id, Page, Paging};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -206,18 +206,9 @@ impl DirQuery {
         })
     }
 
-    pub fn page(&self) -> i64 {
-        nonempty(&self.page)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(1i64)
-            .clamp(1, 100_000)
-    }
-
-    pub fn per_page(&self, default: i64) -> i64 {
-        nonempty(&self.per_page)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(default)
-            .clamp(1, 200)
+    /// `page` and `per_page` as typed; junk counts as absent.
+    pub fn paging(&self) -> Paging {
+        Paging::lenient(self.page.as_deref(), self.per_page.as_deref())
     }
 }
 
@@ -228,7 +219,7 @@ async fn list_orgs(
 ) -> GovResult<Json<Value>> {
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     let filter = q.filter(&state, &actor).await?;
-    let (page, per_page) = (q.page(), q.per_page(50));
+    let Page { page, per_page } = q.paging().bounded(50, 200);
     let scope = actor.scope();
     let total = model::count_orgs(&state.db, &scope, &filter).await?;
     let items =

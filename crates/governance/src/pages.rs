@@ -633,7 +633,7 @@ async fn orgs(
     let scope = actor.scope();
     let total = model::count_orgs(&state.db, &scope, &filter).await?;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    let page_no = q.page().min(pages);
+    let page_no = q.paging().bounded(PER_PAGE, PER_PAGE).page.min(pages);
     let list = model::list_orgs(
         &state.db,
         &scope,

@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use platform::web::{ApiJson, Id};
+use platform::web::{ApiJson, Id, Page, Paging};
 use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
@@ -133,18 +133,9 @@ impl NetQuery {
         })
     }
 
-    pub fn page(&self) -> i64 {
-        nonempty(&self.page)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(1i64)
-            .clamp(1, 100_000)
-    }
-
-    pub fn per_page(&self, default: i64) -> i64 {
-        nonempty(&self.per_page)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(default)
-            .clamp(1, 200)
+    /// `page` and `per_page` as typed; junk counts as absent.
+    pub fn paging(&self) -> Paging {
+        Paging::lenient(self.page.as_deref(), self.per_page.as_deref())
     }
 }
 
@@ -155,7 +146,7 @@ async fn list_points_api(
 ) -> GovResult<Json<Value>> {
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     let f = q.point_filter(&state, &actor).await?;
-    let (page, per_page) = (q.page(), q.per_page(50));
+    let Page { page, per_page } = q.paging().bounded(50, 200);
     let scope = actor.scope();
     let total = count_points(&state.db, &scope, &f).await?;
     let items = list_points(&state.db, &scope, &f, per_page, (page - 1) * per_page).await?;
@@ -210,7 +201,7 @@ async fn list_services_api(
 ) -> GovResult<Json<Value>> {
     authorize(&actor, Action::View, &Scope::Anywhere)?;
     let f = q.service_filter(&state, &actor).await?;
-    let (page, per_page) = (q.page(), q.per_page(50));
+    let Page { page, per_page } = q.paging().bounded(50, 200);
     let scope = actor.scope();
     let total = count_services(&state.db, &scope, &f).await?;
     let items = list_services(&state.db, &scope, &f, per_page, (page - 1) * per_page).await?;

@@ -164,7 +164,7 @@ async fn points_page(
     let scope = actor.scope();
     let total = count_points(&state.db, &scope, &f).await?;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    let page_no = q.page().min(pages);
+    let page_no = q.paging().bounded(PER_PAGE, PER_PAGE).page.min(pages);
     let list = list_points(&state.db, &scope, &f, PER_PAGE, (page_no - 1) * PER_PAGE).await?;
     let counts =
         point_service_counts(&state.db, &list.iter().map(|p| p.id).collect::<Vec<_>>()).await?;
@@ -534,7 +534,7 @@ async fn services_page(
     let scope = actor.scope();
     let total = count_services(&state.db, &scope, &f).await?;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    let page_no = q.page().min(pages);
+    let page_no = q.paging().bounded(PER_PAGE, PER_PAGE).page.min(pages);
     let list = list_services(&state.db, &scope, &f, PER_PAGE, (page_no - 1) * PER_PAGE).await?;
     let lang = actor.lang;
     let terms = categories(&state.db).await?;

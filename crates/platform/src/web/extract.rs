@@ -148,6 +148,16 @@ pub struct Page {
 pub const MAX_PAGE: i64 = 10_000;
 
 impl Paging {
+    /// From query values kept as text (list filters that ignore junk): a value that is not
+    /// a number counts as absent.
+    pub fn lenient(page: Option<&str>, per_page: Option<&str>) -> Paging {
+        let num = |v: Option<&str>| v.and_then(|v| v.trim().parse().ok());
+        Paging {
+            page: num(page),
+            per_page: num(per_page),
+        }
+    }
+
     /// Out-of-range values are clamped, not refused: `page` to 1..=[`MAX_PAGE`], `per_page`
     /// to 1..=`max_per_page` (`default_per_page` when absent).
     pub fn bounded(self, default_per_page: i64, max_per_page: i64) -> Page {
@@ -246,6 +256,8 @@ mod tests {
         }
         .bounded(20, 100);
         assert_eq!((p.page, p.per_page, p.offset()), (3, 1, 2));
+        let p = Paging::lenient(Some(" 4 "), Some("lots")).bounded(50, 200);
+        assert_eq!((p.page, p.per_page), (4, 50));
     }
 
     #[test]

@@ -328,14 +328,8 @@ async fn switch_lang(
 async fn api_login(
     State(state): State<AppState>,
     actor: Actor,
-    body: Result<Json<Credentials>, axum::extract::rejection::JsonRejection>,
+    super::ApiJson(c): super::ApiJson<Credentials>,
 ) -> AppResult<Response> {
-    let Json(c) = body.map_err(|e| {
-        AppError::bad(
-            "invalid_json",
-            format!("Send JSON {{\"username\", \"password\"}}: {e}"),
-        )
-    })?;
     let user = check_login(&state, &actor, &c.username, &c.password).await?;
     let token = auth::create_session(
         &state.db,
