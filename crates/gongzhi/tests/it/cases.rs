@@ -1957,6 +1957,22 @@ async fn notifications_reach_the_right_people_only(backend: Backend) {
     // The bell's page lists them too.
     let page = crate::common::page_text(&w.s, &w.worker_a, "/me/notifications").await;
     assert!(page.contains(&format!("/cases/{id}")), "{page}");
+    // The bell counts what is unread, on every page; nothing for those without news.
+    let page = crate::common::page_text(&w.s, &neighbour, "/").await;
+    assert!(page.contains("class=\"bell-n\">2<"), "{page}");
+    let page = crate::common::page_text(&w.s, &w.worker_b, "/").await;
+    assert!(!page.contains("bell-n"), "{page}");
+    send_expect(
+        &w.s,
+        "POST",
+        Some(&neighbour),
+        "/api/v1/me/notifications/read",
+        Some(&json!({})),
+        200,
+    )
+    .await;
+    let page = crate::common::page_text(&w.s, &neighbour, "/").await;
+    assert!(!page.contains("bell-n"), "{page}");
 }
 
 /// Posts a form (bearer-authenticated, so no CSRF token is needed) and returns the status,

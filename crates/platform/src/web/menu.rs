@@ -50,11 +50,18 @@ pub async fn items(state: &AppState, user: Option<&User>) -> Vec<MenuItem> {
 
 tokio::task_local! {
     static CURRENT: Vec<MenuItem>;
+    static UNREAD: i64;
 }
 
-/// Runs a request with its viewer's menu available to [`current`].
-pub async fn scope<F: Future>(menu: Vec<MenuItem>, f: F) -> F::Output {
-    CURRENT.scope(menu, f).await
+/// Runs a request with its viewer's menu and unread-notification count (the bell's badge)
+/// available to [`current`] and [`unread`].
+pub async fn scope<F: Future>(menu: Vec<MenuItem>, unread: i64, f: F) -> F::Output {
+    CURRENT.scope(menu, UNREAD.scope(unread, f)).await
+}
+
+/// The viewer's unread notifications (0 outside a page request).
+pub fn unread() -> i64 {
+    UNREAD.try_with(|n| *n).unwrap_or(0)
 }
 
 /// The menu of the request being handled (empty outside a page request).

@@ -114,6 +114,7 @@ impl Actor {
             csrf: self.csrf.clone(),
             title: title.into(),
             menu: menu::current(),
+            unread: menu::unread(),
         }
     }
 }
@@ -180,6 +181,8 @@ pub struct PageCtx {
     pub title: String,
     /// The modules' main-menu entries this viewer may open.
     pub menu: Vec<menu::MenuItem>,
+    /// Unread notifications, shown on the bell.
+    pub unread: i64,
 }
 
 impl PageCtx {

@@ -425,8 +425,12 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     } else {
         Vec::new()
     };
+    let unread = match &user {
+        Some(u) => crate::notify::unread(&state.db, u.id).await.unwrap_or(0),
+        None => 0,
+    };
     let req = Request::from_parts(parts, body);
-    let resp = super::menu::scope(menu.clone(), next.run(req)).await;
+    let resp = super::menu::scope(menu.clone(), unread, next.run(req)).await;
     let status = resp.status();
     crate::metrics::record_status(status.as_u16());
     let info = resp.extensions().get::<super::error::ErrorInfo>().cloned();
@@ -458,6 +462,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         csrf,
         title: headline.to_string(),
         menu,
+        unread,
     };
     match render(&ErrorPage {
         page,
