@@ -131,6 +131,11 @@ pub fn bearer_token_in(headers: &axum::http::HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
+/// The user a request's session or bearer token resolved to, when the page middleware has
+/// looked it up already (so the `Actor` extractor does not ask the database again).
+#[derive(Clone)]
+pub(crate) struct SessionUser(pub Option<User>);
+
 impl FromRequestParts<AppState> for Actor {
     type Rejection = AppError;
 
@@ -138,8 +143,12 @@ impl FromRequestParts<AppState> for Actor {
         let token = bearer_token(parts)
             .or_else(|| cookies::get(&parts.headers, cookies::SESSION))
             .map(str::to_string);
-        let user = match &token {
-            Some(t) if !t.is_empty() => auth::session_user(&state.db, state.now(), t).await?,
+        // A page request's user was looked up once already, for its menu (render_errors).
+        let user = match (parts.extensions.get::<SessionUser>(), &token) {
+            (Some(SessionUser(known)), _) => known.clone(),
+            (None, Some(t)) if !t.is_empty() => {
+                auth::session_user(&state.db, state.now(), t).await?
+            }
             _ => None,
         };
         // A bearer token that does not resolve is an error, not an anonymous request.

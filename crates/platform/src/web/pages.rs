@@ -405,18 +405,20 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         && !["/static/", "/hsds/", "/open311/"]
             .iter()
             .any(|p| path.starts_with(p));
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let user = if is_page {
         let token = super::bearer_token(&parts)
             .or_else(|| cookies::get(&parts.headers, cookies::SESSION))
             .map(str::to_string);
-        match token {
-            Some(t) if !t.is_empty() => auth::session_user(&state.db, state.now(), &t)
-                .await
-                .ok()
-                .flatten(),
-            _ => None,
+        let found = match token {
+            Some(t) if !t.is_empty() => auth::session_user(&state.db, state.now(), &t).await,
+            _ => Ok(None),
+        };
+        // Handed on to the Actor extractor; a failed lookup is left for it to report.
+        if let Ok(user) = &found {
+            parts.extensions.insert(super::SessionUser(user.clone()));
         }
+        found.ok().flatten()
     } else {
         None
     };
