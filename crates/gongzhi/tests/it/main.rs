@@ -23,6 +23,7 @@ mod money_props;
 mod money_routes;
 mod openapi;
 mod payments;
+mod publicity;
 mod restart;
 mod rights;
 mod search;

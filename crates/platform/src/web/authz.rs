@@ -27,6 +27,17 @@ pub enum Action {
     ManageAccounts,
 }
 
+/// A module without error variants of its own answers a refusal as the platform's error.
+impl From<Denied> for AppError {
+    fn from(d: Denied) -> AppError {
+        match d {
+            Denied::SignIn => AppError::Unauthorized,
+            Denied::Forbidden(why) => AppError::Forbidden(why.to_string()),
+            Denied::Hidden => AppError::NotFound,
+        }
+    }
+}
+
 pub fn authorize(actor: &Actor, action: Action) -> AppResult<()> {
     let role = actor.role();
     match action {

@@ -65,6 +65,14 @@ error_codes! {
     NotSigned = "not_signed", CONFLICT, "请先签收，再反馈办理结果。", "Sign for the case before reporting it handled.";
     /// A case step only the lead unit may take.
     LeadUnitOnly = "lead_unit_only", FORBIDDEN, "只有主办单位可以办理此步骤。", "Only the lead unit may take this step.";
+
+    // publicity (issue 16)
+    /// A picture that is not a JPEG, PNG or WebP image, or over the size limit.
+    InvalidImage = "invalid_image", BAD_REQUEST, "图片须为 5 MB 以内的 JPEG、PNG 或 WebP。", "The picture must be a JPEG, PNG or WebP image of at most 5 MB.";
+    /// Only a draft can be edited by its unit's staff or published.
+    AnnouncementNotDraft = "announcement_not_draft", CONFLICT, "这条公告已不是草稿。", "This announcement is no longer a draft.";
+    /// Only a published announcement can be withdrawn.
+    AnnouncementNotPublished = "announcement_not_published", CONFLICT, "这条公告未在发布中。", "This announcement is not published.";
 }
 
 impl std::fmt::Display for Code {

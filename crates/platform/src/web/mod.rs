@@ -10,6 +10,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod error;
 pub mod extract;
+pub mod feed;
 pub mod i18n;
 pub mod menu;
 pub mod pages;
