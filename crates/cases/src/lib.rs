@@ -15,6 +15,7 @@ pub mod open311;
 pub mod pages;
 pub mod stats;
 pub mod sweep;
+pub mod todos;
 pub mod workflow;
 
 use axum::Router;
@@ -39,6 +40,7 @@ pub fn module() -> Module {
                 Ok(())
             })
         }),
+        todos: Some(todos::todos),
         ..Module::new("cases", MIGRATIONS, router)
     }
 }

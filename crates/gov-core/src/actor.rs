@@ -46,6 +46,22 @@ pub trait Policy<T: ?Sized> {
 }
 
 impl GovActor {
+    /// The actor a signed-in user is, outside a request: for hooks asked per user (menu
+    /// entries, workbench to-dos), which get the user and not the request.
+    pub async fn of_user(db: &Db, user: &platform::auth::User) -> sqlx::Result<GovActor> {
+        Ok(GovActor {
+            base: Actor {
+                user: Some(user.clone()),
+                lang: platform::web::Lang::Zh,
+                csrf: String::new(),
+                ip: String::new(),
+                session_token: None,
+            },
+            grants: load_grants(db, user.id).await?,
+            org_links: load_org_links(db, user.id).await?,
+        })
+    }
+
     pub fn is_platform_admin(&self) -> bool {
         self.base.role() == Some(Role::Admin)
     }

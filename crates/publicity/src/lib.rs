@@ -10,6 +10,7 @@ pub mod feeds;
 pub mod model;
 pub mod pages;
 pub mod service;
+pub mod todos;
 
 use axum::Router;
 use platform::AppState;
@@ -21,6 +22,7 @@ pub fn module() -> Module {
         openapi_paths: Some(openapi_paths),
         demo: Some(|state, demo| Box::pin(async move { demo::seed(state, demo).await })),
         menu: Some(authz::menu),
+        todos: Some(todos::todos),
         ..Module::new("publicity", MIGRATIONS, router)
     }
 }

@@ -29,3 +29,4 @@ mod rights;
 mod search;
 mod social;
 mod vip_benefits;
+mod workbench;
