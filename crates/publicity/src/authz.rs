@@ -83,7 +83,8 @@ pub fn menu<'a>(
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<MenuItem>> + Send + 'a>> {
     Box::pin(async move {
         let item = |href, zh, en, main| MenuItem { href, zh, en, main };
-        let mut out = vec![item("/news", "通知公告", "News", true)];
+        // The news page is in the site's own navigation; staff also get their drafts.
+        let mut out = Vec::new();
         let staff = user.role == platform::auth::Role::Admin
             || gov_core::load_grants(&state.db, user.id)
                 .await

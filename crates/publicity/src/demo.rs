@@ -2,10 +2,9 @@
 //! news pages and feeds have something to show) and one draft waiting for review.
 
 use crate::model::{self, Draft, PostState};
-use gov_core::UnitPath;
+use gov_core::{ScopeFilter, list_units};
 use platform::AppState;
 use platform::module::Demo;
-use sqlx::Row;
 
 /// (unit kind, kind, title, text, published?)
 const POSTS: &[(&str, &str, &str, &str, bool)] = &[
@@ -63,20 +62,13 @@ const POSTS: &[(&str, &str, &str, &str, bool)] = &[
 pub async fn seed(state: &AppState, demo: &mut Demo) -> anyhow::Result<()> {
     let db = &state.db;
     let mut now = state.clock.now_ms() - 10 * 24 * 3600 * 1000;
-    let mut count = 0;
+    let (mut published_n, mut drafts) = (0, 0);
+    // In the tree's own order: the district, 桂枝街道, 桂园社区 come first of their kinds.
+    let units = list_units(db, &ScopeFilter(None)).await?;
     for (unit_kind, kind, title, body, published) in POSTS {
-        let Some(row) = sqlx::query(
-            "SELECT id, path FROM governance_units WHERE kind = $1 ORDER BY path LIMIT 1",
-        )
-        .bind(*unit_kind)
-        .fetch_optional(&db.pool)
-        .await?
-        else {
+        let Some(unit) = units.iter().find(|u| u.kind.as_str() == *unit_kind) else {
             continue;
         };
-        let unit_id: i64 = row.try_get("id")?;
-        let path = UnitPath::parse(&row.try_get::<String, _>("path")?)
-            .ok_or_else(|| anyhow::anyhow!("bad unit path"))?;
         let checked = Draft {
             kind: (*kind).into(),
             title: (*title).into(),
@@ -87,7 +79,8 @@ pub async fn seed(state: &AppState, demo: &mut Demo) -> anyhow::Result<()> {
         .map_err(|(field, e)| anyhow::anyhow!("demo announcement {field}: {e}"))?;
         now += 36 * 3600 * 1000;
         let mut tx = db.begin().await?;
-        let id = model::insert(&mut tx, unit_id, &path, &checked, demo.admin.id, now).await?;
+        let id =
+            model::insert(&mut tx, unit.id.0, &unit.path, &checked, demo.admin.id, now).await?;
         if *published {
             model::transition(
                 &mut tx,
@@ -100,10 +93,14 @@ pub async fn seed(state: &AppState, demo: &mut Demo) -> anyhow::Result<()> {
             .await?;
         }
         tx.commit().await?;
-        count += 1;
+        if *published {
+            published_n += 1
+        } else {
+            drafts += 1
+        }
     }
     demo.notes.push(format!(
-        "通知公告 / news: {count} announcements at /news, feeds at /feeds/announcements.atom and .rss"
+        "通知公告 / news: {published_n} published announcements at /news (feeds: /feeds/announcements.atom, .rss) and {drafts} draft to review"
     ));
     Ok(())
 }

@@ -1,11 +1,12 @@
 //! Announcements as stored, and the queries the API, pages and feeds share. Rows are read
 //! by column name.
 
-use gov_core::{Bind, ScopeFilter, Sql, UnitPath};
+use gov_core::{Bind, ScopeFilter, Sql, UnitId, UnitPath, units_by_ids};
 use platform::db::{Db, Tx};
 use platform::web::{AppError, Code, Lang};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::collections::HashMap;
 
 /// Longest title, summary and body accepted (characters).
 pub const MAX_TITLE: usize = 120;
@@ -99,9 +100,9 @@ pub struct Post {
     pub published_ms: Option<i64>,
 }
 
-const COLUMNS: &str = "p.id, p.unit_id, p.unit_path, u.name AS unit_name, p.kind, p.title, \
-     p.summary, p.body, p.picture_type, p.state, p.author_id, p.created_ms, p.updated_ms, p.published_ms";
-const FROM: &str = "publicity_posts p JOIN governance_units u ON u.id = p.unit_id";
+const COLUMNS: &str = "p.id, p.unit_id, p.unit_path, p.kind, p.title, p.summary, p.body, \
+     p.picture_type, p.state, p.author_id, p.created_ms, p.updated_ms, p.published_ms";
+const FROM: &str = "publicity_posts p";
 
 fn from_row(r: &AnyRow) -> sqlx::Result<Post> {
     let text = |c: &str| r.try_get::<String, _>(c);
@@ -113,7 +114,8 @@ fn from_row(r: &AnyRow) -> sqlx::Result<Post> {
         id: r.try_get("id")?,
         unit_id: r.try_get("unit_id")?,
         unit_path: UnitPath::parse(&text("unit_path")?).ok_or_else(|| bad("unit_path"))?,
-        unit_name: text("unit_name")?,
+        // Filled from the unit tree (gov-core) by [`named`]: governance owns the names.
+        unit_name: String::new(),
         kind: PostKind::parse(&text("kind")?).ok_or_else(|| bad("kind"))?,
         title: text("title")?,
         summary: text("summary")?,
@@ -127,14 +129,29 @@ fn from_row(r: &AnyRow) -> sqlx::Result<Post> {
     })
 }
 
+/// Sets each post's unit name.
+async fn named(db: &Db, mut posts: Vec<Post>) -> sqlx::Result<Vec<Post>> {
+    let mut ids: Vec<UnitId> = posts.iter().map(|p| UnitId(p.unit_id)).collect();
+    ids.sort_by_key(|u| u.0);
+    ids.dedup();
+    let names: HashMap<i64, String> = units_by_ids(db, &ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.0, u.name))
+        .collect();
+    for p in &mut posts {
+        p.unit_name = names.get(&p.unit_id).cloned().unwrap_or_default();
+    }
+    Ok(posts)
+}
+
 pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<Post>> {
     let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE p.id = $1");
-    sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
-        .map(|r| from_row(&r))
-        .transpose()
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
+    let Some(post) = row.map(|r| from_row(&r)).transpose()? else {
+        return Ok(None);
+    };
+    Ok(named(db, vec![post]).await?.pop())
 }
 
 /// The picture's storage key.
@@ -189,7 +206,7 @@ pub async fn list(db: &Db, f: &Filter, limit: i64, offset: i64) -> sqlx::Result<
         )
         .await?;
     let posts = rows.iter().map(from_row).collect::<sqlx::Result<_>>()?;
-    Ok((posts, total))
+    Ok((named(db, posts).await?, total))
 }
 
 /// What a writer sends: checked by [`Draft::check`] before anything is stored.
