@@ -48,13 +48,7 @@ async fn build(
         .filter(|u| !u.is_empty())
         .map(|u| format!("?unit={}", url_encode(u)))
         .unwrap_or_default();
-    let unit_name = match f.within.as_ref().and_then(|p| p.ids().last().copied()) {
-        Some(id) => gov_core::find_unit(&state.db, id)
-            .await?
-            .map(|u| u.name)
-            .unwrap_or_default(),
-        None => String::new(),
-    };
+    let unit_name = f.unit_name(&state.db).await?;
     let title = if unit_name.is_empty() {
         "通知公告".to_string()
     } else {

@@ -171,6 +171,17 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// The name of the unit a list is narrowed to (empty when it is not).
+    pub async fn unit_name(&self, db: &Db) -> sqlx::Result<String> {
+        let Some(id) = self.within.as_ref().and_then(|p| p.ids().last().copied()) else {
+            return Ok(String::new());
+        };
+        Ok(gov_core::find_unit(db, id)
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_default())
+    }
+
     fn sql(&self) -> Sql {
         let mut sql = Sql::default();
         if let Some(unit) = &self.within {

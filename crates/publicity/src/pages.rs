@@ -3,7 +3,7 @@
 
 use crate::api::{ListQuery, filter};
 use crate::authz::{Action, Target, authorize};
-use crate::model::{self, Draft, Post, PostKind, PostState};
+use crate::model::{self, Checked, Draft, Post, PostKind, PostState};
 use crate::service;
 use askama::Template;
 use axum::Router;
@@ -113,13 +113,7 @@ async fn list(
         .filter(|u| !u.is_empty())
         .map(|u| format!("unit={}", url_encode(u)))
         .unwrap_or_default();
-    let unit_name = match f.within.as_ref().and_then(|p| p.ids().last().copied()) {
-        Some(id) => gov_core::find_unit(&state.db, id)
-            .await?
-            .map(|u| u.name)
-            .unwrap_or_default(),
-        None => String::new(),
-    };
+    let unit_name = f.unit_name(&state.db).await?;
     let base = |kind: Option<PostKind>| {
         let mut parts: Vec<String> = Vec::new();
         if !unit_query.is_empty() {
@@ -417,6 +411,26 @@ async fn read_form(mut mp: Multipart) -> AppResult<Submitted> {
     Ok(s)
 }
 
+/// A submitted form's checked draft and picture type, or the form again with the field at
+/// fault (and everything typed kept).
+async fn check_form(
+    state: &AppState,
+    actor: &GovActor,
+    action: String,
+    unit: Option<i64>,
+    s: &Submitted,
+) -> AppResult<Result<(Checked, Option<&'static str>), Response>> {
+    let fault = match s.picture.as_deref().map(service::check_picture).transpose() {
+        Err(e) => ("picture", e),
+        Ok(picture) => match s.draft.check() {
+            Ok(c) => return Ok(Ok((c, picture))),
+            Err(fault) => fault,
+        },
+    };
+    let page = form_page(state, actor, action, unit, s.draft.clone(), Some(fault)).await?;
+    Ok(Err(page))
+}
+
 async fn create(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
@@ -425,34 +439,11 @@ async fn create(
     authorize(&actor, Action::Write, &Target::Anywhere)?;
     let s = read_form(mp).await?;
     let unit = s.unit_id.unwrap_or(0);
-    let picture = match s.picture.as_deref().map(service::check_picture).transpose() {
-        Ok(kind) => kind,
-        Err(e) => {
-            return form_page(
-                &state,
-                &actor,
-                "/news".into(),
-                Some(unit),
-                s.draft,
-                Some(("picture", e)),
-            )
-            .await;
-        }
-    };
-    let checked = match s.draft.check() {
-        Ok(c) => c,
-        Err(fault) => {
-            return form_page(
-                &state,
-                &actor,
-                "/news".into(),
-                Some(unit),
-                s.draft,
-                Some(fault),
-            )
-            .await;
-        }
-    };
+    let (checked, picture) =
+        match check_form(&state, &actor, "/news".into(), Some(unit), &s).await? {
+            Ok(ok) => ok,
+            Err(page) => return Ok(page),
+        };
     let id = service::create(&state, &actor, unit, checked).await?;
     if let (Some(data), Some(kind)) = (s.picture, picture) {
         let post = service::visible(&state, &actor, id).await?;
@@ -489,17 +480,11 @@ async fn edit(
     let post = service::visible(&state, &actor, id).await?;
     authorize(&actor, Action::Write, &Target::Post(&post))?;
     let s = read_form(mp).await?;
-    let action = format!("/news/{id}/edit");
-    let picture = match s.picture.as_deref().map(service::check_picture).transpose() {
-        Ok(kind) => kind,
-        Err(e) => {
-            return form_page(&state, &actor, action, None, s.draft, Some(("picture", e))).await;
-        }
-    };
-    let checked = match s.draft.check() {
-        Ok(c) => c,
-        Err(fault) => return form_page(&state, &actor, action, None, s.draft, Some(fault)).await,
-    };
+    let (checked, picture) =
+        match check_form(&state, &actor, format!("/news/{id}/edit"), None, &s).await? {
+            Ok(ok) => ok,
+            Err(page) => return Ok(page),
+        };
     service::edit(&state, &actor, &post, checked).await?;
     if let (Some(data), Some(kind)) = (s.picture, picture) {
         service::attach_picture(&state, &actor, &post, data, kind).await?;

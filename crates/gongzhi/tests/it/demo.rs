@@ -32,7 +32,13 @@ async fn serve_demo_gives_a_living_site() {
     let (_, v) = s.get_json(None, "/api/v1/announcements").await;
     assert!(v["total"].as_i64().unwrap() >= 5, "demo announcements: {v}");
     let (_, v) = s.get_json(None, "/api/v1/announcements?per_page=100").await;
-    assert!(v["items"].as_array().unwrap().iter().all(|a| a["state"] == "published"));
+    assert!(
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["state"] == "published")
+    );
     // Money features are on show: paid and VIP documents, and the test payment channel.
     let (_, v) = s.get_json(None, "/api/v1/documents?per_page=100").await;
     let kinds: Vec<&str> = v["items"]

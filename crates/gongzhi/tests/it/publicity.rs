@@ -67,6 +67,30 @@ impl World {
         r.text().await.unwrap()
     }
 
+    /// The status of a request.
+    async fn code(
+        &self,
+        method: &str,
+        token: Option<&str>,
+        path: &str,
+        body: Option<&Value>,
+    ) -> u16 {
+        status(&self.s, method, token, path, body).await
+    }
+
+    /// How many drafts the bearer of `token` finds in their list.
+    async fn drafts(&self, token: &str) -> i64 {
+        let (_, v) = send(
+            &self.s,
+            "GET",
+            Some(token),
+            "/api/v1/announcements?state=draft",
+            None,
+        )
+        .await;
+        v["total"].as_i64().unwrap()
+    }
+
     async fn public_titles(&self) -> Vec<String> {
         let (st, v) = send(&self.s, "GET", None, "/api/v1/announcements", None).await;
         assert_eq!(st, 200);
@@ -89,24 +113,21 @@ async fn drafts_stay_inside_the_unit_until_published(backend: Backend) {
     // Not public yet: no list, no page, no feed, no API read for those outside the unit.
     assert!(w.public_titles().await.is_empty());
     for token in [None, Some(w.resident.as_str()), Some(w.worker_b.as_str())] {
-        assert_eq!(status(&w.s, "GET", token, &path, None).await, 404);
+        assert_eq!(w.code("GET", token, &path, None).await, 404);
     }
-    assert_eq!(
-        status(&w.s, "GET", None, &format!("/news/{id}"), None).await,
-        404
-    );
+    assert_eq!(w.code("GET", None, &format!("/news/{id}"), None).await, 404);
     for feed in ["/feeds/announcements.atom", "/feeds/announcements.rss"] {
         assert!(!w.text(feed).await.contains("DRAFTWORD"), "{feed}");
     }
     assert!(!w.text("/news").await.contains("DRAFTWORD"));
     // Asking for drafts is for unit staff only; a neighbour's list holds none of A's.
     assert_eq!(
-        status(&w.s, "GET", None, "/api/v1/announcements?state=draft", None).await,
+        w.code("GET", None, "/api/v1/announcements?state=draft", None)
+            .await,
         401
     );
     assert_eq!(
-        status(
-            &w.s,
+        w.code(
             "GET",
             Some(&w.resident),
             "/api/v1/announcements?state=draft",
@@ -115,30 +136,13 @@ async fn drafts_stay_inside_the_unit_until_published(backend: Backend) {
         .await,
         403
     );
-    let (_, v) = send(
-        &w.s,
-        "GET",
-        Some(&w.worker_b),
-        "/api/v1/announcements?state=draft",
-        None,
-    )
-    .await;
-    assert_eq!(v["total"], 0);
-    let (_, v) = send(
-        &w.s,
-        "GET",
-        Some(&w.worker_a),
-        "/api/v1/announcements?state=draft",
-        None,
-    )
-    .await;
-    assert_eq!(v["total"], 1);
+    assert_eq!(w.drafts(&w.worker_b).await, 0);
+    assert_eq!(w.drafts(&w.worker_a).await, 1);
 
     // Writing for another unit, or publishing without being its administrator: refused.
     let other = json!({ "unit_id": w.community_b, "kind": "news", "title": "t", "body": "b" });
     assert_eq!(
-        status(
-            &w.s,
+        w.code(
             "POST",
             Some(&w.worker_a),
             "/api/v1/announcements",
@@ -148,8 +152,7 @@ async fn drafts_stay_inside_the_unit_until_published(backend: Backend) {
         403
     );
     assert_eq!(
-        status(
-            &w.s,
+        w.code(
             "POST",
             Some(&w.resident),
             "/api/v1/announcements",
@@ -159,22 +162,14 @@ async fn drafts_stay_inside_the_unit_until_published(backend: Backend) {
         403
     );
     assert_eq!(
-        status(&w.s, "POST", None, "/api/v1/announcements", Some(&other)).await,
+        w.code("POST", None, "/api/v1/announcements", Some(&other))
+            .await,
         401
     );
     let publish = format!("{path}/publish");
-    assert_eq!(
-        status(&w.s, "POST", Some(&w.worker_a), &publish, None).await,
-        403
-    );
-    assert_eq!(
-        status(&w.s, "POST", Some(&w.worker_b), &publish, None).await,
-        404
-    );
-    assert_eq!(
-        status(&w.s, "POST", Some(&w.resident), &publish, None).await,
-        404
-    );
+    assert_eq!(w.code("POST", Some(&w.worker_a), &publish, None).await, 403);
+    assert_eq!(w.code("POST", Some(&w.worker_b), &publish, None).await, 404);
+    assert_eq!(w.code("POST", Some(&w.resident), &publish, None).await, 404);
 
     // The unit's administrator publishes it, once.
     let v = send_expect(&w.s, "POST", Some(&w.admin_a), &publish, None, 200).await;
@@ -225,7 +220,7 @@ async fn drafts_stay_inside_the_unit_until_published(backend: Backend) {
     )
     .await;
     assert!(w.public_titles().await.is_empty());
-    assert_eq!(status(&w.s, "GET", None, &path, None).await, 404);
+    assert_eq!(w.code("GET", None, &path, None).await, 404);
     assert!(
         !w.text("/feeds/announcements.atom")
             .await
@@ -285,29 +280,15 @@ async fn bad_input_is_refused_and_nothing_is_stored(backend: Backend) {
         assert_eq!(st, 400, "{q}: {v}");
     }
     assert_eq!(
-        status(&w.s, "GET", None, "/api/v1/announcements/abc", None).await,
+        w.code("GET", None, "/api/v1/announcements/abc", None).await,
         404
     );
     assert_eq!(
-        status(
-            &w.s,
-            "GET",
-            None,
-            "/feeds/announcements.atom?unit=999999",
-            None
-        )
-        .await,
+        w.code("GET", None, "/feeds/announcements.atom?unit=999999", None)
+            .await,
         404
     );
-    let (_, v) = send(
-        &w.s,
-        "GET",
-        Some(&w.worker_a),
-        "/api/v1/announcements?state=draft",
-        None,
-    )
-    .await;
-    assert_eq!(v["total"], 0, "nothing half-written");
+    assert_eq!(w.drafts(&w.worker_a).await, 0, "nothing half-written");
 }
 
 both_dbs!(
