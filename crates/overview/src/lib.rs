@@ -1,7 +1,10 @@
-//! 领导总览与工作台 — the leader's overview and the staff workbench (SPEC G8). The
+//! 领导总览与工作台 — the leader's overview and the staff workbench (SPEC G8). The overview
+//! shows an area's figures from every module, scoped to the viewer (see `figures`). The
 //! workbench gathers what waits for the signed-in user from every module (their `todos`
 //! hooks), soonest deadline first, beside their latest notifications.
 
+pub mod figures;
+pub mod pages;
 pub mod workbench;
 
 use axum::Router;
@@ -17,7 +20,9 @@ pub fn module() -> Module {
 }
 
 pub fn router(_state: &AppState) -> Router<AppState> {
-    Router::new().merge(workbench::router())
+    Router::new()
+        .merge(workbench::router())
+        .merge(pages::router())
 }
 
 /// The overview part of the OpenAPI document.

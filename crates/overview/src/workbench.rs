@@ -32,15 +32,23 @@ pub fn menu<'a>(
     user: &'a platform::auth::User,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<MenuItem>> + Send + 'a>> {
     Box::pin(async move {
-        match GovActor::of_user(&state.db, user).await {
-            Ok(a) if is_staff(&a) => vec![MenuItem {
-                href: "/workbench",
-                zh: "工作台",
-                en: "Workbench",
-                main: true,
-            }],
-            _ => Vec::new(),
+        let Ok(a) = GovActor::of_user(&state.db, user).await else {
+            return Vec::new();
+        };
+        let item = |href, zh, en| MenuItem {
+            href,
+            zh,
+            en,
+            main: true,
+        };
+        let mut out = Vec::new();
+        if is_staff(&a) {
+            out.push(item("/workbench", "工作台", "Workbench"));
         }
+        if crate::pages::authorize(&a).is_ok() {
+            out.push(item("/overview", "总览", "Overview"));
+        }
+        out
     })
 }
 

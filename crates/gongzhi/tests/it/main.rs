@@ -22,6 +22,7 @@ mod money_browser;
 mod money_props;
 mod money_routes;
 mod openapi;
+mod overview;
 mod payments;
 mod publicity;
 mod restart;

@@ -1,0 +1,168 @@
+//! The leader's overview (issue 16): every figure within the viewer's scope — a community
+//! sees its own, a street its communities, nobody a unit outside their scope — and none
+//! at all for residents and visitors.
+
+use crate::common::district::District;
+use crate::common::{Backend, Server, both_dbs, credit_code, send, send_expect, status};
+use serde_json::{Value, json};
+
+fn org(name: &str, seq: u32, unit: i64, role: &str, hub: Option<i64>) -> Value {
+    json!({
+        "name": name, "credit_code": credit_code("51110000", seq), "org_type": "social_group",
+        "registered_on": "2018-03-15", "legal_rep": "测试人", "address": "测试路 1 号", "unit_id": unit,
+        "service_fields": ["elderly"], "staff_count": 5, "staff_under_35": 2, "staff_35_to_54": 2,
+        "staff_55_plus": 1, "volunteers": 12, "contact_phone": "000-12345678", "hub_role": role,
+        "hub_id": hub, "brand": false, "leading_figure": ""
+    })
+}
+
+async fn every_figure_stays_within_scope(backend: Backend) {
+    let s = Server::start(backend).await;
+    let admin = s.user_token("boss", "admin").await;
+    let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
+    d.units(&[
+        ("", "district", "OD"),
+        ("OD", "street", "O1"),
+        ("O1", "community", "OA"),
+        ("O1", "community", "OB"),
+        ("OD", "street", "O2"),
+        ("O2", "community", "OC"),
+    ])
+    .await;
+    let (oa, ob, oc) = (d.id("OA"), d.id("OB"), d.id("OC"));
+    let hub = send_expect(
+        &s,
+        "POST",
+        Some(&admin),
+        "/api/v1/gov/orgs",
+        Some(&org("区养老服务协会", 1, d.id("OD"), "hub", None)),
+        201,
+    )
+    .await;
+    let member = org("甲社区老年协会", 2, oa, "member", hub["id"].as_i64());
+    send_expect(
+        &s,
+        "POST",
+        Some(&admin),
+        "/api/v1/gov/orgs",
+        Some(&member),
+        201,
+    )
+    .await;
+    let centre = d.staff("centre", "OD", "worker").await;
+    let street = d.staff("street", "O1", "viewer").await;
+    let worker_a = d.staff("worker_a", "OA", "worker").await;
+    let resident = s.user_token("resident", "member").await;
+
+    // A case in community B, dispatched there.
+    let cat = json!({ "code": "noise", "name": "噪声扰民", "route_kind": "community" });
+    send_expect(
+        &s,
+        "POST",
+        Some(&admin),
+        "/api/v1/cases/categories",
+        Some(&cat),
+        201,
+    )
+    .await;
+    let body = json!({ "category": "noise", "place_unit_id": ob, "description": "夜里施工很吵" });
+    let case = send_expect(
+        &s,
+        "POST",
+        Some(&resident),
+        "/api/v1/cases",
+        Some(&body),
+        201,
+    )
+    .await;
+    let path = format!("/api/v1/cases/{}/actions", case["id"]);
+    for step in ["accept", "dispatch"] {
+        send_expect(
+            &s,
+            "POST",
+            Some(&centre),
+            &path,
+            Some(&json!({ "action": step })),
+            200,
+        )
+        .await;
+    }
+
+    let overview = |token: String, query: &'static str| {
+        let s = &s;
+        async move {
+            send(
+                s,
+                "GET",
+                Some(&token),
+                &format!("/api/v1/overview{query}"),
+                None,
+            )
+            .await
+        }
+    };
+    // Community A: its own figures, one organisation for 5,000 residents, no cases.
+    let (st, v) = overview(worker_a.clone(), "").await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["unit"]["id"], oa);
+    assert_eq!(v["orgs"], 1);
+    assert_eq!(v["orgs_per_10k"], 2.0);
+    assert_eq!(v["cases"]["dispatched"], 0);
+    for q in ["?unit=0", "?unit=abc"] {
+        assert_eq!(overview(worker_a.clone(), q).await.0, 404, "{q}");
+    }
+    let other = format!("/api/v1/overview?unit={oc}");
+    assert_eq!(
+        status(&s, "GET", Some(&worker_a), &other, None).await,
+        404,
+        "outside the scope"
+    );
+    let street_b = format!("/api/v1/overview?unit={ob}");
+    assert_eq!(
+        status(&s, "GET", Some(&worker_a), &street_b, None).await,
+        404,
+        "a neighbour"
+    );
+
+    // Street 1: its two communities, the case dispatched in B.
+    let (_, v) = overview(street.clone(), "").await;
+    assert_eq!(v["unit"]["id"], d.id("O1"));
+    let areas: Vec<i64> = v["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["unit_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(areas, vec![oa, ob]);
+    assert_eq!(v["cases"]["dispatched"], 1);
+    let (_, v) = send(
+        &s,
+        "GET",
+        Some(&street),
+        &format!("/api/v1/overview?unit={oa}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (v["unit"]["id"].as_i64(), v["cases"]["dispatched"].as_i64()),
+        (Some(oa), Some(0))
+    );
+    assert_eq!(status(&s, "GET", Some(&street), &other, None).await, 404);
+
+    // The district sees both streets; an administrator sees everything.
+    let (_, v) = overview(centre.clone(), "").await;
+    assert_eq!(v["areas"].as_array().unwrap().len(), 2);
+    assert_eq!(v["orgs"], 2);
+    let (st, _) = overview(admin.clone(), "").await;
+    assert_eq!(st, 200);
+
+    // Residents and visitors get no figures at all.
+    assert_eq!(overview(resident.clone(), "").await.0, 403);
+    assert_eq!(status(&s, "GET", None, "/api/v1/overview", None).await, 401);
+    let page = crate::common::page_text(&s, &street, "/overview").await;
+    assert!(
+        page.contains("每万人社会组织数") && page.contains("OA单位") && !page.contains("OC单位")
+    );
+}
+
+both_dbs!(every_figure_stays_within_scope);

@@ -1,0 +1,150 @@
+//! The leader's overview (G8): one set of figures for an area — the viewer's whole scope or
+//! one unit in it — gathered from each module through its public functions (ARCHITECTURE
+//! rule 2: never another module's tables). An area is asked for by narrowing the viewer to
+//! that unit, so every module applies its own scope rules to it unchanged.
+
+use gov_core::{GovActor, Grant, MemberRole, Unit, UnitId, find_unit};
+use platform::AppState;
+use platform::auth::Role;
+use platform::web::{AppError, AppResult};
+use serde::Serialize;
+
+/// Cases are counted over this many days back from today.
+pub const PERIOD_DAYS: i64 = 30;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AreaRow {
+    pub unit_id: i64,
+    pub name: String,
+    pub residents: i64,
+    pub orgs: i64,
+    pub orgs_per_10k: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseFigures {
+    /// Of the cases dispatched in the period, the share signed for on time (%, one decimal;
+    /// `None` below the centre's minimum count for a rate).
+    pub on_time_rate: Option<f64>,
+    pub resolution_rate: Option<f64>,
+    pub satisfaction_rate: Option<f64>,
+    pub dispatched: i64,
+    /// Open cases past their deadline now.
+    pub overdue: i64,
+    pub overdue_by_unit: Vec<(String, i64)>,
+    pub trend: Vec<(String, i64, i64)>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Overview {
+    pub unit: Option<UnitRef>,
+    pub residents: i64,
+    pub orgs: i64,
+    pub orgs_per_10k: Option<f64>,
+    /// The units one level down (streets of a district, communities of a street).
+    pub areas: Vec<AreaRow>,
+    pub cases: CaseFigures,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct UnitRef {
+    pub id: i64,
+    pub name: String,
+}
+
+fn per_10k(orgs: i64, residents: i64) -> Option<f64> {
+    (residents > 0).then(|| (orgs as f64 * 100_000.0 / residents as f64).round() / 10.0)
+}
+
+/// The viewer as if they held one role on `unit` only: what every module then shows is
+/// exactly that unit's subtree.
+fn narrowed(actor: &GovActor, unit: &Unit) -> GovActor {
+    let mut base = actor.base.clone();
+    if let Some(u) = base.user.as_mut() {
+        // A platform administrator's "everything" would ignore the narrowing.
+        u.role = Role::Member;
+    }
+    GovActor {
+        base,
+        grants: vec![Grant {
+            unit_id: unit.id,
+            unit_name: unit.name.clone(),
+            path: unit.path.clone(),
+            role: MemberRole::Viewer,
+        }],
+        org_links: Vec::new(),
+    }
+}
+
+/// The unit an overview is about: the one asked for (which must lie in the viewer's scope),
+/// or the viewer's outermost unit when they have one.
+pub async fn area(
+    state: &AppState,
+    actor: &GovActor,
+    asked: Option<i64>,
+) -> AppResult<Option<Unit>> {
+    let id = match asked {
+        Some(id) => UnitId(id),
+        None if actor.is_platform_admin() => return Ok(None),
+        None => match actor.scope().0.unwrap_or_default().as_slice() {
+            [only] => *only.ids().last().expect("a path names its unit"),
+            _ => return Ok(None),
+        },
+    };
+    let unit = find_unit(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    if !actor.is_platform_admin() && actor.role_on(&unit.path).is_none() {
+        return Err(AppError::NotFound);
+    }
+    Ok(Some(unit))
+}
+
+pub async fn compute(
+    state: &AppState,
+    actor: &GovActor,
+    unit: Option<&Unit>,
+) -> AppResult<Overview> {
+    let viewer = match unit {
+        Some(u) => narrowed(actor, u),
+        None => actor.clone(),
+    };
+    let gov = governance::stats::compute(state, &viewer, unit).await?;
+    let areas = gov
+        .rows
+        .iter()
+        .map(|r| AreaRow {
+            unit_id: r.unit_id,
+            name: r.name.clone(),
+            residents: r.residents,
+            orgs: r.orgs,
+            orgs_per_10k: per_10k(r.orgs, r.residents),
+        })
+        .collect();
+    let dash = cases::stats::dashboard(state, &viewer, PERIOD_DAYS).await?;
+    Ok(Overview {
+        unit: unit.map(|u| UnitRef {
+            id: u.id.0,
+            name: u.name.clone(),
+        }),
+        residents: gov.residents,
+        orgs: gov.orgs,
+        orgs_per_10k: per_10k(gov.orgs, gov.residents),
+        areas,
+        cases: CaseFigures {
+            on_time_rate: dash.total.response_rate,
+            resolution_rate: dash.total.resolution_rate,
+            satisfaction_rate: dash.total.satisfaction_rate,
+            dispatched: dash.total.dispatched,
+            overdue: dash.overdue_total,
+            overdue_by_unit: dash
+                .overdue_by_unit
+                .iter()
+                .map(|o| (o.unit_name.clone(), o.overdue))
+                .collect(),
+            trend: dash
+                .trend
+                .iter()
+                .map(|d| (d.day.clone(), d.reported, d.closed))
+                .collect(),
+        },
+    })
+}

@@ -1,0 +1,202 @@
+//! The overview as a page (cards, charts with their tables, drill-down links) and as JSON
+//! (`GET /api/v1/overview`, the contract of issue 16), both for the viewer's scope.
+
+use crate::figures::{self, Overview, PERIOD_DAYS};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use gov_core::GovActor;
+use platform::AppState;
+use platform::web::authz::Denied;
+use platform::web::{AppResult, PageCtx, SignedIn, charts, render};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/overview", get(page))
+        .route("/api/v1/overview", get(api))
+}
+
+/// The overview is for those who hold a role on a unit (any role, viewers included) and
+/// for platform administrators.
+pub fn authorize(actor: &GovActor) -> Result<(), Denied> {
+    if actor.user.is_none() {
+        Err(Denied::SignIn)
+    } else if actor.is_platform_admin() || !actor.grants.is_empty() {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(platform::bi!(
+            "总览供区、街道和社区的工作人员查看。",
+            "The overview is for staff of the district, its streets and communities."
+        )))
+    }
+}
+
+#[derive(Deserialize)]
+struct AreaQuery {
+    unit: Option<String>,
+}
+
+async fn load(state: &AppState, actor: &GovActor, q: &AreaQuery) -> AppResult<Overview> {
+    authorize(actor)?;
+    let asked = match q.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(raw) => Some(platform::web::parse_id(raw)?),
+        None => None,
+    };
+    let unit = figures::area(state, actor, asked).await?;
+    figures::compute(state, actor, unit.as_ref()).await
+}
+
+fn to_json(o: &Overview) -> Value {
+    json!({
+        "unit": o.unit.as_ref().map(|u| json!({ "id": u.id, "name": u.name })),
+        "residents": o.residents,
+        "orgs": o.orgs,
+        "orgs_per_10k": o.orgs_per_10k,
+        "areas": o.areas,
+        "cases": {
+            "period_days": PERIOD_DAYS,
+            "dispatched": o.cases.dispatched,
+            "on_time_rate": o.cases.on_time_rate,
+            "resolution_rate": o.cases.resolution_rate,
+            "satisfaction_rate": o.cases.satisfaction_rate,
+            "overdue": o.cases.overdue,
+        },
+    })
+}
+
+async fn api(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Query(q): Query<AreaQuery>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(to_json(&load(&state, &actor, &q).await?)))
+}
+
+/// A figure shown on a card: a rate as "87.5%", none as "—".
+fn rate(r: Option<f64>) -> String {
+    r.map_or("—".into(), |r| format!("{r:.1}%"))
+}
+
+pub struct Card {
+    pub value: String,
+    pub label: &'static str,
+    pub href: String,
+    pub bad: bool,
+}
+
+pub struct AreaLink {
+    pub href: String,
+    pub name: String,
+    pub per_10k: String,
+    pub orgs: i64,
+    pub residents: i64,
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    page: PageCtx,
+    heading: String,
+    cards: Vec<Card>,
+    areas: Vec<AreaLink>,
+    orgs_svg: String,
+    trend_svg: String,
+    trend: Vec<(String, i64, i64)>,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Query(q): Query<AreaQuery>,
+) -> AppResult<Response> {
+    let o = load(&state, &actor, &q).await?;
+    let lang = actor.lang;
+    let here = o
+        .unit
+        .as_ref()
+        .map(|u| format!("?unit={}", u.id))
+        .unwrap_or_default();
+    let name = o.unit.as_ref().map_or(
+        lang.pick("全部范围", "Everything you see").to_string(),
+        |u| u.name.clone(),
+    );
+    let cards = vec![
+        Card {
+            value: o.orgs_per_10k.map_or("—".into(), |v| format!("{v:.1}")),
+            label: lang.pick("每万人社会组织数", "Organisations per 10,000 residents"),
+            href: format!("/gov/stats{here}"),
+            bad: false,
+        },
+        Card {
+            value: rate(o.cases.on_time_rate),
+            label: lang.pick("事件按时签收率", "Cases signed for on time"),
+            href: "/cases/dashboard".into(),
+            bad: false,
+        },
+        Card {
+            value: o.cases.overdue.to_string(),
+            label: lang.pick("超期事件", "Overdue cases"),
+            href: "/cases/supervision".into(),
+            bad: o.cases.overdue > 0,
+        },
+        Card {
+            value: rate(o.cases.satisfaction_rate),
+            label: lang.pick("群众满意率", "Residents satisfied"),
+            href: "/cases/dashboard".into(),
+            bad: false,
+        },
+    ];
+    let orgs_svg = charts::bars(
+        lang.pick("每万人社会组织数", "Organisations per 10,000 residents"),
+        &o.areas
+            .iter()
+            .map(|a| {
+                let v = a.orgs_per_10k.unwrap_or(0.0);
+                (a.name.clone(), (v * 10.0).round() as i64, format!("{v:.1}"))
+            })
+            .collect::<Vec<_>>(),
+    );
+    let labels: Vec<String> = o.cases.trend.iter().map(|t| t.0.clone()).collect();
+    let trend_svg = charts::lines(
+        lang.pick(
+            "近 30 天事件上报与结案",
+            "Cases reported and closed, last 30 days",
+        ),
+        &labels,
+        &[
+            (
+                lang.pick("上报", "Reported").into(),
+                "#b4232a",
+                o.cases.trend.iter().map(|t| t.1).collect(),
+            ),
+            (
+                lang.pick("结案", "Closed").into(),
+                "#1a7f37",
+                o.cases.trend.iter().map(|t| t.2).collect(),
+            ),
+        ],
+    );
+    render(&OverviewPage {
+        page: actor.page(lang.pick("总览", "Overview")),
+        heading: format!("{} · {name}", lang.pick("总览", "Overview")),
+        cards,
+        areas: o
+            .areas
+            .iter()
+            .map(|a| AreaLink {
+                href: format!("/overview?unit={}", a.unit_id),
+                name: a.name.clone(),
+                per_10k: a.orgs_per_10k.map_or("—".into(), |v| format!("{v:.1}")),
+                orgs: a.orgs,
+                residents: a.residents,
+            })
+            .collect(),
+        orgs_svg,
+        trend_svg,
+        trend: o.cases.trend.clone(),
+    })
+}
