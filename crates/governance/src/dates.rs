@@ -1,11 +1,17 @@
 //! Calendar dates (no time of day) in the district's zone, UTC+8: report deadlines,
 //! assessment dates and grade expiries. Stored as `YYYY-MM-DD`, which sorts as text.
 
+use platform::AppState;
 use serde::Serialize;
 use std::fmt;
 
 const DAY_MS: i64 = 86_400_000;
 const ZONE_MS: i64 = 8 * 3_600_000;
+
+/// Today in the district (by the injected clock).
+pub fn today(state: &AppState) -> Day {
+    Day::at(state.now())
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Day {

@@ -1,7 +1,7 @@
 //! Governance errors, each with a stable code; rendered through the platform's AppError.
 
-use crate::authz::Denied;
 use axum::response::{IntoResponse, Response};
+use gov_core::Denied;
 use platform::AppError;
 use platform::web::Lang;
 use platform::web::i18n::bilingual;

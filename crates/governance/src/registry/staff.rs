@@ -2,14 +2,21 @@
 //! administer, give roles and take them back (page `/gov/staff`, API
 //! `/api/v1/gov/memberships`). Taking a role back needs the same right as giving it.
 
-use crate::api::parse_id;
-use crate::authz::{Action, GovActor, Scope, authorize};
+use crate::authz::Action;
+use crate::authz::Scope;
+use crate::authz::authorize;
 use crate::error::{GovError, GovResult, Invalid};
 use crate::forms::{Pairs, saved, with_error_status};
-use crate::model::{self, MemberRole, Sql, UnitId, UnitPath};
-use crate::pages::Opt;
 use crate::picker::UnitPicker;
-use crate::service;
+use crate::registry::units;
+use gov_core::GovActor;
+use gov_core::MemberRole;
+use gov_core::Sql;
+use gov_core::UnitId;
+use gov_core::UnitPath;
+use platform::web::Opt;
+use platform::web::parse_id;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -56,7 +63,8 @@ pub async fn memberships(state: &AppState, actor: &GovActor) -> GovResult<Vec<Me
     let rows = sql
         .page(
             &state.db,
-            "m.user_id, p.username, p.display_name, u.id, u.name, u.path, m.role, m.granted_at",
+            "m.user_id, p.username, p.display_name, u.id AS unit_id, u.name AS unit_name, \
+             u.path AS unit_path, m.role, m.granted_at",
             "governance_memberships m JOIN governance_units u ON u.id = m.unit_id \
              JOIN platform_users p ON p.id = m.user_id",
             "u.path, p.username",
@@ -67,21 +75,21 @@ pub async fn memberships(state: &AppState, actor: &GovActor) -> GovResult<Vec<Me
     use sqlx::Row;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let path: String = r.try_get(5)?;
-        let role: String = r.try_get(6)?;
+        let path: String = r.try_get("unit_path")?;
+        let role: String = r.try_get("role")?;
         let (Some(unit_path), Some(role)) = (UnitPath::parse(&path), MemberRole::parse(&role))
         else {
             continue;
         };
         out.push(Membership {
-            user_id: r.try_get(0)?,
-            username: r.try_get(1)?,
-            display_name: r.try_get(2)?,
-            unit_id: UnitId(r.try_get(3)?),
-            unit_name: r.try_get(4)?,
+            user_id: r.try_get("user_id")?,
+            username: r.try_get("username")?,
+            display_name: r.try_get("display_name")?,
+            unit_id: UnitId(r.try_get("unit_id")?),
+            unit_name: r.try_get("unit_name")?,
             unit_path,
             role,
-            granted_at: r.try_get(7)?,
+            granted_at: r.try_get("granted_at")?,
         });
     }
     Ok(out)
@@ -95,7 +103,7 @@ pub async fn revoke(
     user_id: i64,
 ) -> GovResult<()> {
     authorize(actor, Action::Grant(MemberRole::Viewer), &Scope::Anywhere)?;
-    let unit = model::find_unit(&state.db, unit_id)
+    let unit = gov_core::find_unit(&state.db, unit_id)
         .await?
         .ok_or(GovError::NotFound)?;
     let mut tx = state.db.begin().await?;
@@ -203,7 +211,7 @@ async fn staff_page(
     let within = match unit.map(str::trim).filter(|u| !u.is_empty()) {
         Some(raw) => {
             let id = UnitId::parse(raw).ok_or(GovError::NotFound)?;
-            let u = model::find_unit(&state.db, id)
+            let u = gov_core::find_unit(&state.db, id)
                 .await?
                 .ok_or(GovError::NotFound)?;
             authorize(
@@ -238,7 +246,7 @@ async fn staff_page(
             granted: platform::clock::format_ms(m.granted_at),
         })
         .collect();
-    let units = model::list_units(&state.db, &actor.scope_with(MemberRole::UnitAdmin)).await?;
+    let units = gov_core::list_units(&state.db, &actor.scope_with(MemberRole::UnitAdmin)).await?;
     let picker = UnitPicker::new(
         "unit_id",
         lang.pick("请选择单位", "Choose a unit"),
@@ -322,7 +330,7 @@ async fn grant_post(
             ));
         }
         // A unit out of reach (or unknown) is a wrong choice on this form, not a 404 page.
-        service::grant(&state, &actor, v.get("username"), UnitId(unit), role)
+        units::grant(&state, &actor, v.get("username"), UnitId(unit), role)
             .await
             .map_err(|e| match e {
                 GovError::NotFound => GovError::invalid(

@@ -1,13 +1,26 @@
 //! JSON API for the service network under /api/v1/gov: service points, services and the
 //! category list. Lists are filtered by the actor's scope; writes go through `authorize`.
 
-use super::*;
+use super::model::*;
+use super::service::*;
+use crate::authz::Action;
+use crate::authz::Scope;
+use crate::authz::authorize;
+use crate::error::{GovError, GovResult};
+use crate::network::model::PointKind;
+use crate::network::model::Service;
+use crate::network::model::ServicePoint;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use gov_core::GovActor;
+use gov_core::UnitId;
+use gov_core::UnitPath;
+use platform::AppState;
 use platform::web::{ApiJson, Id, Page, Paging};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
@@ -55,7 +68,7 @@ impl NetQuery {
             Some(s) => {
                 let id = UnitId::parse(s).ok_or(GovError::NotFound)?;
                 Ok(Some(
-                    crate::service::load_unit(state, actor, id, Action::View)
+                    crate::registry::units::load_unit(state, actor, id, Action::View)
                         .await?
                         .path,
                 ))
