@@ -3,6 +3,7 @@
 //! field-named, bilingual error.
 
 use crate::error::{GovError, GovResult, Invalid};
+use platform::web::Code;
 
 pub(crate) fn text(
     field: &'static str,
@@ -16,7 +17,7 @@ pub(crate) fn text(
     let n = v.chars().count();
     if n < min || n > max || v.chars().any(char::is_control) {
         return Err(GovError::invalid(
-            "invalid_field",
+            Code::InvalidField,
             field,
             if min > 0 {
                 format!("{zh}须为 {min}–{max} 个字符。")
@@ -36,7 +37,7 @@ pub(crate) fn text(
 pub(crate) fn count(field: &'static str, v: i64, zh: &str, en: &str) -> GovResult<i64> {
     if !(0..=10_000_000).contains(&v) {
         return Err(GovError::invalid(
-            "invalid_field",
+            Code::InvalidField,
             field,
             format!("{zh}须为 0 到 10,000,000 之间的整数。"),
             format!("{en} must be a whole number from 0 to 10,000,000"),
@@ -54,7 +55,7 @@ pub(crate) fn required<'a>(
     match v.as_deref().map(str::trim) {
         Some(s) if !s.is_empty() => Ok(s),
         _ => Err(GovError::invalid(
-            "missing_field",
+            Code::MissingField,
             field,
             format!("请填写{zh}。"),
             format!("{en} is required"),
@@ -77,7 +78,7 @@ pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 pub fn parse_date(raw: &str, today_ms: i64) -> Result<String, Invalid> {
     let bad = || {
         Invalid::new(
-            "invalid_date",
+            Code::InvalidDate,
             "registered_on",
             "登记日期须为有效日期，格式 YYYY-MM-DD，且不晚于今天。",
             "the registration date must be a real date as YYYY-MM-DD, not in the future",
@@ -138,7 +139,7 @@ pub(crate) fn phone(raw: &str) -> GovResult<String> {
                 .all(|c| c.is_ascii_digit() || " -+()转".contains(c)));
     if !ok {
         return Err(GovError::invalid(
-            "invalid_phone",
+            Code::InvalidPhone,
             "contact_phone",
             "联系电话只能包含数字、空格、-、+ 和括号（至少 5 位数字）。",
             "the contact phone may contain digits, spaces, -, + and brackets (at least 5 digits)",

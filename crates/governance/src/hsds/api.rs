@@ -14,6 +14,7 @@ use gov_core::Bind;
 use gov_core::Sql;
 use platform::AppState;
 use platform::db::Db;
+use platform::web::Code;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -63,7 +64,7 @@ pub fn paging(q: &ListQuery) -> GovResult<(i64, i64)> {
             .filter(|n| (1..=max).contains(n))
             .ok_or_else(|| {
                 GovError::invalid(
-                    "invalid_paging",
+                    Code::InvalidPaging,
                     field,
                     format!("{field} 须为 1 到 {max} 之间的整数。"),
                     format!("{field} must be a whole number from 1 to {max}"),

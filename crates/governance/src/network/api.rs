@@ -19,6 +19,7 @@ use gov_core::GovActor;
 use gov_core::UnitId;
 use gov_core::UnitPath;
 use platform::AppState;
+use platform::web::Code;
 use platform::web::{ApiJson, Id, Page, Paging};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -81,7 +82,7 @@ impl NetQuery {
             None => None,
             Some(k) => Some(PointKind::parse(k).ok_or_else(|| {
                 GovError::invalid(
-                    "invalid_filter",
+                    Code::InvalidFilter,
                     "kind",
                     "类型筛选须为 building_service_point、community_service_centre 或 other。",
                     "kind must be building_service_point, community_service_centre or other",
@@ -104,7 +105,7 @@ impl NetQuery {
             None => None,
             Some(s) => Some(ServiceStatus::parse(s).ok_or_else(|| {
                 GovError::invalid(
-                    "invalid_filter",
+                    Code::InvalidFilter,
                     "status",
                     "状态筛选须为 active、inactive 或 defunct。",
                     "status must be active, inactive or defunct",
@@ -116,7 +117,7 @@ impl NetQuery {
             Some(c) => {
                 if !categories(&state.db).await?.iter().any(|t| t.code == c) {
                     return Err(GovError::invalid(
-                        "invalid_filter",
+                        Code::InvalidFilter,
                         "category",
                         "未知的服务类别。",
                         "unknown category",
@@ -129,7 +130,7 @@ impl NetQuery {
             None => None,
             Some(o) => Some(o.parse::<i64>().map_err(|_| {
                 GovError::invalid(
-                    "invalid_filter",
+                    Code::InvalidFilter,
                     "org",
                     "组织筛选须为组织编号。",
                     "org must be an organisation id",

@@ -30,6 +30,7 @@ use gov_core::ScopeFilter;
 use gov_core::Unit;
 use platform::AppState;
 use platform::db::Db;
+use platform::web::Code;
 use platform::web::Lang;
 use platform::web::Opt;
 use platform::web::{Id, PageCtx, SignedIn, redirect, render, url_encode};
@@ -375,7 +376,7 @@ impl PointValues {
             }
             v.parse::<f64>().map(Some).map_err(|_| {
                 Invalid::new(
-                    "invalid_number",
+                    Code::InvalidNumber,
                     field,
                     format!("“{v}”不是数字。"),
                     format!("“{v}” is not a number"),
@@ -737,7 +738,7 @@ impl ServiceValues {
             "" => None,
             c => Some(c.parse::<i64>().map_err(|_| {
                 Invalid::new(
-                    "invalid_number",
+                    Code::InvalidNumber,
                     "capacity",
                     format!("“{c}”不是整数，请填写数字。"),
                     format!("“{c}” is not a whole number"),
@@ -748,7 +749,7 @@ impl ServiceValues {
         for p in &self.points {
             points.push(p.trim().parse::<i64>().map_err(|_| {
                 Invalid::new(
-                    "unknown_point",
+                    Code::UnknownPoint,
                     "point_ids",
                     "所选的服务地点不存在。",
                     "a chosen service point does not exist",

@@ -19,6 +19,7 @@ use gov_core::GovActor;
 use gov_core::UnitId;
 use gov_core::UnitPath;
 use platform::db::Tx;
+use platform::web::Code;
 use platform::{AppState, audit};
 use serde::Deserialize;
 
@@ -42,9 +43,9 @@ fn text(
     if n < min || n > max || bad_char {
         return Err(GovError::invalid(
             if n < min && min > 0 {
-                "missing_field"
+                Code::MissingField
             } else {
-                "invalid_field"
+                Code::InvalidField
             },
             field,
             if min > 0 {
@@ -71,7 +72,7 @@ pub fn phone(raw: Option<&str>) -> GovResult<String> {
                 .all(|c| c.is_ascii_digit() || " -+()转".contains(c)));
     if !ok {
         return Err(GovError::invalid(
-            "invalid_phone",
+            Code::InvalidPhone,
             "contact_phone",
             "联系电话只能包含数字、空格、-、+ 和括号（至少 5 位数字）。",
             "the contact phone may contain digits, spaces, -, + and brackets (at least 5 digits)",
@@ -92,7 +93,7 @@ pub fn parse_time(raw: &str) -> Option<String> {
 }
 
 pub fn check_hours(hours: &[Hours]) -> GovResult<Vec<Hours>> {
-    let bad = |zh: String, en: String| GovError::invalid("invalid_hours", "hours", zh, en);
+    let bad = |zh: String, en: String| GovError::invalid(Code::InvalidHours, "hours", zh, en);
     if hours.len() > 28 {
         return Err(bad(
             "开放时间最多 28 段。".into(),
@@ -175,7 +176,7 @@ pub struct PointDraft {
 pub fn validate_point(i: &PointInput) -> GovResult<PointDraft> {
     let kind = PointKind::parse(i.kind.as_deref().unwrap_or("")).ok_or_else(|| {
         GovError::invalid(
-            "invalid_kind",
+            Code::InvalidKind,
             "kind",
             "类型须为 building_service_point（楼宇服务点）、community_service_centre（社区生活服务中心）或 other。",
             "kind must be building_service_point, community_service_centre or other",
@@ -203,7 +204,7 @@ pub fn validate_point(i: &PointInput) -> GovResult<PointDraft> {
             None => Ok(None),
             Some(x) if x.is_finite() && x.abs() <= limit => Ok(Some(x)),
             Some(_) => Err(GovError::invalid(
-                "invalid_coordinates",
+                Code::InvalidCoordinates,
                 field,
                 "纬度须在 -90 到 90 之间，经度须在 -180 到 180 之间。",
                 "latitude must be within -90..90 and longitude within -180..180",
@@ -214,7 +215,7 @@ pub fn validate_point(i: &PointInput) -> GovResult<PointDraft> {
     let longitude = coord(i.longitude, 180.0, "longitude")?;
     if latitude.is_some() != longitude.is_some() {
         return Err(GovError::invalid(
-            "invalid_coordinates",
+            Code::InvalidCoordinates,
             "latitude",
             "经纬度须同时填写或同时留空。",
             "give both latitude and longitude, or neither",
@@ -222,7 +223,7 @@ pub fn validate_point(i: &PointInput) -> GovResult<PointDraft> {
     }
     let unit_id = i.unit_id.filter(|u| *u > 0).map(UnitId).ok_or_else(|| {
         GovError::invalid(
-            "missing_field",
+            Code::MissingField,
             "unit_id",
             "请选择服务的单位。",
             "the unit served is required",
@@ -306,7 +307,7 @@ pub fn validate_service(i: &ServiceInput) -> GovResult<ServiceDraft> {
         (None, Some(u)) => Provider::Unit(UnitId(u)),
         (Some(_), Some(_)) => {
             return Err(GovError::invalid(
-                "provider_ambiguous",
+                Code::ProviderAmbiguous,
                 "org_id",
                 "服务由社会组织或单位提供，二者只能选一个。",
                 "a service is offered by an organisation or by a unit, not both",
@@ -314,7 +315,7 @@ pub fn validate_service(i: &ServiceInput) -> GovResult<ServiceDraft> {
         }
         (None, None) => {
             return Err(GovError::invalid(
-                "missing_field",
+                Code::MissingField,
                 "org_id",
                 "请选择提供服务的社会组织或单位。",
                 "choose the organisation or unit that offers the service",
@@ -350,7 +351,7 @@ pub fn validate_service(i: &ServiceInput) -> GovResult<ServiceDraft> {
         && !(0..=1_000_000).contains(&c)
     {
         return Err(GovError::invalid(
-            "invalid_field",
+            Code::InvalidField,
             "capacity",
             "服务容量须为 0 到 1,000,000 之间的整数。",
             "capacity must be a whole number from 0 to 1,000,000",
@@ -360,7 +361,7 @@ pub fn validate_service(i: &ServiceInput) -> GovResult<ServiceDraft> {
         None => ServiceStatus::Active,
         Some(s) => ServiceStatus::parse(s).ok_or_else(|| {
             GovError::invalid(
-                "invalid_status",
+                Code::InvalidStatus,
                 "status",
                 "状态须为 active（提供中）、inactive（暂停）或 defunct（已停止）。",
                 "status must be active, inactive or defunct",
@@ -376,7 +377,7 @@ pub fn validate_service(i: &ServiceInput) -> GovResult<ServiceDraft> {
     }
     if categories.len() > 10 {
         return Err(GovError::invalid(
-            "invalid_category",
+            Code::InvalidCategory,
             "categories",
             "服务类别最多选 10 个。",
             "choose at most 10 categories",
@@ -390,7 +391,7 @@ pub fn validate_service(i: &ServiceInput) -> GovResult<ServiceDraft> {
     }
     if point_ids.len() > 50 {
         return Err(GovError::invalid(
-            "invalid_point",
+            Code::InvalidPoint,
             "point_ids",
             "服务地点最多 50 个。",
             "at most 50 service points",
@@ -421,7 +422,7 @@ async fn editable_unit(
 ) -> GovResult<gov_core::Unit> {
     let unknown = || {
         GovError::invalid(
-            "unknown_unit",
+            Code::UnknownUnit,
             "unit_id",
             "所选的单位不存在。",
             "the unit does not exist",
@@ -448,7 +449,7 @@ async fn provider_path(
         Provider::Org(id) => {
             let unknown = || {
                 GovError::invalid(
-                    "unknown_org",
+                    Code::UnknownOrg,
                     "org_id",
                     "所选的社会组织不存在。",
                     "the organisation does not exist",
@@ -480,7 +481,7 @@ async fn category_ids(tx: &mut Tx, codes: &[String]) -> GovResult<Vec<i64>> {
         .await?;
         let (id,) = row.ok_or_else(|| {
             GovError::invalid(
-                "invalid_category",
+                Code::InvalidCategory,
                 "categories",
                 format!("未知的服务类别“{code}”。"),
                 format!("unknown category “{code}”"),
@@ -497,7 +498,7 @@ async fn check_points(state: &AppState, actor: Option<&GovActor>, ids: &[i64]) -
     for id in ids {
         let unknown = || {
             GovError::invalid(
-                "unknown_point",
+                Code::UnknownPoint,
                 "point_ids",
                 format!("服务地点 {id} 不存在。"),
                 format!("service point {id} does not exist"),
@@ -912,7 +913,7 @@ mod tests {
             let mut i = good.clone();
             change(&mut i);
             match validate_service(&i) {
-                Err(GovError::Invalid(inv)) => assert_eq!(inv.code, code),
+                Err(GovError::Invalid(inv)) => assert_eq!(inv.code.as_str(), code),
                 other => panic!("expected {code}, got {other:?}"),
             }
         }

@@ -29,6 +29,7 @@ use crate::registry::profiles::link_staff;
 use crate::registry::profiles::org_staff;
 use crate::registry::profiles::update_profile;
 use gov_core::GovActor;
+use platform::web::Code;
 use platform::web::parse_id;
 
 use axum::extract::{Path, Query, State};
@@ -121,7 +122,7 @@ impl ReportQuery {
             None => None,
             Some(s) => Some(ReportStatus::parse(s).ok_or_else(|| {
                 GovError::invalid(
-                    "invalid_filter",
+                    Code::InvalidFilter,
                     "status",
                     "状态须为 submitted、accepted、returned 或 all。",
                     "status must be submitted, accepted, returned or all",
@@ -137,7 +138,7 @@ impl ReportQuery {
             None => None,
             Some(y) => Some(y.parse::<i64>().map_err(|_| {
                 GovError::invalid(
-                    "invalid_filter",
+                    Code::InvalidFilter,
                     "year",
                     "年度须为数字。",
                     "year must be a number",
@@ -185,7 +186,7 @@ async fn review(
     load_report(&state, &actor, id, Action::ReviewReport).await?;
     let decision = Decision::parse(&b.decision).ok_or_else(|| {
         GovError::invalid(
-            "invalid_decision",
+            Code::InvalidDecision,
             "decision",
             "审核结论须为 accept（通过）或 return（退回）。",
             "decision must be accept or return",

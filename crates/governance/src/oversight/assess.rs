@@ -17,6 +17,7 @@ use crate::registry::model::Org;
 use crate::registry::orgs;
 use crate::trail::record;
 use gov_core::GovActor;
+use platform::web::Code;
 use platform::{AppState, outbox};
 use serde::Deserialize;
 
@@ -83,7 +84,7 @@ pub async fn assess(
         .filter(|d| *d <= today)
         .ok_or_else(|| {
             GovError::invalid(
-                "invalid_date",
+                Code::InvalidDate,
                 "assessed_on",
                 "评估日期须为 YYYY-MM-DD 格式的有效日期，且不晚于今天。",
                 "the assessment date must be a real date as YYYY-MM-DD, not in the future",
@@ -101,7 +102,7 @@ pub async fn assess(
             Some(v) if (0..=*max).contains(&v) => scores[i] = v,
             _ => {
                 return Err(GovError::invalid(
-                    "invalid_score",
+                    Code::InvalidScore,
                     code,
                     format!("“{zh}”得分须为 0 到 {max} 之间的整数。"),
                     format!("the {en} score must be a whole number from 0 to {max}"),

@@ -37,6 +37,7 @@ use crate::registry::profiles::ProfileInput;
 use crate::registry::profiles::org_staff;
 use crate::registry::profiles::update_profile;
 use gov_core::GovActor;
+use platform::web::Code;
 use platform::web::Opt;
 
 use askama::Template;
@@ -403,7 +404,7 @@ async fn review_form(
     let result = async {
         let d = Decision::parse(v.get("decision")).ok_or_else(|| {
             GovError::invalid(
-                "invalid_decision",
+                Code::InvalidDecision,
                 "decision",
                 "请选择“通过”或“退回”。",
                 "choose accept or return",

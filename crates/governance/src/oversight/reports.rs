@@ -19,6 +19,7 @@ use gov_core::Sql;
 use gov_core::UnitPath;
 use platform::AppState;
 use platform::db::Db;
+use platform::web::Code;
 use platform::web::Lang;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -153,7 +154,7 @@ impl ReportInput {
     pub fn validate(&self, today: Day) -> GovResult<ReportDraft> {
         let year = self.year.ok_or_else(|| {
             GovError::invalid(
-                "missing_field",
+                Code::MissingField,
                 "year",
                 "请填写年报所属年度。",
                 "year is required",
@@ -161,7 +162,7 @@ impl ReportInput {
         })?;
         if !(2000..=today.year()).contains(&year) {
             return Err(GovError::invalid(
-                "invalid_year",
+                Code::InvalidYear,
                 "year",
                 format!("年报年度须在 2000 到 {} 之间。", today.year()),
                 format!("the report year must be from 2000 to {}", today.year()),
@@ -265,7 +266,7 @@ pub async fn set_deadline(
     authorize(actor, Action::SetRules, &Scope::Anywhere)?;
     if !(2000..=2100).contains(&year) {
         return Err(GovError::invalid(
-            "invalid_year",
+            Code::InvalidYear,
             "year",
             "年度须在 2000 到 2100 之间。",
             "the year must be from 2000 to 2100",
@@ -275,7 +276,7 @@ pub async fn set_deadline(
         .filter(|d| d.year() > year)
         .ok_or_else(|| {
             GovError::invalid(
-                "invalid_date",
+                Code::InvalidDate,
                 "due_on",
                 "截止日期须为 YYYY-MM-DD 格式的有效日期，且在年报所属年度之后。",
                 "the deadline must be a real date as YYYY-MM-DD, after the report year",
@@ -364,7 +365,7 @@ pub async fn submit_report(
     let draft = input.validate(today)?;
     if org.registered_on.as_str() > Day::year_end(draft.year).to_string().as_str() {
         return Err(GovError::invalid(
-            "not_registered_that_year",
+            Code::NotRegisteredThatYear,
             "year",
             format!("该组织 {} 年尚未登记，无需报送该年度年报。", draft.year),
             format!(
@@ -388,7 +389,7 @@ pub async fn submit_report(
     let id = match existing {
         Some((_, s)) if s == ReportStatus::Accepted.as_str() => {
             return Err(GovError::conflict(
-                "report_accepted",
+                Code::ReportAccepted,
                 "year",
                 format!("{} 年度年报已审核通过，不能再次报送。", draft.year),
                 format!("the {} report was accepted already", draft.year),
@@ -396,7 +397,7 @@ pub async fn submit_report(
         }
         Some((_, s)) if s == ReportStatus::Submitted.as_str() => {
             return Err(GovError::conflict(
-                "report_pending",
+                Code::ReportPending,
                 "year",
                 format!("{} 年度年报正在审核中，请等待审核结果。", draft.year),
                 format!("the {} report is awaiting review", draft.year),
@@ -501,7 +502,7 @@ pub async fn review_report(
     let note = input::text("note", note, 0, 1000, "审核意见", "the review note")?;
     if decision == Decision::Return && note.chars().count() < 4 {
         return Err(GovError::invalid(
-            "reasons_required",
+            Code::ReasonsRequired,
             "note",
             "退回年报时请写明退回原因（至少 4 个字），以便组织修改后重新报送。",
             "give the reasons for returning the report (at least 4 characters) so the organisation can fix it",
@@ -509,7 +510,7 @@ pub async fn review_report(
     }
     if report.status != ReportStatus::Submitted {
         return Err(GovError::conflict(
-            "report_not_pending",
+            Code::ReportNotPending,
             "status",
             format!(
                 "该年报当前状态为“{}”，只有待审核的年报可以审核。",
@@ -546,7 +547,7 @@ pub async fn review_report(
     .await?;
     if done.rows_affected() != 1 {
         return Err(GovError::conflict(
-            "report_not_pending",
+            Code::ReportNotPending,
             "status",
             "该年报刚刚已被审核。",
             "the report was just reviewed by someone else",

@@ -26,6 +26,7 @@ use gov_core::MemberRole;
 use gov_core::Unit;
 use gov_core::UnitId;
 use platform::AppState;
+use platform::web::Code;
 use platform::web::{ApiJson, Id, Page, Paging};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -144,7 +145,7 @@ impl DirQuery {
     /// Parses the filters; a unit filter must be within the actor's scope.
     pub async fn filter(&self, state: &AppState, actor: &GovActor) -> GovResult<OrgFilter> {
         let bad = |field: &'static str, zh: &str, en: &str| {
-            GovError::invalid("invalid_filter", field, zh.to_string(), en.to_string())
+            GovError::invalid(Code::InvalidFilter, field, zh.to_string(), en.to_string())
         };
         let org_type = match nonempty(&self.org_type) {
             None => None,
@@ -315,7 +316,7 @@ async fn grant(
     authorize(&actor, Action::Grant(MemberRole::Viewer), &Scope::Anywhere)?;
     let role = MemberRole::parse(&b.role).ok_or_else(|| {
         GovError::invalid(
-            "invalid_role",
+            Code::InvalidRole,
             "role",
             "角色须为 viewer、worker 或 unit_admin。",
             "role must be viewer, worker or unit_admin",
@@ -326,7 +327,7 @@ async fn grant(
         (None, Some(code)) => gov_core::find_unit_by_code(&state.db, code).await?,
         (None, None) => {
             return Err(GovError::invalid(
-                "missing_field",
+                Code::MissingField,
                 "unit_id",
                 "请给出单位编号 unit_id 或单位代码 unit_code。",
                 "give unit_id or unit_code",

@@ -6,6 +6,7 @@ use crate::error::{GovError, GovResult};
 use gov_core::ScopeFilter;
 use gov_core::Sql;
 use platform::db::Db;
+use platform::web::Code;
 use platform::web::Lang;
 use serde::Serialize;
 use sqlx::Row;
@@ -42,7 +43,7 @@ impl Cutoffs {
         let ok = v.iter().all(|n| (1..=1000).contains(n)) && v.windows(2).all(|w| w[0] < w[1]);
         if !ok {
             return Err(GovError::invalid(
-                "invalid_cutoffs",
+                Code::InvalidCutoffs,
                 "cutoffs",
                 "各等级最低分须在 1 到 1000 之间，且 1A < 2A < 3A < 4A < 5A。",
                 "each grade's minimum must be 1 to 1000, rising from 1A to 5A",

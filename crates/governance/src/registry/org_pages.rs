@@ -23,6 +23,7 @@ use axum::{Form, Router};
 use gov_core::GovActor;
 use gov_core::MemberRole;
 use platform::AppState;
+use platform::web::Code;
 use platform::web::Opt;
 use platform::web::{Id, Lang, PageCtx, SignedIn, redirect, render, url_encode};
 
@@ -438,7 +439,7 @@ impl FormValues {
             }
             v.parse::<i64>().map(Some).map_err(|_| {
                 Invalid::new(
-                    "invalid_number",
+                    Code::InvalidNumber,
                     field,
                     format!("“{v}”不是整数，请填写数字。"),
                     format!("“{v}” is not a whole number"),

@@ -22,6 +22,7 @@ use gov_core::Unit;
 use gov_core::UnitId;
 use gov_core::UnitPath;
 use platform::db::Tx;
+use platform::web::Code;
 use platform::{AppState, audit, outbox};
 use serde::{Deserialize, Serialize};
 
@@ -149,7 +150,7 @@ pub fn validate(input: &OrgInput, today_ms: i64) -> GovResult<OrgDraft> {
         "the credit code",
     )?;
     let credit_code = CreditCode::parse(code_raw)
-        .map_err(|e| GovError::invalid("invalid_credit_code", "credit_code", e.zh(), e.en()))?;
+        .map_err(|e| GovError::invalid(Code::InvalidCreditCode, "credit_code", e.zh(), e.en()))?;
     let org_type = OrgType::parse(required(
         &input.org_type,
         "org_type",
@@ -158,7 +159,7 @@ pub fn validate(input: &OrgInput, today_ms: i64) -> GovResult<OrgDraft> {
     )?)
     .ok_or_else(|| {
         GovError::invalid(
-            "invalid_org_type",
+            Code::InvalidOrgType,
             "org_type",
             "组织类型须为社会团体、社会服务机构或基金会。",
             "org_type must be social_group, social_service_agency or foundation",
@@ -201,7 +202,7 @@ pub fn validate(input: &OrgInput, today_ms: i64) -> GovResult<OrgDraft> {
         .map(UnitId)
         .ok_or_else(|| {
             GovError::invalid(
-                "missing_field",
+                Code::MissingField,
                 "unit_id",
                 "请选择所属单位。",
                 "unit_id (the home unit) is required",
@@ -213,7 +214,7 @@ pub fn validate(input: &OrgInput, today_ms: i64) -> GovResult<OrgDraft> {
         if !model::is_field(f) {
             let known: Vec<&str> = model::SERVICE_FIELDS.iter().map(|x| x.0).collect();
             return Err(GovError::invalid(
-                "invalid_service_field",
+                Code::InvalidServiceField,
                 "service_fields",
                 format!("未知的服务领域“{f}”。"),
                 format!("unknown service field `{f}`; use: {}", known.join(", ")),
@@ -251,7 +252,7 @@ pub fn validate(input: &OrgInput, today_ms: i64) -> GovResult<OrgDraft> {
     };
     if staff.under_35 + staff.from_35_to_54 + staff.from_55 > staff.count {
         return Err(GovError::invalid(
-            "invalid_staff_profile",
+            Code::InvalidStaffProfile,
             "staff_count",
             "各年龄段人数之和不能超过专职人员总数。",
             "the age groups add up to more than staff_count",
@@ -273,7 +274,7 @@ pub fn validate(input: &OrgInput, today_ms: i64) -> GovResult<OrgDraft> {
         None => HubRole::Member,
         Some(s) => HubRole::parse(s).ok_or_else(|| {
             GovError::invalid(
-                "invalid_hub_role",
+                Code::InvalidHubRole,
                 "hub_role",
                 "枢纽角色须为 federation、hub 或 member。",
                 "hub_role must be federation, hub or member",
@@ -284,7 +285,7 @@ pub fn validate(input: &OrgInput, today_ms: i64) -> GovResult<OrgDraft> {
     match (hub_role, hub_id) {
         (HubRole::Member, None) => {
             return Err(GovError::invalid(
-                "hub_required",
+                Code::HubRequired,
                 "hub_id",
                 "会员组织（X）必须挂靠一个枢纽型社会组织，请选择枢纽组织。",
                 "a member organisation (the X) must be attached to a hub: give hub_id",
@@ -292,7 +293,7 @@ pub fn validate(input: &OrgInput, today_ms: i64) -> GovResult<OrgDraft> {
         }
         (HubRole::Federation | HubRole::Hub, Some(_)) => {
             return Err(GovError::invalid(
-                "hub_not_allowed",
+                Code::HubNotAllowed,
                 "hub_id",
                 "联合会和枢纽型社会组织不挂靠其他组织，请不要选择枢纽组织。",
                 "only member organisations are attached to a hub; leave hub_id empty for the federation and hubs",
@@ -348,7 +349,7 @@ async fn check_hub_rules(
             .await?;
             if let Some((_, name)) = other {
                 return Err(GovError::conflict(
-                    "federation_exists",
+                    Code::FederationExists,
                     "hub_role",
                     format!("本区已有社会组织联合会（{name}），每个区只能有一个。"),
                     format!(
@@ -362,7 +363,7 @@ async fn check_hub_rules(
             let hub_id = draft.hub_id.unwrap_or(0);
             let not_found = || {
                 GovError::invalid(
-                    "unknown_hub",
+                    Code::UnknownHub,
                     "hub_id",
                     "所选的枢纽组织不存在。",
                     "the chosen hub organisation does not exist",
@@ -370,7 +371,7 @@ async fn check_hub_rules(
             };
             if Some(hub_id) == self_id {
                 return Err(GovError::invalid(
-                    "hub_is_self",
+                    Code::HubIsSelf,
                     "hub_id",
                     "组织不能挂靠自己。",
                     "an organisation cannot be attached to itself",
@@ -391,7 +392,7 @@ async fn check_hub_rules(
             }
             if role != HubRole::Hub.as_str() {
                 return Err(GovError::invalid(
-                    "not_a_hub",
+                    Code::NotAHub,
                     "hub_id",
                     format!(
                         "“{name}”不是枢纽型社会组织，会员组织只能挂靠枢纽组织（不能挂靠联合会或其他会员组织）。"
@@ -403,7 +404,7 @@ async fn check_hub_rules(
             }
             if !district.contains(&path) {
                 return Err(GovError::invalid(
-                    "hub_other_district",
+                    Code::HubOtherDistrict,
                     "hub_id",
                     format!("“{name}”属于另一个区，只能挂靠本区的枢纽组织。"),
                     format!(
@@ -425,7 +426,7 @@ async fn credit_code_taken(tx: &mut Tx, code: &CreditCode, self_id: Option<i64>)
             .await?;
     if other.is_some() {
         return Err(GovError::conflict(
-            "credit_code_taken",
+            Code::CreditCodeTaken,
             "credit_code",
             format!("统一社会信用代码 {code} 已登记在另一个组织名下。"),
             format!("the credit code {code} is already registered for another organisation"),
@@ -464,7 +465,7 @@ pub(crate) async fn write_fields(tx: &mut Tx, id: i64, fields: &[String]) -> Gov
 async fn home_unit(state: &AppState, actor: &GovActor, id: UnitId) -> GovResult<Unit> {
     let unknown = || {
         GovError::invalid(
-            "unknown_unit",
+            Code::UnknownUnit,
             "unit_id",
             "所选的所属单位不存在。",
             "the home unit does not exist",
@@ -590,7 +591,7 @@ pub async fn update_org(
     let district = unit.path.root_path();
     if old.unit_path.root_path() != district {
         return Err(GovError::invalid(
-            "other_district",
+            Code::OtherDistrict,
             "unit_id",
             "组织不能迁移到另一个区。",
             "an organisation cannot move to another district",
@@ -617,7 +618,7 @@ pub async fn update_org(
         .await?;
         if members > 0 {
             return Err(GovError::conflict(
-                "hub_has_members",
+                Code::HubHasMembers,
                 "hub_role",
                 format!("该枢纽组织还有 {members} 家会员组织挂靠，请先将它们转到其他枢纽组织。"),
                 format!(
@@ -791,7 +792,7 @@ mod tests {
             let mut i = input();
             change(&mut i);
             match validate(&i, NOW) {
-                Err(GovError::Invalid(inv)) => assert_eq!(inv.code, code),
+                Err(GovError::Invalid(inv)) => assert_eq!(inv.code.as_str(), code),
                 other => panic!("expected {code}, got {other:?}"),
             }
         }

@@ -11,6 +11,7 @@ use crate::trail;
 use crate::trail::record;
 use gov_core::GovActor;
 use platform::db::Db;
+use platform::web::Code;
 use platform::{AppState, audit, outbox};
 use serde::{Deserialize, Serialize};
 
@@ -57,7 +58,7 @@ pub async fn link_staff(
         .await?
         .ok_or_else(|| {
             GovError::invalid(
-                "unknown_user",
+                Code::UnknownUser,
                 "username",
                 format!("没有名为 {} 的账号。", username.trim()),
                 format!("there is no account named {}", username.trim()),

@@ -14,6 +14,7 @@ use gov_core::MemberRole;
 use gov_core::Sql;
 use gov_core::UnitId;
 use gov_core::UnitPath;
+use platform::web::Code;
 use platform::web::Opt;
 use platform::web::parse_id;
 
@@ -316,14 +317,19 @@ async fn grant_post(
     let v = Pairs(pairs);
     let result = async {
         let role = MemberRole::parse(v.get("role")).ok_or_else(|| {
-            GovError::invalid("invalid_role", "role", "请选择角色。", "choose a role")
+            GovError::invalid(Code::InvalidRole, "role", "请选择角色。", "choose a role")
         })?;
         let unit = v.int("unit_id")?.ok_or_else(|| {
-            GovError::invalid("missing_field", "unit_id", "请选择单位。", "choose a unit")
+            GovError::invalid(
+                Code::MissingField,
+                "unit_id",
+                "请选择单位。",
+                "choose a unit",
+            )
         })?;
         if v.get("username").trim().is_empty() {
             return Err(GovError::invalid(
-                "missing_field",
+                Code::MissingField,
                 "username",
                 "请填写账号的用户名。",
                 "give the account's username",
@@ -334,13 +340,13 @@ async fn grant_post(
             .await
             .map_err(|e| match e {
                 GovError::NotFound => GovError::invalid(
-                    "unknown_unit",
+                    Code::UnknownUnit,
                     "unit_id",
                     "所选单位不存在或不在您的管理范围内。",
                     "the unit does not exist or is not yours to manage",
                 ),
                 GovError::Denied(m) => GovError::invalid(
-                    "not_allowed",
+                    Code::NotAllowed,
                     "role",
                     platform::web::i18n::split(&m)
                         .map_or(m.as_str(), |p| p.0)

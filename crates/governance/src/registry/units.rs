@@ -16,6 +16,7 @@ use gov_core::UnitKind;
 use gov_core::UnitPath;
 use gov_core::grant_role;
 use platform::db::{Db, Tx};
+use platform::web::Code;
 use platform::{AppState, audit};
 use serde::Deserialize;
 
@@ -128,7 +129,7 @@ fn unit_record(
 pub async fn insert_unit(tx: &mut Tx, now: i64, input: &UnitInput) -> GovResult<Unit> {
     let kind = UnitKind::parse(&input.kind).ok_or_else(|| {
         GovError::invalid(
-            "invalid_kind",
+            Code::InvalidKind,
             "kind",
             "单位类型须为 district、street、community、grid 或 department。",
             "kind must be district, street, community, grid or department",
@@ -159,7 +160,7 @@ pub async fn insert_unit(tx: &mut Tx, now: i64, input: &UnitInput) -> GovResult<
                 .await?
                 .ok_or_else(|| {
                     GovError::invalid(
-                        "unknown_parent",
+                        Code::UnknownParent,
                         "parent_id",
                         "上级单位不存在。",
                         "the parent unit does not exist",
@@ -175,7 +176,7 @@ pub async fn insert_unit(tx: &mut Tx, now: i64, input: &UnitInput) -> GovResult<
             .map(|k| k.as_str())
             .unwrap_or("none (a district is a root)");
         return Err(GovError::invalid(
-            "invalid_parent",
+            Code::InvalidParent,
             "parent_id",
             format!(
                 "{}的上级必须是{}。",
@@ -193,7 +194,7 @@ pub async fn insert_unit(tx: &mut Tx, now: i64, input: &UnitInput) -> GovResult<
         .await?;
     if taken.is_some() {
         return Err(GovError::conflict(
-            "code_taken",
+            Code::CodeTaken,
             "code",
             format!("单位代码 {code} 已被使用。"),
             format!("the unit code {code} is taken"),
@@ -254,7 +255,7 @@ pub async fn create_unit(state: &AppState, actor: &GovActor, input: &UnitInput) 
                 .await?
                 .ok_or_else(|| {
                     GovError::invalid(
-                        "unknown_parent",
+                        Code::UnknownParent,
                         "parent_id",
                         "上级单位不存在。",
                         "the parent unit does not exist",
@@ -263,7 +264,7 @@ pub async fn create_unit(state: &AppState, actor: &GovActor, input: &UnitInput) 
             authorize(actor, Action::ManageUnits, &Scope::Unit(&parent.path)).map_err(
                 |d| match d {
                     gov_core::Denied::Hidden => GovError::invalid(
-                        "unknown_parent",
+                        Code::UnknownParent,
                         "parent_id",
                         "上级单位不存在。",
                         "the parent unit does not exist",
@@ -337,7 +338,7 @@ pub async fn update_unit(
     })?;
     let unknown_parent = || {
         GovError::invalid(
-            "unknown_parent",
+            Code::UnknownParent,
             "parent_id",
             "上级单位不存在。",
             "the parent unit does not exist",
@@ -358,7 +359,7 @@ pub async fn update_unit(
             )?;
             if Some(parent.kind) != unit.kind.parent_kind() {
                 return Err(GovError::invalid(
-                    "invalid_parent",
+                    Code::InvalidParent,
                     "parent_id",
                     format!(
                         "{}只能挂在{}之下。",
@@ -380,7 +381,7 @@ pub async fn update_unit(
             }
             if parent.path.root_path() != unit.path.root_path() {
                 return Err(GovError::invalid(
-                    "other_district",
+                    Code::OtherDistrict,
                     "parent_id",
                     "单位不能迁移到另一个区。",
                     "a unit cannot move to another district",
@@ -400,7 +401,7 @@ pub async fn update_unit(
             .await?;
     if taken.is_some() {
         return Err(GovError::conflict(
-            "code_taken",
+            Code::CodeTaken,
             "code",
             format!("单位代码 {code} 已被使用。"),
             format!("the unit code {code} is taken"),
@@ -497,7 +498,7 @@ pub async fn grant(
     authorize(actor, Action::Grant(role), &Scope::Unit(&unit.path))?;
     let user = user_id_by_name(&state.db, username).await?.ok_or_else(|| {
         GovError::invalid(
-            "unknown_user",
+            Code::UnknownUser,
             "username",
             format!("没有名为 {} 的账号。", username.trim()),
             format!("there is no account named {}", username.trim()),
