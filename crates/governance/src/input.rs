@@ -2,6 +2,7 @@
 //! counts, required fields, phone numbers and registration dates, each refusing with a
 //! field-named, bilingual error.
 
+use crate::dates::days_from_civil;
 use crate::error::{GovError, GovResult, Invalid};
 use platform::web::Code;
 
@@ -61,17 +62,6 @@ pub(crate) fn required<'a>(
             format!("{en} is required"),
         )),
     }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// A `YYYY-MM-DD` registration date, not before 1949 and not after `today_ms` (UTC+8).

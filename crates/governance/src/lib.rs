@@ -9,6 +9,7 @@ pub mod error;
 pub mod forms;
 pub mod hsds;
 pub mod input;
+pub mod listing;
 pub mod network;
 pub mod oversight;
 pub mod picker;

@@ -30,10 +30,22 @@ pub(crate) async fn record(
     subject: String,
     detail: serde_json::Value,
 ) -> GovResult<()> {
+    record_at(tx, state.now(), actor, action, subject, detail).await
+}
+
+/// [`record`] at a time already read (the one written into the changed row).
+pub(crate) async fn record_at(
+    tx: &mut platform::db::Tx,
+    now: i64,
+    actor: &GovActor,
+    action: &str,
+    subject: String,
+    detail: serde_json::Value,
+) -> GovResult<()> {
     audit::append(
         tx,
         audit::Entry {
-            at: state.now(),
+            at: now,
             actor_id: actor.id(),
             action,
             subject: &subject,

@@ -8,6 +8,7 @@
 //! unit code) and linked from organisations and locations through attributes, so that an
 //! import can put every record back into its scope.
 
+use crate::dates::days_from_civil;
 use crate::network::model::Hours;
 use crate::network::model::PointKind;
 use crate::network::model::Service;
@@ -86,16 +87,6 @@ pub fn parse_rfc3339(raw: &str) -> Option<i64> {
         return None;
     }
     Some((days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s) * 1000)
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 fn civil_from_days(z: i64) -> (i64, i64, i64) {

@@ -7,6 +7,7 @@ use crate::authz::Action;
 use crate::authz::Scope;
 use crate::authz::authorize;
 use crate::error::{GovError, GovResult};
+use crate::listing::Listing;
 use gov_core::Bind;
 use gov_core::GovActor;
 use gov_core::ScopeFilter;
@@ -271,13 +272,15 @@ async fn attach_hours(db: &Db, points: &mut [ServicePoint]) -> sqlx::Result<()> 
     Ok(())
 }
 
+const POINTS: Listing<ServicePoint> = Listing {
+    columns: POINT_COLUMNS,
+    from: POINT_FROM,
+    id: "p.id",
+    from_row: point_from_row,
+};
+
 pub async fn find_point(db: &Db, id: i64) -> sqlx::Result<Option<ServicePoint>> {
-    let sql = format!("SELECT {POINT_COLUMNS} FROM {POINT_FROM} WHERE p.id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
-    let Some(p) = row.as_ref().map(point_from_row).transpose()? else {
-        return Ok(None);
-    };
-    let mut v = vec![p];
+    let mut v: Vec<_> = POINTS.by_id(db, id).await?.into_iter().collect();
     attach_hours(db, &mut v).await?;
     Ok(v.pop())
 }
@@ -316,20 +319,10 @@ pub async fn list_points(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<ServicePoint>> {
-    let rows = point_where(scope, f)
-        .page(
-            db,
-            POINT_COLUMNS,
-            POINT_FROM,
-            "u.path, p.kind, p.name, p.id",
-            limit,
-            offset,
-        )
+    let order = "u.path, p.kind, p.name, p.id";
+    let mut points = POINTS
+        .page(db, &point_where(scope, f), order, limit, offset)
         .await?;
-    let mut points: Vec<ServicePoint> = rows
-        .iter()
-        .map(point_from_row)
-        .collect::<sqlx::Result<_>>()?;
     attach_hours(db, &mut points).await?;
     Ok(points)
 }
@@ -475,13 +468,15 @@ async fn attach_links(db: &Db, services: &mut [Service]) -> sqlx::Result<()> {
     Ok(())
 }
 
+const SERVICES: Listing<Service> = Listing {
+    columns: SERVICE_COLUMNS,
+    from: SERVICE_FROM,
+    id: "s.id",
+    from_row: service_from_row,
+};
+
 pub async fn find_service(db: &Db, id: i64) -> sqlx::Result<Option<Service>> {
-    let sql = format!("SELECT {SERVICE_COLUMNS} FROM {SERVICE_FROM} WHERE s.id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
-    let Some(s) = row.as_ref().map(service_from_row).transpose()? else {
-        return Ok(None);
-    };
-    let mut v = vec![s];
+    let mut v: Vec<_> = SERVICES.by_id(db, id).await?.into_iter().collect();
     attach_links(db, &mut v).await?;
     Ok(v.pop())
 }
@@ -542,20 +537,9 @@ pub async fn list_services(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Service>> {
-    let rows = service_where(scope, f)
-        .page(
-            db,
-            SERVICE_COLUMNS,
-            SERVICE_FROM,
-            "s.name, s.id",
-            limit,
-            offset,
-        )
+    let mut services = SERVICES
+        .page(db, &service_where(scope, f), "s.name, s.id", limit, offset)
         .await?;
-    let mut services: Vec<Service> = rows
-        .iter()
-        .map(service_from_row)
-        .collect::<sqlx::Result<_>>()?;
     attach_links(db, &mut services).await?;
     Ok(services)
 }

@@ -14,13 +14,14 @@ use crate::network::model::find_point;
 use crate::network::model::load_point;
 use crate::network::model::load_service;
 use crate::registry::model;
+use crate::trail::record_at;
 use gov_core::Denied;
 use gov_core::GovActor;
 use gov_core::UnitId;
 use gov_core::UnitPath;
+use platform::AppState;
 use platform::db::Tx;
 use platform::web::Code;
-use platform::{AppState, audit};
 use serde::Deserialize;
 
 // ---------------------------------------------------------------------------------------
@@ -599,35 +600,13 @@ pub async fn update_point_row(tx: &mut Tx, now: i64, id: i64, d: &PointDraft) ->
     write_hours(tx, id, &d.hours).await
 }
 
-async fn audit_entry(
-    tx: &mut Tx,
-    now: i64,
-    actor: &GovActor,
-    action: &'static str,
-    subject: String,
-    detail: serde_json::Value,
-) -> GovResult<()> {
-    audit::append(
-        tx,
-        audit::Entry {
-            at: now,
-            actor_id: actor.id(),
-            action,
-            subject: &subject,
-            detail,
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 pub async fn create_point(state: &AppState, actor: &GovActor, d: &PointDraft) -> GovResult<i64> {
     authorize(actor, Action::EditService, &Scope::Anywhere)?;
     editable_unit(state, actor, d.unit_id).await?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let id = insert_point(&mut tx, now, d, None).await?;
-    audit_entry(
+    record_at(
         &mut tx,
         now,
         actor,
@@ -651,7 +630,7 @@ pub async fn update_point(
     let now = state.now();
     let mut tx = state.db.begin().await?;
     update_point_row(&mut tx, now, id, d).await?;
-    audit_entry(
+    record_at(
         &mut tx,
         now,
         actor,
@@ -816,7 +795,7 @@ pub async fn create_service(
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let id = insert_service(&mut tx, actor.id(), now, d, None).await?;
-    audit_entry(
+    record_at(
         &mut tx,
         now,
         actor,
@@ -841,7 +820,7 @@ pub async fn update_service(
     let now = state.now();
     let mut tx = state.db.begin().await?;
     update_service_row(&mut tx, now, id, d).await?;
-    audit_entry(
+    record_at(
         &mut tx,
         now,
         actor,

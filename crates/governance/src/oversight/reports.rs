@@ -8,6 +8,7 @@ use crate::dates::Day;
 use crate::dates::today;
 use crate::error::{GovError, GovResult};
 use crate::input;
+use crate::listing::Listing;
 use crate::registry::model::Org;
 use crate::registry::orgs;
 use crate::registry::profiles::org_staff;
@@ -310,9 +311,14 @@ pub async fn set_deadline(
 }
 
 pub async fn find_report(db: &Db, id: i64) -> sqlx::Result<Option<AnnualReport>> {
-    let text = format!("SELECT {REPORT_COLUMNS} FROM {REPORT_FROM} WHERE r.id = $1");
-    let row = sqlx::query(&text).bind(id).fetch_optional(&db.pool).await?;
-    row.as_ref().map(report_from_row).transpose()
+    Listing {
+        columns: REPORT_COLUMNS,
+        from: REPORT_FROM,
+        id: "r.id",
+        from_row: report_from_row,
+    }
+    .by_id(db, id)
+    .await
 }
 
 pub async fn org_reports(db: &Db, org_id: i64) -> sqlx::Result<Vec<AnnualReport>> {

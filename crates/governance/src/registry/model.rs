@@ -3,6 +3,7 @@
 //! the SQL builder live in `gov_core` (shared with the other G modules).
 
 use crate::credit::CreditCode;
+use crate::listing::Listing;
 use gov_core::{Bind, ScopeFilter, Sql, Unit, UnitId, UnitKind, UnitPath};
 use platform::db::Db;
 use platform::web::Lang;
@@ -190,10 +191,15 @@ fn org_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Org> {
 }
 
 /// An organisation by id, whoever may see it (callers authorise against `unit_path`).
+const ORGS: Listing<Org> = Listing {
+    columns: ORG_COLUMNS,
+    from: ORG_FROM,
+    id: "o.id",
+    from_row: org_from_row,
+};
+
 pub async fn find_org(db: &Db, id: i64) -> sqlx::Result<Option<Org>> {
-    let sql = format!("SELECT {ORG_COLUMNS} FROM {ORG_FROM} WHERE o.id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
-    let Some(mut org) = row.as_ref().map(org_from_row).transpose()? else {
+    let Some(mut org) = ORGS.by_id(db, id).await? else {
         return Ok(None);
     };
     org.service_fields = org_fields(db, id).await?;
@@ -366,17 +372,11 @@ async fn list_orgs_sql(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Org>> {
-    let rows = org_where(scope, f)
-        .page(
-            db,
-            ORG_COLUMNS,
-            ORG_FROM,
-            "CASE o.hub_role WHEN 'federation' THEN 0 WHEN 'hub' THEN 1 ELSE 2 END, o.name, o.id",
-            limit,
-            offset,
-        )
+    let order =
+        "CASE o.hub_role WHEN 'federation' THEN 0 WHEN 'hub' THEN 1 ELSE 2 END, o.name, o.id";
+    let mut orgs = ORGS
+        .page(db, &org_where(scope, f), order, limit, offset)
         .await?;
-    let mut orgs: Vec<Org> = rows.iter().map(org_from_row).collect::<sqlx::Result<_>>()?;
     attach_fields(db, &mut orgs).await?;
     Ok(orgs)
 }
@@ -442,40 +442,45 @@ pub async fn hub_refs(db: &Db, scope: &ScopeFilter) -> sqlx::Result<Vec<HubRef>>
     Ok(out)
 }
 
-/// Per hub: how many member organisations within the scope are attached to it.
-pub async fn member_counts(db: &Db, scope: &ScopeFilter) -> sqlx::Result<Vec<(i64, i64)>> {
+/// Organisations within the scope (and matching `only`, if given), counted by `key`.
+async fn counts_by(
+    db: &Db,
+    scope: &ScopeFilter,
+    key: &str,
+    only: Option<&str>,
+) -> sqlx::Result<Vec<(Option<i64>, i64)>> {
     let mut sql = Sql::default();
     scope.apply(&mut sql, "u.path");
-    sql.push("o.hub_role = 'member'".into());
+    if let Some(clause) = only {
+        sql.push(clause.into());
+    }
     let text = format!(
-        "SELECT o.hub_id, COUNT(*) AS n FROM governance_orgs o JOIN governance_units u ON u.id = o.unit_id \
-         WHERE {} GROUP BY o.hub_id",
+        "SELECT {key} AS k, COUNT(*) AS n FROM governance_orgs o \
+         JOIN governance_units u ON u.id = o.unit_id WHERE {} GROUP BY {key}",
         sql.where_clause()
     );
     let rows = sql.query(&text).fetch_all(&db.pool).await?;
     rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get::<Option<i64>, _>("hub_id")?.unwrap_or(0),
-                r.try_get("n")?,
-            ))
-        })
+        .map(|r| Ok((r.try_get("k")?, r.try_get("n")?)))
         .collect()
+}
+
+/// Per hub: how many member organisations within the scope are attached to it.
+pub async fn member_counts(db: &Db, scope: &ScopeFilter) -> sqlx::Result<Vec<(i64, i64)>> {
+    let counts = counts_by(db, scope, "o.hub_id", Some("o.hub_role = 'member'")).await?;
+    Ok(counts
+        .into_iter()
+        .map(|(h, n)| (h.unwrap_or(0), n))
+        .collect())
 }
 
 /// Organisations homed directly at each unit within the scope.
 pub async fn org_counts_by_unit(db: &Db, scope: &ScopeFilter) -> sqlx::Result<Vec<(UnitId, i64)>> {
-    let mut sql = Sql::default();
-    scope.apply(&mut sql, "u.path");
-    let text = format!(
-        "SELECT o.unit_id, COUNT(*) AS n FROM governance_orgs o JOIN governance_units u ON u.id = o.unit_id \
-         WHERE {} GROUP BY o.unit_id",
-        sql.where_clause()
-    );
-    let rows = sql.query(&text).fetch_all(&db.pool).await?;
-    rows.iter()
-        .map(|r| Ok((UnitId(r.try_get("unit_id")?), r.try_get("n")?)))
-        .collect()
+    let counts = counts_by(db, scope, "o.unit_id", None).await?;
+    Ok(counts
+        .into_iter()
+        .map(|(u, n)| (UnitId(u.unwrap_or(0)), n))
+        .collect())
 }
 
 /// The validated content of an organisation record (create and update).

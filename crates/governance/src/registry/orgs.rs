@@ -710,7 +710,7 @@ pub async fn audit_export(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::days_from_civil;
+    use crate::dates::days_from_civil;
 
     const NOW: i64 = 1_780_000_000_000; // 2026-05-28
 
