@@ -25,6 +25,7 @@ use platform::db::Tx;
 use platform::web::Code;
 use platform::{AppState, audit, outbox};
 use serde::{Deserialize, Serialize};
+use sqlx::Row;
 
 /// Loads an organisation the actor may perform `action` on (404 when out of scope).
 pub async fn load_org(
@@ -528,6 +529,29 @@ pub async fn create_org(state: &AppState, actor: &GovActor, draft: &OrgDraft) ->
     Ok(id)
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds a record's fields as $1–$17, in the column order both writes list them.
+fn bind_org<'q>(q: AnyQuery<'q>, draft: &'q OrgDraft) -> AnyQuery<'q> {
+    q.bind(&draft.name)
+        .bind(draft.credit_code.as_str())
+        .bind(draft.org_type.as_str())
+        .bind(&draft.registered_on)
+        .bind(&draft.legal_rep)
+        .bind(&draft.address)
+        .bind(draft.unit_id.0)
+        .bind(draft.staff.count)
+        .bind(draft.staff.under_35)
+        .bind(draft.staff.from_35_to_54)
+        .bind(draft.staff.from_55)
+        .bind(draft.volunteers)
+        .bind(&draft.contact_phone)
+        .bind(draft.hub_role.as_str())
+        .bind(draft.hub_id)
+        .bind(draft.brand as i64)
+        .bind(&draft.leading_figure)
+}
+
 /// Inserts a checked organisation (rules, unique code, fields, event) in `tx`.
 pub async fn insert_org(
     tx: &mut Tx,
@@ -540,33 +564,20 @@ pub async fn insert_org(
     lock_district(tx, district).await?;
     check_hub_rules(tx, actor, draft, district, None).await?;
     credit_code_taken(tx, &draft.credit_code, None).await?;
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO governance_orgs (name, credit_code, org_type, registered_on, legal_rep, address, unit_id, \
+    let row = bind_org(
+        sqlx::query(
+            "INSERT INTO governance_orgs (name, credit_code, org_type, registered_on, legal_rep, address, unit_id, \
          staff_count, staff_under_35, staff_35_to_54, staff_55_plus, volunteers, contact_phone, hub_role, hub_id, \
          brand, leading_figure, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) RETURNING id",
+        ),
+        draft,
     )
-    .bind(&draft.name)
-    .bind(draft.credit_code.as_str())
-    .bind(draft.org_type.as_str())
-    .bind(&draft.registered_on)
-    .bind(&draft.legal_rep)
-    .bind(&draft.address)
-    .bind(draft.unit_id.0)
-    .bind(draft.staff.count)
-    .bind(draft.staff.under_35)
-    .bind(draft.staff.from_35_to_54)
-    .bind(draft.staff.from_55)
-    .bind(draft.volunteers)
-    .bind(&draft.contact_phone)
-    .bind(draft.hub_role.as_str())
-    .bind(draft.hub_id)
-    .bind(draft.brand as i64)
-    .bind(&draft.leading_figure)
     .bind(by)
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
+    let id: i64 = row.try_get("id")?;
     write_fields(tx, id, &draft.service_fields).await?;
     outbox::emit(
         tx,
@@ -629,29 +640,15 @@ pub async fn update_org(
     }
     check_hub_rules(&mut tx, Some(actor), draft, &district, Some(id)).await?;
     credit_code_taken(&mut tx, &draft.credit_code, Some(id)).await?;
-    sqlx::query(
-        "UPDATE governance_orgs SET name = $1, credit_code = $2, org_type = $3, registered_on = $4, legal_rep = $5, \
+    bind_org(
+        sqlx::query(
+            "UPDATE governance_orgs SET name = $1, credit_code = $2, org_type = $3, registered_on = $4, legal_rep = $5, \
          address = $6, unit_id = $7, staff_count = $8, staff_under_35 = $9, staff_35_to_54 = $10, staff_55_plus = $11, \
          volunteers = $12, contact_phone = $13, hub_role = $14, hub_id = $15, brand = $16, leading_figure = $17, \
          updated_at = $18 WHERE id = $19",
+        ),
+        draft,
     )
-    .bind(&draft.name)
-    .bind(draft.credit_code.as_str())
-    .bind(draft.org_type.as_str())
-    .bind(&draft.registered_on)
-    .bind(&draft.legal_rep)
-    .bind(&draft.address)
-    .bind(draft.unit_id.0)
-    .bind(draft.staff.count)
-    .bind(draft.staff.under_35)
-    .bind(draft.staff.from_35_to_54)
-    .bind(draft.staff.from_55)
-    .bind(draft.volunteers)
-    .bind(&draft.contact_phone)
-    .bind(draft.hub_role.as_str())
-    .bind(draft.hub_id)
-    .bind(draft.brand as i64)
-    .bind(&draft.leading_figure)
     .bind(now)
     .bind(id)
     .execute(&mut *tx)
