@@ -6,6 +6,9 @@ use gov_core::Sql;
 use platform::db::Db;
 use sqlx::any::AnyRow;
 
+/// A query being bound (the SQL is portable: `$n` placeholders, see `platform::db`).
+pub type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
 pub struct Listing<T> {
     /// The select list, with `AS` names where joined columns would clash.
     pub columns: &'static str,

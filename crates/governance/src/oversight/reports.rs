@@ -8,6 +8,7 @@ use crate::dates::Day;
 use crate::dates::today;
 use crate::error::{GovError, GovResult};
 use crate::input;
+use crate::listing::AnyQuery;
 use crate::listing::Listing;
 use crate::registry::model::Org;
 use crate::registry::orgs;
@@ -359,6 +360,27 @@ pub async fn list_reports(
     rows.iter().map(report_from_row).collect()
 }
 
+/// Binds a submission's figures, lateness, submitter and time as $1–$10 (both the first
+/// submission and a resubmission write them in this order).
+fn bind_submission<'q>(
+    q: AnyQuery<'q>,
+    d: &'q ReportDraft,
+    late: bool,
+    by: Option<i64>,
+    now: i64,
+) -> AnyQuery<'q> {
+    q.bind(&d.activities)
+        .bind(d.events)
+        .bind(d.beneficiaries)
+        .bind(d.income_yuan)
+        .bind(d.expenditure_yuan)
+        .bind(d.staff_count)
+        .bind(d.volunteers)
+        .bind(late as i64)
+        .bind(by)
+        .bind(now)
+}
+
 /// Submits (or, after a return, resubmits) an organisation's report for a year.
 pub async fn submit_report(
     state: &AppState,
@@ -410,47 +432,29 @@ pub async fn submit_report(
             ));
         }
         Some((id, _)) => {
-            sqlx::query(
+            let update = sqlx::query(
                 "UPDATE governance_annual_reports SET status = 'submitted', activities = $1, events = $2, \
                  beneficiaries = $3, income_yuan = $4, expenditure_yuan = $5, staff_count = $6, volunteers = $7, \
                  late = $8, submitted_by = $9, submitted_at = $10 WHERE id = $11",
-            )
-            .bind(&draft.activities)
-            .bind(draft.events)
-            .bind(draft.beneficiaries)
-            .bind(draft.income_yuan)
-            .bind(draft.expenditure_yuan)
-            .bind(draft.staff_count)
-            .bind(draft.volunteers)
-            .bind(late as i64)
-            .bind(actor.id())
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            );
+            bind_submission(update, &draft, late, actor.id(), now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             id
         }
         None => {
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO governance_annual_reports (org_id, year, status, activities, events, beneficiaries, \
-                 income_yuan, expenditure_yuan, staff_count, volunteers, late, submitted_by, submitted_at) \
-                 VALUES ($1, $2, 'submitted', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-            )
-            .bind(org.id)
-            .bind(draft.year)
-            .bind(&draft.activities)
-            .bind(draft.events)
-            .bind(draft.beneficiaries)
-            .bind(draft.income_yuan)
-            .bind(draft.expenditure_yuan)
-            .bind(draft.staff_count)
-            .bind(draft.volunteers)
-            .bind(late as i64)
-            .bind(actor.id())
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            id
+            let insert = sqlx::query(
+                "INSERT INTO governance_annual_reports (activities, events, beneficiaries, income_yuan, \
+                 expenditure_yuan, staff_count, volunteers, late, submitted_by, submitted_at, org_id, year, status) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'submitted') RETURNING id",
+            );
+            bind_submission(insert, &draft, late, actor.id(), now)
+                .bind(org.id)
+                .bind(draft.year)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("id")?
         }
     };
     record(

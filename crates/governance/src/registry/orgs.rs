@@ -10,6 +10,7 @@ use crate::input::count;
 use crate::input::parse_date;
 use crate::input::required;
 use crate::input::{phone, text};
+use crate::listing::AnyQuery;
 use crate::registry::model;
 use crate::registry::model::HubRole;
 use crate::registry::model::Org;
@@ -528,8 +529,6 @@ pub async fn create_org(state: &AppState, actor: &GovActor, draft: &OrgDraft) ->
     tx.commit().await?;
     Ok(id)
 }
-
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 /// Binds a record's fields as $1–$17, in the column order both writes list them.
 fn bind_org<'q>(q: AnyQuery<'q>, draft: &'q OrgDraft) -> AnyQuery<'q> {
