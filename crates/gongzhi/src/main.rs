@@ -267,16 +267,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     role,
                 },
         } => {
-            let role = governance::model::MemberRole::parse(&role)
+            let role = gov_core::MemberRole::parse(&role)
                 .ok_or_else(|| anyhow::anyhow!("role must be viewer, worker or unit_admin"))?;
             let state = app::open(config).await?;
-            let unit = governance::model::find_unit_by_code(&state.db, &unit)
+            let unit = gov_core::find_unit_by_code(&state.db, &unit)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no unit has the code {unit}"))?;
-            let user = governance::service::user_id_by_name(&state.db, &username)
+            let user = governance::registry::units::user_id_by_name(&state.db, &username)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no account named {username}"))?;
-            governance::service::grant_role(&state.db, state.now(), None, user, &unit, role)
+            gov_core::grant_role(&state.db, state.now(), None, user, &unit, role)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
@@ -311,12 +311,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => {
             let state = app::open(config).await?;
-            let roots: Vec<_> =
-                governance::model::list_units(&state.db, &governance::model::ScopeFilter(None))
-                    .await?
-                    .into_iter()
-                    .filter(|u| u.parent_id.is_none())
-                    .collect();
+            let roots: Vec<_> = gov_core::list_units(&state.db, &gov_core::ScopeFilter(None))
+                .await?
+                .into_iter()
+                .filter(|u| u.parent_id.is_none())
+                .collect();
             let unit = match &district {
                 Some(code) => roots.into_iter().find(|u| &u.code == code),
                 None if roots.len() == 1 => roots.into_iter().next(),

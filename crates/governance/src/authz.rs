@@ -7,8 +7,9 @@
 //! the district's staff everywhere in the district. Platform admins see everything.
 //! (The actor, their grants and the refusal type are shared G code, in `gov_core`.)
 
-use crate::model::{MemberRole, UnitPath};
-pub use gov_core::{Denied, GovActor, Grant, OrgLink, Policy, load_grants, load_org_links};
+use gov_core::MemberRole;
+use gov_core::UnitPath;
+use gov_core::{Denied, GovActor, Policy, load_grants, load_org_links};
 use platform::AppState;
 use platform::auth::Role;
 use platform::web::menu::MenuItem;
@@ -283,6 +284,7 @@ impl Policy<Scope<'_>> for Action {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gov_core::{Grant, OrgLink};
     use platform::Actor;
     use platform::auth::User;
     use platform::web::Lang;

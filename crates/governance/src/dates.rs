@@ -1,11 +1,28 @@
 //! Calendar dates (no time of day) in the district's zone, UTC+8: report deadlines,
 //! assessment dates and grade expiries. Stored as `YYYY-MM-DD`, which sorts as text.
 
+use platform::AppState;
 use serde::Serialize;
 use std::fmt;
 
 const DAY_MS: i64 = 86_400_000;
 const ZONE_MS: i64 = 8 * 3_600_000;
+
+/// Today in the district (by the injected clock).
+pub fn today(state: &AppState) -> Day {
+    Day::at(state.now())
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Day {

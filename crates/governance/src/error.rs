@@ -1,15 +1,15 @@
 //! Governance errors, each with a stable code; rendered through the platform's AppError.
 
-use crate::authz::Denied;
 use axum::response::{IntoResponse, Response};
+use gov_core::Denied;
 use platform::AppError;
-use platform::web::Lang;
 use platform::web::i18n::bilingual;
+use platform::web::{Code, Lang};
 
 /// A rejected input, worded in both languages: forms show the reader's, the API both.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Invalid {
-    pub code: &'static str,
+    pub code: Code,
     pub field: &'static str,
     pub zh: String,
     pub en: String,
@@ -17,7 +17,7 @@ pub struct Invalid {
 
 impl Invalid {
     pub fn new(
-        code: &'static str,
+        code: Code,
         field: &'static str,
         zh: impl Into<String>,
         en: impl Into<String>,
@@ -56,7 +56,7 @@ pub enum GovError {
 
 impl GovError {
     pub fn invalid(
-        code: &'static str,
+        code: Code,
         field: &'static str,
         zh: impl Into<String>,
         en: impl Into<String>,
@@ -65,7 +65,7 @@ impl GovError {
     }
 
     pub fn conflict(
-        code: &'static str,
+        code: Code,
         field: &'static str,
         zh: impl Into<String>,
         en: impl Into<String>,
@@ -104,8 +104,9 @@ impl From<GovError> for AppError {
             GovError::Denied(m) => AppError::Forbidden(m),
             GovError::SignIn => AppError::Unauthorized,
             GovError::NotFound => AppError::NotFound,
-            GovError::Invalid(i) => AppError::bad(i.code, bilingual(&i.zh, &i.en)),
-            GovError::Conflict(i) => AppError::Conflict(bilingual(&i.zh, &i.en)),
+            GovError::Invalid(i) | GovError::Conflict(i) => {
+                AppError::coded(i.code, bilingual(&i.zh, &i.en))
+            }
             GovError::Internal(cause) => AppError::Internal(cause),
             GovError::Platform(e) => e,
         }

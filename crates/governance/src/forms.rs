@@ -4,6 +4,7 @@
 use crate::error::{GovError, GovResult, Invalid};
 use axum::http::StatusCode;
 use axum::response::Response;
+use platform::web::Code;
 
 /// Posted form fields in order (a field may repeat, e.g. checkboxes).
 #[derive(Clone, Debug, Default)]
@@ -46,7 +47,7 @@ impl Pairs {
         }
         v.parse::<i64>().map(Some).map_err(|_| {
             GovError::invalid(
-                "invalid_number",
+                Code::InvalidNumber,
                 field,
                 format!("“{v}”不是整数，请填写数字。"),
                 format!("“{v}” is not a whole number"),
@@ -83,15 +84,7 @@ pub fn with_error_status(mut resp: Response, error: Option<&Invalid>, conflict: 
     resp
 }
 
-/// Whether an error is a conflict (so a form answers 409).
+/// Whether an error is a conflict (so a form answers 409): its code says so in the table.
 pub fn is_conflict(e: &Invalid) -> bool {
-    e.code.ends_with("_taken")
-        || matches!(
-            e.code,
-            "federation_exists"
-                | "hub_has_members"
-                | "report_accepted"
-                | "report_pending"
-                | "report_not_pending"
-        )
+    e.code.status() == StatusCode::CONFLICT
 }

@@ -1,7 +1,6 @@
 //! 社会治理 — the social-management system (SPEC G). This slice: the unit tree with scoped
 //! roles (G1) and the social-organisation registry in the "1+5+X" hub model (G2).
 
-pub mod api;
 pub mod authz;
 pub mod credit;
 pub mod dates;
@@ -9,15 +8,14 @@ pub mod demo;
 pub mod error;
 pub mod forms;
 pub mod hsds;
-pub mod model;
+pub mod input;
+pub mod listing;
+pub mod network;
 pub mod oversight;
-pub mod pages;
 pub mod picker;
-pub mod service;
-pub mod services;
-pub mod staff;
-pub mod stats;
-pub mod svg;
+pub mod registry;
+pub mod trail;
+pub mod view;
 
 use axum::Router;
 use platform::AppState;
@@ -56,15 +54,17 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
 
 pub fn router(_state: &AppState) -> Router<AppState> {
     Router::new()
-        .merge(api::router())
-        .merge(pages::router())
-        .merge(services::api::router())
-        .merge(services::pages::router())
+        .merge(registry::api::router())
+        .merge(registry::pages::router())
+        .merge(registry::org_pages::router())
+        .merge(registry::staff::router())
+        .merge(network::api::router())
+        .merge(network::pages::router())
         .merge(hsds::api::router())
         .merge(oversight::api::router())
         .merge(oversight::pages::router())
-        .merge(stats::router())
-        .merge(staff::router())
+        .merge(oversight::dossier::router())
+        .merge(oversight::stats::router())
 }
 
 /// Governance's part of the OpenAPI document.

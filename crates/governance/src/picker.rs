@@ -3,8 +3,9 @@
 //! JavaScript the box stays hidden and the grouped select works alone (UI: "pick from a
 //! tree, not a list").
 
-use crate::model::{Unit, UnitKind};
-use crate::pages::{Opt, top_units};
+use gov_core::Unit;
+use gov_core::UnitKind;
+use platform::web::Opt;
 
 pub struct PickGroup {
     /// Empty: options outside any group (the actor's scope starts below a street).
@@ -82,7 +83,7 @@ fn tree_order(units: &[Unit]) -> Vec<&Unit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{UnitId, UnitPath};
+    use gov_core::{UnitId, UnitPath};
 
     fn u(id: i64, parent: Option<i64>, path: &str, kind: UnitKind, name: &str) -> Unit {
         Unit {
@@ -137,4 +138,12 @@ mod tests {
         assert_eq!(p.groups[0].options[1].label, "　甲一网格");
         assert!(p.blank_selected);
     }
+}
+
+/// Residents of the outermost visible units (a district's figure already sums its streets).
+pub(crate) fn top_units(units: &[Unit]) -> Vec<&Unit> {
+    units
+        .iter()
+        .filter(|u| !u.parent_id.is_some_and(|p| units.iter().any(|x| x.id == p)))
+        .collect()
 }

@@ -10,6 +10,17 @@ use serde_json::{Value, json};
 mod trust;
 
 /// A valid credit code for these tests.
+/// Sends each request of a table and checks its status: a row per request instead of a
+/// call per request (`send_expect` names the path of one that fails).
+pub(crate) async fn expect_each(
+    s: &Server,
+    reqs: &[(&str, Option<&str>, &str, Option<&Value>, u16)],
+) {
+    for &(method, token, path, body, want) in reqs {
+        send_expect(s, method, token, path, body, want).await;
+    }
+}
+
 fn code(seq: u32) -> String {
     credit_code("51330199", seq)
 }
@@ -230,37 +241,41 @@ async fn scope_isolation(backend: Backend) {
         "B's name is not found"
     );
     assert_eq!(org_ids(&w, a, &format!("?hub={}", w.hub)).await, vec![w.ma]);
-    assert_eq!(status(s, "GET", Some(a), &b, None).await, 404);
-    assert_eq!(
-        status(
-            s,
-            "GET",
-            Some(a),
-            &format!("/api/v1/gov/units/{}", w.cb),
-            None
-        )
-        .await,
-        404
-    );
-    assert_eq!(
-        status(
-            s,
-            "GET",
-            Some(a),
-            &format!("/api/v1/gov/orgs?unit={}", w.cb),
-            None
-        )
-        .await,
-        404
-    );
-    assert_eq!(
-        s.status_of(Some(a), &format!("/gov/orgs/{}", w.mb)).await,
-        404
-    );
-    assert_eq!(
-        s.status_of(Some(a), &format!("/gov/units/{}", w.cb)).await,
-        404
-    );
+    expect_each(
+        s,
+        &[
+            ("GET", Some(a), &b[..], None, 404),
+            (
+                "GET",
+                Some(a),
+                &format!("/api/v1/gov/units/{}", w.cb)[..],
+                None,
+                404,
+            ),
+            (
+                "GET",
+                Some(a),
+                &format!("/api/v1/gov/orgs?unit={}", w.cb)[..],
+                None,
+                404,
+            ),
+            (
+                "GET",
+                Some(a),
+                &format!("/gov/orgs/{}", w.mb)[..],
+                None,
+                404,
+            ),
+            (
+                "GET",
+                Some(a),
+                &format!("/gov/units/{}", w.cb)[..],
+                None,
+                404,
+            ),
+        ],
+    )
+    .await;
     let body = org_body("乙社区书画社（改）", &code(5), w.cb, "member", Some(w.hub));
     assert_eq!(
         status(s, "PUT", Some(a), &b, Some(&body)).await,
@@ -350,18 +365,20 @@ async fn scope_isolation(backend: Backend) {
 
     // A street sees its communities, not the other street's.
     assert_eq!(org_ids(&w, &w.street_a, "").await, vec![w.ma, w.ma2]);
-    assert_eq!(
-        status(
-            s,
-            "GET",
-            Some(&w.street_a),
-            &format!("/api/v1/gov/units/{}", w.ca),
-            None
-        )
-        .await,
-        200
-    );
-    assert_eq!(status(s, "GET", Some(&w.street_a), &b, None).await, 404);
+    expect_each(
+        s,
+        &[
+            (
+                "GET",
+                Some(&w.street_a[..]),
+                &format!("/api/v1/gov/units/{}", w.ca)[..],
+                None,
+                200,
+            ),
+            ("GET", Some(&w.street_a[..]), &b[..], None, 404),
+        ],
+    )
+    .await;
 
     // The district sees all (read-only for a viewer: no export, no edit).
     assert_eq!(
@@ -413,6 +430,7 @@ async fn hub_rules_1_5_x(backend: Backend) {
     ))
     .await);
     assert_eq!(st, 409, "{backend:?}: one federation per district: {v}");
+    assert_eq!(v["error"]["code"], "federation_exists", "{v}");
     assert!(
         v["error"]["message"]
             .as_str()
@@ -438,7 +456,7 @@ async fn hub_rules_1_5_x(backend: Backend) {
     let (st, c, v) = err(post(org_body("挂靠的枢纽", &code(15), w.ca, "hub", Some(w.hub))).await);
     assert_eq!((st, c.as_str()), (400, "hub_not_allowed"), "{v}");
     let (st, c, v) = err(post(org_body("重复代码", &code(3), w.ca, "member", Some(w.hub))).await);
-    assert_eq!((st, c.as_str()), (409, "conflict"), "{v}");
+    assert_eq!((st, c.as_str()), (409, "credit_code_taken"), "{v}");
 
     // A hub of another district cannot take this district's members.
     let d2 = district(s, &w.admin).unit(None, "district", "TD2").await;
@@ -460,7 +478,7 @@ async fn hub_rules_1_5_x(backend: Backend) {
 
     // A hub with members keeps its role; without members it may become a member.
     let demote = org_body("测试区养老服务协会", &code(2), w.d, "member", Some(hub2));
-    send_expect(
+    let v = send_expect(
         s,
         "PUT",
         Some(&w.admin),
@@ -469,6 +487,7 @@ async fn hub_rules_1_5_x(backend: Backend) {
         409,
     )
     .await;
+    assert_eq!(v["error"]["code"], "hub_has_members", "{v}");
     let hub3 = org(
         s,
         &w.admin,
@@ -1185,7 +1204,8 @@ async fn annual_reports_review_and_the_abnormal_list(backend: Backend) {
         (Some("submitted"), Some(false))
     );
     let rid = r["id"].as_i64().unwrap();
-    send_expect(&w.s, "POST", Some(&w.org_a), &path, Some(&body), 409).await;
+    let v = send_expect(&w.s, "POST", Some(&w.org_a), &path, Some(&body), 409).await;
+    assert_eq!(v["error"]["code"], "report_pending", "{v}");
     let short = json!({ "year": 2025, "activities": "太短" });
     assert_eq!(
         status(&w.s, "POST", Some(&w.org_a), &path, Some(&short)).await,
@@ -1195,14 +1215,14 @@ async fn annual_reports_review_and_the_abnormal_list(backend: Backend) {
     // Reviewing: the org's staff and viewers may not; a return needs reasons.
     let review = format!("/api/v1/gov/reports/{rid}/review");
     let ret = json!({ "decision": "return", "note": "" });
-    assert_eq!(
-        status(&w.s, "POST", Some(&w.org_a), &review, Some(&ret)).await,
-        403
-    );
-    assert_eq!(
-        status(&w.s, "POST", Some(&w.viewer_a), &review, Some(&ret)).await,
-        403
-    );
+    expect_each(
+        &w.s,
+        &[
+            ("POST", Some(&w.org_a[..]), &review[..], Some(&ret), 403),
+            ("POST", Some(&w.viewer_a[..]), &review[..], Some(&ret), 403),
+        ],
+    )
+    .await;
     let (st, v) = send(&w.s, "POST", Some(&w.worker_a), &review, Some(&ret)).await;
     assert_eq!(
         (st, v["error"]["code"].as_str()),
@@ -1222,14 +1242,13 @@ async fn annual_reports_review_and_the_abnormal_list(backend: Backend) {
         (200, Some("accepted"), Some(1)),
         "{v}"
     );
-    assert_eq!(
-        status(&w.s, "POST", Some(&w.worker_a), &review, Some(&ok)).await,
-        409
-    );
-    assert_eq!(
-        status(&w.s, "POST", Some(&w.org_a), &path, Some(&body)).await,
-        409
-    );
+    for (who, url, body, code) in [
+        (&w.worker_a, &review, &ok, "report_not_pending"),
+        (&w.org_a, &path, &body, "report_accepted"),
+    ] {
+        let v = send_expect(&w.s, "POST", Some(who), url, Some(body), 409).await;
+        assert_eq!(v["error"]["code"], code, "{v}");
+    }
     // Decisions are audited.
     let actions = audit_actions(&w.s).await;
     for a in [
@@ -1699,24 +1718,24 @@ async fn org_staff_edit_their_profile_only(backend: Backend) {
     );
     assert_eq!(v["service_fields"], json!(["elderly", "health"]));
     // Registration data is not theirs to change.
-    assert_eq!(
-        status(
-            s,
-            "PUT",
-            Some(&w.org_a),
-            &path,
-            Some(&json!({ "name": "改名" }))
-        )
-        .await,
-        400
-    );
-    send_expect(
+    expect_each(
         s,
-        "PUT",
-        Some(&w.org_a),
-        &path,
-        Some(&json!({ "staff_count": 1, "staff_under_35": 3 })),
-        400,
+        &[
+            (
+                "PUT",
+                Some(&w.org_a[..]),
+                &path[..],
+                Some(&json!({ "name": "改名" })),
+                400,
+            ),
+            (
+                "PUT",
+                Some(&w.org_a[..]),
+                &path[..],
+                Some(&json!({ "staff_count": 1, "staff_under_35": 3 })),
+                400,
+            ),
+        ],
     )
     .await;
     let home = client()
@@ -1752,29 +1771,22 @@ async fn org_staff_edit_their_profile_only(backend: Backend) {
     .await;
     let uid = staff["items"][0]["user_id"].as_i64().unwrap();
     let unlink = format!("/api/v1/gov/orgs/{}/staff/{uid}", w.ma);
-    assert_eq!(
-        status(s, "DELETE", Some(&w.worker_a), &unlink, None).await,
-        403
-    );
-    assert_eq!(
-        status(s, "DELETE", Some(&w.uadmin_a), &unlink, None).await,
-        204
-    );
-    assert_eq!(
-        status(s, "DELETE", Some(&w.uadmin_a), &unlink, None).await,
-        404
-    );
-    assert_eq!(
-        status(
-            s,
-            "GET",
-            Some(&w.org_a),
-            &format!("/api/v1/gov/orgs/{}", w.ma),
-            None
-        )
-        .await,
-        403
-    );
+    expect_each(
+        s,
+        &[
+            ("DELETE", Some(&w.worker_a[..]), &unlink[..], None, 403),
+            ("DELETE", Some(&w.uadmin_a[..]), &unlink[..], None, 204),
+            ("DELETE", Some(&w.uadmin_a[..]), &unlink[..], None, 404),
+            (
+                "GET",
+                Some(&w.org_a[..]),
+                &format!("/api/v1/gov/orgs/{}", w.ma)[..],
+                None,
+                403,
+            ),
+        ],
+    )
+    .await;
     let actions = audit_actions(s).await;
     for a in [
         "governance.org.profile",
@@ -1842,16 +1854,18 @@ async fn units_are_edited_and_moved_with_their_subtree(backend: Backend) {
         400,
         "a community under a community"
     );
+    let (st, v) = send(
+        s,
+        "PUT",
+        Some(&w.admin),
+        &path,
+        Some(&json!({ "code": "TCB" })),
+    )
+    .await;
     assert_eq!(
-        status(
-            s,
-            "PUT",
-            Some(&w.admin),
-            &path,
-            Some(&json!({ "code": "TCB" }))
-        )
-        .await,
-        409
+        (st, v["error"]["code"].as_str()),
+        (409, Some("code_taken")),
+        "{v}"
     );
     assert_eq!(org_ids(&w, &w.street_a, "").await, {
         let mut v = vec![w.ma, w.ma2];

@@ -6,6 +6,7 @@
 use crate::common::{
     BIN, Backend, District, Server, both_dbs, client, credit_code, send, send_expect,
 };
+use crate::governance::expect_each;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -623,41 +624,39 @@ async fn service_writes_stay_in_scope(backend: Backend) {
     let s = &w.s;
     let body = |org: i64, points: Vec<i64>| json!({ "org_id": org, "name": "新登记的服务", "categories": ["health"], "point_ids": points });
     // A community-A worker registers and edits A's services…
-    send_expect(
+    expect_each(
         s,
-        "POST",
-        Some(&w.worker_a),
-        "/api/v1/gov/services",
-        Some(&body(w.ma, vec![w.point_a])),
-        201,
-    )
-    .await;
-    send_expect(
-        s,
-        "PUT",
-        Some(&w.worker_a),
-        &format!("/api/v1/gov/services/{}", w.s_a),
-        Some(&body(w.ma, vec![w.point_a])),
-        200,
-    )
-    .await;
-    // …but B's are invisible to them, whatever route they take.
-    send_expect(
-        s,
-        "PUT",
-        Some(&w.worker_a),
-        &format!("/api/v1/gov/services/{}", w.s_b),
-        Some(&body(w.ma, vec![])),
-        404,
-    )
-    .await;
-    send_expect(
-        s,
-        "GET",
-        Some(&w.worker_a),
-        &format!("/api/v1/gov/services/{}", w.s_b),
-        None,
-        404,
+        &[
+            (
+                "POST",
+                Some(&w.worker_a[..]),
+                "/api/v1/gov/services",
+                Some(&body(w.ma, vec![w.point_a])),
+                201,
+            ),
+            (
+                "PUT",
+                Some(&w.worker_a[..]),
+                &format!("/api/v1/gov/services/{}", w.s_a)[..],
+                Some(&body(w.ma, vec![w.point_a])),
+                200,
+            ),
+            // …but B's are invisible to them, whatever route they take.
+            (
+                "PUT",
+                Some(&w.worker_a[..]),
+                &format!("/api/v1/gov/services/{}", w.s_b)[..],
+                Some(&body(w.ma, vec![])),
+                404,
+            ),
+            (
+                "GET",
+                Some(&w.worker_a[..]),
+                &format!("/api/v1/gov/services/{}", w.s_b)[..],
+                None,
+                404,
+            ),
+        ],
     )
     .await;
     let (st, v) = send(
@@ -790,50 +789,46 @@ async fn service_writes_stay_in_scope(backend: Backend) {
         .unwrap();
     assert_eq!(r.status(), 400, "out-of-scope provider reads as unknown");
     // A viewer reads but does not write.
-    send_expect(
+    expect_each(
         s,
-        "GET",
-        Some(&w.viewer_a),
-        &format!("/api/v1/gov/services/{}", w.s_a),
-        None,
-        200,
-    )
-    .await;
-    send_expect(
-        s,
-        "PUT",
-        Some(&w.viewer_a),
-        &format!("/api/v1/gov/services/{}", w.s_a),
-        Some(&body(w.ma, vec![])),
-        403,
-    )
-    .await;
-    send_expect(
-        s,
-        "POST",
-        Some(&w.viewer_a),
-        "/api/v1/gov/service-points",
-        Some(&point_a),
-        403,
-    )
-    .await;
-    // Anonymous callers cannot write at all.
-    send_expect(
-        s,
-        "POST",
-        None,
-        "/api/v1/gov/services",
-        Some(&body(w.ma, vec![])),
-        401,
-    )
-    .await;
-    send_expect(
-        s,
-        "PUT",
-        None,
-        &format!("/api/v1/gov/service-points/{}", w.point_a),
-        Some(&point_a),
-        401,
+        &[
+            (
+                "GET",
+                Some(&w.viewer_a[..]),
+                &format!("/api/v1/gov/services/{}", w.s_a)[..],
+                None,
+                200,
+            ),
+            (
+                "PUT",
+                Some(&w.viewer_a[..]),
+                &format!("/api/v1/gov/services/{}", w.s_a)[..],
+                Some(&body(w.ma, vec![])),
+                403,
+            ),
+            (
+                "POST",
+                Some(&w.viewer_a[..]),
+                "/api/v1/gov/service-points",
+                Some(&point_a),
+                403,
+            ),
+            // Anonymous callers cannot write at all.
+            (
+                "POST",
+                None,
+                "/api/v1/gov/services",
+                Some(&body(w.ma, vec![])),
+                401,
+            ),
+            (
+                "PUT",
+                None,
+                &format!("/api/v1/gov/service-points/{}", w.point_a)[..],
+                Some(&point_a),
+                401,
+            ),
+        ],
     )
     .await;
     let r = client()

@@ -3,14 +3,18 @@
 
 use super::*;
 use crate::error::{GovError, GovResult};
-use crate::model::{self, Bind, Sql};
-use crate::services::{self, SERVICE_FROM};
+use crate::network::model as net;
+use crate::network::model::SERVICE_FROM;
+use crate::registry::model;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::{Json, Router};
+use gov_core::Bind;
+use gov_core::Sql;
 use platform::AppState;
 use platform::db::Db;
+use platform::web::Code;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -60,7 +64,7 @@ pub fn paging(q: &ListQuery) -> GovResult<(i64, i64)> {
             .filter(|n| (1..=max).contains(n))
             .ok_or_else(|| {
                 GovError::invalid(
-                    "invalid_paging",
+                    Code::InvalidPaging,
                     field,
                     format!("{field} 须为 1 到 {max} 之间的整数。"),
                     format!("{field} must be a whole number from 1 to {max}"),
@@ -160,9 +164,9 @@ pub struct Ctx {
 impl Ctx {
     pub async fn load(db: &Db) -> GovResult<Ctx> {
         Ok(Ctx {
-            taxonomies: services::taxonomies(db).await?,
-            terms: services::terms(db).await?,
-            units: model::list_units(db, &model::ScopeFilter(None)).await?,
+            taxonomies: net::taxonomies(db).await?,
+            terms: net::terms(db).await?,
+            units: gov_core::list_units(db, &gov_core::ScopeFilter(None)).await?,
         })
     }
 
@@ -175,7 +179,7 @@ impl Ctx {
             .unwrap_or_default()
     }
 
-    pub fn unit_code(&self, id: model::UnitId) -> String {
+    pub fn unit_code(&self, id: gov_core::UnitId) -> String {
         self.units
             .iter()
             .find(|u| u.id == id)
@@ -351,7 +355,7 @@ pub async fn service_page(
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let id: i64 = sqlx::Row::try_get(&r, 0)?;
-        if let Some(s) = services::find_service(db, id).await? {
+        if let Some(s) = net::find_service(db, id).await? {
             out.push(s);
         }
     }
@@ -367,7 +371,7 @@ pub async fn published_service(db: &Db, uuid: &str) -> GovResult<Option<Service>
     .fetch_optional(&db.pool)
     .await?;
     match row {
-        Some((id,)) => Ok(services::find_service(db, id).await?),
+        Some((id,)) => Ok(net::find_service(db, id).await?),
         None => Ok(None),
     }
 }
@@ -383,7 +387,8 @@ pub struct Sal {
     pub description: String,
 }
 
-const SAL_SELECT: &str = "SELECT sl.uuid, sl.service_id, s.uuid, sl.point_id, p.uuid, sl.description \
+const SAL_SELECT: &str = "SELECT sl.uuid, sl.service_id, s.uuid AS service_uuid, sl.point_id, \
+    p.uuid AS point_uuid, sl.description \
     FROM governance_service_at_location sl JOIN governance_services s ON s.id = sl.service_id \
     JOIN governance_service_points p ON p.id = sl.point_id \
     WHERE s.status = 'active' AND s.org_id IS NOT NULL";
@@ -391,12 +396,16 @@ const SAL_SELECT: &str = "SELECT sl.uuid, sl.service_id, s.uuid, sl.point_id, p.
 fn sal_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Sal> {
     use sqlx::Row;
     Ok(Sal {
-        uuid: r.try_get::<Option<String>, _>(0)?.unwrap_or_default(),
-        service_id: r.try_get(1)?,
-        service_uuid: r.try_get::<Option<String>, _>(2)?.unwrap_or_default(),
-        point_id: r.try_get(3)?,
-        point_uuid: r.try_get::<Option<String>, _>(4)?.unwrap_or_default(),
-        description: r.try_get(5)?,
+        uuid: r.try_get::<Option<String>, _>("uuid")?.unwrap_or_default(),
+        service_id: r.try_get("service_id")?,
+        service_uuid: r
+            .try_get::<Option<String>, _>("service_uuid")?
+            .unwrap_or_default(),
+        point_id: r.try_get("point_id")?,
+        point_uuid: r
+            .try_get::<Option<String>, _>("point_uuid")?
+            .unwrap_or_default(),
+        description: r.try_get("description")?,
     })
 }
 
@@ -447,9 +456,7 @@ async fn sals_of_service(db: &Db, service_id: i64) -> GovResult<Vec<Sal>> {
 }
 
 async fn location_json(db: &Db, ctx: &Ctx, point_id: i64) -> GovResult<Value> {
-    let p = services::find_point(db, point_id)
-        .await?
-        .ok_or_else(not_found)?;
+    let p = net::find_point(db, point_id).await?.ok_or_else(not_found)?;
     Ok(location(&p, &ctx.district_name(&p)))
 }
 
@@ -628,7 +635,7 @@ async fn sal(State(state): State<AppState>, Path(id): Path<String>) -> HsdsResul
     ensure_org_uuids(&state.db).await?;
     let sal = sal_by_uuid(&state.db, &uuid).await?.ok_or_else(not_found)?;
     let ctx = Ctx::load(&state.db).await?;
-    let s = services::find_service(&state.db, sal.service_id)
+    let s = net::find_service(&state.db, sal.service_id)
         .await?
         .ok_or_else(not_found)?;
     let org_uuid = org_uuid_of(&state.db, s.org_id.unwrap_or(0))

@@ -6,9 +6,14 @@
 use super::api::{Ctx, ServiceQuery, ensure_org_uuids, published_org, sal_page, service_page};
 use super::*;
 use crate::credit::CreditCode;
-use crate::model::{self, OrgType};
-use crate::service::{self as gov_service, UnitInput};
-use crate::services::{self as svc, PointInput, ServiceInput};
+use crate::network::model as net;
+use crate::network::service;
+use crate::network::service::PointInput;
+use crate::network::service::ServiceInput;
+use crate::registry::model;
+use crate::registry::model::OrgType;
+use crate::registry::units;
+use crate::registry::units::UnitInput;
 use anyhow::{Context, anyhow, bail};
 use platform::db::{Db, Tx};
 use platform::{AppState, audit};
@@ -58,10 +63,10 @@ pub async fn collect(db: &Db) -> anyhow::Result<Vec<(&'static str, Vec<Value>)>>
             service_full(s, &org, &ctx.terms)
         })
         .collect();
-    let points = svc::list_points(
+    let points = net::list_points(
         db,
-        &model::ScopeFilter(None),
-        &svc::PointFilter::default(),
+        &gov_core::ScopeFilter(None),
+        &net::PointFilter::default(),
         ALL,
         0,
     )
@@ -247,7 +252,7 @@ pub async fn import(state: &AppState, dir: &Path) -> anyhow::Result<Counts> {
                         party_members: 0,
                         sort: 0,
                     };
-                    gov_service::insert_unit(&mut tx, now, &input)
+                    units::insert_unit(&mut tx, now, &input)
                         .await
                         .map_err(|e| gov(e, &format!("unit {code}")))?
                         .id
@@ -416,7 +421,7 @@ pub async fn import(state: &AppState, dir: &Path) -> anyhow::Result<Counts> {
     let mut point_ids: HashMap<String, i64> = HashMap::new();
     for l in &files["locations"] {
         let uuid = id_of(l);
-        let hours: Vec<svc::Hours> = l["schedules"]
+        let hours: Vec<net::Hours> = l["schedules"]
             .as_array()
             .map(|a| a.iter().filter_map(schedule_hours).collect())
             .unwrap_or_default();
@@ -431,7 +436,7 @@ pub async fn import(state: &AppState, dir: &Path) -> anyhow::Result<Counts> {
             contact_phone: Some(s(&l["phones"][0], "number").into()),
             hours: Some(hours),
         };
-        let d = svc::validate_point(&input).map_err(|e| gov(e, &format!("location {uuid}")))?;
+        let d = service::validate_point(&input).map_err(|e| gov(e, &format!("location {uuid}")))?;
         let id = match lookup(
             &mut tx,
             "SELECT id FROM governance_service_points WHERE uuid = $1",
@@ -440,12 +445,12 @@ pub async fn import(state: &AppState, dir: &Path) -> anyhow::Result<Counts> {
         .await?
         {
             Some(id) => {
-                svc::update_point_row(&mut tx, now, id, &d)
+                service::update_point_row(&mut tx, now, id, &d)
                     .await
                     .map_err(|e| gov(e, &format!("location {uuid}")))?;
                 id
             }
-            None => svc::insert_point(&mut tx, now, &d, Some(&uuid))
+            None => service::insert_point(&mut tx, now, &d, Some(&uuid))
                 .await
                 .map_err(|e| gov(e, &format!("location {uuid}")))?,
         };
@@ -489,7 +494,8 @@ pub async fn import(state: &AppState, dir: &Path) -> anyhow::Result<Counts> {
             status: Some(s(sv, "status").into()),
             ..ServiceInput::default()
         };
-        let d = svc::validate_service(&input).map_err(|e| gov(e, &format!("service {uuid}")))?;
+        let d =
+            service::validate_service(&input).map_err(|e| gov(e, &format!("service {uuid}")))?;
         let mut terms = Vec::new();
         for (code, term) in attrs(sv, "category") {
             let t = term.unwrap_or("");
@@ -585,7 +591,7 @@ pub async fn import(state: &AppState, dir: &Path) -> anyhow::Result<Counts> {
                 .await?;
             }
             None => {
-                svc::insert_service_at_location(
+                service::insert_service_at_location(
                     &mut tx,
                     service,
                     point,
@@ -756,7 +762,7 @@ async fn upsert_org(
     let role = attr(o, "hub_role")
         .and_then(|(r, _)| model::HubRole::parse(r))
         .unwrap_or(model::HubRole::Member);
-    let phone = svc::phone(Some(s(&o["phones"][0], "number")))
+    let phone = service::phone(Some(s(&o["phones"][0], "number")))
         .map_err(|e| gov(e, &format!("organization {uuid}")))?;
     let year = o["year_incorporated"].as_i64();
     let fields: Vec<String> = attrs(o, "service_field")
@@ -857,7 +863,7 @@ async fn upsert_service(
     tx: &mut Tx,
     uuid: &str,
     org: i64,
-    d: &svc::ServiceDraft,
+    d: &service::ServiceDraft,
     modified: i64,
 ) -> anyhow::Result<i64> {
     match lookup(

@@ -8,45 +8,29 @@
 //! unit code) and linked from organisations and locations through attributes, so that an
 //! import can put every record back into its scope.
 
-pub mod api;
-pub mod io;
-
-use crate::model::{Org, Unit, UnitKind};
-use crate::services::{Hours, PointKind, Service, ServicePoint, TAXONOMY, Taxonomy, Term};
+use crate::dates::days_from_civil;
+use crate::network::model::Hours;
+use crate::network::model::PointKind;
+use crate::network::model::Service;
+use crate::network::model::ServicePoint;
+use crate::network::model::TAXONOMY;
+use crate::network::model::Taxonomy;
+use crate::network::model::Term;
+use crate::network::model::derive_uuid;
+use crate::registry::model::Org;
+use gov_core::Unit;
+use gov_core::UnitKind;
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 
-/// The namespace our UUIDs are derived in (fixed forever: changing it renames everything).
-const NAMESPACE: [u8; 16] = [
-    0x6f, 0x0e, 0x2a, 0x4c, 0x9b, 0x1d, 0x4c, 0x3e, 0x8a, 0x57, 0x2d, 0x4b, 0x9e, 0x1f, 0x7c, 0x30,
-];
+pub mod api;
+
+pub mod io;
 
 /// The HSDS version we publish.
 pub const HSDS_VERSION: &str = "3.0";
+
 /// The virtual taxonomy of our units.
 pub const UNITS_TAXONOMY: &str = "gongzhi-units";
-
-/// A name-based UUID (RFC 9562 version 8): SHA-256 of namespace + name, first 16 bytes,
-/// with the version and variant bits set. The same name always gives the same UUID.
-pub fn derive_uuid(name: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(NAMESPACE);
-    h.update(name.as_bytes());
-    let d = h.finalize();
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&d[..16]);
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
-}
 
 /// A UUID in canonical (lower-case, hyphenated) form, or `None`.
 pub fn parse_uuid(raw: &str) -> Option<String> {
@@ -105,16 +89,6 @@ pub fn parse_rfc3339(raw: &str) -> Option<i64> {
     Some((days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s) * 1000)
 }
 
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
@@ -162,7 +136,7 @@ fn phones(parent: &str, key: &str, number: &str) -> Value {
     json!([{ "id": child_uuid("phone", parent, 0), key: parent, "number": number }])
 }
 
-pub fn org_type_label(t: crate::model::OrgType) -> &'static str {
+pub fn org_type_label(t: crate::registry::model::OrgType) -> &'static str {
     t.label(platform::web::Lang::Zh)
 }
 
@@ -172,7 +146,7 @@ pub fn org_basic(o: &Org, uuid: &str, hub_uuid: Option<&str>) -> Value {
     let fields: Vec<String> = o
         .service_fields
         .iter()
-        .map(|f| crate::model::field_label(f, lang))
+        .map(|f| crate::registry::model::field_label(f, lang))
         .collect();
     let mut description = format!("{}，{}。", o.org_type.label(lang), o.hub_role.label(lang));
     if !fields.is_empty() {
@@ -305,7 +279,7 @@ fn hours_schedule(location: &str, n: usize, h: &Hours) -> Value {
 /// Parses a location's weekly schedules back into opening hours.
 pub fn schedule_hours(s: &Value) -> Option<Hours> {
     let day = s["byday"].as_str()?;
-    let weekday = crate::services::WEEKDAYS
+    let weekday = crate::network::model::WEEKDAYS
         .iter()
         .position(|(c, _, _)| *c == day)? as i64
         + 1;
@@ -475,7 +449,8 @@ pub fn is_category_taxonomy(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{HubRole, OrgType, StaffProfile, UnitId, UnitPath};
+    use crate::registry::model::{HubRole, OrgType, StaffProfile};
+    use gov_core::{UnitId, UnitPath};
 
     #[test]
     fn uuids_are_stable_well_formed_and_distinct() {

@@ -1,16 +1,37 @@
 //! JSON API for annual reports, the abnormal-activity list, grade assessments, org staff
 //! and profiles. Every handler goes through `authorize` (via the oversight service).
 
-use super::{
-    AssessmentInput, Decision, ProfileInput, ReportInput, ReportStatus, abnormal, assess, cutoffs,
-    deadlines, latest_assessments, link_staff, list_reports, load_report, org_assessments,
-    org_reports, org_staff, review_report, set_cutoffs, set_deadline, submit_report, today,
-    update_profile,
-};
-use crate::api::parse_id;
-use crate::authz::{Action, GovActor, Scope, authorize};
+use crate::authz::Action;
+use crate::authz::Scope;
+use crate::authz::authorize;
+use crate::dates::today;
 use crate::error::{GovError, GovResult};
-use crate::service;
+use crate::oversight::assess::AssessmentInput;
+use crate::oversight::assess::assess;
+use crate::oversight::assess::set_cutoffs;
+use crate::oversight::reports::Decision;
+use crate::oversight::reports::ReportInput;
+use crate::oversight::reports::ReportStatus;
+use crate::oversight::reports::abnormal;
+use crate::oversight::reports::deadlines;
+use crate::oversight::reports::list_reports;
+use crate::oversight::reports::load_report;
+use crate::oversight::reports::org_reports;
+use crate::oversight::reports::review_report;
+use crate::oversight::reports::set_deadline;
+use crate::oversight::reports::submit_report;
+use crate::registry::grades::cutoffs;
+use crate::registry::grades::latest_assessments;
+use crate::registry::grades::org_assessments;
+use crate::registry::orgs;
+use crate::registry::profiles::ProfileInput;
+use crate::registry::profiles::link_staff;
+use crate::registry::profiles::org_staff;
+use crate::registry::profiles::update_profile;
+use gov_core::GovActor;
+use platform::web::Code;
+use platform::web::parse_id;
+
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -101,7 +122,7 @@ impl ReportQuery {
             None => None,
             Some(s) => Some(ReportStatus::parse(s).ok_or_else(|| {
                 GovError::invalid(
-                    "invalid_filter",
+                    Code::InvalidFilter,
                     "status",
                     "状态须为 submitted、accepted、returned 或 all。",
                     "status must be submitted, accepted, returned or all",
@@ -117,7 +138,7 @@ impl ReportQuery {
             None => None,
             Some(y) => Some(y.parse::<i64>().map_err(|_| {
                 GovError::invalid(
-                    "invalid_filter",
+                    Code::InvalidFilter,
                     "year",
                     "年度须为数字。",
                     "year must be a number",
@@ -165,7 +186,7 @@ async fn review(
     load_report(&state, &actor, id, Action::ReviewReport).await?;
     let decision = Decision::parse(&b.decision).ok_or_else(|| {
         GovError::invalid(
-            "invalid_decision",
+            Code::InvalidDecision,
             "decision",
             "审核结论须为 accept（通过）或 return（退回）。",
             "decision must be accept or return",
@@ -181,7 +202,7 @@ async fn reports_of_org(
     actor: GovActor,
     Id(id): Id,
 ) -> GovResult<Json<Value>> {
-    let org = service::load_org(&state, &actor, id, Action::View).await?;
+    let org = orgs::load_org(&state, &actor, id, Action::View).await?;
     let items = org_reports(&state.db, org.id).await?;
     Ok(Json(json!({ "org_id": org.id, "items": items })))
 }
@@ -192,7 +213,7 @@ async fn submit(
     Id(id): Id,
     ApiJson(input): ApiJson<ReportInput>,
 ) -> GovResult<Response> {
-    service::load_org(&state, &actor, id, Action::SubmitReport).await?;
+    orgs::load_org(&state, &actor, id, Action::SubmitReport).await?;
     let r = submit_report(&state, &actor, id, &input).await?;
     Ok((StatusCode::CREATED, Json(json!(r))).into_response())
 }
@@ -214,9 +235,9 @@ async fn get_cutoffs(State(state): State<AppState>, actor: GovActor) -> GovResul
 
 fn cutoffs_json(c: [i64; 5]) -> Value {
     json!({
-        "sections": super::SECTIONS.iter().map(|(code, zh, en, max)| json!({ "code": code, "name_zh": zh, "name_en": en, "max": max })).collect::<Vec<_>>(),
+        "sections": crate::registry::grades::SECTIONS.iter().map(|(code, zh, en, max)| json!({ "code": code, "name_zh": zh, "name_en": en, "max": max })).collect::<Vec<_>>(),
         "cutoffs": (1..=5).rev().map(|g| json!({ "grade": format!("{g}A"), "min_score": c[g - 1] })).collect::<Vec<_>>(),
-        "valid_years": super::GRADE_VALID_YEARS,
+        "valid_years": crate::registry::grades::GRADE_VALID_YEARS,
     })
 }
 
@@ -259,7 +280,7 @@ async fn assessments_of_org(
     actor: GovActor,
     Id(id): Id,
 ) -> GovResult<Json<Value>> {
-    let org = service::load_org(&state, &actor, id, Action::View).await?;
+    let org = orgs::load_org(&state, &actor, id, Action::View).await?;
     let today = today(&state);
     let items: Vec<Value> = org_assessments(&state.db, org.id)
         .await?
@@ -281,8 +302,8 @@ async fn create_assessment(
     Id(id): Id,
     ApiJson(input): ApiJson<AssessmentInput>,
 ) -> GovResult<Response> {
-    let org = service::load_org(&state, &actor, id, Action::View).await?;
-    super::may_assess(&actor, &org)?;
+    let org = orgs::load_org(&state, &actor, id, Action::View).await?;
+    crate::oversight::assess::may_assess(&actor, &org)?;
     let a = assess(&state, &actor, id, &input).await?;
     Ok((StatusCode::CREATED, Json(json!(a))).into_response())
 }
@@ -292,7 +313,7 @@ async fn staff(
     actor: GovActor,
     Id(id): Id,
 ) -> GovResult<Json<Value>> {
-    let org = service::load_org(&state, &actor, id, Action::View).await?;
+    let org = orgs::load_org(&state, &actor, id, Action::View).await?;
     Ok(Json(
         json!({ "org_id": org.id, "items": org_staff(&state.db, org.id).await? }),
     ))
@@ -310,7 +331,7 @@ async fn add_staff(
     Id(id): Id,
     ApiJson(b): ApiJson<StaffBody>,
 ) -> GovResult<Response> {
-    service::load_org(&state, &actor, id, Action::ManageOrgStaff).await?;
+    orgs::load_org(&state, &actor, id, Action::ManageOrgStaff).await?;
     let user = link_staff(&state, Some(&actor), id, &b.username).await?;
     Ok((
         StatusCode::CREATED,
@@ -324,7 +345,8 @@ async fn remove_staff(
     actor: GovActor,
     Path((id, user_id)): Path<(String, String)>,
 ) -> GovResult<StatusCode> {
-    super::unlink_staff(&state, &actor, parse_id(&id)?, parse_id(&user_id)?).await?;
+    crate::registry::profiles::unlink_staff(&state, &actor, parse_id(&id)?, parse_id(&user_id)?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -334,6 +356,6 @@ async fn profile(
     Id(id): Id,
     ApiJson(p): ApiJson<ProfileInput>,
 ) -> GovResult<Json<Value>> {
-    service::load_org(&state, &actor, id, Action::EditProfile).await?;
+    orgs::load_org(&state, &actor, id, Action::EditProfile).await?;
     Ok(Json(json!(update_profile(&state, &actor, id, &p).await?)))
 }

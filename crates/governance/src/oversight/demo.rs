@@ -3,10 +3,13 @@
 //! abnormal-activity list is not empty), and about two in five carry a grade, some lapsed.
 //! Dates are relative to the clock's today, so the demo tells the same story any day.
 
-use super::{Cutoffs, GRADE_VALID_YEARS, SECTIONS};
 use crate::dates::Day;
-use crate::demo::{Plan, Rng};
+use crate::registry::demo::Plan;
+use crate::registry::grades::Cutoffs;
+use crate::registry::grades::GRADE_VALID_YEARS;
+use crate::registry::grades::SECTIONS;
 use platform::db::Tx;
+use platform::rng::Rng;
 
 const ACTIVITIES: [&str; 5] = [
     "全年围绕社区居民需求开展服务：组织邻里互助小组，开展健康讲座与文体活动，招募并培训志愿者，服务对象满意度较高。",

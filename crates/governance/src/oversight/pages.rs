@@ -1,22 +1,47 @@
 //! Pages for annual reports, the abnormal-activity list, grade assessment, organisation
 //! profiles kept by their own staff, and the org-staff landing page.
 
-use super::{
-    AbnormalEntry, Assessment, AssessmentInput, Decision, ProfileInput, ReportInput, ReportStatus,
-    SECTIONS, abnormal, assess, cutoffs, deadlines, grade_label, latest_assessments, link_staff,
-    list_reports, load_report, org_assessments, org_reports, org_staff, review_report, set_cutoffs,
-    set_deadline, submit_report, today, update_profile,
-};
-use crate::api::parse_id;
-use crate::authz::{Action, GovActor, Scope, authorize};
+use crate::authz::Action;
+use crate::authz::Scope;
+use crate::authz::authorize;
+use crate::dates::today;
 use crate::error::{GovError, GovResult, Invalid};
 use crate::forms::{Pairs, is_conflict, saved, with_error_status};
-use crate::model::{self, Org, SERVICE_FIELDS};
 use crate::oversight::api::ReportQuery;
-use crate::pages::Opt;
-use crate::service;
+use crate::oversight::assess::AssessmentInput;
+use crate::oversight::assess::assess;
+use crate::oversight::assess::set_cutoffs;
+use crate::oversight::reports::AbnormalEntry;
+use crate::oversight::reports::Decision;
+use crate::oversight::reports::ReportInput;
+use crate::oversight::reports::ReportStatus;
+use crate::oversight::reports::abnormal;
+use crate::oversight::reports::deadlines;
+use crate::oversight::reports::list_reports;
+use crate::oversight::reports::load_report;
+use crate::oversight::reports::org_reports;
+use crate::oversight::reports::review_report;
+use crate::oversight::reports::set_deadline;
+use crate::oversight::reports::submit_report;
+use crate::registry::grades::Assessment;
+use crate::registry::grades::SECTIONS;
+use crate::registry::grades::cutoffs;
+use crate::registry::grades::grade_label;
+use crate::registry::grades::latest_assessments;
+use crate::registry::grades::org_assessments;
+use crate::registry::model;
+use crate::registry::model::Org;
+use crate::registry::model::SERVICE_FIELDS;
+use crate::registry::orgs;
+use crate::registry::profiles::ProfileInput;
+use crate::registry::profiles::org_staff;
+use crate::registry::profiles::update_profile;
+use gov_core::GovActor;
+use platform::web::Code;
+use platform::web::Opt;
+
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -39,11 +64,6 @@ pub fn router() -> Router<AppState> {
         .route(
             "/gov/orgs/{id}/profile",
             get(profile_form).post(profile_post),
-        )
-        .route("/gov/orgs/{id}/staff", post(staff_post))
-        .route(
-            "/gov/orgs/{id}/staff/{user_id}/remove",
-            post(staff_remove_post),
         )
 }
 
@@ -73,7 +93,7 @@ pub struct ReportRow {
     pub note: String,
 }
 
-fn report_row(r: &super::AnnualReport, lang: Lang) -> ReportRow {
+fn report_row(r: &crate::oversight::reports::AnnualReport, lang: Lang) -> ReportRow {
     ReportRow {
         id: r.id,
         org_id: r.org_id,
@@ -146,7 +166,7 @@ pub async fn org_section(state: &AppState, actor: &GovActor, org: &Org) -> GovRe
         },
         can_report: actor.can(Action::SubmitReport, &scope),
         can_profile: actor.can(Action::EditProfile, &scope),
-        can_assess: super::may_assess(actor, org).is_ok(),
+        can_assess: crate::oversight::assess::may_assess(actor, org).is_ok(),
         can_link: actor.can(Action::ManageOrgStaff, &scope),
         can_see_staff,
     })
@@ -180,7 +200,7 @@ async fn my(
         let Some(org) = model::find_org(&state.db, link.org_id).await? else {
             continue;
         };
-        let own = model::ScopeFilter(Some(vec![org.unit_path.clone()]));
+        let own = gov_core::ScopeFilter(Some(vec![org.unit_path.clone()]));
         let overdue = abnormal(&state.db, &own, today)
             .await?
             .into_iter()
@@ -310,7 +330,7 @@ async fn deadline_form(
 #[template(path = "gov_report.html")]
 struct ReportPage {
     page: PageCtx,
-    r: super::AnnualReport,
+    r: crate::oversight::reports::AnnualReport,
     status_label: &'static str,
     submitted: String,
     reviewed: String,
@@ -324,7 +344,7 @@ struct ReportPage {
 async fn report_page(
     state: &AppState,
     actor: &GovActor,
-    r: super::AnnualReport,
+    r: crate::oversight::reports::AnnualReport,
     saved: bool,
     note: String,
     error: Option<&Invalid>,
@@ -384,7 +404,7 @@ async fn review_form(
     let result = async {
         let d = Decision::parse(v.get("decision")).ok_or_else(|| {
             GovError::invalid(
-                "invalid_decision",
+                Code::InvalidDecision,
                 "decision",
                 "请选择“通过”或“退回”。",
                 "choose accept or return",
@@ -567,7 +587,7 @@ async fn report_form_page(
 ) -> GovResult<Response> {
     let lang = actor.lang;
     let year = v.get("year").trim().parse::<i64>().unwrap_or(0);
-    let due = super::deadline_of(&state.db, year)
+    let due = crate::oversight::reports::deadline_of(&state.db, year)
         .await?
         .map(|d| d.to_string())
         .unwrap_or_default();
@@ -606,12 +626,12 @@ async fn report_form(
     Id(id): Id,
     Query(q): Query<YearQuery>,
 ) -> GovResult<Response> {
-    let org = service::load_org(&state, &actor, id, Action::SubmitReport).await?;
+    let org = orgs::load_org(&state, &actor, id, Action::SubmitReport).await?;
     // The year asked for (a "revise" link), else the one that is due; a returned report of
     // that year comes back with everything it said, else the profile's staff figures.
     let year = match q.year.as_deref().and_then(|y| y.trim().parse::<i64>().ok()) {
         Some(y) => y,
-        None => super::due_year(&state.db, &org, today(&state)).await?,
+        None => crate::oversight::reports::due_year(&state.db, &org, today(&state)).await?,
     };
     let mut v = Pairs::default();
     v.set("year", year.to_string());
@@ -640,7 +660,7 @@ async fn submit_form(
     Id(id): Id,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> GovResult<Response> {
-    let org = service::load_org(&state, &actor, id, Action::SubmitReport).await?;
+    let org = orgs::load_org(&state, &actor, id, Action::SubmitReport).await?;
     let v = Pairs(pairs);
     let result = async {
         let input = ReportInput {
@@ -724,8 +744,8 @@ async fn assess_form(
     SignedIn(actor): SignedIn<GovActor>,
     Id(id): Id,
 ) -> GovResult<Response> {
-    let org = service::load_org(&state, &actor, id, Action::View).await?;
-    super::may_assess(&actor, &org)?;
+    let org = orgs::load_org(&state, &actor, id, Action::View).await?;
+    crate::oversight::assess::may_assess(&actor, &org)?;
     let mut v = Pairs::default();
     v.set("assessed_on", today(&state).to_string());
     if org.brand {
@@ -741,8 +761,8 @@ async fn assess_post(
     Id(id): Id,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> GovResult<Response> {
-    let org = service::load_org(&state, &actor, id, Action::View).await?;
-    super::may_assess(&actor, &org)?;
+    let org = orgs::load_org(&state, &actor, id, Action::View).await?;
+    crate::oversight::assess::may_assess(&actor, &org)?;
     let v = Pairs(pairs);
     let result = async {
         let input = AssessmentInput {
@@ -813,7 +833,7 @@ async fn profile_form(
     SignedIn(actor): SignedIn<GovActor>,
     Id(id): Id,
 ) -> GovResult<Response> {
-    let org = service::load_org(&state, &actor, id, Action::EditProfile).await?;
+    let org = orgs::load_org(&state, &actor, id, Action::EditProfile).await?;
     let mut v = Pairs::default();
     v.set("address", org.address.clone());
     v.set("contact_phone", org.contact_phone.clone());
@@ -834,7 +854,7 @@ async fn profile_post(
     Id(id): Id,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> GovResult<Response> {
-    let org = service::load_org(&state, &actor, id, Action::EditProfile).await?;
+    let org = orgs::load_org(&state, &actor, id, Action::EditProfile).await?;
     let v = Pairs(pairs);
     let result = async {
         let p = ProfileInput {
@@ -854,30 +874,4 @@ async fn profile_post(
         Ok(o) => Ok(redirect(&format!("/gov/orgs/{}?saved=1", o.id))),
         Err(inv) => profile_page(&actor, org, v, Some(&inv)),
     }
-}
-
-async fn staff_post(
-    State(state): State<AppState>,
-    actor: GovActor,
-    Id(id): Id,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> GovResult<Response> {
-    let org = service::load_org(&state, &actor, id, Action::ManageOrgStaff).await?;
-    let v = Pairs(pairs);
-    match saved(link_staff(&state, Some(&actor), org.id, v.get("username")).await)? {
-        Ok(_) => Ok(redirect(&format!("/gov/orgs/{}?saved=1", org.id))),
-        Err(inv) => {
-            crate::pages::org_page(&state, &actor, org, false, v.get("username"), Some(&inv)).await
-        }
-    }
-}
-
-async fn staff_remove_post(
-    State(state): State<AppState>,
-    actor: GovActor,
-    Path((id, user_id)): Path<(String, String)>,
-) -> GovResult<Response> {
-    let org_id = parse_id(&id)?;
-    super::unlink_staff(&state, &actor, org_id, parse_id(&user_id)?).await?;
-    Ok(redirect(&format!("/gov/orgs/{org_id}?saved=1")))
 }

@@ -701,18 +701,33 @@ async fn unit_admins_manage_the_staff_of_their_units(backend: Backend) {
     );
     let (_, me) = send(&w.s, "GET", Some(&w.worker_a), "/api/v1/gov/me", None).await;
     let worker = me["user"]["id"].as_i64().unwrap();
-    assert_eq!(
-        status(&w.s, "DELETE", Some(&w.uadmin_a), &del(w.cb, worker), None).await,
-        404
-    );
-    assert_eq!(
-        status(&w.s, "DELETE", Some(&w.uadmin_a), &del(w.ca, worker), None).await,
-        204
-    );
-    assert_eq!(
-        status(&w.s, "DELETE", Some(&w.uadmin_a), &del(w.ca, worker), None).await,
-        404
-    );
+    expect_each(
+        &w.s,
+        &[
+            (
+                "DELETE",
+                Some(&w.uadmin_a[..]),
+                &del(w.cb, worker)[..],
+                None,
+                404,
+            ),
+            (
+                "DELETE",
+                Some(&w.uadmin_a[..]),
+                &del(w.ca, worker)[..],
+                None,
+                204,
+            ),
+            (
+                "DELETE",
+                Some(&w.uadmin_a[..]),
+                &del(w.ca, worker)[..],
+                None,
+                404,
+            ),
+        ],
+    )
+    .await;
 }
 
 /// At 360 px the header stays small, the organisation list has no sideways scrolling and

@@ -3,13 +3,26 @@
 //! current grades, and overdue annual reports. One computation feeds the page (SVG charts,
 //! each with a table) and the JSON endpoint.
 
-use crate::authz::{Action, GovActor, Scope, authorize};
+use crate::authz::Action;
+use crate::authz::Scope;
+use crate::authz::authorize;
+use crate::dates::today;
 use crate::error::{GovError, GovResult};
-use crate::model::{self, OrgFilter, SERVICE_FIELDS, ScopeFilter, Unit, UnitId, per_10k};
-use crate::oversight::{self, today};
-use crate::pages::{fmt_int, top_units};
+use crate::oversight::reports;
 use crate::picker::UnitPicker;
-use crate::service;
+use crate::picker::top_units;
+use crate::registry::grades;
+use crate::registry::model;
+use crate::registry::model::OrgFilter;
+use crate::registry::model::SERVICE_FIELDS;
+use crate::registry::model::per_10k;
+use crate::registry::units;
+use crate::view::fmt_int;
+use gov_core::GovActor;
+use gov_core::ScopeFilter;
+use gov_core::Unit;
+use gov_core::UnitId;
+
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -90,7 +103,7 @@ pub async fn compute(state: &AppState, actor: &GovActor, unit: Option<&Unit>) ->
         Some(u) => ScopeFilter(Some(vec![u.path.clone()])),
         None => actor.scope(),
     };
-    let units = model::list_units(&state.db, &scope).await?;
+    let units = gov_core::list_units(&state.db, &scope).await?;
     let tops: Vec<Unit> = top_units(&units).into_iter().cloned().collect();
     // The area: the chosen unit, or the one outermost unit the actor sees.
     let area: Option<Unit> = match unit {
@@ -112,7 +125,7 @@ pub async fn compute(state: &AppState, actor: &GovActor, unit: Option<&Unit>) ->
     };
     let orgs = model::list_orgs(&state.db, &scope, &OrgFilter::default(), 1_000_000, 0).await?;
     let today = today(state);
-    let overdue = oversight::abnormal(&state.db, &scope, today).await?;
+    let overdue = reports::abnormal(&state.db, &scope, today).await?;
     let rows = row_units
         .iter()
         .map(|u| {
@@ -153,7 +166,7 @@ pub async fn compute(state: &AppState, actor: &GovActor, unit: Option<&Unit>) ->
                 .count() as i64,
         })
         .collect();
-    let latest = oversight::latest_assessments(&state.db, &scope).await?;
+    let latest = grades::latest_assessments(&state.db, &scope).await?;
     let mut grades = GradeCounts::default();
     for o in &orgs {
         match latest.get(&o.id) {
@@ -212,7 +225,7 @@ async fn chosen_unit(
         Some(raw) => {
             let id = UnitId::parse(raw).ok_or(GovError::NotFound)?;
             Ok(Some(
-                service::load_unit(state, actor, id, Action::View).await?,
+                units::load_unit(state, actor, id, Action::View).await?,
             ))
         }
     }
@@ -259,7 +272,7 @@ async fn page(
     let s = compute(&state, &actor, unit.as_ref()).await?;
     let lang = actor.lang;
     let t = |zh: &'static str, en: &'static str| lang.pick(zh, en).to_string();
-    let all_units = model::list_units(&state.db, &actor.scope()).await?;
+    let all_units = gov_core::list_units(&state.db, &actor.scope()).await?;
     let current = s.unit_id.map(|i| i.to_string()).unwrap_or_default();
     let units = UnitPicker::new(
         "unit",

@@ -2,18 +2,39 @@
 //! and unit filters), detail pages and create/edit forms for workers and unit admins.
 
 use super::api::NetQuery;
-use super::*;
+use super::model::*;
+use super::service::*;
+use crate::authz::Action;
+use crate::authz::Scope;
+use crate::authz::authorize;
 use crate::error::Invalid;
+use crate::error::{GovError, GovResult};
 use crate::forms::{saved, with_error_status};
-use crate::model::{MemberRole, OrgFilter, Unit};
+use crate::network::model::Hours;
+use crate::network::model::PointKind;
+use crate::network::model::Service;
+use crate::network::model::ServicePoint;
+use crate::network::model::Term;
+use crate::network::model::id_list;
 use crate::picker::UnitPicker;
+use crate::registry::model;
+use crate::registry::model::OrgFilter;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
-pub use platform::web::Opt;
+use gov_core::GovActor;
+use gov_core::MemberRole;
+use gov_core::ScopeFilter;
+use gov_core::Unit;
+use platform::AppState;
+use platform::db::Db;
+use platform::web::Code;
+use platform::web::Lang;
+use platform::web::Opt;
 use platform::web::{Id, PageCtx, SignedIn, redirect, render, url_encode};
+use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -181,7 +202,7 @@ async fn points_page(
             .map(|k| Opt::new(k.as_str(), k.label(lang), k.as_str() == kind_now)),
     );
     let unit_now = q.unit.clone().unwrap_or_default();
-    let visible: Vec<Unit> = model::list_units(&state.db, &scope).await?;
+    let visible: Vec<Unit> = gov_core::list_units(&state.db, &scope).await?;
     let units = UnitPicker::new(
         "unit",
         lang.pick("全部单位", "All units"),
@@ -355,7 +376,7 @@ impl PointValues {
             }
             v.parse::<f64>().map(Some).map_err(|_| {
                 Invalid::new(
-                    "invalid_number",
+                    Code::InvalidNumber,
                     field,
                     format!("“{v}”不是数字。"),
                     format!("“{v}” is not a number"),
@@ -399,7 +420,7 @@ async fn point_form(
         .iter()
         .map(|k| Opt::new(k.as_str(), k.label(lang), k.as_str() == v.kind))
         .collect();
-    let editable = model::list_units(&state.db, &actor.scope_with(MemberRole::Worker)).await?;
+    let editable = gov_core::list_units(&state.db, &actor.scope_with(MemberRole::Worker)).await?;
     let units = UnitPicker::new(
         "unit_id",
         lang.pick("请选择服务的单位", "Choose the unit served"),
@@ -564,7 +585,7 @@ async fn services_page(
             .map(|s| Opt::new(s.as_str(), s.label(lang), s.as_str() == status_now)),
     );
     let unit_now = q.unit.clone().unwrap_or_default();
-    let visible: Vec<Unit> = model::list_units(&state.db, &scope).await?;
+    let visible: Vec<Unit> = gov_core::list_units(&state.db, &scope).await?;
     let units = UnitPicker::new(
         "unit",
         lang.pick("全部单位", "All units"),
@@ -717,7 +738,7 @@ impl ServiceValues {
             "" => None,
             c => Some(c.parse::<i64>().map_err(|_| {
                 Invalid::new(
-                    "invalid_number",
+                    Code::InvalidNumber,
                     "capacity",
                     format!("“{c}”不是整数，请填写数字。"),
                     format!("“{c}” is not a whole number"),
@@ -728,7 +749,7 @@ impl ServiceValues {
         for p in &self.points {
             points.push(p.trim().parse::<i64>().map_err(|_| {
                 Invalid::new(
-                    "unknown_point",
+                    Code::UnknownPoint,
                     "point_ids",
                     "所选的服务地点不存在。",
                     "a chosen service point does not exist",
@@ -787,11 +808,11 @@ async fn service_form(
         let selected = value == v.provider;
         Opt::new(value, format!("{}（{}）", o.name, o.unit_name), selected)
     }));
-    let units = model::list_units(&state.db, &editable).await?;
+    let units = gov_core::list_units(&state.db, &editable).await?;
     providers.extend(
         units
             .iter()
-            .filter(|u| u.kind != model::UnitKind::Grid)
+            .filter(|u| u.kind != gov_core::UnitKind::Grid)
             .map(|u| {
                 let value = format!("unit:{}", u.id);
                 let selected = value == v.provider;

@@ -2,14 +2,22 @@
 //! administer, give roles and take them back (page `/gov/staff`, API
 //! `/api/v1/gov/memberships`). Taking a role back needs the same right as giving it.
 
-use crate::api::parse_id;
-use crate::authz::{Action, GovActor, Scope, authorize};
+use crate::authz::Action;
+use crate::authz::Scope;
+use crate::authz::authorize;
 use crate::error::{GovError, GovResult, Invalid};
 use crate::forms::{Pairs, saved, with_error_status};
-use crate::model::{self, MemberRole, Sql, UnitId, UnitPath};
-use crate::pages::Opt;
 use crate::picker::UnitPicker;
-use crate::service;
+use crate::registry::units;
+use gov_core::GovActor;
+use gov_core::MemberRole;
+use gov_core::Sql;
+use gov_core::UnitId;
+use gov_core::UnitPath;
+use platform::web::Code;
+use platform::web::Opt;
+use platform::web::parse_id;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -56,7 +64,8 @@ pub async fn memberships(state: &AppState, actor: &GovActor) -> GovResult<Vec<Me
     let rows = sql
         .page(
             &state.db,
-            "m.user_id, p.username, p.display_name, u.id, u.name, u.path, m.role, m.granted_at",
+            "m.user_id, p.username, p.display_name, u.id AS unit_id, u.name AS unit_name, \
+             u.path AS unit_path, m.role, m.granted_at",
             "governance_memberships m JOIN governance_units u ON u.id = m.unit_id \
              JOIN platform_users p ON p.id = m.user_id",
             "u.path, p.username",
@@ -67,21 +76,21 @@ pub async fn memberships(state: &AppState, actor: &GovActor) -> GovResult<Vec<Me
     use sqlx::Row;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let path: String = r.try_get(5)?;
-        let role: String = r.try_get(6)?;
+        let path: String = r.try_get("unit_path")?;
+        let role: String = r.try_get("role")?;
         let (Some(unit_path), Some(role)) = (UnitPath::parse(&path), MemberRole::parse(&role))
         else {
             continue;
         };
         out.push(Membership {
-            user_id: r.try_get(0)?,
-            username: r.try_get(1)?,
-            display_name: r.try_get(2)?,
-            unit_id: UnitId(r.try_get(3)?),
-            unit_name: r.try_get(4)?,
+            user_id: r.try_get("user_id")?,
+            username: r.try_get("username")?,
+            display_name: r.try_get("display_name")?,
+            unit_id: UnitId(r.try_get("unit_id")?),
+            unit_name: r.try_get("unit_name")?,
             unit_path,
             role,
-            granted_at: r.try_get(7)?,
+            granted_at: r.try_get("granted_at")?,
         });
     }
     Ok(out)
@@ -95,7 +104,7 @@ pub async fn revoke(
     user_id: i64,
 ) -> GovResult<()> {
     authorize(actor, Action::Grant(MemberRole::Viewer), &Scope::Anywhere)?;
-    let unit = model::find_unit(&state.db, unit_id)
+    let unit = gov_core::find_unit(&state.db, unit_id)
         .await?
         .ok_or(GovError::NotFound)?;
     let mut tx = state.db.begin().await?;
@@ -203,7 +212,7 @@ async fn staff_page(
     let within = match unit.map(str::trim).filter(|u| !u.is_empty()) {
         Some(raw) => {
             let id = UnitId::parse(raw).ok_or(GovError::NotFound)?;
-            let u = model::find_unit(&state.db, id)
+            let u = gov_core::find_unit(&state.db, id)
                 .await?
                 .ok_or(GovError::NotFound)?;
             authorize(
@@ -238,7 +247,7 @@ async fn staff_page(
             granted: platform::clock::format_ms(m.granted_at),
         })
         .collect();
-    let units = model::list_units(&state.db, &actor.scope_with(MemberRole::UnitAdmin)).await?;
+    let units = gov_core::list_units(&state.db, &actor.scope_with(MemberRole::UnitAdmin)).await?;
     let picker = UnitPicker::new(
         "unit_id",
         lang.pick("请选择单位", "Choose a unit"),
@@ -308,31 +317,36 @@ async fn grant_post(
     let v = Pairs(pairs);
     let result = async {
         let role = MemberRole::parse(v.get("role")).ok_or_else(|| {
-            GovError::invalid("invalid_role", "role", "请选择角色。", "choose a role")
+            GovError::invalid(Code::InvalidRole, "role", "请选择角色。", "choose a role")
         })?;
         let unit = v.int("unit_id")?.ok_or_else(|| {
-            GovError::invalid("missing_field", "unit_id", "请选择单位。", "choose a unit")
+            GovError::invalid(
+                Code::MissingField,
+                "unit_id",
+                "请选择单位。",
+                "choose a unit",
+            )
         })?;
         if v.get("username").trim().is_empty() {
             return Err(GovError::invalid(
-                "missing_field",
+                Code::MissingField,
                 "username",
                 "请填写账号的用户名。",
                 "give the account's username",
             ));
         }
         // A unit out of reach (or unknown) is a wrong choice on this form, not a 404 page.
-        service::grant(&state, &actor, v.get("username"), UnitId(unit), role)
+        units::grant(&state, &actor, v.get("username"), UnitId(unit), role)
             .await
             .map_err(|e| match e {
                 GovError::NotFound => GovError::invalid(
-                    "unknown_unit",
+                    Code::UnknownUnit,
                     "unit_id",
                     "所选单位不存在或不在您的管理范围内。",
                     "the unit does not exist or is not yours to manage",
                 ),
                 GovError::Denied(m) => GovError::invalid(
-                    "not_allowed",
+                    Code::NotAllowed,
                     "role",
                     platform::web::i18n::split(&m)
                         .map_or(m.as_str(), |p| p.0)

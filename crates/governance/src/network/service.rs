@@ -1,585 +1,28 @@
-//! The service network (SPEC G3): service points (楼宇服务点, 社区生活服务中心), the
-//! community-service taxonomy, and the services organisations or units offer at those
-//! points. Every read and write goes through [`authorize`]: a service point belongs to its
-//! unit, a service to its organisation's home unit (or to its own unit when a unit offers it).
+//! Changing the service network: validation of service points and services, and their
+//! writes (with opening hours, categories and HSDS identifiers), each checked first.
 
-pub mod api;
-pub mod demo;
-pub mod pages;
-
-use crate::authz::{Action, Denied, GovActor, Scope, authorize};
+use crate::authz::Action;
+use crate::authz::Scope;
+use crate::authz::authorize;
 use crate::error::{GovError, GovResult};
-use crate::model::{self, Bind, ScopeFilter, Sql, UnitId, UnitPath};
-use platform::db::{Db, Tx};
-use platform::web::Lang;
-use platform::{AppState, audit};
-use serde::{Deserialize, Serialize};
-use sqlx::Row;
-
-/// The key (and HSDS name) of our own taxonomy of community service categories.
-pub const TAXONOMY: &str = "gongzhi-community-services";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PointKind {
-    BuildingServicePoint,
-    CommunityServiceCentre,
-    Other,
-}
-
-impl PointKind {
-    pub const ALL: [PointKind; 3] = [
-        PointKind::BuildingServicePoint,
-        PointKind::CommunityServiceCentre,
-        PointKind::Other,
-    ];
-
-    pub fn parse(s: &str) -> Option<PointKind> {
-        PointKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PointKind::BuildingServicePoint => "building_service_point",
-            PointKind::CommunityServiceCentre => "community_service_centre",
-            PointKind::Other => "other",
-        }
-    }
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            PointKind::BuildingServicePoint => lang.pick("楼宇服务点", "Building service point"),
-            PointKind::CommunityServiceCentre => {
-                lang.pick("社区生活服务中心", "Community service centre")
-            }
-            PointKind::Other => lang.pick("其他服务场所", "Other place"),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ServiceStatus {
-    Active,
-    Inactive,
-    Defunct,
-}
-
-impl ServiceStatus {
-    pub const ALL: [ServiceStatus; 3] = [
-        ServiceStatus::Active,
-        ServiceStatus::Inactive,
-        ServiceStatus::Defunct,
-    ];
-
-    pub fn parse(s: &str) -> Option<ServiceStatus> {
-        ServiceStatus::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s.trim())
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceStatus::Active => "active",
-            ServiceStatus::Inactive => "inactive",
-            ServiceStatus::Defunct => "defunct",
-        }
-    }
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            ServiceStatus::Active => lang.pick("提供中", "Active"),
-            ServiceStatus::Inactive => lang.pick("暂停", "Inactive"),
-            ServiceStatus::Defunct => lang.pick("已停止", "Defunct"),
-        }
-    }
-}
-
-pub const WEEKDAYS: [(&str, &str, &str); 7] = [
-    ("MO", "周一", "Mon"),
-    ("TU", "周二", "Tue"),
-    ("WE", "周三", "Wed"),
-    ("TH", "周四", "Thu"),
-    ("FR", "周五", "Fri"),
-    ("SA", "周六", "Sat"),
-    ("SU", "周日", "Sun"),
-];
-
-/// One opening: weekday 1 (Monday) … 7 (Sunday), times `HH:MM`, closing after opening.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Hours {
-    pub weekday: i64,
-    pub opens: String,
-    pub closes: String,
-}
-
-impl Hours {
-    pub fn day_code(&self) -> &'static str {
-        WEEKDAYS[(self.weekday.clamp(1, 7) - 1) as usize].0
-    }
-
-    pub fn day_label(&self, lang: Lang) -> &'static str {
-        let d = WEEKDAYS[(self.weekday.clamp(1, 7) - 1) as usize];
-        lang.pick(d.1, d.2)
-    }
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct ServicePoint {
-    pub id: i64,
-    pub uuid: String,
-    pub kind: PointKind,
-    pub name: String,
-    pub description: String,
-    pub address: String,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    pub unit_id: UnitId,
-    pub unit_name: String,
-    pub unit_code: String,
-    #[serde(skip)]
-    pub unit_path: UnitPath,
-    pub contact_phone: String,
-    pub hours: Vec<Hours>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Term {
-    pub id: i64,
-    pub uuid: String,
-    pub taxonomy_id: i64,
-    pub code: String,
-    pub name: String,
-    pub name_en: String,
-    pub description: String,
-    pub parent_id: Option<i64>,
-    pub sort: i64,
-}
-
-impl Term {
-    pub fn label(&self, lang: Lang) -> &str {
-        if lang.is_en() && !self.name_en.is_empty() {
-            &self.name_en
-        } else {
-            &self.name
-        }
-    }
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Taxonomy {
-    pub id: i64,
-    pub uuid: String,
-    pub name: String,
-    pub description: String,
-    pub version: String,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Service {
-    pub id: i64,
-    pub uuid: String,
-    pub org_id: Option<i64>,
-    pub org_name: Option<String>,
-    /// The unit the service belongs to: its organisation's home unit, or its own.
-    pub unit_id: UnitId,
-    pub unit_name: String,
-    #[serde(skip)]
-    pub unit_path: UnitPath,
-    pub name: String,
-    pub description: String,
-    pub schedule: String,
-    pub eligibility: String,
-    pub capacity: Option<i64>,
-    pub contact_phone: String,
-    pub status: ServiceStatus,
-    /// Category codes of our taxonomy.
-    pub categories: Vec<String>,
-    /// Ids of the service points where it is delivered.
-    pub point_ids: Vec<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-// ---------------------------------------------------------------------------------------
-// Reading
-
-const POINT_COLUMNS: &str = "p.id, p.uuid, p.kind, p.name, p.description, p.address, p.latitude, p.longitude, \
-    p.unit_id, u.name, u.code, u.path, p.contact_phone, p.created_at, p.updated_at";
-const POINT_FROM: &str = "governance_service_points p JOIN governance_units u ON u.id = p.unit_id";
-
-fn bad(table: &str, what: &str) -> sqlx::Error {
-    sqlx::Error::Decode(format!("{table}: bad {what}").into())
-}
-
-fn point_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<ServicePoint> {
-    let kind: String = row.try_get(2)?;
-    let path: String = row.try_get(11)?;
-    Ok(ServicePoint {
-        id: row.try_get(0)?,
-        uuid: row.try_get::<Option<String>, _>(1)?.unwrap_or_default(),
-        kind: PointKind::parse(&kind).ok_or_else(|| bad("governance_service_points", "kind"))?,
-        name: row.try_get(3)?,
-        description: row.try_get(4)?,
-        address: row.try_get(5)?,
-        latitude: row.try_get(6)?,
-        longitude: row.try_get(7)?,
-        unit_id: UnitId(row.try_get(8)?),
-        unit_name: row.try_get(9)?,
-        unit_code: row.try_get(10)?,
-        unit_path: UnitPath::parse(&path).ok_or_else(|| bad("governance_units", "path"))?,
-        contact_phone: row.try_get(12)?,
-        hours: Vec::new(),
-        created_at: row.try_get(13)?,
-        updated_at: row.try_get(14)?,
-    })
-}
-
-/// Ids are integers we read ourselves, so inlining them is safe.
-fn id_list(ids: impl Iterator<Item = i64>) -> String {
-    ids.map(|i| i.to_string()).collect::<Vec<_>>().join(",")
-}
-
-async fn attach_hours(db: &Db, points: &mut [ServicePoint]) -> sqlx::Result<()> {
-    if points.is_empty() {
-        return Ok(());
-    }
-    let text = format!(
-        "SELECT point_id, weekday, opens, closes FROM governance_point_hours WHERE point_id IN ({}) \
-         ORDER BY weekday, opens",
-        id_list(points.iter().map(|p| p.id))
-    );
-    let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(&text).fetch_all(&db.pool).await?;
-    for (id, weekday, opens, closes) in rows {
-        if let Some(p) = points.iter_mut().find(|p| p.id == id) {
-            p.hours.push(Hours {
-                weekday,
-                opens,
-                closes,
-            });
-        }
-    }
-    Ok(())
-}
-
-pub async fn find_point(db: &Db, id: i64) -> sqlx::Result<Option<ServicePoint>> {
-    let sql = format!("SELECT {POINT_COLUMNS} FROM {POINT_FROM} WHERE p.id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
-    let Some(p) = row.as_ref().map(point_from_row).transpose()? else {
-        return Ok(None);
-    };
-    let mut v = vec![p];
-    attach_hours(db, &mut v).await?;
-    Ok(v.pop())
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct PointFilter {
-    pub kind: Option<PointKind>,
-    pub unit: Option<UnitPath>,
-    pub name: Option<String>,
-}
-
-fn point_where(scope: &ScopeFilter, f: &PointFilter) -> Sql {
-    let mut sql = Sql::default();
-    scope.apply(&mut sql, "u.path");
-    if let Some(k) = f.kind {
-        let p = sql.bind(Bind::Text(k.as_str().into()));
-        sql.push(format!("p.kind = {p}"));
-    }
-    if let Some(unit) = &f.unit {
-        sql.within("u.path", unit);
-    }
-    if let Some(name) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        sql.contains("p.name", name);
-    }
-    sql
-}
-
-pub async fn count_points(db: &Db, scope: &ScopeFilter, f: &PointFilter) -> sqlx::Result<i64> {
-    point_where(scope, f).count(db, POINT_FROM).await
-}
-
-pub async fn list_points(
-    db: &Db,
-    scope: &ScopeFilter,
-    f: &PointFilter,
-    limit: i64,
-    offset: i64,
-) -> sqlx::Result<Vec<ServicePoint>> {
-    let rows = point_where(scope, f)
-        .page(
-            db,
-            POINT_COLUMNS,
-            POINT_FROM,
-            "u.path, p.kind, p.name, p.id",
-            limit,
-            offset,
-        )
-        .await?;
-    let mut points: Vec<ServicePoint> = rows
-        .iter()
-        .map(point_from_row)
-        .collect::<sqlx::Result<_>>()?;
-    attach_hours(db, &mut points).await?;
-    Ok(points)
-}
-
-/// Points by id (for a service's locations), in id order.
-pub async fn points_by_ids(db: &Db, ids: &[i64]) -> sqlx::Result<Vec<ServicePoint>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let text = format!(
-        "SELECT {POINT_COLUMNS} FROM {POINT_FROM} WHERE p.id IN ({}) ORDER BY p.id",
-        id_list(ids.iter().copied())
-    );
-    let rows = sqlx::query(&text).fetch_all(&db.pool).await?;
-    let mut points: Vec<ServicePoint> = rows
-        .iter()
-        .map(point_from_row)
-        .collect::<sqlx::Result<_>>()?;
-    attach_hours(db, &mut points).await?;
-    Ok(points)
-}
-
-pub async fn taxonomies(db: &Db) -> sqlx::Result<Vec<Taxonomy>> {
-    let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
-        "SELECT id, uuid, name, description, version FROM governance_taxonomies ORDER BY id",
-    )
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, uuid, name, description, version)| Taxonomy {
-            id,
-            uuid,
-            name,
-            description,
-            version,
-        })
-        .collect())
-}
-
-/// Every term of every stored taxonomy, parents before children within a taxonomy.
-pub async fn terms(db: &Db) -> sqlx::Result<Vec<Term>> {
-    let rows = sqlx::query(
-        "SELECT id, uuid, taxonomy_id, code, name, name_en, description, parent_id, sort \
-         FROM governance_taxonomy_terms ORDER BY taxonomy_id, sort, id",
-    )
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Term {
-                id: r.try_get(0)?,
-                uuid: r.try_get(1)?,
-                taxonomy_id: r.try_get(2)?,
-                code: r.try_get(3)?,
-                name: r.try_get(4)?,
-                name_en: r.try_get(5)?,
-                description: r.try_get(6)?,
-                parent_id: r.try_get(7)?,
-                sort: r.try_get(8)?,
-            })
-        })
-        .collect()
-}
-
-/// The categories of our own taxonomy, in display order.
-pub async fn categories(db: &Db) -> sqlx::Result<Vec<Term>> {
-    let tax: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM governance_taxonomies WHERE name = $1")
-            .bind(TAXONOMY)
-            .fetch_optional(&db.pool)
-            .await?;
-    let Some((tax,)) = tax else {
-        return Ok(Vec::new());
-    };
-    Ok(terms(db)
-        .await?
-        .into_iter()
-        .filter(|t| t.taxonomy_id == tax)
-        .collect())
-}
-
-const SERVICE_COLUMNS: &str = "s.id, s.uuid, s.org_id, o.name, u.id, u.name, u.path, s.name, s.description, \
-    s.schedule, s.eligibility, s.capacity, s.contact_phone, s.status, s.created_at, s.updated_at";
-pub(crate) const SERVICE_FROM: &str = "governance_services s LEFT JOIN governance_orgs o ON o.id = s.org_id \
-    JOIN governance_units u ON u.id = COALESCE(o.unit_id, s.unit_id)";
-
-fn service_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Service> {
-    let path: String = row.try_get(6)?;
-    let status: String = row.try_get(13)?;
-    Ok(Service {
-        id: row.try_get(0)?,
-        uuid: row.try_get::<Option<String>, _>(1)?.unwrap_or_default(),
-        org_id: row.try_get(2)?,
-        org_name: row.try_get(3)?,
-        unit_id: UnitId(row.try_get(4)?),
-        unit_name: row.try_get(5)?,
-        unit_path: UnitPath::parse(&path).ok_or_else(|| bad("governance_units", "path"))?,
-        name: row.try_get(7)?,
-        description: row.try_get(8)?,
-        schedule: row.try_get(9)?,
-        eligibility: row.try_get(10)?,
-        capacity: row.try_get(11)?,
-        contact_phone: row.try_get(12)?,
-        status: ServiceStatus::parse(&status)
-            .ok_or_else(|| bad("governance_services", "status"))?,
-        categories: Vec::new(),
-        point_ids: Vec::new(),
-        created_at: row.try_get(14)?,
-        updated_at: row.try_get(15)?,
-    })
-}
-
-async fn attach_links(db: &Db, services: &mut [Service]) -> sqlx::Result<()> {
-    if services.is_empty() {
-        return Ok(());
-    }
-    let ids = id_list(services.iter().map(|s| s.id));
-    let text = format!(
-        "SELECT st.service_id, t.code FROM governance_service_terms st \
-         JOIN governance_taxonomy_terms t ON t.id = st.term_id WHERE st.service_id IN ({ids}) \
-         ORDER BY t.sort, t.id"
-    );
-    let rows: Vec<(i64, String)> = sqlx::query_as(&text).fetch_all(&db.pool).await?;
-    for (id, code) in rows {
-        if let Some(s) = services.iter_mut().find(|s| s.id == id) {
-            s.categories.push(code);
-        }
-    }
-    let text = format!(
-        "SELECT service_id, point_id FROM governance_service_at_location WHERE service_id IN ({ids}) \
-         ORDER BY point_id"
-    );
-    let rows: Vec<(i64, i64)> = sqlx::query_as(&text).fetch_all(&db.pool).await?;
-    for (id, point) in rows {
-        if let Some(s) = services.iter_mut().find(|s| s.id == id) {
-            s.point_ids.push(point);
-        }
-    }
-    Ok(())
-}
-
-pub async fn find_service(db: &Db, id: i64) -> sqlx::Result<Option<Service>> {
-    let sql = format!("SELECT {SERVICE_COLUMNS} FROM {SERVICE_FROM} WHERE s.id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
-    let Some(s) = row.as_ref().map(service_from_row).transpose()? else {
-        return Ok(None);
-    };
-    let mut v = vec![s];
-    attach_links(db, &mut v).await?;
-    Ok(v.pop())
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct ServiceFilter {
-    /// A category code: services in it or in one of its sub-categories.
-    pub category: Option<String>,
-    pub unit: Option<UnitPath>,
-    pub org_id: Option<i64>,
-    pub point_id: Option<i64>,
-    pub status: Option<ServiceStatus>,
-    pub name: Option<String>,
-}
-
-fn service_where(scope: &ScopeFilter, f: &ServiceFilter) -> Sql {
-    let mut sql = Sql::default();
-    scope.apply(&mut sql, "u.path");
-    if let Some(code) = &f.category {
-        let p = sql.bind(Bind::Text(code.clone()));
-        sql.push(format!(
-            "EXISTS (SELECT 1 FROM governance_service_terms st JOIN governance_taxonomy_terms t ON t.id = st.term_id \
-             LEFT JOIN governance_taxonomy_terms tp ON tp.id = t.parent_id \
-             WHERE st.service_id = s.id AND (t.code = {p} OR tp.code = {p}))"
-        ));
-    }
-    if let Some(unit) = &f.unit {
-        sql.within("u.path", unit);
-    }
-    if let Some(org) = f.org_id {
-        let p = sql.bind(Bind::Int(org));
-        sql.push(format!("s.org_id = {p}"));
-    }
-    if let Some(point) = f.point_id {
-        let p = sql.bind(Bind::Int(point));
-        sql.push(format!(
-            "EXISTS (SELECT 1 FROM governance_service_at_location sl WHERE sl.service_id = s.id AND sl.point_id = {p})"
-        ));
-    }
-    if let Some(st) = f.status {
-        let p = sql.bind(Bind::Text(st.as_str().into()));
-        sql.push(format!("s.status = {p}"));
-    }
-    if let Some(name) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        sql.contains("s.name", name);
-    }
-    sql
-}
-
-pub async fn count_services(db: &Db, scope: &ScopeFilter, f: &ServiceFilter) -> sqlx::Result<i64> {
-    service_where(scope, f).count(db, SERVICE_FROM).await
-}
-
-pub async fn list_services(
-    db: &Db,
-    scope: &ScopeFilter,
-    f: &ServiceFilter,
-    limit: i64,
-    offset: i64,
-) -> sqlx::Result<Vec<Service>> {
-    let rows = service_where(scope, f)
-        .page(
-            db,
-            SERVICE_COLUMNS,
-            SERVICE_FROM,
-            "s.name, s.id",
-            limit,
-            offset,
-        )
-        .await?;
-    let mut services: Vec<Service> = rows
-        .iter()
-        .map(service_from_row)
-        .collect::<sqlx::Result<_>>()?;
-    attach_links(db, &mut services).await?;
-    Ok(services)
-}
-
-// ---------------------------------------------------------------------------------------
-// Loading with authorisation
-
-/// A service point the actor may perform `action` on (404 when out of scope).
-pub async fn load_point(
-    state: &AppState,
-    actor: &GovActor,
-    id: i64,
-    action: Action,
-) -> GovResult<ServicePoint> {
-    authorize(actor, Action::View, &Scope::Anywhere)?;
-    let p = find_point(&state.db, id).await?.ok_or(GovError::NotFound)?;
-    authorize(actor, action, &Scope::Unit(&p.unit_path))?;
-    Ok(p)
-}
-
-/// A service the actor may perform `action` on (404 when out of scope).
-pub async fn load_service(
-    state: &AppState,
-    actor: &GovActor,
-    id: i64,
-    action: Action,
-) -> GovResult<Service> {
-    authorize(actor, Action::View, &Scope::Anywhere)?;
-    let s = find_service(&state.db, id)
-        .await?
-        .ok_or(GovError::NotFound)?;
-    authorize(actor, action, &Scope::Unit(&s.unit_path))?;
-    Ok(s)
-}
+use crate::network::model::Hours;
+use crate::network::model::PointKind;
+use crate::network::model::Service;
+use crate::network::model::ServiceStatus;
+use crate::network::model::TAXONOMY;
+use crate::network::model::find_point;
+use crate::network::model::load_point;
+use crate::network::model::load_service;
+use crate::registry::model;
+use crate::trail::record_at;
+use gov_core::Denied;
+use gov_core::GovActor;
+use gov_core::UnitId;
+use gov_core::UnitPath;
+use platform::AppState;
+use platform::db::Tx;
+use platform::web::Code;
+use serde::Deserialize;
 
 // ---------------------------------------------------------------------------------------
 // Validation
@@ -601,9 +44,9 @@ fn text(
     if n < min || n > max || bad_char {
         return Err(GovError::invalid(
             if n < min && min > 0 {
-                "missing_field"
+                Code::MissingField
             } else {
-                "invalid_field"
+                Code::InvalidField
             },
             field,
             if min > 0 {
@@ -630,7 +73,7 @@ pub fn phone(raw: Option<&str>) -> GovResult<String> {
                 .all(|c| c.is_ascii_digit() || " -+()转".contains(c)));
     if !ok {
         return Err(GovError::invalid(
-            "invalid_phone",
+            Code::InvalidPhone,
             "contact_phone",
             "联系电话只能包含数字、空格、-、+ 和括号（至少 5 位数字）。",
             "the contact phone may contain digits, spaces, -, + and brackets (at least 5 digits)",
@@ -651,7 +94,7 @@ pub fn parse_time(raw: &str) -> Option<String> {
 }
 
 pub fn check_hours(hours: &[Hours]) -> GovResult<Vec<Hours>> {
-    let bad = |zh: String, en: String| GovError::invalid("invalid_hours", "hours", zh, en);
+    let bad = |zh: String, en: String| GovError::invalid(Code::InvalidHours, "hours", zh, en);
     if hours.len() > 28 {
         return Err(bad(
             "开放时间最多 28 段。".into(),
@@ -734,7 +177,7 @@ pub struct PointDraft {
 pub fn validate_point(i: &PointInput) -> GovResult<PointDraft> {
     let kind = PointKind::parse(i.kind.as_deref().unwrap_or("")).ok_or_else(|| {
         GovError::invalid(
-            "invalid_kind",
+            Code::InvalidKind,
             "kind",
             "类型须为 building_service_point（楼宇服务点）、community_service_centre（社区生活服务中心）或 other。",
             "kind must be building_service_point, community_service_centre or other",
@@ -762,7 +205,7 @@ pub fn validate_point(i: &PointInput) -> GovResult<PointDraft> {
             None => Ok(None),
             Some(x) if x.is_finite() && x.abs() <= limit => Ok(Some(x)),
             Some(_) => Err(GovError::invalid(
-                "invalid_coordinates",
+                Code::InvalidCoordinates,
                 field,
                 "纬度须在 -90 到 90 之间，经度须在 -180 到 180 之间。",
                 "latitude must be within -90..90 and longitude within -180..180",
@@ -773,7 +216,7 @@ pub fn validate_point(i: &PointInput) -> GovResult<PointDraft> {
     let longitude = coord(i.longitude, 180.0, "longitude")?;
     if latitude.is_some() != longitude.is_some() {
         return Err(GovError::invalid(
-            "invalid_coordinates",
+            Code::InvalidCoordinates,
             "latitude",
             "经纬度须同时填写或同时留空。",
             "give both latitude and longitude, or neither",
@@ -781,7 +224,7 @@ pub fn validate_point(i: &PointInput) -> GovResult<PointDraft> {
     }
     let unit_id = i.unit_id.filter(|u| *u > 0).map(UnitId).ok_or_else(|| {
         GovError::invalid(
-            "missing_field",
+            Code::MissingField,
             "unit_id",
             "请选择服务的单位。",
             "the unit served is required",
@@ -865,7 +308,7 @@ pub fn validate_service(i: &ServiceInput) -> GovResult<ServiceDraft> {
         (None, Some(u)) => Provider::Unit(UnitId(u)),
         (Some(_), Some(_)) => {
             return Err(GovError::invalid(
-                "provider_ambiguous",
+                Code::ProviderAmbiguous,
                 "org_id",
                 "服务由社会组织或单位提供，二者只能选一个。",
                 "a service is offered by an organisation or by a unit, not both",
@@ -873,7 +316,7 @@ pub fn validate_service(i: &ServiceInput) -> GovResult<ServiceDraft> {
         }
         (None, None) => {
             return Err(GovError::invalid(
-                "missing_field",
+                Code::MissingField,
                 "org_id",
                 "请选择提供服务的社会组织或单位。",
                 "choose the organisation or unit that offers the service",
@@ -909,7 +352,7 @@ pub fn validate_service(i: &ServiceInput) -> GovResult<ServiceDraft> {
         && !(0..=1_000_000).contains(&c)
     {
         return Err(GovError::invalid(
-            "invalid_field",
+            Code::InvalidField,
             "capacity",
             "服务容量须为 0 到 1,000,000 之间的整数。",
             "capacity must be a whole number from 0 to 1,000,000",
@@ -919,7 +362,7 @@ pub fn validate_service(i: &ServiceInput) -> GovResult<ServiceDraft> {
         None => ServiceStatus::Active,
         Some(s) => ServiceStatus::parse(s).ok_or_else(|| {
             GovError::invalid(
-                "invalid_status",
+                Code::InvalidStatus,
                 "status",
                 "状态须为 active（提供中）、inactive（暂停）或 defunct（已停止）。",
                 "status must be active, inactive or defunct",
@@ -935,7 +378,7 @@ pub fn validate_service(i: &ServiceInput) -> GovResult<ServiceDraft> {
     }
     if categories.len() > 10 {
         return Err(GovError::invalid(
-            "invalid_category",
+            Code::InvalidCategory,
             "categories",
             "服务类别最多选 10 个。",
             "choose at most 10 categories",
@@ -949,7 +392,7 @@ pub fn validate_service(i: &ServiceInput) -> GovResult<ServiceDraft> {
     }
     if point_ids.len() > 50 {
         return Err(GovError::invalid(
-            "invalid_point",
+            Code::InvalidPoint,
             "point_ids",
             "服务地点最多 50 个。",
             "at most 50 service points",
@@ -973,16 +416,22 @@ pub fn validate_service(i: &ServiceInput) -> GovResult<ServiceDraft> {
 // Writing
 
 /// A unit the actor may attach service-network records to; out of scope reads as unknown.
-async fn editable_unit(state: &AppState, actor: &GovActor, id: UnitId) -> GovResult<model::Unit> {
+async fn editable_unit(
+    state: &AppState,
+    actor: &GovActor,
+    id: UnitId,
+) -> GovResult<gov_core::Unit> {
     let unknown = || {
         GovError::invalid(
-            "unknown_unit",
+            Code::UnknownUnit,
             "unit_id",
             "所选的单位不存在。",
             "the unit does not exist",
         )
     };
-    let unit = model::find_unit(&state.db, id).await?.ok_or_else(unknown)?;
+    let unit = gov_core::find_unit(&state.db, id)
+        .await?
+        .ok_or_else(unknown)?;
     authorize(actor, Action::EditService, &Scope::Unit(&unit.path)).map_err(|d| match d {
         Denied::Hidden => unknown(),
         other => other.into(),
@@ -1001,7 +450,7 @@ async fn provider_path(
         Provider::Org(id) => {
             let unknown = || {
                 GovError::invalid(
-                    "unknown_org",
+                    Code::UnknownOrg,
                     "org_id",
                     "所选的社会组织不存在。",
                     "the organisation does not exist",
@@ -1033,7 +482,7 @@ async fn category_ids(tx: &mut Tx, codes: &[String]) -> GovResult<Vec<i64>> {
         .await?;
         let (id,) = row.ok_or_else(|| {
             GovError::invalid(
-                "invalid_category",
+                Code::InvalidCategory,
                 "categories",
                 format!("未知的服务类别“{code}”。"),
                 format!("unknown category “{code}”"),
@@ -1050,7 +499,7 @@ async fn check_points(state: &AppState, actor: Option<&GovActor>, ids: &[i64]) -
     for id in ids {
         let unknown = || {
             GovError::invalid(
-                "unknown_point",
+                Code::UnknownPoint,
                 "point_ids",
                 format!("服务地点 {id} 不存在。"),
                 format!("service point {id} does not exist"),
@@ -1115,7 +564,9 @@ pub async fn insert_point(
     .await?;
     if uuid.is_none() {
         sqlx::query("UPDATE governance_service_points SET uuid = $1 WHERE id = $2")
-            .bind(crate::hsds::derive_uuid(&format!("location:{id}")))
+            .bind(crate::network::model::derive_uuid(&format!(
+                "location:{id}"
+            )))
             .bind(id)
             .execute(&mut **tx)
             .await?;
@@ -1149,35 +600,13 @@ pub async fn update_point_row(tx: &mut Tx, now: i64, id: i64, d: &PointDraft) ->
     write_hours(tx, id, &d.hours).await
 }
 
-async fn audit_entry(
-    tx: &mut Tx,
-    now: i64,
-    actor: &GovActor,
-    action: &'static str,
-    subject: String,
-    detail: serde_json::Value,
-) -> GovResult<()> {
-    audit::append(
-        tx,
-        audit::Entry {
-            at: now,
-            actor_id: actor.id(),
-            action,
-            subject: &subject,
-            detail,
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 pub async fn create_point(state: &AppState, actor: &GovActor, d: &PointDraft) -> GovResult<i64> {
     authorize(actor, Action::EditService, &Scope::Anywhere)?;
     editable_unit(state, actor, d.unit_id).await?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let id = insert_point(&mut tx, now, d, None).await?;
-    audit_entry(
+    record_at(
         &mut tx,
         now,
         actor,
@@ -1201,7 +630,7 @@ pub async fn update_point(
     let now = state.now();
     let mut tx = state.db.begin().await?;
     update_point_row(&mut tx, now, id, d).await?;
-    audit_entry(
+    record_at(
         &mut tx,
         now,
         actor,
@@ -1276,7 +705,7 @@ pub async fn insert_service_at_location(
     .await?;
     if uuid.is_none() {
         sqlx::query("UPDATE governance_service_at_location SET uuid = $1 WHERE id = $2")
-            .bind(crate::hsds::derive_uuid(&format!(
+            .bind(crate::network::model::derive_uuid(&format!(
                 "service_at_location:{sal}"
             )))
             .bind(sal)
@@ -1320,7 +749,7 @@ pub async fn insert_service(
     .await?;
     if uuid.is_none() {
         sqlx::query("UPDATE governance_services SET uuid = $1 WHERE id = $2")
-            .bind(crate::hsds::derive_uuid(&format!("service:{id}")))
+            .bind(crate::network::model::derive_uuid(&format!("service:{id}")))
             .bind(id)
             .execute(&mut **tx)
             .await?;
@@ -1366,7 +795,7 @@ pub async fn create_service(
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let id = insert_service(&mut tx, actor.id(), now, d, None).await?;
-    audit_entry(
+    record_at(
         &mut tx,
         now,
         actor,
@@ -1391,7 +820,7 @@ pub async fn update_service(
     let now = state.now();
     let mut tx = state.db.begin().await?;
     update_service_row(&mut tx, now, id, d).await?;
-    audit_entry(
+    record_at(
         &mut tx,
         now,
         actor,
@@ -1463,7 +892,7 @@ mod tests {
             let mut i = good.clone();
             change(&mut i);
             match validate_service(&i) {
-                Err(GovError::Invalid(inv)) => assert_eq!(inv.code, code),
+                Err(GovError::Invalid(inv)) => assert_eq!(inv.code.as_str(), code),
                 other => panic!("expected {code}, got {other:?}"),
             }
         }

@@ -1,13 +1,27 @@
 //! JSON API for the service network under /api/v1/gov: service points, services and the
 //! category list. Lists are filtered by the actor's scope; writes go through `authorize`.
 
-use super::*;
+use super::model::*;
+use super::service::*;
+use crate::authz::Action;
+use crate::authz::Scope;
+use crate::authz::authorize;
+use crate::error::{GovError, GovResult};
+use crate::network::model::PointKind;
+use crate::network::model::Service;
+use crate::network::model::ServicePoint;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use gov_core::GovActor;
+use gov_core::UnitId;
+use gov_core::UnitPath;
+use platform::AppState;
+use platform::web::Code;
 use platform::web::{ApiJson, Id, Page, Paging};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
@@ -55,7 +69,7 @@ impl NetQuery {
             Some(s) => {
                 let id = UnitId::parse(s).ok_or(GovError::NotFound)?;
                 Ok(Some(
-                    crate::service::load_unit(state, actor, id, Action::View)
+                    crate::registry::units::load_unit(state, actor, id, Action::View)
                         .await?
                         .path,
                 ))
@@ -68,7 +82,7 @@ impl NetQuery {
             None => None,
             Some(k) => Some(PointKind::parse(k).ok_or_else(|| {
                 GovError::invalid(
-                    "invalid_filter",
+                    Code::InvalidFilter,
                     "kind",
                     "类型筛选须为 building_service_point、community_service_centre 或 other。",
                     "kind must be building_service_point, community_service_centre or other",
@@ -91,7 +105,7 @@ impl NetQuery {
             None => None,
             Some(s) => Some(ServiceStatus::parse(s).ok_or_else(|| {
                 GovError::invalid(
-                    "invalid_filter",
+                    Code::InvalidFilter,
                     "status",
                     "状态筛选须为 active、inactive 或 defunct。",
                     "status must be active, inactive or defunct",
@@ -103,7 +117,7 @@ impl NetQuery {
             Some(c) => {
                 if !categories(&state.db).await?.iter().any(|t| t.code == c) {
                     return Err(GovError::invalid(
-                        "invalid_filter",
+                        Code::InvalidFilter,
                         "category",
                         "未知的服务类别。",
                         "unknown category",
@@ -116,7 +130,7 @@ impl NetQuery {
             None => None,
             Some(o) => Some(o.parse::<i64>().map_err(|_| {
                 GovError::invalid(
-                    "invalid_filter",
+                    Code::InvalidFilter,
                     "org",
                     "组织筛选须为组织编号。",
                     "org must be an organisation id",

@@ -1,7 +1,7 @@
 //! The "1+5+X" structure drawn as a server-side SVG tree (no script, no chart library):
 //! the federation on top, the hubs below it, and under each hub its member count.
 
-use crate::api::HubStructure;
+use crate::registry::hub::HubStructure;
 use platform::web::Lang;
 use std::fmt::Write;
 
@@ -223,7 +223,7 @@ pub fn hub_tree(s: &HubStructure, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::HubEntry;
+    use crate::registry::hub::HubEntry;
 
     #[test]
     fn wraps_and_truncates_names() {

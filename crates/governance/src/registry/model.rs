@@ -1,13 +1,10 @@
 //! Organisations as stored, their domain types, and the queries that read them. Every
 //! list query here takes the actor's scope as a [`ScopeFilter`]. The unit tree, roles and
-//! the SQL builder live in `gov_core` (shared with the other G modules) and are
-//! re-exported here.
+//! the SQL builder live in `gov_core` (shared with the other G modules).
 
 use crate::credit::CreditCode;
-pub use gov_core::{
-    Bind, MemberRole, ScopeFilter, Sql, Unit, UnitId, UnitKind, UnitPath, children, find_unit,
-    find_unit_by_code, list_units, units_by_ids,
-};
+use crate::listing::Listing;
+use gov_core::{Bind, ScopeFilter, Sql, Unit, UnitId, UnitKind, UnitPath};
 use platform::db::Db;
 use platform::web::Lang;
 use serde::Serialize;
@@ -151,8 +148,8 @@ pub struct Org {
 }
 
 const ORG_COLUMNS: &str = "o.id, o.name, o.credit_code, o.org_type, o.registered_on, o.legal_rep, o.address, \
-    o.unit_id, u.name, u.path, o.staff_count, o.staff_under_35, o.staff_35_to_54, o.staff_55_plus, \
-    o.volunteers, o.contact_phone, o.hub_role, o.hub_id, h.name, o.brand, o.leading_figure, \
+    o.unit_id, u.name AS unit_name, u.path AS unit_path, o.staff_count, o.staff_under_35, o.staff_35_to_54, o.staff_55_plus, \
+    o.volunteers, o.contact_phone, o.hub_role, o.hub_id, h.name AS hub_name, o.brand, o.leading_figure, \
     o.created_at, o.updated_at";
 
 const ORG_FROM: &str = "governance_orgs o JOIN governance_units u ON u.id = o.unit_id \
@@ -160,44 +157,49 @@ const ORG_FROM: &str = "governance_orgs o JOIN governance_units u ON u.id = o.un
 
 fn org_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Org> {
     let bad = |what: &str| sqlx::Error::Decode(format!("governance_orgs: bad {what}").into());
-    let org_type: String = row.try_get(3)?;
-    let path: String = row.try_get(9)?;
-    let hub_role: String = row.try_get(16)?;
+    let org_type: String = row.try_get("org_type")?;
+    let path: String = row.try_get("unit_path")?;
+    let hub_role: String = row.try_get("hub_role")?;
     Ok(Org {
-        id: row.try_get(0)?,
-        name: row.try_get(1)?,
-        credit_code: row.try_get(2)?,
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        credit_code: row.try_get("credit_code")?,
         org_type: OrgType::parse(&org_type).ok_or_else(|| bad("org_type"))?,
-        registered_on: row.try_get(4)?,
-        legal_rep: row.try_get(5)?,
-        address: row.try_get(6)?,
-        unit_id: UnitId(row.try_get(7)?),
-        unit_name: row.try_get(8)?,
+        registered_on: row.try_get("registered_on")?,
+        legal_rep: row.try_get("legal_rep")?,
+        address: row.try_get("address")?,
+        unit_id: UnitId(row.try_get("unit_id")?),
+        unit_name: row.try_get("unit_name")?,
         unit_path: UnitPath::parse(&path).ok_or_else(|| bad("path"))?,
         service_fields: Vec::new(),
         staff: StaffProfile {
-            count: row.try_get(10)?,
-            under_35: row.try_get(11)?,
-            from_35_to_54: row.try_get(12)?,
-            from_55: row.try_get(13)?,
+            count: row.try_get("staff_count")?,
+            under_35: row.try_get("staff_under_35")?,
+            from_35_to_54: row.try_get("staff_35_to_54")?,
+            from_55: row.try_get("staff_55_plus")?,
         },
-        volunteers: row.try_get(14)?,
-        contact_phone: row.try_get(15)?,
+        volunteers: row.try_get("volunteers")?,
+        contact_phone: row.try_get("contact_phone")?,
         hub_role: HubRole::parse(&hub_role).ok_or_else(|| bad("hub_role"))?,
-        hub_id: row.try_get(17)?,
-        hub_name: row.try_get(18)?,
-        brand: row.try_get::<i64, _>(19)? != 0,
-        leading_figure: row.try_get(20)?,
-        created_at: row.try_get(21)?,
-        updated_at: row.try_get(22)?,
+        hub_id: row.try_get("hub_id")?,
+        hub_name: row.try_get("hub_name")?,
+        brand: row.try_get::<i64, _>("brand")? != 0,
+        leading_figure: row.try_get("leading_figure")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
     })
 }
 
 /// An organisation by id, whoever may see it (callers authorise against `unit_path`).
+const ORGS: Listing<Org> = Listing {
+    columns: ORG_COLUMNS,
+    from: ORG_FROM,
+    id: "o.id",
+    from_row: org_from_row,
+};
+
 pub async fn find_org(db: &Db, id: i64) -> sqlx::Result<Option<Org>> {
-    let sql = format!("SELECT {ORG_COLUMNS} FROM {ORG_FROM} WHERE o.id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
-    let Some(mut org) = row.as_ref().map(org_from_row).transpose()? else {
+    let Some(mut org) = ORGS.by_id(db, id).await? else {
         return Ok(None);
     };
     org.service_fields = org_fields(db, id).await?;
@@ -370,17 +372,11 @@ async fn list_orgs_sql(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Org>> {
-    let rows = org_where(scope, f)
-        .page(
-            db,
-            ORG_COLUMNS,
-            ORG_FROM,
-            "CASE o.hub_role WHEN 'federation' THEN 0 WHEN 'hub' THEN 1 ELSE 2 END, o.name, o.id",
-            limit,
-            offset,
-        )
+    let order =
+        "CASE o.hub_role WHEN 'federation' THEN 0 WHEN 'hub' THEN 1 ELSE 2 END, o.name, o.id";
+    let mut orgs = ORGS
+        .page(db, &org_where(scope, f), order, limit, offset)
         .await?;
-    let mut orgs: Vec<Org> = rows.iter().map(org_from_row).collect::<sqlx::Result<_>>()?;
     attach_fields(db, &mut orgs).await?;
     Ok(orgs)
 }
@@ -421,7 +417,7 @@ pub async fn hub_refs(db: &Db, scope: &ScopeFilter) -> sqlx::Result<Vec<HubRef>>
     scope.apply_reference(&mut sql, "u.path");
     sql.push("o.hub_role IN ('federation', 'hub')".into());
     let text = format!(
-        "SELECT o.id, o.name, o.hub_role, o.unit_id, u.path FROM governance_orgs o \
+        "SELECT o.id, o.name, o.hub_role, o.unit_id, u.path AS unit_path FROM governance_orgs o \
          JOIN governance_units u ON u.id = o.unit_id WHERE {} \
          ORDER BY CASE o.hub_role WHEN 'federation' THEN 0 ELSE 1 END, o.id",
         sql.where_clause()
@@ -429,52 +425,62 @@ pub async fn hub_refs(db: &Db, scope: &ScopeFilter) -> sqlx::Result<Vec<HubRef>>
     let rows = sql.query(&text).fetch_all(&db.pool).await?;
     let mut out = Vec::new();
     for row in rows {
-        let role: String = row.try_get(2)?;
-        let path: String = row.try_get(4)?;
+        let role: String = row.try_get("hub_role")?;
+        let path: String = row.try_get("unit_path")?;
         let (Some(hub_role), Some(unit_path)) = (HubRole::parse(&role), UnitPath::parse(&path))
         else {
             continue;
         };
         out.push(HubRef {
-            id: row.try_get(0)?,
-            name: row.try_get(1)?,
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
             hub_role,
-            unit_id: UnitId(row.try_get(3)?),
+            unit_id: UnitId(row.try_get("unit_id")?),
             unit_path,
         });
     }
     Ok(out)
 }
 
-/// Per hub: how many member organisations within the scope are attached to it.
-pub async fn member_counts(db: &Db, scope: &ScopeFilter) -> sqlx::Result<Vec<(i64, i64)>> {
+/// Organisations within the scope (and matching `only`, if given), counted by `key`.
+async fn counts_by(
+    db: &Db,
+    scope: &ScopeFilter,
+    key: &str,
+    only: Option<&str>,
+) -> sqlx::Result<Vec<(Option<i64>, i64)>> {
     let mut sql = Sql::default();
     scope.apply(&mut sql, "u.path");
-    sql.push("o.hub_role = 'member'".into());
+    if let Some(clause) = only {
+        sql.push(clause.into());
+    }
     let text = format!(
-        "SELECT o.hub_id, COUNT(*) FROM governance_orgs o JOIN governance_units u ON u.id = o.unit_id \
-         WHERE {} GROUP BY o.hub_id",
+        "SELECT {key} AS k, COUNT(*) AS n FROM governance_orgs o \
+         JOIN governance_units u ON u.id = o.unit_id WHERE {} GROUP BY {key}",
         sql.where_clause()
     );
     let rows = sql.query(&text).fetch_all(&db.pool).await?;
     rows.iter()
-        .map(|r| Ok((r.try_get::<Option<i64>, _>(0)?.unwrap_or(0), r.try_get(1)?)))
+        .map(|r| Ok((r.try_get("k")?, r.try_get("n")?)))
         .collect()
+}
+
+/// Per hub: how many member organisations within the scope are attached to it.
+pub async fn member_counts(db: &Db, scope: &ScopeFilter) -> sqlx::Result<Vec<(i64, i64)>> {
+    let counts = counts_by(db, scope, "o.hub_id", Some("o.hub_role = 'member'")).await?;
+    Ok(counts
+        .into_iter()
+        .map(|(h, n)| (h.unwrap_or(0), n))
+        .collect())
 }
 
 /// Organisations homed directly at each unit within the scope.
 pub async fn org_counts_by_unit(db: &Db, scope: &ScopeFilter) -> sqlx::Result<Vec<(UnitId, i64)>> {
-    let mut sql = Sql::default();
-    scope.apply(&mut sql, "u.path");
-    let text = format!(
-        "SELECT o.unit_id, COUNT(*) FROM governance_orgs o JOIN governance_units u ON u.id = o.unit_id \
-         WHERE {} GROUP BY o.unit_id",
-        sql.where_clause()
-    );
-    let rows = sql.query(&text).fetch_all(&db.pool).await?;
-    rows.iter()
-        .map(|r| Ok((UnitId(r.try_get(0)?), r.try_get(1)?)))
-        .collect()
+    let counts = counts_by(db, scope, "o.unit_id", None).await?;
+    Ok(counts
+        .into_iter()
+        .map(|(u, n)| (UnitId(u.unwrap_or(0)), n))
+        .collect())
 }
 
 /// The validated content of an organisation record (create and update).
@@ -503,6 +509,28 @@ pub fn per_10k(orgs: i64, residents: i64) -> String {
         return "—".into();
     }
     format!("{:.1}", orgs as f64 * 10_000.0 / residents as f64)
+}
+
+/// Orgs per unit including everything below it.
+/// Organisations of units that have residents behind them: those registered under a
+/// department (a unit without population) are left out of per-10,000 figures, where they
+/// would raise the density of an area they do not live in.
+pub(crate) fn orgs_among_residents(units: &[Unit], direct: &[(UnitId, i64)]) -> i64 {
+    let department = |id: UnitId| {
+        units
+            .iter()
+            .any(|u| u.id == id && u.kind == UnitKind::Department)
+    };
+    direct
+        .iter()
+        .filter(|(unit_id, _)| {
+            units
+                .iter()
+                .find(|u| u.id == *unit_id)
+                .is_some_and(|u| !u.path.ids().into_iter().any(department))
+        })
+        .map(|(_, n)| n)
+        .sum()
 }
 
 #[cfg(test)]

@@ -1,16 +1,32 @@
-//! Governance's JSON API under /api/v1/gov. Every handler goes through `authorize`
-//! (directly or via `service`); lists are filtered by the actor's scope.
+//! The registry's JSON API under /api/v1/gov: units, organisations, the hub structure and
+//! role grants. Every handler goes through `authorize` (directly or via `units`/`orgs`);
+//! lists are filtered by the actor's scope.
 
-use crate::authz::{Action, GovActor, Scope, authorize};
+use crate::authz::Action;
+use crate::authz::Scope;
+use crate::authz::authorize;
 use crate::error::{GovError, GovResult};
-use crate::model::{self, HubRole, MemberRole, Org, OrgFilter, OrgType, Unit, UnitId};
-use crate::service::{self, OrgInput, UnitInput};
+use crate::registry::hub::hub_structure;
+use crate::registry::model;
+use crate::registry::model::HubRole;
+use crate::registry::model::Org;
+use crate::registry::model::OrgFilter;
+use crate::registry::model::OrgType;
+use crate::registry::orgs;
+use crate::registry::orgs::OrgInput;
+use crate::registry::units;
+use crate::registry::units::UnitInput;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use gov_core::GovActor;
+use gov_core::MemberRole;
+use gov_core::Unit;
+use gov_core::UnitId;
 use platform::AppState;
+use platform::web::Code;
 use platform::web::{ApiJson, Id, Page, Paging};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -25,8 +41,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/gov/hub", get(hub))
         .route("/api/v1/gov/memberships", post(grant))
 }
-
-pub use platform::web::parse_id;
 
 async fn me(State(_state): State<AppState>, actor: GovActor) -> GovResult<Json<Value>> {
     let user = actor.user.clone().ok_or(GovError::SignIn)?;
@@ -48,7 +62,7 @@ fn unit_json(u: &Unit, org_count: Option<i64>) -> Value {
 
 async fn list_units(State(state): State<AppState>, actor: GovActor) -> GovResult<Json<Value>> {
     authorize(&actor, Action::View, &Scope::Anywhere)?;
-    let units = model::list_units(&state.db, &actor.scope()).await?;
+    let units = gov_core::list_units(&state.db, &actor.scope()).await?;
     let items: Vec<Value> = units.iter().map(|u| unit_json(u, None)).collect();
     Ok(Json(json!({ "items": items })))
 }
@@ -58,20 +72,20 @@ async fn show_unit(
     actor: GovActor,
     Id(id): Id,
 ) -> GovResult<Json<Value>> {
-    let unit = service::load_unit(&state, &actor, UnitId(id), Action::View).await?;
+    let unit = units::load_unit(&state, &actor, UnitId(id), Action::View).await?;
     let subtree = OrgFilter {
         unit: Some(unit.path.clone()),
         ..OrgFilter::default()
     };
     let orgs = model::count_orgs(&state.db, &actor.scope(), &subtree).await?;
-    let children: Vec<Value> = model::children(&state.db, unit.id)
+    let children: Vec<Value> = gov_core::children(&state.db, unit.id)
         .await?
         .iter()
         .map(|c| unit_json(c, None))
         .collect();
-    let subtree = model::ScopeFilter(Some(vec![unit.path.clone()]));
-    let among_residents = crate::pages::orgs_among_residents(
-        &model::list_units(&state.db, &subtree).await?,
+    let subtree = gov_core::ScopeFilter(Some(vec![unit.path.clone()]));
+    let among_residents = crate::registry::model::orgs_among_residents(
+        &gov_core::list_units(&state.db, &subtree).await?,
         &model::org_counts_by_unit(&state.db, &subtree).await?,
     );
     let mut v = unit_json(&unit, Some(orgs));
@@ -85,7 +99,7 @@ async fn create_unit(
     actor: GovActor,
     ApiJson(input): ApiJson<UnitInput>,
 ) -> GovResult<Response> {
-    let unit = service::create_unit(&state, &actor, &input).await?;
+    let unit = units::create_unit(&state, &actor, &input).await?;
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/gov/units/{}", unit.id))],
@@ -98,11 +112,11 @@ async fn update_unit(
     State(state): State<AppState>,
     actor: GovActor,
     Id(id): Id,
-    ApiJson(edit): ApiJson<service::UnitEdit>,
+    ApiJson(edit): ApiJson<units::UnitEdit>,
 ) -> GovResult<Json<Value>> {
     let id = UnitId(id);
-    service::load_unit(&state, &actor, id, Action::EditUnit).await?;
-    let unit = service::update_unit(&state, &actor, id, &edit).await?;
+    units::load_unit(&state, &actor, id, Action::EditUnit).await?;
+    let unit = units::update_unit(&state, &actor, id, &edit).await?;
     Ok(Json(unit_json(&unit, None)))
 }
 
@@ -131,7 +145,7 @@ impl DirQuery {
     /// Parses the filters; a unit filter must be within the actor's scope.
     pub async fn filter(&self, state: &AppState, actor: &GovActor) -> GovResult<OrgFilter> {
         let bad = |field: &'static str, zh: &str, en: &str| {
-            GovError::invalid("invalid_filter", field, zh.to_string(), en.to_string())
+            GovError::invalid(Code::InvalidFilter, field, zh.to_string(), en.to_string())
         };
         let org_type = match nonempty(&self.org_type) {
             None => None,
@@ -174,11 +188,7 @@ impl DirQuery {
             None => None,
             Some(s) => {
                 let id = UnitId::parse(s).ok_or(GovError::NotFound)?;
-                Some(
-                    service::load_unit(state, actor, id, Action::View)
-                        .await?
-                        .path,
-                )
+                Some(units::load_unit(state, actor, id, Action::View).await?.path)
             }
         };
         let grade = match nonempty(&self.grade) {
@@ -238,7 +248,7 @@ async fn show_org(
     Id(id): Id,
 ) -> GovResult<Json<Org>> {
     Ok(Json(
-        service::load_org(&state, &actor, id, Action::View).await?,
+        orgs::load_org(&state, &actor, id, Action::View).await?,
     ))
 }
 
@@ -248,8 +258,8 @@ async fn create_org(
     ApiJson(input): ApiJson<OrgInput>,
 ) -> GovResult<Response> {
     authorize(&actor, Action::EditOrg, &Scope::Anywhere)?;
-    let draft = service::validate(&input, state.now())?;
-    let id = service::create_org(&state, &actor, &draft).await?;
+    let draft = orgs::validate(&input, state.now())?;
+    let id = orgs::create_org(&state, &actor, &draft).await?;
     let org = model::find_org(&state.db, id)
         .await?
         .ok_or(GovError::NotFound)?;
@@ -268,70 +278,16 @@ async fn update_org(
     ApiJson(body): ApiJson<OrgInput>,
 ) -> GovResult<Json<Org>> {
     // Out-of-scope records are 404 before the body is even looked at.
-    let old = service::load_org(&state, &actor, id, Action::EditOrg).await?;
+    let old = orgs::load_org(&state, &actor, id, Action::EditOrg).await?;
     let mut input = body;
     input.keep_marks_of(&old);
-    let draft = service::validate(&input, state.now())?;
-    service::update_org(&state, &actor, id, &draft).await?;
+    let draft = orgs::validate(&input, state.now())?;
+    orgs::update_org(&state, &actor, id, &draft).await?;
     Ok(Json(
         model::find_org(&state.db, id)
             .await?
             .ok_or(GovError::NotFound)?,
     ))
-}
-
-/// The 1+5+X structure as the actor may see it: the federation and hubs (by name), and
-/// per hub the number of member organisations within the actor's scope.
-pub async fn hub_structure(state: &AppState, actor: &GovActor) -> GovResult<HubStructure> {
-    authorize(actor, Action::View, &Scope::Anywhere)?;
-    let scope = actor.scope();
-    let refs = model::hub_refs(&state.db, &scope).await?;
-    let counts = model::member_counts(&state.db, &scope).await?;
-    let count_of = |id: i64| {
-        counts
-            .iter()
-            .find(|(h, _)| *h == id)
-            .map(|(_, n)| *n)
-            .unwrap_or(0)
-    };
-    let fed = refs.iter().find(|r| r.hub_role == HubRole::Federation);
-    let federation = fed.map(|r| (r.id, r.name.clone()));
-    let federation_viewable =
-        fed.is_some_and(|r| authorize(actor, Action::View, &Scope::Unit(&r.unit_path)).is_ok());
-    let hubs: Vec<HubEntry> = refs
-        .iter()
-        .filter(|r| r.hub_role == HubRole::Hub)
-        .map(|r| HubEntry {
-            id: r.id,
-            name: r.name.clone(),
-            members: count_of(r.id),
-            viewable: authorize(actor, Action::View, &Scope::Unit(&r.unit_path)).is_ok(),
-        })
-        .collect();
-    Ok(HubStructure {
-        federation,
-        federation_viewable,
-        hubs,
-    })
-}
-
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct HubEntry {
-    pub id: i64,
-    pub name: String,
-    pub members: i64,
-    /// Whether the actor may open the hub's own record.
-    #[serde(skip)]
-    pub viewable: bool,
-}
-
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct HubStructure {
-    pub federation: Option<(i64, String)>,
-    /// Whether the actor may open the federation's own record.
-    #[serde(skip)]
-    pub federation_viewable: bool,
-    pub hubs: Vec<HubEntry>,
 }
 
 async fn hub(State(state): State<AppState>, actor: GovActor) -> GovResult<Json<Value>> {
@@ -360,18 +316,18 @@ async fn grant(
     authorize(&actor, Action::Grant(MemberRole::Viewer), &Scope::Anywhere)?;
     let role = MemberRole::parse(&b.role).ok_or_else(|| {
         GovError::invalid(
-            "invalid_role",
+            Code::InvalidRole,
             "role",
             "角色须为 viewer、worker 或 unit_admin。",
             "role must be viewer, worker or unit_admin",
         )
     })?;
     let unit = match (b.unit_id, b.unit_code.as_deref()) {
-        (Some(id), _) => model::find_unit(&state.db, UnitId(id)).await?,
-        (None, Some(code)) => model::find_unit_by_code(&state.db, code).await?,
+        (Some(id), _) => gov_core::find_unit(&state.db, UnitId(id)).await?,
+        (None, Some(code)) => gov_core::find_unit_by_code(&state.db, code).await?,
         (None, None) => {
             return Err(GovError::invalid(
-                "missing_field",
+                Code::MissingField,
                 "unit_id",
                 "请给出单位编号 unit_id 或单位代码 unit_code。",
                 "give unit_id or unit_code",
@@ -379,7 +335,7 @@ async fn grant(
         }
     }
     .ok_or(GovError::NotFound)?;
-    service::grant(&state, &actor, &b.username, unit.id, role).await?;
+    units::grant(&state, &actor, &b.username, unit.id, role).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "username": b.username.trim(), "unit_id": unit.id, "role": role })),

@@ -2,8 +2,14 @@
 //! about 30 building service points for office workers, and about 150 services offered by
 //! the demo organisations at those places. Deterministic (a fixed seed); all invented.
 
-use super::*;
-use crate::demo::{DISTRICT, Plan, Rng};
+use super::service::*;
+use crate::network::model::Hours;
+use crate::network::model::PointKind;
+use crate::registry::demo::DISTRICT;
+use crate::registry::demo::Plan;
+use gov_core::UnitId;
+use platform::db::Tx;
+use platform::rng::Rng;
 
 pub struct PlannedPoint {
     /// Index into `plan.units`.
@@ -382,7 +388,7 @@ mod tests {
 
     #[test]
     fn the_demo_network_has_the_promised_shape() {
-        let p = crate::demo::plan();
+        let p = crate::registry::demo::plan();
         let a = plan(&p);
         let b = plan(&p);
         let kind = |k: PointKind| {
