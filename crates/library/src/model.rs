@@ -110,7 +110,7 @@ pub struct Document {
 
 pub const DOC_COLUMNS: &str = "d.id, d.title, d.description, d.category_id, d.format, d.original_name, d.size_bytes, \
     d.status, d.error, d.pages, d.preview_pages, d.preview_kind, d.preview_note, d.thumb_key, d.thumb_mime, \
-    d.progress_done, d.progress_total, d.uploader_id, u.display_name, d.reject_reason, d.views, d.downloads, \
+    d.progress_done, d.progress_total, d.uploader_id, u.display_name AS uploader_name, d.reject_reason, d.views, d.downloads, \
     d.created_at, d.published_at, d.sha256, d.auto_publish, d.takedown_reason, d.price_kind, d.price, d.quality, d.original, d.rating_sum, d.rating_count";
 
 pub const DOC_FROM: &str = "library_documents d JOIN platform_users u ON u.id = d.uploader_id";
@@ -118,41 +118,41 @@ pub const DOC_FROM: &str = "library_documents d JOIN platform_users u ON u.id = 
 pub fn doc_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Document> {
     use sqlx::Row;
     Ok(Document {
-        id: row.try_get(0)?,
-        title: row.try_get(1)?,
-        description: row.try_get(2)?,
-        category_id: row.try_get(3)?,
-        format: row.try_get(4)?,
-        original_name: row.try_get(5)?,
-        size_bytes: row.try_get(6)?,
-        status: Status::parse(&row.try_get::<String, _>(7)?),
-        error: row.try_get(8)?,
-        pages: row.try_get(9)?,
-        preview_pages: row.try_get(10)?,
-        preview_kind: row.try_get(11)?,
-        preview_note: row.try_get(12)?,
-        thumb_key: row.try_get(13)?,
-        thumb_mime: row.try_get(14)?,
-        progress_done: row.try_get(15)?,
-        progress_total: row.try_get(16)?,
-        uploader_id: row.try_get(17)?,
-        uploader_name: row.try_get(18)?,
-        reject_reason: row.try_get(19)?,
-        takedown_reason: row.try_get(26)?,
-        price_kind: row.try_get(27)?,
-        price: row.try_get(28)?,
-        quality: row.try_get(29)?,
-        original: row.try_get::<i64, _>(30)? != 0,
-        rating_sum: row.try_get(31)?,
-        rating_count: row.try_get(32)?,
+        id: row.try_get("id")?,
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        category_id: row.try_get("category_id")?,
+        format: row.try_get("format")?,
+        original_name: row.try_get("original_name")?,
+        size_bytes: row.try_get("size_bytes")?,
+        status: Status::parse(&row.try_get::<String, _>("status")?),
+        error: row.try_get("error")?,
+        pages: row.try_get("pages")?,
+        preview_pages: row.try_get("preview_pages")?,
+        preview_kind: row.try_get("preview_kind")?,
+        preview_note: row.try_get("preview_note")?,
+        thumb_key: row.try_get("thumb_key")?,
+        thumb_mime: row.try_get("thumb_mime")?,
+        progress_done: row.try_get("progress_done")?,
+        progress_total: row.try_get("progress_total")?,
+        uploader_id: row.try_get("uploader_id")?,
+        uploader_name: row.try_get("uploader_name")?,
+        reject_reason: row.try_get("reject_reason")?,
+        takedown_reason: row.try_get("takedown_reason")?,
+        price_kind: row.try_get("price_kind")?,
+        price: row.try_get("price")?,
+        quality: row.try_get("quality")?,
+        original: row.try_get::<i64, _>("original")? != 0,
+        rating_sum: row.try_get("rating_sum")?,
+        rating_count: row.try_get("rating_count")?,
         bought: false,
         vip_member: false,
-        views: row.try_get(20)?,
-        downloads: row.try_get(21)?,
-        created_at: row.try_get(22)?,
-        published_at: row.try_get(23)?,
-        sha256: row.try_get(24)?,
-        auto_publish: row.try_get::<i64, _>(25)? != 0,
+        views: row.try_get("views")?,
+        downloads: row.try_get("downloads")?,
+        created_at: row.try_get("created_at")?,
+        published_at: row.try_get("published_at")?,
+        sha256: row.try_get("sha256")?,
+        auto_publish: row.try_get::<i64, _>("auto_publish")? != 0,
     })
 }
 

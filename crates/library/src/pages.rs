@@ -386,9 +386,9 @@ async fn render_upload(
 /// Messages carry both languages (`platform::bi!`): the form shows the reader's.
 fn form_error(e: &LibraryError, lang: Lang) -> Option<String> {
     match e {
-        LibraryError::BadField(m) | LibraryError::WrongState(m) | LibraryError::Unsupported(m) => {
-            Some(lang.msg(m).to_string())
-        }
+        LibraryError::BadField(m)
+        | LibraryError::WrongState(_, m)
+        | LibraryError::Unsupported(m) => Some(lang.msg(m).to_string()),
         _ => e.file_problem().map(|m| lang.msg(&m).to_string()),
     }
 }

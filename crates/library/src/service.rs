@@ -3,6 +3,7 @@
 use crate::authz::{Action, authorize};
 use crate::error::{LibResult, LibraryError};
 use crate::model::{self, Document, Status};
+use platform::web::Code;
 use platform::web::url_encode;
 use platform::{Actor, AppState, audit, outbox};
 
@@ -156,11 +157,14 @@ async fn moderate(
         drop(tx);
         return match model::find(&state.db, id).await? {
             None => Err(LibraryError::NotFound),
-            Some(d) => Err(LibraryError::WrongState(format!(
-                "this step needs a document that is {}; this one is {}",
-                step.from.as_str(),
-                d.status.as_str()
-            ))),
+            Some(d) => Err(LibraryError::WrongState(
+                Code::WrongState,
+                format!(
+                    "this step needs a document that is {}; this one is {}",
+                    step.from.as_str(),
+                    d.status.as_str()
+                ),
+            )),
         };
     }
     outbox::emit(

@@ -5,6 +5,7 @@
 use crate::error::{LibResult, LibraryError};
 use axum::extract::Multipart;
 use platform::auth::User;
+use platform::web::Code;
 use platform::{AppState, audit, outbox};
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -406,6 +407,7 @@ async fn find_by_hash(
     };
     if crate::authz::hidden_from(Some(uploader), &doc) {
         return Err(LibraryError::WrongState(
+            Code::DuplicateFile,
             platform::bi!(
                 "这份文件已在文库中，不能重复上传。",
                 "the same file is already in the library, so it cannot be uploaded again"

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use platform::web::ApiJson;
+use platform::web::Code;
 use platform::{Actor, AppState};
 use serde::Deserialize;
 use serde_json::json;
@@ -209,8 +210,9 @@ impl From<LedgerError> for LibraryError {
     fn from(e: LedgerError) -> Self {
         match e {
             LedgerError::Db(e) => LibraryError::Internal(e.into()),
-            LedgerError::KeyReused | LedgerError::InsufficientFunds => {
-                LibraryError::WrongState(e.to_string())
+            LedgerError::KeyReused => LibraryError::WrongState(Code::KeyReused, e.to_string()),
+            LedgerError::InsufficientFunds => {
+                LibraryError::WrongState(Code::InsufficientFunds, e.to_string())
             }
             other => LibraryError::BadField(other.to_string()),
         }

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
+use platform::web::Code;
 use platform::web::{PageCtx, SignedIn, redirect, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
@@ -102,6 +103,7 @@ async fn confirm_page(
     let doc = crate::service::load(&state, &actor, id, Action::View).await?;
     if doc.price_kind == "free" || doc.price == 0 {
         return Err(LibraryError::WrongState(
+            Code::NotForSale,
             platform::bi!("此文档不出售。", "this document is not for sale").into(),
         ));
     }

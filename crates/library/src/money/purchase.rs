@@ -7,6 +7,7 @@ use crate::authz::Action;
 use crate::error::{LibResult, LibraryError};
 use crate::service;
 use platform::db::Db;
+use platform::web::Code;
 use platform::{Actor, AppState};
 use serde::Serialize;
 
@@ -80,6 +81,7 @@ pub async fn buy(state: &AppState, actor: &Actor, document: i64, key: &str) -> L
     let for_sale = doc.price_kind == "paid" || (doc.price_kind == "vip" && doc.price > 0);
     if !for_sale || doc.status != crate::model::Status::Ready {
         return Err(LibraryError::WrongState(
+            Code::NotForSale,
             platform::bi!(
                 "只有已发布且标价的文档可以购买。",
                 "only published documents with a price can be bought"
@@ -89,6 +91,7 @@ pub async fn buy(state: &AppState, actor: &Actor, document: i64, key: &str) -> L
     }
     if doc.uploader_id == user {
         return Err(LibraryError::WrongState(
+            Code::OwnDocument,
             platform::bi!("这是您自己的文档。", "this is your own document").into(),
         ));
     }
@@ -138,7 +141,7 @@ async fn pay(
     )
     .await
     .map_err(|e| match e {
-        LedgerError::InsufficientFunds => LibraryError::WrongState(platform::web::i18n::bilingual(
+        LedgerError::InsufficientFunds => LibraryError::WrongState(Code::InsufficientFunds, platform::web::i18n::bilingual(
             &format!("余额不足，本文档需 {} 元；请先充值或兑换兑换码。", Fen(doc.price).yuan()),
             &format!(
                 "your balance is not enough for this document ({} yuan); top up or redeem a voucher first",

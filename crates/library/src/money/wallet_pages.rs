@@ -10,6 +10,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use platform::web::Code;
 use platform::web::{PageCtx, SignedIn, redirect, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
@@ -202,6 +203,7 @@ async fn checkout_form(
         Ok(_) => Ok(redirect("/me/wallet")),
         Err(payments::CallbackRefusal::Internal(e)) => Err(e),
         Err(_) => Err(LibraryError::WrongState(
+            Code::ProviderRefused,
             platform::bi!("测试支付被拒绝。", "the test payment was refused").into(),
         )),
     }

@@ -259,7 +259,7 @@ fn registration_refused(
         CreateUserError::Taken => actor
             .lang
             .pick("用户名已被占用。", "This username is taken."),
-        CreateUserError::Invalid(rule) => actor.lang.pick(rule.zh, rule.en),
+        CreateUserError::Invalid(rule) => actor.lang.msg(rule.0),
     };
     register_again(actor, StatusCode::BAD_REQUEST, message, username, next)
 }
