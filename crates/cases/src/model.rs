@@ -2,31 +2,10 @@
 //! satisfaction, supervision), each parsed once at the edge.
 
 use platform::db::Db;
+use platform::vocabulary;
 use platform::web::Lang;
 use serde::Serialize;
 use sqlx::Row;
-
-macro_rules! vocabulary {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn parse(s: &str) -> Option<$name> {
-                match s.trim() { $($code => Some($name::$variant),)+ _ => None }
-            }
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-            pub fn label(self, lang: Lang) -> &'static str {
-                match self { $($name::$variant => lang.pick($zh, $en)),+ }
-            }
-        }
-    };
-}
 
 vocabulary! {
     /// Where a case is in its workflow.

@@ -1,6 +1,6 @@
 //! Documents as stored, and the queries that read them.
 
-use platform::db::Db;
+use platform::db::{Db, Sql};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -56,13 +56,23 @@ impl Status {
     }
 }
 
+platform::vocabulary! {
+    /// How a document is offered: free to read, bought once, or read by VIP members (who
+    /// may also buy it, when it carries a price).
+    PriceKind {
+        Free = "free", "免费", "Free";
+        Paid = "paid", "付费", "Paid";
+        Vip = "vip", "VIP 文档", "VIP document";
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Document {
     pub id: i64,
     pub title: String,
     pub description: String,
     pub category_id: Option<i64>,
-    pub format: String,
+    pub format: convert::Format,
     pub original_name: String,
     pub size_bytes: i64,
     pub status: Status,
@@ -81,8 +91,7 @@ pub struct Document {
     pub uploader_name: String,
     pub reject_reason: Option<String>,
     pub takedown_reason: Option<String>,
-    /// `free`, `paid` or `vip`.
-    pub price_kind: String,
+    pub price_kind: PriceKind,
     /// In 分 (paid documents).
     pub price: i64,
     /// Moderator's rating 1–5; scales contributor rewards.
@@ -117,12 +126,18 @@ pub const DOC_FROM: &str = "library_documents d JOIN platform_users u ON u.id = 
 
 pub fn doc_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Document> {
     use sqlx::Row;
+    let bad = |col: &str, word: &str| {
+        sqlx::Error::Decode(format!("library_documents.{col}: unknown word {word:?}").into())
+    };
     Ok(Document {
         id: row.try_get("id")?,
         title: row.try_get("title")?,
         description: row.try_get("description")?,
         category_id: row.try_get("category_id")?,
-        format: row.try_get("format")?,
+        format: {
+            let word: String = row.try_get("format")?;
+            convert::Format::parse(&word).ok_or_else(|| bad("format", &word))?
+        },
         original_name: row.try_get("original_name")?,
         size_bytes: row.try_get("size_bytes")?,
         status: Status::parse(&row.try_get::<String, _>("status")?),
@@ -139,7 +154,10 @@ pub fn doc_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Document> {
         uploader_name: row.try_get("uploader_name")?,
         reject_reason: row.try_get("reject_reason")?,
         takedown_reason: row.try_get("takedown_reason")?,
-        price_kind: row.try_get("price_kind")?,
+        price_kind: {
+            let word: String = row.try_get("price_kind")?;
+            PriceKind::parse(&word).ok_or_else(|| bad("price_kind", &word))?
+        },
         price: row.try_get("price")?,
         quality: row.try_get("quality")?,
         original: row.try_get::<i64, _>("original")? != 0,
@@ -162,27 +180,49 @@ pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<Document>> {
     row.as_ref().map(doc_from_row).transpose()
 }
 
-/// A list of documents by a WHERE clause over `d` (parameters bound in order).
+/// The documents that `sql` selects (clauses over `d`), in `order`, one page.
 pub async fn list(
     db: &Db,
-    where_order: &str,
-    binds: &[i64],
+    sql: &Sql,
+    order: &str,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Document>> {
-    let sql = format!(
-        "SELECT {DOC_COLUMNS} FROM {DOC_FROM} WHERE {where_order} LIMIT {limit} OFFSET {offset}"
-    );
-    let mut q = sqlx::query(&sql);
-    for b in binds {
-        q = q.bind(*b);
-    }
-    q.fetch_all(&db.pool)
+    sql.page(db, DOC_COLUMNS, DOC_FROM, order, limit, offset)
         .await?
         .iter()
         .map(doc_from_row)
         .collect()
 }
+
+/// Documents in this status.
+pub fn with_status(status: Status) -> Sql {
+    let mut sql = Sql::default();
+    sql.eq("d.status", status.as_str());
+    sql
+}
+
+/// Published documents in a category or one of its subcategories.
+pub fn published_in(category: i64) -> Sql {
+    let mut sql = with_status(Status::Ready);
+    let p = sql.bind(category);
+    sql.push(format!(
+        "(d.category_id = {p} OR d.category_id IN (SELECT id FROM library_categories WHERE parent_id = {p}))"
+    ));
+    sql
+}
+
+/// One uploader's documents, whatever their status.
+pub fn uploaded_by(user: i64) -> Sql {
+    let mut sql = Sql::default();
+    sql.eq("d.uploader_id", user);
+    sql
+}
+
+/// The newest first (by publication, then id).
+pub const NEWEST: &str = "d.published_at DESC, d.id DESC";
+/// An uploader's documents, the latest upload first.
+pub const LATEST_UPLOAD: &str = "d.created_at DESC, d.id DESC";
 
 pub async fn tags(db: &Db, id: i64) -> sqlx::Result<Vec<String>> {
     let rows: Vec<(String,)> =

@@ -295,7 +295,7 @@ pub async fn create(
     let (price_kind, price) = crate::service::parse_price(
         fields.price_kind.as_deref(),
         fields.price.as_deref(),
-        ("free", 0),
+        (crate::model::PriceKind::Free, 0),
     )?;
     let key = format!("originals/{}", rec.sha256);
     state.storage.put_file(&key, rec.file.path()).await?;
@@ -318,7 +318,7 @@ pub async fn create(
     .bind(fields.preview_pages)
     .bind(uploader.id)
     .bind(now)
-    .bind(&price_kind)
+    .bind(price_kind.as_str())
     .bind(price)
     .fetch_one(&mut *tx)
     .await;

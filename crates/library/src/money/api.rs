@@ -5,6 +5,7 @@ use super::ledger::{self, AccountKind, Entry, Fen, LedgerError, Posted, Posting}
 use super::vouchers::{self, RedeemError};
 use crate::authz::{Action, authorize};
 use crate::error::{LibResult, LibraryError};
+use crate::model::PriceKind;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -84,8 +85,10 @@ async fn set_reward_rules(
 ) -> LibResult<Json<serde_json::Value>> {
     let admin = allowed(&state, &actor, Action::ManageMoney)?;
     for r in &rules {
-        if !matches!(r.price_kind.as_str(), "paid" | "vip")
-            || !(0..=1000).contains(&r.share_permille)
+        if !matches!(
+            PriceKind::parse(&r.price_kind),
+            Some(PriceKind::Paid | PriceKind::Vip)
+        ) || !(0..=1000).contains(&r.share_permille)
             || !(0..=100_000).contains(&r.vip_fen)
         {
             return Err(LibraryError::BadField(
@@ -323,16 +326,7 @@ async fn credit_topup(
             memo: "运营充值",
             actor: Some(admin),
             now,
-            postings: vec![
-                Posting {
-                    account: clearing,
-                    amount: -amount.0,
-                },
-                Posting {
-                    account: wallet,
-                    amount: amount.0,
-                },
-            ],
+            postings: Posting::transfer(clearing, wallet, amount),
         },
     )
     .await?;

@@ -5,6 +5,7 @@ use super::ledger::{self, Fen};
 use super::purchase::{self, LICENCE_EN, LICENCE_ZH, Receipt};
 use crate::authz::Action;
 use crate::error::{LibResult, LibraryError};
+use crate::model::PriceKind;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -101,7 +102,7 @@ async fn confirm_page(
 ) -> LibResult<Response> {
     let user = actor.require_user()?.id;
     let doc = crate::service::load(&state, &actor, id, Action::View).await?;
-    if doc.price_kind == "free" || doc.price == 0 {
+    if doc.price_kind == PriceKind::Free || doc.price == 0 {
         return Err(LibraryError::WrongState(
             Code::NotForSale,
             platform::bi!("此文档不出售。", "this document is not for sale").into(),

@@ -5,6 +5,7 @@
 use super::ledger::{self, AccountKind, Entry, Fen, LedgerError, Posting};
 use crate::authz::Action;
 use crate::error::{LibResult, LibraryError};
+use crate::model::PriceKind;
 use crate::service;
 use platform::db::Db;
 use platform::web::Code;
@@ -78,7 +79,8 @@ async fn existing(db: &Db, user: i64, document: i64) -> sqlx::Result<Option<Rece
 pub async fn buy(state: &AppState, actor: &Actor, document: i64, key: &str) -> LibResult<Receipt> {
     let user = actor.id().ok_or(LibraryError::SignIn)?;
     let doc = service::load(state, actor, document, Action::View).await?;
-    let for_sale = doc.price_kind == "paid" || (doc.price_kind == "vip" && doc.price > 0);
+    let for_sale =
+        doc.price_kind == PriceKind::Paid || (doc.price_kind == PriceKind::Vip && doc.price > 0);
     if !for_sale || doc.status != crate::model::Status::Ready {
         return Err(LibraryError::WrongState(
             Code::NotForSale,
@@ -136,7 +138,7 @@ async fn pay(
             memo: &format!("购买文档：{}", doc.title),
             actor: Some(user),
             now,
-            postings: vec![Posting { account: wallet, amount: -doc.price }, Posting { account: revenue, amount: doc.price }],
+            postings: Posting::transfer(wallet, revenue, Fen(doc.price)),
         },
     )
     .await

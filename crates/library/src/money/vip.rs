@@ -140,16 +140,7 @@ async fn pay(state: &AppState, user: i64, plan: &Plan, order_key: &str) -> LibRe
             memo: &format!("VIP会员：{}", plan.name_zh),
             actor: Some(user),
             now,
-            postings: vec![
-                Posting {
-                    account: wallet,
-                    amount: -plan.price,
-                },
-                Posting {
-                    account: sales,
-                    amount: plan.price,
-                },
-            ],
+            postings: Posting::transfer(wallet, sales, Fen(plan.price)),
         },
     )
     .await

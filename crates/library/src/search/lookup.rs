@@ -91,7 +91,7 @@ impl SearchIndex {
                 page: 1,
                 score,
                 locked: false,
-                price_kind: String::new(),
+                price_kind: crate::model::PriceKind::Free,
             });
         }
         Ok((total, out))

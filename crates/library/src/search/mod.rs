@@ -150,8 +150,8 @@ pub struct Hit {
     /// The words are on `page`, which the reader may not read (yet): the snippet is the
     /// description, never that page's text.
     pub locked: bool,
-    /// `free`, `paid` or `vip` (what unlocks a locked page).
-    pub price_kind: String,
+    /// What unlocks a locked page.
+    pub price_kind: crate::model::PriceKind,
 }
 
 fn norm(s: &str) -> String {

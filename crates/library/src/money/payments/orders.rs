@@ -418,16 +418,7 @@ pub async fn create_payout(
             memo: "收益提现",
             actor: Some(admin),
             now,
-            postings: vec![
-                Posting {
-                    account: payable,
-                    amount: -amount,
-                },
-                Posting {
-                    account: pending,
-                    amount,
-                },
-            ],
+            postings: Posting::transfer(payable, pending, Fen(amount)),
         },
     )
     .await

@@ -69,16 +69,7 @@ async fn transfer(
             memo,
             actor: None,
             now,
-            postings: vec![
-                Posting {
-                    account: from,
-                    amount: -amount,
-                },
-                Posting {
-                    account: to,
-                    amount,
-                },
-            ],
+            postings: Posting::transfer(from, to, Fen(amount)),
         },
     )
     .await?;
