@@ -394,16 +394,6 @@ async fn mine(
     .await
 }
 
-const CONSOLE_STATES: &[CaseState] = &[
-    CaseState::Reported,
-    CaseState::Accepted,
-    CaseState::Dispatched,
-    CaseState::InProgress,
-    CaseState::Handled,
-    CaseState::Verified,
-    CaseState::Closed,
-];
-
 async fn console(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
@@ -428,7 +418,7 @@ async fn console(
                 "这个状态下没有事件。新上报的事件会出现在“待受理”里。",
                 "No cases in this state. New reports appear under Reported.",
             ),
-            filters: CONSOLE_STATES,
+            filters: &CaseState::STEPS,
             inbox: false,
         },
     )

@@ -51,31 +51,6 @@ pub(super) async fn set_state(tx: &mut Tx, id: i64, to: OrderState, now: i64) ->
     Ok(())
 }
 
-async fn transfer(
-    tx: &mut Tx,
-    key: String,
-    kind: &str,
-    memo: &str,
-    from: i64,
-    to: i64,
-    amount: i64,
-    now: i64,
-) -> Result<(), LedgerError> {
-    ledger::post(
-        tx,
-        Entry {
-            key: &key,
-            kind,
-            memo,
-            actor: None,
-            now,
-            postings: Posting::transfer(from, to, Fen(amount)),
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 /// The ledger side of a decision. Returns false when the money cannot move (a payout
 /// settled after a failure whose returned earnings were paid out again meanwhile).
 pub(super) async fn move_money(
@@ -85,71 +60,39 @@ pub(super) async fn move_money(
     now: i64,
 ) -> Result<bool, LedgerError> {
     use AccountKind::*;
-    let id = o.id;
-    match (o.purpose, decision) {
-        (Purpose::Topup, Decision::Settle | Decision::SettleAfterFailure) => {
-            let clearing = ledger::account(tx, ProviderClearing, None, now).await?;
-            let wallet = ledger::account(tx, Wallet, Some(o.user_id), now).await?;
-            let memo = format!("在线充值（{}）", o.provider);
-            transfer(
-                tx,
-                format!("payment:{id}:credit"),
-                "topup_provider",
-                &memo,
-                clearing,
-                wallet,
-                o.amount,
-                now,
-            )
-            .await?;
-        }
-        (Purpose::Topup, Decision::HoldForRefund) => {
-            let clearing = ledger::account(tx, ProviderClearing, None, now).await?;
-            let due = ledger::account(tx, RefundsDue, None, now).await?;
-            transfer(
-                tx,
-                format!("payment:{id}:hold"),
-                "late_payment",
-                "迟到付款，待退款",
-                clearing,
-                due,
-                o.amount,
-                now,
-            )
-            .await?;
-        }
-        (Purpose::Payout, Decision::Settle) => {
-            let pending = ledger::account(tx, PayoutsPending, None, now).await?;
-            let out = ledger::account(tx, PaidOut, None, now).await?;
-            transfer(
-                tx,
-                format!("payment:{id}:settle"),
-                "payout_settled",
-                "收益已提现",
-                pending,
-                out,
-                o.amount,
-                now,
-            )
-            .await?;
-        }
-        (Purpose::Payout, Decision::Fail) => {
-            let pending = ledger::account(tx, PayoutsPending, None, now).await?;
-            let payable = ledger::account(tx, ContributorPayable, Some(o.user_id), now).await?;
-            transfer(
-                tx,
-                format!("payment:{id}:return"),
-                "payout_returned",
-                "提现失败，收益退回",
-                pending,
-                payable,
-                o.amount,
-                now,
-            )
-            .await?;
-        }
+    let user = Some(o.user_id);
+    // (key suffix, entry kind, memo, from, to) of the one transfer the decision makes.
+    let (step, kind, memo, from, to) = match (o.purpose, decision) {
+        (Purpose::Topup, Decision::Settle | Decision::SettleAfterFailure) => (
+            "credit",
+            "topup_provider",
+            format!("在线充值（{}）", o.provider),
+            ledger::account(tx, ProviderClearing, None, now).await?,
+            ledger::account(tx, Wallet, user, now).await?,
+        ),
+        (Purpose::Topup, Decision::HoldForRefund) => (
+            "hold",
+            "late_payment",
+            "迟到付款，待退款".into(),
+            ledger::account(tx, ProviderClearing, None, now).await?,
+            ledger::account(tx, RefundsDue, None, now).await?,
+        ),
+        (Purpose::Payout, Decision::Settle) => (
+            "settle",
+            "payout_settled",
+            "收益已提现".into(),
+            ledger::account(tx, PayoutsPending, None, now).await?,
+            ledger::account(tx, PaidOut, None, now).await?,
+        ),
+        (Purpose::Payout, Decision::Fail) => (
+            "return",
+            "payout_returned",
+            "提现失败，收益退回".into(),
+            ledger::account(tx, PayoutsPending, None, now).await?,
+            ledger::account(tx, ContributorPayable, user, now).await?,
+        ),
         (Purpose::Payout, Decision::SettleAfterFailure) => {
-            let payable = ledger::account(tx, ContributorPayable, Some(o.user_id), now).await?;
+            let payable = ledger::account(tx, ContributorPayable, user, now).await?;
             let (balance,): (i64,) = sqlx::query_as(
                 "UPDATE library_accounts SET balance = balance WHERE id = $1 RETURNING balance",
             )
@@ -159,22 +102,42 @@ pub(super) async fn move_money(
             if balance < o.amount {
                 return Ok(false);
             }
-            let out = ledger::account(tx, PaidOut, None, now).await?;
-            transfer(
-                tx,
-                format!("payment:{id}:settle"),
+            (
+                "settle",
                 "payout_settled",
-                "收益已提现",
+                "收益已提现".into(),
                 payable,
-                out,
-                o.amount,
-                now,
+                ledger::account(tx, PaidOut, None, now).await?,
             )
-            .await?;
         }
-        _ => {}
-    }
+        _ => return Ok(true),
+    };
+    let key = format!("payment:{}:{step}", o.id);
+    transfer(tx, &key, kind, &memo, (from, to), Fen(o.amount), now).await?;
     Ok(true)
+}
+
+/// Posts the entry that moves `amount` between two accounts (once per `key`).
+async fn transfer(
+    tx: &mut Tx,
+    key: &str,
+    kind: &str,
+    memo: &str,
+    (from, to): (i64, i64),
+    amount: Fen,
+    now: i64,
+) -> Result<(), LedgerError> {
+    let postings = Posting::transfer(from, to, amount);
+    let entry = Entry {
+        key,
+        kind,
+        memo,
+        actor: None,
+        now,
+        postings,
+    };
+    ledger::post(tx, entry).await?;
+    Ok(())
 }
 
 /// How a callback was answered.
@@ -466,14 +429,15 @@ pub async fn refund(state: &AppState, admin: i64, id: i64) -> LibResult<Order> {
     if locked.state == OrderState::RefundDue {
         let due = ledger::account(&mut tx, AccountKind::RefundsDue, None, now).await?;
         let clearing = ledger::account(&mut tx, AccountKind::ProviderClearing, None, now).await?;
+        let key = format!("payment:{id}:refund");
+        let memo = "迟到付款已退回";
         transfer(
             &mut tx,
-            format!("payment:{id}:refund"),
+            &key,
             "refund",
-            "迟到付款已退回",
-            due,
-            clearing,
-            order.amount,
+            memo,
+            (due, clearing),
+            Fen(order.amount),
             now,
         )
         .await?;
