@@ -49,6 +49,8 @@ error_codes! {
     Internal = "internal", INTERNAL_SERVER_ERROR, "服务器出错了，请稍后再试。", "Something went wrong on our side; please try again later.";
 
     // Bad input (400).
+    /// A request the router or an extractor refused before any handler ran.
+    BadRequest = "bad_request", BAD_REQUEST, "请求有误，请检查后重试。", "Something in the request is wrong; check it and try again.";
     /// A request body that is not the JSON the endpoint takes (see `ApiJson`).
     InvalidJson = "invalid_json", BAD_REQUEST, "请求体须为 JSON 对象。", "Send a JSON object.";
     InvalidField = "invalid_field", BAD_REQUEST, "有字段的值无效。", "A field has an invalid value.";

@@ -447,7 +447,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
                 .is_none_or(|c| c.as_bytes().starts_with(b"text/plain")) =>
         {
             super::error::ErrorInfo {
-                code: "bad_request",
+                code: super::Code::BadRequest.as_str(),
                 message: String::new(),
             }
         }
