@@ -1,9 +1,8 @@
 //! One case as the viewer may see it: its timeline, deadlines and extensions, and the
 //! steps this viewer may take next (one form posting to /cases/{id}/act); the photos.
 
-use super::report::{UnitOpt, ValueOpt};
 use super::upload::read_step;
-use super::{Tab, card, state_class, tabs, time_left};
+use super::{Tab, UnitOpt, ValueOpt, card, state_class, tabs, time_left};
 use crate::api::{self, visible_case};
 use crate::authz::{Action, Target, authorize};
 use crate::error::{CaseError, CaseResult};

@@ -268,6 +268,19 @@ fn tabs(actor: &GovActor, current: &str, lang: Lang) -> Vec<Tab> {
         .collect()
 }
 
+/// A choice in a select (a unit, a value of a vocabulary), for the forms.
+pub struct UnitOpt {
+    pub id: i64,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct ValueOpt {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
 pub struct StateFilter {
     pub value: &'static str,
     pub label: &'static str,

@@ -2,7 +2,7 @@
 //! their extra questions, the place, an optional photo checked by its magic bytes.
 
 use super::upload::read_photo;
-use super::{Tab, tabs};
+use super::{Tab, UnitOpt, ValueOpt, tabs};
 use crate::api::{self, Filing};
 use crate::authz::{Action, Target, authorize};
 use crate::error::{CaseError, CaseResult};
@@ -20,18 +20,6 @@ pub struct CategoryOpt {
     pub code: String,
     pub label: String,
     pub group: String,
-    pub selected: bool,
-}
-
-pub struct UnitOpt {
-    pub id: i64,
-    pub label: String,
-    pub selected: bool,
-}
-
-pub struct ValueOpt {
-    pub value: &'static str,
-    pub label: &'static str,
     pub selected: bool,
 }
 

@@ -1,8 +1,7 @@
 //! The centre's settings: working-day calendar, Open311 keys, and the case categories
 //! with their extra questions.
 
-use super::report::{UnitOpt, ValueOpt};
-use super::{Tab, tabs};
+use super::{Tab, UnitOpt, ValueOpt, tabs};
 use crate::api::{self};
 use crate::authz::{Action, Target, authorize};
 use crate::error::{CaseError, CaseResult};

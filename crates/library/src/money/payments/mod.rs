@@ -8,6 +8,7 @@ use serde::Serialize;
 
 mod orders;
 mod provider;
+mod records;
 mod settle;
 
 pub use orders::*;
@@ -153,6 +154,33 @@ pub fn decide(purpose: Purpose, state: OrderState, reported: Reported) -> Decisi
             Decision::HoldForRefund
         }
         (Cancelled | Expired | RefundDue | Refunded, _) => Decision::Ignore("ignored_closed"),
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Order {
+    pub id: i64,
+    pub purpose: Purpose,
+    pub user_id: i64,
+    pub username: String,
+    pub provider: String,
+    pub amount: i64,
+    pub amount_yuan: String,
+    pub state: OrderState,
+    pub provider_ref: Option<String>,
+    pub pay_url: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+impl Order {
+    pub(super) fn info(&self) -> OrderInfo {
+        OrderInfo {
+            id: self.id,
+            purpose: self.purpose,
+            user_id: self.user_id,
+            amount: self.amount,
+        }
     }
 }
 

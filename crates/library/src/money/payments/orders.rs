@@ -1,41 +1,16 @@
 //! Payment orders: reading them, and starting top-ups and payouts with a provider
 //! (one order per idempotency key), or cancelling one before it is paid.
 
-use super::*;
+use super::provider::{PaymentProvider, payments, provider};
+use super::records::{audit_order, lock_order, move_money, set_state};
+use super::{Decision, Order, OrderState, Purpose};
 use crate::error::{LibResult, LibraryError};
 use crate::money::ledger::{self, AccountKind, Entry, Fen, LedgerError, Posting};
+use platform::AppState;
 use platform::db::{Db, Tx};
 use platform::web::Code;
-use platform::{AppState, audit, outbox};
 use serde::Serialize;
 use std::sync::Arc;
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Order {
-    pub id: i64,
-    pub purpose: Purpose,
-    pub user_id: i64,
-    pub username: String,
-    pub provider: String,
-    pub amount: i64,
-    pub amount_yuan: String,
-    pub state: OrderState,
-    pub provider_ref: Option<String>,
-    pub pay_url: Option<String>,
-    pub created_at: i64,
-    pub expires_at: i64,
-}
-
-impl Order {
-    pub(super) fn info(&self) -> OrderInfo {
-        OrderInfo {
-            id: self.id,
-            purpose: self.purpose,
-            user_id: self.user_id,
-            amount: self.amount,
-        }
-    }
-}
 
 const ORDER_COLUMNS: &str = "o.id, o.purpose, o.user_id, u.username, o.provider, o.amount, o.state, o.provider_ref, o.pay_url, o.created_at, o.expires_at";
 type OrderRow = (
@@ -183,37 +158,6 @@ pub async fn callbacks(db: &Db, order: i64) -> sqlx::Result<Vec<CallbackRecord>>
             },
         )
         .collect())
-}
-
-pub(super) async fn audit_order(
-    tx: &mut Tx,
-    now: i64,
-    actor: Option<i64>,
-    action: &str,
-    order: i64,
-    detail: serde_json::Value,
-) -> sqlx::Result<()> {
-    let subject = format!("payment:{order}");
-    audit::append(
-        tx,
-        audit::Entry {
-            at: now,
-            actor_id: actor,
-            action,
-            subject: &subject,
-            detail,
-        },
-    )
-    .await?;
-    outbox::emit(
-        tx,
-        now,
-        "library.payment.updated",
-        order,
-        serde_json::json!({}),
-    )
-    .await?;
-    Ok(())
 }
 
 /// Inserts an order under `key` unless one exists; returns its id and whether it is new.

@@ -1,7 +1,7 @@
 //! The provider seam: the trait a payment provider implements, signed callbacks, the
 //! sandbox provider used in development and tests, and the registry of configured ones.
 
-use super::*;
+use super::{Purpose, Reported, SIGNATURE_HEADER};
 use crate::error::{LibResult, LibraryError};
 use axum::http::HeaderMap;
 use futures_util::future::BoxFuture;
