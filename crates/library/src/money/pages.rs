@@ -68,15 +68,7 @@ async fn vip_buy_form(
     if actor.id().is_none() {
         return Ok(redirect("/login?next=/vip"));
     }
-    if f.key.is_empty() || f.key.len() > 200 {
-        return Err(LibraryError::BadField(
-            platform::bi!(
-                "表单缺少购买凭据，请刷新页面后重试。",
-                "the form is missing its purchase key; reload the page"
-            )
-            .into(),
-        ));
-    }
+    form_key(&f.key, NO_PURCHASE_KEY)?;
     super::vip::buy_plan(&state, &actor, id, &f.key).await?;
     Ok(redirect("/vip"))
 }
@@ -134,15 +126,7 @@ async fn buy_form(
     Path(id): Path<i64>,
     Form(f): Form<BuyForm>,
 ) -> LibResult<Response> {
-    if f.key.is_empty() || f.key.len() > 200 {
-        return Err(LibraryError::BadField(
-            platform::bi!(
-                "表单缺少购买凭据，请刷新页面后重试。",
-                "the form is missing its purchase key; reload the page"
-            )
-            .into(),
-        ));
-    }
+    form_key(&f.key, NO_PURCHASE_KEY)?;
     let receipt = purchase::buy(&state, &actor, id, &f.key).await?;
     Ok(redirect(&format!("/me/purchases#order-{}", receipt.order)))
 }
@@ -209,4 +193,24 @@ async fn earnings_page(
 
 pub fn yuan(fen: &i64) -> String {
     Fen(*fen).yuan()
+}
+
+const NO_PURCHASE_KEY: &str = platform::bi!(
+    "表单缺少购买凭据，请刷新页面后重试。",
+    "the form is missing its purchase key; reload the page"
+);
+
+/// What a wallet form says when it lacks its key.
+pub(crate) const NO_FORM_KEY: &str = platform::bi!(
+    "表单缺少凭据，请刷新页面后重试。",
+    "the form is missing its key; reload the page"
+);
+
+/// The idempotency key a money form carries (one per rendered form, so a resubmission
+/// is the same request): refused with `missing` when absent or absurdly long.
+pub(crate) fn form_key(key: &str, missing: &'static str) -> LibResult<()> {
+    if key.is_empty() || key.len() > 200 {
+        return Err(LibraryError::BadField(missing.into()));
+    }
+    Ok(())
 }

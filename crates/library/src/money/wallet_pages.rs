@@ -114,15 +114,7 @@ async fn topup_form(
     Form(f): Form<TopupForm>,
 ) -> LibResult<Response> {
     let user = crate::money::api::allowed(&state, &actor, crate::authz::Action::UseWallet)?;
-    if f.key.is_empty() || f.key.len() > 200 {
-        return Err(LibraryError::BadField(
-            platform::bi!(
-                "表单缺少凭据，请刷新页面后重试。",
-                "the form is missing its key; reload the page"
-            )
-            .into(),
-        ));
-    }
+    super::pages::form_key(&f.key, super::pages::NO_FORM_KEY)?;
     let amount = Fen::parse_yuan(&f.amount)?;
     let (order, _) = payments::create_topup(&state, user, amount, &f.provider, &f.key).await?;
     Ok(redirect(order.pay_url.as_deref().unwrap_or("/me/wallet")))
@@ -272,15 +264,7 @@ async fn payout_form(
     Form(f): Form<PayoutForm>,
 ) -> LibResult<Response> {
     let admin = crate::money::api::allowed(&state, &actor, crate::authz::Action::ManageMoney)?;
-    if f.key.is_empty() || f.key.len() > 200 {
-        return Err(LibraryError::BadField(
-            platform::bi!(
-                "表单缺少凭据，请刷新页面后重试。",
-                "the form is missing its key; reload the page"
-            )
-            .into(),
-        ));
-    }
+    super::pages::form_key(&f.key, super::pages::NO_FORM_KEY)?;
     let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM platform_users WHERE username = $1")
         .bind(f.username.trim())
         .fetch_optional(&state.db.pool)
