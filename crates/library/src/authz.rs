@@ -86,6 +86,18 @@ pub fn hidden_from(user: Option<&platform::auth::User>, doc: &Document) -> bool 
     doc.status != Status::Ready && !privileged
 }
 
+/// A benefit of VIP membership: signed-in members (and staff) may; others are told what
+/// joining would give them.
+fn vip_benefit(actor: &Actor, member: bool, why_join: &'static str) -> Result<(), Denied> {
+    if actor.user.is_none() {
+        Err(Denied::SignIn)
+    } else if member || actor.is_staff() {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(why_join))
+    }
+}
+
 pub fn authorize(
     actor: &Actor,
     action: Action,
@@ -106,42 +118,30 @@ pub fn authorize(
                 "only moderators review complaints"
             ))),
         },
-        (Action::VipBenefit { member }, _) => {
-            if actor.user.is_none() {
-                Err(Denied::SignIn)
-            } else if member || actor.is_staff() {
-                Ok(())
-            } else {
-                Err(Denied::Forbidden(platform::bi!(
-                    "这是 VIP 权益（格式转换、版权登记），开通 VIP 后可用。",
-                    "this is a VIP benefit (format conversion, copyright registration); join VIP to use it"
-                )))
-            }
-        }
-        (Action::AdvancedSearch { member }, _) => {
-            if actor.user.is_none() {
-                Err(Denied::SignIn)
-            } else if member || actor.is_staff() {
-                Ok(())
-            } else {
-                Err(Denied::Forbidden(platform::bi!(
-                    "字段检索（title:、tag:、category:、uploader:、format:）和日期范围是 VIP 权益；普通词语、短语和排除词人人可用。",
-                    "field search (title:, tag:, category:, uploader:, format:) and date ranges are a VIP benefit; plain words, phrases and exclusions work for everyone"
-                )))
-            }
-        }
-        (Action::SyncReading { member }, _) => {
-            if actor.user.is_none() {
-                Err(Denied::SignIn)
-            } else if member || actor.is_staff() {
-                Ok(())
-            } else {
-                Err(Denied::Forbidden(platform::bi!(
-                    "多端同步阅读进度是 VIP 权益，开通 VIP 后在每台设备上都能接着读。",
-                    "syncing reading progress across devices is a VIP benefit; join VIP to keep your place on every device"
-                )))
-            }
-        }
+        (Action::VipBenefit { member }, _) => vip_benefit(
+            actor,
+            member,
+            platform::bi!(
+                "这是 VIP 权益（格式转换、版权登记），开通 VIP 后可用。",
+                "this is a VIP benefit (format conversion, copyright registration); join VIP to use it"
+            ),
+        ),
+        (Action::AdvancedSearch { member }, _) => vip_benefit(
+            actor,
+            member,
+            platform::bi!(
+                "字段检索（title:、tag:、category:、uploader:、format:）和日期范围是 VIP 权益；普通词语、短语和排除词人人可用。",
+                "field search (title:, tag:, category:, uploader:, format:) and date ranges are a VIP benefit; plain words, phrases and exclusions work for everyone"
+            ),
+        ),
+        (Action::SyncReading { member }, _) => vip_benefit(
+            actor,
+            member,
+            platform::bi!(
+                "多端同步阅读进度是 VIP 权益，开通 VIP 后在每台设备上都能接着读。",
+                "syncing reading progress across devices is a VIP benefit; join VIP to keep your place on every device"
+            ),
+        ),
         (Action::ManageMoney | Action::VerifyRightsHolders, _) => match actor.role() {
             None => Err(Denied::SignIn),
             Some(Role::Admin) => Ok(()),
