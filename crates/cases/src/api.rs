@@ -160,7 +160,9 @@ pub async fn check_filing(
         s => {
             let s = Source::parse(s)
                 .filter(|s| *s != Source::Open311)
-                .ok_or_else(|| CaseError::invalid("bad_source", "source: web, grid or hotline"))?;
+                .ok_or_else(|| {
+                    CaseError::invalid(Code::BadSource, "source: web, grid or hotline")
+                })?;
             authorize(actor, Action::ReportOnBehalf, &Target::Anywhere)?;
             s
         }
@@ -169,18 +171,18 @@ pub async fn check_filing(
     let priority = match f.priority.trim() {
         "" => Priority::Normal,
         p => Priority::parse(p).ok_or_else(|| {
-            CaseError::invalid("bad_priority", "priority: normal, urgent or critical")
+            CaseError::invalid(Code::BadPriority, "priority: normal, urgent or critical")
         })?,
     };
     let place_id = f.place_unit_id.ok_or_else(|| {
         CaseError::invalid(
-            "missing_place",
+            Code::MissingPlace,
             "请选择事件发生的社区 (choose where it happened)",
         )
     })?;
     let place = find_unit(&state.db, UnitId(place_id))
         .await?
-        .ok_or_else(|| CaseError::invalid("bad_place", "no such unit"))?;
+        .ok_or_else(|| CaseError::invalid(Code::BadPlace, "no such unit"))?;
     let attributes = intake::check_attributes(&category, &f.attributes)?;
     let on_behalf = source != Source::Web;
     Ok(NewCase {
@@ -285,13 +287,13 @@ pub async fn query_cases(
     }
     let page = q.page();
     let count = format!(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM cases_cases c WHERE {}",
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM cases_cases c WHERE {}",
         sql.where_clause()
     );
-    let (total,): (i64,) = {
+    let total: i64 = {
         use sqlx::Row;
         let r = sql.query(&count).fetch_one(&state.db.pool).await?;
-        (r.try_get(0)?,)
+        r.try_get("n")?
     };
     let cols = model::columns("c");
     let order = if inbox || q.supervision.is_some() {
@@ -441,7 +443,7 @@ pub struct RateQuery {
 /// `[from, to]` as whole days (both inclusive); defaults to the last 30 days.
 pub fn period(state: &AppState, from: Option<&str>, to: Option<&str>) -> CaseResult<(i64, i64)> {
     let today = local_date(state.now());
-    let bad = || CaseError::invalid("bad_date", "dates are YYYY-MM-DD");
+    let bad = || CaseError::invalid(Code::BadDate, "dates are YYYY-MM-DD");
     let to = match to.filter(|s| !s.is_empty()) {
         Some(s) => parse_day(s).ok_or_else(bad)?,
         None => today,
@@ -451,7 +453,7 @@ pub fn period(state: &AppState, from: Option<&str>, to: Option<&str>) -> CaseRes
         None => to - chrono::Duration::days(29),
     };
     if from > to {
-        return Err(CaseError::invalid("bad_period", "from is after to"));
+        return Err(CaseError::invalid(Code::BadPeriod, "from is after to"));
     }
     Ok((day_start(from), day_start(to) + 24 * 3600 * 1000))
 }
@@ -498,9 +500,9 @@ pub async fn save_day(
 ) -> CaseResult<()> {
     authorize(actor, Action::Configure, &Target::Anywhere)?;
     let day =
-        parse_day(day).ok_or_else(|| CaseError::invalid("bad_date", "dates are YYYY-MM-DD"))?;
+        parse_day(day).ok_or_else(|| CaseError::invalid(Code::BadDate, "dates are YYYY-MM-DD"))?;
     let kind = DayKind::parse(kind)
-        .ok_or_else(|| CaseError::invalid("bad_kind", "kind: holiday or workday"))?;
+        .ok_or_else(|| CaseError::invalid(Code::BadKind, "kind: holiday or workday"))?;
     let note = intake::short(note, 100, "note")?;
     let day = day.format("%Y-%m-%d").to_string();
     let now = state.now();
@@ -531,7 +533,7 @@ pub async fn save_day(
 pub async fn remove_day(state: &AppState, actor: &GovActor, day: &str) -> CaseResult<()> {
     authorize(actor, Action::Configure, &Target::Anywhere)?;
     let day =
-        parse_day(day).ok_or_else(|| CaseError::invalid("bad_date", "dates are YYYY-MM-DD"))?;
+        parse_day(day).ok_or_else(|| CaseError::invalid(Code::BadDate, "dates are YYYY-MM-DD"))?;
     let day = day.format("%Y-%m-%d").to_string();
     let mut tx = state.db.begin().await?;
     sqlx::query("DELETE FROM cases_calendar WHERE day = $1")
@@ -656,20 +658,20 @@ async fn check_category(
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
         return Err(CaseError::invalid(
-            "bad_code",
+            Code::BadCode,
             "代码须为 1–40 个字母、数字、- 或 _ (code: 1–40 letters, digits, - or _)",
         ));
     }
     if editing.is_some_and(|e| e.code != code) {
         return Err(CaseError::invalid(
-            "code_fixed",
+            Code::CodeFixed,
             "类别代码是 Open311 的 service_code，创建后不能修改 (the code is the Open311 service_code and cannot change)",
         ));
     }
     let name = intake::short(&c.name, 60, "name")?;
     if name.is_empty() {
         return Err(CaseError::invalid(
-            "missing_name",
+            Code::MissingName,
             "请填写类别名称 (name is required)",
         ));
     }
@@ -677,7 +679,7 @@ async fn check_category(
         "" => model::RouteKind::Community,
         r => model::RouteKind::parse(r).ok_or_else(|| {
             CaseError::invalid(
-                "bad_route",
+                Code::BadRoute,
                 "派往须为网格、社区、街道或指定部门 (route_kind: grid, community, street or fixed)",
             )
         })?,
@@ -689,7 +691,7 @@ async fn check_category(
         };
         if !ok {
             return Err(CaseError::invalid(
-                "bad_route",
+                Code::BadRoute,
                 "派往指定部门时请选择一个单位 (a fixed route needs route_unit_id, an existing unit)",
             ));
         }
@@ -700,7 +702,7 @@ async fn check_category(
             Ok(v)
         } else {
             Err(CaseError::invalid(
-                "bad_days",
+                Code::BadDays,
                 "时限须为 0–365 个工作日 (time limits are 0–365 working days)",
             ))
         }
@@ -714,7 +716,7 @@ async fn check_category(
     for a in c.attributes.iter().flatten() {
         if a.code.trim().is_empty() || !ATTRIBUTE_TYPES.contains(&a.datatype.as_str()) {
             return Err(CaseError::invalid(
-                "bad_attribute",
+                Code::BadAttribute,
                 "each attribute needs a code and a GeoReport datatype",
             ));
         }
@@ -726,7 +728,7 @@ async fn check_category(
             .await?
             .ok_or_else(|| {
                 CaseError::invalid(
-                    "bad_parent",
+                    Code::BadParent,
                     "没有这个上级类别代码 (no category has that parent code)",
                 )
             })?;
@@ -736,7 +738,7 @@ async fn check_category(
             while let Some(id) = up {
                 if id == e.id {
                     return Err(CaseError::invalid(
-                        "bad_parent",
+                        Code::BadParent,
                         "上级类别不能是它自己或它的下级 (a category cannot sit below itself)",
                     ));
                 }

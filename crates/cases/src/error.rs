@@ -14,14 +14,12 @@ pub enum CaseError {
     SignIn,
     #[error("not found")]
     NotFound,
+    /// Bad input (400), with its code from the platform's table.
     #[error("{message}")]
-    Invalid { code: &'static str, message: String },
-    /// The case is not in a state that allows this step.
-    #[error("{0}")]
-    Conflict(String),
-    /// A workflow rule refused the step with its own code from the platform's table (403
-    /// or 409), so a client can tell "sign for it first" from "not your case" without
-    /// reading the message.
+    Invalid { code: Code, message: String },
+    /// A workflow rule refused the step, or the case is not in a state that allows it,
+    /// with its own code from the platform's table (403 or 409), so a client can tell
+    /// "sign for it first" from "not your case" without reading the message.
     #[error("{message}")]
     Refused { code: Code, message: String },
     #[error(transparent)]
@@ -29,15 +27,13 @@ pub enum CaseError {
 }
 
 impl CaseError {
-    pub fn invalid(code: &'static str, message: impl Into<String>) -> CaseError {
+    pub fn invalid(code: Code, message: impl Into<String>) -> CaseError {
         CaseError::Invalid {
             code,
             message: message.into(),
         }
     }
-}
 
-impl CaseError {
     pub fn refused(code: Code, message: impl Into<String>) -> CaseError {
         CaseError::Refused {
             code,
@@ -79,9 +75,9 @@ impl From<CaseError> for AppError {
             CaseError::Denied(m) => AppError::Forbidden(m),
             CaseError::SignIn => AppError::Unauthorized,
             CaseError::NotFound => AppError::NotFound,
-            CaseError::Invalid { code, message } => AppError::bad(code, message),
-            CaseError::Conflict(m) => AppError::Conflict(m),
-            CaseError::Refused { code, message } => AppError::coded(code, message),
+            CaseError::Invalid { code, message } | CaseError::Refused { code, message } => {
+                AppError::coded(code, message)
+            }
             CaseError::Internal(cause) => AppError::Internal(cause),
         }
     }

@@ -6,6 +6,7 @@ use crate::model::{Case, Category, Priority, RouteKind, Source};
 use crate::workflow;
 use gov_core::{Unit, UnitId, UnitKind, UnitPath, find_unit, units_by_ids};
 use platform::AppState;
+use platform::web::Code;
 
 pub const MAX_DESCRIPTION: usize = 4000;
 pub const MAX_ADDRESS: usize = 300;
@@ -37,13 +38,13 @@ pub fn description(raw: &str) -> CaseResult<String> {
     let d = raw.trim();
     if d.is_empty() {
         return Err(CaseError::invalid(
-            "missing_description",
+            Code::MissingDescription,
             "请描述发生了什么 (describe what happened)",
         ));
     }
     if d.chars().count() > MAX_DESCRIPTION {
         return Err(CaseError::invalid(
-            "description_too_long",
+            Code::DescriptionTooLong,
             format!(
                 "描述最多 {MAX_DESCRIPTION} 字 (the description is longer than {MAX_DESCRIPTION} characters)"
             ),
@@ -56,7 +57,7 @@ pub fn short(raw: &str, max: usize, field: &'static str) -> CaseResult<String> {
     let s = raw.trim();
     if s.chars().count() > max || s.chars().any(|c| c.is_control()) {
         return Err(CaseError::invalid(
-            "bad_field",
+            Code::BadField,
             format!("{field} must be at most {max} characters on one line"),
         ));
     }
@@ -76,7 +77,7 @@ pub fn coordinates(lat: &str, lon: &str) -> CaseResult<Option<(i64, i64)>> {
     match (parse(lat, 90.0), parse(lon, 180.0)) {
         (Some(a), Some(b)) => Ok(Some((a, b))),
         _ => Err(CaseError::invalid(
-            "bad_location",
+            Code::BadLocation,
             "lat must be a number within ±90 and long within ±180, given together",
         )),
     }
@@ -337,7 +338,7 @@ pub async fn place_from(
             .filter(|u| district.path.contains(&u.path))
             .ok_or_else(|| {
                 CaseError::invalid(
-                    "bad_address_id",
+                    Code::BadAddressId,
                     "address_id is not the code of a unit in this district",
                 )
             });
@@ -368,7 +369,7 @@ pub fn check_attributes(
         if given.is_empty() {
             if a.required {
                 return Err(CaseError::invalid(
-                    "missing_attribute",
+                    Code::MissingAttribute,
                     format!(
                         "请回答“{}” (attribute {} is required)",
                         a.description, a.code
@@ -387,7 +388,7 @@ pub fn check_attributes(
         };
         if !ok {
             return Err(CaseError::invalid(
-                "bad_attribute",
+                Code::BadAttribute,
                 format!("attribute {} has a value it does not accept", a.code),
             ));
         }
@@ -405,7 +406,7 @@ pub async fn leaf_category(state: &AppState, code: &str) -> CaseResult<Category>
         .cloned()
         .ok_or_else(|| {
             CaseError::invalid(
-                "unknown_category",
+                Code::UnknownCategory,
                 format!("没有这个事件类别 (no case category {:?})", code.trim()),
             )
         })

@@ -2,31 +2,10 @@
 //! satisfaction, supervision), each parsed once at the edge.
 
 use platform::db::Db;
+use platform::vocabulary;
 use platform::web::Lang;
 use serde::Serialize;
 use sqlx::Row;
-
-macro_rules! vocabulary {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn parse(s: &str) -> Option<$name> {
-                match s.trim() { $($code => Some($name::$variant),)+ _ => None }
-            }
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-            pub fn label(self, lang: Lang) -> &'static str {
-                match self { $($name::$variant => lang.pick($zh, $en)),+ }
-            }
-        }
-    };
-}
 
 vocabulary! {
     /// Where a case is in its workflow.
@@ -54,6 +33,37 @@ impl CaseState {
 
     /// States in which the handling unit's clock runs.
     pub const WITH_UNIT: [CaseState; 2] = [CaseState::Dispatched, CaseState::InProgress];
+
+    /// States that end a case (Open311's "closed").
+    pub const ENDED: [CaseState; 3] = [CaseState::Closed, CaseState::Rejected, CaseState::Merged];
+
+    /// States before the case is closed, rejected or merged.
+    pub const OPEN: [CaseState; 6] = [
+        CaseState::Reported,
+        CaseState::Accepted,
+        CaseState::Dispatched,
+        CaseState::InProgress,
+        CaseState::Handled,
+        CaseState::Verified,
+    ];
+
+    /// `col IN ('…', …)` over these states. The values are our own words from
+    /// [`CaseState::as_str`], written into the SQL so the planner sees them (SQLite picks
+    /// the (state, due_at) index by them).
+    pub fn sql_in(col: &str, states: &[CaseState]) -> String {
+        let words: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        format!("{col} IN ({})", words.join(", "))
+    }
+
+    /// `col NOT IN ('…', …)` over these states.
+    pub fn sql_not_in(col: &str, states: &[CaseState]) -> String {
+        Self::sql_in(col, states).replacen(" IN (", " NOT IN (", 1)
+    }
+
+    /// `col = '…'` for this state.
+    pub fn sql_is(self, col: &str) -> String {
+        format!("{col} = '{}'", self.as_str())
+    }
 
     /// The stepper on the case page.
     pub const STEPS: [CaseState; 7] = [
@@ -171,24 +181,24 @@ const CATEGORY_COLUMNS: &str = "id, parent_id, code, name, name_en, description,
     days_normal, days_urgent, days_critical, route_kind, route_unit_id, attributes, active, public";
 
 fn category_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Category> {
-    let route: String = r.try_get(10)?;
-    let attrs: String = r.try_get(12)?;
+    let route: String = r.try_get("route_kind")?;
+    let attrs: String = r.try_get("attributes")?;
     Ok(Category {
-        id: r.try_get(0)?,
-        parent_id: r.try_get(1)?,
-        code: r.try_get(2)?,
-        name: r.try_get(3)?,
-        name_en: r.try_get(4)?,
-        description: r.try_get(5)?,
-        keywords: r.try_get(6)?,
-        days_normal: r.try_get(7)?,
-        days_urgent: r.try_get(8)?,
-        days_critical: r.try_get(9)?,
+        id: r.try_get("id")?,
+        parent_id: r.try_get("parent_id")?,
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        name_en: r.try_get("name_en")?,
+        description: r.try_get("description")?,
+        keywords: r.try_get("keywords")?,
+        days_normal: r.try_get("days_normal")?,
+        days_urgent: r.try_get("days_urgent")?,
+        days_critical: r.try_get("days_critical")?,
         route_kind: RouteKind::parse(&route).unwrap_or(RouteKind::Community),
-        route_unit_id: r.try_get(11)?,
+        route_unit_id: r.try_get("route_unit_id")?,
         attributes: serde_json::from_str(&attrs).unwrap_or_default(),
-        active: r.try_get::<i64, _>(13)? != 0,
-        public: r.try_get::<i64, _>(14)? != 0,
+        active: r.try_get::<i64, _>("active")? != 0,
+        public: r.try_get::<i64, _>("public")? != 0,
     })
 }
 
@@ -301,49 +311,49 @@ pub async fn units(
 
 pub fn case_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Case> {
     let bad = |what: &str| sqlx::Error::Decode(format!("cases_cases: bad {what}").into());
-    let text = |i: usize| -> sqlx::Result<String> { r.try_get(i) };
+    let text = |col: &str| -> sqlx::Result<String> { r.try_get(col) };
     Ok(Case {
-        id: r.try_get(0)?,
-        token: text(1)?,
-        category_id: r.try_get(2)?,
-        source: Source::parse(&text(3)?).ok_or_else(|| bad("source"))?,
-        priority: Priority::parse(&text(4)?).ok_or_else(|| bad("priority"))?,
-        state: CaseState::parse(&text(5)?).ok_or_else(|| bad("state"))?,
-        place_unit_id: r.try_get(6)?,
-        place_path: text(7)?,
-        district_path: text(8)?,
-        address: text(9)?,
-        lat_e6: r.try_get(10)?,
-        lon_e6: r.try_get(11)?,
-        description: text(12)?,
-        attributes: text(13)?,
-        media_url: text(14)?,
-        photo_key: text(15)?,
-        photo_type: text(16)?,
-        reporter_id: r.try_get(17)?,
-        reporter_name: text(18)?,
-        reporter_phone: text(19)?,
-        reporter_email: text(20)?,
-        lead_unit_id: r.try_get(21)?,
-        lead_path: text(22)?,
-        merged_into: r.try_get(23)?,
-        result: text(24)?,
-        supervision: Supervision::parse(&text(25)?).ok_or_else(|| bad("supervision"))?,
-        reminded: r.try_get::<i64, _>(26)? != 0,
-        satisfaction: Satisfaction::parse(&text(27)?),
-        reported_at: r.try_get(28)?,
-        accepted_at: r.try_get(29)?,
-        dispatched_at: r.try_get(30)?,
-        responded_at: r.try_get(31)?,
-        respond_by: r.try_get(32)?,
-        return_by: r.try_get(33)?,
-        due_at: r.try_get(34)?,
-        handled_at: r.try_get(35)?,
-        closed_at: r.try_get(36)?,
-        updated_at: r.try_get(37)?,
-        public_description: text(38)?,
-        result_photo_key: text(39)?,
-        result_photo_type: text(40)?,
+        id: r.try_get("id")?,
+        token: text("token")?,
+        category_id: r.try_get("category_id")?,
+        source: Source::parse(&text("source")?).ok_or_else(|| bad("source"))?,
+        priority: Priority::parse(&text("priority")?).ok_or_else(|| bad("priority"))?,
+        state: CaseState::parse(&text("state")?).ok_or_else(|| bad("state"))?,
+        place_unit_id: r.try_get("place_unit_id")?,
+        place_path: text("place_path")?,
+        district_path: text("district_path")?,
+        address: text("address")?,
+        lat_e6: r.try_get("lat_e6")?,
+        lon_e6: r.try_get("lon_e6")?,
+        description: text("description")?,
+        attributes: text("attributes")?,
+        media_url: text("media_url")?,
+        photo_key: text("photo_key")?,
+        photo_type: text("photo_type")?,
+        reporter_id: r.try_get("reporter_id")?,
+        reporter_name: text("reporter_name")?,
+        reporter_phone: text("reporter_phone")?,
+        reporter_email: text("reporter_email")?,
+        lead_unit_id: r.try_get("lead_unit_id")?,
+        lead_path: text("lead_path")?,
+        merged_into: r.try_get("merged_into")?,
+        result: text("result")?,
+        supervision: Supervision::parse(&text("supervision")?).ok_or_else(|| bad("supervision"))?,
+        reminded: r.try_get::<i64, _>("reminded")? != 0,
+        satisfaction: Satisfaction::parse(&text("satisfaction")?),
+        reported_at: r.try_get("reported_at")?,
+        accepted_at: r.try_get("accepted_at")?,
+        dispatched_at: r.try_get("dispatched_at")?,
+        responded_at: r.try_get("responded_at")?,
+        respond_by: r.try_get("respond_by")?,
+        return_by: r.try_get("return_by")?,
+        due_at: r.try_get("due_at")?,
+        handled_at: r.try_get("handled_at")?,
+        closed_at: r.try_get("closed_at")?,
+        updated_at: r.try_get("updated_at")?,
+        public_description: text("public_description")?,
+        result_photo_key: text("result_photo_key")?,
+        result_photo_type: text("result_photo_type")?,
     })
 }
 
@@ -351,9 +361,14 @@ pub fn case_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Case> {
 /// the case (and not rejected or merged it since), its category is marked public, and the
 /// centre approved a text for publication. A case without an approved text is not
 /// published at all, so a resident's own words never go out.
-pub const PUBLISHED_SQL: &str = "(c.state NOT IN ('reported', 'rejected', 'merged') \
-    AND c.public_description <> '' \
-    AND c.category_id IN (SELECT id FROM cases_categories WHERE public = 1))";
+pub fn published_sql() -> String {
+    let unpublished = [CaseState::Reported, CaseState::Rejected, CaseState::Merged];
+    format!(
+        "({} AND c.public_description <> '' \
+         AND c.category_id IN (SELECT id FROM cases_categories WHERE public = 1))",
+        CaseState::sql_not_in("c.state", &unpublished)
+    )
+}
 
 /// The same rule for one case already read.
 pub fn is_published(c: &Case, category: Option<&Category>) -> bool {

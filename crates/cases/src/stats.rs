@@ -4,6 +4,7 @@
 
 use crate::authz;
 use crate::calendar::{day_start, local_date};
+use crate::model::CaseState;
 use gov_core::{Bind, GovActor, Sql};
 use platform::AppState;
 use serde::Serialize;
@@ -64,12 +65,13 @@ pub async fn rates(
     sql.push("c.lead_unit_id IS NOT NULL".into());
     authz::stats_filter(actor, &mut sql);
     let q = format!(
-        "SELECT +c.lead_unit_id, CAST(COUNT(*) AS BIGINT), \
-         CAST(SUM(CASE WHEN c.responded_at IS NOT NULL AND c.responded_at <= c.respond_by THEN 1 ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN c.state = 'closed' THEN 1 ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN c.satisfaction <> '' THEN 1 ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN c.satisfaction IN ('satisfied', 'basic') THEN 1 ELSE 0 END) AS BIGINT) \
+        "SELECT +c.lead_unit_id AS unit_id, CAST(COUNT(*) AS BIGINT) AS dispatched, \
+         CAST(SUM(CASE WHEN c.responded_at IS NOT NULL AND c.responded_at <= c.respond_by THEN 1 ELSE 0 END) AS BIGINT) AS responded_on_time, \
+         CAST(SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS BIGINT) AS closed, \
+         CAST(SUM(CASE WHEN c.satisfaction <> '' THEN 1 ELSE 0 END) AS BIGINT) AS visited, \
+         CAST(SUM(CASE WHEN c.satisfaction IN ('satisfied', 'basic') THEN 1 ELSE 0 END) AS BIGINT) AS satisfied \
          FROM cases_cases c WHERE {} GROUP BY 1",
+        CaseState::Closed.sql_is("c.state"),
         sql.where_clause()
     );
     let rows = sql.query(&q).fetch_all(&state.db.pool).await?;
@@ -77,12 +79,12 @@ pub async fn rates(
     let mut per: Vec<Rates> = Vec::new();
     for r in &rows {
         per.push(Rates {
-            unit_id: r.try_get(0)?,
-            dispatched: r.try_get(1)?,
-            responded_on_time: r.try_get(2)?,
-            closed: r.try_get(3)?,
-            visited: r.try_get(4)?,
-            satisfied: r.try_get(5)?,
+            unit_id: r.try_get("unit_id")?,
+            dispatched: r.try_get("dispatched")?,
+            responded_on_time: r.try_get("responded_on_time")?,
+            closed: r.try_get("closed")?,
+            visited: r.try_get("visited")?,
+            satisfied: r.try_get("satisfied")?,
             ..Default::default()
         });
     }
@@ -171,29 +173,29 @@ pub async fn dashboard(state: &AppState, actor: &GovActor, days: i64) -> sqlx::R
     // Every query is built first and then all run at once, each on its own connection.
     let sql = scoped("c.reported_at >= $1", vec![today]);
     let q_today = format!(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM cases_cases c WHERE {}",
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM cases_cases c WHERE {}",
         sql.where_clause()
     );
     let today_q = fetch(state, sql, q_today);
-    let sql = scoped(
-        "c.state IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified')",
-        vec![],
-    );
+    let sql = scoped(&CaseState::sql_in("c.state", &CaseState::OPEN), vec![]);
     let q_open = format!(
-        "SELECT c.state, CAST(COUNT(*) AS BIGINT) FROM cases_cases c WHERE {} GROUP BY c.state",
+        "SELECT c.state, CAST(COUNT(*) AS BIGINT) AS n FROM cases_cases c WHERE {} GROUP BY c.state",
         sql.where_clause()
     );
     let open_q = fetch(state, sql, q_open);
     // `+c.lead_unit_id` keeps SQLite on the (state, due_at) index instead of walking
     // every case in lead-unit order to avoid a small sort.
     let sql = scoped(
-        "c.state IN ('dispatched', 'in_progress') AND c.due_at < $1",
+        &format!(
+            "{} AND c.due_at < $1",
+            CaseState::sql_in("c.state", &CaseState::WITH_UNIT)
+        ),
         vec![now],
     );
     let q_overdue = format!(
-        "SELECT +c.lead_unit_id, CAST(COUNT(*) AS BIGINT), \
-         CAST(SUM(CASE WHEN c.supervision = 'yellow' THEN 1 ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN c.supervision = 'red' THEN 1 ELSE 0 END) AS BIGINT) \
+        "SELECT +c.lead_unit_id AS unit_id, CAST(COUNT(*) AS BIGINT) AS n, \
+         CAST(SUM(CASE WHEN c.supervision = 'yellow' THEN 1 ELSE 0 END) AS BIGINT) AS yellow, \
+         CAST(SUM(CASE WHEN c.supervision = 'red' THEN 1 ELSE 0 END) AS BIGINT) AS red \
          FROM cases_cases c WHERE {} GROUP BY 1",
         sql.where_clause()
     );
@@ -205,14 +207,17 @@ pub async fn dashboard(state: &AppState, actor: &GovActor, days: i64) -> sqlx::R
             vec![first, today + DAY_MS],
         );
         let q = format!(
-            "SELECT CAST((c.{col} - {first}) / {DAY_MS} AS BIGINT) AS d, CAST(COUNT(*) AS BIGINT) \
+            "SELECT CAST((c.{col} - {first}) / {DAY_MS} AS BIGINT) AS d, CAST(COUNT(*) AS BIGINT) AS n \
              FROM cases_cases c WHERE {} GROUP BY d",
             sql.where_clause()
         );
         fetch(state, sql, q)
     };
     let reported_q = day_query("reported_at", "");
-    let closed_q = day_query("closed_at", " AND c.state = 'closed'");
+    let closed_q = day_query(
+        "closed_at",
+        &format!(" AND {}", CaseState::Closed.sql_is("c.state")),
+    );
     let (today_rows, open_rows, overdue_rows, reported_rows, closed_rows, (rates, total)) = tokio::try_join!(
         today_q,
         open_q,
@@ -222,20 +227,20 @@ pub async fn dashboard(state: &AppState, actor: &GovActor, days: i64) -> sqlx::R
         rates(state, actor, first, today + DAY_MS)
     )?;
     let today_reported: i64 = match today_rows.first() {
-        Some(r) => r.try_get(0)?,
+        Some(r) => r.try_get("n")?,
         None => 0,
     };
     let mut open_by_state: Vec<(String, i64)> = Vec::new();
     for r in &open_rows {
-        open_by_state.push((r.try_get(0)?, r.try_get(1)?));
+        open_by_state.push((r.try_get("state")?, r.try_get("n")?));
     }
     let mut overdue: Vec<(i64, i64, i64, i64)> = Vec::new();
     for r in &overdue_rows {
         overdue.push((
-            r.try_get::<Option<i64>, _>(0)?.unwrap_or(0),
-            r.try_get(1)?,
-            r.try_get(2)?,
-            r.try_get(3)?,
+            r.try_get::<Option<i64>, _>("unit_id")?.unwrap_or(0),
+            r.try_get("n")?,
+            r.try_get("yellow")?,
+            r.try_get("red")?,
         ));
     }
     let names = unit_names(state, overdue.iter().map(|o| o.0)).await?;
@@ -265,7 +270,7 @@ pub async fn dashboard(state: &AppState, actor: &GovActor, days: i64) -> sqlx::R
         .collect();
     for (rows, closed) in [(&reported_rows, false), (&closed_rows, true)] {
         for r in rows.iter() {
-            let (d, n): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
+            let (d, n): (i64, i64) = (r.try_get("d")?, r.try_get("n")?);
             if let Some(slot) = trend.get_mut(d as usize) {
                 if closed {
                     slot.closed = n;

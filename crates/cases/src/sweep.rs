@@ -3,6 +3,7 @@
 //! each change is a conditional UPDATE, so two nodes never record the same card twice.
 
 use crate::calendar::{Calendar, day_start, local_date};
+use crate::model::CaseState;
 use crate::workflow::{self, RED_AFTER_DAYS};
 use platform::AppState;
 use serde_json::json;
@@ -21,13 +22,15 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Swept> {
     let cal = Calendar::load(&state.db).await?;
     // Only cases within a day of their deadline or past it can change.
     let horizon = now + 24 * 3600 * 1000;
-    let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+    let due = format!(
         "SELECT id, due_at, supervision, reminded FROM cases_cases \
-         WHERE state IN ('dispatched', 'in_progress') AND due_at IS NOT NULL AND due_at < $1",
-    )
-    .bind(horizon)
-    .fetch_all(&state.db.pool)
-    .await?;
+         WHERE {} AND due_at IS NOT NULL AND due_at < $1",
+        CaseState::sql_in("state", &CaseState::WITH_UNIT)
+    );
+    let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(&due)
+        .bind(horizon)
+        .fetch_all(&state.db.pool)
+        .await?;
     let mut out = Swept::default();
     for (id, due, sup, reminded) in rows {
         // The reminder comes at the start of the deadline's day.
@@ -54,10 +57,10 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Swept> {
                 .execute(&mut *tx)
                 .await?
         } else {
-            sqlx::query(
-                "UPDATE cases_cases SET supervision = $1 WHERE id = $2 AND supervision = $3 \
-                 AND state IN ('dispatched', 'in_progress')",
-            )
+            sqlx::query(&format!(
+                "UPDATE cases_cases SET supervision = $1 WHERE id = $2 AND supervision = $3 AND {}",
+                CaseState::sql_in("state", &CaseState::WITH_UNIT)
+            ))
             .bind(card)
             .bind(id)
             .bind(&sup)

@@ -1,94 +1,15 @@
-//! The small SQL builder every G module filters lists with, and the scope clauses that keep
-//! a list within the subtrees an actor may see.
+//! The scope clauses that keep a list within the subtrees an actor may see, on the
+//! platform's SQL builder (re-exported here for the G modules).
 
 use crate::unit::UnitPath;
-use platform::db::Db;
-use sqlx::Row;
+/// The builder lives in `platform` (every module filters lists with it); G modules keep
+/// importing it from here.
+pub use platform::db::sql::{Bind, Sql};
 
-/// A bound query parameter of either type.
-#[derive(Clone, Debug)]
-pub enum Bind {
-    Int(i64),
-    Text(String),
-}
-
-/// Builds `WHERE` clauses with numbered `$n` parameters.
-#[derive(Default)]
-pub struct Sql {
-    pub clauses: Vec<String>,
-    pub binds: Vec<Bind>,
-}
-
-impl Sql {
-    /// Adds a bind and returns its placeholder.
-    pub fn bind(&mut self, b: Bind) -> String {
-        self.binds.push(b);
-        format!("${}", self.binds.len())
-    }
-
-    pub fn push(&mut self, clause: String) {
-        self.clauses.push(clause);
-    }
-
-    pub fn where_clause(&self) -> String {
-        if self.clauses.is_empty() {
-            "1 = 1".into()
-        } else {
-            self.clauses.join(" AND ")
-        }
-    }
-
-    /// "The unit column's path lies in `unit`'s subtree."
-    pub fn within(&mut self, path_col: &str, unit: &UnitPath) {
-        let p = self.bind(Bind::Text(unit.as_str().into()));
-        self.push(format!("{path_col} LIKE {p} || '%'"));
-    }
-
-    /// A substring match on `col`; LIKE wildcards typed by the user are matched literally.
-    pub fn contains(&mut self, col: &str, raw: &str) {
-        let escaped = raw
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let p = self.bind(Bind::Text(format!("%{escaped}%")));
-        self.push(format!("{col} LIKE {p} ESCAPE '\\'"));
-    }
-
-    /// `COUNT(*)` of `from` under these clauses.
-    pub async fn count(&self, db: &Db, from: &str) -> sqlx::Result<i64> {
-        let text = format!("SELECT COUNT(*) FROM {from} WHERE {}", self.where_clause());
-        self.query(&text).fetch_one(&db.pool).await?.try_get(0)
-    }
-
-    /// `columns` of `from` under these clauses, in `order`, one page.
-    pub async fn page(
-        &self,
-        db: &Db,
-        columns: &str,
-        from: &str,
-        order: &str,
-        limit: i64,
-        offset: i64,
-    ) -> sqlx::Result<Vec<sqlx::any::AnyRow>> {
-        let text = format!(
-            "SELECT {columns} FROM {from} WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
-            self.where_clause()
-        );
-        self.query(&text).fetch_all(&db.pool).await
-    }
-
-    pub fn query<'q>(
-        &self,
-        sql: &'q str,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-        let mut q = sqlx::query(sql);
-        for b in &self.binds {
-            q = match b {
-                Bind::Int(i) => q.bind(*i),
-                Bind::Text(s) => q.bind(s.clone()),
-            };
-        }
-        q
+/// A unit path is the prefix `Sql::within` matches a path column against.
+impl AsRef<str> for UnitPath {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 

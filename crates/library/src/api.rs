@@ -2,7 +2,7 @@
 
 use crate::authz::{Action, authorize, visible_pages};
 use crate::error::{LibResult, LibraryError};
-use crate::model::{self, Document};
+use crate::model::{self, Document, Status};
 use crate::{service, upload};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -165,9 +165,7 @@ pub async fn download(
     Id(id): Id,
 ) -> LibResult<Response> {
     let (doc, data) = service::download(&state, &actor, id).await?;
-    let mime = convert::Format::parse(&doc.format)
-        .map(|f| f.mime())
-        .unwrap_or("application/octet-stream");
+    let mime = doc.format.mime();
     Ok((
         [
             (header::CONTENT_TYPE, mime.to_string()),
@@ -260,7 +258,7 @@ async fn list_public(
     Query(q): Query<ListQuery>,
 ) -> LibResult<Json<Value>> {
     let Page { page, per_page } = paging.bounded(20, 100);
-    let (clause, binds) = match &q.category {
+    let listed = match &q.category {
         Some(slug) => {
             let cat: Option<(i64,)> =
                 sqlx::query_as("SELECT id FROM library_categories WHERE slug = $1")
@@ -270,18 +268,14 @@ async fn list_public(
             let cat = cat
                 .ok_or_else(|| LibraryError::BadField(format!("unknown category `{slug}`")))?
                 .0;
-            (
-                "d.status = 'ready' AND (d.category_id = $1 OR d.category_id IN (SELECT id FROM library_categories WHERE parent_id = $1))",
-                vec![cat],
-            )
+            model::published_in(cat)
         }
-        None => ("d.status = 'ready'", vec![]),
+        None => model::with_status(Status::Ready),
     };
-    let where_order = format!("{clause} ORDER BY d.published_at DESC, d.id DESC");
     let docs = model::list(
         &state.db,
-        &where_order,
-        &binds,
+        &listed,
+        model::NEWEST,
         per_page,
         (page - 1) * per_page,
     )
@@ -297,14 +291,8 @@ async fn list_public(
 
 async fn list_mine(State(state): State<AppState>, actor: Actor) -> LibResult<Json<Value>> {
     let user = actor.require_user().map_err(|_| LibraryError::SignIn)?;
-    let docs = model::list(
-        &state.db,
-        "d.uploader_id = $1 ORDER BY d.created_at DESC, d.id DESC",
-        &[user.id],
-        500,
-        0,
-    )
-    .await?;
+    let mine = model::uploaded_by(user.id);
+    let docs = model::list(&state.db, &mine, model::LATEST_UPLOAD, 500, 0).await?;
     let items: Vec<Value> = docs
         .iter()
         .map(|d| doc_json(&actor, d, &[], service::free_pages(&state)))

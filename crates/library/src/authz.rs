@@ -1,6 +1,7 @@
 //! The library's one authorisation function. Every handler asks it before reading or
 //! changing a document; nothing else decides who may do what.
 
+use crate::model::PriceKind;
 use crate::model::{Document, Status};
 use platform::Actor;
 use platform::auth::Role;
@@ -66,7 +67,7 @@ fn owns(actor: &Actor, doc: &Document) -> bool {
 /// Pages of `doc` that `actor` may see: the whole document for its uploader, staff and
 /// buyers, the free preview for everyone else.
 pub fn visible_pages(actor: &Actor, doc: &Document, site_free_pages: u32) -> i64 {
-    let entitled = doc.bought || (doc.price_kind == "vip" && doc.vip_member);
+    let entitled = doc.bought || (doc.price_kind == PriceKind::Vip && doc.vip_member);
     if owns(actor, doc) || actor.is_staff() || (entitled && doc.status == Status::Ready) {
         doc.pages
     } else if doc.status == Status::Ready {
@@ -83,6 +84,18 @@ pub fn visible_pages(actor: &Actor, doc: &Document, site_free_pages: u32) -> i64
 pub fn hidden_from(user: Option<&platform::auth::User>, doc: &Document) -> bool {
     let privileged = user.is_some_and(|u| u.id == doc.uploader_id || u.role.is_staff());
     doc.status != Status::Ready && !privileged
+}
+
+/// A benefit of VIP membership: signed-in members (and staff) may; others are told what
+/// joining would give them.
+fn vip_benefit(actor: &Actor, member: bool, why_join: &'static str) -> Result<(), Denied> {
+    if actor.user.is_none() {
+        Err(Denied::SignIn)
+    } else if member || actor.is_staff() {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(why_join))
+    }
 }
 
 pub fn authorize(
@@ -105,42 +118,30 @@ pub fn authorize(
                 "only moderators review complaints"
             ))),
         },
-        (Action::VipBenefit { member }, _) => {
-            if actor.user.is_none() {
-                Err(Denied::SignIn)
-            } else if member || actor.is_staff() {
-                Ok(())
-            } else {
-                Err(Denied::Forbidden(platform::bi!(
-                    "这是 VIP 权益（格式转换、版权登记），开通 VIP 后可用。",
-                    "this is a VIP benefit (format conversion, copyright registration); join VIP to use it"
-                )))
-            }
-        }
-        (Action::AdvancedSearch { member }, _) => {
-            if actor.user.is_none() {
-                Err(Denied::SignIn)
-            } else if member || actor.is_staff() {
-                Ok(())
-            } else {
-                Err(Denied::Forbidden(platform::bi!(
-                    "字段检索（title:、tag:、category:、uploader:、format:）和日期范围是 VIP 权益；普通词语、短语和排除词人人可用。",
-                    "field search (title:, tag:, category:, uploader:, format:) and date ranges are a VIP benefit; plain words, phrases and exclusions work for everyone"
-                )))
-            }
-        }
-        (Action::SyncReading { member }, _) => {
-            if actor.user.is_none() {
-                Err(Denied::SignIn)
-            } else if member || actor.is_staff() {
-                Ok(())
-            } else {
-                Err(Denied::Forbidden(platform::bi!(
-                    "多端同步阅读进度是 VIP 权益，开通 VIP 后在每台设备上都能接着读。",
-                    "syncing reading progress across devices is a VIP benefit; join VIP to keep your place on every device"
-                )))
-            }
-        }
+        (Action::VipBenefit { member }, _) => vip_benefit(
+            actor,
+            member,
+            platform::bi!(
+                "这是 VIP 权益（格式转换、版权登记），开通 VIP 后可用。",
+                "this is a VIP benefit (format conversion, copyright registration); join VIP to use it"
+            ),
+        ),
+        (Action::AdvancedSearch { member }, _) => vip_benefit(
+            actor,
+            member,
+            platform::bi!(
+                "字段检索（title:、tag:、category:、uploader:、format:）和日期范围是 VIP 权益；普通词语、短语和排除词人人可用。",
+                "field search (title:, tag:, category:, uploader:, format:) and date ranges are a VIP benefit; plain words, phrases and exclusions work for everyone"
+            ),
+        ),
+        (Action::SyncReading { member }, _) => vip_benefit(
+            actor,
+            member,
+            platform::bi!(
+                "多端同步阅读进度是 VIP 权益，开通 VIP 后在每台设备上都能接着读。",
+                "syncing reading progress across devices is a VIP benefit; join VIP to keep your place on every device"
+            ),
+        ),
         (Action::ManageMoney | Action::VerifyRightsHolders, _) => match actor.role() {
             None => Err(Denied::SignIn),
             Some(Role::Admin) => Ok(()),
@@ -182,9 +183,9 @@ pub fn authorize(
                 Action::Download => {
                     if actor.user.is_none() {
                         Err(Denied::SignIn)
-                    } else if doc.price_kind == "free" || privileged || doc.bought {
+                    } else if doc.price_kind == PriceKind::Free || privileged || doc.bought {
                         Ok(())
-                    } else if doc.price_kind == "vip" {
+                    } else if doc.price_kind == PriceKind::Vip {
                         // Members pass here; the download itself uses one of their rights.
                         if doc.vip_member {
                             Ok(())
@@ -288,7 +289,7 @@ mod tests {
             title: "t".into(),
             description: String::new(),
             category_id: None,
-            format: "pdf".into(),
+            format: convert::Format::Pdf,
             original_name: "t.pdf".into(),
             size_bytes: 1,
             status,
@@ -305,7 +306,7 @@ mod tests {
             uploader_name: String::new(),
             reject_reason: None,
             takedown_reason: None,
-            price_kind: "free".into(),
+            price_kind: PriceKind::Free,
             price: 0,
             quality: 3,
             original: false,
@@ -410,7 +411,7 @@ mod tests {
     #[test]
     fn paid_documents_open_fully_to_buyers() {
         let mut d = doc(Status::Ready, 12);
-        d.price_kind = "paid".into();
+        d.price_kind = PriceKind::Paid;
         d.price = 300;
         let member = actor(Some(2), Role::Member);
         assert!(matches!(

@@ -23,8 +23,9 @@ pub enum LibraryError {
     Unsupported(String),
     #[error("{0}")]
     BadField(String),
-    #[error("{0}")]
-    WrongState(String),
+    /// The record is not in a state that allows this (409), with its own code.
+    #[error("{1}")]
+    WrongState(Code, String),
     /// Down for a moment (e.g. the search thread failed; logged where it happened).
     #[error("{0}")]
     Unavailable(String),
@@ -83,7 +84,7 @@ impl From<LibraryError> for AppError {
             LibraryError::TooLarge(_) => AppError::TooLarge(file_problem),
             LibraryError::Unsupported(m) => AppError::Unsupported(m),
             LibraryError::BadField(m) => AppError::coded(Code::InvalidField, m),
-            LibraryError::WrongState(m) => AppError::Conflict(m),
+            LibraryError::WrongState(code, m) => AppError::coded(code, m),
             LibraryError::Unavailable(m) => AppError::Unavailable(m),
             LibraryError::Internal(cause) => AppError::Internal(cause),
             LibraryError::Platform(e) => e,

@@ -1,6 +1,6 @@
 //! Documents as stored, and the queries that read them.
 
-use platform::db::Db;
+use platform::db::{Db, Sql};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -56,13 +56,23 @@ impl Status {
     }
 }
 
+platform::vocabulary! {
+    /// How a document is offered: free to read, bought once, or read by VIP members (who
+    /// may also buy it, when it carries a price).
+    PriceKind {
+        Free = "free", "免费", "Free";
+        Paid = "paid", "付费", "Paid";
+        Vip = "vip", "VIP 文档", "VIP document";
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Document {
     pub id: i64,
     pub title: String,
     pub description: String,
     pub category_id: Option<i64>,
-    pub format: String,
+    pub format: convert::Format,
     pub original_name: String,
     pub size_bytes: i64,
     pub status: Status,
@@ -81,8 +91,7 @@ pub struct Document {
     pub uploader_name: String,
     pub reject_reason: Option<String>,
     pub takedown_reason: Option<String>,
-    /// `free`, `paid` or `vip`.
-    pub price_kind: String,
+    pub price_kind: PriceKind,
     /// In 分 (paid documents).
     pub price: i64,
     /// Moderator's rating 1–5; scales contributor rewards.
@@ -110,49 +119,58 @@ pub struct Document {
 
 pub const DOC_COLUMNS: &str = "d.id, d.title, d.description, d.category_id, d.format, d.original_name, d.size_bytes, \
     d.status, d.error, d.pages, d.preview_pages, d.preview_kind, d.preview_note, d.thumb_key, d.thumb_mime, \
-    d.progress_done, d.progress_total, d.uploader_id, u.display_name, d.reject_reason, d.views, d.downloads, \
+    d.progress_done, d.progress_total, d.uploader_id, u.display_name AS uploader_name, d.reject_reason, d.views, d.downloads, \
     d.created_at, d.published_at, d.sha256, d.auto_publish, d.takedown_reason, d.price_kind, d.price, d.quality, d.original, d.rating_sum, d.rating_count";
 
 pub const DOC_FROM: &str = "library_documents d JOIN platform_users u ON u.id = d.uploader_id";
 
 pub fn doc_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Document> {
     use sqlx::Row;
+    let bad = |col: &str, word: &str| {
+        sqlx::Error::Decode(format!("library_documents.{col}: unknown word {word:?}").into())
+    };
     Ok(Document {
-        id: row.try_get(0)?,
-        title: row.try_get(1)?,
-        description: row.try_get(2)?,
-        category_id: row.try_get(3)?,
-        format: row.try_get(4)?,
-        original_name: row.try_get(5)?,
-        size_bytes: row.try_get(6)?,
-        status: Status::parse(&row.try_get::<String, _>(7)?),
-        error: row.try_get(8)?,
-        pages: row.try_get(9)?,
-        preview_pages: row.try_get(10)?,
-        preview_kind: row.try_get(11)?,
-        preview_note: row.try_get(12)?,
-        thumb_key: row.try_get(13)?,
-        thumb_mime: row.try_get(14)?,
-        progress_done: row.try_get(15)?,
-        progress_total: row.try_get(16)?,
-        uploader_id: row.try_get(17)?,
-        uploader_name: row.try_get(18)?,
-        reject_reason: row.try_get(19)?,
-        takedown_reason: row.try_get(26)?,
-        price_kind: row.try_get(27)?,
-        price: row.try_get(28)?,
-        quality: row.try_get(29)?,
-        original: row.try_get::<i64, _>(30)? != 0,
-        rating_sum: row.try_get(31)?,
-        rating_count: row.try_get(32)?,
+        id: row.try_get("id")?,
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        category_id: row.try_get("category_id")?,
+        format: {
+            let word: String = row.try_get("format")?;
+            convert::Format::parse(&word).ok_or_else(|| bad("format", &word))?
+        },
+        original_name: row.try_get("original_name")?,
+        size_bytes: row.try_get("size_bytes")?,
+        status: Status::parse(&row.try_get::<String, _>("status")?),
+        error: row.try_get("error")?,
+        pages: row.try_get("pages")?,
+        preview_pages: row.try_get("preview_pages")?,
+        preview_kind: row.try_get("preview_kind")?,
+        preview_note: row.try_get("preview_note")?,
+        thumb_key: row.try_get("thumb_key")?,
+        thumb_mime: row.try_get("thumb_mime")?,
+        progress_done: row.try_get("progress_done")?,
+        progress_total: row.try_get("progress_total")?,
+        uploader_id: row.try_get("uploader_id")?,
+        uploader_name: row.try_get("uploader_name")?,
+        reject_reason: row.try_get("reject_reason")?,
+        takedown_reason: row.try_get("takedown_reason")?,
+        price_kind: {
+            let word: String = row.try_get("price_kind")?;
+            PriceKind::parse(&word).ok_or_else(|| bad("price_kind", &word))?
+        },
+        price: row.try_get("price")?,
+        quality: row.try_get("quality")?,
+        original: row.try_get::<i64, _>("original")? != 0,
+        rating_sum: row.try_get("rating_sum")?,
+        rating_count: row.try_get("rating_count")?,
         bought: false,
         vip_member: false,
-        views: row.try_get(20)?,
-        downloads: row.try_get(21)?,
-        created_at: row.try_get(22)?,
-        published_at: row.try_get(23)?,
-        sha256: row.try_get(24)?,
-        auto_publish: row.try_get::<i64, _>(25)? != 0,
+        views: row.try_get("views")?,
+        downloads: row.try_get("downloads")?,
+        created_at: row.try_get("created_at")?,
+        published_at: row.try_get("published_at")?,
+        sha256: row.try_get("sha256")?,
+        auto_publish: row.try_get::<i64, _>("auto_publish")? != 0,
     })
 }
 
@@ -162,27 +180,49 @@ pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<Document>> {
     row.as_ref().map(doc_from_row).transpose()
 }
 
-/// A list of documents by a WHERE clause over `d` (parameters bound in order).
+/// The documents that `sql` selects (clauses over `d`), in `order`, one page.
 pub async fn list(
     db: &Db,
-    where_order: &str,
-    binds: &[i64],
+    sql: &Sql,
+    order: &str,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Document>> {
-    let sql = format!(
-        "SELECT {DOC_COLUMNS} FROM {DOC_FROM} WHERE {where_order} LIMIT {limit} OFFSET {offset}"
-    );
-    let mut q = sqlx::query(&sql);
-    for b in binds {
-        q = q.bind(*b);
-    }
-    q.fetch_all(&db.pool)
+    sql.page(db, DOC_COLUMNS, DOC_FROM, order, limit, offset)
         .await?
         .iter()
         .map(doc_from_row)
         .collect()
 }
+
+/// Documents in this status.
+pub fn with_status(status: Status) -> Sql {
+    let mut sql = Sql::default();
+    sql.eq("d.status", status.as_str());
+    sql
+}
+
+/// Published documents in a category or one of its subcategories.
+pub fn published_in(category: i64) -> Sql {
+    let mut sql = with_status(Status::Ready);
+    let p = sql.bind(category);
+    sql.push(format!(
+        "(d.category_id = {p} OR d.category_id IN (SELECT id FROM library_categories WHERE parent_id = {p}))"
+    ));
+    sql
+}
+
+/// One uploader's documents, whatever their status.
+pub fn uploaded_by(user: i64) -> Sql {
+    let mut sql = Sql::default();
+    sql.eq("d.uploader_id", user);
+    sql
+}
+
+/// The newest first (by publication, then id).
+pub const NEWEST: &str = "d.published_at DESC, d.id DESC";
+/// An uploader's documents, the latest upload first.
+pub const LATEST_UPLOAD: &str = "d.created_at DESC, d.id DESC";
 
 pub async fn tags(db: &Db, id: i64) -> sqlx::Result<Vec<String>> {
     let rows: Vec<(String,)> =

@@ -2,6 +2,7 @@
 
 use crate::authz::{Action, authorize, visible_pages};
 use crate::error::{LibResult, LibraryError};
+use crate::model::PriceKind;
 use crate::model::{self, Category, Document, Status};
 use crate::{service, upload};
 use askama::Template;
@@ -64,7 +65,7 @@ pub struct Card {
     pub error: Option<String>,
     pub reject_reason: Option<String>,
     pub progress: String,
-    pub price_kind: String,
+    pub price_kind: PriceKind,
     /// Yuan, e.g. "3.00".
     pub price: String,
 }
@@ -73,7 +74,7 @@ fn card(actor: &Actor, d: &Document) -> Card {
     Card {
         id: d.id,
         title: d.title.clone(),
-        format: d.format.to_uppercase(),
+        format: d.format.as_str().to_uppercase(),
         pages: d.pages,
         uploader: d.uploader_name.clone(),
         views: d.views,
@@ -84,7 +85,7 @@ fn card(actor: &Actor, d: &Document) -> Card {
         status_label: d.status.label(actor.lang),
         error: d.error.clone(),
         reject_reason: d.reject_reason.clone(),
-        price_kind: d.price_kind.clone(),
+        price_kind: d.price_kind,
         price: crate::money::ledger::Fen(d.price).yuan(),
         progress: if d.progress_total > 0 {
             format!("{}/{}", d.progress_done, d.progress_total)
@@ -135,18 +136,12 @@ struct HomePage {
 }
 
 async fn home(State(state): State<AppState>, actor: Actor) -> LibResult<Response> {
-    let newest = model::list(
-        &state.db,
-        "d.status = 'ready' ORDER BY d.published_at DESC, d.id DESC",
-        &[],
-        12,
-        0,
-    )
-    .await?;
+    let published = model::with_status(Status::Ready);
+    let newest = model::list(&state.db, &published, model::NEWEST, 12, 0).await?;
     let popular = model::list(
         &state.db,
-        "d.status = 'ready' ORDER BY d.downloads * 5 + d.views DESC, d.id DESC",
-        &[],
+        &published,
+        "d.downloads * 5 + d.views DESC, d.id DESC",
         8,
         0,
     )
@@ -185,15 +180,8 @@ async fn category(
         .iter()
         .find(|c| c.slug == slug)
         .ok_or(LibraryError::NotFound)?;
-    let docs = model::list(
-        &state.db,
-        "d.status = 'ready' AND (d.category_id = $1 OR d.category_id IN (SELECT id FROM library_categories WHERE parent_id = $1)) \
-         ORDER BY d.published_at DESC, d.id DESC",
-        &[cat.id],
-        100,
-        0,
-    )
-    .await?;
+    let in_category = model::published_in(cat.id);
+    let docs = model::list(&state.db, &in_category, model::NEWEST, 100, 0).await?;
     let name = cat.name(actor.lang).to_string();
     Ok(render(&CategoryPage {
         page: actor.page(name.clone()),
@@ -386,9 +374,9 @@ async fn render_upload(
 /// Messages carry both languages (`platform::bi!`): the form shows the reader's.
 fn form_error(e: &LibraryError, lang: Lang) -> Option<String> {
     match e {
-        LibraryError::BadField(m) | LibraryError::WrongState(m) | LibraryError::Unsupported(m) => {
-            Some(lang.msg(m).to_string())
-        }
+        LibraryError::BadField(m)
+        | LibraryError::WrongState(_, m)
+        | LibraryError::Unsupported(m) => Some(lang.msg(m).to_string()),
         _ => e.file_problem().map(|m| lang.msg(&m).to_string()),
     }
 }
@@ -454,7 +442,7 @@ async fn render_edit(
                 .map(|c| c.slug.clone())
                 .unwrap_or_default(),
             tags: model::tags(&state.db, doc.id).await?.join(", "),
-            price_kind: doc.price_kind.clone(),
+            price_kind: doc.price_kind.as_str().into(),
             price: match doc.price {
                 0 => String::new(),
                 p => crate::money::ledger::Fen(p).yuan(),
@@ -570,14 +558,8 @@ async fn my_uploads(
     SignedIn(actor): SignedIn,
 ) -> LibResult<Response> {
     let user = actor.require_user()?;
-    let docs = model::list(
-        &state.db,
-        "d.uploader_id = $1 ORDER BY d.created_at DESC, d.id DESC",
-        &[user.id],
-        500,
-        0,
-    )
-    .await?;
+    let mine = model::uploaded_by(user.id);
+    let docs = model::list(&state.db, &mine, model::LATEST_UPLOAD, 500, 0).await?;
     Ok(render(&MyUploadsPage {
         page: actor.page(actor.lang.pick("我的上传", "My uploads")),
         docs: cards(&actor, &docs),
@@ -598,14 +580,8 @@ async fn moderation(
     SignedIn(actor): SignedIn,
 ) -> LibResult<Response> {
     authorize(&actor, Action::Moderate, None, service::free_pages(&state))?;
-    let docs = model::list(
-        &state.db,
-        "d.status = 'pending_review' ORDER BY d.created_at, d.id",
-        &[],
-        200,
-        0,
-    )
-    .await?;
+    let pending = model::with_status(Status::PendingReview);
+    let docs = model::list(&state.db, &pending, "d.created_at, d.id", 200, 0).await?;
     Ok(render(&ModerationPage {
         page: actor.page(actor.lang.pick("文档审核", "Review queue")),
         docs: cards(&actor, &docs),

@@ -11,6 +11,7 @@ use crate::error::{LibResult, LibraryError};
 use crate::notifications::notify;
 use crate::service;
 use platform::db::{Db, Tx};
+use platform::web::Code;
 use platform::{Actor, AppState, audit, outbox};
 use serde::Serialize;
 
@@ -497,6 +498,7 @@ pub async fn file(
     let doc = service::load(state, actor, document, Action::View).await?;
     if doc.uploader_id == user {
         return Err(LibraryError::WrongState(
+            Code::OwnDocument,
             platform::bi!(
                 "这是您自己的文档，请直接编辑或删除。",
                 "this is your own document; edit or delete it instead"
@@ -542,7 +544,12 @@ pub async fn file(
     .await?;
     let Some((id,)) = inserted else {
         return Err(LibraryError::WrongState(
-            platform::bi!("您已就此文档提交过同类投诉，审核员会尽快处理。", "you already have an open complaint of this kind about this document; a reviewer will answer it").into(),
+            Code::ComplaintOpen,
+            platform::bi!(
+                "您已就此文档提交过同类投诉，审核员会尽快处理。",
+                "you already have an open complaint of this kind about this document; a reviewer will answer it"
+            )
+            .into(),
         ));
     };
     let subject = format!("complaint:{id}");
@@ -669,6 +676,7 @@ pub async fn decide(
     let c = find(&state.db, id).await?.ok_or(LibraryError::NotFound)?;
     if c.state != "open" {
         return Err(LibraryError::WrongState(
+            Code::AlreadyDecided,
             platform::bi!(
                 "此投诉已处理完毕。",
                 "this complaint has been decided already"
@@ -703,6 +711,7 @@ pub async fn decide(
     .await?;
     if !closed.iter().any(|r| r.0 == id) {
         return Err(LibraryError::WrongState(
+            Code::AlreadyDecided,
             platform::bi!(
                 "此投诉已处理完毕。",
                 "this complaint has been decided already"

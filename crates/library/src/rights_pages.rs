@@ -118,7 +118,7 @@ async fn complain_form(
     };
     match result {
         Ok(_) => Ok(redirect("/me/notifications")),
-        Err(LibraryError::BadField(m)) | Err(LibraryError::WrongState(m)) => {
+        Err(LibraryError::BadField(m)) | Err(LibraryError::WrongState(_, m)) => {
             let doc = service::load(&state, &actor, id, Action::View).await?;
             Ok(render(&ComplainPage {
                 page: actor.page(actor.lang.pick("投诉与举报", "Complain or report")),

@@ -4,6 +4,7 @@
 use crate::authz::visible_pages;
 use crate::error::{LibResult, LibraryError};
 use crate::model::Document;
+use crate::model::PriceKind;
 use crate::search::snippet::Needles;
 use crate::search::{Hit, Request, SearchIndex, Sort, query};
 use askama::Template;
@@ -12,6 +13,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
+use platform::db::Sql;
 use platform::web::{Id, PageCtx, render, url_encode};
 use platform::{Actor, AppState};
 use serde::Deserialize;
@@ -191,7 +193,7 @@ pub async fn run(state: &AppState, actor: &Actor, req: Request) -> LibResult<(us
             let d = docs.iter().find(|d| d.id == h.id)?;
             let free = state.config.preview.free_pages;
             readable.push(visible_pages(actor, d, free).max(0) as u64);
-            h.price_kind = d.price_kind.clone();
+            h.price_kind = d.price_kind;
             Some(h)
         })
         .collect();
@@ -214,11 +216,11 @@ async fn published(
     // The ids are integers we produced, so inlining them is safe. `status || ''` keeps
     // SQLite from reading every published document through the status index (without
     // statistics it prefers that index to ten primary-key lookups).
-    let sql = format!(
-        "d.id IN ({}) AND d.status || '' = 'ready' ORDER BY d.id",
-        ids.join(",")
-    );
-    let mut docs = crate::model::list(&state.db, &sql, &[], ids.len() as i64, 0).await?;
+    let mut sql = Sql::default();
+    sql.push(format!("d.id IN ({})", ids.join(",")));
+    let p = sql.bind(crate::model::Status::Ready.as_str());
+    sql.push(format!("d.status || '' = {p}"));
+    let mut docs = crate::model::list(&state.db, &sql, "d.id", ids.len() as i64, 0).await?;
     crate::service::entitle(state, actor, &mut docs).await?;
     Ok(docs)
 }
@@ -397,11 +399,11 @@ pub struct HitView {
 }
 
 /// What opens a page beyond the reader's entitlement, said after "on page N".
-fn unlock_hint(actor: &Actor, price_kind: &str) -> &'static str {
+fn unlock_hint(actor: &Actor, price_kind: PriceKind) -> &'static str {
     let lang = actor.lang;
     match price_kind {
-        "paid" => lang.pick("购买后可读", "available after purchase"),
-        "vip" => lang.pick(
+        PriceKind::Paid => lang.pick("购买后可读", "available after purchase"),
+        PriceKind::Vip => lang.pick(
             "开通 VIP 或购买后可读",
             "available to VIP members or after purchase",
         ),
@@ -467,7 +469,7 @@ async fn search_page(
                 hits = h
                     .into_iter()
                     .map(|h| HitView {
-                        locked: h.locked.then(|| unlock_hint(&actor, &h.price_kind)),
+                        locked: h.locked.then(|| unlock_hint(&actor, h.price_kind)),
                         show: h.page.max(free),
                         id: h.id,
                         title: h.title,

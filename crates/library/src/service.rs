@@ -2,7 +2,9 @@
 
 use crate::authz::{Action, authorize};
 use crate::error::{LibResult, LibraryError};
+use crate::model::PriceKind;
 use crate::model::{self, Document, Status};
+use platform::web::Code;
 use platform::web::url_encode;
 use platform::{Actor, AppState, audit, outbox};
 
@@ -28,14 +30,14 @@ pub async fn entitle(state: &AppState, actor: &Actor, docs: &mut [Document]) -> 
     };
     let priced: Vec<i64> = docs
         .iter()
-        .filter(|d| d.price_kind != "free")
+        .filter(|d| d.price_kind != PriceKind::Free)
         .map(|d| d.id)
         .collect();
     let bought = crate::money::purchase::bought_among(&state.db, user, &priced).await?;
     let mut member = None;
-    for d in docs.iter_mut().filter(|d| d.price_kind != "free") {
+    for d in docs.iter_mut().filter(|d| d.price_kind != PriceKind::Free) {
         d.bought = bought.contains(&d.id);
-        if d.price_kind == "vip" {
+        if d.price_kind == PriceKind::Vip {
             if member.is_none() {
                 member = Some(crate::money::vip::is_member(&state.db, user, state.now()).await?);
             }
@@ -156,11 +158,14 @@ async fn moderate(
         drop(tx);
         return match model::find(&state.db, id).await? {
             None => Err(LibraryError::NotFound),
-            Some(d) => Err(LibraryError::WrongState(format!(
-                "this step needs a document that is {}; this one is {}",
-                step.from.as_str(),
-                d.status.as_str()
-            ))),
+            Some(d) => Err(LibraryError::WrongState(
+                Code::WrongState,
+                format!(
+                    "this step needs a document that is {}; this one is {}",
+                    step.from.as_str(),
+                    d.status.as_str()
+                ),
+            )),
         };
     }
     outbox::emit(
@@ -248,7 +253,7 @@ pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResul
     let (price_kind, price) = parse_price(
         e.price_kind.as_deref(),
         e.price.as_deref(),
-        (&doc.price_kind, doc.price),
+        (doc.price_kind, doc.price),
     )?;
     let quality = match e.quality {
         None => doc.quality,
@@ -286,7 +291,7 @@ pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResul
     .bind(preview_pages)
     .bind(now)
     .bind(id)
-    .bind(&price_kind)
+    .bind(price_kind.as_str())
     .bind(price)
     .bind(quality)
     .bind(original as i64)
@@ -324,32 +329,32 @@ pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResul
 pub fn parse_price(
     kind: Option<&str>,
     price: Option<&str>,
-    current: (&str, i64),
-) -> LibResult<(String, i64)> {
+    current: (PriceKind, i64),
+) -> LibResult<(PriceKind, i64)> {
     let price = price.map(str::trim).filter(|p| !p.is_empty());
-    Ok(
-        match (kind.map(str::trim).filter(|k| !k.is_empty()), price) {
-            (None, None) => (current.0.to_string(), current.1),
-            (Some("free"), _) => ("free".to_string(), 0),
-            (Some("paid") | None, Some(p)) => ("paid".to_string(), document_price(p)?),
-            (Some("paid"), None) => {
-                return Err(LibraryError::BadField(
-                    platform::bi!("付费文档需要填写价格。", "a paid document needs a `price`")
-                        .into(),
-                ));
-            }
-            // A VIP document may also carry a price: the paid route for non-members.
-            (Some("vip"), p) => (
-                "vip".to_string(),
-                p.map(document_price).transpose()?.unwrap_or(0),
-            ),
-            (Some(other), _) => {
-                return Err(LibraryError::BadField(format!(
-                    "`price_kind` must be free, paid or vip, not {other:?}"
-                )));
-            }
-        },
-    )
+    let kind = match kind.map(str::trim).filter(|k| !k.is_empty()) {
+        None => None,
+        Some(word) => Some(PriceKind::parse(word).ok_or_else(|| {
+            LibraryError::BadField(format!(
+                "`price_kind` must be free, paid or vip, not {word:?}"
+            ))
+        })?),
+    };
+    Ok(match (kind, price) {
+        (None, None) => current,
+        (Some(PriceKind::Free), _) => (PriceKind::Free, 0),
+        (Some(PriceKind::Paid) | None, Some(p)) => (PriceKind::Paid, document_price(p)?),
+        (Some(PriceKind::Paid), None) => {
+            return Err(LibraryError::BadField(
+                platform::bi!("付费文档需要填写价格。", "a paid document needs a `price`").into(),
+            ));
+        }
+        // A VIP document may also carry a price: the paid route for non-members.
+        (Some(PriceKind::Vip), p) => (
+            PriceKind::Vip,
+            p.map(document_price).transpose()?.unwrap_or(0),
+        ),
+    })
 }
 
 fn document_price(yuan: &str) -> LibResult<i64> {
@@ -444,7 +449,7 @@ pub async fn download(
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let privileged = doc.uploader_id == user.id || actor.is_staff();
-    if doc.price_kind == "vip" && !privileged && !doc.bought {
+    if doc.price_kind == PriceKind::Vip && !privileged && !doc.bought {
         let first = crate::money::vip::use_right(&mut tx, user.id, id, now).await?;
         if first == crate::money::vip::RightUse::Used {
             let cause = format!("vip:{}:{id}", user.id);

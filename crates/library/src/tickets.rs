@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use platform::db::Db;
+use platform::web::Code;
 use platform::web::{ApiJson, Id, PageCtx, SignedIn, redirect, render};
 use platform::{Actor, AppState, audit};
 use serde::{Deserialize, Serialize};
@@ -140,6 +141,7 @@ pub async fn answer(state: &AppState, actor: &Actor, id: i64, answer: &str) -> L
     .await?;
     let Some((user, subject)) = row else {
         return Err(LibraryError::WrongState(
+            Code::NoOpenTicket,
             platform::bi!(
                 "没有这个编号的待处理工单。",
                 "no open ticket with this number"

@@ -5,6 +5,7 @@
 use crate::error::{LibResult, LibraryError};
 use axum::extract::Multipart;
 use platform::auth::User;
+use platform::web::Code;
 use platform::{AppState, audit, outbox};
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -294,7 +295,7 @@ pub async fn create(
     let (price_kind, price) = crate::service::parse_price(
         fields.price_kind.as_deref(),
         fields.price.as_deref(),
-        ("free", 0),
+        (crate::model::PriceKind::Free, 0),
     )?;
     let key = format!("originals/{}", rec.sha256);
     state.storage.put_file(&key, rec.file.path()).await?;
@@ -317,7 +318,7 @@ pub async fn create(
     .bind(fields.preview_pages)
     .bind(uploader.id)
     .bind(now)
-    .bind(&price_kind)
+    .bind(price_kind.as_str())
     .bind(price)
     .fetch_one(&mut *tx)
     .await;
@@ -406,6 +407,7 @@ async fn find_by_hash(
     };
     if crate::authz::hidden_from(Some(uploader), &doc) {
         return Err(LibraryError::WrongState(
+            Code::DuplicateFile,
             platform::bi!(
                 "这份文件已在文库中，不能重复上传。",
                 "the same file is already in the library, so it cannot be uploaded again"

@@ -182,7 +182,7 @@ async fn convert(
             format!("{stem}.txt"),
             text.into_bytes(),
         )
-    } else if doc.format == "pdf" {
+    } else if doc.format == convert::Format::Pdf {
         ("application/pdf", format!("{stem}.pdf"), original.to_vec())
     } else {
         let pages: Vec<String> = rows.into_iter().map(|(_, t)| t).collect();

@@ -4,6 +4,10 @@
 //! placeholders (`{id}`, `{blob}`) that [`Backend::render`] expands, and every query uses
 //! `$1`-style parameters, which both SQLite and PostgreSQL accept.
 
+pub mod sql;
+
+pub use sql::{Bind, Sql};
+
 use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};

@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod rng;
 pub mod search;
 pub mod storage;
+pub mod vocabulary;
 pub mod web;
 
 pub use web::{Actor, AppError, AppResult, AppState, Inner, PageCtx};

@@ -6,6 +6,7 @@ use crate::authz::{Action, Target, authorize};
 use crate::error::{CaseError, CaseResult};
 use gov_core::{GovActor, Unit, UnitId, find_unit};
 use platform::AppState;
+use platform::web::Code;
 use sha2::{Digest, Sha256};
 
 fn hash(key: &str) -> String {
@@ -22,7 +23,7 @@ pub async fn issue(
     let name = crate::intake::short(name, 100, "name")?;
     if name.is_empty() {
         return Err(CaseError::invalid(
-            "missing_name",
+            Code::MissingName,
             "请填写客户端名称 (name the client)",
         ));
     }
@@ -150,7 +151,7 @@ pub async fn district_for(
         }
     }
     Err(CaseError::invalid(
-        "bad_district",
+        Code::BadDistrict,
         "choose a district you administer",
     ))
 }

@@ -19,6 +19,7 @@ use chrono::{DateTime, FixedOffset, TimeZone};
 use format::{Format, Node, error, s};
 use gov_core::{Bind, Sql};
 use platform::AppState;
+use platform::web::Code;
 use std::collections::{BTreeMap, HashMap};
 
 /// The spec's default window and page size for GET requests.
@@ -272,7 +273,7 @@ async fn file_request(state: &AppState, p: &Params) -> Result<Case, CaseError> {
     let code = param(p, "service_code");
     if code.trim().is_empty() {
         return Err(CaseError::invalid(
-            "missing_service_code",
+            Code::MissingServiceCode,
             "service_code is required",
         ));
     }
@@ -285,14 +286,14 @@ async fn file_request(state: &AppState, p: &Params) -> Result<Case, CaseError> {
     let (address, address_id) = (param(p, "address_string"), param(p, "address_id"));
     if lat_lon.is_none() && address.trim().is_empty() && address_id.trim().is_empty() {
         return Err(CaseError::invalid(
-            "missing_location",
+            Code::MissingLocation,
             "a location is required: lat and long, address_string or address_id",
         ));
     }
     let description = param(p, "description").trim();
     if description.chars().count() > intake::MAX_DESCRIPTION {
         return Err(CaseError::invalid(
-            "description_too_long",
+            Code::DescriptionTooLong,
             "description is longer than 4,000 characters",
         ));
     }
@@ -310,7 +311,7 @@ async fn file_request(state: &AppState, p: &Params) -> Result<Case, CaseError> {
             || !(media_url.starts_with("https://") || media_url.starts_with("http://")))
     {
         return Err(CaseError::invalid(
-            "bad_media_url",
+            Code::BadMediaUrl,
             "media_url must be an http(s) URL",
         ));
     }
@@ -352,7 +353,7 @@ fn parse_time(raw: &str, field: &str) -> Result<Option<i64>, CaseError> {
         .map(|t| Some(t.timestamp_millis()))
         .map_err(|_| {
             CaseError::invalid(
-                "bad_date",
+                Code::BadDate,
                 format!("{field} must be a W3C date-time such as 2026-11-27T08:00:00Z"),
             )
         })
@@ -377,9 +378,9 @@ fn visible_to(sql: &mut Sql, client: Option<i64>) {
     match client {
         Some(id) => {
             let p = sql.bind(Bind::Int(id));
-            sql.push(format!("({} OR c.client_id = {p})", model::PUBLISHED_SQL));
+            sql.push(format!("({} OR c.client_id = {p})", model::published_sql()));
         }
-        None => sql.push(model::PUBLISHED_SQL.into()),
+        None => sql.push(model::published_sql()),
     }
 }
 
@@ -404,10 +405,9 @@ async fn fetch_visible(
         sql.where_clause()
     );
     let rows = sql.query(&q).fetch_all(&state.db.pool).await?;
-    let width = model::CASE_COLUMNS.split(',').count();
     rows.iter()
         .map(|r| {
-            let filer: Option<i64> = r.try_get(width)?;
+            let filer: Option<i64> = r.try_get("client_id")?;
             Ok(Seen {
                 case: model::case_from_row(r)?,
                 own: client.is_some() && filer == client,
@@ -425,7 +425,7 @@ async fn requests(state: &AppState, p: &Params, fmt: Format) -> Result<Response,
         .filter(|s| !s.trim().is_empty())
         .map(|s| {
             s.trim().parse::<i64>().map_err(|_| {
-                CaseError::invalid("bad_id", "service_request_id: numbers, comma-separated")
+                CaseError::invalid(Code::BadId, "service_request_id: numbers, comma-separated")
             })
         })
         .collect::<Result<_, _>>()?;
@@ -451,13 +451,13 @@ async fn requests(state: &AppState, p: &Params, fmt: Format) -> Result<Response,
         };
         if end < start {
             return Err(CaseError::invalid(
-                "bad_range",
+                Code::BadRange,
                 "end_date is before start_date",
             ));
         }
         if end - start > DEFAULT_DAYS * DAY_MS {
             return Err(CaseError::invalid(
-                "range_too_long",
+                Code::RangeTooLong,
                 "start_date and end_date may not span more than 90 days",
             ));
         }
@@ -485,14 +485,17 @@ async fn requests(state: &AppState, p: &Params, fmt: Format) -> Result<Response,
             .filter(|s| !s.is_empty())
             .collect();
         if statuses.iter().any(|s| *s != "open" && *s != "closed") {
-            return Err(CaseError::invalid("bad_status", "status: open or closed"));
+            return Err(CaseError::invalid(
+                Code::BadStatus,
+                "status: open or closed",
+            ));
         }
         let open = statuses.contains(&"open");
         let closed = statuses.contains(&"closed");
         if open && !closed {
-            sql.push("c.state NOT IN ('closed', 'rejected', 'merged')".into());
+            sql.push(CaseState::sql_not_in("c.state", &CaseState::ENDED));
         } else if closed && !open {
-            sql.push("c.state IN ('closed', 'rejected', 'merged')".into());
+            sql.push(CaseState::sql_in("c.state", &CaseState::ENDED));
         }
     }
     let seen = fetch_visible(

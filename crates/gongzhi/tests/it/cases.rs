@@ -128,8 +128,13 @@ impl World {
     }
 
     async fn ok(&self, token: &str, id: i64, body: Value) -> Value {
+        self.expect(token, id, body, 200).await
+    }
+
+    /// Takes a step and asserts the status it answers with.
+    async fn expect(&self, token: &str, id: i64, body: Value, status: u16) -> Value {
         let (st, v) = self.act(token, id, body.clone()).await;
-        assert_eq!(st, 200, "{body}: {v}");
+        assert_eq!(st, status, "{body}: {v}");
         v
     }
 
@@ -190,18 +195,12 @@ async fn every_workflow_path_with_scopes_and_hidden_contact(backend: Backend) {
     assert_eq!(seen_c["reporter"]["phone"], "000-1234-5678");
     assert_eq!(w.get(&w.dept, id).await.0, 404);
     // Only the centre triages.
-    assert_eq!(
-        w.code(&w.worker_a, id, json!({"action": "accept"})).await,
-        403
-    );
-    assert_eq!(
-        w.code(&w.resident, id, json!({"action": "accept"})).await,
-        403
-    );
-    assert_eq!(
-        w.code(&w.worker_b, id, json!({"action": "accept"})).await,
-        404
-    );
+    w.expect(&w.worker_a, id, json!({"action": "accept"}), 403)
+        .await;
+    w.expect(&w.resident, id, json!({"action": "accept"}), 403)
+        .await;
+    w.expect(&w.worker_b, id, json!({"action": "accept"}), 404)
+        .await;
 
     // Accept, dispatch by routing (noise → the community of the place).
     w.ok(&w.centre, id, json!({"action": "accept"})).await;
@@ -214,10 +213,8 @@ async fn every_workflow_path_with_scopes_and_hidden_contact(backend: Backend) {
         "the handling unit sees contact"
     );
     // Not its case: community B can't act; A returns it within 3 working days.
-    assert_eq!(
-        w.code(&w.worker_b, id, json!({"action": "sign"})).await,
-        404
-    );
+    w.expect(&w.worker_b, id, json!({"action": "sign"}), 404)
+        .await;
     assert_eq!(
         w.code(&w.worker_a, id, json!({"action": "return"})).await,
         400,
@@ -253,41 +250,35 @@ async fn every_workflow_path_with_scopes_and_hidden_contact(backend: Backend) {
 
     // Extension: requested, a second request refused while one waits, approved.
     let due_before = signed["due_at"].as_i64().unwrap();
-    assert_eq!(
-        w.code(
-            &w.worker_a,
-            id,
-            json!({"action": "request_extension", "days": 0, "reason": "x"})
-        )
-        .await,
-        400
-    );
+    w.expect(
+        &w.worker_a,
+        id,
+        json!({"action": "request_extension", "days": 0, "reason": "x"}),
+        400,
+    )
+    .await;
     w.ok(
         &w.worker_a,
         id,
         json!({"action": "request_extension", "days": 2, "reason": "需要协调物业"}),
     )
     .await;
-    assert_eq!(
-        w.code(
-            &w.worker_a,
-            id,
-            json!({"action": "request_extension", "days": 1, "reason": "再等等"})
-        )
-        .await,
-        409
-    );
+    w.expect(
+        &w.worker_a,
+        id,
+        json!({"action": "request_extension", "days": 1, "reason": "再等等"}),
+        409,
+    )
+    .await;
     let (_, detail) = w.get(&w.centre, id).await;
     let ext = detail["extensions"][0]["id"].as_i64().unwrap();
-    assert_eq!(
-        w.code(
-            &w.worker_a,
-            id,
-            json!({"action": "decide_extension", "extension_id": ext, "approve": true})
-        )
-        .await,
-        403
-    );
+    w.expect(
+        &w.worker_a,
+        id,
+        json!({"action": "decide_extension", "extension_id": ext, "approve": true}),
+        403,
+    )
+    .await;
     let extended = w
         .ok(
             &w.centre,
@@ -331,15 +322,13 @@ async fn every_workflow_path_with_scopes_and_hidden_contact(backend: Backend) {
     let closed = w.ok(&w.centre, id, json!({"action": "close"})).await;
     assert_eq!(closed["state"], "closed");
     // Return visit once; reopen sends it back to the same unit.
-    assert_eq!(
-        w.code(
-            &w.centre,
-            id,
-            json!({"action": "return_visit", "satisfaction": "great"})
-        )
-        .await,
-        400
-    );
+    w.expect(
+        &w.centre,
+        id,
+        json!({"action": "return_visit", "satisfaction": "great"}),
+        400,
+    )
+    .await;
     let v = w
         .ok(
             &w.centre,
@@ -348,15 +337,13 @@ async fn every_workflow_path_with_scopes_and_hidden_contact(backend: Backend) {
         )
         .await;
     assert_eq!(v["satisfaction"], "basic");
-    assert_eq!(
-        w.code(
-            &w.centre,
-            id,
-            json!({"action": "return_visit", "satisfaction": "satisfied"})
-        )
-        .await,
-        409
-    );
+    w.expect(
+        &w.centre,
+        id,
+        json!({"action": "return_visit", "satisfaction": "satisfied"}),
+        409,
+    )
+    .await;
     let re = w
         .ok(
             &w.centre,
@@ -405,26 +392,23 @@ async fn every_workflow_path_with_scopes_and_hidden_contact(backend: Backend) {
         (Some("merged"), Some(id))
     );
     // Already merged: no second merge; a case never merges into itself.
-    assert_eq!(
-        w.code(&w.centre, dup, json!({"action": "merge", "into": id}))
-            .await,
-        409
-    );
+    w.expect(&w.centre, dup, json!({"action": "merge", "into": id}), 409)
+        .await;
     let other = w.file(&w.resident, "noise", w.community_a).await["id"]
         .as_i64()
         .unwrap();
-    assert_eq!(
-        w.code(&w.centre, other, json!({"action": "merge", "into": other}))
-            .await,
-        400
-    );
+    w.expect(
+        &w.centre,
+        other,
+        json!({"action": "merge", "into": other}),
+        400,
+    )
+    .await;
     let junk = w.file(&w.resident, "noise", w.community_b).await["id"]
         .as_i64()
         .unwrap();
-    assert_eq!(
-        w.code(&w.centre, junk, json!({"action": "reject"})).await,
-        400
-    );
+    w.expect(&w.centre, junk, json!({"action": "reject"}), 400)
+        .await;
     let rj = w
         .ok(
             &w.centre,
@@ -1606,24 +1590,20 @@ async fn open311_publishes_only_accepted_cases_in_public_categories(backend: Bac
     // Only the centre sets the published text.
     let p2 = w.file_text("noise", PRIVATE).await;
     w.ok(&w.centre, p2, json!({"action": "accept"})).await;
-    assert_eq!(
-        w.code(
-            &w.resident,
-            p2,
-            json!({"action": "publish", "public_description": "x"})
-        )
-        .await,
-        403
-    );
-    assert_eq!(
-        w.code(
-            &w.worker_a,
-            p2,
-            json!({"action": "publish", "public_description": "x"})
-        )
-        .await,
-        403
-    );
+    w.expect(
+        &w.resident,
+        p2,
+        json!({"action": "publish", "public_description": "x"}),
+        403,
+    )
+    .await;
+    w.expect(
+        &w.worker_a,
+        p2,
+        json!({"action": "publish", "public_description": "x"}),
+        403,
+    )
+    .await;
 }
 
 both_dbs!(only_the_lead_unit_signs_and_results_need_a_sentence);

@@ -352,37 +352,16 @@ async fn complaints_take_down_and_reviewers_restore_remove_or_transfer(backend: 
         "ready",
         "{backend:?}: no take-down when switched off"
     );
-    assert_eq!(
+    let report = |reason: &str| {
         complain(
             Some(buyer.clone()),
             b,
-            json!({"kind": "report", "reason": "gossip"})
+            json!({"kind": "report", "reason": reason}),
         )
-        .await
-        .0,
-        400
-    );
-    assert_eq!(
-        complain(
-            Some(buyer.clone()),
-            b,
-            json!({"kind": "report", "reason": "spam"})
-        )
-        .await
-        .0,
-        201
-    );
-    assert_eq!(
-        complain(
-            Some(buyer.clone()),
-            b,
-            json!({"kind": "report", "reason": "illegal"})
-        )
-        .await
-        .0,
-        409,
-        "one person, one report"
-    );
+    };
+    assert_eq!(report("gossip").await.0, 400);
+    assert_eq!(report("spam").await.0, 201);
+    assert_eq!(report("illegal").await.0, 409, "one person, one report");
     assert_eq!(status(&s, &buyer2, b).await, "ready");
     let (st, v) = complain(Some(buyer2.clone()), b, json!({"kind": "report", "reason": "personal_rights", "evidence": "第3页公开了居民住址与电话。"})).await;
     assert_eq!(st, 201);

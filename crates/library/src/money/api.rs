@@ -5,12 +5,14 @@ use super::ledger::{self, AccountKind, Entry, Fen, LedgerError, Posted, Posting}
 use super::vouchers::{self, RedeemError};
 use crate::authz::{Action, authorize};
 use crate::error::{LibResult, LibraryError};
+use crate::model::PriceKind;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use platform::web::ApiJson;
+use platform::web::Code;
 use platform::{Actor, AppState};
 use serde::Deserialize;
 use serde_json::json;
@@ -83,8 +85,10 @@ async fn set_reward_rules(
 ) -> LibResult<Json<serde_json::Value>> {
     let admin = allowed(&state, &actor, Action::ManageMoney)?;
     for r in &rules {
-        if !matches!(r.price_kind.as_str(), "paid" | "vip")
-            || !(0..=1000).contains(&r.share_permille)
+        if !matches!(
+            PriceKind::parse(&r.price_kind),
+            Some(PriceKind::Paid | PriceKind::Vip)
+        ) || !(0..=1000).contains(&r.share_permille)
             || !(0..=100_000).contains(&r.vip_fen)
         {
             return Err(LibraryError::BadField(
@@ -209,8 +213,9 @@ impl From<LedgerError> for LibraryError {
     fn from(e: LedgerError) -> Self {
         match e {
             LedgerError::Db(e) => LibraryError::Internal(e.into()),
-            LedgerError::KeyReused | LedgerError::InsufficientFunds => {
-                LibraryError::WrongState(e.to_string())
+            LedgerError::KeyReused => LibraryError::WrongState(Code::KeyReused, e.to_string()),
+            LedgerError::InsufficientFunds => {
+                LibraryError::WrongState(Code::InsufficientFunds, e.to_string())
             }
             other => LibraryError::BadField(other.to_string()),
         }
@@ -321,16 +326,7 @@ async fn credit_topup(
             memo: "运营充值",
             actor: Some(admin),
             now,
-            postings: vec![
-                Posting {
-                    account: clearing,
-                    amount: -amount.0,
-                },
-                Posting {
-                    account: wallet,
-                    amount: amount.0,
-                },
-            ],
+            postings: Posting::transfer(clearing, wallet, amount),
         },
     )
     .await?;

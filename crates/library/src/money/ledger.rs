@@ -131,9 +131,26 @@ pub async fn account(
     Ok(id)
 }
 
+/// One leg of an entry: money into (positive) or out of (negative) an account.
 pub struct Posting {
     pub account: i64,
-    pub amount: i64,
+    pub amount: Fen,
+}
+
+impl Posting {
+    /// The two legs that move `amount` from one account to another.
+    pub fn transfer(from: i64, to: i64, amount: Fen) -> Vec<Posting> {
+        vec![
+            Posting {
+                account: from,
+                amount: Fen(-amount.0),
+            },
+            Posting {
+                account: to,
+                amount,
+            },
+        ]
+    }
 }
 
 pub struct Entry<'a> {
@@ -164,7 +181,7 @@ impl Posted {
 /// entry and event. The same key again returns the first transaction without posting, as
 /// long as it was for the same kind and amounts.
 pub async fn post(tx: &mut Tx, e: Entry<'_>) -> Result<Posted, LedgerError> {
-    if e.postings.iter().map(|p| p.amount as i128).sum::<i128>() != 0 || e.postings.len() < 2 {
+    if e.postings.iter().map(|p| p.amount.0 as i128).sum::<i128>() != 0 || e.postings.len() < 2 {
         return Err(LedgerError::Unbalanced);
     }
     let existing: Option<(i64, String)> =
@@ -183,7 +200,7 @@ pub async fn post(tx: &mut Tx, e: Entry<'_>) -> Result<Posted, LedgerError> {
             && amounts
                 == e.postings
                     .iter()
-                    .map(|p| (p.account, p.amount))
+                    .map(|p| (p.account, p.amount.0))
                     .collect::<Vec<_>>();
         return if same {
             Ok(Posted::Replayed(id))
@@ -206,7 +223,7 @@ pub async fn post(tx: &mut Tx, e: Entry<'_>) -> Result<Posted, LedgerError> {
         let changed = sqlx::query(
             "UPDATE library_accounts SET balance = balance + $1 WHERE id = $2 AND (may_go_negative = 1 OR balance + $1 >= 0)",
         )
-        .bind(p.amount)
+        .bind(p.amount.0)
         .bind(p.account)
         .execute(&mut **tx)
         .await?;
@@ -218,14 +235,14 @@ pub async fn post(tx: &mut Tx, e: Entry<'_>) -> Result<Posted, LedgerError> {
         )
         .bind(id)
         .bind(p.account)
-        .bind(p.amount)
+        .bind(p.amount.0)
         .execute(&mut **tx)
         .await?;
     }
     let detail = serde_json::json!({
         "kind": e.kind,
         "key": e.key,
-        "postings": e.postings.iter().map(|p| serde_json::json!([p.account, p.amount])).collect::<Vec<_>>(),
+        "postings": e.postings.iter().map(|p| serde_json::json!([p.account, p.amount.0])).collect::<Vec<_>>(),
     });
     let subject = format!("ledger:{id}");
     audit::append(

@@ -5,11 +5,13 @@ use super::ledger::{self, Fen};
 use super::purchase::{self, LICENCE_EN, LICENCE_ZH, Receipt};
 use crate::authz::Action;
 use crate::error::{LibResult, LibraryError};
+use crate::model::PriceKind;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
+use platform::web::Code;
 use platform::web::{PageCtx, SignedIn, redirect, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
@@ -66,15 +68,7 @@ async fn vip_buy_form(
     if actor.id().is_none() {
         return Ok(redirect("/login?next=/vip"));
     }
-    if f.key.is_empty() || f.key.len() > 200 {
-        return Err(LibraryError::BadField(
-            platform::bi!(
-                "表单缺少购买凭据，请刷新页面后重试。",
-                "the form is missing its purchase key; reload the page"
-            )
-            .into(),
-        ));
-    }
+    form_key(&f.key, NO_PURCHASE_KEY)?;
     super::vip::buy_plan(&state, &actor, id, &f.key).await?;
     Ok(redirect("/vip"))
 }
@@ -100,8 +94,9 @@ async fn confirm_page(
 ) -> LibResult<Response> {
     let user = actor.require_user()?.id;
     let doc = crate::service::load(&state, &actor, id, Action::View).await?;
-    if doc.price_kind == "free" || doc.price == 0 {
+    if doc.price_kind == PriceKind::Free || doc.price == 0 {
         return Err(LibraryError::WrongState(
+            Code::NotForSale,
             platform::bi!("此文档不出售。", "this document is not for sale").into(),
         ));
     }
@@ -131,15 +126,7 @@ async fn buy_form(
     Path(id): Path<i64>,
     Form(f): Form<BuyForm>,
 ) -> LibResult<Response> {
-    if f.key.is_empty() || f.key.len() > 200 {
-        return Err(LibraryError::BadField(
-            platform::bi!(
-                "表单缺少购买凭据，请刷新页面后重试。",
-                "the form is missing its purchase key; reload the page"
-            )
-            .into(),
-        ));
-    }
+    form_key(&f.key, NO_PURCHASE_KEY)?;
     let receipt = purchase::buy(&state, &actor, id, &f.key).await?;
     Ok(redirect(&format!("/me/purchases#order-{}", receipt.order)))
 }
@@ -206,4 +193,24 @@ async fn earnings_page(
 
 pub fn yuan(fen: &i64) -> String {
     Fen(*fen).yuan()
+}
+
+const NO_PURCHASE_KEY: &str = platform::bi!(
+    "表单缺少购买凭据，请刷新页面后重试。",
+    "the form is missing its purchase key; reload the page"
+);
+
+/// What a wallet form says when it lacks its key.
+pub(crate) const NO_FORM_KEY: &str = platform::bi!(
+    "表单缺少凭据，请刷新页面后重试。",
+    "the form is missing its key; reload the page"
+);
+
+/// The idempotency key a money form carries (one per rendered form, so a resubmission
+/// is the same request): refused with `missing` when absent or absurdly long.
+pub(crate) fn form_key(key: &str, missing: &'static str) -> LibResult<()> {
+    if key.is_empty() || key.len() > 200 {
+        return Err(LibraryError::BadField(missing.into()));
+    }
+    Ok(())
 }

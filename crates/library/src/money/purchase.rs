@@ -5,8 +5,10 @@
 use super::ledger::{self, AccountKind, Entry, Fen, LedgerError, Posting};
 use crate::authz::Action;
 use crate::error::{LibResult, LibraryError};
+use crate::model::PriceKind;
 use crate::service;
 use platform::db::Db;
+use platform::web::Code;
 use platform::{Actor, AppState};
 use serde::Serialize;
 
@@ -77,9 +79,11 @@ async fn existing(db: &Db, user: i64, document: i64) -> sqlx::Result<Option<Rece
 pub async fn buy(state: &AppState, actor: &Actor, document: i64, key: &str) -> LibResult<Receipt> {
     let user = actor.id().ok_or(LibraryError::SignIn)?;
     let doc = service::load(state, actor, document, Action::View).await?;
-    let for_sale = doc.price_kind == "paid" || (doc.price_kind == "vip" && doc.price > 0);
+    let for_sale =
+        doc.price_kind == PriceKind::Paid || (doc.price_kind == PriceKind::Vip && doc.price > 0);
     if !for_sale || doc.status != crate::model::Status::Ready {
         return Err(LibraryError::WrongState(
+            Code::NotForSale,
             platform::bi!(
                 "只有已发布且标价的文档可以购买。",
                 "only published documents with a price can be bought"
@@ -89,6 +93,7 @@ pub async fn buy(state: &AppState, actor: &Actor, document: i64, key: &str) -> L
     }
     if doc.uploader_id == user {
         return Err(LibraryError::WrongState(
+            Code::OwnDocument,
             platform::bi!("这是您自己的文档。", "this is your own document").into(),
         ));
     }
@@ -133,12 +138,12 @@ async fn pay(
             memo: &format!("购买文档：{}", doc.title),
             actor: Some(user),
             now,
-            postings: vec![Posting { account: wallet, amount: -doc.price }, Posting { account: revenue, amount: doc.price }],
+            postings: Posting::transfer(wallet, revenue, Fen(doc.price)),
         },
     )
     .await
     .map_err(|e| match e {
-        LedgerError::InsufficientFunds => LibraryError::WrongState(platform::web::i18n::bilingual(
+        LedgerError::InsufficientFunds => LibraryError::WrongState(Code::InsufficientFunds, platform::web::i18n::bilingual(
             &format!("余额不足，本文档需 {} 元；请先充值或兑换兑换码。", Fen(doc.price).yuan()),
             &format!(
                 "your balance is not enough for this document ({} yuan); top up or redeem a voucher first",

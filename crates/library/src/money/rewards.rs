@@ -3,6 +3,7 @@
 
 use super::ledger::{self, AccountKind, Entry, Fen, Posting};
 use crate::model::Document;
+use crate::model::PriceKind;
 use platform::db::{Db, Tx};
 use serde::Serialize;
 
@@ -23,7 +24,7 @@ pub fn quality_permille(quality: i64, downloads: i64, rating_sum: i64, rating_co
 
 /// The subsidy for one sale (paid) or one first VIP download, in 分.
 pub fn subsidy(share_permille: i64, vip_fen: i64, doc: &Document, price_paid: i64) -> i64 {
-    let base = if doc.price_kind == "vip" && price_paid == 0 {
+    let base = if doc.price_kind == PriceKind::Vip && price_paid == 0 {
         vip_fen
     } else {
         price_paid * share_permille / 1000
@@ -40,10 +41,14 @@ pub async fn credit(
     cause_key: &str,
     now: i64,
 ) -> Result<i64, ledger::LedgerError> {
-    let kind = if price_paid > 0 { "paid" } else { "vip" };
+    let kind = if price_paid > 0 {
+        PriceKind::Paid
+    } else {
+        PriceKind::Vip
+    };
     let rule: Option<(i64, i64)> =
         sqlx::query_as("SELECT share_permille, vip_fen FROM library_reward_rules WHERE price_kind = $1 AND original = $2")
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(doc.original as i64)
             .fetch_optional(&mut **tx)
             .await?;
@@ -75,16 +80,7 @@ pub async fn credit(
             memo: &format!("文档收益：{}", doc.title),
             actor: None,
             now,
-            postings: vec![
-                Posting {
-                    account: from,
-                    amount: -amount,
-                },
-                Posting {
-                    account: to,
-                    amount,
-                },
-            ],
+            postings: Posting::transfer(from, to, Fen(amount)),
         },
     )
     .await?;

@@ -4,6 +4,7 @@
 use super::ledger::{self, AccountKind, Entry, Fen, Posting};
 use crate::error::{LibResult, LibraryError};
 use platform::db::{Db, Tx};
+use platform::web::Code;
 use platform::{Actor, AppState};
 use serde::Serialize;
 
@@ -139,21 +140,12 @@ async fn pay(state: &AppState, user: i64, plan: &Plan, order_key: &str) -> LibRe
             memo: &format!("VIP会员：{}", plan.name_zh),
             actor: Some(user),
             now,
-            postings: vec![
-                Posting {
-                    account: wallet,
-                    amount: -plan.price,
-                },
-                Posting {
-                    account: sales,
-                    amount: plan.price,
-                },
-            ],
+            postings: Posting::transfer(wallet, sales, Fen(plan.price)),
         },
     )
     .await
     .map_err(|e| match e {
-        ledger::LedgerError::InsufficientFunds => LibraryError::WrongState(platform::web::i18n::bilingual(
+        ledger::LedgerError::InsufficientFunds => LibraryError::WrongState(Code::InsufficientFunds, platform::web::i18n::bilingual(
             &format!("余额不足，该套餐需 {} 元；请先充值或兑换兑换码。", plan.price_yuan),
             &format!(
                 "your balance is not enough for this plan ({} yuan); top up or redeem a voucher first",

@@ -162,16 +162,7 @@ pub async fn redeem(state: &AppState, user: i64, code: &str) -> Result<Fen, Rede
             memo: "兑换码充值",
             actor: Some(user),
             now,
-            postings: vec![
-                Posting {
-                    account: issuance,
-                    amount: -amount,
-                },
-                Posting {
-                    account: wallet,
-                    amount,
-                },
-            ],
+            postings: Posting::transfer(issuance, wallet, Fen(amount)),
         },
     )
     .await?;

@@ -10,6 +10,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use platform::web::Code;
 use platform::web::{PageCtx, SignedIn, redirect, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
@@ -113,15 +114,7 @@ async fn topup_form(
     Form(f): Form<TopupForm>,
 ) -> LibResult<Response> {
     let user = crate::money::api::allowed(&state, &actor, crate::authz::Action::UseWallet)?;
-    if f.key.is_empty() || f.key.len() > 200 {
-        return Err(LibraryError::BadField(
-            platform::bi!(
-                "表单缺少凭据，请刷新页面后重试。",
-                "the form is missing its key; reload the page"
-            )
-            .into(),
-        ));
-    }
+    super::pages::form_key(&f.key, super::pages::NO_FORM_KEY)?;
     let amount = Fen::parse_yuan(&f.amount)?;
     let (order, _) = payments::create_topup(&state, user, amount, &f.provider, &f.key).await?;
     Ok(redirect(order.pay_url.as_deref().unwrap_or("/me/wallet")))
@@ -202,6 +195,7 @@ async fn checkout_form(
         Ok(_) => Ok(redirect("/me/wallet")),
         Err(payments::CallbackRefusal::Internal(e)) => Err(e),
         Err(_) => Err(LibraryError::WrongState(
+            Code::ProviderRefused,
             platform::bi!("测试支付被拒绝。", "the test payment was refused").into(),
         )),
     }
@@ -270,15 +264,7 @@ async fn payout_form(
     Form(f): Form<PayoutForm>,
 ) -> LibResult<Response> {
     let admin = crate::money::api::allowed(&state, &actor, crate::authz::Action::ManageMoney)?;
-    if f.key.is_empty() || f.key.len() > 200 {
-        return Err(LibraryError::BadField(
-            platform::bi!(
-                "表单缺少凭据，请刷新页面后重试。",
-                "the form is missing its key; reload the page"
-            )
-            .into(),
-        ));
-    }
+    super::pages::form_key(&f.key, super::pages::NO_FORM_KEY)?;
     let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM platform_users WHERE username = $1")
         .bind(f.username.trim())
         .fetch_optional(&state.db.pool)

@@ -48,16 +48,20 @@ pub struct User {
     pub role: Role,
 }
 
-/// A rule a new username or password breaks, worded in both languages.
+/// A rule a new username or password breaks: a bad field (`Code::InvalidField`) with a
+/// message in both languages (`bi!`; a page shows the reader's half, `lang.msg`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Invalid {
-    pub zh: &'static str,
-    pub en: &'static str,
+pub struct Invalid(pub &'static str);
+
+impl From<Invalid> for crate::web::AppError {
+    fn from(rule: Invalid) -> Self {
+        crate::web::AppError::coded(crate::web::Code::InvalidField, rule.0)
+    }
 }
 
 impl std::fmt::Display for Invalid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.en)
+        f.write_str(&crate::web::i18n::both(self.0))
     }
 }
 
@@ -66,36 +70,33 @@ pub fn parse_username(raw: &str) -> Result<String, Invalid> {
     let name = raw.trim();
     let n = name.chars().count();
     if !(3..=32).contains(&n) {
-        return Err(Invalid {
-            zh: "用户名需要 3 到 32 个字符。",
-            en: "username must be 3 to 32 characters",
-        });
+        return Err(Invalid(crate::bi!(
+            "用户名需要 3 到 32 个字符。",
+            "username must be 3 to 32 characters"
+        )));
     }
     if name.starts_with('.')
         || !name
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
     {
-        return Err(Invalid {
-            zh: "用户名只能包含文字、数字、“_”、“-”和“.”，且不能以“.”开头。",
-            en: "username may contain only letters, digits, '_', '-' and '.'",
-        });
+        return Err(Invalid(crate::bi!(
+            "用户名只能包含文字、数字、“_”、“-”和“.”，且不能以“.”开头。",
+            "username may contain only letters, digits, '_', '-' and '.'"
+        )));
     }
     Ok(name.to_string())
 }
 
 pub fn check_password_strength(pw: &str) -> Result<(), Invalid> {
     if pw.chars().count() < 8 {
-        return Err(Invalid {
-            zh: "密码至少需要 8 个字符。",
-            en: "password must be at least 8 characters",
-        });
+        return Err(Invalid(crate::bi!(
+            "密码至少需要 8 个字符。",
+            "password must be at least 8 characters"
+        )));
     }
     if pw.len() > 1024 {
-        return Err(Invalid {
-            zh: "密码太长。",
-            en: "password is too long",
-        });
+        return Err(Invalid(crate::bi!("密码太长。", "password is too long")));
     }
     Ok(())
 }

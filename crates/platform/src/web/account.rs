@@ -3,7 +3,7 @@
 //! the account out of its other sessions.
 
 use super::authz::{Action, authorize};
-use super::{Actor, AppError, AppResult, AppState, Lang, PageCtx, render, sign_in_first};
+use super::{Actor, AppError, AppResult, AppState, Code, Lang, PageCtx, render, sign_in_first};
 use crate::audit;
 use crate::auth::{self, Role};
 use askama::Template;
@@ -114,7 +114,7 @@ fn new_password(lang: Lang, new: &str, confirm: &str) -> Result<(), String> {
             .pick("两次输入的新密码不一致。", "The two new passwords differ.")
             .into());
     }
-    auth::check_password_strength(new).map_err(|rule| lang.pick(rule.zh, rule.en).into())
+    auth::check_password_strength(new).map_err(|rule| lang.msg(rule.0).into())
 }
 
 #[derive(Template)]
@@ -254,7 +254,7 @@ async fn reset_form(
                 "请选择设置新密码或生成密码。",
                 "Choose to set or to generate a password.",
             );
-            return Err(AppError::bad("bad_mode", msg));
+            return Err(AppError::coded(Code::BadMode, msg));
         }
     };
     let hash = auth::hash_password(password).await;

@@ -49,6 +49,8 @@ error_codes! {
     Internal = "internal", INTERNAL_SERVER_ERROR, "服务器出错了，请稍后再试。", "Something went wrong on our side; please try again later.";
 
     // Bad input (400).
+    /// A request the router or an extractor refused before any handler ran.
+    BadRequest = "bad_request", BAD_REQUEST, "请求有误，请检查后重试。", "Something in the request is wrong; check it and try again.";
     /// A request body that is not the JSON the endpoint takes (see `ApiJson`).
     InvalidJson = "invalid_json", BAD_REQUEST, "请求体须为 JSON 对象。", "Send a JSON object.";
     InvalidField = "invalid_field", BAD_REQUEST, "有字段的值无效。", "A field has an invalid value.";
@@ -94,6 +96,54 @@ error_codes! {
     UnknownPoint = "unknown_point", BAD_REQUEST, "未找到该服务点。", "No such service point.";
     UnknownUnit = "unknown_unit", BAD_REQUEST, "未找到该单位。", "No such unit.";
     UnknownUser = "unknown_user", BAD_REQUEST, "未找到该用户。", "No such user.";
+    /// A form body that could not be read (the client left, or it was cut short).
+    BadBody = "bad_body", BAD_REQUEST, "无法读取表单。", "The form could not be read.";
+    /// A form body that stalled past the server's timeout.
+    BodyTimeout = "body_timeout", BAD_REQUEST, "表单上传超时，请重试。", "The form did not arrive in time; try again.";
+    /// A choice between modes (e.g. set or generate a password) that is neither.
+    BadMode = "bad_mode", BAD_REQUEST, "请选择一种方式。", "Choose one of the options.";
+
+    // cases: bad input to the case centre and its Open311 endpoint.
+    BadAddressId = "bad_address_id", BAD_REQUEST, "地址编号不是本区的单位。", "address_id is not a unit in this district.";
+    BadAttribute = "bad_attribute", BAD_REQUEST, "补充问题的回答无效。", "An attribute has a value it does not accept.";
+    BadCode = "bad_code", BAD_REQUEST, "代码须为 1–40 个字母、数字、- 或 _。", "A code is 1–40 letters, digits, - or _.";
+    BadDate = "bad_date", BAD_REQUEST, "日期格式无效。", "A date is not in the expected format.";
+    BadDays = "bad_days", BAD_REQUEST, "天数超出允许范围。", "A number of days is out of range.";
+    BadDistrict = "bad_district", BAD_REQUEST, "请选择您管理的区。", "Choose a district you administer.";
+    BadForm = "bad_form", BAD_REQUEST, "表单内容有误，请重试。", "The form is malformed; try again.";
+    BadId = "bad_id", BAD_REQUEST, "编号无效。", "An id is invalid.";
+    BadKind = "bad_kind", BAD_REQUEST, "类型无效。", "The kind is invalid.";
+    BadLocation = "bad_location", BAD_REQUEST, "经纬度无效。", "lat and long are invalid.";
+    BadMediaUrl = "bad_media_url", BAD_REQUEST, "图片链接须为 http(s) 地址。", "media_url must be an http(s) URL.";
+    BadMerge = "bad_merge", BAD_REQUEST, "无法合并到该事件。", "The case cannot be merged into that one.";
+    BadNumber = "bad_number", BAD_REQUEST, "须为整数。", "A whole number is required.";
+    BadParent = "bad_parent", BAD_REQUEST, "上级类别无效。", "The parent category is invalid.";
+    BadPeriod = "bad_period", BAD_REQUEST, "开始日期晚于结束日期。", "from is after to.";
+    BadPhoto = "bad_photo", BAD_REQUEST, "照片无效。", "The photo is invalid.";
+    BadPlace = "bad_place", BAD_REQUEST, "没有这个地点。", "No such place.";
+    BadPriority = "bad_priority", BAD_REQUEST, "紧急程度无效。", "priority: normal, urgent or critical.";
+    BadRange = "bad_range", BAD_REQUEST, "结束日期早于开始日期。", "end_date is before start_date.";
+    BadRoute = "bad_route", BAD_REQUEST, "派单规则无效。", "The routing rule is invalid.";
+    BadSatisfaction = "bad_satisfaction", BAD_REQUEST, "请选择满意度。", "Choose a satisfaction level.";
+    BadSource = "bad_source", BAD_REQUEST, "来源无效。", "source: web, grid or hotline.";
+    BadStatus = "bad_status", BAD_REQUEST, "状态须为 open 或 closed。", "status: open or closed.";
+    BadUnit = "bad_unit", BAD_REQUEST, "单位不在本区内。", "The unit is not in this district.";
+    /// An invalid text field (too long, or more than one line).
+    BadField = "bad_field", BAD_REQUEST, "字段内容无效。", "A field is invalid.";
+    CodeFixed = "code_fixed", BAD_REQUEST, "代码创建后不能修改。", "The code cannot change once created.";
+    DescriptionTooLong = "description_too_long", BAD_REQUEST, "描述太长。", "The description is too long.";
+    MissingAttribute = "missing_attribute", BAD_REQUEST, "请回答必答的补充问题。", "A required attribute is missing.";
+    MissingDescription = "missing_description", BAD_REQUEST, "请描述发生了什么。", "Describe what happened.";
+    MissingLocation = "missing_location", BAD_REQUEST, "请提供位置。", "A location is required.";
+    MissingName = "missing_name", BAD_REQUEST, "请填写名称。", "A name is required.";
+    MissingPlace = "missing_place", BAD_REQUEST, "请选择事件发生的社区。", "Choose where it happened.";
+    MissingServiceCode = "missing_service_code", BAD_REQUEST, "请提供 service_code。", "service_code is required.";
+    NoRoute = "no_route", BAD_REQUEST, "无法自动派单，请选择承办单位。", "No unit found by routing; choose the lead unit.";
+    RangeTooLong = "range_too_long", BAD_REQUEST, "日期范围太长。", "The date range is too long.";
+    ResultTooShort = "result_too_short", BAD_REQUEST, "办理结果说明太短。", "The result is too short.";
+    TooLong = "too_long", BAD_REQUEST, "内容太长。", "The text is too long.";
+    UnknownAction = "unknown_action", BAD_REQUEST, "未知的操作。", "Unknown action.";
+    UnknownCategory = "unknown_category", BAD_REQUEST, "没有这个事件类别。", "No such case category.";
 
     // Conflicts with their own codes (409), and refusals a client acts on.
     /// A code (of a category, a unit, …) that another record already has.
@@ -117,6 +167,28 @@ error_codes! {
     ReportAccepted = "report_accepted", CONFLICT, "该年度年报已审核通过。", "That year's report was accepted already.";
     ReportPending = "report_pending", CONFLICT, "该年度年报正在审核中。", "That year's report is awaiting review.";
     ReportNotPending = "report_not_pending", CONFLICT, "该年报不在待审核状态。", "The report is not awaiting review.";
+    /// A step that does not apply to the record in its current state (a case, a
+    /// document, a payment order).
+    WrongState = "wrong_state", CONFLICT, "当前状态不允许此操作，请刷新后重试。", "This step does not apply in the current state; reload and try again.";
+    /// A request or complaint that was decided already.
+    AlreadyDecided = "already_decided", CONFLICT, "已经处理过了。", "This was decided already.";
+
+    // cases: workflow conflicts.
+    ReturnClosed = "return_closed", CONFLICT, "退回期限已过，请联系中心改派。", "The window to return this case has closed; ask the centre to re-dispatch it.";
+    ExtensionPending = "extension_pending", CONFLICT, "已有一项延期申请待批复。", "An extension request is already waiting for the centre.";
+    AlreadyVisited = "already_visited", CONFLICT, "这件事件已经回访过。", "This case already has its return visit.";
+
+    // library: documents, money and complaints.
+    InsufficientFunds = "insufficient_funds", CONFLICT, "余额不足，请先充值。", "The balance is not enough; top up first.";
+    KeyReused = "key_reused", CONFLICT, "此请求编号已用于另一笔操作。", "This idempotency key was used for a different request.";
+    ProviderRefused = "provider_refused", CONFLICT, "支付渠道拒绝了此操作。", "The payment provider refused this.";
+    NoEarnings = "no_earnings", CONFLICT, "没有可结算的收益。", "There are no accrued earnings to pay out.";
+    PayoutPending = "payout_pending", CONFLICT, "收益正在结算中。", "The earnings are already being paid out.";
+    NotForSale = "not_for_sale", CONFLICT, "此文档不出售。", "This document is not for sale.";
+    OwnDocument = "own_document", CONFLICT, "这是您自己的文档。", "This is your own document.";
+    ComplaintOpen = "complaint_open", CONFLICT, "您已提交过同类投诉。", "You already have an open complaint of this kind.";
+    DuplicateFile = "duplicate_file", CONFLICT, "这份文件已在文库中。", "The same file is already in the library.";
+    NoOpenTicket = "no_open_ticket", CONFLICT, "没有这个编号的待处理工单。", "No open ticket has this number.";
 }
 
 impl std::fmt::Display for Code {

@@ -8,6 +8,7 @@
 //! by itself (HTTP Basic to a proxy), and a junk token must not unlock a cookie session.
 //! A mismatching `Origin` is refused outright.
 
+use super::code::Code;
 use super::cookies;
 use super::error::AppError;
 use crate::AppState;
@@ -140,14 +141,11 @@ async fn check(
 /// Why a form body could not be read: it stalled, it was too large, or the client left.
 fn unread_form(e: axum::Error) -> AppError {
     if super::serve::is_body_timeout(&e) {
-        AppError::bad(
-            "body_timeout",
-            "The form did not arrive in time; try again. (表单上传超时，请重试)",
-        )
+        AppError::of(Code::BodyTimeout)
     } else if e.to_string().contains("length limit") {
         AppError::TooLarge("The form is too large. (表单过大)".into())
     } else {
-        AppError::bad("bad_body", "The form could not be read. (无法读取表单)")
+        AppError::of(Code::BadBody)
     }
 }
 

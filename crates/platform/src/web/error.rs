@@ -84,7 +84,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::BadRequest { code, .. } => code,
-            other => other.table_code().map_or("bad_request", Code::as_str),
+            other => other.table_code().unwrap_or(Code::BadRequest).as_str(),
         }
     }
 }

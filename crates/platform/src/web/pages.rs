@@ -259,7 +259,7 @@ fn registration_refused(
         CreateUserError::Taken => actor
             .lang
             .pick("用户名已被占用。", "This username is taken."),
-        CreateUserError::Invalid(rule) => actor.lang.pick(rule.zh, rule.en),
+        CreateUserError::Invalid(rule) => actor.lang.msg(rule.0),
     };
     register_again(actor, StatusCode::BAD_REQUEST, message, username, next)
 }
@@ -447,7 +447,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
                 .is_none_or(|c| c.as_bytes().starts_with(b"text/plain")) =>
         {
             super::error::ErrorInfo {
-                code: "bad_request",
+                code: super::Code::BadRequest.as_str(),
                 message: String::new(),
             }
         }
