@@ -65,6 +65,18 @@ error_codes! {
     NotSigned = "not_signed", CONFLICT, "请先签收，再反馈办理结果。", "Sign for the case before reporting it handled.";
     /// A case step only the lead unit may take.
     LeadUnitOnly = "lead_unit_only", FORBIDDEN, "只有主办单位可以办理此步骤。", "Only the lead unit may take this step.";
+
+    // needs (issue 14)
+    /// A referral sent without the resident's consent to share the need with a provider.
+    ConsentRequired = "consent_required", BAD_REQUEST, "转介前须取得居民同意，将需求告知服务方。", "A referral needs the resident's consent to share the need with the provider.";
+    /// A referral step its current state does not allow.
+    ReferralState = "referral_state", CONFLICT, "转介当前的状态不允许此操作。", "The referral's current state does not allow this step.";
+    /// A referral to a service that takes nobody (inactive, or no places at all).
+    NoCapacity = "no_capacity", CONFLICT, "该服务目前不接收转介。", "This service takes no referrals now.";
+    /// A referral step only the providing side may take.
+    ProviderOnly = "provider_only", FORBIDDEN, "只有服务提供方可以进行此操作。", "Only the provider may take this step.";
+    /// A referral step only the referring side may take.
+    ReferrerOnly = "referrer_only", FORBIDDEN, "只有转介方可以进行此操作。", "Only the referring side may take this step.";
 }
 
 impl std::fmt::Display for Code {
