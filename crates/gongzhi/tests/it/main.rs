@@ -21,6 +21,8 @@ mod money;
 mod money_browser;
 mod money_props;
 mod money_routes;
+mod needs;
+mod needs_quality;
 mod openapi;
 mod payments;
 mod restart;
