@@ -36,6 +36,10 @@ pub enum Action {
     Direct,
     /// The resident's feedback on a referral's outcome.
     Feedback,
+    /// Open a call, award a contract, pay an instalment (administrators of the call's unit).
+    Fund,
+    /// Record a milestone's status with its evidence (workers of the call's unit).
+    Verify,
 }
 
 /// What a request is about.
@@ -45,6 +49,8 @@ pub enum Target<'a> {
     Need(&'a Need, &'a [Referral]),
     /// A referral and its need.
     Referral(&'a Referral, &'a Need),
+    /// A unit's projects, by the unit's path.
+    Unit(&'a str),
 }
 
 fn covers(actor: &GovActor, raw_path: &str, at_least: MemberRole) -> bool {
@@ -97,6 +103,21 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
                 Err(Denied::Forbidden(platform::bi!(
                     "只有区级管理员可以设置转介提醒时间。",
                     "only a district's administrators set the referral reminder time"
+                )))
+            }
+        }
+        (Action::Fund | Action::Verify, Target::Unit(path)) => {
+            let role = if action == Action::Fund {
+                MemberRole::UnitAdmin
+            } else {
+                MemberRole::Worker
+            };
+            if actor.is_platform_admin() || covers(actor, path, role) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(platform::bi!(
+                    "购买服务项目由单位管理员立项、授予和付款，工作人员记录里程碑。",
+                    "a unit's administrators open calls, award and pay; its workers record milestones"
                 )))
             }
         }

@@ -17,7 +17,10 @@ pub mod gap;
 pub mod lexicon;
 pub mod matching;
 pub mod model;
+pub mod ocds;
 pub mod pages;
+pub mod projects;
+pub mod projects_api;
 pub mod referral;
 pub mod sweep;
 
@@ -48,13 +51,22 @@ pub fn module() -> Module {
     }
 }
 
-pub const MIGRATIONS: &[platform::db::Migration] = &[platform::db::Migration {
-    id: "040_needs",
-    sql: include_str!("../migrations/001_needs.sql"),
-}];
+pub const MIGRATIONS: &[platform::db::Migration] = &[
+    platform::db::Migration {
+        id: "040_needs",
+        sql: include_str!("../migrations/001_needs.sql"),
+    },
+    platform::db::Migration {
+        id: "041_needs_projects",
+        sql: include_str!("../migrations/002_projects.sql"),
+    },
+];
 
 pub fn router(_state: &AppState) -> Router<AppState> {
-    Router::new().merge(api::router()).merge(pages::router())
+    Router::new()
+        .merge(api::router())
+        .merge(pages::router())
+        .merge(projects_api::router())
 }
 
 /// Every signed-in account may raise needs and follow its own; staff also see the gap

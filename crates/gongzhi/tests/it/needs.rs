@@ -159,7 +159,6 @@ impl World {
             other,
             provider,
             na,
-            nb,
             meal,
             inactive,
         }

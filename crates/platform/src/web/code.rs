@@ -77,6 +77,10 @@ error_codes! {
     ProviderOnly = "provider_only", FORBIDDEN, "只有服务提供方可以进行此操作。", "Only the provider may take this step.";
     /// A referral step only the referring side may take.
     ReferrerOnly = "referrer_only", FORBIDDEN, "只有转介方可以进行此操作。", "Only the referring side may take this step.";
+    /// A contract or an instalment that would take a call past its budget.
+    OverBudget = "over_budget", CONFLICT, "超出项目预算。", "This would exceed the call's budget.";
+    /// An instalment for a milestone that is not met, or already paid.
+    MilestoneNotMet = "milestone_not_met", CONFLICT, "里程碑未达成或已付款，不能付款。", "Only a met milestone not yet paid can be paid.";
 }
 
 impl std::fmt::Display for Code {
