@@ -4,6 +4,7 @@
 //! provider account. All text is invented.
 
 use crate::flow::{self, NewNeed, Step};
+use crate::projects::{self, NewCall, NewContract, NewMilestone, Report};
 use gov_core::{GovActor, Grant, MemberRole, OrgLink, ScopeFilter, UnitKind, UnitPath, list_units};
 use platform::AppState;
 use platform::auth::{Role, User};
@@ -354,6 +355,7 @@ pub async fn seed(
                 .map_err(|e| anyhow::anyhow!("demo step {action}: {e}"))?;
         }
     }
+    projects_demo(state, &referrer, &units).await?;
     // A community worker who refers, and a provider who answers.
     let mut accounts = Vec::new();
     let pw = password();
@@ -391,4 +393,85 @@ pub async fn seed(
         ));
     }
     Ok(accounts)
+}
+
+/// Two calls from the district: one awarded with three milestones, the first met and paid;
+/// one still open.
+async fn projects_demo(
+    state: &AppState,
+    admin: &GovActor,
+    units: &[gov_core::Unit],
+) -> anyhow::Result<()> {
+    let Some(district) = units.iter().find(|u| u.kind == UnitKind::District) else {
+        return Ok(());
+    };
+    let org: Option<(i64,)> = sqlx::query_as("SELECT id FROM governance_orgs ORDER BY id LIMIT 1")
+        .fetch_optional(&state.db.pool)
+        .await?;
+    let Some((org,)) = org else { return Ok(()) };
+    let err = |e: crate::error::NeedError| anyhow::anyhow!("demo project: {e}");
+    let call = |title: &str, cats: &[&str], budget: i64| NewCall {
+        title: Some(title.into()),
+        description: Some(format!("{title}：面向社会组织公开征集，按需求缺口设立。")),
+        categories: Some(cats.iter().map(|c| c.to_string()).collect()),
+        unit_id: Some(district.id.0),
+        budget_fen: Some(budget),
+        opens_on: Some("2026-03-01".into()),
+        closes_on: Some("2026-03-31".into()),
+    };
+    let first = projects::open_call(
+        state,
+        admin,
+        &call(
+            "2026 年长者助餐服务项目",
+            &["meal_aid", "home_care"],
+            30_000_000,
+        ),
+    )
+    .await
+    .map_err(err)?;
+    projects::open_call(
+        state,
+        admin,
+        &call(
+            "2026 年青少年心理支持项目",
+            &["counselling", "youth"],
+            12_000_000,
+        ),
+    )
+    .await
+    .map_err(err)?;
+    let milestone = |t: &str, d: &str, a: i64| NewMilestone {
+        title: Some(t.into()),
+        due_on: Some(d.into()),
+        amount_fen: Some(a),
+    };
+    let contract = NewContract {
+        org_id: Some(org),
+        title: Some("长者助餐配送服务合同".into()),
+        reason: Some("评审综合得分最高，覆盖社区最多，往期转介完成率高。".into()),
+        milestones: Some(vec![
+            milestone("助餐点开放并完成首月配送", "2026-04-30", 9_000_000),
+            milestone("中期评估", "2026-08-31", 12_000_000),
+            milestone("终期评估与总结", "2026-12-31", 6_000_000),
+        ]),
+    };
+    let k = projects::award(state, admin, first, &contract)
+        .await
+        .map_err(err)?;
+    let (m,): (i64,) = sqlx::query_as(
+        "SELECT id FROM needs_milestones WHERE contract_id = $1 ORDER BY sort LIMIT 1",
+    )
+    .bind(k)
+    .fetch_one(&state.db.pool)
+    .await?;
+    let report = Report {
+        status: Some("met".into()),
+        evidence: Some("首月配送 2,310 份，附签收记录与回访表。".into()),
+    };
+    projects::report(state, admin, m, &report)
+        .await
+        .map_err(err)?;
+    projects::pay(state, admin, m).await.map_err(err)?;
+    Ok(())
 }

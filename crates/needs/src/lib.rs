@@ -21,6 +21,7 @@ pub mod ocds;
 pub mod pages;
 pub mod projects;
 pub mod projects_api;
+pub mod projects_pages;
 pub mod referral;
 pub mod sweep;
 
@@ -67,6 +68,7 @@ pub fn router(_state: &AppState) -> Router<AppState> {
         .merge(api::router())
         .merge(pages::router())
         .merge(projects_api::router())
+        .merge(projects_pages::router())
 }
 
 /// Every signed-in account may raise needs and follow its own; staff also see the gap
@@ -77,7 +79,10 @@ pub fn menu<'a>(
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<MenuItem>> + Send + 'a>> {
     Box::pin(async move {
         let item = |href, zh, en, main| MenuItem { href, zh, en, main };
-        let mut out = vec![item("/needs", "需求对接", "Needs", true)];
+        let mut out = vec![
+            item("/needs", "需求对接", "Needs", true),
+            item("/needs/projects", "购买服务项目", "Projects", false),
+        ];
         let staff = user.role == platform::auth::Role::Admin
             || !gov_core::load_grants(&state.db, user.id)
                 .await

@@ -6,11 +6,30 @@
 use crate::projects::{self, Call};
 use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use chrono::{FixedOffset, NaiveDate, TimeZone};
 use platform::AppState;
 use serde_json::{Value, json};
 
 const PREFIX: &str = "ocds-gz14";
+
+/// `http://host` of the request (OCDS wants an absolute URI); only a plausible host name.
+fn origin(headers: &HeaderMap) -> String {
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        == Some("https");
+    format!("{}://{host}", if https { "https" } else { "http" })
+}
 
 fn ms_iso(ms: i64) -> String {
     let tz = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
@@ -101,7 +120,10 @@ async fn release(state: &AppState, c: &Call) -> sqlx::Result<Value> {
 }
 
 /// `GET /ocds/releases.json`: every call as one compiled release, for anyone.
-pub async fn releases(State(state): State<AppState>) -> Result<Json<Value>, platform::AppError> {
+pub async fn releases(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, platform::AppError> {
     let calls = projects::calls(&state).await?;
     let mut releases = Vec::new();
     for c in &calls {
@@ -109,7 +131,7 @@ pub async fn releases(State(state): State<AppState>) -> Result<Json<Value>, plat
     }
     let published = calls.iter().map(|c| c.updated_at).max().unwrap_or(0);
     Ok(Json(json!({
-        "uri": "/ocds/releases.json",
+        "uri": format!("{}/ocds/releases.json", origin(&headers)),
         "version": "1.1",
         "publishedDate": ms_iso(published),
         "publisher": { "name": "共治 Gongzhi" },

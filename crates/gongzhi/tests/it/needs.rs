@@ -45,6 +45,8 @@ pub struct World {
     pub resident: String,
     pub other: String,
     pub provider: String,
+    /// The organisation the provider works for.
+    pub org_a: i64,
     pub na: i64,
     /// Organisation A's meal service in NA: one place.
     pub meal: i64,
@@ -158,6 +160,7 @@ impl World {
             resident,
             other,
             provider,
+            org_a,
             na,
             meal,
             inactive,
