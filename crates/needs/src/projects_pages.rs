@@ -17,11 +17,11 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Fen as yuan with two decimals.
-pub fn yuan(fen: i64) -> String {
+pub fn yuan(fen: &i64) -> String {
     format!("{}.{:02}", fen / 100, fen % 100)
 }
 
-pub fn milestone_label(status: &str, lang: Lang) -> &'static str {
+pub fn milestone_label(status: &str, lang: &Lang) -> &'static str {
     match status {
         "met" => lang.pick("已达成", "Met"),
         "partiallyMet" => lang.pick("部分达成", "Partly met"),

@@ -22,6 +22,7 @@ mod money_browser;
 mod money_props;
 mod money_routes;
 mod needs;
+mod needs_browser;
 mod needs_projects;
 mod needs_quality;
 mod openapi;
