@@ -306,10 +306,10 @@ pub async fn seed(
         let need_row = crate::model::find_need(db, need)
             .await?
             .ok_or_else(|| anyhow::anyhow!("demo need vanished"))?;
-        let Some(top) = crate::matching::matches(db, &need_row, 1)
-            .await?
+        let matches = crate::matching::matches(db, &need_row, 5).await?;
+        let Some(top) = matches
             .into_iter()
-            .next()
+            .find(|m| m.capacity != crate::matching::Capacity::No)
         else {
             continue;
         };

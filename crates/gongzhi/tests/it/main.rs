@@ -23,6 +23,7 @@ mod money_props;
 mod money_routes;
 mod needs;
 mod needs_browser;
+mod needs_demo;
 mod needs_projects;
 mod needs_quality;
 mod openapi;
