@@ -13,6 +13,10 @@ CREATE TABLE needs_calls (
     paid_fen BIGINT NOT NULL DEFAULT 0,
     opens_on TEXT NOT NULL,
     closes_on TEXT NOT NULL,
+    min_grade BIGINT NOT NULL DEFAULT 0,
+    min_years BIGINT NOT NULL DEFAULT 0,
+    report_required BIGINT NOT NULL DEFAULT 0,
+    criteria TEXT NOT NULL DEFAULT '[]',
     state TEXT NOT NULL,
     created_by BIGINT REFERENCES platform_users (id),
     created_at BIGINT NOT NULL,
@@ -62,3 +66,35 @@ CREATE TABLE needs_ledger (
     at BIGINT NOT NULL
 );
 CREATE INDEX needs_ledger_call ON needs_ledger (call_id, account);
+CREATE TABLE needs_applications (
+    id {id},
+    call_id BIGINT NOT NULL REFERENCES needs_calls (id),
+    org_id BIGINT NOT NULL REFERENCES governance_orgs (id),
+    plan TEXT NOT NULL,
+    budget_fen BIGINT NOT NULL,
+    submitted_by BIGINT REFERENCES platform_users (id),
+    submitted_at BIGINT NOT NULL,
+    UNIQUE (call_id, org_id)
+);
+CREATE TABLE needs_reviewers (
+    call_id BIGINT NOT NULL REFERENCES needs_calls (id),
+    user_id BIGINT NOT NULL REFERENCES platform_users (id),
+    PRIMARY KEY (call_id, user_id)
+);
+CREATE TABLE needs_reviews (
+    id {id},
+    application_id BIGINT NOT NULL REFERENCES needs_applications (id),
+    reviewer_id BIGINT NOT NULL REFERENCES platform_users (id),
+    scores TEXT NOT NULL,
+    total_milli BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    UNIQUE (application_id, reviewer_id)
+);
+CREATE TABLE needs_conflicts (
+    id {id},
+    application_id BIGINT NOT NULL REFERENCES needs_applications (id),
+    reviewer_id BIGINT NOT NULL REFERENCES platform_users (id),
+    source TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    at BIGINT NOT NULL
+);

@@ -73,8 +73,8 @@ pub fn referral_json(r: &Referral) -> Value {
 pub struct ListQuery {
     pub state: Option<String>,
     pub category: Option<String>,
-    #[serde(flatten)]
-    pub paging: Paging,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
 }
 
 async fn list(
@@ -83,7 +83,7 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> NeedResult<Json<Value>> {
     authorize(&actor, Action::Monitor, &Target::Anywhere)?;
-    let page = q.paging.bounded(50, 200);
+    let page = Paging::lenient(q.page.as_deref(), q.per_page.as_deref()).bounded(50, 200);
     let mut sql = Sql::default();
     visible(&actor, &mut sql);
     if let Some(s) = q.state.as_deref().filter(|s| !s.is_empty()) {

@@ -22,6 +22,7 @@ pub mod pages;
 pub mod projects;
 pub mod projects_api;
 pub mod projects_pages;
+pub mod projects_review;
 pub mod referral;
 pub mod sweep;
 

@@ -30,6 +30,14 @@ pub struct NewCall {
     pub budget_fen: Option<i64>,
     pub opens_on: Option<String>,
     pub closes_on: Option<String>,
+    /// Eligibility: the organisation's latest grade at least this (0: any).
+    pub min_grade: Option<i64>,
+    /// Eligibility: registered at least this many years before today.
+    pub min_years: Option<i64>,
+    /// Eligibility: last year's annual report not overdue.
+    pub report_required: Option<bool>,
+    /// The scoring sheet (see `projects_review`).
+    pub criteria: Option<Vec<crate::projects_review::Criterion>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -205,6 +213,15 @@ pub async fn open_call(state: &AppState, actor: &GovActor, c: &NewCall) -> NeedR
             "closes_on is before opens_on"
         )));
     }
+    let criteria = crate::projects_review::check_criteria(c.criteria.as_deref().unwrap_or(&[]))?;
+    let min_grade = c.min_grade.unwrap_or(0);
+    let min_years = c.min_years.unwrap_or(0);
+    if !(0..=5).contains(&min_grade) || !(0..=50).contains(&min_years) {
+        return Err(bad(platform::bi!(
+            "最低等级须为 0 到 5，成立年限须为 0 到 50。",
+            "min_grade takes 0 to 5, min_years 0 to 50"
+        )));
+    }
     let known: Vec<String> = matching::taxonomy(&state.db)
         .await?
         .into_iter()
@@ -221,7 +238,8 @@ pub async fn open_call(state: &AppState, actor: &GovActor, c: &NewCall) -> NeedR
     let mut tx = state.db.begin().await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO needs_calls (title, description, categories, unit_id, unit_path, budget_fen, opens_on, closes_on, \
-         state, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $10) RETURNING id",
+         state, created_by, created_at, updated_at, min_grade, min_years, report_required, criteria) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $10, $11, $12, $13, $14) RETURNING id",
     )
     .bind(&title)
     .bind(c.description.as_deref().unwrap_or("").trim())
@@ -233,6 +251,10 @@ pub async fn open_call(state: &AppState, actor: &GovActor, c: &NewCall) -> NeedR
     .bind(&closes)
     .bind(actor.id())
     .bind(now)
+    .bind(min_grade)
+    .bind(min_years)
+    .bind(c.report_required.unwrap_or(false) as i64)
+    .bind(serde_json::to_string(&criteria).unwrap_or_else(|_| "[]".into()))
     .fetch_one(&mut *tx)
     .await?;
     log(

@@ -4,6 +4,7 @@
 use crate::error::{NeedError, NeedResult};
 use crate::ocds;
 use crate::projects::{self, NewCall, NewContract, Report};
+use crate::projects_review::{self as pr, NewApplication, NewReview};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -11,6 +12,7 @@ use axum::{Json, Router};
 use gov_core::GovActor;
 use platform::AppState;
 use platform::web::{ApiJson, Id};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
@@ -18,6 +20,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/calls", get(list).post(open))
         .route("/api/v1/calls/{id}", get(detail))
         .route("/api/v1/calls/{id}/contracts", post(award))
+        .route(
+            "/api/v1/calls/{id}/applications",
+            get(applications).post(apply),
+        )
+        .route("/api/v1/calls/{id}/reviewers", post(assign))
+        .route("/api/v1/applications/{id}/reviews", post(review))
         .route("/api/v1/milestones/{id}/report", post(report))
         .route("/api/v1/milestones/{id}/payments", post(pay))
         .route("/ocds/releases.json", get(ocds::releases))
@@ -84,4 +92,49 @@ async fn pay(
 ) -> NeedResult<(StatusCode, Json<Value>)> {
     let payment = projects::pay(&state, &actor, id).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": payment }))))
+}
+
+async fn apply(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Id(id): Id,
+    ApiJson(a): ApiJson<NewApplication>,
+) -> NeedResult<(StatusCode, Json<Value>)> {
+    let app = pr::apply(&state, &actor, id, &a).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": app }))))
+}
+
+async fn applications(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Id(id): Id,
+) -> NeedResult<Json<Value>> {
+    Ok(Json(
+        json!({ "items": pr::applications(&state, &actor, id).await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct Reviewer {
+    username: Option<String>,
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Id(id): Id,
+    ApiJson(r): ApiJson<Reviewer>,
+) -> NeedResult<(StatusCode, Json<Value>)> {
+    let user = pr::assign(&state, &actor, id, r.username.as_deref().unwrap_or("")).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "user_id": user }))))
+}
+
+async fn review(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Id(id): Id,
+    ApiJson(r): ApiJson<NewReview>,
+) -> NeedResult<(StatusCode, Json<Value>)> {
+    let total = pr::review(&state, &actor, id, &r).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "total": total }))))
 }

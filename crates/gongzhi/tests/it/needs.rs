@@ -314,6 +314,13 @@ async fn needs_referral_lifecycle_and_sides(backend: Backend) {
         let (st, _) = s.get_json(Some(token), &format!("{path}/matches")).await;
         assert_eq!(st, status, "{who} matches");
     }
+    let (st, list) = s
+        .get_json(
+            Some(&w.worker_a),
+            "/api/v1/needs?state=open&per_page=1&page=x",
+        )
+        .await;
+    assert_eq!((st, list["total"].as_i64()), (200, Some(1)), "{list}");
     let page = crate::common::page_text(s, &w.viewer_a, &format!("/needs/{need}")).await;
     assert!(page.contains("老人中午没人做饭") && !page.contains("000-12345678"));
 

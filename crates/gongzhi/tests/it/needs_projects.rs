@@ -358,3 +358,152 @@ async fn needs_budget_holds_under_concurrent_awards_and_instalments(backend: Bac
         .unwrap();
     assert_eq!(n, 5);
 }
+
+both_dbs!(needs_applications_eligibility_review_and_conflicts);
+async fn needs_applications_eligibility_review_and_conflicts(backend: Backend) {
+    let w = World::new(backend, false).await;
+    let s = &w.s;
+    let body = json!({ "title": "长者关爱项目", "unit_id": w.na, "budget_fen": 500_000, "opens_on": "2026-03-01",
+        "closes_on": "2026-03-31", "min_grade": 3, "min_years": 3, "report_required": true,
+        "criteria": [{ "name": "方案", "weight": 60 }, { "name": "团队", "weight": 40 }, { "name": "创新", "weight": 10, "in_total": false }] });
+    let c = send_expect(s, "POST", Some(&w.admin), "/api/v1/calls", Some(&body), 201).await["id"]
+        .as_i64()
+        .unwrap();
+    let apply = format!("/api/v1/calls/{c}/applications");
+    let app = |org: i64| json!({ "org_id": org, "plan": "每周三次上门探访，建立长者档案并转介助餐。", "budget_fen": 400_000 });
+    let (st, _) = send(s, "POST", Some(&w.worker_a), &apply, Some(&app(w.org_a))).await;
+    assert_eq!(st, 403, "only the organisation's staff apply");
+    // No grade yet.
+    let (st, v) = send(s, "POST", Some(&w.provider), &apply, Some(&app(w.org_a))).await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (409, Some("not_eligible")),
+        "{v}"
+    );
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("grade"),
+        "{v}"
+    );
+    let db = s.db().await;
+    sqlx::query("INSERT INTO governance_assessments (org_id, assessed_on, score_basic, score_governance, score_performance, score_reputation, total, grade, valid_until, created_at) VALUES ($1, '2025-06-01', 200, 200, 200, 200, 800, 4, '2030-06-01', 0)")
+        .bind(w.org_a).execute(&db).await.unwrap();
+    // Last year's annual report overdue.
+    let year = chrono::Utc::now()
+        .format("%Y")
+        .to_string()
+        .parse::<i64>()
+        .unwrap()
+        - 1;
+    sqlx::query(
+        "INSERT INTO governance_report_deadlines (year, due_on, set_at) VALUES ($1, $2, 0)",
+    )
+    .bind(year)
+    .bind(format!("{year}-12-01"))
+    .execute(&db)
+    .await
+    .unwrap();
+    let (st, v) = send(s, "POST", Some(&w.provider), &apply, Some(&app(w.org_a))).await;
+    assert_eq!(st, 409);
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("annual report"),
+        "{v}"
+    );
+    sqlx::query("INSERT INTO governance_annual_reports (org_id, year, status, submitted_at) VALUES ($1, $2, 'submitted', 0)")
+        .bind(w.org_a).bind(year).execute(&db).await.unwrap();
+    let a = send_expect(
+        s,
+        "POST",
+        Some(&w.provider),
+        &apply,
+        Some(&app(w.org_a)),
+        201,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let (st, _) = send(s, "POST", Some(&w.provider), &apply, Some(&app(w.org_a))).await;
+    assert_eq!(st, 409, "one application per organisation");
+
+    // Reviewers: assigned by the administrator; conflicts found in the registries.
+    for u in ["expert1", "expert2", "outsider"] {
+        s.add_user(u, "member");
+    }
+    let expert1 = s.login("expert1").await;
+    let expert2 = s.login("expert2").await;
+    let outsider = s.login("outsider").await;
+    let reviewers = format!("/api/v1/calls/{c}/reviewers");
+    let (st, _) = send(
+        s,
+        "POST",
+        Some(&w.worker_a),
+        &reviewers,
+        Some(&json!({ "username": "expert1" })),
+    )
+    .await;
+    assert_eq!(st, 403);
+    for u in ["expert1", "expert2", "worker_a", "provider"] {
+        send_expect(
+            s,
+            "POST",
+            Some(&w.admin),
+            &reviewers,
+            Some(&json!({ "username": u })),
+            201,
+        )
+        .await;
+    }
+    let path = format!("/api/v1/applications/{a}/reviews");
+    let sheet = json!({ "scores": { "方案": 80, "团队": 60, "创新": 100 } });
+    let (st, _) = send(s, "POST", Some(&outsider), &path, Some(&sheet)).await;
+    assert_eq!(st, 403, "not assigned");
+    for (token, source) in [(&w.worker_a, "unit_staff"), (&w.provider, "org_staff")] {
+        let (st, v) = send(s, "POST", Some(token), &path, Some(&sheet)).await;
+        assert_eq!(
+            (st, v["error"]["code"].as_str()),
+            (409, Some("conflict_of_interest"))
+        );
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(source),
+            "{v}"
+        );
+    }
+    let (st, _) = send(
+        s,
+        "POST",
+        Some(&expert2),
+        &path,
+        Some(&json!({ "scores": sheet["scores"], "conflict": true })),
+    )
+    .await;
+    assert_eq!(st, 409, "declared");
+    let (st, _) = send(s, "POST", Some(&expert2), &path, Some(&sheet)).await;
+    assert_eq!(st, 409, "a declared conflict stands");
+    let (st, _) = send(
+        s,
+        "POST",
+        Some(&expert1),
+        &path,
+        Some(&json!({ "scores": { "方案": 80 } })),
+    )
+    .await;
+    assert_eq!(st, 400, "every criterion scored");
+    let v = send_expect(s, "POST", Some(&expert1), &path, Some(&sheet), 201).await;
+    assert_eq!(
+        v["total"], 72.0,
+        "(60×80 + 40×60) / 100; innovation kept out"
+    );
+    let (st, _) = send(s, "POST", Some(&expert1), &path, Some(&sheet)).await;
+    assert_eq!(st, 409, "one review per reviewer");
+    let (_, v) = s.get_json(Some(&w.worker_a), &apply).await;
+    let row = &v["items"][0];
+    assert_eq!(
+        (row["reviews"].as_i64(), row["score"].as_f64()),
+        (Some(1), Some(72.0)),
+        "{v}"
+    );
+    assert!(row["conflicts"].as_i64().unwrap() >= 3);
+    assert_eq!(s.status_of(Some(&w.worker_b), &apply).await, 403);
+}

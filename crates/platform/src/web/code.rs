@@ -81,6 +81,10 @@ error_codes! {
     OverBudget = "over_budget", CONFLICT, "超出项目预算。", "This would exceed the call's budget.";
     /// An instalment for a milestone that is not met, or already paid.
     MilestoneNotMet = "milestone_not_met", CONFLICT, "里程碑未达成或已付款，不能付款。", "Only a met milestone not yet paid can be paid.";
+    /// An application from an organisation the call's eligibility rules exclude.
+    NotEligible = "not_eligible", CONFLICT, "不符合申报条件。", "The organisation does not meet the call's eligibility rules.";
+    /// A review by someone with a conflict of interest (declared or found in the registries).
+    ConflictOfInterest = "conflict_of_interest", CONFLICT, "存在利益冲突，须回避评审。", "A conflict of interest: this reviewer must stand aside.";
 }
 
 impl std::fmt::Display for Code {
