@@ -395,6 +395,14 @@ pub async fn seed(
     Ok(accounts)
 }
 
+fn criterion(name: &str, weight: i64, in_total: bool) -> crate::projects_review::Criterion {
+    crate::projects_review::Criterion {
+        name: name.into(),
+        weight,
+        in_total,
+    }
+}
+
 /// Two calls from the district: one awarded with three milestones, the first met and paid;
 /// one still open.
 async fn projects_demo(
@@ -418,6 +426,15 @@ async fn projects_demo(
         budget_fen: Some(budget),
         opens_on: Some("2026-03-01".into()),
         closes_on: Some("2026-03-31".into()),
+        min_grade: Some(2),
+        min_years: Some(2),
+        report_required: Some(true),
+        criteria: Some(vec![
+            criterion("实施方案", 40, true),
+            criterion("团队与经验", 30, true),
+            criterion("预算合理性", 30, true),
+            criterion("创新性（仅供参考）", 10, false),
+        ]),
     };
     let first = projects::open_call(
         state,
