@@ -12,7 +12,6 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use gov_core::{Bind, GovActor, Sql};
 use platform::AppState;
-use platform::audit;
 use platform::web::{ApiJson, Code, Id, Paging};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -260,15 +259,13 @@ async fn settings(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    audit::append(
+    model::audited(
         &mut tx,
-        audit::Entry {
-            at: now,
-            actor_id: actor.id(),
-            action: "needs.settings.stall_hours",
-            subject: "needs_settings:stall_hours",
-            detail: json!({ "stall_hours": hours }),
-        },
+        now,
+        actor.id(),
+        "needs.settings.stall_hours",
+        "needs_settings:stall_hours".to_string(),
+        json!({ "stall_hours": hours }),
     )
     .await?;
     tx.commit().await?;

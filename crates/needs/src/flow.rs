@@ -8,7 +8,6 @@ use crate::model::{self, Need, RAISER_KINDS, Referral, URGENCIES};
 use crate::referral::{self, AT_CAPACITY, Side};
 use gov_core::{GovActor, UnitId, UnitKind, find_unit};
 use platform::AppState;
-use platform::audit;
 use platform::web::Code;
 use serde::Deserialize;
 use serde_json::json;
@@ -215,17 +214,7 @@ pub async fn raise(
     .fetch_one(&mut *tx)
     .await?;
     let id: i64 = row.try_get("id")?;
-    audit::append(
-        &mut tx,
-        audit::Entry {
-            at: now,
-            actor_id: Some(user),
-            action: "needs.need.raise",
-            subject: &format!("needs_need:{id}"),
-            detail: json!({ "unit_id": need.unit_id, "category": need.category, "inferred": need.inferred_category, "state": need.state }),
-        },
-    )
-    .await?;
+    model::audited(&mut tx, now, Some(user), "needs.need.raise", format!("needs_need:{id}"), json!({ "unit_id": need.unit_id, "category": need.category, "inferred": need.inferred_category, "state": need.state })).await?;
     tx.commit().await?;
     Ok(Ok((id, need.state)))
 }

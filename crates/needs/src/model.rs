@@ -2,7 +2,7 @@
 //! its referrals: `open` until one is sent, `referred` while one is live, `met` once one is
 //! completed, `unmet` when nothing matched or every referral ended without help.
 
-use platform::db::Db;
+use platform::db::{Db, Tx};
 use platform::web::Lang;
 use serde::Serialize;
 use sqlx::Row;
@@ -213,4 +213,24 @@ pub async fn events_of(db: &Db, referral_id: i64) -> sqlx::Result<Vec<Event>> {
             })
         })
         .collect()
+}
+
+/// Appends a decision to the platform's audit log inside the caller's transaction.
+pub async fn audited(
+    tx: &mut Tx,
+    at: i64,
+    actor: Option<i64>,
+    action: &str,
+    subject: String,
+    detail: serde_json::Value,
+) -> sqlx::Result<()> {
+    let entry = platform::audit::Entry {
+        at,
+        actor_id: actor,
+        action,
+        subject: &subject,
+        detail,
+    };
+    platform::audit::append(tx, entry).await?;
+    Ok(())
 }

@@ -9,11 +9,9 @@
 
 use crate::authz::{Action, Target, authorize};
 use crate::error::{NeedError, NeedResult};
-use crate::matching;
+use crate::{matching, model};
 use gov_core::{GovActor, UnitId, find_unit};
 use platform::AppState;
-use platform::audit;
-use platform::db::Tx;
 use platform::web::Code;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -144,28 +142,6 @@ pub async fn find_call(state: &AppState, id: i64) -> sqlx::Result<Option<Call>> 
     row.as_ref().map(call_from_row).transpose()
 }
 
-async fn log(
-    tx: &mut Tx,
-    now: i64,
-    actor: Option<i64>,
-    action: &str,
-    subject: String,
-    detail: serde_json::Value,
-) -> sqlx::Result<()> {
-    audit::append(
-        tx,
-        audit::Entry {
-            at: now,
-            actor_id: actor,
-            action,
-            subject: &subject,
-            detail,
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 /// Opens a call for projects.
 pub async fn open_call(state: &AppState, actor: &GovActor, c: &NewCall) -> NeedResult<i64> {
     let title = text(
@@ -257,7 +233,7 @@ pub async fn open_call(state: &AppState, actor: &GovActor, c: &NewCall) -> NeedR
     .bind(serde_json::to_string(&criteria).unwrap_or_else(|_| "[]".into()))
     .fetch_one(&mut *tx)
     .await?;
-    log(
+    model::audited(
         &mut tx,
         now,
         actor.id(),
@@ -386,7 +362,7 @@ pub async fn award(
             .execute(&mut *tx)
             .await?;
     }
-    log(
+    model::audited(
         &mut tx,
         now,
         actor.id(),
@@ -459,7 +435,7 @@ pub async fn report(state: &AppState, actor: &GovActor, id: i64, r: &Report) -> 
             ),
         ));
     }
-    log(
+    model::audited(
         &mut tx,
         now,
         actor.id(),
@@ -522,7 +498,7 @@ pub async fn pay(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i64>
             .execute(&mut *tx)
             .await?;
     }
-    log(
+    model::audited(
         &mut tx,
         now,
         actor.id(),

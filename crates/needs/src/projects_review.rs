@@ -6,10 +6,10 @@
 
 use crate::authz::{Action, Target, authorize};
 use crate::error::{NeedError, NeedResult};
+use crate::model;
 use crate::projects;
 use gov_core::GovActor;
 use platform::AppState;
-use platform::audit;
 use platform::web::Code;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -204,15 +204,13 @@ pub async fn apply(
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    audit::append(
+    model::audited(
         &mut tx,
-        audit::Entry {
-            at: now,
-            actor_id: actor.id(),
-            action: "needs.application.submit",
-            subject: &format!("needs_application:{id}"),
-            detail: json!({ "call_id": call_id, "org_id": org, "budget_fen": budget }),
-        },
+        now,
+        actor.id(),
+        "needs.application.submit",
+        format!("needs_application:{id}"),
+        json!({ "call_id": call_id, "org_id": org, "budget_fen": budget }),
     )
     .await?;
     tx.commit().await?;
@@ -248,15 +246,13 @@ pub async fn assign(
         .bind(user)
         .execute(&mut *tx)
         .await?;
-    audit::append(
+    model::audited(
         &mut tx,
-        audit::Entry {
-            at: now,
-            actor_id: actor.id(),
-            action: "needs.reviewer.assign",
-            subject: &format!("needs_call:{call_id}"),
-            detail: json!({ "user_id": user }),
-        },
+        now,
+        actor.id(),
+        "needs.reviewer.assign",
+        format!("needs_call:{call_id}"),
+        json!({ "user_id": user }),
     )
     .await?;
     tx.commit().await?;
@@ -368,15 +364,13 @@ pub async fn review(
                 .execute(&mut *tx)
                 .await?;
         }
-        audit::append(
+        model::audited(
             &mut tx,
-            audit::Entry {
-                at: now,
-                actor_id: Some(me),
-                action: "needs.review.conflict",
-                subject: &format!("needs_application:{application}"),
-                detail: json!({ "sources": sources }),
-            },
+            now,
+            Some(me),
+            "needs.review.conflict",
+            format!("needs_application:{application}"),
+            json!({ "sources": sources }),
         )
         .await?;
         tx.commit().await?;
@@ -433,15 +427,13 @@ pub async fn review(
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    audit::append(
+    model::audited(
         &mut tx,
-        audit::Entry {
-            at: now,
-            actor_id: Some(me),
-            action: "needs.review.score",
-            subject: &format!("needs_application:{application}"),
-            detail: json!({ "total_milli": total_milli }),
-        },
+        now,
+        Some(me),
+        "needs.review.score",
+        format!("needs_application:{application}"),
+        json!({ "total_milli": total_milli }),
     )
     .await?;
     tx.commit().await?;

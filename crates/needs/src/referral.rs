@@ -4,8 +4,7 @@
 //! the resident's feedback go back to the referrer as notifications.
 
 use crate::error::{NeedError, NeedResult};
-use crate::model::{Need, Referral};
-use platform::audit;
+use crate::model::{self, Need, Referral};
 use platform::db::Tx;
 use platform::notify;
 use platform::web::{Code, Lang};
@@ -148,15 +147,13 @@ pub async fn record(
     .bind(note)
     .execute(&mut **tx)
     .await?;
-    audit::append(
+    model::audited(
         tx,
-        audit::Entry {
-            at: now,
-            actor_id: actor,
-            action: &format!("needs.referral.{action}"),
-            subject: &format!("needs_referral:{referral}"),
-            detail: json!({ "from": from, "to": to, "note": note }),
-        },
+        now,
+        actor,
+        &format!("needs.referral.{action}"),
+        format!("needs_referral:{referral}"),
+        json!({ "from": from, "to": to, "note": note }),
     )
     .await?;
     Ok(())
@@ -258,5 +255,41 @@ pub async fn tell(
             )
             .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_starts_and_ends_in_known_states() {
+        for (action, from, to, _) in STEPS {
+            assert!(from.iter().all(|s| STATES.contains(s)), "{action}");
+            assert!(to.is_empty() || STATES.contains(to), "{action}");
+        }
+        // Ended referrals take feedback only; the provider's steps are the provider's.
+        for ended in ["rejected", "completed", "cancelled", "failed"] {
+            let open: Vec<&str> = STEPS
+                .iter()
+                .filter(|s| s.1.contains(&ended))
+                .map(|s| s.0)
+                .collect();
+            assert!(open.iter().all(|a| *a == "feedback"), "{ended}: {open:?}");
+        }
+        assert_eq!(
+            step("requested", "accept").unwrap(),
+            ("accepted", Side::Provider)
+        );
+        assert_eq!(
+            step("on_hold", "cancel").unwrap(),
+            ("cancelled", Side::Referrer)
+        );
+        assert_eq!(
+            step("completed", "feedback").unwrap(),
+            ("completed", Side::Feedback)
+        );
+        assert!(step("completed", "start").is_err());
+        assert!(step("requested", "fly").is_err());
     }
 }
