@@ -73,6 +73,25 @@ error_codes! {
     AnnouncementNotDraft = "announcement_not_draft", CONFLICT, "这条公告已不是草稿。", "This announcement is no longer a draft.";
     /// Only a published announcement can be withdrawn.
     AnnouncementNotPublished = "announcement_not_published", CONFLICT, "这条公告未在发布中。", "This announcement is not published.";
+    // needs (issue 14)
+    /// A referral sent without the resident's consent to share the need with a provider.
+    ConsentRequired = "consent_required", BAD_REQUEST, "转介前须取得居民同意，将需求告知服务方。", "A referral needs the resident's consent to share the need with the provider.";
+    /// A referral step its current state does not allow.
+    ReferralState = "referral_state", CONFLICT, "转介当前的状态不允许此操作。", "The referral's current state does not allow this step.";
+    /// A referral to a service that takes nobody (inactive, or no places at all).
+    NoCapacity = "no_capacity", CONFLICT, "该服务目前不接收转介。", "This service takes no referrals now.";
+    /// A referral step only the providing side may take.
+    ProviderOnly = "provider_only", FORBIDDEN, "只有服务提供方可以进行此操作。", "Only the provider may take this step.";
+    /// A referral step only the referring side may take.
+    ReferrerOnly = "referrer_only", FORBIDDEN, "只有转介方可以进行此操作。", "Only the referring side may take this step.";
+    /// A contract or an instalment that would take a call past its budget.
+    OverBudget = "over_budget", CONFLICT, "超出项目预算。", "This would exceed the call's budget.";
+    /// An instalment for a milestone that is not met, or already paid.
+    MilestoneNotMet = "milestone_not_met", CONFLICT, "里程碑未达成或已付款，不能付款。", "Only a met milestone not yet paid can be paid.";
+    /// An application from an organisation the call's eligibility rules exclude.
+    NotEligible = "not_eligible", CONFLICT, "不符合申报条件。", "The organisation does not meet the call's eligibility rules.";
+    /// A review by someone with a conflict of interest (declared or found in the registries).
+    ConflictOfInterest = "conflict_of_interest", CONFLICT, "存在利益冲突，须回避评审。", "A conflict of interest: this reviewer must stand aside.";
 }
 
 impl std::fmt::Display for Code {
