@@ -7,8 +7,13 @@ use platform::module::Module;
 
 /// Every module of the application, in the order they start and seed their demo data
 /// (cases builds on governance's units). Adding a module is one line here (ADR 020).
-pub fn modules() -> [Module; 3] {
-    [library::module(), governance::module(), cases::module()]
+pub fn modules() -> [Module; 4] {
+    [
+        library::module(),
+        governance::module(),
+        cases::module(),
+        consult::module(),
+    ]
 }
 
 /// Opens storage and database and applies migrations.
