@@ -13,6 +13,7 @@ mod accounts;
 mod auth;
 mod browser;
 mod cases;
+mod consult;
 mod demo;
 mod governance;
 mod hsds;
