@@ -11,30 +11,30 @@ use std::path::PathBuf;
 /// A district with a street, two communities and three departments; the proposals office,
 /// two members of two sectors, staff of the lead, co-handling and an uninvolved department,
 /// a community worker, residents and an outsider.
-struct World {
-    s: Server,
-    clock: PathBuf,
-    admin: String,
-    office: String,
-    m1: String,
-    m2: String,
-    lead: String,
-    lead_admin: String,
-    co: String,
-    other: String,
-    community_staff: String,
-    outsider: String,
-    lead_unit: i64,
-    co_unit: i64,
-    community: i64,
+pub(crate) struct World {
+    pub(crate) s: Server,
+    pub(crate) clock: PathBuf,
+    pub(crate) admin: String,
+    pub(crate) office: String,
+    pub(crate) m1: String,
+    pub(crate) m2: String,
+    pub(crate) lead: String,
+    pub(crate) lead_admin: String,
+    pub(crate) co: String,
+    pub(crate) other: String,
+    pub(crate) community_staff: String,
+    pub(crate) outsider: String,
+    pub(crate) lead_unit: i64,
+    pub(crate) co_unit: i64,
+    pub(crate) community: i64,
 }
 
 /// 2026-12-07 10:00 in UTC+8, a Monday.
-const MONDAY: i64 = 1_796_608_800_000;
+pub(crate) const MONDAY: i64 = 1_796_608_800_000;
 const DAY: i64 = 24 * 3600 * 1000;
 
 impl World {
-    async fn new(backend: Backend) -> World {
+    pub(crate) async fn new(backend: Backend) -> World {
         let clock = tempfile::NamedTempFile::new()
             .unwrap()
             .into_temp_path()
@@ -60,7 +60,7 @@ impl World {
         .await;
         let lead = d.staff("lead", "T1", "worker").await;
         let lead_admin = d.staff("lead_admin", "T1", "unit_admin").await;
-        let co = d.staff("co", "T2", "worker").await;
+        let co = d.staff("co_staff", "T2", "worker").await;
         let other = d.staff("other", "T3", "worker").await;
         let community_staff = d.staff("qa_worker", "QA", "worker").await;
         let office = s.user_token("office", "member").await;
@@ -74,9 +74,9 @@ impl World {
             201,
         )
         .await;
-        let m1 = s.user_token("m1", "member").await;
-        let m2 = s.user_token("m2", "member").await;
-        for (name, sector) in [("m1", "经济界"), ("m2", "教育界")] {
+        let m1 = s.user_token("member1", "member").await;
+        let m2 = s.user_token("member2", "member").await;
+        for (name, sector) in [("member1", "经济界"), ("member2", "教育界")] {
             send_expect(
                 &s,
                 "POST",
@@ -109,7 +109,7 @@ impl World {
         w
     }
 
-    fn set_now(&self, ms: i64) {
+    pub(crate) fn set_now(&self, ms: i64) {
         let real = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
@@ -117,7 +117,7 @@ impl World {
         std::fs::write(&self.clock, (ms - real).to_string()).unwrap();
     }
 
-    async fn submit(&self, token: &str, title: &str, cosigners: &[&str]) -> i64 {
+    pub(crate) async fn submit(&self, token: &str, title: &str, cosigners: &[&str]) -> i64 {
         let body = json!({"title": title, "body": "建议在老旧小区加装电梯，并由区财政给予一定比例的补贴，减轻居民负担。",
                           "kind": "member", "cosigners": cosigners});
         let v = send_expect(
@@ -133,7 +133,7 @@ impl World {
         v["id"].as_i64().unwrap()
     }
 
-    async fn act(&self, token: &str, id: i64, body: Value, want: u16) -> Value {
+    pub(crate) async fn act(&self, token: &str, id: i64, body: Value, want: u16) -> Value {
         send_expect(
             &self.s,
             "POST",
@@ -201,7 +201,9 @@ async fn a_joint_proposal_goes_from_submission_to_a_rated_published_reply(backen
         400
     );
 
-    let id = w.submit(&w.m1, "关于加装电梯的联名提案", &["m2"]).await;
+    let id = w
+        .submit(&w.m1, "关于加装电梯的联名提案", &["member2"])
+        .await;
     let path = format!("/api/v1/proposals/{id}");
     // The co-signer sees it; nobody else outside the office does.
     assert_eq!(get(&w, Some(&w.m2), &path).await.0, 200);
@@ -544,38 +546,44 @@ async fn declines_merges_returns_and_extensions_follow_the_rules_and_the_clock(b
     // A reply after its deadline is late, and the card is red before it.
     let slow = w.assigned("关于菜市场改造的提案").await;
     w.set_now(MONDAY + 200 * DAY);
-    let (_, v) = get(&w, Some(&w.office), &format!("/api/v1/proposals/{slow}")).await;
+    // Sessions last 30 days: sign in again at the new "now".
+    let (office, lead, lead_admin, m1) = (
+        w.s.login("office").await,
+        w.s.login("lead").await,
+        w.s.login("lead_admin").await,
+        w.s.login("member1").await,
+    );
+    let (_, v) = get(&w, Some(&office), &format!("/api/v1/proposals/{slow}")).await;
     assert_eq!(v["card"], "red");
-    w.act(&w.lead, slow, json!({"action": "sign"}), 200).await;
+    w.act(&lead, slow, json!({"action": "sign"}), 200).await;
     w.act(
-        &w.lead,
+        &lead,
         slow,
         json!({"action": "draft", "reply": "已完成改造方案，列入明年计划。", "class": "B"}),
         200,
     )
     .await;
-    w.act(&w.lead_admin, slow, json!({"action": "countersign"}), 200)
+    w.act(&lead_admin, slow, json!({"action": "countersign"}), 200)
         .await;
-    w.act(&w.office, slow, json!({"action": "check"}), 200)
-        .await;
-    let v = w.act(&w.lead, slow, json!({"action": "reply"}), 200).await;
+    w.act(&office, slow, json!({"action": "check"}), 200).await;
+    let v = w.act(&lead, slow, json!({"action": "reply"}), 200).await;
     assert_eq!(v["on_time"], false);
     assert_eq!(v["followup"], "pending");
     w.act(
-        &w.m1,
+        &m1,
         slow,
         json!({"action": "rate", "work": "satisfied", "result": "basic"}),
         200,
     )
     .await;
     w.act(
-        &w.office,
+        &office,
         slow,
         json!({"action": "followup_done", "note": "改造已完工"}),
         200,
     )
     .await;
-    let (_, v) = get(&w, Some(&w.m1), &format!("/api/v1/proposals/{slow}")).await;
+    let (_, v) = get(&w, Some(&m1), &format!("/api/v1/proposals/{slow}")).await;
     assert_eq!(v["followup"], "delivered");
     assert_eq!(v["state"], "closed");
     // Periods are the office's to set, within bounds.
@@ -584,7 +592,7 @@ async fn declines_merges_returns_and_extensions_follow_the_rules_and_the_clock(b
         send(
             &w.s,
             "PUT",
-            Some(&w.office),
+            Some(&office),
             "/api/v1/consultation/settings",
             Some(&bad)
         )
@@ -597,7 +605,7 @@ async fn declines_merges_returns_and_extensions_follow_the_rules_and_the_clock(b
         send(
             &w.s,
             "PUT",
-            Some(&w.m1),
+            Some(&m1),
             "/api/v1/consultation/settings",
             Some(&good)
         )
@@ -608,7 +616,7 @@ async fn declines_merges_returns_and_extensions_follow_the_rules_and_the_clock(b
     send_expect(
         &w.s,
         "PUT",
-        Some(&w.office),
+        Some(&office),
         "/api/v1/consultation/settings",
         Some(&good),
         200,
@@ -623,7 +631,7 @@ async fn votes_take_one_ballot_per_voter_and_recount_catches_tampering(backend: 
     let s = &w.s;
     // Residents: verified by the community's staff, not by anyone else.
     let mut residents = Vec::new();
-    for (name, household) in [("r1", "1-101"), ("r2", "1-101"), ("r3", "2-202")] {
+    for (name, household) in [("res1", "1-101"), ("res2", "1-101"), ("res3", "2-202")] {
         residents.push(s.user_token(name, "member").await);
         let body = json!({"username": name, "unit_id": w.community, "household": household});
         assert_eq!(
@@ -803,7 +811,7 @@ async fn votes_take_one_ballot_per_voter_and_recount_catches_tampering(backend: 
         receipt.as_str(),
         "the receipt is in the log"
     );
-    assert!(!log.to_string().contains("r1"), "no names in the log");
+    assert!(!log.to_string().contains("res1"), "no names in the log");
     let (st, e) = send(
         s,
         "POST",
@@ -877,4 +885,66 @@ async fn votes_take_one_ballot_per_voter_and_recount_catches_tampering(backend: 
     assert_eq!(v["ballots"], 2);
     let (ok, out) = w.verify(id2);
     assert!(ok, "{out}");
+}
+
+/// `serve --demo`: the office, two members of two sectors, proposals in every state, and in
+/// 桂园社区 the demo reader as a resident with one open vote and one closed with its result.
+#[tokio::test]
+async fn the_demo_has_proposals_in_every_state_and_votes_in_guiyuan() {
+    let s = Server::start_demo(Backend::Sqlite, "demo-pass-1").await;
+    let office = s.login_with("cppcc_office", "demo-pass-1").await;
+    let (_, all) = send(
+        &s,
+        "GET",
+        Some(&office),
+        "/api/v1/proposals?per_page=100",
+        None,
+    )
+    .await;
+    assert!(all["total"].as_i64().unwrap() >= 20, "{all}");
+    let states: std::collections::BTreeSet<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["state"].as_str())
+        .collect();
+    assert_eq!(states.len(), 13, "{states:?}");
+    for m in ["cppcc_member1", "cppcc_member2"] {
+        let t = s.login_with(m, "demo-pass-1").await;
+        let (_, mine) = send(&s, "GET", Some(&t), "/api/v1/proposals?mine=1", None).await;
+        assert!(mine["total"].as_i64().unwrap() >= 10, "{mine}");
+    }
+    let reader = s.login_with("reader", "demo-pass-1").await;
+    let (_, open) = send(&s, "GET", Some(&reader), "/api/v1/votes?state=open", None).await;
+    let items = open["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{open}");
+    assert_eq!(items[0]["unit"], "桂园社区");
+    let (_, closed) = send(&s, "GET", Some(&reader), "/api/v1/votes?state=closed", None).await;
+    let id = closed["items"][0]["id"].as_i64().unwrap();
+    let (_, v) = send(&s, "GET", None, &format!("/api/v1/votes/{id}"), None).await;
+    assert_eq!(v["ballots"], 7, "{v}");
+    assert_eq!(v["chain_head"].as_str().unwrap().len(), 64);
+    let opt = items[0]["options"][0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/votes/{}/ballots", items[0]["id"]);
+    send_expect(
+        &s,
+        "POST",
+        Some(&reader),
+        &path,
+        Some(&json!({"option_id": opt})),
+        201,
+    )
+    .await;
+    let feed = client()
+        .get(format!("{}/consultation/proposals.atom", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        feed.contains("<entry>"),
+        "the demo publishes replied proposals"
+    );
 }

@@ -14,6 +14,7 @@ mod auth;
 mod browser;
 mod cases;
 mod consult;
+mod consult_browser;
 mod demo;
 mod governance;
 mod hsds;
