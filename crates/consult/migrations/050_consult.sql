@@ -75,3 +75,34 @@ CREATE TABLE consult_events (
     note TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX consult_events_proposal ON consult_events (proposal_id, id);
+CREATE TABLE consult_activities (
+    id {id},
+    district_id BIGINT NOT NULL REFERENCES governance_units(id),
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    held_on TEXT NOT NULL,
+    organiser TEXT NOT NULL,
+    agenda TEXT NOT NULL DEFAULT '',
+    places TEXT NOT NULL DEFAULT '',
+    minutes TEXT NOT NULL DEFAULT '',
+    findings TEXT NOT NULL DEFAULT '',
+    created_by BIGINT,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE consult_participants (
+    activity_id BIGINT NOT NULL REFERENCES consult_activities(id),
+    user_id BIGINT NOT NULL REFERENCES platform_users(id),
+    signed_in_at BIGINT,
+    signed_in_by BIGINT,
+    PRIMARY KEY (activity_id, user_id)
+);
+CREATE TABLE consult_followups (
+    id {id},
+    activity_id BIGINT NOT NULL REFERENCES consult_activities(id),
+    unit_id BIGINT NOT NULL REFERENCES governance_units(id),
+    unit_path TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    done_at BIGINT,
+    done_note TEXT NOT NULL DEFAULT ''
+);

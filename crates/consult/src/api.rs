@@ -287,7 +287,7 @@ struct DistrictQuery {
 }
 
 /// The district the office actor means: the one asked for, else their (first) own.
-fn office_district(actor: &ConsultActor, asked: Option<i64>) -> ConsultResult<i64> {
+pub fn office_district(actor: &ConsultActor, asked: Option<i64>) -> ConsultResult<i64> {
     let d = match asked {
         Some(d) => d,
         None => match actor.office.first() {
@@ -322,7 +322,8 @@ struct NewMember {
     district_id: Option<i64>,
 }
 
-async fn user_by_name(state: &AppState, name: &str) -> ConsultResult<i64> {
+/// The id of the account named `name` (400 when there is none).
+pub async fn user_by_name(state: &AppState, name: &str) -> ConsultResult<i64> {
     let row = sqlx::query("SELECT id FROM platform_users WHERE username = $1")
         .bind(name.trim())
         .fetch_optional(&state.db.pool)

@@ -137,6 +137,14 @@ pub enum Action {
     CastBallot,
     /// Open, change and close votes, verify residents (community staff, worker or more).
     ManageVotes,
+    /// Read an activity: the office and members of its district, its follow-up units.
+    ViewActivity,
+    /// Record activities, participants, minutes and follow-up actions (the office).
+    ManageActivities,
+    /// Sign oneself in to an activity (a participant).
+    SignIn,
+    /// Report a follow-up action done (staff of the unit it was assigned to).
+    CompleteFollowup,
 }
 
 /// What a request is about.
@@ -151,6 +159,8 @@ pub enum Target<'a> {
     Unit(&'a str),
     /// One vote, and whether the actor is a verified resident of its community.
     Vote(&'a Vote, bool),
+    /// An activity: its district, participants' ids and follow-up units' paths.
+    Activity(i64, &'a [i64], &'a [String]),
 }
 
 const OFFICE_ONLY: &str = platform::bi!(
@@ -232,6 +242,39 @@ pub fn authorize(actor: &ConsultActor, action: Action, target: &Target) -> Resul
                 _ => Err(Denied::Hidden),
             }
         }
+        (action, Target::Activity(district, participants, units)) => {
+            let office = actor.is_office(*district);
+            let member = actor.member.as_ref().is_some_and(|(d, _)| d == district);
+            let unit = units
+                .iter()
+                .any(|u| actor.unit_staff(u, MemberRole::Worker));
+            let participant = participants.contains(&user.id);
+            if !(office || member || unit || participant) {
+                return Err(Denied::Hidden);
+            }
+            let allowed = match action {
+                Action::ViewActivity => true,
+                Action::ManageActivities => office,
+                Action::SignIn => participant,
+                Action::CompleteFollowup => unit,
+                _ => false,
+            };
+            if allowed {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(match action {
+                    Action::SignIn => platform::bi!(
+                        "您不在本次活动的参加人员名单中。",
+                        "you are not a participant of this activity"
+                    ),
+                    Action::CompleteFollowup => platform::bi!(
+                        "只有承办单位可以报告落实情况。",
+                        "only the unit assigned reports it done"
+                    ),
+                    _ => OFFICE_ONLY,
+                }))
+            }
+        }
         (_, Target::Anywhere | Target::District(_)) => Ok(()),
         (action, Target::Proposal(p, co, cosigners)) => {
             let office = actor.is_office(p.district_id);
@@ -257,9 +300,7 @@ pub fn authorize(actor: &ConsultActor, action: Action, target: &Target) -> Resul
                 Action::Countersign => assigned && lead(MemberRole::UnitAdmin),
                 Action::Opinion => assigned && co_staff,
                 Action::Rate => p.proposer_id == user.id,
-                Action::Submit | Action::ViewVote | Action::CastBallot | Action::ManageVotes => {
-                    false
-                }
+                _ => false,
             };
             if allowed {
                 Ok(())

@@ -272,12 +272,90 @@ pub async fn seed(state: &AppState, demo: &mut Demo) -> anyhow::Result<()> {
             _ => {}
         }
     }
+    seed_activities(state, d, &depts).await?;
     seed_votes(state, demo, &units).await?;
     demo.notes.push(
         "共商 Consultation: /consultation — 26 demo proposals (2 in every state), the public register at /consultation/register; \
          reader is a verified resident of 桂园社区 with one open vote."
             .into(),
     );
+    Ok(())
+}
+
+/// One activity of each kind with both members, minutes, and follow-up actions (one done).
+async fn seed_activities(
+    state: &AppState,
+    district: i64,
+    depts: &[&gov_core::Unit],
+) -> anyhow::Result<()> {
+    use crate::activities::{KINDS, NewActivity, assign_followup, record};
+    let err = |e: crate::error::ConsultError| anyhow::anyhow!("demo activity: {e}");
+    let plans = [
+        (
+            "经济界别座谈会：小微企业融资难",
+            "区政协经济界",
+            "",
+            "融资担保；贷款贴息",
+        ),
+        (
+            "十届常委会第五次会议",
+            "区政协常委会",
+            "",
+            "审议年度提案办理情况报告",
+        ),
+        (
+            "主席视察：老旧小区改造",
+            "区政协主席会议",
+            "桂园社区；枫林社区；南苑社区",
+            "改造进度；加装电梯",
+        ),
+        (
+            "专题调研：社区养老服务",
+            "区政协社会法制委",
+            "区民政局；区卫生健康局",
+            "助餐点覆盖；上门服务",
+        ),
+    ];
+    for (i, (title, organiser, places, agenda)) in plans.iter().enumerate() {
+        let a = NewActivity {
+            district_id: Some(district),
+            kind: KINDS[i].into(),
+            title: (*title).into(),
+            held_on: format!("2026-{:02}-15", 3 + 2 * i),
+            organiser: (*organiser).into(),
+            agenda: (*agenda).into(),
+            places: (*places).into(),
+            participants: vec!["cppcc_member1".into(), "cppcc_member2".into()],
+        };
+        let id = record(state, district, &a, None).await.map_err(err)?;
+        sqlx::query("UPDATE consult_activities SET minutes = $1, findings = $2 WHERE id = $3")
+            .bind("与会委员逐一发言，相关部门现场回应。")
+            .bind("问题清单已形成，建议列入重点协商议题。")
+            .bind(id)
+            .execute(&state.db.pool)
+            .await?;
+        sqlx::query("UPDATE consult_participants SET signed_in_at = $1 WHERE activity_id = $2")
+            .bind(state.now())
+            .bind(id)
+            .execute(&state.db.pool)
+            .await?;
+        let f = assign_followup(
+            state,
+            id,
+            district,
+            depts[i % depts.len()].id.0,
+            "根据活动发现的问题制定整改措施并报送",
+        )
+        .await
+        .map_err(err)?;
+        if i % 2 == 0 {
+            sqlx::query("UPDATE consult_followups SET done_at = $1, done_note = '整改措施已报送' WHERE id = $2")
+                .bind(state.now())
+                .bind(f)
+                .execute(&state.db.pool)
+                .await?;
+        }
+    }
     Ok(())
 }
 

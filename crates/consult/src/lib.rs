@@ -4,6 +4,7 @@
 //! Built on the house kit: units and roles from `gov-core`, working days from the case
 //! centre's calendar (`cases::calendar`).
 
+pub mod activities;
 pub mod api;
 pub mod authz;
 pub mod demo;
@@ -48,6 +49,7 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
 pub fn router(_state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(api::router())
+        .merge(activities::router())
         .merge(votes_api::router())
         .merge(register::router())
         .merge(pages::router())

@@ -188,18 +188,28 @@ async fn community(state: &AppState, id: Option<i64>) -> ConsultResult<gov_core:
         })
 }
 
+/// The community `unit_id` names, if the actor runs its votes (its staff).
+async fn managed_community(
+    state: &AppState,
+    actor: &ConsultActor,
+    unit_id: Option<i64>,
+) -> ConsultResult<gov_core::Unit> {
+    actor.user.as_ref().ok_or(ConsultError::SignIn)?;
+    let unit = community(state, unit_id).await?;
+    authorize(
+        actor,
+        Action::ManageVotes,
+        &Target::Unit(unit.path.as_str()),
+    )?;
+    Ok(unit)
+}
+
 async fn create(
     AxState(state): AxState<AppState>,
     actor: ConsultActor,
     ApiJson(b): ApiJson<SpecBody>,
 ) -> ConsultResult<Response> {
-    actor.user.as_ref().ok_or(ConsultError::SignIn)?;
-    let unit = community(&state, b.unit_id).await?;
-    authorize(
-        &actor,
-        Action::ManageVotes,
-        &Target::Unit(unit.path.as_str()),
-    )?;
+    let unit = managed_community(&state, &actor, b.unit_id).await?;
     let id = votes::create(
         &state.db,
         unit.id.0,
@@ -323,13 +333,7 @@ async fn verify_resident(
     actor: ConsultActor,
     ApiJson(b): ApiJson<ResidentBody>,
 ) -> ConsultResult<Response> {
-    actor.user.as_ref().ok_or(ConsultError::SignIn)?;
-    let unit = community(&state, b.unit_id).await?;
-    authorize(
-        &actor,
-        Action::ManageVotes,
-        &Target::Unit(unit.path.as_str()),
-    )?;
+    let unit = managed_community(&state, &actor, b.unit_id).await?;
     let household = b.household.trim();
     if household.is_empty() || household.chars().count() > 60 {
         return Err(ConsultError::field(platform::bi!(
@@ -337,12 +341,7 @@ async fn verify_resident(
             "give the household (up to 60 characters)"
         )));
     }
-    let row = sqlx::query("SELECT id FROM platform_users WHERE username = $1")
-        .bind(b.username.trim())
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or_else(|| ConsultError::field(platform::bi!("没有这个账号。", "no such account")))?;
-    let uid: i64 = row.try_get("id")?;
+    let uid = crate::api::user_by_name(&state, &b.username).await?;
     people::verify_resident(
         &state.db,
         uid,

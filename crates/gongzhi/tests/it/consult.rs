@@ -948,3 +948,158 @@ async fn the_demo_has_proposals_in_every_state_and_votes_in_guiyuan() {
         "the demo publishes replied proposals"
     );
 }
+
+both_dbs!(activities_record_participants_minutes_and_follow_ups_until_done);
+async fn activities_record_participants_minutes_and_follow_ups_until_done(backend: Backend) {
+    let w = World::new(backend).await;
+    let s = &w.s;
+    let base = "/api/v1/consultation/activities";
+    let body = json!({"kind": "inspection", "title": "主席视察老旧小区改造", "held_on": "2026-12-08",
+                      "organiser": "区政协主席会议", "places": "QA社区；QB社区", "participants": ["member1", "member2"]});
+    assert_eq!(send(s, "POST", Some(&w.m1), base, Some(&body)).await.0, 403);
+    let mut bad = body.clone();
+    bad["kind"] = json!("party");
+    assert_eq!(
+        send(s, "POST", Some(&w.office), base, Some(&bad)).await.0,
+        400
+    );
+    let a = send_expect(s, "POST", Some(&w.office), base, Some(&body), 201).await;
+    let id = a["id"].as_i64().unwrap();
+    let path = format!("{base}/{id}");
+    assert_eq!(a["places"], "QA社区；QB社区");
+    assert_eq!(get(&w, Some(&w.outsider), &path).await.0, 404);
+    assert_eq!(get(&w, Some(&w.m2), &path).await.0, 200);
+    let (_, list) = get(&w, Some(&w.m1), base).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    // Sign-in: a participant for themselves, the office for someone present on paper.
+    let signin = format!("{path}/sign-in");
+    assert_eq!(
+        send(s, "POST", Some(&w.outsider), &signin, Some(&json!({})))
+            .await
+            .0,
+        404
+    );
+    let v = send_expect(s, "POST", Some(&w.m1), &signin, Some(&json!({})), 200).await;
+    let signed: Vec<bool> = v["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["signed_in"].as_bool().unwrap())
+        .collect();
+    assert_eq!(signed.iter().filter(|b| **b).count(), 1);
+    assert_eq!(
+        send(
+            s,
+            "POST",
+            Some(&w.m1),
+            &signin,
+            Some(&json!({"username": "member2"}))
+        )
+        .await
+        .0,
+        403
+    );
+    let v = send_expect(
+        s,
+        "POST",
+        Some(&w.office),
+        &signin,
+        Some(&json!({"username": "member2"})),
+        200,
+    )
+    .await;
+    assert!(
+        v["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["signed_in"] == true)
+    );
+    // Minutes and findings by the office.
+    let minutes = json!({"minutes": "委员实地查看了改造进度。", "findings": "加装电梯进度偏慢。"});
+    assert_eq!(
+        send(
+            s,
+            "PUT",
+            Some(&w.m1),
+            &format!("{path}/minutes"),
+            Some(&minutes)
+        )
+        .await
+        .0,
+        403
+    );
+    let v = send_expect(
+        s,
+        "PUT",
+        Some(&w.office),
+        &format!("{path}/minutes"),
+        Some(&minutes),
+        200,
+    )
+    .await;
+    assert_eq!(v["findings"], "加装电梯进度偏慢。");
+    // A follow-up action to the lead department, tracked to done by that unit only.
+    let f = send_expect(
+        s,
+        "POST",
+        Some(&w.office),
+        &format!("{path}/followups"),
+        Some(&json!({"unit_id": w.lead_unit, "text": "制定加装电梯提速方案"})),
+        201,
+    )
+    .await;
+    let done = format!("/api/v1/consultation/followups/{}/done", f["id"]);
+    assert_eq!(
+        get(&w, Some(&w.lead), &path).await.0,
+        200,
+        "the unit sees what it must do"
+    );
+    assert_eq!(get(&w, Some(&w.other), &path).await.0, 404);
+    assert_eq!(
+        send(
+            s,
+            "POST",
+            Some(&w.other),
+            &done,
+            Some(&json!({"note": "不是我们的事项"}))
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(
+        send(
+            s,
+            "POST",
+            Some(&w.m1),
+            &done,
+            Some(&json!({"note": "委员不能代报"}))
+        )
+        .await
+        .0,
+        403
+    );
+    let v = send_expect(
+        s,
+        "POST",
+        Some(&w.lead),
+        &done,
+        Some(&json!({"note": "方案已印发"})),
+        200,
+    )
+    .await;
+    assert_eq!(v["followups"][0]["done"], true);
+    assert_eq!(
+        send(
+            s,
+            "POST",
+            Some(&w.lead),
+            &done,
+            Some(&json!({"note": "方案已印发"}))
+        )
+        .await
+        .0,
+        409
+    );
+}
