@@ -46,3 +46,33 @@ CREATE TABLE consult_ballots (
     hash TEXT NOT NULL,
     PRIMARY KEY (vote_id, seq)
 );
+CREATE TABLE consult_rules (
+    unit_id BIGINT PRIMARY KEY REFERENCES governance_units(id),
+    rules TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE TABLE consult_matters (
+    id {id},
+    unit_id BIGINT NOT NULL REFERENCES governance_units(id),
+    unit_path TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    proposer_id BIGINT NOT NULL REFERENCES platform_users(id),
+    stage TEXT NOT NULL,
+    present BIGINT NOT NULL DEFAULT 0,
+    in_favour BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE consult_matter_supports (
+    matter_id BIGINT NOT NULL REFERENCES consult_matters(id),
+    user_id BIGINT NOT NULL REFERENCES platform_users(id),
+    household TEXT NOT NULL,
+    PRIMARY KEY (matter_id, user_id)
+);
+CREATE TABLE consult_matter_notices (
+    id {id},
+    matter_id BIGINT NOT NULL REFERENCES consult_matters(id),
+    stage TEXT NOT NULL,
+    text TEXT NOT NULL,
+    at BIGINT NOT NULL
+);

@@ -9,6 +9,7 @@ pub mod api;
 pub mod authz;
 pub mod demo;
 pub mod error;
+pub mod matters;
 pub mod model;
 pub mod pages;
 pub mod people;
@@ -51,6 +52,7 @@ pub fn router(_state: &AppState) -> Router<AppState> {
         .merge(api::router())
         .merge(activities::router())
         .merge(votes_api::router())
+        .merge(matters::router())
         .merge(register::router())
         .merge(pages::router())
 }

@@ -59,6 +59,19 @@ pub struct Counts {
 }
 
 impl Rules {
+    /// Every share lies in 0..=1 with a positive denominator.
+    pub fn sane(&self) -> bool {
+        [
+            self.call_by_adults,
+            self.call_by_households,
+            self.call_by_groups,
+            self.quorum,
+            self.majority,
+        ]
+        .iter()
+        .all(|s| s.den > 0 && (0..=s.den).contains(&s.num))
+    }
+
     /// A meeting must be called when any of the three shares asks for it.
     pub fn must_call(&self, of: Counts, asking: Counts) -> bool {
         self.call_by_adults.reached(asking.adults, of.adults)

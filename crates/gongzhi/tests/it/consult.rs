@@ -1103,3 +1103,196 @@ async fn activities_record_participants_minutes_and_follow_ups_until_done(backen
         409
     );
 }
+
+both_dbs!(community_matters_follow_the_notice_sequence_and_the_meeting_thresholds);
+async fn community_matters_follow_the_notice_sequence_and_the_meeting_thresholds(backend: Backend) {
+    let w = World::new(backend).await;
+    let s = &w.s;
+    let mut res = Vec::new();
+    for (name, household) in [("res1", "1-101"), ("res2", "1-101")] {
+        res.push(s.user_token(name, "member").await);
+        let body = json!({"username": name, "unit_id": w.community, "household": household});
+        send_expect(
+            s,
+            "POST",
+            Some(&w.community_staff),
+            "/api/v1/consultation/residents",
+            Some(&body),
+            201,
+        )
+        .await;
+    }
+    let body = json!({"unit_id": w.community, "title": "小区停车位改造", "body": "建议将闲置绿地改建为停车位，缓解停车难。"});
+    let (st, e) = send(
+        s,
+        "POST",
+        Some(&w.outsider),
+        "/api/v1/consultation/matters",
+        Some(&body),
+    )
+    .await;
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (403, Some("not_resident"))
+    );
+    let m = send_expect(
+        s,
+        "POST",
+        Some(&res[0]),
+        "/api/v1/consultation/matters",
+        Some(&body),
+        201,
+    )
+    .await;
+    let path = format!("/api/v1/consultation/matters/{}", m["id"]);
+    assert_eq!(get(&w, Some(&w.outsider), &path).await.0, 404);
+    let sup = format!("{path}/support");
+    send_expect(s, "POST", Some(&res[0]), &sup, None, 200).await;
+    assert_eq!(send(s, "POST", Some(&res[0]), &sup, None).await.0, 409);
+    assert_eq!(send(s, "POST", Some(&w.outsider), &sup, None).await.0, 404);
+    let v = send_expect(s, "POST", Some(&res[1]), &sup, None, 200).await;
+    assert_eq!(
+        (
+            v["supporters"].as_i64(),
+            v["supporting_households"].as_i64()
+        ),
+        (Some(2), Some(1))
+    );
+    // 2 of 5,000 residents do not oblige a meeting under the law; under a community's own
+    // rule of 1/2,500 they do.
+    assert_eq!(v["meeting_required"], false);
+    let rules_path = format!("/api/v1/consultation/rules/{}", w.community);
+    let mut rules = v["rules"].clone();
+    rules["call_by_adults"] = json!({"num": 1, "den": 2500});
+    assert_eq!(
+        send(s, "PUT", Some(&res[0]), &rules_path, Some(&rules))
+            .await
+            .0,
+        403
+    );
+    let mut bad = rules.clone();
+    bad["quorum"] = json!({"num": 1, "den": 0});
+    assert_eq!(
+        send(s, "PUT", Some(&w.community_staff), &rules_path, Some(&bad))
+            .await
+            .0,
+        400
+    );
+    send_expect(
+        s,
+        "PUT",
+        Some(&w.community_staff),
+        &rules_path,
+        Some(&rules),
+        200,
+    )
+    .await;
+    let (_, v) = get(&w, Some(&res[1]), &path).await;
+    assert_eq!(v["meeting_required"], true);
+    // The notice sequence, in order, by the community's staff only.
+    let adv = format!("{path}/advance");
+    let step = |stage: &str| json!({"stage": stage, "text": format!("{stage} 公告：请居民知悉。")});
+    assert_eq!(
+        send(
+            s,
+            "POST",
+            Some(&w.community_staff),
+            &adv,
+            Some(&step("voting"))
+        )
+        .await
+        .0,
+        409
+    );
+    assert_eq!(
+        send(s, "POST", Some(&res[0]), &adv, Some(&step("accepted")))
+            .await
+            .0,
+        403
+    );
+    for stage in ["accepted", "reviewed", "meeting_noticed", "voting"] {
+        send_expect(
+            s,
+            "POST",
+            Some(&w.community_staff),
+            &adv,
+            Some(&step(stage)),
+            200,
+        )
+        .await;
+    }
+    // 2,000 of 5,000 present is no quorum: the decision fails.
+    let mut resolve = step("resolved");
+    resolve["present"] = json!(2000);
+    resolve["in_favour"] = json!(1900);
+    let v = send_expect(
+        s,
+        "POST",
+        Some(&w.community_staff),
+        &adv,
+        Some(&resolve),
+        200,
+    )
+    .await;
+    assert_eq!(v["stage"], "rejected");
+    // Another matter: 3,000 present, 1,600 in favour — valid and passed.
+    let m = send_expect(
+        s,
+        "POST",
+        Some(&res[1]),
+        "/api/v1/consultation/matters",
+        Some(&body),
+        201,
+    )
+    .await;
+    let adv = format!("/api/v1/consultation/matters/{}/advance", m["id"]);
+    for stage in ["accepted", "reviewed", "meeting_noticed", "voting"] {
+        send_expect(
+            s,
+            "POST",
+            Some(&w.community_staff),
+            &adv,
+            Some(&step(stage)),
+            200,
+        )
+        .await;
+    }
+    resolve["present"] = json!(3000);
+    resolve["in_favour"] = json!(1600);
+    let v = send_expect(
+        s,
+        "POST",
+        Some(&w.community_staff),
+        &adv,
+        Some(&resolve),
+        200,
+    )
+    .await;
+    assert_eq!(v["stage"], "resolved");
+    let v = send_expect(
+        s,
+        "POST",
+        Some(&w.community_staff),
+        &adv,
+        Some(&step("implemented")),
+        200,
+    )
+    .await;
+    let stages: Vec<&str> = v["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "accepted",
+            "reviewed",
+            "meeting_noticed",
+            "voting",
+            "resolved",
+            "implemented"
+        ]
+    );
+}
