@@ -118,6 +118,11 @@ pub async fn load(db: &Db, id: i64) -> sqlx::Result<Option<Activity>> {
     }))
 }
 
+/// An activity as the API answers it.
+async fn answer(db: &Db, id: i64) -> ConsultResult<Json<Value>> {
+    Ok(Json(load(db, id).await?.ok_or(ConsultError::NotFound)?.row))
+}
+
 async fn visible(
     state: &AppState,
     actor: &ConsultActor,
@@ -278,12 +283,7 @@ async fn minutes(
         .bind(id)
         .execute(&state.db.pool)
         .await?;
-    Ok(Json(
-        load(&state.db, id)
-            .await?
-            .ok_or(ConsultError::NotFound)?
-            .row,
-    ))
+    answer(&state.db, id).await
 }
 
 #[derive(Deserialize)]
@@ -323,12 +323,7 @@ async fn sign_in(
         .bind(who)
         .execute(&state.db.pool)
         .await?;
-    Ok(Json(
-        load(&state.db, id)
-            .await?
-            .ok_or(ConsultError::NotFound)?
-            .row,
-    ))
+    answer(&state.db, id).await
 }
 
 #[derive(Deserialize)]

@@ -231,17 +231,24 @@ async fn change(
     Id(id): Id,
     ApiJson(b): ApiJson<SpecBody>,
 ) -> ConsultResult<Json<Value>> {
-    let (v, who) = load(&state, &actor, id).await?;
-    authorize(
-        &actor,
-        Action::ManageVotes,
-        &Target::Vote(&v, who.is_some()),
-    )?;
+    managed_vote(&state, &actor, id).await?;
     votes::change(&state.db, id, &b.spec()?).await?;
+    vote_answer(&state, id).await
+}
+
+/// The vote, if the actor runs it (the community's staff).
+async fn managed_vote(state: &AppState, actor: &ConsultActor, id: i64) -> ConsultResult<Vote> {
+    let (v, who) = load(state, actor, id).await?;
+    authorize(actor, Action::ManageVotes, &Target::Vote(&v, who.is_some()))?;
+    Ok(v)
+}
+
+/// The vote as the API answers it, read afresh.
+async fn vote_answer(state: &AppState, id: i64) -> ConsultResult<Json<Value>> {
     let v = votes::find(&state.db, id)
         .await?
         .ok_or(ConsultError::NotFound)?;
-    Ok(Json(vote_json(&state, &v).await?))
+    Ok(Json(vote_json(state, &v).await?))
 }
 
 #[derive(Deserialize)]
@@ -288,17 +295,9 @@ async fn close(
     actor: ConsultActor,
     Id(id): Id,
 ) -> ConsultResult<Json<Value>> {
-    let (v, who) = load(&state, &actor, id).await?;
-    authorize(
-        &actor,
-        Action::ManageVotes,
-        &Target::Vote(&v, who.is_some()),
-    )?;
+    managed_vote(&state, &actor, id).await?;
     votes::close(&state.db, id, state.now()).await?;
-    let v = votes::find(&state.db, id)
-        .await?
-        .ok_or(ConsultError::NotFound)?;
-    Ok(Json(vote_json(&state, &v).await?))
+    vote_answer(&state, id).await
 }
 
 /// The published ballot log of a closed vote: no names, enough to recount it.

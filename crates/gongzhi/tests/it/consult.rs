@@ -234,6 +234,51 @@ async fn a_joint_proposal_goes_from_submission_to_a_rated_published_reply(backen
     assert_eq!(get(&w, Some(&w.lead), &path).await.0, 200);
     assert_eq!(get(&w, Some(&w.co), &path).await.0, 200);
     assert_eq!(get(&w, Some(&w.other), &path).await.0, 404);
+    // The pages say the same: the proposal's page and the hub.
+    let page = |t: &str, p: String| {
+        client()
+            .get(format!("{}{p}", w.s.url))
+            .bearer_auth(t.to_string())
+            .send()
+    };
+    assert_eq!(
+        page(&w.other, format!("/consultation/proposals/{id}"))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        page(&w.outsider, format!("/consultation/proposals/{id}"))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        page(&w.lead, format!("/consultation/proposals/{id}"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let hub = page(&w.other, "/consultation".into())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !hub.contains("联名提案"),
+        "not on the uninvolved unit's hub"
+    );
+    let hub = page(&w.lead, "/consultation".into())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(hub.contains("联名提案"));
     let (_, list) = get(&w, Some(&w.other), "/api/v1/proposals").await;
     assert_eq!(list["total"], 0);
     let (_, list) = get(&w, Some(&w.lead), "/api/v1/proposals").await;
