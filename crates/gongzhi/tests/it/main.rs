@@ -15,6 +15,7 @@ mod browser;
 mod cases;
 mod consult;
 mod consult_browser;
+mod consult_community;
 mod demo;
 mod governance;
 mod hsds;
