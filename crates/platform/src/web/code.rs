@@ -92,6 +92,21 @@ error_codes! {
     NotEligible = "not_eligible", CONFLICT, "不符合申报条件。", "The organisation does not meet the call's eligibility rules.";
     /// A review by someone with a conflict of interest (declared or found in the registries).
     ConflictOfInterest = "conflict_of_interest", CONFLICT, "存在利益冲突，须回避评审。", "A conflict of interest: this reviewer must stand aside.";
+    // consult (issue 15)
+    /// A joint proposal whose co-signers have not all confirmed yet cannot be filed.
+    CosignersPending = "cosigners_pending", CONFLICT, "联名提案人尚未全部确认，暂不能立案。", "Not every co-signer has confirmed the joint proposal yet.";
+    /// A proposal's reply period was extended once already.
+    AlreadyExtended = "already_extended", CONFLICT, "办理期限只能延长一次。", "The reply period can be extended only once.";
+    /// The lead unit asked to hand a proposal back after its return window.
+    ReturnWindowClosed = "return_window_closed", CONFLICT, "申退期限已过，请按期办理。", "The window for handing the proposal back has passed.";
+    /// A second ballot by the same resident (or household) in one vote.
+    AlreadyVoted = "already_voted", CONFLICT, "您（或您家庭）已在本次表决中投票。", "You (or your household) have already voted in this vote.";
+    /// Only verified residents of the vote's community may vote.
+    NotResident = "not_resident", FORBIDDEN, "只有本社区经核实的居民可以参加表决。", "Only verified residents of this community may vote.";
+    /// The rules or options of a vote cannot change once a ballot is cast.
+    RulesLocked = "rules_locked", CONFLICT, "已有人投票，表决规则和选项不能再修改。", "Ballots have been cast: the rules and options can no longer change.";
+    /// A ballot or change on a vote that is closed.
+    VoteClosed = "vote_closed", CONFLICT, "表决已结束。", "This vote is closed.";
 }
 
 impl std::fmt::Display for Code {
