@@ -9,6 +9,7 @@ pub mod api;
 pub mod authz;
 pub mod demo;
 pub mod error;
+pub mod figures;
 pub mod matters;
 pub mod model;
 pub mod pages;

@@ -12,6 +12,7 @@ pub mod api;
 pub mod authz;
 pub mod demo;
 pub mod error;
+pub mod figures;
 pub mod flow;
 pub mod gap;
 pub mod lexicon;

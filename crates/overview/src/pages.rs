@@ -65,6 +65,12 @@ fn to_json(o: &Overview) -> Value {
             "satisfaction_rate": o.cases.satisfaction_rate,
             "overdue": o.cases.overdue,
         },
+        "needs": o.needs,
+        "projects": {
+            "running": o.needs.projects_running,
+            "milestones_slipping": o.needs.milestones_slipping,
+        },
+        "proposals": o.proposals,
     })
 }
 
@@ -147,6 +153,36 @@ async fn page(
             value: rate(o.cases.satisfaction_rate),
             label: lang.pick("群众满意率", "Residents satisfied"),
             href: "/cases/dashboard".into(),
+            bad: false,
+        },
+        Card {
+            value: format!("{} / {}", o.needs.matched, o.needs.unmet),
+            label: lang.pick("需求已对接 / 未满足", "Needs met / unmet"),
+            href: "/needs/gaps".into(),
+            bad: o.needs.unmet > 0,
+        },
+        Card {
+            value: o.needs.projects_running.to_string(),
+            label: lang.pick("在建购买服务项目", "Purchased-service projects running"),
+            href: "/needs/projects".into(),
+            bad: false,
+        },
+        Card {
+            value: o.needs.milestones_slipping.to_string(),
+            label: lang.pick("逾期里程碑", "Milestones slipping"),
+            href: "/needs/projects".into(),
+            bad: o.needs.milestones_slipping > 0,
+        },
+        Card {
+            value: rate(o.proposals.answered_on_time_rate),
+            label: lang.pick("提案按时办复率", "Proposals answered on time"),
+            href: "/consultation".into(),
+            bad: false,
+        },
+        Card {
+            value: rate(o.proposals.satisfaction_rate),
+            label: lang.pick("提案者满意率", "Proposers satisfied"),
+            href: "/consultation".into(),
             bad: false,
         },
     ];

@@ -88,6 +88,19 @@ async fn every_figure_stays_within_scope(backend: Backend) {
         .await;
     }
 
+    // A need raised in community B.
+    let need =
+        json!({ "title": "老人中午没人做饭", "description": "独居老人需要送餐", "unit_id": ob });
+    send_expect(
+        &s,
+        "POST",
+        Some(&resident),
+        "/api/v1/needs",
+        Some(&need),
+        201,
+    )
+    .await;
+
     let overview = |token: String, query: &'static str| {
         let s = &s;
         async move {
@@ -108,6 +121,12 @@ async fn every_figure_stays_within_scope(backend: Backend) {
     assert_eq!(v["orgs"], 1);
     assert_eq!(v["orgs_per_10k"], 2.0);
     assert_eq!(v["cases"]["dispatched"], 0);
+    assert_eq!(v["needs"]["pending"], 0);
+    assert_eq!(v["projects"]["running"], 0);
+    assert!(
+        v["proposals"]["answered_on_time_rate"].is_null(),
+        "none replied: no rate"
+    );
     for q in ["?unit=0", "?unit=abc"] {
         assert_eq!(overview(worker_a.clone(), q).await.0, 404, "{q}");
     }
