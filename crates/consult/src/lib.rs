@@ -17,6 +17,7 @@ pub mod people;
 pub mod register;
 pub mod rules;
 pub mod stats;
+pub mod todos;
 pub mod vote_pages;
 pub mod votes;
 pub mod votes_api;
@@ -33,6 +34,7 @@ pub fn module() -> Module {
         openapi_paths: Some(openapi_paths),
         demo: Some(|state, demo| Box::pin(demo::seed(state, demo))),
         menu: Some(|state, user| Box::pin(menu(state, user))),
+        todos: Some(todos::todos),
         ..Module::new("consult", MIGRATIONS, router)
     }
 }

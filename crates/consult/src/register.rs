@@ -7,9 +7,10 @@ use crate::model::{self, Proposal, ReplyClass};
 use askama::Template;
 use axum::Router;
 use axum::extract::State as AxState;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::get;
+use platform::web::feed;
 use platform::web::{Id, render};
 use platform::{Actor, AppState, PageCtx};
 
@@ -136,85 +137,44 @@ async fn show(
     item_page(&state, &actor, id).await
 }
 
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 does not allow at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
+/// The register as an Atom 1.0 document (RFC 4287), written by the platform's feed writer.
+pub fn atom_document(origin: &str, items: &[Proposal]) -> String {
+    let host = origin.trim_start_matches("http://");
+    let entries = items
+        .iter()
+        .map(|p| {
+            let at = p.replied_at.unwrap_or(p.created_at);
+            feed::Entry {
+                id: format!("tag:{host},2026:proposal:{}", p.id),
+                title: p.title.clone(),
+                url: format!("{origin}/consultation/register/{}", p.id),
+                summary: p.body.chars().take(200).collect(),
+                content: format!(
+                    "{}\n\n答复（{}，{}）：\n{}",
+                    p.body, p.lead_name, p.reply_class, p.reply_text
+                ),
+                author: p.proposer_name.clone(),
+                category: p.reply_class.clone(),
+                published_ms: at,
+                updated_ms: at,
+            }
+        })
+        .collect();
+    feed::atom(&feed::Feed {
+        title: "提案公开 Published proposals and replies".into(),
+        subtitle: "经提案者同意公开的提案及其办理答复".into(),
+        self_url: format!("{origin}/consultation/proposals.atom"),
+        page_url: format!("{origin}/consultation/register"),
+        id: format!("tag:{host},2026:consultation:proposals"),
+        author: "政协提案委员会 CPPCC proposals office".into(),
+        entries,
+    })
 }
 
-fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
-}
-
-/// The register as an Atom 1.0 document (RFC 4287).
-pub fn atom_document(items: &[Proposal]) -> String {
-    let updated = items.iter().filter_map(|p| p.replied_at).max().unwrap_or(0);
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
-    );
-    out.push_str("  <id>urn:gongzhi:consultation:proposals</id>\n");
-    out.push_str("  <title>提案公开 Published proposals and replies</title>\n");
-    out.push_str(&format!("  <updated>{}</updated>\n", rfc3339(updated)));
-    out.push_str("  <link rel=\"self\" href=\"/consultation/proposals.atom\"/>\n");
-    out.push_str(
-        "  <link rel=\"alternate\" type=\"text/html\" href=\"/consultation/register\"/>\n",
-    );
-    out.push_str("  <author><name>政协提案委员会 CPPCC proposals office</name></author>\n");
-    for p in items {
-        let at = p.replied_at.unwrap_or(p.created_at);
-        out.push_str("  <entry>\n");
-        out.push_str(&format!("    <id>urn:gongzhi:proposal:{}</id>\n", p.id));
-        out.push_str(&format!("    <title>{}</title>\n", xml(&p.title)));
-        out.push_str(&format!("    <updated>{}</updated>\n", rfc3339(at)));
-        out.push_str(&format!("    <published>{}</published>\n", rfc3339(at)));
-        out.push_str(&format!(
-            "    <author><name>{}</name></author>\n",
-            xml(&p.proposer_name)
-        ));
-        out.push_str(&format!(
-            "    <category term=\"{}\"/>\n",
-            xml(&p.reply_class)
-        ));
-        out.push_str(&format!(
-            "    <link rel=\"alternate\" type=\"text/html\" href=\"/consultation/register/{}\"/>\n",
-            p.id
-        ));
-        out.push_str(&format!(
-            "    <summary>{}</summary>\n",
-            xml(&p.body.chars().take(200).collect::<String>())
-        ));
-        out.push_str(&format!(
-            "    <content type=\"text\">{}\n\n答复（{}，{}）：\n{}</content>\n",
-            xml(&p.body),
-            xml(&p.lead_name),
-            xml(&p.reply_class),
-            xml(&p.reply_text)
-        ));
-        out.push_str("  </entry>\n");
-    }
-    out.push_str("</feed>\n");
-    out
-}
-
-async fn atom(AxState(state): AxState<AppState>) -> ConsultResult<Response> {
+async fn atom(AxState(state): AxState<AppState>, headers: HeaderMap) -> ConsultResult<Response> {
     let items = published(&state, 100).await?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
-        atom_document(&items),
-    )
-        .into_response())
+    Ok(feed::respond(
+        atom_document(&feed::origin(&headers), &items),
+        feed::ATOM,
+    ))
 }

@@ -731,3 +731,51 @@ async fn the_demo_has_proposals_in_every_state_and_votes_in_guiyuan() {
         "the demo publishes replied proposals"
     );
 }
+
+/// The workbench: a submitted proposal waits for the office; once assigned, for the lead
+/// unit (with the sign-for deadline) — never for an uninvolved department or a member.
+async fn the_workbench_shows_who_a_proposal_waits_for(backend: Backend) {
+    let w = World::new(backend).await;
+    let todos = |token: String| {
+        let s = &w.s;
+        async move {
+            let v = send_expect(s, "GET", Some(&token), "/api/v1/workbench", None, 200).await;
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| {
+                    (
+                        i["label"].as_str().unwrap().to_string(),
+                        i["count"].as_u64().unwrap(),
+                        i["due_at"].is_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let id = w.submit(&w.m1, "关于增设社区食堂的提案", &[]).await;
+    assert_eq!(
+        todos(w.office.clone()).await,
+        vec![("待立案审查的提案".into(), 1, false)]
+    );
+    for t in [&w.lead, &w.other, &w.m1] {
+        assert!(todos(t.clone()).await.is_empty());
+    }
+    w.act(&w.office, id, json!({"action": "file"}), 200).await;
+    w.act(
+        &w.office,
+        id,
+        json!({"action": "assign", "lead_unit_id": w.lead_unit, "co_unit_ids": [w.co_unit]}),
+        200,
+    )
+    .await;
+    assert!(todos(w.office.clone()).await.is_empty());
+    assert_eq!(
+        todos(w.lead.clone()).await,
+        vec![("待签收的提案".into(), 1, true)]
+    );
+    assert!(todos(w.other.clone()).await.is_empty());
+}
+
+both_dbs!(the_workbench_shows_who_a_proposal_waits_for);
