@@ -4,72 +4,77 @@
 
 use crate::authz;
 use crate::model::CaseState;
+use gov_core::todo::{Waiting, count};
 use gov_core::{Bind, GovActor, Sql};
 use platform::AppState;
 use platform::auth::User;
 use platform::module::{BoxFuture, Todo};
-use sqlx::Row;
 
-struct Waiting {
-    state: CaseState,
-    /// The deadline that makes it urgent, if any.
-    due: Option<&'static str>,
+fn waiting(
     href: &'static str,
     zh: &'static str,
     en: &'static str,
+    due: Option<&'static str>,
+) -> Waiting<'static> {
+    Waiting { href, zh, en, due }
 }
 
-const UNIT: &[Waiting] = &[
-    Waiting {
-        state: CaseState::Dispatched,
-        due: Some("respond_by"),
-        href: "/cases/inbox?state=dispatched",
-        zh: "待签收的事件",
-        en: "Cases to sign for",
-    },
-    Waiting {
-        state: CaseState::InProgress,
-        due: Some("due_at"),
-        href: "/cases/inbox?state=in_progress",
-        zh: "办理中的事件",
-        en: "Cases in hand",
-    },
+/// (state, deadline column, where, zh, en)
+type Step = (
+    CaseState,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const UNIT: &[Step] = &[
+    (
+        CaseState::Dispatched,
+        Some("c.respond_by"),
+        "/cases/inbox?state=dispatched",
+        "待签收的事件",
+        "Cases to sign for",
+    ),
+    (
+        CaseState::InProgress,
+        Some("c.due_at"),
+        "/cases/inbox?state=in_progress",
+        "办理中的事件",
+        "Cases in hand",
+    ),
 ];
 
-const CENTRE: &[Waiting] = &[
-    Waiting {
-        state: CaseState::Reported,
-        due: None,
-        href: "/cases/console?state=reported",
-        zh: "待受理的上报",
-        en: "Reports to accept",
-    },
-    Waiting {
-        state: CaseState::Handled,
-        due: None,
-        href: "/cases/console?state=handled",
-        zh: "待核查的办结事件",
-        en: "Handled cases to verify",
-    },
+const CENTRE: &[Step] = &[
+    (
+        CaseState::Reported,
+        None,
+        "/cases/console?state=reported",
+        "待受理的上报",
+        "Reports to accept",
+    ),
+    (
+        CaseState::Handled,
+        None,
+        "/cases/console?state=handled",
+        "待核查的办结事件",
+        "Handled cases to verify",
+    ),
 ];
 
-async fn count(state: &AppState, mut sql: Sql, w: &Waiting) -> sqlx::Result<Option<Todo>> {
-    let p = sql.bind(Bind::Text(w.state.as_str().into()));
+async fn count_in(state: &AppState, mut sql: Sql, s: &Step) -> Option<Todo> {
+    let (st, due, href, zh, en) = *s;
+    let p = sql.bind(Bind::Text(st.as_str().into()));
     sql.push(format!("c.state = {p}"));
-    let due = w.due.map_or("NULL".to_string(), |c| format!("MIN(c.{c})"));
-    let text = format!(
-        "SELECT COUNT(*) AS n, {due} AS due FROM cases_cases c WHERE {}",
-        sql.where_clause()
-    );
-    let row = sql.query(&text).fetch_one(&state.db.pool).await?;
-    let n: i64 = row.try_get("n")?;
-    Ok((n > 0).then(|| Todo {
-        href: w.href.into(),
-        zh: w.zh.into(),
-        en: w.en.into(),
-        count: n as u64,
-        due_ms: row.try_get::<Option<i64>, _>("due").ok().flatten(),
-    }))
+    count(
+        &state.db,
+        &sql,
+        "cases_cases c",
+        &waiting(href, zh, en, due),
+    )
+    .await
+    .ok()
+    .flatten()
 }
 
 pub fn todos<'a>(state: &'a AppState, user: &'a User) -> BoxFuture<'a, Vec<Todo>> {
@@ -86,14 +91,14 @@ pub fn todos<'a>(state: &'a AppState, user: &'a User) -> BoxFuture<'a, Vec<Todo>
             for w in UNIT {
                 let mut sql = Sql::default();
                 authz::inbox_filter(&unit, &mut sql);
-                out.extend(count(state, sql, w).await.ok().flatten());
+                out.extend(count_in(state, sql, w).await);
             }
         }
         if authz::is_any_centre(&actor) {
             for w in CENTRE {
                 let mut sql = Sql::default();
                 authz::stats_filter(&actor, &mut sql);
-                out.extend(count(state, sql, w).await.ok().flatten());
+                out.extend(count_in(state, sql, w).await);
             }
         }
         out

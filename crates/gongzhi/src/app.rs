@@ -7,11 +7,13 @@ use platform::module::Module;
 
 /// Every module of the application, in the order they start and seed their demo data
 /// (cases builds on governance's units). Adding a module is one line here (ADR 020).
-pub fn modules() -> [Module; 5] {
+pub fn modules() -> [Module; 7] {
     [
         library::module(),
         governance::module(),
         cases::module(),
+        needs::module(),
+        consult::module(),
         publicity::module(),
         overview::module(),
     ]

@@ -82,6 +82,12 @@ enum Command {
         #[command(subcommand)]
         command: Open311Command,
     },
+    /// Community votes: `gongzhi votes verify ID` recounts a vote from its ballot log and
+    /// hash chain, prints the tally and exits non-zero on any mismatch.
+    Votes {
+        #[command(subcommand)]
+        command: VotesCommand,
+    },
     /// (internal) Convert one file in a bounded child process.
     #[command(hide = true)]
     ConvertChild {
@@ -132,6 +138,12 @@ enum Open311KeyCommand {
         #[arg(long)]
         district: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum VotesCommand {
+    /// Recount vote ID and check its chain.
+    Verify { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -327,6 +339,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{key}");
             Ok(())
+        }
+        Command::Votes {
+            command: VotesCommand::Verify { id },
+        } => {
+            let state = app::open(config).await?;
+            consult::votes::verify_cli(&state.db, id).await
         }
         Command::ConvertChild { .. } => unreachable!("handled before the runtime starts"),
     }

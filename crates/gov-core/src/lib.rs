@@ -6,6 +6,7 @@
 pub mod actor;
 pub mod role;
 pub mod sql;
+pub mod todo;
 pub mod unit;
 
 pub use actor::{GovActor, OrgLink, Policy, load_org_links};

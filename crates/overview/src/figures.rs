@@ -44,6 +44,8 @@ pub struct Overview {
     /// The units one level down (streets of a district, communities of a street).
     pub areas: Vec<AreaRow>,
     pub cases: CaseFigures,
+    pub needs: needs::figures::Figures,
+    pub proposals: consult::figures::Figures,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -120,6 +122,9 @@ pub async fn compute(
         })
         .collect();
     let dash = cases::stats::dashboard(state, &viewer, PERIOD_DAYS).await?;
+    let today = cases::calendar::local_date(state.now()).to_string();
+    let needs = needs::figures::figures(state, &viewer, &today).await?;
+    let proposals = consult::figures::figures(state, &viewer).await?;
     Ok(Overview {
         unit: unit.map(|u| UnitRef {
             id: u.id.0,
@@ -146,5 +151,7 @@ pub async fn compute(
                 .map(|d| (d.day.clone(), d.reported, d.closed))
                 .collect(),
         },
+        needs,
+        proposals,
     })
 }

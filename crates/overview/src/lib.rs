@@ -5,6 +5,7 @@
 
 pub mod figures;
 pub mod pages;
+pub mod weekly;
 pub mod workbench;
 
 use axum::Router;

@@ -2,15 +2,18 @@
 //! (`GET /api/v1/overview`, the contract of issue 16), both for the viewer's scope.
 
 use crate::figures::{self, Overview, PERIOD_DAYS};
+use crate::weekly;
 use askama::Template;
 use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use gov_core::GovActor;
 use platform::AppState;
 use platform::web::authz::Denied;
-use platform::web::{AppResult, PageCtx, SignedIn, charts, render};
+use platform::web::{AppError, AppResult, PageCtx, SignedIn, charts, render};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -18,6 +21,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/overview", get(page))
         .route("/api/v1/overview", get(api))
+        .route("/overview/weekly.pdf", get(weekly_pdf))
+        .route("/overview/weekly.xlsx", get(weekly_xlsx))
 }
 
 /// The overview is for those who hold a role on a unit (any role, viewers included) and
@@ -65,6 +70,12 @@ fn to_json(o: &Overview) -> Value {
             "satisfaction_rate": o.cases.satisfaction_rate,
             "overdue": o.cases.overdue,
         },
+        "needs": o.needs,
+        "projects": {
+            "running": o.needs.projects_running,
+            "milestones_slipping": o.needs.milestones_slipping,
+        },
+        "proposals": o.proposals,
     })
 }
 
@@ -100,6 +111,8 @@ pub struct AreaLink {
 #[template(path = "overview.html")]
 struct OverviewPage {
     page: PageCtx,
+    /// `?unit=…` of this area, for the report links.
+    here: String,
     heading: String,
     cards: Vec<Card>,
     areas: Vec<AreaLink>,
@@ -149,6 +162,36 @@ async fn page(
             href: "/cases/dashboard".into(),
             bad: false,
         },
+        Card {
+            value: format!("{} / {}", o.needs.matched, o.needs.unmet),
+            label: lang.pick("需求已对接 / 未满足", "Needs met / unmet"),
+            href: "/needs/gaps".into(),
+            bad: o.needs.unmet > 0,
+        },
+        Card {
+            value: o.needs.projects_running.to_string(),
+            label: lang.pick("在建购买服务项目", "Purchased-service projects running"),
+            href: "/needs/projects".into(),
+            bad: false,
+        },
+        Card {
+            value: o.needs.milestones_slipping.to_string(),
+            label: lang.pick("逾期里程碑", "Milestones slipping"),
+            href: "/needs/projects".into(),
+            bad: o.needs.milestones_slipping > 0,
+        },
+        Card {
+            value: rate(o.proposals.answered_on_time_rate),
+            label: lang.pick("提案按时办复率", "Proposals answered on time"),
+            href: "/consultation".into(),
+            bad: false,
+        },
+        Card {
+            value: rate(o.proposals.satisfaction_rate),
+            label: lang.pick("提案者满意率", "Proposers satisfied"),
+            href: "/consultation".into(),
+            bad: false,
+        },
     ];
     let orgs_svg = charts::bars(
         lang.pick("每万人社会组织数", "Organisations per 10,000 residents"),
@@ -182,6 +225,7 @@ async fn page(
     );
     render(&OverviewPage {
         page: actor.page(lang.pick("总览", "Overview")),
+        here: here.clone(),
         heading: format!("{} · {name}", lang.pick("总览", "Overview")),
         cards,
         areas: o
@@ -199,4 +243,68 @@ async fn page(
         trend_svg,
         trend: o.cases.trend.clone(),
     })
+}
+
+async fn report(state: &AppState, actor: &GovActor, q: &AreaQuery) -> AppResult<weekly::Report> {
+    let o = load(state, actor, q).await?;
+    let zh = !actor.lang.is_en();
+    let today = cases::calendar::local_date(state.now()).to_string();
+    let generated = platform::clock::format_ms(state.now());
+    let generated = if zh {
+        format!("生成于 {generated}")
+    } else {
+        format!("made {generated}")
+    };
+    Ok(weekly::Report::of(
+        &o,
+        zh,
+        weekly::period(&today, zh),
+        generated,
+    ))
+}
+
+fn download(bytes: Vec<u8>, media: &'static str, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, media.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn weekly_pdf(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Query(q): Query<AreaQuery>,
+) -> AppResult<Response> {
+    let r = report(&state, &actor, &q).await?;
+    let bytes = weekly::pdf(&r)
+        .ok_or_else(|| {
+            AppError::Unavailable(platform::bi!(
+                "服务器未安装中文字体（fonts-noto-cjk），暂时无法生成 PDF 周报；可先下载 Excel 版。",
+                "No Chinese font (fonts-noto-cjk) is installed on the server, so the PDF report cannot be made; the Excel version works."
+            ).into())
+        })?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    Ok(download(bytes, "application/pdf", "weekly.pdf"))
+}
+
+async fn weekly_xlsx(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Query(q): Query<AreaQuery>,
+) -> AppResult<Response> {
+    let r = report(&state, &actor, &q).await?;
+    let bytes = weekly::xlsx(&r).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    Ok(download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "weekly.xlsx",
+    ))
 }

@@ -88,6 +88,19 @@ async fn every_figure_stays_within_scope(backend: Backend) {
         .await;
     }
 
+    // A need raised in community B.
+    let need =
+        json!({ "title": "老人中午没人做饭", "description": "独居老人需要送餐", "unit_id": ob });
+    send_expect(
+        &s,
+        "POST",
+        Some(&resident),
+        "/api/v1/needs",
+        Some(&need),
+        201,
+    )
+    .await;
+
     let overview = |token: String, query: &'static str| {
         let s = &s;
         async move {
@@ -108,6 +121,12 @@ async fn every_figure_stays_within_scope(backend: Backend) {
     assert_eq!(v["orgs"], 1);
     assert_eq!(v["orgs_per_10k"], 2.0);
     assert_eq!(v["cases"]["dispatched"], 0);
+    assert_eq!(v["needs"]["pending"], 0);
+    assert_eq!(v["projects"]["running"], 0);
+    assert!(
+        v["proposals"]["answered_on_time_rate"].is_null(),
+        "none replied: no rate"
+    );
     for q in ["?unit=0", "?unit=abc"] {
         assert_eq!(overview(worker_a.clone(), q).await.0, 404, "{q}");
     }
@@ -166,3 +185,89 @@ async fn every_figure_stays_within_scope(backend: Backend) {
 }
 
 both_dbs!(every_figure_stays_within_scope);
+
+/// The weekly report as PDF and Excel: a PDF text extractor (poppler's pdftotext) finds the
+/// unit's name and the figures in Chinese; the workbook's strings hold the same; only
+/// within scope.
+#[tokio::test]
+async fn the_weekly_report_is_real_pdf_and_xlsx_text() {
+    let Some(pdftotext) = crate::common::which("pdftotext") else {
+        assert!(
+            !crate::common::tool_required("GONGZHI_REQUIRE_SOFFICE"),
+            "pdftotext (poppler-utils) is required"
+        );
+        eprintln!("skipped: pdftotext");
+        return;
+    };
+    let s = Server::start(Backend::Sqlite).await;
+    let admin = s.user_token("boss", "admin").await;
+    let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
+    d.units(&[
+        ("", "district", "WD"),
+        ("WD", "street", "W1"),
+        ("W1", "community", "WA"),
+        ("W1", "community", "WB"),
+    ])
+    .await;
+    let worker = d.staff("worker_a", "WA", "worker").await;
+    let resident = s.user_token("resident", "member").await;
+    let get = |token: String, path: String| {
+        let url = format!("{}{path}", s.url);
+        async move {
+            crate::common::client()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = get(worker.clone(), "/overview/weekly.pdf".into()).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("weekly.pdf");
+    std::fs::write(&pdf, r.bytes().await.unwrap()).unwrap();
+    let out = std::process::Command::new(pdftotext)
+        .arg("-enc")
+        .arg("UTF-8")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for want in [
+        "WA单位",
+        "社会治理周报",
+        "每万人社会组织数",
+        "提案按时办复率",
+    ] {
+        assert!(text.contains(want), "{want} not in the PDF's text: {text}");
+    }
+    assert!(!text.contains("WB单位"), "a neighbour's figures");
+
+    let r = get(worker.clone(), "/overview/weekly.xlsx".into()).await;
+    assert_eq!(r.status(), 200);
+    let xlsx = dir.path().join("weekly.xlsx");
+    std::fs::write(&xlsx, r.bytes().await.unwrap()).unwrap();
+    let python = std::env::var("GONGZHI_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = std::process::Command::new(python)
+        .args(["-c", "import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read('xl/sharedStrings.xml').decode())"])
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("WA单位"));
+
+    let other = format!("/overview/weekly.pdf?unit={}", d.id("WB"));
+    assert_eq!(get(worker, other).await.status(), 404);
+    assert_eq!(
+        get(resident, "/overview/weekly.pdf".into()).await.status(),
+        403
+    );
+}

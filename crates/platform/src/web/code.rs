@@ -189,6 +189,40 @@ error_codes! {
     ComplaintOpen = "complaint_open", CONFLICT, "您已提交过同类投诉。", "You already have an open complaint of this kind.";
     DuplicateFile = "duplicate_file", CONFLICT, "这份文件已在文库中。", "The same file is already in the library.";
     NoOpenTicket = "no_open_ticket", CONFLICT, "没有这个编号的待处理工单。", "No open ticket has this number.";
+    // needs (issue 14)
+    /// A referral sent without the resident's consent to share the need with a provider.
+    ConsentRequired = "consent_required", BAD_REQUEST, "转介前须取得居民同意，将需求告知服务方。", "A referral needs the resident's consent to share the need with the provider.";
+    /// A referral step its current state does not allow.
+    ReferralState = "referral_state", CONFLICT, "转介当前的状态不允许此操作。", "The referral's current state does not allow this step.";
+    /// A referral to a service that takes nobody (inactive, or no places at all).
+    NoCapacity = "no_capacity", CONFLICT, "该服务目前不接收转介。", "This service takes no referrals now.";
+    /// A referral step only the providing side may take.
+    ProviderOnly = "provider_only", FORBIDDEN, "只有服务提供方可以进行此操作。", "Only the provider may take this step.";
+    /// A referral step only the referring side may take.
+    ReferrerOnly = "referrer_only", FORBIDDEN, "只有转介方可以进行此操作。", "Only the referring side may take this step.";
+    /// A contract or an instalment that would take a call past its budget.
+    OverBudget = "over_budget", CONFLICT, "超出项目预算。", "This would exceed the call's budget.";
+    /// An instalment for a milestone that is not met, or already paid.
+    MilestoneNotMet = "milestone_not_met", CONFLICT, "里程碑未达成或已付款，不能付款。", "Only a met milestone not yet paid can be paid.";
+    /// An application from an organisation the call's eligibility rules exclude.
+    NotEligible = "not_eligible", CONFLICT, "不符合申报条件。", "The organisation does not meet the call's eligibility rules.";
+    /// A review by someone with a conflict of interest (declared or found in the registries).
+    ConflictOfInterest = "conflict_of_interest", CONFLICT, "存在利益冲突，须回避评审。", "A conflict of interest: this reviewer must stand aside.";
+    // consult (issue 15)
+    /// A joint proposal whose co-signers have not all confirmed yet cannot be filed.
+    CosignersPending = "cosigners_pending", CONFLICT, "联名提案人尚未全部确认，暂不能立案。", "Not every co-signer has confirmed the joint proposal yet.";
+    /// A proposal's reply period was extended once already.
+    AlreadyExtended = "already_extended", CONFLICT, "办理期限只能延长一次。", "The reply period can be extended only once.";
+    /// The lead unit asked to hand a proposal back after its return window.
+    ReturnWindowClosed = "return_window_closed", CONFLICT, "申退期限已过，请按期办理。", "The window for handing the proposal back has passed.";
+    /// A second ballot by the same resident (or household) in one vote.
+    AlreadyVoted = "already_voted", CONFLICT, "您（或您家庭）已在本次表决中投票。", "You (or your household) have already voted in this vote.";
+    /// Only verified residents of the vote's community may vote.
+    NotResident = "not_resident", FORBIDDEN, "只有本社区经核实的居民可以参加表决。", "Only verified residents of this community may vote.";
+    /// The rules or options of a vote cannot change once a ballot is cast.
+    RulesLocked = "rules_locked", CONFLICT, "已有人投票，表决规则和选项不能再修改。", "Ballots have been cast: the rules and options can no longer change.";
+    /// A ballot or change on a vote that is closed.
+    VoteClosed = "vote_closed", CONFLICT, "表决已结束。", "This vote is closed.";
 }
 
 impl std::fmt::Display for Code {

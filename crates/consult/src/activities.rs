@@ -1,0 +1,450 @@
+//! CPPCC activities (履职活动): sector forums, standing-committee meetings, chair
+//! inspections (with the places visited) and thematic research (with the units
+//! interviewed) — their participants and sign-in (self, or by the office for those
+//! present on paper), minutes and findings, and follow-up actions assigned to units and
+//! tracked until the unit reports them done. API under `/api/v1/consultation/activities`.
+
+use crate::api::{office_district, user_by_name};
+use crate::authz::{Action, ConsultActor, Target, authorize};
+use crate::error::{ConsultError, ConsultResult};
+use axum::extract::State as AxState;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use gov_core::{UnitId, UnitKind, find_unit};
+use platform::AppState;
+use platform::db::Db;
+use platform::web::{ApiJson, Id};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sqlx::Row;
+
+pub const KINDS: [&str; 4] = [
+    "sector_forum",
+    "standing_committee",
+    "inspection",
+    "research",
+];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/consultation/activities", get(list).post(create))
+        .route("/api/v1/consultation/activities/{id}", get(detail))
+        .route("/api/v1/consultation/activities/{id}/minutes", put(minutes))
+        .route(
+            "/api/v1/consultation/activities/{id}/sign-in",
+            post(sign_in),
+        )
+        .route(
+            "/api/v1/consultation/activities/{id}/followups",
+            post(add_followup),
+        )
+        .route(
+            "/api/v1/consultation/followups/{id}/done",
+            post(followup_done),
+        )
+}
+
+/// An activity with who takes part and what follows from it.
+pub struct Activity {
+    pub row: Value,
+    pub district_id: i64,
+    pub participants: Vec<i64>,
+    pub unit_paths: Vec<String>,
+}
+
+pub async fn load(db: &Db, id: i64) -> sqlx::Result<Option<Activity>> {
+    let Some(r) = sqlx::query("SELECT * FROM consult_activities WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut row = json!({});
+    for k in [
+        "kind",
+        "title",
+        "held_on",
+        "organiser",
+        "agenda",
+        "places",
+        "minutes",
+        "findings",
+    ] {
+        row[k] = json!(r.try_get::<String, _>(k)?);
+    }
+    row["id"] = json!(id);
+    let district_id: i64 = r.try_get("district_id")?;
+    let mut people = Vec::new();
+    let mut participants = Vec::new();
+    for p in sqlx::query(
+        "SELECT p.user_id, u.display_name, COALESCE(m.sector, '') AS sector, p.signed_in_at FROM consult_participants p \
+         JOIN platform_users u ON u.id = p.user_id LEFT JOIN consult_members m ON m.user_id = p.user_id \
+         WHERE p.activity_id = $1 ORDER BY p.user_id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?
+    {
+        let uid: i64 = p.try_get("user_id")?;
+        participants.push(uid);
+        people.push(json!({"user_id": uid, "name": p.try_get::<String, _>("display_name")?,
+            "sector": p.try_get::<String, _>("sector")?, "signed_in": p.try_get::<Option<i64>, _>("signed_in_at")?.is_some()}));
+    }
+    let mut followups = Vec::new();
+    let mut unit_paths = Vec::new();
+    for f in sqlx::query(
+        "SELECT f.id, f.unit_id, g.name, f.unit_path, f.text, f.done_at, f.done_note FROM consult_followups f \
+         JOIN governance_units g ON g.id = f.unit_id WHERE f.activity_id = $1 ORDER BY f.id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?
+    {
+        unit_paths.push(f.try_get::<String, _>("unit_path")?);
+        followups.push(json!({"id": f.try_get::<i64, _>("id")?, "unit_id": f.try_get::<i64, _>("unit_id")?,
+            "unit": f.try_get::<String, _>("name")?, "text": f.try_get::<String, _>("text")?,
+            "done": f.try_get::<Option<i64>, _>("done_at")?.is_some(), "done_note": f.try_get::<String, _>("done_note")?}));
+    }
+    row["participants"] = json!(people);
+    row["followups"] = json!(followups);
+    Ok(Some(Activity {
+        row,
+        district_id,
+        participants,
+        unit_paths,
+    }))
+}
+
+/// An activity as the API answers it.
+async fn answer(db: &Db, id: i64) -> ConsultResult<Json<Value>> {
+    Ok(Json(load(db, id).await?.ok_or(ConsultError::NotFound)?.row))
+}
+
+async fn visible(
+    state: &AppState,
+    actor: &ConsultActor,
+    id: i64,
+    action: Action,
+) -> ConsultResult<Activity> {
+    let a = load(&state.db, id).await?.ok_or(ConsultError::NotFound)?;
+    authorize(
+        actor,
+        Action::ViewActivity,
+        &Target::Activity(a.district_id, &a.participants, &a.unit_paths),
+    )?;
+    authorize(
+        actor,
+        action,
+        &Target::Activity(a.district_id, &a.participants, &a.unit_paths),
+    )?;
+    Ok(a)
+}
+
+/// The activities of the actor's district (office or member), newest first.
+async fn list(
+    AxState(state): AxState<AppState>,
+    actor: ConsultActor,
+) -> ConsultResult<Json<Value>> {
+    actor.user.as_ref().ok_or(ConsultError::SignIn)?;
+    let district = actor
+        .member
+        .as_ref()
+        .map(|(d, _)| *d)
+        .or(actor.office.first().copied());
+    let mut items = Vec::new();
+    if let Some(d) = district {
+        for r in sqlx::query("SELECT id FROM consult_activities WHERE district_id = $1 ORDER BY held_on DESC, id DESC LIMIT 200")
+            .bind(d)
+            .fetch_all(&state.db.pool)
+            .await?
+        {
+            if let Some(a) = load(&state.db, r.try_get("id")?).await? {
+                items.push(a.row);
+            }
+        }
+    }
+    Ok(Json(json!({"items": items})))
+}
+
+/// A new activity as the office records it.
+#[derive(Deserialize)]
+pub struct NewActivity {
+    pub district_id: Option<i64>,
+    pub kind: String,
+    pub title: String,
+    pub held_on: String,
+    pub organiser: String,
+    #[serde(default)]
+    pub agenda: String,
+    /// The places visited (inspection) or the units interviewed (research).
+    #[serde(default)]
+    pub places: String,
+    #[serde(default)]
+    pub participants: Vec<String>,
+}
+
+/// Records an activity and its participants; its id.
+pub async fn record(
+    state: &AppState,
+    district: i64,
+    a: &NewActivity,
+    by: Option<i64>,
+) -> ConsultResult<i64> {
+    if !KINDS.contains(&a.kind.as_str()) {
+        return Err(ConsultError::field(platform::bi!(
+            "活动类别须为 sector_forum、standing_committee、inspection 或 research。",
+            "kind is sector_forum, standing_committee, inspection or research"
+        )));
+    }
+    if cases::calendar::parse_day(&a.held_on).is_none()
+        || a.title.trim().chars().count() < 4
+        || a.organiser.trim().is_empty()
+    {
+        return Err(ConsultError::field(platform::bi!(
+            "请填写标题（至少 4 字）、组织者和日期（YYYY-MM-DD）。",
+            "give a title (4 characters or more), the organiser and the date (YYYY-MM-DD)"
+        )));
+    }
+    let mut people = Vec::new();
+    for name in &a.participants {
+        people.push(user_by_name(state, name).await?);
+    }
+    let mut tx = state.db.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO consult_activities (district_id, kind, title, held_on, organiser, agenda, places, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(district)
+    .bind(&a.kind)
+    .bind(a.title.trim())
+    .bind(a.held_on.trim())
+    .bind(a.organiser.trim())
+    .bind(a.agenda.trim())
+    .bind(a.places.trim())
+    .bind(by)
+    .bind(state.now())
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    people.sort_unstable();
+    people.dedup();
+    for u in &people {
+        sqlx::query("INSERT INTO consult_participants (activity_id, user_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(u)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn create(
+    AxState(state): AxState<AppState>,
+    actor: ConsultActor,
+    ApiJson(a): ApiJson<NewActivity>,
+) -> ConsultResult<Response> {
+    let d = office_district(&actor, a.district_id)?;
+    let id = record(&state, d, &a, actor.id()).await?;
+    let a = load(&state.db, id).await?.ok_or(ConsultError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(a.row)).into_response())
+}
+
+async fn detail(
+    AxState(state): AxState<AppState>,
+    actor: ConsultActor,
+    Id(id): Id,
+) -> ConsultResult<Json<Value>> {
+    Ok(Json(
+        visible(&state, &actor, id, Action::ViewActivity).await?.row,
+    ))
+}
+
+#[derive(Deserialize)]
+struct MinutesBody {
+    minutes: String,
+    #[serde(default)]
+    findings: String,
+}
+
+async fn minutes(
+    AxState(state): AxState<AppState>,
+    actor: ConsultActor,
+    Id(id): Id,
+    ApiJson(b): ApiJson<MinutesBody>,
+) -> ConsultResult<Json<Value>> {
+    visible(&state, &actor, id, Action::ManageActivities).await?;
+    sqlx::query("UPDATE consult_activities SET minutes = $1, findings = $2 WHERE id = $3")
+        .bind(b.minutes.trim())
+        .bind(b.findings.trim())
+        .bind(id)
+        .execute(&state.db.pool)
+        .await?;
+    answer(&state.db, id).await
+}
+
+#[derive(Deserialize)]
+struct SignInBody {
+    /// The office signs in a participant present on paper; absent (`{}`): oneself.
+    username: Option<String>,
+}
+
+async fn sign_in(
+    AxState(state): AxState<AppState>,
+    actor: ConsultActor,
+    Id(id): Id,
+    ApiJson(body): ApiJson<SignInBody>,
+) -> ConsultResult<Json<Value>> {
+    let by = actor.id().ok_or(ConsultError::SignIn)?;
+    let who = match body.username {
+        Some(name) => {
+            let a = visible(&state, &actor, id, Action::ManageActivities).await?;
+            let uid = user_by_name(&state, &name).await?;
+            if !a.participants.contains(&uid) {
+                return Err(ConsultError::field(platform::bi!(
+                    "此人不在参加人员名单中。",
+                    "not a participant of this activity"
+                )));
+            }
+            uid
+        }
+        None => {
+            visible(&state, &actor, id, Action::SignIn).await?;
+            by
+        }
+    };
+    sqlx::query("UPDATE consult_participants SET signed_in_at = $1, signed_in_by = $2 WHERE activity_id = $3 AND user_id = $4 AND signed_in_at IS NULL")
+        .bind(state.now())
+        .bind(by)
+        .bind(id)
+        .bind(who)
+        .execute(&state.db.pool)
+        .await?;
+    answer(&state.db, id).await
+}
+
+#[derive(Deserialize)]
+struct FollowupBody {
+    unit_id: i64,
+    text: String,
+}
+
+/// Assigns a follow-up action to a department or street (the office).
+pub async fn assign_followup(
+    state: &AppState,
+    activity: i64,
+    district: i64,
+    unit_id: i64,
+    text: &str,
+) -> ConsultResult<i64> {
+    let unit = find_unit(&state.db, UnitId(unit_id)).await?.filter(|u| {
+        matches!(u.kind, UnitKind::Department | UnitKind::Street)
+            && u.path.ids().first() == Some(&UnitId(district))
+    });
+    let unit = unit.ok_or_else(|| {
+        ConsultError::field(platform::bi!(
+            "承办单位须为本区的职能部门或街道。",
+            "the unit must be a department or street of the district"
+        ))
+    })?;
+    if text.trim().chars().count() < 4 {
+        return Err(ConsultError::field(platform::bi!(
+            "请写明落实事项（至少 4 字）。",
+            "describe the action (4 characters or more)"
+        )));
+    }
+    let mut tx = state.db.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO consult_followups (activity_id, unit_id, unit_path, text, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(activity)
+    .bind(unit.id.0)
+    .bind(unit.path.as_str())
+    .bind(text.trim())
+    .bind(state.now())
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    let staff = gov_core::unit_staff(&state.db, unit.id, gov_core::MemberRole::Worker).await?;
+    platform::notify::notify_all(
+        &mut tx,
+        &staff,
+        "consult.followup",
+        &format!("政协活动交办事项：{}", text.trim()),
+        &format!("Follow-up from a CPPCC activity: {}", text.trim()),
+        &format!("/api/v1/consultation/activities/{activity}"),
+        state.now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn add_followup(
+    AxState(state): AxState<AppState>,
+    actor: ConsultActor,
+    Id(id): Id,
+    ApiJson(b): ApiJson<FollowupBody>,
+) -> ConsultResult<Response> {
+    let a = visible(&state, &actor, id, Action::ManageActivities).await?;
+    let fid = assign_followup(&state, id, a.district_id, b.unit_id, &b.text).await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": fid}))).into_response())
+}
+
+#[derive(Deserialize)]
+struct DoneBody {
+    note: String,
+}
+
+/// The unit reports a follow-up action done.
+async fn followup_done(
+    AxState(state): AxState<AppState>,
+    actor: ConsultActor,
+    Id(id): Id,
+    ApiJson(b): ApiJson<DoneBody>,
+) -> ConsultResult<Json<Value>> {
+    let row = sqlx::query("SELECT activity_id, unit_path FROM consult_followups WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or(ConsultError::NotFound)?;
+    let activity: i64 = row.try_get("activity_id")?;
+    let path: String = row.try_get("unit_path")?;
+    let a = load(&state.db, activity)
+        .await?
+        .ok_or(ConsultError::NotFound)?;
+    // Only the unit of this action, not another action's unit of the same activity.
+    let mine = [path];
+    authorize(
+        &actor,
+        Action::CompleteFollowup,
+        &Target::Activity(a.district_id, &[], &mine),
+    )?;
+    if b.note.trim().chars().count() < 4 {
+        return Err(ConsultError::field(platform::bi!(
+            "请写明落实情况（至少 4 字）。",
+            "say what was done (4 characters or more)"
+        )));
+    }
+    let done = sqlx::query("UPDATE consult_followups SET done_at = $1, done_note = $2 WHERE id = $3 AND done_at IS NULL")
+        .bind(state.now())
+        .bind(b.note.trim())
+        .bind(id)
+        .execute(&state.db.pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ConsultError::state(platform::bi!(
+            "该事项已报告落实。",
+            "this action was reported done already"
+        )));
+    }
+    Ok(Json(
+        load(&state.db, activity)
+            .await?
+            .ok_or(ConsultError::NotFound)?
+            .row,
+    ))
+}

@@ -1,0 +1,110 @@
+//! Who takes part: the proposals office, members by sector, and verified residents of a
+//! community (the electorate of its votes).
+
+use platform::db::Db;
+use sqlx::Row;
+
+/// Makes `user` a member of `sector` in the district (replacing an earlier registration).
+pub async fn set_member(
+    db: &Db,
+    user: i64,
+    district: i64,
+    sector: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM consult_members WHERE user_id = $1")
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO consult_members (user_id, district_id, sector, added_at) VALUES ($1, $2, $3, $4)")
+        .bind(user)
+        .bind(district)
+        .bind(sector)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// Puts `user` in the district's proposals office.
+pub async fn set_office(db: &Db, user: i64, district: i64, now: i64) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM consult_office WHERE user_id = $1")
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO consult_office (user_id, district_id, added_at) VALUES ($1, $2, $3)")
+        .bind(user)
+        .bind(district)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// A verified residence of an account in a community.
+#[derive(Clone, Debug)]
+pub struct Residency {
+    pub user_id: i64,
+    pub unit_id: i64,
+    pub unit_path: String,
+    pub household: String,
+}
+
+/// Records (or corrects) that `user` lives in `unit`, in `household`, as `by` verified.
+pub async fn verify_resident(
+    db: &Db,
+    user: i64,
+    unit: i64,
+    household: &str,
+    by: Option<i64>,
+    now: i64,
+) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM consult_residents WHERE user_id = $1 AND unit_id = $2")
+        .bind(user)
+        .bind(unit)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO consult_residents (user_id, unit_id, household, verified_by, verified_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(user)
+    .bind(unit)
+    .bind(household)
+    .bind(by)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// Where `user` is a verified resident.
+pub async fn residencies(db: &Db, user: i64) -> sqlx::Result<Vec<Residency>> {
+    sqlx::query(
+        "SELECT r.user_id, r.unit_id, g.path, r.household FROM consult_residents r \
+         JOIN governance_units g ON g.id = r.unit_id WHERE r.user_id = $1 ORDER BY r.id",
+    )
+    .bind(user)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Residency {
+            user_id: r.try_get("user_id")?,
+            unit_id: r.try_get("unit_id")?,
+            unit_path: r.try_get("path")?,
+            household: r.try_get("household")?,
+        })
+    })
+    .collect()
+}
+
+/// The residency of `user` inside the unit at `path` (a community or one of its grids).
+pub async fn resident_in(db: &Db, user: i64, path: &str) -> sqlx::Result<Option<Residency>> {
+    Ok(residencies(db, user)
+        .await?
+        .into_iter()
+        .find(|r| r.unit_path.starts_with(path)))
+}

@@ -1,0 +1,193 @@
+//! The needs context's one authorisation function. Every handler asks [`authorize`] first.
+//!
+//! Who is who:
+//! - the **raiser**: whoever raised a need (a resident for themself, a grid worker for a
+//!   neighbour); they see it, its matches and referrals, and give feedback;
+//! - **unit staff** whose roles cover the need's unit: viewers see it, workers also see who
+//!   it is for (personal data stays within scope, like case reporters), refer it and act
+//!   as the referrer;
+//! - the **provider**: staff of the organisation offering the service (or, for a service a
+//!   unit offers itself, that unit's workers). They see the needs referred to them — the
+//!   resident consented to that — and who it is for once they accepted; they take the
+//!   provider's steps, which neither the referrer nor a platform administrator can take;
+//! - everyone else: the need does not exist for them (404).
+
+use crate::model::{Need, Referral};
+use gov_core::{GovActor, MemberRole, UnitPath};
+use platform::web::authz::Denied;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Raise a need (any signed-in account).
+    Raise,
+    /// Read a need, its matches and its referrals.
+    View,
+    /// Read who the need is for (name, phone).
+    SeeContact,
+    /// Send a referral for the need.
+    Refer,
+    /// The lists and the gap report (filtered to scope).
+    Monitor,
+    /// The stall time.
+    Configure,
+    /// The provider's steps on a referral.
+    Provide,
+    /// The referrer's steps on a referral (cancel).
+    Direct,
+    /// The resident's feedback on a referral's outcome.
+    Feedback,
+    /// Open a call, award a contract, pay an instalment (administrators of the call's unit).
+    Fund,
+    /// Record a milestone's status with its evidence (workers of the call's unit).
+    Verify,
+}
+
+/// What a request is about.
+pub enum Target<'a> {
+    Anywhere,
+    /// A need, with the organisations (and service units) it has been referred to.
+    Need(&'a Need, &'a [Referral]),
+    /// A referral and its need.
+    Referral(&'a Referral, &'a Need),
+    /// A unit's projects, by the unit's path.
+    Unit(&'a str),
+}
+
+fn covers(actor: &GovActor, raw_path: &str, at_least: MemberRole) -> bool {
+    UnitPath::parse(raw_path)
+        .and_then(|p| actor.role_on(&p))
+        .is_some_and(|r| r >= at_least)
+}
+
+/// Whether the actor is on the providing side of a referral.
+pub fn provides(actor: &GovActor, r: &Referral) -> bool {
+    match r.organization_id {
+        Some(org) => actor.works_for(org),
+        None => covers(actor, &r.service_unit_path, MemberRole::Worker),
+    }
+}
+
+fn is_raiser(actor: &GovActor, need: &Need) -> bool {
+    actor.id() == Some(need.raised_by)
+}
+
+/// Referrer side: the one who referred, workers covering the need's unit, administrators.
+fn directs(actor: &GovActor, r: &Referral, need: &Need) -> bool {
+    actor.is_platform_admin()
+        || actor.id() == Some(r.referrer_id)
+        || covers(actor, &need.unit_path, MemberRole::Worker)
+}
+
+fn sees(actor: &GovActor, need: &Need) -> bool {
+    actor.is_platform_admin()
+        || is_raiser(actor, need)
+        || covers(actor, &need.unit_path, MemberRole::Viewer)
+}
+
+pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<(), Denied> {
+    if actor.user.is_none() {
+        return Err(Denied::SignIn);
+    }
+    match (action, target) {
+        (Action::Raise, _) => Ok(()),
+        (Action::Monitor, _) => Ok(()),
+        (Action::Configure, _) => {
+            if actor.is_platform_admin()
+                || actor
+                    .grants
+                    .iter()
+                    .any(|g| g.path.depth() == 1 && g.role >= MemberRole::UnitAdmin)
+            {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(platform::bi!(
+                    "只有区级管理员可以设置转介提醒时间。",
+                    "only a district's administrators set the referral reminder time"
+                )))
+            }
+        }
+        (Action::Fund | Action::Verify, Target::Unit(path)) => {
+            let role = if action == Action::Fund {
+                MemberRole::UnitAdmin
+            } else {
+                MemberRole::Worker
+            };
+            if actor.is_platform_admin() || covers(actor, path, role) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(platform::bi!(
+                    "购买服务项目由单位管理员立项、授予和付款，工作人员记录里程碑。",
+                    "a unit's administrators open calls, award and pay; its workers record milestones"
+                )))
+            }
+        }
+        (Action::View, Target::Need(need, referrals)) => {
+            if sees(actor, need) || referrals.iter().any(|r| provides(actor, r)) {
+                Ok(())
+            } else {
+                Err(Denied::Hidden)
+            }
+        }
+        (Action::SeeContact, Target::Need(need, referrals)) => {
+            let taken =
+                |r: &&Referral| !matches!(r.state.as_str(), "requested" | "rejected" | "cancelled");
+            if actor.is_platform_admin()
+                || is_raiser(actor, need)
+                || covers(actor, &need.unit_path, MemberRole::Worker)
+                || referrals.iter().filter(taken).any(|r| provides(actor, r))
+            {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(platform::bi!(
+                    "服务对象的联系方式仅对本单位工作人员和已接收转介的服务方可见。",
+                    "who the need is for is shown to the unit's workers and to a provider who accepted it"
+                )))
+            }
+        }
+        (Action::Refer, Target::Need(need, referrals)) => {
+            if actor.is_platform_admin() || covers(actor, &need.unit_path, MemberRole::Worker) {
+                Ok(())
+            } else if sees(actor, need) || referrals.iter().any(|r| provides(actor, r)) {
+                Err(Denied::Forbidden(platform::bi!(
+                    "只有需求所在单位的工作人员可以转介。",
+                    "only staff of the need's unit refer it"
+                )))
+            } else {
+                Err(Denied::Hidden)
+            }
+        }
+        (_, Target::Referral(r, need)) => {
+            let provider = provides(actor, r);
+            let referrer = directs(actor, r, need);
+            if !provider && !referrer && !sees(actor, need) {
+                return Err(Denied::Hidden);
+            }
+            let ok = match action {
+                Action::View | Action::SeeContact => true,
+                Action::Provide => provider,
+                Action::Direct => referrer,
+                Action::Feedback => referrer || is_raiser(actor, need),
+                _ => false,
+            };
+            if ok {
+                Ok(())
+            } else if action == Action::Provide {
+                Err(Denied::Forbidden(platform::bi!(
+                    "只有服务提供方可以进行此操作。",
+                    "only the provider takes this step"
+                )))
+            } else {
+                Err(Denied::Forbidden(platform::bi!(
+                    "只有转介方可以进行此操作。",
+                    "only the referring side takes this step"
+                )))
+            }
+        }
+        _ => Err(Denied::Hidden),
+    }
+}
+
+/// Whether the actor may see lists of needs in units (staff) rather than only their own.
+pub fn is_staff(actor: &GovActor) -> bool {
+    actor.is_platform_admin() || !actor.grants.is_empty()
+}

@@ -1,0 +1,103 @@
+//! 需求对接 — needs matched to services with closed-loop referrals (SPEC G4, issue 14).
+//! A need raised by a resident, a grid worker, a community, a unit or an organisation is
+//! ranked against the active services of governance's network (category, words, place,
+//! places left, grade, past outcomes, hours); a worker refers it; the provider moves the
+//! referral to its outcome; the outcome and the resident's feedback come back to the
+//! referrer; what stays unmet rolls up into the gap report.
+//!
+//! Governance's tables are read with this crate's own SQL; units, roles and scopes come
+//! from `gov-core` (ADR 022).
+
+pub mod api;
+pub mod authz;
+pub mod demo;
+pub mod error;
+pub mod figures;
+pub mod flow;
+pub mod gap;
+pub mod lexicon;
+pub mod matching;
+pub mod model;
+pub mod ocds;
+pub mod pages;
+pub mod projects;
+pub mod projects_api;
+pub mod projects_pages;
+pub mod projects_review;
+pub mod referral;
+pub mod sweep;
+
+use axum::Router;
+use platform::AppState;
+use platform::module::Module;
+use platform::web::menu::MenuItem;
+
+/// The needs module as the binary wires it (ADR 020).
+pub fn module() -> Module {
+    Module {
+        openapi_paths: Some(openapi_paths),
+        start: Some(|state, _demo| {
+            Box::pin(async move {
+                sweep::start(state.clone());
+                Ok(())
+            })
+        }),
+        demo: Some(|state, demo| {
+            Box::pin(async move {
+                demo.accounts
+                    .extend(demo::seed(state, &mut demo.password).await?);
+                Ok(())
+            })
+        }),
+        menu: Some(menu),
+        ..Module::new("needs", MIGRATIONS, router)
+    }
+}
+
+pub const MIGRATIONS: &[platform::db::Migration] = &[
+    platform::db::Migration {
+        id: "040_needs",
+        sql: include_str!("../migrations/001_needs.sql"),
+    },
+    platform::db::Migration {
+        id: "041_needs_projects",
+        sql: include_str!("../migrations/002_projects.sql"),
+    },
+];
+
+pub fn router(_state: &AppState) -> Router<AppState> {
+    Router::new()
+        .merge(api::router())
+        .merge(pages::router())
+        .merge(projects_api::router())
+        .merge(projects_pages::router())
+}
+
+/// Every signed-in account may raise needs and follow its own; staff also see the gap
+/// report.
+pub fn menu<'a>(
+    state: &'a AppState,
+    user: &'a platform::auth::User,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<MenuItem>> + Send + 'a>> {
+    Box::pin(async move {
+        let item = |href, zh, en, main| MenuItem { href, zh, en, main };
+        let mut out = vec![
+            item("/needs", "需求对接", "Needs", true),
+            item("/needs/projects", "购买服务项目", "Projects", false),
+        ];
+        let staff = user.role == platform::auth::Role::Admin
+            || !gov_core::load_grants(&state.db, user.id)
+                .await
+                .unwrap_or_default()
+                .is_empty();
+        if staff {
+            out.push(item("/needs/gaps", "需求缺口", "Unmet needs", false));
+        }
+        out
+    })
+}
+
+/// The needs part of the OpenAPI document.
+pub fn openapi_paths() -> serde_json::Value {
+    serde_json::from_str(include_str!("../openapi.json")).expect("needs openapi.json is valid JSON")
+}

@@ -1,0 +1,236 @@
+//! Needs and referrals as stored, and the words for their states. A need's state follows
+//! its referrals: `open` until one is sent, `referred` while one is live, `met` once one is
+//! completed, `unmet` when nothing matched or every referral ended without help.
+
+use platform::db::{Db, Tx};
+use platform::web::Lang;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+pub const URGENCIES: [&str; 3] = ["low", "normal", "high"];
+pub const RAISER_KINDS: [&str; 5] = [
+    "resident",
+    "grid_worker",
+    "community",
+    "unit",
+    "organisation",
+];
+
+pub fn urgency_label(u: &str, lang: Lang) -> &'static str {
+    match u {
+        "low" => lang.pick("不急", "Low"),
+        "high" => lang.pick("紧急", "High"),
+        _ => lang.pick("一般", "Normal"),
+    }
+}
+
+pub fn need_state_label(s: &str, lang: Lang) -> &'static str {
+    match s {
+        "open" => lang.pick("待对接", "Open"),
+        "referred" => lang.pick("已转介", "Referred"),
+        "met" => lang.pick("已满足", "Met"),
+        _ => lang.pick("未满足", "Unmet"),
+    }
+}
+
+pub fn raiser_label(k: &str, lang: Lang) -> &'static str {
+    match k {
+        "grid_worker" => lang.pick("网格员", "Grid worker"),
+        "community" => lang.pick("社区", "Community"),
+        "unit" => lang.pick("单位", "Unit"),
+        "organisation" => lang.pick("社会组织", "Organisation"),
+        _ => lang.pick("居民", "Resident"),
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Need {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    /// The taxonomy code chosen when the need was raised ('' = none).
+    pub category: String,
+    /// The code the analyzer read from the words (used when `category` is empty).
+    pub inferred_category: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    #[serde(skip)]
+    pub unit_path: String,
+    pub address: String,
+    pub people: i64,
+    /// Who it is for (name, phone): personal data, within scope only.
+    #[serde(skip)]
+    pub subject: String,
+    pub urgency: String,
+    pub wanted_at: Option<i64>,
+    pub raiser_kind: String,
+    #[serde(skip)]
+    pub raised_by: i64,
+    pub consent: bool,
+    pub state: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Need {
+    /// The category matching works with: the chosen one, else the one read from the words.
+    pub fn effective_category(&self) -> &str {
+        if self.category.is_empty() {
+            &self.inferred_category
+        } else {
+            &self.category
+        }
+    }
+}
+
+pub const NEED_COLUMNS: &str = "n.id, n.title, n.description, n.category, n.inferred_category, n.unit_id, \
+    u.name AS unit_name, n.unit_path, n.address, n.people, n.subject, n.urgency, n.wanted_at, n.raiser_kind, \
+    n.raised_by, n.consent, n.state, n.created_at, n.updated_at";
+pub const NEED_FROM: &str = "needs_needs n JOIN governance_units u ON u.id = n.unit_id";
+
+pub fn need_from_row(r: &AnyRow) -> sqlx::Result<Need> {
+    Ok(Need {
+        id: r.try_get("id")?,
+        title: r.try_get("title")?,
+        description: r.try_get("description")?,
+        category: r.try_get("category")?,
+        inferred_category: r.try_get("inferred_category")?,
+        unit_id: r.try_get("unit_id")?,
+        unit_name: r.try_get("unit_name")?,
+        unit_path: r.try_get("unit_path")?,
+        address: r.try_get("address")?,
+        people: r.try_get("people")?,
+        subject: r.try_get("subject")?,
+        urgency: r.try_get("urgency")?,
+        wanted_at: r.try_get("wanted_at")?,
+        raiser_kind: r.try_get("raiser_kind")?,
+        raised_by: r.try_get("raised_by")?,
+        consent: r.try_get::<i64, _>("consent")? != 0,
+        state: r.try_get("state")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+pub async fn find_need(db: &Db, id: i64) -> sqlx::Result<Option<Need>> {
+    let sql = format!("SELECT {NEED_COLUMNS} FROM {NEED_FROM} WHERE n.id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
+    row.as_ref().map(need_from_row).transpose()
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Referral {
+    pub id: i64,
+    pub need_id: i64,
+    pub service_id: i64,
+    pub service_name: String,
+    pub organization_id: Option<i64>,
+    pub organization_name: String,
+    /// The unit offering the service itself (services without an organisation).
+    #[serde(skip)]
+    pub service_unit_path: String,
+    #[serde(skip)]
+    pub referrer_id: i64,
+    pub state: String,
+    pub reason: String,
+    pub waitlist: bool,
+    pub expected_wait_days: i64,
+    pub outcome: String,
+    pub feedback_rating: Option<i64>,
+    pub feedback_text: String,
+    pub created_at: i64,
+    pub changed_at: i64,
+}
+
+const REFERRAL_SELECT: &str = "SELECT r.id, r.need_id, r.service_id, s.name AS service_name, r.org_id, \
+    COALESCE(o.name, '') AS org_name, COALESCE(su.path, '') AS service_unit_path, r.referrer_id, r.state, \
+    r.reason, r.waitlist, r.expected_wait_days, r.outcome, r.feedback_rating, r.feedback_text, r.created_at, \
+    r.changed_at FROM needs_referrals r JOIN governance_services s ON s.id = r.service_id \
+    LEFT JOIN governance_orgs o ON o.id = r.org_id \
+    LEFT JOIN governance_units su ON su.id = r.service_unit_id";
+
+fn referral_from_row(r: &AnyRow) -> sqlx::Result<Referral> {
+    Ok(Referral {
+        id: r.try_get("id")?,
+        need_id: r.try_get("need_id")?,
+        service_id: r.try_get("service_id")?,
+        service_name: r.try_get("service_name")?,
+        organization_id: r.try_get("org_id")?,
+        organization_name: r.try_get("org_name")?,
+        service_unit_path: r.try_get("service_unit_path")?,
+        referrer_id: r.try_get("referrer_id")?,
+        state: r.try_get("state")?,
+        reason: r.try_get("reason")?,
+        waitlist: r.try_get::<i64, _>("waitlist")? != 0,
+        expected_wait_days: r.try_get("expected_wait_days")?,
+        outcome: r.try_get("outcome")?,
+        feedback_rating: r.try_get("feedback_rating")?,
+        feedback_text: r.try_get("feedback_text")?,
+        created_at: r.try_get("created_at")?,
+        changed_at: r.try_get("changed_at")?,
+    })
+}
+
+pub async fn find_referral(db: &Db, id: i64) -> sqlx::Result<Option<Referral>> {
+    let sql = format!("{REFERRAL_SELECT} WHERE r.id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
+    row.as_ref().map(referral_from_row).transpose()
+}
+
+pub async fn referrals_of(db: &Db, need_id: i64) -> sqlx::Result<Vec<Referral>> {
+    let sql = format!("{REFERRAL_SELECT} WHERE r.need_id = $1 ORDER BY r.id");
+    let rows = sqlx::query(&sql).bind(need_id).fetch_all(&db.pool).await?;
+    rows.iter().map(referral_from_row).collect()
+}
+
+/// One step in a referral's history.
+#[derive(Clone, Debug, Serialize)]
+pub struct Event {
+    pub at: i64,
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub note: String,
+}
+
+pub async fn events_of(db: &Db, referral_id: i64) -> sqlx::Result<Vec<Event>> {
+    let rows = sqlx::query(
+        "SELECT at, action, from_state, to_state, note FROM needs_referral_events \
+         WHERE referral_id = $1 ORDER BY at, id",
+    )
+    .bind(referral_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Event {
+                at: r.try_get("at")?,
+                action: r.try_get("action")?,
+                from_state: r.try_get("from_state")?,
+                to_state: r.try_get("to_state")?,
+                note: r.try_get("note")?,
+            })
+        })
+        .collect()
+}
+
+/// Appends a decision to the platform's audit log inside the caller's transaction.
+pub async fn audited(
+    tx: &mut Tx,
+    at: i64,
+    actor: Option<i64>,
+    action: &str,
+    subject: String,
+    detail: serde_json::Value,
+) -> sqlx::Result<()> {
+    let entry = platform::audit::Entry {
+        at,
+        actor_id: actor,
+        action,
+        subject: &subject,
+        detail,
+    };
+    platform::audit::append(tx, entry).await?;
+    Ok(())
+}

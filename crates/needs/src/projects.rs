@@ -1,0 +1,600 @@
+//! Government-purchased service projects, the money part (issue 14): a call with a budget
+//! in fen, contracts awarded under it with their milestones, each milestone's status
+//! (`scheduled → met | partiallyMet | notMet`), and instalments paid only on met milestones.
+//!
+//! The budget is kept by conditional UPDATEs on the call's row (committed and paid sums
+//! never pass the budget, whichever database and however many requests race), and every
+//! instalment is written twice in the ledger — the call's budget credited, the contract's
+//! expense debited — so the books balance per call.
+
+use crate::authz::{Action, Target, authorize};
+use crate::error::{NeedError, NeedResult};
+use crate::{matching, model};
+use gov_core::{GovActor, UnitId, find_unit};
+use platform::AppState;
+use platform::web::Code;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::Row;
+
+pub const MILESTONE_STATUSES: [&str; 3] = ["met", "partiallyMet", "notMet"];
+
+#[derive(Debug, Deserialize)]
+pub struct NewCall {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub categories: Option<Vec<String>>,
+    pub unit_id: Option<i64>,
+    pub budget_fen: Option<i64>,
+    pub opens_on: Option<String>,
+    pub closes_on: Option<String>,
+    /// Eligibility: the organisation's latest grade at least this (0: any).
+    pub min_grade: Option<i64>,
+    /// Eligibility: registered at least this many years before today.
+    pub min_years: Option<i64>,
+    /// Eligibility: last year's annual report not overdue.
+    pub report_required: Option<bool>,
+    /// The scoring sheet (see `projects_review`).
+    pub criteria: Option<Vec<crate::projects_review::Criterion>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewMilestone {
+    pub title: Option<String>,
+    pub due_on: Option<String>,
+    pub amount_fen: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewContract {
+    pub org_id: Option<i64>,
+    pub title: Option<String>,
+    pub reason: Option<String>,
+    pub milestones: Option<Vec<NewMilestone>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Report {
+    pub status: Option<String>,
+    pub evidence: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Call {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub categories: Vec<String>,
+    pub unit_id: i64,
+    pub unit_name: String,
+    #[serde(skip)]
+    pub unit_path: String,
+    pub budget_fen: i64,
+    pub committed_fen: i64,
+    pub paid_fen: i64,
+    pub opens_on: String,
+    pub closes_on: String,
+    pub state: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+fn bad(msg: &'static str) -> NeedError {
+    NeedError::invalid(msg)
+}
+
+fn day(raw: &Option<String>, msg: &'static str) -> NeedResult<String> {
+    let d = raw.as_deref().unwrap_or("").trim();
+    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| bad(msg))?;
+    Ok(d.to_string())
+}
+
+fn text(raw: &Option<String>, min: usize, max: usize, msg: &'static str) -> NeedResult<String> {
+    let t = raw.as_deref().unwrap_or("").trim().to_string();
+    let n = t.chars().count();
+    if n < min || n > max {
+        return Err(bad(msg));
+    }
+    Ok(t)
+}
+
+fn call_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Call> {
+    let cats: String = r.try_get("categories")?;
+    Ok(Call {
+        id: r.try_get("id")?,
+        title: r.try_get("title")?,
+        description: r.try_get("description")?,
+        categories: cats
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(String::from)
+            .collect(),
+        unit_id: r.try_get("unit_id")?,
+        unit_name: r.try_get("unit_name")?,
+        unit_path: r.try_get("unit_path")?,
+        budget_fen: r.try_get("budget_fen")?,
+        committed_fen: r.try_get("committed_fen")?,
+        paid_fen: r.try_get("paid_fen")?,
+        opens_on: r.try_get("opens_on")?,
+        closes_on: r.try_get("closes_on")?,
+        state: r.try_get("state")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+const CALL_SELECT: &str = "SELECT c.id, c.title, c.description, c.categories, c.unit_id, u.name AS unit_name, \
+    c.unit_path, c.budget_fen, c.committed_fen, c.paid_fen, c.opens_on, c.closes_on, c.state, c.created_at, \
+    c.updated_at FROM needs_calls c JOIN governance_units u ON u.id = c.unit_id";
+
+pub async fn calls(state: &AppState) -> sqlx::Result<Vec<Call>> {
+    let rows = sqlx::query(&format!("{CALL_SELECT} ORDER BY c.id"))
+        .fetch_all(&state.db.pool)
+        .await?;
+    rows.iter().map(call_from_row).collect()
+}
+
+pub async fn find_call(state: &AppState, id: i64) -> sqlx::Result<Option<Call>> {
+    let row = sqlx::query(&format!("{CALL_SELECT} WHERE c.id = $1"))
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    row.as_ref().map(call_from_row).transpose()
+}
+
+/// Opens a call for projects.
+pub async fn open_call(state: &AppState, actor: &GovActor, c: &NewCall) -> NeedResult<i64> {
+    let title = text(
+        &c.title,
+        2,
+        100,
+        platform::bi!(
+            "标题须为 2 到 100 个字。",
+            "the title takes 2 to 100 characters"
+        ),
+    )?;
+    let unit = match c.unit_id.filter(|u| *u > 0) {
+        Some(u) => find_unit(&state.db, UnitId(u)).await?,
+        None => None,
+    }
+    .ok_or_else(|| {
+        bad(platform::bi!(
+            "请指定立项单位。",
+            "unit_id must name an existing unit"
+        ))
+    })?;
+    authorize(actor, Action::Fund, &Target::Unit(unit.path.as_str()))?;
+    let budget = c
+        .budget_fen
+        .filter(|b| (1..=10_000_000_000).contains(b))
+        .ok_or_else(|| {
+            bad(platform::bi!(
+                "预算须为正数（单位：分）。",
+                "budget_fen must be a positive number of fen"
+            ))
+        })?;
+    let (opens, closes) = (
+        day(
+            &c.opens_on,
+            platform::bi!("开始日期格式为 YYYY-MM-DD。", "opens_on: YYYY-MM-DD"),
+        )?,
+        day(
+            &c.closes_on,
+            platform::bi!("截止日期格式为 YYYY-MM-DD。", "closes_on: YYYY-MM-DD"),
+        )?,
+    );
+    if closes < opens {
+        return Err(bad(platform::bi!(
+            "截止日期不能早于开始日期。",
+            "closes_on is before opens_on"
+        )));
+    }
+    let criteria = crate::projects_review::check_criteria(c.criteria.as_deref().unwrap_or(&[]))?;
+    let min_grade = c.min_grade.unwrap_or(0);
+    let min_years = c.min_years.unwrap_or(0);
+    if !(0..=5).contains(&min_grade) || !(0..=50).contains(&min_years) {
+        return Err(bad(platform::bi!(
+            "最低等级须为 0 到 5，成立年限须为 0 到 50。",
+            "min_grade takes 0 to 5, min_years 0 to 50"
+        )));
+    }
+    let known: Vec<String> = matching::taxonomy(&state.db)
+        .await?
+        .into_iter()
+        .map(|c| c.code)
+        .collect();
+    let cats = c.categories.clone().unwrap_or_default();
+    if cats.iter().any(|c| !known.contains(c)) {
+        return Err(bad(platform::bi!(
+            "有服务类别不存在。",
+            "a category is not in the taxonomy"
+        )));
+    }
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO needs_calls (title, description, categories, unit_id, unit_path, budget_fen, opens_on, closes_on, \
+         state, created_by, created_at, updated_at, min_grade, min_years, report_required, criteria) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $10, $11, $12, $13, $14) RETURNING id",
+    )
+    .bind(&title)
+    .bind(c.description.as_deref().unwrap_or("").trim())
+    .bind(cats.join(","))
+    .bind(unit.id.0)
+    .bind(unit.path.as_str())
+    .bind(budget)
+    .bind(&opens)
+    .bind(&closes)
+    .bind(actor.id())
+    .bind(now)
+    .bind(min_grade)
+    .bind(min_years)
+    .bind(c.report_required.unwrap_or(false) as i64)
+    .bind(serde_json::to_string(&criteria).unwrap_or_else(|_| "[]".into()))
+    .fetch_one(&mut *tx)
+    .await?;
+    model::audited(
+        &mut tx,
+        now,
+        actor.id(),
+        "needs.call.open",
+        format!("needs_call:{id}"),
+        json!({ "budget_fen": budget, "unit_id": unit.id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Awards a contract with its milestones; 409 over_budget past the call's budget.
+pub async fn award(
+    state: &AppState,
+    actor: &GovActor,
+    call_id: i64,
+    c: &NewContract,
+) -> NeedResult<i64> {
+    let call = find_call(state, call_id)
+        .await?
+        .ok_or(NeedError::NotFound)?;
+    authorize(actor, Action::Fund, &Target::Unit(&call.unit_path))?;
+    let org = c.org_id.ok_or_else(|| {
+        NeedError::coded(
+            Code::MissingField,
+            platform::bi!("请指定承接的社会组织。", "org_id is required"),
+        )
+    })?;
+    let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM governance_orgs WHERE id = $1")
+        .bind(org)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    if exists.is_none() {
+        return Err(bad(platform::bi!(
+            "没有这个社会组织。",
+            "org_id names no organisation"
+        )));
+    }
+    let title = text(
+        &c.title,
+        2,
+        100,
+        platform::bi!(
+            "合同名称须为 2 到 100 个字。",
+            "the title takes 2 to 100 characters"
+        ),
+    )?;
+    let reason = text(
+        &c.reason,
+        2,
+        1000,
+        platform::bi!("请写明授予理由。", "give the reason for the award"),
+    )?;
+    let ms = c.milestones.as_deref().unwrap_or(&[]);
+    if ms.is_empty() || ms.len() > 50 {
+        return Err(bad(platform::bi!(
+            "合同须有 1 到 50 个里程碑。",
+            "a contract takes 1 to 50 milestones"
+        )));
+    }
+    let mut checked = Vec::new();
+    for m in ms {
+        let t = text(
+            &m.title,
+            2,
+            100,
+            platform::bi!(
+                "里程碑名称须为 2 到 100 个字。",
+                "a milestone title takes 2 to 100 characters"
+            ),
+        )?;
+        let d = day(
+            &m.due_on,
+            platform::bi!("里程碑日期格式为 YYYY-MM-DD。", "due_on: YYYY-MM-DD"),
+        )?;
+        let a = m.amount_fen.filter(|a| *a >= 0).ok_or_else(|| {
+            bad(platform::bi!(
+                "里程碑金额不能为负。",
+                "amount_fen must not be negative"
+            ))
+        })?;
+        checked.push((t, d, a));
+    }
+    let amount: i64 = checked.iter().map(|m| m.2).sum();
+    if amount <= 0 {
+        return Err(bad(platform::bi!(
+            "合同金额须大于零。",
+            "the milestones' amounts add up to nothing"
+        )));
+    }
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let room = sqlx::query(
+        "UPDATE needs_calls SET committed_fen = committed_fen + $1, state = 'complete', updated_at = $2 \
+         WHERE id = $3 AND committed_fen + $1 <= budget_fen",
+    )
+    .bind(amount)
+    .bind(now)
+    .bind(call_id)
+    .execute(&mut *tx)
+    .await?;
+    if room.rows_affected() == 0 {
+        return Err(NeedError::of(Code::OverBudget));
+    }
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO needs_contracts (call_id, org_id, title, amount_fen, award_reason, state, signed_at, created_by) \
+         VALUES ($1, $2, $3, $4, $5, 'active', $6, $7) RETURNING id",
+    )
+    .bind(call_id)
+    .bind(org)
+    .bind(&title)
+    .bind(amount)
+    .bind(&reason)
+    .bind(now)
+    .bind(actor.id())
+    .fetch_one(&mut *tx)
+    .await?;
+    for (i, (t, d, a)) in checked.iter().enumerate() {
+        sqlx::query("INSERT INTO needs_milestones (contract_id, title, due_on, amount_fen, status, sort) VALUES ($1, $2, $3, $4, 'scheduled', $5)")
+            .bind(id)
+            .bind(t)
+            .bind(d)
+            .bind(a)
+            .bind(i as i64)
+            .execute(&mut *tx)
+            .await?;
+    }
+    model::audited(
+        &mut tx,
+        now,
+        actor.id(),
+        "needs.contract.award",
+        format!("needs_contract:{id}"),
+        json!({ "call_id": call_id, "org_id": org, "amount_fen": amount, "reason": reason }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The call a milestone belongs to, with the milestone's amount, status and paid flag.
+async fn milestone_call(state: &AppState, id: i64) -> NeedResult<(Call, i64, i64, String, bool)> {
+    let row = sqlx::query(
+        "SELECT m.amount_fen, m.status, m.paid, k.id AS contract_id, k.call_id FROM needs_milestones m \
+         JOIN needs_contracts k ON k.id = m.contract_id WHERE m.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or(NeedError::NotFound)?;
+    let call = find_call(state, row.try_get("call_id")?)
+        .await?
+        .ok_or(NeedError::NotFound)?;
+    Ok((
+        call,
+        row.try_get("contract_id")?,
+        row.try_get("amount_fen")?,
+        row.try_get("status")?,
+        row.try_get::<i64, _>("paid")? != 0,
+    ))
+}
+
+/// Records a milestone's status with its evidence (not once it is paid).
+pub async fn report(state: &AppState, actor: &GovActor, id: i64, r: &Report) -> NeedResult<()> {
+    let (call, ..) = milestone_call(state, id).await?;
+    authorize(actor, Action::Verify, &Target::Unit(&call.unit_path))?;
+    let status = r.status.as_deref().unwrap_or("").trim();
+    if !MILESTONE_STATUSES.contains(&status) {
+        return Err(bad(platform::bi!(
+            "状态须为 met、partiallyMet 或 notMet。",
+            "status must be met, partiallyMet or notMet"
+        )));
+    }
+    let evidence = text(
+        &r.evidence,
+        2,
+        2000,
+        platform::bi!(
+            "请提供证明材料说明（2 到 2000 字）。",
+            "evidence takes 2 to 2000 characters"
+        ),
+    )?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let done = sqlx::query("UPDATE needs_milestones SET status = $1, evidence = $2, reported_at = $3 WHERE id = $4 AND paid = 0")
+        .bind(status)
+        .bind(&evidence)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(NeedError::coded(
+            Code::Conflict,
+            platform::bi!(
+                "已付款的里程碑不能再改状态。",
+                "a paid milestone keeps its status"
+            ),
+        ));
+    }
+    model::audited(
+        &mut tx,
+        now,
+        actor.id(),
+        "needs.milestone.report",
+        format!("needs_milestone:{id}"),
+        json!({ "status": status }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Pays a met milestone's instalment: once, within the call's budget, in double entry.
+pub async fn pay(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i64> {
+    let (call, contract, amount, ..) = milestone_call(state, id).await?;
+    authorize(actor, Action::Fund, &Target::Unit(&call.unit_path))?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    // Claim the milestone first: a second request for it finds it paid (or not met).
+    let claimed = sqlx::query(
+        "UPDATE needs_milestones SET paid = 1 WHERE id = $1 AND status = 'met' AND paid = 0",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if claimed.rows_affected() == 0 {
+        return Err(NeedError::of(Code::MilestoneNotMet));
+    }
+    let room = sqlx::query("UPDATE needs_calls SET paid_fen = paid_fen + $1, updated_at = $2 WHERE id = $3 AND paid_fen + $1 <= budget_fen")
+        .bind(amount)
+        .bind(now)
+        .bind(call.id)
+        .execute(&mut *tx)
+        .await?;
+    if room.rows_affected() == 0 {
+        return Err(NeedError::of(Code::OverBudget));
+    }
+    let (pid,): (i64,) = sqlx::query_as(
+        "INSERT INTO needs_payments (milestone_id, contract_id, call_id, amount_fen, paid_by, paid_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(id)
+    .bind(contract)
+    .bind(call.id)
+    .bind(amount)
+    .bind(actor.id())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    for (account, debit, credit) in [
+        (format!("expense:contract:{contract}"), amount, 0),
+        (format!("budget:call:{}", call.id), 0, amount),
+    ] {
+        sqlx::query("INSERT INTO needs_ledger (payment_id, call_id, account, debit_fen, credit_fen, at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(pid)
+            .bind(call.id)
+            .bind(account)
+            .bind(debit)
+            .bind(credit)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    model::audited(
+        &mut tx,
+        now,
+        actor.id(),
+        "needs.instalment.pay",
+        format!("needs_milestone:{id}"),
+        json!({ "payment_id": pid, "amount_fen": amount, "call_id": call.id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(pid)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Milestone {
+    pub id: i64,
+    pub title: String,
+    pub due_on: String,
+    pub amount_fen: i64,
+    pub status: String,
+    pub evidence: String,
+    pub reported_at: i64,
+    pub paid: bool,
+    pub paid_at: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Contract {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub title: String,
+    pub amount_fen: i64,
+    pub award_reason: String,
+    pub state: String,
+    pub signed_at: i64,
+    pub milestones: Vec<Milestone>,
+}
+
+/// A call's contracts with their milestones.
+pub async fn contracts(state: &AppState, call: i64) -> sqlx::Result<Vec<Contract>> {
+    let rows = sqlx::query(
+        "SELECT k.id, k.org_id, o.name AS org_name, k.title, k.amount_fen, k.award_reason, k.state, k.signed_at \
+         FROM needs_contracts k JOIN governance_orgs o ON o.id = k.org_id WHERE k.call_id = $1 ORDER BY k.id",
+    )
+    .bind(call)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let id: i64 = r.try_get("id")?;
+        let ms = sqlx::query(
+            "SELECT m.id, m.title, m.due_on, m.amount_fen, m.status, m.evidence, m.reported_at, m.paid, p.paid_at \
+             FROM needs_milestones m LEFT JOIN needs_payments p ON p.milestone_id = m.id WHERE m.contract_id = $1 ORDER BY m.sort, m.id",
+        )
+        .bind(id)
+        .fetch_all(&state.db.pool)
+        .await?;
+        let milestones = ms
+            .iter()
+            .map(|m| {
+                Ok(Milestone {
+                    id: m.try_get("id")?,
+                    title: m.try_get("title")?,
+                    due_on: m.try_get("due_on")?,
+                    amount_fen: m.try_get("amount_fen")?,
+                    status: m.try_get("status")?,
+                    evidence: m.try_get("evidence")?,
+                    reported_at: m.try_get("reported_at")?,
+                    paid: m.try_get::<i64, _>("paid")? != 0,
+                    paid_at: m.try_get("paid_at")?,
+                })
+            })
+            .collect::<sqlx::Result<Vec<_>>>()?;
+        out.push(Contract {
+            id,
+            org_id: r.try_get("org_id")?,
+            org_name: r.try_get("org_name")?,
+            title: r.try_get("title")?,
+            amount_fen: r.try_get("amount_fen")?,
+            award_reason: r.try_get("award_reason")?,
+            state: r.try_get("state")?,
+            signed_at: r.try_get("signed_at")?,
+            milestones,
+        });
+    }
+    Ok(out)
+}
+
+/// The ledger's balance per call: (debits, credits) — equal when the books balance.
+pub async fn ledger_totals(state: &AppState, call: i64) -> sqlx::Result<(i64, i64)> {
+    let r = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(debit_fen), 0) AS BIGINT) AS d, CAST(COALESCE(SUM(credit_fen), 0) AS BIGINT) AS c \
+         FROM needs_ledger WHERE call_id = $1",
+    )
+    .bind(call)
+    .fetch_one(&state.db.pool)
+    .await?;
+    Ok((r.try_get("d")?, r.try_get("c")?))
+}

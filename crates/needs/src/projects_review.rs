@@ -1,0 +1,490 @@
+//! Applications to a call and their review (issue 14): eligibility rules checked against
+//! governance's registries (grade, years registered, last year's annual report), reviewers
+//! assigned by the call's administrators, conflicts of interest declared by the reviewer
+//! or detected from our own registries, and one scoring sheet per reviewer per application
+//! with weighted criteria (some kept out of the total).
+
+use crate::authz::{Action, Target, authorize};
+use crate::error::{NeedError, NeedResult};
+use crate::model;
+use crate::projects;
+use gov_core::GovActor;
+use platform::AppState;
+use platform::web::Code;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+/// One line of the scoring sheet; scores are 0–100.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Criterion {
+    pub name: String,
+    pub weight: i64,
+    /// false: scored and shown, but kept out of the total (e.g. "innovation, for notes").
+    #[serde(default = "yes")]
+    pub in_total: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+pub fn check_criteria(c: &[Criterion]) -> NeedResult<Vec<Criterion>> {
+    let ok = c.len() <= 20
+        && c.iter()
+            .all(|k| !k.name.trim().is_empty() && (1..=100).contains(&k.weight))
+        && (c.is_empty() || c.iter().any(|k| k.in_total));
+    if !ok {
+        return Err(NeedError::invalid(platform::bi!(
+            "评分项最多 20 个，每项须有名称和 1 到 100 的权重，且至少一项计入总分。",
+            "criteria: at most 20, each named with a weight of 1 to 100, at least one in the total"
+        )));
+    }
+    Ok(c.to_vec())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewApplication {
+    pub org_id: Option<i64>,
+    pub plan: Option<String>,
+    pub budget_fen: Option<i64>,
+}
+
+/// Why an organisation may not apply (empty: eligible), in both languages.
+pub async fn ineligible(state: &AppState, rules: &Rules, org: i64) -> sqlx::Result<Vec<String>> {
+    let mut why = Vec::new();
+    let grade: Option<(i64,)> = sqlx::query_as("SELECT grade FROM governance_assessments WHERE org_id = $1 ORDER BY assessed_on DESC, id DESC LIMIT 1")
+        .bind(org)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    let grade = grade.map_or(0, |g| g.0);
+    if grade < rules.min_grade {
+        why.push(format!(
+            "评估等级 {grade}A 低于要求的 {}A (grade below {}A)",
+            rules.min_grade, rules.min_grade
+        ));
+    }
+    let today = chrono::DateTime::from_timestamp_millis(state.now())
+        .unwrap_or_default()
+        .date_naive();
+    let (registered,): (String,) =
+        sqlx::query_as("SELECT registered_on FROM governance_orgs WHERE id = $1")
+            .bind(org)
+            .fetch_one(&state.db.pool)
+            .await?;
+    let cutoff = today
+        .checked_sub_months(chrono::Months::new(12 * rules.min_years as u32))
+        .unwrap_or(today);
+    if rules.min_years > 0 && registered.as_str() > cutoff.format("%Y-%m-%d").to_string().as_str() {
+        why.push(format!(
+            "登记不满 {} 年 (registered less than {} years)",
+            rules.min_years, rules.min_years
+        ));
+    }
+    if rules.report_required {
+        use chrono::Datelike;
+        let year = today.year() as i64 - 1;
+        let due: Option<(String,)> =
+            sqlx::query_as("SELECT due_on FROM governance_report_deadlines WHERE year = $1")
+                .bind(year)
+                .fetch_optional(&state.db.pool)
+                .await?;
+        let filed: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM governance_annual_reports WHERE org_id = $1 AND year = $2",
+        )
+        .bind(org)
+        .bind(year)
+        .fetch_optional(&state.db.pool)
+        .await?;
+        let overdue = due.is_some_and(|(d,)| d < today.format("%Y-%m-%d").to_string());
+        if overdue && filed.is_none() {
+            why.push(format!(
+                "{year} 年度报告逾期未报 (the {year} annual report is overdue)"
+            ));
+        }
+    }
+    Ok(why)
+}
+
+/// A call's eligibility rules and scoring sheet.
+pub struct Rules {
+    pub min_grade: i64,
+    pub min_years: i64,
+    pub report_required: bool,
+    pub criteria: Vec<Criterion>,
+}
+
+pub async fn rules(state: &AppState, call: i64) -> sqlx::Result<Rules> {
+    let r = sqlx::query(
+        "SELECT min_grade, min_years, report_required, criteria FROM needs_calls WHERE id = $1",
+    )
+    .bind(call)
+    .fetch_one(&state.db.pool)
+    .await?;
+    let criteria: String = r.try_get("criteria")?;
+    Ok(Rules {
+        min_grade: r.try_get("min_grade")?,
+        min_years: r.try_get("min_years")?,
+        report_required: r.try_get::<i64, _>("report_required")? != 0,
+        criteria: serde_json::from_str(&criteria).unwrap_or_default(),
+    })
+}
+
+/// An organisation's staff apply to a call (one application per organisation).
+pub async fn apply(
+    state: &AppState,
+    actor: &GovActor,
+    call_id: i64,
+    a: &NewApplication,
+) -> NeedResult<i64> {
+    let call = projects::find_call(state, call_id)
+        .await?
+        .ok_or(NeedError::NotFound)?;
+    let org = a.org_id.ok_or_else(|| {
+        NeedError::coded(
+            Code::MissingField,
+            platform::bi!("请指定申报的社会组织。", "org_id is required"),
+        )
+    })?;
+    if !actor.works_for(org) {
+        return Err(NeedError::Denied(
+            platform::bi!(
+                "只有该组织的工作人员可以申报。",
+                "only the organisation's staff apply for it"
+            )
+            .into(),
+        ));
+    }
+    let plan = a.plan.as_deref().unwrap_or("").trim().to_string();
+    if !(10..=5000).contains(&plan.chars().count()) {
+        return Err(NeedError::invalid(platform::bi!(
+            "实施方案须为 10 到 5000 字。",
+            "the plan takes 10 to 5000 characters"
+        )));
+    }
+    let budget = a
+        .budget_fen
+        .filter(|b| *b > 0 && *b <= call.budget_fen)
+        .ok_or_else(|| {
+            NeedError::invalid(platform::bi!(
+                "申报预算须为正数且不超过项目预算。",
+                "budget_fen must be positive and within the call's budget"
+            ))
+        })?;
+    let why = ineligible(state, &rules(state, call_id).await?, org).await?;
+    if !why.is_empty() {
+        return Err(NeedError::coded(Code::NotEligible, why.join("；")));
+    }
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let taken: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM needs_applications WHERE call_id = $1 AND org_id = $2")
+            .bind(call_id)
+            .bind(org)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if taken.is_some() {
+        return Err(NeedError::coded(
+            Code::Conflict,
+            platform::bi!(
+                "该组织已申报此项目。",
+                "this organisation has applied already"
+            ),
+        ));
+    }
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO needs_applications (call_id, org_id, plan, budget_fen, submitted_by, submitted_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(call_id)
+    .bind(org)
+    .bind(&plan)
+    .bind(budget)
+    .bind(actor.id())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    model::audited(
+        &mut tx,
+        now,
+        actor.id(),
+        "needs.application.submit",
+        format!("needs_application:{id}"),
+        json!({ "call_id": call_id, "org_id": org, "budget_fen": budget }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Assigns a reviewer (by user name) to a call.
+pub async fn assign(
+    state: &AppState,
+    actor: &GovActor,
+    call_id: i64,
+    username: &str,
+) -> NeedResult<i64> {
+    let call = projects::find_call(state, call_id)
+        .await?
+        .ok_or(NeedError::NotFound)?;
+    authorize(actor, Action::Fund, &Target::Unit(&call.unit_path))?;
+    let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM platform_users WHERE username = $1")
+        .bind(username.trim())
+        .fetch_optional(&state.db.pool)
+        .await?;
+    let (user,) =
+        user.ok_or_else(|| NeedError::invalid(platform::bi!("没有这个账号。", "no such user")))?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    sqlx::query("DELETE FROM needs_reviewers WHERE call_id = $1 AND user_id = $2")
+        .bind(call_id)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO needs_reviewers (call_id, user_id) VALUES ($1, $2)")
+        .bind(call_id)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    model::audited(
+        &mut tx,
+        now,
+        actor.id(),
+        "needs.reviewer.assign",
+        format!("needs_call:{call_id}"),
+        json!({ "user_id": user }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Conflicts of interest our registries show between a reviewer and an applicant: staff of
+/// the applicant, its legal representative by name, staff of its hub or of an organisation
+/// it is the hub of, staff of the unit it is registered in.
+pub async fn detect(state: &AppState, reviewer: i64, org: i64) -> sqlx::Result<Vec<&'static str>> {
+    let db = &state.db.pool;
+    let mut out = Vec::new();
+    let one = |sql: &'static str| sqlx::query(sql).bind(reviewer).bind(org);
+    if one("SELECT 1 FROM governance_org_staff WHERE user_id = $1 AND org_id = $2")
+        .fetch_optional(db)
+        .await?
+        .is_some()
+    {
+        out.push("org_staff");
+    }
+    if one("SELECT 1 FROM platform_users u JOIN governance_orgs o ON o.legal_rep = u.display_name WHERE u.id = $1 AND o.id = $2")
+        .fetch_optional(db)
+        .await?
+        .is_some()
+    {
+        out.push("legal_representative");
+    }
+    if one(
+        "SELECT 1 FROM governance_org_staff s JOIN governance_orgs mine ON mine.id = s.org_id JOIN governance_orgs o ON o.id = $2 \
+         WHERE s.user_id = $1 AND (o.hub_id = mine.id OR mine.hub_id = o.id)",
+    )
+    .fetch_optional(db)
+    .await?
+    .is_some()
+    {
+        out.push("hub_relation");
+    }
+    if one("SELECT 1 FROM governance_memberships m JOIN governance_orgs o ON o.unit_id = m.unit_id WHERE m.user_id = $1 AND o.id = $2")
+        .fetch_optional(db)
+        .await?
+        .is_some()
+    {
+        out.push("unit_staff");
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewReview {
+    /// Criterion name → score 0–100.
+    pub scores: Option<BTreeMap<String, i64>>,
+    /// The reviewer declares a conflict of interest (then cannot score).
+    pub conflict: Option<bool>,
+}
+
+/// One review by an assigned reviewer without a conflict; the weighted total (0–100, to
+/// a thousandth) over the criteria counted in the total.
+pub async fn review(
+    state: &AppState,
+    actor: &GovActor,
+    application: i64,
+    r: &NewReview,
+) -> NeedResult<f64> {
+    let row = sqlx::query("SELECT call_id, org_id FROM needs_applications WHERE id = $1")
+        .bind(application)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or(NeedError::NotFound)?;
+    let (call, org): (i64, i64) = (row.try_get("call_id")?, row.try_get("org_id")?);
+    let me = actor.id().ok_or(NeedError::SignIn)?;
+    let assigned: Option<(i64,)> =
+        sqlx::query_as("SELECT user_id FROM needs_reviewers WHERE call_id = $1 AND user_id = $2")
+            .bind(call)
+            .bind(me)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    if assigned.is_none() {
+        return Err(NeedError::Denied(
+            platform::bi!(
+                "您不是此项目的评审人。",
+                "you are not a reviewer of this call"
+            )
+            .into(),
+        ));
+    }
+    let earlier: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM needs_conflicts WHERE application_id = $1 AND reviewer_id = $2",
+    )
+    .bind(application)
+    .bind(me)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    if earlier.is_some() {
+        return Err(NeedError::of(Code::ConflictOfInterest));
+    }
+    let mut sources = detect(state, me, org).await?;
+    if r.conflict == Some(true) {
+        sources.insert(0, "declared");
+    }
+    let now = state.now();
+    if !sources.is_empty() {
+        let mut tx = state.db.begin().await?;
+        for s in &sources {
+            sqlx::query("INSERT INTO needs_conflicts (application_id, reviewer_id, source, at) VALUES ($1, $2, $3, $4)")
+                .bind(application)
+                .bind(me)
+                .bind(*s)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        model::audited(
+            &mut tx,
+            now,
+            Some(me),
+            "needs.review.conflict",
+            format!("needs_application:{application}"),
+            json!({ "sources": sources }),
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(NeedError::coded(
+            Code::ConflictOfInterest,
+            format!(
+                "{} ({})",
+                Code::ConflictOfInterest.message(),
+                sources.join(", ")
+            ),
+        ));
+    }
+    let sheet = rules(state, call).await?.criteria;
+    let scores = r.scores.clone().unwrap_or_default();
+    let complete = sheet
+        .iter()
+        .all(|c| scores.get(&c.name).is_some_and(|s| (0..=100).contains(s)))
+        && scores.len() == sheet.len();
+    if !complete {
+        return Err(NeedError::invalid(platform::bi!(
+            "请为每个评分项打 0 到 100 分。",
+            "score every criterion of the sheet from 0 to 100"
+        )));
+    }
+    let counted: Vec<&Criterion> = sheet.iter().filter(|c| c.in_total).collect();
+    let weights: i64 = counted.iter().map(|c| c.weight).sum::<i64>().max(1);
+    let total_milli = counted
+        .iter()
+        .map(|c| c.weight * scores[&c.name] * 1000)
+        .sum::<i64>()
+        / weights;
+    let mut tx = state.db.begin().await?;
+    let done: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM needs_reviews WHERE application_id = $1 AND reviewer_id = $2",
+    )
+    .bind(application)
+    .bind(me)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if done.is_some() {
+        return Err(NeedError::coded(
+            Code::Conflict,
+            platform::bi!(
+                "每位评审人对每份申报只评一次。",
+                "one review per reviewer per application"
+            ),
+        ));
+    }
+    sqlx::query("INSERT INTO needs_reviews (application_id, reviewer_id, scores, total_milli, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(application)
+        .bind(me)
+        .bind(serde_json::to_string(&scores).unwrap_or_default())
+        .bind(total_milli)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    model::audited(
+        &mut tx,
+        now,
+        Some(me),
+        "needs.review.score",
+        format!("needs_application:{application}"),
+        json!({ "total_milli": total_milli }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(total_milli as f64 / 1000.0)
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApplicationRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub budget_fen: i64,
+    pub reviews: i64,
+    /// The mean of the reviewers' weighted totals (None before the first review).
+    pub score: Option<f64>,
+    pub conflicts: i64,
+}
+
+/// A call's applications with their review state, for the call's staff.
+pub async fn applications(
+    state: &AppState,
+    actor: &GovActor,
+    call_id: i64,
+) -> NeedResult<Vec<ApplicationRow>> {
+    let call = projects::find_call(state, call_id)
+        .await?
+        .ok_or(NeedError::NotFound)?;
+    authorize(actor, Action::Verify, &Target::Unit(&call.unit_path))?;
+    let rows = sqlx::query(
+        "SELECT a.id, a.org_id, o.name AS org_name, a.budget_fen, \
+         (SELECT COUNT(*) FROM needs_reviews r WHERE r.application_id = a.id) AS reviews, \
+         (SELECT CAST(COALESCE(SUM(r.total_milli), 0) AS BIGINT) FROM needs_reviews r WHERE r.application_id = a.id) AS total, \
+         (SELECT COUNT(*) FROM needs_conflicts c WHERE c.application_id = a.id) AS conflicts \
+         FROM needs_applications a JOIN governance_orgs o ON o.id = a.org_id WHERE a.call_id = $1 ORDER BY a.id",
+    )
+    .bind(call_id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let (reviews, total): (i64, i64) = (r.try_get("reviews")?, r.try_get("total")?);
+            Ok(ApplicationRow {
+                id: r.try_get("id")?,
+                org_id: r.try_get("org_id")?,
+                org_name: r.try_get("org_name")?,
+                budget_fen: r.try_get("budget_fen")?,
+                reviews,
+                score: (reviews > 0).then(|| total as f64 / reviews as f64 / 1000.0),
+                conflicts: r.try_get("conflicts")?,
+            })
+        })
+        .collect::<sqlx::Result<_>>()
+        .map_err(NeedError::from)
+}
