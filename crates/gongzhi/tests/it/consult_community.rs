@@ -12,32 +12,23 @@ async fn votes_take_one_ballot_per_voter_and_recount_catches_tampering(backend: 
     let w = World::new(backend).await;
     let s = &w.s;
     // Residents: verified by the community's staff, not by anyone else.
-    let mut residents = Vec::new();
-    for (name, household) in [("res1", "1-101"), ("res2", "1-101"), ("res3", "2-202")] {
-        residents.push(s.user_token(name, "member").await);
-        let body = json!({"username": name, "unit_id": w.community, "household": household});
-        assert_eq!(
-            send(
-                s,
-                "POST",
-                Some(&w.outsider),
-                "/api/v1/consultation/residents",
-                Some(&body)
-            )
-            .await
-            .0,
-            403
-        );
-        send_expect(
+    s.add_user("res0", "member");
+    let body = json!({"username": "res0", "unit_id": w.community, "household": "9-909"});
+    assert_eq!(
+        send(
             s,
             "POST",
-            Some(&w.community_staff),
+            Some(&w.outsider),
             "/api/v1/consultation/residents",
-            Some(&body),
-            201,
+            Some(&body)
         )
+        .await
+        .0,
+        403
+    );
+    let residents = w
+        .residents(&[("res1", "1-101"), ("res2", "1-101"), ("res3", "2-202")])
         .await;
-    }
     let spec = json!({"unit_id": w.community, "title": "公共收益使用方案", "rule": "household", "options": ["门禁", "充电桩"]});
     assert_eq!(
         send(s, "POST", Some(&w.outsider), "/api/v1/votes", Some(&spec))
@@ -428,20 +419,7 @@ both_dbs!(community_matters_follow_the_notice_sequence_and_the_meeting_threshold
 async fn community_matters_follow_the_notice_sequence_and_the_meeting_thresholds(backend: Backend) {
     let w = World::new(backend).await;
     let s = &w.s;
-    let mut res = Vec::new();
-    for (name, household) in [("res1", "1-101"), ("res2", "1-101")] {
-        res.push(s.user_token(name, "member").await);
-        let body = json!({"username": name, "unit_id": w.community, "household": household});
-        send_expect(
-            s,
-            "POST",
-            Some(&w.community_staff),
-            "/api/v1/consultation/residents",
-            Some(&body),
-            201,
-        )
-        .await;
-    }
+    let res = w.residents(&[("res1", "1-101"), ("res2", "1-101")]).await;
     let body = json!({"unit_id": w.community, "title": "小区停车位改造", "body": "建议将闲置绿地改建为停车位，缓解停车难。"});
     let (st, e) = send(
         s,
