@@ -58,10 +58,8 @@ impl From<AppError> for ConsultError {
             AppError::NotFound => ConsultError::NotFound,
             AppError::Forbidden(m) => ConsultError::Denied(m),
             other => match other.table_code() {
-                Some(code) if code != Code::Internal => {
-                    ConsultError::coded(code, other.to_string())
-                }
-                _ => ConsultError::Internal(anyhow::anyhow!("{other}")),
+                Code::Internal => ConsultError::Internal(anyhow::anyhow!("{other}")),
+                code => ConsultError::coded(code, other.to_string()),
             },
         }
     }

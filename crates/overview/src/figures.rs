@@ -109,7 +109,7 @@ pub async fn compute(
         Some(u) => narrowed(actor, u),
         None => actor.clone(),
     };
-    let gov = governance::stats::compute(state, &viewer, unit).await?;
+    let gov = governance::oversight::stats::compute(state, &viewer, unit).await?;
     let areas = gov
         .rows
         .iter()

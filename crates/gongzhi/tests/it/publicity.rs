@@ -300,20 +300,9 @@ both_dbs!(
 /// version, entries newest first with their links, markup in a title kept as text.
 #[tokio::test]
 async fn feeds_parse_in_a_real_feed_reader() {
-    let python =
-        std::env::var("GONGZHI_PYTHON").unwrap_or_else(|_| "/var/tmp/gongzhi-py/bin/python".into());
-    let has_parser = std::process::Command::new(&python)
-        .args(["-c", "import feedparser"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_parser {
-        assert!(
-            !crate::common::tool_required("GONGZHI_REQUIRE_OPEN311_CLIENT"),
-            "feedparser is required (pip install feedparser into {python})"
-        );
-        eprintln!("skipped: python with feedparser at {python}");
+    let Some(python) = crate::common::python_with("feedparser") else {
         return;
-    }
+    };
     let w = World::new(Backend::Sqlite).await;
     let first = w
         .draft(&w.worker_a, w.community_a, "第一条 <b>&amp;</b>")

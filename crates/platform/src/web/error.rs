@@ -11,8 +11,6 @@ use axum::response::{IntoResponse, Response};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
     #[error("sign in first")]
     Unauthorized,
     #[error("{0}")]
@@ -38,13 +36,6 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn bad(code: &'static str, message: impl Into<String>) -> AppError {
-        AppError::BadRequest {
-            code,
-            message: message.into(),
-        }
-    }
-
     /// An error of the table with the code's own message.
     pub fn of(code: Code) -> AppError {
         AppError::coded(code, code.message())
@@ -58,11 +49,9 @@ impl AppError {
         }
     }
 
-    /// The table's entry for this error; `None` for a bad request whose code is not in
-    /// the table yet (a string at its call site).
-    pub fn table_code(&self) -> Option<Code> {
-        Some(match self {
-            AppError::BadRequest { .. } => return None,
+    /// The table's entry for this error: every error has one.
+    pub fn table_code(&self) -> Code {
+        match self {
             AppError::Unauthorized => Code::Unauthorized,
             AppError::Forbidden(_) => Code::Forbidden,
             AppError::NotFound => Code::NotFound,
@@ -73,19 +62,15 @@ impl AppError {
             AppError::Unavailable(_) => Code::Unavailable,
             AppError::Internal(_) => Code::Internal,
             AppError::Coded { code, .. } => *code,
-        })
+        }
     }
 
     pub fn status(&self) -> StatusCode {
-        self.table_code()
-            .map_or(StatusCode::BAD_REQUEST, Code::status)
+        self.table_code().status()
     }
 
     pub fn code(&self) -> &'static str {
-        match self {
-            AppError::BadRequest { code, .. } => code,
-            other => other.table_code().unwrap_or(Code::BadRequest).as_str(),
-        }
+        self.table_code().as_str()
     }
 }
 

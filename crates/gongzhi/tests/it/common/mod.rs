@@ -100,6 +100,26 @@ pub fn tool_required(var: &str) -> bool {
     std::env::var(var).is_ok_and(|v| v == "1")
 }
 
+/// The python that has `modules` (the venv `.ci/run` makes, or `GONGZHI_PYTHON`). Without
+/// it a test is skipped — unless `GONGZHI_REQUIRE_PYTHON_TOOLS` says it must run.
+pub fn python_with(modules: &str) -> Option<String> {
+    let py =
+        std::env::var("GONGZHI_PYTHON").unwrap_or_else(|_| "/var/tmp/gongzhi-py/bin/python".into());
+    let ok = std::process::Command::new(&py)
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(py);
+    }
+    assert!(
+        !tool_required("GONGZHI_REQUIRE_PYTHON_TOOLS"),
+        "python with {modules} is required at {py}"
+    );
+    eprintln!("skipped: python with {modules} at {py}");
+    None
+}
+
 pub fn have_soffice() -> bool {
     let found = which("soffice").is_some();
     if !found && tool_required("GONGZHI_REQUIRE_SOFFICE") {
