@@ -47,7 +47,8 @@ async fn a_member_submits_and_rates_and_a_resident_votes_and_reads_the_result() 
     .await;
     b.click("#submit-proposal").await;
     b.wait_for(
-        "location.pathname.startsWith('/consultation/proposals/')",
+        // The proposal's own page (the form itself is /consultation/proposals/new).
+        "/^\\/consultation\\/proposals\\/\\d+$/.test(location.pathname)",
         Duration::from_secs(20),
     )
     .await;
