@@ -1,0 +1,96 @@
+//! The built-in formulas of the indicator library over live data, per unit and year. Each
+//! asks the owning module's public functions (ARCHITECTURE rule 2) with the viewer narrowed
+//! to the unit, and returns the records it counted as URLs where the module exposes them,
+//! so a score can be traced back to them.
+
+use cases::calendar::{day_start, local_date, parse_day};
+use gov_core::{GovActor, Unit};
+use platform::AppState;
+use platform::web::AppResult;
+use publicity::model::{Filter, PostState};
+
+/// A formula's value and the records it counted.
+#[derive(Clone, Debug, Default)]
+pub struct Figure {
+    pub value: Option<f64>,
+    pub sources: Vec<String>,
+}
+
+fn pct(n: i64, d: i64) -> Option<f64> {
+    (d > 0).then(|| (n as f64 * 1000.0 / d as f64).round() / 10.0)
+}
+
+/// The first millisecond of a year (in the district's zone) and of the next.
+pub fn year_bounds(year: i64) -> (i64, i64) {
+    let start = |y: i64| {
+        parse_day(&format!("{y:04}-01-01"))
+            .map(day_start)
+            .unwrap_or_default()
+    };
+    (start(year), start(year + 1))
+}
+
+/// The value of the formula indicator `code` for `unit` over `year`; `None` for a code
+/// with no built-in formula.
+pub async fn formula(
+    state: &AppState,
+    actor: &GovActor,
+    code: &str,
+    unit: &Unit,
+    year: i64,
+) -> AppResult<Option<Figure>> {
+    let viewer = actor.narrowed(unit);
+    let (from, to) = year_bounds(year);
+    let fig = match code {
+        "case_on_time" => {
+            let c = cases::counted::signed_on_time(state, &viewer, from, to).await?;
+            Figure {
+                value: pct(c.on_time_ids.len() as i64, c.dispatched),
+                sources: c.on_time_ids.iter().map(|id| format!("/cases/{id}")).collect(),
+            }
+        }
+        "needs_met" => {
+            // Needs as they stand at the year's end (or now, for the running year).
+            let day = local_date(to.min(state.now()) - 1).to_string();
+            let f = needs::figures::figures(state, &viewer, &day).await?;
+            Figure {
+                value: pct(f.matched, f.matched + f.unmet),
+                sources: Vec::new(),
+            }
+        }
+        "proposals_on_time" => {
+            let f = consult::figures::figures(state, &viewer).await?;
+            Figure {
+                value: f.answered_on_time_rate,
+                sources: Vec::new(),
+            }
+        }
+        "orgs_per_10k" => {
+            let s = governance::stats::compute(state, &viewer, Some(unit)).await?;
+            Figure {
+                value: (s.residents > 0)
+                    .then(|| (s.orgs as f64 * 100_000.0 / s.residents as f64).round() / 10.0),
+                sources: Vec::new(),
+            }
+        }
+        "announcements" => {
+            let f = Filter {
+                within: Some(unit.path.clone()),
+                state: Some(PostState::Published),
+                ..Filter::default()
+            };
+            let (posts, _) = publicity::model::list(&state.db, &f, 1000, 0).await?;
+            let ids: Vec<i64> = posts
+                .iter()
+                .filter(|p| p.published_ms.is_some_and(|t| t >= from && t < to))
+                .map(|p| p.id)
+                .collect();
+            Figure {
+                value: Some(ids.len() as f64),
+                sources: ids.iter().map(|id| format!("/news/{id}")).collect(),
+            }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(fig))
+}
