@@ -1,6 +1,6 @@
 -- Assessment (考核, SPEC G7): an indicator library, annual plans per unit kind, each unit's
 -- self-assessment, review and approval, figures frozen with their sources at the lock, and
--- appeals during the public notice. Instants are Unix milliseconds; values are REAL.
+-- appeals during the public notice. Instants are Unix milliseconds; values are DOUBLE PRECISION (REAL in SQLite).
 CREATE TABLE assess_indicators (
     id {id},
     code TEXT NOT NULL UNIQUE,
@@ -45,8 +45,8 @@ CREATE TABLE assess_plan_items (
     id {id},
     plan_id BIGINT NOT NULL,
     indicator_id BIGINT NOT NULL,
-    weight REAL NOT NULL,
-    target REAL NOT NULL,
+    weight DOUBLE PRECISION NOT NULL,
+    target DOUBLE PRECISION NOT NULL,
     UNIQUE (plan_id, indicator_id)
 );
 
@@ -59,7 +59,7 @@ CREATE TABLE assess_sheets (
     unit_name TEXT NOT NULL,
     -- 'open' → 'submitted' (by the unit) → 'reviewed' (level above) → 'approved' (district).
     state TEXT NOT NULL,
-    deduction REAL NOT NULL DEFAULT 0,
+    deduction DOUBLE PRECISION NOT NULL DEFAULT 0,
     deduction_reason TEXT NOT NULL DEFAULT '',
     UNIQUE (plan_id, unit_id)
 );
@@ -70,7 +70,7 @@ CREATE TABLE assess_values (
     id {id},
     sheet_id BIGINT NOT NULL,
     indicator_id BIGINT NOT NULL,
-    value REAL,
+    value DOUBLE PRECISION,
     evidence TEXT NOT NULL DEFAULT '',
     -- JSON array of URLs of the counted records (formula indicators, frozen).
     sources TEXT NOT NULL DEFAULT '[]',

@@ -21,10 +21,22 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/assessments/plans", post(create_plan))
         .route("/api/v1/assessments/{year}/ranking", get(ranking))
         .route("/api/v1/assessments/{year}/units/{unit_id}", get(sheet))
-        .route("/api/v1/assessments/{year}/units/{unit_id}/values", post(enter))
-        .route("/api/v1/assessments/{year}/units/{unit_id}/appeals", post(appeal))
-        .route("/api/v1/assessments/{year}/units/{unit_id}/deduction", post(deduct))
-        .route("/api/v1/assessments/{year}/units/{unit_id}/{step}", post(step))
+        .route(
+            "/api/v1/assessments/{year}/units/{unit_id}/values",
+            post(enter),
+        )
+        .route(
+            "/api/v1/assessments/{year}/units/{unit_id}/appeals",
+            post(appeal),
+        )
+        .route(
+            "/api/v1/assessments/{year}/units/{unit_id}/deduction",
+            post(deduct),
+        )
+        .route(
+            "/api/v1/assessments/{year}/units/{unit_id}/{step}",
+            post(step),
+        )
         .route("/api/v1/assessments/{year}/{step}", post(plan_step))
         .route("/api/v1/assessments/appeals/{id}/decision", post(decide))
 }
@@ -176,10 +188,26 @@ async fn enter(
     Query(q): Query<KindQuery>,
     ApiJson(body): ApiJson<Entered>,
 ) -> AppResult<Json<Value>> {
-    let (plan, sheet, item) =
-        context(&state, &actor, &year, &unit_id, q.kind.as_deref(), Some(&body.code)).await?;
+    let (plan, sheet, item) = context(
+        &state,
+        &actor,
+        &year,
+        &unit_id,
+        q.kind.as_deref(),
+        Some(&body.code),
+    )
+    .await?;
     let item = item.expect("asked for an item");
-    service::enter(&state, &actor, &plan, &sheet, &item, body.value, &body.evidence).await?;
+    service::enter(
+        &state,
+        &actor,
+        &plan,
+        &sheet,
+        &item,
+        body.value,
+        &body.evidence,
+    )
+    .await?;
     Ok(Json(json!({ "code": body.code, "value": body.value })))
 }
 
@@ -234,7 +262,9 @@ async fn deduct(
     let (plan, sheet, _) =
         context(&state, &actor, &year, &unit_id, q.kind.as_deref(), None).await?;
     crate::plan::deduct(&state, &actor, &plan, &sheet, body.points, &body.reason).await?;
-    Ok(Json(json!({ "unit_id": sheet.unit_id, "deduction": body.points })))
+    Ok(Json(
+        json!({ "unit_id": sheet.unit_id, "deduction": body.points }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -250,11 +280,22 @@ async fn appeal(
     Query(q): Query<KindQuery>,
     ApiJson(body): ApiJson<NewAppeal>,
 ) -> AppResult<Response> {
-    let (plan, sheet, item) =
-        context(&state, &actor, &year, &unit_id, q.kind.as_deref(), Some(&body.code)).await?;
+    let (plan, sheet, item) = context(
+        &state,
+        &actor,
+        &year,
+        &unit_id,
+        q.kind.as_deref(),
+        Some(&body.code),
+    )
+    .await?;
     let item = item.expect("asked for an item");
     let id = service::appeal(&state, &actor, &plan, &sheet, &item, &body.reason).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id, "state": "open" }))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "state": "open" })),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -280,8 +321,19 @@ async fn decide(
         .await?
         .ok_or(AppError::NotFound)?;
     service::may_read(&actor, &plan, &sheet)?;
-    service::decide(&state, &actor, &plan, &appeal, body.uphold, body.value, &body.reason).await?;
-    Ok(Json(json!({ "id": id, "state": if body.uphold { "upheld" } else { "rejected" } })))
+    service::decide(
+        &state,
+        &actor,
+        &plan,
+        &appeal,
+        body.uphold,
+        body.value,
+        &body.reason,
+    )
+    .await?;
+    Ok(Json(
+        json!({ "id": id, "state": if body.uphold { "upheld" } else { "rejected" } }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -319,5 +371,9 @@ async fn create_plan(
         items,
     };
     let id = crate::plan::create(&state, &actor, &spec).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id, "state": "open" }))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "state": "open" })),
+    )
+        .into_response())
 }

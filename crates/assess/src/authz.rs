@@ -36,10 +36,14 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
     if actor.is_platform_admin() {
         return Ok(());
     }
-    let Some(role) = actor.role_on(target.unit) else {
+    let role = actor.role_on(target.unit);
+    // Staff below the district know of its plan: they are refused, not told it is absent.
+    let below =
+        action == Action::Govern && actor.grants.iter().any(|g| target.unit.contains(&g.path));
+    if role.is_none() && !below {
         // Outside the actor's scope the sheet does not exist for them.
         return Err(Denied::Hidden);
-    };
+    }
     let ok = match action {
         Action::Read => true,
         Action::SelfAssess => actor
@@ -50,7 +54,7 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
             .grants
             .iter()
             .any(|g| target.unit.strictly_below(&g.path) && g.role >= MemberRole::Worker),
-        Action::Govern => role >= MemberRole::UnitAdmin && target.unit.depth() == 1,
+        Action::Govern => role >= Some(MemberRole::UnitAdmin) && target.unit.depth() == 1,
     };
     if ok {
         return Ok(());

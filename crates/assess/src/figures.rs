@@ -46,7 +46,11 @@ pub async fn formula(
             let c = cases::counted::signed_on_time(state, &viewer, from, to).await?;
             Figure {
                 value: pct(c.on_time_ids.len() as i64, c.dispatched),
-                sources: c.on_time_ids.iter().map(|id| format!("/cases/{id}")).collect(),
+                sources: c
+                    .on_time_ids
+                    .iter()
+                    .map(|id| format!("/cases/{id}"))
+                    .collect(),
             }
         }
         "needs_met" => {

@@ -46,7 +46,10 @@ pub fn menu<'a>(
 /// The latest year with a plan the viewer may see.
 async fn latest(State(state): State<AppState>, actor: GovActor) -> AppResult<Response> {
     for year in model::plan_years(&state.db).await? {
-        if plan_for(&state, &actor, &year.to_string(), None).await.is_ok() {
+        if plan_for(&state, &actor, &year.to_string(), None)
+            .await
+            .is_ok()
+        {
             return Ok(redirect(&format!("/assessments/{year}")));
         }
     }
@@ -89,7 +92,11 @@ async fn ranking(
     let items = service::ranking(&state, &actor, &plan).await?;
     let lang = actor.lang;
     render(&RankingPage {
-        page: actor.page(format!("{} {}", plan.year, lang.pick("年度考核排名", "assessment ranking"))),
+        page: actor.page(format!(
+            "{} {}",
+            plan.year,
+            lang.pick("年度考核排名", "assessment ranking")
+        )),
         year: plan.year,
         stage: stage_label(plan.state, lang),
         kind_q: format!("?kind={}", plan.unit_kind),
@@ -123,7 +130,11 @@ async fn sheet(
     let s = service::score_sheet(&state, &actor, &plan, &items, &sheet).await?;
     let lang = actor.lang;
     render(&SheetPage {
-        page: actor.page(format!("{} · {}", s.unit_name, lang.pick("考核表", "score sheet"))),
+        page: actor.page(format!(
+            "{} · {}",
+            s.unit_name,
+            lang.pick("考核表", "score sheet")
+        )),
         year: plan.year,
         unit_name: s.unit_name,
         stage: stage_label(plan.state, lang),

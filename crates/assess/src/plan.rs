@@ -26,7 +26,12 @@ pub async fn create(state: &AppState, actor: &GovActor, spec: &Spec) -> AppResul
     let district = find_unit(&state.db, UnitId(spec.district_id))
         .await?
         .filter(|u| u.kind == UnitKind::District)
-        .ok_or_else(|| invalid("district_id 须为区的编号。", "district_id must name a district."))?;
+        .ok_or_else(|| {
+            invalid(
+                "district_id 须为区的编号。",
+                "district_id must name a district.",
+            )
+        })?;
     let t = Target {
         unit: &district.path,
         public: false,
@@ -64,7 +69,10 @@ pub async fn create(state: &AppState, actor: &GovActor, spec: &Spec) -> AppResul
         items.push((ind.id, *weight, *target));
     }
     if items.is_empty() {
-        return Err(invalid("请至少选择一个指标。", "Choose at least one indicator."));
+        return Err(invalid(
+            "请至少选择一个指标。",
+            "Choose at least one indicator.",
+        ));
     }
     if !model::plans_of_year(&state.db, spec.year, kind.as_str())
         .await?
@@ -118,7 +126,8 @@ pub async fn create(state: &AppState, actor: &GovActor, spec: &Spec) -> AppResul
         .await?;
     }
     let subject = format!("assess_plan:{id}");
-    let detail = serde_json::json!({"year": spec.year, "kind": kind.as_str(), "units": units.len()});
+    let detail =
+        serde_json::json!({"year": spec.year, "kind": kind.as_str(), "units": units.len()});
     audit::append(
         &mut tx,
         Entry {

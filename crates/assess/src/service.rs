@@ -255,7 +255,15 @@ pub async fn step(
     let mut tx = state.db.begin().await?;
     model::set_sheet_state(&mut tx, sheet.id, to).await?;
     let detail = serde_json::json!({"plan": plan.id, "unit": sheet.unit_id, "to": to});
-    audited(state, actor, "assess.sheet", format!("assess_sheet:{}", sheet.id), detail, &mut tx).await?;
+    audited(
+        state,
+        actor,
+        "assess.sheet",
+        format!("assess_sheet:{}", sheet.id),
+        detail,
+        &mut tx,
+    )
+    .await?;
     tx.commit().await?;
     Ok(to)
 }
@@ -295,13 +303,26 @@ pub async fn lock(state: &AppState, actor: &GovActor, plan: &Plan) -> AppResult<
     }
     model::set_plan_state(&mut tx, plan.id, PlanState::Locked, None, now).await?;
     let detail = serde_json::json!({"year": plan.year, "kind": plan.unit_kind});
-    audited(state, actor, "assess.lock", format!("assess_plan:{}", plan.id), detail, &mut tx).await?;
+    audited(
+        state,
+        actor,
+        "assess.lock",
+        format!("assess_plan:{}", plan.id),
+        detail,
+        &mut tx,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Publishes the ranking (公示) and opens the appeal window, or ends it (final).
-pub async fn advance(state: &AppState, actor: &GovActor, plan: &Plan, to: PlanState) -> AppResult<()> {
+pub async fn advance(
+    state: &AppState,
+    actor: &GovActor,
+    plan: &Plan,
+    to: PlanState,
+) -> AppResult<()> {
     govern(actor, plan)?;
     let now = state.now();
     let until = match (plan.state, to) {
@@ -324,7 +345,15 @@ pub async fn advance(state: &AppState, actor: &GovActor, plan: &Plan, to: PlanSt
     let mut tx = state.db.begin().await?;
     model::set_plan_state(&mut tx, plan.id, to, until, now).await?;
     let detail = serde_json::json!({"to": to.as_str()});
-    audited(state, actor, "assess.plan", format!("assess_plan:{}", plan.id), detail, &mut tx).await?;
+    audited(
+        state,
+        actor,
+        "assess.plan",
+        format!("assess_plan:{}", plan.id),
+        detail,
+        &mut tx,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -366,7 +395,15 @@ pub async fn appeal(
     .fetch_one(&mut *tx)
     .await?;
     let detail = serde_json::json!({"indicator": item.indicator.code, "reason": reason.trim()});
-    audited(state, actor, "assess.appeal", format!("assess_sheet:{}", sheet.id), detail, &mut tx).await?;
+    audited(
+        state,
+        actor,
+        "assess.appeal",
+        format!("assess_sheet:{}", sheet.id),
+        detail,
+        &mut tx,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -425,7 +462,15 @@ pub async fn decide(
         "appeal": appeal.id, "upheld": uphold, "old": old.value,
         "new": if uphold { new_value.or(old.value) } else { old.value }, "reason": reason.trim(),
     });
-    audited(state, actor, "assess.decide", format!("assess_sheet:{}", appeal.sheet_id), detail, &mut tx).await?;
+    audited(
+        state,
+        actor,
+        "assess.decide",
+        format!("assess_sheet:{}", appeal.sheet_id),
+        detail,
+        &mut tx,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -10,6 +10,7 @@
 mod common;
 
 mod accounts;
+mod assess;
 mod auth;
 mod browser;
 mod cases;
