@@ -480,3 +480,31 @@ async fn a_year_from_plan_to_final_ranking(backend: Backend) {
 }
 
 both_dbs!(a_year_from_plan_to_final_ranking);
+
+/// The demo has a finished assessment year: a public ranking of its communities whose
+/// sheets carry their indicators.
+#[tokio::test]
+async fn the_demo_has_a_finished_year() {
+    let s = Server::start_demo(Backend::Sqlite, "demo-pass-1").await;
+    let year = chrono::Local::now()
+        .format("%Y")
+        .to_string()
+        .parse::<i32>()
+        .unwrap()
+        - 1;
+    let (st, v) = s
+        .get_json(None, &format!("/api/v1/assessments/{year}/ranking"))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["state"], "final");
+    let items = v["items"].as_array().unwrap();
+    assert!(items.len() >= 2, "{v}");
+    assert_eq!(items[0]["rank"], 1);
+    let unit = &items[0]["unit_id"];
+    let (st, sheet) = s
+        .get_json(None, &format!("/api/v1/assessments/{year}/units/{unit}"))
+        .await;
+    assert_eq!(st, 200, "{sheet}");
+    assert_eq!(sheet["indicators"].as_array().unwrap().len(), 5);
+    assert_eq!(sheet["score"], items[0]["score"]);
+}
