@@ -8,6 +8,7 @@ pub mod api;
 pub mod authz;
 pub mod demo;
 pub mod figures;
+pub mod forms;
 pub mod model;
 pub mod pages;
 pub mod plan;

@@ -3,7 +3,8 @@
 //! the units in their scope; everyone sees a ranking on public notice or final.
 
 use crate::api::{KindQuery, plan_for, readable_sheet};
-use crate::model::{self, PlanState};
+use crate::authz::{Action, Target, authorize};
+use crate::model::{self, Plan, PlanState, Sheet};
 use crate::service::{self, Line, Ranked};
 use askama::Template;
 use axum::Router;
@@ -17,6 +18,7 @@ use platform::web::{AppResult, Lang, PageCtx, redirect, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(crate::forms::router())
         .route("/assessments", get(latest))
         .route("/assessments/{year}", get(ranking))
         .route("/assessments/{year}/units/{unit_id}", get(sheet))
@@ -59,6 +61,9 @@ async fn latest(State(state): State<AppState>, actor: GovActor) -> AppResult<Res
         year: 0,
         stage: lang.pick("尚无考核方案", "No plan yet"),
         kind_q: String::new(),
+        kind: String::new(),
+        next: None,
+        may_plan: may_plan(&actor),
         items: Vec::new(),
     })
 }
@@ -79,7 +84,41 @@ struct RankingPage {
     year: i64,
     stage: &'static str,
     kind_q: String,
+    kind: String,
     items: Vec<Ranked>,
+    /// The plan's next step, if the viewer governs it: (step, label).
+    next: Option<(&'static str, &'static str)>,
+    /// Whether the viewer may set plans (a district administrator).
+    may_plan: bool,
+}
+
+fn next_step(actor: &GovActor, plan: &Plan) -> Option<(&'static str, &'static str)> {
+    let t = Target {
+        unit: &plan.district_path,
+        public: false,
+    };
+    authorize(actor, Action::Govern, &t).ok()?;
+    let lang = actor.lang;
+    match plan.state {
+        PlanState::Open => Some((
+            "lock",
+            lang.pick("锁定并冻结数据", "Lock and freeze the figures"),
+        )),
+        PlanState::Locked => Some(("notice", lang.pick("发布公示", "Publish the notice"))),
+        PlanState::Notice => Some((
+            "final",
+            lang.pick("公示期满，定案", "Close the notice: final"),
+        )),
+        PlanState::Final => None,
+    }
+}
+
+fn may_plan(actor: &GovActor) -> bool {
+    actor.is_platform_admin()
+        || actor
+            .grants
+            .iter()
+            .any(|g| g.path.depth() == 1 && g.role >= gov_core::MemberRole::UnitAdmin)
 }
 
 async fn ranking(
@@ -100,6 +139,9 @@ async fn ranking(
         year: plan.year,
         stage: stage_label(plan.state, lang),
         kind_q: format!("?kind={}", plan.unit_kind),
+        kind: plan.unit_kind.clone(),
+        next: next_step(&actor, &plan),
+        may_plan: may_plan(&actor),
         items,
     })
 }
@@ -109,13 +151,98 @@ async fn ranking(
 struct SheetPage {
     page: PageCtx,
     year: i64,
+    unit_id: i64,
     unit_name: String,
     stage: &'static str,
     sheet_state: String,
     score: f64,
     deduction: f64,
-    kind_q: String,
+    kind: String,
     lines: Vec<Line>,
+    error: String,
+    /// The steps this viewer may take on the sheet now (submit, review, approve).
+    steps: Vec<(&'static str, &'static str)>,
+    /// Whether the viewer may enter the sheet's values now.
+    may_enter: bool,
+}
+
+/// The steps the viewer may take on `sheet` now, with their button labels.
+fn steps(actor: &GovActor, plan: &Plan, sheet: &Sheet) -> Vec<(&'static str, &'static str)> {
+    if plan.state != PlanState::Open {
+        return Vec::new();
+    }
+    let lang = actor.lang;
+    let on = |unit| Target {
+        unit,
+        public: false,
+    };
+    [
+        (
+            "open",
+            "submit",
+            Action::SelfAssess,
+            &sheet.unit_path,
+            lang.pick("提交自评", "Submit"),
+        ),
+        (
+            "submitted",
+            "review",
+            Action::Review,
+            &sheet.unit_path,
+            lang.pick("审核通过", "Reviewed"),
+        ),
+        (
+            "reviewed",
+            "approve",
+            Action::Govern,
+            &plan.district_path,
+            lang.pick("审批通过", "Approve"),
+        ),
+    ]
+    .into_iter()
+    .filter(|(from, _, action, unit, _)| {
+        sheet.state == *from && authorize(actor, *action, &on(unit)).is_ok()
+    })
+    .map(|(_, step, _, _, label)| (step, label))
+    .collect()
+}
+
+/// A unit's score sheet, with the forms the viewer may use (and a refusal's message).
+pub async fn sheet_page(
+    state: &AppState,
+    actor: &GovActor,
+    plan: &Plan,
+    sheet: &Sheet,
+    error: String,
+) -> AppResult<Response> {
+    let items = model::items(&state.db, plan.id).await?;
+    let s = service::score_sheet(state, actor, plan, &items, sheet).await?;
+    let lang = actor.lang;
+    let own = Target {
+        unit: &sheet.unit_path,
+        public: false,
+    };
+    render(&SheetPage {
+        page: actor.page(format!(
+            "{} · {}",
+            s.unit_name,
+            lang.pick("考核表", "score sheet")
+        )),
+        year: plan.year,
+        unit_id: sheet.unit_id,
+        unit_name: s.unit_name,
+        stage: stage_label(plan.state, lang),
+        sheet_state: s.state,
+        score: s.score,
+        deduction: s.deduction,
+        kind: plan.unit_kind.clone(),
+        lines: s.indicators,
+        error,
+        steps: steps(actor, plan, sheet),
+        may_enter: plan.state == PlanState::Open
+            && sheet.state == "open"
+            && authorize(actor, Action::SelfAssess, &own).is_ok(),
+    })
 }
 
 async fn sheet(
@@ -126,22 +253,5 @@ async fn sheet(
 ) -> AppResult<Response> {
     let plan = plan_for(&state, &actor, &year, q.kind.as_deref()).await?;
     let sheet = readable_sheet(&state, &actor, &plan, &unit_id).await?;
-    let items = model::items(&state.db, plan.id).await?;
-    let s = service::score_sheet(&state, &actor, &plan, &items, &sheet).await?;
-    let lang = actor.lang;
-    render(&SheetPage {
-        page: actor.page(format!(
-            "{} · {}",
-            s.unit_name,
-            lang.pick("考核表", "score sheet")
-        )),
-        year: plan.year,
-        unit_name: s.unit_name,
-        stage: stage_label(plan.state, lang),
-        sheet_state: s.state,
-        score: s.score,
-        deduction: s.deduction,
-        kind_q: format!("?kind={}", plan.unit_kind),
-        lines: s.indicators,
-    })
+    sheet_page(&state, &actor, &plan, &sheet, String::new()).await
 }

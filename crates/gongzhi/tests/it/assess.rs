@@ -508,3 +508,106 @@ async fn the_demo_has_a_finished_year() {
     assert_eq!(sheet["indicators"].as_array().unwrap().len(), 5);
     assert_eq!(sheet["score"], items[0]["score"]);
 }
+
+/// The pages: the district sets a plan with the editor; the community enters a value on its
+/// sheet (a refusal re-renders the sheet with the message) and submits it; the street sees
+/// the review button, the community no longer sees the form; a neighbour sees nothing.
+async fn the_pages_take_a_sheet_up_the_tree(backend: Backend) {
+    use crate::common::{PASSWORD, get_html, post_form, web_login};
+    let s = Server::start(backend).await;
+    let admin = s.user_token("boss", "admin").await;
+    let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
+    d.units(&[
+        ("", "district", "PD"),
+        ("PD", "street", "P1"),
+        ("P1", "community", "PA"),
+        ("P1", "community", "PB"),
+    ])
+    .await;
+    let (pa, pd) = (d.id("PA"), d.id("PD"));
+    d.staff("district_admin", "PD", "unit_admin").await;
+    d.staff("street_p", "P1", "worker").await;
+    d.staff("worker_pa", "PA", "worker").await;
+    d.staff("worker_pb", "PB", "worker").await;
+    let year = chrono::Local::now().format("%Y").to_string();
+    let url = |rest: &str| format!("{}{rest}", s.url);
+
+    let (web, csrf) = web_login(&s, "district_admin", PASSWORD).await;
+    let form = get_html(&web, url("/assessments/plans/new")).await;
+    assert!(
+        form.contains("w_study_hours") && form.contains("PD单位"),
+        "{form}"
+    );
+    let deadline = chrono::Local::now().date_naive() + chrono::Days::new(30);
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("district_id", &pd.to_string()),
+        ("year", &year),
+        ("deadline", &deadline.to_string()),
+        ("w_study_hours", "60"),
+        ("t_study_hours", "40"),
+        ("w_complaints", "40"),
+        ("t_complaints", "0"),
+    ];
+    let r = post_form(&web, url("/assessments/plans"), &fields).await;
+    assert_eq!(r.status(), 303);
+    let ranking = get_html(&web, url(&format!("/assessments/{year}"))).await;
+    assert!(
+        ranking.contains("PA单位") && ranking.contains("锁定并冻结数据"),
+        "{ranking}"
+    );
+
+    let sheet_url = url(&format!("/assessments/{year}/units/{pa}"));
+    let (pa_web, pa_csrf) = web_login(&s, "worker_pa", PASSWORD).await;
+    let page = get_html(&pa_web, &sheet_url).await;
+    assert!(
+        page.contains("name=\"evidence\"") && page.contains("提交自评"),
+        "{page}"
+    );
+    let values = url(&format!("/assessments/{year}/units/{pa}/values"));
+    let no_evidence = [
+        ("_csrf", pa_csrf.as_str()),
+        ("kind", "community"),
+        ("code", "study_hours"),
+        ("value", "30"),
+        ("evidence", ""),
+    ];
+    let r = post_form(&pa_web, &values, &no_evidence).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("说明依据"));
+    let good = [
+        ("_csrf", pa_csrf.as_str()),
+        ("kind", "community"),
+        ("code", "study_hours"),
+        ("value", "30"),
+        ("evidence", "学习签到表"),
+    ];
+    assert_eq!(post_form(&pa_web, &values, &good).await.status(), 303);
+    let page = get_html(&pa_web, &sheet_url).await;
+    assert!(
+        page.contains("学习签到表") && page.contains("45.00"),
+        "30/40 × 60: {page}"
+    );
+
+    let (pb_web, _) = web_login(&s, "worker_pb", PASSWORD).await;
+    let r = pb_web.get(&sheet_url).send().await.unwrap();
+    assert_eq!(r.status(), 404, "a neighbour's sheet");
+
+    let step = url(&format!("/assessments/{year}/units/{pa}/step"));
+    let submit = [
+        ("_csrf", pa_csrf.as_str()),
+        ("kind", "community"),
+        ("step", "submit"),
+    ];
+    assert_eq!(post_form(&pa_web, &step, &submit).await.status(), 303);
+    let page = get_html(&pa_web, &sheet_url).await;
+    assert!(
+        !page.contains("name=\"evidence\""),
+        "submitted: no more entering"
+    );
+    let (street_web, _) = web_login(&s, "street_p", PASSWORD).await;
+    let page = get_html(&street_web, &sheet_url).await;
+    assert!(page.contains("审核通过"), "{page}");
+}
+
+both_dbs!(the_pages_take_a_sheet_up_the_tree);

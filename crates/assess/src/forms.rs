@@ -1,0 +1,227 @@
+//! The assessment's forms: the plan editor for the district, a unit's entered values, and
+//! the step buttons (submit, review, approve; lock, notice, final). They call the same
+//! service functions as the API; a refused entry re-renders the sheet with the message.
+
+use crate::api::{plan_for, readable_sheet};
+use crate::model::{self, PlanState};
+use crate::{pages, plan, service};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use gov_core::{GovActor, MemberRole, UnitKind, list_units};
+use platform::AppState;
+use platform::web::{AppError, AppResult, PageCtx, SignedIn, redirect, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/assessments/plans/new", get(new_plan))
+        .route("/assessments/plans", post(create_plan))
+        .route("/assessments/{year}/units/{unit_id}/values", post(enter))
+        .route("/assessments/{year}/units/{unit_id}/step", post(step))
+        .route("/assessments/{year}/step", post(plan_step))
+}
+
+type Fields = Vec<(String, String)>;
+
+fn field(f: &Fields, k: &str) -> String {
+    f.iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+fn kind_q(f: &Fields) -> String {
+    format!("?kind={}", field(f, "kind"))
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+pub struct Row {
+    pub code: String,
+    pub name: String,
+    pub weight: String,
+    pub target: String,
+}
+
+#[derive(Template)]
+#[template(path = "plan_form.html")]
+struct PlanForm {
+    page: PageCtx,
+    error: String,
+    districts: Vec<Choice>,
+    year: String,
+    deadline: String,
+    rows: Vec<Row>,
+}
+
+async fn plan_page(
+    state: &AppState,
+    actor: GovActor,
+    f: &Fields,
+    error: String,
+) -> AppResult<Response> {
+    let lang = actor.lang;
+    let districts = list_units(&state.db, &actor.scope_with(MemberRole::UnitAdmin))
+        .await?
+        .into_iter()
+        .filter(|u| u.kind == UnitKind::District)
+        .map(|u| Choice {
+            value: u.id.0.to_string(),
+            label: u.name,
+        })
+        .collect();
+    let rows = model::indicators(&state.db)
+        .await?
+        .into_iter()
+        .map(|i| Row {
+            weight: field(f, &format!("w_{}", i.code)),
+            target: field(f, &format!("t_{}", i.code)),
+            name: format!("{}（{}）", lang.pick(&i.name_zh, &i.name_en), i.measure),
+            code: i.code,
+        })
+        .collect();
+    render(&PlanForm {
+        page: actor.page(lang.pick("制定考核方案", "Set an assessment plan")),
+        error,
+        districts,
+        year: field(f, "year"),
+        deadline: field(f, "deadline"),
+        rows,
+    })
+}
+
+async fn new_plan(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+) -> AppResult<Response> {
+    plan_page(&state, actor, &Vec::new(), String::new()).await
+}
+
+async fn create_plan(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Form(f): Form<Fields>,
+) -> AppResult<Response> {
+    let lang = actor.lang;
+    let number = |k: String| field(&f, &k).parse::<f64>().ok();
+    let deadline =
+        cases::calendar::parse_day(&field(&f, "deadline")).map(cases::calendar::day_start);
+    let (Ok(district_id), Ok(year), Some(deadline_ms)) = (
+        field(&f, "district_id").parse::<i64>(),
+        field(&f, "year").parse::<i64>(),
+        deadline,
+    ) else {
+        let msg = lang.pick(
+            "请选择区，填写年度和截止日期（YYYY-MM-DD）。",
+            "Choose the district and enter the year and the deadline (YYYY-MM-DD).",
+        );
+        return plan_page(&state, actor, &f, msg.into()).await;
+    };
+    let items = model::indicators(&state.db)
+        .await?
+        .into_iter()
+        .filter_map(|i| {
+            let w = number(format!("w_{}", i.code))?;
+            Some((
+                i.code.clone(),
+                w,
+                number(format!("t_{}", i.code)).unwrap_or(0.0),
+            ))
+        })
+        .collect();
+    let spec = plan::Spec {
+        district_id,
+        year,
+        unit_kind: "community".into(),
+        deadline_ms,
+        items,
+    };
+    match plan::create(&state, &actor, &spec).await {
+        Ok(_) => Ok(redirect(&format!("/assessments/{year}"))),
+        Err(AppError::Coded { message, .. }) => {
+            plan_page(&state, actor, &f, lang.msg(&message).to_string()).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn enter(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Path((year, unit_id)): Path<(String, String)>,
+    Form(f): Form<Fields>,
+) -> AppResult<Response> {
+    let plan = plan_for(&state, &actor, &year, Some(&field(&f, "kind"))).await?;
+    let sheet = readable_sheet(&state, &actor, &plan, &unit_id).await?;
+    let code = field(&f, "code");
+    let items = model::items(&state.db, plan.id).await?;
+    let item = items
+        .iter()
+        .find(|i| i.indicator.code == code)
+        .ok_or(AppError::NotFound)?;
+    let result = match field(&f, "value").parse::<f64>() {
+        Ok(v) => {
+            service::enter(
+                &state,
+                &actor,
+                &plan,
+                &sheet,
+                item,
+                v,
+                &field(&f, "evidence"),
+            )
+            .await
+        }
+        Err(_) => Err(AppError::coded(
+            platform::web::Code::InvalidField,
+            platform::web::i18n::bilingual("请填写数值。", "Enter a number."),
+        )),
+    };
+    match result {
+        Ok(()) => Ok(redirect(&format!(
+            "/assessments/{year}/units/{unit_id}{}",
+            kind_q(&f)
+        ))),
+        Err(AppError::Coded { message, .. }) => {
+            let msg = actor.lang.msg(&message).to_string();
+            pages::sheet_page(&state, &actor, &plan, &sheet, msg).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn step(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Path((year, unit_id)): Path<(String, String)>,
+    Form(f): Form<Fields>,
+) -> AppResult<Response> {
+    let plan = plan_for(&state, &actor, &year, Some(&field(&f, "kind"))).await?;
+    let sheet = readable_sheet(&state, &actor, &plan, &unit_id).await?;
+    service::step(&state, &actor, &plan, &sheet, &field(&f, "step")).await?;
+    Ok(redirect(&format!(
+        "/assessments/{year}/units/{unit_id}{}",
+        kind_q(&f)
+    )))
+}
+
+async fn plan_step(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Path(year): Path<String>,
+    Form(f): Form<Fields>,
+) -> AppResult<Response> {
+    let plan = plan_for(&state, &actor, &year, Some(&field(&f, "kind"))).await?;
+    match field(&f, "step").as_str() {
+        "lock" => service::lock(&state, &actor, &plan).await?,
+        "notice" => service::advance(&state, &actor, &plan, PlanState::Notice).await?,
+        "final" => service::advance(&state, &actor, &plan, PlanState::Final).await?,
+        _ => return Err(AppError::NotFound),
+    }
+    Ok(redirect(&format!("/assessments/{year}{}", kind_q(&f))))
+}
