@@ -4,9 +4,9 @@
 
 use crate::authz::{Action, Target, authorize};
 use crate::model;
+use crate::service::audited;
 use gov_core::{GovActor, ScopeFilter, UnitId, UnitKind, find_unit, list_units};
 use platform::AppState;
-use platform::audit::{self, Entry};
 use platform::web::{AppError, AppResult, Code};
 
 /// A plan as asked for: (indicator code, weight, target) per item.
@@ -125,20 +125,10 @@ pub async fn create(state: &AppState, actor: &GovActor, spec: &Spec) -> AppResul
         .execute(&mut *tx)
         .await?;
     }
-    let subject = format!("assess_plan:{id}");
     let detail =
         serde_json::json!({"year": spec.year, "kind": kind.as_str(), "units": units.len()});
-    audit::append(
-        &mut tx,
-        Entry {
-            at: now,
-            actor_id: actor.id(),
-            action: "assess.plan.create",
-            subject: &subject,
-            detail,
-        },
-    )
-    .await?;
+    let subject = format!("assess_plan:{id}");
+    audited(state, actor, "assess.plan.create", subject, detail, &mut tx).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -173,18 +163,9 @@ pub async fn deduct(
         .bind(sheet.id)
         .execute(&mut *tx)
         .await?;
+    let detail = serde_json::json!({"points": points, "reason": reason.trim()});
     let subject = format!("assess_sheet:{}", sheet.id);
-    audit::append(
-        &mut tx,
-        Entry {
-            at: state.now(),
-            actor_id: actor.id(),
-            action: "assess.deduct",
-            subject: &subject,
-            detail: serde_json::json!({"points": points, "reason": reason.trim()}),
-        },
-    )
-    .await?;
+    audited(state, actor, "assess.deduct", subject, detail, &mut tx).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -146,7 +146,8 @@ fn govern(actor: &GovActor, plan: &Plan) -> AppResult<()> {
     Ok(authorize(actor, Action::Govern, &t)?)
 }
 
-async fn audited(
+/// Appends the audit entry of a step to its transaction.
+pub(crate) async fn audited(
     state: &AppState,
     actor: &GovActor,
     action: &str,
@@ -301,17 +302,22 @@ pub async fn lock(state: &AppState, actor: &GovActor, plan: &Plan) -> AppResult<
     for (sheet, ind, v) in &frozen {
         model::put_value(&mut tx, *sheet, *ind, v, now).await?;
     }
-    model::set_plan_state(&mut tx, plan.id, PlanState::Locked, None, now).await?;
-    let detail = serde_json::json!({"year": plan.year, "kind": plan.unit_kind});
-    audited(
-        state,
-        actor,
-        "assess.lock",
-        format!("assess_plan:{}", plan.id),
-        detail,
-        &mut tx,
-    )
-    .await?;
+    move_plan(state, actor, tx, plan, PlanState::Locked, None).await
+}
+
+/// Moves the plan to `to` within `tx`, audits it and commits.
+async fn move_plan(
+    state: &AppState,
+    actor: &GovActor,
+    mut tx: platform::db::Tx,
+    plan: &Plan,
+    to: PlanState,
+    appeal_until: Option<i64>,
+) -> AppResult<()> {
+    model::set_plan_state(&mut tx, plan.id, to, appeal_until, state.now()).await?;
+    let detail = serde_json::json!({"year": plan.year, "kind": plan.unit_kind, "to": to.as_str()});
+    let subject = format!("assess_plan:{}", plan.id);
+    audited(state, actor, "assess.plan", subject, detail, &mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -342,20 +348,8 @@ pub async fn advance(
             ));
         }
     };
-    let mut tx = state.db.begin().await?;
-    model::set_plan_state(&mut tx, plan.id, to, until, now).await?;
-    let detail = serde_json::json!({"to": to.as_str()});
-    audited(
-        state,
-        actor,
-        "assess.plan",
-        format!("assess_plan:{}", plan.id),
-        detail,
-        &mut tx,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let tx = state.db.begin().await?;
+    move_plan(state, actor, tx, plan, to, until).await
 }
 
 /// The unit appeals one indicator's value during the notice.
