@@ -1,9 +1,10 @@
 //! The built-in formulas of the indicator library over live data, per unit and year. Each
 //! asks the owning module's public functions (ARCHITECTURE rule 2) with the viewer narrowed
 //! to the unit, and returns the records it counted as URLs where the module exposes them,
-//! so a score can be traced back to them.
+//! so a score can be traced back to them. Needs and proposals are counted as they stand
+//! (their modules' figures have no period); cases and announcements within the year.
 
-use cases::calendar::{day_start, local_date, parse_day};
+use cases::calendar::{day_start, parse_day};
 use gov_core::{GovActor, Unit};
 use platform::AppState;
 use platform::web::AppResult;
@@ -54,19 +55,22 @@ pub async fn formula(
             }
         }
         "needs_met" => {
-            // Needs as they stand at the year's end (or now, for the running year).
-            let day = local_date(to.min(state.now()) - 1).to_string();
-            let f = needs::figures::figures(state, &viewer, &day).await?;
+            let n = needs::counted::settled(state, &viewer).await?;
+            let met = n.met_ids.len() as i64;
             Figure {
-                value: pct(f.matched, f.matched + f.unmet),
-                sources: Vec::new(),
+                value: pct(met, met + n.unmet),
+                sources: n.met_ids.iter().map(|id| format!("/needs/{id}")).collect(),
             }
         }
         "proposals_on_time" => {
-            let f = consult::figures::figures(state, &viewer).await?;
+            let p = consult::counted::replied(state, &viewer).await?;
             Figure {
-                value: f.answered_on_time_rate,
-                sources: Vec::new(),
+                value: pct(p.on_time_ids.len() as i64, p.replied),
+                sources: p
+                    .on_time_ids
+                    .iter()
+                    .map(|id| format!("/consultation/proposals/{id}"))
+                    .collect(),
             }
         }
         "orgs_per_10k" => {

@@ -181,6 +181,9 @@ async fn a_year_from_plan_to_final_ranking(backend: Backend) {
             { "code": "case_on_time", "weight": 40, "target": 90 },
             { "code": "study_hours", "weight": 40, "target": 40 },
             { "code": "complaints", "weight": 20, "target": 1 },
+            // No needs or replied proposals here: no value, no points, no sources.
+            { "code": "needs_met", "weight": 10, "target": 80 },
+            { "code": "proposals_on_time", "weight": 10, "target": 90 },
         ],
     });
     let (st, _) = send(
@@ -320,6 +323,10 @@ async fn a_year_from_plan_to_final_ranking(backend: Backend) {
         200
     );
     assert_eq!(sheet["score"], 75.0);
+    for code in ["needs_met", "proposals_on_time"] {
+        assert_eq!(line(&sheet, code)["value"], Value::Null, "{sheet}");
+        assert_eq!(line(&sheet, code)["sources"], json!([]));
+    }
 
     // Up the tree: submit (own staff) → review (street) → approve (district).
     let (st, _) = w
@@ -507,6 +514,21 @@ async fn the_demo_has_a_finished_year() {
     assert_eq!(st, 200, "{sheet}");
     assert_eq!(sheet["indicators"].as_array().unwrap().len(), 5);
     assert_eq!(sheet["score"], items[0]["score"]);
+    // The demo's met needs are counted, and each link opens the need it counted.
+    let admin = s.login_with("admin", "demo-pass-1").await;
+    let mut needs = Vec::new();
+    for item in items {
+        let path = format!("/api/v1/assessments/{year}/units/{}", item["unit_id"]);
+        let (_, sheet) = s.get_json(None, &path).await;
+        let line = line(&sheet, "needs_met");
+        needs.extend(line["sources"].as_array().unwrap().iter().cloned());
+    }
+    assert!(!needs.is_empty(), "no met need counted");
+    for url in needs {
+        let url = url.as_str().unwrap();
+        assert!(url.starts_with("/needs/"), "{url}");
+        assert_eq!(s.status_of(Some(&admin), url).await, 200, "{url}");
+    }
 }
 
 /// The pages: the district sets a plan with the editor; the community enters a value on its
