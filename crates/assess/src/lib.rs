@@ -14,6 +14,7 @@ pub mod pages;
 pub mod plan;
 pub mod score;
 pub mod service;
+pub mod todos;
 
 use axum::Router;
 use platform::AppState;
@@ -25,6 +26,7 @@ pub fn module() -> Module {
         openapi_paths: Some(openapi_paths),
         demo: Some(|state, demo| Box::pin(async move { demo::seed(state, demo).await })),
         menu: Some(pages::menu),
+        todos: Some(todos::todos),
         ..Module::new("assess", MIGRATIONS, router)
     }
 }

@@ -151,6 +151,13 @@ pub async fn plans_of_year(db: &Db, year: i64, kind: &str) -> sqlx::Result<Vec<P
     rows.iter().map(plan).collect()
 }
 
+/// Plans still in self-assessment and review.
+pub async fn open_plans(db: &Db) -> sqlx::Result<Vec<Plan>> {
+    let q = format!("{PLAN} WHERE state = 'open' ORDER BY deadline_ms, id");
+    let rows = sqlx::query(&q).fetch_all(&db.pool).await?;
+    rows.iter().map(plan).collect()
+}
+
 /// Years with a plan for communities, latest first.
 pub async fn plan_years(db: &Db) -> sqlx::Result<Vec<i64>> {
     let rows = sqlx::query(

@@ -615,6 +615,22 @@ async fn the_pages_take_a_sheet_up_the_tree(backend: Backend) {
     let r = pb_web.get(&sheet_url).send().await.unwrap();
     assert_eq!(r.status(), 404, "a neighbour's sheet");
 
+    let todo = |token: String, label: &'static str| {
+        let s = &s;
+        async move {
+            let (_, v) = s.get_json(Some(&token), "/api/v1/workbench").await;
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["label"].as_str().unwrap_or("").contains(label))
+        }
+    };
+    let pa_token = s.login("worker_pa").await;
+    let street_token = s.login("street_p").await;
+    assert!(todo(pa_token.clone(), "待填报提交的考核自评").await);
+    assert!(!todo(street_token.clone(), "待审核的考核表").await);
+
     let step = url(&format!("/assessments/{year}/units/{pa}/step"));
     let submit = [
         ("_csrf", pa_csrf.as_str()),
@@ -630,6 +646,15 @@ async fn the_pages_take_a_sheet_up_the_tree(backend: Backend) {
     let (street_web, _) = web_login(&s, "street_p", PASSWORD).await;
     let page = get_html(&street_web, &sheet_url).await;
     assert!(page.contains("审核通过"), "{page}");
+    assert!(
+        todo(street_token, "待审核的考核表").await,
+        "the street's workbench"
+    );
+    let district_token = s.login("district_admin").await;
+    assert!(
+        !todo(district_token, "待审核的考核表").await,
+        "not the district's"
+    );
 }
 
 both_dbs!(the_pages_take_a_sheet_up_the_tree);
