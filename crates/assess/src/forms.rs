@@ -137,12 +137,15 @@ async fn create_plan(
     let spec = plan::Spec {
         district_id,
         year,
-        unit_kind: "community".into(),
+        unit_kind: field(&f, "unit_kind"),
         deadline_ms,
         items,
     };
     match plan::create(&state, &actor, &spec).await {
-        Ok(_) => Ok(redirect(&format!("/assessments/{year}"))),
+        Ok(_) => Ok(redirect(&format!(
+            "/assessments/{year}?kind={}",
+            field(&f, "unit_kind")
+        ))),
         Err(AppError::Coded { message, .. }) => {
             plan_page(&state, actor, &f, lang.msg(&message).to_string()).await
         }

@@ -564,6 +564,7 @@ async fn the_pages_take_a_sheet_up_the_tree(backend: Backend) {
     let fields = [
         ("_csrf", csrf.as_str()),
         ("district_id", &pd.to_string()),
+        ("unit_kind", "community"),
         ("year", &year),
         ("deadline", &deadline.to_string()),
         ("w_study_hours", "60"),
@@ -571,6 +572,15 @@ async fn the_pages_take_a_sheet_up_the_tree(backend: Backend) {
         ("w_complaints", "40"),
         ("t_complaints", "0"),
     ];
+    let mut no_weight = fields.to_vec();
+    no_weight.retain(|(k, _)| !k.starts_with("w_"));
+    let r = post_form(&web, url("/assessments/plans"), &no_weight).await;
+    assert_eq!(r.status(), 200, "re-rendered with the message");
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("请至少选择一个指标") && html.contains(&year),
+        "{html}"
+    );
     let r = post_form(&web, url("/assessments/plans"), &fields).await;
     assert_eq!(r.status(), 303);
     let ranking = get_html(&web, url(&format!("/assessments/{year}"))).await;
