@@ -42,6 +42,13 @@ impl World {
         send(&self.s, method, token, &self.url(rest), body.as_ref()).await
     }
 
+    /// POSTs a plan; the status and the error code, if any.
+    async fn plan(&self, token: &str, body: &Value) -> (u16, Option<String>) {
+        let path = "/api/v1/assessments/plans";
+        let (st, v) = send(&self.s, "POST", Some(token), path, Some(body)).await;
+        (st, v["error"]["code"].as_str().map(String::from))
+    }
+
     async fn ok(&self, token: &str, rest: &str, body: Value) -> Value {
         send_expect(
             &self.s,
@@ -186,49 +193,13 @@ async fn a_year_from_plan_to_final_ranking(backend: Backend) {
             { "code": "proposals_on_time", "weight": 10, "target": 90 },
         ],
     });
-    let (st, _) = send(
-        s,
-        "POST",
-        Some(&street1),
-        "/api/v1/assessments/plans",
-        Some(&plan),
-    )
-    .await;
-    assert_eq!(st, 403);
-    send_expect(
-        s,
-        "POST",
-        Some(&w.admin),
-        "/api/v1/assessments/plans",
-        Some(&plan),
-        201,
-    )
-    .await;
-    let (st, v) = send(
-        s,
-        "POST",
-        Some(&w.admin),
-        "/api/v1/assessments/plans",
-        Some(&plan),
-    )
-    .await;
-    assert_eq!(
-        (st, v["error"]["code"].as_str()),
-        (409, Some("plan_exists"))
-    );
+    assert_eq!(w.plan(&street1, &plan).await.0, 403);
+    assert_eq!(w.plan(&w.admin, &plan).await, (201, None));
+    let exists = Some("plan_exists".to_string());
+    assert_eq!(w.plan(&w.admin, &plan).await, (409, exists));
     let bad = json!({ "district_id": kd, "year": w.year, "unit_kind": "grid", "deadline": 0, "items": [] });
-    let (st, v) = send(
-        s,
-        "POST",
-        Some(&w.admin),
-        "/api/v1/assessments/plans",
-        Some(&bad),
-    )
-    .await;
-    assert_eq!(
-        (st, v["error"]["code"].as_str()),
-        (400, Some("invalid_field"))
-    );
+    let invalid = Some("invalid_field".to_string());
+    assert_eq!(w.plan(&w.admin, &bad).await, (400, invalid));
 
     // Self-assessment: each unit's own staff enter its values, with evidence.
     let entered = [
