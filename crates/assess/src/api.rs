@@ -311,16 +311,7 @@ async fn decide(
     Id(id): Id,
     ApiJson(body): ApiJson<Decision>,
 ) -> AppResult<Json<Value>> {
-    let appeal = model::find_appeal(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let sheet = model::find_sheet_by_id(&state.db, appeal.sheet_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let plan = model::find_plan(&state.db, sheet.plan_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    service::may_read(&actor, &plan, &sheet)?;
+    let (plan, _, appeal) = appeal_context(&state, &actor, id).await?;
     service::decide(
         &state,
         &actor,
@@ -334,6 +325,25 @@ async fn decide(
     Ok(Json(
         json!({ "id": id, "state": if body.uphold { "upheld" } else { "rejected" } }),
     ))
+}
+
+/// An appeal with its plan and sheet, if the actor may read the sheet.
+pub async fn appeal_context(
+    state: &AppState,
+    actor: &GovActor,
+    id: i64,
+) -> AppResult<(Plan, Sheet, model::Appeal)> {
+    let appeal = model::find_appeal(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let sheet = model::find_sheet_by_id(&state.db, appeal.sheet_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let plan = model::find_plan(&state.db, sheet.plan_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    service::may_read(actor, &plan, &sheet)?;
+    Ok((plan, sheet, appeal))
 }
 
 #[derive(Deserialize)]

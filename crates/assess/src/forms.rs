@@ -12,7 +12,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use gov_core::{GovActor, MemberRole, UnitKind, list_units};
 use platform::AppState;
-use platform::web::{AppError, AppResult, PageCtx, SignedIn, redirect, render};
+use platform::web::{AppError, AppResult, Id, PageCtx, SignedIn, redirect, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -21,6 +21,8 @@ pub fn router() -> Router<AppState> {
         .route("/assessments/{year}/units/{unit_id}/values", post(enter))
         .route("/assessments/{year}/units/{unit_id}/step", post(step))
         .route("/assessments/{year}/step", post(plan_step))
+        .route("/assessments/{year}/units/{unit_id}/appeals", post(appeal))
+        .route("/assessments/appeals/{id}/decision", post(decide))
 }
 
 type Fields = Vec<(String, String)>;
@@ -227,4 +229,75 @@ async fn plan_step(
         _ => return Err(AppError::NotFound),
     }
     Ok(redirect(&format!("/assessments/{year}{}", kind_q(&f))))
+}
+
+async fn appeal(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Path((year, unit_id)): Path<(String, String)>,
+    Form(f): Form<Fields>,
+) -> AppResult<Response> {
+    let plan = plan_for(&state, &actor, &year, Some(&field(&f, "kind"))).await?;
+    let sheet = readable_sheet(&state, &actor, &plan, &unit_id).await?;
+    let items = model::items(&state.db, plan.id).await?;
+    let code = field(&f, "code");
+    let item = items
+        .iter()
+        .find(|i| i.indicator.code == code)
+        .ok_or(AppError::NotFound)?;
+    match service::appeal(&state, &actor, &plan, &sheet, item, &field(&f, "reason")).await {
+        Ok(_) => Ok(redirect(&format!(
+            "/assessments/{year}/units/{unit_id}{}",
+            kind_q(&f)
+        ))),
+        Err(AppError::Coded { message, .. }) => {
+            let msg = actor.lang.msg(&message).to_string();
+            pages::sheet_page(&state, &actor, &plan, &sheet, msg).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Id(id): Id,
+    Form(f): Form<Fields>,
+) -> AppResult<Response> {
+    let (plan, sheet, appeal) = crate::api::appeal_context(&state, &actor, id).await?;
+    let value = match field(&f, "value") {
+        v if v.is_empty() => None,
+        v => Some(v.parse::<f64>().map_err(|_| {
+            AppError::coded(
+                platform::web::Code::InvalidField,
+                platform::web::i18n::bilingual(
+                    "新数值须为数字。",
+                    "The new value must be a number.",
+                ),
+            )
+        })?),
+    };
+    let uphold = field(&f, "uphold") == "1";
+    let back = format!(
+        "/assessments/{}/units/{}?kind={}",
+        plan.year, sheet.unit_id, plan.unit_kind
+    );
+    match service::decide(
+        &state,
+        &actor,
+        &plan,
+        &appeal,
+        uphold,
+        value,
+        &field(&f, "reason"),
+    )
+    .await
+    {
+        Ok(()) => Ok(redirect(&back)),
+        Err(AppError::Coded { message, .. }) => {
+            let msg = actor.lang.msg(&message).to_string();
+            pages::sheet_page(&state, &actor, &plan, &sheet, msg).await
+        }
+        Err(e) => Err(e),
+    }
 }

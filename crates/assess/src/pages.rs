@@ -164,6 +164,21 @@ struct SheetPage {
     steps: Vec<(&'static str, &'static str)>,
     /// Whether the viewer may enter the sheet's values now.
     may_enter: bool,
+    /// Whether the viewer may appeal now (the unit's staff, during the notice).
+    may_appeal: bool,
+    /// Whether the viewer decides appeals (the district, during the notice).
+    may_decide: bool,
+    /// The sheet's appeals: (id, indicator name, reason, state, decision).
+    appeals: Vec<AppealRow>,
+}
+
+pub struct AppealRow {
+    pub id: i64,
+    pub indicator: String,
+    pub reason: String,
+    pub open: bool,
+    pub state: &'static str,
+    pub decision: String,
 }
 
 /// The steps the viewer may take on `sheet` now, with their button labels.
@@ -222,6 +237,42 @@ pub async fn sheet_page(
         unit: &sheet.unit_path,
         public: false,
     };
+    let district = Target {
+        unit: &plan.district_path,
+        public: false,
+    };
+    let notice = plan.state == PlanState::Notice;
+    let window = notice && plan.appeal_until_ms.is_some_and(|t| state.now() < t);
+    let may_decide = notice && authorize(actor, Action::Govern, &district).is_ok();
+    let may_appeal = window && authorize(actor, Action::SelfAssess, &own).is_ok();
+    // Appeals are the unit's and the district's business, not the public's.
+    let appeals = if may_decide || authorize(actor, Action::SelfAssess, &own).is_ok() {
+        model::appeals(&state.db, sheet.id).await?
+    } else {
+        Vec::new()
+    };
+    let appeals = appeals
+        .into_iter()
+        .map(|a| AppealRow {
+            id: a.id,
+            indicator: items
+                .iter()
+                .find(|i| i.indicator.id == a.indicator_id)
+                .map(|i| {
+                    lang.pick(&i.indicator.name_zh, &i.indicator.name_en)
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            reason: a.reason,
+            open: a.state == "open",
+            state: match a.state.as_str() {
+                "open" => lang.pick("待处理", "Open"),
+                "upheld" => lang.pick("已采纳", "Upheld"),
+                _ => lang.pick("未采纳", "Rejected"),
+            },
+            decision: a.decision,
+        })
+        .collect();
     render(&SheetPage {
         page: actor.page(format!(
             "{} · {}",
@@ -242,6 +293,9 @@ pub async fn sheet_page(
         may_enter: plan.state == PlanState::Open
             && sheet.state == "open"
             && authorize(actor, Action::SelfAssess, &own).is_ok(),
+        may_appeal,
+        may_decide,
+        appeals,
     })
 }
 

@@ -42,6 +42,15 @@ impl World {
         send(&self.s, method, token, &self.url(rest), body.as_ref()).await
     }
 
+    /// A page's HTML as `token` (or a visitor) sees it.
+    async fn html(&self, token: Option<&str>, path: &str) -> String {
+        let mut r = crate::common::client().get(format!("{}{path}", self.s.url));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.unwrap().text().await.unwrap()
+    }
+
     /// POSTs a plan; the status and the error code, if any.
     async fn plan(&self, token: &str, body: &Value) -> (u16, Option<String>) {
         let path = "/api/v1/assessments/plans";
@@ -394,6 +403,17 @@ async fn a_year_from_plan_to_final_ranking(backend: Backend) {
         201,
     )
     .await;
+    // The sheet page: the unit may appeal, the district sees the decision form, the
+    // public sees the scores but not the appeal.
+    let kb_page = format!("/assessments/{}/units/{kb}", w.year);
+    assert!(w.html(Some(&wb), &kb_page).await.contains("提出申诉"));
+    let district_view = w.html(Some(&w.admin), &kb_page).await;
+    assert!(district_view.contains("不予采纳") && district_view.contains("不成立"));
+    let public_view = w.html(None, &kb_page).await;
+    assert!(
+        public_view.contains("KB单位") && !public_view.contains("不成立"),
+        "{public_view}"
+    );
     let decision = format!("/api/v1/assessments/appeals/{}/decision", filed["id"]);
     let upheld = json!({ "uphold": true, "value": 1, "reason": "经核实，一件投诉不成立" });
     let (st, _) = send(s, "POST", Some(&wb), &decision, Some(&upheld)).await;
