@@ -14,7 +14,8 @@ const ITEMS: &[(&str, f64, f64)] = &[
     ("case_on_time", 30.0, 90.0),
     ("needs_met", 15.0, 80.0),
     ("announcements", 10.0, 2.0),
-    ("study_hours", 35.0, 40.0),
+    ("orgs_per_10k", 10.0, 5.0),
+    ("study_hours", 25.0, 40.0),
     ("complaints", 10.0, 1.0),
 ];
 

@@ -74,11 +74,15 @@ pub async fn formula(
             }
         }
         "orgs_per_10k" => {
-            let s = governance::stats::compute(state, &viewer, Some(unit)).await?;
+            // The organisations governance's statistics count for the unit's subtree.
+            let scope = gov_core::ScopeFilter(Some(vec![unit.path.clone()]));
+            let f = governance::model::OrgFilter::default();
+            let orgs = governance::model::list_orgs(&state.db, &scope, &f, 1_000_000, 0).await?;
             Figure {
-                value: (s.residents > 0)
-                    .then(|| (s.orgs as f64 * 100_000.0 / s.residents as f64).round() / 10.0),
-                sources: Vec::new(),
+                value: (unit.residents > 0).then(|| {
+                    (orgs.len() as f64 * 100_000.0 / unit.residents as f64).round() / 10.0
+                }),
+                sources: orgs.iter().map(|o| format!("/gov/orgs/{}", o.id)).collect(),
             }
         }
         "announcements" => {

@@ -503,21 +503,28 @@ async fn the_demo_has_a_finished_year() {
         .get_json(None, &format!("/api/v1/assessments/{year}/units/{unit}"))
         .await;
     assert_eq!(st, 200, "{sheet}");
-    assert_eq!(sheet["indicators"].as_array().unwrap().len(), 5);
+    assert_eq!(sheet["indicators"].as_array().unwrap().len(), 6);
     assert_eq!(sheet["score"], items[0]["score"]);
-    // The demo's met needs are counted, and each link opens the need it counted.
+    // The demo's met needs and organisations are counted, and each link opens its record.
     let admin = s.login_with("admin", "demo-pass-1").await;
-    let mut needs = Vec::new();
+    let mut counted = Vec::new();
     for item in items {
         let path = format!("/api/v1/assessments/{year}/units/{}", item["unit_id"]);
         let (_, sheet) = s.get_json(None, &path).await;
-        let line = line(&sheet, "needs_met");
-        needs.extend(line["sources"].as_array().unwrap().iter().cloned());
+        for (code, prefix) in [("needs_met", "/needs/"), ("orgs_per_10k", "/gov/orgs/")] {
+            let sources = line(&sheet, code)["sources"].as_array().unwrap().clone();
+            counted.extend(sources.into_iter().map(|u| (prefix, u)));
+        }
     }
-    assert!(!needs.is_empty(), "no met need counted");
-    for url in needs {
+    for prefix in ["/needs/", "/gov/orgs/"] {
+        assert!(
+            needs.iter().any(|(p, _)| *p == prefix),
+            "nothing counted for {prefix}"
+        );
+    }
+    for (prefix, url) in counted {
         let url = url.as_str().unwrap();
-        assert!(url.starts_with("/needs/"), "{url}");
+        assert!(url.starts_with(prefix), "{url}");
         assert_eq!(s.status_of(Some(&admin), url).await, 200, "{url}");
     }
 }
