@@ -518,7 +518,7 @@ async fn the_demo_has_a_finished_year() {
     }
     for prefix in ["/needs/", "/gov/orgs/"] {
         assert!(
-            needs.iter().any(|(p, _)| *p == prefix),
+            counted.iter().any(|(p, _)| *p == prefix),
             "nothing counted for {prefix}"
         );
     }
