@@ -11,6 +11,7 @@ mod common;
 
 mod accounts;
 mod assess;
+mod assess_browser;
 mod auth;
 mod browser;
 mod cases;
