@@ -19,14 +19,11 @@ const ITEMS: &[(&str, f64, f64)] = &[
     ("complaints", 10.0, 1.0),
 ];
 
-/// Study hours and upheld complaints by community, in the tree's order (two tie).
-const ENTERED: &[(f64, f64)] = &[
-    (42.0, 0.0),
-    (36.0, 1.0),
-    (36.0, 1.0),
-    (24.0, 2.0),
-    (30.0, 0.0),
-];
+/// Study hours and upheld complaints of the `i`-th community (in the tree's order): spread
+/// out, with some equal, so the ranking shows shared ranks.
+fn entered(i: usize) -> (f64, f64) {
+    (18.0 + ((i * 7) % 25) as f64, (i % 3) as f64)
+}
 
 pub async fn seed(state: &AppState, demo: &mut Demo) -> anyhow::Result<()> {
     let db = &state.db;
@@ -56,10 +53,11 @@ pub async fn seed(state: &AppState, demo: &mut Demo) -> anyhow::Result<()> {
     let p = model::find_plan(db, id).await?.expect("just created");
     let items = model::items(db, id).await?;
     let sheets = model::sheets(db, id).await?;
-    for (sheet, (hours, complaints)) in sheets.iter().zip(ENTERED.iter().cycle()) {
+    for (i, sheet) in sheets.iter().enumerate() {
+        let (hours, complaints) = entered(i);
         for (code, value, evidence) in [
-            ("study_hours", *hours, "中心组学习签到表及学习笔记"),
-            ("complaints", *complaints, "区信访办年度通报"),
+            ("study_hours", hours, "中心组学习签到表及学习笔记"),
+            ("complaints", complaints, "区信访办年度通报"),
         ] {
             let item = items
                 .iter()
