@@ -142,7 +142,7 @@ async fn sheet(
 }
 
 /// The plan, sheet and plan item an unit-level request names.
-async fn context(
+pub(crate) async fn context(
     state: &AppState,
     actor: &GovActor,
     year: &str,

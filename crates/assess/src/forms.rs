@@ -1,9 +1,9 @@
 //! The assessment's forms: the plan editor for the district, a unit's entered values, and
 //! the step buttons (submit, review, approve; lock, notice, final). They call the same
-//! service functions as the API; a refused entry re-renders the sheet with the message.
+//! service functions as the API; a refused step re-renders the sheet with the message.
 
-use crate::api::{plan_for, readable_sheet};
-use crate::model::{self, PlanState};
+use crate::api::{context, plan_for};
+use crate::model::{self, Plan, PlanState, Sheet};
 use crate::{pages, plan, service};
 use askama::Template;
 use axum::Router;
@@ -155,49 +155,48 @@ async fn create_plan(
     }
 }
 
+/// After a sheet's form: back to the sheet, or the sheet again with a refusal's message.
+async fn answer<T>(
+    state: &AppState,
+    actor: &GovActor,
+    plan: &Plan,
+    sheet: &Sheet,
+    result: AppResult<T>,
+) -> AppResult<Response> {
+    match result {
+        Ok(_) => Ok(redirect(&format!(
+            "/assessments/{}/units/{}?kind={}",
+            plan.year, sheet.unit_id, plan.unit_kind
+        ))),
+        Err(AppError::Coded { message, .. }) => {
+            let msg = actor.lang.msg(&message).to_string();
+            pages::sheet_page(state, actor, plan, sheet, msg).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 async fn enter(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
     Path((year, unit_id)): Path<(String, String)>,
     Form(f): Form<Fields>,
 ) -> AppResult<Response> {
-    let plan = plan_for(&state, &actor, &year, Some(&field(&f, "kind"))).await?;
-    let sheet = readable_sheet(&state, &actor, &plan, &unit_id).await?;
-    let code = field(&f, "code");
-    let items = model::items(&state.db, plan.id).await?;
-    let item = items
-        .iter()
-        .find(|i| i.indicator.code == code)
-        .ok_or(AppError::NotFound)?;
+    let (kind, code) = (field(&f, "kind"), field(&f, "code"));
+    let (plan, sheet, item) =
+        context(&state, &actor, &year, &unit_id, Some(&kind), Some(&code)).await?;
+    let item = item.expect("asked for an item");
     let result = match field(&f, "value").parse::<f64>() {
         Ok(v) => {
-            service::enter(
-                &state,
-                &actor,
-                &plan,
-                &sheet,
-                item,
-                v,
-                &field(&f, "evidence"),
-            )
-            .await
+            let evidence = field(&f, "evidence");
+            service::enter(&state, &actor, &plan, &sheet, &item, v, &evidence).await
         }
         Err(_) => Err(AppError::coded(
             platform::web::Code::InvalidField,
             platform::web::i18n::bilingual("请填写数值。", "Enter a number."),
         )),
     };
-    match result {
-        Ok(()) => Ok(redirect(&format!(
-            "/assessments/{year}/units/{unit_id}{}",
-            kind_q(&f)
-        ))),
-        Err(AppError::Coded { message, .. }) => {
-            let msg = actor.lang.msg(&message).to_string();
-            pages::sheet_page(&state, &actor, &plan, &sheet, msg).await
-        }
-        Err(e) => Err(e),
-    }
+    answer(&state, &actor, &plan, &sheet, result).await
 }
 
 async fn step(
@@ -206,13 +205,10 @@ async fn step(
     Path((year, unit_id)): Path<(String, String)>,
     Form(f): Form<Fields>,
 ) -> AppResult<Response> {
-    let plan = plan_for(&state, &actor, &year, Some(&field(&f, "kind"))).await?;
-    let sheet = readable_sheet(&state, &actor, &plan, &unit_id).await?;
-    service::step(&state, &actor, &plan, &sheet, &field(&f, "step")).await?;
-    Ok(redirect(&format!(
-        "/assessments/{year}/units/{unit_id}{}",
-        kind_q(&f)
-    )))
+    let kind = field(&f, "kind");
+    let (plan, sheet, _) = context(&state, &actor, &year, &unit_id, Some(&kind), None).await?;
+    let result = service::step(&state, &actor, &plan, &sheet, &field(&f, "step")).await;
+    answer(&state, &actor, &plan, &sheet, result).await
 }
 
 async fn plan_step(
@@ -237,25 +233,12 @@ async fn appeal(
     Path((year, unit_id)): Path<(String, String)>,
     Form(f): Form<Fields>,
 ) -> AppResult<Response> {
-    let plan = plan_for(&state, &actor, &year, Some(&field(&f, "kind"))).await?;
-    let sheet = readable_sheet(&state, &actor, &plan, &unit_id).await?;
-    let items = model::items(&state.db, plan.id).await?;
-    let code = field(&f, "code");
-    let item = items
-        .iter()
-        .find(|i| i.indicator.code == code)
-        .ok_or(AppError::NotFound)?;
-    match service::appeal(&state, &actor, &plan, &sheet, item, &field(&f, "reason")).await {
-        Ok(_) => Ok(redirect(&format!(
-            "/assessments/{year}/units/{unit_id}{}",
-            kind_q(&f)
-        ))),
-        Err(AppError::Coded { message, .. }) => {
-            let msg = actor.lang.msg(&message).to_string();
-            pages::sheet_page(&state, &actor, &plan, &sheet, msg).await
-        }
-        Err(e) => Err(e),
-    }
+    let (kind, code) = (field(&f, "kind"), field(&f, "code"));
+    let (plan, sheet, item) =
+        context(&state, &actor, &year, &unit_id, Some(&kind), Some(&code)).await?;
+    let item = item.expect("asked for an item");
+    let result = service::appeal(&state, &actor, &plan, &sheet, &item, &field(&f, "reason")).await;
+    answer(&state, &actor, &plan, &sheet, result).await
 }
 
 async fn decide(
@@ -278,26 +261,7 @@ async fn decide(
         })?),
     };
     let uphold = field(&f, "uphold") == "1";
-    let back = format!(
-        "/assessments/{}/units/{}?kind={}",
-        plan.year, sheet.unit_id, plan.unit_kind
-    );
-    match service::decide(
-        &state,
-        &actor,
-        &plan,
-        &appeal,
-        uphold,
-        value,
-        &field(&f, "reason"),
-    )
-    .await
-    {
-        Ok(()) => Ok(redirect(&back)),
-        Err(AppError::Coded { message, .. }) => {
-            let msg = actor.lang.msg(&message).to_string();
-            pages::sheet_page(&state, &actor, &plan, &sheet, msg).await
-        }
-        Err(e) => Err(e),
-    }
+    let reason = field(&f, "reason");
+    let result = service::decide(&state, &actor, &plan, &appeal, uphold, value, &reason).await;
+    answer(&state, &actor, &plan, &sheet, result).await
 }
