@@ -5,6 +5,7 @@
 pub mod api;
 pub mod authz;
 pub mod calendar;
+pub mod counted;
 pub mod demo;
 pub mod error;
 pub mod hot;

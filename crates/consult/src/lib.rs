@@ -7,6 +7,7 @@
 pub mod activities;
 pub mod api;
 pub mod authz;
+pub mod counted;
 pub mod demo;
 pub mod error;
 pub mod figures;

@@ -7,7 +7,7 @@ use platform::module::Module;
 
 /// Every module of the application, in the order they start and seed their demo data
 /// (cases builds on governance's units). Adding a module is one line here (ADR 020).
-pub fn modules() -> [Module; 7] {
+pub fn modules() -> [Module; 8] {
     [
         library::module(),
         governance::module(),
@@ -15,6 +15,7 @@ pub fn modules() -> [Module; 7] {
         needs::module(),
         consult::module(),
         publicity::module(),
+        assess::module(),
         overview::module(),
     ]
 }

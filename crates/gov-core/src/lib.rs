@@ -4,6 +4,7 @@
 //! depend on this small crate rather than on all of governance.
 
 pub mod actor;
+pub mod narrow;
 pub mod role;
 pub mod sql;
 pub mod todo;

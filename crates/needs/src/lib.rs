@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod authz;
+pub mod counted;
 pub mod demo;
 pub mod error;
 pub mod figures;

@@ -3,9 +3,8 @@
 //! rule 2: never another module's tables). An area is asked for by narrowing the viewer to
 //! that unit, so every module applies its own scope rules to it unchanged.
 
-use gov_core::{GovActor, Grant, MemberRole, Unit, UnitId, find_unit};
+use gov_core::{GovActor, Unit, UnitId, find_unit};
 use platform::AppState;
-use platform::auth::Role;
 use platform::web::{AppError, AppResult};
 use serde::Serialize;
 
@@ -58,26 +57,6 @@ fn per_10k(orgs: i64, residents: i64) -> Option<f64> {
     (residents > 0).then(|| (orgs as f64 * 100_000.0 / residents as f64).round() / 10.0)
 }
 
-/// The viewer as if they held one role on `unit` only: what every module then shows is
-/// exactly that unit's subtree.
-fn narrowed(actor: &GovActor, unit: &Unit) -> GovActor {
-    let mut base = actor.base.clone();
-    if let Some(u) = base.user.as_mut() {
-        // A platform administrator's "everything" would ignore the narrowing.
-        u.role = Role::Member;
-    }
-    GovActor {
-        base,
-        grants: vec![Grant {
-            unit_id: unit.id,
-            unit_name: unit.name.clone(),
-            path: unit.path.clone(),
-            role: MemberRole::Viewer,
-        }],
-        org_links: Vec::new(),
-    }
-}
-
 /// The unit an overview is about: the one asked for (which must lie in the viewer's scope),
 /// or the viewer's outermost unit when they have one.
 pub async fn area(
@@ -106,7 +85,7 @@ pub async fn compute(
     unit: Option<&Unit>,
 ) -> AppResult<Overview> {
     let viewer = match unit {
-        Some(u) => narrowed(actor, u),
+        Some(u) => actor.narrowed(u),
         None => actor.clone(),
     };
     let gov = governance::oversight::stats::compute(state, &viewer, unit).await?;

@@ -10,6 +10,8 @@
 mod common;
 
 mod accounts;
+mod assess;
+mod assess_browser;
 mod auth;
 mod browser;
 mod cases;

@@ -223,6 +223,18 @@ error_codes! {
     RulesLocked = "rules_locked", CONFLICT, "已有人投票，表决规则和选项不能再修改。", "Ballots have been cast: the rules and options can no longer change.";
     /// A ballot or change on a vote that is closed.
     VoteClosed = "vote_closed", CONFLICT, "表决已结束。", "This vote is closed.";
+    // assess (issue 16)
+    /// An assessment step its plan's or sheet's stage does not allow (e.g. entering a value
+    /// after the sheet was submitted, or after the lock).
+    AssessStage = "assess_stage", CONFLICT, "考核当前所处阶段不允许此操作。", "The assessment is not at a stage that allows this step.";
+    /// Locking a plan before its deadline.
+    BeforeDeadline = "before_deadline", CONFLICT, "未到截止时间，考核尚不能锁定。", "The plan cannot be locked before its deadline.";
+    /// Locking a plan while some sheets are not approved yet.
+    SheetsPending = "sheets_pending", CONFLICT, "尚有考核表未经审批，不能锁定。", "Some sheets are not approved yet; the plan cannot be locked.";
+    /// An appeal after the notice's appeal window, or finishing a plan before it ends.
+    AppealWindow = "appeal_window", CONFLICT, "不在申诉期内。", "This is outside the appeal window.";
+    /// A second plan for the same district, year and kind of unit.
+    PlanExists = "plan_exists", CONFLICT, "该年度已有同类单位的考核方案。", "There is already a plan for this year and kind of unit.";
 }
 
 impl std::fmt::Display for Code {

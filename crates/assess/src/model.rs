@@ -1,0 +1,368 @@
+//! Indicators, plans, sheets, values and appeals as stored, and the queries the API and the
+//! pages share. Rows are read by column name.
+
+use crate::score::Direction;
+use gov_core::UnitPath;
+use platform::db::{Db, Tx};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Clone, Debug)]
+pub struct Indicator {
+    pub id: i64,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub direction: Direction,
+    /// Computed from live data (true) or entered with evidence by the unit.
+    pub formula: bool,
+    pub measure: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanState {
+    Open,
+    Locked,
+    Notice,
+    Final,
+}
+
+impl PlanState {
+    pub fn parse(raw: &str) -> Option<PlanState> {
+        [
+            PlanState::Open,
+            PlanState::Locked,
+            PlanState::Notice,
+            PlanState::Final,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanState::Open => "open",
+            PlanState::Locked => "locked",
+            PlanState::Notice => "notice",
+            PlanState::Final => "final",
+        }
+    }
+
+    /// On public notice or final: the ranking is public and values are frozen.
+    pub fn is_public(self) -> bool {
+        matches!(self, PlanState::Notice | PlanState::Final)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub id: i64,
+    pub year: i64,
+    pub unit_kind: String,
+    pub district_id: i64,
+    pub district_path: UnitPath,
+    pub state: PlanState,
+    pub deadline_ms: i64,
+    pub appeal_until_ms: Option<i64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub indicator: Indicator,
+    pub weight: f64,
+    pub target: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Sheet {
+    pub id: i64,
+    pub plan_id: i64,
+    pub unit_id: i64,
+    pub unit_path: UnitPath,
+    pub unit_name: String,
+    /// 'open', 'submitted', 'reviewed' or 'approved'.
+    pub state: String,
+    pub deduction: f64,
+    pub deduction_reason: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Value {
+    pub value: Option<f64>,
+    pub evidence: String,
+    pub sources: Vec<String>,
+    pub frozen: bool,
+}
+
+fn bad(what: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("assess: bad {what}").into())
+}
+
+fn path(r: &AnyRow, col: &str) -> sqlx::Result<UnitPath> {
+    UnitPath::parse(&r.try_get::<String, _>(col)?).ok_or_else(|| bad(col))
+}
+
+fn indicator(r: &AnyRow) -> sqlx::Result<Indicator> {
+    Ok(Indicator {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        name_zh: r.try_get("name_zh")?,
+        name_en: r.try_get("name_en")?,
+        direction: Direction::parse(&r.try_get::<String, _>("direction")?)
+            .ok_or_else(|| bad("direction"))?,
+        formula: r.try_get::<String, _>("kind")? == "formula",
+        measure: r.try_get("measure")?,
+    })
+}
+
+const IND: &str = "i.id AS id, i.code AS code, i.name_zh AS name_zh, i.name_en AS name_en, \
+     i.direction AS direction, i.kind AS kind, i.measure AS measure";
+
+pub async fn indicators(db: &Db) -> sqlx::Result<Vec<Indicator>> {
+    let q = format!("SELECT {IND} FROM assess_indicators i ORDER BY i.id");
+    let rows = sqlx::query(&q).fetch_all(&db.pool).await?;
+    rows.iter().map(indicator).collect()
+}
+
+fn plan(r: &AnyRow) -> sqlx::Result<Plan> {
+    Ok(Plan {
+        id: r.try_get("id")?,
+        year: r.try_get("year")?,
+        unit_kind: r.try_get("unit_kind")?,
+        district_id: r.try_get("district_id")?,
+        district_path: path(r, "district_path")?,
+        state: PlanState::parse(&r.try_get::<String, _>("state")?).ok_or_else(|| bad("state"))?,
+        deadline_ms: r.try_get("deadline_ms")?,
+        appeal_until_ms: r.try_get("appeal_until_ms")?,
+    })
+}
+
+const PLAN: &str = "SELECT id, year, unit_kind, district_id, district_path, state, deadline_ms, \
+     appeal_until_ms FROM assess_plans";
+
+/// The plans of a year for a kind of unit, oldest first (one per district).
+pub async fn plans_of_year(db: &Db, year: i64, kind: &str) -> sqlx::Result<Vec<Plan>> {
+    let q = format!("{PLAN} WHERE year = $1 AND unit_kind = $2 ORDER BY id");
+    let rows = sqlx::query(&q)
+        .bind(year)
+        .bind(kind)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(plan).collect()
+}
+
+/// Plans still in self-assessment and review.
+pub async fn open_plans(db: &Db) -> sqlx::Result<Vec<Plan>> {
+    let q = format!("{PLAN} WHERE state = 'open' ORDER BY deadline_ms, id");
+    let rows = sqlx::query(&q).fetch_all(&db.pool).await?;
+    rows.iter().map(plan).collect()
+}
+
+/// Years with a plan for communities, latest first.
+pub async fn plan_years(db: &Db) -> sqlx::Result<Vec<i64>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT year FROM assess_plans WHERE unit_kind = 'community' ORDER BY year DESC",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(|r| r.try_get("year")).collect()
+}
+
+pub async fn find_plan(db: &Db, id: i64) -> sqlx::Result<Option<Plan>> {
+    let q = format!("{PLAN} WHERE id = $1");
+    let row = sqlx::query(&q).bind(id).fetch_optional(&db.pool).await?;
+    row.as_ref().map(plan).transpose()
+}
+
+pub async fn items(db: &Db, plan_id: i64) -> sqlx::Result<Vec<Item>> {
+    let q = format!(
+        "SELECT {IND}, p.weight AS weight, p.target AS target FROM assess_plan_items p \
+         JOIN assess_indicators i ON i.id = p.indicator_id WHERE p.plan_id = $1 ORDER BY i.id"
+    );
+    let rows = sqlx::query(&q).bind(plan_id).fetch_all(&db.pool).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Item {
+                indicator: indicator(r)?,
+                weight: r.try_get("weight")?,
+                target: r.try_get("target")?,
+            })
+        })
+        .collect()
+}
+
+fn sheet(r: &AnyRow) -> sqlx::Result<Sheet> {
+    Ok(Sheet {
+        id: r.try_get("id")?,
+        plan_id: r.try_get("plan_id")?,
+        unit_id: r.try_get("unit_id")?,
+        unit_path: path(r, "unit_path")?,
+        unit_name: r.try_get("unit_name")?,
+        state: r.try_get("state")?,
+        deduction: r.try_get("deduction")?,
+        deduction_reason: r.try_get("deduction_reason")?,
+    })
+}
+
+const SHEET: &str = "SELECT id, plan_id, unit_id, unit_path, unit_name, state, deduction, \
+     deduction_reason FROM assess_sheets";
+
+pub async fn sheets(db: &Db, plan_id: i64) -> sqlx::Result<Vec<Sheet>> {
+    let q = format!("{SHEET} WHERE plan_id = $1 ORDER BY id");
+    let rows = sqlx::query(&q).bind(plan_id).fetch_all(&db.pool).await?;
+    rows.iter().map(sheet).collect()
+}
+
+pub async fn find_sheet(db: &Db, plan_id: i64, unit_id: i64) -> sqlx::Result<Option<Sheet>> {
+    let q = format!("{SHEET} WHERE plan_id = $1 AND unit_id = $2");
+    let row = sqlx::query(&q)
+        .bind(plan_id)
+        .bind(unit_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(sheet).transpose()
+}
+
+/// The stored values of a sheet by indicator id.
+pub async fn values(db: &Db, sheet_id: i64) -> sqlx::Result<Vec<(i64, Value)>> {
+    let rows = sqlx::query(
+        "SELECT indicator_id, value, evidence, sources, frozen FROM assess_values \
+         WHERE sheet_id = $1",
+    )
+    .bind(sheet_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let sources: String = r.try_get("sources")?;
+            Ok((
+                r.try_get("indicator_id")?,
+                Value {
+                    value: r.try_get("value")?,
+                    evidence: r.try_get("evidence")?,
+                    sources: serde_json::from_str(&sources).map_err(|_| bad("sources"))?,
+                    frozen: r.try_get::<i64, _>("frozen")? != 0,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Writes (or replaces) one value of a sheet.
+pub async fn put_value(
+    tx: &mut Tx,
+    sheet_id: i64,
+    indicator_id: i64,
+    v: &Value,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM assess_values WHERE sheet_id = $1 AND indicator_id = $2")
+        .bind(sheet_id)
+        .bind(indicator_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO assess_values (sheet_id, indicator_id, value, evidence, sources, frozen, \
+         updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(sheet_id)
+    .bind(indicator_id)
+    .bind(v.value)
+    .bind(&v.evidence)
+    .bind(serde_json::to_string(&v.sources).unwrap_or_else(|_| "[]".into()))
+    .bind(i64::from(v.frozen))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_sheet_state(tx: &mut Tx, sheet_id: i64, to: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE assess_sheets SET state = $1 WHERE id = $2")
+        .bind(to)
+        .bind(sheet_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_plan_state(
+    tx: &mut Tx,
+    plan_id: i64,
+    to: PlanState,
+    appeal_until_ms: Option<i64>,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE assess_plans SET state = $1, appeal_until_ms = COALESCE($2, appeal_until_ms), \
+         updated_ms = $3 WHERE id = $4",
+    )
+    .bind(to.as_str())
+    .bind(appeal_until_ms)
+    .bind(now)
+    .bind(plan_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug)]
+pub struct Appeal {
+    pub id: i64,
+    pub sheet_id: i64,
+    pub indicator_id: i64,
+    pub reason: String,
+    pub state: String,
+    pub decision: String,
+}
+
+pub async fn appeals(db: &Db, sheet_id: i64) -> sqlx::Result<Vec<Appeal>> {
+    let rows = sqlx::query(
+        "SELECT id, sheet_id, indicator_id, reason, state, decision FROM assess_appeals \
+         WHERE sheet_id = $1 ORDER BY id",
+    )
+    .bind(sheet_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(appeal).collect()
+}
+
+fn appeal(r: &AnyRow) -> sqlx::Result<Appeal> {
+    Ok(Appeal {
+        id: r.try_get("id")?,
+        sheet_id: r.try_get("sheet_id")?,
+        indicator_id: r.try_get("indicator_id")?,
+        reason: r.try_get("reason")?,
+        state: r.try_get("state")?,
+        decision: r.try_get("decision")?,
+    })
+}
+
+pub async fn find_appeal(db: &Db, id: i64) -> sqlx::Result<Option<Appeal>> {
+    let row = sqlx::query(
+        "SELECT id, sheet_id, indicator_id, reason, state, decision FROM assess_appeals \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref().map(appeal).transpose()
+}
+
+/// Appeals of a plan not yet decided.
+pub async fn open_appeals(db: &Db, plan_id: i64) -> sqlx::Result<i64> {
+    sqlx::query(
+        "SELECT COUNT(*) AS n FROM assess_appeals a JOIN assess_sheets s ON s.id = a.sheet_id \
+         WHERE s.plan_id = $1 AND a.state = 'open'",
+    )
+    .bind(plan_id)
+    .fetch_one(&db.pool)
+    .await?
+    .try_get("n")
+}
+
+pub async fn find_sheet_by_id(db: &Db, id: i64) -> sqlx::Result<Option<Sheet>> {
+    let q = format!("{SHEET} WHERE id = $1");
+    let row = sqlx::query(&q).bind(id).fetch_optional(&db.pool).await?;
+    row.as_ref().map(sheet).transpose()
+}

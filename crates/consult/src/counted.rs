@@ -1,0 +1,32 @@
+//! The proposals behind the "answered on time" figure, for the assessment's trace-back
+//! (issue 16): of the proposals led by units in an actor's scope and replied, the ids of
+//! those replied by their deadline (the same filter as [`crate::figures::figures`]).
+
+use gov_core::{GovActor, Sql};
+use platform::AppState;
+use sqlx::Row;
+
+#[derive(Clone, Debug, Default)]
+pub struct Replied {
+    pub replied: i64,
+    pub on_time_ids: Vec<i64>,
+}
+
+pub async fn replied(state: &AppState, actor: &GovActor) -> sqlx::Result<Replied> {
+    let mut sql = Sql::default();
+    actor.scope().apply(&mut sql, "l.path");
+    let text = format!(
+        "SELECT p.id AS id, CASE WHEN p.replied_at <= p.reply_due THEN 1 ELSE 0 END AS on_time \
+         FROM consult_proposals p JOIN governance_units l ON l.id = p.lead_unit_id \
+         WHERE p.replied_at IS NOT NULL AND {} ORDER BY p.id",
+        sql.where_clause()
+    );
+    let mut out = Replied::default();
+    for r in sql.query(&text).fetch_all(&state.db.pool).await? {
+        out.replied += 1;
+        if r.try_get::<i32, _>("on_time")? == 1 {
+            out.on_time_ids.push(r.try_get("id")?);
+        }
+    }
+    Ok(out)
+}
