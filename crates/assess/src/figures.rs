@@ -77,7 +77,8 @@ pub async fn formula(
             // The organisations governance's statistics count for the unit's subtree.
             let scope = gov_core::ScopeFilter(Some(vec![unit.path.clone()]));
             let f = governance::registry::model::OrgFilter::default();
-            let orgs = governance::registry::model::list_orgs(&state.db, &scope, &f, 1_000_000, 0).await?;
+            let orgs =
+                governance::registry::model::list_orgs(&state.db, &scope, &f, 1_000_000, 0).await?;
             Figure {
                 value: (unit.residents > 0).then(|| {
                     (orgs.len() as f64 * 100_000.0 / unit.residents as f64).round() / 10.0

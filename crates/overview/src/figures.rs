@@ -45,6 +45,39 @@ pub struct Overview {
     pub cases: CaseFigures,
     pub needs: needs::figures::Figures,
     pub proposals: consult::figures::Figures,
+    /// The latest public community ranking: its year and the places within the area.
+    pub ranking: Option<(i64, Vec<assess::service::Ranked>)>,
+}
+
+/// The latest community ranking on public notice or final in the area's district, narrowed
+/// to the units the viewer sees (ranks stay those of the whole district).
+async fn ranking(
+    state: &AppState,
+    viewer: &GovActor,
+) -> AppResult<Option<(i64, Vec<assess::service::Ranked>)>> {
+    for year in assess::model::plan_years(&state.db).await? {
+        for plan in assess::model::plans_of_year(&state.db, year, "community").await? {
+            if !plan.state.is_public() {
+                continue;
+            }
+            let ranked = assess::service::ranking(state, viewer, &plan).await?;
+            let ids: Vec<UnitId> = ranked.iter().map(|r| UnitId(r.unit_id)).collect();
+            let seen: std::collections::HashSet<i64> = gov_core::units_by_ids(&state.db, &ids)
+                .await?
+                .into_iter()
+                .filter(|u| viewer.is_platform_admin() || viewer.role_on(&u.path).is_some())
+                .map(|u| u.id.0)
+                .collect();
+            let in_scope: Vec<_> = ranked
+                .into_iter()
+                .filter(|r| seen.contains(&r.unit_id))
+                .collect();
+            if !in_scope.is_empty() {
+                return Ok(Some((year, in_scope)));
+            }
+        }
+    }
+    Ok(None)
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -92,6 +125,8 @@ pub async fn compute(
     let areas = gov
         .rows
         .iter()
+        // Areas where people live (departments have no residents of their own).
+        .filter(|r| r.residents > 0)
         .map(|r| AreaRow {
             unit_id: r.unit_id,
             name: r.name.clone(),
@@ -104,6 +139,7 @@ pub async fn compute(
     let today = cases::calendar::local_date(state.now()).to_string();
     let needs = needs::figures::figures(state, &viewer, &today).await?;
     let proposals = consult::figures::figures(state, &viewer).await?;
+    let ranking = ranking(state, &viewer).await?;
     Ok(Overview {
         unit: unit.map(|u| UnitRef {
             id: u.id.0,
@@ -132,5 +168,6 @@ pub async fn compute(
         },
         needs,
         proposals,
+        ranking,
     })
 }

@@ -76,6 +76,7 @@ fn to_json(o: &Overview) -> Value {
             "milestones_slipping": o.needs.milestones_slipping,
         },
         "proposals": o.proposals,
+        "assessment": o.ranking.as_ref().map(|(year, items)| json!({ "year": year, "items": items })),
     })
 }
 
@@ -118,6 +119,9 @@ struct OverviewPage {
     areas: Vec<AreaLink>,
     orgs_svg: String,
     trend_svg: String,
+    /// The latest public ranking within the area: year and (rank, unit, score, link).
+    ranking_year: i64,
+    ranking: Vec<(u32, String, String, String)>,
     trend: Vec<(String, i64, i64)>,
 }
 
@@ -241,6 +245,21 @@ async fn page(
             .collect(),
         orgs_svg,
         trend_svg,
+        ranking_year: o.ranking.as_ref().map_or(0, |r| r.0),
+        ranking: o
+            .ranking
+            .iter()
+            .flat_map(|(year, items)| {
+                items.iter().take(10).map(move |r| {
+                    (
+                        r.rank,
+                        r.unit_name.clone(),
+                        format!("{:.2}", r.score),
+                        format!("/assessments/{year}/units/{}", r.unit_id),
+                    )
+                })
+            })
+            .collect(),
         trend: o.cases.trend.clone(),
     })
 }
