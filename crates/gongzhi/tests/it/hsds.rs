@@ -8,31 +8,12 @@ use crate::common::{
 };
 use crate::governance::expect_each;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+const SCHEMAS: crate::common::LocalSchemas = crate::common::LocalSchemas("hsds-schemas");
 
 fn schema_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/hsds-schemas")
-}
-
-/// Resolves the schemas' relative `$ref`s ("location.json") among the copied files.
-struct LocalSchemas;
-
-impl jsonschema::Retrieve for LocalSchemas {
-    fn retrieve(
-        &self,
-        uri: &jsonschema::Uri<String>,
-    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
-        let name = uri
-            .path()
-            .as_str()
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .to_string();
-        let text = std::fs::read_to_string(schema_dir().join(&name))
-            .map_err(|e| format!("schema {name}: {e}"))?;
-        Ok(serde_json::from_str(&text)?)
-    }
+    SCHEMAS.dir()
 }
 
 struct Schemas {
@@ -57,7 +38,7 @@ impl Schemas {
             let schema: Value =
                 serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
             let v = jsonschema::options()
-                .with_retriever(LocalSchemas)
+                .with_retriever(SCHEMAS)
                 .should_validate_formats(true)
                 .build(&schema)
                 .unwrap_or_else(|e| panic!("schema {name}: {e}"));

@@ -6,31 +6,12 @@
 use crate::common::{Backend, both_dbs, client, send, send_expect};
 use crate::needs::World;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+const SCHEMAS: crate::common::LocalSchemas = crate::common::LocalSchemas("ocds-schemas");
 
 fn schema_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/ocds-schemas")
-}
-
-/// Resolves the package schema's `$ref` to the release schema among the copied files.
-struct LocalSchemas;
-
-impl jsonschema::Retrieve for LocalSchemas {
-    fn retrieve(
-        &self,
-        uri: &jsonschema::Uri<String>,
-    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
-        let name = uri
-            .path()
-            .as_str()
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .to_string();
-        let text = std::fs::read_to_string(schema_dir().join(&name))
-            .map_err(|e| format!("schema {name}: {e}"))?;
-        Ok(serde_json::from_str(&text)?)
-    }
+    SCHEMAS.dir()
 }
 
 fn validate_package(v: &Value) {
@@ -39,7 +20,7 @@ fn validate_package(v: &Value) {
     )
     .unwrap();
     let validator = jsonschema::options()
-        .with_retriever(LocalSchemas)
+        .with_retriever(SCHEMAS)
         .should_validate_formats(true)
         .build(&schema)
         .expect("OCDS package schema");

@@ -572,3 +572,33 @@ pub fn credit_code(prefix: &str, seq: u32) -> String {
     }
     format!("{first17}{}", CS[((31 - sum % 31) % 31) as usize] as char)
 }
+
+/// Resolves a JSON schema's `$ref`s ("location.json", or a URL ending in a file name)
+/// among schema files copied into the repository, in the folder `.0` under tests/it.
+pub struct LocalSchemas(pub &'static str);
+
+impl LocalSchemas {
+    pub fn dir(&self) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/it")
+            .join(self.0)
+    }
+}
+
+impl jsonschema::Retrieve for LocalSchemas {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
+        let name = uri
+            .path()
+            .as_str()
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let text = std::fs::read_to_string(self.dir().join(&name))
+            .map_err(|e| format!("schema {name}: {e}"))?;
+        Ok(serde_json::from_str(&text)?)
+    }
+}
