@@ -9,7 +9,9 @@
 //! from `gov-core` (ADR 022).
 
 pub mod api;
+pub mod apply_pages;
 pub mod authz;
+pub mod call_pages;
 pub mod counted;
 pub mod demo;
 pub mod error;
@@ -72,6 +74,8 @@ pub fn router(_state: &AppState) -> Router<AppState> {
         .merge(pages::router())
         .merge(projects_api::router())
         .merge(projects_pages::router())
+        .merge(call_pages::router())
+        .merge(apply_pages::router())
 }
 
 /// Every signed-in account may raise needs and follow its own; staff also see the gap
