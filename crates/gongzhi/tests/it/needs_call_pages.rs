@@ -130,4 +130,53 @@ async fn needs_call_page_from_gap_report(backend: Backend) {
         page.contains("法律援助进社区") && page.contains("5000.50"),
         "{page}"
     );
+
+    // The provider's staff apply through the page: a short plan comes back as typed; then
+    // the application is recorded once for organisation A.
+    let call = items[0]["id"].as_i64().unwrap();
+    let (pweb, _) = web_login(s, "provider", PASSWORD).await;
+    let url = format!("{}/needs/projects/{call}/apply", s.url);
+    let form = get_html(&pweb, &url).await;
+    assert!(form.contains(&format!(r#"value="{}""#, w.org_a)), "{form}");
+    let pcsrf = csrf_from(&form);
+    let org = w.org_a.to_string();
+    let plan = "每周三次上门法律咨询，配两名律师，服务一百户居民";
+    let r = post_form(
+        &pweb,
+        &url,
+        &[
+            ("_csrf", pcsrf.as_str()),
+            ("org_id", &org),
+            ("plan", "太短"),
+            ("budget_yuan", "3000"),
+        ],
+    )
+    .await;
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("实施方案须为 10 到 5000 字") && html.contains("3000"),
+        "{html}"
+    );
+    let r = post_form(
+        &pweb,
+        &url,
+        &[
+            ("_csrf", pcsrf.as_str()),
+            ("org_id", &org),
+            ("plan", plan),
+            ("budget_yuan", "3000"),
+        ],
+    )
+    .await;
+    assert!(r.status().is_success() || r.status().is_redirection());
+    let (_, apps) = s
+        .get_json(
+            Some(&w.admin),
+            &format!("/api/v1/calls/{call}/applications"),
+        )
+        .await;
+    assert_eq!(apps["items"].as_array().unwrap().len(), 1, "{apps}");
+    assert_eq!(apps["items"][0]["budget_fen"], 300_000);
+    // A resident works for no organisation: the page says so instead of a form.
+    assert!(get_html(&rweb, &url).await.contains("没有关联任何社会组织"));
 }
