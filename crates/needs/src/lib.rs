@@ -28,6 +28,7 @@ pub mod projects_api;
 pub mod projects_pages;
 pub mod projects_review;
 pub mod referral;
+pub mod review_pages;
 pub mod sweep;
 
 use axum::Router;
@@ -76,6 +77,7 @@ pub fn router(_state: &AppState) -> Router<AppState> {
         .merge(projects_pages::router())
         .merge(call_pages::router())
         .merge(apply_pages::router())
+        .merge(review_pages::router())
 }
 
 /// Every signed-in account may raise needs and follow its own; staff also see the gap

@@ -179,4 +179,68 @@ async fn needs_call_page_from_gap_report(backend: Backend) {
     assert_eq!(apps["items"][0]["budget_fen"], 300_000);
     // A resident works for no organisation: the page says so instead of a form.
     assert!(get_html(&rweb, &url).await.contains("没有关联任何社会组织"));
+
+    // An assigned reviewer scores through the sheet; an unassigned account sees nothing.
+    let app = apps["items"][0]["id"].as_i64().unwrap();
+    s.user_token("judge", "member").await;
+    let body = json!({ "username": "judge" });
+    crate::common::send_expect(
+        s,
+        "POST",
+        Some(&w.admin),
+        &format!("/api/v1/calls/{call}/reviewers"),
+        Some(&body),
+        201,
+    )
+    .await;
+    let sheet_url = format!("{}/needs/applications/{app}/review", s.url);
+    let r = rweb.get(&sheet_url).send().await.unwrap();
+    assert_eq!(r.status(), 404, "not a reviewer of this call");
+    let (jweb, _) = web_login(s, "judge", PASSWORD).await;
+    let sheet = get_html(&jweb, &sheet_url).await;
+    assert!(
+        sheet.contains("score:方案可行性") && sheet.contains("不计入总分") && sheet.contains(plan),
+        "{sheet}"
+    );
+    let jcsrf = csrf_from(&sheet);
+    let bad = [
+        ("_csrf", jcsrf.as_str()),
+        ("score:方案可行性", "80"),
+        ("score:团队能力", "abc"),
+        ("score:创新性", "50"),
+    ];
+    let html = post_form(&jweb, &sheet_url, &bad)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("请为每个评分项打 0 到 100 分") && html.contains(r#"value="abc""#),
+        "{html}"
+    );
+    let good = [
+        ("_csrf", jcsrf.as_str()),
+        ("score:方案可行性", "80"),
+        ("score:团队能力", "50"),
+        ("score:创新性", "10"),
+    ];
+    let r = post_form(&jweb, &sheet_url, &good).await;
+    assert!(r.status().is_success() || r.status().is_redirection());
+    let (_, apps) = s
+        .get_json(
+            Some(&w.admin),
+            &format!("/api/v1/calls/{call}/applications"),
+        )
+        .await;
+    assert_eq!(
+        apps["items"][0]["score"],
+        json!(68.0),
+        "(80×60 + 50×40) / 100: {apps}"
+    );
+    let html = post_form(&jweb, &sheet_url, &good)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("每位评审人对每份申报只评一次"), "{html}");
 }
