@@ -54,13 +54,7 @@ async fn sheet_page(
     .ok_or(NeedError::NotFound)?;
     let call: i64 = row.try_get("call_id")?;
     let me = actor.id().ok_or(NeedError::SignIn)?;
-    let assigned: Option<(i64,)> =
-        sqlx::query_as("SELECT user_id FROM needs_reviewers WHERE call_id = $1 AND user_id = $2")
-            .bind(call)
-            .bind(me)
-            .fetch_optional(&state.db.pool)
-            .await?;
-    if assigned.is_none() {
+    if !pr::is_reviewer(state, call, me).await? {
         return Err(NeedError::NotFound);
     }
     let lines = pr::rules(state, call)
