@@ -9,7 +9,9 @@
 //! from `gov-core` (ADR 022).
 
 pub mod api;
+pub mod apply_pages;
 pub mod authz;
+pub mod call_pages;
 pub mod counted;
 pub mod demo;
 pub mod error;
@@ -26,6 +28,7 @@ pub mod projects_api;
 pub mod projects_pages;
 pub mod projects_review;
 pub mod referral;
+pub mod review_pages;
 pub mod sweep;
 
 use axum::Router;
@@ -72,6 +75,9 @@ pub fn router(_state: &AppState) -> Router<AppState> {
         .merge(pages::router())
         .merge(projects_api::router())
         .merge(projects_pages::router())
+        .merge(call_pages::router())
+        .merge(apply_pages::router())
+        .merge(review_pages::router())
 }
 
 /// Every signed-in account may raise needs and follow its own; staff also see the gap

@@ -300,6 +300,17 @@ pub async fn detect(state: &AppState, reviewer: i64, org: i64) -> sqlx::Result<V
     Ok(out)
 }
 
+/// Whether the account is one of the call's assigned reviewers.
+pub async fn is_reviewer(state: &AppState, call: i64, user: i64) -> sqlx::Result<bool> {
+    let assigned: Option<(i64,)> =
+        sqlx::query_as("SELECT user_id FROM needs_reviewers WHERE call_id = $1 AND user_id = $2")
+            .bind(call)
+            .bind(user)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    Ok(assigned.is_some())
+}
+
 #[derive(Debug, Deserialize)]
 pub struct NewReview {
     /// Criterion name → score 0–100.
@@ -323,13 +334,7 @@ pub async fn review(
         .ok_or(NeedError::NotFound)?;
     let (call, org): (i64, i64) = (row.try_get("call_id")?, row.try_get("org_id")?);
     let me = actor.id().ok_or(NeedError::SignIn)?;
-    let assigned: Option<(i64,)> =
-        sqlx::query_as("SELECT user_id FROM needs_reviewers WHERE call_id = $1 AND user_id = $2")
-            .bind(call)
-            .bind(me)
-            .fetch_optional(&state.db.pool)
-            .await?;
-    if assigned.is_none() {
+    if !is_reviewer(state, call, me).await? {
         return Err(NeedError::Denied(
             platform::bi!(
                 "您不是此项目的评审人。",

@@ -28,6 +28,7 @@ mod money_props;
 mod money_routes;
 mod needs;
 mod needs_browser;
+mod needs_call_pages;
 mod needs_demo;
 mod needs_projects;
 mod needs_quality;
