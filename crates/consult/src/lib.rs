@@ -11,6 +11,7 @@ pub mod counted;
 pub mod demo;
 pub mod error;
 pub mod figures;
+pub mod library_copy;
 pub mod matters;
 pub mod model;
 pub mod pages;
@@ -36,6 +37,7 @@ pub fn module() -> Module {
         demo: Some(|state, demo| Box::pin(demo::seed(state, demo))),
         menu: Some(|state, user| Box::pin(menu(state, user))),
         todos: Some(todos::todos),
+        jobs: Some(library_copy::jobs),
         ..Module::new("consult", MIGRATIONS, router)
     }
 }
@@ -48,6 +50,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
     platform::db::Migration {
         id: "051_consult_votes",
         sql: include_str!("../migrations/051_votes.sql"),
+    },
+    platform::db::Migration {
+        id: "052_consult_library",
+        sql: include_str!("../migrations/052_library.sql"),
     },
 ];
 

@@ -18,6 +18,7 @@ mod cases;
 mod consult;
 mod consult_browser;
 mod consult_community;
+mod consult_library;
 mod demo;
 mod governance;
 mod hsds;
