@@ -5,6 +5,7 @@
 //! centre's calendar (`cases::calendar`).
 
 pub mod activities;
+pub mod activity_pages;
 pub mod api;
 pub mod authz;
 pub mod counted;
@@ -65,6 +66,7 @@ pub fn router(_state: &AppState) -> Router<AppState> {
         .merge(matters::router())
         .merge(register::router())
         .merge(pages::router())
+        .merge(activity_pages::router())
 }
 
 /// The consultation part of the OpenAPI document.

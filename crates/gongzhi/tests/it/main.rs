@@ -16,6 +16,7 @@ mod auth;
 mod browser;
 mod cases;
 mod consult;
+mod consult_activity_pages;
 mod consult_browser;
 mod consult_community;
 mod consult_library;
