@@ -123,7 +123,7 @@ async fn answer(db: &Db, id: i64) -> ConsultResult<Json<Value>> {
     Ok(Json(load(db, id).await?.ok_or(ConsultError::NotFound)?.row))
 }
 
-async fn visible(
+pub(crate) async fn visible(
     state: &AppState,
     actor: &ConsultActor,
     id: i64,
@@ -149,6 +149,11 @@ async fn list(
     actor: ConsultActor,
 ) -> ConsultResult<Json<Value>> {
     actor.user.as_ref().ok_or(ConsultError::SignIn)?;
+    Ok(Json(json!({"items": of_district(&state, &actor).await?})))
+}
+
+/// The activities the actor's district holds (none for who is neither office nor member).
+pub async fn of_district(state: &AppState, actor: &ConsultActor) -> ConsultResult<Vec<Value>> {
     let district = actor
         .member
         .as_ref()
@@ -166,7 +171,7 @@ async fn list(
             }
         }
     }
-    Ok(Json(json!({"items": items})))
+    Ok(items)
 }
 
 /// A new activity as the office records it.
@@ -316,6 +321,17 @@ async fn sign_in(
             by
         }
     };
+    mark_signed_in(&state, id, who, by).await?;
+    answer(&state.db, id).await
+}
+
+/// Signs `who` in (once; a second sign-in keeps the first time).
+pub(crate) async fn mark_signed_in(
+    state: &AppState,
+    id: i64,
+    who: i64,
+    by: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE consult_participants SET signed_in_at = $1, signed_in_by = $2 WHERE activity_id = $3 AND user_id = $4 AND signed_in_at IS NULL")
         .bind(state.now())
         .bind(by)
@@ -323,7 +339,7 @@ async fn sign_in(
         .bind(who)
         .execute(&state.db.pool)
         .await?;
-    answer(&state.db, id).await
+    Ok(())
 }
 
 #[derive(Deserialize)]

@@ -5,12 +5,14 @@
 //! centre's calendar (`cases::calendar`).
 
 pub mod activities;
+pub mod activity_pages;
 pub mod api;
 pub mod authz;
 pub mod counted;
 pub mod demo;
 pub mod error;
 pub mod figures;
+pub mod library_copy;
 pub mod matters;
 pub mod model;
 pub mod pages;
@@ -36,6 +38,7 @@ pub fn module() -> Module {
         demo: Some(|state, demo| Box::pin(demo::seed(state, demo))),
         menu: Some(|state, user| Box::pin(menu(state, user))),
         todos: Some(todos::todos),
+        jobs: Some(library_copy::jobs),
         ..Module::new("consult", MIGRATIONS, router)
     }
 }
@@ -49,6 +52,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "051_consult_votes",
         sql: include_str!("../migrations/051_votes.sql"),
     },
+    platform::db::Migration {
+        id: "052_consult_library",
+        sql: include_str!("../migrations/052_library.sql"),
+    },
 ];
 
 pub fn router(_state: &AppState) -> Router<AppState> {
@@ -59,6 +66,7 @@ pub fn router(_state: &AppState) -> Router<AppState> {
         .merge(matters::router())
         .merge(register::router())
         .merge(pages::router())
+        .merge(activity_pages::router())
 }
 
 /// The consultation part of the OpenAPI document.

@@ -40,7 +40,7 @@ pub async fn published(state: &AppState, limit: i64) -> sqlx::Result<Vec<Proposa
         .collect()
 }
 
-async fn published_one(state: &AppState, id: i64) -> ConsultResult<Proposal> {
+pub(crate) async fn published_one(state: &AppState, id: i64) -> ConsultResult<Proposal> {
     let sql = format!(
         "SELECT {} FROM {} WHERE p.id = $1 AND {PUBLISHED}",
         model::COLUMNS,

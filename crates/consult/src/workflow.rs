@@ -329,6 +329,8 @@ pub async fn apply(
         )
     };
     let proposer = vec![p.proposer_id];
+    // Steps that may publish or unpublish the proposal bring its library copy in line.
+    let republish = matches!(step, Step::Reply | Step::Rate { .. } | Step::Consent { .. });
     match step {
         Step::Cosign => {
             sqlx::query("UPDATE consult_cosigners SET confirmed_at = $1 WHERE proposal_id = $2 AND user_id = $3 AND confirmed_at IS NULL")
@@ -689,7 +691,13 @@ pub async fn apply(
             .await?;
         }
     }
+    if republish {
+        crate::library_copy::enqueue(state, &mut tx, id).await?;
+    }
     tx.commit().await?;
+    if republish {
+        state.jobs.wake();
+    }
     Ok(())
 }
 

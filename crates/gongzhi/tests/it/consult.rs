@@ -145,7 +145,7 @@ impl World {
         .await
     }
 
-    async fn assigned(&self, title: &str) -> i64 {
+    pub(crate) async fn assigned(&self, title: &str) -> i64 {
         let id = self.submit(&self.m1, title, &[]).await;
         self.act(&self.office, id, json!({"action": "file"}), 200)
             .await;
