@@ -4,6 +4,7 @@
 //! present on paper), minutes and findings, and follow-up actions assigned to units and
 //! tracked until the unit reports them done. API under `/api/v1/consultation/activities`.
 
+use crate::activity_steps;
 use crate::api::{office_district, user_by_name};
 use crate::authz::{Action, ConsultActor, Target, authorize};
 use crate::error::{ConsultError, ConsultResult};
@@ -39,6 +40,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/consultation/activities/{id}/followups",
             post(add_followup),
+        )
+        .route(
+            "/api/v1/consultation/activities/{id}/documents",
+            post(attach),
         )
         .route(
             "/api/v1/consultation/followups/{id}/done",
@@ -118,9 +123,14 @@ pub async fn load(db: &Db, id: i64) -> sqlx::Result<Option<Activity>> {
     }))
 }
 
-/// An activity as the API answers it.
-async fn answer(db: &Db, id: i64) -> ConsultResult<Json<Value>> {
-    Ok(Json(load(db, id).await?.ok_or(ConsultError::NotFound)?.row))
+/// An activity as the API answers it to `actor`, with the attachments they may read.
+async fn answer(state: &AppState, actor: &ConsultActor, id: i64) -> ConsultResult<Json<Value>> {
+    let mut row = load(&state.db, id)
+        .await?
+        .ok_or(ConsultError::NotFound)?
+        .row;
+    row["documents"] = json!(activity_steps::attachments(state, actor, id).await?);
+    Ok(Json(row))
 }
 
 pub(crate) async fn visible(
@@ -263,9 +273,8 @@ async fn detail(
     actor: ConsultActor,
     Id(id): Id,
 ) -> ConsultResult<Json<Value>> {
-    Ok(Json(
-        visible(&state, &actor, id, Action::ViewActivity).await?.row,
-    ))
+    visible(&state, &actor, id, Action::ViewActivity).await?;
+    answer(&state, &actor, id).await
 }
 
 #[derive(Deserialize)]
@@ -281,14 +290,8 @@ async fn minutes(
     Id(id): Id,
     ApiJson(b): ApiJson<MinutesBody>,
 ) -> ConsultResult<Json<Value>> {
-    visible(&state, &actor, id, Action::ManageActivities).await?;
-    sqlx::query("UPDATE consult_activities SET minutes = $1, findings = $2 WHERE id = $3")
-        .bind(b.minutes.trim())
-        .bind(b.findings.trim())
-        .bind(id)
-        .execute(&state.db.pool)
-        .await?;
-    answer(&state.db, id).await
+    activity_steps::set_minutes(&state, &actor, id, &b.minutes, &b.findings).await?;
+    answer(&state, &actor, id).await
 }
 
 #[derive(Deserialize)]
@@ -303,26 +306,16 @@ async fn sign_in(
     Id(id): Id,
     ApiJson(body): ApiJson<SignInBody>,
 ) -> ConsultResult<Json<Value>> {
-    let by = actor.id().ok_or(ConsultError::SignIn)?;
     let who = match body.username {
+        // The office's right first, so nobody else learns which accounts exist.
         Some(name) => {
-            let a = visible(&state, &actor, id, Action::ManageActivities).await?;
-            let uid = user_by_name(&state, &name).await?;
-            if !a.participants.contains(&uid) {
-                return Err(ConsultError::field(platform::bi!(
-                    "此人不在参加人员名单中。",
-                    "not a participant of this activity"
-                )));
-            }
-            uid
+            visible(&state, &actor, id, Action::ManageActivities).await?;
+            Some(user_by_name(&state, &name).await?)
         }
-        None => {
-            visible(&state, &actor, id, Action::SignIn).await?;
-            by
-        }
+        None => None,
     };
-    mark_signed_in(&state, id, who, by).await?;
-    answer(&state.db, id).await
+    activity_steps::sign_in(&state, &actor, id, who).await?;
+    answer(&state, &actor, id).await
 }
 
 /// Signs `who` in (once; a second sign-in keeps the first time).
@@ -422,45 +415,22 @@ async fn followup_done(
     Id(id): Id,
     ApiJson(b): ApiJson<DoneBody>,
 ) -> ConsultResult<Json<Value>> {
-    let row = sqlx::query("SELECT activity_id, unit_path FROM consult_followups WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or(ConsultError::NotFound)?;
-    let activity: i64 = row.try_get("activity_id")?;
-    let path: String = row.try_get("unit_path")?;
-    let a = load(&state.db, activity)
-        .await?
-        .ok_or(ConsultError::NotFound)?;
-    // Only the unit of this action, not another action's unit of the same activity.
-    let mine = [path];
-    authorize(
-        &actor,
-        Action::CompleteFollowup,
-        &Target::Activity(a.district_id, &[], &mine),
-    )?;
-    if b.note.trim().chars().count() < 4 {
-        return Err(ConsultError::field(platform::bi!(
-            "请写明落实情况（至少 4 字）。",
-            "say what was done (4 characters or more)"
-        )));
-    }
-    let done = sqlx::query("UPDATE consult_followups SET done_at = $1, done_note = $2 WHERE id = $3 AND done_at IS NULL")
-        .bind(state.now())
-        .bind(b.note.trim())
-        .bind(id)
-        .execute(&state.db.pool)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(ConsultError::state(platform::bi!(
-            "该事项已报告落实。",
-            "this action was reported done already"
-        )));
-    }
-    Ok(Json(
-        load(&state.db, activity)
-            .await?
-            .ok_or(ConsultError::NotFound)?
-            .row,
-    ))
+    let activity = activity_steps::complete_followup(&state, &actor, id, &b.note).await?;
+    answer(&state, &actor, activity).await
+}
+
+#[derive(Deserialize)]
+struct AttachBody {
+    document_id: i64,
+}
+
+/// The office attaches a library document.
+async fn attach(
+    AxState(state): AxState<AppState>,
+    actor: ConsultActor,
+    Id(id): Id,
+    ApiJson(b): ApiJson<AttachBody>,
+) -> ConsultResult<Response> {
+    activity_steps::attach(&state, &actor, id, b.document_id).await?;
+    Ok((StatusCode::CREATED, answer(&state, &actor, id).await?).into_response())
 }

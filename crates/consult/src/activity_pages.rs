@@ -4,7 +4,8 @@
 //! sign-in. The API (`activities`) keeps the rules; these pages only call it.
 
 use crate::activities::{self, KINDS, NewActivity};
-use crate::authz::{Action, ConsultActor};
+use crate::activity_steps::{self, Attachment};
+use crate::authz::{Action, ConsultActor, Target, authorize};
 use crate::error::{ConsultError, ConsultResult};
 use crate::pages::form_error;
 use askama::Template;
@@ -22,6 +23,10 @@ pub fn router() -> Router<AppState> {
         .route("/consultation/activities", get(list_page).post(create_page))
         .route("/consultation/activities/{id}", get(show))
         .route("/consultation/activities/{id}/sign-in", post(sign_in))
+        .route("/consultation/activities/{id}/minutes", post(minutes))
+        .route("/consultation/activities/{id}/followups", post(followup))
+        .route("/consultation/activities/{id}/documents", post(attach))
+        .route("/consultation/followups/{id}/done", post(followup_done))
 }
 
 pub fn kind_label(kind: &str, lang: Lang) -> &'static str {
@@ -148,16 +153,20 @@ async fn create_page(
 }
 
 pub struct Person {
+    pub user_id: i64,
     pub name: String,
     pub sector: String,
     pub signed_in: bool,
 }
 
 pub struct Followup {
+    pub id: i64,
     pub unit: String,
     pub text: String,
     pub done: bool,
     pub note: String,
+    /// The viewer works in the unit it was assigned to and may report it done.
+    pub mine: bool,
 }
 
 #[derive(Template)]
@@ -171,22 +180,57 @@ struct ShowPage {
     findings: String,
     people: Vec<Person>,
     followups: Vec<Followup>,
+    documents: Vec<Attachment>,
     /// The viewer takes part and has not signed in yet.
     may_sign_in: bool,
+    /// The viewer is the office: the forms for minutes, sign-in, follow-ups, attachments.
+    office: bool,
+    /// Departments and streets of the district, for a follow-up.
+    units: Vec<Opt>,
+    error: Option<String>,
 }
 
-async fn show(
-    AxState(state): AxState<AppState>,
-    SignedIn(actor): SignedIn<ConsultActor>,
-    Id(id): Id,
+async fn show_page(
+    state: &AppState,
+    actor: &ConsultActor,
+    id: i64,
+    error: Option<String>,
 ) -> ConsultResult<Response> {
-    let a = activities::visible(&state, &actor, id, Action::ViewActivity).await?;
+    let a = activities::visible(state, actor, id, Action::ViewActivity).await?;
     let v = &a.row;
     let me = actor.id().ok_or(ConsultError::SignIn)?;
     let rows = |k: &str| v[k].as_array().cloned().unwrap_or_default();
     let may_sign_in = rows("participants")
         .iter()
         .any(|p| p["user_id"] == me && p["signed_in"] != true);
+    let office = authorize(
+        actor,
+        Action::ManageActivities,
+        &Target::Activity(a.district_id, &a.participants, &a.unit_paths),
+    )
+    .is_ok();
+    let mut followups = Vec::new();
+    for (f, path) in rows("followups").iter().zip(&a.unit_paths) {
+        let mine = [path.clone()];
+        followups.push(Followup {
+            id: f["id"].as_i64().unwrap_or_default(),
+            unit: s(f, "unit"),
+            text: s(f, "text"),
+            done: f["done"] == true,
+            note: s(f, "done_note"),
+            mine: authorize(
+                actor,
+                Action::CompleteFollowup,
+                &Target::Activity(a.district_id, &[], &mine),
+            )
+            .is_ok(),
+        });
+    }
+    let units = if office {
+        follow_up_units(state, a.district_id, actor.lang).await?
+    } else {
+        Vec::new()
+    };
     Ok(render(&ShowPage {
         page: actor.page(s(v, "title")),
         it: item(v, actor.lang),
@@ -197,31 +241,137 @@ async fn show(
         people: rows("participants")
             .iter()
             .map(|p| Person {
+                user_id: p["user_id"].as_i64().unwrap_or_default(),
                 name: s(p, "name"),
                 sector: s(p, "sector"),
                 signed_in: p["signed_in"] == true,
             })
             .collect(),
-        followups: rows("followups")
-            .iter()
-            .map(|f| Followup {
-                unit: s(f, "unit"),
-                text: s(f, "text"),
-                done: f["done"] == true,
-                note: s(f, "done_note"),
-            })
-            .collect(),
+        followups,
+        documents: activity_steps::attachments(state, actor, id).await?,
         may_sign_in,
+        office,
+        units,
+        error,
     })?)
 }
+
+/// The district's departments and streets, where follow-up actions go.
+async fn follow_up_units(state: &AppState, district: i64, lang: Lang) -> ConsultResult<Vec<Opt>> {
+    let mut out = Vec::new();
+    for u in gov_core::children(&state.db, gov_core::UnitId(district)).await? {
+        if matches!(
+            u.kind,
+            gov_core::UnitKind::Department | gov_core::UnitKind::Street
+        ) {
+            let kind = u.kind.label(lang);
+            out.push(Opt::new(
+                u.id.0.to_string(),
+                format!("{}（{kind}）", u.name),
+                false,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+async fn show(
+    AxState(state): AxState<AppState>,
+    SignedIn(actor): SignedIn<ConsultActor>,
+    Id(id): Id,
+) -> ConsultResult<Response> {
+    show_page(&state, &actor, id, None).await
+}
+
+/// After a step on an activity: back to it, or it with the step's error.
+async fn done(
+    state: &AppState,
+    actor: &ConsultActor,
+    id: i64,
+    r: ConsultResult<()>,
+) -> ConsultResult<Response> {
+    match r {
+        Ok(()) => Ok(redirect(&format!("/consultation/activities/{id}"))),
+        Err(e) => {
+            let msg = form_error(e, actor.lang)?;
+            show_page(state, actor, id, Some(msg)).await
+        }
+    }
+}
+
+type Fields = Vec<(String, String)>;
 
 async fn sign_in(
     AxState(state): AxState<AppState>,
     SignedIn(actor): SignedIn<ConsultActor>,
     Id(id): Id,
+    Form(f): Form<Fields>,
 ) -> ConsultResult<Response> {
-    activities::visible(&state, &actor, id, Action::SignIn).await?;
-    let me = actor.id().ok_or(ConsultError::SignIn)?;
-    activities::mark_signed_in(&state, id, me, me).await?;
-    Ok(redirect(&format!("/consultation/activities/{id}")))
+    // `user_id` when the office signs in someone from the paper list.
+    let who = field(&f, "user_id").parse::<i64>().ok();
+    let r = activity_steps::sign_in(&state, &actor, id, who).await;
+    done(&state, &actor, id, r).await
+}
+
+async fn minutes(
+    AxState(state): AxState<AppState>,
+    SignedIn(actor): SignedIn<ConsultActor>,
+    Id(id): Id,
+    Form(f): Form<Fields>,
+) -> ConsultResult<Response> {
+    let r = activity_steps::set_minutes(
+        &state,
+        &actor,
+        id,
+        &field(&f, "minutes"),
+        &field(&f, "findings"),
+    )
+    .await;
+    done(&state, &actor, id, r).await
+}
+
+async fn followup(
+    AxState(state): AxState<AppState>,
+    SignedIn(actor): SignedIn<ConsultActor>,
+    Id(id): Id,
+    Form(f): Form<Fields>,
+) -> ConsultResult<Response> {
+    let r = async {
+        let a = activities::visible(&state, &actor, id, Action::ManageActivities).await?;
+        let unit = field(&f, "unit_id").parse::<i64>().unwrap_or(0);
+        activities::assign_followup(&state, id, a.district_id, unit, &field(&f, "text")).await?;
+        Ok(())
+    }
+    .await;
+    done(&state, &actor, id, r).await
+}
+
+async fn followup_done(
+    AxState(state): AxState<AppState>,
+    SignedIn(actor): SignedIn<ConsultActor>,
+    Id(fid): Id,
+    Form(f): Form<Fields>,
+) -> ConsultResult<Response> {
+    let activity = field(&f, "activity_id").parse::<i64>().unwrap_or(0);
+    let r = activity_steps::complete_followup(&state, &actor, fid, &field(&f, "note"))
+        .await
+        .map(|_| ());
+    done(&state, &actor, activity, r).await
+}
+
+async fn attach(
+    AxState(state): AxState<AppState>,
+    SignedIn(actor): SignedIn<ConsultActor>,
+    Id(id): Id,
+    Form(f): Form<Fields>,
+) -> ConsultResult<Response> {
+    // The document's number, or its address (`/documents/123`) pasted whole.
+    let raw = field(&f, "document");
+    let doc = raw
+        .rsplit('/')
+        .find(|p| !p.is_empty())
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(0);
+    let r = activity_steps::attach(&state, &actor, id, doc).await;
+    done(&state, &actor, id, r).await
 }

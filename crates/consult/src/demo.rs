@@ -276,7 +276,7 @@ pub async fn seed(state: &AppState, demo: &mut Demo) -> anyhow::Result<()> {
     seed_votes(state, demo, &units).await?;
     demo.notes.push(
         "共商 Consultation: /consultation — 26 demo proposals (2 in every state), the public register at /consultation/register; \
-         reader is a verified resident of 桂园社区 with one open vote."
+         reader is a verified resident of 桂园社区 with one open vote; its matters at /consultation/matters."
             .into(),
     );
     Ok(())
@@ -433,6 +433,7 @@ async fn seed_votes(
             .map_err(err)?;
     }
     votes::close(&state.db, closed, now).await.map_err(err)?;
+    seed_matters(state, gy, reader.unwrap_or(demo.admin.id), now).await?;
     votes::create(
         &state.db,
         gy.id.0,
@@ -448,5 +449,92 @@ async fn seed_votes(
     )
     .await
     .map_err(err)?;
+    Ok(())
+}
+
+/// Two matters in 桂园社区: one decided and carried out (with its notices and minutes), one
+/// whose meeting has been called, with supporters and two residents signed in from paper.
+async fn seed_matters(
+    state: &AppState,
+    gy: &gov_core::Unit,
+    proposer: i64,
+    now: i64,
+) -> anyhow::Result<()> {
+    let day = 24 * 3600 * 1000;
+    let done: &[(&str, &str)] = &[
+        ("accepted", "居委会已受理该议题，将征求楼栋长意见。"),
+        ("reviewed", "经审查，议题属于居民会议讨论范围。"),
+        (
+            "meeting_noticed",
+            "本周六上午在社区活动室召开居民代表会议。",
+        ),
+        ("voting", "会上举手表决。"),
+        ("resolved", "到会 36 人，赞成 29 人，决议通过。"),
+        ("implemented", "新的垃圾分类投放点已于本月启用。"),
+    ];
+    let matters: [(&str, &str, &str, &[(&str, &str)], i64, i64, &str); 2] = [
+        (
+            "调整垃圾分类投放点位置",
+            "现投放点紧邻 5 栋窗户，夏季异味明显，建议移至小区东门绿化带旁。",
+            "implemented",
+            done,
+            36,
+            29,
+            "居民代表讨论了新位置的通行和清运时间，多数同意东门方案，物业负责改造。",
+        ),
+        (
+            "楼道公共照明改为声控灯",
+            "部分楼道长明灯耗电大且常损坏，建议统一更换为声控节能灯，费用从公共收益列支。",
+            "meeting_noticed",
+            &done[..3],
+            0,
+            0,
+            "",
+        ),
+    ];
+    for (i, (title, body, stage, notices, present, yes, minutes)) in matters.iter().enumerate() {
+        let at = now - (20 - 10 * i as i64) * day;
+        let id: i64 = sqlx::query(
+            "INSERT INTO consult_matters (unit_id, unit_path, title, body, proposer_id, stage, present, in_favour, minutes, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(gy.id.0)
+        .bind(gy.path.as_str())
+        .bind(title)
+        .bind(body)
+        .bind(proposer)
+        .bind(stage)
+        .bind(present)
+        .bind(yes)
+        .bind(minutes)
+        .bind(at)
+        .fetch_one(&state.db.pool)
+        .await?
+        .try_get("id")?;
+        for (n, (stage, text)) in notices.iter().enumerate() {
+            sqlx::query("INSERT INTO consult_matter_notices (matter_id, stage, text, at) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(stage)
+                .bind(text)
+                .bind(at + (n as i64 + 1) * day)
+                .execute(&state.db.pool)
+                .await?;
+        }
+        if *stage == "meeting_noticed" {
+            for (name, household) in [("陈阿姨", "2栋1单元302室"), ("刘师傅", "6栋2单元101室")]
+            {
+                let a = crate::meeting::Attendee {
+                    key: format!("p:{household}/{name}"),
+                    name: name.into(),
+                    household: household.into(),
+                    by_staff: true,
+                    at: now,
+                };
+                crate::meeting::record(&state.db, id, &a, Some(proposer), now)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("demo sign-in: {e}"))?;
+            }
+        }
+    }
     Ok(())
 }

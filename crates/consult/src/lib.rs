@@ -6,6 +6,7 @@
 
 pub mod activities;
 pub mod activity_pages;
+pub mod activity_steps;
 pub mod api;
 pub mod authz;
 pub mod counted;
@@ -13,7 +14,9 @@ pub mod demo;
 pub mod error;
 pub mod figures;
 pub mod library_copy;
+pub mod matter_pages;
 pub mod matters;
+pub mod meeting;
 pub mod model;
 pub mod pages;
 pub mod people;
@@ -56,6 +59,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "052_consult_library",
         sql: include_str!("../migrations/052_library.sql"),
     },
+    platform::db::Migration {
+        id: "053_consult_meetings",
+        sql: include_str!("../migrations/053_meetings.sql"),
+    },
 ];
 
 pub fn router(_state: &AppState) -> Router<AppState> {
@@ -67,6 +74,7 @@ pub fn router(_state: &AppState) -> Router<AppState> {
         .merge(register::router())
         .merge(pages::router())
         .merge(activity_pages::router())
+        .merge(matter_pages::router())
 }
 
 /// The consultation part of the OpenAPI document.

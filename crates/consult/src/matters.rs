@@ -1,14 +1,18 @@
 //! Community self-governance (自治在社区): matters residents raise in their community, the
 //! support that obliges a residents' meeting (the law's thresholds, `rules`, configurable per
 //! community), and the notice sequence 议题受理 → 审查 → 会议公告 → 表决 → 决议公告 →
-//! 实施结果公告, each stage a public notice in order. The decision counts those present and
-//! in favour against the community's rules (valid with more than half present, passed by
-//! more than half of those present, by default). API under `/api/v1/consultation/matters`.
+//! 实施结果公告, each stage a public notice in order. At 表决 the staff may open a
+//! recountable vote for the matter; the meeting's sign-in and that vote (or the counts
+//! taken at the meeting) decide it against the community's rules (`meeting`). The steps
+//! here serve both the API (below, `/api/v1/consultation/matters`) and the pages
+//! (`matter_pages`).
 
 use crate::authz::{Action, ConsultActor, Target, authorize};
 use crate::error::{ConsultError, ConsultResult};
+use crate::meeting::{self, Attendee};
 use crate::people;
 use crate::rules::{Counts, Rules};
+use crate::votes::{self, Rule, Spec};
 use axum::extract::State as AxState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -17,8 +21,9 @@ use axum::{Json, Router};
 use gov_core::{UnitId, UnitKind, find_unit};
 use platform::AppState;
 use platform::db::Db;
+use platform::web::i18n::Lang;
 use platform::web::{ApiJson, Code, Id};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::Row;
 
@@ -33,12 +38,47 @@ pub const STAGES: [&str; 7] = [
     "implemented",
 ];
 
+/// A stage's name in the UI.
+pub fn stage_label(stage: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match stage {
+        "proposed" => ("议题提出", "Raised"),
+        "accepted" => ("议题受理", "Accepted"),
+        "reviewed" => ("审查", "Reviewed"),
+        "meeting_noticed" => ("会议公告", "Meeting called"),
+        "voting" => ("表决", "Voting"),
+        "resolved" => ("决议公告", "Resolution"),
+        "implemented" => ("实施结果公告", "Implemented"),
+        "rejected" => ("未通过", "Not passed"),
+        _ => ("—", "—"),
+    };
+    lang.pick(zh, en)
+}
+
+/// The stage that follows `current`, if any.
+pub fn next_stage(current: &str) -> Option<&'static str> {
+    STAGES
+        .iter()
+        .position(|s| *s == current)
+        .and_then(|i| STAGES.get(i + 1))
+        .copied()
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/consultation/matters", post(create))
+        .route("/api/v1/consultation/matters", post(create_api))
         .route("/api/v1/consultation/matters/{id}", get(detail))
-        .route("/api/v1/consultation/matters/{id}/support", post(support))
-        .route("/api/v1/consultation/matters/{id}/advance", post(advance))
+        .route(
+            "/api/v1/consultation/matters/{id}/support",
+            post(support_api),
+        )
+        .route(
+            "/api/v1/consultation/matters/{id}/advance",
+            post(advance_api),
+        )
+        .route(
+            "/api/v1/consultation/matters/{id}/attendance",
+            get(attendance_api).post(sign_in_api),
+        )
         .route(
             "/api/v1/consultation/rules/{id}",
             get(rules_of).put(set_rules),
@@ -56,34 +96,76 @@ pub async fn load_rules(db: &Db, unit: i64) -> sqlx::Result<Rules> {
         .unwrap_or_default())
 }
 
-async fn community(state: &AppState, id: i64) -> ConsultResult<gov_core::Unit> {
+pub async fn community(state: &AppState, id: i64) -> ConsultResult<gov_core::Unit> {
     find_unit(&state.db, UnitId(id))
         .await?
         .filter(|u| u.kind == UnitKind::Community)
         .ok_or_else(|| ConsultError::field(platform::bi!("须为一个社区。", "must be a community")))
 }
 
-/// A matter and what the rules make of it; `resident` says the actor lives there.
-async fn load(
-    state: &AppState,
-    actor: &ConsultActor,
-    id: i64,
-) -> ConsultResult<(Value, String, bool)> {
+#[derive(Clone, Debug, Serialize)]
+pub struct Notice {
+    pub stage: String,
+    pub text: String,
+    pub at: i64,
+}
+
+/// A matter as its readers see it, with what the rules make of it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Matter {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub title: String,
+    pub body: String,
+    pub stage: String,
+    pub supporters: i64,
+    pub supporting_households: i64,
+    pub meeting_required: bool,
+    pub present: i64,
+    pub in_favour: i64,
+    /// Those signed in to the meeting so far.
+    pub attendance: i64,
+    /// The recountable vote that decides the matter, if the meeting votes by ballot.
+    pub vote_id: Option<i64>,
+    pub minutes: String,
+    pub notices: Vec<Notice>,
+    pub rules: Rules,
+    #[serde(skip)]
+    pub unit_path: String,
+    /// The actor is a verified resident of the community.
+    #[serde(skip)]
+    pub resident: bool,
+    /// The actor is the community's staff (worker or more).
+    #[serde(skip)]
+    pub staff: bool,
+}
+
+impl Matter {
+    /// Sign-in is open from the meeting notice until the decision.
+    pub fn meeting_open(&self) -> bool {
+        matches!(self.stage.as_str(), "meeting_noticed" | "voting")
+    }
+}
+
+/// A matter for `actor`: its community's residents and staff read it, nobody else (404).
+pub async fn load(state: &AppState, actor: &ConsultActor, id: i64) -> ConsultResult<Matter> {
     let r = sqlx::query("SELECT * FROM consult_matters WHERE id = $1")
         .bind(id)
         .fetch_optional(&state.db.pool)
         .await?
         .ok_or(ConsultError::NotFound)?;
-    let path: String = r.try_get("unit_path")?;
+    let unit_path: String = r.try_get("unit_path")?;
     let unit_id: i64 = r.try_get("unit_id")?;
     let resident = match actor.id() {
-        Some(u) => people::resident_in(&state.db, u, &path).await?.is_some(),
+        Some(u) => people::resident_in(&state.db, u, &unit_path)
+            .await?
+            .is_some(),
         None => false,
     };
-    // Matters are read where votes are: by the community's residents and staff.
-    if !resident {
-        authorize(actor, Action::ManageVotes, &Target::Unit(&path))
-            .map_err(|_| ConsultError::NotFound)?;
+    let staff = authorize(actor, Action::ManageVotes, &Target::Unit(&unit_path)).is_ok();
+    if !(resident || staff) {
+        return Err(ConsultError::NotFound);
     }
     let unit = community(state, unit_id).await?;
     let s = sqlx::query("SELECT COUNT(*) AS n, COUNT(DISTINCT household) AS h FROM consult_matter_supports WHERE matter_id = $1")
@@ -102,82 +184,103 @@ async fn load(
         households,
         groups: 0,
     };
-    let notices: Vec<Value> = sqlx::query("SELECT stage, text, at FROM consult_matter_notices WHERE matter_id = $1 ORDER BY id")
-        .bind(id)
-        .fetch_all(&state.db.pool)
-        .await?
-        .iter()
-        .map(|n| Ok(json!({"stage": n.try_get::<String, _>("stage")?, "text": n.try_get::<String, _>("text")?, "at": n.try_get::<i64, _>("at")?})))
-        .collect::<sqlx::Result<_>>()?;
-    let v = json!({
-        "id": id, "unit_id": unit_id, "title": r.try_get::<String, _>("title")?, "body": r.try_get::<String, _>("body")?,
-        "stage": r.try_get::<String, _>("stage")?, "supporters": supporters, "supporting_households": households,
-        "meeting_required": rules.must_call(of, asking), "present": r.try_get::<i64, _>("present")?,
-        "in_favour": r.try_get::<i64, _>("in_favour")?, "notices": notices, "rules": rules,
-    });
-    Ok((v, path, resident))
+    let notices = sqlx::query(
+        "SELECT stage, text, at FROM consult_matter_notices WHERE matter_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&state.db.pool)
+    .await?
+    .iter()
+    .map(|n| {
+        Ok(Notice {
+            stage: n.try_get("stage")?,
+            text: n.try_get("text")?,
+            at: n.try_get("at")?,
+        })
+    })
+    .collect::<sqlx::Result<_>>()?;
+    Ok(Matter {
+        id,
+        unit_id,
+        unit_name: unit.name.clone(),
+        title: r.try_get("title")?,
+        body: r.try_get("body")?,
+        stage: r.try_get("stage")?,
+        supporters,
+        supporting_households: households,
+        meeting_required: rules.must_call(of, asking),
+        present: r.try_get("present")?,
+        in_favour: r.try_get("in_favour")?,
+        attendance: meeting::count(&state.db, id).await?,
+        vote_id: r.try_get("vote_id")?,
+        minutes: r.try_get("minutes")?,
+        notices,
+        rules,
+        unit_path,
+        resident,
+        staff,
+    })
+}
+
+/// The matters `actor` reads (as a resident or as staff), newest first.
+pub async fn visible(state: &AppState, actor: &ConsultActor) -> ConsultResult<Vec<Matter>> {
+    let mut sql = gov_core::Sql::default();
+    people::audience(&mut sql, actor, "m.unit_path");
+    let text = format!(
+        "SELECT m.id FROM consult_matters m WHERE {} ORDER BY m.id DESC LIMIT 200",
+        sql.where_clause()
+    );
+    let mut out = Vec::new();
+    for r in sql.query(&text).fetch_all(&state.db.pool).await? {
+        out.push(load(state, actor, r.try_get("id")?).await?);
+    }
+    Ok(out)
 }
 
 #[derive(Deserialize)]
-struct NewMatter {
-    unit_id: i64,
-    title: String,
-    body: String,
+pub struct NewMatter {
+    pub unit_id: i64,
+    pub title: String,
+    pub body: String,
 }
 
-/// A verified resident raises a matter in their community.
-async fn create(
-    AxState(state): AxState<AppState>,
-    actor: ConsultActor,
-    ApiJson(b): ApiJson<NewMatter>,
-) -> ConsultResult<Response> {
+/// A verified resident raises a matter in their community; its id.
+pub async fn create(state: &AppState, actor: &ConsultActor, b: &NewMatter) -> ConsultResult<i64> {
     let uid = actor.id().ok_or(ConsultError::SignIn)?;
-    let unit = community(&state, b.unit_id).await?;
+    let unit = community(state, b.unit_id).await?;
     if people::resident_in(&state.db, uid, unit.path.as_str())
         .await?
         .is_none()
     {
         return Err(ConsultError::of(Code::NotResident));
     }
-    if b.title.trim().chars().count() < 4 || b.body.trim().chars().count() < 10 {
+    let (title, body) = (b.title.trim(), b.body.trim());
+    if !(4..=120).contains(&title.chars().count()) || !(10..=5000).contains(&body.chars().count()) {
         return Err(ConsultError::field(platform::bi!(
-            "标题至少 4 字，内容至少 10 字。",
-            "a title of 4 characters and a text of 10 at least"
+            "标题须为 4–120 字，内容须为 10–5000 字。",
+            "a title of 4–120 characters and a text of 10–5,000"
         )));
     }
-    let id: i64 = sqlx::query(
+    Ok(sqlx::query(
         "INSERT INTO consult_matters (unit_id, unit_path, title, body, proposer_id, stage, created_at) \
          VALUES ($1, $2, $3, $4, $5, 'proposed', $6) RETURNING id",
     )
     .bind(unit.id.0)
     .bind(unit.path.as_str())
-    .bind(b.title.trim())
-    .bind(b.body.trim())
+    .bind(title)
+    .bind(body)
     .bind(uid)
     .bind(state.now())
     .fetch_one(&state.db.pool)
     .await?
-    .try_get("id")?;
-    Ok((StatusCode::CREATED, Json(load(&state, &actor, id).await?.0)).into_response())
-}
-
-async fn detail(
-    AxState(state): AxState<AppState>,
-    actor: ConsultActor,
-    Id(id): Id,
-) -> ConsultResult<Json<Value>> {
-    Ok(Json(load(&state, &actor, id).await?.0))
+    .try_get("id")?)
 }
 
 /// A resident supports a matter (once: the primary key keeps a second support out).
-async fn support(
-    AxState(state): AxState<AppState>,
-    actor: ConsultActor,
-    Id(id): Id,
-) -> ConsultResult<Json<Value>> {
-    let (_, path, _) = load(&state, &actor, id).await?;
+pub async fn support(state: &AppState, actor: &ConsultActor, id: i64) -> ConsultResult<()> {
+    let m = load(state, actor, id).await?;
     let uid = actor.id().ok_or(ConsultError::SignIn)?;
-    let who = people::resident_in(&state.db, uid, &path)
+    let who = people::resident_in(&state.db, uid, &m.unit_path)
         .await?
         .ok_or(ConsultError::of(Code::NotResident))?;
     let added = sqlx::query("INSERT INTO consult_matter_supports (matter_id, user_id, household) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
@@ -189,81 +292,128 @@ async fn support(
     if added.rows_affected() == 0 {
         return Err(ConsultError::of(Code::AlreadyVoted));
     }
-    Ok(Json(load(&state, &actor, id).await?.0))
+    Ok(())
 }
 
-#[derive(Deserialize)]
-struct Advance {
+#[derive(Deserialize, Default)]
+pub struct Advance {
     /// The next stage, which must follow the current one.
-    stage: String,
+    pub stage: String,
     /// The notice published with it.
-    text: String,
-    /// For `resolved`: those present and those in favour at the meeting.
+    pub text: String,
+    /// For `voting`: open a recountable vote (赞成 / 反对 / 弃权) for the matter.
     #[serde(default)]
-    present: i64,
+    pub ballot: bool,
+    /// For that vote: `resident` (default) or `household`.
     #[serde(default)]
-    in_favour: i64,
+    pub rule: Option<String>,
+    /// For `resolved` without a vote: those present and those in favour at the meeting.
+    #[serde(default)]
+    pub present: i64,
+    #[serde(default)]
+    pub in_favour: i64,
+    /// For `resolved`: the meeting's minutes.
+    #[serde(default)]
+    pub minutes: String,
 }
+
+/// The options of a matter's vote, in this order (the first counts as in favour).
+pub const VOTE_OPTIONS: [&str; 3] = ["赞成", "反对", "弃权"];
 
 /// The community's staff move a matter to its next stage and publish the notice.
-async fn advance(
-    AxState(state): AxState<AppState>,
-    actor: ConsultActor,
-    Id(id): Id,
-    ApiJson(b): ApiJson<Advance>,
-) -> ConsultResult<Json<Value>> {
-    let (m, path, _) = load(&state, &actor, id).await?;
-    authorize(&actor, Action::ManageVotes, &Target::Unit(&path))?;
-    let current = m["stage"].as_str().unwrap_or_default().to_string();
-    let next = STAGES
-        .iter()
-        .position(|s| *s == current)
-        .and_then(|i| STAGES.get(i + 1));
-    if next != Some(&b.stage.as_str()) {
+pub async fn advance(
+    state: &AppState,
+    actor: &ConsultActor,
+    id: i64,
+    b: &Advance,
+) -> ConsultResult<()> {
+    let m = load(state, actor, id).await?;
+    authorize(actor, Action::ManageVotes, &Target::Unit(&m.unit_path))?;
+    let next = next_stage(&m.stage);
+    if next != Some(b.stage.as_str()) {
         return Err(ConsultError::state(platform::web::i18n::bilingual(
             &format!(
-                "议题处于「{current}」阶段，下一步须为「{}」。",
-                next.unwrap_or(&"—")
+                "议题处于「{}」阶段，下一步须为「{}」。",
+                stage_label(&m.stage, Lang::Zh),
+                next.map_or("—", |n| stage_label(n, Lang::Zh))
             ),
             &format!(
-                "the matter is at {current}; the next stage is {}",
-                next.unwrap_or(&"none")
+                "the matter is at {}; the next stage is {}",
+                m.stage,
+                next.unwrap_or("none")
             ),
         )));
     }
-    if b.text.trim().chars().count() < 4 {
+    if b.text.trim().chars().count() < 4 || b.text.chars().count() > 5000 {
         return Err(ConsultError::field(platform::bi!(
-            "请填写公告内容（至少 4 字）。",
-            "write the notice (4 characters or more)"
+            "请填写公告内容（4–5000 字）。",
+            "write the notice (4–5,000 characters)"
         )));
     }
+    if b.minutes.chars().count() > 20_000 {
+        return Err(ConsultError::field(platform::bi!(
+            "会议记录不能超过 20000 字。",
+            "the minutes are limited to 20,000 characters"
+        )));
+    }
+    let unit = community(state, m.unit_id).await?;
     let mut stage = b.stage.clone();
+    let (mut present, mut in_favour) = (m.present, m.in_favour);
+    let rule = match b.rule.as_deref().map(str::trim) {
+        None | Some("") => Rule::Resident,
+        Some(r) => Rule::parse(r).ok_or_else(|| {
+            ConsultError::field(platform::bi!(
+                "表决方式须为 resident（每人一票）或 household（每户一票）。",
+                "rule is resident or household"
+            ))
+        })?,
+    };
     if stage == "resolved" {
-        let unit = community(&state, m["unit_id"].as_i64().unwrap_or_default()).await?;
-        let rules = load_rules(&state.db, unit.id.0).await?;
-        if b.present < 0
-            || b.in_favour < 0
-            || b.in_favour > b.present
-            || b.present > unit.residents.max(unit.households)
-        {
-            return Err(ConsultError::field(platform::bi!(
-                "到会和赞成人数不合理。",
-                "the counts present and in favour do not add up"
-            )));
-        }
-        if !rules.passes(b.in_favour, b.present, unit.residents) {
+        let d = meeting::decide(state, &m, &unit, b.present, b.in_favour).await?;
+        (present, in_favour) = (d.present, d.in_favour);
+        if !d.passed {
             stage = "rejected".into();
         }
     }
     let mut tx = state.db.begin().await?;
-    let moved = sqlx::query("UPDATE consult_matters SET stage = $1, present = $2, in_favour = $3 WHERE id = $4 AND stage = $5")
-        .bind(&stage)
-        .bind(b.present)
-        .bind(b.in_favour)
-        .bind(id)
-        .bind(&current)
-        .execute(&mut *tx)
-        .await?;
+    let mut vote_id = m.vote_id;
+    if b.stage == "voting" && b.ballot {
+        let spec = Spec {
+            title: m.title.clone(),
+            body: b.text.trim().to_string(),
+            rule,
+            options: VOTE_OPTIONS.iter().map(|o| o.to_string()).collect(),
+        };
+        vote_id = Some(
+            votes::create_in(
+                &mut tx,
+                m.unit_id,
+                &m.unit_path,
+                &spec,
+                actor.id(),
+                state.now(),
+            )
+            .await?,
+        );
+    }
+    let minutes = if b.minutes.trim().is_empty() {
+        m.minutes.clone()
+    } else {
+        b.minutes.trim().to_string()
+    };
+    let moved = sqlx::query(
+        "UPDATE consult_matters SET stage = $1, present = $2, in_favour = $3, vote_id = $4, minutes = $5 \
+         WHERE id = $6 AND stage = $7",
+    )
+    .bind(&stage)
+    .bind(present)
+    .bind(in_favour)
+    .bind(vote_id)
+    .bind(&minutes)
+    .bind(id)
+    .bind(&m.stage)
+    .execute(&mut *tx)
+    .await?;
     if moved.rows_affected() == 0 {
         return Err(ConsultError::state(platform::bi!(
             "议题刚被他人推进，请刷新。",
@@ -280,7 +430,84 @@ async fn advance(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(Json(load(&state, &actor, id).await?.0))
+    Ok(())
+}
+
+/// Signs someone in to the matter's meeting: the actor (a resident) when `who` is empty,
+/// else the staff sign in a verified resident or a paper entry.
+pub async fn sign_in(
+    state: &AppState,
+    actor: &ConsultActor,
+    id: i64,
+    who: &meeting::SignIn,
+) -> ConsultResult<()> {
+    let m = load(state, actor, id).await?;
+    if !m.meeting_open() {
+        return Err(ConsultError::state(platform::bi!(
+            "会议签到在会议公告后、决议前开放。",
+            "sign-in is open from the meeting notice until the decision"
+        )));
+    }
+    let attendee = meeting::attendee(state, actor, &m, who).await?;
+    meeting::record(&state.db, id, &attendee, actor.id(), state.now()).await
+}
+
+async fn create_api(
+    AxState(state): AxState<AppState>,
+    actor: ConsultActor,
+    ApiJson(b): ApiJson<NewMatter>,
+) -> ConsultResult<Response> {
+    let id = create(&state, &actor, &b).await?;
+    Ok((StatusCode::CREATED, Json(load(&state, &actor, id).await?)).into_response())
+}
+
+async fn detail(
+    AxState(state): AxState<AppState>,
+    actor: ConsultActor,
+    Id(id): Id,
+) -> ConsultResult<Json<Matter>> {
+    Ok(Json(load(&state, &actor, id).await?))
+}
+
+async fn support_api(
+    AxState(state): AxState<AppState>,
+    actor: ConsultActor,
+    Id(id): Id,
+) -> ConsultResult<Json<Matter>> {
+    support(&state, &actor, id).await?;
+    Ok(Json(load(&state, &actor, id).await?))
+}
+
+async fn advance_api(
+    AxState(state): AxState<AppState>,
+    actor: ConsultActor,
+    Id(id): Id,
+    ApiJson(b): ApiJson<Advance>,
+) -> ConsultResult<Json<Matter>> {
+    advance(&state, &actor, id, &b).await?;
+    Ok(Json(load(&state, &actor, id).await?))
+}
+
+async fn sign_in_api(
+    AxState(state): AxState<AppState>,
+    actor: ConsultActor,
+    Id(id): Id,
+    ApiJson(b): ApiJson<meeting::SignIn>,
+) -> ConsultResult<Response> {
+    sign_in(&state, &actor, id, &b).await?;
+    Ok((StatusCode::CREATED, Json(load(&state, &actor, id).await?)).into_response())
+}
+
+/// The sign-in list with names: the community's staff only.
+async fn attendance_api(
+    AxState(state): AxState<AppState>,
+    actor: ConsultActor,
+    Id(id): Id,
+) -> ConsultResult<Json<Value>> {
+    let m = load(&state, &actor, id).await?;
+    authorize(&actor, Action::ManageVotes, &Target::Unit(&m.unit_path))?;
+    let items: Vec<Attendee> = meeting::list(&state.db, id).await?;
+    Ok(Json(json!({"items": items, "total": items.len()})))
 }
 
 async fn rules_of(

@@ -1,6 +1,8 @@
 //! Who takes part: the proposals office, members by sector, and verified residents of a
 //! community (the electorate of its votes).
 
+use crate::authz::ConsultActor;
+use gov_core::{Bind, Sql};
 use platform::db::Db;
 use sqlx::Row;
 
@@ -107,4 +109,29 @@ pub async fn resident_in(db: &Db, user: i64, path: &str) -> sqlx::Result<Option<
         .await?
         .into_iter()
         .find(|r| r.unit_path.starts_with(path)))
+}
+
+/// Adds "the actor lives in, or is staff (worker or more) over, the community at
+/// `path_col`" to `sql`: who reads a community's votes and matters.
+pub fn audience(sql: &mut Sql, actor: &ConsultActor, path_col: &str) {
+    let me = sql.bind(Bind::Int(actor.id().unwrap_or_default()));
+    let mut who = vec![format!(
+        "EXISTS (SELECT 1 FROM consult_residents r JOIN governance_units g ON g.id = r.unit_id \
+         WHERE r.user_id = {me} AND g.path LIKE {path_col} || '%')"
+    )];
+    // The staff scope is built apart and its binds moved back, so both parts share one
+    // numbering of placeholders.
+    let mut staff = Sql::default();
+    staff.binds = std::mem::take(&mut sql.binds);
+    actor
+        .gov
+        .scope_with(gov_core::MemberRole::Worker)
+        .apply(&mut staff, path_col);
+    sql.binds = std::mem::take(&mut staff.binds);
+    who.push(if staff.clauses.is_empty() {
+        "1 = 1".into()
+    } else {
+        staff.where_clause()
+    });
+    sql.push(format!("({})", who.join(" OR ")));
 }

@@ -179,8 +179,22 @@ pub async fn create(
     by: Option<i64>,
     now: i64,
 ) -> ConsultResult<i64> {
-    spec.check()?;
     let mut tx = db.begin().await?;
+    let id = create_in(&mut tx, unit_id, unit_path, spec, by, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`create`] inside a caller's transaction (a matter opens its vote with its own step).
+pub async fn create_in(
+    tx: &mut platform::db::Tx,
+    unit_id: i64,
+    unit_path: &str,
+    spec: &Spec,
+    by: Option<i64>,
+    now: i64,
+) -> ConsultResult<i64> {
+    spec.check()?;
     let id: i64 = sqlx::query(
         "INSERT INTO consult_votes (unit_id, unit_path, title, body, rule, state, chain_head, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, 'open', '', $6, $7) RETURNING id",
@@ -192,16 +206,15 @@ pub async fn create(
     .bind(spec.rule.as_str())
     .bind(by)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?
     .try_get("id")?;
     sqlx::query("UPDATE consult_votes SET chain_head = $1 WHERE id = $2")
         .bind(genesis(id))
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    insert_options(&mut tx, id, &spec.options).await?;
-    tx.commit().await?;
+    insert_options(tx, id, &spec.options).await?;
     Ok(id)
 }
 

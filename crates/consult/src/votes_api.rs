@@ -101,25 +101,7 @@ pub async fn visible(
             ));
         }
     }
-    let uid = actor.id().unwrap_or_default();
-    let me = sql.bind(Bind::Int(uid));
-    let mut who = vec![format!(
-        "EXISTS (SELECT 1 FROM consult_residents r JOIN governance_units g ON g.id = r.unit_id \
-         WHERE r.user_id = {me} AND g.path LIKE v.unit_path || '%')"
-    )];
-    let mut staff = Sql::default();
-    staff.binds = std::mem::take(&mut sql.binds);
-    actor
-        .gov
-        .scope_with(gov_core::MemberRole::Worker)
-        .apply(&mut staff, "v.unit_path");
-    sql.binds = std::mem::take(&mut staff.binds);
-    if !staff.clauses.is_empty() {
-        who.push(staff.where_clause());
-    } else {
-        who.push("1 = 1".into());
-    }
-    sql.push(format!("({})", who.join(" OR ")));
+    people::audience(&mut sql, actor, "v.unit_path");
     let text = format!(
         "SELECT v.id FROM consult_votes v WHERE {} ORDER BY v.id DESC LIMIT 200",
         sql.where_clause()

@@ -20,6 +20,7 @@ mod consult_activity_pages;
 mod consult_browser;
 mod consult_community;
 mod consult_library;
+mod consult_meetings;
 mod demo;
 mod governance;
 mod hsds;

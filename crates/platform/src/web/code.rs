@@ -217,6 +217,8 @@ error_codes! {
     ReturnWindowClosed = "return_window_closed", CONFLICT, "申退期限已过，请按期办理。", "The window for handing the proposal back has passed.";
     /// A second ballot by the same resident (or household) in one vote.
     AlreadyVoted = "already_voted", CONFLICT, "您（或您家庭）已在本次表决中投票。", "You (or your household) have already voted in this vote.";
+    /// A second sign-in of the same person to one meeting.
+    AlreadySignedIn = "already_signed_in", CONFLICT, "此人已在本次会议签到。", "This person has already signed in to the meeting.";
     /// Only verified residents of the vote's community may vote.
     NotResident = "not_resident", FORBIDDEN, "只有本社区经核实的居民可以参加表决。", "Only verified residents of this community may vote.";
     /// The rules or options of a vote cannot change once a ballot is cast.
