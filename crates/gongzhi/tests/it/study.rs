@@ -343,3 +343,101 @@ async fn sessions_reading_and_hours_feed_the_study_indicator(backend: Backend) {
     assert!(page.contains("ca_worker") && page.contains("ca_reader"));
     assert_eq!(w.html(Some(&resident), "/study").await.0, 403);
 }
+
+both_dbs!(the_study_forms_record_sign_in_and_assign);
+async fn the_study_forms_record_sign_in_and_assign(backend: Backend) {
+    use crate::common::{PASSWORD, get_html, post_form, web_login};
+    let s = Server::start(backend).await;
+    let admin = s.user_token("boss", "admin").await;
+    let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
+    d.units(&[
+        ("", "district", "FD"),
+        ("FD", "street", "F1"),
+        ("F1", "community", "FC"),
+    ])
+    .await;
+    let fc = d.id("FC");
+    d.staff("fc_worker", "FC", "worker").await;
+    d.staff("fc_viewer", "FC", "viewer").await;
+    drop(d);
+    let url = |p: &str| format!("{}{p}", s.url);
+    let (web, _) = web_login(&s, "fc_worker", PASSWORD).await;
+    let form = get_html(&web, url("/study/sessions/new")).await;
+    assert!(form.contains("FC单位"), "{form}");
+    let csrf = crate::common::csrf_from(&form);
+    let year: i64 = chrono::Local::now()
+        .format("%Y")
+        .to_string()
+        .parse()
+        .unwrap();
+    let mut fields = vec![
+        ("_csrf", csrf.clone()),
+        ("unit_id", fc.to_string()),
+        ("held_on", format!("{year}-04-01")),
+        ("title", "学习社区议事规则".to_string()),
+        ("minutes", String::new()),
+        ("host", "主任".to_string()),
+        ("materials", String::new()),
+    ];
+    // A missing duration: the form again, with the message and what was typed.
+    let r = post_form(&web, url("/study/sessions"), &fields).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("时长须为") && html.contains("学习社区议事规则"),
+        "{html}"
+    );
+    fields[4].1 = "45".into();
+    let r = post_form(&web, url("/study/sessions"), &fields).await;
+    assert_eq!(r.status(), 303);
+    let at = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(at.starts_with("/study/sessions/"), "{at}");
+    // The viewer signs themselves in with the button; the page then lists them.
+    let (viewer, vcsrf) = web_login(&s, "fc_viewer", PASSWORD).await;
+    let page = get_html(&viewer, url(&at)).await;
+    assert!(
+        page.contains("name=\"me\""),
+        "a sign-in button for own staff"
+    );
+    assert!(
+        !page.contains("name=\"user\""),
+        "no ticking others for a viewer"
+    );
+    let r = post_form(
+        &viewer,
+        url(&format!("{at}/attendance")),
+        &[("_csrf", vcsrf.as_str()), ("me", "1")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let page = get_html(&viewer, url(&at)).await;
+    assert!(
+        page.contains("fc_viewer") && !page.contains("name=\"me\""),
+        "{page}"
+    );
+    // The worker assigns reading on the unit's page; a bad document number is shown there.
+    let unit = format!("/study/units/{fc}");
+    let r = post_form(
+        &web,
+        url(&format!("{unit}/assignments")),
+        &[
+            ("_csrf", csrf.as_str()),
+            ("document_id", "424242"),
+            ("hours", "2"),
+            ("due_on", &format!("{year}-10-01")),
+            ("user", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("424242"),
+        "the refused document is named: {html}"
+    );
+    let page = get_html(&web, url(&format!("{unit}?year={year}"))).await;
+    assert!(
+        page.contains("fc_viewer") && page.contains("布置阅读"),
+        "{page}"
+    );
+}
