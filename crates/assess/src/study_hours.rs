@@ -69,7 +69,10 @@ fn tally(sessions: &[Session], assignments: &[Assignment], only: Option<i64>) ->
             p.session_minutes += s.minutes;
         }
     }
-    for a in assignments.iter().filter(|a| a.finished) {
+    for a in assignments
+        .iter()
+        .filter(|a| a.finished && only.is_none_or(|u| u == a.user_id))
+    {
         let p = add(&mut people, a.user_id, &a.display_name);
         p.readings_finished += 1;
         p.reading_hours += a.hours;
@@ -153,4 +156,63 @@ pub async fn my_hours(
             ..PersonHours::default()
         });
     Ok((me, sessions, assignments))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::study::Attendee;
+    use gov_core::UnitPath;
+
+    fn session(id: i64, minutes: i64, people: &[i64]) -> Session {
+        Session {
+            id,
+            unit_id: 3,
+            unit_path: UnitPath::parse("/1/2/3/").unwrap(),
+            unit_name: String::new(),
+            held_on: "2026-03-02".into(),
+            title: String::new(),
+            minutes,
+            host: String::new(),
+            notes: String::new(),
+            materials: Vec::new(),
+            attendance: people
+                .iter()
+                .map(|u| Attendee {
+                    user_id: *u,
+                    display_name: format!("u{u}"),
+                    self_signed: false,
+                })
+                .collect(),
+        }
+    }
+
+    fn reading(user: i64, hours: f64, finished: bool) -> Assignment {
+        Assignment {
+            id: user,
+            unit_id: 3,
+            document_id: 1,
+            title: String::new(),
+            user_id: user,
+            display_name: format!("u{user}"),
+            hours,
+            due_on: "2026-06-30".into(),
+            page: 0,
+            pages: 0,
+            finished,
+        }
+    }
+
+    #[test]
+    fn hours_add_sessions_attended_and_reading_finished() {
+        let sessions = [session(1, 90, &[7, 8]), session(2, 40, &[8])];
+        let readings = [reading(7, 2.5, true), reading(8, 3.0, false)];
+        let all = tally(&sessions, &readings, None);
+        let of = |u: i64| all.iter().find(|p| p.user_id == u).unwrap().hours;
+        assert_eq!(of(7), 4.0, "90 min + 2.5 h");
+        assert_eq!(of(8), 2.2, "130 min, reading unfinished");
+        let only = tally(&sessions, &readings, Some(8));
+        assert_eq!(only.len(), 1);
+        assert_eq!((only[0].sessions, only[0].session_minutes), (2, 130));
+    }
 }

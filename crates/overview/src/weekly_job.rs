@@ -220,3 +220,29 @@ pub fn start(state: AppState, now: bool) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::week_of;
+
+    fn at(raw: &str) -> i64 {
+        platform::clock::parse_instant(raw).unwrap()
+    }
+
+    #[test]
+    fn a_week_is_named_by_its_monday_in_the_districts_zone() {
+        // Monday 2026-11-30 from its first minute to the Sunday's last, in UTC+8.
+        for t in [
+            "2026-11-30T00:01:00+08:00",
+            "2026-12-02T12:00:00+08:00",
+            "2026-12-06T23:59:00+08:00",
+        ] {
+            assert_eq!(week_of(at(t)).to_string(), "2026-11-30", "{t}");
+        }
+        // Sunday evening in UTC is already Monday in the district.
+        assert_eq!(
+            week_of(at("2026-12-06T17:00:00+00:00")).to_string(),
+            "2026-12-07"
+        );
+    }
+}
