@@ -81,6 +81,25 @@ async fn monday_reports_once_a_week_for_the_district_and_each_street(backend: Ba
     assert_eq!(st, 200);
     assert_eq!(ct.as_deref(), Some("application/pdf"));
     assert!(pdf.starts_with(b"%PDF"));
+    // The stored report is the street's: a PDF text extractor finds its name and week.
+    if let Some(pdftotext) = crate::common::which("pdftotext") {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("stored.pdf");
+        std::fs::write(&file, &pdf).unwrap();
+        let out = std::process::Command::new(pdftotext)
+            .args(["-enc", "UTF-8"])
+            .arg(&file)
+            .arg("-")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("R1单位") && text.contains("2026-11-30"),
+            "{text}"
+        );
+    } else {
+        assert!(!crate::common::tool_required("GONGZHI_REQUIRE_PDFTOTEXT"));
+    }
     let district = all.iter().find(|r| r["unit_name"] == "RD单位").unwrap();
     let district_href = district["href"].as_str().unwrap().to_string();
     assert_eq!(
