@@ -16,6 +16,13 @@ pub enum Action {
     Review,
     /// Approve, lock, publish the notice, decide appeals, set plans (district administrators).
     Govern,
+    /// See a unit's study sessions, assigned reading and hours (anyone holding a role on
+    /// the unit or above it).
+    StudyRead,
+    /// Record study sessions, sign staff in, assign reading (workers of the unit or above).
+    StudyManage,
+    /// Sign oneself in at a session (the unit's own staff).
+    StudySignIn,
 }
 
 /// What a request is about.
@@ -55,6 +62,9 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
             .iter()
             .any(|g| target.unit.strictly_below(&g.path) && g.role >= MemberRole::Worker),
         Action::Govern => role >= Some(MemberRole::UnitAdmin) && target.unit.depth() == 1,
+        Action::StudyRead => true,
+        Action::StudyManage => role >= Some(MemberRole::Worker),
+        Action::StudySignIn => actor.grants.iter().any(|g| &g.path == target.unit),
     };
     if ok {
         return Ok(());
@@ -67,6 +77,14 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
         Action::Review => Denied::Forbidden(platform::bi!(
             "考核表由上级单位的工作人员审核。",
             "A sheet is reviewed by staff of the unit above."
+        )),
+        Action::StudyManage => Denied::Forbidden(platform::bi!(
+            "只有本单位及上级单位的工作人员可以记录学习、签到和布置阅读。",
+            "Only workers of the unit or of a unit above it record study, sign people in and assign reading."
+        )),
+        Action::StudySignIn => Denied::Forbidden(platform::bi!(
+            "只有本单位的工作人员可以在本单位的学习中签到。",
+            "Only the unit's own staff sign in at its study sessions."
         )),
         _ => Denied::Forbidden(platform::bi!(
             "只有区级管理员可以审批、锁定、公示考核和处理申诉。",
@@ -141,5 +159,27 @@ mod tests {
         };
         assert_eq!(authorize(&district, Action::Govern, &gov), Ok(()));
         assert!(authorize(&street, Action::Govern, &gov).is_err());
+    }
+
+    #[test]
+    fn study_is_for_the_unit_and_those_above_it() {
+        let community = path("/1/2/3/");
+        let t = Target {
+            unit: &community,
+            public: true,
+        };
+        let own = actor(&[("/1/2/3/", MemberRole::Viewer)]);
+        let street = actor(&[("/1/2/", MemberRole::Worker)]);
+        let neighbour = actor(&[("/1/2/4/", MemberRole::UnitAdmin)]);
+        let nobody = actor(&[]);
+        assert_eq!(authorize(&own, Action::StudyRead, &t), Ok(()));
+        assert_eq!(authorize(&own, Action::StudySignIn, &t), Ok(()));
+        assert!(authorize(&own, Action::StudyManage, &t).is_err());
+        assert_eq!(authorize(&street, Action::StudyManage, &t), Ok(()));
+        assert!(authorize(&street, Action::StudySignIn, &t).is_err());
+        for a in [Action::StudyRead, Action::StudyManage, Action::StudySignIn] {
+            assert_eq!(authorize(&neighbour, a, &t), Err(Denied::Hidden));
+            assert_eq!(authorize(&nobody, a, &t), Err(Denied::Hidden));
+        }
     }
 }

@@ -4,8 +4,9 @@
 
 use crate::figures::year_bounds;
 use crate::model::{self, PlanState};
+use crate::study::{self, NewAssignment, NewSession};
 use crate::{plan, service};
-use gov_core::{GovActor, ScopeFilter, UnitKind, list_units};
+use gov_core::{GovActor, ScopeFilter, Unit, UnitKind, list_units};
 use platform::AppState;
 use platform::module::Demo;
 
@@ -86,5 +87,59 @@ pub async fn seed(state: &AppState, demo: &mut Demo) -> anyhow::Result<()> {
         "考核 / assessment: {year} is final for {} communities — ranking at /assessments/{year}",
         sheets.len()
     ));
+    if let Some(note) = study_records(state, &actor, &units, this_year).await? {
+        demo.notes.push(note);
+    }
     Ok(())
+}
+
+/// This year's study records: a session in the first community with staff, attended by
+/// them, on the library's first document, which is also assigned to them to read.
+async fn study_records(
+    state: &AppState,
+    actor: &GovActor,
+    units: &[Unit],
+    year: i64,
+) -> anyhow::Result<Option<String>> {
+    let fail = |e: platform::web::AppError| anyhow::anyhow!("demo study: {e}");
+    for c in units.iter().filter(|u| u.kind == UnitKind::Community) {
+        let staff: Vec<i64> = study::staff(state, c)
+            .await
+            .map_err(fail)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        if staff.is_empty() {
+            continue;
+        }
+        let all = platform::db::Sql::default();
+        let docs = library::model::list(&state.db, &all, "d.id", 1, 0).await?;
+        let session = NewSession {
+            unit_id: c.id.0,
+            held_on: cases::calendar::local_date(state.now()).to_string(),
+            title: "学习社会组织参与社区服务的工作办法".into(),
+            minutes: 90,
+            host: "社区党委书记".into(),
+            notes: "对照本社区的服务清单，逐项讨论了社会组织可以承接的事项。".into(),
+            materials: docs.iter().map(|d| d.id).collect(),
+            attendees: staff.clone(),
+        };
+        let id = study::record(state, actor, &session).await.map_err(fail)?;
+        if let Some(d) = docs.first() {
+            let reading = NewAssignment {
+                document_id: d.id,
+                user_ids: staff,
+                hours: 2.0,
+                due_on: format!("{year}-12-31"),
+            };
+            study::assign(state, actor, c.id.0, &reading)
+                .await
+                .map_err(fail)?;
+        }
+        return Ok(Some(format!(
+            "学习 / study: a session of {} — /study/sessions/{id}",
+            c.name
+        )));
+    }
+    Ok(None)
 }

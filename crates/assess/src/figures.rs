@@ -103,6 +103,14 @@ pub async fn formula(
                 sources: ids.iter().map(|id| format!("/news/{id}")).collect(),
             }
         }
+        "study_hours_recorded" => {
+            // The unit's own study records (module-internal: study is part of assess).
+            let h = crate::study_hours::unit_hours(state, unit, year).await?;
+            Figure {
+                value: h.per_person,
+                sources: h.sources(),
+            }
+        }
         _ => return Ok(None),
     };
     Ok(Some(fig))

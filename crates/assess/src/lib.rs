@@ -14,6 +14,10 @@ pub mod pages;
 pub mod plan;
 pub mod score;
 pub mod service;
+pub mod study;
+pub mod study_api;
+pub mod study_hours;
+pub mod study_pages;
 pub mod todos;
 
 use axum::Router;
@@ -31,13 +35,23 @@ pub fn module() -> Module {
     }
 }
 
-pub const MIGRATIONS: &[platform::db::Migration] = &[platform::db::Migration {
-    id: "070_assess",
-    sql: include_str!("../migrations/001_assess.sql"),
-}];
+pub const MIGRATIONS: &[platform::db::Migration] = &[
+    platform::db::Migration {
+        id: "070_assess",
+        sql: include_str!("../migrations/001_assess.sql"),
+    },
+    platform::db::Migration {
+        id: "071_assess_study",
+        sql: include_str!("../migrations/002_study.sql"),
+    },
+];
 
 pub fn router(_state: &AppState) -> Router<AppState> {
-    Router::new().merge(api::router()).merge(pages::router())
+    Router::new()
+        .merge(api::router())
+        .merge(pages::router())
+        .merge(study_api::router())
+        .merge(study_pages::router())
 }
 
 /// The assessment part of the OpenAPI document.

@@ -36,12 +36,20 @@ pub fn menu<'a>(
         if !a.is_platform_admin() && a.grants.is_empty() {
             return Vec::new();
         }
-        vec![MenuItem {
-            href: "/assessments",
-            zh: "考核",
-            en: "Assessment",
-            main: false,
-        }]
+        vec![
+            MenuItem {
+                href: "/assessments",
+                zh: "考核",
+                en: "Assessment",
+                main: false,
+            },
+            MenuItem {
+                href: "/study",
+                zh: "学习",
+                en: "Study",
+                main: false,
+            },
+        ]
     })
 }
 

@@ -427,3 +427,46 @@ pub async fn progress(state: &AppState, actor: &Actor) -> LibResult<Vec<Progress
         )
         .collect())
 }
+
+/// How far a reader got in a document, as another module may ask it (the assessment's
+/// assigned reading): the last page they saved and the document's page count.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReadingState {
+    pub user_id: i64,
+    pub document_id: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+impl ReadingState {
+    /// The reader reached the last page.
+    pub fn finished(&self) -> bool {
+        self.pages > 0 && self.page >= self.pages
+    }
+}
+
+/// The saved reading progress of each `(user, document)` pair asked that has any; pairs
+/// without progress are left out. Read-only; the caller decides who may see it.
+pub async fn reading_states(db: &Db, pairs: &[(i64, i64)]) -> sqlx::Result<Vec<ReadingState>> {
+    let mut out = Vec::with_capacity(pairs.len());
+    for (user, doc) in pairs {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT p.page, d.pages FROM library_reading_progress p \
+             JOIN library_documents d ON d.id = p.document_id \
+             WHERE p.user_id = $1 AND p.document_id = $2",
+        )
+        .bind(user)
+        .bind(doc)
+        .fetch_optional(&db.pool)
+        .await?;
+        if let Some((page, pages)) = row {
+            out.push(ReadingState {
+                user_id: *user,
+                document_id: *doc,
+                page,
+                pages,
+            });
+        }
+    }
+    Ok(out)
+}

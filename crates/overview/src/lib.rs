@@ -5,7 +5,9 @@
 
 pub mod figures;
 pub mod pages;
+pub mod reports;
 pub mod weekly;
+pub mod weekly_job;
 pub mod workbench;
 
 use axum::Router;
@@ -16,14 +18,40 @@ pub fn module() -> Module {
     Module {
         openapi_paths: Some(openapi_paths),
         menu: Some(workbench::menu),
-        ..Module::new("overview", &[], router)
+        // With `--demo` the first run waits a period: the demo hook below makes the week's
+        // reports once the demo's data is seeded, not halfway through.
+        start: Some(|state, demo| {
+            Box::pin(async move {
+                weekly_job::start(state.clone(), !demo);
+                Ok(())
+            })
+        }),
+        // Last in the list: the demo's units exist, so this week's reports can be shown.
+        demo: Some(|state, demo| {
+            Box::pin(async move {
+                match weekly_job::run_weekly(state, state.now()).await {
+                    Ok(n) => demo.notes.push(format!(
+                        "周报 / weekly reports: {n} made for this week — /overview/reports"
+                    )),
+                    Err(e) => tracing::warn!(error = %e, "demo weekly reports not made"),
+                }
+                Ok(())
+            })
+        }),
+        ..Module::new("overview", MIGRATIONS, router)
     }
 }
+
+pub const MIGRATIONS: &[platform::db::Migration] = &[platform::db::Migration {
+    id: "080_overview",
+    sql: include_str!("../migrations/001_overview.sql"),
+}];
 
 pub fn router(_state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(workbench::router())
         .merge(pages::router())
+        .merge(reports::router())
 }
 
 /// The overview part of the OpenAPI document.
