@@ -435,6 +435,7 @@ async fn projects_demo(
             criterion("预算合理性", 30, true),
             criterion("创新性（仅供参考）", 10, false),
         ]),
+        blind: None,
     };
     let first = projects::open_call(
         state,
