@@ -38,8 +38,11 @@ pub enum Action {
     Feedback,
     /// Open a call, award a contract, pay an instalment (administrators of the call's unit).
     Fund,
-    /// Record a milestone's status with its evidence (workers of the call's unit).
+    /// Record a milestone's status with its evidence, evaluate a contract (workers of the
+    /// call's unit).
     Verify,
+    /// Read an organisation's project record (final evaluations).
+    Record,
 }
 
 /// What a request is about.
@@ -51,6 +54,8 @@ pub enum Target<'a> {
     Referral(&'a Referral, &'a Need),
     /// A unit's projects, by the unit's path.
     Unit(&'a str),
+    /// An organisation, by id.
+    Org(i64),
 }
 
 fn covers(actor: &GovActor, raw_path: &str, at_least: MemberRole) -> bool {
@@ -118,6 +123,17 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
                 Err(Denied::Forbidden(platform::bi!(
                     "购买服务项目由单位管理员立项、授予和付款，工作人员记录里程碑。",
                     "a unit's administrators open calls, award and pay; its workers record milestones"
+                )))
+            }
+        }
+        (Action::Record, Target::Org(org)) => {
+            // Government staff (the graders among them) and the organisation itself.
+            if is_staff(actor) || actor.works_for(*org) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(platform::bi!(
+                    "项目评估记录仅对政府工作人员和该组织本身可见。",
+                    "an organisation's project record is for government staff and the organisation itself"
                 )))
             }
         }

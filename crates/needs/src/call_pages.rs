@@ -47,6 +47,8 @@ pub struct CallForm {
     /// One criterion a line: "name weight"; a line starting with "~" is kept out of the total.
     #[serde(default)]
     pub criteria: String,
+    #[serde(default)]
+    pub blind: Option<String>,
 }
 
 #[derive(Template)]
@@ -200,9 +202,10 @@ async fn open(
         min_years: Some(min_years),
         report_required: Some(f.report_required.is_some()),
         criteria: Some(criteria_of_lines(&f.criteria)),
+        blind: Some(f.blind.is_some()),
     };
     match projects::open_call(&state, &actor, &c).await {
-        Ok(id) => Ok(redirect(&format!("/needs/projects#call-{id}"))),
+        Ok(id) => Ok(redirect(&format!("/needs/projects/{id}"))),
         Err(NeedError::Coded {
             code: Code::InvalidField,
             message,

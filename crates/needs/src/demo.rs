@@ -435,6 +435,7 @@ async fn projects_demo(
             criterion("预算合理性", 30, true),
             criterion("创新性（仅供参考）", 10, false),
         ]),
+        blind: None,
     };
     let first = projects::open_call(
         state,
@@ -447,17 +448,16 @@ async fn projects_demo(
     )
     .await
     .map_err(err)?;
-    projects::open_call(
-        state,
-        admin,
-        &call(
-            "2026 年青少年心理支持项目",
-            &["counselling", "youth"],
-            12_000_000,
-        ),
-    )
-    .await
-    .map_err(err)?;
+    // The second call is reviewed blind: reviewers see no applicant's name until final.
+    let mut youth = call(
+        "2026 年青少年心理支持项目",
+        &["counselling", "youth"],
+        12_000_000,
+    );
+    youth.blind = Some(true);
+    projects::open_call(state, admin, &youth)
+        .await
+        .map_err(err)?;
     let milestone = |t: &str, d: &str, a: i64| NewMilestone {
         title: Some(t.into()),
         due_on: Some(d.into()),
@@ -490,5 +490,13 @@ async fn projects_demo(
         .await
         .map_err(err)?;
     projects::pay(state, admin, m).await.map_err(err)?;
+    let midterm = crate::evaluation::NewEvaluation {
+        kind: Some("midterm".into()),
+        score: Some(86),
+        summary: Some("配送准时，覆盖的老人比计划多；回访记录还需补齐。".into()),
+    };
+    crate::evaluation::evaluate(state, admin, k, &midterm)
+        .await
+        .map_err(err)?;
     Ok(())
 }

@@ -11,15 +11,20 @@
 pub mod api;
 pub mod apply_pages;
 pub mod authz;
+pub mod budget;
+pub mod call_page;
 pub mod call_pages;
 pub mod counted;
 pub mod demo;
 pub mod error;
+pub mod evaluation;
 pub mod figures;
 pub mod flow;
+pub mod followup_api;
 pub mod gap;
 pub mod lexicon;
 pub mod matching;
+pub mod milestone_watch;
 pub mod model;
 pub mod ocds;
 pub mod pages;
@@ -29,7 +34,9 @@ pub mod projects_pages;
 pub mod projects_review;
 pub mod referral;
 pub mod review_pages;
+pub mod review_plan;
 pub mod sweep;
+pub mod todos;
 
 use axum::Router;
 use platform::AppState;
@@ -54,6 +61,7 @@ pub fn module() -> Module {
             })
         }),
         menu: Some(menu),
+        todos: Some(todos::todos),
         ..Module::new("needs", MIGRATIONS, router)
     }
 }
@@ -67,6 +75,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "041_needs_projects",
         sql: include_str!("../migrations/002_projects.sql"),
     },
+    platform::db::Migration {
+        id: "042_needs_review_plan",
+        sql: include_str!("../migrations/003_review_plan.sql"),
+    },
 ];
 
 pub fn router(_state: &AppState) -> Router<AppState> {
@@ -78,6 +90,8 @@ pub fn router(_state: &AppState) -> Router<AppState> {
         .merge(call_pages::router())
         .merge(apply_pages::router())
         .merge(review_pages::router())
+        .merge(followup_api::router())
+        .merge(call_page::router())
 }
 
 /// Every signed-in account may raise needs and follow its own; staff also see the gap

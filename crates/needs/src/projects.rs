@@ -36,6 +36,8 @@ pub struct NewCall {
     pub report_required: Option<bool>,
     /// The scoring sheet (see `projects_review`).
     pub criteria: Option<Vec<crate::projects_review::Criterion>>,
+    /// Blind review: reviewers see no applicant's name until the scores are final.
+    pub blind: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,6 +77,9 @@ pub struct Call {
     pub opens_on: String,
     pub closes_on: String,
     pub state: String,
+    pub blind: bool,
+    /// The office closed the review (or awarded): scores are final, names are shown.
+    pub reviews_final: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -118,14 +123,16 @@ fn call_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Call> {
         opens_on: r.try_get("opens_on")?,
         closes_on: r.try_get("closes_on")?,
         state: r.try_get("state")?,
+        blind: r.try_get::<i64, _>("blind")? != 0,
+        reviews_final: r.try_get::<i64, _>("reviews_final_at")? != 0,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
 }
 
 const CALL_SELECT: &str = "SELECT c.id, c.title, c.description, c.categories, c.unit_id, u.name AS unit_name, \
-    c.unit_path, c.budget_fen, c.committed_fen, c.paid_fen, c.opens_on, c.closes_on, c.state, c.created_at, \
-    c.updated_at FROM needs_calls c JOIN governance_units u ON u.id = c.unit_id";
+    c.unit_path, c.budget_fen, c.committed_fen, c.paid_fen, c.opens_on, c.closes_on, c.state, c.blind, \
+    c.reviews_final_at, c.created_at, c.updated_at FROM needs_calls c JOIN governance_units u ON u.id = c.unit_id";
 
 pub async fn calls(state: &AppState) -> sqlx::Result<Vec<Call>> {
     let rows = sqlx::query(&format!("{CALL_SELECT} ORDER BY c.id"))
@@ -214,8 +221,8 @@ pub async fn open_call(state: &AppState, actor: &GovActor, c: &NewCall) -> NeedR
     let mut tx = state.db.begin().await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO needs_calls (title, description, categories, unit_id, unit_path, budget_fen, opens_on, closes_on, \
-         state, created_by, created_at, updated_at, min_grade, min_years, report_required, criteria) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $10, $11, $12, $13, $14) RETURNING id",
+         state, created_by, created_at, updated_at, min_grade, min_years, report_required, criteria, blind) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $10, $11, $12, $13, $14, $15) RETURNING id",
     )
     .bind(&title)
     .bind(c.description.as_deref().unwrap_or("").trim())
@@ -231,6 +238,7 @@ pub async fn open_call(state: &AppState, actor: &GovActor, c: &NewCall) -> NeedR
     .bind(min_years)
     .bind(c.report_required.unwrap_or(false) as i64)
     .bind(serde_json::to_string(&criteria).unwrap_or_else(|_| "[]".into()))
+    .bind(c.blind.unwrap_or(false) as i64)
     .fetch_one(&mut *tx)
     .await?;
     model::audited(
@@ -239,7 +247,7 @@ pub async fn open_call(state: &AppState, actor: &GovActor, c: &NewCall) -> NeedR
         actor.id(),
         "needs.call.open",
         format!("needs_call:{id}"),
-        json!({ "budget_fen": budget, "unit_id": unit.id }),
+        json!({ "budget_fen": budget, "unit_id": unit.id, "blind": c.blind.unwrap_or(false) }),
     )
     .await?;
     tx.commit().await?;
@@ -328,8 +336,8 @@ pub async fn award(
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let room = sqlx::query(
-        "UPDATE needs_calls SET committed_fen = committed_fen + $1, state = 'complete', updated_at = $2 \
-         WHERE id = $3 AND committed_fen + $1 <= budget_fen",
+        "UPDATE needs_calls SET committed_fen = committed_fen + $1, state = 'complete', updated_at = $2, \
+         reviews_final_at = CASE WHEN reviews_final_at = 0 THEN $2 ELSE reviews_final_at END WHERE id = $3 AND committed_fen + $1 <= budget_fen",
     )
     .bind(amount)
     .bind(now)
@@ -522,6 +530,8 @@ pub struct Milestone {
     pub reported_at: i64,
     pub paid: bool,
     pub paid_at: Option<i64>,
+    /// Marked overdue by the milestone sweep and not met since.
+    pub overdue: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -550,7 +560,7 @@ pub async fn contracts(state: &AppState, call: i64) -> sqlx::Result<Vec<Contract
     for r in rows {
         let id: i64 = r.try_get("id")?;
         let ms = sqlx::query(
-            "SELECT m.id, m.title, m.due_on, m.amount_fen, m.status, m.evidence, m.reported_at, m.paid, p.paid_at \
+            "SELECT m.id, m.title, m.due_on, m.amount_fen, m.status, m.evidence, m.reported_at, m.paid, p.paid_at, m.overdue_at \
              FROM needs_milestones m LEFT JOIN needs_payments p ON p.milestone_id = m.id WHERE m.contract_id = $1 ORDER BY m.sort, m.id",
         )
         .bind(id)
@@ -569,6 +579,8 @@ pub async fn contracts(state: &AppState, call: i64) -> sqlx::Result<Vec<Contract
                     reported_at: m.try_get("reported_at")?,
                     paid: m.try_get::<i64, _>("paid")? != 0,
                     paid_at: m.try_get("paid_at")?,
+                    overdue: m.try_get::<i64, _>("overdue_at")? > 0
+                        && m.try_get::<String, _>("status")? != "met",
                 })
             })
             .collect::<sqlx::Result<Vec<_>>>()?;

@@ -1,5 +1,6 @@
 //! The projects page: every call with its budget used, its contracts, their milestones and
-//! the instalments paid — what the open data publishes, for signed-in readers.
+//! the instalments paid — what the open data publishes, for signed-in readers — and the
+//! budget use per unit; each call links to its own page (`call_page`).
 
 use crate::error::{NeedError, NeedResult};
 use crate::projects::{self, Call, Contract};
@@ -40,6 +41,7 @@ pub struct CallView {
 struct ProjectsPage {
     page: PageCtx,
     calls: Vec<CallView>,
+    units: Vec<crate::budget::UnitUse>,
 }
 
 async fn page(
@@ -56,5 +58,6 @@ async fn page(
             .lang
             .pick("购买服务项目", "Purchased-service projects"),
     );
-    render(&ProjectsPage { page, calls }).map_err(NeedError::from_app)
+    let units = crate::budget::by_unit(&state.db).await?;
+    render(&ProjectsPage { page, calls, units }).map_err(NeedError::from_app)
 }

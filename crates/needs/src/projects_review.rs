@@ -334,15 +334,9 @@ pub async fn review(
         .ok_or(NeedError::NotFound)?;
     let (call, org): (i64, i64) = (row.try_get("call_id")?, row.try_get("org_id")?);
     let me = actor.id().ok_or(NeedError::SignIn)?;
-    if !is_reviewer(state, call, me).await? {
-        return Err(NeedError::Denied(
-            platform::bi!(
-                "您不是此项目的评审人。",
-                "you are not a reviewer of this call"
-            )
-            .into(),
-        ));
-    }
+    let found = projects::find_call(state, call).await?;
+    crate::review_plan::may_score(state, &found.ok_or(NeedError::NotFound)?, application, me)
+        .await?;
     let earlier: Option<(i64,)> = sqlx::query_as(
         "SELECT id FROM needs_conflicts WHERE application_id = $1 AND reviewer_id = $2",
     )

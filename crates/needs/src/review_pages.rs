@@ -1,5 +1,5 @@
 //! The scoring sheet page (issue 14): an assigned reviewer sees the application (its plan
-//! and budget) and scores each criterion of the call's sheet 0–100, or declares a conflict
+//! and budget; on a blind call neither name nor identifying fields) and scores each criterion of the call's sheet 0–100, or declares a conflict
 //! of interest instead. `projects_review::review` decides; a refused sheet re-renders with
 //! the scores as typed and the reason in words.
 
@@ -13,7 +13,6 @@ use axum::{Form, Router};
 use gov_core::GovActor;
 use platform::AppState;
 use platform::web::{Code, Id, PageCtx, SignedIn, redirect, render, sign_in_first};
-use sqlx::Row;
 use std::collections::BTreeMap;
 
 pub fn router() -> Router<AppState> {
@@ -30,7 +29,9 @@ pub struct Line {
 struct ReviewPage {
     page: PageCtx,
     id: i64,
-    org_name: String,
+    call: i64,
+    /// None on a blind call before the scores are final.
+    org_name: Option<String>,
     plan: String,
     budget_fen: i64,
     lines: Vec<Line>,
@@ -44,15 +45,8 @@ async fn sheet_page(
     typed: &BTreeMap<String, String>,
     error: Option<String>,
 ) -> NeedResult<Response> {
-    let row = sqlx::query(
-        "SELECT a.call_id, a.plan, a.budget_fen, o.name AS org_name FROM needs_applications a \
-         JOIN governance_orgs o ON o.id = a.org_id WHERE a.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&state.db.pool)
-    .await?
-    .ok_or(NeedError::NotFound)?;
-    let call: i64 = row.try_get("call_id")?;
+    let v = crate::review_plan::view(state, actor, id).await?;
+    let call = v.call_id;
     let me = actor.id().ok_or(NeedError::SignIn)?;
     if !pr::is_reviewer(state, call, me).await? {
         return Err(NeedError::NotFound);
@@ -70,9 +64,10 @@ async fn sheet_page(
     render(&ReviewPage {
         page: actor.page(lang.pick("评审打分", "Scoring sheet")),
         id,
-        org_name: row.try_get("org_name")?,
-        plan: row.try_get("plan")?,
-        budget_fen: row.try_get("budget_fen")?,
+        org_name: v.org_name,
+        plan: v.plan,
+        budget_fen: v.budget_fen,
+        call,
         lines,
         error: error.map(|m| lang.msg(&m).to_string()),
     })
@@ -112,7 +107,10 @@ async fn score(
         conflict: Some(fields.iter().any(|(k, _)| k == "conflict")),
     };
     match pr::review(&state, &actor, id, &r).await {
-        Ok(_) => Ok(redirect("/needs/projects")),
+        Ok(_) => {
+            let call = crate::review_plan::view(&state, &actor, id).await?.call_id;
+            Ok(redirect(&format!("/needs/projects/{call}")))
+        }
         Err(NeedError::Coded { code, message })
             if matches!(
                 code,

@@ -1,6 +1,7 @@
 //! Stalled referrals: a live referral that has not moved for the operator-set time
 //! (`stall_hours`, 72 by default) reminds both sides once per stall. Runs every minute on
-//! every node with the injected clock; the conditional UPDATE makes one node send it.
+//! every node with the injected clock; the conditional UPDATE makes one node send it. The
+//! same loop runs the milestone sweep (`milestone_watch`).
 
 use crate::matching::LIVE;
 use crate::model;
@@ -100,6 +101,11 @@ pub fn start(state: AppState) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reminded = n, "stalled referrals reminded"),
                 Err(e) => tracing::warn!(error = %e, "needs sweep failed"),
+            }
+            match crate::milestone_watch::run_once(&state).await {
+                Ok((0, 0)) => {}
+                Ok((r, o)) => tracing::info!(reminded = r, overdue = o, "milestones swept"),
+                Err(e) => tracing::warn!(error = %e, "milestone sweep failed"),
             }
             tokio::time::sleep(every).await;
         }

@@ -35,6 +35,7 @@ mod needs_call_pages;
 mod needs_demo;
 mod needs_projects;
 mod needs_quality;
+mod needs_review_plan;
 mod openapi;
 mod overview;
 mod overview_reports;

@@ -59,7 +59,7 @@ async fn created(s: &Server, token: &str, path: &str, body: Value) -> i64 {
         .unwrap()
 }
 
-fn org(name: &str, n: u32, unit: i64, role: &str, hub: Option<i64>) -> Value {
+pub fn org(name: &str, n: u32, unit: i64, role: &str, hub: Option<i64>) -> Value {
     json!({
         "name": name, "credit_code": credit_code("52330199", n), "org_type": "social_service_agency",
         "registered_on": "2017-09-01", "legal_rep": "某某", "unit_id": unit, "service_fields": ["elderly"],
@@ -554,7 +554,7 @@ async fn needs_referral_lifecycle_and_sides(backend: Backend) {
     );
 }
 
-fn advance(clock: &PathBuf, ms: i64) {
+pub fn advance(clock: &PathBuf, ms: i64) {
     std::fs::write(clock, ms.to_string()).unwrap();
 }
 

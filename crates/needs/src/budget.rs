@@ -1,0 +1,81 @@
+//! Budget use per call and per unit (issue 14, ADR 033): budgeted, awarded (committed by
+//! contracts), paid and what remains, in fen. The conditional UPDATEs of `projects` keep
+//! awarded and paid within the budget, so nothing here can be negative.
+
+use crate::projects::Call;
+use platform::db::Db;
+use serde::Serialize;
+use sqlx::Row;
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Use {
+    pub budget_fen: i64,
+    pub awarded_fen: i64,
+    pub paid_fen: i64,
+    /// Not yet awarded: budget − awarded.
+    pub remaining_fen: i64,
+    /// Awarded but not yet paid: awarded − paid.
+    pub unpaid_fen: i64,
+}
+
+impl Use {
+    pub fn new(budget: i64, awarded: i64, paid: i64) -> Use {
+        Use {
+            budget_fen: budget,
+            awarded_fen: awarded,
+            paid_fen: paid,
+            remaining_fen: budget - awarded,
+            unpaid_fen: awarded - paid,
+        }
+    }
+
+    pub fn of_call(c: &Call) -> Use {
+        Use::new(c.budget_fen, c.committed_fen, c.paid_fen)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct UnitUse {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub calls: i64,
+    #[serde(flatten)]
+    pub budget: Use,
+}
+
+/// The calls' budgets summed per unit that opened them, in the order of the units' paths.
+pub async fn by_unit(db: &Db) -> sqlx::Result<Vec<UnitUse>> {
+    let rows = sqlx::query(
+        "SELECT c.unit_id, u.name AS unit_name, c.unit_path, COUNT(*) AS calls, \
+         CAST(SUM(c.budget_fen) AS BIGINT) AS budget, CAST(SUM(c.committed_fen) AS BIGINT) AS awarded, \
+         CAST(SUM(c.paid_fen) AS BIGINT) AS paid FROM needs_calls c JOIN governance_units u ON u.id = c.unit_id \
+         GROUP BY c.unit_id, u.name, c.unit_path ORDER BY c.unit_path",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(UnitUse {
+                unit_id: r.try_get("unit_id")?,
+                unit_name: r.try_get("unit_name")?,
+                calls: r.try_get("calls")?,
+                budget: Use::new(
+                    r.try_get("budget")?,
+                    r.try_get("awarded")?,
+                    r.try_get("paid")?,
+                ),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remaining_and_unpaid() {
+        let u = Use::new(100_000, 60_000, 30_000);
+        assert_eq!((u.remaining_fen, u.unpaid_fen), (40_000, 30_000));
+    }
+}

@@ -1,0 +1,167 @@
+//! Milestone reminders and overdue marks (issue 14, ADR 033), like the cases sweep: a
+//! milestone still scheduled reminds the contractor's staff `milestone_remind_days` (7 by
+//! default) before its date, once; a milestone not met by the end of its date is marked
+//! overdue, once, and the call's unit workers are told — the mark shows on their workbench
+//! until the milestone is met. Dates are calendar days (UTC) of the injected clock; the
+//! conditional UPDATEs make one node act when several run the sweep.
+
+use crate::model;
+use platform::AppState;
+use platform::notify;
+use sqlx::Row;
+
+/// Days before its date that a milestone reminds the contractor.
+pub async fn remind_days(state: &AppState) -> sqlx::Result<i64> {
+    let row = sqlx::query("SELECT value FROM needs_settings WHERE key = 'milestone_remind_days'")
+        .fetch_optional(&state.db.pool)
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get("value")?,
+        None => 7,
+    })
+}
+
+fn day(ms: i64) -> chrono::NaiveDate {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .date_naive()
+}
+
+fn iso(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+struct Due {
+    id: i64,
+    title: String,
+    due_on: String,
+    contract: String,
+    org_id: i64,
+    call_id: i64,
+    unit_id: i64,
+}
+
+async fn due(state: &AppState, clause: &str, days: &[String]) -> sqlx::Result<Vec<Due>> {
+    let sql = format!(
+        "SELECT m.id, m.title, m.due_on, k.title AS contract, k.org_id, k.call_id, c.unit_id \
+         FROM needs_milestones m JOIN needs_contracts k ON k.id = m.contract_id \
+         JOIN needs_calls c ON c.id = k.call_id WHERE {clause} ORDER BY m.id"
+    );
+    let mut q = sqlx::query(&sql);
+    for d in days {
+        q = q.bind(d.as_str());
+    }
+    let rows = q.fetch_all(&state.db.pool).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Due {
+                id: r.try_get("id")?,
+                title: r.try_get("title")?,
+                due_on: r.try_get("due_on")?,
+                contract: r.try_get("contract")?,
+                org_id: r.try_get("org_id")?,
+                call_id: r.try_get("call_id")?,
+                unit_id: r.try_get("unit_id")?,
+            })
+        })
+        .collect()
+}
+
+/// Sets `column` to now where it is still 0; whether this call did it.
+async fn mark(tx: &mut platform::db::Tx, column: &str, id: i64, now: i64) -> sqlx::Result<bool> {
+    let sql = format!("UPDATE needs_milestones SET {column} = $1 WHERE id = $2 AND {column} = 0");
+    let done = sqlx::query(&sql)
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One pass: (reminders sent, milestones marked overdue).
+pub async fn run_once(state: &AppState) -> anyhow::Result<(usize, usize)> {
+    let now = state.now();
+    let today = day(now);
+    let horizon = today + chrono::Days::new(remind_days(state).await?.max(0) as u64);
+    let (mut reminded, mut overdue) = (0, 0);
+    let soon = due(
+        state,
+        "m.status = 'scheduled' AND m.reminded_at = 0 AND m.due_on >= $1 AND m.due_on <= $2",
+        &[iso(today), iso(horizon)],
+    )
+    .await?;
+    for m in soon {
+        let staff: Vec<(i64,)> = sqlx::query_as(
+            "SELECT user_id FROM governance_org_staff WHERE org_id = $1 ORDER BY user_id",
+        )
+        .bind(m.org_id)
+        .fetch_all(&state.db.pool)
+        .await?;
+        let users: Vec<i64> = staff.into_iter().map(|(u,)| u).collect();
+        let mut tx = state.db.begin().await?;
+        if !mark(&mut tx, "reminded_at", m.id, now).await? {
+            continue;
+        }
+        let zh = format!(
+            "合同“{}”的里程碑“{}”将于 {} 到期，请按时完成并提交证明材料",
+            m.contract, m.title, m.due_on
+        );
+        let en = format!(
+            "Milestone \"{}\" of \"{}\" is due on {}: report it with its evidence",
+            m.title, m.contract, m.due_on
+        );
+        let link = format!("/needs/projects/{}", m.call_id);
+        notify::notify_all(&mut tx, &users, "needs.milestone_due", &zh, &en, &link, now).await?;
+        tx.commit().await?;
+        reminded += 1;
+    }
+    let late = due(
+        state,
+        "m.status <> 'met' AND m.overdue_at = 0 AND m.due_on < $1",
+        &[iso(today)],
+    )
+    .await?;
+    for m in late {
+        let office = gov_core::unit_staff(
+            &state.db,
+            gov_core::UnitId(m.unit_id),
+            gov_core::MemberRole::Worker,
+        )
+        .await?;
+        let mut tx = state.db.begin().await?;
+        if !mark(&mut tx, "overdue_at", m.id, now).await? {
+            continue;
+        }
+        let zh = format!(
+            "合同“{}”的里程碑“{}”已于 {} 到期仍未达成",
+            m.contract, m.title, m.due_on
+        );
+        let en = format!(
+            "Milestone \"{}\" of \"{}\" was due on {} and is not met",
+            m.title, m.contract, m.due_on
+        );
+        let link = format!("/needs/projects/{}", m.call_id);
+        notify::notify_all(
+            &mut tx,
+            &office,
+            "needs.milestone_overdue",
+            &zh,
+            &en,
+            &link,
+            now,
+        )
+        .await?;
+        model::audited(
+            &mut tx,
+            now,
+            None,
+            "needs.milestone.overdue",
+            format!("needs_milestone:{}", m.id),
+            serde_json::json!({ "due_on": m.due_on }),
+        )
+        .await?;
+        tx.commit().await?;
+        overdue += 1;
+    }
+    Ok((reminded, overdue))
+}

@@ -1,0 +1,527 @@
+//! Reviewers spread over a call's applications in balance, and blind review (issue 14,
+//! ADR 033). The office names the call's reviewers (`projects_review::assign`) and asks for
+//! k reviewers per application; [`balance`] gives each application to the k eligible
+//! reviewers with the least load so far, skipping every conflict of interest recorded or
+//! found in the registries, so loads differ by at most one where conflicts allow. Once
+//! distributed, a reviewer scores only what they were given. On a blind call a reviewer
+//! sees neither the applicant's name nor its identifying fields until the scores are final
+//! (the office closes the review, or awards a contract).
+
+use crate::authz::{Action, Target, authorize};
+use crate::error::{NeedError, NeedResult};
+use crate::model;
+use crate::projects::{self, Call};
+use crate::projects_review as pr;
+use gov_core::GovActor;
+use platform::AppState;
+use platform::web::Code;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The plan: application → its reviewers. `kept` are pairs that stay whatever happens
+/// (the reviewer scored it already); `conflicted` pairs are never planned. Applications
+/// with the fewest eligible reviewers are served first, each by the least-loaded
+/// reviewers (ties by id), so the same input always gives the same plan.
+pub fn balance(
+    apps: &[i64],
+    reviewers: &[i64],
+    k: usize,
+    conflicted: &BTreeSet<(i64, i64)>,
+    kept: &BTreeSet<(i64, i64)>,
+) -> BTreeMap<i64, Vec<i64>> {
+    let mut load: BTreeMap<i64, usize> = reviewers.iter().map(|r| (*r, 0)).collect();
+    let mut plan: BTreeMap<i64, Vec<i64>> = apps.iter().map(|a| (*a, Vec::new())).collect();
+    for (a, r) in kept {
+        if let (Some(list), Some(l)) = (plan.get_mut(a), load.get_mut(r)) {
+            list.push(*r);
+            *l += 1;
+        }
+    }
+    let eligible = |a: i64| {
+        reviewers
+            .iter()
+            .filter(move |r| !conflicted.contains(&(a, **r)))
+            .count()
+    };
+    let mut order: Vec<i64> = apps.to_vec();
+    order.sort_by_key(|a| (eligible(*a), *a));
+    for a in order {
+        while plan[&a].len() < k {
+            let pick = reviewers
+                .iter()
+                .filter(|r| !conflicted.contains(&(a, **r)) && !plan[&a].contains(r))
+                .min_by_key(|r| (load[*r], **r));
+            let Some(r) = pick else { break };
+            plan.get_mut(&a).expect("planned").push(*r);
+            *load.get_mut(r).expect("reviewer") += 1;
+        }
+        plan.get_mut(&a).expect("planned").sort();
+    }
+    plan
+}
+
+#[derive(Debug, Serialize)]
+pub struct Load {
+    pub user_id: i64,
+    pub username: String,
+    pub assigned: i64,
+    pub reviewed: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Distribution {
+    pub k: i64,
+    pub assignments: Vec<Assignment>,
+    pub loads: Vec<Load>,
+    /// Applications that got fewer than k reviewers (too many conflicts).
+    pub short: Vec<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Assignment {
+    pub application_id: i64,
+    pub reviewers: Vec<i64>,
+}
+
+async fn pairs(state: &AppState, sql: &str, call: i64) -> sqlx::Result<BTreeSet<(i64, i64)>> {
+    let rows = sqlx::query(sql)
+        .bind(call)
+        .fetch_all(&state.db.pool)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("a")?, r.try_get("r")?)))
+        .collect()
+}
+
+/// The reviewers' loads on a call: applications given and reviews written.
+pub async fn loads(state: &AppState, call: i64) -> sqlx::Result<Vec<Load>> {
+    let rows = sqlx::query(
+        "SELECT v.user_id, u.username, \
+         (SELECT COUNT(*) FROM needs_review_assignments x WHERE x.call_id = v.call_id AND x.reviewer_id = v.user_id) AS assigned, \
+         (SELECT COUNT(*) FROM needs_reviews r JOIN needs_applications a ON a.id = r.application_id \
+          WHERE a.call_id = v.call_id AND r.reviewer_id = v.user_id) AS reviewed \
+         FROM needs_reviewers v JOIN platform_users u ON u.id = v.user_id WHERE v.call_id = $1 ORDER BY v.user_id",
+    )
+    .bind(call)
+    .fetch_all(&state.db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Load {
+                user_id: r.try_get("user_id")?,
+                username: r.try_get("username")?,
+                assigned: r.try_get("assigned")?,
+                reviewed: r.try_get("reviewed")?,
+            })
+        })
+        .collect()
+}
+
+fn final_already() -> NeedError {
+    NeedError::coded(
+        Code::Conflict,
+        platform::bi!(
+            "评分已确定，不能再分配或评审。",
+            "the scores are final: no more assigning or scoring"
+        ),
+    )
+}
+
+/// Gives each application of the call to k of its reviewers, in balance (the office).
+pub async fn distribute(
+    state: &AppState,
+    actor: &GovActor,
+    call_id: i64,
+    k: Option<i64>,
+) -> NeedResult<Distribution> {
+    let call = projects::find_call(state, call_id)
+        .await?
+        .ok_or(NeedError::NotFound)?;
+    authorize(actor, Action::Fund, &Target::Unit(&call.unit_path))?;
+    if call.reviews_final {
+        return Err(final_already());
+    }
+    let reviewers: Vec<i64> = loads(state, call_id)
+        .await?
+        .iter()
+        .map(|l| l.user_id)
+        .collect();
+    let k = k.unwrap_or(0);
+    if reviewers.is_empty() || !(1..=reviewers.len() as i64).contains(&k) {
+        return Err(NeedError::invalid(platform::bi!(
+            "每份申报的评审人数须在 1 到已指定评审人数之间；请先指定评审人。",
+            "k takes 1 to the number of the call's reviewers; assign reviewers first"
+        )));
+    }
+    let apps =
+        sqlx::query("SELECT id, org_id FROM needs_applications WHERE call_id = $1 ORDER BY id")
+            .bind(call_id)
+            .fetch_all(&state.db.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("org_id")?)))
+            .collect::<sqlx::Result<Vec<(i64, i64)>>>()?;
+    let mut conflicted = pairs(
+        state,
+        "SELECT c.application_id AS a, c.reviewer_id AS r FROM needs_conflicts c \
+         JOIN needs_applications a ON a.id = c.application_id WHERE a.call_id = $1",
+        call_id,
+    )
+    .await?;
+    for (a, org) in &apps {
+        for r in &reviewers {
+            if !pr::detect(state, *r, *org).await?.is_empty() {
+                conflicted.insert((*a, *r));
+            }
+        }
+    }
+    let kept = pairs(
+        state,
+        "SELECT r.application_id AS a, r.reviewer_id AS r FROM needs_reviews r \
+         JOIN needs_applications a ON a.id = r.application_id WHERE a.call_id = $1",
+        call_id,
+    )
+    .await?;
+    let ids: Vec<i64> = apps.iter().map(|a| a.0).collect();
+    let plan = balance(&ids, &reviewers, k as usize, &conflicted, &kept);
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    sqlx::query("DELETE FROM needs_review_assignments WHERE call_id = $1")
+        .bind(call_id)
+        .execute(&mut *tx)
+        .await?;
+    for (a, rs) in &plan {
+        for r in rs {
+            sqlx::query("INSERT INTO needs_review_assignments (application_id, reviewer_id, call_id, assigned_at) VALUES ($1, $2, $3, $4)")
+                .bind(a)
+                .bind(r)
+                .bind(call_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    let short: Vec<i64> = plan
+        .iter()
+        .filter(|(_, rs)| (rs.len() as i64) < k)
+        .map(|(a, _)| *a)
+        .collect();
+    model::audited(
+        &mut tx,
+        now,
+        actor.id(),
+        "needs.reviewers.distribute",
+        format!("needs_call:{call_id}"),
+        json!({ "k": k, "plan": plan, "short": short }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Distribution {
+        k,
+        assignments: plan
+            .into_iter()
+            .map(|(application_id, reviewers)| Assignment {
+                application_id,
+                reviewers,
+            })
+            .collect(),
+        loads: loads(state, call_id).await?,
+        short,
+    })
+}
+
+/// The office closes the review: the scores are final and blind calls show names.
+pub async fn finalise(state: &AppState, actor: &GovActor, call_id: i64) -> NeedResult<()> {
+    let call = projects::find_call(state, call_id)
+        .await?
+        .ok_or(NeedError::NotFound)?;
+    authorize(actor, Action::Fund, &Target::Unit(&call.unit_path))?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let done = sqlx::query(
+        "UPDATE needs_calls SET reviews_final_at = $1 WHERE id = $2 AND reviews_final_at = 0",
+    )
+    .bind(now)
+    .bind(call_id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(final_already());
+    }
+    model::audited(
+        &mut tx,
+        now,
+        actor.id(),
+        "needs.reviews.final",
+        format!("needs_call:{call_id}"),
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn distributed(state: &AppState, call: i64) -> sqlx::Result<bool> {
+    let any = sqlx::query("SELECT 1 FROM needs_review_assignments WHERE call_id = $1 LIMIT 1")
+        .bind(call)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    Ok(any.is_some())
+}
+
+async fn given(state: &AppState, application: i64, reviewer: i64) -> sqlx::Result<bool> {
+    let one = sqlx::query(
+        "SELECT 1 FROM needs_review_assignments WHERE application_id = $1 AND reviewer_id = $2",
+    )
+    .bind(application)
+    .bind(reviewer)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    Ok(one.is_some())
+}
+
+/// Whether `me` may score the application: an assigned reviewer of the call, given this
+/// application once the call is distributed, before the scores are final.
+pub async fn may_score(state: &AppState, call: &Call, application: i64, me: i64) -> NeedResult<()> {
+    let not_yours = || {
+        NeedError::Denied(
+            platform::bi!(
+                "这份申报没有分配给您评审。",
+                "this application was not given to you to review"
+            )
+            .into(),
+        )
+    };
+    if !pr::is_reviewer(state, call.id, me).await? {
+        return Err(not_yours());
+    }
+    if distributed(state, call.id).await? && !given(state, application, me).await? {
+        return Err(not_yours());
+    }
+    if call.reviews_final {
+        return Err(final_already());
+    }
+    Ok(())
+}
+
+/// An application as one reader may see it. On a blind call, before the scores are final,
+/// a reviewer gets no organisation (`org_id`, `org_name` empty) and a plan with the
+/// organisation's name, legal representative, credit code, phone and address masked.
+#[derive(Debug, Serialize)]
+pub struct ApplicationView {
+    pub id: i64,
+    pub call_id: i64,
+    pub call_title: String,
+    pub blind: bool,
+    pub reviews_final: bool,
+    pub org_id: Option<i64>,
+    pub org_name: Option<String>,
+    pub plan: String,
+    pub budget_fen: i64,
+    /// The reader's own review (never another reviewer's).
+    pub my_total: Option<f64>,
+    pub my_scores: Option<BTreeMap<String, i64>>,
+}
+
+const MASK: &str = "＊＊＊";
+
+fn mask(plan: &str, words: &[String]) -> String {
+    let mut out = plan.to_string();
+    let mut words: Vec<&String> = words.iter().filter(|w| w.chars().count() >= 2).collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    for w in words {
+        out = out.replace(w.as_str(), MASK);
+    }
+    out
+}
+
+/// The application for an assigned reviewer (masked on a blind call until final) or for
+/// the call's staff (always named); anyone else: 404.
+pub async fn view(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<ApplicationView> {
+    let me = actor.id().ok_or(NeedError::SignIn)?;
+    let row = sqlx::query(
+        "SELECT a.call_id, a.org_id, a.plan, a.budget_fen, o.name, o.legal_rep, o.credit_code, o.contact_phone, o.address \
+         FROM needs_applications a JOIN governance_orgs o ON o.id = a.org_id WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or(NeedError::NotFound)?;
+    let call = projects::find_call(state, row.try_get("call_id")?)
+        .await?
+        .ok_or(NeedError::NotFound)?;
+    let staff = authorize(actor, Action::Verify, &Target::Unit(&call.unit_path)).is_ok();
+    let reviewer = pr::is_reviewer(state, call.id, me).await?
+        && (!distributed(state, call.id).await? || given(state, id, me).await?);
+    if !staff && !reviewer {
+        return Err(NeedError::NotFound);
+    }
+    let hide = call.blind && !call.reviews_final && !staff;
+    let org_name: String = row.try_get("name")?;
+    let words: Vec<String> = [
+        "name",
+        "legal_rep",
+        "credit_code",
+        "contact_phone",
+        "address",
+    ]
+    .iter()
+    .map(|c| row.try_get::<String, _>(*c))
+    .collect::<sqlx::Result<_>>()?;
+    let plan: String = row.try_get("plan")?;
+    let mine = sqlx::query(
+        "SELECT scores, total_milli FROM needs_reviews WHERE application_id = $1 AND reviewer_id = $2",
+    )
+    .bind(id)
+    .bind(me)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let (my_total, my_scores) = match mine {
+        Some(r) => (
+            Some(r.try_get::<i64, _>("total_milli")? as f64 / 1000.0),
+            serde_json::from_str(&r.try_get::<String, _>("scores")?).ok(),
+        ),
+        None => (None, None),
+    };
+    Ok(ApplicationView {
+        id,
+        call_id: call.id,
+        call_title: call.title.clone(),
+        blind: call.blind,
+        reviews_final: call.reviews_final,
+        org_id: (!hide).then(|| row.try_get("org_id")).transpose()?,
+        org_name: (!hide).then_some(org_name),
+        plan: if hide { mask(&plan, &words) } else { plan },
+        budget_fen: row.try_get("budget_fen")?,
+        my_total,
+        my_scores,
+    })
+}
+
+/// What waits for a reviewer: per call, the applications given to them (or, before
+/// distribution, all of the call's) that they have not scored and that have no conflict.
+#[derive(Debug, Serialize)]
+pub struct Queue {
+    pub call_id: i64,
+    pub call_title: String,
+    pub items: Vec<ApplicationView>,
+    pub waiting: usize,
+}
+
+pub async fn my_queue(state: &AppState, actor: &GovActor) -> NeedResult<Vec<Queue>> {
+    let me = actor.id().ok_or(NeedError::SignIn)?;
+    let calls: Vec<(i64,)> = sqlx::query_as(
+        "SELECT v.call_id FROM needs_reviewers v JOIN needs_calls c ON c.id = v.call_id WHERE v.user_id = $1 ORDER BY v.call_id",
+    )
+    .bind(me)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut out = Vec::new();
+    for (call_id,) in calls {
+        let apps: Vec<(i64,)> = if distributed(state, call_id).await? {
+            sqlx::query_as("SELECT application_id FROM needs_review_assignments WHERE call_id = $1 AND reviewer_id = $2 ORDER BY application_id")
+                .bind(call_id)
+                .bind(me)
+                .fetch_all(&state.db.pool)
+                .await?
+        } else {
+            sqlx::query_as("SELECT id FROM needs_applications WHERE call_id = $1 ORDER BY id")
+                .bind(call_id)
+                .fetch_all(&state.db.pool)
+                .await?
+        };
+        let conflicts: BTreeSet<i64> = pairs(
+            state,
+            "SELECT c.application_id AS a, c.reviewer_id AS r FROM needs_conflicts c \
+             JOIN needs_applications a ON a.id = c.application_id WHERE a.call_id = $1",
+            call_id,
+        )
+        .await?
+        .into_iter()
+        .filter(|(_, r)| *r == me)
+        .map(|(a, _)| a)
+        .collect();
+        let mut items = Vec::new();
+        for (a,) in apps.into_iter().filter(|(a,)| !conflicts.contains(a)) {
+            items.push(view(state, actor, a).await?);
+        }
+        let Some(first) = items.first() else { continue };
+        let call_title = first.call_title.clone();
+        let open = !first.reviews_final;
+        let waiting = items
+            .iter()
+            .filter(|i| open && i.my_total.is_none())
+            .count();
+        out.push(Queue {
+            call_id,
+            call_title,
+            items,
+            waiting,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loads_of(plan: &BTreeMap<i64, Vec<i64>>) -> BTreeMap<i64, usize> {
+        let mut l = BTreeMap::new();
+        for r in plan.values().flatten() {
+            *l.entry(*r).or_insert(0) += 1;
+        }
+        l
+    }
+
+    #[test]
+    fn balanced_without_conflicts() {
+        let apps: Vec<i64> = (1..=7).collect();
+        let plan = balance(&apps, &[10, 20, 30], 2, &BTreeSet::new(), &BTreeSet::new());
+        assert!(plan.values().all(|r| r.len() == 2));
+        let l = loads_of(&plan);
+        let (min, max) = (l.values().min().unwrap(), l.values().max().unwrap());
+        assert!(max - min <= 1, "{l:?}");
+        assert_eq!(l.values().sum::<usize>(), 14);
+        let again = balance(&apps, &[10, 20, 30], 2, &BTreeSet::new(), &BTreeSet::new());
+        assert_eq!(plan, again, "deterministic");
+    }
+
+    #[test]
+    fn conflicts_are_skipped_and_shortfalls_shown() {
+        let conflicted: BTreeSet<(i64, i64)> = [(1, 10), (2, 10), (2, 20)].into();
+        let plan = balance(&[1, 2, 3], &[10, 20, 30], 2, &conflicted, &BTreeSet::new());
+        assert_eq!(plan[&1], vec![20, 30]);
+        assert_eq!(plan[&2], vec![30], "only one reviewer without a conflict");
+        assert!(
+            plan[&3].contains(&10),
+            "the least loaded takes the free one"
+        );
+        for (a, rs) in &plan {
+            assert!(rs.iter().all(|r| !conflicted.contains(&(*a, *r))));
+        }
+    }
+
+    #[test]
+    fn reviews_written_are_kept() {
+        let kept: BTreeSet<(i64, i64)> = [(1, 30)].into();
+        let plan = balance(&[1, 2], &[10, 20, 30], 1, &BTreeSet::new(), &kept);
+        assert_eq!(plan[&1], vec![30]);
+        assert_eq!(plan[&2], vec![10]);
+    }
+
+    #[test]
+    fn masks_names_longest_first() {
+        let words = vec![
+            "甲社区长者服务社".to_string(),
+            "甲社区".to_string(),
+            "".into(),
+        ];
+        assert_eq!(
+            mask("由甲社区长者服务社在甲社区实施", &words),
+            "由＊＊＊在＊＊＊实施"
+        );
+    }
+}
