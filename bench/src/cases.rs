@@ -10,9 +10,13 @@
 //!    not hidden by clients that stop sending while they wait);
 //! 3. the centre dashboard (`GET /api/v1/cases/dashboard`) after loading M cases (default
 //!    1,000,000) spread over two years, for the platform admin and for a district centre
-//!    operator → p50/p95/max.
+//!    operator → p50/p95/max;
+//! 4. the leader's overview (`GET /api/v1/overview`, issue 16) over that district-year with
+//!    300 organisations, 10,000 needs and 1,000 proposals beside the cases, for the centre
+//!    operator, against the same figures by plain SQL in the same run (`overview_phase`).
 
 mod http;
+mod overview_phase;
 mod proc;
 
 use http::Http;
@@ -25,7 +29,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "cases-bench [--clients 50] [--seconds 10] [--cases 1000000] \
-[--rates 1000,1500,2000] [--dashboard-runs 20] [--gongzhi PATH] [--work DIR] [--out DIR]";
+[--rates 1000,1500,2000] [--dashboard-runs 20] [--orgs 300] [--needs 10000] [--proposals 1000] \
+[--gongzhi PATH] [--work DIR] [--out DIR]";
 
 struct Args {
     clients: usize,
@@ -33,6 +38,9 @@ struct Args {
     cases: usize,
     rates: Vec<f64>,
     dashboard_runs: usize,
+    orgs: usize,
+    needs: usize,
+    proposals: usize,
     gongzhi: PathBuf,
     work: PathBuf,
     out: PathBuf,
@@ -46,6 +54,9 @@ fn parse_args() -> anyhow::Result<Args> {
         cases: 1_000_000,
         rates: vec![1000.0, 1500.0, 2000.0],
         dashboard_runs: 20,
+        orgs: 300,
+        needs: 10_000,
+        proposals: 1_000,
         gongzhi: if release.exists() {
             release
         } else {
@@ -80,6 +91,9 @@ fn parse_args() -> anyhow::Result<Args> {
                     .ok_or_else(|| anyhow::anyhow!("--rates needs numbers like 1000,1500"))?
             }
             "--dashboard-runs" => a.dashboard_runs = n()?.max(1),
+            "--orgs" => a.orgs = n()?.max(1),
+            "--needs" => a.needs = n()?,
+            "--proposals" => a.proposals = n()?,
             "--gongzhi" => a.gongzhi = PathBuf::from(&v),
             "--work" => a.work = PathBuf::from(&v),
             "--out" => a.out = PathBuf::from(&v),
@@ -449,28 +463,32 @@ async fn load_cases(db: &Path, n: usize, d: &District, now: i64) -> anyhow::Resu
     Ok(started.elapsed().as_secs_f64())
 }
 
-fn dashboard(addr: &str, token: &str, runs: usize) -> anyhow::Result<Value> {
+/// `GET path` timed `runs` times after two warm-ups; the latencies and the last answer.
+fn timed_get(addr: &str, token: &str, path: &str, runs: usize) -> anyhow::Result<(Value, Value)> {
     let mut h = Http::new(addr);
     let auth = format!("Bearer {token}");
     let mut l = Vec::new();
+    let mut last = Value::Null;
     for i in 0..runs + 2 {
         let t = Instant::now();
-        let (st, body) = h.request(
-            "GET",
-            "/api/v1/cases/dashboard",
-            &[("Authorization", &auth)],
-            b"",
-        )?;
+        let (st, body) = h.request("GET", path, &[("Authorization", &auth)], b"")?;
         anyhow::ensure!(
             st == 200,
-            "dashboard: HTTP {st}: {}",
+            "{path}: HTTP {st}: {}",
             String::from_utf8_lossy(&body)
         );
         if i >= 2 {
             l.push(t.elapsed());
         }
+        if i == runs + 1 {
+            last = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        }
     }
-    Ok(latency_json(l))
+    Ok((latency_json(l), last))
+}
+
+fn dashboard(addr: &str, token: &str, runs: usize) -> anyhow::Result<Value> {
+    Ok(timed_get(addr, token, "/api/v1/cases/dashboard", runs)?.0)
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -541,6 +559,25 @@ async fn main() -> anyhow::Result<()> {
     let _ = child.kill();
     let _ = child.wait();
 
+    println!(
+        "overview: seeding {} organisations, {} needs, {} proposals …",
+        args.orgs, args.needs, args.proposals
+    );
+    let seed_s =
+        overview_phase::seed(&db, &district, args.orgs, args.needs, args.proposals, now).await?;
+    let (mut child, addr) = proc::serve(&args.gongzhi, &data)?;
+    let (overview, body) = timed_get(
+        &addr,
+        &district.centre,
+        "/api/v1/overview",
+        args.dashboard_runs,
+    )?;
+    overview_phase::check(&body, args.orgs)?;
+    let _ = child.kill();
+    let _ = child.wait();
+    let plain = overview_phase::baseline(&db, &district, now, args.dashboard_runs).await?;
+    println!("overview (centre operator) {overview}; the same figures by plain SQL {plain}");
+
     let report = json!({
         "date": proc::now_utc(),
         "machine": proc::machine(),
@@ -561,6 +598,17 @@ async fn main() -> anyhow::Result<()> {
             "load_seconds": load_s,
             "admin": dash_admin,
             "centre_operator": dash_centre,
+        },
+        "overview": {
+            "cases": args.cases,
+            "orgs": args.orgs,
+            "needs": args.needs,
+            "proposals": args.proposals,
+            "seed_seconds": seed_s,
+            "http_centre_operator": overview,
+            "plain_sql_baseline": plain,
+            "p95_ratio_to_baseline": overview["p95_ms"].as_f64().unwrap_or(0.0)
+                / plain["p95_ms"].as_f64().unwrap_or(1.0).max(0.001),
         },
     });
     let path = args.out.join("cases-bench.json");
