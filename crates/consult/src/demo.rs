@@ -410,6 +410,7 @@ async fn seed_votes(
         .await?
         .ok_or_else(|| anyhow::anyhow!("vote"))?;
     // Residents who voted in the closed vote: accounts only for the demo's ballots.
+    let mut neighbours = Vec::new();
     for n in 1..=7i64 {
         let name = format!("gy_resident{n}");
         let pw = platform::auth::generate_password();
@@ -427,13 +428,14 @@ async fn seed_votes(
         let who = people::resident_in(&state.db, u.id, gy.path.as_str())
             .await?
             .ok_or_else(|| anyhow::anyhow!("resident"))?;
+        neighbours.push((u.id, household.clone()));
         let option = vote.options[[0, 1, 1, 0, 1, 2, 1][(n - 1) as usize]].id;
         votes::cast(&state.db, &vote, &who, option, now)
             .await
             .map_err(err)?;
     }
     votes::close(&state.db, closed, now).await.map_err(err)?;
-    seed_matters(state, gy, reader.unwrap_or(demo.admin.id), now).await?;
+    seed_matters(state, gy, reader.unwrap_or(demo.admin.id), &neighbours, now).await?;
     votes::create(
         &state.db,
         gy.id.0,
@@ -458,6 +460,7 @@ async fn seed_matters(
     state: &AppState,
     gy: &gov_core::Unit,
     proposer: i64,
+    neighbours: &[(i64, String)],
     now: i64,
 ) -> anyhow::Result<()> {
     let day = 24 * 3600 * 1000;
@@ -517,6 +520,14 @@ async fn seed_matters(
                 .bind(stage)
                 .bind(text)
                 .bind(at + (n as i64 + 1) * day)
+                .execute(&state.db.pool)
+                .await?;
+        }
+        for (user, household) in neighbours.iter().take(5) {
+            sqlx::query("INSERT INTO consult_matter_supports (matter_id, user_id, household) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(user)
+                .bind(household)
                 .execute(&state.db.pool)
                 .await?;
         }
