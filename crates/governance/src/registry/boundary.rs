@@ -371,8 +371,8 @@ mod tests {
 
     #[test]
     fn bad_boundaries_are_refused_with_a_reason() {
-        let open_ring = json!({ "type": "Polygon", "coordinates": [[[120.0, 30.0], [120.1, 30.0], [120.1, 30.1], [120.0, 30.1]]] });
-        let e = Boundary::from_value(&open_ring).unwrap_err();
+        let short_ring = json!({ "type": "Polygon", "coordinates": [[[120.0, 30.0], [120.1, 30.0], [120.0, 30.0]]] });
+        let e = Boundary::from_value(&short_ring).unwrap_err();
         assert!(e.en.contains("at least 4"), "{e}");
         let unclosed = json!({ "type": "Polygon", "coordinates": [[[120.0, 30.0], [120.1, 30.0], [120.1, 30.1], [120.0, 30.2]]] });
         assert!(
