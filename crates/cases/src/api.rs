@@ -224,11 +224,38 @@ pub struct ListQuery {
     pub state: Option<String>,
     pub mine: Option<String>,
     pub supervision: Option<String>,
+    /// `1`: only cases the centre listed for supervision (挂牌督办).
+    pub listed: Option<String>,
+    /// `1`: only open cases past their deadline (the overview's "overdue").
+    pub overdue: Option<String>,
+    /// A unit in the actor's scope: only the cases its figures count (place, lead or
+    /// co-handling unit in its subtree), as the overview computes them.
+    pub unit: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
 
 impl ListQuery {
+    fn flag(&self, v: &Option<String>) -> bool {
+        v.as_deref().is_some_and(|m| m == "1" || m == "true")
+    }
+
+    /// The filters besides the state and the page, as query pairs for links.
+    pub fn filter_pairs(&self) -> String {
+        let mut s = String::new();
+        for (k, v) in [
+            ("supervision", &self.supervision),
+            ("listed", &self.listed),
+            ("overdue", &self.overdue),
+            ("unit", &self.unit),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                s.push_str(&format!("&{k}={}", platform::web::url_encode(v)));
+            }
+        }
+        s
+    }
+
     /// 50 cases a page, at most 200.
     pub fn page(&self) -> Page {
         Paging {
@@ -285,6 +312,32 @@ pub async fn query_cases(
         }
         _ => {}
     }
+    if q.flag(&q.listed) {
+        sql.push(crate::supervise::LISTED_SQL.into());
+    }
+    if q.flag(&q.overdue) {
+        let p = sql.bind(Bind::Int(state.now()));
+        sql.push(format!(
+            "{} AND c.due_at < {p}",
+            CaseState::sql_in("c.state", &CaseState::WITH_UNIT)
+        ));
+    }
+    if let Some(raw) = q.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let unit = UnitId::parse(raw).ok_or_else(|| {
+            CaseError::invalid(Code::BadUnit, "unit 须为单位编号 (unit must be a unit id)")
+        })?;
+        let unit = find_unit(&state.db, unit)
+            .await?
+            .filter(|u| actor.is_platform_admin() || actor.role_on(&u.path).is_some())
+            .ok_or_else(|| {
+                CaseError::invalid(
+                    Code::BadUnit,
+                    "该单位不在您的范围内 (that unit is not in your scope)",
+                )
+            })?;
+        // The overview's figures for an area are the narrowed viewer's (ADR 032).
+        authz::stats_filter(&actor.narrowed(&unit), &mut sql);
+    }
     let page = q.page();
     let count = format!(
         "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM cases_cases c WHERE {}",
@@ -296,7 +349,7 @@ pub async fn query_cases(
         r.try_get("n")?
     };
     let cols = model::columns("c");
-    let order = if inbox || q.supervision.is_some() {
+    let order = if inbox || q.supervision.is_some() || q.flag(&q.listed) || q.flag(&q.overdue) {
         "COALESCE(c.due_at, c.reported_at), c.id"
     } else {
         "c.id DESC"
@@ -369,6 +422,10 @@ async fn detail(
     } else {
         json!([])
     };
+    if internal {
+        v["listing"] = json!(crate::supervise::listing(&state.db, case.id).await?);
+        v["urged_on"] = json!(crate::supervise::urged_days(&state.db, case.id).await?);
+    }
     let co: Vec<i64> = model::co_units(&state.db, case.id)
         .await?
         .into_iter()

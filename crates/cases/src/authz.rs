@@ -35,6 +35,9 @@ pub enum Action {
     Triage,
     /// Lead-unit work: sign for, return, request an extension, report handled.
     Handle,
+    /// The centre pressing the handling unit: urge (催办) and list for supervision
+    /// (挂牌督办). Never the handling unit itself, even when it is also the centre.
+    Supervise,
     /// Add a progress note (lead or co-handling unit, or the centre).
     Assist,
     /// Watch the queues and the dashboard (filtered to scope).
@@ -142,7 +145,7 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
                 )))
             }
         }
-        (Action::Triage, Target::Anywhere) => {
+        (Action::Triage | Action::Supervise, Target::Anywhere) => {
             if is_any_centre(actor) {
                 Ok(())
             } else {
@@ -192,6 +195,7 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
                         || co_handles(actor, co, MemberRole::Viewer)
                 }
                 Action::Triage => centre,
+                Action::Supervise => centre && !lead_staff(actor, case, MemberRole::Viewer),
                 Action::Handle => lead_staff(actor, case, MemberRole::Worker),
                 Action::Assist => {
                     centre
@@ -208,6 +212,10 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
                     Action::Triage => platform::bi!(
                         "只有综治中心可以对事件作出这一决定。",
                         "only the governance centre makes this decision about a case"
+                    ),
+                    Action::Supervise => platform::bi!(
+                        "只有综治中心可以催办和挂牌督办，承办单位不能督办自己。",
+                        "only the governance centre urges a case or lists it for supervision, never the handling unit itself"
                     ),
                     Action::Handle => platform::bi!(
                         "只有主办单位的工作人员可以签收、退回和办理这件事件。",

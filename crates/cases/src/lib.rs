@@ -15,6 +15,7 @@ pub mod notices;
 pub mod open311;
 pub mod pages;
 pub mod stats;
+pub mod supervise;
 pub mod sweep;
 pub mod todos;
 pub mod workflow;
@@ -54,6 +55,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
     platform::db::Migration {
         id: "031_cases_publication",
         sql: include_str!("../migrations/002_publication.sql"),
+    },
+    platform::db::Migration {
+        id: "032_cases_urge",
+        sql: include_str!("../migrations/003_urge.sql"),
     },
 ];
 

@@ -501,6 +501,8 @@ pub fn event_label(kind: &str, lang: Lang) -> &'static str {
         "yellow_card" => ("黄牌督办", "Yellow card"),
         "red_card" => ("红牌督办", "Red card"),
         "return_visit" => ("回访", "Return visit"),
+        "urged" => ("催办", "Urged"),
+        "listed" => ("挂牌督办", "Listed for supervision"),
         _ => ("记录", "Note"),
     };
     lang.pick(zh, en)

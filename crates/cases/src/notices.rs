@@ -147,3 +147,44 @@ pub async fn deadline(state: &AppState, case: &Case, kind: &str) -> sqlx::Result
         link: format!("/cases/{}", case.id),
     }))
 }
+
+/// The centre pressed the lead unit: an urge (`None`) or a listing for supervision until a
+/// day. The lead unit's own staff hear of it.
+pub async fn pressed(
+    state: &AppState,
+    case: &Case,
+    listed_until: Option<chrono::NaiveDate>,
+) -> sqlx::Result<Option<Notice>> {
+    let Some(lead) = case.lead_unit_id else {
+        return Ok(None);
+    };
+    let (subject_zh, subject_en) = subject(state, case).await?;
+    let (kind, zh, en) = match listed_until {
+        None => (
+            "case.urged",
+            format!("催办：事件 #{}（{subject_zh}）请抓紧办理。", case.id),
+            format!(
+                "Urged: case #{} ({subject_en}) needs your unit to act now.",
+                case.id
+            ),
+        ),
+        Some(day) => (
+            "case.listed",
+            format!(
+                "挂牌督办：事件 #{}（{subject_zh}）由中心挂牌督办，须在 {day} 前办结。",
+                case.id
+            ),
+            format!(
+                "Listed for supervision: case #{} ({subject_en}) must be done by {day}.",
+                case.id
+            ),
+        ),
+    };
+    Ok(Some(Notice {
+        users: staff_of(state, &[lead]).await?,
+        kind,
+        zh,
+        en,
+        link: format!("/cases/{}", case.id),
+    }))
+}

@@ -94,6 +94,20 @@ pub fn todos<'a>(state: &'a AppState, user: &'a User) -> BoxFuture<'a, Vec<Todo>
                 out.extend(count_in(state, sql, w).await);
             }
         }
+        if !actor.is_platform_admin() && !unit.grants.is_empty() {
+            // Cases the centre listed for supervision, soonest supervision deadline first.
+            let mut sql = Sql::default();
+            authz::inbox_filter(&unit, &mut sql);
+            sql.push(CaseState::sql_in("c.state", &CaseState::WITH_UNIT));
+            let w = waiting(
+                "/cases/inbox?listed=1",
+                "挂牌督办的事件",
+                "Cases listed for supervision",
+                Some("l.due_at"),
+            );
+            let from = "cases_cases c JOIN cases_listings l ON l.case_id = c.id";
+            out.extend(count(&state.db, &sql, from, &w).await.ok().flatten());
+        }
         if authz::is_any_centre(&actor) {
             for w in CENTRE {
                 let mut sql = Sql::default();

@@ -70,6 +70,12 @@ enum Command {
         #[command(subcommand)]
         command: GovCommand,
     },
+    /// Units: `gongzhi units boundaries FILE.geojson` loads unit boundaries (matched by
+    /// `properties.code`, else `properties.name`) for the overview's map.
+    Units {
+        #[command(subcommand)]
+        command: UnitsCommand,
+    },
     /// Open Referral HSDS 3.0: `gongzhi hsds export DIR` writes the published service
     /// network as JSON files; `gongzhi hsds import DIR` creates or updates it from them.
     Hsds {
@@ -118,6 +124,12 @@ enum GovCommand {
         #[arg(long)]
         role: String,
     },
+}
+
+#[derive(Subcommand)]
+enum UnitsCommand {
+    /// Load boundaries from a GeoJSON FeatureCollection; prints what matched no unit.
+    Boundaries { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -299,6 +311,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Units {
+            command: UnitsCommand::Boundaries { file },
+        } => boundaries(config, &file).await,
         Command::Hsds { action, dir } => {
             let state = app::open(config).await?;
             let counts = match action.as_str() {
@@ -348,6 +363,45 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::ConvertChild { .. } => unreachable!("handled before the runtime starts"),
     }
+}
+
+/// Loads unit boundaries from a GeoJSON file with a progress bar, then says what it did.
+async fn boundaries(
+    config: platform::config::Config,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
+    let bytes =
+        std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let state = app::open(config).await?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} features")
+            .expect("valid template"),
+    );
+    let summary =
+        governance::registry::boundary_import::import(&state, &bytes, &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await?;
+    bar.finish();
+    println!("loaded {} boundaries", summary.loaded.len());
+    if !summary.unmatched.is_empty() {
+        println!(
+            "{} features matched no unit (by properties.code or a unique properties.name):",
+            summary.unmatched.len()
+        );
+        for name in &summary.unmatched {
+            println!("  {name}");
+        }
+    }
+    if !summary.invalid.is_empty() {
+        println!("{} features were refused:", summary.invalid.len());
+        for (name, why) in &summary.invalid {
+            println!("  {name}: {why}");
+        }
+    }
+    Ok(())
 }
 
 /// Rebuilds the library's search index with a progress bar.

@@ -51,6 +51,7 @@ pub async fn seed(
     }
     crate::network::demo::seed(&mut tx, now, &plan, &unit_ids, &org_ids).await?;
     crate::oversight::demo::seed(&mut tx, now, &plan, &org_ids).await?;
+    crate::registry::boundary_import::seed_demo(&mut tx, now, &plan, &unit_ids).await?;
     tx.commit().await?;
     let mut accounts = Vec::new();
     for (name, unit, role, what) in [

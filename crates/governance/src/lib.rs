@@ -50,11 +50,16 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "022_governance_oversight",
         sql: include_str!("../migrations/003_oversight.sql"),
     },
+    platform::db::Migration {
+        id: "023_governance_boundaries",
+        sql: include_str!("../migrations/004_boundaries.sql"),
+    },
 ];
 
 pub fn router(_state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(registry::api::router())
+        .merge(registry::boundary::router())
         .merge(registry::pages::router())
         .merge(registry::org_pages::router())
         .merge(registry::staff::router())

@@ -48,6 +48,8 @@ struct ListPage {
     page: PageCtx,
     rows: Vec<NeedRow>,
     filters: Vec<Opt>,
+    /// `&unit=…` when the list is narrowed to a unit, kept by the state links.
+    unit_q: String,
     staff: bool,
     total: i64,
 }
@@ -55,6 +57,9 @@ struct ListPage {
 #[derive(Deserialize)]
 struct ListQuery {
     state: Option<String>,
+    /// A unit in the viewer's scope: only needs raised in its subtree (the overview's
+    /// drill-down; the same clause its figures use).
+    unit: Option<String>,
 }
 
 async fn category_names(state: &AppState, en: bool) -> NeedResult<Vec<(String, String)>> {
@@ -87,6 +92,25 @@ async fn list(
         let p = sql.bind(Bind::Text(current.clone()));
         sql.push(format!("n.state = {p}"));
     }
+    let mut unit_q = String::new();
+    if let Some(raw) = q.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let not_yours = || {
+            NeedError::coded(
+                platform::web::Code::InvalidFilter,
+                platform::bi!(
+                    "所选单位不在您的范围内。",
+                    "That unit is not in your scope."
+                ),
+            )
+        };
+        let id = gov_core::UnitId::parse(raw).ok_or_else(not_yours)?;
+        let unit = gov_core::find_unit(&state.db, id)
+            .await?
+            .filter(|u| actor.is_platform_admin() || actor.role_on(&u.path).is_some())
+            .ok_or_else(not_yours)?;
+        ScopeFilter(Some(vec![unit.path.clone()])).apply(&mut sql, "n.unit_path");
+        unit_q = format!("&unit={}", unit.id);
+    }
     let total = sql.count(&state.db, NEED_FROM).await?;
     let rows = sql
         .page(&state.db, NEED_COLUMNS, NEED_FROM, "n.id DESC", 100, 0)
@@ -116,6 +140,7 @@ async fn list(
         page: actor.page(lang.pick("需求对接", "Needs")),
         rows,
         filters,
+        unit_q,
         staff: authz::is_staff(&actor),
         total,
     })

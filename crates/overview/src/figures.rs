@@ -171,3 +171,45 @@ pub async fn compute(
         ranking,
     })
 }
+
+/// One figure for each area of an overview, each area narrowed exactly as the overview's
+/// own figures for it would be (so the map shows what drilling down shows). Areas outside
+/// the viewer's scope are left out.
+pub async fn area_figures(
+    state: &AppState,
+    actor: &GovActor,
+    areas: &[AreaRow],
+    figure: crate::map::Figure,
+) -> AppResult<Vec<(Unit, Option<f64>)>> {
+    use crate::map::Figure;
+    let today = cases::calendar::local_date(state.now()).to_string();
+    let mut out = Vec::with_capacity(areas.len());
+    for row in areas {
+        let Some(unit) = find_unit(&state.db, UnitId(row.unit_id)).await? else {
+            continue;
+        };
+        if !actor.is_platform_admin() && actor.role_on(&unit.path).is_none() {
+            continue;
+        }
+        let viewer = actor.narrowed(&unit);
+        let value = match figure {
+            Figure::OrgsPer10k => row.orgs_per_10k,
+            Figure::Overdue => Some(
+                cases::stats::dashboard(state, &viewer, PERIOD_DAYS)
+                    .await?
+                    .overdue_total as f64,
+            ),
+            Figure::OnTimeRate => {
+                cases::stats::dashboard(state, &viewer, PERIOD_DAYS)
+                    .await?
+                    .total
+                    .response_rate
+            }
+            Figure::UnmetNeeds => {
+                Some(needs::figures::figures(state, &viewer, &today).await?.unmet as f64)
+            }
+        };
+        out.push((unit, value));
+    }
+    Ok(out)
+}

@@ -4,6 +4,7 @@
 //! hooks), soonest deadline first, beside their latest notifications.
 
 pub mod figures;
+pub mod map;
 pub mod pages;
 pub mod reports;
 pub mod weekly;

@@ -2,6 +2,7 @@
 //! (`GET /api/v1/overview`, the contract of issue 16), both for the viewer's scope.
 
 use crate::figures::{self, Overview, PERIOD_DAYS};
+use crate::map::{self, Figure};
 use crate::weekly;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -10,10 +11,11 @@ use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
-use gov_core::GovActor;
+use gov_core::{GovActor, UnitId};
+use governance::registry::boundary::boundaries_of;
 use platform::AppState;
 use platform::web::authz::Denied;
-use platform::web::{AppError, AppResult, PageCtx, SignedIn, charts, render};
+use platform::web::{AppError, AppResult, Code, PageCtx, SignedIn, charts, render};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -43,6 +45,8 @@ pub fn authorize(actor: &GovActor) -> Result<(), Denied> {
 #[derive(Deserialize)]
 struct AreaQuery {
     unit: Option<String>,
+    /// What the map is coloured by (`map::Figure`); the page only.
+    figure: Option<String>,
 }
 
 async fn load(state: &AppState, actor: &GovActor, q: &AreaQuery) -> AppResult<Overview> {
@@ -100,7 +104,74 @@ pub struct Card {
     pub bad: bool,
 }
 
+/// The map card: the figure it is coloured by, the other figures to choose, the SVG (empty
+/// when no area has a boundary) and a note on where the shapes come from.
+pub struct MapCard {
+    pub figure: &'static str,
+    pub choices: Vec<(String, &'static str, bool)>,
+    pub svg: String,
+    pub note: String,
+}
+
+async fn area_map(
+    state: &AppState,
+    actor: &GovActor,
+    o: &Overview,
+    figure: Figure,
+) -> AppResult<MapCard> {
+    let lang = actor.lang;
+    let unit_q = o
+        .unit
+        .as_ref()
+        .map(|u| format!("unit={}&", u.id))
+        .unwrap_or_default();
+    let choices = Figure::ALL
+        .iter()
+        .map(|f| {
+            (
+                format!("/overview?{unit_q}figure={}#map", f.as_str()),
+                f.label(lang),
+                *f == figure,
+            )
+        })
+        .collect();
+    let ids: Vec<UnitId> = o.areas.iter().map(|a| UnitId(a.unit_id)).collect();
+    let shapes = boundaries_of(&state.db, &ids).await?;
+    // Only areas that have a shape are worth a figure.
+    let drawn: Vec<_> = o
+        .areas
+        .iter()
+        .filter(|a| shapes.contains_key(&UnitId(a.unit_id)))
+        .cloned()
+        .collect();
+    let valued = figures::area_figures(state, actor, &drawn, figure).await?;
+    let areas: Vec<map::Area> = valued
+        .iter()
+        .filter_map(|(unit, value)| {
+            Some(map::Area {
+                name: unit.name.clone(),
+                href: format!("/overview?unit={}&figure={}", unit.id, figure.as_str()),
+                value: *value,
+                boundary: &shapes.get(&unit.id)?.boundary,
+            })
+        })
+        .collect();
+    let note = valued
+        .iter()
+        .filter_map(|(u, _)| shapes.get(&u.id))
+        .map(|s| s.note.clone())
+        .find(|n| !n.is_empty())
+        .unwrap_or_default();
+    Ok(MapCard {
+        figure: figure.label(lang),
+        choices,
+        svg: map::svg(&areas, figure, lang),
+        note,
+    })
+}
+
 pub struct AreaLink {
+    pub unit_id: i64,
     pub href: String,
     pub name: String,
     pub per_10k: String,
@@ -116,6 +187,7 @@ struct OverviewPage {
     here: String,
     heading: String,
     cards: Vec<Card>,
+    map: MapCard,
     areas: Vec<AreaLink>,
     orgs_svg: String,
     trend_svg: String,
@@ -141,6 +213,12 @@ async fn page(
         lang.pick("全部范围", "Everything you see").to_string(),
         |u| u.name.clone(),
     );
+    // Each card opens the list behind its number, narrowed to this area where the list can be.
+    let unit_q = o
+        .unit
+        .as_ref()
+        .map(|u| format!("&unit={}", u.id))
+        .unwrap_or_default();
     let cards = vec![
         Card {
             value: o.orgs_per_10k.map_or("—".into(), |v| format!("{v:.1}")),
@@ -157,7 +235,7 @@ async fn page(
         Card {
             value: o.cases.overdue.to_string(),
             label: lang.pick("超期事件", "Overdue cases"),
-            href: "/cases/supervision".into(),
+            href: format!("/cases/supervision?overdue=1{unit_q}"),
             bad: o.cases.overdue > 0,
         },
         Card {
@@ -167,9 +245,15 @@ async fn page(
             bad: false,
         },
         Card {
-            value: format!("{} / {}", o.needs.matched, o.needs.unmet),
-            label: lang.pick("需求已对接 / 未满足", "Needs met / unmet"),
-            href: "/needs/gaps".into(),
+            value: o.needs.matched.to_string(),
+            label: lang.pick("已对接的需求", "Needs met"),
+            href: format!("/needs?state=met{unit_q}"),
+            bad: false,
+        },
+        Card {
+            value: o.needs.unmet.to_string(),
+            label: lang.pick("未满足的需求", "Needs unmet"),
+            href: format!("/needs?state=unmet{unit_q}"),
             bad: o.needs.unmet > 0,
         },
         Card {
@@ -227,7 +311,21 @@ async fn page(
             ),
         ],
     );
+    let figure = match q.figure.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+        None => Figure::OrgsPer10k,
+        Some(f) => Figure::parse(f).ok_or_else(|| {
+            AppError::coded(
+                Code::InvalidFilter,
+                platform::bi!(
+                    "地图指标须为 orgs_per_10k、overdue、on_time_rate 或 unmet_needs。",
+                    "figure must be orgs_per_10k, overdue, on_time_rate or unmet_needs."
+                ),
+            )
+        })?,
+    };
+    let map = area_map(&state, &actor, &o, figure).await?;
     render(&OverviewPage {
+        map,
         page: actor.page(lang.pick("总览", "Overview")),
         here: here.clone(),
         heading: format!("{} · {name}", lang.pick("总览", "Overview")),
@@ -236,6 +334,7 @@ async fn page(
             .areas
             .iter()
             .map(|a| AreaLink {
+                unit_id: a.unit_id,
                 href: format!("/overview?unit={}", a.unit_id),
                 name: a.name.clone(),
                 per_10k: a.orgs_per_10k.map_or("—".into(), |v| format!("{v:.1}")),

@@ -96,6 +96,14 @@ struct DetailPage {
     /// Whether Open311 shows this case now (the rule in ADR 018).
     published: bool,
     min_result: usize,
+    /// The centre may urge the lead unit or list the case for supervision (issue 16).
+    can_supervise: bool,
+    /// The listing for supervision, to staff: reason, the day it must be done by.
+    listing: Option<crate::supervise::Listing>,
+    /// The working days the case was urged on, latest first (staff only).
+    urged: Vec<String>,
+    /// Today as the deadline field's earliest value.
+    today: String,
 }
 
 pub(super) async fn detail(
@@ -112,6 +120,8 @@ pub(super) async fn detail(
     let can_triage = authorize(&actor, Action::Triage, &target).is_ok();
     let can_handle = authorize(&actor, Action::Handle, &target).is_ok();
     let can_assist = authorize(&actor, Action::Assist, &target).is_ok();
+    let can_supervise = authorize(&actor, Action::Supervise, &target).is_ok()
+        && CaseState::WITH_UNIT.contains(&c.state);
     let ids = [c.place_unit_id]
         .into_iter()
         .chain(c.lead_unit_id)
@@ -223,7 +233,19 @@ pub(super) async fn detail(
             times.push((label.to_string(), format_ms(t)));
         }
     }
+    let (listing, urged) = if internal {
+        (
+            crate::supervise::listing(&state.db, id).await?,
+            crate::supervise::urged_days(&state.db, id).await?,
+        )
+    } else {
+        (None, vec![])
+    };
     let page = DetailPage {
+        can_supervise,
+        listing,
+        urged,
+        today: crate::calendar::local_date(now).to_string(),
         page: actor.page(format!("{} #{}", lang.pick("事件", "Case"), c.id)),
         tabs: tabs(&actor, "", lang),
         filed: q.contains_key("filed"),

@@ -296,6 +296,12 @@ struct ListPage {
     intro: String,
     base: &'static str,
     filters: Vec<StateFilter>,
+    /// The other filters in force, as query pairs (`&listed=1…`), kept by the state links.
+    extra: String,
+    /// What those filters are, for the reader ("listed for supervision", a unit's name).
+    narrowed: Vec<String>,
+    /// The list's own toggles (listed for supervision, overdue): label, link, current.
+    toggles: Vec<(&'static str, String, bool)>,
     rows: Vec<Row>,
     total: i64,
     empty: String,
@@ -329,15 +335,44 @@ async fn list_page(
         page: page_no,
         per_page: per,
     } = q.page();
+    let extra = q.filter_pairs();
     let link = |p: i64| {
         let mut s = format!("{}?page={p}", spec.base);
         if !current.is_empty() {
-            s.push_str(&format!("&state={current}"));
+            s.push_str(&format!("&state={}", platform::web::url_encode(&current)));
         }
-        if let Some(sup) = &q.supervision {
-            s.push_str(&format!("&supervision={sup}"));
-        }
+        s.push_str(&extra);
         s
+    };
+    let on = |v: &Option<String>| v.as_deref() == Some("1");
+    let mut narrowed = Vec::new();
+    if on(&q.listed) {
+        narrowed.push(lang.pick("挂牌督办", "Listed for supervision").to_string());
+    }
+    if on(&q.overdue) {
+        narrowed.push(lang.pick("已超期", "Overdue").to_string());
+    }
+    if let Some(u) = q.unit.as_deref().and_then(gov_core::UnitId::parse) {
+        // query_cases checked the unit is in scope.
+        if let Some(u) = gov_core::find_unit(&state.db, u).await? {
+            narrowed.push(u.name);
+        }
+    }
+    let toggles = if spec.base == "/cases/mine" {
+        vec![]
+    } else {
+        vec![
+            (
+                lang.pick("挂牌督办", "Listed for supervision"),
+                format!("{}?listed=1", spec.base),
+                on(&q.listed),
+            ),
+            (
+                lang.pick("已超期", "Overdue"),
+                format!("{}?overdue=1", spec.base),
+                on(&q.overdue),
+            ),
+        ]
     };
     let mut rows = rows(state, &listed.cases, lang).await?;
     if spec.base == "/cases/mine" {
@@ -359,6 +394,9 @@ async fn list_page(
                 current: current == s.as_str(),
             })
             .collect(),
+        extra: extra.clone(),
+        narrowed,
+        toggles,
         rows,
         total: listed.total,
         empty: lang.pick(spec.empty.0, spec.empty.1).into(),
@@ -472,7 +510,8 @@ async fn supervision(
     Query(mut q): Query<ListQuery>,
 ) -> CaseResult<Response> {
     authorize(&actor, Action::Monitor, &Target::Anywhere)?;
-    if q.supervision.is_none() {
+    // Cards unless another supervision filter (listed, overdue) was asked for.
+    if q.supervision.is_none() && q.listed.is_none() && q.overdue.is_none() {
         q.supervision = Some("any".into());
     }
     list_page(
@@ -483,8 +522,8 @@ async fn supervision(
             base: "/cases/supervision",
             heading: ("督办", "Supervision"),
             intro: (
-                "超过办理期限的事件亮黄牌；超期 2 个工作日以上仍未办结的升级为红牌。",
-                "A case past its deadline gets a yellow card; more than 2 working days past it, a red card.",
+                "超过办理期限的事件亮黄牌；超期 2 个工作日以上仍未办结的升级为红牌。中心还可以对事件催办或挂牌督办。",
+                "A case past its deadline gets a yellow card; more than 2 working days past it, a red card. The centre may also urge a case or list it for supervision.",
             ),
             empty: (
                 "没有被督办的事件，所有事件都在期限内。",

@@ -224,7 +224,9 @@ pub async fn apply(state: &AppState, actor: &GovActor, id: i64, op: Op) -> CaseR
     for n in notices {
         n.write(&mut tx, now).await?;
     }
-    if op.action() == Action::Triage || matches!(op, Op::Return { .. } | Op::Handle { .. }) {
+    if matches!(op.action(), Action::Triage | Action::Supervise)
+        || matches!(op, Op::Return { .. } | Op::Handle { .. })
+    {
         decided(&mut tx, now, uid, kind, id, detail).await?;
     } else {
         outbox::emit(&mut tx, now, "case.changed", id, detail).await?;
@@ -260,6 +262,10 @@ async fn plan_notices(
         (Op::Merge { .. }, _) => out.extend(notices::to_reporter(case, "case.merged")),
         (Op::Close { .. }, _) => out.extend(notices::to_reporter(case, "case.closed")),
         (Op::Return { .. }, _) => out.push(notices::returned(state, case).await?),
+        (Op::Urge { .. }, _) => out.extend(notices::pressed(state, case, None).await?),
+        (Op::List { due_on, .. }, _) => {
+            out.extend(notices::pressed(state, case, Some(*due_on)).await?)
+        }
         _ => {}
     }
     Ok(out)
@@ -324,7 +330,13 @@ async fn prepare(state: &AppState, case: &Case, op: &Op, now: i64) -> CaseResult
             Prepared::Merge(target)
         }
         Op::Reopen { .. } => Prepared::Times(deadlines(state, case, now).await?),
-        Op::DecideExtension { .. } => Prepared::Calendar(Calendar::load(&state.db).await?),
+        Op::DecideExtension { .. } | Op::Urge { .. } => {
+            Prepared::Calendar(Calendar::load(&state.db).await?)
+        }
+        Op::List { due_on, .. } => {
+            crate::supervise::check_due_on(*due_on, now)?;
+            Prepared::None
+        }
         _ => Prepared::None,
     })
 }

@@ -66,6 +66,16 @@ pub enum Op {
         satisfaction: Satisfaction,
         note: String,
     },
+    /// 催办: the centre presses the handling unit (once a working day).
+    Urge {
+        note: String,
+    },
+    /// 挂牌督办: the centre lists the case for supervision until a day (listing it again
+    /// replaces the reason and the day).
+    List {
+        reason: String,
+        due_on: chrono::NaiveDate,
+    },
 }
 
 /// The raw step as a form or JSON sends it: values may be strings, numbers or lists.
@@ -84,6 +94,8 @@ pub struct OpInput {
     pub ok: Option<Value>,
     pub satisfaction: Option<Value>,
     pub public_description: Option<Value>,
+    /// The day a listed case must be done by (`YYYY-MM-DD`).
+    pub deadline: Option<Value>,
     /// Set by the page handler when a photo came with the form (never from JSON).
     #[serde(skip)]
     pub photo: Option<(String, String)>,
@@ -264,6 +276,16 @@ impl OpInput {
                 })?,
                 note,
             },
+            "urge" => Op::Urge { note },
+            "list" => Op::List {
+                reason: required(text(&self.reason), "reason", "挂牌督办的理由")?,
+                due_on: crate::calendar::parse_day(&text(&self.deadline)).ok_or_else(|| {
+                    CaseError::invalid(
+                        Code::BadDate,
+                        "请按 YYYY-MM-DD 填写督办期限 (deadline must be a day as YYYY-MM-DD)",
+                    )
+                })?,
+            },
             other => {
                 return Err(CaseError::invalid(
                     Code::UnknownAction,
@@ -293,6 +315,8 @@ impl Op {
             Op::Close { .. } => "close",
             Op::Reopen { .. } => "reopen",
             Op::ReturnVisit { .. } => "return_visit",
+            Op::Urge { .. } => "urge",
+            Op::List { .. } => "list",
         }
     }
 
@@ -302,6 +326,7 @@ impl Op {
                 Action::Handle
             }
             Op::Progress { .. } => Action::Assist,
+            Op::Urge { .. } | Op::List { .. } => Action::Supervise,
             _ => Action::Triage,
         }
     }
@@ -323,6 +348,8 @@ impl Op {
             Op::Close { .. } => &[Verified],
             Op::Reopen { .. } => &[Closed, Rejected],
             Op::ReturnVisit { .. } => &[Closed],
+            // The centre presses a unit while the case is in the unit's hands.
+            Op::Urge { .. } | Op::List { .. } => &CaseState::WITH_UNIT,
         }
     }
 }

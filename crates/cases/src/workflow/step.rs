@@ -357,6 +357,19 @@ pub(super) async fn step(
             let detail = json!({ "satisfaction": satisfaction.as_str() });
             Outcome::new("return_visit", text, true, detail)
         }
+        (Op::Urge { note }, Prepared::Calendar(cal)) => {
+            let day = crate::supervise::urge(tx, case, &cal, note, now, uid).await?;
+            touch(tx, id, now).await?;
+            let detail = json!({ "work_day": day.to_string() });
+            Outcome::new("urged", note.clone(), false, detail)
+        }
+        (Op::List { reason, due_on }, _) => {
+            crate::supervise::list(tx, id, reason, *due_on, now, uid).await?;
+            touch(tx, id, now).await?;
+            let text = format!("{reason}（督办期限 {due_on} · due {due_on}）");
+            let detail = json!({ "reason": reason, "due_on": due_on.to_string() });
+            Outcome::new("listed", text, false, detail)
+        }
         _ => {
             return Err(CaseError::Internal(anyhow::anyhow!(
                 "step without its preparation"

@@ -97,6 +97,14 @@ async fn serve_demo_gives_a_living_site() {
         assert!(text.contains("已受理"), "only approved texts: {r}");
         assert!(r["lat"].is_null(), "{r}");
     }
+    // The district's map: its streets drawn from the demo's schematic shapes, said to be so.
+    let district = s.login_with("gov_district", "demo-pass-1").await;
+    let overview = crate::common::page_text(&s, &district, "/overview").await;
+    assert!(overview.contains("area-map"), "the demo has a map");
+    assert!(
+        overview.contains("示意边界"),
+        "the shapes are said to be schematic"
+    );
     let org_staff = s.login_with("gov_org1", "demo-pass-1").await;
     let (status, me) = s.get_json(Some(&org_staff), "/api/v1/gov/me").await;
     assert_eq!(status, 200, "{me}");

@@ -3,6 +3,8 @@
 //! it; it depends on none of them.
 
 pub mod api;
+pub mod boundary;
+pub mod boundary_import;
 pub mod demo;
 pub mod grades;
 pub mod hub;

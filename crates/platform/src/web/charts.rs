@@ -1,7 +1,8 @@
 //! Charts drawn as SVG on the server (ARCHITECTURE rule 10), each with a title for screen
 //! readers; pages put a table of the same numbers beside them.
 
-fn escape(s: &str) -> String {
+/// Text for SVG and HTML, with the characters that could break out of it escaped.
+pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -64,6 +64,8 @@ error_codes! {
     HubNotAllowed = "hub_not_allowed", BAD_REQUEST, "只有会员组织可以挂靠枢纽组织。", "Only a member organisation has a hub.";
     HubOtherDistrict = "hub_other_district", BAD_REQUEST, "枢纽组织须在同一个区。", "The hub must be in the same district.";
     HubRequired = "hub_required", BAD_REQUEST, "会员组织须选择所挂靠的枢纽组织。", "A member organisation needs a hub.";
+    /// A unit boundary that is not a valid GeoJSON Polygon or MultiPolygon in WGS84 (issue 16).
+    InvalidBoundary = "invalid_boundary", BAD_REQUEST, "边界须为有效的 GeoJSON 面（Polygon 或 MultiPolygon，WGS84 经纬度）。", "The boundary must be a valid GeoJSON Polygon or MultiPolygon in WGS84.";
     InvalidCategory = "invalid_category", BAD_REQUEST, "服务类别无效。", "The service category is invalid.";
     InvalidCoordinates = "invalid_coordinates", BAD_REQUEST, "经纬度无效。", "The coordinates are invalid.";
     InvalidCreditCode = "invalid_credit_code", BAD_REQUEST, "统一社会信用代码无效。", "The credit code is invalid.";
@@ -177,6 +179,8 @@ error_codes! {
     ReturnClosed = "return_closed", CONFLICT, "退回期限已过，请联系中心改派。", "The window to return this case has closed; ask the centre to re-dispatch it.";
     ExtensionPending = "extension_pending", CONFLICT, "已有一项延期申请待批复。", "An extension request is already waiting for the centre.";
     AlreadyVisited = "already_visited", CONFLICT, "这件事件已经回访过。", "This case already has its return visit.";
+    /// A second manual urge of the same case on the same working day (issue 16).
+    AlreadyUrged = "already_urged", CONFLICT, "这件事件本工作日已催办过，每个工作日最多催办一次。", "This case was urged already this working day; urge it at most once a working day.";
 
     // library: documents, money and complaints.
     InsufficientFunds = "insufficient_funds", CONFLICT, "余额不足，请先充值。", "The balance is not enough; top up first.";
