@@ -210,3 +210,54 @@ pub async fn performance_hint(
         .sum();
     Ok(Some(((sum / weight as i128) as i64, done.len())))
 }
+
+/// The organisation's project record for its assessor (the `org_record` hook, issue 14): the
+/// amount-weighted mean of the final evaluations of the last two years, then the latest
+/// outcomes with their calls.
+pub fn org_record(
+    state: &AppState,
+    org_id: i64,
+) -> platform::module::BoxFuture<'_, Vec<platform::module::RecordLine>> {
+    Box::pin(async move {
+        match record_lines(&state.db, org_id, state.now()).await {
+            Ok(lines) => lines,
+            Err(e) => {
+                tracing::warn!(org = org_id, "project record: {e}");
+                Vec::new()
+            }
+        }
+    })
+}
+
+async fn record_lines(
+    db: &Db,
+    org_id: i64,
+    now: i64,
+) -> sqlx::Result<Vec<platform::module::RecordLine>> {
+    use platform::module::RecordLine;
+    let two_years = now - 2 * 365 * 24 * 3600 * 1000;
+    let mut out = Vec::new();
+    if let Some((mean, n)) = performance_hint(db, org_id, two_years).await? {
+        out.push(RecordLine {
+            zh: format!("政府购买服务：近两年 {n} 个项目完成终期评估，按合同金额加权平均 {mean} 分"),
+            en: format!(
+                "Purchased services: {n} project(s) finally evaluated in two years, amount-weighted mean {mean}"
+            ),
+            href: None,
+        });
+    }
+    for o in org_outcomes(db, org_id).await?.into_iter().take(5) {
+        out.push(RecordLine {
+            zh: format!(
+                "《{}》终期评估 {} 分：{}",
+                o.contract_title, o.score, o.summary
+            ),
+            en: format!(
+                "\"{}\": final evaluation {}: {}",
+                o.contract_title, o.score, o.summary
+            ),
+            href: Some(format!("/needs/projects/{}", o.call_id)),
+        });
+    }
+    Ok(out)
+}

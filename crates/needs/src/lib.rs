@@ -62,6 +62,7 @@ pub fn module() -> Module {
         }),
         menu: Some(menu),
         todos: Some(todos::todos),
+        org_record: Some(evaluation::org_record),
         ..Module::new("needs", MIGRATIONS, router)
     }
 }

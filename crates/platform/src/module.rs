@@ -29,6 +29,8 @@ pub type JobsFn = fn(&AppState) -> Vec<(&'static str, Arc<dyn JobHandler>)>;
 pub type DemoFn = for<'a> fn(&'a AppState, &'a mut Demo) -> LocalBoxFuture<'a, anyhow::Result<()>>;
 /// What a user has to do in this module (see [`Todo`]).
 pub type TodosFn = for<'a> fn(&'a AppState, &'a User) -> BoxFuture<'a, Vec<Todo>>;
+/// What this module's records say about a social organisation (see [`RecordLine`]).
+pub type OrgRecordFn = for<'a> fn(&'a AppState, i64) -> BoxFuture<'a, Vec<RecordLine>>;
 
 /// One module of the application. Build it with struct update syntax over [`Module::new`],
 /// naming only the hooks the module has:
@@ -51,6 +53,10 @@ pub struct Module {
     pub menu: Option<MenuFn>,
     /// The hook the workbench (issue 16) asks for a user's to-dos; none by default.
     pub todos: Option<TodosFn>,
+    /// What the module knows of an organisation's record, which governance shows the
+    /// assessor grading it (issue 14: a project's outcome feeds the next grade); governance
+    /// cannot depend on the modules built on it, so it asks through this hook.
+    pub org_record: Option<OrgRecordFn>,
 }
 
 impl Module {
@@ -71,6 +77,7 @@ impl Module {
             demo: None,
             menu: None,
             todos: None,
+            org_record: None,
         }
     }
 }
@@ -99,6 +106,15 @@ pub struct Todo {
     pub count: u64,
     /// When the most urgent of them is due (ms since the epoch), if any.
     pub due_ms: Option<i64>,
+}
+
+/// One line of an organisation's record from a module, shown to its assessor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordLine {
+    pub zh: String,
+    pub en: String,
+    /// Where the records behind the line are.
+    pub href: Option<String>,
 }
 
 /// The platform's migrations, then every module's (`Db::migrate` sorts them by id).
@@ -198,6 +214,18 @@ pub async fn todos(state: &AppState, user: &User) -> Vec<Todo> {
     let mut out = Vec::new();
     for f in registry.0.iter().filter_map(|m| m.todos) {
         out.extend(f(state, user).await);
+    }
+    out
+}
+
+/// Every module's lines on organisation `org`'s record, in list order.
+pub async fn org_record(state: &AppState, org: i64) -> Vec<RecordLine> {
+    let Some(registry) = state.ext::<Registry>() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for f in registry.0.iter().filter_map(|m| m.org_record) {
+        out.extend(f(state, org).await);
     }
     out
 }

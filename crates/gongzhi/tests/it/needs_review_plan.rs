@@ -544,4 +544,18 @@ async fn needs_evaluations_budget_and_milestone_sweep(backend: Backend) {
         page.contains("结项评估") && page.contains("按期完成送餐"),
         "{page}"
     );
+    // …and reaches the assessor grading the organisation next, on governance's form (the
+    // `org_record` hook), which nobody outside the district's graders opens.
+    let form = format!("{}/gov/orgs/{}/assess", s.url, w.org_a);
+    let (boss, _) = web_login(s, "boss", PASSWORD).await;
+    let page = get_html(&boss, &form).await;
+    assert!(
+        page.contains("id=\"org-record\"")
+            && page.contains("加权平均 90 分")
+            && page.contains(&format!("/needs/projects/{c}")),
+        "{page}"
+    );
+    let (res, _) = web_login(s, "resident", PASSWORD).await;
+    let r = res.get(&form).send().await.unwrap();
+    assert!(matches!(r.status().as_u16(), 403 | 404), "{}", r.status());
 }

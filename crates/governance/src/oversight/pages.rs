@@ -696,6 +696,9 @@ struct AssessPage {
     error_field: String,
     history: Vec<(Assessment, GradeView)>,
     cutoffs: String,
+    /// What other modules' records say of the organisation (its purchased projects'
+    /// outcomes): the assessor weighs them in the performance score.
+    record: Vec<(String, Option<String>)>,
 }
 
 async fn assess_page(
@@ -731,6 +734,11 @@ async fn assess_page(
             .map(|g| format!("{g}A ≥ {}", c.0[g - 1]))
             .collect::<Vec<_>>()
             .join(" · "),
+        record: platform::module::org_record(state, org.id)
+            .await
+            .into_iter()
+            .map(|l| (lang.pick(&l.zh, &l.en).to_string(), l.href))
+            .collect(),
         v,
         error: error.map(|e| e.message(lang).to_string()),
         error_field: error.map(|e| e.field.to_string()).unwrap_or_default(),
