@@ -118,8 +118,9 @@ pub async fn sync(state: &AppState, id: i64) -> anyhow::Result<()> {
     let created = library::upload::create(state, &user, fields, rec)
         .await
         .map_err(|e| anyhow::anyhow!("uploading proposal {id}: {e}"))?;
-    sqlx::query(
-        "INSERT INTO consult_library_docs (proposal_id, document_id, sha256, created_at) VALUES ($1, $2, $3, $4)",
+    let linked = sqlx::query(
+        "INSERT INTO consult_library_docs (proposal_id, document_id, sha256, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT DO NOTHING",
     )
     .bind(id)
     .bind(created.id)
@@ -127,6 +128,17 @@ pub async fn sync(state: &AppState, id: i64) -> anyhow::Result<()> {
     .bind(state.now())
     .execute(&state.db.pool)
     .await?;
+    if linked.rows_affected() == 0 {
+        // Two runs for one proposal (two steps each queued one) raced and the other linked
+        // its copy first: ours must not stay in the library as a second copy. The job is
+        // retried, and the retry reconciles the link that won with the proposal.
+        let actor = uploader_actor(state).await?;
+        match library::service::delete(state, &actor, created.id).await {
+            Ok(()) | Err(library::error::LibraryError::NotFound) => {}
+            Err(e) => anyhow::bail!("removing the second copy {}: {e}", created.id),
+        }
+        anyhow::bail!("proposal {id} was copied meanwhile; reconciling again");
+    }
     Ok(())
 }
 
