@@ -573,10 +573,22 @@ async fn main() -> anyhow::Result<()> {
         args.dashboard_runs,
     )?;
     overview_phase::check(&body, args.orgs)?;
+    // The page too: its cards, charts and the map coloured by the default figure, and by the
+    // costliest figure (overdue cases, counted for each street on the map).
+    let (page, _) = timed_get(&addr, &district.centre, "/overview", args.dashboard_runs)?;
+    let (page_overdue, _) = timed_get(
+        &addr,
+        &district.centre,
+        "/overview?figure=overdue",
+        args.dashboard_runs,
+    )?;
     let _ = child.kill();
     let _ = child.wait();
     let plain = overview_phase::baseline(&db, &district, now, args.dashboard_runs).await?;
-    println!("overview (centre operator) {overview}; the same figures by plain SQL {plain}");
+    println!(
+        "overview (centre operator) API {overview}, page {page}, page coloured by overdue {page_overdue}; \
+         the same figures by plain SQL {plain}"
+    );
 
     let report = json!({
         "date": proc::now_utc(),
@@ -606,6 +618,8 @@ async fn main() -> anyhow::Result<()> {
             "proposals": args.proposals,
             "seed_seconds": seed_s,
             "http_centre_operator": overview,
+            "page_centre_operator": page,
+            "page_figure_overdue": page_overdue,
             "plain_sql_baseline": plain,
             "p95_ratio_to_baseline": overview["p95_ms"].as_f64().unwrap_or(0.0)
                 / plain["p95_ms"].as_f64().unwrap_or(1.0).max(0.001),

@@ -89,6 +89,24 @@ pub async fn seed(
         .execute(&mut *tx)
         .await?;
     }
+    // Rectangles for the streets (the units with three ids in their path), so the page's
+    // map has areas to colour.
+    let streets: Vec<&(i64, String)> = d
+        .units
+        .iter()
+        .filter(|(_, p)| p.matches('/').count() == 3)
+        .collect();
+    for (i, (unit, _)) in streets.iter().enumerate() {
+        let (w, e) = (114.0 + 0.02 * i as f64, 114.02 + 0.02 * i as f64);
+        let ring = format!("[[{w},22.5],[{e},22.5],[{e},22.56],[{w},22.56],[{w},22.5]]");
+        sqlx::query(
+            "INSERT INTO governance_unit_boundaries (unit_id, geojson, points, note, updated_at) VALUES ($1, $2, 5, 'bench', 0)",
+        )
+        .bind(unit)
+        .bind(format!("{{\"type\":\"MultiPolygon\",\"coordinates\":[[{ring}]]}}"))
+        .execute(&mut *tx)
+        .await?;
+    }
     let district = district_id(d);
     for i in 0..proposals {
         let (lead, lead_path) = &d.units[rng.below(d.units.len())];
