@@ -50,3 +50,4 @@ mod social;
 mod study;
 mod vip_benefits;
 mod workbench;
+mod workbench_browser;
