@@ -384,7 +384,7 @@ pub async fn assign_followup(
         "consult.followup",
         &format!("政协活动交办事项：{}", text.trim()),
         &format!("Follow-up from a CPPCC activity: {}", text.trim()),
-        &format!("/api/v1/consultation/activities/{activity}"),
+        &format!("/consultation/activities/{activity}"),
         state.now(),
     )
     .await?;

@@ -7,7 +7,7 @@ use crate::activities::{self, KINDS, NewActivity};
 use crate::activity_steps::{self, Attachment};
 use crate::authz::{Action, ConsultActor, Target, authorize};
 use crate::error::{ConsultError, ConsultResult};
-use crate::pages::form_error;
+use crate::pages::{form_error, refusal};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, State as AxState};
@@ -290,12 +290,9 @@ async fn done(
     id: i64,
     r: ConsultResult<()>,
 ) -> ConsultResult<Response> {
-    match r {
-        Ok(()) => Ok(redirect(&format!("/consultation/activities/{id}"))),
-        Err(e) => {
-            let msg = form_error(e, actor.lang)?;
-            show_page(state, actor, id, Some(msg)).await
-        }
+    match refusal(r, actor.lang)? {
+        None => Ok(redirect(&format!("/consultation/activities/{id}"))),
+        shown => show_page(state, actor, id, shown).await,
     }
 }
 

@@ -7,7 +7,7 @@ use crate::authz::ConsultActor;
 use crate::error::ConsultResult;
 use crate::matters::{self, Advance, Matter, NewMatter, next_stage, stage_label};
 use crate::meeting::{self, Attendee};
-use crate::pages::form_error;
+use crate::pages::{form_error, refusal};
 use crate::people;
 use crate::register::day;
 use askama::Template;
@@ -225,12 +225,9 @@ async fn done(
     id: i64,
     r: ConsultResult<()>,
 ) -> ConsultResult<Response> {
-    match r {
-        Ok(()) => Ok(redirect(&format!("/consultation/matters/{id}"))),
-        Err(e) => {
-            let msg = form_error(e, actor.lang)?;
-            matter_page(state, actor, id, Some(msg)).await
-        }
+    match refusal(r, actor.lang)? {
+        None => Ok(redirect(&format!("/consultation/matters/{id}"))),
+        shown => matter_page(state, actor, id, shown).await,
     }
 }
 

@@ -39,6 +39,15 @@ pub fn form_error(e: ConsultError, lang: Lang) -> ConsultResult<String> {
     }
 }
 
+/// A page step's outcome: `None` when it succeeded, else the refusal to show beside the
+/// form again (other errors propagate), so every step page answers the same way.
+pub fn refusal(r: ConsultResult<()>, lang: Lang) -> ConsultResult<Option<String>> {
+    match r {
+        Ok(()) => Ok(None),
+        Err(e) => form_error(e, lang).map(Some),
+    }
+}
+
 pub struct Row {
     pub id: i64,
     pub title: String,

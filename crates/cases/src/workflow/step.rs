@@ -366,7 +366,7 @@ pub(super) async fn step(
         (Op::List { reason, due_on }, _) => {
             crate::supervise::list(tx, id, reason, *due_on, now, uid).await?;
             touch(tx, id, now).await?;
-            let text = format!("{reason}（督办期限 {due_on} · due {due_on}）");
+            let text = format!("{reason}（督办期限 {due_on}）");
             let detail = json!({ "reason": reason, "due_on": due_on.to_string() });
             Outcome::new("listed", text, false, detail)
         }
