@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod district;
+pub mod s3;
 pub mod webdriver;
 
 pub use district::District;
@@ -232,6 +233,34 @@ impl Server {
             String::from_utf8_lossy(&out.stderr)
         );
         stdout
+    }
+
+    /// Runs a subcommand (`serve` too) that must stop by itself within 60 s; its exit
+    /// status, standard output and standard error, whatever they are.
+    pub fn run_cli_to_end(&self, args: &[&str]) -> (bool, String, String) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (out, err) = (dir.path().join("out"), dir.path().join("err"));
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out).expect("stdout file"))
+            .stderr(std::fs::File::create(&err).expect("stderr file"))
+            .spawn()
+            .expect("spawn gongzhi");
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for gongzhi") {
+                break status;
+            }
+            if start.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("gongzhi {args:?} still running after 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let read = |p: &Path| std::fs::read_to_string(p).expect("output file");
+        (status.success(), read(&out), read(&err))
     }
 
     /// Starts (or restarts) the server process and waits for its "listening" line.
