@@ -1,6 +1,7 @@
 //! `gongzhi` — the command line: serve, migrate, users, import, and the converter child.
 
 mod app;
+mod backup;
 mod demo;
 mod import;
 mod storage;
@@ -61,6 +62,12 @@ enum Command {
     Reindex,
     /// Verify the audit log's hash chain.
     AuditCheck,
+    /// Write a backup into DIR (new or empty) while the server runs: a consistent snapshot
+    /// of the database, every stored file and the audit chain's head.
+    Backup { dir: PathBuf },
+    /// Restore the backup in DIR into an empty data dir (or empty database and bucket), then
+    /// check the audit chain and the ledger.
+    Restore { dir: PathBuf },
     /// Money: `gongzhi ledger check` verifies every ledger invariant.
     Ledger {
         #[command(subcommand)]
@@ -280,6 +287,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             category,
         } => import::run(config, &dir, &r#as, category).await,
         Command::Reindex => reindex(config).await,
+        Command::Backup { dir } => backup::take(config, &dir).await,
+        Command::Restore { dir } => backup::restore(config, &dir).await,
         Command::Ledger {
             command: LedgerCommand::Check,
         } => {

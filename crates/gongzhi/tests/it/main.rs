@@ -13,6 +13,7 @@ mod accounts;
 mod assess;
 mod assess_browser;
 mod auth;
+mod backup;
 mod browser;
 mod cases;
 mod cases_supervise;

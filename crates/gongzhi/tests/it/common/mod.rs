@@ -163,6 +163,15 @@ impl Server {
     }
 
     pub async fn start_with(backend: Backend, env: &[(&str, &str)]) -> Server {
+        let mut s = Server::unstarted(backend, env).await;
+        s.run_cli(&["migrate"], None);
+        s.spawn();
+        s
+    }
+
+    /// An empty data dir (and, on PostgreSQL, an empty database): nothing migrated, no
+    /// process — for what must start from nothing, such as a restore.
+    pub async fn unstarted(backend: Backend, env: &[(&str, &str)]) -> Server {
         let data = tempfile::tempdir().expect("temp dir");
         let (database_url, pg_db) = match backend {
             Backend::Sqlite => (None, None),
@@ -175,7 +184,7 @@ impl Server {
                 )
             }
         };
-        let mut s = Server {
+        Server {
             backend,
             url: String::new(),
             data,
@@ -187,10 +196,7 @@ impl Server {
                 .collect(),
             demo: false,
             child: None,
-        };
-        s.run_cli(&["migrate"], None);
-        s.spawn();
-        s
+        }
     }
 
     fn command(&self, args: &[&str]) -> Command {
