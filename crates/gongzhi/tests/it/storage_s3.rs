@@ -9,7 +9,7 @@ use std::time::Duration;
 
 const CONVERT_LIMIT: Duration = Duration::from_secs(240);
 
-fn env_refs(env: &[(&'static str, String)]) -> Vec<(&'static str, &str)> {
+fn env_refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     env.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
@@ -184,7 +184,7 @@ async fn storage_s3_a_wrong_bucket_stops_the_start() {
         (
             "GONGZHI_S3_SECRET_KEY",
             "wrong".to_string(),
-            "cannot use the S3 bucket",
+            "the keys were refused",
         ),
     ];
     for (var, value, says) in cases {
