@@ -3,7 +3,7 @@
 //! `gongzhi storage migrate --to s3` copies a local store once.
 
 use crate::common::s3::{BUCKET, S3Server};
-use crate::common::{Backend, Server, both_dbs, client, fixtures};
+use crate::common::{Backend, Server, both_dbs, client, fixtures, send_expect};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -87,6 +87,12 @@ async fn storage_s3_documents_live_in_the_bucket(backend: Backend) {
     assert_eq!(status, 404, "not yet reviewed: another member sees nothing");
     let (status, _) = bytes_of(&s, &member, &format!("/api/v1/documents/{id}/thumbnail")).await;
     assert_eq!(status, 200);
+    // The download is streamed from the bucket, whole.
+    let (status, got) = bytes_of(&s, &member, &format!("/api/v1/documents/{id}/download")).await;
+    assert_eq!(status, 200);
+    assert!(got == std::fs::read(fixtures().join(rel)).unwrap());
+    let (status, _) = bytes_of(&s, &other, &format!("/api/v1/documents/{id}/download")).await;
+    assert_eq!(status, 404, "nor may another member download it");
 
     // Nothing of the document is in the data dir: only the database, the search index and
     // temporary or working folders.
@@ -114,13 +120,8 @@ async fn storage_s3_documents_live_in_the_bucket(backend: Backend) {
     assert!(!again.is_empty());
 
     // Deleting the document removes its objects (a listing by prefix on S3).
-    let r = client()
-        .delete(format!("{}/api/v1/documents/{id}", s.url))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 204, "{}", r.text().await.unwrap());
+    let path = format!("/api/v1/documents/{id}");
+    send_expect(&s, "DELETE", Some(&admin), &path, None, 204).await;
     assert!(files_under(&s3.object(&format!("pages/{id}"))).is_empty());
     assert!(files_under(&s3.object(&format!("thumbs/{id}"))).is_empty());
     assert!(!original.exists());
