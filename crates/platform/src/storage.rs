@@ -61,9 +61,15 @@ impl Storage {
         let probe = s3_store(cfg, retries(2, Duration::from_secs(10)))?;
         let first = probe.list(Some(&StorePath::from("originals"))).next().await;
         if let Some(Err(e)) = first {
-            let why = match e {
-                object_store::Error::NotFound { .. } => "it does not exist".to_string(),
-                other => one_line(&other),
+            let text = one_line(&e);
+            let why = if matches!(e, object_store::Error::NotFound { .. })
+                || text.contains("NoSuchBucket")
+            {
+                "it does not exist".to_string()
+            } else if text.contains("403 Forbidden") {
+                format!("the keys were refused ({text})")
+            } else {
+                text
             };
             anyhow::bail!("storage: cannot use the S3 {place}: {why}");
         }

@@ -3,13 +3,13 @@
 //! `gongzhi storage migrate --to s3` copies a local store once.
 
 use crate::common::s3::{BUCKET, S3Server};
-use crate::common::{Backend, Server, both_dbs, client, fixtures};
+use crate::common::{Backend, Server, both_dbs, client, fixtures, send_expect};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const CONVERT_LIMIT: Duration = Duration::from_secs(240);
 
-fn env_refs(env: &[(&'static str, String)]) -> Vec<(&'static str, &str)> {
+fn env_refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     env.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
@@ -87,6 +87,12 @@ async fn storage_s3_documents_live_in_the_bucket(backend: Backend) {
     assert_eq!(status, 404, "not yet reviewed: another member sees nothing");
     let (status, _) = bytes_of(&s, &member, &format!("/api/v1/documents/{id}/thumbnail")).await;
     assert_eq!(status, 200);
+    // The download is streamed from the bucket, whole.
+    let (status, got) = bytes_of(&s, &member, &format!("/api/v1/documents/{id}/download")).await;
+    assert_eq!(status, 200);
+    assert!(got == std::fs::read(fixtures().join(rel)).unwrap());
+    let (status, _) = bytes_of(&s, &other, &format!("/api/v1/documents/{id}/download")).await;
+    assert_eq!(status, 404, "nor may another member download it");
 
     // Nothing of the document is in the data dir: only the database, the search index and
     // temporary or working folders.
@@ -114,13 +120,8 @@ async fn storage_s3_documents_live_in_the_bucket(backend: Backend) {
     assert!(!again.is_empty());
 
     // Deleting the document removes its objects (a listing by prefix on S3).
-    let r = client()
-        .delete(format!("{}/api/v1/documents/{id}", s.url))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 204, "{}", r.text().await.unwrap());
+    let path = format!("/api/v1/documents/{id}");
+    send_expect(&s, "DELETE", Some(&admin), &path, None, 204).await;
     assert!(files_under(&s3.object(&format!("pages/{id}"))).is_empty());
     assert!(files_under(&s3.object(&format!("thumbs/{id}"))).is_empty());
     assert!(!original.exists());
@@ -184,7 +185,7 @@ async fn storage_s3_a_wrong_bucket_stops_the_start() {
         (
             "GONGZHI_S3_SECRET_KEY",
             "wrong".to_string(),
-            "cannot use the S3 bucket",
+            "the keys were refused",
         ),
     ];
     for (var, value, says) in cases {

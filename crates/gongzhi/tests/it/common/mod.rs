@@ -135,6 +135,24 @@ pub fn which(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// What follows `marker` on the first line of the child's (piped) standard output that has
+/// it — the address a server says it listens on — or None if none came within `limit`.
+/// The rest of the output is read and dropped, so the child never blocks on a full pipe.
+pub fn address_line(child: &mut Child, marker: &'static str, limit: Duration) -> Option<String> {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if !sent && let Some(rest) = line.split(marker).nth(1) {
+                let _ = tx.send(rest.trim().to_string());
+                sent = true;
+            }
+        }
+    });
+    rx.recv_timeout(limit).ok()
+}
+
 /// A server process plus everything it owns; dropping it kills the process and the database.
 pub struct Server {
     pub backend: Backend,
@@ -280,19 +298,7 @@ impl Server {
             .stderr(Stdio::inherit())
             .stdin(Stdio::null());
         let mut child = c.spawn().expect("spawn server");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut sent = false;
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if !sent && let Some(url) = line.split("listening on ").nth(1) {
-                    let _ = tx.send(url.trim().to_string());
-                    sent = true;
-                }
-            }
-        });
-        self.url = rx
-            .recv_timeout(Duration::from_secs(60))
+        self.url = address_line(&mut child, "listening on ", Duration::from_secs(60))
             .expect("server did not start within 60 s");
         self.child = Some(child);
     }

@@ -2,7 +2,6 @@
 //! fresh folder. `.ci/run` installs it into /var/tmp/gongzhi-tools; GONGZHI_REQUIRE_S3=1
 //! makes a missing binary fail the test instead of skipping it.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -53,20 +52,9 @@ impl S3Server {
             .stdin(Stdio::null())
             .spawn()
             .expect("spawn s3s-fs");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut sent = false;
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if !sent && let Some(url) = line.split("server is running at ").nth(1) {
-                    let _ = tx.send(url.trim().to_string());
-                    sent = true;
-                }
-            }
-        });
-        let endpoint = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("s3s-fs did not start within 30 s");
+        let endpoint =
+            super::address_line(&mut child, "server is running at ", Duration::from_secs(30))
+                .expect("s3s-fs did not start within 30 s");
         Some(S3Server {
             endpoint,
             dir,
