@@ -218,15 +218,28 @@ pub async fn children(db: &Db, id: UnitId) -> sqlx::Result<Vec<Unit>> {
     rows.iter().map(unit_from_row).collect()
 }
 
-/// The named units (e.g. a unit's ancestors), in the order given.
+/// The named units (e.g. a unit's ancestors), in the order given, in one query; unknown
+/// ids are left out.
 pub async fn units_by_ids(db: &Db, ids: &[UnitId]) -> sqlx::Result<Vec<Unit>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(u) = find_unit(db, *id).await? {
-            out.push(u);
-        }
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let mut sql = Sql::default();
+    let marks: Vec<String> = ids.iter().map(|id| sql.bind(id.0)).collect();
+    sql.push(format!("u.id IN ({})", marks.join(", ")));
+    let text = format!(
+        "SELECT {UNIT_COLUMNS} FROM governance_units u WHERE {}",
+        sql.where_clause()
+    );
+    let rows = sql.query(&text).fetch_all(&db.pool).await?;
+    let found: Vec<Unit> = rows
+        .iter()
+        .map(unit_from_row)
+        .collect::<sqlx::Result<_>>()?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.iter().find(|u| u.id == *id).cloned())
+        .collect())
 }
 
 #[cfg(test)]

@@ -51,6 +51,8 @@ struct CallPage {
     loads: Vec<Load>,
     /// What the reader was given to review on this call.
     to_review: Vec<ApplicationView>,
+    /// The reader's organisations' own applications: (application, organisation name).
+    mine: Vec<(i64, String)>,
     error: Option<String>,
 }
 
@@ -94,6 +96,20 @@ async fn call_page(
         .find(|q| q.call_id == id)
         .map(|q| q.items)
         .unwrap_or_default();
+    let mut mine = Vec::new();
+    if !actor.org_links.is_empty() {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT id, org_id FROM needs_applications WHERE call_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&state.db.pool)
+        .await?;
+        for l in &actor.org_links {
+            if let Some((app, _)) = rows.iter().find(|(_, org)| *org == l.org_id) {
+                mine.push((*app, l.org_name.clone()));
+            }
+        }
+    }
     let lang = actor.lang;
     render(&CallPage {
         page: actor.page(&call.title),
@@ -105,6 +121,7 @@ async fn call_page(
         applications,
         loads,
         to_review,
+        mine,
         error: error.map(|m| lang.msg(&m).to_string()),
     })
     .map_err(NeedError::from_app)
