@@ -31,24 +31,20 @@ pub async fn latest_grades(db: &Db) -> sqlx::Result<HashMap<i64, i64>> {
 
 /// Organisations' names by id (unknown ids are left out).
 pub async fn org_names(db: &Db, ids: &[i64]) -> sqlx::Result<HashMap<i64, String>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let text = format!(
-        "SELECT id, name FROM governance_orgs WHERE id IN ({})",
-        id_list(ids.iter().copied())
-    );
-    let rows: Vec<(i64, String)> = sqlx::query_as(&text).fetch_all(&db.pool).await?;
-    Ok(rows.into_iter().collect())
+    names_in(db, "governance_orgs", ids).await
 }
 
 /// Services' names by id.
 pub async fn service_names(db: &Db, ids: &[i64]) -> sqlx::Result<HashMap<i64, String>> {
+    names_in(db, "governance_services", ids).await
+}
+
+async fn names_in(db: &Db, table: &'static str, ids: &[i64]) -> sqlx::Result<HashMap<i64, String>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
     let text = format!(
-        "SELECT id, name FROM governance_services WHERE id IN ({})",
+        "SELECT id, name FROM {table} WHERE id IN ({})",
         id_list(ids.iter().copied())
     );
     let rows: Vec<(i64, String)> = sqlx::query_as(&text).fetch_all(&db.pool).await?;

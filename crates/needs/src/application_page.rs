@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use gov_core::GovActor;
 use platform::AppState;
-use platform::web::{Code, Id, PageCtx, SignedIn, redirect, render, sign_in_first};
+use platform::web::{Code, Id, PageCtx, SignedIn, render, sign_in_first};
 use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
@@ -126,32 +126,24 @@ async fn show(
     page(&state, &actor, id, None).await
 }
 
-/// A refused file re-renders the page with the reason; the rest are errors.
+/// A refused file re-renders the page with the reason and the code's status; the rest
+/// are errors.
 async fn after<T>(
     state: &AppState,
     actor: &GovActor,
     id: i64,
     r: NeedResult<T>,
 ) -> NeedResult<Response> {
-    match r {
-        Ok(_) => Ok(redirect(&format!("/needs/applications/{id}#files"))),
-        Err(NeedError::Coded { code, message })
-            if matches!(
-                code,
-                Code::TooLarge
-                    | Code::Unsupported
-                    | Code::NoFile
-                    | Code::BadForm
-                    | Code::InvalidField
-                    | Code::Conflict
-            ) =>
-        {
-            let mut resp = page(state, actor, id, Some(message)).await?;
-            *resp.status_mut() = code.status();
-            Ok(resp)
-        }
-        Err(e) => Err(e),
-    }
+    let shown = [
+        Code::TooLarge,
+        Code::Unsupported,
+        Code::NoFile,
+        Code::BadForm,
+        Code::InvalidField,
+        Code::Conflict,
+    ];
+    let to = format!("/needs/applications/{id}#files");
+    crate::call_page::form_outcome(r, &to, &shown, true, |m| page(state, actor, id, Some(m))).await
 }
 
 async fn upload_form(

@@ -135,25 +135,44 @@ async fn show(
     call_page(&state, &actor, id, None).await
 }
 
-/// Back to the page after a form: refusals in words on the page, the rest as errors.
+/// What a form answers: `to` after a success; for a refusal whose code is in `shown`, the
+/// page again (`again`) with the message in words — answered with the code's status when
+/// `with_status` —; any other error as it is.
+pub(crate) async fn form_outcome<T, Fut>(
+    r: NeedResult<T>,
+    to: &str,
+    shown: &[Code],
+    with_status: bool,
+    again: impl FnOnce(String) -> Fut,
+) -> NeedResult<Response>
+where
+    Fut: std::future::Future<Output = NeedResult<Response>>,
+{
+    match r {
+        Ok(_) => Ok(redirect(to)),
+        Err(NeedError::Coded { code, message }) if shown.contains(&code) => {
+            let mut page = again(message).await?;
+            if with_status {
+                *page.status_mut() = code.status();
+            }
+            Ok(page)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Back to the call page after a form: refusals in words on the page, the rest as errors.
 async fn after<T>(
     state: &AppState,
     actor: &GovActor,
     id: i64,
     r: NeedResult<T>,
 ) -> NeedResult<Response> {
-    match r {
-        Ok(_) => Ok(redirect(&format!("/needs/projects/{id}"))),
-        Err(NeedError::Coded { code, message })
-            if matches!(
-                code,
-                Code::InvalidField | Code::MissingField | Code::Conflict
-            ) =>
-        {
-            call_page(state, actor, id, Some(message)).await
-        }
-        Err(e) => Err(e),
-    }
+    let shown = [Code::InvalidField, Code::MissingField, Code::Conflict];
+    form_outcome(r, &format!("/needs/projects/{id}"), &shown, false, |m| {
+        call_page(state, actor, id, Some(m))
+    })
+    .await
 }
 
 #[derive(Deserialize)]

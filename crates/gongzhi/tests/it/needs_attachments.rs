@@ -30,7 +30,7 @@ async fn created(w: &World, token: &str, path: &str, body: Value) -> i64 {
         .unwrap()
 }
 
-/// Posts a multipart form with a `file` part (and text fields) to the attachments API.
+/// Posts a file (and text fields) to the application's attachments API.
 async fn upload(
     w: &World,
     token: Option<&str>,
@@ -39,22 +39,16 @@ async fn upload(
     bytes: Vec<u8>,
     extra: &[(&str, &str)],
 ) -> (u16, Value) {
-    let mut form = multipart::Form::new().part(
-        "file",
-        multipart::Part::bytes(bytes).file_name(name.to_string()),
-    );
-    for (k, v) in extra {
-        form = form.text(k.to_string(), v.to_string());
-    }
-    let mut r = client()
-        .post(format!("{}/api/v1/applications/{app}/attachments", w.s.url))
-        .multipart(form);
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    let r = r.send().await.expect("upload");
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    let path = format!("/api/v1/applications/{app}/attachments");
+    w.s.upload_to(token, &path, name, bytes, extra).await
+}
+
+/// A DELETE's status.
+async fn delete(w: &World, token: &str, href: &str) -> u16 {
+    let r = client()
+        .delete(format!("{}{href}", w.s.url))
+        .bearer_auth(token);
+    r.send().await.expect("delete").status().as_u16()
 }
 
 /// A download: status, Content-Disposition, body.
@@ -391,28 +385,10 @@ async fn needs_attachments_only_to_their_readers(backend: Backend) {
     assert_eq!(st, 403, "a reviewer adds nothing");
     let sheet_href = sheet["href"].as_str().unwrap();
     for token in [&t.expert1, &w.worker_a] {
-        let r = client()
-            .delete(format!("{}{sheet_href}", s.url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 403);
+        assert_eq!(delete(&w, token, sheet_href).await, 403);
     }
-    let r = client()
-        .delete(format!("{}{sheet_href}", s.url))
-        .bearer_auth(&t.staff_b)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
-    let r = client()
-        .delete(format!("{}{sheet_href}", s.url))
-        .bearer_auth(&w.provider)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    assert_eq!(delete(&w, &t.staff_b, sheet_href).await, 404);
+    assert_eq!(delete(&w, &w.provider, sheet_href).await, 204);
     assert_eq!(download(&w, Some(&w.provider), sheet_href).await.0, 404);
     assert_eq!(
         (rows(&w).await, stored_files(&w)),
@@ -428,13 +404,7 @@ async fn needs_attachments_only_to_their_readers(backend: Backend) {
         (409, Some("conflict")),
         "{v}"
     );
-    let r = client()
-        .delete(format!("{}{file}", s.url))
-        .bearer_auth(&w.provider)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 409);
+    assert_eq!(delete(&w, &w.provider, &file).await, 409);
     assert_eq!(download(&w, Some(&w.provider), &file).await.0, 200);
     assert_eq!((rows(&w).await, stored_files(&w)), (2, 2));
 }
