@@ -490,3 +490,38 @@ async fn needs_attachments_through_the_application_page(backend: Backend) {
         "{html}"
     );
 }
+
+/// The application page on a phone: the files table stacks, the upload form fits 360 px.
+#[tokio::test]
+async fn needs_application_page_at_phone_width() {
+    let Some(b) = crate::common::webdriver::Browser::start().await else {
+        return;
+    };
+    let w = World::new(Backend::Sqlite, false).await;
+    let t = setup(&w).await;
+    let pdf = fixture("documents/gongzhi-library-reader-guide.pdf");
+    let (st, _) = upload(
+        &w,
+        Some(&w.provider),
+        t.app,
+        PLAN_NAME,
+        pdf,
+        &[("kind", "plan")],
+    )
+    .await;
+    assert_eq!(st, 201);
+    b.emulate(360, 740).await;
+    crate::needs_browser::sign_in(&b, &w.s.url, "provider").await;
+    b.goto(&format!("{}/needs/applications/{}", w.s.url, t.app))
+        .await;
+    assert!(b.text("#files").await.contains(PLAN_NAME));
+    assert_eq!(b.count("input[type=file]").await, 1);
+    let fits = b
+        .eval("return document.documentElement.scrollWidth <= window.innerWidth")
+        .await;
+    assert_eq!(fits, json!(true), "no sideways scrolling at 360 px");
+    if let Ok(dir) = std::env::var("GONGZHI_SCREENSHOT_DIR") {
+        b.screenshot(&std::path::Path::new(&dir).join("needs-application-360.png"))
+            .await;
+    }
+}
