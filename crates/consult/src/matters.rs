@@ -26,6 +26,7 @@ use platform::web::{ApiJson, Code, Id};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::Row;
+use std::collections::HashMap;
 
 /// The stages in their one order; `rejected` ends a matter whose decision failed.
 pub const STAGES: [&str; 7] = [
@@ -150,76 +151,14 @@ impl Matter {
 
 /// A matter for `actor`: its community's residents and staff read it, nobody else (404).
 pub async fn load(state: &AppState, actor: &ConsultActor, id: i64) -> ConsultResult<Matter> {
-    let r = sqlx::query("SELECT * FROM consult_matters WHERE id = $1")
+    let rows = sqlx::query("SELECT * FROM consult_matters WHERE id = $1")
         .bind(id)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or(ConsultError::NotFound)?;
-    let unit_path: String = r.try_get("unit_path")?;
-    let unit_id: i64 = r.try_get("unit_id")?;
-    let resident = match actor.id() {
-        Some(u) => people::resident_in(&state.db, u, &unit_path)
-            .await?
-            .is_some(),
-        None => false,
-    };
-    let staff = authorize(actor, Action::ManageVotes, &Target::Unit(&unit_path)).is_ok();
-    if !(resident || staff) {
-        return Err(ConsultError::NotFound);
-    }
-    let unit = community(state, unit_id).await?;
-    let s = sqlx::query("SELECT COUNT(*) AS n, COUNT(DISTINCT household) AS h FROM consult_matter_supports WHERE matter_id = $1")
-        .bind(id)
-        .fetch_one(&state.db.pool)
+        .fetch_all(&state.db.pool)
         .await?;
-    let (supporters, households): (i64, i64) = (s.try_get("n")?, s.try_get("h")?);
-    let rules = load_rules(&state.db, unit_id).await?;
-    let of = Counts {
-        adults: unit.residents,
-        households: unit.households,
-        groups: 0,
-    };
-    let asking = Counts {
-        adults: supporters,
-        households,
-        groups: 0,
-    };
-    let notices = sqlx::query(
-        "SELECT stage, text, at FROM consult_matter_notices WHERE matter_id = $1 ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(&state.db.pool)
-    .await?
-    .iter()
-    .map(|n| {
-        Ok(Notice {
-            stage: n.try_get("stage")?,
-            text: n.try_get("text")?,
-            at: n.try_get("at")?,
-        })
-    })
-    .collect::<sqlx::Result<_>>()?;
-    Ok(Matter {
-        id,
-        unit_id,
-        unit_name: unit.name.clone(),
-        title: r.try_get("title")?,
-        body: r.try_get("body")?,
-        stage: r.try_get("stage")?,
-        supporters,
-        supporting_households: households,
-        meeting_required: rules.must_call(of, asking),
-        present: r.try_get("present")?,
-        in_favour: r.try_get("in_favour")?,
-        attendance: meeting::count(&state.db, id).await?,
-        vote_id: r.try_get("vote_id")?,
-        minutes: r.try_get("minutes")?,
-        notices,
-        rules,
-        unit_path,
-        resident,
-        staff,
-    })
+    assemble(state, actor, &rows)
+        .await?
+        .pop()
+        .ok_or(ConsultError::NotFound)
 }
 
 /// The matters `actor` reads (as a resident or as staff), newest first.
@@ -227,12 +166,150 @@ pub async fn visible(state: &AppState, actor: &ConsultActor) -> ConsultResult<Ve
     let mut sql = gov_core::Sql::default();
     people::audience(&mut sql, actor, "m.unit_path");
     let text = format!(
-        "SELECT m.id FROM consult_matters m WHERE {} ORDER BY m.id DESC LIMIT 200",
+        "SELECT m.* FROM consult_matters m WHERE {} ORDER BY m.id DESC LIMIT 200",
         sql.where_clause()
     );
-    let mut out = Vec::new();
-    for r in sql.query(&text).fetch_all(&state.db.pool).await? {
-        out.push(load(state, actor, r.try_get("id")?).await?);
+    let rows = sql.query(&text).fetch_all(&state.db.pool).await?;
+    assemble(state, actor, &rows).await
+}
+
+/// `col IN ($n, …)` over `ids`, bound.
+fn any_of(col: &str, ids: &[i64]) -> gov_core::Sql {
+    let mut sql = gov_core::Sql::default();
+    let marks: Vec<String> = ids.iter().map(|i| sql.bind(*i)).collect();
+    sql.push(format!("{col} IN ({})", marks.join(", ")));
+    sql
+}
+
+/// Matters from their rows, in order, with their supports, rules, notices and sign-ins
+/// read for all of them at once: a fixed number of queries however many matters. Each must
+/// be readable by `actor` (a resident of its community or its staff), else 404.
+async fn assemble(
+    state: &AppState,
+    actor: &ConsultActor,
+    rows: &[sqlx::any::AnyRow],
+) -> ConsultResult<Vec<Matter>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let db = &state.db;
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<sqlx::Result<_>>()?;
+    let mut unit_ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.try_get("unit_id"))
+        .collect::<sqlx::Result<_>>()?;
+    unit_ids.sort();
+    unit_ids.dedup();
+    let homes = match actor.id() {
+        Some(u) => people::residencies(db, u).await?,
+        None => Vec::new(),
+    };
+    let units: HashMap<i64, gov_core::Unit> =
+        gov_core::units_by_ids(db, &unit_ids.iter().map(|u| UnitId(*u)).collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .map(|u| (u.id.0, u))
+            .collect();
+    let by_matter = any_of("matter_id", &ids);
+    let text = format!(
+        "SELECT matter_id, COUNT(*) AS n, COUNT(DISTINCT household) AS h FROM consult_matter_supports \
+         WHERE {} GROUP BY matter_id",
+        by_matter.where_clause()
+    );
+    let mut supports: HashMap<i64, (i64, i64)> = HashMap::new();
+    for r in by_matter.query(&text).fetch_all(&db.pool).await? {
+        supports.insert(r.try_get("matter_id")?, (r.try_get("n")?, r.try_get("h")?));
+    }
+    let text = format!(
+        "SELECT matter_id, COUNT(*) AS n FROM consult_matter_attendance WHERE {} GROUP BY matter_id",
+        by_matter.where_clause()
+    );
+    let mut attendance: HashMap<i64, i64> = HashMap::new();
+    for r in by_matter.query(&text).fetch_all(&db.pool).await? {
+        attendance.insert(r.try_get("matter_id")?, r.try_get("n")?);
+    }
+    let text = format!(
+        "SELECT matter_id, stage, text, at FROM consult_matter_notices WHERE {} ORDER BY id",
+        by_matter.where_clause()
+    );
+    let mut notices: HashMap<i64, Vec<Notice>> = HashMap::new();
+    for n in by_matter.query(&text).fetch_all(&db.pool).await? {
+        notices
+            .entry(n.try_get("matter_id")?)
+            .or_default()
+            .push(Notice {
+                stage: n.try_get("stage")?,
+                text: n.try_get("text")?,
+                at: n.try_get("at")?,
+            });
+    }
+    let by_unit = any_of("unit_id", &unit_ids);
+    let text = format!(
+        "SELECT unit_id, rules FROM consult_rules WHERE {}",
+        by_unit.where_clause()
+    );
+    let mut rules_of: HashMap<i64, Rules> = HashMap::new();
+    for r in by_unit.query(&text).fetch_all(&db.pool).await? {
+        if let Some(rules) = r
+            .try_get::<String, _>("rules")
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+        {
+            rules_of.insert(r.try_get("unit_id")?, rules);
+        }
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id: i64 = r.try_get("id")?;
+        let unit_path: String = r.try_get("unit_path")?;
+        let unit_id: i64 = r.try_get("unit_id")?;
+        let resident = homes.iter().any(|h| h.unit_path.starts_with(&unit_path));
+        let staff = authorize(actor, Action::ManageVotes, &Target::Unit(&unit_path)).is_ok();
+        if !(resident || staff) {
+            return Err(ConsultError::NotFound);
+        }
+        let unit = units
+            .get(&unit_id)
+            .filter(|u| u.kind == UnitKind::Community)
+            .ok_or_else(|| {
+                ConsultError::field(platform::bi!("须为一个社区。", "must be a community"))
+            })?;
+        let (supporters, households) = supports.get(&id).copied().unwrap_or((0, 0));
+        let rules = rules_of.get(&unit_id).copied().unwrap_or_default();
+        let of = Counts {
+            adults: unit.residents,
+            households: unit.households,
+            groups: 0,
+        };
+        let asking = Counts {
+            adults: supporters,
+            households,
+            groups: 0,
+        };
+        out.push(Matter {
+            id,
+            unit_id,
+            unit_name: unit.name.clone(),
+            title: r.try_get("title")?,
+            body: r.try_get("body")?,
+            stage: r.try_get("stage")?,
+            supporters,
+            supporting_households: households,
+            meeting_required: rules.must_call(of, asking),
+            present: r.try_get("present")?,
+            in_favour: r.try_get("in_favour")?,
+            attendance: attendance.get(&id).copied().unwrap_or(0),
+            vote_id: r.try_get("vote_id")?,
+            minutes: r.try_get("minutes")?,
+            notices: notices.remove(&id).unwrap_or_default(),
+            rules,
+            unit_path,
+            resident,
+            staff,
+        });
     }
     Ok(out)
 }

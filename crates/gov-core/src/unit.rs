@@ -218,7 +218,8 @@ pub async fn children(db: &Db, id: UnitId) -> sqlx::Result<Vec<Unit>> {
     rows.iter().map(unit_from_row).collect()
 }
 
-/// The named units (e.g. a unit's ancestors), in the order given.
+/// The named units (e.g. a unit's ancestors), in the order given, in one query; unknown
+/// ids are left out.
 pub async fn units_by_ids(db: &Db, ids: &[UnitId]) -> sqlx::Result<Vec<Unit>> {
     let mut found = std::collections::HashMap::with_capacity(ids.len());
     // In chunks, well under every backend's limit of bound values.
@@ -238,7 +239,7 @@ pub async fn units_by_ids(db: &Db, ids: &[UnitId]) -> sqlx::Result<Vec<Unit>> {
         }
     }
     // In the order asked, the unknown left out.
-    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
 }
 
 #[cfg(test)]

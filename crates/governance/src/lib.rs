@@ -13,6 +13,7 @@ pub mod listing;
 pub mod network;
 pub mod oversight;
 pub mod picker;
+pub mod reads;
 pub mod registry;
 pub mod trail;
 pub mod view;

@@ -106,10 +106,8 @@ async fn list(
             page.offset(),
         )
         .await?;
-    let items: Vec<Value> = rows
-        .iter()
-        .map(model::need_from_row)
-        .collect::<Result<Vec<_>, _>>()?
+    let items: Vec<Value> = model::needs_from_rows(&state.db, &rows)
+        .await?
         .iter()
         .map(|n| need_json(n, false))
         .collect();

@@ -97,7 +97,7 @@ async fn submit(
         budget_fen: Some(budget),
     };
     match pr::apply(&state, &actor, id, &a).await {
-        Ok(_) => Ok(redirect(&format!("/needs/projects#call-{id}"))),
+        Ok(app) => Ok(redirect(&format!("/needs/applications/{app}#files"))),
         Err(NeedError::Coded { code, message })
             if matches!(
                 code,

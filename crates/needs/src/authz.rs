@@ -43,6 +43,8 @@ pub enum Action {
     Verify,
     /// Read an organisation's project record (final evaluations).
     Record,
+    /// Add or delete an application's attachments (the applicant's staff).
+    Attach,
 }
 
 /// What a request is about.
@@ -56,6 +58,13 @@ pub enum Target<'a> {
     Unit(&'a str),
     /// An organisation, by id.
     Org(i64),
+    /// An application to a call: the call's unit, the applicant, and whether the reader
+    /// was given it to review (and declared no conflict).
+    Application {
+        unit_path: &'a str,
+        org: i64,
+        reviewer: bool,
+    },
 }
 
 fn covers(actor: &GovActor, raw_path: &str, at_least: MemberRole) -> bool {
@@ -134,6 +143,36 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
                 Err(Denied::Forbidden(platform::bi!(
                     "项目评估记录仅对政府工作人员和该组织本身可见。",
                     "an organisation's project record is for government staff and the organisation itself"
+                )))
+            }
+        }
+        // An application and its files: the applicant's staff, the call's office (workers
+        // of its unit), a reviewer it was given to; nobody else knows it exists.
+        (
+            Action::View,
+            Target::Application {
+                unit_path,
+                org,
+                reviewer,
+            },
+        ) => {
+            if *reviewer
+                || actor.works_for(*org)
+                || actor.is_platform_admin()
+                || covers(actor, unit_path, MemberRole::Worker)
+            {
+                Ok(())
+            } else {
+                Err(Denied::Hidden)
+            }
+        }
+        (Action::Attach, Target::Application { org, .. }) => {
+            if actor.works_for(*org) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(platform::bi!(
+                    "只有申报组织的工作人员可以增删申报材料。",
+                    "only the applicant's staff add or delete its attachments"
                 )))
             }
         }

@@ -46,18 +46,27 @@ pub struct UnitUse {
 /// The calls' budgets summed per unit that opened them, in the order of the units' paths.
 pub async fn by_unit(db: &Db) -> sqlx::Result<Vec<UnitUse>> {
     let rows = sqlx::query(
-        "SELECT c.unit_id, u.name AS unit_name, c.unit_path, COUNT(*) AS calls, \
+        "SELECT c.unit_id, c.unit_path, COUNT(*) AS calls, \
          CAST(SUM(c.budget_fen) AS BIGINT) AS budget, CAST(SUM(c.committed_fen) AS BIGINT) AS awarded, \
-         CAST(SUM(c.paid_fen) AS BIGINT) AS paid FROM needs_calls c JOIN governance_units u ON u.id = c.unit_id \
-         GROUP BY c.unit_id, u.name, c.unit_path ORDER BY c.unit_path",
+         CAST(SUM(c.paid_fen) AS BIGINT) AS paid FROM needs_calls c \
+         GROUP BY c.unit_id, c.unit_path ORDER BY c.unit_path",
     )
     .fetch_all(&db.pool)
+    .await?;
+    let names = crate::model::unit_names(
+        db,
+        rows.iter()
+            .filter_map(|r| r.try_get::<i64, _>("unit_id").ok()),
+    )
     .await?;
     rows.iter()
         .map(|r| {
             Ok(UnitUse {
                 unit_id: r.try_get("unit_id")?,
-                unit_name: r.try_get("unit_name")?,
+                unit_name: names
+                    .get(&r.try_get::<i64, _>("unit_id")?)
+                    .cloned()
+                    .unwrap_or_default(),
                 calls: r.try_get("calls")?,
                 budget: Use::new(
                     r.try_get("budget")?,

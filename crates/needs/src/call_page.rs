@@ -51,6 +51,8 @@ struct CallPage {
     loads: Vec<Load>,
     /// What the reader was given to review on this call.
     to_review: Vec<ApplicationView>,
+    /// The reader's organisations' own applications: (application, organisation name).
+    mine: Vec<(i64, String)>,
     error: Option<String>,
 }
 
@@ -94,6 +96,20 @@ async fn call_page(
         .find(|q| q.call_id == id)
         .map(|q| q.items)
         .unwrap_or_default();
+    let mut mine = Vec::new();
+    if !actor.org_links.is_empty() {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT id, org_id FROM needs_applications WHERE call_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&state.db.pool)
+        .await?;
+        for l in &actor.org_links {
+            if let Some((app, _)) = rows.iter().find(|(_, org)| *org == l.org_id) {
+                mine.push((*app, l.org_name.clone()));
+            }
+        }
+    }
     let lang = actor.lang;
     render(&CallPage {
         page: actor.page(&call.title),
@@ -105,6 +121,7 @@ async fn call_page(
         applications,
         loads,
         to_review,
+        mine,
         error: error.map(|m| lang.msg(&m).to_string()),
     })
     .map_err(NeedError::from_app)
@@ -118,25 +135,44 @@ async fn show(
     call_page(&state, &actor, id, None).await
 }
 
-/// Back to the page after a form: refusals in words on the page, the rest as errors.
+/// What a form answers: `to` after a success; for a refusal whose code is in `shown`, the
+/// page again (`again`) with the message in words — answered with the code's status when
+/// `with_status` —; any other error as it is.
+pub(crate) async fn form_outcome<T, Fut>(
+    r: NeedResult<T>,
+    to: &str,
+    shown: &[Code],
+    with_status: bool,
+    again: impl FnOnce(String) -> Fut,
+) -> NeedResult<Response>
+where
+    Fut: std::future::Future<Output = NeedResult<Response>>,
+{
+    match r {
+        Ok(_) => Ok(redirect(to)),
+        Err(NeedError::Coded { code, message }) if shown.contains(&code) => {
+            let mut page = again(message).await?;
+            if with_status {
+                *page.status_mut() = code.status();
+            }
+            Ok(page)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Back to the call page after a form: refusals in words on the page, the rest as errors.
 async fn after<T>(
     state: &AppState,
     actor: &GovActor,
     id: i64,
     r: NeedResult<T>,
 ) -> NeedResult<Response> {
-    match r {
-        Ok(_) => Ok(redirect(&format!("/needs/projects/{id}"))),
-        Err(NeedError::Coded { code, message })
-            if matches!(
-                code,
-                Code::InvalidField | Code::MissingField | Code::Conflict
-            ) =>
-        {
-            call_page(state, actor, id, Some(message)).await
-        }
-        Err(e) => Err(e),
-    }
+    let shown = [Code::InvalidField, Code::MissingField, Code::Conflict];
+    form_outcome(r, &format!("/needs/projects/{id}"), &shown, false, |m| {
+        call_page(state, actor, id, Some(m))
+    })
+    .await
 }
 
 #[derive(Deserialize)]

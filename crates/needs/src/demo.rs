@@ -227,32 +227,28 @@ fn actor(user: &User, grants: Vec<Grant>, org_links: Vec<OrgLink>) -> GovActor {
     }
 }
 
-/// Gives every category without an active service one, offered by the first community.
+/// Gives every category without an active service one, offered by the first community
+/// (written through governance's own service functions).
 async fn fill_categories(state: &AppState, unit: i64) -> anyhow::Result<()> {
-    let missing: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT t.id, t.name FROM governance_taxonomy_terms t WHERE NOT EXISTS (\
-         SELECT 1 FROM governance_service_terms st JOIN governance_services s ON s.id = st.service_id \
-         WHERE st.term_id = t.id AND s.status = 'active') ORDER BY t.id",
-    )
-    .fetch_all(&state.db.pool)
-    .await?;
+    use governance::network::service::{ServiceInput, insert_service, validate_service};
     let now = state.now();
-    for (term, name) in missing {
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO governance_services (unit_id, name, description, schedule, capacity, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, '工作日 09:00–17:00', 20, 'active', $4, $4) RETURNING id",
-        )
-        .bind(unit)
-        .bind(format!("社区{name}"))
-        .bind(format!("社区居委会直接提供的{name}，预约后安排。"))
-        .bind(now)
-        .fetch_one(&state.db.pool)
-        .await?;
-        sqlx::query("INSERT INTO governance_service_terms (service_id, term_id) VALUES ($1, $2)")
-            .bind(id)
-            .bind(term)
-            .execute(&state.db.pool)
-            .await?;
+    for (code, name) in governance::reads::uncovered_terms(&state.db).await? {
+        let input = ServiceInput {
+            unit_id: Some(unit),
+            name: Some(format!("社区{name}")),
+            description: Some(format!("社区居委会直接提供的{name}，预约后安排。")),
+            schedule: Some("工作日 09:00–17:00".into()),
+            capacity: Some(20),
+            status: Some("active".into()),
+            categories: Some(vec![code]),
+            ..ServiceInput::default()
+        };
+        let draft = validate_service(&input).map_err(|e| anyhow::anyhow!("demo service: {e}"))?;
+        let mut tx = state.db.begin().await?;
+        insert_service(&mut tx, None, now, &draft, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo service: {e}"))?;
+        tx.commit().await?;
     }
     Ok(())
 }
@@ -369,23 +365,24 @@ pub async fn seed(
         pw,
         format!("{} · 需求对接 worker", first.name),
     ));
-    let org: Option<(i64, String)> = sqlx::query_as(
-        "SELECT o.id, o.name FROM needs_referrals r JOIN governance_orgs o ON o.id = r.org_id ORDER BY r.id LIMIT 1",
+    let org: Option<(i64,)> = sqlx::query_as(
+        "SELECT org_id FROM needs_referrals WHERE org_id IS NOT NULL ORDER BY id LIMIT 1",
     )
     .fetch_optional(&db.pool)
     .await?;
-    if let Some((org, name)) = org {
+    let named = match org {
+        Some((org,)) => governance::reads::org_names(db, &[org])
+            .await?
+            .remove(&org)
+            .map(|name| (org, name)),
+        None => None,
+    };
+    if let Some((org, name)) = named {
         let pw = password();
-        let p = platform::auth::create_user(db, state.now(), "needs_provider", &pw, Role::Member)
-            .await?;
-        sqlx::query(
-            "INSERT INTO governance_org_staff (user_id, org_id, granted_at) VALUES ($1, $2, $3)",
-        )
-        .bind(p.id)
-        .bind(org)
-        .bind(state.now())
-        .execute(&db.pool)
-        .await?;
+        platform::auth::create_user(db, state.now(), "needs_provider", &pw, Role::Member).await?;
+        governance::reads::link_staff(state, None, org, "needs_provider")
+            .await
+            .map_err(|e| anyhow::anyhow!("demo provider: {e}"))?;
         accounts.push((
             "needs_provider".to_string(),
             pw,
@@ -413,10 +410,9 @@ async fn projects_demo(
     let Some(district) = units.iter().find(|u| u.kind == UnitKind::District) else {
         return Ok(());
     };
-    let org: Option<(i64,)> = sqlx::query_as("SELECT id FROM governance_orgs ORDER BY id LIMIT 1")
-        .fetch_optional(&state.db.pool)
-        .await?;
-    let Some((org,)) = org else { return Ok(()) };
+    let Some(org) = governance::reads::first_org(&state.db).await? else {
+        return Ok(());
+    };
     let err = |e: crate::error::NeedError| anyhow::anyhow!("demo project: {e}");
     let call = |title: &str, cats: &[&str], budget: i64| NewCall {
         title: Some(title.into()),

@@ -272,16 +272,21 @@ pub async fn refer(
     if !consent {
         return Err(NeedError::of(Code::ConsentRequired));
     }
-    let row = sqlx::query(
-        "SELECT s.status, s.capacity, s.org_id, s.unit_id FROM governance_services s WHERE s.id = $1",
-    )
-    .bind(service_id)
-    .fetch_optional(&state.db.pool)
-    .await?
-    .ok_or_else(|| NeedError::invalid(platform::bi!("没有这个服务。", "service_id names no service")))?;
-    let status: String = row.try_get("status")?;
-    let capacity: Option<i64> = row.try_get("capacity")?;
-    if status != "active" || capacity == Some(0) {
+    let service = governance::reads::find_service(&state.db, service_id)
+        .await?
+        .ok_or_else(|| {
+            NeedError::invalid(platform::bi!(
+                "没有这个服务。",
+                "service_id names no service"
+            ))
+        })?;
+    let capacity = service.capacity;
+    // A service is offered by an organisation or, directly, by a unit.
+    let (service_org, service_unit) = match service.org_id {
+        Some(org) => (Some(org), None),
+        None => (None, Some(service.unit_id.0)),
+    };
+    if service.status != governance::reads::ServiceStatus::Active || capacity == Some(0) {
         return Err(NeedError::of(Code::NoCapacity));
     }
     if refs
@@ -315,8 +320,8 @@ pub async fn refer(
     )
     .bind(need.id)
     .bind(service_id)
-    .bind(row.try_get::<Option<i64>, _>("org_id")?)
-    .bind(row.try_get::<Option<i64>, _>("unit_id")?)
+    .bind(service_org)
+    .bind(service_unit)
     .bind(user)
     .bind(note)
     .bind(waitlist as i64)
@@ -347,7 +352,7 @@ pub async fn refer(
         .await?
         .ok_or(NeedError::NotFound)?;
     let mut tx = state.db.begin().await?;
-    referral::tell(&mut tx, now, &r, &need, "create", "requested").await?;
+    referral::tell(&state.db, &mut tx, now, &r, &need, "create", "requested").await?;
     tx.commit().await?;
     Ok(r)
 }
@@ -442,7 +447,7 @@ pub async fn act(state: &AppState, actor: &GovActor, id: i64, s: &Step) -> NeedR
     };
     referral::record(&mut tx, now, user, id, &action, &r.state, to, &note).await?;
     referral::settle_need(&mut tx, need.id, now).await?;
-    referral::tell(&mut tx, now, &r, &need, &action, to).await?;
+    referral::tell(&state.db, &mut tx, now, &r, &need, &action, to).await?;
     tx.commit().await?;
     model::find_referral(&state.db, id)
         .await?

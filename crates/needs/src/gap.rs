@@ -27,12 +27,18 @@ pub async fn report(state: &AppState, actor: &GovActor) -> NeedResult<Vec<Gap>> 
     sql.push("n.state = 'unmet'".into());
     let text = format!(
         "SELECT CASE WHEN n.category = '' THEN n.inferred_category ELSE n.category END AS cat, n.unit_id, \
-         u.name AS unit_name, COUNT(*) AS needs, CAST(SUM(n.people) AS BIGINT) AS people \
-         FROM needs_needs n JOIN governance_units u ON u.id = n.unit_id WHERE {} \
-         GROUP BY CASE WHEN n.category = '' THEN n.inferred_category ELSE n.category END, n.unit_id, u.name",
+         COUNT(*) AS needs, CAST(SUM(n.people) AS BIGINT) AS people \
+         FROM needs_needs n WHERE {} \
+         GROUP BY CASE WHEN n.category = '' THEN n.inferred_category ELSE n.category END, n.unit_id",
         sql.where_clause()
     );
     let rows = sql.query(&text).fetch_all(&state.db.pool).await?;
+    let units = crate::model::unit_names(
+        &state.db,
+        rows.iter()
+            .filter_map(|r| r.try_get::<i64, _>("unit_id").ok()),
+    )
+    .await?;
     let names: BTreeMap<String, String> = matching::taxonomy(&state.db)
         .await?
         .into_iter()
@@ -48,7 +54,10 @@ pub async fn report(state: &AppState, actor: &GovActor) -> NeedResult<Vec<Gap>> 
                 .unwrap_or_else(|| "未分类".into()),
             category,
             unit_id: r.try_get("unit_id")?,
-            unit_name: r.try_get("unit_name")?,
+            unit_name: units
+                .get(&r.try_get::<i64, _>("unit_id")?)
+                .cloned()
+                .unwrap_or_default(),
             needs: r.try_get("needs")?,
             people: r.try_get("people")?,
         });

@@ -5,11 +5,14 @@
 //! referral to its outcome; the outcome and the resident's feedback come back to the
 //! referrer; what stays unmet rolls up into the gap report.
 //!
-//! Governance's tables are read with this crate's own SQL; units, roles and scopes come
-//! from `gov-core` (ADR 022).
+//! Governance's data (organisations, services, grades, reports) is read through
+//! `governance::reads` (ADR 036), never its tables; units, roles and scopes come from
+//! `gov-core` (ADR 022).
 
 pub mod api;
+pub mod application_page;
 pub mod apply_pages;
+pub mod attachments;
 pub mod authz;
 pub mod budget;
 pub mod call_page;
@@ -80,6 +83,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "042_needs_review_plan",
         sql: include_str!("../migrations/003_review_plan.sql"),
     },
+    platform::db::Migration {
+        id: "043_needs_attachments",
+        sql: include_str!("../migrations/004_attachments.sql"),
+    },
 ];
 
 pub fn router(_state: &AppState) -> Router<AppState> {
@@ -93,6 +100,7 @@ pub fn router(_state: &AppState) -> Router<AppState> {
         .merge(review_pages::router())
         .merge(followup_api::router())
         .merge(call_page::router())
+        .merge(application_page::router())
 }
 
 /// Every signed-in account may raise needs and follow its own; staff also see the gap

@@ -27,26 +27,22 @@ pub struct Category {
     pub parent: Option<String>,
 }
 
+/// The taxonomy's terms (every taxonomy governance holds) by display order, each with its
+/// parent's code.
 pub async fn taxonomy(db: &Db) -> sqlx::Result<Vec<Category>> {
-    let rows = sqlx::query(
-        "SELECT t.code, t.name, t.name_en, t.description, COALESCE(p.code, '') AS parent \
-         FROM governance_taxonomy_terms t LEFT JOIN governance_taxonomy_terms p ON p.id = t.parent_id \
-         ORDER BY t.sort, t.id",
-    )
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let parent: String = r.try_get("parent")?;
-            Ok(Category {
-                code: r.try_get("code")?,
-                name: r.try_get("name")?,
-                name_en: r.try_get("name_en")?,
-                description: r.try_get("description")?,
-                parent: Some(parent).filter(|p| !p.is_empty()),
-            })
+    let mut terms = governance::reads::terms(db).await?;
+    terms.sort_by_key(|t| (t.sort, t.id));
+    let codes: HashMap<i64, String> = terms.iter().map(|t| (t.id, t.code.clone())).collect();
+    Ok(terms
+        .into_iter()
+        .map(|t| Category {
+            parent: t.parent_id.and_then(|p| codes.get(&p).cloned()),
+            code: t.code,
+            name: t.name,
+            name_en: t.name_en,
+            description: t.description,
         })
-        .collect()
+        .collect())
 }
 
 /// The words of a need the analyzer finds (two characters or more, or Latin words).
@@ -222,57 +218,24 @@ fn relevant(need: &Need, inferred: &[(String, f64)], cats: &[Category]) -> Vec<S
     out.into_iter().collect()
 }
 
-fn quoted(codes: &[String]) -> String {
-    codes
-        .iter()
-        .map(|c| format!("'{}'", c.replace('\'', "")))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
+/// The active services of the related categories (governance's set-based read).
 async fn candidates(db: &Db, codes: &[String]) -> sqlx::Result<Vec<Candidate>> {
-    let filter = if codes.is_empty() {
-        String::new()
-    } else {
-        // Codes come from the taxonomy table, never from the request.
-        format!(" AND t.code IN ({})", quoted(codes))
-    };
-    let sql = format!(
-        "SELECT s.id, s.name, s.description, s.eligibility, s.capacity, s.org_id, \
-         COALESCE(o.name, '') AS org_name, u.id AS unit_id, u.name AS unit_name, u.path, t.code \
-         FROM governance_services s \
-         JOIN governance_service_terms st ON st.service_id = s.id \
-         JOIN governance_taxonomy_terms t ON t.id = st.term_id \
-         LEFT JOIN governance_orgs o ON o.id = s.org_id \
-         JOIN governance_units u ON u.id = COALESCE(s.unit_id, o.unit_id) \
-         WHERE s.status = 'active'{filter} ORDER BY s.id"
-    );
-    let rows = sqlx::query(&sql).fetch_all(&db.pool).await?;
-    let mut out: Vec<Candidate> = Vec::new();
-    for r in rows {
-        let id: i64 = r.try_get("id")?;
-        let code: String = r.try_get("code")?;
-        if let Some(last) = out.last_mut().filter(|c| c.service_id == id) {
-            last.terms.push(code);
-            continue;
-        }
-        let name: String = r.try_get("name")?;
-        let desc: String = r.try_get("description")?;
-        let elig: String = r.try_get("eligibility")?;
-        out.push(Candidate {
-            service_id: id,
-            text: fold(&format!("{name} {desc} {elig}")).to_lowercase(),
-            service_name: name,
-            organization_id: r.try_get("org_id")?,
-            organization_name: r.try_get("org_name")?,
-            unit_id: r.try_get("unit_id")?,
-            unit_name: r.try_get("unit_name")?,
-            unit_path: r.try_get("path")?,
-            capacity: r.try_get("capacity")?,
-            terms: vec![code],
-        });
-    }
-    Ok(out)
+    Ok(governance::reads::active_offers(db, codes)
+        .await?
+        .into_iter()
+        .map(|o| Candidate {
+            service_id: o.service_id,
+            text: fold(&format!("{} {} {}", o.name, o.description, o.eligibility)).to_lowercase(),
+            service_name: o.name,
+            organization_id: o.org_id,
+            organization_name: o.org_name,
+            unit_id: o.unit_id,
+            unit_name: o.unit_name,
+            unit_path: o.unit_path,
+            capacity: o.capacity,
+            terms: o.terms,
+        })
+        .collect())
 }
 
 /// Live referrals per service (the places they hold).
@@ -284,19 +247,6 @@ pub async fn places_taken(db: &Db) -> sqlx::Result<HashMap<i64, i64>> {
     rows.iter()
         .map(|r| Ok((r.try_get("service_id")?, r.try_get("n")?)))
         .collect()
-}
-
-/// Each organisation's latest grade.
-async fn grades(db: &Db) -> sqlx::Result<HashMap<i64, i64>> {
-    let rows =
-        sqlx::query("SELECT org_id, grade FROM governance_assessments ORDER BY assessed_on, id")
-            .fetch_all(&db.pool)
-            .await?;
-    let mut out = HashMap::new();
-    for r in rows {
-        out.insert(r.try_get("org_id")?, r.try_get("grade")?);
-    }
-    Ok(out)
 }
 
 /// Each organisation's ended referrals: (completed, failed or rejected).
@@ -317,31 +267,6 @@ async fn outcomes(db: &Db) -> sqlx::Result<HashMap<i64, (i64, i64)>> {
         } else {
             e.1 += n;
         }
-    }
-    Ok(out)
-}
-
-/// Opening hours of the places of the given services: service → (weekday, opens, closes).
-async fn hours(db: &Db, ids: &[i64]) -> sqlx::Result<HashMap<i64, Vec<(i64, String, String)>>> {
-    let mut out: HashMap<i64, Vec<(i64, String, String)>> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    let list = ids
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "SELECT sal.service_id, h.weekday, h.opens, h.closes FROM governance_service_at_location sal \
-         JOIN governance_point_hours h ON h.point_id = sal.point_id WHERE sal.service_id IN ({list})"
-    );
-    for r in sqlx::query(&sql).fetch_all(&db.pool).await? {
-        out.entry(r.try_get("service_id")?).or_default().push((
-            r.try_get("weekday")?,
-            r.try_get("opens")?,
-            r.try_get("closes")?,
-        ));
     }
     Ok(out)
 }
@@ -375,7 +300,7 @@ pub async fn matches(db: &Db, need: &Need, limit: usize) -> sqlx::Result<Vec<Mat
     let cands = candidates(db, &relevant(need, &inferred, &cats)).await?;
     let (taken, grades, outcomes) = (
         places_taken(db).await?,
-        grades(db).await?,
+        governance::reads::latest_grades(db).await?,
         outcomes(db).await?,
     );
     let mut out = Vec::new();
@@ -487,7 +412,7 @@ pub async fn matches(db: &Db, need: &Need, limit: usize) -> sqlx::Result<Vec<Mat
     out.truncate((limit * 3).max(30));
     if let Some(at) = need.wanted_at {
         let ids: Vec<i64> = out.iter().map(|m| m.0.service_id).collect();
-        let open = hours(db, &ids).await?;
+        let open = governance::reads::service_hours(db, &ids).await?;
         let (day, hhmm) = local_time(at);
         for (m, reasons) in &mut out {
             let Some(slots) = open.get(&m.service_id) else {

@@ -91,13 +91,12 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<(usize, usize)> {
     )
     .await?;
     for m in soon {
-        let staff: Vec<(i64,)> = sqlx::query_as(
-            "SELECT user_id FROM governance_org_staff WHERE org_id = $1 ORDER BY user_id",
-        )
-        .bind(m.org_id)
-        .fetch_all(&state.db.pool)
-        .await?;
-        let users: Vec<i64> = staff.into_iter().map(|(u,)| u).collect();
+        let mut users: Vec<i64> = governance::reads::org_staff(&state.db, m.org_id)
+            .await?
+            .into_iter()
+            .map(|s| s.user_id)
+            .collect();
+        users.sort();
         let mut tx = state.db.begin().await?;
         if !mark(&mut tx, "reminded_at", m.id, now).await? {
             continue;

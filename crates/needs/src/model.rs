@@ -7,6 +7,7 @@ use platform::web::Lang;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::collections::HashMap;
 
 pub const URGENCIES: [&str; 3] = ["low", "normal", "high"];
 pub const RAISER_KINDS: [&str; 5] = [
@@ -85,11 +86,39 @@ impl Need {
 }
 
 pub const NEED_COLUMNS: &str = "n.id, n.title, n.description, n.category, n.inferred_category, n.unit_id, \
-    u.name AS unit_name, n.unit_path, n.address, n.people, n.subject, n.urgency, n.wanted_at, n.raiser_kind, \
+    n.unit_path, n.address, n.people, n.subject, n.urgency, n.wanted_at, n.raiser_kind, \
     n.raised_by, n.consent, n.state, n.created_at, n.updated_at";
-pub const NEED_FROM: &str = "needs_needs n JOIN governance_units u ON u.id = n.unit_id";
+pub const NEED_FROM: &str = "needs_needs n";
 
-pub fn need_from_row(r: &AnyRow) -> sqlx::Result<Need> {
+/// Needs read from rows of [`NEED_COLUMNS`], with their units' names (from gov-core).
+pub async fn needs_from_rows(db: &Db, rows: &[AnyRow]) -> sqlx::Result<Vec<Need>> {
+    let mut needs: Vec<Need> = rows
+        .iter()
+        .map(need_from_row)
+        .collect::<sqlx::Result<_>>()?;
+    let names = unit_names(db, needs.iter().map(|n| n.unit_id)).await?;
+    for n in &mut needs {
+        n.unit_name = names.get(&n.unit_id).cloned().unwrap_or_default();
+    }
+    Ok(needs)
+}
+
+/// Units' names by id, in one query (the unit tree is gov-core's).
+pub async fn unit_names(
+    db: &Db,
+    ids: impl Iterator<Item = i64>,
+) -> sqlx::Result<HashMap<i64, String>> {
+    let mut ids: Vec<gov_core::UnitId> = ids.map(gov_core::UnitId).collect();
+    ids.sort();
+    ids.dedup();
+    Ok(gov_core::units_by_ids(db, &ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.0, u.name))
+        .collect())
+}
+
+fn need_from_row(r: &AnyRow) -> sqlx::Result<Need> {
     Ok(Need {
         id: r.try_get("id")?,
         title: r.try_get("title")?,
@@ -97,7 +126,7 @@ pub fn need_from_row(r: &AnyRow) -> sqlx::Result<Need> {
         category: r.try_get("category")?,
         inferred_category: r.try_get("inferred_category")?,
         unit_id: r.try_get("unit_id")?,
-        unit_name: r.try_get("unit_name")?,
+        unit_name: String::new(),
         unit_path: r.try_get("unit_path")?,
         address: r.try_get("address")?,
         people: r.try_get("people")?,
@@ -115,8 +144,8 @@ pub fn need_from_row(r: &AnyRow) -> sqlx::Result<Need> {
 
 pub async fn find_need(db: &Db, id: i64) -> sqlx::Result<Option<Need>> {
     let sql = format!("SELECT {NEED_COLUMNS} FROM {NEED_FROM} WHERE n.id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
-    row.as_ref().map(need_from_row).transpose()
+    let rows = sqlx::query(&sql).bind(id).fetch_all(&db.pool).await?;
+    Ok(needs_from_rows(db, &rows).await?.pop())
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -143,22 +172,19 @@ pub struct Referral {
     pub changed_at: i64,
 }
 
-const REFERRAL_SELECT: &str = "SELECT r.id, r.need_id, r.service_id, s.name AS service_name, r.org_id, \
-    COALESCE(o.name, '') AS org_name, COALESCE(su.path, '') AS service_unit_path, r.referrer_id, r.state, \
-    r.reason, r.waitlist, r.expected_wait_days, r.outcome, r.feedback_rating, r.feedback_text, r.created_at, \
-    r.changed_at FROM needs_referrals r JOIN governance_services s ON s.id = r.service_id \
-    LEFT JOIN governance_orgs o ON o.id = r.org_id \
-    LEFT JOIN governance_units su ON su.id = r.service_unit_id";
+const REFERRAL_SELECT: &str = "SELECT r.id, r.need_id, r.service_id, r.org_id, r.service_unit_id, r.referrer_id, \
+    r.state, r.reason, r.waitlist, r.expected_wait_days, r.outcome, r.feedback_rating, r.feedback_text, \
+    r.created_at, r.changed_at FROM needs_referrals r";
 
 fn referral_from_row(r: &AnyRow) -> sqlx::Result<Referral> {
     Ok(Referral {
         id: r.try_get("id")?,
         need_id: r.try_get("need_id")?,
         service_id: r.try_get("service_id")?,
-        service_name: r.try_get("service_name")?,
+        service_name: String::new(),
         organization_id: r.try_get("org_id")?,
-        organization_name: r.try_get("org_name")?,
-        service_unit_path: r.try_get("service_unit_path")?,
+        organization_name: String::new(),
+        service_unit_path: String::new(),
         referrer_id: r.try_get("referrer_id")?,
         state: r.try_get("state")?,
         reason: r.try_get("reason")?,
@@ -172,16 +198,55 @@ fn referral_from_row(r: &AnyRow) -> sqlx::Result<Referral> {
     })
 }
 
+/// Referrals with the names of their services and organisations (governance's) and the
+/// path of a unit offering its service itself (gov-core's), in three queries. A referral
+/// whose service is gone is left out.
+async fn referrals_from_rows(db: &Db, rows: &[AnyRow]) -> sqlx::Result<Vec<Referral>> {
+    let mut refs: Vec<(Referral, Option<i64>)> = rows
+        .iter()
+        .map(|r| Ok((referral_from_row(r)?, r.try_get("service_unit_id")?)))
+        .collect::<sqlx::Result<_>>()?;
+    let ids = |f: &dyn Fn(&(Referral, Option<i64>)) -> Option<i64>| -> Vec<i64> {
+        let mut v: Vec<i64> = refs.iter().filter_map(f).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let services = governance::reads::service_names(db, &ids(&|r| Some(r.0.service_id))).await?;
+    let orgs = governance::reads::org_names(db, &ids(&|r| r.0.organization_id)).await?;
+    let units: Vec<gov_core::UnitId> = ids(&|r| r.1).into_iter().map(gov_core::UnitId).collect();
+    let paths: HashMap<i64, String> = gov_core::units_by_ids(db, &units)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.0, u.path.as_str().to_string()))
+        .collect();
+    refs.retain(|(r, _)| services.contains_key(&r.service_id));
+    Ok(refs
+        .into_iter()
+        .map(|(mut r, unit)| {
+            r.service_name = services[&r.service_id].clone();
+            r.organization_name = r
+                .organization_id
+                .and_then(|o| orgs.get(&o).cloned())
+                .unwrap_or_default();
+            r.service_unit_path = unit
+                .and_then(|u| paths.get(&u).cloned())
+                .unwrap_or_default();
+            r
+        })
+        .collect())
+}
+
 pub async fn find_referral(db: &Db, id: i64) -> sqlx::Result<Option<Referral>> {
     let sql = format!("{REFERRAL_SELECT} WHERE r.id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
-    row.as_ref().map(referral_from_row).transpose()
+    let rows = sqlx::query(&sql).bind(id).fetch_all(&db.pool).await?;
+    Ok(referrals_from_rows(db, &rows).await?.pop())
 }
 
 pub async fn referrals_of(db: &Db, need_id: i64) -> sqlx::Result<Vec<Referral>> {
     let sql = format!("{REFERRAL_SELECT} WHERE r.need_id = $1 ORDER BY r.id");
     let rows = sqlx::query(&sql).bind(need_id).fetch_all(&db.pool).await?;
-    rows.iter().map(referral_from_row).collect()
+    referrals_from_rows(db, &rows).await
 }
 
 /// One step in a referral's history.

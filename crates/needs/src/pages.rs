@@ -116,10 +116,8 @@ async fn list(
         .page(&state.db, NEED_COLUMNS, NEED_FROM, "n.id DESC", 100, 0)
         .await?;
     let names = category_names(&state, lang.is_en()).await?;
-    let rows = rows
-        .iter()
-        .map(model::need_from_row)
-        .collect::<Result<Vec<Need>, _>>()?
+    let rows = model::needs_from_rows(&state.db, &rows)
+        .await?
         .into_iter()
         .map(|n| NeedRow {
             id: n.id,

@@ -115,7 +115,7 @@ fn call_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Call> {
             .map(String::from)
             .collect(),
         unit_id: r.try_get("unit_id")?,
-        unit_name: r.try_get("unit_name")?,
+        unit_name: String::new(),
         unit_path: r.try_get("unit_path")?,
         budget_fen: r.try_get("budget_fen")?,
         committed_fen: r.try_get("committed_fen")?,
@@ -130,23 +130,51 @@ fn call_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Call> {
     })
 }
 
-const CALL_SELECT: &str = "SELECT c.id, c.title, c.description, c.categories, c.unit_id, u.name AS unit_name, \
+const CALL_SELECT: &str = "SELECT c.id, c.title, c.description, c.categories, c.unit_id, \
     c.unit_path, c.budget_fen, c.committed_fen, c.paid_fen, c.opens_on, c.closes_on, c.state, c.blind, \
-    c.reviews_final_at, c.created_at, c.updated_at FROM needs_calls c JOIN governance_units u ON u.id = c.unit_id";
+    c.reviews_final_at, c.created_at, c.updated_at FROM needs_calls c";
+
+/// Calls read by `sql` (CALL_SELECT and a condition), with their units' names (gov-core).
+async fn calls_where(state: &AppState, sql: &str, bind: Option<i64>) -> sqlx::Result<Vec<Call>> {
+    let mut q = sqlx::query(sql);
+    if let Some(b) = bind {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(&state.db.pool).await?;
+    let mut calls: Vec<Call> = rows
+        .iter()
+        .map(call_from_row)
+        .collect::<sqlx::Result<_>>()?;
+    let mut ids: Vec<UnitId> = calls.iter().map(|c| UnitId(c.unit_id)).collect();
+    ids.sort();
+    ids.dedup();
+    let units = gov_core::units_by_ids(&state.db, &ids).await?;
+    for c in &mut calls {
+        if let Some(u) = units.iter().find(|u| u.id.0 == c.unit_id) {
+            c.unit_name = u.name.clone();
+        }
+    }
+    Ok(calls)
+}
 
 pub async fn calls(state: &AppState) -> sqlx::Result<Vec<Call>> {
-    let rows = sqlx::query(&format!("{CALL_SELECT} ORDER BY c.id"))
-        .fetch_all(&state.db.pool)
-        .await?;
-    rows.iter().map(call_from_row).collect()
+    calls_where(state, &format!("{CALL_SELECT} ORDER BY c.id"), None).await
 }
 
 pub async fn find_call(state: &AppState, id: i64) -> sqlx::Result<Option<Call>> {
-    let row = sqlx::query(&format!("{CALL_SELECT} WHERE c.id = $1"))
-        .bind(id)
-        .fetch_optional(&state.db.pool)
-        .await?;
-    row.as_ref().map(call_from_row).transpose()
+    Ok(
+        calls_where(state, &format!("{CALL_SELECT} WHERE c.id = $1"), Some(id))
+            .await?
+            .pop(),
+    )
+}
+
+/// The calls `user` is a reviewer of, by id.
+pub async fn calls_reviewed_by(state: &AppState, user: i64) -> sqlx::Result<Vec<Call>> {
+    let sql = format!(
+        "{CALL_SELECT} WHERE c.id IN (SELECT call_id FROM needs_reviewers WHERE user_id = $1) ORDER BY c.id"
+    );
+    calls_where(state, &sql, Some(user)).await
 }
 
 /// Opens a call for projects.
@@ -271,11 +299,10 @@ pub async fn award(
             platform::bi!("请指定承接的社会组织。", "org_id is required"),
         )
     })?;
-    let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM governance_orgs WHERE id = $1")
-        .bind(org)
-        .fetch_optional(&state.db.pool)
-        .await?;
-    if exists.is_none() {
+    if governance::reads::org_names(&state.db, &[org])
+        .await?
+        .is_empty()
+    {
         return Err(bad(platform::bi!(
             "没有这个社会组织。",
             "org_id names no organisation"
@@ -550,12 +577,17 @@ pub struct Contract {
 /// A call's contracts with their milestones.
 pub async fn contracts(state: &AppState, call: i64) -> sqlx::Result<Vec<Contract>> {
     let rows = sqlx::query(
-        "SELECT k.id, k.org_id, o.name AS org_name, k.title, k.amount_fen, k.award_reason, k.state, k.signed_at \
-         FROM needs_contracts k JOIN governance_orgs o ON o.id = k.org_id WHERE k.call_id = $1 ORDER BY k.id",
+        "SELECT k.id, k.org_id, k.title, k.amount_fen, k.award_reason, k.state, k.signed_at \
+         FROM needs_contracts k WHERE k.call_id = $1 ORDER BY k.id",
     )
     .bind(call)
     .fetch_all(&state.db.pool)
     .await?;
+    let orgs: Vec<i64> = rows
+        .iter()
+        .map(|r| r.try_get("org_id"))
+        .collect::<sqlx::Result<_>>()?;
+    let names = governance::reads::org_names(&state.db, &orgs).await?;
     let mut out = Vec::new();
     for r in rows {
         let id: i64 = r.try_get("id")?;
@@ -587,7 +619,10 @@ pub async fn contracts(state: &AppState, call: i64) -> sqlx::Result<Vec<Contract
         out.push(Contract {
             id,
             org_id: r.try_get("org_id")?,
-            org_name: r.try_get("org_name")?,
+            org_name: names
+                .get(&r.try_get::<i64, _>("org_id")?)
+                .cloned()
+                .unwrap_or_default(),
             title: r.try_get("title")?,
             amount_fen: r.try_get("amount_fen")?,
             award_reason: r.try_get("award_reason")?,

@@ -9,6 +9,7 @@ use crate::error::{NeedError, NeedResult};
 use crate::model;
 use crate::projects;
 use gov_core::GovActor;
+use governance::reads;
 use platform::AppState;
 use platform::web::Code;
 use serde::{Deserialize, Serialize};
@@ -54,11 +55,12 @@ pub struct NewApplication {
 /// Why an organisation may not apply (empty: eligible), in both languages.
 pub async fn ineligible(state: &AppState, rules: &Rules, org: i64) -> sqlx::Result<Vec<String>> {
     let mut why = Vec::new();
-    let grade: Option<(i64,)> = sqlx::query_as("SELECT grade FROM governance_assessments WHERE org_id = $1 ORDER BY assessed_on DESC, id DESC LIMIT 1")
-        .bind(org)
-        .fetch_optional(&state.db.pool)
-        .await?;
-    let grade = grade.map_or(0, |g| g.0);
+    let db = &state.db;
+    // The latest assessment comes first.
+    let grade = reads::org_assessments(db, org)
+        .await?
+        .first()
+        .map_or(0, |a| a.grade);
     if grade < rules.min_grade {
         why.push(format!(
             "评估等级 {grade}A 低于要求的 {}A (grade below {}A)",
@@ -68,11 +70,10 @@ pub async fn ineligible(state: &AppState, rules: &Rules, org: i64) -> sqlx::Resu
     let today = chrono::DateTime::from_timestamp_millis(state.now())
         .unwrap_or_default()
         .date_naive();
-    let (registered,): (String,) =
-        sqlx::query_as("SELECT registered_on FROM governance_orgs WHERE id = $1")
-            .bind(org)
-            .fetch_one(&state.db.pool)
-            .await?;
+    let registered = reads::find_org(db, org)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?
+        .registered_on;
     let cutoff = today
         .checked_sub_months(chrono::Months::new(12 * rules.min_years as u32))
         .unwrap_or(today);
@@ -85,20 +86,13 @@ pub async fn ineligible(state: &AppState, rules: &Rules, org: i64) -> sqlx::Resu
     if rules.report_required {
         use chrono::Datelike;
         let year = today.year() as i64 - 1;
-        let due: Option<(String,)> =
-            sqlx::query_as("SELECT due_on FROM governance_report_deadlines WHERE year = $1")
-                .bind(year)
-                .fetch_optional(&state.db.pool)
-                .await?;
-        let filed: Option<(i64,)> = sqlx::query_as(
-            "SELECT id FROM governance_annual_reports WHERE org_id = $1 AND year = $2",
-        )
-        .bind(org)
-        .bind(year)
-        .fetch_optional(&state.db.pool)
-        .await?;
-        let overdue = due.is_some_and(|(d,)| d < today.format("%Y-%m-%d").to_string());
-        if overdue && filed.is_none() {
+        let due = reads::deadline_of(db, year).await?;
+        let filed = reads::org_reports(db, org)
+            .await?
+            .iter()
+            .any(|r| r.year == year);
+        let overdue = due.is_some_and(|d| d.to_string() < today.format("%Y-%m-%d").to_string());
+        if overdue && !filed {
             why.push(format!(
                 "{year} 年度报告逾期未报 (the {year} annual report is overdue)"
             ));
@@ -263,41 +257,7 @@ pub async fn assign(
 /// the applicant, its legal representative by name, staff of its hub or of an organisation
 /// it is the hub of, staff of the unit it is registered in.
 pub async fn detect(state: &AppState, reviewer: i64, org: i64) -> sqlx::Result<Vec<&'static str>> {
-    let db = &state.db.pool;
-    let mut out = Vec::new();
-    let one = |sql: &'static str| sqlx::query(sql).bind(reviewer).bind(org);
-    if one("SELECT 1 FROM governance_org_staff WHERE user_id = $1 AND org_id = $2")
-        .fetch_optional(db)
-        .await?
-        .is_some()
-    {
-        out.push("org_staff");
-    }
-    if one("SELECT 1 FROM platform_users u JOIN governance_orgs o ON o.legal_rep = u.display_name WHERE u.id = $1 AND o.id = $2")
-        .fetch_optional(db)
-        .await?
-        .is_some()
-    {
-        out.push("legal_representative");
-    }
-    if one(
-        "SELECT 1 FROM governance_org_staff s JOIN governance_orgs mine ON mine.id = s.org_id JOIN governance_orgs o ON o.id = $2 \
-         WHERE s.user_id = $1 AND (o.hub_id = mine.id OR mine.hub_id = o.id)",
-    )
-    .fetch_optional(db)
-    .await?
-    .is_some()
-    {
-        out.push("hub_relation");
-    }
-    if one("SELECT 1 FROM governance_memberships m JOIN governance_orgs o ON o.unit_id = m.unit_id WHERE m.user_id = $1 AND o.id = $2")
-        .fetch_optional(db)
-        .await?
-        .is_some()
-    {
-        out.push("unit_staff");
-    }
-    Ok(out)
+    reads::ties(&state.db, reviewer, org).await
 }
 
 /// Whether the account is one of the call's assigned reviewers.
@@ -462,22 +422,30 @@ pub async fn applications(
         .ok_or(NeedError::NotFound)?;
     authorize(actor, Action::Verify, &Target::Unit(&call.unit_path))?;
     let rows = sqlx::query(
-        "SELECT a.id, a.org_id, o.name AS org_name, a.budget_fen, \
+        "SELECT a.id, a.org_id, a.budget_fen, \
          (SELECT COUNT(*) FROM needs_reviews r WHERE r.application_id = a.id) AS reviews, \
          (SELECT CAST(COALESCE(SUM(r.total_milli), 0) AS BIGINT) FROM needs_reviews r WHERE r.application_id = a.id) AS total, \
          (SELECT COUNT(*) FROM needs_conflicts c WHERE c.application_id = a.id) AS conflicts \
-         FROM needs_applications a JOIN governance_orgs o ON o.id = a.org_id WHERE a.call_id = $1 ORDER BY a.id",
+         FROM needs_applications a WHERE a.call_id = $1 ORDER BY a.id",
     )
     .bind(call_id)
     .fetch_all(&state.db.pool)
     .await?;
+    let orgs: Vec<i64> = rows
+        .iter()
+        .map(|r| r.try_get("org_id"))
+        .collect::<sqlx::Result<_>>()?;
+    let names = reads::org_names(&state.db, &orgs).await?;
     rows.iter()
         .map(|r| {
             let (reviews, total): (i64, i64) = (r.try_get("reviews")?, r.try_get("total")?);
             Ok(ApplicationRow {
                 id: r.try_get("id")?,
                 org_id: r.try_get("org_id")?,
-                org_name: r.try_get("org_name")?,
+                org_name: names
+                    .get(&r.try_get::<i64, _>("org_id")?)
+                    .cloned()
+                    .unwrap_or_default(),
                 budget_fen: r.try_get("budget_fen")?,
                 reviews,
                 score: (reviews > 0).then(|| total as f64 / reviews as f64 / 1000.0),

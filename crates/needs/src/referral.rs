@@ -5,7 +5,8 @@
 
 use crate::error::{NeedError, NeedResult};
 use crate::model::{self, Need, Referral};
-use platform::db::Tx;
+use gov_core::{MemberRole, UnitPath};
+use platform::db::{Db, Tx};
 use platform::notify;
 use platform::web::{Code, Lang};
 use serde_json::json;
@@ -185,31 +186,27 @@ pub async fn settle_need(tx: &mut Tx, need: i64, now: i64) -> sqlx::Result<()> {
 
 /// The accounts on the providing side of a referral: the organisation's staff, or the
 /// workers of the unit offering the service.
-pub async fn provider_staff(tx: &mut Tx, r: &Referral) -> sqlx::Result<Vec<i64>> {
-    let rows: Vec<(i64,)> = match r.organization_id {
-        Some(org) => {
-            sqlx::query_as("SELECT user_id FROM governance_org_staff WHERE org_id = $1 ORDER BY user_id")
-                .bind(org)
-                .fetch_all(&mut **tx)
-                .await?
-        }
-        None => {
-            sqlx::query_as(
-                "SELECT m.user_id FROM governance_memberships m JOIN governance_units u ON u.id = m.unit_id \
-                 WHERE u.path = $1 AND m.role IN ('worker', 'unit_admin') ORDER BY m.user_id",
-            )
-            .bind(&r.service_unit_path)
-            .fetch_all(&mut **tx)
+pub async fn provider_staff(db: &Db, r: &Referral) -> sqlx::Result<Vec<i64>> {
+    let mut users: Vec<i64> = match r.organization_id {
+        Some(org) => governance::reads::org_staff(db, org)
             .await?
-        }
+            .into_iter()
+            .map(|s| s.user_id)
+            .collect(),
+        None => match UnitPath::parse(&r.service_unit_path).and_then(|p| p.ids().last().copied()) {
+            Some(unit) => gov_core::unit_staff(db, unit, MemberRole::Worker).await?,
+            None => Vec::new(),
+        },
     };
-    Ok(rows.into_iter().map(|(u,)| u).collect())
+    users.sort();
+    Ok(users)
 }
 
 /// Tells the other side what happened: providers hear of new referrals and cancellations,
 /// the referrer (and the resident who raised the need) of every provider step and of the
 /// outcome, the referrer of the resident's feedback.
 pub async fn tell(
+    db: &Db,
     tx: &mut Tx,
     now: i64,
     r: &Referral,
@@ -222,7 +219,7 @@ pub async fn tell(
     let title = &need.title;
     match action {
         "create" | "cancel" => {
-            let users = provider_staff(tx, r).await?;
+            let users = provider_staff(db, r).await?;
             let (zh, en) = if action == "create" {
                 (
                     format!("新的转介：{title}"),

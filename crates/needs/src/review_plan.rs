@@ -13,12 +13,13 @@ use crate::model;
 use crate::projects::{self, Call};
 use crate::projects_review as pr;
 use gov_core::GovActor;
+use governance::reads::Org;
 use platform::AppState;
 use platform::web::Code;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The plan: application → its reviewers. `kept` are pairs that stay whatever happens
 /// (the reviewer scored it already); `conflicted` pairs are never planned. Applications
@@ -282,6 +283,29 @@ async fn given(state: &AppState, application: i64, reviewer: i64) -> sqlx::Resul
     Ok(one.is_some())
 }
 
+/// Whether the application was given to `me` to review: one of the call's reviewers and,
+/// once the call is distributed, given this application.
+pub async fn given_to(
+    state: &AppState,
+    call: &Call,
+    application: i64,
+    me: i64,
+) -> sqlx::Result<bool> {
+    Ok(pr::is_reviewer(state, call.id, me).await?
+        && (!distributed(state, call.id).await? || given(state, application, me).await?))
+}
+
+/// Whether a conflict of interest is recorded between `me` and the application.
+pub async fn conflicted(state: &AppState, application: i64, me: i64) -> sqlx::Result<bool> {
+    let one =
+        sqlx::query("SELECT 1 FROM needs_conflicts WHERE application_id = $1 AND reviewer_id = $2")
+            .bind(application)
+            .bind(me)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    Ok(one.is_some())
+}
+
 /// Whether `me` may score the application: an assigned reviewer of the call, given this
 /// application once the call is distributed, before the scores are final.
 pub async fn may_score(state: &AppState, call: &Call, application: i64, me: i64) -> NeedResult<()> {
@@ -323,6 +347,8 @@ pub struct ApplicationView {
     /// The reader's own review (never another reviewer's).
     pub my_total: Option<f64>,
     pub my_scores: Option<BTreeMap<String, i64>>,
+    /// The files attached (neutral names where the applicant is hidden).
+    pub attachments: Vec<crate::attachments::Attachment>,
 }
 
 const MASK: &str = "＊＊＊";
@@ -337,67 +363,165 @@ fn mask(plan: &str, words: &[String]) -> String {
     out
 }
 
-/// The application for an assigned reviewer (masked on a blind call until final) or for
-/// the call's staff (always named); anyone else: 404.
-pub async fn view(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<ApplicationView> {
-    let me = actor.id().ok_or(NeedError::SignIn)?;
-    let row = sqlx::query(
-        "SELECT a.call_id, a.org_id, a.plan, a.budget_fen, o.name, o.legal_rep, o.credit_code, o.contact_phone, o.address \
-         FROM needs_applications a JOIN governance_orgs o ON o.id = a.org_id WHERE a.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&state.db.pool)
-    .await?
-    .ok_or(NeedError::NotFound)?;
-    let call = projects::find_call(state, row.try_get("call_id")?)
-        .await?
-        .ok_or(NeedError::NotFound)?;
-    let staff = authorize(actor, Action::Verify, &Target::Unit(&call.unit_path)).is_ok();
-    let reviewer = pr::is_reviewer(state, call.id, me).await?
-        && (!distributed(state, call.id).await? || given(state, id, me).await?);
-    if !staff && !reviewer {
-        return Err(NeedError::NotFound);
-    }
-    let hide = call.blind && !call.reviews_final && !staff;
-    let org_name: String = row.try_get("name")?;
-    let words: Vec<String> = [
-        "name",
-        "legal_rep",
-        "credit_code",
-        "contact_phone",
-        "address",
-    ]
-    .iter()
-    .map(|c| row.try_get::<String, _>(*c))
-    .collect::<sqlx::Result<_>>()?;
-    let plan: String = row.try_get("plan")?;
-    let mine = sqlx::query(
-        "SELECT scores, total_milli FROM needs_reviews WHERE application_id = $1 AND reviewer_id = $2",
-    )
-    .bind(id)
-    .bind(me)
-    .fetch_optional(&state.db.pool)
+/// An application as stored.
+struct AppRow {
+    id: i64,
+    call_id: i64,
+    org_id: i64,
+    plan: String,
+    budget_fen: i64,
+}
+
+/// Applications by a condition on `a` (needs_applications) with one bound id.
+async fn app_rows(state: &AppState, cond: &str, bind: i64) -> sqlx::Result<Vec<AppRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT a.id, a.call_id, a.org_id, a.plan, a.budget_fen FROM needs_applications a WHERE {cond} ORDER BY a.id"
+    ))
+    .bind(bind)
+    .fetch_all(&state.db.pool)
     .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AppRow {
+                id: r.try_get("id")?,
+                call_id: r.try_get("call_id")?,
+                org_id: r.try_get("org_id")?,
+                plan: r.try_get("plan")?,
+                budget_fen: r.try_get("budget_fen")?,
+            })
+        })
+        .collect()
+}
+
+/// A reviewer's own reviews of the applications `cond` picks: application → (total, scores).
+type Mine = BTreeMap<i64, (f64, Option<BTreeMap<String, i64>>)>;
+
+async fn my_reviews(state: &AppState, me: i64, cond: &str, bind: i64) -> sqlx::Result<Mine> {
+    let rows = sqlx::query(&format!(
+        "SELECT r.application_id, r.scores, r.total_milli FROM needs_reviews r \
+         JOIN needs_applications a ON a.id = r.application_id WHERE r.reviewer_id = $1 AND {cond}"
+    ))
+    .bind(me)
+    .bind(bind)
+    .fetch_all(&state.db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("application_id")?,
+                (
+                    r.try_get::<i64, _>("total_milli")? as f64 / 1000.0,
+                    serde_json::from_str(&r.try_get::<String, _>("scores")?).ok(),
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// The applicants' registry records (their identifying words), by organisation.
+async fn org_identities(state: &AppState, ids: &[i64]) -> sqlx::Result<HashMap<i64, Org>> {
+    Ok(governance::reads::orgs_by_ids(&state.db, ids)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect())
+}
+
+/// The words that name an applicant, masked in a blind reviewer's plan.
+fn identity_words(o: &Org) -> Vec<String> {
+    vec![
+        o.name.clone(),
+        o.legal_rep.clone(),
+        o.credit_code.clone(),
+        o.contact_phone.clone(),
+        o.address.clone(),
+    ]
+}
+
+/// The view of one application for `actor`, from rows already read. `named`: the reader
+/// sees names (the call's office or the applicant's staff).
+fn build(
+    a: AppRow,
+    call: &Call,
+    named: bool,
+    identity: Option<&Org>,
+    mine: Option<(f64, Option<BTreeMap<String, i64>>)>,
+    attachments: Vec<crate::attachments::Attachment>,
+) -> ApplicationView {
+    let hide = call.blind && !call.reviews_final && !named;
     let (my_total, my_scores) = match mine {
-        Some(r) => (
-            Some(r.try_get::<i64, _>("total_milli")? as f64 / 1000.0),
-            serde_json::from_str(&r.try_get::<String, _>("scores")?).ok(),
-        ),
+        Some((t, s)) => (Some(t), s),
         None => (None, None),
     };
-    Ok(ApplicationView {
-        id,
+    ApplicationView {
+        id: a.id,
         call_id: call.id,
         call_title: call.title.clone(),
         blind: call.blind,
         reviews_final: call.reviews_final,
-        org_id: (!hide).then(|| row.try_get("org_id")).transpose()?,
-        org_name: (!hide).then_some(org_name),
-        plan: if hide { mask(&plan, &words) } else { plan },
-        budget_fen: row.try_get("budget_fen")?,
+        org_id: (!hide).then_some(a.org_id),
+        org_name: (!hide).then(|| identity.map(|i| i.name.clone()).unwrap_or_default()),
+        plan: if hide {
+            mask(&a.plan, &identity.map(identity_words).unwrap_or_default())
+        } else {
+            a.plan
+        },
+        budget_fen: a.budget_fen,
         my_total,
         my_scores,
-    })
+        attachments,
+    }
+}
+
+/// Whether the actor sees an application's applicant by name: the call's office or the
+/// applicant's own staff.
+fn named(actor: &GovActor, call: &Call, org: i64) -> bool {
+    authorize(actor, Action::Verify, &Target::Unit(&call.unit_path)).is_ok() || actor.works_for(org)
+}
+
+/// The application for an assigned reviewer (masked on a blind call until final), for
+/// the call's staff or the applicant's (always named); anyone else: 404.
+pub async fn view(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<ApplicationView> {
+    let me = actor.id().ok_or(NeedError::SignIn)?;
+    let row = app_rows(state, "a.id = $1", id)
+        .await?
+        .pop()
+        .ok_or(NeedError::NotFound)?;
+    let call = projects::find_call(state, row.call_id)
+        .await?
+        .ok_or(NeedError::NotFound)?;
+    let reviewer = given_to(state, &call, id, me).await?;
+    authorize(
+        actor,
+        Action::View,
+        &Target::Application {
+            unit_path: &call.unit_path,
+            org: row.org_id,
+            reviewer,
+        },
+    )?;
+    let named = named(actor, &call, row.org_id);
+    let hide = call.blind && !call.reviews_final && !named;
+    // A reviewer with a conflict recorded reads the plan (to see the conflict) but not the files.
+    let attachments = if !named && conflicted(state, id, me).await? {
+        Vec::new()
+    } else {
+        crate::attachments::of_applications(state, &[id], |_| hide)
+            .await?
+            .remove(&id)
+            .unwrap_or_default()
+    };
+    let org = row.org_id;
+    let identity = org_identities(state, &[org]).await?;
+    let mine = my_reviews(state, me, "a.id = $2", id).await?.remove(&id);
+    Ok(build(
+        row,
+        &call,
+        named,
+        identity.get(&org),
+        mine,
+        attachments,
+    ))
 }
 
 /// What waits for a reviewer: per call, the applications given to them (or, before
@@ -410,56 +534,93 @@ pub struct Queue {
     pub waiting: usize,
 }
 
+/// The reviewer's queue in a fixed number of queries, however many calls and applications.
 pub async fn my_queue(state: &AppState, actor: &GovActor) -> NeedResult<Vec<Queue>> {
     let me = actor.id().ok_or(NeedError::SignIn)?;
-    let calls: Vec<(i64,)> = sqlx::query_as(
-        "SELECT v.call_id FROM needs_reviewers v JOIN needs_calls c ON c.id = v.call_id WHERE v.user_id = $1 ORDER BY v.call_id",
+    const MY_CALLS: &str = "a.call_id IN (SELECT call_id FROM needs_reviewers WHERE user_id = $2)";
+    let calls: BTreeMap<i64, Call> = projects::calls_reviewed_by(state, me)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    if calls.is_empty() {
+        return Ok(Vec::new());
+    }
+    let distributed: BTreeSet<i64> = sqlx::query_as::<_, (i64,)>(
+        "SELECT DISTINCT call_id FROM needs_review_assignments \
+         WHERE call_id IN (SELECT call_id FROM needs_reviewers WHERE user_id = $1)",
     )
     .bind(me)
     .fetch_all(&state.db.pool)
-    .await?;
-    let mut out = Vec::new();
-    for (call_id,) in calls {
-        let apps: Vec<(i64,)> = if distributed(state, call_id).await? {
-            sqlx::query_as("SELECT application_id FROM needs_review_assignments WHERE call_id = $1 AND reviewer_id = $2 ORDER BY application_id")
-                .bind(call_id)
-                .bind(me)
-                .fetch_all(&state.db.pool)
-                .await?
-        } else {
-            sqlx::query_as("SELECT id FROM needs_applications WHERE call_id = $1 ORDER BY id")
-                .bind(call_id)
-                .fetch_all(&state.db.pool)
-                .await?
-        };
-        let conflicts: BTreeSet<i64> = pairs(
-            state,
-            "SELECT c.application_id AS a, c.reviewer_id AS r FROM needs_conflicts c \
-             JOIN needs_applications a ON a.id = c.application_id WHERE a.call_id = $1",
-            call_id,
-        )
-        .await?
-        .into_iter()
-        .filter(|(_, r)| *r == me)
-        .map(|(a, _)| a)
+    .await?
+    .into_iter()
+    .map(|(c,)| c)
+    .collect();
+    let ids = |sql: &'static str| async move {
+        sqlx::query_as::<_, (i64,)>(sql)
+            .bind(me)
+            .fetch_all(&state.db.pool)
+            .await
+            .map(|v| v.into_iter().map(|(a,)| a).collect::<BTreeSet<i64>>())
+    };
+    let given =
+        ids("SELECT application_id FROM needs_review_assignments WHERE reviewer_id = $1").await?;
+    let conflicts =
+        ids("SELECT application_id FROM needs_conflicts WHERE reviewer_id = $1").await?;
+    let mut apps: Vec<AppRow> = app_rows(
+        state,
+        "a.call_id IN (SELECT call_id FROM needs_reviewers WHERE user_id = $1)",
+        me,
+    )
+    .await?
+    .into_iter()
+    .filter(|a| calls.contains_key(&a.call_id))
+    .filter(|a| !distributed.contains(&a.call_id) || given.contains(&a.id))
+    .filter(|a| !conflicts.contains(&a.id))
+    .collect();
+    apps.sort_by_key(|a| (a.call_id, a.id));
+    let mut mine = my_reviews(state, me, MY_CALLS, me).await?;
+    let orgs: Vec<i64> = apps.iter().map(|a| a.org_id).collect();
+    let identities = org_identities(state, &orgs).await?;
+    let app_ids: Vec<i64> = apps.iter().map(|a| a.id).collect();
+    let hidden: BTreeSet<i64> = apps
+        .iter()
+        .filter(|a| {
+            let call = &calls[&a.call_id];
+            call.blind && !call.reviews_final && !named(actor, call, a.org_id)
+        })
+        .map(|a| a.id)
         .collect();
-        let mut items = Vec::new();
-        for (a,) in apps.into_iter().filter(|(a,)| !conflicts.contains(a)) {
-            items.push(view(state, actor, a).await?);
+    let mut files =
+        crate::attachments::of_applications(state, &app_ids, |a| hidden.contains(&a)).await?;
+    let mut out: Vec<Queue> = Vec::new();
+    for a in apps {
+        let call = &calls[&a.call_id];
+        let (id, org) = (a.id, a.org_id);
+        let v = build(
+            a,
+            call,
+            named(actor, call, org),
+            identities.get(&org),
+            mine.remove(&id),
+            files.remove(&id).unwrap_or_default(),
+        );
+        match out.last_mut() {
+            Some(q) if q.call_id == call.id => q.items.push(v),
+            _ => out.push(Queue {
+                call_id: call.id,
+                call_title: call.title.clone(),
+                items: vec![v],
+                waiting: 0,
+            }),
         }
-        let Some(first) = items.first() else { continue };
-        let call_title = first.call_title.clone();
-        let open = !first.reviews_final;
-        let waiting = items
+    }
+    for q in &mut out {
+        q.waiting = q
+            .items
             .iter()
-            .filter(|i| open && i.my_total.is_none())
+            .filter(|i| !i.reviews_final && i.my_total.is_none())
             .count();
-        out.push(Queue {
-            call_id,
-            call_title,
-            items,
-            waiting,
-        });
     }
     Ok(out)
 }

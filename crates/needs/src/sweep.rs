@@ -44,6 +44,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<usize> {
         let Some(need) = model::find_need(&state.db, r.need_id).await? else {
             continue;
         };
+        let mut users = referral::provider_staff(&state.db, &r).await?;
         let mut tx = state.db.begin().await?;
         let changed = sqlx::query("UPDATE needs_referrals SET reminded_at = $1 WHERE id = $2 AND reminded_at < changed_at")
             .bind(now)
@@ -53,7 +54,6 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<usize> {
         if changed.rows_affected() == 0 {
             continue;
         }
-        let mut users = referral::provider_staff(&mut tx, &r).await?;
         users.push(r.referrer_id);
         let days = (now - r.changed_at) / 86_400_000;
         let zh = format!(

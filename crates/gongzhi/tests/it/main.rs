@@ -32,6 +32,7 @@ mod money_browser;
 mod money_props;
 mod money_routes;
 mod needs;
+mod needs_attachments;
 mod needs_browser;
 mod needs_call_pages;
 mod needs_demo;

@@ -8,7 +8,7 @@ use crate::needs::World;
 use serde_json::json;
 use std::time::Duration;
 
-async fn sign_in(b: &Browser, url: &str, user: &str) {
+pub async fn sign_in(b: &Browser, url: &str, user: &str) {
     b.goto(&format!("{url}/login")).await;
     b.type_into("input[name=username]", user).await;
     b.type_into("input[name=password]", PASSWORD).await;

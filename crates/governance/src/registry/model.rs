@@ -206,6 +206,17 @@ pub async fn find_org(db: &Db, id: i64) -> sqlx::Result<Option<Org>> {
     Ok(Some(org))
 }
 
+/// Organisations by id (service fields left empty), one query; unknown ids are skipped.
+pub async fn orgs_by_ids(db: &Db, ids: &[i64]) -> sqlx::Result<Vec<Org>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = crate::network::model::id_list(ids.iter().copied());
+    let text = format!("SELECT {ORG_COLUMNS} FROM {ORG_FROM} WHERE o.id IN ({list}) ORDER BY o.id");
+    let rows = sqlx::query(&text).fetch_all(&db.pool).await?;
+    rows.iter().map(org_from_row).collect()
+}
+
 pub async fn org_fields(db: &Db, id: i64) -> sqlx::Result<Vec<String>> {
     let rows: Vec<(String,)> =
         sqlx::query_as("SELECT field FROM governance_org_fields WHERE org_id = $1 ORDER BY field")

@@ -348,6 +348,19 @@ impl Server {
         bytes: Vec<u8>,
         extra: &[(&str, &str)],
     ) -> (u16, Value) {
+        self.upload_to(Some(token), "/api/v1/documents", name, bytes, extra)
+            .await
+    }
+
+    /// Posts a multipart form to `path`: the `file` part named `name`, and text fields.
+    pub async fn upload_to(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        extra: &[(&str, &str)],
+    ) -> (u16, Value) {
         let mut form = multipart::Form::new().part(
             "file",
             multipart::Part::bytes(bytes).file_name(name.to_string()),
@@ -355,13 +368,11 @@ impl Server {
         for (k, v) in extra {
             form = form.text(k.to_string(), v.to_string());
         }
-        let r = client()
-            .post(format!("{}/api/v1/documents", self.url))
-            .bearer_auth(token)
-            .multipart(form)
-            .send()
-            .await
-            .expect("upload request");
+        let mut r = client().post(format!("{}{path}", self.url)).multipart(form);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        let r = r.send().await.expect("upload request");
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
