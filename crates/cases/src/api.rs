@@ -231,6 +231,11 @@ pub struct ListQuery {
     /// A unit in the actor's scope: only the cases its figures count (place, lead or
     /// co-handling unit in its subtree), as the overview computes them.
     pub unit: Option<String>,
+    /// Days back: only cases dispatched to a unit in the dashboard's window of that many
+    /// days (the cases its rates count).
+    pub dispatched: Option<String>,
+    /// `1`: only cases with a satisfaction return visit (the satisfaction rate's cases).
+    pub rated: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -248,12 +253,33 @@ impl ListQuery {
             ("listed", &self.listed),
             ("overdue", &self.overdue),
             ("unit", &self.unit),
+            ("dispatched", &self.dispatched),
+            ("rated", &self.rated),
         ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 s.push_str(&format!("&{k}={}", platform::web::url_encode(v)));
             }
         }
         s
+    }
+
+    /// `dispatched=N`: the dashboard's window of N days (1–366), as its API allows.
+    pub fn dispatched_days(&self) -> CaseResult<Option<i64>> {
+        match self
+            .dispatched
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => Ok(None),
+            Some(raw) => match raw.parse::<i64>() {
+                Ok(days) if (1..=366).contains(&days) => Ok(Some(days)),
+                _ => Err(CaseError::invalid(
+                    Code::InvalidFilter,
+                    "dispatched 须为 1 到 366 天 (dispatched must be 1 to 366 days)",
+                )),
+            },
+        }
     }
 
     /// 50 cases a page, at most 200.
@@ -321,6 +347,16 @@ pub async fn query_cases(
             "{} AND c.due_at < {p}",
             CaseState::sql_in("c.state", &CaseState::WITH_UNIT)
         ));
+    }
+    if let Some(days) = q.dispatched_days()? {
+        let (from, to) = crate::calendar::days_window(state.now(), days);
+        let (a, b) = (sql.bind(Bind::Int(from)), sql.bind(Bind::Int(to)));
+        sql.push(format!(
+            "c.dispatched_at >= {a} AND c.dispatched_at < {b} AND c.lead_unit_id IS NOT NULL"
+        ));
+    }
+    if q.flag(&q.rated) {
+        sql.push("c.satisfaction <> ''".into());
     }
     if let Some(raw) = q.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let unit = UnitId::parse(raw).ok_or_else(|| {
