@@ -44,7 +44,7 @@ fn cards(html: &str) -> Vec<Card> {
                 .and_then(|v| v.rsplit('>').next())
                 .unwrap()
                 .to_string();
-            let of = between(part, "<span class=\"muted small\"> · ", "</span>").map(|t| {
+            let of = between(part, "<span class=\"stat-of muted small\">", "</span>").map(|t| {
                 t.chars()
                     .filter(char::is_ascii_digit)
                     .collect::<String>()
