@@ -28,7 +28,7 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn flag(&self, v: &Option<String>) -> bool {
+    pub(crate) fn flag(&self, v: &Option<String>) -> bool {
         v.as_deref().is_some_and(|m| m == "1" || m == "true")
     }
 
