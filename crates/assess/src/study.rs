@@ -9,7 +9,7 @@
 use crate::authz::{Action, Target, authorize};
 use crate::figures::year_bounds;
 use cases::calendar::{day_start, parse_day};
-use gov_core::{GovActor, MemberRole, Unit, UnitId, UnitPath, find_unit, unit_staff};
+use gov_core::{GovActor, MemberRole, Sql, Unit, UnitId, UnitPath, find_unit, unit_staff};
 use platform::AppState;
 use platform::web::{AppError, AppResult, Code};
 use serde::Serialize;
@@ -372,6 +372,10 @@ pub async fn assign(
         .fetch_optional(&mut *tx)
         .await?;
         ids.extend(id);
+        // The library keeps this reader's position in this document even without VIP,
+        // or the reading could never be seen finished (ADR 037). Again for a repeated
+        // assignment, which also mends assignments made before that.
+        library::social::assign_reading(&mut tx, *user, doc.document_id, now).await?;
     }
     let detail = serde_json::json!({"unit": unit.id.0, "document": doc.document_id,
         "hours": a.hours, "due_on": due_on, "assignments": ids});
@@ -409,33 +413,47 @@ fn session_row(r: &AnyRow) -> sqlx::Result<Session> {
     })
 }
 
-async fn fill(state: &AppState, s: &mut Session) -> AppResult<()> {
-    let rows = sqlx::query(
-        "SELECT document_id, title FROM assess_study_materials WHERE session_id = $1 ORDER BY document_id",
-    )
-    .bind(s.id)
-    .fetch_all(&state.db.pool)
-    .await?;
-    for r in &rows {
-        s.materials.push(Material {
-            document_id: r.try_get("document_id")?,
-            title: r.try_get("title")?,
-        });
+/// The materials and attendance of `sessions`, two queries for any number of them.
+async fn fill(state: &AppState, sessions: &mut [Session]) -> AppResult<()> {
+    use std::collections::HashMap;
+    let ids: Vec<i64> = sessions.iter().map(|s| s.id).collect();
+    let mut sql = Sql::default();
+    sql.any_of("session_id", ids.iter().copied());
+    let text = format!(
+        "SELECT session_id, document_id, title FROM assess_study_materials WHERE {} \
+         ORDER BY session_id, document_id",
+        sql.where_clause()
+    );
+    let mut materials: HashMap<i64, Vec<Material>> = HashMap::new();
+    for r in sql.query(&text).fetch_all(&state.db.pool).await? {
+        materials
+            .entry(r.try_get("session_id")?)
+            .or_default()
+            .push(Material {
+                document_id: r.try_get("document_id")?,
+                title: r.try_get("title")?,
+            });
     }
-    let rows = sqlx::query(
-        "SELECT user_id, display_name, signed_by FROM assess_study_attendance \
-         WHERE session_id = $1 ORDER BY signed_ms, user_id",
-    )
-    .bind(s.id)
-    .fetch_all(&state.db.pool)
-    .await?;
-    for r in &rows {
+    let text = format!(
+        "SELECT session_id, user_id, display_name, signed_by FROM assess_study_attendance \
+         WHERE {} ORDER BY session_id, signed_ms, user_id",
+        sql.where_clause()
+    );
+    let mut attendance: HashMap<i64, Vec<Attendee>> = HashMap::new();
+    for r in sql.query(&text).fetch_all(&state.db.pool).await? {
         let user: i64 = r.try_get("user_id")?;
-        s.attendance.push(Attendee {
-            user_id: user,
-            display_name: r.try_get("display_name")?,
-            self_signed: r.try_get::<i64, _>("signed_by")? == user,
-        });
+        attendance
+            .entry(r.try_get("session_id")?)
+            .or_default()
+            .push(Attendee {
+                user_id: user,
+                display_name: r.try_get("display_name")?,
+                self_signed: r.try_get::<i64, _>("signed_by")? == user,
+            });
+    }
+    for s in sessions {
+        s.materials = materials.remove(&s.id).unwrap_or_default();
+        s.attendance = attendance.remove(&s.id).unwrap_or_default();
     }
     Ok(())
 }
@@ -456,7 +474,7 @@ pub async fn session(state: &AppState, actor: &GovActor, id: i64) -> AppResult<S
         .transpose()?
         .ok_or(AppError::NotFound)?;
     authorize(actor, Action::StudyRead, &target(&s.unit_path))?;
-    fill(state, &mut s).await?;
+    fill(state, std::slice::from_mut(&mut s)).await?;
     Ok(s)
 }
 
@@ -493,12 +511,11 @@ pub async fn year_sessions(
         .bind(unit.unwrap_or(0))
         .fetch_all(&state.db.pool)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let mut s = session_row(r)?;
-        fill(state, &mut s).await?;
-        out.push(s);
-    }
+    let mut out = rows
+        .iter()
+        .map(session_row)
+        .collect::<sqlx::Result<Vec<_>>>()?;
+    fill(state, &mut out).await?;
     Ok(out)
 }
 

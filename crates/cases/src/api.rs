@@ -13,7 +13,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use gov_core::{Bind, GovActor, Sql, UnitId, find_unit};
 use platform::AppState;
-use platform::web::{ApiJson, Code, Id, Page, Paging};
+use platform::web::{ApiJson, Code, Id};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}/actions", post(act))
 }
 
+pub use crate::list_query::ListQuery;
 pub use platform::web::parse_id;
 
 fn ms_json(ms: Option<i64>) -> Value {
@@ -219,53 +220,6 @@ async fn create(
     Ok((StatusCode::CREATED, Json(case_json(&case, true, internal))).into_response())
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    pub state: Option<String>,
-    pub mine: Option<String>,
-    pub supervision: Option<String>,
-    /// `1`: only cases the centre listed for supervision (挂牌督办).
-    pub listed: Option<String>,
-    /// `1`: only open cases past their deadline (the overview's "overdue").
-    pub overdue: Option<String>,
-    /// A unit in the actor's scope: only the cases its figures count (place, lead or
-    /// co-handling unit in its subtree), as the overview computes them.
-    pub unit: Option<String>,
-    pub page: Option<i64>,
-    pub per_page: Option<i64>,
-}
-
-impl ListQuery {
-    fn flag(&self, v: &Option<String>) -> bool {
-        v.as_deref().is_some_and(|m| m == "1" || m == "true")
-    }
-
-    /// The filters besides the state and the page, as query pairs for links.
-    pub fn filter_pairs(&self) -> String {
-        let mut s = String::new();
-        for (k, v) in [
-            ("supervision", &self.supervision),
-            ("listed", &self.listed),
-            ("overdue", &self.overdue),
-            ("unit", &self.unit),
-        ] {
-            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                s.push_str(&format!("&{k}={}", platform::web::url_encode(v)));
-            }
-        }
-        s
-    }
-
-    /// 50 cases a page, at most 200.
-    pub fn page(&self) -> Page {
-        Paging {
-            page: self.page,
-            per_page: self.per_page,
-        }
-        .bounded(50, 200)
-    }
-}
-
 pub struct Listed {
     pub cases: Vec<Case>,
     pub total: i64,
@@ -321,6 +275,16 @@ pub async fn query_cases(
             "{} AND c.due_at < {p}",
             CaseState::sql_in("c.state", &CaseState::WITH_UNIT)
         ));
+    }
+    if let Some(days) = q.dispatched_days()? {
+        let (from, to) = crate::calendar::days_window(state.now(), days);
+        let (a, b) = (sql.bind(Bind::Int(from)), sql.bind(Bind::Int(to)));
+        sql.push(format!(
+            "c.dispatched_at >= {a} AND c.dispatched_at < {b} AND c.lead_unit_id IS NOT NULL"
+        ));
+    }
+    if q.flag(&q.rated) {
+        sql.push("c.satisfaction <> ''".into());
     }
     if let Some(raw) = q.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let unit = UnitId::parse(raw).ok_or_else(|| {

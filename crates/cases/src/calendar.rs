@@ -2,24 +2,16 @@
 //! the weekend days they declare worked (调休). Every case deadline is counted on it, in the
 //! district's time zone (UTC+8), from an injected clock.
 
-use chrono::{Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, TimeZone, Weekday};
 use platform::db::Db;
 use std::collections::HashMap;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
-fn zone() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("valid offset")
-}
+use platform::clock::zone;
 
 /// The calendar day (in the district's zone) an instant falls on.
-pub fn local_date(ms: i64) -> NaiveDate {
-    zone()
-        .timestamp_millis_opt(ms)
-        .single()
-        .map(|t| t.date_naive())
-        .unwrap_or_default()
-}
+pub use platform::clock::local_day as local_date;
 
 /// The first millisecond of a calendar day.
 pub fn day_start(day: NaiveDate) -> i64 {
@@ -29,6 +21,13 @@ pub fn day_start(day: NaiveDate) -> i64 {
         .single()
         .map(|t| t.timestamp_millis())
         .unwrap_or_default()
+}
+
+/// The dashboard's window of `days` whole local days up to and including today, as
+/// `[from, to)` in ms: what its rates count, and what a list opened from them shows.
+pub fn days_window(now: i64, days: i64) -> (i64, i64) {
+    let today = day_start(local_date(now));
+    (today - (days - 1) * DAY_MS, today + DAY_MS)
 }
 
 /// A `YYYY-MM-DD` day, as forms and the calendar table hold it.

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod hot;
 pub mod intake;
+pub mod list_query;
 pub mod model;
 pub mod notices;
 pub mod open311;

@@ -145,6 +145,9 @@ pub enum Action {
     SignIn,
     /// Report a follow-up action done (staff of the unit it was assigned to).
     CompleteFollowup,
+    /// Read the proposals the overview's figures count, by lead unit in one's scope
+    /// (staff of any unit, the office); titles only of those one may view (ADR 038).
+    Figures,
 }
 
 /// What a request is about.
@@ -202,6 +205,16 @@ pub fn authorize(actor: &ConsultActor, action: Action, target: &Target) -> Resul
                 Ok(())
             } else {
                 Err(Denied::Forbidden(OFFICE_ONLY))
+            }
+        }
+        (Action::Figures, _) => {
+            if actor.is_any_office() || !actor.grants.is_empty() {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(platform::bi!(
+                    "提案统计供各级单位工作人员和提案办查看。",
+                    "the proposal figures are for staff of the units and the proposals office"
+                )))
             }
         }
         (Action::Administer | Action::Review, Target::Anywhere) => {

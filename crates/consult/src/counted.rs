@@ -14,11 +14,12 @@ pub struct Replied {
 
 pub async fn replied(state: &AppState, actor: &GovActor) -> sqlx::Result<Replied> {
     let mut sql = Sql::default();
-    actor.scope().apply(&mut sql, "l.path");
+    crate::figures::counted(actor, None, &mut sql);
+    sql.push(crate::figures::REPLIED.into());
     let text = format!(
         "SELECT p.id AS id, CASE WHEN p.replied_at <= p.reply_due THEN 1 ELSE 0 END AS on_time \
-         FROM consult_proposals p JOIN governance_units l ON l.id = p.lead_unit_id \
-         WHERE p.replied_at IS NOT NULL AND {} ORDER BY p.id",
+         FROM {} WHERE {} ORDER BY p.id",
+        crate::figures::FROM,
         sql.where_clause()
     );
     let mut out = Replied::default();

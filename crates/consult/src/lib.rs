@@ -12,6 +12,7 @@ pub mod authz;
 pub mod counted;
 pub mod demo;
 pub mod error;
+pub mod figure_pages;
 pub mod figures;
 pub mod library_copy;
 pub mod matter_pages;
@@ -75,6 +76,7 @@ pub fn router(_state: &AppState) -> Router<AppState> {
         .merge(pages::router())
         .merge(activity_pages::router())
         .merge(matter_pages::router())
+        .merge(figure_pages::router())
 }
 
 /// The consultation part of the OpenAPI document.

@@ -5,12 +5,15 @@
 
 pub mod actor;
 pub mod narrow;
+pub mod period;
 pub mod role;
 pub mod sql;
 pub mod todo;
 pub mod unit;
 
 pub use actor::{GovActor, OrgLink, Policy, load_org_links};
+pub use narrow::Asked;
+pub use period::Period;
 pub use platform::web::authz::Denied;
 pub use role::{Grant, MemberRole, grant_role, load_grants, unit_staff};
 pub use sql::{Bind, ScopeFilter, Sql};

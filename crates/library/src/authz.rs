@@ -46,6 +46,8 @@ pub enum Action {
     /// Keep reading progress on the server for every device: a VIP benefit.
     SyncReading {
         member: bool,
+        /// The document in question was assigned to the reader as study (ADR 037).
+        assigned: bool,
     },
     /// Use a member-only benefit: format conversion, copyright registration.
     VipBenefit {
@@ -134,9 +136,9 @@ pub fn authorize(
                 "field search (title:, tag:, category:, uploader:, format:) and date ranges are a VIP benefit; plain words, phrases and exclusions work for everyone"
             ),
         ),
-        (Action::SyncReading { member }, _) => vip_benefit(
+        (Action::SyncReading { member, assigned }, _) => vip_benefit(
             actor,
-            member,
+            member || assigned,
             platform::bi!(
                 "多端同步阅读进度是 VIP 权益，开通 VIP 后在每台设备上都能接着读。",
                 "syncing reading progress across devices is a VIP benefit; join VIP to keep your place on every device"

@@ -98,6 +98,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "019c_library_notifications_moved",
         sql: include_str!("../migrations/013_notifications_moved.sql"),
     },
+    platform::db::Migration {
+        id: "019d_library_assigned_reading",
+        sql: include_str!("../migrations/014_assigned_reading.sql"),
+    },
 ];
 
 pub fn router(state: &AppState) -> Router<AppState> {

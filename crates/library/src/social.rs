@@ -6,7 +6,7 @@ use crate::authz::{Action, authorize};
 use crate::error::{LibResult, LibraryError};
 use crate::notifications::notify;
 use crate::service;
-use platform::db::Db;
+use platform::db::{Db, Sql};
 use platform::{Actor, AppState, audit};
 use serde::Serialize;
 
@@ -358,12 +358,18 @@ pub struct Progress {
     pub updated_at: i64,
 }
 
-async fn member(state: &AppState, actor: &Actor) -> LibResult<i64> {
+/// The reader, if they may keep reading progress: VIP members and library staff for every
+/// document; anyone else only for a `document` assigned to them (`assign_reading`).
+async fn member(state: &AppState, actor: &Actor, document: Option<i64>) -> LibResult<i64> {
     let user = actor.id().ok_or(LibraryError::SignIn)?;
     let member = crate::money::vip::is_member(&state.db, user, state.now()).await?;
+    let assigned = match document {
+        Some(doc) if !member => is_assigned(&state.db, user, doc).await?,
+        _ => false,
+    };
     authorize(
         actor,
-        Action::SyncReading { member },
+        Action::SyncReading { member, assigned },
         None,
         service::free_pages(state),
     )?;
@@ -379,7 +385,7 @@ pub async fn save_progress(
     page: i64,
     device: &str,
 ) -> LibResult<Progress> {
-    let user = member(state, actor).await?;
+    let user = member(state, actor, Some(doc_id)).await?;
     let doc = service::load(state, actor, doc_id, Action::ViewPage(page)).await?;
     let device: String = device.trim().chars().take(60).collect();
     let now = state.now();
@@ -405,7 +411,7 @@ pub async fn save_progress(
 }
 
 pub async fn progress(state: &AppState, actor: &Actor) -> LibResult<Vec<Progress>> {
-    let user = member(state, actor).await?;
+    let user = member(state, actor, None).await?;
     let rows: Vec<(i64, String, i64, i64, String, i64)> = sqlx::query_as(
         "SELECT p.document_id, d.title, p.page, d.pages, p.device, p.updated_at FROM library_reading_progress p \
          JOIN library_documents d ON d.id = p.document_id WHERE p.user_id = $1 ORDER BY p.updated_at DESC",
@@ -446,27 +452,71 @@ impl ReadingState {
 }
 
 /// The saved reading progress of each `(user, document)` pair asked that has any; pairs
-/// without progress are left out. Read-only; the caller decides who may see it.
+/// without progress are left out. Read-only; the caller decides who may see it. One query
+/// for any number of pairs: the rows of the users and documents named, kept when their
+/// pair was asked.
 pub async fn reading_states(db: &Db, pairs: &[(i64, i64)]) -> sqlx::Result<Vec<ReadingState>> {
-    let mut out = Vec::with_capacity(pairs.len());
-    for (user, doc) in pairs {
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT p.page, d.pages FROM library_reading_progress p \
-             JOIN library_documents d ON d.id = p.document_id \
-             WHERE p.user_id = $1 AND p.document_id = $2",
-        )
-        .bind(user)
-        .bind(doc)
-        .fetch_optional(&db.pool)
-        .await?;
-        if let Some((page, pages)) = row {
-            out.push(ReadingState {
-                user_id: *user,
-                document_id: *doc,
-                page,
-                pages,
-            });
+    use sqlx::Row;
+    let asked: std::collections::BTreeSet<(i64, i64)> = pairs.iter().copied().collect();
+    if asked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let users: std::collections::BTreeSet<i64> = asked.iter().map(|p| p.0).collect();
+    let docs: std::collections::BTreeSet<i64> = asked.iter().map(|p| p.1).collect();
+    let mut sql = Sql::default();
+    sql.any_of("p.user_id", users);
+    sql.any_of("p.document_id", docs);
+    let text = format!(
+        "SELECT p.user_id, p.document_id, p.page, d.pages FROM library_reading_progress p \
+         JOIN library_documents d ON d.id = p.document_id WHERE {} \
+         ORDER BY p.user_id, p.document_id",
+        sql.where_clause()
+    );
+    let mut out = Vec::with_capacity(asked.len());
+    for r in sql.query(&text).fetch_all(&db.pool).await? {
+        let state = ReadingState {
+            user_id: r.try_get("user_id")?,
+            document_id: r.try_get("document_id")?,
+            page: r.try_get("page")?,
+            pages: r.try_get("pages")?,
+        };
+        if asked.contains(&(state.user_id, state.document_id)) {
+            out.push(state);
         }
     }
     Ok(out)
+}
+
+/// Lets `user` keep their reading position in `document` without VIP membership: reading
+/// another module assigned them (the assessment's study records, ADR 037). Written in the
+/// caller's transaction, so the assignment and the permission commit together; assigning
+/// again changes nothing. It grants nothing else: other documents, the list of one's
+/// progress and every other VIP benefit stay with membership.
+pub async fn assign_reading(
+    conn: &mut sqlx::AnyConnection,
+    user: i64,
+    document: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO library_assigned_reading (user_id, document_id, assigned_at) \
+         VALUES ($1, $2, $3) ON CONFLICT (user_id, document_id) DO NOTHING",
+    )
+    .bind(user)
+    .bind(document)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn is_assigned(db: &Db, user: i64, document: i64) -> sqlx::Result<bool> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT user_id FROM library_assigned_reading WHERE user_id = $1 AND document_id = $2",
+    )
+    .bind(user)
+    .bind(document)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.is_some())
 }

@@ -14,7 +14,7 @@ pub struct Settled {
 
 pub async fn settled(state: &AppState, actor: &GovActor) -> sqlx::Result<Settled> {
     let mut sql = Sql::default();
-    actor.scope().apply(&mut sql, "n.unit_path");
+    crate::figures::needs_counted(actor, None, &mut sql);
     let text = format!(
         "SELECT n.id AS id, n.state AS state FROM needs_needs n \
          WHERE n.state IN ('met', 'unmet') AND {} ORDER BY n.id",

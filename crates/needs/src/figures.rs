@@ -1,6 +1,7 @@
 //! Figures for the leader's overview (issue 16): needs by where they stand and projects
 //! running, within an actor's scope as staff (the needs of the units they cover; calls
-//! made by those units).
+//! made by those units). The lists behind the project figures (`running`, `slipping`) are
+//! read with the same clauses, so a figure and the list it opens cannot disagree.
 
 use gov_core::{GovActor, Sql};
 use platform::AppState;
@@ -21,10 +22,45 @@ pub struct Figures {
     pub milestones_slipping: i64,
 }
 
+/// The figures over every need as it stands.
 pub async fn figures(state: &AppState, actor: &GovActor, today: &str) -> sqlx::Result<Figures> {
-    let scope = actor.scope();
+    figures_in(state, actor, today, None).await
+}
+
+/// "The need counts": in the actor's scope and, with `since`, raised from then on (the
+/// overview's period). The needs list narrowed the same way shows these needs.
+pub fn needs_counted(actor: &GovActor, since: Option<i64>, sql: &mut Sql) {
+    actor.scope().apply(sql, "n.unit_path");
+    if let Some(since) = since {
+        let p = sql.bind(since);
+        sql.push(format!("n.created_at >= {p}"));
+    }
+}
+
+/// The running contracts (alias `k`, their call `c`) a figure counts for the actor.
+const RUNNING_FROM: &str = "needs_contracts k JOIN needs_calls c ON c.id = k.call_id";
+
+fn running_clause(actor: &GovActor, sql: &mut Sql) {
+    actor.scope().apply(sql, "c.unit_path");
+    sql.push("k.state = 'active'".into());
+}
+
+/// "A milestone (alias `m`) slips": still scheduled after its due day.
+fn slipping_clause(sql: &mut Sql, today: &str) -> String {
+    let day = sql.bind(today);
+    format!("m.status = 'scheduled' AND m.due_on < {day}")
+}
+
+/// The figures, needs counted from `since` when given (projects are counted as they
+/// stand: running now, slipping now).
+pub async fn figures_in(
+    state: &AppState,
+    actor: &GovActor,
+    today: &str,
+    since: Option<i64>,
+) -> sqlx::Result<Figures> {
     let mut sql = Sql::default();
-    scope.apply(&mut sql, "n.unit_path");
+    needs_counted(actor, since, &mut sql);
     let text = format!(
         "SELECT n.state AS state, COUNT(*) AS n FROM needs_needs n WHERE {} GROUP BY n.state",
         sql.where_clause()
@@ -39,18 +75,92 @@ pub async fn figures(state: &AppState, actor: &GovActor, today: &str) -> sqlx::R
         }
     }
     let mut sql = Sql::default();
-    scope.apply(&mut sql, "c.unit_path");
-    let day = sql.bind(gov_core::Bind::Text(today.into()));
+    let slips = slipping_clause(&mut sql, today);
+    running_clause(actor, &mut sql);
     let text = format!(
-        "SELECT COUNT(DISTINCT k.id) AS running, \
-         COUNT(CASE WHEN m.status = 'scheduled' AND m.due_on < {day} THEN 1 END) AS slipping \
-         FROM needs_contracts k JOIN needs_calls c ON c.id = k.call_id \
-         LEFT JOIN needs_milestones m ON m.contract_id = k.id \
-         WHERE k.state = 'active' AND {}",
+        "SELECT COUNT(DISTINCT k.id) AS running, COUNT(CASE WHEN {slips} THEN 1 END) AS slipping \
+         FROM {RUNNING_FROM} LEFT JOIN needs_milestones m ON m.contract_id = k.id WHERE {}",
         sql.where_clause()
     );
     let r = sql.query(&text).fetch_one(&state.db.pool).await?;
     out.projects_running = r.try_get("running")?;
     out.milestones_slipping = r.try_get("slipping")?;
     Ok(out)
+}
+
+/// A contract or milestone behind a project figure, as its list shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProjectLine {
+    pub call_id: i64,
+    pub call_title: String,
+    pub unit_name: String,
+    pub contract_title: String,
+    pub org_name: String,
+    pub amount_fen: i64,
+    /// The milestone's title and due day (slipping milestones only).
+    pub milestone: Option<(String, String)>,
+}
+
+async fn lines(
+    state: &AppState,
+    sql: Sql,
+    extra_cols: &str,
+    extra_from: &str,
+    order: &str,
+) -> sqlx::Result<Vec<ProjectLine>> {
+    let text = format!(
+        "SELECT c.id AS call_id, c.title AS call_title, u.name AS unit_name, k.title AS contract_title, \
+         o.name AS org_name, k.amount_fen AS amount_fen{extra_cols} FROM {RUNNING_FROM} \
+         JOIN governance_units u ON u.id = c.unit_id JOIN governance_orgs o ON o.id = k.org_id{extra_from} \
+         WHERE {} ORDER BY {order}",
+        sql.where_clause()
+    );
+    let with_milestone = !extra_cols.is_empty();
+    sql.query(&text)
+        .fetch_all(&state.db.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ProjectLine {
+                call_id: r.try_get("call_id")?,
+                call_title: r.try_get("call_title")?,
+                unit_name: r.try_get("unit_name")?,
+                contract_title: r.try_get("contract_title")?,
+                org_name: r.try_get("org_name")?,
+                amount_fen: r.try_get("amount_fen")?,
+                milestone: if with_milestone {
+                    Some((r.try_get("m_title")?, r.try_get("m_due")?))
+                } else {
+                    None
+                },
+            })
+        })
+        .collect()
+}
+
+/// The contracts `projects_running` counts for the actor.
+pub async fn running(state: &AppState, actor: &GovActor) -> sqlx::Result<Vec<ProjectLine>> {
+    let mut sql = Sql::default();
+    running_clause(actor, &mut sql);
+    lines(state, sql, "", "", "c.id, k.id").await
+}
+
+/// The milestones `milestones_slipping` counts for the actor on `today`.
+pub async fn slipping(
+    state: &AppState,
+    actor: &GovActor,
+    today: &str,
+) -> sqlx::Result<Vec<ProjectLine>> {
+    let mut sql = Sql::default();
+    let slips = slipping_clause(&mut sql, today);
+    sql.push(slips);
+    running_clause(actor, &mut sql);
+    lines(
+        state,
+        sql,
+        ", m.title AS m_title, m.due_on AS m_due",
+        " JOIN needs_milestones m ON m.contract_id = k.id",
+        "m.due_on, m.id",
+    )
+    .await
 }

@@ -22,6 +22,7 @@ pub mod demo;
 pub mod error;
 pub mod evaluation;
 pub mod figures;
+pub mod figures_pages;
 pub mod flow;
 pub mod followup_api;
 pub mod gap;
@@ -101,6 +102,7 @@ pub fn router(_state: &AppState) -> Router<AppState> {
         .merge(followup_api::router())
         .merge(call_page::router())
         .merge(application_page::router())
+        .merge(figures_pages::router())
 }
 
 /// Every signed-in account may raise needs and follow its own; staff also see the gap

@@ -5,6 +5,7 @@
 use crate::api::visible;
 use crate::authz::{self, Action, Target, authorize};
 use crate::error::{NeedError, NeedResult};
+use crate::figures;
 use crate::flow::{self, NewNeed, Step};
 use crate::model::{self, NEED_COLUMNS, NEED_FROM, Need, Referral, URGENCIES};
 use crate::referral::{self, STEPS, Side};
@@ -14,7 +15,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use gov_core::{Bind, GovActor, ScopeFilter, Sql, UnitKind, list_units};
+use gov_core::{Asked, Bind, GovActor, Period, ScopeFilter, Sql, UnitKind, list_units};
 use platform::AppState;
 use platform::clock::format_ms;
 use platform::web::{Id, Opt, PageCtx, SignedIn, redirect, render, sign_in_first};
@@ -60,6 +61,8 @@ struct ListQuery {
     /// A unit in the viewer's scope: only needs raised in its subtree (the overview's
     /// drill-down; the same clause its figures use).
     unit: Option<String>,
+    /// `month`, `quarter` or `year`: only needs raised in that period (the overview's).
+    period: Option<String>,
 }
 
 async fn category_names(state: &AppState, en: bool) -> NeedResult<Vec<(String, String)>> {
@@ -92,24 +95,27 @@ async fn list(
         let p = sql.bind(Bind::Text(current.clone()));
         sql.push(format!("n.state = {p}"));
     }
+    // Drill-down from the overview: the needs its figures counted for a unit and period.
+    let bad = |m: &'static str| NeedError::coded(platform::web::Code::InvalidFilter, m);
+    let period = Period::from_query(q.period.as_deref()).map_err(|_| bad(Period::BAD))?;
+    let since = period.map(|p| p.since(state.now()));
     let mut unit_q = String::new();
-    if let Some(raw) = q.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let not_yours = || {
-            NeedError::coded(
-                platform::web::Code::InvalidFilter,
-                platform::bi!(
-                    "所选单位不在您的范围内。",
-                    "That unit is not in your scope."
-                ),
-            )
-        };
-        let id = gov_core::UnitId::parse(raw).ok_or_else(not_yours)?;
-        let unit = gov_core::find_unit(&state.db, id)
-            .await?
-            .filter(|u| actor.is_platform_admin() || actor.role_on(&u.path).is_some())
-            .ok_or_else(not_yours)?;
-        ScopeFilter(Some(vec![unit.path.clone()])).apply(&mut sql, "n.unit_path");
-        unit_q = format!("&unit={}", unit.id);
+    match Asked::parse(&state.db, &actor, q.unit.as_deref()).await? {
+        Asked::NotYours => {
+            return Err(bad(platform::bi!(
+                "所选单位不在您的范围内。",
+                "That unit is not in your scope."
+            )));
+        }
+        Asked::Unit(unit) => {
+            figures::needs_counted(&actor.narrowed(&unit), since, &mut sql);
+            unit_q = format!("&unit={}", unit.id);
+        }
+        Asked::Everywhere if since.is_some() => figures::needs_counted(&actor, since, &mut sql),
+        Asked::Everywhere => {}
+    }
+    if let Some(p) = period {
+        unit_q.push_str(&format!("&period={}", p.as_str()));
     }
     let total = sql.count(&state.db, NEED_FROM).await?;
     let rows = sql

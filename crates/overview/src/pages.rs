@@ -11,11 +11,11 @@ use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
-use gov_core::{GovActor, UnitId};
+use gov_core::{GovActor, Period, UnitId};
 use governance::registry::boundary::boundaries_of;
 use platform::AppState;
 use platform::web::authz::Denied;
-use platform::web::{AppError, AppResult, Code, PageCtx, SignedIn, charts, render};
+use platform::web::{AppError, AppResult, Code, Lang, PageCtx, SignedIn, charts, render};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -47,20 +47,42 @@ struct AreaQuery {
     unit: Option<String>,
     /// What the map is coloured by (`map::Figure`); the page only.
     figure: Option<String>,
+    /// `month`, `quarter` or `year`: the needs and proposals figures over that period
+    /// (needs raised, proposals replied in it); none is all time.
+    period: Option<String>,
+}
+
+impl AreaQuery {
+    fn period(&self) -> AppResult<Option<Period>> {
+        Period::from_query(self.period.as_deref())
+            .map_err(|_| AppError::coded(Code::InvalidFilter, Period::BAD))
+    }
 }
 
 async fn load(state: &AppState, actor: &GovActor, q: &AreaQuery) -> AppResult<Overview> {
     authorize(actor)?;
+    let period = q.period()?;
     let asked = match q.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(raw) => Some(platform::web::parse_id(raw)?),
         None => None,
     };
     let unit = figures::area(state, actor, asked).await?;
-    figures::compute(state, actor, unit.as_ref()).await
+    let mut o = figures::compute(state, actor, unit.as_ref()).await?;
+    if let Some(p) = period {
+        // The same modules' figures over the period, for the same narrowed viewer.
+        let viewer = unit
+            .as_ref()
+            .map_or_else(|| actor.clone(), |u| actor.narrowed(u));
+        let since = Some(p.since(state.now()));
+        let today = cases::calendar::local_date(state.now()).to_string();
+        o.needs = needs::figures::figures_in(state, &viewer, &today, since).await?;
+        o.proposals = consult::figures::figures_in(state, &viewer, since).await?;
+    }
+    Ok(o)
 }
 
-fn to_json(o: &Overview) -> Value {
-    json!({
+fn to_json(o: &Overview, q: &AreaQuery) -> AppResult<Value> {
+    Ok(json!({
         "unit": o.unit.as_ref().map(|u| json!({ "id": u.id, "name": u.name })),
         "residents": o.residents,
         "orgs": o.orgs,
@@ -75,13 +97,14 @@ fn to_json(o: &Overview) -> Value {
             "overdue": o.cases.overdue,
         },
         "needs": o.needs,
+        "period": q.period()?.map(|p| p.as_str()),
         "projects": {
             "running": o.needs.projects_running,
             "milestones_slipping": o.needs.milestones_slipping,
         },
         "proposals": o.proposals,
         "assessment": o.ranking.as_ref().map(|(year, items)| json!({ "year": year, "items": items })),
-    })
+    }))
 }
 
 async fn api(
@@ -89,7 +112,7 @@ async fn api(
     actor: GovActor,
     Query(q): Query<AreaQuery>,
 ) -> AppResult<Json<Value>> {
-    Ok(Json(to_json(&load(&state, &actor, &q).await?)))
+    Ok(Json(to_json(&load(&state, &actor, &q).await?, &q)?))
 }
 
 /// A figure shown on a card: a rate as "87.5%", none as "—".
@@ -102,6 +125,8 @@ pub struct Card {
     pub label: &'static str,
     pub href: String,
     pub bad: bool,
+    /// How many records the list behind a rate holds ("of 40 cases"), when known.
+    pub of: Option<String>,
 }
 
 /// The map card: the figure it is coloured by, the other figures to choose, the SVG (empty
@@ -118,6 +143,7 @@ async fn area_map(
     actor: &GovActor,
     o: &Overview,
     figure: Figure,
+    period_q: &str,
 ) -> AppResult<MapCard> {
     let lang = actor.lang;
     let unit_q = o
@@ -129,7 +155,7 @@ async fn area_map(
         .iter()
         .map(|f| {
             (
-                format!("/overview?{unit_q}figure={}#map", f.as_str()),
+                format!("/overview?{unit_q}figure={}{period_q}#map", f.as_str()),
                 f.label(lang),
                 *f == figure,
             )
@@ -150,7 +176,11 @@ async fn area_map(
         .filter_map(|(unit, value)| {
             Some(map::Area {
                 name: unit.name.clone(),
-                href: format!("/overview?unit={}&figure={}", unit.id, figure.as_str()),
+                href: format!(
+                    "/overview?unit={}&figure={}{period_q}",
+                    unit.id,
+                    figure.as_str()
+                ),
                 value: *value,
                 boundary: &shapes.get(&unit.id)?.boundary,
             })
@@ -159,7 +189,7 @@ async fn area_map(
     let note = valued
         .iter()
         .filter_map(|(u, _)| shapes.get(&u.id))
-        .map(|s| s.note.clone())
+        .map(|s| note(&s.note, lang))
         .find(|n| !n.is_empty())
         .unwrap_or_default();
     Ok(MapCard {
@@ -168,6 +198,18 @@ async fn area_map(
         svg: map::svg(&areas, figure, lang),
         note,
     })
+}
+
+/// A boundary's note as the reader sees it: the demo's own note in the reader's language,
+/// any other as its author wrote it.
+fn note(text: &str, lang: Lang) -> String {
+    use governance::registry::boundary_import::{SCHEMATIC, SCHEMATIC_EN};
+    if text == SCHEMATIC {
+        lang.pick(SCHEMATIC, SCHEMATIC_EN)
+    } else {
+        lang.msg(text)
+    }
+    .to_string()
 }
 
 pub struct AreaLink {
@@ -185,6 +227,8 @@ struct OverviewPage {
     page: PageCtx,
     /// `?unit=…` of this area, for the report links.
     here: String,
+    /// The period control: (link, label, current), and what the period covers.
+    periods: Vec<(String, &'static str, bool)>,
     heading: String,
     cards: Vec<Card>,
     map: MapCard,
@@ -213,74 +257,112 @@ async fn page(
         lang.pick("全部范围", "Everything you see").to_string(),
         |u| u.name.clone(),
     );
-    // Each card opens the list behind its number, narrowed to this area where the list can be.
+    // Each card opens the list behind its number, narrowed to this area and period: the
+    // list counts exactly what the card counts (ADR 038).
+    let period = q.period()?;
     let unit_q = o
         .unit
         .as_ref()
         .map(|u| format!("&unit={}", u.id))
         .unwrap_or_default();
+    let period_q = period
+        .map(|p| format!("&period={}", p.as_str()))
+        .unwrap_or_default();
+    let days = PERIOD_DAYS;
+    let of = |n: i64, zh: &str, en: &str| {
+        Some(format!(
+            "{} {n} {}",
+            lang.pick("共", "of"),
+            lang.pick(zh, en)
+        ))
+    };
     let cards = vec![
         Card {
             value: o.orgs_per_10k.map_or("—".into(), |v| format!("{v:.1}")),
             label: lang.pick("每万人社会组织数", "Organisations per 10,000 residents"),
             href: format!("/gov/stats{here}"),
             bad: false,
+            of: None,
         },
         Card {
             value: rate(o.cases.on_time_rate),
             label: lang.pick("事件按时签收率", "Cases signed for on time"),
-            href: "/cases/dashboard".into(),
+            href: format!("/cases/supervision?dispatched={days}{unit_q}"),
             bad: false,
+            of: of(o.cases.dispatched, "件派单", "dispatched"),
         },
         Card {
             value: o.cases.overdue.to_string(),
             label: lang.pick("超期事件", "Overdue cases"),
             href: format!("/cases/supervision?overdue=1{unit_q}"),
             bad: o.cases.overdue > 0,
+            of: None,
         },
         Card {
             value: rate(o.cases.satisfaction_rate),
             label: lang.pick("群众满意率", "Residents satisfied"),
-            href: "/cases/dashboard".into(),
+            href: format!("/cases/supervision?dispatched={days}&rated=1{unit_q}"),
             bad: false,
+            of: None,
         },
         Card {
             value: o.needs.matched.to_string(),
             label: lang.pick("已对接的需求", "Needs met"),
-            href: format!("/needs?state=met{unit_q}"),
+            href: format!("/needs?state=met{unit_q}{period_q}"),
             bad: false,
+            of: None,
         },
         Card {
             value: o.needs.unmet.to_string(),
             label: lang.pick("未满足的需求", "Needs unmet"),
-            href: format!("/needs?state=unmet{unit_q}"),
+            href: format!("/needs?state=unmet{unit_q}{period_q}"),
             bad: o.needs.unmet > 0,
+            of: None,
         },
         Card {
             value: o.needs.projects_running.to_string(),
             label: lang.pick("在建购买服务项目", "Purchased-service projects running"),
-            href: "/needs/projects".into(),
+            href: format!("/needs/projects/running{here}"),
             bad: false,
+            of: None,
         },
         Card {
             value: o.needs.milestones_slipping.to_string(),
             label: lang.pick("逾期里程碑", "Milestones slipping"),
-            href: "/needs/projects".into(),
+            href: format!("/needs/projects/slipping{here}"),
             bad: o.needs.milestones_slipping > 0,
+            of: None,
         },
         Card {
             value: rate(o.proposals.answered_on_time_rate),
             label: lang.pick("提案按时办复率", "Proposals answered on time"),
-            href: "/consultation".into(),
+            href: format!("/consultation/figures?which=replied{unit_q}{period_q}"),
             bad: false,
+            of: of(o.proposals.replied, "件已答复", "replied"),
         },
         Card {
             value: rate(o.proposals.satisfaction_rate),
             label: lang.pick("提案者满意率", "Proposers satisfied"),
-            href: "/consultation".into(),
+            href: format!("/consultation/figures?which=rated{unit_q}{period_q}"),
             bad: false,
+            of: of(o.proposals.rated, "件已评价", "rated"),
         },
     ];
+    let unit_amp = o
+        .unit
+        .as_ref()
+        .map(|u| format!("unit={}&", u.id))
+        .unwrap_or_default();
+    let periods = std::iter::once(None)
+        .chain(Period::ALL.iter().copied().map(Some))
+        .map(|p| {
+            let href = match p {
+                Some(p) => format!("/overview?{unit_amp}period={}", p.as_str()),
+                None => format!("/overview{here}"),
+            };
+            (href, Period::name(p, lang), p == period)
+        })
+        .collect();
     let orgs_svg = charts::bars(
         lang.pick("每万人社会组织数", "Organisations per 10,000 residents"),
         &o.areas
@@ -323,11 +405,12 @@ async fn page(
             )
         })?,
     };
-    let map = area_map(&state, &actor, &o, figure).await?;
+    let map = area_map(&state, &actor, &o, figure, &period_q).await?;
     render(&OverviewPage {
         map,
         page: actor.page(lang.pick("总览", "Overview")),
         here: here.clone(),
+        periods,
         heading: format!("{} · {name}", lang.pick("总览", "Overview")),
         cards,
         areas: o
@@ -335,7 +418,7 @@ async fn page(
             .iter()
             .map(|a| AreaLink {
                 unit_id: a.unit_id,
-                href: format!("/overview?unit={}", a.unit_id),
+                href: format!("/overview?unit={}{period_q}", a.unit_id),
                 name: a.name.clone(),
                 per_10k: a.orgs_per_10k.map_or("—".into(), |v| format!("{v:.1}")),
                 orgs: a.orgs,

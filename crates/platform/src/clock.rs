@@ -98,11 +98,25 @@ pub fn parse_instant(v: &str) -> anyhow::Result<i64> {
         .ok_or_else(|| anyhow::anyhow!("GONGZHI_NOW={v:?} is out of range"))
 }
 
+/// The district's time zone (UTC+8), in which days begin and dates are shown.
+pub fn zone() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset")
+}
+
+/// The calendar day (in the district's zone) an instant falls on.
+pub fn local_day(ms: i64) -> chrono::NaiveDate {
+    use chrono::TimeZone;
+    zone()
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
+}
+
 /// `2026-11-27 12:30` in the server's local display zone (UTC+8, the district's).
 pub fn format_ms(ms: i64) -> String {
-    use chrono::{FixedOffset, TimeZone};
-    let tz = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    match tz.timestamp_millis_opt(ms).single() {
+    use chrono::TimeZone;
+    match zone().timestamp_millis_opt(ms).single() {
         Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
         None => String::new(),
     }

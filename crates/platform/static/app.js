@@ -7,6 +7,20 @@
     if (msg && !window.confirm(msg)) ev.preventDefault();
   });
 
+  // A folded menu in the bar closes on a click outside it or on Escape.
+  document.addEventListener("click", function (ev) {
+    Array.prototype.forEach.call(document.querySelectorAll("details.nav-group[open]"), function (d) {
+      if (!d.contains(ev.target)) d.open = false;
+    });
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape") return;
+    Array.prototype.forEach.call(document.querySelectorAll("details.nav-group[open]"), function (d) {
+      d.open = false;
+      d.querySelector("summary").focus();
+    });
+  });
+
   // Title suggestions under any search box marked data-suggest.
   Array.prototype.forEach.call(document.querySelectorAll("input[data-suggest]"), function (input) {
     var list = document.createElement("ul");

@@ -40,7 +40,8 @@ struct DashPage {
     rates: Vec<RateRow>,
     trend_svg: String,
     overdue_svg: String,
-    periods: Vec<(i64, bool)>,
+    /// The period control: (link, "30 天", current).
+    periods: Vec<(String, String, bool)>,
     /// Whose figures these are: the centre, or the community (street, unit) of the viewer.
     title: String,
 }
@@ -153,7 +154,16 @@ pub(super) async fn dashboard(
         rates: d.rates.iter().map(rate_row).collect(),
         trend_svg,
         overdue_svg,
-        periods: [7, 30, 90, 365].iter().map(|p| (*p, *p == days)).collect(),
+        periods: [7, 30, 90, 365]
+            .iter()
+            .map(|p| {
+                (
+                    format!("/cases/dashboard?days={p}"),
+                    format!("{p} {}", lang.pick("天", "days")),
+                    *p == days,
+                )
+            })
+            .collect(),
         title: dashboard_title(&actor, lang),
         d,
     };

@@ -352,6 +352,16 @@ async fn list_page(
     if on(&q.overdue) {
         narrowed.push(lang.pick("已超期", "Overdue").to_string());
     }
+    if let Some(days) = q.dispatched_days()? {
+        narrowed.push(format!(
+            "{} {days} {}",
+            lang.pick("近", "dispatched in the last"),
+            lang.pick("天派单", "days")
+        ));
+    }
+    if on(&q.rated) {
+        narrowed.push(lang.pick("已回访", "Visited for satisfaction").to_string());
+    }
     if let Some(u) = q.unit.as_deref().and_then(gov_core::UnitId::parse) {
         // query_cases checked the unit is in scope.
         if let Some(u) = gov_core::find_unit(&state.db, u).await? {
@@ -511,7 +521,12 @@ async fn supervision(
 ) -> CaseResult<Response> {
     authorize(&actor, Action::Monitor, &Target::Anywhere)?;
     // Cards unless another supervision filter (listed, overdue) was asked for.
-    if q.supervision.is_none() && q.listed.is_none() && q.overdue.is_none() {
+    if q.supervision.is_none()
+        && q.listed.is_none()
+        && q.overdue.is_none()
+        && q.dispatched.is_none()
+        && q.rated.is_none()
+    {
         q.supervision = Some("any".into());
     }
     list_page(

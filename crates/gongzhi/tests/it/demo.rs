@@ -105,6 +105,10 @@ async fn serve_demo_gives_a_living_site() {
         overview.contains("示意边界"),
         "the shapes are said to be schematic"
     );
+    assert!(
+        !overview.to_lowercase().contains("schematic"),
+        "the Chinese page says it in Chinese only"
+    );
     let org_staff = s.login_with("gov_org1", "demo-pass-1").await;
     let (status, me) = s.get_json(Some(&org_staff), "/api/v1/gov/me").await;
     assert_eq!(status, 200, "{me}");

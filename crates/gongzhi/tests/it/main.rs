@@ -41,6 +41,7 @@ mod needs_quality;
 mod needs_review_plan;
 mod openapi;
 mod overview;
+mod overview_drill;
 mod overview_map;
 mod overview_reports;
 mod payments;

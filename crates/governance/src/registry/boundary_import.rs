@@ -109,9 +109,11 @@ pub async fn import(
     Ok(summary)
 }
 
-/// The demo's note on its shapes: drawn for the demo, not surveyed.
-pub const SCHEMATIC: &str =
-    "示意边界：演示数据，非真实行政区划 (schematic shapes for the demo, not real boundaries)";
+/// The demo's note on its shapes: drawn for the demo, not surveyed. Stored in Chinese like
+/// the demo's names (a note is the author's text, shown as written); pages show
+/// [`SCHEMATIC_EN`] for it in the English interface.
+pub const SCHEMATIC: &str = "示意边界：演示数据，非真实行政区划。";
+pub const SCHEMATIC_EN: &str = "Schematic shapes for the demo, not real boundaries.";
 
 /// The demo district's frame (a made-up place): degrees east and north.
 const WEST: f64 = 120.10;

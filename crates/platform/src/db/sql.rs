@@ -75,6 +75,17 @@ impl Sql {
         self.clauses.join(", ")
     }
 
+    /// Adds `col IN ($n, …)` over `values`, each bound; no value at all matches nothing.
+    /// One query for a whole set instead of one per value.
+    pub fn any_of(&mut self, col: &str, values: impl IntoIterator<Item = impl Into<Bind>>) {
+        let ps: Vec<String> = values.into_iter().map(|v| self.bind(v)).collect();
+        if ps.is_empty() {
+            self.push("1 = 0".into());
+        } else {
+            self.push(format!("{col} IN ({})", ps.join(", ")));
+        }
+    }
+
     /// "The path column lies in the subtree whose path is `prefix`."
     pub fn within(&mut self, path_col: &str, prefix: impl AsRef<str>) {
         let p = self.bind(prefix.as_ref());
@@ -155,5 +166,13 @@ mod tests {
         set.eq("result", "done");
         assert_eq!(set.set_list(), "lead_unit_id = $1, result = $2");
         assert_eq!(set.binds[0], Bind::Null);
+        let mut ids = Sql::default();
+        ids.eq("kind", "a");
+        ids.any_of("id", [7_i64, 9]);
+        assert_eq!(ids.where_clause(), "kind = $1 AND id IN ($2, $3)");
+        assert_eq!(ids.binds[2], Bind::Int(9));
+        let mut none = Sql::default();
+        none.any_of("id", Vec::<i64>::new());
+        assert_eq!(none.where_clause(), "1 = 0");
     }
 }

@@ -205,6 +205,11 @@ impl PageCtx {
     pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         self.lang.pick(zh, en)
     }
+    /// Whether the viewer has modules' main-menu entries (staff of units, organisations):
+    /// the layout then folds the library's links into one menu.
+    pub fn has_work_menu(&self) -> bool {
+        self.menu.iter().any(|m| m.main)
+    }
     /// Whether a module said this viewer may open `href` (see [`menu`]).
     pub fn may_open(&self, href: &str) -> bool {
         self.menu.iter().any(|m| m.href == href)
