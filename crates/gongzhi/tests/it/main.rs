@@ -16,6 +16,7 @@ mod auth;
 mod browser;
 mod cases;
 mod cases_supervise;
+mod cluster;
 mod consult;
 mod consult_activity_pages;
 mod consult_browser;

@@ -192,6 +192,33 @@ impl Server {
         s
     }
 
+    /// Another node of this server's cluster (issue 17): the same PostgreSQL database, a
+    /// data dir of its own (its own search index), the files shared with this node until
+    /// object storage is configured (`files` links to this node's); started.
+    pub fn another_node(&self) -> Server {
+        assert_eq!(self.backend, Backend::Postgres, "nodes share a PostgreSQL database");
+        let data = tempfile::tempdir().expect("temp dir");
+        std::os::unix::fs::symlink(self.data.path().join("files"), data.path().join("files"))
+            .expect("share the files");
+        let mut s = Server {
+            backend: self.backend,
+            url: String::new(),
+            data,
+            database_url: self.database_url.clone(),
+            pg_db: None, // the first node drops the database
+            env: self.env.clone(),
+            demo: false,
+            child: None,
+        };
+        s.spawn();
+        s
+    }
+
+    /// The server process's id while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(BIN);
         c.arg("--data-dir").arg(self.data.path()).args(args);
