@@ -19,6 +19,7 @@ use crate::config::ClusterConfig;
 use crate::db::{Db, Tx};
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -41,12 +42,11 @@ fn system_ms() -> i64 {
 }
 
 impl Cluster {
-    pub fn new(cfg: &ClusterConfig) -> Cluster {
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|h| h.trim().to_string())
-            .unwrap_or_else(|_| "node".into());
+    /// `data_dir` is the node's own: its name is kept there, so that a node restarted on
+    /// it takes its lease back at once instead of waiting for it to run out.
+    pub fn new(cfg: &ClusterConfig, data_dir: &Path) -> Cluster {
         Cluster {
-            node: format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>()),
+            node: node_name(data_dir),
             lease_ms: (cfg.lease_secs.max(1) * 1000) as i64,
             poll: Duration::from_millis(cfg.poll_ms.max(10)),
             held_until: AtomicI64::new(0),
@@ -54,10 +54,28 @@ impl Cluster {
         }
     }
 
-    /// This process's name in leases (host, process id and a random part).
+    /// This node's name in leases (its host and a random part, kept in its data dir).
     pub fn node(&self) -> &str {
         &self.node
     }
+}
+
+/// The name in `data_dir/node-id`, made there on the first start.
+fn node_name(data_dir: &Path) -> String {
+    let file = data_dir.join("node-id");
+    if let Ok(name) = std::fs::read_to_string(&file)
+        && !name.trim().is_empty()
+    {
+        return name.trim().to_string();
+    }
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "node".into());
+    let name = format!("{host}-{:016x}", rand::random::<u64>());
+    if let Err(e) = std::fs::write(&file, &name) {
+        tracing::warn!(error = %e, "cannot keep the node's name in its data dir");
+    }
+    name
 }
 
 /// Marks the cached lookups of `group` as changed, inside the transaction that changes
@@ -232,6 +250,15 @@ mod tests {
             hold(&db, "other", "a", 3_000, 4_000).await.unwrap(),
             "leases are by name"
         );
+    }
+
+    #[test]
+    fn a_node_keeps_its_name_across_restarts() {
+        let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let cfg = ClusterConfig::default();
+        let first = Cluster::new(&cfg, one.path());
+        assert_eq!(Cluster::new(&cfg, one.path()).node(), first.node());
+        assert_ne!(Cluster::new(&cfg, two.path()).node(), first.node());
     }
 
     #[tokio::test]

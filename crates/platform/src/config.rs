@@ -228,10 +228,7 @@ impl Config {
         env_parse("GONGZHI_MAX_UPLOAD_BYTES", &mut cfg.upload.max_bytes)?;
         env_parse("GONGZHI_JOBS_CONCURRENCY", &mut cfg.jobs.concurrency)?;
         env_parse("GONGZHI_JOBS_LEASE_SECS", &mut cfg.jobs.lease_secs)?;
-        env_parse(
-            "GONGZHI_CLUSTER_LEASE_SECS",
-            &mut cfg.cluster.lease_secs,
-        )?;
+        env_parse("GONGZHI_CLUSTER_LEASE_SECS", &mut cfg.cluster.lease_secs)?;
         env_parse("GONGZHI_CLUSTER_POLL_MS", &mut cfg.cluster.poll_ms)?;
         env_parse("GONGZHI_FREE_PAGES", &mut cfg.preview.free_pages)?;
         env_parse("GONGZHI_USE_SOFFICE", &mut cfg.convert.use_soffice)?;

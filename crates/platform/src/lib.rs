@@ -64,7 +64,7 @@ pub async fn open(
     );
     let proxies = web::client_ip::TrustedProxies::parse(&config.auth.trusted_proxies)
         .map_err(|e| anyhow::anyhow!("auth.trusted_proxies: {e}"))?;
-    let cluster = cluster::Cluster::new(&config.cluster);
+    let cluster = cluster::Cluster::new(&config.cluster, &config.data_dir);
     Ok(AppState(Arc::new(Inner {
         cluster,
         config,

@@ -88,10 +88,7 @@ impl Cursor {
 
     /// Every event up to here has been returned or given up on.
     pub fn position(&self) -> i64 {
-        self.gaps
-            .keys()
-            .next()
-            .map_or(self.tail, |first| first - 1)
+        self.gaps.keys().next().map_or(self.tail, |first| first - 1)
     }
 
     /// Events not returned before: the log after the highest id seen (at most `limit`),
@@ -167,6 +164,10 @@ mod tests {
         let mut c = Cursor::new(0, Duration::ZERO);
         insert(&db, 2).await;
         assert_eq!(ids(&c.next(&db, 100).await.unwrap()), [2]);
-        assert_eq!(c.position(), 2, "a rolled-back id is not waited for past the wait");
+        assert_eq!(
+            c.position(),
+            2,
+            "a rolled-back id is not waited for past the wait"
+        );
     }
 }

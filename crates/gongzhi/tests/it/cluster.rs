@@ -4,6 +4,7 @@
 
 use crate::common::{self, Backend, District, Server, client, send_expect};
 use serde_json::{Value, json};
+use sqlx::Connection;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -47,7 +48,10 @@ impl Balancer {
         cfg += "  default_backend nodes\nbackend nodes\n  balance roundrobin\n";
         for (name, s) in names.iter().zip(nodes) {
             // A node found dead is taken out of the rotation.
-            cfg += &format!("  server {name} {} check inter 300ms fall 1 rise 1\n", addr(s));
+            cfg += &format!(
+                "  server {name} {} check inter 300ms fall 1 rise 1\n",
+                addr(s)
+            );
         }
         for (name, s) in names.iter().zip(nodes) {
             cfg += &format!("backend node_{name}\n  server {name} {}\n", addr(s));
@@ -66,7 +70,10 @@ impl Balancer {
         let url = format!("http://127.0.0.1:{port}");
         let start = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(start.elapsed() < Duration::from_secs(20), "HAProxy did not listen");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "HAProxy did not listen"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         Some(Balancer {
@@ -77,7 +84,12 @@ impl Balancer {
     }
 
     /// A request through the balancer, to `node` (`"a"`, `"b"`) or to either.
-    fn req(&self, method: reqwest::Method, node: Option<&str>, path: &str) -> reqwest::RequestBuilder {
+    fn req(
+        &self,
+        method: reqwest::Method,
+        node: Option<&str>,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
         let r = client().request(method, format!("{}{path}", self.url));
         match node {
             Some(n) => r.header("x-node", n),
@@ -158,10 +170,14 @@ async fn two_nodes_behind_a_load_balancer() {
 
     // A member uploads on node A; once a moderator approves it (on A), node B finds it
     // within 2 s and serves its pages.
-    let bytes = std::fs::read(common::fixtures().join("documents/yunxiu-community-service-guide.pdf"))
-        .expect("fixture");
+    let bytes =
+        std::fs::read(common::fixtures().join("documents/yunxiu-community-service-guide.pdf"))
+            .expect("fixture");
     let form = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(bytes).file_name("guide.pdf"))
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("guide.pdf"),
+        )
         .text("title", "云岫区社区服务指南");
     let r = lb
         .req(reqwest::Method::POST, Some("a"), "/api/v1/documents")
@@ -172,10 +188,16 @@ async fn two_nodes_behind_a_load_balancer() {
         .expect("upload");
     assert_eq!(r.status(), 201);
     let doc = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let v = b.wait_converted(&member, doc, Duration::from_secs(120)).await;
+    let v = b
+        .wait_converted(&member, doc, Duration::from_secs(120))
+        .await;
     assert_eq!(v["status"], "pending_review", "{v}");
     let r = lb
-        .req(reqwest::Method::POST, Some("a"), &format!("/api/v1/documents/{doc}/approve"))
+        .req(
+            reqwest::Method::POST,
+            Some("a"),
+            &format!("/api/v1/documents/{doc}/approve"),
+        )
         .bearer_auth(&moderator)
         .send()
         .await
@@ -188,7 +210,11 @@ async fn two_nodes_behind_a_load_balancer() {
     eprintln!("published on A → searchable on B: {lag:?}");
     for node in ["a", "b"] {
         let r = lb
-            .req(reqwest::Method::GET, Some(node), &format!("/api/v1/documents/{doc}/pages/1"))
+            .req(
+                reqwest::Method::GET,
+                Some(node),
+                &format!("/api/v1/documents/{doc}/pages/1"),
+            )
             .bearer_auth(&admin)
             .send()
             .await
@@ -208,17 +234,25 @@ async fn two_nodes_behind_a_load_balancer() {
         let key = key.clone();
         let lb = &lb;
         async move {
-            lb.req(reqwest::Method::GET, Some(node), "/open311/v2/requests.json")
-                .query(&[("api_key", key.as_str())])
-                .send()
-                .await
-                .expect("open311")
-                .status()
-                .as_u16()
+            lb.req(
+                reqwest::Method::GET,
+                Some(node),
+                "/open311/v2/requests.json",
+            )
+            .query(&[("api_key", key.as_str())])
+            .send()
+            .await
+            .expect("open311")
+            .status()
+            .as_u16()
         }
     };
     for _ in 0..3 {
-        assert_eq!(open311("b").await, 200, "the key works on B (and is cached there)");
+        assert_eq!(
+            open311("b").await,
+            200,
+            "the key works on B (and is cached there)"
+        );
     }
     let pool = a.db().await;
     let (client_id,): (i64,) = sqlx::query_as("SELECT id FROM cases_open311_clients")
@@ -226,7 +260,11 @@ async fn two_nodes_behind_a_load_balancer() {
         .await
         .unwrap();
     let r = lb
-        .req(reqwest::Method::POST, Some("a"), &format!("/cases/settings/keys/{client_id}/revoke"))
+        .req(
+            reqwest::Method::POST,
+            Some("a"),
+            &format!("/cases/settings/keys/{client_id}/revoke"),
+        )
         .bearer_auth(&admin)
         .send()
         .await
@@ -301,27 +339,28 @@ async fn a_node_killed_mid_conversion_and_the_other_finishes() {
 
     // Whichever node took the job is killed while it converts.
     let pool = a.db().await;
-    let mut holder = String::new();
-    within(Duration::from_secs(60), "a node takes the job", || {
-        let pool = &pool;
-        let holder = &mut holder;
-        async move {
-            let row: Option<(Option<String>,)> =
-                sqlx::query_as("SELECT locked_by FROM platform_jobs WHERE status = 'running'")
-                    .fetch_optional(pool)
-                    .await
-                    .unwrap();
-            *holder = row.and_then(|r| r.0).unwrap_or_default();
-            !holder.is_empty()
+    let start = Instant::now();
+    let holder = loop {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT locked_by FROM platform_jobs WHERE status = 'running'")
+                .fetch_optional(&pool)
+                .await
+                .unwrap();
+        if let Some((Some(holder),)) = row {
+            break holder;
         }
-    })
-    .await;
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no node took the job"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     let (mut dying, survivor) = if holder.starts_with(&format!("{}-", a.pid().unwrap())) {
         (a, b)
     } else {
         (b, a)
     };
-    let survivor_pid = survivor.pid().unwrap();
+    let survivor_node = std::fs::read_to_string(survivor.data.path().join("node-id")).unwrap();
     dying.kill();
     let (status,): (String,) = sqlx::query_as("SELECT status FROM library_documents WHERE id = $1")
         .bind(doc)
@@ -331,11 +370,17 @@ async fn a_node_killed_mid_conversion_and_the_other_finishes() {
     assert_eq!(status, "processing", "the kill came mid-conversion");
 
     // The survivor finishes it, and the balancer sends everyone there.
-    let v = survivor.wait_converted(&admin, doc, Duration::from_secs(240)).await;
+    let v = survivor
+        .wait_converted(&admin, doc, Duration::from_secs(240))
+        .await;
     assert_ne!(v["status"], "failed", "{v}");
     for _ in 0..4 {
         let r = lb
-            .req(reqwest::Method::GET, None, &format!("/api/v1/documents/{doc}"))
+            .req(
+                reqwest::Method::GET,
+                None,
+                &format!("/api/v1/documents/{doc}"),
+            )
             .bearer_auth(&admin)
             .send()
             .await
@@ -351,19 +396,23 @@ async fn a_node_killed_mid_conversion_and_the_other_finishes() {
     assert!(by.is_none());
 
     // The clock lease is the survivor's once the dead node's runs out.
-    within(Duration::from_secs(10), "the survivor holds the clock lease", || {
-        let pool = &pool;
-        async move {
-            let (holder,): (String,) =
-                sqlx::query_as("SELECT holder FROM platform_leases WHERE name = 'clock'")
-                    .fetch_one(pool)
-                    .await
-                    .unwrap();
-            holder.contains(&format!(":{survivor_pid}:"))
-        }
-    })
+    within(
+        Duration::from_secs(10),
+        "the survivor holds the clock lease",
+        || {
+            let (pool, survivor_node) = (&pool, &survivor_node);
+            async move {
+                let (holder,): (String,) =
+                    sqlx::query_as("SELECT holder FROM platform_leases WHERE name = 'clock'")
+                        .fetch_one(pool)
+                        .await
+                        .unwrap();
+                &holder == survivor_node
+            }
+        },
+    )
     .await;
-    drop((lb, dying));
+    drop((lb, survivor, dying)); // the live node first, then the database
 }
 
 /// On PostgreSQL an event id drawn earlier can commit later: the follower must not skip it.
@@ -381,15 +430,21 @@ async fn an_event_committed_out_of_order_is_indexed_on_every_node() {
         let id = a.upload_fixture(&admin, f).await;
         let v = a.wait_converted(&admin, id, Duration::from_secs(120)).await;
         if v["status"] != "ready" {
-            send_expect(&a, "POST", Some(&admin), &format!("/api/v1/documents/{id}/approve"), None, 200).await;
+            send_expect(
+                &a,
+                "POST",
+                Some(&admin),
+                &format!("/api/v1/documents/{id}/approve"),
+                None,
+                200,
+            )
+            .await;
         }
         docs.push(id);
     }
     // Two writers, as the library would write: a title and its event in one transaction.
     let url = a.database_url.clone().unwrap();
-    let connect = || async {
-        sqlx::AnyConnection::connect(&url).await.expect("connect")
-    };
+    let connect = || async { sqlx::AnyConnection::connect(&url).await.expect("connect") };
     let (mut first, mut second) = (connect().await, connect().await);
     let retitle = |doc: i64, word: &'static str| {
         (
@@ -400,7 +455,6 @@ async fn an_event_committed_out_of_order_is_indexed_on_every_node() {
             ),
         )
     };
-    use sqlx::Connection;
     let mut t1 = first.begin().await.unwrap();
     let (u, e) = retitle(docs[0], "zirconlate");
     sqlx::query(&u).execute(&mut *t1).await.unwrap();
@@ -411,17 +465,21 @@ async fn an_event_committed_out_of_order_is_indexed_on_every_node() {
     sqlx::query(&e).execute(&mut *t2).await.unwrap();
     t2.commit().await.unwrap();
     for node in ["a", "b"] {
-        within(Duration::from_secs(2), "the later id is indexed", || async {
-            search_ids(&lb, node, "quartzearly").await == [docs[1]]
-        })
+        within(
+            Duration::from_secs(2),
+            "the later id is indexed",
+            || async { search_ids(&lb, node, "quartzearly").await == [docs[1]] },
+        )
         .await;
     }
     // Both followers have read past the lower id; it commits now and must still show.
     t1.commit().await.unwrap();
     for node in ["a", "b"] {
-        let lag = within(Duration::from_secs(2), "the earlier id is indexed", || async {
-            search_ids(&lb, node, "zirconlate").await == [docs[0]]
-        })
+        let lag = within(
+            Duration::from_secs(2),
+            "the earlier id is indexed",
+            || async { search_ids(&lb, node, "zirconlate").await == [docs[0]] },
+        )
         .await;
         eprintln!("an event committed out of order, searchable on {node}: {lag:?}");
     }

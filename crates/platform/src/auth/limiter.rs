@@ -108,7 +108,12 @@ impl LoginLimiter {
             .await?
             && self
                 .failures
-                .bump_below(&mut tx, &account_key(username, ip), self.per_account_ip, now)
+                .bump_below(
+                    &mut tx,
+                    &account_key(username, ip),
+                    self.per_account_ip,
+                    now,
+                )
                 .await?;
         if allowed {
             tx.commit().await?;
@@ -283,6 +288,9 @@ mod tests {
         );
         r.give_back("1.1.1.1").await.unwrap();
         assert!(r.try_take("1.1.1.1", 1).await.unwrap());
-        assert!(r.try_take("1.1.1.1", 3_600_000).await.unwrap(), "a new window");
+        assert!(
+            r.try_take("1.1.1.1", 3_600_000).await.unwrap(),
+            "a new window"
+        );
     }
 }

@@ -74,7 +74,11 @@ async fn own_form(
     };
     // A stolen session must not become a way to guess the password: the sign-in limits apply.
     let now = state.now();
-    if !state.limiter.try_attempt(&actor.ip, &user.username, now).await? {
+    if !state
+        .limiter
+        .try_attempt(&actor.ip, &user.username, now)
+        .await?
+    {
         let e = super::pages::too_many_attempts(actor.lang);
         return refuse(e.status(), e.to_string());
     }

@@ -196,7 +196,11 @@ impl Server {
     /// data dir of its own (its own search index), the files shared with this node until
     /// object storage is configured (`files` links to this node's); started.
     pub fn another_node(&self) -> Server {
-        assert_eq!(self.backend, Backend::Postgres, "nodes share a PostgreSQL database");
+        assert_eq!(
+            self.backend,
+            Backend::Postgres,
+            "nodes share a PostgreSQL database"
+        );
         let data = tempfile::tempdir().expect("temp dir");
         std::os::unix::fs::symlink(self.data.path().join("files"), data.path().join("files"))
             .expect("share the files");
