@@ -8,6 +8,9 @@ use sqlx::Connection;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+const GET: reqwest::Method = reqwest::Method::GET;
+const POST: reqwest::Method = reqwest::Method::POST;
+
 /// HAProxy in front of the nodes: round robin, or one node by the `x-node` header (`a`,
 /// `b`) so that a test can say which node does what and still go through the balancer.
 struct Balancer {
@@ -96,6 +99,43 @@ impl Balancer {
             None => r,
         }
     }
+
+    /// A request with a bearer token and no body, through the balancer; the response.
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        node: Option<&str>,
+        token: &str,
+        path: &str,
+    ) -> reqwest::Response {
+        self.req(method, node, path)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// Uploads a fixture as the bearer of `token`, with `title`; the new document's id.
+    async fn upload(&self, node: Option<&str>, token: &str, fixture: &str, title: &str) -> i64 {
+        let path = common::fixtures().join(fixture);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let bytes = std::fs::read(&path).expect("fixture");
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            )
+            .text("title", title.to_string());
+        let r = self
+            .req(POST, node, "/api/v1/documents")
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(r.status(), 201, "upload {fixture}");
+        r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+    }
 }
 
 impl Drop for Balancer {
@@ -123,7 +163,7 @@ where
 
 async fn search_ids(lb: &Balancer, node: &str, q: &str) -> Vec<i64> {
     let r = lb
-        .req(reqwest::Method::GET, Some(node), "/api/v1/search")
+        .req(GET, Some(node), "/api/v1/search")
         .query(&[("q", q)])
         .send()
         .await
@@ -170,38 +210,16 @@ async fn two_nodes_behind_a_load_balancer() {
 
     // A member uploads on node A; once a moderator approves it (on A), node B finds it
     // within 2 s and serves its pages.
-    let bytes =
-        std::fs::read(common::fixtures().join("documents/yunxiu-community-service-guide.pdf"))
-            .expect("fixture");
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name("guide.pdf"),
-        )
-        .text("title", "云岫区社区服务指南");
-    let r = lb
-        .req(reqwest::Method::POST, Some("a"), "/api/v1/documents")
-        .bearer_auth(&member)
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(r.status(), 201);
-    let doc = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let guide = "documents/yunxiu-community-service-guide.pdf";
+    let doc = lb
+        .upload(Some("a"), &member, guide, "云岫区社区服务指南")
+        .await;
     let v = b
         .wait_converted(&member, doc, Duration::from_secs(120))
         .await;
     assert_eq!(v["status"], "pending_review", "{v}");
-    let r = lb
-        .req(
-            reqwest::Method::POST,
-            Some("a"),
-            &format!("/api/v1/documents/{doc}/approve"),
-        )
-        .bearer_auth(&moderator)
-        .send()
-        .await
-        .expect("approve");
+    let approve = format!("/api/v1/documents/{doc}/approve");
+    let r = lb.call(POST, Some("a"), &moderator, &approve).await;
     assert_eq!(r.status(), 200, "approved on A");
     let lag = within(Duration::from_secs(2), "searchable on node B", || async {
         search_ids(&lb, "b", "社区服务指南").await.contains(&doc)
@@ -209,16 +227,8 @@ async fn two_nodes_behind_a_load_balancer() {
     .await;
     eprintln!("published on A → searchable on B: {lag:?}");
     for node in ["a", "b"] {
-        let r = lb
-            .req(
-                reqwest::Method::GET,
-                Some(node),
-                &format!("/api/v1/documents/{doc}/pages/1"),
-            )
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .expect("page");
+        let page = format!("/api/v1/documents/{doc}/pages/1");
+        let r = lb.call(GET, Some(node), &admin, &page).await;
         assert_eq!(r.status(), 200, "page 1 on node {node}");
         assert!(!r.bytes().await.unwrap().is_empty());
     }
@@ -234,17 +244,13 @@ async fn two_nodes_behind_a_load_balancer() {
         let key = key.clone();
         let lb = &lb;
         async move {
-            lb.req(
-                reqwest::Method::GET,
-                Some(node),
-                "/open311/v2/requests.json",
-            )
-            .query(&[("api_key", key.as_str())])
-            .send()
-            .await
-            .expect("open311")
-            .status()
-            .as_u16()
+            lb.req(GET, Some(node), "/open311/v2/requests.json")
+                .query(&[("api_key", key.as_str())])
+                .send()
+                .await
+                .expect("open311")
+                .status()
+                .as_u16()
         }
     };
     for _ in 0..3 {
@@ -259,16 +265,8 @@ async fn two_nodes_behind_a_load_balancer() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    let r = lb
-        .req(
-            reqwest::Method::POST,
-            Some("a"),
-            &format!("/cases/settings/keys/{client_id}/revoke"),
-        )
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("revoke");
+    let revoke = format!("/cases/settings/keys/{client_id}/revoke");
+    let r = lb.call(POST, Some("a"), &admin, &revoke).await;
     assert_eq!(r.status(), 303, "revoked on A");
     assert_eq!(open311("a").await, 403, "A refuses at once");
     let lag = within(Duration::from_secs(1), "B refuses the revoked key", || {
@@ -283,7 +281,7 @@ async fn two_nodes_behind_a_load_balancer() {
     let wrong = |node: &'static str| {
         let lb = &lb;
         async move {
-            lb.req(reqwest::Method::POST, Some(node), "/api/v1/auth/login")
+            lb.req(POST, Some(node), "/api/v1/auth/login")
                 .json(&json!({ "username": "mod", "password": "wrong-password" }))
                 .send()
                 .await
@@ -322,20 +320,8 @@ async fn a_node_killed_mid_conversion_and_the_other_finishes() {
     };
     let admin = a.user_token("admin", "admin").await;
     // An Office document: LibreOffice takes seconds over it.
-    let path = common::fixtures().join("documents/party-lecture-grid-governance.ppt");
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(std::fs::read(&path).unwrap()).file_name("lecture.ppt"),
-    );
-    let r = lb
-        .req(reqwest::Method::POST, None, "/api/v1/documents")
-        .bearer_auth(&admin)
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(r.status(), 201);
-    let doc = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let lecture = "documents/party-lecture-grid-governance.ppt";
+    let doc = lb.upload(None, &admin, lecture, "网格治理党课").await;
 
     // Whichever node took the job is killed while it converts.
     let pool = a.db().await;
@@ -376,15 +362,8 @@ async fn a_node_killed_mid_conversion_and_the_other_finishes() {
     assert_ne!(v["status"], "failed", "{v}");
     for _ in 0..4 {
         let r = lb
-            .req(
-                reqwest::Method::GET,
-                None,
-                &format!("/api/v1/documents/{doc}"),
-            )
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .expect("document");
+            .call(GET, None, &admin, &format!("/api/v1/documents/{doc}"))
+            .await;
         assert_eq!(r.status(), 200, "through the balancer, with a node dead");
     }
     let (attempts, by): (i64, Option<String>) =
