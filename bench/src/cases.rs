@@ -429,7 +429,7 @@ async fn load_cases(db: &Path, n: usize, d: &District, now: i64) -> anyhow::Resu
             } else {
                 "none"
             };
-            sqlx::query(
+            let id = sqlx::query(
                 "INSERT INTO cases_cases (token, category_id, source, priority, state, place_unit_id, place_path, \
                  district_path, description, lead_unit_id, lead_path, supervision, satisfaction, reported_at, \
                  dispatched_at, responded_at, respond_by, due_at, closed_at, updated_at) \
@@ -453,7 +453,22 @@ async fn load_cases(db: &Path, n: usize, d: &District, now: i64) -> anyhow::Resu
             .bind(due)
             .bind(closed)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .last_insert_rowid();
+            // One dispatched case in 20 has a co-handling unit elsewhere in the district,
+            // so a scope's co-handled cases are part of what its figures read.
+            if dispatched.is_some() && (r >> 33) % 20 == 0 {
+                let (co, co_path) = &d.units[(r >> 24) as usize % d.units.len()];
+                sqlx::query(
+                    "INSERT INTO cases_co_units (case_id, unit_id, unit_path) VALUES ($1, $2, $3) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(id)
+                .bind(co)
+                .bind(co_path)
+                .execute(&mut *tx)
+                .await?;
+            }
             done += 1;
         }
         tx.commit().await?;
@@ -582,6 +597,27 @@ async fn main() -> anyhow::Result<()> {
         "/overview?figure=overdue",
         args.dashboard_runs,
     )?;
+    // One street's own overview and its page with the map of its communities by overdue
+    // cases: the scope filter on place, lead and co-handling paths rather than the district.
+    let street = district
+        .units
+        .iter()
+        .find(|(_, p)| p.matches('/').count() == 3)
+        .map(|(id, _)| *id)
+        .ok_or_else(|| anyhow::anyhow!("the district has no street"))?;
+    let (street_api, _) = timed_get(
+        &addr,
+        &district.centre,
+        &format!("/api/v1/overview?unit={street}"),
+        args.dashboard_runs,
+    )?;
+    let (street_page, _) = timed_get(
+        &addr,
+        &district.centre,
+        &format!("/overview?unit={street}&figure=overdue"),
+        args.dashboard_runs,
+    )?;
+    println!("a street's overview: API {street_api}, page with its map by overdue {street_page}");
     let _ = child.kill();
     let _ = child.wait();
     let plain = overview_phase::baseline(&db, &district, now, args.dashboard_runs).await?;
@@ -620,6 +656,8 @@ async fn main() -> anyhow::Result<()> {
             "http_centre_operator": overview,
             "page_centre_operator": page,
             "page_figure_overdue": page_overdue,
+            "street_http_centre_operator": street_api,
+            "street_page_figure_overdue": street_page,
             "plain_sql_baseline": plain,
             "p95_ratio_to_baseline": overview["p95_ms"].as_f64().unwrap_or(0.0)
                 / plain["p95_ms"].as_f64().unwrap_or(1.0).max(0.001),

@@ -89,12 +89,12 @@ pub async fn seed(
         .execute(&mut *tx)
         .await?;
     }
-    // Rectangles for the streets (the units with three ids in their path), so the page's
-    // map has areas to colour.
+    // Rectangles for the streets and the communities (two and three ids in their path), so
+    // the district's map and each street's have areas to colour.
     let streets: Vec<&(i64, String)> = d
         .units
         .iter()
-        .filter(|(_, p)| p.matches('/').count() == 3)
+        .filter(|(_, p)| (3..=4).contains(&p.matches('/').count()))
         .collect();
     for (i, (unit, _)) in streets.iter().enumerate() {
         let (w, e) = (114.0 + 0.02 * i as f64, 114.02 + 0.02 * i as f64);

@@ -256,22 +256,34 @@ fn filter(actor: &GovActor, sql: &mut Sql, own_reports: bool) {
         parts.push(format!("c.reporter_id = {p}"));
     }
     for root in actor.scope().0.unwrap_or_default() {
-        let p = sql.bind(Bind::Text(root.as_str().to_string()));
-        if root.depth() == 1 {
-            // A whole district: every case filed there carries it (cheap to test per row).
-            parts.push(format!("c.district_path = {p}"));
-            continue;
-        }
-        parts.push(format!(
-            "c.place_path LIKE {p} || '%' OR c.lead_path LIKE {p} || '%' OR EXISTS \
-             (SELECT 1 FROM cases_co_units k WHERE k.case_id = c.id AND k.unit_path LIKE {p} || '%')"
-        ));
+        parts.push(within(&root, sql));
     }
     if parts.is_empty() {
         sql.push("1 = 0".into());
     } else {
         sql.push(format!("({})", parts.join(" OR ")));
     }
+}
+
+/// The SQL condition (over `cases_cases c`) admitting the cases that concern the unit at
+/// `root` or below it: filed there, led from there, or co-handled there.
+///
+/// Written so that no index on the paths is wanted: the figures' covering indexes carry
+/// `district_path`, `place_path` and `lead_path`, so a street's figures scan the same index
+/// entries as the district's, testing a prefix on each (`substr` compares bytes under any
+/// collation), and the co-handled cases are one uncorrelated subquery SQLite and PostgreSQL
+/// both evaluate once — where a `LIKE … OR EXISTS (…)` per row read every case's row.
+pub fn within(root: &UnitPath, sql: &mut Sql) -> String {
+    let p = sql.bind(Bind::Text(root.as_str().to_string()));
+    if root.depth() == 1 {
+        // A whole district: every case filed there carries it.
+        return format!("c.district_path = {p}");
+    }
+    let len = root.as_str().len();
+    format!(
+        "(substr(c.place_path, 1, {len}) = {p} OR substr(c.lead_path, 1, {len}) = {p} OR c.id IN \
+         (SELECT k.case_id FROM cases_co_units k WHERE substr(k.unit_path, 1, {len}) = {p}))"
+    )
 }
 
 /// The SQL condition admitting only cases whose lead unit the actor covers (the inbox).
@@ -283,9 +295,10 @@ pub fn inbox_filter(actor: &GovActor, sql: &mut Sql) {
     let mut parts = Vec::new();
     for g in actor.grants.iter().filter(|g| g.role >= MemberRole::Worker) {
         let p = sql.bind(Bind::Text(g.path.as_str().to_string()));
+        let len = g.path.as_str().len();
         parts.push(format!(
-            "c.lead_path LIKE {p} || '%' OR EXISTS (SELECT 1 FROM cases_co_units k \
-             WHERE k.case_id = c.id AND k.unit_path LIKE {p} || '%')"
+            "substr(c.lead_path, 1, {len}) = {p} OR c.id IN (SELECT k.case_id FROM cases_co_units k \
+             WHERE substr(k.unit_path, 1, {len}) = {p})"
         ));
     }
     if parts.is_empty() {

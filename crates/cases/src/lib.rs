@@ -60,6 +60,10 @@ pub const MIGRATIONS: &[platform::db::Migration] = &[
         id: "032_cases_urge",
         sql: include_str!("../migrations/003_urge.sql"),
     },
+    platform::db::Migration {
+        id: "033_cases_scope_in_indexes",
+        sql: include_str!("../migrations/004_scope_in_indexes.sql"),
+    },
 ];
 
 /// Routes that authenticate by an Open311 api_key, never by the session cookie.

@@ -291,3 +291,126 @@ pub async fn dashboard(state: &AppState, actor: &GovActor, days: i64) -> sqlx::R
         period_days: days,
     })
 }
+
+/// Case figures of one area for the map: cases overdue now and the on-time response rate
+/// over the dashboard's period — each what [`dashboard`] reports for a viewer narrowed to
+/// that area.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct AreaCases {
+    pub overdue: i64,
+    pub response_rate: Option<f64>,
+}
+
+/// [`AreaCases`] for each of `areas`, in order. The areas of a map are siblings, so each
+/// case is assigned to the child of their parent it lies in by its place, its lead unit and
+/// its co-handling units (a case counts once in each area it concerns, as a viewer narrowed
+/// to that area would count it): two grouped reads per parent, however many areas — where a
+/// dashboard per area read the district's cases once per area.
+pub async fn by_area(
+    state: &AppState,
+    areas: &[gov_core::UnitPath],
+    days: i64,
+) -> sqlx::Result<Vec<AreaCases>> {
+    let now = state.now();
+    let today = day_start(local_date(now));
+    let first = today - (days - 1) * DAY_MS;
+    let mut overdue: HashMap<String, (i64, i64)> = HashMap::new();
+    let mut rates: HashMap<String, (i64, i64)> = HashMap::new();
+    let mut parents: Vec<&str> = areas.iter().map(|a| parent_prefix(a.as_str())).collect();
+    parents.sort_unstable();
+    parents.dedup();
+    for parent in parents {
+        let mut sql = Sql::default();
+        let at = sql.bind(Bind::Int(now));
+        let due = format!(
+            "{} AND c.due_at < {at}",
+            CaseState::sql_in("c.state", &CaseState::WITH_UNIT)
+        );
+        overdue.extend(per_child(state, sql, &due, "0", parent).await?);
+        let mut sql = Sql::default();
+        let (a, b) = (
+            sql.bind(Bind::Int(first)),
+            sql.bind(Bind::Int(today + DAY_MS)),
+        );
+        let period = format!(
+            "c.dispatched_at >= {a} AND c.dispatched_at < {b} AND c.lead_unit_id IS NOT NULL"
+        );
+        let on_time = "CASE WHEN c.responded_at IS NOT NULL AND c.responded_at <= c.respond_by THEN 1 ELSE 0 END";
+        rates.extend(per_child(state, sql, &period, on_time, parent).await?);
+    }
+    Ok(areas
+        .iter()
+        .map(|a| {
+            let (dispatched, on_time) = rates.get(a.as_str()).copied().unwrap_or_default();
+            AreaCases {
+                overdue: overdue.get(a.as_str()).map_or(0, |o| o.0),
+                response_rate: pct(on_time, dispatched),
+            }
+        })
+        .collect())
+}
+
+/// `/1/4/17/` → `/1/4/`; a district's `/1/` → `/`.
+fn parent_prefix(path: &str) -> &str {
+    let inner = &path[..path.len().saturating_sub(1)];
+    inner.rfind('/').map_or("/", |i| &path[..=i])
+}
+
+/// For the cases matching `cond`, per child path of `parent`: how many, and the sum of
+/// `flag` over them. The three arms find a case's children by place, lead and co-handling;
+/// `UNION` keeps one row per (case, child), so a case led and filed in the same child
+/// counts once there.
+async fn per_child(
+    state: &AppState,
+    mut sql: Sql,
+    cond: &str,
+    flag: &str,
+    parent: &str,
+) -> sqlx::Result<HashMap<String, (i64, i64)>> {
+    use sqlx::Row;
+    let p = sql.bind(Bind::Text(parent.to_string()));
+    let len = parent.len();
+    let backend = state.db.backend;
+    let child = |col: &str| {
+        let slash = backend.position(&format!("substr({col}, {len} + 1)"), "'/'");
+        format!("substr({col}, 1, {len} + {slash})")
+    };
+    let arm = |col: &str, from: &str| {
+        format!(
+            "SELECT c.id AS id, {} AS child, {flag} AS f FROM {from} WHERE {cond} AND substr({col}, 1, {len}) = {p}",
+            child(col)
+        )
+    };
+    let q = format!(
+        "SELECT a.child AS child, CAST(COUNT(*) AS BIGINT) AS n, CAST(SUM(a.f) AS BIGINT) AS f FROM ({} UNION {} UNION {}) a GROUP BY a.child",
+        arm("c.place_path", "cases_cases c"),
+        arm("c.lead_path", "cases_cases c"),
+        arm(
+            "k.unit_path",
+            "cases_cases c JOIN cases_co_units k ON k.case_id = c.id"
+        ),
+    );
+    let mut out = HashMap::new();
+    for r in sql.query(&q).fetch_all(&state.db.pool).await? {
+        out.insert(
+            r.try_get("child")?,
+            (
+                r.try_get("n")?,
+                r.try_get::<Option<i64>, _>("f")?.unwrap_or(0),
+            ),
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parent_prefix;
+
+    #[test]
+    fn an_areas_parent_is_its_path_less_the_last_id() {
+        assert_eq!(parent_prefix("/1/4/17/"), "/1/4/");
+        assert_eq!(parent_prefix("/1/4/"), "/1/");
+        assert_eq!(parent_prefix("/1/"), "/");
+    }
+}

@@ -3,6 +3,7 @@
 mod app;
 mod demo;
 mod import;
+mod storage;
 
 use clap::{Parser, Subcommand};
 use std::io::Read;
@@ -94,6 +95,12 @@ enum Command {
         #[command(subcommand)]
         command: VotesCommand,
     },
+    /// Files: `gongzhi storage migrate --to s3` copies the local store into the configured
+    /// S3 bucket (skipping what is there already with the same size).
+    Storage {
+        #[command(subcommand)]
+        command: StorageCommand,
+    },
     /// (internal) Convert one file in a bounded child process.
     #[command(hide = true)]
     ConvertChild {
@@ -112,6 +119,21 @@ enum Command {
         #[arg(long)]
         profile_dir: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum StorageCommand {
+    /// Copy every object of the local store to another store.
+    Migrate {
+        #[arg(long, value_enum)]
+        to: StorageTarget,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum StorageTarget {
+    /// The bucket of `storage.s3` / `GONGZHI_S3_*`.
+    S3,
 }
 
 #[derive(Subcommand)]
@@ -361,6 +383,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let state = app::open(config).await?;
             consult::votes::verify_cli(&state.db, id).await
         }
+        Command::Storage {
+            command: StorageCommand::Migrate {
+                to: StorageTarget::S3,
+            },
+        } => storage::migrate_to_s3(&config).await,
         Command::ConvertChild { .. } => unreachable!("handled before the runtime starts"),
     }
 }

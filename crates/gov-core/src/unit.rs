@@ -224,13 +224,25 @@ pub async fn children(db: &Db, id: UnitId) -> sqlx::Result<Vec<Unit>> {
 
 /// The named units (e.g. a unit's ancestors), in the order given.
 pub async fn units_by_ids(db: &Db, ids: &[UnitId]) -> sqlx::Result<Vec<Unit>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(u) = find_unit(db, *id).await? {
-            out.push(u);
+    let mut found = std::collections::HashMap::with_capacity(ids.len());
+    // In chunks, well under every backend's limit of bound values.
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::default();
+        let marks: Vec<String> = chunk
+            .iter()
+            .map(|id| sql.bind(crate::sql::Bind::Int(id.0)))
+            .collect();
+        let q = format!(
+            "SELECT {UNIT_COLUMNS} FROM governance_units u WHERE u.id IN ({})",
+            marks.join(", ")
+        );
+        for row in sql.query(&q).fetch_all(&db.pool).await? {
+            let unit = unit_from_row(&row)?;
+            found.insert(unit.id, unit);
         }
     }
-    Ok(out)
+    // In the order asked, the unknown left out.
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
 #[cfg(test)]

@@ -174,8 +174,9 @@ pub async fn download(
                 service::attachment_header(&doc.original_name),
             ),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
+            (header::CONTENT_LENGTH, data.size.to_string()),
         ],
-        data,
+        data.into_body(),
     )
         .into_response())
 }

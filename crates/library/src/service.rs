@@ -433,17 +433,18 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> LibResult<()> {
     Ok(())
 }
 
-/// Records a download and returns the original's bytes.
+/// Records a download and returns the original, as it comes from storage (a large
+/// original is passed on, never held whole).
 pub async fn download(
     state: &AppState,
     actor: &Actor,
     id: i64,
-) -> LibResult<(Document, bytes::Bytes)> {
+) -> LibResult<(Document, platform::storage::ObjectStream)> {
     let doc = load(state, actor, id, Action::Download).await?;
     let user = actor.require_user().map_err(|_| LibraryError::SignIn)?;
     let data = state
         .storage
-        .get(&format!("originals/{}", doc.sha256))
+        .get_stream(&format!("originals/{}", doc.sha256))
         .await
         .map_err(|e| LibraryError::Internal(e.into()))?;
     let now = state.now();

@@ -183,6 +183,10 @@ async fn convert(
             text.into_bytes(),
         )
     } else if doc.format == convert::Format::Pdf {
+        let original = original
+            .bytes()
+            .await
+            .map_err(|e| LibraryError::Internal(e.into()))?;
         ("application/pdf", format!("{stem}.pdf"), original.to_vec())
     } else {
         let pages: Vec<String> = rows.into_iter().map(|(_, t)| t).collect();

@@ -174,7 +174,8 @@ pub async fn compute(
 
 /// One figure for each area of an overview, each area narrowed exactly as the overview's
 /// own figures for it would be (so the map shows what drilling down shows). Areas outside
-/// the viewer's scope are left out.
+/// the viewer's scope are left out. The case figures of all areas come from one grouped
+/// read ([`cases::stats::by_area`]), not a dashboard per area.
 pub async fn area_figures(
     state: &AppState,
     actor: &GovActor,
@@ -182,34 +183,41 @@ pub async fn area_figures(
     figure: crate::map::Figure,
 ) -> AppResult<Vec<(Unit, Option<f64>)>> {
     use crate::map::Figure;
-    let today = cases::calendar::local_date(state.now()).to_string();
-    let mut out = Vec::with_capacity(areas.len());
-    for row in areas {
-        let Some(unit) = find_unit(&state.db, UnitId(row.unit_id)).await? else {
-            continue;
-        };
-        if !actor.is_platform_admin() && actor.role_on(&unit.path).is_none() {
-            continue;
+    let ids: Vec<UnitId> = areas.iter().map(|a| UnitId(a.unit_id)).collect();
+    let units = gov_core::units_by_ids(&state.db, &ids).await?;
+    let by_id: std::collections::HashMap<i64, &AreaRow> =
+        areas.iter().map(|a| (a.unit_id, a)).collect();
+    let seen: Vec<(Unit, &AreaRow)> = units
+        .into_iter()
+        .filter(|u| actor.is_platform_admin() || actor.role_on(&u.path).is_some())
+        .filter_map(|u| {
+            let row = *by_id.get(&u.id.0)?;
+            Some((u, row))
+        })
+        .collect();
+    let values: Vec<Option<f64>> = match figure {
+        Figure::OrgsPer10k => seen.iter().map(|(_, row)| row.orgs_per_10k).collect(),
+        Figure::Overdue | Figure::OnTimeRate => {
+            let paths: Vec<_> = seen.iter().map(|(u, _)| u.path.clone()).collect();
+            cases::stats::by_area(state, &paths, PERIOD_DAYS)
+                .await?
+                .into_iter()
+                .map(|c| match figure {
+                    Figure::Overdue => Some(c.overdue as f64),
+                    _ => c.response_rate,
+                })
+                .collect()
         }
-        let viewer = actor.narrowed(&unit);
-        let value = match figure {
-            Figure::OrgsPer10k => row.orgs_per_10k,
-            Figure::Overdue => Some(
-                cases::stats::dashboard(state, &viewer, PERIOD_DAYS)
-                    .await?
-                    .overdue_total as f64,
-            ),
-            Figure::OnTimeRate => {
-                cases::stats::dashboard(state, &viewer, PERIOD_DAYS)
-                    .await?
-                    .total
-                    .response_rate
+        Figure::UnmetNeeds => {
+            let today = cases::calendar::local_date(state.now()).to_string();
+            let mut out = Vec::with_capacity(seen.len());
+            for (unit, _) in &seen {
+                let viewer = actor.narrowed(unit);
+                let n = needs::figures::figures(state, &viewer, &today).await?.unmet;
+                out.push(Some(n as f64));
             }
-            Figure::UnmetNeeds => {
-                Some(needs::figures::figures(state, &viewer, &today).await?.unmet as f64)
-            }
-        };
-        out.push((unit, value));
-    }
-    Ok(out)
+            out
+        }
+    };
+    Ok(seen.into_iter().map(|(u, _)| u).zip(values).collect())
 }

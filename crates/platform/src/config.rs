@@ -19,6 +19,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub server: ServerConfig,
     pub metrics: MetricsConfig,
+    pub storage: StorageConfig,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -130,6 +131,94 @@ pub struct MetricsConfig {
     pub addr: Option<String>,
 }
 
+/// Where originals, page images, thumbnails and attachments go (ADR 039).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// An S3-compatible bucket; unset: the `files/` folder of the data dir.
+    pub s3: Option<S3Config>,
+}
+
+/// An S3-compatible bucket, addressed path-style (`ENDPOINT/BUCKET/KEY`).
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct S3Config {
+    /// `http://127.0.0.1:9000` or `https://…`; empty: Amazon S3 of the region.
+    pub endpoint: String,
+    pub bucket: String,
+    pub access_key: String,
+    pub secret_key: String,
+    pub region: String,
+}
+
+impl Default for S3Config {
+    fn default() -> Self {
+        S3Config {
+            endpoint: String::new(),
+            bucket: String::new(),
+            access_key: String::new(),
+            secret_key: String::new(),
+            region: "us-east-1".into(),
+        }
+    }
+}
+
+/// The keys never reach a log line.
+impl std::fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |v: &str| if v.is_empty() { "" } else { "***" };
+        f.debug_struct("S3Config")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("access_key", &hidden(&self.access_key))
+            .field("secret_key", &hidden(&self.secret_key))
+            .field("region", &self.region)
+            .finish()
+    }
+}
+
+impl S3Config {
+    /// Laid over the file's `storage.s3` by `GONGZHI_S3_ENDPOINT`, `…_BUCKET`, `…_ACCESS_KEY`,
+    /// `…_SECRET_KEY` and `…_REGION` (`var` reads one; any of them set turns S3 on), then
+    /// checked: a bucket, both keys and an http(s) endpoint.
+    fn from_env_over(
+        file: Option<S3Config>,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Option<S3Config>> {
+        let mut s3 = file;
+        let fields: [(&str, fn(&mut S3Config) -> &mut String); 5] = [
+            ("GONGZHI_S3_ENDPOINT", |c| &mut c.endpoint),
+            ("GONGZHI_S3_BUCKET", |c| &mut c.bucket),
+            ("GONGZHI_S3_ACCESS_KEY", |c| &mut c.access_key),
+            ("GONGZHI_S3_SECRET_KEY", |c| &mut c.secret_key),
+            ("GONGZHI_S3_REGION", |c| &mut c.region),
+        ];
+        for (name, field) in fields {
+            if let Some(v) = var(name).filter(|v| !v.trim().is_empty()) {
+                *field(s3.get_or_insert_with(S3Config::default)) = v.trim().to_string();
+            }
+        }
+        if let Some(c) = &s3 {
+            for (value, what) in [
+                (&c.bucket, "bucket (GONGZHI_S3_BUCKET)"),
+                (&c.access_key, "access_key (GONGZHI_S3_ACCESS_KEY)"),
+                (&c.secret_key, "secret_key (GONGZHI_S3_SECRET_KEY)"),
+                (&c.region, "region (GONGZHI_S3_REGION)"),
+            ] {
+                anyhow::ensure!(!value.is_empty(), "storage.s3: {what} is missing");
+            }
+            anyhow::ensure!(
+                c.endpoint.is_empty()
+                    || c.endpoint.starts_with("http://")
+                    || c.endpoint.starts_with("https://"),
+                "storage.s3: endpoint {:?} must start with http:// or https://",
+                c.endpoint
+            );
+        }
+        Ok(s3)
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -143,6 +232,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             server: ServerConfig::default(),
             metrics: MetricsConfig::default(),
+            storage: StorageConfig::default(),
         }
     }
 }
@@ -270,6 +360,7 @@ impl Config {
         if let Ok(addr) = std::env::var("GONGZHI_METRICS_ADDR") {
             cfg.metrics.addr = Some(addr).filter(|a| !a.trim().is_empty());
         }
+        cfg.storage.s3 = S3Config::from_env_over(cfg.storage.s3.take(), |n| std::env::var(n).ok())?;
         Ok(cfg)
     }
 
@@ -336,6 +427,56 @@ mod tests {
         assert_eq!(cfg.metrics.addr.as_deref(), Some("127.0.0.1:9100"));
         let d = Config::default();
         assert!(d.auth.trusted_proxies.is_empty() && d.metrics.addr.is_none());
+    }
+
+    #[test]
+    fn storage_s3_from_the_file_then_the_environment() {
+        let cfg: Config = toml::from_str(
+            "[storage.s3]\nendpoint = \"http://127.0.0.1:9000\"\nbucket = \"docs\"\n\
+             access_key = \"AK\"\nsecret_key = \"very-secret\"\n",
+        )
+        .unwrap();
+        let none = |_: &str| None;
+        let s3 = S3Config::from_env_over(cfg.storage.s3.clone(), none)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (s3.endpoint.as_str(), s3.bucket.as_str(), s3.region.as_str()),
+            ("http://127.0.0.1:9000", "docs", "us-east-1")
+        );
+        let shown = format!("{cfg:?}");
+        assert!(
+            !shown.contains("very-secret") && !shown.contains("\"AK\""),
+            "{shown}"
+        );
+        assert!(shown.contains("docs"), "{shown}");
+
+        let env = |n: &str| match n {
+            "GONGZHI_S3_BUCKET" => Some("other".to_string()),
+            "GONGZHI_S3_REGION" => Some("cn-north-1".to_string()),
+            _ => None,
+        };
+        let s3 = S3Config::from_env_over(cfg.storage.s3.clone(), env)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (s3.bucket.as_str(), s3.region.as_str()),
+            ("other", "cn-north-1")
+        );
+        assert_eq!(s3.secret_key, "very-secret", "the file's keys stay");
+
+        assert!(S3Config::from_env_over(None, none).unwrap().is_none());
+        let only_bucket = |n: &str| (n == "GONGZHI_S3_BUCKET").then(|| "b".to_string());
+        let err = S3Config::from_env_over(None, only_bucket)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("GONGZHI_S3_ACCESS_KEY"), "{err}");
+        let mut bad = cfg.storage.s3.clone().unwrap();
+        bad.endpoint = "127.0.0.1:9000".into();
+        let err = S3Config::from_env_over(Some(bad), none)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("http://"), "{err}");
     }
 
     #[test]

@@ -42,6 +42,15 @@ impl Backend {
         sql.replace("{id}", id).replace("{blob}", blob)
     }
 
+    /// The 1-based position of `needle` in `haystack` (0 when absent): SQLite's `instr`,
+    /// PostgreSQL's `strpos` — the same function under two names.
+    pub fn position(self, haystack: &str, needle: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("instr({haystack}, {needle})"),
+            Backend::Postgres => format!("strpos({haystack}, {needle})"),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sqlite => "sqlite",

@@ -47,8 +47,8 @@ pub async fn open(
     converter_exe: std::path::PathBuf,
 ) -> anyhow::Result<AppState> {
     std::fs::create_dir_all(&config.data_dir)?;
+    let storage = storage::Storage::open(&config).await?;
     let db = db::Db::connect(&config.database_url()).await?;
-    let storage = storage::Storage::local(&config.data_dir.join("files"))?;
     let jobs = jobs::JobQueue::new(db.clone(), clock.clone(), config.jobs.clone());
     let limiter = auth::LoginLimiter::new(
         db.clone(),

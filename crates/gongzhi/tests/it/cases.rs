@@ -21,6 +21,7 @@ struct World {
     community_a: i64,
     community_b: i64,
     dept_unit: i64,
+    street: i64,
 }
 
 impl World {
@@ -50,6 +51,7 @@ impl World {
         ])
         .await;
         let (community_a, community_b, dept_unit) = (d.id("CA"), d.id("CB"), d.id("CT"));
+        let street = d.id("CS");
         let centre = d.staff("centre", "CD", "worker").await;
         let worker_a = d.staff("worker_a", "CA", "worker").await;
         let worker_b = d.staff("worker_b", "CB", "worker").await;
@@ -84,6 +86,7 @@ impl World {
             community_a,
             community_b,
             dept_unit,
+            street,
         }
     }
 
@@ -740,6 +743,62 @@ async fn rates_on_a_known_set(backend: Backend) {
         .await
         .0,
         400
+    );
+    the_map_counts_each_area_as_its_overview_does(&w).await;
+}
+
+/// The overview's map reads every area's case figures in one pass (issue 16); each must
+/// equal what that area's own overview says — co-handled cases included.
+async fn the_map_counts_each_area_as_its_overview_does(w: &World) {
+    // A third case in B, led by B and co-handled by A; then three weeks pass, so A's
+    // unsigned sixth case and all of B's are overdue.
+    let id = w.file(&w.resident, "noise", w.community_b).await["id"]
+        .as_i64()
+        .unwrap();
+    let both = json!({"action": "dispatch", "lead_unit_id": w.community_b, "co_unit_ids": [w.community_a]});
+    w.ok(&w.centre, id, both).await;
+    w.set_now(chrono::Utc::now().timestamp_millis() + 21 * 86_400_000);
+    for unit in [w.community_a, w.community_b, w.street] {
+        let square = json!({ "type": "Feature", "properties": {}, "geometry": { "type": "Polygon",
+            "coordinates": [[[120.0, 30.0], [120.01, 30.0], [120.01, 30.01], [120.0, 30.01], [120.0, 30.0]]] } });
+        let path = format!("/api/v1/gov/units/{unit}/boundary");
+        send_expect(&w.s, "PUT", Some(&w.admin), &path, Some(&square), 200).await;
+    }
+    let overview = |unit: i64| {
+        let path = format!("/api/v1/overview?unit={unit}");
+        async move { send_expect(&w.s, "GET", Some(&w.centre), &path, None, 200).await }
+    };
+    let (a, b) = (overview(w.community_a).await, overview(w.community_b).await);
+    assert_eq!(
+        (
+            a["cases"]["overdue"].as_i64(),
+            b["cases"]["overdue"].as_i64()
+        ),
+        (Some(2), Some(3))
+    );
+    assert_eq!(a["cases"]["on_time_rate"], 71.4, "5 of 7 (one co-handled)");
+    assert!(b["cases"]["on_time_rate"].is_null(), "3 cases: no rate");
+    let map = |figure: &str| {
+        let path = format!("/overview?unit={}&figure={figure}", w.street);
+        async move { crate::common::page_text(&w.s, &w.centre, &path).await }
+    };
+    let overdue = map("overdue").await;
+    assert!(
+        overdue.contains("<title>CA单位：超期事件 2</title>"),
+        "{overdue}"
+    );
+    assert!(
+        overdue.contains("<title>CB单位：超期事件 3</title>"),
+        "{overdue}"
+    );
+    let rate = map("on_time_rate").await;
+    assert!(
+        rate.contains("<title>CA单位：事件按时签收率 71.4%</title>"),
+        "{rate}"
+    );
+    assert!(
+        rate.contains("<title>CB单位：事件按时签收率 —</title>"),
+        "{rate}"
     );
 }
 

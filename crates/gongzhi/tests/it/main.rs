@@ -48,6 +48,7 @@ mod restart;
 mod rights;
 mod search;
 mod social;
+mod storage_s3;
 mod study;
 mod vip_benefits;
 mod workbench;

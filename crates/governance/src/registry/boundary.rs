@@ -268,17 +268,23 @@ pub struct Stored {
 /// the units; this reads nothing else.
 pub async fn boundaries_of(db: &Db, ids: &[UnitId]) -> sqlx::Result<HashMap<UnitId, Stored>> {
     let mut out = HashMap::new();
-    for id in ids {
-        let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT geojson, note FROM governance_unit_boundaries WHERE unit_id = $1",
-        )
-        .bind(id.0)
-        .fetch_optional(&db.pool)
-        .await?;
-        if let Some((text, note)) = row
-            && let Some(boundary) = Boundary::from_stored(&text)
-        {
-            out.insert(*id, Stored { boundary, note });
+    for chunk in ids.chunks(500) {
+        let mut sql = gov_core::Sql::default();
+        let marks: Vec<String> = chunk
+            .iter()
+            .map(|id| sql.bind(gov_core::Bind::Int(id.0)))
+            .collect();
+        let q = format!(
+            "SELECT unit_id, geojson, note FROM governance_unit_boundaries WHERE unit_id IN ({})",
+            marks.join(", ")
+        );
+        for row in sql.query(&q).fetch_all(&db.pool).await? {
+            use sqlx::Row;
+            let text: String = row.try_get("geojson")?;
+            if let Some(boundary) = Boundary::from_stored(&text) {
+                let note: String = row.try_get("note")?;
+                out.insert(UnitId(row.try_get("unit_id")?), Stored { boundary, note });
+            }
         }
     }
     Ok(out)

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod district;
+pub mod s3;
 pub mod webdriver;
 
 pub use district::District;
@@ -132,6 +133,24 @@ pub fn which(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|d| d.join(name))
         .find(|p| p.is_file())
+}
+
+/// What follows `marker` on the first line of the child's (piped) standard output that has
+/// it — the address a server says it listens on — or None if none came within `limit`.
+/// The rest of the output is read and dropped, so the child never blocks on a full pipe.
+pub fn address_line(child: &mut Child, marker: &'static str, limit: Duration) -> Option<String> {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if !sent && let Some(rest) = line.split(marker).nth(1) {
+                let _ = tx.send(rest.trim().to_string());
+                sent = true;
+            }
+        }
+    });
+    rx.recv_timeout(limit).ok()
 }
 
 /// A server process plus everything it owns; dropping it kills the process and the database.
@@ -265,6 +284,34 @@ impl Server {
         stdout
     }
 
+    /// Runs a subcommand (`serve` too) that must stop by itself within 60 s; its exit
+    /// status, standard output and standard error, whatever they are.
+    pub fn run_cli_to_end(&self, args: &[&str]) -> (bool, String, String) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (out, err) = (dir.path().join("out"), dir.path().join("err"));
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out).expect("stdout file"))
+            .stderr(std::fs::File::create(&err).expect("stderr file"))
+            .spawn()
+            .expect("spawn gongzhi");
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for gongzhi") {
+                break status;
+            }
+            if start.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("gongzhi {args:?} still running after 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let read = |p: &Path| std::fs::read_to_string(p).expect("output file");
+        (status.success(), read(&out), read(&err))
+    }
+
     /// Starts (or restarts) the server process and waits for its "listening" line.
     pub fn spawn(&mut self) {
         let mut args = vec!["serve", "--addr", "127.0.0.1:0"];
@@ -276,19 +323,7 @@ impl Server {
             .stderr(Stdio::inherit())
             .stdin(Stdio::null());
         let mut child = c.spawn().expect("spawn server");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut sent = false;
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if !sent && let Some(url) = line.split("listening on ").nth(1) {
-                    let _ = tx.send(url.trim().to_string());
-                    sent = true;
-                }
-            }
-        });
-        self.url = rx
-            .recv_timeout(Duration::from_secs(60))
+        self.url = address_line(&mut child, "listening on ", Duration::from_secs(60))
             .expect("server did not start within 60 s");
         self.child = Some(child);
     }
