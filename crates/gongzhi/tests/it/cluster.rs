@@ -1,7 +1,8 @@
-//! Several nodes behind a load balancer (issue 17, ADR 041): PostgreSQL, two Gongzhi
-//! processes on their own data dirs, and HAProxy in front. Until object storage is merged
-//! the nodes share one files folder ([`Server::another_node`]).
+//! Several nodes behind a load balancer (issue 17, ADR 041): PostgreSQL, a real S3 server
+//! (s3s-fs, ADR 039) for the files, two Gongzhi processes on their own data dirs, and
+//! HAProxy in front.
 
+use crate::common::s3::S3Server;
 use crate::common::{self, Backend, District, Server, client, send_expect};
 use serde_json::{Value, json};
 use sqlx::Connection;
@@ -188,20 +189,36 @@ const NODE_ENV: &[(&str, &str)] = &[
     ("GONGZHI_LOGIN_FAILURES_PER_ACCOUNT", "3"),
 ];
 
-/// Two nodes over one PostgreSQL database behind HAProxy; None when a part is missing.
-async fn cluster() -> Option<(Server, Server, Balancer)> {
+/// Two nodes over one PostgreSQL database and one bucket, behind HAProxy. The S3 server
+/// lives as long as the nodes.
+struct Cluster {
+    a: Server,
+    b: Server,
+    lb: Balancer,
+    _s3: S3Server,
+}
+
+/// None when a part is missing (and not required).
+async fn cluster() -> Option<Cluster> {
     if !common::postgres_available().await {
         return None;
     }
-    let a = Server::start_with(Backend::Postgres, NODE_ENV).await;
+    let s3 = S3Server::start()?;
+    let s3_env = s3.env();
+    let env: Vec<(&str, &str)> = NODE_ENV
+        .iter()
+        .copied()
+        .chain(s3_env.iter().map(|(k, v)| (*k, v.as_str())))
+        .collect();
+    let a = Server::start_with(Backend::Postgres, &env).await;
     let b = a.another_node();
     let lb = Balancer::start(&[&a, &b])?;
-    Some((a, b, lb))
+    Some(Cluster { a, b, lb, _s3: s3 })
 }
 
 #[tokio::test]
 async fn two_nodes_behind_a_load_balancer() {
-    let Some((a, b, lb)) = cluster().await else {
+    let Some(Cluster { a, b, lb, _s3 }) = cluster().await else {
         return;
     };
     let admin = a.user_token("admin", "admin").await;
@@ -315,7 +332,7 @@ async fn a_node_killed_mid_conversion_and_the_other_finishes() {
         eprintln!("skipped: LibreOffice (soffice)");
         return;
     }
-    let Some((a, b, lb)) = cluster().await else {
+    let Some(Cluster { a, b, lb, _s3 }) = cluster().await else {
         return;
     };
     let admin = a.user_token("admin", "admin").await;
@@ -397,7 +414,7 @@ async fn a_node_killed_mid_conversion_and_the_other_finishes() {
 /// On PostgreSQL an event id drawn earlier can commit later: the follower must not skip it.
 #[tokio::test]
 async fn an_event_committed_out_of_order_is_indexed_on_every_node() {
-    let Some((a, b, lb)) = cluster().await else {
+    let Some(Cluster { a, b, lb, _s3 }) = cluster().await else {
         return;
     };
     let admin = a.user_token("admin", "admin").await;

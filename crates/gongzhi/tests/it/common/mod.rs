@@ -211,9 +211,9 @@ impl Server {
         s
     }
 
-    /// Another node of this server's cluster (issue 17): the same PostgreSQL database, a
-    /// data dir of its own (its own search index), the files shared with this node until
-    /// object storage is configured (`files` links to this node's); started.
+    /// Another node of this server's cluster (issue 17): the same PostgreSQL database and
+    /// environment (give it object storage, `GONGZHI_S3_*`, to share the files), a data dir
+    /// of its own (its own search index); started.
     pub fn another_node(&self) -> Server {
         assert_eq!(
             self.backend,
@@ -221,8 +221,6 @@ impl Server {
             "nodes share a PostgreSQL database"
         );
         let data = tempfile::tempdir().expect("temp dir");
-        std::os::unix::fs::symlink(self.data.path().join("files"), data.path().join("files"))
-            .expect("share the files");
         let mut s = Server {
             backend: self.backend,
             url: String::new(),
