@@ -100,7 +100,15 @@ impl Follower {
         let events = self.cursor.next(&state.db, 500).await?;
         let mut changed = false;
         for e in &events {
-            changed |= self.apply(state, index, e).await?;
+            match self.apply(state, index, e).await {
+                Ok(c) => changed |= c,
+                Err(err) => {
+                    // The cursor has moved past these: read them again from the last
+                    // committed position (applying an event twice is harmless).
+                    self.cursor = outbox::Cursor::new(self.committed, outbox::Cursor::WAIT);
+                    return Err(err);
+                }
+            }
         }
         let read = self.cursor.position();
         let idle_due = read > self.committed && self.committed_at.elapsed() >= Self::IDLE_COMMIT;
