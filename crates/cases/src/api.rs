@@ -834,6 +834,7 @@ pub async fn add_category(
         json!({ "code": k.code, "public": k.public }),
     )
     .await?;
+    crate::hot::changed(&mut tx).await?;
     tx.commit().await?;
     crate::hot::forget(state);
     model::category(&state.db, id)
@@ -908,6 +909,7 @@ pub async fn edit_category(
         json!({ "code": old.code, "changed": changed }),
     )
     .await?;
+    crate::hot::changed(&mut tx).await?;
     tx.commit().await?;
     crate::hot::forget(state);
     model::category(&state.db, id)

@@ -7,7 +7,6 @@ use crate::model::CaseState;
 use crate::workflow::{self, RED_AFTER_DAYS};
 use platform::AppState;
 use serde_json::json;
-use std::time::Duration;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Swept {
@@ -90,26 +89,16 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Swept> {
     Ok(out)
 }
 
-/// How often the sweep runs (`GONGZHI_CASES_SWEEP_MS`, default one minute).
-pub fn interval() -> Duration {
-    let ms = std::env::var("GONGZHI_CASES_SWEEP_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(60_000)
-        .max(50);
-    Duration::from_millis(ms)
-}
-
+/// Every minute (`GONGZHI_CASES_SWEEP_MS`), on one node of the cluster (ADR 041).
 pub fn start(state: AppState) {
-    tokio::spawn(async move {
-        let every = interval();
-        loop {
-            match run_once(&state).await {
+    let every = platform::cluster::interval_from_env("GONGZHI_CASES_SWEEP_MS", 60_000);
+    platform::cluster::periodic(&state, every, true, |state| {
+        Box::pin(async move {
+            match run_once(state).await {
                 Ok(s) if s != Swept::default() => tracing::info!(?s, "case deadlines swept"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "case sweep failed"),
             }
-            tokio::time::sleep(every).await;
-        }
+        })
     });
 }

@@ -18,6 +18,6 @@ pub use platform::web::authz::Denied;
 pub use role::{Grant, MemberRole, grant_role, load_grants, unit_staff};
 pub use sql::{Bind, ScopeFilter, Sql};
 pub use unit::{
-    Unit, UnitId, UnitKind, UnitPath, children, find_unit, find_unit_by_code, list_units,
-    units_by_ids,
+    UNITS_CHANGED, Unit, UnitId, UnitKind, UnitPath, children, find_unit, find_unit_by_code,
+    list_units, units_by_ids,
 };

@@ -179,6 +179,10 @@ fn unit_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Unit> {
     })
 }
 
+/// The cache epoch group of the unit tree ([`platform::cluster::bump`]): whoever changes a
+/// unit bumps it, and whoever caches units clears them when it moves.
+pub const UNITS_CHANGED: &str = "governance.units";
+
 pub async fn find_unit(db: &Db, id: UnitId) -> sqlx::Result<Option<Unit>> {
     let sql = format!("SELECT {UNIT_COLUMNS} FROM governance_units u WHERE u.id = $1");
     let row = sqlx::query(&sql)

@@ -9,7 +9,6 @@ use crate::referral;
 use platform::AppState;
 use platform::notify;
 use sqlx::Row;
-use std::time::Duration;
 
 /// The stall time in hours.
 pub async fn stall_hours(state: &AppState) -> sqlx::Result<i64> {
@@ -83,31 +82,21 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<usize> {
     Ok(sent)
 }
 
-/// How often the sweep runs (`GONGZHI_NEEDS_SWEEP_MS`, default one minute).
-fn interval() -> Duration {
-    let ms = std::env::var("GONGZHI_NEEDS_SWEEP_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(60_000)
-        .max(50);
-    Duration::from_millis(ms)
-}
-
+/// Every minute (`GONGZHI_NEEDS_SWEEP_MS`), on one node of the cluster (ADR 041).
 pub fn start(state: AppState) {
-    tokio::spawn(async move {
-        let every = interval();
-        loop {
-            match run_once(&state).await {
+    let every = platform::cluster::interval_from_env("GONGZHI_NEEDS_SWEEP_MS", 60_000);
+    platform::cluster::periodic(&state, every, true, |state| {
+        Box::pin(async move {
+            match run_once(state).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reminded = n, "stalled referrals reminded"),
                 Err(e) => tracing::warn!(error = %e, "needs sweep failed"),
             }
-            match crate::milestone_watch::run_once(&state).await {
+            match crate::milestone_watch::run_once(state).await {
                 Ok((0, 0)) => {}
                 Ok((r, o)) => tracing::info!(reminded = r, overdue = o, "milestones swept"),
                 Err(e) => tracing::warn!(error = %e, "milestone sweep failed"),
             }
-            tokio::time::sleep(every).await;
-        }
+        })
     });
 }

@@ -14,7 +14,6 @@ use platform::auth::{Role, User};
 use platform::web::{AppError, AppResult, Lang};
 use platform::{Actor, AppState};
 use sqlx::Row;
-use std::time::Duration;
 
 /// The Monday of the week `ms` falls in (in the district's zone).
 pub fn week_of(ms: i64) -> NaiveDate {
@@ -191,33 +190,18 @@ pub async fn open(state: &AppState, actor: &GovActor, id: i64) -> AppResult<(Sto
     Ok((s, bytes.to_vec()))
 }
 
-/// How often the periodic task looks for a missing report (`GONGZHI_WEEKLY_CHECK_MS`,
-/// default one hour).
-fn interval() -> Duration {
-    let ms = std::env::var("GONGZHI_WEEKLY_CHECK_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(3_600_000)
-        .max(50);
-    Duration::from_millis(ms)
-}
-
-/// The periodic task: at start-up (unless `now` is false) and then every interval, the
-/// week's missing reports.
+/// The periodic task: at start-up (unless `now` is false) and then every hour
+/// (`GONGZHI_WEEKLY_CHECK_MS`), the week's missing reports, on one node of the cluster.
 pub fn start(state: AppState, now: bool) {
-    tokio::spawn(async move {
-        let every = interval();
-        if !now {
-            tokio::time::sleep(every).await;
-        }
-        loop {
-            match run_weekly(&state, state.now()).await {
+    let every = platform::cluster::interval_from_env("GONGZHI_WEEKLY_CHECK_MS", 3_600_000);
+    platform::cluster::periodic(&state, every, now, |state| {
+        Box::pin(async move {
+            match run_weekly(state, state.now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(n, "weekly reports made"),
                 Err(e) => tracing::warn!(error = %e, "weekly reports failed"),
             }
-            tokio::time::sleep(every).await;
-        }
+        })
     });
 }
 

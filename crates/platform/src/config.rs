@@ -10,6 +10,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `sqlite://…` (default: a file in the data dir) or `postgres://…`.
     pub database_url: Option<String>,
+    /// Several nodes over one database (ADR 041).
+    pub cluster: ClusterConfig,
     pub upload: UploadConfig,
     pub preview: PreviewConfig,
     pub jobs: JobsConfig,
@@ -42,6 +44,26 @@ pub struct JobsConfig {
     /// A running job whose lease is older than this is taken to be orphaned (its worker died).
     pub lease_secs: u64,
     pub max_attempts: i64,
+}
+
+/// Several nodes over one database (ADR 041).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// How long the clock lease lasts unrenewed: a node that dies hands the sweeps over to
+    /// another within this time.
+    pub lease_secs: u64,
+    /// How often a node looks whether a cached lookup changed on another node.
+    pub poll_ms: u64,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            lease_secs: 15,
+            poll_ms: 200,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -202,6 +224,7 @@ impl Default for Config {
         Config {
             data_dir: PathBuf::from("./data"),
             database_url: None,
+            cluster: ClusterConfig::default(),
             upload: UploadConfig::default(),
             preview: PreviewConfig::default(),
             jobs: JobsConfig::default(),
@@ -295,6 +318,8 @@ impl Config {
         env_parse("GONGZHI_MAX_UPLOAD_BYTES", &mut cfg.upload.max_bytes)?;
         env_parse("GONGZHI_JOBS_CONCURRENCY", &mut cfg.jobs.concurrency)?;
         env_parse("GONGZHI_JOBS_LEASE_SECS", &mut cfg.jobs.lease_secs)?;
+        env_parse("GONGZHI_CLUSTER_LEASE_SECS", &mut cfg.cluster.lease_secs)?;
+        env_parse("GONGZHI_CLUSTER_POLL_MS", &mut cfg.cluster.poll_ms)?;
         env_parse("GONGZHI_FREE_PAGES", &mut cfg.preview.free_pages)?;
         env_parse("GONGZHI_USE_SOFFICE", &mut cfg.convert.use_soffice)?;
         env_parse(

@@ -184,6 +184,17 @@ fn split_statements(sql: &str) -> impl Iterator<Item = &str> {
         .filter(|s| !s.is_empty() && !s.lines().all(|l| l.trim_start().starts_with("--")))
 }
 
+/// A fresh SQLite database with the platform's tables, for the platform's unit tests.
+#[cfg(test)]
+pub mod testing {
+    pub async fn migrated(dir: &std::path::Path) -> super::Db {
+        let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
+        let db = super::Db::connect(&url).await.expect("test database");
+        db.migrate(&[crate::MIGRATIONS]).await.expect("migrate");
+        db
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

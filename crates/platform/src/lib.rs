@@ -6,6 +6,7 @@ pub mod auth;
 pub mod backup;
 pub mod cache;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod jobs;
@@ -34,6 +35,10 @@ pub const MIGRATIONS: &[db::Migration] = &[
         id: "002_platform_notifications",
         sql: include_str!("../migrations/002_notifications.sql"),
     },
+    db::Migration {
+        id: "003_platform_cluster",
+        sql: include_str!("../migrations/003_cluster.sql"),
+    },
 ];
 
 /// Opens the database and storage described by `config` and builds the shared state.
@@ -47,17 +52,22 @@ pub async fn open(
     let db = db::Db::connect(&config.database_url()).await?;
     let jobs = jobs::JobQueue::new(db.clone(), clock.clone(), config.jobs.clone());
     let limiter = auth::LoginLimiter::new(
+        db.clone(),
         config.auth.login_failures_per_ip,
         config.auth.login_failures_per_account,
         config.auth.login_window_secs,
     );
     let registrations = auth::RateLimit::new(
+        db.clone(),
+        "registration",
         config.auth.registrations_per_ip,
         config.auth.registration_window_secs,
     );
     let proxies = web::client_ip::TrustedProxies::parse(&config.auth.trusted_proxies)
         .map_err(|e| anyhow::anyhow!("auth.trusted_proxies: {e}"))?;
+    let cluster = cluster::Cluster::new(&config.cluster, &config.data_dir);
     Ok(AppState(Arc::new(Inner {
+        cluster,
         config,
         db,
         storage,

@@ -162,9 +162,11 @@ pub fn app(state: AppState, modules: &[Module]) -> Router {
     crate::with_middleware(router, state, keyed)
 }
 
-/// Runs each module's start-up in list order, then the job workers with every module's
-/// handlers, so a handler finds what its module attached at start-up.
+/// Starts this node's part in the cluster (cache epochs, the clock lease), each module's
+/// start-up in list order, then the job workers with every module's handlers, so a handler
+/// finds what its module attached at start-up.
 pub async fn start(state: &AppState, modules: &[Module], demo: bool) -> anyhow::Result<()> {
+    crate::cluster::start(state);
     for m in modules {
         if let Some(f) = m.start {
             f(state, demo).await?;

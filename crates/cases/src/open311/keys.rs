@@ -68,7 +68,7 @@ pub async fn revoke(state: &AppState, actor: &GovActor, id: i64) -> CaseResult<(
     if done.rows_affected() == 0 {
         return Err(CaseError::NotFound);
     }
-    crate::hot::forget(state);
+    crate::hot::changed(&mut tx).await?;
     crate::workflow::audited(
         &mut tx,
         now,
@@ -79,6 +79,7 @@ pub async fn revoke(state: &AppState, actor: &GovActor, id: i64) -> CaseResult<(
     )
     .await?;
     tx.commit().await?;
+    crate::hot::forget(state);
     Ok(())
 }
 
@@ -88,15 +89,8 @@ pub async fn client(state: &AppState, key: &str) -> CaseResult<Option<(i64, Unit
         return Ok(None);
     }
     let hashed = hash(key);
-    let hot = state.ext::<crate::hot::Hot>();
-    if let Some(found) = hot.as_ref().and_then(|h| h.keys.get(&hashed)) {
-        return Ok(found);
-    }
-    let found = lookup(state, &hashed).await?;
-    if let Some(h) = hot {
-        h.keys.put(hashed, found.clone());
-    }
-    Ok(found)
+    let load = lookup(state, &hashed);
+    crate::hot::key(state, hashed.clone(), load).await
 }
 
 async fn lookup(state: &AppState, hashed: &str) -> CaseResult<Option<(i64, Unit)>> {

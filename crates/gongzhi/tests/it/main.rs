@@ -17,6 +17,7 @@ mod backup;
 mod browser;
 mod cases;
 mod cases_supervise;
+mod cluster;
 mod consult;
 mod consult_activity_pages;
 mod consult_browser;

@@ -94,14 +94,14 @@ async fn storage_s3_documents_live_in_the_bucket(backend: Backend) {
     let (status, _) = bytes_of(&s, &other, &format!("/api/v1/documents/{id}/download")).await;
     assert_eq!(status, 404, "nor may another member download it");
 
-    // Nothing of the document is in the data dir: only the database, the search index and
-    // temporary or working folders.
+    // Nothing of the document is in the data dir: only the database, the search index,
+    // temporary or working folders and the node's name (ADR 041).
     let kept: Vec<_> = files_under(s.data.path())
         .into_iter()
         .filter(|p| {
             let first = p.components().next().unwrap().as_os_str().to_string_lossy();
             !(first.starts_with("gongzhi.db")
-                || ["index", "tmp", "soffice-profiles"].contains(&first.as_ref()))
+                || ["index", "tmp", "soffice-profiles", "node-id"].contains(&first.as_ref()))
         })
         .collect();
     assert!(kept.is_empty(), "{backend:?}: in the data dir: {kept:?}");

@@ -229,6 +229,7 @@ pub async fn insert_unit(tx: &mut Tx, now: i64, input: &UnitInput) -> GovResult<
         .bind(id)
         .execute(&mut **tx)
         .await?;
+    platform::cluster::bump(tx, gov_core::UNITS_CHANGED).await?;
     Ok(Unit {
         id: UnitId(id),
         parent_id: input.parent_id.map(UnitId),
@@ -441,6 +442,7 @@ pub async fn update_unit(
             .execute(&mut *tx)
             .await?;
     }
+    platform::cluster::bump(&mut tx, gov_core::UNITS_CHANGED).await?;
     audit::append(
         &mut tx,
         audit::Entry {

@@ -50,12 +50,13 @@ async fn download_counts(state: &AppState) -> anyhow::Result<(HashMap<u64, u64>,
     Ok((counts, through))
 }
 
-/// Where the follower is in the event log. The index is committed when an event changed
-/// it; when only other modules' events went by, the position alone is committed at most
-/// every [`Follower::IDLE_COMMIT`] (a tantivy commit syncs files to disk, and the log is
+/// Where the follower is in the event log (a cursor that no event committed out of order
+/// slips past, ADR 041). The index is committed when an event changed it; when only other
+/// modules' events went by, the position alone is committed at most every
+/// [`Follower::IDLE_COMMIT`] (a tantivy commit syncs files to disk, and the log is
 /// busiest exactly when the library is not: case intake writes an event per case).
 struct Follower {
-    read: i64,
+    cursor: outbox::Cursor,
     committed: i64,
     committed_at: Instant,
     counted_through: i64,
@@ -96,19 +97,24 @@ impl Follower {
     }
 
     async fn once(&mut self, state: &AppState, index: &SearchIndex) -> anyhow::Result<()> {
-        let events = outbox::read_after(&state.db, self.read, 500).await?;
+        let events = self.cursor.next(&state.db, 500).await?;
         let mut changed = false;
         for e in &events {
-            changed |= self.apply(state, index, e).await?;
+            match self.apply(state, index, e).await {
+                Ok(c) => changed |= c,
+                Err(err) => {
+                    // The cursor has moved past these: read them again from the last
+                    // committed position (applying an event twice is harmless).
+                    self.cursor = outbox::Cursor::new(self.committed, outbox::Cursor::WAIT);
+                    return Err(err);
+                }
+            }
         }
-        if let Some(last) = events.last() {
-            self.read = last.id;
-        }
-        let idle_due =
-            self.read > self.committed && self.committed_at.elapsed() >= Self::IDLE_COMMIT;
+        let read = self.cursor.position();
+        let idle_due = read > self.committed && self.committed_at.elapsed() >= Self::IDLE_COMMIT;
         if changed || idle_due {
-            tokio::task::block_in_place(|| index.commit(self.read))?;
-            self.committed = self.read;
+            tokio::task::block_in_place(|| index.commit(read))?;
+            self.committed = read;
             self.committed_at = Instant::now();
         }
         Ok(())
@@ -132,7 +138,7 @@ pub async fn start(state: &AppState) -> anyhow::Result<Arc<SearchIndex>> {
     index.set_downloads(counts);
     let position = index.position();
     let mut follower = Follower {
-        read: position,
+        cursor: outbox::Cursor::new(position, outbox::Cursor::WAIT),
         committed: position,
         committed_at: Instant::now(),
         counted_through,

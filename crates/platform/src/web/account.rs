@@ -74,7 +74,11 @@ async fn own_form(
     };
     // A stolen session must not become a way to guess the password: the sign-in limits apply.
     let now = state.now();
-    if !state.limiter.try_attempt(&actor.ip, &user.username, now) {
+    if !state
+        .limiter
+        .try_attempt(&actor.ip, &user.username, now)
+        .await?
+    {
         let e = super::pages::too_many_attempts(actor.lang);
         return refuse(e.status(), e.to_string());
     }
@@ -84,7 +88,7 @@ async fn own_form(
             .pick("当前密码不正确。", "The current password is wrong.");
         return refuse(StatusCode::BAD_REQUEST, msg.into());
     }
-    state.limiter.succeeded(&actor.ip, &user.username);
+    state.limiter.succeeded(&actor.ip, &user.username).await?;
     if let Err(msg) = new_password(actor.lang, &f.new, &f.confirm) {
         return refuse(StatusCode::BAD_REQUEST, msg);
     }

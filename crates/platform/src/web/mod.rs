@@ -35,6 +35,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub struct Inner {
+    /// This node among several over one database (ADR 041).
+    pub cluster: crate::cluster::Cluster,
     pub config: Config,
     pub db: Db,
     pub storage: Storage,

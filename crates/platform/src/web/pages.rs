@@ -102,13 +102,13 @@ async fn check_login(
     password: &str,
 ) -> AppResult<auth::User> {
     let now = state.now();
-    if !state.limiter.try_attempt(&actor.ip, username, now) {
+    if !state.limiter.try_attempt(&actor.ip, username, now).await? {
         crate::metrics::LOGIN_FAILURES.inc();
         return Err(too_many_attempts(actor.lang));
     }
     match auth::authenticate(&state.db, username, password).await? {
         Some(user) => {
-            state.limiter.succeeded(&actor.ip, username);
+            state.limiter.succeeded(&actor.ip, username).await?;
             Ok(user)
         }
         None => {
@@ -221,7 +221,7 @@ async fn register_form(
     registration_closed(&state, actor.lang)?;
     let now = state.now();
     let next = safe_next(f.next.as_deref());
-    if !state.registrations.try_take(&actor.ip, now) {
+    if !state.registrations.try_take(&actor.ip, now).await? {
         let message = actor.lang.pick(
             "此网络地址注册的账号过多，请稍后再试。",
             "Too many accounts were registered from this address; try again later.",
@@ -241,7 +241,7 @@ async fn register_form(
         Ok(user) => signed_in_redirect(&state, user.id, &next).await,
         Err(e) => {
             // Only accounts created use up the address's allowance.
-            state.registrations.give_back(&actor.ip);
+            state.registrations.give_back(&actor.ip).await?;
             registration_refused(&actor, e, f.username, next)
         }
     }

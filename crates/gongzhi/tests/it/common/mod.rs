@@ -217,6 +217,35 @@ impl Server {
         }
     }
 
+    /// Another node of this server's cluster (issue 17): the same PostgreSQL database and
+    /// environment (give it object storage, `GONGZHI_S3_*`, to share the files), a data dir
+    /// of its own (its own search index); started.
+    pub fn another_node(&self) -> Server {
+        assert_eq!(
+            self.backend,
+            Backend::Postgres,
+            "nodes share a PostgreSQL database"
+        );
+        let data = tempfile::tempdir().expect("temp dir");
+        let mut s = Server {
+            backend: self.backend,
+            url: String::new(),
+            data,
+            database_url: self.database_url.clone(),
+            pg_db: None, // the first node drops the database
+            env: self.env.clone(),
+            demo: false,
+            child: None,
+        };
+        s.spawn();
+        s
+    }
+
+    /// The server process's id while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(BIN);
         c.arg("--data-dir").arg(self.data.path()).args(args);
