@@ -451,6 +451,14 @@ async fn projects_demo(
         12_000_000,
     );
     youth.blind = Some(true);
+    // Open for applications from today for two months, whenever the demo is started.
+    let today = platform::clock::local_day(state.now());
+    youth.opens_on = Some(today.format("%Y-%m-%d").to_string());
+    youth.closes_on = Some(
+        (today + chrono::Days::new(60))
+            .format("%Y-%m-%d")
+            .to_string(),
+    );
     projects::open_call(state, admin, &youth)
         .await
         .map_err(err)?;

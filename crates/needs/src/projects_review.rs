@@ -166,11 +166,30 @@ pub async fn apply(
                 "budget_fen must be positive and within the call's budget"
             ))
         })?;
+    let now = state.now();
+    // Applications are taken between the call's phase dates (the district's calendar days).
+    let today = platform::clock::local_day(now)
+        .format("%Y-%m-%d")
+        .to_string();
+    if today.as_str() < call.opens_on.as_str() || today.as_str() > call.closes_on.as_str() {
+        return Err(NeedError::coded(
+            Code::Conflict,
+            platform::web::i18n::bilingual(
+                &format!(
+                    "本项目的申报时间为 {} 至 {}，当前不在申报期内。",
+                    call.opens_on, call.closes_on
+                ),
+                &format!(
+                    "applications are taken from {} to {}",
+                    call.opens_on, call.closes_on
+                ),
+            ),
+        ));
+    }
     let why = ineligible(state, &rules(state, call_id).await?, org).await?;
     if !why.is_empty() {
         return Err(NeedError::coded(Code::NotEligible, why.join("；")));
     }
-    let now = state.now();
     let mut tx = state.db.begin().await?;
     let taken: Option<(i64,)> =
         sqlx::query_as("SELECT id FROM needs_applications WHERE call_id = $1 AND org_id = $2")

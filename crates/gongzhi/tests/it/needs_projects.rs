@@ -36,7 +36,7 @@ fn validate_package(v: &Value) {
 
 async fn call(w: &World, budget: i64) -> i64 {
     let body = json!({ "title": "长者助餐服务项目", "description": "为独居老人提供助餐", "categories": ["meal_aid"],
-                       "unit_id": w.na, "budget_fen": budget, "opens_on": "2026-03-01", "closes_on": "2026-03-31" });
+                       "unit_id": w.na, "budget_fen": budget, "opens_on": "2026-03-01", "closes_on": "2099-12-31" });
     send_expect(
         &w.s,
         "POST",
@@ -81,7 +81,7 @@ both_dbs!(needs_projects_lifecycle_and_ocds);
 async fn needs_projects_lifecycle_and_ocds(backend: Backend) {
     let w = World::new(backend, false).await;
     let s = &w.s;
-    let body = json!({ "title": "项目", "unit_id": w.na, "budget_fen": 1000, "opens_on": "2026-03-01", "closes_on": "2026-03-31" });
+    let body = json!({ "title": "项目", "unit_id": w.na, "budget_fen": 1000, "opens_on": "2026-03-01", "closes_on": "2099-12-31" });
     let (st, _) = send(s, "POST", Some(&w.worker_a), "/api/v1/calls", Some(&body)).await;
     assert_eq!(st, 403, "workers do not open calls");
     for bad in [
@@ -345,7 +345,7 @@ async fn needs_applications_eligibility_review_and_conflicts(backend: Backend) {
     let w = World::new(backend, false).await;
     let s = &w.s;
     let body = json!({ "title": "长者关爱项目", "unit_id": w.na, "budget_fen": 500_000, "opens_on": "2026-03-01",
-        "closes_on": "2026-03-31", "min_grade": 3, "min_years": 3, "report_required": true,
+        "closes_on": "2099-12-31", "min_grade": 3, "min_years": 3, "report_required": true,
         "criteria": [{ "name": "方案", "weight": 60 }, { "name": "团队", "weight": 40 }, { "name": "创新", "weight": 10, "in_total": false }] });
     let c = send_expect(s, "POST", Some(&w.admin), "/api/v1/calls", Some(&body), 201).await["id"]
         .as_i64()
@@ -354,6 +354,27 @@ async fn needs_applications_eligibility_review_and_conflicts(backend: Backend) {
     let app = |org: i64| json!({ "org_id": org, "plan": "每周三次上门探访，建立长者档案并转介助餐。", "budget_fen": 400_000 });
     let (st, _) = send(s, "POST", Some(&w.worker_a), &apply, Some(&app(w.org_a))).await;
     assert_eq!(st, 403, "only the organisation's staff apply");
+    // Outside the call's phase dates nobody applies: after its closing day, before its opening.
+    for (opens, closes) in [("2026-03-01", "2026-03-31"), ("2099-01-01", "2099-12-31")] {
+        let mut shut = body.clone();
+        shut["opens_on"] = json!(opens);
+        shut["closes_on"] = json!(closes);
+        let id =
+            send_expect(s, "POST", Some(&w.admin), "/api/v1/calls", Some(&shut), 201).await["id"]
+                .as_i64()
+                .unwrap();
+        let path = format!("/api/v1/calls/{id}/applications");
+        let (st, v) = send(s, "POST", Some(&w.provider), &path, Some(&app(w.org_a))).await;
+        assert_eq!(
+            (st, v["error"]["code"].as_str()),
+            (409, Some("conflict")),
+            "{v}"
+        );
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(closes),
+            "{v}"
+        );
+    }
     // No grade yet.
     let (st, v) = send(s, "POST", Some(&w.provider), &apply, Some(&app(w.org_a))).await;
     assert_eq!(

@@ -27,7 +27,7 @@ const NAMES: [&str; 3] = ["乙家园互助社", "丙邻里服务中心", "丁阳
 async fn blind_call(w: &World) -> (i64, Vec<i64>) {
     let s = &w.s;
     let body = json!({ "title": "长者探访项目", "unit_id": w.na, "budget_fen": 900_000, "opens_on": "2026-03-01",
-        "closes_on": "2026-03-31", "blind": true, "criteria": [{ "name": "方案", "weight": 100 }] });
+        "closes_on": "2099-12-31", "blind": true, "criteria": [{ "name": "方案", "weight": 100 }] });
     let c = created(w, &w.admin, "/api/v1/calls", body).await;
     let apply = format!("/api/v1/calls/{c}/applications");
     let plan = |name: &str| json!({ "plan": format!("{name}每周上门探访独居老人，联系电话 000-87654321。"), "budget_fen": 200_000 });
@@ -362,7 +362,7 @@ async fn needs_evaluations_budget_and_milestone_sweep(backend: Backend) {
     let w = World::new(backend, false).await;
     let s = &w.s;
     let body = json!({ "title": "助餐配送项目", "unit_id": w.na, "budget_fen": 100_000,
-                       "opens_on": "2026-03-01", "closes_on": "2026-03-31" });
+                       "opens_on": "2026-03-01", "closes_on": "2099-12-31" });
     let c = created(&w, &w.admin, "/api/v1/calls", body).await;
     let award = json!({ "org_id": w.org_a, "title": "助餐配送合同", "reason": "方案可行，得分最高",
         "milestones": [{ "title": "第一期", "due_on": day_from_now(3), "amount_fen": 30_000 },
