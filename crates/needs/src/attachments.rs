@@ -168,16 +168,7 @@ pub async fn receive(mp: Result<Multipart, MultipartRejection>) -> NeedResult<Up
 
 /// Whether the call still takes changes: until the end of its closing day, in UTC+8.
 pub fn open_for_changes(call: &Call, now_ms: i64) -> bool {
-    use chrono::{FixedOffset, TimeZone};
-    let tz = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
-    let today = tz
-        .timestamp_millis_opt(now_ms)
-        .single()
-        .unwrap_or_default()
-        .date_naive()
-        .format("%Y-%m-%d")
-        .to_string();
-    today.as_str() <= call.closes_on.as_str()
+    !call.closed_at(now_ms)
 }
 
 fn locked() -> NeedError {

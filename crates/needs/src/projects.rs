@@ -84,6 +84,25 @@ pub struct Call {
     pub updated_at: i64,
 }
 
+impl Call {
+    /// The district's calendar day of `now_ms`, as the phase dates are written.
+    fn day_of(now_ms: i64) -> String {
+        platform::clock::local_day(now_ms)
+            .format("%Y-%m-%d")
+            .to_string()
+    }
+
+    /// Whether the call's closing day is over at `now_ms`.
+    pub fn closed_at(&self, now_ms: i64) -> bool {
+        Call::day_of(now_ms).as_str() > self.closes_on.as_str()
+    }
+
+    /// Whether applications are taken at `now_ms`: from the opening day to the closing day.
+    pub fn taking_applications(&self, now_ms: i64) -> bool {
+        Call::day_of(now_ms).as_str() >= self.opens_on.as_str() && !self.closed_at(now_ms)
+    }
+}
+
 fn bad(msg: &'static str) -> NeedError {
     NeedError::invalid(msg)
 }

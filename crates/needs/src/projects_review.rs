@@ -167,11 +167,7 @@ pub async fn apply(
             ))
         })?;
     let now = state.now();
-    // Applications are taken between the call's phase dates (the district's calendar days).
-    let today = platform::clock::local_day(now)
-        .format("%Y-%m-%d")
-        .to_string();
-    if today.as_str() < call.opens_on.as_str() || today.as_str() > call.closes_on.as_str() {
+    if !call.taking_applications(now) {
         return Err(NeedError::coded(
             Code::Conflict,
             platform::web::i18n::bilingual(
