@@ -25,6 +25,34 @@ impl<'a> District<'a> {
         }
     }
 
+    /// Units with 5,000 residents in 2,000 households, created by the bearer of `token`.
+    pub fn populated(s: &'a Server, token: &str) -> District<'a> {
+        District::new(s, token, json!({ "residents": 5000, "households": 2000 }))
+    }
+
+    /// [`District::populated`] with the units of `plan` (see [`District::plan`]).
+    pub async fn planned(s: &'a Server, token: &str, plan: &str) -> District<'a> {
+        let mut d = District::populated(s, token);
+        d.plan(plan).await;
+        d
+    }
+
+    /// Adds units written as `"district D; street S1 S2 in D; community CA CB in S1"`:
+    /// clauses in order, each a kind, codes and, but for a district, `in` its parent.
+    pub async fn plan(&mut self, plan: &str) {
+        for clause in plan.split(';') {
+            let words: Vec<&str> = clause.split_whitespace().collect();
+            let (kind, rest) = words.split_first().expect("a kind in each clause");
+            let (codes, parent) = match rest {
+                [codes @ .., "in", parent] => (codes, Some(*parent)),
+                codes => (codes, None),
+            };
+            for code in codes {
+                self.unit(parent, kind, code).await;
+            }
+        }
+    }
+
     /// Adds a unit below the unit coded `parent` (`None` for a district); its id.
     pub async fn unit(&mut self, parent: Option<&str>, kind: &str, code: &str) -> i64 {
         let mut body = json!({ "parent_id": parent.map(|p| self.id(p)), "kind": kind,
@@ -71,6 +99,18 @@ impl<'a> District<'a> {
             &["gov", "grant", user, "--unit", code, "--role", role],
             None,
         );
+    }
+
+    /// [`District::staff`] for each `user=role@UNIT` of `who` (separated by spaces); their
+    /// tokens in order.
+    pub async fn staffs<const N: usize>(&self, who: &str) -> [String; N] {
+        let mut tokens = Vec::with_capacity(N);
+        for one in who.split_whitespace() {
+            let (user, grant) = one.split_once('=').expect("user=role@UNIT");
+            let (role, code) = grant.split_once('@').expect("user=role@UNIT");
+            tokens.push(self.staff(user, code, role).await);
+        }
+        tokens.try_into().expect("as many names as tokens")
     }
 
     /// A new member account with a role on a unit; its bearer token.

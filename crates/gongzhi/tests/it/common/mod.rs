@@ -2,10 +2,15 @@
 //! fresh database (SQLite file, or a new PostgreSQL database per server).
 #![allow(dead_code)]
 
+pub mod cases;
+pub mod clock;
 pub mod district;
+pub mod pay;
+pub mod reply;
 pub mod s3;
 pub mod webdriver;
 
+pub use clock::Clock;
 pub use district::District;
 
 use reqwest::multipart;
@@ -127,6 +132,18 @@ pub fn have_soffice() -> bool {
         panic!("LibreOffice is required (GONGZHI_REQUIRE_SOFFICE=1) but soffice is not on PATH");
     }
     found
+}
+
+/// Runs a command that must succeed (its standard error is the message if not); its
+/// standard output.
+pub fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 pub fn which(name: &str) -> Option<PathBuf> {
@@ -347,6 +364,47 @@ impl Server {
         );
     }
 
+    /// New accounts written `name=role` or `name` (a member), separated by spaces; their
+    /// tokens in order.
+    pub async fn accounts<const N: usize>(&self, who: &str) -> [String; N] {
+        let mut tokens = Vec::with_capacity(N);
+        for one in who.split_whitespace() {
+            let (name, role) = one.split_once('=').unwrap_or((one, "member"));
+            tokens.push(self.user_token(name, role).await);
+        }
+        tokens.try_into().expect("as many names as tokens")
+    }
+
+    /// Uploads a fixture as `owner`, waits for its conversion and has `moderator` approve
+    /// it; its id.
+    pub async fn published(&self, owner: &str, moderator: &str, fixture: &str) -> i64 {
+        let id = self.upload_fixture(owner, fixture).await;
+        self.wait_converted(owner, id, Duration::from_secs(120))
+            .await;
+        let approve = format!("/api/v1/documents/{id}/approve");
+        send_expect(self, "POST", Some(moderator), &approve, None, 200).await;
+        id
+    }
+
+    /// The kinds of the notifications of the bearer of `token`, newest first.
+    pub async fn notice_kinds(&self, token: &str) -> Vec<String> {
+        let (_, v) = self.get_json(Some(token), "/api/v1/me/notifications").await;
+        each(&v["items"])
+            .map(|n| n["kind"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// Asserts the status of each GET `(token, path, status)`, a row per request.
+    pub async fn expect_statuses(&self, gets: &[(Option<&str>, &str, u16)]) {
+        for &(token, path, want) in gets {
+            assert_eq!(
+                self.status_of(token, path).await,
+                want,
+                "GET {path} as {token:?}"
+            );
+        }
+    }
+
     /// Creates the user and returns a bearer token for it.
     pub async fn user_token(&self, name: &str, role: &str) -> String {
         self.add_user(name, role);
@@ -554,12 +612,27 @@ pub async fn send_expect(
     v
 }
 
+/// Sends each request of a table and checks its status: a row per request instead of a
+/// call per request (`send_expect` names the path of one that fails).
+pub async fn expect_each(s: &Server, reqs: &[(&str, Option<&str>, &str, Option<&Value>, u16)]) {
+    for &(method, token, path, body, want) in reqs {
+        send_expect(s, method, token, path, body, want).await;
+    }
+}
+
 /// Prices a document (`price_kind` free, paid or vip; `price` in yuan) as the bearer of
 /// `token`, which must be allowed to.
 pub async fn set_price(s: &Server, token: &str, id: i64, kind: &str, price: &str) {
     let body = serde_json::json!({ "price_kind": kind, "price": price });
     let path = format!("/api/v1/documents/{id}");
     send_expect(s, "PATCH", Some(token), &path, Some(&body), 200).await;
+}
+
+/// The items of a JSON array (panics if `v` is not one): `each(&v["items"]).map(…)`.
+pub fn each(v: &Value) -> std::slice::Iter<'_, Value> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not an array: {v}"))
+        .iter()
 }
 
 /// Only the status of [`send`].
@@ -578,6 +651,20 @@ pub async fn page_text(s: &Server, token: &str, path: &str) -> String {
     client()
         .get(format!("{}{path}", s.url))
         .bearer_auth(token)
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("page text")
+}
+
+/// [`page_text`] in the language `lang` (`zh` or `en`, the `gz_lang` cookie).
+pub async fn page_in(s: &Server, token: &str, path: &str, lang: &str) -> String {
+    client()
+        .get(format!("{}{path}", s.url))
+        .bearer_auth(token)
+        .header("Cookie", format!("gz_lang={lang}"))
         .send()
         .await
         .expect("request")
@@ -618,6 +705,19 @@ pub async fn post_form<F: serde::Serialize + ?Sized>(
     form: &F,
 ) -> reqwest::Response {
     c.post(url).form(form).send().await.expect("form post")
+}
+
+/// Posts the sign-up or sign-in form (`page` is `register` or `login`) on this client with
+/// these credentials and CSRF token.
+pub async fn post_account(
+    c: &reqwest::Client,
+    s: &Server,
+    page: &str,
+    (user, password): (&str, &str),
+    csrf: &str,
+) -> reqwest::Response {
+    let fields = [("username", user), ("password", password), ("_csrf", csrf)];
+    post_form(c, format!("{}/{page}", s.url), &fields).await
 }
 
 /// The body of a GET on this client, whatever the status (pages, forms).

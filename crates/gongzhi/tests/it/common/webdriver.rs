@@ -184,6 +184,20 @@ impl Browser {
         .await
     }
 
+    /// Signs `name` in (password [`super::PASSWORD`]) through the login form of the server
+    /// at `url`, and waits until the page header names them.
+    pub async fn sign_in(&self, url: &str, name: &str) {
+        self.goto(&format!("{url}/login")).await;
+        self.type_into("input[name=username]", name).await;
+        self.type_into("input[name=password]", super::PASSWORD)
+            .await;
+        self.click("form.form button[type=submit]").await;
+        let named = format!(
+            "document.querySelector('.who') && document.querySelector('.who').textContent.includes('{name}')"
+        );
+        self.wait_for(&named, Duration::from_secs(20)).await;
+    }
+
     /// Polls `cond` (a JS expression) until it is true.
     pub async fn wait_for(&self, cond: &str, limit: Duration) {
         let start = Instant::now();
