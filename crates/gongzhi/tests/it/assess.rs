@@ -4,27 +4,23 @@
 //! figures frozen at the lock, trace-back links that open the counted cases, and who may
 //! see or do what through the API and the pages.
 
-use crate::common::district::District;
-use crate::common::{Backend, Server, both_dbs, send, send_expect};
+use crate::common::{
+    Backend, Clock, District, Server, both_dbs, cases, each, get_html, send, send_expect,
+};
 use serde_json::{Value, json};
 
 const HOUR: i64 = 3600 * 1000;
 
 struct World {
     s: Server,
-    clock: std::path::PathBuf,
+    clock: Clock,
     admin: String,
     year: i32,
 }
 
 impl World {
     fn shift(&self, ms: i64) {
-        let now: i64 = std::fs::read_to_string(&self.clock)
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
-        std::fs::write(&self.clock, (now + ms).to_string()).unwrap();
+        self.clock.shift(ms);
     }
 
     fn url(&self, rest: &str) -> String {
@@ -59,23 +55,15 @@ impl World {
     }
 
     async fn ok(&self, token: &str, rest: &str, body: Value) -> Value {
-        send_expect(
-            &self.s,
-            "POST",
-            Some(token),
-            &self.url(rest),
-            Some(&body),
-            200,
-        )
-        .await
+        self.s
+            .post(token, &self.url(rest), Some(&body))
+            .await
+            .want(200)
     }
 }
 
 fn scores(v: &Value) -> Vec<(String, f64, i64)> {
-    v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&v["items"])
         .map(|i| {
             (
                 i["unit_name"].as_str().unwrap().to_string(),
@@ -87,47 +75,22 @@ fn scores(v: &Value) -> Vec<(String, f64, i64)> {
 }
 
 fn line<'a>(sheet: &'a Value, code: &str) -> &'a Value {
-    sheet["indicators"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&sheet["indicators"])
         .find(|l| l["code"] == code)
         .unwrap_or_else(|| panic!("no {code} in {sheet}"))
 }
 
 async fn a_year_from_plan_to_final_ranking(backend: Backend) {
-    let clock = tempfile::NamedTempFile::new()
-        .unwrap()
-        .into_temp_path()
-        .keep()
-        .unwrap();
-    std::fs::write(&clock, "0").unwrap();
-    let s = Server::start_with(
-        backend,
-        &[("GONGZHI_CLOCK_OFFSET_FILE", clock.to_str().unwrap())],
-    )
-    .await;
+    let clock = Clock::new();
+    let s = clock.server(backend, &[]).await;
     let admin = s.user_token("boss", "admin").await;
-    let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
-    d.units(&[
-        ("", "district", "KD"),
-        ("KD", "street", "K1"),
-        ("K1", "community", "KA"),
-        ("K1", "community", "KB"),
-        ("K1", "community", "KC"),
-        ("KD", "street", "K2"),
-        ("K2", "community", "KX"),
-    ])
-    .await;
+    let plan = "district KD; street K1 in KD; community KA KB KC in K1; street K2 in KD; community KX in K2";
+    let d = District::planned(&s, &admin, plan).await;
     let ids: Vec<i64> = ["KA", "KB", "KC", "KX"].iter().map(|c| d.id(c)).collect();
     let (ka, kb, kc, kx) = (ids[0], ids[1], ids[2], ids[3]);
-    let centre = d.staff("centre", "KD", "worker").await;
-    let street1 = d.staff("street1", "K1", "worker").await;
-    let street2 = d.staff("street2", "K2", "worker").await;
-    let wa = d.staff("worker_a", "KA", "worker").await;
-    let wb = d.staff("worker_b", "KB", "worker").await;
-    let wc = d.staff("worker_c", "KC", "worker").await;
-    let wx = d.staff("worker_x", "KX", "worker").await;
+    let [centre, street1, street2, wa, wb, wc, wx] = d
+        .staffs("centre=worker@KD street1=worker@K1 street2=worker@K2 worker_a=worker@KA worker_b=worker@KB worker_c=worker@KC worker_x=worker@KX")
+        .await;
     let resident = s.user_token("resident", "member").await;
     let kd = d.id("KD");
     drop(d);
@@ -145,49 +108,13 @@ async fn a_year_from_plan_to_final_ranking(backend: Backend) {
     let s = &w.s;
 
     // A case in KA signed on time; one in KB dispatched and not signed yet.
-    let cat = json!({ "code": "noise", "name": "噪声扰民", "route_kind": "community" });
-    send_expect(
-        s,
-        "POST",
-        Some(&w.admin),
-        "/api/v1/cases/categories",
-        Some(&cat),
-        201,
-    )
-    .await;
-    let mut cases = Vec::new();
+    cases::noise_category(s, &w.admin).await;
+    let mut dispatched = Vec::new();
     for unit in [ka, kb] {
-        let body =
-            json!({ "category": "noise", "place_unit_id": unit, "description": "夜里施工很吵" });
-        let c = send_expect(
-            s,
-            "POST",
-            Some(&resident),
-            "/api/v1/cases",
-            Some(&body),
-            201,
-        )
-        .await;
-        let path = format!("/api/v1/cases/{}/actions", c["id"]);
-        for step in ["accept", "dispatch"] {
-            let a = json!({ "action": step });
-            send_expect(s, "POST", Some(&centre), &path, Some(&a), 200).await;
-        }
-        cases.push(c["id"].as_i64().unwrap());
+        dispatched.push(cases::dispatched(s, &resident, &centre, unit, "夜里施工很吵").await);
     }
-    let sign = |token: String, id: i64| async move {
-        let path = format!("/api/v1/cases/{id}/actions");
-        send_expect(
-            s,
-            "POST",
-            Some(&token),
-            &path,
-            Some(&json!({"action": "sign"})),
-            200,
-        )
-        .await
-    };
-    sign(wa.clone(), cases[0]).await;
+    let cases = dispatched;
+    cases::steps(s, &wa, cases[0], &["sign"]).await;
 
     // The district's plan: only an administrator of the district sets it.
     let now_ms = chrono::Utc::now().timestamp_millis();
@@ -368,7 +295,7 @@ async fn a_year_from_plan_to_final_ranking(backend: Backend) {
     assert_eq!(st, 403);
     w.shift(2 * HOUR);
     w.ok(&w.admin, "/lock", json!({})).await;
-    sign(wb.clone(), cases[1]).await;
+    cases::steps(s, &wb, cases[1], &["sign"]).await;
     let (_, sheet) = w
         .call(Some(&wb), "GET", &format!("/units/{kb}"), json!(null))
         .await;
@@ -394,15 +321,10 @@ async fn a_year_from_plan_to_final_ranking(backend: Backend) {
         )
         .await;
     assert_eq!(st, 403, "the unit itself appeals");
-    let filed = send_expect(
-        s,
-        "POST",
-        Some(&wb),
-        &w.url(&format!("/units/{kb}/appeals")),
-        Some(&appeal),
-        201,
-    )
-    .await;
+    let filed = s
+        .post(&wb, &w.url(&format!("/units/{kb}/appeals")), Some(&appeal))
+        .await
+        .want(201);
     // The sheet page: the unit may appeal, the district sees the decision form, the
     // public sees the scores but not the appeal.
     let kb_page = format!("/assessments/{}/units/{kb}", w.year);
@@ -454,23 +376,14 @@ async fn a_year_from_plan_to_final_ranking(backend: Backend) {
     assert_eq!(st, 409);
 
     // The pages: the public ranking, and a sheet whose formula links to the counted case.
-    let html = crate::common::client()
-        .get(format!("{}/assessments/{}", s.url, w.year))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let public = crate::common::client();
+    let html = get_html(&public, format!("{}/assessments/{}", s.url, w.year)).await;
     assert!(html.contains("KA") && html.contains("考核排名"), "{html}");
-    let html = crate::common::client()
-        .get(format!("{}/assessments/{}/units/{ka}", s.url, w.year))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = get_html(
+        &public,
+        format!("{}/assessments/{}/units/{ka}", s.url, w.year),
+    )
+    .await;
     assert!(
         html.contains(&format!("href=\"/cases/{}\"", cases[0])),
         "{html}"
@@ -536,14 +449,8 @@ async fn the_pages_take_a_sheet_up_the_tree(backend: Backend) {
     use crate::common::{PASSWORD, get_html, post_form, web_login};
     let s = Server::start(backend).await;
     let admin = s.user_token("boss", "admin").await;
-    let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
-    d.units(&[
-        ("", "district", "PD"),
-        ("PD", "street", "P1"),
-        ("P1", "community", "PA"),
-        ("P1", "community", "PB"),
-    ])
-    .await;
+    let plan = "district PD; street P1 in PD; community PA PB in P1";
+    let d = District::planned(&s, &admin, plan).await;
     let (pa, pd) = (d.id("PA"), d.id("PD"));
     d.staff("district_admin", "PD", "unit_admin").await;
     d.staff("street_p", "P1", "worker").await;
@@ -627,11 +534,7 @@ async fn the_pages_take_a_sheet_up_the_tree(backend: Backend) {
         let s = &s;
         async move {
             let (_, v) = s.get_json(Some(&token), "/api/v1/workbench").await;
-            v["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|t| t["label"].as_str().unwrap_or("").contains(label))
+            each(&v["items"]).any(|t| t["label"].as_str().unwrap_or("").contains(label))
         }
     };
     let pa_token = s.login("worker_pa").await;

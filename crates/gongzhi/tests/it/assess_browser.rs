@@ -4,7 +4,7 @@
 
 use crate::common::district::District;
 use crate::common::webdriver::Browser;
-use crate::common::{Backend, PASSWORD, Server, send_expect};
+use crate::common::{Backend, Server};
 use serde_json::json;
 use std::time::Duration;
 
@@ -15,13 +15,8 @@ async fn a_worker_fills_in_the_sheet_at_phone_width() {
     };
     let s = Server::start(Backend::Sqlite).await;
     let admin = s.user_token("boss", "admin").await;
-    let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
-    d.units(&[
-        ("", "district", "BD"),
-        ("BD", "street", "B1"),
-        ("B1", "community", "BA"),
-    ])
-    .await;
+    let plan = "district BD; street B1 in BD; community BA in B1";
+    let d = District::planned(&s, &admin, plan).await;
     d.staff("worker_ba", "BA", "worker").await;
     let year = chrono::Local::now().format("%Y").to_string();
     let plan = json!({
@@ -29,24 +24,13 @@ async fn a_worker_fills_in_the_sheet_at_phone_width() {
         "deadline": chrono::Utc::now().timestamp_millis() + 3_600_000,
         "items": [{ "code": "study_hours", "weight": 100, "target": 40 }],
     });
-    send_expect(
-        &s,
-        "POST",
-        Some(&admin),
-        "/api/v1/assessments/plans",
-        Some(&plan),
-        201,
-    )
-    .await;
+    s.post(&admin, "/api/v1/assessments/plans", Some(&plan))
+        .await
+        .want(201);
     let ba = d.id("BA");
 
     b.emulate(360, 740).await;
-    b.goto(&format!("{}/login", s.url)).await;
-    b.type_into("input[name=username]", "worker_ba").await;
-    b.type_into("input[name=password]", PASSWORD).await;
-    b.click("form.form button[type=submit]").await;
-    b.wait_for("document.querySelector('.who')", Duration::from_secs(20))
-        .await;
+    b.sign_in(&s.url, "worker_ba").await;
     b.goto(&format!("{}/assessments/{year}/units/{ba}", s.url))
         .await;
     b.type_into("input[name=value]", "30").await;

@@ -2,7 +2,11 @@
 //! clock, routing, scope isolation with hidden reporter contact, rates, Open311 in JSON
 //! and XML with its error cases, a published GeoReport client — on every backend.
 
-use crate::common::{Backend, District, PASSWORD, Server, both_dbs, client, send, send_expect};
+use crate::common::clock::real_now;
+use crate::common::{
+    Backend, Clock, District, PASSWORD, Server, both_dbs, cases, client, each, expect_each, send,
+    send_expect,
+};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,7 +15,7 @@ use std::time::Duration;
 /// each community, a department worker and a resident; two categories.
 struct World {
     s: Server,
-    clock: PathBuf,
+    clock: Clock,
     admin: String,
     centre: String,
     worker_a: String,
@@ -26,36 +30,18 @@ struct World {
 
 impl World {
     async fn new(backend: Backend) -> World {
-        let clock = tempfile::NamedTempFile::new()
-            .unwrap()
-            .into_temp_path()
-            .keep()
-            .unwrap();
-        std::fs::write(&clock, "0").unwrap();
-        let s = Server::start_with(
-            backend,
-            &[
-                ("GONGZHI_CLOCK_OFFSET_FILE", clock.to_str().unwrap()),
-                ("GONGZHI_CASES_SWEEP_MS", "100"),
-            ],
-        )
-        .await;
+        let clock = Clock::new();
+        let s = clock
+            .server(backend, &[("GONGZHI_CASES_SWEEP_MS", "100")])
+            .await;
         let admin = s.user_token("boss", "admin").await;
-        let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
-        d.units(&[
-            ("", "district", "CD"),
-            ("CD", "street", "CS"),
-            ("CS", "community", "CA"),
-            ("CS", "community", "CB"),
-            ("CD", "department", "CT"),
-        ])
-        .await;
+        let plan = "district CD; street CS in CD; community CA CB in CS; department CT in CD";
+        let d = District::planned(&s, &admin, plan).await;
         let (community_a, community_b, dept_unit) = (d.id("CA"), d.id("CB"), d.id("CT"));
         let street = d.id("CS");
-        let centre = d.staff("centre", "CD", "worker").await;
-        let worker_a = d.staff("worker_a", "CA", "worker").await;
-        let worker_b = d.staff("worker_b", "CB", "worker").await;
-        let dept = d.staff("dept", "CT", "worker").await;
+        let [centre, worker_a, worker_b, dept] = d
+            .staffs("centre=worker@CD worker_a=worker@CA worker_b=worker@CB dept=worker@CT")
+            .await;
         let resident = s.user_token("resident", "member").await;
         let cats = [
             json!({ "code": "noise", "name": "噪声扰民", "days_normal": 3, "days_urgent": 1, "route_kind": "community" }),
@@ -64,15 +50,7 @@ impl World {
                                      "values": [{ "key": "small", "name": "小" }, { "key": "large", "name": "大" }] }] }),
         ];
         for c in cats {
-            send_expect(
-                &s,
-                "POST",
-                Some(&admin),
-                "/api/v1/cases/categories",
-                Some(&c),
-                201,
-            )
-            .await;
+            cases::category(&s, &admin, c).await;
         }
         World {
             s,
@@ -92,37 +70,22 @@ impl World {
 
     /// Moves the server's clock so that "now" is `ms` (Unix milliseconds).
     fn set_now(&self, ms: i64) {
-        let real = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64;
-        std::fs::write(&self.clock, (ms - real).to_string()).unwrap();
+        self.clock.set_now(ms);
     }
 
     async fn file(&self, token: &str, category: &str, place: i64) -> Value {
         let body = json!({ "category": category, "place_unit_id": place, "description": "楼下每晚很吵",
                            "reporter_phone": "000-1234-5678", "attributes": { "size": "small" } });
-        let v = send_expect(
-            &self.s,
-            "POST",
-            Some(token),
-            "/api/v1/cases",
-            Some(&body),
-            201,
-        )
-        .await;
+        let v = self
+            .s
+            .post(token, "/api/v1/cases", Some(&body))
+            .await
+            .want(201);
         v
     }
 
     async fn act(&self, token: &str, id: i64, body: Value) -> (u16, Value) {
-        send(
-            &self.s,
-            "POST",
-            Some(token),
-            &format!("/api/v1/cases/{id}/actions"),
-            Some(&body),
-        )
-        .await
+        cases::act(&self.s, token, id, &body).await
     }
 
     /// The status a step answers with (for refusals).
@@ -154,10 +117,7 @@ impl World {
 
     async fn timeline_kinds(&self, id: i64) -> Vec<String> {
         let (_, v) = self.get(&self.centre, id).await;
-        v["timeline"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&v["timeline"])
             .map(|e| e["kind"].as_str().unwrap().to_string())
             .collect()
     }
@@ -429,15 +389,13 @@ async fn every_workflow_path_with_scopes_and_hidden_contact(backend: Backend) {
     assert_eq!(pd["lead_unit_id"], w.dept_unit);
     assert!(w.get(&w.dept, p).await.1["reporter"].is_object());
     // A required attribute is enforced.
-    send_expect(
-        &w.s,
-        "POST",
-        Some(&w.resident),
+    w.s.post(
+        &w.resident,
         "/api/v1/cases",
         Some(&json!({"category": "pothole", "place_unit_id": w.community_b, "description": "坑"})),
-        400,
     )
-    .await;
+    .await
+    .want(400);
     // Bad input: a 4,001-character description, an unknown category, a unit that is not one.
     for body in [
         json!({"category": "noise", "place_unit_id": w.community_a, "description": "字".repeat(4001)}),
@@ -567,12 +525,7 @@ async fn the_clock_brings_reminders_cards_and_closes_the_return_window(backend: 
     assert_eq!(e["supervision"], "none");
 
     // Holidays count: a holiday right after dispatch pushes the deadline one day on.
-    w.set_now(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64,
-    );
+    w.set_now(real_now());
     let a = w.file(&w.resident, "noise", w.community_a).await["id"]
         .as_i64()
         .unwrap();
@@ -596,43 +549,25 @@ async fn the_clock_brings_reminders_cards_and_closes_the_return_window(backend: 
         }
     }
     let marked = marked.unwrap().format("%Y-%m-%d").to_string();
-    assert_eq!(
-        send(
-            &w.s,
-            "PUT",
-            Some(&w.centre),
-            &format!("/api/v1/cases/calendar/{marked}"),
-            Some(&json!({"kind": "holiday", "note": "测试"}))
-        )
-        .await
-        .0,
-        403,
-        "operators are not administrators"
-    );
-    assert_eq!(
-        send(
-            &w.s,
-            "PUT",
-            Some(&w.admin),
-            &format!("/api/v1/cases/calendar/{marked}"),
-            Some(&json!({"kind": "holiday", "note": "测试"}))
-        )
-        .await
-        .0,
-        204
-    );
-    assert_eq!(
-        send(
-            &w.s,
-            "PUT",
-            Some(&w.admin),
-            "/api/v1/cases/calendar/2026-13-01",
-            Some(&json!({"kind": "holiday"}))
-        )
-        .await
-        .0,
-        400
-    );
+    let day_path = format!("/api/v1/cases/calendar/{marked}");
+    let holiday = json!({"kind": "holiday", "note": "测试"});
+    let bad_day = json!({"kind": "holiday"});
+    // Operators are not administrators; a day that does not exist is refused.
+    expect_each(
+        &w.s,
+        &[
+            ("PUT", Some(&w.centre), &day_path, Some(&holiday), 403),
+            ("PUT", Some(&w.admin), &day_path, Some(&holiday), 204),
+            (
+                "PUT",
+                Some(&w.admin),
+                "/api/v1/cases/calendar/2026-13-01",
+                Some(&bad_day),
+                400,
+            ),
+        ],
+    )
+    .await;
     let later = w.ok(&w.centre, b, json!({"action": "dispatch"})).await["due_at"]
         .as_i64()
         .unwrap();
@@ -640,13 +575,6 @@ async fn the_clock_brings_reminders_cards_and_closes_the_return_window(backend: 
     // working day: one or three calendar days (over a weekend).
     let shift = (later - plain) / 86_400_000;
     assert!(shift == 1 || shift == 3, "shift {shift} days");
-}
-
-fn real_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
 }
 
 fn chrono_day(ms: i64) -> chrono::NaiveDate {
@@ -696,15 +624,7 @@ async fn rates_on_a_known_set(backend: Backend) {
         )
         .await;
     }
-    let r = send_expect(
-        &w.s,
-        "GET",
-        Some(&w.centre),
-        "/api/v1/cases/stats",
-        None,
-        200,
-    )
-    .await;
+    let r = w.s.get(&w.centre, "/api/v1/cases/stats").await.want(200);
     let unit = &r["units"][0];
     assert_eq!(unit["unit_id"], w.community_a);
     assert_eq!(unit["dispatched"], 6);
@@ -726,24 +646,20 @@ async fn rates_on_a_known_set(backend: Backend) {
     let (_, rb) = send(&w.s, "GET", Some(&w.worker_b), "/api/v1/cases/stats", None).await;
     assert_eq!(rb["total"]["dispatched"], 2);
     assert_eq!(rb["units"].as_array().unwrap().len(), 1, "{rb}");
-    assert_eq!(
-        send(&w.s, "GET", Some(&w.resident), "/api/v1/cases/stats", None)
-            .await
-            .0,
-        403
-    );
-    assert_eq!(
-        send(
-            &w.s,
-            "GET",
-            Some(&w.centre),
-            "/api/v1/cases/stats?from=2026-02-30",
-            None
-        )
-        .await
-        .0,
-        400
-    );
+    expect_each(
+        &w.s,
+        &[
+            ("GET", Some(&w.resident), "/api/v1/cases/stats", None, 403),
+            (
+                "GET",
+                Some(&w.centre),
+                "/api/v1/cases/stats?from=2026-02-30",
+                None,
+                400,
+            ),
+        ],
+    )
+    .await;
     the_map_counts_each_area_as_its_overview_does(&w).await;
 }
 
@@ -869,24 +785,20 @@ async fn every_route_with_every_role() {
         }
     }
     // The dashboard's JSON follows the same rule.
-    assert_eq!(
-        send(
-            &w.s,
-            "GET",
-            Some(&w.resident),
-            "/api/v1/cases/dashboard",
-            None
-        )
-        .await
-        .0,
-        403
-    );
-    assert_eq!(
-        send(&w.s, "GET", None, "/api/v1/cases/dashboard", None)
-            .await
-            .0,
-        401
-    );
+    expect_each(
+        &w.s,
+        &[
+            (
+                "GET",
+                Some(&w.resident),
+                "/api/v1/cases/dashboard",
+                None,
+                403,
+            ),
+            ("GET", None, "/api/v1/cases/dashboard", None, 401),
+        ],
+    )
+    .await;
     let _ = PASSWORD;
 }
 
@@ -1293,17 +1205,7 @@ async fn a_resident_files_and_the_centre_closes_in_a_browser() {
         return;
     };
     let w = World::new(Backend::Sqlite).await;
-    let login = async |user: &str| {
-        b.goto(&format!("{}/login", w.s.url)).await;
-        b.type_into("input[name=username]", user).await;
-        b.type_into("input[name=password]", PASSWORD).await;
-        b.click("form.form button[type=submit]").await;
-        b.wait_for(
-            &format!("document.querySelector('.who') && document.querySelector('.who').textContent.includes('{user}')"),
-            Duration::from_secs(20),
-        )
-        .await;
-    };
+    let login = async |user: &str| b.sign_in(&w.s.url, user).await;
     // A real PNG to attach: a picture of the sign-in page.
     let photo = w.s.data.path().join("photo.png");
     b.goto(&format!("{}/login", w.s.url)).await;
@@ -1441,10 +1343,7 @@ impl World {
     /// Marks a category public (or not) through the categories API.
     async fn set_public(&self, code: &str, public: bool) {
         let (_, all) = send(&self.s, "GET", None, "/api/v1/cases/categories", None).await;
-        let cat = all["categories"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let cat = each(&all["categories"])
             .find(|c| c["code"] == code)
             .unwrap()
             .clone();
@@ -1467,15 +1366,11 @@ impl World {
         let body = json!({ "category": category, "place_unit_id": self.community_a, "description": text,
                            "address": "幸福小区3号楼402", "lat": "30.27", "long": "120.15",
                            "reporter_phone": "000-1234-5678", "attributes": { "size": "small" } });
-        let v = send_expect(
-            &self.s,
-            "POST",
-            Some(&self.resident),
-            "/api/v1/cases",
-            Some(&body),
-            201,
-        )
-        .await;
+        let v = self
+            .s
+            .post(&self.resident, "/api/v1/cases", Some(&body))
+            .await
+            .want(201);
         v["id"].as_i64().unwrap()
     }
 
@@ -1485,10 +1380,7 @@ impl World {
             .get_json(Some(token), "/api/v1/me/notifications")
             .await;
         assert_eq!(st, 200, "{v}");
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&v["items"])
             .map(|n| {
                 (
                     n["kind"].as_str().unwrap().to_string(),
@@ -1730,15 +1622,13 @@ async fn only_the_lead_unit_signs_and_results_need_a_sentence(backend: Backend) 
     assert_eq!(done["state"], "handled");
 
     // A category handled within one working day: returning closes with the deadline.
-    send_expect(
-        &w.s,
-        "POST",
-        Some(&w.admin),
+    w.s.post(
+        &w.admin,
         "/api/v1/cases/categories",
         Some(&json!({"code": "quick", "name": "紧急抢修", "days_normal": 1})),
-        201,
     )
-    .await;
+    .await
+    .want(201);
     for category in ["quick", "noise"] {
         let c = w.file(&w.resident, category, w.community_a).await["id"]
             .as_i64()
@@ -1835,10 +1725,7 @@ async fn residents_see_milestones_not_internal_steps(backend: Backend) {
 
     let (st, mine) = w.get(&w.resident, id).await;
     assert_eq!(st, 200);
-    let kinds: Vec<&str> = mine["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let kinds: Vec<&str> = each(&mine["timeline"])
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
     assert_eq!(
@@ -2001,15 +1888,13 @@ async fn notifications_reach_the_right_people_only(backend: Backend) {
     assert!(page.contains("class=\"bell-n\">2<"), "{page}");
     let page = crate::common::page_text(&w.s, &w.worker_b, "/").await;
     assert!(!page.contains("bell-n"), "{page}");
-    send_expect(
-        &w.s,
-        "POST",
-        Some(&neighbour),
+    w.s.post(
+        &neighbour,
         "/api/v1/me/notifications/read",
         Some(&json!({})),
-        200,
     )
-    .await;
+    .await
+    .want(200);
     let page = crate::common::page_text(&w.s, &neighbour, "/").await;
     assert!(!page.contains("bell-n"), "{page}");
 }
@@ -2065,10 +1950,7 @@ async fn the_categories_page_adds_and_edits(backend: Backend) {
     let (st, to, _) = post_form(&w.s, &w.admin, "/cases/categories", &good).await;
     assert_eq!((st, to.as_str()), (303, "/cases/categories"));
     let (_, all) = send(&w.s, "GET", None, "/api/v1/cases/categories", None).await;
-    let water = all["categories"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let water = each(&all["categories"])
         .find(|c| c["code"] == "water")
         .unwrap()
         .clone();
@@ -2110,10 +1992,7 @@ async fn the_categories_page_adds_and_edits(backend: Backend) {
     let (st, to, _) = post_form(&w.s, &w.admin, &format!("/cases/categories/{id}"), &edit).await;
     assert_eq!((st, to.as_str()), (303, "/cases/categories"));
     let (_, all) = send(&w.s, "GET", None, "/api/v1/cases/categories", None).await;
-    let water = all["categories"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let water = each(&all["categories"])
         .find(|c| c["id"] == id)
         .unwrap()
         .clone();
@@ -2161,15 +2040,13 @@ async fn the_categories_page_adds_and_edits(backend: Backend) {
     for token in [&w.centre, &w.worker_a, &w.resident] {
         let (st, _, _) = post_form(&w.s, token, "/cases/categories", &good).await;
         assert_eq!(st, 403);
-        send_expect(
-            &w.s,
-            "PUT",
-            Some(token),
+        w.s.put(
+            token,
             &format!("/api/v1/cases/categories/{id}"),
             Some(&json!({"code": "water", "name": "供水"})),
-            403,
         )
-        .await;
+        .await
+        .want(403);
     }
 }
 
@@ -2394,15 +2271,7 @@ async fn the_categories_page_works_in_a_browser() {
         return;
     };
     let w = World::new(Backend::Sqlite).await;
-    b.goto(&format!("{}/login", w.s.url)).await;
-    b.type_into("input[name=username]", "boss").await;
-    b.type_into("input[name=password]", PASSWORD).await;
-    b.click("form.form button[type=submit]").await;
-    b.wait_for(
-        "document.querySelector('.who') && document.querySelector('.who').textContent.includes('boss')",
-        Duration::from_secs(20),
-    )
-    .await;
+    b.sign_in(&w.s.url, "boss").await;
     b.goto(&format!("{}/cases/categories", w.s.url)).await;
     b.type_into("#code", "graffiti").await;
     b.type_into("#name", "乱涂乱画").await;

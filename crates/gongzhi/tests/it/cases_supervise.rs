@@ -3,10 +3,10 @@
 //! shown on the case, in the lists' filter and on the unit's workbench — done by the
 //! centre only, never by the handling unit, a resident or another street.
 
-use crate::common::district::District;
-use crate::common::{Backend, Server, both_dbs, page_text, send, send_expect};
+use crate::common::{
+    Backend, Clock, District, Server, both_dbs, cases, each, page_text, send, send_expect,
+};
 use serde_json::{Value, json};
-use std::path::PathBuf;
 
 /// Wednesday 2 December 2026, 10:00 in the district (UTC+8).
 const WED_10: i64 = 1_796_176_800_000;
@@ -14,7 +14,7 @@ const HOUR: i64 = 3_600_000;
 
 struct World {
     s: Server,
-    clock: PathBuf,
+    clock: Clock,
     centre: String,
     worker_a: String,
     worker_b: String,
@@ -26,38 +26,13 @@ struct World {
 
 impl World {
     async fn new(backend: Backend) -> World {
-        let clock = tempfile::NamedTempFile::new()
-            .unwrap()
-            .into_temp_path()
-            .keep()
-            .unwrap();
-        std::fs::write(&clock, "0").unwrap();
-        let s = Server::start_with(
-            backend,
-            &[("GONGZHI_CLOCK_OFFSET_FILE", clock.to_str().unwrap())],
-        )
-        .await;
+        let clock = Clock::new();
+        let s = clock.server(backend, &[]).await;
         let admin = s.user_token("boss", "admin").await;
-        let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
-        d.units(&[
-            ("", "district", "UD"),
-            ("UD", "street", "U1"),
-            ("U1", "community", "UA"),
-            ("U1", "community", "UB"),
-            ("UD", "street", "U2"),
-            ("U2", "community", "UC"),
-        ])
-        .await;
+        let plan = "district UD; street U1 in UD; community UA UB in U1; street U2 in UD; community UC in U2";
+        let d = District::planned(&s, &admin, plan).await;
         let cat = json!({ "code": "noise", "name": "噪声扰民", "days_normal": 5, "route_kind": "community" });
-        send_expect(
-            &s,
-            "POST",
-            Some(&admin),
-            "/api/v1/cases/categories",
-            Some(&cat),
-            201,
-        )
-        .await;
+        cases::category(&s, &admin, cat).await;
         World {
             centre: d.staff("centre", "UD", "worker").await,
             worker_a: d.staff("worker_a", "UA", "worker").await,
@@ -72,22 +47,11 @@ impl World {
     }
 
     fn set_now(&self, ms: i64) {
-        let real = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64;
-        std::fs::write(&self.clock, (ms - real).to_string()).unwrap();
+        self.clock.set_now(ms);
     }
 
     async fn act(&self, token: &str, id: i64, body: Value) -> (u16, Value) {
-        send(
-            &self.s,
-            "POST",
-            Some(token),
-            &format!("/api/v1/cases/{id}/actions"),
-            Some(&body),
-        )
-        .await
+        cases::act(&self.s, token, id, &body).await
     }
 
     async fn expect(&self, token: &str, id: i64, body: Value, want: u16) -> Value {
@@ -98,41 +62,26 @@ impl World {
 
     /// A resident's case in community A, accepted and dispatched there.
     async fn dispatched_case(&self) -> i64 {
-        let body = json!({ "category": "noise", "place_unit_id": self.community_a, "description": "楼下每晚施工很吵" });
-        let c = send_expect(
+        let text = "楼下每晚施工很吵";
+        cases::dispatched(
             &self.s,
-            "POST",
-            Some(&self.resident),
-            "/api/v1/cases",
-            Some(&body),
-            201,
-        )
-        .await;
-        let id = c["id"].as_i64().unwrap();
-        for step in ["accept", "dispatch"] {
-            self.expect(&self.centre, id, json!({ "action": step }), 200)
-                .await;
-        }
-        id
-    }
-
-    async fn case(&self, token: &str, id: i64) -> Value {
-        send_expect(
-            &self.s,
-            "GET",
-            Some(token),
-            &format!("/api/v1/cases/{id}"),
-            None,
-            200,
+            &self.resident,
+            &self.centre,
+            self.community_a,
+            text,
         )
         .await
     }
 
+    async fn case(&self, token: &str, id: i64) -> Value {
+        self.s
+            .get(token, &format!("/api/v1/cases/{id}"))
+            .await
+            .want(200)
+    }
+
     async fn kinds(&self, token: &str, id: i64) -> Vec<String> {
-        self.case(token, id).await["timeline"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&self.case(token, id).await["timeline"])
             .map(|e| e["kind"].as_str().unwrap().to_string())
             .collect()
     }
@@ -201,16 +150,7 @@ async fn the_centre_urges_once_a_working_day(backend: Backend) {
     assert!(mine.get("urged_on").is_none(), "{mine}");
 
     // Only while the case is with the unit: a new report cannot be urged.
-    let body = json!({ "category": "noise", "place_unit_id": w.community_a, "description": "又有施工噪声" });
-    let fresh = send_expect(
-        &w.s,
-        "POST",
-        Some(&w.resident),
-        "/api/v1/cases",
-        Some(&body),
-        201,
-    )
-    .await;
+    let fresh = cases::report(&w.s, &w.resident, w.community_a, "又有施工噪声").await;
     let fresh = fresh["id"].as_i64().unwrap();
     let st = w
         .expect(&w.centre, fresh, json!({ "action": "urge" }), 409)
@@ -272,10 +212,7 @@ async fn a_listed_case_shows_on_the_case_the_list_and_the_units_workbench(backen
 
     // The handling unit's workbench counts it, with the supervision deadline.
     let (_, bench) = send(&w.s, "GET", Some(&w.worker_a), "/api/v1/workbench", None).await;
-    let item = bench["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let item = each(&bench["items"])
         .find(|i| i["href"] == "/cases/inbox?listed=1")
         .unwrap_or_else(|| panic!("no listed item: {bench}"))
         .clone();

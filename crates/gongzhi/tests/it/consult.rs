@@ -4,16 +4,18 @@
 //! register's Atom feed, and the demo — on both databases. The `World` here is shared with
 //! `consult_community` (votes, matters, activities) and `consult_browser`.
 
-use crate::common::{BIN, Backend, District, Server, both_dbs, client, send, send_expect};
+use crate::common::{
+    BIN, Backend, Clock, District, Server, both_dbs, client, each, get_html, run_ok, send,
+    send_expect,
+};
 use serde_json::{Value, json};
-use std::path::PathBuf;
 
 /// A district with a street, two communities and three departments; the proposals office,
 /// two members of two sectors, staff of the lead, co-handling and an uninvolved department,
 /// a community worker, residents and an outsider.
 pub(crate) struct World {
     pub(crate) s: Server,
-    pub(crate) clock: PathBuf,
+    pub(crate) clock: Clock,
     pub(crate) admin: String,
     pub(crate) office: String,
     pub(crate) m1: String,
@@ -35,57 +37,23 @@ const DAY: i64 = 24 * 3600 * 1000;
 
 impl World {
     pub(crate) async fn new(backend: Backend) -> World {
-        let clock = tempfile::NamedTempFile::new()
-            .unwrap()
-            .into_temp_path()
-            .keep()
-            .unwrap();
-        std::fs::write(&clock, "0").unwrap();
-        let s = Server::start_with(
-            backend,
-            &[("GONGZHI_CLOCK_OFFSET_FILE", clock.to_str().unwrap())],
-        )
-        .await;
+        let clock = Clock::new();
+        let s = clock.server(backend, &[]).await;
         let admin = s.user_token("boss", "admin").await;
-        let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
-        d.units(&[
-            ("", "district", "QD"),
-            ("QD", "street", "QS"),
-            ("QS", "community", "QA"),
-            ("QS", "community", "QB"),
-            ("QD", "department", "T1"),
-            ("QD", "department", "T2"),
-            ("QD", "department", "T3"),
-        ])
-        .await;
-        let lead = d.staff("lead", "T1", "worker").await;
-        let lead_admin = d.staff("lead_admin", "T1", "unit_admin").await;
-        let co = d.staff("co_staff", "T2", "worker").await;
-        let other = d.staff("other", "T3", "worker").await;
-        let community_staff = d.staff("qa_worker", "QA", "worker").await;
-        let office = s.user_token("office", "member").await;
-        let district = d.id("QD");
-        send_expect(
-            &s,
-            "POST",
-            Some(&admin),
-            "/api/v1/consultation/office",
-            Some(&json!({"username": "office", "district_id": district})),
-            201,
-        )
-        .await;
-        let m1 = s.user_token("member1", "member").await;
-        let m2 = s.user_token("member2", "member").await;
-        for (name, sector) in [("member1", "经济界"), ("member2", "教育界")] {
-            send_expect(
-                &s,
-                "POST",
-                Some(&office),
-                "/api/v1/consultation/members",
-                Some(&json!({"username": name, "sector": sector})),
-                201,
-            )
+        let plan = "district QD; street QS in QD; community QA QB in QS; department T1 T2 T3 in QD";
+        let d = District::planned(&s, &admin, plan).await;
+        let [lead, lead_admin, co, other, community_staff] = d
+            .staffs("lead=worker@T1 lead_admin=unit_admin@T1 co_staff=worker@T2 other=worker@T3 qa_worker=worker@QA")
             .await;
+        let office = s.user_token("office", "member").await;
+        let seat = json!({"username": "office", "district_id": d.id("QD")});
+        let office_path = "/api/v1/consultation/office";
+        send_expect(&s, "POST", Some(&admin), office_path, Some(&seat), 201).await;
+        let [m1, m2] = s.accounts("member1 member2").await;
+        for (name, sector) in [("member1", "经济界"), ("member2", "教育界")] {
+            let member = json!({"username": name, "sector": sector});
+            let path = "/api/v1/consultation/members";
+            send_expect(&s, "POST", Some(&office), path, Some(&member), 201).await;
         }
         let outsider = s.user_token("outsider", "member").await;
         let w = World {
@@ -110,39 +78,30 @@ impl World {
     }
 
     pub(crate) fn set_now(&self, ms: i64) {
-        let real = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64;
-        std::fs::write(&self.clock, (ms - real).to_string()).unwrap();
+        self.clock.set_now(ms);
     }
 
     pub(crate) async fn submit(&self, token: &str, title: &str, cosigners: &[&str]) -> i64 {
         let body = json!({"title": title, "body": "建议在老旧小区加装电梯，并由区财政给予一定比例的补贴，减轻居民负担。",
                           "kind": "member", "cosigners": cosigners});
-        let v = send_expect(
-            &self.s,
-            "POST",
-            Some(token),
-            "/api/v1/proposals",
-            Some(&body),
-            201,
-        )
-        .await;
+        let v = self
+            .s
+            .post(token, "/api/v1/proposals", Some(&body))
+            .await
+            .want(201);
         assert_eq!(v["state"], "submitted");
         v["id"].as_i64().unwrap()
     }
 
     pub(crate) async fn act(&self, token: &str, id: i64, body: Value, want: u16) -> Value {
-        send_expect(
-            &self.s,
-            "POST",
-            Some(token),
-            &format!("/api/v1/proposals/{id}/actions"),
-            Some(&body),
-            want,
-        )
-        .await
+        self.s
+            .post(
+                token,
+                &format!("/api/v1/proposals/{id}/actions"),
+                Some(&body),
+            )
+            .await
+            .want(want)
     }
 
     pub(crate) async fn assigned(&self, title: &str) -> i64 {
@@ -178,15 +137,14 @@ impl World {
         for (name, household) in people {
             out.push(self.s.user_token(name, "member").await);
             let body = json!({"username": name, "unit_id": self.community, "household": household});
-            send_expect(
-                &self.s,
-                "POST",
-                Some(&self.community_staff),
-                "/api/v1/consultation/residents",
-                Some(&body),
-                201,
-            )
-            .await;
+            self.s
+                .post(
+                    &self.community_staff,
+                    "/api/v1/consultation/residents",
+                    Some(&body),
+                )
+                .await
+                .want(201);
         }
         out
     }
@@ -399,10 +357,7 @@ async fn a_joint_proposal_goes_from_submission_to_a_rated_published_reply(backen
     assert_eq!(get(&w, Some(&w.m1), "/api/v1/proposals/stats").await.0, 403);
     let (st, stats) = get(&w, Some(&w.office), "/api/v1/proposals/stats?year=2026").await;
     assert_eq!(st, 200, "{stats}");
-    let unit = stats["by_unit"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let unit = each(&stats["by_unit"])
         .find(|u| u["name"] == "T1单位")
         .unwrap()
         .clone();
@@ -413,14 +368,11 @@ async fn a_joint_proposal_goes_from_submission_to_a_rated_published_reply(backen
     assert_eq!(sector["name"], "经济界");
 
     // Publication: nothing without consent; with it, the register and its Atom feed.
-    let feed = client()
-        .get(format!("{}/consultation/proposals.atom", w.s.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let feed = get_html(
+        &client(),
+        format!("{}/consultation/proposals.atom", w.s.url),
+    )
+    .await;
     assert!(!feed.contains("联名提案"));
     w.act(
         &w.m2,
@@ -495,16 +447,8 @@ fn parse_feed(xml: &str) -> Option<Value> {
     std::fs::write(&file, xml).unwrap();
     let script = "import feedparser, json, sys\nd = feedparser.parse(sys.argv[1])\n\
 print(json.dumps({'bozo': bool(d.bozo), 'version': d.version, 'entries': [{'title': e.title, 'link': e.link} for e in d.entries]}))";
-    let out = std::process::Command::new(&py)
-        .args(["-c", script, file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = run_ok(std::process::Command::new(&py).args(["-c", script, file.to_str().unwrap()]));
+    let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["version"], "atom10");
     Some(v)
 }
@@ -691,15 +635,9 @@ async fn declines_merges_returns_and_extensions_follow_the_rules_and_the_clock(b
         .0,
         403
     );
-    send_expect(
-        &w.s,
-        "PUT",
-        Some(&office),
-        "/api/v1/consultation/settings",
-        Some(&good),
-        200,
-    )
-    .await;
+    w.s.put(&office, "/api/v1/consultation/settings", Some(&good))
+        .await
+        .want(200);
     let _ = &w.admin;
 }
 
@@ -718,10 +656,7 @@ async fn the_demo_has_proposals_in_every_state_and_votes_in_guiyuan() {
     )
     .await;
     assert!(all["total"].as_i64().unwrap() >= 20, "{all}");
-    let states: std::collections::BTreeSet<&str> = all["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let states: std::collections::BTreeSet<&str> = each(&all["items"])
         .filter_map(|p| p["state"].as_str())
         .collect();
     assert_eq!(states.len(), 13, "{states:?}");
@@ -742,23 +677,10 @@ async fn the_demo_has_proposals_in_every_state_and_votes_in_guiyuan() {
     assert_eq!(v["chain_head"].as_str().unwrap().len(), 64);
     let opt = items[0]["options"][0]["id"].as_i64().unwrap();
     let path = format!("/api/v1/votes/{}/ballots", items[0]["id"]);
-    send_expect(
-        &s,
-        "POST",
-        Some(&reader),
-        &path,
-        Some(&json!({"option_id": opt})),
-        201,
-    )
-    .await;
-    let feed = client()
-        .get(format!("{}/consultation/proposals.atom", s.url))
-        .send()
+    s.post(&reader, &path, Some(&json!({"option_id": opt})))
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .want(201);
+    let feed = get_html(&client(), format!("{}/consultation/proposals.atom", s.url)).await;
     assert!(
         feed.contains("<entry>"),
         "the demo publishes replied proposals"
@@ -773,10 +695,7 @@ async fn the_workbench_shows_who_a_proposal_waits_for(backend: Backend) {
         let s = &w.s;
         async move {
             let v = send_expect(s, "GET", Some(&token), "/api/v1/workbench", None, 200).await;
-            v["items"]
-                .as_array()
-                .unwrap()
-                .iter()
+            each(&v["items"])
                 .map(|i| {
                     (
                         i["label"].as_str().unwrap().to_string(),

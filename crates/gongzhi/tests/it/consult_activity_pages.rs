@@ -5,7 +5,7 @@
 //! that readers see only once the library lets them; someone outside the CPPCC sees none of
 //! it — both databases.
 
-use crate::common::{Backend, PASSWORD, both_dbs, get_html, post_form, send_expect, web_login};
+use crate::common::{Backend, PASSWORD, both_dbs, each, get_html, post_form, web_login};
 use crate::consult::World;
 
 both_dbs!(activities_are_recorded_and_signed_in_through_the_pages);
@@ -95,10 +95,7 @@ async fn activities_are_recorded_and_signed_in_through_the_pages(backend: Backen
             &format!("/api/v1/consultation/activities/{id}"),
         )
         .await;
-    let m2 = a["participants"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let m2 = each(&a["participants"])
         .find(|p| p["signed_in"] == false)
         .unwrap()["user_id"]
         .to_string();
@@ -211,15 +208,13 @@ async fn activities_are_recorded_and_signed_in_through_the_pages(backend: Backen
         std::time::Duration::from_secs(60),
     )
     .await;
-    send_expect(
-        &w.s,
-        "POST",
-        Some(&w.admin),
+    w.s.post(
+        &w.admin,
         &format!("/api/v1/documents/{}/approve", doc["id"]),
         None,
-        200,
     )
-    .await;
+    .await
+    .want(200);
     assert!(
         get_html(&member, &page_url)
             .await

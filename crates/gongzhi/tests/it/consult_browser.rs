@@ -3,21 +3,10 @@
 //! votes on the vote page, keeps the receipt, and reads the published result after close.
 
 use crate::common::webdriver::Browser;
-use crate::common::{Backend, PASSWORD, send_expect};
+use crate::common::{Backend, send_expect};
 use crate::consult::World;
 use serde_json::json;
 use std::time::Duration;
-
-async fn sign_in(b: &Browser, url: &str, name: &str) {
-    b.goto(&format!("{url}/login")).await;
-    b.type_into("input[name=username]", name).await;
-    b.type_into("input[name=password]", PASSWORD).await;
-    b.click("form.form button[type=submit]").await;
-    let who = format!(
-        "document.querySelector('.who') && document.querySelector('.who').textContent.includes('{name}')"
-    );
-    b.wait_for(&who, Duration::from_secs(20)).await;
-}
 
 async fn sign_out(b: &Browser) {
     // At phone width the menu may be folded: submit the sign-out form itself.
@@ -37,7 +26,7 @@ async fn a_member_submits_and_rates_and_a_resident_votes_and_reads_the_result() 
     b.emulate(360, 740).await;
 
     // The member's submission, through the form.
-    sign_in(&b, &url, "member1").await;
+    b.sign_in(&url, "member1").await;
     b.goto(&format!("{url}/consultation/proposals/new")).await;
     b.type_into("#title", "关于增设社区食堂的提案").await;
     b.type_into(
@@ -82,20 +71,18 @@ async fn a_member_submits_and_rates_and_a_resident_votes_and_reads_the_result() 
     assert_eq!(overflow, json!(true), "the page fits 360 px");
 
     // The resident's vote.
-    send_expect(
-        &w.s,
-        "POST",
-        Some(&w.community_staff),
+    w.s.post(
+        &w.community_staff,
         "/api/v1/consultation/residents",
         Some(&json!({"username": "member2", "unit_id": w.community, "household": "5-501"})),
-        201,
     )
-    .await;
+    .await
+    .want(201);
     let v = send_expect(&w.s, "POST", Some(&w.community_staff), "/api/v1/votes",
         Some(&json!({"unit_id": w.community, "title": "社区食堂选址表决", "options": ["活动中心一楼", "菜市场二楼"]})), 201).await;
     let vote = v["id"].as_i64().unwrap();
     sign_out(&b).await;
-    sign_in(&b, &url, "member2").await;
+    b.sign_in(&url, "member2").await;
     b.goto(&format!("{url}/consultation/votes")).await;
     assert!(b.text("table").await.contains("社区食堂选址表决"));
     b.goto(&format!("{url}/consultation/votes/{vote}")).await;
@@ -121,15 +108,13 @@ async fn a_member_submits_and_rates_and_a_resident_votes_and_reads_the_result() 
     )
     .await;
 
-    send_expect(
-        &w.s,
-        "POST",
-        Some(&w.community_staff),
+    w.s.post(
+        &w.community_staff,
         &format!("/api/v1/votes/{vote}/close"),
         None,
-        200,
     )
-    .await;
+    .await
+    .want(200);
     b.goto(&format!("{url}/consultation/votes/{vote}")).await;
     assert!(b.text("#vote-state").await.contains("已结束"));
     assert_eq!(b.count("#ballot-form").await, 0);

@@ -3,7 +3,7 @@
 //! tampered ballot), community matters with the law's thresholds and the notice sequence,
 //! and CPPCC activities with sign-in and follow-up actions — on both databases.
 
-use crate::common::{Backend, both_dbs, client, send, send_expect};
+use crate::common::{Backend, both_dbs, client, each, expect_each, send, send_expect};
 use crate::consult::{World, get};
 use serde_json::json;
 
@@ -36,15 +36,10 @@ async fn votes_take_one_ballot_per_voter_and_recount_catches_tampering(backend: 
             .0,
         403
     );
-    let v = send_expect(
-        s,
-        "POST",
-        Some(&w.community_staff),
-        "/api/v1/votes",
-        Some(&spec),
-        201,
-    )
-    .await;
+    let v = s
+        .post(&w.community_staff, "/api/v1/votes", Some(&spec))
+        .await
+        .want(201);
     let id = v["id"].as_i64().unwrap();
     let yes = v["options"][0]["id"].as_i64().unwrap();
     let no = v["options"][1]["id"].as_i64().unwrap();
@@ -61,15 +56,10 @@ async fn votes_take_one_ballot_per_voter_and_recount_catches_tampering(backend: 
     );
 
     let ballots = format!("/api/v1/votes/{id}/ballots");
-    let r = send_expect(
-        s,
-        "POST",
-        Some(&residents[0]),
-        &ballots,
-        Some(&json!({"option_id": yes})),
-        201,
-    )
-    .await;
+    let r = s
+        .post(&residents[0], &ballots, Some(&json!({"option_id": yes})))
+        .await
+        .want(201);
     let receipt = r["receipt"].as_str().unwrap().to_string();
     assert_eq!(receipt.len(), 64);
     // The same household, the same voter, a non-resident.
@@ -121,15 +111,9 @@ async fn votes_take_one_ballot_per_voter_and_recount_catches_tampering(backend: 
         .0,
         400
     );
-    send_expect(
-        s,
-        "POST",
-        Some(&residents[2]),
-        &ballots,
-        Some(&json!({"option_id": no})),
-        201,
-    )
-    .await;
+    s.post(&residents[2], &ballots, Some(&json!({"option_id": no})))
+        .await
+        .want(201);
     // The rules cannot change once a ballot is cast.
     let change =
         json!({"title": "公共收益使用方案", "rule": "resident", "options": ["门禁", "充电桩"]});
@@ -163,15 +147,13 @@ async fn votes_take_one_ballot_per_voter_and_recount_catches_tampering(backend: 
         .0,
         403
     );
-    send_expect(
-        s,
-        "POST",
-        Some(&w.community_staff),
+    s.post(
+        &w.community_staff,
         &format!("/api/v1/votes/{id}/close"),
         None,
-        200,
     )
-    .await;
+    .await
+    .want(200);
     let (st, result) = get(&w, None, &format!("/api/v1/votes/{id}")).await;
     assert_eq!(st, 200, "a closed vote's result is public");
     assert_eq!(result["tally"][yes.to_string()], 1);
@@ -215,15 +197,10 @@ async fn votes_take_one_ballot_per_voter_and_recount_catches_tampering(backend: 
 
     // Concurrent double votes: one resident sends eight ballots at once; one counts.
     let spec = json!({"unit_id": w.community, "title": "加装电梯意见征集", "rule": "resident", "options": ["同意", "不同意"]});
-    let v = send_expect(
-        s,
-        "POST",
-        Some(&w.community_staff),
-        "/api/v1/votes",
-        Some(&spec),
-        201,
-    )
-    .await;
+    let v = s
+        .post(&w.community_staff, "/api/v1/votes", Some(&spec))
+        .await
+        .want(201);
     let id2 = v["id"].as_i64().unwrap();
     let opt = v["options"][0]["id"].as_i64().unwrap();
     let path = format!("/api/v1/votes/{id2}/ballots");
@@ -291,10 +268,7 @@ async fn activities_record_participants_minutes_and_follow_ups_until_done(backen
         404
     );
     let v = send_expect(s, "POST", Some(&w.m1), &signin, Some(&json!({})), 200).await;
-    let signed: Vec<bool> = v["participants"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let signed: Vec<bool> = each(&v["participants"])
         .map(|p| p["signed_in"].as_bool().unwrap())
         .collect();
     assert_eq!(signed.iter().filter(|b| **b).count(), 1);
@@ -310,22 +284,11 @@ async fn activities_record_participants_minutes_and_follow_ups_until_done(backen
         .0,
         403
     );
-    let v = send_expect(
-        s,
-        "POST",
-        Some(&w.office),
-        &signin,
-        Some(&json!({"username": "member2"})),
-        200,
-    )
-    .await;
-    assert!(
-        v["participants"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|p| p["signed_in"] == true)
-    );
+    let v = s
+        .post(&w.office, &signin, Some(&json!({"username": "member2"})))
+        .await
+        .want(200);
+    assert!(each(&v["participants"]).all(|p| p["signed_in"] == true));
     // Minutes and findings by the office.
     let minutes = json!({"minutes": "委员实地查看了改造进度。", "findings": "加装电梯进度偏慢。"});
     assert_eq!(
@@ -340,26 +303,20 @@ async fn activities_record_participants_minutes_and_follow_ups_until_done(backen
         .0,
         403
     );
-    let v = send_expect(
-        s,
-        "PUT",
-        Some(&w.office),
-        &format!("{path}/minutes"),
-        Some(&minutes),
-        200,
-    )
-    .await;
+    let v = s
+        .put(&w.office, &format!("{path}/minutes"), Some(&minutes))
+        .await
+        .want(200);
     assert_eq!(v["findings"], "加装电梯进度偏慢。");
     // A follow-up action to the lead department, tracked to done by that unit only.
-    let f = send_expect(
-        s,
-        "POST",
-        Some(&w.office),
-        &format!("{path}/followups"),
-        Some(&json!({"unit_id": w.lead_unit, "text": "制定加装电梯提速方案"})),
-        201,
-    )
-    .await;
+    let f = s
+        .post(
+            &w.office,
+            &format!("{path}/followups"),
+            Some(&json!({"unit_id": w.lead_unit, "text": "制定加装电梯提速方案"})),
+        )
+        .await
+        .want(201);
     let done = format!("/api/v1/consultation/followups/{}/done", f["id"]);
     assert_eq!(
         get(&w, Some(&w.lead), &path).await.0,
@@ -367,39 +324,30 @@ async fn activities_record_participants_minutes_and_follow_ups_until_done(backen
         "the unit sees what it must do"
     );
     assert_eq!(get(&w, Some(&w.other), &path).await.0, 404);
-    assert_eq!(
-        send(
-            s,
-            "POST",
-            Some(&w.other),
-            &done,
-            Some(&json!({"note": "不是我们的事项"}))
-        )
-        .await
-        .0,
-        404
-    );
-    assert_eq!(
-        send(
-            s,
-            "POST",
-            Some(&w.m1),
-            &done,
-            Some(&json!({"note": "委员不能代报"}))
-        )
-        .await
-        .0,
-        403
-    );
-    let v = send_expect(
+    expect_each(
         s,
-        "POST",
-        Some(&w.lead),
-        &done,
-        Some(&json!({"note": "方案已印发"})),
-        200,
+        &[
+            (
+                "POST",
+                Some(&w.other),
+                &done,
+                Some(&json!({"note": "不是我们的事项"})),
+                404,
+            ),
+            (
+                "POST",
+                Some(&w.m1),
+                &done,
+                Some(&json!({"note": "委员不能代报"})),
+                403,
+            ),
+        ],
     )
     .await;
+    let v = s
+        .post(&w.lead, &done, Some(&json!({"note": "方案已印发"})))
+        .await
+        .want(200);
     assert_eq!(v["followups"][0]["done"], true);
     assert_eq!(
         send(
@@ -433,21 +381,22 @@ async fn community_matters_follow_the_notice_sequence_and_the_meeting_thresholds
         (st, e["error"]["code"].as_str()),
         (403, Some("not_resident"))
     );
-    let m = send_expect(
-        s,
-        "POST",
-        Some(&res[0]),
-        "/api/v1/consultation/matters",
-        Some(&body),
-        201,
-    )
-    .await;
+    let m = s
+        .post(&res[0], "/api/v1/consultation/matters", Some(&body))
+        .await
+        .want(201);
     let path = format!("/api/v1/consultation/matters/{}", m["id"]);
     assert_eq!(get(&w, Some(&w.outsider), &path).await.0, 404);
     let sup = format!("{path}/support");
     send_expect(s, "POST", Some(&res[0]), &sup, None, 200).await;
-    assert_eq!(send(s, "POST", Some(&res[0]), &sup, None).await.0, 409);
-    assert_eq!(send(s, "POST", Some(&w.outsider), &sup, None).await.0, 404);
+    expect_each(
+        s,
+        &[
+            ("POST", Some(&res[0]), &sup, None, 409),
+            ("POST", Some(&w.outsider), &sup, None, 404),
+        ],
+    )
+    .await;
     let v = send_expect(s, "POST", Some(&res[1]), &sup, None, 200).await;
     assert_eq!(
         (
@@ -476,110 +425,65 @@ async fn community_matters_follow_the_notice_sequence_and_the_meeting_thresholds
             .0,
         400
     );
-    send_expect(
-        s,
-        "PUT",
-        Some(&w.community_staff),
-        &rules_path,
-        Some(&rules),
-        200,
-    )
-    .await;
+    s.put(&w.community_staff, &rules_path, Some(&rules))
+        .await
+        .want(200);
     let (_, v) = get(&w, Some(&res[1]), &path).await;
     assert_eq!(v["meeting_required"], true);
     // The notice sequence, in order, by the community's staff only.
     let adv = format!("{path}/advance");
     let step = |stage: &str| json!({"stage": stage, "text": format!("{stage} 公告：请居民知悉。")});
-    assert_eq!(
-        send(
-            s,
-            "POST",
-            Some(&w.community_staff),
-            &adv,
-            Some(&step("voting"))
-        )
-        .await
-        .0,
-        409
-    );
-    assert_eq!(
-        send(s, "POST", Some(&res[0]), &adv, Some(&step("accepted")))
-            .await
-            .0,
-        403
-    );
+    expect_each(
+        s,
+        &[
+            (
+                "POST",
+                Some(&w.community_staff),
+                &adv,
+                Some(&step("voting")),
+                409,
+            ),
+            ("POST", Some(&res[0]), &adv, Some(&step("accepted")), 403),
+        ],
+    )
+    .await;
     for stage in ["accepted", "reviewed", "meeting_noticed", "voting"] {
-        send_expect(
-            s,
-            "POST",
-            Some(&w.community_staff),
-            &adv,
-            Some(&step(stage)),
-            200,
-        )
-        .await;
+        s.post(&w.community_staff, &adv, Some(&step(stage)))
+            .await
+            .want(200);
     }
     // 2,000 of 5,000 present is no quorum: the decision fails.
     let mut resolve = step("resolved");
     resolve["present"] = json!(2000);
     resolve["in_favour"] = json!(1900);
-    let v = send_expect(
-        s,
-        "POST",
-        Some(&w.community_staff),
-        &adv,
-        Some(&resolve),
-        200,
-    )
-    .await;
+    let v = s
+        .post(&w.community_staff, &adv, Some(&resolve))
+        .await
+        .want(200);
     assert_eq!(v["stage"], "rejected");
     // Another matter: 3,000 present, 1,600 in favour — valid and passed.
-    let m = send_expect(
-        s,
-        "POST",
-        Some(&res[1]),
-        "/api/v1/consultation/matters",
-        Some(&body),
-        201,
-    )
-    .await;
+    let m = s
+        .post(&res[1], "/api/v1/consultation/matters", Some(&body))
+        .await
+        .want(201);
     let adv = format!("/api/v1/consultation/matters/{}/advance", m["id"]);
     for stage in ["accepted", "reviewed", "meeting_noticed", "voting"] {
-        send_expect(
-            s,
-            "POST",
-            Some(&w.community_staff),
-            &adv,
-            Some(&step(stage)),
-            200,
-        )
-        .await;
+        s.post(&w.community_staff, &adv, Some(&step(stage)))
+            .await
+            .want(200);
     }
     resolve["present"] = json!(3000);
     resolve["in_favour"] = json!(1600);
-    let v = send_expect(
-        s,
-        "POST",
-        Some(&w.community_staff),
-        &adv,
-        Some(&resolve),
-        200,
-    )
-    .await;
+    let v = s
+        .post(&w.community_staff, &adv, Some(&resolve))
+        .await
+        .want(200);
     assert_eq!(v["stage"], "resolved");
-    let v = send_expect(
-        s,
-        "POST",
-        Some(&w.community_staff),
-        &adv,
-        Some(&step("implemented")),
-        200,
-    )
-    .await;
-    let stages: Vec<&str> = v["notices"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let v = s
+        .post(&w.community_staff, &adv, Some(&step("implemented")))
+        .await
+        .want(200);
+    let stages: Vec<&str> = each(&v["notices"])
         .map(|n| n["stage"].as_str().unwrap())
         .collect();
     assert_eq!(

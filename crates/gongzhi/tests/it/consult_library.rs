@@ -3,7 +3,7 @@
 //! finds with the reply's words; without consent, or after consent is withdrawn, the
 //! library and its search know nothing of it — on both databases.
 
-use crate::common::{Backend, both_dbs, client};
+use crate::common::{Backend, both_dbs, client, each};
 use crate::consult::World;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -18,10 +18,7 @@ async fn titles(w: &World, token: Option<&str>, query: &str) -> Vec<String> {
     let r = r.send().await.unwrap();
     assert_eq!(r.status(), 200, "search {query}");
     let v: Value = r.json().await.unwrap();
-    v["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&v["hits"])
         .map(|h| h["title"].as_str().unwrap_or_default().to_string())
         .collect()
 }

@@ -14,15 +14,10 @@ const BODY: &str = "建议在三号楼前空地增设一处遮雨的电动自行
 /// Raises a matter as `by` and moves it to `until` (inclusive) as the community's staff.
 async fn matter_at(w: &World, by: &str, until: &str) -> (i64, String) {
     let body = json!({"unit_id": w.community, "title": "增设充电棚", "body": BODY});
-    let m = send_expect(
-        &w.s,
-        "POST",
-        Some(by),
-        "/api/v1/consultation/matters",
-        Some(&body),
-        201,
-    )
-    .await;
+    let m =
+        w.s.post(by, "/api/v1/consultation/matters", Some(&body))
+            .await
+            .want(201);
     let path = format!("/api/v1/consultation/matters/{}", m["id"]);
     for stage in ["accepted", "reviewed", "meeting_noticed", "voting"] {
         advance(
@@ -40,15 +35,9 @@ async fn matter_at(w: &World, by: &str, until: &str) -> (i64, String) {
 }
 
 async fn advance(w: &World, path: &str, body: Value, want: u16) -> Value {
-    send_expect(
-        &w.s,
-        "POST",
-        Some(&w.community_staff),
-        &format!("{path}/advance"),
-        Some(&body),
-        want,
-    )
-    .await
+    w.s.post(&w.community_staff, &format!("{path}/advance"), Some(&body))
+        .await
+        .want(want)
 }
 
 async fn sign_in(w: &World, token: &str, path: &str, body: Value) -> (u16, Value) {
@@ -73,15 +62,9 @@ async fn a_matter_is_decided_by_its_vote_and_its_sign_in_list(backend: Backend) 
     let (_, r) = get(&w, Some(&res[0]), &rules_path).await;
     let mut rules = r["rules"].clone();
     rules["quorum"] = json!({"num": 1, "den": 2000});
-    send_expect(
-        &w.s,
-        "PUT",
-        Some(&w.community_staff),
-        &rules_path,
-        Some(&rules),
-        200,
-    )
-    .await;
+    w.s.put(&w.community_staff, &rules_path, Some(&rules))
+        .await
+        .want(200);
 
     let (_, path) = matter_at(&w, &res[0], "reviewed").await;
     // No sign-in before the meeting is called.
@@ -199,15 +182,9 @@ async fn a_matter_is_decided_by_its_vote_and_its_sign_in_list(backend: Backend) 
     );
     let option = |i: usize| json!({"option_id": v["options"][i]["id"]});
     for (who, choice) in [(&res[0], 0), (&res[1], 0), (&res[2], 0)] {
-        send_expect(
-            &w.s,
-            "POST",
-            Some(who),
-            &format!("{vpath}/ballots"),
-            Some(&option(choice)),
-            201,
-        )
-        .await;
+        w.s.post(who, &format!("{vpath}/ballots"), Some(&option(choice)))
+            .await
+            .want(201);
     }
     // Signing in is still open while voting: res3 voted online and signs in too, and is
     // counted present once.

@@ -1,7 +1,7 @@
 //! The README's first command gives a living site: demo accounts, categories, sample
 //! documents in every format converted and published, and the demo district.
 
-use crate::common::{Backend, Server, client, get_html};
+use crate::common::{Backend, Server, client, each, get_html};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -32,19 +32,10 @@ async fn serve_demo_gives_a_living_site() {
     let (_, v) = s.get_json(None, "/api/v1/announcements").await;
     assert!(v["total"].as_i64().unwrap() >= 5, "demo announcements: {v}");
     let (_, v) = s.get_json(None, "/api/v1/announcements?per_page=100").await;
-    assert!(
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|a| a["state"] == "published")
-    );
+    assert!(each(&v["items"]).all(|a| a["state"] == "published"));
     // Money features are on show: paid and VIP documents, and the test payment channel.
     let (_, v) = s.get_json(None, "/api/v1/documents?per_page=100").await;
-    let kinds: Vec<&str> = v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let kinds: Vec<&str> = each(&v["items"])
         .filter_map(|d| d["price_kind"].as_str())
         .collect();
     assert!(
@@ -77,13 +68,7 @@ async fn serve_demo_gives_a_living_site() {
     let (_, st) = s.get_json(Some(&admin), "/api/v1/gov/stats").await;
     assert!(st["overdue_reports"].as_i64().unwrap_or(0) > 0, "{st}");
     assert!(st["grades"]["expired"].as_i64().unwrap_or(0) > 0, "{st}");
-    assert!(
-        st["grades"]["valid"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|g| g.as_i64() > Some(0))
-    );
+    assert!(each(&st["grades"]["valid"]).any(|g| g.as_i64() > Some(0)));
     // The centre's demo: cases taken through to closure by their lead units, and Open311
     // publishing only the approved texts of accepted cases in the public categories.
     let (_, closed) = s.get_json(Some(&admin), "/api/v1/cases?state=closed").await;

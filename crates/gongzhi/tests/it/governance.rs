@@ -3,24 +3,13 @@
 
 use crate::common::{
     Backend, District, PASSWORD, Server, both_dbs, client, cookie_client, credit_code, csrf_from,
-    get_html, page_text, post_form, send, send_expect, status, web_login,
+    each, expect_each, get_html, page_text, post_form, send, send_expect, status, web_login,
 };
 use serde_json::{Value, json};
 
 mod trust;
 
 /// A valid credit code for these tests.
-/// Sends each request of a table and checks its status: a row per request instead of a
-/// call per request (`send_expect` names the path of one that fails).
-pub(crate) async fn expect_each(
-    s: &Server,
-    reqs: &[(&str, Option<&str>, &str, Option<&Value>, u16)],
-) {
-    for &(method, token, path, body, want) in reqs {
-        send_expect(s, method, token, path, body, want).await;
-    }
-}
-
 fn code(seq: u32) -> String {
     credit_code("51330199", seq)
 }
@@ -86,17 +75,8 @@ async fn world_with(backend: crate::common::Backend, env: &[(&str, &str)]) -> Wo
     let s = Server::start_with(backend, env).await;
     let admin = s.user_token("admin", "admin").await;
     let mut units = district(&s, &admin);
-    units
-        .units(&[
-            ("", "district", "TD"),
-            ("TD", "street", "TSA"),
-            ("TD", "street", "TSB"),
-            ("TSA", "community", "TCA"),
-            ("TSA", "community", "TCA2"),
-            ("TSB", "community", "TCB"),
-            ("TCA", "grid", "TGA"),
-        ])
-        .await;
+    let plan = "district TD; street TSA TSB in TD; community TCA TCA2 in TSA; community TCB in TSB; grid TGA in TCA";
+    units.plan(plan).await;
     let (d, ca, ca2, cb) = (
         units.id("TD"),
         units.id("TCA"),
@@ -154,27 +134,23 @@ async fn world_with(backend: crate::common::Backend, env: &[(&str, &str)]) -> Wo
         ("uadmin_a", "TCA", "unit_admin"),
         ("district_v", "TD", "viewer"),
     ] {
-        send_expect(
-            &s,
-            "POST",
-            Some(&admin),
+        s.post(
+            &admin,
             "/api/v1/gov/memberships",
             Some(&json!({ "username": user, "unit_code": unit_code, "role": role })),
-            201,
         )
-        .await;
+        .await
+        .want(201);
     }
     // An organisation's own staff account, linked by the community's administrator.
     let uadmin = s.login("uadmin_a").await;
-    send_expect(
-        &s,
-        "POST",
-        Some(&uadmin),
+    s.post(
+        &uadmin,
         &format!("/api/v1/gov/orgs/{ma}/staff"),
         Some(&json!({ "username": "orgstaff_a" })),
-        201,
     )
-    .await;
+    .await
+    .want(201);
     World {
         org_a: s.login("orgstaff_a").await,
         nobody: s.login("nobody").await,
@@ -197,19 +173,11 @@ async fn world_with(backend: crate::common::Backend, env: &[(&str, &str)]) -> Wo
 }
 
 async fn org_ids(w: &World, token: &str, query: &str) -> Vec<i64> {
-    let v = send_expect(
-        &w.s,
-        "GET",
-        Some(token),
-        &format!("/api/v1/gov/orgs{query}"),
-        None,
-        200,
-    )
-    .await;
-    let mut ids: Vec<i64> = v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let v =
+        w.s.get(token, &format!("/api/v1/gov/orgs{query}"))
+            .await
+            .want(200);
+    let mut ids: Vec<i64> = each(&v["items"])
         .map(|o| o["id"].as_i64().unwrap())
         .collect();
     ids.sort();
@@ -302,15 +270,9 @@ async fn scope_isolation(backend: Backend) {
         "cannot register in B: {v}"
     );
     let moved = org_body("甲社区老年协会", &code(3), w.cb, "member", Some(w.hub));
-    send_expect(
-        s,
-        "PUT",
-        Some(a),
-        &format!("/api/v1/gov/orgs/{}", w.ma),
-        Some(&moved),
-        400,
-    )
-    .await;
+    s.put(a, &format!("/api/v1/gov/orgs/{}", w.ma), Some(&moved))
+        .await
+        .want(400);
     let (st, text) = csv(&w, a, "").await;
     assert_eq!(st, 200);
     assert!(
@@ -478,15 +440,14 @@ async fn hub_rules_1_5_x(backend: Backend) {
 
     // A hub with members keeps its role; without members it may become a member.
     let demote = org_body("测试区养老服务协会", &code(2), w.d, "member", Some(hub2));
-    let v = send_expect(
-        s,
-        "PUT",
-        Some(&w.admin),
-        &format!("/api/v1/gov/orgs/{}", w.hub),
-        Some(&demote),
-        409,
-    )
-    .await;
+    let v = s
+        .put(
+            &w.admin,
+            &format!("/api/v1/gov/orgs/{}", w.hub),
+            Some(&demote),
+        )
+        .await
+        .want(409);
     assert_eq!(v["error"]["code"], "hub_has_members", "{v}");
     let hub3 = org(
         s,
@@ -507,15 +468,13 @@ async fn hub_rules_1_5_x(backend: Backend) {
 
     // Only the district's administrators name hubs: a community worker or admin cannot.
     for t in [&w.worker_a, &w.uadmin_a] {
-        send_expect(
-            s,
-            "POST",
-            Some(t),
+        s.post(
+            t,
             "/api/v1/gov/orgs",
             Some(&org_body("自封枢纽", &code(30), w.ca, "hub", None)),
-            403,
         )
-        .await;
+        .await
+        .want(403);
     }
     // A worker may attach their members to the district's hub (named above them).
     let id = org(
@@ -533,15 +492,14 @@ async fn credit_codes_are_checked(backend: Backend) {
     let s = &w.s;
     let good = code(40);
     let bad = corrupt(&good);
-    let v = send_expect(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        "/api/v1/gov/orgs",
-        Some(&org_body("校验位错误", &bad, w.ca, "member", Some(w.hub))),
-        400,
-    )
-    .await;
+    let v = s
+        .post(
+            &w.worker_a,
+            "/api/v1/gov/orgs",
+            Some(&org_body("校验位错误", &bad, w.ca, "member", Some(w.hub))),
+        )
+        .await
+        .want(400);
     assert_eq!(v["error"]["code"], "invalid_credit_code");
     let msg = v["error"]["message"].as_str().unwrap();
     assert!(
@@ -661,15 +619,14 @@ async fn every_route_with_every_role(backend: Backend) {
     ];
     let (ma, mb, ca, cb) = (w.ma, w.mb, w.ca, w.cb);
     // A report of A's organisation to look at.
-    let rep = send_expect(
-        s,
-        "POST",
-        Some(&w.org_a),
-        &format!("/api/v1/gov/orgs/{ma}/reports"),
-        Some(&json!({ "year": 2019, "activities": "全年开展睦邻活动十余次，服务老人。" })),
-        201,
-    )
-    .await;
+    let rep = s
+        .post(
+            &w.org_a,
+            &format!("/api/v1/gov/orgs/{ma}/reports"),
+            Some(&json!({ "year": 2019, "activities": "全年开展睦邻活动十余次，服务老人。" })),
+        )
+        .await
+        .want(201);
     let rid = rep["id"].as_i64().unwrap();
     let read = [303, 403, 200, 200, 200, 200, 403];
     let write_page = [303, 403, 403, 200, 200, 200, 403];
@@ -878,12 +835,7 @@ async fn every_route_with_every_role(backend: Backend) {
             None,
         )
         .await;
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["year"] == year)
-            .unwrap()["id"]
+        each(&v["items"]).find(|r| r["year"] == year).unwrap()["id"]
             .as_i64()
             .unwrap()
     };
@@ -1162,10 +1114,7 @@ async fn audit_actions(s: &Server) -> Vec<String> {
 
 async fn abnormal_ids(s: &Server, token: &str) -> Vec<i64> {
     let v = send_expect(s, "GET", Some(token), "/api/v1/gov/abnormal", None, 200).await;
-    let mut ids: Vec<i64> = v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let mut ids: Vec<i64> = each(&v["items"])
         .map(|e| e["org_id"].as_i64().unwrap())
         .collect();
     ids.sort();
@@ -1265,10 +1214,7 @@ async fn annual_reports_review_and_the_abnormal_list(backend: Backend) {
     // The organisation's staff heard of both decisions in the bell; the reviewers and
     // other accounts did not (issue 12).
     let kinds = |v: Value| -> Vec<String> {
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&v["items"])
             .map(|n| n["kind"].as_str().unwrap().to_string())
             .collect()
     };
@@ -1353,10 +1299,7 @@ async fn grades_follow_cutoffs_and_expire(backend: Backend) {
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["cutoffs"][4], json!({ "grade": "1A", "min_score": 450 }));
     assert_eq!(
-        v["sections"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&v["sections"])
             .map(|s| s["max"].as_i64().unwrap())
             .sum::<i64>(),
         1000
@@ -1454,10 +1397,7 @@ async fn grades_follow_cutoffs_and_expire(backend: Backend) {
     w.admin = admin.clone();
     let (_, g) = send(&w.s, "GET", Some(&admin), "/api/v1/gov/grades", None).await;
     let by_org = |id: i64| {
-        g["items"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&g["items"])
             .find(|x| x["org_id"] == id)
             .unwrap()
             .clone()
@@ -1489,15 +1429,13 @@ both_dbs!(statistics_on_a_known_data_set);
 async fn statistics_on_a_known_data_set(backend: Backend) {
     let w = world_with(backend, &[("GONGZHI_NOW", "2026-11-27T10:00:00+08:00")]).await;
     let s = &w.s;
-    send_expect(
-        s,
-        "PUT",
-        Some(&w.admin),
+    s.put(
+        &w.admin,
         "/api/v1/gov/report-deadlines/2025",
         Some(&json!({ "due_on": "2026-06-30" })),
-        200,
     )
-    .await;
+    .await
+    .want(200);
     // Every unit has 5,000 residents; five organisations of five staff each (2/2/1 by age), all in elderly care.
     let v = send_expect(s, "GET", Some(&w.admin), "/api/v1/gov/stats", None, 200).await;
     assert_eq!(
@@ -1509,10 +1447,7 @@ async fn statistics_on_a_known_data_set(backend: Backend) {
         (Some(w.d), Some(5000), Some(5))
     );
     assert_eq!(v["orgs_per_10k"], "10.0");
-    let rows: Vec<(String, i64, String, i64)> = v["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let rows: Vec<(String, i64, String, i64)> = each(&v["rows"])
         .map(|r| {
             (
                 r["name"].as_str().unwrap().to_string(),
@@ -1570,15 +1505,10 @@ async fn statistics_on_a_known_data_set(backend: Backend) {
     // residents (issue 12) — the district's figure stays 5 orgs / 5,000 residents.
     let body = json!({ "parent_id": w.d, "kind": "department", "name": "文化局", "code": "TDEPT",
                        "residents": 0, "households": 0 });
-    let v = send_expect(
-        s,
-        "POST",
-        Some(&w.admin),
-        "/api/v1/gov/units",
-        Some(&body),
-        201,
-    )
-    .await;
+    let v = s
+        .post(&w.admin, "/api/v1/gov/units", Some(&body))
+        .await
+        .want(201);
     let dept = v["id"].as_i64().unwrap();
     org(
         s,
@@ -1592,10 +1522,7 @@ async fn statistics_on_a_known_data_set(backend: Backend) {
         (Some(6), Some("10.0")),
         "{v}"
     );
-    let dept_row = v["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let dept_row = each(&v["rows"])
         .find(|r| r["unit_id"] == dept)
         .unwrap()
         .clone();
@@ -1820,12 +1747,7 @@ async fn units_are_edited_and_moved_with_their_subtree(backend: Backend) {
     // A move needs the right over the new parent, and keeps the tiers and the district.
     let (_, units) = send(s, "GET", Some(&w.admin), "/api/v1/gov/units", None).await;
     let id_of = |code: &str| {
-        units["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["code"] == code)
-            .unwrap()["id"]
+        each(&units["items"]).find(|u| u["code"] == code).unwrap()["id"]
             .as_i64()
             .unwrap()
     };
@@ -1872,15 +1794,10 @@ async fn units_are_edited_and_moved_with_their_subtree(backend: Backend) {
         v.sort();
         v
     });
-    let v = send_expect(
-        s,
-        "PUT",
-        Some(&w.admin),
-        &path,
-        Some(&json!({ "parent_id": sb })),
-        200,
-    )
-    .await;
+    let v = s
+        .put(&w.admin, &path, Some(&json!({ "parent_id": sb })))
+        .await
+        .want(200);
     assert_eq!(v["path"], format!("/{}/{sb}/{}/", w.d, w.ca));
     // The grid below moved too; street A no longer sees community A's organisation, street B's scope has it.
     let (_, grid) = send(

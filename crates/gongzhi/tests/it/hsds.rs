@@ -4,9 +4,9 @@
 //! every backend.
 
 use crate::common::{
-    BIN, Backend, District, Server, both_dbs, client, credit_code, send, send_expect,
+    BIN, Backend, District, Server, both_dbs, client, credit_code, each, expect_each, send,
+    send_expect,
 };
-use crate::governance::expect_each;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -95,15 +95,8 @@ async fn world(backend: Backend) -> World {
     let s = Server::start(backend).await;
     let admin = s.user_token("admin", "admin").await;
     let mut units = District::new(&s, &admin, json!({ "residents": 4000 }));
-    units
-        .units(&[
-            ("", "district", "HD"),
-            ("HD", "street", "HSA"),
-            ("HD", "street", "HSB"),
-            ("HSA", "community", "HCA"),
-            ("HSB", "community", "HCB"),
-        ])
-        .await;
+    let plan = "district HD; street HSA HSB in HD; community HCA in HSA; community HCB in HSB";
+    units.plan(plan).await;
     let (d, ca, cb) = (units.id("HD"), units.id("HCA"), units.id("HCB"));
     let org = |name: &str, n: u32, unit: i64, role: &str, hub: Option<i64>| {
         json!({
@@ -365,18 +358,12 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
     .await;
     assert_eq!(full["service_at_locations"].as_array().unwrap().len(), 2);
     assert_eq!(full["organization"]["name"], "甲社区长者服务社");
-    let cats: Vec<&str> = full["attributes"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let cats: Vec<&str> = each(&full["attributes"])
         .filter(|a| a["link_type"] == "category")
         .map(|a| a["value"].as_str().unwrap())
         .collect();
     assert_eq!(cats, vec!["elderly", "meal_aid"]);
-    let centre = full["service_at_locations"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let centre = each(&full["service_at_locations"])
         .map(|x| &x["location"])
         .find(|l| l["name"] == "甲社区生活服务中心")
         .unwrap();
@@ -666,25 +653,21 @@ async fn service_writes_stay_in_scope(backend: Backend) {
         (400, Some("unknown_point")),
         "{v}"
     );
-    send_expect(
-        s,
-        "PUT",
-        Some(&w.worker_a),
+    s.put(
+        &w.worker_a,
         &format!("/api/v1/gov/services/{}", w.s_a),
         Some(&body(w.mb, vec![])),
-        400,
     )
-    .await;
+    .await
+    .want(400);
     let point_b = json!({ "kind": "other", "name": "乙社区活动室", "unit_id": w.cb });
-    send_expect(
-        s,
-        "PUT",
-        Some(&w.worker_a),
+    s.put(
+        &w.worker_a,
         &format!("/api/v1/gov/service-points/{}", w.point_b),
         Some(&point_b),
-        404,
     )
-    .await;
+    .await
+    .want(404);
     let (st, v) = send(
         s,
         "POST",
@@ -700,15 +683,9 @@ async fn service_writes_stay_in_scope(backend: Backend) {
     );
     let point_a = json!({ "kind": "other", "name": "甲社区活动室", "unit_id": w.ca,
                           "hours": [{ "weekday": 2, "opens": "19:00", "closes": "21:00" }] });
-    send_expect(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        "/api/v1/gov/service-points",
-        Some(&point_a),
-        201,
-    )
-    .await;
+    s.post(&w.worker_a, "/api/v1/gov/service-points", Some(&point_a))
+        .await
+        .want(201);
     let bad_hours = json!({ "kind": "other", "name": "甲社区活动室", "unit_id": w.ca,
                             "hours": [{ "weekday": 2, "opens": "21:00", "closes": "19:00" }] });
     let (st, v) = send(
@@ -828,23 +805,14 @@ async fn service_writes_stay_in_scope(backend: Backend) {
         None,
     )
     .await;
-    let names: Vec<&str> = v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let names: Vec<&str> = each(&v["items"])
         .map(|x| x["name"].as_str().unwrap())
         .collect();
     assert!(!names.iter().any(|n| n.starts_with("乙")), "{names:?}");
     assert!(names.contains(&"表单改名的服务"), "{names:?}");
-    send_expect(
-        s,
-        "GET",
-        Some(&w.worker_a),
-        &format!("/api/v1/gov/services?unit={}", w.cb),
-        None,
-        404,
-    )
-    .await;
+    s.get(&w.worker_a, &format!("/api/v1/gov/services?unit={}", w.cb))
+        .await
+        .want(404);
 }
 
 fn cli(s: &Server, args: &[&str]) -> std::process::Output {

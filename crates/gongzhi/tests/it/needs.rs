@@ -3,9 +3,10 @@
 //! the capacity check (yes / waiting list / no), outcome and feedback back to the referrer,
 //! the gap report within scope, and the stall reminder with the injected clock.
 
-use crate::common::{Backend, District, Server, both_dbs, credit_code, send, send_expect};
+use crate::common::{
+    Backend, Clock, District, Server, both_dbs, credit_code, each, send, send_expect,
+};
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Every category of the governance taxonomy, with a unit-offered service of its own in
@@ -37,7 +38,7 @@ pub const CATEGORIES: [&str; 22] = [
 
 pub struct World {
     pub s: Server,
-    pub clock: PathBuf,
+    pub clock: Clock,
     pub admin: String,
     pub worker_a: String,
     pub viewer_a: String,
@@ -70,35 +71,18 @@ pub fn org(name: &str, n: u32, unit: i64, role: &str, hub: Option<i64>) -> Value
 
 impl World {
     pub async fn new(backend: Backend, with_categories: bool) -> World {
-        let clock = tempfile::NamedTempFile::new()
-            .unwrap()
-            .into_temp_path()
-            .keep()
-            .unwrap();
-        std::fs::write(&clock, "0").unwrap();
-        let s = Server::start_with(
-            backend,
-            &[
-                ("GONGZHI_CLOCK_OFFSET_FILE", clock.to_str().unwrap()),
-                ("GONGZHI_NEEDS_SWEEP_MS", "100"),
-            ],
-        )
-        .await;
+        let clock = Clock::new();
+        let s = clock
+            .server(backend, &[("GONGZHI_NEEDS_SWEEP_MS", "100")])
+            .await;
         let admin = s.user_token("boss", "admin").await;
         let mut d = District::new(&s, &admin, json!({ "residents": 3000 }));
-        d.units(&[
-            ("", "district", "ND"),
-            ("ND", "street", "NS1"),
-            ("ND", "street", "NS2"),
-            ("NS1", "community", "NA"),
-            ("NS1", "community", "NB"),
-            ("NS2", "community", "NC"),
-        ])
-        .await;
+        d.plan("district ND; street NS1 NS2 in ND; community NA NB in NS1; community NC in NS2")
+            .await;
         let na = d.id("NA");
-        let worker_a = d.staff("worker_a", "NA", "worker").await;
-        let viewer_a = d.staff("viewer_a", "NA", "viewer").await;
-        let worker_b = d.staff("worker_b", "NB", "worker").await;
+        let [worker_a, viewer_a, worker_b] = d
+            .staffs("worker_a=worker@NA viewer_a=viewer@NA worker_b=worker@NB")
+            .await;
         let resident = s.user_token("resident", "member").await;
         let other = s.user_token("other", "member").await;
         let hub = created(
@@ -116,15 +100,13 @@ impl World {
         )
         .await;
         s.add_user("provider", "member");
-        send_expect(
-            &s,
-            "POST",
-            Some(&admin),
+        s.post(
+            &admin,
             &format!("/api/v1/gov/orgs/{org_a}/staff"),
             Some(&json!({ "username": "provider" })),
-            201,
         )
-        .await;
+        .await
+        .want(201);
         let provider = s.login("provider").await;
         let service = |org: i64, name: &str, cats: &[&str], capacity: i64, status: &str| {
             json!({ "org_id": org, "name": name, "description": format!("{name}：为辖区居民提供服务。"),
@@ -168,55 +150,40 @@ impl World {
     }
 
     pub async fn need(&self, token: &str, body: Value) -> i64 {
-        let v = send_expect(
-            &self.s,
-            "POST",
-            Some(token),
-            "/api/v1/needs",
-            Some(&body),
-            201,
-        )
-        .await;
+        let v = self
+            .s
+            .post(token, "/api/v1/needs", Some(&body))
+            .await
+            .want(201);
         v["id"].as_i64().unwrap()
     }
 
     async fn act(&self, token: &str, id: i64, action: &str, reason: &str, expect: u16) -> Value {
         let body = json!({ "action": action, "reason": reason, "rating": 5, "comment": "很好" });
-        send_expect(
-            &self.s,
-            "POST",
-            Some(token),
-            &format!("/api/v1/referrals/{id}/actions"),
-            Some(&body),
-            expect,
-        )
-        .await
+        self.s
+            .post(
+                token,
+                &format!("/api/v1/referrals/{id}/actions"),
+                Some(&body),
+            )
+            .await
+            .want(expect)
     }
 
     async fn refer(&self, token: &str, need: i64, service: i64, expect: u16) -> Value {
         let body = json!({ "service_id": service, "consent": true });
-        send_expect(
-            &self.s,
-            "POST",
-            Some(token),
-            &format!("/api/v1/needs/{need}/referrals"),
-            Some(&body),
-            expect,
-        )
-        .await
+        self.s
+            .post(
+                token,
+                &format!("/api/v1/needs/{need}/referrals"),
+                Some(&body),
+            )
+            .await
+            .want(expect)
     }
 
     async fn kinds(&self, token: &str) -> Vec<String> {
-        let (_, v) = self
-            .s
-            .get_json(Some(token), "/api/v1/me/notifications")
-            .await;
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| n["kind"].as_str().unwrap().to_string())
-            .collect()
+        self.s.notice_kinds(token).await
     }
 }
 
@@ -275,15 +242,10 @@ async fn needs_referral_lifecycle_and_sides(backend: Backend) {
     let s = &w.s;
     let body = json!({ "title": "老人中午没人做饭", "description": "独居老人，中午吃不上热饭", "unit_id": w.na,
                        "subject": "张阿姨 000-12345678", "people": 1, "urgency": "high" });
-    let v = send_expect(
-        s,
-        "POST",
-        Some(&w.resident),
-        "/api/v1/needs",
-        Some(&body),
-        201,
-    )
-    .await;
+    let v = s
+        .post(&w.resident, "/api/v1/needs", Some(&body))
+        .await
+        .want(201);
     assert_eq!(v["state"], "open");
     let need = v["id"].as_i64().unwrap();
     let path = format!("/api/v1/needs/{need}");
@@ -301,11 +263,7 @@ async fn needs_referral_lifecycle_and_sides(backend: Backend) {
         assert_eq!(st, status, "{who}");
         assert_eq!(v["subject"].is_string(), contact, "{who}: {v}");
         let (_, list) = s.get_json(Some(token), "/api/v1/needs").await;
-        let listed = list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|n| n["id"] == need);
+        let listed = each(&list["items"]).any(|n| n["id"] == need);
         assert_eq!(listed, status == 200, "{who} list");
         assert!(
             list.to_string().find("000-12345678").is_none(),
@@ -332,13 +290,7 @@ async fn needs_referral_lifecycle_and_sides(backend: Backend) {
     assert_eq!(items[0]["service_id"], w.meal, "{m}");
     assert_eq!(items[0]["category"], "meal_aid");
     assert!(items[0]["score"].as_f64().unwrap() > 50.0);
-    assert!(
-        items[0]["reasons"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r.as_str().unwrap().contains("同一社区"))
-    );
+    assert!(each(&items[0]["reasons"]).any(|r| r.as_str().unwrap().contains("同一社区")));
     assert!(!items.iter().any(|i| i["service_id"] == w.inactive));
 
     // Referring: workers of the need's unit only, with consent, to a service that takes people.
@@ -519,10 +471,7 @@ async fn needs_referral_lifecycle_and_sides(backend: Backend) {
     // The gap report: unmet meal needs in NA, to NA's staff and not to NB's.
     let (st, g) = s.get_json(Some(&w.worker_a), "/api/v1/needs/gaps").await;
     assert_eq!(st, 200);
-    let row = g["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let row = each(&g["items"])
         .find(|r| r["category"] == "meal_aid")
         .cloned()
         .unwrap();
@@ -540,10 +489,7 @@ async fn needs_referral_lifecycle_and_sides(backend: Backend) {
     let (_, v) = s
         .get_json(Some(&w.worker_a), &format!("/api/v1/referrals/{rid}"))
         .await;
-    let steps: Vec<&str> = v["events"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let steps: Vec<&str> = each(&v["events"])
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(
@@ -552,10 +498,6 @@ async fn needs_referral_lifecycle_and_sides(backend: Backend) {
             "create", "accept", "start", "hold", "resume", "complete", "feedback"
         ]
     );
-}
-
-pub fn advance(clock: &PathBuf, ms: i64) {
-    std::fs::write(clock, ms.to_string()).unwrap();
 }
 
 both_dbs!(needs_stalled_referrals_remind_both_sides);
@@ -581,15 +523,9 @@ async fn needs_stalled_referrals_remind_both_sides(backend: Backend) {
     )
     .await;
     assert_eq!(st, 400);
-    send_expect(
-        s,
-        "PUT",
-        Some(&w.admin),
-        "/api/v1/needs/settings",
-        Some(&stall),
-        200,
-    )
-    .await;
+    s.put(&w.admin, "/api/v1/needs/settings", Some(&stall))
+        .await
+        .want(200);
     let need = w
         .need(
             &w.worker_a,
@@ -598,14 +534,14 @@ async fn needs_stalled_referrals_remind_both_sides(backend: Backend) {
         .await;
     w.refer(&w.worker_a, need, w.meal, 201).await;
     let stalled = |k: Vec<String>| k.iter().filter(|k| *k == "needs.stalled").count();
-    advance(&w.clock, 3600 * 1000);
+    w.clock.set_offset(3600 * 1000);
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(
         stalled(w.kinds(&w.worker_a).await),
         0,
         "one hour is not a stall"
     );
-    advance(&w.clock, 3 * 3600 * 1000);
+    w.clock.set_offset(3 * 3600 * 1000);
     let start = Instant::now();
     while stalled(w.kinds(&w.provider).await) == 0 {
         assert!(start.elapsed() < Duration::from_secs(20), "no reminder");

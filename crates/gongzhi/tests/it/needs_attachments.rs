@@ -9,9 +9,9 @@
 //! answer 409.
 
 use crate::common::{
-    Backend, PASSWORD, both_dbs, client, fixtures, get_html, send_expect, web_login,
+    Backend, PASSWORD, both_dbs, client, each, fixtures, get_html, send_expect, web_login,
 };
-use crate::needs::{World, advance, org};
+use crate::needs::{World, org};
 use reqwest::multipart;
 use serde_json::{Value, json};
 
@@ -120,26 +120,22 @@ async fn setup(w: &World) -> Setup {
     )
     .await;
     s.add_user("staff_b", "member");
-    send_expect(
-        s,
-        "POST",
-        Some(&w.admin),
+    s.post(
+        &w.admin,
         &format!("/api/v1/gov/orgs/{org_b}/staff"),
         Some(&json!({ "username": "staff_b" })),
-        201,
     )
-    .await;
+    .await
+    .want(201);
     for (u, call) in [("expert1", c), ("expert2", other)] {
         s.add_user(u, "member");
-        send_expect(
-            s,
-            "POST",
-            Some(&w.admin),
+        s.post(
+            &w.admin,
             &format!("/api/v1/calls/{call}/reviewers"),
             Some(&json!({ "username": u })),
-            201,
         )
-        .await;
+        .await
+        .want(201);
     }
     Setup {
         app,
@@ -314,10 +310,7 @@ async fn needs_attachments_only_to_their_readers(backend: Backend) {
     }
     let (st, v) = s.get_json(Some(&t.expert1), &list).await;
     assert_eq!(st, 200);
-    let names: Vec<&str> = v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let names: Vec<&str> = each(&v["items"])
         .map(|i| i["name"].as_str().unwrap())
         .collect();
     assert_eq!(names.len(), 3);
@@ -337,26 +330,13 @@ async fn needs_attachments_only_to_their_readers(backend: Backend) {
         !disposition.contains("%E7%94%B2"),
         "no applicant name in the header: {disposition}"
     );
-    let view = send_expect(
-        s,
-        "GET",
-        Some(&t.expert1),
-        &format!("/api/v1/applications/{app}"),
-        None,
-        200,
-    )
-    .await;
+    let view = s
+        .get(&t.expert1, &format!("/api/v1/applications/{app}"))
+        .await
+        .want(200);
     assert_eq!(view["attachments"].as_array().unwrap().len(), 3, "{view}");
     assert!(!view.to_string().contains("甲社区"), "{view}");
-    let mine = send_expect(
-        s,
-        "GET",
-        Some(&t.expert1),
-        "/api/v1/reviews/mine",
-        None,
-        200,
-    )
-    .await;
+    let mine = s.get(&t.expert1, "/api/v1/reviews/mine").await.want(200);
     assert_eq!(
         mine["items"][0]["items"][0]["attachments"]
             .as_array()
@@ -366,15 +346,10 @@ async fn needs_attachments_only_to_their_readers(backend: Backend) {
         "{mine}"
     );
     assert!(!mine.to_string().contains("甲社区"), "{mine}");
-    let own = send_expect(
-        s,
-        "GET",
-        Some(&w.provider),
-        &format!("/api/v1/applications/{app}"),
-        None,
-        200,
-    )
-    .await;
+    let own = s
+        .get(&w.provider, &format!("/api/v1/applications/{app}"))
+        .await
+        .want(200);
     assert_eq!(
         own["org_name"], "甲社区长者服务社",
         "the applicant reads its own application"
@@ -397,7 +372,7 @@ async fn needs_attachments_only_to_their_readers(backend: Backend) {
     );
 
     // After the closing day: locked, still readable.
-    advance(&w.clock, 4 * 86_400_000);
+    w.clock.set_offset(4 * 86_400_000);
     let (st, v) = upload(&w, Some(&w.provider), app, "补充.pdf", pdf.clone(), &[]).await;
     assert_eq!(
         (st, v["error"]["code"].as_str()),
@@ -473,15 +448,10 @@ async fn needs_attachments_through_the_application_page(backend: Backend) {
         );
     }
     // The applicant reaches the page from the call page.
-    let call = send_expect(
-        s,
-        "GET",
-        Some(&w.provider),
-        &format!("/api/v1/applications/{app}"),
-        None,
-        200,
-    )
-    .await["call_id"]
+    let call = s
+        .get(&w.provider, &format!("/api/v1/applications/{app}"))
+        .await
+        .want(200)["call_id"]
         .as_i64()
         .unwrap();
     let html = get_html(&web, format!("{}/needs/projects/{call}", s.url)).await;
@@ -511,7 +481,7 @@ async fn needs_application_page_at_phone_width() {
     .await;
     assert_eq!(st, 201);
     b.emulate(360, 740).await;
-    crate::needs_browser::sign_in(&b, &w.s.url, "provider").await;
+    b.sign_in(&w.s.url, "provider").await;
     b.goto(&format!("{}/needs/applications/{}", w.s.url, t.app))
         .await;
     assert!(b.text("#files").await.contains(PLAN_NAME));

@@ -3,21 +3,10 @@
 //! consent, the provider completes it, and the resident's feedback reaches the worker.
 
 use crate::common::webdriver::Browser;
-use crate::common::{Backend, PASSWORD, send_expect};
+use crate::common::{Backend, each};
 use crate::needs::World;
 use serde_json::json;
 use std::time::Duration;
-
-pub async fn sign_in(b: &Browser, url: &str, user: &str) {
-    b.goto(&format!("{url}/login")).await;
-    b.type_into("input[name=username]", user).await;
-    b.type_into("input[name=password]", PASSWORD).await;
-    b.click("form.form button[type=submit]").await;
-    let cond = format!(
-        "document.querySelector('.who') && document.querySelector('.who').textContent.includes('{user}')"
-    );
-    b.wait_for(&cond, Duration::from_secs(20)).await;
-}
 
 async fn sign_out(b: &Browser) {
     b.click("form[action='/logout'] button").await;
@@ -34,7 +23,7 @@ async fn need_to_referral_to_feedback_in_a_browser() {
     let url = w.s.url.clone();
 
     // The resident raises a need without choosing a category.
-    sign_in(&b, &url, "resident").await;
+    b.sign_in(&url, "resident").await;
     b.goto(&format!("{url}/needs/new")).await;
     b.type_into("#title", "老人中午没人做饭").await;
     b.type_into("#description", "楼里的王奶奶一个人住，中午常常吃不上热饭")
@@ -63,7 +52,7 @@ async fn need_to_referral_to_feedback_in_a_browser() {
     sign_out(&b).await;
 
     // The worker sees the match with its reasons and refers it with consent.
-    sign_in(&b, &url, "worker_a").await;
+    b.sign_in(&url, "worker_a").await;
     b.goto(&format!("{url}{path}")).await;
     let page = b.text("main").await;
     assert!(
@@ -91,19 +80,17 @@ async fn need_to_referral_to_feedback_in_a_browser() {
     // The provider takes it to completion (through the API: the browser part is the loop).
     for action in ["accept", "start", "complete"] {
         let body = json!({ "action": action, "reason": "每天中午送餐上门" });
-        send_expect(
-            &w.s,
-            "POST",
-            Some(&w.provider),
+        w.s.post(
+            &w.provider,
             &format!("/api/v1/referrals/{rid}/actions"),
             Some(&body),
-            200,
         )
-        .await;
+        .await
+        .want(200);
     }
 
     // The resident gives feedback on the outcome in the browser.
-    sign_in(&b, &url, "resident").await;
+    b.sign_in(&url, "resident").await;
     b.goto(&format!("{url}/referrals/{rid}")).await;
     assert!(b.text("#referral-state").await.contains("已完成"));
     b.eval("document.querySelector('#rating').value = '4'")
@@ -123,11 +110,7 @@ async fn need_to_referral_to_feedback_in_a_browser() {
         w.s.get_json(Some(&w.worker_a), "/api/v1/me/notifications")
             .await;
     assert!(
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|n| n["kind"] == "needs.feedback"),
+        each(&v["items"]).any(|n| n["kind"] == "needs.feedback"),
         "{v}"
     );
 }

@@ -28,15 +28,16 @@ async fn needs_call_page_from_gap_report(backend: Backend) {
     let w = World::new(backend, false).await;
     let s = &w.s;
     // Nothing offers legal aid: the need is unmet at once and shows in the gap report.
-    let v = crate::common::send_expect(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        "/api/v1/needs",
-        Some(&json!({ "title": "邻里纠纷想咨询律师", "unit_id": w.na, "category": "legal_aid" })),
-        201,
-    )
-    .await;
+    let v = s
+        .post(
+            &w.worker_a,
+            "/api/v1/needs",
+            Some(
+                &json!({ "title": "邻里纠纷想咨询律师", "unit_id": w.na, "category": "legal_aid" }),
+            ),
+        )
+        .await
+        .want(201);
     assert_eq!(v["state"], "unmet", "{v}");
 
     let (web, _) = web_login(s, "boss", PASSWORD).await;
@@ -184,15 +185,13 @@ async fn needs_call_page_from_gap_report(backend: Backend) {
     let app = apps["items"][0]["id"].as_i64().unwrap();
     s.user_token("judge", "member").await;
     let body = json!({ "username": "judge" });
-    crate::common::send_expect(
-        s,
-        "POST",
-        Some(&w.admin),
+    s.post(
+        &w.admin,
         &format!("/api/v1/calls/{call}/reviewers"),
         Some(&body),
-        201,
     )
-    .await;
+    .await
+    .want(201);
     let sheet_url = format!("{}/needs/applications/{app}/review", s.url);
     let r = rweb.get(&sheet_url).send().await.unwrap();
     assert_eq!(r.status(), 404, "not a reviewer of this call");

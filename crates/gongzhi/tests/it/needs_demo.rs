@@ -2,7 +2,7 @@
 //! at least 30 needs in various states with referrals in every state, the demo accounts,
 //! two calls with an awarded contract and a paid instalment in the open data.
 
-use crate::common::{Backend, Server, client};
+use crate::common::{Backend, Server, client, each};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -44,10 +44,7 @@ async fn demo_shows_needs_referrals_and_projects() {
     }
     let (_, v) = s.get_json(Some(&admin), "/api/v1/needs?per_page=200").await;
     assert!(v["total"].as_i64().unwrap() >= 30, "{v}");
-    let states: BTreeSet<&str> = v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let states: BTreeSet<&str> = each(&v["items"])
         .map(|n| n["state"].as_str().unwrap())
         .collect();
     assert!(

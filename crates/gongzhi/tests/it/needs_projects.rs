@@ -3,7 +3,7 @@
 //! concurrent awards and instalments, with the ledger balanced; and the OCDS 1.1 release
 //! package validated against the 1.1.5 schema and its codelists.
 
-use crate::common::{Backend, both_dbs, client, send, send_expect};
+use crate::common::{Backend, both_dbs, client, each, send, send_expect};
 use crate::needs::World;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -37,15 +37,9 @@ fn validate_package(v: &Value) {
 async fn call(w: &World, budget: i64) -> i64 {
     let body = json!({ "title": "长者助餐服务项目", "description": "为独居老人提供助餐", "categories": ["meal_aid"],
                        "unit_id": w.na, "budget_fen": budget, "opens_on": "2026-03-01", "closes_on": "2099-12-31" });
-    send_expect(
-        &w.s,
-        "POST",
-        Some(&w.admin),
-        "/api/v1/calls",
-        Some(&body),
-        201,
-    )
-    .await["id"]
+    w.s.post(&w.admin, "/api/v1/calls", Some(&body))
+        .await
+        .want(201)["id"]
         .as_i64()
         .unwrap()
 }
@@ -63,17 +57,8 @@ async fn milestones(w: &World, call: i64) -> Vec<i64> {
     let (_, v) =
         w.s.get_json(Some(&w.admin), &format!("/api/v1/calls/{call}"))
             .await;
-    v["contracts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|k| {
-            k["milestones"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m["id"].as_i64().unwrap())
-        })
+    each(&v["contracts"])
+        .flat_map(|k| each(&k["milestones"]).map(|m| m["id"].as_i64().unwrap()))
         .collect()
 }
 
@@ -108,15 +93,9 @@ async fn needs_projects_lifecycle_and_ocds(backend: Backend) {
     )
     .await;
     assert_eq!(st, 403);
-    send_expect(
-        s,
-        "POST",
-        Some(&w.admin),
-        &path,
-        Some(&contract(w.org_a, &[30_000, 30_000])),
-        201,
-    )
-    .await;
+    s.post(&w.admin, &path, Some(&contract(w.org_a, &[30_000, 30_000])))
+        .await
+        .want(201);
     let (st, v) = send(
         s,
         "POST",
@@ -151,15 +130,9 @@ async fn needs_projects_lifecycle_and_ocds(backend: Backend) {
     )
     .await;
     assert_eq!(st, 400);
-    send_expect(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        &report(ms[0]),
-        Some(&met),
-        200,
-    )
-    .await;
+    s.post(&w.worker_a, &report(ms[0]), Some(&met))
+        .await
+        .want(200);
     let (st, _) = send(s, "POST", Some(&w.worker_a), &pay(ms[0]), None).await;
     assert_eq!(st, 403, "workers record, administrators pay");
     send_expect(s, "POST", Some(&w.admin), &pay(ms[0]), None, 201).await;
@@ -175,15 +148,9 @@ async fn needs_projects_lifecycle_and_ocds(backend: Backend) {
     .await;
     assert_eq!(st, 409, "a paid milestone keeps its status");
     let partly = json!({ "status": "partiallyMet", "evidence": "只完成一半" });
-    send_expect(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        &report(ms[1]),
-        Some(&partly),
-        200,
-    )
-    .await;
+    s.post(&w.worker_a, &report(ms[1]), Some(&partly))
+        .await
+        .want(200);
     let (st, _) = send(s, "POST", Some(&w.admin), &pay(ms[1]), None).await;
     assert_eq!(st, 409, "partly met: not paid");
     let (_, v) = s
@@ -212,10 +179,7 @@ async fn needs_projects_lifecycle_and_ocds(backend: Backend) {
     let releases = pkg["releases"].as_array().unwrap();
     assert_eq!(releases.len(), 2);
     let k = &releases[0]["contracts"][0];
-    let statuses: Vec<&str> = k["milestones"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let statuses: Vec<&str> = each(&k["milestones"])
         .map(|m| m["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["met", "partiallyMet"]);
@@ -303,15 +267,13 @@ async fn needs_budget_holds_under_concurrent_awards_and_instalments(backend: Bac
     assert_eq!(ms.len(), 5);
     for m in &ms {
         let met = json!({ "status": "met", "evidence": "完成并验收" });
-        send_expect(
-            s,
-            "POST",
-            Some(&w.worker_a),
+        s.post(
+            &w.worker_a,
             &format!("/api/v1/milestones/{m}/report"),
             Some(&met),
-            200,
         )
-        .await;
+        .await
+        .want(200);
     }
     // Every milestone paid by two requests at once: each paid once, the budget exactly spent.
     let reqs = ms
@@ -415,15 +377,10 @@ async fn needs_applications_eligibility_review_and_conflicts(backend: Backend) {
     );
     sqlx::query("INSERT INTO governance_annual_reports (org_id, year, status, submitted_at) VALUES ($1, $2, 'submitted', 0)")
         .bind(w.org_a).bind(year).execute(&db).await.unwrap();
-    let a = send_expect(
-        s,
-        "POST",
-        Some(&w.provider),
-        &apply,
-        Some(&app(w.org_a)),
-        201,
-    )
-    .await["id"]
+    let a = s
+        .post(&w.provider, &apply, Some(&app(w.org_a)))
+        .await
+        .want(201)["id"]
         .as_i64()
         .unwrap();
     let (st, _) = send(s, "POST", Some(&w.provider), &apply, Some(&app(w.org_a))).await;
@@ -447,15 +404,9 @@ async fn needs_applications_eligibility_review_and_conflicts(backend: Backend) {
     .await;
     assert_eq!(st, 403);
     for u in ["expert1", "expert2", "worker_a", "provider"] {
-        send_expect(
-            s,
-            "POST",
-            Some(&w.admin),
-            &reviewers,
-            Some(&json!({ "username": u })),
-            201,
-        )
-        .await;
+        s.post(&w.admin, &reviewers, Some(&json!({ "username": u })))
+            .await
+            .want(201);
     }
     let path = format!("/api/v1/applications/{a}/reviews");
     let sheet = json!({ "scores": { "方案": 80, "团队": 60, "创新": 100 } });

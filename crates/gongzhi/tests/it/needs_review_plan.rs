@@ -7,10 +7,10 @@
 //! budget use per call and per unit, unchanged by a repeated instalment.
 
 use crate::common::{
-    Backend, PASSWORD, both_dbs, csrf_from, get_html, post_form, send, send_expect, status,
+    Backend, PASSWORD, both_dbs, csrf_from, each, get_html, post_form, send, send_expect, status,
     web_login,
 };
-use crate::needs::{World, advance, org};
+use crate::needs::{World, org};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -45,15 +45,13 @@ async fn blind_call(w: &World) -> (i64, Vec<i64>) {
         .await;
         let staff = format!("staff{i}");
         s.add_user(&staff, "member");
-        send_expect(
-            s,
-            "POST",
-            Some(&w.admin),
+        s.post(
+            &w.admin,
             &format!("/api/v1/gov/orgs/{o}/staff"),
             Some(&json!({ "username": staff })),
-            201,
         )
-        .await;
+        .await
+        .want(201);
         let mut body = plan(name);
         body["org_id"] = json!(o);
         apps.push(created(w, &s.login(&staff).await, &apply, body).await);
@@ -62,24 +60,19 @@ async fn blind_call(w: &World) -> (i64, Vec<i64>) {
         s.add_user(u, "member");
     }
     for u in ["expert1", "expert2", "expert3", "provider"] {
-        send_expect(
-            s,
-            "POST",
-            Some(&w.admin),
+        s.post(
+            &w.admin,
             &format!("/api/v1/calls/{c}/reviewers"),
             Some(&json!({ "username": u })),
-            201,
         )
-        .await;
+        .await
+        .want(201);
     }
     (c, apps)
 }
 
 fn given(plan: &Value, reviewer: i64) -> Vec<i64> {
-    plan["assignments"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&plan["assignments"])
         .filter(|a| {
             a["reviewers"]
                 .as_array()
@@ -109,30 +102,17 @@ async fn needs_reviewers_in_balance_and_blind_review(backend: Backend) {
         let (st, v) = send(s, "POST", Some(&w.admin), &spread, Some(&json!({ "k": k }))).await;
         assert_eq!(st, 400, "k = {k}: {v}");
     }
-    let plan = send_expect(
-        s,
-        "POST",
-        Some(&w.admin),
-        &spread,
-        Some(&json!({ "k": 2 })),
-        200,
-    )
-    .await;
-    let again = send_expect(
-        s,
-        "POST",
-        Some(&w.admin),
-        &spread,
-        Some(&json!({ "k": 2 })),
-        200,
-    )
-    .await;
+    let plan = s
+        .post(&w.admin, &spread, Some(&json!({ "k": 2 })))
+        .await
+        .want(200);
+    let again = s
+        .post(&w.admin, &spread, Some(&json!({ "k": 2 })))
+        .await
+        .want(200);
     assert_eq!(plan["assignments"], again["assignments"], "deterministic");
     assert_eq!(plan["short"], json!([]));
-    let loads: Vec<i64> = plan["loads"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let loads: Vec<i64> = each(&plan["loads"])
         .map(|l| l["assigned"].as_i64().unwrap())
         .collect();
     assert_eq!(loads.iter().sum::<i64>(), 8, "{plan}");
@@ -155,15 +135,10 @@ async fn needs_reviewers_in_balance_and_blind_review(backend: Backend) {
     assert_eq!(mine.len(), 2);
     let names = ["甲社区长者服务社", NAMES[0], NAMES[1], NAMES[2]];
     for a in &mine {
-        let v = send_expect(
-            s,
-            "GET",
-            Some(&expert),
-            &format!("/api/v1/applications/{a}"),
-            None,
-            200,
-        )
-        .await;
+        let v = s
+            .get(&expert, &format!("/api/v1/applications/{a}"))
+            .await
+            .want(200);
         assert!(v["org_name"].is_null() && v["org_id"].is_null(), "{v}");
         let text = v.to_string();
         assert!(
@@ -217,10 +192,7 @@ async fn needs_reviewers_in_balance_and_blind_review(backend: Backend) {
 
     // The workbench and the call page lead the reviewer to the sheet.
     let wb = send_expect(s, "GET", Some(&expert), "/api/v1/workbench", None, 200).await;
-    let item = wb["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let item = each(&wb["items"])
         .find(|i| i["href"] == format!("/needs/projects/{c}"))
         .unwrap_or_else(|| panic!("a to-do for the reviewer: {wb}"));
     assert_eq!(item["count"], 2);
@@ -249,10 +221,7 @@ async fn needs_reviewers_in_balance_and_blind_review(backend: Backend) {
     assert_eq!(r.status(), 303);
     let (_, v) = s.get_json(Some(&expert), "/api/v1/reviews/mine").await;
     assert_eq!(v["items"][0]["waiting"], 1, "{v}");
-    let peers: Vec<i64> = plan["assignments"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let peers: Vec<i64> = each(&plan["assignments"])
         .find(|a| a["application_id"] == mine[0])
         .unwrap()["reviewers"]
         .as_array()
@@ -261,10 +230,7 @@ async fn needs_reviewers_in_balance_and_blind_review(backend: Backend) {
         .map(|r| r.as_i64().unwrap())
         .filter(|r| *r != expert_id)
         .collect();
-    let peer_name = plan["loads"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let peer_name = each(&plan["loads"])
         .find(|l| l["user_id"] == peers[0])
         .unwrap()["username"]
         .as_str()
@@ -272,15 +238,10 @@ async fn needs_reviewers_in_balance_and_blind_review(backend: Backend) {
         .to_string();
     // The other reviewer of that application does not see this score.
     let peer = s.login(&peer_name).await;
-    let v = send_expect(
-        s,
-        "GET",
-        Some(&peer),
-        &format!("/api/v1/applications/{}", mine[0]),
-        None,
-        200,
-    )
-    .await;
+    let v = s
+        .get(&peer, &format!("/api/v1/applications/{}", mine[0]))
+        .await
+        .want(200);
     assert!(v["my_total"].is_null() && v["my_scores"].is_null(), "{v}");
     assert!(!v.to_string().contains("85"), "{v}");
 
@@ -310,15 +271,10 @@ async fn needs_reviewers_in_balance_and_blind_review(backend: Backend) {
     send_expect(s, "POST", Some(&w.admin), &fin, None, 200).await;
     let (st, _) = send(s, "POST", Some(&w.admin), &fin, None).await;
     assert_eq!(st, 409);
-    let v = send_expect(
-        s,
-        "GET",
-        Some(&expert),
-        &format!("/api/v1/applications/{}", mine[1]),
-        None,
-        200,
-    )
-    .await;
+    let v = s
+        .get(&expert, &format!("/api/v1/applications/{}", mine[1]))
+        .await
+        .want(200);
     assert!(v["org_name"].is_string(), "{v}");
     let (st, _) = send(
         s,
@@ -340,13 +296,7 @@ fn day_from_now(days: i64) -> String {
 }
 
 async fn kinds(w: &World, token: &str) -> Vec<String> {
-    let (_, v) = w.s.get_json(Some(token), "/api/v1/me/notifications").await;
-    v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["kind"].as_str().unwrap().to_string())
-        .collect()
+    w.s.notice_kinds(token).await
 }
 
 async fn wait_for(w: &World, token: &str, kind: &str) {
@@ -380,15 +330,9 @@ async fn needs_evaluations_budget_and_milestone_sweep(backend: Backend) {
     );
     assert_eq!(due(kinds(&w, &w.worker_a).await), 0);
     // Five days on, the first is overdue: the office hears of it and sees it on its workbench.
-    advance(&w.clock, 5 * 86_400_000);
+    w.clock.set_offset(5 * 86_400_000);
     wait_for(&w, &w.worker_a, "needs.milestone_overdue").await;
-    let href = |v: &Value| {
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|i| i["href"] == "/needs/projects")
-    };
+    let href = |v: &Value| each(&v["items"]).any(|i| i["href"] == "/needs/projects");
     let wb = send_expect(s, "GET", Some(&w.worker_a), "/api/v1/workbench", None, 200).await;
     assert!(href(&wb), "{wb}");
     let wb = send_expect(s, "GET", Some(&w.worker_b), "/api/v1/workbench", None, 200).await;
@@ -408,15 +352,13 @@ async fn needs_evaluations_budget_and_milestone_sweep(backend: Backend) {
     assert!(page.contains("已逾期"), "{page}");
     let m0 = ms[0]["id"].as_i64().unwrap();
     let met = json!({ "status": "met", "evidence": "送餐记录 300 份" });
-    send_expect(
-        s,
-        "POST",
-        Some(&w.worker_a),
+    s.post(
+        &w.worker_a,
         &format!("/api/v1/milestones/{m0}/report"),
         Some(&met),
-        200,
     )
-    .await;
+    .await
+    .want(200);
     let wb = send_expect(s, "GET", Some(&w.worker_a), "/api/v1/workbench", None, 200).await;
     assert!(!href(&wb), "met: off the workbench: {wb}");
 
@@ -425,15 +367,10 @@ async fn needs_evaluations_budget_and_milestone_sweep(backend: Backend) {
     send_expect(s, "POST", Some(&w.admin), &pay, None, 201).await;
     let (st, _) = send(s, "POST", Some(&w.admin), &pay, None).await;
     assert_eq!(st, 409);
-    let b = send_expect(
-        s,
-        "GET",
-        Some(&w.resident),
-        &format!("/api/v1/calls/{c}/budget"),
-        None,
-        200,
-    )
-    .await;
+    let b = s
+        .get(&w.resident, &format!("/api/v1/calls/{c}/budget"))
+        .await
+        .want(200);
     assert_eq!(
         [
             &b["budget_fen"],
@@ -488,15 +425,9 @@ async fn needs_evaluations_budget_and_milestone_sweep(backend: Backend) {
         let (st, v) = send(s, "POST", Some(&w.worker_a), &path, Some(&bad)).await;
         assert_eq!(st, 400, "{bad}: {v}");
     }
-    send_expect(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        &path,
-        Some(&ev("midterm", 80)),
-        201,
-    )
-    .await;
+    s.post(&w.worker_a, &path, Some(&ev("midterm", 80)))
+        .await
+        .want(201);
     let (st, _) = send(
         s,
         "POST",
@@ -506,15 +437,9 @@ async fn needs_evaluations_budget_and_milestone_sweep(backend: Backend) {
     )
     .await;
     assert_eq!(st, 409, "one mid-term evaluation");
-    send_expect(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        &path,
-        Some(&ev("final", 90)),
-        201,
-    )
-    .await;
+    s.post(&w.worker_a, &path, Some(&ev("final", 90)))
+        .await
+        .want(201);
     // The outcome joins the organisation's record: its staff and government staff read it.
     let rec = format!("/api/v1/needs/orgs/{}/outcomes", w.org_a);
     for token in [&w.provider, &w.admin, &w.worker_b] {

@@ -2,8 +2,9 @@
 //! sees its own, a street its communities, nobody a unit outside their scope — and none
 //! at all for residents and visitors.
 
-use crate::common::district::District;
-use crate::common::{Backend, Server, both_dbs, credit_code, send, send_expect, status};
+use crate::common::{
+    Backend, District, Server, both_dbs, cases, credit_code, each, run_ok, send, status,
+};
 use serde_json::{Value, json};
 
 fn org(name: &str, seq: u32, unit: i64, role: &str, hub: Option<i64>) -> Value {
@@ -19,87 +20,34 @@ fn org(name: &str, seq: u32, unit: i64, role: &str, hub: Option<i64>) -> Value {
 async fn every_figure_stays_within_scope(backend: Backend) {
     let s = Server::start(backend).await;
     let admin = s.user_token("boss", "admin").await;
-    let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
-    d.units(&[
-        ("", "district", "OD"),
-        ("OD", "street", "O1"),
-        ("O1", "community", "OA"),
-        ("O1", "community", "OB"),
-        ("OD", "street", "O2"),
-        ("O2", "community", "OC"),
-    ])
-    .await;
+    let plan =
+        "district OD; street O1 in OD; community OA OB in O1; street O2 in OD; community OC in O2";
+    let d = District::planned(&s, &admin, plan).await;
     let (oa, ob, oc) = (d.id("OA"), d.id("OB"), d.id("OC"));
-    let hub = send_expect(
-        &s,
-        "POST",
-        Some(&admin),
-        "/api/v1/gov/orgs",
-        Some(&org("区养老服务协会", 1, d.id("OD"), "hub", None)),
-        201,
-    )
-    .await;
+    let hub = org("区养老服务协会", 1, d.id("OD"), "hub", None);
+    let hub = s
+        .post(&admin, "/api/v1/gov/orgs", Some(&hub))
+        .await
+        .want(201);
     let member = org("甲社区老年协会", 2, oa, "member", hub["id"].as_i64());
-    send_expect(
-        &s,
-        "POST",
-        Some(&admin),
-        "/api/v1/gov/orgs",
-        Some(&member),
-        201,
-    )
-    .await;
-    let centre = d.staff("centre", "OD", "worker").await;
-    let street = d.staff("street", "O1", "viewer").await;
-    let worker_a = d.staff("worker_a", "OA", "worker").await;
+    s.post(&admin, "/api/v1/gov/orgs", Some(&member))
+        .await
+        .want(201);
+    let [centre, street, worker_a] = d
+        .staffs("centre=worker@OD street=viewer@O1 worker_a=worker@OA")
+        .await;
     let resident = s.user_token("resident", "member").await;
 
     // A case in community B, dispatched there.
-    let cat = json!({ "code": "noise", "name": "噪声扰民", "route_kind": "community" });
-    send_expect(
-        &s,
-        "POST",
-        Some(&admin),
-        "/api/v1/cases/categories",
-        Some(&cat),
-        201,
-    )
-    .await;
-    let body = json!({ "category": "noise", "place_unit_id": ob, "description": "夜里施工很吵" });
-    let case = send_expect(
-        &s,
-        "POST",
-        Some(&resident),
-        "/api/v1/cases",
-        Some(&body),
-        201,
-    )
-    .await;
-    let path = format!("/api/v1/cases/{}/actions", case["id"]);
-    for step in ["accept", "dispatch"] {
-        send_expect(
-            &s,
-            "POST",
-            Some(&centre),
-            &path,
-            Some(&json!({ "action": step })),
-            200,
-        )
-        .await;
-    }
+    cases::noise_category(&s, &admin).await;
+    cases::dispatched(&s, &resident, &centre, ob, "夜里施工很吵").await;
 
     // A need raised in community B.
     let need =
         json!({ "title": "老人中午没人做饭", "description": "独居老人需要送餐", "unit_id": ob });
-    send_expect(
-        &s,
-        "POST",
-        Some(&resident),
-        "/api/v1/needs",
-        Some(&need),
-        201,
-    )
-    .await;
+    s.post(&resident, "/api/v1/needs", Some(&need))
+        .await
+        .want(201);
 
     let overview = |token: String, query: &'static str| {
         let s = &s;
@@ -146,10 +94,7 @@ async fn every_figure_stays_within_scope(backend: Backend) {
     // Street 1: its two communities, the case dispatched in B.
     let (_, v) = overview(street.clone(), "").await;
     assert_eq!(v["unit"]["id"], d.id("O1"));
-    let areas: Vec<i64> = v["areas"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let areas: Vec<i64> = each(&v["areas"])
         .map(|a| a["unit_id"].as_i64().unwrap())
         .collect();
     assert_eq!(areas, vec![oa, ob]);
@@ -201,14 +146,8 @@ async fn the_weekly_report_is_real_pdf_and_xlsx_text() {
     };
     let s = Server::start(Backend::Sqlite).await;
     let admin = s.user_token("boss", "admin").await;
-    let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
-    d.units(&[
-        ("", "district", "WD"),
-        ("WD", "street", "W1"),
-        ("W1", "community", "WA"),
-        ("W1", "community", "WB"),
-    ])
-    .await;
+    let plan = "district WD; street W1 in WD; community WA WB in W1";
+    let d = District::planned(&s, &admin, plan).await;
     let worker = d.staff("worker_a", "WA", "worker").await;
     let resident = s.user_token("resident", "member").await;
     let get = |token: String, path: String| {
@@ -228,15 +167,12 @@ async fn the_weekly_report_is_real_pdf_and_xlsx_text() {
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("weekly.pdf");
     std::fs::write(&pdf, r.bytes().await.unwrap()).unwrap();
-    let out = std::process::Command::new(pdftotext)
-        .arg("-enc")
-        .arg("UTF-8")
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = run_ok(
+        std::process::Command::new(pdftotext)
+            .args(["-enc", "UTF-8"])
+            .arg(&pdf)
+            .arg("-"),
+    );
     for want in [
         "WA单位",
         "社会治理周报",
@@ -251,18 +187,10 @@ async fn the_weekly_report_is_real_pdf_and_xlsx_text() {
     assert_eq!(r.status(), 200);
     let xlsx = dir.path().join("weekly.xlsx");
     std::fs::write(&xlsx, r.bytes().await.unwrap()).unwrap();
-    let python = "python3".to_string();
-    let out = std::process::Command::new(python)
+    let out = run_ok(std::process::Command::new("python3")
         .args(["-c", "import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read('xl/sharedStrings.xml').decode())"])
-        .arg(&xlsx)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("WA单位"));
+        .arg(&xlsx));
+    assert!(out.contains("WA单位"));
 
     let other = format!("/overview/weekly.pdf?unit={}", d.id("WB"));
     assert_eq!(get(worker, other).await.status(), 404);

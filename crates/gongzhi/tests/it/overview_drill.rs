@@ -3,7 +3,7 @@
 //! worker and the district's each follow every card, and the list's count (and its rows)
 //! is the card's number. Lists narrowed to a unit outside one's scope are refused.
 
-use crate::common::{Backend, Server, both_dbs, client};
+use crate::common::{Backend, Server, both_dbs, client, page_in};
 use serde_json::Value;
 
 const PASSWORD: &str = "demo-pass-1";
@@ -141,16 +141,7 @@ async fn every_number_opens_the_records_it_counts(backend: Backend) {
     // The demo map's note on its shapes in the reader's language only.
     let (_, zh) = get(&s, &district, "/overview").await;
     assert!(zh.contains("示意边界") && !zh.to_lowercase().contains("schematic"));
-    let en = client()
-        .get(format!("{}/overview", s.url))
-        .bearer_auth(&district)
-        .header("cookie", "gz_lang=en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let en = page_in(&s, &district, "/overview", "en").await;
     assert!(
         en.contains("Schematic shapes") && !en.contains("示意边界"),
         "{en}"

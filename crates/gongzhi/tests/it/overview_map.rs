@@ -4,8 +4,9 @@
 //! its own overview — and never an area outside the viewer's scope. The overview's cards
 //! open the lists behind their numbers, narrowed to the area.
 
-use crate::common::district::District;
-use crate::common::{Backend, Server, both_dbs, page_text, send, send_expect, status};
+use crate::common::{
+    Backend, District, Server, both_dbs, expect_each, page_text, send, send_expect, status,
+};
 use serde_json::{Value, json};
 
 fn square(west: f64, south: f64) -> Value {
@@ -28,35 +29,29 @@ both_dbs!(boundaries_are_checked_and_authorised_like_the_unit);
 async fn boundaries_are_checked_and_authorised_like_the_unit(backend: Backend) {
     let s = Server::start(backend).await;
     let admin = s.user_token("boss", "admin").await;
-    let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
-    d.units(&[
-        ("", "district", "BD"),
-        ("BD", "street", "B1"),
-        ("B1", "community", "BA"),
-        ("BD", "street", "B2"),
-        ("B2", "community", "BC"),
-    ])
-    .await;
+    let plan =
+        "district BD; street B1 in BD; community BA in B1; street B2 in BD; community BC in B2";
+    let d = District::planned(&s, &admin, plan).await;
     let ba = d.id("BA");
-    let street_admin = d.staff("street_admin", "B1", "unit_admin").await;
-    let other_admin = d.staff("other_admin", "B2", "unit_admin").await;
-    let worker = d.staff("worker", "BA", "worker").await;
+    let [street_admin, other_admin, worker] = d
+        .staffs("street_admin=unit_admin@B1 other_admin=unit_admin@B2 worker=worker@BA")
+        .await;
     let resident = s.user_token("resident", "member").await;
     let feature = json!({ "type": "Feature", "properties": { "name": "甲" }, "geometry": square(120.0, 30.0) });
 
     // Who may not: anonymous, a resident, a worker (not an editor), another street.
     let body = Some(&feature);
-    assert_eq!(status(&s, "PUT", None, &put(ba), body).await, 401);
-    assert_eq!(
-        status(&s, "PUT", Some(&resident), &put(ba), body).await,
-        403
-    );
-    assert_eq!(status(&s, "PUT", Some(&worker), &put(ba), body).await, 403);
-    assert_eq!(
-        status(&s, "PUT", Some(&other_admin), &put(ba), body).await,
-        404
-    );
-    assert_eq!(status(&s, "GET", Some(&worker), &put(ba), None).await, 404);
+    expect_each(
+        &s,
+        &[
+            ("PUT", None, &put(ba), body, 401),
+            ("PUT", Some(&resident), &put(ba), body, 403),
+            ("PUT", Some(&worker), &put(ba), body, 403),
+            ("PUT", Some(&other_admin), &put(ba), body, 404),
+            ("GET", Some(&worker), &put(ba), None, 404),
+        ],
+    )
+    .await;
 
     // Bad shapes: 400 with a readable reason, and nothing written.
     let unclosed = json!({ "type": "Polygon", "coordinates": [[[120.0, 30.0], [120.1, 30.0], [120.1, 30.1], [120.0, 30.2]]] });
@@ -101,16 +96,9 @@ both_dbs!(the_map_draws_the_areas_in_scope_and_drills_down);
 async fn the_map_draws_the_areas_in_scope_and_drills_down(backend: Backend) {
     let s = Server::start(backend).await;
     let admin = s.user_token("boss", "admin").await;
-    let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
-    d.units(&[
-        ("", "district", "MD"),
-        ("MD", "street", "M1"),
-        ("M1", "community", "MA"),
-        ("M1", "community", "MB"),
-        ("MD", "street", "M2"),
-        ("M2", "community", "MC"),
-    ])
-    .await;
+    let plan =
+        "district MD; street M1 in MD; community MA MB in M1; street M2 in MD; community MC in M2";
+    let d = District::planned(&s, &admin, plan).await;
     let (m1, m2, ma, mb, mc) = (d.id("M1"), d.id("M2"), d.id("MA"), d.id("MB"), d.id("MC"));
     let street = d.staff("street", "M1", "viewer").await;
     let centre = d.staff("centre", "MD", "worker").await;

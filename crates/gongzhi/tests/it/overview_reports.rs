@@ -3,9 +3,8 @@
 //! for those whose scope covers the unit and for no one else, and made by the periodic task
 //! at start-up without anyone asking.
 
-use crate::common::district::District;
-use crate::common::{Backend, Server, both_dbs, client, send};
-use serde_json::{Value, json};
+use crate::common::{Backend, District, Server, both_dbs, client, run_ok, send};
+use serde_json::Value;
 use std::time::{Duration, Instant};
 
 async fn reports(s: &Server, token: Option<&str>) -> (u16, Vec<Value>) {
@@ -22,14 +21,8 @@ async fn monday_reports_once_a_week_for_the_district_and_each_street(backend: Ba
     // A Monday morning in the district's zone (2026-11-30 is a Monday).
     let mut s = Server::start_with(backend, &[("GONGZHI_NOW", "2026-11-30T09:00:00+08:00")]).await;
     let admin = s.user_token("boss", "admin").await;
-    let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
-    d.units(&[
-        ("", "district", "RD"),
-        ("RD", "street", "R1"),
-        ("RD", "street", "R2"),
-        ("R1", "community", "RC"),
-    ])
-    .await;
+    let plan = "district RD; street R1 R2 in RD; community RC in R1";
+    let d = District::planned(&s, &admin, plan).await;
     let street = d.staff("street1", "R1", "worker").await;
     let community = d.staff("community", "RC", "worker").await;
     drop(d);
@@ -86,13 +79,12 @@ async fn monday_reports_once_a_week_for_the_district_and_each_street(backend: Ba
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("stored.pdf");
         std::fs::write(&file, &pdf).unwrap();
-        let out = std::process::Command::new(pdftotext)
-            .args(["-enc", "UTF-8"])
-            .arg(&file)
-            .arg("-")
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
+        let text = run_ok(
+            std::process::Command::new(pdftotext)
+                .args(["-enc", "UTF-8"])
+                .arg(&file)
+                .arg("-"),
+        );
         assert!(
             text.contains("R1单位") && text.contains("2026-11-30"),
             "{text}"

@@ -3,8 +3,7 @@
 //! parser — never carries a draft or a withdrawn one, and nobody outside the unit writes,
 //! publishes or even sees its drafts.
 
-use crate::common::district::District;
-use crate::common::{Backend, Server, both_dbs, send, send_expect, status};
+use crate::common::{Backend, District, Server, both_dbs, each, run_ok, send, send_expect, status};
 use serde_json::{Value, json};
 
 struct World {
@@ -22,17 +21,11 @@ impl World {
     async fn new(backend: Backend) -> World {
         let s = Server::start(backend).await;
         let admin = s.user_token("boss", "admin").await;
-        let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
-        d.units(&[
-            ("", "district", "PD"),
-            ("PD", "street", "PS"),
-            ("PS", "community", "PA"),
-            ("PS", "community", "PB"),
-        ])
-        .await;
-        let admin_a = d.staff("admin_a", "PA", "unit_admin").await;
-        let worker_a = d.staff("worker_a", "PA", "worker").await;
-        let worker_b = d.staff("worker_b", "PB", "worker").await;
+        let plan = "district PD; street PS in PD; community PA PB in PS";
+        let d = District::planned(&s, &admin, plan).await;
+        let [admin_a, worker_a, worker_b] = d
+            .staffs("admin_a=unit_admin@PA worker_a=worker@PA worker_b=worker@PB")
+            .await;
         let resident = s.user_token("resident", "member").await;
         World {
             street: d.id("PS"),
@@ -48,15 +41,11 @@ impl World {
 
     async fn draft(&self, token: &str, unit: i64, title: &str) -> i64 {
         let body = json!({ "unit_id": unit, "kind": "notice", "title": title, "body": "正文第一段。\n第二段。" });
-        let v = send_expect(
-            &self.s,
-            "POST",
-            Some(token),
-            "/api/v1/announcements",
-            Some(&body),
-            201,
-        )
-        .await;
+        let v = self
+            .s
+            .post(token, "/api/v1/announcements", Some(&body))
+            .await
+            .want(201);
         assert_eq!(v["state"], "draft");
         v["id"].as_i64().unwrap()
     }
@@ -94,10 +83,7 @@ impl World {
     async fn public_titles(&self) -> Vec<String> {
         let (st, v) = send(&self.s, "GET", None, "/api/v1/announcements", None).await;
         assert_eq!(st, 200);
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&v["items"])
             .map(|i| i["title"].as_str().unwrap().to_string())
             .collect()
     }
@@ -210,15 +196,9 @@ async fn drafts_stay_inside_the_unit_until_published(backend: Backend) {
     assert_eq!(titles(v), 0);
 
     // Withdrawn: gone from every public output again.
-    send_expect(
-        &w.s,
-        "POST",
-        Some(&w.admin_a),
-        &format!("{path}/withdraw"),
-        None,
-        200,
-    )
-    .await;
+    w.s.post(&w.admin_a, &format!("{path}/withdraw"), None)
+        .await
+        .want(200);
     assert!(w.public_titles().await.is_empty());
     assert_eq!(w.code("GET", None, &path, None).await, 404);
     assert!(
@@ -310,15 +290,13 @@ async fn feeds_parse_in_a_real_feed_reader() {
     let second = w.draft(&w.worker_a, w.community_a, "第二条").await;
     w.draft(&w.worker_a, w.community_a, "未发布的稿件").await;
     for id in [first, second] {
-        send_expect(
-            &w.s,
-            "POST",
-            Some(&w.admin_a),
+        w.s.post(
+            &w.admin_a,
             &format!("/api/v1/announcements/{id}/publish"),
             None,
-            200,
         )
-        .await;
+        .await
+        .want(200);
     }
     let script = r#"
 import json, sys, urllib.request, feedparser
@@ -333,16 +311,8 @@ for name in ("atom", "rss"):
 print(json.dumps(out))
 "#;
     for query in ["", &format!("?unit={}", w.street)] {
-        let out = std::process::Command::new(&python)
-            .args(["-c", script, &w.s.url, query])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let out = run_ok(std::process::Command::new(&python).args(["-c", script, &w.s.url, query]));
+        let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["atom"]["version"], "atom10");
         assert_eq!(v["rss"]["version"], "rss20");
         for name in ["atom", "rss"] {

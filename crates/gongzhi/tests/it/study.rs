@@ -4,8 +4,7 @@
 //! formula indicator `study_hours_recorded` whose sources open the counted records, bad
 //! input refused without a half-written record, and who must not see or do any of it.
 
-use crate::common::district::District;
-use crate::common::{Backend, Server, both_dbs, client, send, send_expect};
+use crate::common::{Backend, District, Server, both_dbs, client, each, send, send_expect};
 use serde_json::{Value, json};
 
 struct W {
@@ -38,10 +37,7 @@ impl W {
 }
 
 fn hours_of(v: &Value, user: i64) -> f64 {
-    v["people"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&v["people"])
         .find(|p| p["user_id"] == user)
         .unwrap_or_else(|| panic!("no {user} in {v}"))["hours"]
         .as_f64()
@@ -52,25 +48,18 @@ both_dbs!(sessions_reading_and_hours_feed_the_study_indicator);
 async fn sessions_reading_and_hours_feed_the_study_indicator(backend: Backend) {
     let s = Server::start(backend).await;
     let admin = s.user_token("boss", "admin").await;
-    let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
-    d.units(&[
-        ("", "district", "SD"),
-        ("SD", "street", "S1"),
-        ("S1", "community", "CA"),
-        ("S1", "community", "CB"),
-    ])
-    .await;
+    let plan = "district SD; street S1 in SD; community CA CB in S1";
+    let d = District::planned(&s, &admin, plan).await;
     let (sd, ca) = (d.id("SD"), d.id("CA"));
-    let lead = d.staff("lead", "S1", "worker").await;
-    let wa1 = d.staff("ca_worker", "CA", "worker").await;
-    let wa2 = d.staff("ca_reader", "CA", "viewer").await;
-    let wa3 = d.staff("ca_viewer", "CA", "viewer").await;
-    let wb = d.staff("cb_worker", "CB", "worker").await;
+    let [lead, wa1, wa2, wa3, wb] = d
+        .staffs("lead=worker@S1 ca_worker=worker@CA ca_reader=viewer@CA ca_viewer=viewer@CA cb_worker=worker@CB")
+        .await;
     drop(d);
     let resident = s.user_token("resident", "member").await;
     let author = s.user_token("author", "member").await;
-    let doc =
-        crate::rights::published(&s, &author, &admin, "documents/service-hotline-faq.txt").await;
+    let doc = s
+        .published(&author, &admin, "documents/service-hotline-faq.txt")
+        .await;
     let w = W { s };
     let (u1, u2, u3, ub) = (
         w.id_of(&wa1).await,
@@ -147,27 +136,25 @@ async fn sessions_reading_and_hours_feed_the_study_indicator(backend: Backend) {
 
     // The community's worker records a session with two attendees; the street's worker
     // (above it) records a shorter one to which a member of staff signs themselves in.
-    let v = send_expect(
-        &w.s,
-        "POST",
-        Some(&wa1),
-        "/api/v1/study/sessions",
-        Some(&session(ca, 90, vec![u1, u2], vec![doc])),
-        201,
-    )
-    .await;
+    let v =
+        w.s.post(
+            &wa1,
+            "/api/v1/study/sessions",
+            Some(&session(ca, 90, vec![u1, u2], vec![doc])),
+        )
+        .await
+        .want(201);
     let s1 = v["id"].as_i64().unwrap();
     assert_eq!(v["materials"][0]["document_id"], doc);
     assert_eq!(v["attendance"].as_array().unwrap().len(), 2);
-    let v = send_expect(
-        &w.s,
-        "POST",
-        Some(&lead),
-        "/api/v1/study/sessions",
-        Some(&session(ca, 30, vec![], vec![])),
-        201,
-    )
-    .await;
+    let v =
+        w.s.post(
+            &lead,
+            "/api/v1/study/sessions",
+            Some(&session(ca, 30, vec![], vec![])),
+        )
+        .await
+        .want(201);
     let s2 = v["id"].as_i64().unwrap();
     let me = format!("/api/v1/study/sessions/{s2}/attendance");
     let (st, v) = w.post(Some(&wa3), &me, json!({})).await;
@@ -202,12 +189,7 @@ async fn sessions_reading_and_hours_feed_the_study_indicator(backend: Backend) {
     let bad = json!({"document_id": doc, "user_ids": [ub], "hours": 2.5, "due_on": due});
     assert_eq!(w.post(Some(&lead), &assign, bad).await.0, 400);
     let v = send_expect(&w.s, "POST", Some(&lead), &assign, Some(&body), 201).await;
-    let ids: Vec<i64> = v["ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i.as_i64().unwrap())
-        .collect();
+    let ids: Vec<i64> = each(&v["ids"]).map(|i| i.as_i64().unwrap()).collect();
     assert_eq!(ids.len(), 2);
     // wa2 is no VIP member: the library keeps their place in the assigned document (and
     // only there), so the reading can finish; nothing else of VIP comes with it.
@@ -285,15 +267,9 @@ async fn sessions_reading_and_hours_feed_the_study_indicator(backend: Backend) {
     // staff — and for no one outside it.
     let plan = json!({"district_id": sd, "year": year, "unit_kind": "community", "deadline": 0,
                       "items": [{"code": "study_hours_recorded", "weight": 100.0, "target": 4.0}]});
-    send_expect(
-        &w.s,
-        "POST",
-        Some(&admin),
-        "/api/v1/assessments/plans",
-        Some(&plan),
-        201,
-    )
-    .await;
+    w.s.post(&admin, "/api/v1/assessments/plans", Some(&plan))
+        .await
+        .want(201);
     let (_, sheet) = w
         .get(
             Some(&lead),
@@ -342,13 +318,8 @@ async fn the_study_forms_record_sign_in_and_assign(backend: Backend) {
     use crate::common::{PASSWORD, get_html, post_form, web_login};
     let s = Server::start(backend).await;
     let admin = s.user_token("boss", "admin").await;
-    let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
-    d.units(&[
-        ("", "district", "FD"),
-        ("FD", "street", "F1"),
-        ("F1", "community", "FC"),
-    ])
-    .await;
+    let plan = "district FD; street F1 in FD; community FC in F1";
+    let d = District::planned(&s, &admin, plan).await;
     let fc = d.id("FC");
     d.staff("fc_worker", "FC", "worker").await;
     d.staff("fc_viewer", "FC", "viewer").await;

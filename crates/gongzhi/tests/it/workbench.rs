@@ -1,16 +1,12 @@
 //! The workbench (issue 16): each member of staff sees what waits for them from every
 //! module — and nothing that waits for somebody else.
 
-use crate::common::district::District;
-use crate::common::{Backend, Server, both_dbs, send, send_expect, status};
-use serde_json::{Value, json};
+use crate::common::{Backend, District, Server, both_dbs, cases, each, send, send_expect, status};
+use serde_json::json;
 
 async fn items(s: &Server, token: &str) -> Vec<(String, u64, bool)> {
     let v = send_expect(s, "GET", Some(token), "/api/v1/workbench", None, 200).await;
-    v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&v["items"])
         .map(|i| {
             (
                 i["href"].as_str().unwrap().to_string(),
@@ -24,29 +20,13 @@ async fn items(s: &Server, token: &str) -> Vec<(String, u64, bool)> {
 async fn each_sees_only_what_waits_for_them(backend: Backend) {
     let s = Server::start(backend).await;
     let admin = s.user_token("boss", "admin").await;
-    let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
-    d.units(&[
-        ("", "district", "WD"),
-        ("WD", "street", "WS"),
-        ("WS", "community", "WA"),
-        ("WS", "community", "WB"),
-    ])
-    .await;
-    let centre = d.staff("centre", "WD", "worker").await;
-    let worker_a = d.staff("worker_a", "WA", "worker").await;
-    let admin_a = d.staff("admin_a", "WA", "unit_admin").await;
-    let worker_b = d.staff("worker_b", "WB", "worker").await;
+    let plan = "district WD; street WS in WD; community WA WB in WS";
+    let d = District::planned(&s, &admin, plan).await;
+    let [centre, worker_a, admin_a, worker_b] = d
+        .staffs("centre=worker@WD worker_a=worker@WA admin_a=unit_admin@WA worker_b=worker@WB")
+        .await;
     let resident = s.user_token("resident", "member").await;
-    let cat = json!({ "code": "noise", "name": "噪声扰民", "route_kind": "community" });
-    send_expect(
-        &s,
-        "POST",
-        Some(&admin),
-        "/api/v1/cases/categories",
-        Some(&cat),
-        201,
-    )
-    .await;
+    cases::noise_category(&s, &admin).await;
 
     for t in [&centre, &worker_a, &admin_a, &worker_b, &resident] {
         assert!(items(&s, t).await.is_empty());
@@ -57,17 +37,7 @@ async fn each_sees_only_what_waits_for_them(backend: Backend) {
     );
 
     // A resident's report waits for the centre, and only for the centre.
-    let body =
-        json!({ "category": "noise", "place_unit_id": d.id("WA"), "description": "夜里施工很吵" });
-    let case = send_expect(
-        &s,
-        "POST",
-        Some(&resident),
-        "/api/v1/cases",
-        Some(&body),
-        201,
-    )
-    .await;
+    let case = cases::report(&s, &resident, d.id("WA"), "夜里施工很吵").await;
     let case = case["id"].as_i64().unwrap();
     assert_eq!(
         items(&s, &centre).await,
@@ -78,14 +48,7 @@ async fn each_sees_only_what_waits_for_them(backend: Backend) {
     }
 
     // Dispatched to community A: it waits for A's staff to sign, with the deadline.
-    let act = |body: Value| {
-        let path = format!("/api/v1/cases/{case}/actions");
-        let s = &s;
-        let centre = centre.clone();
-        async move { send_expect(s, "POST", Some(&centre), &path, Some(&body), 200).await }
-    };
-    act(json!({ "action": "accept" })).await;
-    act(json!({ "action": "dispatch" })).await;
+    cases::steps(&s, &centre, case, &["accept", "dispatch"]).await;
     assert!(items(&s, &centre).await.is_empty());
     let signing = vec![("/cases/inbox?state=dispatched".to_string(), 1, true)];
     assert_eq!(items(&s, &worker_a).await, signing);
@@ -93,15 +56,9 @@ async fn each_sees_only_what_waits_for_them(backend: Backend) {
 
     // A draft announcement waits for A's administrator, not for the worker who wrote it.
     let draft = json!({ "unit_id": d.id("WA"), "kind": "notice", "title": "停电通知", "body": "周六停电。" });
-    send_expect(
-        &s,
-        "POST",
-        Some(&worker_a),
-        "/api/v1/announcements",
-        Some(&draft),
-        201,
-    )
-    .await;
+    s.post(&worker_a, "/api/v1/announcements", Some(&draft))
+        .await
+        .want(201);
     assert_eq!(items(&s, &worker_a).await, signing);
     let for_admin = items(&s, &admin_a).await;
     assert!(

@@ -5,20 +5,9 @@
 
 use crate::common::district::District;
 use crate::common::webdriver::Browser;
-use crate::common::{Backend, PASSWORD, Server, send_expect};
+use crate::common::{Backend, Server, cases, send_expect};
 use serde_json::json;
 use std::time::Duration;
-
-async fn sign_in(b: &Browser, url: &str, name: &str) {
-    b.goto(&format!("{url}/login")).await;
-    b.type_into("input[name=username]", name).await;
-    b.type_into("input[name=password]", PASSWORD).await;
-    b.click("form.form button[type=submit]").await;
-    let who = format!(
-        "document.querySelector('.who') && document.querySelector('.who').textContent.includes('{name}')"
-    );
-    b.wait_for(&who, Duration::from_secs(20)).await;
-}
 
 #[tokio::test]
 async fn a_worker_finds_the_dispatched_case_on_the_workbench_and_opens_it() {
@@ -27,65 +16,23 @@ async fn a_worker_finds_the_dispatched_case_on_the_workbench_and_opens_it() {
     };
     let s = Server::start(Backend::Sqlite).await;
     let admin = s.user_token("boss", "admin").await;
-    let mut d = District::new(&s, &admin, json!({ "residents": 5000, "households": 2000 }));
-    d.units(&[
-        ("", "district", "WD"),
-        ("WD", "street", "WS"),
-        ("WS", "community", "WA"),
-        ("WS", "community", "WB"),
-    ])
-    .await;
+    let plan = "district WD; street WS in WD; community WA WB in WS";
+    let d = District::planned(&s, &admin, plan).await;
     let centre = d.staff("centre", "WD", "worker").await;
     d.staff("worker_a", "WA", "worker").await;
     d.staff("worker_b", "WB", "worker").await;
     let resident = s.user_token("resident", "member").await;
-    let cat = json!({ "code": "noise", "name": "噪声扰民", "route_kind": "community" });
-    send_expect(
-        &s,
-        "POST",
-        Some(&admin),
-        "/api/v1/cases/categories",
-        Some(&cat),
-        201,
-    )
-    .await;
-    let body = json!({ "category": "noise", "place_unit_id": d.id("WA"), "description": "楼下工地夜里施工很吵" });
-    let case = send_expect(
-        &s,
-        "POST",
-        Some(&resident),
-        "/api/v1/cases",
-        Some(&body),
-        201,
-    )
-    .await;
-    let case = case["id"].as_i64().unwrap();
-    let actions = format!("/api/v1/cases/{case}/actions");
-    for step in ["accept", "dispatch"] {
-        send_expect(
-            &s,
-            "POST",
-            Some(&centre),
-            &actions,
-            Some(&json!({ "action": step })),
-            200,
-        )
-        .await;
-    }
+    cases::noise_category(&s, &admin).await;
+    let text = "楼下工地夜里施工很吵";
+    let case = cases::dispatched(&s, &resident, &centre, d.id("WA"), text).await;
     // The centre urges it (催办): the unit hears of it.
-    send_expect(
-        &s,
-        "POST",
-        Some(&centre),
-        &actions,
-        Some(&json!({ "action": "urge", "note": "请尽快签收" })),
-        200,
-    )
-    .await;
+    let urge = json!({ "action": "urge", "note": "请尽快签收" });
+    let actions = format!("/api/v1/cases/{case}/actions");
+    send_expect(&s, "POST", Some(&centre), &actions, Some(&urge), 200).await;
 
     let url = s.url.clone();
     b.emulate(1280, 900).await;
-    sign_in(&b, &url, "worker_a").await;
+    b.sign_in(&url, "worker_a").await;
     b.goto(&format!("{url}/workbench")).await;
     b.wait_for(
         "document.querySelector('table.table a')",
@@ -126,7 +73,7 @@ async fn a_worker_finds_the_dispatched_case_on_the_workbench_and_opens_it() {
     b.wait_for("!document.querySelector('.who')", Duration::from_secs(20))
         .await;
     b.emulate(360, 740).await;
-    sign_in(&b, &url, "worker_b").await;
+    b.sign_in(&url, "worker_b").await;
     b.goto(&format!("{url}/workbench")).await;
     b.wait_for("document.querySelector('.empty')", Duration::from_secs(20))
         .await;

@@ -2,7 +2,7 @@
 //! the report form's defaults, unit pickers, the staff page, navigation and messages.
 
 use super::*;
-use crate::common::{Backend, sign_in};
+use crate::common::{Backend, each, sign_in};
 
 /// The detail of the newest audit entry with this action.
 async fn last_audit(s: &Server, action: &str) -> Value {
@@ -18,15 +18,10 @@ async fn last_audit(s: &Server, action: &str) -> Value {
 }
 
 async fn org_json(w: &World, id: i64) -> Value {
-    let v = send_expect(
-        &w.s,
-        "GET",
-        Some(&w.admin),
-        &format!("/api/v1/gov/orgs/{id}"),
-        None,
-        200,
-    )
-    .await;
+    let v =
+        w.s.get(&w.admin, &format!("/api/v1/gov/orgs/{id}"))
+            .await
+            .want(200);
     v
 }
 
@@ -53,15 +48,9 @@ async fn brand_marks_are_the_districts_and_changes_are_audited(backend: Backend)
     // Nor by registering a new organisation as a brand one.
     let mut new_org = org_body("新登记的品牌组织", &code(30), w.ca, "member", Some(w.hub));
     new_org["brand"] = json!(true);
-    send_expect(
-        &w.s,
-        "POST",
-        Some(&w.worker_a),
-        "/api/v1/gov/orgs",
-        Some(&new_org),
-        403,
-    )
-    .await;
+    w.s.post(&w.worker_a, "/api/v1/gov/orgs", Some(&new_org))
+        .await
+        .want(403);
 
     // Other changes stay the worker's; marks left out of the request keep their value.
     body["volunteers"] = json!(20);
@@ -97,30 +86,26 @@ async fn brand_marks_are_the_districts_and_changes_are_audited(backend: Backend)
     );
 
     // Units and profiles kept by an organisation's own staff are audited the same way.
-    send_expect(
-        &w.s,
-        "PUT",
-        Some(&w.uadmin_a),
+    w.s.put(
+        &w.uadmin_a,
         &format!("/api/v1/gov/units/{}", w.ca),
         Some(&json!({ "residents": 5100 })),
-        200,
     )
-    .await;
+    .await
+    .want(200);
     let d = last_audit(&w.s, "governance.unit.update").await;
     assert_eq!(
         d["changes"],
         json!({"residents": {"from": 5000, "to": 5100}}),
         "{d}"
     );
-    send_expect(
-        &w.s,
-        "PUT",
-        Some(&w.org_a),
+    w.s.put(
+        &w.org_a,
         &format!("/api/v1/gov/orgs/{}/profile", w.ma),
         Some(&json!({ "volunteers": 40 })),
-        200,
     )
-    .await;
+    .await
+    .want(200);
     let d = last_audit(&w.s, "governance.org.profile").await;
     assert_eq!(
         d["changes"],
@@ -428,15 +413,14 @@ async fn messages_in_the_chinese_ui_are_chinese(backend: Backend) {
     assert!(english_runs(&msg).is_empty(), "{backend:?}: {msg}");
 
     // The API keeps both languages in one message.
-    let v = send_expect(
-        &w.s,
-        "PUT",
-        Some(&w.worker_a),
-        &format!("/api/v1/gov/units/{}", w.ca),
-        Some(&json!({ "name": "改名" })),
-        403,
-    )
-    .await;
+    let v =
+        w.s.put(
+            &w.worker_a,
+            &format!("/api/v1/gov/units/{}", w.ca),
+            Some(&json!({ "name": "改名" })),
+        )
+        .await
+        .want(403);
     let m = v["error"]["message"].as_str().unwrap();
     assert!(
         m.contains("only unit administrators") && m.contains("单位管理员"),
@@ -450,15 +434,13 @@ both_dbs!(report_form_defaults_to_the_due_year_and_keeps_a_returned_report);
 async fn report_form_defaults_to_the_due_year_and_keeps_a_returned_report(backend: Backend) {
     let w = world_with(backend, &[("GONGZHI_NOW", "2026-09-01T10:00:00+08:00")]).await;
     for (year, due) in [(2024, "2025-06-30"), (2025, "2026-06-30")] {
-        send_expect(
-            &w.s,
-            "PUT",
-            Some(&w.admin),
+        w.s.put(
+            &w.admin,
             &format!("/api/v1/gov/report-deadlines/{year}"),
             Some(&json!({ "due_on": due })),
-            200,
         )
-        .await;
+        .await
+        .want(200);
     }
     let form_path = format!("/gov/orgs/{}/report", w.ma);
     let year_in = |html: &str| {
@@ -472,25 +454,22 @@ async fn report_form_defaults_to_the_due_year_and_keeps_a_returned_report(backen
     let report = json!({ "year": 2024, "activities": "全年开展邻里互助与健康讲座二十场。",
                          "events": 20, "beneficiaries": 640, "income_yuan": 51000,
                          "expenditure_yuan": 48000, "staff_count": 4, "volunteers": 33 });
-    let v = send_expect(
-        &w.s,
-        "POST",
-        Some(&w.org_a),
-        &format!("/api/v1/gov/orgs/{}/reports", w.ma),
-        Some(&report),
-        201,
-    )
-    .await;
+    let v =
+        w.s.post(
+            &w.org_a,
+            &format!("/api/v1/gov/orgs/{}/reports", w.ma),
+            Some(&report),
+        )
+        .await
+        .want(201);
     let id = v["id"].as_i64().unwrap();
-    send_expect(
-        &w.s,
-        "POST",
-        Some(&w.worker_a),
+    w.s.post(
+        &w.worker_a,
         &format!("/api/v1/gov/reports/{id}/review"),
         Some(&json!({ "decision": "return", "note": "请补充活动照片。" })),
-        200,
     )
-    .await;
+    .await
+    .want(200);
     let html = page_text(&w.s, &w.org_a, &form_path).await;
     assert_eq!(year_in(&html), "2024", "{backend:?}");
     for kept in [
@@ -504,15 +483,13 @@ async fn report_form_defaults_to_the_due_year_and_keeps_a_returned_report(backen
         assert!(html.contains(kept), "{backend:?}: {kept} missing");
     }
     // Resubmitted (awaiting review): the next year that is due is 2025.
-    send_expect(
-        &w.s,
-        "POST",
-        Some(&w.org_a),
+    w.s.post(
+        &w.org_a,
         &format!("/api/v1/gov/orgs/{}/reports", w.ma),
         Some(&report),
-        201,
     )
-    .await;
+    .await
+    .want(201);
     let html = page_text(&w.s, &w.org_a, &form_path).await;
     assert_eq!(year_in(&html), "2025", "{backend:?}");
     assert!(
@@ -555,19 +532,11 @@ both_dbs!(unit_admins_manage_the_staff_of_their_units);
 async fn unit_admins_manage_the_staff_of_their_units(backend: Backend) {
     let w = world(backend).await;
     // The API: community A's administrator sees community A's roles only.
-    let v = send_expect(
-        &w.s,
-        "GET",
-        Some(&w.uadmin_a),
-        "/api/v1/gov/memberships",
-        None,
-        200,
-    )
-    .await;
-    let names: Vec<&str> = v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let v =
+        w.s.get(&w.uadmin_a, "/api/v1/gov/memberships")
+            .await
+            .want(200);
+    let names: Vec<&str> = each(&v["items"])
         .map(|m| m["username"].as_str().unwrap())
         .collect();
     assert!(
