@@ -1,5 +1,6 @@
 use crate::common::{
-    Backend, Server, both_dbs, client, cookie_client, csrf_from, get_html, page_text, post_form,
+    Backend, Server, both_dbs, client, cookie_client, csrf_from, get_html, page_text, post_account,
+    post_form,
 };
 use serde_json::Value;
 
@@ -27,16 +28,7 @@ async fn register_login_logout_with_csrf(backend: Backend) {
         .unwrap();
     assert_eq!(r.status(), 401);
 
-    let r = post_form(
-        &web,
-        format!("{}/register", s.url),
-        &[
-            ("username", "xiaoming"),
-            ("password", "long-enough-pw"),
-            ("_csrf", csrf.as_str()),
-        ],
-    )
-    .await;
+    let r = post_account(&web, &s, "register", ("xiaoming", "long-enough-pw"), &csrf).await;
     assert_eq!(r.status(), 303, "{backend:?}: register redirects");
     let cookie = r
         .headers()
@@ -51,16 +43,7 @@ async fn register_login_logout_with_csrf(backend: Backend) {
     assert!(home.contains("xiaoming"), "signed in after registering");
 
     // Short passwords and taken names get a readable 400.
-    let r = post_form(
-        &web,
-        format!("{}/register", s.url),
-        &[
-            ("username", "xiaoming"),
-            ("password", "long-enough-pw"),
-            ("_csrf", csrf.as_str()),
-        ],
-    )
-    .await;
+    let r = post_account(&web, &s, "register", ("xiaoming", "long-enough-pw"), &csrf).await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("用户名已被占用"));
 
@@ -75,16 +58,7 @@ async fn register_login_logout_with_csrf(backend: Backend) {
     assert!(!home.contains("xiaoming"), "signed out");
 
     // A form login works too, and a wrong password says so.
-    let r = post_form(
-        &web,
-        format!("{}/login", s.url),
-        &[
-            ("username", "xiaoming"),
-            ("password", "wrong-password"),
-            ("_csrf", csrf.as_str()),
-        ],
-    )
-    .await;
+    let r = post_account(&web, &s, "login", ("xiaoming", "wrong-password"), &csrf).await;
     assert_eq!(r.status(), 401);
     assert!(r.text().await.unwrap().contains("用户名或密码不正确"));
     let r = post_form(
@@ -110,8 +84,11 @@ async fn bearer_tokens_and_login_throttling(backend: Backend) {
     assert_eq!(status, 200);
     assert_eq!(me["username"], "apiuser");
     assert_eq!(me["role"], "member");
-    assert_eq!(s.status_of(Some("not-a-token"), "/api/v1/me").await, 401);
-    assert_eq!(s.status_of(None, "/api/v1/me").await, 401);
+    s.expect_statuses(&[
+        (Some("not-a-token"), "/api/v1/me", 401),
+        (None, "/api/v1/me", 401),
+    ])
+    .await;
 
     // Malformed JSON gets a readable 400, not a crash.
     let r = client()

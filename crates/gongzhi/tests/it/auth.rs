@@ -2,8 +2,8 @@
 //! and not owners, CSRF, slow clients, metrics, temp folders, password pages.
 
 use crate::common::{
-    Backend, PASSWORD, Server, both_dbs, client, cookie_client, csrf_from, get_html, post_form,
-    web_login,
+    Backend, PASSWORD, Server, both_dbs, client, cookie_client, csrf_from, get_html, post_account,
+    post_form, web_login,
 };
 use std::time::{Duration, Instant};
 
@@ -226,16 +226,7 @@ async fn registration_is_limited_per_address(backend: Backend) {
             .send()
     };
     // A refused name is said in Chinese and uses up nothing.
-    let r = post_form(
-        &web,
-        format!("{}/register", s.url),
-        &[
-            ("username", "ab"),
-            ("password", "long-enough-pw"),
-            ("_csrf", csrf.as_str()),
-        ],
-    )
-    .await;
+    let r = post_account(&web, &s, "register", ("ab", "long-enough-pw"), &csrf).await;
     assert_eq!(r.status(), 400);
     assert!(
         r.text()

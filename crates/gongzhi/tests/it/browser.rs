@@ -1,5 +1,5 @@
 use crate::common::webdriver::Browser;
-use crate::common::{Backend, PASSWORD, Server, fixtures};
+use crate::common::{Backend, Server, fixtures};
 use std::time::Duration;
 
 /// Log in, upload, wait for ready, open the document, click 查看更多 and see more pages.
@@ -11,11 +11,7 @@ async fn upload_and_read_in_a_browser() {
     let s = Server::start(Backend::Sqlite).await;
     s.add_user("editor", "moderator");
 
-    b.goto(&format!("{}/login", s.url)).await;
-    b.type_into("input[name=username]", "editor").await;
-    b.type_into("input[name=password]", PASSWORD).await;
-    b.click("form.form button[type=submit]").await;
-    b.wait_for("document.querySelector('.who') && document.querySelector('.who').textContent.includes('editor')", Duration::from_secs(20)).await;
+    b.sign_in(&s.url, "editor").await;
 
     b.goto(&format!("{}/upload", s.url)).await;
     let pdf = fixtures()

@@ -99,9 +99,7 @@ async fn every_fixture_format_converts(backend: Backend) {
 both_dbs!(moderation_and_page_entitlements);
 async fn moderation_and_page_entitlements(backend: Backend) {
     let s = Server::start(backend).await;
-    let member = s.user_token("contributor", "member").await;
-    let other = s.user_token("reader", "member").await;
-    let moderator = s.user_token("checker", "moderator").await;
+    let [member, other, moderator] = s.accounts("contributor reader checker=moderator").await;
 
     let id = s
         .upload_fixture(&member, "documents/yunxiu-community-service-guide.pdf")
@@ -112,23 +110,20 @@ async fn moderation_and_page_entitlements(backend: Backend) {
     assert!(pages >= 10, "{doc}");
 
     // Before review only the uploader and staff know the document exists.
-    assert_eq!(
-        s.status_of(None, &format!("/api/v1/documents/{id}")).await,
-        404
-    );
-    assert_eq!(
-        s.status_of(Some(&other), &format!("/api/v1/documents/{id}/pages/1"))
-            .await,
-        404
-    );
-    assert_eq!(
-        s.status_of(
+    s.expect_statuses(&[
+        (None, &format!("/api/v1/documents/{id}"), 404),
+        (
+            Some(&other),
+            &format!("/api/v1/documents/{id}/pages/1"),
+            404,
+        ),
+        (
             Some(&member),
-            &format!("/api/v1/documents/{id}/pages/{pages}")
-        )
-        .await,
-        200
-    );
+            &format!("/api/v1/documents/{id}/pages/{pages}"),
+            200,
+        ),
+    ])
+    .await;
     let (_, queue) = s
         .get_json(Some(&moderator), "/api/v1/documents?page=1")
         .await;
@@ -156,55 +151,33 @@ async fn moderation_and_page_entitlements(backend: Backend) {
     assert_eq!(approve(moderator.clone()).await, 409);
 
     // Free preview: pages 1–5 for everyone, the rest for the uploader and staff.
-    assert_eq!(
-        s.status_of(None, &format!("/api/v1/documents/{id}/pages/5"))
-            .await,
-        200
-    );
-    assert_eq!(
-        s.status_of(None, &format!("/api/v1/documents/{id}/pages/6"))
-            .await,
-        401
-    );
-    assert_eq!(
-        s.status_of(Some(&other), &format!("/api/v1/documents/{id}/pages/6"))
-            .await,
-        403
-    );
-    assert_eq!(
-        s.status_of(
+    s.expect_statuses(&[
+        (None, &format!("/api/v1/documents/{id}/pages/5"), 200),
+        (None, &format!("/api/v1/documents/{id}/pages/6"), 401),
+        (
+            Some(&other),
+            &format!("/api/v1/documents/{id}/pages/6"),
+            403,
+        ),
+        (
             Some(&member),
-            &format!("/api/v1/documents/{id}/pages/{pages}")
-        )
-        .await,
-        200
-    );
-    assert_eq!(
-        s.status_of(
+            &format!("/api/v1/documents/{id}/pages/{pages}"),
+            200,
+        ),
+        (
             Some(&moderator),
-            &format!("/api/v1/documents/{id}/pages/{pages}")
-        )
-        .await,
-        200
-    );
-    assert_eq!(
-        s.status_of(
+            &format!("/api/v1/documents/{id}/pages/{pages}"),
+            200,
+        ),
+        (
             Some(&member),
-            &format!("/api/v1/documents/{id}/pages/{}", pages + 1)
-        )
-        .await,
-        404
-    );
-    assert_eq!(
-        s.status_of(None, &format!("/api/v1/documents/{id}/pages/0"))
-            .await,
-        404
-    );
-    assert_eq!(
-        s.status_of(None, &format!("/api/v1/documents/{id}/pages/abc"))
-            .await,
-        404
-    );
+            &format!("/api/v1/documents/{id}/pages/{}", pages + 1),
+            404,
+        ),
+        (None, &format!("/api/v1/documents/{id}/pages/0"), 404),
+        (None, &format!("/api/v1/documents/{id}/pages/abc"), 404),
+    ])
+    .await;
     let (_, public) = s.get_json(None, &format!("/api/v1/documents/{id}")).await;
     assert_eq!(public["visible_pages"], 5);
 
@@ -512,9 +485,7 @@ async fn upload_named(
 both_dbs!(hidden_duplicates_stay_hidden_and_titles_are_clean);
 async fn hidden_duplicates_stay_hidden_and_titles_are_clean(backend: Backend) {
     let s = Server::start(backend).await;
-    let author = s.user_token("author", "member").await;
-    let other = s.user_token("other", "member").await;
-    let moderator = s.user_token("mod", "moderator").await;
+    let [author, other, moderator] = s.accounts("author other mod=moderator").await;
     let bytes = "待审核的内部材料：第一条。".as_bytes().to_vec();
     let (status, first) = s.upload(&author, "internal.txt", bytes.clone(), &[]).await;
     assert_eq!(status, 201, "{first}");
@@ -612,9 +583,7 @@ async fn hidden_duplicates_stay_hidden_and_titles_are_clean(backend: Backend) {
 both_dbs!(prices_and_previews_are_set_on_the_upload_form_and_the_edit_page);
 async fn prices_and_previews_are_set_on_the_upload_form_and_the_edit_page(backend: Backend) {
     let s = Server::start(backend).await;
-    let author = s.user_token("author", "member").await;
-    let stranger = s.user_token("stranger", "member").await;
-    let moderator = s.user_token("mod", "moderator").await;
+    let [author, stranger, moderator] = s.accounts("author stranger mod=moderator").await;
     let form = crate::common::page_text(&s, &author, "/upload").await;
     assert!(
         form.contains("name=\"price_kind\"")

@@ -1,7 +1,7 @@
 //! The ledger through the API: idempotent top-ups, single-use vouchers under concurrency,
 //! operator-only money routes, and `gongzhi ledger check` — on every backend.
 
-use crate::common::{Backend, Server, both_dbs, client, page_text, set_price, status};
+use crate::common::{Backend, Server, both_dbs, client, page_text, pay, set_price};
 use serde_json::{Value, json};
 
 /// `POST /api/v1/admin/topups` (an operator credits a wallet); the status and the body.
@@ -27,9 +27,7 @@ async fn balance(s: &Server, token: &str) -> i64 {
 both_dbs!(topups_are_idempotent_and_vouchers_pay_once);
 async fn topups_are_idempotent_and_vouchers_pay_once(backend: Backend) {
     let s = Server::start(backend).await;
-    let admin = s.user_token("admin", "admin").await;
-    let moderator = s.user_token("mod", "moderator").await;
-    let reader = s.user_token("reader", "member").await;
+    let [admin, moderator, reader] = s.accounts("admin=admin mod=moderator reader").await;
     assert_eq!(balance(&s, &reader).await, 0);
     assert_eq!(s.status_of(None, "/api/v1/me/wallet").await, 401);
 
@@ -161,26 +159,18 @@ async fn topups_are_idempotent_and_vouchers_pay_once(backend: Backend) {
         .execute(&pool)
         .await
         .unwrap();
-    let out = std::process::Command::new(crate::common::BIN)
-        .arg("--data-dir")
-        .arg(s.data.path())
-        .args(["ledger", "check"])
-        .envs(s.database_url.iter().map(|u| ("DATABASE_URL", u.as_str())))
-        .output()
-        .unwrap();
+    let (ok, _, err) = s.run_cli_to_end(&["ledger", "check"]);
     assert!(
-        !out.status.success(),
+        !ok,
         "{backend:?}: ledger check must fail on a tampered balance"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("postings sum to"));
+    assert!(err.contains("postings sum to"), "{err}");
 }
 
 both_dbs!(paid_documents_charge_once_and_download_again_free);
 async fn paid_documents_charge_once_and_download_again_free(backend: Backend) {
     let s = Server::start(backend).await;
-    let admin = s.user_token("admin", "admin").await;
-    let buyer = s.user_token("buyer", "member").await;
-    let other = s.user_token("other", "member").await;
+    let [admin, buyer, other] = s.accounts("admin=admin buyer other").await;
     let id = s
         .upload_fixture(&admin, "documents/yunxiu-community-service-guide.pdf")
         .await;
@@ -214,16 +204,19 @@ async fn paid_documents_charge_once_and_download_again_free(backend: Backend) {
     );
 
     // Before buying: the free preview only, no download.
-    assert_eq!(
-        s.status_of(Some(&buyer), &format!("/api/v1/documents/{id}/pages/6"))
-            .await,
-        403
-    );
-    assert_eq!(
-        s.status_of(Some(&buyer), &format!("/api/v1/documents/{id}/download"))
-            .await,
-        403
-    );
+    s.expect_statuses(&[
+        (
+            Some(&buyer),
+            &format!("/api/v1/documents/{id}/pages/6"),
+            403,
+        ),
+        (
+            Some(&buyer),
+            &format!("/api/v1/documents/{id}/download"),
+            403,
+        ),
+    ])
+    .await;
     let (_, q) = s
         .get_json(Some(&buyer), &format!("/api/v1/documents/{id}/purchase"))
         .await;
@@ -447,26 +440,11 @@ async fn vip_members_download_against_their_quota(backend: Backend) {
 both_dbs!(contributors_earn_by_quality_and_type);
 async fn contributors_earn_by_quality_and_type(backend: Backend) {
     let s = Server::start(backend).await;
-    let admin = s.user_token("admin", "admin").await;
-    let moderator = s.user_token("mod", "moderator").await;
-    let author = s.user_token("author", "member").await;
-    let buyer = s.user_token("buyer", "member").await;
+    let [admin, moderator, author, buyer] =
+        s.accounts("admin=admin mod=moderator author buyer").await;
     let id = s
-        .upload_fixture(&author, "documents/service-hotline-faq.txt")
+        .published(&author, &moderator, "documents/service-hotline-faq.txt")
         .await;
-    s.wait_converted(&author, id, std::time::Duration::from_secs(120))
-        .await;
-    assert_eq!(
-        status(
-            &s,
-            "POST",
-            Some(&moderator),
-            &format!("/api/v1/documents/{id}/approve"),
-            None
-        )
-        .await,
-        200
-    );
     let patch = |token: &str, body: Value| {
         client()
             .patch(format!("{}/api/v1/documents/{id}", s.url))
@@ -528,14 +506,7 @@ async fn contributors_earn_by_quality_and_type(backend: Backend) {
         .0,
         201
     );
-    let r = client()
-        .post(format!("{}/api/v1/documents/{id}/purchase", s.url))
-        .bearer_auth(&buyer)
-        .header("Idempotency-Key", "p1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(pay::purchase(&s, &buyer, id, "p1").await, 201);
     // 300 分 × 500‰ (shared material) × 1,200‰ (quality 5, no downloads yet) = 180 分.
     let (_, e) = s.get_json(Some(&author), "/api/v1/me/earnings").await;
     assert_eq!(e["earnings"]["total"], 180, "{backend:?}: {e}");
@@ -550,11 +521,12 @@ async fn contributors_earn_by_quality_and_type(backend: Backend) {
 both_dbs!(operators_issue_vouchers_on_a_page_that_shows_codes_once);
 async fn operators_issue_vouchers_on_a_page_that_shows_codes_once(backend: Backend) {
     let s = Server::start(backend).await;
-    let admin = s.user_token("admin", "admin").await;
-    let moderator = s.user_token("mod", "moderator").await;
-    let member = s.user_token("reader", "member").await;
-    assert_eq!(s.status_of(Some(&member), "/admin/vouchers").await, 403);
-    assert_eq!(s.status_of(Some(&moderator), "/admin/vouchers").await, 403);
+    let [admin, moderator, member] = s.accounts("admin=admin mod=moderator reader").await;
+    s.expect_statuses(&[
+        (Some(&member), "/admin/vouchers", 403),
+        (Some(&moderator), "/admin/vouchers", 403),
+    ])
+    .await;
     let page = crate::common::page_text(&s, &admin, "/admin/vouchers").await;
     assert!(
         page.contains("name=\"amount\"") && page.contains("name=\"count\""),

@@ -27,11 +27,7 @@ async fn top_up_buy_and_download_twice_in_a_browser() {
         .unwrap();
     assert_eq!(r.status(), 200);
 
-    b.goto(&format!("{}/login", s.url)).await;
-    b.type_into("input[name=username]", "buyer").await;
-    b.type_into("input[name=password]", PASSWORD).await;
-    b.click("form.form button[type=submit]").await;
-    b.wait_for("document.querySelector('.who') && document.querySelector('.who').textContent.includes('buyer')", Duration::from_secs(20)).await;
+    b.sign_in(&s.url, "buyer").await;
 
     // Top up 5.00 through the test provider's checkout page.
     b.goto(&format!("{}/me/wallet", s.url)).await;

@@ -1,18 +1,17 @@
 //! Every money, rights and reader route with every role: the library's one authorize()
 //! decides, and the pages render (Chinese first, English on request) — on every backend.
 
-use crate::common::{Backend, Server, both_dbs, client};
+use crate::common::{Backend, Server, both_dbs, page_in};
 use crate::payments::{env, topup};
-use crate::rights::published;
 
 both_dbs!(every_money_and_rights_route_with_every_role);
 async fn every_money_and_rights_route_with_every_role(backend: Backend) {
     let s = Server::start_with(backend, &env()).await;
-    let admin = s.user_token("admin", "admin").await;
-    let moderator = s.user_token("mod", "moderator").await;
-    let member = s.user_token("member", "member").await;
-    let author = s.user_token("author", "member").await;
-    let doc = published(&s, &author, &moderator, "documents/service-hotline-faq.txt").await;
+    let [admin, moderator, member, author] =
+        s.accounts("admin=admin mod=moderator member author").await;
+    let doc = s
+        .published(&author, &moderator, "documents/service-hotline-faq.txt")
+        .await;
     let (_, v) = topup(&s, &member, "k", "5.00").await;
     let order = v["order"]["id"].as_i64().unwrap();
     let tokens = [
@@ -79,19 +78,8 @@ async fn every_money_and_rights_route_with_every_role(backend: Backend) {
     }
     // Pages speak Chinese first, English on request, and teach when empty.
     let page = |path: String, token: String, lang: &'static str| {
-        let url = format!("{}{path}", s.url);
-        async move {
-            client()
-                .get(url)
-                .bearer_auth(token)
-                .header("Cookie", format!("gz_lang={lang}"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
+        let s = &s;
+        async move { page_in(s, &token, &path, lang).await }
     };
     let html = page(format!("/documents/{doc}"), member.clone(), "zh").await;
     assert!(

@@ -2,7 +2,7 @@
 //! replayed duplicate, late, out of order and badly signed; payouts of contributor
 //! earnings through the same interface — on every backend.
 
-use crate::common::{Backend, Server, both_dbs, client, set_price, status};
+use crate::common::{Backend, Server, both_dbs, client, each, pay, set_price, status};
 use library::money::payments::{Reported, Sandbox, sign};
 use serde_json::{Value, json};
 
@@ -77,9 +77,7 @@ async fn order_state(s: &Server, token: &str, id: i64) -> String {
 both_dbs!(provider_callbacks_are_verified_idempotent_and_ordered);
 async fn provider_callbacks_are_verified_idempotent_and_ordered(backend: Backend) {
     let s = Server::start_with(backend, &env()).await;
-    let admin = s.user_token("admin", "admin").await;
-    let reader = s.user_token("reader", "member").await;
-    let other = s.user_token("other", "member").await;
+    let [admin, reader, other] = s.accounts("admin=admin reader other").await;
     let (_, p) = s
         .get_json(Some(&reader), "/api/v1/payments/providers")
         .await;
@@ -271,10 +269,7 @@ async fn provider_callbacks_are_verified_idempotent_and_ordered(backend: Backend
         .get_json(Some(&admin), &format!("/api/v1/admin/payments/{o3}"))
         .await;
     assert_eq!(d["order"]["state"], "refunded");
-    let outcomes: Vec<&str> = d["callbacks"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let outcomes: Vec<&str> = each(&d["callbacks"])
         .map(|c| c["outcome"].as_str().unwrap())
         .collect();
     assert_eq!(outcomes, ["late_refund_due", "ignored_closed"]);
@@ -352,19 +347,9 @@ async fn provider_callbacks_are_verified_idempotent_and_ordered(backend: Backend
         .execute(&pool)
         .await
         .unwrap();
-    let out = std::process::Command::new(crate::common::BIN)
-        .arg("--data-dir")
-        .arg(s.data.path())
-        .args(["ledger", "check"])
-        .envs(s.database_url.iter().map(|u| ("DATABASE_URL", u.as_str())))
-        .output()
-        .unwrap();
-    assert!(!out.status.success(), "{backend:?}");
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("credited 0 time(s)"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (ok, _, err) = s.run_cli_to_end(&["ledger", "check"]);
+    assert!(!ok, "{backend:?}");
+    assert!(err.contains("credited 0 time(s)"), "{err}");
 }
 
 both_dbs!(unpaid_orders_expire_and_late_payments_are_held);
@@ -400,38 +385,16 @@ async fn unpaid_orders_expire_and_late_payments_are_held(backend: Backend) {
 both_dbs!(contributor_payouts_go_through_the_provider);
 async fn contributor_payouts_go_through_the_provider(backend: Backend) {
     let s = Server::start_with(backend, &env()).await;
-    let admin = s.user_token("admin", "admin").await;
-    let author = s.user_token("author", "member").await;
-    let buyer = s.user_token("buyer", "member").await;
+    let [admin, author, buyer] = s.accounts("admin=admin author buyer").await;
     let id = s
-        .upload_fixture(&author, "documents/service-hotline-faq.txt")
+        .published(&author, &admin, "documents/service-hotline-faq.txt")
         .await;
-    s.wait_converted(&author, id, std::time::Duration::from_secs(120))
-        .await;
-    assert_eq!(
-        status(
-            &s,
-            "POST",
-            Some(&admin),
-            &format!("/api/v1/documents/{id}/approve"),
-            None
-        )
-        .await,
-        200
-    );
     set_price(&s, &author, id, "paid", "3.00").await;
     // The buyer pays through the provider, then buys.
     let (_, v) = topup(&s, &buyer, "b1", "5.00").await;
     let o = v["order"]["id"].as_i64().unwrap();
     callback(&s.url, "pay-b1", o, Reported::Paid, 500).await;
-    let r = client()
-        .post(format!("{}/api/v1/documents/{id}/purchase", s.url))
-        .bearer_auth(&buyer)
-        .header("Idempotency-Key", "p1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(pay::purchase(&s, &buyer, id, "p1").await, 201);
     let (_, e) = s.get_json(Some(&author), "/api/v1/me/earnings").await;
     let earned = e["earnings"]["total"].as_i64().unwrap();
     assert!(earned > 0, "{e}");

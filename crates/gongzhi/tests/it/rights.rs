@@ -3,26 +3,8 @@
 //! a reviewer restores, removes or transfers it (earnings follow the new owner); reports
 //! hide it after K reporters; both sides are notified — on every backend.
 
-use crate::common::{Backend, Server, both_dbs, client, get_html, set_price};
+use crate::common::{Backend, Server, both_dbs, client, get_html, pay, set_price};
 use serde_json::{Value, json};
-use std::time::Duration;
-
-pub async fn published(s: &Server, owner: &str, moderator: &str, fixture: &str) -> i64 {
-    let id = s.upload_fixture(owner, fixture).await;
-    s.wait_converted(owner, id, Duration::from_secs(120)).await;
-    assert_eq!(
-        crate::common::status(
-            &s,
-            "POST",
-            Some(&moderator),
-            &format!("/api/v1/documents/{id}/approve"),
-            None
-        )
-        .await,
-        200
-    );
-    id
-}
 
 pub async fn post(s: &Server, token: Option<&str>, path: &str, body: Value) -> (u16, Value) {
     let mut r = client().post(format!("{}{path}", s.url)).json(&body);
@@ -49,33 +31,18 @@ async fn status(s: &Server, token: &str, id: i64) -> String {
 }
 
 async fn kinds(s: &Server, token: &str) -> Vec<String> {
-    let (_, v) = s.get_json(Some(token), "/api/v1/me/notifications").await;
-    v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["kind"].as_str().unwrap().to_string())
-        .collect()
+    s.notice_kinds(token).await
 }
 
 pub async fn buy(s: &Server, admin: &str, who: &str, token: &str, id: i64) {
-    let r = client()
-        .post(format!("{}/api/v1/admin/topups", s.url))
-        .bearer_auth(admin)
-        .header("Idempotency-Key", format!("top-{who}"))
-        .json(&json!({"username": who, "amount": "10.00"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let r = client()
-        .post(format!("{}/api/v1/documents/{id}/purchase", s.url))
-        .bearer_auth(token)
-        .header("Idempotency-Key", format!("buy-{who}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(
+        pay::credit(&s, &admin, who, "10.00", &format!("top-{who}")).await,
+        201
+    );
+    assert_eq!(
+        pay::purchase(&s, token, id, &format!("buy-{who}")).await,
+        201
+    );
 }
 
 async fn earned(s: &Server, token: &str) -> i64 {
@@ -86,27 +53,22 @@ async fn earned(s: &Server, token: &str) -> i64 {
 both_dbs!(complaints_take_down_and_reviewers_restore_remove_or_transfer);
 async fn complaints_take_down_and_reviewers_restore_remove_or_transfer(backend: Backend) {
     let s = Server::start(backend).await;
-    let admin = s.user_token("admin", "admin").await;
-    let moderator = s.user_token("mod", "moderator").await;
-    let author = s.user_token("author", "member").await;
-    let claimant = s.user_token("claimant", "member").await;
-    let buyer = s.user_token("buyer", "member").await;
-    let buyer2 = s.user_token("buyer2", "member").await;
-    let a = published(&s, &author, &moderator, "documents/service-hotline-faq.txt").await;
-    let b = published(
-        &s,
-        &author,
-        &moderator,
-        "documents/wanghu-residents-convention.txt",
-    )
-    .await;
-    let c = published(
-        &s,
-        &author,
-        &moderator,
-        "documents/grid-management-measures.md",
-    )
-    .await;
+    let [admin, moderator, author, claimant, buyer, buyer2] = s
+        .accounts("admin=admin mod=moderator author claimant buyer buyer2")
+        .await;
+    let a = s
+        .published(&author, &moderator, "documents/service-hotline-faq.txt")
+        .await;
+    let b = s
+        .published(
+            &author,
+            &moderator,
+            "documents/wanghu-residents-convention.txt",
+        )
+        .await;
+    let c = s
+        .published(&author, &moderator, "documents/grid-management-measures.md")
+        .await;
     set_price(&s, &author, a, "paid", "3.00").await;
     buy(&s, &admin, "buyer", &buyer, a).await;
     let author_before = earned(&s, &author).await;
@@ -211,17 +173,12 @@ async fn complaints_take_down_and_reviewers_restore_remove_or_transfer(backend: 
     );
 
     // Only reviewers see the queue and decide; the complainant sees their own.
-    assert_eq!(s.status_of(Some(&author), "/api/v1/complaints").await, 403);
-    assert_eq!(
-        s.status_of(Some(&author), &format!("/api/v1/complaints/{ca}"))
-            .await,
-        404
-    );
-    assert_eq!(
-        s.status_of(Some(&claimant), &format!("/api/v1/complaints/{ca}"))
-            .await,
-        200
-    );
+    s.expect_statuses(&[
+        (Some(&author), "/api/v1/complaints", 403),
+        (Some(&author), &format!("/api/v1/complaints/{ca}"), 404),
+        (Some(&claimant), &format!("/api/v1/complaints/{ca}"), 200),
+    ])
+    .await;
     let (_, q) = s.get_json(Some(&moderator), "/api/v1/complaints").await;
     assert_eq!(q["items"].as_array().unwrap().len(), 1);
     let decide = |token: String, id: i64, decision: &'static str| {
@@ -326,16 +283,11 @@ async fn complaints_take_down_and_reviewers_restore_remove_or_transfer(backend: 
     )
     .await;
     assert_eq!(st, 200);
-    assert_eq!(
-        s.status_of(Some(&moderator), &format!("/api/v1/documents/{c}"))
-            .await,
-        404
-    );
-    assert_eq!(
-        s.status_of(Some(&author), &format!("/api/v1/documents/{c}"))
-            .await,
-        404
-    );
+    s.expect_statuses(&[
+        (Some(&moderator), &format!("/api/v1/documents/{c}"), 404),
+        (Some(&author), &format!("/api/v1/documents/{c}"), 404),
+    ])
+    .await;
 
     // Operator settings: no take-down on complaint; reports hide after two reporters.
     assert_eq!(crate::common::status(&s, "PUT", Some(&moderator), "/api/v1/admin/library-settings", Some(&json!({"takedown_on_complaint": false, "report_hide_threshold": 2, "comments_premoderated": false}))).await, 403, "settings are the operator's");
@@ -417,21 +369,21 @@ async fn complaints_take_down_and_reviewers_restore_remove_or_transfer(backend: 
 both_dbs!(one_complaint_from_a_new_account_waits_for_review);
 async fn one_complaint_from_a_new_account_waits_for_review(backend: Backend) {
     let s = Server::start(backend).await;
-    let admin = s.user_token("admin", "admin").await;
-    let moderator = s.user_token("mod", "moderator").await;
-    let author = s.user_token("author", "member").await;
+    let [admin, moderator, author] = s.accounts("admin=admin mod=moderator author").await;
     let mut newcomers = Vec::new();
     for i in 0..3 {
         newcomers.push(s.user_token(&format!("new{i}"), "member").await);
     }
-    let a = published(&s, &author, &moderator, "documents/service-hotline-faq.txt").await;
-    let b = published(
-        &s,
-        &author,
-        &moderator,
-        "documents/wanghu-residents-convention.txt",
-    )
-    .await;
+    let a = s
+        .published(&author, &moderator, "documents/service-hotline-faq.txt")
+        .await;
+    let b = s
+        .published(
+            &author,
+            &moderator,
+            "documents/wanghu-residents-convention.txt",
+        )
+        .await;
     let evidence = "此文摘自我单位内部手册第三章，附手册封面与目录页照片。";
     let complain = |token: String, id: i64| {
         let s = &s;

@@ -1,4 +1,4 @@
-use crate::common::{Backend, Server, both_dbs, client, get_html};
+use crate::common::{Backend, Server, both_dbs, client, each, expect_each, get_html, pay};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -17,10 +17,7 @@ async fn search(s: &Server, token: Option<&str>, query: &str) -> Value {
 }
 
 fn ids(v: &Value) -> Vec<i64> {
-    v["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&v["hits"])
         .map(|h| h["id"].as_i64().unwrap())
         .collect()
 }
@@ -104,10 +101,7 @@ async fn search_follows_publication_and_finds_pages(backend: Backend) {
     .unwrap();
     let word: String = platform_words(&text);
     let v = search(&s, None, &format!("\"{word}\"")).await;
-    let hit = v["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let hit = each(&v["hits"])
         .find(|h| h["id"] == guide)
         .unwrap_or_else(|| panic!("{word}: {v}"));
     assert!(hit["page"].as_i64().unwrap() <= n, "{hit}");
@@ -169,14 +163,7 @@ async fn search_follows_publication_and_finds_pages(backend: Backend) {
     let (_, v) = s
         .get_json(None, "/api/v1/search/suggest?q=%E4%BA%91%E5%B2%AB")
         .await;
-    assert!(
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|i| i["id"] == guide),
-        "{v}"
-    );
+    assert!(each(&v["items"]).any(|i| i["id"] == guide), "{v}");
     let (status, _) = s
         .get_json(None, &format!("/api/v1/documents/{guide}/related"))
         .await;
@@ -336,28 +323,26 @@ async fn search_follows_edit_take_down_and_delete(backend: Backend) {
     eventually(&s, Some(&admin), "title:修订版", |ids| ids.contains(&id)).await;
 
     // Delete removes it everywhere.
-    assert_eq!(
-        crate::common::status(
-            &s,
-            "DELETE",
-            Some(&member),
-            &format!("/api/v1/documents/{id}"),
-            None
-        )
-        .await,
-        403
-    );
-    assert_eq!(
-        crate::common::status(
-            &s,
-            "DELETE",
-            Some(&admin),
-            &format!("/api/v1/documents/{id}"),
-            None
-        )
-        .await,
-        204
-    );
+    expect_each(
+        &s,
+        &[
+            (
+                "DELETE",
+                Some(&member),
+                &format!("/api/v1/documents/{id}"),
+                None,
+                403,
+            ),
+            (
+                "DELETE",
+                Some(&admin),
+                &format!("/api/v1/documents/{id}"),
+                None,
+                204,
+            ),
+        ],
+    )
+    .await;
     let lag = eventually(&s, Some(&admin), "title:修订版", |ids| {
         !ids.contains(&id)
     })
@@ -366,16 +351,15 @@ async fn search_follows_edit_take_down_and_delete(backend: Backend) {
         lag < Duration::from_secs(3),
         "{backend:?}: delete took {lag:?}"
     );
-    assert_eq!(
-        s.status_of(Some(&admin), &format!("/api/v1/documents/{id}"))
-            .await,
-        404
-    );
-    assert_eq!(
-        s.status_of(Some(&admin), &format!("/api/v1/documents/{id}/pages/1"))
-            .await,
-        404
-    );
+    s.expect_statuses(&[
+        (Some(&admin), &format!("/api/v1/documents/{id}"), 404),
+        (
+            Some(&admin),
+            &format!("/api/v1/documents/{id}/pages/1"),
+            404,
+        ),
+    ])
+    .await;
     if backend == Backend::Sqlite {
         let dir = s.data.path().join(format!("files/pages/{id}"));
         let left: Vec<_> = std::fs::read_dir(&dir)
@@ -407,10 +391,7 @@ pub async fn text_document(
 
 async fn hit_for(s: &Server, token: Option<&str>, query: &str, id: i64) -> Value {
     let v = search(s, token, query).await;
-    v["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&v["hits"])
         .find(|h| h["id"] == id)
         .cloned()
         .unwrap_or_else(|| panic!("{query}: no hit {id} in {v}"))
@@ -429,10 +410,7 @@ async fn related_ids(s: &Server, token: Option<&str>, id: i64) -> Vec<i64> {
         .get_json(token, &format!("/api/v1/documents/{id}/related"))
         .await;
     assert_eq!(status, 200, "{v}");
-    v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&v["items"])
         .map(|i| i["id"].as_i64().unwrap())
         .collect()
 }
@@ -447,11 +425,9 @@ async fn search_snippets_suggestions_and_related_keep_the_paywall(backend: Backe
         "第三页：独家秘方在此记载，每日三次温水送服，切勿外传。",
     ];
     let s = Server::start(backend).await;
-    let admin = s.user_token("admin", "admin").await;
-    let moderator = s.user_token("mod", "moderator").await;
-    let uploader = s.user_token("author", "member").await;
-    let member = s.user_token("reader", "member").await;
-    let buyer = s.user_token("buyer", "member").await;
+    let [admin, moderator, uploader, member, buyer] = s
+        .accounts("admin=admin mod=moderator author reader buyer")
+        .await;
     let paid = text_document(
         &s,
         &uploader,
@@ -558,7 +534,6 @@ async fn search_snippets_suggestions_and_related_keep_the_paywall(backend: Backe
         .await,
         200
     );
-    let plans = s.get_json(None, "/api/v1/vip/plans").await.1;
     assert_eq!(
         crate::money::topup(
             &s,
@@ -579,17 +554,7 @@ async fn search_snippets_suggestions_and_related_keep_the_paywall(backend: Backe
     )
     .await;
     assert!(page.contains("在第 3 页，开通 VIP 或购买后可读"), "{page}");
-    let r = client()
-        .post(format!(
-            "{}/api/v1/vip/plans/{}/buy",
-            s.url, plans["items"][0]["id"]
-        ))
-        .bearer_auth(&member)
-        .header("Idempotency-Key", "vip")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(pay::buy_vip(&s, &member, "vip").await, 201);
     let h = hit_for(&s, Some(&member), q, paid).await;
     assert_eq!(
         h["locked"], false,

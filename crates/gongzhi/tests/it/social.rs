@@ -2,22 +2,22 @@
 //! contributor rewards, favourites, and reading progress synced across devices for VIP
 //! members — on every backend.
 
-use crate::common::{Backend, Server, both_dbs, client, set_price};
-use crate::rights::{post, published, send};
+use crate::common::{Backend, Server, both_dbs, client, each, pay, set_price};
+use crate::rights::{post, send};
 use serde_json::json;
 
 both_dbs!(comments_ratings_favourites_and_synced_progress);
 async fn comments_ratings_favourites_and_synced_progress(backend: Backend) {
     let s = Server::start(backend).await;
-    let admin = s.user_token("admin", "admin").await;
-    let moderator = s.user_token("mod", "moderator").await;
-    let author = s.user_token("author", "member").await;
+    let [admin, moderator, author] = s.accounts("admin=admin mod=moderator author").await;
     let readers = [
         s.user_token("reader1", "member").await,
         s.user_token("reader2", "member").await,
         s.user_token("reader3", "member").await,
     ];
-    let id = published(&s, &author, &moderator, "documents/service-hotline-faq.txt").await;
+    let id = s
+        .published(&author, &moderator, "documents/service-hotline-faq.txt")
+        .await;
     let path = format!("/api/v1/documents/{id}/comments");
 
     // Comments: signed in, not empty; the uploader hears of them.
@@ -117,10 +117,7 @@ async fn comments_ratings_favourites_and_synced_progress(backend: Backend) {
         200
     );
     let (_, list) = s.get_json(None, &path).await;
-    let ids: Vec<i64> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let ids: Vec<i64> = each(&list["items"])
         .map(|c| c["id"].as_i64().unwrap())
         .collect();
     assert_eq!(ids, vec![pending]);
@@ -169,14 +166,7 @@ async fn comments_ratings_favourites_and_synced_progress(backend: Backend) {
             201
         );
     }
-    let r = client()
-        .post(format!("{}/api/v1/documents/{id}/purchase", s.url))
-        .bearer_auth(&buyer)
-        .header("Idempotency-Key", "p1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(pay::purchase(&s, &buyer, id, "p1").await, 201);
     let (_, e) = s.get_json(Some(&author), "/api/v1/me/earnings").await;
     assert_eq!(e["earnings"]["total"], 105, "{backend:?}: {e}");
 
@@ -213,18 +203,7 @@ async fn comments_ratings_favourites_and_synced_progress(backend: Backend) {
     let (st, v) = save(readers[1].clone(), 1, "phone").await;
     assert_eq!(st, 403, "{v}");
     assert!(v["error"]["message"].as_str().unwrap().contains("VIP"));
-    let (_, plans) = s.get_json(None, "/api/v1/vip/plans").await;
-    let r = client()
-        .post(format!(
-            "{}/api/v1/vip/plans/{}/buy",
-            s.url, plans["items"][0]["id"]
-        ))
-        .bearer_auth(&readers[1])
-        .header("Idempotency-Key", "vip")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(pay::buy_vip(&s, &readers[1], "vip").await, 201);
     assert_eq!(
         save(readers[1].clone(), 9999, "phone").await.0,
         404,

@@ -1,64 +1,38 @@
 //! VIP benefits: reading without the promotion block, format conversion, member badges and
 //! hash-chained copyright certificates with a public verify page — on every backend.
 
-use crate::common::{Backend, Server, both_dbs, client, get_html, set_price};
-use crate::rights::{published, send};
+use crate::common::{Backend, Server, both_dbs, client, each, get_html, page_text, pay, set_price};
+use crate::rights::send;
 use serde_json::json;
 
 both_dbs!(member_benefits_are_real_and_refused_to_others);
 async fn member_benefits_are_real_and_refused_to_others(backend: Backend) {
     let s = Server::start(backend).await;
-    let admin = s.user_token("admin", "admin").await;
-    let moderator = s.user_token("mod", "moderator").await;
-    let author = s.user_token("author", "member").await;
-    let reader = s.user_token("reader", "member").await;
-    let vip = s.user_token("vipper", "member").await;
-    let id = published(&s, &author, &moderator, "documents/service-hotline-faq.txt").await;
-    let pdf_id = published(
-        &s,
-        &author,
-        &moderator,
-        "documents/gongzhi-library-reader-guide.pdf",
-    )
-    .await;
-    let plans = s.get_json(None, "/api/v1/vip/plans").await.1;
+    let [admin, moderator, author, reader, vip] = s
+        .accounts("admin=admin mod=moderator author reader vipper")
+        .await;
+    let id = s
+        .published(&author, &moderator, "documents/service-hotline-faq.txt")
+        .await;
+    let pdf_id = s
+        .published(
+            &author,
+            &moderator,
+            "documents/gongzhi-library-reader-guide.pdf",
+        )
+        .await;
     for who in ["vipper", "author"] {
-        let r = client()
-            .post(format!("{}/api/v1/admin/topups", s.url))
-            .bearer_auth(&admin)
-            .header("Idempotency-Key", format!("t-{who}"))
-            .json(&json!({"username": who, "amount": "20.00"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
+        assert_eq!(
+            pay::credit(&s, &admin, who, "20.00", &format!("t-{who}")).await,
+            201
+        );
     }
     for t in [&vip, &author] {
-        let r = client()
-            .post(format!(
-                "{}/api/v1/vip/plans/{}/buy",
-                s.url, plans["items"][0]["id"]
-            ))
-            .bearer_auth(t)
-            .header("Idempotency-Key", "vip")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
+        assert_eq!(pay::buy_vip(&s, t, "vip").await, 201);
     }
     let html = |token: String, path: String| {
-        let url = format!("{}{path}", s.url);
-        async move {
-            client()
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
+        let s = &s;
+        async move { page_text(s, &token, &path).await }
     };
 
     // (2) The operator's promotion block: non-members see it, members do not.
@@ -191,10 +165,8 @@ async fn member_benefits_are_real_and_refused_to_others(backend: Backend) {
 both_dbs!(members_tickets_come_first);
 async fn members_tickets_come_first(backend: Backend) {
     let s = Server::start(backend).await;
-    let admin = s.user_token("admin", "admin").await;
-    let moderator = s.user_token("mod", "moderator").await;
-    let reader = s.user_token("reader", "member").await;
-    let vip = s.user_token("vipper", "member").await;
+    let [admin, moderator, reader, vip] =
+        s.accounts("admin=admin mod=moderator reader vipper").await;
     assert_eq!(
         crate::money::topup(
             &s,
@@ -206,18 +178,7 @@ async fn members_tickets_come_first(backend: Backend) {
         .0,
         201
     );
-    let plans = s.get_json(None, "/api/v1/vip/plans").await.1;
-    let r = client()
-        .post(format!(
-            "{}/api/v1/vip/plans/{}/buy",
-            s.url, plans["items"][0]["id"]
-        ))
-        .bearer_auth(&vip)
-        .header("Idempotency-Key", "vip")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(pay::buy_vip(&s, &vip, "vip").await, 201);
     let open = |token: Option<String>, subject: &'static str| {
         let url = format!("{}/api/v1/tickets", s.url);
         async move {
@@ -237,10 +198,7 @@ async fn members_tickets_come_first(backend: Backend) {
     let vip_ticket = v["id"].as_i64().unwrap();
     assert_eq!(s.status_of(Some(&reader), "/api/v1/tickets").await, 403);
     let (_, q) = s.get_json(Some(&moderator), "/api/v1/tickets").await;
-    let subjects: Vec<&str> = q["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let subjects: Vec<&str> = each(&q["items"])
         .map(|t| t["subject"].as_str().unwrap())
         .collect();
     assert_eq!(
@@ -267,10 +225,10 @@ async fn members_tickets_come_first(backend: Backend) {
     assert_eq!(mine["items"][0]["state"], "answered");
     let (_, n) = s.get_json(Some(&vip), "/api/v1/me/notifications").await;
     assert_eq!(n["items"][0]["kind"], "ticket_answered");
-    assert_eq!(s.status_of(Some(&reader), "/moderation/tickets").await, 403);
-    assert_eq!(
-        s.status_of(Some(&moderator), "/moderation/tickets").await,
-        200
-    );
-    assert_eq!(s.status_of(Some(&reader), "/support").await, 200);
+    s.expect_statuses(&[
+        (Some(&reader), "/moderation/tickets", 403),
+        (Some(&moderator), "/moderation/tickets", 200),
+        (Some(&reader), "/support", 200),
+    ])
+    .await;
 }
