@@ -1,6 +1,6 @@
 use crate::common::{
-    Backend, Server, both_dbs, client, cookie_client, csrf_from, get_html, page_text, post_account,
-    post_form,
+    Backend, Server, api_login, both_dbs, client, cookie_client, csrf_from, get_html, page_text,
+    post_account, post_form, sign_out,
 };
 use serde_json::Value;
 
@@ -20,13 +20,7 @@ async fn register_login_logout_with_csrf(backend: Backend) {
     )
     .await;
     assert_eq!(r.status(), 403, "{backend:?}: missing CSRF token");
-    let r = client()
-        .post(format!("{}/api/v1/auth/login", s.url))
-        .json(&serde_json::json!({"username": "xiaoming", "password": "long-enough-pw"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
+    assert_eq!(api_login(&s, "xiaoming", "long-enough-pw", None).await, 401);
 
     let r = post_account(&web, &s, "register", ("xiaoming", "long-enough-pw"), &csrf).await;
     assert_eq!(r.status(), 303, "{backend:?}: register redirects");
@@ -47,13 +41,7 @@ async fn register_login_logout_with_csrf(backend: Backend) {
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("用户名已被占用"));
 
-    let r = post_form(
-        &web,
-        format!("{}/logout", s.url),
-        &[("_csrf", csrf.as_str())],
-    )
-    .await;
-    assert_eq!(r.status(), 303);
+    assert_eq!(sign_out(&web, &s, &csrf).await.status(), 303);
     let home = get_html(&web, format!("{}/", s.url)).await;
     assert!(!home.contains("xiaoming"), "signed out");
 
@@ -104,21 +92,10 @@ async fn bearer_tokens_and_login_throttling(backend: Backend) {
 
     // Five failures lock the account for a while, even with the right password.
     for _ in 0..5 {
-        let r = client()
-            .post(format!("{}/api/v1/auth/login", s.url))
-            .json(&serde_json::json!({"username": "apiuser", "password": "nope-nope"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 401);
+        assert_eq!(api_login(&s, "apiuser", "nope-nope", None).await, 401);
     }
-    let r = client()
-        .post(format!("{}/api/v1/auth/login", s.url))
-        .json(&serde_json::json!({"username": "apiuser", "password": crate::common::PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 429, "{backend:?}: throttled");
+    let throttled = api_login(&s, "apiuser", crate::common::PASSWORD, None).await;
+    assert_eq!(throttled, 429, "{backend:?}: throttled");
 
     // Logging out ends the token.
     assert_eq!(

@@ -6,7 +6,6 @@ use crate::common::district::District;
 use crate::common::webdriver::Browser;
 use crate::common::{Backend, Server};
 use serde_json::json;
-use std::time::Duration;
 
 #[tokio::test]
 async fn a_worker_fills_in_the_sheet_at_phone_width() {
@@ -37,11 +36,7 @@ async fn a_worker_fills_in_the_sheet_at_phone_width() {
     b.type_into("input[name=evidence]", "中心组学习签到表")
         .await;
     b.click("form.form button.btn").await;
-    b.wait_for(
-        "document.body.textContent.includes('75.00')",
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait("document.body.textContent.includes('75.00')").await;
     let fits = "return document.documentElement.scrollWidth <= window.innerWidth + 1";
     assert_eq!(b.eval(fits).await, json!(true), "the sheet fits 360 px");
     b.goto(&format!("{}/assessments/{year}", s.url)).await;

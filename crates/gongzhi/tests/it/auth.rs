@@ -2,21 +2,10 @@
 //! and not owners, CSRF, slow clients, metrics, temp folders, password pages.
 
 use crate::common::{
-    Backend, PASSWORD, Server, both_dbs, client, cookie_client, csrf_from, get_html, post_account,
-    post_form, web_login,
+    Backend, PASSWORD, Server, api_login, both_dbs, client, cookie_client, csrf_from, get_html,
+    post_account, post_form, sign_out, web_login,
 };
 use std::time::{Duration, Instant};
-
-/// `POST /api/v1/auth/login`, optionally as if forwarded for `xff`; the status.
-async fn api_login(s: &Server, name: &str, password: &str, xff: Option<&str>) -> u16 {
-    let mut r = client()
-        .post(format!("{}/api/v1/auth/login", s.url))
-        .json(&serde_json::json!({ "username": name, "password": password }));
-    if let Some(ip) = xff {
-        r = r.header("x-forwarded-for", ip);
-    }
-    r.send().await.unwrap().status().as_u16()
-}
 
 fn location(r: &reqwest::Response) -> String {
     r.headers()["location"].to_str().unwrap().to_string()
@@ -279,13 +268,7 @@ async fn a_junk_bearer_does_not_skip_csrf(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 204, "{backend:?}: valid bearer");
-    let r = post_form(
-        &web,
-        format!("{}/logout", s.url),
-        &[("_csrf", csrf.as_str())],
-    )
-    .await;
-    assert_eq!(r.status(), 303);
+    assert_eq!(sign_out(&web, &s, &csrf).await.status(), 303);
 }
 
 /// Reads until the server closes the connection; what it sent.
@@ -613,8 +596,7 @@ async fn sign_in_and_password_pages_in_a_browser() {
     b.type_into("input[name=username]", "erin").await;
     b.type_into("input[name=password]", PASSWORD).await;
     b.click("form.form button[type=submit]").await;
-    b.wait_for("!!document.querySelector('a.who')", Duration::from_secs(20))
-        .await;
+    b.wait("!!document.querySelector('a.who')").await;
     assert_eq!(b.eval("return location.host").await, host.as_str());
     assert_eq!(b.eval("return location.pathname").await, "/");
 
@@ -630,11 +612,8 @@ async fn sign_in_and_password_pages_in_a_browser() {
     b.type_into("input[name=new]", new).await;
     b.type_into("input[name=confirm]", new).await;
     b.click("form.form button[type=submit]").await;
-    b.wait_for(
-        "!!document.querySelector('.alert-info') && location.search === '?done=1'",
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait("!!document.querySelector('.alert-info') && location.search === '?done=1'")
+        .await;
     assert!(b.text(".alert-info").await.contains("密码已修改"));
     assert_eq!(api_login(&s, "erin", new, None).await, 200);
 
@@ -656,11 +635,7 @@ async fn sign_in_and_password_pages_in_a_browser() {
     )
     .await;
     b.click("input[value=generate] ~ button").await;
-    b.wait_for(
-        "!!document.querySelector('code.secret')",
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait("!!document.querySelector('code.secret')").await;
     let generated = b.text("code.secret").await;
     assert_eq!(api_login(&s, "frank", generated.trim(), None).await, 200);
 }

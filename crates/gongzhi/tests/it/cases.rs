@@ -105,14 +105,10 @@ impl World {
     }
 
     async fn get(&self, token: &str, id: i64) -> (u16, Value) {
-        send(
-            &self.s,
-            "GET",
-            Some(token),
-            &format!("/api/v1/cases/{id}"),
-            None,
-        )
-        .await
+        self.s
+            .get(token, &format!("/api/v1/cases/{id}"))
+            .await
+            .parts()
     }
 
     async fn timeline_kinds(&self, id: i64) -> Vec<String> {
@@ -404,14 +400,10 @@ async fn every_workflow_path_with_scopes_and_hidden_contact(backend: Backend) {
         json!({"category": "noise", "place_unit_id": w.community_a, "description": "x", "lat": "91", "long": "10"}),
         json!({"category": "noise", "place_unit_id": w.community_a, "description": "x", "source": "hotline"}),
     ] {
-        let (st, v) = send(
-            &w.s,
-            "POST",
-            Some(&w.resident),
-            "/api/v1/cases",
-            Some(&body),
-        )
-        .await;
+        let (st, v) =
+            w.s.post(&w.resident, "/api/v1/cases", Some(&body))
+                .await
+                .parts();
         assert!(st == 400 || st == 403, "{body}: {st} {v}");
     }
     // Staff file for a caller; anonymous may not file at all.
@@ -478,14 +470,10 @@ async fn the_clock_brings_reminders_cards_and_closes_the_return_window(backend: 
         );
     }
     assert!(w.get(&w.resident, id).await.1.get("supervision").is_none());
-    let (_, sup) = send(
-        &w.s,
-        "GET",
-        Some(&w.centre),
-        "/api/v1/cases?supervision=yellow",
-        None,
-    )
-    .await;
+    let (_, sup) =
+        w.s.get(&w.centre, "/api/v1/cases?supervision=yellow")
+            .await
+            .parts();
     assert_eq!(sup["total"], 1);
     w.set_now(due + 10 * 86_400_000);
     w.wait_for_kind(id, "red_card").await;
@@ -496,14 +484,7 @@ async fn the_clock_brings_reminders_cards_and_closes_the_return_window(backend: 
         1,
         "one card per step: {kinds:?}"
     );
-    let (_, dash) = send(
-        &w.s,
-        "GET",
-        Some(&w.centre),
-        "/api/v1/cases/dashboard",
-        None,
-    )
-    .await;
+    let (_, dash) = w.s.get(&w.centre, "/api/v1/cases/dashboard").await.parts();
     assert_eq!(dash["overdue_total"], 1, "{dash}");
     assert_eq!(dash["overdue_by_unit"][0]["red"], 1);
     // An approved extension into the future lifts the card (the timeline keeps it).
@@ -1248,11 +1229,8 @@ async fn a_resident_files_and_the_centre_closes_in_a_browser() {
     b.type_into("#phone", "000-5555-0101").await;
     b.type_into("#photo", &photo.to_string_lossy()).await;
     b.click(".case-form button[type=submit]").await;
-    b.wait_for(
-        "location.pathname.startsWith('/cases/') && location.search.includes('filed')",
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait("location.pathname.startsWith('/cases/') && location.search.includes('filed')")
+        .await;
     let id: i64 = b
         .url()
         .await
@@ -1351,14 +1329,15 @@ impl World {
         body["public"] = json!(public);
         body["parent"] = json!("");
         body.as_object_mut().unwrap().remove("attributes");
-        let (st, v) = send(
-            &self.s,
-            "PUT",
-            Some(&self.admin),
-            &format!("/api/v1/cases/categories/{}", cat["id"]),
-            Some(&body),
-        )
-        .await;
+        let (st, v) = self
+            .s
+            .put(
+                &self.admin,
+                &format!("/api/v1/cases/categories/{}", cat["id"]),
+                Some(&body),
+            )
+            .await
+            .parts();
         assert_eq!((st, v["public"].as_bool()), (200, Some(public)), "{v}");
     }
 
@@ -2023,14 +2002,14 @@ async fn the_categories_page_adds_and_edits(backend: Backend) {
         "unchanged fields stay out: {detail}"
     );
     // The code is the Open311 service_code: fixed.
-    let (st, v) = send(
-        &w.s,
-        "PUT",
-        Some(&w.admin),
-        &format!("/api/v1/cases/categories/{id}"),
-        Some(&json!({"code": "water-x", "name": "供水"})),
-    )
-    .await;
+    let (st, v) =
+        w.s.put(
+            &w.admin,
+            &format!("/api/v1/cases/categories/{id}"),
+            Some(&json!({"code": "water-x", "name": "供水"})),
+        )
+        .await
+        .parts();
     assert_eq!(
         (st, v["error"]["code"].as_str()),
         (400, Some("code_fixed")),
@@ -2342,13 +2321,13 @@ async fn bad_json_and_junk_ids_get_our_json_errors(backend: Backend) {
             "{path}"
         );
     }
-    let (st, v) = send(
-        &s,
-        "PUT",
-        Some(&token),
-        "/api/v1/cases/categories/x1",
-        Some(&json!({ "code": "noise", "name": "噪声" })),
-    )
-    .await;
+    let (st, v) = s
+        .put(
+            &token,
+            "/api/v1/cases/categories/x1",
+            Some(&json!({ "code": "noise", "name": "噪声" })),
+        )
+        .await
+        .parts();
     assert_eq!((st, &v["error"]["code"]), (404, &json!("not_found")), "{v}");
 }

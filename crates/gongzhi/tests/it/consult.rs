@@ -178,15 +178,9 @@ async fn a_joint_proposal_goes_from_submission_to_a_rated_published_reply(backen
     // Only members submit.
     let body = json!({"title": "关于加装电梯的提案", "body": "建议在老旧小区加装电梯，并给予补贴，减轻居民负担。", "kind": "member"});
     assert_eq!(
-        send(
-            &w.s,
-            "POST",
-            Some(&w.outsider),
-            "/api/v1/proposals",
-            Some(&body)
-        )
-        .await
-        .0,
+        w.s.post(&w.outsider, "/api/v1/proposals", Some(&body))
+            .await
+            .status,
         403
     );
     let bad = json!({"title": "关于加装电梯的提案", "body": "建议在老旧小区加装电梯，并给予补贴，减轻居民负担。", "kind": "poem"});
@@ -611,28 +605,16 @@ async fn declines_merges_returns_and_extensions_follow_the_rules_and_the_clock(b
     // Periods are the office's to set, within bounds.
     let bad = json!({"periods": {"sign_days": 0, "co_days": 10, "reply_days": 60, "max_reply_days": 120, "second_days": 20}});
     assert_eq!(
-        send(
-            &w.s,
-            "PUT",
-            Some(&office),
-            "/api/v1/consultation/settings",
-            Some(&bad)
-        )
-        .await
-        .0,
+        w.s.put(&office, "/api/v1/consultation/settings", Some(&bad))
+            .await
+            .status,
         400
     );
     let good = json!({"periods": {"sign_days": 3, "co_days": 10, "reply_days": 60, "max_reply_days": 120, "second_days": 20}});
     assert_eq!(
-        send(
-            &w.s,
-            "PUT",
-            Some(&m1),
-            "/api/v1/consultation/settings",
-            Some(&good)
-        )
-        .await
-        .0,
+        w.s.put(&m1, "/api/v1/consultation/settings", Some(&good))
+            .await
+            .status,
         403
     );
     w.s.put(&office, "/api/v1/consultation/settings", Some(&good))
@@ -647,14 +629,10 @@ async fn declines_merges_returns_and_extensions_follow_the_rules_and_the_clock(b
 async fn the_demo_has_proposals_in_every_state_and_votes_in_guiyuan() {
     let s = Server::start_demo(Backend::Sqlite, "demo-pass-1").await;
     let office = s.login_with("cppcc_office", "demo-pass-1").await;
-    let (_, all) = send(
-        &s,
-        "GET",
-        Some(&office),
-        "/api/v1/proposals?per_page=100",
-        None,
-    )
-    .await;
+    let (_, all) = s
+        .get(&office, "/api/v1/proposals?per_page=100")
+        .await
+        .parts();
     assert!(all["total"].as_i64().unwrap() >= 20, "{all}");
     let states: std::collections::BTreeSet<&str> = each(&all["items"])
         .filter_map(|p| p["state"].as_str())

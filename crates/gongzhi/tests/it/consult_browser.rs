@@ -6,14 +6,12 @@ use crate::common::webdriver::Browser;
 use crate::common::{Backend, send_expect};
 use crate::consult::World;
 use serde_json::json;
-use std::time::Duration;
 
 async fn sign_out(b: &Browser) {
     // At phone width the menu may be folded: submit the sign-out form itself.
     b.eval("document.querySelector(\"form[action='/logout']\").submit(); return 1")
         .await;
-    b.wait_for("!document.querySelector('.who')", Duration::from_secs(20))
-        .await;
+    b.wait("!document.querySelector('.who')").await;
 }
 
 #[tokio::test]
@@ -35,10 +33,9 @@ async fn a_member_submits_and_rates_and_a_resident_votes_and_reads_the_result() 
     )
     .await;
     b.click("#submit-proposal").await;
-    b.wait_for(
+    b.wait(
         // The proposal's own page (the form itself is /consultation/proposals/new).
         "/^\\/consultation\\/proposals\\/\\d+$/.test(location.pathname)",
-        Duration::from_secs(20),
     )
     .await;
     let path = b.url().await;
@@ -63,7 +60,7 @@ async fn a_member_submits_and_rates_and_a_resident_votes_and_reads_the_result() 
     assert!(b.text("#reply").await.contains("试点开办社区食堂"));
     b.eval("document.querySelector('#rate-work').value = 'satisfied'; document.querySelector('#rate-result').value = 'basic'; return 1").await;
     b.click("form[data-action=rate] button[type=submit]").await;
-    b.wait_for("document.querySelector('#state') && document.querySelector('#state').textContent.includes('已办结')", Duration::from_secs(20)).await;
+    b.wait("document.querySelector('#state') && document.querySelector('#state').textContent.includes('已办结')").await;
     assert!(b.text("#rating").await.contains("satisfied / basic"));
     let overflow = b
         .eval("return document.documentElement.scrollWidth <= window.innerWidth + 1")
@@ -88,11 +85,7 @@ async fn a_member_submits_and_rates_and_a_resident_votes_and_reads_the_result() 
     b.goto(&format!("{url}/consultation/votes/{vote}")).await;
     b.click("#ballot-form input[type=radio]").await;
     b.click("#cast").await;
-    b.wait_for(
-        "document.querySelector('#receipt')",
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait("document.querySelector('#receipt')").await;
     let receipt = b.text("#receipt code").await;
     assert_eq!(receipt.trim().len(), 64);
     assert_eq!(
@@ -102,11 +95,7 @@ async fn a_member_submits_and_rates_and_a_resident_votes_and_reads_the_result() 
     );
     b.click("#ballot-form input[type=radio]").await;
     b.click("#cast").await;
-    b.wait_for(
-        "document.querySelector('#form-error')",
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait("document.querySelector('#form-error')").await;
 
     w.s.post(
         &w.community_staff,

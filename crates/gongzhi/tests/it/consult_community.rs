@@ -15,15 +15,9 @@ async fn votes_take_one_ballot_per_voter_and_recount_catches_tampering(backend: 
     s.add_user("res0", "member");
     let body = json!({"username": "res0", "unit_id": w.community, "household": "9-909"});
     assert_eq!(
-        send(
-            s,
-            "POST",
-            Some(&w.outsider),
-            "/api/v1/consultation/residents",
-            Some(&body)
-        )
-        .await
-        .0,
+        s.post(&w.outsider, "/api/v1/consultation/residents", Some(&body))
+            .await
+            .status,
         403
     );
     let residents = w
@@ -63,52 +57,36 @@ async fn votes_take_one_ballot_per_voter_and_recount_catches_tampering(backend: 
     let receipt = r["receipt"].as_str().unwrap().to_string();
     assert_eq!(receipt.len(), 64);
     // The same household, the same voter, a non-resident.
-    let (st, e) = send(
-        s,
-        "POST",
-        Some(&residents[1]),
-        &ballots,
-        Some(&json!({"option_id": no})),
-    )
-    .await;
+    let (st, e) = s
+        .post(&residents[1], &ballots, Some(&json!({"option_id": no})))
+        .await
+        .parts();
     assert_eq!(
         (st, e["error"]["code"].as_str()),
         (409, Some("already_voted"))
     );
     assert_eq!(
-        send(
-            s,
-            "POST",
-            Some(&residents[0]),
-            &ballots,
-            Some(&json!({"option_id": no}))
-        )
-        .await
-        .0,
+        s.post(&residents[0], &ballots, Some(&json!({"option_id": no})))
+            .await
+            .status,
         409
     );
-    let (st, e) = send(
-        s,
-        "POST",
-        Some(&w.outsider),
-        &ballots,
-        Some(&json!({"option_id": no})),
-    )
-    .await;
+    let (st, e) = s
+        .post(&w.outsider, &ballots, Some(&json!({"option_id": no})))
+        .await
+        .parts();
     assert_eq!(
         (st, e["error"]["code"].as_str()),
         (403, Some("not_resident"))
     );
     assert_eq!(
-        send(
-            s,
-            "POST",
-            Some(&residents[2]),
+        s.post(
+            &residents[2],
             &ballots,
             Some(&json!({"option_id": 999_999}))
         )
         .await
-        .0,
+        .status,
         400
     );
     s.post(&residents[2], &ballots, Some(&json!({"option_id": no})))
@@ -117,14 +95,14 @@ async fn votes_take_one_ballot_per_voter_and_recount_catches_tampering(backend: 
     // The rules cannot change once a ballot is cast.
     let change =
         json!({"title": "公共收益使用方案", "rule": "resident", "options": ["门禁", "充电桩"]});
-    let (st, e) = send(
-        s,
-        "PATCH",
-        Some(&w.community_staff),
-        &format!("/api/v1/votes/{id}"),
-        Some(&change),
-    )
-    .await;
+    let (st, e) = s
+        .patch(
+            &w.community_staff,
+            &format!("/api/v1/votes/{id}"),
+            Some(&change),
+        )
+        .await
+        .parts();
     assert_eq!(
         (st, e["error"]["code"].as_str()),
         (409, Some("rules_locked"))
@@ -136,15 +114,9 @@ async fn votes_take_one_ballot_per_voter_and_recount_catches_tampering(backend: 
         "published at close"
     );
     assert_eq!(
-        send(
-            s,
-            "POST",
-            Some(&residents[0]),
-            &format!("/api/v1/votes/{id}/close"),
-            None
-        )
-        .await
-        .0,
+        s.post(&residents[0], &format!("/api/v1/votes/{id}/close"), None)
+            .await
+            .status,
         403
     );
     s.post(
@@ -167,14 +139,10 @@ async fn votes_take_one_ballot_per_voter_and_recount_catches_tampering(backend: 
         "the receipt is in the log"
     );
     assert!(!log.to_string().contains("res1"), "no names in the log");
-    let (st, e) = send(
-        s,
-        "POST",
-        Some(&residents[2]),
-        &ballots,
-        Some(&json!({"option_id": no})),
-    )
-    .await;
+    let (st, e) = s
+        .post(&residents[2], &ballots, Some(&json!({"option_id": no})))
+        .await
+        .parts();
     assert_eq!(
         (st, e["error"]["code"].as_str()),
         (409, Some("vote_closed"))
@@ -273,15 +241,9 @@ async fn activities_record_participants_minutes_and_follow_ups_until_done(backen
         .collect();
     assert_eq!(signed.iter().filter(|b| **b).count(), 1);
     assert_eq!(
-        send(
-            s,
-            "POST",
-            Some(&w.m1),
-            &signin,
-            Some(&json!({"username": "member2"}))
-        )
-        .await
-        .0,
+        s.post(&w.m1, &signin, Some(&json!({"username": "member2"})))
+            .await
+            .status,
         403
     );
     let v = s
@@ -292,15 +254,9 @@ async fn activities_record_participants_minutes_and_follow_ups_until_done(backen
     // Minutes and findings by the office.
     let minutes = json!({"minutes": "委员实地查看了改造进度。", "findings": "加装电梯进度偏慢。"});
     assert_eq!(
-        send(
-            s,
-            "PUT",
-            Some(&w.m1),
-            &format!("{path}/minutes"),
-            Some(&minutes)
-        )
-        .await
-        .0,
+        s.put(&w.m1, &format!("{path}/minutes"), Some(&minutes))
+            .await
+            .status,
         403
     );
     let v = s
@@ -350,15 +306,9 @@ async fn activities_record_participants_minutes_and_follow_ups_until_done(backen
         .want(200);
     assert_eq!(v["followups"][0]["done"], true);
     assert_eq!(
-        send(
-            s,
-            "POST",
-            Some(&w.lead),
-            &done,
-            Some(&json!({"note": "方案已印发"}))
-        )
-        .await
-        .0,
+        s.post(&w.lead, &done, Some(&json!({"note": "方案已印发"})))
+            .await
+            .status,
         409
     );
 }
@@ -369,14 +319,10 @@ async fn community_matters_follow_the_notice_sequence_and_the_meeting_thresholds
     let s = &w.s;
     let res = w.residents(&[("res1", "1-101"), ("res2", "1-101")]).await;
     let body = json!({"unit_id": w.community, "title": "小区停车位改造", "body": "建议将闲置绿地改建为停车位，缓解停车难。"});
-    let (st, e) = send(
-        s,
-        "POST",
-        Some(&w.outsider),
-        "/api/v1/consultation/matters",
-        Some(&body),
-    )
-    .await;
+    let (st, e) = s
+        .post(&w.outsider, "/api/v1/consultation/matters", Some(&body))
+        .await
+        .parts();
     assert_eq!(
         (st, e["error"]["code"].as_str()),
         (403, Some("not_resident"))

@@ -3,9 +3,7 @@
 //! only), a matter decided by its recountable vote, counts entered by hand that may not
 //! undercut the sign-in list, and the same steps through the pages — on both databases.
 
-use crate::common::{
-    Backend, PASSWORD, both_dbs, get_html, post_form, send, send_expect, web_login,
-};
+use crate::common::{Backend, PASSWORD, both_dbs, get_html, post_form, send_expect, web_login};
 use crate::consult::{World, get};
 use serde_json::{Value, json};
 
@@ -41,14 +39,9 @@ async fn advance(w: &World, path: &str, body: Value, want: u16) -> Value {
 }
 
 async fn sign_in(w: &World, token: &str, path: &str, body: Value) -> (u16, Value) {
-    send(
-        &w.s,
-        "POST",
-        Some(token),
-        &format!("{path}/attendance"),
-        Some(&body),
-    )
-    .await
+    w.s.post(token, &format!("{path}/attendance"), Some(&body))
+        .await
+        .parts()
 }
 
 both_dbs!(a_matter_is_decided_by_its_vote_and_its_sign_in_list);

@@ -315,14 +315,10 @@ async fn scope_isolation(backend: Backend) {
     // The worker changes their own community's organisation.
     let mut changed = org_body("甲社区老年协会", &code(3), w.ca, "member", Some(w.hub));
     changed["volunteers"] = json!(40);
-    let (st, v) = send(
-        s,
-        "PUT",
-        Some(a),
-        &format!("/api/v1/gov/orgs/{}", w.ma),
-        Some(&changed),
-    )
-    .await;
+    let (st, v) = s
+        .put(a, &format!("/api/v1/gov/orgs/{}", w.ma), Some(&changed))
+        .await
+        .parts();
     assert_eq!((st, v["volunteers"].as_i64()), (200, Some(40)), "{v}");
 
     // A street sees its communities, not the other street's.
@@ -352,14 +348,10 @@ async fn scope_isolation(backend: Backend) {
         status(s, "PUT", Some(&w.district_v), &b, Some(&body)).await,
         403
     );
-    let (_, u) = send(
-        s,
-        "GET",
-        Some(&w.district_v),
-        &format!("/api/v1/gov/units/{}", w.d),
-        None,
-    )
-    .await;
+    let (_, u) = s
+        .get(&w.district_v, &format!("/api/v1/gov/units/{}", w.d))
+        .await
+        .parts();
     assert_eq!(u["org_count"], 5, "{u}");
 
     // The platform admin sees everything.
@@ -456,14 +448,14 @@ async fn hub_rules_1_5_x(backend: Backend) {
     )
     .await;
     let demote3 = org_body("空枢纽", &code(22), w.d, "member", Some(w.hub));
-    let (st, v) = send(
-        s,
-        "PUT",
-        Some(&w.admin),
-        &format!("/api/v1/gov/orgs/{hub3}"),
-        Some(&demote3),
-    )
-    .await;
+    let (st, v) = s
+        .put(
+            &w.admin,
+            &format!("/api/v1/gov/orgs/{hub3}"),
+            Some(&demote3),
+        )
+        .await
+        .parts();
     assert_eq!((st, v["hub_role"].as_str()), (200, Some("member")), "{v}");
 
     // Only the district's administrators name hubs: a community worker or admin cannot.
@@ -507,28 +499,24 @@ async fn credit_codes_are_checked(backend: Backend) {
         "readable in both languages: {msg}"
     );
     for (raw, what) in [("12345", "length"), ("9111010855I385082Q", "letter I")] {
-        let (st, v) = send(
-            s,
-            "POST",
-            Some(&w.worker_a),
-            "/api/v1/gov/orgs",
-            Some(&org_body("坏代码", raw, w.ca, "member", Some(w.hub))),
-        )
-        .await;
+        let (st, v) = s
+            .post(
+                &w.worker_a,
+                "/api/v1/gov/orgs",
+                Some(&org_body("坏代码", raw, w.ca, "member", Some(w.hub))),
+            )
+            .await
+            .parts();
         assert_eq!(
             (st, v["error"]["code"].as_str()),
             (400, Some("invalid_credit_code")),
             "{what}: {v}"
         );
     }
-    let (_, list) = send(
-        s,
-        "GET",
-        Some(&w.admin),
-        "/api/v1/gov/orgs?q=%E6%A0%A1%E9%AA%8C",
-        None,
-    )
-    .await;
+    let (_, list) = s
+        .get(&w.admin, "/api/v1/gov/orgs?q=%E6%A0%A1%E9%AA%8C")
+        .await
+        .parts();
     assert_eq!(list["total"], 0, "nothing was stored");
     // Lower case is accepted and stored upper case.
     let id = org(
@@ -543,14 +531,10 @@ async fn credit_codes_are_checked(backend: Backend) {
         ),
     )
     .await;
-    let (_, v) = send(
-        s,
-        "GET",
-        Some(&w.worker_a),
-        &format!("/api/v1/gov/orgs/{id}"),
-        None,
-    )
-    .await;
+    let (_, v) = s
+        .get(&w.worker_a, &format!("/api/v1/gov/orgs/{id}"))
+        .await
+        .parts();
     assert_eq!(v["credit_code"], good.as_str());
 
     // The browser form: signed in by cookie, with the CSRF token; the error is in Chinese.
@@ -714,14 +698,10 @@ async fn every_route_with_every_role(backend: Backend) {
         }
     }
     // Writes through the API (bearer tokens need no CSRF token).
-    let (_, a_org) = send(
-        s,
-        "GET",
-        Some(&w.admin),
-        &format!("/api/v1/gov/orgs/{ma}"),
-        None,
-    )
-    .await;
+    let (_, a_org) = s
+        .get(&w.admin, &format!("/api/v1/gov/orgs/{ma}"))
+        .await
+        .parts();
     let put_a = org_body(
         a_org["name"].as_str().unwrap(),
         a_org["credit_code"].as_str().unwrap(),
@@ -815,26 +795,22 @@ async fn every_route_with_every_role(backend: Backend) {
         if year == 2019 {
             continue;
         }
-        let (st, v) = send(
-            s,
-            "POST",
-            Some(&w.admin),
-            &format!("/api/v1/gov/orgs/{ma}/reports"),
-            Some(&json!({ "year": year, "activities": "年度内开展多次社区服务活动。" })),
-        )
-        .await;
+        let (st, v) = s
+            .post(
+                &w.admin,
+                &format!("/api/v1/gov/orgs/{ma}/reports"),
+                Some(&json!({ "year": year, "activities": "年度内开展多次社区服务活动。" })),
+            )
+            .await
+            .parts();
         assert_eq!(st, 201, "{v}");
     }
     let admin_token = w.admin.as_str();
     let report_of = |year: i64| async move {
-        let (_, v) = send(
-            s,
-            "GET",
-            Some(admin_token),
-            &format!("/api/v1/gov/orgs/{ma}/reports"),
-            None,
-        )
-        .await;
+        let (_, v) = s
+            .get(admin_token, &format!("/api/v1/gov/orgs/{ma}/reports"))
+            .await
+            .parts();
         each(&v["items"]).find(|r| r["year"] == year).unwrap()["id"]
             .as_i64()
             .unwrap()
@@ -1267,14 +1243,14 @@ async fn annual_reports_review_and_the_abnormal_list(backend: Backend) {
         "{backend:?}"
     );
     // A late report (here by the street's worker for its community) takes ma2 off the list.
-    let (st, v) = send(
-        &w.s,
-        "POST",
-        Some(&street),
-        &format!("/api/v1/gov/orgs/{}/reports", w.ma2),
-        Some(&json!({ "year": 2025, "activities": "补报：全年开展读书分享活动二十次。" })),
-    )
-    .await;
+    let (st, v) =
+        w.s.post(
+            &street,
+            &format!("/api/v1/gov/orgs/{}/reports", w.ma2),
+            Some(&json!({ "year": 2025, "activities": "补报：全年开展读书分享活动二十次。" })),
+        )
+        .await
+        .parts();
     assert_eq!((st, v["late"].as_bool()), (201, Some(true)), "{v}");
     assert!(abnormal_ids(&w.s, &street).await.is_empty());
     // The statistics count what is left.
@@ -1344,23 +1320,19 @@ async fn grades_follow_cutoffs_and_expire(backend: Backend) {
         ),
         (Some(930), Some(5), Some("2026-06-15"))
     );
-    let (st, v) = send(
-        &w.s,
-        "POST",
-        Some(&w.admin),
-        &format!("/api/v1/gov/orgs/{}/assessments", w.mb),
-        Some(&sheet("2024-03-01", 60, 200, 300, 100)),
-    )
-    .await;
+    let (st, v) =
+        w.s.post(
+            &w.admin,
+            &format!("/api/v1/gov/orgs/{}/assessments", w.mb),
+            Some(&sheet("2024-03-01", 60, 200, 300, 100)),
+        )
+        .await
+        .parts();
     assert_eq!((st, v["grade"].as_i64()), (201, Some(2)), "{v}");
-    let (_, org) = send(
-        &w.s,
-        "GET",
-        Some(&w.worker_a),
-        &format!("/api/v1/gov/orgs/{}", w.ma),
-        None,
-    )
-    .await;
+    let (_, org) =
+        w.s.get(&w.worker_a, &format!("/api/v1/gov/orgs/{}", w.ma))
+            .await
+            .parts();
     assert_eq!(
         (org["brand"].as_bool(), org["leading_figure"].as_str()),
         (Some(true), Some("林晓禾"))
@@ -1532,14 +1504,10 @@ async fn statistics_on_a_known_data_set(backend: Backend) {
     );
     // The same rule on the district's own figures: its API record, its unit page and
     // the governance home page.
-    let (_, v) = send(
-        s,
-        "GET",
-        Some(&w.admin),
-        &format!("/api/v1/gov/units/{}", w.d),
-        None,
-    )
-    .await;
+    let (_, v) = s
+        .get(&w.admin, &format!("/api/v1/gov/units/{}", w.d))
+        .await
+        .parts();
     assert_eq!(
         (v["org_count"].as_i64(), v["orgs_per_10k"].as_str()),
         (Some(6), Some("10.0")),
@@ -1688,14 +1656,10 @@ async fn org_staff_edit_their_profile_only(backend: Backend) {
         "{backend:?}"
     );
     // Unlinked by the community's administrator (not by a worker), they lose the organisation.
-    let (_, staff) = send(
-        s,
-        "GET",
-        Some(&w.admin),
-        &format!("/api/v1/gov/orgs/{}/staff", w.ma),
-        None,
-    )
-    .await;
+    let (_, staff) = s
+        .get(&w.admin, &format!("/api/v1/gov/orgs/{}/staff", w.ma))
+        .await
+        .parts();
     let uid = staff["items"][0]["user_id"].as_i64().unwrap();
     let unlink = format!("/api/v1/gov/orgs/{}/staff/{uid}", w.ma);
     expect_each(
@@ -1776,14 +1740,10 @@ async fn units_are_edited_and_moved_with_their_subtree(backend: Backend) {
         400,
         "a community under a community"
     );
-    let (st, v) = send(
-        s,
-        "PUT",
-        Some(&w.admin),
-        &path,
-        Some(&json!({ "code": "TCB" })),
-    )
-    .await;
+    let (st, v) = s
+        .put(&w.admin, &path, Some(&json!({ "code": "TCB" })))
+        .await
+        .parts();
     assert_eq!(
         (st, v["error"]["code"].as_str()),
         (409, Some("code_taken")),
@@ -1800,14 +1760,10 @@ async fn units_are_edited_and_moved_with_their_subtree(backend: Backend) {
         .want(200);
     assert_eq!(v["path"], format!("/{}/{sb}/{}/", w.d, w.ca));
     // The grid below moved too; street A no longer sees community A's organisation, street B's scope has it.
-    let (_, grid) = send(
-        s,
-        "GET",
-        Some(&w.admin),
-        &format!("/api/v1/gov/units/{}", id_of("TGA")),
-        None,
-    )
-    .await;
+    let (_, grid) = s
+        .get(&w.admin, &format!("/api/v1/gov/units/{}", id_of("TGA")))
+        .await
+        .parts();
     assert_eq!(
         grid["path"],
         format!("/{}/{sb}/{}/{}/", w.d, w.ca, id_of("TGA"))

@@ -533,14 +533,10 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
             send_expect(s, "GET", None, &format!("/hsds/{path}/{id}"), None, 404).await;
         }
     }
-    let (_, inactive) = send(
-        s,
-        "GET",
-        Some(&w.admin),
-        &format!("/api/v1/gov/services/{}", w.s_inactive),
-        None,
-    )
-    .await;
+    let (_, inactive) = s
+        .get(&w.admin, &format!("/api/v1/gov/services/{}", w.s_inactive))
+        .await
+        .parts();
     send_expect(
         s,
         "GET",
@@ -627,27 +623,27 @@ async fn service_writes_stay_in_scope(backend: Backend) {
         ],
     )
     .await;
-    let (st, v) = send(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        "/api/v1/gov/services",
-        Some(&body(w.mb, vec![])),
-    )
-    .await;
+    let (st, v) = s
+        .post(
+            &w.worker_a,
+            "/api/v1/gov/services",
+            Some(&body(w.mb, vec![])),
+        )
+        .await
+        .parts();
     assert_eq!(
         (st, v["error"]["code"].as_str()),
         (400, Some("unknown_org")),
         "{v}"
     );
-    let (st, v) = send(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        "/api/v1/gov/services",
-        Some(&body(w.ma, vec![w.point_b])),
-    )
-    .await;
+    let (st, v) = s
+        .post(
+            &w.worker_a,
+            "/api/v1/gov/services",
+            Some(&body(w.ma, vec![w.point_b])),
+        )
+        .await
+        .parts();
     assert_eq!(
         (st, v["error"]["code"].as_str()),
         (400, Some("unknown_point")),
@@ -668,14 +664,10 @@ async fn service_writes_stay_in_scope(backend: Backend) {
     )
     .await
     .want(404);
-    let (st, v) = send(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        "/api/v1/gov/service-points",
-        Some(&point_b),
-    )
-    .await;
+    let (st, v) = s
+        .post(&w.worker_a, "/api/v1/gov/service-points", Some(&point_b))
+        .await
+        .parts();
     assert_eq!(
         (st, v["error"]["code"].as_str()),
         (400, Some("unknown_unit")),
@@ -688,14 +680,10 @@ async fn service_writes_stay_in_scope(backend: Backend) {
         .want(201);
     let bad_hours = json!({ "kind": "other", "name": "甲社区活动室", "unit_id": w.ca,
                             "hours": [{ "weekday": 2, "opens": "21:00", "closes": "19:00" }] });
-    let (st, v) = send(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        "/api/v1/gov/service-points",
-        Some(&bad_hours),
-    )
-    .await;
+    let (st, v) = s
+        .post(&w.worker_a, "/api/v1/gov/service-points", Some(&bad_hours))
+        .await
+        .parts();
     assert_eq!(
         (st, v["error"]["code"].as_str()),
         (400, Some("invalid_hours")),
@@ -797,14 +785,10 @@ async fn service_writes_stay_in_scope(backend: Backend) {
         .unwrap();
     assert!(matches!(r.status().as_u16(), 401 | 403), "{}", r.status());
     // Lists are scoped: worker A sees A's services only.
-    let (_, v) = send(
-        s,
-        "GET",
-        Some(&w.worker_a),
-        "/api/v1/gov/services?per_page=200",
-        None,
-    )
-    .await;
+    let (_, v) = s
+        .get(&w.worker_a, "/api/v1/gov/services?per_page=200")
+        .await
+        .parts();
     let names: Vec<&str> = each(&v["items"])
         .map(|x| x["name"].as_str().unwrap())
         .collect();
@@ -946,14 +930,10 @@ async fn import_withdraws_missing_services_and_keeps_1_5_x(backend: Backend) {
     let text =
         w.s.run_cli(&["hsds", "import", dir.to_str().unwrap()], None);
     assert!(text.contains("withdrawn services: 1"), "{backend:?} {text}");
-    let (_, v) = send(
-        &w.s,
-        "GET",
-        Some(&w.admin),
-        &format!("/api/v1/gov/services/{}", w.s_a),
-        None,
-    )
-    .await;
+    let (_, v) =
+        w.s.get(&w.admin, &format!("/api/v1/gov/services/{}", w.s_a))
+            .await
+            .parts();
     assert_eq!(v["status"], "inactive", "{v}");
     let (_, v) = send(
         &w.s,
@@ -965,14 +945,10 @@ async fn import_withdraws_missing_services_and_keeps_1_5_x(backend: Backend) {
     .await;
     assert!(!v.to_string().contains(gone.as_str().unwrap()), "{v}");
     // The other services are untouched.
-    let (_, v) = send(
-        &w.s,
-        "GET",
-        Some(&w.admin),
-        &format!("/api/v1/gov/services/{}", w.s_b),
-        None,
-    )
-    .await;
+    let (_, v) =
+        w.s.get(&w.admin, &format!("/api/v1/gov/services/{}", w.s_b))
+            .await
+            .parts();
     assert_eq!(v["status"], "active");
 
     // Making the hub a second federation, or a member's parent a member, is refused.

@@ -134,17 +134,9 @@ async fn moderation_and_page_entitlements(backend: Backend) {
 
     // Members cannot approve; moderators can, once.
     let approve = |token: String| {
-        let url = format!("{}/api/v1/documents/{id}/approve", s.url);
-        async move {
-            client()
-                .post(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
+        let path = format!("/api/v1/documents/{id}/approve");
+        let s = &s;
+        async move { crate::common::status(s, "POST", Some(&token), &path, None).await }
     };
     assert_eq!(approve(other.clone()).await, 403);
     assert_eq!(approve(moderator.clone()).await, 200);

@@ -148,8 +148,7 @@ async fn topups_are_idempotent_and_vouchers_pay_once(backend: Backend) {
     assert_eq!(w["balance_yuan"], "71.50");
     assert_eq!(w["lines"].as_array().unwrap().len(), 3);
 
-    let out = s.run_cli(&["ledger", "check"], None);
-    assert!(out.contains("ledger consistent"), "{out}");
+    s.assert_ledger_consistent();
     let out = s.run_cli(&["audit-check"], None);
     assert!(out.contains("intact"), "{out}");
 
@@ -243,17 +242,7 @@ async fn paid_documents_charge_once_and_download_again_free(backend: Backend) {
     let (st, v) = buy(buyer.clone(), "b1").await;
     assert_eq!(st, 409, "{backend:?}: no money yet: {v}");
     assert!(v["error"]["message"].as_str().unwrap().contains("balance"));
-    assert_eq!(
-        topup(
-            &s,
-            &admin,
-            Some("t1"),
-            json!({"username": "buyer", "amount": "5.00"})
-        )
-        .await
-        .0,
-        201
-    );
+    assert_eq!(pay::credit(&s, &admin, "buyer", "5.00", "t1").await, 201);
 
     // Several clicks at once, a retry and a second key: one charge.
     let mut tasks = Vec::new();
@@ -301,8 +290,7 @@ async fn paid_documents_charge_once_and_download_again_free(backend: Backend) {
         "re-download from the purchase history"
     );
 
-    let out = s.run_cli(&["ledger", "check"], None);
-    assert!(out.contains("ledger consistent"), "{out}");
+    s.assert_ledger_consistent();
 }
 
 both_dbs!(vip_members_download_against_their_quota);
@@ -363,14 +351,7 @@ async fn vip_members_download_against_their_quota(backend: Backend) {
     };
     assert_eq!(buy("v1").await.0, 409, "no balance");
     assert_eq!(
-        topup(
-            &s,
-            &admin,
-            Some("t-vip"),
-            json!({"username": "vipper", "amount": "40.00"})
-        )
-        .await
-        .0,
+        pay::credit(&s, &admin, "vipper", "40.00", "t-vip").await,
         201
     );
     let (st, v) = buy("v2").await;
@@ -433,8 +414,7 @@ async fn vip_members_download_against_their_quota(backend: Backend) {
     assert_eq!(st, 201, "the paid route: {body}");
     assert_eq!(dl(third).await, 200);
 
-    let out = s.run_cli(&["ledger", "check"], None);
-    assert!(out.contains("ledger consistent"), "{out}");
+    s.assert_ledger_consistent();
 }
 
 both_dbs!(contributors_earn_by_quality_and_type);
@@ -443,7 +423,7 @@ async fn contributors_earn_by_quality_and_type(backend: Backend) {
     let [admin, moderator, author, buyer] =
         s.accounts("admin=admin mod=moderator author buyer").await;
     let id = s
-        .published(&author, &moderator, "documents/service-hotline-faq.txt")
+        .published(&author, &moderator, "service-hotline-faq.txt")
         .await;
     let patch = |token: &str, body: Value| {
         client()
@@ -496,14 +476,7 @@ async fn contributors_earn_by_quality_and_type(backend: Backend) {
     assert_eq!(put(&admin).await.unwrap().status(), 200);
 
     assert_eq!(
-        topup(
-            &s,
-            &admin,
-            Some("t-buyer"),
-            json!({"username": "buyer", "amount": "10.00"})
-        )
-        .await
-        .0,
+        pay::credit(&s, &admin, "buyer", "10.00", "t-buyer").await,
         201
     );
     assert_eq!(pay::purchase(&s, &buyer, id, "p1").await, 201);
@@ -514,8 +487,7 @@ async fn contributors_earn_by_quality_and_type(backend: Backend) {
     assert_eq!(e["earnings"]["by_month"].as_array().unwrap().len(), 1);
     let (_, e) = s.get_json(Some(&buyer), "/api/v1/me/earnings").await;
     assert_eq!(e["earnings"]["total"], 0);
-    let out = s.run_cli(&["ledger", "check"], None);
-    assert!(out.contains("ledger consistent"), "{out}");
+    s.assert_ledger_consistent();
 }
 
 both_dbs!(operators_issue_vouchers_on_a_page_that_shows_codes_once);

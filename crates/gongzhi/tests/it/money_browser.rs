@@ -34,17 +34,10 @@ async fn top_up_buy_and_download_twice_in_a_browser() {
     b.type_into("form[action='/me/wallet/topup'] input[name=amount]", "5.00")
         .await;
     b.click("form[action='/me/wallet/topup'] button").await;
-    b.wait_for(
-        "location.pathname.startsWith('/pay/sandbox/')",
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait("location.pathname.startsWith('/pay/sandbox/')")
+        .await;
     b.click("input[name=result][value=paid] + button").await;
-    b.wait_for(
-        "location.pathname === '/me/wallet'",
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait("location.pathname === '/me/wallet'").await;
     assert!(
         b.text(".status-box").await.contains("5.00"),
         "the wallet shows the top-up"
@@ -54,11 +47,7 @@ async fn top_up_buy_and_download_twice_in_a_browser() {
     b.goto(&format!("{}/documents/{id}/buy", s.url)).await;
     assert!(b.text(".licence").await.contains("不是著作权"));
     b.click("form[action$='/buy'] button[type=submit]").await;
-    b.wait_for(
-        "location.pathname === '/me/purchases'",
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait("location.pathname === '/me/purchases'").await;
     assert_eq!(
         b.count(&format!("a[href='/documents/{id}/download']"))
             .await,
@@ -70,11 +59,7 @@ async fn top_up_buy_and_download_twice_in_a_browser() {
         "window.__dl = []; const get = () => fetch('/documents/{id}/download').then(r => r.arrayBuffer().then(x => window.__dl.push([r.status, x.byteLength]))); get().then(get);"
     ))
     .await;
-    b.wait_for(
-        "window.__dl && window.__dl.length === 2",
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait("window.__dl && window.__dl.length === 2").await;
     let dl = b.eval("return window.__dl;").await;
     for d in dl["value"].as_array().or(dl.as_array()).unwrap() {
         assert_eq!(d[0], 200, "{dl}");
@@ -83,8 +68,7 @@ async fn top_up_buy_and_download_twice_in_a_browser() {
     let buyer = s.login("buyer").await;
     let (_, w) = s.get_json(Some(&buyer), "/api/v1/me/wallet").await;
     assert_eq!(w["balance"], 200, "5.00 − 3.00, charged once");
-    let out = s.run_cli(&["ledger", "check"], None);
-    assert!(out.contains("ledger consistent"), "{out}");
+    s.assert_ledger_consistent();
 }
 
 /// In a real browser: the uploader sets a price and a free preview on the document's edit
@@ -113,26 +97,18 @@ async fn price_set_on_the_edit_page_and_search_keeps_the_paywall_in_a_browser() 
     b.type_into("input[name=username]", "admin").await;
     b.type_into("input[name=password]", PASSWORD).await;
     b.click("form.form button[type=submit]").await;
-    b.wait_for("!!document.querySelector('.who')", Duration::from_secs(20))
-        .await;
+    b.wait("!!document.querySelector('.who')").await;
     b.goto(&format!("{}/documents/{id}", s.url)).await;
     b.click(&format!("a[href='/documents/{id}/edit']")).await;
-    b.wait_for(
-        "!!document.querySelector('#edit-form')",
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait("!!document.querySelector('#edit-form')").await;
     b.eval("document.querySelector('#edit-form select[name=price_kind]').value = 'paid';")
         .await;
     b.type_into("#edit-form input[name=price]", "2.00").await;
     b.type_into("#edit-form input[name=preview_pages]", "2")
         .await;
     b.click("#edit-form button[type=submit]").await;
-    b.wait_for(
-        &format!("location.pathname === '/documents/{id}'"),
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait(&format!("location.pathname === '/documents/{id}'"))
+        .await;
     assert!(b.text("#price").await.contains("¥2.00"), "the price shows");
     let (_, d) = s.get_json(None, &format!("/api/v1/documents/{id}")).await;
     assert_eq!(
@@ -143,18 +119,13 @@ async fn price_set_on_the_edit_page_and_search_keeps_the_paywall_in_a_browser() 
 
     // Signed out, a search for page 3's words says where they are, not what it says.
     b.click("form[action='/logout'] button").await;
-    b.wait_for("!document.querySelector('.who')", Duration::from_secs(20))
-        .await;
+    b.wait("!document.querySelector('.who')").await;
     b.goto(&format!(
         "{}/search?q=%E7%8B%AC%E5%AE%B6%E7%A7%98%E6%96%B9",
         s.url
     ))
     .await;
-    b.wait_for(
-        "!!document.querySelector('.locked-hit')",
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait("!!document.querySelector('.locked-hit')").await;
     assert!(
         b.text(".locked-hit")
             .await

@@ -10,7 +10,7 @@ async fn every_money_and_rights_route_with_every_role(backend: Backend) {
     let [admin, moderator, member, author] =
         s.accounts("admin=admin mod=moderator member author").await;
     let doc = s
-        .published(&author, &moderator, "documents/service-hotline-faq.txt")
+        .published(&author, &moderator, "service-hotline-faq.txt")
         .await;
     let (_, v) = topup(&s, &member, "k", "5.00").await;
     let order = v["order"]["id"].as_i64().unwrap();

@@ -295,44 +295,44 @@ async fn needs_referral_lifecycle_and_sides(backend: Backend) {
 
     // Referring: workers of the need's unit only, with consent, to a service that takes people.
     let refer = format!("{path}/referrals");
-    let (st, v) = send(
-        s,
-        "POST",
-        Some(&w.resident),
-        &refer,
-        Some(&json!({ "service_id": w.meal, "consent": true })),
-    )
-    .await;
+    let (st, v) = s
+        .post(
+            &w.resident,
+            &refer,
+            Some(&json!({ "service_id": w.meal, "consent": true })),
+        )
+        .await
+        .parts();
     assert_eq!((st, v["error"]["code"].as_str()), (403, Some("forbidden")));
-    let (st, _) = send(
-        s,
-        "POST",
-        Some(&w.worker_b),
-        &refer,
-        Some(&json!({ "service_id": w.meal, "consent": true })),
-    )
-    .await;
+    let (st, _) = s
+        .post(
+            &w.worker_b,
+            &refer,
+            Some(&json!({ "service_id": w.meal, "consent": true })),
+        )
+        .await
+        .parts();
     assert_eq!(st, 404);
-    let (st, v) = send(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        &refer,
-        Some(&json!({ "service_id": w.meal, "consent": false })),
-    )
-    .await;
+    let (st, v) = s
+        .post(
+            &w.worker_a,
+            &refer,
+            Some(&json!({ "service_id": w.meal, "consent": false })),
+        )
+        .await
+        .parts();
     assert_eq!(
         (st, v["error"]["code"].as_str()),
         (400, Some("consent_required"))
     );
-    let (st, v) = send(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        &refer,
-        Some(&json!({ "service_id": w.inactive, "consent": true })),
-    )
-    .await;
+    let (st, v) = s
+        .post(
+            &w.worker_a,
+            &refer,
+            Some(&json!({ "service_id": w.inactive, "consent": true })),
+        )
+        .await
+        .parts();
     assert_eq!(
         (st, v["error"]["code"].as_str()),
         (409, Some("no_capacity"))
@@ -505,23 +505,19 @@ async fn needs_stalled_referrals_remind_both_sides(backend: Backend) {
     let w = World::new(backend, false).await;
     let s = &w.s;
     let stall = json!({ "stall_hours": 2 });
-    let (st, _) = send(
-        s,
-        "PUT",
-        Some(&w.worker_a),
-        "/api/v1/needs/settings",
-        Some(&stall),
-    )
-    .await;
+    let (st, _) = s
+        .put(&w.worker_a, "/api/v1/needs/settings", Some(&stall))
+        .await
+        .parts();
     assert_eq!(st, 403);
-    let (st, _) = send(
-        s,
-        "PUT",
-        Some(&w.admin),
-        "/api/v1/needs/settings",
-        Some(&json!({ "stall_hours": 0 })),
-    )
-    .await;
+    let (st, _) = s
+        .put(
+            &w.admin,
+            "/api/v1/needs/settings",
+            Some(&json!({ "stall_hours": 0 })),
+        )
+        .await
+        .parts();
     assert_eq!(st, 400);
     s.put(&w.admin, "/api/v1/needs/settings", Some(&stall))
         .await

@@ -6,12 +6,10 @@ use crate::common::webdriver::Browser;
 use crate::common::{Backend, each};
 use crate::needs::World;
 use serde_json::json;
-use std::time::Duration;
 
 async fn sign_out(b: &Browser) {
     b.click("form[action='/logout'] button").await;
-    b.wait_for("!document.querySelector('.who')", Duration::from_secs(20))
-        .await;
+    b.wait("!document.querySelector('.who')").await;
 }
 
 #[tokio::test]
@@ -34,11 +32,7 @@ async fn need_to_referral_to_feedback_in_a_browser() {
     ))
     .await;
     b.click("form[action='/needs'] button[type=submit]").await;
-    b.wait_for(
-        "/^\\/needs\\/\\d+$/.test(location.pathname)",
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait("/^\\/needs\\/\\d+$/.test(location.pathname)").await;
     let path = b
         .eval("return location.pathname")
         .await
@@ -62,11 +56,8 @@ async fn need_to_referral_to_feedback_in_a_browser() {
     b.click(&format!("form[action$='/refer'] input[name=consent]"))
         .await;
     b.click(&format!("button[data-refer='{}']", w.meal)).await;
-    b.wait_for(
-        "/^\\/referrals\\/\\d+$/.test(location.pathname)",
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait("/^\\/referrals\\/\\d+$/.test(location.pathname)")
+        .await;
     assert!(b.text("#referral-state").await.contains("待接收"));
     let rid: i64 = b
         .eval("return location.pathname.split('/')[2]")
@@ -98,11 +89,7 @@ async fn need_to_referral_to_feedback_in_a_browser() {
     b.type_into("#comment", "饭菜热乎，谢谢").await;
     b.click("form input[name=action][value=feedback] ~ button[type=submit]")
         .await;
-    b.wait_for(
-        "document.querySelector('#feedback')",
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait("document.querySelector('#feedback')").await;
     assert!(b.text("#feedback").await.contains("4/5"));
 
     // It returned to the worker.

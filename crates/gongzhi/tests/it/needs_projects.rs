@@ -84,26 +84,22 @@ async fn needs_projects_lifecycle_and_ocds(backend: Backend) {
     }
     let c = call(&w, 100_000).await;
     let path = format!("/api/v1/calls/{c}/contracts");
-    let (st, _) = send(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        &path,
-        Some(&contract(w.org_a, &[30_000, 30_000])),
-    )
-    .await;
+    let (st, _) = s
+        .post(
+            &w.worker_a,
+            &path,
+            Some(&contract(w.org_a, &[30_000, 30_000])),
+        )
+        .await
+        .parts();
     assert_eq!(st, 403);
     s.post(&w.admin, &path, Some(&contract(w.org_a, &[30_000, 30_000])))
         .await
         .want(201);
-    let (st, v) = send(
-        s,
-        "POST",
-        Some(&w.admin),
-        &path,
-        Some(&contract(w.org_a, &[50_000])),
-    )
-    .await;
+    let (st, v) = s
+        .post(&w.admin, &path, Some(&contract(w.org_a, &[50_000])))
+        .await
+        .parts();
     assert_eq!(
         (st, v["error"]["code"].as_str()),
         (409, Some("over_budget"))
@@ -121,14 +117,14 @@ async fn needs_projects_lifecycle_and_ocds(backend: Backend) {
     let met = json!({ "status": "met", "evidence": "服务记录 120 人次，附签到表" });
     let (st, _) = send(s, "POST", Some(&w.worker_b), &report(ms[0]), Some(&met)).await;
     assert_eq!(st, 403, "another community's worker");
-    let (st, _) = send(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        &report(ms[0]),
-        Some(&json!({ "status": "done", "evidence": "好" })),
-    )
-    .await;
+    let (st, _) = s
+        .post(
+            &w.worker_a,
+            &report(ms[0]),
+            Some(&json!({ "status": "done", "evidence": "好" })),
+        )
+        .await
+        .parts();
     assert_eq!(st, 400);
     s.post(&w.worker_a, &report(ms[0]), Some(&met))
         .await
@@ -138,14 +134,14 @@ async fn needs_projects_lifecycle_and_ocds(backend: Backend) {
     send_expect(s, "POST", Some(&w.admin), &pay(ms[0]), None, 201).await;
     let (st, _) = send(s, "POST", Some(&w.admin), &pay(ms[0]), None).await;
     assert_eq!(st, 409, "paid once");
-    let (st, _) = send(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        &report(ms[0]),
-        Some(&json!({ "status": "notMet", "evidence": "改口" })),
-    )
-    .await;
+    let (st, _) = s
+        .post(
+            &w.worker_a,
+            &report(ms[0]),
+            Some(&json!({ "status": "notMet", "evidence": "改口" })),
+        )
+        .await
+        .parts();
     assert_eq!(st, 409, "a paid milestone keeps its status");
     let partly = json!({ "status": "partiallyMet", "evidence": "只完成一半" });
     s.post(&w.worker_a, &report(ms[1]), Some(&partly))
@@ -394,14 +390,14 @@ async fn needs_applications_eligibility_review_and_conflicts(backend: Backend) {
     let expert2 = s.login("expert2").await;
     let outsider = s.login("outsider").await;
     let reviewers = format!("/api/v1/calls/{c}/reviewers");
-    let (st, _) = send(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        &reviewers,
-        Some(&json!({ "username": "expert1" })),
-    )
-    .await;
+    let (st, _) = s
+        .post(
+            &w.worker_a,
+            &reviewers,
+            Some(&json!({ "username": "expert1" })),
+        )
+        .await
+        .parts();
     assert_eq!(st, 403);
     for u in ["expert1", "expert2", "worker_a", "provider"] {
         s.post(&w.admin, &reviewers, Some(&json!({ "username": u })))
@@ -423,25 +419,21 @@ async fn needs_applications_eligibility_review_and_conflicts(backend: Backend) {
             "{v}"
         );
     }
-    let (st, _) = send(
-        s,
-        "POST",
-        Some(&expert2),
-        &path,
-        Some(&json!({ "scores": sheet["scores"], "conflict": true })),
-    )
-    .await;
+    let (st, _) = s
+        .post(
+            &expert2,
+            &path,
+            Some(&json!({ "scores": sheet["scores"], "conflict": true })),
+        )
+        .await
+        .parts();
     assert_eq!(st, 409, "declared");
     let (st, _) = send(s, "POST", Some(&expert2), &path, Some(&sheet)).await;
     assert_eq!(st, 409, "a declared conflict stands");
-    let (st, _) = send(
-        s,
-        "POST",
-        Some(&expert1),
-        &path,
-        Some(&json!({ "scores": { "方案": 80 } })),
-    )
-    .await;
+    let (st, _) = s
+        .post(&expert1, &path, Some(&json!({ "scores": { "方案": 80 } })))
+        .await
+        .parts();
     assert_eq!(st, 400, "every criterion scored");
     let v = send_expect(s, "POST", Some(&expert1), &path, Some(&sheet), 201).await;
     assert_eq!(

@@ -89,14 +89,10 @@ async fn needs_reviewers_in_balance_and_blind_review(backend: Backend) {
     let s = &w.s;
     let (c, apps) = blind_call(&w).await;
     let spread = format!("/api/v1/calls/{c}/reviewers/distribute");
-    let (st, _) = send(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        &spread,
-        Some(&json!({ "k": 2 })),
-    )
-    .await;
+    let (st, _) = s
+        .post(&w.worker_a, &spread, Some(&json!({ "k": 2 })))
+        .await
+        .parts();
     assert_eq!(st, 403, "workers do not assign reviewers");
     for k in [0, 5] {
         let (st, v) = send(s, "POST", Some(&w.admin), &spread, Some(&json!({ "k": k }))).await;
@@ -153,14 +149,14 @@ async fn needs_reviewers_in_balance_and_blind_review(backend: Backend) {
         404,
         "not given: not shown"
     );
-    let (st, _) = send(
-        s,
-        "POST",
-        Some(&expert),
-        &format!("/api/v1/applications/{other}/reviews"),
-        Some(&json!({ "scores": { "方案": 70 } })),
-    )
-    .await;
+    let (st, _) = s
+        .post(
+            &expert,
+            &format!("/api/v1/applications/{other}/reviews"),
+            Some(&json!({ "scores": { "方案": 70 } })),
+        )
+        .await
+        .parts();
     assert_eq!(st, 403, "scores only what was given");
     for token in [&expert, &w.resident] {
         assert_eq!(
@@ -276,14 +272,14 @@ async fn needs_reviewers_in_balance_and_blind_review(backend: Backend) {
         .await
         .want(200);
     assert!(v["org_name"].is_string(), "{v}");
-    let (st, _) = send(
-        s,
-        "POST",
-        Some(&expert),
-        &format!("/api/v1/applications/{}/reviews", mine[1]),
-        Some(&json!({ "scores": { "方案": 60 } })),
-    )
-    .await;
+    let (st, _) = s
+        .post(
+            &expert,
+            &format!("/api/v1/applications/{}/reviews", mine[1]),
+            Some(&json!({ "scores": { "方案": 60 } })),
+        )
+        .await
+        .parts();
     assert_eq!(st, 409, "scores are final");
     let (st, _) = send(s, "POST", Some(&w.admin), &spread, Some(&json!({ "k": 1 }))).await;
     assert_eq!(st, 409, "no new plan after the scores are final");
@@ -428,14 +424,10 @@ async fn needs_evaluations_budget_and_milestone_sweep(backend: Backend) {
     s.post(&w.worker_a, &path, Some(&ev("midterm", 80)))
         .await
         .want(201);
-    let (st, _) = send(
-        s,
-        "POST",
-        Some(&w.worker_a),
-        &path,
-        Some(&ev("midterm", 70)),
-    )
-    .await;
+    let (st, _) = s
+        .post(&w.worker_a, &path, Some(&ev("midterm", 70)))
+        .await
+        .parts();
     assert_eq!(st, 409, "one mid-term evaluation");
     s.post(&w.worker_a, &path, Some(&ev("final", 90)))
         .await

@@ -3,7 +3,7 @@
 //! at all for residents and visitors.
 
 use crate::common::{
-    Backend, District, Server, both_dbs, cases, credit_code, each, run_ok, send, status,
+    Backend, District, Server, both_dbs, cases, credit_code, each, run_ok, status,
 };
 use serde_json::{Value, json};
 
@@ -52,14 +52,9 @@ async fn every_figure_stays_within_scope(backend: Backend) {
     let overview = |token: String, query: &'static str| {
         let s = &s;
         async move {
-            send(
-                s,
-                "GET",
-                Some(&token),
-                &format!("/api/v1/overview{query}"),
-                None,
-            )
-            .await
+            s.get(&token, &format!("/api/v1/overview{query}"))
+                .await
+                .parts()
         }
     };
     // Community A: its own figures, one organisation for 5,000 residents, no cases.
@@ -99,14 +94,10 @@ async fn every_figure_stays_within_scope(backend: Backend) {
         .collect();
     assert_eq!(areas, vec![oa, ob]);
     assert_eq!(v["cases"]["dispatched"], 1);
-    let (_, v) = send(
-        &s,
-        "GET",
-        Some(&street),
-        &format!("/api/v1/overview?unit={oa}"),
-        None,
-    )
-    .await;
+    let (_, v) = s
+        .get(&street, &format!("/api/v1/overview?unit={oa}"))
+        .await
+        .parts();
     assert_eq!(
         (v["unit"]["id"].as_i64(), v["cases"]["dispatched"].as_i64()),
         (Some(oa), Some(0))

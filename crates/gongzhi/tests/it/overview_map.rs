@@ -159,14 +159,7 @@ async fn the_map_draws_the_areas_in_scope_and_drills_down(backend: Backend) {
     let page = page_text(&s, &centre, &format!("/overview?unit={m2}")).await;
     assert!(map_of(&page).is_none() && page.contains("gongzhi units boundaries"));
     // An unknown figure is a readable 400.
-    let (st, v) = send(
-        &s,
-        "GET",
-        Some(&street),
-        "/overview?figure=population",
-        None,
-    )
-    .await;
+    let (st, v) = s.get(&street, "/overview?figure=population").await.parts();
     assert_eq!(st, 400, "{v}");
 
     // The cards open the lists behind them, narrowed to the area.

@@ -245,17 +245,9 @@ async fn provider_callbacks_are_verified_idempotent_and_ordered(backend: Backend
     let (_, v) = callback(&s.url, "e6", o3, Reported::Paid, 700).await;
     assert_eq!(v["outcome"], "ignored_closed");
     let refund = |id: i64, token: String| {
-        let url = format!("{}/api/v1/admin/payments/{id}/refund", s.url);
-        async move {
-            client()
-                .post(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
+        let path = format!("/api/v1/admin/payments/{id}/refund");
+        let s = &s;
+        async move { crate::common::status(s, "POST", Some(&token), &path, None).await }
     };
     assert_eq!(refund(o3, reader.clone()).await, 403);
     assert_eq!(refund(o3, admin.clone()).await, 200);
@@ -315,8 +307,7 @@ async fn provider_callbacks_are_verified_idempotent_and_ordered(backend: Backend
     assert_eq!(settled, 1, "{backend:?}");
     assert_eq!(balance(&s, &reader).await, 6100);
 
-    let out = s.run_cli(&["ledger", "check"], None);
-    assert!(out.contains("ledger consistent"), "{out}");
+    s.assert_ledger_consistent();
     let out = s.run_cli(&["audit-check"], None);
     assert!(out.contains("intact"), "{out}");
     let pool = s.db().await;
@@ -378,8 +369,7 @@ async fn unpaid_orders_expire_and_late_payments_are_held(backend: Backend) {
     let (_, v) = callback(&s.url, "late", o, Reported::Paid, 800).await;
     assert_eq!(v["outcome"], "late_refund_due", "{backend:?}: {v}");
     assert_eq!(balance(&s, &reader).await, 0);
-    let out = s.run_cli(&["ledger", "check"], None);
-    assert!(out.contains("ledger consistent"), "{out}");
+    s.assert_ledger_consistent();
 }
 
 both_dbs!(contributor_payouts_go_through_the_provider);
@@ -387,7 +377,7 @@ async fn contributor_payouts_go_through_the_provider(backend: Backend) {
     let s = Server::start_with(backend, &env()).await;
     let [admin, author, buyer] = s.accounts("admin=admin author buyer").await;
     let id = s
-        .published(&author, &admin, "documents/service-hotline-faq.txt")
+        .published(&author, &admin, "service-hotline-faq.txt")
         .await;
     set_price(&s, &author, id, "paid", "3.00").await;
     // The buyer pays through the provider, then buys.
@@ -457,6 +447,5 @@ async fn contributor_payouts_go_through_the_provider(backend: Backend) {
         ),
         (Some(0), Some(earned))
     );
-    let out = s.run_cli(&["ledger", "check"], None);
-    assert!(out.contains("ledger consistent"), "{out}");
+    s.assert_ledger_consistent();
 }

@@ -69,14 +69,11 @@ impl World {
 
     /// How many drafts the bearer of `token` finds in their list.
     async fn drafts(&self, token: &str) -> i64 {
-        let (_, v) = send(
-            &self.s,
-            "GET",
-            Some(token),
-            "/api/v1/announcements?state=draft",
-            None,
-        )
-        .await;
+        let (_, v) = self
+            .s
+            .get(token, "/api/v1/announcements?state=draft")
+            .await
+            .parts();
         v["total"].as_i64().unwrap()
     }
 
@@ -234,14 +231,10 @@ async fn bad_input_is_refused_and_nothing_is_stored(backend: Backend) {
         (json!({ "unit_id": "x" }), "invalid_json"),
     ];
     for (body, code) in cases {
-        let (st, v) = send(
-            &w.s,
-            "POST",
-            Some(&w.worker_a),
-            "/api/v1/announcements",
-            Some(&body),
-        )
-        .await;
+        let (st, v) =
+            w.s.post(&w.worker_a, "/api/v1/announcements", Some(&body))
+                .await
+                .parts();
         assert_eq!(
             (st, v["error"]["code"].as_str()),
             (400, Some(code)),

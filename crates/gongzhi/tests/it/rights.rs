@@ -6,20 +6,13 @@
 use crate::common::{Backend, Server, both_dbs, client, get_html, pay, set_price};
 use serde_json::{Value, json};
 
+/// A JSON POST (bearer token optional); the status and the body.
 pub async fn post(s: &Server, token: Option<&str>, path: &str, body: Value) -> (u16, Value) {
-    let mut r = client().post(format!("{}{path}", s.url)).json(&body);
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    let r = r.send().await.unwrap();
-    let st = r.status().as_u16();
-    (st, r.json().await.unwrap_or(Value::Null))
+    crate::common::send(s, "POST", token, path, Some(&body)).await
 }
 
 pub async fn send(r: reqwest::RequestBuilder) -> (u16, Value) {
-    let r = r.send().await.unwrap();
-    let st = r.status().as_u16();
-    (st, r.json().await.unwrap_or(Value::Null))
+    crate::common::answer(r.send().await.unwrap()).await
 }
 
 async fn status(s: &Server, token: &str, id: i64) -> String {
@@ -57,17 +50,13 @@ async fn complaints_take_down_and_reviewers_restore_remove_or_transfer(backend: 
         .accounts("admin=admin mod=moderator author claimant buyer buyer2")
         .await;
     let a = s
-        .published(&author, &moderator, "documents/service-hotline-faq.txt")
+        .published(&author, &moderator, "service-hotline-faq.txt")
         .await;
     let b = s
-        .published(
-            &author,
-            &moderator,
-            "documents/wanghu-residents-convention.txt",
-        )
+        .published(&author, &moderator, "wanghu-residents-convention.txt")
         .await;
     let c = s
-        .published(&author, &moderator, "documents/grid-management-measures.md")
+        .published(&author, &moderator, "grid-management-measures.md")
         .await;
     set_price(&s, &author, a, "paid", "3.00").await;
     buy(&s, &admin, "buyer", &buyer, a).await;
@@ -362,8 +351,7 @@ async fn complaints_take_down_and_reviewers_restore_remove_or_transfer(backend: 
     .await
     .unwrap();
     assert_eq!(decided, 4, "{backend:?}: every decision is audited");
-    let out = s.run_cli(&["ledger", "check"], None);
-    assert!(out.contains("ledger consistent"), "{out}");
+    s.assert_ledger_consistent();
 }
 
 both_dbs!(one_complaint_from_a_new_account_waits_for_review);
@@ -375,14 +363,10 @@ async fn one_complaint_from_a_new_account_waits_for_review(backend: Backend) {
         newcomers.push(s.user_token(&format!("new{i}"), "member").await);
     }
     let a = s
-        .published(&author, &moderator, "documents/service-hotline-faq.txt")
+        .published(&author, &moderator, "service-hotline-faq.txt")
         .await;
     let b = s
-        .published(
-            &author,
-            &moderator,
-            "documents/wanghu-residents-convention.txt",
-        )
+        .published(&author, &moderator, "wanghu-residents-convention.txt")
         .await;
     let evidence = "此文摘自我单位内部手册第三章，附手册封面与目录页照片。";
     let complain = |token: String, id: i64| {

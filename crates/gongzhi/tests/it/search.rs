@@ -535,14 +535,7 @@ async fn search_snippets_suggestions_and_related_keep_the_paywall(backend: Backe
         200
     );
     assert_eq!(
-        crate::money::topup(
-            &s,
-            &admin,
-            Some("t-reader"),
-            json!({"username": "reader", "amount": "20.00"})
-        )
-        .await
-        .0,
+        pay::credit(&s, &admin, "reader", "20.00", "t-reader").await,
         201
     );
     let h = hit_for(&s, Some(&member), q, paid).await;

@@ -16,7 +16,7 @@ async fn comments_ratings_favourites_and_synced_progress(backend: Backend) {
         s.user_token("reader3", "member").await,
     ];
     let id = s
-        .published(&author, &moderator, "documents/service-hotline-faq.txt")
+        .published(&author, &moderator, "service-hotline-faq.txt")
         .await;
     let path = format!("/api/v1/documents/{id}/comments");
 
@@ -154,17 +154,7 @@ async fn comments_ratings_favourites_and_synced_progress(backend: Backend) {
     set_price(&s, &author, id, "paid", "3.00").await;
     let buyer = s.user_token("buyer", "member").await;
     for (who, key) in [("buyer", "t1"), ("reader2", "t2")] {
-        assert_eq!(
-            crate::money::topup(
-                &s,
-                &admin,
-                Some(key),
-                json!({"username": who, "amount": "30.00"})
-            )
-            .await
-            .0,
-            201
-        );
+        assert_eq!(pay::credit(&s, &admin, who, "30.00", key).await, 201);
     }
     assert_eq!(pay::purchase(&s, &buyer, id, "p1").await, 201);
     let (_, e) = s.get_json(Some(&author), "/api/v1/me/earnings").await;

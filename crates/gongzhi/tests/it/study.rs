@@ -58,7 +58,7 @@ async fn sessions_reading_and_hours_feed_the_study_indicator(backend: Backend) {
     let resident = s.user_token("resident", "member").await;
     let author = s.user_token("author", "member").await;
     let doc = s
-        .published(&author, &admin, "documents/service-hotline-faq.txt")
+        .published(&author, &admin, "service-hotline-faq.txt")
         .await;
     let w = W { s };
     let (u1, u2, u3, ub) = (

@@ -12,14 +12,10 @@ async fn member_benefits_are_real_and_refused_to_others(backend: Backend) {
         .accounts("admin=admin mod=moderator author reader vipper")
         .await;
     let id = s
-        .published(&author, &moderator, "documents/service-hotline-faq.txt")
+        .published(&author, &moderator, "service-hotline-faq.txt")
         .await;
     let pdf_id = s
-        .published(
-            &author,
-            &moderator,
-            "documents/gongzhi-library-reader-guide.pdf",
-        )
+        .published(&author, &moderator, "gongzhi-library-reader-guide.pdf")
         .await;
     for who in ["vipper", "author"] {
         assert_eq!(
@@ -167,17 +163,7 @@ async fn members_tickets_come_first(backend: Backend) {
     let s = Server::start(backend).await;
     let [admin, moderator, reader, vip] =
         s.accounts("admin=admin mod=moderator reader vipper").await;
-    assert_eq!(
-        crate::money::topup(
-            &s,
-            &admin,
-            Some("t"),
-            json!({"username": "vipper", "amount": "20.00"})
-        )
-        .await
-        .0,
-        201
-    );
+    assert_eq!(pay::credit(&s, &admin, "vipper", "20.00", "t").await, 201);
     assert_eq!(pay::buy_vip(&s, &vip, "vip").await, 201);
     let open = |token: Option<String>, subject: &'static str| {
         let url = format!("{}/api/v1/tickets", s.url);

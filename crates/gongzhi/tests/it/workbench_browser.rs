@@ -7,7 +7,6 @@ use crate::common::district::District;
 use crate::common::webdriver::Browser;
 use crate::common::{Backend, Server, cases, send_expect};
 use serde_json::json;
-use std::time::Duration;
 
 #[tokio::test]
 async fn a_worker_finds_the_dispatched_case_on_the_workbench_and_opens_it() {
@@ -34,11 +33,7 @@ async fn a_worker_finds_the_dispatched_case_on_the_workbench_and_opens_it() {
     b.emulate(1280, 900).await;
     b.sign_in(&url, "worker_a").await;
     b.goto(&format!("{url}/workbench")).await;
-    b.wait_for(
-        "document.querySelector('table.table a')",
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait("document.querySelector('table.table a')").await;
     let table = b.text("table.table").await;
     assert!(table.contains('1'), "one case waits: {table}");
     let notices = b.text("ul.list").await;
@@ -48,35 +43,25 @@ async fn a_worker_finds_the_dispatched_case_on_the_workbench_and_opens_it() {
     );
     // Follow the item to the inbox, and on to the case.
     b.click("table.table a[href^='/cases/inbox']").await;
-    b.wait_for(
-        "location.pathname === '/cases/inbox'",
-        Duration::from_secs(20),
-    )
-    .await;
-    b.wait_for(
-        &format!("document.querySelector(\"a[href='/cases/{case}']\")"),
-        Duration::from_secs(20),
-    )
+    b.wait("location.pathname === '/cases/inbox'").await;
+    b.wait(&format!(
+        "document.querySelector(\"a[href='/cases/{case}']\")"
+    ))
     .await;
     b.click(&format!("a[href='/cases/{case}']")).await;
-    b.wait_for(
-        &format!("location.pathname === '/cases/{case}'"),
-        Duration::from_secs(20),
-    )
-    .await;
+    b.wait(&format!("location.pathname === '/cases/{case}'"))
+        .await;
     assert!(b.text("main").await.contains("夜里施工"));
 
     // At phone width the colleague of the other community has an empty workbench that
     // says what will appear there.
     b.eval("document.querySelector(\"form[action='/logout']\").submit(); return 1")
         .await;
-    b.wait_for("!document.querySelector('.who')", Duration::from_secs(20))
-        .await;
+    b.wait("!document.querySelector('.who')").await;
     b.emulate(360, 740).await;
     b.sign_in(&url, "worker_b").await;
     b.goto(&format!("{url}/workbench")).await;
-    b.wait_for("document.querySelector('.empty')", Duration::from_secs(20))
-        .await;
+    b.wait("document.querySelector('.empty')").await;
     assert!(b.text(".empty").await.contains("新派来的事件"));
     assert_eq!(b.count("table.table").await, 0);
 }

@@ -375,10 +375,12 @@ impl Server {
         tokens.try_into().expect("as many names as tokens")
     }
 
-    /// Uploads a fixture as `owner`, waits for its conversion and has `moderator` approve
-    /// it; its id.
-    pub async fn published(&self, owner: &str, moderator: &str, fixture: &str) -> i64 {
-        let id = self.upload_fixture(owner, fixture).await;
+    /// Uploads `fixtures/documents/{name}` as `owner`, waits for its conversion and has
+    /// `moderator` approve it; its id.
+    pub async fn published(&self, owner: &str, moderator: &str, name: &str) -> i64 {
+        let id = self
+            .upload_fixture(owner, &format!("documents/{name}"))
+            .await;
         self.wait_converted(owner, id, Duration::from_secs(120))
             .await;
         let approve = format!("/api/v1/documents/{id}/approve");
@@ -392,6 +394,12 @@ impl Server {
         each(&v["items"])
             .map(|n| n["kind"].as_str().unwrap().to_string())
             .collect()
+    }
+
+    /// Asserts that `gongzhi ledger check` finds the books balanced.
+    pub fn assert_ledger_consistent(&self) {
+        let out = self.run_cli(&["ledger", "check"], None);
+        assert!(out.contains("ledger consistent"), "{out}");
     }
 
     /// Asserts the status of each GET `(token, path, status)`, a row per request.
@@ -459,9 +467,7 @@ impl Server {
         if let Some(t) = token {
             r = r.bearer_auth(t);
         }
-        let r = r.send().await.expect("upload request");
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        answer(r.send().await.expect("upload request")).await
     }
 
     pub async fn upload_fixture(&self, token: &str, rel: &str) -> i64 {
@@ -474,13 +480,7 @@ impl Server {
     }
 
     pub async fn get_json(&self, token: Option<&str>, path: &str) -> (u16, Value) {
-        let mut r = client().get(format!("{}{}", self.url, path));
-        if let Some(t) = token {
-            r = r.bearer_auth(t);
-        }
-        let r = r.send().await.expect("request");
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        send(self, "GET", token, path, None).await
     }
 
     pub async fn status_of(&self, token: Option<&str>, path: &str) -> u16 {
@@ -553,21 +553,25 @@ fn rand_suffix() -> String {
     format!("{}_{}", N.fetch_add(1, Ordering::SeqCst), nanos)
 }
 
-pub fn client() -> reqwest::Client {
+/// Clients follow no redirect (tests look at them) and give up after 60 s.
+fn client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(60))
-        .build()
-        .expect("client")
+}
+
+pub fn client() -> reqwest::Client {
+    client_builder().build().expect("client")
 }
 
 pub fn cookie_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .build()
-        .expect("client")
+    client_builder().cookie_store(true).build().expect("client")
+}
+
+/// The status and the JSON body (`Null` if not JSON) of a response.
+pub async fn answer(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 /// One JSON request (bearer token optional); the status and the body (`Null` if not JSON).
@@ -593,9 +597,7 @@ pub async fn send(
     if let Some(b) = body {
         r = r.json(b);
     }
-    let r = r.send().await.expect("request");
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    answer(r.send().await.expect("request")).await
 }
 
 /// [`send`] that asserts the status; the body.
@@ -718,6 +720,22 @@ pub async fn post_account(
 ) -> reqwest::Response {
     let fields = [("username", user), ("password", password), ("_csrf", csrf)];
     post_form(c, format!("{}/{page}", s.url), &fields).await
+}
+
+/// Posts the sign-out form on this client.
+pub async fn sign_out(c: &reqwest::Client, s: &Server, csrf: &str) -> reqwest::Response {
+    post_form(c, format!("{}/logout", s.url), &[("_csrf", csrf)]).await
+}
+
+/// `POST /api/v1/auth/login`, optionally as if forwarded for `xff`; the status.
+pub async fn api_login(s: &Server, name: &str, password: &str, xff: Option<&str>) -> u16 {
+    let mut r = client()
+        .post(format!("{}/api/v1/auth/login", s.url))
+        .json(&serde_json::json!({ "username": name, "password": password }));
+    if let Some(ip) = xff {
+        r = r.header("x-forwarded-for", ip);
+    }
+    r.send().await.expect("login request").status().as_u16()
 }
 
 /// The body of a GET on this client, whatever the status (pages, forms).

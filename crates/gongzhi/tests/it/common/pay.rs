@@ -1,7 +1,7 @@
 //! Money calls many library tests make: they carry an `Idempotency-Key`, as a real client's
 //! retries must.
 
-use super::{Server, client};
+use super::{Server, answer, client};
 use serde_json::{Value, json};
 
 /// A POST with an idempotency key (and a JSON body if any); the status and the body.
@@ -19,9 +19,7 @@ pub async fn post_once(
     if let Some(b) = body {
         r = r.json(b);
     }
-    let r = r.send().await.expect("request");
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    answer(r.send().await.expect("request")).await
 }
 
 /// Buys document `id` as the bearer of `token`; the status.

@@ -12,6 +12,11 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The status and the body, for a test that looks at both.
+    pub fn parts(self) -> (u16, Value) {
+        (self.status, self.body)
+    }
+
     /// The body, after asserting that the status is `status`.
     pub fn want(self, status: u16) -> Value {
         assert_eq!(self.status, status, "{}: {}", self.asked, self.body);

@@ -121,14 +121,14 @@ impl Browser {
             .to_string()
     }
 
+    /// Asks `/element` (the first match) or `/elements` (all) for a CSS selector.
+    async fn select(&self, endpoint: &str, css: &str) -> Value {
+        let by = json!({ "using": "css selector", "value": css });
+        self.cmd(reqwest::Method::POST, endpoint, Some(by)).await
+    }
+
     pub async fn find(&self, css: &str) -> String {
-        let v = self
-            .cmd(
-                reqwest::Method::POST,
-                "/element",
-                Some(json!({ "using": "css selector", "value": css })),
-            )
-            .await;
+        let v = self.select("/element", css).await;
         v[ELEMENT_KEY]
             .as_str()
             .unwrap_or_else(|| panic!("no element {css}: {v}"))
@@ -136,13 +136,7 @@ impl Browser {
     }
 
     pub async fn count(&self, css: &str) -> usize {
-        let v = self
-            .cmd(
-                reqwest::Method::POST,
-                "/elements",
-                Some(json!({ "using": "css selector", "value": css })),
-            )
-            .await;
+        let v = self.select("/elements", css).await;
         v.as_array().map(|a| a.len()).unwrap_or(0)
     }
 
@@ -195,7 +189,12 @@ impl Browser {
         let named = format!(
             "document.querySelector('.who') && document.querySelector('.who').textContent.includes('{name}')"
         );
-        self.wait_for(&named, Duration::from_secs(20)).await;
+        self.wait(&named).await;
+    }
+
+    /// [`Browser::wait_for`] with the usual limit of 20 s.
+    pub async fn wait(&self, cond: &str) {
+        self.wait_for(cond, Duration::from_secs(20)).await;
     }
 
     /// Polls `cond` (a JS expression) until it is true.
