@@ -173,24 +173,10 @@ async fn drafts_stay_inside_the_unit_until_published(backend: Backend) {
 
     // Per-unit lists: the street's includes its communities, the other community's does not.
     let titles = |v: Value| v["items"].as_array().unwrap().len();
-    let (_, v) = send(
-        &w.s,
-        "GET",
-        None,
-        &format!("/api/v1/announcements?unit={}", w.street),
-        None,
-    )
-    .await;
-    assert_eq!(titles(v), 1);
-    let (_, v) = send(
-        &w.s,
-        "GET",
-        None,
-        &format!("/api/v1/announcements?unit={}", w.community_b),
-        None,
-    )
-    .await;
-    assert_eq!(titles(v), 0);
+    for (unit, count) in [(w.street, 1), (w.community_b, 0)] {
+        let path = format!("/api/v1/announcements?unit={unit}");
+        assert_eq!(titles(send(&w.s, "GET", None, &path, None).await.1), count);
+    }
 
     // Withdrawn: gone from every public output again.
     w.s.post(&w.admin_a, &format!("{path}/withdraw"), None)

@@ -279,22 +279,18 @@ async fn search_follows_edit_take_down_and_delete(backend: Backend) {
             .json(&body)
             .send()
     };
-    let r = post(
-        format!("/api/v1/documents/{id}/take-down"),
-        &member,
-        serde_json::json!({"reason": "x"}),
-    )
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 403);
-    let r = post(
-        format!("/api/v1/documents/{id}/take-down"),
-        &admin,
-        serde_json::json!({"reason": "收到权利人投诉，核实中"}),
-    )
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 200);
+    let take_down = format!("/api/v1/documents/{id}/take-down");
+    for (token, reason, want) in [(&member, "x", 403), (&admin, "收到权利人投诉，核实中", 200)]
+    {
+        let r = post(
+            take_down.clone(),
+            token,
+            serde_json::json!({ "reason": reason }),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), want);
+    }
     let lag = eventually(&s, Some(&admin), "title:修订版", |ids| {
         !ids.contains(&id)
     })
