@@ -83,13 +83,7 @@ async fn every_fixture_format_converts(backend: Backend) {
         assert_eq!(r.status(), 200, "{file}: thumbnail");
     }
     // The page text was extracted: the long PDF's Chinese text is stored per page.
-    let pool = s.db().await;
-    let (chars,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(LENGTH(p.text)), 0) AS BIGINT) FROM library_pages p JOIN library_documents d ON d.id = p.document_id WHERE d.original_name = 'yunxiu-community-service-guide.pdf'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let chars = s.scalar("SELECT CAST(COALESCE(SUM(LENGTH(p.text)), 0) AS BIGINT) FROM library_pages p JOIN library_documents d ON d.id = p.document_id WHERE d.original_name = 'yunxiu-community-service-guide.pdf'").await;
     assert!(
         chars > 1000,
         "{backend:?}: extracted only {chars} characters of text"
@@ -256,11 +250,7 @@ async fn duplicates_and_downloads(backend: Backend) {
     assert_eq!(again["duplicate"], true);
     assert_eq!(doc["title"], "热线问答");
     assert_eq!(doc["tags"], serde_json::json!(["热线", "问答"]));
-    let pool = s.db().await;
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM platform_jobs")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let n = s.scalar("SELECT COUNT(*) FROM platform_jobs").await;
     assert_eq!(n, 1, "converted once");
 
     assert_eq!(

@@ -74,11 +74,7 @@ fn stored_files(w: &World) -> usize {
 }
 
 async fn rows(w: &World) -> i64 {
-    let db = w.s.db().await;
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM needs_attachments")
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let n = w.s.scalar("SELECT COUNT(*) FROM needs_attachments").await;
     n
 }
 

@@ -290,11 +290,7 @@ async fn needs_budget_holds_under_concurrent_awards_and_instalments(backend: Bac
         v["ledger"],
         json!({ "debit_fen": 100_000, "credit_fen": 100_000 })
     );
-    let db = s.db().await;
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM needs_payments")
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let n = s.scalar("SELECT COUNT(*) FROM needs_payments").await;
     assert_eq!(n, 5);
 }
 

@@ -448,13 +448,9 @@ async fn needs_evaluations_budget_and_milestone_sweep(backend: Backend) {
     for token in [&w.resident, &w.other] {
         assert_eq!(s.status_of(Some(token), &rec).await, 403);
     }
-    let db = s.db().await;
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM platform_audit WHERE action = 'needs.contract.evaluate'",
-    )
-    .fetch_one(&db)
-    .await
-    .unwrap();
+    let n = s
+        .scalar("SELECT COUNT(*) FROM platform_audit WHERE action = 'needs.contract.evaluate'")
+        .await;
     assert_eq!(n, 2);
     let page = get_html(&web, format!("{}/needs/projects/{c}", s.url)).await;
     assert!(

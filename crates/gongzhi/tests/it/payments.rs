@@ -311,19 +311,9 @@ async fn provider_callbacks_are_verified_idempotent_and_ordered(backend: Backend
     let out = s.run_cli(&["audit-check"], None);
     assert!(out.contains("intact"), "{out}");
     let pool = s.db().await;
-    let (bad,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM library_payment_callbacks WHERE outcome = 'bad_signature'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let bad = s.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM library_payment_callbacks WHERE outcome = 'bad_signature'").await;
     assert_eq!(bad, 3, "{backend:?}: refused callbacks are recorded");
-    let (audited,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM platform_audit WHERE action = 'library.payment.callback'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let audited = s.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM platform_audit WHERE action = 'library.payment.callback'").await;
     let (recorded,): (i64,) =
         sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM library_payment_callbacks")
             .fetch_one(&pool)

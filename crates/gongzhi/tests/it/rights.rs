@@ -343,13 +343,7 @@ async fn complaints_take_down_and_reviewers_restore_remove_or_transfer(backend: 
 
     let out = s.run_cli(&["audit-check"], None);
     assert!(out.contains("intact"), "{out}");
-    let pool = s.db().await;
-    let (decided,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM platform_audit WHERE action = 'library.complaint.decide'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let decided = s.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM platform_audit WHERE action = 'library.complaint.decide'").await;
     assert_eq!(decided, 4, "{backend:?}: every decision is audited");
     s.assert_ledger_consistent();
 }

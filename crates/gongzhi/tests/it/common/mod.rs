@@ -510,6 +510,15 @@ impl Server {
         }
     }
 
+    /// The one number `sql` selects (a `COUNT(*)`, say), read from this server's database.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(sql)
+            .fetch_one(&self.db().await)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        n
+    }
+
     pub async fn db(&self) -> sqlx::AnyPool {
         use sqlx::any::AnyPoolOptions;
         sqlx::any::install_default_drivers();
