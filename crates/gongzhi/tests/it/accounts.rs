@@ -142,11 +142,7 @@ async fn health_metrics_openapi_and_language() {
     assert!(home.contains("lang=\"en\"") && home.contains("Upload a document"));
 
     // Unknown pages: a page for browsers, JSON for the API.
-    let r = client()
-        .get(format!("{}/no/such/page", s.url))
-        .send()
-        .await
-        .unwrap();
+    let r = s.raw("GET", None, "/no/such/page").await;
     assert_eq!(r.status(), 404);
     let (status, v) = s.get_json(None, "/api/v1/documents/999999").await;
     assert_eq!(status, 404);

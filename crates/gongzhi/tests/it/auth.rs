@@ -95,11 +95,7 @@ async fn next_never_leaves_the_site(backend: Backend) {
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/");
     // Pages that need an account send the reader to sign in, and back afterwards.
-    let r = client()
-        .get(format!("{}/cases/mine", s.url))
-        .send()
-        .await
-        .unwrap();
+    let r = s.raw("GET", None, "/cases/mine").await;
     assert_eq!(location(&r), "/login?next=/cases/mine");
 }
 
@@ -345,12 +341,7 @@ async fn metrics_for_admins_or_on_their_own_address() {
     let member = s.user_token("reader", "member").await;
     assert_eq!(s.status_of(None, "/metrics").await, 404, "anonymous");
     assert_eq!(s.status_of(Some(&member), "/metrics").await, 404, "member");
-    let r = client()
-        .get(format!("{}/metrics", s.url))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let r = s.raw("GET", Some(&admin[..]), "/metrics").await;
     assert_eq!(r.status(), 200, "admin");
     assert!(
         r.text()
@@ -565,11 +556,7 @@ async fn an_admin_resets_a_password_and_a_member_cannot(backend: Backend) {
             .await
             .unwrap();
         assert_eq!(r.status(), 403, "{path}");
-        let r = client()
-            .get(format!("{}{path}", s.url))
-            .send()
-            .await
-            .unwrap();
+        let r = s.raw("GET", None, &path).await;
         assert_eq!(r.status(), 303, "{path}");
     }
     assert_eq!(api_login(&s, "alice", "chosen-by-admin", None).await, 200);

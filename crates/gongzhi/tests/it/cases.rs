@@ -2218,12 +2218,13 @@ async fn a_result_can_be_a_photo(backend: Backend) {
         (Some("handled"), Some(true))
     );
     let get = async |token: &str| {
-        let r = client()
-            .get(format!("{}/cases/{id}/result-photo", w.s.url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
+        let r =
+            w.s.raw(
+                "GET",
+                Some(&token[..]),
+                &format!("/cases/{id}/result-photo"),
+            )
+            .await;
         (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
     };
     assert_eq!(get(&w.centre).await, (200, png.clone()));

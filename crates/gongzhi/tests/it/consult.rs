@@ -390,11 +390,7 @@ async fn a_joint_proposal_goes_from_submission_to_a_rated_published_reply(backen
         200,
     )
     .await;
-    let r = client()
-        .get(format!("{}/consultation/proposals.atom", w.s.url))
-        .send()
-        .await
-        .unwrap();
+    let r = w.s.raw("GET", None, "/consultation/proposals.atom").await;
     assert!(
         r.headers()["content-type"]
             .to_str()
@@ -418,17 +414,13 @@ async fn a_joint_proposal_goes_from_submission_to_a_rated_published_reply(backen
                 .starts_with("http://")
         );
     }
-    let page = client()
-        .get(format!("{}/consultation/register/{id}", w.s.url))
-        .send()
-        .await
-        .unwrap();
+    let page =
+        w.s.raw("GET", None, &format!("/consultation/register/{id}"))
+            .await;
     assert_eq!(page.status(), 200);
-    let page = client()
-        .get(format!("{}/consultation/register/{hidden}", w.s.url))
-        .send()
-        .await
-        .unwrap();
+    let page =
+        w.s.raw("GET", None, &format!("/consultation/register/{hidden}"))
+            .await;
     assert_eq!(page.status(), 404);
 }
 

@@ -186,12 +186,9 @@ async fn org_ids(w: &World, token: &str, query: &str) -> Vec<i64> {
 }
 
 async fn csv(w: &World, token: &str, query: &str) -> (u16, String) {
-    let r = client()
-        .get(format!("{}/gov/orgs.csv{query}", w.s.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let r =
+        w.s.raw("GET", Some(&token[..]), &format!("/gov/orgs.csv{query}"))
+            .await;
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
@@ -1633,12 +1630,7 @@ async fn org_staff_edit_their_profile_only(backend: Backend) {
         ],
     )
     .await;
-    let home = client()
-        .get(format!("{}/gov", s.url))
-        .bearer_auth(&w.org_a)
-        .send()
-        .await
-        .unwrap();
+    let home = s.raw("GET", Some(&w.org_a[..]), "/gov").await;
     assert_eq!(home.headers()["location"], "/gov/my");
     let my = page_text(s, &w.org_a, "/gov/my").await;
     assert!(

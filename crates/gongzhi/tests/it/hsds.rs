@@ -562,22 +562,14 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
         format!("/gov/services/{}/edit", w.s_a),
         format!("/gov/service-points/{}/edit", w.point_a),
     ] {
-        let r = client()
-            .get(format!("{}{path}", s.url))
-            .bearer_auth(&w.admin)
-            .send()
-            .await
-            .unwrap();
+        let r = s.raw("GET", Some(&w.admin[..]), &path).await;
         assert_eq!(r.status(), 200, "{path}");
         let html = r.text().await.unwrap();
         assert!(html.contains("服务"), "{path}");
     }
-    let r = client()
-        .get(format!("{}/gov/orgs/{}", s.url, w.ma))
-        .bearer_auth(&w.admin)
-        .send()
-        .await
-        .unwrap();
+    let r = s
+        .raw("GET", Some(&w.admin[..]), &format!("/gov/orgs/{}", w.ma))
+        .await;
     let html = r.text().await.unwrap();
     assert!(html.contains("提供的服务") && html.contains("甲社区长者助餐"));
 }

@@ -60,11 +60,9 @@ async fn every_fixture_format_converts(backend: Backend) {
         {
             assert_eq!(doc["preview"], "faithful", "{file}: {doc}");
         }
-        let r = client()
-            .get(format!("{}/api/v1/documents/{id}/pages/1", s.url))
-            .send()
-            .await
-            .unwrap();
+        let r = s
+            .raw("GET", None, &format!("/api/v1/documents/{id}/pages/1"))
+            .await;
         assert_eq!(r.status(), 200, "{file}: page 1");
         let mime = r.headers()["content-type"].to_str().unwrap().to_string();
         let body = r.bytes().await.unwrap();
@@ -75,11 +73,9 @@ async fn every_fixture_format_converts(backend: Backend) {
             }
             other => panic!("{file}: unexpected page type {other}"),
         }
-        let r = client()
-            .get(format!("{}/api/v1/documents/{id}/thumbnail", s.url))
-            .send()
-            .await
-            .unwrap();
+        let r = s
+            .raw("GET", None, &format!("/api/v1/documents/{id}/thumbnail"))
+            .await;
         assert_eq!(r.status(), 200, "{file}: thumbnail");
     }
     // The page text was extracted: the long PDF's Chinese text is stored per page.
@@ -104,18 +100,11 @@ async fn moderation_and_page_entitlements(backend: Backend) {
     assert!(pages >= 10, "{doc}");
 
     // Before review only the uploader and staff know the document exists.
+    let doc_path = format!("/api/v1/documents/{id}");
     s.expect_statuses(&[
-        (None, &format!("/api/v1/documents/{id}"), 404),
-        (
-            Some(&other),
-            &format!("/api/v1/documents/{id}/pages/1"),
-            404,
-        ),
-        (
-            Some(&member),
-            &format!("/api/v1/documents/{id}/pages/{pages}"),
-            200,
-        ),
+        (None, &doc_path, 404),
+        (Some(&other), &format!("{doc_path}/pages/1"), 404),
+        (Some(&member), &format!("{doc_path}/pages/{pages}"), 200),
     ])
     .await;
     let (_, queue) = s
@@ -137,31 +126,20 @@ async fn moderation_and_page_entitlements(backend: Backend) {
     assert_eq!(approve(moderator.clone()).await, 409);
 
     // Free preview: pages 1–5 for everyone, the rest for the uploader and staff.
+    let doc_path = format!("/api/v1/documents/{id}");
     s.expect_statuses(&[
-        (None, &format!("/api/v1/documents/{id}/pages/5"), 200),
-        (None, &format!("/api/v1/documents/{id}/pages/6"), 401),
-        (
-            Some(&other),
-            &format!("/api/v1/documents/{id}/pages/6"),
-            403,
-        ),
+        (None, &format!("{doc_path}/pages/5"), 200),
+        (None, &format!("{doc_path}/pages/6"), 401),
+        (Some(&other), &format!("{doc_path}/pages/6"), 403),
+        (Some(&member), &format!("{doc_path}/pages/{pages}"), 200),
+        (Some(&moderator), &format!("{doc_path}/pages/{pages}"), 200),
         (
             Some(&member),
-            &format!("/api/v1/documents/{id}/pages/{pages}"),
-            200,
-        ),
-        (
-            Some(&moderator),
-            &format!("/api/v1/documents/{id}/pages/{pages}"),
-            200,
-        ),
-        (
-            Some(&member),
-            &format!("/api/v1/documents/{id}/pages/{}", pages + 1),
+            &format!("{doc_path}/pages/{}", pages + 1),
             404,
         ),
-        (None, &format!("/api/v1/documents/{id}/pages/0"), 404),
-        (None, &format!("/api/v1/documents/{id}/pages/abc"), 404),
+        (None, &format!("{doc_path}/pages/0"), 404),
+        (None, &format!("{doc_path}/pages/abc"), 404),
     ])
     .await;
     let (_, public) = s.get_json(None, &format!("/api/v1/documents/{id}")).await;
@@ -258,12 +236,13 @@ async fn duplicates_and_downloads(backend: Backend) {
             .await,
         401
     );
-    let r = client()
-        .get(format!("{}/api/v1/documents/{id}/download", s.url))
-        .bearer_auth(&member)
-        .send()
-        .await
-        .unwrap();
+    let r = s
+        .raw(
+            "GET",
+            Some(&member[..]),
+            &format!("/api/v1/documents/{id}/download"),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert!(
         r.headers()["content-disposition"]
@@ -430,11 +409,7 @@ async fn pages_render_for_readers() {
         html.contains(&format!("/documents/{id}")),
         "home lists the new document"
     );
-    let r = client()
-        .get(format!("{}/moderation", s.url))
-        .send()
-        .await
-        .unwrap();
+    let r = s.raw("GET", None, "/moderation").await;
     assert_eq!(r.status(), 303, "anonymous visitors are sent to sign in");
 }
 
@@ -533,12 +508,13 @@ async fn hidden_duplicates_stay_hidden_and_titles_are_clean(backend: Backend) {
         .await;
     assert_eq!(d["title"], "标题", "{d}");
     s.wait_converted(&author, tricky_id, CONVERT_LIMIT).await;
-    let r = client()
-        .get(format!("{}/api/v1/documents/{tricky_id}/download", s.url))
-        .bearer_auth(&author)
-        .send()
-        .await
-        .unwrap();
+    let r = s
+        .raw(
+            "GET",
+            Some(&author[..]),
+            &format!("/api/v1/documents/{tricky_id}/download"),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let cd = r.headers()["content-disposition"]
         .to_str()

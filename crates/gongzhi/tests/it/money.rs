@@ -203,17 +203,10 @@ async fn paid_documents_charge_once_and_download_again_free(backend: Backend) {
     );
 
     // Before buying: the free preview only, no download.
+    let doc_path = format!("/api/v1/documents/{id}");
     s.expect_statuses(&[
-        (
-            Some(&buyer),
-            &format!("/api/v1/documents/{id}/pages/6"),
-            403,
-        ),
-        (
-            Some(&buyer),
-            &format!("/api/v1/documents/{id}/download"),
-            403,
-        ),
+        (Some(&buyer), &format!("{doc_path}/pages/6"), 403),
+        (Some(&buyer), &format!("{doc_path}/download"), 403),
     ])
     .await;
     let (_, q) = s
@@ -386,12 +379,13 @@ async fn vip_members_download_against_their_quota(backend: Backend) {
     s.wait_converted(&admin, third, std::time::Duration::from_secs(120))
         .await;
     set_price(&s, &admin, third, "vip", "2.00").await;
-    let r = client()
-        .get(format!("{}/api/v1/documents/{third}/download", s.url))
-        .bearer_auth(&member)
-        .send()
-        .await
-        .unwrap();
+    let r = s
+        .raw(
+            "GET",
+            Some(&member[..]),
+            &format!("/api/v1/documents/{third}/download"),
+        )
+        .await;
     assert_eq!(r.status(), 403);
     let v: Value = r.json().await.unwrap();
     assert!(

@@ -164,11 +164,7 @@ async fn needs_projects_lifecycle_and_ocds(backend: Backend) {
     call(&w, 5_000).await;
 
     // Open data: anyone reads it; valid OCDS 1.1.5; public data only.
-    let r = client()
-        .get(format!("{}/ocds/releases.json", s.url))
-        .send()
-        .await
-        .unwrap();
+    let r = s.raw("GET", None, "/ocds/releases.json").await;
     assert_eq!(r.status(), 200);
     let pkg: Value = r.json().await.unwrap();
     validate_package(&pkg);

@@ -3,18 +3,13 @@
 //! worker and the district's each follow every card, and the list's count (and its rows)
 //! is the card's number. Lists narrowed to a unit outside one's scope are refused.
 
-use crate::common::{Backend, Server, both_dbs, client, page_in};
+use crate::common::{Backend, Server, both_dbs, page_in};
 use serde_json::Value;
 
 const PASSWORD: &str = "demo-pass-1";
 
 async fn get(s: &Server, token: &str, path: &str) -> (u16, String) {
-    let r = client()
-        .get(format!("{}{path}", s.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("request");
+    let r = s.raw("GET", Some(&token[..]), &path).await;
     (r.status().as_u16(), r.text().await.expect("body"))
 }
 
@@ -176,10 +171,6 @@ async fn every_number_opens_the_records_it_counts(backend: Backend) {
     }
     let resident = s.login_with("reader", PASSWORD).await;
     assert_eq!(get(&s, &resident, "/consultation/figures").await.0, 403);
-    let r = client()
-        .get(format!("{}/consultation/figures", s.url))
-        .send()
-        .await
-        .unwrap();
+    let r = s.raw("GET", None, "/consultation/figures").await;
     assert!(r.status().is_redirection(), "a visitor signs in first");
 }

@@ -278,12 +278,12 @@ async fn provider_callbacks_are_verified_idempotent_and_ordered(backend: Backend
     // Cancelled then failed: recorded, nothing changes.
     let (_, v) = topup(&s, &reader, "t4", "3.00").await;
     let o4 = v["order"]["id"].as_i64().unwrap();
-    client()
-        .post(format!("{}/api/v1/me/payments/{o4}/cancel", s.url))
-        .bearer_auth(&reader)
-        .send()
-        .await
-        .unwrap();
+    s.raw(
+        "POST",
+        Some(&reader[..]),
+        &format!("/api/v1/me/payments/{o4}/cancel"),
+    )
+    .await;
     let (_, v) = callback(&s.url, "e7", o4, Reported::Failed, 300).await;
     assert_eq!(v["outcome"], "ignored_closed");
     assert_eq!(order_state(&s, &reader, o4).await, "cancelled");

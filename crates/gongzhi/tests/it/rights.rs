@@ -272,9 +272,10 @@ async fn complaints_take_down_and_reviewers_restore_remove_or_transfer(backend: 
     )
     .await;
     assert_eq!(st, 200);
+    let doc_path = format!("/api/v1/documents/{c}");
     s.expect_statuses(&[
-        (Some(&moderator), &format!("/api/v1/documents/{c}"), 404),
-        (Some(&author), &format!("/api/v1/documents/{c}"), 404),
+        (Some(&moderator), &doc_path, 404),
+        (Some(&author), &doc_path, 404),
     ])
     .await;
 

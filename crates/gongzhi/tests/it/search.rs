@@ -347,13 +347,10 @@ async fn search_follows_edit_take_down_and_delete(backend: Backend) {
         lag < Duration::from_secs(3),
         "{backend:?}: delete took {lag:?}"
     );
+    let doc_path = format!("/api/v1/documents/{id}");
     s.expect_statuses(&[
-        (Some(&admin), &format!("/api/v1/documents/{id}"), 404),
-        (
-            Some(&admin),
-            &format!("/api/v1/documents/{id}/pages/1"),
-            404,
-        ),
+        (Some(&admin), &doc_path, 404),
+        (Some(&admin), &format!("{doc_path}/pages/1"), 404),
     ])
     .await;
     if backend == Backend::Sqlite {
@@ -448,12 +445,13 @@ async fn search_snippets_suggestions_and_related_keep_the_paywall(backend: Backe
     )
     .await;
     for id in [paid, other] {
-        let r = client()
-            .post(format!("{}/api/v1/documents/{id}/approve", s.url))
-            .bearer_auth(&moderator)
-            .send()
-            .await
-            .unwrap();
+        let r = s
+            .raw(
+                "POST",
+                Some(&moderator[..]),
+                &format!("/api/v1/documents/{id}/approve"),
+            )
+            .await;
         assert!(r.status() == 200 || r.status() == 409, "{}", r.status());
     }
     let (_, d) = s.get_json(None, &format!("/api/v1/documents/{paid}")).await;

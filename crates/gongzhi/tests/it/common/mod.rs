@@ -483,6 +483,17 @@ impl Server {
         send(self, "GET", token, path, None).await
     }
 
+    /// A request without a body (as the bearer of `token` if any); the whole response, for a
+    /// test that reads its headers, bytes or text.
+    pub async fn raw(&self, method: &str, token: Option<&str>, path: &str) -> reqwest::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut r = client().request(method, format!("{}{path}", self.url));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.expect("request")
+    }
+
     pub async fn status_of(&self, token: Option<&str>, path: &str) -> u16 {
         let mut r = client().get(format!("{}{}", self.url, path));
         if let Some(t) = token {
