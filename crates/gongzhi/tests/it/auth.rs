@@ -556,7 +556,7 @@ async fn an_admin_resets_a_password_and_a_member_cannot(backend: Backend) {
             .await
             .unwrap();
         assert_eq!(r.status(), 403, "{path}");
-        let r = s.raw("GET", None, &path).await;
+        let r = s.raw("GET", None, path).await;
         assert_eq!(r.status(), 303, "{path}");
     }
     assert_eq!(api_login(&s, "alice", "chosen-by-admin", None).await, 200);

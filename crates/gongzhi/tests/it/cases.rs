@@ -2219,12 +2219,8 @@ async fn a_result_can_be_a_photo(backend: Backend) {
     );
     let get = async |token: &str| {
         let r =
-            w.s.raw(
-                "GET",
-                Some(&token[..]),
-                &format!("/cases/{id}/result-photo"),
-            )
-            .await;
+            w.s.raw("GET", Some(token), &format!("/cases/{id}/result-photo"))
+                .await;
         (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
     };
     assert_eq!(get(&w.centre).await, (200, png.clone()));

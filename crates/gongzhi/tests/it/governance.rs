@@ -187,7 +187,7 @@ async fn org_ids(w: &World, token: &str, query: &str) -> Vec<i64> {
 
 async fn csv(w: &World, token: &str, query: &str) -> (u16, String) {
     let r =
-        w.s.raw("GET", Some(&token[..]), &format!("/gov/orgs.csv{query}"))
+        w.s.raw("GET", Some(token), &format!("/gov/orgs.csv{query}"))
             .await;
     (r.status().as_u16(), r.text().await.unwrap())
 }

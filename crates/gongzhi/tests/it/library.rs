@@ -236,13 +236,7 @@ async fn duplicates_and_downloads(backend: Backend) {
             .await,
         401
     );
-    let r = s
-        .raw(
-            "GET",
-            Some(&member[..]),
-            &format!("/api/v1/documents/{id}/download"),
-        )
-        .await;
+    let r = s.download(&member, id).await;
     assert_eq!(r.status(), 200);
     assert!(
         r.headers()["content-disposition"]
@@ -508,13 +502,7 @@ async fn hidden_duplicates_stay_hidden_and_titles_are_clean(backend: Backend) {
         .await;
     assert_eq!(d["title"], "标题", "{d}");
     s.wait_converted(&author, tricky_id, CONVERT_LIMIT).await;
-    let r = s
-        .raw(
-            "GET",
-            Some(&author[..]),
-            &format!("/api/v1/documents/{tricky_id}/download"),
-        )
-        .await;
+    let r = s.download(&author, tricky_id).await;
     assert_eq!(r.status(), 200);
     let cd = r.headers()["content-disposition"]
         .to_str()

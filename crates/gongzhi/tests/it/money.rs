@@ -379,13 +379,7 @@ async fn vip_members_download_against_their_quota(backend: Backend) {
     s.wait_converted(&admin, third, std::time::Duration::from_secs(120))
         .await;
     set_price(&s, &admin, third, "vip", "2.00").await;
-    let r = s
-        .raw(
-            "GET",
-            Some(&member[..]),
-            &format!("/api/v1/documents/{third}/download"),
-        )
-        .await;
+    let r = s.download(&member, third).await;
     assert_eq!(r.status(), 403);
     let v: Value = r.json().await.unwrap();
     assert!(

@@ -9,7 +9,7 @@ use serde_json::Value;
 const PASSWORD: &str = "demo-pass-1";
 
 async fn get(s: &Server, token: &str, path: &str) -> (u16, String) {
-    let r = s.raw("GET", Some(&token[..]), &path).await;
+    let r = s.raw("GET", Some(token), path).await;
     (r.status().as_u16(), r.text().await.expect("body"))
 }
 

@@ -494,6 +494,12 @@ impl Server {
         r.send().await.expect("request")
     }
 
+    /// `GET /api/v1/documents/{id}/download` as the bearer of `token`.
+    pub async fn download(&self, token: &str, id: i64) -> reqwest::Response {
+        let path = format!("/api/v1/documents/{id}/download");
+        self.raw("GET", Some(token), &path).await
+    }
+
     pub async fn status_of(&self, token: Option<&str>, path: &str) -> u16 {
         let mut r = client().get(format!("{}{}", self.url, path));
         if let Some(t) = token {
@@ -670,24 +676,17 @@ pub async fn status(
 
 /// A page's HTML as the bearer of `token` sees it.
 pub async fn page_text(s: &Server, token: &str, path: &str) -> String {
-    client()
-        .get(format!("{}{path}", s.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("page text")
+    let r = s.raw("GET", Some(token), path).await;
+    r.text().await.expect("page text")
 }
 
 /// [`page_text`] in the language `lang` (`zh` or `en`, the `gz_lang` cookie).
 pub async fn page_in(s: &Server, token: &str, path: &str, lang: &str) -> String {
-    client()
+    let r = client()
         .get(format!("{}{path}", s.url))
         .bearer_auth(token)
-        .header("Cookie", format!("gz_lang={lang}"))
-        .send()
+        .header("Cookie", format!("gz_lang={lang}"));
+    r.send()
         .await
         .expect("request")
         .text()
