@@ -3,9 +3,13 @@
 //!
 //! The kit in `common`: `both_dbs!(name)` above `async fn name(backend: Backend)` makes the
 //! two tests `name::sqlite` and `name::postgres`; `Server` (start, users, tokens, CLI, the
-//! database); `send`/`send_expect`/`status` for JSON calls; `web_login`, `get_html`,
-//! `post_form` for what a browser does; `District` for a unit tree with staff; `webdriver`
-//! for Chromium.
+//! database, `accounts("admin=admin mod=moderator reader")`, `published`, `scalar`);
+//! `s.post(&token, path, Some(&body)).await.want(201)` (or `send`/`send_expect`) for JSON
+//! calls, `expect_each`/`expect_statuses` for tables of them, `raw` for whole responses;
+//! `web_login`, `get_html`, `post_form` for what a browser does; `District::planned(&s,
+//! &admin, "district D; street S in D; community A B in S")` and `staffs("x=worker@A")` for
+//! a unit tree with staff; `Clock` for the injected time; `cases` and `pay` for the calls
+//! many tests set up with; `webdriver` for Chromium (`sign_in`, `wait`).
 
 mod common;
 
