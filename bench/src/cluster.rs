@@ -267,11 +267,13 @@ fn balancer(args: &Args, dir: &Path, nodes: &[&str]) -> anyhow::Result<(Child, S
 async fn cluster(args: &Args, v: &Vocab, p: &Params) -> anyhow::Result<Layout> {
     const DB: &str = "gongzhi_cluster_bench";
     let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", args.postgres)).await?;
-    sqlx::raw_sql(&format!(
-        "DROP DATABASE IF EXISTS {DB} WITH (FORCE); CREATE DATABASE {DB}"
-    ))
-    .execute(&mut admin)
-    .await?;
+    // Two statements: PostgreSQL runs neither inside a transaction block.
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {DB} WITH (FORCE)"),
+        format!("CREATE DATABASE {DB}"),
+    ] {
+        sqlx::raw_sql(&sql).execute(&mut admin).await?;
+    }
     admin.close().await?;
     let url = format!("{}/{DB}", args.postgres);
     let (s3, endpoint) = s3_server(args, &args.work.join("s3"))?;
