@@ -7,6 +7,7 @@
 
 mod corpus;
 mod http;
+mod library_load;
 mod proc;
 mod run;
 
@@ -225,7 +226,8 @@ async fn load(
     fts: Option<&Path>,
 ) -> anyhow::Result<Loaded> {
     let start = Instant::now();
-    let mut db = run::connect(&data.join("gongzhi.db"), false, true).await?;
+    let url = format!("sqlite://{}", data.join("gongzhi.db").display());
+    let mut db = library_load::connect(&url).await?;
     let mut ft = match fts {
         Some(path) => {
             let mut c = run::connect(path, true, true).await?;
@@ -239,17 +241,7 @@ async fn load(
         None => None,
     };
     let now = 1_700_000_000_000i64;
-    sqlx::query(
-        "INSERT INTO platform_users (username, display_name, password_hash, role, created_at) \
-         VALUES ('bench', 'Bench', '!', 'member', $1)",
-    )
-    .bind(now)
-    .execute(&mut db)
-    .await?;
-    let (uploader,): (i64,) =
-        sqlx::query_as("SELECT id FROM platform_users WHERE username = 'bench'")
-            .fetch_one(&mut db)
-            .await?;
+    let uploader = library_load::uploader(&mut db, now).await?;
     let mut l = Loaded {
         judged: Vec::with_capacity(args.docs),
         pages: 0,
@@ -266,44 +258,15 @@ async fn load(
         let docs: Vec<corpus::Doc> = (id..=end)
             .map(|i| corpus::generate(v, p, i, false))
             .collect();
-        sqlx::raw_sql("BEGIN").execute(&mut db).await?;
+        library_load::insert(&mut db, &docs, uploader, now, last).await?;
         for d in &docs {
-            let size: usize = d.pages.iter().map(String::len).sum();
-            let at = now - (last - d.id) * 60_000;
-            sqlx::query(
-                "INSERT INTO library_documents (id, sha256, title, format, original_name, size_bytes, \
-                 status, pages, uploader_id, created_at, updated_at, published_at) \
-                 VALUES ($1, $2, $3, 'txt', $4, $5, 'ready', $6, $7, $8, $9, $10)",
-            )
-            .bind(d.id)
-            .bind(format!("{:064x}", d.id))
-            .bind(&d.title)
-            .bind(format!("bench-{}.txt", d.id))
-            .bind(size as i64)
-            .bind(d.pages.len() as i64)
-            .bind(uploader)
-            .bind(at)
-            .bind(at)
-            .bind(at)
-            .execute(&mut db)
-            .await?;
-            for (n, text) in d.pages.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO library_pages (document_id, n, text, image_key, mime) \
-                     VALUES ($1, $2, $3, '', 'text/plain')",
-                )
-                .bind(d.id)
-                .bind(n as i64 + 1)
-                .bind(text)
-                .execute(&mut db)
-                .await?;
+            for text in &d.pages {
                 l.pages += 1;
                 l.text_bytes += text.len() as u64;
                 l.text_chars += text.chars().count() as u64;
             }
             l.judged.push((d.topic as u8, d.title_has_topic));
         }
-        sqlx::raw_sql("COMMIT").execute(&mut db).await?;
         if let Some(ft) = ft.as_mut() {
             let t = Instant::now();
             sqlx::raw_sql("BEGIN").execute(&mut *ft).await?;
@@ -323,11 +286,8 @@ async fn load(
         }
         id = end + 1;
     }
-    sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(&mut db)
-        .await?;
+    library_load::finish(db, &url).await?;
     use sqlx::Connection;
-    db.close().await?;
     if let Some(mut ft) = ft {
         let t = Instant::now();
         sqlx::raw_sql(

@@ -6,7 +6,8 @@
 //! module layering). The overview has no cache and no pre-aggregation, so the baseline is
 //! the floor of what its queries cost, not a slower alternative.
 
-use super::{District, latency_json, sqlite};
+use super::sqlite;
+use crate::intake::{District, latency_json};
 use serde_json::Value;
 use sqlx::{Connection, Row};
 use std::path::Path;

@@ -52,11 +52,16 @@ pub fn serve_on(
     data: &Path,
     database_url: Option<&str>,
 ) -> anyhow::Result<(std::process::Child, String)> {
-    let log = std::fs::File::create(data.join("serve.log"))?;
-    let mut child = gongzhi_on(exe, data, database_url)
+    listen(gongzhi_on(exe, data, database_url), &data.join("serve.log"))
+}
+
+/// Runs `cmd` (a `gongzhi` command on its data) as `serve` on a free port, its log in `log`;
+/// the child and its address once it says it listens (after building its index).
+pub fn listen(mut cmd: Command, log: &Path) -> anyhow::Result<(std::process::Child, String)> {
+    let mut child = cmd
         .args(["serve", "--addr", "127.0.0.1:0"])
         .stdout(Stdio::piped())
-        .stderr(log)
+        .stderr(std::fs::File::create(log)?)
         .spawn()?;
     let stdout = child.stdout.take().expect("piped stdout");
     let (tx, rx) = std::sync::mpsc::channel();
@@ -75,10 +80,7 @@ pub fn serve_on(
         Err(_) => {
             let _ = child.kill();
             let _ = child.wait();
-            anyhow::bail!(
-                "gongzhi serve did not start; see {}",
-                data.join("serve.log").display()
-            )
+            anyhow::bail!("gongzhi serve did not start; see {}", log.display())
         }
     }
 }

@@ -202,6 +202,7 @@ pub fn periodic(state: &AppState, every: Duration, at_start: bool, work: Work) {
         }
         loop {
             if lead(&state).await {
+                crate::metrics::CLOCK_RUNS.inc();
                 work(&state).await;
             }
             tokio::time::sleep(every).await;

@@ -57,6 +57,12 @@ pub static UPLOADS: Counter =
     Counter::new("gongzhi_uploads_total", "Documents accepted for upload");
 pub static DOWNLOADS: Counter =
     Counter::new("gongzhi_downloads_total", "Original files downloaded");
+/// Runs of the clock's work (sweeps, weekly reports) on this node: non-zero on one node of a
+/// cluster at a time, the holder of the `clock` lease (ADR 041).
+pub static CLOCK_RUNS: Counter = Counter::new(
+    "gongzhi_clock_runs_total",
+    "Clock work (sweeps, weekly reports) run by this node",
+);
 
 static ALL: &[&Counter] = &[
     &HTTP_2XX,
@@ -69,6 +75,7 @@ static ALL: &[&Counter] = &[
     &LOGIN_FAILURES,
     &UPLOADS,
     &DOWNLOADS,
+    &CLOCK_RUNS,
 ];
 
 pub fn record_status(status: u16) {

@@ -4,6 +4,7 @@
 //! folder, a folder that is not a finished backup, a restore into a data dir or database
 //! that is not empty.
 
+use crate::common::s3::{self, S3Server};
 use crate::common::{Backend, Server, both_dbs, client, send_expect};
 use crate::money::topup;
 use serde_json::json;
@@ -45,7 +46,49 @@ fn urlencoding(q: &str) -> String {
 
 both_dbs!(a_backup_taken_while_serving_restores_the_same_district);
 async fn a_backup_taken_while_serving_restores_the_same_district(backend: Backend) {
-    let s = Server::start(backend).await;
+    round_trip(backend, &[], &[]).await;
+}
+
+/// The files in S3: backed up from one bucket while serving, restored into an empty one.
+#[tokio::test]
+async fn a_backup_of_an_s3_store_restores_into_an_empty_bucket() {
+    let (Some(from), Some(to)) = (S3Server::start(), S3Server::start()) else {
+        return;
+    };
+    let (from_env, to_env) = (from.env(), to.env());
+    round_trip(Backend::Sqlite, &borrowed(&from_env), &borrowed(&to_env)).await;
+    let restored = walkdir(&to.dir.path().join(s3::BUCKET));
+    assert!(
+        restored >= 3,
+        "the original, its page image and thumbnail are in the new bucket ({restored})"
+    );
+}
+
+fn borrowed<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// How many files are under `dir`, at any depth.
+fn walkdir(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        walkdir(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// A document, a top-up and the audit log on a server started with `env`, backed up while it
+/// serves, restored into a new data dir (and database) with `restore_env`, then served.
+async fn round_trip(backend: Backend, env: &[(&str, &str)], restore_env: &[(&str, &str)]) {
+    let s = Server::start_with(backend, env).await;
     let admin = s.user_token("admin", "admin").await;
     let reader = s.user_token("reader", "member").await;
     let id = s
@@ -84,7 +127,7 @@ async fn a_backup_taken_while_serving_restores_the_same_district(backend: Backen
     assert!(!ok && err.contains("not empty"), "{err}");
 
     // Restored into a new, empty data dir (and database), then served.
-    let mut t = Server::unstarted(backend, &[]).await;
+    let mut t = Server::unstarted(backend, restore_env).await;
     let (ok, _, err) = t.run_cli_to_end(&["restore", root.path().to_str().unwrap()]);
     assert!(!ok && err.contains("not a finished backup"), "{err}");
     let out = t.run_cli(&["restore", dir_s], None);

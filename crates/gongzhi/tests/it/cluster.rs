@@ -187,6 +187,7 @@ const NODE_ENV: &[(&str, &str)] = &[
     ("GONGZHI_CLUSTER_LEASE_SECS", "2"),
     ("GONGZHI_TRUSTED_PROXIES", "127.0.0.1"),
     ("GONGZHI_LOGIN_FAILURES_PER_ACCOUNT", "3"),
+    ("GONGZHI_REGISTRATIONS_PER_IP", "3"),
 ];
 
 /// Two nodes over one PostgreSQL database and one bucket, behind HAProxy. The S3 server
@@ -200,6 +201,11 @@ struct Cluster {
 
 /// None when a part is missing (and not required).
 async fn cluster() -> Option<Cluster> {
+    cluster_with(&[]).await
+}
+
+/// A cluster whose nodes also get `extra` (after [`NODE_ENV`], so it wins).
+async fn cluster_with(extra: &[(&str, &str)]) -> Option<Cluster> {
     if !common::postgres_available().await {
         return None;
     }
@@ -209,6 +215,7 @@ async fn cluster() -> Option<Cluster> {
         .iter()
         .copied()
         .chain(s3_env.iter().map(|(k, v)| (*k, v.as_str())))
+        .chain(extra.iter().copied())
         .collect();
     let a = Server::start_with(Backend::Postgres, &env).await;
     let b = a.another_node();
@@ -312,6 +319,39 @@ async fn two_nodes_behind_a_load_balancer() {
     assert_eq!(wrong("a").await, 401);
     assert_eq!(wrong("b").await, 429, "B counts A's failures");
     assert_eq!(wrong("a").await, 429);
+
+    // So does registration from one address: three sign-ups through either node, and the
+    // fourth is refused on both.
+    let web = common::cookie_client();
+    let form = web
+        .get(format!("{}/register", lb.url))
+        .header("x-node", "b")
+        .send()
+        .await
+        .expect("register page");
+    let csrf = common::csrf_from(&form.text().await.unwrap());
+    let register = |node: &'static str, i: usize| {
+        let (web, lb, csrf) = (&web, &lb, csrf.clone());
+        async move {
+            web.post(format!("{}/register", lb.url))
+                .header("x-node", node)
+                .form(&[
+                    ("username", format!("signup{i}")),
+                    ("password", "long-enough-pw".to_string()),
+                    ("_csrf", csrf),
+                ])
+                .send()
+                .await
+                .expect("register")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(register("a", 0).await, 303);
+    assert_eq!(register("b", 1).await, 303);
+    assert_eq!(register("a", 2).await, 303);
+    assert_eq!(register("b", 3).await, 429, "B counts A's sign-ups");
+    assert_eq!(register("a", 4).await, 429);
 
     // A new node builds its index from the database before it serves.
     let c = a.another_node();
@@ -480,4 +520,55 @@ async fn an_event_committed_out_of_order_is_indexed_on_every_node() {
         eprintln!("an event committed out of order, searchable on {node}: {lag:?}");
     }
     drop((first, second, b, lb));
+}
+
+/// How many times this node has run the clock's work (`gongzhi_clock_runs_total`).
+async fn clock_runs(lb: &Balancer, node: &str, token: &str) -> u64 {
+    let r = lb.call(GET, Some(node), token, "/metrics").await;
+    assert_eq!(r.status(), 200, "metrics of {node}");
+    let text = r.text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("gongzhi_clock_runs_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no clock counter on {node}: {text}"))
+}
+
+/// The sweeps (case deadlines, needs follow-ups) run on the node holding the clock lease only,
+/// and move to the other node when that one dies.
+#[tokio::test]
+async fn the_clock_runs_on_one_node_and_moves_when_it_dies() {
+    // Sweeps every 100 ms; a 5 s lease, so a busy CI machine does not hand it over by itself.
+    let extra = [
+        ("GONGZHI_CASES_SWEEP_MS", "100"),
+        ("GONGZHI_NEEDS_SWEEP_MS", "100"),
+        ("GONGZHI_CLUSTER_LEASE_SECS", "5"),
+    ];
+    let Some(Cluster { a, b, lb, _s3 }) = cluster_with(&extra).await else {
+        return;
+    };
+    let admin = a.user_token("admin", "admin").await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (on_a, on_b) = (
+        clock_runs(&lb, "a", &admin).await,
+        clock_runs(&lb, "b", &admin).await,
+    );
+    assert!(
+        (on_a == 0) != (on_b == 0),
+        "the clock runs on exactly one node: A {on_a}, B {on_b}"
+    );
+    assert!(
+        on_a + on_b >= 10,
+        "two sweeps every 100 ms for 3 s ran {} times",
+        on_a + on_b
+    );
+    let (mut holder, other, other_name) = if on_a > 0 { (a, b, "b") } else { (b, a, "a") };
+    holder.kill();
+    let lag = within(
+        Duration::from_secs(15),
+        "the other node takes the clock over",
+        || async { clock_runs(&lb, other_name, &admin).await > 0 },
+    )
+    .await;
+    eprintln!("clock holder killed → the other node sweeps after {lag:?}");
+    drop((lb, other, holder)); // the live node first, then the database
 }
