@@ -106,12 +106,7 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
         (Action::Raise, _) => Ok(()),
         (Action::Monitor, _) => Ok(()),
         (Action::Configure, _) => {
-            if actor.is_platform_admin()
-                || actor
-                    .grants
-                    .iter()
-                    .any(|g| g.path.depth() == 1 && g.role >= MemberRole::UnitAdmin)
-            {
+            if actor.is_district_admin() {
                 Ok(())
             } else {
                 Err(Denied::Forbidden(platform::bi!(
@@ -244,5 +239,5 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
 
 /// Whether the actor may see lists of needs in units (staff) rather than only their own.
 pub fn is_staff(actor: &GovActor) -> bool {
-    actor.is_platform_admin() || !actor.grants.is_empty()
+    actor.is_staff()
 }
