@@ -237,6 +237,14 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
     }
 }
 
+/// Signed in: what the calls, their budgets and a reviewer's queue ask of a reader.
+pub fn signed_in(actor: &GovActor) -> crate::error::NeedResult<()> {
+    actor
+        .id()
+        .map(|_| ())
+        .ok_or(crate::error::NeedError::SignIn)
+}
+
 /// Whether the actor may see lists of needs in units (staff) rather than only their own.
 pub fn is_staff(actor: &GovActor) -> bool {
     actor.is_staff()
