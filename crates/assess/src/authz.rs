@@ -96,40 +96,14 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gov_core::{Grant, UnitId};
-    use platform::Actor;
-    use platform::auth::{Role, User};
-    use platform::web::Lang;
+    use platform::auth::Role;
 
     fn path(s: &str) -> UnitPath {
         UnitPath::parse(s).unwrap()
     }
 
     fn actor(grants: &[(&str, MemberRole)]) -> GovActor {
-        GovActor {
-            base: Actor {
-                user: Some(User {
-                    id: 7,
-                    username: "u".into(),
-                    role: Role::Member,
-                    display_name: String::new(),
-                }),
-                lang: Lang::Zh,
-                csrf: String::new(),
-                ip: String::new(),
-                session_token: None,
-            },
-            grants: grants
-                .iter()
-                .map(|(p, role)| Grant {
-                    unit_id: UnitId(1),
-                    unit_name: String::new(),
-                    path: path(p),
-                    role: *role,
-                })
-                .collect(),
-            org_links: Vec::new(),
-        }
+        GovActor::for_test(7, Some(Role::Member), grants)
     }
 
     #[test]

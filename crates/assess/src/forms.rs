@@ -25,9 +25,11 @@ pub fn router() -> Router<AppState> {
         .route("/assessments/appeals/{id}/decision", post(decide))
 }
 
-type Fields = Vec<(String, String)>;
+/// A posted form's fields in order (a field may repeat, e.g. checkboxes).
+pub(crate) type Fields = Vec<(String, String)>;
 
-fn field(f: &Fields, k: &str) -> String {
+/// The first value of `k`, trimmed, or "".
+pub(crate) fn field(f: &Fields, k: &str) -> String {
     f.iter()
         .find(|(n, _)| n == k)
         .map(|(_, v)| v.trim().to_string())

@@ -35,15 +35,9 @@ pub fn module() -> Module {
     }
 }
 
-pub const MIGRATIONS: &[platform::db::Migration] = &[
-    platform::db::Migration {
-        id: "070_assess",
-        sql: include_str!("../migrations/001_assess.sql"),
-    },
-    platform::db::Migration {
-        id: "071_assess_study",
-        sql: include_str!("../migrations/002_study.sql"),
-    },
+pub const MIGRATIONS: &[platform::db::Migration] = platform::migrations![
+    "070_assess" => "001_assess.sql",
+    "071_assess_study" => "002_study.sql",
 ];
 
 pub fn router(_state: &AppState) -> Router<AppState> {

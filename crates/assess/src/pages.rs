@@ -13,7 +13,7 @@ use axum::response::Response;
 use axum::routing::get;
 use gov_core::GovActor;
 use platform::AppState;
-use platform::web::menu::MenuItem;
+use platform::web::menu::{Menu, MenuItem};
 use platform::web::{AppResult, Lang, PageCtx, redirect, render};
 
 pub fn router() -> Router<AppState> {
@@ -25,30 +25,17 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Staff find the running year's ranking in the menu.
-pub fn menu<'a>(
-    state: &'a AppState,
-    user: &'a platform::auth::User,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<MenuItem>> + Send + 'a>> {
+pub fn menu<'a>(state: &'a AppState, user: &'a platform::auth::User) -> Menu<'a> {
     Box::pin(async move {
         let Ok(a) = GovActor::of_user(&state.db, user).await else {
             return Vec::new();
         };
-        if !a.is_platform_admin() && a.grants.is_empty() {
+        if !a.is_staff() {
             return Vec::new();
         }
         vec![
-            MenuItem {
-                href: "/assessments",
-                zh: "考核",
-                en: "Assessment",
-                main: false,
-            },
-            MenuItem {
-                href: "/study",
-                zh: "学习",
-                en: "Study",
-                main: false,
-            },
+            MenuItem::new("/assessments", "考核", "Assessment", false),
+            MenuItem::new("/study", "学习", "Study", false),
         ]
     })
 }

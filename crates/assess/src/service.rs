@@ -9,7 +9,6 @@ use crate::model::{self, Item, Plan, PlanState, Sheet, Value};
 use crate::score;
 use gov_core::{GovActor, UnitId, find_unit};
 use platform::AppState;
-use platform::audit::{self, Entry};
 use platform::web::{AppError, AppResult, Code};
 use serde::Serialize;
 
@@ -155,17 +154,9 @@ pub(crate) async fn audited(
     detail: serde_json::Value,
     tx: &mut platform::db::Tx,
 ) -> AppResult<()> {
-    audit::append(
-        tx,
-        Entry {
-            at: state.now(),
-            actor_id: actor.id(),
-            action,
-            subject: &subject,
-            detail,
-        },
-    )
-    .await?;
+    actor
+        .audit(tx, state.now(), action, &subject, detail)
+        .await?;
     Ok(())
 }
 

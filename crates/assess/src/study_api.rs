@@ -55,16 +55,10 @@ pub fn year_of(state: &AppState, raw: Option<&str>) -> AppResult<i64> {
 /// Study records are for staff: a signed-in account with a role on some unit (or a
 /// platform administrator). Residents are refused; visitors asked to sign in.
 pub fn staff_only(actor: &GovActor) -> Result<(), Denied> {
-    if actor.user.is_none() {
-        Err(Denied::SignIn)
-    } else if actor.is_platform_admin() || !actor.grants.is_empty() {
-        Ok(())
-    } else {
-        Err(Denied::Forbidden(platform::bi!(
-            "学习记录供各单位的工作人员使用。",
-            "Study records are for the staff of the district's units."
-        )))
-    }
+    actor.staff_only(platform::bi!(
+        "学习记录供各单位的工作人员使用。",
+        "Study records are for the staff of the district's units."
+    ))
 }
 
 async fn list(

@@ -4,6 +4,7 @@
 //! the API; a refused form is shown again with the message next to it.
 
 use crate::authz::{Action, Target, authorize};
+use crate::forms::{Fields, field};
 use crate::study::{self, Assignment, NewAssignment, NewSession, Session};
 use crate::study_api::{YearQuery, staff_only, year_of};
 use crate::study_hours::{self, PersonHours};
@@ -25,15 +26,6 @@ pub fn router() -> Router<AppState> {
         .route("/study/sessions/{id}/attendance", post(attend))
         .route("/study/units/{unit_id}", get(unit))
         .route("/study/units/{unit_id}/assignments", post(assign))
-}
-
-type Fields = Vec<(String, String)>;
-
-fn field(f: &Fields, k: &str) -> String {
-    f.iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_default()
 }
 
 /// Every value of a repeated field parsed as ids (checkboxes), ignoring blanks.

@@ -105,7 +105,7 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
     let Some(user) = &actor.user else {
         return Err(Denied::SignIn);
     };
-    let staff = actor.is_platform_admin() || !actor.grants.is_empty();
+    let staff = actor.is_staff();
     match (action, target) {
         (Action::Report, _) => Ok(()),
         (Action::ReportOnBehalf, _) => {
@@ -131,12 +131,7 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
             }
         }
         (Action::Configure, Target::Anywhere) => {
-            if actor.is_platform_admin()
-                || actor
-                    .grants
-                    .iter()
-                    .any(|g| g.path.depth() == 1 && g.role >= MemberRole::UnitAdmin)
-            {
+            if actor.is_district_admin() {
                 Ok(())
             } else {
                 Err(Denied::Forbidden(platform::bi!(

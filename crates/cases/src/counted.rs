@@ -2,8 +2,7 @@
 //! dispatched in a period were signed for on time, within an actor's scope (the same
 //! filter as [`crate::stats::rates`], so the ids add up to its figures).
 
-use crate::authz;
-use gov_core::{Bind, GovActor, Sql};
+use gov_core::GovActor;
 use platform::AppState;
 use sqlx::Row;
 
@@ -20,12 +19,7 @@ pub async fn signed_on_time(
     from: i64,
     to: i64,
 ) -> sqlx::Result<OnTime> {
-    let mut sql = Sql::default();
-    let a = sql.bind(Bind::Int(from));
-    let b = sql.bind(Bind::Int(to));
-    sql.push(format!("c.dispatched_at >= {a} AND c.dispatched_at < {b}"));
-    sql.push("c.lead_unit_id IS NOT NULL".into());
-    authz::stats_filter(actor, &mut sql);
+    let sql = crate::stats::dispatched_between(actor, from, to);
     let q = format!(
         "SELECT c.id AS id, CASE WHEN c.responded_at IS NOT NULL AND c.responded_at <= c.respond_by \
          THEN 1 ELSE 0 END AS on_time FROM cases_cases c WHERE {} ORDER BY c.id",

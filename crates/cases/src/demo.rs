@@ -326,17 +326,8 @@ pub async fn seed(
     let admin_user = platform::auth::find_user(db, admin_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("demo admin vanished"))?;
-    let actor = GovActor {
-        base: platform::Actor {
-            user: Some(admin_user),
-            lang: platform::web::Lang::Zh,
-            csrf: String::new(),
-            ip: "demo".into(),
-            session_token: None,
-        },
-        grants: vec![],
-        org_links: vec![],
-    };
+    let mut actor = GovActor::offline(Some(admin_user), vec![]);
+    actor.base.ip = "demo".into();
     let communities: Vec<_> = units
         .iter()
         .filter(|u| u.kind == UnitKind::Community)

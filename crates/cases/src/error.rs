@@ -1,10 +1,8 @@
 //! Case errors, each with a stable code; rendered through the platform's AppError.
 //! (Open311 answers in its own error format: see `open311::format`.)
 
-use axum::response::{IntoResponse, Response};
 use platform::AppError;
 use platform::web::Code;
-use platform::web::authz::Denied;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaseError {
@@ -42,12 +40,6 @@ impl CaseError {
     }
 }
 
-impl From<sqlx::Error> for CaseError {
-    fn from(e: sqlx::Error) -> Self {
-        CaseError::Internal(e.into())
-    }
-}
-
 impl From<AppError> for CaseError {
     fn from(e: AppError) -> Self {
         match e {
@@ -55,16 +47,6 @@ impl From<AppError> for CaseError {
             AppError::NotFound => CaseError::NotFound,
             AppError::Forbidden(m) => CaseError::Denied(m),
             other => CaseError::Internal(anyhow::anyhow!("{other}")),
-        }
-    }
-}
-
-impl From<Denied> for CaseError {
-    fn from(d: Denied) -> Self {
-        match d {
-            Denied::SignIn => CaseError::SignIn,
-            Denied::Forbidden(why) => CaseError::Denied(why.to_string()),
-            Denied::Hidden => CaseError::NotFound,
         }
     }
 }
@@ -83,10 +65,6 @@ impl From<CaseError> for AppError {
     }
 }
 
-impl IntoResponse for CaseError {
-    fn into_response(self) -> Response {
-        AppError::from(self).into_response()
-    }
-}
+platform::module_error!(CaseError);
 
 pub type CaseResult<T> = Result<T, CaseError>;

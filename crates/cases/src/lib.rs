@@ -36,35 +36,17 @@ pub fn module() -> Module {
                 Ok(())
             })
         }),
-        demo: Some(|state, demo| {
-            Box::pin(async move {
-                demo.accounts
-                    .extend(demo::seed(state, &mut demo.password).await?);
-                Ok(())
-            })
-        }),
+        demo: platform::demo_accounts!(demo::seed),
         todos: Some(todos::todos),
         ..Module::new("cases", MIGRATIONS, router)
     }
 }
 
-pub const MIGRATIONS: &[platform::db::Migration] = &[
-    platform::db::Migration {
-        id: "030_cases",
-        sql: include_str!("../migrations/001_cases.sql"),
-    },
-    platform::db::Migration {
-        id: "031_cases_publication",
-        sql: include_str!("../migrations/002_publication.sql"),
-    },
-    platform::db::Migration {
-        id: "032_cases_urge",
-        sql: include_str!("../migrations/003_urge.sql"),
-    },
-    platform::db::Migration {
-        id: "033_cases_scope_in_indexes",
-        sql: include_str!("../migrations/004_scope_in_indexes.sql"),
-    },
+pub const MIGRATIONS: &[platform::db::Migration] = platform::migrations![
+    "030_cases" => "001_cases.sql",
+    "031_cases_publication" => "002_publication.sql",
+    "032_cases_urge" => "003_urge.sql",
+    "033_cases_scope_in_indexes" => "004_scope_in_indexes.sql",
 ];
 
 /// Routes that authenticate by an Open311 api_key, never by the session cookie.

@@ -58,12 +58,7 @@ pub async fn rates(
     from: i64,
     to: i64,
 ) -> sqlx::Result<(Vec<Rates>, Rates)> {
-    let mut sql = Sql::default();
-    let a = sql.bind(Bind::Int(from));
-    let b = sql.bind(Bind::Int(to));
-    sql.push(format!("c.dispatched_at >= {a} AND c.dispatched_at < {b}"));
-    sql.push("c.lead_unit_id IS NOT NULL".into());
-    authz::stats_filter(actor, &mut sql);
+    let sql = dispatched_between(actor, from, to);
     let q = format!(
         "SELECT +c.lead_unit_id AS unit_id, CAST(COUNT(*) AS BIGINT) AS dispatched, \
          CAST(SUM(CASE WHEN c.responded_at IS NOT NULL AND c.responded_at <= c.respond_by THEN 1 ELSE 0 END) AS BIGINT) AS responded_on_time, \
@@ -401,6 +396,18 @@ async fn per_child(
         );
     }
     Ok(out)
+}
+
+/// The cases dispatched to a lead unit within [from, to), in what `actor`'s statistics
+/// cover: the rows every rate is counted over.
+pub(crate) fn dispatched_between(actor: &GovActor, from: i64, to: i64) -> Sql {
+    let mut sql = Sql::default();
+    let a = sql.bind(Bind::Int(from));
+    let b = sql.bind(Bind::Int(to));
+    sql.push(format!("c.dispatched_at >= {a} AND c.dispatched_at < {b}"));
+    sql.push("c.lead_unit_id IS NOT NULL".into());
+    authz::stats_filter(actor, &mut sql);
+    sql
 }
 
 #[cfg(test)]

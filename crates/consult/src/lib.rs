@@ -47,23 +47,11 @@ pub fn module() -> Module {
     }
 }
 
-pub const MIGRATIONS: &[platform::db::Migration] = &[
-    platform::db::Migration {
-        id: "050_consult",
-        sql: include_str!("../migrations/050_consult.sql"),
-    },
-    platform::db::Migration {
-        id: "051_consult_votes",
-        sql: include_str!("../migrations/051_votes.sql"),
-    },
-    platform::db::Migration {
-        id: "052_consult_library",
-        sql: include_str!("../migrations/052_library.sql"),
-    },
-    platform::db::Migration {
-        id: "053_consult_meetings",
-        sql: include_str!("../migrations/053_meetings.sql"),
-    },
+pub const MIGRATIONS: &[platform::db::Migration] = platform::migrations![
+    "050_consult" => "050_consult.sql",
+    "051_consult_votes" => "051_votes.sql",
+    "052_consult_library" => "052_library.sql",
+    "053_consult_meetings" => "053_meetings.sql",
 ];
 
 pub fn router(_state: &AppState) -> Router<AppState> {

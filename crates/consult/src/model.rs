@@ -2,35 +2,11 @@
 //! queries that load one with its co-signers, co-handling units and history.
 
 use platform::db::Db;
-use platform::web::Lang;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-/// Declares a string enum with its wire names and Chinese/English labels.
-macro_rules! labelled {
-    ($(#[$doc:meta])* $name:ident { $($v:ident = $s:literal, $zh:literal, $en:literal;)* }) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($v,)* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),*];
-            pub fn parse(s: &str) -> Option<$name> {
-                match s.trim() { $($s => Some($name::$v),)* _ => None }
-            }
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$v => $s,)* }
-            }
-            pub fn label(self, lang: Lang) -> &'static str {
-                match self { $($name::$v => lang.pick($zh, $en),)* }
-            }
-        }
-    };
-}
-
-labelled! {
+platform::vocabulary! {
     /// Who a proposal is from.
     Kind {
         Member = "member", "委员提案", "Member's proposal";
@@ -40,7 +16,7 @@ labelled! {
     }
 }
 
-labelled! {
+platform::vocabulary! {
     /// Where a proposal is in its handling.
     State {
         Submitted = "submitted", "已提交", "Submitted";
@@ -59,7 +35,7 @@ labelled! {
     }
 }
 
-labelled! {
+platform::vocabulary! {
     /// The standard reasons for not filing a proposal (不立案).
     DeclineReason {
         Returned = "returned", "退回提案人", "Returned to the proposer";
@@ -67,7 +43,7 @@ labelled! {
     }
 }
 
-labelled! {
+platform::vocabulary! {
     /// The class of a reply.
     ReplyClass {
         A = "A", "A类：已解决或采纳", "A: solved or adopted";
@@ -76,7 +52,7 @@ labelled! {
     }
 }
 
-labelled! {
+platform::vocabulary! {
     /// The proposer's rating of the handling work or of its result.
     Rating {
         Satisfied = "satisfied", "满意", "Satisfied";

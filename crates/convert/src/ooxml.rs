@@ -48,6 +48,19 @@ fn rels_of(part: &str) -> String {
     }
 }
 
+/// The targets of `part`'s relationships by id (none when it has no relationships part).
+fn targets_of(zip: &mut Archive, part: &str) -> Result<HashMap<String, String>, ConvertError> {
+    Ok(zip
+        .read_text(&rels_of(part))?
+        .map(|x| {
+            relationships(&x)
+                .into_iter()
+                .map(|(id, t, _)| (id, t))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
 fn required(zip: &mut Archive, part: &str, what: &str) -> Result<String, ConvertError> {
     zip.read_text(part)?
         .ok_or_else(|| corrupt(what, format!("the part {part} is missing")))
@@ -147,15 +160,7 @@ fn pptx(zip: &mut Archive) -> Result<Vec<Section>, ConvertError> {
     const WHAT: &str = "PowerPoint presentation";
     let main = main_part(zip, "ppt/presentation.xml")?;
     let pres = required(zip, &main, WHAT)?;
-    let rels: HashMap<String, String> = zip
-        .read_text(&rels_of(&main))?
-        .map(|x| {
-            relationships(&x)
-                .into_iter()
-                .map(|(id, t, _)| (id, t))
-                .collect()
-        })
-        .unwrap_or_default();
+    let rels = targets_of(zip, &main)?;
     // Slide order is the order of sldIdLst, not of the file names.
     let mut slides = Vec::new();
     walk(&pres, |ev| {
@@ -245,15 +250,7 @@ fn xlsx(zip: &mut Archive) -> Result<Vec<Section>, ConvertError> {
     const MAX_COLS: usize = 100;
     let main = main_part(zip, "xl/workbook.xml")?;
     let book = required(zip, &main, WHAT)?;
-    let rels: HashMap<String, String> = zip
-        .read_text(&rels_of(&main))?
-        .map(|x| {
-            relationships(&x)
-                .into_iter()
-                .map(|(id, t, _)| (id, t))
-                .collect()
-        })
-        .unwrap_or_default();
+    let rels = targets_of(zip, &main)?;
     let mut sheets: Vec<(String, String)> = Vec::new();
     walk(&book, |ev| {
         if let Ev::Start(t) = ev

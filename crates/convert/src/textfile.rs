@@ -78,17 +78,7 @@ pub(crate) fn convert_txt(
     out_dir: &Path,
     progress: &mut dyn FnMut(u32, u32),
 ) -> Result<Manifest, ConvertError> {
-    let (text, notes) = read_limited(input, text_limit(opts))?;
-    let sections = text_sections(&text);
-    crate::text_pages::write_text_document(
-        Format::Txt,
-        &sections,
-        PreviewKind::Faithful,
-        notes,
-        opts,
-        out_dir,
-        progress,
-    )
+    convert_plain(input, opts, out_dir, progress, Format::Txt, text_sections)
 }
 
 pub(crate) fn convert_markdown(
@@ -97,14 +87,27 @@ pub(crate) fn convert_markdown(
     out_dir: &Path,
     progress: &mut dyn FnMut(u32, u32),
 ) -> Result<Manifest, ConvertError> {
+    convert_plain(input, opts, out_dir, progress, Format::Markdown, |text| {
+        vec![Section {
+            lines: markdown_lines(text),
+            one_page: false,
+        }]
+    })
+}
+
+/// A text file read within the page budget, laid out as `sections` and written as pages.
+fn convert_plain(
+    input: &Path,
+    opts: &Options,
+    out_dir: &Path,
+    progress: &mut dyn FnMut(u32, u32),
+    format: Format,
+    sections: impl FnOnce(&str) -> Vec<Section>,
+) -> Result<Manifest, ConvertError> {
     let (text, notes) = read_limited(input, text_limit(opts))?;
-    let sections = vec![Section {
-        lines: markdown_lines(&text),
-        one_page: false,
-    }];
     crate::text_pages::write_text_document(
-        Format::Markdown,
-        &sections,
+        format,
+        &sections(&text),
         PreviewKind::Faithful,
         notes,
         opts,

@@ -50,20 +50,101 @@ impl GovActor {
     /// entries, workbench to-dos), which get the user and not the request.
     pub async fn of_user(db: &Db, user: &platform::auth::User) -> sqlx::Result<GovActor> {
         Ok(GovActor {
+            org_links: load_org_links(db, user.id).await?,
+            ..GovActor::offline(Some(user.clone()), load_grants(db, user.id).await?)
+        })
+    }
+
+    /// An actor outside a request — a job, the demo — with `grants` and no organisation
+    /// links, reading Chinese.
+    pub fn offline(user: Option<platform::auth::User>, grants: Vec<Grant>) -> GovActor {
+        GovActor {
             base: Actor {
-                user: Some(user.clone()),
+                user,
                 lang: platform::web::Lang::Zh,
                 csrf: String::new(),
                 ip: String::new(),
                 session_token: None,
             },
-            grants: load_grants(db, user.id).await?,
-            org_links: load_org_links(db, user.id).await?,
-        })
+            grants,
+            org_links: Vec::new(),
+        }
+    }
+
+    /// The actor of the modules' authorisation unit tests: user `id` with `role` (`None`: a
+    /// visitor), holding each (unit path, role) of `grants` on the path's last unit.
+    #[doc(hidden)]
+    pub fn for_test(id: i64, role: Option<Role>, grants: &[(&str, MemberRole)]) -> GovActor {
+        let user = role.map(|role| platform::auth::User {
+            id,
+            username: "u".into(),
+            display_name: "u".into(),
+            role,
+        });
+        let grants = grants
+            .iter()
+            .map(|(p, role)| {
+                let path = UnitPath::parse(p).expect("a unit path such as /1/2/");
+                Grant {
+                    unit_id: *path.ids().last().expect("a path names a unit"),
+                    unit_name: String::new(),
+                    path,
+                    role: *role,
+                }
+            })
+            .collect();
+        GovActor::offline(user, grants)
     }
 
     pub fn is_platform_admin(&self) -> bool {
         self.base.role() == Some(Role::Admin)
+    }
+
+    /// Appends what this actor did (`action` on `subject`) to the audit log, in the step's
+    /// transaction.
+    pub async fn audit(
+        &self,
+        tx: &mut platform::db::Tx,
+        at: i64,
+        action: &str,
+        subject: &str,
+        detail: serde_json::Value,
+    ) -> sqlx::Result<()> {
+        let entry = platform::audit::Entry {
+            at,
+            actor_id: self.id(),
+            action,
+            subject,
+            detail,
+        };
+        platform::audit::append(tx, entry).await.map(|_| ())
+    }
+
+    /// Whether the actor holds a role on some unit, or is a platform administrator: staff.
+    pub fn is_staff(&self) -> bool {
+        self.is_platform_admin() || !self.grants.is_empty()
+    }
+
+    /// Staff only (see [`GovActor::is_staff`]): visitors are asked to sign in, others are
+    /// refused with `why` (`platform::bi!`).
+    pub fn staff_only(&self, why: &'static str) -> Result<(), Denied> {
+        if self.user.is_none() {
+            Err(Denied::SignIn)
+        } else if self.is_staff() {
+            Ok(())
+        } else {
+            Err(Denied::Forbidden(why))
+        }
+    }
+
+    /// A platform administrator, or an administrator of a district (a top-level unit): who
+    /// configures a module's district-wide settings.
+    pub fn is_district_admin(&self) -> bool {
+        self.is_platform_admin()
+            || self
+                .grants
+                .iter()
+                .any(|g| g.path.depth() == 1 && g.role >= MemberRole::UnitAdmin)
     }
 
     /// The subtrees this actor may see (outermost grants only; `None` = everything).
@@ -162,38 +243,13 @@ impl FromRequestParts<AppState> for GovActor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use platform::auth::User;
-    use platform::web::Lang;
 
     fn path(s: &str) -> UnitPath {
         UnitPath::parse(s).unwrap()
     }
 
     fn actor(role: Role, grants: &[(&str, MemberRole)]) -> GovActor {
-        GovActor {
-            base: Actor {
-                user: Some(User {
-                    id: 5,
-                    username: "u".into(),
-                    display_name: "u".into(),
-                    role,
-                }),
-                lang: Lang::Zh,
-                csrf: String::new(),
-                ip: "127.0.0.1".into(),
-                session_token: None,
-            },
-            grants: grants
-                .iter()
-                .map(|(p, r)| Grant {
-                    unit_id: *path(p).ids().last().unwrap(),
-                    unit_name: String::new(),
-                    path: path(p),
-                    role: *r,
-                })
-                .collect(),
-            org_links: Vec::new(),
-        }
+        GovActor::for_test(5, Some(role), grants)
     }
 
     #[test]

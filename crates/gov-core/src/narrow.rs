@@ -2,7 +2,7 @@
 //! then cover exactly that unit's subtree, with the module's own scope rules unchanged.
 //! The overview and the assessment both ask each module's figures this way.
 
-use crate::{GovActor, Grant, MemberRole, Unit};
+use crate::{GovActor, Grant, Unit};
 use platform::auth::Role;
 
 impl GovActor {
@@ -15,12 +15,7 @@ impl GovActor {
         }
         GovActor {
             base,
-            grants: vec![Grant {
-                unit_id: unit.id,
-                unit_name: unit.name.clone(),
-                path: unit.path.clone(),
-                role: MemberRole::Viewer,
-            }],
+            grants: vec![Grant::viewer_of(unit)],
             org_links: Vec::new(),
         }
     }

@@ -52,6 +52,18 @@ pub struct Grant {
     pub role: MemberRole,
 }
 
+impl Grant {
+    /// A viewer's grant on `unit`: what a figure computed for one unit's subtree asks with.
+    pub fn viewer_of(unit: &Unit) -> Grant {
+        Grant {
+            unit_id: unit.id,
+            unit_name: unit.name.clone(),
+            path: unit.path.clone(),
+            role: MemberRole::Viewer,
+        }
+    }
+}
+
 /// The roles `user_id` holds, outermost units first.
 pub async fn load_grants(db: &Db, user_id: i64) -> sqlx::Result<Vec<Grant>> {
     let rows: Vec<(i64, String, String, String)> = sqlx::query_as(

@@ -20,24 +20,20 @@ pub struct ScopeFilter(pub Option<Vec<UnitPath>>);
 impl ScopeFilter {
     /// Adds "the unit column's path lies in one of the subtrees" to `sql`.
     pub fn apply(&self, sql: &mut Sql, path_col: &str) {
-        let Some(roots) = &self.0 else { return };
-        if roots.is_empty() {
-            sql.push("1 = 0".into());
-            return;
-        }
-        let parts: Vec<String> = roots
-            .iter()
-            .map(|r| {
-                let p = sql.bind(Bind::Text(r.as_str().to_string()));
-                format!("{path_col} LIKE {p} || '%'")
-            })
-            .collect();
-        sql.push(format!("({})", parts.join(" OR ")));
+        self.each_root(sql, |p| format!("{path_col} LIKE {p} || '%'"));
     }
 
     /// Adds "the unit lies in a subtree, or on the way down to one" (its ancestors):
     /// what an actor may see by name, e.g. the hubs that serve their community.
     pub fn apply_reference(&self, sql: &mut Sql, path_col: &str) {
+        self.each_root(sql, |p| {
+            format!("({path_col} LIKE {p} || '%' OR {p} LIKE {path_col} || '%')")
+        });
+    }
+
+    /// Adds one clause per subtree root (given its bound placeholder), joined by OR; no
+    /// roots match nothing, and `None` (everything) adds no clause.
+    fn each_root(&self, sql: &mut Sql, clause: impl Fn(&str) -> String) {
         let Some(roots) = &self.0 else { return };
         if roots.is_empty() {
             sql.push("1 = 0".into());
@@ -45,10 +41,7 @@ impl ScopeFilter {
         }
         let parts: Vec<String> = roots
             .iter()
-            .map(|r| {
-                let p = sql.bind(Bind::Text(r.as_str().to_string()));
-                format!("({path_col} LIKE {p} || '%' OR {p} LIKE {path_col} || '%')")
-            })
+            .map(|r| clause(&sql.bind(Bind::Text(r.as_str().to_string()))))
             .collect();
         sql.push(format!("({})", parts.join(" OR ")));
     }

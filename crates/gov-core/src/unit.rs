@@ -157,6 +157,26 @@ pub struct Unit {
     pub party_members: i64,
 }
 
+impl Unit {
+    /// A unit with its place in the tree and no figures (code `c{id}`): unit tests' tree.
+    #[doc(hidden)]
+    pub fn bare(id: i64, parent: Option<i64>, path: &str, kind: UnitKind, name: &str) -> Unit {
+        Unit {
+            id: UnitId(id),
+            parent_id: parent.map(UnitId),
+            path: UnitPath::parse(path).expect("a unit path such as /1/2/"),
+            kind,
+            name: name.into(),
+            code: format!("c{id}"),
+            households: 0,
+            residents: 0,
+            party_org_name: String::new(),
+            party_secretary: String::new(),
+            party_members: 0,
+        }
+    }
+}
+
 const UNIT_COLUMNS: &str = "u.id, u.parent_id, u.path, u.kind, u.name, u.code, u.households, u.residents, \
     u.party_org_name, u.party_secretary, u.party_members";
 

@@ -12,19 +12,16 @@ use gov_core::UnitPath;
 use gov_core::{Denied, GovActor, Policy, load_grants, load_org_links};
 use platform::AppState;
 use platform::auth::Role;
-use platform::web::menu::MenuItem;
+use platform::web::menu::{Menu, MenuItem};
 
 /// Governance's places in the menu for this user: the governance pages for holders of a
 /// unit role, the staff page for unit administrators, and for an organisation's own staff
 /// only their organisation — nothing that would answer 403.
-pub fn menu<'a>(
-    state: &'a AppState,
-    user: &'a platform::auth::User,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<MenuItem>> + Send + 'a>> {
+pub fn menu<'a>(state: &'a AppState, user: &'a platform::auth::User) -> Menu<'a> {
     Box::pin(async move {
         let admin = user.role == Role::Admin;
         let grants = load_grants(&state.db, user.id).await.unwrap_or_default();
-        let item = |href, zh, en, main| MenuItem { href, zh, en, main };
+        let item = MenuItem::new;
         let mut out = Vec::new();
         if admin || !grants.is_empty() {
             out.push(item("/gov", "社会治理", "Governance", true));
@@ -284,40 +281,14 @@ impl Policy<Scope<'_>> for Action {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gov_core::{Grant, OrgLink};
-    use platform::Actor;
-    use platform::auth::User;
-    use platform::web::Lang;
+    use gov_core::OrgLink;
 
     fn path(s: &str) -> UnitPath {
         UnitPath::parse(s).unwrap()
     }
 
     fn actor(role: Option<Role>, grants: &[(&str, MemberRole)]) -> GovActor {
-        GovActor {
-            base: Actor {
-                user: role.map(|role| User {
-                    id: 5,
-                    username: "u".into(),
-                    display_name: "u".into(),
-                    role,
-                }),
-                lang: Lang::Zh,
-                csrf: String::new(),
-                ip: "127.0.0.1".into(),
-                session_token: None,
-            },
-            grants: grants
-                .iter()
-                .map(|(p, r)| Grant {
-                    unit_id: *path(p).ids().last().unwrap(),
-                    unit_name: String::new(),
-                    path: path(p),
-                    role: *r,
-                })
-                .collect(),
-            org_links: Vec::new(),
-        }
+        GovActor::for_test(5, role, grants)
     }
 
     // District 1 → streets 2 and 3 → communities 4 (in 2) and 5 (in 3); grid 6 in 4.

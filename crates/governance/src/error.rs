@@ -1,7 +1,5 @@
 //! Governance errors, each with a stable code; rendered through the platform's AppError.
 
-use axum::response::{IntoResponse, Response};
-use gov_core::Denied;
 use platform::AppError;
 use platform::web::i18n::bilingual;
 use platform::web::{Code, Lang};
@@ -82,22 +80,6 @@ impl GovError {
     }
 }
 
-impl From<sqlx::Error> for GovError {
-    fn from(e: sqlx::Error) -> Self {
-        GovError::Internal(e.into())
-    }
-}
-
-impl From<Denied> for GovError {
-    fn from(d: Denied) -> Self {
-        match d {
-            Denied::SignIn => GovError::SignIn,
-            Denied::Forbidden(why) => GovError::Denied(why.to_string()),
-            Denied::Hidden => GovError::NotFound,
-        }
-    }
-}
-
 impl From<GovError> for AppError {
     fn from(e: GovError) -> AppError {
         match e {
@@ -113,10 +95,6 @@ impl From<GovError> for AppError {
     }
 }
 
-impl IntoResponse for GovError {
-    fn into_response(self) -> Response {
-        AppError::from(self).into_response()
-    }
-}
+platform::module_error!(GovError);
 
 pub type GovResult<T> = Result<T, GovError>;

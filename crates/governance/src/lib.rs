@@ -26,35 +26,17 @@ use platform::module::Module;
 pub fn module() -> Module {
     Module {
         openapi_paths: Some(openapi_paths),
-        demo: Some(|state, demo| {
-            Box::pin(async move {
-                demo.accounts
-                    .extend(demo::seed(state, &mut demo.password).await?);
-                Ok(())
-            })
-        }),
+        demo: platform::demo_accounts!(demo::seed),
         menu: Some(authz::menu),
         ..Module::new("governance", MIGRATIONS, router)
     }
 }
 
-pub const MIGRATIONS: &[platform::db::Migration] = &[
-    platform::db::Migration {
-        id: "020_governance",
-        sql: include_str!("../migrations/001_governance.sql"),
-    },
-    platform::db::Migration {
-        id: "021_governance_services",
-        sql: include_str!("../migrations/002_services.sql"),
-    },
-    platform::db::Migration {
-        id: "022_governance_oversight",
-        sql: include_str!("../migrations/003_oversight.sql"),
-    },
-    platform::db::Migration {
-        id: "023_governance_boundaries",
-        sql: include_str!("../migrations/004_boundaries.sql"),
-    },
+pub const MIGRATIONS: &[platform::db::Migration] = platform::migrations![
+    "020_governance" => "001_governance.sql",
+    "021_governance_services" => "002_services.sql",
+    "022_governance_oversight" => "003_oversight.sql",
+    "023_governance_boundaries" => "004_boundaries.sql",
 ];
 
 pub fn router(_state: &AppState) -> Router<AppState> {

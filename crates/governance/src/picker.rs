@@ -83,22 +83,9 @@ fn tree_order(units: &[Unit]) -> Vec<&Unit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gov_core::{UnitId, UnitPath};
 
     fn u(id: i64, parent: Option<i64>, path: &str, kind: UnitKind, name: &str) -> Unit {
-        Unit {
-            id: UnitId(id),
-            parent_id: parent.map(UnitId),
-            path: UnitPath::parse(path).unwrap(),
-            kind,
-            name: name.into(),
-            code: format!("c{id}"),
-            households: 0,
-            residents: 0,
-            party_org_name: String::new(),
-            party_secretary: String::new(),
-            party_members: 0,
-        }
+        Unit::bare(id, parent, path, kind, name)
     }
 
     #[test]

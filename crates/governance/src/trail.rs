@@ -2,7 +2,7 @@
 
 use crate::error::GovResult;
 use gov_core::GovActor;
-use platform::{AppState, audit};
+use platform::AppState;
 use serde::Serialize;
 
 /// Every field whose value differs, as `{field: {"from": …, "to": …}}` (for the audit log).
@@ -42,16 +42,6 @@ pub(crate) async fn record_at(
     subject: String,
     detail: serde_json::Value,
 ) -> GovResult<()> {
-    audit::append(
-        tx,
-        audit::Entry {
-            at: now,
-            actor_id: actor.id(),
-            action,
-            subject: &subject,
-            detail,
-        },
-    )
-    .await?;
+    actor.audit(tx, now, action, &subject, detail).await?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The library's JSON API under /api/v1.
 
-use crate::authz::{Action, authorize, visible_pages};
+use crate::authz::{Action, visible_pages};
 use crate::error::{LibResult, LibraryError};
 use crate::model::{self, Document, Status};
 use crate::{service, upload};
@@ -75,7 +75,7 @@ pub fn doc_json(actor: &Actor, doc: &Document, tags: &[String], free_pages: u32)
 }
 
 async fn create(State(state): State<AppState>, actor: Actor, mp: Multipart) -> LibResult<Response> {
-    authorize(&actor, Action::Upload, None, service::free_pages(&state))?;
+    service::permitted(&state, &actor, Action::Upload)?;
     let user = actor
         .require_user()
         .map_err(|_| LibraryError::SignIn)?

@@ -1,7 +1,5 @@
 //! The library's errors, each with a stable code; rendered through the platform's AppError.
 
-use crate::authz::Denied;
-use axum::response::{IntoResponse, Response};
 use platform::AppError;
 use platform::web::Code;
 
@@ -34,22 +32,6 @@ pub enum LibraryError {
     /// An error the platform raised (rendering, sessions), passed through unchanged.
     #[error(transparent)]
     Platform(#[from] AppError),
-}
-
-impl From<sqlx::Error> for LibraryError {
-    fn from(e: sqlx::Error) -> Self {
-        LibraryError::Internal(e.into())
-    }
-}
-
-impl From<Denied> for LibraryError {
-    fn from(d: Denied) -> Self {
-        match d {
-            Denied::SignIn => LibraryError::SignIn,
-            Denied::Forbidden(why) => LibraryError::Denied(why.to_string()),
-            Denied::Hidden => LibraryError::NotFound,
-        }
-    }
 }
 
 impl LibraryError {
@@ -92,10 +74,6 @@ impl From<LibraryError> for AppError {
     }
 }
 
-impl IntoResponse for LibraryError {
-    fn into_response(self) -> Response {
-        AppError::from(self).into_response()
-    }
-}
+platform::module_error!(LibraryError);
 
 pub type LibResult<T> = Result<T, LibraryError>;

@@ -45,63 +45,21 @@ pub fn module() -> Module {
     }
 }
 
-pub const MIGRATIONS: &[platform::db::Migration] = &[
-    platform::db::Migration {
-        id: "010_library",
-        sql: include_str!("../migrations/001_library.sql"),
-    },
-    platform::db::Migration {
-        id: "011_library_takedown",
-        sql: include_str!("../migrations/002_takedown.sql"),
-    },
-    platform::db::Migration {
-        id: "012_library_ledger",
-        sql: include_str!("../migrations/003_ledger.sql"),
-    },
-    platform::db::Migration {
-        id: "013_library_paid",
-        sql: include_str!("../migrations/004_paid.sql"),
-    },
-    platform::db::Migration {
-        id: "014_library_vip",
-        sql: include_str!("../migrations/005_vip.sql"),
-    },
-    platform::db::Migration {
-        id: "015_library_rewards",
-        sql: include_str!("../migrations/006_rewards.sql"),
-    },
-    platform::db::Migration {
-        id: "016_library_payments",
-        sql: include_str!("../migrations/007_payments.sql"),
-    },
-    platform::db::Migration {
-        id: "017_library_rights",
-        sql: include_str!("../migrations/008_rights.sql"),
-    },
-    platform::db::Migration {
-        id: "018_library_social",
-        sql: include_str!("../migrations/009_social.sql"),
-    },
-    platform::db::Migration {
-        id: "019_library_vip_benefits",
-        sql: include_str!("../migrations/010_vip_benefits.sql"),
-    },
-    platform::db::Migration {
-        id: "019a_library_tickets",
-        sql: include_str!("../migrations/011_tickets.sql"),
-    },
-    platform::db::Migration {
-        id: "019b_library_rights_trust",
-        sql: include_str!("../migrations/012_rights_trust.sql"),
-    },
-    platform::db::Migration {
-        id: "019c_library_notifications_moved",
-        sql: include_str!("../migrations/013_notifications_moved.sql"),
-    },
-    platform::db::Migration {
-        id: "019d_library_assigned_reading",
-        sql: include_str!("../migrations/014_assigned_reading.sql"),
-    },
+pub const MIGRATIONS: &[platform::db::Migration] = platform::migrations![
+    "010_library" => "001_library.sql",
+    "011_library_takedown" => "002_takedown.sql",
+    "012_library_ledger" => "003_ledger.sql",
+    "013_library_paid" => "004_paid.sql",
+    "014_library_vip" => "005_vip.sql",
+    "015_library_rewards" => "006_rewards.sql",
+    "016_library_payments" => "007_payments.sql",
+    "017_library_rights" => "008_rights.sql",
+    "018_library_social" => "009_social.sql",
+    "019_library_vip_benefits" => "010_vip_benefits.sql",
+    "019a_library_tickets" => "011_tickets.sql",
+    "019b_library_rights_trust" => "012_rights_trust.sql",
+    "019c_library_notifications_moved" => "013_notifications_moved.sql",
+    "019d_library_assigned_reading" => "014_assigned_reading.sql",
 ];
 
 pub fn router(state: &AppState) -> Router<AppState> {

@@ -387,7 +387,7 @@ async fn upload_form(
     actor: Actor,
     mp: Multipart,
 ) -> LibResult<Response> {
-    authorize(&actor, Action::Upload, None, service::free_pages(&state))?;
+    service::permitted(&state, &actor, Action::Upload)?;
     let user = actor
         .require_user()
         .map_err(|_| LibraryError::SignIn)?
@@ -579,7 +579,7 @@ async fn moderation(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
 ) -> LibResult<Response> {
-    authorize(&actor, Action::Moderate, None, service::free_pages(&state))?;
+    service::permitted(&state, &actor, Action::Moderate)?;
     let pending = model::with_status(Status::PendingReview);
     let docs = model::list(&state.db, &pending, "d.created_at, d.id", 200, 0).await?;
     Ok(render(&ModerationPage {

@@ -6,7 +6,7 @@
 //! removes it, or transfers it — with its future earnings — to the claimant. Both sides are
 //! notified; every step is audited.
 
-use crate::authz::{Action, authorize};
+use crate::authz::Action;
 use crate::error::{LibResult, LibraryError};
 use crate::notifications::notify;
 use crate::service;
@@ -154,7 +154,7 @@ pub async fn settings(db: &Db) -> sqlx::Result<Settings> {
 }
 
 pub async fn set_settings(state: &AppState, actor: &Actor, s: &Settings) -> LibResult<Settings> {
-    authorize(actor, Action::ManageMoney, None, service::free_pages(state))?;
+    service::permitted(state, actor, Action::ManageMoney)?;
     if !(1..=1000).contains(&s.report_hide_threshold) {
         return Err(LibraryError::BadField(
             platform::bi!(
@@ -435,13 +435,7 @@ pub async fn set_rights_holder(
     note: &str,
     verified: bool,
 ) -> LibResult<()> {
-    authorize(
-        actor,
-        Action::VerifyRightsHolders,
-        None,
-        service::free_pages(state),
-    )?;
-    let operator = actor.id().ok_or(LibraryError::SignIn)?;
+    let operator = service::allowed(state, actor, Action::VerifyRightsHolders)?;
     let note = text("note", note, if verified { 2 } else { 0 }, 500)?;
     let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM platform_users WHERE username = $1")
         .bind(username.trim())
@@ -493,7 +487,7 @@ pub async fn file(
     document: i64,
     c: NewComplaint,
 ) -> LibResult<Complaint> {
-    authorize(actor, Action::Complain, None, service::free_pages(state))?;
+    service::permitted(state, actor, Action::Complain)?;
     let user = actor.id().ok_or(LibraryError::SignIn)?;
     let doc = service::load(state, actor, document, Action::View).await?;
     if doc.uploader_id == user {
@@ -665,13 +659,7 @@ pub async fn decide(
     decision: Decision,
     note: &str,
 ) -> LibResult<Complaint> {
-    authorize(
-        actor,
-        Action::ReviewComplaints,
-        None,
-        service::free_pages(state),
-    )?;
-    let reviewer = actor.id().ok_or(LibraryError::SignIn)?;
+    let reviewer = service::allowed(state, actor, Action::ReviewComplaints)?;
     let note = text("note", note, 0, 2000)?;
     let c = find(&state.db, id).await?.ok_or(LibraryError::NotFound)?;
     if c.state != "open" {

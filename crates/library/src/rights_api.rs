@@ -1,6 +1,6 @@
 //! Complaints, reports, notifications and the library's operator settings over the JSON API.
 
-use crate::authz::{Action, authorize};
+use crate::authz::Action;
 use crate::error::{LibResult, LibraryError};
 use crate::money::api::allowed;
 use crate::rights::{self, Decision, Kind, NewComplaint, Settings};
@@ -71,7 +71,7 @@ async fn file(
 }
 
 async fn mine(State(state): State<AppState>, actor: Actor) -> LibResult<Json<Value>> {
-    authorize(&actor, Action::Complain, None, service::free_pages(&state))?;
+    service::permitted(&state, &actor, Action::Complain)?;
     let items = rights::list(&state.db, None, actor.id()).await?;
     Ok(Json(json!({ "items": items })))
 }
@@ -86,12 +86,7 @@ async fn queue(
     actor: Actor,
     Query(q): Query<QueueQuery>,
 ) -> LibResult<Json<Value>> {
-    authorize(
-        &actor,
-        Action::ReviewComplaints,
-        None,
-        service::free_pages(&state),
-    )?;
+    service::permitted(&state, &actor, Action::ReviewComplaints)?;
     let filter = q.state.as_deref().unwrap_or("open");
     let filter = if filter == "all" { None } else { Some(filter) };
     let items = rights::list(&state.db, filter, None).await?;
@@ -99,17 +94,11 @@ async fn queue(
 }
 
 async fn show(State(state): State<AppState>, actor: Actor, Id(id): Id) -> LibResult<Json<Value>> {
-    authorize(&actor, Action::Complain, None, service::free_pages(&state))?;
+    service::permitted(&state, &actor, Action::Complain)?;
     let c = rights::find(&state.db, id)
         .await?
         .ok_or(LibraryError::NotFound)?;
-    let reviewer = authorize(
-        &actor,
-        Action::ReviewComplaints,
-        None,
-        service::free_pages(&state),
-    )
-    .is_ok();
+    let reviewer = service::permitted(&state, &actor, Action::ReviewComplaints).is_ok();
     if !reviewer && actor.id() != Some(c.complainant_id) {
         return Err(LibraryError::NotFound);
     }

@@ -2,7 +2,7 @@
 //! notifications, favourites with reading progress, the document page's comment, rating
 //! and favourite forms, and the disclaimer and terms.
 
-use crate::authz::{Action, authorize};
+use crate::authz::Action;
 use crate::error::{LibResult, LibraryError};
 use crate::notifications::{self, Notification};
 use crate::rights::{self, Complaint, Decision, Kind, NewComplaint};
@@ -66,7 +66,7 @@ async fn complain_page(
     Path(id): Path<i64>,
     axum::extract::Query(q): axum::extract::Query<KindQuery>,
 ) -> LibResult<Response> {
-    authorize(&actor, Action::Complain, None, service::free_pages(&state))?;
+    service::permitted(&state, &actor, Action::Complain)?;
     let doc = service::load(&state, &actor, id, Action::View).await?;
     Ok(render(&ComplainPage {
         page: actor.page(actor.lang.pick("投诉与举报", "Complain or report")),
@@ -223,12 +223,7 @@ async fn complaints_page(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
 ) -> LibResult<Response> {
-    authorize(
-        &actor,
-        Action::ReviewComplaints,
-        None,
-        service::free_pages(&state),
-    )?;
+    service::permitted(&state, &actor, Action::ReviewComplaints)?;
     let now = state.now();
     let open = rows(
         &actor,
@@ -241,13 +236,7 @@ async fn complaints_page(
         now,
     );
     decided.truncate(30);
-    let operator = authorize(
-        &actor,
-        Action::VerifyRightsHolders,
-        None,
-        service::free_pages(&state),
-    )
-    .is_ok();
+    let operator = service::permitted(&state, &actor, Action::VerifyRightsHolders).is_ok();
     let holders = match operator {
         true => Some(
             rights::rights_holders(&state.db)
@@ -321,12 +310,7 @@ async fn comments_page(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
 ) -> LibResult<Response> {
-    authorize(
-        &actor,
-        Action::ReviewComplaints,
-        None,
-        service::free_pages(&state),
-    )?;
+    service::permitted(&state, &actor, Action::ReviewComplaints)?;
     let items = social::queue(&state.db, state.now())
         .await?
         .into_iter()

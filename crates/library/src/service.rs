@@ -1,6 +1,6 @@
 //! Library operations shared by the JSON API and the pages: each checks `authorize` first.
 
-use crate::authz::{Action, authorize};
+use crate::authz::{Action, Denied, authorize};
 use crate::error::{LibResult, LibraryError};
 use crate::model::PriceKind;
 use crate::model::{self, Document, Status};
@@ -10,6 +10,18 @@ use platform::{Actor, AppState, audit, outbox};
 
 pub fn free_pages(state: &AppState) -> u32 {
     state.config.preview.free_pages
+}
+
+/// Whether the actor may do `action`, which concerns no one document (review the
+/// complaints, manage the money).
+pub fn permitted(state: &AppState, actor: &Actor, action: Action) -> Result<(), Denied> {
+    authorize(actor, action, None, free_pages(state))
+}
+
+/// [`permitted`], and who the actor is (such actions are signed in).
+pub fn allowed(state: &AppState, actor: &Actor, action: Action) -> LibResult<i64> {
+    permitted(state, actor, action)?;
+    actor.id().ok_or(LibraryError::SignIn)
 }
 
 /// Loads a document the actor may perform `action` on.

@@ -2,7 +2,7 @@
 //! quality score that scales contributor rewards), favourites, and reading progress kept
 //! on the server so that any device picks up where the reader stopped (VIP benefit 7).
 
-use crate::authz::{Action, authorize};
+use crate::authz::Action;
 use crate::error::{LibResult, LibraryError};
 use crate::notifications::notify;
 use crate::service;
@@ -133,13 +133,7 @@ pub async fn moderate_comment(
     id: i64,
     show: bool,
 ) -> LibResult<()> {
-    authorize(
-        actor,
-        Action::ReviewComplaints,
-        None,
-        service::free_pages(state),
-    )?;
-    let reviewer = actor.id().ok_or(LibraryError::SignIn)?;
+    let reviewer = service::allowed(state, actor, Action::ReviewComplaints)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let row: Option<(i64, i64)> = sqlx::query_as(
@@ -297,7 +291,7 @@ pub async fn set_favourite(
         .await?;
     } else {
         // Removing needs no access to the document: it may be gone or hidden by now.
-        authorize(actor, Action::UseWallet, None, service::free_pages(state))?;
+        service::permitted(state, actor, Action::UseWallet)?;
         sqlx::query("DELETE FROM library_favourites WHERE user_id = $1 AND document_id = $2")
             .bind(user)
             .bind(doc_id)
@@ -367,12 +361,7 @@ async fn member(state: &AppState, actor: &Actor, document: Option<i64>) -> LibRe
         Some(doc) if !member => is_assigned(&state.db, user, doc).await?,
         _ => false,
     };
-    authorize(
-        actor,
-        Action::SyncReading { member, assigned },
-        None,
-        service::free_pages(state),
-    )?;
+    service::permitted(state, actor, Action::SyncReading { member, assigned })?;
     Ok(user)
 }
 

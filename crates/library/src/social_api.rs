@@ -1,6 +1,6 @@
 //! Comments, ratings, favourites and synced reading progress over the JSON API.
 
-use crate::authz::{Action, authorize};
+use crate::authz::Action;
 use crate::error::{LibResult, LibraryError};
 use crate::money::api::allowed;
 use crate::{service, social};
@@ -59,12 +59,7 @@ async fn add_comment(
 }
 
 async fn comment_queue(State(state): State<AppState>, actor: Actor) -> LibResult<Json<Value>> {
-    authorize(
-        &actor,
-        Action::ReviewComplaints,
-        None,
-        service::free_pages(&state),
-    )?;
+    service::permitted(&state, &actor, Action::ReviewComplaints)?;
     Ok(Json(
         json!({ "items": social::queue(&state.db, state.now()).await? }),
     ))

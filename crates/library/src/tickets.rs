@@ -1,7 +1,7 @@
 //! Support tickets (客服工单). VIP members' tickets are marked priority when filed and come
 //! first in the staff queue (VIP benefit 6); the answer reaches the user as a notification.
 
-use crate::authz::{Action, authorize};
+use crate::authz::Action;
 use crate::error::{LibResult, LibraryError};
 use crate::service;
 use askama::Template;
@@ -99,7 +99,7 @@ fn text(name: &str, v: &str, max: usize) -> LibResult<String> {
 }
 
 pub async fn open(state: &AppState, actor: &Actor, subject: &str, body: &str) -> LibResult<i64> {
-    authorize(actor, Action::UseWallet, None, service::free_pages(state))?;
+    service::permitted(state, actor, Action::UseWallet)?;
     let user = actor.id().ok_or(LibraryError::SignIn)?;
     let subject = text("subject", subject, 200)?;
     let body = text("body", body, 5000)?;
@@ -119,13 +119,7 @@ pub async fn open(state: &AppState, actor: &Actor, subject: &str, body: &str) ->
 }
 
 pub async fn answer(state: &AppState, actor: &Actor, id: i64, answer: &str) -> LibResult<()> {
-    authorize(
-        actor,
-        Action::ReviewComplaints,
-        None,
-        service::free_pages(state),
-    )?;
-    let staff = actor.id().ok_or(LibraryError::SignIn)?;
+    let staff = service::allowed(state, actor, Action::ReviewComplaints)?;
     let answer = text("answer", answer, 5000)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -195,18 +189,13 @@ async fn open_json(
 }
 
 async fn mine_json(State(state): State<AppState>, actor: Actor) -> LibResult<Json<Value>> {
-    authorize(&actor, Action::UseWallet, None, service::free_pages(&state))?;
+    service::permitted(&state, &actor, Action::UseWallet)?;
     let user = actor.id().ok_or(LibraryError::SignIn)?;
     Ok(Json(json!({ "items": mine(&state.db, user).await? })))
 }
 
 async fn queue_json(State(state): State<AppState>, actor: Actor) -> LibResult<Json<Value>> {
-    authorize(
-        &actor,
-        Action::ReviewComplaints,
-        None,
-        service::free_pages(&state),
-    )?;
+    service::permitted(&state, &actor, Action::ReviewComplaints)?;
     Ok(Json(json!({ "items": queue(&state.db).await? })))
 }
 
@@ -266,12 +255,7 @@ async fn queue_page(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
 ) -> LibResult<Response> {
-    authorize(
-        &actor,
-        Action::ReviewComplaints,
-        None,
-        service::free_pages(&state),
-    )?;
+    service::permitted(&state, &actor, Action::ReviewComplaints)?;
     Ok(render(&SupportPage {
         page: actor.page(actor.lang.pick("工单队列", "Ticket queue")),
         items: queue(&state.db).await?,

@@ -73,12 +73,7 @@ pub async fn promotion_for(state: &AppState, actor: &Actor) -> LibResult<Option<
 }
 
 async fn get_promotion(State(state): State<AppState>, actor: Actor) -> LibResult<Json<Value>> {
-    authorize(
-        &actor,
-        Action::ManageMoney,
-        None,
-        service::free_pages(&state),
-    )?;
+    service::permitted(&state, &actor, Action::ManageMoney)?;
     Ok(Json(json!({ "promotion": promotion(&state.db).await? })))
 }
 
@@ -87,12 +82,7 @@ async fn put_promotion(
     actor: Actor,
     ApiJson(p): ApiJson<Promotion>,
 ) -> LibResult<Json<Value>> {
-    authorize(
-        &actor,
-        Action::ManageMoney,
-        None,
-        service::free_pages(&state),
-    )?;
+    service::permitted(&state, &actor, Action::ManageMoney)?;
     let safe_link = p.link.is_empty()
         || (p.link.starts_with('/') && !p.link.starts_with("//"))
         || p.link.starts_with("https://");
@@ -379,12 +369,7 @@ pub async fn register_certificate(
     id: i64,
 ) -> LibResult<(Certificate, bool)> {
     let member = is_member(state, actor).await?;
-    authorize(
-        actor,
-        Action::VipBenefit { member },
-        None,
-        service::free_pages(state),
-    )?;
+    service::permitted(state, actor, Action::VipBenefit { member })?;
     let user = actor
         .require_user()
         .map_err(|_| LibraryError::SignIn)?
@@ -528,12 +513,7 @@ async fn certificate_json(
     actor: Actor,
     Path(code): Path<String>,
 ) -> LibResult<Json<Value>> {
-    authorize(
-        &actor,
-        Action::VerifyCertificate,
-        None,
-        service::free_pages(&state),
-    )?;
+    service::permitted(&state, &actor, Action::VerifyCertificate)?;
     let (c, broken) = verify(&state.db, &code)
         .await?
         .ok_or(LibraryError::NotFound)?;
@@ -556,12 +536,7 @@ async fn certificate_page(
     actor: Actor,
     Path(code): Path<String>,
 ) -> LibResult<Response> {
-    authorize(
-        &actor,
-        Action::VerifyCertificate,
-        None,
-        service::free_pages(&state),
-    )?;
+    service::permitted(&state, &actor, Action::VerifyCertificate)?;
     let (c, broken) = verify(&state.db, &code)
         .await?
         .ok_or(LibraryError::NotFound)?;

@@ -242,7 +242,7 @@ async fn settings(
 ) -> NeedResult<Json<Value>> {
     authorize(&actor, Action::Configure, &Target::Anywhere)?;
     let Some(hours) = b.stall_hours.filter(|h| (1..=24 * 90).contains(h)) else {
-        return Err(NeedError::invalid(platform::bi!(
+        return Err(NeedError::field(platform::bi!(
             "停滞提醒时间须为 1 到 2160 小时。",
             "stall_hours must be 1 to 2160"
         )));

@@ -136,7 +136,7 @@ pub async fn receive(mp: Result<Multipart, MultipartRejection>) -> NeedResult<Up
             "kind" => {
                 let word = field.text().await.map_err(read_error)?;
                 kind = Kind::parse(&word).ok_or_else(|| {
-                    NeedError::invalid(platform::bi!(
+                    NeedError::field(platform::bi!(
                         "材料类别须为 plan、budget、qualification 或 other。",
                         "kind takes plan, budget, qualification or other"
                     ))

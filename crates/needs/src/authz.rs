@@ -106,12 +106,7 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
         (Action::Raise, _) => Ok(()),
         (Action::Monitor, _) => Ok(()),
         (Action::Configure, _) => {
-            if actor.is_platform_admin()
-                || actor
-                    .grants
-                    .iter()
-                    .any(|g| g.path.depth() == 1 && g.role >= MemberRole::UnitAdmin)
-            {
+            if actor.is_district_admin() {
                 Ok(())
             } else {
                 Err(Denied::Forbidden(platform::bi!(
@@ -242,7 +237,15 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
     }
 }
 
+/// Signed in: what the calls, their budgets and a reviewer's queue ask of a reader.
+pub fn signed_in(actor: &GovActor) -> crate::error::NeedResult<()> {
+    actor
+        .id()
+        .map(|_| ())
+        .ok_or(crate::error::NeedError::SignIn)
+}
+
 /// Whether the actor may see lists of needs in units (staff) rather than only their own.
 pub fn is_staff(actor: &GovActor) -> bool {
-    actor.is_platform_admin() || !actor.grants.is_empty()
+    actor.is_staff()
 }

@@ -59,20 +59,20 @@ pub async fn evaluate(
     authorize(actor, Action::Verify, &Target::Unit(&call.unit_path))?;
     let kind = e.kind.as_deref().unwrap_or("").trim();
     if !KINDS.contains(&kind) {
-        return Err(NeedError::invalid(platform::bi!(
+        return Err(NeedError::field(platform::bi!(
             "评估类型须为 midterm（中期）或 final（结项）。",
             "kind must be midterm or final"
         )));
     }
     let score = e.score.filter(|s| (0..=100).contains(s)).ok_or_else(|| {
-        NeedError::invalid(platform::bi!(
+        NeedError::field(platform::bi!(
             "评估得分须为 0 到 100 的整数。",
             "score takes a whole number from 0 to 100"
         ))
     })?;
     let summary = e.summary.as_deref().unwrap_or("").trim().to_string();
     if !(2..=2000).contains(&summary.chars().count()) {
-        return Err(NeedError::invalid(platform::bi!(
+        return Err(NeedError::field(platform::bi!(
             "请写明评估意见（2 到 2000 字）。",
             "the summary takes 2 to 2000 characters"
         )));

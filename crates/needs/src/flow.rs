@@ -275,7 +275,7 @@ pub async fn refer(
     let service = governance::reads::find_service(&state.db, service_id)
         .await?
         .ok_or_else(|| {
-            NeedError::invalid(platform::bi!(
+            NeedError::field(platform::bi!(
                 "没有这个服务。",
                 "service_id names no service"
             ))
@@ -397,13 +397,13 @@ pub async fn act(state: &AppState, actor: &GovActor, id: i64, s: &Step) -> NeedR
     }
     let comment = trimmed(&s.comment);
     if action == "feedback" && !s.rating.is_some_and(|r| (1..=5).contains(&r)) {
-        return Err(NeedError::invalid(platform::bi!(
+        return Err(NeedError::field(platform::bi!(
             "请给出 1 到 5 的评分。",
             "rating must be 1 to 5"
         )));
     }
     if comment.chars().count() > 1000 || reason.chars().count() > 1000 {
-        return Err(NeedError::invalid(platform::bi!(
+        return Err(NeedError::field(platform::bi!(
             "说明最多 1000 字。",
             "reason and comment take at most 1000 characters"
         )));

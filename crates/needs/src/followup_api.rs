@@ -2,7 +2,7 @@
 //! application as a reviewer may see it, a reviewer's queue, contract evaluations, an
 //! organisation's project record, and budget use per call and per unit.
 
-use crate::authz::{Action, Target, authorize};
+use crate::authz::{Action, Target, authorize, signed_in};
 use crate::budget;
 use crate::error::{NeedError, NeedResult};
 use crate::evaluation::{self, NewEvaluation};
@@ -28,10 +28,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/contracts/{id}/evaluations", post(evaluate))
         .route("/api/v1/needs/budget", get(unit_budget))
         .route("/api/v1/needs/orgs/{id}/outcomes", get(outcomes))
-}
-
-fn signed_in(actor: &GovActor) -> NeedResult<()> {
-    actor.id().map(|_| ()).ok_or(NeedError::SignIn)
 }
 
 #[derive(Deserialize)]

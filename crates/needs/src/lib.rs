@@ -45,7 +45,7 @@ pub mod todos;
 use axum::Router;
 use platform::AppState;
 use platform::module::Module;
-use platform::web::menu::MenuItem;
+use platform::web::menu::{Menu, MenuItem};
 
 /// The needs module as the binary wires it (ADR 020).
 pub fn module() -> Module {
@@ -57,13 +57,7 @@ pub fn module() -> Module {
                 Ok(())
             })
         }),
-        demo: Some(|state, demo| {
-            Box::pin(async move {
-                demo.accounts
-                    .extend(demo::seed(state, &mut demo.password).await?);
-                Ok(())
-            })
-        }),
+        demo: platform::demo_accounts!(demo::seed),
         menu: Some(menu),
         todos: Some(todos::todos),
         org_record: Some(evaluation::org_record),
@@ -71,23 +65,11 @@ pub fn module() -> Module {
     }
 }
 
-pub const MIGRATIONS: &[platform::db::Migration] = &[
-    platform::db::Migration {
-        id: "040_needs",
-        sql: include_str!("../migrations/001_needs.sql"),
-    },
-    platform::db::Migration {
-        id: "041_needs_projects",
-        sql: include_str!("../migrations/002_projects.sql"),
-    },
-    platform::db::Migration {
-        id: "042_needs_review_plan",
-        sql: include_str!("../migrations/003_review_plan.sql"),
-    },
-    platform::db::Migration {
-        id: "043_needs_attachments",
-        sql: include_str!("../migrations/004_attachments.sql"),
-    },
+pub const MIGRATIONS: &[platform::db::Migration] = platform::migrations![
+    "040_needs" => "001_needs.sql",
+    "041_needs_projects" => "002_projects.sql",
+    "042_needs_review_plan" => "003_review_plan.sql",
+    "043_needs_attachments" => "004_attachments.sql",
 ];
 
 pub fn router(_state: &AppState) -> Router<AppState> {
@@ -107,12 +89,9 @@ pub fn router(_state: &AppState) -> Router<AppState> {
 
 /// Every signed-in account may raise needs and follow its own; staff also see the gap
 /// report.
-pub fn menu<'a>(
-    state: &'a AppState,
-    user: &'a platform::auth::User,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<MenuItem>> + Send + 'a>> {
+pub fn menu<'a>(state: &'a AppState, user: &'a platform::auth::User) -> Menu<'a> {
     Box::pin(async move {
-        let item = |href, zh, en, main| MenuItem { href, zh, en, main };
+        let item = MenuItem::new;
         let mut out = vec![
             item("/needs", "需求对接", "Needs", true),
             item("/needs/projects", "购买服务项目", "Projects", false),

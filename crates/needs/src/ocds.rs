@@ -15,20 +15,7 @@ const PREFIX: &str = "ocds-gz14";
 
 /// `http://host` of the request (OCDS wants an absolute URI); only a plausible host name.
 fn origin(headers: &HeaderMap) -> String {
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        == Some("https");
-    format!("{}://{host}", if https { "https" } else { "http" })
+    platform::web::feed::forwarded_origin(headers)
 }
 
 fn ms_iso(ms: i64) -> String {

@@ -104,7 +104,7 @@ impl Call {
 }
 
 fn bad(msg: &'static str) -> NeedError {
-    NeedError::invalid(msg)
+    NeedError::field(msg)
 }
 
 fn day(raw: &Option<String>, msg: &'static str) -> NeedResult<String> {

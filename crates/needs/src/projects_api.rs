@@ -1,6 +1,7 @@
 //! The projects JSON API: calls, awards with milestones, milestone reports, instalments,
 //! and the OCDS release package at /ocds/releases.json.
 
+use crate::authz::signed_in;
 use crate::error::{NeedError, NeedResult};
 use crate::ocds;
 use crate::projects::{self, NewCall, NewContract, Report};
@@ -29,10 +30,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/milestones/{id}/report", post(report))
         .route("/api/v1/milestones/{id}/payments", post(pay))
         .route("/ocds/releases.json", get(ocds::releases))
-}
-
-fn signed_in(actor: &GovActor) -> NeedResult<()> {
-    actor.id().map(|_| ()).ok_or(NeedError::SignIn)
 }
 
 async fn list(State(state): State<AppState>, actor: GovActor) -> NeedResult<Json<Value>> {

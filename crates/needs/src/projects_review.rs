@@ -37,7 +37,7 @@ pub fn check_criteria(c: &[Criterion]) -> NeedResult<Vec<Criterion>> {
             .all(|k| !k.name.trim().is_empty() && (1..=100).contains(&k.weight))
         && (c.is_empty() || c.iter().any(|k| k.in_total));
     if !ok {
-        return Err(NeedError::invalid(platform::bi!(
+        return Err(NeedError::field(platform::bi!(
             "评分项最多 20 个，每项须有名称和 1 到 100 的权重，且至少一项计入总分。",
             "criteria: at most 20, each named with a weight of 1 to 100, at least one in the total"
         )));
@@ -152,7 +152,7 @@ pub async fn apply(
     }
     let plan = a.plan.as_deref().unwrap_or("").trim().to_string();
     if !(10..=5000).contains(&plan.chars().count()) {
-        return Err(NeedError::invalid(platform::bi!(
+        return Err(NeedError::field(platform::bi!(
             "实施方案须为 10 到 5000 字。",
             "the plan takes 10 to 5000 characters"
         )));
@@ -161,7 +161,7 @@ pub async fn apply(
         .budget_fen
         .filter(|b| *b > 0 && *b <= call.budget_fen)
         .ok_or_else(|| {
-            NeedError::invalid(platform::bi!(
+            NeedError::field(platform::bi!(
                 "申报预算须为正数且不超过项目预算。",
                 "budget_fen must be positive and within the call's budget"
             ))
@@ -242,7 +242,7 @@ pub async fn assign(
         .fetch_optional(&state.db.pool)
         .await?;
     let (user,) =
-        user.ok_or_else(|| NeedError::invalid(platform::bi!("没有这个账号。", "no such user")))?;
+        user.ok_or_else(|| NeedError::field(platform::bi!("没有这个账号。", "no such user")))?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     sqlx::query("DELETE FROM needs_reviewers WHERE call_id = $1 AND user_id = $2")
@@ -364,7 +364,7 @@ pub async fn review(
         .all(|c| scores.get(&c.name).is_some_and(|s| (0..=100).contains(s)))
         && scores.len() == sheet.len();
     if !complete {
-        return Err(NeedError::invalid(platform::bi!(
+        return Err(NeedError::field(platform::bi!(
             "请为每个评分项打 0 到 100 分。",
             "score every criterion of the sheet from 0 to 100"
         )));

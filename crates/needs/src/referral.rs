@@ -102,7 +102,7 @@ pub fn is_live(state: &str) -> bool {
 /// The step `action` from `state`: (next state, side), or why not.
 pub fn step(state: &str, action: &str) -> NeedResult<(&'static str, Side)> {
     let Some((_, from, to, side)) = STEPS.iter().find(|(a, ..)| *a == action) else {
-        return Err(NeedError::invalid(platform::bi!(
+        return Err(NeedError::field(platform::bi!(
             "未知的操作：可用 accept、reject、start、hold、resume、complete、fail、cancel、feedback。",
             "unknown action: use accept, reject, start, hold, resume, complete, fail, cancel or feedback"
         )));

@@ -151,7 +151,7 @@ pub async fn distribute(
         .collect();
     let k = k.unwrap_or(0);
     if reviewers.is_empty() || !(1..=reviewers.len() as i64).contains(&k) {
-        return Err(NeedError::invalid(platform::bi!(
+        return Err(NeedError::field(platform::bi!(
             "每份申报的评审人数须在 1 到已指定评审人数之间；请先指定评审人。",
             "k takes 1 to the number of the call's reviewers; assign reviewers first"
         )));

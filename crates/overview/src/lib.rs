@@ -43,10 +43,9 @@ pub fn module() -> Module {
     }
 }
 
-pub const MIGRATIONS: &[platform::db::Migration] = &[platform::db::Migration {
-    id: "080_overview",
-    sql: include_str!("../migrations/001_overview.sql"),
-}];
+pub const MIGRATIONS: &[platform::db::Migration] = platform::migrations![
+    "080_overview" => "001_overview.sql",
+];
 
 pub fn router(_state: &AppState) -> Router<AppState> {
     Router::new()

@@ -30,16 +30,10 @@ pub fn router() -> Router<AppState> {
 /// The overview is for those who hold a role on a unit (any role, viewers included) and
 /// for platform administrators.
 pub fn authorize(actor: &GovActor) -> Result<(), Denied> {
-    if actor.user.is_none() {
-        Err(Denied::SignIn)
-    } else if actor.is_platform_admin() || !actor.grants.is_empty() {
-        Ok(())
-    } else {
-        Err(Denied::Forbidden(platform::bi!(
-            "总览供区、街道和社区的工作人员查看。",
-            "The overview is for staff of the district, its streets and communities."
-        )))
-    }
+    actor.staff_only(platform::bi!(
+        "总览供区、街道和社区的工作人员查看。",
+        "The overview is for staff of the district, its streets and communities."
+    ))
 }
 
 #[derive(Deserialize)]

@@ -9,10 +9,10 @@
 use crate::figures;
 use crate::weekly;
 use chrono::{Datelike, Duration as Days, NaiveDate};
-use gov_core::{GovActor, Grant, MemberRole, ScopeFilter, Unit, UnitKind, UnitPath, list_units};
+use gov_core::{GovActor, Grant, ScopeFilter, Unit, UnitKind, UnitPath, list_units};
+use platform::AppState;
 use platform::auth::{Role, User};
-use platform::web::{AppError, AppResult, Lang};
-use platform::{Actor, AppState};
+use platform::web::{AppError, AppResult};
 use sqlx::Row;
 
 /// The Monday of the week `ms` falls in (in the district's zone).
@@ -24,27 +24,13 @@ pub fn week_of(ms: i64) -> NaiveDate {
 /// Who a report is computed as: a viewer of the unit only, with no account behind it, so
 /// every module's figures cover exactly the unit's subtree.
 fn reporter(unit: &Unit) -> GovActor {
-    GovActor {
-        base: Actor {
-            user: Some(User {
-                id: 0,
-                username: "weekly-report".into(),
-                display_name: "周报".into(),
-                role: Role::Member,
-            }),
-            lang: Lang::Zh,
-            csrf: String::new(),
-            ip: String::new(),
-            session_token: None,
-        },
-        grants: vec![Grant {
-            unit_id: unit.id,
-            unit_name: unit.name.clone(),
-            path: unit.path.clone(),
-            role: MemberRole::Viewer,
-        }],
-        org_links: Vec::new(),
-    }
+    let user = User {
+        id: 0,
+        username: "weekly-report".into(),
+        display_name: "周报".into(),
+        role: Role::Member,
+    };
+    GovActor::offline(Some(user), vec![Grant::viewer_of(unit)])
 }
 
 /// The PDF of `unit`'s report as of `now`.

@@ -11,7 +11,7 @@ use gov_core::GovActor;
 use platform::AppState;
 use platform::clock::format_ms;
 use platform::module::{Todo, todos};
-use platform::web::menu::MenuItem;
+use platform::web::menu::{Menu, MenuItem};
 use platform::web::{AppResult, PageCtx, SignedIn, render};
 use serde_json::{Value, json};
 
@@ -24,23 +24,15 @@ pub fn router() -> Router<AppState> {
 /// The workbench is for those who work somewhere: unit staff, organisation staff and
 /// platform administrators.
 fn is_staff(actor: &GovActor) -> bool {
-    actor.is_platform_admin() || !actor.grants.is_empty() || !actor.org_links.is_empty()
+    actor.is_staff() || !actor.org_links.is_empty()
 }
 
-pub fn menu<'a>(
-    state: &'a AppState,
-    user: &'a platform::auth::User,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<MenuItem>> + Send + 'a>> {
+pub fn menu<'a>(state: &'a AppState, user: &'a platform::auth::User) -> Menu<'a> {
     Box::pin(async move {
         let Ok(a) = GovActor::of_user(&state.db, user).await else {
             return Vec::new();
         };
-        let item = |href, zh, en| MenuItem {
-            href,
-            zh,
-            en,
-            main: true,
-        };
+        let item = |href, zh, en| MenuItem::new(href, zh, en, true);
         let mut out = Vec::new();
         if is_staff(&a) {
             out.push(item("/workbench", "工作台", "Workbench"));

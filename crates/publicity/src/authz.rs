@@ -7,7 +7,7 @@ use crate::model::{Post, PostState};
 use gov_core::{GovActor, MemberRole, UnitPath};
 use platform::AppState;
 use platform::web::authz::Denied;
-use platform::web::menu::MenuItem;
+use platform::web::menu::{Menu, MenuItem};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -77,12 +77,9 @@ pub fn authorize(actor: &GovActor, action: Action, target: &Target) -> Result<()
 }
 
 /// The news page for everyone signed in; the editor's list for unit staff.
-pub fn menu<'a>(
-    state: &'a AppState,
-    user: &'a platform::auth::User,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<MenuItem>> + Send + 'a>> {
+pub fn menu<'a>(state: &'a AppState, user: &'a platform::auth::User) -> Menu<'a> {
     Box::pin(async move {
-        let item = |href, zh, en, main| MenuItem { href, zh, en, main };
+        let item = MenuItem::new;
         // The news page is in the site's own navigation; staff also get their drafts.
         let mut out = Vec::new();
         let staff = user.role == platform::auth::Role::Admin
@@ -102,41 +99,14 @@ pub fn menu<'a>(
 mod tests {
     use super::*;
     use crate::model::PostKind;
-    use gov_core::{Grant, UnitId};
-    use platform::Actor;
-    use platform::auth::{Role, User};
-    use platform::web::Lang;
+    use platform::auth::Role;
 
     fn path(s: &str) -> UnitPath {
         UnitPath::parse(s).unwrap()
     }
 
     fn actor(signed_in: bool, grants: &[(&str, MemberRole)]) -> GovActor {
-        let user = signed_in.then(|| User {
-            id: 7,
-            username: "u".into(),
-            role: Role::Member,
-            display_name: String::new(),
-        });
-        GovActor {
-            base: Actor {
-                user,
-                lang: Lang::Zh,
-                csrf: String::new(),
-                ip: String::new(),
-                session_token: None,
-            },
-            grants: grants
-                .iter()
-                .map(|(p, role)| Grant {
-                    unit_id: UnitId(1),
-                    unit_name: String::new(),
-                    path: path(p),
-                    role: *role,
-                })
-                .collect(),
-            org_links: Vec::new(),
-        }
+        GovActor::for_test(7, signed_in.then_some(Role::Member), grants)
     }
 
     fn post(state: PostState) -> Post {

@@ -27,10 +27,9 @@ pub fn module() -> Module {
     }
 }
 
-pub const MIGRATIONS: &[platform::db::Migration] = &[platform::db::Migration {
-    id: "060_publicity",
-    sql: include_str!("../migrations/001_publicity.sql"),
-}];
+pub const MIGRATIONS: &[platform::db::Migration] = platform::migrations![
+    "060_publicity" => "001_publicity.sql",
+];
 
 pub fn router(_state: &AppState) -> Router<AppState> {
     Router::new()

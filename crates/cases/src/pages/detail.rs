@@ -13,7 +13,7 @@ use askama::Template;
 use axum::extract::{Multipart, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use gov_core::{GovActor, ScopeFilter, UnitKind, UnitPath, list_units};
+use gov_core::{GovActor, ScopeFilter, UnitPath};
 use platform::AppState;
 use platform::clock::format_ms;
 use platform::web::Code;
@@ -194,16 +194,8 @@ pub(super) async fn detail(
         .collect();
     let units = if can_triage {
         let district = UnitPath::parse(&c.district_path);
-        list_units(&state.db, &ScopeFilter(district.map(|d| vec![d])))
-            .await?
-            .into_iter()
-            .filter(|u| u.kind != UnitKind::District)
-            .map(|u| UnitOpt {
-                id: u.id.0,
-                label: format!("{}（{}）", u.name, u.kind.label(lang)),
-                selected: Some(u.id.0) == c.lead_unit_id,
-            })
-            .collect()
+        let scope = ScopeFilter(district.map(|d| vec![d]));
+        UnitOpt::below_district(&state.db, &scope, c.lead_unit_id, lang).await?
     } else {
         vec![]
     };

@@ -275,6 +275,28 @@ pub struct UnitOpt {
     pub selected: bool,
 }
 
+impl UnitOpt {
+    /// The units under the district in `scope` a case can go to, labelled with their
+    /// level; `selected` chosen.
+    pub async fn below_district(
+        db: &platform::db::Db,
+        scope: &gov_core::ScopeFilter,
+        selected: Option<i64>,
+        lang: platform::web::Lang,
+    ) -> sqlx::Result<Vec<UnitOpt>> {
+        Ok(gov_core::list_units(db, scope)
+            .await?
+            .into_iter()
+            .filter(|u| u.kind != gov_core::UnitKind::District)
+            .map(|u| UnitOpt {
+                id: u.id.0,
+                label: format!("{}（{}）", u.name, u.kind.label(lang)),
+                selected: Some(u.id.0) == selected,
+            })
+            .collect())
+    }
+}
+
 pub struct ValueOpt {
     pub value: &'static str,
     pub label: &'static str,

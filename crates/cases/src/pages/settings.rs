@@ -10,7 +10,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::State;
 use axum::response::Response;
-use gov_core::{GovActor, UnitKind, list_units};
+use gov_core::GovActor;
 use platform::AppState;
 use platform::clock::format_ms;
 use platform::web::Code;
@@ -321,16 +321,7 @@ async fn categories_page(
     };
     let route_unit: Option<i64> = form.route_unit_id.trim().parse().ok();
     let scope = actor.scope_with(gov_core::MemberRole::UnitAdmin);
-    let units = list_units(&state.db, &scope)
-        .await?
-        .into_iter()
-        .filter(|u| u.kind != UnitKind::District)
-        .map(|u| UnitOpt {
-            id: u.id.0,
-            label: format!("{}（{}）", u.name, u.kind.label(lang)),
-            selected: Some(u.id.0) == route_unit,
-        })
-        .collect();
+    let units = UnitOpt::below_district(&state.db, &scope, route_unit, lang).await?;
     let page = CategoriesPage {
         page: actor.page(lang.pick("事件类别", "Case categories")),
         tabs: tabs(actor, "/cases/categories", lang),

@@ -485,24 +485,11 @@ async fn service_nested(db: &Db, ctx: &Ctx, s: &Service) -> GovResult<Value> {
 // Handlers
 
 async fn meta(headers: HeaderMap) -> Json<Value> {
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    let proto = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .filter(|p| *p == "https")
-        .unwrap_or("http");
+    let origin = platform::web::feed::forwarded_origin(&headers);
     Json(json!({
         "version": HSDS_VERSION,
         "profile": "https://specs.openreferral.org/en/latest/",
-        "openapi_url": format!("{proto}://{host}/api/v1/openapi.json"),
+        "openapi_url": format!("{origin}/api/v1/openapi.json"),
     }))
 }
 

@@ -33,7 +33,7 @@ use platform::db::Db;
 use platform::web::Code;
 use platform::web::Lang;
 use platform::web::Opt;
-use platform::web::{Id, PageCtx, SignedIn, redirect, render, url_encode};
+use platform::web::{Id, Page, PageCtx, SignedIn, redirect, render, url_encode};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -184,22 +184,16 @@ async fn points_page(
     let f = q.point_filter(&state, &actor).await?;
     let scope = actor.scope();
     let total = count_points(&state.db, &scope, &f).await?;
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    let page_no = q.paging().bounded(PER_PAGE, PER_PAGE).page.min(pages);
-    let list = list_points(&state.db, &scope, &f, PER_PAGE, (page_no - 1) * PER_PAGE).await?;
+    let (at, pages) = Page::of_total(q.paging(), PER_PAGE, total);
+    let list = list_points(&state.db, &scope, &f, PER_PAGE, at.offset()).await?;
     let counts =
         point_service_counts(&state.db, &list.iter().map(|p| p.id).collect::<Vec<_>>()).await?;
     let lang = actor.lang;
     let kind_now = q.kind.clone().unwrap_or_default();
-    let mut kinds = vec![Opt::new(
-        "",
+    let kinds = Opt::filter(
         lang.pick("全部类型", "All kinds"),
-        kind_now.is_empty(),
-    )];
-    kinds.extend(
-        PointKind::ALL
-            .iter()
-            .map(|k| Opt::new(k.as_str(), k.label(lang), k.as_str() == kind_now)),
+        &kind_now,
+        PointKind::ALL.iter().map(|k| (k.as_str(), k.label(lang))),
     );
     let unit_now = q.unit.clone().unwrap_or_default();
     let visible: Vec<Unit> = gov_core::list_units(&state.db, &scope).await?;
@@ -230,7 +224,7 @@ async fn points_page(
             })
             .collect(),
         total,
-        page_no,
+        page_no: at.page,
         pages,
         query: query_string(&q),
         q: q.q.clone().unwrap_or_default(),
@@ -554,35 +548,26 @@ async fn services_page(
     let f = q.service_filter(&state, &actor).await?;
     let scope = actor.scope();
     let total = count_services(&state.db, &scope, &f).await?;
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    let page_no = q.paging().bounded(PER_PAGE, PER_PAGE).page.min(pages);
-    let list = list_services(&state.db, &scope, &f, PER_PAGE, (page_no - 1) * PER_PAGE).await?;
+    let (at, pages) = Page::of_total(q.paging(), PER_PAGE, total);
+    let list = list_services(&state.db, &scope, &f, PER_PAGE, at.offset()).await?;
     let lang = actor.lang;
     let terms = categories(&state.db).await?;
     let cat_now = q.category.clone().unwrap_or_default();
-    let mut cats = vec![Opt::new(
-        "",
+    let cats = Opt::filter(
         lang.pick("全部类别", "All categories"),
-        cat_now.is_empty(),
-    )];
-    cats.extend(terms.iter().map(|t| {
-        let indent = if t.parent_id.is_some() { "　" } else { "" };
-        Opt::new(
-            t.code.clone(),
-            format!("{indent}{}", t.label(lang)),
-            t.code == cat_now,
-        )
-    }));
+        &cat_now,
+        terms.iter().map(|t| {
+            let indent = if t.parent_id.is_some() { "　" } else { "" };
+            (t.code.clone(), format!("{indent}{}", t.label(lang)))
+        }),
+    );
     let status_now = q.status.clone().unwrap_or_default();
-    let mut statuses = vec![Opt::new(
-        "",
+    let statuses = Opt::filter(
         lang.pick("全部状态", "Any status"),
-        status_now.is_empty(),
-    )];
-    statuses.extend(
+        &status_now,
         ServiceStatus::ALL
             .iter()
-            .map(|s| Opt::new(s.as_str(), s.label(lang), s.as_str() == status_now)),
+            .map(|s| (s.as_str(), s.label(lang))),
     );
     let unit_now = q.unit.clone().unwrap_or_default();
     let visible: Vec<Unit> = gov_core::list_units(&state.db, &scope).await?;
@@ -597,7 +582,7 @@ async fn services_page(
         page: actor.page(lang.pick("服务项目", "Services")),
         rows: service_rows(&list, &terms, lang),
         total,
-        page_no,
+        page_no: at.page,
         pages,
         query: query_string(&q),
         q: q.q.clone().unwrap_or_default(),

@@ -65,21 +65,7 @@ fn text(
 }
 
 pub fn phone(raw: Option<&str>) -> GovResult<String> {
-    let v = raw.unwrap_or("").trim();
-    let ok = v.is_empty()
-        || (v.chars().count() <= 30
-            && v.chars().filter(char::is_ascii_digit).count() >= 5
-            && v.chars()
-                .all(|c| c.is_ascii_digit() || " -+()转".contains(c)));
-    if !ok {
-        return Err(GovError::invalid(
-            Code::InvalidPhone,
-            "contact_phone",
-            "联系电话只能包含数字、空格、-、+ 和括号（至少 5 位数字）。",
-            "the contact phone may contain digits, spaces, -, + and brackets (at least 5 digits)",
-        ));
-    }
-    Ok(v.to_string())
+    crate::input::phone(raw.unwrap_or(""))
 }
 
 /// `HH:MM` on a 24-hour clock.

@@ -25,7 +25,7 @@ use gov_core::MemberRole;
 use platform::AppState;
 use platform::web::Code;
 use platform::web::Opt;
-use platform::web::{Id, Lang, PageCtx, SignedIn, redirect, render, url_encode};
+use platform::web::{Id, Lang, Page, PageCtx, SignedIn, redirect, render, url_encode};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -158,59 +158,35 @@ async fn orgs(
     let filter = q.filter(&state, &actor).await?;
     let scope = actor.scope();
     let total = model::count_orgs(&state.db, &scope, &filter).await?;
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    let page_no = q.paging().bounded(PER_PAGE, PER_PAGE).page.min(pages);
-    let list = model::list_orgs(
-        &state.db,
-        &scope,
-        &filter,
-        PER_PAGE,
-        (page_no - 1) * PER_PAGE,
-    )
-    .await?;
+    let (at, pages) = Page::of_total(q.paging(), PER_PAGE, total);
+    let list = model::list_orgs(&state.db, &scope, &filter, PER_PAGE, at.offset()).await?;
     let lang = actor.lang;
     let cur = |v: &Option<String>| v.clone().unwrap_or_default();
-    let mut types = vec![Opt::current(
-        "",
+    let types = Opt::filter(
         lang.pick("全部类型", "All types"),
         &cur(&q.org_type),
-    )];
-    types.extend(
-        OrgType::ALL
-            .iter()
-            .map(|t| Opt::current(t.as_str(), t.label(lang), &cur(&q.org_type))),
+        OrgType::ALL.iter().map(|t| (t.as_str(), t.label(lang))),
     );
-    let mut roles = vec![Opt::current(
-        "",
+    let roles = Opt::filter(
         lang.pick("全部角色", "All roles"),
         &cur(&q.role),
-    )];
-    roles.extend(
-        HubRole::ALL
-            .iter()
-            .map(|r| Opt::current(r.as_str(), r.label(lang), &cur(&q.role))),
+        HubRole::ALL.iter().map(|r| (r.as_str(), r.label(lang))),
     );
-    let mut hubs = vec![Opt::current(
-        "",
+    let hubs = Opt::filter(
         lang.pick("全部枢纽", "All hubs"),
         &cur(&q.hub),
-    )];
-    hubs.extend(
         model::hub_refs(&state.db, &scope)
             .await?
             .into_iter()
             .filter(|h| h.hub_role == HubRole::Hub)
-            .map(|h| Opt::current(h.id.to_string(), h.name, &cur(&q.hub))),
+            .map(|h| (h.id.to_string(), h.name)),
     );
-    let mut fields = vec![Opt::current(
-        "",
+    let fields = Opt::filter(
         lang.pick("全部领域", "All fields"),
         &cur(&q.field),
-    )];
-    fields.extend(
         SERVICE_FIELDS
             .iter()
-            .map(|(c, zh, en)| Opt::current(*c, lang.pick(zh, en), &cur(&q.field))),
+            .map(|(c, zh, en)| (*c, lang.pick(zh, en))),
     );
     let all_units = gov_core::list_units(&state.db, &scope).await?;
     let units = UnitPicker::new(
@@ -220,15 +196,10 @@ async fn orgs(
         &cur(&q.unit),
         true,
     );
-    let mut grades = vec![Opt::current(
-        "",
+    let grades = Opt::filter(
         lang.pick("全部等级", "Any grade"),
         &cur(&q.grade),
-    )];
-    grades.extend(
-        (1..=5)
-            .rev()
-            .map(|g| Opt::current(format!("{g}A"), format!("{g}A"), &cur(&q.grade))),
+        (1..=5).rev().map(|g| (format!("{g}A"), format!("{g}A"))),
     );
     let query = query_string(&q);
     let mut rows: Vec<OrgRow> = list.iter().map(|o| org_row(o, lang)).collect();
@@ -238,7 +209,7 @@ async fn orgs(
         page: actor.page(lang.pick("社会组织名录", "Organisation directory")),
         rows,
         total,
-        page_no,
+        page_no: at.page,
         pages,
         filtered: !query.is_empty(),
         query,

@@ -532,22 +532,9 @@ async fn hub(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gov_core::UnitPath;
 
     fn u(id: i64, parent: Option<i64>, path: &str) -> Unit {
-        Unit {
-            id: UnitId(id),
-            parent_id: parent.map(UnitId),
-            path: UnitPath::parse(path).unwrap(),
-            kind: UnitKind::Community,
-            name: format!("u{id}"),
-            code: format!("c{id}"),
-            households: 0,
-            residents: 0,
-            party_org_name: String::new(),
-            party_secretary: String::new(),
-            party_members: 0,
-        }
+        Unit::bare(id, parent, path, UnitKind::Community, &format!("u{id}"))
     }
 
     #[test]

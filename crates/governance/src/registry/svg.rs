@@ -6,18 +6,7 @@ use platform::web::Lang;
 use std::fmt::Write;
 
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    platform::web::feed::html_text(s)
 }
 
 /// Splits a name into at most `lines` lines of about `width` full-width characters.

@@ -3,7 +3,7 @@
 
 use super::ledger::{self, AccountKind, Entry, Fen, LedgerError, Posted, Posting};
 use super::vouchers::{self, RedeemError};
-use crate::authz::{Action, authorize};
+use crate::authz::Action;
 use crate::error::{LibResult, LibraryError};
 use crate::model::PriceKind;
 use axum::extract::State;
@@ -204,10 +204,7 @@ async fn my_purchases(
     Ok(Json(json!({ "items": items })))
 }
 
-pub(crate) fn allowed(state: &AppState, actor: &Actor, action: Action) -> LibResult<i64> {
-    authorize(actor, action, None, crate::service::free_pages(state))?;
-    actor.id().ok_or(LibraryError::SignIn)
-}
+pub(crate) use crate::service::allowed;
 
 impl From<LedgerError> for LibraryError {
     fn from(e: LedgerError) -> Self {

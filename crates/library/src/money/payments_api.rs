@@ -4,7 +4,7 @@
 use super::api::{allowed, idempotency_key};
 use super::ledger::Fen;
 use super::payments::{self, CallbackRefusal, OrderState};
-use crate::authz::{Action, authorize};
+use crate::authz::Action;
 use crate::error::{LibResult, LibraryError};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -118,12 +118,7 @@ async fn callback(
     headers: HeaderMap,
     raw: Bytes,
 ) -> LibResult<Response> {
-    authorize(
-        &actor,
-        Action::ProviderCallback,
-        None,
-        crate::service::free_pages(&state),
-    )?;
+    crate::service::permitted(&state, &actor, Action::ProviderCallback)?;
     let refusal = |status: StatusCode, code: &str, message: &str| {
         (
             status,

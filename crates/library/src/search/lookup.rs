@@ -155,6 +155,15 @@ impl SearchIndex {
             &BooleanQuery::new(parts),
             &TopDocs::with_limit(limit).order_by_score(),
         )?;
+        self.ids_and_titles(&searcher, hits)
+    }
+
+    /// The document id and title of each hit, in order.
+    fn ids_and_titles(
+        &self,
+        searcher: &tantivy::Searcher,
+        hits: Vec<(tantivy::Score, DocAddress)>,
+    ) -> anyhow::Result<Vec<(i64, String)>> {
         hits.into_iter()
             .map(|(_, a)| {
                 let d: TantivyDocument = searcher.doc(a)?;
@@ -183,15 +192,7 @@ impl SearchIndex {
             (Occur::MustNot, self.doc_term(id as u64)),
         ]);
         let hits = searcher.search(&q, &TopDocs::with_limit(limit).order_by_score())?;
-        hits.into_iter()
-            .map(|(_, a)| {
-                let d: TantivyDocument = searcher.doc(a)?;
-                Ok((
-                    Self::stored_u64(&d, self.f.doc_id) as i64,
-                    Self::stored_str(&d, self.f.title),
-                ))
-            })
-            .collect()
+        self.ids_and_titles(&searcher, hits)
     }
 
     /// The "more like this" query: the [`LIKE_TERMS`] words of `title` and `text` with

@@ -172,6 +172,15 @@ impl Paging {
 }
 
 impl Page {
+    /// A page of `per_page` records (a fixed size) in a list of `total`: the page asked
+    /// for, moved back to the last one when past it; with the number of pages (at least 1).
+    pub fn of_total(paging: Paging, per_page: i64, total: i64) -> (Page, i64) {
+        let pages = ((total + per_page - 1) / per_page).max(1);
+        let mut page = paging.bounded(per_page, per_page);
+        page.page = page.page.min(pages);
+        (page, pages)
+    }
+
     /// Rows to skip before this page.
     pub fn offset(self) -> i64 {
         (self.page - 1) * self.per_page
@@ -215,6 +224,18 @@ impl Opt {
             label: label.into(),
             selected,
         }
+    }
+
+    /// A filter's options: `all` (the value "") first, then each (value, label) of
+    /// `items`; the one whose value is `current` selected.
+    pub fn filter<V: Into<String>, L: Into<String>>(
+        all: &str,
+        current: &str,
+        items: impl IntoIterator<Item = (V, L)>,
+    ) -> Vec<Opt> {
+        std::iter::once(Opt::current("", all, current))
+            .chain(items.into_iter().map(|(v, l)| Opt::current(v, l, current)))
+            .collect()
     }
 
     /// Selected when `value` is `current`.

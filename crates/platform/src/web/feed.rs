@@ -38,7 +38,25 @@ pub struct Entry {
 /// `scheme://host` of the request, for absolute links. The Host header is the client's
 /// word, so only a plain host name with an optional port is believed.
 pub fn origin(headers: &HeaderMap) -> String {
-    let host = headers
+    format!("http://{}", host(headers))
+}
+
+/// [`origin`] with `https` when the proxy in front says so (`X-Forwarded-Proto`), for the
+/// documents that name their own address (HSDS, OCDS).
+pub fn forwarded_origin(headers: &HeaderMap) -> String {
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        == Some("https");
+    format!(
+        "{}://{}",
+        if https { "https" } else { "http" },
+        host(headers)
+    )
+}
+
+fn host(headers: &HeaderMap) -> &str {
+    headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .filter(|h| {
@@ -48,13 +66,24 @@ pub fn origin(headers: &HeaderMap) -> String {
                     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
                 })
         })
-        .unwrap_or("localhost");
-    format!("http://{host}")
+        .unwrap_or("localhost")
 }
 
 /// Text fit for an XML document: markup characters escaped, and the characters XML 1.0
 /// does not allow (C0 controls but tab and newlines, U+FFFE/FFFF) dropped.
 pub fn xml_text(raw: &str) -> String {
+    escaped(raw, "&apos;", true)
+}
+
+/// Text fit for HTML and SVG markup (snippets, drawn labels): the five characters that
+/// could break out of it escaped, the apostrophe as `&#39;`.
+pub fn html_text(raw: &str) -> String {
+    escaped(raw, "&#39;", false)
+}
+
+/// `raw` with markup characters escaped; for XML, also without the characters XML 1.0
+/// does not allow.
+fn escaped(raw: &str, apostrophe: &str, xml: bool) -> String {
     let mut out = String::with_capacity(raw.len());
     for c in raw.chars() {
         match c {
@@ -62,9 +91,9 @@ pub fn xml_text(raw: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
+            '\'' => out.push_str(apostrophe),
             '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c if xml && ((c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}') => {}
             c => out.push(c),
         }
     }

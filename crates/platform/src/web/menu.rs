@@ -20,8 +20,16 @@ pub struct MenuItem {
 }
 
 /// A module's menu entries for a signed-in user.
-pub type MenuFn =
-    for<'a> fn(&'a AppState, &'a User) -> Pin<Box<dyn Future<Output = Vec<MenuItem>> + Send + 'a>>;
+pub type MenuFn = for<'a> fn(&'a AppState, &'a User) -> Menu<'a>;
+
+/// What a module's menu function returns: its entries for the user, once read.
+pub type Menu<'a> = Pin<Box<dyn Future<Output = Vec<MenuItem>> + Send + 'a>>;
+
+impl MenuItem {
+    pub const fn new(href: &'static str, zh: &'static str, en: &'static str, main: bool) -> Self {
+        MenuItem { href, zh, en, main }
+    }
+}
 
 #[derive(Default)]
 struct Menus(Vec<MenuFn>);

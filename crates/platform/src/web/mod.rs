@@ -13,6 +13,7 @@ pub mod extract;
 pub mod feed;
 pub mod i18n;
 pub mod menu;
+pub mod module_error;
 pub mod pages;
 pub mod serve;
 
@@ -29,6 +30,7 @@ pub use code::Code;
 pub use error::{AppError, AppResult};
 pub use extract::{ApiJson, Id, Opt, Page, Paging, SignedIn, parse_id, url_encode};
 pub use i18n::Lang;
+pub use module_error::ModuleError;
 use std::net::SocketAddr;
 use std::ops::Deref;
 use std::path::PathBuf;
