@@ -587,22 +587,7 @@ pub async fn update_point_row(tx: &mut Tx, now: i64, id: i64, d: &PointDraft) ->
 }
 
 pub async fn create_point(state: &AppState, actor: &GovActor, d: &PointDraft) -> GovResult<i64> {
-    authorize(actor, Action::EditService, &Scope::Anywhere)?;
-    editable_unit(state, actor, d.unit_id).await?;
-    let now = state.now();
-    let mut tx = state.db.begin().await?;
-    let id = insert_point(&mut tx, now, d, None).await?;
-    record_at(
-        &mut tx,
-        now,
-        actor,
-        "governance.service_point.create",
-        format!("governance_service_point:{id}"),
-        serde_json::json!({ "name": d.name, "kind": d.kind, "unit_id": d.unit_id }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
+    save(state, actor, None, Draft::Point(d)).await
 }
 
 pub async fn update_point(
@@ -611,22 +596,9 @@ pub async fn update_point(
     id: i64,
     d: &PointDraft,
 ) -> GovResult<()> {
-    load_point(state, actor, id, Action::EditService).await?;
-    editable_unit(state, actor, d.unit_id).await?;
-    let now = state.now();
-    let mut tx = state.db.begin().await?;
-    update_point_row(&mut tx, now, id, d).await?;
-    record_at(
-        &mut tx,
-        now,
-        actor,
-        "governance.service_point.update",
-        format!("governance_service_point:{id}"),
-        serde_json::json!({ "name": d.name, "kind": d.kind, "unit_id": d.unit_id }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    save(state, actor, Some(id), Draft::Point(d))
+        .await
+        .map(drop)
 }
 
 async fn write_service_links(
@@ -775,23 +747,7 @@ pub async fn create_service(
     actor: &GovActor,
     d: &ServiceDraft,
 ) -> GovResult<i64> {
-    authorize(actor, Action::EditService, &Scope::Anywhere)?;
-    provider_path(state, actor, &d.provider).await?;
-    check_points(state, Some(actor), &d.point_ids).await?;
-    let now = state.now();
-    let mut tx = state.db.begin().await?;
-    let id = insert_service(&mut tx, actor.id(), now, d, None).await?;
-    record_at(
-        &mut tx,
-        now,
-        actor,
-        "governance.service.create",
-        format!("governance_service:{id}"),
-        serde_json::json!({ "name": d.name, "status": d.status, "points": d.point_ids }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
+    save(state, actor, None, Draft::Service(d)).await
 }
 
 pub async fn update_service(
@@ -800,23 +756,106 @@ pub async fn update_service(
     id: i64,
     d: &ServiceDraft,
 ) -> GovResult<()> {
-    load_service(state, actor, id, Action::EditService).await?;
-    provider_path(state, actor, &d.provider).await?;
-    check_points(state, Some(actor), &d.point_ids).await?;
+    save(state, actor, Some(id), Draft::Service(d))
+        .await
+        .map(drop)
+}
+
+/// A checked point or service on its way to being saved: both are created and edited by
+/// the same steps, only their checks, rows and trail words differ.
+#[derive(Clone, Copy)]
+enum Draft<'a> {
+    Point(&'a PointDraft),
+    Service(&'a ServiceDraft),
+}
+
+impl Draft<'_> {
+    /// The record's name in the trail ("governance.<kind>.create", "governance_<kind>:id").
+    fn kind(self) -> &'static str {
+        match self {
+            Draft::Point(_) => "service_point",
+            Draft::Service(_) => "service",
+        }
+    }
+
+    fn detail(self) -> serde_json::Value {
+        match self {
+            Draft::Point(d) => {
+                serde_json::json!({ "name": d.name, "kind": d.kind, "unit_id": d.unit_id })
+            }
+            Draft::Service(d) => {
+                serde_json::json!({ "name": d.name, "status": d.status, "points": d.point_ids })
+            }
+        }
+    }
+
+    /// Whether the existing record `id` may be edited (it is loaded for that).
+    async fn may_edit(self, state: &AppState, actor: &GovActor, id: i64) -> GovResult<()> {
+        match self {
+            Draft::Point(_) => load_point(state, actor, id, Action::EditService)
+                .await
+                .map(drop),
+            Draft::Service(_) => load_service(state, actor, id, Action::EditService)
+                .await
+                .map(drop),
+        }
+    }
+
+    /// Where the draft places the record must be the actor's to edit.
+    async fn check(self, state: &AppState, actor: &GovActor) -> GovResult<()> {
+        match self {
+            Draft::Point(d) => editable_unit(state, actor, d.unit_id).await.map(drop),
+            Draft::Service(d) => {
+                provider_path(state, actor, &d.provider).await?;
+                check_points(state, Some(actor), &d.point_ids).await
+            }
+        }
+    }
+
+    async fn insert(self, tx: &mut Tx, actor: &GovActor, now: i64) -> GovResult<i64> {
+        match self {
+            Draft::Point(d) => insert_point(tx, now, d, None).await,
+            Draft::Service(d) => insert_service(tx, actor.id(), now, d, None).await,
+        }
+    }
+
+    async fn update(self, tx: &mut Tx, now: i64, id: i64) -> GovResult<()> {
+        match self {
+            Draft::Point(d) => update_point_row(tx, now, id, d).await,
+            Draft::Service(d) => update_service_row(tx, now, id, d).await,
+        }
+    }
+}
+
+/// Creates the record (`id` None) or rewrites record `id`, with its trail entry, in one
+/// transaction; returns its id.
+async fn save(state: &AppState, actor: &GovActor, id: Option<i64>, d: Draft<'_>) -> GovResult<i64> {
+    match id {
+        None => authorize(actor, Action::EditService, &Scope::Anywhere)?,
+        Some(id) => d.may_edit(state, actor, id).await?,
+    }
+    d.check(state, actor).await?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    update_service_row(&mut tx, now, id, d).await?;
+    let (id, verb) = match id {
+        None => (d.insert(&mut tx, actor, now).await?, "create"),
+        Some(id) => {
+            d.update(&mut tx, now, id).await?;
+            (id, "update")
+        }
+    };
+    let kind = d.kind();
     record_at(
         &mut tx,
         now,
         actor,
-        "governance.service.update",
-        format!("governance_service:{id}"),
-        serde_json::json!({ "name": d.name, "status": d.status, "points": d.point_ids }),
+        &format!("governance.{kind}.{verb}"),
+        format!("governance_{kind}:{id}"),
+        d.detail(),
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(id)
 }
 
 #[cfg(test)]
