@@ -501,7 +501,7 @@ pub async fn import(state: &AppState, dir: &Path) -> anyhow::Result<Counts> {
             .as_str()
             .and_then(parse_rfc3339)
             .unwrap_or(now);
-        let id = upsert_service(&mut tx, &uuid, org, &d, modified).await?;
+        let id = upsert_service(&mut tx, &uuid, &d, modified).await?;
         sqlx::query("DELETE FROM governance_service_terms WHERE service_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -836,10 +836,10 @@ async fn upsert_org(
 async fn upsert_service(
     tx: &mut Tx,
     uuid: &str,
-    org: i64,
     d: &service::ServiceDraft,
     modified: i64,
 ) -> anyhow::Result<i64> {
+    let what = || format!("service {uuid}");
     match lookup(
         tx,
         "SELECT id FROM governance_services WHERE uuid = $1",
@@ -848,42 +848,13 @@ async fn upsert_service(
     .await?
     {
         Some(id) => {
-            sqlx::query(
-                "UPDATE governance_services SET org_id = $1, unit_id = NULL, name = $2, description = $3, schedule = $4, \
-                 eligibility = $5, capacity = $6, contact_phone = $7, status = $8, updated_at = $9 WHERE id = $10",
-            )
-            .bind(org)
-            .bind(&d.name)
-            .bind(&d.description)
-            .bind(&d.schedule)
-            .bind(&d.eligibility)
-            .bind(d.capacity)
-            .bind(&d.contact_phone)
-            .bind(d.status.as_str())
-            .bind(modified)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
+            service::update_service_fields(tx, modified, id, d)
+                .await
+                .map_err(|e| gov(e, &what()))?;
             Ok(id)
         }
-        None => {
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO governance_services (uuid, org_id, name, description, schedule, eligibility, capacity, \
-                 contact_phone, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
-            )
-            .bind(uuid)
-            .bind(org)
-            .bind(&d.name)
-            .bind(&d.description)
-            .bind(&d.schedule)
-            .bind(&d.eligibility)
-            .bind(d.capacity)
-            .bind(&d.contact_phone)
-            .bind(d.status.as_str())
-            .bind(modified)
-            .fetch_one(&mut **tx)
-            .await?;
-            Ok(id)
-        }
+        None => service::insert_service_row(tx, None, modified, d, Some(uuid))
+            .await
+            .map_err(|e| gov(e, &what())),
     }
 }

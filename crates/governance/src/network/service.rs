@@ -5,6 +5,7 @@ use crate::authz::Action;
 use crate::authz::Scope;
 use crate::authz::authorize;
 use crate::error::{GovError, GovResult};
+use crate::listing::AnyQuery;
 use crate::network::model::Hours;
 use crate::network::model::PointKind;
 use crate::network::model::Service;
@@ -682,29 +683,56 @@ pub async fn insert_service(
     uuid: Option<&str>,
 ) -> GovResult<i64> {
     let term_ids = category_ids(tx, &d.categories).await?;
+    let id = insert_service_row(tx, by, now, d, uuid).await?;
+    write_service_links(tx, id, &term_ids, &d.point_ids).await?;
+    Ok(id)
+}
+
+pub async fn update_service_row(tx: &mut Tx, now: i64, id: i64, d: &ServiceDraft) -> GovResult<()> {
+    let term_ids = category_ids(tx, &d.categories).await?;
+    update_service_fields(tx, now, id, d).await?;
+    write_service_links(tx, id, &term_ids, &d.point_ids).await
+}
+
+/// Binds a service's own columns as `$1`…`$9`: org_id, unit_id, name, description,
+/// schedule, eligibility, capacity, contact_phone, status.
+fn bind_service<'q>(q: AnyQuery<'q>, d: &'q ServiceDraft) -> AnyQuery<'q> {
     let (org_id, unit_id) = match d.provider {
         Provider::Org(o) => (Some(o), None),
         Provider::Unit(u) => (None, Some(u.0)),
     };
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO governance_services (uuid, org_id, unit_id, name, description, schedule, eligibility, capacity, \
-         contact_phone, status, created_by, created_at, updated_at) \
+    q.bind(org_id)
+        .bind(unit_id)
+        .bind(&d.name)
+        .bind(&d.description)
+        .bind(&d.schedule)
+        .bind(&d.eligibility)
+        .bind(d.capacity)
+        .bind(&d.contact_phone)
+        .bind(d.status.as_str())
+}
+
+/// Inserts the service's own row (not its categories or locations); its UUID is derived
+/// from its id unless one is given.
+pub async fn insert_service_row(
+    tx: &mut Tx,
+    by: Option<i64>,
+    now: i64,
+    d: &ServiceDraft,
+    uuid: Option<&str>,
+) -> GovResult<i64> {
+    let q = sqlx::query(
+        "INSERT INTO governance_services (org_id, unit_id, name, description, schedule, eligibility, capacity, \
+         contact_phone, status, uuid, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
-    )
-    .bind(uuid)
-    .bind(org_id)
-    .bind(unit_id)
-    .bind(&d.name)
-    .bind(&d.description)
-    .bind(&d.schedule)
-    .bind(&d.eligibility)
-    .bind(d.capacity)
-    .bind(&d.contact_phone)
-    .bind(d.status.as_str())
-    .bind(by)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
+    );
+    let row = bind_service(q, d)
+        .bind(uuid)
+        .bind(by)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+    let id: i64 = sqlx::Row::try_get(&row, "id")?;
     if uuid.is_none() {
         sqlx::query("UPDATE governance_services SET uuid = $1 WHERE id = $2")
             .bind(crate::network::model::derive_uuid(&format!("service:{id}")))
@@ -712,34 +740,26 @@ pub async fn insert_service(
             .execute(&mut **tx)
             .await?;
     }
-    write_service_links(tx, id, &term_ids, &d.point_ids).await?;
     Ok(id)
 }
 
-pub async fn update_service_row(tx: &mut Tx, now: i64, id: i64, d: &ServiceDraft) -> GovResult<()> {
-    let term_ids = category_ids(tx, &d.categories).await?;
-    let (org_id, unit_id) = match d.provider {
-        Provider::Org(o) => (Some(o), None),
-        Provider::Unit(u) => (None, Some(u.0)),
-    };
-    sqlx::query(
+/// Rewrites the service's own row (not its categories or locations).
+pub async fn update_service_fields(
+    tx: &mut Tx,
+    now: i64,
+    id: i64,
+    d: &ServiceDraft,
+) -> GovResult<()> {
+    let q = sqlx::query(
         "UPDATE governance_services SET org_id = $1, unit_id = $2, name = $3, description = $4, schedule = $5, \
          eligibility = $6, capacity = $7, contact_phone = $8, status = $9, updated_at = $10 WHERE id = $11",
-    )
-    .bind(org_id)
-    .bind(unit_id)
-    .bind(&d.name)
-    .bind(&d.description)
-    .bind(&d.schedule)
-    .bind(&d.eligibility)
-    .bind(d.capacity)
-    .bind(&d.contact_phone)
-    .bind(d.status.as_str())
-    .bind(now)
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
-    write_service_links(tx, id, &term_ids, &d.point_ids).await
+    );
+    bind_service(q, d)
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 pub async fn create_service(
