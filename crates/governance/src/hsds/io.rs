@@ -819,17 +819,9 @@ async fn upsert_org(
             id
         }
     };
-    sqlx::query("DELETE FROM governance_org_fields WHERE org_id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    for f in fields {
-        sqlx::query("INSERT INTO governance_org_fields (org_id, field) VALUES ($1, $2)")
-            .bind(id)
-            .bind(f)
-            .execute(&mut **tx)
-            .await?;
-    }
+    crate::registry::orgs::write_fields(tx, id, &fields)
+        .await
+        .map_err(|e| gov(e, &format!("organization {uuid}")))?;
     Ok(id)
 }
 

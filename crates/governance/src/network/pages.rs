@@ -363,15 +363,8 @@ async fn points_page(
         &kind_now,
         PointKind::ALL.iter().map(|k| (k.as_str(), k.label(lang))),
     );
-    let unit_now = q.unit.clone().unwrap_or_default();
     let visible: Vec<Unit> = gov_core::list_units(&state.db, &scope).await?;
-    let units = UnitPicker::new(
-        "unit",
-        lang.pick("全部单位", "All units"),
-        &visible,
-        &unit_now,
-        true,
-    );
+    let units = UnitPicker::filter(&visible, q.unit.as_deref().unwrap_or_default(), lang);
     Ok(render(&PointsPage {
         page: actor.page(lang.pick("服务阵地", "Service points")),
         rows: list
@@ -683,15 +676,8 @@ async fn services_page(
             .iter()
             .map(|s| (s.as_str(), s.label(lang))),
     );
-    let unit_now = q.unit.clone().unwrap_or_default();
     let visible: Vec<Unit> = gov_core::list_units(&state.db, &scope).await?;
-    let units = UnitPicker::new(
-        "unit",
-        lang.pick("全部单位", "All units"),
-        &visible,
-        &unit_now,
-        true,
-    );
+    let units = UnitPicker::filter(&visible, q.unit.as_deref().unwrap_or_default(), lang);
     Ok(render(&ServicesPage {
         page: actor.page(lang.pick("服务项目", "Services")),
         rows: service_rows(&list, &terms, lang),

@@ -189,13 +189,7 @@ async fn orgs(
             .map(|(c, zh, en)| (*c, lang.pick(zh, en))),
     );
     let all_units = gov_core::list_units(&state.db, &scope).await?;
-    let units = UnitPicker::new(
-        "unit",
-        lang.pick("全部单位", "All units"),
-        &all_units,
-        &cur(&q.unit),
-        true,
-    );
+    let units = UnitPicker::filter(&all_units, &cur(&q.unit), lang);
     let grades = Opt::filter(
         lang.pick("全部等级", "Any grade"),
         &cur(&q.grade),
