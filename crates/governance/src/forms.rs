@@ -6,6 +6,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use platform::web::Code;
 
+/// The `?saved=1` a saved form redirects with, so the page it lands on says so.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Flash {
+    pub saved: Option<String>,
+}
+
 /// Posted form fields in order (a field may repeat, e.g. checkboxes).
 #[derive(Clone, Debug, Default)]
 pub struct Pairs(pub Vec<(String, String)>);

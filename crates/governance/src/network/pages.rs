@@ -9,6 +9,7 @@ use crate::authz::Scope;
 use crate::authz::authorize;
 use crate::error::Invalid;
 use crate::error::{GovError, GovResult};
+use crate::forms::Flash;
 use crate::forms::{saved, with_error_status};
 use crate::network::model::Hours;
 use crate::network::model::PointKind;
@@ -408,16 +409,11 @@ struct PointPage {
     saved: bool,
 }
 
-#[derive(Deserialize)]
-struct SavedQuery {
-    saved: Option<String>,
-}
-
 async fn point_page(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
     Id(id): Id,
-    Query(sq): Query<SavedQuery>,
+    Query(sq): Query<Flash>,
 ) -> GovResult<Response> {
     let p = load_point(&state, &actor, id, Action::View).await?;
     let lang = actor.lang;
@@ -720,7 +716,7 @@ async fn service_page(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
     Id(id): Id,
-    Query(sq): Query<SavedQuery>,
+    Query(sq): Query<Flash>,
 ) -> GovResult<Response> {
     let s = load_service(&state, &actor, id, Action::View).await?;
     let lang = actor.lang;

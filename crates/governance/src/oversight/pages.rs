@@ -6,6 +6,7 @@ use crate::authz::Scope;
 use crate::authz::authorize;
 use crate::dates::today;
 use crate::error::{GovError, GovResult, Invalid};
+use crate::forms::Flash;
 use crate::forms::{Pairs, is_conflict, saved, with_error_status};
 use crate::oversight::api::ReportQuery;
 use crate::oversight::assess::AssessmentInput;
@@ -65,11 +66,6 @@ pub fn router() -> Router<AppState> {
             "/gov/orgs/{id}/profile",
             get(profile_form).post(profile_post),
         )
-}
-
-#[derive(Deserialize, Default)]
-struct Flash {
-    saved: Option<String>,
 }
 
 pub fn status_label(s: ReportStatus, lang: Lang) -> &'static str {
