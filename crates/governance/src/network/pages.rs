@@ -10,7 +10,7 @@ use crate::authz::authorize;
 use crate::error::Invalid;
 use crate::error::{GovError, GovResult};
 use crate::forms::Flash;
-use crate::forms::{saved, with_error_status};
+use crate::forms::{decimal, saved, whole, with_error_status};
 use crate::network::model::Hours;
 use crate::network::model::PointKind;
 use crate::network::model::Service;
@@ -520,20 +520,6 @@ impl PointValues {
     }
 
     fn to_input(&self) -> Result<PointInput, Invalid> {
-        let num = |field: &'static str, v: &str| -> Result<Option<f64>, Invalid> {
-            let v = v.trim();
-            if v.is_empty() {
-                return Ok(None);
-            }
-            v.parse::<f64>().map(Some).map_err(|_| {
-                Invalid::new(
-                    Code::InvalidNumber,
-                    field,
-                    format!("“{v}”不是数字。"),
-                    format!("“{v}” is not a number"),
-                )
-            })
-        };
         let mut hours = Vec::new();
         for (i, (o, c)) in self.days.iter().enumerate() {
             if o.trim().is_empty() && c.trim().is_empty() {
@@ -550,8 +536,8 @@ impl PointValues {
             name: Some(self.name.clone()),
             description: Some(self.description.clone()),
             address: Some(self.address.clone()),
-            latitude: num("latitude", &self.latitude)?,
-            longitude: num("longitude", &self.longitude)?,
+            latitude: decimal("latitude", &self.latitude)?,
+            longitude: decimal("longitude", &self.longitude)?,
             unit_id: self.unit_id.trim().parse().ok(),
             contact_phone: Some(self.contact_phone.clone()),
             hours: Some(hours),
@@ -815,17 +801,7 @@ impl ServiceValues {
             Some(("unit", id)) => (None, id.trim().parse().ok()),
             _ => (None, None),
         };
-        let capacity = match self.capacity.trim() {
-            "" => None,
-            c => Some(c.parse::<i64>().map_err(|_| {
-                Invalid::new(
-                    Code::InvalidNumber,
-                    "capacity",
-                    format!("“{c}”不是整数，请填写数字。"),
-                    format!("“{c}” is not a whole number"),
-                )
-            })?),
-        };
+        let capacity = whole("capacity", &self.capacity)?;
         let mut points = Vec::new();
         for p in &self.points {
             points.push(p.trim().parse::<i64>().map_err(|_| {
