@@ -30,32 +30,38 @@ pub enum CreditCodeError {
 }
 
 impl CreditCodeError {
-    pub fn zh(&self) -> String {
+    /// What is wrong, in Chinese and in English.
+    fn texts(&self) -> (String, String) {
         match self {
-            CreditCodeError::Length(n) => {
-                format!("统一社会信用代码应为 18 位，当前为 {n} 位。")
-            }
-            CreditCodeError::BadChar(pos, c) => format!(
-                "统一社会信用代码第 {pos} 位的“{c}”不是有效字符（只能是数字和除 I、O、S、V、Z 以外的大写字母）。"
+            CreditCodeError::Length(n) => (
+                format!("统一社会信用代码应为 18 位，当前为 {n} 位。"),
+                format!("a unified social credit code has 18 characters, this one has {n}"),
             ),
-            CreditCodeError::CheckChar { expected, found } => format!(
-                "统一社会信用代码校验位不正确：按前 17 位计算应为“{expected}”，而不是“{found}”。请核对证书上的代码。"
+            CreditCodeError::BadChar(pos, c) => (
+                format!(
+                    "统一社会信用代码第 {pos} 位的“{c}”不是有效字符（只能是数字和除 I、O、S、V、Z 以外的大写字母）。"
+                ),
+                format!(
+                    "character {pos} of the credit code, '{c}', is not allowed (digits and capital letters except I, O, S, V, Z)"
+                ),
+            ),
+            CreditCodeError::CheckChar { expected, found } => (
+                format!(
+                    "统一社会信用代码校验位不正确：按前 17 位计算应为“{expected}”，而不是“{found}”。请核对证书上的代码。"
+                ),
+                format!(
+                    "the credit code's check character is wrong: the first 17 characters give '{expected}', not '{found}'; check the code on the certificate"
+                ),
             ),
         }
     }
 
+    pub fn zh(&self) -> String {
+        self.texts().0
+    }
+
     pub fn en(&self) -> String {
-        match self {
-            CreditCodeError::Length(n) => {
-                format!("a unified social credit code has 18 characters, this one has {n}")
-            }
-            CreditCodeError::BadChar(pos, c) => format!(
-                "character {pos} of the credit code, '{c}', is not allowed (digits and capital letters except I, O, S, V, Z)"
-            ),
-            CreditCodeError::CheckChar { expected, found } => format!(
-                "the credit code's check character is wrong: the first 17 characters give '{expected}', not '{found}'; check the code on the certificate"
-            ),
-        }
+        self.texts().1
     }
 }
 

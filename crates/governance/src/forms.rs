@@ -6,6 +6,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use platform::web::Code;
 
+/// The `?saved=1` a saved form redirects with, so the page it lands on says so.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Flash {
+    pub saved: Option<String>,
+}
+
 /// Posted form fields in order (a field may repeat, e.g. checkboxes).
 #[derive(Clone, Debug, Default)]
 pub struct Pairs(pub Vec<(String, String)>);
@@ -41,23 +47,47 @@ impl Pairs {
 
     /// A whole number, `None` when empty; anything else is an input error on that field.
     pub fn int(&self, field: &'static str) -> GovResult<Option<i64>> {
-        let v = self.get(field).trim();
-        if v.is_empty() {
-            return Ok(None);
-        }
-        v.parse::<i64>().map(Some).map_err(|_| {
-            GovError::invalid(
-                Code::InvalidNumber,
-                field,
-                format!("“{v}”不是整数，请填写数字。"),
-                format!("“{v}” is not a whole number"),
-            )
-        })
+        whole(field, self.get(field)).map_err(GovError::Invalid)
     }
 
     pub fn text(&self, field: &str) -> Option<String> {
         Some(self.get(field).to_string())
     }
+}
+
+/// A typed whole number, `None` when empty; anything else is an input error on `field`.
+pub fn whole(field: &'static str, raw: &str) -> Result<Option<i64>, Invalid> {
+    typed(
+        field,
+        raw,
+        "不是整数，请填写数字。",
+        "is not a whole number",
+    )
+}
+
+/// A typed decimal number (a coordinate), `None` when empty.
+pub fn decimal(field: &'static str, raw: &str) -> Result<Option<f64>, Invalid> {
+    typed(field, raw, "不是数字。", "is not a number")
+}
+
+fn typed<T: std::str::FromStr>(
+    field: &'static str,
+    raw: &str,
+    not_zh: &str,
+    not_en: &str,
+) -> Result<Option<T>, Invalid> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    v.parse::<T>().map(Some).map_err(|_| {
+        Invalid::new(
+            Code::InvalidNumber,
+            field,
+            format!("“{v}”{not_zh}"),
+            format!("“{v}” {not_en}"),
+        )
+    })
 }
 
 /// Splits a save's outcome: saved, the user's input to show again with its errors

@@ -5,6 +5,7 @@
 
 use gov_core::Unit;
 use gov_core::UnitKind;
+use platform::web::Lang;
 use platform::web::Opt;
 
 pub struct PickGroup {
@@ -23,6 +24,17 @@ pub struct UnitPicker {
 }
 
 impl UnitPicker {
+    /// A list's filter by unit: the `unit` field, "all units" first, grids left out.
+    pub fn filter(units: &[Unit], current: &str, lang: Lang) -> UnitPicker {
+        UnitPicker::new(
+            "unit",
+            lang.pick("全部单位", "All units"),
+            units,
+            current,
+            true,
+        )
+    }
+
     pub fn new(
         name: &'static str,
         blank: impl Into<String>,

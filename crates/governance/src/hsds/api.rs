@@ -230,33 +230,14 @@ async fn org_page(
     ensure_org_uuids(db).await?;
     let mut sql = Sql::default();
     if let Some(s) = search {
-        let p = sql.bind(Bind::Text(format!(
-            "%{}%",
-            s.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        )));
-        sql.push(format!("o.name LIKE {p} ESCAPE '\\'"));
+        sql.contains("o.name", s);
     }
     let from = "governance_orgs o JOIN governance_org_uuids x ON x.org_id = o.id";
-    let total: i64 = sql
-        .query(&format!(
-            "SELECT COUNT(*) FROM {from} WHERE {}",
-            sql.where_clause()
-        ))
-        .fetch_one(&db.pool)
-        .await
-        .and_then(|r| sqlx::Row::try_get(&r, 0))?;
-    let rows = sql
-        .query(&format!(
-            "SELECT o.id FROM {from} WHERE {} ORDER BY x.uuid LIMIT {limit} OFFSET {offset}",
-            sql.where_clause()
-        ))
-        .fetch_all(&db.pool)
-        .await?;
+    let total = sql.count(db, from).await?;
+    let rows = sql.page(db, "o.id", from, "x.uuid", limit, offset).await?;
     let ids = rows
         .iter()
-        .map(|r| sqlx::Row::try_get(r, 0))
+        .map(|r| sqlx::Row::try_get(r, "id"))
         .collect::<sqlx::Result<Vec<i64>>>()?;
     Ok((total, ids))
 }
@@ -311,13 +292,7 @@ fn published_services(f: &ServiceQuery) -> Sql {
         ));
     }
     if let Some(s) = &f.search {
-        let p = sql.bind(Bind::Text(format!(
-            "%{}%",
-            s.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        )));
-        sql.push(format!("s.name LIKE {p} ESCAPE '\\'"));
+        sql.contains("s.name", s);
     }
     sql
 }
@@ -337,24 +312,13 @@ pub async fn service_page(
     offset: i64,
 ) -> GovResult<(i64, Vec<Service>)> {
     let sql = published_services(f);
-    let total: i64 = sql
-        .query(&format!(
-            "SELECT COUNT(*) FROM {SERVICE_FROM} WHERE {}",
-            sql.where_clause()
-        ))
-        .fetch_one(&db.pool)
-        .await
-        .and_then(|r| sqlx::Row::try_get(&r, 0))?;
+    let total = sql.count(db, SERVICE_FROM).await?;
     let rows = sql
-        .query(&format!(
-            "SELECT s.id FROM {SERVICE_FROM} WHERE {} ORDER BY s.uuid LIMIT {limit} OFFSET {offset}",
-            sql.where_clause()
-        ))
-        .fetch_all(&db.pool)
+        .page(db, "s.id", SERVICE_FROM, "s.uuid", limit, offset)
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let id: i64 = sqlx::Row::try_get(&r, 0)?;
+        let id: i64 = sqlx::Row::try_get(&r, "id")?;
         if let Some(s) = net::find_service(db, id).await? {
             out.push(s);
         }
@@ -417,14 +381,12 @@ pub async fn sal_page(
 ) -> GovResult<(i64, Vec<Sal>)> {
     let sql = published_services(f);
     let w = sql.where_clause();
-    let total: i64 = sql
-        .query(&format!(
-            "SELECT COUNT(*) FROM governance_service_at_location sl JOIN governance_services s ON s.id = sl.service_id \
-             WHERE {w}"
-        ))
-        .fetch_one(&db.pool)
-        .await
-        .and_then(|r| sqlx::Row::try_get(&r, 0))?;
+    let total = sql
+        .count(
+            db,
+            "governance_service_at_location sl JOIN governance_services s ON s.id = sl.service_id",
+        )
+        .await?;
     let rows = sql
         .query(&format!(
             "{SAL_SELECT} AND {w} ORDER BY sl.uuid LIMIT {limit} OFFSET {offset}"

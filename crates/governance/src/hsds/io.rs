@@ -138,12 +138,29 @@ fn gov(e: crate::error::GovError, what: &str) -> anyhow::Error {
     anyhow!("{what}: {e}")
 }
 
+const TERM_BY_UUID: &str = "SELECT id FROM governance_taxonomy_terms WHERE uuid = $1";
+const ORG_BY_UUID: &str = "SELECT org_id FROM governance_org_uuids WHERE uuid = $1";
+
 async fn lookup(tx: &mut Tx, sql: &str, key: &str) -> anyhow::Result<Option<i64>> {
     let row: Option<(i64,)> = sqlx::query_as(sql)
         .bind(key)
         .fetch_optional(&mut **tx)
         .await?;
     Ok(row.map(|r| r.0))
+}
+
+/// The id of a record the data set names by UUID: one this import has written (`read`), else
+/// one stored before (`sql` by UUID); `None` when neither knows it.
+async fn resolve(
+    tx: &mut Tx,
+    read: &HashMap<String, i64>,
+    sql: &str,
+    uuid: &str,
+) -> anyhow::Result<Option<i64>> {
+    match read.get(uuid) {
+        Some(id) => Ok(Some(*id)),
+        None => lookup(tx, sql, uuid).await,
+    }
 }
 
 /// Reads a data set from `dir` and creates or updates our rows, in one transaction.
@@ -279,27 +296,19 @@ pub async fn import(state: &AppState, dir: &Path) -> anyhow::Result<Counts> {
     for t in &others {
         let uuid = id_of(t);
         let tax_uuid = s(t, "taxonomy_id");
-        let tax = match taxonomy_ids.get(tax_uuid) {
-            Some(id) => *id,
-            None => lookup(
-                &mut tx,
-                "SELECT id FROM governance_taxonomies WHERE uuid = $1",
-                tax_uuid,
-            )
-            .await?
-            .ok_or_else(|| anyhow!("term {uuid}: taxonomy {tax_uuid:?} is unknown"))?,
-        };
+        let tax = resolve(
+            &mut tx,
+            &taxonomy_ids,
+            "SELECT id FROM governance_taxonomies WHERE uuid = $1",
+            tax_uuid,
+        )
+        .await?
+        .ok_or_else(|| anyhow!("term {uuid}: taxonomy {tax_uuid:?} is unknown"))?;
         let (code, name) = (s(t, "code").trim(), s(t, "name").trim());
         if code.is_empty() || name.is_empty() {
             bail!("term {uuid}: code and name are required");
         }
-        let id = match lookup(
-            &mut tx,
-            "SELECT id FROM governance_taxonomy_terms WHERE uuid = $1",
-            &uuid,
-        )
-        .await?
-        {
+        let id = match lookup(&mut tx, TERM_BY_UUID, &uuid).await? {
             Some(id) => {
                 sqlx::query(
                     "UPDATE governance_taxonomy_terms SET taxonomy_id = $1, code = $2, name = $3, description = $4 WHERE id = $5",
@@ -333,16 +342,11 @@ pub async fn import(state: &AppState, dir: &Path) -> anyhow::Result<Counts> {
     }
     for t in &others {
         let parent = match t["parent_id"].as_str() {
-            Some(p) => Some(match term_ids.get(p) {
-                Some(id) => *id,
-                None => lookup(
-                    &mut tx,
-                    "SELECT id FROM governance_taxonomy_terms WHERE uuid = $1",
-                    p,
-                )
-                .await?
-                .ok_or_else(|| anyhow!("term {}: parent {p} is unknown", id_of(t)))?,
-            }),
+            Some(p) => Some(
+                resolve(&mut tx, &term_ids, TERM_BY_UUID, p)
+                    .await?
+                    .ok_or_else(|| anyhow!("term {}: parent {p} is unknown", id_of(t)))?,
+            ),
             None => None,
         };
         sqlx::query("UPDATE governance_taxonomy_terms SET parent_id = $1 WHERE id = $2")
@@ -377,13 +381,7 @@ pub async fn import(state: &AppState, dir: &Path) -> anyhow::Result<Counts> {
                 None => None,
                 Some(p) => match org_ids.get(p) {
                     Some(id) => Some(*id),
-                    None => match lookup(
-                        &mut tx,
-                        "SELECT org_id FROM governance_org_uuids WHERE uuid = $1",
-                        p,
-                    )
-                    .await?
-                    {
+                    None => match lookup(&mut tx, ORG_BY_UUID, p).await? {
                         Some(id) if !files["organizations"].iter().any(|x| s(x, "id") == p) => {
                             Some(id)
                         }
@@ -462,16 +460,9 @@ pub async fn import(state: &AppState, dir: &Path) -> anyhow::Result<Counts> {
     for sv in &files["services"] {
         let uuid = id_of(sv);
         let org_uuid = s(sv, "organization_id");
-        let org = match org_ids.get(org_uuid) {
-            Some(id) => *id,
-            None => lookup(
-                &mut tx,
-                "SELECT org_id FROM governance_org_uuids WHERE uuid = $1",
-                org_uuid,
-            )
+        let org = resolve(&mut tx, &org_ids, ORG_BY_UUID, org_uuid)
             .await?
-            .ok_or_else(|| anyhow!("service {uuid}: organisation {org_uuid:?} is unknown"))?,
-        };
+            .ok_or_else(|| anyhow!("service {uuid}: organisation {org_uuid:?} is unknown"))?;
         let schedule = sv["schedules"]
             .as_array()
             .and_then(|a| a.iter().find_map(|x| x["description"].as_str()))
@@ -499,16 +490,9 @@ pub async fn import(state: &AppState, dir: &Path) -> anyhow::Result<Counts> {
         let mut terms = Vec::new();
         for (code, term) in attrs(sv, "category") {
             let t = term.unwrap_or("");
-            let id = match term_ids.get(t) {
-                Some(id) => *id,
-                None => lookup(
-                    &mut tx,
-                    "SELECT id FROM governance_taxonomy_terms WHERE uuid = $1",
-                    t,
-                )
+            let id = resolve(&mut tx, &term_ids, TERM_BY_UUID, t)
                 .await?
-                .ok_or_else(|| anyhow!("service {uuid}: category {code} ({t}) is unknown"))?,
-            };
+                .ok_or_else(|| anyhow!("service {uuid}: category {code} ({t}) is unknown"))?;
             if !terms.contains(&id) {
                 terms.push(id);
             }
@@ -517,7 +501,7 @@ pub async fn import(state: &AppState, dir: &Path) -> anyhow::Result<Counts> {
             .as_str()
             .and_then(parse_rfc3339)
             .unwrap_or(now);
-        let id = upsert_service(&mut tx, &uuid, org, &d, modified).await?;
+        let id = upsert_service(&mut tx, &uuid, &d, modified).await?;
         sqlx::query("DELETE FROM governance_service_terms WHERE service_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -537,27 +521,22 @@ pub async fn import(state: &AppState, dir: &Path) -> anyhow::Result<Counts> {
     // Services at locations.
     for x in &files["service_at_locations"] {
         let uuid = id_of(x);
-        let resolve = |map: &HashMap<String, i64>, key: &str| map.get(s(x, key)).copied();
-        let service = match resolve(&service_ids, "service_id") {
-            Some(id) => id,
-            None => lookup(
-                &mut tx,
-                "SELECT id FROM governance_services WHERE uuid = $1",
-                s(x, "service_id"),
-            )
-            .await?
-            .ok_or_else(|| anyhow!("service_at_location {uuid}: unknown service"))?,
-        };
-        let point = match resolve(&point_ids, "location_id") {
-            Some(id) => id,
-            None => lookup(
-                &mut tx,
-                "SELECT id FROM governance_service_points WHERE uuid = $1",
-                s(x, "location_id"),
-            )
-            .await?
-            .ok_or_else(|| anyhow!("service_at_location {uuid}: unknown location"))?,
-        };
+        let service = resolve(
+            &mut tx,
+            &service_ids,
+            "SELECT id FROM governance_services WHERE uuid = $1",
+            s(x, "service_id"),
+        )
+        .await?
+        .ok_or_else(|| anyhow!("service_at_location {uuid}: unknown service"))?;
+        let point = resolve(
+            &mut tx,
+            &point_ids,
+            "SELECT id FROM governance_service_points WHERE uuid = $1",
+            s(x, "location_id"),
+        )
+        .await?
+        .ok_or_else(|| anyhow!("service_at_location {uuid}: unknown location"))?;
         let existing = match lookup(
             &mut tx,
             "SELECT id FROM governance_service_at_location WHERE uuid = $1",
@@ -770,12 +749,7 @@ async fn upsert_org(
         .map(|(f, _)| f.to_string())
         .filter(|f| model::is_field(f))
         .collect();
-    let existing = lookup(
-        tx,
-        "SELECT org_id FROM governance_org_uuids WHERE uuid = $1",
-        uuid,
-    )
-    .await?;
+    let existing = lookup(tx, ORG_BY_UUID, uuid).await?;
     let taken = lookup(
         tx,
         "SELECT id FROM governance_orgs WHERE credit_code = $1",
@@ -845,27 +819,19 @@ async fn upsert_org(
             id
         }
     };
-    sqlx::query("DELETE FROM governance_org_fields WHERE org_id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    for f in fields {
-        sqlx::query("INSERT INTO governance_org_fields (org_id, field) VALUES ($1, $2)")
-            .bind(id)
-            .bind(f)
-            .execute(&mut **tx)
-            .await?;
-    }
+    crate::registry::orgs::write_fields(tx, id, &fields)
+        .await
+        .map_err(|e| gov(e, &format!("organization {uuid}")))?;
     Ok(id)
 }
 
 async fn upsert_service(
     tx: &mut Tx,
     uuid: &str,
-    org: i64,
     d: &service::ServiceDraft,
     modified: i64,
 ) -> anyhow::Result<i64> {
+    let what = || format!("service {uuid}");
     match lookup(
         tx,
         "SELECT id FROM governance_services WHERE uuid = $1",
@@ -874,42 +840,13 @@ async fn upsert_service(
     .await?
     {
         Some(id) => {
-            sqlx::query(
-                "UPDATE governance_services SET org_id = $1, unit_id = NULL, name = $2, description = $3, schedule = $4, \
-                 eligibility = $5, capacity = $6, contact_phone = $7, status = $8, updated_at = $9 WHERE id = $10",
-            )
-            .bind(org)
-            .bind(&d.name)
-            .bind(&d.description)
-            .bind(&d.schedule)
-            .bind(&d.eligibility)
-            .bind(d.capacity)
-            .bind(&d.contact_phone)
-            .bind(d.status.as_str())
-            .bind(modified)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
+            service::update_service_fields(tx, modified, id, d)
+                .await
+                .map_err(|e| gov(e, &what()))?;
             Ok(id)
         }
-        None => {
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO governance_services (uuid, org_id, name, description, schedule, eligibility, capacity, \
-                 contact_phone, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
-            )
-            .bind(uuid)
-            .bind(org)
-            .bind(&d.name)
-            .bind(&d.description)
-            .bind(&d.schedule)
-            .bind(&d.eligibility)
-            .bind(d.capacity)
-            .bind(&d.contact_phone)
-            .bind(d.status.as_str())
-            .bind(modified)
-            .fetch_one(&mut **tx)
-            .await?;
-            Ok(id)
-        }
+        None => service::insert_service_row(tx, None, modified, d, Some(uuid))
+            .await
+            .map_err(|e| gov(e, &what())),
     }
 }

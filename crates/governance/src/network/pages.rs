@@ -9,7 +9,8 @@ use crate::authz::Scope;
 use crate::authz::authorize;
 use crate::error::Invalid;
 use crate::error::{GovError, GovResult};
-use crate::forms::{saved, with_error_status};
+use crate::forms::Flash;
+use crate::forms::{decimal, saved, whole, with_error_status};
 use crate::network::model::Hours;
 use crate::network::model::PointKind;
 use crate::network::model::Service;
@@ -40,24 +41,192 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/gov/service-points",
-            get(points_page).post(create_point_form),
+            get(points_page).post(create_form::<ServicePoint>),
         )
         .route("/gov/service-points/new", get(new_point_form))
         .route("/gov/service-points/{id}", get(point_page))
         .route(
             "/gov/service-points/{id}/edit",
-            get(edit_point_form).post(update_point_form),
+            get(edit_form::<ServicePoint>).post(update_form::<ServicePoint>),
         )
         .route(
             "/gov/services",
-            get(services_page).post(create_service_form),
+            get(services_page).post(create_form::<Service>),
         )
         .route("/gov/services/new", get(new_service_form))
         .route("/gov/services/{id}", get(service_page))
         .route(
             "/gov/services/{id}/edit",
-            get(edit_service_form).post(update_service_form),
+            get(edit_form::<Service>).post(update_form::<Service>),
         )
+}
+
+/// A record with a create/edit form (a point, a service): both are loaded, posted, saved
+/// and shown again the same way; this is what differs between them.
+trait Edited: Sized + Send + Sync {
+    /// The form's fields as typed.
+    type Values: Send;
+    /// The list's path; a record is at `{PATH}/{id}`.
+    const PATH: &'static str;
+    fn id(&self) -> i64;
+    fn values(&self) -> Self::Values;
+    fn posted(pairs: &[(String, String)]) -> Self::Values;
+    /// The record, if the actor may edit it.
+    fn load(
+        state: &AppState,
+        actor: &GovActor,
+        id: i64,
+    ) -> impl Future<Output = GovResult<Self>> + Send;
+    /// Checks the values and creates the record (`id` None) or rewrites record `id`.
+    fn save(
+        state: &AppState,
+        actor: &GovActor,
+        id: Option<i64>,
+        v: &Self::Values,
+    ) -> impl Future<Output = GovResult<i64>> + Send;
+    fn form(
+        state: &AppState,
+        actor: &GovActor,
+        editing: Option<&Self>,
+        v: Self::Values,
+        error: Option<&Invalid>,
+    ) -> impl Future<Output = GovResult<Response>> + Send;
+}
+
+impl Edited for ServicePoint {
+    type Values = PointValues;
+    const PATH: &'static str = "/gov/service-points";
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn values(&self) -> PointValues {
+        PointValues::from_point(self)
+    }
+    fn posted(pairs: &[(String, String)]) -> PointValues {
+        PointValues::from_pairs(pairs)
+    }
+    async fn load(state: &AppState, actor: &GovActor, id: i64) -> GovResult<Self> {
+        load_point(state, actor, id, Action::EditService).await
+    }
+    async fn save(
+        state: &AppState,
+        actor: &GovActor,
+        id: Option<i64>,
+        v: &PointValues,
+    ) -> GovResult<i64> {
+        let d = validate_point(&v.to_input().map_err(GovError::Invalid)?)?;
+        match id {
+            None => create_point(state, actor, &d).await,
+            Some(id) => update_point(state, actor, id, &d).await.map(|()| id),
+        }
+    }
+    async fn form(
+        state: &AppState,
+        actor: &GovActor,
+        editing: Option<&Self>,
+        v: PointValues,
+        error: Option<&Invalid>,
+    ) -> GovResult<Response> {
+        point_form(state, actor, editing, v, error).await
+    }
+}
+
+impl Edited for Service {
+    type Values = ServiceValues;
+    const PATH: &'static str = "/gov/services";
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn values(&self) -> ServiceValues {
+        ServiceValues::from_service(self)
+    }
+    fn posted(pairs: &[(String, String)]) -> ServiceValues {
+        ServiceValues::from_pairs(pairs)
+    }
+    async fn load(state: &AppState, actor: &GovActor, id: i64) -> GovResult<Self> {
+        load_service(state, actor, id, Action::EditService).await
+    }
+    async fn save(
+        state: &AppState,
+        actor: &GovActor,
+        id: Option<i64>,
+        v: &ServiceValues,
+    ) -> GovResult<i64> {
+        let d = validate_service(&v.to_input().map_err(GovError::Invalid)?)?;
+        match id {
+            None => create_service(state, actor, &d).await,
+            Some(id) => update_service(state, actor, id, &d).await.map(|()| id),
+        }
+    }
+    async fn form(
+        state: &AppState,
+        actor: &GovActor,
+        editing: Option<&Self>,
+        v: ServiceValues,
+        error: Option<&Invalid>,
+    ) -> GovResult<Response> {
+        service_form(state, actor, editing, v, error).await
+    }
+}
+
+async fn edit_form<R: Edited>(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn<GovActor>,
+    Id(id): Id,
+) -> GovResult<Response> {
+    let r = R::load(&state, &actor, id).await?;
+    let v = r.values();
+    R::form(&state, &actor, Some(&r), v, None).await
+}
+
+async fn create_form<R: Edited>(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> GovResult<Response> {
+    authorize(&actor, Action::EditService, &Scope::Anywhere)?;
+    post_form::<R>(&state, &actor, None, &pairs).await
+}
+
+async fn update_form<R: Edited>(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Id(id): Id,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> GovResult<Response> {
+    let r = R::load(&state, &actor, id).await?;
+    post_form(&state, &actor, Some(r), &pairs).await
+}
+
+/// A form's heading, where it posts and where "cancel" goes: the record (with its name)
+/// when editing, the list when creating.
+fn frame<R: Edited>(
+    editing: Option<(&R, &str)>,
+    new: &str,
+    lang: Lang,
+) -> (String, String, String) {
+    match editing {
+        Some((r, name)) => (
+            format!("{}{name}", lang.pick("编辑：", "Edit: ")),
+            format!("{}/{}/edit", R::PATH, r.id()),
+            format!("{}/{}", R::PATH, r.id()),
+        ),
+        None => (new.to_string(), R::PATH.to_string(), R::PATH.to_string()),
+    }
+}
+
+/// Saves a posted form and goes to the record, or shows the form again with the error.
+async fn post_form<R: Edited>(
+    state: &AppState,
+    actor: &GovActor,
+    editing: Option<R>,
+    pairs: &[(String, String)],
+) -> GovResult<Response> {
+    let v = R::posted(pairs);
+    match saved(R::save(state, actor, editing.as_ref().map(R::id), &v).await)? {
+        Ok(id) => Ok(redirect(&format!("{}/{id}?saved=1", R::PATH))),
+        Err(inv) => R::form(state, actor, editing.as_ref(), v, Some(&inv)).await,
+    }
 }
 
 fn hours_text(hours: &[Hours], lang: Lang) -> Vec<String> {
@@ -195,15 +364,8 @@ async fn points_page(
         &kind_now,
         PointKind::ALL.iter().map(|k| (k.as_str(), k.label(lang))),
     );
-    let unit_now = q.unit.clone().unwrap_or_default();
     let visible: Vec<Unit> = gov_core::list_units(&state.db, &scope).await?;
-    let units = UnitPicker::new(
-        "unit",
-        lang.pick("全部单位", "All units"),
-        &visible,
-        &unit_now,
-        true,
-    );
+    let units = UnitPicker::filter(&visible, q.unit.as_deref().unwrap_or_default(), lang);
     Ok(render(&PointsPage {
         page: actor.page(lang.pick("服务阵地", "Service points")),
         rows: list
@@ -247,16 +409,11 @@ struct PointPage {
     saved: bool,
 }
 
-#[derive(Deserialize)]
-struct SavedQuery {
-    saved: Option<String>,
-}
-
 async fn point_page(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
     Id(id): Id,
-    Query(sq): Query<SavedQuery>,
+    Query(sq): Query<Flash>,
 ) -> GovResult<Response> {
     let p = load_point(&state, &actor, id, Action::View).await?;
     let lang = actor.lang;
@@ -363,20 +520,6 @@ impl PointValues {
     }
 
     fn to_input(&self) -> Result<PointInput, Invalid> {
-        let num = |field: &'static str, v: &str| -> Result<Option<f64>, Invalid> {
-            let v = v.trim();
-            if v.is_empty() {
-                return Ok(None);
-            }
-            v.parse::<f64>().map(Some).map_err(|_| {
-                Invalid::new(
-                    Code::InvalidNumber,
-                    field,
-                    format!("“{v}”不是数字。"),
-                    format!("“{v}” is not a number"),
-                )
-            })
-        };
         let mut hours = Vec::new();
         for (i, (o, c)) in self.days.iter().enumerate() {
             if o.trim().is_empty() && c.trim().is_empty() {
@@ -393,8 +536,8 @@ impl PointValues {
             name: Some(self.name.clone()),
             description: Some(self.description.clone()),
             address: Some(self.address.clone()),
-            latitude: num("latitude", &self.latitude)?,
-            longitude: num("longitude", &self.longitude)?,
+            latitude: decimal("latitude", &self.latitude)?,
+            longitude: decimal("longitude", &self.longitude)?,
             unit_id: self.unit_id.trim().parse().ok(),
             contact_phone: Some(self.contact_phone.clone()),
             hours: Some(hours),
@@ -432,18 +575,11 @@ async fn point_form(
             closes: v.days.get(i).map(|d| d.1.clone()).unwrap_or_default(),
         })
         .collect();
-    let (heading, action, cancel) = match editing {
-        Some(p) => (
-            format!("{}{}", lang.pick("编辑：", "Edit: "), p.name),
-            format!("/gov/service-points/{}/edit", p.id),
-            format!("/gov/service-points/{}", p.id),
-        ),
-        None => (
-            lang.pick("新增服务阵地", "Add a service point").to_string(),
-            "/gov/service-points".to_string(),
-            "/gov/service-points".to_string(),
-        ),
-    };
+    let (heading, action, cancel) = frame(
+        editing.map(|p| (p, p.name.as_str())),
+        lang.pick("新增服务阵地", "Add a service point"),
+        lang,
+    );
     let resp = render(&PointFormPage {
         page: actor.page(heading.clone()),
         heading,
@@ -470,53 +606,6 @@ async fn new_point_form(
         ..PointValues::default()
     };
     point_form(&state, &actor, None, v, None).await
-}
-
-async fn create_point_form(
-    State(state): State<AppState>,
-    actor: GovActor,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> GovResult<Response> {
-    authorize(&actor, Action::EditService, &Scope::Anywhere)?;
-    let v = PointValues::from_pairs(&pairs);
-    let result = async {
-        let d = validate_point(&v.to_input().map_err(GovError::Invalid)?)?;
-        create_point(&state, &actor, &d).await
-    }
-    .await;
-    match saved(result)? {
-        Ok(id) => Ok(redirect(&format!("/gov/service-points/{id}?saved=1"))),
-        Err(inv) => point_form(&state, &actor, None, v, Some(&inv)).await,
-    }
-}
-
-async fn edit_point_form(
-    State(state): State<AppState>,
-    SignedIn(actor): SignedIn<GovActor>,
-    Id(id): Id,
-) -> GovResult<Response> {
-    let p = load_point(&state, &actor, id, Action::EditService).await?;
-    let v = PointValues::from_point(&p);
-    point_form(&state, &actor, Some(&p), v, None).await
-}
-
-async fn update_point_form(
-    State(state): State<AppState>,
-    actor: GovActor,
-    Id(id): Id,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> GovResult<Response> {
-    let p = load_point(&state, &actor, id, Action::EditService).await?;
-    let v = PointValues::from_pairs(&pairs);
-    let result = async {
-        let d = validate_point(&v.to_input().map_err(GovError::Invalid)?)?;
-        update_point(&state, &actor, p.id, &d).await
-    }
-    .await;
-    match saved(result)? {
-        Ok(()) => Ok(redirect(&format!("/gov/service-points/{}?saved=1", p.id))),
-        Err(inv) => point_form(&state, &actor, Some(&p), v, Some(&inv)).await,
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -569,15 +658,8 @@ async fn services_page(
             .iter()
             .map(|s| (s.as_str(), s.label(lang))),
     );
-    let unit_now = q.unit.clone().unwrap_or_default();
     let visible: Vec<Unit> = gov_core::list_units(&state.db, &scope).await?;
-    let units = UnitPicker::new(
-        "unit",
-        lang.pick("全部单位", "All units"),
-        &visible,
-        &unit_now,
-        true,
-    );
+    let units = UnitPicker::filter(&visible, q.unit.as_deref().unwrap_or_default(), lang);
     Ok(render(&ServicesPage {
         page: actor.page(lang.pick("服务项目", "Services")),
         rows: service_rows(&list, &terms, lang),
@@ -620,7 +702,7 @@ async fn service_page(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
     Id(id): Id,
-    Query(sq): Query<SavedQuery>,
+    Query(sq): Query<Flash>,
 ) -> GovResult<Response> {
     let s = load_service(&state, &actor, id, Action::View).await?;
     let lang = actor.lang;
@@ -719,17 +801,7 @@ impl ServiceValues {
             Some(("unit", id)) => (None, id.trim().parse().ok()),
             _ => (None, None),
         };
-        let capacity = match self.capacity.trim() {
-            "" => None,
-            c => Some(c.parse::<i64>().map_err(|_| {
-                Invalid::new(
-                    Code::InvalidNumber,
-                    "capacity",
-                    format!("“{c}”不是整数，请填写数字。"),
-                    format!("“{c}” is not a whole number"),
-                )
-            })?),
-        };
+        let capacity = whole("capacity", &self.capacity)?;
         let mut points = Vec::new();
         for p in &self.points {
             points.push(p.trim().parse::<i64>().map_err(|_| {
@@ -837,18 +909,11 @@ async fn service_form(
             Opt::new(id, format!("{}（{}）", p.name, p.unit_name), selected)
         })
         .collect();
-    let (heading, action, cancel) = match editing {
-        Some(s) => (
-            format!("{}{}", lang.pick("编辑：", "Edit: "), s.name),
-            format!("/gov/services/{}/edit", s.id),
-            format!("/gov/services/{}", s.id),
-        ),
-        None => (
-            lang.pick("登记服务项目", "Register a service").to_string(),
-            "/gov/services".to_string(),
-            "/gov/services".to_string(),
-        ),
-    };
+    let (heading, action, cancel) = frame(
+        editing.map(|s| (s, s.name.as_str())),
+        lang.pick("登记服务项目", "Register a service"),
+        lang,
+    );
     let resp = render(&ServiceFormPage {
         page: actor.page(heading.clone()),
         heading,
@@ -887,51 +952,4 @@ async fn new_service_form(
         ..ServiceValues::default()
     };
     service_form(&state, &actor, None, v, None).await
-}
-
-async fn create_service_form(
-    State(state): State<AppState>,
-    actor: GovActor,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> GovResult<Response> {
-    authorize(&actor, Action::EditService, &Scope::Anywhere)?;
-    let v = ServiceValues::from_pairs(&pairs);
-    let result = async {
-        let d = validate_service(&v.to_input().map_err(GovError::Invalid)?)?;
-        create_service(&state, &actor, &d).await
-    }
-    .await;
-    match saved(result)? {
-        Ok(id) => Ok(redirect(&format!("/gov/services/{id}?saved=1"))),
-        Err(inv) => service_form(&state, &actor, None, v, Some(&inv)).await,
-    }
-}
-
-async fn edit_service_form(
-    State(state): State<AppState>,
-    SignedIn(actor): SignedIn<GovActor>,
-    Id(id): Id,
-) -> GovResult<Response> {
-    let s = load_service(&state, &actor, id, Action::EditService).await?;
-    let v = ServiceValues::from_service(&s);
-    service_form(&state, &actor, Some(&s), v, None).await
-}
-
-async fn update_service_form(
-    State(state): State<AppState>,
-    actor: GovActor,
-    Id(id): Id,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> GovResult<Response> {
-    let s = load_service(&state, &actor, id, Action::EditService).await?;
-    let v = ServiceValues::from_pairs(&pairs);
-    let result = async {
-        let d = validate_service(&v.to_input().map_err(GovError::Invalid)?)?;
-        update_service(&state, &actor, s.id, &d).await
-    }
-    .await;
-    match saved(result)? {
-        Ok(()) => Ok(redirect(&format!("/gov/services/{}?saved=1", s.id))),
-        Err(inv) => service_form(&state, &actor, Some(&s), v, Some(&inv)).await,
-    }
 }

@@ -5,6 +5,7 @@ use crate::authz::Action;
 use crate::authz::Scope;
 use crate::authz::authorize;
 use crate::error::{GovError, GovResult};
+use crate::listing::AnyQuery;
 use crate::network::model::Hours;
 use crate::network::model::PointKind;
 use crate::network::model::Service;
@@ -587,22 +588,7 @@ pub async fn update_point_row(tx: &mut Tx, now: i64, id: i64, d: &PointDraft) ->
 }
 
 pub async fn create_point(state: &AppState, actor: &GovActor, d: &PointDraft) -> GovResult<i64> {
-    authorize(actor, Action::EditService, &Scope::Anywhere)?;
-    editable_unit(state, actor, d.unit_id).await?;
-    let now = state.now();
-    let mut tx = state.db.begin().await?;
-    let id = insert_point(&mut tx, now, d, None).await?;
-    record_at(
-        &mut tx,
-        now,
-        actor,
-        "governance.service_point.create",
-        format!("governance_service_point:{id}"),
-        serde_json::json!({ "name": d.name, "kind": d.kind, "unit_id": d.unit_id }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
+    save(state, actor, None, Draft::Point(d)).await
 }
 
 pub async fn update_point(
@@ -611,22 +597,9 @@ pub async fn update_point(
     id: i64,
     d: &PointDraft,
 ) -> GovResult<()> {
-    load_point(state, actor, id, Action::EditService).await?;
-    editable_unit(state, actor, d.unit_id).await?;
-    let now = state.now();
-    let mut tx = state.db.begin().await?;
-    update_point_row(&mut tx, now, id, d).await?;
-    record_at(
-        &mut tx,
-        now,
-        actor,
-        "governance.service_point.update",
-        format!("governance_service_point:{id}"),
-        serde_json::json!({ "name": d.name, "kind": d.kind, "unit_id": d.unit_id }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    save(state, actor, Some(id), Draft::Point(d))
+        .await
+        .map(drop)
 }
 
 async fn write_service_links(
@@ -710,29 +683,56 @@ pub async fn insert_service(
     uuid: Option<&str>,
 ) -> GovResult<i64> {
     let term_ids = category_ids(tx, &d.categories).await?;
+    let id = insert_service_row(tx, by, now, d, uuid).await?;
+    write_service_links(tx, id, &term_ids, &d.point_ids).await?;
+    Ok(id)
+}
+
+pub async fn update_service_row(tx: &mut Tx, now: i64, id: i64, d: &ServiceDraft) -> GovResult<()> {
+    let term_ids = category_ids(tx, &d.categories).await?;
+    update_service_fields(tx, now, id, d).await?;
+    write_service_links(tx, id, &term_ids, &d.point_ids).await
+}
+
+/// Binds a service's own columns as `$1`…`$9`: org_id, unit_id, name, description,
+/// schedule, eligibility, capacity, contact_phone, status.
+fn bind_service<'q>(q: AnyQuery<'q>, d: &'q ServiceDraft) -> AnyQuery<'q> {
     let (org_id, unit_id) = match d.provider {
         Provider::Org(o) => (Some(o), None),
         Provider::Unit(u) => (None, Some(u.0)),
     };
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO governance_services (uuid, org_id, unit_id, name, description, schedule, eligibility, capacity, \
-         contact_phone, status, created_by, created_at, updated_at) \
+    q.bind(org_id)
+        .bind(unit_id)
+        .bind(&d.name)
+        .bind(&d.description)
+        .bind(&d.schedule)
+        .bind(&d.eligibility)
+        .bind(d.capacity)
+        .bind(&d.contact_phone)
+        .bind(d.status.as_str())
+}
+
+/// Inserts the service's own row (not its categories or locations); its UUID is derived
+/// from its id unless one is given.
+pub async fn insert_service_row(
+    tx: &mut Tx,
+    by: Option<i64>,
+    now: i64,
+    d: &ServiceDraft,
+    uuid: Option<&str>,
+) -> GovResult<i64> {
+    let q = sqlx::query(
+        "INSERT INTO governance_services (org_id, unit_id, name, description, schedule, eligibility, capacity, \
+         contact_phone, status, uuid, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
-    )
-    .bind(uuid)
-    .bind(org_id)
-    .bind(unit_id)
-    .bind(&d.name)
-    .bind(&d.description)
-    .bind(&d.schedule)
-    .bind(&d.eligibility)
-    .bind(d.capacity)
-    .bind(&d.contact_phone)
-    .bind(d.status.as_str())
-    .bind(by)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
+    );
+    let row = bind_service(q, d)
+        .bind(uuid)
+        .bind(by)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+    let id: i64 = sqlx::Row::try_get(&row, "id")?;
     if uuid.is_none() {
         sqlx::query("UPDATE governance_services SET uuid = $1 WHERE id = $2")
             .bind(crate::network::model::derive_uuid(&format!("service:{id}")))
@@ -740,34 +740,26 @@ pub async fn insert_service(
             .execute(&mut **tx)
             .await?;
     }
-    write_service_links(tx, id, &term_ids, &d.point_ids).await?;
     Ok(id)
 }
 
-pub async fn update_service_row(tx: &mut Tx, now: i64, id: i64, d: &ServiceDraft) -> GovResult<()> {
-    let term_ids = category_ids(tx, &d.categories).await?;
-    let (org_id, unit_id) = match d.provider {
-        Provider::Org(o) => (Some(o), None),
-        Provider::Unit(u) => (None, Some(u.0)),
-    };
-    sqlx::query(
+/// Rewrites the service's own row (not its categories or locations).
+pub async fn update_service_fields(
+    tx: &mut Tx,
+    now: i64,
+    id: i64,
+    d: &ServiceDraft,
+) -> GovResult<()> {
+    let q = sqlx::query(
         "UPDATE governance_services SET org_id = $1, unit_id = $2, name = $3, description = $4, schedule = $5, \
          eligibility = $6, capacity = $7, contact_phone = $8, status = $9, updated_at = $10 WHERE id = $11",
-    )
-    .bind(org_id)
-    .bind(unit_id)
-    .bind(&d.name)
-    .bind(&d.description)
-    .bind(&d.schedule)
-    .bind(&d.eligibility)
-    .bind(d.capacity)
-    .bind(&d.contact_phone)
-    .bind(d.status.as_str())
-    .bind(now)
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
-    write_service_links(tx, id, &term_ids, &d.point_ids).await
+    );
+    bind_service(q, d)
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 pub async fn create_service(
@@ -775,23 +767,7 @@ pub async fn create_service(
     actor: &GovActor,
     d: &ServiceDraft,
 ) -> GovResult<i64> {
-    authorize(actor, Action::EditService, &Scope::Anywhere)?;
-    provider_path(state, actor, &d.provider).await?;
-    check_points(state, Some(actor), &d.point_ids).await?;
-    let now = state.now();
-    let mut tx = state.db.begin().await?;
-    let id = insert_service(&mut tx, actor.id(), now, d, None).await?;
-    record_at(
-        &mut tx,
-        now,
-        actor,
-        "governance.service.create",
-        format!("governance_service:{id}"),
-        serde_json::json!({ "name": d.name, "status": d.status, "points": d.point_ids }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
+    save(state, actor, None, Draft::Service(d)).await
 }
 
 pub async fn update_service(
@@ -800,23 +776,106 @@ pub async fn update_service(
     id: i64,
     d: &ServiceDraft,
 ) -> GovResult<()> {
-    load_service(state, actor, id, Action::EditService).await?;
-    provider_path(state, actor, &d.provider).await?;
-    check_points(state, Some(actor), &d.point_ids).await?;
+    save(state, actor, Some(id), Draft::Service(d))
+        .await
+        .map(drop)
+}
+
+/// A checked point or service on its way to being saved: both are created and edited by
+/// the same steps, only their checks, rows and trail words differ.
+#[derive(Clone, Copy)]
+enum Draft<'a> {
+    Point(&'a PointDraft),
+    Service(&'a ServiceDraft),
+}
+
+impl Draft<'_> {
+    /// The record's name in the trail ("governance.<kind>.create", "governance_<kind>:id").
+    fn kind(self) -> &'static str {
+        match self {
+            Draft::Point(_) => "service_point",
+            Draft::Service(_) => "service",
+        }
+    }
+
+    fn detail(self) -> serde_json::Value {
+        match self {
+            Draft::Point(d) => {
+                serde_json::json!({ "name": d.name, "kind": d.kind, "unit_id": d.unit_id })
+            }
+            Draft::Service(d) => {
+                serde_json::json!({ "name": d.name, "status": d.status, "points": d.point_ids })
+            }
+        }
+    }
+
+    /// Whether the existing record `id` may be edited (it is loaded for that).
+    async fn may_edit(self, state: &AppState, actor: &GovActor, id: i64) -> GovResult<()> {
+        match self {
+            Draft::Point(_) => load_point(state, actor, id, Action::EditService)
+                .await
+                .map(drop),
+            Draft::Service(_) => load_service(state, actor, id, Action::EditService)
+                .await
+                .map(drop),
+        }
+    }
+
+    /// Where the draft places the record must be the actor's to edit.
+    async fn check(self, state: &AppState, actor: &GovActor) -> GovResult<()> {
+        match self {
+            Draft::Point(d) => editable_unit(state, actor, d.unit_id).await.map(drop),
+            Draft::Service(d) => {
+                provider_path(state, actor, &d.provider).await?;
+                check_points(state, Some(actor), &d.point_ids).await
+            }
+        }
+    }
+
+    async fn insert(self, tx: &mut Tx, actor: &GovActor, now: i64) -> GovResult<i64> {
+        match self {
+            Draft::Point(d) => insert_point(tx, now, d, None).await,
+            Draft::Service(d) => insert_service(tx, actor.id(), now, d, None).await,
+        }
+    }
+
+    async fn update(self, tx: &mut Tx, now: i64, id: i64) -> GovResult<()> {
+        match self {
+            Draft::Point(d) => update_point_row(tx, now, id, d).await,
+            Draft::Service(d) => update_service_row(tx, now, id, d).await,
+        }
+    }
+}
+
+/// Creates the record (`id` None) or rewrites record `id`, with its trail entry, in one
+/// transaction; returns its id.
+async fn save(state: &AppState, actor: &GovActor, id: Option<i64>, d: Draft<'_>) -> GovResult<i64> {
+    match id {
+        None => authorize(actor, Action::EditService, &Scope::Anywhere)?,
+        Some(id) => d.may_edit(state, actor, id).await?,
+    }
+    d.check(state, actor).await?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    update_service_row(&mut tx, now, id, d).await?;
+    let (id, verb) = match id {
+        None => (d.insert(&mut tx, actor, now).await?, "create"),
+        Some(id) => {
+            d.update(&mut tx, now, id).await?;
+            (id, "update")
+        }
+    };
+    let kind = d.kind();
     record_at(
         &mut tx,
         now,
         actor,
-        "governance.service.update",
-        format!("governance_service:{id}"),
-        serde_json::json!({ "name": d.name, "status": d.status, "points": d.point_ids }),
+        &format!("governance.{kind}.{verb}"),
+        format!("governance_{kind}:{id}"),
+        d.detail(),
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(id)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use crate::authz::Action;
 use crate::authz::Scope;
 use crate::error::{GovError, GovResult, Invalid};
+use crate::forms::Flash;
 use crate::forms::{Pairs, saved};
 use crate::registry::model;
 use crate::registry::model::HubRole;
@@ -67,16 +68,11 @@ struct OrgPage {
     staff_error: Option<String>,
 }
 
-#[derive(serde::Deserialize)]
-struct SavedQuery {
-    saved: Option<String>,
-}
-
 async fn org(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
     Id(id): Id,
-    Query(sq): Query<SavedQuery>,
+    Query(sq): Query<Flash>,
 ) -> GovResult<Response> {
     let org = orgs::load_org(&state, &actor, id, Action::View).await?;
     org_page(&state, &actor, org, sq.saved.is_some(), "", None).await

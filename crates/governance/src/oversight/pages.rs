@@ -6,6 +6,7 @@ use crate::authz::Scope;
 use crate::authz::authorize;
 use crate::dates::today;
 use crate::error::{GovError, GovResult, Invalid};
+use crate::forms::Flash;
 use crate::forms::{Pairs, is_conflict, saved, with_error_status};
 use crate::oversight::api::ReportQuery;
 use crate::oversight::assess::AssessmentInput;
@@ -59,17 +60,18 @@ pub fn router() -> Router<AppState> {
         .route("/gov/abnormal", get(abnormal_page))
         .route("/gov/grades", get(grades))
         .route("/gov/grades/cutoffs", post(cutoffs_form))
-        .route("/gov/orgs/{id}/report", get(report_form).post(submit_form))
-        .route("/gov/orgs/{id}/assess", get(assess_form).post(assess_post))
+        .route(
+            "/gov/orgs/{id}/report",
+            get(report_form).post(post_org_form::<ReportForm>),
+        )
+        .route(
+            "/gov/orgs/{id}/assess",
+            get(assess_form).post(post_org_form::<AssessForm>),
+        )
         .route(
             "/gov/orgs/{id}/profile",
-            get(profile_form).post(profile_post),
+            get(profile_form).post(post_org_form::<ProfileForm>),
         )
-}
-
-#[derive(Deserialize, Default)]
-struct Flash {
-    saved: Option<String>,
 }
 
 pub fn status_label(s: ReportStatus, lang: Lang) -> &'static str {
@@ -654,15 +656,13 @@ async fn report_form(
     report_form_page(&state, &actor, org, v, None).await
 }
 
-async fn submit_form(
-    State(state): State<AppState>,
-    actor: GovActor,
-    Id(id): Id,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> GovResult<Response> {
-    let org = orgs::load_org(&state, &actor, id, Action::SubmitReport).await?;
-    let v = Pairs(pairs);
-    let result = async {
+/// The annual report an organisation submits.
+struct ReportForm;
+
+impl OrgForm for ReportForm {
+    const ACTION: Action = Action::SubmitReport;
+
+    async fn save(state: &AppState, actor: &GovActor, org_id: i64, v: &Pairs) -> GovResult<String> {
         let input = ReportInput {
             year: v.int("year")?,
             activities: v.text("activities"),
@@ -673,12 +673,18 @@ async fn submit_form(
             staff_count: v.int("staff_count")?,
             volunteers: v.int("volunteers")?,
         };
-        submit_report(&state, &actor, org.id, &input).await
+        let r = submit_report(state, actor, org_id, &input).await?;
+        Ok(format!("/gov/reports/{}?saved=1", r.id))
     }
-    .await;
-    match saved(result)? {
-        Ok(r) => Ok(redirect(&format!("/gov/reports/{}?saved=1", r.id))),
-        Err(inv) => report_form_page(&state, &actor, org, v, Some(&inv)).await,
+
+    async fn show(
+        state: &AppState,
+        actor: &GovActor,
+        org: Org,
+        v: Pairs,
+        error: Option<&Invalid>,
+    ) -> GovResult<Response> {
+        report_form_page(state, actor, org, v, error).await
     }
 }
 
@@ -763,16 +769,17 @@ async fn assess_form(
     assess_page(&state, &actor, org, v, None).await
 }
 
-async fn assess_post(
-    State(state): State<AppState>,
-    actor: GovActor,
-    Id(id): Id,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> GovResult<Response> {
-    let org = orgs::load_org(&state, &actor, id, Action::View).await?;
-    crate::oversight::assess::may_assess(&actor, &org)?;
-    let v = Pairs(pairs);
-    let result = async {
+/// A grade assessment recorded by the district.
+struct AssessForm;
+
+impl OrgForm for AssessForm {
+    const ACTION: Action = Action::View;
+
+    fn may(actor: &GovActor, org: &Org) -> GovResult<()> {
+        crate::oversight::assess::may_assess(actor, org)
+    }
+
+    async fn save(state: &AppState, actor: &GovActor, org_id: i64, v: &Pairs) -> GovResult<String> {
         let input = AssessmentInput {
             assessed_on: v.text("assessed_on"),
             score_basic: v.int("score_basic")?,
@@ -783,12 +790,18 @@ async fn assess_post(
             brand: Some(v.has("brand", "1")),
             leading_figure: v.text("leading_figure"),
         };
-        assess(&state, &actor, org.id, &input).await
+        assess(state, actor, org_id, &input).await?;
+        Ok(format!("/gov/orgs/{org_id}?saved=1"))
     }
-    .await;
-    match saved(result)? {
-        Ok(_) => Ok(redirect(&format!("/gov/orgs/{}?saved=1", org.id))),
-        Err(inv) => assess_page(&state, &actor, org, v, Some(&inv)).await,
+
+    async fn show(
+        state: &AppState,
+        actor: &GovActor,
+        org: Org,
+        v: Pairs,
+        error: Option<&Invalid>,
+    ) -> GovResult<Response> {
+        assess_page(state, actor, org, v, error).await
     }
 }
 
@@ -856,15 +869,13 @@ async fn profile_form(
     profile_page(&actor, org, v, None)
 }
 
-async fn profile_post(
-    State(state): State<AppState>,
-    actor: GovActor,
-    Id(id): Id,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> GovResult<Response> {
-    let org = orgs::load_org(&state, &actor, id, Action::EditProfile).await?;
-    let v = Pairs(pairs);
-    let result = async {
+/// The profile an organisation's own staff keep.
+struct ProfileForm;
+
+impl OrgForm for ProfileForm {
+    const ACTION: Action = Action::EditProfile;
+
+    async fn save(state: &AppState, actor: &GovActor, org_id: i64, v: &Pairs) -> GovResult<String> {
         let p = ProfileInput {
             address: v.text("address"),
             contact_phone: v.text("contact_phone"),
@@ -875,11 +886,61 @@ async fn profile_post(
             staff_55_plus: v.int("staff_55_plus")?,
             volunteers: v.int("volunteers")?,
         };
-        update_profile(&state, &actor, org.id, &p).await
+        let o = update_profile(state, actor, org_id, &p).await?;
+        Ok(format!("/gov/orgs/{}?saved=1", o.id))
     }
-    .await;
-    match saved(result)? {
-        Ok(o) => Ok(redirect(&format!("/gov/orgs/{}?saved=1", o.id))),
-        Err(inv) => profile_page(&actor, org, v, Some(&inv)),
+
+    async fn show(
+        _state: &AppState,
+        actor: &GovActor,
+        org: Org,
+        v: Pairs,
+        error: Option<&Invalid>,
+    ) -> GovResult<Response> {
+        profile_page(actor, org, v, error)
+    }
+}
+
+/// A form an organisation's page leads to (its annual report, an assessment, its profile):
+/// each is posted, saved and, when the input is wrong, shown again as typed the same way.
+trait OrgForm {
+    /// What the actor must be allowed to do with the organisation.
+    const ACTION: Action;
+
+    /// Further checks on the actor beyond `ACTION`.
+    fn may(_actor: &GovActor, _org: &Org) -> GovResult<()> {
+        Ok(())
+    }
+
+    /// Saves the posted values; the page to go to then.
+    fn save(
+        state: &AppState,
+        actor: &GovActor,
+        org_id: i64,
+        v: &Pairs,
+    ) -> impl Future<Output = GovResult<String>> + Send;
+
+    /// The form again, as typed, with what was wrong.
+    fn show(
+        state: &AppState,
+        actor: &GovActor,
+        org: Org,
+        v: Pairs,
+        error: Option<&Invalid>,
+    ) -> impl Future<Output = GovResult<Response>> + Send;
+}
+
+async fn post_org_form<F: OrgForm>(
+    State(state): State<AppState>,
+    actor: GovActor,
+    Id(id): Id,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> GovResult<Response> {
+    let org = orgs::load_org(&state, &actor, id, F::ACTION).await?;
+    F::may(&actor, &org)?;
+    let v = Pairs(pairs);
+    match saved(F::save(&state, &actor, org.id, &v).await)? {
+        Ok(to) => Ok(redirect(&to)),
+        Err(inv) => F::show(&state, &actor, org, v, Some(&inv)).await,
     }
 }

@@ -5,6 +5,7 @@ use crate::authz::Action;
 use crate::authz::Scope;
 use crate::authz::authorize;
 use crate::error::{GovError, GovResult, Invalid};
+use crate::forms::whole;
 use crate::picker::UnitPicker;
 use crate::registry::api::DirQuery;
 use crate::registry::model;
@@ -23,7 +24,6 @@ use axum::{Form, Router};
 use gov_core::GovActor;
 use gov_core::MemberRole;
 use platform::AppState;
-use platform::web::Code;
 use platform::web::Opt;
 use platform::web::{Id, Lang, Page, PageCtx, SignedIn, redirect, render, url_encode};
 
@@ -189,13 +189,7 @@ async fn orgs(
             .map(|(c, zh, en)| (*c, lang.pick(zh, en))),
     );
     let all_units = gov_core::list_units(&state.db, &scope).await?;
-    let units = UnitPicker::new(
-        "unit",
-        lang.pick("全部单位", "All units"),
-        &all_units,
-        &cur(&q.unit),
-        true,
-    );
+    let units = UnitPicker::filter(&all_units, &cur(&q.unit), lang);
     let grades = Opt::filter(
         lang.pick("全部等级", "Any grade"),
         &cur(&q.grade),
@@ -403,20 +397,6 @@ impl FormValues {
 
     /// The typed values as an input; numbers that are not numbers are reported here.
     fn to_input(&self) -> Result<OrgInput, Invalid> {
-        fn num(field: &'static str, v: &str) -> Result<Option<i64>, Invalid> {
-            let v = v.trim();
-            if v.is_empty() {
-                return Ok(None);
-            }
-            v.parse::<i64>().map(Some).map_err(|_| {
-                Invalid::new(
-                    Code::InvalidNumber,
-                    field,
-                    format!("“{v}”不是整数，请填写数字。"),
-                    format!("“{v}” is not a whole number"),
-                )
-            })
-        }
         let hub_role = self.hub_role.trim().to_string();
         let is_member = hub_role.is_empty() || hub_role == HubRole::Member.as_str();
         Ok(OrgInput {
@@ -426,18 +406,18 @@ impl FormValues {
             registered_on: Some(self.registered_on.clone()),
             legal_rep: Some(self.legal_rep.clone()),
             address: Some(self.address.clone()),
-            unit_id: num("unit_id", &self.unit_id)?,
+            unit_id: whole("unit_id", &self.unit_id)?,
             service_fields: Some(self.fields.clone()),
-            staff_count: num("staff_count", &self.staff_count)?,
-            staff_under_35: num("staff_under_35", &self.staff_under_35)?,
-            staff_35_to_54: num("staff_35_to_54", &self.staff_35_to_54)?,
-            staff_55_plus: num("staff_55_plus", &self.staff_55_plus)?,
-            volunteers: num("volunteers", &self.volunteers)?,
+            staff_count: whole("staff_count", &self.staff_count)?,
+            staff_under_35: whole("staff_under_35", &self.staff_under_35)?,
+            staff_35_to_54: whole("staff_35_to_54", &self.staff_35_to_54)?,
+            staff_55_plus: whole("staff_55_plus", &self.staff_55_plus)?,
+            volunteers: whole("volunteers", &self.volunteers)?,
             contact_phone: Some(self.contact_phone.clone()),
             hub_role: Some(hub_role),
             // The hub list is only meaningful for member organisations.
             hub_id: if is_member {
-                num("hub_id", &self.hub_id)?
+                whole("hub_id", &self.hub_id)?
             } else {
                 None
             },

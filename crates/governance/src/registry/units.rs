@@ -125,6 +125,34 @@ fn unit_record(
         "party_members": party_members })
 }
 
+fn unknown_parent() -> GovError {
+    GovError::invalid(
+        Code::UnknownParent,
+        "parent_id",
+        "上级单位不存在。",
+        "the parent unit does not exist",
+    )
+}
+
+/// Refuses a unit code another unit (than `except`, the one being edited) already has.
+async fn code_free(tx: &mut Tx, code: &str, except: Option<UnitId>) -> GovResult<()> {
+    let taken: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM governance_units WHERE code = $1 AND id <> $2")
+            .bind(code)
+            .bind(except.map(|u| u.0).unwrap_or(0))
+            .fetch_optional(&mut **tx)
+            .await?;
+    match taken {
+        Some(_) => Err(GovError::conflict(
+            Code::CodeTaken,
+            "code",
+            format!("单位代码 {code} 已被使用。"),
+            format!("the unit code {code} is taken"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Inserts a unit below its parent (checked: the four tiers) and sets its path.
 pub async fn insert_unit(tx: &mut Tx, now: i64, input: &UnitInput) -> GovResult<Unit> {
     let kind = UnitKind::parse(&input.kind).ok_or_else(|| {
@@ -158,14 +186,7 @@ pub async fn insert_unit(tx: &mut Tx, now: i64, input: &UnitInput) -> GovResult<
                 .bind(pid)
                 .fetch_optional(&mut **tx)
                 .await?
-                .ok_or_else(|| {
-                    GovError::invalid(
-                        Code::UnknownParent,
-                        "parent_id",
-                        "上级单位不存在。",
-                        "the parent unit does not exist",
-                    )
-                })?,
+                .ok_or_else(unknown_parent)?,
         ),
         None => None,
     };
@@ -188,18 +209,7 @@ pub async fn insert_unit(tx: &mut Tx, now: i64, input: &UnitInput) -> GovResult<
             format!("the parent of a {} must be: {want}", kind.as_str()),
         ));
     }
-    let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM governance_units WHERE code = $1")
-        .bind(&code)
-        .fetch_optional(&mut **tx)
-        .await?;
-    if taken.is_some() {
-        return Err(GovError::conflict(
-            Code::CodeTaken,
-            "code",
-            format!("单位代码 {code} 已被使用。"),
-            format!("the unit code {code} is taken"),
-        ));
-    }
+    code_free(tx, &code, None).await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO governance_units (parent_id, path, kind, name, code, households, residents, \
          party_org_name, party_secretary, party_members, sort, created_at, updated_at) \
@@ -254,22 +264,10 @@ pub async fn create_unit(state: &AppState, actor: &GovActor, input: &UnitInput) 
             authorize(actor, Action::ManageUnits, &Scope::Anywhere)?;
             let parent = gov_core::find_unit(&state.db, UnitId(pid))
                 .await?
-                .ok_or_else(|| {
-                    GovError::invalid(
-                        Code::UnknownParent,
-                        "parent_id",
-                        "上级单位不存在。",
-                        "the parent unit does not exist",
-                    )
-                })?;
+                .ok_or_else(unknown_parent)?;
             authorize(actor, Action::ManageUnits, &Scope::Unit(&parent.path)).map_err(
                 |d| match d {
-                    gov_core::Denied::Hidden => GovError::invalid(
-                        Code::UnknownParent,
-                        "parent_id",
-                        "上级单位不存在。",
-                        "the parent unit does not exist",
-                    ),
+                    gov_core::Denied::Hidden => unknown_parent(),
                     other => other.into(),
                 },
             )?;
@@ -337,14 +335,6 @@ pub async fn update_unit(
         residents: edit.residents.unwrap_or(unit.residents),
         party_members: edit.party_members.unwrap_or(unit.party_members),
     })?;
-    let unknown_parent = || {
-        GovError::invalid(
-            Code::UnknownParent,
-            "parent_id",
-            "上级单位不存在。",
-            "the parent unit does not exist",
-        )
-    };
     // A move: the new parent must be of the kind this unit hangs under, in the same district,
     // and the actor must be allowed to add units there.
     let new_parent = match edit.parent_id {
@@ -394,20 +384,7 @@ pub async fn update_unit(
     };
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let taken: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM governance_units WHERE code = $1 AND id <> $2")
-            .bind(&code)
-            .bind(unit.id.0)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if taken.is_some() {
-        return Err(GovError::conflict(
-            Code::CodeTaken,
-            "code",
-            format!("单位代码 {code} 已被使用。"),
-            format!("the unit code {code} is taken"),
-        ));
-    }
+    code_free(&mut tx, &code, Some(unit.id)).await?;
     sqlx::query(
         "UPDATE governance_units SET name = $1, code = $2, households = $3, residents = $4, party_org_name = $5, \
          party_secretary = $6, party_members = $7, sort = CASE WHEN $8 < 0 THEN sort ELSE $8 END, updated_at = $9 WHERE id = $10",
