@@ -47,7 +47,6 @@ struct Args {
 }
 
 fn parse_args() -> anyhow::Result<Args> {
-    let release = PathBuf::from("/var/tmp/gongzhi-target/release/gongzhi");
     let mut a = Args {
         clients: 50,
         seconds: 10,
@@ -57,27 +56,12 @@ fn parse_args() -> anyhow::Result<Args> {
         orgs: 300,
         needs: 10_000,
         proposals: 1_000,
-        gongzhi: if release.exists() {
-            release
-        } else {
-            PathBuf::from("/var/tmp/gongzhi-target/debug/gongzhi")
-        },
+        gongzhi: proc::default_gongzhi(),
         work: PathBuf::from("/var/tmp/gongzhi-cases-bench"),
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("out"),
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if flag == "-h" || flag == "--help" {
-            println!("{USAGE}");
-            std::process::exit(0);
-        }
-        let v = it
-            .next()
-            .ok_or_else(|| anyhow::anyhow!("{flag} needs a value\n{USAGE}"))?;
-        let n = || -> anyhow::Result<usize> {
-            v.parse()
-                .map_err(|_| anyhow::anyhow!("{flag} needs a number, not {v:?}"))
-        };
+    for (flag, v) in proc::flags(USAGE)? {
+        let n = || proc::number(&flag, &v);
         match flag.as_str() {
             "--clients" => a.clients = n()?.max(1),
             "--seconds" => a.seconds = n()?.max(1) as u64,

@@ -54,7 +54,6 @@ struct Args {
 }
 
 fn parse_args() -> anyhow::Result<Args> {
-    let release = PathBuf::from("/var/tmp/gongzhi-target/release/gongzhi");
     let mut a = Args {
         docs: 2000,
         pages_per_doc: 10,
@@ -63,30 +62,15 @@ fn parse_args() -> anyhow::Result<Args> {
         intake_clients: 50,
         seconds: 10,
         rate: 500.0,
-        gongzhi: if release.exists() {
-            release
-        } else {
-            PathBuf::from("/var/tmp/gongzhi-target/debug/gongzhi")
-        },
+        gongzhi: proc::default_gongzhi(),
         s3s_fs: PathBuf::from("/var/tmp/gongzhi-tools/bin/s3s-fs"),
         haproxy: PathBuf::from("/usr/sbin/haproxy"),
         postgres: "postgres://postgres@127.0.0.1:5432".into(),
         work: PathBuf::from("/var/tmp/gongzhi-cluster-bench"),
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("out"),
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if flag == "-h" || flag == "--help" {
-            println!("{USAGE}");
-            std::process::exit(0);
-        }
-        let v = it
-            .next()
-            .ok_or_else(|| anyhow::anyhow!("{flag} needs a value\n{USAGE}"))?;
-        let n = || -> anyhow::Result<usize> {
-            v.parse()
-                .map_err(|_| anyhow::anyhow!("{flag} needs a number, not {v:?}"))
-        };
+    for (flag, v) in proc::flags(USAGE)? {
+        let n = || proc::number(&flag, &v);
         match flag.as_str() {
             "--docs" => a.docs = n()?.max(1),
             "--pages-per-doc" => a.pages_per_doc = n()?.max(1),

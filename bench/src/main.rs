@@ -52,18 +52,13 @@ const USAGE: &str =
 
 fn parse_args() -> anyhow::Result<Args> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let release = PathBuf::from("/var/tmp/gongzhi-target/release/gongzhi");
     let mut a = Args {
         docs: 2000,
         pages_per_doc: 10,
         min_chars: 400,
         max_chars: 800,
         seed: 3,
-        gongzhi: if release.exists() {
-            release
-        } else {
-            PathBuf::from("/var/tmp/gongzhi-target/debug/gongzhi")
-        },
+        gongzhi: proc::default_gongzhi(),
         out: root.join("out"),
         work: None,
         clients: 8,

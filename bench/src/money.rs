@@ -35,27 +35,12 @@ fn parse_args() -> anyhow::Result<Args> {
         backends: vec!["sqlite".into(), "postgres".into()],
         clients: 50,
         docs: 20,
-        gongzhi: ["release", "debug"]
-            .iter()
-            .map(|p| PathBuf::from(format!("/var/tmp/gongzhi-target/{p}/gongzhi")))
-            .find(|p| p.exists())
-            .unwrap_or_else(|| PathBuf::from("gongzhi")),
+        gongzhi: proc::default_gongzhi(),
         pg: "postgres://postgres@127.0.0.1:5432/postgres".into(),
         out: root.join("out"),
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if flag == "-h" || flag == "--help" {
-            println!("{USAGE}");
-            std::process::exit(0);
-        }
-        let v = it
-            .next()
-            .ok_or_else(|| anyhow::anyhow!("{flag} needs a value\n{USAGE}"))?;
-        let n = || -> anyhow::Result<usize> {
-            v.parse()
-                .map_err(|_| anyhow::anyhow!("{flag} needs a number, not {v:?}"))
-        };
+    for (flag, v) in proc::flags(USAGE)? {
+        let n = || proc::number(&flag, &v);
         match flag.as_str() {
             "--backend" => {
                 a.backends = match v.as_str() {

@@ -31,27 +31,12 @@ fn parse_args() -> anyhow::Result<Args> {
     let mut a = Args {
         services: 10_000,
         runs: 200,
-        gongzhi: ["release", "debug"]
-            .iter()
-            .map(|p| PathBuf::from(format!("/var/tmp/gongzhi-target/{p}/gongzhi")))
-            .find(|p| p.exists())
-            .unwrap_or_else(|| PathBuf::from("gongzhi")),
+        gongzhi: proc::default_gongzhi(),
         work: PathBuf::from("/var/tmp/gongzhi-needs-bench"),
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("out"),
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if flag == "-h" || flag == "--help" {
-            println!("{USAGE}");
-            std::process::exit(0);
-        }
-        let v = it
-            .next()
-            .ok_or_else(|| anyhow::anyhow!("{flag} needs a value\n{USAGE}"))?;
-        let n = || {
-            v.parse::<usize>()
-                .map_err(|_| anyhow::anyhow!("{flag} needs a number"))
-        };
+    for (flag, v) in proc::flags(USAGE)? {
+        let n = || proc::number(&flag, &v);
         match flag.as_str() {
             "--services" => a.services = n()?,
             "--runs" => a.runs = n()?,

@@ -7,6 +7,39 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+/// The binary a benchmark runs unless told otherwise: the release build if there is one,
+/// else the debug build, else `gongzhi` on the PATH.
+pub fn default_gongzhi() -> std::path::PathBuf {
+    ["release", "debug"]
+        .iter()
+        .map(|p| std::path::PathBuf::from(format!("/var/tmp/gongzhi-target/{p}/gongzhi")))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| std::path::PathBuf::from("gongzhi"))
+}
+
+/// The command line as `--flag value` pairs; `-h` or `--help` prints `usage` and exits.
+pub fn flags(usage: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        if flag == "-h" || flag == "--help" {
+            println!("{usage}");
+            std::process::exit(0);
+        }
+        let v = it
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("{flag} needs a value\n{usage}"))?;
+        out.push((flag, v));
+    }
+    Ok(out)
+}
+
+/// The value of `flag` as a number.
+pub fn number(flag: &str, v: &str) -> anyhow::Result<usize> {
+    v.parse()
+        .map_err(|_| anyhow::anyhow!("{flag} needs a number, not {v:?}"))
+}
+
 pub fn gongzhi(exe: &Path, data: &Path) -> Command {
     gongzhi_on(exe, data, None)
 }
