@@ -88,16 +88,7 @@ pub struct District {
 /// and the grant.
 pub fn set_up(cli: impl Fn() -> Command, addr: &str) -> anyhow::Result<District> {
     for (user, role) in [("bench_admin", "admin"), ("bench_centre", "member")] {
-        let mut c = cli()
-            .args(["user", "add", user, "--role", role, "--password-stdin"])
-            .stdin(std::process::Stdio::piped())
-            .spawn()?;
-        use std::io::Write;
-        c.stdin
-            .take()
-            .expect("stdin")
-            .write_all(b"bench-password-1\n")?;
-        anyhow::ensure!(c.wait()?.success(), "user add {user}");
+        crate::proc::add_user(cli(), user, role)?;
     }
     let mut h = Http::new(addr);
     let login = |h: &mut Http, u: &str| -> anyhow::Result<String> {

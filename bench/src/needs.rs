@@ -229,25 +229,7 @@ async fn run(args: &Args, data: &Path, addr: &str) -> anyhow::Result<Value> {
     let started = Instant::now();
     let communities = seed(&mut db, args.services).await?;
     let seed_s = started.elapsed().as_secs_f64();
-    let mut c = proc::gongzhi(&args.gongzhi, data)
-        .args([
-            "user",
-            "add",
-            "bench_admin",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .spawn()?;
-    {
-        use std::io::Write;
-        c.stdin
-            .take()
-            .expect("stdin")
-            .write_all(b"bench-password-1\n")?;
-    }
-    anyhow::ensure!(c.wait()?.success(), "user add");
+    proc::add_user(proc::gongzhi(&args.gongzhi, data), "bench_admin", "admin")?;
     let mut h = Http::new(addr);
     let (_, v) = request(
         &mut h,

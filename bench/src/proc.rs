@@ -34,6 +34,22 @@ pub fn flags(usage: &str) -> anyhow::Result<Vec<(String, String)>> {
     Ok(out)
 }
 
+/// Adds the account `user` with `role` and the benchmarks' password through `cmd` (a
+/// `gongzhi` command on the benchmarked data).
+pub fn add_user(mut cmd: Command, user: &str, role: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut c = cmd
+        .args(["user", "add", user, "--role", role, "--password-stdin"])
+        .stdin(Stdio::piped())
+        .spawn()?;
+    c.stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"bench-password-1\n")?;
+    anyhow::ensure!(c.wait()?.success(), "user add {user}");
+    Ok(())
+}
+
 /// The value of `flag` as a number.
 pub fn number(flag: &str, v: &str) -> anyhow::Result<usize> {
     v.parse()
