@@ -57,7 +57,7 @@ async fn a_backup_of_an_s3_store_restores_into_an_empty_bucket() {
     };
     let (from_env, to_env) = (from.env(), to.env());
     round_trip(Backend::Sqlite, &borrowed(&from_env), &borrowed(&to_env)).await;
-    let restored = walkdir(&to.dir.path().join(s3::BUCKET));
+    let restored = files_under(&to.dir.path().join(s3::BUCKET));
     assert!(
         restored >= 3,
         "the original, its page image and thumbnail are in the new bucket ({restored})"
@@ -69,13 +69,13 @@ fn borrowed<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str
 }
 
 /// How many files are under `dir`, at any depth.
-fn walkdir(dir: &std::path::Path) -> usize {
+fn files_under(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir)
         .map(|rd| {
             rd.flatten()
                 .map(|e| {
                     if e.path().is_dir() {
-                        walkdir(&e.path())
+                        files_under(&e.path())
                     } else {
                         1
                     }
