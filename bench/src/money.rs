@@ -133,35 +133,11 @@ async fn one(args: &Args, backend: &str) -> anyhow::Result<serde_json::Value> {
     };
     let url = url.as_deref();
     cli(args, &data, url, &["migrate"], None)?;
+    // `add_user` sets this password (Argon2 is slow, so the other buyers copy buyer0's hash).
     let password = "bench-password-1";
-    cli(
-        args,
-        &data,
-        url,
-        &[
-            "user",
-            "add",
-            "benchadmin",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        Some(password),
-    )?;
-    cli(
-        args,
-        &data,
-        url,
-        &[
-            "user",
-            "add",
-            "buyer0",
-            "--role",
-            "member",
-            "--password-stdin",
-        ],
-        Some(password),
-    )?;
+    for (user, role) in [("benchadmin", "admin"), ("buyer0", "member")] {
+        proc::add_user(proc::gongzhi_on(&args.gongzhi, &data, url), user, role)?;
+    }
     let db_url = url
         .map(str::to_string)
         .unwrap_or_else(|| format!("sqlite://{}", data.join("gongzhi.db").display()));

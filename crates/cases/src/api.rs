@@ -17,6 +17,7 @@ use platform::web::{ApiJson, Code, Id};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use sqlx::FromRow;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -327,7 +328,7 @@ pub async fn query_cases(
     let rows = sql.query(&list).fetch_all(&state.db.pool).await?;
     let cases = rows
         .iter()
-        .map(model::case_from_row)
+        .map(model::Case::from_row)
         .collect::<sqlx::Result<Vec<_>>>()?;
     Ok(Listed { cases, total })
 }

@@ -5,7 +5,7 @@ use platform::db::Db;
 use platform::vocabulary;
 use platform::web::Lang;
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
 vocabulary! {
     /// Where a case is in its workflow.
@@ -230,7 +230,7 @@ pub fn leaves(all: &[Category]) -> Vec<&Category> {
         .collect()
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Case {
     pub id: i64,
     pub token: String,
@@ -258,7 +258,9 @@ pub struct Case {
     pub merged_into: Option<i64>,
     pub result: String,
     pub supervision: Supervision,
+    #[sqlx(try_from = "platform::db::Flag")]
     pub reminded: bool,
+    #[sqlx(try_from = "platform::db::Blank<Satisfaction>")]
     pub satisfaction: Option<Satisfaction>,
     pub reported_at: i64,
     pub accepted_at: Option<i64>,
@@ -284,7 +286,7 @@ pub const CASE_COLUMNS: &str = "id, token, category_id, source, priority, state,
     reported_at, accepted_at, dispatched_at, responded_at, respond_by, return_by, due_at, \
     handled_at, closed_at, updated_at, public_description, result_photo_key, result_photo_type";
 
-/// The case columns qualified by a table alias (`c.id, c.token, …`), in `case_from_row`'s order.
+/// The case columns qualified by a table alias (`c.id, c.token, …`), as `Case` reads them by name.
 pub fn columns(alias: &str) -> String {
     CASE_COLUMNS
         .split(',')
@@ -307,54 +309,6 @@ pub async fn units(
         .into_iter()
         .map(|u| (u.id.0, u))
         .collect())
-}
-
-pub fn case_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Case> {
-    let bad = |what: &str| sqlx::Error::Decode(format!("cases_cases: bad {what}").into());
-    let text = |col: &str| -> sqlx::Result<String> { r.try_get(col) };
-    Ok(Case {
-        id: r.try_get("id")?,
-        token: text("token")?,
-        category_id: r.try_get("category_id")?,
-        source: Source::parse(&text("source")?).ok_or_else(|| bad("source"))?,
-        priority: Priority::parse(&text("priority")?).ok_or_else(|| bad("priority"))?,
-        state: CaseState::parse(&text("state")?).ok_or_else(|| bad("state"))?,
-        place_unit_id: r.try_get("place_unit_id")?,
-        place_path: text("place_path")?,
-        district_path: text("district_path")?,
-        address: text("address")?,
-        lat_e6: r.try_get("lat_e6")?,
-        lon_e6: r.try_get("lon_e6")?,
-        description: text("description")?,
-        attributes: text("attributes")?,
-        media_url: text("media_url")?,
-        photo_key: text("photo_key")?,
-        photo_type: text("photo_type")?,
-        reporter_id: r.try_get("reporter_id")?,
-        reporter_name: text("reporter_name")?,
-        reporter_phone: text("reporter_phone")?,
-        reporter_email: text("reporter_email")?,
-        lead_unit_id: r.try_get("lead_unit_id")?,
-        lead_path: text("lead_path")?,
-        merged_into: r.try_get("merged_into")?,
-        result: text("result")?,
-        supervision: Supervision::parse(&text("supervision")?).ok_or_else(|| bad("supervision"))?,
-        reminded: r.try_get::<i64, _>("reminded")? != 0,
-        satisfaction: Satisfaction::parse(&text("satisfaction")?),
-        reported_at: r.try_get("reported_at")?,
-        accepted_at: r.try_get("accepted_at")?,
-        dispatched_at: r.try_get("dispatched_at")?,
-        responded_at: r.try_get("responded_at")?,
-        respond_by: r.try_get("respond_by")?,
-        return_by: r.try_get("return_by")?,
-        due_at: r.try_get("due_at")?,
-        handled_at: r.try_get("handled_at")?,
-        closed_at: r.try_get("closed_at")?,
-        updated_at: r.try_get("updated_at")?,
-        public_description: text("public_description")?,
-        result_photo_key: text("result_photo_key")?,
-        result_photo_type: text("result_photo_type")?,
-    })
 }
 
 /// The publication rule (ADR 018), as SQL over `cases_cases c`: the centre has accepted
@@ -382,7 +336,7 @@ pub fn is_published(c: &Case, category: Option<&Category>) -> bool {
 pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<Case>> {
     let sql = format!("SELECT {CASE_COLUMNS} FROM cases_cases WHERE id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
-    row.as_ref().map(case_from_row).transpose()
+    row.as_ref().map(Case::from_row).transpose()
 }
 
 pub async fn co_units(db: &Db, case_id: i64) -> sqlx::Result<Vec<(i64, String)>> {

@@ -3,44 +3,19 @@
 use crate::unit::{Unit, UnitId, UnitPath};
 use platform::audit;
 use platform::db::Db;
-use platform::web::Lang;
 use serde::Serialize;
 
-/// A role held on a unit (and so on its whole subtree). Ordered by power.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MemberRole {
-    Viewer,
-    Worker,
-    UnitAdmin,
-}
-
-impl MemberRole {
-    pub fn parse(s: &str) -> Option<MemberRole> {
-        match s.trim() {
-            "viewer" => Some(MemberRole::Viewer),
-            "worker" => Some(MemberRole::Worker),
-            "unit_admin" => Some(MemberRole::UnitAdmin),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MemberRole::Viewer => "viewer",
-            MemberRole::Worker => "worker",
-            MemberRole::UnitAdmin => "unit_admin",
-        }
-    }
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            MemberRole::Viewer => lang.pick("查看", "Viewer"),
-            MemberRole::Worker => lang.pick("工作人员", "Worker"),
-            MemberRole::UnitAdmin => lang.pick("单位管理员", "Unit admin"),
-        }
+platform::vocabulary! {
+    /// A role held on a unit (and so on its whole subtree). Ordered by power.
+    #[derive(PartialOrd, Ord)]
+    MemberRole {
+        Viewer = "viewer", "查看", "Viewer";
+        Worker = "worker", "工作人员", "Worker";
+        UnitAdmin = "unit_admin", "单位管理员", "Unit admin";
     }
 }
+
+
 
 /// A role the actor holds on one unit.
 #[derive(Clone, Debug, Serialize)]

@@ -7,15 +7,16 @@
 
 use crate::sql::{ScopeFilter, Sql};
 use platform::db::Db;
-use platform::web::Lang;
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::FromRow;
 use std::fmt;
 
 /// The id of a unit in the tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct UnitId(pub i64);
+
+platform::stored_as_int!(UnitId);
 
 impl UnitId {
     /// A path segment or query value that is a positive integer.
@@ -88,49 +89,19 @@ impl UnitPath {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UnitKind {
-    District,
-    Street,
-    Community,
-    Grid,
-    Department,
+platform::vocabulary! {
+    UnitKind {
+        District = "district", "区", "District";
+        Street = "street", "街道", "Street";
+        Community = "community", "社区", "Community";
+        Grid = "grid", "网格", "Grid";
+        Department = "department", "职能部门", "Department";
+    }
 }
 
+platform::stored_as_text!(UnitPath, UnitPath::parse, |p: &UnitPath| p.as_str().to_owned());
+
 impl UnitKind {
-    pub const ALL: [UnitKind; 5] = [
-        UnitKind::District,
-        UnitKind::Street,
-        UnitKind::Community,
-        UnitKind::Grid,
-        UnitKind::Department,
-    ];
-
-    pub fn parse(s: &str) -> Option<UnitKind> {
-        UnitKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UnitKind::District => "district",
-            UnitKind::Street => "street",
-            UnitKind::Community => "community",
-            UnitKind::Grid => "grid",
-            UnitKind::Department => "department",
-        }
-    }
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            UnitKind::District => lang.pick("区", "District"),
-            UnitKind::Street => lang.pick("街道", "Street"),
-            UnitKind::Community => lang.pick("社区", "Community"),
-            UnitKind::Grid => lang.pick("网格", "Grid"),
-            UnitKind::Department => lang.pick("职能部门", "Department"),
-        }
-    }
-
     /// The kind a parent of this kind must have (`None`: a root).
     pub fn parent_kind(self) -> Option<UnitKind> {
         match self {
@@ -142,7 +113,7 @@ impl UnitKind {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Unit {
     pub id: UnitId,
     pub parent_id: Option<UnitId>,
@@ -180,25 +151,6 @@ impl Unit {
 const UNIT_COLUMNS: &str = "u.id, u.parent_id, u.path, u.kind, u.name, u.code, u.households, u.residents, \
     u.party_org_name, u.party_secretary, u.party_members";
 
-fn unit_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Unit> {
-    let path: String = row.try_get(2)?;
-    let kind: String = row.try_get(3)?;
-    let bad = |what: &str| sqlx::Error::Decode(format!("governance_units: bad {what}").into());
-    Ok(Unit {
-        id: UnitId(row.try_get(0)?),
-        parent_id: row.try_get::<Option<i64>, _>(1)?.map(UnitId),
-        path: UnitPath::parse(&path).ok_or_else(|| bad("path"))?,
-        kind: UnitKind::parse(&kind).ok_or_else(|| bad("kind"))?,
-        name: row.try_get(4)?,
-        code: row.try_get(5)?,
-        households: row.try_get(6)?,
-        residents: row.try_get(7)?,
-        party_org_name: row.try_get(8)?,
-        party_secretary: row.try_get(9)?,
-        party_members: row.try_get(10)?,
-    })
-}
-
 /// The cache epoch group of the unit tree ([`platform::cluster::bump`]): whoever changes a
 /// unit bumps it, and whoever caches units clears them when it moves.
 pub const UNITS_CHANGED: &str = "governance.units";
@@ -209,7 +161,7 @@ pub async fn find_unit(db: &Db, id: UnitId) -> sqlx::Result<Option<Unit>> {
         .bind(id.0)
         .fetch_optional(&db.pool)
         .await?;
-    row.as_ref().map(unit_from_row).transpose()
+    row.as_ref().map(Unit::from_row).transpose()
 }
 
 pub async fn find_unit_by_code(db: &Db, code: &str) -> sqlx::Result<Option<Unit>> {
@@ -218,7 +170,7 @@ pub async fn find_unit_by_code(db: &Db, code: &str) -> sqlx::Result<Option<Unit>
         .bind(code.trim())
         .fetch_optional(&db.pool)
         .await?;
-    row.as_ref().map(unit_from_row).transpose()
+    row.as_ref().map(Unit::from_row).transpose()
 }
 
 /// Units within the scope, siblings in their display order (`sort`, then id).
@@ -230,7 +182,7 @@ pub async fn list_units(db: &Db, scope: &ScopeFilter) -> sqlx::Result<Vec<Unit>>
         sql.where_clause()
     );
     let rows = sql.query(&text).fetch_all(&db.pool).await?;
-    rows.iter().map(unit_from_row).collect()
+    rows.iter().map(Unit::from_row).collect()
 }
 
 /// The children of a unit (all within the scope of whoever may see the unit).
@@ -239,7 +191,7 @@ pub async fn children(db: &Db, id: UnitId) -> sqlx::Result<Vec<Unit>> {
         "SELECT {UNIT_COLUMNS} FROM governance_units u WHERE u.parent_id = $1 ORDER BY u.sort, u.id"
     );
     let rows = sqlx::query(&sql).bind(id.0).fetch_all(&db.pool).await?;
-    rows.iter().map(unit_from_row).collect()
+    rows.iter().map(Unit::from_row).collect()
 }
 
 /// The named units (e.g. a unit's ancestors), in the order given, in one query; unknown
@@ -258,7 +210,7 @@ pub async fn units_by_ids(db: &Db, ids: &[UnitId]) -> sqlx::Result<Vec<Unit>> {
             marks.join(", ")
         );
         for row in sql.query(&q).fetch_all(&db.pool).await? {
-            let unit = unit_from_row(&row)?;
+            let unit = Unit::from_row(&row)?;
             found.insert(unit.id, unit);
         }
     }
@@ -306,7 +258,7 @@ mod tests {
         assert_eq!(UnitKind::Department.parent_kind(), Some(UnitKind::District));
         assert_eq!(UnitKind::Grid.parent_kind(), Some(UnitKind::Community));
         for k in UnitKind::ALL {
-            assert_eq!(UnitKind::parse(k.as_str()), Some(k));
+            assert_eq!(UnitKind::parse(k.as_str()), Some(*k));
         }
         assert_eq!(UnitKind::parse("building"), None);
     }

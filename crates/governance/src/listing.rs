@@ -1,10 +1,12 @@
-//! A record as the list queries read it: its columns, the tables they come from and how a
-//! row becomes the record. One way to fetch a record by id and a page of a filtered list,
-//! so each record kind states its SQL once.
+//! A record as the list queries read it: its columns and the tables they come from; the
+//! record reads its row by column name (`sqlx::FromRow`, ADR 043). One way to fetch a
+//! record by id and a page of a filtered list, so each record kind states its SQL once.
 
 use gov_core::Sql;
 use platform::db::Db;
+use sqlx::FromRow;
 use sqlx::any::AnyRow;
+use std::marker::PhantomData;
 
 /// A query being bound (the SQL is portable: `$n` placeholders, see `platform::db`).
 pub type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
@@ -16,10 +18,10 @@ pub struct Listing<T> {
     pub from: &'static str,
     /// The qualified id column (`p.id`).
     pub id: &'static str,
-    pub from_row: fn(&AnyRow) -> sqlx::Result<T>,
+    pub record: PhantomData<T>,
 }
 
-impl<T> Listing<T> {
+impl<T: for<'r> FromRow<'r, AnyRow>> Listing<T> {
     /// The record with this id, if any (no scope: callers authorise what they load).
     pub async fn by_id(&self, db: &Db, id: i64) -> sqlx::Result<Option<T>> {
         let text = format!(
@@ -27,7 +29,7 @@ impl<T> Listing<T> {
             self.columns, self.from, self.id
         );
         let row = sqlx::query(&text).bind(id).fetch_optional(&db.pool).await?;
-        row.as_ref().map(self.from_row).transpose()
+        row.as_ref().map(T::from_row).transpose()
     }
 
     /// One page of the records the clauses of `sql` select, in `order`.
@@ -42,6 +44,6 @@ impl<T> Listing<T> {
         let rows = sql
             .page(db, self.columns, self.from, order, limit, offset)
             .await?;
-        rows.iter().map(self.from_row).collect()
+        rows.iter().map(T::from_row).collect()
     }
 }

@@ -3,6 +3,13 @@
 use platform::AppError;
 use platform::web::Code;
 
+/// A field the caller got wrong, told in both languages: `bad_field!("中文", "English")`.
+macro_rules! bad_field {
+    ($zh:literal, $en:literal) => {
+        $crate::error::LibraryError::BadField(platform::bi!($zh, $en).into())
+    };
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LibraryError {
     #[error("{0}")]

@@ -1,11 +1,13 @@
 //! 文库 — the document library (SPEC L): upload, conversion, moderation and reading.
 //! Search, and the ledger under money; paid access, VIP and rights come next.
 
+// First, so that its `bad_field!` is in scope in every module below.
+#[macro_use]
+pub mod error;
 pub mod api;
 pub mod authz;
 pub mod convert_job;
 pub mod demo;
-pub mod error;
 pub mod model;
 pub mod money;
 pub mod notifications;

@@ -3,48 +3,18 @@
 use platform::db::{Db, Sql};
 use serde::Serialize;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Processing,
-    PendingReview,
-    Ready,
-    Rejected,
-    Failed,
-    TakenDown,
+platform::vocabulary! {
+    Status {
+        Processing = "processing", "转换中", "Converting";
+        PendingReview = "pending_review", "待审核", "Awaiting review";
+        Ready = "ready", "已发布", "Published";
+        Rejected = "rejected", "未通过", "Rejected";
+        Failed = "failed", "转换失败", "Conversion failed";
+        TakenDown = "taken_down", "已下架", "Taken down";
+    }
 }
 
 impl Status {
-    pub fn parse(s: &str) -> Status {
-        match s {
-            "pending_review" => Status::PendingReview,
-            "ready" => Status::Ready,
-            "rejected" => Status::Rejected,
-            "failed" => Status::Failed,
-            "taken_down" => Status::TakenDown,
-            _ => Status::Processing,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Processing => "processing",
-            Status::PendingReview => "pending_review",
-            Status::Ready => "ready",
-            Status::Rejected => "rejected",
-            Status::Failed => "failed",
-            Status::TakenDown => "taken_down",
-        }
-    }
-    pub fn label(self, lang: platform::web::Lang) -> &'static str {
-        match self {
-            Status::Processing => lang.pick("转换中", "Converting"),
-            Status::PendingReview => lang.pick("待审核", "Awaiting review"),
-            Status::Ready => lang.pick("已发布", "Published"),
-            Status::Rejected => lang.pick("未通过", "Rejected"),
-            Status::Failed => lang.pick("转换失败", "Conversion failed"),
-            Status::TakenDown => lang.pick("已下架", "Taken down"),
-        }
-    }
     /// CSS state colour.
     pub fn tone(self) -> &'static str {
         match self {
@@ -140,7 +110,7 @@ pub fn doc_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Document> {
         },
         original_name: row.try_get("original_name")?,
         size_bytes: row.try_get("size_bytes")?,
-        status: Status::parse(&row.try_get::<String, _>("status")?),
+        status: row.try_get("status")?,
         error: row.try_get("error")?,
         pages: row.try_get("pages")?,
         preview_pages: row.try_get("preview_pages")?,

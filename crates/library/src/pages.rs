@@ -502,13 +502,7 @@ impl EditForm {
         let preview_pages = match self.preview_pages.trim() {
             "" => None,
             n => Some(n.parse::<i64>().map_err(|_| {
-                LibraryError::BadField(
-                    platform::bi!(
-                        "免费预览页数须为整数。",
-                        "`preview_pages` must be a whole number"
-                    )
-                    .into(),
-                )
+                bad_field!("免费预览页数须为整数。", "`preview_pages` must be a whole number")
             })?),
         };
         Ok(service::Edit {
@@ -598,7 +592,7 @@ async fn moderation(
 async fn approve_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> LibResult<Response> {
     service::approve(&state, &actor, id).await?;
     Ok(redirect("/moderation"))
@@ -612,7 +606,7 @@ struct RejectForm {
 async fn reject_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<RejectForm>,
 ) -> LibResult<Response> {
     service::reject(&state, &actor, id, &f.reason).await?;
@@ -622,7 +616,7 @@ async fn reject_form(
 async fn take_down_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<RejectForm>,
 ) -> LibResult<Response> {
     service::take_down(&state, &actor, id, &f.reason).await?;
@@ -632,7 +626,7 @@ async fn take_down_form(
 async fn restore_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> LibResult<Response> {
     service::restore(&state, &actor, id).await?;
     Ok(redirect(&format!("/documents/{id}")))
@@ -641,7 +635,7 @@ async fn restore_form(
 async fn delete_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> LibResult<Response> {
     service::delete(&state, &actor, id).await?;
     Ok(redirect("/me/uploads"))

@@ -15,45 +15,27 @@ use platform::web::Code;
 use platform::{Actor, AppState, audit, outbox};
 use serde::Serialize;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// 版权申诉: "this infringes my copyright".
-    Copyright,
-    /// 认领: "this is my work; let me own it".
-    Claim,
-    /// 举报: trade secrets, personal rights, illegal content, spam.
-    Report,
+platform::vocabulary! {
+    /// What a complaint asks for.
+    Kind {
+        /// 版权申诉: "this infringes my copyright".
+        Copyright = "copyright", "版权申诉", "Copyright complaint";
+        /// 认领: "this is my work; let me own it".
+        Claim = "claim", "作品认领", "Ownership claim";
+        /// 举报: trade secrets, personal rights, illegal content, spam.
+        Report = "report", "举报", "Report";
+    }
 }
 
 impl Kind {
-    pub fn parse(s: &str) -> LibResult<Kind> {
-        match s {
-            "copyright" => Ok(Kind::Copyright),
-            "claim" => Ok(Kind::Claim),
-            "report" => Ok(Kind::Report),
-            _ => Err(LibraryError::BadField(
-                platform::bi!(
-                    "类型（kind）须为 copyright、claim 或 report。",
-                    "`kind` must be copyright, claim or report"
-                )
-                .into(),
-            )),
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Copyright => "copyright",
-            Kind::Claim => "claim",
-            Kind::Report => "report",
-        }
-    }
-    pub fn label(self, lang: platform::web::Lang) -> &'static str {
-        match self {
-            Kind::Copyright => lang.pick("版权申诉", "Copyright complaint"),
-            Kind::Claim => lang.pick("作品认领", "Ownership claim"),
-            Kind::Report => lang.pick("举报", "Report"),
-        }
+    /// The kind a caller sent, or the field error that names the three words.
+    pub fn from_field(s: &str) -> LibResult<Kind> {
+        Kind::parse(s).ok_or_else(|| {
+            bad_field!(
+                "类型（kind）须为 copyright、claim 或 report。",
+                "`kind` must be copyright, claim or report"
+            )
+        })
     }
 }
 
@@ -94,13 +76,7 @@ impl Decision {
             "restore" => Ok(Decision::Restore),
             "remove" => Ok(Decision::Remove),
             "transfer" => Ok(Decision::Transfer),
-            _ => Err(LibraryError::BadField(
-                platform::bi!(
-                    "处理决定（decision）须为 restore、remove 或 transfer。",
-                    "`decision` must be restore, remove or transfer"
-                )
-                .into(),
-            )),
+            _ => Err(bad_field!("处理决定（decision）须为 restore、remove 或 transfer。", "`decision` must be restore, remove or transfer")),
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -156,31 +132,13 @@ pub async fn settings(db: &Db) -> sqlx::Result<Settings> {
 pub async fn set_settings(state: &AppState, actor: &Actor, s: &Settings) -> LibResult<Settings> {
     service::permitted(state, actor, Action::ManageMoney)?;
     if !(1..=1000).contains(&s.report_hide_threshold) {
-        return Err(LibraryError::BadField(
-            platform::bi!(
-                "report_hide_threshold 须在 1 到 1000 之间。",
-                "`report_hide_threshold` must be from 1 to 1000"
-            )
-            .into(),
-        ));
+        return Err(bad_field!("report_hide_threshold 须在 1 到 1000 之间。", "`report_hide_threshold` must be from 1 to 1000"));
     }
     if !(1..=1000).contains(&s.complaint_quorum) {
-        return Err(LibraryError::BadField(
-            platform::bi!(
-                "complaint_quorum 须在 1 到 1000 之间。",
-                "`complaint_quorum` must be from 1 to 1000"
-            )
-            .into(),
-        ));
+        return Err(bad_field!("complaint_quorum 须在 1 到 1000 之间。", "`complaint_quorum` must be from 1 to 1000"));
     }
     if !(1..=720).contains(&s.complaint_review_hours) {
-        return Err(LibraryError::BadField(
-            platform::bi!(
-                "complaint_review_hours 须在 1 到 720 之间。",
-                "`complaint_review_hours` must be from 1 to 720"
-            )
-            .into(),
-        ));
+        return Err(bad_field!("complaint_review_hours 须在 1 到 720 之间。", "`complaint_review_hours` must be from 1 to 720"));
     }
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -214,7 +172,7 @@ pub async fn set_settings(state: &AppState, actor: &Actor, s: &Settings) -> LibR
     Ok(settings(&state.db).await?)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, sqlx::FromRow)]
 pub struct Complaint {
     pub id: i64,
     pub document_id: i64,
@@ -232,55 +190,22 @@ pub struct Complaint {
     pub created_at: i64,
     pub decided_at: Option<i64>,
     /// The complainant is a rights holder whose identity an operator has verified.
+    #[sqlx(try_from = "platform::db::Flag")]
     pub verified_complainant: bool,
     /// When a reviewer should have decided it (filing + the review hours setting).
+    #[sqlx(skip)]
     pub review_by: i64,
 }
 
-const COLUMNS: &str = "c.id, c.document_id, c.document_title, c.kind, c.reason, c.complainant_id, u.display_name, \
-    c.uploader_id, c.evidence, c.contact, c.state, c.decision, c.note, c.created_at, c.decided_at, \
-    CASE WHEN h.user_id IS NULL THEN 0 ELSE 1 END";
+const COLUMNS: &str = "c.id, c.document_id, c.document_title, c.kind, c.reason, c.complainant_id, \
+    u.display_name AS complainant, c.uploader_id, c.evidence, c.contact, c.state, c.decision, c.note, \
+    c.created_at, c.decided_at, CASE WHEN h.user_id IS NULL THEN 0 ELSE 1 END AS verified_complainant";
 const FROM: &str = "library_complaints c JOIN platform_users u ON u.id = c.complainant_id \
     LEFT JOIN library_rights_holders h ON h.user_id = c.complainant_id";
-type Row = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    i64,
-    Option<i64>,
-    i64,
-);
-
-fn from_row(r: Row, review_hours: i64) -> Complaint {
-    Complaint {
-        id: r.0,
-        document_id: r.1,
-        document_title: r.2,
-        kind: Kind::parse(&r.3).unwrap_or(Kind::Report),
-        reason: r.4,
-        complainant_id: r.5,
-        complainant: r.6,
-        uploader_id: r.7,
-        evidence: r.8,
-        contact: r.9,
-        state: r.10,
-        decision: r.11,
-        note: r.12,
-        created_at: r.13,
-        decided_at: r.14,
-        verified_complainant: r.15 != 0,
-        review_by: r.13 + review_hours * 3_600_000,
-    }
+/// Sets when a reviewer should have decided it, from the review hours setting.
+fn due(mut c: Complaint, review_hours: i64) -> Complaint {
+    c.review_by = c.created_at + review_hours * 3_600_000;
+    c
 }
 
 /// Complaints by state ("open", "decided") or all, newest first; or one complainant's.
@@ -293,23 +218,23 @@ pub async fn list(
         "SELECT {COLUMNS} FROM {FROM} \
          WHERE ($1 = '' OR c.state = $1) AND ($2 = 0 OR c.complainant_id = $2) ORDER BY c.id DESC LIMIT 500"
     );
-    let rows: Vec<Row> = sqlx::query_as(&sql)
+    let rows: Vec<Complaint> = sqlx::query_as(&sql)
         .bind(state_filter.unwrap_or(""))
         .bind(complainant.unwrap_or(0))
         .fetch_all(&db.pool)
         .await?;
     let hours = settings(db).await?.complaint_review_hours;
-    Ok(rows.into_iter().map(|r| from_row(r, hours)).collect())
+    Ok(rows.into_iter().map(|c| due(c, hours)).collect())
 }
 
 pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<Complaint>> {
     let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE c.id = $1");
-    let row: Option<Row> = sqlx::query_as(&sql)
+    let row: Option<Complaint> = sqlx::query_as(&sql)
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
     let hours = settings(db).await?.complaint_review_hours;
-    Ok(row.map(|r| from_row(r, hours)))
+    Ok(row.map(|c| due(c, hours)))
 }
 
 fn text(name: &str, v: &str, min: usize, max: usize) -> LibResult<String> {
@@ -503,13 +428,7 @@ pub async fn file(
     let reason = match c.kind {
         Kind::Report => {
             if !REPORT_REASONS.iter().any(|r| r.0 == c.reason) {
-                return Err(LibraryError::BadField(
-                    platform::bi!(
-                        "举报理由（reason）须为 trade_secret、personal_rights、illegal 或 spam。",
-                        "`reason` must be trade_secret, personal_rights, illegal or spam"
-                    )
-                    .into(),
-                ));
+                return Err(bad_field!("举报理由（reason）须为 trade_secret、personal_rights、illegal 或 spam。", "`reason` must be trade_secret, personal_rights, illegal or spam"));
             }
             c.reason.clone()
         }
@@ -673,13 +592,7 @@ pub async fn decide(
         ));
     }
     if decision == Decision::Transfer && c.kind == Kind::Report {
-        return Err(LibraryError::BadField(
-            platform::bi!(
-                "举报不能转移文档归属，请使用认领或版权投诉。",
-                "a report cannot transfer ownership; use a claim or copyright complaint"
-            )
-            .into(),
-        ));
+        return Err(bad_field!("举报不能转移文档归属，请使用认领或版权投诉。", "a report cannot transfer ownership; use a claim or copyright complaint"));
     }
     let doc = crate::model::find(&state.db, c.document_id)
         .await?

@@ -60,7 +60,7 @@ async fn file(
         &actor,
         id,
         NewComplaint {
-            kind: Kind::parse(&b.kind)?,
+            kind: Kind::from_field(&b.kind)?,
             reason: b.reason,
             evidence: b.evidence,
             contact: b.contact,

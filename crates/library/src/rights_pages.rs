@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use platform::web::{PageCtx, SignedIn, redirect, render};
+use platform::web::{Id, PageCtx, SignedIn, redirect, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
 
@@ -63,7 +63,7 @@ struct KindQuery {
 async fn complain_page(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
-    Path(id): Path<i64>,
+    Id(id): Id,
     axum::extract::Query(q): axum::extract::Query<KindQuery>,
 ) -> LibResult<Response> {
     service::permitted(&state, &actor, Action::Complain)?;
@@ -95,11 +95,11 @@ struct ComplainForm {
 async fn complain_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<ComplainForm>,
 ) -> LibResult<Response> {
     let kind = f.kind.clone();
-    let result = match Kind::parse(&f.kind) {
+    let result = match Kind::from_field(&f.kind) {
         Ok(k) => {
             rights::file(
                 &state,
@@ -144,7 +144,7 @@ struct CommentForm {
 async fn comment_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<CommentForm>,
 ) -> LibResult<Response> {
     if actor.id().is_none() {
@@ -162,7 +162,7 @@ struct RateForm {
 async fn rate_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<RateForm>,
 ) -> LibResult<Response> {
     social::rate(&state, &actor, id, f.stars).await?;
@@ -177,7 +177,7 @@ struct FavouriteForm {
 async fn favourite_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<FavouriteForm>,
 ) -> LibResult<Response> {
     social::set_favourite(&state, &actor, id, f.on == "1").await?;
@@ -287,7 +287,7 @@ struct DecideForm {
 async fn decide_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<DecideForm>,
 ) -> LibResult<Response> {
     rights::decide(&state, &actor, id, Decision::parse(&f.decision)?, &f.note).await?;

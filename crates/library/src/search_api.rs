@@ -285,9 +285,7 @@ async fn suggest(
     Query(p): Query<SuggestParams>,
 ) -> LibResult<Json<Value>> {
     if p.q.chars().count() > query::MAX_QUERY_CHARS {
-        return Err(LibraryError::BadField(
-            platform::bi!("搜索词太长。", "the query is too long").into(),
-        ));
+        return Err(bad_field!("搜索词太长。", "the query is too long"));
     }
     let items = with_index(&state, move |i| i.suggest(&p.q, 8)).await?;
     let items: Vec<Value> = keep_published(&state, &actor, items)

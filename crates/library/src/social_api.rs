@@ -1,7 +1,7 @@
 //! Comments, ratings, favourites and synced reading progress over the JSON API.
 
 use crate::authz::Action;
-use crate::error::{LibResult, LibraryError};
+use crate::error::LibResult;
 use crate::money::api::allowed;
 use crate::{service, social};
 use axum::extract::State;
@@ -142,9 +142,7 @@ async fn save_progress(
     ApiJson(b): ApiJson<ProgressBody>,
 ) -> LibResult<Json<Value>> {
     if b.page < 1 {
-        return Err(LibraryError::BadField(
-            platform::bi!("页码（page）从 1 开始。", "`page` starts at 1").into(),
-        ));
+        return Err(bad_field!("页码（page）从 1 开始。", "`page` starts at 1"));
     }
     let p = social::save_progress(&state, &actor, id, b.page, &b.device).await?;
     Ok(Json(json!({ "progress": p })))

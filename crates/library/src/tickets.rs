@@ -5,7 +5,7 @@ use crate::authz::Action;
 use crate::error::{LibResult, LibraryError};
 use crate::service;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -27,65 +27,38 @@ pub fn router() -> Router<AppState> {
         .route("/moderation/tickets/{id}/answer", post(answer_form))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, sqlx::FromRow)]
 pub struct Ticket {
     pub id: i64,
     pub user_id: i64,
+    #[sqlx(rename = "user_name")]
     pub user: String,
     pub subject: String,
     pub body: String,
+    #[sqlx(try_from = "platform::db::Flag")]
     pub priority: bool,
     pub state: String,
     pub answer: Option<String>,
     pub created_at: i64,
 }
 
-type Row = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    Option<String>,
-    i64,
-);
-
-fn from_row(r: Row) -> Ticket {
-    Ticket {
-        id: r.0,
-        user_id: r.1,
-        user: r.2,
-        subject: r.3,
-        body: r.4,
-        priority: r.5 != 0,
-        state: r.6,
-        answer: r.7,
-        created_at: r.8,
-    }
-}
-
-const SELECT: &str = "SELECT t.id, t.user_id, u.display_name, t.subject, t.body, t.priority, t.state, t.answer, t.created_at \
+const SELECT: &str = "SELECT t.id, t.user_id, u.display_name AS user_name, t.subject, t.body, t.priority, t.state, t.answer, t.created_at \
     FROM library_tickets t JOIN platform_users u ON u.id = t.user_id";
 
 /// The staff queue: open tickets, members' first, oldest first within each.
 pub async fn queue(db: &Db) -> sqlx::Result<Vec<Ticket>> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    sqlx::query_as(&format!(
         "{SELECT} WHERE t.state = 'open' ORDER BY t.priority DESC, t.id LIMIT 500"
     ))
     .fetch_all(&db.pool)
-    .await?;
-    Ok(rows.into_iter().map(from_row).collect())
+    .await
 }
 
 pub async fn mine(db: &Db, user: i64) -> sqlx::Result<Vec<Ticket>> {
-    let rows: Vec<Row> =
-        sqlx::query_as(&format!("{SELECT} WHERE t.user_id = $1 ORDER BY t.id DESC"))
-            .bind(user)
-            .fetch_all(&db.pool)
-            .await?;
-    Ok(rows.into_iter().map(from_row).collect())
+    sqlx::query_as(&format!("{SELECT} WHERE t.user_id = $1 ORDER BY t.id DESC"))
+        .bind(user)
+        .fetch_all(&db.pool)
+        .await
 }
 
 fn text(name: &str, v: &str, max: usize) -> LibResult<String> {
@@ -272,7 +245,7 @@ struct AnswerForm {
 async fn answer_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<AnswerForm>,
 ) -> LibResult<Response> {
     answer(&state, &actor, id, &f.answer).await?;

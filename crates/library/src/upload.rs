@@ -94,9 +94,7 @@ pub fn parse_tags(raw: &str) -> LibResult<Vec<String>> {
     tags.sort();
     tags.dedup();
     if tags.len() > 10 {
-        return Err(LibraryError::BadField(
-            platform::bi!("标签最多 10 个。", "at most 10 tags").into(),
-        ));
+        return Err(bad_field!("标签最多 10 个。", "at most 10 tags"));
     }
     if let Some(t) = tags.iter().find(|t| t.chars().count() > 32) {
         return Err(LibraryError::BadField(format!(
@@ -145,22 +143,10 @@ pub async fn receive(state: &AppState, mut mp: Multipart) -> LibResult<(Fields, 
                     "price" => fields.price = Some(value),
                     "preview_pages" if !value.trim().is_empty() => {
                         let n: i64 = value.trim().parse().map_err(|_| {
-                            LibraryError::BadField(
-                                platform::bi!(
-                                    "免费预览页数须为整数。",
-                                    "`preview_pages` must be a whole number"
-                                )
-                                .into(),
-                            )
+                            bad_field!("免费预览页数须为整数。", "`preview_pages` must be a whole number")
                         })?;
                         if !(0..=10_000).contains(&n) {
-                            return Err(LibraryError::BadField(
-                                platform::bi!(
-                                    "免费预览页数须在 0 到 10000 之间。",
-                                    "`preview_pages` must be between 0 and 10000"
-                                )
-                                .into(),
-                            ));
+                            return Err(bad_field!("免费预览页数须在 0 到 10000 之间。", "`preview_pages` must be between 0 and 10000"));
                         }
                         fields.preview_pages = Some(n);
                     }

@@ -91,13 +91,7 @@ async fn put_promotion(
         || p.text_zh.chars().count() > 300
         || p.text_en.chars().count() > 300
     {
-        return Err(LibraryError::BadField(
-            platform::bi!(
-                "文字不超过 300 字；链接须为本站路径（如 /vip）或 https:// 地址。",
-                "texts up to 300 characters; `link` a site path like /vip or an https:// address"
-            )
-            .into(),
-        ));
+        return Err(bad_field!("文字不超过 300 字；链接须为本站路径（如 /vip）或 https:// 地址。", "texts up to 300 characters; `link` a site path like /vip or an https:// address"));
     }
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -294,7 +288,7 @@ pub fn text_pdf(title: &str, pages: &[String]) -> Vec<u8> {
 
 // ---- (8) copyright registration ----
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Certificate {
     pub seq: i64,
     pub code: String,
@@ -309,36 +303,7 @@ pub struct Certificate {
     pub verify_url: String,
 }
 
-type CertRow = (
-    i64,
-    String,
-    i64,
-    String,
-    i64,
-    String,
-    String,
-    i64,
-    String,
-    String,
-);
-
-fn cert_from(r: CertRow) -> Certificate {
-    Certificate {
-        seq: r.0,
-        verify_url: format!("/certificates/{}", r.1),
-        code: r.1,
-        document_id: r.2,
-        document_title: r.3,
-        registrant_id: r.4,
-        registrant_name: r.5,
-        file_sha256: r.6,
-        registered_at: r.7,
-        prev_hash: r.8,
-        hash: r.9,
-    }
-}
-
-const CERT_COLUMNS: &str = "seq, code, document_id, document_title, registrant_id, registrant_name, file_sha256, registered_at, prev_hash, hash";
+const CERT_COLUMNS: &str = "seq, code, document_id, document_title, registrant_id, registrant_name, file_sha256, registered_at, prev_hash, hash, '/certificates/' || code AS verify_url";
 
 /// The hash that chains a certificate to the one before it: changing or backdating any
 /// certificate changes its hash and breaks every later link.
@@ -384,7 +349,7 @@ pub async fn register_certificate(
             .into(),
         ));
     }
-    let existing: Option<CertRow> = sqlx::query_as(&format!(
+    let existing: Option<Certificate> = sqlx::query_as(&format!(
         "SELECT {CERT_COLUMNS} FROM library_certificates WHERE document_id = $1 AND registrant_id = $2 AND file_sha256 = $3"
     ))
     .bind(doc.id)
@@ -393,7 +358,7 @@ pub async fn register_certificate(
     .fetch_optional(&state.db.pool)
     .await?;
     if let Some(r) = existing {
-        return Ok((cert_from(r), false));
+        return Ok((r, false));
     }
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -456,16 +421,16 @@ pub async fn register_certificate(
 
 /// The certificate and whether the chain up to it verifies (None) or breaks at a seq.
 pub async fn verify(db: &Db, code: &str) -> sqlx::Result<Option<(Certificate, Option<i64>)>> {
-    let row: Option<CertRow> = sqlx::query_as(&format!(
+    let row: Option<Certificate> = sqlx::query_as(&format!(
         "SELECT {CERT_COLUMNS} FROM library_certificates WHERE code = $1"
     ))
     .bind(code)
     .fetch_optional(&db.pool)
     .await?;
-    let Some(cert) = row.map(cert_from) else {
+    let Some(cert) = row else {
         return Ok(None);
     };
-    let rows: Vec<CertRow> = sqlx::query_as(&format!(
+    let rows: Vec<Certificate> = sqlx::query_as(&format!(
         "SELECT {CERT_COLUMNS} FROM library_certificates WHERE seq <= $1 ORDER BY seq"
     ))
     .bind(cert.seq)
@@ -474,7 +439,7 @@ pub async fn verify(db: &Db, code: &str) -> sqlx::Result<Option<(Certificate, Op
     let mut prev = "0".repeat(64);
     let mut broken = None;
     let mut prev_time = i64::MIN;
-    for (i, r) in rows.into_iter().map(cert_from).enumerate() {
+    for (i, r) in rows.into_iter().enumerate() {
         if r.seq != i as i64 + 1
             || r.prev_hash != prev
             || cert_hash(&r) != r.hash
@@ -502,7 +467,7 @@ async fn register(State(state): State<AppState>, actor: Actor, Id(id): Id) -> Li
 async fn register_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> LibResult<Response> {
     let (c, _) = register_certificate(&state, &actor, id).await?;
     Ok(platform::web::redirect(&c.verify_url))

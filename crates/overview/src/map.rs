@@ -7,45 +7,17 @@ use governance::registry::boundary::{Boundary, Position};
 use platform::web::Lang;
 use platform::web::charts::escape;
 
-/// The figures an area can be coloured by (`?figure=`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Figure {
-    OrgsPer10k,
-    Overdue,
-    OnTimeRate,
-    UnmetNeeds,
+platform::vocabulary! {
+    /// The figures an area can be coloured by (`?figure=`).
+    Figure {
+        OrgsPer10k = "orgs_per_10k", "每万人社会组织数", "Organisations per 10,000";
+        Overdue = "overdue", "超期事件", "Overdue cases";
+        OnTimeRate = "on_time_rate", "事件按时签收率", "Cases signed for on time";
+        UnmetNeeds = "unmet_needs", "未满足的需求", "Unmet needs";
+    }
 }
 
 impl Figure {
-    pub const ALL: [Figure; 4] = [
-        Figure::OrgsPer10k,
-        Figure::Overdue,
-        Figure::OnTimeRate,
-        Figure::UnmetNeeds,
-    ];
-
-    pub fn parse(s: &str) -> Option<Figure> {
-        Figure::ALL.into_iter().find(|f| f.as_str() == s.trim())
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Figure::OrgsPer10k => "orgs_per_10k",
-            Figure::Overdue => "overdue",
-            Figure::OnTimeRate => "on_time_rate",
-            Figure::UnmetNeeds => "unmet_needs",
-        }
-    }
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            Figure::OrgsPer10k => lang.pick("每万人社会组织数", "Organisations per 10,000"),
-            Figure::Overdue => lang.pick("超期事件", "Overdue cases"),
-            Figure::OnTimeRate => lang.pick("事件按时签收率", "Cases signed for on time"),
-            Figure::UnmetNeeds => lang.pick("未满足的需求", "Unmet needs"),
-        }
-    }
-
     /// Whether more is worse (drawn in reds rather than blues).
     pub fn more_is_worse(self) -> bool {
         matches!(self, Figure::Overdue | Figure::UnmetNeeds)
@@ -276,7 +248,7 @@ mod tests {
     #[test]
     fn figures_round_trip_and_show_their_values() {
         for f in Figure::ALL {
-            assert_eq!(Figure::parse(f.as_str()), Some(f));
+            assert_eq!(Figure::parse(f.as_str()), Some(*f));
         }
         assert_eq!(Figure::parse("population"), None);
         assert_eq!(Figure::OnTimeRate.show(Some(87.54)), "87.5%");

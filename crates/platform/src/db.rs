@@ -4,8 +4,10 @@
 //! placeholders (`{id}`, `{blob}`) that [`Backend::render`] expands, and every query uses
 //! `$1`-style parameters, which both SQLite and PostgreSQL accept.
 
+pub mod decode;
 pub mod sql;
 
+pub use decode::{Blank, Flag, OrEmpty};
 pub use sql::{Bind, Sql};
 
 use anyhow::Context;

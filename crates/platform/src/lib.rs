@@ -23,6 +23,12 @@ pub mod web;
 
 pub use web::{Actor, AppError, AppResult, AppState, Inner, PageCtx};
 
+/// What the kit's macros (`vocabulary!`, `stored_as_text!`) name from other crates.
+#[doc(hidden)]
+pub mod reexport {
+    pub use sqlx;
+}
+
 use axum::Router;
 use std::sync::Arc;
 

@@ -4,7 +4,8 @@
 
 /// Declares `enum Name { Variant, … }` from `Variant = "word", "中文", "English";` lines,
 /// with `ALL`, `parse` (the stored word → variant), `as_str` and `label(lang)`. It
-/// serialises as its word (serde must be a dependency of the crate that uses it).
+/// serialises as its word (serde must be a dependency of the crate that uses it), binds and
+/// decodes as its word in SQL (a `FromRow` field of its type reads the column directly).
 #[macro_export]
 macro_rules! vocabulary {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
@@ -25,5 +26,25 @@ macro_rules! vocabulary {
                 match self { $($name::$variant => lang.pick($zh, $en)),+ }
             }
         }
+
+        $crate::stored_as_text!($name, $name::parse, |v: &$name| v.as_str());
+
+        impl $crate::vocabulary::Word for $name {
+            fn parse(s: &str) -> Option<$name> {
+                $name::parse(s)
+            }
+        }
+
+        impl From<$name> for $crate::db::Bind {
+            fn from(v: $name) -> $crate::db::Bind {
+                $crate::db::Bind::Text(v.as_str().to_string())
+            }
+        }
     };
+}
+
+/// A vocabulary's words, for code generic over vocabularies (an optional word stored as
+/// "", see [`crate::db::Blank`]).
+pub trait Word: Sized {
+    fn parse(s: &str) -> Option<Self>;
 }

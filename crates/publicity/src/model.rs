@@ -3,9 +3,8 @@
 
 use gov_core::{Bind, ScopeFilter, Sql, UnitId, UnitPath, units_by_ids};
 use platform::db::{Db, Tx};
-use platform::web::{AppError, Code, Lang};
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use platform::web::{AppError, Code};
+use sqlx::{FromRow, Row};
 use std::collections::HashMap;
 
 /// Longest title, summary and body accepted (characters).
@@ -13,79 +12,31 @@ pub const MAX_TITLE: usize = 120;
 pub const MAX_SUMMARY: usize = 300;
 pub const MAX_BODY: usize = 20_000;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PostKind {
-    /// 通知公告: what residents must know (a closure, a deadline, a meeting).
-    Notice,
-    /// 工作动态: what a unit has done.
-    News,
-}
-
-impl PostKind {
-    pub const ALL: [PostKind; 2] = [PostKind::Notice, PostKind::News];
-
-    pub fn parse(raw: &str) -> Option<PostKind> {
-        match raw.trim() {
-            "notice" => Some(PostKind::Notice),
-            "news" => Some(PostKind::News),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PostKind::Notice => "notice",
-            PostKind::News => "news",
-        }
-    }
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            PostKind::Notice => lang.pick("通知公告", "Notice"),
-            PostKind::News => lang.pick("工作动态", "News"),
-        }
+platform::vocabulary! {
+    PostKind {
+        /// 通知公告: what residents must know (a closure, a deadline, a meeting).
+        Notice = "notice", "通知公告", "Notice";
+        /// 工作动态: what a unit has done.
+        News = "news", "工作动态", "News";
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PostState {
-    Draft,
-    Published,
-    Withdrawn,
-}
 
-impl PostState {
-    pub fn parse(raw: &str) -> Option<PostState> {
-        match raw {
-            "draft" => Some(PostState::Draft),
-            "published" => Some(PostState::Published),
-            "withdrawn" => Some(PostState::Withdrawn),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PostState::Draft => "draft",
-            PostState::Published => "published",
-            PostState::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            PostState::Draft => lang.pick("草稿", "Draft"),
-            PostState::Published => lang.pick("已发布", "Published"),
-            PostState::Withdrawn => lang.pick("已撤回", "Withdrawn"),
-        }
+platform::vocabulary! {
+    PostState {
+        Draft = "draft", "草稿", "Draft";
+        Published = "published", "已发布", "Published";
+        Withdrawn = "withdrawn", "已撤回", "Withdrawn";
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Post {
     pub id: i64,
     pub unit_id: i64,
     pub unit_path: UnitPath,
+    /// Filled from the unit tree (gov-core) by [`named`]: governance owns the names.
+    #[sqlx(skip)]
     pub unit_name: String,
     pub kind: PostKind,
     pub title: String,
@@ -103,31 +54,6 @@ pub struct Post {
 const COLUMNS: &str = "p.id, p.unit_id, p.unit_path, p.kind, p.title, p.summary, p.body, \
      p.picture_type, p.state, p.author_id, p.created_ms, p.updated_ms, p.published_ms";
 const FROM: &str = "publicity_posts p";
-
-fn from_row(r: &AnyRow) -> sqlx::Result<Post> {
-    let text = |c: &str| r.try_get::<String, _>(c);
-    let bad = |c: &str| sqlx::Error::ColumnDecode {
-        index: c.into(),
-        source: "unknown value".into(),
-    };
-    Ok(Post {
-        id: r.try_get("id")?,
-        unit_id: r.try_get("unit_id")?,
-        unit_path: UnitPath::parse(&text("unit_path")?).ok_or_else(|| bad("unit_path"))?,
-        // Filled from the unit tree (gov-core) by [`named`]: governance owns the names.
-        unit_name: String::new(),
-        kind: PostKind::parse(&text("kind")?).ok_or_else(|| bad("kind"))?,
-        title: text("title")?,
-        summary: text("summary")?,
-        body: text("body")?,
-        picture_type: text("picture_type")?,
-        state: PostState::parse(&text("state")?).ok_or_else(|| bad("state"))?,
-        author_id: r.try_get("author_id")?,
-        created_ms: r.try_get("created_ms")?,
-        updated_ms: r.try_get("updated_ms")?,
-        published_ms: r.try_get("published_ms")?,
-    })
-}
 
 /// Sets each post's unit name.
 async fn named(db: &Db, mut posts: Vec<Post>) -> sqlx::Result<Vec<Post>> {
@@ -148,7 +74,7 @@ async fn named(db: &Db, mut posts: Vec<Post>) -> sqlx::Result<Vec<Post>> {
 pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<Post>> {
     let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE p.id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
-    let Some(post) = row.map(|r| from_row(&r)).transpose()? else {
+    let Some(post) = row.map(|r| Post::from_row(&r)).transpose()? else {
         return Ok(None);
     };
     Ok(named(db, vec![post]).await?.pop())
@@ -216,7 +142,7 @@ pub async fn list(db: &Db, f: &Filter, limit: i64, offset: i64) -> sqlx::Result<
             offset,
         )
         .await?;
-    let posts = rows.iter().map(from_row).collect::<sqlx::Result<_>>()?;
+    let posts = rows.iter().map(Post::from_row).collect::<sqlx::Result<_>>()?;
     Ok((named(db, posts).await?, total))
 }
 

@@ -21,6 +21,7 @@ use gov_core::{Bind, Sql};
 use platform::AppState;
 use platform::web::Code;
 use std::collections::{BTreeMap, HashMap};
+use sqlx::FromRow;
 
 /// The spec's default window and page size for GET requests.
 pub const DEFAULT_DAYS: i64 = 90;
@@ -409,7 +410,7 @@ async fn fetch_visible(
         .map(|r| {
             let filer: Option<i64> = r.try_get("client_id")?;
             Ok(Seen {
-                case: model::case_from_row(r)?,
+                case: model::Case::from_row(r)?,
                 own: client.is_some() && filer == client,
             })
         })

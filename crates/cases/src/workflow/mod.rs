@@ -37,6 +37,7 @@ mod step;
 
 pub use op::{Op, OpInput};
 use step::step;
+use sqlx::FromRow;
 
 /// Who did it, as the timeline shows them.
 pub fn actor_label(actor: &GovActor) -> String {
@@ -57,7 +58,7 @@ pub async fn lock(tx: &mut Tx, id: i64, postgres: bool) -> CaseResult<Case> {
         .fetch_optional(&mut **tx)
         .await?
         .ok_or(CaseError::NotFound)?;
-    Ok(model::case_from_row(&row)?)
+    Ok(model::Case::from_row(&row)?)
 }
 
 /// Appends one step to a case's timeline.

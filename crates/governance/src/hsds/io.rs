@@ -712,7 +712,8 @@ async fn check_structure(tx: &mut Tx) -> anyhow::Result<()> {
 fn org_type_of(v: &Value) -> OrgType {
     let status = s(v, "legal_status").trim();
     OrgType::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .find(|t| t.as_str() == status || org_type_label(*t) == status)
         .unwrap_or(OrgType::SocialGroup)
 }

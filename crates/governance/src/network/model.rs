@@ -19,86 +19,29 @@ use platform::db::Db;
 use platform::web::Lang;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use sqlx::FromRow;
+use std::marker::PhantomData;
 
 /// The key (and HSDS name) of our own taxonomy of community service categories.
 pub const TAXONOMY: &str = "gongzhi-community-services";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PointKind {
-    BuildingServicePoint,
-    CommunityServiceCentre,
-    Other,
-}
-
-impl PointKind {
-    pub const ALL: [PointKind; 3] = [
-        PointKind::BuildingServicePoint,
-        PointKind::CommunityServiceCentre,
-        PointKind::Other,
-    ];
-
-    pub fn parse(s: &str) -> Option<PointKind> {
-        PointKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PointKind::BuildingServicePoint => "building_service_point",
-            PointKind::CommunityServiceCentre => "community_service_centre",
-            PointKind::Other => "other",
-        }
-    }
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            PointKind::BuildingServicePoint => lang.pick("楼宇服务点", "Building service point"),
-            PointKind::CommunityServiceCentre => {
-                lang.pick("社区生活服务中心", "Community service centre")
-            }
-            PointKind::Other => lang.pick("其他服务场所", "Other place"),
-        }
+platform::vocabulary! {
+    PointKind {
+        BuildingServicePoint = "building_service_point", "楼宇服务点", "Building service point";
+        CommunityServiceCentre = "community_service_centre", "社区生活服务中心", "Community service centre";
+        Other = "other", "其他服务场所", "Other place";
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ServiceStatus {
-    Active,
-    Inactive,
-    Defunct,
-}
 
-impl ServiceStatus {
-    pub const ALL: [ServiceStatus; 3] = [
-        ServiceStatus::Active,
-        ServiceStatus::Inactive,
-        ServiceStatus::Defunct,
-    ];
-
-    pub fn parse(s: &str) -> Option<ServiceStatus> {
-        ServiceStatus::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s.trim())
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceStatus::Active => "active",
-            ServiceStatus::Inactive => "inactive",
-            ServiceStatus::Defunct => "defunct",
-        }
-    }
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            ServiceStatus::Active => lang.pick("提供中", "Active"),
-            ServiceStatus::Inactive => lang.pick("暂停", "Inactive"),
-            ServiceStatus::Defunct => lang.pick("已停止", "Defunct"),
-        }
+platform::vocabulary! {
+    ServiceStatus {
+        Active = "active", "提供中", "Active";
+        Inactive = "inactive", "暂停", "Inactive";
+        Defunct = "defunct", "已停止", "Defunct";
     }
 }
+
 
 pub const WEEKDAYS: [(&str, &str, &str); 7] = [
     ("MO", "周一", "Mon"),
@@ -129,9 +72,10 @@ impl Hours {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct ServicePoint {
     pub id: i64,
+    #[sqlx(try_from = "platform::db::OrEmpty")]
     pub uuid: String,
     pub kind: PointKind,
     pub name: String,
@@ -145,12 +89,13 @@ pub struct ServicePoint {
     #[serde(skip)]
     pub unit_path: UnitPath,
     pub contact_phone: String,
+    #[sqlx(skip)]
     pub hours: Vec<Hours>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Term {
     pub id: i64,
     pub uuid: String,
@@ -182,9 +127,10 @@ pub struct Taxonomy {
     pub version: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Service {
     pub id: i64,
+    #[sqlx(try_from = "platform::db::OrEmpty")]
     pub uuid: String,
     pub org_id: Option<i64>,
     pub org_name: Option<String>,
@@ -201,8 +147,10 @@ pub struct Service {
     pub contact_phone: String,
     pub status: ServiceStatus,
     /// Category codes of our taxonomy.
+    #[sqlx(skip)]
     pub categories: Vec<String>,
     /// Ids of the service points where it is delivered.
+    #[sqlx(skip)]
     pub point_ids: Vec<i64>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -215,35 +163,6 @@ const POINT_COLUMNS: &str = "p.id, p.uuid, p.kind, p.name, p.description, p.addr
     p.unit_id, u.name AS unit_name, u.code AS unit_code, u.path AS unit_path, p.contact_phone, p.created_at, p.updated_at";
 
 const POINT_FROM: &str = "governance_service_points p JOIN governance_units u ON u.id = p.unit_id";
-
-fn bad(table: &str, what: &str) -> sqlx::Error {
-    sqlx::Error::Decode(format!("{table}: bad {what}").into())
-}
-
-fn point_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<ServicePoint> {
-    let kind: String = row.try_get("kind")?;
-    let path: String = row.try_get("unit_path")?;
-    Ok(ServicePoint {
-        id: row.try_get("id")?,
-        uuid: row
-            .try_get::<Option<String>, _>("uuid")?
-            .unwrap_or_default(),
-        kind: PointKind::parse(&kind).ok_or_else(|| bad("governance_service_points", "kind"))?,
-        name: row.try_get("name")?,
-        description: row.try_get("description")?,
-        address: row.try_get("address")?,
-        latitude: row.try_get("latitude")?,
-        longitude: row.try_get("longitude")?,
-        unit_id: UnitId(row.try_get("unit_id")?),
-        unit_name: row.try_get("unit_name")?,
-        unit_code: row.try_get("unit_code")?,
-        unit_path: UnitPath::parse(&path).ok_or_else(|| bad("governance_units", "path"))?,
-        contact_phone: row.try_get("contact_phone")?,
-        hours: Vec::new(),
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
 
 /// Ids are integers we read ourselves, so inlining them is safe.
 pub(crate) fn id_list(ids: impl Iterator<Item = i64>) -> String {
@@ -276,7 +195,7 @@ const POINTS: Listing<ServicePoint> = Listing {
     columns: POINT_COLUMNS,
     from: POINT_FROM,
     id: "p.id",
-    from_row: point_from_row,
+    record: PhantomData,
 };
 
 pub async fn find_point(db: &Db, id: i64) -> sqlx::Result<Option<ServicePoint>> {
@@ -339,7 +258,7 @@ pub async fn points_by_ids(db: &Db, ids: &[i64]) -> sqlx::Result<Vec<ServicePoin
     let rows = sqlx::query(&text).fetch_all(&db.pool).await?;
     let mut points: Vec<ServicePoint> = rows
         .iter()
-        .map(point_from_row)
+        .map(ServicePoint::from_row)
         .collect::<sqlx::Result<_>>()?;
     attach_hours(db, &mut points).await?;
     Ok(points)
@@ -365,27 +284,12 @@ pub async fn taxonomies(db: &Db) -> sqlx::Result<Vec<Taxonomy>> {
 
 /// Every term of every stored taxonomy, parents before children within a taxonomy.
 pub async fn terms(db: &Db) -> sqlx::Result<Vec<Term>> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT id, uuid, taxonomy_id, code, name, name_en, description, parent_id, sort \
          FROM governance_taxonomy_terms ORDER BY taxonomy_id, sort, id",
     )
     .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Term {
-                id: r.try_get("id")?,
-                uuid: r.try_get("uuid")?,
-                taxonomy_id: r.try_get("taxonomy_id")?,
-                code: r.try_get("code")?,
-                name: r.try_get("name")?,
-                name_en: r.try_get("name_en")?,
-                description: r.try_get("description")?,
-                parent_id: r.try_get("parent_id")?,
-                sort: r.try_get("sort")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 /// The categories of our own taxonomy, in display order.
@@ -410,34 +314,6 @@ const SERVICE_COLUMNS: &str = "s.id, s.uuid, s.org_id, o.name AS org_name, u.id 
 
 pub(crate) const SERVICE_FROM: &str = "governance_services s LEFT JOIN governance_orgs o ON o.id = s.org_id \
     JOIN governance_units u ON u.id = COALESCE(o.unit_id, s.unit_id)";
-
-fn service_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Service> {
-    let path: String = row.try_get("unit_path")?;
-    let status: String = row.try_get("status")?;
-    Ok(Service {
-        id: row.try_get("id")?,
-        uuid: row
-            .try_get::<Option<String>, _>("uuid")?
-            .unwrap_or_default(),
-        org_id: row.try_get("org_id")?,
-        org_name: row.try_get("org_name")?,
-        unit_id: UnitId(row.try_get("unit_id")?),
-        unit_name: row.try_get("unit_name")?,
-        unit_path: UnitPath::parse(&path).ok_or_else(|| bad("governance_units", "path"))?,
-        name: row.try_get("name")?,
-        description: row.try_get("description")?,
-        schedule: row.try_get("schedule")?,
-        eligibility: row.try_get("eligibility")?,
-        capacity: row.try_get("capacity")?,
-        contact_phone: row.try_get("contact_phone")?,
-        status: ServiceStatus::parse(&status)
-            .ok_or_else(|| bad("governance_services", "status"))?,
-        categories: Vec::new(),
-        point_ids: Vec::new(),
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
 
 async fn attach_links(db: &Db, services: &mut [Service]) -> sqlx::Result<()> {
     if services.is_empty() {
@@ -472,7 +348,7 @@ const SERVICES: Listing<Service> = Listing {
     columns: SERVICE_COLUMNS,
     from: SERVICE_FROM,
     id: "s.id",
-    from_row: service_from_row,
+    record: PhantomData,
 };
 
 pub async fn find_service(db: &Db, id: i64) -> sqlx::Result<Option<Service>> {

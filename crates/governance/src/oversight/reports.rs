@@ -24,47 +24,22 @@ use platform::db::Db;
 use platform::web::Code;
 use platform::web::Lang;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::{FromRow, Row};
+use std::marker::PhantomData;
 
 // ---------------------------------------------------------------------------------------
 // Annual reports
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportStatus {
-    Submitted,
-    Accepted,
-    Returned,
-}
-
-impl ReportStatus {
-    pub fn parse(s: &str) -> Option<ReportStatus> {
-        match s.trim() {
-            "submitted" => Some(ReportStatus::Submitted),
-            "accepted" => Some(ReportStatus::Accepted),
-            "returned" => Some(ReportStatus::Returned),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportStatus::Submitted => "submitted",
-            ReportStatus::Accepted => "accepted",
-            ReportStatus::Returned => "returned",
-        }
-    }
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            ReportStatus::Submitted => lang.pick("待审核", "Awaiting review"),
-            ReportStatus::Accepted => lang.pick("已通过", "Accepted"),
-            ReportStatus::Returned => lang.pick("已退回", "Returned"),
-        }
+platform::vocabulary! {
+    ReportStatus {
+        Submitted = "submitted", "待审核", "Awaiting review";
+        Accepted = "accepted", "已通过", "Accepted";
+        Returned = "returned", "已退回", "Returned";
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct AnnualReport {
     pub id: i64,
     pub org_id: i64,
@@ -82,6 +57,7 @@ pub struct AnnualReport {
     pub staff_count: i64,
     pub volunteers: i64,
     /// Submitted after the year's deadline.
+    #[sqlx(try_from = "platform::db::Flag")]
     pub late: bool,
     /// How many times it was returned.
     pub returns: i64,
@@ -96,34 +72,6 @@ const REPORT_COLUMNS: &str = "r.id, r.org_id, o.name AS org_name, u.name AS unit
 
 const REPORT_FROM: &str = "governance_annual_reports r JOIN governance_orgs o ON o.id = r.org_id \
     JOIN governance_units u ON u.id = o.unit_id";
-
-fn report_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<AnnualReport> {
-    let bad =
-        |what: &str| sqlx::Error::Decode(format!("governance_annual_reports: bad {what}").into());
-    let path: String = row.try_get("unit_path")?;
-    let status: String = row.try_get("status")?;
-    Ok(AnnualReport {
-        id: row.try_get("id")?,
-        org_id: row.try_get("org_id")?,
-        org_name: row.try_get("org_name")?,
-        unit_name: row.try_get("unit_name")?,
-        unit_path: UnitPath::parse(&path).ok_or_else(|| bad("path"))?,
-        year: row.try_get("year")?,
-        status: ReportStatus::parse(&status).ok_or_else(|| bad("status"))?,
-        activities: row.try_get("activities")?,
-        events: row.try_get("events")?,
-        beneficiaries: row.try_get("beneficiaries")?,
-        income_yuan: row.try_get("income_yuan")?,
-        expenditure_yuan: row.try_get("expenditure_yuan")?,
-        staff_count: row.try_get("staff_count")?,
-        volunteers: row.try_get("volunteers")?,
-        late: row.try_get::<i64, _>("late")? != 0,
-        returns: row.try_get("returns")?,
-        submitted_at: row.try_get("submitted_at")?,
-        reviewed_at: row.try_get("reviewed_at")?,
-        review_note: row.try_get("review_note")?,
-    })
-}
 
 /// A report as a form or the API sends it.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -316,7 +264,7 @@ pub async fn find_report(db: &Db, id: i64) -> sqlx::Result<Option<AnnualReport>>
         columns: REPORT_COLUMNS,
         from: REPORT_FROM,
         id: "r.id",
-        from_row: report_from_row,
+        record: PhantomData,
     }
     .by_id(db, id)
     .await
@@ -327,7 +275,7 @@ pub async fn org_reports(db: &Db, org_id: i64) -> sqlx::Result<Vec<AnnualReport>
         "SELECT {REPORT_COLUMNS} FROM {REPORT_FROM} WHERE r.org_id = $1 ORDER BY r.year DESC"
     );
     let rows = sqlx::query(&text).bind(org_id).fetch_all(&db.pool).await?;
-    rows.iter().map(report_from_row).collect()
+    rows.iter().map(AnnualReport::from_row).collect()
 }
 
 /// Reports within the scope, optionally of one status and year, oldest submission first.
@@ -357,7 +305,7 @@ pub async fn list_reports(
             0,
         )
         .await?;
-    rows.iter().map(report_from_row).collect()
+    rows.iter().map(AnnualReport::from_row).collect()
 }
 
 /// Binds a submission's figures, lateness, submitter and time as $1–$10 (both the first

@@ -8,81 +8,30 @@ use gov_core::{Bind, ScopeFilter, Sql, Unit, UnitId, UnitKind, UnitPath};
 use platform::db::Db;
 use platform::web::Lang;
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
+use std::marker::PhantomData;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrgType {
-    SocialGroup,
-    SocialServiceAgency,
-    Foundation,
-}
-
-impl OrgType {
-    pub const ALL: [OrgType; 3] = [
-        OrgType::SocialGroup,
-        OrgType::SocialServiceAgency,
-        OrgType::Foundation,
-    ];
-
-    pub fn parse(s: &str) -> Option<OrgType> {
-        OrgType::ALL.into_iter().find(|t| t.as_str() == s.trim())
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrgType::SocialGroup => "social_group",
-            OrgType::SocialServiceAgency => "social_service_agency",
-            OrgType::Foundation => "foundation",
-        }
-    }
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            OrgType::SocialGroup => lang.pick("社会团体", "Social group"),
-            OrgType::SocialServiceAgency => {
-                lang.pick("社会服务机构（民办非企业单位）", "Social service agency")
-            }
-            OrgType::Foundation => lang.pick("基金会", "Foundation"),
-        }
+platform::vocabulary! {
+    OrgType {
+        SocialGroup = "social_group", "社会团体", "Social group";
+        SocialServiceAgency = "social_service_agency", "社会服务机构（民办非企业单位）", "Social service agency";
+        Foundation = "foundation", "基金会", "Foundation";
     }
 }
 
-/// The place of an organisation in the "1+5+X" hub model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HubRole {
-    /// The "1": the district's social-organisation federation (at most one per district).
-    Federation,
-    /// One of the "5": a hub organisation.
-    Hub,
-    /// One of the "X": a member organisation attached to a hub.
-    Member,
-}
 
-impl HubRole {
-    pub const ALL: [HubRole; 3] = [HubRole::Federation, HubRole::Hub, HubRole::Member];
-
-    pub fn parse(s: &str) -> Option<HubRole> {
-        HubRole::ALL.into_iter().find(|t| t.as_str() == s.trim())
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HubRole::Federation => "federation",
-            HubRole::Hub => "hub",
-            HubRole::Member => "member",
-        }
-    }
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            HubRole::Federation => lang.pick("社会组织联合会（1）", "Federation (1)"),
-            HubRole::Hub => lang.pick("枢纽型社会组织（5）", "Hub organisation (5)"),
-            HubRole::Member => lang.pick("会员组织（X）", "Member organisation (X)"),
-        }
+platform::vocabulary! {
+    /// The place of an organisation in the "1+5+X" hub model.
+    HubRole {
+        /// The "1": the district's social-organisation federation (at most one per district).
+        Federation = "federation", "社会组织联合会（1）", "Federation (1)";
+        /// One of the "5": a hub organisation.
+        Hub = "hub", "枢纽型社会组织（5）", "Hub organisation (5)";
+        /// One of the "X": a member organisation attached to a hub.
+        Member = "member", "会员组织（X）", "Member organisation (X)";
     }
 }
+
 
 /// The fixed vocabulary of service fields (服务领域).
 pub const SERVICE_FIELDS: &[(&str, &str, &str)] = &[
@@ -113,15 +62,19 @@ pub fn is_field(code: &str) -> bool {
     SERVICE_FIELDS.iter().any(|(c, _, _)| *c == code)
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct StaffProfile {
+    #[sqlx(rename = "staff_count")]
     pub count: i64,
+    #[sqlx(rename = "staff_under_35")]
     pub under_35: i64,
+    #[sqlx(rename = "staff_35_to_54")]
     pub from_35_to_54: i64,
+    #[sqlx(rename = "staff_55_plus")]
     pub from_55: i64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Org {
     pub id: i64,
     pub name: String,
@@ -134,13 +87,16 @@ pub struct Org {
     pub unit_name: String,
     #[serde(skip)]
     pub unit_path: UnitPath,
+    #[sqlx(skip)]
     pub service_fields: Vec<String>,
+    #[sqlx(flatten)]
     pub staff: StaffProfile,
     pub volunteers: i64,
     pub contact_phone: String,
     pub hub_role: HubRole,
     pub hub_id: Option<i64>,
     pub hub_name: Option<String>,
+    #[sqlx(try_from = "platform::db::Flag")]
     pub brand: bool,
     pub leading_figure: String,
     pub created_at: i64,
@@ -155,47 +111,12 @@ const ORG_COLUMNS: &str = "o.id, o.name, o.credit_code, o.org_type, o.registered
 const ORG_FROM: &str = "governance_orgs o JOIN governance_units u ON u.id = o.unit_id \
     LEFT JOIN governance_orgs h ON h.id = o.hub_id";
 
-fn org_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Org> {
-    let bad = |what: &str| sqlx::Error::Decode(format!("governance_orgs: bad {what}").into());
-    let org_type: String = row.try_get("org_type")?;
-    let path: String = row.try_get("unit_path")?;
-    let hub_role: String = row.try_get("hub_role")?;
-    Ok(Org {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        credit_code: row.try_get("credit_code")?,
-        org_type: OrgType::parse(&org_type).ok_or_else(|| bad("org_type"))?,
-        registered_on: row.try_get("registered_on")?,
-        legal_rep: row.try_get("legal_rep")?,
-        address: row.try_get("address")?,
-        unit_id: UnitId(row.try_get("unit_id")?),
-        unit_name: row.try_get("unit_name")?,
-        unit_path: UnitPath::parse(&path).ok_or_else(|| bad("path"))?,
-        service_fields: Vec::new(),
-        staff: StaffProfile {
-            count: row.try_get("staff_count")?,
-            under_35: row.try_get("staff_under_35")?,
-            from_35_to_54: row.try_get("staff_35_to_54")?,
-            from_55: row.try_get("staff_55_plus")?,
-        },
-        volunteers: row.try_get("volunteers")?,
-        contact_phone: row.try_get("contact_phone")?,
-        hub_role: HubRole::parse(&hub_role).ok_or_else(|| bad("hub_role"))?,
-        hub_id: row.try_get("hub_id")?,
-        hub_name: row.try_get("hub_name")?,
-        brand: row.try_get::<i64, _>("brand")? != 0,
-        leading_figure: row.try_get("leading_figure")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
-
 /// An organisation by id, whoever may see it (callers authorise against `unit_path`).
 const ORGS: Listing<Org> = Listing {
     columns: ORG_COLUMNS,
     from: ORG_FROM,
     id: "o.id",
-    from_row: org_from_row,
+    record: PhantomData,
 };
 
 pub async fn find_org(db: &Db, id: i64) -> sqlx::Result<Option<Org>> {
@@ -214,7 +135,7 @@ pub async fn orgs_by_ids(db: &Db, ids: &[i64]) -> sqlx::Result<Vec<Org>> {
     let list = crate::network::model::id_list(ids.iter().copied());
     let text = format!("SELECT {ORG_COLUMNS} FROM {ORG_FROM} WHERE o.id IN ({list}) ORDER BY o.id");
     let rows = sqlx::query(&text).fetch_all(&db.pool).await?;
-    rows.iter().map(org_from_row).collect()
+    rows.iter().map(Org::from_row).collect()
 }
 
 pub async fn org_fields(db: &Db, id: i64) -> sqlx::Result<Vec<String>> {

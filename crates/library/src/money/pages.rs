@@ -7,12 +7,12 @@ use crate::authz::Action;
 use crate::error::{LibResult, LibraryError};
 use crate::model::PriceKind;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
 use platform::web::Code;
-use platform::web::{PageCtx, SignedIn, redirect, render};
+use platform::web::{Id, PageCtx, SignedIn, redirect, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
 
@@ -62,7 +62,7 @@ async fn vip_page(State(state): State<AppState>, actor: Actor) -> LibResult<Resp
 async fn vip_buy_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<BuyForm>,
 ) -> LibResult<Response> {
     if actor.id().is_none() {
@@ -90,7 +90,7 @@ struct ConfirmPage {
 async fn confirm_page(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> LibResult<Response> {
     let user = actor.require_user()?.id;
     let doc = crate::service::load(&state, &actor, id, Action::View).await?;
@@ -123,7 +123,7 @@ struct BuyForm {
 async fn buy_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<BuyForm>,
 ) -> LibResult<Response> {
     form_key(&f.key, NO_PURCHASE_KEY)?;

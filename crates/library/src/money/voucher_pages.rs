@@ -107,9 +107,7 @@ async fn issue_form(
         .trim()
         .parse::<usize>()
         .map_err(|_| {
-            LibraryError::BadField(
-                platform::bi!("数量（count）须为整数。", "`count` must be a whole number").into(),
-            )
+            bad_field!("数量（count）须为整数。", "`count` must be a whole number")
         })
         .and_then(vouchers::batch_size)
         .and_then(|count| Ok((Fen::parse_yuan(&f.amount)?, count)));

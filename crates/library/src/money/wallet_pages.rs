@@ -5,13 +5,13 @@ use super::ledger::{self, Fen};
 use super::payments::{self, Order, Reported, Sandbox};
 use crate::error::{LibResult, LibraryError};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use platform::web::Code;
-use platform::web::{PageCtx, SignedIn, redirect, render};
+use platform::web::{Id, PageCtx, SignedIn, redirect, render};
 use platform::{Actor, AppState};
 use serde::Deserialize;
 
@@ -123,7 +123,7 @@ async fn topup_form(
 async fn cancel_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> LibResult<Response> {
     let user = crate::money::api::allowed(&state, &actor, crate::authz::Action::UseWallet)?;
     payments::cancel(&state, user, id).await?;
@@ -149,7 +149,7 @@ async fn own_order(state: &AppState, actor: &Actor, id: i64) -> LibResult<Order>
 async fn checkout_page(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> LibResult<Response> {
     let order = own_order(&state, &actor, id).await?;
     Ok(render(&CheckoutPage {
@@ -168,7 +168,7 @@ struct CheckoutForm {
 async fn checkout_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<CheckoutForm>,
 ) -> LibResult<Response> {
     let order = own_order(&state, &actor, id).await?;
@@ -244,7 +244,7 @@ async fn admin_page(
 async fn refund_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> LibResult<Response> {
     let admin = crate::money::api::allowed(&state, &actor, crate::authz::Action::ManageMoney)?;
     payments::refund(&state, admin, id).await?;

@@ -3,11 +3,11 @@
 //! the account out of its other sessions.
 
 use super::authz::{Action, authorize};
-use super::{Actor, AppError, AppResult, AppState, Code, Lang, PageCtx, render, sign_in_first};
+use super::{Actor, AppError, AppResult, AppState, Code, Id, Lang, PageCtx, render, sign_in_first};
 use crate::audit;
 use crate::auth::{self, Role};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -197,7 +197,7 @@ async fn target_user(state: &AppState, id: i64) -> AppResult<auth::User> {
 async fn reset_page(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Query(q): Query<DoneQuery>,
 ) -> AppResult<Response> {
     if let Some(r) = sign_in_first(&actor, &format!("/admin/users/{id}/password")) {
@@ -227,7 +227,7 @@ struct ResetForm {
 async fn reset_form(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<ResetForm>,
 ) -> AppResult<Response> {
     authorize(&actor, Action::ManageAccounts)?;

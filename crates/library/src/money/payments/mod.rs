@@ -26,6 +26,8 @@ pub enum Purpose {
     Payout,
 }
 
+platform::stored_as_text!(Purpose, |s| Some(Purpose::parse(s)), |p: &Purpose| p.as_str());
+
 impl Purpose {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -42,62 +44,28 @@ impl Purpose {
     }
 }
 
-/// The explicit states of a payment order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderState {
-    /// Waiting for the provider.
-    Pending,
-    /// The provider confirmed; the ledger has moved the money.
-    Paid,
-    /// The provider reported a failure; nothing moved (or a payout went back).
-    Failed,
-    /// The payer gave up before paying.
-    Cancelled,
-    /// Nobody paid within the order's lifetime.
-    Expired,
-    /// The provider collected money for an order already cancelled or expired: it is held
-    /// apart (not credited) until an operator refunds it.
-    RefundDue,
-    /// A held late payment returned to the payer through the provider.
-    Refunded,
+platform::vocabulary! {
+    /// The explicit states of a payment order.
+    OrderState {
+        /// Waiting for the provider.
+        Pending = "pending", "待支付", "Awaiting payment";
+        /// The provider confirmed; the ledger has moved the money.
+        Paid = "paid", "已完成", "Completed";
+        /// The provider reported a failure; nothing moved (or a payout went back).
+        Failed = "failed", "支付失败", "Failed";
+        /// The payer gave up before paying.
+        Cancelled = "cancelled", "已取消", "Cancelled";
+        /// Nobody paid within the order's lifetime.
+        Expired = "expired", "已过期", "Expired";
+        /// The provider collected money for an order already cancelled or expired: it is held
+        /// apart (not credited) until an operator refunds it.
+        RefundDue = "refund_due", "迟到付款，待退款", "Late payment, to be refunded";
+        /// A held late payment returned to the payer through the provider.
+        Refunded = "refunded", "已退款", "Refunded";
+    }
 }
 
 impl OrderState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderState::Pending => "pending",
-            OrderState::Paid => "paid",
-            OrderState::Failed => "failed",
-            OrderState::Cancelled => "cancelled",
-            OrderState::Expired => "expired",
-            OrderState::RefundDue => "refund_due",
-            OrderState::Refunded => "refunded",
-        }
-    }
-    pub fn parse(s: &str) -> Option<OrderState> {
-        Some(match s {
-            "pending" => OrderState::Pending,
-            "paid" => OrderState::Paid,
-            "failed" => OrderState::Failed,
-            "cancelled" => OrderState::Cancelled,
-            "expired" => OrderState::Expired,
-            "refund_due" => OrderState::RefundDue,
-            "refunded" => OrderState::Refunded,
-            _ => return None,
-        })
-    }
-    pub fn label(self, lang: platform::web::Lang) -> &'static str {
-        match self {
-            OrderState::Pending => lang.pick("待支付", "Awaiting payment"),
-            OrderState::Paid => lang.pick("已完成", "Completed"),
-            OrderState::Failed => lang.pick("支付失败", "Failed"),
-            OrderState::Cancelled => lang.pick("已取消", "Cancelled"),
-            OrderState::Expired => lang.pick("已过期", "Expired"),
-            OrderState::RefundDue => lang.pick("迟到付款，待退款", "Late payment, to be refunded"),
-            OrderState::Refunded => lang.pick("已退款", "Refunded"),
-        }
-    }
     pub fn tone(self) -> &'static str {
         match self {
             OrderState::Pending => "info",
@@ -157,7 +125,7 @@ pub fn decide(purpose: Purpose, state: OrderState, reported: Reported) -> Decisi
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Order {
     pub id: i64,
     pub purpose: Purpose,
@@ -165,6 +133,7 @@ pub struct Order {
     pub username: String,
     pub provider: String,
     pub amount: i64,
+    #[sqlx(skip)]
     pub amount_yuan: String,
     pub state: OrderState,
     pub provider_ref: Option<String>,

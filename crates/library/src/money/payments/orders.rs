@@ -13,67 +13,39 @@ use serde::Serialize;
 use std::sync::Arc;
 
 const ORDER_COLUMNS: &str = "o.id, o.purpose, o.user_id, u.username, o.provider, o.amount, o.state, o.provider_ref, o.pay_url, o.created_at, o.expires_at";
-type OrderRow = (
-    i64,
-    String,
-    i64,
-    String,
-    String,
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    i64,
-    i64,
-);
-
-fn order_from(r: OrderRow, now: i64) -> Order {
-    let (id, purpose, user_id, username, provider, amount, state, provider_ref, pay_url, c, e) = r;
-    let mut state = OrderState::parse(&state).unwrap_or(OrderState::Failed);
-    // An unpaid order past its lifetime is expired, whether or not a callback noticed yet.
-    if state == OrderState::Pending && e <= now {
-        state = OrderState::Expired;
+/// What the stored order means at `now`: an unpaid order past its lifetime is expired,
+/// whether or not a callback noticed yet, and only a pending one has a page to pay on.
+fn as_of(mut o: Order, now: i64) -> Order {
+    if o.state == OrderState::Pending && o.expires_at <= now {
+        o.state = OrderState::Expired;
     }
-    Order {
-        id,
-        purpose: Purpose::parse(&purpose),
-        user_id,
-        username,
-        provider,
-        amount,
-        amount_yuan: Fen(amount).yuan(),
-        state,
-        provider_ref,
-        pay_url: if state == OrderState::Pending {
-            pay_url
-        } else {
-            None
-        },
-        created_at: c,
-        expires_at: e,
+    if o.state != OrderState::Pending {
+        o.pay_url = None;
     }
+    o.amount_yuan = Fen(o.amount).yuan();
+    o
 }
 
 pub async fn find(db: &Db, id: i64, now: i64) -> sqlx::Result<Option<Order>> {
     let sql = format!(
         "SELECT {ORDER_COLUMNS} FROM library_payment_orders o JOIN platform_users u ON u.id = o.user_id WHERE o.id = $1"
     );
-    let row: Option<OrderRow> = sqlx::query_as(&sql)
+    let row: Option<Order> = sqlx::query_as(&sql)
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
-    Ok(row.map(|r| order_from(r, now)))
+    Ok(row.map(|r| as_of(r, now)))
 }
 
 async fn find_by_key(db: &Db, key: &str, now: i64) -> sqlx::Result<Option<Order>> {
     let sql = format!(
         "SELECT {ORDER_COLUMNS} FROM library_payment_orders o JOIN platform_users u ON u.id = o.user_id WHERE o.idempotency_key = $1"
     );
-    let row: Option<OrderRow> = sqlx::query_as(&sql)
+    let row: Option<Order> = sqlx::query_as(&sql)
         .bind(key)
         .fetch_optional(&db.pool)
         .await?;
-    Ok(row.map(|r| order_from(r, now)))
+    Ok(row.map(|r| as_of(r, now)))
 }
 
 /// A user's orders (user = Some) or everyone's, newest first, optionally of one state.
@@ -87,18 +59,18 @@ pub async fn list(
         "SELECT {ORDER_COLUMNS} FROM library_payment_orders o JOIN platform_users u ON u.id = o.user_id \
          WHERE ($1 = 0 OR o.user_id = $1) ORDER BY o.id DESC LIMIT 500"
     );
-    let rows: Vec<OrderRow> = sqlx::query_as(&sql)
+    let rows: Vec<Order> = sqlx::query_as(&sql)
         .bind(user.unwrap_or(0))
         .fetch_all(&db.pool)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|r| order_from(r, now))
+        .map(|r| as_of(r, now))
         .filter(|o| state_filter.is_none_or(|s| o.state == s))
         .collect())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, sqlx::FromRow)]
 pub struct CallbackRecord {
     pub id: i64,
     pub provider: String,
@@ -112,52 +84,13 @@ pub struct CallbackRecord {
 }
 
 pub async fn callbacks(db: &Db, order: i64) -> sqlx::Result<Vec<CallbackRecord>> {
-    type Row = (
-        i64,
-        String,
-        String,
-        String,
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        i64,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
+    sqlx::query_as(
         "SELECT id, provider, event_id, reported, amount, outcome, state_before, state_after, received_at \
          FROM library_payment_callbacks WHERE order_id = $1 ORDER BY id",
     )
     .bind(order)
     .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                id,
-                provider,
-                event_id,
-                reported,
-                amount,
-                outcome,
-                state_before,
-                state_after,
-                received_at,
-            )| {
-                CallbackRecord {
-                    id,
-                    provider,
-                    event_id,
-                    reported,
-                    amount,
-                    outcome,
-                    state_before,
-                    state_after,
-                    received_at,
-                }
-            },
-        )
-        .collect())
+    .await
 }
 
 /// Inserts an order under `key` unless one exists; returns its id and whether it is new.
