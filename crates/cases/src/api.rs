@@ -16,8 +16,8 @@ use platform::AppState;
 use platform::web::{ApiJson, Code, Id};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use sqlx::FromRow;
+use std::collections::BTreeMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -17,6 +17,15 @@ pub enum Format {
     Epub,
 }
 
+/// A stored format word back into its `Format` (a database column read by name).
+impl TryFrom<String> for Format {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Format, String> {
+        Format::parse(&s).ok_or_else(|| format!("not a document format: {s:?}"))
+    }
+}
+
 impl Format {
     pub const ALL: [Format; 10] = [
         Format::Pdf,

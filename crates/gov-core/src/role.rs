@@ -15,8 +15,6 @@ platform::vocabulary! {
     }
 }
 
-
-
 /// A role the actor holds on one unit.
 #[derive(Clone, Debug, Serialize)]
 pub struct Grant {

@@ -99,7 +99,9 @@ platform::vocabulary! {
     }
 }
 
-platform::stored_as_text!(UnitPath, UnitPath::parse, |p: &UnitPath| p.as_str().to_owned());
+platform::stored_as_text!(UnitPath, UnitPath::parse, |p: &UnitPath| p
+    .as_str()
+    .to_owned());
 
 impl UnitKind {
     /// The kind a parent of this kind must have (`None`: a root).

@@ -2,6 +2,7 @@
 
 use platform::db::{Db, Sql};
 use serde::Serialize;
+use sqlx::FromRow;
 
 platform::vocabulary! {
     Status {
@@ -36,12 +37,13 @@ platform::vocabulary! {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Document {
     pub id: i64,
     pub title: String,
     pub description: String,
     pub category_id: Option<i64>,
+    #[sqlx(try_from = "String")]
     pub format: convert::Format,
     pub original_name: String,
     pub size_bytes: i64,
@@ -67,15 +69,18 @@ pub struct Document {
     /// Moderator's rating 1–5; scales contributor rewards.
     pub quality: i64,
     /// Declared as the uploader's own work (rewards more than shared material).
+    #[sqlx(try_from = "platform::db::Flag")]
     pub original: bool,
     /// Readers' ratings (1–5 stars each): their sum and count.
     pub rating_sum: i64,
     pub rating_count: i64,
     /// Whether the actor this document was loaded for has bought it (see service::load).
     #[serde(skip)]
+    #[sqlx(skip)]
     pub bought: bool,
     /// Whether that actor is a VIP member now (VIP documents only).
     #[serde(skip)]
+    #[sqlx(skip)]
     pub vip_member: bool,
     pub views: i64,
     pub downloads: i64,
@@ -84,6 +89,7 @@ pub struct Document {
     #[serde(skip)]
     pub sha256: String,
     #[serde(skip)]
+    #[sqlx(try_from = "platform::db::Flag")]
     pub auto_publish: bool,
 }
 
@@ -94,60 +100,10 @@ pub const DOC_COLUMNS: &str = "d.id, d.title, d.description, d.category_id, d.fo
 
 pub const DOC_FROM: &str = "library_documents d JOIN platform_users u ON u.id = d.uploader_id";
 
-pub fn doc_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Document> {
-    use sqlx::Row;
-    let bad = |col: &str, word: &str| {
-        sqlx::Error::Decode(format!("library_documents.{col}: unknown word {word:?}").into())
-    };
-    Ok(Document {
-        id: row.try_get("id")?,
-        title: row.try_get("title")?,
-        description: row.try_get("description")?,
-        category_id: row.try_get("category_id")?,
-        format: {
-            let word: String = row.try_get("format")?;
-            convert::Format::parse(&word).ok_or_else(|| bad("format", &word))?
-        },
-        original_name: row.try_get("original_name")?,
-        size_bytes: row.try_get("size_bytes")?,
-        status: row.try_get("status")?,
-        error: row.try_get("error")?,
-        pages: row.try_get("pages")?,
-        preview_pages: row.try_get("preview_pages")?,
-        preview_kind: row.try_get("preview_kind")?,
-        preview_note: row.try_get("preview_note")?,
-        thumb_key: row.try_get("thumb_key")?,
-        thumb_mime: row.try_get("thumb_mime")?,
-        progress_done: row.try_get("progress_done")?,
-        progress_total: row.try_get("progress_total")?,
-        uploader_id: row.try_get("uploader_id")?,
-        uploader_name: row.try_get("uploader_name")?,
-        reject_reason: row.try_get("reject_reason")?,
-        takedown_reason: row.try_get("takedown_reason")?,
-        price_kind: {
-            let word: String = row.try_get("price_kind")?;
-            PriceKind::parse(&word).ok_or_else(|| bad("price_kind", &word))?
-        },
-        price: row.try_get("price")?,
-        quality: row.try_get("quality")?,
-        original: row.try_get::<i64, _>("original")? != 0,
-        rating_sum: row.try_get("rating_sum")?,
-        rating_count: row.try_get("rating_count")?,
-        bought: false,
-        vip_member: false,
-        views: row.try_get("views")?,
-        downloads: row.try_get("downloads")?,
-        created_at: row.try_get("created_at")?,
-        published_at: row.try_get("published_at")?,
-        sha256: row.try_get("sha256")?,
-        auto_publish: row.try_get::<i64, _>("auto_publish")? != 0,
-    })
-}
-
 pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<Document>> {
     let sql = format!("SELECT {DOC_COLUMNS} FROM {DOC_FROM} WHERE d.id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
-    row.as_ref().map(doc_from_row).transpose()
+    row.as_ref().map(Document::from_row).transpose()
 }
 
 /// The documents that `sql` selects (clauses over `d`), in `order`, one page.
@@ -161,7 +117,7 @@ pub async fn list(
     sql.page(db, DOC_COLUMNS, DOC_FROM, order, limit, offset)
         .await?
         .iter()
-        .map(doc_from_row)
+        .map(Document::from_row)
         .collect()
 }
 

@@ -502,7 +502,10 @@ impl EditForm {
         let preview_pages = match self.preview_pages.trim() {
             "" => None,
             n => Some(n.parse::<i64>().map_err(|_| {
-                bad_field!("免费预览页数须为整数。", "`preview_pages` must be a whole number")
+                bad_field!(
+                    "免费预览页数须为整数。",
+                    "`preview_pages` must be a whole number"
+                )
             })?),
         };
         Ok(service::Edit {

@@ -76,7 +76,10 @@ impl Decision {
             "restore" => Ok(Decision::Restore),
             "remove" => Ok(Decision::Remove),
             "transfer" => Ok(Decision::Transfer),
-            _ => Err(bad_field!("处理决定（decision）须为 restore、remove 或 transfer。", "`decision` must be restore, remove or transfer")),
+            _ => Err(bad_field!(
+                "处理决定（decision）须为 restore、remove 或 transfer。",
+                "`decision` must be restore, remove or transfer"
+            )),
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -132,13 +135,22 @@ pub async fn settings(db: &Db) -> sqlx::Result<Settings> {
 pub async fn set_settings(state: &AppState, actor: &Actor, s: &Settings) -> LibResult<Settings> {
     service::permitted(state, actor, Action::ManageMoney)?;
     if !(1..=1000).contains(&s.report_hide_threshold) {
-        return Err(bad_field!("report_hide_threshold 须在 1 到 1000 之间。", "`report_hide_threshold` must be from 1 to 1000"));
+        return Err(bad_field!(
+            "report_hide_threshold 须在 1 到 1000 之间。",
+            "`report_hide_threshold` must be from 1 to 1000"
+        ));
     }
     if !(1..=1000).contains(&s.complaint_quorum) {
-        return Err(bad_field!("complaint_quorum 须在 1 到 1000 之间。", "`complaint_quorum` must be from 1 to 1000"));
+        return Err(bad_field!(
+            "complaint_quorum 须在 1 到 1000 之间。",
+            "`complaint_quorum` must be from 1 to 1000"
+        ));
     }
     if !(1..=720).contains(&s.complaint_review_hours) {
-        return Err(bad_field!("complaint_review_hours 须在 1 到 720 之间。", "`complaint_review_hours` must be from 1 to 720"));
+        return Err(bad_field!(
+            "complaint_review_hours 须在 1 到 720 之间。",
+            "`complaint_review_hours` must be from 1 to 720"
+        ));
     }
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -428,7 +440,10 @@ pub async fn file(
     let reason = match c.kind {
         Kind::Report => {
             if !REPORT_REASONS.iter().any(|r| r.0 == c.reason) {
-                return Err(bad_field!("举报理由（reason）须为 trade_secret、personal_rights、illegal 或 spam。", "`reason` must be trade_secret, personal_rights, illegal or spam"));
+                return Err(bad_field!(
+                    "举报理由（reason）须为 trade_secret、personal_rights、illegal 或 spam。",
+                    "`reason` must be trade_secret, personal_rights, illegal or spam"
+                ));
             }
             c.reason.clone()
         }
@@ -592,7 +607,10 @@ pub async fn decide(
         ));
     }
     if decision == Decision::Transfer && c.kind == Kind::Report {
-        return Err(bad_field!("举报不能转移文档归属，请使用认领或版权投诉。", "a report cannot transfer ownership; use a claim or copyright complaint"));
+        return Err(bad_field!(
+            "举报不能转移文档归属，请使用认领或版权投诉。",
+            "a report cannot transfer ownership; use a claim or copyright complaint"
+        ));
     }
     let doc = crate::model::find(&state.db, c.document_id)
         .await?

@@ -101,7 +101,10 @@ const RESTORE: Transition = Transition {
 fn parse_reason(reason: &str) -> LibResult<&str> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(bad_field!("请填写 1 到 1000 字的理由，上传者会看到。", "give a reason of 1 to 1000 characters; the uploader will see it"));
+        return Err(bad_field!(
+            "请填写 1 到 1000 字的理由，上传者会看到。",
+            "give a reason of 1 to 1000 characters; the uploader will see it"
+        ));
     }
     Ok(reason)
 }
@@ -239,7 +242,10 @@ pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResul
     };
     let preview_pages = match e.preview_pages {
         Some(n) if !(0..=10_000).contains(&n) => {
-            return Err(bad_field!("免费预览页数须在 0 到 10000 之间。", "`preview_pages` must be between 0 and 10000"));
+            return Err(bad_field!(
+                "免费预览页数须在 0 到 10000 之间。",
+                "`preview_pages` must be between 0 and 10000"
+            ));
         }
         Some(n) => Some(n),
         None => doc.preview_pages,
@@ -266,7 +272,10 @@ pub async fn edit(state: &AppState, actor: &Actor, id: i64, e: Edit) -> LibResul
         }
         Some(q) if (1..=5).contains(&q) => q,
         Some(_) => {
-            return Err(bad_field!("质量评分（quality）须在 1 到 5 之间。", "`quality` must be from 1 to 5"));
+            return Err(bad_field!(
+                "质量评分（quality）须在 1 到 5 之间。",
+                "`quality` must be from 1 to 5"
+            ));
         }
     };
     let original = e.original.unwrap_or(doc.original);
@@ -337,7 +346,10 @@ pub fn parse_price(
         (Some(PriceKind::Free), _) => (PriceKind::Free, 0),
         (Some(PriceKind::Paid) | None, Some(p)) => (PriceKind::Paid, document_price(p)?),
         (Some(PriceKind::Paid), None) => {
-            return Err(bad_field!("付费文档需要填写价格。", "a paid document needs a `price`"));
+            return Err(bad_field!(
+                "付费文档需要填写价格。",
+                "a paid document needs a `price`"
+            ));
         }
         // A VIP document may also carry a price: the paid route for non-members.
         (Some(PriceKind::Vip), p) => (
@@ -350,7 +362,10 @@ pub fn parse_price(
 fn document_price(yuan: &str) -> LibResult<i64> {
     let fen = crate::money::ledger::Fen::parse_yuan(yuan)?;
     if fen.0 > 100_000 {
-        return Err(bad_field!("文档价格不超过 1000.00 元。", "a document costs at most 1000.00 yuan"));
+        return Err(bad_field!(
+            "文档价格不超过 1000.00 元。",
+            "a document costs at most 1000.00 yuan"
+        ));
     }
     Ok(fen.0)
 }

@@ -81,7 +81,10 @@ pub async fn add_comment(
     let user = actor.id().ok_or(LibraryError::SignIn)?;
     let body = body.trim();
     if body.is_empty() || body.chars().count() > 2000 {
-        return Err(bad_field!("评论须为 1 到 2000 个字。", "a comment needs 1 to 2000 characters"));
+        return Err(bad_field!(
+            "评论须为 1 到 2000 个字。",
+            "a comment needs 1 to 2000 characters"
+        ));
     }
     let pre = crate::rights::settings(&state.db)
         .await?
@@ -187,7 +190,10 @@ pub async fn rate(state: &AppState, actor: &Actor, doc_id: i64, stars: i64) -> L
     let doc = service::load(state, actor, doc_id, Action::Rate).await?;
     let user = actor.id().ok_or(LibraryError::SignIn)?;
     if !(1..=5).contains(&stars) {
-        return Err(bad_field!("评分（stars）须在 1 到 5 之间。", "`stars` must be from 1 to 5"));
+        return Err(bad_field!(
+            "评分（stars）须在 1 到 5 之间。",
+            "`stars` must be from 1 to 5"
+        ));
     }
     let now = state.now();
     let mut tx = state.db.begin().await?;

@@ -143,10 +143,16 @@ pub async fn receive(state: &AppState, mut mp: Multipart) -> LibResult<(Fields, 
                     "price" => fields.price = Some(value),
                     "preview_pages" if !value.trim().is_empty() => {
                         let n: i64 = value.trim().parse().map_err(|_| {
-                            bad_field!("免费预览页数须为整数。", "`preview_pages` must be a whole number")
+                            bad_field!(
+                                "免费预览页数须为整数。",
+                                "`preview_pages` must be a whole number"
+                            )
                         })?;
                         if !(0..=10_000).contains(&n) {
-                            return Err(bad_field!("免费预览页数须在 0 到 10000 之间。", "`preview_pages` must be between 0 and 10000"));
+                            return Err(bad_field!(
+                                "免费预览页数须在 0 到 10000 之间。",
+                                "`preview_pages` must be between 0 and 10000"
+                            ));
                         }
                         fields.preview_pages = Some(n);
                     }

@@ -91,7 +91,10 @@ async fn put_promotion(
         || p.text_zh.chars().count() > 300
         || p.text_en.chars().count() > 300
     {
-        return Err(bad_field!("文字不超过 300 字；链接须为本站路径（如 /vip）或 https:// 地址。", "texts up to 300 characters; `link` a site path like /vip or an https:// address"));
+        return Err(bad_field!(
+            "文字不超过 300 字；链接须为本站路径（如 /vip）或 https:// 地址。",
+            "texts up to 300 characters; `link` a site path like /vip or an https:// address"
+        ));
     }
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -303,7 +306,9 @@ pub struct Certificate {
     pub verify_url: String,
 }
 
-const CERT_COLUMNS: &str = "seq, code, document_id, document_title, registrant_id, registrant_name, file_sha256, registered_at, prev_hash, hash, '/certificates/' || code AS verify_url";
+const CERT_COLUMNS: &str = "seq, code, document_id, document_title, registrant_id, registrant_name, file_sha256, registered_at, prev_hash, hash";
+/// Read beside the columns: the page that verifies a certificate.
+const VERIFY_URL: &str = "'/certificates/' || code AS verify_url";
 
 /// The hash that chains a certificate to the one before it: changing or backdating any
 /// certificate changes its hash and breaks every later link.
@@ -350,7 +355,7 @@ pub async fn register_certificate(
         ));
     }
     let existing: Option<Certificate> = sqlx::query_as(&format!(
-        "SELECT {CERT_COLUMNS} FROM library_certificates WHERE document_id = $1 AND registrant_id = $2 AND file_sha256 = $3"
+        "SELECT {CERT_COLUMNS}, {VERIFY_URL} FROM library_certificates WHERE document_id = $1 AND registrant_id = $2 AND file_sha256 = $3"
     ))
     .bind(doc.id)
     .bind(user.id)
@@ -422,7 +427,7 @@ pub async fn register_certificate(
 /// The certificate and whether the chain up to it verifies (None) or breaks at a seq.
 pub async fn verify(db: &Db, code: &str) -> sqlx::Result<Option<(Certificate, Option<i64>)>> {
     let row: Option<Certificate> = sqlx::query_as(&format!(
-        "SELECT {CERT_COLUMNS} FROM library_certificates WHERE code = $1"
+        "SELECT {CERT_COLUMNS}, {VERIFY_URL} FROM library_certificates WHERE code = $1"
     ))
     .bind(code)
     .fetch_optional(&db.pool)
@@ -431,7 +436,7 @@ pub async fn verify(db: &Db, code: &str) -> sqlx::Result<Option<(Certificate, Op
         return Ok(None);
     };
     let rows: Vec<Certificate> = sqlx::query_as(&format!(
-        "SELECT {CERT_COLUMNS} FROM library_certificates WHERE seq <= $1 ORDER BY seq"
+        "SELECT {CERT_COLUMNS}, {VERIFY_URL} FROM library_certificates WHERE seq <= $1 ORDER BY seq"
     ))
     .bind(cert.seq)
     .fetch_all(&db.pool)

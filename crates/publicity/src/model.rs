@@ -21,7 +21,6 @@ platform::vocabulary! {
     }
 }
 
-
 platform::vocabulary! {
     PostState {
         Draft = "draft", "草稿", "Draft";
@@ -142,7 +141,10 @@ pub async fn list(db: &Db, f: &Filter, limit: i64, offset: i64) -> sqlx::Result<
             offset,
         )
         .await?;
-    let posts = rows.iter().map(Post::from_row).collect::<sqlx::Result<_>>()?;
+    let posts = rows
+        .iter()
+        .map(Post::from_row)
+        .collect::<sqlx::Result<_>>()?;
     Ok((named(db, posts).await?, total))
 }
 

@@ -20,8 +20,8 @@ use format::{Format, Node, error, s};
 use gov_core::{Bind, Sql};
 use platform::AppState;
 use platform::web::Code;
-use std::collections::{BTreeMap, HashMap};
 use sqlx::FromRow;
+use std::collections::{BTreeMap, HashMap};
 
 /// The spec's default window and page size for GET requests.
 pub const DEFAULT_DAYS: i64 = 90;

@@ -36,8 +36,8 @@ mod op;
 mod step;
 
 pub use op::{Op, OpInput};
-use step::step;
 use sqlx::FromRow;
+use step::step;
 
 /// Who did it, as the timeline shows them.
 pub fn actor_label(actor: &GovActor) -> String {

@@ -33,7 +33,6 @@ platform::vocabulary! {
     }
 }
 
-
 platform::vocabulary! {
     ServiceStatus {
         Active = "active", "提供中", "Active";
@@ -41,7 +40,6 @@ platform::vocabulary! {
         Defunct = "defunct", "已停止", "Defunct";
     }
 }
-
 
 pub const WEEKDAYS: [(&str, &str, &str); 7] = [
     ("MO", "周一", "Mon"),

@@ -38,7 +38,6 @@ platform::vocabulary! {
     }
 }
 
-
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct AnnualReport {
     pub id: i64,

@@ -19,7 +19,6 @@ platform::vocabulary! {
     }
 }
 
-
 platform::vocabulary! {
     /// The place of an organisation in the "1+5+X" hub model.
     HubRole {
@@ -31,7 +30,6 @@ platform::vocabulary! {
         Member = "member", "会员组织（X）", "Member organisation (X)";
     }
 }
-
 
 /// The fixed vocabulary of service fields (服务领域).
 pub const SERVICE_FIELDS: &[(&str, &str, &str)] = &[

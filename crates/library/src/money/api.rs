@@ -91,7 +91,10 @@ async fn set_reward_rules(
         ) || !(0..=1000).contains(&r.share_permille)
             || !(0..=100_000).contains(&r.vip_fen)
         {
-            return Err(bad_field!("每条规则需要 price_kind 为 paid 或 vip、share_permille 为 0–1000、vip_fen 为 0–100000。", "each rule needs price_kind paid or vip, share_permille 0–1000 and vip_fen 0–100000"));
+            return Err(bad_field!(
+                "每条规则需要 price_kind 为 paid 或 vip、share_permille 为 0–1000、vip_fen 为 0–100000。",
+                "each rule needs price_kind paid or vip, share_permille 0–1000 and vip_fen 0–100000"
+            ));
         }
     }
     let now = state.now();
@@ -224,7 +227,10 @@ pub(crate) fn idempotency_key(headers: &HeaderMap) -> LibResult<String> {
         .map(str::trim)
         .unwrap_or("");
     if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(bad_field!("请带上 `Idempotency-Key` 请求头（1–200 个可见 ASCII 字符），以免重试时重复扣款。", "send an `Idempotency-Key` header (1–200 visible ASCII characters) so that a retried request is applied once"));
+        return Err(bad_field!(
+            "请带上 `Idempotency-Key` 请求头（1–200 个可见 ASCII 字符），以免重试时重复扣款。",
+            "send an `Idempotency-Key` header (1–200 visible ASCII characters) so that a retried request is applied once"
+        ));
     }
     Ok(key.to_string())
 }

@@ -61,7 +61,10 @@ async fn create_topup(
     let key = idempotency_key(&headers)?;
     let amount = Fen::parse_yuan(&b.amount)?;
     if amount.0 > 5_000_000 {
-        return Err(bad_field!("单次充值不超过 50000.00 元。", "a top-up is at most 50000.00 yuan"));
+        return Err(bad_field!(
+            "单次充值不超过 50000.00 元。",
+            "a top-up is at most 50000.00 yuan"
+        ));
     }
     let (order, created) = payments::create_topup(&state, user, amount, &b.provider, &key).await?;
     let status = if created {

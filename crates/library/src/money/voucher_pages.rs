@@ -106,9 +106,7 @@ async fn issue_form(
         .count
         .trim()
         .parse::<usize>()
-        .map_err(|_| {
-            bad_field!("数量（count）须为整数。", "`count` must be a whole number")
-        })
+        .map_err(|_| bad_field!("数量（count）须为整数。", "`count` must be a whole number"))
         .and_then(vouchers::batch_size)
         .and_then(|count| Ok((Fen::parse_yuan(&f.amount)?, count)));
     let (amount, count) = match parsed {

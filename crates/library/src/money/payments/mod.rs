@@ -26,7 +26,8 @@ pub enum Purpose {
     Payout,
 }
 
-platform::stored_as_text!(Purpose, |s| Some(Purpose::parse(s)), |p: &Purpose| p.as_str());
+platform::stored_as_text!(Purpose, |s| Some(Purpose::parse(s)), |p: &Purpose| p
+    .as_str());
 
 impl Purpose {
     pub fn as_str(self) -> &'static str {
