@@ -1689,10 +1689,7 @@ async fn units_are_edited_and_moved_with_their_subtree(backend: Backend) {
     let path = format!("/api/v1/gov/units/{}", w.ca);
     // Data: the community's administrator may; its worker may not.
     let edit = json!({ "residents": 7200, "party_secretary": "周书记" });
-    assert_eq!(
-        status(s, "PUT", Some(&w.worker_a), &path, Some(&edit)).await,
-        403
-    );
+    s.put(&w.worker_a, &path, Some(&edit)).await.want(403);
     let (st, v) = send(s, "PUT", Some(&w.uadmin_a), &path, Some(&edit)).await;
     assert_eq!(
         (st, v["residents"].as_i64(), v["party_secretary"].as_str()),
@@ -1700,7 +1697,9 @@ async fn units_are_edited_and_moved_with_their_subtree(backend: Backend) {
         "{v}"
     );
     assert_eq!(v["name"], "TCA单位", "absent fields keep their value");
-    // A move needs the right over the new parent, and keeps the tiers and the district.
+    // A move needs the right over the new parent, and keeps the tiers and the district:
+    // B's street reads as unknown, a community never goes under a community; codes are
+    // unique.
     let (_, units) = send(s, "GET", Some(&w.admin), "/api/v1/gov/units", None).await;
     let id_of = |code: &str| {
         each(&units["items"]).find(|u| u["code"] == code).unwrap()["id"]
@@ -1708,48 +1707,19 @@ async fn units_are_edited_and_moved_with_their_subtree(backend: Backend) {
             .unwrap()
     };
     let (sb, ca2) = (id_of("TSB"), id_of("TCA2"));
-    assert_eq!(
-        status(
-            s,
-            "PUT",
-            Some(&w.uadmin_a),
-            &path,
-            Some(&json!({ "parent_id": sb }))
-        )
-        .await,
-        400,
-        "B's street reads as unknown"
-    );
-    assert_eq!(
-        status(
-            s,
-            "PUT",
-            Some(&w.admin),
-            &path,
-            Some(&json!({ "parent_id": ca2 }))
-        )
-        .await,
-        400,
-        "a community under a community"
-    );
-    let (st, v) = s
-        .put(&w.admin, &path, Some(&json!({ "code": "TCB" })))
+    let under = |parent: i64| json!({ "parent_id": parent });
+    s.put(&w.uadmin_a, &path, Some(&under(sb))).await.want(400);
+    s.put(&w.admin, &path, Some(&under(ca2))).await.want(400);
+    let taken = json!({ "code": "TCB" });
+    s.put(&w.admin, &path, Some(&taken))
         .await
-        .parts();
-    assert_eq!(
-        (st, v["error"]["code"].as_str()),
-        (409, Some("code_taken")),
-        "{v}"
-    );
+        .want_error(409, "code_taken");
     assert_eq!(org_ids(&w, &w.street_a, "").await, {
         let mut v = vec![w.ma, w.ma2];
         v.sort();
         v
     });
-    let v = s
-        .put(&w.admin, &path, Some(&json!({ "parent_id": sb })))
-        .await
-        .want(200);
+    let v = s.put(&w.admin, &path, Some(&under(sb))).await.want(200);
     assert_eq!(v["path"], format!("/{}/{sb}/{}/", w.d, w.ca));
     // The grid below moved too; street A no longer sees community A's organisation, street B's scope has it.
     let (_, grid) = s

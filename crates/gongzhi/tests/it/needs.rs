@@ -9,33 +9,6 @@ use crate::common::{
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-/// Every category of the governance taxonomy, with a unit-offered service of its own in
-/// community NA (so that only category fit and words tell them apart).
-pub const CATEGORIES: [&str; 22] = [
-    "elderly",
-    "meal_aid",
-    "home_care",
-    "day_care",
-    "childcare",
-    "after_school",
-    "youth",
-    "employment",
-    "job_training",
-    "legal_aid",
-    "mediation",
-    "counselling",
-    "volunteering",
-    "culture_sports",
-    "health",
-    "disability",
-    "family",
-    "relief",
-    "convenience",
-    "environment",
-    "office_workers",
-    "party_service",
-];
-
 pub struct World {
     pub s: Server,
     pub clock: Clock,
@@ -58,6 +31,17 @@ async fn created(s: &Server, token: &str, path: &str, body: Value) -> i64 {
     send_expect(s, "POST", Some(token), path, Some(&body), 201).await["id"]
         .as_i64()
         .unwrap()
+}
+
+/// The codes of the governance taxonomy's service categories, as the server lists them.
+pub async fn service_categories(s: &Server, token: &str) -> Vec<String> {
+    let v = s
+        .get(token, "/api/v1/gov/service-categories")
+        .await
+        .want(200);
+    each(&v["items"])
+        .map(|t| t["code"].as_str().unwrap().to_string())
+        .collect()
 }
 
 pub fn org(name: &str, n: u32, unit: i64, role: &str, hub: Option<i64>) -> Value {
@@ -127,9 +111,14 @@ impl World {
         )
         .await;
         if with_categories {
-            for c in CATEGORIES.iter().filter(|c| **c != "meal_aid") {
-                let body = json!({ "unit_id": na, "name": format!("社区服务 {c}"), "categories": [c], "capacity": 50, "status": "active" });
-                created(&s, &admin, "/api/v1/gov/services", body).await;
+            // Every category of the governance taxonomy gets a unit-offered service of its
+            // own in community NA (meal_aid has one already), so that only category fit and
+            // words tell them apart.
+            for c in service_categories(&s, &admin).await {
+                if c != "meal_aid" {
+                    let body = json!({ "unit_id": na, "name": format!("社区服务 {c}"), "categories": [c], "capacity": 50, "status": "active" });
+                    created(&s, &admin, "/api/v1/gov/services", body).await;
+                }
             }
         }
         World {

@@ -494,6 +494,21 @@ impl Server {
         r.send().await.expect("request")
     }
 
+    /// Posts a form (`&[("field", "value"), …]`) to `path` as the bearer of `token` (no CSRF
+    /// token needed), or anonymously; the whole response.
+    pub async fn post_form_as<F: serde::Serialize + ?Sized>(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        form: &F,
+    ) -> reqwest::Response {
+        let mut r = client().post(format!("{}{path}", self.url)).form(form);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.expect("form post")
+    }
+
     /// `GET /api/v1/documents/{id}/download` as the bearer of `token`.
     pub async fn download(&self, token: &str, id: i64) -> reqwest::Response {
         let path = format!("/api/v1/documents/{id}/download");
