@@ -388,6 +388,20 @@ impl Server {
         id
     }
 
+    /// [`Server::published`] for each of `names`, in order; their ids.
+    pub async fn published_each<const N: usize>(
+        &self,
+        owner: &str,
+        moderator: &str,
+        names: [&str; N],
+    ) -> [i64; N] {
+        let mut ids = [0; N];
+        for (id, name) in ids.iter_mut().zip(names) {
+            *id = self.published(owner, moderator, name).await;
+        }
+        ids
+    }
+
     /// The kinds of the notifications of the bearer of `token`, newest first.
     pub async fn notice_kinds(&self, token: &str) -> Vec<String> {
         let (_, v) = self.get_json(Some(token), "/api/v1/me/notifications").await;
