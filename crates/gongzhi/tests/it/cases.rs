@@ -1896,13 +1896,7 @@ async fn the_report_form_checks_only_the_chosen_categorys_questions(backend: Bac
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
         }
-        let r = client()
-            .post(format!("{}/cases", w.s.url))
-            .bearer_auth(&w.resident)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+        let r = w.s.post_multipart(Some(&w.resident), "/cases", form).await;
         let st = r.status().as_u16();
         let location = r
             .headers()
@@ -2043,15 +2037,9 @@ async fn a_result_can_be_a_photo(backend: Backend) {
                 reqwest::multipart::Part::bytes(p).file_name("done.png"),
             );
         }
-        client()
-            .post(format!("{}/cases/{id}/act", w.s.url))
-            .bearer_auth(&w.worker_a)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
+        let path = format!("/cases/{id}/act");
+        let r = w.s.post_multipart(Some(&w.worker_a), &path, form).await;
+        r.status().as_u16()
     };
     assert_eq!(handle(None).await, 400, "a short result needs a photo");
     assert_eq!(handle(Some(b"not an image".to_vec())).await, 400);

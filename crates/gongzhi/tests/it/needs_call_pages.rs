@@ -86,36 +86,19 @@ async fn needs_call_page_from_gap_report(backend: Backend) {
     let (_, calls) = s.get_json(Some(&w.admin), "/api/v1/calls").await;
     assert!(calls["items"].as_array().unwrap().is_empty(), "{calls}");
 
-    // A worker: no form, and the post is refused.
+    // A worker: the form shows (workers are staff), but the post is refused; a resident
+    // gets no call form.
+    let new_call = format!("{}/needs/projects/new", s.url);
     let (wweb, wcsrf) = web_login(s, "worker_a", PASSWORD).await;
-    let r = wweb
-        .get(format!("{}/needs/projects/new", s.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "workers are staff; the form shows");
-    let r = post_form(
-        &wweb,
-        format!("{}/needs/projects/new", s.url),
-        &call_form(&wcsrf, &na, "5000"),
-    )
-    .await;
-    assert_eq!(r.status(), 403);
     let (rweb, _) = web_login(s, "resident", PASSWORD).await;
-    let r = rweb
-        .get(format!("{}/needs/projects/new", s.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403, "a resident gets no call form");
+    let shown = async |web: &reqwest::Client| web.get(&new_call).send().await.unwrap().status();
+    assert_eq!(shown(&wweb).await, 200);
+    let r = post_form(&wweb, &new_call, &call_form(&wcsrf, &na, "5000")).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(shown(&rweb).await, 403);
 
     // The administrator opens it: 5000.50 yuan is 500050 fen.
-    let r = post_form(
-        &web,
-        format!("{}/needs/projects/new", s.url),
-        &call_form(&csrf, &na, "5,000.50"),
-    )
-    .await;
+    let r = post_form(&web, &new_call, &call_form(&csrf, &na, "5,000.50")).await;
     assert!(
         r.status().is_success() || r.status().is_redirection(),
         "{}",

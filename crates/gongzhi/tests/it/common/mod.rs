@@ -470,18 +470,23 @@ impl Server {
         bytes: Vec<u8>,
         extra: &[(&str, &str)],
     ) -> (u16, Value) {
-        let mut form = multipart::Form::new().part(
-            "file",
-            multipart::Part::bytes(bytes).file_name(name.to_string()),
-        );
-        for (k, v) in extra {
-            form = form.text(k.to_string(), v.to_string());
-        }
+        let form = file_form(name, bytes, extra);
+        answer(self.post_multipart(token, path, form).await).await
+    }
+
+    /// Posts a multipart form to `path` (as the bearer of `token` if any); the whole response,
+    /// for a form page's redirect or HTML.
+    pub async fn post_multipart(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        form: multipart::Form,
+    ) -> reqwest::Response {
         let mut r = client().post(format!("{}{path}", self.url)).multipart(form);
         if let Some(t) = token {
             r = r.bearer_auth(t);
         }
-        answer(r.send().await.expect("upload request")).await
+        r.send().await.expect("multipart request")
     }
 
     pub async fn upload_fixture(&self, token: &str, rel: &str) -> i64 {
@@ -621,6 +626,18 @@ pub fn client() -> reqwest::Client {
 
 pub fn cookie_client() -> reqwest::Client {
     client_builder().cookie_store(true).build().expect("client")
+}
+
+/// A multipart form: the `file` part named `name`, and text fields.
+pub fn file_form(name: &str, bytes: Vec<u8>, fields: &[(&str, &str)]) -> multipart::Form {
+    let mut form = multipart::Form::new().part(
+        "file",
+        multipart::Part::bytes(bytes).file_name(name.to_string()),
+    );
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    form
 }
 
 /// The status and the JSON body (`Null` if not JSON) of a response.
