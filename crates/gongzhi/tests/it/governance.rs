@@ -980,40 +980,17 @@ async fn every_route_with_every_role(backend: Backend) {
     ];
     for (path, fields, expected) in &forms {
         for ((who, token), want) in roles.iter().zip(expected) {
-            let mut r = client().post(format!("{}{path}", s.url)).form(fields);
-            if let Some(t) = token {
-                r = r.bearer_auth(t);
-            }
-            let got = r.send().await.unwrap().status().as_u16();
+            let got = s.post_form_as(*token, path, fields).await.status().as_u16();
             assert_eq!(got, *want, "{backend:?} POST {path} as {who}");
         }
     }
     // A unit admin names workers but not fellow administrators of their own unit,
     // and nothing outside their subtree.
+    let memberships = "/api/v1/gov/memberships";
     let g = json!({ "username": "nobody", "unit_id": ca, "role": "unit_admin" });
-    assert_eq!(
-        status(
-            s,
-            "POST",
-            Some(&w.uadmin_a),
-            "/api/v1/gov/memberships",
-            Some(&g)
-        )
-        .await,
-        403
-    );
+    s.post(&w.uadmin_a, memberships, Some(&g)).await.want(403);
     let g = json!({ "username": "nobody", "unit_id": cb, "role": "viewer" });
-    assert_eq!(
-        status(
-            s,
-            "POST",
-            Some(&w.uadmin_a),
-            "/api/v1/gov/memberships",
-            Some(&g)
-        )
-        .await,
-        404
-    );
+    s.post(&w.uadmin_a, memberships, Some(&g)).await.want(404);
     // The OpenAPI document lists the governance paths.
     let (_, doc) = send(s, "GET", None, "/api/v1/openapi.json", None).await;
     assert!(doc["paths"]["/api/v1/gov/orgs/{id}"]["put"].is_object());

@@ -65,6 +65,12 @@ impl Schemas {
     }
 }
 
+/// A GET without a token that must be answered with 200 (the publication is public); the
+/// body.
+async fn public(s: &Server, path: &str) -> Value {
+    send_expect(s, "GET", None, path, None, 200).await
+}
+
 /// A valid credit code for these tests.
 fn code(seq: u32) -> String {
     credit_code("52330199", seq)
@@ -195,7 +201,7 @@ fn check_envelope(v: &Value, what: &str) {
 
 /// Every content item of a list, fetched with per_page=500.
 async fn all_items(s: &Server, path: &str, schema: &str, schemas: &Schemas) -> Vec<Value> {
-    let v = send_expect(s, "GET", None, &format!("{path}?per_page=500"), None, 200).await;
+    let v = public(s, &format!("{path}?per_page=500")).await;
     check_envelope(&v, path);
     let items = v["contents"].as_array().unwrap().clone();
     for (i, item) in items.iter().enumerate() {
@@ -226,7 +232,7 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
     let s = &w.s;
 
     // API metadata, anonymously.
-    let meta = send_expect(s, "GET", None, "/hsds/", None, 200).await;
+    let meta = public(s, "/hsds/").await;
     assert_eq!(meta["version"], "3.0");
     assert!(meta["openapi_url"].as_str().unwrap().starts_with("http://"));
     assert!(meta["profile"].as_str().unwrap().starts_with("https://"));
@@ -240,15 +246,7 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
     );
     for o in &orgs {
         let id = o["id"].as_str().unwrap();
-        let full = send_expect(
-            s,
-            "GET",
-            None,
-            &format!("/hsds/organizations/{id}"),
-            None,
-            200,
-        )
-        .await;
+        let full = public(s, &format!("/hsds/organizations/{id}")).await;
         schemas.check("organization", &full, "organization");
         for sv in full["services"].as_array().unwrap() {
             schemas.check("service", sv, "organization.services[]");
@@ -266,7 +264,7 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
     assert!(names.contains(&"甲社区长者助餐") && names.contains(&"乙社区志愿陪伴"));
     for sv in &services {
         let id = sv["id"].as_str().unwrap();
-        let full = send_expect(s, "GET", None, &format!("/hsds/services/{id}"), None, 200).await;
+        let full = public(s, &format!("/hsds/services/{id}")).await;
         schemas.check("service", &full, "service");
         for sal in full["service_at_locations"].as_array().unwrap() {
             schemas.check("service_at_location", sal, "service.service_at_locations[]");
@@ -308,15 +306,7 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
     assert_eq!(sals.len(), 3);
     for x in &sals {
         let id = x["id"].as_str().unwrap();
-        let full = send_expect(
-            s,
-            "GET",
-            None,
-            &format!("/hsds/service_at_locations/{id}"),
-            None,
-            200,
-        )
-        .await;
+        let full = public(s, &format!("/hsds/service_at_locations/{id}")).await;
         schemas.check("service_at_location", &full, "service_at_location");
         schemas.check(
             "location",
@@ -330,22 +320,14 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
     assert_eq!(taxonomies.len(), 2);
     for t in &taxonomies {
         let id = t["id"].as_str().unwrap();
-        let one = send_expect(s, "GET", None, &format!("/hsds/taxonomies/{id}"), None, 200).await;
+        let one = public(s, &format!("/hsds/taxonomies/{id}")).await;
         schemas.check("taxonomy", &one, "taxonomy");
     }
     let terms = all_items(s, "/hsds/taxonomy_terms", "taxonomy_term", &schemas).await;
     assert!(terms.len() >= 20 + 5, "{} terms", terms.len());
     for t in terms.iter().take(40) {
         let id = t["id"].as_str().unwrap();
-        let one = send_expect(
-            s,
-            "GET",
-            None,
-            &format!("/hsds/taxonomy_terms/{id}"),
-            None,
-            200,
-        )
-        .await;
+        let one = public(s, &format!("/hsds/taxonomy_terms/{id}")).await;
         schemas.check("taxonomy_term", &one, "taxonomy_term");
         assert_eq!(&one, t);
     }
@@ -354,33 +336,12 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
         .as_str()
         .unwrap()
         .to_string();
-    let (_, v) = send(
-        s,
-        "GET",
-        None,
-        &format!("/hsds/services?taxonomy_term_id={meal_term}"),
-        None,
-    )
-    .await;
+    let v = public(s, &format!("/hsds/services?taxonomy_term_id={meal_term}")).await;
     assert_eq!(v["total_items"], 2);
     let ma_uuid = meal["organization_id"].as_str().unwrap();
-    let (_, v) = send(
-        s,
-        "GET",
-        None,
-        &format!("/hsds/services?organization_id={ma_uuid}"),
-        None,
-    )
-    .await;
+    let v = public(s, &format!("/hsds/services?organization_id={ma_uuid}")).await;
     assert_eq!(v["total_items"], 1);
-    let (_, v) = send(
-        s,
-        "GET",
-        None,
-        "/hsds/services?organization_id=nonsense",
-        None,
-    )
-    .await;
+    let v = public(s, "/hsds/services?organization_id=nonsense").await;
     assert_eq!(v["total_items"], 0);
     let cat_tax = taxonomies
         .iter()
@@ -404,15 +365,7 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
     );
 
     // Paging: the envelope and its limits.
-    let p2 = send_expect(
-        s,
-        "GET",
-        None,
-        "/hsds/services?per_page=1&page=2",
-        None,
-        200,
-    )
-    .await;
+    let p2 = public(s, "/hsds/services?per_page=1&page=2").await;
     check_envelope(&p2, "page 2");
     assert_eq!(p2["total_items"], 2);
     assert_eq!(p2["total_pages"], 2);
@@ -425,7 +378,7 @@ async fn hsds_responses_validate_against_the_schemas(backend: Backend) {
     assert_eq!(p1["first_page"], true);
     assert_eq!(p1["last_page"], false);
     assert_ne!(p1["contents"][0]["id"], p2["contents"][0]["id"]);
-    let beyond = send_expect(s, "GET", None, "/hsds/services?page=9", None, 200).await;
+    let beyond = public(s, "/hsds/services?page=9").await;
     assert_eq!(beyond["empty"], true);
     assert_eq!(beyond["size"], 0);
     for q in [

@@ -118,6 +118,10 @@ async fn needs_call_page_from_gap_report(backend: Backend) {
     // The provider's staff apply through the page: a short plan comes back as typed; then
     // the application is recorded once for organisation A.
     let call = items[0]["id"].as_i64().unwrap();
+    let applications = async || {
+        let path = format!("/api/v1/calls/{call}/applications");
+        s.get(&w.admin, &path).await.body
+    };
     let (pweb, _) = web_login(s, "provider", PASSWORD).await;
     let url = format!("{}/needs/projects/{call}/apply", s.url);
     let form = get_html(&pweb, &url).await;
@@ -153,12 +157,7 @@ async fn needs_call_page_from_gap_report(backend: Backend) {
     )
     .await;
     assert!(r.status().is_success() || r.status().is_redirection());
-    let (_, apps) = s
-        .get_json(
-            Some(&w.admin),
-            &format!("/api/v1/calls/{call}/applications"),
-        )
-        .await;
+    let apps = applications().await;
     assert_eq!(apps["items"].as_array().unwrap().len(), 1, "{apps}");
     assert_eq!(apps["items"][0]["budget_fen"], 300_000);
     // A resident works for no organisation: the page says so instead of a form.
@@ -208,12 +207,7 @@ async fn needs_call_page_from_gap_report(backend: Backend) {
     ];
     let r = post_form(&jweb, &sheet_url, &good).await;
     assert!(r.status().is_success() || r.status().is_redirection());
-    let (_, apps) = s
-        .get_json(
-            Some(&w.admin),
-            &format!("/api/v1/calls/{call}/applications"),
-        )
-        .await;
+    let apps = applications().await;
     assert_eq!(
         apps["items"][0]["score"],
         json!(68.0),

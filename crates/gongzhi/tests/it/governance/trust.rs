@@ -92,38 +92,28 @@ async fn brand_marks_are_the_districts_and_changes_are_audited(backend: Backend)
     );
 
     // Units and profiles kept by an organisation's own staff are audited the same way.
-    let (unit, residents) = (
-        format!("/api/v1/gov/units/{}", w.ca),
-        json!({ "residents": 5100 }),
-    );
-    let d = audited_put(
-        &w.s,
-        &w.uadmin_a,
-        &unit,
-        &residents,
-        "governance.unit.update",
-    )
-    .await;
-    assert_eq!(
-        d["changes"],
-        json!({"residents": {"from": 5000, "to": 5100}}),
-        "{d}"
-    );
+    let unit = format!("/api/v1/gov/units/{}", w.ca);
     let profile = format!("/api/v1/gov/orgs/{}/profile", w.ma);
-    let volunteers = json!({ "volunteers": 40 });
-    let d = audited_put(
-        &w.s,
-        &w.org_a,
-        &profile,
-        &volunteers,
-        "governance.org.profile",
-    )
-    .await;
-    assert_eq!(
-        d["changes"],
-        json!({"volunteers": {"from": 20, "to": 40}}),
-        "{d}"
-    );
+    let kept = [
+        (
+            &w.uadmin_a,
+            &unit,
+            json!({ "residents": 5100 }),
+            "governance.unit.update",
+            json!({"residents": {"from": 5000, "to": 5100}}),
+        ),
+        (
+            &w.org_a,
+            &profile,
+            json!({ "volunteers": 40 }),
+            "governance.org.profile",
+            json!({"volunteers": {"from": 20, "to": 40}}),
+        ),
+    ];
+    for (token, path, body, action, changes) in kept {
+        let d = audited_put(&w.s, token, path, &body, action).await;
+        assert_eq!(d["changes"], changes, "{d}");
+    }
 
     // The worker's form cannot take the marks away either: it shows them read-only and
     // keeps them whatever is posted.
