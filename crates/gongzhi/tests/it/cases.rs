@@ -541,6 +541,12 @@ async fn the_clock_brings_reminders_cards_and_closes_the_return_window(backend: 
     assert!(shift == 1 || shift == 3, "shift {shift} days");
 }
 
+/// The id of the case a page's address (`…/cases/{id}?…`) shows.
+fn case_in(url: &str) -> i64 {
+    let after = url.split("/cases/").nth(1).expect("a case's address");
+    after.split('?').next().unwrap().parse().unwrap()
+}
+
 fn chrono_day(ms: i64) -> chrono::NaiveDate {
     use chrono::TimeZone;
     chrono::FixedOffset::east_opt(8 * 3600)
@@ -1129,17 +1135,7 @@ async fn a_resident_files_and_the_centre_closes_in_a_browser() {
     b.click(".case-form button[type=submit]").await;
     b.wait("location.pathname.startsWith('/cases/') && location.search.includes('filed')")
         .await;
-    let id: i64 = b
-        .url()
-        .await
-        .split("/cases/")
-        .nth(1)
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = case_in(&b.url().await);
     assert!(b.text(".alert-ok").await.contains(&format!("#{id}")));
     b.wait_for(
         "document.querySelector('.case-photo img').naturalWidth > 0",
@@ -1851,16 +1847,7 @@ async fn the_report_form_checks_only_the_chosen_categorys_questions(backend: Bac
     ])
     .await;
     assert_eq!(st, 303, "{body}");
-    let id: i64 = location
-        .unwrap()
-        .split("/cases/")
-        .nth(1)
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = case_in(&location.unwrap());
     let (_, case) = w.get(&w.centre, id).await;
     assert_eq!(case["attributes"], json!({"size": "large"}));
     // Tree chosen: its own required question is checked, on the form.

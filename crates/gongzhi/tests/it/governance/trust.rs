@@ -456,15 +456,8 @@ async fn report_form_defaults_to_the_due_year_and_keeps_a_returned_report(backen
     let report = json!({ "year": 2024, "activities": "全年开展邻里互助与健康讲座二十场。",
                          "events": 20, "beneficiaries": 640, "income_yuan": 51000,
                          "expenditure_yuan": 48000, "staff_count": 4, "volunteers": 33 });
-    let v =
-        w.s.post(
-            &w.org_a,
-            &format!("/api/v1/gov/orgs/{}/reports", w.ma),
-            Some(&report),
-        )
-        .await
-        .want(201);
-    let id = v["id"].as_i64().unwrap();
+    let reports = format!("/api/v1/gov/orgs/{}/reports", w.ma);
+    let id = w.s.post(&w.org_a, &reports, Some(&report)).await.created();
     w.s.post(
         &w.worker_a,
         &format!("/api/v1/gov/reports/{id}/review"),
@@ -485,13 +478,7 @@ async fn report_form_defaults_to_the_due_year_and_keeps_a_returned_report(backen
         assert!(html.contains(kept), "{backend:?}: {kept} missing");
     }
     // Resubmitted (awaiting review): the next year that is due is 2025.
-    w.s.post(
-        &w.org_a,
-        &format!("/api/v1/gov/orgs/{}/reports", w.ma),
-        Some(&report),
-    )
-    .await
-    .want(201);
+    w.s.post(&w.org_a, &reports, Some(&report)).await.want(201);
     let html = page_text(&w.s, &w.org_a, &form_path).await;
     assert_eq!(year_in(&html), "2025", "{backend:?}");
     assert!(
