@@ -1,7 +1,7 @@
 //! The ledger through the API: idempotent top-ups, single-use vouchers under concurrency,
 //! operator-only money routes, and `gongzhi ledger check` — on every backend.
 
-use crate::common::{Backend, Server, both_dbs, client, page_text, pay, set_price};
+use crate::common::{Backend, Server, both_dbs, client, expect_each, page_text, pay, set_price};
 use serde_json::{Value, json};
 
 /// `POST /api/v1/admin/topups` (an operator credits a wallet); the status and the body.
@@ -413,42 +413,21 @@ async fn contributors_earn_by_quality_and_type(backend: Backend) {
     let id = s
         .published(&author, &moderator, "service-hotline-faq.txt")
         .await;
-    let patch = |token: &str, body: Value| {
-        client()
-            .patch(format!("{}/api/v1/documents/{id}", s.url))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-    };
-    assert_eq!(
-        patch(&author, json!({"price_kind": "paid", "price": "3.00"}))
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(
-        patch(&author, json!({"quality": 5}))
-            .await
-            .unwrap()
-            .status(),
-        403,
-        "authors do not rate themselves"
-    );
-    assert_eq!(
-        patch(&moderator, json!({"quality": 6}))
-            .await
-            .unwrap()
-            .status(),
-        400
-    );
-    assert_eq!(
-        patch(&moderator, json!({"quality": 5}))
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    // Authors price their work but do not rate it (403); a rating is at most 5.
+    let doc = format!("/api/v1/documents/{id}");
+    let (author_, moderator_) = (Some(author.as_str()), Some(moderator.as_str()));
+    let paid = json!({"price_kind": "paid", "price": "3.00"});
+    let (five, six) = (json!({"quality": 5}), json!({"quality": 6}));
+    expect_each(
+        &s,
+        &[
+            ("PATCH", author_, &doc, Some(&paid), 200),
+            ("PATCH", author_, &doc, Some(&five), 403),
+            ("PATCH", moderator_, &doc, Some(&six), 400),
+            ("PATCH", moderator_, &doc, Some(&five), 200),
+        ],
+    )
+    .await;
 
     // Rules are the operator's: only administrators change them.
     let rules =

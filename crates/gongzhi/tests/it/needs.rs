@@ -284,48 +284,19 @@ async fn needs_referral_lifecycle_and_sides(backend: Backend) {
 
     // Referring: workers of the need's unit only, with consent, to a service that takes people.
     let refer = format!("{path}/referrals");
-    let (st, v) = s
-        .post(
-            &w.resident,
-            &refer,
-            Some(&json!({ "service_id": w.meal, "consent": true })),
-        )
+    let referral =
+        |service: i64, consent: bool| json!({ "service_id": service, "consent": consent });
+    let (meal, no_consent) = (referral(w.meal, true), referral(w.meal, false));
+    s.post(&w.resident, &refer, Some(&meal))
         .await
-        .parts();
-    assert_eq!((st, v["error"]["code"].as_str()), (403, Some("forbidden")));
-    let (st, _) = s
-        .post(
-            &w.worker_b,
-            &refer,
-            Some(&json!({ "service_id": w.meal, "consent": true })),
-        )
+        .want_error(403, "forbidden");
+    s.post(&w.worker_b, &refer, Some(&meal)).await.want(404);
+    s.post(&w.worker_a, &refer, Some(&no_consent))
         .await
-        .parts();
-    assert_eq!(st, 404);
-    let (st, v) = s
-        .post(
-            &w.worker_a,
-            &refer,
-            Some(&json!({ "service_id": w.meal, "consent": false })),
-        )
+        .want_error(400, "consent_required");
+    s.post(&w.worker_a, &refer, Some(&referral(w.inactive, true)))
         .await
-        .parts();
-    assert_eq!(
-        (st, v["error"]["code"].as_str()),
-        (400, Some("consent_required"))
-    );
-    let (st, v) = s
-        .post(
-            &w.worker_a,
-            &refer,
-            Some(&json!({ "service_id": w.inactive, "consent": true })),
-        )
-        .await
-        .parts();
-    assert_eq!(
-        (st, v["error"]["code"].as_str()),
-        (409, Some("no_capacity"))
-    );
+        .want_error(409, "no_capacity");
     let r = w.refer(&w.worker_a, need, w.meal, 201).await;
     assert_eq!(r["state"], "requested");
     assert_eq!(r["waitlist"], false);
