@@ -28,9 +28,7 @@ pub struct World {
 }
 
 async fn created(s: &Server, token: &str, path: &str, body: Value) -> i64 {
-    send_expect(s, "POST", Some(token), path, Some(&body), 201).await["id"]
-        .as_i64()
-        .unwrap()
+    s.post(token, path, Some(&body)).await.created()
 }
 
 /// The codes of the governance taxonomy's service categories, as the server lists them.
@@ -69,20 +67,9 @@ impl World {
             .await;
         let resident = s.user_token("resident", "member").await;
         let other = s.user_token("other", "member").await;
-        let hub = created(
-            &s,
-            &admin,
-            "/api/v1/gov/orgs",
-            org("测试区服务协会", 1, d.id("ND"), "hub", None),
-        )
-        .await;
-        let org_a = created(
-            &s,
-            &admin,
-            "/api/v1/gov/orgs",
-            org("甲社区长者服务社", 2, na, "member", Some(hub)),
-        )
-        .await;
+        let add_org = async |body| created(&s, &admin, "/api/v1/gov/orgs", body).await;
+        let hub = add_org(org("测试区服务协会", 1, d.id("ND"), "hub", None)).await;
+        let org_a = add_org(org("甲社区长者服务社", 2, na, "member", Some(hub))).await;
         s.add_user("provider", "member");
         s.post(
             &admin,
@@ -96,20 +83,10 @@ impl World {
             json!({ "org_id": org, "name": name, "description": format!("{name}：为辖区居民提供服务。"),
                     "capacity": capacity, "status": status, "categories": cats })
         };
-        let meal = created(
-            &s,
-            &admin,
-            "/api/v1/gov/services",
-            service(org_a, "长者助餐配送", &["meal_aid"], 1, "active"),
-        )
-        .await;
-        let inactive = created(
-            &s,
-            &admin,
-            "/api/v1/gov/services",
-            service(org_a, "暂停的助餐点", &["meal_aid"], 5, "inactive"),
-        )
-        .await;
+        let add_service = async |body| created(&s, &admin, "/api/v1/gov/services", body).await;
+        let meal = add_service(service(org_a, "长者助餐配送", &["meal_aid"], 1, "active")).await;
+        let inactive =
+            add_service(service(org_a, "暂停的助餐点", &["meal_aid"], 5, "inactive")).await;
         if with_categories {
             // Every category of the governance taxonomy gets a unit-offered service of its
             // own in community NA (meal_aid has one already), so that only category fit and
@@ -117,7 +94,7 @@ impl World {
             for c in service_categories(&s, &admin).await {
                 if c != "meal_aid" {
                     let body = json!({ "unit_id": na, "name": format!("社区服务 {c}"), "categories": [c], "capacity": 50, "status": "active" });
-                    created(&s, &admin, "/api/v1/gov/services", body).await;
+                    add_service(body).await;
                 }
             }
         }
