@@ -24,6 +24,36 @@ async fn balance(s: &Server, token: &str) -> i64 {
     v["balance"].as_i64().unwrap()
 }
 
+/// Sends the same POST `n` times at once as the bearer of `token` (with an idempotency key if
+/// any); the statuses.
+async fn raced(
+    s: &Server,
+    n: usize,
+    token: &str,
+    path: &str,
+    key: Option<&str>,
+    body: &Value,
+) -> Vec<u16> {
+    let mut tasks = Vec::new();
+    for _ in 0..n {
+        let mut r = client()
+            .post(format!("{}{path}", s.url))
+            .bearer_auth(token)
+            .json(body);
+        if let Some(k) = key {
+            r = r.header("Idempotency-Key", k);
+        }
+        tasks.push(tokio::spawn(async move {
+            r.send().await.unwrap().status().as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    statuses
+}
+
 both_dbs!(topups_are_idempotent_and_vouchers_pay_once);
 async fn topups_are_idempotent_and_vouchers_pay_once(backend: Backend) {
     let s = Server::start(backend).await;
@@ -72,25 +102,10 @@ async fn topups_are_idempotent_and_vouchers_pay_once(backend: Backend) {
     assert_eq!(balance(&s, &reader).await, 5000);
 
     // Concurrent retries of one request still post once.
-    let mut tasks = Vec::new();
-    for _ in 0..8 {
-        let (url, admin) = (s.url.clone(), admin.clone());
-        tasks.push(tokio::spawn(async move {
-            client()
-                .post(format!("{url}/api/v1/admin/topups"))
-                .bearer_auth(admin)
-                .header("Idempotency-Key", "k2")
-                .json(&json!({"username": "reader", "amount": "1.50"}))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
+    let retry = json!({"username": "reader", "amount": "1.50"});
+    let statuses = raced(&s, 8, &admin, "/api/v1/admin/topups", Some("k2"), &retry).await;
     let mut created = 0;
-    for t in tasks {
-        let st = t.await.unwrap();
+    for st in statuses {
         assert!(
             st == 201 || st == 200,
             "{backend:?}: a retried request is created or replayed, got {st}"
@@ -111,25 +126,9 @@ async fn topups_are_idempotent_and_vouchers_pay_once(backend: Backend) {
     assert_eq!(r.status(), 201);
     let v: Value = r.json().await.unwrap();
     let code = v["codes"][0].as_str().unwrap().to_string();
-    let mut tasks = Vec::new();
-    for _ in 0..6 {
-        let (url, reader, code) = (s.url.clone(), reader.clone(), code.clone());
-        tasks.push(tokio::spawn(async move {
-            client()
-                .post(format!("{url}/api/v1/me/vouchers/redeem"))
-                .bearer_auth(reader)
-                .json(&json!({"code": code.to_lowercase()}))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
-    let mut ok = 0;
-    for t in tasks {
-        ok += (t.await.unwrap() == 200) as i32;
-    }
+    let redeem = json!({"code": code.to_lowercase()});
+    let statuses = raced(&s, 6, &reader, "/api/v1/me/vouchers/redeem", None, &redeem).await;
+    let ok = statuses.iter().filter(|st| **st == 200).count();
     assert_eq!(ok, 1, "{backend:?}: a voucher pays once");
     assert_eq!(balance(&s, &reader).await, 7150);
     assert_eq!(
