@@ -1,7 +1,9 @@
 //! The ledger through the API: idempotent top-ups, single-use vouchers under concurrency,
 //! operator-only money routes, and `gongzhi ledger check` — on every backend.
 
-use crate::common::{Backend, Server, both_dbs, client, expect_each, page_text, pay, set_price};
+use crate::common::{
+    Backend, Server, both_dbs, burst, client, expect_each, page_text, pay, set_price,
+};
 use serde_json::{Value, json};
 
 /// `POST /api/v1/admin/topups` (an operator credits a wallet); the status and the body.
@@ -22,36 +24,6 @@ async fn balance(s: &Server, token: &str) -> i64 {
     let (status, v) = s.get_json(Some(token), "/api/v1/me/wallet").await;
     assert_eq!(status, 200, "{v}");
     v["balance"].as_i64().unwrap()
-}
-
-/// Sends the same POST `n` times at once as the bearer of `token` (with an idempotency key if
-/// any); the statuses.
-async fn raced(
-    s: &Server,
-    n: usize,
-    token: &str,
-    path: &str,
-    key: Option<&str>,
-    body: &Value,
-) -> Vec<u16> {
-    let mut tasks = Vec::new();
-    for _ in 0..n {
-        let mut r = client()
-            .post(format!("{}{path}", s.url))
-            .bearer_auth(token)
-            .json(body);
-        if let Some(k) = key {
-            r = r.header("Idempotency-Key", k);
-        }
-        tasks.push(tokio::spawn(async move {
-            r.send().await.unwrap().status().as_u16()
-        }));
-    }
-    let mut statuses = Vec::new();
-    for t in tasks {
-        statuses.push(t.await.unwrap());
-    }
-    statuses
 }
 
 both_dbs!(topups_are_idempotent_and_vouchers_pay_once);
@@ -103,7 +75,8 @@ async fn topups_are_idempotent_and_vouchers_pay_once(backend: Backend) {
 
     // Concurrent retries of one request still post once.
     let retry = json!({"username": "reader", "amount": "1.50"});
-    let statuses = raced(&s, 8, &admin, "/api/v1/admin/topups", Some("k2"), &retry).await;
+    let retries = vec![("/api/v1/admin/topups".to_string(), retry); 8];
+    let statuses = burst(&s, &admin, Some("k2"), retries).await;
     let mut created = 0;
     for st in statuses {
         assert!(
@@ -127,7 +100,8 @@ async fn topups_are_idempotent_and_vouchers_pay_once(backend: Backend) {
     let v: Value = r.json().await.unwrap();
     let code = v["codes"][0].as_str().unwrap().to_string();
     let redeem = json!({"code": code.to_lowercase()});
-    let statuses = raced(&s, 6, &reader, "/api/v1/me/vouchers/redeem", None, &redeem).await;
+    let redemptions = vec![("/api/v1/me/vouchers/redeem".to_string(), redeem); 6];
+    let statuses = burst(&s, &reader, None, redemptions).await;
     let ok = statuses.iter().filter(|st| **st == 200).count();
     assert_eq!(ok, 1, "{backend:?}: a voucher pays once");
     assert_eq!(balance(&s, &reader).await, 7150);

@@ -694,6 +694,33 @@ pub async fn expect_each(s: &Server, reqs: &[(&str, Option<&str>, &str, Option<&
     }
 }
 
+/// POSTs every `(path, body)` of `reqs` at once as the bearer of `token` (each with the
+/// idempotency key `key` if any), for races; the statuses, sorted.
+pub async fn burst(
+    s: &Server,
+    token: &str,
+    key: Option<&str>,
+    reqs: Vec<(String, Value)>,
+) -> Vec<u16> {
+    let mut set = tokio::task::JoinSet::new();
+    for (path, body) in reqs {
+        let mut r = client()
+            .post(format!("{}{path}", s.url))
+            .bearer_auth(token)
+            .json(&body);
+        if let Some(k) = key {
+            r = r.header("Idempotency-Key", k);
+        }
+        set.spawn(async move { r.send().await.unwrap().status().as_u16() });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        out.push(r.unwrap());
+    }
+    out.sort();
+    out
+}
+
 /// Prices a document (`price_kind` free, paid or vip; `price` in yuan) as the bearer of
 /// `token`, which must be allowed to.
 pub async fn set_price(s: &Server, token: &str, id: i64, kind: &str, price: &str) {
