@@ -881,7 +881,9 @@ async fn every_route_with_every_role(backend: Backend) {
         ("min_4", "800"),
         ("min_5", "900"),
     ];
-    let forms: Vec<(String, Vec<(&str, &str)>, [u16; 7])> = vec![
+    // (path, fields, the status for each role in order)
+    type Form<'a> = (String, Vec<(&'a str, &'a str)>, [u16; 7]);
+    let forms: Vec<Form> = vec![
         (
             "/gov/reports/deadline".into(),
             vec![("year", "2031"), ("due_on", "2032-06-30")],

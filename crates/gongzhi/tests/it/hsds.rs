@@ -4,8 +4,7 @@
 //! every backend.
 
 use crate::common::{
-    BIN, Backend, District, Server, both_dbs, client, credit_code, each, expect_each, send,
-    send_expect,
+    BIN, Backend, District, Server, both_dbs, credit_code, each, expect_each, send, send_expect,
 };
 use serde_json::{Value, json};
 use std::path::PathBuf;

@@ -3,9 +3,7 @@
 //! the capacity check (yes / waiting list / no), outcome and feedback back to the referrer,
 //! the gap report within scope, and the stall reminder with the injected clock.
 
-use crate::common::{
-    Backend, Clock, District, Server, both_dbs, credit_code, each, send, send_expect,
-};
+use crate::common::{Backend, Clock, District, Server, both_dbs, credit_code, each, send};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 //! concurrent awards and instalments, with the ledger balanced; and the OCDS 1.1 release
 //! package validated against the 1.1.5 schema and its codelists.
 
-use crate::common::{Backend, both_dbs, burst, client, each, send, send_expect};
+use crate::common::{Backend, both_dbs, burst, each, send, send_expect};
 use crate::needs::World;
 use serde_json::{Value, json};
 use std::path::PathBuf;

@@ -57,11 +57,11 @@ const SETTINGS: &str = "/api/v1/admin/library-settings";
 
 pub async fn buy(s: &Server, admin: &str, who: &str, token: &str, id: i64) {
     assert_eq!(
-        pay::credit(&s, &admin, who, "10.00", &format!("top-{who}")).await,
+        pay::credit(s, admin, who, "10.00", &format!("top-{who}")).await,
         201
     );
     assert_eq!(
-        pay::purchase(&s, token, id, &format!("buy-{who}")).await,
+        pay::purchase(s, token, id, &format!("buy-{who}")).await,
         201
     );
 }

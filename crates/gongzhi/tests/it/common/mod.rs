@@ -686,9 +686,12 @@ pub async fn send_expect(
     v
 }
 
+/// One row of [`expect_each`]: method, bearer token, path, JSON body, the status wanted.
+pub type Request<'a> = (&'a str, Option<&'a str>, &'a str, Option<&'a Value>, u16);
+
 /// Sends each request of a table and checks its status: a row per request instead of a
 /// call per request (`send_expect` names the path of one that fails).
-pub async fn expect_each(s: &Server, reqs: &[(&str, Option<&str>, &str, Option<&Value>, u16)]) {
+pub async fn expect_each(s: &Server, reqs: &[Request<'_>]) {
     for &(method, token, path, body, want) in reqs {
         send_expect(s, method, token, path, body, want).await;
     }

@@ -25,11 +25,9 @@ async fn audited_put(s: &Server, token: &str, path: &str, body: &Value, action: 
 }
 
 async fn org_json(w: &World, id: i64) -> Value {
-    let v =
-        w.s.get(&w.admin, &format!("/api/v1/gov/orgs/{id}"))
-            .await
-            .want(200);
-    v
+    w.s.get(&w.admin, &format!("/api/v1/gov/orgs/{id}"))
+        .await
+        .want(200)
 }
 
 both_dbs!(brand_marks_are_the_districts_and_changes_are_audited);
