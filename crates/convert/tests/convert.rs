@@ -30,6 +30,18 @@ fn run(
     r
 }
 
+/// Writes `data` to `dir/name` and converts it without LibreOffice into `dir/out` (through
+/// [`run`], so progress is checked too).
+fn run_alone(
+    dir: &Path,
+    name: &str,
+    data: &[u8],
+    format: Format,
+) -> Result<convert::Manifest, ConvertError> {
+    let input = write(dir, name, data);
+    run(&input, format, &opts_without_office(dir), &dir.join("out"))
+}
+
 // ---------------------------------------------------------------- sniffing
 
 #[test]
@@ -205,9 +217,8 @@ fn pdf_renders_png_pages_with_text() {
         }],
     ];
     let pdf = build_pdf(&pages, &[], "");
-    let input = write(dir.path(), "doc.pdf", &pdf);
+    let m = run_alone(dir.path(), "doc.pdf", &pdf, Format::Pdf).unwrap();
     let out = dir.path().join("out");
-    let m = run(&input, Format::Pdf, &opts_without_office(dir.path()), &out).unwrap();
     assert_eq!(m.format, Format::Pdf);
     assert_eq!(m.preview, PreviewKind::Faithful);
     assert_eq!(m.pages.len(), 2);
@@ -342,17 +353,13 @@ fn pdf_render_speed_per_page() {
 #[test]
 fn docx_without_office_is_text_only() {
     let dir = tempfile::tempdir().unwrap();
-    let input = write(
-        dir.path(),
-        "a.docx",
-        &docx(&[
-            "# 第一章 总则",
-            "为了规范公共服务，制定本办法。",
-            "Second paragraph with <script>alert(1)</script> & more.",
-        ]),
-    );
+    let data = docx(&[
+        "# 第一章 总则",
+        "为了规范公共服务，制定本办法。",
+        "Second paragraph with <script>alert(1)</script> & more.",
+    ]);
+    let m = run_alone(dir.path(), "a.docx", &data, Format::Docx).unwrap();
     let out = dir.path().join("out");
-    let m = run(&input, Format::Docx, &opts_without_office(dir.path()), &out).unwrap();
     assert_eq!(m.format, Format::Docx);
     match &m.preview {
         PreviewKind::TextOnly { reason } => {
@@ -382,18 +389,8 @@ fn docx_without_office_is_text_only() {
 #[test]
 fn pptx_slides_are_pages_in_presentation_order() {
     let dir = tempfile::tempdir().unwrap();
-    let input = write(
-        dir.path(),
-        "a.pptx",
-        &pptx(&[("First", "one"), ("Second", "two"), ("Third", "three")]),
-    );
-    let m = run(
-        &input,
-        Format::Pptx,
-        &opts_without_office(dir.path()),
-        &dir.path().join("out"),
-    )
-    .unwrap();
+    let data = pptx(&[("First", "one"), ("Second", "two"), ("Third", "three")]);
+    let m = run_alone(dir.path(), "a.pptx", &data, Format::Pptx).unwrap();
     let texts: Vec<&str> = m.pages.iter().map(|p| p.text.as_str()).collect();
     assert_eq!(texts, ["First\none", "Second\ntwo", "Third\nthree"]);
 }
@@ -401,14 +398,7 @@ fn pptx_slides_are_pages_in_presentation_order() {
 #[test]
 fn xlsx_sheets_start_pages() {
     let dir = tempfile::tempdir().unwrap();
-    let input = write(dir.path(), "a.xlsx", &xlsx());
-    let m = run(
-        &input,
-        Format::Xlsx,
-        &opts_without_office(dir.path()),
-        &dir.path().join("out"),
-    )
-    .unwrap();
+    let m = run_alone(dir.path(), "a.xlsx", &xlsx(), Format::Xlsx).unwrap();
     assert_eq!(m.pages.len(), 2);
     assert_eq!(
         m.pages[0].text,
@@ -422,14 +412,7 @@ fn ole2_without_office_is_unavailable() {
     let dir = tempfile::tempdir().unwrap();
     let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     ole.resize(4096, 0);
-    let input = write(dir.path(), "a.doc", &ole);
-    let e = run(
-        &input,
-        Format::Doc,
-        &opts_without_office(dir.path()),
-        &dir.path().join("out"),
-    )
-    .unwrap_err();
+    let e = run_alone(dir.path(), "a.doc", &ole, Format::Doc).unwrap_err();
     assert!(matches!(e, ConvertError::OfficeUnavailable));
     assert!(e.to_string().contains("LibreOffice"), "{e}");
 }
@@ -466,9 +449,8 @@ fn broken_docx_is_corrupt() {
 fn txt_in_gbk_is_decoded() {
     let dir = tempfile::tempdir().unwrap();
     let (gbk, _, _) = encoding_rs::GBK.encode("第一行：公共服务\n第二行 mixed English\n");
-    let input = write(dir.path(), "gbk.txt", &gbk);
+    let m = run_alone(dir.path(), "gbk.txt", &gbk, Format::Txt).unwrap();
     let out = dir.path().join("out");
-    let m = run(&input, Format::Txt, &opts_without_office(dir.path()), &out).unwrap();
     assert_eq!(m.preview, PreviewKind::Faithful);
     assert_eq!(m.pages[0].text, "第一行：公共服务\n第二行 mixed English");
     let svg = std::fs::read_to_string(out.join("page-0001.svg")).unwrap();
@@ -538,15 +520,8 @@ fn long_txt_paginates_and_respects_max_pages() {
 fn markdown_headings_are_larger_and_bold() {
     let dir = tempfile::tempdir().unwrap();
     let md = "# 标题 Title\n\nSome *text* & <b>raw html</b>.\n\n- item one\n- item two\n\n```\ncode <here>\n```\n";
-    let input = write(dir.path(), "a.md", md.as_bytes());
+    let m = run_alone(dir.path(), "a.md", md.as_bytes(), Format::Markdown).unwrap();
     let out = dir.path().join("out");
-    let m = run(
-        &input,
-        Format::Markdown,
-        &opts_without_office(dir.path()),
-        &out,
-    )
-    .unwrap();
     assert_eq!(
         m.pages[0].text,
         "标题 Title\nSome text & raw html.\n• item one\n• item two\ncode <here>"
@@ -567,14 +542,7 @@ fn epub_follows_the_spine() {
         "<h1>Chapter A</h1><p>Alpha&nbsp;text &amp; more</p><script>evil()</script>",
         "<h2>第二章</h2><p>正文<br/>换行</p><ul><li>one</li><li>two</li></ul>",
     ]);
-    let input = write(dir.path(), "book.epub", &data);
-    let m = run(
-        &input,
-        Format::Epub,
-        &opts_without_office(dir.path()),
-        &dir.path().join("out"),
-    )
-    .unwrap();
+    let m = run_alone(dir.path(), "book.epub", &data, Format::Epub).unwrap();
     // The spine lists chapter 1 before chapter 0; each chapter starts a page.
     assert_eq!(m.pages.len(), 2);
     assert_eq!(m.pages[0].text, "第二章\n正文\n换行\n• one\n• two");

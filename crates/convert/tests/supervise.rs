@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::convert_quietly;
 use convert::{ConvertError, Format, Limits, Manifest, PreviewKind, run_supervised};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -17,6 +18,12 @@ fn limits(timeout_ms: u64) -> Limits {
         timeout: Duration::from_millis(timeout_ms),
         ..Limits::default()
     }
+}
+
+/// How the script `script` fails under ample limits.
+fn failure(script: &str) -> ConvertError {
+    let (exe, args) = sh(script);
+    run_supervised(&exe, &args, &limits(10_000), &mut |_, _| {}).unwrap_err()
 }
 
 /// Alive = exists and not a zombie.
@@ -61,38 +68,32 @@ fn timeout_kills_the_whole_process_group() {
 
 #[test]
 fn child_error_line_becomes_the_error() {
-    let (exe, args) = sh(
+    let e = failure(
         "echo PROGRESS 0 2; echo 'ERROR corrupt The file is damaged or is not a valid PDF (truncated).'; exit 1",
     );
-    let e = run_supervised(&exe, &args, &limits(10_000), &mut |_, _| {}).unwrap_err();
     assert_eq!(e.code(), "corrupt");
     assert_eq!(
         e.to_string(),
         "The file is damaged or is not a valid PDF (truncated)."
     );
 
-    let (exe, args) = sh("echo 'ERROR encrypted whatever'; exit 1");
-    let e = run_supervised(&exe, &args, &limits(10_000), &mut |_, _| {}).unwrap_err();
+    let e = failure("echo 'ERROR encrypted whatever'; exit 1");
     assert!(matches!(e, ConvertError::Encrypted));
 }
 
 #[test]
 fn crashes_and_silent_failures() {
-    let (exe, args) = sh("echo PROGRESS 1 9; kill -SEGV $$");
-    let e = run_supervised(&exe, &args, &limits(10_000), &mut |_, _| {}).unwrap_err();
+    let e = failure("echo PROGRESS 1 9; kill -SEGV $$");
     assert_eq!(e.code(), "crashed");
     assert_eq!(e.to_string(), "The converter crashed (signal 11).");
 
-    let (exe, args) = sh("echo noise; exit 3");
-    let e = run_supervised(&exe, &args, &limits(10_000), &mut |_, _| {}).unwrap_err();
+    let e = failure("echo noise; exit 3");
     assert_eq!(e.to_string(), "The converter failed (exit status 3).");
 
-    let (exe, args) = sh("echo 'memory allocation of 123456789 bytes failed' >&2; kill -ABRT $$");
-    let e = run_supervised(&exe, &args, &limits(10_000), &mut |_, _| {}).unwrap_err();
+    let e = failure("echo 'memory allocation of 123456789 bytes failed' >&2; kill -ABRT $$");
     assert_eq!(e.code(), "too_large");
 
-    let (exe, args) = sh("exit 0");
-    let e = run_supervised(&exe, &args, &limits(10_000), &mut |_, _| {}).unwrap_err();
+    let e = failure("exit 0");
     assert_eq!(e.code(), "crashed");
 }
 
@@ -141,11 +142,7 @@ fn manifest_line_is_the_result_and_limits_apply() {
 
 #[test]
 fn soffice_docx_is_faithful() {
-    let Some(soffice) = ["/usr/bin/soffice", "/usr/local/bin/soffice"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
-    else {
+    let Some(soffice) = installed_soffice() else {
         assert!(
             std::env::var("GONGZHI_REQUIRE_SOFFICE").as_deref() != Ok("1"),
             "LibreOffice is required (GONGZHI_REQUIRE_SOFFICE=1) but not installed"
@@ -166,20 +163,9 @@ fn soffice_docx_is_faithful() {
     let profile = dir.path().join("profile");
 
     // Cold start (fresh profile), in-process.
-    let opts = convert::Options {
-        soffice: Some(soffice.clone()),
-        profile_dir: profile.clone(),
-        ..Default::default()
-    };
+    let opts = with_office(soffice.clone(), profile.clone());
     let start = Instant::now();
-    let m = convert::convert(
-        &input,
-        Format::Docx,
-        &opts,
-        &dir.path().join("out"),
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let m = convert_quietly(&input, Format::Docx, &opts, &dir.path().join("out")).unwrap();
     let cold = start.elapsed();
     assert_eq!(m.preview, PreviewKind::Faithful);
     assert_eq!(m.format, Format::Docx);
@@ -203,7 +189,7 @@ fn soffice_docx_is_faithful() {
     // converted faithfully.
     let named = dir.path().join("legacy.docx");
     std::fs::copy(&input, &named).unwrap();
-    let status = std::process::Command::new(soffice_path())
+    let status = std::process::Command::new(&soffice)
         .arg("--headless")
         .arg(format!(
             "-env:UserInstallation=file://{}",
@@ -219,19 +205,8 @@ fn soffice_docx_is_faithful() {
     assert!(status.success());
     let doc = dir.path().join("legacy.doc");
     assert_eq!(convert::sniff_file(&doc, None).unwrap(), Format::Doc);
-    let opts = convert::Options {
-        soffice: Some(soffice_path()),
-        profile_dir: profile,
-        ..Default::default()
-    };
-    let m3 = convert::convert(
-        &doc,
-        Format::Doc,
-        &opts,
-        &dir.path().join("out3"),
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let opts = with_office(soffice, profile);
+    let m3 = convert_quietly(&doc, Format::Doc, &opts, &dir.path().join("out3")).unwrap();
     assert_eq!(m3.preview, PreviewKind::Faithful);
     assert!(
         m3.pages[0].text.contains("为了规范公共服务"),
@@ -240,12 +215,29 @@ fn soffice_docx_is_faithful() {
     );
 }
 
-fn soffice_path() -> PathBuf {
+fn installed_soffice() -> Option<PathBuf> {
     ["/usr/bin/soffice", "/usr/local/bin/soffice"]
         .iter()
         .map(PathBuf::from)
         .find(|p| p.is_file())
-        .expect("soffice")
+}
+
+/// Options that convert Office files with `soffice`, its profile in `profile`.
+fn with_office(soffice: PathBuf, profile: PathBuf) -> convert::Options {
+    convert::Options {
+        soffice: Some(soffice),
+        profile_dir: profile,
+        ..Default::default()
+    }
+}
+
+/// An executable shell script `name` in `dir`: a stand-in for LibreOffice.
+fn fake_soffice(dir: &std::path::Path, name: &str, script: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
 }
 
 #[test]
@@ -254,27 +246,10 @@ fn soffice_failure_falls_back_to_text() {
     let input = dir.path().join("a.docx");
     std::fs::write(&input, common::docx(&["Fallback text"])).unwrap();
     // A "LibreOffice" that exits 0 without writing a PDF, as the real one sometimes does.
-    let fake = dir.path().join("fake-soffice");
-    std::fs::write(
-        &fake,
-        "#!/bin/sh\necho 'convert ... using filter' \nexit 0\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let opts = convert::Options {
-        soffice: Some(fake.clone()),
-        profile_dir: dir.path().join("p"),
-        ..Default::default()
-    };
-    let m = convert::convert(
-        &input,
-        Format::Docx,
-        &opts,
-        &dir.path().join("out"),
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let script = "#!/bin/sh\necho 'convert ... using filter' \nexit 0\n";
+    let fake = fake_soffice(dir.path(), "fake-soffice", script);
+    let opts = with_office(fake, dir.path().join("p"));
+    let m = convert_quietly(&input, Format::Docx, &opts, &dir.path().join("out")).unwrap();
     match &m.preview {
         PreviewKind::TextOnly { reason } => {
             assert!(reason.contains("LibreOffice could not convert"), "{reason}")
@@ -284,23 +259,14 @@ fn soffice_failure_falls_back_to_text() {
     assert_eq!(m.pages[0].text, "Fallback text");
 
     // A hanging "LibreOffice" is killed at soffice_timeout.
-    let slow = dir.path().join("slow-soffice");
-    std::fs::write(&slow, "#!/bin/sh\nsleep 30\n").unwrap();
-    std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let slow = fake_soffice(dir.path(), "slow-soffice", "#!/bin/sh\nsleep 30\n");
     let opts = convert::Options {
         soffice: Some(slow),
         soffice_timeout: Duration::from_millis(500),
         ..opts
     };
     let start = Instant::now();
-    let m = convert::convert(
-        &input,
-        Format::Docx,
-        &opts,
-        &dir.path().join("out2"),
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let m = convert_quietly(&input, Format::Docx, &opts, &dir.path().join("out2")).unwrap();
     assert!(start.elapsed() < Duration::from_secs(5));
     assert!(
         matches!(&m.preview, PreviewKind::TextOnly { reason } if reason.contains("too long")),
@@ -312,13 +278,6 @@ fn soffice_failure_falls_back_to_text() {
     ole.resize(2048, 0);
     let doc = dir.path().join("a.doc");
     std::fs::write(&doc, ole).unwrap();
-    let e = convert::convert(
-        &doc,
-        Format::Doc,
-        &opts,
-        &dir.path().join("out3"),
-        &mut |_, _| {},
-    )
-    .unwrap_err();
+    let e = convert_quietly(&doc, Format::Doc, &opts, &dir.path().join("out3")).unwrap_err();
     assert!(matches!(e, ConvertError::Timeout), "{e:?}");
 }

@@ -3,7 +3,8 @@
 
 mod common;
 
-use convert::{ConvertError, Format, convert};
+use common::convert_quietly;
+use convert::{ConvertError, Format};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{Cursor, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,6 +29,14 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
+
+/// What `f` returns, and the most it allocated at once beyond what was allocated before.
+fn with_peak<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let base = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let r = f();
+    (r, PEAK.load(Ordering::Relaxed) - base)
+}
 
 /// A .docx whose word/document.xml inflates to `size` bytes of zeros.
 fn bomb(size: u64) -> Vec<u8> {
@@ -75,20 +84,12 @@ fn zip_bombs_are_too_large_without_allocating_their_size() {
     let input = dir.path().join("bomb.docx");
     std::fs::write(&input, &data).unwrap();
     drop(data);
-    let base = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
     let t = Instant::now();
-    let e = convert(
-        &input,
-        Format::Docx,
-        &opts,
-        &dir.path().join("out"),
-        &mut |_, _| {},
-    )
-    .unwrap_err();
+    let (r, peak) =
+        with_peak(|| convert_quietly(&input, Format::Docx, &opts, &dir.path().join("out")));
+    let e = r.unwrap_err();
     assert!(matches!(e, ConvertError::TooLarge(_)), "{e:?}");
     assert!(e.to_string().contains("200 MiB"), "{e}");
-    let peak = PEAK.load(Ordering::Relaxed) - base;
     println!(
         "honest bomb refused in {:?}, peak extra allocation {} KiB",
         t.elapsed(),
@@ -106,17 +107,9 @@ fn zip_bombs_are_too_large_without_allocating_their_size() {
         max_unzipped: 4 << 20,
         ..opts
     };
-    let base = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
-    let e = convert(
-        &input,
-        Format::Docx,
-        &opts,
-        &dir.path().join("out2"),
-        &mut |_, _| {},
-    )
-    .unwrap_err();
-    let peak = PEAK.load(Ordering::Relaxed) - base;
+    let (r, peak) =
+        with_peak(|| convert_quietly(&input, Format::Docx, &opts, &dir.path().join("out2")));
+    let e = r.unwrap_err();
     println!(
         "lying bomb: {e} (peak extra allocation {} KiB)",
         peak / 1024
@@ -130,14 +123,8 @@ fn zip_bombs_are_too_large_without_allocating_their_size() {
         max_unzipped: 64 << 20,
         ..opts.clone()
     };
-    let e = convert(
-        &input,
-        Format::Docx,
-        &with_office,
-        &dir.path().join("out3"),
-        &mut |_, _| {},
-    )
-    .unwrap_err();
+    let e =
+        convert_quietly(&input, Format::Docx, &with_office, &dir.path().join("out3")).unwrap_err();
     assert!(matches!(e, ConvertError::TooLarge(_)), "{e:?}");
 }
 
@@ -154,14 +141,7 @@ fn zip_with_too_many_entries_is_refused_before_indexing() {
     let input = dir.path().join("many.docx");
     std::fs::write(&input, &data).unwrap();
     let opts = common::opts_without_office(dir.path());
-    let e = convert(
-        &input,
-        Format::Docx,
-        &opts,
-        &dir.path().join("out"),
-        &mut |_, _| {},
-    )
-    .unwrap_err();
+    let e = convert_quietly(&input, Format::Docx, &opts, &dir.path().join("out")).unwrap_err();
     assert!(matches!(e, ConvertError::TooLarge(_)), "{e:?}");
     assert!(e.to_string().contains("60000 parts"), "{e}");
 }

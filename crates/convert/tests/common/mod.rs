@@ -323,6 +323,16 @@ pub fn epub(chapters: &[&str]) -> Vec<u8> {
     zip_bytes(&refs)
 }
 
+/// Converts `input` into `out`, not watching its progress.
+pub fn convert_quietly(
+    input: &std::path::Path,
+    format: convert::Format,
+    opts: &convert::Options,
+    out: &std::path::Path,
+) -> Result<convert::Manifest, convert::ConvertError> {
+    convert::convert(input, format, opts, out, &mut |_, _| {})
+}
+
 /// Options that do not depend on what this machine has installed.
 pub fn opts_without_office(profile: &std::path::Path) -> convert::Options {
     convert::Options {

@@ -150,40 +150,22 @@ async fn a_year_from_plan_to_final_ranking(backend: Backend) {
             w.ok(token, &format!("/units/{unit}/values"), body).await;
         }
     }
-    let body = json!({ "code": "study_hours", "value": 99, "evidence": "代填" });
-    let (st, _) = w
-        .call(
-            Some(&street1),
-            "POST",
-            &format!("/units/{kb}/values"),
-            body.clone(),
-        )
-        .await;
-    assert_eq!(st, 403, "the street does not fill in a community's sheet");
-    let (st, _) = w
-        .call(
-            Some(&wa),
-            "POST",
-            &format!("/units/{kb}/values"),
-            body.clone(),
-        )
-        .await;
-    assert_eq!(st, 404, "a neighbour's sheet does not exist for KA");
+    // Refused entries: the street does not fill in a community's sheet, a neighbour's
+    // sheet does not exist for KA, a formula is computed (not entered), evidence is needed.
+    let values = |unit: i64| format!("/units/{unit}/values");
+    let by_proxy = json!({ "code": "study_hours", "value": 99, "evidence": "代填" });
     let formula = json!({ "code": "case_on_time", "value": 100, "evidence": "x" });
-    let (st, _) = w
-        .call(Some(&wa), "POST", &format!("/units/{ka}/values"), formula)
-        .await;
-    assert_eq!(st, 400, "a formula is computed, not entered");
     let no_evidence = json!({ "code": "study_hours", "value": 5, "evidence": " " });
-    let (st, v) = w
-        .call(
-            Some(&wa),
-            "POST",
-            &format!("/units/{ka}/values"),
-            no_evidence,
-        )
-        .await;
-    assert_eq!(st, 400, "{v}");
+    let refused = [
+        (&street1, values(kb), by_proxy.clone(), 403),
+        (&wa, values(kb), by_proxy, 404),
+        (&wa, values(ka), formula, 400),
+        (&wa, values(ka), no_evidence, 400),
+    ];
+    for (token, path, body, status) in refused {
+        let (st, v) = w.call(Some(token), "POST", &path, body.clone()).await;
+        assert_eq!(st, status, "{path} {body}: {v}");
+    }
     w.ok(
         &w.admin,
         &format!("/units/{ka}/deduction"),

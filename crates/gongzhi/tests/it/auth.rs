@@ -341,33 +341,20 @@ async fn metrics_for_admins_or_on_their_own_address() {
     let member = s.user_token("reader", "member").await;
     assert_eq!(s.status_of(None, "/metrics").await, 404, "anonymous");
     assert_eq!(s.status_of(Some(&member), "/metrics").await, 404, "member");
+    // Whether a response's text has `metric`.
+    let shows = async |r: reqwest::Response, metric: &str| r.text().await.unwrap().contains(metric);
     let r = s.raw("GET", Some(&admin[..]), "/metrics").await;
     assert_eq!(r.status(), 200, "admin");
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("gongzhi_http_responses_2xx_total")
-    );
+    assert!(shows(r, "gongzhi_http_responses_2xx_total").await);
     // The separate address serves metrics to its scraper, and nothing else.
-    let r = client()
-        .get(format!("http://{metrics_addr}/metrics"))
-        .send()
-        .await
-        .unwrap();
+    let scrape = async |path: &str| {
+        let url = format!("http://{metrics_addr}{path}");
+        client().get(url).send().await.unwrap()
+    };
+    let r = scrape("/metrics").await;
     assert_eq!(r.status(), 200);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("gongzhi_login_failures_total")
-    );
-    let r = client()
-        .get(format!("http://{metrics_addr}/api/v1/me"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+    assert!(shows(r, "gongzhi_login_failures_total").await);
+    assert_eq!(scrape("/api/v1/me").await.status(), 404);
 }
 
 #[tokio::test]

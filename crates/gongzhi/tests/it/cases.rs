@@ -76,21 +76,21 @@ impl World {
     async fn file(&self, token: &str, category: &str, place: i64) -> Value {
         let body = json!({ "category": category, "place_unit_id": place, "description": "楼下每晚很吵",
                            "reporter_phone": "000-1234-5678", "attributes": { "size": "small" } });
-        let v = self
-            .s
+        self.s
             .post(token, "/api/v1/cases", Some(&body))
             .await
-            .want(201);
-        v
+            .want(201)
+    }
+
+    /// The id of a case the resident files.
+    async fn report(&self, category: &str, place: i64) -> i64 {
+        self.file(&self.resident, category, place).await["id"]
+            .as_i64()
+            .unwrap()
     }
 
     async fn act(&self, token: &str, id: i64, body: Value) -> (u16, Value) {
         cases::act(&self.s, token, id, &body).await
-    }
-
-    /// The status a step answers with (for refusals).
-    async fn code(&self, token: &str, id: i64, body: Value) -> u16 {
-        self.act(token, id, body).await.0
     }
 
     async fn ok(&self, token: &str, id: i64, body: Value) -> Value {
@@ -102,6 +102,50 @@ impl World {
         let (st, v) = self.act(token, id, body.clone()).await;
         assert_eq!(st, status, "{body}: {v}");
         v
+    }
+
+    /// Takes the steps of a table on case `id` (see [`cases::walk`]); the last answer.
+    async fn walk(&self, id: i64, table: &[(&str, u16, Value)]) -> Value {
+        cases::walk(&self.s, id, table).await
+    }
+
+    /// The lead unit (the bearer of `unit`) hands in `result`; the centre verifies it and
+    /// closes the case. The closed case.
+    async fn finish(&self, id: i64, unit: &str, result: &str) -> Value {
+        let table = [
+            (unit, 200, json!({"action": "handle", "result": result})),
+            (&self.centre, 200, json!({"action": "verify", "ok": true})),
+            (&self.centre, 200, json!({"action": "close"})),
+        ];
+        self.walk(id, &table).await
+    }
+
+    /// The step that dispatches a case by hand to community A, co-handled by the department.
+    fn co_handled(&self) -> Value {
+        json!({"action": "dispatch", "lead_unit_id": self.community_a, "co_unit_ids": [self.dept_unit]})
+    }
+
+    /// The id of the first extension requested on case `id`.
+    async fn first_extension(&self, id: i64) -> i64 {
+        let (_, detail) = self.get(&self.centre, id).await;
+        detail["extensions"][0]["id"].as_i64().unwrap()
+    }
+
+    /// Takes a step that must be refused with `status` and the error `code`; the error.
+    async fn refused(
+        &self,
+        token: &str,
+        id: i64,
+        body: Value,
+        (status, code): (u16, &str),
+    ) -> Value {
+        let (st, v) = self.act(token, id, body).await;
+        assert_eq!(
+            (st, v["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{v}"
+        );
+        v["error"].clone()
     }
 
     async fn get(&self, token: &str, id: i64) -> (u16, Value) {
@@ -154,162 +198,124 @@ async fn every_workflow_path_with_scopes_and_hidden_contact(backend: Backend) {
     assert_eq!(seen_c["reporter"]["phone"], "000-1234-5678");
     assert_eq!(w.get(&w.dept, id).await.0, 404);
     // Only the centre triages.
-    w.expect(&w.worker_a, id, json!({"action": "accept"}), 403)
-        .await;
-    w.expect(&w.resident, id, json!({"action": "accept"}), 403)
-        .await;
-    w.expect(&w.worker_b, id, json!({"action": "accept"}), 404)
-        .await;
+    let (a, b, centre, dept) = (&w.worker_a, &w.worker_b, &w.centre, &w.dept);
+    let accept = json!({"action": "accept"});
+    let refused = [
+        (a.as_str(), 403, accept.clone()),
+        (&w.resident, 403, accept.clone()),
+        (b, 404, accept.clone()),
+    ];
+    w.walk(id, &refused).await;
 
     // Accept, dispatch by routing (noise → the community of the place).
-    w.ok(&w.centre, id, json!({"action": "accept"})).await;
-    let d = w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
+    w.ok(centre, id, accept).await;
+    let d = w.ok(centre, id, json!({"action": "dispatch"})).await;
     assert_eq!(d["lead_unit_id"], w.community_a);
     assert!(d["due_at"].as_i64().unwrap() > d["dispatched_at"].as_i64().unwrap());
-    let (_, now_a) = w.get(&w.worker_a, id).await;
+    let (_, now_a) = w.get(a, id).await;
     assert_eq!(
         now_a["reporter"]["phone"], "000-1234-5678",
         "the handling unit sees contact"
     );
-    // Not its case: community B can't act; A returns it within 3 working days.
-    w.expect(&w.worker_b, id, json!({"action": "sign"}), 404)
-        .await;
-    assert_eq!(
-        w.code(&w.worker_a, id, json!({"action": "return"})).await,
-        400,
-        "a reason is required"
-    );
-    let r = w
-        .ok(
-            &w.worker_a,
-            id,
+    // Not its case: community B can't act; A returns it within 3 working days, with a
+    // reason (none: 400).
+    let returned = [
+        (b.as_str(), 404, json!({"action": "sign"})),
+        (a, 400, json!({"action": "return"})),
+        (
+            a,
+            200,
             json!({"action": "return", "reason": "不属于本社区"}),
-        )
-        .await;
+        ),
+    ];
+    let r = w.walk(id, &returned).await;
     assert_eq!(r["state"], "accepted");
     assert!(r["lead_unit_id"].is_null());
     // Re-dispatched by hand, with a co-handling unit.
-    let d = w.ok(&w.centre, id, json!({"action": "dispatch", "lead_unit_id": w.community_a, "co_unit_ids": [w.dept_unit]})).await;
+    let d = w.ok(centre, id, w.co_handled()).await;
     assert_eq!(d["state"], "dispatched");
-    let (_, dept_view) = w.get(&w.dept, id).await;
+    let (_, dept_view) = w.get(dept, id).await;
     assert_eq!(dept_view["co_unit_ids"], json!([w.dept_unit]));
-    assert_eq!(
-        w.code(&w.dept, id, json!({"action": "sign"})).await,
-        403,
-        "co-handling does not sign"
-    );
-    w.ok(
-        &w.dept,
-        id,
-        json!({"action": "progress", "note": "已派人查看"}),
-    )
-    .await;
-    let signed = w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
+    // Co-handling does not sign (403), it reports progress; the lead unit signs.
+    let signing = [
+        (dept.as_str(), 403, json!({"action": "sign"})),
+        (
+            dept,
+            200,
+            json!({"action": "progress", "note": "已派人查看"}),
+        ),
+        (a, 200, json!({"action": "sign"})),
+    ];
+    let signed = w.walk(id, &signing).await;
     assert_eq!(signed["state"], "in_progress");
 
-    // Extension: requested, a second request refused while one waits, approved.
+    // Extension: requested, a second request refused while one waits, approved (by the
+    // centre only).
     let due_before = signed["due_at"].as_i64().unwrap();
-    w.expect(
-        &w.worker_a,
-        id,
-        json!({"action": "request_extension", "days": 0, "reason": "x"}),
-        400,
-    )
-    .await;
-    w.ok(
-        &w.worker_a,
-        id,
-        json!({"action": "request_extension", "days": 2, "reason": "需要协调物业"}),
-    )
-    .await;
-    w.expect(
-        &w.worker_a,
-        id,
-        json!({"action": "request_extension", "days": 1, "reason": "再等等"}),
-        409,
-    )
-    .await;
-    let (_, detail) = w.get(&w.centre, id).await;
-    let ext = detail["extensions"][0]["id"].as_i64().unwrap();
-    w.expect(
-        &w.worker_a,
-        id,
-        json!({"action": "decide_extension", "extension_id": ext, "approve": true}),
-        403,
-    )
-    .await;
-    let extended = w
-        .ok(
-            &w.centre,
-            id,
-            json!({"action": "decide_extension", "extension_id": ext, "approve": true}),
-        )
-        .await;
+    let asking = [
+        (
+            a.as_str(),
+            400,
+            json!({"action": "request_extension", "days": 0, "reason": "x"}),
+        ),
+        (
+            a,
+            200,
+            json!({"action": "request_extension", "days": 2, "reason": "需要协调物业"}),
+        ),
+        (
+            a,
+            409,
+            json!({"action": "request_extension", "days": 1, "reason": "再等等"}),
+        ),
+    ];
+    w.walk(id, &asking).await;
+    let ext = w.first_extension(id).await;
+    let decide = json!({"action": "decide_extension", "extension_id": ext, "approve": true});
+    let deciding = [(a.as_str(), 403, decide.clone()), (centre, 200, decide)];
+    let extended = w.walk(id, &deciding).await;
     assert!(
         extended["due_at"].as_i64().unwrap() >= due_before + 2 * 86_400_000,
         "two working days later"
     );
 
-    // Handled → verification fails once → handled again → verified → closed.
-    assert_eq!(
-        w.code(&w.centre, id, json!({"action": "close"})).await,
-        409,
-        "close needs verification"
-    );
-    w.ok(
-        &w.worker_a,
-        id,
-        json!({"action": "handle", "result": "已与商户沟通，营业时间调整"}),
-    )
-    .await;
-    let back = w
-        .ok(
-            &w.centre,
-            id,
+    // Handled → verification fails once → handled again → verified → closed (closing
+    // first needs verification: 409).
+    let failing = [
+        (centre.as_str(), 409, json!({"action": "close"})),
+        (
+            a,
+            200,
+            json!({"action": "handle", "result": "已与商户沟通，营业时间调整"}),
+        ),
+        (
+            centre,
+            200,
             json!({"action": "verify", "ok": false, "note": "居民反映仍然吵"}),
-        )
-        .await;
+        ),
+    ];
+    let back = w.walk(id, &failing).await;
     assert_eq!(back["state"], "in_progress");
-    w.ok(
-        &w.worker_a,
-        id,
-        json!({"action": "handle", "result": "加装隔音设施，复查达标"}),
-    )
-    .await;
-    w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
-        .await;
-    let closed = w.ok(&w.centre, id, json!({"action": "close"})).await;
+    let closed = w.finish(id, a, "加装隔音设施，复查达标").await;
     assert_eq!(closed["state"], "closed");
     // Return visit once; reopen sends it back to the same unit.
-    w.expect(
-        &w.centre,
-        id,
-        json!({"action": "return_visit", "satisfaction": "great"}),
-        400,
-    )
-    .await;
-    let v = w
-        .ok(
-            &w.centre,
-            id,
-            json!({"action": "return_visit", "satisfaction": "basic"}),
-        )
-        .await;
+    let visit =
+        |satisfaction: &str| json!({"action": "return_visit", "satisfaction": satisfaction});
+    let visiting = [
+        (centre.as_str(), 400, visit("great")),
+        (centre, 200, visit("basic")),
+    ];
+    let v = w.walk(id, &visiting).await;
     assert_eq!(v["satisfaction"], "basic");
-    w.expect(
-        &w.centre,
-        id,
-        json!({"action": "return_visit", "satisfaction": "satisfied"}),
-        409,
-    )
-    .await;
-    let re = w
-        .ok(
-            &w.centre,
-            id,
+    let reopening = [
+        (centre.as_str(), 409, visit("satisfied")),
+        (
+            centre,
+            200,
             json!({"action": "reopen", "reason": "居民再次反映"}),
-        )
-        .await;
+        ),
+    ];
+    let re = w.walk(id, &reopening).await;
     assert_eq!(re["state"], "dispatched");
     assert_eq!(re["lead_unit_id"], w.community_a);
     assert!(re["satisfaction"].is_null());
@@ -340,9 +346,7 @@ async fn every_workflow_path_with_scopes_and_hidden_contact(backend: Backend) {
     assert_eq!((st, mine["total"].as_i64()), (200, Some(1)));
 
     // Reject and merge.
-    let dup = w.file(&w.resident, "noise", w.community_a).await["id"]
-        .as_i64()
-        .unwrap();
+    let dup = w.report("noise", w.community_a).await;
     let m = w
         .ok(&w.centre, dup, json!({"action": "merge", "into": id}))
         .await;
@@ -353,9 +357,7 @@ async fn every_workflow_path_with_scopes_and_hidden_contact(backend: Backend) {
     // Already merged: no second merge; a case never merges into itself.
     w.expect(&w.centre, dup, json!({"action": "merge", "into": id}), 409)
         .await;
-    let other = w.file(&w.resident, "noise", w.community_a).await["id"]
-        .as_i64()
-        .unwrap();
+    let other = w.report("noise", w.community_a).await;
     w.expect(
         &w.centre,
         other,
@@ -363,24 +365,20 @@ async fn every_workflow_path_with_scopes_and_hidden_contact(backend: Backend) {
         400,
     )
     .await;
-    let junk = w.file(&w.resident, "noise", w.community_b).await["id"]
-        .as_i64()
-        .unwrap();
-    w.expect(&w.centre, junk, json!({"action": "reject"}), 400)
-        .await;
-    let rj = w
-        .ok(
+    let junk = w.report("noise", w.community_b).await;
+    let rejecting = [
+        (w.centre.as_str(), 400, json!({"action": "reject"})),
+        (
             &w.centre,
-            junk,
+            200,
             json!({"action": "reject", "reason": "不属于政府职责"}),
-        )
-        .await;
+        ),
+    ];
+    let rj = w.walk(junk, &rejecting).await;
     assert_eq!(rj["state"], "rejected");
 
     // Routing by category: potholes go to the department, whatever the place.
-    let p = w.file(&w.resident, "pothole", w.community_b).await["id"]
-        .as_i64()
-        .unwrap();
+    let p = w.report("pothole", w.community_b).await;
     let pd = w.ok(&w.centre, p, json!({"action": "dispatch"})).await;
     assert_eq!(pd["lead_unit_id"], w.dept_unit);
     assert!(w.get(&w.dept, p).await.1["reporter"].is_object());
@@ -433,9 +431,7 @@ async fn every_workflow_path_with_scopes_and_hidden_contact(backend: Backend) {
 both_dbs!(the_clock_brings_reminders_cards_and_closes_the_return_window);
 async fn the_clock_brings_reminders_cards_and_closes_the_return_window(backend: Backend) {
     let w = World::new(backend).await;
-    let id = w.file(&w.resident, "noise", w.community_a).await["id"]
-        .as_i64()
-        .unwrap();
+    let id = w.report("noise", w.community_a).await;
     let d = w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
     let (due, return_by) = (
         d["due_at"].as_i64().unwrap(),
@@ -449,14 +445,8 @@ async fn the_clock_brings_reminders_cards_and_closes_the_return_window(backend: 
     assert!(!theirs["timeline"].to_string().contains("reminder"));
     // Past the return window the unit can no longer send it back.
     w.set_now(return_by + 60_000);
-    let (st, v) = w
-        .act(
-            &w.worker_a,
-            id,
-            json!({"action": "return", "reason": "晚了"}),
-        )
-        .await;
-    assert_eq!(st, 409, "{v}");
+    let late = json!({"action": "return", "reason": "晚了"});
+    w.expect(&w.worker_a, id, late, 409).await;
     // Just past the deadline: a yellow card; long past it: a red card.
     w.set_now(due + 3_600_000);
     w.wait_for_kind(id, "yellow_card").await;
@@ -488,34 +478,20 @@ async fn the_clock_brings_reminders_cards_and_closes_the_return_window(backend: 
     assert_eq!(dash["overdue_total"], 1, "{dash}");
     assert_eq!(dash["overdue_by_unit"][0]["red"], 1);
     // An approved extension into the future lifts the card (the timeline keeps it).
-    w.ok(
-        &w.worker_a,
-        id,
-        json!({"action": "request_extension", "days": 20, "reason": "等待材料"}),
-    )
-    .await;
-    let (_, detail) = w.get(&w.centre, id).await;
-    let ext = detail["extensions"][0]["id"].as_i64().unwrap();
-    let e = w
-        .ok(
-            &w.centre,
-            id,
-            json!({"action": "decide_extension", "extension_id": ext, "approve": true}),
-        )
-        .await;
+    let ask = json!({"action": "request_extension", "days": 20, "reason": "等待材料"});
+    w.ok(&w.worker_a, id, ask).await;
+    let ext = w.first_extension(id).await;
+    let approve = json!({"action": "decide_extension", "extension_id": ext, "approve": true});
+    let e = w.ok(&w.centre, id, approve).await;
     assert_eq!(e["supervision"], "none");
 
     // Holidays count: a holiday right after dispatch pushes the deadline one day on.
     w.set_now(real_now());
-    let a = w.file(&w.resident, "noise", w.community_a).await["id"]
-        .as_i64()
-        .unwrap();
+    let a = w.report("noise", w.community_a).await;
     let plain = w.ok(&w.centre, a, json!({"action": "dispatch"})).await["due_at"]
         .as_i64()
         .unwrap();
-    let b = w.file(&w.resident, "noise", w.community_a).await["id"]
-        .as_i64()
-        .unwrap();
+    let b = w.report("noise", w.community_a).await;
     // Mark every day of the next two weeks that is a working day… only the first one.
     let (_, cal) = send(&w.s, "GET", Some(&w.centre), "/api/v1/cases/calendar", None).await;
     assert_eq!(cal["days"], json!([]));
@@ -558,6 +534,12 @@ async fn the_clock_brings_reminders_cards_and_closes_the_return_window(backend: 
     assert!(shift == 1 || shift == 3, "shift {shift} days");
 }
 
+/// The id of the case a page's address (`…/cases/{id}?…`) shows.
+fn case_in(url: &str) -> i64 {
+    let after = url.split("/cases/").nth(1).expect("a case's address");
+    after.split('?').next().unwrap().parse().unwrap()
+}
+
 fn chrono_day(ms: i64) -> chrono::NaiveDate {
     use chrono::TimeZone;
     chrono::FixedOffset::east_opt(8 * 3600)
@@ -574,9 +556,7 @@ async fn rates_on_a_known_set(backend: Backend) {
     // Community B: two cases — too few for a rate, so its rates are "—" (null).
     let mut ids = Vec::new();
     for place in [w.community_a; 6].into_iter().chain([w.community_b; 2]) {
-        let id = w.file(&w.resident, "noise", place).await["id"]
-            .as_i64()
-            .unwrap();
+        let id = w.report("noise", place).await;
         w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
         ids.push(id);
     }
@@ -589,21 +569,10 @@ async fn rates_on_a_known_set(backend: Backend) {
     ];
     for (id, sat) in ids[..5].iter().zip(sats) {
         w.ok(&w.worker_a, *id, json!({"action": "sign"})).await;
-        w.ok(
-            &w.worker_a,
-            *id,
-            json!({"action": "handle", "result": "已到现场处理，噪声已停止。"}),
-        )
-        .await;
-        w.ok(&w.centre, *id, json!({"action": "verify", "ok": true}))
+        w.finish(*id, &w.worker_a, "已到现场处理，噪声已停止。")
             .await;
-        w.ok(&w.centre, *id, json!({"action": "close"})).await;
-        w.ok(
-            &w.centre,
-            *id,
-            json!({"action": "return_visit", "satisfaction": sat}),
-        )
-        .await;
+        let visit = json!({"action": "return_visit", "satisfaction": sat});
+        w.ok(&w.centre, *id, visit).await;
     }
     let r = w.s.get(&w.centre, "/api/v1/cases/stats").await.want(200);
     let unit = &r["units"][0];
@@ -649,9 +618,7 @@ async fn rates_on_a_known_set(backend: Backend) {
 async fn the_map_counts_each_area_as_its_overview_does(w: &World) {
     // A third case in B, led by B and co-handled by A; then three weeks pass, so A's
     // unsigned sixth case and all of B's are overdue.
-    let id = w.file(&w.resident, "noise", w.community_b).await["id"]
-        .as_i64()
-        .unwrap();
+    let id = w.report("noise", w.community_b).await;
     let both = json!({"action": "dispatch", "lead_unit_id": w.community_b, "co_unit_ids": [w.community_a]});
     w.ok(&w.centre, id, both).await;
     w.set_now(chrono::Utc::now().timestamp_millis() + 21 * 86_400_000);
@@ -703,9 +670,7 @@ async fn the_map_counts_each_area_as_its_overview_does(w: &World) {
 #[tokio::test]
 async fn every_route_with_every_role() {
     let w = World::new(Backend::Sqlite).await;
-    let id = w.file(&w.resident, "noise", w.community_a).await["id"]
-        .as_i64()
-        .unwrap();
+    let id = w.report("noise", w.community_a).await;
     let pages = [
         "/cases/new",
         "/cases/mine",
@@ -718,51 +683,26 @@ async fn every_route_with_every_role() {
         "/cases/categories",
         "/cases/categories/1",
     ];
-    // (who, expected status per page in order)
-    let table: [(&str, Option<&str>, [u16; 10]); 6] = [
-        (
-            "admin",
-            Some(&w.admin),
-            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
-        ),
-        (
-            "centre",
-            Some(&w.centre),
-            [200, 200, 200, 200, 200, 200, 403, 200, 403, 403],
-        ),
-        (
-            "worker_a",
-            Some(&w.worker_a),
-            [200, 200, 403, 200, 200, 200, 403, 200, 403, 403],
-        ),
-        (
-            "worker_b",
-            Some(&w.worker_b),
-            [200, 200, 403, 200, 200, 200, 403, 404, 403, 403],
-        ),
-        (
-            "resident",
-            Some(&w.resident),
-            [200, 200, 403, 403, 403, 403, 403, 200, 403, 403],
-        ),
-        (
-            "anonymous",
-            None,
-            [303, 303, 303, 303, 303, 303, 303, 303, 303, 303],
-        ),
+    let who: [(&str, Option<&str>); 6] = [
+        ("admin", Some(&w.admin)),
+        ("centre", Some(&w.centre)),
+        ("worker_a", Some(&w.worker_a)),
+        ("worker_b", Some(&w.worker_b)),
+        ("resident", Some(&w.resident)),
+        ("anonymous", None),
     ];
-    let no_redirect = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    for (who, token, expected) in table {
-        for (path, want) in pages.iter().zip(expected) {
-            let mut r = no_redirect.get(format!("{}{}", w.s.url, path));
-            if let Some(t) = token {
-                r = r.bearer_auth(t);
-            }
-            let st = r.send().await.unwrap().status().as_u16();
-            assert_eq!(st, want, "{who} GET {path}");
+    // The status each of them gets, page by page in order.
+    let expected: [[u16; 10]; 6] = [
+        [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+        [200, 200, 200, 200, 200, 200, 403, 200, 403, 403],
+        [200, 200, 403, 200, 200, 200, 403, 200, 403, 403],
+        [200, 200, 403, 200, 200, 200, 403, 404, 403, 403],
+        [200, 200, 403, 403, 403, 403, 403, 200, 403, 403],
+        [303; 10],
+    ];
+    for ((name, token), statuses) in who.into_iter().zip(expected) {
+        for (path, want) in pages.iter().zip(statuses) {
+            assert_eq!(w.s.status_of(token, path).await, want, "{name} GET {path}");
         }
     }
     // The dashboard's JSON follows the same rule.
@@ -1014,63 +954,32 @@ async fn open311_georeport_v2_in_json_and_xml(backend: Backend) {
         assert!(body.contains(&id));
         let (st, _, body) = o311(&w.s, "GET", &format!("tokens/nothing.{fmt}"), &[]).await;
         assert_error(fmt, st, 404, &body);
-        let (st, _, body) = o311(
-            &w.s,
-            "GET",
-            &format!("requests.{fmt}"),
-            &[("service_code", "pothole"), k],
-        )
-        .await;
+        let list = format!("requests.{fmt}");
+        let requests = async |query: &[(&str, &str)]| o311(&w.s, "GET", &list, query).await;
+        let (st, _, body) = requests(&[("service_code", "pothole"), k]).await;
         assert_eq!(st, 200);
         assert!(
             body.contains("井盖松动") && !body.contains("广场舞"),
             "{body}"
         );
-        let (st, _, body) = o311(
-            &w.s,
-            "GET",
-            &format!("requests.{fmt}"),
-            &[("service_request_id", id.as_str()), k],
-        )
-        .await;
+        let (st, _, body) = requests(&[("service_request_id", id.as_str()), k]).await;
         assert_eq!(st, 200);
         assert!(body.contains("广场舞") && !body.contains("井盖松动"));
-        let (st, _, body) = o311(
-            &w.s,
-            "GET",
-            &format!("requests.{fmt}"),
-            &[("status", "closed")],
-        )
-        .await;
+        let (st, _, body) = requests(&[("status", "closed")]).await;
         assert_eq!(st, 200);
         assert!(!body.contains("广场舞"));
-        let (st, _, body) = o311(
-            &w.s,
-            "GET",
-            &format!("requests.{fmt}"),
-            &[
-                ("start_date", "2026-01-01T00:00:00Z"),
-                ("end_date", "2026-06-01T00:00:00Z"),
-            ],
-        )
-        .await;
-        assert_error(fmt, st, 400, &body);
-        let (st, _, body) = o311(
-            &w.s,
-            "GET",
-            &format!("requests.{fmt}"),
+        let five_months = [
+            ("start_date", "2026-01-01T00:00:00Z"),
+            ("end_date", "2026-06-01T00:00:00Z"),
+        ];
+        for bad in [
+            &five_months[..],
             &[("start_date", "yesterday")],
-        )
-        .await;
-        assert_error(fmt, st, 400, &body);
-        let (st, _, body) = o311(
-            &w.s,
-            "GET",
-            &format!("requests.{fmt}"),
             &[("status", "maybe")],
-        )
-        .await;
-        assert_error(fmt, st, 400, &body);
+        ] {
+            let (st, _, body) = requests(bad).await;
+            assert_error(fmt, st, 400, &body);
+        }
     }
     // The workflow shows through: dispatched → agency_responsible and expected_datetime;
     // closed → closed with the result in status_notes.
@@ -1091,15 +1000,7 @@ async fn open311_georeport_v2_in_json_and_xml(backend: Backend) {
     assert_eq!(v[0]["address_id"], "CA");
     w.ok(&w.centre, pid, json!({"action": "dispatch"})).await;
     w.ok(&w.dept, pid, json!({"action": "sign"})).await;
-    w.ok(
-        &w.dept,
-        pid,
-        json!({"action": "handle", "result": "已更换井盖，现场复查无松动。"}),
-    )
-    .await;
-    w.ok(&w.centre, pid, json!({"action": "verify", "ok": true}))
-        .await;
-    w.ok(&w.centre, pid, json!({"action": "close"})).await;
+    w.finish(pid, &w.dept, "已更换井盖，现场复查无松动。").await;
     let (_, _, body) = o311(&w.s, "GET", &format!("requests/{pid}.json"), &[k]).await;
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v[0]["status"], "closed");
@@ -1150,12 +1051,8 @@ async fn a_published_georeport_client_works() {
     // A resident's case the centre accepted and published, and one it did not.
     w.set_public("noise", true).await;
     let published = w.file_text("noise", PRIVATE).await;
-    w.ok(
-        &w.centre,
-        published,
-        json!({"action": "accept", "public_description": APPROVED}),
-    )
-    .await;
+    let accept = json!({"action": "accept", "public_description": APPROVED});
+    w.ok(&w.centre, published, accept).await;
     let hidden = w.file_text("noise", PRIVATE).await;
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/open311_client.py");
     let out = std::process::Command::new(&python)
@@ -1231,17 +1128,7 @@ async fn a_resident_files_and_the_centre_closes_in_a_browser() {
     b.click(".case-form button[type=submit]").await;
     b.wait("location.pathname.startsWith('/cases/') && location.search.includes('filed')")
         .await;
-    let id: i64 = b
-        .url()
-        .await
-        .split("/cases/")
-        .nth(1)
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = case_in(&b.url().await);
     assert!(b.text(".alert-ok").await.contains(&format!("#{id}")));
     b.wait_for(
         "document.querySelector('.case-photo img').naturalWidth > 0",
@@ -1261,44 +1148,40 @@ async fn a_resident_files_and_the_centre_closes_in_a_browser() {
         b.text(".contact").await.contains("000-5555-0101"),
         "the centre sees the contact"
     );
-    b.click("form:has(input[name=action][value=accept]) button")
-        .await;
-    b.wait_for(
-        "document.querySelector('.state').textContent.includes('待派单')",
-        Duration::from_secs(10),
+    // Presses a step's button on the case page and waits for the state it leads to.
+    let step = async |button: &str, state: &str| {
+        b.click(button).await;
+        let reached = format!("document.querySelector('.state').textContent.includes('{state}')");
+        b.wait_for(&reached, Duration::from_secs(10)).await;
+    };
+    step(
+        "form:has(input[name=action][value=accept]) button",
+        "待派单",
     )
     .await;
-    b.click("form:has(input[name=action][value=dispatch]) button")
-        .await;
-    b.wait_for(
-        "document.querySelector('.state').textContent.includes('待签收')",
-        Duration::from_secs(10),
+    step(
+        "form:has(input[name=action][value=dispatch]) button",
+        "待签收",
     )
     .await;
 
-    w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
-    w.ok(
-        &w.worker_a,
-        id,
-        json!({"action": "handle", "result": "已约谈广场舞队，十点后停止播放"}),
-    )
-    .await;
+    let handled = [
+        (w.worker_a.as_str(), 200, json!({"action": "sign"})),
+        (
+            &w.worker_a,
+            200,
+            json!({"action": "handle", "result": "已约谈广场舞队，十点后停止播放"}),
+        ),
+    ];
+    w.walk(id, &handled).await;
 
     b.goto(&format!("{}/cases/{id}", w.s.url)).await;
-    b.click("form:has(input[name=action][value=verify]) button[name=ok][value='1']")
-        .await;
-    b.wait_for(
-        "document.querySelector('.state').textContent.includes('待结案')",
-        Duration::from_secs(10),
+    step(
+        "form:has(input[name=action][value=verify]) button[name=ok][value='1']",
+        "待结案",
     )
     .await;
-    b.click("form:has(input[name=action][value=close]) button")
-        .await;
-    b.wait_for(
-        "document.querySelector('.state').textContent.includes('已结案')",
-        Duration::from_secs(10),
-    )
-    .await;
+    step("form:has(input[name=action][value=close]) button", "已结案").await;
     assert!(b.text(".timeline").await.contains("已约谈广场舞队"));
     if let Ok(dir) = std::env::var("GONGZHI_SCREENSHOT_DIR") {
         b.screenshot(&std::path::Path::new(&dir).join("case-closed.png"))
@@ -1419,7 +1302,7 @@ async fn open311_publishes_only_accepted_cases_in_public_categories(backend: Bac
     }
     // A client sees its own request in full, and only that one; a bad key is refused.
     let (_, _, body) = o311(&w.s, "GET", "requests.json", &[("api_key", key.as_str())]).await;
-    assert_eq!(request_ids(&body), [o1.clone()]);
+    assert_eq!(request_ids(&body), std::slice::from_ref(&o1));
     assert!(body.contains("客户端提交的噪声"));
     let (_, _, body) = o311(
         &w.s,
@@ -1433,20 +1316,11 @@ async fn open311_publishes_only_accepted_cases_in_public_categories(backend: Bac
     assert_error("json", st, 403, &body);
 
     // Accepted with an approved text, but the category is not public: still nothing.
-    w.ok(
-        &w.centre,
-        n1,
-        json!({"action": "accept", "public_description": APPROVED}),
-    )
-    .await;
-    w.ok(
-        &w.centre,
-        p1,
-        json!({"action": "accept", "public_description": "道路问题"}),
-    )
-    .await;
-    let (_, _, body) = o311(&w.s, "GET", "requests.json", &[]).await;
-    assert_eq!(body, "[]");
+    let published = async || o311(&w.s, "GET", "requests.json", &[]).await.2;
+    let accept = |text: &str| json!({"action": "accept", "public_description": text});
+    w.ok(&w.centre, n1, accept(APPROVED)).await;
+    w.ok(&w.centre, p1, accept("道路问题")).await;
+    assert_eq!(published().await, "[]");
 
     let staff_page =
         async |id: i64| crate::common::page_text(&w.s, &w.centre, &format!("/cases/{id}")).await;
@@ -1491,49 +1365,26 @@ async fn open311_publishes_only_accepted_cases_in_public_categories(backend: Bac
     assert_eq!(st, 404);
 
     // Withdrawing the text (or rejecting the case) takes it down again.
-    w.ok(
-        &w.centre,
-        n1,
-        json!({"action": "publish", "public_description": ""}),
-    )
-    .await;
-    let (_, _, body) = o311(&w.s, "GET", "requests.json", &[]).await;
-    assert_eq!(body, "[]");
-    w.ok(
-        &w.centre,
-        n1,
-        json!({"action": "publish", "public_description": APPROVED}),
-    )
-    .await;
-    assert_eq!(
-        request_ids(&o311(&w.s, "GET", "requests.json", &[]).await.2),
-        [n1.to_string()]
-    );
+    let publish = |text: &str| json!({"action": "publish", "public_description": text});
+    w.ok(&w.centre, n1, publish("")).await;
+    assert_eq!(published().await, "[]");
+    w.ok(&w.centre, n1, publish(APPROVED)).await;
+    assert_eq!(request_ids(&published().await), [n1.to_string()]);
     w.ok(
         &w.centre,
         n1,
         json!({"action": "reject", "reason": "重复反映"}),
     )
     .await;
-    let (_, _, body) = o311(&w.s, "GET", "requests.json", &[]).await;
-    assert_eq!(body, "[]");
+    assert_eq!(published().await, "[]");
     // Only the centre sets the published text.
     let p2 = w.file_text("noise", PRIVATE).await;
     w.ok(&w.centre, p2, json!({"action": "accept"})).await;
-    w.expect(
-        &w.resident,
-        p2,
-        json!({"action": "publish", "public_description": "x"}),
-        403,
-    )
-    .await;
-    w.expect(
-        &w.worker_a,
-        p2,
-        json!({"action": "publish", "public_description": "x"}),
-        403,
-    )
-    .await;
+    let refused = [
+        (w.resident.as_str(), 403, publish("x")),
+        (&w.worker_a, 403, publish("x")),
+    ];
+    w.walk(p2, &refused).await;
 }
 
 both_dbs!(only_the_lead_unit_signs_and_results_need_a_sentence);
@@ -1542,61 +1393,25 @@ both_dbs!(only_the_lead_unit_signs_and_results_need_a_sentence);
 /// falls after the handling deadline.
 async fn only_the_lead_unit_signs_and_results_need_a_sentence(backend: Backend) {
     let w = World::new(backend).await;
-    let id = w.file(&w.resident, "noise", w.community_a).await["id"]
-        .as_i64()
-        .unwrap();
+    let id = w.report("noise", w.community_a).await;
     w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
+    let lead_only = (403, "lead_unit_only");
     for who in [&w.centre, &w.admin] {
-        let (st, v) = w.act(who, id, json!({"action": "sign"})).await;
-        assert_eq!(
-            (st, v["error"]["code"].as_str()),
-            (403, Some("lead_unit_only")),
-            "{v}"
-        );
-        assert!(v["error"]["message"].as_str().unwrap().contains("主办单位"));
+        let e = w
+            .refused(who, id, json!({"action": "sign"}), lead_only)
+            .await;
+        assert!(e["message"].as_str().unwrap().contains("主办单位"));
     }
-    let (st, v) = w
-        .act(
-            &w.worker_a,
-            id,
-            json!({"action": "handle", "result": "已经全部处理完毕，居民满意"}),
-        )
-        .await;
-    assert_eq!(
-        (st, v["error"]["code"].as_str()),
-        (409, Some("not_signed")),
-        "{v}"
-    );
+    let handle = |result: &str| json!({"action": "handle", "result": result});
+    let early = handle("已经全部处理完毕，居民满意");
+    w.refused(&w.worker_a, id, early, (409, "not_signed")).await;
     w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
-    let (st, v) = w
-        .act(
-            &w.worker_a,
-            id,
-            json!({"action": "handle", "result": "好了"}),
-        )
-        .await;
-    assert_eq!(
-        (st, v["error"]["code"].as_str()),
-        (400, Some("result_too_short")),
-        "{v}"
-    );
-    let (st, v) = w
-        .act(
-            &w.centre,
-            id,
-            json!({"action": "handle", "result": "中心代为办结，已处理完毕"}),
-        )
-        .await;
-    assert_eq!(
-        (st, v["error"]["code"].as_str()),
-        (403, Some("lead_unit_only"))
-    );
+    let short = (400, "result_too_short");
+    w.refused(&w.worker_a, id, handle("好了"), short).await;
+    let for_them = handle("中心代为办结，已处理完毕");
+    w.refused(&w.centre, id, for_them, lead_only).await;
     let done = w
-        .ok(
-            &w.worker_a,
-            id,
-            json!({"action": "handle", "result": "已约谈商户，晚十点后停止营业"}),
-        )
+        .ok(&w.worker_a, id, handle("已约谈商户，晚十点后停止营业"))
         .await;
     assert_eq!(done["state"], "handled");
 
@@ -1609,9 +1424,7 @@ async fn only_the_lead_unit_signs_and_results_need_a_sentence(backend: Backend) 
     .await
     .want(201);
     for category in ["quick", "noise"] {
-        let c = w.file(&w.resident, category, w.community_a).await["id"]
-            .as_i64()
-            .unwrap();
+        let c = w.report(category, w.community_a).await;
         let d = w.ok(&w.centre, c, json!({"action": "dispatch"})).await;
         let (due, back) = (
             d["due_at"].as_i64().unwrap(),
@@ -1630,9 +1443,7 @@ both_dbs!(residents_see_milestones_not_internal_steps);
 /// on the page.
 async fn residents_see_milestones_not_internal_steps(backend: Backend) {
     let w = World::new(backend).await;
-    let id = w.file(&w.resident, "noise", w.community_a).await["id"]
-        .as_i64()
-        .unwrap();
+    let id = w.report("noise", w.community_a).await;
     let secrets = [
         "派单内部说明-勿外传",
         "退回理由-不属本社区",
@@ -1641,66 +1452,48 @@ async fn residents_see_milestones_not_internal_steps(backend: Backend) {
         "核查未通过-居民仍反映吵",
         "结案内部备注-归档",
     ];
-    w.ok(
-        &w.centre,
-        id,
-        json!({"action": "dispatch", "note": secrets[0]}),
-    )
-    .await;
-    w.ok(
-        &w.worker_a,
-        id,
-        json!({"action": "return", "reason": secrets[1]}),
-    )
-    .await;
-    w.ok(
-        &w.centre,
-        id,
-        json!({"action": "dispatch", "lead_unit_id": w.community_a, "co_unit_ids": [w.dept_unit]}),
-    )
-    .await;
-    w.ok(
-        &w.dept,
-        id,
-        json!({"action": "progress", "note": secrets[2]}),
-    )
-    .await;
-    w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
-    w.ok(
-        &w.worker_a,
-        id,
-        json!({"action": "request_extension", "days": 2, "reason": secrets[3]}),
-    )
-    .await;
-    w.ok(
-        &w.worker_a,
-        id,
-        json!({"action": "handle", "result": "第一次办理结果，尚未核实"}),
-    )
-    .await;
-    w.ok(
-        &w.centre,
-        id,
-        json!({"action": "verify", "ok": false, "note": secrets[4]}),
-    )
-    .await;
+    let (a, centre) = (w.worker_a.as_str(), w.centre.as_str());
+    let handled_once = [
+        (
+            centre,
+            200,
+            json!({"action": "dispatch", "note": secrets[0]}),
+        ),
+        (a, 200, json!({"action": "return", "reason": secrets[1]})),
+        (centre, 200, w.co_handled()),
+        (
+            &w.dept,
+            200,
+            json!({"action": "progress", "note": secrets[2]}),
+        ),
+        (a, 200, json!({"action": "sign"})),
+        (
+            a,
+            200,
+            json!({"action": "request_extension", "days": 2, "reason": secrets[3]}),
+        ),
+        (
+            a,
+            200,
+            json!({"action": "handle", "result": "第一次办理结果，尚未核实"}),
+        ),
+        (
+            centre,
+            200,
+            json!({"action": "verify", "ok": false, "note": secrets[4]}),
+        ),
+    ];
+    w.walk(id, &handled_once).await;
     let result = "加装隔音设施，复查噪声达标";
-    w.ok(
-        &w.worker_a,
-        id,
-        json!({"action": "handle", "result": result}),
-    )
-    .await;
+    w.ok(a, id, json!({"action": "handle", "result": result}))
+        .await;
     let (_, before_close) = w.get(&w.resident, id).await;
     assert_eq!(before_close["result"], "", "the result shows once closed");
-    w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
-        .await;
-    w.ok(
-        &w.centre,
-        id,
-        json!({"action": "close", "note": secrets[5]}),
-    )
-    .await;
+    let closing = [
+        (centre, 200, json!({"action": "verify", "ok": true})),
+        (centre, 200, json!({"action": "close", "note": secrets[5]})),
+    ];
+    w.walk(id, &closing).await;
 
     let (st, mine) = w.get(&w.resident, id).await;
     assert_eq!(st, 200);
@@ -1754,58 +1547,38 @@ async fn notifications_reach_the_right_people_only(backend: Backend) {
     let w = World::new(backend).await;
     w.s.add_user("neighbour", "member");
     let neighbour = w.s.login("neighbour").await;
-    let id = w.file(&w.resident, "noise", w.community_a).await["id"]
-        .as_i64()
-        .unwrap();
+    let id = w.report("noise", w.community_a).await;
     // The neighbour's own case, rejected: only the neighbour hears of it.
     let theirs = send_expect(&w.s, "POST", Some(&neighbour), "/api/v1/cases",
         Some(&json!({"category": "noise", "place_unit_id": w.community_a, "description": "邻居的事"})), 201).await;
     let nid = theirs["id"].as_i64().unwrap();
-    w.ok(
-        &w.centre,
-        nid,
-        json!({"action": "reject", "reason": "不属于受理范围"}),
-    )
-    .await;
+    let reject = json!({"action": "reject", "reason": "不属于受理范围"});
+    w.ok(&w.centre, nid, reject).await;
 
-    w.ok(&w.centre, id, json!({"action": "accept"})).await;
-    w.ok(
-        &w.centre,
-        id,
-        json!({"action": "dispatch", "lead_unit_id": w.community_a, "co_unit_ids": [w.dept_unit]}),
-    )
-    .await;
-    w.ok(
-        &w.worker_a,
-        id,
-        json!({"action": "return", "reason": "不属于本社区"}),
-    )
-    .await;
-    let d = w
-        .ok(
-            &w.centre,
-            id,
+    let (a, centre) = (w.worker_a.as_str(), w.centre.as_str());
+    let returned = [
+        (centre, 200, json!({"action": "accept"})),
+        (centre, 200, w.co_handled()),
+        (
+            a,
+            200,
+            json!({"action": "return", "reason": "不属于本社区"}),
+        ),
+        (
+            centre,
+            200,
             json!({"action": "dispatch", "lead_unit_id": w.community_a}),
-        )
-        .await;
-    w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
+        ),
+    ];
+    let d = w.walk(id, &returned).await;
+    w.ok(a, id, json!({"action": "sign"})).await;
     // The deadline's day: a reminder for the unit.
     w.set_now(d["due_at"].as_i64().unwrap() - 3_600_000);
     w.wait_for_kind(id, "reminder").await;
-    w.ok(
-        &w.worker_a,
-        id,
-        json!({"action": "handle", "result": "已处理完毕，现场复查安静"}),
-    )
-    .await;
-    w.ok(&w.centre, id, json!({"action": "verify", "ok": true}))
-        .await;
-    w.ok(&w.centre, id, json!({"action": "close"})).await;
+    w.finish(id, a, "已处理完毕，现场复查安静").await;
     // Dispatched straight from the queue: that is acceptance too. The neighbour's
     // duplicate is merged: they hear of it, and their page links to nobody else's case.
-    let id2 = w.file(&w.resident, "noise", w.community_a).await["id"]
-        .as_i64()
-        .unwrap();
+    let id2 = w.report("noise", w.community_a).await;
     w.ok(&w.centre, id2, json!({"action": "dispatch"})).await;
     let (_, dup) = send(&w.s, "POST", Some(&neighbour), "/api/v1/cases",
         Some(&json!({"category": "noise", "place_unit_id": w.community_a, "description": "邻居的事"}))).await;
@@ -2050,13 +1823,7 @@ async fn the_report_form_checks_only_the_chosen_categorys_questions(backend: Bac
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
         }
-        let r = client()
-            .post(format!("{}/cases", w.s.url))
-            .bearer_auth(&w.resident)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+        let r = w.s.post_multipart(Some(&w.resident), "/cases", form).await;
         let st = r.status().as_u16();
         let location = r
             .headers()
@@ -2073,16 +1840,7 @@ async fn the_report_form_checks_only_the_chosen_categorys_questions(backend: Bac
     ])
     .await;
     assert_eq!(st, 303, "{body}");
-    let id: i64 = location
-        .unwrap()
-        .split("/cases/")
-        .nth(1)
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = case_in(&location.unwrap());
     let (_, case) = w.get(&w.centre, id).await;
     assert_eq!(case["attributes"], json!({"size": "large"}));
     // Tree chosen: its own required question is checked, on the form.
@@ -2183,9 +1941,7 @@ both_dbs!(a_result_can_be_a_photo);
 /// staff see it at once, the reporter once the case is closed.
 async fn a_result_can_be_a_photo(backend: Backend) {
     let w = World::new(backend).await;
-    let id = w.file(&w.resident, "noise", w.community_a).await["id"]
-        .as_i64()
-        .unwrap();
+    let id = w.report("noise", w.community_a).await;
     w.ok(&w.centre, id, json!({"action": "dispatch"})).await;
     w.ok(&w.worker_a, id, json!({"action": "sign"})).await;
     let png: Vec<u8> = b"\x89PNG\r\n\x1a\n-a-photo-of-the-quiet-square".to_vec();
@@ -2199,15 +1955,9 @@ async fn a_result_can_be_a_photo(backend: Backend) {
                 reqwest::multipart::Part::bytes(p).file_name("done.png"),
             );
         }
-        client()
-            .post(format!("{}/cases/{id}/act", w.s.url))
-            .bearer_auth(&w.worker_a)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
+        let path = format!("/cases/{id}/act");
+        let r = w.s.post_multipart(Some(&w.worker_a), &path, form).await;
+        r.status().as_u16()
     };
     assert_eq!(handle(None).await, 400, "a short result needs a photo");
     assert_eq!(handle(Some(b"not an image".to_vec())).await, 400);

@@ -104,6 +104,16 @@ impl World {
             .want(want)
     }
 
+    /// Takes the steps of a table on proposal `id` in order, each `(token, status, step)`:
+    /// the bearer of `token` posts `step` and must be answered with `status`. The last answer.
+    async fn walk(&self, id: i64, table: &[(&str, u16, Value)]) -> Value {
+        let mut last = Value::Null;
+        for (token, status, step) in table {
+            last = self.act(token, id, step.clone(), *status).await;
+        }
+        last
+    }
+
     pub(crate) async fn assigned(&self, title: &str) -> i64 {
         let id = self.submit(&self.m1, title, &[]).await;
         self.act(&self.office, id, json!({"action": "file"}), 200)
@@ -225,127 +235,77 @@ async fn a_joint_proposal_goes_from_submission_to_a_rated_published_reply(backen
     assert_eq!(get(&w, Some(&w.co), &path).await.0, 200);
     assert_eq!(get(&w, Some(&w.other), &path).await.0, 404);
     // The pages say the same: the proposal's page and the hub.
-    let page = |t: &str, p: String| {
-        client()
-            .get(format!("{}{p}", w.s.url))
-            .bearer_auth(t.to_string())
-            .send()
-    };
-    assert_eq!(
-        page(&w.other, format!("/consultation/proposals/{id}"))
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
-    assert_eq!(
-        page(&w.outsider, format!("/consultation/proposals/{id}"))
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
-    assert_eq!(
-        page(&w.lead, format!("/consultation/proposals/{id}"))
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    let hub = page(&w.other, "/consultation".into())
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = format!("/consultation/proposals/{id}");
+    w.s.expect_statuses(&[
+        (Some(&w.other), &page, 404),
+        (Some(&w.outsider), &page, 404),
+        (Some(&w.lead), &page, 200),
+    ])
+    .await;
+    let hub = async |t: &str| crate::common::page_text(&w.s, t, "/consultation").await;
     assert!(
-        !hub.contains("联名提案"),
+        !hub(&w.other).await.contains("联名提案"),
         "not on the uninvolved unit's hub"
     );
-    let hub = page(&w.lead, "/consultation".into())
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(hub.contains("联名提案"));
+    assert!(hub(&w.lead).await.contains("联名提案"));
     let (_, list) = get(&w, Some(&w.other), "/api/v1/proposals").await;
     assert_eq!(list["total"], 0);
     let (_, list) = get(&w, Some(&w.lead), "/api/v1/proposals").await;
     assert_eq!(list["total"], 1);
-    // The office cannot sign for the unit; the co-handling unit cannot reply.
-    w.act(&w.office, id, json!({"action": "sign"}), 403).await;
-    w.act(&w.co, id, json!({"action": "sign"}), 403).await;
-    w.act(
-        &w.lead,
-        id,
-        json!({"action": "opinion", "text": "主办单位不能提会办意见"}),
-        403,
-    )
-    .await;
-    w.act(
-        &w.co,
-        id,
-        json!({"action": "opinion", "text": "同意，配合做好资金保障。"}),
-        200,
-    )
-    .await;
-    w.act(&w.lead, id, json!({"action": "sign"}), 200).await;
-    // The proposer does not see a draft.
-    w.act(
-        &w.lead,
-        id,
-        json!({"action": "draft", "reply": "已列入明年计划，分批实施加装。", "class": "B"}),
-        200,
-    )
-    .await;
+    // The office cannot sign for the unit; the co-handling unit cannot reply. The proposer
+    // does not see a draft.
+    let (office, co, lead) = (w.office.as_str(), w.co.as_str(), w.lead.as_str());
+    let drafting = [
+        (office, 403, json!({"action": "sign"})),
+        (co, 403, json!({"action": "sign"})),
+        (
+            lead,
+            403,
+            json!({"action": "opinion", "text": "主办单位不能提会办意见"}),
+        ),
+        (
+            co,
+            200,
+            json!({"action": "opinion", "text": "同意，配合做好资金保障。"}),
+        ),
+        (lead, 200, json!({"action": "sign"})),
+        (
+            lead,
+            200,
+            json!({"action": "draft", "reply": "已列入明年计划，分批实施加装。", "class": "B"}),
+        ),
+    ];
+    w.walk(id, &drafting).await;
     let (_, seen) = get(&w, Some(&w.m1), &path).await;
     assert_eq!(seen["reply"], "");
     assert!(seen.get("reply_due").is_none(), "deadlines are internal");
     // A worker cannot countersign; the unit admin does; the office checks and reclasses.
-    w.act(&w.lead, id, json!({"action": "countersign"}), 403)
-        .await;
-    w.act(&w.lead_admin, id, json!({"action": "countersign"}), 200)
-        .await;
-    w.act(&w.lead, id, json!({"action": "reply"}), 409).await;
-    let v = w
-        .act(&w.office, id, json!({"action": "check", "class": "A"}), 200)
-        .await;
+    let checking = [
+        (lead, 403, json!({"action": "countersign"})),
+        (&w.lead_admin, 200, json!({"action": "countersign"})),
+        (lead, 409, json!({"action": "reply"})),
+        (office, 200, json!({"action": "check", "class": "A"})),
+    ];
+    let v = w.walk(id, &checking).await;
     assert_eq!(v["reply_class"], "A");
     w.set_now(MONDAY + 20 * DAY);
     let v = w.act(&w.lead, id, json!({"action": "reply"}), 200).await;
     assert_eq!(v["state"], "replied");
     assert_eq!(v["on_time"], true);
     // The co-signer cannot rate; the proposer is unsatisfied with the result: second handling.
-    w.act(
-        &w.m2,
-        id,
-        json!({"action": "rate", "work": "satisfied", "result": "satisfied"}),
-        403,
-    )
-    .await;
-    let v = w
-        .act(
-            &w.m1,
-            id,
-            json!({"action": "rate", "work": "basic", "result": "unsatisfied"}),
-            200,
-        )
-        .await;
+    let rate = |work: &str, result: &str| json!({"action": "rate", "work": work, "result": result});
+    let rating = [
+        (w.m2.as_str(), 403, rate("satisfied", "satisfied")),
+        (&w.m1, 200, rate("basic", "unsatisfied")),
+    ];
+    let v = w.walk(id, &rating).await;
     assert_eq!(v["state"], "second_handling");
     assert_eq!(v["round"], 2);
     let (_, staff) = get(&w, Some(&w.lead), &path).await;
     assert!(staff["reply_due"].as_i64().unwrap() > MONDAY + 20 * DAY);
     w.reply_formally(id, "经再次研究，已于本月开工加装。", "A")
         .await;
-    let v = w
-        .act(
-            &w.m1,
-            id,
-            json!({"action": "rate", "work": "satisfied", "result": "satisfied"}),
-            200,
-        )
-        .await;
+    let v = w.act(&w.m1, id, rate("satisfied", "satisfied"), 200).await;
     assert_eq!(v["state"], "closed");
     // Statistics for the office only.
     assert_eq!(get(&w, Some(&w.m1), "/api/v1/proposals/stats").await.0, 403);
@@ -368,28 +328,11 @@ async fn a_joint_proposal_goes_from_submission_to_a_rated_published_reply(backen
     )
     .await;
     assert!(!feed.contains("联名提案"));
-    w.act(
-        &w.m2,
-        id,
-        json!({"action": "consent", "publish": true}),
-        403,
-    )
-    .await;
-    w.act(
-        &w.m1,
-        id,
-        json!({"action": "consent", "publish": true}),
-        200,
-    )
-    .await;
+    let consent = json!({"action": "consent", "publish": true});
+    w.act(&w.m2, id, consent.clone(), 403).await;
+    w.act(&w.m1, id, consent.clone(), 200).await;
     let hidden = w.assigned("关于未答复事项的提案").await;
-    w.act(
-        &w.m1,
-        hidden,
-        json!({"action": "consent", "publish": true}),
-        200,
-    )
-    .await;
+    w.act(&w.m1, hidden, consent, 200).await;
     let r = w.s.raw("GET", None, "/consultation/proposals.atom").await;
     assert!(
         r.headers()["content-type"]
@@ -443,56 +386,49 @@ both_dbs!(declines_merges_returns_and_extensions_follow_the_rules_and_the_clock)
 async fn declines_merges_returns_and_extensions_follow_the_rules_and_the_clock(backend: Backend) {
     let w = World::new(backend).await;
     let a = w.submit(&w.m1, "关于停车难的提案", &[]).await;
-    w.act(
-        &w.office,
-        a,
-        json!({"action": "decline", "reason": "whatever"}),
-        400,
-    )
-    .await;
-    let v = w
-        .act(
+    let declining = [
+        (
+            w.office.as_str(),
+            400,
+            json!({"action": "decline", "reason": "whatever"}),
+        ),
+        (
             &w.office,
-            a,
-            json!({"action": "decline", "reason": "forwarded", "note": "转社情民意"}),
             200,
-        )
-        .await;
+            json!({"action": "decline", "reason": "forwarded", "note": "转社情民意"}),
+        ),
+    ];
+    let v = w.walk(a, &declining).await;
     assert_eq!(v["state"], "declined");
     assert_eq!(v["decline_reason"], "forwarded");
     w.act(&w.office, a, json!({"action": "file"}), 409).await;
 
     let keep = w.submit(&w.m1, "关于停车难问题的提案", &[]).await;
     let dup = w.submit(&w.m2, "关于停车位不足的提案", &[]).await;
-    w.act(&w.office, dup, json!({"action": "merge", "into": dup}), 400)
-        .await;
-    let v = w
-        .act(
-            &w.office,
-            dup,
-            json!({"action": "merge", "into": keep}),
-            200,
-        )
-        .await;
+    let merging = [
+        (
+            w.office.as_str(),
+            400,
+            json!({"action": "merge", "into": dup}),
+        ),
+        (&w.office, 200, json!({"action": "merge", "into": keep})),
+    ];
+    let v = w.walk(dup, &merging).await;
     assert_eq!(v["state"], "merged");
     assert_eq!(v["merged_into"], keep);
 
     // Return window: 5 working days. Within it the lead unit may ask to hand it back.
     let r = w.assigned("关于公园管理的提案").await;
-    w.act(
-        &w.lead,
-        r,
-        json!({"action": "request_return", "reason": "不属于本单位职责"}),
-        200,
-    )
-    .await;
-    w.act(
-        &w.office,
-        r,
-        json!({"action": "assign", "lead_unit_id": w.co_unit}),
-        200,
-    )
-    .await;
+    let hand_back = json!({"action": "request_return", "reason": "不属于本单位职责"});
+    let handing_back = [
+        (w.lead.as_str(), 200, hand_back.clone()),
+        (
+            &w.office,
+            200,
+            json!({"action": "assign", "lead_unit_id": w.co_unit}),
+        ),
+    ];
+    w.walk(r, &handing_back).await;
     let (_, v) = get(&w, Some(&w.co), &format!("/api/v1/proposals/{r}")).await;
     assert_eq!(v["lead_unit_id"], w.co_unit);
     assert_eq!(
@@ -505,50 +441,21 @@ async fn declines_merges_returns_and_extensions_follow_the_rules_and_the_clock(b
     // After it, the request is refused.
     let late = w.assigned("关于夜市管理的提案").await;
     w.set_now(MONDAY + 8 * DAY);
-    let v = w
-        .act(
-            &w.lead,
-            late,
-            json!({"action": "request_return", "reason": "不属于本单位职责"}),
-            409,
-        )
-        .await;
+    let v = w.act(&w.lead, late, hand_back, 409).await;
     assert_eq!(v["error"]["code"], "return_window_closed");
 
     // One extension, with a reason, to the longer period counted from the assignment.
     let (_, before) = get(&w, Some(&w.office), &format!("/api/v1/proposals/{late}")).await;
-    w.act(
-        &w.lead,
-        late,
-        json!({"action": "extend", "reason": "需要跨年度预算"}),
-        403,
-    )
-    .await;
-    w.act(
-        &w.office,
-        late,
-        json!({"action": "extend", "reason": ""}),
-        400,
-    )
-    .await;
-    let v = w
-        .act(
-            &w.office,
-            late,
-            json!({"action": "extend", "reason": "需要跨年度预算"}),
-            200,
-        )
-        .await;
+    let extend = |reason: &str| json!({"action": "extend", "reason": reason});
+    let extending = [
+        (w.lead.as_str(), 403, extend("需要跨年度预算")),
+        (&w.office, 400, extend("")),
+        (&w.office, 200, extend("需要跨年度预算")),
+    ];
+    let v = w.walk(late, &extending).await;
     assert!(v["reply_due"].as_i64().unwrap() > before["reply_due"].as_i64().unwrap() + 60 * DAY);
     assert_eq!(v["extended"], true);
-    let v = w
-        .act(
-            &w.office,
-            late,
-            json!({"action": "extend", "reason": "再延一次"}),
-            409,
-        )
-        .await;
+    let v = w.act(&w.office, late, extend("再延一次"), 409).await;
     assert_eq!(v["error"]["code"], "already_extended");
 
     // A reply after its deadline is late, and the card is red before it.
@@ -563,55 +470,43 @@ async fn declines_merges_returns_and_extensions_follow_the_rules_and_the_clock(b
     );
     let (_, v) = get(&w, Some(&office), &format!("/api/v1/proposals/{slow}")).await;
     assert_eq!(v["card"], "red");
-    w.act(&lead, slow, json!({"action": "sign"}), 200).await;
-    w.act(
-        &lead,
-        slow,
-        json!({"action": "draft", "reply": "已完成改造方案，列入明年计划。", "class": "B"}),
-        200,
-    )
-    .await;
-    w.act(&lead_admin, slow, json!({"action": "countersign"}), 200)
-        .await;
-    w.act(&office, slow, json!({"action": "check"}), 200).await;
-    let v = w.act(&lead, slow, json!({"action": "reply"}), 200).await;
+    let replying = [
+        (lead.as_str(), 200, json!({"action": "sign"})),
+        (
+            &lead,
+            200,
+            json!({"action": "draft", "reply": "已完成改造方案，列入明年计划。", "class": "B"}),
+        ),
+        (&lead_admin, 200, json!({"action": "countersign"})),
+        (&office, 200, json!({"action": "check"})),
+        (&lead, 200, json!({"action": "reply"})),
+    ];
+    let v = w.walk(slow, &replying).await;
     assert_eq!(v["on_time"], false);
     assert_eq!(v["followup"], "pending");
-    w.act(
-        &m1,
-        slow,
-        json!({"action": "rate", "work": "satisfied", "result": "basic"}),
-        200,
-    )
-    .await;
-    w.act(
-        &office,
-        slow,
-        json!({"action": "followup_done", "note": "改造已完工"}),
-        200,
-    )
-    .await;
+    let following_up = [
+        (
+            m1.as_str(),
+            200,
+            json!({"action": "rate", "work": "satisfied", "result": "basic"}),
+        ),
+        (
+            &office,
+            200,
+            json!({"action": "followup_done", "note": "改造已完工"}),
+        ),
+    ];
+    w.walk(slow, &following_up).await;
     let (_, v) = get(&w, Some(&m1), &format!("/api/v1/proposals/{slow}")).await;
     assert_eq!(v["followup"], "delivered");
     assert_eq!(v["state"], "closed");
     // Periods are the office's to set, within bounds.
     let bad = json!({"periods": {"sign_days": 0, "co_days": 10, "reply_days": 60, "max_reply_days": 120, "second_days": 20}});
-    assert_eq!(
-        w.s.put(&office, "/api/v1/consultation/settings", Some(&bad))
-            .await
-            .status,
-        400
-    );
+    let settings = "/api/v1/consultation/settings";
+    w.s.put(&office, settings, Some(&bad)).await.want(400);
     let good = json!({"periods": {"sign_days": 3, "co_days": 10, "reply_days": 60, "max_reply_days": 120, "second_days": 20}});
-    assert_eq!(
-        w.s.put(&m1, "/api/v1/consultation/settings", Some(&good))
-            .await
-            .status,
-        403
-    );
-    w.s.put(&office, "/api/v1/consultation/settings", Some(&good))
-        .await
-        .want(200);
+    w.s.put(&m1, settings, Some(&good)).await.want(403);
+    w.s.put(&office, settings, Some(&good)).await.want(200);
     let _ = &w.admin;
 }
 

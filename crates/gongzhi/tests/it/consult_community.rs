@@ -393,38 +393,31 @@ async fn community_matters_follow_the_notice_sequence_and_the_meeting_thresholds
         ],
     )
     .await;
-    for stage in ["accepted", "reviewed", "meeting_noticed", "voting"] {
-        s.post(&w.community_staff, &adv, Some(&step(stage)))
-            .await
-            .want(200);
-    }
+    // The staff take a matter through the notices up to the vote, then decide it with
+    // the counts given.
+    let staff = w.community_staff.as_str();
+    let to_the_vote = async |adv: &str| {
+        for stage in ["accepted", "reviewed", "meeting_noticed", "voting"] {
+            s.post(staff, adv, Some(&step(stage))).await.want(200);
+        }
+    };
+    let decide = async |adv: &str, present: i64, in_favour: i64| {
+        let mut resolve = step("resolved");
+        resolve["present"] = json!(present);
+        resolve["in_favour"] = json!(in_favour);
+        s.post(staff, adv, Some(&resolve)).await.want(200)
+    };
+    to_the_vote(&adv).await;
     // 2,000 of 5,000 present is no quorum: the decision fails.
-    let mut resolve = step("resolved");
-    resolve["present"] = json!(2000);
-    resolve["in_favour"] = json!(1900);
-    let v = s
-        .post(&w.community_staff, &adv, Some(&resolve))
-        .await
-        .want(200);
-    assert_eq!(v["stage"], "rejected");
+    assert_eq!(decide(&adv, 2000, 1900).await["stage"], "rejected");
     // Another matter: 3,000 present, 1,600 in favour — valid and passed.
     let m = s
         .post(&res[1], "/api/v1/consultation/matters", Some(&body))
         .await
         .want(201);
     let adv = format!("/api/v1/consultation/matters/{}/advance", m["id"]);
-    for stage in ["accepted", "reviewed", "meeting_noticed", "voting"] {
-        s.post(&w.community_staff, &adv, Some(&step(stage)))
-            .await
-            .want(200);
-    }
-    resolve["present"] = json!(3000);
-    resolve["in_favour"] = json!(1600);
-    let v = s
-        .post(&w.community_staff, &adv, Some(&resolve))
-        .await
-        .want(200);
-    assert_eq!(v["stage"], "resolved");
+    to_the_vote(&adv).await;
+    assert_eq!(decide(&adv, 3000, 1600).await["stage"], "resolved");
     let v = s
         .post(&w.community_staff, &adv, Some(&step("implemented")))
         .await

@@ -3,6 +3,7 @@
 //! only), a matter decided by its recountable vote, counts entered by hand that may not
 //! undercut the sign-in list, and the same steps through the pages — on both databases.
 
+use crate::common::reply::Reply;
 use crate::common::{Backend, PASSWORD, both_dbs, get_html, post_form, send_expect, web_login};
 use crate::consult::{World, get};
 use serde_json::{Value, json};
@@ -38,10 +39,11 @@ async fn advance(w: &World, path: &str, body: Value, want: u16) -> Value {
         .want(want)
 }
 
-async fn sign_in(w: &World, token: &str, path: &str, body: Value) -> (u16, Value) {
+/// Signs in at the meeting of the matter at `path` as the bearer of `token` (themselves, or
+/// whom `body` names).
+async fn sign_in(w: &World, token: &str, path: &str, body: Value) -> Reply {
     w.s.post(token, &format!("{path}/attendance"), Some(&body))
         .await
-        .parts()
 }
 
 both_dbs!(a_matter_is_decided_by_its_vote_and_its_sign_in_list);
@@ -61,12 +63,9 @@ async fn a_matter_is_decided_by_its_vote_and_its_sign_in_list(backend: Backend) 
 
     let (_, path) = matter_at(&w, &res[0], "reviewed").await;
     // No sign-in before the meeting is called.
-    let (st, e) = sign_in(&w, &res[0], &path, json!({})).await;
-    assert_eq!(
-        (st, e["error"]["code"].as_str()),
-        (409, Some("conflict")),
-        "{e}"
-    );
+    sign_in(&w, &res[0], &path, json!({}))
+        .await
+        .want_error(409, "conflict");
     advance(
         &w,
         &path,
@@ -75,77 +74,40 @@ async fn a_matter_is_decided_by_its_vote_and_its_sign_in_list(backend: Backend) 
     )
     .await;
 
-    let (st, m) = sign_in(&w, &res[0], &path, json!({})).await;
-    assert_eq!((st, m["attendance"].as_i64()), (201, Some(1)), "{m}");
-    let (st, e) = sign_in(&w, &res[0], &path, json!({})).await;
-    assert_eq!(
-        (st, e["error"]["code"].as_str()),
-        (409, Some("already_signed_in"))
-    );
+    let m = sign_in(&w, &res[0], &path, json!({})).await.want(201);
+    assert_eq!(m["attendance"].as_i64(), Some(1), "{m}");
+    sign_in(&w, &res[0], &path, json!({}))
+        .await
+        .want_error(409, "already_signed_in");
     // A resident signs in only themselves; an outsider does not even see the matter.
     let res2_id =
         send_expect(&w.s, "GET", Some(&res[1]), "/api/v1/me", None, 200).await["id"].clone();
-    assert_eq!(
-        sign_in(&w, &res[0], &path, json!({"user_id": res2_id}))
-            .await
-            .0,
-        403
-    );
-    assert_eq!(
-        sign_in(
-            &w,
-            &res[0],
-            &path,
-            json!({"name": "张三", "household": "9-909"})
-        )
-        .await
-        .0,
-        403
-    );
-    assert_eq!(sign_in(&w, &w.outsider, &path, json!({})).await.0, 404);
-    // The staff sign in a resident by account and a neighbour from the paper list.
-    let (st, _) = sign_in(&w, &w.community_staff, &path, json!({"user_id": res2_id})).await;
-    assert_eq!(st, 201);
+    let paper = |name: &str, household: &str| json!({"name": name, "household": household});
+    let (staff, resident) = (w.community_staff.as_str(), res[0].as_str());
+    let signing_in = [
+        (resident, json!({"user_id": res2_id}), 403),
+        (resident, paper("张三", "9-909"), 403),
+        (&w.outsider, json!({}), 404),
+        // The staff sign in a resident by account and a neighbour from the paper list.
+        (staff, json!({"user_id": res2_id}), 201),
+    ];
+    for (token, body, status) in signing_in {
+        sign_in(&w, token, &path, body).await.want(status);
+    }
     let outsider_id =
         send_expect(&w.s, "GET", Some(&w.outsider), "/api/v1/me", None, 200).await["id"].clone();
-    let (st, e) = sign_in(
-        &w,
-        &w.community_staff,
-        &path,
-        json!({"user_id": outsider_id}),
-    )
-    .await;
-    assert_eq!(
-        (st, e["error"]["code"].as_str()),
-        (403, Some("not_resident"))
-    );
-    let (st, _) = sign_in(
-        &w,
-        &w.community_staff,
-        &path,
-        json!({"name": "王阿姨", "household": "3-303"}),
-    )
-    .await;
-    assert_eq!(st, 201);
-    let (st, _) = sign_in(
-        &w,
-        &w.community_staff,
-        &path,
-        json!({"name": "王阿姨", "household": "3-303"}),
-    )
-    .await;
-    assert_eq!(st, 409);
-    let (st, e) = sign_in(
-        &w,
-        &w.community_staff,
-        &path,
-        json!({"name": "李四", "household": " "}),
-    )
-    .await;
-    assert_eq!(
-        (st, e["error"]["code"].as_str()),
-        (400, Some("invalid_field"))
-    );
+    sign_in(&w, staff, &path, json!({"user_id": outsider_id}))
+        .await
+        .want_error(403, "not_resident");
+    sign_in(&w, staff, &path, paper("王阿姨", "3-303"))
+        .await
+        .want(201);
+    sign_in(&w, staff, &path, paper("王阿姨", "3-303"))
+        .await
+        .want(409);
+    sign_in(&w, staff, &path, paper("李四", " "))
+        .await
+        .want_error(400, "invalid_field");
     // Names are the staff's to see.
     let list = format!("{path}/attendance");
     let (st, l) = get(&w, Some(&w.community_staff), &list).await;
@@ -181,7 +143,7 @@ async fn a_matter_is_decided_by_its_vote_and_its_sign_in_list(backend: Backend) 
     }
     // Signing in is still open while voting: res3 voted online and signs in too, and is
     // counted present once.
-    assert_eq!(sign_in(&w, &res[2], &path, json!({})).await.0, 201);
+    sign_in(&w, &res[2], &path, json!({})).await.want(201);
 
     // The decision counts the ballots, not numbers typed in; the vote closes with it.
     let resolve = json!({"stage": "resolved", "text": "表决通过，下月开工。", "present": 4000, "in_favour": 4000,
@@ -206,27 +168,13 @@ async fn a_matter_is_decided_by_its_vote_and_its_sign_in_list(backend: Backend) 
     let (ok, out) = w.verify(vote);
     assert!(ok, "{out}");
     // The meeting is over: no more sign-ins.
-    assert_eq!(
-        sign_in(
-            &w,
-            &w.community_staff,
-            &path,
-            json!({"name": "迟到者", "household": "5-505"})
-        )
-        .await
-        .0,
-        409
-    );
+    let late = json!({"name": "迟到者", "household": "5-505"});
+    sign_in(&w, &w.community_staff, &path, late).await.want(409);
 
     // Without a vote, the counts entered may not undercut the sign-in list.
     let (_, path) = matter_at(&w, &res[1], "voting").await;
-    sign_in(
-        &w,
-        &w.community_staff,
-        &path,
-        json!({"name": "赵大爷", "household": "6-606"}),
-    )
-    .await;
+    let neighbour = json!({"name": "赵大爷", "household": "6-606"});
+    sign_in(&w, &w.community_staff, &path, neighbour).await;
     let by_hand = |present: i64, yes: i64| json!({"stage": "resolved", "text": "举手表决结果公告。", "present": present, "in_favour": yes});
     advance(&w, &path, by_hand(0, 0), 400).await;
     advance(&w, &path, by_hand(3, 4), 400).await;

@@ -538,22 +538,17 @@ async fn prices_and_previews_are_set_on_the_upload_form_and_the_edit_page(backen
         "{form}"
     );
     // The no-JavaScript upload form takes the price and the free preview.
-    let parts = reqwest::multipart::Form::new()
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes("第一页\u{c}第二页\u{c}第三页".as_bytes().to_vec())
-                .file_name("priced.txt"),
-        )
-        .text("price_kind", "paid")
-        .text("price", "2.50")
-        .text("preview_pages", "1");
-    let r = client()
-        .post(format!("{}/upload", s.url))
-        .bearer_auth(&author)
-        .multipart(parts)
-        .send()
-        .await
-        .unwrap();
+    let pages = "第一页\u{c}第二页\u{c}第三页".as_bytes().to_vec();
+    let priced = [
+        ("price_kind", "paid"),
+        ("price", "2.50"),
+        ("preview_pages", "1"),
+    ];
+    let upload = async |name: &str, bytes: Vec<u8>, fields: &[(&str, &str)]| {
+        let form = crate::common::file_form(name, bytes, fields);
+        s.post_multipart(Some(&author), "/upload", form).await
+    };
+    let r = upload("priced.txt", pages, &priced).await;
     assert_eq!(r.status(), 303, "{backend:?}");
     let to = r.headers()["location"].to_str().unwrap().to_string();
     let id: i64 = to.trim_start_matches("/documents/").parse().unwrap();
@@ -568,20 +563,8 @@ async fn prices_and_previews_are_set_on_the_upload_form_and_the_edit_page(backen
         "{d}"
     );
     // A bad price comes back on the form, not as an error page.
-    let parts = reqwest::multipart::Form::new()
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes("另一份文件".as_bytes().to_vec()).file_name("x.txt"),
-        )
-        .text("price_kind", "paid")
-        .text("price", "");
-    let r = client()
-        .post(format!("{}/upload", s.url))
-        .bearer_auth(&author)
-        .multipart(parts)
-        .send()
-        .await
-        .unwrap();
+    let no_price = [("price_kind", "paid"), ("price", "")];
+    let r = upload("x.txt", "另一份文件".as_bytes().to_vec(), &no_price).await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     assert!(

@@ -1,7 +1,9 @@
 //! The ledger through the API: idempotent top-ups, single-use vouchers under concurrency,
 //! operator-only money routes, and `gongzhi ledger check` — on every backend.
 
-use crate::common::{Backend, Server, both_dbs, client, page_text, pay, set_price};
+use crate::common::{
+    Backend, Server, both_dbs, burst, client, expect_each, page_text, pay, set_price,
+};
 use serde_json::{Value, json};
 
 /// `POST /api/v1/admin/topups` (an operator credits a wallet); the status and the body.
@@ -72,25 +74,11 @@ async fn topups_are_idempotent_and_vouchers_pay_once(backend: Backend) {
     assert_eq!(balance(&s, &reader).await, 5000);
 
     // Concurrent retries of one request still post once.
-    let mut tasks = Vec::new();
-    for _ in 0..8 {
-        let (url, admin) = (s.url.clone(), admin.clone());
-        tasks.push(tokio::spawn(async move {
-            client()
-                .post(format!("{url}/api/v1/admin/topups"))
-                .bearer_auth(admin)
-                .header("Idempotency-Key", "k2")
-                .json(&json!({"username": "reader", "amount": "1.50"}))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
+    let retry = json!({"username": "reader", "amount": "1.50"});
+    let retries = vec![("/api/v1/admin/topups".to_string(), retry); 8];
+    let statuses = burst(&s, &admin, Some("k2"), retries).await;
     let mut created = 0;
-    for t in tasks {
-        let st = t.await.unwrap();
+    for st in statuses {
         assert!(
             st == 201 || st == 200,
             "{backend:?}: a retried request is created or replayed, got {st}"
@@ -111,25 +99,10 @@ async fn topups_are_idempotent_and_vouchers_pay_once(backend: Backend) {
     assert_eq!(r.status(), 201);
     let v: Value = r.json().await.unwrap();
     let code = v["codes"][0].as_str().unwrap().to_string();
-    let mut tasks = Vec::new();
-    for _ in 0..6 {
-        let (url, reader, code) = (s.url.clone(), reader.clone(), code.clone());
-        tasks.push(tokio::spawn(async move {
-            client()
-                .post(format!("{url}/api/v1/me/vouchers/redeem"))
-                .bearer_auth(reader)
-                .json(&json!({"code": code.to_lowercase()}))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
-    let mut ok = 0;
-    for t in tasks {
-        ok += (t.await.unwrap() == 200) as i32;
-    }
+    let redeem = json!({"code": code.to_lowercase()});
+    let redemptions = vec![("/api/v1/me/vouchers/redeem".to_string(), redeem); 6];
+    let statuses = burst(&s, &reader, None, redemptions).await;
+    let ok = statuses.iter().filter(|st| **st == 200).count();
     assert_eq!(ok, 1, "{backend:?}: a voucher pays once");
     assert_eq!(balance(&s, &reader).await, 7150);
     assert_eq!(
@@ -413,42 +386,21 @@ async fn contributors_earn_by_quality_and_type(backend: Backend) {
     let id = s
         .published(&author, &moderator, "service-hotline-faq.txt")
         .await;
-    let patch = |token: &str, body: Value| {
-        client()
-            .patch(format!("{}/api/v1/documents/{id}", s.url))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-    };
-    assert_eq!(
-        patch(&author, json!({"price_kind": "paid", "price": "3.00"}))
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(
-        patch(&author, json!({"quality": 5}))
-            .await
-            .unwrap()
-            .status(),
-        403,
-        "authors do not rate themselves"
-    );
-    assert_eq!(
-        patch(&moderator, json!({"quality": 6}))
-            .await
-            .unwrap()
-            .status(),
-        400
-    );
-    assert_eq!(
-        patch(&moderator, json!({"quality": 5}))
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    // Authors price their work but do not rate it (403); a rating is at most 5.
+    let doc = format!("/api/v1/documents/{id}");
+    let (author_, moderator_) = (Some(author.as_str()), Some(moderator.as_str()));
+    let paid = json!({"price_kind": "paid", "price": "3.00"});
+    let (five, six) = (json!({"quality": 5}), json!({"quality": 6}));
+    expect_each(
+        &s,
+        &[
+            ("PATCH", author_, &doc, Some(&paid), 200),
+            ("PATCH", author_, &doc, Some(&five), 403),
+            ("PATCH", moderator_, &doc, Some(&six), 400),
+            ("PATCH", moderator_, &doc, Some(&five), 200),
+        ],
+    )
+    .await;
 
     // Rules are the operator's: only administrators change them.
     let rules =

@@ -286,7 +286,7 @@ async fn setup(s: &Server, users: usize) -> World {
     ] {
         let id = s.upload_fixture(&admin, f).await;
         s.wait_converted(&admin, id, Duration::from_secs(180)).await;
-        set_price(&s, &admin, id, kind, price).await;
+        set_price(s, &admin, id, kind, price).await;
         // VIP documents with a price are for sale too: the paid route for non-members.
         docs.push(id);
         if kind == "vip" {

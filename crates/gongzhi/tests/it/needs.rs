@@ -3,38 +3,9 @@
 //! the capacity check (yes / waiting list / no), outcome and feedback back to the referrer,
 //! the gap report within scope, and the stall reminder with the injected clock.
 
-use crate::common::{
-    Backend, Clock, District, Server, both_dbs, credit_code, each, send, send_expect,
-};
+use crate::common::{Backend, Clock, District, Server, both_dbs, credit_code, each, send};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-/// Every category of the governance taxonomy, with a unit-offered service of its own in
-/// community NA (so that only category fit and words tell them apart).
-pub const CATEGORIES: [&str; 22] = [
-    "elderly",
-    "meal_aid",
-    "home_care",
-    "day_care",
-    "childcare",
-    "after_school",
-    "youth",
-    "employment",
-    "job_training",
-    "legal_aid",
-    "mediation",
-    "counselling",
-    "volunteering",
-    "culture_sports",
-    "health",
-    "disability",
-    "family",
-    "relief",
-    "convenience",
-    "environment",
-    "office_workers",
-    "party_service",
-];
 
 pub struct World {
     pub s: Server,
@@ -55,9 +26,18 @@ pub struct World {
 }
 
 async fn created(s: &Server, token: &str, path: &str, body: Value) -> i64 {
-    send_expect(s, "POST", Some(token), path, Some(&body), 201).await["id"]
-        .as_i64()
-        .unwrap()
+    s.post(token, path, Some(&body)).await.created()
+}
+
+/// The codes of the governance taxonomy's service categories, as the server lists them.
+pub async fn service_categories(s: &Server, token: &str) -> Vec<String> {
+    let v = s
+        .get(token, "/api/v1/gov/service-categories")
+        .await
+        .want(200);
+    each(&v["items"])
+        .map(|t| t["code"].as_str().unwrap().to_string())
+        .collect()
 }
 
 pub fn org(name: &str, n: u32, unit: i64, role: &str, hub: Option<i64>) -> Value {
@@ -85,20 +65,9 @@ impl World {
             .await;
         let resident = s.user_token("resident", "member").await;
         let other = s.user_token("other", "member").await;
-        let hub = created(
-            &s,
-            &admin,
-            "/api/v1/gov/orgs",
-            org("测试区服务协会", 1, d.id("ND"), "hub", None),
-        )
-        .await;
-        let org_a = created(
-            &s,
-            &admin,
-            "/api/v1/gov/orgs",
-            org("甲社区长者服务社", 2, na, "member", Some(hub)),
-        )
-        .await;
+        let add_org = async |body| created(&s, &admin, "/api/v1/gov/orgs", body).await;
+        let hub = add_org(org("测试区服务协会", 1, d.id("ND"), "hub", None)).await;
+        let org_a = add_org(org("甲社区长者服务社", 2, na, "member", Some(hub))).await;
         s.add_user("provider", "member");
         s.post(
             &admin,
@@ -112,24 +81,19 @@ impl World {
             json!({ "org_id": org, "name": name, "description": format!("{name}：为辖区居民提供服务。"),
                     "capacity": capacity, "status": status, "categories": cats })
         };
-        let meal = created(
-            &s,
-            &admin,
-            "/api/v1/gov/services",
-            service(org_a, "长者助餐配送", &["meal_aid"], 1, "active"),
-        )
-        .await;
-        let inactive = created(
-            &s,
-            &admin,
-            "/api/v1/gov/services",
-            service(org_a, "暂停的助餐点", &["meal_aid"], 5, "inactive"),
-        )
-        .await;
+        let add_service = async |body| created(&s, &admin, "/api/v1/gov/services", body).await;
+        let meal = add_service(service(org_a, "长者助餐配送", &["meal_aid"], 1, "active")).await;
+        let inactive =
+            add_service(service(org_a, "暂停的助餐点", &["meal_aid"], 5, "inactive")).await;
         if with_categories {
-            for c in CATEGORIES.iter().filter(|c| **c != "meal_aid") {
-                let body = json!({ "unit_id": na, "name": format!("社区服务 {c}"), "categories": [c], "capacity": 50, "status": "active" });
-                created(&s, &admin, "/api/v1/gov/services", body).await;
+            // Every category of the governance taxonomy gets a unit-offered service of its
+            // own in community NA (meal_aid has one already), so that only category fit and
+            // words tell them apart.
+            for c in service_categories(&s, &admin).await {
+                if c != "meal_aid" {
+                    let body = json!({ "unit_id": na, "name": format!("社区服务 {c}"), "categories": [c], "capacity": 50, "status": "active" });
+                    add_service(body).await;
+                }
             }
         }
         World {
@@ -295,48 +259,19 @@ async fn needs_referral_lifecycle_and_sides(backend: Backend) {
 
     // Referring: workers of the need's unit only, with consent, to a service that takes people.
     let refer = format!("{path}/referrals");
-    let (st, v) = s
-        .post(
-            &w.resident,
-            &refer,
-            Some(&json!({ "service_id": w.meal, "consent": true })),
-        )
+    let referral =
+        |service: i64, consent: bool| json!({ "service_id": service, "consent": consent });
+    let (meal, no_consent) = (referral(w.meal, true), referral(w.meal, false));
+    s.post(&w.resident, &refer, Some(&meal))
         .await
-        .parts();
-    assert_eq!((st, v["error"]["code"].as_str()), (403, Some("forbidden")));
-    let (st, _) = s
-        .post(
-            &w.worker_b,
-            &refer,
-            Some(&json!({ "service_id": w.meal, "consent": true })),
-        )
+        .want_error(403, "forbidden");
+    s.post(&w.worker_b, &refer, Some(&meal)).await.want(404);
+    s.post(&w.worker_a, &refer, Some(&no_consent))
         .await
-        .parts();
-    assert_eq!(st, 404);
-    let (st, v) = s
-        .post(
-            &w.worker_a,
-            &refer,
-            Some(&json!({ "service_id": w.meal, "consent": false })),
-        )
+        .want_error(400, "consent_required");
+    s.post(&w.worker_a, &refer, Some(&referral(w.inactive, true)))
         .await
-        .parts();
-    assert_eq!(
-        (st, v["error"]["code"].as_str()),
-        (400, Some("consent_required"))
-    );
-    let (st, v) = s
-        .post(
-            &w.worker_a,
-            &refer,
-            Some(&json!({ "service_id": w.inactive, "consent": true })),
-        )
-        .await
-        .parts();
-    assert_eq!(
-        (st, v["error"]["code"].as_str()),
-        (409, Some("no_capacity"))
-    );
+        .want_error(409, "no_capacity");
     let r = w.refer(&w.worker_a, need, w.meal, 201).await;
     assert_eq!(r["state"], "requested");
     assert_eq!(r["waitlist"], false);

@@ -74,8 +74,7 @@ fn stored_files(w: &World) -> usize {
 }
 
 async fn rows(w: &World) -> i64 {
-    let n = w.s.scalar("SELECT COUNT(*) FROM needs_attachments").await;
-    n
+    w.s.scalar("SELECT COUNT(*) FROM needs_attachments").await
 }
 
 fn fixture(rel: &str) -> Vec<u8> {
@@ -199,7 +198,9 @@ async fn needs_attachments_only_to_their_readers(backend: Backend) {
         b.resize((10 << 20) + 1, b'x');
         b
     };
-    let cases: [(&str, Vec<u8>, &[(&str, &str)], u16, &str); 5] = [
+    // (file name, bytes, form fields, status, error code)
+    type Case<'a> = (&'a str, Vec<u8>, &'a [(&'a str, &'a str)], u16, &'a str);
+    let cases: [Case; 5] = [
         ("方案.pdf", elf, &[], 415, "unsupported"),
         (
             "随机.pdf",

@@ -53,8 +53,7 @@ async fn need_to_referral_to_feedback_in_a_browser() {
         page.contains("长者助餐配送") && page.contains("同一社区"),
         "{page}"
     );
-    b.click(&format!("form[action$='/refer'] input[name=consent]"))
-        .await;
+    b.click("form[action$='/refer'] input[name=consent]").await;
     b.click(&format!("button[data-refer='{}']", w.meal)).await;
     b.wait("/^\\/referrals\\/\\d+$/.test(location.pathname)")
         .await;

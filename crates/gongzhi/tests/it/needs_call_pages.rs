@@ -86,36 +86,19 @@ async fn needs_call_page_from_gap_report(backend: Backend) {
     let (_, calls) = s.get_json(Some(&w.admin), "/api/v1/calls").await;
     assert!(calls["items"].as_array().unwrap().is_empty(), "{calls}");
 
-    // A worker: no form, and the post is refused.
+    // A worker: the form shows (workers are staff), but the post is refused; a resident
+    // gets no call form.
+    let new_call = format!("{}/needs/projects/new", s.url);
     let (wweb, wcsrf) = web_login(s, "worker_a", PASSWORD).await;
-    let r = wweb
-        .get(format!("{}/needs/projects/new", s.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "workers are staff; the form shows");
-    let r = post_form(
-        &wweb,
-        format!("{}/needs/projects/new", s.url),
-        &call_form(&wcsrf, &na, "5000"),
-    )
-    .await;
-    assert_eq!(r.status(), 403);
     let (rweb, _) = web_login(s, "resident", PASSWORD).await;
-    let r = rweb
-        .get(format!("{}/needs/projects/new", s.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403, "a resident gets no call form");
+    let shown = async |web: &reqwest::Client| web.get(&new_call).send().await.unwrap().status();
+    assert_eq!(shown(&wweb).await, 200);
+    let r = post_form(&wweb, &new_call, &call_form(&wcsrf, &na, "5000")).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(shown(&rweb).await, 403);
 
     // The administrator opens it: 5000.50 yuan is 500050 fen.
-    let r = post_form(
-        &web,
-        format!("{}/needs/projects/new", s.url),
-        &call_form(&csrf, &na, "5,000.50"),
-    )
-    .await;
+    let r = post_form(&web, &new_call, &call_form(&csrf, &na, "5,000.50")).await;
     assert!(
         r.status().is_success() || r.status().is_redirection(),
         "{}",
@@ -135,6 +118,10 @@ async fn needs_call_page_from_gap_report(backend: Backend) {
     // The provider's staff apply through the page: a short plan comes back as typed; then
     // the application is recorded once for organisation A.
     let call = items[0]["id"].as_i64().unwrap();
+    let applications = async || {
+        let path = format!("/api/v1/calls/{call}/applications");
+        s.get(&w.admin, &path).await.body
+    };
     let (pweb, _) = web_login(s, "provider", PASSWORD).await;
     let url = format!("{}/needs/projects/{call}/apply", s.url);
     let form = get_html(&pweb, &url).await;
@@ -170,12 +157,7 @@ async fn needs_call_page_from_gap_report(backend: Backend) {
     )
     .await;
     assert!(r.status().is_success() || r.status().is_redirection());
-    let (_, apps) = s
-        .get_json(
-            Some(&w.admin),
-            &format!("/api/v1/calls/{call}/applications"),
-        )
-        .await;
+    let apps = applications().await;
     assert_eq!(apps["items"].as_array().unwrap().len(), 1, "{apps}");
     assert_eq!(apps["items"][0]["budget_fen"], 300_000);
     // A resident works for no organisation: the page says so instead of a form.
@@ -225,12 +207,7 @@ async fn needs_call_page_from_gap_report(backend: Backend) {
     ];
     let r = post_form(&jweb, &sheet_url, &good).await;
     assert!(r.status().is_success() || r.status().is_redirection());
-    let (_, apps) = s
-        .get_json(
-            Some(&w.admin),
-            &format!("/api/v1/calls/{call}/applications"),
-        )
-        .await;
+    let apps = applications().await;
     assert_eq!(
         apps["items"][0]["score"],
         json!(68.0),

@@ -3,7 +3,7 @@
 //! concurrent awards and instalments, with the ledger balanced; and the OCDS 1.1 release
 //! package validated against the 1.1.5 schema and its codelists.
 
-use crate::common::{Backend, both_dbs, client, each, send, send_expect};
+use crate::common::{Backend, both_dbs, burst, each, send, send_expect};
 use crate::needs::World;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -207,31 +207,6 @@ async fn needs_projects_lifecycle_and_ocds(backend: Backend) {
     assert!(n >= 6, "every decision audited: {n}");
 }
 
-/// Sends `n` requests at once; their statuses.
-async fn burst(s: &crate::common::Server, token: &str, reqs: Vec<(String, Value)>) -> Vec<u16> {
-    let mut set = tokio::task::JoinSet::new();
-    for (path, body) in reqs {
-        let (url, token) = (format!("{}{path}", s.url), token.to_string());
-        set.spawn(async move {
-            client()
-                .post(url)
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        });
-    }
-    let mut out = Vec::new();
-    while let Some(r) = set.join_next().await {
-        out.push(r.unwrap());
-    }
-    out.sort();
-    out
-}
-
 both_dbs!(needs_budget_holds_under_concurrent_awards_and_instalments);
 async fn needs_budget_holds_under_concurrent_awards_and_instalments(backend: Backend) {
     let w = World::new(backend, false).await;
@@ -241,6 +216,7 @@ async fn needs_budget_holds_under_concurrent_awards_and_instalments(backend: Bac
     let awards = burst(
         s,
         &w.admin,
+        None,
         (0..10)
             .map(|_| (path.clone(), contract(w.org_a, &[20_000])))
             .collect(),
@@ -272,7 +248,7 @@ async fn needs_budget_holds_under_concurrent_awards_and_instalments(backend: Bac
         .iter()
         .flat_map(|m| [0, 1].map(|_| (format!("/api/v1/milestones/{m}/payments"), json!({}))))
         .collect();
-    let pays = burst(s, &w.admin, reqs).await;
+    let pays = burst(s, &w.admin, None, reqs).await;
     assert_eq!(pays.iter().filter(|st| **st == 201).count(), 5, "{pays:?}");
     assert!(pays.iter().all(|st| *st == 201 || *st == 409), "{pays:?}");
     let (_, v) = s

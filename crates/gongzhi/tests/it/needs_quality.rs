@@ -4,7 +4,7 @@
 //! words decide. The bar: the right category first for at least 90 % of the set.
 
 use crate::common::{Backend, both_dbs};
-use crate::needs::World;
+use crate::needs::{World, service_categories};
 use serde_json::json;
 
 /// (what the resident says, the category chosen or "", the right category).
@@ -70,6 +70,13 @@ both_dbs!(needs_matching_quality_on_judged_set);
 async fn needs_matching_quality_on_judged_set(backend: Backend) {
     assert!(JUDGED.len() >= 50);
     let w = World::new(backend, true).await;
+    // Each category the set judges right has its service among the taxonomy's.
+    let served = service_categories(&w.s, &w.admin).await;
+    for (_, chosen, want) in JUDGED {
+        for code in [chosen, want].into_iter().filter(|c| !c.is_empty()) {
+            assert!(served.iter().any(|c| c == code), "{code} not in {served:?}");
+        }
+    }
     let mut right = 0;
     let mut misses = Vec::new();
     for (text, category, want) in JUDGED {

@@ -2,7 +2,9 @@
 //! replayed duplicate, late, out of order and badly signed; payouts of contributor
 //! earnings through the same interface — on every backend.
 
-use crate::common::{Backend, Server, both_dbs, client, each, pay, set_price, status};
+use crate::common::{
+    Backend, Server, answer, both_dbs, client, each, expect_each, pay, set_price, status,
+};
 use library::money::payments::{Reported, Sandbox, sign};
 use serde_json::{Value, json};
 
@@ -13,16 +15,30 @@ pub fn env() -> Vec<(&'static str, &'static str)> {
 }
 
 pub async fn topup(s: &Server, token: &str, key: &str, amount: &str) -> (u16, Value) {
-    let r = client()
-        .post(format!("{}/api/v1/me/topups", s.url))
-        .bearer_auth(token)
-        .header("Idempotency-Key", key)
-        .json(&json!({"amount": amount, "provider": "sandbox"}))
-        .send()
-        .await
-        .unwrap();
-    let st = r.status().as_u16();
-    (st, r.json().await.unwrap_or(Value::Null))
+    topup_from(s, token, key, amount, "sandbox").await
+}
+
+/// A top-up order of `amount` yuan through the payment provider `provider`.
+async fn topup_from(
+    s: &Server,
+    token: &str,
+    key: &str,
+    amount: &str,
+    provider: &str,
+) -> (u16, Value) {
+    let body = json!({"amount": amount, "provider": provider});
+    pay::post_once(s, token, "/api/v1/me/topups", key, Some(&body)).await
+}
+
+/// Posts `body` to the sandbox's callback, with the signature header if any.
+async fn post_callback(url: &str, signature: Option<String>, body: String) -> (u16, Value) {
+    let mut r = client()
+        .post(format!("{url}/api/v1/payments/sandbox/callback"))
+        .header("Content-Type", "application/json");
+    if let Some(sig) = signature {
+        r = r.header("X-Gongzhi-Signature", sig);
+    }
+    answer(r.body(body).send().await.unwrap()).await
 }
 
 /// Sends a callback as the sandbox would, signed with `secret`.
@@ -35,19 +51,8 @@ pub async fn callback_signed(
     amount: i64,
 ) -> (u16, Value) {
     let body = Sandbox::event_body(event, order, reported, amount);
-    let r = client()
-        .post(format!("{url}/api/v1/payments/sandbox/callback"))
-        .header("Content-Type", "application/json")
-        .header(
-            "X-Gongzhi-Signature",
-            sign(secret.as_bytes(), body.as_bytes()),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let st = r.status().as_u16();
-    (st, r.json().await.unwrap_or(Value::Null))
+    let signature = sign(secret.as_bytes(), body.as_bytes());
+    post_callback(url, Some(signature), body).await
 }
 
 pub async fn callback(
@@ -93,40 +98,19 @@ async fn provider_callbacks_are_verified_idempotent_and_ordered(backend: Backend
     assert_eq!((st, v["order"]["id"].as_i64()), (200, Some(o1)));
     assert_eq!(topup(&s, &reader, "t1", "60.00").await.0, 409);
     assert_eq!(topup(&s, &reader, "t9", "0").await.0, 400);
-    let r = client()
-        .post(format!("{}/api/v1/me/topups", s.url))
-        .bearer_auth(&reader)
-        .header("Idempotency-Key", "t8")
-        .json(&json!({"amount": "5", "provider": "nope"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400, "unknown provider");
+    let (st, _) = topup_from(&s, &reader, "t8", "5", "nope").await;
+    assert_eq!(st, 400, "unknown provider");
 
     // Badly signed and unsigned callbacks are refused and credit nothing.
     let (st, _) = callback_signed(&s.url, "wrong-secret", "e1", o1, Reported::Paid, 5000).await;
     assert_eq!(st, 401, "{backend:?}");
-    let r = client()
-        .post(format!("{}/api/v1/payments/sandbox/callback", s.url))
-        .header("Content-Type", "application/json")
-        .body(Sandbox::event_body("e1", o1, Reported::Paid, 5000))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
     let body = Sandbox::event_body("e1", o1, Reported::Paid, 5000);
-    let r = client()
-        .post(format!("{}/api/v1/payments/sandbox/callback", s.url))
-        .header("Content-Type", "application/json")
-        .header(
-            "X-Gongzhi-Signature",
-            sign(SECRET.as_bytes(), body.as_bytes()),
-        )
-        .body(body.replace("5000", "9000"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401, "a tampered body fails its signature");
+    let (st, _) = post_callback(&s.url, None, body.clone()).await;
+    assert_eq!(st, 401);
+    let signature = sign(SECRET.as_bytes(), body.as_bytes());
+    let tampered = body.replace("5000", "9000");
+    let (st, _) = post_callback(&s.url, Some(signature), tampered).await;
+    assert_eq!(st, 401, "a tampered body fails its signature");
     assert_eq!(balance(&s, &reader).await, 0);
     // The wrong amount is recorded, not credited.
     let (st, v) = callback(&s.url, "e0", o1, Reported::Paid, 4000).await;
@@ -195,45 +179,25 @@ async fn provider_callbacks_are_verified_idempotent_and_ordered(backend: Backend
     // Late: paid after the payer cancelled → held for a refund, not credited.
     let (_, v) = topup(&s, &reader, "t3", "7.00").await;
     let o3 = v["order"]["id"].as_i64().unwrap();
-    assert_eq!(
-        client()
-            .post(format!("{}/api/v1/me/payments/{o3}/cancel", s.url))
-            .bearer_auth(&other)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404,
-        "another user's order is not theirs to cancel"
-    );
-    assert_eq!(
-        s.status_of(Some(&other), &format!("/api/v1/me/payments/{o3}"))
-            .await,
-        404
-    );
-    assert_eq!(
-        status(
-            &s,
-            "POST",
-            Some(&reader),
-            &format!("/api/v1/me/payments/{o3}/cancel"),
-            None
-        )
-        .await,
-        200
-    );
-    assert_eq!(
-        status(
-            &s,
-            "POST",
-            Some(&reader),
-            &format!("/api/v1/me/payments/{o3}/cancel"),
-            None
-        )
-        .await,
-        409,
-        "cancelled once"
-    );
+    // Another user's order is not theirs to cancel (nor to see); it is cancelled once.
+    let cancel = format!("/api/v1/me/payments/{o3}/cancel");
+    let (other_, reader_) = (Some(other.as_str()), Some(reader.as_str()));
+    expect_each(
+        &s,
+        &[
+            ("POST", other_, &cancel, None, 404),
+            (
+                "GET",
+                other_,
+                &format!("/api/v1/me/payments/{o3}"),
+                None,
+                404,
+            ),
+            ("POST", reader_, &cancel, None, 200),
+            ("POST", reader_, &cancel, None, 409),
+        ],
+    )
+    .await;
     let (_, v) = callback(&s.url, "e5", o3, Reported::Paid, 700).await;
     assert_eq!(v["outcome"], "late_refund_due", "{v}");
     assert_eq!(v["state"], "refund_due");
@@ -380,36 +344,17 @@ async fn contributor_payouts_go_through_the_provider(backend: Backend) {
     assert!(earned > 0, "{e}");
     assert_eq!(e["earnings"]["payable"], earned);
 
-    let payout = |token: String, key: &'static str| {
-        let url = format!("{}/api/v1/admin/payouts", s.url);
-        async move {
-            let r = client()
-                .post(url)
-                .bearer_auth(token)
-                .header("Idempotency-Key", key)
-                .json(&json!({"username": "author", "provider": "sandbox"}))
-                .send()
-                .await
-                .unwrap();
-            let st = r.status().as_u16();
-            (st, r.json::<Value>().await.unwrap_or(Value::Null))
-        }
+    let to_author = json!({"username": "author", "provider": "sandbox"});
+    let payout = async |token: &str, key: &str| {
+        pay::post_once(&s, token, "/api/v1/admin/payouts", key, Some(&to_author)).await
     };
-    assert_eq!(
-        payout(author.clone(), "x").await.0,
-        403,
-        "operators pay out"
-    );
-    let (st, v) = payout(admin.clone(), "po1").await;
+    assert_eq!(payout(&author, "x").await.0, 403, "operators pay out");
+    let (st, v) = payout(&admin, "po1").await;
     assert_eq!(st, 201, "{backend:?}: {v}");
     let p1 = v["order"]["id"].as_i64().unwrap();
     assert_eq!(v["order"]["amount"], earned);
-    assert_eq!(payout(admin.clone(), "po1").await.0, 200, "replayed");
-    assert_eq!(
-        payout(admin.clone(), "po2").await.0,
-        409,
-        "nothing left to pay"
-    );
+    assert_eq!(payout(&admin, "po1").await.0, 200, "replayed");
+    assert_eq!(payout(&admin, "po2").await.0, 409, "nothing left to pay");
     let (_, e) = s.get_json(Some(&author), "/api/v1/me/earnings").await;
     assert_eq!(e["earnings"]["payable"], 0);
     // The provider fails the payout: the earnings go back.
@@ -418,7 +363,7 @@ async fn contributor_payouts_go_through_the_provider(backend: Backend) {
     let (_, e) = s.get_json(Some(&author), "/api/v1/me/earnings").await;
     assert_eq!(e["earnings"]["payable"], earned);
     // A second payout succeeds.
-    let (st, v) = payout(admin.clone(), "po3").await;
+    let (st, v) = payout(&admin, "po3").await;
     assert_eq!(st, 201, "{v}");
     let p2 = v["order"]["id"].as_i64().unwrap();
     let (_, v) = callback(&s.url, "po-e2", p2, Reported::Paid, earned).await;

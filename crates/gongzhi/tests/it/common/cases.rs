@@ -44,6 +44,19 @@ pub async fn steps(s: &Server, token: &str, id: i64, steps: &[&str]) {
     }
 }
 
+/// Takes the steps of a table on case `id` in order, each `(token, status, step)`: the
+/// bearer of `token` posts `step` (`{"action": …}`) and must be answered with `status`.
+/// The last answer.
+pub async fn walk(s: &Server, id: i64, table: &[(&str, u16, Value)]) -> Value {
+    let mut last = Value::Null;
+    for (token, status, step) in table {
+        let (got, v) = act(s, token, id, step).await;
+        assert_eq!(got, *status, "case {id}, {step}: {v}");
+        last = v;
+    }
+    last
+}
+
 /// A noise case at `place` reported by `resident`, accepted and dispatched by `centre`; its id.
 pub async fn dispatched(s: &Server, resident: &str, centre: &str, place: i64, text: &str) -> i64 {
     let id = report(s, resident, place, text).await["id"]

@@ -388,6 +388,20 @@ impl Server {
         id
     }
 
+    /// [`Server::published`] for each of `names`, in order; their ids.
+    pub async fn published_each<const N: usize>(
+        &self,
+        owner: &str,
+        moderator: &str,
+        names: [&str; N],
+    ) -> [i64; N] {
+        let mut ids = [0; N];
+        for (id, name) in ids.iter_mut().zip(names) {
+            *id = self.published(owner, moderator, name).await;
+        }
+        ids
+    }
+
     /// The kinds of the notifications of the bearer of `token`, newest first.
     pub async fn notice_kinds(&self, token: &str) -> Vec<String> {
         let (_, v) = self.get_json(Some(token), "/api/v1/me/notifications").await;
@@ -456,18 +470,23 @@ impl Server {
         bytes: Vec<u8>,
         extra: &[(&str, &str)],
     ) -> (u16, Value) {
-        let mut form = multipart::Form::new().part(
-            "file",
-            multipart::Part::bytes(bytes).file_name(name.to_string()),
-        );
-        for (k, v) in extra {
-            form = form.text(k.to_string(), v.to_string());
-        }
+        let form = file_form(name, bytes, extra);
+        answer(self.post_multipart(token, path, form).await).await
+    }
+
+    /// Posts a multipart form to `path` (as the bearer of `token` if any); the whole response,
+    /// for a form page's redirect or HTML.
+    pub async fn post_multipart(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        form: multipart::Form,
+    ) -> reqwest::Response {
         let mut r = client().post(format!("{}{path}", self.url)).multipart(form);
         if let Some(t) = token {
             r = r.bearer_auth(t);
         }
-        answer(r.send().await.expect("upload request")).await
+        r.send().await.expect("multipart request")
     }
 
     pub async fn upload_fixture(&self, token: &str, rel: &str) -> i64 {
@@ -492,6 +511,21 @@ impl Server {
             r = r.bearer_auth(t);
         }
         r.send().await.expect("request")
+    }
+
+    /// Posts a form (`&[("field", "value"), …]`) to `path` as the bearer of `token` (no CSRF
+    /// token needed), or anonymously; the whole response.
+    pub async fn post_form_as<F: serde::Serialize + ?Sized>(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        form: &F,
+    ) -> reqwest::Response {
+        let mut r = client().post(format!("{}{path}", self.url)).form(form);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.expect("form post")
     }
 
     /// `GET /api/v1/documents/{id}/download` as the bearer of `token`.
@@ -594,6 +628,18 @@ pub fn cookie_client() -> reqwest::Client {
     client_builder().cookie_store(true).build().expect("client")
 }
 
+/// A multipart form: the `file` part named `name`, and text fields.
+pub fn file_form(name: &str, bytes: Vec<u8>, fields: &[(&str, &str)]) -> multipart::Form {
+    let mut form = multipart::Form::new().part(
+        "file",
+        multipart::Part::bytes(bytes).file_name(name.to_string()),
+    );
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    form
+}
+
 /// The status and the JSON body (`Null` if not JSON) of a response.
 pub async fn answer(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
@@ -640,12 +686,42 @@ pub async fn send_expect(
     v
 }
 
+/// One row of [`expect_each`]: method, bearer token, path, JSON body, the status wanted.
+pub type Request<'a> = (&'a str, Option<&'a str>, &'a str, Option<&'a Value>, u16);
+
 /// Sends each request of a table and checks its status: a row per request instead of a
 /// call per request (`send_expect` names the path of one that fails).
-pub async fn expect_each(s: &Server, reqs: &[(&str, Option<&str>, &str, Option<&Value>, u16)]) {
+pub async fn expect_each(s: &Server, reqs: &[Request<'_>]) {
     for &(method, token, path, body, want) in reqs {
         send_expect(s, method, token, path, body, want).await;
     }
+}
+
+/// POSTs every `(path, body)` of `reqs` at once as the bearer of `token` (each with the
+/// idempotency key `key` if any), for races; the statuses, sorted.
+pub async fn burst(
+    s: &Server,
+    token: &str,
+    key: Option<&str>,
+    reqs: Vec<(String, Value)>,
+) -> Vec<u16> {
+    let mut set = tokio::task::JoinSet::new();
+    for (path, body) in reqs {
+        let mut r = client()
+            .post(format!("{}{path}", s.url))
+            .bearer_auth(token)
+            .json(&body);
+        if let Some(k) = key {
+            r = r.header("Idempotency-Key", k);
+        }
+        set.spawn(async move { r.send().await.unwrap().status().as_u16() });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        out.push(r.unwrap());
+    }
+    out.sort();
+    out
 }
 
 /// Prices a document (`price_kind` free, paid or vip; `price` in yuan) as the bearer of

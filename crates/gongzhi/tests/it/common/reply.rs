@@ -22,6 +22,20 @@ impl Reply {
         assert_eq!(self.status, status, "{}: {}", self.asked, self.body);
         self.body
     }
+
+    /// The id of what a POST created, after asserting the status 201.
+    pub fn created(self) -> i64 {
+        let v = self.want(201);
+        v["id"].as_i64().unwrap_or_else(|| panic!("no id in {v}"))
+    }
+
+    /// The body, after asserting the status and the house's error code
+    /// (`{"error": {"code": …}}`) of a refusal.
+    pub fn want_error(self, status: u16, code: &str) -> Value {
+        let got = (self.status, self.body["error"]["code"].as_str());
+        assert_eq!(got, (status, Some(code)), "{}: {}", self.asked, self.body);
+        self.body
+    }
 }
 
 impl Server {

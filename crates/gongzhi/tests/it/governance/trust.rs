@@ -17,12 +17,17 @@ async fn last_audit(s: &Server, action: &str) -> Value {
     serde_json::from_str(&detail).unwrap()
 }
 
+/// PUTs `body` to `path` as the bearer of `token` (answered with 200); the detail of the
+/// audit entry `action` the change wrote.
+async fn audited_put(s: &Server, token: &str, path: &str, body: &Value, action: &str) -> Value {
+    s.put(token, path, Some(body)).await.want(200);
+    last_audit(s, action).await
+}
+
 async fn org_json(w: &World, id: i64) -> Value {
-    let v =
-        w.s.get(&w.admin, &format!("/api/v1/gov/orgs/{id}"))
-            .await
-            .want(200);
-    v
+    w.s.get(&w.admin, &format!("/api/v1/gov/orgs/{id}"))
+        .await
+        .want(200)
 }
 
 both_dbs!(brand_marks_are_the_districts_and_changes_are_audited);
@@ -56,8 +61,8 @@ async fn brand_marks_are_the_districts_and_changes_are_audited(backend: Backend)
     body["volunteers"] = json!(20);
     body.as_object_mut().unwrap().remove("brand");
     body.as_object_mut().unwrap().remove("leading_figure");
-    send_expect(&w.s, "PUT", Some(&w.worker_a), &path, Some(&body), 200).await;
-    let d = last_audit(&w.s, "governance.org.update").await;
+    let org_update = "governance.org.update";
+    let d = audited_put(&w.s, &w.worker_a, &path, &body, org_update).await;
     assert_eq!(
         d["changes"]["volunteers"],
         json!({"from": 12, "to": 20}),
@@ -72,8 +77,7 @@ async fn brand_marks_are_the_districts_and_changes_are_audited(backend: Backend)
     // The district (here the platform administrator) awards; the audit says so.
     body["brand"] = json!(true);
     body["leading_figure"] = json!("王领军");
-    send_expect(&w.s, "PUT", Some(&w.admin), &path, Some(&body), 200).await;
-    let d = last_audit(&w.s, "governance.org.update").await;
+    let d = audited_put(&w.s, &w.admin, &path, &body, org_update).await;
     assert_eq!(
         d["changes"]["brand"],
         json!({"from": false, "to": true}),
@@ -86,32 +90,28 @@ async fn brand_marks_are_the_districts_and_changes_are_audited(backend: Backend)
     );
 
     // Units and profiles kept by an organisation's own staff are audited the same way.
-    w.s.put(
-        &w.uadmin_a,
-        &format!("/api/v1/gov/units/{}", w.ca),
-        Some(&json!({ "residents": 5100 })),
-    )
-    .await
-    .want(200);
-    let d = last_audit(&w.s, "governance.unit.update").await;
-    assert_eq!(
-        d["changes"],
-        json!({"residents": {"from": 5000, "to": 5100}}),
-        "{d}"
-    );
-    w.s.put(
-        &w.org_a,
-        &format!("/api/v1/gov/orgs/{}/profile", w.ma),
-        Some(&json!({ "volunteers": 40 })),
-    )
-    .await
-    .want(200);
-    let d = last_audit(&w.s, "governance.org.profile").await;
-    assert_eq!(
-        d["changes"],
-        json!({"volunteers": {"from": 20, "to": 40}}),
-        "{d}"
-    );
+    let unit = format!("/api/v1/gov/units/{}", w.ca);
+    let profile = format!("/api/v1/gov/orgs/{}/profile", w.ma);
+    let kept = [
+        (
+            &w.uadmin_a,
+            &unit,
+            json!({ "residents": 5100 }),
+            "governance.unit.update",
+            json!({"residents": {"from": 5000, "to": 5100}}),
+        ),
+        (
+            &w.org_a,
+            &profile,
+            json!({ "volunteers": 40 }),
+            "governance.org.profile",
+            json!({"volunteers": {"from": 20, "to": 40}}),
+        ),
+    ];
+    for (token, path, body, action, changes) in kept {
+        let d = audited_put(&w.s, token, path, &body, action).await;
+        assert_eq!(d["changes"], changes, "{d}");
+    }
 
     // The worker's form cannot take the marks away either: it shows them read-only and
     // keeps them whatever is posted.
@@ -454,15 +454,8 @@ async fn report_form_defaults_to_the_due_year_and_keeps_a_returned_report(backen
     let report = json!({ "year": 2024, "activities": "全年开展邻里互助与健康讲座二十场。",
                          "events": 20, "beneficiaries": 640, "income_yuan": 51000,
                          "expenditure_yuan": 48000, "staff_count": 4, "volunteers": 33 });
-    let v =
-        w.s.post(
-            &w.org_a,
-            &format!("/api/v1/gov/orgs/{}/reports", w.ma),
-            Some(&report),
-        )
-        .await
-        .want(201);
-    let id = v["id"].as_i64().unwrap();
+    let reports = format!("/api/v1/gov/orgs/{}/reports", w.ma);
+    let id = w.s.post(&w.org_a, &reports, Some(&report)).await.created();
     w.s.post(
         &w.worker_a,
         &format!("/api/v1/gov/reports/{id}/review"),
@@ -483,13 +476,7 @@ async fn report_form_defaults_to_the_due_year_and_keeps_a_returned_report(backen
         assert!(html.contains(kept), "{backend:?}: {kept} missing");
     }
     // Resubmitted (awaiting review): the next year that is due is 2025.
-    w.s.post(
-        &w.org_a,
-        &format!("/api/v1/gov/orgs/{}/reports", w.ma),
-        Some(&report),
-    )
-    .await
-    .want(201);
+    w.s.post(&w.org_a, &reports, Some(&report)).await.want(201);
     let html = page_text(&w.s, &w.org_a, &form_path).await;
     assert_eq!(year_in(&html), "2025", "{backend:?}");
     assert!(
@@ -586,51 +573,30 @@ async fn unit_admins_manage_the_staff_of_their_units(backend: Backend) {
         html.contains("worker_a") && html.contains("/gov/staff/revoke"),
         "{html}"
     );
-    let post = |form: Vec<(&'static str, String)>| {
-        let c = &c;
-        let url = format!("{}/gov/staff", w.s.url);
-        async move { post_form(&c, url, &form).await }
+    // Grants a role on community A through the staff page.
+    let grant = |user: &str, role: &str| {
+        let form = [
+            ("_csrf", csrf_from(&html)),
+            ("username", user.to_string()),
+            ("unit_id", w.ca.to_string()),
+            ("role", role.to_string()),
+        ];
+        let (c, url) = (&c, format!("{}/gov/staff", w.s.url));
+        async move { post_form(c, url, &form).await }
     };
-    let r = post(vec![
-        ("_csrf", csrf_from(&html)),
-        ("username", "no_such_user".into()),
-        ("unit_id", w.ca.to_string()),
-        ("role", "viewer".into()),
-    ])
-    .await;
+    let r = grant("no_such_user", "viewer").await;
     assert_eq!(r.status(), 400, "{backend:?}");
     let page = r.text().await.unwrap();
     assert!(
         page.contains("没有名为 no_such_user 的账号") && page.contains("value=\"no_such_user\"")
     );
-    let r = post(vec![
-        ("_csrf", csrf_from(&html)),
-        ("username", "spare".into()),
-        ("unit_id", w.ca.to_string()),
-        ("role", "worker".into()),
-    ])
-    .await;
+    let r = grant("spare", "worker").await;
     assert_eq!(r.status(), 303, "{backend:?}");
     let spare_token = w.s.login("spare").await;
-    assert_eq!(
-        status(
-            &w.s,
-            "GET",
-            Some(&spare_token),
-            &format!("/api/v1/gov/units/{}", w.ca),
-            None
-        )
-        .await,
-        200
-    );
+    let unit_a = format!("/api/v1/gov/units/{}", w.ca);
+    assert_eq!(w.s.status_of(Some(&spare_token), &unit_a).await, 200);
     // An administrator role on their own unit is not theirs to give.
-    let r = post(vec![
-        ("_csrf", csrf_from(&html)),
-        ("username", "spare".into()),
-        ("unit_id", w.ca.to_string()),
-        ("role", "unit_admin".into()),
-    ])
-    .await;
+    let r = grant("spare", "unit_admin").await;
     assert_eq!(r.status(), 400, "{backend:?}");
     // Take the role back through the page; it is gone and audited.
     let (_, me) = send(&w.s, "GET", Some(&spare_token), "/api/v1/gov/me", None).await;
@@ -646,17 +612,7 @@ async fn unit_admins_manage_the_staff_of_their_units(backend: Backend) {
     )
     .await;
     assert_eq!(r.status(), 303, "{backend:?}");
-    assert_eq!(
-        status(
-            &w.s,
-            "GET",
-            Some(&spare_token),
-            &format!("/api/v1/gov/units/{}", w.ca),
-            None
-        )
-        .await,
-        403
-    );
+    assert_eq!(w.s.status_of(Some(&spare_token), &unit_a).await, 403);
     let d = last_audit(&w.s, "governance.membership.revoke").await;
     assert_eq!(d["role"], "worker", "{d}");
     // The API: the community's admin cannot take back their own admin role, nor a role
