@@ -4,6 +4,7 @@
 //! placeholders (`{id}`, `{blob}`) that [`Backend::render`] expands, and every query uses
 //! `$1`-style parameters, which both SQLite and PostgreSQL accept.
 
+pub mod rows;
 pub mod sql;
 
 pub use sql::{Bind, Sql};
