@@ -324,7 +324,7 @@ pub async fn award(
     call_id: i64,
     c: &NewContract,
 ) -> NeedResult<i64> {
-    let call = call_for(state, actor, call_id, Action::Fund).await?;
+    call_for(state, actor, call_id, Action::Fund).await?;
     let org = c.org_id.ok_or_else(|| {
         NeedError::coded(
             Code::MissingField,

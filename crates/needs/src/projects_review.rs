@@ -225,7 +225,7 @@ pub async fn assign(
     call_id: i64,
     username: &str,
 ) -> NeedResult<i64> {
-    let call = projects::call_for(state, actor, call_id, Action::Fund).await?;
+    projects::call_for(state, actor, call_id, Action::Fund).await?;
     let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM platform_users WHERE username = $1")
         .bind(username.trim())
         .fetch_optional(&state.db.pool)
@@ -414,7 +414,7 @@ pub async fn applications(
     actor: &GovActor,
     call_id: i64,
 ) -> NeedResult<Vec<ApplicationRow>> {
-    let call = projects::call_for(state, actor, call_id, Action::Verify).await?;
+    projects::call_for(state, actor, call_id, Action::Verify).await?;
     let rows = sqlx::query(
         "SELECT a.id, a.org_id, a.budget_fen, \
          (SELECT COUNT(*) FROM needs_reviews r WHERE r.application_id = a.id) AS reviews, \

@@ -231,7 +231,7 @@ pub async fn distribute(
 
 /// The office closes the review: the scores are final and blind calls show names.
 pub async fn finalise(state: &AppState, actor: &GovActor, call_id: i64) -> NeedResult<()> {
-    let call = projects::call_for(state, actor, call_id, Action::Fund).await?;
+    projects::call_for(state, actor, call_id, Action::Fund).await?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let done = sqlx::query(
