@@ -141,35 +141,42 @@ async fn sheet(
     })))
 }
 
-/// The plan, sheet and plan item an unit-level request names.
+/// The plan and sheet an unit-level request names.
 pub(crate) async fn context(
     state: &AppState,
     actor: &GovActor,
     year: &str,
     unit_id: &str,
     kind: Option<&str>,
-    code: Option<&str>,
-) -> AppResult<(Plan, Sheet, Option<Item>)> {
+) -> AppResult<(Plan, Sheet)> {
     let plan = plan_for(state, actor, year, kind).await?;
     let sheet = readable_sheet(state, actor, &plan, unit_id).await?;
-    let item = match code {
-        None => None,
-        Some(code) => Some(
-            model::items(&state.db, plan.id)
-                .await?
-                .into_iter()
-                .find(|i| i.indicator.code == code)
-                .ok_or_else(|| {
-                    AppError::coded(
-                        Code::InvalidField,
-                        platform::web::i18n::bilingual(
-                            "考核方案中没有这个指标。",
-                            "The plan has no indicator with this code.",
-                        ),
-                    )
-                })?,
-        ),
-    };
+    Ok((plan, sheet))
+}
+
+/// The plan and sheet with the plan's item of indicator `code` (400 when it has none).
+pub(crate) async fn item_context(
+    state: &AppState,
+    actor: &GovActor,
+    year: &str,
+    unit_id: &str,
+    kind: Option<&str>,
+    code: &str,
+) -> AppResult<(Plan, Sheet, Item)> {
+    let (plan, sheet) = context(state, actor, year, unit_id, kind).await?;
+    let item = model::items(&state.db, plan.id)
+        .await?
+        .into_iter()
+        .find(|i| i.indicator.code == code)
+        .ok_or_else(|| {
+            AppError::coded(
+                Code::InvalidField,
+                platform::web::i18n::bilingual(
+                    "考核方案中没有这个指标。",
+                    "The plan has no indicator with this code.",
+                ),
+            )
+        })?;
     Ok((plan, sheet, item))
 }
 
@@ -188,16 +195,15 @@ async fn enter(
     Query(q): Query<KindQuery>,
     ApiJson(body): ApiJson<Entered>,
 ) -> AppResult<Json<Value>> {
-    let (plan, sheet, item) = context(
+    let (plan, sheet, item) = item_context(
         &state,
         &actor,
         &year,
         &unit_id,
         q.kind.as_deref(),
-        Some(&body.code),
+        &body.code,
     )
     .await?;
-    let item = item.expect("asked for an item");
     service::enter(
         &state,
         &actor,
@@ -217,8 +223,7 @@ async fn step(
     Path((year, unit_id, step)): Path<(String, String, String)>,
     Query(q): Query<KindQuery>,
 ) -> AppResult<Json<Value>> {
-    let (plan, sheet, _) =
-        context(&state, &actor, &year, &unit_id, q.kind.as_deref(), None).await?;
+    let (plan, sheet) = context(&state, &actor, &year, &unit_id, q.kind.as_deref()).await?;
     let to = service::step(&state, &actor, &plan, &sheet, &step).await?;
     Ok(Json(json!({ "unit_id": sheet.unit_id, "state": to })))
 }
@@ -230,12 +235,7 @@ async fn plan_step(
     Query(q): Query<KindQuery>,
 ) -> AppResult<Json<Value>> {
     let plan = plan_for(&state, &actor, &year, q.kind.as_deref()).await?;
-    match step.as_str() {
-        "lock" => service::lock(&state, &actor, &plan).await?,
-        "notice" => service::advance(&state, &actor, &plan, PlanState::Notice).await?,
-        "final" => service::advance(&state, &actor, &plan, PlanState::Final).await?,
-        _ => return Err(AppError::NotFound),
-    }
+    take_plan_step(&state, &actor, &plan, &step).await?;
     let now = model::find_plan(&state.db, plan.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -244,6 +244,23 @@ async fn plan_step(
         "state": now.state.as_str(),
         "appeal_until": now.appeal_until_ms,
     })))
+}
+
+/// A step of the whole plan by its word (in the path or the form): lock, notice, final;
+/// any other word names nothing (404).
+pub(crate) async fn take_plan_step(
+    state: &AppState,
+    actor: &GovActor,
+    plan: &Plan,
+    step: &str,
+) -> AppResult<()> {
+    match step {
+        "lock" => service::lock(state, actor, plan).await?,
+        "notice" => service::advance(state, actor, plan, PlanState::Notice).await?,
+        "final" => service::advance(state, actor, plan, PlanState::Final).await?,
+        _ => return Err(AppError::NotFound),
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -259,8 +276,7 @@ async fn deduct(
     Query(q): Query<KindQuery>,
     ApiJson(body): ApiJson<Deduction>,
 ) -> AppResult<Json<Value>> {
-    let (plan, sheet, _) =
-        context(&state, &actor, &year, &unit_id, q.kind.as_deref(), None).await?;
+    let (plan, sheet) = context(&state, &actor, &year, &unit_id, q.kind.as_deref()).await?;
     crate::plan::deduct(&state, &actor, &plan, &sheet, body.points, &body.reason).await?;
     Ok(Json(
         json!({ "unit_id": sheet.unit_id, "deduction": body.points }),
@@ -280,16 +296,15 @@ async fn appeal(
     Query(q): Query<KindQuery>,
     ApiJson(body): ApiJson<NewAppeal>,
 ) -> AppResult<Response> {
-    let (plan, sheet, item) = context(
+    let (plan, sheet, item) = item_context(
         &state,
         &actor,
         &year,
         &unit_id,
         q.kind.as_deref(),
-        Some(&body.code),
+        &body.code,
     )
     .await?;
-    let item = item.expect("asked for an item");
     let id = service::appeal(&state, &actor, &plan, &sheet, &item, &body.reason).await?;
     Ok((
         StatusCode::CREATED,

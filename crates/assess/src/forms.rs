@@ -2,8 +2,8 @@
 //! the step buttons (submit, review, approve; lock, notice, final). They call the same
 //! service functions as the API; a refused step re-renders the sheet with the message.
 
-use crate::api::{context, plan_for};
-use crate::model::{self, Plan, PlanState, Sheet};
+use crate::api::{context, item_context, plan_for, take_plan_step};
+use crate::model::{self, Plan, Sheet};
 use crate::{pages, plan, service};
 use askama::Template;
 use axum::Router;
@@ -186,8 +186,7 @@ async fn enter(
 ) -> AppResult<Response> {
     let (kind, code) = (field(&f, "kind"), field(&f, "code"));
     let (plan, sheet, item) =
-        context(&state, &actor, &year, &unit_id, Some(&kind), Some(&code)).await?;
-    let item = item.expect("asked for an item");
+        item_context(&state, &actor, &year, &unit_id, Some(&kind), &code).await?;
     let result = match field(&f, "value").parse::<f64>() {
         Ok(v) => {
             let evidence = field(&f, "evidence");
@@ -208,7 +207,7 @@ async fn step(
     Form(f): Form<Fields>,
 ) -> AppResult<Response> {
     let kind = field(&f, "kind");
-    let (plan, sheet, _) = context(&state, &actor, &year, &unit_id, Some(&kind), None).await?;
+    let (plan, sheet) = context(&state, &actor, &year, &unit_id, Some(&kind)).await?;
     let result = service::step(&state, &actor, &plan, &sheet, &field(&f, "step")).await;
     answer(&state, &actor, &plan, &sheet, result).await
 }
@@ -220,12 +219,7 @@ async fn plan_step(
     Form(f): Form<Fields>,
 ) -> AppResult<Response> {
     let plan = plan_for(&state, &actor, &year, Some(&field(&f, "kind"))).await?;
-    match field(&f, "step").as_str() {
-        "lock" => service::lock(&state, &actor, &plan).await?,
-        "notice" => service::advance(&state, &actor, &plan, PlanState::Notice).await?,
-        "final" => service::advance(&state, &actor, &plan, PlanState::Final).await?,
-        _ => return Err(AppError::NotFound),
-    }
+    take_plan_step(&state, &actor, &plan, &field(&f, "step")).await?;
     Ok(redirect(&format!("/assessments/{year}{}", kind_q(&f))))
 }
 
@@ -237,8 +231,7 @@ async fn appeal(
 ) -> AppResult<Response> {
     let (kind, code) = (field(&f, "kind"), field(&f, "code"));
     let (plan, sheet, item) =
-        context(&state, &actor, &year, &unit_id, Some(&kind), Some(&code)).await?;
-    let item = item.expect("asked for an item");
+        item_context(&state, &actor, &year, &unit_id, Some(&kind), &code).await?;
     let result = service::appeal(&state, &actor, &plan, &sheet, &item, &field(&f, "reason")).await;
     answer(&state, &actor, &plan, &sheet, result).await
 }

@@ -4,7 +4,7 @@
 
 use crate::authz::{Action, Target, authorize};
 use crate::model;
-use crate::service::audited;
+use crate::service::commit_audited;
 use gov_core::{GovActor, ScopeFilter, UnitId, UnitKind, find_unit, list_units};
 use platform::AppState;
 use platform::web::{AppError, AppResult, Code};
@@ -128,8 +128,7 @@ pub async fn create(state: &AppState, actor: &GovActor, spec: &Spec) -> AppResul
     let detail =
         serde_json::json!({"year": spec.year, "kind": kind.as_str(), "units": units.len()});
     let subject = format!("assess_plan:{id}");
-    audited(state, actor, "assess.plan.create", subject, detail, &mut tx).await?;
-    tx.commit().await?;
+    commit_audited(state, actor, "assess.plan.create", subject, detail, tx).await?;
     Ok(id)
 }
 
@@ -165,7 +164,6 @@ pub async fn deduct(
         .await?;
     let detail = serde_json::json!({"points": points, "reason": reason.trim()});
     let subject = format!("assess_sheet:{}", sheet.id);
-    audited(state, actor, "assess.deduct", subject, detail, &mut tx).await?;
-    tx.commit().await?;
+    commit_audited(state, actor, "assess.deduct", subject, detail, tx).await?;
     Ok(())
 }

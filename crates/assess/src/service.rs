@@ -145,18 +145,19 @@ fn govern(actor: &GovActor, plan: &Plan) -> AppResult<()> {
     Ok(authorize(actor, Action::Govern, &t)?)
 }
 
-/// Appends the audit entry of a step to its transaction.
-pub(crate) async fn audited(
+/// Ends a step: its audit entry, then the commit, so the entry lands with the change.
+pub(crate) async fn commit_audited(
     state: &AppState,
     actor: &GovActor,
     action: &str,
     subject: String,
     detail: serde_json::Value,
-    tx: &mut platform::db::Tx,
+    mut tx: platform::db::Tx,
 ) -> AppResult<()> {
     actor
-        .audit(tx, state.now(), action, &subject, detail)
+        .audit(&mut tx, state.now(), action, &subject, detail)
         .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -247,16 +248,15 @@ pub async fn step(
     let mut tx = state.db.begin().await?;
     model::set_sheet_state(&mut tx, sheet.id, to).await?;
     let detail = serde_json::json!({"plan": plan.id, "unit": sheet.unit_id, "to": to});
-    audited(
+    commit_audited(
         state,
         actor,
         "assess.sheet",
         format!("assess_sheet:{}", sheet.id),
         detail,
-        &mut tx,
+        tx,
     )
     .await?;
-    tx.commit().await?;
     Ok(to)
 }
 
@@ -308,8 +308,7 @@ async fn move_plan(
     model::set_plan_state(&mut tx, plan.id, to, appeal_until, state.now()).await?;
     let detail = serde_json::json!({"year": plan.year, "kind": plan.unit_kind, "to": to.as_str()});
     let subject = format!("assess_plan:{}", plan.id);
-    audited(state, actor, "assess.plan", subject, detail, &mut tx).await?;
-    tx.commit().await?;
+    commit_audited(state, actor, "assess.plan", subject, detail, tx).await?;
     Ok(())
 }
 
@@ -380,16 +379,15 @@ pub async fn appeal(
     .fetch_one(&mut *tx)
     .await?;
     let detail = serde_json::json!({"indicator": item.indicator.code, "reason": reason.trim()});
-    audited(
+    commit_audited(
         state,
         actor,
         "assess.appeal",
         format!("assess_sheet:{}", sheet.id),
         detail,
-        &mut tx,
+        tx,
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -447,15 +445,14 @@ pub async fn decide(
         "appeal": appeal.id, "upheld": uphold, "old": old.value,
         "new": if uphold { new_value.or(old.value) } else { old.value }, "reason": reason.trim(),
     });
-    audited(
+    commit_audited(
         state,
         actor,
         "assess.decide",
         format!("assess_sheet:{}", appeal.sheet_id),
         detail,
-        &mut tx,
+        tx,
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }

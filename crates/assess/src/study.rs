@@ -8,6 +8,7 @@
 
 use crate::authz::{Action, Target, authorize};
 use crate::figures::year_bounds;
+use crate::service::commit_audited;
 use cases::calendar::{day_start, parse_day};
 use gov_core::{GovActor, MemberRole, Sql, Unit, UnitId, UnitPath, find_unit, unit_staff};
 use platform::AppState;
@@ -177,17 +178,6 @@ fn day(raw: &str) -> AppResult<(String, i64)> {
     Ok((d.to_string(), day_start(d)))
 }
 
-async fn audited(
-    state: &AppState,
-    actor: &GovActor,
-    action: &str,
-    subject: String,
-    detail: serde_json::Value,
-    tx: &mut platform::db::Tx,
-) -> AppResult<()> {
-    crate::service::audited(state, actor, action, subject, detail, tx).await
-}
-
 /// Records a session with its materials and the people the organiser signs in.
 pub async fn record(state: &AppState, actor: &GovActor, s: &NewSession) -> AppResult<i64> {
     let unit = unit_for(state, actor, s.unit_id, Action::StudyManage).await?;
@@ -247,16 +237,15 @@ pub async fn record(state: &AppState, actor: &GovActor, s: &NewSession) -> AppRe
     sign(&mut tx, id, &people, me, now).await?;
     let detail = serde_json::json!({"unit": unit.id.0, "held_on": held_on, "minutes": s.minutes,
         "materials": s.materials, "attendees": people.iter().map(|p| p.0).collect::<Vec<_>>()});
-    audited(
+    commit_audited(
         state,
         actor,
         "assess.study.session",
         format!("assess_study_session:{id}"),
         detail,
-        &mut tx,
+        tx,
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -309,16 +298,15 @@ pub async fn sign_in(
     let mut tx = state.db.begin().await?;
     let added = sign(&mut tx, session.id, &people, me, state.now()).await?;
     let detail = serde_json::json!({"users": people.iter().map(|p| p.0).collect::<Vec<_>>()});
-    audited(
+    commit_audited(
         state,
         actor,
         "assess.study.attendance",
         format!("assess_study_session:{}", session.id),
         detail,
-        &mut tx,
+        tx,
     )
     .await?;
-    tx.commit().await?;
     Ok(added)
 }
 
@@ -379,16 +367,15 @@ pub async fn assign(
     }
     let detail = serde_json::json!({"unit": unit.id.0, "document": doc.document_id,
         "hours": a.hours, "due_on": due_on, "assignments": ids});
-    audited(
+    commit_audited(
         state,
         actor,
         "assess.study.assign",
         format!("governance_unit:{}", unit.id.0),
         detail,
-        &mut tx,
+        tx,
     )
     .await?;
-    tx.commit().await?;
     Ok(ids)
 }
 

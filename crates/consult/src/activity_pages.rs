@@ -7,7 +7,7 @@ use crate::activities::{self, KINDS, NewActivity};
 use crate::activity_steps::{self, Attachment};
 use crate::authz::{Action, ConsultActor, Target, authorize};
 use crate::error::{ConsultError, ConsultResult};
-use crate::pages::{form_error, refusal};
+use crate::pages::{after_step, form_error};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, State as AxState};
@@ -290,10 +290,11 @@ async fn done(
     id: i64,
     r: ConsultResult<()>,
 ) -> ConsultResult<Response> {
-    match refusal(r, actor.lang)? {
-        None => Ok(redirect(&format!("/consultation/activities/{id}"))),
-        shown => show_page(state, actor, id, shown).await,
-    }
+    let to = format!("/consultation/activities/{id}");
+    after_step(r, actor.lang, &to, |shown| {
+        show_page(state, actor, id, shown)
+    })
+    .await
 }
 
 type Fields = Vec<(String, String)>;

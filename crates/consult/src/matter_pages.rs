@@ -7,7 +7,7 @@ use crate::authz::ConsultActor;
 use crate::error::ConsultResult;
 use crate::matters::{self, Advance, Matter, NewMatter, next_stage, stage_label};
 use crate::meeting::{self, Attendee};
-use crate::pages::{form_error, refusal};
+use crate::pages::{after_step, form_error};
 use crate::people;
 use crate::register::day;
 use askama::Template;
@@ -225,10 +225,11 @@ async fn done(
     id: i64,
     r: ConsultResult<()>,
 ) -> ConsultResult<Response> {
-    match refusal(r, actor.lang)? {
-        None => Ok(redirect(&format!("/consultation/matters/{id}"))),
-        shown => matter_page(state, actor, id, shown).await,
-    }
+    let to = format!("/consultation/matters/{id}");
+    after_step(r, actor.lang, &to, |shown| {
+        matter_page(state, actor, id, shown)
+    })
+    .await
 }
 
 async fn support(

@@ -10,7 +10,7 @@ use crate::error::{ConsultError, ConsultResult};
 use crate::matters::Matter;
 use crate::people;
 use crate::votes::{self, Rule};
-use platform::db::Db;
+use platform::db::{Db, rows};
 use platform::web::Code;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -122,24 +122,22 @@ pub async fn count(db: &Db, matter: i64) -> sqlx::Result<i64> {
 
 /// The sign-in list in order (names: for the community's staff only).
 pub async fn list(db: &Db, matter: i64) -> sqlx::Result<Vec<Attendee>> {
-    sqlx::query(
+    rows::by_id(
+        db,
         "SELECT attendee, name, household, signed_by, at FROM consult_matter_attendance \
          WHERE matter_id = $1 ORDER BY at, attendee",
+        matter,
+        |r| {
+            Ok(Attendee {
+                key: r.try_get("attendee")?,
+                name: r.try_get("name")?,
+                household: r.try_get("household")?,
+                by_staff: r.try_get::<Option<i64>, _>("signed_by")?.is_some(),
+                at: r.try_get("at")?,
+            })
+        },
     )
-    .bind(matter)
-    .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(Attendee {
-            key: r.try_get("attendee")?,
-            name: r.try_get("name")?,
-            household: r.try_get("household")?,
-            by_staff: r.try_get::<Option<i64>, _>("signed_by")?.is_some(),
-            at: r.try_get("at")?,
-        })
-    })
-    .collect()
+    .await
 }
 
 /// Those present at a meeting that voted by ballot: everyone signed in, and every voter who

@@ -1,7 +1,7 @@
 //! Proposals (提案) as stored: their kinds, states, reply classes and ratings, and the
 //! queries that load one with its co-signers, co-handling units and history.
 
-use platform::db::Db;
+use platform::db::{Db, rows};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -201,40 +201,36 @@ pub async fn load(db: &Db, id: i64) -> sqlx::Result<Option<Full>> {
     let Some(p) = find(db, id).await? else {
         return Ok(None);
     };
-    let cosigners = sqlx::query(
+    let cosigners = rows::by_id(
+        db,
         "SELECT c.user_id, u.display_name, c.confirmed_at FROM consult_cosigners c \
          JOIN platform_users u ON u.id = c.user_id WHERE c.proposal_id = $1 ORDER BY c.user_id",
+        id,
+        |r| {
+            Ok(Cosigner {
+                user_id: r.try_get("user_id")?,
+                name: r.try_get("display_name")?,
+                confirmed: r.try_get::<Option<i64>, _>("confirmed_at")?.is_some(),
+            })
+        },
     )
-    .bind(id)
-    .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(Cosigner {
-            user_id: r.try_get("user_id")?,
-            name: r.try_get("display_name")?,
-            confirmed: r.try_get::<Option<i64>, _>("confirmed_at")?.is_some(),
-        })
-    })
-    .collect::<sqlx::Result<Vec<_>>>()?;
-    let co_units = sqlx::query(
+    .await?;
+    let co_units = rows::by_id(
+        db,
         "SELECT c.unit_id, g.name, c.unit_path, c.opinion, c.opinion_at FROM consult_co_units c \
          JOIN governance_units g ON g.id = c.unit_id WHERE c.proposal_id = $1 ORDER BY c.unit_id",
+        id,
+        |r| {
+            Ok(CoUnit {
+                unit_id: r.try_get("unit_id")?,
+                name: r.try_get("name")?,
+                path: r.try_get("unit_path")?,
+                opinion: r.try_get("opinion")?,
+                opinion_at: r.try_get("opinion_at")?,
+            })
+        },
     )
-    .bind(id)
-    .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(CoUnit {
-            unit_id: r.try_get("unit_id")?,
-            name: r.try_get("name")?,
-            path: r.try_get("unit_path")?,
-            opinion: r.try_get("opinion")?,
-            opinion_at: r.try_get("opinion_at")?,
-        })
-    })
-    .collect::<sqlx::Result<Vec<_>>>()?;
+    .await?;
     Ok(Some(Full {
         p,
         cosigners,
@@ -243,23 +239,21 @@ pub async fn load(db: &Db, id: i64) -> sqlx::Result<Option<Full>> {
 }
 
 pub async fn events(db: &Db, id: i64) -> sqlx::Result<Vec<Event>> {
-    sqlx::query(
+    rows::by_id(
+        db,
         "SELECT e.at, COALESCE(u.display_name, '') AS actor, e.action, e.note FROM consult_events e \
          LEFT JOIN platform_users u ON u.id = e.actor_id WHERE e.proposal_id = $1 ORDER BY e.id",
-    )
-    .bind(id)
-    .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|r| {
+        id,
+        |r| {
         Ok(Event {
             at: r.try_get("at")?,
             actor: r.try_get("actor")?,
             action: r.try_get("action")?,
             note: r.try_get("note")?,
         })
-    })
-    .collect()
+        },
+    )
+    .await
 }
 
 /// The working-day periods of a district (consult_settings, or the defaults).

@@ -39,12 +39,20 @@ pub fn form_error(e: ConsultError, lang: Lang) -> ConsultResult<String> {
     }
 }
 
-/// A page step's outcome: `None` when it succeeded, else the refusal to show beside the
-/// form again (other errors propagate), so every step page answers the same way.
-pub fn refusal(r: ConsultResult<()>, lang: Lang) -> ConsultResult<Option<String>> {
+/// A page step's answer, the same on every page: back to `to` when it succeeded, else the
+/// record's page again (`again`) with the refusal beside the form (other errors propagate).
+pub async fn after_step<T, Fut>(
+    r: ConsultResult<T>,
+    lang: Lang,
+    to: &str,
+    again: impl FnOnce(Option<String>) -> Fut,
+) -> ConsultResult<Response>
+where
+    Fut: std::future::Future<Output = ConsultResult<Response>>,
+{
     match r {
-        Ok(()) => Ok(None),
-        Err(e) => form_error(e, lang).map(Some),
+        Ok(_) => Ok(redirect(to)),
+        Err(e) => again(Some(form_error(e, lang)?)).await,
     }
 }
 
@@ -208,6 +216,25 @@ pub struct StepForm {
     pub fields: Vec<Field>,
 }
 
+fn step(action: &'static str, button: &'static str, fields: Vec<Field>) -> StepForm {
+    StepForm {
+        action,
+        button,
+        fields,
+    }
+}
+
+/// A vocabulary's words as options, none selected.
+fn words<T: Copy>(
+    all: &[T],
+    word: fn(T) -> &'static str,
+    label: impl Fn(T) -> &'static str,
+) -> Vec<Opt> {
+    all.iter()
+        .map(|w| Opt::new(word(*w), label(*w), false))
+        .collect()
+}
+
 fn field(name: &'static str, label: &'static str, kind: &'static str) -> Field {
     Field {
         name,
@@ -236,56 +263,39 @@ async fn step_forms(
     let (co, cs) = (f.co_paths(), f.cosigner_ids());
     let may = |a: Action| authorize(actor, a, &Target::Proposal(&f.p, &co, &cs)).is_ok();
     let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
-    let classes = || {
-        ReplyClass::ALL
-            .iter()
-            .map(|c| Opt::new(c.as_str(), c.label(lang), false))
-            .collect::<Vec<_>>()
-    };
-    let ratings = || {
-        Rating::ALL
-            .iter()
-            .map(|r| Opt::new(r.as_str(), r.label(lang), false))
-            .collect::<Vec<_>>()
-    };
+    let classes = || words(ReplyClass::ALL, ReplyClass::as_str, |c| c.label(lang));
+    let ratings = || words(Rating::ALL, Rating::as_str, |r| r.label(lang));
     let mut out = Vec::new();
     let s = f.p.state;
     let me = actor.id().unwrap_or_default();
     if may(Action::Cosign) && f.cosigners.iter().any(|c| c.user_id == me && !c.confirmed) {
-        out.push(StepForm {
-            action: "cosign",
-            button: t("确认联名", "Confirm co-signature"),
-            fields: vec![],
-        });
+        out.push(step(
+            "cosign",
+            t("确认联名", "Confirm co-signature"),
+            vec![],
+        ));
     }
     if may(Action::Review) {
         if s == State::Submitted {
-            out.push(StepForm {
-                action: "file",
-                button: t("立案", "File"),
-                fields: vec![],
-            });
-            let reasons = DeclineReason::ALL
-                .iter()
-                .map(|r| Opt::new(r.as_str(), r.label(lang), false))
-                .collect();
-            out.push(StepForm {
-                action: "decline",
-                button: t("不予立案", "Decline"),
-                fields: vec![
+            out.push(step("file", t("立案", "File"), vec![]));
+            let reasons = words(DeclineReason::ALL, DeclineReason::as_str, |r| r.label(lang));
+            out.push(step(
+                "decline",
+                t("不予立案", "Decline"),
+                vec![
                     select("reason", t("理由", "Reason"), reasons),
                     field("note", t("说明", "Note"), "text"),
                 ],
-            });
-            out.push(StepForm {
-                action: "merge",
-                button: t("并案", "Merge"),
-                fields: vec![field(
+            ));
+            out.push(step(
+                "merge",
+                t("并案", "Merge"),
+                vec![field(
                     "into",
                     t("并入提案编号", "Into proposal no."),
                     "text",
                 )],
-            });
+            ));
         }
         if matches!(s, State::Filed | State::ReturnRequested) {
             let units: Vec<Opt> = list_units(&state.db, &ScopeFilter(None))
@@ -297,10 +307,10 @@ async fn step_forms(
                 })
                 .map(|u| Opt::new(u.id.0.to_string(), u.name, false))
                 .collect();
-            out.push(StepForm {
-                action: "assign",
-                button: t("交办", "Assign"),
-                fields: vec![
+            out.push(step(
+                "assign",
+                t("交办", "Assign"),
+                vec![
                     select("lead_unit_id", t("主办单位", "Lead unit"), units.clone()),
                     Field {
                         name: "co_unit_ids",
@@ -309,44 +319,40 @@ async fn step_forms(
                         options: units,
                     },
                 ],
-            });
+            ));
         }
         if s == State::Countersigned {
             let mut c = vec![Opt::new("", t("维持原类别", "Keep the class"), true)];
             c.extend(classes());
-            out.push(StepForm {
-                action: "check",
-                button: t("审核通过", "Approve"),
-                fields: vec![select("class", t("答复类别", "Class"), c)],
-            });
+            out.push(step(
+                "check",
+                t("审核通过", "Approve"),
+                vec![select("class", t("答复类别", "Class"), c)],
+            ));
         }
         if awaiting_reply(s) && s != State::SecondHandling && !f.p.extended {
-            out.push(StepForm {
-                action: "extend",
-                button: t("延期（仅一次）", "Extend (once)"),
-                fields: vec![field("reason", t("延期理由", "Reason"), "text")],
-            });
+            out.push(step(
+                "extend",
+                t("延期（仅一次）", "Extend (once)"),
+                vec![field("reason", t("延期理由", "Reason"), "text")],
+            ));
         }
         if f.p.followup == "pending" {
-            out.push(StepForm {
-                action: "followup_done",
-                button: t("B类事项已落实", "B-class promise delivered"),
-                fields: vec![field("note", t("落实情况", "What was done"), "text")],
-            });
+            out.push(step(
+                "followup_done",
+                t("B类事项已落实", "B-class promise delivered"),
+                vec![field("note", t("落实情况", "What was done"), "text")],
+            ));
         }
     }
     if may(Action::Handle) {
         if s == State::Assigned {
-            out.push(StepForm {
-                action: "sign",
-                button: t("签收", "Sign for it"),
-                fields: vec![],
-            });
-            out.push(StepForm {
-                action: "request_return",
-                button: t("申请退回", "Ask to hand it back"),
-                fields: vec![field("reason", t("理由", "Reason"), "text")],
-            });
+            out.push(step("sign", t("签收", "Sign for it"), vec![]));
+            out.push(step(
+                "request_return",
+                t("申请退回", "Ask to hand it back"),
+                vec![field("reason", t("理由", "Reason"), "text")],
+            ));
         }
         if matches!(
             s,
@@ -356,49 +362,45 @@ async fn step_forms(
                 | State::Countersigned
                 | State::Checked
         ) {
-            out.push(StepForm {
-                action: "draft",
-                button: t("保存答复稿", "Save the draft reply"),
-                fields: vec![
+            out.push(step(
+                "draft",
+                t("保存答复稿", "Save the draft reply"),
+                vec![
                     field("reply", t("答复内容", "Reply"), "textarea"),
                     select("class", t("答复类别", "Class"), classes()),
                 ],
-            });
+            ));
         }
         if s == State::Checked {
-            out.push(StepForm {
-                action: "reply",
-                button: t("正式答复", "Send the formal reply"),
-                fields: vec![],
-            });
+            out.push(step(
+                "reply",
+                t("正式答复", "Send the formal reply"),
+                vec![],
+            ));
         }
     }
     if may(Action::Countersign) && s == State::Drafted {
-        out.push(StepForm {
-            action: "countersign",
-            button: t("会签", "Countersign"),
-            fields: vec![],
-        });
+        out.push(step("countersign", t("会签", "Countersign"), vec![]));
     }
     if may(Action::Opinion)
         && matches!(s, State::Assigned | State::Handling | State::SecondHandling)
     {
-        out.push(StepForm {
-            action: "opinion",
-            button: t("提交会办意见", "Send the opinion"),
-            fields: vec![field("text", t("会办意见", "Opinion"), "textarea")],
-        });
+        out.push(step(
+            "opinion",
+            t("提交会办意见", "Send the opinion"),
+            vec![field("text", t("会办意见", "Opinion"), "textarea")],
+        ));
     }
     if may(Action::Rate) {
         if s == State::Replied {
-            out.push(StepForm {
-                action: "rate",
-                button: t("提交评价", "Rate"),
-                fields: vec![
+            out.push(step(
+                "rate",
+                t("提交评价", "Rate"),
+                vec![
                     select("work", t("对办理工作", "The handling work"), ratings()),
                     select("result", t("对办理结果", "The result"), ratings()),
                 ],
-            });
+            ));
         }
         let (label, v) = if f.p.consent {
             (t("撤回公开同意", "Withdraw consent to publish"), "0")
@@ -408,16 +410,16 @@ async fn step_forms(
                 "1",
             )
         };
-        out.push(StepForm {
-            action: "consent",
-            button: label,
-            fields: vec![Field {
+        out.push(step(
+            "consent",
+            label,
+            vec![Field {
                 name: "publish",
                 label: "",
                 kind: v,
                 options: vec![],
             }],
-        });
+        ));
     }
     Ok(out)
 }
@@ -552,11 +554,9 @@ async fn act(
             return detail_page(&state, &actor, id, Some(msg.into())).await;
         }
     };
-    match take_step(&state, &actor, id, step).await {
-        Ok(_) => Ok(redirect(&here)),
-        Err(e) => {
-            let msg = form_error(e, actor.lang)?;
-            detail_page(&state, &actor, id, Some(msg)).await
-        }
-    }
+    let r = take_step(&state, &actor, id, step).await;
+    after_step(r, actor.lang, &here, |shown| {
+        detail_page(&state, &actor, id, shown)
+    })
+    .await
 }

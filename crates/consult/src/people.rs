@@ -3,7 +3,7 @@
 
 use crate::authz::ConsultActor;
 use gov_core::{Bind, Sql};
-use platform::db::Db;
+use platform::db::{Db, rows};
 use sqlx::Row;
 
 /// Makes `user` a member of `sector` in the district (replacing an earlier registration).
@@ -84,23 +84,21 @@ pub async fn verify_resident(
 
 /// Where `user` is a verified resident.
 pub async fn residencies(db: &Db, user: i64) -> sqlx::Result<Vec<Residency>> {
-    sqlx::query(
+    rows::by_id(
+        db,
         "SELECT r.user_id, r.unit_id, g.path, r.household FROM consult_residents r \
          JOIN governance_units g ON g.id = r.unit_id WHERE r.user_id = $1 ORDER BY r.id",
+        user,
+        |r| {
+            Ok(Residency {
+                user_id: r.try_get("user_id")?,
+                unit_id: r.try_get("unit_id")?,
+                unit_path: r.try_get("path")?,
+                household: r.try_get("household")?,
+            })
+        },
     )
-    .bind(user)
-    .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(Residency {
-            user_id: r.try_get("user_id")?,
-            unit_id: r.try_get("unit_id")?,
-            unit_path: r.try_get("path")?,
-            household: r.try_get("household")?,
-        })
-    })
-    .collect()
+    .await
 }
 
 /// The residency of `user` inside the unit at `path` (a community or one of its grids).

@@ -9,7 +9,7 @@
 
 use crate::error::{ConsultError, ConsultResult};
 use crate::people::Residency;
-use platform::db::Db;
+use platform::db::{Db, rows};
 use platform::web::Code;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -102,20 +102,18 @@ pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<Vote>> {
     else {
         return Ok(None);
     };
-    let options = sqlx::query(
+    let options = rows::by_id(
+        db,
         "SELECT id, label FROM consult_vote_options WHERE vote_id = $1 ORDER BY sort, id",
+        id,
+        |o| {
+            Ok(VoteOption {
+                id: o.try_get("id")?,
+                label: o.try_get("label")?,
+            })
+        },
     )
-    .bind(id)
-    .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|o| {
-        Ok(VoteOption {
-            id: o.try_get("id")?,
-            label: o.try_get("label")?,
-        })
-    })
-    .collect::<sqlx::Result<_>>()?;
+    .await?;
     let rule: String = r.try_get("rule")?;
     let state: String = r.try_get("state")?;
     Ok(Some(Vote {
@@ -352,12 +350,11 @@ pub struct Ballot {
 }
 
 pub async fn ballots(db: &Db, id: i64) -> sqlx::Result<Vec<Ballot>> {
-    sqlx::query("SELECT * FROM consult_ballots WHERE vote_id = $1 ORDER BY seq")
-        .bind(id)
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| {
+    rows::by_id(
+        db,
+        "SELECT * FROM consult_ballots WHERE vote_id = $1 ORDER BY seq",
+        id,
+        |r| {
             Ok(Ballot {
                 seq: r.try_get("seq")?,
                 option_id: r.try_get("option_id")?,
@@ -366,8 +363,9 @@ pub async fn ballots(db: &Db, id: i64) -> sqlx::Result<Vec<Ballot>> {
                 prev_hash: r.try_get("prev_hash")?,
                 hash: r.try_get("hash")?,
             })
-        })
-        .collect()
+        },
+    )
+    .await
 }
 
 /// The live tally by option (every option, zero included).

@@ -191,13 +191,7 @@ async fn referral(
     actor: GovActor,
     Id(id): Id,
 ) -> NeedResult<Json<Value>> {
-    let r = model::find_referral(&state.db, id)
-        .await?
-        .ok_or(NeedError::NotFound)?;
-    let need = model::find_need(&state.db, r.need_id)
-        .await?
-        .ok_or(NeedError::NotFound)?;
-    authorize(&actor, Action::View, &Target::Referral(&r, &need))?;
+    let (r, need) = flow::visible_referral(&state, &actor, id).await?;
     let refs = model::referrals_of(&state.db, need.id).await?;
     let contact = authorize(&actor, Action::SeeContact, &Target::Need(&need, &refs)).is_ok();
     let mut v = referral_json(&r);
@@ -257,8 +251,8 @@ async fn settings(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    model::audited(
-        &mut tx,
+    model::commit_audited(
+        tx,
         now,
         actor.id(),
         "needs.settings.stall_hours",
@@ -266,7 +260,6 @@ async fn settings(
         json!({ "stall_hours": hours }),
     )
     .await?;
-    tx.commit().await?;
     Ok(Json(
         json!({ "stall_hours": sweep::stall_hours(&state).await? }),
     ))

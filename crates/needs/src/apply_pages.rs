@@ -48,9 +48,7 @@ async fn form_page(
     f: ApplyForm,
     error: Option<String>,
 ) -> NeedResult<Response> {
-    let call = projects::find_call(state, id)
-        .await?
-        .ok_or(NeedError::NotFound)?;
+    let call = projects::call(state, id).await?;
     let lang = actor.lang;
     let orgs = actor
         .org_links

@@ -190,9 +190,7 @@ pub async fn access(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<A
         .await?
         .ok_or(NeedError::NotFound)?;
     let org_id: i64 = row.try_get("org_id")?;
-    let call = projects::find_call(state, row.try_get("call_id")?)
-        .await?
-        .ok_or(NeedError::NotFound)?;
+    let call = projects::call(state, row.try_get("call_id")?).await?;
     let reviewer = review_plan::given_to(state, &call, id, me).await?
         && !review_plan::conflicted(state, id, me).await?;
     let target = Target::Application {
@@ -351,8 +349,8 @@ async fn insert(
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    model::audited(
-        &mut tx,
+    model::commit_audited(
+        tx,
         now,
         actor.id(),
         "needs.attachment.add",
@@ -360,7 +358,6 @@ async fn insert(
         json!({ "attachment_id": id, "kind": up.kind.as_str(), "size": up.data.len() }),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -413,8 +410,8 @@ pub async fn delete(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i
     if gone.rows_affected() == 0 {
         return Err(NeedError::NotFound);
     }
-    model::audited(
-        &mut tx,
+    model::commit_audited(
+        tx,
         now,
         actor.id(),
         "needs.attachment.delete",
@@ -422,7 +419,6 @@ pub async fn delete(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i
         json!({ "attachment_id": id }),
     )
     .await?;
-    tx.commit().await?;
     // The row is gone first: a file left by a failed delete is unreachable, never a dangling row.
     if let Err(e) = state.storage.delete(&key).await {
         tracing::warn!(attachment = id, error = %e, "deleting a stored attachment");

@@ -62,9 +62,7 @@ async fn call_page(
     id: i64,
     error: Option<String>,
 ) -> NeedResult<Response> {
-    let call = projects::find_call(state, id)
-        .await?
-        .ok_or(NeedError::NotFound)?;
+    let call = projects::call(state, id).await?;
     let office = authorize(actor, Action::Verify, &Target::Unit(&call.unit_path)).is_ok();
     let funder = authorize(actor, Action::Fund, &Target::Unit(&call.unit_path)).is_ok();
     let mut contracts = Vec::new();

@@ -10,7 +10,6 @@ use crate::projects;
 use gov_core::GovActor;
 use platform::AppState;
 use platform::db::Db;
-use platform::web::Code;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
@@ -43,9 +42,7 @@ async fn call_of_contract(state: &AppState, contract: i64) -> NeedResult<project
         .fetch_optional(&state.db.pool)
         .await?;
     let (call,) = row.ok_or(NeedError::NotFound)?;
-    projects::find_call(state, call)
-        .await?
-        .ok_or(NeedError::NotFound)
+    projects::call(state, call).await
 }
 
 /// Records an evaluation (workers of the call's unit); one of each kind per contract.
@@ -79,21 +76,16 @@ pub async fn evaluate(
     }
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let done: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM needs_evaluations WHERE contract_id = $1 AND kind = $2")
-            .bind(contract)
-            .bind(kind)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if done.is_some() {
-        return Err(NeedError::coded(
-            Code::Conflict,
-            platform::bi!(
-                "该合同已有这一类评估。",
-                "this contract has been evaluated so already"
-            ),
-        ));
-    }
+    model::only_one(
+        &mut tx,
+        "needs_evaluations",
+        [("contract_id", contract.into()), ("kind", kind.into())],
+        platform::bi!(
+            "该合同已有这一类评估。",
+            "this contract has been evaluated so already"
+        ),
+    )
+    .await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO needs_evaluations (contract_id, kind, score, summary, evaluator_id, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
@@ -105,8 +97,8 @@ pub async fn evaluate(
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    model::audited(
-        &mut tx,
+    model::commit_audited(
+        tx,
         now,
         actor.id(),
         "needs.contract.evaluate",
@@ -114,7 +106,6 @@ pub async fn evaluate(
         json!({ "kind": kind, "score": score, "evaluation_id": id }),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 

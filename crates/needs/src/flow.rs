@@ -214,8 +214,7 @@ pub async fn raise(
     .fetch_one(&mut *tx)
     .await?;
     let id: i64 = row.try_get("id")?;
-    model::audited(&mut tx, now, Some(user), "needs.need.raise", format!("needs_need:{id}"), json!({ "unit_id": need.unit_id, "category": need.category, "inferred": need.inferred_category, "state": need.state })).await?;
-    tx.commit().await?;
+    model::commit_audited(tx, now, Some(user), "needs.need.raise", format!("needs_need:{id}"), json!({ "unit_id": need.unit_id, "category": need.category, "inferred": need.inferred_category, "state": need.state })).await?;
     Ok(Ok((id, need.state)))
 }
 
@@ -231,6 +230,22 @@ pub async fn visible_need(
     let refs = model::referrals_of(&state.db, id).await?;
     authorize(actor, Action::View, &Target::Need(&need, &refs))?;
     Ok((need, refs))
+}
+
+/// A referral and its need, if the actor may see the referral (else 404).
+pub async fn visible_referral(
+    state: &AppState,
+    actor: &GovActor,
+    id: i64,
+) -> NeedResult<(Referral, Need)> {
+    let r = model::find_referral(&state.db, id)
+        .await?
+        .ok_or(NeedError::NotFound)?;
+    let need = model::find_need(&state.db, r.need_id)
+        .await?
+        .ok_or(NeedError::NotFound)?;
+    authorize(actor, Action::View, &Target::Referral(&r, &need))?;
+    Ok((r, need))
 }
 
 /// How long a newcomer waits for a full service: the average days its referrals took
@@ -368,13 +383,7 @@ pub struct Step {
 
 /// Takes a step on a referral; the referral afterwards.
 pub async fn act(state: &AppState, actor: &GovActor, id: i64, s: &Step) -> NeedResult<Referral> {
-    let r = model::find_referral(&state.db, id)
-        .await?
-        .ok_or(NeedError::NotFound)?;
-    let need = model::find_need(&state.db, r.need_id)
-        .await?
-        .ok_or(NeedError::NotFound)?;
-    authorize(actor, Action::View, &Target::Referral(&r, &need))?;
+    let (r, need) = visible_referral(state, actor, id).await?;
     let action = trimmed(&s.action);
     let (to, side) = referral::step(&r.state, &action)?;
     let (who, code) = match side {

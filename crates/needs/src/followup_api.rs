@@ -4,7 +4,7 @@
 
 use crate::authz::{Action, Target, authorize, signed_in};
 use crate::budget;
-use crate::error::{NeedError, NeedResult};
+use crate::error::NeedResult;
 use crate::evaluation::{self, NewEvaluation};
 use crate::projects;
 use crate::review_plan;
@@ -100,9 +100,7 @@ async fn call_budget(
     Id(id): Id,
 ) -> NeedResult<Json<Value>> {
     signed_in(&actor)?;
-    let call = projects::find_call(&state, id)
-        .await?
-        .ok_or(NeedError::NotFound)?;
+    let call = projects::call(&state, id).await?;
     let contracts: Vec<Value> = projects::contracts(&state, id)
         .await?
         .iter()

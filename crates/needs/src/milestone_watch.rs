@@ -78,6 +78,35 @@ async fn mark(tx: &mut platform::db::Tx, column: &str, id: i64, now: i64) -> sql
     Ok(done.rows_affected() == 1)
 }
 
+impl Due {
+    /// (中文, English) about this milestone: its contract and title, then `zh` / `en`.
+    fn words(&self, zh: &str, en: &str) -> (String, String) {
+        (
+            format!("合同“{}”的里程碑“{}”{zh}", self.contract, self.title),
+            format!("Milestone \"{}\" of \"{}\" {en}", self.title, self.contract),
+        )
+    }
+}
+
+/// Marks the milestone's `column` and tells `users` (a `kind` notification linking to the
+/// call), in `tx`; false when it was marked already (another node's pass).
+async fn tell(
+    tx: &mut platform::db::Tx,
+    m: &Due,
+    column: &str,
+    users: &[i64],
+    kind: &str,
+    (zh, en): (String, String),
+    now: i64,
+) -> sqlx::Result<bool> {
+    if !mark(tx, column, m.id, now).await? {
+        return Ok(false);
+    }
+    let link = format!("/needs/projects/{}", m.call_id);
+    notify::notify_all(tx, users, kind, &zh, &en, &link, now).await?;
+    Ok(true)
+}
+
 /// One pass: (reminders sent, milestones marked overdue).
 pub async fn run_once(state: &AppState) -> anyhow::Result<(usize, usize)> {
     let now = state.now();
@@ -98,19 +127,23 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<(usize, usize)> {
             .collect();
         users.sort();
         let mut tx = state.db.begin().await?;
-        if !mark(&mut tx, "reminded_at", m.id, now).await? {
+        let words = m.words(
+            &format!("将于 {} 到期，请按时完成并提交证明材料", m.due_on),
+            &format!("is due on {}: report it with its evidence", m.due_on),
+        );
+        if !tell(
+            &mut tx,
+            &m,
+            "reminded_at",
+            &users,
+            "needs.milestone_due",
+            words,
+            now,
+        )
+        .await?
+        {
             continue;
         }
-        let zh = format!(
-            "合同“{}”的里程碑“{}”将于 {} 到期，请按时完成并提交证明材料",
-            m.contract, m.title, m.due_on
-        );
-        let en = format!(
-            "Milestone \"{}\" of \"{}\" is due on {}: report it with its evidence",
-            m.title, m.contract, m.due_on
-        );
-        let link = format!("/needs/projects/{}", m.call_id);
-        notify::notify_all(&mut tx, &users, "needs.milestone_due", &zh, &en, &link, now).await?;
         tx.commit().await?;
         reminded += 1;
     }
@@ -128,30 +161,25 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<(usize, usize)> {
         )
         .await?;
         let mut tx = state.db.begin().await?;
-        if !mark(&mut tx, "overdue_at", m.id, now).await? {
-            continue;
-        }
-        let zh = format!(
-            "合同“{}”的里程碑“{}”已于 {} 到期仍未达成",
-            m.contract, m.title, m.due_on
+        let words = m.words(
+            &format!("已于 {} 到期仍未达成", m.due_on),
+            &format!("was due on {} and is not met", m.due_on),
         );
-        let en = format!(
-            "Milestone \"{}\" of \"{}\" was due on {} and is not met",
-            m.title, m.contract, m.due_on
-        );
-        let link = format!("/needs/projects/{}", m.call_id);
-        notify::notify_all(
+        if !tell(
             &mut tx,
+            &m,
+            "overdue_at",
             &office,
             "needs.milestone_overdue",
-            &zh,
-            &en,
-            &link,
+            words,
             now,
         )
-        .await?;
-        model::audited(
-            &mut tx,
+        .await?
+        {
+            continue;
+        }
+        model::commit_audited(
+            tx,
             now,
             None,
             "needs.milestone.overdue",
@@ -159,7 +187,6 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<(usize, usize)> {
             serde_json::json!({ "due_on": m.due_on }),
         )
         .await?;
-        tx.commit().await?;
         overdue += 1;
     }
     Ok((reminded, overdue))

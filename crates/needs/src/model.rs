@@ -2,7 +2,10 @@
 //! its referrals: `open` until one is sent, `referred` while one is live, `met` once one is
 //! completed, `unmet` when nothing matched or every referral ended without help.
 
-use platform::db::{Db, Tx};
+use crate::error::{NeedError, NeedResult};
+use platform::db::sql::{Bind, Sql};
+use platform::db::{Db, Tx, rows};
+use platform::web::Code;
 use platform::web::Lang;
 use serde::Serialize;
 use sqlx::Row;
@@ -260,24 +263,18 @@ pub struct Event {
 }
 
 pub async fn events_of(db: &Db, referral_id: i64) -> sqlx::Result<Vec<Event>> {
-    let rows = sqlx::query(
-        "SELECT at, action, from_state, to_state, note FROM needs_referral_events \
-         WHERE referral_id = $1 ORDER BY at, id",
-    )
-    .bind(referral_id)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Event {
-                at: r.try_get("at")?,
-                action: r.try_get("action")?,
-                from_state: r.try_get("from_state")?,
-                to_state: r.try_get("to_state")?,
-                note: r.try_get("note")?,
-            })
+    let sql = "SELECT at, action, from_state, to_state, note FROM needs_referral_events \
+         WHERE referral_id = $1 ORDER BY at, id";
+    rows::by_id(db, sql, referral_id, |r| {
+        Ok(Event {
+            at: r.try_get("at")?,
+            action: r.try_get("action")?,
+            from_state: r.try_get("from_state")?,
+            to_state: r.try_get("to_state")?,
+            note: r.try_get("note")?,
         })
-        .collect()
+    })
+    .await
 }
 
 /// Appends a decision to the platform's audit log inside the caller's transaction.
@@ -297,5 +294,37 @@ pub async fn audited(
         detail,
     };
     platform::audit::append(tx, entry).await?;
+    Ok(())
+}
+
+/// Ends a step: its audit entry, then the commit, so the entry lands with the change.
+pub async fn commit_audited(
+    mut tx: Tx,
+    at: i64,
+    actor: Option<i64>,
+    action: &str,
+    subject: String,
+    detail: serde_json::Value,
+) -> sqlx::Result<()> {
+    audited(&mut tx, at, actor, action, subject, detail).await?;
+    tx.commit().await
+}
+
+/// Refuses a second record where there is one per key: 409 `conflict` with `why` when
+/// `table` has a row with every (column, value) of `key`, read in the step's transaction.
+pub async fn only_one(
+    tx: &mut Tx,
+    table: &str,
+    key: [(&str, Bind); 2],
+    why: &'static str,
+) -> NeedResult<()> {
+    let mut sql = Sql::default();
+    for (col, value) in key {
+        sql.eq(col, value);
+    }
+    let text = format!("SELECT id FROM {table} WHERE {}", sql.where_clause());
+    if sql.query(&text).fetch_optional(&mut **tx).await?.is_some() {
+        return Err(NeedError::coded(Code::Conflict, why));
+    }
     Ok(())
 }

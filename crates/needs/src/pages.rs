@@ -426,13 +426,7 @@ async fn referral_view(
     error: Option<String>,
 ) -> NeedResult<Response> {
     let lang = actor.lang;
-    let r = model::find_referral(&state.db, id)
-        .await?
-        .ok_or(NeedError::NotFound)?;
-    let n = model::find_need(&state.db, r.need_id)
-        .await?
-        .ok_or(NeedError::NotFound)?;
-    authorize(actor, Action::View, &Target::Referral(&r, &n))?;
+    let (r, n) = flow::visible_referral(state, actor, id).await?;
     let refs = model::referrals_of(&state.db, n.id).await?;
     let contact = authorize(actor, Action::SeeContact, &Target::Need(&n, &refs)).is_ok();
     let may = |side: Side| {

@@ -188,6 +188,23 @@ pub async fn find_call(state: &AppState, id: i64) -> sqlx::Result<Option<Call>> 
     )
 }
 
+/// A call, or 404.
+pub async fn call(state: &AppState, id: i64) -> NeedResult<Call> {
+    find_call(state, id).await?.ok_or(NeedError::NotFound)
+}
+
+/// A call the actor may take `action` on (`Fund`, `Verify`: by its unit), or 404.
+pub async fn call_for(
+    state: &AppState,
+    actor: &GovActor,
+    id: i64,
+    action: Action,
+) -> NeedResult<Call> {
+    let call = call(state, id).await?;
+    authorize(actor, action, &Target::Unit(&call.unit_path))?;
+    Ok(call)
+}
+
 /// The calls `user` is a reviewer of, by id.
 pub async fn calls_reviewed_by(state: &AppState, user: i64) -> sqlx::Result<Vec<Call>> {
     let sql = format!(
@@ -288,8 +305,8 @@ pub async fn open_call(state: &AppState, actor: &GovActor, c: &NewCall) -> NeedR
     .bind(c.blind.unwrap_or(false) as i64)
     .fetch_one(&mut *tx)
     .await?;
-    model::audited(
-        &mut tx,
+    model::commit_audited(
+        tx,
         now,
         actor.id(),
         "needs.call.open",
@@ -297,7 +314,6 @@ pub async fn open_call(state: &AppState, actor: &GovActor, c: &NewCall) -> NeedR
         json!({ "budget_fen": budget, "unit_id": unit.id, "blind": c.blind.unwrap_or(false) }),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -308,10 +324,7 @@ pub async fn award(
     call_id: i64,
     c: &NewContract,
 ) -> NeedResult<i64> {
-    let call = find_call(state, call_id)
-        .await?
-        .ok_or(NeedError::NotFound)?;
-    authorize(actor, Action::Fund, &Target::Unit(&call.unit_path))?;
+    call_for(state, actor, call_id, Action::Fund).await?;
     let org = c.org_id.ok_or_else(|| {
         NeedError::coded(
             Code::MissingField,
@@ -416,8 +429,8 @@ pub async fn award(
             .execute(&mut *tx)
             .await?;
     }
-    model::audited(
-        &mut tx,
+    model::commit_audited(
+        tx,
         now,
         actor.id(),
         "needs.contract.award",
@@ -425,7 +438,6 @@ pub async fn award(
         json!({ "call_id": call_id, "org_id": org, "amount_fen": amount, "reason": reason }),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -439,9 +451,7 @@ async fn milestone_call(state: &AppState, id: i64) -> NeedResult<(Call, i64, i64
     .fetch_optional(&state.db.pool)
     .await?
     .ok_or(NeedError::NotFound)?;
-    let call = find_call(state, row.try_get("call_id")?)
-        .await?
-        .ok_or(NeedError::NotFound)?;
+    let call = call(state, row.try_get("call_id")?).await?;
     Ok((
         call,
         row.try_get("contract_id")?,
@@ -489,8 +499,8 @@ pub async fn report(state: &AppState, actor: &GovActor, id: i64, r: &Report) -> 
             ),
         ));
     }
-    model::audited(
-        &mut tx,
+    model::commit_audited(
+        tx,
         now,
         actor.id(),
         "needs.milestone.report",
@@ -498,7 +508,6 @@ pub async fn report(state: &AppState, actor: &GovActor, id: i64, r: &Report) -> 
         json!({ "status": status }),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -552,8 +561,8 @@ pub async fn pay(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i64>
             .execute(&mut *tx)
             .await?;
     }
-    model::audited(
-        &mut tx,
+    model::commit_audited(
+        tx,
         now,
         actor.id(),
         "needs.instalment.pay",
@@ -561,7 +570,6 @@ pub async fn pay(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i64>
         json!({ "payment_id": pid, "amount_fen": amount, "call_id": call.id }),
     )
     .await?;
-    tx.commit().await?;
     Ok(pid)
 }
 

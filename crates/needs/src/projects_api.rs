@@ -2,7 +2,7 @@
 //! and the OCDS release package at /ocds/releases.json.
 
 use crate::authz::signed_in;
-use crate::error::{NeedError, NeedResult};
+use crate::error::NeedResult;
 use crate::ocds;
 use crate::projects::{self, NewCall, NewContract, Report};
 use crate::projects_review::{self as pr, NewApplication, NewReview};
@@ -52,9 +52,7 @@ async fn detail(
     Id(id): Id,
 ) -> NeedResult<Json<Value>> {
     signed_in(&actor)?;
-    let call = projects::find_call(&state, id)
-        .await?
-        .ok_or(NeedError::NotFound)?;
+    let call = projects::call(&state, id).await?;
     let (debits, credits) = projects::ledger_totals(&state, id).await?;
     let mut v = json!(call);
     v["contracts"] = json!(projects::contracts(&state, id).await?);

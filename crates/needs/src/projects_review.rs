@@ -4,7 +4,7 @@
 //! or detected from our own registries, and one scoring sheet per reviewer per application
 //! with weighted criteria (some kept out of the total).
 
-use crate::authz::{Action, Target, authorize};
+use crate::authz::Action;
 use crate::error::{NeedError, NeedResult};
 use crate::model;
 use crate::projects;
@@ -132,9 +132,7 @@ pub async fn apply(
     call_id: i64,
     a: &NewApplication,
 ) -> NeedResult<i64> {
-    let call = projects::find_call(state, call_id)
-        .await?
-        .ok_or(NeedError::NotFound)?;
+    let call = projects::call(state, call_id).await?;
     let org = a.org_id.ok_or_else(|| {
         NeedError::coded(
             Code::MissingField,
@@ -187,21 +185,16 @@ pub async fn apply(
         return Err(NeedError::coded(Code::NotEligible, why.join("；")));
     }
     let mut tx = state.db.begin().await?;
-    let taken: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM needs_applications WHERE call_id = $1 AND org_id = $2")
-            .bind(call_id)
-            .bind(org)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if taken.is_some() {
-        return Err(NeedError::coded(
-            Code::Conflict,
-            platform::bi!(
-                "该组织已申报此项目。",
-                "this organisation has applied already"
-            ),
-        ));
-    }
+    model::only_one(
+        &mut tx,
+        "needs_applications",
+        [("call_id", call_id.into()), ("org_id", org.into())],
+        platform::bi!(
+            "该组织已申报此项目。",
+            "this organisation has applied already"
+        ),
+    )
+    .await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO needs_applications (call_id, org_id, plan, budget_fen, submitted_by, submitted_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
@@ -213,8 +206,8 @@ pub async fn apply(
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    model::audited(
-        &mut tx,
+    model::commit_audited(
+        tx,
         now,
         actor.id(),
         "needs.application.submit",
@@ -222,7 +215,6 @@ pub async fn apply(
         json!({ "call_id": call_id, "org_id": org, "budget_fen": budget }),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -233,10 +225,7 @@ pub async fn assign(
     call_id: i64,
     username: &str,
 ) -> NeedResult<i64> {
-    let call = projects::find_call(state, call_id)
-        .await?
-        .ok_or(NeedError::NotFound)?;
-    authorize(actor, Action::Fund, &Target::Unit(&call.unit_path))?;
+    projects::call_for(state, actor, call_id, Action::Fund).await?;
     let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM platform_users WHERE username = $1")
         .bind(username.trim())
         .fetch_optional(&state.db.pool)
@@ -255,8 +244,8 @@ pub async fn assign(
         .bind(user)
         .execute(&mut *tx)
         .await?;
-    model::audited(
-        &mut tx,
+    model::commit_audited(
+        tx,
         now,
         actor.id(),
         "needs.reviewer.assign",
@@ -264,7 +253,6 @@ pub async fn assign(
         json!({ "user_id": user }),
     )
     .await?;
-    tx.commit().await?;
     Ok(user)
 }
 
@@ -309,9 +297,8 @@ pub async fn review(
         .ok_or(NeedError::NotFound)?;
     let (call, org): (i64, i64) = (row.try_get("call_id")?, row.try_get("org_id")?);
     let me = actor.id().ok_or(NeedError::SignIn)?;
-    let found = projects::find_call(state, call).await?;
-    crate::review_plan::may_score(state, &found.ok_or(NeedError::NotFound)?, application, me)
-        .await?;
+    let found = projects::call(state, call).await?;
+    crate::review_plan::may_score(state, &found, application, me).await?;
     let earlier: Option<(i64,)> = sqlx::query_as(
         "SELECT id FROM needs_conflicts WHERE application_id = $1 AND reviewer_id = $2",
     )
@@ -338,8 +325,8 @@ pub async fn review(
                 .execute(&mut *tx)
                 .await?;
         }
-        model::audited(
-            &mut tx,
+        model::commit_audited(
+            tx,
             now,
             Some(me),
             "needs.review.conflict",
@@ -347,7 +334,6 @@ pub async fn review(
             json!({ "sources": sources }),
         )
         .await?;
-        tx.commit().await?;
         return Err(NeedError::coded(
             Code::ConflictOfInterest,
             format!(
@@ -377,22 +363,19 @@ pub async fn review(
         .sum::<i64>()
         / weights;
     let mut tx = state.db.begin().await?;
-    let done: Option<(i64,)> = sqlx::query_as(
-        "SELECT id FROM needs_reviews WHERE application_id = $1 AND reviewer_id = $2",
+    model::only_one(
+        &mut tx,
+        "needs_reviews",
+        [
+            ("application_id", application.into()),
+            ("reviewer_id", me.into()),
+        ],
+        platform::bi!(
+            "每位评审人对每份申报只评一次。",
+            "one review per reviewer per application"
+        ),
     )
-    .bind(application)
-    .bind(me)
-    .fetch_optional(&mut *tx)
     .await?;
-    if done.is_some() {
-        return Err(NeedError::coded(
-            Code::Conflict,
-            platform::bi!(
-                "每位评审人对每份申报只评一次。",
-                "one review per reviewer per application"
-            ),
-        ));
-    }
     sqlx::query("INSERT INTO needs_reviews (application_id, reviewer_id, scores, total_milli, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(application)
         .bind(me)
@@ -401,8 +384,8 @@ pub async fn review(
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    model::audited(
-        &mut tx,
+    model::commit_audited(
+        tx,
         now,
         Some(me),
         "needs.review.score",
@@ -410,7 +393,6 @@ pub async fn review(
         json!({ "total_milli": total_milli }),
     )
     .await?;
-    tx.commit().await?;
     Ok(total_milli as f64 / 1000.0)
 }
 
@@ -432,10 +414,7 @@ pub async fn applications(
     actor: &GovActor,
     call_id: i64,
 ) -> NeedResult<Vec<ApplicationRow>> {
-    let call = projects::find_call(state, call_id)
-        .await?
-        .ok_or(NeedError::NotFound)?;
-    authorize(actor, Action::Verify, &Target::Unit(&call.unit_path))?;
+    projects::call_for(state, actor, call_id, Action::Verify).await?;
     let rows = sqlx::query(
         "SELECT a.id, a.org_id, a.budget_fen, \
          (SELECT COUNT(*) FROM needs_reviews r WHERE r.application_id = a.id) AS reviews, \

@@ -137,10 +137,7 @@ pub async fn distribute(
     call_id: i64,
     k: Option<i64>,
 ) -> NeedResult<Distribution> {
-    let call = projects::find_call(state, call_id)
-        .await?
-        .ok_or(NeedError::NotFound)?;
-    authorize(actor, Action::Fund, &Target::Unit(&call.unit_path))?;
+    let call = projects::call_for(state, actor, call_id, Action::Fund).await?;
     if call.reviews_final {
         return Err(final_already());
     }
@@ -209,8 +206,8 @@ pub async fn distribute(
         .filter(|(_, rs)| (rs.len() as i64) < k)
         .map(|(a, _)| *a)
         .collect();
-    model::audited(
-        &mut tx,
+    model::commit_audited(
+        tx,
         now,
         actor.id(),
         "needs.reviewers.distribute",
@@ -218,7 +215,6 @@ pub async fn distribute(
         json!({ "k": k, "plan": plan, "short": short }),
     )
     .await?;
-    tx.commit().await?;
     Ok(Distribution {
         k,
         assignments: plan
@@ -235,10 +231,7 @@ pub async fn distribute(
 
 /// The office closes the review: the scores are final and blind calls show names.
 pub async fn finalise(state: &AppState, actor: &GovActor, call_id: i64) -> NeedResult<()> {
-    let call = projects::find_call(state, call_id)
-        .await?
-        .ok_or(NeedError::NotFound)?;
-    authorize(actor, Action::Fund, &Target::Unit(&call.unit_path))?;
+    projects::call_for(state, actor, call_id, Action::Fund).await?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let done = sqlx::query(
@@ -251,8 +244,8 @@ pub async fn finalise(state: &AppState, actor: &GovActor, call_id: i64) -> NeedR
     if done.rows_affected() == 0 {
         return Err(final_already());
     }
-    model::audited(
-        &mut tx,
+    model::commit_audited(
+        tx,
         now,
         actor.id(),
         "needs.reviews.final",
@@ -260,7 +253,6 @@ pub async fn finalise(state: &AppState, actor: &GovActor, call_id: i64) -> NeedR
         json!({}),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -487,9 +479,7 @@ pub async fn view(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<App
         .await?
         .pop()
         .ok_or(NeedError::NotFound)?;
-    let call = projects::find_call(state, row.call_id)
-        .await?
-        .ok_or(NeedError::NotFound)?;
+    let call = projects::call(state, row.call_id).await?;
     let reviewer = given_to(state, &call, id, me).await?;
     authorize(
         actor,

@@ -5,6 +5,7 @@
 //! `$1`-style parameters, which both SQLite and PostgreSQL accept.
 
 pub mod decode;
+pub mod rows;
 pub mod sql;
 
 pub use decode::{Blank, Flag, OrEmpty};
