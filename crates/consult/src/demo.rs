@@ -454,6 +454,18 @@ async fn seed_votes(
     Ok(())
 }
 
+/// A demo matter: title, body, the stage it reached, its notices (stage, text), how many
+/// were present and in favour at its meeting, and its minutes.
+type MatterSeed = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    i64,
+    i64,
+    &'static str,
+);
+
 /// Two matters in 桂园社区: one decided and carried out (with its notices and minutes), one
 /// whose meeting has been called, with supporters and two residents signed in from paper.
 async fn seed_matters(
@@ -475,7 +487,7 @@ async fn seed_matters(
         ("resolved", "到会 36 人，赞成 29 人，决议通过。"),
         ("implemented", "新的垃圾分类投放点已于本月启用。"),
     ];
-    let matters: [(&str, &str, &str, &[(&str, &str)], i64, i64, &str); 2] = [
+    let matters: [MatterSeed; 2] = [
         (
             "调整垃圾分类投放点位置",
             "现投放点紧邻 5 栋窗户，夏季异味明显，建议移至小区东门绿化带旁。",

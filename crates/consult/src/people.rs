@@ -119,8 +119,10 @@ pub fn audience(sql: &mut Sql, actor: &ConsultActor, path_col: &str) {
     )];
     // The staff scope is built apart and its binds moved back, so both parts share one
     // numbering of placeholders.
-    let mut staff = Sql::default();
-    staff.binds = std::mem::take(&mut sql.binds);
+    let mut staff = Sql {
+        binds: std::mem::take(&mut sql.binds),
+        ..Sql::default()
+    };
     actor
         .gov
         .scope_with(gov_core::MemberRole::Worker)

@@ -66,15 +66,14 @@ async fn grouped(
 
 /// The statistics of a district for `year` (all years when absent).
 pub async fn compute(db: &Db, district: i64, year: Option<i32>) -> sqlx::Result<Value> {
-    let (from, to) = match year.and_then(|y| {
-        Some((
-            day_start(parse_day(&format!("{y}-01-01"))?),
-            day_start(parse_day(&format!("{}-01-01", y + 1))?),
-        ))
-    }) {
-        Some(range) => range,
-        None => (i64::MIN, i64::MAX),
-    };
+    let (from, to) = year
+        .and_then(|y| {
+            Some((
+                day_start(parse_day(&format!("{y}-01-01"))?),
+                day_start(parse_day(&format!("{}-01-01", y + 1))?),
+            ))
+        })
+        .unwrap_or((i64::MIN, i64::MAX));
     Ok(json!({
         "district_id": district,
         "year": year,

@@ -30,11 +30,12 @@ impl Period {
         now - self.days() * DAY_MS
     }
 
-    /// `period` of a query: none or empty is "all time" (`Ok(None)`), junk is `Err`.
-    pub fn from_query(raw: Option<&str>) -> Result<Option<Period>, ()> {
+    /// `period` of a query: none or empty is "all time" (`Ok(None)`), junk is `Err` with
+    /// the bilingual message [`Period::BAD`].
+    pub fn from_query(raw: Option<&str>) -> Result<Option<Period>, &'static str> {
         match raw.map(str::trim).filter(|s| !s.is_empty()) {
             None => Ok(None),
-            Some(s) => Period::parse(s).map(Some).ok_or(()),
+            Some(s) => Period::parse(s).map(Some).ok_or(Period::BAD),
         }
     }
 
@@ -62,7 +63,7 @@ mod tests {
             Period::from_query(Some("quarter")),
             Ok(Some(Period::Quarter))
         );
-        assert_eq!(Period::from_query(Some("week")), Err(()));
+        assert_eq!(Period::from_query(Some("week")), Err(Period::BAD));
         assert_eq!(Period::Month.since(31 * DAY_MS), DAY_MS);
         assert_eq!(Period::name(None, Lang::Zh), "全部时间");
     }

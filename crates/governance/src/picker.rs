@@ -92,6 +92,14 @@ fn tree_order(units: &[Unit]) -> Vec<&Unit> {
     out
 }
 
+/// Residents of the outermost visible units (a district's figure already sums its streets).
+pub(crate) fn top_units(units: &[Unit]) -> Vec<&Unit> {
+    units
+        .iter()
+        .filter(|u| !u.parent_id.is_some_and(|p| units.iter().any(|x| x.id == p)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,12 +145,4 @@ mod tests {
         assert_eq!(p.groups[0].options[1].label, "　甲一网格");
         assert!(p.blank_selected);
     }
-}
-
-/// Residents of the outermost visible units (a district's figure already sums its streets).
-pub(crate) fn top_units(units: &[Unit]) -> Vec<&Unit> {
-    units
-        .iter()
-        .filter(|u| !u.parent_id.is_some_and(|p| units.iter().any(|x| x.id == p)))
-        .collect()
 }

@@ -96,14 +96,10 @@ async fn submit(
     };
     match pr::apply(&state, &actor, id, &a).await {
         Ok(app) => Ok(redirect(&format!("/needs/applications/{app}#files"))),
-        Err(NeedError::Coded { code, message })
-            if matches!(
-                code,
-                Code::InvalidField | Code::MissingField | Code::NotEligible | Code::Conflict
-            ) =>
-        {
-            form_page(&state, &actor, id, f, Some(message)).await
-        }
+        Err(NeedError::Coded {
+            code: Code::InvalidField | Code::MissingField | Code::NotEligible | Code::Conflict,
+            message,
+        }) => form_page(&state, &actor, id, f, Some(message)).await,
         Err(e) => Err(e),
     }
 }

@@ -54,7 +54,7 @@ async fn check(
 ) -> NeedResult<Result<(String, gov_core::Unit), FieldError>> {
     let title = trimmed(&n.title);
     let chars = title.chars().count();
-    if chars < 2 || chars > 100 {
+    if !(2..=100).contains(&chars) {
         return Ok(Err(bad(
             "title",
             platform::bi!(
@@ -125,16 +125,16 @@ async fn check(
         )));
     }
     let staff = authz::is_staff(actor) || !actor.org_links.is_empty();
-    if let Some(k) = n.raised_as.as_deref().filter(|k| !k.is_empty()) {
-        if !RAISER_KINDS.contains(&k) || (k != "resident" && !staff) {
-            return Ok(Err(bad(
-                "raised_as",
-                platform::bi!(
-                    "提出方须为居民；工作人员可选网格员、社区、单位或社会组织。",
-                    "raised_as: residents raise needs as resident; staff may choose grid_worker, community, unit or organisation"
-                ),
-            )));
-        }
+    if let Some(k) = n.raised_as.as_deref().filter(|k| !k.is_empty())
+        && (!RAISER_KINDS.contains(&k) || (k != "resident" && !staff))
+    {
+        return Ok(Err(bad(
+            "raised_as",
+            platform::bi!(
+                "提出方须为居民；工作人员可选网格员、社区、单位或社会组织。",
+                "raised_as: residents raise needs as resident; staff may choose grid_worker, community, unit or organisation"
+            ),
+        )));
     }
     Ok(Ok((title, unit)))
 }

@@ -204,12 +204,15 @@ fn referral_from_row(r: &AnyRow) -> sqlx::Result<Referral> {
 /// Referrals with the names of their services and organisations (governance's) and the
 /// path of a unit offering its service itself (gov-core's), in three queries. A referral
 /// whose service is gone is left out.
+/// A referral and the unit of its service, if the service belongs to a unit itself.
+type WithUnit = (Referral, Option<i64>);
+
 async fn referrals_from_rows(db: &Db, rows: &[AnyRow]) -> sqlx::Result<Vec<Referral>> {
-    let mut refs: Vec<(Referral, Option<i64>)> = rows
+    let mut refs: Vec<WithUnit> = rows
         .iter()
         .map(|r| Ok((referral_from_row(r)?, r.try_get("service_unit_id")?)))
         .collect::<sqlx::Result<_>>()?;
-    let ids = |f: &dyn Fn(&(Referral, Option<i64>)) -> Option<i64>| -> Vec<i64> {
+    let ids = |f: &dyn Fn(&WithUnit) -> Option<i64>| -> Vec<i64> {
         let mut v: Vec<i64> = refs.iter().filter_map(f).collect();
         v.sort();
         v.dedup();

@@ -125,6 +125,7 @@ pub fn step(state: &str, action: &str) -> NeedResult<(&'static str, Side)> {
 }
 
 /// Records a step in the referral's history and the audit log.
+#[allow(clippy::too_many_arguments)]
 pub async fn record(
     tx: &mut Tx,
     now: i64,

@@ -111,14 +111,10 @@ async fn score(
             let call = crate::review_plan::view(&state, &actor, id).await?.call_id;
             Ok(redirect(&format!("/needs/projects/{call}")))
         }
-        Err(NeedError::Coded { code, message })
-            if matches!(
-                code,
-                Code::InvalidField | Code::Conflict | Code::ConflictOfInterest
-            ) =>
-        {
-            sheet_page(&state, &actor, id, &typed, Some(message)).await
-        }
+        Err(NeedError::Coded {
+            code: Code::InvalidField | Code::Conflict | Code::ConflictOfInterest,
+            message,
+        }) => sheet_page(&state, &actor, id, &typed, Some(message)).await,
         Err(e) => Err(e),
     }
 }

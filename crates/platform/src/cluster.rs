@@ -27,6 +27,9 @@ use std::time::Duration;
 /// The lease behind [`periodic`].
 const CLOCK: &str = "clock";
 
+/// A cache group and what clears this node's copy of it.
+type Clearer = (&'static str, fn(&AppState));
+
 /// What this node knows of the cluster: its name, the clock lease, the cache clearers.
 pub struct Cluster {
     node: String,
@@ -34,7 +37,7 @@ pub struct Cluster {
     poll: Duration,
     /// Until when (system ms) this node holds the clock lease as far as it knows; 0: not.
     held_until: AtomicI64,
-    clearers: Mutex<Vec<(&'static str, fn(&AppState))>>,
+    clearers: Mutex<Vec<Clearer>>,
 }
 
 fn system_ms() -> i64 {

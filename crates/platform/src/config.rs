@@ -177,6 +177,9 @@ impl std::fmt::Debug for S3Config {
     }
 }
 
+/// A variable's name and the setting it fills.
+type S3Var = (&'static str, fn(&mut S3Config) -> &mut String);
+
 impl S3Config {
     /// Laid over the file's `storage.s3` by `GONGZHI_S3_ENDPOINT`, `…_BUCKET`, `…_ACCESS_KEY`,
     /// `…_SECRET_KEY` and `…_REGION` (`var` reads one; any of them set turns S3 on), then
@@ -186,7 +189,7 @@ impl S3Config {
         var: impl Fn(&str) -> Option<String>,
     ) -> anyhow::Result<Option<S3Config>> {
         let mut s3 = file;
-        let fields: [(&str, fn(&mut S3Config) -> &mut String); 5] = [
+        let fields: [S3Var; 5] = [
             ("GONGZHI_S3_ENDPOINT", |c| &mut c.endpoint),
             ("GONGZHI_S3_BUCKET", |c| &mut c.bucket),
             ("GONGZHI_S3_ACCESS_KEY", |c| &mut c.access_key),

@@ -232,6 +232,33 @@ pub async fn org_record(state: &AppState, org: i64) -> Vec<RecordLine> {
     out
 }
 
+/// A module's migrations, each an id and a file of the crate's `migrations/` folder:
+/// `pub const MIGRATIONS: &[Migration] = platform::migrations!["030_cases" => "001_cases.sql"];`
+#[macro_export]
+macro_rules! migrations {
+    ($($id:literal => $file:literal),+ $(,)?) => {
+        &[$($crate::db::Migration {
+            id: $id,
+            sql: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/", $file)),
+        }),+]
+    };
+}
+
+/// The demo hook of a module whose `seed(state, password)` returns the accounts it made
+/// (username, password, what for): `demo: platform::demo_accounts!(demo::seed)`.
+#[macro_export]
+macro_rules! demo_accounts {
+    ($seed:path) => {
+        Some(|state, demo| {
+            Box::pin(async move {
+                demo.accounts
+                    .extend($seed(state, &mut demo.password).await?);
+                Ok(())
+            })
+        })
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,31 +339,4 @@ mod tests {
             .collect();
         assert_eq!(hrefs, ["/a/7", "/b"]);
     }
-}
-
-/// A module's migrations, each an id and a file of the crate's `migrations/` folder:
-/// `pub const MIGRATIONS: &[Migration] = platform::migrations!["030_cases" => "001_cases.sql"];`
-#[macro_export]
-macro_rules! migrations {
-    ($($id:literal => $file:literal),+ $(,)?) => {
-        &[$($crate::db::Migration {
-            id: $id,
-            sql: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/", $file)),
-        }),+]
-    };
-}
-
-/// The demo hook of a module whose `seed(state, password)` returns the accounts it made
-/// (username, password, what for): `demo: platform::demo_accounts!(demo::seed)`.
-#[macro_export]
-macro_rules! demo_accounts {
-    ($seed:path) => {
-        Some(|state, demo| {
-            Box::pin(async move {
-                demo.accounts
-                    .extend($seed(state, &mut demo.password).await?);
-                Ok(())
-            })
-        })
-    };
 }

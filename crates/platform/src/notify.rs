@@ -48,7 +48,7 @@ pub async fn notify_all(
     Ok(())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, sqlx::FromRow)]
 pub struct Notification {
     pub id: i64,
     pub kind: String,
@@ -56,32 +56,20 @@ pub struct Notification {
     pub text_en: String,
     pub link: String,
     pub created_at: i64,
+    #[sqlx(try_from = "crate::db::Flag")]
     pub read: bool,
 }
 
 pub async fn list(db: &Db, user: i64, limit: i64) -> sqlx::Result<Vec<Notification>> {
-    let rows: Vec<(i64, String, String, String, String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT id, kind, text_zh, text_en, link, created_at, read_at FROM platform_notifications \
+    sqlx::query_as(
+        "SELECT id, kind, text_zh, text_en, link, created_at, \
+         CASE WHEN read_at IS NULL THEN 0 ELSE 1 END AS \"read\" FROM platform_notifications \
          WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(user)
     .bind(limit)
     .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, kind, text_zh, text_en, link, created_at, read_at)| Notification {
-                id,
-                kind,
-                text_zh,
-                text_en,
-                link,
-                created_at,
-                read: read_at.is_some(),
-            },
-        )
-        .collect())
+    .await
 }
 
 pub async fn unread(db: &Db, user: i64) -> sqlx::Result<i64> {

@@ -280,7 +280,8 @@ enum Prepared {
         co: Vec<(i64, String, String)>,
         times: Deadlines,
     },
-    Merge(Case),
+    /// The id of the case it merges into (checked: in the district, not merged itself).
+    Merge(i64),
     Times(Deadlines),
     Calendar(Calendar),
 }
@@ -328,7 +329,7 @@ async fn prepare(state: &AppState, case: &Case, op: &Op, now: i64) -> CaseResult
                     "目标事件本身已被合并 (the target was itself merged; merge into the case it points to)",
                 ));
             }
-            Prepared::Merge(target)
+            Prepared::Merge(target.id)
         }
         Op::Reopen { .. } => Prepared::Times(deadlines(state, case, now).await?),
         Op::DecideExtension { .. } | Op::Urge { .. } => {

@@ -123,11 +123,11 @@ pub(super) async fn step(
         }
         (Op::Merge { into }, Prepared::Merge(target)) => {
             Changes::to(CaseState::Merged)
-                .value("merged_into", target.id)
+                .value("merged_into", target)
                 .value("closed_at", now)
                 .write(tx, id, now)
                 .await?;
-            let detail = json!({ "into": target.id });
+            let detail = json!({ "into": target });
             Outcome::new("merged", format!("#{into}"), true, detail)
         }
         (Op::Dispatch { note, .. }, Prepared::Dispatch { lead, co, times }) => {

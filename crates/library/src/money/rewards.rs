@@ -138,7 +138,7 @@ pub async fn earnings(db: &Db, user: i64) -> sqlx::Result<Earnings> {
             _ => by_month.push((month, *amount)),
         }
     }
-    by_document.sort_by(|a, b| b.2.cmp(&a.2));
+    by_document.sort_by_key(|d| std::cmp::Reverse(d.2));
     let total = rows.iter().map(|r| r.2).sum();
     let (payable,): (i64,) = sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(balance), 0) AS BIGINT) FROM library_accounts WHERE kind = 'contributor_payable' AND owner_id = $1",

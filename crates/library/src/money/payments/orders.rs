@@ -176,9 +176,9 @@ async fn start_with_provider(
             ));
         }
     }
-    Ok(find(&state.db, order.id, now)
+    find(&state.db, order.id, now)
         .await?
-        .ok_or(LibraryError::NotFound)?)
+        .ok_or(LibraryError::NotFound)
 }
 
 /// Starts a top-up of `amount` through `provider_name` under the client's key. The same
