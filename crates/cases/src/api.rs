@@ -539,7 +539,7 @@ pub async fn save_day(
         .bind(&note)
         .execute(&mut *tx)
         .await?;
-    crate::workflow::audited(
+    platform::audit::record(
         &mut tx,
         now,
         actor.id(),
@@ -562,7 +562,7 @@ pub async fn remove_day(state: &AppState, actor: &GovActor, day: &str) -> CaseRe
         .bind(&day)
         .execute(&mut *tx)
         .await?;
-    crate::workflow::audited(
+    platform::audit::record(
         &mut tx,
         state.now(),
         actor.id(),
@@ -826,7 +826,7 @@ pub async fn add_category(
     .bind(k.active as i64)
     .fetch_one(&mut *tx)
     .await?;
-    crate::workflow::audited(
+    platform::audit::record(
         &mut tx,
         state.now(),
         actor.id(),
@@ -901,7 +901,7 @@ pub async fn edit_category(
         .filter(|(f, v)| before.get(f.as_str()) != Some(*v))
         .map(|(f, v)| (f.clone(), json!({ "from": before[f.as_str()], "to": v })))
         .collect();
-    crate::workflow::audited(
+    platform::audit::record(
         &mut tx,
         state.now(),
         actor.id(),

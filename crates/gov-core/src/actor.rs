@@ -110,14 +110,7 @@ impl GovActor {
         subject: &str,
         detail: serde_json::Value,
     ) -> sqlx::Result<()> {
-        let entry = platform::audit::Entry {
-            at,
-            actor_id: self.id(),
-            action,
-            subject,
-            detail,
-        };
-        platform::audit::append(tx, entry).await.map(|_| ())
+        platform::audit::record(tx, at, self.id(), action, subject, detail).await
     }
 
     /// Whether the actor holds a role on some unit, or is a platform administrator: staff.

@@ -461,12 +461,10 @@ pub async fn verify(db: &Db, code: &str) -> sqlx::Result<Option<(Certificate, Op
 
 async fn register(State(state): State<AppState>, actor: Actor, Id(id): Id) -> LibResult<Response> {
     let (c, created) = register_certificate(&state, &actor, id).await?;
-    let status = if created {
-        axum::http::StatusCode::CREATED
-    } else {
-        axum::http::StatusCode::OK
-    };
-    Ok((status, Json(json!({ "certificate": c }))).into_response())
+    Ok(platform::web::created_or_replayed(
+        created,
+        json!({ "certificate": c }),
+    ))
 }
 
 async fn register_form(

@@ -37,6 +37,31 @@ fn entry_hash(
     hex::encode(h.finalize())
 }
 
+/// [`append`] from its parts, for writers that keep no sequence number.
+pub async fn record(
+    tx: &mut Tx,
+    at: i64,
+    actor_id: Option<i64>,
+    action: &str,
+    subject: &str,
+    detail: serde_json::Value,
+) -> sqlx::Result<()> {
+    let e = Entry {
+        at,
+        actor_id,
+        action,
+        subject,
+        detail,
+    };
+    append(tx, e).await.map(|_| ())
+}
+
+/// Ends a step: its audit entry, then the commit, so the entry lands with the change.
+pub async fn commit(mut tx: Tx, e: Entry<'_>) -> sqlx::Result<()> {
+    append(&mut tx, e).await?;
+    tx.commit().await
+}
+
 /// Appends inside the caller's transaction, so the entry commits with the change it records.
 pub async fn append(tx: &mut Tx, e: Entry<'_>) -> sqlx::Result<i64> {
     // The UPDATE takes the row lock on PostgreSQL (and the write lock on SQLite) first.

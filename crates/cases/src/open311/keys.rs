@@ -41,7 +41,7 @@ pub async fn issue(
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    crate::workflow::audited(
+    platform::audit::record(
         &mut tx,
         now,
         by,
@@ -69,7 +69,7 @@ pub async fn revoke(state: &AppState, actor: &GovActor, id: i64) -> CaseResult<(
         return Err(CaseError::NotFound);
     }
     crate::hot::changed(&mut tx).await?;
-    crate::workflow::audited(
+    platform::audit::record(
         &mut tx,
         now,
         actor.id(),

@@ -87,29 +87,6 @@ pub async fn event(
     Ok(())
 }
 
-/// Appends to the audit log inside the caller's transaction.
-pub async fn audited(
-    tx: &mut Tx,
-    at: i64,
-    actor_id: Option<i64>,
-    action: &str,
-    subject: &str,
-    detail: Value,
-) -> sqlx::Result<()> {
-    audit::append(
-        tx,
-        audit::Entry {
-            at,
-            actor_id,
-            action,
-            subject,
-            detail,
-        },
-    )
-    .await
-    .map(|_| ())
-}
-
 /// Records a decision in the audit log and the outbox.
 pub async fn decided(
     tx: &mut Tx,
@@ -119,7 +96,7 @@ pub async fn decided(
     case_id: i64,
     detail: Value,
 ) -> sqlx::Result<()> {
-    audited(
+    audit::record(
         tx,
         at,
         actor_id,

@@ -580,13 +580,14 @@ struct ReportFormPage {
     due: String,
 }
 
-async fn report_form_page(
-    state: &AppState,
-    actor: &GovActor,
-    org: Org,
-    v: Pairs,
-    error: Option<&Invalid>,
-) -> GovResult<Response> {
+async fn report_form_page(f: Shown<'_>) -> GovResult<Response> {
+    let Shown {
+        state,
+        actor,
+        org,
+        v,
+        error,
+    } = f;
     let lang = actor.lang;
     let year = v.get("year").trim().parse::<i64>().unwrap_or(0);
     let due = crate::oversight::reports::deadline_of(&state.db, year)
@@ -653,7 +654,7 @@ async fn report_form(
         v.set("volunteers", r.volunteers.to_string());
         v.set("review_note", r.review_note);
     }
-    report_form_page(&state, &actor, org, v, None).await
+    report_form_page(Shown::new(&state, &actor, org, v)).await
 }
 
 /// The annual report an organisation submits.
@@ -677,14 +678,8 @@ impl OrgForm for ReportForm {
         Ok(format!("/gov/reports/{}?saved=1", r.id))
     }
 
-    async fn show(
-        state: &AppState,
-        actor: &GovActor,
-        org: Org,
-        v: Pairs,
-        error: Option<&Invalid>,
-    ) -> GovResult<Response> {
-        report_form_page(state, actor, org, v, error).await
+    async fn show(f: Shown<'_>) -> GovResult<Response> {
+        report_form_page(f).await
     }
 }
 
@@ -707,13 +702,14 @@ struct AssessPage {
     record: Vec<(String, Option<String>)>,
 }
 
-async fn assess_page(
-    state: &AppState,
-    actor: &GovActor,
-    org: Org,
-    v: Pairs,
-    error: Option<&Invalid>,
-) -> GovResult<Response> {
+async fn assess_page(f: Shown<'_>) -> GovResult<Response> {
+    let Shown {
+        state,
+        actor,
+        org,
+        v,
+        error,
+    } = f;
     let lang = actor.lang;
     let today = today(state);
     let c = cutoffs(&state.db).await?;
@@ -766,7 +762,7 @@ async fn assess_form(
         v.set("brand", "1");
     }
     v.set("leading_figure", org.leading_figure.clone());
-    assess_page(&state, &actor, org, v, None).await
+    assess_page(Shown::new(&state, &actor, org, v)).await
 }
 
 /// A grade assessment recorded by the district.
@@ -794,14 +790,8 @@ impl OrgForm for AssessForm {
         Ok(format!("/gov/orgs/{org_id}?saved=1"))
     }
 
-    async fn show(
-        state: &AppState,
-        actor: &GovActor,
-        org: Org,
-        v: Pairs,
-        error: Option<&Invalid>,
-    ) -> GovResult<Response> {
-        assess_page(state, actor, org, v, error).await
+    async fn show(f: Shown<'_>) -> GovResult<Response> {
+        assess_page(f).await
     }
 }
 
@@ -819,12 +809,14 @@ struct ProfilePage {
     error_field: String,
 }
 
-fn profile_page(
-    actor: &GovActor,
-    org: Org,
-    v: Pairs,
-    error: Option<&Invalid>,
-) -> GovResult<Response> {
+fn profile_page(f: Shown<'_>) -> GovResult<Response> {
+    let Shown {
+        actor,
+        org,
+        v,
+        error,
+        ..
+    } = f;
     let lang = actor.lang;
     let fields = SERVICE_FIELDS
         .iter()
@@ -866,7 +858,7 @@ async fn profile_form(
     for f in &org.service_fields {
         v.0.push(("service_fields".into(), f.clone()));
     }
-    profile_page(&actor, org, v, None)
+    profile_page(Shown::new(&state, &actor, org, v))
 }
 
 /// The profile an organisation's own staff keep.
@@ -890,14 +882,8 @@ impl OrgForm for ProfileForm {
         Ok(format!("/gov/orgs/{}?saved=1", o.id))
     }
 
-    async fn show(
-        _state: &AppState,
-        actor: &GovActor,
-        org: Org,
-        v: Pairs,
-        error: Option<&Invalid>,
-    ) -> GovResult<Response> {
-        profile_page(actor, org, v, error)
+    async fn show(f: Shown<'_>) -> GovResult<Response> {
+        profile_page(f)
     }
 }
 
@@ -921,13 +907,28 @@ trait OrgForm {
     ) -> impl Future<Output = GovResult<String>> + Send;
 
     /// The form again, as typed, with what was wrong.
-    fn show(
-        state: &AppState,
-        actor: &GovActor,
-        org: Org,
-        v: Pairs,
-        error: Option<&Invalid>,
-    ) -> impl Future<Output = GovResult<Response>> + Send;
+    fn show(f: Shown<'_>) -> impl Future<Output = GovResult<Response>> + Send;
+}
+
+/// An organisation's form as it is shown: new, or again as typed with what was wrong.
+struct Shown<'a> {
+    state: &'a AppState,
+    actor: &'a GovActor,
+    org: Org,
+    v: Pairs,
+    error: Option<&'a Invalid>,
+}
+
+impl<'a> Shown<'a> {
+    fn new(state: &'a AppState, actor: &'a GovActor, org: Org, v: Pairs) -> Self {
+        Shown {
+            state,
+            actor,
+            org,
+            v,
+            error: None,
+        }
+    }
 }
 
 async fn post_org_form<F: OrgForm>(
@@ -941,6 +942,16 @@ async fn post_org_form<F: OrgForm>(
     let v = Pairs(pairs);
     match saved(F::save(&state, &actor, org.id, &v).await)? {
         Ok(to) => Ok(redirect(&to)),
-        Err(inv) => F::show(&state, &actor, org, v, Some(&inv)).await,
+        Err(inv) => {
+            let error = Some(&inv);
+            F::show(Shown {
+                state: &state,
+                actor: &actor,
+                org,
+                v,
+                error,
+            })
+            .await
+        }
     }
 }

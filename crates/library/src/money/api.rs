@@ -142,12 +142,10 @@ async fn vip_buy(
     allowed(&state, &actor, Action::UseWallet)?;
     let key = idempotency_key(&headers)?;
     let (m, charged) = super::vip::buy_plan(&state, &actor, id, &key).await?;
-    let status = if charged {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(json!({ "membership": m, "charged": charged }))).into_response())
+    Ok(platform::web::created_or_replayed(
+        charged,
+        json!({ "membership": m, "charged": charged }),
+    ))
 }
 
 async fn my_membership(
@@ -184,12 +182,7 @@ async fn purchase(
     allowed(&state, &actor, Action::UseWallet)?;
     let key = idempotency_key(&headers)?;
     let receipt = super::purchase::buy(&state, &actor, id, &key).await?;
-    let status = if receipt.charged {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(receipt)).into_response())
+    Ok(platform::web::created_or_replayed(receipt.charged, receipt))
 }
 
 async fn my_purchases(
@@ -297,13 +290,10 @@ async fn topup(
         }
         other => other?,
     };
-    let status = if matches!(posted, Posted::New(_)) {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let created = matches!(posted, Posted::New(_));
     let balance = ledger::wallet_balance(&state.db, user).await?;
-    Ok((status, Json(json!({ "transaction": posted.id(), "replayed": !matches!(posted, Posted::New(_)), "balance": balance }))).into_response())
+    let body = json!({ "transaction": posted.id(), "replayed": !created, "balance": balance });
+    Ok(platform::web::created_or_replayed(created, body))
 }
 
 async fn credit_topup(

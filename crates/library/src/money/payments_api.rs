@@ -67,12 +67,10 @@ async fn create_topup(
         ));
     }
     let (order, created) = payments::create_topup(&state, user, amount, &b.provider, &key).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(json!({ "order": order, "created": created }))).into_response())
+    Ok(platform::web::created_or_replayed(
+        created,
+        json!({ "order": order, "created": created }),
+    ))
 }
 
 async fn my_orders(
@@ -213,10 +211,8 @@ async fn create_payout(
     let (user,) =
         user.ok_or_else(|| LibraryError::BadField(format!("no user named {:?}", b.username)))?;
     let (order, created) = payments::create_payout(&state, admin, user, &b.provider, &key).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(json!({ "order": order, "created": created }))).into_response())
+    Ok(platform::web::created_or_replayed(
+        created,
+        json!({ "order": order, "created": created }),
+    ))
 }

@@ -290,6 +290,17 @@ pub fn redirect(to: &str) -> Response {
     }
 }
 
+/// An idempotent create's answer: 201 when this call made the record, 200 when it replayed
+/// one an earlier call with the same key made.
+pub fn created_or_replayed(created: bool, body: impl serde::Serialize) -> Response {
+    let status = if created {
+        axum::http::StatusCode::CREATED
+    } else {
+        axum::http::StatusCode::OK
+    };
+    (status, axum::Json(body)).into_response()
+}
+
 pub fn format_bytes(n: i64) -> String {
     let n = n as f64;
     if n >= 1024.0 * 1024.0 {
