@@ -8,7 +8,7 @@
 use crate::model;
 use platform::AppState;
 use platform::notify;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
 /// Days before its date that a milestone reminds the contractor.
 pub async fn remind_days(state: &AppState) -> sqlx::Result<i64> {
@@ -31,6 +31,7 @@ fn iso(d: chrono::NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+#[derive(FromRow)]
 struct Due {
     id: i64,
     title: String,
@@ -47,24 +48,11 @@ async fn due(state: &AppState, clause: &str, days: &[String]) -> sqlx::Result<Ve
          FROM needs_milestones m JOIN needs_contracts k ON k.id = m.contract_id \
          JOIN needs_calls c ON c.id = k.call_id WHERE {clause} ORDER BY m.id"
     );
-    let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query_as(&sql);
     for d in days {
         q = q.bind(d.as_str());
     }
-    let rows = q.fetch_all(&state.db.pool).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Due {
-                id: r.try_get("id")?,
-                title: r.try_get("title")?,
-                due_on: r.try_get("due_on")?,
-                contract: r.try_get("contract")?,
-                org_id: r.try_get("org_id")?,
-                call_id: r.try_get("call_id")?,
-                unit_id: r.try_get("unit_id")?,
-            })
-        })
-        .collect()
+    q.fetch_all(&state.db.pool).await
 }
 
 /// Sets `column` to now where it is still 0; whether this call did it.
