@@ -242,24 +242,22 @@ async fn settings(
         )));
     };
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     sqlx::query(
         "UPDATE needs_settings SET value = $1, set_by = $2, set_at = $3 WHERE key = 'stall_hours'",
     )
     .bind(hours)
     .bind(actor.id())
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut *change.tx)
     .await?;
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.settings.stall_hours",
-        "needs_settings:stall_hours".to_string(),
-        json!({ "stall_hours": hours }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.settings.stall_hours",
+            "needs_settings:stall_hours".to_string(),
+            json!({ "stall_hours": hours }),
+        )
+        .await?;
     Ok(Json(
         json!({ "stall_hours": sweep::stall_hours(&state).await? }),
     ))

@@ -312,11 +312,11 @@ async fn insert(
     key: &str,
     now: i64,
 ) -> NeedResult<i64> {
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     let (count,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM needs_attachments WHERE application_id = $1")
             .bind(application)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *change.tx)
             .await?;
     if count >= MAX_FILES {
         return Err(NeedError::coded(
@@ -339,17 +339,15 @@ async fn insert(
     .bind(key)
     .bind(actor.id())
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *change.tx)
     .await?;
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.attachment.add",
-        format!("needs_application:{application}"),
-        json!({ "attachment_id": id, "kind": up.kind.as_str(), "size": up.data.len() }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.attachment.add",
+            format!("needs_application:{application}"),
+            json!({ "attachment_id": id, "kind": up.kind.as_str(), "size": up.data.len() }),
+        )
+        .await?;
     Ok(id)
 }
 
@@ -391,23 +389,21 @@ pub async fn delete(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i
     let (app, key) = (stored.file.application_id, stored.storage_key);
     may_change(state, actor, app).await?;
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     let gone = sqlx::query("DELETE FROM needs_attachments WHERE id = $1")
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut *change.tx)
         .await?;
     if gone.rows_affected() == 0 {
         return Err(NeedError::NotFound);
     }
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.attachment.delete",
-        format!("needs_application:{app}"),
-        json!({ "attachment_id": id }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.attachment.delete",
+            format!("needs_application:{app}"),
+            json!({ "attachment_id": id }),
+        )
+        .await?;
     // The row is gone first: a file left by a failed delete is unreachable, never a dangling row.
     if let Err(e) = state.storage.delete(&key).await {
         tracing::warn!(attachment = id, error = %e, "deleting a stored attachment");

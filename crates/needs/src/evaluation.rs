@@ -75,9 +75,9 @@ pub async fn evaluate(
         )));
     }
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     model::only_one(
-        &mut tx,
+        &mut change.tx,
         "needs_evaluations",
         [("contract_id", contract.into()), ("kind", kind.into())],
         platform::bi!(
@@ -95,17 +95,15 @@ pub async fn evaluate(
     .bind(&summary)
     .bind(actor.id())
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *change.tx)
     .await?;
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.contract.evaluate",
-        format!("needs_contract:{contract}"),
-        json!({ "kind": kind, "score": score, "evaluation_id": id }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.contract.evaluate",
+            format!("needs_contract:{contract}"),
+            json!({ "kind": kind, "score": score, "evaluation_id": id }),
+        )
+        .await?;
     Ok(id)
 }
 

@@ -148,13 +148,13 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<(usize, usize)> {
             gov_core::MemberRole::Worker,
         )
         .await?;
-        let mut tx = state.db.begin().await?;
+        let mut change = model::Change::begin(&state.db, now, None).await?;
         let words = m.words(
             &format!("已于 {} 到期仍未达成", m.due_on),
             &format!("was due on {} and is not met", m.due_on),
         );
         if !tell(
-            &mut tx,
+            &mut change.tx,
             &m,
             "overdue_at",
             &office,
@@ -166,15 +166,13 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<(usize, usize)> {
         {
             continue;
         }
-        model::commit_audited(
-            tx,
-            now,
-            None,
-            "needs.milestone.overdue",
-            format!("needs_milestone:{}", m.id),
-            serde_json::json!({ "due_on": m.due_on }),
-        )
-        .await?;
+        change
+            .done(
+                "needs.milestone.overdue",
+                format!("needs_milestone:{}", m.id),
+                serde_json::json!({ "due_on": m.due_on }),
+            )
+            .await?;
         overdue += 1;
     }
     Ok((reminded, overdue))

@@ -263,17 +263,31 @@ pub async fn audited(
     Ok(())
 }
 
-/// Ends a step: its audit entry, then the commit, so the entry lands with the change.
-pub async fn commit_audited(
-    mut tx: Tx,
-    at: i64,
+/// One audited change in progress: when, by whom, and its transaction. [`Change::done`]
+/// appends its audit entry and commits, so the entry lands with the change.
+pub struct Change {
+    now: i64,
     actor: Option<i64>,
-    action: &str,
-    subject: String,
-    detail: serde_json::Value,
-) -> sqlx::Result<()> {
-    audited(&mut tx, at, actor, action, subject, detail).await?;
-    tx.commit().await
+    pub tx: Tx,
+}
+
+impl Change {
+    /// Begins a change by `actor` at `now`.
+    pub async fn begin(db: &Db, now: i64, actor: Option<i64>) -> sqlx::Result<Change> {
+        let tx = db.begin().await?;
+        Ok(Change { now, actor, tx })
+    }
+
+    /// Ends the change: its audit entry for `action` on `subject`, then the commit.
+    pub async fn done(
+        mut self,
+        action: &str,
+        subject: String,
+        detail: serde_json::Value,
+    ) -> sqlx::Result<()> {
+        audited(&mut self.tx, self.now, self.actor, action, subject, detail).await?;
+        self.tx.commit().await
+    }
 }
 
 /// Refuses a second record where there is one per key: 409 `conflict` with `why` when

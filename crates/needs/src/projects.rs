@@ -274,7 +274,7 @@ pub async fn open_call(state: &AppState, actor: &GovActor, c: &NewCall) -> NeedR
         )));
     }
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO needs_calls (title, description, categories, unit_id, unit_path, budget_fen, opens_on, closes_on, \
          state, created_by, created_at, updated_at, min_grade, min_years, report_required, criteria, blind) \
@@ -295,17 +295,15 @@ pub async fn open_call(state: &AppState, actor: &GovActor, c: &NewCall) -> NeedR
     .bind(c.report_required.unwrap_or(false) as i64)
     .bind(serde_json::to_string(&criteria).unwrap_or_else(|_| "[]".into()))
     .bind(c.blind.unwrap_or(false) as i64)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *change.tx)
     .await?;
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.call.open",
-        format!("needs_call:{id}"),
-        json!({ "budget_fen": budget, "unit_id": unit.id, "blind": c.blind.unwrap_or(false) }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.call.open",
+            format!("needs_call:{id}"),
+            json!({ "budget_fen": budget, "unit_id": unit.id, "blind": c.blind.unwrap_or(false) }),
+        )
+        .await?;
     Ok(id)
 }
 
@@ -385,7 +383,7 @@ pub async fn award(
         )));
     }
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     let room = sqlx::query(
         "UPDATE needs_calls SET committed_fen = committed_fen + $1, state = 'complete', updated_at = $2, \
          reviews_final_at = CASE WHEN reviews_final_at = 0 THEN $2 ELSE reviews_final_at END WHERE id = $3 AND committed_fen + $1 <= budget_fen",
@@ -393,7 +391,7 @@ pub async fn award(
     .bind(amount)
     .bind(now)
     .bind(call_id)
-    .execute(&mut *tx)
+    .execute(&mut *change.tx)
     .await?;
     if room.rows_affected() == 0 {
         return Err(NeedError::of(Code::OverBudget));
@@ -409,7 +407,7 @@ pub async fn award(
     .bind(&reason)
     .bind(now)
     .bind(actor.id())
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *change.tx)
     .await?;
     for (i, (t, d, a)) in checked.iter().enumerate() {
         sqlx::query("INSERT INTO needs_milestones (contract_id, title, due_on, amount_fen, status, sort) VALUES ($1, $2, $3, $4, 'scheduled', $5)")
@@ -418,18 +416,16 @@ pub async fn award(
             .bind(d)
             .bind(a)
             .bind(i as i64)
-            .execute(&mut *tx)
+            .execute(&mut *change.tx)
             .await?;
     }
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.contract.award",
-        format!("needs_contract:{id}"),
-        json!({ "call_id": call_id, "org_id": org, "amount_fen": amount, "reason": reason }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.contract.award",
+            format!("needs_contract:{id}"),
+            json!({ "call_id": call_id, "org_id": org, "amount_fen": amount, "reason": reason }),
+        )
+        .await?;
     Ok(id)
 }
 
@@ -475,13 +471,13 @@ pub async fn report(state: &AppState, actor: &GovActor, id: i64, r: &Report) -> 
         ),
     )?;
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     let done = sqlx::query("UPDATE needs_milestones SET status = $1, evidence = $2, reported_at = $3 WHERE id = $4 AND paid = 0")
         .bind(status)
         .bind(&evidence)
         .bind(now)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut *change.tx)
         .await?;
     if done.rows_affected() == 0 {
         return Err(NeedError::coded(
@@ -492,15 +488,13 @@ pub async fn report(state: &AppState, actor: &GovActor, id: i64, r: &Report) -> 
             ),
         ));
     }
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.milestone.report",
-        format!("needs_milestone:{id}"),
-        json!({ "status": status }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.milestone.report",
+            format!("needs_milestone:{id}"),
+            json!({ "status": status }),
+        )
+        .await?;
     Ok(())
 }
 
@@ -510,13 +504,13 @@ pub async fn pay(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i64>
     let (contract, amount) = (placed.contract_id, placed.amount_fen);
     authorize(actor, Action::Fund, &Target::Unit(&call.unit_path))?;
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     // Claim the milestone first: a second request for it finds it paid (or not met).
     let claimed = sqlx::query(
         "UPDATE needs_milestones SET paid = 1 WHERE id = $1 AND status = 'met' AND paid = 0",
     )
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *change.tx)
     .await?;
     if claimed.rows_affected() == 0 {
         return Err(NeedError::of(Code::MilestoneNotMet));
@@ -525,7 +519,7 @@ pub async fn pay(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i64>
         .bind(amount)
         .bind(now)
         .bind(call.id)
-        .execute(&mut *tx)
+        .execute(&mut *change.tx)
         .await?;
     if room.rows_affected() == 0 {
         return Err(NeedError::of(Code::OverBudget));
@@ -539,7 +533,7 @@ pub async fn pay(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i64>
     .bind(amount)
     .bind(actor.id())
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *change.tx)
     .await?;
     for (account, debit, credit) in [
         (format!("expense:contract:{contract}"), amount, 0),
@@ -552,18 +546,16 @@ pub async fn pay(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i64>
             .bind(debit)
             .bind(credit)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut *change.tx)
             .await?;
     }
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.instalment.pay",
-        format!("needs_milestone:{id}"),
-        json!({ "payment_id": pid, "amount_fen": amount, "call_id": call.id }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.instalment.pay",
+            format!("needs_milestone:{id}"),
+            json!({ "payment_id": pid, "amount_fen": amount, "call_id": call.id }),
+        )
+        .await?;
     Ok(pid)
 }
 

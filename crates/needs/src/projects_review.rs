@@ -185,9 +185,9 @@ pub async fn apply(
     if !why.is_empty() {
         return Err(NeedError::coded(Code::NotEligible, why.join("；")));
     }
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     model::only_one(
-        &mut tx,
+        &mut change.tx,
         "needs_applications",
         [("call_id", call_id.into()), ("org_id", org.into())],
         platform::bi!(
@@ -205,17 +205,15 @@ pub async fn apply(
     .bind(budget)
     .bind(actor.id())
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *change.tx)
     .await?;
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.application.submit",
-        format!("needs_application:{id}"),
-        json!({ "call_id": call_id, "org_id": org, "budget_fen": budget }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.application.submit",
+            format!("needs_application:{id}"),
+            json!({ "call_id": call_id, "org_id": org, "budget_fen": budget }),
+        )
+        .await?;
     Ok(id)
 }
 
@@ -234,26 +232,24 @@ pub async fn assign(
     let (user,) =
         user.ok_or_else(|| NeedError::field(platform::bi!("没有这个账号。", "no such user")))?;
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     sqlx::query("DELETE FROM needs_reviewers WHERE call_id = $1 AND user_id = $2")
         .bind(call_id)
         .bind(user)
-        .execute(&mut *tx)
+        .execute(&mut *change.tx)
         .await?;
     sqlx::query("INSERT INTO needs_reviewers (call_id, user_id) VALUES ($1, $2)")
         .bind(call_id)
         .bind(user)
-        .execute(&mut *tx)
+        .execute(&mut *change.tx)
         .await?;
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.reviewer.assign",
-        format!("needs_call:{call_id}"),
-        json!({ "user_id": user }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.reviewer.assign",
+            format!("needs_call:{call_id}"),
+            json!({ "user_id": user }),
+        )
+        .await?;
     Ok(user)
 }
 
@@ -328,25 +324,23 @@ pub async fn review(
     }
     let now = state.now();
     if !sources.is_empty() {
-        let mut tx = state.db.begin().await?;
+        let mut change = model::Change::begin(&state.db, now, Some(me)).await?;
         for s in &sources {
             sqlx::query("INSERT INTO needs_conflicts (application_id, reviewer_id, source, at) VALUES ($1, $2, $3, $4)")
                 .bind(application)
                 .bind(me)
                 .bind(*s)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut *change.tx)
                 .await?;
         }
-        model::commit_audited(
-            tx,
-            now,
-            Some(me),
-            "needs.review.conflict",
-            format!("needs_application:{application}"),
-            json!({ "sources": sources }),
-        )
-        .await?;
+        change
+            .done(
+                "needs.review.conflict",
+                format!("needs_application:{application}"),
+                json!({ "sources": sources }),
+            )
+            .await?;
         return Err(NeedError::coded(
             Code::ConflictOfInterest,
             format!(
@@ -375,9 +369,9 @@ pub async fn review(
         .map(|c| c.weight * scores[&c.name] * 1000)
         .sum::<i64>()
         / weights;
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, Some(me)).await?;
     model::only_one(
-        &mut tx,
+        &mut change.tx,
         "needs_reviews",
         [
             ("application_id", application.into()),
@@ -395,17 +389,15 @@ pub async fn review(
         .bind(serde_json::to_string(&scores).unwrap_or_default())
         .bind(total_milli)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut *change.tx)
         .await?;
-    model::commit_audited(
-        tx,
-        now,
-        Some(me),
-        "needs.review.score",
-        format!("needs_application:{application}"),
-        json!({ "total_milli": total_milli }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.review.score",
+            format!("needs_application:{application}"),
+            json!({ "total_milli": total_milli }),
+        )
+        .await?;
     Ok(total_milli as f64 / 1000.0)
 }
 

@@ -168,10 +168,10 @@ pub async fn distribute(
     let ids: Vec<i64> = apps.iter().map(|a| a.id).collect();
     let plan = balance(&ids, &reviewers, k as usize, &conflicted, &kept);
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     sqlx::query("DELETE FROM needs_review_assignments WHERE call_id = $1")
         .bind(call_id)
-        .execute(&mut *tx)
+        .execute(&mut *change.tx)
         .await?;
     for (a, rs) in &plan {
         for r in rs {
@@ -180,7 +180,7 @@ pub async fn distribute(
                 .bind(r)
                 .bind(call_id)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut *change.tx)
                 .await?;
         }
     }
@@ -189,15 +189,13 @@ pub async fn distribute(
         .filter(|(_, rs)| (rs.len() as i64) < k)
         .map(|(a, _)| *a)
         .collect();
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.reviewers.distribute",
-        format!("needs_call:{call_id}"),
-        json!({ "k": k, "plan": plan, "short": short }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.reviewers.distribute",
+            format!("needs_call:{call_id}"),
+            json!({ "k": k, "plan": plan, "short": short }),
+        )
+        .await?;
     Ok(Distribution {
         k,
         assignments: plan
@@ -216,26 +214,24 @@ pub async fn distribute(
 pub async fn finalise(state: &AppState, actor: &GovActor, call_id: i64) -> NeedResult<()> {
     projects::call_for(state, actor, call_id, Action::Fund).await?;
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     let done = sqlx::query(
         "UPDATE needs_calls SET reviews_final_at = $1 WHERE id = $2 AND reviews_final_at = 0",
     )
     .bind(now)
     .bind(call_id)
-    .execute(&mut *tx)
+    .execute(&mut *change.tx)
     .await?;
     if done.rows_affected() == 0 {
         return Err(final_already());
     }
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.reviews.final",
-        format!("needs_call:{call_id}"),
-        json!({}),
-    )
-    .await?;
+    change
+        .done(
+            "needs.reviews.final",
+            format!("needs_call:{call_id}"),
+            json!({}),
+        )
+        .await?;
     Ok(())
 }
 
