@@ -3,7 +3,7 @@
 //! from it (issue 14).
 
 use crate::api::visible;
-use crate::error::NeedResult;
+use crate::error::{NeedError, NeedResult};
 use crate::matching;
 use gov_core::{GovActor, Sql};
 use platform::AppState;
@@ -24,7 +24,17 @@ pub struct Gap {
     pub people: i64,
 }
 
+/// The report for unit staff (anyone else: denied).
 pub async fn report(state: &AppState, actor: &GovActor) -> NeedResult<Vec<Gap>> {
+    if !crate::authz::is_staff(actor) {
+        return Err(NeedError::Denied(
+            platform::bi!(
+                "缺口报告供单位工作人员使用。",
+                "the gap report is for unit staff"
+            )
+            .into(),
+        ));
+    }
     let mut sql = Sql::default();
     visible(actor, &mut sql);
     sql.push("n.state = 'unmet'".into());
