@@ -67,13 +67,15 @@ pub async fn evaluate(
             "score takes a whole number from 0 to 100"
         ))
     })?;
-    let summary = e.summary.as_deref().unwrap_or("").trim().to_string();
-    if !(2..=2000).contains(&summary.chars().count()) {
-        return Err(NeedError::field(platform::bi!(
+    let summary = projects::text(
+        &e.summary,
+        2,
+        2000,
+        platform::bi!(
             "请写明评估意见（2 到 2000 字）。",
             "the summary takes 2 to 2000 characters"
-        )));
-    }
+        ),
+    )?;
     let now = state.now();
     let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     model::only_one(

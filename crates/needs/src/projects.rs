@@ -120,7 +120,13 @@ fn day(raw: &Option<String>, msg: &'static str) -> NeedResult<String> {
     Ok(d.to_string())
 }
 
-fn text(raw: &Option<String>, min: usize, max: usize, msg: &'static str) -> NeedResult<String> {
+/// The trimmed text of a field, `min` to `max` characters long (else `msg`, as a bad field).
+pub(crate) fn text(
+    raw: &Option<String>,
+    min: usize,
+    max: usize,
+    msg: &'static str,
+) -> NeedResult<String> {
     let t = raw.as_deref().unwrap_or("").trim().to_string();
     let n = t.chars().count();
     if n < min || n > max {

@@ -149,13 +149,15 @@ pub async fn apply(
             .into(),
         ));
     }
-    let plan = a.plan.as_deref().unwrap_or("").trim().to_string();
-    if !(10..=5000).contains(&plan.chars().count()) {
-        return Err(NeedError::field(platform::bi!(
+    let plan = projects::text(
+        &a.plan,
+        10,
+        5000,
+        platform::bi!(
             "实施方案须为 10 到 5000 字。",
             "the plan takes 10 to 5000 characters"
-        )));
-    }
+        ),
+    )?;
     let budget = a
         .budget_fen
         .filter(|b| *b > 0 && *b <= call.budget_fen)
