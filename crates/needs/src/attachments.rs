@@ -15,6 +15,7 @@ use crate::authz::{Action, Target, authorize};
 use crate::error::{NeedError, NeedResult};
 use crate::model;
 use crate::projects::{self, Call};
+use crate::projects_review;
 use crate::review_plan;
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartRejection;
@@ -24,7 +25,7 @@ use platform::AppState;
 use platform::web::Code;
 use serde::Serialize;
 use serde_json::json;
-use sqlx::Row;
+use sqlx::FromRow;
 
 /// The largest file accepted.
 pub const MAX_BYTES: usize = 10 << 20;
@@ -43,8 +44,8 @@ platform::vocabulary! {
     }
 }
 
-/// An attachment as a reader gets it (`name` neutral for a blind reviewer).
-#[derive(Clone, Debug, Serialize)]
+/// An attachment as a reader gets it (`name` neutral for a blind reviewer, see `shown`).
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Attachment {
     pub id: i64,
     pub application_id: i64,
@@ -53,10 +54,31 @@ pub struct Attachment {
     pub format: String,
     pub size: i64,
     pub uploaded_at: i64,
+    #[sqlx(skip)]
     pub href: String,
 }
 
+/// An attachment as stored, with the key of its content (never shown).
+#[derive(FromRow)]
+struct Stored {
+    #[sqlx(flatten)]
+    file: Attachment,
+    storage_key: String,
+}
+
 impl Attachment {
+    /// The attachment as a reader gets it: its link and, for a blind reader, a neutral
+    /// name made of its kind, id and format.
+    fn shown(mut self, blind: bool) -> Attachment {
+        if blind {
+            let ext = convert::Format::parse(&self.format).map_or("bin", |f| f.extension());
+            let kind = self.kind.label(platform::web::Lang::Zh);
+            self.name = format!("{kind}-{}.{ext}", self.id);
+        }
+        self.href = format!("/api/v1/attachments/{}", self.id);
+        self
+    }
+
     /// The kind in the reader's language (for templates, which hold the language by reference).
     pub fn kind_label(&self, lang: &platform::web::Lang) -> &'static str {
         self.kind.label(*lang)
@@ -184,13 +206,9 @@ fn locked() -> NeedError {
 /// Who reads application `id`'s files, and how; 404 for everyone else.
 pub async fn access(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<Access> {
     let me = actor.id().ok_or(NeedError::SignIn)?;
-    let row = sqlx::query("SELECT call_id, org_id FROM needs_applications WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or(NeedError::NotFound)?;
-    let org_id: i64 = row.try_get("org_id")?;
-    let call = projects::call(state, row.try_get("call_id")?).await?;
+    let applicant = projects_review::applicant(state, id).await?;
+    let org_id = applicant.org_id;
+    let call = projects::call(state, applicant.call_id).await?;
     let reviewer = review_plan::given_to(state, &call, id, me).await?
         && !review_plan::conflicted(state, id, me).await?;
     let target = Target::Application {
@@ -211,27 +229,6 @@ pub async fn access(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<A
 
 const SELECT: &str = "SELECT id, application_id, kind, name, format, size, uploaded_at, storage_key FROM needs_attachments";
 
-fn from_row(r: &sqlx::any::AnyRow, blind: bool) -> sqlx::Result<Attachment> {
-    let id: i64 = r.try_get("id")?;
-    let kind = Kind::parse(&r.try_get::<String, _>("kind")?).unwrap_or(Kind::Other);
-    let format: String = r.try_get("format")?;
-    let ext = convert::Format::parse(&format).map_or("bin", |f| f.extension());
-    Ok(Attachment {
-        id,
-        application_id: r.try_get("application_id")?,
-        kind,
-        name: if blind {
-            format!("{}-{id}.{ext}", kind.label(platform::web::Lang::Zh))
-        } else {
-            r.try_get("name")?
-        },
-        format,
-        size: r.try_get("size")?,
-        uploaded_at: r.try_get("uploaded_at")?,
-        href: format!("/api/v1/attachments/{id}"),
-    })
-}
-
 /// The files of the applications `ids` (one query), by application.
 pub async fn of_applications(
     state: &AppState,
@@ -248,10 +245,10 @@ pub async fn of_applications(
         "{SELECT} WHERE application_id IN ({}) ORDER BY application_id, id",
         marks.join(", ")
     );
-    let rows = sql.query(&text).fetch_all(&state.db.pool).await?;
-    for r in &rows {
-        let app: i64 = r.try_get("application_id")?;
-        out.entry(app).or_default().push(from_row(r, blind(app))?);
+    for r in sql.query(&text).fetch_all(&state.db.pool).await? {
+        let file = Attachment::from_row(&r)?;
+        let app = file.application_id;
+        out.entry(app).or_default().push(file.shown(blind(app)));
     }
     Ok(out)
 }
@@ -286,12 +283,7 @@ pub async fn add(
     if saved.is_err() {
         let _ = state.storage.delete(&key).await;
     }
-    let id = saved?;
-    let row = sqlx::query(&format!("{SELECT} WHERE id = $1"))
-        .bind(id)
-        .fetch_one(&state.db.pool)
-        .await?;
-    Ok(from_row(&row, false)?)
+    Ok(find(state, saved?).await?.file.shown(false))
 }
 
 /// The applicant's staff, before the call's deadline (409 after it).
@@ -320,11 +312,11 @@ async fn insert(
     key: &str,
     now: i64,
 ) -> NeedResult<i64> {
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     let (count,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM needs_attachments WHERE application_id = $1")
             .bind(application)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *change.tx)
             .await?;
     if count >= MAX_FILES {
         return Err(NeedError::coded(
@@ -347,33 +339,29 @@ async fn insert(
     .bind(key)
     .bind(actor.id())
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *change.tx)
     .await?;
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.attachment.add",
-        format!("needs_application:{application}"),
-        json!({ "attachment_id": id, "kind": up.kind.as_str(), "size": up.data.len() }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.attachment.add",
+            format!("needs_application:{application}"),
+            json!({ "attachment_id": id, "kind": up.kind.as_str(), "size": up.data.len() }),
+        )
+        .await?;
     Ok(id)
 }
 
-async fn find(state: &AppState, id: i64) -> NeedResult<(sqlx::any::AnyRow, i64)> {
-    let row = sqlx::query(&format!("{SELECT} WHERE id = $1"))
+async fn find(state: &AppState, id: i64) -> NeedResult<Stored> {
+    let stored = sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
         .bind(id)
         .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or(NeedError::NotFound)?;
-    let app: i64 = row.try_get("application_id")?;
-    Ok((row, app))
+        .await?;
+    stored.ok_or(NeedError::NotFound)
 }
 
 /// The application an attachment belongs to (404 if there is no such attachment).
 pub async fn application_of(state: &AppState, id: i64) -> NeedResult<i64> {
-    Ok(find(state, id).await?.1)
+    Ok(find(state, id).await?.file.application_id)
 }
 
 /// The file for a reader: (name as they may see it, content type, bytes).
@@ -382,13 +370,12 @@ pub async fn download(
     actor: &GovActor,
     id: i64,
 ) -> NeedResult<(String, &'static str, Bytes)> {
-    let (row, app) = find(state, id).await?;
-    let a = access(state, actor, app).await?;
-    let shown = from_row(&row, a.blind)?;
-    let key: String = row.try_get("storage_key")?;
+    let stored = find(state, id).await?;
+    let a = access(state, actor, stored.file.application_id).await?;
+    let shown = stored.file.shown(a.blind);
     let data = state
         .storage
-        .get(&key)
+        .get(&stored.storage_key)
         .await
         .map_err(|e| NeedError::Internal(anyhow::anyhow!("reading attachment {id}: {e}")))?;
     let mime =
@@ -398,27 +385,25 @@ pub async fn download(
 
 /// The applicant's staff delete a file before the deadline; returns its application.
 pub async fn delete(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i64> {
-    let (row, app) = find(state, id).await?;
+    let stored = find(state, id).await?;
+    let (app, key) = (stored.file.application_id, stored.storage_key);
     may_change(state, actor, app).await?;
     let now = state.now();
-    let key: String = row.try_get("storage_key")?;
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     let gone = sqlx::query("DELETE FROM needs_attachments WHERE id = $1")
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut *change.tx)
         .await?;
     if gone.rows_affected() == 0 {
         return Err(NeedError::NotFound);
     }
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.attachment.delete",
-        format!("needs_application:{app}"),
-        json!({ "attachment_id": id }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.attachment.delete",
+            format!("needs_application:{app}"),
+            json!({ "attachment_id": id }),
+        )
+        .await?;
     // The row is gone first: a file left by a failed delete is unreachable, never a dangling row.
     if let Err(e) = state.storage.delete(&key).await {
         tracing::warn!(attachment = id, error = %e, "deleting a stored attachment");

@@ -5,7 +5,8 @@
 use crate::projects::Call;
 use platform::db::Db;
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Use {
@@ -34,48 +35,44 @@ impl Use {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// Read by hand: the remaining and unpaid sums follow from the three stored ones.
+impl FromRow<'_, AnyRow> for Use {
+    fn from_row(r: &AnyRow) -> sqlx::Result<Use> {
+        Ok(Use::new(
+            r.try_get("budget")?,
+            r.try_get("awarded")?,
+            r.try_get("paid")?,
+        ))
+    }
+}
+
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct UnitUse {
     pub unit_id: i64,
+    /// Filled from gov-core after the read.
+    #[sqlx(skip)]
     pub unit_name: String,
     pub calls: i64,
     #[serde(flatten)]
+    #[sqlx(flatten)]
     pub budget: Use,
 }
 
 /// The calls' budgets summed per unit that opened them, in the order of the units' paths.
 pub async fn by_unit(db: &Db) -> sqlx::Result<Vec<UnitUse>> {
-    let rows = sqlx::query(
-        "SELECT c.unit_id, c.unit_path, COUNT(*) AS calls, \
+    let mut out: Vec<UnitUse> = sqlx::query_as(
+        "SELECT c.unit_id, COUNT(*) AS calls, \
          CAST(SUM(c.budget_fen) AS BIGINT) AS budget, CAST(SUM(c.committed_fen) AS BIGINT) AS awarded, \
          CAST(SUM(c.paid_fen) AS BIGINT) AS paid FROM needs_calls c \
          GROUP BY c.unit_id, c.unit_path ORDER BY c.unit_path",
     )
     .fetch_all(&db.pool)
     .await?;
-    let names = crate::model::unit_names(
-        db,
-        rows.iter()
-            .filter_map(|r| r.try_get::<i64, _>("unit_id").ok()),
-    )
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(UnitUse {
-                unit_id: r.try_get("unit_id")?,
-                unit_name: names
-                    .get(&r.try_get::<i64, _>("unit_id")?)
-                    .cloned()
-                    .unwrap_or_default(),
-                calls: r.try_get("calls")?,
-                budget: Use::new(
-                    r.try_get("budget")?,
-                    r.try_get("awarded")?,
-                    r.try_get("paid")?,
-                ),
-            })
-        })
-        .collect()
+    let names = crate::model::unit_names(db, out.iter().map(|u| u.unit_id)).await?;
+    for u in &mut out {
+        u.unit_name = names.get(&u.unit_id).cloned().unwrap_or_default();
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use platform::AppState;
 use platform::db::Db;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::Row;
+use sqlx::FromRow;
 
 pub const KINDS: [&str; 2] = ["midterm", "final"];
 
@@ -23,7 +23,7 @@ pub struct NewEvaluation {
     pub summary: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Evaluation {
     pub id: i64,
     pub contract_id: i64,
@@ -67,17 +67,19 @@ pub async fn evaluate(
             "score takes a whole number from 0 to 100"
         ))
     })?;
-    let summary = e.summary.as_deref().unwrap_or("").trim().to_string();
-    if !(2..=2000).contains(&summary.chars().count()) {
-        return Err(NeedError::field(platform::bi!(
+    let summary = projects::text(
+        &e.summary,
+        2,
+        2000,
+        platform::bi!(
             "请写明评估意见（2 到 2000 字）。",
             "the summary takes 2 to 2000 characters"
-        )));
-    }
+        ),
+    )?;
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     model::only_one(
-        &mut tx,
+        &mut change.tx,
         "needs_evaluations",
         [("contract_id", contract.into()), ("kind", kind.into())],
         platform::bi!(
@@ -95,17 +97,15 @@ pub async fn evaluate(
     .bind(&summary)
     .bind(actor.id())
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *change.tx)
     .await?;
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.contract.evaluate",
-        format!("needs_contract:{contract}"),
-        json!({ "kind": kind, "score": score, "evaluation_id": id }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.contract.evaluate",
+            format!("needs_contract:{contract}"),
+            json!({ "kind": kind, "score": score, "evaluation_id": id }),
+        )
+        .await?;
     Ok(id)
 }
 
@@ -113,32 +113,18 @@ const SELECT: &str = "SELECT e.id, e.contract_id, e.kind, e.score, e.summary, e.
     COALESCE(u.display_name, u.username, '') AS evaluator, e.at FROM needs_evaluations e \
     LEFT JOIN platform_users u ON u.id = e.evaluator_id";
 
-fn from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Evaluation> {
-    Ok(Evaluation {
-        id: r.try_get("id")?,
-        contract_id: r.try_get("contract_id")?,
-        kind: r.try_get("kind")?,
-        score: r.try_get("score")?,
-        summary: r.try_get("summary")?,
-        evaluator_id: r.try_get("evaluator_id")?,
-        evaluator: r.try_get("evaluator")?,
-        at: r.try_get("at")?,
-    })
-}
-
 /// A contract's evaluations, mid-term first.
 pub async fn of_contract(db: &Db, contract: i64) -> sqlx::Result<Vec<Evaluation>> {
-    let rows = sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "{SELECT} WHERE e.contract_id = $1 ORDER BY e.at, e.id"
     ))
     .bind(contract)
     .fetch_all(&db.pool)
-    .await?;
-    rows.iter().map(from_row).collect()
+    .await
 }
 
 /// One finished project on an organisation's record.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Outcome {
     pub contract_id: i64,
     pub contract_title: String,
@@ -153,7 +139,7 @@ pub struct Outcome {
 /// The organisation's final evaluations, newest first: the outcome of each purchased
 /// project joins its record here (a public function for other modules, ADR 033).
 pub async fn org_outcomes(db: &Db, org_id: i64) -> sqlx::Result<Vec<Outcome>> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT k.id AS contract_id, k.title AS contract_title, c.id AS call_id, c.title AS call_title, \
          k.amount_fen, e.score, e.summary, e.at FROM needs_evaluations e \
          JOIN needs_contracts k ON k.id = e.contract_id JOIN needs_calls c ON c.id = k.call_id \
@@ -161,21 +147,7 @@ pub async fn org_outcomes(db: &Db, org_id: i64) -> sqlx::Result<Vec<Outcome>> {
     )
     .bind(org_id)
     .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Outcome {
-                contract_id: r.try_get("contract_id")?,
-                contract_title: r.try_get("contract_title")?,
-                call_id: r.try_get("call_id")?,
-                call_title: r.try_get("call_title")?,
-                amount_fen: r.try_get("amount_fen")?,
-                score: r.try_get("score")?,
-                summary: r.try_get("summary")?,
-                at: r.try_get("at")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 /// What the projects say for the organisation's next grade: the mean final score (0–100,

@@ -6,7 +6,7 @@
 use gov_core::{GovActor, Sql};
 use platform::AppState;
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Figures {
@@ -89,7 +89,7 @@ pub async fn figures_in(
 }
 
 /// A contract or milestone behind a project figure, as its list shows it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct ProjectLine {
     pub call_id: i64,
     pub call_title: String,
@@ -97,7 +97,8 @@ pub struct ProjectLine {
     pub contract_title: String,
     pub org_name: String,
     pub amount_fen: i64,
-    /// The milestone's title and due day (slipping milestones only).
+    /// The milestone's title and due day (slipping milestones only, read by `lines`).
+    #[sqlx(skip)]
     pub milestone: Option<(String, String)>,
 }
 
@@ -121,19 +122,11 @@ async fn lines(
         .await?
         .iter()
         .map(|r| {
-            Ok(ProjectLine {
-                call_id: r.try_get("call_id")?,
-                call_title: r.try_get("call_title")?,
-                unit_name: r.try_get("unit_name")?,
-                contract_title: r.try_get("contract_title")?,
-                org_name: r.try_get("org_name")?,
-                amount_fen: r.try_get("amount_fen")?,
-                milestone: if with_milestone {
-                    Some((r.try_get("m_title")?, r.try_get("m_due")?))
-                } else {
-                    None
-                },
-            })
+            let mut line = ProjectLine::from_row(r)?;
+            if with_milestone {
+                line.milestone = Some((r.try_get("m_title")?, r.try_get("m_due")?));
+            }
+            Ok(line)
         })
         .collect()
 }

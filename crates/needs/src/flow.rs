@@ -189,7 +189,7 @@ pub async fn raise(
     if matching::matches(&state.db, &need, 1).await?.is_empty() {
         need.state = "unmet".into();
     }
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, Some(user)).await?;
     let row = sqlx::query(
         "INSERT INTO needs_needs (title, description, category, inferred_category, unit_id, unit_path, address, \
          people, subject, urgency, wanted_at, raiser_kind, raised_by, consent, state, created_at, updated_at) \
@@ -211,10 +211,10 @@ pub async fn raise(
     .bind(need.consent as i64)
     .bind(&need.state)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *change.tx)
     .await?;
     let id: i64 = row.try_get("id")?;
-    model::commit_audited(tx, now, Some(user), "needs.need.raise", format!("needs_need:{id}"), json!({ "unit_id": need.unit_id, "category": need.category, "inferred": need.inferred_category, "state": need.state })).await?;
+    change.done("needs.need.raise", format!("needs_need:{id}"), json!({ "unit_id": need.unit_id, "category": need.category, "inferred": need.inferred_category, "state": need.state })).await?;
     Ok(Ok((id, need.state)))
 }
 

@@ -3,64 +3,67 @@
 //! from it (issue 14).
 
 use crate::api::visible;
-use crate::error::NeedResult;
+use crate::error::{NeedError, NeedResult};
 use crate::matching;
 use gov_core::{GovActor, Sql};
 use platform::AppState;
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::FromRow;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Serialize)]
+/// A category's unmet needs in a unit; the names are filled in after the read.
+#[derive(Debug, Serialize, FromRow)]
 pub struct Gap {
     pub category: String,
+    #[sqlx(skip)]
     pub category_name: String,
     pub unit_id: i64,
+    #[sqlx(skip)]
     pub unit_name: String,
     pub needs: i64,
     pub people: i64,
 }
 
+/// The report for unit staff (anyone else: denied).
 pub async fn report(state: &AppState, actor: &GovActor) -> NeedResult<Vec<Gap>> {
+    if !crate::authz::is_staff(actor) {
+        return Err(NeedError::Denied(
+            platform::bi!(
+                "缺口报告供单位工作人员使用。",
+                "the gap report is for unit staff"
+            )
+            .into(),
+        ));
+    }
     let mut sql = Sql::default();
     visible(actor, &mut sql);
     sql.push("n.state = 'unmet'".into());
     let text = format!(
-        "SELECT CASE WHEN n.category = '' THEN n.inferred_category ELSE n.category END AS cat, n.unit_id, \
+        "SELECT CASE WHEN n.category = '' THEN n.inferred_category ELSE n.category END AS category, n.unit_id, \
          COUNT(*) AS needs, CAST(SUM(n.people) AS BIGINT) AS people \
          FROM needs_needs n WHERE {} \
          GROUP BY CASE WHEN n.category = '' THEN n.inferred_category ELSE n.category END, n.unit_id",
         sql.where_clause()
     );
-    let rows = sql.query(&text).fetch_all(&state.db.pool).await?;
-    let units = crate::model::unit_names(
-        &state.db,
-        rows.iter()
-            .filter_map(|r| r.try_get::<i64, _>("unit_id").ok()),
-    )
-    .await?;
+    let mut out: Vec<Gap> = sql
+        .query(&text)
+        .fetch_all(&state.db.pool)
+        .await?
+        .iter()
+        .map(Gap::from_row)
+        .collect::<sqlx::Result<_>>()?;
+    let units = crate::model::unit_names(&state.db, out.iter().map(|g| g.unit_id)).await?;
     let names: BTreeMap<String, String> = matching::taxonomy(&state.db)
         .await?
         .into_iter()
         .map(|c| (c.code, c.name))
         .collect();
-    let mut out = Vec::new();
-    for r in rows {
-        let category: String = r.try_get("cat")?;
-        out.push(Gap {
-            category_name: names
-                .get(&category)
-                .cloned()
-                .unwrap_or_else(|| "未分类".into()),
-            category,
-            unit_id: r.try_get("unit_id")?,
-            unit_name: units
-                .get(&r.try_get::<i64, _>("unit_id")?)
-                .cloned()
-                .unwrap_or_default(),
-            needs: r.try_get("needs")?,
-            people: r.try_get("people")?,
-        });
+    for g in &mut out {
+        g.category_name = names
+            .get(&g.category)
+            .cloned()
+            .unwrap_or_else(|| "未分类".into());
+        g.unit_name = units.get(&g.unit_id).cloned().unwrap_or_default();
     }
     out.sort_by(|a, b| {
         b.needs

@@ -8,7 +8,7 @@
 use crate::model;
 use platform::AppState;
 use platform::notify;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
 /// Days before its date that a milestone reminds the contractor.
 pub async fn remind_days(state: &AppState) -> sqlx::Result<i64> {
@@ -31,6 +31,7 @@ fn iso(d: chrono::NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+#[derive(FromRow)]
 struct Due {
     id: i64,
     title: String,
@@ -47,24 +48,11 @@ async fn due(state: &AppState, clause: &str, days: &[String]) -> sqlx::Result<Ve
          FROM needs_milestones m JOIN needs_contracts k ON k.id = m.contract_id \
          JOIN needs_calls c ON c.id = k.call_id WHERE {clause} ORDER BY m.id"
     );
-    let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query_as(&sql);
     for d in days {
         q = q.bind(d.as_str());
     }
-    let rows = q.fetch_all(&state.db.pool).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Due {
-                id: r.try_get("id")?,
-                title: r.try_get("title")?,
-                due_on: r.try_get("due_on")?,
-                contract: r.try_get("contract")?,
-                org_id: r.try_get("org_id")?,
-                call_id: r.try_get("call_id")?,
-                unit_id: r.try_get("unit_id")?,
-            })
-        })
-        .collect()
+    q.fetch_all(&state.db.pool).await
 }
 
 /// Sets `column` to now where it is still 0; whether this call did it.
@@ -160,13 +148,13 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<(usize, usize)> {
             gov_core::MemberRole::Worker,
         )
         .await?;
-        let mut tx = state.db.begin().await?;
+        let mut change = model::Change::begin(&state.db, now, None).await?;
         let words = m.words(
             &format!("已于 {} 到期仍未达成", m.due_on),
             &format!("was due on {} and is not met", m.due_on),
         );
         if !tell(
-            &mut tx,
+            &mut change.tx,
             &m,
             "overdue_at",
             &office,
@@ -178,15 +166,13 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<(usize, usize)> {
         {
             continue;
         }
-        model::commit_audited(
-            tx,
-            now,
-            None,
-            "needs.milestone.overdue",
-            format!("needs_milestone:{}", m.id),
-            serde_json::json!({ "due_on": m.due_on }),
-        )
-        .await?;
+        change
+            .done(
+                "needs.milestone.overdue",
+                format!("needs_milestone:{}", m.id),
+                serde_json::json!({ "due_on": m.due_on }),
+            )
+            .await?;
         overdue += 1;
     }
     Ok((reminded, overdue))

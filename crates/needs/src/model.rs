@@ -4,11 +4,11 @@
 
 use crate::error::{NeedError, NeedResult};
 use platform::db::sql::{Bind, Sql};
-use platform::db::{Db, Tx, rows};
+use platform::db::{Db, Tx};
 use platform::web::Code;
 use platform::web::Lang;
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::FromRow;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
 
@@ -48,7 +48,7 @@ pub fn raiser_label(k: &str, lang: Lang) -> &'static str {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Need {
     pub id: i64,
     pub title: String,
@@ -58,6 +58,8 @@ pub struct Need {
     /// The code the analyzer read from the words (used when `category` is empty).
     pub inferred_category: String,
     pub unit_id: i64,
+    /// Filled from gov-core after the read (see [`needs_from_rows`]).
+    #[sqlx(skip)]
     pub unit_name: String,
     #[serde(skip)]
     pub unit_path: String,
@@ -71,6 +73,7 @@ pub struct Need {
     pub raiser_kind: String,
     #[serde(skip)]
     pub raised_by: i64,
+    #[sqlx(try_from = "platform::db::Flag")]
     pub consent: bool,
     pub state: String,
     pub created_at: i64,
@@ -97,7 +100,7 @@ pub const NEED_FROM: &str = "needs_needs n";
 pub async fn needs_from_rows(db: &Db, rows: &[AnyRow]) -> sqlx::Result<Vec<Need>> {
     let mut needs: Vec<Need> = rows
         .iter()
-        .map(need_from_row)
+        .map(Need::from_row)
         .collect::<sqlx::Result<_>>()?;
     let names = unit_names(db, needs.iter().map(|n| n.unit_id)).await?;
     for n in &mut needs {
@@ -121,51 +124,34 @@ pub async fn unit_names(
         .collect())
 }
 
-fn need_from_row(r: &AnyRow) -> sqlx::Result<Need> {
-    Ok(Need {
-        id: r.try_get("id")?,
-        title: r.try_get("title")?,
-        description: r.try_get("description")?,
-        category: r.try_get("category")?,
-        inferred_category: r.try_get("inferred_category")?,
-        unit_id: r.try_get("unit_id")?,
-        unit_name: String::new(),
-        unit_path: r.try_get("unit_path")?,
-        address: r.try_get("address")?,
-        people: r.try_get("people")?,
-        subject: r.try_get("subject")?,
-        urgency: r.try_get("urgency")?,
-        wanted_at: r.try_get("wanted_at")?,
-        raiser_kind: r.try_get("raiser_kind")?,
-        raised_by: r.try_get("raised_by")?,
-        consent: r.try_get::<i64, _>("consent")? != 0,
-        state: r.try_get("state")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
-}
-
 pub async fn find_need(db: &Db, id: i64) -> sqlx::Result<Option<Need>> {
     let sql = format!("SELECT {NEED_COLUMNS} FROM {NEED_FROM} WHERE n.id = $1");
     let rows = sqlx::query(&sql).bind(id).fetch_all(&db.pool).await?;
     Ok(needs_from_rows(db, &rows).await?.pop())
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// A referral as stored; the names and the unit's path come from governance and gov-core
+/// after the read (see `referrals_by`).
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Referral {
     pub id: i64,
     pub need_id: i64,
     pub service_id: i64,
+    #[sqlx(skip)]
     pub service_name: String,
+    #[sqlx(rename = "org_id")]
     pub organization_id: Option<i64>,
+    #[sqlx(skip)]
     pub organization_name: String,
     /// The unit offering the service itself (services without an organisation).
     #[serde(skip)]
+    #[sqlx(skip)]
     pub service_unit_path: String,
     #[serde(skip)]
     pub referrer_id: i64,
     pub state: String,
     pub reason: String,
+    #[sqlx(try_from = "platform::db::Flag")]
     pub waitlist: bool,
     pub expected_wait_days: i64,
     pub outcome: String,
@@ -179,57 +165,42 @@ const REFERRAL_SELECT: &str = "SELECT r.id, r.need_id, r.service_id, r.org_id, r
     r.state, r.reason, r.waitlist, r.expected_wait_days, r.outcome, r.feedback_rating, r.feedback_text, \
     r.created_at, r.changed_at FROM needs_referrals r";
 
-fn referral_from_row(r: &AnyRow) -> sqlx::Result<Referral> {
-    Ok(Referral {
-        id: r.try_get("id")?,
-        need_id: r.try_get("need_id")?,
-        service_id: r.try_get("service_id")?,
-        service_name: String::new(),
-        organization_id: r.try_get("org_id")?,
-        organization_name: String::new(),
-        service_unit_path: String::new(),
-        referrer_id: r.try_get("referrer_id")?,
-        state: r.try_get("state")?,
-        reason: r.try_get("reason")?,
-        waitlist: r.try_get::<i64, _>("waitlist")? != 0,
-        expected_wait_days: r.try_get("expected_wait_days")?,
-        outcome: r.try_get("outcome")?,
-        feedback_rating: r.try_get("feedback_rating")?,
-        feedback_text: r.try_get("feedback_text")?,
-        created_at: r.try_get("created_at")?,
-        changed_at: r.try_get("changed_at")?,
-    })
+#[derive(FromRow)]
+struct WithUnit {
+    #[sqlx(flatten)]
+    referral: Referral,
+    /// The unit of its service, if the service belongs to a unit itself.
+    service_unit_id: Option<i64>,
 }
 
-/// Referrals with the names of their services and organisations (governance's) and the
-/// path of a unit offering its service itself (gov-core's), in three queries. A referral
-/// whose service is gone is left out.
-/// A referral and the unit of its service, if the service belongs to a unit itself.
-type WithUnit = (Referral, Option<i64>);
-
-async fn referrals_from_rows(db: &Db, rows: &[AnyRow]) -> sqlx::Result<Vec<Referral>> {
-    let mut refs: Vec<WithUnit> = rows
-        .iter()
-        .map(|r| Ok((referral_from_row(r)?, r.try_get("service_unit_id")?)))
-        .collect::<sqlx::Result<_>>()?;
+/// The referrals `sql` finds for `id`, with the names of their services and organisations
+/// (governance's) and the path of a unit offering its service itself (gov-core's), in three
+/// more queries. A referral whose service is gone is left out.
+async fn referrals_by(db: &Db, sql: &str, id: i64) -> sqlx::Result<Vec<Referral>> {
+    let mut refs: Vec<WithUnit> = sqlx::query_as(sql).bind(id).fetch_all(&db.pool).await?;
     let ids = |f: &dyn Fn(&WithUnit) -> Option<i64>| -> Vec<i64> {
         let mut v: Vec<i64> = refs.iter().filter_map(f).collect();
         v.sort();
         v.dedup();
         v
     };
-    let services = governance::reads::service_names(db, &ids(&|r| Some(r.0.service_id))).await?;
-    let orgs = governance::reads::org_names(db, &ids(&|r| r.0.organization_id)).await?;
-    let units: Vec<gov_core::UnitId> = ids(&|r| r.1).into_iter().map(gov_core::UnitId).collect();
+    let services =
+        governance::reads::service_names(db, &ids(&|r| Some(r.referral.service_id))).await?;
+    let orgs = governance::reads::org_names(db, &ids(&|r| r.referral.organization_id)).await?;
+    let units: Vec<gov_core::UnitId> = ids(&|r| r.service_unit_id)
+        .into_iter()
+        .map(gov_core::UnitId)
+        .collect();
     let paths: HashMap<i64, String> = gov_core::units_by_ids(db, &units)
         .await?
         .into_iter()
         .map(|u| (u.id.0, u.path.as_str().to_string()))
         .collect();
-    refs.retain(|(r, _)| services.contains_key(&r.service_id));
+    refs.retain(|w| services.contains_key(&w.referral.service_id));
     Ok(refs
         .into_iter()
-        .map(|(mut r, unit)| {
+        .map(|w| {
+            let (mut r, unit) = (w.referral, w.service_unit_id);
             r.service_name = services[&r.service_id].clone();
             r.organization_name = r
                 .organization_id
@@ -245,18 +216,16 @@ async fn referrals_from_rows(db: &Db, rows: &[AnyRow]) -> sqlx::Result<Vec<Refer
 
 pub async fn find_referral(db: &Db, id: i64) -> sqlx::Result<Option<Referral>> {
     let sql = format!("{REFERRAL_SELECT} WHERE r.id = $1");
-    let rows = sqlx::query(&sql).bind(id).fetch_all(&db.pool).await?;
-    Ok(referrals_from_rows(db, &rows).await?.pop())
+    Ok(referrals_by(db, &sql, id).await?.pop())
 }
 
 pub async fn referrals_of(db: &Db, need_id: i64) -> sqlx::Result<Vec<Referral>> {
     let sql = format!("{REFERRAL_SELECT} WHERE r.need_id = $1 ORDER BY r.id");
-    let rows = sqlx::query(&sql).bind(need_id).fetch_all(&db.pool).await?;
-    referrals_from_rows(db, &rows).await
+    referrals_by(db, &sql, need_id).await
 }
 
 /// One step in a referral's history.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Event {
     pub at: i64,
     pub action: String,
@@ -268,16 +237,10 @@ pub struct Event {
 pub async fn events_of(db: &Db, referral_id: i64) -> sqlx::Result<Vec<Event>> {
     let sql = "SELECT at, action, from_state, to_state, note FROM needs_referral_events \
          WHERE referral_id = $1 ORDER BY at, id";
-    rows::by_id(db, sql, referral_id, |r| {
-        Ok(Event {
-            at: r.try_get("at")?,
-            action: r.try_get("action")?,
-            from_state: r.try_get("from_state")?,
-            to_state: r.try_get("to_state")?,
-            note: r.try_get("note")?,
-        })
-    })
-    .await
+    sqlx::query_as(sql)
+        .bind(referral_id)
+        .fetch_all(&db.pool)
+        .await
 }
 
 /// Appends a decision to the platform's audit log inside the caller's transaction.
@@ -300,17 +263,31 @@ pub async fn audited(
     Ok(())
 }
 
-/// Ends a step: its audit entry, then the commit, so the entry lands with the change.
-pub async fn commit_audited(
-    mut tx: Tx,
-    at: i64,
+/// One audited change in progress: when, by whom, and its transaction. [`Change::done`]
+/// appends its audit entry and commits, so the entry lands with the change.
+pub struct Change {
+    now: i64,
     actor: Option<i64>,
-    action: &str,
-    subject: String,
-    detail: serde_json::Value,
-) -> sqlx::Result<()> {
-    audited(&mut tx, at, actor, action, subject, detail).await?;
-    tx.commit().await
+    pub tx: Tx,
+}
+
+impl Change {
+    /// Begins a change by `actor` at `now`.
+    pub async fn begin(db: &Db, now: i64, actor: Option<i64>) -> sqlx::Result<Change> {
+        let tx = db.begin().await?;
+        Ok(Change { now, actor, tx })
+    }
+
+    /// Ends the change: its audit entry for `action` on `subject`, then the commit.
+    pub async fn done(
+        mut self,
+        action: &str,
+        subject: String,
+        detail: serde_json::Value,
+    ) -> sqlx::Result<()> {
+        audited(&mut self.tx, self.now, self.actor, action, subject, detail).await?;
+        self.tx.commit().await
+    }
 }
 
 /// Refuses a second record where there is one per key: 409 `conflict` with `why` when

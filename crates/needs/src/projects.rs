@@ -15,7 +15,7 @@ use platform::AppState;
 use platform::web::Code;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
 pub const MILESTONE_STATUSES: [&str; 3] = ["met", "partiallyMet", "notMet"];
 
@@ -61,13 +61,17 @@ pub struct Report {
     pub evidence: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Call {
     pub id: i64,
     pub title: String,
     pub description: String,
+    /// Stored as one comma-separated text (see `call_from_row`).
+    #[sqlx(skip)]
     pub categories: Vec<String>,
     pub unit_id: i64,
+    /// Filled from gov-core after the read.
+    #[sqlx(skip)]
     pub unit_name: String,
     #[serde(skip)]
     pub unit_path: String,
@@ -77,8 +81,11 @@ pub struct Call {
     pub opens_on: String,
     pub closes_on: String,
     pub state: String,
+    #[sqlx(try_from = "platform::db::Flag")]
     pub blind: bool,
-    /// The office closed the review (or awarded): scores are final, names are shown.
+    /// The office closed the review (or awarded): scores are final, names are shown. Stored
+    /// as the time it closed, 0 before, so it reads as a flag.
+    #[sqlx(rename = "reviews_final_at", try_from = "platform::db::Flag")]
     pub reviews_final: bool,
     pub created_at: i64,
     pub updated_at: i64,
@@ -113,7 +120,13 @@ fn day(raw: &Option<String>, msg: &'static str) -> NeedResult<String> {
     Ok(d.to_string())
 }
 
-fn text(raw: &Option<String>, min: usize, max: usize, msg: &'static str) -> NeedResult<String> {
+/// The trimmed text of a field, `min` to `max` characters long (else `msg`, as a bad field).
+pub(crate) fn text(
+    raw: &Option<String>,
+    min: usize,
+    max: usize,
+    msg: &'static str,
+) -> NeedResult<String> {
     let t = raw.as_deref().unwrap_or("").trim().to_string();
     let n = t.chars().count();
     if n < min || n > max {
@@ -122,31 +135,16 @@ fn text(raw: &Option<String>, min: usize, max: usize, msg: &'static str) -> Need
     Ok(t)
 }
 
+/// A call read by name; its categories are one comma-separated column, split here.
 fn call_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Call> {
+    let mut call = Call::from_row(r)?;
     let cats: String = r.try_get("categories")?;
-    Ok(Call {
-        id: r.try_get("id")?,
-        title: r.try_get("title")?,
-        description: r.try_get("description")?,
-        categories: cats
-            .split(',')
-            .filter(|c| !c.is_empty())
-            .map(String::from)
-            .collect(),
-        unit_id: r.try_get("unit_id")?,
-        unit_name: String::new(),
-        unit_path: r.try_get("unit_path")?,
-        budget_fen: r.try_get("budget_fen")?,
-        committed_fen: r.try_get("committed_fen")?,
-        paid_fen: r.try_get("paid_fen")?,
-        opens_on: r.try_get("opens_on")?,
-        closes_on: r.try_get("closes_on")?,
-        state: r.try_get("state")?,
-        blind: r.try_get::<i64, _>("blind")? != 0,
-        reviews_final: r.try_get::<i64, _>("reviews_final_at")? != 0,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
+    call.categories = cats
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+        .collect();
+    Ok(call)
 }
 
 const CALL_SELECT: &str = "SELECT c.id, c.title, c.description, c.categories, c.unit_id, \
@@ -282,7 +280,7 @@ pub async fn open_call(state: &AppState, actor: &GovActor, c: &NewCall) -> NeedR
         )));
     }
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO needs_calls (title, description, categories, unit_id, unit_path, budget_fen, opens_on, closes_on, \
          state, created_by, created_at, updated_at, min_grade, min_years, report_required, criteria, blind) \
@@ -303,17 +301,15 @@ pub async fn open_call(state: &AppState, actor: &GovActor, c: &NewCall) -> NeedR
     .bind(c.report_required.unwrap_or(false) as i64)
     .bind(serde_json::to_string(&criteria).unwrap_or_else(|_| "[]".into()))
     .bind(c.blind.unwrap_or(false) as i64)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *change.tx)
     .await?;
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.call.open",
-        format!("needs_call:{id}"),
-        json!({ "budget_fen": budget, "unit_id": unit.id, "blind": c.blind.unwrap_or(false) }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.call.open",
+            format!("needs_call:{id}"),
+            json!({ "budget_fen": budget, "unit_id": unit.id, "blind": c.blind.unwrap_or(false) }),
+        )
+        .await?;
     Ok(id)
 }
 
@@ -393,7 +389,7 @@ pub async fn award(
         )));
     }
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     let room = sqlx::query(
         "UPDATE needs_calls SET committed_fen = committed_fen + $1, state = 'complete', updated_at = $2, \
          reviews_final_at = CASE WHEN reviews_final_at = 0 THEN $2 ELSE reviews_final_at END WHERE id = $3 AND committed_fen + $1 <= budget_fen",
@@ -401,7 +397,7 @@ pub async fn award(
     .bind(amount)
     .bind(now)
     .bind(call_id)
-    .execute(&mut *tx)
+    .execute(&mut *change.tx)
     .await?;
     if room.rows_affected() == 0 {
         return Err(NeedError::of(Code::OverBudget));
@@ -417,7 +413,7 @@ pub async fn award(
     .bind(&reason)
     .bind(now)
     .bind(actor.id())
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *change.tx)
     .await?;
     for (i, (t, d, a)) in checked.iter().enumerate() {
         sqlx::query("INSERT INTO needs_milestones (contract_id, title, due_on, amount_fen, status, sort) VALUES ($1, $2, $3, $4, 'scheduled', $5)")
@@ -426,39 +422,38 @@ pub async fn award(
             .bind(d)
             .bind(a)
             .bind(i as i64)
-            .execute(&mut *tx)
+            .execute(&mut *change.tx)
             .await?;
     }
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.contract.award",
-        format!("needs_contract:{id}"),
-        json!({ "call_id": call_id, "org_id": org, "amount_fen": amount, "reason": reason }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.contract.award",
+            format!("needs_contract:{id}"),
+            json!({ "call_id": call_id, "org_id": org, "amount_fen": amount, "reason": reason }),
+        )
+        .await?;
     Ok(id)
 }
 
-/// The call a milestone belongs to, with the milestone's amount, status and paid flag.
-async fn milestone_call(state: &AppState, id: i64) -> NeedResult<(Call, i64, i64, String, bool)> {
-    let row = sqlx::query(
-        "SELECT m.amount_fen, m.status, m.paid, k.id AS contract_id, k.call_id FROM needs_milestones m \
+/// Where a milestone stands: its contract and call, and its amount.
+#[derive(FromRow)]
+struct Placed {
+    contract_id: i64,
+    call_id: i64,
+    amount_fen: i64,
+}
+
+/// The call a milestone belongs to, with the milestone's contract and amount.
+async fn milestone_call(state: &AppState, id: i64) -> NeedResult<(Call, Placed)> {
+    let placed: Placed = sqlx::query_as(
+        "SELECT k.id AS contract_id, k.call_id, m.amount_fen FROM needs_milestones m \
          JOIN needs_contracts k ON k.id = m.contract_id WHERE m.id = $1",
     )
     .bind(id)
     .fetch_optional(&state.db.pool)
     .await?
     .ok_or(NeedError::NotFound)?;
-    let call = call(state, row.try_get("call_id")?).await?;
-    Ok((
-        call,
-        row.try_get("contract_id")?,
-        row.try_get("amount_fen")?,
-        row.try_get("status")?,
-        row.try_get::<i64, _>("paid")? != 0,
-    ))
+    Ok((call(state, placed.call_id).await?, placed))
 }
 
 /// Records a milestone's status with its evidence (not once it is paid).
@@ -482,13 +477,13 @@ pub async fn report(state: &AppState, actor: &GovActor, id: i64, r: &Report) -> 
         ),
     )?;
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     let done = sqlx::query("UPDATE needs_milestones SET status = $1, evidence = $2, reported_at = $3 WHERE id = $4 AND paid = 0")
         .bind(status)
         .bind(&evidence)
         .bind(now)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut *change.tx)
         .await?;
     if done.rows_affected() == 0 {
         return Err(NeedError::coded(
@@ -499,30 +494,29 @@ pub async fn report(state: &AppState, actor: &GovActor, id: i64, r: &Report) -> 
             ),
         ));
     }
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.milestone.report",
-        format!("needs_milestone:{id}"),
-        json!({ "status": status }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.milestone.report",
+            format!("needs_milestone:{id}"),
+            json!({ "status": status }),
+        )
+        .await?;
     Ok(())
 }
 
 /// Pays a met milestone's instalment: once, within the call's budget, in double entry.
 pub async fn pay(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i64> {
-    let (call, contract, amount, ..) = milestone_call(state, id).await?;
+    let (call, placed) = milestone_call(state, id).await?;
+    let (contract, amount) = (placed.contract_id, placed.amount_fen);
     authorize(actor, Action::Fund, &Target::Unit(&call.unit_path))?;
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     // Claim the milestone first: a second request for it finds it paid (or not met).
     let claimed = sqlx::query(
         "UPDATE needs_milestones SET paid = 1 WHERE id = $1 AND status = 'met' AND paid = 0",
     )
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *change.tx)
     .await?;
     if claimed.rows_affected() == 0 {
         return Err(NeedError::of(Code::MilestoneNotMet));
@@ -531,7 +525,7 @@ pub async fn pay(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i64>
         .bind(amount)
         .bind(now)
         .bind(call.id)
-        .execute(&mut *tx)
+        .execute(&mut *change.tx)
         .await?;
     if room.rows_affected() == 0 {
         return Err(NeedError::of(Code::OverBudget));
@@ -545,7 +539,7 @@ pub async fn pay(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i64>
     .bind(amount)
     .bind(actor.id())
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *change.tx)
     .await?;
     for (account, debit, credit) in [
         (format!("expense:contract:{contract}"), amount, 0),
@@ -558,22 +552,20 @@ pub async fn pay(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i64>
             .bind(debit)
             .bind(credit)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut *change.tx)
             .await?;
     }
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.instalment.pay",
-        format!("needs_milestone:{id}"),
-        json!({ "payment_id": pid, "amount_fen": amount, "call_id": call.id }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.instalment.pay",
+            format!("needs_milestone:{id}"),
+            json!({ "payment_id": pid, "amount_fen": amount, "call_id": call.id }),
+        )
+        .await?;
     Ok(pid)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, FromRow)]
 pub struct Milestone {
     pub id: i64,
     pub title: String,
@@ -582,81 +574,51 @@ pub struct Milestone {
     pub status: String,
     pub evidence: String,
     pub reported_at: i64,
+    #[sqlx(try_from = "platform::db::Flag")]
     pub paid: bool,
     pub paid_at: Option<i64>,
     /// Marked overdue by the milestone sweep and not met since.
+    #[sqlx(try_from = "platform::db::Flag")]
     pub overdue: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, FromRow)]
 pub struct Contract {
     pub id: i64,
     pub org_id: i64,
+    #[sqlx(skip)]
     pub org_name: String,
     pub title: String,
     pub amount_fen: i64,
     pub award_reason: String,
     pub state: String,
     pub signed_at: i64,
+    #[sqlx(skip)]
     pub milestones: Vec<Milestone>,
 }
 
 /// A call's contracts with their milestones.
 pub async fn contracts(state: &AppState, call: i64) -> sqlx::Result<Vec<Contract>> {
-    let rows = sqlx::query(
+    let pool = &state.db.pool;
+    let mut out: Vec<Contract> = sqlx::query_as(
         "SELECT k.id, k.org_id, k.title, k.amount_fen, k.award_reason, k.state, k.signed_at \
          FROM needs_contracts k WHERE k.call_id = $1 ORDER BY k.id",
     )
     .bind(call)
-    .fetch_all(&state.db.pool)
+    .fetch_all(pool)
     .await?;
-    let orgs: Vec<i64> = rows
-        .iter()
-        .map(|r| r.try_get("org_id"))
-        .collect::<sqlx::Result<_>>()?;
+    let orgs: Vec<i64> = out.iter().map(|k| k.org_id).collect();
     let names = governance::reads::org_names(&state.db, &orgs).await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let id: i64 = r.try_get("id")?;
-        let ms = sqlx::query(
-            "SELECT m.id, m.title, m.due_on, m.amount_fen, m.status, m.evidence, m.reported_at, m.paid, p.paid_at, m.overdue_at \
+    for k in &mut out {
+        k.org_name = names.get(&k.org_id).cloned().unwrap_or_default();
+        k.milestones = sqlx::query_as(
+            "SELECT m.id, m.title, m.due_on, m.amount_fen, m.status, m.evidence, m.reported_at, m.paid, p.paid_at, \
+             CASE WHEN m.overdue_at > 0 AND m.status <> 'met' THEN 1 ELSE 0 END AS overdue \
              FROM needs_milestones m LEFT JOIN needs_payments p ON p.milestone_id = m.id WHERE m.contract_id = $1 ORDER BY m.sort, m.id",
         )
-        .bind(id)
-        .fetch_all(&state.db.pool)
+        .bind(k.id)
+        .fetch_all(pool)
         .await?;
-        let milestones = ms
-            .iter()
-            .map(|m| {
-                Ok(Milestone {
-                    id: m.try_get("id")?,
-                    title: m.try_get("title")?,
-                    due_on: m.try_get("due_on")?,
-                    amount_fen: m.try_get("amount_fen")?,
-                    status: m.try_get("status")?,
-                    evidence: m.try_get("evidence")?,
-                    reported_at: m.try_get("reported_at")?,
-                    paid: m.try_get::<i64, _>("paid")? != 0,
-                    paid_at: m.try_get("paid_at")?,
-                    overdue: m.try_get::<i64, _>("overdue_at")? > 0
-                        && m.try_get::<String, _>("status")? != "met",
-                })
-            })
-            .collect::<sqlx::Result<Vec<_>>>()?;
-        out.push(Contract {
-            id,
-            org_id: r.try_get("org_id")?,
-            org_name: names
-                .get(&r.try_get::<i64, _>("org_id")?)
-                .cloned()
-                .unwrap_or_default(),
-            title: r.try_get("title")?,
-            amount_fen: r.try_get("amount_fen")?,
-            award_reason: r.try_get("award_reason")?,
-            state: r.try_get("state")?,
-            signed_at: r.try_get("signed_at")?,
-            milestones,
-        });
     }
     Ok(out)
 }

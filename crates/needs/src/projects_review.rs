@@ -14,7 +14,7 @@ use platform::AppState;
 use platform::web::Code;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 use std::collections::BTreeMap;
 
 /// One line of the scoring sheet; scores are 0–100.
@@ -102,13 +102,18 @@ pub async fn ineligible(state: &AppState, rules: &Rules, org: i64) -> sqlx::Resu
 }
 
 /// A call's eligibility rules and scoring sheet.
+#[derive(FromRow)]
 pub struct Rules {
     pub min_grade: i64,
     pub min_years: i64,
+    #[sqlx(try_from = "platform::db::Flag")]
     pub report_required: bool,
+    #[sqlx(skip)]
     pub criteria: Vec<Criterion>,
 }
 
+/// The rules read by name; the scoring sheet is stored as JSON text, parsed here (a sheet
+/// that does not parse reads as empty).
 pub async fn rules(state: &AppState, call: i64) -> sqlx::Result<Rules> {
     let r = sqlx::query(
         "SELECT min_grade, min_years, report_required, criteria FROM needs_calls WHERE id = $1",
@@ -116,13 +121,9 @@ pub async fn rules(state: &AppState, call: i64) -> sqlx::Result<Rules> {
     .bind(call)
     .fetch_one(&state.db.pool)
     .await?;
-    let criteria: String = r.try_get("criteria")?;
-    Ok(Rules {
-        min_grade: r.try_get("min_grade")?,
-        min_years: r.try_get("min_years")?,
-        report_required: r.try_get::<i64, _>("report_required")? != 0,
-        criteria: serde_json::from_str(&criteria).unwrap_or_default(),
-    })
+    let mut rules = Rules::from_row(&r)?;
+    rules.criteria = serde_json::from_str(&r.try_get::<String, _>("criteria")?).unwrap_or_default();
+    Ok(rules)
 }
 
 /// An organisation's staff apply to a call (one application per organisation).
@@ -148,13 +149,15 @@ pub async fn apply(
             .into(),
         ));
     }
-    let plan = a.plan.as_deref().unwrap_or("").trim().to_string();
-    if !(10..=5000).contains(&plan.chars().count()) {
-        return Err(NeedError::field(platform::bi!(
+    let plan = projects::text(
+        &a.plan,
+        10,
+        5000,
+        platform::bi!(
             "实施方案须为 10 到 5000 字。",
             "the plan takes 10 to 5000 characters"
-        )));
-    }
+        ),
+    )?;
     let budget = a
         .budget_fen
         .filter(|b| *b > 0 && *b <= call.budget_fen)
@@ -184,9 +187,9 @@ pub async fn apply(
     if !why.is_empty() {
         return Err(NeedError::coded(Code::NotEligible, why.join("；")));
     }
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     model::only_one(
-        &mut tx,
+        &mut change.tx,
         "needs_applications",
         [("call_id", call_id.into()), ("org_id", org.into())],
         platform::bi!(
@@ -204,17 +207,15 @@ pub async fn apply(
     .bind(budget)
     .bind(actor.id())
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *change.tx)
     .await?;
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.application.submit",
-        format!("needs_application:{id}"),
-        json!({ "call_id": call_id, "org_id": org, "budget_fen": budget }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.application.submit",
+            format!("needs_application:{id}"),
+            json!({ "call_id": call_id, "org_id": org, "budget_fen": budget }),
+        )
+        .await?;
     Ok(id)
 }
 
@@ -233,26 +234,24 @@ pub async fn assign(
     let (user,) =
         user.ok_or_else(|| NeedError::field(platform::bi!("没有这个账号。", "no such user")))?;
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     sqlx::query("DELETE FROM needs_reviewers WHERE call_id = $1 AND user_id = $2")
         .bind(call_id)
         .bind(user)
-        .execute(&mut *tx)
+        .execute(&mut *change.tx)
         .await?;
     sqlx::query("INSERT INTO needs_reviewers (call_id, user_id) VALUES ($1, $2)")
         .bind(call_id)
         .bind(user)
-        .execute(&mut *tx)
+        .execute(&mut *change.tx)
         .await?;
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.reviewer.assign",
-        format!("needs_call:{call_id}"),
-        json!({ "user_id": user }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.reviewer.assign",
+            format!("needs_call:{call_id}"),
+            json!({ "user_id": user }),
+        )
+        .await?;
     Ok(user)
 }
 
@@ -274,6 +273,22 @@ pub async fn is_reviewer(state: &AppState, call: i64, user: i64) -> sqlx::Result
     Ok(assigned.is_some())
 }
 
+/// Who applied to what: an application's call and organisation.
+#[derive(FromRow)]
+pub struct Applicant {
+    pub call_id: i64,
+    pub org_id: i64,
+}
+
+/// Application `id`'s call and organisation, or 404.
+pub async fn applicant(state: &AppState, id: i64) -> NeedResult<Applicant> {
+    let found = sqlx::query_as("SELECT call_id, org_id FROM needs_applications WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    found.ok_or(NeedError::NotFound)
+}
+
 #[derive(Debug, Deserialize)]
 pub struct NewReview {
     /// Criterion name → score 0–100.
@@ -290,12 +305,8 @@ pub async fn review(
     application: i64,
     r: &NewReview,
 ) -> NeedResult<f64> {
-    let row = sqlx::query("SELECT call_id, org_id FROM needs_applications WHERE id = $1")
-        .bind(application)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or(NeedError::NotFound)?;
-    let (call, org): (i64, i64) = (row.try_get("call_id")?, row.try_get("org_id")?);
+    let applied = applicant(state, application).await?;
+    let (call, org) = (applied.call_id, applied.org_id);
     let me = actor.id().ok_or(NeedError::SignIn)?;
     let found = projects::call(state, call).await?;
     crate::review_plan::may_score(state, &found, application, me).await?;
@@ -315,25 +326,23 @@ pub async fn review(
     }
     let now = state.now();
     if !sources.is_empty() {
-        let mut tx = state.db.begin().await?;
+        let mut change = model::Change::begin(&state.db, now, Some(me)).await?;
         for s in &sources {
             sqlx::query("INSERT INTO needs_conflicts (application_id, reviewer_id, source, at) VALUES ($1, $2, $3, $4)")
                 .bind(application)
                 .bind(me)
                 .bind(*s)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut *change.tx)
                 .await?;
         }
-        model::commit_audited(
-            tx,
-            now,
-            Some(me),
-            "needs.review.conflict",
-            format!("needs_application:{application}"),
-            json!({ "sources": sources }),
-        )
-        .await?;
+        change
+            .done(
+                "needs.review.conflict",
+                format!("needs_application:{application}"),
+                json!({ "sources": sources }),
+            )
+            .await?;
         return Err(NeedError::coded(
             Code::ConflictOfInterest,
             format!(
@@ -362,9 +371,9 @@ pub async fn review(
         .map(|c| c.weight * scores[&c.name] * 1000)
         .sum::<i64>()
         / weights;
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, Some(me)).await?;
     model::only_one(
-        &mut tx,
+        &mut change.tx,
         "needs_reviews",
         [
             ("application_id", application.into()),
@@ -382,28 +391,31 @@ pub async fn review(
         .bind(serde_json::to_string(&scores).unwrap_or_default())
         .bind(total_milli)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut *change.tx)
         .await?;
-    model::commit_audited(
-        tx,
-        now,
-        Some(me),
-        "needs.review.score",
-        format!("needs_application:{application}"),
-        json!({ "total_milli": total_milli }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.review.score",
+            format!("needs_application:{application}"),
+            json!({ "total_milli": total_milli }),
+        )
+        .await?;
     Ok(total_milli as f64 / 1000.0)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, FromRow)]
 pub struct ApplicationRow {
     pub id: i64,
     pub org_id: i64,
+    #[sqlx(skip)]
     pub org_name: String,
     pub budget_fen: i64,
     pub reviews: i64,
+    /// The sum of the reviewers' weighted totals, in thousandths.
+    #[serde(skip)]
+    pub total_milli: i64,
     /// The mean of the reviewers' weighted totals (None before the first review).
+    #[sqlx(skip)]
     pub score: Option<f64>,
     pub conflicts: i64,
 }
@@ -415,37 +427,21 @@ pub async fn applications(
     call_id: i64,
 ) -> NeedResult<Vec<ApplicationRow>> {
     projects::call_for(state, actor, call_id, Action::Verify).await?;
-    let rows = sqlx::query(
+    let mut rows: Vec<ApplicationRow> = sqlx::query_as(
         "SELECT a.id, a.org_id, a.budget_fen, \
          (SELECT COUNT(*) FROM needs_reviews r WHERE r.application_id = a.id) AS reviews, \
-         (SELECT CAST(COALESCE(SUM(r.total_milli), 0) AS BIGINT) FROM needs_reviews r WHERE r.application_id = a.id) AS total, \
+         (SELECT CAST(COALESCE(SUM(r.total_milli), 0) AS BIGINT) FROM needs_reviews r WHERE r.application_id = a.id) AS total_milli, \
          (SELECT COUNT(*) FROM needs_conflicts c WHERE c.application_id = a.id) AS conflicts \
          FROM needs_applications a WHERE a.call_id = $1 ORDER BY a.id",
     )
     .bind(call_id)
     .fetch_all(&state.db.pool)
     .await?;
-    let orgs: Vec<i64> = rows
-        .iter()
-        .map(|r| r.try_get("org_id"))
-        .collect::<sqlx::Result<_>>()?;
+    let orgs: Vec<i64> = rows.iter().map(|a| a.org_id).collect();
     let names = reads::org_names(&state.db, &orgs).await?;
-    rows.iter()
-        .map(|r| {
-            let (reviews, total): (i64, i64) = (r.try_get("reviews")?, r.try_get("total")?);
-            Ok(ApplicationRow {
-                id: r.try_get("id")?,
-                org_id: r.try_get("org_id")?,
-                org_name: names
-                    .get(&r.try_get::<i64, _>("org_id")?)
-                    .cloned()
-                    .unwrap_or_default(),
-                budget_fen: r.try_get("budget_fen")?,
-                reviews,
-                score: (reviews > 0).then(|| total as f64 / reviews as f64 / 1000.0),
-                conflicts: r.try_get("conflicts")?,
-            })
-        })
-        .collect::<sqlx::Result<_>>()
-        .map_err(NeedError::from)
+    for a in &mut rows {
+        a.org_name = names.get(&a.org_id).cloned().unwrap_or_default();
+        a.score = (a.reviews > 0).then(|| a.total_milli as f64 / a.reviews as f64 / 1000.0);
+    }
+    Ok(rows)
 }

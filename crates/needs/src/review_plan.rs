@@ -18,7 +18,7 @@ use platform::AppState;
 use platform::web::Code;
 use serde::Serialize;
 use serde_json::json;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The plan: application → its reviewers. `kept` are pairs that stay whatever happens
@@ -63,7 +63,7 @@ pub fn balance(
     plan
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, FromRow)]
 pub struct Load {
     pub user_id: i64,
     pub username: String,
@@ -98,7 +98,7 @@ async fn pairs(state: &AppState, sql: &str, call: i64) -> sqlx::Result<BTreeSet<
 
 /// The reviewers' loads on a call: applications given and reviews written.
 pub async fn loads(state: &AppState, call: i64) -> sqlx::Result<Vec<Load>> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT v.user_id, u.username, \
          (SELECT COUNT(*) FROM needs_review_assignments x WHERE x.call_id = v.call_id AND x.reviewer_id = v.user_id) AS assigned, \
          (SELECT COUNT(*) FROM needs_reviews r JOIN needs_applications a ON a.id = r.application_id \
@@ -107,17 +107,7 @@ pub async fn loads(state: &AppState, call: i64) -> sqlx::Result<Vec<Load>> {
     )
     .bind(call)
     .fetch_all(&state.db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Load {
-                user_id: r.try_get("user_id")?,
-                username: r.try_get("username")?,
-                assigned: r.try_get("assigned")?,
-                reviewed: r.try_get("reviewed")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 fn final_already() -> NeedError {
@@ -153,14 +143,7 @@ pub async fn distribute(
             "k takes 1 to the number of the call's reviewers; assign reviewers first"
         )));
     }
-    let apps =
-        sqlx::query("SELECT id, org_id FROM needs_applications WHERE call_id = $1 ORDER BY id")
-            .bind(call_id)
-            .fetch_all(&state.db.pool)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("org_id")?)))
-            .collect::<sqlx::Result<Vec<(i64, i64)>>>()?;
+    let apps = app_rows(state, "a.call_id = $1", call_id).await?;
     let mut conflicted = pairs(
         state,
         "SELECT c.application_id AS a, c.reviewer_id AS r FROM needs_conflicts c \
@@ -168,10 +151,10 @@ pub async fn distribute(
         call_id,
     )
     .await?;
-    for (a, org) in &apps {
+    for a in &apps {
         for r in &reviewers {
-            if !pr::detect(state, *r, *org).await?.is_empty() {
-                conflicted.insert((*a, *r));
+            if !pr::detect(state, *r, a.org_id).await?.is_empty() {
+                conflicted.insert((a.id, *r));
             }
         }
     }
@@ -182,13 +165,13 @@ pub async fn distribute(
         call_id,
     )
     .await?;
-    let ids: Vec<i64> = apps.iter().map(|a| a.0).collect();
+    let ids: Vec<i64> = apps.iter().map(|a| a.id).collect();
     let plan = balance(&ids, &reviewers, k as usize, &conflicted, &kept);
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     sqlx::query("DELETE FROM needs_review_assignments WHERE call_id = $1")
         .bind(call_id)
-        .execute(&mut *tx)
+        .execute(&mut *change.tx)
         .await?;
     for (a, rs) in &plan {
         for r in rs {
@@ -197,7 +180,7 @@ pub async fn distribute(
                 .bind(r)
                 .bind(call_id)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut *change.tx)
                 .await?;
         }
     }
@@ -206,15 +189,13 @@ pub async fn distribute(
         .filter(|(_, rs)| (rs.len() as i64) < k)
         .map(|(a, _)| *a)
         .collect();
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.reviewers.distribute",
-        format!("needs_call:{call_id}"),
-        json!({ "k": k, "plan": plan, "short": short }),
-    )
-    .await?;
+    change
+        .done(
+            "needs.reviewers.distribute",
+            format!("needs_call:{call_id}"),
+            json!({ "k": k, "plan": plan, "short": short }),
+        )
+        .await?;
     Ok(Distribution {
         k,
         assignments: plan
@@ -233,26 +214,24 @@ pub async fn distribute(
 pub async fn finalise(state: &AppState, actor: &GovActor, call_id: i64) -> NeedResult<()> {
     projects::call_for(state, actor, call_id, Action::Fund).await?;
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
     let done = sqlx::query(
         "UPDATE needs_calls SET reviews_final_at = $1 WHERE id = $2 AND reviews_final_at = 0",
     )
     .bind(now)
     .bind(call_id)
-    .execute(&mut *tx)
+    .execute(&mut *change.tx)
     .await?;
     if done.rows_affected() == 0 {
         return Err(final_already());
     }
-    model::commit_audited(
-        tx,
-        now,
-        actor.id(),
-        "needs.reviews.final",
-        format!("needs_call:{call_id}"),
-        json!({}),
-    )
-    .await?;
+    change
+        .done(
+            "needs.reviews.final",
+            format!("needs_call:{call_id}"),
+            json!({}),
+        )
+        .await?;
     Ok(())
 }
 
@@ -356,6 +335,7 @@ fn mask(plan: &str, words: &[String]) -> String {
 }
 
 /// An application as stored.
+#[derive(FromRow)]
 struct AppRow {
     id: i64,
     call_id: i64,
@@ -366,28 +346,19 @@ struct AppRow {
 
 /// Applications by a condition on `a` (needs_applications) with one bound id.
 async fn app_rows(state: &AppState, cond: &str, bind: i64) -> sqlx::Result<Vec<AppRow>> {
-    let rows = sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "SELECT a.id, a.call_id, a.org_id, a.plan, a.budget_fen FROM needs_applications a WHERE {cond} ORDER BY a.id"
     ))
     .bind(bind)
     .fetch_all(&state.db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(AppRow {
-                id: r.try_get("id")?,
-                call_id: r.try_get("call_id")?,
-                org_id: r.try_get("org_id")?,
-                plan: r.try_get("plan")?,
-                budget_fen: r.try_get("budget_fen")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 /// A reviewer's own reviews of the applications `cond` picks: application → (total, scores).
 type Mine = BTreeMap<i64, (f64, Option<BTreeMap<String, i64>>)>;
 
+/// Read by hand: the total is stored in thousandths, the scores as JSON text (a sheet that
+/// does not parse reads as none).
 async fn my_reviews(state: &AppState, me: i64, cond: &str, bind: i64) -> sqlx::Result<Mine> {
     let rows = sqlx::query(&format!(
         "SELECT r.application_id, r.scores, r.total_milli FROM needs_reviews r \
