@@ -233,7 +233,7 @@ async fn settings(
         )));
     };
     let now = state.now();
-    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
+    let mut change = platform::audit::Change::begin(&state.db, now, actor.id()).await?;
     sqlx::query(
         "UPDATE needs_settings SET value = $1, set_by = $2, set_at = $3 WHERE key = 'stall_hours'",
     )

@@ -13,7 +13,6 @@
 
 use crate::authz::{Action, Target, authorize};
 use crate::error::{NeedError, NeedResult};
-use crate::model;
 use crate::projects::{self, Call};
 use crate::projects_review;
 use crate::review_plan;
@@ -312,7 +311,7 @@ async fn insert(
     key: &str,
     now: i64,
 ) -> NeedResult<i64> {
-    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
+    let mut change = platform::audit::Change::begin(&state.db, now, actor.id()).await?;
     let (count,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM needs_attachments WHERE application_id = $1")
             .bind(application)
@@ -389,7 +388,7 @@ pub async fn delete(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i
     let (app, key) = (stored.file.application_id, stored.storage_key);
     may_change(state, actor, app).await?;
     let now = state.now();
-    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
+    let mut change = platform::audit::Change::begin(&state.db, now, actor.id()).await?;
     let gone = sqlx::query("DELETE FROM needs_attachments WHERE id = $1")
         .bind(id)
         .execute(&mut *change.tx)

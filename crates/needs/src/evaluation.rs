@@ -77,7 +77,7 @@ pub async fn evaluate(
         ),
     )?;
     let now = state.now();
-    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
+    let mut change = platform::audit::Change::begin(&state.db, now, actor.id()).await?;
     model::only_one(
         &mut change.tx,
         "needs_evaluations",

@@ -189,7 +189,7 @@ pub async fn raise(
     if matching::matches(&state.db, &need, 1).await?.is_empty() {
         need.state = "unmet".into();
     }
-    let mut change = model::Change::begin(&state.db, now, Some(user)).await?;
+    let mut change = platform::audit::Change::begin(&state.db, now, Some(user)).await?;
     let row = sqlx::query(
         "INSERT INTO needs_needs (title, description, category, inferred_category, unit_id, unit_path, address, \
          people, subject, urgency, wanted_at, raiser_kind, raised_by, consent, state, created_at, updated_at) \
@@ -214,7 +214,15 @@ pub async fn raise(
     .fetch_one(&mut *change.tx)
     .await?;
     let id: i64 = row.try_get("id")?;
-    change.done("needs.need.raise", format!("needs_need:{id}"), json!({ "unit_id": need.unit_id, "category": need.category, "inferred": need.inferred_category, "state": need.state })).await?;
+    let detail = json!({
+        "unit_id": need.unit_id,
+        "category": need.category,
+        "inferred": need.inferred_category,
+        "state": need.state,
+    });
+    change
+        .done("needs.need.raise", format!("needs_need:{id}"), detail)
+        .await?;
     Ok(Ok((id, need.state)))
 }
 

@@ -5,7 +5,6 @@
 //! until the milestone is met. Dates are calendar days (UTC) of the injected clock; the
 //! conditional UPDATEs make one node act when several run the sweep.
 
-use crate::model;
 use platform::AppState;
 use platform::notify;
 use sqlx::{FromRow, Row};
@@ -148,7 +147,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<(usize, usize)> {
             gov_core::MemberRole::Worker,
         )
         .await?;
-        let mut change = model::Change::begin(&state.db, now, None).await?;
+        let mut change = platform::audit::Change::begin(&state.db, now, None).await?;
         let words = m.words(
             &format!("已于 {} 到期仍未达成", m.due_on),
             &format!("was due on {} and is not met", m.due_on),

@@ -243,53 +243,6 @@ pub async fn events_of(db: &Db, referral_id: i64) -> sqlx::Result<Vec<Event>> {
         .await
 }
 
-/// Appends a decision to the platform's audit log inside the caller's transaction.
-pub async fn audited(
-    tx: &mut Tx,
-    at: i64,
-    actor: Option<i64>,
-    action: &str,
-    subject: String,
-    detail: serde_json::Value,
-) -> sqlx::Result<()> {
-    let entry = platform::audit::Entry {
-        at,
-        actor_id: actor,
-        action,
-        subject: &subject,
-        detail,
-    };
-    platform::audit::append(tx, entry).await?;
-    Ok(())
-}
-
-/// One audited change in progress: when, by whom, and its transaction. [`Change::done`]
-/// appends its audit entry and commits, so the entry lands with the change.
-pub struct Change {
-    now: i64,
-    actor: Option<i64>,
-    pub tx: Tx,
-}
-
-impl Change {
-    /// Begins a change by `actor` at `now`.
-    pub async fn begin(db: &Db, now: i64, actor: Option<i64>) -> sqlx::Result<Change> {
-        let tx = db.begin().await?;
-        Ok(Change { now, actor, tx })
-    }
-
-    /// Ends the change: its audit entry for `action` on `subject`, then the commit.
-    pub async fn done(
-        mut self,
-        action: &str,
-        subject: String,
-        detail: serde_json::Value,
-    ) -> sqlx::Result<()> {
-        audited(&mut self.tx, self.now, self.actor, action, subject, detail).await?;
-        self.tx.commit().await
-    }
-}
-
 /// Refuses a second record where there is one per key: 409 `conflict` with `why` when
 /// `table` has a row with every (column, value) of `key`, read in the step's transaction.
 pub async fn only_one(

@@ -9,7 +9,7 @@
 
 use crate::authz::{Action, Target, authorize};
 use crate::error::{NeedError, NeedResult};
-use crate::{matching, model};
+use crate::matching;
 use gov_core::{GovActor, UnitId, find_unit};
 use platform::AppState;
 use platform::web::Code;
@@ -280,7 +280,7 @@ pub async fn open_call(state: &AppState, actor: &GovActor, c: &NewCall) -> NeedR
         )));
     }
     let now = state.now();
-    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
+    let mut change = platform::audit::Change::begin(&state.db, now, actor.id()).await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO needs_calls (title, description, categories, unit_id, unit_path, budget_fen, opens_on, closes_on, \
          state, created_by, created_at, updated_at, min_grade, min_years, report_required, criteria, blind) \
@@ -389,7 +389,7 @@ pub async fn award(
         )));
     }
     let now = state.now();
-    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
+    let mut change = platform::audit::Change::begin(&state.db, now, actor.id()).await?;
     let room = sqlx::query(
         "UPDATE needs_calls SET committed_fen = committed_fen + $1, state = 'complete', updated_at = $2, \
          reviews_final_at = CASE WHEN reviews_final_at = 0 THEN $2 ELSE reviews_final_at END WHERE id = $3 AND committed_fen + $1 <= budget_fen",
@@ -477,7 +477,7 @@ pub async fn report(state: &AppState, actor: &GovActor, id: i64, r: &Report) -> 
         ),
     )?;
     let now = state.now();
-    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
+    let mut change = platform::audit::Change::begin(&state.db, now, actor.id()).await?;
     let done = sqlx::query("UPDATE needs_milestones SET status = $1, evidence = $2, reported_at = $3 WHERE id = $4 AND paid = 0")
         .bind(status)
         .bind(&evidence)
@@ -510,7 +510,7 @@ pub async fn pay(state: &AppState, actor: &GovActor, id: i64) -> NeedResult<i64>
     let (contract, amount) = (placed.contract_id, placed.amount_fen);
     authorize(actor, Action::Fund, &Target::Unit(&call.unit_path))?;
     let now = state.now();
-    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
+    let mut change = platform::audit::Change::begin(&state.db, now, actor.id()).await?;
     // Claim the milestone first: a second request for it finds it paid (or not met).
     let claimed = sqlx::query(
         "UPDATE needs_milestones SET paid = 1 WHERE id = $1 AND status = 'met' AND paid = 0",

@@ -187,7 +187,7 @@ pub async fn apply(
     if !why.is_empty() {
         return Err(NeedError::coded(Code::NotEligible, why.join("；")));
     }
-    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
+    let mut change = platform::audit::Change::begin(&state.db, now, actor.id()).await?;
     model::only_one(
         &mut change.tx,
         "needs_applications",
@@ -234,7 +234,7 @@ pub async fn assign(
     let (user,) =
         user.ok_or_else(|| NeedError::field(platform::bi!("没有这个账号。", "no such user")))?;
     let now = state.now();
-    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
+    let mut change = platform::audit::Change::begin(&state.db, now, actor.id()).await?;
     sqlx::query("DELETE FROM needs_reviewers WHERE call_id = $1 AND user_id = $2")
         .bind(call_id)
         .bind(user)
@@ -326,7 +326,7 @@ pub async fn review(
     }
     let now = state.now();
     if !sources.is_empty() {
-        let mut change = model::Change::begin(&state.db, now, Some(me)).await?;
+        let mut change = platform::audit::Change::begin(&state.db, now, Some(me)).await?;
         for s in &sources {
             sqlx::query("INSERT INTO needs_conflicts (application_id, reviewer_id, source, at) VALUES ($1, $2, $3, $4)")
                 .bind(application)
@@ -371,7 +371,7 @@ pub async fn review(
         .map(|c| c.weight * scores[&c.name] * 1000)
         .sum::<i64>()
         / weights;
-    let mut change = model::Change::begin(&state.db, now, Some(me)).await?;
+    let mut change = platform::audit::Change::begin(&state.db, now, Some(me)).await?;
     model::only_one(
         &mut change.tx,
         "needs_reviews",

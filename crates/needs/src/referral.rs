@@ -4,7 +4,7 @@
 //! the resident's feedback go back to the referrer as notifications.
 
 use crate::error::{NeedError, NeedResult};
-use crate::model::{self, Need, Referral};
+use crate::model::{Need, Referral};
 use gov_core::{MemberRole, UnitPath};
 use platform::db::{Db, Tx};
 use platform::notify;
@@ -149,12 +149,12 @@ pub async fn record(
     .bind(note)
     .execute(&mut **tx)
     .await?;
-    model::audited(
+    platform::audit::record(
         tx,
         now,
         actor,
         &format!("needs.referral.{action}"),
-        format!("needs_referral:{referral}"),
+        &format!("needs_referral:{referral}"),
         json!({ "from": from, "to": to, "note": note }),
     )
     .await?;

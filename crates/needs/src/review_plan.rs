@@ -9,7 +9,6 @@
 
 use crate::authz::{Action, Target, authorize};
 use crate::error::{NeedError, NeedResult};
-use crate::model;
 use crate::projects::{self, Call};
 use crate::projects_review as pr;
 use gov_core::GovActor;
@@ -168,7 +167,7 @@ pub async fn distribute(
     let ids: Vec<i64> = apps.iter().map(|a| a.id).collect();
     let plan = balance(&ids, &reviewers, k as usize, &conflicted, &kept);
     let now = state.now();
-    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
+    let mut change = platform::audit::Change::begin(&state.db, now, actor.id()).await?;
     sqlx::query("DELETE FROM needs_review_assignments WHERE call_id = $1")
         .bind(call_id)
         .execute(&mut *change.tx)
@@ -214,7 +213,7 @@ pub async fn distribute(
 pub async fn finalise(state: &AppState, actor: &GovActor, call_id: i64) -> NeedResult<()> {
     projects::call_for(state, actor, call_id, Action::Fund).await?;
     let now = state.now();
-    let mut change = model::Change::begin(&state.db, now, actor.id()).await?;
+    let mut change = platform::audit::Change::begin(&state.db, now, actor.id()).await?;
     let done = sqlx::query(
         "UPDATE needs_calls SET reviews_final_at = $1 WHERE id = $2 AND reviews_final_at = 0",
     )

@@ -62,6 +62,34 @@ pub async fn commit(mut tx: Tx, e: Entry<'_>) -> sqlx::Result<()> {
     tx.commit().await
 }
 
+/// One audited change in progress: when, by whom, and its transaction. [`Change::done`]
+/// appends its audit entry and commits, so the entry lands with the change.
+pub struct Change {
+    now: i64,
+    actor: Option<i64>,
+    pub tx: Tx,
+}
+
+impl Change {
+    /// Begins a change by `actor` at `now`.
+    pub async fn begin(db: &Db, now: i64, actor: Option<i64>) -> sqlx::Result<Change> {
+        let tx = db.begin().await?;
+        Ok(Change { now, actor, tx })
+    }
+
+    /// Ends the change: its audit entry for `action` on `subject`, then the commit.
+    pub async fn done(
+        mut self,
+        action: &str,
+        subject: impl AsRef<str>,
+        detail: serde_json::Value,
+    ) -> sqlx::Result<()> {
+        let subject = subject.as_ref();
+        record(&mut self.tx, self.now, self.actor, action, subject, detail).await?;
+        self.tx.commit().await
+    }
+}
+
 /// Appends inside the caller's transaction, so the entry commits with the change it records.
 pub async fn append(tx: &mut Tx, e: Entry<'_>) -> sqlx::Result<i64> {
     // The UPDATE takes the row lock on PostgreSQL (and the write lock on SQLite) first.
