@@ -5,7 +5,7 @@
 use crate::api::{awaiting_reply, card, take_step};
 use crate::authz::{Action, ConsultActor, Target, authorize, list_filter};
 use crate::error::{ConsultError, ConsultResult};
-use crate::model::{self, DeclineReason, Full, Kind, Rating, ReplyClass, State};
+use crate::model::{self, DeclineReason, Full, Kind, Proposal, Rating, ReplyClass, State};
 use crate::register::day;
 use crate::workflow::{self, NewProposal, Step};
 use askama::Template;
@@ -18,6 +18,7 @@ use platform::web::extract::{Opt, SignedIn};
 use platform::web::{Id, Lang, redirect, render, sign_in_first};
 use platform::{AppState, PageCtx};
 use serde_json::{Value, json};
+use sqlx::FromRow;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -90,7 +91,7 @@ async fn hub(
     let rows = rows
         .iter()
         .map(|r| {
-            let p = model::from_row(r)?;
+            let p = Proposal::from_row(r)?;
             let open = awaiting_reply(p.state);
             Ok(Row {
                 id: p.id,
