@@ -7,7 +7,7 @@ use crate::activities::{self, KINDS, NewActivity};
 use crate::activity_steps::{self, Attachment};
 use crate::authz::{Action, ConsultActor, Target, authorize};
 use crate::error::{ConsultError, ConsultResult};
-use crate::pages::{after_step, form_error};
+use crate::pages::{RecordPage, done, form_error, show};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, State as AxState};
@@ -21,7 +21,7 @@ use serde_json::Value;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/consultation/activities", get(list_page).post(create_page))
-        .route("/consultation/activities/{id}", get(show))
+        .route("/consultation/activities/{id}", get(show::<ActivityPage>))
         .route("/consultation/activities/{id}/sign-in", post(sign_in))
         .route("/consultation/activities/{id}/minutes", post(minutes))
         .route("/consultation/activities/{id}/followups", post(followup))
@@ -275,26 +275,19 @@ async fn follow_up_units(state: &AppState, district: i64, lang: Lang) -> Consult
     Ok(out)
 }
 
-async fn show(
-    AxState(state): AxState<AppState>,
-    SignedIn(actor): SignedIn<ConsultActor>,
-    Id(id): Id,
-) -> ConsultResult<Response> {
-    show_page(&state, &actor, id, None).await
-}
+struct ActivityPage;
 
-/// After a step on an activity: back to it, or it with the step's error.
-async fn done(
-    state: &AppState,
-    actor: &ConsultActor,
-    id: i64,
-    r: ConsultResult<()>,
-) -> ConsultResult<Response> {
-    let to = format!("/consultation/activities/{id}");
-    after_step(r, actor.lang, &to, |shown| {
-        show_page(state, actor, id, shown)
-    })
-    .await
+impl RecordPage for ActivityPage {
+    const BASE: &'static str = "/consultation/activities";
+
+    fn render(
+        state: &AppState,
+        actor: &ConsultActor,
+        id: i64,
+        error: Option<String>,
+    ) -> impl Future<Output = ConsultResult<Response>> + Send {
+        show_page(state, actor, id, error)
+    }
 }
 
 type Fields = Vec<(String, String)>;
@@ -308,7 +301,7 @@ async fn sign_in(
     // `user_id` when the office signs in someone from the paper list.
     let who = field(&f, "user_id").parse::<i64>().ok();
     let r = activity_steps::sign_in(&state, &actor, id, who).await;
-    done(&state, &actor, id, r).await
+    done::<ActivityPage, _>(&state, &actor, id, r).await
 }
 
 async fn minutes(
@@ -325,7 +318,7 @@ async fn minutes(
         &field(&f, "findings"),
     )
     .await;
-    done(&state, &actor, id, r).await
+    done::<ActivityPage, _>(&state, &actor, id, r).await
 }
 
 async fn followup(
@@ -341,7 +334,7 @@ async fn followup(
         Ok(())
     }
     .await;
-    done(&state, &actor, id, r).await
+    done::<ActivityPage, _>(&state, &actor, id, r).await
 }
 
 async fn followup_done(
@@ -354,7 +347,7 @@ async fn followup_done(
     let r = activity_steps::complete_followup(&state, &actor, fid, &field(&f, "note"))
         .await
         .map(|_| ());
-    done(&state, &actor, activity, r).await
+    done::<ActivityPage, _>(&state, &actor, activity, r).await
 }
 
 async fn attach(
@@ -371,5 +364,5 @@ async fn attach(
         .and_then(|p| p.parse::<i64>().ok())
         .unwrap_or(0);
     let r = activity_steps::attach(&state, &actor, id, doc).await;
-    done(&state, &actor, id, r).await
+    done::<ActivityPage, _>(&state, &actor, id, r).await
 }

@@ -7,7 +7,7 @@ use crate::authz::ConsultActor;
 use crate::error::ConsultResult;
 use crate::matters::{self, Advance, Matter, NewMatter, next_stage, stage_label};
 use crate::meeting::{self, Attendee};
-use crate::pages::{after_step, form_error};
+use crate::pages::{RecordPage, done, form_error, show};
 use crate::people;
 use crate::register::day;
 use askama::Template;
@@ -24,7 +24,7 @@ use std::collections::HashMap;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/consultation/matters", get(list).post(raise))
-        .route("/consultation/matters/{id}", get(show))
+        .route("/consultation/matters/{id}", get(show::<MatterRecord>))
         .route("/consultation/matters/{id}/support", post(support))
         .route("/consultation/matters/{id}/attendance", post(sign_in))
         .route("/consultation/matters/{id}/advance", post(advance))
@@ -210,26 +210,19 @@ async fn matter_page(
     })?)
 }
 
-async fn show(
-    AxState(state): AxState<AppState>,
-    SignedIn(actor): SignedIn<ConsultActor>,
-    Id(id): Id,
-) -> ConsultResult<Response> {
-    matter_page(&state, &actor, id, None).await
-}
+struct MatterRecord;
 
-/// After a step: back to the matter, or the matter with the step's error.
-async fn done(
-    state: &AppState,
-    actor: &ConsultActor,
-    id: i64,
-    r: ConsultResult<()>,
-) -> ConsultResult<Response> {
-    let to = format!("/consultation/matters/{id}");
-    after_step(r, actor.lang, &to, |shown| {
-        matter_page(state, actor, id, shown)
-    })
-    .await
+impl RecordPage for MatterRecord {
+    const BASE: &'static str = "/consultation/matters";
+
+    fn render(
+        state: &AppState,
+        actor: &ConsultActor,
+        id: i64,
+        error: Option<String>,
+    ) -> impl Future<Output = ConsultResult<Response>> + Send {
+        matter_page(state, actor, id, error)
+    }
 }
 
 async fn support(
@@ -238,7 +231,7 @@ async fn support(
     Id(id): Id,
 ) -> ConsultResult<Response> {
     let r = matters::support(&state, &actor, id).await;
-    done(&state, &actor, id, r).await
+    done::<MatterRecord, _>(&state, &actor, id, r).await
 }
 
 async fn sign_in(
@@ -253,7 +246,7 @@ async fn sign_in(
         household: field(&f, "household").into(),
     };
     let r = matters::sign_in(&state, &actor, id, &who).await;
-    done(&state, &actor, id, r).await
+    done::<MatterRecord, _>(&state, &actor, id, r).await
 }
 
 async fn advance(
@@ -273,5 +266,5 @@ async fn advance(
         minutes: field(&f, "minutes").into(),
     };
     let r = matters::advance(&state, &actor, id, &b).await;
-    done(&state, &actor, id, r).await
+    done::<MatterRecord, _>(&state, &actor, id, r).await
 }

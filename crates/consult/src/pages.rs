@@ -25,7 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/consultation", get(hub))
         .route("/consultation/proposals/new", get(new_form))
         .route("/consultation/proposals", post(submit))
-        .route("/consultation/proposals/{id}", get(detail))
+        .route("/consultation/proposals/{id}", get(show::<ProposalPage>))
         .route("/consultation/proposals/{id}/act", post(act))
         .merge(crate::vote_pages::router())
 }
@@ -40,20 +40,41 @@ pub fn form_error(e: ConsultError, lang: Lang) -> ConsultResult<String> {
     }
 }
 
-/// A page step's answer, the same on every page: back to `to` when it succeeded, else the
-/// record's page again (`again`) with the refusal beside the form (other errors propagate).
-pub async fn after_step<T, Fut>(
+/// A record's page (a proposal, an activity, a matter) that the forms of its steps post
+/// from and come back to.
+pub trait RecordPage {
+    /// The page's address without the id (`/consultation/matters`).
+    const BASE: &'static str;
+
+    /// The page of record `id`, with a refused step's message beside its forms.
+    fn render(
+        state: &AppState,
+        actor: &ConsultActor,
+        id: i64,
+        error: Option<String>,
+    ) -> impl Future<Output = ConsultResult<Response>> + Send;
+}
+
+/// `GET {BASE}/{id}`: the record's page.
+pub async fn show<P: RecordPage>(
+    AxState(state): AxState<AppState>,
+    SignedIn(actor): SignedIn<ConsultActor>,
+    Id(id): Id,
+) -> ConsultResult<Response> {
+    P::render(&state, &actor, id, None).await
+}
+
+/// A page step's answer, the same on every page: back to the record when it succeeded,
+/// else the record's page again with the refusal beside the form (other errors propagate).
+pub async fn done<P: RecordPage, T>(
+    state: &AppState,
+    actor: &ConsultActor,
+    id: i64,
     r: ConsultResult<T>,
-    lang: Lang,
-    to: &str,
-    again: impl FnOnce(Option<String>) -> Fut,
-) -> ConsultResult<Response>
-where
-    Fut: std::future::Future<Output = ConsultResult<Response>>,
-{
+) -> ConsultResult<Response> {
     match r {
-        Ok(_) => Ok(redirect(to)),
-        Err(e) => again(Some(form_error(e, lang)?)).await,
+        Ok(_) => Ok(redirect(&format!("{}/{id}", P::BASE))),
+        Err(e) => P::render(state, actor, id, Some(form_error(e, actor.lang)?)).await,
     }
 }
 
@@ -505,12 +526,19 @@ async fn detail_page(
     })?)
 }
 
-async fn detail(
-    AxState(state): AxState<AppState>,
-    SignedIn(actor): SignedIn<ConsultActor>,
-    Id(id): Id,
-) -> ConsultResult<Response> {
-    detail_page(&state, &actor, id, None).await
+struct ProposalPage;
+
+impl RecordPage for ProposalPage {
+    const BASE: &'static str = "/consultation/proposals";
+
+    fn render(
+        state: &AppState,
+        actor: &ConsultActor,
+        id: i64,
+        error: Option<String>,
+    ) -> impl Future<Output = ConsultResult<Response>> + Send {
+        detail_page(state, actor, id, error)
+    }
 }
 
 /// The step a form posted, in the API's JSON shape.
@@ -556,8 +584,5 @@ async fn act(
         }
     };
     let r = take_step(&state, &actor, id, step).await;
-    after_step(r, actor.lang, &here, |shown| {
-        detail_page(&state, &actor, id, shown)
-    })
-    .await
+    done::<ProposalPage, _>(&state, &actor, id, r).await
 }
