@@ -2,7 +2,7 @@
 //! the step buttons (submit, review, approve; lock, notice, final). They call the same
 //! service functions as the API; a refused step re-renders the sheet with the message.
 
-use crate::api::{context, item_context, plan_for, take_plan_step};
+use crate::api::{SheetAt, plan_for, take_plan_step};
 use crate::model::{self, Plan, Sheet};
 use crate::{pages, plan, service};
 use askama::Template;
@@ -34,6 +34,15 @@ pub(crate) fn field(f: &Fields, k: &str) -> String {
         .find(|(n, _)| n == k)
         .map(|(_, v)| v.trim().to_string())
         .unwrap_or_default()
+}
+
+/// The sheet a form posted to `{year}/units/{unit_id}` names, with the kind it carries.
+fn sheet_at((year, unit_id): (String, String), f: &Fields) -> SheetAt {
+    SheetAt {
+        year,
+        unit_id,
+        kind: Some(field(f, "kind")),
+    }
 }
 
 fn kind_q(f: &Fields) -> String {
@@ -181,12 +190,11 @@ async fn answer<T>(
 async fn enter(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
-    Path((year, unit_id)): Path<(String, String)>,
+    Path(unit): Path<(String, String)>,
     Form(f): Form<Fields>,
 ) -> AppResult<Response> {
-    let (kind, code) = (field(&f, "kind"), field(&f, "code"));
-    let (plan, sheet, item) =
-        item_context(&state, &actor, &year, &unit_id, Some(&kind), &code).await?;
+    let code = field(&f, "code");
+    let (plan, sheet, item) = sheet_at(unit, &f).item(&state, &actor, &code).await?;
     let result = match field(&f, "value").parse::<f64>() {
         Ok(v) => {
             let evidence = field(&f, "evidence");
@@ -203,11 +211,10 @@ async fn enter(
 async fn step(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
-    Path((year, unit_id)): Path<(String, String)>,
+    Path(unit): Path<(String, String)>,
     Form(f): Form<Fields>,
 ) -> AppResult<Response> {
-    let kind = field(&f, "kind");
-    let (plan, sheet) = context(&state, &actor, &year, &unit_id, Some(&kind)).await?;
+    let (plan, sheet) = sheet_at(unit, &f).sheet(&state, &actor).await?;
     let result = service::step(&state, &actor, &plan, &sheet, &field(&f, "step")).await;
     answer(&state, &actor, &plan, &sheet, result).await
 }
@@ -226,12 +233,11 @@ async fn plan_step(
 async fn appeal(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
-    Path((year, unit_id)): Path<(String, String)>,
+    Path(unit): Path<(String, String)>,
     Form(f): Form<Fields>,
 ) -> AppResult<Response> {
-    let (kind, code) = (field(&f, "kind"), field(&f, "code"));
-    let (plan, sheet, item) =
-        item_context(&state, &actor, &year, &unit_id, Some(&kind), &code).await?;
+    let code = field(&f, "code");
+    let (plan, sheet, item) = sheet_at(unit, &f).item(&state, &actor, &code).await?;
     let result = service::appeal(&state, &actor, &plan, &sheet, &item, &field(&f, "reason")).await;
     answer(&state, &actor, &plan, &sheet, result).await
 }

@@ -2,7 +2,7 @@
 //! link to the records they counted. Who sees what is the API's rule (`authz`): staff see
 //! the units in their scope; everyone sees a ranking on public notice or final.
 
-use crate::api::{KindQuery, plan_for, readable_sheet};
+use crate::api::{KindQuery, SheetAt, plan_for};
 use crate::authz::{Action, Target, authorize};
 use crate::model::{self, Plan, PlanState, Sheet};
 use crate::service::{self, Line, Ranked};
@@ -294,13 +294,7 @@ pub async fn sheet_page(
     })
 }
 
-async fn sheet(
-    State(state): State<AppState>,
-    actor: GovActor,
-    Path((year, unit_id)): Path<(String, String)>,
-    Query(q): Query<KindQuery>,
-) -> AppResult<Response> {
-    let plan = plan_for(&state, &actor, &year, q.kind.as_deref()).await?;
-    let sheet = readable_sheet(&state, &actor, &plan, &unit_id).await?;
+async fn sheet(State(state): State<AppState>, actor: GovActor, at: SheetAt) -> AppResult<Response> {
+    let (plan, sheet) = at.sheet(&state, &actor).await?;
     sheet_page(&state, &actor, &plan, &sheet, String::new()).await
 }
