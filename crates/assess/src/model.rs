@@ -19,42 +19,22 @@ pub struct Indicator {
     pub measure: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlanState {
-    Open,
-    Locked,
-    Notice,
-    Final,
+platform::vocabulary! {
+    /// Where a year's plan is: self-assessment and review, locked, on public notice, final.
+    PlanState {
+        Open = "open", "自评审核中", "Self-assessment and review";
+        Locked = "locked", "已锁定", "Locked";
+        Notice = "notice", "公示中（可申诉）", "On public notice (appeals open)";
+        Final = "final", "已定案", "Final";
+    }
 }
 
 impl PlanState {
-    pub fn parse(raw: &str) -> Option<PlanState> {
-        [
-            PlanState::Open,
-            PlanState::Locked,
-            PlanState::Notice,
-            PlanState::Final,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlanState::Open => "open",
-            PlanState::Locked => "locked",
-            PlanState::Notice => "notice",
-            PlanState::Final => "final",
-        }
-    }
-
     /// On public notice or final: the ranking is public and values are frozen.
     pub fn is_public(self) -> bool {
         matches!(self, PlanState::Notice | PlanState::Final)
     }
 }
-
-platform::stored_as_text!(PlanState, PlanState::parse, |s: &PlanState| s.as_str());
 
 #[derive(Clone, Debug, FromRow)]
 pub struct Plan {

@@ -16,31 +16,13 @@ use sha2::{Digest, Sha256};
 use sqlx::{FromRow, Row};
 use std::collections::BTreeMap;
 
-/// One ballot per resident, or one per household.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Rule {
-    Resident,
-    Household,
-}
-
-impl Rule {
-    pub fn parse(s: &str) -> Option<Rule> {
-        match s.trim() {
-            "resident" => Some(Rule::Resident),
-            "household" => Some(Rule::Household),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rule::Resident => "resident",
-            Rule::Household => "household",
-        }
+platform::vocabulary! {
+    /// One ballot per resident, or one per household.
+    Rule {
+        Resident = "resident", "每人一票", "One ballot per resident";
+        Household = "household", "每户一票", "One ballot per household";
     }
 }
-
-platform::stored_as_text!(Rule, Rule::parse, |r: &Rule| r.as_str());
 
 #[derive(Clone, Debug, Serialize, FromRow)]
 pub struct VoteOption {
