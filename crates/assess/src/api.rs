@@ -4,8 +4,9 @@
 
 use crate::model::{self, Item, Plan, PlanState, Sheet};
 use crate::service;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -74,7 +75,7 @@ pub async fn plan_for(
 }
 
 /// The sheet of `unit_id` in the plan, if the actor may read it.
-pub async fn readable_sheet(
+async fn readable_sheet(
     state: &AppState,
     actor: &GovActor,
     plan: &Plan,
@@ -85,6 +86,71 @@ pub async fn readable_sheet(
         .ok_or(AppError::NotFound)?;
     service::may_read(actor, plan, &sheet)?;
     Ok(sheet)
+}
+
+/// The sheet a unit-level request names: the year and the unit of its path, and the kind
+/// of unit (the API's `?kind=`, a field of the forms).
+pub(crate) struct SheetAt {
+    pub year: String,
+    pub unit_id: String,
+    pub kind: Option<String>,
+}
+
+impl SheetAt {
+    /// The plan and the sheet, if the actor may read it.
+    pub(crate) async fn sheet(
+        &self,
+        state: &AppState,
+        actor: &GovActor,
+    ) -> AppResult<(Plan, Sheet)> {
+        let plan = plan_for(state, actor, &self.year, self.kind.as_deref()).await?;
+        let sheet = readable_sheet(state, actor, &plan, &self.unit_id).await?;
+        Ok((plan, sheet))
+    }
+
+    /// The plan and sheet with the plan's item of indicator `code` (400 when it has none).
+    pub(crate) async fn item(
+        &self,
+        state: &AppState,
+        actor: &GovActor,
+        code: &str,
+    ) -> AppResult<(Plan, Sheet, Item)> {
+        let (plan, sheet) = self.sheet(state, actor).await?;
+        let item = model::items(&state.db, plan.id)
+            .await?
+            .into_iter()
+            .find(|i| i.indicator.code == code)
+            .ok_or_else(|| {
+                AppError::coded(
+                    Code::InvalidField,
+                    platform::web::i18n::bilingual(
+                        "考核方案中没有这个指标。",
+                        "The plan has no indicator with this code.",
+                    ),
+                )
+            })?;
+        Ok((plan, sheet, item))
+    }
+}
+
+/// `{year}/units/{unit_id}` with `?kind=`, as the API's unit-level routes take it (axum's
+/// own answers when the path or the query does not parse).
+impl<S: Send + Sync> FromRequestParts<S> for SheetAt {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Path((year, unit_id)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Query(q) = Query::<KindQuery>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(SheetAt {
+            year,
+            unit_id,
+            kind: q.kind,
+        })
+    }
 }
 
 async fn indicators(State(state): State<AppState>, actor: GovActor) -> AppResult<Json<Value>> {
@@ -122,11 +188,9 @@ async fn ranking(
 async fn sheet(
     State(state): State<AppState>,
     actor: GovActor,
-    Path((year, unit_id)): Path<(String, String)>,
-    Query(q): Query<KindQuery>,
+    at: SheetAt,
 ) -> AppResult<Json<Value>> {
-    let plan = plan_for(&state, &actor, &year, q.kind.as_deref()).await?;
-    let sheet = readable_sheet(&state, &actor, &plan, &unit_id).await?;
+    let (plan, sheet) = at.sheet(&state, &actor).await?;
     let items = model::items(&state.db, plan.id).await?;
     let scored = service::score_sheet(&state, &actor, &plan, &items, &sheet).await?;
     Ok(Json(json!({
@@ -141,45 +205,6 @@ async fn sheet(
     })))
 }
 
-/// The plan and sheet an unit-level request names.
-pub(crate) async fn context(
-    state: &AppState,
-    actor: &GovActor,
-    year: &str,
-    unit_id: &str,
-    kind: Option<&str>,
-) -> AppResult<(Plan, Sheet)> {
-    let plan = plan_for(state, actor, year, kind).await?;
-    let sheet = readable_sheet(state, actor, &plan, unit_id).await?;
-    Ok((plan, sheet))
-}
-
-/// The plan and sheet with the plan's item of indicator `code` (400 when it has none).
-pub(crate) async fn item_context(
-    state: &AppState,
-    actor: &GovActor,
-    year: &str,
-    unit_id: &str,
-    kind: Option<&str>,
-    code: &str,
-) -> AppResult<(Plan, Sheet, Item)> {
-    let (plan, sheet) = context(state, actor, year, unit_id, kind).await?;
-    let item = model::items(&state.db, plan.id)
-        .await?
-        .into_iter()
-        .find(|i| i.indicator.code == code)
-        .ok_or_else(|| {
-            AppError::coded(
-                Code::InvalidField,
-                platform::web::i18n::bilingual(
-                    "考核方案中没有这个指标。",
-                    "The plan has no indicator with this code.",
-                ),
-            )
-        })?;
-    Ok((plan, sheet, item))
-}
-
 #[derive(Deserialize)]
 struct Entered {
     code: String,
@@ -191,19 +216,10 @@ struct Entered {
 async fn enter(
     State(state): State<AppState>,
     actor: GovActor,
-    Path((year, unit_id)): Path<(String, String)>,
-    Query(q): Query<KindQuery>,
+    at: SheetAt,
     ApiJson(body): ApiJson<Entered>,
 ) -> AppResult<Json<Value>> {
-    let (plan, sheet, item) = item_context(
-        &state,
-        &actor,
-        &year,
-        &unit_id,
-        q.kind.as_deref(),
-        &body.code,
-    )
-    .await?;
+    let (plan, sheet, item) = at.item(&state, &actor, &body.code).await?;
     service::enter(
         &state,
         &actor,
@@ -223,7 +239,12 @@ async fn step(
     Path((year, unit_id, step)): Path<(String, String, String)>,
     Query(q): Query<KindQuery>,
 ) -> AppResult<Json<Value>> {
-    let (plan, sheet) = context(&state, &actor, &year, &unit_id, q.kind.as_deref()).await?;
+    let at = SheetAt {
+        year,
+        unit_id,
+        kind: q.kind,
+    };
+    let (plan, sheet) = at.sheet(&state, &actor).await?;
     let to = service::step(&state, &actor, &plan, &sheet, &step).await?;
     Ok(Json(json!({ "unit_id": sheet.unit_id, "state": to })))
 }
@@ -272,11 +293,10 @@ struct Deduction {
 async fn deduct(
     State(state): State<AppState>,
     actor: GovActor,
-    Path((year, unit_id)): Path<(String, String)>,
-    Query(q): Query<KindQuery>,
+    at: SheetAt,
     ApiJson(body): ApiJson<Deduction>,
 ) -> AppResult<Json<Value>> {
-    let (plan, sheet) = context(&state, &actor, &year, &unit_id, q.kind.as_deref()).await?;
+    let (plan, sheet) = at.sheet(&state, &actor).await?;
     crate::plan::deduct(&state, &actor, &plan, &sheet, body.points, &body.reason).await?;
     Ok(Json(
         json!({ "unit_id": sheet.unit_id, "deduction": body.points }),
@@ -292,19 +312,10 @@ struct NewAppeal {
 async fn appeal(
     State(state): State<AppState>,
     actor: GovActor,
-    Path((year, unit_id)): Path<(String, String)>,
-    Query(q): Query<KindQuery>,
+    at: SheetAt,
     ApiJson(body): ApiJson<NewAppeal>,
 ) -> AppResult<Response> {
-    let (plan, sheet, item) = item_context(
-        &state,
-        &actor,
-        &year,
-        &unit_id,
-        q.kind.as_deref(),
-        &body.code,
-    )
-    .await?;
+    let (plan, sheet, item) = at.item(&state, &actor, &body.code).await?;
     let id = service::appeal(&state, &actor, &plan, &sheet, &item, &body.reason).await?;
     Ok((
         StatusCode::CREATED,

@@ -21,6 +21,16 @@ fn pct(n: i64, d: i64) -> Option<f64> {
     (d > 0).then(|| (n as f64 * 1000.0 / d as f64).round() / 10.0)
 }
 
+impl Figure {
+    /// The share of `of` records that `ids` are, the ids as pages under `base` (`/cases`).
+    fn share(ids: &[i64], of: i64, base: &str) -> Figure {
+        Figure {
+            value: pct(ids.len() as i64, of),
+            sources: ids.iter().map(|id| format!("{base}/{id}")).collect(),
+        }
+    }
+}
+
 /// The first millisecond of a year (in the district's zone) and of the next.
 pub fn year_bounds(year: i64) -> (i64, i64) {
     let start = |y: i64| {
@@ -45,33 +55,16 @@ pub async fn formula(
     let fig = match code {
         "case_on_time" => {
             let c = cases::counted::signed_on_time(state, &viewer, from, to).await?;
-            Figure {
-                value: pct(c.on_time_ids.len() as i64, c.dispatched),
-                sources: c
-                    .on_time_ids
-                    .iter()
-                    .map(|id| format!("/cases/{id}"))
-                    .collect(),
-            }
+            Figure::share(&c.on_time_ids, c.dispatched, "/cases")
         }
         "needs_met" => {
             let n = needs::counted::settled(state, &viewer).await?;
             let met = n.met_ids.len() as i64;
-            Figure {
-                value: pct(met, met + n.unmet),
-                sources: n.met_ids.iter().map(|id| format!("/needs/{id}")).collect(),
-            }
+            Figure::share(&n.met_ids, met + n.unmet, "/needs")
         }
         "proposals_on_time" => {
             let p = consult::counted::replied(state, &viewer).await?;
-            Figure {
-                value: pct(p.on_time_ids.len() as i64, p.replied),
-                sources: p
-                    .on_time_ids
-                    .iter()
-                    .map(|id| format!("/consultation/proposals/{id}"))
-                    .collect(),
-            }
+            Figure::share(&p.on_time_ids, p.replied, "/consultation/proposals")
         }
         "orgs_per_10k" => {
             // The organisations governance's statistics count for the unit's subtree.

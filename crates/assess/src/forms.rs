@@ -2,13 +2,13 @@
 //! the step buttons (submit, review, approve; lock, notice, final). They call the same
 //! service functions as the API; a refused step re-renders the sheet with the message.
 
-use crate::api::{context, item_context, plan_for, take_plan_step};
-use crate::model::{self, Plan, Sheet};
+use crate::api::{SheetAt, plan_for, take_plan_step};
+use crate::model::{self, Item, Plan, Sheet};
 use crate::{pages, plan, service};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, State};
-use axum::response::Response;
+use axum::extract::{Form, FromRequest, FromRequestParts, Path, Request, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use gov_core::{GovActor, MemberRole, UnitKind, list_units};
 use platform::AppState;
@@ -34,6 +34,48 @@ pub(crate) fn field(f: &Fields, k: &str) -> String {
         .find(|(n, _)| n == k)
         .map(|(_, v)| v.trim().to_string())
         .unwrap_or_default()
+}
+
+/// A form posted to a sheet (`{year}/units/{unit_id}/…`): the sheet it names, with the
+/// kind of unit it carries, and its fields.
+struct SheetForm {
+    at: SheetAt,
+    f: Fields,
+}
+
+/// The path, then the form (axum's own answers when either does not parse).
+impl<S: Send + Sync> FromRequest<S> for SheetForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let Path((year, unit_id)) = Path::<(String, String)>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Form(f) = Form::<Fields>::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let kind = Some(field(&f, "kind"));
+        Ok(SheetForm {
+            at: SheetAt {
+                year,
+                unit_id,
+                kind,
+            },
+            f,
+        })
+    }
+}
+
+impl SheetForm {
+    fn field(&self, k: &str) -> String {
+        field(&self.f, k)
+    }
+
+    /// The plan and sheet with the plan's item of the indicator the form names (`code`).
+    async fn item(&self, state: &AppState, actor: &GovActor) -> AppResult<(Plan, Sheet, Item)> {
+        self.at.item(state, actor, &self.field("code")).await
+    }
 }
 
 fn kind_q(f: &Fields) -> String {
@@ -181,15 +223,12 @@ async fn answer<T>(
 async fn enter(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
-    Path((year, unit_id)): Path<(String, String)>,
-    Form(f): Form<Fields>,
+    form: SheetForm,
 ) -> AppResult<Response> {
-    let (kind, code) = (field(&f, "kind"), field(&f, "code"));
-    let (plan, sheet, item) =
-        item_context(&state, &actor, &year, &unit_id, Some(&kind), &code).await?;
-    let result = match field(&f, "value").parse::<f64>() {
+    let (plan, sheet, item) = form.item(&state, &actor).await?;
+    let result = match form.field("value").parse::<f64>() {
         Ok(v) => {
-            let evidence = field(&f, "evidence");
+            let evidence = form.field("evidence");
             service::enter(&state, &actor, &plan, &sheet, &item, v, &evidence).await
         }
         Err(_) => Err(AppError::coded(
@@ -203,12 +242,10 @@ async fn enter(
 async fn step(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
-    Path((year, unit_id)): Path<(String, String)>,
-    Form(f): Form<Fields>,
+    form: SheetForm,
 ) -> AppResult<Response> {
-    let kind = field(&f, "kind");
-    let (plan, sheet) = context(&state, &actor, &year, &unit_id, Some(&kind)).await?;
-    let result = service::step(&state, &actor, &plan, &sheet, &field(&f, "step")).await;
+    let (plan, sheet) = form.at.sheet(&state, &actor).await?;
+    let result = service::step(&state, &actor, &plan, &sheet, &form.field("step")).await;
     answer(&state, &actor, &plan, &sheet, result).await
 }
 
@@ -226,13 +263,10 @@ async fn plan_step(
 async fn appeal(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn<GovActor>,
-    Path((year, unit_id)): Path<(String, String)>,
-    Form(f): Form<Fields>,
+    form: SheetForm,
 ) -> AppResult<Response> {
-    let (kind, code) = (field(&f, "kind"), field(&f, "code"));
-    let (plan, sheet, item) =
-        item_context(&state, &actor, &year, &unit_id, Some(&kind), &code).await?;
-    let result = service::appeal(&state, &actor, &plan, &sheet, &item, &field(&f, "reason")).await;
+    let (plan, sheet, item) = form.item(&state, &actor).await?;
+    let result = service::appeal(&state, &actor, &plan, &sheet, &item, &form.field("reason")).await;
     answer(&state, &actor, &plan, &sheet, result).await
 }
 

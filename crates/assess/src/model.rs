@@ -1,13 +1,12 @@
 //! Indicators, plans, sheets, values and appeals as stored, and the queries the API and the
-//! pages share. Rows are read by column name.
+//! pages share. Rows are read by column name into the structs (ADR 043).
 
 use crate::score::Direction;
 use gov_core::UnitPath;
 use platform::db::{Db, Tx};
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, FromRow)]
 pub struct Indicator {
     pub id: i64,
     pub code: String,
@@ -15,46 +14,29 @@ pub struct Indicator {
     pub name_en: String,
     pub direction: Direction,
     /// Computed from live data (true) or entered with evidence by the unit.
+    #[sqlx(try_from = "platform::db::Flag")]
     pub formula: bool,
     pub measure: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlanState {
-    Open,
-    Locked,
-    Notice,
-    Final,
+platform::vocabulary! {
+    /// Where a year's plan is: self-assessment and review, locked, on public notice, final.
+    PlanState {
+        Open = "open", "自评审核中", "Self-assessment and review";
+        Locked = "locked", "已锁定", "Locked";
+        Notice = "notice", "公示中（可申诉）", "On public notice (appeals open)";
+        Final = "final", "已定案", "Final";
+    }
 }
 
 impl PlanState {
-    pub fn parse(raw: &str) -> Option<PlanState> {
-        [
-            PlanState::Open,
-            PlanState::Locked,
-            PlanState::Notice,
-            PlanState::Final,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlanState::Open => "open",
-            PlanState::Locked => "locked",
-            PlanState::Notice => "notice",
-            PlanState::Final => "final",
-        }
-    }
-
     /// On public notice or final: the ranking is public and values are frozen.
     pub fn is_public(self) -> bool {
         matches!(self, PlanState::Notice | PlanState::Final)
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, FromRow)]
 pub struct Plan {
     pub id: i64,
     pub year: i64,
@@ -66,14 +48,15 @@ pub struct Plan {
     pub appeal_until_ms: Option<i64>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, FromRow)]
 pub struct Item {
+    #[sqlx(flatten)]
     pub indicator: Indicator,
     pub weight: f64,
     pub target: f64,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, FromRow)]
 pub struct Sheet {
     pub id: i64,
     pub plan_id: i64,
@@ -94,47 +77,14 @@ pub struct Value {
     pub frozen: bool,
 }
 
-fn bad(what: &str) -> sqlx::Error {
-    sqlx::Error::Decode(format!("assess: bad {what}").into())
-}
-
-fn path(r: &AnyRow, col: &str) -> sqlx::Result<UnitPath> {
-    UnitPath::parse(&r.try_get::<String, _>(col)?).ok_or_else(|| bad(col))
-}
-
-fn indicator(r: &AnyRow) -> sqlx::Result<Indicator> {
-    Ok(Indicator {
-        id: r.try_get("id")?,
-        code: r.try_get("code")?,
-        name_zh: r.try_get("name_zh")?,
-        name_en: r.try_get("name_en")?,
-        direction: Direction::parse(&r.try_get::<String, _>("direction")?)
-            .ok_or_else(|| bad("direction"))?,
-        formula: r.try_get::<String, _>("kind")? == "formula",
-        measure: r.try_get("measure")?,
-    })
-}
-
+/// The indicator columns [`Indicator`] reads, of `assess_indicators i`.
 const IND: &str = "i.id AS id, i.code AS code, i.name_zh AS name_zh, i.name_en AS name_en, \
-     i.direction AS direction, i.kind AS kind, i.measure AS measure";
+     i.direction AS direction, CASE WHEN i.kind = 'formula' THEN 1 ELSE 0 END AS formula, \
+     i.measure AS measure";
 
 pub async fn indicators(db: &Db) -> sqlx::Result<Vec<Indicator>> {
     let q = format!("SELECT {IND} FROM assess_indicators i ORDER BY i.id");
-    let rows = sqlx::query(&q).fetch_all(&db.pool).await?;
-    rows.iter().map(indicator).collect()
-}
-
-fn plan(r: &AnyRow) -> sqlx::Result<Plan> {
-    Ok(Plan {
-        id: r.try_get("id")?,
-        year: r.try_get("year")?,
-        unit_kind: r.try_get("unit_kind")?,
-        district_id: r.try_get("district_id")?,
-        district_path: path(r, "district_path")?,
-        state: PlanState::parse(&r.try_get::<String, _>("state")?).ok_or_else(|| bad("state"))?,
-        deadline_ms: r.try_get("deadline_ms")?,
-        appeal_until_ms: r.try_get("appeal_until_ms")?,
-    })
+    sqlx::query_as(&q).fetch_all(&db.pool).await
 }
 
 const PLAN: &str = "SELECT id, year, unit_kind, district_id, district_path, state, deadline_ms, \
@@ -143,19 +93,17 @@ const PLAN: &str = "SELECT id, year, unit_kind, district_id, district_path, stat
 /// The plans of a year for a kind of unit, oldest first (one per district).
 pub async fn plans_of_year(db: &Db, year: i64, kind: &str) -> sqlx::Result<Vec<Plan>> {
     let q = format!("{PLAN} WHERE year = $1 AND unit_kind = $2 ORDER BY id");
-    let rows = sqlx::query(&q)
+    sqlx::query_as(&q)
         .bind(year)
         .bind(kind)
         .fetch_all(&db.pool)
-        .await?;
-    rows.iter().map(plan).collect()
+        .await
 }
 
 /// Plans still in self-assessment and review.
 pub async fn open_plans(db: &Db) -> sqlx::Result<Vec<Plan>> {
     let q = format!("{PLAN} WHERE state = 'open' ORDER BY deadline_ms, id");
-    let rows = sqlx::query(&q).fetch_all(&db.pool).await?;
-    rows.iter().map(plan).collect()
+    sqlx::query_as(&q).fetch_all(&db.pool).await
 }
 
 /// Years with a plan for communities, latest first.
@@ -170,8 +118,7 @@ pub async fn plan_years(db: &Db) -> sqlx::Result<Vec<i64>> {
 
 pub async fn find_plan(db: &Db, id: i64) -> sqlx::Result<Option<Plan>> {
     let q = format!("{PLAN} WHERE id = $1");
-    let row = sqlx::query(&q).bind(id).fetch_optional(&db.pool).await?;
-    row.as_ref().map(plan).transpose()
+    sqlx::query_as(&q).bind(id).fetch_optional(&db.pool).await
 }
 
 pub async fn items(db: &Db, plan_id: i64) -> sqlx::Result<Vec<Item>> {
@@ -179,29 +126,7 @@ pub async fn items(db: &Db, plan_id: i64) -> sqlx::Result<Vec<Item>> {
         "SELECT {IND}, p.weight AS weight, p.target AS target FROM assess_plan_items p \
          JOIN assess_indicators i ON i.id = p.indicator_id WHERE p.plan_id = $1 ORDER BY i.id"
     );
-    let rows = sqlx::query(&q).bind(plan_id).fetch_all(&db.pool).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Item {
-                indicator: indicator(r)?,
-                weight: r.try_get("weight")?,
-                target: r.try_get("target")?,
-            })
-        })
-        .collect()
-}
-
-fn sheet(r: &AnyRow) -> sqlx::Result<Sheet> {
-    Ok(Sheet {
-        id: r.try_get("id")?,
-        plan_id: r.try_get("plan_id")?,
-        unit_id: r.try_get("unit_id")?,
-        unit_path: path(r, "unit_path")?,
-        unit_name: r.try_get("unit_name")?,
-        state: r.try_get("state")?,
-        deduction: r.try_get("deduction")?,
-        deduction_reason: r.try_get("deduction_reason")?,
-    })
+    sqlx::query_as(&q).bind(plan_id).fetch_all(&db.pool).await
 }
 
 const SHEET: &str = "SELECT id, plan_id, unit_id, unit_path, unit_name, state, deduction, \
@@ -209,39 +134,51 @@ const SHEET: &str = "SELECT id, plan_id, unit_id, unit_path, unit_name, state, d
 
 pub async fn sheets(db: &Db, plan_id: i64) -> sqlx::Result<Vec<Sheet>> {
     let q = format!("{SHEET} WHERE plan_id = $1 ORDER BY id");
-    let rows = sqlx::query(&q).bind(plan_id).fetch_all(&db.pool).await?;
-    rows.iter().map(sheet).collect()
+    sqlx::query_as(&q).bind(plan_id).fetch_all(&db.pool).await
 }
 
 pub async fn find_sheet(db: &Db, plan_id: i64, unit_id: i64) -> sqlx::Result<Option<Sheet>> {
     let q = format!("{SHEET} WHERE plan_id = $1 AND unit_id = $2");
-    let row = sqlx::query(&q)
+    sqlx::query_as(&q)
         .bind(plan_id)
         .bind(unit_id)
         .fetch_optional(&db.pool)
-        .await?;
-    row.as_ref().map(sheet).transpose()
+        .await
+}
+
+/// A stored value as read: `sources` is a JSON array of texts, parsed by [`values`] (the
+/// one column here that needs more than a decode).
+#[derive(FromRow)]
+struct StoredValue {
+    indicator_id: i64,
+    value: Option<f64>,
+    evidence: String,
+    sources: String,
+    #[sqlx(try_from = "platform::db::Flag")]
+    frozen: bool,
 }
 
 /// The stored values of a sheet by indicator id.
 pub async fn values(db: &Db, sheet_id: i64) -> sqlx::Result<Vec<(i64, Value)>> {
-    let rows = sqlx::query(
+    let stored: Vec<StoredValue> = sqlx::query_as(
         "SELECT indicator_id, value, evidence, sources, frozen FROM assess_values \
          WHERE sheet_id = $1",
     )
     .bind(sheet_id)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let sources: String = r.try_get("sources")?;
+    stored
+        .into_iter()
+        .map(|v| {
+            let sources = serde_json::from_str(&v.sources)
+                .map_err(|_| sqlx::Error::Decode("assess: bad sources".into()))?;
             Ok((
-                r.try_get("indicator_id")?,
+                v.indicator_id,
                 Value {
-                    value: r.try_get("value")?,
-                    evidence: r.try_get("evidence")?,
-                    sources: serde_json::from_str(&sources).map_err(|_| bad("sources"))?,
-                    frozen: r.try_get::<i64, _>("frozen")? != 0,
+                    value: v.value,
+                    evidence: v.evidence,
+                    sources,
+                    frozen: v.frozen,
                 },
             ))
         })
@@ -306,7 +243,7 @@ pub async fn set_plan_state(
     Ok(())
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, FromRow)]
 pub struct Appeal {
     pub id: i64,
     pub sheet_id: i64,
@@ -316,37 +253,17 @@ pub struct Appeal {
     pub decision: String,
 }
 
-pub async fn appeals(db: &Db, sheet_id: i64) -> sqlx::Result<Vec<Appeal>> {
-    let rows = sqlx::query(
-        "SELECT id, sheet_id, indicator_id, reason, state, decision FROM assess_appeals \
-         WHERE sheet_id = $1 ORDER BY id",
-    )
-    .bind(sheet_id)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter().map(appeal).collect()
-}
+const APPEAL: &str =
+    "SELECT id, sheet_id, indicator_id, reason, state, decision FROM assess_appeals";
 
-fn appeal(r: &AnyRow) -> sqlx::Result<Appeal> {
-    Ok(Appeal {
-        id: r.try_get("id")?,
-        sheet_id: r.try_get("sheet_id")?,
-        indicator_id: r.try_get("indicator_id")?,
-        reason: r.try_get("reason")?,
-        state: r.try_get("state")?,
-        decision: r.try_get("decision")?,
-    })
+pub async fn appeals(db: &Db, sheet_id: i64) -> sqlx::Result<Vec<Appeal>> {
+    let q = format!("{APPEAL} WHERE sheet_id = $1 ORDER BY id");
+    sqlx::query_as(&q).bind(sheet_id).fetch_all(&db.pool).await
 }
 
 pub async fn find_appeal(db: &Db, id: i64) -> sqlx::Result<Option<Appeal>> {
-    let row = sqlx::query(
-        "SELECT id, sheet_id, indicator_id, reason, state, decision FROM assess_appeals \
-         WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?;
-    row.as_ref().map(appeal).transpose()
+    let q = format!("{APPEAL} WHERE id = $1");
+    sqlx::query_as(&q).bind(id).fetch_optional(&db.pool).await
 }
 
 /// Appeals of a plan not yet decided.
@@ -363,6 +280,5 @@ pub async fn open_appeals(db: &Db, plan_id: i64) -> sqlx::Result<i64> {
 
 pub async fn find_sheet_by_id(db: &Db, id: i64) -> sqlx::Result<Option<Sheet>> {
     let q = format!("{SHEET} WHERE id = $1");
-    let row = sqlx::query(&q).bind(id).fetch_optional(&db.pool).await?;
-    row.as_ref().map(sheet).transpose()
+    sqlx::query_as(&q).bind(id).fetch_optional(&db.pool).await
 }

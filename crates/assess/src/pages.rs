@@ -2,7 +2,7 @@
 //! link to the records they counted. Who sees what is the API's rule (`authz`): staff see
 //! the units in their scope; everyone sees a ranking on public notice or final.
 
-use crate::api::{KindQuery, plan_for, readable_sheet};
+use crate::api::{KindQuery, SheetAt, plan_for};
 use crate::authz::{Action, Target, authorize};
 use crate::model::{self, Plan, PlanState, Sheet};
 use crate::service::{self, Line, Ranked};
@@ -14,7 +14,7 @@ use axum::routing::get;
 use gov_core::GovActor;
 use platform::AppState;
 use platform::web::menu::{Menu, MenuItem};
-use platform::web::{AppResult, Lang, PageCtx, redirect, render};
+use platform::web::{AppResult, PageCtx, redirect, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -61,15 +61,6 @@ async fn latest(State(state): State<AppState>, actor: GovActor) -> AppResult<Res
         may_plan: may_plan(&actor),
         items: Vec::new(),
     })
-}
-
-fn stage_label(state: PlanState, lang: Lang) -> &'static str {
-    match state {
-        PlanState::Open => lang.pick("自评审核中", "Self-assessment and review"),
-        PlanState::Locked => lang.pick("已锁定", "Locked"),
-        PlanState::Notice => lang.pick("公示中（可申诉）", "On public notice (appeals open)"),
-        PlanState::Final => lang.pick("已定案", "Final"),
-    }
 }
 
 #[derive(Template)]
@@ -132,7 +123,7 @@ async fn ranking(
             lang.pick("年度考核排名", "assessment ranking")
         )),
         year: plan.year,
-        stage: stage_label(plan.state, lang),
+        stage: plan.state.label(lang),
         kind_q: format!("?kind={}", plan.unit_kind),
         kind: plan.unit_kind.clone(),
         next: next_step(&actor, &plan),
@@ -277,7 +268,7 @@ pub async fn sheet_page(
         year: plan.year,
         unit_id: sheet.unit_id,
         unit_name: s.unit_name,
-        stage: stage_label(plan.state, lang),
+        stage: plan.state.label(lang),
         sheet_state: s.state,
         score: s.score,
         deduction: s.deduction,
@@ -294,13 +285,7 @@ pub async fn sheet_page(
     })
 }
 
-async fn sheet(
-    State(state): State<AppState>,
-    actor: GovActor,
-    Path((year, unit_id)): Path<(String, String)>,
-    Query(q): Query<KindQuery>,
-) -> AppResult<Response> {
-    let plan = plan_for(&state, &actor, &year, q.kind.as_deref()).await?;
-    let sheet = readable_sheet(&state, &actor, &plan, &unit_id).await?;
+async fn sheet(State(state): State<AppState>, actor: GovActor, at: SheetAt) -> AppResult<Response> {
+    let (plan, sheet) = at.sheet(&state, &actor).await?;
     sheet_page(&state, &actor, &plan, &sheet, String::new()).await
 }

@@ -20,7 +20,16 @@ impl Direction {
             _ => None,
         }
     }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Higher => "higher",
+            Direction::Lower => "lower",
+        }
+    }
 }
+
+platform::stored_as_text!(Direction, Direction::parse, |d: &Direction| d.as_str());
 
 /// The share of the target reached, in [0, 1]; no value earns nothing.
 pub fn attainment(value: Option<f64>, target: f64, direction: Direction) -> f64 {

@@ -14,24 +14,25 @@ use gov_core::{GovActor, MemberRole, Sql, Unit, UnitId, UnitPath, find_unit, uni
 use platform::AppState;
 use platform::web::{AppError, AppResult, Code};
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use sqlx::FromRow;
+use std::collections::HashMap;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Material {
     pub document_id: i64,
     pub title: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Attendee {
     pub user_id: i64,
     pub display_name: String,
     /// Signed in by themselves (not by the organiser).
+    #[sqlx(try_from = "platform::db::Flag")]
     pub self_signed: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Session {
     pub id: i64,
     pub unit_id: i64,
@@ -43,11 +44,14 @@ pub struct Session {
     pub minutes: i64,
     pub host: String,
     pub notes: String,
+    /// Read for many sessions at once by [`fill`].
+    #[sqlx(skip)]
     pub materials: Vec<Material>,
+    #[sqlx(skip)]
     pub attendance: Vec<Attendee>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Assignment {
     pub id: i64,
     pub unit_id: i64,
@@ -57,9 +61,13 @@ pub struct Assignment {
     pub display_name: String,
     pub hours: f64,
     pub due_on: String,
-    /// The reader's last saved page in the library, and the document's pages.
+    /// The reader's last saved page in the library, and the document's pages: from the
+    /// library's reading progress, filled by [`assignments`].
+    #[sqlx(skip)]
     pub page: i64,
+    #[sqlx(skip)]
     pub pages: i64,
+    #[sqlx(skip)]
     pub finished: bool,
 }
 
@@ -382,62 +390,44 @@ pub async fn assign(
 const SESSION: &str = "SELECT id, unit_id, unit_path, unit_name, held_on, title, minutes, host, \
      notes FROM assess_study_sessions";
 
-fn session_row(r: &AnyRow) -> sqlx::Result<Session> {
-    let path: String = r.try_get("unit_path")?;
-    Ok(Session {
-        id: r.try_get("id")?,
-        unit_id: r.try_get("unit_id")?,
-        unit_path: UnitPath::parse(&path)
-            .ok_or_else(|| sqlx::Error::Decode("assess: bad unit_path".into()))?,
-        unit_name: r.try_get("unit_name")?,
-        held_on: r.try_get("held_on")?,
-        title: r.try_get("title")?,
-        minutes: r.try_get("minutes")?,
-        host: r.try_get("host")?,
-        notes: r.try_get("notes")?,
-        materials: Vec::new(),
-        attendance: Vec::new(),
-    })
+/// A row of a list kept per session: the session it belongs to and the item.
+#[derive(FromRow)]
+struct OfSession<T> {
+    session_id: i64,
+    #[sqlx(flatten)]
+    item: T,
+}
+
+/// The items `text` finds (each with its `session_id`), by session, in the query's order.
+async fn by_session<T>(state: &AppState, sql: &Sql, text: &str) -> AppResult<HashMap<i64, Vec<T>>>
+where
+    T: for<'r> FromRow<'r, sqlx::any::AnyRow>,
+{
+    let mut out: HashMap<i64, Vec<T>> = HashMap::new();
+    for r in sql.query(text).fetch_all(&state.db.pool).await? {
+        let o = OfSession::<T>::from_row(&r)?;
+        out.entry(o.session_id).or_default().push(o.item);
+    }
+    Ok(out)
 }
 
 /// The materials and attendance of `sessions`, two queries for any number of them.
 async fn fill(state: &AppState, sessions: &mut [Session]) -> AppResult<()> {
-    use std::collections::HashMap;
-    let ids: Vec<i64> = sessions.iter().map(|s| s.id).collect();
     let mut sql = Sql::default();
-    sql.any_of("session_id", ids.iter().copied());
+    sql.any_of("session_id", sessions.iter().map(|s| s.id));
     let text = format!(
         "SELECT session_id, document_id, title FROM assess_study_materials WHERE {} \
          ORDER BY session_id, document_id",
         sql.where_clause()
     );
-    let mut materials: HashMap<i64, Vec<Material>> = HashMap::new();
-    for r in sql.query(&text).fetch_all(&state.db.pool).await? {
-        materials
-            .entry(r.try_get("session_id")?)
-            .or_default()
-            .push(Material {
-                document_id: r.try_get("document_id")?,
-                title: r.try_get("title")?,
-            });
-    }
+    let mut materials: HashMap<i64, Vec<Material>> = by_session(state, &sql, &text).await?;
     let text = format!(
-        "SELECT session_id, user_id, display_name, signed_by FROM assess_study_attendance \
-         WHERE {} ORDER BY session_id, signed_ms, user_id",
+        "SELECT session_id, user_id, display_name, \
+         CASE WHEN signed_by = user_id THEN 1 ELSE 0 END AS self_signed \
+         FROM assess_study_attendance WHERE {} ORDER BY session_id, signed_ms, user_id",
         sql.where_clause()
     );
-    let mut attendance: HashMap<i64, Vec<Attendee>> = HashMap::new();
-    for r in sql.query(&text).fetch_all(&state.db.pool).await? {
-        let user: i64 = r.try_get("user_id")?;
-        attendance
-            .entry(r.try_get("session_id")?)
-            .or_default()
-            .push(Attendee {
-                user_id: user,
-                display_name: r.try_get("display_name")?,
-                self_signed: r.try_get::<i64, _>("signed_by")? == user,
-            });
-    }
+    let mut attendance: HashMap<i64, Vec<Attendee>> = by_session(state, &sql, &text).await?;
     for s in sessions {
         s.materials = materials.remove(&s.id).unwrap_or_default();
         s.attendance = attendance.remove(&s.id).unwrap_or_default();
@@ -451,14 +441,10 @@ pub async fn session(state: &AppState, actor: &GovActor, id: i64) -> AppResult<S
         return Err(AppError::Unauthorized);
     }
     let q = format!("{SESSION} WHERE id = $1");
-    let row = sqlx::query(&q)
+    let mut s: Session = sqlx::query_as(&q)
         .bind(id)
         .fetch_optional(&state.db.pool)
-        .await?;
-    let mut s = row
-        .as_ref()
-        .map(session_row)
-        .transpose()?
+        .await?
         .ok_or(AppError::NotFound)?;
     authorize(actor, Action::StudyRead, &target(&s.unit_path))?;
     fill(state, std::slice::from_mut(&mut s)).await?;
@@ -492,16 +478,12 @@ pub async fn year_sessions(
         "{SESSION} WHERE held_ms >= $1 AND held_ms < $2 AND ($3 = 0 OR unit_id = $3) \
          ORDER BY held_ms DESC, id DESC"
     );
-    let rows = sqlx::query(&q)
+    let mut out: Vec<Session> = sqlx::query_as(&q)
         .bind(from)
         .bind(to)
         .bind(unit.unwrap_or(0))
         .fetch_all(&state.db.pool)
         .await?;
-    let mut out = rows
-        .iter()
-        .map(session_row)
-        .collect::<sqlx::Result<Vec<_>>>()?;
     fill(state, &mut out).await?;
     Ok(out)
 }
@@ -514,7 +496,7 @@ pub async fn assignments(
     user: Option<i64>,
 ) -> AppResult<Vec<Assignment>> {
     let (from, to) = year_bounds(year);
-    let rows = sqlx::query(
+    let mut out: Vec<Assignment> = sqlx::query_as(
         "SELECT id, unit_id, document_id, title, user_id, display_name, hours, due_on \
          FROM assess_study_assignments WHERE due_ms >= $1 AND due_ms < $2 \
          AND ($3 = 0 OR unit_id = $3) AND ($4 = 0 OR user_id = $4) ORDER BY due_ms, id",
@@ -525,22 +507,6 @@ pub async fn assignments(
     .bind(user.unwrap_or(0))
     .fetch_all(&state.db.pool)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        out.push(Assignment {
-            id: r.try_get("id")?,
-            unit_id: r.try_get("unit_id")?,
-            document_id: r.try_get("document_id")?,
-            title: r.try_get("title")?,
-            user_id: r.try_get("user_id")?,
-            display_name: r.try_get("display_name")?,
-            hours: r.try_get("hours")?,
-            due_on: r.try_get("due_on")?,
-            page: 0,
-            pages: 0,
-            finished: false,
-        });
-    }
     let pairs: Vec<(i64, i64)> = out.iter().map(|a| (a.user_id, a.document_id)).collect();
     let read = library::social::reading_states(&state.db, &pairs).await?;
     for a in &mut out {

@@ -15,11 +15,11 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use gov_core::{UnitId, UnitKind, find_unit};
 use platform::AppState;
-use platform::db::Db;
+use platform::db::{Db, rows};
 use platform::web::{ApiJson, Id};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
 pub const KINDS: [&str; 4] = [
     "sector_forum",
@@ -59,67 +59,83 @@ pub struct Activity {
     pub unit_paths: Vec<String>,
 }
 
+/// An activity's own columns, as the API shows them.
+#[derive(Serialize, FromRow)]
+struct Stored {
+    id: i64,
+    #[serde(skip)]
+    district_id: i64,
+    kind: String,
+    title: String,
+    held_on: String,
+    organiser: String,
+    agenda: String,
+    places: String,
+    minutes: String,
+    findings: String,
+}
+
+#[derive(Serialize, FromRow)]
+struct Participant {
+    user_id: i64,
+    name: String,
+    sector: String,
+    #[sqlx(try_from = "platform::db::Flag")]
+    signed_in: bool,
+}
+
+/// A follow-up action and the unit it was assigned to.
+#[derive(Serialize, FromRow)]
+struct Followup {
+    id: i64,
+    unit_id: i64,
+    unit: String,
+    #[serde(skip)]
+    unit_path: String,
+    text: String,
+    #[sqlx(try_from = "platform::db::Flag")]
+    done: bool,
+    done_note: String,
+}
+
 pub async fn load(db: &Db, id: i64) -> sqlx::Result<Option<Activity>> {
-    let Some(r) = sqlx::query("SELECT * FROM consult_activities WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
-    else {
+    let found: Option<Stored> = sqlx::query_as(
+        "SELECT id, district_id, kind, title, held_on, organiser, agenda, places, minutes, \
+         findings FROM consult_activities WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(stored) = found else {
         return Ok(None);
     };
-    let mut row = json!({});
-    for k in [
-        "kind",
-        "title",
-        "held_on",
-        "organiser",
-        "agenda",
-        "places",
-        "minutes",
-        "findings",
-    ] {
-        row[k] = json!(r.try_get::<String, _>(k)?);
-    }
-    row["id"] = json!(id);
-    let district_id: i64 = r.try_get("district_id")?;
-    let mut people = Vec::new();
-    let mut participants = Vec::new();
-    for p in sqlx::query(
-        "SELECT p.user_id, u.display_name, COALESCE(m.sector, '') AS sector, p.signed_in_at FROM consult_participants p \
+    let people: Vec<Participant> = rows::by_id(
+        db,
+        "SELECT p.user_id, u.display_name AS name, COALESCE(m.sector, '') AS sector, \
+         CASE WHEN p.signed_in_at IS NULL THEN 0 ELSE 1 END AS signed_in FROM consult_participants p \
          JOIN platform_users u ON u.id = p.user_id LEFT JOIN consult_members m ON m.user_id = p.user_id \
          WHERE p.activity_id = $1 ORDER BY p.user_id",
+        id,
+        |r| Participant::from_row(r),
     )
-    .bind(id)
-    .fetch_all(&db.pool)
-    .await?
-    {
-        let uid: i64 = p.try_get("user_id")?;
-        participants.push(uid);
-        people.push(json!({"user_id": uid, "name": p.try_get::<String, _>("display_name")?,
-            "sector": p.try_get::<String, _>("sector")?, "signed_in": p.try_get::<Option<i64>, _>("signed_in_at")?.is_some()}));
-    }
-    let mut followups = Vec::new();
-    let mut unit_paths = Vec::new();
-    for f in sqlx::query(
-        "SELECT f.id, f.unit_id, g.name, f.unit_path, f.text, f.done_at, f.done_note FROM consult_followups f \
+    .await?;
+    let followups: Vec<Followup> = rows::by_id(
+        db,
+        "SELECT f.id, f.unit_id, g.name AS unit, f.unit_path, f.text, \
+         CASE WHEN f.done_at IS NULL THEN 0 ELSE 1 END AS done, f.done_note FROM consult_followups f \
          JOIN governance_units g ON g.id = f.unit_id WHERE f.activity_id = $1 ORDER BY f.id",
+        id,
+        |r| Followup::from_row(r),
     )
-    .bind(id)
-    .fetch_all(&db.pool)
-    .await?
-    {
-        unit_paths.push(f.try_get::<String, _>("unit_path")?);
-        followups.push(json!({"id": f.try_get::<i64, _>("id")?, "unit_id": f.try_get::<i64, _>("unit_id")?,
-            "unit": f.try_get::<String, _>("name")?, "text": f.try_get::<String, _>("text")?,
-            "done": f.try_get::<Option<i64>, _>("done_at")?.is_some(), "done_note": f.try_get::<String, _>("done_note")?}));
-    }
+    .await?;
+    let mut row = json!(stored);
     row["participants"] = json!(people);
     row["followups"] = json!(followups);
     Ok(Some(Activity {
         row,
-        district_id,
-        participants,
-        unit_paths,
+        district_id: stored.district_id,
+        participants: people.iter().map(|p| p.user_id).collect(),
+        unit_paths: followups.into_iter().map(|f| f.unit_path).collect(),
     }))
 }
 

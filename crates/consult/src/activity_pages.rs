@@ -7,7 +7,7 @@ use crate::activities::{self, KINDS, NewActivity};
 use crate::activity_steps::{self, Attachment};
 use crate::authz::{Action, ConsultActor, Target, authorize};
 use crate::error::{ConsultError, ConsultResult};
-use crate::pages::{after_step, form_error};
+use crate::pages::{Record, RecordPage, form_error};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, State as AxState};
@@ -21,7 +21,7 @@ use serde_json::Value;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/consultation/activities", get(list_page).post(create_page))
-        .route("/consultation/activities/{id}", get(show))
+        .route("/consultation/activities/{id}", get(OnActivity::show))
         .route("/consultation/activities/{id}/sign-in", post(sign_in))
         .route("/consultation/activities/{id}/minutes", post(minutes))
         .route("/consultation/activities/{id}/followups", post(followup))
@@ -275,94 +275,61 @@ async fn follow_up_units(state: &AppState, district: i64, lang: Lang) -> Consult
     Ok(out)
 }
 
-async fn show(
-    AxState(state): AxState<AppState>,
-    SignedIn(actor): SignedIn<ConsultActor>,
-    Id(id): Id,
-) -> ConsultResult<Response> {
-    show_page(&state, &actor, id, None).await
+struct ActivityRecord;
+
+impl RecordPage for ActivityRecord {
+    const BASE: &'static str = "/consultation/activities";
+
+    fn render(
+        at: &Record<Self>,
+        error: Option<String>,
+    ) -> impl Future<Output = ConsultResult<Response>> + Send {
+        show_page(&at.state, &at.actor, at.id, error)
+    }
 }
 
-/// After a step on an activity: back to it, or it with the step's error.
-async fn done(
-    state: &AppState,
-    actor: &ConsultActor,
-    id: i64,
-    r: ConsultResult<()>,
-) -> ConsultResult<Response> {
-    let to = format!("/consultation/activities/{id}");
-    after_step(r, actor.lang, &to, |shown| {
-        show_page(state, actor, id, shown)
-    })
-    .await
-}
+type OnActivity = Record<ActivityRecord>;
 
 type Fields = Vec<(String, String)>;
 
-async fn sign_in(
-    AxState(state): AxState<AppState>,
-    SignedIn(actor): SignedIn<ConsultActor>,
-    Id(id): Id,
-    Form(f): Form<Fields>,
-) -> ConsultResult<Response> {
+async fn sign_in(at: OnActivity, Form(f): Form<Fields>) -> ConsultResult<Response> {
     // `user_id` when the office signs in someone from the paper list.
     let who = field(&f, "user_id").parse::<i64>().ok();
-    let r = activity_steps::sign_in(&state, &actor, id, who).await;
-    done(&state, &actor, id, r).await
+    at.done(activity_steps::sign_in(&at.state, &at.actor, at.id, who).await)
+        .await
 }
 
-async fn minutes(
-    AxState(state): AxState<AppState>,
-    SignedIn(actor): SignedIn<ConsultActor>,
-    Id(id): Id,
-    Form(f): Form<Fields>,
-) -> ConsultResult<Response> {
-    let r = activity_steps::set_minutes(
-        &state,
-        &actor,
-        id,
-        &field(&f, "minutes"),
-        &field(&f, "findings"),
-    )
-    .await;
-    done(&state, &actor, id, r).await
+async fn minutes(at: OnActivity, Form(f): Form<Fields>) -> ConsultResult<Response> {
+    let (minutes, findings) = (field(&f, "minutes"), field(&f, "findings"));
+    let r = activity_steps::set_minutes(&at.state, &at.actor, at.id, &minutes, &findings).await;
+    at.done(r).await
 }
 
-async fn followup(
-    AxState(state): AxState<AppState>,
-    SignedIn(actor): SignedIn<ConsultActor>,
-    Id(id): Id,
-    Form(f): Form<Fields>,
-) -> ConsultResult<Response> {
+async fn followup(at: OnActivity, Form(f): Form<Fields>) -> ConsultResult<Response> {
+    let (state, actor, id) = (&at.state, &at.actor, at.id);
     let r = async {
-        let a = activities::visible(&state, &actor, id, Action::ManageActivities).await?;
+        let a = activities::visible(state, actor, id, Action::ManageActivities).await?;
         let unit = field(&f, "unit_id").parse::<i64>().unwrap_or(0);
-        activities::assign_followup(&state, id, a.district_id, unit, &field(&f, "text")).await?;
+        activities::assign_followup(state, id, a.district_id, unit, &field(&f, "text")).await?;
         Ok(())
     }
     .await;
-    done(&state, &actor, id, r).await
+    at.done(r).await
 }
 
+/// The unit reports a follow-up done; back to its activity.
 async fn followup_done(
     AxState(state): AxState<AppState>,
     SignedIn(actor): SignedIn<ConsultActor>,
     Id(fid): Id,
     Form(f): Form<Fields>,
 ) -> ConsultResult<Response> {
+    let r = activity_steps::complete_followup(&state, &actor, fid, &field(&f, "note")).await;
     let activity = field(&f, "activity_id").parse::<i64>().unwrap_or(0);
-    let r = activity_steps::complete_followup(&state, &actor, fid, &field(&f, "note"))
-        .await
-        .map(|_| ());
-    done(&state, &actor, activity, r).await
+    OnActivity::new(state, actor, activity).done(r).await
 }
 
-async fn attach(
-    AxState(state): AxState<AppState>,
-    SignedIn(actor): SignedIn<ConsultActor>,
-    Id(id): Id,
-    Form(f): Form<Fields>,
-) -> ConsultResult<Response> {
+async fn attach(at: OnActivity, Form(f): Form<Fields>) -> ConsultResult<Response> {
     // The document's number, or its address (`/documents/123`) pasted whole.
     let raw = field(&f, "document");
     let doc = raw
@@ -370,6 +337,6 @@ async fn attach(
         .find(|p| !p.is_empty())
         .and_then(|p| p.parse::<i64>().ok())
         .unwrap_or(0);
-    let r = activity_steps::attach(&state, &actor, id, doc).await;
-    done(&state, &actor, id, r).await
+    at.done(activity_steps::attach(&at.state, &at.actor, at.id, doc).await)
+        .await
 }

@@ -3,7 +3,7 @@
 
 use crate::authz::{Action, ConsultActor, Target, authorize, list_filter};
 use crate::error::{ConsultError, ConsultResult};
-use crate::model::{self, Full, Periods, State};
+use crate::model::{self, Full, Periods, Proposal, State};
 use crate::workflow::{self, NewProposal, Step};
 use axum::extract::{Query, State as AxState};
 use axum::http::StatusCode;
@@ -15,7 +15,7 @@ use platform::AppState;
 use platform::web::{ApiJson, Id, Paging};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -213,7 +213,7 @@ async fn list(
     let items: Vec<Value> = rows
         .iter()
         .map(|r| {
-            let p = model::from_row(r)?;
+            let p = Proposal::from_row(r)?;
             Ok(json!({"id": p.id, "title": p.title, "kind": p.kind, "state": p.state, "sector": p.sector,
                       "proposer": p.proposer_name, "lead_unit": p.lead_name, "reply_due": p.reply_due,
                       "reply_class": if matches!(p.state, State::Replied | State::Closed | State::SecondHandling) { p.reply_class.as_str() } else { "" },

@@ -179,6 +179,15 @@ fn manages(actor: &ConsultActor, raw: &str) -> bool {
             .is_some_and(|r| r >= MemberRole::Worker)
 }
 
+/// Allowed when `ok`, else refused with `why` shown.
+fn allow_if(ok: bool, why: &'static str) -> Result<(), Denied> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(why))
+    }
+}
+
 pub fn authorize(actor: &ConsultActor, action: Action, target: &Target) -> Result<(), Denied> {
     // A closed vote's result and ballot log are public.
     if let (Action::ViewVote, Target::Vote(v, _)) = (action, target)
@@ -190,50 +199,31 @@ pub fn authorize(actor: &ConsultActor, action: Action, target: &Target) -> Resul
         return Err(Denied::SignIn);
     };
     match (action, target) {
-        (Action::Submit, _) => {
-            if actor.member.is_some() || actor.is_any_office() {
-                Ok(())
-            } else {
-                Err(Denied::Forbidden(platform::bi!(
-                    "只有政协委员可以提交提案。",
-                    "only CPPCC members submit proposals"
-                )))
-            }
-        }
-        (Action::Administer, Target::District(d)) => {
-            if actor.is_office(*d) {
-                Ok(())
-            } else {
-                Err(Denied::Forbidden(OFFICE_ONLY))
-            }
-        }
-        (Action::Figures, _) => {
-            if actor.is_any_office() || !actor.grants.is_empty() {
-                Ok(())
-            } else {
-                Err(Denied::Forbidden(platform::bi!(
-                    "提案统计供各级单位工作人员和提案办查看。",
-                    "the proposal figures are for staff of the units and the proposals office"
-                )))
-            }
-        }
+        (Action::Submit, _) => allow_if(
+            actor.member.is_some() || actor.is_any_office(),
+            platform::bi!(
+                "只有政协委员可以提交提案。",
+                "only CPPCC members submit proposals"
+            ),
+        ),
+        (Action::Administer, Target::District(d)) => allow_if(actor.is_office(*d), OFFICE_ONLY),
+        (Action::Figures, _) => allow_if(
+            actor.is_any_office() || !actor.grants.is_empty(),
+            platform::bi!(
+                "提案统计供各级单位工作人员和提案办查看。",
+                "the proposal figures are for staff of the units and the proposals office"
+            ),
+        ),
         (Action::Administer | Action::Review, Target::Anywhere) => {
-            if actor.is_any_office() {
-                Ok(())
-            } else {
-                Err(Denied::Forbidden(OFFICE_ONLY))
-            }
+            allow_if(actor.is_any_office(), OFFICE_ONLY)
         }
-        (Action::ManageVotes, Target::Unit(path)) => {
-            if manages(actor, path) {
-                Ok(())
-            } else {
-                Err(Denied::Forbidden(platform::bi!(
-                    "只有本社区的工作人员可以组织表决、核实居民。",
-                    "only the community's staff run votes and verify residents"
-                )))
-            }
-        }
+        (Action::ManageVotes, Target::Unit(path)) => allow_if(
+            manages(actor, path),
+            platform::bi!(
+                "只有本社区的工作人员可以组织表决、核实居民。",
+                "only the community's staff run votes and verify residents"
+            ),
+        ),
         (_, Target::Unit(_)) => Err(Denied::Forbidden(platform::bi!(
             "您不能办理此步骤。",
             "you cannot take this step"
@@ -272,21 +262,18 @@ pub fn authorize(actor: &ConsultActor, action: Action, target: &Target) -> Resul
                 Action::CompleteFollowup => unit,
                 _ => false,
             };
-            if allowed {
-                Ok(())
-            } else {
-                Err(Denied::Forbidden(match action {
-                    Action::SignIn => platform::bi!(
-                        "您不在本次活动的参加人员名单中。",
-                        "you are not a participant of this activity"
-                    ),
-                    Action::CompleteFollowup => platform::bi!(
-                        "只有承办单位可以报告落实情况。",
-                        "only the unit assigned reports it done"
-                    ),
-                    _ => OFFICE_ONLY,
-                }))
-            }
+            let why = match action {
+                Action::SignIn => platform::bi!(
+                    "您不在本次活动的参加人员名单中。",
+                    "you are not a participant of this activity"
+                ),
+                Action::CompleteFollowup => platform::bi!(
+                    "只有承办单位可以报告落实情况。",
+                    "only the unit assigned reports it done"
+                ),
+                _ => OFFICE_ONLY,
+            };
+            allow_if(allowed, why)
         }
         (_, Target::Anywhere | Target::District(_)) => Ok(()),
         (action, Target::Proposal(p, co, cosigners)) => {
@@ -315,26 +302,23 @@ pub fn authorize(actor: &ConsultActor, action: Action, target: &Target) -> Resul
                 Action::Rate => p.proposer_id == user.id,
                 _ => false,
             };
-            if allowed {
-                Ok(())
-            } else {
-                Err(Denied::Forbidden(match action {
-                    Action::Review | Action::Administer => OFFICE_ONLY,
-                    Action::Handle | Action::Countersign => platform::bi!(
-                        "只有主办单位可以办理此步骤（会签须单位管理员）。",
-                        "only the lead unit takes this step (a unit admin countersigns)"
-                    ),
-                    Action::Opinion => platform::bi!(
-                        "只有会办单位可以提出会办意见。",
-                        "only a co-handling unit sends an opinion"
-                    ),
-                    Action::Rate => platform::bi!(
-                        "只有提案人可以评价答复。",
-                        "only the proposer rates the reply"
-                    ),
-                    _ => platform::bi!("您不能办理此步骤。", "you cannot take this step"),
-                }))
-            }
+            let why = match action {
+                Action::Review | Action::Administer => OFFICE_ONLY,
+                Action::Handle | Action::Countersign => platform::bi!(
+                    "只有主办单位可以办理此步骤（会签须单位管理员）。",
+                    "only the lead unit takes this step (a unit admin countersigns)"
+                ),
+                Action::Opinion => platform::bi!(
+                    "只有会办单位可以提出会办意见。",
+                    "only a co-handling unit sends an opinion"
+                ),
+                Action::Rate => platform::bi!(
+                    "只有提案人可以评价答复。",
+                    "only the proposer rates the reply"
+                ),
+                _ => platform::bi!("您不能办理此步骤。", "you cannot take this step"),
+            };
+            allow_if(allowed, why)
         }
     }
 }

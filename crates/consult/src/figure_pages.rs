@@ -19,7 +19,7 @@ use gov_core::{Asked, Period, Sql};
 use platform::AppState;
 use platform::web::{Code, PageCtx, SignedIn, render};
 use serde::Deserialize;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 use std::collections::HashSet;
 
 pub fn router() -> Router<AppState> {
@@ -43,6 +43,18 @@ pub struct Line {
     pub replied: String,
     pub on_time: bool,
     pub rating: &'static str,
+}
+
+/// A counted proposal as stored.
+#[derive(FromRow)]
+struct Counted {
+    id: i64,
+    title: String,
+    lead: String,
+    reply_due: Option<i64>,
+    replied_at: Option<i64>,
+    #[sqlx(try_from = "platform::db::Blank<Rating>")]
+    rating: Option<Rating>,
 }
 
 #[derive(Template)]
@@ -115,22 +127,19 @@ async fn page(
     );
     let mut lines = Vec::new();
     for r in sql.query(&text).fetch_all(&state.db.pool).await? {
-        let id: i64 = r.try_get("id")?;
-        let due: Option<i64> = r.try_get("reply_due")?;
-        let replied: Option<i64> = r.try_get("replied_at")?;
-        let rating: String = r.try_get("rating")?;
+        let c = Counted::from_row(&r)?;
         lines.push(Line {
-            id,
-            title: if visible.contains(&id) {
-                r.try_get("title")?
+            id: c.id,
+            title: if visible.contains(&c.id) {
+                c.title
             } else {
                 String::new()
             },
-            lead: r.try_get("lead")?,
-            due: due.map(day).unwrap_or_default(),
-            replied: replied.map(day).unwrap_or_default(),
-            on_time: matches!((replied, due), (Some(a), Some(b)) if a <= b),
-            rating: Rating::parse(&rating).map_or("", |r| r.label(lang)),
+            lead: c.lead,
+            due: c.reply_due.map(day).unwrap_or_default(),
+            replied: c.replied_at.map(day).unwrap_or_default(),
+            on_time: matches!((c.replied_at, c.reply_due), (Some(a), Some(b)) if a <= b),
+            rating: c.rating.map_or("", |r| r.label(lang)),
         });
     }
     let heading = if rated {

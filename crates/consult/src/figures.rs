@@ -6,7 +6,7 @@
 use gov_core::{GovActor, Sql};
 use platform::AppState;
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::FromRow;
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Figures {
@@ -17,6 +17,15 @@ pub struct Figures {
     pub rated: i64,
     /// Of the rated ones, the share rated satisfied or mostly satisfied with the result.
     pub satisfaction_rate: Option<f64>,
+}
+
+/// The counts the figures divide, read by name.
+#[derive(FromRow)]
+struct Counts {
+    replied: i64,
+    on_time: i64,
+    rated: i64,
+    satisfied: i64,
 }
 
 fn pct(n: i64, d: i64) -> Option<f64> {
@@ -57,19 +66,13 @@ pub async fn figures_in(
          FROM {FROM} WHERE {}",
         sql.where_clause()
     );
-    let r = sql.query(&text).fetch_one(&state.db.pool).await?;
-    let (replied, on_time, rated, satisfied): (i64, i64, i64, i64) = (
-        r.try_get("replied")?,
-        r.try_get("on_time")?,
-        r.try_get("rated")?,
-        r.try_get("satisfied")?,
-    );
+    let c = Counts::from_row(&sql.query(&text).fetch_one(&state.db.pool).await?)?;
     Ok(Figures {
-        replied,
-        replied_on_time: on_time,
-        answered_on_time_rate: pct(on_time, replied),
-        rated,
-        satisfaction_rate: pct(satisfied, rated),
+        replied: c.replied,
+        replied_on_time: c.on_time,
+        answered_on_time_rate: pct(c.on_time, c.replied),
+        rated: c.rated,
+        satisfaction_rate: pct(c.satisfied, c.rated),
     })
 }
 

@@ -7,7 +7,7 @@ use crate::authz::ConsultActor;
 use crate::error::ConsultResult;
 use crate::matters::{self, Advance, Matter, NewMatter, next_stage, stage_label};
 use crate::meeting::{self, Attendee};
-use crate::pages::{after_step, form_error};
+use crate::pages::{Record, RecordPage, form_error};
 use crate::people;
 use crate::register::day;
 use askama::Template;
@@ -17,14 +17,14 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use gov_core::{UnitId, find_unit};
 use platform::web::extract::{Opt, SignedIn};
-use platform::web::{Id, redirect, render};
+use platform::web::{redirect, render};
 use platform::{AppState, PageCtx};
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/consultation/matters", get(list).post(raise))
-        .route("/consultation/matters/{id}", get(show))
+        .route("/consultation/matters/{id}", get(OnMatter::show))
         .route("/consultation/matters/{id}/support", post(support))
         .route("/consultation/matters/{id}/attendance", post(sign_in))
         .route("/consultation/matters/{id}/advance", post(advance))
@@ -210,58 +210,37 @@ async fn matter_page(
     })?)
 }
 
-async fn show(
-    AxState(state): AxState<AppState>,
-    SignedIn(actor): SignedIn<ConsultActor>,
-    Id(id): Id,
-) -> ConsultResult<Response> {
-    matter_page(&state, &actor, id, None).await
+struct MatterRecord;
+
+impl RecordPage for MatterRecord {
+    const BASE: &'static str = "/consultation/matters";
+
+    fn render(
+        at: &Record<Self>,
+        error: Option<String>,
+    ) -> impl Future<Output = ConsultResult<Response>> + Send {
+        matter_page(&at.state, &at.actor, at.id, error)
+    }
 }
 
-/// After a step: back to the matter, or the matter with the step's error.
-async fn done(
-    state: &AppState,
-    actor: &ConsultActor,
-    id: i64,
-    r: ConsultResult<()>,
-) -> ConsultResult<Response> {
-    let to = format!("/consultation/matters/{id}");
-    after_step(r, actor.lang, &to, |shown| {
-        matter_page(state, actor, id, shown)
-    })
-    .await
+type OnMatter = Record<MatterRecord>;
+
+async fn support(at: OnMatter) -> ConsultResult<Response> {
+    at.done(matters::support(&at.state, &at.actor, at.id).await)
+        .await
 }
 
-async fn support(
-    AxState(state): AxState<AppState>,
-    SignedIn(actor): SignedIn<ConsultActor>,
-    Id(id): Id,
-) -> ConsultResult<Response> {
-    let r = matters::support(&state, &actor, id).await;
-    done(&state, &actor, id, r).await
-}
-
-async fn sign_in(
-    AxState(state): AxState<AppState>,
-    SignedIn(actor): SignedIn<ConsultActor>,
-    Id(id): Id,
-    Form(f): Form<Fields>,
-) -> ConsultResult<Response> {
+async fn sign_in(at: OnMatter, Form(f): Form<Fields>) -> ConsultResult<Response> {
     let who = meeting::SignIn {
         user_id: None,
         name: field(&f, "name").into(),
         household: field(&f, "household").into(),
     };
-    let r = matters::sign_in(&state, &actor, id, &who).await;
-    done(&state, &actor, id, r).await
+    at.done(matters::sign_in(&at.state, &at.actor, at.id, &who).await)
+        .await
 }
 
-async fn advance(
-    AxState(state): AxState<AppState>,
-    SignedIn(actor): SignedIn<ConsultActor>,
-    Id(id): Id,
-    Form(f): Form<Fields>,
-) -> ConsultResult<Response> {
+async fn advance(at: OnMatter, Form(f): Form<Fields>) -> ConsultResult<Response> {
     let count = |k: &str| field(&f, k).trim().parse::<i64>().unwrap_or(0);
     let b = Advance {
         stage: field(&f, "stage").into(),
@@ -272,6 +251,6 @@ async fn advance(
         in_favour: count("in_favour"),
         minutes: field(&f, "minutes").into(),
     };
-    let r = matters::advance(&state, &actor, id, &b).await;
-    done(&state, &actor, id, r).await
+    at.done(matters::advance(&at.state, &at.actor, at.id, &b).await)
+        .await
 }

@@ -25,7 +25,7 @@ use platform::web::i18n::Lang;
 use platform::web::{ApiJson, Code, Id};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 use std::collections::HashMap;
 
 /// The stages in their one order; `rejected` ends a matter whose decision failed.
@@ -104,42 +104,64 @@ pub async fn community(state: &AppState, id: i64) -> ConsultResult<gov_core::Uni
         .ok_or_else(|| ConsultError::field(platform::bi!("须为一个社区。", "must be a community")))
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Notice {
     pub stage: String,
     pub text: String,
     pub at: i64,
 }
 
-/// A matter as its readers see it, with what the rules make of it.
-#[derive(Clone, Debug, Serialize)]
+/// A matter as its readers see it, with what the rules make of it. The stored columns are
+/// read by name ([`COLUMNS`]); the fields marked `skip` are filled by [`assemble`].
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Matter {
     pub id: i64,
     pub unit_id: i64,
+    #[sqlx(skip)]
     pub unit_name: String,
     pub title: String,
     pub body: String,
     pub stage: String,
+    #[sqlx(skip)]
     pub supporters: i64,
+    #[sqlx(skip)]
     pub supporting_households: i64,
+    #[sqlx(skip)]
     pub meeting_required: bool,
     pub present: i64,
     pub in_favour: i64,
     /// Those signed in to the meeting so far.
+    #[sqlx(skip)]
     pub attendance: i64,
     /// The recountable vote that decides the matter, if the meeting votes by ballot.
     pub vote_id: Option<i64>,
     pub minutes: String,
+    #[sqlx(skip)]
     pub notices: Vec<Notice>,
+    #[sqlx(skip)]
     pub rules: Rules,
     #[serde(skip)]
     pub unit_path: String,
     /// The actor is a verified resident of the community.
     #[serde(skip)]
+    #[sqlx(skip)]
     pub resident: bool,
     /// The actor is the community's staff (worker or more).
     #[serde(skip)]
+    #[sqlx(skip)]
     pub staff: bool,
+}
+
+/// The stored columns [`Matter`] reads, of `consult_matters m`.
+const COLUMNS: &str = "m.id, m.unit_id, m.title, m.body, m.stage, m.present, m.in_favour, \
+    m.vote_id, m.minutes, m.unit_path";
+
+/// A row of a list kept per matter: the matter it belongs to and the item.
+#[derive(FromRow)]
+struct OfMatter<T> {
+    matter_id: i64,
+    #[sqlx(flatten)]
+    item: T,
 }
 
 impl Matter {
@@ -151,11 +173,12 @@ impl Matter {
 
 /// A matter for `actor`: its community's residents and staff read it, nobody else (404).
 pub async fn load(state: &AppState, actor: &ConsultActor, id: i64) -> ConsultResult<Matter> {
-    let rows = sqlx::query("SELECT * FROM consult_matters WHERE id = $1")
+    let text = format!("SELECT {COLUMNS} FROM consult_matters m WHERE m.id = $1");
+    let found: Vec<Matter> = sqlx::query_as(&text)
         .bind(id)
         .fetch_all(&state.db.pool)
         .await?;
-    assemble(state, actor, &rows)
+    assemble(state, actor, found)
         .await?
         .pop()
         .ok_or(ConsultError::NotFound)
@@ -166,41 +189,33 @@ pub async fn visible(state: &AppState, actor: &ConsultActor) -> ConsultResult<Ve
     let mut sql = gov_core::Sql::default();
     people::audience(&mut sql, actor, "m.unit_path");
     let text = format!(
-        "SELECT m.* FROM consult_matters m WHERE {} ORDER BY m.id DESC LIMIT 200",
+        "SELECT {COLUMNS} FROM consult_matters m WHERE {} ORDER BY m.id DESC LIMIT 200",
         sql.where_clause()
     );
-    let rows = sql.query(&text).fetch_all(&state.db.pool).await?;
-    assemble(state, actor, &rows).await
+    let found = sql
+        .query(&text)
+        .fetch_all(&state.db.pool)
+        .await?
+        .iter()
+        .map(Matter::from_row)
+        .collect::<sqlx::Result<_>>()?;
+    assemble(state, actor, found).await
 }
 
-/// `col IN ($n, …)` over `ids`, bound.
-fn any_of(col: &str, ids: &[i64]) -> gov_core::Sql {
-    let mut sql = gov_core::Sql::default();
-    let marks: Vec<String> = ids.iter().map(|i| sql.bind(*i)).collect();
-    sql.push(format!("{col} IN ({})", marks.join(", ")));
-    sql
-}
-
-/// Matters from their rows, in order, with their supports, rules, notices and sign-ins
+/// Matters as stored, in order, completed with their supports, rules, notices and sign-ins
 /// read for all of them at once: a fixed number of queries however many matters. Each must
 /// be readable by `actor` (a resident of its community or its staff), else 404.
 async fn assemble(
     state: &AppState,
     actor: &ConsultActor,
-    rows: &[sqlx::any::AnyRow],
+    mut matters: Vec<Matter>,
 ) -> ConsultResult<Vec<Matter>> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
+    if matters.is_empty() {
+        return Ok(matters);
     }
     let db = &state.db;
-    let ids: Vec<i64> = rows
-        .iter()
-        .map(|r| r.try_get("id"))
-        .collect::<sqlx::Result<_>>()?;
-    let mut unit_ids: Vec<i64> = rows
-        .iter()
-        .map(|r| r.try_get("unit_id"))
-        .collect::<sqlx::Result<_>>()?;
+    let ids: Vec<i64> = matters.iter().map(|m| m.id).collect();
+    let mut unit_ids: Vec<i64> = matters.iter().map(|m| m.unit_id).collect();
     unit_ids.sort();
     unit_ids.dedup();
     let homes = match actor.id() {
@@ -213,7 +228,8 @@ async fn assemble(
             .into_iter()
             .map(|u| (u.id.0, u))
             .collect();
-    let by_matter = any_of("matter_id", &ids);
+    let mut by_matter = gov_core::Sql::default();
+    by_matter.any_of("matter_id", ids.iter().copied());
     let text = format!(
         "SELECT matter_id, COUNT(*) AS n, COUNT(DISTINCT household) AS h FROM consult_matter_supports \
          WHERE {} GROUP BY matter_id",
@@ -236,17 +252,12 @@ async fn assemble(
         by_matter.where_clause()
     );
     let mut notices: HashMap<i64, Vec<Notice>> = HashMap::new();
-    for n in by_matter.query(&text).fetch_all(&db.pool).await? {
-        notices
-            .entry(n.try_get("matter_id")?)
-            .or_default()
-            .push(Notice {
-                stage: n.try_get("stage")?,
-                text: n.try_get("text")?,
-                at: n.try_get("at")?,
-            });
+    for r in by_matter.query(&text).fetch_all(&db.pool).await? {
+        let n = OfMatter::<Notice>::from_row(&r)?;
+        notices.entry(n.matter_id).or_default().push(n.item);
     }
-    let by_unit = any_of("unit_id", &unit_ids);
+    let mut by_unit = gov_core::Sql::default();
+    by_unit.any_of("unit_id", unit_ids.iter().copied());
     let text = format!(
         "SELECT unit_id, rules FROM consult_rules WHERE {}",
         by_unit.where_clause()
@@ -261,57 +272,36 @@ async fn assemble(
             rules_of.insert(r.try_get("unit_id")?, rules);
         }
     }
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id: i64 = r.try_get("id")?;
-        let unit_path: String = r.try_get("unit_path")?;
-        let unit_id: i64 = r.try_get("unit_id")?;
-        let resident = homes.iter().any(|h| h.unit_path.starts_with(&unit_path));
-        let staff = authorize(actor, Action::ManageVotes, &Target::Unit(&unit_path)).is_ok();
-        if !(resident || staff) {
+    for m in &mut matters {
+        m.resident = homes.iter().any(|h| h.unit_path.starts_with(&m.unit_path));
+        m.staff = authorize(actor, Action::ManageVotes, &Target::Unit(&m.unit_path)).is_ok();
+        if !(m.resident || m.staff) {
             return Err(ConsultError::NotFound);
         }
         let unit = units
-            .get(&unit_id)
+            .get(&m.unit_id)
             .filter(|u| u.kind == UnitKind::Community)
             .ok_or_else(|| {
                 ConsultError::field(platform::bi!("须为一个社区。", "must be a community"))
             })?;
-        let (supporters, households) = supports.get(&id).copied().unwrap_or((0, 0));
-        let rules = rules_of.get(&unit_id).copied().unwrap_or_default();
+        (m.supporters, m.supporting_households) = supports.get(&m.id).copied().unwrap_or((0, 0));
+        m.rules = rules_of.get(&m.unit_id).copied().unwrap_or_default();
         let of = Counts {
             adults: unit.residents,
             households: unit.households,
             groups: 0,
         };
         let asking = Counts {
-            adults: supporters,
-            households,
+            adults: m.supporters,
+            households: m.supporting_households,
             groups: 0,
         };
-        out.push(Matter {
-            id,
-            unit_id,
-            unit_name: unit.name.clone(),
-            title: r.try_get("title")?,
-            body: r.try_get("body")?,
-            stage: r.try_get("stage")?,
-            supporters,
-            supporting_households: households,
-            meeting_required: rules.must_call(of, asking),
-            present: r.try_get("present")?,
-            in_favour: r.try_get("in_favour")?,
-            attendance: attendance.get(&id).copied().unwrap_or(0),
-            vote_id: r.try_get("vote_id")?,
-            minutes: r.try_get("minutes")?,
-            notices: notices.remove(&id).unwrap_or_default(),
-            rules,
-            unit_path,
-            resident,
-            staff,
-        });
+        m.unit_name = unit.name.clone();
+        m.meeting_required = m.rules.must_call(of, asking);
+        m.attendance = attendance.get(&m.id).copied().unwrap_or(0);
+        m.notices = notices.remove(&m.id).unwrap_or_default();
     }
-    Ok(out)
+    Ok(matters)
 }
 
 #[derive(Deserialize)]

@@ -13,7 +13,7 @@ use crate::votes::{self, Rule};
 use platform::db::{Db, rows};
 use platform::web::Code;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
 /// Who signs in: nobody named (the actor themselves), a verified resident by account, or
 /// a name and household from the paper list.
@@ -27,14 +27,16 @@ pub struct SignIn {
     pub household: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Attendee {
     /// `u:<user id>` or `p:<household>/<name>`: one entry per person.
     #[serde(skip)]
+    #[sqlx(rename = "attendee")]
     pub key: String,
     pub name: String,
     pub household: String,
     /// Entered by the staff (from paper or for a resident present without a phone).
+    #[sqlx(try_from = "platform::db::Flag")]
     pub by_staff: bool,
     pub at: i64,
 }
@@ -124,18 +126,11 @@ pub async fn count(db: &Db, matter: i64) -> sqlx::Result<i64> {
 pub async fn list(db: &Db, matter: i64) -> sqlx::Result<Vec<Attendee>> {
     rows::by_id(
         db,
-        "SELECT attendee, name, household, signed_by, at FROM consult_matter_attendance \
-         WHERE matter_id = $1 ORDER BY at, attendee",
+        "SELECT attendee, name, household, \
+         CASE WHEN signed_by IS NULL THEN 0 ELSE 1 END AS by_staff, at \
+         FROM consult_matter_attendance WHERE matter_id = $1 ORDER BY at, attendee",
         matter,
-        |r| {
-            Ok(Attendee {
-                key: r.try_get("attendee")?,
-                name: r.try_get("name")?,
-                household: r.try_get("household")?,
-                by_staff: r.try_get::<Option<i64>, _>("signed_by")?.is_some(),
-                at: r.try_get("at")?,
-            })
-        },
+        |r| Attendee::from_row(r),
     )
     .await
 }

@@ -3,8 +3,7 @@
 
 use platform::db::{Db, rows};
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use sqlx::FromRow;
 
 platform::vocabulary! {
     /// Who a proposal is from.
@@ -61,8 +60,8 @@ platform::vocabulary! {
     }
 }
 
-/// One proposal row.
-#[derive(Clone, Debug)]
+/// One proposal row, read by the names in [`COLUMNS`].
+#[derive(Clone, Debug, FromRow)]
 pub struct Proposal {
     pub id: i64,
     pub district_id: i64,
@@ -82,6 +81,7 @@ pub struct Proposal {
     pub sign_due: Option<i64>,
     pub co_due: Option<i64>,
     pub reply_due: Option<i64>,
+    #[sqlx(try_from = "platform::db::Flag")]
     pub extended: bool,
     pub extension_reason: String,
     pub reply_text: String,
@@ -91,12 +91,13 @@ pub struct Proposal {
     pub rating_work: String,
     pub rating_result: String,
     pub followup: String,
+    #[sqlx(try_from = "platform::db::Flag")]
     pub consent: bool,
     pub created_at: i64,
     pub filed_at: Option<i64>,
 }
 
-/// The columns [`from_row`] reads (`p` the proposal, `u` the proposer, `l` the lead unit).
+/// The columns [`Proposal`] reads (`p` the proposal, `u` the proposer, `l` the lead unit).
 pub const COLUMNS: &str = "p.id, p.district_id, p.title, p.body, p.kind, p.proposer_id, \
     u.display_name AS proposer_name, p.sector, p.state, p.decline_reason, p.merged_into, \
     p.lead_unit_id, COALESCE(l.name, '') AS lead_name, p.lead_path, p.assigned_at, p.sign_due, \
@@ -108,60 +109,22 @@ pub const COLUMNS: &str = "p.id, p.district_id, p.title, p.body, p.kind, p.propo
 pub const FROM: &str = "consult_proposals p JOIN platform_users u ON u.id = p.proposer_id \
     LEFT JOIN governance_units l ON l.id = p.lead_unit_id";
 
-pub fn from_row(r: &AnyRow) -> sqlx::Result<Proposal> {
-    let bad = |what: &str| sqlx::Error::Decode(format!("consult_proposals: bad {what}").into());
-    let kind: String = r.try_get("kind")?;
-    let state: String = r.try_get("state")?;
-    Ok(Proposal {
-        id: r.try_get("id")?,
-        district_id: r.try_get("district_id")?,
-        title: r.try_get("title")?,
-        body: r.try_get("body")?,
-        kind: Kind::parse(&kind).ok_or_else(|| bad("kind"))?,
-        proposer_id: r.try_get("proposer_id")?,
-        proposer_name: r.try_get("proposer_name")?,
-        sector: r.try_get("sector")?,
-        state: State::parse(&state).ok_or_else(|| bad("state"))?,
-        decline_reason: r.try_get("decline_reason")?,
-        merged_into: r.try_get("merged_into")?,
-        lead_unit_id: r.try_get("lead_unit_id")?,
-        lead_name: r.try_get("lead_name")?,
-        lead_path: r.try_get("lead_path")?,
-        assigned_at: r.try_get("assigned_at")?,
-        sign_due: r.try_get("sign_due")?,
-        co_due: r.try_get("co_due")?,
-        reply_due: r.try_get("reply_due")?,
-        extended: r.try_get::<i64, _>("extended")? != 0,
-        extension_reason: r.try_get("extension_reason")?,
-        reply_text: r.try_get("reply_text")?,
-        reply_class: r.try_get("reply_class")?,
-        replied_at: r.try_get("replied_at")?,
-        round: r.try_get("round")?,
-        rating_work: r.try_get("rating_work")?,
-        rating_result: r.try_get("rating_result")?,
-        followup: r.try_get("followup")?,
-        consent: r.try_get::<i64, _>("consent")? != 0,
-        created_at: r.try_get("created_at")?,
-        filed_at: r.try_get("filed_at")?,
-    })
-}
-
 pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<Proposal>> {
     let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE p.id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
-    row.as_ref().map(from_row).transpose()
+    sqlx::query_as(&sql).bind(id).fetch_optional(&db.pool).await
 }
 
 /// A co-signer of a joint proposal.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Cosigner {
     pub user_id: i64,
     pub name: String,
+    #[sqlx(try_from = "platform::db::Flag")]
     pub confirmed: bool,
 }
 
 /// A co-handling unit (会办单位) and its opinion.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct CoUnit {
     pub unit_id: i64,
     pub name: String,
@@ -172,7 +135,7 @@ pub struct CoUnit {
 }
 
 /// A step in a proposal's history.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Event {
     pub at: i64,
     pub actor: String,
@@ -203,32 +166,20 @@ pub async fn load(db: &Db, id: i64) -> sqlx::Result<Option<Full>> {
     };
     let cosigners = rows::by_id(
         db,
-        "SELECT c.user_id, u.display_name, c.confirmed_at FROM consult_cosigners c \
+        "SELECT c.user_id, u.display_name AS name, \
+         CASE WHEN c.confirmed_at IS NULL THEN 0 ELSE 1 END AS confirmed FROM consult_cosigners c \
          JOIN platform_users u ON u.id = c.user_id WHERE c.proposal_id = $1 ORDER BY c.user_id",
         id,
-        |r| {
-            Ok(Cosigner {
-                user_id: r.try_get("user_id")?,
-                name: r.try_get("display_name")?,
-                confirmed: r.try_get::<Option<i64>, _>("confirmed_at")?.is_some(),
-            })
-        },
+        |r| Cosigner::from_row(r),
     )
     .await?;
     let co_units = rows::by_id(
         db,
-        "SELECT c.unit_id, g.name, c.unit_path, c.opinion, c.opinion_at FROM consult_co_units c \
-         JOIN governance_units g ON g.id = c.unit_id WHERE c.proposal_id = $1 ORDER BY c.unit_id",
+        "SELECT c.unit_id, g.name, c.unit_path AS path, c.opinion, c.opinion_at \
+         FROM consult_co_units c JOIN governance_units g ON g.id = c.unit_id \
+         WHERE c.proposal_id = $1 ORDER BY c.unit_id",
         id,
-        |r| {
-            Ok(CoUnit {
-                unit_id: r.try_get("unit_id")?,
-                name: r.try_get("name")?,
-                path: r.try_get("unit_path")?,
-                opinion: r.try_get("opinion")?,
-                opinion_at: r.try_get("opinion_at")?,
-            })
-        },
+        |r| CoUnit::from_row(r),
     )
     .await?;
     Ok(Some(Full {
@@ -244,20 +195,13 @@ pub async fn events(db: &Db, id: i64) -> sqlx::Result<Vec<Event>> {
         "SELECT e.at, COALESCE(u.display_name, '') AS actor, e.action, e.note FROM consult_events e \
          LEFT JOIN platform_users u ON u.id = e.actor_id WHERE e.proposal_id = $1 ORDER BY e.id",
         id,
-        |r| {
-        Ok(Event {
-            at: r.try_get("at")?,
-            actor: r.try_get("actor")?,
-            action: r.try_get("action")?,
-            note: r.try_get("note")?,
-        })
-        },
+        |r| Event::from_row(r),
     )
     .await
 }
 
 /// The working-day periods of a district (consult_settings, or the defaults).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, FromRow)]
 pub struct Periods {
     /// Working days the lead unit has to sign for a proposal or ask to hand it back.
     pub sign_days: i64,
@@ -296,20 +240,14 @@ impl Periods {
     }
 
     pub async fn load(db: &Db, district_id: i64) -> sqlx::Result<Periods> {
-        let row = sqlx::query("SELECT * FROM consult_settings WHERE district_id = $1")
-            .bind(district_id)
-            .fetch_optional(&db.pool)
-            .await?;
-        let Some(r) = row else {
-            return Ok(Periods::default());
-        };
-        Ok(Periods {
-            sign_days: r.try_get("sign_days")?,
-            co_days: r.try_get("co_days")?,
-            reply_days: r.try_get("reply_days")?,
-            max_reply_days: r.try_get("max_reply_days")?,
-            second_days: r.try_get("second_days")?,
-        })
+        let found = sqlx::query_as(
+            "SELECT sign_days, co_days, reply_days, max_reply_days, second_days \
+             FROM consult_settings WHERE district_id = $1",
+        )
+        .bind(district_id)
+        .fetch_optional(&db.pool)
+        .await?;
+        Ok(found.unwrap_or_default())
     }
 
     pub async fn save(&self, db: &Db, district_id: i64) -> sqlx::Result<()> {

@@ -5,26 +5,32 @@
 use crate::api::{awaiting_reply, card, take_step};
 use crate::authz::{Action, ConsultActor, Target, authorize, list_filter};
 use crate::error::{ConsultError, ConsultResult};
-use crate::model::{self, DeclineReason, Full, Kind, Rating, ReplyClass, State};
+use crate::model::{self, DeclineReason, Full, Kind, Proposal, Rating, ReplyClass, State};
 use crate::register::day;
 use crate::workflow::{self, NewProposal, Step};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, State as AxState};
-use axum::response::Response;
+use axum::extract::{Form, FromRequestParts, State as AxState};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use gov_core::{ScopeFilter, Sql, UnitKind, list_units};
 use platform::web::extract::{Opt, SignedIn};
 use platform::web::{Id, Lang, redirect, render, sign_in_first};
 use platform::{AppState, PageCtx};
 use serde_json::{Value, json};
+use sqlx::FromRow;
+use std::marker::PhantomData;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/consultation", get(hub))
         .route("/consultation/proposals/new", get(new_form))
         .route("/consultation/proposals", post(submit))
-        .route("/consultation/proposals/{id}", get(detail))
+        .route(
+            "/consultation/proposals/{id}",
+            get(Record::<ProposalRecord>::show),
+        )
         .route("/consultation/proposals/{id}/act", post(act))
         .merge(crate::vote_pages::router())
 }
@@ -39,20 +45,66 @@ pub fn form_error(e: ConsultError, lang: Lang) -> ConsultResult<String> {
     }
 }
 
-/// A page step's answer, the same on every page: back to `to` when it succeeded, else the
-/// record's page again (`again`) with the refusal beside the form (other errors propagate).
-pub async fn after_step<T, Fut>(
-    r: ConsultResult<T>,
-    lang: Lang,
-    to: &str,
-    again: impl FnOnce(Option<String>) -> Fut,
-) -> ConsultResult<Response>
-where
-    Fut: std::future::Future<Output = ConsultResult<Response>>,
-{
-    match r {
-        Ok(_) => Ok(redirect(to)),
-        Err(e) => again(Some(form_error(e, lang)?)).await,
+/// A record's page (a proposal, an activity, a matter) that the forms of its steps post
+/// from and come back to.
+pub trait RecordPage: Sized {
+    /// The page's address without the id (`/consultation/matters`).
+    const BASE: &'static str;
+
+    /// The record's page, with a refused step's message beside its forms.
+    fn render(
+        at: &Record<Self>,
+        error: Option<String>,
+    ) -> impl Future<Output = ConsultResult<Response>> + Send;
+}
+
+/// A request on the page of a record of kind `P`: the app, the signed-in actor and the
+/// record's id, as the page and the handlers of its steps take them.
+pub struct Record<P> {
+    pub state: AppState,
+    pub actor: ConsultActor,
+    pub id: i64,
+    page: PhantomData<P>,
+}
+
+/// Signed in (else the sign-in page, as `SignedIn` answers) and `{id}` (else 404).
+impl<P: RecordPage> FromRequestParts<AppState> for Record<P> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let SignedIn(actor) = SignedIn::<ConsultActor>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Id(id) = Id::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Record::new(state.clone(), actor, id))
+    }
+}
+
+impl<P: RecordPage> Record<P> {
+    pub fn new(state: AppState, actor: ConsultActor, id: i64) -> Record<P> {
+        Record {
+            state,
+            actor,
+            id,
+            page: PhantomData,
+        }
+    }
+
+    /// `GET {BASE}/{id}`: the record's page.
+    pub async fn show(self) -> ConsultResult<Response> {
+        P::render(&self, None).await
+    }
+
+    /// A page step's answer, the same on every page: back to the record when it
+    /// succeeded, else its page again with the refusal beside the form (other errors
+    /// propagate).
+    pub async fn done<T>(&self, r: ConsultResult<T>) -> ConsultResult<Response> {
+        match r {
+            Ok(_) => Ok(redirect(&format!("{}/{}", P::BASE, self.id))),
+            Err(e) => P::render(self, Some(form_error(e, self.actor.lang)?)).await,
+        }
     }
 }
 
@@ -90,7 +142,7 @@ async fn hub(
     let rows = rows
         .iter()
         .map(|r| {
-            let p = model::from_row(r)?;
+            let p = Proposal::from_row(r)?;
             let open = awaiting_reply(p.state);
             Ok(Row {
                 id: p.id,
@@ -504,12 +556,17 @@ async fn detail_page(
     })?)
 }
 
-async fn detail(
-    AxState(state): AxState<AppState>,
-    SignedIn(actor): SignedIn<ConsultActor>,
-    Id(id): Id,
-) -> ConsultResult<Response> {
-    detail_page(&state, &actor, id, None).await
+struct ProposalRecord;
+
+impl RecordPage for ProposalRecord {
+    const BASE: &'static str = "/consultation/proposals";
+
+    fn render(
+        at: &Record<Self>,
+        error: Option<String>,
+    ) -> impl Future<Output = ConsultResult<Response>> + Send {
+        detail_page(&at.state, &at.actor, at.id, error)
+    }
 }
 
 /// The step a form posted, in the API's JSON shape.
@@ -555,8 +612,7 @@ async fn act(
         }
     };
     let r = take_step(&state, &actor, id, step).await;
-    after_step(r, actor.lang, &here, |shown| {
-        detail_page(&state, &actor, id, shown)
-    })
-    .await
+    Record::<ProposalRecord>::new(state, actor, id)
+        .done(r)
+        .await
 }

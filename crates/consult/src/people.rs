@@ -4,7 +4,7 @@
 use crate::authz::ConsultActor;
 use gov_core::{Bind, Sql};
 use platform::db::{Db, rows};
-use sqlx::Row;
+use sqlx::FromRow;
 
 /// Makes `user` a member of `sector` in the district (replacing an earlier registration).
 pub async fn set_member(
@@ -46,7 +46,7 @@ pub async fn set_office(db: &Db, user: i64, district: i64, now: i64) -> sqlx::Re
 }
 
 /// A verified residence of an account in a community.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, FromRow)]
 pub struct Residency {
     pub user_id: i64,
     pub unit_id: i64,
@@ -86,17 +86,10 @@ pub async fn verify_resident(
 pub async fn residencies(db: &Db, user: i64) -> sqlx::Result<Vec<Residency>> {
     rows::by_id(
         db,
-        "SELECT r.user_id, r.unit_id, g.path, r.household FROM consult_residents r \
+        "SELECT r.user_id, r.unit_id, g.path AS unit_path, r.household FROM consult_residents r \
          JOIN governance_units g ON g.id = r.unit_id WHERE r.user_id = $1 ORDER BY r.id",
         user,
-        |r| {
-            Ok(Residency {
-                user_id: r.try_get("user_id")?,
-                unit_id: r.try_get("unit_id")?,
-                unit_path: r.try_get("path")?,
-                household: r.try_get("household")?,
-            })
-        },
+        |r| Residency::from_row(r),
     )
     .await
 }

@@ -32,12 +32,7 @@ pub async fn published(state: &AppState, limit: i64) -> sqlx::Result<Vec<Proposa
         model::COLUMNS,
         model::FROM
     );
-    sqlx::query(&sql)
-        .fetch_all(&state.db.pool)
-        .await?
-        .iter()
-        .map(model::from_row)
-        .collect()
+    sqlx::query_as(&sql).fetch_all(&state.db.pool).await
 }
 
 pub(crate) async fn published_one(state: &AppState, id: i64) -> ConsultResult<Proposal> {
@@ -46,13 +41,10 @@ pub(crate) async fn published_one(state: &AppState, id: i64) -> ConsultResult<Pr
         model::COLUMNS,
         model::FROM
     );
-    let row = sqlx::query(&sql)
+    sqlx::query_as(&sql)
         .bind(id)
         .fetch_optional(&state.db.pool)
-        .await?;
-    row.as_ref()
-        .map(model::from_row)
-        .transpose()?
+        .await?
         .ok_or(ConsultError::NotFound)
 }
 

@@ -3,8 +3,9 @@
 
 use cases::calendar::{day_start, parse_day};
 use platform::db::Db;
+use serde::Serialize;
 use serde_json::{Value, json};
-use sqlx::Row;
+use sqlx::FromRow;
 
 const MEASURES: &str = "COUNT(*) AS total, \
     COUNT(CASE WHEN p.filed_at IS NOT NULL THEN 1 END) AS filed, \
@@ -19,49 +20,37 @@ const MEASURES: &str = "COUNT(*) AS total, \
     COUNT(CASE WHEN p.round = 2 THEN 1 END) AS second_handlings, \
     COUNT(CASE WHEN p.followup = 'delivered' THEN 1 END) AS b_delivered";
 
-const NAMES: [&str; 12] = [
-    "total",
-    "filed",
-    "replied",
-    "on_time",
-    "class_a",
-    "class_b",
-    "class_c",
-    "satisfied",
-    "basic",
-    "unsatisfied",
-    "second_handlings",
-    "b_delivered",
-];
+/// One group's line: its name and the [`MEASURES`], read by their names.
+#[derive(Serialize, FromRow)]
+struct Line {
+    name: String,
+    total: i64,
+    filed: i64,
+    replied: i64,
+    on_time: i64,
+    class_a: i64,
+    class_b: i64,
+    class_c: i64,
+    satisfied: i64,
+    basic: i64,
+    unsatisfied: i64,
+    second_handlings: i64,
+    b_delivered: i64,
+}
 
-async fn grouped(
-    db: &Db,
-    key: &str,
-    district: i64,
-    from: i64,
-    to: i64,
-) -> sqlx::Result<Vec<Value>> {
+async fn grouped(db: &Db, key: &str, district: i64, from: i64, to: i64) -> sqlx::Result<Vec<Line>> {
     let sql = format!(
         "SELECT {key} AS name, {MEASURES} FROM consult_proposals p \
          LEFT JOIN governance_units l ON l.id = p.lead_unit_id \
          WHERE p.district_id = $1 AND p.created_at >= $2 AND p.created_at < $3 \
          GROUP BY {key} ORDER BY {key}"
     );
-    let rows = sqlx::query(&sql)
+    sqlx::query_as(&sql)
         .bind(district)
         .bind(from)
         .bind(to)
         .fetch_all(&db.pool)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let mut v = json!({ "name": r.try_get::<String, _>("name")? });
-            for n in NAMES {
-                v[n] = json!(r.try_get::<i64, _>(n)?);
-            }
-            Ok(v)
-        })
-        .collect()
+        .await
 }
 
 /// The statistics of a district for `year` (all years when absent).

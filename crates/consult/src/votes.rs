@@ -13,40 +13,24 @@ use platform::db::{Db, rows};
 use platform::web::Code;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 use std::collections::BTreeMap;
 
-/// One ballot per resident, or one per household.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Rule {
-    Resident,
-    Household,
-}
-
-impl Rule {
-    pub fn parse(s: &str) -> Option<Rule> {
-        match s.trim() {
-            "resident" => Some(Rule::Resident),
-            "household" => Some(Rule::Household),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rule::Resident => "resident",
-            Rule::Household => "household",
-        }
+platform::vocabulary! {
+    /// One ballot per resident, or one per household.
+    Rule {
+        Resident = "resident", "每人一票", "One ballot per resident";
+        Household = "household", "每户一票", "One ballot per household";
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct VoteOption {
     pub id: i64,
     pub label: String,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, FromRow)]
 pub struct Vote {
     pub id: i64,
     pub unit_id: i64,
@@ -55,12 +39,15 @@ pub struct Vote {
     pub title: String,
     pub body: String,
     pub rule: Rule,
+    #[sqlx(try_from = "platform::db::Flag")]
     pub open: bool,
     pub ballots: i64,
     pub chain_head: String,
     pub published_head: String,
     pub created_at: i64,
     pub closed_at: Option<i64>,
+    /// Read by a second query.
+    #[sqlx(skip)]
     pub options: Vec<VoteOption>,
 }
 
@@ -93,45 +80,26 @@ pub fn ballot_hash(
 }
 
 pub async fn find(db: &Db, id: i64) -> sqlx::Result<Option<Vote>> {
-    let Some(r) = sqlx::query(
-        "SELECT v.*, g.name AS unit_name FROM consult_votes v JOIN governance_units g ON g.id = v.unit_id WHERE v.id = $1",
+    let found: Option<Vote> = sqlx::query_as(
+        "SELECT v.id, v.unit_id, v.unit_path, g.name AS unit_name, v.title, v.body, v.rule, \
+         CASE WHEN v.state = 'open' THEN 1 ELSE 0 END AS open, v.ballots, v.chain_head, \
+         v.published_head, v.created_at, v.closed_at \
+         FROM consult_votes v JOIN governance_units g ON g.id = v.unit_id WHERE v.id = $1",
     )
     .bind(id)
     .fetch_optional(&db.pool)
-    .await?
-    else {
+    .await?;
+    let Some(mut vote) = found else {
         return Ok(None);
     };
-    let options = rows::by_id(
+    vote.options = rows::by_id(
         db,
         "SELECT id, label FROM consult_vote_options WHERE vote_id = $1 ORDER BY sort, id",
         id,
-        |o| {
-            Ok(VoteOption {
-                id: o.try_get("id")?,
-                label: o.try_get("label")?,
-            })
-        },
+        |r| VoteOption::from_row(r),
     )
     .await?;
-    let rule: String = r.try_get("rule")?;
-    let state: String = r.try_get("state")?;
-    Ok(Some(Vote {
-        id,
-        unit_id: r.try_get("unit_id")?,
-        unit_path: r.try_get("unit_path")?,
-        unit_name: r.try_get("unit_name")?,
-        title: r.try_get("title")?,
-        body: r.try_get("body")?,
-        rule: Rule::parse(&rule).unwrap_or(Rule::Resident),
-        open: state == "open",
-        ballots: r.try_get("ballots")?,
-        chain_head: r.try_get("chain_head")?,
-        published_head: r.try_get("published_head")?,
-        created_at: r.try_get("created_at")?,
-        closed_at: r.try_get("closed_at")?,
-        options,
-    }))
+    Ok(Some(vote))
 }
 
 /// The rules and options of a vote, as created or changed.
@@ -339,7 +307,7 @@ pub async fn close(db: &Db, id: i64, now: i64) -> ConsultResult<()> {
 }
 
 /// One entry of the published ballot log: no voter in it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Ballot {
     pub seq: i64,
     pub option_id: i64,
@@ -352,18 +320,10 @@ pub struct Ballot {
 pub async fn ballots(db: &Db, id: i64) -> sqlx::Result<Vec<Ballot>> {
     rows::by_id(
         db,
-        "SELECT * FROM consult_ballots WHERE vote_id = $1 ORDER BY seq",
+        "SELECT seq, option_id, cast_at, nonce, prev_hash, hash FROM consult_ballots \
+         WHERE vote_id = $1 ORDER BY seq",
         id,
-        |r| {
-            Ok(Ballot {
-                seq: r.try_get("seq")?,
-                option_id: r.try_get("option_id")?,
-                cast_at: r.try_get("cast_at")?,
-                nonce: r.try_get("nonce")?,
-                prev_hash: r.try_get("prev_hash")?,
-                hash: r.try_get("hash")?,
-            })
-        },
+        |r| Ballot::from_row(r),
     )
     .await
 }
