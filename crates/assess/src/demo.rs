@@ -49,7 +49,7 @@ pub async fn seed(state: &AppState, demo: &mut Demo) -> anyhow::Result<()> {
             .map(|(c, w, t)| (c.to_string(), *w, *t))
             .collect(),
     };
-    let fail = |e: platform::web::AppError| anyhow::anyhow!("demo assessment: {e}");
+    let fail = |e: platform::web::AppError| anyhow::Error::new(e).context("demo assessment");
     let id = plan::create(state, &actor, &spec).await.map_err(fail)?;
     let p = model::find_plan(db, id).await?.expect("just created");
     let items = model::items(db, id).await?;
@@ -101,7 +101,7 @@ async fn study_records(
     units: &[Unit],
     year: i64,
 ) -> anyhow::Result<Option<String>> {
-    let fail = |e: platform::web::AppError| anyhow::anyhow!("demo study: {e}");
+    let fail = |e: platform::web::AppError| anyhow::Error::new(e).context("demo study");
     for c in units.iter().filter(|u| u.kind == UnitKind::Community) {
         let staff: Vec<i64> = study::staff(state, c)
             .await

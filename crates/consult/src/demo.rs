@@ -289,7 +289,7 @@ async fn seed_activities(
     depts: &[&gov_core::Unit],
 ) -> anyhow::Result<()> {
     use crate::activities::{KINDS, NewActivity, assign_followup, record};
-    let err = |e: crate::error::ConsultError| anyhow::anyhow!("demo activity: {e}");
+    let err = |e: crate::error::ConsultError| anyhow::Error::new(e).context("demo activity");
     let plans = [
         (
             "经济界别座谈会：小微企业融资难",
@@ -386,7 +386,7 @@ async fn seed_votes(
         )
         .await?;
     }
-    let err = |e: crate::error::ConsultError| anyhow::anyhow!("demo vote: {e}");
+    let err = |e: crate::error::ConsultError| anyhow::Error::new(e).context("demo vote");
     let closed = votes::create(
         &state.db,
         gy.id.0,
