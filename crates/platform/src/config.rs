@@ -10,6 +10,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `sqlite://…` (default: a file in the data dir) or `postgres://…`.
     pub database_url: Option<String>,
+    /// Connections this node's pool may open at most (`GONGZHI_DB_MAX_CONNECTIONS`; default 16
+    /// on PostgreSQL, 8 on SQLite). Several nodes over one PostgreSQL: keep nodes × this below
+    /// the server's `max_connections`, or a node that cannot connect fails its requests.
+    pub database_pool: Option<u32>,
     /// Several nodes over one database (ADR 041).
     pub cluster: ClusterConfig,
     pub upload: UploadConfig,
@@ -227,6 +231,7 @@ impl Default for Config {
         Config {
             data_dir: PathBuf::from("./data"),
             database_url: None,
+            database_pool: None,
             cluster: ClusterConfig::default(),
             upload: UploadConfig::default(),
             preview: PreviewConfig::default(),
@@ -318,6 +323,12 @@ impl Config {
         {
             cfg.database_url = Some(url);
         }
+        if std::env::var_os("GONGZHI_DB_MAX_CONNECTIONS").is_some() {
+            let mut n = 0u32;
+            env_parse("GONGZHI_DB_MAX_CONNECTIONS", &mut n)?;
+            cfg.database_pool = Some(n);
+        }
+        check_pool(cfg.database_pool)?;
         env_parse("GONGZHI_MAX_UPLOAD_BYTES", &mut cfg.upload.max_bytes)?;
         env_parse("GONGZHI_JOBS_CONCURRENCY", &mut cfg.jobs.concurrency)?;
         env_parse("GONGZHI_JOBS_LEASE_SECS", &mut cfg.jobs.lease_secs)?;
@@ -392,6 +403,16 @@ impl Config {
     }
 }
 
+/// A pool of no connection could serve nothing; more than a thousand is a typo.
+fn check_pool(pool: Option<u32>) -> anyhow::Result<()> {
+    match pool {
+        Some(n) if !(1..=1000).contains(&n) => {
+            anyhow::bail!("database_pool (GONGZHI_DB_MAX_CONNECTIONS) must be 1 to 1000, not {n}")
+        }
+        _ => Ok(()),
+    }
+}
+
 fn env_parse<T: std::str::FromStr>(name: &str, slot: &mut T) -> anyhow::Result<()> {
     if let Ok(v) = std::env::var(name) {
         *slot = v.parse().map_err(|_| {
@@ -430,6 +451,19 @@ mod tests {
         assert_eq!(cfg.metrics.addr.as_deref(), Some("127.0.0.1:9100"));
         let d = Config::default();
         assert!(d.auth.trusted_proxies.is_empty() && d.metrics.addr.is_none());
+    }
+
+    #[test]
+    fn the_pool_size_is_read_and_bounded() {
+        let cfg: Config = toml::from_str("database_pool = 4").unwrap();
+        assert_eq!(cfg.database_pool, Some(4));
+        assert_eq!(Config::default().database_pool, None);
+        check_pool(Some(4)).unwrap();
+        check_pool(None).unwrap();
+        for bad in [0, 1001] {
+            let e = check_pool(Some(bad)).unwrap_err().to_string();
+            assert!(e.contains("must be 1 to 1000"), "{e}");
+        }
     }
 
     #[test]

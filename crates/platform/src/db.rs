@@ -78,6 +78,11 @@ pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 impl Db {
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        Db::connect_sized(url, None).await
+    }
+
+    /// [`Db::connect`] with at most `max` connections (else the backend's default).
+    pub async fn connect_sized(url: &str, max: Option<u32>) -> anyhow::Result<Db> {
         install_default_drivers();
         let backend = Backend::from_url(url)?;
         let mut opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
@@ -96,6 +101,9 @@ impl Db {
             }),
             Backend::Postgres => opts.max_connections(16),
         };
+        if let Some(max) = max {
+            opts = opts.max_connections(max);
+        }
         let pool = opts
             .connect(url)
             .await

@@ -55,7 +55,7 @@ pub async fn open(
 ) -> anyhow::Result<AppState> {
     std::fs::create_dir_all(&config.data_dir)?;
     let storage = storage::Storage::open(&config).await?;
-    let db = db::Db::connect(&config.database_url()).await?;
+    let db = db::Db::connect_sized(&config.database_url(), config.database_pool).await?;
     let jobs = jobs::JobQueue::new(db.clone(), clock.clone(), config.jobs.clone());
     let limiter = auth::LoginLimiter::new(
         db.clone(),

@@ -28,6 +28,7 @@ mod consult_browser;
 mod consult_community;
 mod consult_library;
 mod consult_meetings;
+mod db_pool;
 mod demo;
 mod governance;
 mod hsds;
