@@ -198,17 +198,22 @@ pub async fn put_value(
         .bind(indicator_id)
         .execute(&mut **tx)
         .await?;
+    // A missing value is never bound as a NULL f64: sqlx 0.8.6's Any driver sends that as a
+    // float4 NULL (its Real and Double arms are swapped), PostgreSQL keeps float4 for the
+    // parameter in that connection's cached statement, and the next number then fails with
+    // "incorrect binary data format". A number is always bound, and $8 says whether it counts.
     sqlx::query(
         "INSERT INTO assess_values (sheet_id, indicator_id, value, evidence, sources, frozen, \
-         updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         updated_ms) VALUES ($1, $2, CASE WHEN $8 = 1 THEN $3 END, $4, $5, $6, $7)",
     )
     .bind(sheet_id)
     .bind(indicator_id)
-    .bind(v.value)
+    .bind(v.value.unwrap_or(0.0))
     .bind(&v.evidence)
     .bind(serde_json::to_string(&v.sources).unwrap_or_else(|_| "[]".into()))
     .bind(i64::from(v.frozen))
     .bind(now)
+    .bind(i64::from(v.value.is_some()))
     .execute(&mut **tx)
     .await?;
     Ok(())
